@@ -1,0 +1,80 @@
+/**
+ * One error taxonomy for the whole product. Every failure is classified by what a caller can do
+ * about it: retry later, wait for a server-given time, or give up (and dead-letter the input).
+ */
+export type ErrorKind = 'retriable' | 'rate-limited' | 'permanent';
+
+interface ErrorOptions {
+  cause?: unknown;
+  /** Machine-readable reason, e.g. `schema-mismatch`, `credentials-rejected`. */
+  reason?: string;
+}
+
+/** Base class of every classified error in the product. */
+export abstract class AppError extends Error {
+  abstract readonly kind: ErrorKind;
+  readonly reason: string;
+
+  protected constructor(message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.reason = options.reason ?? 'unspecified';
+  }
+}
+
+/** A transient failure (timeout, connection reset, 5xx): the same call may succeed later. */
+export class RetriableError extends AppError {
+  readonly kind = 'retriable' as const;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** The server asked us to slow down; `retryAfterMs` is how long it wants us to wait. */
+export class RateLimitedError extends AppError {
+  readonly kind = 'rate-limited' as const;
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** Retrying cannot help (bad input, unparseable payload, rule violation): dead-letter or report. */
+export class PermanentError extends AppError {
+  readonly kind = 'permanent' as const;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** Credentials were refused (401/403). Permanent until a human fixes the configuration. */
+export class CredentialsError extends PermanentError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, { reason: 'credentials-rejected', ...options });
+  }
+}
+
+/**
+ * Classifies any thrown value. Unknown errors count as retriable: an unexplained failure must
+ * never cause an input to be acknowledged and dropped.
+ */
+export function classifyError(error: unknown): ErrorKind {
+  if (error instanceof AppError) return error.kind;
+  return 'retriable';
+}
+
+/** Reason string for an error, for DLQ headers, metrics labels and logs. */
+export function errorReason(error: unknown): string {
+  if (error instanceof AppError) return error.reason;
+  if (error instanceof Error) return error.name;
+  return 'non-error-thrown';
+}
+
+/** Renders any thrown value as a message, without its stack. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return typeof error === 'string' ? error : JSON.stringify(error);
+}
