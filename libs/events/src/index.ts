@@ -1,1 +1,12 @@
-export {};
+export * from './catalog.js';
+export * from './schemas.js';
+export * from './registry.js';
+export * from './codec.js';
+export * from './publisher.js';
+export * from './consumer.js';
+export * from './bootstrap.js';
+export * from './envelope.js';
+export * from './evolution.js';
+export * from './kafka.js';
+export * from './metrics.js';
+export type * from './generated/types.js';

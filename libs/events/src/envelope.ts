@@ -1,0 +1,32 @@
+import { randomUUID } from 'node:crypto';
+import type { EventEnvelope } from './generated/types.js';
+
+export interface EnvelopeInput {
+  storeId: string;
+  idempotencyKey: string;
+  source: string;
+  occurredAt: number | Date;
+  correlationId?: string;
+  causationId?: string | null;
+  observedAt?: number | Date;
+}
+
+/** Builds an envelope: fresh eventId, deterministic idempotencyKey given by the caller. */
+export function envelope(input: EnvelopeInput): EventEnvelope {
+  const ms = (d: number | Date) => (typeof d === 'number' ? d : d.getTime());
+  return {
+    eventId: randomUUID(),
+    idempotencyKey: input.idempotencyKey,
+    storeId: input.storeId,
+    occurredAt: ms(input.occurredAt),
+    observedAt: ms(input.observedAt ?? Date.now()),
+    correlationId: input.correlationId ?? randomUUID(),
+    causationId: input.causationId ?? null,
+    source: input.source,
+  };
+}
+
+/** Joins the parts of an idempotency key: `idempotencyKey('mirakl', storeId, 'order', id, state)`. */
+export function idempotencyKey(...parts: (string | number)[]): string {
+  return parts.map(String).join(':');
+}

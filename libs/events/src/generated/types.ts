@@ -1,0 +1,242 @@
+// Generated from libs/events/schemas/*.avsc by `npm run gen`. Do not edit.
+
+/** An order line entered INCIDENT_OPEN; may become one ShipBob return. */
+export interface MiraklIncidentOpened {
+  envelope: EventEnvelope;
+  orderId: string;
+  orderLineId: string;
+  offerSku: string;
+  quantity: number;
+  reasonCode: null | string;
+  reasonLabel: null | string;
+}
+
+/** Common header of every event. Key of every record is the storeId. */
+export interface EventEnvelope {
+  /** Unique per emission (UUID). */
+  eventId: string;
+  /** Deterministic, derived from the source facts, e.g. mirakl:<storeId>:order:<orderId>:<state>:<lastUpdated>. */
+  idempotencyKey: string;
+  storeId: string;
+  /** When the fact happened at the source. */
+  occurredAt: number; // epoch milliseconds
+  /** When this product saw it. */
+  observedAt: number; // epoch milliseconds
+  /** Shared by every event of one poll, run or request. */
+  correlationId: string;
+  /** eventId of the event that caused this one, if any. */
+  causationId: null | string;
+  /** Emitting service, e.g. mirakl-poller. */
+  source: string;
+}
+
+/** An offer of the store as seen in OF21/OF52, emitted when new or changed. */
+export interface MiraklOfferObserved {
+  envelope: EventEnvelope;
+  offerId: string;
+  shopSku: string;
+  productSku: null | string;
+  productTitle: null | string;
+  quantity: number;
+  active: boolean;
+  deleted: boolean;
+  lastUpdated: number; // epoch milliseconds
+}
+
+/** An order in WAITING_ACCEPTANCE; the applier accepts every line in one OR21 call. */
+export interface MiraklOrderAwaitingAcceptance {
+  envelope: EventEnvelope;
+  orderId: string;
+  commercialId: null | string;
+  createdAt: number; // epoch milliseconds
+  acceptanceDeadline: null | number; // epoch milliseconds
+  lines: Array<AwaitingOrderLine>;
+}
+
+export interface AwaitingOrderLine {
+  orderLineId: string;
+  offerSku: string;
+  quantity: number;
+  state: string;
+}
+
+/** An order was canceled (or refused) on the marketplace side. */
+export interface MiraklOrderCanceled {
+  envelope: EventEnvelope;
+  orderId: string;
+  /** CANCELED | REFUSED. */
+  state: string;
+  reason: null | string;
+}
+
+/** An order reached SHIPPING: the address is visible and exactly one ShipBob order must exist for it. */
+export interface MiraklOrderReadyToShip {
+  envelope: EventEnvelope;
+  orderId: string;
+  commercialId: null | string;
+  shippingMethod: null | string;
+  currency: null | string;
+  lines: Array<ShippableOrderLine>;
+  shippingAddress: PostalAddress;
+  customerEmail: null | string;
+}
+
+export interface ShippableOrderLine {
+  orderLineId: string;
+  offerSku: string;
+  productTitle: null | string;
+  quantity: number;
+  /** Decimal as text, no float rounding. */
+  unitPrice: null | string;
+}
+
+export interface PostalAddress {
+  firstName: null | string;
+  lastName: null | string;
+  company: null | string;
+  street1: string;
+  street2: null | string;
+  city: string;
+  state: null | string;
+  zipCode: null | string;
+  /** ISO 3166 alpha-2 or alpha-3 as given by the marketplace. */
+  country: string;
+  phone: null | string;
+}
+
+/** Command from the scheduler: poll one stream of one store now. */
+export interface PollRequested {
+  envelope: EventEnvelope;
+  system: ExternalSystem;
+  /** offers | orders | inventory | shipments | returns (new streams may be added). */
+  stream: string;
+  /** schedule | store-connected | manual | backfill. */
+  reason: string;
+  /** Backfill: poll from this instant instead of the stored cursor. */
+  since: null | number; // epoch milliseconds
+}
+
+export type ExternalSystem = 'MIRAKL' | 'SHIPBOB';
+
+/** Command from the scheduler: send the daily returns report of one store. */
+export interface ReportRequested {
+  envelope: EventEnvelope;
+  /** Calendar day (YYYY-MM-DD) in timeZone that the report covers. */
+  reportDate: string;
+  /** IANA zone, America/New_York. */
+  timeZone: string;
+}
+
+/** Inventory of one SKU in ShipBob, emitted when any quantity changed. */
+export interface ShipBobInventoryObserved {
+  envelope: EventEnvelope;
+  sku: string;
+  inventoryId: string;
+  fulfillable: number;
+  onHand: number;
+  committed: number;
+  exception: number;
+  active: boolean;
+  digital: boolean;
+}
+
+/** A ShipBob order was canceled in ShipBob. */
+export interface ShipBobOrderCanceled {
+  envelope: EventEnvelope;
+  shipbobOrderId: string;
+  /** The marketplace order id. */
+  referenceId: string;
+}
+
+/** A ShipBob return order changed status. */
+export interface ShipBobReturnUpdated {
+  envelope: EventEnvelope;
+  returnId: string;
+  /** Our idempotent return reference. */
+  referenceId: string;
+  /** The marketplace order id. */
+  storeOrderId: null | string;
+  /** AwaitingArrival | Arrived | Processing | Completed | Cancelled. */
+  status: string;
+  fulfillmentCenterName: null | string;
+  actionRequested: null | string;
+  actionTaken: null | string;
+  completedAt: null | number; // epoch milliseconds
+}
+
+/** A ShipBob shipment reached the labeled state (or later) and has tracking. */
+export interface ShipBobShipmentLabeled {
+  envelope: EventEnvelope;
+  shipbobOrderId: string;
+  shipmentId: string;
+  /** The marketplace order id. */
+  referenceId: string;
+  status: string;
+  carrier: string;
+  trackingNumber: string;
+  trackingUrl: null | string;
+}
+
+/** Full, secret-free configuration of a store after a change. Compacted by storeId. */
+export interface StoreConfigChanged {
+  envelope: EventEnvelope;
+  /** Monotonic per store; consumers ignore older versions. */
+  version: number;
+  /** CONNECTED | DISCONNECTED | DELETED. */
+  status: string;
+  tenantId: string;
+  miraklBaseUrl: string;
+  miraklShopId: string;
+  miraklShopName: null | string;
+  /** A verified PAT is stored (the PAT itself never travels). */
+  shipbobConfigured: boolean;
+  shipbobChannelId: null | string;
+  reportEmail: null | string;
+  toggles: SyncToggles;
+  returnsApproved: boolean;
+  inventoryBuffer: number;
+  returnFulfillmentCenterId: null | string;
+  pollIntervalMinutes: number;
+}
+
+export interface SyncToggles {
+  offers: boolean;
+  inventory: boolean;
+  orders: boolean;
+  tracking: boolean;
+  cancellations: boolean;
+  returns: boolean;
+}
+
+/** Audit trail: what the applier did (or would do, in a dry run) about one fact. */
+export interface SyncOutcomeRecorded {
+  envelope: EventEnvelope;
+  /** offers | inventory | orders | tracking | cancellations | returns. */
+  flow: string;
+  effectKey: string;
+  target: ExternalSystem;
+  /** APPLIED | ALREADY_APPLIED | SKIPPED | FAILED. */
+  outcome: string;
+  /** What the effect is about: an order id, a SKU, an incident line. */
+  subjectId: string;
+  detail: null | string;
+  /** Revision 2: the outcome was computed by a replay dry run, nothing was changed. */
+  dryRun: boolean;
+}
+
+/** Every event record, by schema name. */
+export interface EventSchemas {
+  MiraklIncidentOpened: MiraklIncidentOpened;
+  MiraklOfferObserved: MiraklOfferObserved;
+  MiraklOrderAwaitingAcceptance: MiraklOrderAwaitingAcceptance;
+  MiraklOrderCanceled: MiraklOrderCanceled;
+  MiraklOrderReadyToShip: MiraklOrderReadyToShip;
+  PollRequested: PollRequested;
+  ReportRequested: ReportRequested;
+  ShipBobInventoryObserved: ShipBobInventoryObserved;
+  ShipBobOrderCanceled: ShipBobOrderCanceled;
+  ShipBobReturnUpdated: ShipBobReturnUpdated;
+  ShipBobShipmentLabeled: ShipBobShipmentLabeled;
+  StoreConfigChanged: StoreConfigChanged;
+  SyncOutcomeRecorded: SyncOutcomeRecorded;
+}

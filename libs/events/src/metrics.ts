@@ -1,0 +1,41 @@
+import { Counter, type Registry } from '@msync/platform';
+
+export interface EventMetrics {
+  published: Counter<'topic'>;
+  consumed: Counter<'topic' | 'outcome'>;
+  deadLettered: Counter<'topic' | 'reason'>;
+  retries: Counter<'topic' | 'reason'>;
+}
+
+const byRegistry = new WeakMap<Registry, EventMetrics>();
+
+/** Event metrics registered once per Prometheus registry. */
+export function eventMetrics(registry: Registry): EventMetrics {
+  let metrics = byRegistry.get(registry);
+  if (!metrics) {
+    const registers = [registry];
+    metrics = {
+      published: new Counter({ name: 'events_published_total', help: 'Events published', labelNames: ['topic'], registers }),
+      consumed: new Counter({
+        name: 'events_consumed_total',
+        help: 'Messages consumed, by outcome (handled, dead-lettered)',
+        labelNames: ['topic', 'outcome'],
+        registers,
+      }),
+      deadLettered: new Counter({
+        name: 'events_dead_lettered_total',
+        help: 'Messages sent to a DLQ, by reason',
+        labelNames: ['topic', 'reason'],
+        registers,
+      }),
+      retries: new Counter({
+        name: 'event_handler_retries_total',
+        help: 'Handler attempts that failed with a retriable error',
+        labelNames: ['topic', 'reason'],
+        registers,
+      }),
+    };
+    byRegistry.set(registry, metrics);
+  }
+  return metrics;
+}

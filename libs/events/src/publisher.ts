@@ -1,0 +1,61 @@
+import type { Kafka, Producer } from 'kafkajs';
+import { RetriableError, errorMessage, type Logger, type Registry } from '@msync/platform';
+import { physicalTopic, type EventOf, type TopicKey } from './catalog.js';
+import type { EventCodec } from './codec.js';
+import { eventMetrics } from './metrics.js';
+import type { EventEnvelope } from './generated/types.js';
+
+export interface Publisher {
+  /** Publishes events to a topic, keyed by storeId; resolves once the broker acknowledged all. */
+  publish<K extends TopicKey>(key: K, events: EventOf<K> | EventOf<K>[]): Promise<void>;
+  /** The underlying producer (for DLQ routing and raw tooling). */
+  readonly producer: Producer;
+  connect(): Promise<void>;
+  /** Flushes and disconnects. */
+  disconnect(): Promise<void>;
+}
+
+export interface PublisherOptions {
+  kafka: Kafka;
+  codec: EventCodec;
+  logger: Logger;
+  metrics?: Registry;
+  namespace?: string;
+}
+
+/** Typed, idempotent (acks=all) producer of Avro events. */
+export function createPublisher(options: PublisherOptions): Publisher {
+  const producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const metrics = options.metrics ? eventMetrics(options.metrics) : undefined;
+  return {
+    producer,
+    connect: () => producer.connect(),
+    disconnect: () => producer.disconnect(),
+    async publish(key, events) {
+      const list = (Array.isArray(events) ? events : [events]) as EventOf<typeof key>[];
+      if (list.length === 0) return;
+      const topic = physicalTopic(key, options.namespace);
+      const messages = await Promise.all(
+        list.map(async (event) => {
+          const env = (event as { envelope: EventEnvelope }).envelope;
+          return {
+            key: env.storeId,
+            value: await options.codec.encode(key, event),
+            headers: {
+              'event-id': env.eventId,
+              'idempotency-key': env.idempotencyKey,
+              'correlation-id': env.correlationId,
+            },
+          };
+        }),
+      );
+      try {
+        await producer.send({ topic, acks: -1, messages });
+      } catch (error) {
+        throw new RetriableError(`publishing to ${topic} failed: ${errorMessage(error)}`, { cause: error, reason: 'kafka-unavailable' });
+      }
+      metrics?.published.inc({ topic }, list.length);
+      options.logger.debug('published', { topic, count: list.length });
+    },
+  };
+}

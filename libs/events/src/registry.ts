@@ -1,0 +1,78 @@
+import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { PermanentError, RetriableError, errorMessage } from '@msync/platform';
+import type { AvroSchemaJson } from './schemas.js';
+
+/** Compatibility enforced by the registry on every subject: new readers can read all history. */
+export const SUBJECT_COMPATIBILITY = 'BACKWARD_TRANSITIVE';
+
+/** Thin wiring around a Confluent-compatible Schema Registry (Confluent, Apicurio ccompat, ...). */
+export class RegistryClient {
+  readonly client: SchemaRegistry;
+
+  constructor(readonly url: string) {
+    this.client = new SchemaRegistry({ host: url.replace(/\/+$/, '') });
+  }
+
+  /** Sets the subject's compatibility (idempotent; works before the subject exists). */
+  async ensureCompatibility(subject: string, compatibility: string = SUBJECT_COMPATIBILITY): Promise<void> {
+    const response = await this.request(`/config/${encodeURIComponent(subject)}`, {
+      method: 'PUT',
+      body: JSON.stringify({ compatibility }),
+    });
+    if (!response.ok) {
+      throw new RetriableError(`registry refused compatibility for ${subject}: HTTP ${response.status} ${await response.text()}`);
+    }
+  }
+
+  /**
+   * Registers `schema` under `subject` (returns the existing id when already registered). An
+   * incompatible schema is a permanent error carrying the registry's explanation.
+   */
+  async register(subject: string, schema: AvroSchemaJson): Promise<number> {
+    await this.ensureCompatibility(subject);
+    try {
+      const { id } = await this.client.register(
+        { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+        { subject, compatibility: COMPATIBILITY.BACKWARD_TRANSITIVE },
+      );
+      return id;
+    } catch (error) {
+      if (httpStatus(error) === 409 || httpStatus(error) === 422) {
+        throw new PermanentError(`schema for ${subject} is incompatible: ${errorMessage(error)}`, {
+          cause: error,
+          reason: 'incompatible-schema',
+        });
+      }
+      throw new RetriableError(`schema registration for ${subject} failed: ${errorMessage(error)}`, {
+        cause: error,
+        reason: 'registry-unavailable',
+      });
+    }
+  }
+
+  /** Asks the registry whether `schema` could be registered under `subject` now. */
+  async isCompatible(subject: string, schema: AvroSchemaJson): Promise<boolean> {
+    const response = await this.request(`/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`, {
+      method: 'POST',
+      body: JSON.stringify({ schema: JSON.stringify(schema) }),
+    });
+    if (response.status === 404) return true;
+    if (!response.ok) throw new RetriableError(`compatibility check failed: HTTP ${response.status}`);
+    const body = (await response.json()) as { is_compatible?: boolean };
+    return body.is_compatible === true;
+  }
+
+  private request(path: string, init: RequestInit): Promise<Response> {
+    return fetch(`${this.url.replace(/\/+$/, '')}${path}`, {
+      ...init,
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', accept: 'application/json' },
+      signal: AbortSignal.timeout(10_000),
+    });
+  }
+}
+
+/** HTTP status carried by a registry client error, if any. */
+export function httpStatus(error: unknown): number | undefined {
+  if (error && typeof error === 'object' && 'status' in error && typeof error.status === 'number') return error.status;
+  return undefined;
+}
