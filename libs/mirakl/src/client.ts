@@ -1,0 +1,567 @@
+import {
+  PermanentError,
+  RetriableError,
+  retry,
+  sleep as defaultSleep,
+  type Logger,
+} from '@msync/platform';
+import { parseCsv, renderCsv } from './csv.js';
+import type {
+  Carrier,
+  ListOrdersQuery,
+  MiraklOffer,
+  MiraklOrder,
+  MiraklShop,
+  MiraklStore,
+  OfferChanges,
+  ShipmentTracking,
+  StockFailure,
+  StockPushResult,
+  StockUpdate,
+} from './domain.js';
+import {
+  accountDto,
+  carriersDto,
+  exportChunkDto,
+  exportItemToOffer,
+  exportStartedDto,
+  exportStatusDto,
+  importStatusDto,
+  offerImportStartedDto,
+  offerPageDto,
+  orderPageDto,
+  stockImportStartedDto,
+  toCarriers,
+  toOffer,
+  toOrder,
+  toShop,
+} from './dto.js';
+import { CallLimiter, type CallLimiterOptions } from './limiter.js';
+import { Transport, parseDto, type RequestSpec } from './transport.js';
+import { normaliseApiBase } from './url.js';
+
+export interface MiraklClientOptions {
+  /** Store URL, e.g. `https://macysus-prod.mirakl.net` (a trailing `/api` is accepted). */
+  storeUrl: string;
+  /** Raw shop API key, sent as `Authorization: <key>`. */
+  apiKey: string;
+  /** For users with several shops. */
+  shopId?: number;
+  /** Per attempt, including reading the body. Default 30 s. */
+  timeoutMs?: number;
+  /** Attempts after the first for retriable failures. Default 4. */
+  retries?: number;
+  retryInitialDelayMs?: number;
+  retryMaxDelayMs?: number;
+  /** A limiter shared by every client of the same store, or options for a private one. */
+  limiter?: CallLimiter | CallLimiterOptions;
+  /** Page size for OR11/OF21 (Mirakl caps it at 100). */
+  pageSize?: number;
+  /** Wait between import status polls (STO02/OF02). Default 15 s; the limiter may stretch it. */
+  importPollIntervalMs?: number;
+  /** Give up following an import after this long (it keeps running at Mirakl). Default 30 min. */
+  importTimeoutMs?: number;
+  exportPollIntervalMs?: number;
+  exportTimeoutMs?: number;
+  /** How long SH21 carriers are cached. Default 24 h (SH21 is a once-a-day call). */
+  carrierCacheMs?: number;
+  logger?: Logger;
+  fetch?: typeof fetch;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+const PAGE_RESTARTS = 3;
+const STO01_REFUSED_STATUSES = [403, 404, 405, 501] as const;
+const STO01_REPROBE_MS = 24 * 3600_000;
+
+/** Creates the HTTP adapter of {@link MiraklStore} for one store. */
+export function createMiraklClient(options: MiraklClientOptions): MiraklStore {
+  return new MiraklHttpClient(options);
+}
+
+class MiraklHttpClient implements MiraklStore {
+  private readonly transport: Transport;
+  private readonly limiter: CallLimiter;
+  private readonly logger?: Logger;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private carriers?: { at: number; list: Carrier[] };
+  private stockImportsRefusedAt?: number;
+
+  constructor(private readonly options: MiraklClientOptions) {
+    if (!options.apiKey)
+      throw new PermanentError('A Mirakl API key is required', { reason: 'invalid-config' });
+    this.logger = options.logger?.child({ component: 'mirakl-client' });
+    this.logger?.addSecret(options.apiKey);
+    this.transport = new Transport({
+      apiBase: normaliseApiBase(options.storeUrl),
+      apiKey: options.apiKey,
+      shopId: options.shopId,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      logger: this.logger,
+      fetch: options.fetch ?? fetch,
+    });
+    this.limiter =
+      options.limiter instanceof CallLimiter ? options.limiter : new CallLimiter(options.limiter);
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  /** One call with the limiter and retries for retriable failures. */
+  private async call(
+    spec: RequestSpec,
+  ): Promise<{ status: number; text: string; contentType: string }> {
+    return retry(
+      async () => {
+        await this.limiter.acquire(spec.operation, spec.signal);
+        return this.transport.send(spec);
+      },
+      {
+        retries: this.options.retries ?? 4,
+        initialDelayMs: this.options.retryInitialDelayMs ?? 500,
+        maxDelayMs: this.options.retryMaxDelayMs ?? 30_000,
+        signal: spec.signal,
+        sleep: this.options.sleep,
+        onRetry: ({ attempt, delayMs, error }) =>
+          this.logger?.warn('mirakl call failed, retrying', {
+            operation: spec.operation,
+            attempt,
+            delayMs,
+            error: error instanceof Error ? error.message : String(error),
+          }),
+      },
+    );
+  }
+
+  private async getJson(spec: RequestSpec): Promise<unknown> {
+    return this.transport.json(spec.operation, await this.call(spec));
+  }
+
+  async checkHealth(): Promise<void> {
+    await this.call({ operation: 'V01', method: 'GET', path: '/version' });
+  }
+
+  async verifyCredentials(): Promise<MiraklShop> {
+    const body = await this.getJson({ operation: 'A01', method: 'GET', path: '/account' });
+    return toShop(parseDto('A01', accountDto, body));
+  }
+
+  async listOffers(options: { sku?: string } = {}): Promise<MiraklOffer[]> {
+    const offers = await this.listAllPages('OF21', '/offers', { sku: options.sku }, (body) => {
+      const page = parseDto('OF21', offerPageDto, body);
+      return { items: page.offers.map(toOffer), total: page.total_count };
+    });
+    return dedupeBy(
+      offers,
+      (o) => o.shopSku,
+      () => true,
+    );
+  }
+
+  async exportOffers(options: { since?: Date; signal?: AbortSignal } = {}): Promise<OfferChanges> {
+    const exportedAt = new Date();
+    const started = parseDto(
+      'OF52',
+      exportStartedDto,
+      await this.getJson({
+        operation: 'OF52',
+        method: 'POST',
+        path: '/offers/export/async',
+        json: {
+          export_type: 'application/json',
+          ...(options.since ? { last_request_date: options.since.toISOString() } : {}),
+        },
+        signal: options.signal,
+      }),
+    );
+    const deadline = Date.now() + (this.options.exportTimeoutMs ?? 30 * 60_000);
+    let urls: string[] = [];
+    for (;;) {
+      const status = parseDto(
+        'OF53',
+        exportStatusDto,
+        await this.getJson({
+          operation: 'OF53',
+          method: 'GET',
+          path: `/offers/export/async/status/${encodeURIComponent(started.tracking_id)}`,
+          signal: options.signal,
+        }),
+      );
+      if (status.status === 'COMPLETED') {
+        urls = status.urls ?? [];
+        break;
+      }
+      if (status.status === 'FAILED') {
+        throw new RetriableError(
+          `Mirakl OF53: the offer export failed (${status.error?.detail ?? 'no detail'})`,
+          {
+            reason: 'export-failed',
+          },
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new RetriableError('Mirakl OF53: the offer export did not finish in time', {
+          reason: 'export-timeout',
+        });
+      }
+      await this.sleep(this.options.exportPollIntervalMs ?? 10_000, options.signal);
+    }
+    const offers: MiraklOffer[] = [];
+    const deletedSkus: string[] = [];
+    for (const url of urls) {
+      const chunk = parseDto(
+        'OF54',
+        exportChunkDto,
+        await this.getJson({ operation: 'OF54', method: 'GET', path: url, signal: options.signal }),
+      );
+      for (const item of chunk) {
+        if (item.deleted) deletedSkus.push(item.shop_sku);
+        else offers.push(exportItemToOffer(item));
+      }
+    }
+    return { offers, deletedSkus, exportedAt };
+  }
+
+  async pushStock(
+    updates: readonly StockUpdate[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<StockPushResult> {
+    const bySku = new Map<string, number>();
+    for (const u of updates) {
+      if (!u.sku || !Number.isInteger(u.quantity) || u.quantity < 0) {
+        throw new PermanentError(
+          `Invalid stock update for SKU "${u.sku}": quantity must be a whole number >= 0`,
+          {
+            reason: 'invalid-stock-update',
+          },
+        );
+      }
+      bySku.set(u.sku, u.quantity);
+    }
+    const lines = [...bySku.entries()];
+    if (lines.length === 0) {
+      return {
+        importId: '',
+        via: 'STO01',
+        status: 'COMPLETE',
+        linesInSuccess: 0,
+        linesInError: 0,
+        failures: [],
+      };
+    }
+    const refusedRecently =
+      this.stockImportsRefusedAt !== undefined &&
+      Date.now() - this.stockImportsRefusedAt < STO01_REPROBE_MS;
+    if (!refusedRecently) {
+      const csv = renderCsv([
+        ['offer-sku', 'quantity', 'warehouse-code', 'update-delete'],
+        ...lines.map(([sku, q]) => [sku, q, '', 'update']),
+      ]);
+      const res = await this.call({
+        operation: 'STO01',
+        method: 'POST',
+        path: '/offers/stock/imports',
+        form: csvForm(csv, 'stock.csv'),
+        passStatuses: STO01_REFUSED_STATUSES,
+        signal: options.signal,
+      });
+      if (res.status >= 200 && res.status < 300) {
+        const { import_id } = parseDto(
+          'STO01',
+          stockImportStartedDto,
+          this.transport.json('STO01', res),
+        );
+        return this.followImport('STO01', import_id, lines, options.signal);
+      }
+      this.stockImportsRefusedAt = Date.now();
+      this.logger?.warn('STO01 stock imports refused by the store, using OF01 offer imports', {
+        status: res.status,
+      });
+    }
+    const csv = renderCsv([
+      ['sku', 'quantity', 'update-delete'],
+      ...lines.map(([sku, q]) => [sku, q, 'update']),
+    ]);
+    const form = csvForm(csv, 'offers.csv');
+    form.append('import_mode', 'NORMAL');
+    const started = parseDto(
+      'OF01',
+      offerImportStartedDto,
+      await this.getJson({
+        operation: 'OF01',
+        method: 'POST',
+        path: '/offers/imports',
+        form,
+        signal: options.signal,
+      }),
+    );
+    return this.followImport('OF01', String(started.import_id), lines, options.signal);
+  }
+
+  private async followImport(
+    via: 'STO01' | 'OF01',
+    importId: string,
+    lines: [string, number][],
+    signal?: AbortSignal,
+  ): Promise<StockPushResult> {
+    const statusOp = via === 'STO01' ? 'STO02' : 'OF02';
+    const statusPath =
+      via === 'STO01'
+        ? `/offers/stock/imports/${encodeURIComponent(importId)}/status`
+        : `/offers/imports/${encodeURIComponent(importId)}`;
+    const deadline = Date.now() + (this.options.importTimeoutMs ?? 30 * 60_000);
+    for (;;) {
+      await this.sleep(this.options.importPollIntervalMs ?? 15_000, signal);
+      const status = parseDto(
+        statusOp,
+        importStatusDto,
+        await this.getJson({ operation: statusOp, method: 'GET', path: statusPath, signal }),
+      );
+      if (status.status === 'COMPLETE' || status.status === 'FAILED') {
+        const failures = status.has_error_report
+          ? await this.readErrorReport(via, importId, lines, signal)
+          : [];
+        return {
+          importId,
+          via,
+          status: status.status,
+          linesInSuccess: status.lines_in_success ?? 0,
+          linesInError: status.lines_in_error ?? failures.length,
+          failures,
+          reason: status.reason_status || undefined,
+        };
+      }
+      if (Date.now() > deadline) {
+        throw new RetriableError(`Mirakl ${statusOp}: import ${importId} did not finish in time`, {
+          reason: 'import-timeout',
+        });
+      }
+    }
+  }
+
+  private async readErrorReport(
+    via: 'STO01' | 'OF01',
+    importId: string,
+    lines: [string, number][],
+    signal?: AbortSignal,
+  ): Promise<StockFailure[]> {
+    const operation = via === 'STO01' ? 'STO03' : 'OF03';
+    const path =
+      via === 'STO01'
+        ? `/offers/stock/imports/${encodeURIComponent(importId)}/error_report`
+        : `/offers/imports/${encodeURIComponent(importId)}/error_report`;
+    const res = await this.call({ operation, method: 'GET', path, signal });
+    return parseErrorReport(
+      res.text,
+      lines.map(([sku]) => sku),
+    );
+  }
+
+  async listOrdersUpdatedSince(query: ListOrdersQuery): Promise<MiraklOrder[]> {
+    const base = {
+      start_update_date: query.updatedSince?.toISOString(),
+      end_update_date: query.updatedUntil?.toISOString(),
+      order_state_codes:
+        query.states && query.states.length > 0 ? query.states.join(',') : undefined,
+      has_incident: query.hasIncident,
+      sort: 'dateCreated',
+      order: 'asc',
+    };
+    const idChunks = query.orderIds ? chunk([...new Set(query.orderIds)], 100) : [undefined];
+    const all: MiraklOrder[] = [];
+    for (const ids of idChunks) {
+      if (ids?.length === 0) continue;
+      const orders = await this.listAllPages(
+        'OR11',
+        '/orders',
+        { ...base, order_ids: ids?.join(',') },
+        (body) => {
+          const page = parseDto('OR11', orderPageDto, body);
+          return { items: page.orders.map(toOrder), total: page.total_count };
+        },
+      );
+      all.push(...orders);
+    }
+    return dedupeBy(
+      all,
+      (o) => o.orderId,
+      (a, b) => a.lastUpdatedAt.getTime() >= b.lastUpdatedAt.getTime(),
+    );
+  }
+
+  /**
+   * Reads every page. When `total_count` changes between pages (items entered or left the
+   * filter, so offsets shifted) it starts over, keeping what it saw: nothing is skipped.
+   */
+  private async listAllPages<T>(
+    operation: string,
+    path: string,
+    query: Record<string, string | number | boolean | undefined>,
+    parse: (body: unknown) => { items: T[]; total: number },
+  ): Promise<T[]> {
+    const max = Math.min(100, this.options.pageSize ?? 100);
+    const seen: T[] = [];
+    for (let pass = 0; pass <= PAGE_RESTARTS; pass++) {
+      let total: number | undefined;
+      let shifted = false;
+      for (let offset = 0; total === undefined || offset < total; offset += max) {
+        const page = parse(
+          await this.getJson({ operation, method: 'GET', path, query: { ...query, max, offset } }),
+        );
+        seen.push(...page.items);
+        if (total !== undefined && page.total !== total) {
+          shifted = true;
+          break;
+        }
+        total = page.total;
+        if (page.items.length === 0) break;
+      }
+      if (!shifted) return seen;
+      this.logger?.info('mirakl list changed while paging, reading it again', { operation, pass });
+    }
+    throw new RetriableError(`Mirakl ${operation}: the list kept changing while it was read`, {
+      reason: 'page-drift',
+    });
+  }
+
+  async acceptOrder(order: { orderId: string; lineIds?: readonly string[] }): Promise<void> {
+    let lineIds = order.lineIds ?? [];
+    if (lineIds.length === 0) {
+      const [current] = await this.listOrdersUpdatedSince({ orderIds: [order.orderId] });
+      if (!current)
+        throw new PermanentError(`Mirakl order ${order.orderId} not found`, {
+          reason: 'not-found',
+        });
+      lineIds = current.lines.map((l) => l.lineId);
+    }
+    await this.call({
+      operation: 'OR21',
+      method: 'PUT',
+      path: `/orders/${encodeURIComponent(order.orderId)}/accept`,
+      json: { order_lines: lineIds.map((id) => ({ id, accepted: true })) },
+      orderId: order.orderId,
+    });
+  }
+
+  async setTracking(orderId: string, tracking: ShipmentTracking): Promise<void> {
+    const carrier = await this.findCarrier(tracking);
+    const json = carrier
+      ? { carrier_code: carrier.code, tracking_number: tracking.trackingNumber }
+      : {
+          carrier_name: tracking.carrierName,
+          tracking_number: tracking.trackingNumber,
+          ...(tracking.trackingUrl ? { carrier_url: tracking.trackingUrl } : {}),
+        };
+    await this.call({
+      operation: 'OR23',
+      method: 'PUT',
+      path: `/orders/${encodeURIComponent(orderId)}/tracking`,
+      json,
+      orderId,
+    });
+  }
+
+  private async findCarrier(tracking: ShipmentTracking): Promise<Carrier | undefined> {
+    let carriers: Carrier[];
+    try {
+      carriers = await this.listCarriers();
+    } catch (error) {
+      // Without the carrier list, name + URL still gives the customer a working link.
+      this.logger?.warn('SH21 carriers unavailable, sending carrier name and URL', {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return undefined;
+    }
+    const norm = (s: string | undefined): string =>
+      (s ?? '').toLowerCase().replace(/[^a-z0-9]/g, '');
+    if (tracking.carrierCode) {
+      const byCode = carriers.find((c) => c.code === tracking.carrierCode);
+      if (byCode) return byCode;
+    }
+    const name = norm(tracking.carrierName);
+    return carriers.find((c) =>
+      [c.code, c.label, c.standardCode].some((v) => v !== undefined && norm(v) === name),
+    );
+  }
+
+  async confirmShipment(orderId: string): Promise<void> {
+    await this.call({
+      operation: 'OR24',
+      method: 'PUT',
+      path: `/orders/${encodeURIComponent(orderId)}/ship`,
+      emptyBody: true,
+      orderId,
+    });
+  }
+
+  async cancelOrder(orderId: string): Promise<void> {
+    await this.call({
+      operation: 'OR29',
+      method: 'PUT',
+      path: `/orders/${encodeURIComponent(orderId)}/cancel`,
+      emptyBody: true,
+      orderId,
+    });
+  }
+
+  async listCarriers(): Promise<Carrier[]> {
+    const ttl = this.options.carrierCacheMs ?? 24 * 3600_000;
+    if (this.carriers && Date.now() - this.carriers.at < ttl) return this.carriers.list;
+    const list = toCarriers(
+      parseDto(
+        'SH21',
+        carriersDto,
+        await this.getJson({ operation: 'SH21', method: 'GET', path: '/shipping/carriers' }),
+      ),
+    );
+    this.carriers = { at: Date.now(), list };
+    return list;
+  }
+}
+
+function csvForm(csv: string, filename: string): FormData {
+  const form = new FormData();
+  form.append('file', new Blob([csv], { type: 'text/csv' }), filename);
+  return form;
+}
+
+/**
+ * Reads an STO03/OF03 error report. Columns are located by name where Mirakl names them
+ * (`offer-sku`/`sku`, `error-message`, `error-line`/`line`); otherwise the line number is first
+ * and the reason second, and the SKU is taken from the uploaded line.
+ */
+export function parseErrorReport(text: string, uploadedSkus: readonly string[]): StockFailure[] {
+  const [header, ...rows] = parseCsv(text);
+  if (!header) return [];
+  const names = header.map((h) => h.trim().toLowerCase());
+  const find = (...candidates: string[]): number => names.findIndex((n) => candidates.includes(n));
+  const skuCol = find('offer-sku', 'sku');
+  const messageCol = find('error-message', 'error', 'message', 'error-reason');
+  const lineCol = find('error-line', 'line', 'line-number');
+  return rows.map((cells) => {
+    const lineRaw = cells[lineCol >= 0 ? lineCol : 0];
+    const line =
+      lineRaw !== undefined && /^\d+$/.test(lineRaw.trim()) ? Number(lineRaw) : undefined;
+    const message = cells[messageCol >= 0 ? messageCol : 1] ?? 'rejected';
+    const sku =
+      (skuCol >= 0 ? cells[skuCol] : undefined) ??
+      (line !== undefined ? uploadedSkus[line - 2] : undefined) ??
+      '';
+    return { sku, message, line };
+  });
+}
+
+function chunk<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Keeps one item per key; `prefer(a, b)` says whether a newly seen `a` replaces `b`. */
+function dedupeBy<T>(items: T[], key: (t: T) => string, prefer: (a: T, b: T) => boolean): T[] {
+  const map = new Map<string, T>();
+  for (const item of items) {
+    const k = key(item);
+    const existing = map.get(k);
+    if (!existing || prefer(item, existing)) map.set(k, item);
+  }
+  return [...map.values()];
+}

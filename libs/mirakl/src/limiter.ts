@@ -1,0 +1,74 @@
+import { RateLimitedError, sleep as defaultSleep } from '@msync/platform';
+
+/** Operations with a documented maximum call frequency per store. */
+export type LimitedOperation =
+  'OR11' | 'STO01' | 'OF01' | 'OF24' | 'OF52' | 'STO02' | 'STO03' | 'OF02' | 'OF03' | 'OF53';
+
+/** Mirakl's documented maximum frequencies, as minimum milliseconds between two calls. */
+export const DOCUMENTED_MIN_INTERVAL_MS: Readonly<Record<LimitedOperation, number>> = {
+  OR11: 60_000,
+  STO01: 60_000,
+  OF01: 60_000,
+  OF24: 60_000,
+  OF52: 60_000,
+  STO02: 15_000,
+  STO03: 60_000,
+  OF02: 60_000,
+  OF03: 60_000,
+  OF53: 10_000,
+};
+
+export interface CallLimiterOptions {
+  /** Overrides per operation (tests and the simulator run faster cycles). */
+  minIntervalMs?: Partial<Record<LimitedOperation, number>>;
+  /** Longest wait for a slot; beyond it the call fails fast with a rate-limited error. */
+  maxWaitMs?: number;
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/**
+ * Keeps one store's calls within Mirakl's documented frequencies. Slots are reserved in call
+ * order, so concurrent callers queue instead of bursting.
+ */
+export class CallLimiter {
+  private readonly nextSlot = new Map<LimitedOperation, number>();
+  private readonly intervals: Record<LimitedOperation, number>;
+  private readonly maxWaitMs: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+
+  constructor(options: CallLimiterOptions = {}) {
+    this.intervals = { ...DOCUMENTED_MIN_INTERVAL_MS, ...options.minIntervalMs };
+    this.maxWaitMs = options.maxWaitMs ?? 90_000;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? defaultSleep;
+  }
+
+  /** Waits for the operation's next slot and takes it. */
+  async acquire(operation: string, signal?: AbortSignal): Promise<void> {
+    if (!(operation in this.intervals)) return;
+    const op = operation as LimitedOperation;
+    const now = this.now();
+    const slot = Math.max(now, this.nextSlot.get(op) ?? 0);
+    const wait = slot - now;
+    if (wait > this.maxWaitMs) {
+      throw new RateLimitedError(
+        `${op} may be called at most every ${this.intervals[op]} ms per store`,
+        wait,
+        {
+          reason: 'call-frequency',
+        },
+      );
+    }
+    this.nextSlot.set(op, slot + this.intervals[op]);
+    if (wait > 0) await this.sleep(wait, signal);
+  }
+
+  /** Pushes the next slot back after the server said how long to wait (429 `Retry-After`). */
+  backOff(operation: string, retryAfterMs: number): void {
+    if (!(operation in this.intervals)) return;
+    const op = operation as LimitedOperation;
+    this.nextSlot.set(op, Math.max(this.nextSlot.get(op) ?? 0, this.now() + retryAfterMs));
+  }
+}

@@ -1,0 +1,200 @@
+import {
+  CredentialsError,
+  PermanentError,
+  RateLimitedError,
+  RetriableError,
+  scrubString,
+  type Logger,
+} from '@msync/platform';
+import type { z } from 'zod';
+import { MiraklWrongStateError } from './errors.js';
+
+export interface TransportOptions {
+  apiBase: string;
+  apiKey: string;
+  shopId?: number;
+  timeoutMs: number;
+  logger?: Logger;
+  fetch: typeof fetch;
+}
+
+export interface RequestSpec {
+  /** Mirakl's operation code (OR11, STO01...), used in errors, logs and the limiter. */
+  operation: string;
+  method: 'GET' | 'POST' | 'PUT';
+  /** Path under the API root (`/orders`), or an absolute URL (export files). */
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  json?: unknown;
+  form?: FormData;
+  /** Send an empty body with `Content-Length: 0` (PUT calls without a body). */
+  emptyBody?: boolean;
+  /** Statuses returned to the caller instead of thrown. */
+  passStatuses?: readonly number[];
+  /** For wrong-state errors on order workflow calls. */
+  orderId?: string;
+  signal?: AbortSignal;
+}
+
+export interface RawResponse {
+  status: number;
+  text: string;
+  contentType: string;
+}
+
+const WRONG_STATE_CODES = new Set(['ORDER_INVALID_STATE']);
+const WRONG_STATE_MESSAGE =
+  /current status is|not in (the )?(expected )?state|cannot be (canceled|cancelled|shipped|accepted)|invalid state/i;
+
+/** HTTP to one store: auth header, timeouts, error taxonomy. The API key never leaves it. */
+export class Transport {
+  constructor(private readonly options: TransportOptions) {}
+
+  private scrub(text: string): string {
+    return scrubString(text, [this.options.apiKey]);
+  }
+
+  url(spec: Pick<RequestSpec, 'path' | 'query'>): URL {
+    const url = /^https?:\/\//.test(spec.path)
+      ? new URL(spec.path)
+      : new URL(this.options.apiBase + spec.path);
+    for (const [k, v] of Object.entries(spec.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    if (this.options.shopId !== undefined && !url.searchParams.has('shop_id')) {
+      url.searchParams.set('shop_id', String(this.options.shopId));
+    }
+    return url;
+  }
+
+  async send(spec: RequestSpec): Promise<RawResponse> {
+    const url = this.url(spec);
+    const label = `Mirakl ${spec.operation} ${spec.method} ${url.pathname}`;
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    // Export files may be served from another host; the key only goes to the store itself.
+    if (url.origin === new URL(this.options.apiBase).origin)
+      headers['Authorization'] = this.options.apiKey;
+    let body: string | FormData | Uint8Array | undefined;
+    if (spec.json !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(spec.json);
+    } else if (spec.form) {
+      body = spec.form;
+    } else if (spec.emptyBody) {
+      body = new Uint8Array(0);
+    }
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
+    const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
+    const started = Date.now();
+    let status: number;
+    let text: string;
+    let contentType: string;
+    let retryAfter: string | null;
+    try {
+      const res = await this.options.fetch(url, { method: spec.method, headers, body, signal });
+      status = res.status;
+      contentType = res.headers.get('content-type') ?? '';
+      retryAfter = res.headers.get('retry-after');
+      text = await res.text();
+    } catch (error) {
+      if (spec.signal?.aborted) throw spec.signal.reason;
+      if (timeout.aborted) {
+        throw new RetriableError(`${label}: no answer within ${this.options.timeoutMs} ms`, {
+          reason: 'timeout',
+        });
+      }
+      // The cause is summarised, not attached: transport errors can carry request details.
+      const detail = error instanceof Error ? `${error.name}: ${error.message}` : 'unknown failure';
+      throw new RetriableError(this.scrub(`${label}: connection failed (${detail})`), {
+        reason: 'connection',
+      });
+    }
+    this.options.logger?.debug('mirakl call', {
+      operation: spec.operation,
+      status,
+      ms: Date.now() - started,
+    });
+    if ((status >= 200 && status < 300) || spec.passStatuses?.includes(status))
+      return { status, text, contentType };
+    throw this.toError(spec, label, status, text, retryAfter);
+  }
+
+  private toError(
+    spec: RequestSpec,
+    label: string,
+    status: number,
+    text: string,
+    retryAfter: string | null,
+  ): Error {
+    const body = parseErrorBody(text);
+    const detail = this.scrub(body.message ?? (text.slice(0, 200) || 'no body'));
+    const message = `${label}: HTTP ${status}: ${detail}`;
+    if (status === 401 || status === 403) {
+      return new CredentialsError(`${label}: HTTP ${status}: the API key was refused`);
+    }
+    if (status === 429)
+      return new RateLimitedError(message, parseRetryAfter(retryAfter), { reason: 'rate-limited' });
+    if (status >= 500 || status === 408)
+      return new RetriableError(message, { reason: `http-${status}` });
+    if (
+      status === 400 &&
+      spec.orderId !== undefined &&
+      (WRONG_STATE_CODES.has(body.code ?? '') || WRONG_STATE_MESSAGE.test(body.message ?? ''))
+    ) {
+      const current = /current status is ([A-Z_]+)/i.exec(body.message ?? '')?.[1];
+      return new MiraklWrongStateError(message, spec.operation, spec.orderId, current, body.code);
+    }
+    if (status === 404) return new PermanentError(message, { reason: 'not-found' });
+    return new PermanentError(message, {
+      reason: status === 400 ? 'bad-request' : `http-${status}`,
+    });
+  }
+
+  /** Parses a JSON answer; a body that is not JSON is a permanent error. */
+  json(operation: string, res: RawResponse): unknown {
+    try {
+      return JSON.parse(res.text) as unknown;
+    } catch {
+      throw new PermanentError(`Mirakl ${operation}: the answer is not valid JSON`, {
+        reason: 'malformed-response',
+      });
+    }
+  }
+}
+
+/** Validates a decoded answer; the error names every missing or mistyped field. */
+export function parseDto<S extends z.ZodType>(
+  operation: string,
+  schema: S,
+  value: unknown,
+): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = result.error.issues
+    .slice(0, 5)
+    .map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
+    .join('; ');
+  throw new PermanentError(`Mirakl ${operation}: unexpected answer: ${problems}`, {
+    reason: 'schema-mismatch',
+  });
+}
+
+function parseErrorBody(text: string): { message?: string; code?: string } {
+  try {
+    const parsed = JSON.parse(text) as { message?: unknown; code?: unknown };
+    return {
+      message: typeof parsed.message === 'string' ? parsed.message : undefined,
+      code: typeof parsed.code === 'string' ? parsed.code : undefined,
+    };
+  } catch {
+    return {};
+  }
+}
+
+/** `Retry-After` in seconds or as an HTTP date; 2 s when absent (what Mirakl clients use). */
+export function parseRetryAfter(value: string | null, now = Date.now()): number {
+  if (value === null || value.trim() === '') return 2_000;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? 2_000 : Math.max(0, date - now);
+}

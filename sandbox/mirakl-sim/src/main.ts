@@ -1,0 +1,41 @@
+import { createLogger, env, loadConfig } from '@msync/platform';
+import { z } from 'zod';
+import { startMiraklSimulator } from './server.js';
+
+const config = loadConfig(
+  z.object({
+    MIRAKL_SIM_PORT: env.port(18090),
+    MIRAKL_SIM_HOST: z.string().default('127.0.0.1'),
+    /** Optional demo shop: `<shopId>:<apiKey>` pairs, comma-separated. */
+    MIRAKL_SIM_SHOPS: z.string().default(''),
+    MIRAKL_SIM_PAYMENT_DELAY_MS: z.coerce.number().int().min(0).default(5_000),
+  }),
+  process.env,
+);
+const logger = createLogger({ bindings: { service: 'mirakl-sim' } });
+
+const shops = config.MIRAKL_SIM_SHOPS.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean)
+  .map((pair) => {
+    const [id, ...key] = pair.split(':');
+    return { shopId: Number(id), apiKey: key.join(':') };
+  });
+for (const shop of shops) logger.addSecret(shop.apiKey);
+
+const sim = await startMiraklSimulator({
+  port: config.MIRAKL_SIM_PORT,
+  host: config.MIRAKL_SIM_HOST,
+  shops,
+  paymentDelayMs: config.MIRAKL_SIM_PAYMENT_DELAY_MS,
+});
+logger.info('mirakl simulator listening', { url: sim.url, shops: shops.map((s) => s.shopId) });
+
+const stop = (): void => {
+  sim.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

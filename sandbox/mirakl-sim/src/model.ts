@@ -1,0 +1,193 @@
+/** In-memory state of the simulated Mirakl instance: shops, offers, orders, imports, exports. */
+
+export const ORDER_STATES = [
+  'STAGING',
+  'WAITING_ACCEPTANCE',
+  'WAITING_DEBIT',
+  'WAITING_DEBIT_PAYMENT',
+  'SHIPPING',
+  'SHIPPED',
+  'TO_COLLECT',
+  'RECEIVED',
+  'CLOSED',
+  'REFUSED',
+  'CANCELED',
+] as const;
+export type OrderState = (typeof ORDER_STATES)[number];
+export type LineState = OrderState | 'INCIDENT_OPEN' | 'REFUNDED';
+
+export interface Address {
+  firstname?: string;
+  lastname: string;
+  company?: string;
+  street_1: string;
+  street_2?: string;
+  city: string;
+  state?: string;
+  zip_code?: string;
+  country: string;
+  country_iso_code: string;
+  phone?: string;
+}
+
+export interface SimOffer {
+  offerId: number;
+  shopSku: string;
+  productSku: string;
+  productTitle: string;
+  quantity: number;
+  price: number;
+  stateCode: string;
+  description: string;
+  active: boolean;
+  deleted: boolean;
+  lastUpdated: Date;
+}
+
+export interface SimOrderLine {
+  lineId: string;
+  index: number;
+  state: LineState;
+  /** The state an incident froze; restored when the incident closes. */
+  stateBeforeIncident?: LineState;
+  reasonCode?: string;
+  reasonLabel?: string;
+  offerSku: string;
+  offerId: number;
+  productSku: string;
+  productTitle: string;
+  quantity: number;
+  unitPrice: number;
+  shippingPrice: number;
+  createdAt: Date;
+  lastUpdated: Date;
+  debitedAt?: Date;
+  shippedAt?: Date;
+  canceledAt?: Date;
+}
+
+export interface SimTracking {
+  carrierCode?: string;
+  carrierStandardCode?: string;
+  carrierName?: string;
+  trackingNumber?: string;
+  trackingUrl?: string;
+}
+
+export interface SimOrder {
+  orderId: string;
+  commercialId: string;
+  state: OrderState;
+  createdAt: Date;
+  lastUpdated: Date;
+  acceptanceDecisionDate?: Date | null;
+  shippingDeadline: Date;
+  customer: { customerId: string; firstname: string; lastname: string };
+  shippingAddress: Address;
+  billingAddress: Address;
+  shippingTypeCode: string;
+  lines: SimOrderLine[];
+  tracking?: SimTracking;
+  /** When the simulated payment confirmation moves the order to SHIPPING (undefined = manual). */
+  paymentDueAt?: Date;
+  /** Every workflow call the shop made on this order, for the control API's read-back. */
+  history: { at: Date; action: string; detail?: unknown }[];
+}
+
+export type ImportStatus = 'WAITING' | 'RUNNING' | 'COMPLETE' | 'FAILED';
+
+export interface ImportLineError {
+  line: number;
+  message: string;
+  cells: string[];
+}
+
+export interface SimImport {
+  kind: 'stock' | 'offer';
+  id: string;
+  mode: 'NORMAL' | 'REPLACE' | 'STOCK';
+  createdAt: Date;
+  header: string[];
+  rows: string[][];
+  status: ImportStatus;
+  reasonStatus?: string;
+  linesRead: number;
+  linesInSuccess: number;
+  linesInError: number;
+  inserted: number;
+  updated: number;
+  deleted: number;
+  errors: ImportLineError[];
+  applied: boolean;
+}
+
+export interface SimExport {
+  trackingId: string;
+  createdAt: Date;
+  lastRequestDate?: Date;
+  includeInactive: boolean;
+  itemsPerChunk: number;
+  chunks?: unknown[][];
+  status: 'PENDING' | 'COMPLETED' | 'FAILED';
+  error?: { code: string; detail: string };
+}
+
+export interface StockChange {
+  at: Date;
+  sku: string;
+  from: number;
+  to: number;
+  importId: string;
+  via: 'STO01' | 'OF01';
+}
+
+export interface SimShop {
+  shopId: number;
+  name: string;
+  apiKey: string;
+  currency: string;
+  /** Operators may not enable STO01; when false the endpoint answers 404. */
+  stockImportsEnabled: boolean;
+  partialAcceptance: boolean;
+  trackingRequiredToShip: boolean;
+  offers: Map<string, SimOffer>;
+  orders: Map<string, SimOrder>;
+  imports: Map<string, SimImport>;
+  exports: Map<string, SimExport>;
+  stockHistory: StockChange[];
+  lastCallAt: Map<string, number>;
+}
+
+export interface Carrier {
+  code: string;
+  label: string;
+  standard_code?: string;
+  tracking_url?: string;
+}
+
+export const DEFAULT_CARRIERS: Carrier[] = [
+  {
+    code: 'DHL',
+    label: 'DHL',
+    standard_code: 'DHL',
+    tracking_url: 'https://www.dhl.com/track?AWB={trackingId}',
+  },
+  {
+    code: 'FEDEX',
+    label: 'FedEx',
+    standard_code: 'FEDEX',
+    tracking_url: 'https://www.fedex.com/fedextrack/?trknbr={trackingId}',
+  },
+  {
+    code: 'UPS',
+    label: 'UPS',
+    standard_code: 'UPS',
+    tracking_url: 'https://www.ups.com/track?tracknum={trackingId}',
+  },
+  {
+    code: 'USPS',
+    label: 'USPS',
+    standard_code: 'USPS',
+    tracking_url: 'https://tools.usps.com/go/TrackConfirmAction?tLabels={trackingId}',
+  },
+];

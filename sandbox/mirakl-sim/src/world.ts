@@ -1,0 +1,639 @@
+import { parseCsv } from './csv.js';
+import type {
+  Address,
+  ImportLineError,
+  LineState,
+  OrderState,
+  SimExport,
+  SimImport,
+  SimOffer,
+  SimOrder,
+  SimOrderLine,
+  SimShop,
+} from './model.js';
+
+/** A failure the simulated API reports as `{status, message, code?}`. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface WorldOptions {
+  now: () => Date;
+  /** Time an import spends WAITING then RUNNING before it completes. */
+  importDelayMs: number;
+  /** Time an offer export stays PENDING. */
+  exportDelayMs: number;
+  /** Time from acceptance to the payment confirmation that moves an order to SHIPPING; null = only via the control API. */
+  paymentDelayMs: number | null;
+  /** Safety delta Mirakl subtracts from `start_update_date`. */
+  updateOverlapMs: number;
+}
+
+export interface ShopSeed {
+  shopId?: number;
+  name?: string;
+  apiKey: string;
+  currency?: string;
+  stockImportsEnabled?: boolean;
+  partialAcceptance?: boolean;
+  trackingRequiredToShip?: boolean;
+  offers?: OfferSeed[];
+}
+
+export interface OfferSeed {
+  sku: string;
+  quantity?: number;
+  price?: number;
+  title?: string;
+  productSku?: string;
+  active?: boolean;
+}
+
+export interface OrderSeed {
+  orderId?: string;
+  commercialId?: string;
+  state?: OrderState;
+  lines: { sku: string; quantity?: number; unitPrice?: number }[];
+  shippingAddress?: Address;
+  customer?: { firstname: string; lastname: string };
+  shippingTypeCode?: string;
+}
+
+const DEFAULT_ADDRESS: Address = {
+  firstname: 'Jane',
+  lastname: 'Doe',
+  street_1: '151 West 34th Street',
+  city: 'New York',
+  state: 'NY',
+  zip_code: '10001',
+  country: 'United States',
+  country_iso_code: 'USA',
+  phone: '212-555-0100',
+};
+
+/** The simulated instance's state and its rules (state machine, imports, exports). */
+export class World {
+  readonly shops = new Map<number, SimShop>();
+  private nextShopId = 2001;
+  private nextOfferId = 10_001;
+  private nextOrderNumber = 1;
+  private nextImportId = 1;
+  private nextExportId = 1;
+
+  constructor(readonly options: WorldOptions) {}
+
+  now(): Date {
+    return this.options.now();
+  }
+
+  addShop(seed: ShopSeed): SimShop {
+    for (const s of this.shops.values()) {
+      if (s.apiKey === seed.apiKey) throw new ApiError(409, 'A shop already uses this API key');
+    }
+    const shopId = seed.shopId ?? this.nextShopId++;
+    const shop: SimShop = {
+      shopId,
+      name: seed.name ?? `Shop ${shopId}`,
+      apiKey: seed.apiKey,
+      currency: seed.currency ?? 'USD',
+      stockImportsEnabled: seed.stockImportsEnabled ?? true,
+      partialAcceptance: seed.partialAcceptance ?? false,
+      trackingRequiredToShip: seed.trackingRequiredToShip ?? true,
+      offers: new Map(),
+      orders: new Map(),
+      imports: new Map(),
+      exports: new Map(),
+      stockHistory: [],
+      lastCallAt: new Map(),
+    };
+    this.shops.set(shopId, shop);
+    for (const offer of seed.offers ?? []) this.upsertOffer(shop, offer);
+    return shop;
+  }
+
+  shopByKey(apiKey: string | undefined): SimShop | undefined {
+    if (!apiKey) return undefined;
+    for (const shop of this.shops.values()) if (shop.apiKey === apiKey) return shop;
+    return undefined;
+  }
+
+  shop(shopId: number): SimShop {
+    const shop = this.shops.get(shopId);
+    if (!shop) throw new ApiError(404, `Shop ${shopId} not found`);
+    return shop;
+  }
+
+  upsertOffer(shop: SimShop, seed: OfferSeed): SimOffer {
+    const existing = shop.offers.get(seed.sku);
+    const offer: SimOffer = existing ?? {
+      offerId: this.nextOfferId++,
+      shopSku: seed.sku,
+      productSku: seed.productSku ?? `MKP${seed.sku}`,
+      productTitle: seed.title ?? `Product ${seed.sku}`,
+      quantity: 0,
+      price: 10,
+      stateCode: '11',
+      description: `Offer for ${seed.sku}`,
+      active: true,
+      deleted: false,
+      lastUpdated: this.now(),
+    };
+    if (seed.quantity !== undefined) offer.quantity = seed.quantity;
+    if (seed.price !== undefined) offer.price = seed.price;
+    if (seed.title !== undefined) offer.productTitle = seed.title;
+    if (seed.active !== undefined) offer.active = seed.active;
+    offer.deleted = false;
+    offer.lastUpdated = this.now();
+    shop.offers.set(seed.sku, offer);
+    return offer;
+  }
+
+  // ---- orders -------------------------------------------------------------------------------
+
+  createOrder(shop: SimShop, seed: OrderSeed): SimOrder {
+    const now = this.now();
+    const number = this.nextOrderNumber++;
+    const commercialId = seed.commercialId ?? `C${String(100000 + number)}`;
+    const orderId = seed.orderId ?? `${commercialId}-A`;
+    if (shop.orders.has(orderId)) throw new ApiError(409, `Order ${orderId} already exists`);
+    if (seed.lines.length === 0) throw new ApiError(400, 'An order needs at least one line');
+    const state = seed.state ?? 'WAITING_ACCEPTANCE';
+    const lines: SimOrderLine[] = seed.lines.map((l, i) => {
+      const offer = shop.offers.get(l.sku) ?? this.upsertOffer(shop, { sku: l.sku, quantity: 0 });
+      return {
+        lineId: `${orderId}-${i + 1}`,
+        index: i + 1,
+        state,
+        offerSku: l.sku,
+        offerId: offer.offerId,
+        productSku: offer.productSku,
+        productTitle: offer.productTitle,
+        quantity: l.quantity ?? 1,
+        unitPrice: l.unitPrice ?? offer.price,
+        shippingPrice: 0,
+        createdAt: now,
+        lastUpdated: now,
+      };
+    });
+    const address = seed.shippingAddress ?? DEFAULT_ADDRESS;
+    const order: SimOrder = {
+      orderId,
+      commercialId,
+      state,
+      createdAt: now,
+      lastUpdated: now,
+      shippingDeadline: new Date(now.getTime() + 2 * 24 * 3600_000),
+      customer: {
+        customerId: `CUST-${number}`,
+        firstname: seed.customer?.firstname ?? address.firstname ?? 'Jane',
+        lastname: seed.customer?.lastname ?? address.lastname,
+      },
+      shippingAddress: address,
+      billingAddress: address,
+      shippingTypeCode: seed.shippingTypeCode ?? 'STD',
+      lines,
+      history: [{ at: now, action: 'created' }],
+    };
+    shop.orders.set(orderId, order);
+    return order;
+  }
+
+  order(shop: SimShop, orderId: string): SimOrder {
+    const order = shop.orders.get(orderId);
+    if (!order) throw new ApiError(404, `Order with id ${orderId} not found`, 'ORDER_NOT_FOUND');
+    return order;
+  }
+
+  private touch(order: SimOrder, action: string, detail?: unknown): void {
+    const now = this.now();
+    // Two changes in the same millisecond must still be told apart by `last_updated_date`.
+    order.lastUpdated =
+      now.getTime() > order.lastUpdated.getTime() ? now : new Date(order.lastUpdated.getTime() + 1);
+    order.history.push({ at: order.lastUpdated, action, detail });
+  }
+
+  private setLines(order: SimOrder, from: (s: LineState) => boolean, to: LineState): void {
+    for (const line of order.lines) {
+      if (from(line.state)) {
+        line.state = to;
+        line.lastUpdated = this.now();
+      } else if (
+        line.state === 'INCIDENT_OPEN' &&
+        line.stateBeforeIncident &&
+        from(line.stateBeforeIncident)
+      ) {
+        line.stateBeforeIncident = to;
+      }
+    }
+  }
+
+  private wrongState(order: SimOrder, expected: string): ApiError {
+    return new ApiError(
+      400,
+      `Order ${order.orderId} is not in state ${expected}. Current status is ${order.state}`,
+      'ORDER_INVALID_STATE',
+    );
+  }
+
+  /** OR21. */
+  accept(shop: SimShop, orderId: string, decisions: { id: string; accepted: boolean }[]): void {
+    const order = this.order(shop, orderId);
+    if (order.state !== 'WAITING_ACCEPTANCE') throw this.wrongState(order, 'WAITING_ACCEPTANCE');
+    const seen = new Set<string>();
+    for (const d of decisions) {
+      if (seen.has(d.id))
+        throw new ApiError(400, `Duplicate order line id ${d.id}`, 'ORDER_LINE_DUPLICATE_ID');
+      seen.add(d.id);
+      if (!order.lines.some((l) => l.lineId === d.id)) {
+        throw new ApiError(400, `Order line ${d.id} not found`, 'ORDER_LINE_NOT_FOUND');
+      }
+    }
+    const missing = order.lines.filter((l) => !seen.has(l.lineId));
+    if (missing.length > 0) {
+      throw new ApiError(
+        400,
+        `Acceptance decision missing for order lines ${missing.map((l) => l.lineId).join(', ')}`,
+        'ORDER_LINE_ACCEPTANCE_DECISION_MISSING',
+      );
+    }
+    const accepted = decisions.filter((d) => d.accepted).length;
+    if (accepted > 0 && accepted < decisions.length && !shop.partialAcceptance) {
+      throw new ApiError(
+        400,
+        'Partial acceptance is disabled for this shop',
+        'ORDER_PARTIAL_ACCEPTANCE_DISABLED',
+      );
+    }
+    const now = this.now();
+    for (const line of order.lines) {
+      const decision = decisions.find((d) => d.id === line.lineId);
+      line.state = decision?.accepted ? 'WAITING_DEBIT_PAYMENT' : 'REFUSED';
+      if (!decision?.accepted) {
+        line.reasonCode = 'SHOP_REFUSED';
+        line.reasonLabel = 'Refused by the shop';
+      }
+      line.lastUpdated = now;
+    }
+    order.acceptanceDecisionDate = now;
+    if (accepted === 0) {
+      order.state = 'REFUSED';
+    } else {
+      order.state = 'WAITING_DEBIT_PAYMENT';
+      if (this.options.paymentDelayMs !== null) {
+        order.paymentDueAt = new Date(now.getTime() + this.options.paymentDelayMs);
+      }
+    }
+    this.touch(order, 'accepted', decisions);
+  }
+
+  /** Control: the operator's payment service confirms the debit. */
+  confirmPayment(shop: SimShop, orderId: string): SimOrder {
+    const order = this.order(shop, orderId);
+    if (order.state !== 'WAITING_DEBIT_PAYMENT')
+      throw this.wrongState(order, 'WAITING_DEBIT_PAYMENT');
+    order.state = 'SHIPPING';
+    order.paymentDueAt = undefined;
+    const now = this.now();
+    for (const line of order.lines)
+      if (line.state === 'WAITING_DEBIT_PAYMENT') line.debitedAt = now;
+    this.setLines(order, (s) => s === 'WAITING_DEBIT_PAYMENT', 'SHIPPING');
+    this.touch(order, 'payment-confirmed');
+    return order;
+  }
+
+  /** Control: the operator refuses an order whose acceptance deadline passed. */
+  expireAcceptance(shop: SimShop, orderId: string): SimOrder {
+    const order = this.order(shop, orderId);
+    if (order.state !== 'WAITING_ACCEPTANCE') throw this.wrongState(order, 'WAITING_ACCEPTANCE');
+    order.state = 'REFUSED';
+    order.acceptanceDecisionDate = null;
+    this.setLines(order, () => true, 'REFUSED');
+    this.touch(order, 'auto-refused');
+    return order;
+  }
+
+  /** OR23. */
+  setTracking(
+    shop: SimShop,
+    orderId: string,
+    body: Record<string, unknown>,
+    carriers: { code: string; standard_code?: string; tracking_url?: string; label: string }[],
+  ): void {
+    const order = this.order(shop, orderId);
+    if (order.state !== 'SHIPPING') throw this.wrongState(order, 'SHIPPING');
+    const str = (k: string): string | undefined =>
+      typeof body[k] === 'string' && body[k] !== '' ? (body[k] as string) : undefined;
+    const code = str('carrier_code');
+    const trackingNumber = str('tracking_number');
+    if (code) {
+      const carrier = carriers.find((c) => c.code === code);
+      if (!carrier) throw new ApiError(400, `The carrier code ${code} is unknown`);
+      order.tracking = {
+        carrierCode: carrier.code,
+        carrierStandardCode: carrier.standard_code,
+        carrierName: carrier.label,
+        trackingNumber,
+        trackingUrl: trackingNumber
+          ? carrier.tracking_url?.replace('{trackingId}', trackingNumber)
+          : undefined,
+      };
+    } else {
+      const name = str('carrier_name');
+      if (!name) throw new ApiError(400, 'carrier_name is required when carrier_code is not given');
+      order.tracking = {
+        carrierName: name,
+        carrierStandardCode: str('carrier_standard_code'),
+        trackingNumber,
+        trackingUrl: str('carrier_url'),
+      };
+    }
+    this.touch(order, 'tracking', order.tracking);
+  }
+
+  /** OR24. */
+  ship(shop: SimShop, orderId: string): void {
+    const order = this.order(shop, orderId);
+    if (order.state !== 'SHIPPING') throw this.wrongState(order, 'SHIPPING');
+    if (shop.trackingRequiredToShip && !order.tracking?.trackingNumber) {
+      throw new ApiError(400, 'Tracking details are mandatory for this shipping method');
+    }
+    order.state = 'SHIPPED';
+    const now = this.now();
+    for (const line of order.lines) if (line.state === 'SHIPPING') line.shippedAt = now;
+    this.setLines(order, (s) => s === 'SHIPPING', 'SHIPPED');
+    this.touch(order, 'shipped');
+  }
+
+  canCancel(order: SimOrder): boolean {
+    return order.state === 'WAITING_DEBIT_PAYMENT' || order.state === 'SHIPPING';
+  }
+
+  /** OR29 (shop) or an operator/customer cancellation (control). */
+  cancel(shop: SimShop, orderId: string, by: 'shop' | 'operator'): SimOrder {
+    const order = this.order(shop, orderId);
+    if (by === 'shop' && !this.canCancel(order)) {
+      throw new ApiError(
+        400,
+        `Order ${orderId} cannot be canceled. Current status is ${order.state}`,
+        'ORDER_INVALID_STATE',
+      );
+    }
+    if (order.state === 'CANCELED' || order.state === 'SHIPPED' || order.state === 'REFUSED') {
+      throw this.wrongState(order, 'a cancelable state');
+    }
+    order.state = 'CANCELED';
+    order.paymentDueAt = undefined;
+    const now = this.now();
+    for (const line of order.lines) {
+      if (line.state !== 'REFUSED') {
+        line.state = 'CANCELED';
+        line.canceledAt = now;
+        line.lastUpdated = now;
+      }
+    }
+    this.touch(order, by === 'shop' ? 'canceled-by-shop' : 'canceled-by-operator');
+    return order;
+  }
+
+  /** Control: the customer opens an incident on a line. */
+  openIncident(
+    shop: SimShop,
+    orderId: string,
+    lineId: string | undefined,
+    reasonCode: string,
+    reasonLabel: string,
+  ): SimOrder {
+    const order = this.order(shop, orderId);
+    const line = lineId ? order.lines.find((l) => l.lineId === lineId) : order.lines[0];
+    if (!line)
+      throw new ApiError(
+        404,
+        `Order line ${lineId ?? '(first)'} not found`,
+        'ORDER_LINE_NOT_FOUND',
+      );
+    if (line.state === 'INCIDENT_OPEN')
+      throw new ApiError(400, `Order line ${line.lineId} already has an open incident`);
+    line.stateBeforeIncident = line.state;
+    line.state = 'INCIDENT_OPEN';
+    line.reasonCode = reasonCode;
+    line.reasonLabel = reasonLabel;
+    line.lastUpdated = this.now();
+    this.touch(order, 'incident-opened', { lineId: line.lineId, reasonCode });
+    return order;
+  }
+
+  /** OR64 or control: the incident is closed; the line gets its frozen state back. */
+  closeIncident(shop: SimShop, orderId: string, lineId: string): SimOrder {
+    const order = this.order(shop, orderId);
+    const line = order.lines.find((l) => l.lineId === lineId);
+    if (!line) throw new ApiError(404, `Order line ${lineId} not found`, 'ORDER_LINE_NOT_FOUND');
+    if (line.state !== 'INCIDENT_OPEN')
+      throw new ApiError(400, `Order line ${lineId} has no open incident`);
+    line.state = line.stateBeforeIncident ?? order.state;
+    line.stateBeforeIncident = undefined;
+    line.reasonCode = undefined;
+    line.reasonLabel = undefined;
+    line.lastUpdated = this.now();
+    this.touch(order, 'incident-closed', { lineId });
+    return order;
+  }
+
+  hasIncident(order: SimOrder): boolean {
+    return order.lines.some((l) => l.state === 'INCIDENT_OPEN');
+  }
+
+  // ---- imports ------------------------------------------------------------------------------
+
+  createImport(
+    shop: SimShop,
+    kind: 'stock' | 'offer',
+    mode: SimImport['mode'],
+    csv: string,
+  ): SimImport {
+    const [header = [], ...rows] = parseCsv(csv);
+    const id = String(this.nextImportId++);
+    const imp: SimImport = {
+      kind,
+      id: kind === 'stock' ? `sto-${id}` : id,
+      mode,
+      createdAt: this.now(),
+      header: header.map((h) => h.trim().toLowerCase()),
+      rows,
+      status: 'WAITING',
+      linesRead: 0,
+      linesInSuccess: 0,
+      linesInError: 0,
+      inserted: 0,
+      updated: 0,
+      deleted: 0,
+      errors: [],
+      applied: false,
+    };
+    shop.imports.set(imp.id, imp);
+    return imp;
+  }
+
+  /** Moves time-driven state forward: imports run, payments confirm. Called before every request. */
+  advance(shop: SimShop): void {
+    const now = this.now().getTime();
+    const imports = [...shop.imports.values()].sort(
+      (a, b) => a.createdAt.getTime() - b.createdAt.getTime(),
+    );
+    for (const imp of imports) {
+      if (imp.applied) continue;
+      const age = now - imp.createdAt.getTime();
+      if (age >= this.options.importDelayMs) this.applyImport(shop, imp);
+      else if (age >= this.options.importDelayMs / 2) imp.status = 'RUNNING';
+    }
+    for (const order of shop.orders.values()) {
+      if (
+        order.paymentDueAt &&
+        order.paymentDueAt.getTime() <= now &&
+        order.state === 'WAITING_DEBIT_PAYMENT'
+      ) {
+        this.confirmPayment(shop, order.orderId);
+      }
+    }
+    for (const exp of shop.exports.values()) {
+      if (exp.status === 'PENDING' && now - exp.createdAt.getTime() >= this.options.exportDelayMs) {
+        this.completeExport(shop, exp);
+      }
+    }
+  }
+
+  private applyImport(shop: SimShop, imp: SimImport): void {
+    imp.applied = true;
+    const col = (name: string): number => imp.header.indexOf(name);
+    const skuCol = imp.kind === 'stock' ? col('offer-sku') : col('sku');
+    const qtyCol = col('quantity');
+    const udCol = col('update-delete');
+    if (skuCol < 0 || (imp.kind === 'stock' && qtyCol < 0)) {
+      imp.status = 'FAILED';
+      imp.reasonStatus = `Missing required column ${imp.kind === 'stock' ? '"offer-sku" or "quantity"' : '"sku"'}`;
+      return;
+    }
+    const errors: ImportLineError[] = [];
+    const seenSkus = new Set<string>();
+    imp.rows.forEach((cells, i) => {
+      const line = i + 2; // 1-based, after the header line
+      imp.linesRead++;
+      const sku = cells[skuCol]?.trim() ?? '';
+      const action = (udCol >= 0 ? cells[udCol]?.trim().toLowerCase() : '') || 'update';
+      const rawQty = qtyCol >= 0 ? cells[qtyCol]?.trim() : undefined;
+      const fail = (message: string): void => {
+        errors.push({ line, message, cells });
+      };
+      const offer = shop.offers.get(sku);
+      if (!sku) return fail('The offer SKU is missing');
+      if (action === 'delete') {
+        if (!offer || offer.deleted) return fail(`The offer with SKU ${sku} does not exist`);
+        offer.deleted = true;
+        offer.active = false;
+        offer.lastUpdated = this.now();
+        imp.deleted++;
+        imp.linesInSuccess++;
+        return;
+      }
+      if (action !== 'update') return fail(`Unknown update-delete value "${action}"`);
+      if (!offer || offer.deleted) return fail(`The offer with SKU ${sku} does not exist`);
+      if (rawQty !== undefined && rawQty !== '') {
+        const qty = Number(rawQty);
+        if (!Number.isInteger(qty) || qty < 0)
+          return fail(`The quantity "${rawQty}" is not a positive integer`);
+        if (offer.quantity !== qty) {
+          shop.stockHistory.push({
+            at: this.now(),
+            sku,
+            from: offer.quantity,
+            to: qty,
+            importId: imp.id,
+            via: imp.kind === 'stock' ? 'STO01' : 'OF01',
+          });
+        }
+        offer.quantity = qty;
+      }
+      const priceCol = col('price');
+      const rawPrice = priceCol >= 0 ? cells[priceCol]?.trim() : undefined;
+      if (rawPrice) {
+        const price = Number(rawPrice);
+        if (!Number.isFinite(price) || price < 0) return fail(`The price "${rawPrice}" is invalid`);
+        offer.price = price;
+      }
+      offer.lastUpdated = this.now();
+      seenSkus.add(sku);
+      imp.updated++;
+      imp.linesInSuccess++;
+    });
+    if (imp.mode === 'REPLACE') {
+      for (const offer of shop.offers.values()) {
+        if (!seenSkus.has(offer.shopSku) && !offer.deleted) {
+          offer.deleted = true;
+          offer.active = false;
+          offer.lastUpdated = this.now();
+          imp.deleted++;
+        }
+      }
+    }
+    imp.errors = errors;
+    imp.linesInError = errors.length;
+    imp.status = 'COMPLETE';
+  }
+
+  // ---- exports ------------------------------------------------------------------------------
+
+  createExport(
+    shop: SimShop,
+    body: { lastRequestDate?: Date; includeInactive: boolean; itemsPerChunk: number },
+  ): SimExport {
+    const exp: SimExport = {
+      trackingId: `exp-${this.nextExportId++}`,
+      createdAt: this.now(),
+      lastRequestDate: body.lastRequestDate,
+      includeInactive: body.includeInactive,
+      itemsPerChunk: body.itemsPerChunk,
+      status: 'PENDING',
+    };
+    shop.exports.set(exp.trackingId, exp);
+    return exp;
+  }
+
+  private completeExport(shop: SimShop, exp: SimExport): void {
+    const since = exp.lastRequestDate?.getTime();
+    const offers = [...shop.offers.values()].filter((o) =>
+      since === undefined
+        ? !o.deleted && (o.active || exp.includeInactive)
+        : o.lastUpdated.getTime() >= since,
+    );
+    offers.sort((a, b) => a.offerId - b.offerId);
+    const chunks: unknown[][] = [];
+    for (let i = 0; i < offers.length; i += exp.itemsPerChunk) {
+      chunks.push(offers.slice(i, i + exp.itemsPerChunk).map((o) => exportItem(shop, o)));
+    }
+    exp.chunks = chunks;
+    exp.status = 'COMPLETED';
+  }
+}
+
+function exportItem(shop: SimShop, o: SimOffer): Record<string, unknown> {
+  return {
+    offer_id: o.offerId,
+    shop_id: shop.shopId,
+    shop_name: shop.name,
+    shop_sku: o.shopSku,
+    product_sku: o.productSku,
+    quantity: o.quantity,
+    active: o.active,
+    deleted: o.deleted,
+    state_code: o.stateCode,
+    currency_iso_code: shop.currency,
+    description: o.description,
+    last_updated: o.lastUpdated.toISOString(),
+    prices: [{ price: o.price, unit_origin_price: o.price, volume_prices: [] }],
+  };
+}
