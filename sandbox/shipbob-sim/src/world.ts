@@ -1,0 +1,717 @@
+import type {
+  Address,
+  Channel,
+  FulfillmentCenter,
+  InventoryItem,
+  Merchant,
+  Order,
+  OrderLine,
+  OrderStatus,
+  Product,
+  Recipient,
+  ReturnAction,
+  ReturnOrder,
+  ReturnStatus,
+  Shipment,
+  StatusDetail,
+  Variant,
+} from './model.js';
+
+/** An error the simulator answers with a given status and JSON body (or no body). */
+export class SimHttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body?: unknown,
+  ) {
+    super(`simulated HTTP ${status}`);
+  }
+}
+
+export const WRITE_SCOPES = [
+  'channels_read',
+  'inventory_read',
+  'inventory_write',
+  'orders_read',
+  'orders_write',
+  'products_read',
+  'products_write',
+  'receiving_read',
+  'receiving_write',
+  'returns_read',
+  'returns_write',
+  'webhooks_read',
+  'webhooks_write',
+  'locations_read',
+  'tracking_read',
+];
+
+const DEFAULT_CENTERS: FulfillmentCenter[] = [
+  {
+    id: 1,
+    name: 'Cicero (IL)',
+    timezone: 'Central Standard Time',
+    city: 'Cicero',
+    state: 'IL',
+    country: 'US',
+  },
+  {
+    id: 2,
+    name: 'Moreno Valley (CA)',
+    timezone: 'Pacific Standard Time',
+    city: 'Moreno Valley',
+    state: 'CA',
+    country: 'US',
+  },
+];
+
+export interface SeedMerchantInput {
+  name?: string;
+  /** PATs that act as this merchant's single-merchant-application channel. */
+  pats: string[];
+  /** Adds a read-only channel (e.g. a Shopify store) to exercise channel discovery. */
+  withOtherChannel?: boolean;
+}
+
+export interface SeedProductInput {
+  sku: string;
+  name?: string;
+  isDigital?: boolean;
+  isActive?: boolean;
+  /** Units on hand per fulfillment center id. */
+  stock?: Record<number, number>;
+  /** Channel products of other channels carrying this SKU as seller SKU. */
+  sellerSkus?: { channelId: number; sellerSku: string }[];
+}
+
+export interface CreateOrderInput {
+  reference_id: string;
+  order_number?: string | null;
+  type?: string;
+  shipping_method: string;
+  recipient: Recipient;
+  products: {
+    id?: number;
+    reference_id?: string;
+    name?: string | null;
+    quantity: number;
+    unit_price?: number | null;
+    sku?: string | null;
+  }[];
+  purchase_date?: string | null;
+  location_id?: number | null;
+  sales_channel?: string | null;
+  tags?: { name: string; value: string }[] | null;
+}
+
+export interface CreateReturnInput {
+  reference_id: string;
+  fulfillment_center: { id: number; name?: string | null };
+  inventory: { id: number; quantity: number; requested_action?: string }[];
+  tracking_number?: string | null;
+  original_shipment_id?: number | null;
+}
+
+const RETURN_FLOW: ReturnStatus[] = ['AwaitingArrival', 'Arrived', 'Processing', 'Completed'];
+const LABELED: StatusDetail = { id: 102, name: 'Labeled', description: 'Label Generated' };
+const OUT_OF_STOCK = (inventoryId: number): StatusDetail => ({
+  id: 303,
+  name: 'OutOfStock',
+  description: 'Out of stock',
+  inventoryId,
+});
+
+/** The simulator's state and the rules that change it, independent of HTTP. */
+export class SimWorld {
+  readonly merchants: Merchant[] = [];
+  readonly centers: FulfillmentCenter[] = DEFAULT_CENTERS.map((c) => ({ ...c }));
+  readonly inventory: InventoryItem[] = [];
+  readonly products: Product[] = [];
+  readonly orders: Order[] = [];
+  readonly returns: ReturnOrder[] = [];
+  private nextId = {
+    merchant: 1,
+    channel: 100,
+    inventory: 5000,
+    product: 7000,
+    variant: 9000,
+    order: 200000,
+    shipment: 300000,
+    return: 40000,
+  };
+
+  constructor(
+    private readonly now: () => Date = () => new Date(),
+    /** Read-after-write lag of `GET /order`. */
+    readonly orderListLagMs = 0,
+  ) {}
+
+  private iso(): string {
+    return this.now().toISOString();
+  }
+
+  private id(kind: keyof SimWorld['nextId']): number {
+    return this.nextId[kind]++;
+  }
+
+  seedMerchant(input: SeedMerchantInput): Merchant {
+    const patChannel: Channel = {
+      id: this.id('channel'),
+      name: 'SMA',
+      applicationName: 'SMA',
+      scopes: WRITE_SCOPES,
+    };
+    const channels = [patChannel];
+    if (input.withOtherChannel) {
+      channels.unshift({
+        id: this.id('channel'),
+        name: 'Shopify Store',
+        applicationName: 'Shopify',
+        scopes: ['orders_read', 'products_read'],
+      });
+    }
+    const merchant: Merchant = {
+      id: this.id('merchant'),
+      name: input.name ?? 'Merchant',
+      patChannelId: patChannel.id,
+      channels,
+      pats: [...input.pats],
+    };
+    this.merchants.push(merchant);
+    return merchant;
+  }
+
+  merchantByPat(pat: string): Merchant | undefined {
+    return this.merchants.find((m) => m.pats.includes(pat));
+  }
+
+  merchant(id: number): Merchant {
+    const merchant = this.merchants.find((m) => m.id === id);
+    if (!merchant) throw new SimHttpError(404, { message: `unknown merchant ${id}` });
+    return merchant;
+  }
+
+  /** Seeds a product with its inventory item and stock (as if created in ShipBob's UI). */
+  seedProduct(merchantId: number, input: SeedProductInput): Product {
+    const merchant = this.merchant(merchantId);
+    const product = this.addProduct(merchant, input.sku, input.name ?? input.sku, []);
+    const variant = product.variants[0]!;
+    variant.isDigital = input.isDigital ?? false;
+    variant.isActive = input.isActive ?? true;
+    const item = this.inventoryItem(variant.inventoryId);
+    item.isDigital = variant.isDigital;
+    item.isActive = variant.isActive;
+    for (const [center, qty] of Object.entries(input.stock ?? {}))
+      this.setStock(item.id, Number(center), qty);
+    for (const alias of input.sellerSkus ?? []) {
+      const channel = merchant.channels.find((c) => c.id === alias.channelId);
+      variant.channelMetadata.push({
+        channelId: alias.channelId,
+        channelName: channel?.name ?? 'Other',
+        sellerSku: alias.sellerSku,
+      });
+    }
+    return product;
+  }
+
+  private addProduct(
+    merchant: Merchant,
+    sku: string,
+    name: string,
+    metadata: Variant['channelMetadata'],
+  ): Product {
+    const existing = this.inventory.find((i) => i.merchantId === merchant.id && i.sku === sku);
+    const item =
+      existing ??
+      ({
+        id: this.id('inventory'),
+        merchantId: merchant.id,
+        name,
+        sku,
+        isActive: true,
+        isDigital: false,
+        stock: new Map(),
+        exception: 0,
+      } satisfies InventoryItem);
+    if (!existing) this.inventory.push(item);
+    const at = this.iso();
+    const product: Product = {
+      id: this.id('product'),
+      merchantId: merchant.id,
+      name,
+      createdOn: at,
+      updatedOn: at,
+      variants: [
+        {
+          id: this.id('variant'),
+          sku,
+          name,
+          isActive: true,
+          isDigital: false,
+          inventoryId: item.id,
+          channelMetadata: metadata,
+        },
+      ],
+    };
+    this.products.push(product);
+    return product;
+  }
+
+  inventoryItem(id: number): InventoryItem {
+    const item = this.inventory.find((i) => i.id === id);
+    if (!item) throw new SimHttpError(404, { message: `unknown inventory item ${id}` });
+    return item;
+  }
+
+  /** Sets on-hand units of an item at a center, then retries allocation of waiting shipments. */
+  setStock(inventoryId: number, centerId: number, onHand: number): void {
+    const item = this.inventoryItem(inventoryId);
+    if (!this.centers.some((c) => c.id === centerId))
+      throw new SimHttpError(400, { message: `unknown center ${centerId}` });
+    const stock = item.stock.get(centerId) ?? { onHand: 0, committed: 0 };
+    stock.onHand = Math.max(0, onHand);
+    item.stock.set(centerId, stock);
+    this.reallocateExceptions(item.merchantId);
+  }
+
+  /** `POST /product` (dated versions): one product, variant SKUs unique per merchant. */
+  createProduct(
+    merchant: Merchant,
+    body: {
+      name?: string;
+      variants?:
+        | {
+            sku?: string;
+            name?: string;
+            channel_metadata?: { channel_id?: number | null; seller_sku?: string | null }[] | null;
+          }[]
+        | null;
+    },
+  ): Product {
+    const variants = body.variants ?? [];
+    const first = variants[0];
+    if (!body.name || !first?.sku)
+      throw new SimHttpError(400, problem(400, 'name and one variant with a sku are required'));
+    const sku = first.sku;
+    const duplicate = this.products.some(
+      (p) => p.merchantId === merchant.id && p.variants.some((v) => v.sku === sku),
+    );
+    if (duplicate) throw new SimHttpError(422, problem(422, `Variant sku ${sku} already exists`));
+    const metadata = (first.channel_metadata ?? []).map((m) => {
+      const channel =
+        merchant.channels.find((c) => c.id === m.channel_id) ??
+        merchant.channels.find((c) => c.id === merchant.patChannelId)!;
+      return { channelId: channel.id, channelName: channel.name, sellerSku: m.seller_sku ?? sku };
+    });
+    return this.addProduct(merchant, sku, first.name ?? body.name, metadata);
+  }
+
+  /** Products of a merchant whose variant SKU, or a channel's seller SKU, is one of `skus`. */
+  findProducts(merchantId: number, filter: { skus?: string[]; sellerSkus?: string[] }): Product[] {
+    return this.products.filter((p) => {
+      if (p.merchantId !== merchantId) return false;
+      if (filter.skus && !p.variants.some((v) => filter.skus!.includes(v.sku))) return false;
+      if (
+        filter.sellerSkus &&
+        !p.variants.some((v) =>
+          v.channelMetadata.some((m) => filter.sellerSkus!.includes(m.sellerSku)),
+        )
+      )
+        return false;
+      return true;
+    });
+  }
+
+  /** `POST /order`: reference ids are unique per channel; allocation happens at once. */
+  createOrder(merchant: Merchant, channelId: number, body: CreateOrderInput): Order {
+    const existing = this.orders.find(
+      (o) => o.channelId === channelId && o.referenceId === body.reference_id,
+    );
+    if (existing)
+      throw new SimHttpError(422, { '': ['Cannot insert order with existing ReferenceId'] });
+    const lines: OrderLine[] = body.products.map((line) =>
+      this.resolveLine(merchant, channelId, line),
+    );
+    const at = this.iso();
+    const order: Order = {
+      id: this.id('order'),
+      merchantId: merchant.id,
+      channelId,
+      referenceId: body.reference_id,
+      orderNumber: body.order_number ?? body.reference_id,
+      type: body.type ?? 'DTC',
+      shippingMethod: body.shipping_method,
+      recipient: body.recipient,
+      lines,
+      createdDate: at,
+      purchaseDate: body.purchase_date ?? null,
+      updatedAt: at,
+      visibleFrom: this.now().getTime() + this.orderListLagMs,
+      shipments: [],
+      salesChannel: body.sales_channel ?? null,
+      tags: body.tags ?? [],
+    };
+    const shipment: Shipment = {
+      id: this.id('shipment'),
+      orderId: order.id,
+      status: 'Processing',
+      statusDetails: [],
+      locationId: null,
+      tracking: null,
+      createdDate: at,
+      lastUpdateAt: at,
+      lastTrackingUpdateAt: null,
+      isTrackingUploaded: false,
+      actualFulfillmentDate: null,
+    };
+    order.shipments.push(shipment);
+    this.orders.push(order);
+    this.allocate(order, shipment, body.location_id ?? null);
+    return order;
+  }
+
+  private resolveLine(
+    merchant: Merchant,
+    channelId: number,
+    line: CreateOrderInput['products'][number],
+  ): OrderLine {
+    if (line.quantity < 1)
+      throw new SimHttpError(422, { Quantity: ['Quantity must be at least 1'] });
+    let product: Product | undefined;
+    let variant: Variant | undefined;
+    if (line.id !== undefined) {
+      product = this.products.find((p) => p.merchantId === merchant.id && p.id === line.id);
+      variant = product?.variants[0];
+    } else if (line.reference_id) {
+      const ref = line.reference_id;
+      for (const p of this.products.filter((x) => x.merchantId === merchant.id)) {
+        const v = p.variants.find(
+          (x) =>
+            x.sku === ref ||
+            x.channelMetadata.some((m) => m.channelId === channelId && m.sellerSku === ref),
+        );
+        if (v) {
+          product = p;
+          variant = v;
+          break;
+        }
+      }
+      if (!product && line.name) {
+        const channel = merchant.channels.find((c) => c.id === channelId)!;
+        product = this.addProduct(merchant, ref, line.name, [
+          { channelId, channelName: channel.name, sellerSku: ref },
+        ]);
+        variant = product.variants[0];
+      }
+    }
+    if (!product || !variant) {
+      throw new SimHttpError(422, {
+        Products: [
+          `Product ${line.reference_id ?? line.id} not found; provide a name to create it`,
+        ],
+      });
+    }
+    return {
+      productId: product.id,
+      referenceId: line.reference_id ?? variant.sku,
+      sku: variant.sku,
+      quantity: line.quantity,
+      unitPrice: line.unit_price ?? null,
+      inventoryId: variant.inventoryId,
+      name: variant.name,
+    };
+  }
+
+  /** Commits stock at one center able to serve every line, or puts the shipment in exception. */
+  private allocate(order: Order, shipment: Shipment, forcedCenter: number | null): void {
+    const candidates = forcedCenter === null ? this.centers.map((c) => c.id) : [forcedCenter];
+    const center = candidates.find((centerId) =>
+      order.lines.every((line) => {
+        const stock = this.inventoryItem(line.inventoryId).stock.get(centerId);
+        return stock !== undefined && stock.onHand - stock.committed >= line.quantity;
+      }),
+    );
+    if (center === undefined) {
+      shipment.status = 'Exception';
+      shipment.statusDetails = order.lines.map((l) => OUT_OF_STOCK(l.inventoryId));
+      for (const line of order.lines)
+        this.inventoryItem(line.inventoryId).exception += line.quantity;
+      return;
+    }
+    for (const line of order.lines)
+      this.inventoryItem(line.inventoryId).stock.get(center)!.committed += line.quantity;
+    shipment.locationId = center;
+    shipment.status = 'Processing';
+    shipment.statusDetails = [];
+  }
+
+  private reallocateExceptions(merchantId: number): void {
+    for (const order of this.orders.filter((o) => o.merchantId === merchantId)) {
+      for (const shipment of order.shipments.filter((s) => s.status === 'Exception')) {
+        for (const line of order.lines)
+          this.inventoryItem(line.inventoryId).exception -= line.quantity;
+        this.allocate(order, shipment, null);
+        if (shipment.status !== 'Exception') this.touch(order, shipment);
+        else shipment.statusDetails = order.lines.map((l) => OUT_OF_STOCK(l.inventoryId));
+      }
+    }
+  }
+
+  private touch(order: Order, shipment?: Shipment): void {
+    const at = this.iso();
+    order.updatedAt = at;
+    if (shipment) shipment.lastUpdateAt = at;
+  }
+
+  order(id: number): Order {
+    const order = this.orders.find((o) => o.id === id);
+    if (!order) throw new SimHttpError(404);
+    return order;
+  }
+
+  shipment(id: number): { order: Order; shipment: Shipment } {
+    for (const order of this.orders) {
+      const shipment = order.shipments.find((s) => s.id === id);
+      if (shipment) return { order, shipment };
+    }
+    throw new SimHttpError(404, { message: `unknown shipment ${id}` });
+  }
+
+  /** Warehouse prints a label: tracking is set; `LabeledCreated`, or `Processing` + detail `Labeled`. */
+  labelShipment(
+    shipmentId: number,
+    input: {
+      carrier?: string;
+      trackingNumber?: string;
+      trackingUrl?: string;
+      as?: 'LabeledCreated' | 'Processing';
+    } = {},
+  ): Shipment {
+    const { order, shipment } = this.shipment(shipmentId);
+    if (shipment.status !== 'Processing' && shipment.status !== 'None') {
+      throw new SimHttpError(409, {
+        message: `shipment ${shipmentId} is ${shipment.status}, cannot be labeled`,
+      });
+    }
+    const trackingNumber = input.trackingNumber ?? `1Z${String(shipment.id).padStart(16, '0')}`;
+    const carrier = input.carrier ?? 'UPS';
+    shipment.tracking = {
+      carrier,
+      carrierService: 'Ground',
+      trackingNumber,
+      trackingUrl: input.trackingUrl ?? `https://www.ups.com/track?tracknum=${trackingNumber}`,
+      shippingDate: null,
+    };
+    shipment.status = input.as ?? 'LabeledCreated';
+    shipment.statusDetails = input.as === 'Processing' ? [LABELED] : [];
+    shipment.lastTrackingUpdateAt = this.iso();
+    this.touch(order, shipment);
+    return shipment;
+  }
+
+  /** The shipment leaves the warehouse: stock leaves on-hand and committed. */
+  shipShipment(shipmentId: number): Shipment {
+    const { order, shipment } = this.shipment(shipmentId);
+    if (!shipment.tracking) this.labelShipment(shipmentId);
+    if (shipment.status === 'Completed' || shipment.status === 'Cancelled') {
+      throw new SimHttpError(409, { message: `shipment ${shipmentId} is ${shipment.status}` });
+    }
+    for (const line of order.lines) {
+      const stock = this.inventoryItem(line.inventoryId).stock.get(shipment.locationId ?? -1);
+      if (stock) {
+        stock.onHand -= line.quantity;
+        stock.committed -= line.quantity;
+      }
+    }
+    const at = this.iso();
+    shipment.status = 'Completed';
+    shipment.statusDetails = [{ id: 201, name: 'InTransit', description: 'In Transit' }];
+    shipment.actualFulfillmentDate = at;
+    shipment.tracking!.shippingDate = at;
+    this.touch(order, shipment);
+    return shipment;
+  }
+
+  /** Cancels one shipment regardless of its state (a merchant action in the dashboard). */
+  cancelShipment(shipmentId: number): Shipment {
+    const { order, shipment } = this.shipment(shipmentId);
+    if (shipment.status === 'Completed')
+      throw new SimHttpError(409, { message: 'shipment already shipped' });
+    this.release(order, shipment);
+    shipment.status = 'Cancelled';
+    shipment.statusDetails = [];
+    this.touch(order, shipment);
+    return shipment;
+  }
+
+  private release(order: Order, shipment: Shipment): void {
+    for (const line of order.lines) {
+      const item = this.inventoryItem(line.inventoryId);
+      if (shipment.status === 'Exception') item.exception -= line.quantity;
+      const stock = item.stock.get(shipment.locationId ?? -1);
+      if (stock && shipment.status !== 'Cancelled') stock.committed -= line.quantity;
+    }
+  }
+
+  /** `POST /order/{id}:cancel`: only shipments not yet labeled or shipped can be cancelled. */
+  cancelOrderByApi(order: Order): {
+    status: 'Success' | 'Failure' | 'PartialSuccess';
+    results: { shipmentId: number; isSuccess: boolean; reason: string }[];
+  } {
+    const results = order.shipments.map((shipment) => {
+      const cancellable =
+        shipment.status === 'None' ||
+        shipment.status === 'Exception' ||
+        shipment.status === 'OnHold' ||
+        (shipment.status === 'Processing' && shipment.statusDetails.length === 0);
+      if (shipment.status === 'Cancelled')
+        return { shipmentId: shipment.id, isSuccess: true, reason: 'Order cancelled' };
+      if (!cancellable)
+        return {
+          shipmentId: shipment.id,
+          isSuccess: false,
+          reason: `Shipment is ${shipment.status} and can no longer be cancelled`,
+        };
+      this.release(order, shipment);
+      shipment.status = 'Cancelled';
+      shipment.statusDetails = [];
+      this.touch(order, shipment);
+      return { shipmentId: shipment.id, isSuccess: true, reason: 'Order cancelled' };
+    });
+    const ok = results.filter((r) => r.isSuccess).length;
+    const status = ok === results.length ? 'Success' : ok === 0 ? 'Failure' : 'PartialSuccess';
+    return { status, results };
+  }
+
+  /** `POST /return`: reference ids unique per channel; inventory ids once each, not digital. */
+  createReturn(merchant: Merchant, channelId: number, body: CreateReturnInput): ReturnOrder {
+    if (
+      this.returns.some((r) => r.channelId === channelId && r.referenceId === body.reference_id)
+    ) {
+      throw new SimHttpError(
+        422,
+        apiError(`Return with reference id ${body.reference_id} already exists`),
+      );
+    }
+    if (!this.centers.some((c) => c.id === body.fulfillment_center.id)) {
+      throw new SimHttpError(
+        422,
+        apiError(`Unknown fulfillment center ${body.fulfillment_center.id}`),
+      );
+    }
+    const seen = new Set<number>();
+    for (const line of body.inventory) {
+      const item = this.inventory.find((i) => i.id === line.id && i.merchantId === merchant.id);
+      if (!item) throw new SimHttpError(422, apiError(`Unknown inventory id ${line.id}`));
+      if (item.isDigital) throw new SimHttpError(422, apiError(`Inventory ${line.id} is digital`));
+      if (seen.has(line.id))
+        throw new SimHttpError(422, apiError(`Inventory ${line.id} appears more than once`));
+      if (line.quantity < 1) throw new SimHttpError(422, apiError('Quantity must be at least 1'));
+      seen.add(line.id);
+    }
+    const at = this.iso();
+    const originalShipment = body.original_shipment_id
+      ? this.orders.flatMap((o) => o.shipments).find((s) => s.id === body.original_shipment_id)
+      : undefined;
+    const ret: ReturnOrder = {
+      id: this.id('return'),
+      merchantId: merchant.id,
+      channelId,
+      referenceId: body.reference_id,
+      status: 'AwaitingArrival',
+      fulfillmentCenterId: body.fulfillment_center.id,
+      items: body.inventory.map((line) => ({
+        inventoryId: line.id,
+        quantity: line.quantity,
+        requestedAction: toReturnAction(line.requested_action),
+        actionTaken: [],
+      })),
+      trackingNumber: body.tracking_number ?? null,
+      originalShipmentId: body.original_shipment_id ?? null,
+      storeOrderId: originalShipment ? this.order(originalShipment.orderId).referenceId : null,
+      insertDate: at,
+      completedDate: null,
+      history: [{ status: 'AwaitingArrival', timestamp: at }],
+    };
+    this.returns.push(ret);
+    return ret;
+  }
+
+  returnOrder(id: number): ReturnOrder {
+    const ret = this.returns.find((r) => r.id === id);
+    if (!ret) throw new SimHttpError(404, problem(404, `Return ${id} not found`));
+    return ret;
+  }
+
+  /** Moves a return one step: AwaitingArrival → Arrived → Processing. */
+  advanceReturn(id: number): ReturnOrder {
+    const ret = this.returnOrder(id);
+    const next = RETURN_FLOW[RETURN_FLOW.indexOf(ret.status) + 1];
+    if (!next || next === 'Completed')
+      throw new SimHttpError(409, { message: `return ${id} is ${ret.status}` });
+    ret.status = next;
+    ret.history.push({ status: next, timestamp: this.iso() });
+    return ret;
+  }
+
+  /** Completes a return with the action taken per item (default: the requested action, Default → Restock). */
+  completeReturn(
+    id: number,
+    actions: { inventoryId: number; action: string; reason?: string }[] = [],
+  ): ReturnOrder {
+    const ret = this.returnOrder(id);
+    if (ret.status === 'Completed' || ret.status === 'Cancelled')
+      throw new SimHttpError(409, { message: `return ${id} is ${ret.status}` });
+    const at = this.iso();
+    for (const step of RETURN_FLOW.slice(RETURN_FLOW.indexOf(ret.status) + 1))
+      ret.history.push({ status: step, timestamp: at });
+    for (const item of ret.items) {
+      const chosen = actions.find((a) => a.inventoryId === item.inventoryId);
+      const action =
+        chosen?.action ?? (item.requestedAction === 'Default' ? 'Restock' : item.requestedAction);
+      item.actionTaken = [
+        { action, reason: chosen?.reason ?? null, quantityProcessed: item.quantity },
+      ];
+      if (action === 'Restock') {
+        const inv = this.inventoryItem(item.inventoryId);
+        const stock = inv.stock.get(ret.fulfillmentCenterId) ?? { onHand: 0, committed: 0 };
+        stock.onHand += item.quantity;
+        inv.stock.set(ret.fulfillmentCenterId, stock);
+      }
+    }
+    ret.status = 'Completed';
+    ret.completedDate = at;
+    return ret;
+  }
+
+  cancelReturn(ret: ReturnOrder): void {
+    if (ret.status !== 'AwaitingArrival')
+      throw new SimHttpError(422, apiError(`Return ${ret.id} is ${ret.status}`));
+    ret.status = 'Cancelled';
+    ret.history.push({ status: 'Cancelled', timestamp: this.iso() });
+  }
+}
+
+/** Order status derived from its shipments, as ShipBob reports it. */
+export function orderStatus(order: Order): OrderStatus {
+  const statuses = order.shipments.map((s) => s.status);
+  if (statuses.every((s) => s === 'Cancelled')) return 'Cancelled';
+  const live = statuses.filter((s) => s !== 'Cancelled');
+  if (live.every((s) => s === 'Completed')) return 'Fulfilled';
+  if (live.some((s) => s === 'Completed')) return 'PartiallyFulfilled';
+  if (live.some((s) => s === 'Exception')) return 'Exception';
+  return 'Processing';
+}
+
+function toReturnAction(value: string | undefined): ReturnAction {
+  return value === 'Restock' || value === 'Quarantine' || value === 'Dispose' ? value : 'Default';
+}
+
+export function problem(status: number, detail: string): Record<string, unknown> {
+  return { type: 'https://tools.ietf.org/html/rfc9110', title: detail, status, detail };
+}
+
+export function apiError(message: string): Record<string, unknown> {
+  return { message, errors: [message] };
+}
+
+export type { Address };
