@@ -1,1 +1,3 @@
-export {};
+export * from './infra.js';
+export * from './paths.js';
+export { PrerequisiteError } from './exec.js';

@@ -1,0 +1,164 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { KafkaMessage } from 'kafkajs';
+import { PermanentError, RetriableError, createMetricsRegistry } from '@msync/platform';
+import { capturingLogger, infra, uniqueName, uniqueNamespace } from '../../../tools/test-support/index.js';
+import { dlqTopicName, physicalTopic, subjectName, topicKeys, type TopicKey } from './catalog.js';
+import { createEventConsumer, type ConsumedEventOf, type EventConsumer } from './consumer.js';
+import { eventsHarness, eventually, type EventsHarness } from './test-support/harness.js';
+import { sampleEvents } from './test-support/samples.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function setup(topics: readonly TopicKey[]): Promise<EventsHarness & { logger: ReturnType<typeof capturingLogger> }> {
+  const log = capturingLogger('warn');
+  const env = infra();
+  const h = await eventsHarness({ brokers: env.KAFKA_BROKERS, registryUrl: env.SCHEMA_REGISTRY_URL, namespace: uniqueNamespace(), logger: log.logger, topics });
+  cleanups.push(() => h.close());
+  return { ...h, logger: log };
+}
+
+function consumer<K extends TopicKey>(
+  h: EventsHarness,
+  topics: readonly K[],
+  handle: (event: ConsumedEventOf<K>) => Promise<void>,
+  groupId = uniqueName('group'),
+  metrics = createMetricsRegistry('test'),
+): EventConsumer {
+  const c = createEventConsumer({
+    kafka: h.kafka,
+    codec: h.codec,
+    logger: capturingLogger('error').logger,
+    groupId,
+    topics,
+    handle,
+    dlqProducer: h.publisher.producer,
+    namespace: h.namespace,
+    metrics,
+    retry: { initialDelayMs: 100, maxDelayMs: 500 },
+  });
+  cleanups.push(() => c.stop());
+  return c;
+}
+
+/** Reads every message currently on a raw topic (e.g. a DLQ). */
+async function readRaw(h: EventsHarness, topic: string, expected: number): Promise<KafkaMessage[]> {
+  const raw = h.kafka.consumer({ groupId: uniqueName('raw') });
+  const messages: KafkaMessage[] = [];
+  await raw.connect();
+  await raw.subscribe({ topics: [topic], fromBeginning: true });
+  await raw.run({ eachMessage: async ({ message }) => void messages.push(message) });
+  try {
+    await eventually(() => messages.length >= expected, 30_000, `${expected} messages on ${topic}`);
+  } finally {
+    await raw.disconnect();
+  }
+  return messages;
+}
+
+async function committedOffset(h: EventsHarness, groupId: string, topic: string): Promise<string> {
+  const admin = h.kafka.admin();
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return entry?.partitions[0]?.offset ?? '-1';
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe('events on real Kafka and a real schema registry', () => {
+  it('publishes every event type through the registry and consumes each back equal', async () => {
+    const h = await setup(topicKeys);
+    const samples = sampleEvents('store-roundtrip');
+    const received = new Map<TopicKey, unknown>();
+    await consumer(h, topicKeys, async (event) => {
+      received.set(event.topicKey, event.value);
+      expect(event.key).toBe('store-roundtrip');
+      expect(event.headers['idempotency-key']).toBe(event.value.envelope.idempotencyKey);
+    }).start();
+
+    for (const key of topicKeys) await h.publisher.publish(key, samples[key] as never);
+
+    await eventually(() => received.size === topicKeys.length, 60_000, 'every event type');
+    for (const key of topicKeys) expect(received.get(key)).toEqual(samples[key]);
+
+    // Each value schema is registered under <topic>-value with BACKWARD_TRANSITIVE.
+    for (const key of topicKeys) {
+      const subject = subjectName(physicalTopic(key, h.namespace));
+      const config = await fetch(`${infra().SCHEMA_REGISTRY_URL}/config/${subject}`).then((r) => r.json() as Promise<{ compatibilityLevel: string }>);
+      expect(config.compatibilityLevel).toBe('BACKWARD_TRANSITIVE');
+    }
+  });
+
+  it('sends a poison message to the DLQ with its reason and goes on with the next message', async () => {
+    const h = await setup(['inventoryObserved']);
+    const topic = physicalTopic('inventoryObserved', h.namespace);
+    const handled: string[] = [];
+    const metrics = createMetricsRegistry('test');
+    await consumer(
+      h,
+      ['inventoryObserved'],
+      async (event) => {
+        if (event.value.sku === 'REJECT-ME') throw new PermanentError('sku is not sellable', { reason: 'unknown-sku' });
+        handled.push(event.value.sku);
+      },
+      uniqueName('group'),
+      metrics,
+    ).start();
+
+    const sample = sampleEvents('store-poison').inventoryObserved;
+    await h.publisher.producer.send({ topic, messages: [{ key: 'store-poison', value: Buffer.from('{"not":"avro"}'), headers: { origin: 'test' } }] });
+    await h.publisher.publish('inventoryObserved', { ...sample, sku: 'REJECT-ME' });
+    await h.publisher.publish('inventoryObserved', { ...sample, sku: 'GOOD-1' });
+
+    await eventually(() => handled.includes('GOOD-1'), 30_000, 'the message after the poison ones');
+    const dlq = await readRaw(h, dlqTopicName(topic), 2);
+    const [poison, rejected] = dlq;
+    expect(poison!.value!.toString()).toBe('{"not":"avro"}');
+    expect(poison!.key!.toString()).toBe('store-poison');
+    expect(poison!.headers!['dlq-reason']!.toString()).toBe('not-wire-format');
+    expect(poison!.headers!['dlq-source-topic']!.toString()).toBe(topic);
+    expect(poison!.headers!['dlq-source-offset']!.toString()).toBe('0');
+    expect(poison!.headers!['origin']!.toString()).toBe('test');
+    expect(rejected!.headers!['dlq-reason']!.toString()).toBe('unknown-sku');
+    expect(rejected!.headers!['dlq-error']!.toString()).toContain('sku is not sellable');
+    expect(handled).toEqual(['GOOD-1']);
+    const text = await metrics.metrics();
+    expect(text).toMatch(/events_dead_lettered_total\{topic="[^"]+",reason="not-wire-format",service="test"\} 1/);
+  });
+
+  it('does not commit while the handler fails retriably, and processes the message after recovery', async () => {
+    const h = await setup(['orderReadyToShip']);
+    const topic = physicalTopic('orderReadyToShip', h.namespace);
+    const groupId = uniqueName('group');
+    const sample = sampleEvents('store-retry').orderReadyToShip;
+    await h.publisher.publish('orderReadyToShip', sample);
+
+    // Phase 1: the downstream system is down; the consumer keeps retrying and never commits.
+    let attempts = 0;
+    const failing = consumer(h, ['orderReadyToShip'], async () => {
+      attempts++;
+      throw new RetriableError('ShipBob is unavailable', { reason: 'shipbob-unavailable' });
+    }, groupId);
+    await failing.start();
+    await eventually(() => attempts >= 3, 30_000, 'three failed attempts');
+    expect(await committedOffset(h, groupId, topic)).toBe('-1');
+    await failing.stop();
+    expect(await committedOffset(h, groupId, topic)).toBe('-1');
+
+    // Phase 2: after a restart the same message is delivered again; a transient failure is
+    // retried in place, then the effect succeeds and only then is the offset committed.
+    const processed: string[] = [];
+    let failuresLeft = 2;
+    await consumer(h, ['orderReadyToShip'], async (event) => {
+      if (failuresLeft-- > 0) throw new Error('connection reset');
+      processed.push(`${event.value.orderId}@${event.offset}`);
+    }, groupId).start();
+    await eventually(() => processed.length === 1, 30_000, 'the message to be processed after recovery');
+    expect(processed).toEqual([`${sample.orderId}@0`]);
+    await eventually(async () => (await committedOffset(h, groupId, topic)) === '1', 10_000, 'the commit');
+  });
+});

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { PermanentError } from '@msync/platform';
+import { infra, uniqueName } from '../../../tools/test-support/index.js';
+import { checkEvolution } from './evolution.js';
+import { RegistryClient } from './registry.js';
+import { avroType } from './schemas.js';
+
+const base = {
+  type: 'record',
+  name: 'OrderNoted',
+  namespace: 'com.msync.test',
+  fields: [
+    { name: 'orderId', type: 'string' },
+    { name: 'quantity', type: 'int' },
+  ],
+};
+const variant = (fields: unknown[]) => ({ ...base, fields });
+
+describe('schema evolution against the real registry', () => {
+  it('accepts an added field with a default and refuses incompatible changes', async () => {
+    const registry = new RegistryClient(infra().SCHEMA_REGISTRY_URL);
+    const subject = `${uniqueName('evolution')}-value`;
+    const v1 = await registry.register(subject, base);
+
+    // Adding a field with a default: compatible, registered as a new version.
+    const withDefault = variant([...base.fields, { name: 'note', type: ['null', 'string'], default: null }]);
+    const v2 = await registry.register(subject, withDefault);
+    expect(v2).not.toBe(v1);
+
+    // Renaming a field without a default: the registry (BACKWARD_TRANSITIVE) refuses it.
+    const renamed = variant([base.fields[0], { name: 'qty', type: 'int' }, withDefault.fields[2]]);
+    await expect(registry.register(subject, renamed)).rejects.toBeInstanceOf(PermanentError);
+    await expect(registry.register(subject, renamed)).rejects.toThrow(/incompatible/);
+
+    // Removing a field without a default: Avro-backward compatible, so the registry would take
+    // it, but consumers still on the older schema could not read the new data. Our gate refuses.
+    const removed = variant([base.fields[0], withDefault.fields[2]]);
+    const history = [base, withDefault].map((s, i) => ({ label: `v${i + 1}`, type: avroType(s) }));
+    expect(checkEvolution(history, avroType(removed)).map((p) => p.direction)).toContain('forward');
+    expect(checkEvolution(history, avroType(renamed)).length).toBeGreaterThan(0);
+    expect(checkEvolution(history, avroType(withDefault)).filter((p) => p.against === 'v1')).toEqual([]);
+  });
+});

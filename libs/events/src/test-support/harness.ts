@@ -1,0 +1,51 @@
+import type { Kafka } from 'kafkajs';
+import type { Logger } from '@msync/platform';
+import { createKafka } from '../kafka.js';
+import { RegistryClient } from '../registry.js';
+import { EventCodec } from '../codec.js';
+import { createPublisher, type Publisher } from '../publisher.js';
+import { bootstrapTopics } from '../bootstrap.js';
+import type { TopicKey } from '../catalog.js';
+
+export interface EventsHarness {
+  kafka: Kafka;
+  registry: RegistryClient;
+  codec: EventCodec;
+  publisher: Publisher;
+  namespace: string;
+  close(): Promise<void>;
+}
+
+/** Real Kafka + registry wiring for one test, in its own topic namespace. */
+export async function eventsHarness(options: {
+  brokers: string;
+  registryUrl: string;
+  namespace: string;
+  logger: Logger;
+  topics: readonly TopicKey[];
+}): Promise<EventsHarness> {
+  const kafka = createKafka({ brokers: options.brokers.split(','), clientId: 'events-test', logger: options.logger });
+  await bootstrapTopics({ kafka, logger: options.logger, namespace: options.namespace, partitions: 1, only: options.topics });
+  const registry = new RegistryClient(options.registryUrl);
+  const codec = new EventCodec(registry, options.namespace);
+  const publisher = createPublisher({ kafka, codec, logger: options.logger, namespace: options.namespace });
+  await publisher.connect();
+  return {
+    kafka,
+    registry,
+    codec,
+    publisher,
+    namespace: options.namespace,
+    close: () => publisher.disconnect(),
+  };
+}
+
+/** Polls `condition` until it is true or the timeout passes. */
+export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}

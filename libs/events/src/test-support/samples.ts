@@ -1,0 +1,157 @@
+import type { EventOf, TopicKey } from '../catalog.js';
+import type { EventEnvelope } from '../generated/types.js';
+
+const T0 = Date.UTC(2026, 10, 2, 14, 30, 0);
+
+function env(storeId: string, key: string): EventEnvelope {
+  return {
+    eventId: `0b9f7a1e-5a4c-4f7e-9d7e-${key.length.toString().padStart(12, '0')}`,
+    idempotencyKey: key,
+    storeId,
+    occurredAt: T0,
+    observedAt: T0 + 1_500,
+    correlationId: 'c0ffee00-0000-4000-8000-000000000001',
+    causationId: null,
+    source: 'sample',
+  };
+}
+
+/** One realistic event per topic, with every optional field filled somewhere. */
+export function sampleEvents(storeId = 'store-1'): { [K in TopicKey]: EventOf<K> } {
+  return {
+    pollRequested: {
+      envelope: env(storeId, `poll:${storeId}:mirakl:orders:${T0}`),
+      system: 'MIRAKL',
+      stream: 'orders',
+      reason: 'schedule',
+      since: null,
+    },
+    reportRequested: {
+      envelope: env(storeId, `report:${storeId}:2026-11-02`),
+      reportDate: '2026-11-02',
+      timeZone: 'America/New_York',
+    },
+    storeConfigChanged: {
+      envelope: env(storeId, `config:${storeId}:7`),
+      version: 7,
+      status: 'CONNECTED',
+      tenantId: 'tenant-1',
+      miraklBaseUrl: 'https://macysus-prod.mirakl.net',
+      miraklShopId: '2001',
+      miraklShopName: 'Acme Home',
+      shipbobConfigured: true,
+      shipbobChannelId: '112233',
+      reportEmail: 'ops@acme.example',
+      toggles: { offers: true, inventory: true, orders: true, tracking: true, cancellations: false, returns: false },
+      returnsApproved: false,
+      inventoryBuffer: 2,
+      returnFulfillmentCenterId: null,
+      pollIntervalMinutes: 15,
+    },
+    offerObserved: {
+      envelope: env(storeId, `mirakl:${storeId}:offer:2958:${T0}`),
+      offerId: '2958',
+      shopSku: 'ACME-MUG-01',
+      productSku: 'MKP-4471',
+      productTitle: 'Stoneware mug, 12 oz',
+      quantity: 40,
+      active: true,
+      deleted: false,
+      lastUpdated: T0,
+    },
+    orderAwaitingAcceptance: {
+      envelope: env(storeId, `mirakl:${storeId}:order:MKP-1001-A:WAITING_ACCEPTANCE:${T0}`),
+      orderId: 'MKP-1001-A',
+      commercialId: 'MKP-1001',
+      createdAt: T0 - 60_000,
+      acceptanceDeadline: T0 + 86_400_000,
+      lines: [
+        { orderLineId: 'MKP-1001-A-1', offerSku: 'ACME-MUG-01', quantity: 2, state: 'WAITING_ACCEPTANCE' },
+        { orderLineId: 'MKP-1001-A-2', offerSku: 'ACME-BOWL-02', quantity: 1, state: 'WAITING_ACCEPTANCE' },
+      ],
+    },
+    orderReadyToShip: {
+      envelope: env(storeId, `mirakl:${storeId}:order:MKP-1001-A:SHIPPING:${T0}`),
+      orderId: 'MKP-1001-A',
+      commercialId: 'MKP-1001',
+      shippingMethod: 'STD',
+      currency: 'USD',
+      lines: [{ orderLineId: 'MKP-1001-A-1', offerSku: 'ACME-MUG-01', productTitle: 'Stoneware mug, 12 oz', quantity: 2, unitPrice: '14.90' }],
+      shippingAddress: {
+        firstName: 'Ana',
+        lastName: 'Reyes',
+        company: null,
+        street1: '151 W 34th St',
+        street2: 'Apt 5',
+        city: 'New York',
+        state: 'NY',
+        zipCode: '10001',
+        country: 'US',
+        phone: '+1 212 555 0100',
+      },
+      customerEmail: null,
+    },
+    orderCanceledOnMarketplace: {
+      envelope: env(storeId, `mirakl:${storeId}:order:MKP-1002-A:CANCELED:${T0}`),
+      orderId: 'MKP-1002-A',
+      state: 'CANCELED',
+      reason: 'Customer request',
+    },
+    incidentOpened: {
+      envelope: env(storeId, `mirakl:${storeId}:incident:MKP-1001-A-1:${T0}`),
+      orderId: 'MKP-1001-A',
+      orderLineId: 'MKP-1001-A-1',
+      offerSku: 'ACME-MUG-01',
+      quantity: 1,
+      reasonCode: '16',
+      reasonLabel: 'Item damaged',
+    },
+    shipmentLabeled: {
+      envelope: env(storeId, `shipbob:${storeId}:shipment:987654:labeled`),
+      shipbobOrderId: '123456789',
+      shipmentId: '987654',
+      referenceId: 'MKP-1001-A',
+      status: 'LabeledCreated',
+      carrier: 'USPS',
+      trackingNumber: '9400111899223197428490',
+      trackingUrl: 'https://tools.usps.com/go/TrackConfirmAction?tLabels=9400111899223197428490',
+    },
+    orderCanceledInShipBob: {
+      envelope: env(storeId, `shipbob:${storeId}:order:123456790:canceled`),
+      shipbobOrderId: '123456790',
+      referenceId: 'MKP-1003-A',
+    },
+    inventoryObserved: {
+      envelope: env(storeId, `shipbob:${storeId}:inventory:ACME-MUG-01:${T0}`),
+      sku: 'ACME-MUG-01',
+      inventoryId: '55501',
+      fulfillable: 37,
+      onHand: 41,
+      committed: 4,
+      exception: 1,
+      active: true,
+      digital: false,
+    },
+    returnUpdated: {
+      envelope: env(storeId, `shipbob:${storeId}:return:7001:Completed`),
+      returnId: '7001',
+      referenceId: 'ret-MKP-1001-A-1',
+      storeOrderId: 'MKP-1001-A',
+      status: 'Completed',
+      fulfillmentCenterName: 'Cicero (IL)',
+      actionRequested: 'Restock',
+      actionTaken: 'Restock',
+      completedAt: T0 + 3 * 86_400_000,
+    },
+    syncOutcome: {
+      envelope: env(storeId, `applier:${storeId}:orders:accept:MKP-1001-A`),
+      flow: 'orders',
+      effectKey: 'accept:MKP-1001-A',
+      target: 'MIRAKL',
+      outcome: 'APPLIED',
+      subjectId: 'MKP-1001-A',
+      detail: 'accepted 2 lines',
+      dryRun: false,
+    },
+  };
+}

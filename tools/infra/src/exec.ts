@@ -1,0 +1,62 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { openSync, closeSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Thrown when a prerequisite tool is missing; the message says what to install. */
+export class PrerequisiteError extends Error {
+  override name = 'PrerequisiteError';
+}
+
+/** Runs a command to completion, streaming nothing; throws with its output tail on failure. */
+export async function run(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; label: string },
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', (error) => reject(new PrerequisiteError(`${options.label}: cannot run ${command}: ${error.message}`)));
+    child.on('close', (code) => {
+      if (code === 0) resolve(output);
+      else reject(new Error(`${options.label} failed (exit ${code}):\n${output.split('\n').slice(-30).join('\n')}`));
+    });
+  });
+}
+
+/** Starts a long-running server detached from us, its output appended to `logFile`; returns its pid. */
+export function startDetached(command: string, args: string[], options: { cwd?: string; logFile: string; env?: NodeJS.ProcessEnv }): number {
+  mkdirSync(dirname(options.logFile), { recursive: true });
+  const fd = openSync(options.logFile, 'a');
+  try {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
+    child.unref();
+    if (child.pid === undefined) throw new Error(`could not start ${command}`);
+    return child.pid;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The major version of a Java runtime, or undefined when it cannot run. */
+export function javaMajor(javaBin: string): number | undefined {
+  const result = spawnSync(javaBin, ['-version'], { encoding: 'utf8' });
+  if (result.error || result.status !== 0) return undefined;
+  const match = /version "(\d+)(?:\.(\d+))?/.exec(result.stderr + result.stdout);
+  if (!match) return undefined;
+  const major = Number(match[1]);
+  return major === 1 ? Number(match[2]) : major;
+}
+
+/** True when `command --version` (or the given args) runs. */
+export function hasCommand(command: string, args = ['--version']): boolean {
+  const result = spawnSync(command, args, { encoding: 'utf8' });
+  return !result.error && result.status === 0;
+}

@@ -1,0 +1,42 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export const VERSIONS = {
+  kafka: '4.1.2',
+  apicurio: '3.3.3',
+  ferretdb: 'v1.24.2',
+  mailpit: 'v1.33.1',
+  slf4j: '1.7.36',
+} as const;
+
+/** Where downloads and builds are cached: outside the clone, shared by every checkout. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env['MSYNC_CACHE_DIR'] ?? join(env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'mirakl-shipbob-sync');
+}
+
+/** Where running servers keep their data, logs and pid files. */
+export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env['MSYNC_STATE_DIR'] ?? join(cacheDir(env), 'state');
+}
+
+export interface Ports {
+  kafka: number;
+  kafkaController: number;
+  registry: number;
+  mongo: number;
+  smtp: number;
+  mailpitHttp: number;
+}
+
+/** Fixed local ports (uncommon ones, so they do not collide with servers a developer runs). */
+export function ports(env: NodeJS.ProcessEnv = process.env): Ports {
+  const base = Number(env['MSYNC_PORT_BASE'] ?? 0);
+  return {
+    kafka: 19092 + base,
+    kafkaController: 19093 + base,
+    registry: 18081 + base,
+    mongo: 27018 + base,
+    smtp: 11025 + base,
+    mailpitHttp: 18025 + base,
+  };
+}
