@@ -75,6 +75,16 @@ export class Control {
     for (const o of offers) this.world.upsertOffer(shop, o);
   }
 
+  /** Deletes an offer (as the seller would in the back office); exports report it as deleted. */
+  deleteOffer(shopId: number, sku: string): void {
+    const shop = this.world.shop(shopId);
+    const offer = shop.offers.get(sku);
+    if (!offer) throw new ApiError(404, `Offer ${sku} not found`);
+    offer.deleted = true;
+    offer.active = false;
+    offer.lastUpdated = this.world.now();
+  }
+
   /** Creates an order (default state WAITING_ACCEPTANCE) and returns it as OR11 would, addresses shown. */
   createOrder(shopId: number, seed: OrderSeed): Record<string, unknown> {
     const shop = this.world.shop(shopId);
@@ -224,6 +234,9 @@ export class Control {
         this.upsertOffers(Number(p[0]), (Array.isArray(body) ? body : b['offers']) as OfferSeed[]),
         ok()
       );
+    }
+    if (method === 'DELETE' && (p = m(/^\/shops\/(\d+)\/offers\/([^/]+)$/))) {
+      return (this.deleteOffer(Number(p[0]), p[1] ?? ''), ok());
     }
     if (method === 'POST' && (p = m(/^\/shops\/(\d+)\/stock-imports-enabled$/))) {
       return (this.setStockImportsEnabled(Number(p[0]), b['enabled'] === true), ok());
