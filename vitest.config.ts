@@ -16,7 +16,13 @@ export default defineConfig({
       },
       {
         resolve,
-        test: { name: 'contract', include: ['**/*.contract.test.ts'], exclude, testTimeout: 60_000, hookTimeout: 60_000 },
+        test: {
+          name: 'contract',
+          include: ['**/*.contract.test.ts'],
+          exclude,
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
       },
       {
         resolve,

@@ -18,14 +18,30 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const started = Date.now();
   let teardown = async (): Promise<void> => undefined;
   let env: InfraEnv;
-  const allGiven = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'MONGO_URL', 'SMTP_URL'].every((v) => process.env[v]);
+  const allGiven = ['KAFKA_BROKERS', 'SCHEMA_REGISTRY_URL', 'MONGO_URL', 'SMTP_URL'].every(
+    (v) => process.env[v],
+  );
 
   if (!allGiven && process.env['MSYNC_INFRA'] !== 'local' && dockerEngineAnswers()) {
     const { DockerComposeEnvironment, Wait } = await import('testcontainers');
-    const compose = await new DockerComposeEnvironment(new URL('../..', import.meta.url).pathname, 'docker-compose.yml')
+    const compose = await new DockerComposeEnvironment(
+      new URL('../..', import.meta.url).pathname,
+      'docker-compose.yml',
+    )
       .withWaitStrategy('kafka-1', Wait.forHealthCheck())
       .up(['kafka', 'registry', 'mongo', 'smtp']);
-    env = (await up({ env: { ...process.env, KAFKA_BROKERS: '127.0.0.1:19092', SCHEMA_REGISTRY_URL: 'http://127.0.0.1:18081/apis/ccompat/v7', MONGO_URL: 'mongodb://127.0.0.1:27018/', SMTP_URL: 'smtp://127.0.0.1:11025', MAILPIT_URL: 'http://127.0.0.1:18025' } })).env;
+    env = (
+      await up({
+        env: {
+          ...process.env,
+          KAFKA_BROKERS: '127.0.0.1:19092',
+          SCHEMA_REGISTRY_URL: 'http://127.0.0.1:18081/apis/ccompat/v7',
+          MONGO_URL: 'mongodb://127.0.0.1:27018/',
+          SMTP_URL: 'smtp://127.0.0.1:11025',
+          MAILPIT_URL: 'http://127.0.0.1:18025',
+        },
+      })
+    ).env;
     teardown = async () => {
       await compose.down();
     };
@@ -39,9 +55,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
         await down({ ctx, only: result.started });
       };
     }
-    log(`${result.mode === 'env' ? 'using servers from the environment' : `local servers (started: ${result.started.join(', ') || 'none, already running'})`}`);
+    log(
+      `${result.mode === 'env' ? 'using servers from the environment' : `local servers (started: ${result.started.join(', ') || 'none, already running'})`}`,
+    );
   }
-  log(`ready in ${((Date.now() - started) / 1000).toFixed(1)} s: Kafka ${env.KAFKA_BROKERS}, registry ${env.SCHEMA_REGISTRY_URL}, Mongo ${env.MONGO_URL}, SMTP ${env.SMTP_URL}`);
+  log(
+    `ready in ${((Date.now() - started) / 1000).toFixed(1)} s: Kafka ${env.KAFKA_BROKERS}, registry ${env.SCHEMA_REGISTRY_URL}, Mongo ${env.MONGO_URL}, SMTP ${env.SMTP_URL}`,
+  );
   project.provide('infra', env);
   return teardown;
 }

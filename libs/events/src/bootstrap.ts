@@ -17,7 +17,9 @@ export interface BootstrapOptions {
 const DLQ_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
 
 /** Creates every topic of the catalog and its DLQ when missing. Safe to run again and again. */
-export async function bootstrapTopics(options: BootstrapOptions): Promise<{ created: string[]; existing: string[] }> {
+export async function bootstrapTopics(
+  options: BootstrapOptions,
+): Promise<{ created: string[]; existing: string[] }> {
   const admin = options.kafka.admin();
   await admin.connect();
   try {
@@ -61,7 +63,10 @@ export async function bootstrapTopics(options: BootstrapOptions): Promise<{ crea
 }
 
 /** Registers the current schema of every topic (idempotent); returns subject → schema id. */
-export async function registerSchemas(codec: EventCodec, only: readonly TopicKey[] = topicKeys): Promise<Record<string, number>> {
+export async function registerSchemas(
+  codec: EventCodec,
+  only: readonly TopicKey[] = topicKeys,
+): Promise<Record<string, number>> {
   const ids: Record<string, number> = {};
   for (const key of only) ids[topics[key].name] = await codec.schemaId(key);
   return ids;

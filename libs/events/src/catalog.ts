@@ -81,7 +81,8 @@ export const topics = {
     key: 'storeId',
     cleanupPolicy: 'delete',
     retentionMs: FACT_RETENTION,
-    description: 'A Mirakl order canceled or refused on the marketplace (mirakl-poller → sync-applier).',
+    description:
+      'A Mirakl order canceled or refused on the marketplace (mirakl-poller → sync-applier).',
   },
   incidentOpened: {
     name: 'mirakl.incident.opened.v1',

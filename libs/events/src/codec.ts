@@ -51,9 +51,12 @@ export class EventCodec {
     const { type } = this.schemaOf(key);
     const invalidPaths: string[] = [];
     if (!type.isValid(event, { errorHook: (path) => invalidPaths.push(path.join('.')) })) {
-      throw new PermanentError(`event for ${topics[key].name} is invalid at: ${invalidPaths.join(', ')}`, {
-        reason: 'invalid-event',
-      });
+      throw new PermanentError(
+        `event for ${topics[key].name} is invalid at: ${invalidPaths.join(', ')}`,
+        {
+          reason: 'invalid-event',
+        },
+      );
     }
     const id = await this.schemaId(key);
     const header = Buffer.alloc(HEADER_LENGTH);
@@ -68,22 +71,31 @@ export class EventCodec {
    */
   async decode<K extends TopicKey>(key: K, value: Buffer | null): Promise<EventOf<K>> {
     if (!value || value.length < HEADER_LENGTH || value.readUInt8(0) !== MAGIC_BYTE) {
-      throw new PermanentError('message is not in the Confluent wire format (missing magic byte or schema id)', {
-        reason: 'not-wire-format',
-      });
+      throw new PermanentError(
+        'message is not in the Confluent wire format (missing magic byte or schema id)',
+        {
+          reason: 'not-wire-format',
+        },
+      );
     }
     const id = value.readUInt32BE(1);
     const reader = this.schemaOf(key);
     const resolver = await this.resolverFor(id, reader.type);
     try {
-      const { value: decoded, offset } = reader.type.decode(value, HEADER_LENGTH, resolver);
-      if (offset !== value.length || decoded === undefined) throw new Error(`trailing or missing bytes (offset ${offset} of ${value.length})`);
+      const result = reader.type.decode(value, HEADER_LENGTH, resolver);
+      const decoded: unknown = result.value;
+      const offset = result.offset;
+      if (offset !== value.length || decoded === undefined)
+        throw new Error(`trailing or missing bytes (offset ${offset} of ${value.length})`);
       return decoded as EventOf<K>;
     } catch (error) {
-      throw new PermanentError(`cannot decode message with schema id ${id}: ${errorMessage(error)}`, {
-        cause: error,
-        reason: 'undecodable-payload',
-      });
+      throw new PermanentError(
+        `cannot decode message with schema id ${id}: ${errorMessage(error)}`,
+        {
+          cause: error,
+          reason: 'undecodable-payload',
+        },
+      );
     }
   }
 
@@ -97,19 +109,28 @@ export class EventCodec {
     } catch (error) {
       const status = httpStatus(error);
       if (status === 404) {
-        throw new PermanentError(`schema id ${id} is unknown to the registry`, { cause: error, reason: 'unknown-schema-id' });
+        throw new PermanentError(`schema id ${id} is unknown to the registry`, {
+          cause: error,
+          reason: 'unknown-schema-id',
+        });
       }
-      throw new RetriableError(`schema registry unavailable: ${errorMessage(error)}`, { cause: error, reason: 'registry-unavailable' });
+      throw new RetriableError(`schema registry unavailable: ${errorMessage(error)}`, {
+        cause: error,
+        reason: 'registry-unavailable',
+      });
     }
     try {
       const resolver = reader.createResolver(writer);
       this.resolvers.set(cacheKey, resolver);
       return resolver;
     } catch (error) {
-      throw new PermanentError(`writer schema ${id} cannot be read as ${reader.name ?? '?'}: ${errorMessage(error)}`, {
-        cause: error,
-        reason: 'incompatible-writer-schema',
-      });
+      throw new PermanentError(
+        `writer schema ${id} cannot be read as ${reader.name ?? '?'}: ${errorMessage(error)}`,
+        {
+          cause: error,
+          reason: 'incompatible-writer-schema',
+        },
+      );
     }
   }
 }

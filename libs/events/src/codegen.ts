@@ -73,7 +73,10 @@ export function renderTypes(): string {
 function logicalNote(type: Node): string {
   const branches = Array.isArray(type) ? (type as Node[]) : [type];
   const isTimestamp = branches.some(
-    (b) => typeof b === 'object' && b !== null && (b as Record<string, unknown>)['logicalType'] === 'timestamp-millis',
+    (b) =>
+      typeof b === 'object' &&
+      b !== null &&
+      (b as Record<string, unknown>)['logicalType'] === 'timestamp-millis',
   );
   return isTimestamp ? ' // epoch milliseconds' : '';
 }

@@ -74,11 +74,15 @@ const MAX_DLQ_ERROR_LENGTH = 2_000;
  * reason headers) and the consumer goes on; retriable failures block the partition, keeping
  * per-store order, and are retried with capped exponential backoff.
  */
-export function createEventConsumer<K extends TopicKey>(options: EventConsumerOptions<K>): EventConsumer {
+export function createEventConsumer<K extends TopicKey>(
+  options: EventConsumerOptions<K>,
+): EventConsumer {
   const { codec, groupId } = options;
   const logger = options.logger.child({ component: 'consumer', groupId });
   const metrics = options.metrics ? eventMetrics(options.metrics) : undefined;
-  const byPhysical = new Map<string, K>(options.topics.map((key) => [physicalTopic(key, options.namespace), key]));
+  const byPhysical = new Map<string, K>(
+    options.topics.map((key) => [physicalTopic(key, options.namespace), key]),
+  );
   const consumer = options.kafka.consumer({
     groupId,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
@@ -109,11 +113,18 @@ export function createEventConsumer<K extends TopicKey>(options: EventConsumerOp
     });
     metrics?.deadLettered.inc({ topic, reason });
     metrics?.consumed.inc({ topic, outcome: 'dead-lettered' });
-    logger.error('message dead-lettered', { topic, partition, offset: message.offset, reason, error: errorMessage(error) });
+    logger.error('message dead-lettered', {
+      topic,
+      partition,
+      offset: message.offset,
+      reason,
+      error: errorMessage(error),
+    });
   };
 
   const process = async (payload: EachMessagePayload): Promise<void> => {
-    const { topic, partition, message, heartbeat } = payload;
+    const { topic, partition, message } = payload;
+    const heartbeat = () => payload.heartbeat();
     const topicKey = byPhysical.get(topic);
     if (topicKey === undefined) throw new Error(`message from unsubscribed topic ${topic}`);
     for (let attempt = 1; ; attempt++) {
@@ -121,7 +132,10 @@ export function createEventConsumer<K extends TopicKey>(options: EventConsumerOp
       try {
         const value = await codec.decode(topicKey, message.value);
         const headers = Object.fromEntries(
-          Object.entries(message.headers ?? {}).map(([k, v]) => [k, Buffer.isBuffer(v) ? v.toString('utf8') : String(v)]),
+          Object.entries(message.headers ?? {}).map(([k, v]) => [
+            k,
+            Buffer.isBuffer(v) ? v.toString('utf8') : String(v),
+          ]),
         );
         const event = {
           topicKey,
@@ -142,7 +156,10 @@ export function createEventConsumer<K extends TopicKey>(options: EventConsumerOp
         }
         const reason = errorReason(error);
         metrics?.retries.inc({ topic, reason });
-        let delayMs = backoffDelay(attempt, { initialDelayMs: options.retry?.initialDelayMs ?? 500, maxDelayMs: options.retry?.maxDelayMs ?? 30_000 });
+        let delayMs = backoffDelay(attempt, {
+          initialDelayMs: options.retry?.initialDelayMs ?? 500,
+          maxDelayMs: options.retry?.maxDelayMs ?? 30_000,
+        });
         if (error instanceof RateLimitedError) delayMs = Math.max(delayMs, error.retryAfterMs);
         logger.warn('handler failed; will retry without committing', {
           topic,
@@ -156,7 +173,12 @@ export function createEventConsumer<K extends TopicKey>(options: EventConsumerOp
         await pause(delayMs, heartbeat);
       }
     }
-    await retryUntilDone(() => commit(topic, partition, message.offset), 'commit', topic, heartbeat);
+    await retryUntilDone(
+      () => commit(topic, partition, message.offset),
+      'commit',
+      topic,
+      heartbeat,
+    );
   };
 
   const pause = async (ms: number, heartbeat: () => Promise<void>): Promise<void> => {
@@ -172,7 +194,12 @@ export function createEventConsumer<K extends TopicKey>(options: EventConsumerOp
     }
   };
 
-  const retryUntilDone = async (fn: () => Promise<void>, what: string, topic: string, heartbeat: () => Promise<void>) => {
+  const retryUntilDone = async (
+    fn: () => Promise<void>,
+    what: string,
+    topic: string,
+    heartbeat: () => Promise<void>,
+  ) => {
     for (let attempt = 1; ; attempt++) {
       if (stopController.signal.aborted) throw new ConsumerStopping();
       try {
@@ -198,7 +225,10 @@ export function createEventConsumer<K extends TopicKey>(options: EventConsumerOp
         logger.error('consumer crashed', { error: e.payload.error, restart: e.payload.restart });
       });
       await consumer.connect();
-      await consumer.subscribe({ topics: [...byPhysical.keys()], fromBeginning: options.fromBeginning ?? true });
+      await consumer.subscribe({
+        topics: [...byPhysical.keys()],
+        fromBeginning: options.fromBeginning ?? true,
+      });
       await consumer.run({
         autoCommit: false,
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,

@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { KafkaMessage } from 'kafkajs';
 import { PermanentError, RetriableError, createMetricsRegistry } from '@msync/platform';
-import { capturingLogger, infra, uniqueName, uniqueNamespace } from '../../../tools/test-support/index.js';
+import {
+  capturingLogger,
+  infra,
+  uniqueName,
+  uniqueNamespace,
+} from '../../../tools/test-support/index.js';
 import { dlqTopicName, physicalTopic, subjectName, topicKeys, type TopicKey } from './catalog.js';
 import { createEventConsumer, type ConsumedEventOf, type EventConsumer } from './consumer.js';
 import { eventsHarness, eventually, type EventsHarness } from './test-support/harness.js';
@@ -12,10 +17,18 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-async function setup(topics: readonly TopicKey[]): Promise<EventsHarness & { logger: ReturnType<typeof capturingLogger> }> {
+async function setup(
+  topics: readonly TopicKey[],
+): Promise<EventsHarness & { logger: ReturnType<typeof capturingLogger> }> {
   const log = capturingLogger('warn');
   const env = infra();
-  const h = await eventsHarness({ brokers: env.KAFKA_BROKERS, registryUrl: env.SCHEMA_REGISTRY_URL, namespace: uniqueNamespace(), logger: log.logger, topics });
+  const h = await eventsHarness({
+    brokers: env.KAFKA_BROKERS,
+    registryUrl: env.SCHEMA_REGISTRY_URL,
+    namespace: uniqueNamespace(),
+    logger: log.logger,
+    topics,
+  });
   cleanups.push(() => h.close());
   return { ...h, logger: log };
 }
@@ -80,7 +93,7 @@ describe('events on real Kafka and a real schema registry', () => {
       expect(event.headers['idempotency-key']).toBe(event.value.envelope.idempotencyKey);
     }).start();
 
-    for (const key of topicKeys) await h.publisher.publish(key, samples[key] as never);
+    for (const key of topicKeys) await h.publisher.publish(key, samples[key]);
 
     await eventually(() => received.size === topicKeys.length, 60_000, 'every event type');
     for (const key of topicKeys) expect(received.get(key)).toEqual(samples[key]);
@@ -88,7 +101,9 @@ describe('events on real Kafka and a real schema registry', () => {
     // Each value schema is registered under <topic>-value with BACKWARD_TRANSITIVE.
     for (const key of topicKeys) {
       const subject = subjectName(physicalTopic(key, h.namespace));
-      const config = await fetch(`${infra().SCHEMA_REGISTRY_URL}/config/${subject}`).then((r) => r.json() as Promise<{ compatibilityLevel: string }>);
+      const config = await fetch(`${infra().SCHEMA_REGISTRY_URL}/config/${subject}`).then(
+        (r) => r.json() as Promise<{ compatibilityLevel: string }>,
+      );
       expect(config.compatibilityLevel).toBe('BACKWARD_TRANSITIVE');
     }
   });
@@ -102,7 +117,8 @@ describe('events on real Kafka and a real schema registry', () => {
       h,
       ['inventoryObserved'],
       async (event) => {
-        if (event.value.sku === 'REJECT-ME') throw new PermanentError('sku is not sellable', { reason: 'unknown-sku' });
+        if (event.value.sku === 'REJECT-ME')
+          throw new PermanentError('sku is not sellable', { reason: 'unknown-sku' });
         handled.push(event.value.sku);
       },
       uniqueName('group'),
@@ -110,7 +126,12 @@ describe('events on real Kafka and a real schema registry', () => {
     ).start();
 
     const sample = sampleEvents('store-poison').inventoryObserved;
-    await h.publisher.producer.send({ topic, messages: [{ key: 'store-poison', value: Buffer.from('{"not":"avro"}'), headers: { origin: 'test' } }] });
+    await h.publisher.producer.send({
+      topic,
+      messages: [
+        { key: 'store-poison', value: Buffer.from('{"not":"avro"}'), headers: { origin: 'test' } },
+      ],
+    });
     await h.publisher.publish('inventoryObserved', { ...sample, sku: 'REJECT-ME' });
     await h.publisher.publish('inventoryObserved', { ...sample, sku: 'GOOD-1' });
 
@@ -127,7 +148,9 @@ describe('events on real Kafka and a real schema registry', () => {
     expect(rejected!.headers!['dlq-error']!.toString()).toContain('sku is not sellable');
     expect(handled).toEqual(['GOOD-1']);
     const text = await metrics.metrics();
-    expect(text).toMatch(/events_dead_lettered_total\{topic="[^"]+",reason="not-wire-format",service="test"\} 1/);
+    expect(text).toMatch(
+      /events_dead_lettered_total\{topic="[^"]+",reason="not-wire-format",service="test"\} 1/,
+    );
   });
 
   it('does not commit while the handler fails retriably, and processes the message after recovery', async () => {
@@ -139,10 +162,15 @@ describe('events on real Kafka and a real schema registry', () => {
 
     // Phase 1: the downstream system is down; the consumer keeps retrying and never commits.
     let attempts = 0;
-    const failing = consumer(h, ['orderReadyToShip'], async () => {
-      attempts++;
-      throw new RetriableError('ShipBob is unavailable', { reason: 'shipbob-unavailable' });
-    }, groupId);
+    const failing = consumer(
+      h,
+      ['orderReadyToShip'],
+      async () => {
+        attempts++;
+        throw new RetriableError('ShipBob is unavailable', { reason: 'shipbob-unavailable' });
+      },
+      groupId,
+    );
     await failing.start();
     await eventually(() => attempts >= 3, 30_000, 'three failed attempts');
     expect(await committedOffset(h, groupId, topic)).toBe('-1');
@@ -153,12 +181,25 @@ describe('events on real Kafka and a real schema registry', () => {
     // retried in place, then the effect succeeds and only then is the offset committed.
     const processed: string[] = [];
     let failuresLeft = 2;
-    await consumer(h, ['orderReadyToShip'], async (event) => {
-      if (failuresLeft-- > 0) throw new Error('connection reset');
-      processed.push(`${event.value.orderId}@${event.offset}`);
-    }, groupId).start();
-    await eventually(() => processed.length === 1, 30_000, 'the message to be processed after recovery');
+    await consumer(
+      h,
+      ['orderReadyToShip'],
+      async (event) => {
+        if (failuresLeft-- > 0) throw new Error('connection reset');
+        processed.push(`${event.value.orderId}@${event.offset}`);
+      },
+      groupId,
+    ).start();
+    await eventually(
+      () => processed.length === 1,
+      30_000,
+      'the message to be processed after recovery',
+    );
     expect(processed).toEqual([`${sample.orderId}@0`]);
-    await eventually(async () => (await committedOffset(h, groupId, topic)) === '1', 10_000, 'the commit');
+    await eventually(
+      async () => (await committedOffset(h, groupId, topic)) === '1',
+      10_000,
+      'the commit',
+    );
   });
 });

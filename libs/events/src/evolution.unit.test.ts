@@ -15,7 +15,10 @@ const earlier = [{ label: 'v1', type: avroType(v1) }];
 
 describe('checkEvolution', () => {
   it('passes when a field with a default is added', () => {
-    const next = withFields([...v1.fields, { name: 'note', type: ['null', 'string'], default: null }]);
+    const next = withFields([
+      ...v1.fields,
+      { name: 'note', type: ['null', 'string'], default: null },
+    ]);
     expect(checkEvolution(earlier, next)).toEqual([]);
   });
 
@@ -37,8 +40,14 @@ describe('checkEvolution', () => {
   });
 
   it('checks transitively against every earlier revision', () => {
-    const v2 = withFields([...v1.fields, { name: 'note', type: ['null', 'string'], default: null }]);
-    const v3 = withFields([v1.fields[0], { name: 'note', type: ['null', 'string'], default: null }]);
+    const v2 = withFields([
+      ...v1.fields,
+      { name: 'note', type: ['null', 'string'], default: null },
+    ]);
+    const v3 = withFields([
+      v1.fields[0],
+      { name: 'note', type: ['null', 'string'], default: null },
+    ]);
     const problems = checkEvolution([...earlier, { label: 'v2', type: v2 }], v3);
     expect(problems.map((p) => p.against)).toEqual(['v1', 'v2']);
   });

@@ -21,7 +21,9 @@ export function revisionsOf(name: string): SchemaRevision[] {
     .sort((a, b) => a - b)
     .map((revision) => ({
       revision,
-      schema: JSON.parse(readFileSync(join(dir, `r${revision}.schema.json`), 'utf8')) as AvroSchemaJson,
+      schema: JSON.parse(
+        readFileSync(join(dir, `r${revision}.schema.json`), 'utf8'),
+      ) as AvroSchemaJson,
       payload: JSON.parse(readFileSync(join(dir, `r${revision}.json`), 'utf8')) as unknown,
       bytes: Buffer.from(readFileSync(join(dir, `r${revision}.avro.hex`), 'utf8').trim(), 'hex'),
     }));

@@ -10,3 +10,4 @@ export * from './evolution.js';
 export * from './kafka.js';
 export * from './metrics.js';
 export type * from './generated/types.js';
+export * from './backbone.js';

@@ -15,7 +15,12 @@ export function eventMetrics(registry: Registry): EventMetrics {
   if (!metrics) {
     const registers = [registry];
     metrics = {
-      published: new Counter({ name: 'events_published_total', help: 'Events published', labelNames: ['topic'], registers }),
+      published: new Counter({
+        name: 'events_published_total',
+        help: 'Events published',
+        labelNames: ['topic'],
+        registers,
+      }),
       consumed: new Counter({
         name: 'events_consumed_total',
         help: 'Messages consumed, by outcome (handled, dead-lettered)',

@@ -1,4 +1,4 @@
-import type { Kafka, Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { RetriableError, errorMessage, type Logger, type Registry } from '@msync/platform';
 import { physicalTopic, type EventOf, type TopicKey } from './catalog.js';
 import type { EventCodec } from './codec.js';
@@ -23,16 +23,24 @@ export interface PublisherOptions {
   namespace?: string;
 }
 
-/** Typed, idempotent (acks=all) producer of Avro events. */
+/** Typed producer of Avro events, keyed by storeId, acknowledged by all in-sync replicas. */
 export function createPublisher(options: PublisherOptions): Publisher {
-  const producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  // One request in flight keeps a store's events in order across retries. Not the idempotent
+  // producer: it needs unbounded retries, and a publish must fail (and be retried by its caller)
+  // rather than hang; a rare duplicate is absorbed by idempotent consumers (idempotencyKey).
+  const producer = options.kafka.producer({
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    // Java-compatible murmur2: the same key lands on the same partition as with other clients.
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
   const metrics = options.metrics ? eventMetrics(options.metrics) : undefined;
   return {
     producer,
     connect: () => producer.connect(),
     disconnect: () => producer.disconnect(),
     async publish(key, events) {
-      const list = (Array.isArray(events) ? events : [events]) as EventOf<typeof key>[];
+      const list = Array.isArray(events) ? events : [events];
       if (list.length === 0) return;
       const topic = physicalTopic(key, options.namespace);
       const messages = await Promise.all(
@@ -52,7 +60,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
       try {
         await producer.send({ topic, acks: -1, messages });
       } catch (error) {
-        throw new RetriableError(`publishing to ${topic} failed: ${errorMessage(error)}`, { cause: error, reason: 'kafka-unavailable' });
+        throw new RetriableError(`publishing to ${topic} failed: ${errorMessage(error)}`, {
+          cause: error,
+          reason: 'kafka-unavailable',
+        });
       }
       metrics?.published.inc({ topic }, list.length);
       options.logger.debug('published', { topic, count: list.length });

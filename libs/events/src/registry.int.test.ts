@@ -23,7 +23,10 @@ describe('schema evolution against the real registry', () => {
     const v1 = await registry.register(subject, base);
 
     // Adding a field with a default: compatible, registered as a new version.
-    const withDefault = variant([...base.fields, { name: 'note', type: ['null', 'string'], default: null }]);
+    const withDefault = variant([
+      ...base.fields,
+      { name: 'note', type: ['null', 'string'], default: null },
+    ]);
     const v2 = await registry.register(subject, withDefault);
     expect(v2).not.toBe(v1);
 
@@ -38,6 +41,8 @@ describe('schema evolution against the real registry', () => {
     const history = [base, withDefault].map((s, i) => ({ label: `v${i + 1}`, type: avroType(s) }));
     expect(checkEvolution(history, avroType(removed)).map((p) => p.direction)).toContain('forward');
     expect(checkEvolution(history, avroType(renamed)).length).toBeGreaterThan(0);
-    expect(checkEvolution(history, avroType(withDefault)).filter((p) => p.against === 'v1')).toEqual([]);
+    expect(
+      checkEvolution(history, avroType(withDefault)).filter((p) => p.against === 'v1'),
+    ).toEqual([]);
   });
 });

@@ -14,13 +14,18 @@ export class RegistryClient {
   }
 
   /** Sets the subject's compatibility (idempotent; works before the subject exists). */
-  async ensureCompatibility(subject: string, compatibility: string = SUBJECT_COMPATIBILITY): Promise<void> {
+  async ensureCompatibility(
+    subject: string,
+    compatibility: string = SUBJECT_COMPATIBILITY,
+  ): Promise<void> {
     const response = await this.request(`/config/${encodeURIComponent(subject)}`, {
       method: 'PUT',
       body: JSON.stringify({ compatibility }),
     });
     if (!response.ok) {
-      throw new RetriableError(`registry refused compatibility for ${subject}: HTTP ${response.status} ${await response.text()}`);
+      throw new RetriableError(
+        `registry refused compatibility for ${subject}: HTTP ${response.status} ${await response.text()}`,
+      );
     }
   }
 
@@ -43,21 +48,28 @@ export class RegistryClient {
           reason: 'incompatible-schema',
         });
       }
-      throw new RetriableError(`schema registration for ${subject} failed: ${errorMessage(error)}`, {
-        cause: error,
-        reason: 'registry-unavailable',
-      });
+      throw new RetriableError(
+        `schema registration for ${subject} failed: ${errorMessage(error)}`,
+        {
+          cause: error,
+          reason: 'registry-unavailable',
+        },
+      );
     }
   }
 
   /** Asks the registry whether `schema` could be registered under `subject` now. */
   async isCompatible(subject: string, schema: AvroSchemaJson): Promise<boolean> {
-    const response = await this.request(`/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`, {
-      method: 'POST',
-      body: JSON.stringify({ schema: JSON.stringify(schema) }),
-    });
+    const response = await this.request(
+      `/compatibility/subjects/${encodeURIComponent(subject)}/versions/latest`,
+      {
+        method: 'POST',
+        body: JSON.stringify({ schema: JSON.stringify(schema) }),
+      },
+    );
     if (response.status === 404) return true;
-    if (!response.ok) throw new RetriableError(`compatibility check failed: HTTP ${response.status}`);
+    if (!response.ok)
+      throw new RetriableError(`compatibility check failed: HTTP ${response.status}`);
     const body = (await response.json()) as { is_compatible?: boolean };
     return body.is_compatible === true;
   }
@@ -65,7 +77,10 @@ export class RegistryClient {
   private request(path: string, init: RequestInit): Promise<Response> {
     return fetch(`${this.url.replace(/\/+$/, '')}${path}`, {
       ...init,
-      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', accept: 'application/json' },
+      headers: {
+        'content-type': 'application/vnd.schemaregistry.v1+json',
+        accept: 'application/json',
+      },
       signal: AbortSignal.timeout(10_000),
     });
   }
@@ -73,6 +88,7 @@ export class RegistryClient {
 
 /** HTTP status carried by a registry client error, if any. */
 export function httpStatus(error: unknown): number | undefined {
-  if (error && typeof error === 'object' && 'status' in error && typeof error.status === 'number') return error.status;
+  if (error && typeof error === 'object' && 'status' in error && typeof error.status === 'number')
+    return error.status;
   return undefined;
 }

@@ -48,7 +48,9 @@ export function loadEventSchema(name: string): AvroSchemaJson {
       if (typeof obj['name'] === 'string' && (obj['type'] === 'record' || obj['type'] === 'enum')) {
         defined.add(obj['name']);
       }
-      return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, k === 'doc' ? v : inline(v)]));
+      return Object.fromEntries(
+        Object.entries(obj).map(([k, v]) => [k, k === 'doc' ? v : inline(v)]),
+      );
     }
     return node;
   };

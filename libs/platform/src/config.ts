@@ -52,3 +52,12 @@ export const baseServiceEnv = z.object({
   OPS_HOST: z.string().default('0.0.0.0'),
   SHUTDOWN_TIMEOUT_MS: env.durationMs(20_000),
 });
+
+/** Variables of services that own MongoDB collections. */
+export const mongoEnv = z.object({
+  MONGO_URL: env.mongoUrl(),
+  MONGO_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, dash and underscore')
+    .default('msync'),
+});

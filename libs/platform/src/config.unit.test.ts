@@ -10,8 +10,15 @@ const schema = z.object({
 
 describe('loadConfig', () => {
   it('parses and coerces valid variables', () => {
-    const config = loadConfig(schema, { KAFKA_BROKERS: 'a:9092, b:9092', MONGO_URL: 'mongodb://x/y' });
-    expect(config).toEqual({ KAFKA_BROKERS: ['a:9092', 'b:9092'], MONGO_URL: 'mongodb://x/y', OPS_PORT: 8080 });
+    const config = loadConfig(schema, {
+      KAFKA_BROKERS: 'a:9092, b:9092',
+      MONGO_URL: 'mongodb://x/y',
+    });
+    expect(config).toEqual({
+      KAFKA_BROKERS: ['a:9092', 'b:9092'],
+      MONGO_URL: 'mongodb://x/y',
+      OPS_PORT: 8080,
+    });
   });
 
   it('reports every bad variable at once, by name, without echoing values', () => {

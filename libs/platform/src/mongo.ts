@@ -6,15 +6,18 @@ export interface MongoHandle {
   client: MongoClient;
   db: Db;
   /** Readiness probe: a `ping` round trip. */
-  ping(): Promise<void>;
-  close(): Promise<void>;
+  ping: () => Promise<void>;
+  close: () => Promise<void>;
 }
 
 /**
  * Connects to MongoDB (or FerretDB). Uses only features both support: no transactions, change
  * streams or TTL indexes anywhere in the product.
  */
-export async function connectMongo(url: string, options: { dbName: string; appName: string }): Promise<MongoHandle> {
+export async function connectMongo(
+  url: string,
+  options: { dbName: string; appName: string },
+): Promise<MongoHandle> {
   const client = new MongoClient(url, {
     appName: options.appName,
     serverSelectionTimeoutMS: 10_000,
@@ -23,7 +26,10 @@ export async function connectMongo(url: string, options: { dbName: string; appNa
   try {
     await client.connect();
   } catch (error) {
-    throw new RetriableError(`cannot connect to MongoDB: ${scrubString(String(error))}`, { cause: error, reason: 'mongo-unavailable' });
+    throw new RetriableError(`cannot connect to MongoDB: ${scrubString(String(error))}`, {
+      cause: error,
+      reason: 'mongo-unavailable',
+    });
   }
   const db = client.db(options.dbName);
   return {

@@ -54,12 +54,18 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);
     };
-    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, '{"error":"method not allowed"}');
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return reply(405, '{"error":"method not allowed"}');
     switch (path) {
       case '/healthz':
         return reply(200, '{"status":"ok"}');
       case '/readyz':
-        void readiness().then((r) => reply(r.ok ? 200 : 503, JSON.stringify({ status: r.ok ? 'ready' : 'not-ready', checks: r.checks })));
+        void readiness().then((r) =>
+          reply(
+            r.ok ? 200 : 503,
+            JSON.stringify({ status: r.ok ? 'ready' : 'not-ready', checks: r.checks }),
+          ),
+        );
         return;
       case '/metrics':
         void options.registry
@@ -77,7 +83,10 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  options.logger.info('ops endpoint listening', { port, paths: ['/healthz', '/readyz', '/metrics'] });
+  options.logger.info('ops endpoint listening', {
+    port,
+    paths: ['/healthz', '/readyz', '/metrics'],
+  });
 
   return {
     port,

@@ -45,7 +45,11 @@ export function scrubString(value: string, knownSecrets: Iterable<string> = []):
  * Deep copy of `value` that is safe to print: secret-named fields are replaced, strings are
  * scrubbed, errors become plain objects (message, stack, cause), cycles are cut.
  */
-export function redact(value: unknown, knownSecrets: Iterable<string> = [], seen = new WeakSet<object>()): unknown {
+export function redact(
+  value: unknown,
+  knownSecrets: Iterable<string> = [],
+  seen = new WeakSet<object>(),
+): unknown {
   if (typeof value === 'string') return scrubString(value, knownSecrets);
   if (value === null || typeof value !== 'object') {
     return typeof value === 'bigint' ? value.toString() : value;
@@ -53,7 +57,11 @@ export function redact(value: unknown, knownSecrets: Iterable<string> = [], seen
   if (seen.has(value)) return '[Circular]';
   seen.add(value);
   if (value instanceof Error) {
-    const plain: Record<string, unknown> = { name: value.name, message: value.message, stack: value.stack };
+    const plain: Record<string, unknown> = {
+      name: value.name,
+      message: value.message,
+      stack: value.stack,
+    };
     for (const [k, v] of Object.entries(value)) plain[k] = v;
     if (value.cause !== undefined) plain['cause'] = value.cause;
     return redactObject(plain, knownSecrets, seen);
@@ -61,14 +69,20 @@ export function redact(value: unknown, knownSecrets: Iterable<string> = [], seen
   if (Array.isArray(value)) return value.map((v) => redact(v, knownSecrets, seen));
   if (value instanceof Date) return value.toISOString();
   if (Buffer.isBuffer(value)) return `<Buffer ${value.length} bytes>`;
-  if (value instanceof Map) return redactObject(Object.fromEntries(value), knownSecrets, seen);
+  if (value instanceof Map)
+    return redactObject(Object.fromEntries(value) as Record<string, unknown>, knownSecrets, seen);
   return redactObject(value as Record<string, unknown>, knownSecrets, seen);
 }
 
-function redactObject(obj: Record<string, unknown>, knownSecrets: Iterable<string>, seen: WeakSet<object>): Record<string, unknown> {
+function redactObject(
+  obj: Record<string, unknown>,
+  knownSecrets: Iterable<string>,
+  seen: WeakSet<object>,
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(obj)) {
-    out[key] = isSecretKey(key) && v !== undefined && v !== null ? REDACTED : redact(v, knownSecrets, seen);
+    out[key] =
+      isSecretKey(key) && v !== undefined && v !== null ? REDACTED : redact(v, knownSecrets, seen);
   }
   return out;
 }

@@ -55,7 +55,13 @@ describe('logger redaction', () => {
   it('keeps ordinary fields readable', () => {
     const { logger, lines } = capture();
     logger.info('polled', { storeId: 'store-1', path: '/api/orders', count: 3 });
-    expect(JSON.parse(lines[0]!)).toMatchObject({ level: 'info', msg: 'polled', storeId: 'store-1', path: '/api/orders', count: 3 });
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 'info',
+      msg: 'polled',
+      storeId: 'store-1',
+      path: '/api/orders',
+      count: 3,
+    });
   });
 
   it('respects the level threshold', () => {

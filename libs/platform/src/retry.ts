@@ -37,7 +37,10 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** Delay before retry number `attempt` (1-based): exponential, capped, with jitter. */
 export function backoffDelay(
   attempt: number,
-  options: Pick<RetryOptions, 'initialDelayMs' | 'maxDelayMs' | 'factor' | 'jitter' | 'random'> = {},
+  options: Pick<
+    RetryOptions,
+    'initialDelayMs' | 'maxDelayMs' | 'factor' | 'jitter' | 'random'
+  > = {},
 ): number {
   const initial = options.initialDelayMs ?? 200;
   const max = options.maxDelayMs ?? 30_000;
@@ -52,7 +55,10 @@ export function backoffDelay(
  * Runs `fn` until it succeeds, a permanent error is thrown, or retries run out. A
  * {@link RateLimitedError} waits at least the server-given time before the next attempt.
  */
-export async function retry<T>(fn: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
+export async function retry<T>(
+  fn: (attempt: number) => Promise<T>,
+  options: RetryOptions,
+): Promise<T> {
   const wait = options.sleep ?? sleep;
   for (let attempt = 1; ; attempt++) {
     try {

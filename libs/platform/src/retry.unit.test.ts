@@ -27,10 +27,13 @@ describe('retry', () => {
     const { waits, sleep } = noSleep();
     let calls = 0;
     await expect(
-      retry(() => {
-        calls++;
-        return Promise.reject(new PermanentError('bad input'));
-      }, { retries: 5, sleep }),
+      retry(
+        () => {
+          calls++;
+          return Promise.reject(new PermanentError('bad input'));
+        },
+        { retries: 5, sleep },
+      ),
     ).rejects.toBeInstanceOf(PermanentError);
     expect(calls).toBe(1);
     expect(waits).toEqual([]);
@@ -40,7 +43,10 @@ describe('retry', () => {
     const { waits, sleep } = noSleep();
     let calls = 0;
     await retry(
-      () => (++calls === 1 ? Promise.reject(new RateLimitedError('slow down', 7_000)) : Promise.resolve(1)),
+      () =>
+        ++calls === 1
+          ? Promise.reject(new RateLimitedError('slow down', 7_000))
+          : Promise.resolve(1),
       { retries: 3, initialDelayMs: 100, jitter: 0, sleep },
     );
     expect(waits).toEqual([7_000]);
@@ -48,7 +54,9 @@ describe('retry', () => {
 
   it('gives up after the configured retries with the last error', async () => {
     const { sleep } = noSleep();
-    await expect(retry(() => Promise.reject(new RetriableError('down')), { retries: 2, sleep })).rejects.toThrow('down');
+    await expect(
+      retry(() => Promise.reject(new RetriableError('down')), { retries: 2, sleep }),
+    ).rejects.toThrow('down');
   });
 
   it('caps the delay and applies jitter within bounds', () => {

@@ -18,14 +18,18 @@ export interface ServiceDefinition<S extends z.ZodObject> {
   /** The service's env schema; merged with {@link baseServiceEnv}. */
   env: S;
   /** Builds adapters and starts work; returns readiness checks for its dependencies. */
-  start(ctx: ServiceContext<z.infer<S> & z.infer<typeof baseServiceEnv>>): Promise<{ checks?: ReadinessCheck[] }>;
+  start(
+    ctx: ServiceContext<z.infer<S> & z.infer<typeof baseServiceEnv>>,
+  ): Promise<{ checks?: ReadinessCheck[] }>;
 }
 
 /**
  * Runs a service: reads config once (every problem reported in one message, exit 1), starts the
  * ops endpoint, starts the service, and wires graceful shutdown on SIGTERM/SIGINT.
  */
-export async function runService<S extends z.ZodObject>(definition: ServiceDefinition<S>): Promise<void> {
+export async function runService<S extends z.ZodObject>(
+  definition: ServiceDefinition<S>,
+): Promise<void> {
   let config: z.infer<S> & z.infer<typeof baseServiceEnv>;
   try {
     config = loadConfig(baseServiceEnv.extend(definition.env.shape)) as typeof config;
@@ -48,7 +52,13 @@ export async function runService<S extends z.ZodObject>(definition: ServiceDefin
   });
 
   const checks: ReadinessCheck[] = [];
-  const ops = await startOpsServer({ port: config.OPS_PORT, host: config.OPS_HOST, registry: metrics, logger, checks });
+  const ops = await startOpsServer({
+    port: config.OPS_PORT,
+    host: config.OPS_HOST,
+    registry: metrics,
+    logger,
+    checks,
+  });
   lifecycle.onShutdown('ops-server', () => ops.close());
   lifecycle.signal.addEventListener('abort', () => ops.setStarted(false));
 

@@ -14,24 +14,33 @@ import { composeDown, composeUp } from './docker.js';
 
 async function main(command: string | undefined): Promise<number> {
   const ctx = context();
-  const useDocker = process.env['MSYNC_INFRA'] === 'docker' || (process.env['MSYNC_INFRA'] !== 'local' && dockerEngineAnswers());
+  const useDocker =
+    process.env['MSYNC_INFRA'] === 'docker' ||
+    (process.env['MSYNC_INFRA'] !== 'local' && dockerEngineAnswers());
   switch (command) {
     case 'up': {
       const started = Date.now();
       const result = useDocker ? await composeUp() : await up({ ctx });
       process.stdout.write(`${renderEnv(result.env)}\n`);
-      process.stderr.write(`infrastructure ready (${result.mode}) in ${((Date.now() - started) / 1000).toFixed(1)} s; logs under ${ctx.state}/logs\n`);
+      process.stderr.write(
+        `infrastructure ready (${result.mode}) in ${((Date.now() - started) / 1000).toFixed(1)} s; logs under ${ctx.state}/logs\n`,
+      );
       return 0;
     }
     case 'down': {
       if (useDocker) await composeDown();
       const stopped = await down({ ctx });
-      process.stderr.write(stopped.length ? `stopped: ${stopped.join(', ')}\n` : 'nothing was running\n');
+      process.stderr.write(
+        stopped.length ? `stopped: ${stopped.join(', ')}\n` : 'nothing was running\n',
+      );
       return 0;
     }
     case 'status': {
       const rows = await status(ctx);
-      for (const row of rows) process.stdout.write(`${row.healthy ? 'up  ' : 'down'}  ${row.name.padEnd(9)} ${row.url}${row.pid ? `  (pid ${row.pid})` : ''}\n`);
+      for (const row of rows)
+        process.stdout.write(
+          `${row.healthy ? 'up  ' : 'down'}  ${row.name.padEnd(9)} ${row.url}${row.pid ? `  (pid ${row.pid})` : ''}\n`,
+        );
       return rows.every((r) => r.healthy) ? 0 : 1;
     }
     case 'env': {
@@ -53,7 +62,9 @@ async function main(command: string | undefined): Promise<number> {
 main(process.argv[2]).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`${error instanceof PrerequisiteError ? 'missing prerequisite: ' : ''}${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `${error instanceof PrerequisiteError ? 'missing prerequisite: ' : ''}${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, writeFileSync, cpSync, chmodSync, rmSync, readFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  writeFileSync,
+  cpSync,
+  chmodSync,
+  rmSync,
+  readFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'node:net';
@@ -29,13 +38,17 @@ const mavenRepo = (ctx: Context) => `-Dmaven.repo.local=${join(ctx.cache, 'm2')}
 
 function requireMaven(): void {
   if (!hasCommand('mvn', ['-v'])) {
-    throw new PrerequisiteError('Maven is required to fetch Kafka and Apicurio Registry from Maven Central: install Maven 3 (e.g. `apt-get install maven`), or set KAFKA_BROKERS / SCHEMA_REGISTRY_URL to existing servers, or run a Docker engine.');
+    throw new PrerequisiteError(
+      'Maven is required to fetch Kafka and Apicurio Registry from Maven Central: install Maven 3 (e.g. `apt-get install maven`), or set KAFKA_BROKERS / SCHEMA_REGISTRY_URL to existing servers, or run a Docker engine.',
+    );
   }
 }
 
 function requireGo(): void {
   if (!hasCommand('go', ['version'])) {
-    throw new PrerequisiteError('Go 1.22+ is required to build FerretDB and Mailpit: install Go (https://go.dev/doc/install or `apt-get install golang`), or set MONGO_URL / SMTP_URL to existing servers, or run a Docker engine.');
+    throw new PrerequisiteError(
+      'Go 1.22+ is required to build FerretDB and Mailpit: install Go (https://go.dev/doc/install or `apt-get install golang`), or set MONGO_URL / SMTP_URL to existing servers, or run a Docker engine.',
+    );
   }
 }
 
@@ -45,7 +58,9 @@ export function findJava(major: number, env: NodeJS.ProcessEnv = process.env): s
     env['MSYNC_JAVA21_HOME'] && join(env['MSYNC_JAVA21_HOME'], 'bin/java'),
     env['JAVA_HOME'] && join(env['JAVA_HOME'], 'bin/java'),
     'java',
-    ...(existsSync('/usr/lib/jvm') ? readdirSync('/usr/lib/jvm').map((d) => join('/usr/lib/jvm', d, 'bin/java')) : []),
+    ...(existsSync('/usr/lib/jvm')
+      ? readdirSync('/usr/lib/jvm').map((d) => join('/usr/lib/jvm', d, 'bin/java'))
+      : []),
   ].filter((c): c is string => Boolean(c));
   return candidates.find((c) => (javaMajor(c) ?? 0) >= major);
 }
@@ -83,7 +98,10 @@ export const kafka: Component = {
   async install(ctx) {
     const dir = join(ctx.cache, `kafka-${VERSIONS.kafka}`);
     if (existsSync(done(dir))) return;
-    if (!findJava(17)) throw new PrerequisiteError('Java 17+ is required to run Kafka: install a JDK/JRE 17 (e.g. `apt-get install openjdk-17-jre-headless`).');
+    if (!findJava(17))
+      throw new PrerequisiteError(
+        'Java 17+ is required to run Kafka: install a JDK/JRE 17 (e.g. `apt-get install openjdk-17-jre-headless`).',
+      );
     requireMaven();
     ctx.log(`fetching Apache Kafka ${VERSIONS.kafka} from Maven Central…`);
     mkdirSync(dir, { recursive: true });
@@ -96,10 +114,21 @@ export const kafka: Component = {
 <dependency><groupId>org.slf4j</groupId><artifactId>slf4j-simple</artifactId><version>${VERSIONS.slf4j}</version></dependency>
 </dependencies></project>\n`,
     );
-    await run('mvn', ['-q', '-B', mavenRepo(ctx), 'dependency:copy-dependencies', '-DoutputDirectory=libs', '-DincludeScope=runtime'], {
-      cwd: dir,
-      label: 'fetching Kafka',
-    });
+    await run(
+      'mvn',
+      [
+        '-q',
+        '-B',
+        mavenRepo(ctx),
+        'dependency:copy-dependencies',
+        '-DoutputDirectory=libs',
+        '-DincludeScope=runtime',
+      ],
+      {
+        cwd: dir,
+        label: 'fetching Kafka',
+      },
+    );
     writeFileSync(done(dir), new Date().toISOString());
   },
   async start(ctx) {
@@ -136,13 +165,21 @@ export const kafka: Component = {
     if (!existsSync(join(dataDir, 'meta.properties'))) {
       // A KRaft cluster id is a base64url-encoded UUID (22 characters).
       const clusterId = randomBytes(16).toString('base64url');
-      await run(java, ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties], {
-        label: 'formatting Kafka storage',
-      });
+      await run(
+        java,
+        ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties],
+        {
+          label: 'formatting Kafka storage',
+        },
+      );
     }
-    return startDetached(java, ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-cp', classpath, 'kafka.Kafka', properties], {
-      logFile: join(ctx.state, 'logs', 'kafka.log'),
-    });
+    return startDetached(
+      java,
+      ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-cp', classpath, 'kafka.Kafka', properties],
+      {
+        logFile: join(ctx.state, 'logs', 'kafka.log'),
+      },
+    );
   },
   async healthy(ctx) {
     if (!(await tcpOpen(ctx.ports.kafka))) return false;
@@ -183,12 +220,23 @@ export const registry: Component = {
     mkdirSync(downloads, { recursive: true });
     await run(
       'mvn',
-      ['-q', '-B', mavenRepo(ctx), 'dependency:copy', `-Dartifact=io.apicurio:apicurio-registry-app:${VERSIONS.apicurio}:tar.gz:all`, `-DoutputDirectory=${downloads}`],
+      [
+        '-q',
+        '-B',
+        mavenRepo(ctx),
+        'dependency:copy',
+        `-Dartifact=io.apicurio:apicurio-registry-app:${VERSIONS.apicurio}:tar.gz:all`,
+        `-DoutputDirectory=${downloads}`,
+      ],
       { label: 'fetching Apicurio Registry' },
     );
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
-    await run('tar', ['xzf', join(downloads, `apicurio-registry-app-${VERSIONS.apicurio}-all.tar.gz`), '-C', dir], { label: 'unpacking Apicurio Registry' });
+    await run(
+      'tar',
+      ['xzf', join(downloads, `apicurio-registry-app-${VERSIONS.apicurio}-all.tar.gz`), '-C', dir],
+      { label: 'unpacking Apicurio Registry' },
+    );
     writeFileSync(done(dir), new Date().toISOString());
   },
   async start(ctx) {
@@ -211,7 +259,10 @@ export const registry: Component = {
         '-jar',
         'quarkus-run.jar',
       ],
-      { cwd: join(ctx.cache, `apicurio-${VERSIONS.apicurio}`), logFile: join(ctx.state, 'logs', 'registry.log') },
+      {
+        cwd: join(ctx.cache, `apicurio-${VERSIONS.apicurio}`),
+        logFile: join(ctx.state, 'logs', 'registry.log'),
+      },
     );
   },
   healthy: (ctx) => httpOk(`http://127.0.0.1:${ctx.ports.registry}/apis/ccompat/v7/subjects`),
@@ -228,7 +279,11 @@ export const mongo: Component = {
     ctx.log(`building FerretDB ${VERSIONS.ferretdb} from the Go module proxy…`);
     const goEnv = goEnvironment(ctx);
     const info = JSON.parse(
-      await run('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${VERSIONS.ferretdb}`], { env: goEnv, label: 'downloading FerretDB' }),
+      await run(
+        'go',
+        ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${VERSIONS.ferretdb}`],
+        { env: goEnv, label: 'downloading FerretDB' },
+      ),
     ) as { Dir: string };
     const src = join(ctx.cache, 'src', `ferretdb-${VERSIONS.ferretdb}`);
     rmSync(src, { recursive: true, force: true });
@@ -237,7 +292,11 @@ export const mongo: Component = {
     // `go install` of the module leaves the embedded version file empty and the binary refuses
     // to start; a build from the module source with the version written in works.
     writeFileSync(join(src, 'build', 'version', 'version.txt'), `${VERSIONS.ferretdb}\n`);
-    await run('go', ['build', '-o', bin, './cmd/ferretdb'], { cwd: src, env: goEnv, label: 'building FerretDB' });
+    await run('go', ['build', '-o', bin, './cmd/ferretdb'], {
+      cwd: src,
+      env: goEnv,
+      label: 'building FerretDB',
+    });
   },
   async start(ctx) {
     const dataDir = join(ctx.state, 'ferretdb');
@@ -257,7 +316,9 @@ export const mongo: Component = {
   },
   async healthy(ctx) {
     if (!(await tcpOpen(ctx.ports.mongo))) return false;
-    const client = new MongoClient(`mongodb://127.0.0.1:${ctx.ports.mongo}/`, { serverSelectionTimeoutMS: 1_500 });
+    const client = new MongoClient(`mongodb://127.0.0.1:${ctx.ports.mongo}/`, {
+      serverSelectionTimeoutMS: 1_500,
+    });
     try {
       await client.connect();
       await client.db('admin').command({ ping: 1 });
@@ -290,7 +351,15 @@ export const smtp: Component = {
   async start(ctx) {
     return startDetached(
       join(ctx.cache, 'bin', `mailpit-${VERSIONS.mailpit}`),
-      ['--smtp', `127.0.0.1:${ctx.ports.smtp}`, '--listen', `127.0.0.1:${ctx.ports.mailpitHttp}`, '--smtp-auth-accept-any', '--smtp-auth-allow-insecure', '--disable-version-check'],
+      [
+        '--smtp',
+        `127.0.0.1:${ctx.ports.smtp}`,
+        '--listen',
+        `127.0.0.1:${ctx.ports.mailpitHttp}`,
+        '--smtp-auth-accept-any',
+        '--smtp-auth-allow-insecure',
+        '--disable-version-check',
+      ],
       { logFile: join(ctx.state, 'logs', 'mailpit.log') },
     );
   },

@@ -14,20 +14,35 @@ export async function run(
   options: { cwd?: string; env?: NodeJS.ProcessEnv; label: string },
 ): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.on('error', (error) => reject(new PrerequisiteError(`${options.label}: cannot run ${command}: ${error.message}`)));
+    child.on('error', (error) =>
+      reject(new PrerequisiteError(`${options.label}: cannot run ${command}: ${error.message}`)),
+    );
     child.on('close', (code) => {
       if (code === 0) resolve(output);
-      else reject(new Error(`${options.label} failed (exit ${code}):\n${output.split('\n').slice(-30).join('\n')}`));
+      else
+        reject(
+          new Error(
+            `${options.label} failed (exit ${code}):\n${output.split('\n').slice(-30).join('\n')}`,
+          ),
+        );
     });
   });
 }
 
 /** Starts a long-running server detached from us, its output appended to `logFile`; returns its pid. */
-export function startDetached(command: string, args: string[], options: { cwd?: string; logFile: string; env?: NodeJS.ProcessEnv }): number {
+export function startDetached(
+  command: string,
+  args: string[],
+  options: { cwd?: string; logFile: string; env?: NodeJS.ProcessEnv },
+): number {
   mkdirSync(dirname(options.logFile), { recursive: true });
   const fd = openSync(options.logFile, 'a');
   try {

@@ -21,7 +21,10 @@ export interface UpResult {
   mode: 'env' | 'local' | 'docker';
 }
 
-export function context(log: (line: string) => void = (l) => process.stderr.write(`${l}\n`), env = process.env): Context {
+export function context(
+  log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+  env = process.env,
+): Context {
   return { cache: cacheDir(env), state: stateDir(env), ports: ports(env), log };
 }
 
@@ -29,7 +32,10 @@ const pidFile = (ctx: Context, c: Component) => join(ctx.state, `${c.name}.pid`)
 
 /** True when a Docker engine answers (not merely a docker client on PATH). */
 export function dockerEngineAnswers(): boolean {
-  const result = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 5_000 });
+  const result = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], {
+    encoding: 'utf8',
+    timeout: 5_000,
+  });
   return !result.error && result.status === 0 && result.stdout.trim().length > 0;
 }
 
@@ -37,7 +43,9 @@ export function dockerEngineAnswers(): boolean {
  * Makes the four servers available: variables already set in the environment are used as they
  * are; the rest are installed (cached) and started locally, unless already running.
  */
-export async function up(options: { ctx?: Context; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<UpResult> {
+export async function up(
+  options: { ctx?: Context; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<UpResult> {
   const ctx = options.ctx ?? context();
   const env = options.env ?? process.env;
   const given = components.filter((c) => env[c.envVar]);
@@ -75,7 +83,9 @@ export function resolveEnv(ctx: Context, env: NodeJS.ProcessEnv = process.env): 
     MONGO_URL: resolved(m!),
     SMTP_URL: resolved(s!),
   };
-  const mailpit = env['MAILPIT_URL'] ?? (!env['SMTP_URL'] ? `http://127.0.0.1:${ctx.ports.mailpitHttp}` : undefined);
+  const mailpit =
+    env['MAILPIT_URL'] ??
+    (!env['SMTP_URL'] ? `http://127.0.0.1:${ctx.ports.mailpitHttp}` : undefined);
   if (mailpit) result.MAILPIT_URL = mailpit;
   return result;
 }
@@ -89,15 +99,21 @@ async function waitHealthy(ctx: Context, c: Component, timeoutMs: number): Promi
       return;
     }
     if (pid !== undefined && !alive(pid)) {
-      throw new Error(`${c.name} exited during start; see ${join(ctx.state, 'logs', `${c.name === 'mongo' ? 'ferretdb' : c.name === 'smtp' ? 'mailpit' : c.name}.log`)}`);
+      throw new Error(
+        `${c.name} exited during start; see ${join(ctx.state, 'logs', `${c.name === 'mongo' ? 'ferretdb' : c.name === 'smtp' ? 'mailpit' : c.name}.log`)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 500));
   }
-  throw new Error(`${c.name} did not become healthy within ${timeoutMs} ms; see the logs under ${join(ctx.state, 'logs')}`);
+  throw new Error(
+    `${c.name} did not become healthy within ${timeoutMs} ms; see the logs under ${join(ctx.state, 'logs')}`,
+  );
 }
 
 /** Stops the servers started by `up` (those with pid files); data is kept. */
-export async function down(options: { ctx?: Context; only?: Component['name'][] } = {}): Promise<Component['name'][]> {
+export async function down(
+  options: { ctx?: Context; only?: Component['name'][] } = {},
+): Promise<Component['name'][]> {
   const ctx = options.ctx ?? context();
   const stopped: Component['name'][] = [];
   // Reverse order: clients of Kafka (none among these) first, Kafka last.
@@ -119,11 +135,18 @@ export async function down(options: { ctx?: Context; only?: Component['name'][] 
 }
 
 /** Health of every component, for `status`. */
-export async function status(ctx: Context = context()): Promise<{ name: string; url: string; healthy: boolean; pid?: number }[]> {
+export async function status(
+  ctx: Context = context(),
+): Promise<{ name: string; url: string; healthy: boolean; pid?: number }[]> {
   return Promise.all(
     components.map(async (c) => {
       const pid = readPid(pidFile(ctx, c));
-      return { name: c.name, url: c.url(ctx), healthy: await c.healthy(ctx), ...(pid !== undefined ? { pid } : {}) };
+      return {
+        name: c.name,
+        url: c.url(ctx),
+        healthy: await c.healthy(ctx),
+        ...(pid !== undefined ? { pid } : {}),
+      };
     }),
   );
 }
@@ -157,7 +180,8 @@ async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
       mkdirSync(path);
       break;
     } catch {
-      if (existsSync(path) && Date.now() - statSync(path).mtimeMs > 15 * 60_000) rmSync(path, { recursive: true, force: true });
+      if (existsSync(path) && Date.now() - statSync(path).mtimeMs > 15 * 60_000)
+        rmSync(path, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`could not take the lock ${path}`);
       await new Promise((r) => setTimeout(r, 300));
     }

@@ -11,7 +11,10 @@ export const VERSIONS = {
 
 /** Where downloads and builds are cached: outside the clone, shared by every checkout. */
 export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env['MSYNC_CACHE_DIR'] ?? join(env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'mirakl-shipbob-sync');
+  return (
+    env['MSYNC_CACHE_DIR'] ??
+    join(env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'mirakl-shipbob-sync')
+  );
 }
 
 /** Where running servers keep their data, logs and pid files. */

@@ -24,11 +24,26 @@ export async function eventsHarness(options: {
   logger: Logger;
   topics: readonly TopicKey[];
 }): Promise<EventsHarness> {
-  const kafka = createKafka({ brokers: options.brokers.split(','), clientId: 'events-test', logger: options.logger });
-  await bootstrapTopics({ kafka, logger: options.logger, namespace: options.namespace, partitions: 1, only: options.topics });
+  const kafka = createKafka({
+    brokers: options.brokers.split(','),
+    clientId: 'events-test',
+    logger: options.logger,
+  });
+  await bootstrapTopics({
+    kafka,
+    logger: options.logger,
+    namespace: options.namespace,
+    partitions: 1,
+    only: options.topics,
+  });
   const registry = new RegistryClient(options.registryUrl);
   const codec = new EventCodec(registry, options.namespace);
-  const publisher = createPublisher({ kafka, codec, logger: options.logger, namespace: options.namespace });
+  const publisher = createPublisher({
+    kafka,
+    codec,
+    logger: options.logger,
+    namespace: options.namespace,
+  });
   await publisher.connect();
   return {
     kafka,
@@ -41,7 +56,11 @@ export async function eventsHarness(options: {
 }
 
 /** Polls `condition` until it is true or the timeout passes. */
-export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
+export async function eventually(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+  what = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (await condition()) return;

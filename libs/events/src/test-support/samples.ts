@@ -42,7 +42,14 @@ export function sampleEvents(storeId = 'store-1'): { [K in TopicKey]: EventOf<K>
       shipbobConfigured: true,
       shipbobChannelId: '112233',
       reportEmail: 'ops@acme.example',
-      toggles: { offers: true, inventory: true, orders: true, tracking: true, cancellations: false, returns: false },
+      toggles: {
+        offers: true,
+        inventory: true,
+        orders: true,
+        tracking: true,
+        cancellations: false,
+        returns: false,
+      },
       returnsApproved: false,
       inventoryBuffer: 2,
       returnFulfillmentCenterId: null,
@@ -66,8 +73,18 @@ export function sampleEvents(storeId = 'store-1'): { [K in TopicKey]: EventOf<K>
       createdAt: T0 - 60_000,
       acceptanceDeadline: T0 + 86_400_000,
       lines: [
-        { orderLineId: 'MKP-1001-A-1', offerSku: 'ACME-MUG-01', quantity: 2, state: 'WAITING_ACCEPTANCE' },
-        { orderLineId: 'MKP-1001-A-2', offerSku: 'ACME-BOWL-02', quantity: 1, state: 'WAITING_ACCEPTANCE' },
+        {
+          orderLineId: 'MKP-1001-A-1',
+          offerSku: 'ACME-MUG-01',
+          quantity: 2,
+          state: 'WAITING_ACCEPTANCE',
+        },
+        {
+          orderLineId: 'MKP-1001-A-2',
+          offerSku: 'ACME-BOWL-02',
+          quantity: 1,
+          state: 'WAITING_ACCEPTANCE',
+        },
       ],
     },
     orderReadyToShip: {
@@ -76,7 +93,15 @@ export function sampleEvents(storeId = 'store-1'): { [K in TopicKey]: EventOf<K>
       commercialId: 'MKP-1001',
       shippingMethod: 'STD',
       currency: 'USD',
-      lines: [{ orderLineId: 'MKP-1001-A-1', offerSku: 'ACME-MUG-01', productTitle: 'Stoneware mug, 12 oz', quantity: 2, unitPrice: '14.90' }],
+      lines: [
+        {
+          orderLineId: 'MKP-1001-A-1',
+          offerSku: 'ACME-MUG-01',
+          productTitle: 'Stoneware mug, 12 oz',
+          quantity: 2,
+          unitPrice: '14.90',
+        },
+      ],
       shippingAddress: {
         firstName: 'Ana',
         lastName: 'Reyes',

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import type { Kafka } from 'kafkajs';
+import {
+  env,
+  type Lifecycle,
+  type Logger,
+  type ReadinessCheck,
+  type Registry,
+} from '@msync/platform';
+import { createKafka } from './kafka.js';
+import { RegistryClient } from './registry.js';
+import { EventCodec } from './codec.js';
+import { createPublisher, type Publisher } from './publisher.js';
+
+/** Env variables of every service that talks to Kafka. */
+export const eventBackboneEnv = z.object({
+  KAFKA_BROKERS: env.csv(),
+  SCHEMA_REGISTRY_URL: z.url(),
+  /** Prefix of every topic name; lets several environments share one cluster. */
+  TOPIC_NAMESPACE: z
+    .string()
+    .regex(/^([a-z0-9-]+\.)?$/, 'lower-case letters, digits and dashes, ending with a dot')
+    .default(''),
+});
+
+export interface EventBackbone {
+  kafka: Kafka;
+  registry: RegistryClient;
+  codec: EventCodec;
+  publisher: Publisher;
+  namespace: string;
+  checks: ReadinessCheck[];
+}
+
+/**
+ * Connects a service to Kafka and the schema registry: a connected publisher (flushed at
+ * shutdown) and readiness checks for the broker and the registry.
+ */
+export async function startEventBackbone(options: {
+  service: string;
+  config: z.infer<typeof eventBackboneEnv>;
+  logger: Logger;
+  metrics: Registry;
+  lifecycle: Lifecycle;
+}): Promise<EventBackbone> {
+  const { config, logger } = options;
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: options.service, logger });
+  const registry = new RegistryClient(config.SCHEMA_REGISTRY_URL);
+  const codec = new EventCodec(registry, config.TOPIC_NAMESPACE);
+  const publisher = createPublisher({
+    kafka,
+    codec,
+    logger,
+    metrics: options.metrics,
+    namespace: config.TOPIC_NAMESPACE,
+  });
+  await publisher.connect();
+  options.lifecycle.onShutdown('kafka-producer', () => publisher.disconnect());
+
+  const admin = kafka.admin();
+  await admin.connect();
+  options.lifecycle.onShutdown('kafka-admin', () => admin.disconnect());
+
+  const checks: ReadinessCheck[] = [
+    {
+      name: 'kafka',
+      check: async () => {
+        const cluster = await admin.describeCluster();
+        if (cluster.brokers.length === 0) throw new Error('no broker');
+      },
+    },
+    {
+      name: 'schema-registry',
+      check: async () => {
+        const response = await fetch(`${config.SCHEMA_REGISTRY_URL.replace(/\/+$/, '')}/subjects`, {
+          signal: AbortSignal.timeout(2_000),
+        });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      },
+    },
+  ];
+  return { kafka, registry, codec, publisher, namespace: config.TOPIC_NAMESPACE, checks };
+}
