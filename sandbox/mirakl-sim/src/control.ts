@@ -253,10 +253,7 @@ export class Control {
       return (this.cancelByOperator(Number(p[0]), p[1] ?? ''), ok());
     }
     if (method === 'POST' && (p = m(/^\/shops\/(\d+)\/orders\/([^/]+)\/incidents$/))) {
-      return (
-        this.openIncident(Number(p[0]), p[1] ?? '', b as { lineId?: string; reasonCode?: string }),
-        ok()
-      );
+      return (this.openIncident(Number(p[0]), p[1] ?? '', b), ok());
     }
     if (
       method === 'POST' &&

@@ -614,7 +614,7 @@ export async function startMiraklSimulator(
     }
 
     world.advance(shop);
-    return route.handle({ shop, url, body, rawBody, faults: taken }, match.m.slice(1) as string[]);
+    return route.handle({ shop, url, body, rawBody, faults: taken }, match.m.slice(1));
   }
 
   function send(res: ServerResponse, reply: Reply): void {

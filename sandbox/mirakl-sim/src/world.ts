@@ -328,7 +328,7 @@ export class World {
     const order = this.order(shop, orderId);
     if (order.state !== 'SHIPPING') throw this.wrongState(order, 'SHIPPING');
     const str = (k: string): string | undefined =>
-      typeof body[k] === 'string' && body[k] !== '' ? (body[k] as string) : undefined;
+      typeof body[k] === 'string' && body[k] !== '' ? body[k] : undefined;
     const code = str('carrier_code');
     const trackingNumber = str('tracking_number');
     if (code) {

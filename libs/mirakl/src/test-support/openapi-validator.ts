@@ -54,7 +54,7 @@ export class MiraklOpenApiValidator {
       for (const [method, op] of Object.entries(item)) {
         if (typeof op !== 'object' || op === null || !('responses' in op)) continue;
         const pattern = new RegExp('^' + template.replace(/\{[^}]+\}/g, '([^/]+)') + '$');
-        this.ops.push({ method: method.toUpperCase(), template, pattern, op: op as Json });
+        this.ops.push({ method: method.toUpperCase(), template, pattern, op: op });
       }
     }
     this.ops.sort((a, b) => countParams(a.template) - countParams(b.template));
