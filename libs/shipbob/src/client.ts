@@ -1,0 +1,479 @@
+import { CredentialsError, PermanentError, RetriableError, type Logger } from '@msync/platform';
+import { z } from 'zod';
+import type {
+  ApiVersion,
+  CancelOutcome,
+  CreatedOrder,
+  CreatedReturn,
+  EnsuredProduct,
+  FulfillmentCenter,
+  InventoryLevel,
+  NewOrder,
+  NewProduct,
+  NewReturn,
+  OrdersSince,
+  ReturnFilter,
+  ShipBobChannel,
+  ShipBobOrder,
+  ShipBobPort,
+  ShipBobProduct,
+  ShipBobReturn,
+  TokenVerification,
+} from './domain.js';
+import type { RateLimiter } from './limiter.js';
+import { toInventoryLevel, toOrder, toProduct, toReturn } from './mapping.js';
+import { Transport, parse, type Query } from './transport.js';
+import {
+  cancelOrderSchema,
+  channelSchema,
+  cursorPage,
+  fulfillmentCenterSchema,
+  inventoryCatalogSchema,
+  inventoryLevelSchema,
+  inventoryLocationsSchema,
+  orderSchema,
+  productSchema,
+  returnPageSchema,
+  returnSchema,
+} from './wire.js';
+
+export const SHIPBOB_PRODUCTION_URL = 'https://api.shipbob.com';
+export const SHIPBOB_SANDBOX_URL = 'https://sandbox-api.shipbob.com';
+
+export interface ShipBobClientOptions {
+  /** Personal Access Token; registered as a secret with the logger. */
+  pat: string;
+  /** The store on whose behalf calls are made (fair share of the token's budget). */
+  storeId: string;
+  logger: Logger;
+  /** The limiter of this token, shared by every store that uses it. */
+  limiter: RateLimiter;
+  /** Defaults to production; the sandbox or a simulator can be given. */
+  baseUrl?: string;
+  apiVersion?: ApiVersion;
+  /** Per request; default 15 s. */
+  timeoutMs?: number;
+  /** Skips channel discovery when the writable channel is already known. */
+  channelId?: number;
+  fetch?: typeof fetch;
+  /** Wait assumed for a 429 without `x-retry-after`; default 60 s (ShipBob's window). */
+  defaultRetryAfterMs?: number;
+  /** Page size of every list call, 1–250; default 250 (fewest calls). */
+  pageSize?: number;
+}
+
+const INVENTORY_BATCH = 150;
+const SKU_BATCH = 50;
+const MAX_PAGE = 250;
+const MAX_PAGES = 10_000;
+
+/** Creates the HTTP adapter of the ShipBob port (dated API version 2025-07 by default). */
+export function createShipBobClient(options: ShipBobClientOptions): ShipBobPort {
+  return new ShipBobHttpClient(options);
+}
+
+class ShipBobHttpClient implements ShipBobPort {
+  private readonly transport: Transport;
+  private readonly v: string;
+  private channel: Promise<number> | undefined;
+  private readonly log: Logger;
+  private readonly pageSize: number;
+
+  constructor(options: ShipBobClientOptions) {
+    this.log = options.logger.child({ component: 'shipbob-client', storeId: options.storeId });
+    this.log.addSecret(options.pat);
+    this.v = `/${options.apiVersion ?? '2025-07'}`;
+    this.pageSize = Math.min(MAX_PAGE, Math.max(1, Math.floor(options.pageSize ?? MAX_PAGE)));
+    this.transport = new Transport({
+      baseUrl: (options.baseUrl ?? SHIPBOB_PRODUCTION_URL).replace(/\/+$/, ''),
+      pat: options.pat,
+      storeId: options.storeId,
+      logger: this.log,
+      limiter: options.limiter,
+      timeoutMs: options.timeoutMs ?? 15_000,
+      fetch: options.fetch ?? fetch,
+      defaultRetryAfterMs: options.defaultRetryAfterMs ?? 60_000,
+    });
+    if (options.channelId !== undefined) this.channel = Promise.resolve(options.channelId);
+  }
+
+  private channelId(): Promise<number> {
+    if (!this.channel) {
+      const discovery = this.verifyToken().then((v) => v.channelId);
+      // A failed discovery is retried on the next call rather than cached.
+      discovery.catch(() => {
+        if (this.channel === discovery) this.channel = undefined;
+      });
+      this.channel = discovery;
+    }
+    return this.channel;
+  }
+
+  /** Every item of a cursor-paged list (`{items, next}`), following `next` links. */
+  private async cursorList<T extends z.ZodType>(
+    path: string,
+    query: Query,
+    item: T,
+    channelId?: number,
+  ): Promise<z.infer<T>[]> {
+    const schema = cursorPage(item);
+    const items: z.infer<T>[] = [];
+    let next: string | null | undefined = `${this.v}${path}`;
+    let first = true;
+    for (let page = 0; next && page < MAX_PAGES; page++) {
+      const url: string = next;
+      const response = await this.transport.json('GET', url, schema, {
+        query: first ? query : undefined,
+        channelId,
+      });
+      const data = response.data as { items?: z.infer<T>[] | null; next?: string | null };
+      first = false;
+      items.push(...(data.items ?? []));
+      next = data.next;
+    }
+    return items;
+  }
+
+  async verifyToken(): Promise<TokenVerification> {
+    const raw = await this.cursorList('/channel', { RecordsPerPage: this.pageSize }, channelSchema);
+    const channels: ShipBobChannel[] = raw.map((c) => ({
+      id: c.id,
+      name: c.name ?? '',
+      applicationName: c.application_name ?? null,
+      writable: (c.scopes ?? []).some((s) => s.endsWith('_write')),
+    }));
+    const scopesOf = (id: number): string[] => raw.find((c) => c.id === id)?.scopes ?? [];
+    const writable = channels.filter((c) => c.writable);
+    const chosen = writable.find((c) => scopesOf(c.id).includes('orders_write')) ?? writable[0];
+    if (!chosen) {
+      throw new CredentialsError('The ShipBob token has no channel with write scopes', {
+        reason: 'no-writable-channel',
+      });
+    }
+    return { channelId: chosen.id, channelName: chosen.name, channels };
+  }
+
+  async listFulfillmentCenters(): Promise<FulfillmentCenter[]> {
+    const { data } = await this.transport.json(
+      'GET',
+      `${this.v}/fulfillment-center`,
+      z.array(fulfillmentCenterSchema),
+    );
+    return data.map((c) => ({
+      id: c.id,
+      name: c.name ?? '',
+      timezone: c.timezone ?? null,
+      city: c.city ?? null,
+      state: c.state ?? null,
+      country: c.country ?? null,
+    }));
+  }
+
+  async findProductsBySku(skus: string[]): Promise<Map<string, EnsuredProduct>> {
+    const wanted = [...new Set(skus.filter((s) => s.length > 0))];
+    const byId = new Map<number, ShipBobProduct>();
+    for (let i = 0; i < wanted.length; i += SKU_BATCH) {
+      const batch = wanted.slice(i, i + SKU_BATCH).join(',');
+      for (const filter of ['SKU', 'SellerSKU']) {
+        const found = await this.cursorList(
+          '/product',
+          { [filter]: `any:${batch}`, PageSize: this.pageSize },
+          productSchema,
+        );
+        for (const wire of found) byId.set(wire.id, toProduct(wire)); // paging has returned duplicates: dedupe by id
+      }
+    }
+    const result = new Map<string, EnsuredProduct>();
+    for (const sku of wanted) {
+      const products = [...byId.values()].sort((a, b) => a.id - b.id);
+      const bySku = products.flatMap((p) =>
+        p.variants.filter((v) => v.sku === sku).map((variant) => ({ product: p, variant })),
+      );
+      const bySeller = products.flatMap((p) =>
+        p.variants
+          .filter((v) => v.sellerSkus.includes(sku))
+          .map((variant) => ({ product: p, variant })),
+      );
+      const match = bySku[0] ?? bySeller[0];
+      if (match) result.set(sku, { ...match, created: false });
+    }
+    return result;
+  }
+
+  async ensureProduct(input: NewProduct): Promise<EnsuredProduct> {
+    const existing = (await this.findProductsBySku([input.sku])).get(input.sku);
+    if (existing) return existing;
+    const variant: Record<string, unknown> = {
+      name: input.name,
+      sku: input.sku,
+      is_digital: false,
+    };
+    if (input.barcode) variant['barcodes'] = [{ value: input.barcode }];
+    const response = await this.transport.call('POST', `${this.v}/product`, {
+      body: { name: input.name, type_id: 1, variants: [variant] },
+      expect: [400, 409, 422],
+    });
+    if (response.status === 201 || response.status === 200) {
+      const product = toProduct(parse(productSchema, response.body, 'POST /product'));
+      const created = product.variants.find((v) => v.sku === input.sku) ?? product.variants[0];
+      if (!created)
+        throw new PermanentError('ShipBob created a product without variants', {
+          reason: 'schema-mismatch',
+        });
+      this.log.info('shipbob product created', { sku: input.sku, productId: product.id });
+      return { product, variant: created, created: true };
+    }
+    // A concurrent or earlier create won: the SKU now exists, resolve to it.
+    const winner = (await this.findProductsBySku([input.sku])).get(input.sku);
+    if (winner) return winner;
+    throw new PermanentError(
+      `ShipBob refused to create product ${input.sku} (${response.status}): ${JSON.stringify(response.body ?? null).slice(0, 300)}`,
+      {
+        reason: `product-rejected-${response.status}`,
+      },
+    );
+  }
+
+  async getInventoryLevels(inventoryIds: number[]): Promise<InventoryLevel[]> {
+    const ids = [...new Set(inventoryIds)];
+    const levels: InventoryLevel[] = [];
+    for (let i = 0; i < ids.length; i += INVENTORY_BATCH) {
+      const query = {
+        InventoryIds: ids.slice(i, i + INVENTORY_BATCH).join(','),
+        PageSize: this.pageSize,
+      };
+      const totals = await this.cursorList('/inventory-level', query, inventoryLevelSchema);
+      const perCenter = await this.cursorList(
+        '/inventory-level/locations',
+        query,
+        inventoryLocationsSchema,
+      );
+      const catalog = await this.cursorList('/inventory', query, inventoryCatalogSchema);
+      for (const level of totals) {
+        levels.push(
+          toInventoryLevel(
+            level,
+            perCenter.find((l) => l.inventory_id === level.inventory_id),
+            catalog.find((c) => c.inventory_id === level.inventory_id),
+          ),
+        );
+      }
+    }
+    return levels;
+  }
+
+  async createOrder(order: NewOrder): Promise<CreatedOrder> {
+    const channelId = await this.channelId();
+    const response = await this.transport.call('POST', `${this.v}/order`, {
+      body: orderBody(order),
+      channelId,
+      expect: [422],
+    });
+    if (response.status !== 422) {
+      const created = toOrder(parse(orderSchema, response.body, 'POST /order'));
+      this.log.info('shipbob order created', {
+        referenceId: order.referenceId,
+        orderId: created.id,
+      });
+      return { order: created, created: true };
+    }
+    const existing = await this.findOrderByReferenceId(order.referenceId);
+    if (existing) {
+      this.log.info('shipbob order already existed', {
+        referenceId: order.referenceId,
+        orderId: existing.id,
+      });
+      return { order: existing, created: false };
+    }
+    const detail = JSON.stringify(response.body ?? null).slice(0, 300);
+    if (/existing ReferenceId|duplicate/i.test(detail)) {
+      // ShipBob lists a new order a few seconds after creating it: ask again later.
+      throw new RetriableError(`ShipBob order ${order.referenceId} exists but is not listed yet`, {
+        reason: 'duplicate-not-yet-visible',
+      });
+    }
+    throw new PermanentError(`ShipBob refused order ${order.referenceId} (422): ${detail}`, {
+      reason: 'order-rejected',
+    });
+  }
+
+  async findOrderByReferenceId(referenceId: string): Promise<ShipBobOrder | null> {
+    const channelId = await this.channelId();
+    const { data } = await this.transport.json('GET', `${this.v}/order`, z.array(orderSchema), {
+      query: { ReferenceIds: referenceId, Limit: MAX_PAGE },
+      channelId,
+    });
+    const match = data.find((o) => o.reference_id === referenceId);
+    return match ? toOrder(match) : null;
+  }
+
+  async getOrder(orderId: number): Promise<ShipBobOrder | null> {
+    const channelId = await this.channelId();
+    const response = await this.transport.call('GET', `${this.v}/order/${orderId}`, {
+      channelId,
+      expect: [404],
+    });
+    if (response.status === 404) return null;
+    return toOrder(parse(orderSchema, response.body, 'GET /order/{orderId}'));
+  }
+
+  async listOrdersUpdatedSince(
+    cursor: Date,
+    options: { pageSize?: number } = {},
+  ): Promise<OrdersSince> {
+    const channelId = await this.channelId();
+    const limit = Math.min(MAX_PAGE, Math.max(1, options.pageSize ?? this.pageSize));
+    const byId = new Map<number, ShipBobOrder>();
+    for (let page = 1; page <= MAX_PAGES; page++) {
+      const { data, headers } = await this.transport.json(
+        'GET',
+        `${this.v}/order`,
+        z.array(orderSchema),
+        {
+          query: {
+            LastUpdateStartDate: cursor.toISOString(),
+            SortOrder: 'Oldest',
+            Limit: limit,
+            Page: page,
+          },
+          channelId,
+        },
+      );
+      for (const wire of data) byId.set(wire.id, toOrder(wire));
+      const totalPages = Number(headers.get('total-pages'));
+      if (
+        data.length < limit ||
+        (Number.isFinite(totalPages) && totalPages > 0 && page >= totalPages)
+      )
+        break;
+    }
+    const orders = [...byId.values()];
+    const nextCursor = orders.reduce(
+      (latest, o) => (o.updatedAt > latest ? o.updatedAt : latest),
+      cursor,
+    );
+    return { orders, nextCursor };
+  }
+
+  async cancelOrder(orderId: number): Promise<CancelOutcome> {
+    const channelId = await this.channelId();
+    const response = await this.transport.call('POST', `${this.v}/order/${orderId}:cancel`, {
+      channelId,
+      expect: [404, 422],
+    });
+    if (response.status === 404)
+      throw new PermanentError(`ShipBob order ${orderId} not found`, { reason: 'order-not-found' });
+    if (response.status === 422)
+      return { status: 'Failure', canceled: false, order: await this.getOrder(orderId) };
+    const data = parse(cancelOrderSchema, response.body, 'POST /order/{orderId}:cancel');
+    const order = data.order ? toOrder(data.order) : await this.getOrder(orderId);
+    const status = data.status ?? 'Failure';
+    return { status, canceled: status === 'Success' || (order?.isCanceled ?? false), order };
+  }
+
+  async createReturn(input: NewReturn): Promise<CreatedReturn> {
+    // Whether ShipBob enforces unique return reference ids is not documented: look first.
+    const [existing] = await this.listReturns({ referenceIds: [input.referenceId] });
+    if (existing) return { returnOrder: existing, created: false };
+    const channelId = await this.channelId();
+    const body: Record<string, unknown> = {
+      reference_id: input.referenceId,
+      fulfillment_center: { id: input.fulfillmentCenterId },
+      inventory: input.items.map((i) => ({
+        id: i.inventoryId,
+        quantity: i.quantity,
+        requested_action: i.requestedAction ?? 'Default',
+      })),
+    };
+    if (input.trackingNumber) body['tracking_number'] = input.trackingNumber;
+    if (input.originalShipmentId) body['original_shipment_id'] = input.originalShipmentId;
+    const response = await this.transport.call('POST', `${this.v}/return`, {
+      body,
+      channelId,
+      expect: [422],
+    });
+    if (response.status !== 422) {
+      const created = toReturn(parse(returnSchema, response.body, 'POST /return'));
+      this.log.info('shipbob return created', {
+        referenceId: input.referenceId,
+        returnId: created.id,
+      });
+      return { returnOrder: created, created: true };
+    }
+    const [winner] = await this.listReturns({ referenceIds: [input.referenceId] });
+    if (winner) return { returnOrder: winner, created: false };
+    throw new PermanentError(
+      `ShipBob refused return ${input.referenceId} (422): ${JSON.stringify(response.body ?? null).slice(0, 300)}`,
+      {
+        reason: 'return-rejected',
+      },
+    );
+  }
+
+  async listReturns(filter: ReturnFilter = {}): Promise<ShipBobReturn[]> {
+    const channelId = await this.channelId();
+    const query: Query = {
+      ReferenceIds: filter.referenceIds?.join(','),
+      Status: filter.statuses?.join(','),
+      CompletedStartDate: filter.completedSince?.toISOString(),
+      StartDate: filter.createdSince?.toISOString(),
+      Limit: Math.min(MAX_PAGE, filter.pageSize ?? this.pageSize),
+      SortOrder: 'Asc',
+    };
+    const byId = new Map<number, ShipBobReturn>();
+    let next: string | null | undefined = `${this.v}/return`;
+    let first = true;
+    for (let page = 0; next && page < MAX_PAGES; page++) {
+      const url: string = next;
+      const { data } = await this.transport.json('GET', url, returnPageSchema, {
+        query: first ? query : undefined,
+        channelId,
+      });
+      first = false;
+      for (const wire of data.items ?? []) byId.set(wire.id, toReturn(wire));
+      next = data.next;
+    }
+    return [...byId.values()];
+  }
+}
+
+function orderBody(order: NewOrder): Record<string, unknown> {
+  const address: Record<string, unknown> = {
+    address1: order.recipient.address.address1,
+    city: order.recipient.address.city,
+    country: order.recipient.address.country,
+  };
+  const optional = {
+    address2: order.recipient.address.address2,
+    company_name: order.recipient.address.companyName,
+    state: order.recipient.address.state,
+    zip_code: order.recipient.address.zipCode,
+  };
+  for (const [key, value] of Object.entries(optional)) if (value) address[key] = value;
+  const recipient: Record<string, unknown> = { name: order.recipient.name, address };
+  if (order.recipient.email) recipient['email'] = order.recipient.email;
+  if (order.recipient.phoneNumber) recipient['phone_number'] = order.recipient.phoneNumber;
+  const body: Record<string, unknown> = {
+    reference_id: order.referenceId,
+    order_number: order.orderNumber ?? order.referenceId,
+    type: 'DTC',
+    shipping_method: order.shippingMethod,
+    recipient,
+    products: order.lines.map((line) => {
+      const product: Record<string, unknown> = {
+        reference_id: line.sku,
+        name: line.name,
+        quantity: line.quantity,
+      };
+      if (line.unitPrice !== undefined && line.unitPrice !== null)
+        product['unit_price'] = line.unitPrice;
+      if (line.externalLineId !== undefined && line.externalLineId !== null)
+        product['external_line_id'] = line.externalLineId;
+      return product;
+    }),
+  };
+  if (order.purchaseDate) body['purchase_date'] = order.purchaseDate.toISOString();
+  if (order.salesChannel) body['sales_channel'] = order.salesChannel;
+  if (order.tags && order.tags.length > 0) body['tags'] = order.tags;
+  return body;
+}

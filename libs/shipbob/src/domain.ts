@@ -1,0 +1,235 @@
+/** ShipBob as the product sees it: types in our terms, free of vendor DTOs. */
+
+export type ApiVersion = '2025-07' | '2026-01';
+
+export interface ShipBobChannel {
+  id: number;
+  name: string;
+  applicationName: string | null;
+  /** True when the channel's scopes include the `*_write` scopes: the one the token writes as. */
+  writable: boolean;
+}
+
+export interface TokenVerification {
+  /** The channel the token writes as; sent as `shipbob_channel_id`. */
+  channelId: number;
+  channelName: string;
+  channels: ShipBobChannel[];
+}
+
+export interface FulfillmentCenter {
+  id: number;
+  name: string;
+  timezone: string | null;
+  city: string | null;
+  state: string | null;
+  country: string | null;
+}
+
+export interface ProductVariant {
+  id: number;
+  sku: string;
+  name: string;
+  isActive: boolean;
+  isDigital: boolean;
+  /** The inventory item the variant resolves to (inventory levels and returns use it). */
+  inventoryId: number | null;
+  /** Seller SKUs the variant carries in sales channels (channel products). */
+  sellerSkus: string[];
+}
+
+export interface ShipBobProduct {
+  id: number;
+  name: string;
+  variants: ProductVariant[];
+}
+
+export interface NewProduct {
+  /** The marketplace `shop_sku`; becomes the variant SKU. */
+  sku: string;
+  name: string;
+  barcode?: string | null;
+}
+
+export interface EnsuredProduct {
+  product: ShipBobProduct;
+  variant: ProductVariant;
+  /** False when an existing product already carried the SKU. */
+  created: boolean;
+}
+
+export interface InventoryAtCenter {
+  fulfillmentCenterId: number;
+  name: string | null;
+  fulfillable: number;
+  onHand: number;
+  committed: number;
+}
+
+export interface InventoryLevel {
+  inventoryId: number;
+  sku: string | null;
+  name: string | null;
+  fulfillable: number;
+  onHand: number;
+  committed: number;
+  exception: number;
+  /** ShipBob's network-wide sellable (`fulfillable − exception`), as reported. */
+  sellable: number;
+  /** Null when ShipBob did not report the item's catalog flags. */
+  isActive: boolean | null;
+  isDigital: boolean | null;
+  byFulfillmentCenter: InventoryAtCenter[];
+}
+
+export interface Address {
+  address1: string;
+  address2?: string | null;
+  companyName?: string | null;
+  city: string;
+  state?: string | null;
+  country: string;
+  zipCode?: string | null;
+}
+
+export interface NewOrder {
+  /** The marketplace order id: ShipBob's idempotency key within our channel. */
+  referenceId: string;
+  orderNumber?: string | null;
+  shippingMethod: string;
+  recipient: { name: string; address: Address; email?: string | null; phoneNumber?: string | null };
+  lines: {
+    sku: string;
+    name: string;
+    quantity: number;
+    unitPrice?: number | null;
+    externalLineId?: number | null;
+  }[];
+  purchaseDate?: Date | null;
+  salesChannel?: string | null;
+  tags?: { name: string; value: string }[];
+}
+
+export interface Tracking {
+  carrier: string | null;
+  trackingNumber: string;
+  trackingUrl: string | null;
+}
+
+export interface Shipment {
+  id: number;
+  orderId: number;
+  /** ShipBob's status as sent (unknown values are kept, never rejected). */
+  status: string;
+  statusDetails: string[];
+  /** Reached the labeled state with a tracking number (see README for the rule). */
+  isLabeled: boolean;
+  isCanceled: boolean;
+  fulfillmentCenterId: number | null;
+  tracking: Tracking | null;
+  lastUpdateAt: Date | null;
+}
+
+export interface ShipBobOrder {
+  id: number;
+  referenceId: string;
+  orderNumber: string | null;
+  status: string;
+  /** The order, or every one of its shipments, was canceled in ShipBob. */
+  isCanceled: boolean;
+  channelId: number | null;
+  createdAt: Date;
+  /** Latest change seen on the order or its shipments. */
+  updatedAt: Date;
+  shipments: Shipment[];
+}
+
+export interface CreatedOrder {
+  order: ShipBobOrder;
+  /** False when the order already existed (a duplicate `reference_id`). */
+  created: boolean;
+}
+
+export interface OrdersSince {
+  orders: ShipBobOrder[];
+  /** Pass to the next call; never later than the newest change returned. */
+  nextCursor: Date;
+}
+
+export interface CancelOutcome {
+  status: string;
+  /** Every shipment of the order is canceled. */
+  canceled: boolean;
+  order: ShipBobOrder | null;
+}
+
+export type ReturnAction = 'Default' | 'Restock' | 'Quarantine' | 'Dispose';
+
+export interface NewReturn {
+  /** Our unique return id (RMA); makes creation idempotent. */
+  referenceId: string;
+  fulfillmentCenterId: number;
+  items: { inventoryId: number; quantity: number; requestedAction?: ReturnAction }[];
+  trackingNumber?: string | null;
+  originalShipmentId?: number | null;
+}
+
+export interface ReturnItem {
+  inventoryId: number;
+  name: string | null;
+  sku: string | null;
+  quantity: number;
+  actionRequested: string | null;
+  actionTaken: { action: string | null; reason: string | null; quantityProcessed: number }[];
+}
+
+export interface ShipBobReturn {
+  id: number;
+  referenceId: string;
+  /** Normalised without spaces (`AwaitingArrival`, `Arrived`, `Processing`, `Completed`, `Cancelled`, or new values). */
+  status: string;
+  storeOrderId: string | null;
+  fulfillmentCenter: { id: number; name: string | null };
+  items: ReturnItem[];
+  trackingNumber: string | null;
+  insertedAt: Date | null;
+  completedAt: Date | null;
+}
+
+export interface CreatedReturn {
+  returnOrder: ShipBobReturn;
+  created: boolean;
+}
+
+export interface ReturnFilter {
+  referenceIds?: string[];
+  statuses?: string[];
+  /** Returns completed at or after this time. */
+  completedSince?: Date;
+  /** Returns created at or after this time. */
+  createdSince?: Date;
+  pageSize?: number;
+}
+
+/** The ShipBob port: everything the product does with a seller's ShipBob account. */
+export interface ShipBobPort {
+  /** Checks the PAT and discovers the channel it writes as. */
+  verifyToken(): Promise<TokenVerification>;
+  listFulfillmentCenters(): Promise<FulfillmentCenter[]>;
+  /** Products whose variant SKU or channel seller SKU is one of `skus`, keyed by that SKU. */
+  findProductsBySku(skus: string[]): Promise<Map<string, EnsuredProduct>>;
+  /** Returns the product carrying `sku`, creating it when none does; never creates a duplicate. */
+  ensureProduct(input: NewProduct): Promise<EnsuredProduct>;
+  /** Inventory levels (totals, per center, flags) for many inventory items in few calls. */
+  getInventoryLevels(inventoryIds: number[]): Promise<InventoryLevel[]>;
+  /** Creates the order once; a duplicate `reference_id` resolves to the existing order. */
+  createOrder(order: NewOrder): Promise<CreatedOrder>;
+  findOrderByReferenceId(referenceId: string): Promise<ShipBobOrder | null>;
+  getOrder(orderId: number): Promise<ShipBobOrder | null>;
+  /** Our channel's orders (with shipments) changed at or after `cursor`, every page. */
+  listOrdersUpdatedSince(cursor: Date, options?: { pageSize?: number }): Promise<OrdersSince>;
+  cancelOrder(orderId: number): Promise<CancelOutcome>;
+  /** Creates the return once per `referenceId`. */
+  createReturn(input: NewReturn): Promise<CreatedReturn>;
+  listReturns(filter?: ReturnFilter): Promise<ShipBobReturn[]>;
+}

@@ -1,0 +1,161 @@
+import type {
+  InventoryLevel,
+  ProductVariant,
+  Shipment,
+  ShipBobOrder,
+  ShipBobProduct,
+  ShipBobReturn,
+} from './domain.js';
+import type { WireOrder, WireProduct, WireReturn, WireShipment } from './wire.js';
+import type { z } from 'zod';
+import type {
+  inventoryCatalogSchema,
+  inventoryLevelSchema,
+  inventoryLocationsSchema,
+} from './wire.js';
+
+const SHIPPED_STATUSES = new Set(['LabeledCreated', 'Completed']);
+
+/**
+ * A shipment is labeled once it has a tracking number and is `LabeledCreated`, `Completed`, or
+ * `Processing` with the `Labeled` status detail (ShipBob's tracking guide and status reference).
+ */
+export function isLabeled(
+  status: string,
+  details: string[],
+  trackingNumber: string | null | undefined,
+): boolean {
+  if (!trackingNumber) return false;
+  if (SHIPPED_STATUSES.has(status)) return true;
+  return status === 'Processing' && details.includes('Labeled');
+}
+
+export function toShipment(wire: WireShipment): Shipment {
+  const status = wire.status ?? 'None';
+  const details = (wire.status_details ?? []).map((d) => d.name ?? '').filter((n) => n.length > 0);
+  const trackingNumber = wire.tracking?.tracking_number?.trim() || null;
+  return {
+    id: wire.id,
+    orderId: wire.order_id,
+    status,
+    statusDetails: details,
+    isLabeled: isLabeled(status, details, trackingNumber),
+    isCanceled: status === 'Cancelled',
+    fulfillmentCenterId: wire.location?.id ?? null,
+    tracking: trackingNumber
+      ? {
+          carrier: wire.tracking?.carrier ?? null,
+          trackingNumber,
+          trackingUrl: wire.tracking?.tracking_url ?? null,
+        }
+      : null,
+    lastUpdateAt: toDate(wire.last_update_at) ?? toDate(wire.created_date),
+  };
+}
+
+export function toOrder(wire: WireOrder): ShipBobOrder {
+  const shipments = (wire.shipments ?? []).map(toShipment);
+  const createdAt = toDate(wire.created_date) ?? new Date(0);
+  const updatedAt = shipments.reduce(
+    (latest, s) => (s.lastUpdateAt && s.lastUpdateAt > latest ? s.lastUpdateAt : latest),
+    createdAt,
+  );
+  const status = wire.status ?? 'Processing';
+  return {
+    id: wire.id,
+    referenceId: wire.reference_id ?? '',
+    orderNumber: wire.order_number ?? null,
+    status,
+    isCanceled:
+      status === 'Cancelled' || (shipments.length > 0 && shipments.every((s) => s.isCanceled)),
+    channelId: wire.channel?.id ?? null,
+    createdAt,
+    updatedAt,
+    shipments,
+  };
+}
+
+export function toProduct(wire: WireProduct): ShipBobProduct {
+  return {
+    id: wire.id,
+    name: wire.name ?? '',
+    variants: (wire.variants ?? []).map((v): ProductVariant => ({
+      id: v.id,
+      sku: v.sku ?? '',
+      name: v.name ?? '',
+      isActive: (v.status ?? 'Active') !== 'Inactive',
+      isDigital: v.is_digital ?? false,
+      inventoryId: v.inventory?.inventory_id ?? null,
+      sellerSkus: (v.channel_metadata ?? [])
+        .map((m) => m.seller_sku ?? '')
+        .filter((s) => s.length > 0),
+    })),
+  };
+}
+
+export function toInventoryLevel(
+  level: z.infer<typeof inventoryLevelSchema>,
+  locations: z.infer<typeof inventoryLocationsSchema> | undefined,
+  catalog: z.infer<typeof inventoryCatalogSchema> | undefined,
+): InventoryLevel {
+  return {
+    inventoryId: level.inventory_id,
+    sku: level.sku ?? null,
+    name: level.name ?? null,
+    fulfillable: level.total_fulfillable_quantity,
+    onHand: level.total_on_hand_quantity,
+    committed: level.total_committed_quantity,
+    exception: level.total_exception_quantity,
+    sellable:
+      level.total_sellable_quantity ??
+      level.total_fulfillable_quantity - level.total_exception_quantity,
+    isActive: catalog?.variant?.is_active ?? null,
+    isDigital: catalog?.variant?.is_digital ?? null,
+    byFulfillmentCenter: (locations?.locations ?? []).map((l) => ({
+      fulfillmentCenterId: l.location_id,
+      name: l.name ?? null,
+      fulfillable: l.fulfillable_quantity,
+      onHand: l.on_hand_quantity,
+      committed: l.committed_quantity,
+    })),
+  };
+}
+
+/** 2025-07 documents "Awaiting Arrival" with a space while 1.0 sends `AwaitingArrival`: accept both. */
+export function normaliseReturnStatus(status: string | null | undefined): string {
+  return (status ?? 'Unknown').replaceAll(' ', '');
+}
+
+export function toReturn(wire: WireReturn): ShipBobReturn {
+  return {
+    id: wire.id,
+    referenceId: wire.reference_id ?? '',
+    status: normaliseReturnStatus(wire.status),
+    storeOrderId: wire.store_order_id ?? null,
+    fulfillmentCenter: {
+      id: wire.fulfillment_center?.id ?? 0,
+      name: wire.fulfillment_center?.name ?? null,
+    },
+    items: (wire.inventory ?? []).map((item) => ({
+      inventoryId: item.id,
+      name: item.name ?? null,
+      sku: item.sku ?? null,
+      quantity: item.quantity,
+      actionRequested: item.action_requested?.action ?? null,
+      actionTaken: (item.action_taken ?? []).map((a) => ({
+        action: a.action ?? null,
+        reason: a.action_reason ?? null,
+        quantityProcessed: a.quantity_processed,
+      })),
+    })),
+    trackingNumber: wire.tracking_number ?? null,
+    insertedAt: toDate(wire.insert_date),
+    completedAt: toDate(wire.completed_date),
+  };
+}
+
+export function toDate(value: string | null | undefined): Date | null {
+  if (!value) return null;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? null : date;
+}

@@ -1,0 +1,94 @@
+import { createLogger, type Logger } from '@msync/platform';
+import type { ShipBobSimulator } from '@msync/shipbob-sim';
+import { createShipBobClient, type ShipBobClientOptions } from '../client.js';
+import type { ApiVersion, NewOrder, ShipBobPort } from '../domain.js';
+import { createRateLimiter, type RateLimiter } from '../limiter.js';
+import { recordingFetch, type Exchange } from './openapi.js';
+
+export interface TestAccount {
+  pat: string;
+  merchantId: number;
+  channelId: number;
+  otherChannelId: number | undefined;
+}
+
+/** Seeds a merchant with a PAT (and optionally a read-only channel) in the simulator. */
+export function seedAccount(
+  sim: ShipBobSimulator,
+  options: { pat?: string; withOtherChannel?: boolean } = {},
+): TestAccount {
+  const pat = options.pat ?? `pat-${Math.random().toString(36).slice(2)}-secret`;
+  const merchant = sim.world.seedMerchant({
+    name: 'Test merchant',
+    pats: [pat],
+    withOtherChannel: options.withOtherChannel ?? false,
+  });
+  return {
+    pat,
+    merchantId: merchant.id,
+    channelId: merchant.patChannelId,
+    otherChannelId: merchant.channels.find((c) => c.id !== merchant.patChannelId)?.id,
+  };
+}
+
+export interface ClientUnderTest {
+  client: ShipBobPort;
+  lines: string[];
+  logger: Logger;
+}
+
+/** A client pointed at the simulator, recording exchanges and log lines. */
+export function clientFor(
+  sim: ShipBobSimulator,
+  account: TestAccount,
+  options: {
+    version?: ApiVersion;
+    exchanges?: Exchange[];
+    limiter?: RateLimiter;
+    storeId?: string;
+  } & Partial<ShipBobClientOptions> = {},
+): ClientUnderTest {
+  const lines: string[] = [];
+  const logger = createLogger({ level: 'debug', write: (line) => lines.push(line) });
+  const client = createShipBobClient({
+    pat: account.pat,
+    storeId: options.storeId ?? 'store-1',
+    logger,
+    limiter: options.limiter ?? createRateLimiter(),
+    baseUrl: sim.url,
+    apiVersion: options.version ?? '2025-07',
+    timeoutMs: options.timeoutMs ?? 2_000,
+    fetch: options.exchanges ? recordingFetch(options.exchanges) : fetch,
+    ...options,
+  });
+  return { client, lines, logger };
+}
+
+export function newOrder(
+  referenceId: string,
+  lines: { sku: string; quantity: number }[] = [{ sku: 'SKU-1', quantity: 1 }],
+): NewOrder {
+  return {
+    referenceId,
+    shippingMethod: 'Standard',
+    recipient: {
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      phoneNumber: '555-0100',
+      address: {
+        address1: '1 Main St',
+        city: 'Springfield',
+        state: 'IL',
+        country: 'US',
+        zipCode: '62701',
+      },
+    },
+    lines: lines.map((l) => ({
+      sku: l.sku,
+      name: `Product ${l.sku}`,
+      quantity: l.quantity,
+      unitPrice: 10,
+    })),
+    purchaseDate: new Date('2026-01-01T00:00:00Z'),
+  };
+}
