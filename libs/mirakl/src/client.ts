@@ -1,5 +1,6 @@
 import {
   PermanentError,
+  RateLimitedError,
   RetriableError,
   retry,
   sleep as defaultSleep,
@@ -120,13 +121,17 @@ class MiraklHttpClient implements MiraklStore {
         maxDelayMs: this.options.retryMaxDelayMs ?? 30_000,
         signal: spec.signal,
         sleep: this.options.sleep,
-        onRetry: ({ attempt, delayMs, error }) =>
+        onRetry: ({ attempt, delayMs, error }) => {
+          // A 429 slows every caller of this store down, not only this retry.
+          if (error instanceof RateLimitedError)
+            this.limiter.backOff(spec.operation, error.retryAfterMs);
           this.logger?.warn('mirakl call failed, retrying', {
             operation: spec.operation,
             attempt,
             delayMs,
             error: error instanceof Error ? error.message : String(error),
-          }),
+          });
+        },
       },
     );
   }

@@ -7,6 +7,7 @@ import { isWrongState, MiraklWrongStateError } from './errors.js';
 import type { MiraklOrder, MiraklStore } from './domain.js';
 import { captureLogger, fastClient, startSimulator } from './test-support/harness.js';
 import { MiraklOpenApiValidator } from './test-support/openapi-validator.js';
+import { readOnlyContract } from './test-support/read-only-contract.js';
 
 const openApiDir = process.env['VENDOR_OPENAPI_DIR'];
 
@@ -53,6 +54,19 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sim.close();
+});
+
+describe('Mirakl client against the simulator: the read-only contract a live store also runs', () => {
+  let apiKey = '';
+  beforeAll(() => {
+    apiKey = newShop({ offers: [{ sku: 'RO-1', quantity: 3 }] }).apiKey;
+    const shopId = nextShop - 1;
+    sim.control.createOrder(shopId, { lines: [{ sku: 'RO-1' }] });
+  });
+  readOnlyContract(() => ({
+    client: () => fastClient(sim.url, apiKey),
+    clientWithWrongKey: () => fastClient(sim.url, `${apiKey}-invalid`),
+  }));
 });
 
 describe('Mirakl client against the simulator: shop and credentials', () => {

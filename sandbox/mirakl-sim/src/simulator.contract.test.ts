@@ -1,0 +1,197 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMiraklSimulator, type RunningMiraklSimulator } from './server.js';
+
+let sim: RunningMiraklSimulator;
+const KEY = 'sim-key-1';
+
+async function api(
+  path: string,
+  init: RequestInit & { key?: string | null } = {},
+): Promise<{ status: number; body: unknown; headers: Headers }> {
+  const headers = new Headers(init.headers);
+  if (init.key !== null) headers.set('Authorization', init.key ?? KEY);
+  const res = await fetch(`${sim.url}${path}`, { ...init, headers });
+  const text = await res.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // CSV and empty answers stay text.
+  }
+  return { status: res.status, body, headers: res.headers };
+}
+
+async function control(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${sim.url}/_control${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+beforeAll(async () => {
+  sim = await startMiraklSimulator({ paymentDelayMs: 100, importDelayMs: 20, updateOverlapMs: 50 });
+  await control('POST', '/shops', { shopId: 1, apiKey: KEY, offers: [{ sku: 'A', quantity: 1 }] });
+  await control('POST', '/shops', { shopId: 2, apiKey: 'sim-key-2' });
+});
+
+afterAll(async () => {
+  await sim.close();
+});
+
+describe('Mirakl simulator', () => {
+  it('answers 401 for a missing, unknown or Bearer-prefixed key, and keeps shops apart', async () => {
+    expect((await api('/api/account', { key: null })).status).toBe(401);
+    expect((await api('/api/account', { key: 'nope' })).body).toEqual({
+      status: 401,
+      message: 'Unauthorized',
+    });
+    expect((await api('/api/account', { key: `Bearer ${KEY}` })).status).toBe(401);
+    expect((await api('/api/account')).body).toMatchObject({ shop_id: 1 });
+    expect((await api('/api/offers', { key: 'sim-key-2' })).body).toMatchObject({
+      offers: [],
+      total_count: 0,
+    });
+  });
+
+  it('pages with offset and max, capping max at 100', async () => {
+    await control(
+      'POST',
+      '/shops/2/offers',
+      Array.from({ length: 120 }, (_, i) => ({ sku: `P${i}`, quantity: i })),
+    );
+    const first = await api('/api/offers?max=500', { key: 'sim-key-2' });
+    expect(first.body).toMatchObject({ total_count: 120 });
+    expect((first.body as { offers: unknown[] }).offers).toHaveLength(100);
+    const last = await api('/api/offers?max=50&offset=100', { key: 'sim-key-2' });
+    expect((last.body as { offers: unknown[] }).offers).toHaveLength(20);
+  });
+
+  it('rejects more than 100 order ids', async () => {
+    const ids = Array.from({ length: 101 }, (_, i) => `O-${i}`).join(',');
+    const res = await api(`/api/orders?order_ids=${ids}`);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ message: expect.stringContaining('limit of 100') as unknown });
+  });
+
+  it('runs the order state machine: hidden address, timed payment, shipping', async () => {
+    const created = (
+      await control('POST', '/shops/1/orders', { lines: [{ sku: 'A', quantity: 1 }] })
+    ).body as { order_id: string };
+    const id = created.order_id;
+    const read = async (): Promise<Record<string, unknown>> =>
+      ((await api(`/api/orders?order_ids=${id}`)).body as { orders: Record<string, unknown>[] })
+        .orders[0] ?? {};
+    expect(await read()).toMatchObject({
+      order_state: 'WAITING_ACCEPTANCE',
+      customer: { shipping_address: null },
+    });
+    const accept = await api(`/api/orders/${id}/accept`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ order_lines: [{ id: `${id}-1`, accepted: true }] }),
+    });
+    expect(accept.status).toBe(204);
+    expect(await read()).toMatchObject({
+      order_state: 'WAITING_DEBIT_PAYMENT',
+      customer: { shipping_address: null },
+    });
+    await new Promise((r) => setTimeout(r, 120));
+    expect(await read()).toMatchObject({
+      order_state: 'SHIPPING',
+      can_shop_ship: true,
+      customer: { shipping_address: { country_iso_code: 'USA' } },
+    });
+    const ship = await api(`/api/orders/${id}/ship`, { method: 'PUT' });
+    expect(ship.body).toMatchObject({
+      status: 400,
+      message: 'Tracking details are mandatory for this shipping method',
+    });
+  });
+
+  it('widens start_update_date by its overlap', async () => {
+    const created = (await control('POST', '/shops/1/orders', { lines: [{ sku: 'A' }] })).body as {
+      order_id: string;
+      last_updated_date: string;
+    };
+    const justAfter = new Date(Date.parse(created.last_updated_date) + 10).toISOString();
+    const res = await api(`/api/orders?start_update_date=${encodeURIComponent(justAfter)}`);
+    expect(
+      (res.body as { orders: { order_id: string }[] }).orders.map((o) => o.order_id),
+    ).toContain(created.order_id);
+  });
+
+  it('requires import_mode on OF01 and runs stock imports asynchronously', async () => {
+    const form = new FormData();
+    form.append('file', new Blob(['"sku";"quantity"\n"A";"2"\n']), 'offers.csv');
+    expect((await api('/api/offers/imports', { method: 'POST', body: form })).status).toBe(400);
+
+    const stock = new FormData();
+    stock.append(
+      'file',
+      new Blob(['"offer-sku";"quantity";"warehouse-code";"update-delete"\n"A";"9";"";"update"\n']),
+      's.csv',
+    );
+    const started = await api('/api/offers/stock/imports', { method: 'POST', body: stock });
+    expect(started.status).toBe(201);
+    const importId = (started.body as { import_id: string }).import_id;
+    expect(typeof importId).toBe('string');
+    expect((await api(`/api/offers/stock/imports/${importId}/status`)).body).toMatchObject({
+      status: 'WAITING',
+    });
+    await new Promise((r) => setTimeout(r, 30));
+    expect((await api(`/api/offers/stock/imports/${importId}/status`)).body).toMatchObject({
+      status: 'COMPLETE',
+      lines_in_success: 1,
+    });
+    const snapshot = (await control('GET', '/shops/1')).body as {
+      offers: { sku: string; quantity: number }[];
+      stockHistory: unknown[];
+    };
+    expect(snapshot.offers.find((o) => o.sku === 'A')?.quantity).toBe(9);
+    expect(snapshot.stockHistory).toEqual([
+      expect.objectContaining({ sku: 'A', from: 1, to: 9, via: 'STO01' }),
+    ]);
+  });
+
+  it('switches faults on per operation over the control API', async () => {
+    await control('POST', '/faults', {
+      operation: 'V01',
+      kind: 'status',
+      status: 429,
+      retryAfterSeconds: 7,
+      times: 1,
+    });
+    const limited = await api('/api/version');
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('retry-after')).toBe('7');
+    expect((await api('/api/version')).status).toBe(200);
+    await control('POST', '/faults', { operation: 'V01', kind: 'status', status: 503 });
+    expect((await api('/api/version')).status).toBe(503);
+    await control('DELETE', '/faults');
+    expect((await api('/api/version')).status).toBe(200);
+  });
+
+  it('enforces call frequencies when asked to', async () => {
+    const strict = await startMiraklSimulator({
+      callFrequencyMs: { OR11: 60_000 },
+      shops: [{ apiKey: 'k' }],
+    });
+    try {
+      const call = (): Promise<Response> =>
+        fetch(`${strict.url}/api/orders`, { headers: { Authorization: 'k' } });
+      expect((await call()).status).toBe(200);
+      const second = await call();
+      expect(second.status).toBe(429);
+      expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(50);
+    } finally {
+      await strict.close();
+    }
+  });
+});
