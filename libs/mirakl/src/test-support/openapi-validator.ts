@@ -77,34 +77,22 @@ export class MiraklOpenApiValidator {
       .map((e) => `${where}${e.instancePath} ${e.message ?? ''} ${JSON.stringify(e.params)}`);
   }
 
-  /** Whether this exchange is one the document can judge, and why not. */
-  skipReason(ex: Exchange): string | undefined {
+  /** Why the answer of this exchange cannot be judged by the document, if it cannot. */
+  answerSkipReason(ex: Exchange): string | undefined {
     if (ex.fault && SHAPE_BREAKING_FAULTS.has(ex.fault)) return `fault ${ex.fault}`;
     if (ex.status >= 400) return 'error answer (the document describes success answers only)';
-    if (ex.operation === 'OF54') return undefined;
     return undefined;
   }
 
-  /** Problems with one exchange; empty when request and answer both match the document. */
-  validate(ex: Exchange): string[] {
+  /** Problems with the request of an exchange (path, query, body); empty when it matches. */
+  validateRequest(ex: Exchange): string[] {
+    // Export files live at pre-computed URLs outside the document's paths.
+    if (ex.operation === 'OF54') return [];
     const label = `${ex.method} ${ex.path}`;
-    if (ex.operation === 'OF54') {
-      // Export files live at pre-computed URLs outside the document's paths; their items have a schema.
-      return Array.isArray(ex.responseBody)
-        ? ex.responseBody.flatMap((item, i) =>
-            this.check(
-              { $ref: '#/components/schemas/OF54_Response_200_Ext_FileStructure' },
-              item,
-              `${label} item ${i}`,
-            ),
-          )
-        : [`${label}: export file is not a JSON array`];
-    }
-    const def = this.ops.find((o) => o.method === ex.method && o.pattern.test(ex.path));
+    const def = this.find(ex);
     if (!def) return [`${label}: no such operation in the document`];
     const problems: string[] = [];
-    const params = ((def.op['parameters'] as Json[] | undefined) ?? []).map(resolveParam);
-    // Path parameters.
+    const params = (def.op['parameters'] as Json[] | undefined) ?? [];
     const pathValues = def.pattern.exec(ex.path)?.slice(1) ?? [];
     const pathNames = [...def.template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
     pathNames.forEach((name, i) => {
@@ -114,12 +102,12 @@ export class MiraklOpenApiValidator {
           ...this.checkParam(p, decodeURIComponent(pathValues[i] ?? ''), `${label} path ${name}`),
         );
     });
-    // Query parameters.
     for (const [name, values] of Object.entries(ex.query)) {
       const p = params.find((x) => x['in'] === 'query' && x['name'] === name);
       if (!p) {
-        if (!(ex.method === 'GET' && OFFSET_PAGING_PARAMS.has(name)))
+        if (!(ex.method === 'GET' && OFFSET_PAGING_PARAMS.has(name))) {
           problems.push(`${label}: query parameter ${name} is not in the document`);
+        }
         continue;
       }
       for (const v of values) problems.push(...this.checkParam(p, v, `${label} query ${name}`));
@@ -130,8 +118,38 @@ export class MiraklOpenApiValidator {
       }
     }
     problems.push(...this.validateRequestBody(def, ex, label));
-    problems.push(...this.validateResponse(def, ex, label));
     return problems;
+  }
+
+  /** Problems with the answer of an exchange; call only when {@link answerSkipReason} is undefined. */
+  validateAnswer(ex: Exchange): string[] {
+    const label = `${ex.method} ${ex.path}`;
+    if (ex.operation === 'OF54') {
+      return Array.isArray(ex.responseBody)
+        ? ex.responseBody.flatMap((item, i) =>
+            this.check(
+              { $ref: '#/components/schemas/OF54_Response_200_Ext_FileStructure' },
+              item,
+              `${label} item ${i}`,
+            ),
+          )
+        : [`${label}: export file is not a JSON array`];
+    }
+    const def = this.find(ex);
+    if (!def) return [`${label}: no such operation in the document`];
+    return this.validateResponse(def, ex, label);
+  }
+
+  /** Request and, where judgeable, answer. */
+  validate(ex: Exchange): string[] {
+    return [
+      ...this.validateRequest(ex),
+      ...(this.answerSkipReason(ex) === undefined ? this.validateAnswer(ex) : []),
+    ];
+  }
+
+  private find(ex: Exchange): OperationDef | undefined {
+    return this.ops.find((o) => o.method === ex.method && o.pattern.test(ex.path));
   }
 
   private checkParam(param: Json, raw: string, where: string): string[] {
@@ -198,10 +216,6 @@ export class MiraklOpenApiValidator {
 
 function countParams(template: string): number {
   return (template.match(/\{/g) ?? []).length;
-}
-
-function resolveParam(p: Json): Json {
-  return p;
 }
 
 function coerce(schema: Json, raw: string): unknown {
