@@ -172,16 +172,23 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** A cross-process lock (mkdir is atomic); stale locks older than 15 minutes are broken. */
+/**
+ * A cross-process lock (mkdir is atomic). A lock whose holder is gone (killed mid-start) or that
+ * is older than 15 minutes is broken.
+ */
 async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
   const deadline = Date.now() + 15 * 60_000;
+  const owner = join(path, 'pid');
   for (;;) {
     try {
       mkdirSync(path);
+      writeFileSync(owner, String(process.pid));
       break;
     } catch {
-      if (existsSync(path) && Date.now() - statSync(path).mtimeMs > 15 * 60_000)
-        rmSync(path, { recursive: true, force: true });
+      const holder = readPid(owner);
+      const stale = existsSync(path) && Date.now() - statSync(path).mtimeMs > 15 * 60_000;
+      if (stale || (holder !== undefined && !alive(holder))) rmSync(path, { recursive: true, force: true });
+      else if (holder === undefined && existsSync(path) && Date.now() - statSync(path).mtimeMs > 5_000) rmSync(path, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`could not take the lock ${path}`);
       await new Promise((r) => setTimeout(r, 300));
     }

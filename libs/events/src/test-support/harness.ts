@@ -51,7 +51,18 @@ export async function eventsHarness(options: {
     codec,
     publisher,
     namespace: options.namespace,
-    close: () => publisher.disconnect(),
+    close: async () => {
+      await publisher.disconnect();
+      // Leave the shared broker as we found it: drop this test's topics.
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const mine = (await admin.listTopics()).filter((t) => t.startsWith(options.namespace));
+        if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 10_000 });
+      } finally {
+        await admin.disconnect();
+      }
+    },
   };
 }
 

@@ -1,0 +1,112 @@
+/**
+ * `npm start`: the whole system on this machine. Infrastructure up (cached), topics created and
+ * schemas registered, the simulators and all six services started from the build and healthy,
+ * then one table telling where to look. Ctrl-C stops the services and simulators; the
+ * infrastructure keeps running for the next start (`npm run infra -- down` stops it).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { bootstrapTopics, createKafka, EventCodec, registerSchemas, RegistryClient } from '@msync/events';
+import { createLogger } from '@msync/platform';
+import { context, up } from './infra.js';
+import { run } from './exec.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const SERVICES = ['config-api', 'scheduler', 'mirakl-poller', 'shipbob-poller', 'sync-applier', 'reporter'] as const;
+const OPS_BASE = Number(process.env['MSYNC_OPS_PORT_BASE'] ?? 9101);
+const SIMULATORS = [
+  { name: 'mirakl-sim', dir: 'sandbox/mirakl-sim', portVar: 'MIRAKL_SIM_PORT', port: 18090 },
+  { name: 'shipbob-sim', dir: 'sandbox/shipbob-sim', portVar: 'SHIPBOB_SIM_PORT', port: 18091 },
+] as const;
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+const children: { name: string; child: ChildProcess }[] = [];
+
+async function main(): Promise<void> {
+  const ctx = context((l) => say(`[infra] ${l}`));
+  const started = Date.now();
+  const { env } = await up({ ctx });
+
+  say('[build] compiling…');
+  await run('npx', ['tsc', '-b'], { cwd: root, label: 'build' });
+
+  const logger = createLogger({ level: 'warn', bindings: { service: 'bootstrap' } });
+  const kafka = createKafka({ brokers: env.KAFKA_BROKERS.split(','), clientId: 'bootstrap', logger });
+  const topics = await bootstrapTopics({ kafka, logger, partitions: 3 });
+  const ids = await registerSchemas(new EventCodec(new RegistryClient(env.SCHEMA_REGISTRY_URL)));
+  say(`[bootstrap] ${topics.created.length + topics.existing.length} topics ready, ${Object.keys(ids).length} schemas registered`);
+
+  for (const sim of SIMULATORS) {
+    const entry = `${root}${sim.dir}/dist/main.js`;
+    if (existsSync(entry)) start(sim.name, entry, { [sim.portVar]: String(sim.port) });
+  }
+  SERVICES.forEach((name, i) =>
+    start(name, `${root}services/${name}/dist/main.js`, {
+      KAFKA_BROKERS: env.KAFKA_BROKERS,
+      SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL,
+      MONGO_URL: env.MONGO_URL,
+      SMTP_URL: env.SMTP_URL,
+      OPS_PORT: String(OPS_BASE + i),
+      OPS_HOST: '127.0.0.1',
+    }),
+  );
+  await Promise.all(SERVICES.map((name, i) => waitReady(name, OPS_BASE + i)));
+
+  const rows = [
+    ...SERVICES.map((name, i) => [name, `http://127.0.0.1:${OPS_BASE + i}/readyz  (/metrics, /healthz)`]),
+    ...SIMULATORS.filter((s) => children.some((c) => c.name === s.name)).map((s) => [s.name, `http://127.0.0.1:${s.port}`]),
+    ['kafka', env.KAFKA_BROKERS],
+    ['schema registry', env.SCHEMA_REGISTRY_URL],
+    ['mongodb', env.MONGO_URL],
+    ['mail (Mailpit UI)', env.MAILPIT_URL ?? env.SMTP_URL],
+    ['logs', `this terminal (services) and ${ctx.state}/logs (infrastructure)`],
+  ];
+  say(`\nThe system is up in ${((Date.now() - started) / 1000).toFixed(0)} s. Where to look:`);
+  for (const [name, where] of rows) say(`  ${name!.padEnd(18)} ${where}`);
+  say('\nCtrl-C stops the services; `npm run infra -- down` stops the infrastructure.');
+}
+
+function start(name: string, entry: string, env: Record<string, string>): void {
+  const child = spawn(process.execPath, [entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = `[${name}] `;
+  const forward = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
+    for (const line of chunk.toString().split('\n')) if (line) stream.write(`${prefix}${line}\n`);
+  };
+  child.stdout.on('data', forward(process.stdout));
+  child.stderr.on('data', forward(process.stderr));
+  child.on('exit', (code, signal) => {
+    if (!stopping) say(`${prefix}exited (${code ?? signal}); stopping everything`);
+    if (!stopping) void stop(1);
+  });
+  children.push({ name, child });
+}
+
+async function waitReady(name: string, port: number): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${name} did not become ready on port ${port}`);
+}
+
+let stopping = false;
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  for (const { child } of children) child.kill('SIGTERM');
+  await Promise.all(children.map(({ child }) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)))));
+  process.exit(code);
+}
+
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+main().catch((error: unknown) => {
+  say(`could not start the system: ${error instanceof Error ? error.message : String(error)}`);
+  void stop(1);
+});
