@@ -1,7 +1,7 @@
 import { CredentialsError, RateLimitedError, RetriableError, retry } from '@msync/platform';
 import { startShipBobSimulator, type ShipBobSimulator } from '@msync/shipbob-sim';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ApiVersion } from './domain.js';
+import type { ApiVersion, ShipBobOrder } from './domain.js';
 import { clientFor, newOrder, seedAccount, type TestAccount } from './test-support/harness.js';
 import { loadShipBobOpenApi, type Exchange } from './test-support/openapi.js';
 
@@ -194,7 +194,7 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
       sim.world.seedProduct(account.merchantId, { sku: 'SKU-1', stock: { 1: 100 } });
       const { client } = make();
       const start = new Date(Date.now() - 1000);
-      const created = [];
+      const created: ShipBobOrder[] = [];
       for (let i = 0; i < 5; i++)
         created.push((await client.createOrder(newOrder(`LIST-${i}`))).order);
       const shipment = (i: number) => created[i]!.shipments[0]!.id;
@@ -216,7 +216,7 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
         tracking: {
           carrier: 'USPS',
           trackingNumber: 'TRK-0',
-          trackingUrl: expect.stringContaining('TRK-0'),
+          trackingUrl: expect.stringContaining('TRK-0') as unknown,
         },
       });
       expect(byRef.get('LIST-1')!.shipments[0]).toMatchObject({

@@ -126,7 +126,7 @@ class ShipBobHttpClient implements ShipBobPort {
         query: first ? query : undefined,
         channelId,
       });
-      const data = response.data as { items?: z.infer<T>[] | null; next?: string | null };
+      const data = response.data;
       first = false;
       items.push(...(data.items ?? []));
       next = data.next;

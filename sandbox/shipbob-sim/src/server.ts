@@ -242,6 +242,6 @@ function parseJson(raw: string): unknown {
   try {
     return JSON.parse(raw) as unknown;
   } catch (error) {
-    return error as SyntaxError;
+    return error;
   }
 }

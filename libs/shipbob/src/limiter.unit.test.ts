@@ -1,0 +1,80 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createRateLimiter } from './limiter.js';
+
+describe('shared token rate limiter', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: 0 });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('grants 150 requests per minute by default and holds the 151st until a slot leaves the window', async () => {
+    const limiter = createRateLimiter();
+    const releases = await Promise.all(Array.from({ length: 150 }, () => limiter.acquire('store')));
+    let granted = false;
+    const next = limiter.acquire('store').then((release) => {
+      granted = true;
+      return release;
+    });
+    releases.forEach((release) => release());
+    await vi.advanceTimersByTimeAsync(59_999);
+    expect(granted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(granted).toBe(true);
+    (await next)();
+  });
+
+  it('counts a slot until one window after its response, however long it was in flight', async () => {
+    const limiter = createRateLimiter({ limit: 1, windowMs: 1_000 });
+    const release = await limiter.acquire('a');
+    let granted = false;
+    void limiter.acquire('a').then(() => (granted = true));
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(granted).toBe(false); // still in flight
+    release();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(granted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(granted).toBe(true);
+  });
+
+  it('serves waiting stores in turn, so a busy store cannot starve the others', async () => {
+    const limiter = createRateLimiter({ limit: 1, windowMs: 100 });
+    const order: string[] = [];
+    const ask = (store: string) =>
+      limiter.acquire(store).then((release) => {
+        order.push(store);
+        release();
+      });
+    const all = [...Array.from({ length: 5 }, () => ask('busy')), ask('quiet-1'), ask('quiet-2')];
+    await vi.advanceTimersByTimeAsync(1_000);
+    await Promise.all(all);
+    // The first call is granted at once; after it, the waiting stores take turns.
+    expect(order).toEqual(['busy', 'busy', 'quiet-1', 'quiet-2', 'busy', 'busy', 'busy']);
+  });
+
+  it('pauses every store after a 429 for the time ShipBob asked', async () => {
+    const limiter = createRateLimiter({ limit: 10, windowMs: 1_000 });
+    limiter.pause(500);
+    let granted = false;
+    void limiter.acquire('a').then(() => (granted = true));
+    await vi.advanceTimersByTimeAsync(499);
+    expect(granted).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(granted).toBe(true);
+  });
+
+  it('drops a waiter whose signal aborts', async () => {
+    const limiter = createRateLimiter({ limit: 1, windowMs: 1_000 });
+    const release = await limiter.acquire('a');
+    const controller = new AbortController();
+    const waiting = limiter.acquire('b', controller.signal);
+    controller.abort(new Error('shutting down'));
+    await expect(waiting).rejects.toThrow('shutting down');
+    release();
+    await vi.advanceTimersByTimeAsync(1_000);
+    const next = await limiter.acquire('c');
+    next();
+  });
+});
