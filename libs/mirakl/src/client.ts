@@ -64,6 +64,11 @@ export interface MiraklClientOptions {
   importTimeoutMs?: number;
   exportPollIntervalMs?: number;
   exportTimeoutMs?: number;
+  /**
+   * Subtracted from the time a differential offer export is requested before it becomes the next
+   * `since`, so a clock ahead of Mirakl's cannot skip changes. Repeats are harmless. Default 5 min.
+   */
+  clockSkewMarginMs?: number;
   /** How long SH21 carriers are cached. Default 24 h (SH21 is a once-a-day call). */
   carrierCacheMs?: number;
   logger?: Logger;
@@ -162,7 +167,7 @@ class MiraklHttpClient implements MiraklStore {
   }
 
   async exportOffers(options: { since?: Date; signal?: AbortSignal } = {}): Promise<OfferChanges> {
-    const exportedAt = new Date();
+    const exportedAt = new Date(Date.now() - (this.options.clockSkewMarginMs ?? 5 * 60_000));
     const started = parseDto(
       'OF52',
       exportStartedDto,

@@ -116,7 +116,7 @@ describe('Mirakl client against the simulator: offers', () => {
         { sku: 'C', quantity: 3 },
       ],
     });
-    const client = fastClient(sim.url, apiKey);
+    const client = fastClient(sim.url, apiKey, { clockSkewMarginMs: 0 });
     await new Promise((r) => setTimeout(r, 5));
     const full = await client.exportOffers();
     expect(full.offers.map((o) => o.shopSku).sort()).toEqual(['A', 'B', 'C']);
@@ -449,17 +449,20 @@ describe('Mirakl client against the simulator: faults', () => {
     expect(faults.length).toBeGreaterThanOrEqual(2);
   });
 
-  it('surfaces a malformed payload as a permanent error, without retrying', async () => {
-    const { apiKey } = newShop();
-    sim.control.addFault({ operation: 'OR11', kind: 'malformed', times: 1 });
-    let error: unknown;
-    const calls = await exchangesDuring(async () => {
-      error = await rejectionOf(fastClient(sim.url, apiKey).listOrdersUpdatedSince({}));
-    });
-    expect(error).toBeInstanceOf(PermanentError);
-    expect(error).toMatchObject({ reason: 'malformed-response' });
-    expect(calls).toHaveLength(1);
-  });
+  it.each(['malformed', 'truncated-json'] as const)(
+    'surfaces a %s payload as a permanent error, without retrying',
+    async (kind) => {
+      const { apiKey } = newShop();
+      sim.control.addFault({ operation: 'OR11', kind, times: 1 });
+      let error: unknown;
+      const calls = await exchangesDuring(async () => {
+        error = await rejectionOf(fastClient(sim.url, apiKey).listOrdersUpdatedSince({}));
+      });
+      expect(error).toBeInstanceOf(PermanentError);
+      expect(error).toMatchObject({ reason: 'malformed-response' });
+      expect(calls).toHaveLength(1);
+    },
+  );
 
   it('names the missing field when an answer lacks what the product needs', async () => {
     const { apiKey } = newShop();
@@ -515,7 +518,13 @@ describe('Mirakl client against the simulator: the API key stays secret', () => 
     sim.control.addFault({ operation: 'V01', kind: 'status', status: 500 });
     await attempt(client.checkHealth());
     sim.control.clearFaults();
-    for (const kind of ['drop', 'malformed', 'wrong-shape', 'truncated'] as const) {
+    for (const kind of [
+      'drop',
+      'malformed',
+      'wrong-shape',
+      'truncated',
+      'truncated-json',
+    ] as const) {
       sim.control.addFault({ operation: 'OR11', kind });
       await attempt(client.listOrdersUpdatedSince({}));
       sim.control.clearFaults();

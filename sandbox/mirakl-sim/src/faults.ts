@@ -34,6 +34,8 @@ export type FaultKind =
   | { kind: 'malformed' }
   /** Headers announce the whole body, half of it is sent, then the connection closes. */
   | { kind: 'truncated' }
+  /** A complete answer whose JSON stops halfway (the length header matches what is sent). */
+  | { kind: 'truncated-json' }
   /** Valid JSON that lacks required fields. */
   | { kind: 'wrong-shape' }
   /** List pages: an item before the requested offset disappears, so offsets shift. */

@@ -31,6 +31,8 @@ export interface MiraklSimulatorOptions {
   carriers?: Carrier[];
   /** Largest accepted `max` page size. */
   maxPageSize?: number;
+  /** How many exchanges the journal keeps (oldest dropped first). Default 10 000. */
+  journalLimit?: number;
 }
 
 /** Mirakl's documented maximum call frequencies for the operations the product polls. */
@@ -114,6 +116,11 @@ export async function startMiraklSimulator(
   const carriers = options.carriers ?? DEFAULT_CARRIERS;
   const maxPageSize = options.maxPageSize ?? 100;
   const callFrequency = options.callFrequencyMs ?? {};
+  const journalLimit = options.journalLimit ?? 10_000;
+  const record = (exchange: Exchange): void => {
+    record(exchange);
+    if (journal.length > journalLimit) journal.splice(0, journal.length - journalLimit);
+  };
   let baseUrl = '';
 
   const control = new Control(world, faults, journal);
@@ -518,7 +525,7 @@ export async function startMiraklSimulator(
     });
     if (reply === 'dropped') {
       exchange.fault = 'drop';
-      journal.push(exchange);
+      record(exchange);
       req.socket.destroy();
       return;
     }
@@ -526,7 +533,7 @@ export async function startMiraklSimulator(
     exchange.responseContentType =
       reply.json !== undefined ? 'application/json' : reply.contentType;
     exchange.responseBody = reply.json ?? reply.text;
-    journal.push(exchange);
+    record(exchange);
     if (exchange.fault === 'truncated') {
       const body = JSON.stringify(reply.json ?? {});
       res.writeHead(reply.status, {
@@ -535,6 +542,12 @@ export async function startMiraklSimulator(
       });
       res.write(body.slice(0, Math.floor(body.length / 2)));
       setTimeout(() => res.destroy(), 5);
+      return;
+    }
+    if (exchange.fault === 'truncated-json') {
+      const body = JSON.stringify(reply.json ?? {});
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(body.slice(0, Math.floor(body.length / 2)));
       return;
     }
     if (exchange.fault === 'malformed') {
@@ -591,6 +604,7 @@ export async function startMiraklSimulator(
         return json(200, { unexpected: 'shape' });
       case 'malformed':
       case 'truncated':
+      case 'truncated-json':
       case 'page-drift':
       case 'unknown-enum':
       case undefined:
