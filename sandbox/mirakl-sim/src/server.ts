@@ -118,7 +118,7 @@ export async function startMiraklSimulator(
   const callFrequency = options.callFrequencyMs ?? {};
   const journalLimit = options.journalLimit ?? 10_000;
   const record = (exchange: Exchange): void => {
-    record(exchange);
+    journal.push(exchange);
     if (journal.length > journalLimit) journal.splice(0, journal.length - journalLimit);
   };
   let baseUrl = '';
