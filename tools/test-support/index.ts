@@ -1,2 +1,3 @@
 export * from './infra.js';
 export * from './log-capture.js';
+export * from './browser.js';

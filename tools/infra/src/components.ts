@@ -306,12 +306,13 @@ export const mongo: Component = {
       [
         '--handler=sqlite',
         `--sqlite-url=file:${dataDir}/`,
+        `--state-dir=${dataDir}`,
         `--listen-addr=127.0.0.1:${ctx.ports.mongo}`,
         '--telemetry=disable',
         '--debug-addr=-',
         '--log-level=warn',
       ],
-      { logFile: join(ctx.state, 'logs', 'ferretdb.log') },
+      { cwd: dataDir, logFile: join(ctx.state, 'logs', 'ferretdb.log') },
     );
   },
   async healthy(ctx) {

@@ -187,8 +187,14 @@ async function withLock<T>(path: string, fn: () => Promise<T>): Promise<T> {
     } catch {
       const holder = readPid(owner);
       const stale = existsSync(path) && Date.now() - statSync(path).mtimeMs > 15 * 60_000;
-      if (stale || (holder !== undefined && !alive(holder))) rmSync(path, { recursive: true, force: true });
-      else if (holder === undefined && existsSync(path) && Date.now() - statSync(path).mtimeMs > 5_000) rmSync(path, { recursive: true, force: true });
+      if (stale || (holder !== undefined && !alive(holder)))
+        rmSync(path, { recursive: true, force: true });
+      else if (
+        holder === undefined &&
+        existsSync(path) &&
+        Date.now() - statSync(path).mtimeMs > 5_000
+      )
+        rmSync(path, { recursive: true, force: true });
       if (Date.now() > deadline) throw new Error(`could not take the lock ${path}`);
       await new Promise((r) => setTimeout(r, 300));
     }

@@ -7,13 +7,26 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { bootstrapTopics, createKafka, EventCodec, registerSchemas, RegistryClient } from '@msync/events';
+import {
+  bootstrapTopics,
+  createKafka,
+  EventCodec,
+  registerSchemas,
+  RegistryClient,
+} from '@msync/events';
 import { createLogger } from '@msync/platform';
 import { context, up } from './infra.js';
 import { run } from './exec.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const SERVICES = ['config-api', 'scheduler', 'mirakl-poller', 'shipbob-poller', 'sync-applier', 'reporter'] as const;
+const SERVICES = [
+  'config-api',
+  'scheduler',
+  'mirakl-poller',
+  'shipbob-poller',
+  'sync-applier',
+  'reporter',
+] as const;
 const OPS_BASE = Number(process.env['MSYNC_OPS_PORT_BASE'] ?? 9101);
 const SIMULATORS = [
   { name: 'mirakl-sim', dir: 'sandbox/mirakl-sim', portVar: 'MIRAKL_SIM_PORT', port: 18090 },
@@ -32,10 +45,16 @@ async function main(): Promise<void> {
   await run('npx', ['tsc', '-b'], { cwd: root, label: 'build' });
 
   const logger = createLogger({ level: 'warn', bindings: { service: 'bootstrap' } });
-  const kafka = createKafka({ brokers: env.KAFKA_BROKERS.split(','), clientId: 'bootstrap', logger });
+  const kafka = createKafka({
+    brokers: env.KAFKA_BROKERS.split(','),
+    clientId: 'bootstrap',
+    logger,
+  });
   const topics = await bootstrapTopics({ kafka, logger, partitions: 3 });
   const ids = await registerSchemas(new EventCodec(new RegistryClient(env.SCHEMA_REGISTRY_URL)));
-  say(`[bootstrap] ${topics.created.length + topics.existing.length} topics ready, ${Object.keys(ids).length} schemas registered`);
+  say(
+    `[bootstrap] ${topics.created.length + topics.existing.length} topics ready, ${Object.keys(ids).length} schemas registered`,
+  );
 
   for (const sim of SIMULATORS) {
     const entry = `${root}${sim.dir}/dist/main.js`;
@@ -54,8 +73,14 @@ async function main(): Promise<void> {
   await Promise.all(SERVICES.map((name, i) => waitReady(name, OPS_BASE + i)));
 
   const rows = [
-    ...SERVICES.map((name, i) => [name, `http://127.0.0.1:${OPS_BASE + i}/readyz  (/metrics, /healthz)`]),
-    ...SIMULATORS.filter((s) => children.some((c) => c.name === s.name)).map((s) => [s.name, `http://127.0.0.1:${s.port}`]),
+    ...SERVICES.map((name, i) => [
+      name,
+      `http://127.0.0.1:${OPS_BASE + i}/readyz  (/metrics, /healthz)`,
+    ]),
+    ...SIMULATORS.filter((s) => children.some((c) => c.name === s.name)).map((s) => [
+      s.name,
+      `http://127.0.0.1:${s.port}`,
+    ]),
     ['kafka', env.KAFKA_BROKERS],
     ['schema registry', env.SCHEMA_REGISTRY_URL],
     ['mongodb', env.MONGO_URL],
@@ -68,7 +93,10 @@ async function main(): Promise<void> {
 }
 
 function start(name: string, entry: string, env: Record<string, string>): void {
-  const child = spawn(process.execPath, [entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [entry], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const prefix = `[${name}] `;
   const forward = (stream: NodeJS.WritableStream) => (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line) stream.write(`${prefix}${line}\n`);
@@ -100,7 +128,12 @@ async function stop(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   for (const { child } of children) child.kill('SIGTERM');
-  await Promise.all(children.map(({ child }) => new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)))));
+  await Promise.all(
+    children.map(
+      ({ child }) =>
+        new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r))),
+    ),
+  );
   process.exit(code);
 }
 
