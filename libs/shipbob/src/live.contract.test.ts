@@ -1,0 +1,70 @@
+import { createLogger } from '@msync/platform';
+import { describe, expect, it } from 'vitest';
+import { SHIPBOB_SANDBOX_URL, createShipBobClient } from './client.js';
+import { createRateLimiter } from './limiter.js';
+import { newOrder } from './test-support/harness.js';
+import { loadShipBobOpenApi, recordingFetch, type Exchange } from './test-support/openapi.js';
+
+// The same operations against ShipBob itself (its sandbox by default). Records it creates use
+// fixed reference ids, so repeated runs exercise the duplicate paths instead of piling up data.
+const pat = process.env['SHIPBOB_PAT'];
+const baseUrl = process.env['SHIPBOB_BASE_URL'] ?? SHIPBOB_SANDBOX_URL;
+const openApiDir = process.env['VENDOR_OPENAPI_DIR'];
+if (!pat) {
+  console.warn(
+    'ShipBob live contract run did not run: SHIPBOB_PAT is not set (optionally SHIPBOB_BASE_URL, default the ShipBob sandbox).',
+  );
+}
+
+describe.skipIf(!pat)(`ShipBob client against ${baseUrl}`, () => {
+  const exchanges: Exchange[] = [];
+  const client = createShipBobClient({
+    pat: pat ?? '',
+    storeId: 'contract',
+    logger: createLogger({ level: 'warn' }),
+    limiter: createRateLimiter(),
+    baseUrl,
+    fetch: recordingFetch(exchanges),
+  });
+  const sku = 'MSYNC-CONTRACT-SKU-1';
+
+  it('verifies the token and lists fulfillment centers', async () => {
+    expect((await client.verifyToken()).channelId).toEqual(expect.any(Number));
+    expect((await client.listFulfillmentCenters()).length).toBeGreaterThan(0);
+  });
+
+  it('ensures a product once and reads its inventory', async () => {
+    const first = await client.ensureProduct({ sku, name: 'msync contract product' });
+    const again = await client.ensureProduct({ sku, name: 'msync contract product' });
+    expect(again.product.id).toBe(first.product.id);
+    if (first.variant.inventoryId !== null) {
+      const levels = await client.getInventoryLevels([first.variant.inventoryId]);
+      expect(levels[0]?.inventoryId).toBe(first.variant.inventoryId);
+    }
+  });
+
+  it('creates an order idempotently and lists recent orders and returns', async () => {
+    const first = await client.createOrder(
+      newOrder('msync-contract-order-1', [{ sku, quantity: 1 }]),
+    );
+    const again = await client.createOrder(
+      newOrder('msync-contract-order-1', [{ sku, quantity: 1 }]),
+    );
+    expect(again).toMatchObject({ created: false, order: { id: first.order.id } });
+    const { orders } = await client.listOrdersUpdatedSince(
+      new Date(Date.now() - 7 * 24 * 3600_000),
+    );
+    expect(Array.isArray(orders)).toBe(true);
+    expect(
+      Array.isArray(
+        await client.listReturns({ createdSince: new Date(Date.now() - 7 * 24 * 3600_000) }),
+      ),
+    ).toBe(true);
+  });
+
+  it.skipIf(!openApiDir)('ShipBob’s own responses validate against shipbob-2025-07.json', () => {
+    const spec = loadShipBobOpenApi(openApiDir!, '2025-07');
+    const problems = exchanges.flatMap((e) => spec.check(e).errors);
+    expect(problems).toEqual([]);
+  });
+});
