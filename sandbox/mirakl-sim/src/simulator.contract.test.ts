@@ -115,6 +115,49 @@ describe('Mirakl simulator', () => {
     });
   });
 
+  it('needs a decision for every line, refuses mixed decisions without partial acceptance, and refuses all-refused orders', async () => {
+    const created = (
+      await control('POST', '/shops/1/orders', { lines: [{ sku: 'A' }, { sku: 'B' }] })
+    ).body as { order_id: string };
+    const id = created.order_id;
+    const decide = (
+      lines: { id: string; accepted: boolean }[],
+    ): Promise<{ status: number; body: unknown }> =>
+      api(`/api/orders/${id}/accept`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ order_lines: lines }),
+      });
+    expect((await decide([{ id: `${id}-1`, accepted: true }])).body).toMatchObject({
+      code: 'ORDER_LINE_ACCEPTANCE_DECISION_MISSING',
+    });
+    expect(
+      (
+        await decide([
+          { id: `${id}-1`, accepted: true },
+          { id: `${id}-2`, accepted: false },
+        ])
+      ).body,
+    ).toMatchObject({
+      code: 'ORDER_PARTIAL_ACCEPTANCE_DISABLED',
+    });
+    expect(
+      (
+        await decide([
+          { id: `${id}-1`, accepted: false },
+          { id: `${id}-2`, accepted: false },
+        ])
+      ).status,
+    ).toBe(204);
+    const snapshot = (await control('GET', '/shops/1')).body as {
+      orders: { orderId: string; state: string; refusedLines: string[] }[];
+    };
+    expect(snapshot.orders.find((o) => o.orderId === id)).toMatchObject({
+      state: 'REFUSED',
+      refusedLines: [`${id}-1`, `${id}-2`],
+    });
+  });
+
   it('widens start_update_date by its overlap', async () => {
     const created = (await control('POST', '/shops/1/orders', { lines: [{ sku: 'A' }] })).body as {
       order_id: string;
