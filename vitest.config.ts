@@ -1,21 +1,27 @@
 import { defineConfig } from 'vitest/config';
 
 // Workspace packages expose their TypeScript sources under the `source` export condition, so
-// tests run against src/ without a build.
-const resolve = { conditions: ['source'] };
+// tests run against src/ without a build. Tests run in Vite's SSR (Node) mode, which has its own
+// list of conditions; both are set.
+const conditions = ['source', 'module', 'node', 'import', 'default'];
+const resolve = { conditions };
+const ssr = { resolve: { conditions, externalConditions: ['source'] } };
 const exclude = ['**/node_modules/**', '**/dist/**'];
 
 export default defineConfig({
   resolve,
+  ssr,
   test: {
     reporters: ['default', './tools/test-support/summary-reporter.ts'],
     projects: [
       {
         resolve,
+        ssr,
         test: { name: 'unit', include: ['**/*.unit.test.ts'], exclude },
       },
       {
         resolve,
+        ssr,
         test: {
           name: 'contract',
           include: ['**/*.contract.test.ts'],
@@ -26,6 +32,7 @@ export default defineConfig({
       },
       {
         resolve,
+        ssr,
         test: {
           name: 'int',
           include: ['**/*.int.test.ts'],
@@ -37,6 +44,7 @@ export default defineConfig({
       },
       {
         resolve,
+        ssr,
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.e2e.test.ts'],
