@@ -44,7 +44,10 @@ export interface Exchange {
 }
 
 export interface ExchangeReport {
+  /** Request and response problems together. */
   errors: string[];
+  /** Problems with what the server answered. */
+  responseErrors: string[];
   /** The status is not among the operation's documented responses. */
   undeclaredStatus: boolean;
 }
@@ -222,9 +225,12 @@ export class ShipBobOpenApi {
     const operation = this.operations.find(
       (o) => o.method === exchange.method && o.pattern.test(url.pathname),
     );
-    if (!operation)
-      return { errors: [`${where}: no such operation in ${this.id}`], undeclaredStatus: false };
+    if (!operation) {
+      const missing = [`${where}: no such operation in ${this.id}`];
+      return { errors: missing, responseErrors: missing, undeclaredStatus: false };
+    }
     const errors: string[] = [];
+    const responseErrors: string[] = [];
     const params = ((operation.op['parameters'] as Json[] | undefined) ?? []).map((p) =>
       this.resolveParameter(p),
     );
@@ -255,25 +261,25 @@ export class ShipBobOpenApi {
         );
     }
     if (exchange.status === undefined || exchange.malformed)
-      return { errors, undeclaredStatus: false };
+      return { errors, responseErrors, undeclaredStatus: false };
     const response = (operation.op['responses'] as Json)[String(exchange.status)];
-    if (!isObject(response)) return { errors, undeclaredStatus: true };
+    if (!isObject(response)) return { errors, responseErrors, undeclaredStatus: true };
     const content = (response['content'] as Json | undefined)?.['application/json'];
     if (isObject(content) && content['schema'] !== undefined) {
       if (exchange.responseBody === undefined)
-        errors.push(`${where} ${exchange.status}: a body is declared but none was sent`);
+        responseErrors.push(`${where} ${exchange.status}: a body is declared but none was sent`);
       else
         this.validate(
           `${operation.method} ${operation.template} ${exchange.status}`,
           content['schema'],
           exchange.responseBody,
           `${where} ${exchange.status}`,
-          errors,
+          responseErrors,
         );
     } else if (exchange.responseBody !== undefined && exchange.status !== 200) {
-      errors.push(`${where} ${exchange.status}: a body was sent but none is declared`);
+      responseErrors.push(`${where} ${exchange.status}: a body was sent but none is declared`);
     }
-    return { errors, undeclaredStatus: false };
+    return { errors: [...errors, ...responseErrors], responseErrors, undeclaredStatus: false };
   }
 
   private resolveParameter(param: Json): Json {
