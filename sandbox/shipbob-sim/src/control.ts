@@ -18,6 +18,7 @@ function body<T>(ctx: Ctx): T {
 export function controlRoutes(sim: ShipBobSimulator): Route[] {
   const views = (): Views => new Views(sim.world);
   return [
+    route('GET', '/_sim/health', () => ({ status: 200, body: { status: 'ok' } })),
     route('POST', '/_sim/reset', () => {
       sim.reset();
       return { status: 204 };
