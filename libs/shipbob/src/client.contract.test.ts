@@ -113,6 +113,28 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
       ).toHaveLength(1);
     });
 
+    it('ensures many SKUs with one lookup and a create per missing SKU', async () => {
+      sim.world.seedProduct(account.merchantId, { sku: 'BULK-EXISTS' });
+      const { client } = make();
+      const before = sim.requests.length;
+      const result = await client.ensureProducts([
+        { sku: 'BULK-EXISTS', name: 'Exists' },
+        { sku: 'BULK-NEW-1', name: 'New 1' },
+        { sku: 'BULK-NEW-2', name: 'New 2' },
+      ]);
+      expect([...result.entries()].map(([sku, r]) => [sku, r.created])).toEqual([
+        ['BULK-EXISTS', false],
+        ['BULK-NEW-1', true],
+        ['BULK-NEW-2', true],
+      ]);
+      expect(sim.requests.slice(before).map((r) => r.route)).toEqual([
+        'GET /product',
+        'GET /product',
+        'POST /product',
+        'POST /product',
+      ]);
+    });
+
     it('finds many SKUs across product pages', async () => {
       for (let i = 0; i < 7; i++) sim.world.seedProduct(account.merchantId, { sku: `PAGE-${i}` });
       const found = await make({ pageSize: 2 }).client.findProductsBySku([

@@ -201,8 +201,19 @@ class ShipBobHttpClient implements ShipBobPort {
   }
 
   async ensureProduct(input: NewProduct): Promise<EnsuredProduct> {
-    const existing = (await this.findProductsBySku([input.sku])).get(input.sku);
-    if (existing) return existing;
+    return (await this.ensureProducts([input])).get(input.sku)!;
+  }
+
+  async ensureProducts(inputs: NewProduct[]): Promise<Map<string, EnsuredProduct>> {
+    const found = await this.findProductsBySku(inputs.map((i) => i.sku));
+    for (const input of inputs) {
+      if (!found.has(input.sku)) found.set(input.sku, await this.createProduct(input));
+    }
+    return found;
+  }
+
+  /** Creates a product for a SKU found missing; a rejection after which the SKU exists resolves to it. */
+  private async createProduct(input: NewProduct): Promise<EnsuredProduct> {
     const variant: Record<string, unknown> = {
       name: input.name,
       sku: input.sku,

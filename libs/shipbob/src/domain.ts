@@ -220,6 +220,8 @@ export interface ShipBobPort {
   findProductsBySku(skus: string[]): Promise<Map<string, EnsuredProduct>>;
   /** Returns the product carrying `sku`, creating it when none does; never creates a duplicate. */
   ensureProduct(input: NewProduct): Promise<EnsuredProduct>;
+  /** `ensureProduct` for many SKUs: one lookup for all of them, then a create per missing SKU. */
+  ensureProducts(inputs: NewProduct[]): Promise<Map<string, EnsuredProduct>>;
   /** Inventory levels (totals, per center, flags) for many inventory items in few calls. */
   getInventoryLevels(inventoryIds: number[]): Promise<InventoryLevel[]>;
   /** Creates the order once; a duplicate `reference_id` resolves to the existing order. */
