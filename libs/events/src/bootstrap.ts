@@ -1,5 +1,5 @@
-import type { Kafka } from 'kafkajs';
-import type { Logger } from '@msync/platform';
+import type { Admin, Kafka } from 'kafkajs';
+import { RetriableError, type Logger } from '@msync/platform';
 import { dlqTopicName, physicalTopic, topicKeys, topics, type TopicKey } from './catalog.js';
 import type { EventCodec } from './codec.js';
 
@@ -51,7 +51,11 @@ export async function bootstrapTopics(
     });
     const missing = wanted.filter((t) => !existing.has(t.topic));
     if (missing.length > 0) {
-      await admin.createTopics({ topics: missing, waitForLeaders: true });
+      await admin.createTopics({ topics: missing, waitForLeaders: false });
+      await waitForLeaders(
+        admin,
+        missing.map((t) => t.topic),
+      );
     }
     const created = missing.map((t) => t.topic);
     const present = wanted.filter((t) => existing.has(t.topic)).map((t) => t.topic);
@@ -60,6 +64,31 @@ export async function bootstrapTopics(
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * Waits until every partition of the topics has a leader. kafkajs' own wait gives up on the
+ * transient "does not host this topic-partition" answers of a broker still creating them.
+ */
+async function waitForLeaders(admin: Admin, names: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: names });
+      const ready = metadata.every(
+        (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
+      );
+      if (ready && metadata.length === names.length) return;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new RetriableError(`topics have no leader after ${timeoutMs} ms: ${names.join(', ')}`, {
+    cause: last,
+    reason: 'kafka-unavailable',
+  });
 }
 
 /** Registers the current schema of every topic (idempotent); returns subject → schema id. */
