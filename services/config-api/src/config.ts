@@ -1,10 +1,58 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { eventBackboneEnv } from '@msync/events';
-import { mongoEnv } from '@msync/platform';
+import { env, mongoEnv } from '@msync/platform';
 
 export const SERVICE = 'config-api';
 
+/** `id:base64` pairs; the first is the active key, the others still decrypt (rotation). */
+const encryptionKeys = z
+  .string()
+  .min(1)
+  .transform((value, ctx) => {
+    const keys: { id: string; key: Buffer }[] = [];
+    for (const part of value.split(',').map((p) => p.trim())) {
+      const match = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/=_-]+)$/.exec(part);
+      const key = match ? Buffer.from(match[2]!, 'base64') : undefined;
+      if (!match || key?.length !== 32) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'comma-separated keyId:base64 pairs, each key 32 bytes (AES-256)',
+        });
+        return z.NEVER;
+      }
+      keys.push({ id: match[1]!, key });
+    }
+    if (new Set(keys.map((k) => k.id)).size !== keys.length) {
+      ctx.addIssue({ code: 'custom', message: 'key ids must be unique' });
+      return z.NEVER;
+    }
+    return keys;
+  });
+
 /** Environment variables of config-api (besides LOG_LEVEL, OPS_PORT, OPS_HOST, SHUTDOWN_TIMEOUT_MS). */
-export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({});
+export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
+  HTTP_PORT: env.port(8081),
+  HTTP_HOST: z.string().default('0.0.0.0'),
+  /** Encrypts Mirakl API keys and ShipBob PATs at rest (AES-256-GCM). */
+  ENCRYPTION_KEYS: encryptionKeys,
+  /** Admin bearer token accepted without a database record (first login, recovery). */
+  ADMIN_BOOTSTRAP_TOKEN: z.string().min(32, 'at least 32 characters'),
+  /** Host patterns a Mirakl store URL may use (`*.` = any sub-domain). */
+  MIRAKL_ALLOWED_HOSTS: env.csv().default(['*.mirakl.net']),
+  /** Exact origins exempt from the https and private-address rules (simulators, local runs). */
+  MIRAKL_TRUSTED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url().transform((u) => new URL(u).origin))),
+  SHIPBOB_BASE_URL: z.url().default('https://api.shipbob.com'),
+  /** How often the relay looks for unpublished store changes (it is also woken after each save). */
+  RELAY_INTERVAL_MS: env.durationMs(2_000),
+});
 
 export type Config = z.infer<typeof configSchema>;

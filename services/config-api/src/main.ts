@@ -1,6 +1,8 @@
+import { createServer } from 'node:http';
 import { connectMongo, runService } from '@msync/platform';
 import { startEventBackbone } from '@msync/events';
 import { SERVICE, configSchema } from './config.js';
+import { createConfigApi } from './service.js';
 
 // Composition root: read config, build adapters, start, register shutdown. Nothing else.
 await runService({
@@ -19,6 +21,36 @@ await runService({
       appName: SERVICE,
     });
     lifecycle.onShutdown('mongo', () => mongo.close());
+    const api = await createConfigApi({
+      db: mongo.db,
+      publisher: backbone.publisher,
+      logger,
+      encryptionKeys: config.ENCRYPTION_KEYS,
+      adminBootstrapToken: config.ADMIN_BOOTSTRAP_TOKEN,
+      urlPolicy: {
+        allowedHosts: config.MIRAKL_ALLOWED_HOSTS,
+        trustedOrigins: config.MIRAKL_TRUSTED_ORIGINS,
+      },
+      shipbobBaseUrl: config.SHIPBOB_BASE_URL,
+      relayIntervalMs: config.RELAY_INTERVAL_MS,
+    });
+    api.relay.start();
+    lifecycle.onShutdown('relay', () => api.relay.stop());
+    const server = createServer(api.app);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.HTTP_PORT, config.HTTP_HOST, resolve);
+    });
+    lifecycle.onShutdown(
+      'http',
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        }),
+    );
+    const address = server.address();
+    logger.info('http listening', { port: typeof address === 'object' ? address?.port : address });
     return { checks: [...backbone.checks, { name: 'mongo', check: mongo.ping }] };
   },
 });

@@ -1,0 +1,49 @@
+/** What config-api needs from the outside world, in its own terms. Adapters live in ../adapters. */
+
+export interface MiraklShopIdentity {
+  shopId: string;
+  shopName: string | null;
+}
+
+export interface ShipBobAccount {
+  channelId: string;
+  channelName: string;
+}
+
+export interface FulfillmentCenterOption {
+  id: string;
+  name: string;
+  location: string | null;
+}
+
+/**
+ * Outcome of a credential check that did not throw: a rejected credential is an answer, not an
+ * error. Unreachable vendors throw (and become 502/503 problems).
+ */
+export type Verified<T> = { ok: true; value: T } | { ok: false; reason: string; message: string };
+
+export interface MiraklGateway {
+  /** A01 with the given key against the store's own URL. */
+  verifyShop(baseUrl: string, apiKey: string): Promise<Verified<MiraklShopIdentity>>;
+}
+
+export interface ShipBobGateway {
+  /** Checks the PAT and finds the channel it writes as. */
+  verifyToken(pat: string): Promise<Verified<ShipBobAccount>>;
+  /** The account's real fulfillment centers. */
+  listFulfillmentCenters(pat: string): Promise<FulfillmentCenterOption[]>;
+}
+
+/** DNS, so the address rules apply to what a host name really resolves to. */
+export interface HostResolver {
+  resolve(host: string): Promise<string[]>;
+}
+
+/** Seals and opens secrets at rest. */
+export interface SecretBox {
+  seal(plaintext: string): string;
+  open(sealed: string): string;
+  /** Key id a sealed value was made with. */
+  keyIdOf(sealed: string): string;
+  readonly activeKeyId: string;
+}

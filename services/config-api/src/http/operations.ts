@@ -1,0 +1,345 @@
+import type { z } from 'zod';
+import type { Principal } from '../domain/access.js';
+import { Problem } from '../domain/problem.js';
+import type { StoreService } from '../stores.js';
+import type { AccessService } from '../access.js';
+import {
+  ConfigureStoreRequest,
+  ConnectStoreRequest,
+  CreateTenantRequest,
+  FulfillmentCenterList,
+  IssueTokenRequest,
+  IssuedTokenView,
+  ReconnectStoreRequest,
+  ReturnsApprovalRequest,
+  StoreList,
+  StoreView,
+  TenantList,
+  TenantView,
+  TokenList,
+  Whoami,
+} from './schemas.js';
+import { etagOf, storeView } from './views.js';
+import type { TokenDocument } from '../adapters/mongo-access.js';
+
+export type Access = 'any' | 'admin';
+export type IfMatch = 'required' | 'optional' | 'none';
+
+export interface RequestContext {
+  principal: Principal;
+  params: Record<string, string>;
+  query: Record<string, string | undefined>;
+  body: unknown;
+  /** The version named by If-Match, when given. */
+  expectedVersion: number | undefined;
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  etag?: string;
+}
+
+export interface Operation {
+  id: string;
+  method: 'get' | 'post' | 'patch' | 'put' | 'delete';
+  /** OpenAPI form, e.g. `/v1/stores/{storeId}`. */
+  path: string;
+  summary: string;
+  access: Access;
+  body?: z.ZodType;
+  bodyOptional?: boolean;
+  ifMatch: IfMatch;
+  query?: Record<string, string>;
+  success: { status: number; schema?: z.ZodType; description: string; etag?: boolean };
+  /** Error statuses this operation can answer besides the common ones. */
+  errors: number[];
+  handle(ctx: RequestContext): Promise<Reply>;
+}
+
+export const COMMON_ERRORS = [400, 401, 413, 415, 500];
+
+const storeReply = (status: number, store: Parameters<typeof storeView>[0]): Reply => ({
+  status,
+  body: storeView(store),
+  etag: etagOf(store),
+});
+
+const tokenView = (t: TokenDocument) => ({
+  id: t._id,
+  name: t.name,
+  role: t.role,
+  tenantId: t.tenantId,
+  createdAt: t.createdAt.toISOString(),
+});
+
+/** The API, one entry per operation: the router and the OpenAPI document are built from it. */
+export function operations(services: { stores: StoreService; access: AccessService }): Operation[] {
+  const { stores, access } = services;
+  const storeId = (ctx: RequestContext) => ctx.params['storeId'] ?? '';
+  return [
+    {
+      id: 'whoami',
+      method: 'get',
+      path: '/v1/whoami',
+      summary: 'The role (and tenant) of the calling token',
+      access: 'any',
+      ifMatch: 'none',
+      success: { status: 200, schema: Whoami, description: 'The caller' },
+      errors: [],
+      handle: async ({ principal }) => ({
+        status: 200,
+        body: {
+          role: principal.role,
+          tenantId: principal.role === 'tenant' ? principal.tenantId : null,
+        },
+      }),
+    },
+    {
+      id: 'listStores',
+      method: 'get',
+      path: '/v1/stores',
+      summary: "The caller's stores (every store for an admin)",
+      access: 'any',
+      ifMatch: 'none',
+      success: { status: 200, schema: StoreList, description: 'Stores' },
+      errors: [],
+      handle: async ({ principal }) => ({
+        status: 200,
+        body: { items: (await stores.list(principal)).map(storeView) },
+      }),
+    },
+    {
+      id: 'connectStore',
+      method: 'post',
+      path: '/v1/stores',
+      summary: 'Connect a Mirakl store (the key is verified; a first offers sync is requested)',
+      access: 'any',
+      body: ConnectStoreRequest,
+      ifMatch: 'none',
+      success: { status: 201, schema: StoreView, description: 'Connected', etag: true },
+      errors: [403, 409, 422, 502, 503],
+      handle: async (ctx) =>
+        storeReply(
+          201,
+          await stores.connect(ctx.principal, ctx.body as z.infer<typeof ConnectStoreRequest>),
+        ),
+    },
+    {
+      id: 'getStore',
+      method: 'get',
+      path: '/v1/stores/{storeId}',
+      summary: 'One store; the ETag is its version',
+      access: 'any',
+      ifMatch: 'none',
+      success: { status: 200, schema: StoreView, description: 'The store', etag: true },
+      errors: [404],
+      handle: async (ctx) => storeReply(200, await stores.get(ctx.principal, storeId(ctx))),
+    },
+    {
+      id: 'configureStore',
+      method: 'patch',
+      path: '/v1/stores/{storeId}',
+      summary: 'Change the configuration (validated as a whole); needs If-Match',
+      access: 'any',
+      body: ConfigureStoreRequest,
+      ifMatch: 'required',
+      success: { status: 200, schema: StoreView, description: 'Saved', etag: true },
+      errors: [404, 412, 422, 428, 502, 503],
+      handle: async (ctx) =>
+        storeReply(
+          200,
+          await stores.configure(
+            ctx.principal,
+            storeId(ctx),
+            ctx.expectedVersion ?? 0,
+            ctx.body as z.infer<typeof ConfigureStoreRequest>,
+          ),
+        ),
+    },
+    {
+      id: 'deleteStore',
+      method: 'delete',
+      path: '/v1/stores/{storeId}',
+      summary: 'Delete: secrets erased, syncing stops, history kept',
+      access: 'any',
+      ifMatch: 'optional',
+      success: { status: 204, description: 'Deleted' },
+      errors: [404, 412],
+      handle: async (ctx) => {
+        await stores.remove(ctx.principal, storeId(ctx), ctx.expectedVersion);
+        return { status: 204 };
+      },
+    },
+    {
+      id: 'disconnectStore',
+      method: 'post',
+      path: '/v1/stores/{storeId}/disconnect',
+      summary: 'Stop all syncing; configuration and history are kept',
+      access: 'any',
+      ifMatch: 'optional',
+      success: { status: 200, schema: StoreView, description: 'Disconnected', etag: true },
+      errors: [404, 412],
+      handle: async (ctx) =>
+        storeReply(200, await stores.disconnect(ctx.principal, storeId(ctx), ctx.expectedVersion)),
+    },
+    {
+      id: 'reconnectStore',
+      method: 'post',
+      path: '/v1/stores/{storeId}/connect',
+      summary: 'Resume syncing after the key is verified again (optionally a new key)',
+      access: 'any',
+      body: ReconnectStoreRequest,
+      bodyOptional: true,
+      ifMatch: 'optional',
+      success: { status: 200, schema: StoreView, description: 'Connected', etag: true },
+      errors: [404, 412, 422, 502, 503],
+      handle: async (ctx) =>
+        storeReply(
+          200,
+          await stores.reconnect(
+            ctx.principal,
+            storeId(ctx),
+            ctx.expectedVersion,
+            (ctx.body ?? {}) as z.infer<typeof ReconnectStoreRequest>,
+          ),
+        ),
+    },
+    {
+      id: 'setReturnsApproval',
+      method: 'put',
+      path: '/v1/stores/{storeId}/returns-approval',
+      summary: 'Admin: approve (or revoke) returns for a store',
+      access: 'admin',
+      body: ReturnsApprovalRequest,
+      ifMatch: 'optional',
+      success: { status: 200, schema: StoreView, description: 'Saved', etag: true },
+      errors: [403, 404, 412],
+      handle: async (ctx) =>
+        storeReply(
+          200,
+          await stores.setReturnsApproval(
+            ctx.principal,
+            storeId(ctx),
+            (ctx.body as z.infer<typeof ReturnsApprovalRequest>).approved,
+            ctx.expectedVersion,
+          ),
+        ),
+    },
+    {
+      id: 'listFulfillmentCenters',
+      method: 'get',
+      path: '/v1/stores/{storeId}/fulfillment-centers',
+      summary: "The ShipBob account's fulfillment centers (for the return center)",
+      access: 'any',
+      ifMatch: 'none',
+      success: { status: 200, schema: FulfillmentCenterList, description: 'Centers' },
+      errors: [404, 409, 502, 503],
+      handle: async (ctx) => ({
+        status: 200,
+        body: { items: await stores.fulfillmentCenters(ctx.principal, storeId(ctx)) },
+      }),
+    },
+    {
+      id: 'listTenants',
+      method: 'get',
+      path: '/v1/tenants',
+      summary: 'Admin: every tenant',
+      access: 'admin',
+      ifMatch: 'none',
+      success: { status: 200, schema: TenantList, description: 'Tenants' },
+      errors: [403],
+      handle: async () => ({
+        status: 200,
+        body: {
+          items: (await access.listTenants()).map((t) => ({
+            id: t._id,
+            name: t.name,
+            createdAt: t.createdAt.toISOString(),
+          })),
+        },
+      }),
+    },
+    {
+      id: 'createTenant',
+      method: 'post',
+      path: '/v1/tenants',
+      summary: 'Admin: create a tenant',
+      access: 'admin',
+      body: CreateTenantRequest,
+      ifMatch: 'none',
+      success: { status: 201, schema: TenantView, description: 'Created' },
+      errors: [403, 422],
+      handle: async (ctx) => {
+        const t = await access.createTenant((ctx.body as z.infer<typeof CreateTenantRequest>).name);
+        return {
+          status: 201,
+          body: { id: t._id, name: t.name, createdAt: t.createdAt.toISOString() },
+        };
+      },
+    },
+    {
+      id: 'listTokens',
+      method: 'get',
+      path: '/v1/tokens',
+      summary: 'Admin: API tokens (never their values), optionally of one tenant',
+      access: 'admin',
+      ifMatch: 'none',
+      query: { tenantId: 'Only the tokens of this tenant' },
+      success: { status: 200, schema: TokenList, description: 'Tokens' },
+      errors: [403],
+      handle: async (ctx) => ({
+        status: 200,
+        body: {
+          items: (
+            await access.listTokens(
+              ctx.query['tenantId'] !== undefined ? { tenantId: ctx.query['tenantId'] } : {},
+            )
+          ).map(tokenView),
+        },
+      }),
+    },
+    {
+      id: 'issueToken',
+      method: 'post',
+      path: '/v1/tokens',
+      summary: 'Admin: issue a tenant token (or, with tenantId null, an admin token)',
+      access: 'admin',
+      body: IssueTokenRequest,
+      ifMatch: 'none',
+      success: {
+        status: 201,
+        schema: IssuedTokenView,
+        description: 'Issued; the value is shown once',
+      },
+      errors: [403, 404, 422],
+      handle: async (ctx) => {
+        const input = ctx.body as z.infer<typeof IssueTokenRequest>;
+        const issued = await access.issueToken({
+          role: input.tenantId === null ? 'admin' : 'tenant',
+          tenantId: input.tenantId,
+          name: input.name,
+        });
+        return { status: 201, body: { ...issued, createdAt: issued.createdAt.toISOString() } };
+      },
+    },
+    {
+      id: 'revokeToken',
+      method: 'delete',
+      path: '/v1/tokens/{tokenId}',
+      summary: 'Admin: revoke a token',
+      access: 'admin',
+      ifMatch: 'none',
+      success: { status: 204, description: 'Revoked' },
+      errors: [403, 404],
+      handle: async (ctx) => {
+        await access.revokeToken(ctx.params['tokenId'] ?? '');
+        return { status: 204 };
+      },
+    },
+  ];
+}
+
+export function requireAdmin(principal: Principal): void {
+  if (principal.role !== 'admin') throw Problem.forbidden('This needs an admin token');
+}

@@ -1,0 +1,120 @@
+import { envelope, idempotencyKey, type Publisher } from '@msync/events';
+import { errorMessage, type Logger } from '@msync/platform';
+import { configSnapshot } from './domain/events.js';
+import type { MongoStores, StoreDocument } from './adapters/mongo-stores.js';
+import { SERVICE } from './config.js';
+
+export interface Relay {
+  /** Publishes everything pending now (also what the timer does). */
+  runOnce(): Promise<void>;
+  /** Asks for a run as soon as possible (after a save). */
+  kick(): void;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Publishes what the stores collection says is not yet on Kafka (ADR 0012): the full snapshot of
+ * a store's current version, then the first offers poll of a newly connected store. Marks are
+ * set only after the broker acknowledged, so a crash at any point leads to a re-publish, never a
+ * loss; consumers ignore versions they already have.
+ */
+export function createRelay(options: {
+  stores: MongoStores;
+  publisher: Publisher;
+  logger: Logger;
+  intervalMs: number;
+  batchSize?: number;
+}): Relay {
+  const log = options.logger.child({ component: 'relay' });
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = true;
+
+  const publishOne = async (doc: StoreDocument): Promise<void> => {
+    const storeId = doc._id;
+    if (doc.pendingPublish) {
+      const { _id, pendingPublish: _p, publishedVersion: _v, offersPollPending: _o, ...rest } = doc;
+      await options.publisher.publish('storeConfigChanged', {
+        envelope: envelope({
+          storeId,
+          idempotencyKey: idempotencyKey('config', storeId, 'version', doc.version),
+          source: SERVICE,
+          occurredAt: doc.updatedAt,
+        }),
+        ...configSnapshot({ id: _id, ...rest }),
+      });
+      await options.stores.markPublished(storeId, doc.version);
+    }
+    if (doc.offersPollPending && doc.status === 'CONNECTED') {
+      await options.publisher.publish('pollRequested', {
+        envelope: envelope({
+          storeId,
+          idempotencyKey: idempotencyKey('config', storeId, 'poll', 'offers', 'store-connected'),
+          source: SERVICE,
+          occurredAt: doc.createdAt,
+        }),
+        system: 'MIRAKL',
+        stream: 'offers',
+        reason: 'store-connected',
+        since: null,
+      });
+    }
+    if (doc.offersPollPending) await options.stores.markOffersPollRequested(storeId);
+  };
+
+  const drain = async (): Promise<void> => {
+    const batch = options.batchSize ?? 100;
+    for (;;) {
+      const pending = await options.stores.pendingPublication(batch);
+      for (const doc of pending) await publishOne(doc);
+      if (pending.length < batch) return;
+    }
+  };
+
+  const runOnce = (): Promise<void> => {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          await drain();
+        } while (again);
+      } catch (error) {
+        log.warn('publishing store changes failed; will retry', { error: errorMessage(error) });
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  };
+
+  const schedule = (): void => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      void runOnce().finally(schedule);
+    }, options.intervalMs);
+  };
+
+  return {
+    runOnce,
+    kick: () => {
+      if (!stopped) void runOnce();
+    },
+    start: () => {
+      if (!stopped) return;
+      stopped = false;
+      void runOnce();
+      schedule();
+    },
+    stop: async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

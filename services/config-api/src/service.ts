@@ -1,0 +1,65 @@
+import type { Db } from 'mongodb';
+import type { Publisher } from '@msync/events';
+import type { Logger } from '@msync/platform';
+import type express from 'express';
+import { AccessService } from './access.js';
+import { MongoAccess } from './adapters/mongo-access.js';
+import { MongoStores } from './adapters/mongo-stores.js';
+import { createSecretBox, type EncryptionKey } from './adapters/secret-box.js';
+import { miraklGateway, shipbobGateway, systemResolver } from './adapters/vendor-gateways.js';
+import type { HostResolver, MiraklGateway, ShipBobGateway } from './domain/ports.js';
+import type { UrlPolicy } from './domain/ssrf.js';
+import { createHttpApp } from './http/app.js';
+import { createRelay, type Relay } from './relay.js';
+import { StoreService } from './stores.js';
+
+export interface ConfigApiOptions {
+  db: Db;
+  publisher: Publisher;
+  logger: Logger;
+  encryptionKeys: readonly EncryptionKey[];
+  adminBootstrapToken: string;
+  urlPolicy: UrlPolicy;
+  shipbobBaseUrl: string;
+  relayIntervalMs: number;
+  /** Replaceable for tests that need a fixed DNS answer; the system resolver otherwise. */
+  resolver?: HostResolver;
+  mirakl?: MiraklGateway;
+  shipbob?: ShipBobGateway;
+}
+
+export interface ConfigApi {
+  app: express.Express;
+  relay: Relay;
+  stores: MongoStores;
+  service: StoreService;
+  access: AccessService;
+}
+
+/** Wires config-api on its dependencies: the HTTP app plus the publication relay (not started). */
+export async function createConfigApi(options: ConfigApiOptions): Promise<ConfigApi> {
+  const logger = options.logger;
+  logger.addSecret(options.adminBootstrapToken);
+  const stores = new MongoStores(options.db);
+  const accessStore = new MongoAccess(options.db);
+  await Promise.all([stores.ensureIndexes(), accessStore.ensureIndexes()]);
+  const relay = createRelay({
+    stores,
+    publisher: options.publisher,
+    logger,
+    intervalMs: options.relayIntervalMs,
+  });
+  const service = new StoreService({
+    stores,
+    mirakl: options.mirakl ?? miraklGateway({ logger }),
+    shipbob: options.shipbob ?? shipbobGateway({ baseUrl: options.shipbobBaseUrl, logger }),
+    resolver: options.resolver ?? systemResolver,
+    secrets: createSecretBox(options.encryptionKeys),
+    urlPolicy: options.urlPolicy,
+    logger,
+    onChange: () => relay.kick(),
+  });
+  const access = new AccessService(accessStore, options.adminBootstrapToken);
+  const app = createHttpApp({ stores: service, access, logger });
+  return { app, relay, stores, service, access };
+}

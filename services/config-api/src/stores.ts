@@ -1,0 +1,332 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@msync/platform';
+import { canSee, type Principal } from './domain/access.js';
+import type { HostResolver, MiraklGateway, SecretBox, ShipBobGateway } from './domain/ports.js';
+import { Problem } from './domain/problem.js';
+import { checkResolvedAddresses, checkUrlShape, type UrlPolicy } from './domain/ssrf.js';
+import {
+  checkSettings,
+  defaultSettings,
+  lastFour,
+  mergeSettings,
+  type RuleViolation,
+  type SettingsPatch,
+  type ShipBobLink,
+  type Store,
+} from './domain/store.js';
+import type { MongoStores } from './adapters/mongo-stores.js';
+import type { FulfillmentCenterOption } from './domain/ports.js';
+
+export interface StoreServiceDeps {
+  stores: MongoStores;
+  mirakl: MiraklGateway;
+  shipbob: ShipBobGateway;
+  resolver: HostResolver;
+  secrets: SecretBox;
+  urlPolicy: UrlPolicy;
+  logger: Logger;
+  /** Called after every saved change so the relay publishes at once. */
+  onChange?: () => void;
+  now?: () => Date;
+}
+
+export interface ConnectInput {
+  miraklUrl: string;
+  miraklApiKey: string;
+}
+
+export interface ConfigureInput extends SettingsPatch {
+  /** A new PAT to verify and store; `null` removes the ShipBob link. */
+  shipbobPat?: string | null;
+}
+
+/** The store lifecycle: every rule that decides what the rest of the system may do. */
+export class StoreService {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: StoreServiceDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async list(principal: Principal): Promise<Store[]> {
+    const filter = principal.role === 'tenant' ? { tenantId: principal.tenantId } : {};
+    const stores = await this.deps.stores.list(filter);
+    return stores.filter((s) => canSee(principal, s));
+  }
+
+  async get(principal: Principal, id: string): Promise<Store> {
+    const store = await this.deps.stores.get(id);
+    if (!store || !canSee(principal, store)) throw Problem.notFound();
+    return store;
+  }
+
+  async connect(principal: Principal, input: ConnectInput): Promise<Store> {
+    if (principal.role !== 'tenant') {
+      throw Problem.forbidden('Stores are connected with a tenant token');
+    }
+    const url = await this.checkUrl(input.miraklUrl);
+    this.deps.logger.addSecret(input.miraklApiKey);
+    const baseUrl = storeBaseUrl(url);
+    const verified = await this.deps.mirakl.verifyShop(baseUrl, input.miraklApiKey);
+    if (!verified.ok) {
+      throw Problem.validation([
+        {
+          field: 'miraklApiKey',
+          rule: 'credentials-rejected',
+          message: `Mirakl refused this API key (${verified.message})`,
+        },
+      ]);
+    }
+    const id = randomUUID();
+    const claim = await this.deps.stores.claimShop(shopKey(baseUrl, verified.value.shopId), id);
+    if (!claim.ok) {
+      const existing = await this.deps.stores.get(claim.existingStoreId);
+      const visible = existing !== null && canSee(principal, existing);
+      throw new Problem(
+        409,
+        'store-exists',
+        'This Mirakl shop is already connected',
+        visible ? `See store ${claim.existingStoreId}` : 'Another account has connected this shop',
+        [
+          {
+            field: 'miraklApiKey',
+            rule: 'shop-already-connected',
+            message: 'Shop already connected',
+          },
+        ],
+        visible
+          ? {
+              existingStoreId: claim.existingStoreId,
+              existingStore: `/v1/stores/${claim.existingStoreId}`,
+            }
+          : {},
+      );
+    }
+    const at = this.now();
+    const store: Store = {
+      id,
+      tenantId: principal.tenantId,
+      status: 'CONNECTED',
+      miraklBaseUrl: baseUrl,
+      miraklShopId: verified.value.shopId,
+      miraklShopName: verified.value.shopName,
+      miraklApiKey: {
+        sealed: this.deps.secrets.seal(input.miraklApiKey),
+        last4: lastFour(input.miraklApiKey),
+      },
+      shipbob: null,
+      settings: defaultSettings(),
+      returnsApproved: false,
+      version: 1,
+      createdAt: at,
+      updatedAt: at,
+    };
+    await this.deps.stores.insert(store, { offersPollPending: true });
+    this.deps.logger.info('store connected', { storeId: id, shopId: store.miraklShopId });
+    this.deps.onChange?.();
+    return store;
+  }
+
+  async configure(
+    principal: Principal,
+    id: string,
+    expectedVersion: number,
+    input: ConfigureInput,
+  ): Promise<Store> {
+    const store = await this.get(principal, id);
+    if (store.version !== expectedVersion) throw Problem.stale(store.version);
+
+    let shipbob: ShipBobLink | null = store.shipbob;
+    let pat = store.shipbob ? this.deps.secrets.open(store.shipbob.pat.sealed) : null;
+    if (pat) this.deps.logger.addSecret(pat);
+    if (input.shipbobPat === null) {
+      shipbob = null;
+      pat = null;
+    } else if (input.shipbobPat !== undefined) {
+      this.deps.logger.addSecret(input.shipbobPat);
+      const verified = await this.deps.shipbob.verifyToken(input.shipbobPat);
+      if (!verified.ok) {
+        throw Problem.validation([
+          {
+            field: 'shipbobPat',
+            rule: 'credentials-rejected',
+            message: `ShipBob refused this token (${verified.message})`,
+          },
+        ]);
+      }
+      pat = input.shipbobPat;
+      shipbob = {
+        pat: { sealed: this.deps.secrets.seal(pat), last4: lastFour(pat) },
+        channelId: verified.value.channelId,
+        channelName: verified.value.channelName,
+      };
+    }
+
+    const settings = mergeSettings(store.settings, input);
+    const violations: RuleViolation[] = checkSettings(settings, {
+      shipbobConfigured: shipbob !== null,
+      returnsApproved: store.returnsApproved,
+    });
+    const center = settings.returnFulfillmentCenterId;
+    const centerChanged = center !== store.settings.returnFulfillmentCenterId || input.shipbobPat;
+    if (pat && center !== null && centerChanged) {
+      const centers = await this.deps.shipbob.listFulfillmentCenters(pat);
+      if (!centers.some((c) => c.id === center)) {
+        violations.push({
+          field: 'returnFulfillmentCenterId',
+          rule: 'known-fulfillment-center',
+          message: `Fulfillment center ${center} is not one of the ShipBob account's centers`,
+        });
+      }
+    }
+    if (violations.length > 0) throw Problem.validation(violations);
+
+    return this.save(store, { ...store, shipbob, settings });
+  }
+
+  async disconnect(principal: Principal, id: string, expectedVersion?: number): Promise<Store> {
+    const store = await this.get(principal, id);
+    checkVersion(store, expectedVersion);
+    if (store.status === 'DISCONNECTED') return store;
+    return this.save(store, { ...store, status: 'DISCONNECTED' });
+  }
+
+  /** Re-verifies the stored (or a replacement) key, then resumes syncing. */
+  async reconnect(
+    principal: Principal,
+    id: string,
+    expectedVersion: number | undefined,
+    input: { miraklApiKey?: string },
+  ): Promise<Store> {
+    const store = await this.get(principal, id);
+    checkVersion(store, expectedVersion);
+    if (store.status === 'CONNECTED' && input.miraklApiKey === undefined) return store;
+    const key =
+      input.miraklApiKey ??
+      (store.miraklApiKey ? this.deps.secrets.open(store.miraklApiKey.sealed) : undefined);
+    if (key === undefined) {
+      throw Problem.validation([
+        { field: 'miraklApiKey', rule: 'required', message: 'A Mirakl API key is needed' },
+      ]);
+    }
+    this.deps.logger.addSecret(key);
+    const verified = await this.deps.mirakl.verifyShop(store.miraklBaseUrl, key);
+    if (!verified.ok || verified.value.shopId !== store.miraklShopId) {
+      throw Problem.validation([
+        {
+          field: 'miraklApiKey',
+          rule: 'credentials-rejected',
+          message: verified.ok
+            ? 'This key belongs to another Mirakl shop'
+            : `Mirakl refused this API key (${verified.message})`,
+        },
+      ]);
+    }
+    return this.save(store, {
+      ...store,
+      status: 'CONNECTED',
+      miraklShopName: verified.value.shopName,
+      miraklApiKey: { sealed: this.deps.secrets.seal(key), last4: lastFour(key) },
+    });
+  }
+
+  /** Erases the secrets and stops everything; the record (and all history) stays. */
+  async remove(principal: Principal, id: string, expectedVersion?: number): Promise<void> {
+    const store = await this.get(principal, id);
+    checkVersion(store, expectedVersion);
+    const settings = defaultSettings();
+    settings.pollIntervalMinutes = store.settings.pollIntervalMinutes;
+    await this.save(store, {
+      ...store,
+      status: 'DELETED',
+      miraklApiKey: null,
+      shipbob: null,
+      settings: { ...settings, reportEmail: null },
+    });
+    await this.deps.stores.releaseShop(shopKey(store.miraklBaseUrl, store.miraklShopId), store.id);
+  }
+
+  /** Admin decision; revoking also switches Sync Returns off. */
+  async setReturnsApproval(
+    principal: Principal,
+    id: string,
+    approved: boolean,
+    expectedVersion?: number,
+  ): Promise<Store> {
+    if (principal.role !== 'admin')
+      throw Problem.forbidden('Only an administrator approves returns');
+    const store = await this.get(principal, id);
+    checkVersion(store, expectedVersion);
+    if (store.returnsApproved === approved) return store;
+    const toggles = {
+      ...store.settings.toggles,
+      returns: approved && store.settings.toggles.returns,
+    };
+    return this.save(store, {
+      ...store,
+      returnsApproved: approved,
+      settings: { ...store.settings, toggles },
+    });
+  }
+
+  async fulfillmentCenters(principal: Principal, id: string): Promise<FulfillmentCenterOption[]> {
+    const store = await this.get(principal, id);
+    if (!store.shipbob) {
+      throw new Problem(
+        409,
+        'shipbob-not-configured',
+        'No ShipBob token is configured',
+        undefined,
+        [
+          {
+            field: 'shipbobPat',
+            rule: 'shipbob-pat-required',
+            message: 'Enter a ShipBob token first',
+          },
+        ],
+      );
+    }
+    const pat = this.deps.secrets.open(store.shipbob.pat.sealed);
+    this.deps.logger.addSecret(pat);
+    return this.deps.shipbob.listFulfillmentCenters(pat);
+  }
+
+  private async save(previous: Store, next: Store): Promise<Store> {
+    const saved: Store = { ...next, version: previous.version + 1, updatedAt: this.now() };
+    if (!(await this.deps.stores.replace(saved, previous.version))) {
+      const current = await this.deps.stores.get(previous.id);
+      throw Problem.stale(current?.version ?? previous.version);
+    }
+    this.deps.logger.info('store changed', {
+      storeId: saved.id,
+      version: saved.version,
+      status: saved.status,
+    });
+    this.deps.onChange?.();
+    return saved;
+  }
+
+  private async checkUrl(raw: string): Promise<URL> {
+    const shape = checkUrlShape(raw, this.deps.urlPolicy);
+    if (!shape.ok) throw Problem.validation([shape.violation]);
+    if (shape.trusted) return shape.url;
+    const host = shape.url.hostname;
+    const refused = checkResolvedAddresses(host, await this.deps.resolver.resolve(host));
+    if (refused && !refused.ok) throw Problem.validation([refused.violation]);
+    return shape.url;
+  }
+}
+
+function checkVersion(store: Store, expected: number | undefined): void {
+  if (expected !== undefined && store.version !== expected) throw Problem.stale(store.version);
+}
+
+/** The store's URL as the rest of the system uses it: origin and path, without `/api`. */
+function storeBaseUrl(url: URL): string {
+  const path = url.pathname.replace(/\/+$/, '').replace(/\/api$/, '');
+  return `${url.origin}${path}`;
+}
+
+function shopKey(baseUrl: string, shopId: string): string {
+  return `${baseUrl}#${shopId}`;
+}
