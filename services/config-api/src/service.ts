@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import type { Publisher } from '@msync/events';
 import type { Logger } from '@msync/platform';
-import type express from 'express';
+import type { RequestListener } from 'node:http';
 import { AccessService } from './access.js';
 import { MongoAccess } from './adapters/mongo-access.js';
 import { MongoStores } from './adapters/mongo-stores.js';
@@ -29,7 +29,7 @@ export interface ConfigApiOptions {
 }
 
 export interface ConfigApi {
-  app: express.Express;
+  app: RequestListener;
   relay: Relay;
   stores: MongoStores;
   service: StoreService;

@@ -1,0 +1,449 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  capturingLogger,
+  infra,
+  uniqueName,
+  uniqueNamespace,
+} from '../../../tools/test-support/index.js';
+import { systemResolver } from './adapters/vendor-gateways.js';
+import {
+  ADMIN_TOKEN,
+  client,
+  configApiHarness,
+  eventually,
+  type Harness,
+  type Instance,
+} from './test-support/harness.js';
+
+const MIRAKL_KEY = 'mirakl-key-A-9f8e7d6c5b4a3921';
+const MIRAKL_KEY_B = 'mirakl-key-B-1a2b3c4d5e6f7081';
+const PAT = 'shipbob-pat-7b1d0c3e9a5f4e62';
+const { logger, lines } = capturingLogger('debug');
+const issuedTokens: string[] = [];
+
+let h: Harness;
+let instance: Instance;
+let admin: ReturnType<typeof client>;
+let alice: ReturnType<typeof client>;
+let bob: ReturnType<typeof client>;
+let aliceTenant: string;
+let storeId = '';
+let etag = '';
+
+beforeAll(async () => {
+  h = await configApiHarness({
+    infra: infra(),
+    database: uniqueName('config-api'),
+    namespace: uniqueNamespace(),
+    logger,
+  });
+  h.mirakl.control.addShop({ shopId: 4001, apiKey: MIRAKL_KEY, name: 'Acme Outlet' });
+  h.mirakl.control.addShop({ shopId: 4002, apiKey: MIRAKL_KEY_B, name: 'Bob Shop' });
+  h.shipbob.world.seedMerchant({ pats: [PAT], withOtherChannel: true });
+  instance = await h.start({
+    // The system resolver, except one name that an attacker points at a private address.
+    resolver: {
+      resolve: (host) =>
+        host === 'rebind.mirakl.net' ? Promise.resolve(['10.1.2.3']) : systemResolver.resolve(host),
+    },
+    urlPolicy: {
+      allowedHosts: ['*.mirakl.net', 'localhost'],
+      trustedOrigins: [new URL(h.mirakl.url).origin],
+    },
+  });
+  admin = client(instance.url, ADMIN_TOKEN);
+  const tenantA = await admin('POST', '/v1/tenants', { body: { name: 'Alice Co' } });
+  const tenantB = await admin('POST', '/v1/tenants', { body: { name: 'Bob Co' } });
+  aliceTenant = tenantA.body.id;
+  const tokenA = await admin('POST', '/v1/tokens', {
+    body: { name: 'alice', tenantId: aliceTenant },
+  });
+  const tokenB = await admin('POST', '/v1/tokens', {
+    body: { name: 'bob', tenantId: tenantB.body.id },
+  });
+  issuedTokens.push(tokenA.body.token, tokenB.body.token);
+  alice = client(instance.url, tokenA.body.token);
+  bob = client(instance.url, tokenB.body.token);
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+const patch = (body: unknown, ifMatch = etag) =>
+  alice('PATCH', `/v1/stores/${storeId}`, { body, headers: { 'if-match': ifMatch } });
+
+const expectViolation = (
+  res: { status: number; body: any; headers: Headers },
+  field: string,
+  rule: string,
+) => {
+  expect(res.headers.get('content-type')).toContain('application/problem+json');
+  expect(res.body.errors).toEqual(
+    expect.arrayContaining([expect.objectContaining({ field, rule })]),
+  );
+};
+
+describe('access control', () => {
+  it('answers 401 without a token or with an unknown one, and serves the OpenAPI document to anyone', async () => {
+    expect((await client(instance.url)('GET', '/v1/stores')).status).toBe(401);
+    expect(
+      (await client(instance.url, 'not-a-real-token-0000000')('GET', '/v1/stores')).status,
+    ).toBe(401);
+    const doc = await client(instance.url)('GET', '/v1/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+  });
+
+  it('lets only an admin manage tenants and tokens', async () => {
+    expect((await alice('GET', '/v1/tenants')).status).toBe(403);
+    expect(
+      (await alice('POST', '/v1/tokens', { body: { name: 'x', tenantId: null } })).status,
+    ).toBe(403);
+    const tenants = await admin('GET', '/v1/tenants');
+    expect(tenants.body.items.map((t: { name: string }) => t.name)).toEqual(['Alice Co', 'Bob Co']);
+    expect((await alice('GET', '/v1/whoami')).body).toEqual({
+      role: 'tenant',
+      tenantId: aliceTenant,
+    });
+  });
+
+  it('stores tokens only as hashes and can revoke them', async () => {
+    const issued = await admin('POST', '/v1/tokens', {
+      body: { name: 'temp', tenantId: aliceTenant },
+    });
+    issuedTokens.push(issued.body.token);
+    const raw = JSON.stringify(await h.db.collection('api_tokens').find({}).toArray());
+    for (const token of issuedTokens) expect(raw).not.toContain(token);
+    const listed = await admin('GET', `/v1/tokens?tenantId=${aliceTenant}`);
+    expect(listed.body.items).toHaveLength(2);
+    expect(JSON.stringify(listed.body)).not.toContain(issued.body.token);
+    expect((await client(instance.url, issued.body.token)('GET', '/v1/stores')).status).toBe(200);
+    expect((await admin('DELETE', `/v1/tokens/${issued.body.id}`)).status).toBe(204);
+    expect((await client(instance.url, issued.body.token)('GET', '/v1/stores')).status).toBe(401);
+  });
+
+  it('refuses to connect a store with an admin token', async () => {
+    const res = await admin('POST', '/v1/stores', {
+      body: { miraklUrl: h.mirakl.url, miraklApiKey: MIRAKL_KEY },
+    });
+    expect(res.status).toBe(403);
+  });
+});
+
+describe('connecting a store', () => {
+  it('refuses a wrong key with a clear error and stores nothing', async () => {
+    const res = await alice('POST', '/v1/stores', {
+      body: { miraklUrl: h.mirakl.url, miraklApiKey: 'wrong-key-000000' },
+    });
+    expect(res.status).toBe(422);
+    expectViolation(res, 'miraklApiKey', 'credentials-rejected');
+    expect(await h.db.collection('stores').countDocuments()).toBe(0);
+  });
+
+  it.each([
+    ['http://acme.mirakl.net', 'https-required'],
+    ['https://127.0.0.1/', 'allowed-host'],
+    ['https://10.0.0.8/', 'allowed-host'],
+    ['https://169.254.169.254/latest/meta-data', 'allowed-host'],
+    ['https://[::1]/', 'allowed-host'],
+    ['https://evil.example.com/', 'allowed-host'],
+    ['https://user:pw@acme.mirakl.net/', 'no-credentials-in-url'],
+    ['https://acme.mirakl.net:8443/', 'standard-port'],
+    ['https://rebind.mirakl.net/', 'public-address'],
+    ['https://localhost/', 'public-address'],
+    ['not a url', 'url'],
+  ])('refuses the Mirakl URL %s (%s)', async (miraklUrl, rule) => {
+    const res = await alice('POST', '/v1/stores', {
+      body: { miraklUrl, miraklApiKey: MIRAKL_KEY },
+    });
+    expect(res.status).toBe(422);
+    expectViolation(res, 'miraklUrl', rule);
+  });
+
+  it('connects with a verified key: CONNECTED with shop id and name, key masked, first offers sync requested', async () => {
+    const res = await alice('POST', '/v1/stores', {
+      body: { miraklUrl: `${h.mirakl.url}/`, miraklApiKey: MIRAKL_KEY },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      status: 'CONNECTED',
+      miraklShopId: '4001',
+      miraklShopName: 'Acme Outlet',
+      miraklApiKey: '••••3921',
+      shipbob: null,
+      pollIntervalMinutes: 15,
+      inventoryBuffer: 0,
+      version: 1,
+    });
+    storeId = res.body.id;
+    etag = res.headers.get('etag')!;
+    expect(etag).toBe('"1"');
+    await eventually(() => h.events.polls(storeId).length === 1, 'the first offers poll');
+    expect(h.events.polls(storeId)[0]).toMatchObject({
+      system: 'MIRAKL',
+      stream: 'offers',
+      reason: 'store-connected',
+    });
+    await eventually(() => h.events.latestConfig(storeId)?.version === 1, 'config v1');
+    expect(h.events.latestConfig(storeId)).toMatchObject({
+      status: 'CONNECTED',
+      tenantId: aliceTenant,
+    });
+  });
+
+  it('refuses the same shop twice, pointing to the existing store (but not to another tenant)', async () => {
+    const again = await alice('POST', '/v1/stores', {
+      body: { miraklUrl: h.mirakl.url, miraklApiKey: MIRAKL_KEY },
+    });
+    expect(again.status).toBe(409);
+    expect(again.body.existingStoreId).toBe(storeId);
+    const other = await bob('POST', '/v1/stores', {
+      body: { miraklUrl: h.mirakl.url, miraklApiKey: MIRAKL_KEY },
+    });
+    expect(other.status).toBe(409);
+    expect(other.body.existingStoreId).toBeUndefined();
+  });
+
+  it('hides one tenant’s stores from another (404), shows them to the admin', async () => {
+    expect((await bob('GET', `/v1/stores/${storeId}`)).status).toBe(404);
+    expect(
+      (
+        await bob('PATCH', `/v1/stores/${storeId}`, {
+          body: { inventoryBuffer: 3 },
+          headers: { 'if-match': etag },
+        })
+      ).status,
+    ).toBe(404);
+    expect((await bob('POST', `/v1/stores/${storeId}/disconnect`)).status).toBe(404);
+    expect((await bob('DELETE', `/v1/stores/${storeId}`)).status).toBe(404);
+    expect((await bob('GET', `/v1/stores/${storeId}/fulfillment-centers`)).status).toBe(404);
+    expect((await bob('GET', '/v1/stores')).body.items).toEqual([]);
+    expect((await admin('GET', `/v1/stores/${storeId}`)).status).toBe(200);
+    expect((await alice('GET', '/v1/stores')).body.items.map((s: { id: string }) => s.id)).toEqual([
+      storeId,
+    ]);
+  });
+});
+
+describe('configuring a store', () => {
+  it('needs If-Match and refuses a stale version', async () => {
+    const missing = await alice('PATCH', `/v1/stores/${storeId}`, { body: { inventoryBuffer: 2 } });
+    expect(missing.status).toBe(428);
+    const stale = await patch({ inventoryBuffer: 2 }, '"0"');
+    expect(stale.status).toBe(412);
+    expect(stale.body.currentVersion).toBe(1);
+  });
+
+  it('rejects unknown fields, invalid e-mail, negative buffer, a poll interval below 1, each naming field and rule', async () => {
+    expectViolation(await patch({ colour: 'blue' }), 'colour', 'unknown-field');
+    expectViolation(
+      await patch({ toggles: { teleport: true } }),
+      'toggles.teleport',
+      'unknown-field',
+    );
+    expectViolation(await patch({ reportEmail: 'not-an-email' }), 'reportEmail', 'invalid_format');
+    expectViolation(await patch({ inventoryBuffer: -1 }), 'inventoryBuffer', 'too_small');
+    expectViolation(await patch({ inventoryBuffer: 1.5 }), 'inventoryBuffer', 'invalid_type');
+    expectViolation(await patch({ pollIntervalMinutes: 0 }), 'pollIntervalMinutes', 'too_small');
+    expect((await patch({ inventoryBuffer: -1 })).status).toBe(422);
+  });
+
+  it('answers 413 for an oversized body, 415 for a non-JSON body, 400 for malformed JSON', async () => {
+    const big = await patch({ reportEmail: `${'a'.repeat(20_000)}@example.com` });
+    expect(big.status).toBe(413);
+    expect(big.headers.get('content-type')).toContain('application/problem+json');
+    const text = await alice('PATCH', `/v1/stores/${storeId}`, {
+      raw: 'inventoryBuffer=2',
+      headers: { 'if-match': etag, 'content-type': 'text/plain' },
+    });
+    expect(text.status).toBe(415);
+    const broken = await alice('PATCH', `/v1/stores/${storeId}`, {
+      raw: '{"inventoryBuffer": ',
+      headers: { 'if-match': etag, 'content-type': 'application/json' },
+    });
+    expect(broken.status).toBe(400);
+  });
+
+  it('allows no sync toggle before a ShipBob PAT is verified, and refuses a wrong PAT', async () => {
+    expectViolation(
+      await patch({ toggles: { inventory: true } }),
+      'toggles.inventory',
+      'shipbob-pat-required',
+    );
+    const wrong = await patch({ shipbobPat: 'wrong-pat-123456' });
+    expect(wrong.status).toBe(422);
+    expectViolation(wrong, 'shipbobPat', 'credentials-rejected');
+  });
+
+  it('verifies the PAT, finds the writable channel, and saves toggles, buffer, e-mail and interval together', async () => {
+    const res = await patch({
+      shipbobPat: PAT,
+      reportEmail: 'ops@acme.example',
+      toggles: { offers: true, inventory: true, orders: true },
+      inventoryBuffer: 5,
+      pollIntervalMinutes: 5,
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      shipbob: { pat: '••••4e62', channelName: 'SMA' },
+      reportEmail: 'ops@acme.example',
+      toggles: { offers: true, inventory: true, orders: true, tracking: false, returns: false },
+      inventoryBuffer: 5,
+      pollIntervalMinutes: 5,
+      version: 2,
+    });
+    etag = res.headers.get('etag')!;
+    await eventually(() => h.events.latestConfig(storeId)?.version === 2, 'config v2');
+    const event = h.events.latestConfig(storeId)!;
+    expect(event).toMatchObject({
+      shipbobConfigured: true,
+      shipbobChannelId: res.body.shipbob.channelId,
+      inventoryBuffer: 5,
+      pollIntervalMinutes: 5,
+      toggles: { offers: true, inventory: true, orders: true, returns: false },
+    });
+    expect(JSON.stringify(event)).not.toContain(PAT);
+  });
+
+  it('lists the ShipBob account’s real fulfillment centers', async () => {
+    const res = await alice('GET', `/v1/stores/${storeId}/fulfillment-centers`);
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((c: { id: string }) => c.id)).toEqual(['1', '2']);
+  });
+
+  it('refuses Sync Returns until an admin approved returns and a return center is set', async () => {
+    expectViolation(
+      await patch({ toggles: { returns: true } }),
+      'toggles.returns',
+      'returns-approval-required',
+    );
+    expect(
+      (await alice('PUT', `/v1/stores/${storeId}/returns-approval`, { body: { approved: true } }))
+        .status,
+    ).toBe(403);
+    const approved = await admin('PUT', `/v1/stores/${storeId}/returns-approval`, {
+      body: { approved: true },
+    });
+    expect(approved.status).toBe(200);
+    expect(approved.body.returnsApproved).toBe(true);
+    etag = approved.headers.get('etag')!;
+    expectViolation(
+      await patch({ toggles: { returns: true } }),
+      'toggles.returns',
+      'return-fulfillment-center-required',
+    );
+    expectViolation(
+      await patch({ toggles: { returns: true }, returnFulfillmentCenterId: '999' }),
+      'returnFulfillmentCenterId',
+      'known-fulfillment-center',
+    );
+    const ok = await patch({ toggles: { returns: true }, returnFulfillmentCenterId: '2' });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ returnFulfillmentCenterId: '2', toggles: { returns: true } });
+    etag = ok.headers.get('etag')!;
+    await eventually(() => h.events.latestConfig(storeId)?.toggles.returns === true, 'returns on');
+    expect(h.events.latestConfig(storeId)).toMatchObject({
+      returnsApproved: true,
+      returnFulfillmentCenterId: '2',
+    });
+  });
+
+  it('lets exactly one of two concurrent edits of the same version win', async () => {
+    const [a, b] = await Promise.all([
+      patch({ inventoryBuffer: 7 }),
+      patch({ inventoryBuffer: 8 }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([200, 412]);
+    const current = await alice('GET', `/v1/stores/${storeId}`);
+    expect(current.body.inventoryBuffer).toBe((a.status === 200 ? a : b).body.inventoryBuffer);
+    etag = current.headers.get('etag')!;
+  });
+
+  it('refuses removing the PAT while ShipBob toggles are on (validated as a whole)', async () => {
+    expectViolation(await patch({ shipbobPat: null }), 'toggles.offers', 'shipbob-pat-required');
+  });
+});
+
+describe('disconnect, reconnect, delete', () => {
+  it('disconnects (config kept) and reconnects (sync resumes) with an event each time', async () => {
+    const off = await alice('POST', `/v1/stores/${storeId}/disconnect`, {
+      headers: { 'if-match': etag },
+    });
+    expect(off.status).toBe(200);
+    expect(off.body).toMatchObject({
+      status: 'DISCONNECTED',
+      inventoryBuffer: expect.any(Number),
+      toggles: { offers: true },
+    });
+    await eventually(
+      () => h.events.latestConfig(storeId)?.status === 'DISCONNECTED',
+      'disconnected event',
+    );
+    const on = await alice('POST', `/v1/stores/${storeId}/connect`, {
+      headers: { 'if-match': off.headers.get('etag')! },
+    });
+    expect(on.status).toBe(200);
+    expect(on.body.status).toBe('CONNECTED');
+    etag = on.headers.get('etag')!;
+    await eventually(
+      () =>
+        h.events.latestConfig(storeId)?.status === 'CONNECTED' &&
+        h.events.latestConfig(storeId)!.version === on.body.version,
+      'reconnected event',
+    );
+    expect(h.events.polls(storeId)).toHaveLength(1);
+  });
+
+  it('deletes: secrets erased, record kept, DELETED published, the shop can be connected again', async () => {
+    const res = await alice('DELETE', `/v1/stores/${storeId}`, { headers: { 'if-match': etag } });
+    expect(res.status).toBe(204);
+    expect((await alice('GET', `/v1/stores/${storeId}`)).status).toBe(404);
+    const raw = await h.db.collection('stores').findOne({ _id: storeId as never });
+    expect(raw).toMatchObject({ status: 'DELETED', miraklApiKey: null, shipbob: null });
+    await eventually(() => h.events.latestConfig(storeId)?.status === 'DELETED', 'deleted event');
+    expect(h.events.latestConfig(storeId)).toMatchObject({
+      shipbobConfigured: false,
+      toggles: { returns: false },
+    });
+    const again = await alice('POST', '/v1/stores', {
+      body: { miraklUrl: h.mirakl.url, miraklApiKey: MIRAKL_KEY },
+    });
+    expect(again.status).toBe(201);
+    expect(again.body.id).not.toBe(storeId);
+    const bobs = await bob('POST', '/v1/stores', {
+      body: { miraklUrl: h.mirakl.url, miraklApiKey: MIRAKL_KEY_B },
+    });
+    expect(bobs.status).toBe(201);
+    await patchPat(bob, bobs.body.id, bobs.headers.get('etag')!);
+  });
+});
+
+async function patchPat(who: ReturnType<typeof client>, id: string, tag: string) {
+  const res = await who('PATCH', `/v1/stores/${id}`, {
+    body: { shipbobPat: PAT },
+    headers: { 'if-match': tag },
+  });
+  expect(res.status).toBe(200);
+}
+
+describe('secrets', () => {
+  it('keeps no plaintext key or PAT in any Mongo document', async () => {
+    const collections = await h.db.listCollections().toArray();
+    const everything = [];
+    for (const c of collections)
+      everything.push(...(await h.db.collection(c.name).find({}).toArray()));
+    const raw = JSON.stringify(everything);
+    expect(raw).toContain('v1.k1.'); // sealed values are there
+    for (const secret of [MIRAKL_KEY, MIRAKL_KEY_B, PAT, ADMIN_TOKEN])
+      expect(raw).not.toContain(secret);
+  });
+
+  it('never logs a key, PAT or token (every captured line of this suite)', () => {
+    expect(lines.length).toBeGreaterThan(10);
+    const all = lines.join('\n');
+    for (const secret of [MIRAKL_KEY, MIRAKL_KEY_B, PAT, ADMIN_TOKEN, ...issuedTokens]) {
+      expect(all).not.toContain(secret);
+    }
+  });
+});

@@ -1,0 +1,238 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { MongoClient, type Db } from 'mongodb';
+import type { Consumer, Kafka } from 'kafkajs';
+import {
+  EventCodec,
+  RegistryClient,
+  bootstrapTopics,
+  createKafka,
+  createPublisher,
+  physicalTopic,
+  type EventOf,
+  type Publisher,
+  type TopicKey,
+} from '@msync/events';
+import type { Logger } from '@msync/platform';
+import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
+import { startShipBobSimulator, type ShipBobSimulator } from '@msync/shipbob-sim';
+import type { InfraEnv } from '../../../../tools/infra/src/index.js';
+import { createConfigApi, type ConfigApi, type ConfigApiOptions } from '../service.js';
+import type { HostResolver } from '../domain/ports.js';
+
+export const ADMIN_TOKEN = 'admin-bootstrap-token-for-tests-0123456789abcdef';
+export const KEY_A = Buffer.alloc(32, 7).toString('base64');
+export const KEY_B = Buffer.alloc(32, 9).toString('base64');
+
+type Received = {
+  [K in 'storeConfigChanged' | 'pollRequested']: { topic: K; key: string; event: EventOf<K> };
+}['storeConfigChanged' | 'pollRequested'];
+
+/** Every store-config-changed and poll-requested event of one test namespace, decoded. */
+export class EventLog {
+  readonly received: Received[] = [];
+
+  configs(storeId: string): EventOf<'storeConfigChanged'>[] {
+    return this.received.flatMap((r) =>
+      r.topic === 'storeConfigChanged' && r.key === storeId ? [r.event] : [],
+    );
+  }
+
+  polls(storeId: string): EventOf<'pollRequested'>[] {
+    return this.received.flatMap((r) =>
+      r.topic === 'pollRequested' && r.key === storeId ? [r.event] : [],
+    );
+  }
+
+  latestConfig(storeId: string): EventOf<'storeConfigChanged'> | undefined {
+    return this.configs(storeId).reduce<EventOf<'storeConfigChanged'> | undefined>(
+      (a, e) => (a && a.version >= e.version ? a : e),
+      undefined,
+    );
+  }
+}
+
+export interface Instance {
+  api: ConfigApi;
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface Harness {
+  db: Db;
+  namespace: string;
+  mirakl: RunningMiraklSimulator;
+  shipbob: ShipBobSimulator;
+  events: EventLog;
+  publisher: Publisher;
+  /** Starts a config-api instance (HTTP server on 127.0.0.1:0) on the shared database and topics. */
+  start(overrides?: Partial<ConfigApiOptions> & { relay?: boolean }): Promise<Instance>;
+  close(): Promise<void>;
+}
+
+/** Real Mongo, Kafka, registry and both simulators for one test. */
+export async function configApiHarness(options: {
+  infra: InfraEnv;
+  database: string;
+  namespace: string;
+  logger: Logger;
+  resolver?: HostResolver;
+}): Promise<Harness> {
+  const { infra, namespace, logger } = options;
+  const mongo = new MongoClient(infra.MONGO_URL, { retryWrites: false });
+  await mongo.connect();
+  const db = mongo.db(options.database);
+  const kafka = createKafka({
+    brokers: infra.KAFKA_BROKERS.split(','),
+    clientId: 'config-api-test',
+    logger,
+  });
+  const topicKeys: TopicKey[] = ['storeConfigChanged', 'pollRequested'];
+  await bootstrapTopics({ kafka, logger, namespace, partitions: 1, only: topicKeys });
+  const codec = new EventCodec(new RegistryClient(infra.SCHEMA_REGISTRY_URL), namespace);
+  const publisher = createPublisher({ kafka, codec, logger, namespace });
+  await publisher.connect();
+  const events = new EventLog();
+  const consumer = await collect(kafka, codec, namespace, events);
+  const mirakl = await startMiraklSimulator({ port: 0, host: '127.0.0.1', paymentDelayMs: null });
+  const shipbob = await startShipBobSimulator({ port: 0, host: '127.0.0.1' });
+  const instances: Instance[] = [];
+
+  const start = async (overrides: Partial<ConfigApiOptions> & { relay?: boolean } = {}) => {
+    const { relay = true, ...rest } = overrides;
+    const api = await createConfigApi({
+      db,
+      publisher,
+      logger,
+      encryptionKeys: [{ id: 'k1', key: Buffer.from(KEY_A, 'base64') }],
+      adminBootstrapToken: ADMIN_TOKEN,
+      urlPolicy: { allowedHosts: ['*.mirakl.net'], trustedOrigins: [new URL(mirakl.url).origin] },
+      shipbobBaseUrl: shipbob.url,
+      relayIntervalMs: 200,
+      ...(options.resolver ? { resolver: options.resolver } : {}),
+      ...rest,
+    });
+    if (relay) api.relay.start();
+    const server = createServer(api.app);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const instance: Instance = {
+      api,
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: async () => {
+        await api.relay.stop();
+        await closeServer(server);
+      },
+    };
+    instances.push(instance);
+    return instance;
+  };
+
+  return {
+    db,
+    namespace,
+    mirakl,
+    shipbob,
+    events,
+    publisher,
+    start,
+    close: async () => {
+      for (const i of instances) await i.close();
+      await consumer.disconnect();
+      await publisher.disconnect();
+      await mirakl.close();
+      await shipbob.close();
+      await db.dropDatabase().catch(() => undefined);
+      await mongo.close();
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const mine = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
+        if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 10_000 });
+      } finally {
+        await admin.disconnect();
+      }
+    },
+  };
+}
+
+async function collect(
+  kafka: Kafka,
+  codec: EventCodec,
+  namespace: string,
+  log: EventLog,
+): Promise<Consumer> {
+  const consumer = kafka.consumer({ groupId: `${namespace}collector`, sessionTimeout: 10_000 });
+  await consumer.connect();
+  const byTopic = new Map<string, 'storeConfigChanged' | 'pollRequested'>([
+    [physicalTopic('storeConfigChanged', namespace), 'storeConfigChanged'],
+    [physicalTopic('pollRequested', namespace), 'pollRequested'],
+  ]);
+  await consumer.subscribe({ topics: [...byTopic.keys()], fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      const key = byTopic.get(topic)!;
+      const storeId = message.key?.toString() ?? '';
+      if (key === 'storeConfigChanged') {
+        log.received.push({
+          topic: key,
+          key: storeId,
+          event: await codec.decode(key, message.value),
+        });
+      } else {
+        log.received.push({
+          topic: key,
+          key: storeId,
+          event: await codec.decode(key, message.value),
+        });
+      }
+    },
+  });
+  return consumer;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** A small JSON client for the API. */
+export function client(baseUrl: string, token?: string) {
+  return async (
+    method: string,
+    path: string,
+    options: { body?: unknown; headers?: Record<string, string>; raw?: string } = {},
+  ): Promise<{ status: number; body: any; headers: Headers }> => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (token) headers['authorization'] = `Bearer ${token}`;
+    let payload: string | undefined = options.raw;
+    if (options.body !== undefined) {
+      payload = JSON.stringify(options.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, body: payload });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* not JSON */
+    }
+    return { status: response.status, body, headers: response.headers };
+  };
+}
+
+/** Polls until `condition` holds. */
+export async function eventually(
+  condition: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
