@@ -3,15 +3,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { infra, uniqueNamespace } from '../../tools/test-support/index.js';
+import { SERVICE_NAMES } from '../../tools/infra/src/index.js';
 
-const SERVICES = [
-  'config-api',
-  'scheduler',
-  'mirakl-poller',
-  'shipbob-poller',
-  'sync-applier',
-  'reporter',
-] as const;
+const SERVICES = SERVICE_NAMES;
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 interface Running {

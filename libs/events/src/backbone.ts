@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { Kafka } from 'kafkajs';
 import {
+  connectMongo,
   env,
   type Lifecycle,
+  type MongoHandle,
   type Logger,
   type ReadinessCheck,
   type Registry,
@@ -80,4 +82,26 @@ export async function startEventBackbone(options: {
     },
   ];
   return { kafka, registry, codec, publisher, namespace: config.TOPIC_NAMESPACE, checks };
+}
+
+/**
+ * The dependencies every service frame starts with: the event backbone and, for services that
+ * own collections, MongoDB; with their readiness checks and shutdown steps registered.
+ */
+export async function startServiceDependencies(options: {
+  service: string;
+  config: z.infer<typeof eventBackboneEnv> & { MONGO_URL?: string; MONGO_DB?: string };
+  logger: Logger;
+  metrics: Registry;
+  lifecycle: Lifecycle;
+}): Promise<{ backbone: EventBackbone; mongo?: MongoHandle; checks: ReadinessCheck[] }> {
+  const backbone = await startEventBackbone(options);
+  const { MONGO_URL, MONGO_DB } = options.config;
+  if (!MONGO_URL) return { backbone, checks: backbone.checks };
+  const mongo = await connectMongo(MONGO_URL, {
+    dbName: MONGO_DB ?? 'msync',
+    appName: options.service,
+  });
+  options.lifecycle.onShutdown('mongo', () => mongo.close());
+  return { backbone, mongo, checks: [...backbone.checks, { name: 'mongo', check: mongo.ping }] };
 }

@@ -1,4 +1,6 @@
 import {
+  parseCsv,
+  renderCsv,
   PermanentError,
   RateLimitedError,
   RetriableError,
@@ -6,7 +8,6 @@ import {
   sleep as defaultSleep,
   type Logger,
 } from '@msync/platform';
-import { parseCsv, renderCsv } from './csv.js';
 import type {
   Carrier,
   ListOrdersQuery,

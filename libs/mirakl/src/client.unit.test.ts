@@ -1,7 +1,7 @@
 import { PermanentError, RateLimitedError } from '@msync/platform';
 import { describe, expect, it } from 'vitest';
 import { parseErrorReport } from './client.js';
-import { parseCsv, renderCsv } from './csv.js';
+import { parseCsv, renderCsv } from '@msync/platform';
 import { advanceCursor } from './cursor.js';
 import type { MiraklOrder } from './domain.js';
 import { CallLimiter } from './limiter.js';

@@ -8,3 +8,4 @@ export * from './metrics.js';
 export * from './ops-server.js';
 export * from './mongo.js';
 export * from './service.js';
+export * from './csv.js';

@@ -15,4 +15,4 @@ export {
 } from './faults.js';
 export type { ShopSeed, OfferSeed, OrderSeed } from './world.js';
 export type { Address, Carrier } from './model.js';
-export { parseCsv, renderCsv } from './csv.js';
+export { parseCsv, renderCsv } from '@msync/platform';

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { renderCsv } from './csv.js';
+import { renderCsv } from '@msync/platform';
 import { FaultBook, type Fault, type FaultInput, type Operation } from './faults.js';
 import { DEFAULT_CARRIERS, type Carrier, type SimShop } from './model.js';
 import {

@@ -1,4 +1,4 @@
-import { parseCsv } from './csv.js';
+import { parseCsv } from '@msync/platform';
 import type {
   Address,
   ImportLineError,

@@ -1,3 +1,4 @@
 export * from './infra.js';
 export * from './paths.js';
 export { PrerequisiteError } from './exec.js';
+export * from './services.js';

@@ -17,16 +17,10 @@ import {
 import { createLogger } from '@msync/platform';
 import { context, up } from './infra.js';
 import { run } from './exec.js';
+import { SERVICE_NAMES } from './services.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
-const SERVICES = [
-  'config-api',
-  'scheduler',
-  'mirakl-poller',
-  'shipbob-poller',
-  'sync-applier',
-  'reporter',
-] as const;
+const SERVICES = SERVICE_NAMES;
 const OPS_BASE = Number(process.env['MSYNC_OPS_PORT_BASE'] ?? 9101);
 const SIMULATORS = [
   { name: 'mirakl-sim', dir: 'sandbox/mirakl-sim', portVar: 'MIRAKL_SIM_PORT', port: 18090 },

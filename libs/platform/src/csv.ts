@@ -1,4 +1,4 @@
-/** Parses Mirakl's `;`-separated, optionally double-quoted CSV into rows of cells. */
+/** Parses `;`-separated (Mirakl's imports and exports), optionally double-quoted CSV into rows of cells. */
 export function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
@@ -35,7 +35,7 @@ export function parseCsv(text: string): string[][] {
   return rows;
 }
 
-/** Renders rows as Mirakl CSV: every cell quoted, `;`-separated, `\n`-terminated. */
+/** Renders rows as `;`-separated CSV (Mirakl's format): every cell quoted, `\n`-terminated. */
 export function renderCsv(rows: readonly (readonly (string | number)[])[]): string {
   return rows
     .map((r) => r.map((c) => `"${String(c).replace(/"/g, '""')}"`).join(';'))
