@@ -231,7 +231,9 @@ export function createEventConsumer<K extends TopicKey>(
       });
       await consumer.run({
         autoCommit: false,
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 1,
+        // Several partitions at once: a partition waiting on a retriable failure blocks only the
+        // stores that hash to it, not every store this instance consumes.
+        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
         eachMessage: process,
       });
       await joined;
