@@ -11,6 +11,7 @@ import {
   client,
   configApiHarness,
   eventually,
+  type ApiResponse,
   type Harness,
   type Instance,
 } from './test-support/harness.js';
@@ -73,11 +74,7 @@ afterAll(async () => {
 const patch = (body: unknown, ifMatch = etag) =>
   alice('PATCH', `/v1/stores/${storeId}`, { body, headers: { 'if-match': ifMatch } });
 
-const expectViolation = (
-  res: { status: number; body: any; headers: Headers },
-  field: string,
-  rule: string,
-) => {
+const expectViolation = (res: ApiResponse, field: string, rule: string) => {
   expect(res.headers.get('content-type')).toContain('application/problem+json');
   expect(res.body.errors).toEqual(
     expect.arrayContaining([expect.objectContaining({ field, rule })]),
@@ -101,7 +98,7 @@ describe('access control', () => {
       (await alice('POST', '/v1/tokens', { body: { name: 'x', tenantId: null } })).status,
     ).toBe(403);
     const tenants = await admin('GET', '/v1/tenants');
-    expect(tenants.body.items.map((t: { name: string }) => t.name)).toEqual(['Alice Co', 'Bob Co']);
+    expect(tenants.body.items.map((t) => t.name)).toEqual(['Alice Co', 'Bob Co']);
     expect((await alice('GET', '/v1/whoami')).body).toEqual({
       role: 'tenant',
       tenantId: aliceTenant,
@@ -298,7 +295,7 @@ describe('configuring a store', () => {
     const event = h.events.latestConfig(storeId)!;
     expect(event).toMatchObject({
       shipbobConfigured: true,
-      shipbobChannelId: res.body.shipbob.channelId,
+      shipbobChannelId: res.body.shipbob?.channelId,
       inventoryBuffer: 5,
       pollIntervalMinutes: 5,
       toggles: { offers: true, inventory: true, orders: true, returns: false },
@@ -373,7 +370,6 @@ describe('disconnect, reconnect, delete', () => {
     expect(off.status).toBe(200);
     expect(off.body).toMatchObject({
       status: 'DISCONNECTED',
-      inventoryBuffer: expect.any(Number),
       toggles: { offers: true },
     });
     await eventually(

@@ -57,7 +57,7 @@ export interface Operation {
   handle(ctx: RequestContext): Promise<Reply>;
 }
 
-export const COMMON_ERRORS = [400, 401, 413, 415, 500];
+export const COMMON_ERRORS = [400, 401, 413, 415, 422, 500];
 
 const storeReply = (status: number, store: Parameters<typeof storeView>[0]): Reply => ({
   status,
@@ -201,7 +201,7 @@ export function operations(services: { stores: StoreService; access: AccessServi
             ctx.principal,
             storeId(ctx),
             ctx.expectedVersion,
-            (ctx.body ?? {}) as z.infer<typeof ReconnectStoreRequest>,
+            (ctx.body as z.infer<typeof ReconnectStoreRequest> | undefined) ?? {},
           ),
         ),
     },

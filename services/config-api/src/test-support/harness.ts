@@ -67,6 +67,8 @@ export interface Harness {
   publisher: Publisher;
   /** Starts a config-api instance (HTTP server on 127.0.0.1:0) on the shared database and topics. */
   start(overrides?: Partial<ConfigApiOptions> & { relay?: boolean }): Promise<Instance>;
+  /** The raw documents of the stores collection. */
+  stores(): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
 }
 
@@ -135,6 +137,7 @@ export async function configApiHarness(options: {
     events,
     publisher,
     start,
+    stores: () => db.collection<Record<string, unknown>>('stores').find({}).toArray(),
     close: async () => {
       for (const i of instances) await i.close();
       await consumer.disconnect();
@@ -197,13 +200,36 @@ function closeServer(server: Server): Promise<void> {
   });
 }
 
+/** What the API answers, loosely typed for assertions (stores, lists, problems, tokens). */
+export interface ApiBody {
+  [field: string]: unknown;
+  id: string;
+  token: string;
+  version: number;
+  status: string | number;
+  items: ApiBody[];
+  errors?: { field: string; rule: string; message: string }[];
+  existingStoreId?: string;
+  currentVersion?: number;
+  shipbob: { pat: string; channelId: string; channelName: string } | null;
+  toggles: Record<string, boolean>;
+  inventoryBuffer: number;
+  returnsApproved: boolean;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: ApiBody;
+  headers: Headers;
+}
+
 /** A small JSON client for the API. */
 export function client(baseUrl: string, token?: string) {
   return async (
     method: string,
     path: string,
     options: { body?: unknown; headers?: Record<string, string>; raw?: string } = {},
-  ): Promise<{ status: number; body: any; headers: Headers }> => {
+  ): Promise<ApiResponse> => {
     const headers: Record<string, string> = { ...options.headers };
     if (token) headers['authorization'] = `Bearer ${token}`;
     let payload: string | undefined = options.raw;
@@ -219,7 +245,7 @@ export function client(baseUrl: string, token?: string) {
     } catch {
       /* not JSON */
     }
-    return { status: response.status, body, headers: response.headers };
+    return { status: response.status, body: body as ApiBody, headers: response.headers };
   };
 }
 

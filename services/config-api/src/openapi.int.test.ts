@@ -1,0 +1,189 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import {
+  capturingLogger,
+  infra,
+  uniqueName,
+  uniqueNamespace,
+} from '../../../tools/test-support/index.js';
+import { ADMIN_TOKEN, client, configApiHarness, type Harness } from './test-support/harness.js';
+
+// Generated requests against every documented operation: no 5xx, and every answer is one the
+// document lists for that operation, with a body that matches the documented schema.
+
+type Json = Record<string, unknown>;
+const obj = (value: unknown): Json => (value ?? {}) as Json;
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
+  addFormatsModule) as (ajv: Ajv2020) => void;
+
+const MIRAKL_KEY = 'fuzz-mirakl-key-0d9c8b7a';
+const PAT = 'fuzz-shipbob-pat-1e2f3a4b';
+const RUNS = 50;
+const { logger } = capturingLogger('warn');
+let h: Harness;
+let baseUrl = '';
+let doc: Json = {};
+const tokens: Record<'admin' | 'tenant', string> = { admin: ADMIN_TOKEN, tenant: '' };
+const ids: string[] = [];
+
+beforeAll(async () => {
+  h = await configApiHarness({
+    infra: infra(),
+    database: uniqueName('config-api-fuzz'),
+    namespace: uniqueNamespace(),
+    logger,
+  });
+  h.mirakl.control.addShop({ shopId: 6001, apiKey: MIRAKL_KEY, name: 'Fuzz Shop' });
+  h.shipbob.world.seedMerchant({ pats: [PAT] });
+  const instance = await h.start();
+  baseUrl = instance.url;
+  const admin = client(baseUrl, ADMIN_TOKEN);
+  const tenant = await admin('POST', '/v1/tenants', { body: { name: 'Fuzz Co' } });
+  tokens.tenant = (
+    await admin('POST', '/v1/tokens', { body: { name: 'f', tenantId: tenant.body.id } })
+  ).body.token;
+  const store = await client(baseUrl, tokens.tenant)('POST', '/v1/stores', {
+    body: { miraklUrl: h.mirakl.url, miraklApiKey: MIRAKL_KEY },
+  });
+  ids.push(store.body.id, tenant.body.id);
+  doc = (await client(baseUrl)('GET', '/v1/openapi.json')).body;
+});
+
+afterAll(async () => {
+  await h?.close();
+});
+
+/** An arbitrary of values matching (the subset of JSON Schema used by) a generated schema. */
+function arbitraryOf(schema: Json): fc.Arbitrary<unknown> {
+  if (schema['$ref']) {
+    const name = (schema['$ref'] as string).split('/').pop()!;
+    return arbitraryOf(obj(obj(obj(doc['components'])['schemas'])[name]));
+  }
+  if (schema['anyOf']) return fc.oneof(...(schema['anyOf'] as Json[]).map(arbitraryOf));
+  if (schema['enum']) return fc.constantFrom(...(schema['enum'] as unknown[]));
+  switch (schema['type']) {
+    case 'null':
+      return fc.constant(null);
+    case 'boolean':
+      return fc.boolean();
+    case 'integer':
+      return fc.integer({
+        min: (schema['minimum'] as number | undefined) ?? -1_000,
+        max: (schema['maximum'] as number | undefined) ?? 1_000_000,
+      });
+    case 'string':
+      if (schema['format'] === 'email') return fc.emailAddress();
+      return fc.string({
+        minLength: (schema['minLength'] as number | undefined) ?? 0,
+        maxLength: Math.min((schema['maxLength'] as number | undefined) ?? 40, 60),
+      });
+    case 'object': {
+      const props = (schema['properties'] ?? {}) as Record<string, Json>;
+      const required = (schema['required'] ?? []) as string[];
+      return fc.record(
+        Object.fromEntries(Object.entries(props).map(([k, v]) => [k, arbitraryOf(v)])),
+        { requiredKeys: required },
+      );
+    }
+    default:
+      return fc.jsonValue();
+  }
+}
+
+/** Valid bodies, bodies with a wrong field, arbitrary JSON, and no body at all. */
+function bodyArbitrary(schema: Json | undefined): fc.Arbitrary<unknown> {
+  if (!schema) return fc.oneof(fc.constant(undefined), fc.constant(undefined), fc.jsonValue());
+  const valid = arbitraryOf(schema);
+  return fc.oneof(
+    { weight: 4, arbitrary: valid },
+    {
+      weight: 1,
+      arbitrary: fc
+        .tuple(valid, fc.string({ minLength: 1, maxLength: 8 }), fc.jsonValue())
+        .map(([v, k, x]) => (v && typeof v === 'object' ? { ...v, [k]: x } : v)),
+    },
+    { weight: 1, arbitrary: fc.jsonValue() },
+    { weight: 1, arbitrary: fc.constant(undefined) },
+  );
+}
+
+const operationsOf = () =>
+  Object.entries(doc['paths'] as Record<string, Json>).flatMap(([path, methods]) =>
+    Object.entries(methods).map(([method, op]) => ({ path, method, op: op as Json })),
+  );
+
+describe('generated requests against the OpenAPI document', () => {
+  it('is a valid OpenAPI 3.1 document whose schemas compile', () => {
+    expect(doc['openapi']).toBe('3.1.0');
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    ajv.addSchema({ $id: 'https://config-api/doc', ...doc });
+    for (const name of Object.keys(obj(obj(doc['components'])['schemas']))) {
+      expect(() =>
+        ajv.compile({ $ref: `https://config-api/doc#/components/schemas/${name}` }),
+      ).not.toThrow();
+    }
+    expect(operationsOf().length).toBeGreaterThanOrEqual(15);
+  });
+
+  it('finds no 5xx and no answer that contradicts the document', async () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    ajv.addSchema({ $id: 'https://config-api/doc', ...doc });
+    const validate = (schema: Json, value: unknown) => {
+      const ref =
+        typeof schema['$ref'] === 'string'
+          ? { $ref: `https://config-api/doc${schema['$ref']}` }
+          : schema;
+      const check = ajv.compile(ref);
+      return check(value) ? null : ajv.errorsText(check.errors);
+    };
+    const ops = operationsOf();
+    // Destructive operations last, so the others see a live store.
+    ops.sort((a, b) => Number(a.method === 'delete') - Number(b.method === 'delete'));
+    for (const { path, method, op } of ops) {
+      const bodySchema = obj(obj(obj(op['requestBody'])['content'])['application/json'])[
+        'schema'
+      ] as Json | undefined;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom<'admin' | 'tenant'>('admin', 'tenant'),
+          fc.oneof(fc.constantFrom(...ids), fc.string({ minLength: 1, maxLength: 12 })),
+          method === 'get' ? fc.constant(undefined) : bodyArbitrary(bodySchema),
+          fc.option(
+            fc.oneof(
+              fc.constant('"1"'),
+              fc.nat(20).map((n) => `"${n}"`),
+              fc.string({ maxLength: 6 }),
+            ),
+          ),
+          async (who, id, body, ifMatch) => {
+            const url = path.replace(/\{\w+\}/g, encodeURIComponent(id));
+            const headers: Record<string, string> = {};
+            if (ifMatch !== null) headers['if-match'] = ifMatch;
+            const res = await client(baseUrl, tokens[who])(method.toUpperCase(), url, {
+              ...(body !== undefined ? { body } : {}),
+              headers,
+            });
+            const where = `${method.toUpperCase()} ${url} ${JSON.stringify(body)?.slice(0, 200)} → ${res.status} ${JSON.stringify(res.body)?.slice(0, 300)}`;
+            expect(res.status, where).toBeLessThan(500);
+            const documented = obj(op['responses'])[String(res.status)] as Json | undefined;
+            expect(documented, `undocumented status: ${where}`).toBeDefined();
+            const content = documented!['content'] as Record<string, Json> | undefined;
+            if (!content) {
+              expect(res.body, where).toBeUndefined();
+              return;
+            }
+            const type = (res.headers.get('content-type') ?? '').split(';')[0]!;
+            expect(Object.keys(content), where).toContain(type);
+            const schema = content[type]!['schema'] as Json | undefined;
+            if (schema) expect(validate(schema, res.body), where).toBeNull();
+          },
+        ),
+        { numRuns: RUNS, seed: 20261127 + ops.indexOf(ops.find((o) => o.op === op)!) },
+      );
+    }
+  });
+});
