@@ -1,0 +1,63 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MongoServerError } from 'mongodb';
+import { infra, uniqueName } from '../../../tools/test-support/index.js';
+import { connectMongo, type MongoHandle } from './mongo.js';
+
+let handle: MongoHandle | undefined;
+afterEach(async () => {
+  await handle?.db.dropDatabase();
+  await handle?.close();
+  handle = undefined;
+});
+
+describe('connectMongo on the real MongoDB-compatible server', () => {
+  it('pings, and supports what the product relies on: unique claims and conditional updates', async () => {
+    handle = await connectMongo(infra().MONGO_URL, {
+      dbName: uniqueName('platform').replace(/-/g, '_'),
+      appName: 'test',
+    });
+    await handle.ping();
+
+    // Effect claims: a unique index on storeId + effectKey makes the second claim fail.
+    const effects = handle.db.collection<{ storeId: string; effectKey: string; state: string }>(
+      'effects',
+    );
+    await effects.createIndex({ storeId: 1, effectKey: 1 }, { unique: true });
+    await effects.insertOne({ storeId: 's1', effectKey: 'create-order:MKP-1', state: 'claimed' });
+    const duplicate = await effects
+      .insertOne({ storeId: 's1', effectKey: 'create-order:MKP-1', state: 'claimed' })
+      .catch((e: unknown) => e);
+    expect(duplicate).toBeInstanceOf(MongoServerError);
+    expect((duplicate as MongoServerError).code).toBe(11000);
+
+    // Optimistic concurrency: only the writer holding the current version wins.
+    const stores = handle.db.collection<{ _id: string; version: number; buffer: number }>('stores');
+    await stores.insertOne({ _id: 'store-1', version: 1, buffer: 0 });
+    const [a, b] = await Promise.all([
+      stores.updateOne(
+        { _id: 'store-1', version: 1 },
+        { $set: { buffer: 2 }, $inc: { version: 1 } },
+      ),
+      stores.updateOne(
+        { _id: 'store-1', version: 1 },
+        { $set: { buffer: 5 }, $inc: { version: 1 } },
+      ),
+    ]);
+    expect(a.modifiedCount + b.modifiedCount).toBe(1);
+    const after = await stores.findOneAndUpdate(
+      { _id: 'store-1' },
+      { $set: { seen: true } },
+      { returnDocument: 'after' },
+    );
+    expect(after?.version).toBe(2);
+  });
+
+  it('fails with a retriable error naming the problem when the server cannot be reached', async () => {
+    const error = await connectMongo('mongodb://127.0.0.1:1/?serverSelectionTimeoutMS=500', {
+      dbName: 'x',
+      appName: 'test',
+    }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/cannot connect to MongoDB/);
+    expect((error as { kind?: string }).kind).toBe('retriable');
+  });
+});
