@@ -24,11 +24,24 @@ export const ConfigureStoreRequest = z
       .nullable()
       .optional()
       .describe('ShipBob personal access token (verified); null removes it'),
-    reportEmail: z.email().max(254).nullable().optional().describe('Daily return report address'),
+    reportEmail: z
+      .email({ error: 'Not a valid e-mail address' })
+      .max(254)
+      .nullable()
+      .optional()
+      .describe('Daily return report address'),
     toggles: z.strictObject(togglesShape).partial().optional(),
-    inventoryBuffer: z.int().min(0).max(1_000_000).optional(),
+    inventoryBuffer: z
+      .int({ error: 'A whole number of units' })
+      .min(0, { error: 'The buffer is at least 0' })
+      .max(1_000_000)
+      .optional(),
     returnFulfillmentCenterId: z.string().min(1).max(64).nullable().optional(),
-    pollIntervalMinutes: z.int().min(1).max(1440).optional(),
+    pollIntervalMinutes: z
+      .int({ error: 'A whole number of minutes' })
+      .min(1, { error: 'At least 1 minute' })
+      .max(1440, { error: 'At most 1440 minutes (a day)' })
+      .optional(),
   })
   .register(requestSchemas, { id: 'ConfigureStoreRequest' });
 

@@ -1,0 +1,193 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import {
+  CHROMIUM_ARGS,
+  capturingLogger,
+  chromiumPath,
+  infra,
+  uniqueName,
+  uniqueNamespace,
+} from '../../tools/test-support/index.js';
+import {
+  ADMIN_TOKEN,
+  client,
+  configApiHarness,
+  eventually,
+  type Harness,
+  type Instance,
+} from '../../services/config-api/src/test-support/harness.js';
+
+// The seller's journey in the management UI, in real headless Chromium, against config-api on
+// real Kafka and MongoDB and the two vendor simulators.
+
+const SHOTS = join(process.cwd(), 'test-output', 'config-api-ui');
+const MIRAKL_KEY = 'ui-mirakl-key-4e3d2c1b';
+const PAT = 'ui-shipbob-pat-9a8b7c6d';
+const { logger, lines } = capturingLogger('info');
+
+let h: Harness;
+let instance: Instance;
+let browser: Browser;
+let page: Page;
+let tenantToken = '';
+let shot = 0;
+
+const screenshot = async (name: string) => {
+  shot += 1;
+  await page.screenshot({
+    path: join(SHOTS, `${String(shot).padStart(2, '0')}-${name}.png`),
+    fullPage: true,
+  });
+};
+
+beforeAll(async () => {
+  mkdirSync(SHOTS, { recursive: true });
+  h = await configApiHarness({
+    infra: infra(),
+    database: uniqueName('config-api-ui'),
+    namespace: uniqueNamespace(),
+    logger,
+  });
+  h.mirakl.control.addShop({ shopId: 7001, apiKey: MIRAKL_KEY, name: 'Sunrise Goods' });
+  h.shipbob.world.seedMerchant({ pats: [PAT], withOtherChannel: true });
+  instance = await h.start();
+  const admin = client(instance.url, ADMIN_TOKEN);
+  const tenant = await admin('POST', '/v1/tenants', { body: { name: 'Sunrise' } });
+  tenantToken = (
+    await admin('POST', '/v1/tokens', { body: { name: 'ui', tenantId: tenant.body.id } })
+  ).body.token;
+  browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+});
+
+describe('config-api UI', () => {
+  let storeId = '';
+
+  it('signs in and connects a store against the Mirakl simulator', async () => {
+    await page.goto(instance.url);
+    await page.fill('#f-token', tenantToken);
+    await page.click('button[type=submit]');
+    await page.getByRole('link', { name: 'Integrate New Store' }).waitFor();
+    await screenshot('store-list-empty');
+    await page.getByRole('link', { name: 'Integrate New Store' }).click();
+
+    await page.fill('#f-miraklUrl', h.mirakl.url);
+    await page.fill('#f-miraklApiKey', 'a-wrong-key-0000');
+    await page.click('button[type=submit]');
+    await expectFieldError('miraklApiKey', /Mirakl refused this API key/);
+    await screenshot('connect-wrong-key');
+
+    await page.fill('#f-miraklApiKey', MIRAKL_KEY);
+    await page.click('button[type=submit]');
+    await page.locator('[data-status=CONNECTED]').waitFor();
+    await expect(page.locator('h1').textContent()).resolves.toBe('Sunrise Goods');
+    storeId = decodeURIComponent(new URL(page.url()).hash.split('/')[2] ?? '');
+    expect(storeId).not.toBe('');
+    await screenshot('store-connected');
+  });
+
+  it('enters a ShipBob PAT, turns toggles on, sets buffer and fulfillment center, and shows errors next to fields', async () => {
+    await page.click('#tab-configuration');
+    await page.locator('#f-shipbobPat').waitFor();
+    await expect(page.locator('#f-returnFulfillmentCenterId').isDisabled()).resolves.toBe(true);
+
+    // A toggle without a PAT is refused next to the toggle.
+    await page.locator('label[for=t-inventory]').click();
+    await page.click('#save');
+    await expectFieldError('inventory', /needs a verified ShipBob personal access token/);
+    await screenshot('toggle-without-pat');
+
+    await page.fill('#f-shipbobPat', PAT);
+    for (const name of ['offers', 'orders', 'tracking'])
+      await page.locator(`label[for=t-${name}]`).click();
+    await page.fill('#f-inventoryBuffer', '-2');
+    await page.click('#save');
+    await expectFieldError('inventoryBuffer', /too small|at least 0|>=0/i);
+    await screenshot('negative-buffer');
+
+    await page.fill('#f-inventoryBuffer', '3');
+    await page.fill('#f-reportEmail', 'returns@sunrise.example');
+    await page.fill('#f-pollIntervalMinutes', '10');
+    await page.click('#save');
+    await page.locator('#toast', { hasText: 'Configuration saved.' }).waitFor();
+    await expect(page.locator('#f-returnFulfillmentCenterId').isDisabled()).resolves.toBe(false);
+    for (const name of ['offers', 'inventory', 'orders', 'tracking']) {
+      await expect(page.locator(`#t-${name}`).isChecked()).resolves.toBe(true);
+      await expect(page.locator(`[data-toggle=${name}] .state`).textContent()).resolves.toBe('On');
+    }
+    await expect(page.locator('[data-toggle=returns] .state').textContent()).resolves.toBe('Off');
+
+    await page.selectOption('#f-returnFulfillmentCenterId', '2');
+    await page.click('#save');
+    await page.locator('#toast', { hasText: 'Configuration saved.' }).waitFor();
+    await expect(page.locator('#f-returnFulfillmentCenterId').inputValue()).resolves.toBe('2');
+    await screenshot('configured');
+  });
+
+  it('disconnects and reconnects', async () => {
+    await page.getByRole('button', { name: 'Disconnect' }).click();
+    await page.locator('[data-status=DISCONNECTED]').waitFor();
+    await screenshot('disconnected');
+    await page.getByRole('button', { name: 'Connect' }).click();
+    await page.locator('[data-status=CONNECTED]').waitFor();
+    await screenshot('reconnected');
+  });
+
+  it('stored the configuration (secrets encrypted) and published every change', async () => {
+    const raw = await h.db.collection('stores').findOne({ _id: storeId as never });
+    expect(raw).toMatchObject({
+      status: 'CONNECTED',
+      settings: {
+        inventoryBuffer: 3,
+        pollIntervalMinutes: 10,
+        reportEmail: 'returns@sunrise.example',
+        returnFulfillmentCenterId: '2',
+        toggles: {
+          offers: true,
+          inventory: true,
+          orders: true,
+          tracking: true,
+          cancellations: false,
+          returns: false,
+        },
+      },
+    });
+    expect(JSON.stringify(raw)).not.toContain(PAT);
+    expect(JSON.stringify(raw)).not.toContain(MIRAKL_KEY);
+
+    const version = (raw as unknown as { version: number }).version;
+    await eventually(
+      () => h.events.latestConfig(storeId)?.version === version,
+      'the latest version on the topic',
+    );
+    expect(h.events.latestConfig(storeId)).toMatchObject({
+      status: 'CONNECTED',
+      miraklShopId: '7001',
+      shipbobConfigured: true,
+      inventoryBuffer: 3,
+      pollIntervalMinutes: 10,
+      returnFulfillmentCenterId: '2',
+      toggles: { offers: true, inventory: true, orders: true, tracking: true, returns: false },
+    });
+    const statuses = h.events.configs(storeId).map((e) => e.status);
+    expect(statuses.indexOf('DISCONNECTED')).toBeGreaterThan(0);
+    expect(statuses.lastIndexOf('CONNECTED')).toBeGreaterThan(statuses.indexOf('DISCONNECTED'));
+    expect(h.events.polls(storeId)).toEqual([
+      expect.objectContaining({ system: 'MIRAKL', stream: 'offers', reason: 'store-connected' }),
+    ]);
+    const everything = lines.join('\n');
+    for (const secret of [PAT, MIRAKL_KEY, tenantToken]) expect(everything).not.toContain(secret);
+  });
+});
+
+async function expectFieldError(field: string, message: RegExp): Promise<void> {
+  const slot = page.locator(`[data-error-for="${field}"]`);
+  await slot.filter({ hasText: message }).waitFor({ timeout: 10_000 });
+}
