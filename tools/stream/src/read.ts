@@ -1,0 +1,192 @@
+import type { Kafka, KafkaMessage } from 'kafkajs';
+import {
+  dlqTopicName,
+  physicalTopic,
+  topics,
+  type EventCodec,
+  type EventOf,
+  type TopicKey,
+} from '@msync/events';
+import { errorMessage } from '@msync/platform';
+
+export interface ReadOptions {
+  kafka: Kafka;
+  namespace?: string;
+  /** Only messages keyed by this store. */
+  storeId?: string;
+  /** Stop after this many matching messages (default: everything currently on the topic). */
+  limit?: number;
+  /** Skip messages produced before this time. */
+  since?: Date;
+}
+
+export type Printed<T> = {
+  partition: number;
+  offset: string;
+  timestamp: string;
+  key: string | null;
+  headers: Record<string, string>;
+} & T;
+
+/**
+ * Reads a topic from the start (or `since`) up to its current end, without joining a consumer
+ * group or committing anything, and hands each message to `onMessage`.
+ */
+export async function readTopic(
+  options: ReadOptions & { topic: string },
+  onMessage: (message: KafkaMessage, partition: number) => Promise<boolean | void>,
+): Promise<number> {
+  const admin = options.kafka.admin();
+  await admin.connect();
+  let ends: { partition: number; high: string; low: string }[];
+  try {
+    ends = await admin.fetchTopicOffsets(options.topic);
+  } finally {
+    await admin.disconnect();
+  }
+  // Read each partition up to the end it has now, so the command terminates.
+  const pending = new Map(
+    ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]),
+  );
+  const since = options.since?.getTime();
+  if (pending.size === 0) return 0;
+
+  // A throwaway group id: kafkajs needs one, nothing is ever committed under it.
+  const consumer = options.kafka.consumer({ groupId: `msync-stream-${process.pid}-${Date.now()}` });
+  let count = 0;
+  let stop = false;
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
+    const done = new Promise<void>((resolve) => {
+      void consumer.run({
+        autoCommit: false,
+        eachMessage: async ({ partition, message }) => {
+          const end = pending.get(partition);
+          if (stop || end === undefined) return;
+          if (BigInt(message.offset) >= end) return;
+          const key = message.key?.toString('utf8') ?? null;
+          const recentEnough = since === undefined || Number(message.timestamp) >= since;
+          if (recentEnough && (!options.storeId || key === options.storeId)) {
+            count++;
+            if (
+              (await onMessage(message, partition)) === false ||
+              (options.limit !== undefined && count >= options.limit)
+            )
+              stop = true;
+          }
+          if (BigInt(message.offset) + 1n >= end) pending.delete(partition);
+          if (stop || pending.size === 0) resolve();
+        },
+      });
+    });
+    await done;
+  } finally {
+    await consumer.disconnect();
+  }
+  return count;
+}
+
+function headersOf(message: KafkaMessage): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(message.headers ?? {}).map(([k, v]) => [
+      k,
+      Buffer.isBuffer(v) ? v.toString('utf8') : String(v),
+    ]),
+  );
+}
+
+function base(message: KafkaMessage, partition: number) {
+  return {
+    partition,
+    offset: message.offset,
+    timestamp: new Date(Number(message.timestamp)).toISOString(),
+    key: message.key?.toString('utf8') ?? null,
+    headers: headersOf(message),
+  };
+}
+
+/** Decoded events of a topic; undecodable messages are shown with the reason instead. */
+export async function tailEvents<K extends TopicKey>(
+  options: ReadOptions & { codec: EventCodec; topicKey: K },
+  print: (entry: Printed<{ value?: EventOf<K>; error?: string }>) => void,
+): Promise<number> {
+  return readTopic(
+    { ...options, topic: physicalTopic(options.topicKey, options.namespace) },
+    async (message, partition) => {
+      try {
+        print({
+          ...base(message, partition),
+          value: await options.codec.decode(options.topicKey, message.value),
+        });
+      } catch (error) {
+        print({ ...base(message, partition), error: errorMessage(error) });
+      }
+    },
+  );
+}
+
+/** Dead letters of a topic: reason headers and a readable preview of the original bytes. */
+export async function deadLetters(
+  options: ReadOptions & { topicKey: TopicKey },
+  print: (
+    entry: Printed<{
+      reason: string;
+      error: string;
+      sourceOffset: string;
+      valuePreview: string;
+      valueBytes: number;
+    }>,
+  ) => void,
+): Promise<number> {
+  const topic = dlqTopicName(physicalTopic(options.topicKey, options.namespace));
+  return readTopic({ ...options, topic }, async (message, partition) => {
+    const entry = base(message, partition);
+    const value = message.value ?? Buffer.alloc(0);
+    const printable = [...value].every(
+      (b) => b === 9 || b === 10 || b === 13 || (b >= 32 && b < 127),
+    );
+    print({
+      ...entry,
+      reason: entry.headers['dlq-reason'] ?? '',
+      error: entry.headers['dlq-error'] ?? '',
+      sourceOffset: entry.headers['dlq-source-offset'] ?? '',
+      valueBytes: value.length,
+      valuePreview: printable
+        ? value.toString('utf8').slice(0, 500)
+        : `hex:${value.subarray(0, 64).toString('hex')}`,
+    });
+  });
+}
+
+/** The catalog with each topic's message counts (high − low watermark) and its DLQ's. */
+export async function describeTopics(
+  kafka: Kafka,
+  namespace = '',
+): Promise<{ key: TopicKey; name: string; messages: number; deadLetters: number }[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const count = async (topic: string) => {
+      if (!existing.has(topic)) return -1;
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.reduce((sum, p) => sum + Number(BigInt(p.high) - BigInt(p.low)), 0);
+    };
+    const rows = [];
+    for (const key of Object.keys(topics) as TopicKey[]) {
+      const name = physicalTopic(key, namespace);
+      rows.push({
+        key,
+        name,
+        messages: await count(name),
+        deadLetters: await count(dlqTopicName(name)),
+      });
+    }
+    return rows;
+  } catch (error) {
+    throw new Error(`cannot describe topics: ${errorMessage(error)}`);
+  } finally {
+    await admin.disconnect();
+  }
+}

@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { PermanentError } from '@msync/platform';
+import { createEventConsumer, physicalTopic } from '@msync/events';
+import { capturingLogger, infra, uniqueName, uniqueNamespace } from '../../test-support/index.js';
+import {
+  eventsHarness,
+  eventually,
+  type EventsHarness,
+} from '../../../libs/events/src/test-support/harness.js';
+import { sampleEvents } from '../../../libs/events/src/test-support/samples.js';
+import { deadLetters, describeTopics, tailEvents } from './read.js';
+
+let h: EventsHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe('stream CLI reads', () => {
+  it('tails decoded events of one store, counts topics, and shows dead letters with their reason', async () => {
+    const { logger } = capturingLogger('error');
+    h = await eventsHarness({
+      brokers: infra().KAFKA_BROKERS,
+      registryUrl: infra().SCHEMA_REGISTRY_URL,
+      namespace: uniqueNamespace(),
+      logger,
+      topics: ['orderAwaitingAcceptance'],
+    });
+    const sample = sampleEvents('store-a').orderAwaitingAcceptance;
+    const other = sampleEvents('store-b').orderAwaitingAcceptance;
+    await h.publisher.publish('orderAwaitingAcceptance', [
+      sample,
+      { ...sample, orderId: 'MKP-2' },
+      other,
+    ]);
+    const topic = physicalTopic('orderAwaitingAcceptance', h.namespace);
+    await h.publisher.producer.send({
+      topic,
+      messages: [{ key: 'store-a', value: Buffer.from('garbage') }],
+    });
+
+    const seen: { value?: { orderId: string }; error?: string; key: string | null }[] = [];
+    const count = await tailEvents(
+      {
+        kafka: h.kafka,
+        codec: h.codec,
+        namespace: h.namespace,
+        topicKey: 'orderAwaitingAcceptance',
+        storeId: 'store-a',
+      },
+      (e) => seen.push(e),
+    );
+    expect(count).toBe(3);
+    expect(seen.map((e) => e.value?.orderId ?? e.error)).toEqual([
+      'MKP-1001-A',
+      'MKP-2',
+      expect.stringMatching(/wire format/),
+    ]);
+    expect(seen.every((e) => e.key === 'store-a')).toBe(true);
+
+    // Let a real consumer dead-letter the garbage, then inspect the DLQ.
+    const consumer = createEventConsumer({
+      kafka: h.kafka,
+      codec: h.codec,
+      logger,
+      groupId: uniqueName('group'),
+      topics: ['orderAwaitingAcceptance'],
+      namespace: h.namespace,
+      dlqProducer: h.publisher.producer,
+      handle: async (event) => {
+        if (event.value.orderId === 'MKP-2')
+          throw new PermanentError('order refused', { reason: 'rule' });
+      },
+    });
+    await consumer.start();
+    const letters: { reason: string; valuePreview: string }[] = [];
+    await eventually(
+      async () => {
+        letters.length = 0;
+        await deadLetters(
+          { kafka: h!.kafka, namespace: h!.namespace, topicKey: 'orderAwaitingAcceptance' },
+          (e) => letters.push(e),
+        );
+        return letters.length === 2;
+      },
+      30_000,
+      'two dead letters',
+    );
+    await consumer.stop();
+    expect(letters.map((l) => l.reason).sort()).toEqual(['not-wire-format', 'rule']);
+    expect(letters.find((l) => l.reason === 'not-wire-format')?.valuePreview).toBe('garbage');
+
+    const rows = await describeTopics(h.kafka, h.namespace);
+    expect(rows.find((r) => r.key === 'orderAwaitingAcceptance')).toMatchObject({
+      messages: 4,
+      deadLetters: 2,
+    });
+    expect(rows.find((r) => r.key === 'syncOutcome')?.messages).toBe(-1);
+  });
+});
