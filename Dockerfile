@@ -1,0 +1,20 @@
+# One image for every service: docker build --build-arg SERVICE=sync-applier -t msync/sync-applier .
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
+COPY libs libs
+COPY services services
+COPY sandbox sandbox
+COPY tools tools
+RUN npm ci --no-audit --no-fund && npx tsc -b && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:20-bookworm-slim
+ARG SERVICE
+RUN test -n "$SERVICE" || (echo "build with --build-arg SERVICE=<name>" && exit 1)
+ENV NODE_ENV=production SERVICE=${SERVICE} OPS_PORT=8080
+WORKDIR /app
+COPY --from=build --chown=node:node /app /app
+USER node
+EXPOSE 8080
+# exec: the service is PID 1's child-free replacement and receives SIGTERM directly.
+CMD ["sh", "-c", "exec node services/${SERVICE}/dist/main.js"]
