@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import type { SecretBox } from './domain/ports.js';
 import type { StoredSecret } from './domain/store.js';
-import type { StoreDocument } from './adapters/mongo-stores.js';
+import { MongoStores, type StoreDocument } from './adapters/mongo-stores.js';
 
 /**
  * Re-seals every stored secret that is not under the active key. Each store is rewritten only
@@ -12,6 +12,7 @@ export async function reencryptSecrets(
   db: Db,
   box: SecretBox,
 ): Promise<{ rewritten: number; alreadyCurrent: number }> {
+  const repository = new MongoStores(db);
   const stores = db.collection<StoreDocument>('stores');
   let rewritten = 0;
   let alreadyCurrent = 0;
@@ -26,11 +27,16 @@ export async function reencryptSecrets(
       alreadyCurrent++;
       continue;
     }
-    const result = await stores.updateOne(
-      { _id: doc._id, version: doc.version },
-      { $set: { miraklApiKey, shipbob } },
-    );
-    if (result.matchedCount === 1) rewritten++;
+    const updated = await repository.withLock(doc._id, async () => {
+      const current = await stores.findOne({ _id: doc._id });
+      if (current?.version !== doc.version) return false;
+      await stores.updateOne(
+        { _id: doc._id, version: doc.version },
+        { $set: { miraklApiKey, shipbob } },
+      );
+      return true;
+    });
+    if (updated) rewritten++;
     else throw new Error(`store ${doc._id} changed during re-encryption; run the command again`);
   }
   return { rewritten, alreadyCurrent };

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
+import { RetriableError } from '@msync/platform';
 import type { Store } from '../domain/store.js';
 
 /** The stored form of a store: the domain record plus the publication bookkeeping (ADR 0012). */
@@ -17,16 +19,61 @@ interface ShopClaim {
   storeId: string;
 }
 
+interface StoreLock {
+  /** The store id: a unique key, so only one writer holds it. */
+  _id: string;
+  token: string;
+  at: Date;
+}
+
+/** A crashed holder's lock is taken over after this long. */
+const LOCK_LEASE_MS = 10_000;
+const LOCK_WAIT_MS = 5_000;
+
 export type ClaimResult = { ok: true } | { ok: false; existingStoreId: string };
 
 /** Store persistence on MongoDB or FerretDB: no transactions, optimistic versions only. */
 export class MongoStores {
   readonly stores: Collection<StoreDocument>;
   private readonly claims: Collection<ShopClaim>;
+  private readonly locks: Collection<StoreLock>;
 
   constructor(db: Db) {
     this.stores = db.collection<StoreDocument>('stores');
     this.claims = db.collection<ShopClaim>('store_shop_claims');
+    this.locks = db.collection<StoreLock>('store_locks');
+  }
+
+  /**
+   * Runs `fn` as the only writer of one store. FerretDB evaluates an update's filter and then
+   * writes by id, so a conditional update is not a compare-and-set under concurrency; an insert
+   * of a unique key is, on both databases (ADR 0012). Every write to a store document runs here.
+   */
+  async withLock<T>(storeId: string, fn: () => Promise<T>): Promise<T> {
+    const token = randomUUID();
+    const deadline = Date.now() + LOCK_WAIT_MS;
+    for (;;) {
+      try {
+        await this.locks.insertOne({ _id: storeId, token, at: new Date() });
+        break;
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+      const held = await this.locks.findOne({ _id: storeId });
+      if (held && Date.now() - held.at.getTime() > LOCK_LEASE_MS) {
+        await this.locks.deleteOne({ _id: storeId, token: held.token });
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new RetriableError(`store ${storeId} is busy`, { reason: 'store-busy' });
+      }
+      await new Promise((r) => setTimeout(r, 15 + Math.random() * 20));
+    }
+    try {
+      return await fn();
+    } finally {
+      await this.locks.deleteOne({ _id: storeId, token });
+    }
   }
 
   async ensureIndexes(): Promise<void> {
@@ -89,18 +136,20 @@ export class MongoStores {
     expectedVersion: number,
     extra: { offersPollPending?: boolean } = {},
   ): Promise<boolean> {
-    const current = await this.stores.findOne({ _id: next.id, version: expectedVersion });
-    if (!current) return false;
-    const result = await this.stores.replaceOne(
-      { _id: next.id, version: expectedVersion },
-      {
-        ...toDocument(next),
-        pendingPublish: true,
-        publishedVersion: current.publishedVersion,
-        offersPollPending: extra.offersPollPending ?? current.offersPollPending,
-      },
-    );
-    return result.matchedCount === 1;
+    return this.withLock(next.id, async () => {
+      const current = await this.stores.findOne({ _id: next.id });
+      if (current?.version !== expectedVersion) return false;
+      const result = await this.stores.replaceOne(
+        { _id: next.id, version: expectedVersion },
+        {
+          ...toDocument(next),
+          pendingPublish: true,
+          publishedVersion: current.publishedVersion,
+          offersPollPending: extra.offersPollPending ?? current.offersPollPending,
+        },
+      );
+      return result.matchedCount === 1;
+    });
   }
 
   /** Stores with a version or a first poll not yet on Kafka. */
@@ -113,14 +162,18 @@ export class MongoStores {
 
   /** Records that `version` was published; a newer version written meanwhile stays pending. */
   async markPublished(id: string, version: number): Promise<void> {
-    await this.stores.updateOne(
-      { _id: id, version },
-      { $set: { pendingPublish: false, publishedVersion: version } },
-    );
+    await this.withLock(id, async () => {
+      await this.stores.updateOne(
+        { _id: id, version },
+        { $set: { pendingPublish: false, publishedVersion: version } },
+      );
+    });
   }
 
   async markOffersPollRequested(id: string): Promise<void> {
-    await this.stores.updateOne({ _id: id }, { $set: { offersPollPending: false } });
+    await this.withLock(id, async () => {
+      await this.stores.updateOne({ _id: id }, { $set: { offersPollPending: false } });
+    });
   }
 }
 
