@@ -6,7 +6,9 @@ export const SERVICE = 'config-api';
 
 /** `id:base64` pairs; the first is the active key, the others still decrypt (rotation). */
 const encryptionKeys = z
-  .string()
+  .string({
+    error: 'required: keyId:base64 pairs of 32-byte keys, e.g. k1:$(openssl rand -base64 32)',
+  })
   .min(1)
   .transform((value, ctx) => {
     const keys: { id: string; key: Buffer }[] = [];
@@ -36,7 +38,9 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   /** Encrypts Mirakl API keys and ShipBob PATs at rest (AES-256-GCM). */
   ENCRYPTION_KEYS: encryptionKeys,
   /** Admin bearer token accepted without a database record (first login, recovery). */
-  ADMIN_BOOTSTRAP_TOKEN: z.string().min(32, 'at least 32 characters'),
+  ADMIN_BOOTSTRAP_TOKEN: z
+    .string({ error: 'required: an admin bearer token of at least 32 characters' })
+    .min(32, 'at least 32 characters'),
   /** Host patterns a Mirakl store URL may use (`*.` = any sub-domain). */
   MIRAKL_ALLOWED_HOSTS: env.csv().default(['*.mirakl.net']),
   /** Exact origins exempt from the https and private-address rules (simulators, local runs). */
