@@ -131,6 +131,26 @@ describe('config-api UI', () => {
     await screenshot('configured');
   });
 
+  it('lets an administrator approve returns, after which Sync Returns can be turned on', async () => {
+    const adminPage = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    await adminPage.goto(instance.url);
+    await adminPage.fill('#f-token', ADMIN_TOKEN);
+    await adminPage.click('button[type=submit]');
+    await adminPage.locator(`[data-store-id="${storeId}"] a`).click();
+    await adminPage.getByRole('button', { name: 'Approve returns' }).click();
+    await adminPage.getByRole('button', { name: 'Revoke returns approval' }).waitFor();
+    await adminPage.screenshot({ path: join(SHOTS, 'admin-approved-returns.png'), fullPage: true });
+    await adminPage.close();
+
+    await page.reload();
+    await page.locator('#t-returns').waitFor({ state: 'attached' });
+    await page.locator('label[for=t-returns]').click();
+    await page.click('#save');
+    await page.locator('#toast', { hasText: 'Configuration saved.' }).waitFor();
+    await expect(page.locator('[data-toggle=returns] .state').textContent()).resolves.toBe('On');
+    await screenshot('returns-on');
+  });
+
   it('disconnects and reconnects', async () => {
     await page.getByRole('button', { name: 'Disconnect' }).click();
     await page.locator('[data-status=DISCONNECTED]').waitFor();
@@ -155,9 +175,10 @@ describe('config-api UI', () => {
           orders: true,
           tracking: true,
           cancellations: false,
-          returns: false,
+          returns: true,
         },
       },
+      returnsApproved: true,
     });
     expect(JSON.stringify(raw)).not.toContain(PAT);
     expect(JSON.stringify(raw)).not.toContain(MIRAKL_KEY);
@@ -174,7 +195,8 @@ describe('config-api UI', () => {
       inventoryBuffer: 3,
       pollIntervalMinutes: 10,
       returnFulfillmentCenterId: '2',
-      toggles: { offers: true, inventory: true, orders: true, tracking: true, returns: false },
+      toggles: { offers: true, inventory: true, orders: true, tracking: true, returns: true },
+      returnsApproved: true,
     });
     const statuses = h.events.configs(storeId).map((e) => e.status);
     expect(statuses.indexOf('DISCONNECTED')).toBeGreaterThan(0);

@@ -18,6 +18,7 @@ import {
 
 const MIRAKL_KEY = 'mirakl-key-A-9f8e7d6c5b4a3921';
 const MIRAKL_KEY_B = 'mirakl-key-B-1a2b3c4d5e6f7081';
+const MIRAKL_KEY_C = 'mirakl-key-C-77aa88bb99cc0011';
 const PAT = 'shipbob-pat-7b1d0c3e9a5f4e62';
 const { logger, lines } = capturingLogger('debug');
 const issuedTokens: string[] = [];
@@ -40,6 +41,7 @@ beforeAll(async () => {
   });
   h.mirakl.control.addShop({ shopId: 4001, apiKey: MIRAKL_KEY, name: 'Acme Outlet' });
   h.mirakl.control.addShop({ shopId: 4002, apiKey: MIRAKL_KEY_B, name: 'Bob Shop' });
+  h.mirakl.control.addShop({ shopId: 4003, apiKey: MIRAKL_KEY_C, name: 'Acme Second' });
   h.shipbob.world.seedMerchant({ pats: [PAT], withOtherChannel: true });
   instance = await h.start({
     // The system resolver, except one name that an attacker points at a private address.
@@ -220,6 +222,19 @@ describe('connecting a store', () => {
     expect((await alice('GET', '/v1/stores')).body.items.map((s: { id: string }) => s.id)).toEqual([
       storeId,
     ]);
+  });
+});
+
+describe('several stores per tenant', () => {
+  it('connects a second shop for the same tenant, each with its own first offers poll', async () => {
+    const second = await alice('POST', '/v1/stores', {
+      body: { miraklUrl: `${h.mirakl.url}/api`, miraklApiKey: MIRAKL_KEY_C },
+    });
+    expect(second.status).toBe(201);
+    expect(second.body).toMatchObject({ miraklShopId: '4003', miraklShopName: 'Acme Second' });
+    const listed = (await alice('GET', '/v1/stores')).body.items.map((s) => s.id);
+    expect(listed).toEqual([storeId, second.body.id]);
+    await eventually(() => h.events.polls(second.body.id).length === 1, 'second store poll');
   });
 });
 
@@ -430,14 +445,21 @@ describe('secrets', () => {
       everything.push(...(await h.db.collection(c.name).find({}).toArray()));
     const raw = JSON.stringify(everything);
     expect(raw).toContain('v1.k1.'); // sealed values are there
-    for (const secret of [MIRAKL_KEY, MIRAKL_KEY_B, PAT, ADMIN_TOKEN])
+    for (const secret of [MIRAKL_KEY, MIRAKL_KEY_B, MIRAKL_KEY_C, PAT, ADMIN_TOKEN])
       expect(raw).not.toContain(secret);
   });
 
   it('never logs a key, PAT or token (every captured line of this suite)', () => {
     expect(lines.length).toBeGreaterThan(10);
     const all = lines.join('\n');
-    for (const secret of [MIRAKL_KEY, MIRAKL_KEY_B, PAT, ADMIN_TOKEN, ...issuedTokens]) {
+    for (const secret of [
+      MIRAKL_KEY,
+      MIRAKL_KEY_B,
+      MIRAKL_KEY_C,
+      PAT,
+      ADMIN_TOKEN,
+      ...issuedTokens,
+    ]) {
       expect(all).not.toContain(secret);
     }
   });

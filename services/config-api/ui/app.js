@@ -251,6 +251,28 @@ async function renderStore(id, tab) {
       'div',
       { class: 'row gap' },
       statusBadge(store.status),
+      me.role === 'admin'
+        ? h(
+            'button',
+            {
+              type: 'button',
+              id: 'returns-approval',
+              onclick: async () => {
+                try {
+                  await api('PUT', `/v1/stores/${store.id}/returns-approval`, {
+                    body: { approved: !store.returnsApproved },
+                    ifMatch: etag,
+                  });
+                  toast(store.returnsApproved ? 'Returns approval revoked.' : 'Returns approved.');
+                } catch (error) {
+                  toast(error.message);
+                }
+                await renderStore(id, tab);
+              },
+            },
+            store.returnsApproved ? 'Revoke returns approval' : 'Approve returns',
+          )
+        : null,
       h(
         'button',
         {
