@@ -68,8 +68,21 @@ export function createRelay(options: {
     const batch = options.batchSize ?? 100;
     for (;;) {
       const pending = await options.stores.pendingPublication(batch);
-      for (const doc of pending) await publishOne(doc);
-      if (pending.length < batch) return;
+      let failed = 0;
+      for (const doc of pending) {
+        try {
+          await publishOne(doc);
+        } catch (error) {
+          // One store's failure must not hold back the others; it stays pending and is retried.
+          failed++;
+          log.warn('publishing store changes failed; will retry', {
+            storeId: doc._id,
+            version: doc.version,
+            error: errorMessage(error),
+          });
+        }
+      }
+      if (pending.length < batch || failed === pending.length) return;
     }
   };
 

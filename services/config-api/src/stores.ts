@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@msync/platform';
 import { canSee, type Principal } from './domain/access.js';
-import type { HostResolver, MiraklGateway, SecretBox, ShipBobGateway } from './domain/ports.js';
+import type {
+  FulfillmentCenterOption,
+  HostResolver,
+  MiraklGateway,
+  SecretBox,
+  ShipBobGateway,
+} from './domain/ports.js';
 import { Problem } from './domain/problem.js';
 import { checkResolvedAddresses, checkUrlShape, type UrlPolicy } from './domain/ssrf.js';
 import {
@@ -13,9 +19,9 @@ import {
   type SettingsPatch,
   type ShipBobLink,
   type Store,
+  withoutShipBob,
 } from './domain/store.js';
 import type { MongoStores } from './adapters/mongo-stores.js';
-import type { FulfillmentCenterOption } from './domain/ports.js';
 
 export interface StoreServiceDeps {
   stores: MongoStores;
@@ -168,8 +174,9 @@ export class StoreService {
       returnsApproved: store.returnsApproved,
     });
     const center = settings.returnFulfillmentCenterId;
-    const centerChanged = center !== store.settings.returnFulfillmentCenterId || input.shipbobPat;
-    if (pat && center !== null && centerChanged) {
+    const centerToCheck =
+      center !== store.settings.returnFulfillmentCenterId || input.shipbobPat !== undefined;
+    if (pat && center !== null && centerToCheck) {
       const centers = await this.deps.shipbob.listFulfillmentCenters(pat);
       if (!centers.some((c) => c.id === center)) {
         violations.push({
@@ -234,14 +241,12 @@ export class StoreService {
   async remove(principal: Principal, id: string, expectedVersion?: number): Promise<void> {
     const store = await this.get(principal, id);
     checkVersion(store, expectedVersion);
-    const settings = defaultSettings();
-    settings.pollIntervalMinutes = store.settings.pollIntervalMinutes;
     await this.save(store, {
       ...store,
       status: 'DELETED',
       miraklApiKey: null,
       shipbob: null,
-      settings: { ...settings, reportEmail: null },
+      settings: { ...withoutShipBob(store.settings), reportEmail: null },
     });
     await this.deps.stores.releaseShop(shopKey(store.miraklBaseUrl, store.miraklShopId), store.id);
   }
