@@ -138,6 +138,15 @@ describe('config-api process killed between save and publish', () => {
       'a failed publish',
       20_000,
     );
+    // The failure is visible to monitoring before the crash.
+    const opsPort = /"msg":"ops endpoint listening"[^\n]*"port":(\d+)/.exec(first.output())![1];
+    await eventually(async () => {
+      const metrics = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
+      return (
+        /config_api_unpublished_stores\{[^}]*\} 1\b/.test(metrics) &&
+        /config_api_relay_failures_total\{[^}]*\} [1-9]/.test(metrics)
+      );
+    }, 'the relay failure in /metrics');
     first.child.kill('SIGKILL');
     await first.exited;
     await new Promise((r) => setTimeout(r, 1_000));

@@ -33,6 +33,7 @@ await runService({
       },
       shipbobBaseUrl: config.SHIPBOB_BASE_URL,
       relayIntervalMs: config.RELAY_INTERVAL_MS,
+      metrics,
     });
     api.relay.start();
     lifecycle.onShutdown('relay', () => api.relay.stop());

@@ -3,6 +3,7 @@ import { errorMessage, type Logger } from '@msync/platform';
 import { configSnapshot } from './domain/events.js';
 import type { MongoStores, StoreDocument } from './adapters/mongo-stores.js';
 import { SERVICE } from './config.js';
+import type { ConfigApiMetrics } from './metrics.js';
 
 export interface Relay {
   /** Publishes everything pending now (also what the timer does). */
@@ -25,6 +26,7 @@ export function createRelay(options: {
   logger: Logger;
   intervalMs: number;
   batchSize?: number;
+  metrics?: ConfigApiMetrics;
 }): Relay {
   const log = options.logger.child({ component: 'relay' });
   let timer: NodeJS.Timeout | undefined;
@@ -75,6 +77,7 @@ export function createRelay(options: {
         } catch (error) {
           // One store's failure must not hold back the others; it stays pending and is retried.
           failed++;
+          options.metrics?.relayFailures.inc();
           log.warn('publishing store changes failed; will retry', {
             storeId: doc._id,
             version: doc.version,
@@ -82,7 +85,10 @@ export function createRelay(options: {
           });
         }
       }
-      if (pending.length < batch || failed === pending.length) return;
+      if (pending.length < batch || failed === pending.length) {
+        options.metrics?.unpublished.set(failed);
+        return;
+      }
     }
   };
 

@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import type { Publisher } from '@msync/events';
-import type { Logger } from '@msync/platform';
+import { Registry, type Logger } from '@msync/platform';
 import type { RequestListener } from 'node:http';
 import { AccessService } from './access.js';
 import { MongoAccess } from './adapters/mongo-access.js';
@@ -12,6 +12,7 @@ import type { UrlPolicy } from './domain/ssrf.js';
 import { createHttpApp } from './http/app.js';
 import { createRelay, type Relay } from './relay.js';
 import { StoreService } from './stores.js';
+import { configApiMetrics } from './metrics.js';
 
 export interface ConfigApiOptions {
   db: Db;
@@ -22,6 +23,8 @@ export interface ConfigApiOptions {
   urlPolicy: UrlPolicy;
   shipbobBaseUrl: string;
   relayIntervalMs: number;
+  /** The service's Prometheus registry; a private one when absent. */
+  metrics?: Registry;
   /** Replaceable for tests that need a fixed DNS answer; the system resolver otherwise. */
   resolver?: HostResolver;
   mirakl?: MiraklGateway;
@@ -39,6 +42,7 @@ export interface ConfigApi {
 /** Wires config-api on its dependencies: the HTTP app plus the publication relay (not started). */
 export async function createConfigApi(options: ConfigApiOptions): Promise<ConfigApi> {
   const logger = options.logger;
+  const metrics = configApiMetrics(options.metrics ?? new Registry());
   logger.addSecret(options.adminBootstrapToken);
   const stores = new MongoStores(options.db);
   const accessStore = new MongoAccess(options.db);
@@ -48,6 +52,7 @@ export async function createConfigApi(options: ConfigApiOptions): Promise<Config
     publisher: options.publisher,
     logger,
     intervalMs: options.relayIntervalMs,
+    metrics,
   });
   const service = new StoreService({
     stores,
@@ -60,6 +65,6 @@ export async function createConfigApi(options: ConfigApiOptions): Promise<Config
     onChange: () => relay.kick(),
   });
   const access = new AccessService(accessStore, options.adminBootstrapToken);
-  const app = createHttpApp({ stores: service, access, logger });
+  const app = createHttpApp({ stores: service, access, logger, metrics });
   return { app, relay, stores, service, access };
 }

@@ -8,6 +8,7 @@ import type { RuleViolation } from '../domain/store.js';
 import type { AccessService } from '../access.js';
 import type { StoreService } from '../stores.js';
 import { openApiDocument } from './openapi.js';
+import type { ConfigApiMetrics } from '../metrics.js';
 import { operations, requireAdmin, type Operation, type RequestContext } from './operations.js';
 
 /** The UI's static files; `../../ui` from both `src/http` and `dist/http`. */
@@ -43,6 +44,7 @@ export function createHttpApp(deps: {
   stores: StoreService;
   access: AccessService;
   logger: Logger;
+  metrics?: ConfigApiMetrics;
 }): RequestListener {
   const log = deps.logger.child({ component: 'http' });
   const ops = operations({ stores: deps.stores, access: deps.access });
@@ -60,8 +62,13 @@ export function createHttpApp(deps: {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) res.setHeader(name, value);
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toLowerCase();
+    let operation = 'static';
+    res.on('finish', () => {
+      deps.metrics?.requests.inc({ operation, status: String(res.statusCode) });
+    });
     const respond = async (): Promise<void> => {
       if (url.pathname === '/v1/openapi.json' && method === 'get') {
+        operation = 'openApi';
         send(res, 200, 'application/json', document);
         return;
       }
@@ -69,12 +76,14 @@ export function createHttpApp(deps: {
         const matching = routes.filter((r) => r.pattern.test(url.pathname));
         const route = matching.find((r) => r.op.method === method);
         if (!route) {
+          operation = 'unknown';
           if (matching.length > 0) {
             res.setHeader('allow', matching.map((r) => r.op.method.toUpperCase()).join(', '));
             throw new Problem(405, 'method-not-allowed', 'Method not allowed');
           }
           throw new Problem(404, 'not-found', 'No such endpoint');
         }
+        operation = route.op.id;
         const values = route.pattern.exec(url.pathname)!.slice(1);
         const params = Object.fromEntries(
           route.names.map((n, i) => [n, safeDecode(values[i] ?? '')]),
