@@ -82,8 +82,12 @@ describe('publication survives a crash between save and publish', () => {
       shipbobConfigured: true,
       toggles: { inventory: true },
     });
-    const raw = await h.stores();
-    expect(raw.find((d) => d['_id'] === storeId)).toMatchObject({
+    // The marks follow the broker's acknowledgement (the consumer may see the event first).
+    await eventually(async () => {
+      const doc = (await h.stores()).find((d) => d['_id'] === storeId);
+      return doc?.['pendingPublish'] === false && doc['offersPollPending'] === false;
+    }, 'the publication marks');
+    expect((await h.stores()).find((d) => d['_id'] === storeId)).toMatchObject({
       pendingPublish: false,
       publishedVersion: 2,
       offersPollPending: false,
