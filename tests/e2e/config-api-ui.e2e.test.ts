@@ -155,6 +155,11 @@ describe('config-api UI', () => {
     await page.getByRole('button', { name: 'Disconnect' }).click();
     await page.locator('[data-status=DISCONNECTED]').waitFor();
     await screenshot('disconnected');
+    // The scheduler and applier see the store stop before it is reconnected.
+    await eventually(
+      () => h.events.latestConfig(storeId)?.status === 'DISCONNECTED',
+      'the DISCONNECTED snapshot',
+    );
     await page.getByRole('button', { name: 'Connect' }).click();
     await page.locator('[data-status=CONNECTED]').waitFor();
     await screenshot('reconnected');
