@@ -5,6 +5,8 @@ import type { MongoStores, StoreDocument } from './adapters/mongo-stores.js';
 import { SERVICE } from './config.js';
 import type { ConfigApiMetrics } from './metrics.js';
 
+const STOP_WAIT_MS = 5_000;
+
 export interface Relay {
   /** Publishes everything pending now (also what the timer does). */
   runOnce(): Promise<void>;
@@ -133,7 +135,14 @@ export function createRelay(options: {
     stop: async () => {
       stopped = true;
       if (timer) clearTimeout(timer);
-      await running;
+      // A publish stuck on an unavailable broker must not hold shutdown: whatever it was
+      // publishing stays marked and is published by the next process.
+      let wait: NodeJS.Timeout | undefined;
+      await Promise.race([
+        running,
+        new Promise<void>((resolve) => (wait = setTimeout(resolve, STOP_WAIT_MS))),
+      ]);
+      clearTimeout(wait);
     },
   };
 }
