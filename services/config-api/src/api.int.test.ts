@@ -374,6 +374,20 @@ describe('configuring a store', () => {
   it('refuses removing the PAT while ShipBob toggles are on (validated as a whole)', async () => {
     expectViolation(await patch({ shipbobPat: null }), 'toggles.offers', 'shipbob-pat-required');
   });
+
+  it('switches Sync Returns off when an admin revokes the approval', async () => {
+    const revoked = await admin('PUT', `/v1/stores/${storeId}/returns-approval`, {
+      body: { approved: false },
+      headers: { 'if-match': etag },
+    });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body).toMatchObject({ returnsApproved: false, toggles: { returns: false } });
+    const again = await admin('PUT', `/v1/stores/${storeId}/returns-approval`, {
+      body: { approved: true },
+    });
+    expect(again.body).toMatchObject({ returnsApproved: true, toggles: { returns: false } });
+    etag = again.headers.get('etag')!;
+  });
 });
 
 describe('disconnect, reconnect, delete', () => {
@@ -390,6 +404,11 @@ describe('disconnect, reconnect, delete', () => {
       () => h.events.latestConfig(storeId)?.status === 'DISCONNECTED',
       'disconnected event',
     );
+    const otherShop = await alice('POST', `/v1/stores/${storeId}/connect`, {
+      body: { miraklApiKey: MIRAKL_KEY_B },
+    });
+    expect(otherShop.status).toBe(422);
+    expectViolation(otherShop, 'miraklApiKey', 'credentials-rejected');
     const on = await alice('POST', `/v1/stores/${storeId}/connect`, {
       headers: { 'if-match': off.headers.get('etag')! },
     });
