@@ -3,9 +3,10 @@ import { defineConfig } from 'vitest/config';
 // Workspace packages expose their TypeScript sources under the `source` export condition, so
 // tests run against src/ without a build. Tests run in Vite's SSR (Node) mode, which has its own
 // list of conditions; both are set.
-const conditions = ['source', 'module', 'node', 'import', 'default'];
+// Workspace packages are inlined (not externalised), so only Vite's resolver needs the condition.
+const conditions = ['source', 'module', 'node', 'development|production'];
 const resolve = { conditions };
-const ssr = { resolve: { conditions, externalConditions: ['source'] } };
+const ssr = { resolve: { conditions } };
 const exclude = ['**/node_modules/**', '**/dist/**'];
 
 export default defineConfig({

@@ -71,6 +71,11 @@ describe('every service frame', () => {
         OPS_PORT: '0',
         OPS_HOST: '127.0.0.1',
         SHUTDOWN_TIMEOUT_MS: '10000',
+        // config-api: its API on a free port, a throwaway encryption key and admin token.
+        HTTP_PORT: '0',
+        HTTP_HOST: '127.0.0.1',
+        ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
+        ADMIN_BOOTSTRAP_TOKEN: 'frame-test-admin-token-0123456789abcdef',
       });
       try {
         const port = await opsPort(running);
@@ -113,6 +118,9 @@ describe('every service frame', () => {
       if (!['mirakl-poller', 'shipbob-poller'].includes(name))
         expect(message).toContain('MONGO_URL');
       if (name === 'reporter') expect(message).toContain('SMTP_URL');
+      if (name === 'config-api')
+        for (const variable of ['ENCRYPTION_KEYS', 'ADMIN_BOOTSTRAP_TOKEN'])
+          expect(message).toContain(variable);
       expect(message).not.toContain('postgres://somewhere');
     },
   );

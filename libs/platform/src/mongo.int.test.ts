@@ -30,20 +30,19 @@ describe('connectMongo on the real MongoDB-compatible server', () => {
     expect(duplicate).toBeInstanceOf(MongoServerError);
     expect((duplicate as MongoServerError).code).toBe(11000);
 
-    // Optimistic concurrency: only the writer holding the current version wins.
+    // A conditional update on a stale version changes nothing. (Two such updates racing are NOT
+    // serialised by FerretDB; exclusive sections use unique-index claims, see ADR 0012.)
     const stores = handle.db.collection<{ _id: string; version: number; buffer: number }>('stores');
     await stores.insertOne({ _id: 'store-1', version: 1, buffer: 0 });
-    const [a, b] = await Promise.all([
-      stores.updateOne(
-        { _id: 'store-1', version: 1 },
-        { $set: { buffer: 2 }, $inc: { version: 1 } },
-      ),
-      stores.updateOne(
-        { _id: 'store-1', version: 1 },
-        { $set: { buffer: 5 }, $inc: { version: 1 } },
-      ),
-    ]);
-    expect(a.modifiedCount + b.modifiedCount).toBe(1);
+    const first = await stores.updateOne(
+      { _id: 'store-1', version: 1 },
+      { $set: { buffer: 2 }, $inc: { version: 1 } },
+    );
+    const stale = await stores.updateOne(
+      { _id: 'store-1', version: 1 },
+      { $set: { buffer: 5 }, $inc: { version: 1 } },
+    );
+    expect([first.modifiedCount, stale.modifiedCount]).toEqual([1, 0]);
     const after = await stores.findOneAndUpdate(
       { _id: 'store-1' },
       { $set: { seen: true } },

@@ -5,7 +5,9 @@
  * infrastructure keeps running for the next start (`npm run infra -- down` stops it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   bootstrapTopics,
@@ -22,10 +24,43 @@ import { SERVICE_NAMES } from './services.js';
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const SERVICES = SERVICE_NAMES;
 const OPS_BASE = Number(process.env['MSYNC_OPS_PORT_BASE'] ?? 9101);
+const CONFIG_API_HTTP_PORT = 8081;
+// Demo credentials of the simulators (not secrets: they open nothing but the local simulators).
+const DEMO = { miraklShopId: 2001, miraklApiKey: 'demo-mirakl-key-2001', shipbobPat: 'sim-pat' };
 const SIMULATORS = [
-  { name: 'mirakl-sim', dir: 'sandbox/mirakl-sim', portVar: 'MIRAKL_SIM_PORT', port: 18090 },
-  { name: 'shipbob-sim', dir: 'sandbox/shipbob-sim', portVar: 'SHIPBOB_SIM_PORT', port: 18091 },
+  {
+    name: 'mirakl-sim',
+    dir: 'sandbox/mirakl-sim',
+    port: 18090,
+    env: {
+      MIRAKL_SIM_PORT: '18090',
+      MIRAKL_SIM_SHOPS: `${DEMO.miraklShopId}:${DEMO.miraklApiKey}`,
+    },
+  },
+  {
+    name: 'shipbob-sim',
+    dir: 'sandbox/shipbob-sim',
+    port: 18091,
+    env: { SHIPBOB_SIM_PORT: '18091', SHIPBOB_SIM_PAT: DEMO.shipbobPat },
+  },
 ] as const;
+
+/**
+ * The local run's encryption key and admin token: made once and kept with the local data, so
+ * secrets stored by an earlier run still decrypt.
+ */
+function localSecrets(stateDir: string): { encryptionKeys: string; adminToken: string } {
+  const file = join(stateDir, 'local-secrets.json');
+  if (existsSync(file))
+    return JSON.parse(readFileSync(file, 'utf8')) as { encryptionKeys: string; adminToken: string };
+  const secrets = {
+    encryptionKeys: `local1:${randomBytes(32).toString('base64')}`,
+    adminToken: randomBytes(24).toString('base64url'),
+  };
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  return secrets;
+}
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 const children: { name: string; child: ChildProcess }[] = [];
@@ -52,8 +87,19 @@ async function main(): Promise<void> {
 
   for (const sim of SIMULATORS) {
     const entry = `${root}${sim.dir}/dist/main.js`;
-    if (existsSync(entry)) start(sim.name, entry, { [sim.portVar]: String(sim.port) });
+    if (existsSync(entry)) start(sim.name, entry, sim.env);
   }
+  const secrets = localSecrets(ctx.state);
+  const perService: Partial<Record<(typeof SERVICES)[number], Record<string, string>>> = {
+    'config-api': {
+      HTTP_PORT: String(CONFIG_API_HTTP_PORT),
+      HTTP_HOST: '127.0.0.1',
+      ENCRYPTION_KEYS: secrets.encryptionKeys,
+      ADMIN_BOOTSTRAP_TOKEN: secrets.adminToken,
+      MIRAKL_TRUSTED_ORIGINS: 'http://127.0.0.1:18090',
+      SHIPBOB_BASE_URL: 'http://127.0.0.1:18091',
+    },
+  };
   SERVICES.forEach((name, i) =>
     start(name, `${root}services/${name}/dist/main.js`, {
       KAFKA_BROKERS: env.KAFKA_BROKERS,
@@ -62,11 +108,18 @@ async function main(): Promise<void> {
       SMTP_URL: env.SMTP_URL,
       OPS_PORT: String(OPS_BASE + i),
       OPS_HOST: '127.0.0.1',
+      ...perService[name],
     }),
   );
   await Promise.all(SERVICES.map((name, i) => waitReady(name, OPS_BASE + i)));
 
   const rows = [
+    [
+      'config-api UI',
+      `http://127.0.0.1:${CONFIG_API_HTTP_PORT}/  (admin token: ${secrets.adminToken})`,
+    ],
+    ['  demo Mirakl shop', `URL http://127.0.0.1:18090, API key ${DEMO.miraklApiKey}`],
+    ['  demo ShipBob PAT', DEMO.shipbobPat],
     ...SERVICES.map((name, i) => [
       name,
       `http://127.0.0.1:${OPS_BASE + i}/readyz  (/metrics, /healthz)`,
