@@ -67,6 +67,16 @@ describe('Kubernetes manifests', () => {
     },
   );
 
+  it('exposes the config-api HTTP port through a Service', () => {
+    const service = documents.find((d) => d.kind === 'Service') as unknown as {
+      spec: { ports: { targetPort: string }[] };
+    };
+    const deployment = deployments.find((d) => d.metadata.name === 'config-api')!;
+    const container = deployment.spec.template.spec.containers[0]!;
+    expect(service.spec.ports[0]!.targetPort).toBe('http');
+    expect(container.ports.find((p) => p.name === 'http')?.containerPort).toBe(8081);
+  });
+
   it('the shared config names only variables the services read', () => {
     const known = [
       'KAFKA_BROKERS',
