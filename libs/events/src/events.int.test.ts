@@ -7,6 +7,7 @@ import {
   uniqueName,
   uniqueNamespace,
 } from '../../../tools/test-support/index.js';
+import { bootstrapTopics } from './bootstrap.js';
 import { dlqTopicName, physicalTopic, subjectName, topicKeys, type TopicKey } from './catalog.js';
 import { createEventConsumer, type ConsumedEventOf, type EventConsumer } from './consumer.js';
 import { eventsHarness, eventually, type EventsHarness } from './test-support/harness.js';
@@ -97,6 +98,16 @@ describe('events on real Kafka and a real schema registry', () => {
 
     await eventually(() => received.size === topicKeys.length, 60_000, 'every event type');
     for (const key of topicKeys) expect(received.get(key)).toEqual(samples[key]);
+
+    // Bootstrapping again changes nothing: every topic and DLQ already exists.
+    const again = await bootstrapTopics({
+      kafka: h.kafka,
+      logger: capturingLogger('error').logger,
+      namespace: h.namespace,
+      partitions: 1,
+    });
+    expect(again.created).toEqual([]);
+    expect(again.existing).toHaveLength(topicKeys.length * 2);
 
     // Each value schema is registered under <topic>-value with BACKWARD_TRANSITIVE.
     for (const key of topicKeys) {
