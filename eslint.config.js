@@ -1,15 +1,13 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
-const services = [
-  'config-api',
-  'scheduler',
-  'mirakl-poller',
-  'shipbob-poller',
-  'sync-applier',
-  'reporter',
-];
+// Every folder under services/ is a service.
+const services = readdirSync(join(import.meta.dirname, 'services'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name);
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'coverage/**', 'test-output/**'] },

@@ -1,5 +1,12 @@
 import type { TestProject } from 'vitest/node';
-import { context, down, dockerEngineAnswers, up, type InfraEnv } from '../infra/src/index.js';
+import {
+  context,
+  down,
+  dockerEngineAnswers,
+  resolveEnv,
+  up,
+  type InfraEnv,
+} from '../infra/src/index.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -30,18 +37,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     )
       .withWaitStrategy('kafka-1', Wait.forHealthCheck())
       .up(['kafka', 'registry', 'mongo', 'smtp']);
-    env = (
-      await up({
-        env: {
-          ...process.env,
-          KAFKA_BROKERS: '127.0.0.1:19092',
-          SCHEMA_REGISTRY_URL: 'http://127.0.0.1:18081/apis/ccompat/v7',
-          MONGO_URL: 'mongodb://127.0.0.1:27018/',
-          SMTP_URL: 'smtp://127.0.0.1:11025',
-          MAILPIT_URL: 'http://127.0.0.1:18025',
-        },
-      })
-    ).env;
+    // The compose file publishes the same ports as the local provisioner.
+    env = resolveEnv(context(log), {});
     teardown = async () => {
       await compose.down();
     };

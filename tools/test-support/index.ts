@@ -1,3 +1,4 @@
 export * from './infra.js';
 export * from './log-capture.js';
 export * from './browser.js';
+export * from './eventually.js';

@@ -65,7 +65,7 @@ async function readRaw(h: EventsHarness, topic: string, expected: number): Promi
   await raw.subscribe({ topics: [topic], fromBeginning: true });
   await raw.run({ eachMessage: async ({ message }) => void messages.push(message) });
   try {
-    await eventually(() => messages.length >= expected, 30_000, `${expected} messages on ${topic}`);
+    await eventually(() => messages.length >= expected, `${expected} messages on ${topic}`, 30_000);
   } finally {
     await raw.disconnect();
   }
@@ -96,7 +96,7 @@ describe('events on real Kafka and a real schema registry', () => {
 
     for (const key of topicKeys) await h.publisher.publish(key, samples[key]);
 
-    await eventually(() => received.size === topicKeys.length, 60_000, 'every event type');
+    await eventually(() => received.size === topicKeys.length, 'every event type', 60_000);
     for (const key of topicKeys) expect(received.get(key)).toEqual(samples[key]);
 
     // Bootstrapping again changes nothing: every topic and DLQ already exists.
@@ -146,7 +146,7 @@ describe('events on real Kafka and a real schema registry', () => {
     await h.publisher.publish('inventoryObserved', { ...sample, sku: 'REJECT-ME' });
     await h.publisher.publish('inventoryObserved', { ...sample, sku: 'GOOD-1' });
 
-    await eventually(() => handled.includes('GOOD-1'), 30_000, 'the message after the poison ones');
+    await eventually(() => handled.includes('GOOD-1'), 'the message after the poison ones', 30_000);
     const dlq = await readRaw(h, dlqTopicName(topic), 2);
     const [poison, rejected] = dlq;
     expect(poison!.value!.toString()).toBe('{"not":"avro"}');
@@ -183,7 +183,7 @@ describe('events on real Kafka and a real schema registry', () => {
       groupId,
     );
     await failing.start();
-    await eventually(() => attempts >= 3, 30_000, 'three failed attempts');
+    await eventually(() => attempts >= 3, 'three failed attempts', 30_000);
     expect(await committedOffset(h, groupId, topic)).toBe('-1');
     await failing.stop();
     expect(await committedOffset(h, groupId, topic)).toBe('-1');
@@ -203,14 +203,14 @@ describe('events on real Kafka and a real schema registry', () => {
     ).start();
     await eventually(
       () => processed.length === 1,
-      30_000,
       'the message to be processed after recovery',
+      30_000,
     );
     expect(processed).toEqual([`${sample.orderId}@0`]);
     await eventually(
       async () => (await committedOffset(h, groupId, topic)) === '1',
-      10_000,
       'the commit',
+      10_000,
     );
   });
 });

@@ -499,13 +499,13 @@ describe('Mirakl client against the simulator: call frequency', () => {
 
 describe('Mirakl client against the simulator: the API key stays secret', () => {
   it('never puts the key in a log line, an error message or a thrown object, whatever fails', async () => {
-    const apiKey = 'mk-SuperSecretKey-123456';
+    const apiKey = 'test-only-mirakl-key-not-real-0001';
     const shopId = nextShop++;
     sim.control.addShop({ shopId, apiKey, offers: [{ sku: 'K1', quantity: 1 }] });
     const orderId = String(sim.control.createOrder(shopId, { lines: [{ sku: 'K1' }] })['order_id']);
     const { logger, lines } = captureLogger();
     const client = fastClient(sim.url, apiKey, { logger, timeoutMs: 100, retries: 1 });
-    const wrongKey = 'mk-OtherSecretKey-987654';
+    const wrongKey = 'test-only-wrong-mirakl-key-0002';
     const wrong = fastClient(sim.url, wrongKey, { logger });
     const thrown: unknown[] = [];
     const attempt = async (p: Promise<unknown>): Promise<void> => {

@@ -3,6 +3,7 @@ import {
   PermanentError,
   RateLimitedError,
   RetriableError,
+  parseRetryAfter as parseRetryAfterHeader,
   scrubString,
   type Logger,
 } from '@msync/platform';
@@ -190,11 +191,7 @@ function parseErrorBody(text: string): { message?: string; code?: string } {
   }
 }
 
-/** `Retry-After` in seconds or as an HTTP date; 2 s when absent (what Mirakl clients use). */
+/** `Retry-After` of a Mirakl 429; 2 s when absent (what Mirakl clients use). */
 export function parseRetryAfter(value: string | null, now = Date.now()): number {
-  if (value === null || value.trim() === '') return 2_000;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? 2_000 : Math.max(0, date - now);
+  return parseRetryAfterHeader(value, 2_000, now);
 }

@@ -42,6 +42,22 @@ export class RateLimitedError extends AppError {
   }
 }
 
+/**
+ * Milliseconds a `Retry-After` (or `x-retry-after`) header asks for: seconds or an HTTP date;
+ * `fallbackMs` when the header is absent or unreadable.
+ */
+export function parseRetryAfter(
+  value: string | null | undefined,
+  fallbackMs: number,
+  now = Date.now(),
+): number {
+  if (value === null || value === undefined || value.trim() === '') return fallbackMs;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? Math.ceil(seconds * 1000) : fallbackMs;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? fallbackMs : Math.max(0, date - now);
+}
+
 /** Retrying cannot help (bad input, unparseable payload, rule violation): dead-letter or report. */
 export class PermanentError extends AppError {
   readonly kind = 'permanent' as const;

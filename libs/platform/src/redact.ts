@@ -21,10 +21,10 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY_SUFFIXES.some((suffix) => normalized.endsWith(suffix));
 }
 
-const INLINE_SECRET_PATTERNS: RegExp[] = [
-  /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi,
-  /\b(authorization|api[-_]?key|token|pat|password|secret)(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi,
-];
+const AUTH_SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]+/gi;
+const KEY_VALUE =
+  /\b(authorization|api[-_]?key|token|pat|password|secret)(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi;
+const URL_PASSWORD = /(\/\/[^/:@\s]+:)[^@/\s]+@/g;
 
 /** Removes known secret values and credential-looking fragments from a string. */
 export function scrubString(value: string, knownSecrets: Iterable<string> = []): string {
@@ -32,12 +32,9 @@ export function scrubString(value: string, knownSecrets: Iterable<string> = []):
   for (const secret of knownSecrets) {
     if (secret.length >= 4) out = out.split(secret).join(REDACTED);
   }
-  out = out.replace(/(\/\/[^/:@\s]+:)[^@/\s]+@/g, `$1${REDACTED}@`);
-  out = out.replace(INLINE_SECRET_PATTERNS[0]!, (_m, scheme: string) => `${scheme} ${REDACTED}`);
-  out = out.replace(
-    INLINE_SECRET_PATTERNS[1]!,
-    (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`,
-  );
+  out = out.replace(URL_PASSWORD, `$1${REDACTED}@`);
+  out = out.replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${REDACTED}`);
+  out = out.replace(KEY_VALUE, (_m, key: string, sep: string) => `${key}${sep}${REDACTED}`);
   return out;
 }
 

@@ -4,7 +4,7 @@ import { startShipBobSimulator, type ShipBobSimulator } from '@msync/shipbob-sim
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientFor, newOrder, seedAccount } from './test-support/harness.js';
 
-const PAT = 'pat_live_7f3c9a1e5b2d4c6f8a0b1c2d3e4f5a6b';
+const PAT = 'test-only-shipbob-pat-not-real-0001';
 
 /** Everything a thrown value could reveal: message, stack, cause chain, own and hidden fields. */
 function reveal(error: unknown): string {

@@ -3,6 +3,7 @@ import {
   PermanentError,
   RateLimitedError,
   RetriableError,
+  parseRetryAfter,
   type Logger,
 } from '@msync/platform';
 import type { z } from 'zod';
@@ -113,13 +114,10 @@ export class Transport {
       });
     }
     if (status === 429) {
-      const seconds = Number(
+      const retryAfterMs = parseRetryAfter(
         response.headers.get('x-retry-after') ?? response.headers.get('retry-after'),
+        this.options.defaultRetryAfterMs,
       );
-      const retryAfterMs =
-        Number.isFinite(seconds) && seconds >= 0
-          ? Math.ceil(seconds * 1000)
-          : this.options.defaultRetryAfterMs;
       this.options.limiter.pause(retryAfterMs);
       this.options.logger.warn('shipbob rate limit hit', { call: what, retryAfterMs });
       throw new RateLimitedError(`ShipBob rate limit on ${what}`, retryAfterMs, {

@@ -202,14 +202,15 @@ describe('ShipBob simulator over HTTP', () => {
 
   it('moves a return through AwaitingArrival → Arrived → Processing → Completed with the action taken', async () => {
     const inventoryId = sim.world.inventory[0]!.id;
+    const returnRequest = JSON.stringify({
+      reference_id: 'RMA-1',
+      fulfillment_center: { id: 1 },
+      inventory: [{ id: inventoryId, quantity: 1, requested_action: 'Default' }],
+    });
     const create = await api('/2025-07/return', {
       method: 'POST',
       channel: channelId,
-      body: JSON.stringify({
-        reference_id: 'RMA-1',
-        fulfillment_center: { id: 1 },
-        inventory: [{ id: inventoryId, quantity: 1, requested_action: 'Default' }],
-      }),
+      body: returnRequest,
     });
     const created = (await create.json()) as { id: number; status: string };
     expect([create.status, created.status]).toEqual([201, 'AwaitingArrival']);
@@ -237,11 +238,7 @@ describe('ShipBob simulator over HTTP', () => {
     const duplicate = await api('/2025-07/return', {
       method: 'POST',
       channel: channelId,
-      body: JSON.stringify({
-        reference_id: 'RMA-1',
-        fulfillment_center: { id: 1 },
-        inventory: [{ id: inventoryId, quantity: 1, requested_action: 'Default' }],
-      }),
+      body: returnRequest,
     });
     expect(duplicate.status).toBe(422);
   });

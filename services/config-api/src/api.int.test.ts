@@ -19,7 +19,7 @@ import {
 const MIRAKL_KEY = 'mirakl-key-A-9f8e7d6c5b4a3921';
 const MIRAKL_KEY_B = 'mirakl-key-B-1a2b3c4d5e6f7081';
 const MIRAKL_KEY_C = 'mirakl-key-C-77aa88bb99cc0011';
-const PAT = 'shipbob-pat-7b1d0c3e9a5f4e62';
+const PAT = 'test-only-shipbob-pat-not-real-4e62';
 const { logger, lines } = capturingLogger('debug');
 const issuedTokens: string[] = [];
 

@@ -26,6 +26,8 @@ export interface Context {
 /** One local server: how to install it (cached), start it, and tell that it answers. */
 export interface Component {
   name: 'kafka' | 'registry' | 'mongo' | 'smtp';
+  /** The server's log, under the state folder. */
+  logFile(ctx: Context): string;
   /** The variable that, when set, points at an existing server and skips this component. */
   envVar: string;
   url(ctx: Context): string;
@@ -93,6 +95,7 @@ const done = (dir: string) => join(dir, '.complete');
 
 export const kafka: Component = {
   name: 'kafka',
+  logFile: (ctx) => join(ctx.state, 'logs', 'kafka.log'),
   envVar: 'KAFKA_BROKERS',
   url: (ctx) => `127.0.0.1:${ctx.ports.kafka}`,
   async install(ctx) {
@@ -177,7 +180,7 @@ export const kafka: Component = {
       java,
       ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-cp', classpath, 'kafka.Kafka', properties],
       {
-        logFile: join(ctx.state, 'logs', 'kafka.log'),
+        logFile: kafka.logFile(ctx),
       },
     );
   },
@@ -204,6 +207,7 @@ export const kafka: Component = {
 
 export const registry: Component = {
   name: 'registry',
+  logFile: (ctx) => join(ctx.state, 'logs', 'registry.log'),
   envVar: 'SCHEMA_REGISTRY_URL',
   url: (ctx) => `http://127.0.0.1:${ctx.ports.registry}/apis/ccompat/v7`,
   async install(ctx) {
@@ -261,7 +265,7 @@ export const registry: Component = {
       ],
       {
         cwd: join(ctx.cache, `apicurio-${VERSIONS.apicurio}`),
-        logFile: join(ctx.state, 'logs', 'registry.log'),
+        logFile: registry.logFile(ctx),
       },
     );
   },
@@ -270,6 +274,7 @@ export const registry: Component = {
 
 export const mongo: Component = {
   name: 'mongo',
+  logFile: (ctx) => join(ctx.state, 'logs', 'ferretdb.log'),
   envVar: 'MONGO_URL',
   url: (ctx) => `mongodb://127.0.0.1:${ctx.ports.mongo}/`,
   async install(ctx) {
@@ -312,7 +317,7 @@ export const mongo: Component = {
         '--debug-addr=-',
         '--log-level=warn',
       ],
-      { cwd: dataDir, logFile: join(ctx.state, 'logs', 'ferretdb.log') },
+      { cwd: dataDir, logFile: mongo.logFile(ctx) },
     );
   },
   async healthy(ctx) {
@@ -334,6 +339,7 @@ export const mongo: Component = {
 
 export const smtp: Component = {
   name: 'smtp',
+  logFile: (ctx) => join(ctx.state, 'logs', 'mailpit.log'),
   envVar: 'SMTP_URL',
   url: (ctx) => `smtp://127.0.0.1:${ctx.ports.smtp}`,
   async install(ctx) {
@@ -361,7 +367,7 @@ export const smtp: Component = {
         '--smtp-auth-allow-insecure',
         '--disable-version-check',
       ],
-      { logFile: join(ctx.state, 'logs', 'mailpit.log') },
+      { logFile: smtp.logFile(ctx) },
     );
   },
   healthy: (ctx) => httpOk(`http://127.0.0.1:${ctx.ports.mailpitHttp}/api/v1/info`),

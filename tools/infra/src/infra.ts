@@ -99,9 +99,7 @@ async function waitHealthy(ctx: Context, c: Component, timeoutMs: number): Promi
       return;
     }
     if (pid !== undefined && !alive(pid)) {
-      throw new Error(
-        `${c.name} exited during start; see ${join(ctx.state, 'logs', `${c.name === 'mongo' ? 'ferretdb' : c.name === 'smtp' ? 'mailpit' : c.name}.log`)}`,
-      );
+      throw new Error(`${c.name} exited during start; see ${c.logFile(ctx)}`);
     }
     await new Promise((r) => setTimeout(r, 500));
   }

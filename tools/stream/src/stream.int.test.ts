@@ -83,8 +83,8 @@ describe('stream CLI reads', () => {
         );
         return letters.length === 2;
       },
-      30_000,
       'two dead letters',
+      30_000,
     );
     await consumer.stop();
     expect(letters.map((l) => l.reason).sort()).toEqual(['not-wire-format', 'rule']);

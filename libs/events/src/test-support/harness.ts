@@ -66,16 +66,4 @@ export async function eventsHarness(options: {
   };
 }
 
-/** Polls `condition` until it is true or the timeout passes. */
-export async function eventually(
-  condition: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
-  what = 'condition',
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-}
+export { eventually } from '../../../../tools/test-support/index.js';

@@ -249,16 +249,4 @@ export function client(baseUrl: string, token?: string) {
   };
 }
 
-/** Polls until `condition` holds. */
-export async function eventually(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+export { eventually } from '../../../../tools/test-support/index.js';
