@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
 import { SERVICE_NAMES } from '../../tools/infra/src/services.js';
 

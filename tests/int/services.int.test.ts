@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { infra, uniqueNamespace } from '../../tools/test-support/index.js';
+import { describe, expect, it } from '@jest/globals';
+import { infra, uniqueNamespace } from '@msync/test-support';
 import { SERVICE_NAMES } from '../../tools/infra/src/index.js';
 
 const SERVICES = SERVICE_NAMES;

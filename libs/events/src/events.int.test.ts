@@ -1,12 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import type { KafkaMessage } from 'kafkajs';
 import { PermanentError, RetriableError, createMetricsRegistry } from '@msync/platform';
-import {
-  capturingLogger,
-  infra,
-  uniqueName,
-  uniqueNamespace,
-} from '../../../tools/test-support/index.js';
+import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
 import { bootstrapTopics } from './bootstrap.js';
 import { dlqTopicName, physicalTopic, subjectName, topicKeys, type TopicKey } from './catalog.js';
 import { createEventConsumer, type ConsumedEventOf, type EventConsumer } from './consumer.js';

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { PermanentError } from '@msync/platform';
-import { infra, uniqueName } from '../../../tools/test-support/index.js';
+import { infra, uniqueName } from '@msync/test-support';
 import { checkEvolution } from './evolution.js';
 import { RegistryClient } from './registry.js';
 import { avroType } from './schemas.js';

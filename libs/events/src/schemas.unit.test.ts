@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { topicKeys, topics } from './catalog.js';
 import { renderTypes } from './codegen.js';
 import { checkEvolution } from './evolution.js';

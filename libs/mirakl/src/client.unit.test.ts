@@ -1,5 +1,5 @@
 import { PermanentError, RateLimitedError } from '@msync/platform';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { parseErrorReport } from './client.js';
 import { parseCsv, renderCsv } from '@msync/platform';
 import { advanceCursor } from './cursor.js';

@@ -1,7 +1,8 @@
 import { inspect } from 'node:util';
 import { CredentialsError, PermanentError, RetriableError } from '@msync/platform';
 import type { Exchange, RunningMiraklSimulator } from '@msync/mirakl-sim';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { vendorOpenApiDir, withContext } from '@msync/test-support';
 import { advanceCursor } from './cursor.js';
 import { isWrongState, MiraklWrongStateError } from './errors.js';
 import type { MiraklOrder, MiraklStore } from './domain.js';
@@ -9,7 +10,7 @@ import { captureLogger, fastClient, startSimulator } from './test-support/harnes
 import { MiraklOpenApiValidator } from './test-support/openapi-validator.js';
 import { readOnlyContract } from './test-support/read-only-contract.js';
 
-const openApiDir = process.env['VENDOR_OPENAPI_DIR'];
+const openApiDir = vendorOpenApiDir();
 
 let sim: RunningMiraklSimulator;
 let nextShop = 100;
@@ -557,85 +558,78 @@ describe('Mirakl client against the simulator: the API key stays secret', () => 
   });
 });
 
-describe.skipIf(!openApiDir)(
-  "every exchange above against Mirakl's published OpenAPI document",
-  () => {
-    it('validates each request the client sent and each answer the simulator gave', () => {
-      const validator = new MiraklOpenApiValidator(openApiDir ?? '');
-      const exchanges = sim.control.exchanges();
-      // Every request the client sent, whatever the answer was.
-      expect(exchanges.flatMap((e) => validator.validateRequest(e))).toEqual([]);
-      // Every answer the document describes (success answers that no fault deformed).
-      const judged = exchanges.filter((e) => validator.answerSkipReason(e) === undefined);
-      expect(judged.flatMap((e) => validator.validateAnswer(e))).toEqual([]);
-      const operations = new Set(judged.map((e) => e.operation));
-      for (const op of [
-        'V01',
-        'A01',
-        'OF21',
-        'OF52',
-        'OF53',
-        'OF54',
-        'STO01',
-        'STO02',
-        'STO03',
-        'OF01',
-        'OF02',
-        'OF03',
-        'OR11',
-        'OR21',
-        'OR23',
-        'OR24',
-        'OR29',
-        'SH21',
-      ]) {
-        expect(operations, `no valid ${op} exchange was recorded`).toContain(op);
-      }
-    });
+describe("every exchange above against Mirakl's published OpenAPI document", () => {
+  it('validates each request the client sent and each answer the simulator gave', () => {
+    const validator = new MiraklOpenApiValidator(openApiDir);
+    const exchanges = sim.control.exchanges();
+    // Every request the client sent, whatever the answer was.
+    expect(exchanges.flatMap((e) => validator.validateRequest(e))).toEqual([]);
+    // Every answer the document describes (success answers that no fault deformed).
+    const judged = exchanges.filter((e) => validator.answerSkipReason(e) === undefined);
+    expect(judged.flatMap((e) => validator.validateAnswer(e))).toEqual([]);
+    const operations = new Set(judged.map((e) => e.operation));
+    for (const op of [
+      'V01',
+      'A01',
+      'OF21',
+      'OF52',
+      'OF53',
+      'OF54',
+      'STO01',
+      'STO02',
+      'STO03',
+      'OF01',
+      'OF02',
+      'OF03',
+      'OR11',
+      'OR21',
+      'OR23',
+      'OR24',
+      'OR29',
+      'SH21',
+    ]) {
+      withContext(`no valid ${op} exchange was recorded`, () => expect(operations).toContain(op));
+    }
+  });
 
-    it('rejects exchanges that break the document', () => {
-      const validator = new MiraklOpenApiValidator(openApiDir ?? '');
-      const base = {
-        method: 'GET',
-        query: {},
-        requestHeaders: {},
-        status: 200,
-        responseContentType: 'application/json',
-      } as const;
-      const broken: Exchange[] = [
-        { ...base, operation: 'OR11', path: '/api/orders', responseBody: { orders: [] } },
-        {
-          ...base,
-          operation: 'OR11',
-          path: '/api/orders',
-          query: { has_incident: ['maybe'] },
-          responseBody: { orders: [], total_count: 0 },
-        },
-        {
-          ...base,
-          operation: 'OR23',
-          method: 'PUT',
-          path: '/api/orders/X-A/tracking',
-          status: 204,
-          requestContentType: 'application/json',
-          requestBody: { tracking_number: 42 },
-          responseContentType: undefined,
-        },
-        {
-          ...base,
-          operation: 'STO02',
-          path: '/api/offers/stock/imports/1/status',
-          responseBody: { import_id: 1, status: 'COMPLETE' },
-        },
-      ];
-      for (const exchange of broken)
-        expect(validator.validate(exchange), JSON.stringify(exchange)).not.toEqual([]);
-    });
-  },
-);
-
-if (!openApiDir) {
-  console.warn(
-    'Mirakl OpenAPI validation did not run: set VENDOR_OPENAPI_DIR to the directory holding mirakl-mmp-seller.json.',
-  );
-}
+  it('rejects exchanges that break the document', () => {
+    const validator = new MiraklOpenApiValidator(openApiDir);
+    const base = {
+      method: 'GET',
+      query: {},
+      requestHeaders: {},
+      status: 200,
+      responseContentType: 'application/json',
+    } as const;
+    const broken: Exchange[] = [
+      { ...base, operation: 'OR11', path: '/api/orders', responseBody: { orders: [] } },
+      {
+        ...base,
+        operation: 'OR11',
+        path: '/api/orders',
+        query: { has_incident: ['maybe'] },
+        responseBody: { orders: [], total_count: 0 },
+      },
+      {
+        ...base,
+        operation: 'OR23',
+        method: 'PUT',
+        path: '/api/orders/X-A/tracking',
+        status: 204,
+        requestContentType: 'application/json',
+        requestBody: { tracking_number: 42 },
+        responseContentType: undefined,
+      },
+      {
+        ...base,
+        operation: 'STO02',
+        path: '/api/offers/stock/imports/1/status',
+        responseBody: { import_id: 1, status: 'COMPLETE' },
+      },
+    ];
+    for (const exchange of broken)
+      withContext(JSON.stringify(exchange), () =>
+        expect(validator.validate(exchange)).not.toEqual([]),
+      );
+  });
+});

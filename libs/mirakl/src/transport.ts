@@ -1,4 +1,5 @@
 import {
+  isErrorLike,
   CredentialsError,
   PermanentError,
   RateLimitedError,
@@ -104,7 +105,7 @@ export class Transport {
         });
       }
       // The cause is summarised, not attached: transport errors can carry request details.
-      const detail = error instanceof Error ? `${error.name}: ${error.message}` : 'unknown failure';
+      const detail = isErrorLike(error) ? `${error.name}: ${error.message}` : 'unknown failure';
       throw new RetriableError(this.scrub(`${label}: connection failed (${detail})`), {
         reason: 'connection',
       });

@@ -1,3 +1,5 @@
+import { types } from 'node:util';
+
 /**
  * One error taxonomy for the whole product. Every failure is classified by what a caller can do
  * about it: retry later, wait for a server-given time, or give up (and dead-letter the input).
@@ -82,15 +84,29 @@ export function classifyError(error: unknown): ErrorKind {
   return 'retriable';
 }
 
+/**
+ * True for any Error, whichever realm made it. `instanceof Error` is false for errors made by
+ * Node itself (fetch, AbortSignal, sockets) when the code runs in another realm, as under jest.
+ */
+export function isErrorLike(value: unknown): value is Error {
+  return (
+    types.isNativeError(value) ||
+    (typeof value === 'object' &&
+      value !== null &&
+      typeof (value as { name?: unknown }).name === 'string' &&
+      typeof (value as { message?: unknown }).message === 'string')
+  );
+}
+
 /** Reason string for an error, for DLQ headers, metrics labels and logs. */
 export function errorReason(error: unknown): string {
   if (error instanceof AppError) return error.reason;
-  if (error instanceof Error) return error.name;
+  if (isErrorLike(error)) return error.name;
   return 'non-error-thrown';
 }
 
 /** Renders any thrown value as a message, without its stack. */
 export function errorMessage(error: unknown): string {
-  if (error instanceof Error) return error.message;
+  if (isErrorLike(error)) return error.message;
   return typeof error === 'string' ? error : JSON.stringify(error);
 }

@@ -1,6 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { MongoServerError } from 'mongodb';
-import { infra, uniqueName } from '../../../tools/test-support/index.js';
+import { infra, uniqueName } from '@msync/test-support';
 import { connectMongo, type MongoHandle } from './mongo.js';
 
 let handle: MongoHandle | undefined;

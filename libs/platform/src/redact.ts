@@ -1,3 +1,4 @@
+import { types } from 'node:util';
 export const REDACTED = '[REDACTED]';
 
 // Keys are compared lower-cased with separators removed, so `api_key`, `apiKey`, `X-Api-Key` match.
@@ -53,7 +54,7 @@ export function redact(
   }
   if (seen.has(value)) return '[Circular]';
   seen.add(value);
-  if (value instanceof Error) {
+  if (types.isNativeError(value)) {
     const plain: Record<string, unknown> = {
       name: value.name,
       message: value.message,
@@ -64,9 +65,9 @@ export function redact(
     return redactObject(plain, knownSecrets, seen);
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, knownSecrets, seen));
-  if (value instanceof Date) return value.toISOString();
+  if (types.isDate(value)) return value.toISOString();
   if (Buffer.isBuffer(value)) return `<Buffer ${value.length} bytes>`;
-  if (value instanceof Map)
+  if (types.isMap(value))
     return redactObject(Object.fromEntries(value) as Record<string, unknown>, knownSecrets, seen);
   return redactObject(value as Record<string, unknown>, knownSecrets, seen);
 }

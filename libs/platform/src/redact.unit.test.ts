@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { createLogger } from './logger.js';
 import { isSecretKey, scrubString } from './redact.js';
 

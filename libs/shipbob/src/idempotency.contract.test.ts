@@ -1,6 +1,6 @@
 import { retry } from '@msync/platform';
 import { startShipBobSimulator, type ShipBobSimulator } from '@msync/shipbob-sim';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { createRateLimiter } from './limiter.js';
 import { clientFor, newOrder, seedAccount } from './test-support/harness.js';
 

@@ -1,12 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { createRateLimiter } from './limiter.js';
 
 describe('shared token rate limiter', () => {
   beforeEach(() => {
-    vi.useFakeTimers({ now: 0 });
+    jest.useFakeTimers({ now: 0 });
   });
   afterEach(() => {
-    vi.useRealTimers();
+    jest.useRealTimers();
   });
 
   it('grants 150 requests per minute by default and holds the 151st until a slot leaves the window', async () => {
@@ -18,9 +18,9 @@ describe('shared token rate limiter', () => {
       return release;
     });
     releases.forEach((release) => release());
-    await vi.advanceTimersByTimeAsync(59_999);
+    await jest.advanceTimersByTimeAsync(59_999);
     expect(granted).toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
+    await jest.advanceTimersByTimeAsync(1);
     expect(granted).toBe(true);
     (await next)();
   });
@@ -30,12 +30,12 @@ describe('shared token rate limiter', () => {
     const release = await limiter.acquire('a');
     let granted = false;
     void limiter.acquire('a').then(() => (granted = true));
-    await vi.advanceTimersByTimeAsync(5_000);
+    await jest.advanceTimersByTimeAsync(5_000);
     expect(granted).toBe(false); // still in flight
     release();
-    await vi.advanceTimersByTimeAsync(999);
+    await jest.advanceTimersByTimeAsync(999);
     expect(granted).toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
+    await jest.advanceTimersByTimeAsync(1);
     expect(granted).toBe(true);
   });
 
@@ -48,7 +48,7 @@ describe('shared token rate limiter', () => {
         release();
       });
     const all = [...Array.from({ length: 5 }, () => ask('busy')), ask('quiet-1'), ask('quiet-2')];
-    await vi.advanceTimersByTimeAsync(1_000);
+    await jest.advanceTimersByTimeAsync(1_000);
     await Promise.all(all);
     // The first call is granted at once; after it, the waiting stores take turns.
     expect(order).toEqual(['busy', 'busy', 'quiet-1', 'quiet-2', 'busy', 'busy', 'busy']);
@@ -59,9 +59,9 @@ describe('shared token rate limiter', () => {
     limiter.pause(500);
     let granted = false;
     void limiter.acquire('a').then(() => (granted = true));
-    await vi.advanceTimersByTimeAsync(499);
+    await jest.advanceTimersByTimeAsync(499);
     expect(granted).toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
+    await jest.advanceTimersByTimeAsync(1);
     expect(granted).toBe(true);
   });
 
@@ -73,7 +73,7 @@ describe('shared token rate limiter', () => {
     controller.abort(new Error('shutting down'));
     await expect(waiting).rejects.toThrow('shutting down');
     release();
-    await vi.advanceTimersByTimeAsync(1_000);
+    await jest.advanceTimersByTimeAsync(1_000);
     const next = await limiter.acquire('c');
     next();
   });

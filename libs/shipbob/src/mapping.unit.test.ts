@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { isLabeled, normaliseReturnStatus, toOrder, toReturn } from './mapping.js';
 import { orderSchema, returnSchema } from './wire.js';
 

@@ -1,4 +1,5 @@
 import {
+  isErrorLike,
   CredentialsError,
   PermanentError,
   RateLimitedError,
@@ -89,7 +90,7 @@ export class Transport {
       text = await response.text();
     } catch (error) {
       const timedOut =
-        error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+        isErrorLike(error) && (error.name === 'TimeoutError' || error.name === 'AbortError');
       this.options.logger.warn('shipbob request failed', {
         call: what,
         timedOut,
@@ -194,8 +195,8 @@ function summarise(body: unknown): string {
 
 /** Keeps a network error's name, message and code, dropping anything that could carry request data. */
 function sanitizeCause(error: unknown): Error | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const inner = error.cause instanceof Error ? error.cause : undefined;
+  if (!isErrorLike(error)) return undefined;
+  const inner = isErrorLike(error.cause) ? error.cause : undefined;
   const code =
     (inner as { code?: unknown } | undefined)?.code ?? (error as { code?: unknown }).code;
   const clean = new Error(inner ? `${error.message}: ${inner.message}` : error.message);

@@ -1,10 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  capturingLogger,
-  infra,
-  uniqueName,
-  uniqueNamespace,
-} from '../../../tools/test-support/index.js';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
 import { systemResolver } from './adapters/vendor-gateways.js';
 import {
   ADMIN_TOKEN,

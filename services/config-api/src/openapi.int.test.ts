@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
@@ -7,7 +7,8 @@ import {
   infra,
   uniqueName,
   uniqueNamespace,
-} from '../../../tools/test-support/index.js';
+  withContext,
+} from '@msync/test-support';
 import { ADMIN_TOKEN, client, configApiHarness, type Harness } from './test-support/harness.js';
 
 // Generated requests against every documented operation: no 5xx, and every answer is one the
@@ -168,18 +169,18 @@ describe('generated requests against the OpenAPI document', () => {
               headers,
             });
             const where = `${method.toUpperCase()} ${url} ${JSON.stringify(body)?.slice(0, 200)} → ${res.status} ${JSON.stringify(res.body)?.slice(0, 300)}`;
-            expect(res.status, where).toBeLessThan(500);
+            withContext(where, () => expect(res.status).toBeLessThan(500));
             const documented = obj(op['responses'])[String(res.status)] as Json | undefined;
-            expect(documented, `undocumented status: ${where}`).toBeDefined();
+            withContext(`undocumented status: ${where}`, () => expect(documented).toBeDefined());
             const content = documented!['content'] as Record<string, Json> | undefined;
             if (!content) {
-              expect(res.body, where).toBeUndefined();
+              withContext(where, () => expect(res.body).toBeUndefined());
               return;
             }
             const type = (res.headers.get('content-type') ?? '').split(';')[0]!;
-            expect(Object.keys(content), where).toContain(type);
+            withContext(where, () => expect(Object.keys(content)).toContain(type));
             const schema = content[type]!['schema'] as Json | undefined;
-            if (schema) expect(validate(schema, res.body), where).toBeNull();
+            if (schema) withContext(where, () => expect(validate(schema, res.body)).toBeNull());
           },
         ),
         { numRuns: RUNS, seed: 20261127 + ops.indexOf(ops.find((o) => o.op === op)!) },

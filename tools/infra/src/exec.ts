@@ -62,7 +62,9 @@ export function startDetached(
 
 /** The major version of a Java runtime, or undefined when it cannot run. */
 export function javaMajor(javaBin: string): number | undefined {
-  const result = spawnSync(javaBin, ['-version'], { encoding: 'utf8' });
+  // The environment is passed explicitly: spawnSync's default is the process's original one,
+  // which is not the environment a caller (or a test) may have changed since.
+  const result = spawnSync(javaBin, ['-version'], { encoding: 'utf8', env: process.env });
   if (result.error || result.status !== 0) return undefined;
   const match = /version "(\d+)(?:\.(\d+))?/.exec(result.stderr + result.stdout);
   if (!match) return undefined;
@@ -72,6 +74,6 @@ export function javaMajor(javaBin: string): number | undefined {
 
 /** True when `command --version` (or the given args) runs. */
 export function hasCommand(command: string, args = ['--version']): boolean {
-  const result = spawnSync(command, args, { encoding: 'utf8' });
+  const result = spawnSync(command, args, { encoding: 'utf8', env: process.env });
   return !result.error && result.status === 0;
 }

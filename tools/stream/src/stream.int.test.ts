@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { PermanentError } from '@msync/platform';
 import { createEventConsumer, physicalTopic } from '@msync/events';
-import { capturingLogger, infra, uniqueName, uniqueNamespace } from '../../test-support/index.js';
+import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
 import {
   eventsHarness,
   eventually,

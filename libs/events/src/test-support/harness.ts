@@ -66,4 +66,4 @@ export async function eventsHarness(options: {
   };
 }
 
-export { eventually } from '../../../../tools/test-support/index.js';
+export { eventually } from '@msync/test-support';

@@ -1,5 +1,5 @@
 import { CredentialsError } from '@msync/platform';
-import { expect, it } from 'vitest';
+import { expect, it } from '@jest/globals';
 import type { MiraklStore } from '../domain.js';
 
 export interface ContractTarget {

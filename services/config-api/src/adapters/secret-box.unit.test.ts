@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { createSecretBox } from './secret-box.js';
 
 const k1 = { id: 'k1', key: Buffer.alloc(32, 1) };

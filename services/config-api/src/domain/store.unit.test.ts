@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { checkSettings, defaultSettings, mergeSettings, type Settings } from './store.js';
 
 const rules = (settings: Settings, context = { shipbobConfigured: true, returnsApproved: true }) =>

@@ -249,4 +249,4 @@ export function client(baseUrl: string, token?: string) {
   };
 }
 
-export { eventually } from '../../../../tools/test-support/index.js';
+export { eventually } from '@msync/test-support';

@@ -2,3 +2,5 @@ export * from './infra.js';
 export * from './log-capture.js';
 export * from './browser.js';
 export * from './eventually.js';
+export * from './vendor-docs.js';
+export * from './with-context.js';

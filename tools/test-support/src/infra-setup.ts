@@ -1,26 +1,15 @@
-import type { TestProject } from 'vitest/node';
-import {
-  context,
-  down,
-  dockerEngineAnswers,
-  resolveEnv,
-  up,
-  type InfraEnv,
-} from '../infra/src/index.js';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    infra: InfraEnv;
-  }
-}
+import { context, down, dockerEngineAnswers, resolveEnv, up, type InfraEnv } from '@msync/infra';
 
 /**
  * Provides real infrastructure to integration and e2e tests, in this order: servers given by
  * environment variables; a Docker engine through testcontainers (compose file); the local
- * provisioner (tools/infra). What this run started is stopped at the end unless
- * MSYNC_KEEP_INFRA=1 (keeping it makes the next run start in a second).
+ * provisioner (tools/infra). Returns the connection variables and how to stop what this run
+ * started (nothing when MSYNC_KEEP_INFRA=1: keeping it makes the next run start in a second).
  */
-export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+export async function provideInfra(): Promise<{
+  env: InfraEnv;
+  teardown: () => Promise<void>;
+}> {
   const log = (line: string) => process.stderr.write(`[infra] ${line}\n`);
   const started = Date.now();
   let teardown = async (): Promise<void> => undefined;
@@ -32,7 +21,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (!allGiven && process.env['MSYNC_INFRA'] !== 'local' && dockerEngineAnswers()) {
     const { DockerComposeEnvironment, Wait } = await import('testcontainers');
     const compose = await new DockerComposeEnvironment(
-      new URL('../..', import.meta.url).pathname,
+      new URL('../../..', import.meta.url).pathname,
       'docker-compose.yml',
     )
       .withWaitStrategy('kafka-1', Wait.forHealthCheck())
@@ -59,6 +48,5 @@ export default async function setup(project: TestProject): Promise<() => Promise
   log(
     `ready in ${((Date.now() - started) / 1000).toFixed(1)} s: Kafka ${env.KAFKA_BROKERS}, registry ${env.SCHEMA_REGISTRY_URL}, Mongo ${env.MONGO_URL}, SMTP ${env.SMTP_URL}`,
   );
-  project.provide('infra', env);
-  return teardown;
+  return { env, teardown };
 }
