@@ -1,5 +1,6 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import express, { type Request, type Response } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { errorMessage } from './errors.js';
@@ -48,39 +49,45 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     return { ok, checks: { started: started ? 'ok' : 'starting', ...results } };
   };
 
-  const server: Server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    const reply = (status: number, body: string, type = 'application/json'): void => {
-      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
-      res.end(body);
-    };
-    if (req.method !== 'GET' && req.method !== 'HEAD')
-      return reply(405, '{"error":"method not allowed"}');
-    switch (path) {
-      case '/healthz':
-        return reply(200, '{"status":"ok"}');
-      case '/readyz':
-        void readiness().then((r) =>
-          reply(
-            r.ok ? 200 : 503,
-            JSON.stringify({ status: r.ok ? 'ready' : 'not-ready', checks: r.checks }),
-          ),
-        );
-        return;
-      case '/metrics':
-        void options.registry
-          .metrics()
-          .then((text) => reply(200, text, options.registry.contentType))
-          .catch((error: unknown) => reply(500, JSON.stringify({ error: errorMessage(error) })));
-        return;
-      default:
-        return reply(404, '{"error":"not found"}');
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.use((_req, res, next) => {
+    res.set('cache-control', 'no-store');
+    next();
+  });
+  // GET routes answer HEAD too; any other method on a known path is 405.
+  const route = (path: string, handler: (res: Response) => Promise<void> | void) =>
+    app
+      .route(path)
+      .get((_req: Request, res: Response) => handler(res))
+      .all((_req: Request, res: Response) => {
+        res.status(405).json({ error: 'method not allowed' });
+      });
+
+  route('/healthz', (res) => {
+    res.json({ status: 'ok' });
+  });
+  route('/readyz', async (res) => {
+    const r = await readiness();
+    res.status(r.ok ? 200 : 503).json({ status: r.ok ? 'ready' : 'not-ready', checks: r.checks });
+  });
+  route('/metrics', async (res) => {
+    try {
+      const text = await options.registry.metrics();
+      res.type(options.registry.contentType).send(text);
+    } catch (error) {
+      res.status(500).json({ error: errorMessage(error) });
     }
   });
+  app.use((_req: Request, res: Response) => {
+    res.status(404).json({ error: 'not found' });
+  });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(options.port, options.host ?? '0.0.0.0', (error?: Error) =>
+      error ? reject(error) : resolve(listening),
+    );
   });
   const port = (server.address() as AddressInfo).port;
   options.logger.info('ops endpoint listening', {

@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { capturingLogger } from '@msync/test-support';
+import { createMetricsRegistry } from './metrics.js';
+import { startOpsServer, type OpsServer, type ReadinessCheck } from './ops-server.js';
+
+const servers: OpsServer[] = [];
+afterEach(async () => {
+  while (servers.length) await servers.pop()!.close();
+});
+
+async function start(checks: ReadinessCheck[] = [], checkTimeoutMs = 2_000) {
+  const registry = createMetricsRegistry('ops_test');
+  const server = await startOpsServer({
+    port: 0,
+    host: '127.0.0.1',
+    registry,
+    logger: capturingLogger('error').logger,
+    checks,
+    checkTimeoutMs,
+  });
+  servers.push(server);
+  const url = (path: string) => `http://127.0.0.1:${server.port}${path}`;
+  return { server, url };
+}
+
+describe('ops endpoint', () => {
+  it('is alive at once and ready only once started and every dependency answers', async () => {
+    let mongoUp = false;
+    const { server, url } = await start([
+      {
+        name: 'mongo',
+        check: async () => {
+          if (!mongoUp) throw new Error('connection refused');
+        },
+      },
+    ]);
+    expect((await fetch(url('/healthz'))).status).toBe(200);
+
+    const starting = await fetch(url('/readyz'));
+    expect(starting.status).toBe(503);
+    expect(await starting.json()).toEqual({
+      status: 'not-ready',
+      checks: { started: 'starting', mongo: 'connection refused' },
+    });
+
+    server.setStarted(true);
+    expect((await fetch(url('/readyz'))).status).toBe(503);
+    mongoUp = true;
+    const ready = await fetch(url('/readyz'));
+    expect(ready.status).toBe(200);
+    expect(ready.headers.get('cache-control')).toBe('no-store');
+    expect(await ready.json()).toEqual({ status: 'ready', checks: { started: 'ok', mongo: 'ok' } });
+  });
+
+  it('reports a check that hangs as timed out', async () => {
+    const { server, url } = await start(
+      [{ name: 'kafka', check: () => new Promise<void>(() => undefined) }],
+      50,
+    );
+    server.setStarted(true);
+    const res = await fetch(url('/readyz'));
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({
+      checks: { kafka: 'kafka check timed out after 50 ms' },
+    });
+  });
+
+  it('serves Prometheus metrics, answers HEAD, refuses other methods and unknown paths', async () => {
+    const { url } = await start();
+    const metrics = await fetch(url('/metrics'));
+    expect(metrics.status).toBe(200);
+    expect(metrics.headers.get('content-type')).toMatch(/^text\/plain/);
+    expect(await metrics.text()).toContain('service="ops_test"');
+    expect((await fetch(url('/healthz'), { method: 'HEAD' })).status).toBe(200);
+    expect((await fetch(url('/healthz'), { method: 'POST' })).status).toBe(405);
+    expect((await fetch(url('/nope'))).status).toBe(404);
+  });
+});
