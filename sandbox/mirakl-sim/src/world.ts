@@ -1,9 +1,10 @@
 import { parseCsv } from '@msync/platform';
 import { SimHttpError, type SimClock } from '@msync/sim-kit';
+import { applyImport } from './import-run.js';
 import { renderExportItem } from './render.js';
+import { setGlobalQuantity } from './stock.js';
 import type {
   Address,
-  ImportLineError,
   LineState,
   OrderState,
   SimExport,
@@ -516,7 +517,7 @@ export class SimWorld {
     for (const imp of imports) {
       if (imp.applied) continue;
       const age = now - imp.createdAt.getTime();
-      if (age >= this.options.importDelayMs) this.applyImport(shop, imp);
+      if (age >= this.options.importDelayMs) applyImport(shop, imp, () => this.now());
       else if (age >= this.options.importDelayMs / 2) imp.status = 'RUNNING';
     }
     for (const order of shop.orders.values()) {
@@ -533,120 +534,6 @@ export class SimWorld {
         this.completeExport(shop, exp);
       }
     }
-  }
-
-  private applyImport(shop: SimShop, imp: SimImport): void {
-    imp.applied = true;
-    const col = (name: string): number => imp.header.indexOf(name);
-    const skuCol = imp.kind === 'stock' ? col('offer-sku') : col('sku');
-    const qtyCol = col('quantity');
-    const udCol = col('update-delete');
-    const warehouseCol = imp.kind === 'stock' ? col('warehouse-code') : -1;
-    if (skuCol < 0 || (imp.kind === 'stock' && qtyCol < 0)) {
-      imp.status = 'FAILED';
-      imp.reasonStatus = `Missing required column ${imp.kind === 'stock' ? '"offer-sku" or "quantity"' : '"sku"'}`;
-      return;
-    }
-    const errors: ImportLineError[] = [];
-    const seenSkus = new Set<string>();
-    imp.rows.forEach((cells, i) => {
-      const line = i + 2; // 1-based, after the header line
-      imp.linesRead++;
-      const sku = cells[skuCol]?.trim() ?? '';
-      const action = (udCol >= 0 ? cells[udCol]?.trim().toLowerCase() : '') || 'update';
-      const rawQty = qtyCol >= 0 ? cells[qtyCol]?.trim() : undefined;
-      const fail = (message: string): void => {
-        errors.push({ line, message, cells });
-      };
-      const offer = shop.offers.get(sku);
-      const warehouse = (warehouseCol >= 0 ? cells[warehouseCol]?.trim() : '') || undefined;
-      if (!sku) return fail('The offer SKU is missing');
-      if (action === 'delete' && warehouse !== undefined) {
-        // A stock line deletes that warehouse's quantity, not the offer (inferred, see ADR 0024).
-        if (!offer || offer.deleted) return fail(`The offer with SKU ${sku} does not exist`);
-        if (!offer.warehouses.has(warehouse))
-          return fail(`The offer with SKU ${sku} has no quantity in warehouse ${warehouse}`);
-        this.changeStock(shop, imp, offer, () => removeWarehouse(offer, warehouse), warehouse);
-        offer.lastUpdated = this.now();
-        imp.updated++;
-        imp.linesInSuccess++;
-        return;
-      }
-      if (action === 'delete') {
-        if (!offer || offer.deleted) return fail(`The offer with SKU ${sku} does not exist`);
-        offer.deleted = true;
-        offer.active = false;
-        offer.lastUpdated = this.now();
-        imp.deleted++;
-        imp.linesInSuccess++;
-        return;
-      }
-      if (action !== 'update') return fail(`Unknown update-delete value "${action}"`);
-      if (!offer || offer.deleted) return fail(`The offer with SKU ${sku} does not exist`);
-      if (rawQty !== undefined && rawQty !== '') {
-        const qty = Number(rawQty);
-        if (!Number.isInteger(qty) || qty < 0)
-          return fail(`The quantity "${rawQty}" is not a positive integer`);
-        this.changeStock(
-          shop,
-          imp,
-          offer,
-          () =>
-            warehouse === undefined
-              ? setGlobalQuantity(offer, qty)
-              : setWarehouseQuantity(offer, warehouse, qty),
-          warehouse,
-        );
-      }
-      const priceCol = col('price');
-      const rawPrice = priceCol >= 0 ? cells[priceCol]?.trim() : undefined;
-      if (rawPrice) {
-        const price = Number(rawPrice);
-        if (!Number.isFinite(price) || price < 0) return fail(`The price "${rawPrice}" is invalid`);
-        offer.price = price;
-      }
-      offer.lastUpdated = this.now();
-      seenSkus.add(sku);
-      imp.updated++;
-      imp.linesInSuccess++;
-    });
-    if (imp.mode === 'REPLACE') {
-      for (const offer of shop.offers.values()) {
-        if (!seenSkus.has(offer.shopSku) && !offer.deleted) {
-          offer.deleted = true;
-          offer.active = false;
-          offer.lastUpdated = this.now();
-          imp.deleted++;
-        }
-      }
-    }
-    imp.errors = errors;
-    imp.linesInError = errors.length;
-    imp.status = 'COMPLETE';
-  }
-
-  /** Applies a stock change and keeps its trace for the control API's read-back. */
-  private changeStock(
-    shop: SimShop,
-    imp: SimImport,
-    offer: SimOffer,
-    change: () => void,
-    warehouse: string | undefined,
-  ): void {
-    const before = offer.quantity;
-    const beforeInWarehouse = warehouse === undefined ? undefined : offer.warehouses.get(warehouse);
-    change();
-    const afterInWarehouse = warehouse === undefined ? undefined : offer.warehouses.get(warehouse);
-    if (offer.quantity === before && beforeInWarehouse === afterInWarehouse) return;
-    shop.stockHistory.push({
-      at: this.now(),
-      sku: offer.shopSku,
-      from: before,
-      to: offer.quantity,
-      importId: imp.id,
-      via: imp.kind === 'stock' ? 'STO01' : 'OF01',
-      ...(warehouse === undefined ? {} : { warehouse }),
-    });
   }
 
   // ---- exports ------------------------------------------------------------------------------
@@ -692,26 +579,3 @@ const PAID_STATES: ReadonlySet<OrderState> = new Set([
   'RECEIVED',
   'CLOSED',
 ]);
-
-/** A global quantity replaces any per-warehouse breakdown. */
-function setGlobalQuantity(offer: SimOffer, quantity: number): void {
-  offer.warehouses.clear();
-  offer.quantity = quantity;
-}
-
-/** One warehouse's quantity; the offer's quantity is then the sum over its warehouses. */
-function setWarehouseQuantity(offer: SimOffer, warehouse: string, quantity: number): void {
-  offer.warehouses.set(warehouse, quantity);
-  offer.quantity = sumOf(offer.warehouses);
-}
-
-function removeWarehouse(offer: SimOffer, warehouse: string): void {
-  offer.warehouses.delete(warehouse);
-  offer.quantity = sumOf(offer.warehouses);
-}
-
-function sumOf(warehouses: Map<string, number>): number {
-  let total = 0;
-  for (const quantity of warehouses.values()) total += quantity;
-  return total;
-}
