@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { callFrequencyFromJson, parseCallFrequency } from './call-frequency.js';
 import { DOCUMENTED_CALL_FREQUENCY } from './operations.js';
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { manualClock } from './clock.js';
 import { RequestJournal, type Exchange } from './journal.js';
 

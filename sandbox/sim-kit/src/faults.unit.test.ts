@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { FaultBook, parseFaultInput } from './faults.js';
 import { SimHttpError } from './errors.js';
 

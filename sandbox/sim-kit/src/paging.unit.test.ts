@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { offsetPage, offsetPageRequest } from './paging.js';
 
 const items = ['a', 'b', 'c', 'd', 'e'];

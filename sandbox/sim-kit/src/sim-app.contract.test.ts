@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createSimApp } from './app.js';
 import { bodyOf } from './body.js';
 import { manualClock } from './clock.js';
