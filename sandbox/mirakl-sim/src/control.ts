@@ -1,8 +1,14 @@
-import type { Fault, FaultBook, FaultInput } from './faults.js';
+import {
+  SimHttpError,
+  type FaultBook,
+  type MinIntervalLimiter,
+  type RequestJournal,
+} from '@msync/sim-kit';
+import type { Exchange, Fault, FaultInput } from './faults.js';
 import type { SimShop } from './model.js';
+import { DOCUMENTED_CALL_FREQUENCY, type CallFrequency, type Operation } from './operations.js';
 import { renderOrder } from './render.js';
-import type { Exchange } from './server.js';
-import { ApiError, type OfferSeed, type OrderSeed, type ShopSeed, type World } from './world.js';
+import type { OfferSeed, OrderSeed, ShopSeed, SimWorld } from './world.js';
 
 /** What the product did to a shop, as the control API reports it. */
 export interface ShopSnapshot {
@@ -12,6 +18,8 @@ export interface ShopSnapshot {
     sku: string;
     offerId: number;
     quantity: number;
+    /** Per-warehouse quantities; empty when the stock is global. */
+    warehouses: Record<string, number>;
     price: number;
     active: boolean;
     deleted: boolean;
@@ -40,6 +48,7 @@ export interface ShopSnapshot {
     to: number;
     importId: string;
     via: string;
+    warehouse?: string;
   }[];
   imports: {
     importId: string;
@@ -52,17 +61,13 @@ export interface ShopSnapshot {
   }[];
 }
 
-interface HttpReply {
-  status: number;
-  json?: unknown;
-}
-
 /** Test and demo hooks: seed data, drive the operator side, switch faults, read back effects. */
 export class Control {
   constructor(
-    private readonly world: World,
-    private readonly faultBook: FaultBook,
-    private readonly journal: Exchange[],
+    private readonly world: SimWorld,
+    private readonly faultBook: FaultBook<Operation>,
+    private readonly journal: RequestJournal<Operation>,
+    private readonly callLimiter: MinIntervalLimiter<Operation>,
   ) {}
 
   addShop(seed: ShopSeed): { shopId: number; apiKey: string } {
@@ -79,7 +84,7 @@ export class Control {
   deleteOffer(shopId: number, sku: string): void {
     const shop = this.world.shop(shopId);
     const offer = shop.offers.get(sku);
-    if (!offer) throw new ApiError(404, `Offer ${sku} not found`);
+    if (!offer) throw new SimHttpError(404, `Offer ${sku} not found`);
     offer.deleted = true;
     offer.active = false;
     offer.lastUpdated = this.world.now();
@@ -122,6 +127,30 @@ export class Control {
     this.world.closeIncident(this.world.shop(shopId), orderId, lineId);
   }
 
+  /**
+   * Switches Mirakl's call-frequency limits on (`'documented'` = the documented maxima, or
+   * intervals in ms per operation): a shop calling an operation sooner gets 429 + `Retry-After`.
+   */
+  setCallFrequency(frequency: CallFrequency | 'documented'): void {
+    this.callLimiter.setIntervals(
+      frequency === 'documented' ? DOCUMENTED_CALL_FREQUENCY : frequency,
+    );
+  }
+
+  /** The enforced intervals (ms per operation); empty when the limits are off. */
+  callFrequency(): CallFrequency {
+    return this.callLimiter.currentIntervals();
+  }
+
+  clearCallFrequency(): void {
+    this.callLimiter.setIntervals({});
+  }
+
+  /** Lets the user holding `apiKey` (another shop's key) reach this shop through `shop_id`. */
+  grantShopAccess(shopId: number, apiKey: string): void {
+    this.world.grantAccess(shopId, apiKey);
+  }
+
   setStockImportsEnabled(shopId: number, enabled: boolean): void {
     this.world.shop(shopId).stockImportsEnabled = enabled;
   }
@@ -138,13 +167,13 @@ export class Control {
     return this.faultBook.list();
   }
 
-  /** Every seller-API request answered so far, in order. */
+  /** Every seller-API request answered so far, in order (the live list). */
   exchanges(): readonly Exchange[] {
-    return this.journal;
+    return this.journal.entries();
   }
 
   clearExchanges(): void {
-    this.journal.length = 0;
+    this.journal.clear();
   }
 
   snapshot(shopId: number): ShopSnapshot {
@@ -157,6 +186,7 @@ export class Control {
         sku: o.shopSku,
         offerId: o.offerId,
         quantity: o.quantity,
+        warehouses: Object.fromEntries(o.warehouses),
         price: o.price,
         active: o.active,
         deleted: o.deleted,
@@ -201,72 +231,11 @@ export class Control {
     };
   }
 
+  /** Drops shops, faults, the journal and past calls (the call-frequency switch stays). */
   reset(): void {
-    this.world.shops.clear();
+    this.world.clear();
     this.faultBook.clear();
-    this.journal.length = 0;
-  }
-
-  /** The same hooks over HTTP, under `/_control`. */
-  async handleHttp(method: string, url: URL, body: unknown): Promise<HttpReply> {
-    try {
-      return await Promise.resolve(
-        this.route(method, url.pathname.replace(/^\/_control/, ''), body),
-      );
-    } catch (error) {
-      if (error instanceof ApiError)
-        return { status: error.status, json: { status: error.status, message: error.message } };
-      throw error;
-    }
-  }
-
-  private route(method: string, path: string, body: unknown): HttpReply {
-    const b = (body ?? {}) as Record<string, unknown>;
-    const ok = (json?: unknown): HttpReply => ({ status: json === undefined ? 204 : 200, json });
-    const m = (re: RegExp): string[] | undefined => re.exec(path)?.slice(1).map(decodeURIComponent);
-    let p: string[] | undefined;
-    if (method === 'GET' && path === '/health') return ok({ status: 'ok' });
-    if (method === 'POST' && path === '/reset') return (this.reset(), ok());
-    if (method === 'POST' && path === '/shops') return ok(this.addShop(b as unknown as ShopSeed));
-    if (method === 'GET' && (p = m(/^\/shops\/(\d+)$/))) return ok(this.snapshot(Number(p[0])));
-    if (method === 'POST' && (p = m(/^\/shops\/(\d+)\/offers$/))) {
-      return (
-        this.upsertOffers(Number(p[0]), (Array.isArray(body) ? body : b['offers']) as OfferSeed[]),
-        ok()
-      );
-    }
-    if (method === 'DELETE' && (p = m(/^\/shops\/(\d+)\/offers\/([^/]+)$/))) {
-      return (this.deleteOffer(Number(p[0]), p[1] ?? ''), ok());
-    }
-    if (method === 'POST' && (p = m(/^\/shops\/(\d+)\/stock-imports-enabled$/))) {
-      return (this.setStockImportsEnabled(Number(p[0]), b['enabled'] === true), ok());
-    }
-    if (method === 'POST' && (p = m(/^\/shops\/(\d+)\/orders$/)))
-      return ok(this.createOrder(Number(p[0]), b as unknown as OrderSeed));
-    if (method === 'POST' && (p = m(/^\/shops\/(\d+)\/orders\/([^/]+)\/confirm-payment$/))) {
-      return (this.confirmPayment(Number(p[0]), p[1] ?? ''), ok());
-    }
-    if (method === 'POST' && (p = m(/^\/shops\/(\d+)\/orders\/([^/]+)\/expire-acceptance$/))) {
-      return (this.expireAcceptance(Number(p[0]), p[1] ?? ''), ok());
-    }
-    if (method === 'POST' && (p = m(/^\/shops\/(\d+)\/orders\/([^/]+)\/cancel$/))) {
-      return (this.cancelByOperator(Number(p[0]), p[1] ?? ''), ok());
-    }
-    if (method === 'POST' && (p = m(/^\/shops\/(\d+)\/orders\/([^/]+)\/incidents$/))) {
-      return (this.openIncident(Number(p[0]), p[1] ?? '', b), ok());
-    }
-    if (
-      method === 'POST' &&
-      (p = m(/^\/shops\/(\d+)\/orders\/([^/]+)\/lines\/([^/]+)\/close-incident$/))
-    ) {
-      return (this.closeIncident(Number(p[0]), p[1] ?? '', p[2] ?? ''), ok());
-    }
-    if (method === 'GET' && path === '/faults') return ok(this.faults());
-    if (method === 'POST' && path === '/faults')
-      return ok(this.addFault(b as unknown as FaultInput));
-    if (method === 'DELETE' && path === '/faults') return (this.clearFaults(), ok());
-    if (method === 'GET' && path === '/exchanges') return ok(this.exchanges());
-    if (method === 'DELETE' && path === '/exchanges') return (this.clearExchanges(), ok());
-    return { status: 404, json: { status: 404, message: `No control route ${method} ${path}` } };
+    this.journal.clear();
+    this.callLimiter.reset();
   }
 }

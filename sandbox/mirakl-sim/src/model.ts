@@ -35,7 +35,10 @@ export interface SimOffer {
   shopSku: string;
   productSku: string;
   productTitle: string;
+  /** Available stock: the global quantity, or the sum of `warehouses` when it has entries. */
   quantity: number;
+  /** Per-warehouse quantities (STO01 `warehouse-code`); empty when stock is global. */
+  warehouses: Map<string, number>;
   price: number;
   stateCode: string;
   description: string;
@@ -85,6 +88,11 @@ export interface SimOrder {
   customer: { customerId: string; firstname: string; lastname: string };
   shippingAddress: Address;
   billingAddress: Address;
+  /**
+   * Whether the customer's addresses have been shown to the shop: they are from the payment
+   * confirmation (SHIPPING) on, and never before, whatever the order becomes afterwards.
+   */
+  addressesReleased: boolean;
   shippingTypeCode: string;
   lines: SimOrderLine[];
   tracking?: SimTracking;
@@ -139,6 +147,8 @@ export interface StockChange {
   to: number;
   importId: string;
   via: 'STO01' | 'OF01';
+  /** Set when the change was to one warehouse's quantity. */
+  warehouse?: string;
 }
 
 export interface SimShop {
@@ -155,7 +165,6 @@ export interface SimShop {
   imports: Map<string, SimImport>;
   exports: Map<string, SimExport>;
   stockHistory: StockChange[];
-  lastCallAt: Map<string, number>;
 }
 
 export interface Carrier {

@@ -75,6 +75,42 @@ export function renderOffer(shop: SimShop, o: SimOffer): Record<string, unknown>
     min_shipping_zone: 'US',
     shipping_deadline: new Date(o.lastUpdated.getTime() + 2 * 24 * 3600_000).toISOString(),
     fulfillment: { center: { code: 'DEFAULT' } },
+    ...warehousesOf(o),
+  };
+}
+
+/** `warehouses: [{code, quantity}]`, present only when the offer has per-warehouse stock. */
+function warehousesOf(o: SimOffer): { warehouses?: { code: string; quantity: number }[] } {
+  if (o.warehouses.size === 0) return {};
+  return { warehouses: [...o.warehouses].map(([code, quantity]) => ({ code, quantity })) };
+}
+
+/**
+ * One offer of an OF54 JSON export file. `prices` follows the file structure of the document:
+ * `origin_price` and `volume_prices` from a quantity of one; `context` is left out because it
+ * "is not returned for the default price", the only price the simulator knows.
+ */
+export function renderExportItem(shop: SimShop, o: SimOffer): Record<string, unknown> {
+  return {
+    offer_id: o.offerId,
+    shop_id: shop.shopId,
+    shop_name: shop.name,
+    shop_sku: o.shopSku,
+    product_sku: o.productSku,
+    quantity: o.quantity,
+    ...warehousesOf(o),
+    active: o.active,
+    deleted: o.deleted,
+    state_code: o.stateCode,
+    currency_iso_code: shop.currency,
+    description: o.description,
+    last_updated: o.lastUpdated.toISOString(),
+    prices: [
+      {
+        origin_price: o.price,
+        volume_prices: [{ quantity_threshold: 1, unit_origin_price: o.price }],
+      },
+    ],
   };
 }
 
@@ -118,17 +154,6 @@ function renderLine(line: SimOrderLine): Record<string, unknown> {
   return out;
 }
 
-/** Addresses stay hidden (null) until the order has been paid and reached SHIPPING. */
-function addressVisible(order: SimOrder): boolean {
-  return ![
-    'STAGING',
-    'WAITING_ACCEPTANCE',
-    'WAITING_DEBIT',
-    'WAITING_DEBIT_PAYMENT',
-    'REFUSED',
-  ].includes(order.state);
-}
-
 export function renderOrder(
   shop: SimShop,
   order: SimOrder,
@@ -136,7 +161,9 @@ export function renderOrder(
 ): Record<string, unknown> {
   const lines = order.lines.map(renderLine);
   const sum = (key: string): number => round(lines.reduce((acc, l) => acc + (l[key] as number), 0));
-  const visible = addressVisible(order);
+  // Hidden until the payment confirmation, and for orders that never got there (canceled or
+  // refused before SHIPPING): the shop never had a reason to see where the goods would go.
+  const visible = order.addressesReleased;
   const out: Record<string, unknown> = {
     order_id: order.orderId,
     commercial_id: order.commercialId,

@@ -1,7 +1,10 @@
 import { parseCsv } from '@msync/platform';
+import { SimHttpError, type SimClock } from '@msync/sim-kit';
+import { applyImport } from './import-run.js';
+import { renderExportItem } from './render.js';
+import { setGlobalQuantity } from './stock.js';
 import type {
   Address,
-  ImportLineError,
   LineState,
   OrderState,
   SimExport,
@@ -12,19 +15,8 @@ import type {
   SimShop,
 } from './model.js';
 
-/** A failure the simulated API reports as `{status, message, code?}`. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly code?: string,
-  ) {
-    super(message);
-  }
-}
-
 export interface WorldOptions {
-  now: () => Date;
+  now: SimClock;
   /** Time an import spends WAITING then RUNNING before it completes. */
   importDelayMs: number;
   /** Time an offer export stays PENDING. */
@@ -78,8 +70,10 @@ const DEFAULT_ADDRESS: Address = {
 };
 
 /** The simulated instance's state and its rules (state machine, imports, exports). */
-export class World {
+export class SimWorld {
   readonly shops = new Map<number, SimShop>();
+  /** Shops a key may reach through `shop_id` besides its own (a user with several shops). */
+  private readonly grants = new Map<string, Set<number>>();
   private nextShopId = 2001;
   private nextOfferId = 10_001;
   private nextOrderNumber = 1;
@@ -94,7 +88,7 @@ export class World {
 
   addShop(seed: ShopSeed): SimShop {
     for (const s of this.shops.values()) {
-      if (s.apiKey === seed.apiKey) throw new ApiError(409, 'A shop already uses this API key');
+      if (s.apiKey === seed.apiKey) throw new SimHttpError(409, 'A shop already uses this API key');
     }
     const shopId = seed.shopId ?? this.nextShopId++;
     const shop: SimShop = {
@@ -110,7 +104,6 @@ export class World {
       imports: new Map(),
       exports: new Map(),
       stockHistory: [],
-      lastCallAt: new Map(),
     };
     this.shops.set(shopId, shop);
     for (const offer of seed.offers ?? []) this.upsertOffer(shop, offer);
@@ -123,9 +116,34 @@ export class World {
     return undefined;
   }
 
+  /** Lets the user holding `apiKey` reach `shopId` with `shop_id` (its own shop stays the default). */
+  grantAccess(shopId: number, apiKey: string): void {
+    this.shop(shopId);
+    if (!this.shopByKey(apiKey)) throw new SimHttpError(404, 'No shop uses this API key');
+    let shops = this.grants.get(apiKey);
+    if (!shops) this.grants.set(apiKey, (shops = new Set()));
+    shops.add(shopId);
+  }
+
+  /**
+   * The shop a request acts on: the key's own shop, or the one `shop_id` names when the key's
+   * user may reach it (undefined otherwise).
+   */
+  shopFor(own: SimShop, requestedShopId: number | undefined): SimShop | undefined {
+    if (requestedShopId === undefined || requestedShopId === own.shopId) return own;
+    if (!this.grants.get(own.apiKey)?.has(requestedShopId)) return undefined;
+    return this.shops.get(requestedShopId);
+  }
+
+  /** Forgets every shop and grant. */
+  clear(): void {
+    this.shops.clear();
+    this.grants.clear();
+  }
+
   shop(shopId: number): SimShop {
     const shop = this.shops.get(shopId);
-    if (!shop) throw new ApiError(404, `Shop ${shopId} not found`);
+    if (!shop) throw new SimHttpError(404, `Shop ${shopId} not found`);
     return shop;
   }
 
@@ -137,6 +155,7 @@ export class World {
       productSku: seed.productSku ?? `MKP${seed.sku}`,
       productTitle: seed.title ?? `Product ${seed.sku}`,
       quantity: 0,
+      warehouses: new Map(),
       price: 10,
       stateCode: '11',
       description: `Offer for ${seed.sku}`,
@@ -144,7 +163,7 @@ export class World {
       deleted: false,
       lastUpdated: this.now(),
     };
-    if (seed.quantity !== undefined) offer.quantity = seed.quantity;
+    if (seed.quantity !== undefined) setGlobalQuantity(offer, seed.quantity);
     if (seed.price !== undefined) offer.price = seed.price;
     if (seed.title !== undefined) offer.productTitle = seed.title;
     if (seed.active !== undefined) offer.active = seed.active;
@@ -161,8 +180,8 @@ export class World {
     const number = this.nextOrderNumber++;
     const commercialId = seed.commercialId ?? `C${String(100000 + number)}`;
     const orderId = seed.orderId ?? `${commercialId}-A`;
-    if (shop.orders.has(orderId)) throw new ApiError(409, `Order ${orderId} already exists`);
-    if (seed.lines.length === 0) throw new ApiError(400, 'An order needs at least one line');
+    if (shop.orders.has(orderId)) throw new SimHttpError(409, `Order ${orderId} already exists`);
+    if (seed.lines.length === 0) throw new SimHttpError(400, 'An order needs at least one line');
     const state = seed.state ?? 'WAITING_ACCEPTANCE';
     const lines: SimOrderLine[] = seed.lines.map((l, i) => {
       const offer = shop.offers.get(l.sku) ?? this.upsertOffer(shop, { sku: l.sku, quantity: 0 });
@@ -182,6 +201,7 @@ export class World {
       };
     });
     const address = seed.shippingAddress ?? DEFAULT_ADDRESS;
+    const addressesReleased = PAID_STATES.has(state);
     const order: SimOrder = {
       orderId,
       commercialId,
@@ -196,6 +216,7 @@ export class World {
       },
       shippingAddress: address,
       billingAddress: address,
+      addressesReleased,
       shippingTypeCode: seed.shippingTypeCode ?? 'STD',
       lines,
       history: [{ at: now, action: 'created' }],
@@ -206,7 +227,10 @@ export class World {
 
   order(shop: SimShop, orderId: string): SimOrder {
     const order = shop.orders.get(orderId);
-    if (!order) throw new ApiError(404, `Order with id ${orderId} not found`, 'ORDER_NOT_FOUND');
+    if (!order)
+      throw new SimHttpError(404, `Order with id ${orderId} not found`, {
+        code: 'ORDER_NOT_FOUND',
+      });
     return order;
   }
 
@@ -233,11 +257,11 @@ export class World {
     }
   }
 
-  private wrongState(order: SimOrder, expected: string): ApiError {
-    return new ApiError(
+  private wrongState(order: SimOrder, expected: string): SimHttpError {
+    return new SimHttpError(
       400,
       `Order ${order.orderId} is not in state ${expected}. Current status is ${order.state}`,
-      'ORDER_INVALID_STATE',
+      { code: 'ORDER_INVALID_STATE' },
     );
   }
 
@@ -248,27 +272,29 @@ export class World {
     const seen = new Set<string>();
     for (const d of decisions) {
       if (seen.has(d.id))
-        throw new ApiError(400, `Duplicate order line id ${d.id}`, 'ORDER_LINE_DUPLICATE_ID');
+        throw new SimHttpError(400, `Duplicate order line id ${d.id}`, {
+          code: 'ORDER_LINE_DUPLICATE_ID',
+        });
       seen.add(d.id);
       if (!order.lines.some((l) => l.lineId === d.id)) {
-        throw new ApiError(400, `Order line ${d.id} not found`, 'ORDER_LINE_NOT_FOUND');
+        throw new SimHttpError(400, `Order line ${d.id} not found`, {
+          code: 'ORDER_LINE_NOT_FOUND',
+        });
       }
     }
     const missing = order.lines.filter((l) => !seen.has(l.lineId));
     if (missing.length > 0) {
-      throw new ApiError(
+      throw new SimHttpError(
         400,
         `Acceptance decision missing for order lines ${missing.map((l) => l.lineId).join(', ')}`,
-        'ORDER_LINE_ACCEPTANCE_DECISION_MISSING',
+        { code: 'ORDER_LINE_ACCEPTANCE_DECISION_MISSING' },
       );
     }
     const accepted = decisions.filter((d) => d.accepted).length;
     if (accepted > 0 && accepted < decisions.length && !shop.partialAcceptance) {
-      throw new ApiError(
-        400,
-        'Partial acceptance is disabled for this shop',
-        'ORDER_PARTIAL_ACCEPTANCE_DISABLED',
-      );
+      throw new SimHttpError(400, 'Partial acceptance is disabled for this shop', {
+        code: 'ORDER_PARTIAL_ACCEPTANCE_DISABLED',
+      });
     }
     const now = this.now();
     for (const line of order.lines) {
@@ -298,6 +324,7 @@ export class World {
     if (order.state !== 'WAITING_DEBIT_PAYMENT')
       throw this.wrongState(order, 'WAITING_DEBIT_PAYMENT');
     order.state = 'SHIPPING';
+    order.addressesReleased = true;
     order.paymentDueAt = undefined;
     const now = this.now();
     for (const line of order.lines)
@@ -333,7 +360,7 @@ export class World {
     const trackingNumber = str('tracking_number');
     if (code) {
       const carrier = carriers.find((c) => c.code === code);
-      if (!carrier) throw new ApiError(400, `The carrier code ${code} is unknown`);
+      if (!carrier) throw new SimHttpError(400, `The carrier code ${code} is unknown`);
       order.tracking = {
         carrierCode: carrier.code,
         carrierStandardCode: carrier.standard_code,
@@ -345,7 +372,8 @@ export class World {
       };
     } else {
       const name = str('carrier_name');
-      if (!name) throw new ApiError(400, 'carrier_name is required when carrier_code is not given');
+      if (!name)
+        throw new SimHttpError(400, 'carrier_name is required when carrier_code is not given');
       order.tracking = {
         carrierName: name,
         carrierStandardCode: str('carrier_standard_code'),
@@ -361,7 +389,7 @@ export class World {
     const order = this.order(shop, orderId);
     if (order.state !== 'SHIPPING') throw this.wrongState(order, 'SHIPPING');
     if (shop.trackingRequiredToShip && !order.tracking?.trackingNumber) {
-      throw new ApiError(400, 'Tracking details are mandatory for this shipping method');
+      throw new SimHttpError(400, 'Tracking details are mandatory for this shipping method');
     }
     order.state = 'SHIPPED';
     const now = this.now();
@@ -378,10 +406,10 @@ export class World {
   cancel(shop: SimShop, orderId: string, by: 'shop' | 'operator'): SimOrder {
     const order = this.order(shop, orderId);
     if (by === 'shop' && !this.canCancel(order)) {
-      throw new ApiError(
+      throw new SimHttpError(
         400,
         `Order ${orderId} cannot be canceled. Current status is ${order.state}`,
-        'ORDER_INVALID_STATE',
+        { code: 'ORDER_INVALID_STATE' },
       );
     }
     if (order.state === 'CANCELED' || order.state === 'SHIPPED' || order.state === 'REFUSED') {
@@ -412,13 +440,11 @@ export class World {
     const order = this.order(shop, orderId);
     const line = lineId ? order.lines.find((l) => l.lineId === lineId) : order.lines[0];
     if (!line)
-      throw new ApiError(
-        404,
-        `Order line ${lineId ?? '(first)'} not found`,
-        'ORDER_LINE_NOT_FOUND',
-      );
+      throw new SimHttpError(404, `Order line ${lineId ?? '(first)'} not found`, {
+        code: 'ORDER_LINE_NOT_FOUND',
+      });
     if (line.state === 'INCIDENT_OPEN')
-      throw new ApiError(400, `Order line ${line.lineId} already has an open incident`);
+      throw new SimHttpError(400, `Order line ${line.lineId} already has an open incident`);
     line.stateBeforeIncident = line.state;
     line.state = 'INCIDENT_OPEN';
     line.reasonCode = reasonCode;
@@ -429,18 +455,21 @@ export class World {
   }
 
   /** OR64 or control: the incident is closed; the line gets its frozen state back. */
-  closeIncident(shop: SimShop, orderId: string, lineId: string): SimOrder {
+  closeIncident(shop: SimShop, orderId: string, lineId: string, reasonCode?: string): SimOrder {
     const order = this.order(shop, orderId);
     const line = order.lines.find((l) => l.lineId === lineId);
-    if (!line) throw new ApiError(404, `Order line ${lineId} not found`, 'ORDER_LINE_NOT_FOUND');
+    if (!line)
+      throw new SimHttpError(404, `Order line ${lineId} not found`, {
+        code: 'ORDER_LINE_NOT_FOUND',
+      });
     if (line.state !== 'INCIDENT_OPEN')
-      throw new ApiError(400, `Order line ${lineId} has no open incident`);
+      throw new SimHttpError(400, `Order line ${lineId} has no open incident`);
     line.state = line.stateBeforeIncident ?? order.state;
     line.stateBeforeIncident = undefined;
     line.reasonCode = undefined;
     line.reasonLabel = undefined;
     line.lastUpdated = this.now();
-    this.touch(order, 'incident-closed', { lineId });
+    this.touch(order, 'incident-closed', { lineId, reasonCode });
     return order;
   }
 
@@ -488,7 +517,7 @@ export class World {
     for (const imp of imports) {
       if (imp.applied) continue;
       const age = now - imp.createdAt.getTime();
-      if (age >= this.options.importDelayMs) this.applyImport(shop, imp);
+      if (age >= this.options.importDelayMs) applyImport(shop, imp, () => this.now());
       else if (age >= this.options.importDelayMs / 2) imp.status = 'RUNNING';
     }
     for (const order of shop.orders.values()) {
@@ -505,84 +534,6 @@ export class World {
         this.completeExport(shop, exp);
       }
     }
-  }
-
-  private applyImport(shop: SimShop, imp: SimImport): void {
-    imp.applied = true;
-    const col = (name: string): number => imp.header.indexOf(name);
-    const skuCol = imp.kind === 'stock' ? col('offer-sku') : col('sku');
-    const qtyCol = col('quantity');
-    const udCol = col('update-delete');
-    if (skuCol < 0 || (imp.kind === 'stock' && qtyCol < 0)) {
-      imp.status = 'FAILED';
-      imp.reasonStatus = `Missing required column ${imp.kind === 'stock' ? '"offer-sku" or "quantity"' : '"sku"'}`;
-      return;
-    }
-    const errors: ImportLineError[] = [];
-    const seenSkus = new Set<string>();
-    imp.rows.forEach((cells, i) => {
-      const line = i + 2; // 1-based, after the header line
-      imp.linesRead++;
-      const sku = cells[skuCol]?.trim() ?? '';
-      const action = (udCol >= 0 ? cells[udCol]?.trim().toLowerCase() : '') || 'update';
-      const rawQty = qtyCol >= 0 ? cells[qtyCol]?.trim() : undefined;
-      const fail = (message: string): void => {
-        errors.push({ line, message, cells });
-      };
-      const offer = shop.offers.get(sku);
-      if (!sku) return fail('The offer SKU is missing');
-      if (action === 'delete') {
-        if (!offer || offer.deleted) return fail(`The offer with SKU ${sku} does not exist`);
-        offer.deleted = true;
-        offer.active = false;
-        offer.lastUpdated = this.now();
-        imp.deleted++;
-        imp.linesInSuccess++;
-        return;
-      }
-      if (action !== 'update') return fail(`Unknown update-delete value "${action}"`);
-      if (!offer || offer.deleted) return fail(`The offer with SKU ${sku} does not exist`);
-      if (rawQty !== undefined && rawQty !== '') {
-        const qty = Number(rawQty);
-        if (!Number.isInteger(qty) || qty < 0)
-          return fail(`The quantity "${rawQty}" is not a positive integer`);
-        if (offer.quantity !== qty) {
-          shop.stockHistory.push({
-            at: this.now(),
-            sku,
-            from: offer.quantity,
-            to: qty,
-            importId: imp.id,
-            via: imp.kind === 'stock' ? 'STO01' : 'OF01',
-          });
-        }
-        offer.quantity = qty;
-      }
-      const priceCol = col('price');
-      const rawPrice = priceCol >= 0 ? cells[priceCol]?.trim() : undefined;
-      if (rawPrice) {
-        const price = Number(rawPrice);
-        if (!Number.isFinite(price) || price < 0) return fail(`The price "${rawPrice}" is invalid`);
-        offer.price = price;
-      }
-      offer.lastUpdated = this.now();
-      seenSkus.add(sku);
-      imp.updated++;
-      imp.linesInSuccess++;
-    });
-    if (imp.mode === 'REPLACE') {
-      for (const offer of shop.offers.values()) {
-        if (!seenSkus.has(offer.shopSku) && !offer.deleted) {
-          offer.deleted = true;
-          offer.active = false;
-          offer.lastUpdated = this.now();
-          imp.deleted++;
-        }
-      }
-    }
-    imp.errors = errors;
-    imp.linesInError = errors.length;
-    imp.status = 'COMPLETE';
   }
 
   // ---- exports ------------------------------------------------------------------------------
@@ -613,27 +564,18 @@ export class World {
     offers.sort((a, b) => a.offerId - b.offerId);
     const chunks: unknown[][] = [];
     for (let i = 0; i < offers.length; i += exp.itemsPerChunk) {
-      chunks.push(offers.slice(i, i + exp.itemsPerChunk).map((o) => exportItem(shop, o)));
+      chunks.push(offers.slice(i, i + exp.itemsPerChunk).map((o) => renderExportItem(shop, o)));
     }
     exp.chunks = chunks;
     exp.status = 'COMPLETED';
   }
 }
 
-function exportItem(shop: SimShop, o: SimOffer): Record<string, unknown> {
-  return {
-    offer_id: o.offerId,
-    shop_id: shop.shopId,
-    shop_name: shop.name,
-    shop_sku: o.shopSku,
-    product_sku: o.productSku,
-    quantity: o.quantity,
-    active: o.active,
-    deleted: o.deleted,
-    state_code: o.stateCode,
-    currency_iso_code: shop.currency,
-    description: o.description,
-    last_updated: o.lastUpdated.toISOString(),
-    prices: [{ price: o.price, unit_origin_price: o.price, volume_prices: [] }],
-  };
-}
+/** States an order only reaches after the payment confirmation, so its addresses were shown. */
+const PAID_STATES: ReadonlySet<OrderState> = new Set([
+  'SHIPPING',
+  'SHIPPED',
+  'TO_COLLECT',
+  'RECEIVED',
+  'CLOSED',
+]);
