@@ -3,6 +3,11 @@ import { startMiraklSimulator, type RunningMiraklSimulator } from './server.js';
 
 let sim: RunningMiraklSimulator;
 const KEY = 'sim-key-1';
+// Time is a hand-driven clock: timed steps (payment, imports) happen when a test moves it.
+let clockMs = Date.parse('2026-03-02T09:00:00.000Z');
+const tick = (ms: number): void => {
+  clockMs += ms;
+};
 
 async function api(
   path: string,
@@ -36,7 +41,12 @@ async function control(
 }
 
 beforeAll(async () => {
-  sim = await startMiraklSimulator({ paymentDelayMs: 100, importDelayMs: 20, updateOverlapMs: 50 });
+  sim = await startMiraklSimulator({
+    now: () => new Date(clockMs),
+    paymentDelayMs: 100,
+    importDelayMs: 20,
+    updateOverlapMs: 50,
+  });
   await control('POST', '/shops', { shopId: 1, apiKey: KEY, offers: [{ sku: 'A', quantity: 1 }] });
   await control('POST', '/shops', { shopId: 2, apiKey: 'sim-key-2' });
 });
@@ -102,7 +112,7 @@ describe('Mirakl simulator', () => {
       order_state: 'WAITING_DEBIT_PAYMENT',
       customer: { shipping_address: null },
     });
-    await new Promise((r) => setTimeout(r, 120));
+    tick(120);
     expect(await read()).toMatchObject({
       order_state: 'SHIPPING',
       can_shop_ship: true,
@@ -188,7 +198,7 @@ describe('Mirakl simulator', () => {
     expect((await api(`/api/offers/stock/imports/${importId}/status`)).body).toMatchObject({
       status: 'WAITING',
     });
-    await new Promise((r) => setTimeout(r, 30));
+    tick(30);
     expect((await api(`/api/offers/stock/imports/${importId}/status`)).body).toMatchObject({
       status: 'COMPLETE',
       lines_in_success: 1,
