@@ -174,6 +174,37 @@ describe('ShipBob simulator webhooks', () => {
     ]);
   });
 
+  it('reports a shipment in exception and a delivered shipment with the shipment as body', async () => {
+    await subscribe('2025-07', ['order.shipment.exception', 'order.shipment.delivered']);
+    const stuck = (
+      await t.json<{ shipments: { id: number }[] }>('/2025-07/order', {
+        method: 'POST',
+        channel: t.channelId,
+        body: JSON.stringify(validOrder('TOO-MANY', 'SKU-1', 50)),
+      })
+    ).body;
+    await eventually(() => received.length === 1, 'order.shipment.exception delivered');
+    expect(received[0]!.headers['x-webhook-topic']).toBe('order.shipment.exception');
+    expect(JSON.parse(received[0]!.body)).toMatchObject({
+      id: stuck.shipments[0]!.id,
+      status: 'Exception',
+      status_details: [{ name: 'OutOfStock' }],
+    });
+
+    const order = await createOrder('DELIVER-1');
+    const shipmentId = order.shipments[0]!.id;
+    await t.control('POST', `/shipments/${shipmentId}/ship`);
+    await t.control('POST', `/shipments/${shipmentId}/deliver`);
+    await eventually(() => received.length === 2, 'order.shipment.delivered delivered');
+    expect(received[1]!.headers['x-webhook-topic']).toBe('order.shipment.delivered');
+    expect(JSON.parse(received[1]!.body)).toMatchObject({
+      id: shipmentId,
+      status: 'Completed',
+      status_details: [{ name: 'Delivered' }],
+      delivery_date: expect.stringMatching(/^\d{4}-/) as unknown,
+    });
+  });
+
   it('retries a failed delivery with the same webhook-id and records every attempt', async () => {
     await subscribe('2025-07', ['order.shipped']);
     answers.push(500, 503);
