@@ -166,6 +166,8 @@ describe('ShipBob simulator webhooks', () => {
       'return.completed',
     ]);
     expect(JSON.parse(received[3]!.body)).toMatchObject({ id: ret.body.id, status: 'Completed' });
+    // The receiver sees a request before the simulator journals its answer.
+    await eventually(async () => (await deliveries()).length === 4, 'four journal entries');
     expect((await deliveries()).map((d) => [d.topic, d.outcome])).toEqual([
       ['order.shipped', 'delivered'],
       ['order.shipment.cancelled', 'delivered'],
@@ -212,6 +214,7 @@ describe('ShipBob simulator webhooks', () => {
     await t.control('POST', `/shipments/${order.shipments[0]!.id}/label`);
     await eventually(() => received.length === 3, 'third attempt');
     expect(new Set(received.map((r) => r.headers['webhook-id'])).size).toBe(1);
+    await eventually(async () => (await deliveries()).length === 3, 'three journal entries');
     const journal = await deliveries();
     expect(journal.map((d) => [d.attempt, d.outcome])).toEqual([
       [1, 'failed'],
