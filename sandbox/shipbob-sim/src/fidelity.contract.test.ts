@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { openApiProblems, useSimulator, validOrder } from './test-support/harness.js';
 
 const openApiDir = process.env['VENDOR_OPENAPI_DIR'];
+/** The OpenAPI check runs only when the documents are there (it says so otherwise). */
+const itWithOpenApi = openApiDir ? it : it.skip;
 if (!openApiDir) {
   console.warn('ShipBob simulator OpenAPI validation did not run: VENDOR_OPENAPI_DIR is not set.');
 }
@@ -146,7 +148,7 @@ describe('ShipBob simulator fidelity', () => {
     expect(locations.body.items[0]!.locations[0]!.fulfillable_quantity).toBe(0);
   });
 
-  it.skipIf(!openApiDir)('every answer above validates against ShipBob’s OpenAPI documents', () => {
+  itWithOpenApi('every answer above validates against ShipBob’s OpenAPI documents', () => {
     expect(t.exchanges.length).toBeGreaterThan(20);
     expect(openApiProblems(openApiDir!, t.exchanges)).toEqual([]);
   });

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, openApiProblems, useSimulator, validOrder } from './test-support/harness.js';
 
 const openApiDir = process.env['VENDOR_OPENAPI_DIR'];
+/** The OpenAPI check runs only when the documents are there (it says so otherwise). */
+const itWithOpenApi = openApiDir ? it : it.skip;
 if (!openApiDir) {
   console.warn('ShipBob simulator OpenAPI validation did not run: VENDOR_OPENAPI_DIR is not set.');
 }
@@ -237,7 +239,7 @@ describe('ShipBob simulator webhooks', () => {
     expect(received.map((r) => (JSON.parse(r.body) as { id: number }).id)).toEqual([loud.id]);
   });
 
-  it.skipIf(!openApiDir)('every answer above validates against ShipBob’s OpenAPI documents', () => {
+  itWithOpenApi('every answer above validates against ShipBob’s OpenAPI documents', () => {
     expect(t.exchanges.length).toBeGreaterThan(15);
     expect(openApiProblems(openApiDir!, t.exchanges)).toEqual([]);
   });
