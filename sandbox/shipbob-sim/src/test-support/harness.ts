@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect } from '@jest/globals';
 import {
   loadShipBobOpenApi,
   recordingFetch,
@@ -10,7 +10,7 @@ import {
   type ShipBobSimulatorOptions,
 } from '../server.js';
 
-export { eventually } from '../../../../tools/test-support/index.js';
+export { eventually } from '@msync/test-support';
 
 export const PAT = 'sim-test-pat';
 
