@@ -1,3 +1,4 @@
+import type { AutopilotSettings } from './autopilot.js';
 import type { Fault } from './faults.js';
 import { route, type Ctx, type Route } from './http.js';
 import type { ShipBobSimulator } from './server.js';
@@ -17,6 +18,7 @@ function body<T>(ctx: Ctx): T {
 /** The control API (`/_sim/...`) that tests and demos use to seed and drive the simulated account. */
 export function controlRoutes(sim: ShipBobSimulator): Route[] {
   const views = (): Views => new Views(sim.world);
+  const autopilotState = () => ({ enabled: sim.autopilot !== null, ...sim.autopilot });
   return [
     route('GET', '/_sim/health', () => ({ status: 200, body: { status: 'ok' } })),
     route('POST', '/_sim/reset', () => {
@@ -59,6 +61,10 @@ export function controlRoutes(sim: ShipBobSimulator): Route[] {
       const shipment = sim.world.shipShipment(id(ctx));
       return { status: 200, body: views().shipment(sim.world.order(shipment.orderId), shipment) };
     }),
+    route('POST', '/_sim/shipments/{shipmentId}/deliver', (ctx) => {
+      const shipment = sim.world.deliverShipment(id(ctx));
+      return { status: 200, body: views().shipment(sim.world.order(shipment.orderId), shipment) };
+    }),
     route('POST', '/_sim/shipments/{shipmentId}/cancel', (ctx) => {
       const shipment = sim.world.cancelShipment(id(ctx));
       return { status: 200, body: views().shipment(sim.world.order(shipment.orderId), shipment) };
@@ -94,9 +100,28 @@ export function controlRoutes(sim: ShipBobSimulator): Route[] {
           })),
           orders: sim.world.orders.map((o) => v.order(o)),
           returns: sim.world.returns.map((r) => v.returnDto(r)),
+          webhooks: sim.world.webhooks.map((w) => v.webhook(w)),
         },
       };
     }),
+    route('GET', '/_sim/autopilot', () => ({ status: 200, body: autopilotState() })),
+    route('PUT', '/_sim/autopilot', (ctx) => {
+      const { enabled, ...settings } = body<{ enabled: boolean } & Partial<AutopilotSettings>>(ctx);
+      sim.setAutopilot(enabled ? settings : null);
+      return { status: 200, body: autopilotState() };
+    }),
+    route('GET', '/_sim/webhooks/delivery', () => ({
+      status: 200,
+      body: { enabled: sim.webhookDeliveryEnabled },
+    })),
+    route('PUT', '/_sim/webhooks/delivery', (ctx) => {
+      sim.setWebhookDelivery(body<{ enabled: boolean }>(ctx).enabled === true);
+      return { status: 200, body: { enabled: sim.webhookDeliveryEnabled } };
+    }),
+    route('GET', '/_sim/webhooks/deliveries', () => ({
+      status: 200,
+      body: sim.webhookDeliveries,
+    })),
     route('GET', '/_sim/requests', () => ({
       status: 200,
       body: sim.requests.map(({ token: _token, ...entry }) => entry),

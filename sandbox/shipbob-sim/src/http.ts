@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { InvalidParameter } from './errors.js';
 
 /** One routed request: parsed URL, params, query and JSON body. */
 export interface Ctx {
@@ -69,13 +70,34 @@ export function send(res: ServerResponse, reply: Reply): void {
   res.end(JSON.stringify(reply.body));
 }
 
-/** Comma-separated query list (`A,B`), ShipBob's list style. */
+/**
+ * The raw (still percent-encoded) value of a query parameter. ShipBob splits comma lists and
+ * reads `op:` filters before decoding, so `A%2CB` is one value and `any%3AX` is no operator.
+ */
+export function rawParam(url: URL, name: string): string | null {
+  for (const part of url.search.slice(1).split('&')) {
+    const eq = part.indexOf('=');
+    const key = decodeLenient(eq < 0 ? part : part.slice(0, eq));
+    if (key === name) return eq < 0 ? '' : part.slice(eq + 1);
+  }
+  return null;
+}
+
+export function decodeLenient(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
+    return raw;
+  }
+}
+
+/** Comma-separated query list (`A,B`), ShipBob's list style: only a literal `,` separates. */
 export function list(url: URL, name: string): string[] | undefined {
-  const raw = url.searchParams.get(name);
+  const raw = rawParam(url, name);
   if (raw === null || raw === '') return undefined;
   return raw
     .split(',')
-    .map((s) => s.trim())
+    .map((s) => decodeLenient(s).trim())
     .filter((s) => s.length > 0);
 }
 
@@ -89,10 +111,7 @@ export function intParam(
   const raw = url.searchParams.get(name);
   if (raw === null) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw Object.assign(new Error(`${name} must be an integer between ${min} and ${max}`), {
-      status: 400,
-    });
-  }
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new InvalidParameter(name, `${name} must be an integer between ${min} and ${max}.`);
   return value;
 }

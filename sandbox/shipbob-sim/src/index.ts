@@ -1,6 +1,10 @@
 export { startShipBobSimulator } from './server.js';
 export type { ShipBobSimulator, ShipBobSimulatorOptions, RequestLogEntry } from './server.js';
 export type { Fault, FaultKind } from './faults.js';
+export type { AutopilotSettings } from './autopilot.js';
+export { signWebhook } from './webhooks.js';
+export type { WebhookDelivery, WebhookDeliveryOptions } from './webhooks.js';
+export type { WorldEvent } from './world.js';
 export { SimWorld, SimHttpError, orderStatus, WRITE_SCOPES } from './world.js';
 export type { SeedMerchantInput, SeedProductInput } from './world.js';
 export type * from './model.js';

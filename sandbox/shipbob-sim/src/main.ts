@@ -8,7 +8,35 @@ const port = Number(process.env['SHIPBOB_SIM_PORT'] ?? 18091);
 const host = process.env['SHIPBOB_SIM_HOST'] ?? '127.0.0.1';
 const pat = process.env['SHIPBOB_SIM_PAT'] ?? 'sim-pat';
 
-const sim = await startShipBobSimulator({ port, host });
+// The local demo should show progress: webhooks are delivered and the warehouse works by itself
+// unless switched off.
+const env = (name: string): string | undefined => process.env[name];
+const on = (name: string): boolean => (env(name) ?? 'on') !== 'off';
+const msOrNever = (name: string, fallback: number | null): number | null => {
+  const raw = env(name);
+  if (raw === undefined) return fallback;
+  if (raw === 'never') return null;
+  const ms = Number(raw);
+  if (!Number.isInteger(ms) || ms < 0)
+    throw new Error(`${name} must be a number of milliseconds or "never", got "${raw}"`);
+  return ms;
+};
+
+const sim = await startShipBobSimulator({
+  port,
+  host,
+  webhooks: { deliver: on('SHIPBOB_SIM_WEBHOOKS') },
+  ...(on('SHIPBOB_SIM_AUTOPILOT')
+    ? {
+        autopilot: {
+          labelAfterMs: msOrNever('SHIPBOB_SIM_LABEL_AFTER_MS', 10_000) ?? 10_000,
+          shipAfterMs: msOrNever('SHIPBOB_SIM_SHIP_AFTER_MS', 20_000),
+          deliverAfterMs: msOrNever('SHIPBOB_SIM_DELIVER_AFTER_MS', null),
+          carrier: env('SHIPBOB_SIM_CARRIER') ?? 'UPS',
+        },
+      }
+    : {}),
+});
 const merchant = sim.world.seedMerchant({ name: 'Demo merchant', pats: [pat] });
 sim.world.seedProduct(merchant.id, {
   sku: 'DEMO-SKU-1',
@@ -19,6 +47,8 @@ logger.info('shipbob simulator listening', {
   url: sim.url,
   merchantId: merchant.id,
   channelId: merchant.patChannelId,
+  webhookDelivery: sim.webhookDeliveryEnabled,
+  autopilot: sim.autopilot,
 });
 
 const shutdown = (): void => {

@@ -113,6 +113,14 @@ export interface Tracking {
   shippingDate: string | null;
 }
 
+/** One carrier scan, as `GET /2026-01/shipments-tracking` reports it. */
+export interface TrackingEvent {
+  status: 'PreTransit' | 'InTransit' | 'Delivered' | 'Cancelled';
+  substatus: string;
+  message: string;
+  timestamp: string;
+}
+
 export interface Shipment {
   id: number;
   orderId: number;
@@ -125,6 +133,8 @@ export interface Shipment {
   lastTrackingUpdateAt: string | null;
   isTrackingUploaded: boolean;
   actualFulfillmentDate: string | null;
+  deliveryDate: string | null;
+  trackingHistory: TrackingEvent[];
 }
 
 export type OrderStatus =
@@ -174,4 +184,28 @@ export interface ReturnOrder {
   insertDate: string;
   completedDate: string | null;
   history: { status: ReturnStatus; timestamp: string }[];
+}
+
+/** An entry of the merchant's Ship Option Mapping (`GET /shipping-method`). */
+export interface ShippingMethod {
+  id: number;
+  merchantId: number;
+  name: string;
+  active: boolean;
+  isDefault: boolean;
+  serviceLevel: { id: number; name: string };
+}
+
+export type ApiVersion = '2025-07' | '2026-01';
+
+/** A dated-API webhook subscription (Standard Webhooks signing with `secret`). */
+export interface WebhookSubscription {
+  id: string;
+  merchantId: number;
+  url: string;
+  topics: string[];
+  description: string | null;
+  secret: string;
+  enabled: boolean;
+  createdAt: string;
 }

@@ -1,11 +1,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { apiRoutes, type ApiRoute, type Caller } from './api.js';
+import { DEFAULT_AUTOPILOT, type AutopilotSettings } from './autopilot.js';
 import { controlRoutes } from './control.js';
+import { errorBody, rateLimitBody } from './errors.js';
 import { FaultBook, type Fault } from './faults.js';
 import { match, readBody, send, type Ctx, type Reply } from './http.js';
 import { SlidingWindowLimiter, type RateLimitOptions } from './rate-limiter.js';
 import { Views } from './views.js';
+import {
+  WebhookDispatcher,
+  type WebhookDelivery,
+  type WebhookDeliveryOptions,
+} from './webhooks.js';
 import { SimHttpError, problem, SimWorld } from './world.js';
 
 export interface ShipBobSimulatorOptions {
@@ -17,6 +24,12 @@ export interface ShipBobSimulatorOptions {
   orderListLagMs?: number;
   /** Called once per vendor API request, after it is answered (for tests and demos). */
   onRequest?: (entry: RequestLogEntry) => void;
+  /** Webhook delivery to subscribed URLs; off unless `deliver: true`. */
+  webhooks?: WebhookDeliveryOptions;
+  /** Orders advance by themselves (label, ship, deliver); off unless given. */
+  autopilot?: Partial<AutopilotSettings>;
+  /** How often the autopilot looks for due steps; default 100 ms. */
+  autopilotTickMs?: number;
 }
 
 export interface RequestLogEntry {
@@ -36,6 +49,13 @@ export interface ShipBobSimulator {
   faults: FaultBook;
   /** Every vendor API request answered so far, in arrival order. */
   requests: RequestLogEntry[];
+  /** The webhook journal: every delivery attempt and every suppressed event. */
+  webhookDeliveries: WebhookDelivery[];
+  setWebhookDelivery(enabled: boolean): void;
+  readonly webhookDeliveryEnabled: boolean;
+  /** Switches the autopilot on with these settings (unset ones keep their defaults), or off. */
+  setAutopilot(settings: Partial<AutopilotSettings> | null): void;
+  readonly autopilot: AutopilotSettings | null;
   addFault(fault: Fault): void;
   clearFaults(): void;
   /** Forgets all state, faults, request log and rate-limit windows. */
@@ -50,10 +70,37 @@ export async function startShipBobSimulator(
   options: ShipBobSimulatorOptions = {},
 ): Promise<ShipBobSimulator> {
   const rateLimit = { ...SHIPBOB_RATE_LIMIT, ...options.rateLimit };
-  const state = { world: new SimWorld(() => new Date(), options.orderListLagMs ?? 0) };
+  const dispatcher = new WebhookDispatcher(options.webhooks);
+  const newWorld = (): SimWorld => {
+    const world = new SimWorld(() => new Date(), options.orderListLagMs ?? 0);
+    world.onEvent((event) => {
+      const subscribed = world.webhooks.filter(
+        (w) => w.merchantId === event.merchantId && w.enabled && w.topics.includes(event.topic),
+      );
+      if (subscribed.length > 0)
+        dispatcher.publish(subscribed, event.topic, new Views(world).webhookPayload(event));
+    });
+    return world;
+  };
+  const state = { world: newWorld() };
   let limiter = new SlidingWindowLimiter(rateLimit);
   const faults = new FaultBook();
   const requests: RequestLogEntry[] = [];
+  const autopilot = {
+    settings: null as AutopilotSettings | null,
+    timer: undefined as NodeJS.Timeout | undefined,
+  };
+  const setAutopilot = (settings: Partial<AutopilotSettings> | null): void => {
+    clearInterval(autopilot.timer);
+    autopilot.timer = undefined;
+    autopilot.settings = settings ? { ...DEFAULT_AUTOPILOT, ...settings } : null;
+    if (!autopilot.settings) return;
+    autopilot.timer = setInterval(() => {
+      if (autopilot.settings) state.world.advanceAutopilot(autopilot.settings);
+    }, options.autopilotTickMs ?? 100);
+    autopilot.timer.unref();
+  };
+  setAutopilot(options.autopilot ?? null);
 
   const sim: ShipBobSimulator = {
     url: '',
@@ -63,13 +110,24 @@ export async function startShipBobSimulator(
     },
     faults,
     requests,
+    webhookDeliveries: dispatcher.journal,
+    setWebhookDelivery: (enabled) => dispatcher.setEnabled(enabled),
+    get webhookDeliveryEnabled() {
+      return dispatcher.enabled;
+    },
+    setAutopilot,
+    get autopilot() {
+      return autopilot.settings;
+    },
     addFault: (fault) => faults.add(fault),
     clearFaults: () => faults.clear(),
     reset: () => {
-      state.world = new SimWorld(() => new Date(), options.orderListLagMs ?? 0);
+      state.world = newWorld();
       limiter = new SlidingWindowLimiter(rateLimit);
       faults.clear();
       requests.length = 0;
+      dispatcher.reset();
+      setAutopilot(options.autopilot ?? null);
     },
     close: () => Promise.resolve(),
   };
@@ -124,6 +182,7 @@ export async function startShipBobSimulator(
       return send(res, {
         status: 429,
         headers: { 'x-retry-after': String(decision.retryAfterSeconds), 'x-remaining-calls': '0' },
+        body: rateLimitBody(decision.retryAfterSeconds),
       });
     }
     const rateHeaders = { 'x-remaining-calls': String(decision.remaining) };
@@ -149,7 +208,10 @@ export async function startShipBobSimulator(
                     'x-remaining-calls': '0',
                   }
                 : rateHeaders,
-            body: fault.status === 429 ? undefined : problem(fault.status, 'Simulated failure'),
+            body:
+              fault.status === 429
+                ? rateLimitBody(fault.retryAfterSeconds ?? 1)
+                : problem(fault.status, 'Simulated failure'),
           });
         case 'drop':
           log(0);
@@ -197,6 +259,8 @@ export async function startShipBobSimulator(
   sim.url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   sim.close = () =>
     new Promise<void>((resolve, reject) => {
+      setAutopilot(null);
+      dispatcher.stop();
       server.closeAllConnections();
       server.close((error) => (error ? reject(error) : resolve()));
     });
@@ -213,9 +277,12 @@ function resolveCaller(
   const raw = Array.isArray(header) ? header[0] : header;
   if (raw === undefined || raw === '') {
     if (route.write)
-      throw new SimHttpError(400, {
-        shipbob_channel_id: ['The shipbob_channel_id header is required.'],
-      });
+      throw new SimHttpError(
+        400,
+        errorBody(route.errors, 400, {
+          shipbob_channel_id: ['The shipbob_channel_id header is required.'],
+        }),
+      );
     return { merchant, channelId: undefined };
   }
   const channelId = Number(raw);

@@ -6,8 +6,15 @@ import type {
   Product,
   ReturnOrder,
   Shipment,
+  ShippingMethod,
+  WebhookSubscription,
 } from './model.js';
-import { orderStatus, type SimWorld } from './world.js';
+import { orderStatus, type SimWorld, type WorldEvent } from './world.js';
+
+/** Units free to allocate. On hand can fall below committed (a recount); fulfillable stays ≥ 0. */
+function fulfillable(onHand: number, committed: number): number {
+  return Math.max(0, onHand - committed);
+}
 
 /** Renders entities as the JSON shapes of ShipBob's dated API versions (2025-07 / 2026-01). */
 export class Views {
@@ -88,13 +95,13 @@ export class Views {
       onHand += stock.onHand;
       committed += stock.committed;
     }
-    const fulfillable = onHand - committed;
+    const free = fulfillable(onHand, committed);
     return {
       onHand,
       committed,
-      fulfillable,
+      fulfillable: free,
       exception: item.exception,
-      sellable: fulfillable - item.exception,
+      sellable: free - item.exception,
     };
   }
 
@@ -123,7 +130,7 @@ export class Views {
       locations: [...item.stock.entries()].map(([centerId, stock]) => ({
         location_id: centerId,
         name: this.centerName(centerId),
-        fulfillable_quantity: stock.onHand - stock.committed,
+        fulfillable_quantity: fulfillable(stock.onHand, stock.committed),
         on_hand_quantity: stock.onHand,
         committed_quantity: stock.committed,
         awaiting_quantity: 0,
@@ -215,7 +222,7 @@ export class Views {
         shipment.status === 'Completed' ? 'FulfilledOnTime' : 'PendingOnTime',
       actual_fulfillment_date: shipment.actualFulfillmentDate,
       gift_message: null,
-      delivery_date: null,
+      delivery_date: shipment.deliveryDate,
       products: order.lines.map((line) => ({
         id: line.productId,
         reference_id: line.referenceId,
@@ -235,22 +242,90 @@ export class Views {
         ],
       })),
     };
-    // ShipBob's schema types these objects as non-nullable: they are left out until known.
+    // The assigned center is left out until known; tracking is null until labeled, as ShipBob
+    // sends it (ADR 0026: OpenAPI 3.0 cannot mark a `$ref` nullable).
     if (shipment.locationId !== null)
       view['location'] = { id: shipment.locationId, name: this.centerName(shipment.locationId) };
-    if (shipment.tracking) {
-      view['tracking'] = {
-        carrier: shipment.tracking.carrier,
-        carrier_service: shipment.tracking.carrierService,
-        tracking_number: shipment.tracking.trackingNumber,
-        tracking_url: shipment.tracking.trackingUrl,
-        shipping_date: shipment.tracking.shippingDate,
-        bol: null,
-        pro_number: null,
-        scac: null,
-      };
-    }
+    view['tracking'] = shipment.tracking
+      ? {
+          carrier: shipment.tracking.carrier,
+          carrier_service: shipment.tracking.carrierService,
+          tracking_number: shipment.tracking.trackingNumber,
+          tracking_url: shipment.tracking.trackingUrl,
+          shipping_date: shipment.tracking.shippingDate,
+          bol: null,
+          pro_number: null,
+          scac: null,
+        }
+      : null;
     return view;
+  }
+
+  /** `Tracking.ShipmentTrackingResponse` (2026-01 `GET /shipments-tracking`); labeled shipments only. */
+  shipmentTracking(shipment: Shipment): Record<string, unknown> {
+    const tracking = shipment.tracking!;
+    const last = shipment.trackingHistory.at(-1);
+    return {
+      shipment_id: shipment.id,
+      tracking_id: `trk_${shipment.id}`,
+      carrier: tracking.carrier,
+      carrier_tracking_number: tracking.trackingNumber,
+      service: tracking.carrierService,
+      status: last?.status ?? 'PreTransit',
+      substatus: last?.substatus ?? null,
+      eta: null,
+      location: null,
+      message: last?.message ?? null,
+      carrier_message: last?.message ?? null,
+      public_tracking_url: tracking.trackingUrl,
+      last_updated: shipment.lastTrackingUpdateAt ?? shipment.lastUpdateAt,
+      history: shipment.trackingHistory.map((h) => ({
+        status: h.status,
+        substatus: h.substatus,
+        message: h.message,
+        carrier_message: h.message,
+        location: null,
+        timestamp: h.timestamp,
+      })),
+    };
+  }
+
+  shippingMethod(method: ShippingMethod): Record<string, unknown> {
+    return {
+      id: method.id,
+      name: method.name,
+      active: method.active,
+      default: method.isDefault,
+      service_level: { id: method.serviceLevel.id, name: method.serviceLevel.name },
+    };
+  }
+
+  /** `Webhooks.V2.WebhookViewModelV2` (lists never show the secret). */
+  webhook(subscription: WebhookSubscription): Record<string, unknown> {
+    return {
+      id: subscription.id,
+      created_at: subscription.createdAt,
+      description: subscription.description,
+      enabled: subscription.enabled,
+      topics: subscription.topics,
+      url: subscription.url,
+    };
+  }
+
+  /** `Webhooks.V2.Create.WebhookViewModelV2`: the create answer carries the signing secret. */
+  createdWebhook(subscription: WebhookSubscription): Record<string, unknown> {
+    const { enabled: _enabled, ...view } = this.webhook(subscription);
+    return { ...view, secret: subscription.secret };
+  }
+
+  /**
+   * A webhook body: the resource as its GET returns it — the order for `order.shipped`, the
+   * shipment for `order.shipment.*`, the return for `return.*` (reference §12.2).
+   */
+  webhookPayload(event: WorldEvent): unknown {
+    if ('ret' in event) return this.returnDto(event.ret);
+    if ('shipment' in event) return this.shipment(event.order, event.shipment);
+    return this.order(event.order);
   }
 
   /** `PublicReturnV1Dto` (create response). */
@@ -275,6 +350,29 @@ export class Views {
       invoice_amount: null,
       transactions: [],
       inventory: ret.items.map((item) => this.returnItem(item)),
+    };
+  }
+
+  /** 2025-07 `PUT /return/{id}` answer (`Returns.ReturnOrderViewModel`, the 1.0 shape). */
+  returnOrderViewModel(ret: ReturnOrder): Record<string, unknown> {
+    const base = this.returnV1(ret);
+    return {
+      ...base,
+      inventory: ret.items.map((item) => ({
+        id: item.inventoryId,
+        name: this.world.inventoryItem(item.inventoryId).name,
+        quantity: item.quantity,
+        action_requested: {
+          action: item.requestedAction,
+          action_type: item.requestedAction === 'Default' ? 'InventoryDefault' : 'Override',
+          instructions: null,
+        },
+        action_taken: item.actionTaken.map((a) => ({
+          action: a.action,
+          action_reason: a.reason,
+          quantity_processed: a.quantityProcessed,
+        })),
+      })),
     };
   }
 

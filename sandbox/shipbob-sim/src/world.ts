@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { nextAutopilotStep, carrierTracking, type AutopilotSettings } from './autopilot.js';
+import { apiError, problem, SimHttpError } from './errors.js';
 import type {
   Address,
   Channel,
@@ -13,19 +16,39 @@ import type {
   ReturnOrder,
   ReturnStatus,
   Shipment,
+  ShippingMethod,
   StatusDetail,
+  TrackingEvent,
   Variant,
+  WebhookSubscription,
 } from './model.js';
 
-/** An error the simulator answers with a given status and JSON body (or no body). */
-export class SimHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body?: unknown,
-  ) {
-    super(`simulated HTTP ${status}`);
-  }
-}
+export { apiError, problem, SimHttpError };
+
+/**
+ * A change a webhook topic reports. Listeners run synchronously, right after the change, so they
+ * see the entity as it is at that moment.
+ */
+export type WorldEvent =
+  | { topic: 'order.shipped'; merchantId: number; order: Order }
+  | {
+      topic: 'order.shipment.exception' | 'order.shipment.cancelled' | 'order.shipment.delivered';
+      merchantId: number;
+      order: Order;
+      shipment: Shipment;
+    }
+  | {
+      topic: 'return.created' | 'return.updated' | 'return.completed';
+      merchantId: number;
+      ret: ReturnOrder;
+    };
+
+const DEFAULT_SHIPPING_METHODS = [
+  { name: 'Standard', serviceLevel: { id: 1, name: 'Standard' }, isDefault: true },
+  { name: 'Expedited', serviceLevel: { id: 2, name: 'Expedited' }, isDefault: false },
+  { name: '2-Day', serviceLevel: { id: 3, name: '2-Day' }, isDefault: false },
+  { name: 'Overnight', serviceLevel: { id: 4, name: 'Overnight' }, isDefault: false },
+];
 
 export const WRITE_SCOPES = [
   'channels_read',
@@ -106,7 +129,7 @@ export interface CreateOrderInput {
 export interface CreateReturnInput {
   reference_id: string;
   fulfillment_center: { id: number; name?: string | null };
-  inventory: { id: number; quantity: number; requested_action?: string }[];
+  inventory: { id: number; quantity: number; requested_action?: string | null }[];
   tracking_number?: string | null;
   original_shipment_id?: number | null;
 }
@@ -128,6 +151,9 @@ export class SimWorld {
   readonly products: Product[] = [];
   readonly orders: Order[] = [];
   readonly returns: ReturnOrder[] = [];
+  readonly shippingMethods: ShippingMethod[] = [];
+  readonly webhooks: WebhookSubscription[] = [];
+  private readonly listeners: ((event: WorldEvent) => void)[] = [];
   private nextId = {
     merchant: 1,
     channel: 100,
@@ -137,6 +163,8 @@ export class SimWorld {
     order: 200000,
     shipment: 300000,
     return: 40000,
+    shippingMethod: 600,
+    webhook: 8000,
   };
 
   constructor(
@@ -151,6 +179,15 @@ export class SimWorld {
 
   private id(kind: keyof SimWorld['nextId']): number {
     return this.nextId[kind]++;
+  }
+
+  /** Calls `listener` after every change a webhook topic reports. */
+  onEvent(listener: (event: WorldEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private emit(event: WorldEvent): void {
+    for (const listener of this.listeners) listener(event);
   }
 
   seedMerchant(input: SeedMerchantInput): Merchant {
@@ -177,7 +214,31 @@ export class SimWorld {
       pats: [...input.pats],
     };
     this.merchants.push(merchant);
+    for (const method of DEFAULT_SHIPPING_METHODS)
+      this.shippingMethods.push({
+        id: this.id('shippingMethod'),
+        merchantId: merchant.id,
+        active: true,
+        ...method,
+      });
     return merchant;
+  }
+
+  /**
+   * An order's `shipping_method` that matches no Ship Option Mapping entry creates one that
+   * defaults to Standard (ShipBob's create-order docs).
+   */
+  private ensureShippingMethod(merchantId: number, name: string): void {
+    const known = this.shippingMethods.some((m) => m.merchantId === merchantId && m.name === name);
+    if (known) return;
+    this.shippingMethods.push({
+      id: this.id('shippingMethod'),
+      merchantId,
+      name,
+      active: true,
+      isDefault: false,
+      serviceLevel: { id: 1, name: 'Standard' },
+    });
   }
 
   merchantByPat(pat: string): Merchant | undefined {
@@ -331,6 +392,7 @@ export class SimWorld {
     const lines: OrderLine[] = body.products.map((line) =>
       this.resolveLine(merchant, channelId, line),
     );
+    this.ensureShippingMethod(merchant.id, body.shipping_method);
     const at = this.iso();
     const order: Order = {
       id: this.id('order'),
@@ -362,10 +424,14 @@ export class SimWorld {
       lastTrackingUpdateAt: null,
       isTrackingUploaded: false,
       actualFulfillmentDate: null,
+      deliveryDate: null,
+      trackingHistory: [],
     };
     order.shipments.push(shipment);
     this.orders.push(order);
     this.allocate(order, shipment, body.location_id ?? null);
+    if (shipment.status === 'Exception')
+      this.emit({ topic: 'order.shipment.exception', merchantId: merchant.id, order, shipment });
     return order;
   }
 
@@ -492,20 +558,34 @@ export class SimWorld {
         message: `shipment ${shipmentId} is ${shipment.status}, cannot be labeled`,
       });
     }
-    const trackingNumber = input.trackingNumber ?? `1Z${String(shipment.id).padStart(16, '0')}`;
-    const carrier = input.carrier ?? 'UPS';
+    const generated = carrierTracking(input.carrier ?? 'UPS', shipment.id);
+    const trackingNumber = input.trackingNumber ?? generated.trackingNumber;
     shipment.tracking = {
-      carrier,
+      carrier: generated.carrier,
       carrierService: 'Ground',
       trackingNumber,
-      trackingUrl: input.trackingUrl ?? `https://www.ups.com/track?tracknum=${trackingNumber}`,
+      trackingUrl: input.trackingUrl ?? generated.urlFor(trackingNumber),
       shippingDate: null,
     };
     shipment.status = input.as ?? 'LabeledCreated';
     shipment.statusDetails = input.as === 'Processing' ? [LABELED] : [];
     shipment.lastTrackingUpdateAt = this.iso();
+    this.track(shipment, 'PreTransit', 'Label created', 'Shipping label created');
     this.touch(order, shipment);
+    // `order.shipped` fires once every shipment of the order has its label (reference §12.2).
+    const live = order.shipments.filter((s) => s.status !== 'Cancelled');
+    if (live.every((s) => s.tracking !== null))
+      this.emit({ topic: 'order.shipped', merchantId: order.merchantId, order });
     return shipment;
+  }
+
+  private track(
+    shipment: Shipment,
+    status: TrackingEvent['status'],
+    substatus: string,
+    message: string,
+  ): void {
+    shipment.trackingHistory.push({ status, substatus, message, timestamp: this.iso() });
   }
 
   /** The shipment leaves the warehouse: stock leaves on-hand and committed. */
@@ -527,8 +607,42 @@ export class SimWorld {
     shipment.statusDetails = [{ id: 201, name: 'InTransit', description: 'In Transit' }];
     shipment.actualFulfillmentDate = at;
     shipment.tracking!.shippingDate = at;
+    this.track(shipment, 'InTransit', 'In Transit', 'Picked up by the carrier');
     this.touch(order, shipment);
     return shipment;
+  }
+
+  /** The carrier delivers a shipped shipment: `Completed` with detail `Delivered`. */
+  deliverShipment(shipmentId: number): Shipment {
+    const { order, shipment } = this.shipment(shipmentId);
+    if (shipment.status !== 'Completed' || shipment.deliveryDate !== null)
+      throw new SimHttpError(409, {
+        message: `shipment ${shipmentId} is ${shipment.status}; only a shipped shipment can be delivered`,
+      });
+    shipment.statusDetails = [{ id: 203, name: 'Delivered', description: 'Delivered' }];
+    shipment.deliveryDate = this.iso();
+    this.track(shipment, 'Delivered', 'Delivered', 'Delivered');
+    this.touch(order, shipment);
+    this.emit({ topic: 'order.shipment.delivered', merchantId: order.merchantId, order, shipment });
+    return shipment;
+  }
+
+  /** `shipment:batchUpdateTrackingUpload`: unknown or foreign shipments fail one by one. */
+  setTrackingUploaded(
+    merchantId: number,
+    shipmentIds: number[],
+    uploaded: boolean,
+  ): { shipmentId: number; isSuccess: boolean; error: string | null }[] {
+    return shipmentIds.map((shipmentId) => {
+      const order = this.orders.find(
+        (o) => o.merchantId === merchantId && o.shipments.some((s) => s.id === shipmentId),
+      );
+      const shipment = order?.shipments.find((s) => s.id === shipmentId);
+      if (!shipment)
+        return { shipmentId, isSuccess: false, error: `Shipment ${shipmentId} not found` };
+      shipment.isTrackingUploaded = uploaded;
+      return { shipmentId, isSuccess: true, error: null };
+    });
   }
 
   /** Cancels one shipment regardless of its state (a merchant action in the dashboard). */
@@ -557,6 +671,7 @@ export class SimWorld {
     status: 'Success' | 'Failure' | 'PartialSuccess';
     results: { shipmentId: number; isSuccess: boolean; reason: string }[];
   } {
+    const cancelled: Shipment[] = [];
     const results = order.shipments.map((shipment) => {
       const cancellable =
         shipment.status === 'None' ||
@@ -575,8 +690,17 @@ export class SimWorld {
       shipment.status = 'Cancelled';
       shipment.statusDetails = [];
       this.touch(order, shipment);
+      cancelled.push(shipment);
       return { shipmentId: shipment.id, isSuccess: true, reason: 'Order cancelled' };
     });
+    // Only API cancellations fire the webhook: ShipBob sends none for dashboard cancellations.
+    for (const shipment of cancelled)
+      this.emit({
+        topic: 'order.shipment.cancelled',
+        merchantId: order.merchantId,
+        order,
+        shipment,
+      });
     const ok = results.filter((r) => r.isSuccess).length;
     const status = ok === results.length ? 'Success' : ok === 0 ? 'Failure' : 'PartialSuccess';
     return { status, results };
@@ -584,14 +708,56 @@ export class SimWorld {
 
   /** `POST /return`: reference ids unique per channel; inventory ids once each, not digital. */
   createReturn(merchant: Merchant, channelId: number, body: CreateReturnInput): ReturnOrder {
-    if (
-      this.returns.some((r) => r.channelId === channelId && r.referenceId === body.reference_id)
-    ) {
+    this.checkReturn(merchant, channelId, body, undefined);
+    const at = this.iso();
+    const ret: ReturnOrder = {
+      id: this.id('return'),
+      merchantId: merchant.id,
+      channelId,
+      referenceId: body.reference_id,
+      status: 'AwaitingArrival',
+      fulfillmentCenterId: body.fulfillment_center.id,
+      items: [],
+      trackingNumber: null,
+      originalShipmentId: null,
+      storeOrderId: null,
+      insertDate: at,
+      completedDate: null,
+      history: [{ status: 'AwaitingArrival', timestamp: at }],
+    };
+    this.applyReturnInput(ret, body);
+    this.returns.push(ret);
+    this.emit({ topic: 'return.created', merchantId: merchant.id, ret });
+    return ret;
+  }
+
+  /** `PUT /return/{id}`: replaces what the merchant declared, while the box has not arrived. */
+  editReturn(merchant: Merchant, ret: ReturnOrder, body: CreateReturnInput): ReturnOrder {
+    if (ret.status !== 'AwaitingArrival')
+      throw new SimHttpError(
+        422,
+        apiError(`Return ${ret.id} is ${ret.status}; only a return awaiting arrival can be edited`),
+      );
+    this.checkReturn(merchant, ret.channelId, body, ret.id);
+    this.applyReturnInput(ret, body);
+    this.emit({ topic: 'return.updated', merchantId: ret.merchantId, ret });
+    return ret;
+  }
+
+  private checkReturn(
+    merchant: Merchant,
+    channelId: number,
+    body: CreateReturnInput,
+    exceptId: number | undefined,
+  ): void {
+    const duplicate = this.returns.some(
+      (r) => r.id !== exceptId && r.channelId === channelId && r.referenceId === body.reference_id,
+    );
+    if (duplicate)
       throw new SimHttpError(
         422,
         apiError(`Return with reference id ${body.reference_id} already exists`),
       );
-    }
     if (!this.centers.some((c) => c.id === body.fulfillment_center.id)) {
       throw new SimHttpError(
         422,
@@ -608,32 +774,23 @@ export class SimWorld {
       if (line.quantity < 1) throw new SimHttpError(422, apiError('Quantity must be at least 1'));
       seen.add(line.id);
     }
-    const at = this.iso();
+  }
+
+  private applyReturnInput(ret: ReturnOrder, body: CreateReturnInput): void {
     const originalShipment = body.original_shipment_id
       ? this.orders.flatMap((o) => o.shipments).find((s) => s.id === body.original_shipment_id)
       : undefined;
-    const ret: ReturnOrder = {
-      id: this.id('return'),
-      merchantId: merchant.id,
-      channelId,
-      referenceId: body.reference_id,
-      status: 'AwaitingArrival',
-      fulfillmentCenterId: body.fulfillment_center.id,
-      items: body.inventory.map((line) => ({
-        inventoryId: line.id,
-        quantity: line.quantity,
-        requestedAction: toReturnAction(line.requested_action),
-        actionTaken: [],
-      })),
-      trackingNumber: body.tracking_number ?? null,
-      originalShipmentId: body.original_shipment_id ?? null,
-      storeOrderId: originalShipment ? this.order(originalShipment.orderId).referenceId : null,
-      insertDate: at,
-      completedDate: null,
-      history: [{ status: 'AwaitingArrival', timestamp: at }],
-    };
-    this.returns.push(ret);
-    return ret;
+    ret.referenceId = body.reference_id;
+    ret.fulfillmentCenterId = body.fulfillment_center.id;
+    ret.items = body.inventory.map((line) => ({
+      inventoryId: line.id,
+      quantity: line.quantity,
+      requestedAction: toReturnAction(line.requested_action),
+      actionTaken: [],
+    }));
+    ret.trackingNumber = body.tracking_number ?? null;
+    ret.originalShipmentId = body.original_shipment_id ?? null;
+    ret.storeOrderId = originalShipment ? this.order(originalShipment.orderId).referenceId : null;
   }
 
   returnOrder(id: number): ReturnOrder {
@@ -650,6 +807,7 @@ export class SimWorld {
       throw new SimHttpError(409, { message: `return ${id} is ${ret.status}` });
     ret.status = next;
     ret.history.push({ status: next, timestamp: this.iso() });
+    this.emit({ topic: 'return.updated', merchantId: ret.merchantId, ret });
     return ret;
   }
 
@@ -680,6 +838,7 @@ export class SimWorld {
     }
     ret.status = 'Completed';
     ret.completedDate = at;
+    this.emit({ topic: 'return.completed', merchantId: ret.merchantId, ret });
     return ret;
   }
 
@@ -688,6 +847,48 @@ export class SimWorld {
       throw new SimHttpError(422, apiError(`Return ${ret.id} is ${ret.status}`));
     ret.status = 'Cancelled';
     ret.history.push({ status: 'Cancelled', timestamp: this.iso() });
+    this.emit({ topic: 'return.updated', merchantId: ret.merchantId, ret });
+  }
+
+  /** `POST /webhook`: ShipBob generates the signing secret when none is given. */
+  createWebhook(
+    merchantId: number,
+    input: { topics: string[]; url: string; description?: string | null; secret?: string | null },
+  ): WebhookSubscription {
+    const subscription: WebhookSubscription = {
+      id: String(this.id('webhook')),
+      merchantId,
+      url: input.url,
+      topics: [...input.topics],
+      description: input.description ?? null,
+      secret: input.secret ?? `whsec_${randomBytes(24).toString('base64')}`,
+      enabled: true,
+      createdAt: this.iso(),
+    };
+    this.webhooks.push(subscription);
+    return subscription;
+  }
+
+  deleteWebhook(merchantId: number, id: string): void {
+    const index = this.webhooks.findIndex((w) => w.merchantId === merchantId && w.id === id);
+    if (index < 0) throw new SimHttpError(404);
+    this.webhooks.splice(index, 1);
+  }
+
+  /** Moves every shipment whose next step is due (see {@link nextAutopilotStep}); returns how many moved. */
+  advanceAutopilot(settings: AutopilotSettings): number {
+    const now = this.now().getTime();
+    let moved = 0;
+    for (const order of this.orders) {
+      for (const shipment of order.shipments) {
+        const step = nextAutopilotStep(shipment, settings, now);
+        if (step === 'label') this.labelShipment(shipment.id, { carrier: settings.carrier });
+        else if (step === 'ship') this.shipShipment(shipment.id);
+        else if (step === 'deliver') this.deliverShipment(shipment.id);
+        if (step) moved += 1;
+      }
+    }
+    return moved;
   }
 }
 
@@ -702,16 +903,8 @@ export function orderStatus(order: Order): OrderStatus {
   return 'Processing';
 }
 
-function toReturnAction(value: string | undefined): ReturnAction {
+function toReturnAction(value: string | null | undefined): ReturnAction {
   return value === 'Restock' || value === 'Quarantine' || value === 'Dispose' ? value : 'Default';
-}
-
-export function problem(status: number, detail: string): Record<string, unknown> {
-  return { type: 'https://tools.ietf.org/html/rfc9110', title: detail, status, detail };
-}
-
-export function apiError(message: string): Record<string, unknown> {
-  return { message, errors: [message] };
 }
 
 export type { Address };

@@ -12,7 +12,9 @@ import addFormatsModule from 'ajv-formats';
 //   reject every inherited field;
 // - `oneOf` becomes `anyOf`: ShipBob's generated alternatives overlap (a shipment matches both
 //   `ShipmentViewModel` and the `InternalShipmentViewModel` that extends it);
-// - only formats JSON Schema defines are checked (`int32`, `double`, `currency`... are dropped).
+// - only formats JSON Schema defines are checked (`int32`, `double`, `currency`... are dropped);
+// - a few object properties given by `$ref` also admit null (NULL_UNTIL_KNOWN): OpenAPI 3.0 cannot
+//   mark a `$ref` nullable, and ShipBob sends null there until the object exists (ADR 0026).
 
 type Json = Record<string, unknown>;
 const DROPPED = new Set([
@@ -29,6 +31,10 @@ const DROPPED = new Set([
   'title',
 ]);
 const CHECKED_FORMATS = new Set(['date-time', 'email', 'uri', 'uuid']);
+/** Component → properties that are null until known (reference §8.3: tracking until labeled). */
+const NULL_UNTIL_KNOWN: Record<string, string[]> = {
+  'Orders.ShipmentViewModel': ['tracking'],
+};
 const addFormats = addFormatsModule as unknown as (ajv: Ajv, formats: string[]) => Ajv;
 
 export interface Exchange {
@@ -87,6 +93,11 @@ class Converter {
     if (this.busy.has(name)) return {};
     this.busy.add(name);
     const converted = this.convert(this.components[name]) as Json;
+    const properties = converted['properties'];
+    for (const property of NULL_UNTIL_KNOWN[name] ?? []) {
+      if (isObject(properties) && properties[property] !== undefined)
+        properties[property] = { anyOf: [properties[property], { type: 'null' }] };
+    }
     this.busy.delete(name);
     this.done.set(name, converted);
     return converted;

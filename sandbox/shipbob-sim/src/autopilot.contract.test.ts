@@ -1,0 +1,74 @@
+import { describe, expect, it } from '@jest/globals';
+import { eventually, useSimulator, validOrder } from './test-support/harness.js';
+
+interface ShipmentView {
+  id: number;
+  status: string;
+  status_details: { name: string }[];
+  tracking: { carrier: string; tracking_number: string; tracking_url: string } | null;
+}
+
+describe('ShipBob simulator autopilot', () => {
+  const t = useSimulator();
+  const createOrder = async (ref: string) =>
+    (
+      await t.json<{ id: number; shipments: ShipmentView[] }>('/2025-07/order', {
+        method: 'POST',
+        channel: t.channelId,
+        body: JSON.stringify(validOrder(ref)),
+      })
+    ).body;
+  const shipment = async (id: number) =>
+    (await t.json<ShipmentView>(`/2025-07/shipment/${id}`)).body;
+
+  it('is off by default: a new order stays Processing without a label', async () => {
+    const order = await createOrder('MANUAL');
+    const state = (await t.control('GET', '/autopilot')) as { enabled: boolean };
+    expect(state.enabled).toBe(false);
+    expect(await shipment(order.shipments[0]!.id)).toMatchObject({
+      status: 'Processing',
+      tracking: null,
+    });
+  });
+
+  it('labels and ships orders by itself once switched on, with carrier, number and URL', async () => {
+    await t.control('PUT', '/autopilot', {
+      enabled: true,
+      labelAfterMs: 100,
+      shipAfterMs: 200,
+      carrier: 'USPS',
+    });
+    const order = await createOrder('AUTO');
+    const id = order.shipments[0]!.id;
+    await eventually(async () => (await shipment(id)).tracking !== null, 'a label', 5_000);
+    const labeled = await shipment(id);
+    const { carrier, tracking_number: trackingNumber, tracking_url: url } = labeled.tracking!;
+    expect(carrier).toBe('USPS');
+    expect(trackingNumber).toMatch(/^\d{22}$/);
+    expect(url).toBe(`https://tools.usps.com/go/TrackConfirmAction?tLabels=${trackingNumber}`);
+    await eventually(async () => (await shipment(id)).status === 'Completed', 'shipped', 5_000);
+    const fulfilled = (await t.json<{ status: string }>(`/2025-07/order/${order.id}`)).body;
+    expect(fulfilled.status).toBe('Fulfilled');
+  });
+
+  it('leaves orders in exception alone until stock arrives', async () => {
+    await t.control('PUT', '/autopilot', { enabled: true, labelAfterMs: 50 });
+    const waiting = (
+      await t.json<{ id: number; shipments: ShipmentView[] }>('/2025-07/order', {
+        method: 'POST',
+        channel: t.channelId,
+        body: JSON.stringify(validOrder('OOS', 'SKU-1', 10)),
+      })
+    ).body;
+    const labeledMeanwhile = await createOrder('IN-STOCK');
+    await eventually(
+      async () => (await shipment(labeledMeanwhile.shipments[0]!.id)).tracking !== null,
+      'the in-stock order labeled',
+      5_000,
+    );
+    expect(await shipment(waiting.shipments[0]!.id)).toMatchObject({
+      status: 'Exception',
+      tracking: null,
+    });
+  });
+});
