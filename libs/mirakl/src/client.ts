@@ -38,6 +38,7 @@ import {
   toOrder,
   toShop,
 } from './dto.js';
+import { systemResolver, type HostResolver } from './address-guard.js';
 import { CallLimiter, type CallLimiterOptions } from './limiter.js';
 import { Transport, parseDto, type RequestSpec } from './transport.js';
 import { normaliseApiBase } from './url.js';
@@ -49,7 +50,7 @@ export interface MiraklClientOptions {
   apiKey: string;
   /** For users with several shops. */
   shopId?: number;
-  /** Per attempt, including reading the body. Default 30 s. */
+  /** Per attempt, a total deadline from connecting to the last byte of the body. Default 30 s. */
   timeoutMs?: number;
   /** Attempts after the first for retriable failures. Default 4. */
   retries?: number;
@@ -73,7 +74,14 @@ export interface MiraklClientOptions {
   /** How long SH21 carriers are cached. Default 24 h (SH21 is a once-a-day call). */
   carrierCacheMs?: number;
   logger?: Logger;
-  fetch?: typeof fetch;
+  /**
+   * Host names or IP literals that may resolve to loopback, private or link-local addresses
+   * (simulators, local runs). Every other host is refused such addresses on every connection.
+   * Default none.
+   */
+  trustedHosts?: readonly string[];
+  /** DNS for the address guard; the system resolver by default (tests control DNS with it). */
+  resolver?: HostResolver;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
@@ -105,7 +113,8 @@ class MiraklHttpClient implements MiraklStore {
       shopId: options.shopId,
       timeoutMs: options.timeoutMs ?? 30_000,
       logger: this.logger,
-      fetch: options.fetch ?? fetch,
+      trustedHosts: options.trustedHosts ?? [],
+      resolver: options.resolver ?? systemResolver,
     });
     this.limiter =
       options.limiter instanceof CallLimiter ? options.limiter : new CallLimiter(options.limiter);
