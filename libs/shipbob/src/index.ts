@@ -4,3 +4,4 @@ export type { ShipBobClientOptions } from './client.js';
 export { createRateLimiter, createRateLimiterRegistry } from './limiter.js';
 export type { RateLimiter, RateLimiterOptions, RateLimiterRegistry } from './limiter.js';
 export { isLabeled, normaliseReturnStatus } from './mapping.js';
+export type { HttpExchange } from './transport.js';

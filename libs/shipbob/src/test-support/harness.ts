@@ -3,7 +3,7 @@ import type { ShipBobSimulator } from '@msync/shipbob-sim';
 import { createShipBobClient, type ShipBobClientOptions } from '../client.js';
 import type { ApiVersion, NewOrder, ShipBobPort } from '../domain.js';
 import { createRateLimiter, type RateLimiter } from '../limiter.js';
-import { recordingFetch, type Exchange } from './openapi.js';
+import { recordExchanges, type Exchange } from './openapi.js';
 
 export interface TestAccount {
   pat: string;
@@ -58,7 +58,7 @@ export function clientFor(
     baseUrl: sim.url,
     apiVersion: options.version ?? '2025-07',
     timeoutMs: options.timeoutMs ?? 2_000,
-    fetch: options.exchanges ? recordingFetch(options.exchanges) : fetch,
+    onExchange: options.exchanges ? recordExchanges(options.exchanges) : undefined,
     ...options,
   });
   return { client, lines, logger };
