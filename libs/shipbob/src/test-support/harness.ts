@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { createLogger, type Logger } from '@msync/platform';
 import type { ShipBobSimulator } from '@msync/shipbob-sim';
 import { createShipBobClient, type ShipBobClientOptions } from '../client.js';
@@ -91,4 +92,13 @@ export function newOrder(
     })),
     purchaseDate: new Date('2026-01-01T00:00:00Z'),
   };
+}
+
+/** A loopback URL on a port nobody listens on (connections are refused). */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
 }
