@@ -17,6 +17,11 @@ export interface ShipBobSimulatorOptions {
   orderListLagMs?: number;
   /** Called once per vendor API request, after it is answered (for tests and demos). */
   onRequest?: (entry: RequestLogEntry) => void;
+  /**
+   * Clock of the rate-limit window and of `RequestLogEntry.at`; `Date.now` by default. Tests
+   * that drive a client's limiter by hand give both the same clock.
+   */
+  now?: () => number;
 }
 
 export interface RequestLogEntry {
@@ -50,6 +55,7 @@ export async function startShipBobSimulator(
   options: ShipBobSimulatorOptions = {},
 ): Promise<ShipBobSimulator> {
   const rateLimit = { ...SHIPBOB_RATE_LIMIT, ...options.rateLimit };
+  const now = options.now ?? Date.now;
   const state = { world: new SimWorld(() => new Date(), options.orderListLagMs ?? 0) };
   let limiter = new SlidingWindowLimiter(rateLimit);
   const faults = new FaultBook();
@@ -103,7 +109,7 @@ export async function startShipBobSimulator(
     const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
     const log = (status: number): void => {
       const entry = {
-        at: Date.now(),
+        at: now(),
         method,
         path: url.pathname,
         route: found?.route.key ?? 'unknown',
@@ -118,7 +124,7 @@ export async function startShipBobSimulator(
       log(401);
       return send(res, { status: 401 });
     }
-    const decision = limiter.check(token, Date.now());
+    const decision = limiter.check(token, now());
     if (!decision.allowed) {
       log(429);
       return send(res, {
