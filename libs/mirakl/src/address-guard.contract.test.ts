@@ -1,6 +1,6 @@
 import type { RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { PermanentError } from '@msync/platform';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { HostResolver } from './address-guard.js';
 import { checkResolvedAddresses } from './ssrf.js';
 import { fastClient, startSimulator } from './test-support/harness.js';

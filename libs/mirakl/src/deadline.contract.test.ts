@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { RetriableError } from '@msync/platform';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { fastClient } from './test-support/harness.js';
 
 // A server that answers at once and then sends its body one byte every 50 ms, for 2 s: no idle

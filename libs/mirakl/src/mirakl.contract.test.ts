@@ -1,6 +1,6 @@
 import { CredentialsError, PermanentError, RetriableError } from '@msync/platform';
 import type { Exchange, RunningMiraklSimulator } from '@msync/mirakl-sim';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { advanceCursor } from './cursor.js';
 import { isWrongState, MiraklWrongStateError } from './errors.js';
 import type { MiraklOrder, MiraklStore } from './domain.js';

@@ -3,7 +3,7 @@ import {
   type RequestLogEntry,
   type ShipBobSimulator,
 } from '@msync/shipbob-sim';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { createRateLimiterRegistry, type RateLimiter } from './limiter.js';
 import { clientFor, seedAccount } from './test-support/harness.js';
 import { ManualClock, settle } from './test-support/manual-clock.js';

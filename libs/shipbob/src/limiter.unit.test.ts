@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { createRateLimiter } from './limiter.js';
 import { ManualClock } from './test-support/manual-clock.js';
 

@@ -1,5 +1,5 @@
 import { createLogger } from '@msync/platform';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { SHIPBOB_SANDBOX_URL, createShipBobClient } from './client.js';
 import { createRateLimiter } from './limiter.js';
 import { newOrder } from './test-support/harness.js';

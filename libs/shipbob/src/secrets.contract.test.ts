@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { retry } from '@msync/platform';
 import { startShipBobSimulator, type ShipBobSimulator } from '@msync/shipbob-sim';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { clientFor, closedPortUrl, newOrder, seedAccount } from './test-support/harness.js';
 import type { Exchange } from './test-support/openapi.js';
 
