@@ -7,6 +7,7 @@ import {
   retry,
   sleep as defaultSleep,
   type Logger,
+  errorMessage,
 } from '@msync/platform';
 import type {
   Carrier,
@@ -38,6 +39,7 @@ import {
   toOrder,
   toShop,
 } from './dto.js';
+import { systemResolver, type HostResolver } from './address-guard.js';
 import { CallLimiter, type CallLimiterOptions } from './limiter.js';
 import { Transport, parseDto, type RequestSpec } from './transport.js';
 import { normaliseApiBase } from './url.js';
@@ -49,7 +51,7 @@ export interface MiraklClientOptions {
   apiKey: string;
   /** For users with several shops. */
   shopId?: number;
-  /** Per attempt, including reading the body. Default 30 s. */
+  /** Per attempt, a total deadline from connecting to the last byte of the body. Default 30 s. */
   timeoutMs?: number;
   /** Attempts after the first for retriable failures. Default 4. */
   retries?: number;
@@ -73,7 +75,14 @@ export interface MiraklClientOptions {
   /** How long SH21 carriers are cached. Default 24 h (SH21 is a once-a-day call). */
   carrierCacheMs?: number;
   logger?: Logger;
-  fetch?: typeof fetch;
+  /**
+   * Host names or IP literals that may resolve to loopback, private or link-local addresses
+   * (simulators, local runs). Every other host is refused such addresses on every connection.
+   * Default none.
+   */
+  trustedHosts?: readonly string[];
+  /** DNS for the address guard; the system resolver by default (tests control DNS with it). */
+  resolver?: HostResolver;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
@@ -105,7 +114,8 @@ class MiraklHttpClient implements MiraklStore {
       shopId: options.shopId,
       timeoutMs: options.timeoutMs ?? 30_000,
       logger: this.logger,
-      fetch: options.fetch ?? fetch,
+      trustedHosts: options.trustedHosts ?? [],
+      resolver: options.resolver ?? systemResolver,
     });
     this.limiter =
       options.limiter instanceof CallLimiter ? options.limiter : new CallLimiter(options.limiter);
@@ -135,7 +145,7 @@ class MiraklHttpClient implements MiraklStore {
             operation: spec.operation,
             attempt,
             delayMs,
-            error: error instanceof Error ? error.message : String(error),
+            error: errorMessage(error),
           });
         },
       },
@@ -477,7 +487,7 @@ class MiraklHttpClient implements MiraklStore {
     } catch (error) {
       // Without the carrier list, name + URL still gives the customer a working link.
       this.logger?.warn('SH21 carriers unavailable, sending carrier name and URL', {
-        error: error instanceof Error ? error.message : String(error),
+        error: errorMessage(error),
       });
       return undefined;
     }

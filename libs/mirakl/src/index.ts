@@ -10,3 +10,19 @@ export {
 export { normaliseApiBase } from './url.js';
 export { parseRetryAfter } from './transport.js';
 export { advanceCursor } from './cursor.js';
+export {
+  ADDRESS_REFUSED,
+  addressRefusal,
+  guardedLookup,
+  systemResolver,
+  type HostResolver,
+} from './address-guard.js';
+export {
+  checkResolvedAddresses,
+  checkUrlShape,
+  hostMatches,
+  isPublicAddress,
+  type RuleViolation as UrlRuleViolation,
+  type UrlCheck,
+  type UrlPolicy,
+} from './ssrf.js';

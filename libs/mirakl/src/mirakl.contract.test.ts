@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import { CredentialsError, PermanentError, RetriableError } from '@msync/platform';
 import type { Exchange, RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -6,7 +5,14 @@ import { vendorOpenApiDir, withContext } from '@msync/test-support';
 import { advanceCursor } from './cursor.js';
 import { isWrongState, MiraklWrongStateError } from './errors.js';
 import type { MiraklOrder, MiraklStore } from './domain.js';
-import { captureLogger, fastClient, startSimulator } from './test-support/harness.js';
+import {
+  captureLogger,
+  closedPortUrl,
+  fastClient,
+  requestCarryingFields,
+  reveal,
+  startSimulator,
+} from './test-support/harness.js';
 import { MiraklOpenApiValidator } from './test-support/openapi-validator.js';
 import { readOnlyContract } from './test-support/read-only-contract.js';
 
@@ -508,6 +514,7 @@ describe('Mirakl client against the simulator: the API key stays secret', () => 
     const client = fastClient(sim.url, apiKey, { logger, timeoutMs: 100, retries: 1 });
     const wrongKey = 'test-only-wrong-mirakl-key-0002';
     const wrong = fastClient(sim.url, wrongKey, { logger });
+    const nobodyListens = fastClient(await closedPortUrl(), apiKey, { logger, retries: 0 });
     const thrown: unknown[] = [];
     const attempt = async (p: Promise<unknown>): Promise<void> => {
       try {
@@ -540,21 +547,17 @@ describe('Mirakl client against the simulator: the API key stays secret', () => 
     await attempt(client.acceptOrder({ orderId: 'NO-SUCH-ORDER', lineIds: ['x'] }));
     await attempt(wrong.verifyCredentials());
     await attempt(wrong.pushStock([{ sku: 'K1', quantity: 3 }]));
+    await attempt(nobodyListens.verifyCredentials());
 
-    expect(thrown.length).toBeGreaterThanOrEqual(10);
+    expect(thrown.length).toBeGreaterThanOrEqual(11);
     expect(lines.length).toBeGreaterThan(0);
-    const rendered = [
-      ...lines,
-      ...thrown.flatMap((e) => [
-        String(e),
-        inspect(e, { depth: 10, showHidden: true }),
-        JSON.stringify(e),
-        (e as Error).stack ?? '',
-      ]),
-    ].join('\n');
+    const rendered = [...lines, ...thrown.map(reveal)].join('\n');
     expect(rendered).not.toContain(apiKey);
     expect(rendered).not.toContain(wrongKey);
-    expect(rendered).toContain('HTTP 401');
+    for (const text of ['HTTP 401', 'HTTP 500', 'no answer within 100 ms', 'ECONNREFUSED'])
+      expect(rendered).toContain(text);
+    // Nothing in a cause chain carries an HTTP client's request or response objects.
+    expect(thrown.flatMap(requestCarryingFields)).toEqual([]);
   });
 });
 

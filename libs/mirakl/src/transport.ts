@@ -1,23 +1,33 @@
+import axios, { type AxiosInstance } from 'axios';
 import {
-  isErrorLike,
   CredentialsError,
   PermanentError,
   RateLimitedError,
   RetriableError,
+  networkErrorCode,
   parseRetryAfter as parseRetryAfterHeader,
   scrubString,
   type Logger,
 } from '@msync/platform';
 import type { z } from 'zod';
+import {
+  ADDRESS_REFUSED,
+  guardedAgents,
+  literalAddressRefusal,
+  type HostResolver,
+} from './address-guard.js';
 import { MiraklWrongStateError } from './errors.js';
 
 export interface TransportOptions {
   apiBase: string;
   apiKey: string;
   shopId?: number;
+  /** Whole exchange, from connecting to the last byte of the body. */
   timeoutMs: number;
   logger?: Logger;
-  fetch: typeof fetch;
+  /** Hosts allowed to resolve to loopback, private or link-local addresses. */
+  trustedHosts: readonly string[];
+  resolver: HostResolver;
 }
 
 export interface RequestSpec {
@@ -48,9 +58,26 @@ const WRONG_STATE_CODES = new Set(['ORDER_INVALID_STATE']);
 const WRONG_STATE_MESSAGE =
   /current status is|not in (the )?(expected )?state|cannot be (canceled|cancelled|shipped|accepted)|invalid state/i;
 
-/** HTTP to one store: auth header, timeouts, error taxonomy. The API key never leaves it. */
+/**
+ * HTTP to one store: auth header, deadline, address guard, error taxonomy. The API key never
+ * leaves it: errors are rebuilt from safe parts (operation, method, path, status, error code),
+ * never wrapped, because an HTTP client error carries the request headers.
+ */
 export class Transport {
-  constructor(private readonly options: TransportOptions) {}
+  private readonly http: AxiosInstance;
+
+  constructor(private readonly options: TransportOptions) {
+    this.http = axios.create({
+      ...guardedAgents({ trustedHosts: options.trustedHosts, resolver: options.resolver }),
+      // Statuses are classified below, redirects are answers (a verified host must not bounce
+      // the key or the call elsewhere), environment proxies would bypass the address guard.
+      validateStatus: () => true,
+      maxRedirects: 0,
+      proxy: false,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+    });
+  }
 
   private scrub(text: string): string {
     return scrubString(text, [this.options.apiKey]);
@@ -71,42 +98,57 @@ export class Transport {
   async send(spec: RequestSpec): Promise<RawResponse> {
     const url = this.url(spec);
     const label = `Mirakl ${spec.operation} ${spec.method} ${url.pathname}`;
+    const literalRefusal = literalAddressRefusal(url.hostname, this.options.trustedHosts);
+    if (literalRefusal !== undefined) throw addressRefused(label, literalRefusal);
     const headers: Record<string, string> = { Accept: 'application/json' };
     // Export files may be served from another host; the key only goes to the store itself.
     if (url.origin === new URL(this.options.apiBase).origin)
       headers['Authorization'] = this.options.apiKey;
-    let body: string | FormData | Uint8Array | undefined;
+    let data: string | FormData | undefined;
     if (spec.json !== undefined) {
       headers['Content-Type'] = 'application/json';
-      body = JSON.stringify(spec.json);
+      data = JSON.stringify(spec.json);
     } else if (spec.form) {
-      body = spec.form;
+      data = spec.form;
     } else if (spec.emptyBody) {
-      body = new Uint8Array(0);
+      headers['Content-Length'] = '0';
+      data = '';
     }
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
+    // A total deadline: axios' own `timeout` is a socket idle timeout, which a slow trickle
+    // of body bytes never trips.
+    const deadline = AbortSignal.timeout(this.options.timeoutMs);
+    const signal = spec.signal ? AbortSignal.any([spec.signal, deadline]) : deadline;
     const started = Date.now();
     let status: number;
     let text: string;
     let contentType: string;
     let retryAfter: string | null;
     try {
-      const res = await this.options.fetch(url, { method: spec.method, headers, body, signal });
+      const res = await this.http.request<string>({
+        method: spec.method,
+        url: url.toString(),
+        headers,
+        data,
+        signal,
+      });
       status = res.status;
-      contentType = res.headers.get('content-type') ?? '';
-      retryAfter = res.headers.get('retry-after');
-      text = await res.text();
+      contentType = headerValue(res.headers['content-type']) ?? '';
+      retryAfter = headerValue(res.headers['retry-after']) ?? null;
+      text = typeof res.data === 'string' ? res.data : '';
     } catch (error) {
       if (spec.signal?.aborted) throw spec.signal.reason;
-      if (timeout.aborted) {
+      if (deadline.aborted) {
         throw new RetriableError(`${label}: no answer within ${this.options.timeoutMs} ms`, {
           reason: 'timeout',
         });
       }
-      // The cause is summarised, not attached: transport errors can carry request details.
-      const detail = isErrorLike(error) ? `${error.name}: ${error.message}` : 'unknown failure';
-      throw new RetriableError(this.scrub(`${label}: connection failed (${detail})`), {
+      const code = networkErrorCode(error);
+      if (code === ADDRESS_REFUSED) {
+        const { message } = error as { message?: unknown };
+        const detail = typeof message === 'string' ? message : 'refused address';
+        throw addressRefused(label, this.scrub(detail));
+      }
+      throw new RetriableError(this.scrub(`${label}: connection failed (${code})`), {
         reason: 'connection',
       });
     }
@@ -146,6 +188,12 @@ export class Transport {
       return new MiraklWrongStateError(message, spec.operation, spec.orderId, current, body.code);
     }
     if (status === 404) return new PermanentError(message, { reason: 'not-found' });
+    if (status >= 300 && status < 400) {
+      return new PermanentError(
+        `${label}: HTTP ${status}: redirects are not followed; configure the URL it points to`,
+        { reason: 'redirect' },
+      );
+    }
     return new PermanentError(message, {
       reason: status === 400 ? 'bad-request' : `http-${status}`,
     });
@@ -195,4 +243,17 @@ function parseErrorBody(text: string): { message?: string; code?: string } {
 /** `Retry-After` of a Mirakl 429; 2 s when absent (what Mirakl clients use). */
 export function parseRetryAfter(value: string | null, now = Date.now()): number {
   return parseRetryAfterHeader(value, 2_000, now);
+}
+
+function addressRefused(label: string, detail: string): PermanentError {
+  return new PermanentError(
+    `${label}: refused to connect: ${detail}. Only simulators and local runs may use such ` +
+      'addresses, through the trustedHosts option',
+    { reason: 'address-refused' },
+  );
+}
+
+function headerValue(value: unknown): string | undefined {
+  if (Array.isArray(value)) return value.map(String).join(', ');
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
 }

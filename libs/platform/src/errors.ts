@@ -110,3 +110,22 @@ export function errorMessage(error: unknown): string {
   if (isErrorLike(error)) return error.message;
   return typeof error === 'string' ? error : JSON.stringify(error);
 }
+
+/**
+ * The most specific error code in a network failure's cause chain (`ECONNREFUSED`,
+ * `ECONNRESET`, `ERR_CANCELED`...), or its name. HTTP client errors carry the request (headers
+ * included), so callers keep this code instead of the error. Read by name and code, never
+ * `instanceof`: errors made in another realm (test runners) fail `instanceof` checks.
+ */
+export function networkErrorCode(error: unknown): string {
+  let code: string | undefined;
+  let name: string | undefined;
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const { code: c, name: n } = current as { code?: unknown; name?: unknown };
+    if (typeof c === 'string' && /^[A-Z][A-Z0-9_]*$/.test(c)) code = c;
+    if (name === undefined && typeof n === 'string') name = n;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return code ?? name ?? 'UNKNOWN';
+}

@@ -22,7 +22,7 @@ import type {
 } from './domain.js';
 import type { RateLimiter } from './limiter.js';
 import { toInventoryLevel, toOrder, toProduct, toReturn } from './mapping.js';
-import { Transport, parse, type Query } from './transport.js';
+import { Transport, parse, type HttpExchange, type Query } from './transport.js';
 import {
   cancelOrderSchema,
   channelSchema,
@@ -51,11 +51,12 @@ export interface ShipBobClientOptions {
   /** Defaults to production; the sandbox or a simulator can be given. */
   baseUrl?: string;
   apiVersion?: ApiVersion;
-  /** Per request; default 15 s. */
+  /** Per request, a total deadline from connecting to the last byte of the body; default 15 s. */
   timeoutMs?: number;
   /** Skips channel discovery when the writable channel is already known. */
   channelId?: number;
-  fetch?: typeof fetch;
+  /** Told about every HTTP exchange, token redacted (contract checks against ShipBob's documents). */
+  onExchange?: (exchange: HttpExchange) => void;
   /** Wait assumed for a 429 without `x-retry-after`; default 60 s (ShipBob's window). */
   defaultRetryAfterMs?: number;
   /** Page size of every list call, 1–250; default 250 (fewest calls). */
@@ -91,7 +92,7 @@ class ShipBobHttpClient implements ShipBobPort {
       logger: this.log,
       limiter: options.limiter,
       timeoutMs: options.timeoutMs ?? 15_000,
-      fetch: options.fetch ?? fetch,
+      onExchange: options.onExchange,
       defaultRetryAfterMs: options.defaultRetryAfterMs ?? 60_000,
     });
     if (options.channelId !== undefined) this.channel = Promise.resolve(options.channelId);

@@ -1,6 +1,12 @@
 export * from './domain.js';
 export { createShipBobClient, SHIPBOB_PRODUCTION_URL, SHIPBOB_SANDBOX_URL } from './client.js';
 export type { ShipBobClientOptions } from './client.js';
-export { createRateLimiter, createRateLimiterRegistry } from './limiter.js';
-export type { RateLimiter, RateLimiterOptions, RateLimiterRegistry } from './limiter.js';
+export { createRateLimiter, createRateLimiterRegistry, systemClock } from './limiter.js';
+export type {
+  LimiterClock,
+  RateLimiter,
+  RateLimiterOptions,
+  RateLimiterRegistry,
+} from './limiter.js';
 export { isLabeled, normaliseReturnStatus } from './mapping.js';
+export type { HttpExchange } from './transport.js';

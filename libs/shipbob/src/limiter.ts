@@ -11,11 +11,27 @@ export interface RateLimiter {
   pause(ms: number): void;
 }
 
+/** Time as the limiter sees it: the system clock, or a manual one that tests move by hand. */
+export interface LimiterClock {
+  now(): number;
+  /** Runs `fn` once, `ms` from now; the returned function cancels it. */
+  after(ms: number, fn: () => void): () => void;
+}
+
+export const systemClock: LimiterClock = {
+  now: () => Date.now(),
+  after: (ms, fn) => {
+    const timer = setTimeout(fn, ms);
+    return () => clearTimeout(timer);
+  },
+};
+
 export interface RateLimiterOptions {
   /** Requests per window; ShipBob allows 150 per minute per token. */
   limit?: number;
   windowMs?: number;
-  now?: () => number;
+  /** Default: the system clock. */
+  clock?: LimiterClock;
 }
 
 interface Waiter {
@@ -33,32 +49,30 @@ interface Waiter {
 export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter {
   const limit = options.limit ?? 150;
   const windowMs = options.windowMs ?? 60_000;
-  const now = options.now ?? Date.now;
+  const clock = options.clock ?? systemClock;
+  const now = (): number => clock.now();
   const finished: number[] = [];
   const queues = new Map<string, Waiter[]>();
   const turn: string[] = [];
   let inFlight = 0;
   let pausedUntil = 0;
-  let timer: NodeJS.Timeout | undefined;
+  let cancelWake: (() => void) | undefined;
 
   const prune = (at: number): void => {
     while (finished.length > 0 && finished[0]! <= at - windowMs) finished.shift();
   };
 
   const schedule = (at: number): void => {
-    if (timer || turn.length === 0) return;
+    if (cancelWake || turn.length === 0) return;
     let wakeAt: number;
     if (at < pausedUntil) wakeAt = pausedUntil;
     else if (inFlight + finished.length >= limit && finished.length > 0)
       wakeAt = finished[0]! + windowMs;
     else return; // every slot is in flight: the next release pumps
-    timer = setTimeout(
-      () => {
-        timer = undefined;
-        pump();
-      },
-      Math.max(1, wakeAt - at),
-    );
+    cancelWake = clock.after(Math.max(1, wakeAt - at), () => {
+      cancelWake = undefined;
+      pump();
+    });
   };
 
   const pump = (): void => {
@@ -118,10 +132,8 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
     },
     pause(ms) {
       pausedUntil = Math.max(pausedUntil, now() + ms);
-      if (timer) {
-        clearTimeout(timer);
-        timer = undefined;
-      }
+      cancelWake?.();
+      cancelWake = undefined;
       schedule(now());
     },
   };

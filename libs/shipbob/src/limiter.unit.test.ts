@@ -1,16 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { createRateLimiter } from './limiter.js';
+import { ManualClock } from './test-support/manual-clock.js';
 
 describe('shared token rate limiter', () => {
-  beforeEach(() => {
-    jest.useFakeTimers({ now: 0 });
-  });
-  afterEach(() => {
-    jest.useRealTimers();
-  });
-
   it('grants 150 requests per minute by default and holds the 151st until a slot leaves the window', async () => {
-    const limiter = createRateLimiter();
+    const clock = new ManualClock();
+    const limiter = createRateLimiter({ clock });
     const releases = await Promise.all(Array.from({ length: 150 }, () => limiter.acquire('store')));
     let granted = false;
     const next = limiter.acquire('store').then((release) => {
@@ -18,29 +13,31 @@ describe('shared token rate limiter', () => {
       return release;
     });
     releases.forEach((release) => release());
-    await jest.advanceTimersByTimeAsync(59_999);
+    await clock.advance(59_999);
     expect(granted).toBe(false);
-    await jest.advanceTimersByTimeAsync(1);
+    await clock.advance(1);
     expect(granted).toBe(true);
     (await next)();
   });
 
   it('counts a slot until one window after its response, however long it was in flight', async () => {
-    const limiter = createRateLimiter({ limit: 1, windowMs: 1_000 });
+    const clock = new ManualClock();
+    const limiter = createRateLimiter({ limit: 1, windowMs: 1_000, clock });
     const release = await limiter.acquire('a');
     let granted = false;
     void limiter.acquire('a').then(() => (granted = true));
-    await jest.advanceTimersByTimeAsync(5_000);
+    await clock.advance(5_000);
     expect(granted).toBe(false); // still in flight
     release();
-    await jest.advanceTimersByTimeAsync(999);
+    await clock.advance(999);
     expect(granted).toBe(false);
-    await jest.advanceTimersByTimeAsync(1);
+    await clock.advance(1);
     expect(granted).toBe(true);
   });
 
   it('serves waiting stores in turn, so a busy store cannot starve the others', async () => {
-    const limiter = createRateLimiter({ limit: 1, windowMs: 100 });
+    const clock = new ManualClock();
+    const limiter = createRateLimiter({ limit: 1, windowMs: 100, clock });
     const order: string[] = [];
     const ask = (store: string) =>
       limiter.acquire(store).then((release) => {
@@ -48,33 +45,46 @@ describe('shared token rate limiter', () => {
         release();
       });
     const all = [...Array.from({ length: 5 }, () => ask('busy')), ask('quiet-1'), ask('quiet-2')];
-    await jest.advanceTimersByTimeAsync(1_000);
+    await clock.advance(1_000);
     await Promise.all(all);
     // The first call is granted at once; after it, the waiting stores take turns.
     expect(order).toEqual(['busy', 'busy', 'quiet-1', 'quiet-2', 'busy', 'busy', 'busy']);
   });
 
   it('pauses every store after a 429 for the time ShipBob asked', async () => {
-    const limiter = createRateLimiter({ limit: 10, windowMs: 1_000 });
+    const clock = new ManualClock();
+    const limiter = createRateLimiter({ limit: 10, windowMs: 1_000, clock });
     limiter.pause(500);
     let granted = false;
     void limiter.acquire('a').then(() => (granted = true));
-    await jest.advanceTimersByTimeAsync(499);
+    await clock.advance(499);
     expect(granted).toBe(false);
-    await jest.advanceTimersByTimeAsync(1);
+    await clock.advance(1);
     expect(granted).toBe(true);
   });
 
   it('drops a waiter whose signal aborts', async () => {
-    const limiter = createRateLimiter({ limit: 1, windowMs: 1_000 });
+    const clock = new ManualClock();
+    const limiter = createRateLimiter({ limit: 1, windowMs: 1_000, clock });
     const release = await limiter.acquire('a');
     const controller = new AbortController();
     const waiting = limiter.acquire('b', controller.signal);
     controller.abort(new Error('shutting down'));
     await expect(waiting).rejects.toThrow('shutting down');
     release();
-    await jest.advanceTimersByTimeAsync(1_000);
+    await clock.advance(1_000);
     const next = await limiter.acquire('c');
     next();
+  });
+
+  it('waits on the clock it is given, not on real timers', async () => {
+    const clock = new ManualClock();
+    const limiter = createRateLimiter({ limit: 1, windowMs: 60_000, clock });
+    (await limiter.acquire('a'))();
+    const waiting = limiter.acquire('a');
+    expect(clock.timers).toBe(1);
+    await clock.advance(60_000);
+    (await waiting)();
+    expect(clock.now()).toBe(60_000);
   });
 });

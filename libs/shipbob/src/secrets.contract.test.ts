@@ -2,23 +2,36 @@ import { inspect } from 'node:util';
 import { retry } from '@msync/platform';
 import { startShipBobSimulator, type ShipBobSimulator } from '@msync/shipbob-sim';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { clientFor, newOrder, seedAccount } from './test-support/harness.js';
+import { clientFor, closedPortUrl, newOrder, seedAccount } from './test-support/harness.js';
+import type { Exchange } from './test-support/openapi.js';
 
 const PAT = 'test-only-shipbob-pat-not-real-0001';
 
 /** Everything a thrown value could reveal: message, stack, cause chain, own and hidden fields. */
 function reveal(error: unknown): string {
-  const parts = [inspect(error, { depth: Infinity, showHidden: true })];
+  const parts = [String(error), inspect(error, { depth: Infinity, showHidden: true })];
   let current: unknown = error;
-  for (let i = 0; current instanceof Error && i < 10; i++) {
+  for (let i = 0; typeof current === 'object' && current !== null && i < 10; i++) {
     parts.push(
-      current.message,
-      current.stack ?? '',
+      (current as { stack?: string }).stack ?? '',
+      JSON.stringify(current),
       JSON.stringify(current, Object.getOwnPropertyNames(current)),
     );
-    current = current.cause;
+    current = (current as { cause?: unknown }).cause;
   }
   return parts.join('\n');
+}
+
+/** Fields of an error or its causes that hold an HTTP client's request, config or response. */
+function requestCarryingFields(error: unknown): string[] {
+  const found: string[] = [];
+  let current: unknown = error;
+  for (let i = 0; typeof current === 'object' && current !== null && i < 10; i++) {
+    for (const field of ['config', 'request', 'response', 'headers'])
+      if (field in current) found.push(`${String((current as Error).name)}.${field}`);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return found;
 }
 
 describe('the PAT never leaks', () => {
@@ -33,8 +46,10 @@ describe('the PAT never leaks', () => {
   it('into log lines, error messages or thrown objects, on success and on every failure', async () => {
     const account = seedAccount(sim, { pat: PAT });
     sim.world.seedProduct(account.merchantId, { sku: 'SKU-1', stock: { 1: 5 } });
-    const { client, lines } = clientFor(sim, account, { timeoutMs: 100 });
-    const wrong = clientFor(sim, { ...account, pat: `${PAT}-revoked` }, {});
+    const exchanges: Exchange[] = [];
+    const { client, lines } = clientFor(sim, account, { timeoutMs: 100, exchanges });
+    const wrong = clientFor(sim, { ...account, pat: `${PAT}-revoked` }, { exchanges });
+    const nobodyListens = clientFor(sim, account, { baseUrl: await closedPortUrl(), exchanges });
     const thrown: unknown[] = [];
     const attempt = async (fn: () => Promise<unknown>): Promise<void> => {
       try {
@@ -68,10 +83,25 @@ describe('the PAT never leaks', () => {
       retry(() => client.listReturns({ referenceIds: ['x'] }), { retries: 1, initialDelayMs: 1 }),
     );
 
-    expect(thrown.length).toBeGreaterThanOrEqual(7);
+    await attempt(() => nobodyListens.client.listFulfillmentCenters());
+
+    expect(thrown.length).toBeGreaterThanOrEqual(8);
     expect(lines.length).toBeGreaterThan(5);
-    const everything = [...lines, ...wrong.lines, ...thrown.map(reveal)].join('\n');
+    const everything = [
+      ...lines,
+      ...wrong.lines,
+      ...nobodyListens.lines,
+      ...thrown.map(reveal),
+      JSON.stringify(exchanges),
+    ].join('\n');
     expect(everything).not.toContain(PAT);
     expect(everything).not.toContain(PAT.slice(8, 24));
+    for (const text of ['(401)', 'answered 500', 'timed out', 'ECONNREFUSED'])
+      expect(everything).toContain(text);
+    // The exchanges were recorded (with the header present but redacted), failures included.
+    expect(exchanges.some((e) => e.status === undefined)).toBe(true);
+    expect(exchanges.every((e) => e.requestHeaders['authorization'] === '[REDACTED]')).toBe(true);
+    // Nothing in a cause chain carries an HTTP client's request or response objects.
+    expect(thrown.flatMap(requestCarryingFields)).toEqual([]);
   });
 });

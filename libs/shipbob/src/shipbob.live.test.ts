@@ -4,7 +4,7 @@ import { liveVariables, vendorOpenApiDir } from '@msync/test-support';
 import { SHIPBOB_SANDBOX_URL, createShipBobClient } from './client.js';
 import { createRateLimiter } from './limiter.js';
 import { newOrder } from './test-support/harness.js';
-import { loadShipBobOpenApi, recordingFetch, type Exchange } from './test-support/openapi.js';
+import { loadShipBobOpenApi, recordExchanges, type Exchange } from './test-support/openapi.js';
 
 // The same operations against ShipBob itself (its sandbox by default). Records it creates use
 // fixed reference ids, so repeated runs exercise the duplicate paths instead of piling up data.
@@ -20,7 +20,7 @@ describe(`ShipBob client against ${baseUrl}`, () => {
     logger: createLogger({ level: 'warn' }),
     limiter: createRateLimiter(),
     baseUrl,
-    fetch: recordingFetch(exchanges),
+    onExchange: recordExchanges(exchanges),
   });
   const sku = 'MSYNC-CONTRACT-SKU-1';
 

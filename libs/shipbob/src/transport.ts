@@ -1,9 +1,15 @@
+import axios, {
+  type AxiosInstance,
+  type AxiosResponse,
+  type InternalAxiosRequestConfig,
+} from 'axios';
 import {
-  isErrorLike,
   CredentialsError,
   PermanentError,
   RateLimitedError,
   RetriableError,
+  REDACTED,
+  networkErrorCode,
   parseRetryAfter,
   type Logger,
 } from '@msync/platform';
@@ -12,16 +18,31 @@ import type { RateLimiter } from './limiter.js';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
+/** One HTTP exchange as the client saw it (contract checks); the token is redacted. */
+export interface HttpExchange {
+  method: string;
+  url: string;
+  /** Lower-case names; `authorization` is present but redacted. */
+  requestHeaders: Record<string, string>;
+  /** Text bodies only. */
+  requestBody?: string;
+  /** Absent when no answer came (connection refused or dropped, deadline passed). */
+  status?: number;
+  responseBody?: string;
+}
+
 export interface TransportOptions {
   baseUrl: string;
   pat: string;
   storeId: string;
   logger: Logger;
   limiter: RateLimiter;
+  /** Whole exchange, from connecting to the last byte of the body. */
   timeoutMs: number;
-  fetch: typeof fetch;
   /** Wait used when a 429 carries no `x-retry-after`. */
   defaultRetryAfterMs: number;
+  /** Told about every exchange, answered or not (contract checks against ShipBob's documents). */
+  onExchange?: (exchange: HttpExchange) => void;
 }
 
 export interface CallOptions {
@@ -54,10 +75,39 @@ export function encodeQuery(query: Query): string {
   return parts.length > 0 ? `?${parts.join('&')}` : '';
 }
 
-/** HTTP exchange with ShipBob: auth, budget, timeout, and the error taxonomy. Never logs the PAT. */
+/**
+ * HTTP exchange with ShipBob: auth, budget, deadline, and the error taxonomy. Never logs the
+ * PAT; errors are rebuilt from safe parts (method, path, status, error code), never wrapped,
+ * because an HTTP client error carries the request headers.
+ */
 export class Transport {
+  private readonly http: AxiosInstance;
+
   constructor(private readonly options: TransportOptions) {
     options.logger.addSecret(options.pat);
+    this.http = axios.create({
+      // Statuses are classified below; a redirect is an answer (the token goes nowhere else);
+      // environment proxies are ignored, as Node's fetch did.
+      validateStatus: () => true,
+      maxRedirects: 0,
+      proxy: false,
+      responseType: 'text',
+      transformResponse: [(data: unknown) => data],
+    });
+    const report = options.onExchange;
+    if (report) {
+      this.http.interceptors.response.use(
+        (response) => {
+          report(exchangeOf(response.config, response));
+          return response;
+        },
+        (error: unknown) => {
+          const { config } = error as { config?: InternalAxiosRequestConfig };
+          if (config) report(exchangeOf(config));
+          throw error;
+        },
+      );
+    }
   }
 
   /**
@@ -76,37 +126,40 @@ export class Transport {
 
     const release = await this.options.limiter.acquire(this.options.storeId, options.signal);
     const started = Date.now();
-    let response: Response;
-    let text: string;
+    // A total deadline: axios' own `timeout` is a socket idle timeout, which a slow trickle of
+    // body bytes never trips.
+    const deadline = AbortSignal.timeout(this.options.timeoutMs);
+    let response: AxiosResponse<unknown>;
     try {
-      const timeout = AbortSignal.timeout(this.options.timeoutMs);
-      const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-      response = await this.options.fetch(this.options.baseUrl + target, {
+      response = await this.http.request({
         method,
+        url: this.options.baseUrl + target,
         headers,
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal,
+        data: options.body === undefined ? undefined : JSON.stringify(options.body),
+        signal: options.signal ? AbortSignal.any([options.signal, deadline]) : deadline,
       });
-      text = await response.text();
     } catch (error) {
-      const timedOut =
-        isErrorLike(error) && (error.name === 'TimeoutError' || error.name === 'AbortError');
+      if (options.signal?.aborted) throw options.signal.reason;
+      const timedOut = deadline.aborted;
+      const code = timedOut ? 'deadline' : networkErrorCode(error);
       this.options.logger.warn('shipbob request failed', {
         call: what,
         timedOut,
+        code,
         ms: Date.now() - started,
       });
       throw new RetriableError(
-        `ShipBob ${what} ${timedOut ? 'timed out' : 'failed: connection error'}`,
-        {
-          reason: timedOut ? 'timeout' : 'connection-error',
-          cause: sanitizeCause(error),
-        },
+        timedOut
+          ? `ShipBob ${what} timed out after ${this.options.timeoutMs} ms`
+          : `ShipBob ${what} failed: connection error (${code})`,
+        { reason: timedOut ? 'timeout' : 'connection-error' },
       );
     } finally {
       release();
     }
 
+    const text = typeof response.data === 'string' ? response.data : '';
+    const responseHeaders = toHeaders(response.headers);
     const status = response.status;
     this.options.logger.debug('shipbob response', { call: what, status, ms: Date.now() - started });
     if (status === 401 || status === 403) {
@@ -116,7 +169,7 @@ export class Transport {
     }
     if (status === 429) {
       const retryAfterMs = parseRetryAfter(
-        response.headers.get('x-retry-after') ?? response.headers.get('retry-after'),
+        responseHeaders.get('x-retry-after') ?? responseHeaders.get('retry-after'),
         this.options.defaultRetryAfterMs,
       );
       this.options.limiter.pause(retryAfterMs);
@@ -128,13 +181,19 @@ export class Transport {
     if (status >= 500 || status === 408) {
       throw new RetriableError(`ShipBob ${what} answered ${status}`, { reason: `http-${status}` });
     }
+    if (status >= 300 && status < 400) {
+      throw new PermanentError(
+        `ShipBob ${what} answered ${status} (a redirect, not followed): check the base URL`,
+        { reason: 'redirect' },
+      );
+    }
     const body = parseBody(text, what, status);
     if (status >= 400 && !options.expect?.includes(status)) {
       throw new PermanentError(`ShipBob rejected ${what} (${status}): ${summarise(body)}`, {
         reason: `http-${status}`,
       });
     }
-    return { status, headers: response.headers, body };
+    return { status, headers: responseHeaders, body };
   }
 
   /** Calls and validates the body; a shape ShipBob should not send is a permanent error. */
@@ -193,14 +252,29 @@ function summarise(body: unknown): string {
   return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }
 
-/** Keeps a network error's name, message and code, dropping anything that could carry request data. */
-function sanitizeCause(error: unknown): Error | undefined {
-  if (!isErrorLike(error)) return undefined;
-  const inner = isErrorLike(error.cause) ? error.cause : undefined;
-  const code =
-    (inner as { code?: unknown } | undefined)?.code ?? (error as { code?: unknown }).code;
-  const clean = new Error(inner ? `${error.message}: ${inner.message}` : error.message);
-  clean.name = error.name;
-  if (typeof code === 'string') Object.assign(clean, { code });
-  return clean;
+/** Response headers as a fetch `Headers` (case-insensitive `get`). */
+function toHeaders(raw: unknown): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries((raw ?? {}) as Record<string, unknown>)) {
+    if (typeof value === 'string' || typeof value === 'number') headers.set(name, String(value));
+    else if (Array.isArray(value)) for (const v of value) headers.append(name, String(v));
+  }
+  return headers;
+}
+
+function exchangeOf(config: InternalAxiosRequestConfig, response?: AxiosResponse): HttpExchange {
+  const requestHeaders: Record<string, string> = {};
+  for (const [name, value] of Object.entries(config.headers.toJSON())) {
+    if (value === undefined || value === null) continue;
+    const key = name.toLowerCase();
+    requestHeaders[key] = key === 'authorization' ? REDACTED : String(value);
+  }
+  return {
+    method: (config.method ?? 'get').toUpperCase(),
+    url: config.url ?? '',
+    requestHeaders,
+    requestBody: typeof config.data === 'string' ? config.data : undefined,
+    status: response?.status,
+    responseBody: typeof response?.data === 'string' ? response.data : undefined,
+  };
 }

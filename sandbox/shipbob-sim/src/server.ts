@@ -30,6 +30,11 @@ export interface ShipBobSimulatorOptions {
   autopilot?: Partial<AutopilotSettings>;
   /** How often the autopilot looks for due steps; default 100 ms. */
   autopilotTickMs?: number;
+  /**
+   * Clock of the rate-limit window and of `RequestLogEntry.at`; `Date.now` by default. Tests
+   * that drive a client's limiter by hand give both the same clock.
+   */
+  now?: () => number;
 }
 
 export interface RequestLogEntry {
@@ -70,6 +75,7 @@ export async function startShipBobSimulator(
   options: ShipBobSimulatorOptions = {},
 ): Promise<ShipBobSimulator> {
   const rateLimit = { ...SHIPBOB_RATE_LIMIT, ...options.rateLimit };
+  const now = options.now ?? Date.now;
   const dispatcher = new WebhookDispatcher(options.webhooks);
   const newWorld = (): SimWorld => {
     const world = new SimWorld(() => new Date(), options.orderListLagMs ?? 0);
@@ -161,7 +167,7 @@ export async function startShipBobSimulator(
     const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? '')?.[1] ?? '';
     const log = (status: number): void => {
       const entry = {
-        at: Date.now(),
+        at: now(),
         method,
         path: url.pathname,
         route: found?.route.key ?? 'unknown',
@@ -176,7 +182,7 @@ export async function startShipBobSimulator(
       log(401);
       return send(res, { status: 401 });
     }
-    const decision = limiter.check(token, Date.now());
+    const decision = limiter.check(token, now());
     if (!decision.allowed) {
       log(429);
       return send(res, {

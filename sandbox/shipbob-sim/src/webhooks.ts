@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { errorMessage } from '@msync/platform';
 import type { WebhookSubscription } from './model.js';
 
 /**
@@ -137,7 +138,7 @@ export class WebhookDispatcher {
       status = response.status;
       await response.arrayBuffer().catch(() => undefined);
     } catch (cause) {
-      error = cause instanceof Error ? cause.message : String(cause);
+      error = errorMessage(cause);
     }
     if (generation !== this.generation) return;
     const delivered = status !== undefined && status >= 200 && status < 300;

@@ -8,7 +8,7 @@ import { MongoStores } from './adapters/mongo-stores.js';
 import { createSecretBox, type EncryptionKey } from './adapters/secret-box.js';
 import { miraklGateway, shipbobGateway, systemResolver } from './adapters/vendor-gateways.js';
 import type { HostResolver, MiraklGateway, ShipBobGateway } from './domain/ports.js';
-import type { UrlPolicy } from './domain/ssrf.js';
+import type { UrlPolicy } from '@msync/mirakl';
 import { createHttpApp } from './http/app.js';
 import { createRelay, type Relay } from './relay.js';
 import { StoreService } from './stores.js';
@@ -56,7 +56,13 @@ export async function createConfigApi(options: ConfigApiOptions): Promise<Config
   });
   const service = new StoreService({
     stores,
-    mirakl: options.mirakl ?? miraklGateway({ logger }),
+    mirakl:
+      options.mirakl ??
+      miraklGateway({
+        logger,
+        // The simulators and local runs config-api may call are the ones it lets stores use.
+        trustedHosts: options.urlPolicy.trustedOrigins.map((origin) => new URL(origin).hostname),
+      }),
     shipbob: options.shipbob ?? shipbobGateway({ baseUrl: options.shipbobBaseUrl, logger }),
     resolver: options.resolver ?? systemResolver,
     secrets: createSecretBox(options.encryptionKeys),

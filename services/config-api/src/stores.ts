@@ -9,7 +9,7 @@ import type {
   ShipBobGateway,
 } from './domain/ports.js';
 import { Problem } from './domain/problem.js';
-import { checkResolvedAddresses, checkUrlShape, type UrlPolicy } from './domain/ssrf.js';
+import { checkResolvedAddresses, checkUrlShape, type UrlPolicy } from '@msync/mirakl';
 import {
   checkSettings,
   defaultSettings,

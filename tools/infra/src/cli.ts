@@ -8,6 +8,7 @@
  *   reset   stop and delete all local data (downloads stay cached)
  */
 import { rmSync } from 'node:fs';
+import { errorMessage } from '@msync/platform';
 import { context, down, renderEnv, resolveEnv, status, up, dockerEngineAnswers } from './infra.js';
 import { PrerequisiteError } from './exec.js';
 import { composeDown, composeUp } from './docker.js';
@@ -63,7 +64,7 @@ main(process.argv[2]).then(
   (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(
-      `${error instanceof PrerequisiteError ? 'missing prerequisite: ' : ''}${error instanceof Error ? error.message : String(error)}\n`,
+      `${error instanceof PrerequisiteError ? 'missing prerequisite: ' : ''}${errorMessage(error)}\n`,
     );
     process.exit(1);
   },

@@ -16,7 +16,7 @@ import {
   registerSchemas,
   RegistryClient,
 } from '@msync/events';
-import { createLogger } from '@msync/platform';
+import { createLogger, errorMessage } from '@msync/platform';
 import { context, up } from './infra.js';
 import { run } from './exec.js';
 import { SERVICE_NAMES } from './services.js';
@@ -187,6 +187,6 @@ async function stop(code: number): Promise<void> {
 process.on('SIGINT', () => void stop(0));
 process.on('SIGTERM', () => void stop(0));
 main().catch((error: unknown) => {
-  say(`could not start the system: ${error instanceof Error ? error.message : String(error)}`);
+  say(`could not start the system: ${errorMessage(error)}`);
   void stop(1);
 });

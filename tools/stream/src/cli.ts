@@ -17,7 +17,7 @@ import {
   topics,
   type TopicKey,
 } from '@msync/events';
-import { createLogger, loadConfig } from '@msync/platform';
+import { createLogger, errorMessage, loadConfig } from '@msync/platform';
 import { deadLetters, describeTopics, tailEvents } from './read.js';
 
 function topicKey(arg: string | undefined): TopicKey {
@@ -86,7 +86,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${errorMessage(error)}\n`);
     process.exit(1);
   },
 );

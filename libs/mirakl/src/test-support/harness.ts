@@ -1,3 +1,5 @@
+import { createServer } from 'node:net';
+import { inspect } from 'node:util';
 import { createLogger, type Logger } from '@msync/platform';
 import {
   startMiraklSimulator,
@@ -52,6 +54,8 @@ export function fastClient(
   return createMiraklClient({
     storeUrl: url,
     apiKey,
+    // The simulator listens on loopback, which the address guard refuses to anyone else.
+    trustedHosts: [new URL(url).hostname],
     timeoutMs: 2_000,
     retries: 3,
     retryInitialDelayMs: 10,
@@ -61,4 +65,40 @@ export function fastClient(
     limiter: { minIntervalMs: NO_CALL_LIMITS },
     ...overrides,
   });
+}
+
+/** A loopback URL on a port nobody listens on (connections are refused). */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Everything a thrown value could reveal: message, stack, cause chain, own and hidden fields. */
+export function reveal(error: unknown): string {
+  const parts = [String(error), inspect(error, { depth: Infinity, showHidden: true })];
+  let current: unknown = error;
+  for (let i = 0; typeof current === 'object' && current !== null && i < 10; i++) {
+    parts.push(
+      JSON.stringify(current),
+      JSON.stringify(current, Object.getOwnPropertyNames(current)),
+      (current as { stack?: string }).stack ?? '',
+    );
+    current = (current as { cause?: unknown }).cause;
+  }
+  return parts.join('\n');
+}
+
+/** Fields of an error or its causes that hold an HTTP client's request, config or response. */
+export function requestCarryingFields(error: unknown): string[] {
+  const found: string[] = [];
+  let current: unknown = error;
+  for (let i = 0; typeof current === 'object' && current !== null && i < 10; i++) {
+    for (const field of ['config', 'request', 'response', 'headers'])
+      if (field in current) found.push(`${String((current as Error).name)}.${field}`);
+    current = (current as { cause?: unknown }).cause;
+  }
+  return found;
 }

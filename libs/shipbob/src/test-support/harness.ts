@@ -1,9 +1,10 @@
+import { createServer } from 'node:net';
 import { createLogger, type Logger } from '@msync/platform';
 import type { ShipBobSimulator } from '@msync/shipbob-sim';
 import { createShipBobClient, type ShipBobClientOptions } from '../client.js';
 import type { ApiVersion, NewOrder, ShipBobPort } from '../domain.js';
 import { createRateLimiter, type RateLimiter } from '../limiter.js';
-import { recordingFetch, type Exchange } from './openapi.js';
+import { recordExchanges, type Exchange } from './openapi.js';
 
 export interface TestAccount {
   pat: string;
@@ -58,7 +59,7 @@ export function clientFor(
     baseUrl: sim.url,
     apiVersion: options.version ?? '2025-07',
     timeoutMs: options.timeoutMs ?? 2_000,
-    fetch: options.exchanges ? recordingFetch(options.exchanges) : fetch,
+    onExchange: options.exchanges ? recordExchanges(options.exchanges) : undefined,
     ...options,
   });
   return { client, lines, logger };
@@ -91,4 +92,13 @@ export function newOrder(
     })),
     purchaseDate: new Date('2026-01-01T00:00:00Z'),
   };
+}
+
+/** A loopback URL on a port nobody listens on (connections are refused). */
+export async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
+import type { HttpExchange } from '../transport.js';
 import addFormatsModule from 'ajv-formats';
 
 // ShipBob publishes OpenAPI 3.0 documents. Before handing them to a JSON-schema validator:
@@ -320,7 +321,33 @@ export function loadShipBobOpenApi(dir: string, version: string): ShipBobOpenApi
   return new ShipBobOpenApi(document, `shipbob-${version}`);
 }
 
-/** A fetch that records every exchange (request and, when one came, response). */
+/** An `onExchange` hook that records every exchange in the shape {@link ShipBobOpenApi} checks. */
+export function recordExchanges(exchanges: Exchange[]): (exchange: HttpExchange) => void {
+  return (seen) => {
+    const exchange: Exchange = {
+      method: seen.method,
+      url: seen.url,
+      requestHeaders: seen.requestHeaders,
+      requestBody:
+        seen.requestBody === undefined ? undefined : (JSON.parse(seen.requestBody) as unknown),
+      status: seen.status,
+    };
+    if (seen.responseBody !== undefined && seen.responseBody.length > 0) {
+      try {
+        exchange.responseBody = JSON.parse(seen.responseBody) as unknown;
+      } catch {
+        exchange.responseBody = seen.responseBody;
+        exchange.malformed = true;
+      }
+    }
+    exchanges.push(exchange);
+  };
+}
+
+/**
+ * A fetch that records every exchange (request and, when one came, response): for raw calls to
+ * the simulator; the client records through its `onExchange` hook ({@link recordExchanges}).
+ */
 export function recordingFetch(exchanges: Exchange[], inner: typeof fetch = fetch): typeof fetch {
   return async (input, init) => {
     const url =

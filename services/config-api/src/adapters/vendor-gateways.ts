@@ -10,11 +10,15 @@ import type {
   Verified,
 } from '../domain/ports.js';
 
-/** Redirects are refused: a verified host must not bounce the request somewhere internal. */
-const noRedirectFetch: typeof fetch = (input, init) => fetch(input, { ...init, redirect: 'error' });
-
-/** Mirakl through `@msync/mirakl` (A01 is the account call). */
-export function miraklGateway(options: { logger: Logger; timeoutMs?: number }): MiraklGateway {
+/**
+ * Mirakl through `@msync/mirakl` (A01 is the account call). The client never follows redirects
+ * and refuses non-public addresses on every connection, except for `trustedHosts`.
+ */
+export function miraklGateway(options: {
+  logger: Logger;
+  timeoutMs?: number;
+  trustedHosts?: readonly string[];
+}): MiraklGateway {
   return {
     async verifyShop(baseUrl, apiKey) {
       const client = createMiraklClient({
@@ -24,7 +28,7 @@ export function miraklGateway(options: { logger: Logger; timeoutMs?: number }): 
         timeoutMs: options.timeoutMs ?? 10_000,
         retries: 1,
         retryInitialDelayMs: 200,
-        fetch: noRedirectFetch,
+        trustedHosts: options.trustedHosts,
       });
       return rejectedCredentials(async () => {
         const shop = await client.verifyCredentials();

@@ -1,5 +1,11 @@
 import { isIP } from 'node:net';
-import type { RuleViolation } from './store.js';
+
+/** A broken rule, named the way config-api reports it (`field`, `rule`, `message`). */
+export interface RuleViolation {
+  field: string;
+  rule: string;
+  message: string;
+}
 
 /** Where a Mirakl store URL may point. */
 export interface UrlPolicy {
