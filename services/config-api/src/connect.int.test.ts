@@ -191,8 +191,6 @@ describe('a marketplace that does not answer', () => {
     expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(String(res.body['detail'])).toMatch(/within 0\.6 s/);
     expect(took).toBeLessThan(3_000);
-    expect(await h.db.collection('stores').countDocuments({ miraklShopId: '9104' })).toBe(
-      0,
-    );
+    expect(await h.db.collection('stores').countDocuments({ miraklShopId: '9104' })).toBe(0);
   });
 });
