@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import {
   CHROMIUM_ARGS,
@@ -9,7 +9,7 @@ import {
   infra,
   uniqueName,
   uniqueNamespace,
-} from '../../tools/test-support/index.js';
+} from '@msync/test-support';
 import {
   ADMIN_TOKEN,
   client,

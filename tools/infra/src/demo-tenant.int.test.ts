@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { capturingLogger, infra, uniqueName, uniqueNamespace } from '../../test-support/index.js';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
 import {
   ADMIN_TOKEN,
   client,

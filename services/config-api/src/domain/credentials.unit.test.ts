@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { isHeaderSafe, maskSecret, visibleTail } from './credentials.js';
 
 describe('masked secrets', () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { miraklOrigin, shopClaimKey } from './mirakl-origin.js';
 
 const origin = (raw: string) => miraklOrigin(new URL(raw));

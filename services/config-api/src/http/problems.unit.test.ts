@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { PermanentError, RetriableError } from '@msync/platform';
 import { Problem } from '../domain/problem.js';
 import { classifyFailure, clientAborted } from './problems.js';

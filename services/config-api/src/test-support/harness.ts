@@ -17,7 +17,7 @@ import type { Logger } from '@msync/platform';
 import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { startShipBobSimulator, type ShipBobSimulator } from '@msync/shipbob-sim';
 import type { InfraEnv } from '../../../../tools/infra/src/index.js';
-import { eventually } from '../../../../tools/test-support/index.js';
+import { eventually } from '@msync/test-support';
 import { createConfigApi, type ConfigApi, type ConfigApiOptions } from '../service.js';
 import type { HostResolver } from '../domain/ports.js';
 
