@@ -19,8 +19,8 @@ import {
   type Instance,
 } from '../../services/config-api/src/test-support/harness.js';
 
-// The seller's journey in the management UI, in real headless Chromium, against config-api on
-// real Kafka and MongoDB and the two vendor simulators.
+// The administrator's and then the seller's journey in the management UI, in real headless
+// Chromium, against config-api on real Kafka and MongoDB and the two vendor simulators.
 
 const SHOTS = join(process.cwd(), 'test-output', 'config-api-ui');
 const MIRAKL_KEY = 'ui-mirakl-key-4e3d2c1b';
@@ -53,11 +53,6 @@ beforeAll(async () => {
   h.mirakl.control.addShop({ shopId: 7001, apiKey: MIRAKL_KEY, name: 'Sunrise Goods' });
   h.shipbob.world.seedMerchant({ pats: [PAT], withOtherChannel: true });
   instance = await h.start();
-  const admin = client(instance.url, ADMIN_TOKEN);
-  const tenant = await admin('POST', '/v1/tenants', { body: { name: 'Sunrise' } });
-  tenantToken = (
-    await admin('POST', '/v1/tokens', { body: { name: 'ui', tenantId: tenant.body.id } })
-  ).body.token;
   browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
 });
@@ -70,15 +65,66 @@ afterAll(async () => {
 describe('config-api UI', () => {
   let storeId = '';
 
-  it('signs in and connects a store against the Mirakl simulator', async () => {
+  it('lets an administrator create a tenant and issue it a token, shown once', async () => {
     await page.goto(instance.url);
+    await page.fill('#f-token', ADMIN_TOKEN);
+    await page.click('button[type=submit]');
+    await expect(page.locator('#who').textContent()).resolves.toBe('Administrator');
+    await page.locator('.empty', { hasText: 'Stores are connected by a tenant' }).waitFor();
+    await screenshot('admin-no-store-yet');
+
+    await page.click('#nav-tenants');
+    await page.locator('.empty', { hasText: 'No tenant yet' }).waitFor();
+    await page.click('#create-tenant');
+    await expectFieldError('name', /at least 1|too small|>=1/i);
+    await page.fill('#f-name', 'Sunrise');
+    await page.click('#create-tenant');
+    await page.locator('h1', { hasText: 'Sunrise' }).waitFor();
+    await screenshot('tenant-created');
+
+    await page.fill('#f-name', 'ui');
+    await page.click('#issue-token');
+    await page.locator('#issued', { hasText: 'Token “ui” issued' }).waitFor();
+    tenantToken = await page.locator('#issued-token').inputValue();
+    expect(tenantToken).toMatch(/^msync_[A-Za-z0-9_-]{43}$/);
+    await expect(page.locator('#issued').textContent()).resolves.toContain('shown only once');
+    await screenshot('token-issued');
+
+    // A second token, revoked again (two clicks): it stops working at once.
+    await page.fill('#f-name', 'spare');
+    await page.click('#issue-token');
+    await page.locator('#issued', { hasText: 'Token “spare” issued' }).waitFor();
+    const spare = await page.locator('#issued-token').inputValue();
+    expect(spare).not.toBe(tenantToken);
+    const spareRow = page.locator('tr', { hasText: 'spare' });
+    await spareRow.getByRole('button', { name: 'Revoke' }).click();
+    await spareRow.getByRole('button', { name: 'Click again to revoke' }).click();
+    await spareRow.waitFor({ state: 'detached' });
+    await expect(page.locator('tbody tr').count()).resolves.toBe(1);
+    expect((await client(instance.url, spare)('GET', '/v1/whoami')).status).toBe(401);
+    expect((await client(instance.url, tenantToken)('GET', '/v1/whoami')).status).toBe(200);
+
+    await page.click('#nav-tenants');
+    const row = page.locator('tr', { hasText: 'Sunrise' });
+    await row.waitFor();
+    await expect(row.locator('td').nth(2).textContent()).resolves.toBe('1');
+    await screenshot('tenants');
+    await page.click('#sign-out');
+    await page.locator('#f-token').waitFor();
+  });
+
+  it('signs in as that tenant and connects its store with the URL from the address bar', async () => {
     await page.fill('#f-token', tenantToken);
     await page.click('button[type=submit]');
     await page.getByRole('link', { name: 'Integrate New Store' }).waitFor();
+    // The header names the tenant, not its id.
+    await expect(page.locator('#who').textContent()).resolves.toBe('Sunrise');
+    await expect(page.locator('#nav-tenants').count()).resolves.toBe(0);
     await screenshot('store-list-empty');
     await page.getByRole('link', { name: 'Integrate New Store' }).click();
 
-    await page.fill('#f-miraklUrl', h.mirakl.url);
+    // What the browser shows while the seller is logged in to the Mirakl back office.
+    await page.fill('#f-miraklUrl', `${h.mirakl.url}/mmp/shop/order/list?limit=20#top`);
     await page.fill('#f-miraklApiKey', 'a-wrong-key-0000');
     await page.click('button[type=submit]');
     await expectFieldError('miraklApiKey', /Mirakl refused this API key/);
@@ -88,6 +134,7 @@ describe('config-api UI', () => {
     await page.click('button[type=submit]');
     await page.locator('[data-status=CONNECTED]').waitFor();
     await expect(page.locator('h1').textContent()).resolves.toBe('Sunrise Goods');
+    await expect(page.locator('h1 + .muted').textContent()).resolves.toBe(h.mirakl.url);
     storeId = decodeURIComponent(new URL(page.url()).hash.split('/')[2] ?? '');
     expect(storeId).not.toBe('');
     await screenshot('store-connected');

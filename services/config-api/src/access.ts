@@ -47,6 +47,10 @@ export class AccessService {
     return this.access.tenants.find({}).sort({ createdAt: 1 }).toArray();
   }
 
+  findTenant(id: string): Promise<TenantDocument | null> {
+    return this.access.tenants.findOne({ _id: id });
+  }
+
   async getTenant(id: string): Promise<TenantDocument> {
     const tenant = await this.access.tenants.findOne({ _id: id });
     if (!tenant) throw Problem.notFound('tenant');

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
 import { systemResolver } from './adapters/vendor-gateways.js';
@@ -99,6 +100,12 @@ describe('access control', () => {
     expect((await alice('GET', '/v1/whoami')).body).toEqual({
       role: 'tenant',
       tenantId: aliceTenant,
+      tenantName: 'Alice Co',
+    });
+    expect((await admin('GET', '/v1/whoami')).body).toEqual({
+      role: 'admin',
+      tenantId: null,
+      tenantName: null,
     });
   });
 
@@ -270,6 +277,35 @@ describe('configuring a store', () => {
       headers: { 'if-match': etag, 'content-type': 'application/json' },
     });
     expect(broken.status).toBe(400);
+  });
+
+  it('logs a client that hangs up halfway through its body as a client abort (info), not as a failure', async () => {
+    const from = lines.length;
+    const { hostname, port } = new URL(instance.url);
+    const socket = connect(Number(port), hostname);
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.write(
+      [
+        `PATCH /v1/stores/${storeId} HTTP/1.1`,
+        `Host: ${hostname}`,
+        `Authorization: Bearer ${issuedTokens[0]}`,
+        'Content-Type: application/json',
+        `If-Match: ${etag}`,
+        'Content-Length: 1000',
+        '',
+        '{"inventoryBuffer": ',
+      ].join('\r\n'),
+    );
+    await new Promise((r) => socket.write('', r));
+    socket.destroy();
+    await eventually(
+      () => lines.slice(from).some((l) => l.includes('"msg":"client aborted the request"')),
+      'the client abort in the log',
+    );
+    const logged = lines.slice(from).map((l) => JSON.parse(l) as { level: string; msg: string });
+    expect(logged.find((l) => l.msg === 'client aborted the request')?.level).toBe('info');
+    expect(logged.filter((l) => l.level === 'error')).toEqual([]);
+    expect((await alice('GET', `/v1/stores/${storeId}`)).body.version).toBe(1);
   });
 
   it('allows no sync toggle before a ShipBob PAT is verified, and refuses a wrong PAT', async () => {

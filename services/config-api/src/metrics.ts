@@ -3,6 +3,8 @@ import { Counter, Gauge, type Registry } from '@msync/platform';
 export interface ConfigApiMetrics {
   requests: Counter<'operation' | 'status'>;
   relayFailures: Counter;
+  /** Completed relay passes (each looks at every pending store once): shows the loop is alive. */
+  relayPasses: Counter;
   /** Stores whose latest version (or first poll) is not yet on Kafka: alert when it stays > 0. */
   unpublished: Gauge;
 }
@@ -20,6 +22,11 @@ export function configApiMetrics(registry: Registry): ConfigApiMetrics {
     relayFailures: new Counter({
       name: 'config_api_relay_failures_total',
       help: 'Store changes whose publication failed (retried)',
+      registers,
+    }),
+    relayPasses: new Counter({
+      name: 'config_api_relay_passes_total',
+      help: 'Completed relay passes over the stores with unpublished changes',
       registers,
     }),
     unpublished: new Gauge({

@@ -59,9 +59,16 @@ describe('publication survives a crash between save and publish', () => {
     });
     expect(saved.status).toBe(200);
     await crashed.close();
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Everything on the topics has been read: had anything been published, it would be here.
+    await h.events.caughtUp();
     expect(h.events.configs(storeId)).toEqual([]);
     expect(h.events.polls(storeId)).toEqual([]);
+    expect((await h.stores()).find((d) => d['_id'] === storeId)).toMatchObject({
+      version: 2,
+      pendingPublish: true,
+      publishedVersion: 0,
+      offersPollPending: true,
+    });
   });
 
   it('publishes the latest state and the first offers poll after the restart', async () => {
@@ -93,7 +100,10 @@ describe('publication survives a crash between save and publish', () => {
     const before = h.events.configs(storeId).length;
     const again = await h.start();
     await again.api.relay.runOnce();
-    await new Promise((r) => setTimeout(r, 800));
+    // Several more passes of its timer loop, each of which would publish anything still marked.
+    const passes = again.api.relay.passes();
+    await eventually(() => again.api.relay.passes() >= passes + 3, 'three more relay passes');
+    await h.events.caughtUp();
     expect(h.events.configs(storeId)).toHaveLength(before);
     expect(h.events.polls(storeId)).toHaveLength(1);
   });

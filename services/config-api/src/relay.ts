@@ -12,6 +12,8 @@ export interface Relay {
   runOnce(): Promise<void>;
   /** Asks for a run as soon as possible (after a save). */
   kick(): void;
+  /** How many passes have completed, successful or not (tests wait on it instead of sleeping). */
+  passes(): number;
   start(): void;
   stop(): Promise<void>;
 }
@@ -35,6 +37,7 @@ export function createRelay(options: {
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = true;
+  let passes = 0;
 
   const publishOne = async (doc: StoreDocument): Promise<void> => {
     const storeId = doc._id;
@@ -103,7 +106,12 @@ export function createRelay(options: {
       try {
         do {
           again = false;
-          await drain();
+          try {
+            await drain();
+          } finally {
+            passes++;
+            options.metrics?.relayPasses.inc();
+          }
         } while (again);
       } catch (error) {
         log.warn('publishing store changes failed; will retry', { error: errorMessage(error) });
@@ -123,6 +131,7 @@ export function createRelay(options: {
 
   return {
     runOnce,
+    passes: () => passes,
     kick: () => {
       if (!stopped) void runOnce();
     },

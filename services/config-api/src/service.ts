@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import type { Publisher } from '@msync/events';
+import type { Express } from 'express';
 import { Registry, type Logger } from '@msync/platform';
-import type { RequestListener } from 'node:http';
 import { AccessService } from './access.js';
 import { MongoAccess } from './adapters/mongo-access.js';
 import { MongoStores } from './adapters/mongo-stores.js';
@@ -29,10 +29,13 @@ export interface ConfigApiOptions {
   resolver?: HostResolver;
   mirakl?: MiraklGateway;
   shipbob?: ShipBobGateway;
+  /** Cap on the vendor calls of one request (credential checks); default 10 s. */
+  verificationDeadlineMs?: number;
 }
 
 export interface ConfigApi {
-  app: RequestListener;
+  /** The HTTP API and UI (an express app, usable as a `node:http` request listener). */
+  app: Express;
   relay: Relay;
   stores: MongoStores;
   service: StoreService;
@@ -69,6 +72,9 @@ export async function createConfigApi(options: ConfigApiOptions): Promise<Config
     urlPolicy: options.urlPolicy,
     logger,
     onChange: () => relay.kick(),
+    ...(options.verificationDeadlineMs !== undefined
+      ? { verificationDeadlineMs: options.verificationDeadlineMs }
+      : {}),
   });
   const access = new AccessService(accessStore, options.adminBootstrapToken);
   const app = createHttpApp({ stores: service, access, logger, metrics });

@@ -10,10 +10,11 @@ import type {
 } from './domain/ports.js';
 import { Problem } from './domain/problem.js';
 import { checkResolvedAddresses, checkUrlShape, type UrlPolicy } from '@msync/mirakl';
+import { visibleTail } from './domain/credentials.js';
+import { miraklOrigin, shopClaimKey } from './domain/mirakl-origin.js';
 import {
   checkSettings,
   defaultSettings,
-  lastFour,
   mergeSettings,
   type RuleViolation,
   type SettingsPatch,
@@ -22,6 +23,7 @@ import {
   withoutShipBob,
 } from './domain/store.js';
 import type { MongoStores } from './adapters/mongo-stores.js';
+import { DEFAULT_VERIFICATION_DEADLINE_MS, VerificationBudget } from './verification-budget.js';
 
 export interface StoreServiceDeps {
   stores: MongoStores;
@@ -34,6 +36,8 @@ export interface StoreServiceDeps {
   /** Called after every saved change so the relay publishes at once. */
   onChange?: () => void;
   now?: () => Date;
+  /** Cap on all vendor calls of one request (DNS included when connecting). Default 10 s. */
+  verificationDeadlineMs?: number;
 }
 
 export interface ConnectInput {
@@ -70,10 +74,14 @@ export class StoreService {
     if (principal.role !== 'tenant') {
       throw Problem.forbidden('Stores are connected with a tenant token');
     }
-    const url = await this.checkUrl(input.miraklUrl);
     this.deps.logger.addSecret(input.miraklApiKey);
-    const baseUrl = storeBaseUrl(url);
-    const verified = await this.deps.mirakl.verifyShop(baseUrl, input.miraklApiKey);
+    const budget = this.budget();
+    const url = await budget.run('Mirakl', () => this.checkUrl(input.miraklUrl));
+    // The seller API is at <origin>/api whatever page of the back office the URL came from.
+    const origin = miraklOrigin(url);
+    const verified = await budget.run('Mirakl', () =>
+      this.deps.mirakl.verifyShop(origin, input.miraklApiKey),
+    );
     if (!verified.ok) {
       throw Problem.validation([
         {
@@ -84,7 +92,7 @@ export class StoreService {
       ]);
     }
     const id = randomUUID();
-    const claim = await this.deps.stores.claimShop(shopKey(baseUrl, verified.value.shopId), id);
+    const claim = await this.deps.stores.claimShop(shopClaimKey(origin, verified.value.shopId), id);
     if (!claim.ok) {
       const existing = await this.deps.stores.get(claim.existingStoreId);
       const visible = existing !== null && canSee(principal, existing);
@@ -113,12 +121,12 @@ export class StoreService {
       id,
       tenantId: principal.tenantId,
       status: 'CONNECTED',
-      miraklBaseUrl: baseUrl,
+      miraklBaseUrl: origin,
       miraklShopId: verified.value.shopId,
       miraklShopName: verified.value.shopName,
       miraklApiKey: {
         sealed: this.deps.secrets.seal(input.miraklApiKey),
-        last4: lastFour(input.miraklApiKey),
+        last4: visibleTail(input.miraklApiKey),
       },
       shipbob: null,
       settings: defaultSettings(),
@@ -142,6 +150,7 @@ export class StoreService {
     const store = await this.get(principal, id);
     if (store.version !== expectedVersion) throw Problem.stale(store.version);
 
+    const budget = this.budget();
     let shipbob: ShipBobLink | null = store.shipbob;
     let pat = store.shipbob ? this.deps.secrets.open(store.shipbob.pat.sealed) : null;
     if (pat) this.deps.logger.addSecret(pat);
@@ -150,7 +159,8 @@ export class StoreService {
       pat = null;
     } else if (input.shipbobPat !== undefined) {
       this.deps.logger.addSecret(input.shipbobPat);
-      const verified = await this.deps.shipbob.verifyToken(input.shipbobPat);
+      const candidate = input.shipbobPat;
+      const verified = await budget.run('ShipBob', () => this.deps.shipbob.verifyToken(candidate));
       if (!verified.ok) {
         throw Problem.validation([
           {
@@ -162,7 +172,7 @@ export class StoreService {
       }
       pat = input.shipbobPat;
       shipbob = {
-        pat: { sealed: this.deps.secrets.seal(pat), last4: lastFour(pat) },
+        pat: { sealed: this.deps.secrets.seal(pat), last4: visibleTail(pat) },
         channelId: verified.value.channelId,
         channelName: verified.value.channelName,
       };
@@ -177,7 +187,10 @@ export class StoreService {
     const centerToCheck =
       center !== store.settings.returnFulfillmentCenterId || input.shipbobPat !== undefined;
     if (pat && center !== null && centerToCheck) {
-      const centers = await this.deps.shipbob.listFulfillmentCenters(pat);
+      const token = pat;
+      const centers = await budget.run('ShipBob', () =>
+        this.deps.shipbob.listFulfillmentCenters(token),
+      );
       if (!centers.some((c) => c.id === center)) {
         violations.push({
           field: 'returnFulfillmentCenterId',
@@ -217,7 +230,9 @@ export class StoreService {
       ]);
     }
     this.deps.logger.addSecret(key);
-    const verified = await this.deps.mirakl.verifyShop(store.miraklBaseUrl, key);
+    const verified = await this.budget().run('Mirakl', () =>
+      this.deps.mirakl.verifyShop(store.miraklBaseUrl, key),
+    );
     if (!verified.ok || verified.value.shopId !== store.miraklShopId) {
       throw Problem.validation([
         {
@@ -233,7 +248,7 @@ export class StoreService {
       ...store,
       status: 'CONNECTED',
       miraklShopName: verified.value.shopName,
-      miraklApiKey: { sealed: this.deps.secrets.seal(key), last4: lastFour(key) },
+      miraklApiKey: { sealed: this.deps.secrets.seal(key), last4: visibleTail(key) },
     });
   }
 
@@ -248,7 +263,10 @@ export class StoreService {
       shipbob: null,
       settings: { ...withoutShipBob(store.settings), reportEmail: null },
     });
-    await this.deps.stores.releaseShop(shopKey(store.miraklBaseUrl, store.miraklShopId), store.id);
+    await this.deps.stores.releaseShop(
+      shopClaimKey(miraklOrigin(new URL(store.miraklBaseUrl)), store.miraklShopId),
+      store.id,
+    );
   }
 
   /** Admin decision; revoking also switches Sync Returns off. */
@@ -293,7 +311,13 @@ export class StoreService {
     }
     const pat = this.deps.secrets.open(store.shipbob.pat.sealed);
     this.deps.logger.addSecret(pat);
-    return this.deps.shipbob.listFulfillmentCenters(pat);
+    return this.budget().run('ShipBob', () => this.deps.shipbob.listFulfillmentCenters(pat));
+  }
+
+  private budget(): VerificationBudget {
+    return new VerificationBudget(
+      this.deps.verificationDeadlineMs ?? DEFAULT_VERIFICATION_DEADLINE_MS,
+    );
   }
 
   private async save(previous: Store, next: Store): Promise<Store> {
@@ -324,14 +348,4 @@ export class StoreService {
 
 function checkVersion(store: Store, expected: number | undefined): void {
   if (expected !== undefined && store.version !== expected) throw Problem.stale(store.version);
-}
-
-/** The store's URL as the rest of the system uses it: origin and path, without `/api`. */
-function storeBaseUrl(url: URL): string {
-  const path = url.pathname.replace(/\/+$/, '').replace(/\/api$/, '');
-  return `${url.origin}${path}`;
-}
-
-function shopKey(baseUrl: string, shopId: string): string {
-  return `${baseUrl}#${shopId}`;
 }

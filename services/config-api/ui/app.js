@@ -1,78 +1,12 @@
-/* global document, location, window, Node, CSS, setTimeout, clearTimeout */
-import { api, ApiError, session } from './api.js';
-
-const TOGGLES = [
-  ['offers', 'Sync Offers', 'Create a ShipBob product for each Mirakl offer'],
-  ['inventory', 'Sync Inventory', 'Push ShipBob stock to Mirakl, minus the buffer'],
-  ['orders', 'Order Sync', 'Accept Mirakl orders and create ShipBob orders'],
-  ['tracking', 'Sync Tracking', 'Send ShipBob tracking to Mirakl'],
-  ['cancellations', 'Sync Cancelations', 'Report ShipBob cancellations to Mirakl'],
-  ['returns', 'Sync Returns', 'Create ShipBob returns from Mirakl incidents (needs approval)'],
-];
+/* global document, location, window */
+import { api, session } from './api.js';
+import { field, h, showErrors } from './dom.js';
+import { renderTenants, renderTokens } from './admin.js';
+import { renderConnect, renderStore, renderStoreList } from './stores.js';
 
 const view = document.getElementById('view');
+/** Who is signed in (`GET /v1/whoami`), or null. */
 let me = null;
-
-/** Builds an element: h('div', { class: 'x', onclick }, child, ...). */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
-    else if (key === 'class') el.className = value;
-    else if (value === true) el.setAttribute(key, '');
-    else el.setAttribute(key, String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return el;
-}
-
-function toast(message) {
-  const el = document.getElementById('toast');
-  el.textContent = message;
-  el.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => (el.hidden = true), 4000);
-}
-
-/** A labelled field with a slot for its API error. */
-function field(name, label, input, hint) {
-  return h(
-    'div',
-    { class: 'field', 'data-field': name },
-    h('label', { for: `f-${name}` }, label),
-    input,
-    hint ? h('p', { class: 'hint' }, hint) : null,
-    h('p', { class: 'error', id: `e-${name}`, 'data-error-for': name, role: 'alert' }),
-  );
-}
-
-/** Puts each API error next to its field; errors without a field go to the form's banner. */
-function showErrors(form, error) {
-  for (const el of form.querySelectorAll('.error')) el.textContent = '';
-  for (const el of form.querySelectorAll('.invalid')) el.classList.remove('invalid');
-  const banner = form.querySelector('.form-error');
-  banner.textContent = '';
-  if (!(error instanceof ApiError)) {
-    banner.textContent = `Something went wrong: ${error.message}`;
-    return;
-  }
-  const unplaced = [];
-  for (const e of error.errors) {
-    const name = e.field.startsWith('toggles.') ? e.field.slice(8) : e.field;
-    const slot = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
-    if (slot) {
-      slot.textContent = slot.textContent ? `${slot.textContent} ${e.message}` : e.message;
-      slot.closest('.field, .toggle')?.classList.add('invalid');
-    } else unplaced.push(e.message);
-  }
-  if (error.errors.length === 0 || unplaced.length > 0) {
-    banner.textContent = unplaced.length > 0 ? unplaced.join(' ') : error.message;
-  }
-}
 
 function renderSignIn() {
   const input = h('input', {
@@ -87,13 +21,9 @@ function renderSignIn() {
       class: 'card narrow',
       onsubmit: async (event) => {
         event.preventDefault();
-        session.token = input.value.trim();
         try {
-          await loadMe();
-          location.hash = '#/stores';
-          await route();
+          await signIn(input.value.trim());
         } catch (error) {
-          session.token = null;
           showErrors(form, error);
         }
       },
@@ -106,387 +36,46 @@ function renderSignIn() {
   view.replaceChildren(form);
 }
 
+/** Signs in with a token (rejects, signed out, when the API does not accept it). */
+async function signIn(token) {
+  session.token = token;
+  try {
+    await loadMe();
+  } catch (error) {
+    signOut();
+    throw error;
+  }
+  if (location.hash === '#/stores') await route();
+  else location.hash = '#/stores';
+}
+
+function signOut() {
+  session.token = null;
+  me = null;
+  document.getElementById('toast').hidden = true;
+  renderHeader();
+}
+
 async function loadMe() {
   me = (await api('GET', '/v1/whoami')).body;
-  document.getElementById('who').textContent =
-    me.role === 'admin' ? 'Administrator' : `Tenant ${me.tenantId.slice(0, 8)}`;
-  document.getElementById('sign-out').hidden = false;
+  renderHeader();
 }
 
-function statusBadge(status) {
-  return h('span', { class: `badge ${status.toLowerCase()}`, 'data-status': status }, status);
-}
-
-async function renderStoreList() {
-  const { body } = await api('GET', '/v1/stores');
-  const rows = body.items.map((s) =>
-    h(
-      'tr',
-      { 'data-store-id': s.id },
-      h(
-        'td',
-        {},
-        h('a', { href: `#/stores/${s.id}` }, s.miraklShopName || `Shop ${s.miraklShopId}`),
-      ),
-      h('td', {}, s.miraklUrl),
-      h('td', {}, statusBadge(s.status)),
-    ),
-  );
-  view.replaceChildren(
-    h(
-      'section',
-      { class: 'card' },
-      h(
-        'div',
-        { class: 'row' },
-        h('h1', {}, 'Stores'),
-        me.role === 'tenant'
-          ? h(
-              'a',
-              { class: 'button primary', href: '#/stores/new', id: 'integrate' },
-              'Integrate New Store',
-            )
-          : null,
-      ),
-      rows.length === 0
-        ? h('p', { class: 'empty' }, 'No store yet. Integrate your first Mirakl store.')
-        : h(
-            'table',
-            { class: 'stores' },
-            h(
-              'thead',
-              {},
-              h('tr', {}, h('th', {}, 'Store'), h('th', {}, 'Mirakl URL'), h('th', {}, 'Status')),
-            ),
-            h('tbody', {}, rows),
-          ),
-    ),
-  );
-}
-
-function renderConnect() {
-  const url = h('input', {
-    id: 'f-miraklUrl',
-    name: 'miraklUrl',
-    type: 'url',
-    required: true,
-    placeholder: 'https://yourmarketplace.mirakl.net',
-  });
-  const key = h('input', {
-    id: 'f-miraklApiKey',
-    name: 'miraklApiKey',
-    type: 'password',
-    required: true,
-    autocomplete: 'off',
-  });
-  const submit = h('button', { type: 'submit', class: 'primary' }, 'Connect');
-  const form = h(
-    'form',
-    {
-      class: 'card narrow',
-      novalidate: true,
-      onsubmit: async (event) => {
-        event.preventDefault();
-        submit.disabled = true;
-        try {
-          const { body } = await api('POST', '/v1/stores', {
-            body: { miraklUrl: url.value.trim(), miraklApiKey: key.value.trim() },
-          });
-          toast(
-            `Connected ${body.miraklShopName || body.miraklShopId}. A first offers sync is on its way.`,
-          );
-          location.hash = `#/stores/${body.id}`;
-        } catch (error) {
-          showErrors(form, error);
-          if (error instanceof ApiError && error.problem.existingStoreId) {
-            form
-              .querySelector('.form-error')
-              .append(
-                ' ',
-                h(
-                  'a',
-                  { href: `#/stores/${error.problem.existingStoreId}` },
-                  'Open the existing store',
-                ),
-              );
-          }
-        } finally {
-          submit.disabled = false;
-        }
-      },
-    },
-    h('h1', {}, 'Integrate New Store'),
-    field('miraklUrl', 'Mirakl URL', url, 'The address of your Mirakl back office.'),
-    field('miraklApiKey', 'Mirakl API key', key, 'Your shop API key (My user settings → API key).'),
-    h('p', { class: 'form-error', role: 'alert' }),
-    h('div', { class: 'actions' }, h('a', { href: '#/stores', class: 'button' }, 'Cancel'), submit),
-  );
-  view.replaceChildren(form);
-}
-
-async function renderStore(id, tab) {
-  const { body: store, etag } = await api('GET', `/v1/stores/${encodeURIComponent(id)}`);
-  const toggleConnection = async () => {
-    const action = store.status === 'CONNECTED' ? 'disconnect' : 'connect';
-    try {
-      await api('POST', `/v1/stores/${store.id}/${action}`, { ifMatch: etag });
-      toast(
-        action === 'connect' ? 'Connected: syncing resumes.' : 'Disconnected: all syncing stopped.',
-      );
-    } catch (error) {
-      toast(error.message);
-    }
-    await renderStore(id, tab);
-  };
-  const header = h(
-    'div',
-    { class: 'row' },
-    h(
-      'div',
-      {},
-      h('h1', {}, store.miraklShopName || `Shop ${store.miraklShopId}`),
-      h('p', { class: 'muted' }, store.miraklUrl),
-    ),
-    h(
-      'div',
-      { class: 'row gap' },
-      statusBadge(store.status),
-      me.role === 'admin'
-        ? h(
-            'button',
-            {
-              type: 'button',
-              id: 'returns-approval',
-              onclick: async () => {
-                try {
-                  await api('PUT', `/v1/stores/${store.id}/returns-approval`, {
-                    body: { approved: !store.returnsApproved },
-                    ifMatch: etag,
-                  });
-                  toast(store.returnsApproved ? 'Returns approval revoked.' : 'Returns approved.');
-                } catch (error) {
-                  toast(error.message);
-                }
-                await renderStore(id, tab);
-              },
-            },
-            store.returnsApproved ? 'Revoke returns approval' : 'Approve returns',
-          )
-        : null,
-      h(
-        'button',
-        {
-          type: 'button',
-          id: 'connection',
-          class: store.status === 'CONNECTED' ? 'danger' : 'primary',
-          onclick: toggleConnection,
-        },
-        store.status === 'CONNECTED' ? 'Disconnect' : 'Connect',
-      ),
-    ),
-  );
-  const tabs = h(
-    'nav',
-    { class: 'tabs' },
-    h('a', { href: `#/stores/${store.id}`, class: tab === 'overview' ? 'active' : '' }, 'Overview'),
-    h(
-      'a',
-      {
-        href: `#/stores/${store.id}/configuration`,
-        id: 'tab-configuration',
-        class: tab === 'configuration' ? 'active' : '',
-      },
-      'Configuration',
-    ),
-  );
-  const body = tab === 'configuration' ? await configurationForm(store, etag) : overview(store);
-  view.replaceChildren(
-    h(
-      'section',
-      { class: 'card' },
-      h('a', { href: '#/stores', class: 'back' }, '← Stores'),
-      header,
-      tabs,
-      body,
-    ),
-  );
-}
-
-function overview(store) {
-  const on = TOGGLES.filter(([name]) => store.toggles[name]).map(([, label]) => label);
-  const dl = (pairs) =>
-    h(
-      'dl',
-      { class: 'facts' },
-      pairs.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
-    );
-  return dl([
-    ['Status', store.status],
-    ['Shop id', store.miraklShopId],
-    ['Mirakl API key', store.miraklApiKey || '—'],
-    [
-      'ShipBob',
-      store.shipbob
-        ? `${store.shipbob.pat} (channel ${store.shipbob.channelName})`
-        : 'not configured',
-    ],
-    ['Syncing', on.length > 0 ? on.join(', ') : 'nothing enabled'],
-    ['Returns approved', store.returnsApproved ? 'yes' : 'no (ask your administrator)'],
-    ['Poll interval', `${store.pollIntervalMinutes} min`],
-  ]);
-}
-
-async function configurationForm(store, etag) {
-  let centers = [];
-  if (store.shipbob) {
-    try {
-      centers = (await api('GET', `/v1/stores/${store.id}/fulfillment-centers`)).body.items;
-    } catch (error) {
-      toast(`Fulfillment centers unavailable: ${error.message}`);
-    }
-  }
-  const pat = h('input', {
-    id: 'f-shipbobPat',
-    type: 'password',
-    autocomplete: 'off',
-    placeholder: store.shipbob
-      ? `Saved: ${store.shipbob.pat} (leave empty to keep)`
-      : 'Paste a ShipBob personal access token',
-  });
-  const email = h('input', {
-    id: 'f-reportEmail',
-    type: 'email',
-    value: store.reportEmail || '',
-    placeholder: 'returns@yourcompany.com',
-  });
-  const buffer = h('input', {
-    id: 'f-inventoryBuffer',
-    type: 'number',
-    step: '1',
-    value: store.inventoryBuffer,
-  });
-  const interval = h('input', {
-    id: 'f-pollIntervalMinutes',
-    type: 'number',
-    min: '1',
-    step: '1',
-    value: store.pollIntervalMinutes,
-  });
-  const center = h(
-    'select',
-    { id: 'f-returnFulfillmentCenterId', disabled: !store.shipbob },
-    h('option', { value: '' }, store.shipbob ? '— none —' : 'Enter a ShipBob token first'),
-    centers.map((c) =>
-      h(
-        'option',
-        { value: c.id, selected: c.id === store.returnFulfillmentCenterId },
-        c.location ? `${c.name} · ${c.location}` : c.name,
-      ),
-    ),
-  );
-  const toggles = TOGGLES.map(([name, label, hint]) => {
-    const input = h('input', {
-      type: 'checkbox',
-      id: `t-${name}`,
-      role: 'switch',
-      checked: store.toggles[name],
-      'aria-describedby': `e-${name}`,
-    });
-    const state = h('span', { class: 'state' }, store.toggles[name] ? 'On' : 'Off');
-    input.addEventListener('change', () => (state.textContent = input.checked ? 'On' : 'Off'));
-    return h(
-      'div',
-      { class: 'toggle', 'data-toggle': name },
-      h(
-        'label',
-        { for: `t-${name}` },
-        input,
-        h('span', { class: 'switch', 'aria-hidden': 'true' }),
-        h('span', { class: 'name' }, label),
-        state,
-      ),
-      h(
-        'p',
-        { class: 'hint' },
-        name === 'returns' && !store.returnsApproved ? `${hint} — not approved yet` : hint,
-      ),
-      h('p', { class: 'error', id: `e-${name}`, 'data-error-for': name, role: 'alert' }),
-    );
-  });
-  const submit = h(
-    'button',
-    { type: 'submit', class: 'primary', id: 'save' },
-    'Save configuration',
-  );
-  const form = h(
-    'form',
-    {
-      class: 'config',
-      novalidate: true,
-      onsubmit: async (event) => {
-        event.preventDefault();
-        const change = {
-          reportEmail: email.value.trim() === '' ? null : email.value.trim(),
-          toggles: Object.fromEntries(
-            TOGGLES.map(([name]) => [name, form.querySelector(`#t-${name}`).checked]),
-          ),
-          inventoryBuffer: buffer.value === '' ? Number.NaN : Number(buffer.value),
-          returnFulfillmentCenterId: center.value === '' ? null : center.value,
-          pollIntervalMinutes: interval.value === '' ? Number.NaN : Number(interval.value),
-        };
-        if (pat.value.trim() !== '') change.shipbobPat = pat.value.trim();
-        if (!store.shipbob && !change.shipbobPat) delete change.returnFulfillmentCenterId;
-        submit.disabled = true;
-        try {
-          await api('PATCH', `/v1/stores/${store.id}`, { body: change, ifMatch: etag });
-          await renderStore(store.id, 'configuration');
-          toast('Configuration saved.');
-        } catch (error) {
-          if (error instanceof ApiError && error.status === 412) {
-            showErrors(
-              form,
-              new ApiError(412, {
-                title:
-                  'Someone else changed this store. Reload the page to see their change, then apply yours again.',
-              }),
-            );
-          } else showErrors(form, error);
-          submit.disabled = false;
-        }
-      },
-    },
-    h(
-      'fieldset',
-      {},
-      h('legend', {}, 'ShipBob'),
-      field(
-        'shipbobPat',
-        'Personal access token',
-        pat,
-        store.shipbob
-          ? `Writes as channel “${store.shipbob.channelName}”.`
-          : 'Verified with ShipBob before it is saved.',
-      ),
-    ),
-    h('fieldset', { class: 'toggles' }, h('legend', {}, 'Sync'), toggles),
-    h(
-      'fieldset',
-      {},
-      h('legend', {}, 'Settings'),
-      field(
-        'inventoryBuffer',
-        'Inventory buffer',
-        buffer,
-        'Units held back from Mirakl for each SKU.',
-      ),
-      field('returnFulfillmentCenterId', 'Return fulfillment center', center),
-      field('pollIntervalMinutes', 'Poll interval (minutes)', interval, 'Default 15, minimum 1.'),
-      field('reportEmail', 'Daily return report e-mail', email, 'Optional.'),
-    ),
-    h('p', { class: 'form-error', role: 'alert' }),
-    h('div', { class: 'actions' }, submit),
-  );
-  return form;
+/** The top bar: where to go, and who is signed in (the tenant's name, not its id). */
+function renderHeader() {
+  const links = !me
+    ? []
+    : [
+        h('a', { href: '#/stores', id: 'nav-stores' }, 'Stores'),
+        me.role === 'admin' ? h('a', { href: '#/tenants', id: 'nav-tenants' }, 'Tenants') : null,
+      ];
+  document.getElementById('nav').replaceChildren(...links.filter(Boolean));
+  document.getElementById('who').textContent = !me
+    ? ''
+    : me.role === 'admin'
+      ? 'Administrator'
+      : (me.tenantName ?? `Tenant ${me.tenantId.slice(0, 8)}`);
+  document.getElementById('sign-out').hidden = !me;
 }
 
 async function route() {
@@ -495,15 +84,21 @@ async function route() {
     try {
       await loadMe();
     } catch {
-      session.token = null;
+      signOut();
       return renderSignIn();
     }
   }
   const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean);
   try {
-    if (parts[0] !== 'stores' || parts.length === 1) return await renderStoreList();
-    if (parts[1] === 'new') return renderConnect();
+    if (parts[0] === 'tenants' && me.role === 'admin') {
+      if (parts.length === 1) return await renderTenants(view);
+      return await renderTokens(view, decodeURIComponent(parts[1]), signInAs);
+    }
+    if (parts[0] !== 'stores' || parts.length === 1) return await renderStoreList(view, me);
+    if (parts[1] === 'new') return renderConnect(view);
     return await renderStore(
+      view,
+      me,
       decodeURIComponent(parts[1]),
       parts[2] === 'configuration' ? 'configuration' : 'overview',
     );
@@ -519,11 +114,13 @@ async function route() {
   }
 }
 
+/** An administrator switches to a tenant token just issued (this tab only). */
+async function signInAs(token) {
+  await signIn(token);
+}
+
 document.getElementById('sign-out').addEventListener('click', () => {
-  session.token = null;
-  me = null;
-  document.getElementById('who').textContent = '';
-  document.getElementById('sign-out').hidden = true;
+  signOut();
   renderSignIn();
 });
 window.addEventListener('hashchange', () => void route());

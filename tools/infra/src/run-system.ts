@@ -20,6 +20,7 @@ import { createLogger, errorMessage } from '@msync/platform';
 import { context, up } from './infra.js';
 import { run } from './exec.js';
 import { SERVICE_NAMES } from './services.js';
+import { ensureDemoTenant, type DemoTenant } from './demo-tenant.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const SERVICES = SERVICE_NAMES;
@@ -45,21 +46,50 @@ const SIMULATORS = [
   },
 ] as const;
 
+interface LocalSecrets {
+  encryptionKeys: string;
+  adminToken: string;
+  /** The demo tenant's token, printed on every start (issued once, reused while it works). */
+  demoTenantToken?: string;
+}
+
+const secretsFile = (stateDir: string) => join(stateDir, 'local-secrets.json');
+
 /**
  * The local run's encryption key and admin token: made once and kept with the local data, so
  * secrets stored by an earlier run still decrypt.
  */
-function localSecrets(stateDir: string): { encryptionKeys: string; adminToken: string } {
-  const file = join(stateDir, 'local-secrets.json');
-  if (existsSync(file))
-    return JSON.parse(readFileSync(file, 'utf8')) as { encryptionKeys: string; adminToken: string };
+function localSecrets(stateDir: string): LocalSecrets {
+  const file = secretsFile(stateDir);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalSecrets;
   const secrets = {
     encryptionKeys: `local1:${randomBytes(32).toString('base64')}`,
     adminToken: randomBytes(24).toString('base64url'),
   };
-  mkdirSync(stateDir, { recursive: true });
-  writeFileSync(file, JSON.stringify(secrets), { mode: 0o600 });
+  saveLocalSecrets(stateDir, secrets);
   return secrets;
+}
+
+function saveLocalSecrets(stateDir: string, secrets: LocalSecrets): void {
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(secretsFile(stateDir), JSON.stringify(secrets), { mode: 0o600 });
+}
+
+/** The demo tenant (created on the first start, the same one afterwards), or why not. */
+async function demoTenant(stateDir: string, secrets: LocalSecrets): Promise<DemoTenant | string> {
+  try {
+    const demo = await ensureDemoTenant({
+      apiUrl: `http://127.0.0.1:${CONFIG_API_HTTP_PORT}`,
+      adminToken: secrets.adminToken,
+      savedToken: secrets.demoTenantToken,
+    });
+    if (demo.token !== secrets.demoTenantToken) {
+      saveLocalSecrets(stateDir, { ...secrets, demoTenantToken: demo.token });
+    }
+    return demo;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -112,11 +142,16 @@ async function main(): Promise<void> {
     }),
   );
   await Promise.all(SERVICES.map((name, i) => waitReady(name, OPS_BASE + i)));
+  const demo = await demoTenant(ctx.state, secrets);
 
   const rows = [
+    ['config-api UI', `http://127.0.0.1:${CONFIG_API_HTTP_PORT}/  (sign in with a token below)`],
+    ['  admin token', `${secrets.adminToken}  (tenants, tokens, every store)`],
     [
-      'config-api UI',
-      `http://127.0.0.1:${CONFIG_API_HTTP_PORT}/  (admin token: ${secrets.adminToken})`,
+      '  tenant token',
+      typeof demo === 'string'
+        ? `none: ${demo}`
+        : `${demo.token}  (tenant "${demo.tenantName}": Integrate New Store)`,
     ],
     ['  demo Mirakl shop', `URL http://127.0.0.1:18090, API key ${DEMO.miraklApiKey}`],
     ['  demo ShipBob PAT', DEMO.shipbobPat],
@@ -135,7 +170,7 @@ async function main(): Promise<void> {
     ['logs', `this terminal (services) and ${ctx.state}/logs (infrastructure)`],
   ];
   say(`\nThe system is up in ${((Date.now() - started) / 1000).toFixed(0)} s. Where to look:`);
-  for (const [name, where] of rows) say(`  ${name!.padEnd(18)} ${where}`);
+  for (const [name, where] of rows) say(`  ${name!.padEnd(19)} ${where}`);
   say('\nCtrl-C stops the services; `npm run infra -- down` stops the infrastructure.');
 }
 

@@ -16,9 +16,10 @@ export type Toggles = Record<ToggleName, boolean>;
 /** Toggles whose effect writes to or reads from ShipBob: they need a verified PAT. */
 export const SHIPBOB_TOGGLES: readonly ToggleName[] = TOGGLES;
 
-/** A secret as stored: ciphertext plus the last four characters for display. */
+/** A secret as stored: ciphertext plus the tail shown next to the mask. */
 export interface StoredSecret {
   sealed: string;
+  /** `visibleTail` (credentials.ts) of the secret (the name predates the quarter rule; kept for stored data). */
   last4: string;
 }
 
@@ -168,13 +169,4 @@ export function withoutShipBob(settings: Settings): Settings {
   const toggles = { ...settings.toggles };
   for (const name of SHIPBOB_TOGGLES) toggles[name] = false;
   return { ...settings, toggles, returnFulfillmentCenterId: null };
-}
-
-/** Shows only the last four characters of a secret. */
-export function maskSecret(last4: string): string {
-  return `••••${last4}`;
-}
-
-export function lastFour(secret: string): string {
-  return secret.slice(-4);
 }

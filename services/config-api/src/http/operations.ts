@@ -82,17 +82,21 @@ export function operations(services: { stores: StoreService; access: AccessServi
       id: 'whoami',
       method: 'get',
       path: '/v1/whoami',
-      summary: 'The role (and tenant) of the calling token',
+      summary: 'The role (and tenant, with its name) of the calling token',
       access: 'any',
       ifMatch: 'none',
       success: { status: 200, schema: Whoami, description: 'The caller' },
       errors: [],
       handle: async ({ principal }) => ({
         status: 200,
-        body: {
-          role: principal.role,
-          tenantId: principal.role === 'tenant' ? principal.tenantId : null,
-        },
+        body:
+          principal.role === 'tenant'
+            ? {
+                role: principal.role,
+                tenantId: principal.tenantId,
+                tenantName: (await access.findTenant(principal.tenantId))?.name ?? null,
+              }
+            : { role: principal.role, tenantId: null, tenantName: null },
       }),
     },
     {

@@ -1,11 +1,24 @@
 import { z } from 'zod';
 import { TOGGLES } from '../domain/store.js';
+import { HEADER_SAFE_MESSAGE, HEADER_VALUE_PATTERN } from '../domain/credentials.js';
 
 /** Every request and response body of the API; the OpenAPI document is generated from these. */
 export const requestSchemas = z.registry<{ id: string }>();
 export const responseSchemas = z.registry<{ id: string }>();
 
-const secretInput = z.string().min(1).max(512);
+/** Rules enforced by a pattern, by name (zod reports them all as `invalid_format`). */
+const PATTERN_RULES = new Map<string, string>([[String(HEADER_VALUE_PATTERN), 'header-safe']]);
+
+/** The rule a pattern (as zod reports it, `/…/`) enforces, for the problem's `errors[].rule`. */
+export const ruleOfPattern = (pattern: string | undefined): string | undefined =>
+  pattern === undefined ? undefined : PATTERN_RULES.get(pattern);
+
+/** A vendor credential: sent as an HTTP header, so only characters a header can carry. */
+const secretInput = z
+  .string()
+  .min(1)
+  .max(512)
+  .regex(HEADER_VALUE_PATTERN, { error: HEADER_SAFE_MESSAGE });
 const togglesShape = Object.fromEntries(TOGGLES.map((t) => [t, z.boolean()])) as Record<
   (typeof TOGGLES)[number],
   z.ZodBoolean
@@ -13,7 +26,13 @@ const togglesShape = Object.fromEntries(TOGGLES.map((t) => [t, z.boolean()])) as
 
 export const ConnectStoreRequest = z
   .strictObject({
-    miraklUrl: z.string().min(1).max(2048).describe('Store URL, e.g. https://acme.mirakl.net'),
+    miraklUrl: z
+      .string()
+      .min(1)
+      .max(2048)
+      .describe(
+        'Any address of the Mirakl back office, e.g. https://acme.mirakl.net or a page copied from the address bar; only its origin is kept',
+      ),
     miraklApiKey: secretInput.describe('Shop API key; verified with the account call (A01)'),
   })
   .register(requestSchemas, { id: 'ConnectStoreRequest' });
@@ -71,13 +90,16 @@ export const StoreView = z
     id: z.string(),
     tenantId: z.string(),
     status: z.enum(['CONNECTED', 'DISCONNECTED']),
-    miraklUrl: z.string(),
+    miraklUrl: z.string().describe('The marketplace origin; the seller API is at <miraklUrl>/api'),
     miraklShopId: z.string(),
     miraklShopName: z.string().nullable(),
-    miraklApiKey: z.string().nullable().describe('Masked: only the last 4 characters'),
+    miraklApiKey: z
+      .string()
+      .nullable()
+      .describe('Masked: at most a quarter of the key and never more than its last 4 characters'),
     shipbob: z
       .object({
-        pat: z.string().describe('Masked: only the last 4 characters'),
+        pat: z.string().describe('Masked like miraklApiKey'),
         channelId: z.string(),
         channelName: z.string(),
       })
@@ -128,7 +150,11 @@ export const IssuedTokenView = TokenView.extend({
 }).register(responseSchemas, { id: 'IssuedToken' });
 
 export const Whoami = z
-  .object({ role: z.enum(['admin', 'tenant']), tenantId: z.string().nullable() })
+  .object({
+    role: z.enum(['admin', 'tenant']),
+    tenantId: z.string().nullable(),
+    tenantName: z.string().nullable().describe("The tenant's name (null for an admin)"),
+  })
   .register(responseSchemas, { id: 'Whoami' });
 
 export const ProblemView = z

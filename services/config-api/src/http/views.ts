@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { Store } from '../domain/store.js';
-import { maskSecret } from '../domain/store.js';
+import { maskSecret } from '../domain/credentials.js';
 import type { StoreView } from './schemas.js';
 
 /** The API's view of a store: secrets masked, nothing internal. */

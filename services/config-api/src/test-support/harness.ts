@@ -17,6 +17,7 @@ import type { Logger } from '@msync/platform';
 import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { startShipBobSimulator, type ShipBobSimulator } from '@msync/shipbob-sim';
 import type { InfraEnv } from '../../../../tools/infra/src/index.js';
+import { eventually } from '@msync/test-support';
 import { createConfigApi, type ConfigApi, type ConfigApiOptions } from '../service.js';
 import type { HostResolver } from '../domain/ports.js';
 
@@ -31,6 +32,23 @@ type Received = {
 /** Every store-config-changed and poll-requested event of one test namespace, decoded. */
 export class EventLog {
   readonly received: Received[] = [];
+  /** Next offset to read, per `topic:partition`: what the collector has consumed so far. */
+  readonly consumed = new Map<string, number>();
+  /** Set by the harness: reads the topics' end offsets. */
+  endOffsets: () => Promise<Map<string, number>> = () => Promise.resolve(new Map<string, number>());
+
+  /**
+   * Resolves once the collector has read everything the broker holds right now, so "no event"
+   * means none was published (an assertion on counted offsets, not on a sleep).
+   */
+  async caughtUp(timeoutMs = 30_000): Promise<void> {
+    const ends = await this.endOffsets();
+    await eventually(
+      () => [...ends].every(([partition, end]) => (this.consumed.get(partition) ?? 0) >= end),
+      'the event collector to read up to the end of its topics',
+      timeoutMs,
+    );
+  }
 
   configs(storeId: string): EventOf<'storeConfigChanged'>[] {
     return this.received.flatMap((r) =>
@@ -96,6 +114,18 @@ export async function configApiHarness(options: {
   await publisher.connect();
   const events = new EventLog();
   const consumer = await collect(kafka, codec, namespace, events);
+  const offsetsAdmin = kafka.admin();
+  await offsetsAdmin.connect();
+  events.endOffsets = async () => {
+    const ends = new Map<string, number>();
+    for (const key of topicKeys) {
+      const topic = physicalTopic(key, namespace);
+      for (const p of await offsetsAdmin.fetchTopicOffsets(topic)) {
+        ends.set(`${topic}:${p.partition}`, Number(p.high));
+      }
+    }
+    return ends;
+  };
   const mirakl = await startMiraklSimulator({ port: 0, host: '127.0.0.1', paymentDelayMs: null });
   const shipbob = await startShipBobSimulator({ port: 0, host: '127.0.0.1' });
   const instances: Instance[] = [];
@@ -141,6 +171,7 @@ export async function configApiHarness(options: {
     close: async () => {
       for (const i of instances) await i.close();
       await consumer.disconnect();
+      await offsetsAdmin.disconnect();
       await publisher.disconnect();
       await mirakl.close();
       await shipbob.close();
@@ -172,7 +203,7 @@ async function collect(
   ]);
   await consumer.subscribe({ topics: [...byTopic.keys()], fromBeginning: true });
   await consumer.run({
-    eachMessage: async ({ topic, message }) => {
+    eachMessage: async ({ topic, partition, message }) => {
       const key = byTopic.get(topic)!;
       const storeId = message.key?.toString() ?? '';
       if (key === 'storeConfigChanged') {
@@ -188,6 +219,7 @@ async function collect(
           event: await codec.decode(key, message.value),
         });
       }
+      log.consumed.set(`${topic}:${partition}`, Number(message.offset) + 1);
     },
   });
   return consumer;
@@ -249,4 +281,4 @@ export function client(baseUrl: string, token?: string) {
   };
 }
 
-export { eventually } from '@msync/test-support';
+export { eventually };
