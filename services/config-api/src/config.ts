@@ -1,42 +1,16 @@
 import { z } from 'zod';
 import { eventBackboneEnv } from '@msync/events';
 import { env, mongoEnv } from '@msync/platform';
+import { encryptionKeysSetting } from '@msync/stores';
 
 export const SERVICE = 'config-api';
-
-/** `id:base64` pairs; the first is the active key, the others still decrypt (rotation). */
-const encryptionKeys = z
-  .string({
-    error: 'required: keyId:base64 pairs of 32-byte keys, e.g. k1:$(openssl rand -base64 32)',
-  })
-  .min(1)
-  .transform((value, ctx) => {
-    const keys: { id: string; key: Buffer }[] = [];
-    for (const part of value.split(',').map((p) => p.trim())) {
-      const match = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/=_-]+)$/.exec(part);
-      const key = match ? Buffer.from(match[2]!, 'base64') : undefined;
-      if (!match || key?.length !== 32) {
-        ctx.addIssue({
-          code: 'custom',
-          message: 'comma-separated keyId:base64 pairs, each key 32 bytes (AES-256)',
-        });
-        return z.NEVER;
-      }
-      keys.push({ id: match[1]!, key });
-    }
-    if (new Set(keys.map((k) => k.id)).size !== keys.length) {
-      ctx.addIssue({ code: 'custom', message: 'key ids must be unique' });
-      return z.NEVER;
-    }
-    return keys;
-  });
 
 /** Environment variables of config-api (besides LOG_LEVEL, OPS_PORT, OPS_HOST, SHUTDOWN_TIMEOUT_MS). */
 export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   HTTP_PORT: env.port(8081),
   HTTP_HOST: z.string().default('0.0.0.0'),
   /** Encrypts Mirakl API keys and ShipBob PATs at rest (AES-256-GCM). */
-  ENCRYPTION_KEYS: encryptionKeys,
+  ENCRYPTION_KEYS: encryptionKeysSetting,
   /** Admin bearer token accepted without a database record (first login, recovery). */
   ADMIN_BOOTSTRAP_TOKEN: z
     .string({ error: 'required: an admin bearer token of at least 32 characters' })

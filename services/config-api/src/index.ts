@@ -1,3 +1,3 @@
 export { createConfigApi, type ConfigApi, type ConfigApiOptions } from './service.js';
-export { createSecretBox, type EncryptionKey } from './adapters/secret-box.js';
+export { createSecretBox, type EncryptionKey } from '@msync/stores';
 export { reencryptSecrets } from './reencrypt.js';

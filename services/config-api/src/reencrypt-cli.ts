@@ -1,6 +1,6 @@
 import { connectMongo, createLogger, loadConfig, mongoEnv } from '@msync/platform';
 import { configSchema } from './config.js';
-import { createSecretBox } from './adapters/secret-box.js';
+import { createSecretBox } from '@msync/stores';
 import { reencryptSecrets } from './reencrypt.js';
 
 // Composition root of the key-rotation command: `node dist/reencrypt-cli.js`.

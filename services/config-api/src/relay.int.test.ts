@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
-import { createSecretBox } from './adapters/secret-box.js';
+import { createSecretBox } from '@msync/stores';
 import { reencryptSecrets } from './reencrypt.js';
 import {
   ADMIN_TOKEN,

@@ -5,7 +5,7 @@ import { Registry, type Logger } from '@msync/platform';
 import { AccessService } from './access.js';
 import { MongoAccess } from './adapters/mongo-access.js';
 import { MongoStores } from './adapters/mongo-stores.js';
-import { createSecretBox, type EncryptionKey } from './adapters/secret-box.js';
+import { createSecretBox, type EncryptionKey } from '@msync/stores';
 import { miraklGateway, shipbobGateway, systemResolver } from './adapters/vendor-gateways.js';
 import type { HostResolver, MiraklGateway, ShipBobGateway } from './domain/ports.js';
 import type { UrlPolicy } from '@msync/mirakl';

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
 import { RetriableError } from '@msync/platform';
+import type { StoreCredentialFields } from '@msync/stores';
 import type { Store } from '../domain/store.js';
 
 /** The stored form of a store: the domain record plus the publication bookkeeping (ADR 0012). */
@@ -12,6 +13,10 @@ export interface StoreDocument extends Omit<Store, 'id'> {
   /** True until the first offers poll of a newly connected store was requested. */
   offersPollPending: boolean;
 }
+
+/** Pollers and the applier read credentials through @msync/stores: this fails to compile if the stored shape stops being readable there. */
+export type StoreDocumentIsReadable = ReadableBy<StoreDocument>;
+type ReadableBy<T extends StoreCredentialFields> = T;
 
 interface ShopClaim {
   /** `<miraklBaseUrl>#<shopId>`: one live store per Mirakl shop. */

@@ -40,10 +40,4 @@ export interface HostResolver {
 }
 
 /** Seals and opens secrets at rest. */
-export interface SecretBox {
-  seal(plaintext: string): string;
-  open(sealed: string): string;
-  /** Key id a sealed value was made with. */
-  keyIdOf(sealed: string): string;
-  readonly activeKeyId: string;
-}
+export type { SecretBox } from '@msync/stores';

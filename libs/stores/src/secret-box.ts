@@ -1,10 +1,18 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { PermanentError } from '@msync/platform';
-import type { SecretBox } from '../domain/ports.js';
 
 export interface EncryptionKey {
   id: string;
   key: Buffer;
+}
+
+/** Seals and opens secrets at rest; every sealed value names the key it was made with. */
+export interface SecretBox {
+  seal(plaintext: string): string;
+  open(sealed: string): string;
+  /** Key id a sealed value was made with. */
+  keyIdOf(sealed: string): string;
+  readonly activeKeyId: string;
 }
 
 const VERSION = 'v1';
