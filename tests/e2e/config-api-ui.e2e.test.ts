@@ -51,7 +51,7 @@ beforeAll(async () => {
     logger,
   });
   h.mirakl.control.addShop({ shopId: 7001, apiKey: MIRAKL_KEY, name: 'Sunrise Goods' });
-  h.shipbob.world.seedMerchant({ pats: [PAT], withOtherChannel: true });
+  h.shipbob.control.world.seedMerchant({ pats: [PAT], withOtherChannel: true });
   instance = await h.start();
   browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });

@@ -1,5 +1,5 @@
 import { CredentialsError, RateLimitedError, RetriableError, retry } from '@msync/platform';
-import { startShipBobSimulator, type ShipBobSimulator } from '@msync/shipbob-sim';
+import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { vendorOpenApiDir } from '@msync/test-support';
 import type { ApiVersion, ShipBobOrder } from './domain.js';
@@ -16,7 +16,7 @@ const UNDECLARED_ALLOWED = new Set([422, 429, 500, 502, 503]);
 describe.each<ApiVersion>(['2025-07', '2026-01'])(
   'ShipBob client against the simulator (%s)',
   (version) => {
-    let sim: ShipBobSimulator;
+    let sim: RunningShipBobSimulator;
     let account: TestAccount;
     const exchanges: Exchange[] = [];
     const make = (options: Parameters<typeof clientFor>[2] = {}) =>
@@ -29,7 +29,7 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
       await sim.close();
     });
     beforeEach(() => {
-      sim.reset();
+      sim.control.reset();
       account = seedAccount(sim, { withOtherChannel: true });
     });
 
@@ -75,8 +75,8 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
     });
 
     it('creates a product per SKU once, and resolves SKUs already carried by a product', async () => {
-      sim.world.seedProduct(account.merchantId, { sku: 'UI-SKU', stock: { 1: 3 } });
-      sim.world.seedProduct(account.merchantId, {
+      sim.control.world.seedProduct(account.merchantId, { sku: 'UI-SKU', stock: { 1: 3 } });
+      sim.control.world.seedProduct(account.merchantId, {
         sku: 'SHOPIFY-1',
         sellerSkus: [{ channelId: account.otherChannelId!, sellerSku: 'MKP-ALIAS' }],
       });
@@ -93,7 +93,7 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
       expect(byAlias).toMatchObject({ created: false, variant: { sku: 'SHOPIFY-1' } });
       expect(first.variant.inventoryId).toEqual(expect.any(Number));
       expect(
-        sim.world.products.filter((p) => p.variants.some((v) => v.sku === 'NEW-1')),
+        sim.control.world.products.filter((p) => p.variants.some((v) => v.sku === 'NEW-1')),
       ).toHaveLength(1);
     });
 
@@ -105,14 +105,14 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
       expect(new Set(results.map((r) => r.product.id)).size).toBe(1);
       expect(results.filter((r) => r.created)).toHaveLength(1);
       expect(
-        sim.world.products.filter((p) => p.variants.some((v) => v.sku === 'RACE-1')),
+        sim.control.world.products.filter((p) => p.variants.some((v) => v.sku === 'RACE-1')),
       ).toHaveLength(1);
     });
 
     it('ensures many SKUs with one lookup and a create per missing SKU', async () => {
-      sim.world.seedProduct(account.merchantId, { sku: 'BULK-EXISTS' });
+      sim.control.world.seedProduct(account.merchantId, { sku: 'BULK-EXISTS' });
       const { client } = make();
-      const before = sim.requests.length;
+      const before = sim.control.exchanges().length;
       const result = await client.ensureProducts([
         { sku: 'BULK-EXISTS', name: 'Exists' },
         { sku: 'BULK-NEW-1', name: 'New 1' },
@@ -123,16 +123,17 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
         ['BULK-NEW-1', true],
         ['BULK-NEW-2', true],
       ]);
-      expect(sim.requests.slice(before).map((r) => r.route)).toEqual([
-        'GET /product',
-        'GET /product',
-        'POST /product',
-        'POST /product',
-      ]);
+      expect(
+        sim.control
+          .exchanges()
+          .slice(before)
+          .map((e) => e.operation),
+      ).toEqual(['GET /product', 'GET /product', 'POST /product', 'POST /product']);
     });
 
     it('finds many SKUs across product pages', async () => {
-      for (let i = 0; i < 7; i++) sim.world.seedProduct(account.merchantId, { sku: `PAGE-${i}` });
+      for (let i = 0; i < 7; i++)
+        sim.control.world.seedProduct(account.merchantId, { sku: `PAGE-${i}` });
       const found = await make({ pageSize: 2 }).client.findProductsBySku([
         ...Array.from({ length: 7 }, (_, i) => `PAGE-${i}`),
         'MISSING',
@@ -141,9 +142,15 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
     });
 
     it('reads inventory levels with per-center quantities, flags and exceptions', async () => {
-      const a = sim.world.seedProduct(account.merchantId, { sku: 'INV-A', stock: { 1: 10, 2: 4 } });
-      const digital = sim.world.seedProduct(account.merchantId, { sku: 'INV-D', isDigital: true });
-      const inactive = sim.world.seedProduct(account.merchantId, {
+      const a = sim.control.world.seedProduct(account.merchantId, {
+        sku: 'INV-A',
+        stock: { 1: 10, 2: 4 },
+      });
+      const digital = sim.control.world.seedProduct(account.merchantId, {
+        sku: 'INV-D',
+        isDigital: true,
+      });
+      const inactive = sim.control.world.seedProduct(account.merchantId, {
         sku: 'INV-I',
         isActive: false,
         stock: { 1: 2 },
@@ -184,7 +191,7 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
       const ids = Array.from(
         { length: 160 },
         (_, i) =>
-          sim.world.seedProduct(account.merchantId, { sku: `BULK-${i}`, stock: { 1: i } })
+          sim.control.world.seedProduct(account.merchantId, { sku: `BULK-${i}`, stock: { 1: i } })
             .variants[0]!.inventoryId,
       );
       const levels = await make().client.getInventoryLevels(ids);
@@ -193,7 +200,7 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
     });
 
     it('creates an order once per reference id and returns the existing one on a duplicate', async () => {
-      sim.world.seedProduct(account.merchantId, { sku: 'SKU-1', stock: { 1: 5 } });
+      sim.control.world.seedProduct(account.merchantId, { sku: 'SKU-1', stock: { 1: 5 } });
       const { client } = make();
       const first = await client.createOrder(newOrder('MKP-1'));
       const second = await client.createOrder(newOrder('MKP-1'));
@@ -203,27 +210,27 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
         order: { id: first.order.id, referenceId: 'MKP-1' },
       });
       expect(first.order.shipments).toHaveLength(1);
-      expect(sim.world.orders.filter((o) => o.referenceId === 'MKP-1')).toHaveLength(1);
+      expect(sim.control.world.orders.filter((o) => o.referenceId === 'MKP-1')).toHaveLength(1);
       expect(await client.getOrder(first.order.id)).toMatchObject({ referenceId: 'MKP-1' });
       expect(await client.getOrder(999_999_999)).toBeNull();
     });
 
     it('reads orders updated since a cursor, across pages, with labeled shipments and cancellations', async () => {
-      sim.world.seedProduct(account.merchantId, { sku: 'SKU-1', stock: { 1: 100 } });
+      sim.control.world.seedProduct(account.merchantId, { sku: 'SKU-1', stock: { 1: 100 } });
       const { client } = make();
       const start = new Date(Date.now() - 1000);
       const created: ShipBobOrder[] = [];
       for (let i = 0; i < 5; i++)
         created.push((await client.createOrder(newOrder(`LIST-${i}`))).order);
       const shipment = (i: number) => created[i]!.shipments[0]!.id;
-      sim.world.labelShipment(shipment(0), {
+      sim.control.world.labelShipment(shipment(0), {
         carrier: 'USPS',
         trackingNumber: 'TRK-0',
         trackingUrl: 'https://tools.usps.com/go/TrackConfirmAction?tLabels=TRK-0',
       });
-      sim.world.labelShipment(shipment(1), { as: 'Processing', trackingNumber: 'TRK-1' });
-      sim.world.shipShipment(shipment(2));
-      sim.world.cancelShipment(shipment(3));
+      sim.control.world.labelShipment(shipment(1), { as: 'Processing', trackingNumber: 'TRK-1' });
+      sim.control.world.shipShipment(shipment(2));
+      sim.control.world.cancelShipment(shipment(3));
 
       const { orders, nextCursor } = await client.listOrdersUpdatedSince(start, { pageSize: 2 });
       const byRef = new Map(orders.map((o) => [o.referenceId, o]));
@@ -254,32 +261,36 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
       );
 
       await new Promise((resolve) => setTimeout(resolve, 5));
-      sim.world.labelShipment(shipment(4));
+      sim.control.world.labelShipment(shipment(4));
       const later = await client.listOrdersUpdatedSince(new Date(nextCursor.getTime() + 1));
       expect(later.orders.map((o) => o.referenceId)).toEqual(['LIST-4']);
       expect(later.orders[0]!.shipments[0]!.isLabeled).toBe(true);
     });
 
     it("only lists the token's own channel orders", async () => {
-      sim.world.seedProduct(account.merchantId, { sku: 'SKU-1', stock: { 1: 10 } });
+      sim.control.world.seedProduct(account.merchantId, { sku: 'SKU-1', stock: { 1: 10 } });
       const { client } = make();
       await client.createOrder(newOrder('MINE'));
-      sim.world.createOrder(sim.world.merchant(account.merchantId), account.otherChannelId!, {
-        reference_id: 'THEIRS',
-        shipping_method: 'Standard',
-        recipient: { name: 'X', address: { address1: 'a', city: 'b', country: 'US' } },
-        products: [{ reference_id: 'SKU-1', quantity: 1 }],
-      });
+      sim.control.world.createOrder(
+        sim.control.world.merchant(account.merchantId),
+        account.otherChannelId!,
+        {
+          reference_id: 'THEIRS',
+          shipping_method: 'Standard',
+          recipient: { name: 'X', address: { address1: 'a', city: 'b', country: 'US' } },
+          products: [{ reference_id: 'SKU-1', quantity: 1 }],
+        },
+      );
       const { orders } = await client.listOrdersUpdatedSince(new Date(0));
       expect(orders.map((o) => o.referenceId)).toEqual(['MINE']);
     });
 
     it('cancels an order that has not been labeled, and reports failure once it has', async () => {
-      sim.world.seedProduct(account.merchantId, { sku: 'SKU-1', stock: { 1: 10 } });
+      sim.control.world.seedProduct(account.merchantId, { sku: 'SKU-1', stock: { 1: 10 } });
       const { client } = make();
       const open = (await client.createOrder(newOrder('CAN-1'))).order;
       const labeled = (await client.createOrder(newOrder('CAN-2'))).order;
-      sim.world.labelShipment(labeled.shipments[0]!.id);
+      sim.control.world.labelShipment(labeled.shipments[0]!.id);
 
       expect(await client.cancelOrder(open.id)).toMatchObject({
         status: 'Success',
@@ -290,12 +301,15 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
         status: 'Failure',
         canceled: false,
       });
-      const level = (await client.getInventoryLevels([sim.world.inventory[0]!.id]))[0]!;
+      const level = (await client.getInventoryLevels([sim.control.world.inventory[0]!.id]))[0]!;
       expect(level.committed).toBe(1);
     });
 
     it('creates a return once per reference id and follows it to completion with the action taken', async () => {
-      const product = sim.world.seedProduct(account.merchantId, { sku: 'RET-1', stock: { 1: 5 } });
+      const product = sim.control.world.seedProduct(account.merchantId, {
+        sku: 'RET-1',
+        stock: { 1: 5 },
+      });
       const inventoryId = product.variants[0]!.inventoryId;
       const { client } = make({ pageSize: 2 });
       const input = {
@@ -314,8 +328,8 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
       });
 
       for (let i = 2; i <= 4; i++) await client.createReturn({ ...input, referenceId: `INC-${i}` });
-      sim.world.advanceReturn(first.returnOrder.id);
-      sim.world.completeReturn(first.returnOrder.id, [
+      sim.control.world.returns.advance(first.returnOrder.id);
+      sim.control.world.returns.complete(first.returnOrder.id, [
         { inventoryId, action: 'Quarantine', reason: 'Damaged' },
       ]);
 
@@ -334,8 +348,8 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
 
     describe('faults', () => {
       it('maps 429 to a rate-limited error carrying x-retry-after, and succeeds on retry', async () => {
-        sim.addFault({
-          route: 'GET /fulfillment-center',
+        sim.control.addFault({
+          operation: 'GET /fulfillment-center',
           kind: 'status',
           status: 429,
           retryAfterSeconds: 0.05,
@@ -345,8 +359,8 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
         const error = await client.listFulfillmentCenters().catch((e: unknown) => e);
         expect(error).toBeInstanceOf(RateLimitedError);
         expect((error as RateLimitedError).retryAfterMs).toBe(50);
-        sim.addFault({
-          route: 'GET /fulfillment-center',
+        sim.control.addFault({
+          operation: 'GET /fulfillment-center',
           kind: 'status',
           status: 429,
           retryAfterSeconds: 0.05,
@@ -360,7 +374,7 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
       });
 
       it.each([500, 502, 503])('maps %i to a retriable error', async (status) => {
-        sim.addFault({ route: 'GET /order', kind: 'status', status, times: 1 });
+        sim.control.addFault({ operation: 'GET /order', kind: 'status', status, times: 1 });
         const { client } = make();
         await expect(client.listOrdersUpdatedSince(new Date(0))).rejects.toBeInstanceOf(
           RetriableError,
@@ -371,13 +385,13 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
       });
 
       it('maps a timeout to a retriable error', async () => {
-        sim.addFault({ route: 'GET /product', kind: 'latency', ms: 400, times: 1 });
+        sim.control.addFault({ operation: 'GET /product', kind: 'latency', ms: 400, times: 1 });
         const { client } = make({ timeoutMs: 100 });
         await expect(client.findProductsBySku(['X'])).rejects.toMatchObject({ reason: 'timeout' });
       });
 
       it('maps a dropped connection to a retriable error', async () => {
-        sim.addFault({ route: 'GET /inventory-level', kind: 'drop', times: 1 });
+        sim.control.addFault({ operation: 'GET /inventory-level', kind: 'drop', times: 1 });
         const { client } = make();
         const error = await client.getInventoryLevels([1]).catch((e: unknown) => e);
         expect(error).toBeInstanceOf(RetriableError);
@@ -385,14 +399,14 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
       });
 
       it('maps a malformed body to a retriable error', async () => {
-        sim.addFault({ route: 'GET /return', kind: 'malformed', times: 1 });
+        sim.control.addFault({ operation: 'GET /return', kind: 'malformed', times: 1 });
         const { client } = make();
         await expect(client.listReturns()).rejects.toMatchObject({ reason: 'malformed-response' });
         await expect(client.listReturns()).resolves.toEqual([]);
       });
 
       it('rejects writes to a channel the token cannot write as (403, not retried)', async () => {
-        sim.world.seedProduct(account.merchantId, { sku: 'SKU-1', stock: { 1: 1 } });
+        sim.control.world.seedProduct(account.merchantId, { sku: 'SKU-1', stock: { 1: 1 } });
         const { client } = make({ channelId: account.otherChannelId! });
         await expect(client.createOrder(newOrder('RO-1'))).rejects.toBeInstanceOf(CredentialsError);
       });

@@ -1,11 +1,11 @@
 import { retry } from '@msync/platform';
-import { startShipBobSimulator, type ShipBobSimulator } from '@msync/shipbob-sim';
+import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createRateLimiter } from './limiter.js';
 import { clientFor, newOrder, seedAccount } from './test-support/harness.js';
 
 describe('creating an order is idempotent', () => {
-  let sim: ShipBobSimulator | undefined;
+  let sim: RunningShipBobSimulator | undefined;
   afterEach(async () => {
     await sim?.close();
     sim = undefined;
@@ -14,7 +14,7 @@ describe('creating an order is idempotent', () => {
   async function setup(orderListLagMs = 0) {
     sim = await startShipBobSimulator({ port: 0, orderListLagMs });
     const account = seedAccount(sim);
-    sim.world.seedProduct(account.merchantId, { sku: 'SKU-1', stock: { 1: 50 } });
+    sim.control.world.seedProduct(account.merchantId, { sku: 'SKU-1', stock: { 1: 50 } });
     const limiter = createRateLimiter();
     const callers = Array.from(
       { length: 6 },
@@ -38,30 +38,39 @@ describe('creating an order is idempotent', () => {
   it('when several callers create the same order concurrently: one order, every caller gets it', async () => {
     const { sim, callers, create } = await setup();
     const results = await Promise.all(callers.map((_, i) => create(i)));
-    expect(sim.world.orders).toHaveLength(1);
-    expect(new Set(results.map((r) => r.order.id))).toEqual(new Set([sim.world.orders[0]!.id]));
+    expect(sim.control.world.orders).toHaveLength(1);
+    expect(new Set(results.map((r) => r.order.id))).toEqual(
+      new Set([sim.control.world.orders[0]!.id]),
+    );
     expect(results.filter((r) => r.created)).toHaveLength(1);
   });
 
   it('when the connection drops after ShipBob stored the order: the retry returns that order', async () => {
     const { sim, create } = await setup();
-    sim.addFault({ route: 'POST /order', kind: 'drop-after-commit', times: 1 });
+    sim.control.addFault({ operation: 'POST /order', kind: 'drop-after-commit', times: 1 });
     const result = await create(0);
-    expect(sim.world.orders).toHaveLength(1);
+    expect(sim.control.world.orders).toHaveLength(1);
     expect(result).toMatchObject({
       created: false,
-      order: { id: sim.world.orders[0]!.id, referenceId: 'MKP-ORDER-1' },
+      order: { id: sim.control.world.orders[0]!.id, referenceId: 'MKP-ORDER-1' },
     });
-    expect(sim.requests.filter((r) => r.route === 'POST /order').map((r) => r.status)).toEqual([
-      0, 422,
+    // The first answer was a 201 the client never got: the connection dropped after the commit.
+    expect(
+      sim.control
+        .exchanges()
+        .filter((e) => e.operation === 'POST /order')
+        .map((e) => [e.status, e.fault]),
+    ).toEqual([
+      [201, 'drop-after-commit'],
+      [422, undefined],
     ]);
   });
 
   it('when a crash and concurrent callers meet read-after-write lag: still one order for all', async () => {
     const { sim, callers, create } = await setup(150);
-    sim.addFault({ route: 'POST /order', kind: 'drop-after-commit', times: 1 });
+    sim.control.addFault({ operation: 'POST /order', kind: 'drop-after-commit', times: 1 });
     const results = await Promise.all(callers.map((_, i) => create(i)));
-    expect(sim.world.orders).toHaveLength(1);
+    expect(sim.control.world.orders).toHaveLength(1);
     expect(new Set(results.map((r) => r.order.id)).size).toBe(1);
     expect(results.every((r) => r.order.referenceId === 'MKP-ORDER-1')).toBe(true);
   });

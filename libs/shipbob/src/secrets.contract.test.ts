@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { retry } from '@msync/platform';
-import { startShipBobSimulator, type ShipBobSimulator } from '@msync/shipbob-sim';
+import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { clientFor, closedPortUrl, newOrder, seedAccount } from './test-support/harness.js';
 import type { Exchange } from './test-support/openapi.js';
@@ -35,7 +35,7 @@ function requestCarryingFields(error: unknown): string[] {
 }
 
 describe('the PAT never leaks', () => {
-  let sim: ShipBobSimulator;
+  let sim: RunningShipBobSimulator;
   beforeAll(async () => {
     sim = await startShipBobSimulator({ port: 0 });
   });
@@ -45,7 +45,7 @@ describe('the PAT never leaks', () => {
 
   it('into log lines, error messages or thrown objects, on success and on every failure', async () => {
     const account = seedAccount(sim, { pat: PAT });
-    sim.world.seedProduct(account.merchantId, { sku: 'SKU-1', stock: { 1: 5 } });
+    sim.control.world.seedProduct(account.merchantId, { sku: 'SKU-1', stock: { 1: 5 } });
     const exchanges: Exchange[] = [];
     const { client, lines } = clientFor(sim, account, { timeoutMs: 100, exchanges });
     const wrong = clientFor(sim, { ...account, pat: `${PAT}-revoked` }, { exchanges });
@@ -76,7 +76,7 @@ describe('the PAT never leaks', () => {
       { kind: 'drop' },
       { kind: 'malformed' },
     ] as const) {
-      sim.addFault({ route: 'GET /fulfillment-center', times: 1, ...fault });
+      sim.control.addFault({ operation: 'GET /fulfillment-center', times: 1, ...fault });
       await attempt(() => client.listFulfillmentCenters());
     }
     await attempt(() =>

@@ -47,6 +47,37 @@ export function nextAutopilotStep(
   return null;
 }
 
+/**
+ * The autopilot's on/off switch: while on, a timer looks for due steps every `tickMs` (the
+ * due-ness itself is {@link nextAutopilotStep} on the simulator clock, so a manual clock drives it).
+ */
+export class AutopilotSwitch {
+  private current: AutopilotSettings | null = null;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly advance: (settings: AutopilotSettings) => void,
+    private readonly tickMs: number,
+  ) {}
+
+  /** The settings in force, or null when off. */
+  get settings(): AutopilotSettings | null {
+    return this.current;
+  }
+
+  /** On with these settings (unset ones keep their defaults), or off with null. */
+  set(settings: Partial<AutopilotSettings> | null): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.current = settings ? { ...DEFAULT_AUTOPILOT, ...settings } : null;
+    if (!this.current) return;
+    this.timer = setInterval(() => {
+      if (this.current) this.advance(this.current);
+    }, this.tickMs);
+    this.timer.unref();
+  }
+}
+
 const CARRIERS: Record<string, { number: (id: number) => string; url: string }> = {
   UPS: {
     number: (id) => `1Z${String(id).padStart(16, '0')}`,

@@ -1,16 +1,22 @@
+import { STATUS_CODES } from 'node:http';
+import { SimHttpError } from '@msync/sim-kit';
+
 /**
  * The error bodies ShipBob's services answer with. They differ by service (reference §4.4), so
  * each route says which one its OpenAPI operation documents.
  */
 
-/** An error the simulator answers with a given status and JSON body (or no body). */
-export class SimHttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body?: unknown,
-  ) {
-    super(`simulated HTTP ${status}`);
-  }
+/**
+ * A failure answered with exactly `body` (any JSON value), or without a body when there is none:
+ * ShipBob sends its 401, 403 and most 404s bare (see `SHIPBOB_VENDOR.errorBody`).
+ */
+export function vendorError(status: number, body?: unknown): SimHttpError {
+  const message = (body as { message?: unknown } | undefined)?.message;
+  return new SimHttpError(
+    status,
+    typeof message === 'string' ? message : (STATUS_CODES[status] ?? 'Error'),
+    { body },
+  );
 }
 
 /** A query or path parameter the route cannot read; rendered in the route's documented 400 shape. */

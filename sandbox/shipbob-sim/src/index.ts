@@ -1,10 +1,16 @@
-export { startShipBobSimulator } from './server.js';
-export type { ShipBobSimulator, ShipBobSimulatorOptions, RequestLogEntry } from './server.js';
-export type { Fault, FaultKind } from './faults.js';
+export {
+  startShipBobSimulator,
+  type RunningShipBobSimulator,
+  type ShipBobSimulatorOptions,
+} from './server.js';
+export { ShipBobControl, type Exchange, type Fault, type FaultInput } from './control.js';
+export { OPERATIONS, type Operation } from './operations.js';
+export type { FaultKind } from '@msync/sim-kit';
 export type { AutopilotSettings } from './autopilot.js';
-export { signWebhook } from './webhooks.js';
-export type { WebhookDelivery, WebhookDeliveryOptions } from './webhooks.js';
-export type { WorldEvent } from './world.js';
-export { SimWorld, SimHttpError, orderStatus, WRITE_SCOPES } from './world.js';
-export type { SeedMerchantInput, SeedProductInput } from './world.js';
+export { signWebhook } from './webhook-delivery.js';
+export type { WebhookDelivery, WebhookDeliveryOptions } from './webhook-delivery.js';
+export type { WorldEvent } from './events.js';
+export { SimWorld, orderStatus, WRITE_SCOPES } from './world.js';
+export type { SeedMerchantInput, SeedProductInput, CreateOrderInput } from './world.js';
+export type { CreateReturnInput } from './returns.js';
 export type * from './model.js';

@@ -37,8 +37,8 @@ const sim = await startShipBobSimulator({
       }
     : {}),
 });
-const merchant = sim.world.seedMerchant({ name: 'Demo merchant', pats: [pat] });
-sim.world.seedProduct(merchant.id, {
+const merchant = sim.control.world.seedMerchant({ name: 'Demo merchant', pats: [pat] });
+sim.control.world.seedProduct(merchant.id, {
   sku: 'DEMO-SKU-1',
   name: 'Demo product',
   stock: { 1: 25, 2: 10 },
@@ -47,8 +47,8 @@ logger.info('shipbob simulator listening', {
   url: sim.url,
   merchantId: merchant.id,
   channelId: merchant.patChannelId,
-  webhookDelivery: sim.webhookDeliveryEnabled,
-  autopilot: sim.autopilot,
+  webhookDelivery: sim.control.webhookDeliveryEnabled(),
+  autopilot: sim.control.autopilot(),
 });
 
 const shutdown = (): void => {

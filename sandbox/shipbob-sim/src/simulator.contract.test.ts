@@ -5,7 +5,7 @@ import {
   recordingFetch,
   type Exchange,
 } from '../../../libs/shipbob/src/test-support/openapi.js';
-import { startShipBobSimulator, type ShipBobSimulator } from './server.js';
+import { startShipBobSimulator, type RunningShipBobSimulator } from './server.js';
 
 const PAT = 'sim-test-pat';
 const openApiDir = vendorOpenApiDir();
@@ -13,7 +13,7 @@ const openApiDir = vendorOpenApiDir();
 const UNDECLARED_ALLOWED = new Set([429, 503]);
 
 describe('ShipBob simulator over HTTP', () => {
-  let sim: ShipBobSimulator;
+  let sim: RunningShipBobSimulator;
   let channelId: number;
   let readOnlyChannelId: number;
   const exchanges: Exchange[] = [];
@@ -165,7 +165,7 @@ describe('ShipBob simulator over HTTP', () => {
       status: 'Exception',
       shipments: [{ status: 'Exception', status_details: [{ name: 'OutOfStock' }] }],
     });
-    const inventoryId = sim.world.inventory[0]!.id;
+    const inventoryId = sim.control.world.inventory[0]!.id;
     const level = (await (
       await api(`/2025-07/inventory-level?InventoryIds=${inventoryId}`)
     ).json()) as { items: { total_exception_quantity: number }[] };
@@ -199,7 +199,7 @@ describe('ShipBob simulator over HTTP', () => {
   });
 
   it('moves a return through AwaitingArrival → Arrived → Processing → Completed with the action taken', async () => {
-    const inventoryId = sim.world.inventory[0]!.id;
+    const inventoryId = sim.control.world.inventory[0]!.id;
     const returnRequest = JSON.stringify({
       reference_id: 'RMA-1',
       fulfillment_center: { id: 1 },
@@ -253,20 +253,20 @@ describe('ShipBob simulator over HTTP', () => {
 
   it('switches faults on per endpoint through the control API', async () => {
     await control('POST', '/faults', {
-      route: 'GET /channel',
+      operation: 'GET /channel',
       kind: 'status',
       status: 503,
       times: 1,
     });
     await control('POST', '/faults', {
-      route: 'GET /fulfillment-center',
+      operation: 'GET /fulfillment-center',
       kind: 'malformed',
       times: 1,
     });
     expect((await api('/2025-07/channel')).status).toBe(503);
     expect((await api('/2025-07/channel')).status).toBe(200);
     await expect((await api('/2025-07/fulfillment-center')).json()).rejects.toThrow();
-    await control('POST', '/faults', { route: '*', kind: 'drop' });
+    await control('POST', '/faults', { operation: '*', kind: 'drop' });
     await expect(api('/2025-07/channel')).rejects.toThrow();
     await control('DELETE', '/faults');
     expect((await api('/2025-07/channel')).status).toBe(200);

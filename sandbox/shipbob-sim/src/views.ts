@@ -9,7 +9,8 @@ import type {
   ShippingMethod,
   WebhookSubscription,
 } from './model.js';
-import { orderStatus, type SimWorld, type WorldEvent } from './world.js';
+import type { WorldEvent } from './events.js';
+import { orderStatus, type SimWorld } from './world.js';
 
 /** Units free to allocate. On hand can fall below committed (a recount); fulfillable stays ≥ 0. */
 function fulfillable(onHand: number, committed: number): number {

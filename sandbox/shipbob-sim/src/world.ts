@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { nextAutopilotStep, carrierTracking, type AutopilotSettings } from './autopilot.js';
-import { apiError, problem, SimHttpError } from './errors.js';
+import { problem, vendorError } from './errors.js';
+import { WorldEvents, type WorldEvent } from './events.js';
 import type {
-  Address,
   Channel,
   FulfillmentCenter,
   InventoryItem,
@@ -12,36 +11,17 @@ import type {
   OrderStatus,
   Product,
   Recipient,
-  ReturnAction,
-  ReturnOrder,
-  ReturnStatus,
   Shipment,
   ShippingMethod,
   StatusDetail,
   TrackingEvent,
   Variant,
-  WebhookSubscription,
 } from './model.js';
+import { Returns } from './returns.js';
+import { WebhookSubscriptions } from './webhook-subscriptions.js';
 
-export { apiError, problem, SimHttpError };
-
-/**
- * A change a webhook topic reports. Listeners run synchronously, right after the change, so they
- * see the entity as it is at that moment.
- */
-export type WorldEvent =
-  | { topic: 'order.shipped'; merchantId: number; order: Order }
-  | {
-      topic: 'order.shipment.exception' | 'order.shipment.cancelled' | 'order.shipment.delivered';
-      merchantId: number;
-      order: Order;
-      shipment: Shipment;
-    }
-  | {
-      topic: 'return.created' | 'return.updated' | 'return.completed';
-      merchantId: number;
-      ret: ReturnOrder;
-    };
+export type { WorldEvent } from './events.js';
+export type { CreateReturnInput } from './returns.js';
 
 const DEFAULT_SHIPPING_METHODS = [
   { name: 'Standard', serviceLevel: { id: 1, name: 'Standard' }, isDefault: true },
@@ -126,15 +106,20 @@ export interface CreateOrderInput {
   tags?: { name: string; value: string }[] | null;
 }
 
-export interface CreateReturnInput {
-  reference_id: string;
-  fulfillment_center: { id: number; name?: string | null };
-  inventory: { id: number; quantity: number; requested_action?: string | null }[];
-  tracking_number?: string | null;
-  original_shipment_id?: number | null;
-}
+/** Where each kind of id starts (ShipBob's ids are plain increasing numbers). */
+const FIRST_IDS = {
+  merchant: 1,
+  channel: 100,
+  inventory: 5000,
+  product: 7000,
+  variant: 9000,
+  order: 200000,
+  shipment: 300000,
+  return: 40000,
+  shippingMethod: 600,
+  webhook: 8000,
+};
 
-const RETURN_FLOW: ReturnStatus[] = ['AwaitingArrival', 'Arrived', 'Processing', 'Completed'];
 const LABELED: StatusDetail = { id: 102, name: 'Labeled', description: 'Label Generated' };
 const OUT_OF_STOCK = (inventoryId: number): StatusDetail => ({
   id: 303,
@@ -150,44 +135,61 @@ export class SimWorld {
   readonly inventory: InventoryItem[] = [];
   readonly products: Product[] = [];
   readonly orders: Order[] = [];
-  readonly returns: ReturnOrder[] = [];
   readonly shippingMethods: ShippingMethod[] = [];
-  readonly webhooks: WebhookSubscription[] = [];
-  private readonly listeners: ((event: WorldEvent) => void)[] = [];
-  private nextId = {
-    merchant: 1,
-    channel: 100,
-    inventory: 5000,
-    product: 7000,
-    variant: 9000,
-    order: 200000,
-    shipment: 300000,
-    return: 40000,
-    shippingMethod: 600,
-    webhook: 8000,
-  };
+  /** Return orders and their rules (`returns.ts`). */
+  readonly returns: Returns;
+  /** Webhook subscriptions (`webhook-subscriptions.ts`); delivery listens to {@link onEvent}. */
+  readonly webhooks: WebhookSubscriptions;
+  private readonly events = new WorldEvents();
+  private nextId = { ...FIRST_IDS };
 
   constructor(
     private readonly now: () => Date = () => new Date(),
     /** Read-after-write lag of `GET /order`. */
     readonly orderListLagMs = 0,
-  ) {}
+  ) {
+    this.returns = new Returns({
+      now,
+      nextId: () => this.id('return'),
+      emit: (event) => this.emit(event),
+      centers: this.centers,
+      inventory: this.inventory,
+      orders: this.orders,
+    });
+    this.webhooks = new WebhookSubscriptions({ now, nextId: () => this.id('webhook') });
+  }
+
+  /** Forgets everything created (ids start over); listeners stay. */
+  clear(): void {
+    for (const list of [
+      this.merchants,
+      this.inventory,
+      this.products,
+      this.orders,
+      this.shippingMethods,
+    ])
+      list.length = 0;
+    this.centers.splice(0, this.centers.length, ...DEFAULT_CENTERS.map((c) => ({ ...c })));
+    this.returns.clear();
+    this.webhooks.clear();
+    this.nextId = { ...FIRST_IDS };
+  }
 
   private iso(): string {
     return this.now().toISOString();
   }
 
-  private id(kind: keyof SimWorld['nextId']): number {
+  private id(kind: keyof typeof FIRST_IDS): number {
     return this.nextId[kind]++;
   }
 
   /** Calls `listener` after every change a webhook topic reports. */
   onEvent(listener: (event: WorldEvent) => void): void {
-    this.listeners.push(listener);
+    this.events.on(listener);
   }
 
   private emit(event: WorldEvent): void {
-    for (const listener of this.listeners) listener(event);
+    this.events.emit(event);
   }
 
   seedMerchant(input: SeedMerchantInput): Merchant {
@@ -247,7 +249,7 @@ export class SimWorld {
 
   merchant(id: number): Merchant {
     const merchant = this.merchants.find((m) => m.id === id);
-    if (!merchant) throw new SimHttpError(404, { message: `unknown merchant ${id}` });
+    if (!merchant) throw vendorError(404, { message: `unknown merchant ${id}` });
     return merchant;
   }
 
@@ -319,7 +321,7 @@ export class SimWorld {
 
   inventoryItem(id: number): InventoryItem {
     const item = this.inventory.find((i) => i.id === id);
-    if (!item) throw new SimHttpError(404, { message: `unknown inventory item ${id}` });
+    if (!item) throw vendorError(404, { message: `unknown inventory item ${id}` });
     return item;
   }
 
@@ -327,7 +329,7 @@ export class SimWorld {
   setStock(inventoryId: number, centerId: number, onHand: number): void {
     const item = this.inventoryItem(inventoryId);
     if (!this.centers.some((c) => c.id === centerId))
-      throw new SimHttpError(400, { message: `unknown center ${centerId}` });
+      throw vendorError(400, { message: `unknown center ${centerId}` });
     const stock = item.stock.get(centerId) ?? { onHand: 0, committed: 0 };
     stock.onHand = Math.max(0, onHand);
     item.stock.set(centerId, stock);
@@ -351,12 +353,12 @@ export class SimWorld {
     const variants = body.variants ?? [];
     const first = variants[0];
     if (!body.name || !first?.sku)
-      throw new SimHttpError(400, problem(400, 'name and one variant with a sku are required'));
+      throw vendorError(400, problem(400, 'name and one variant with a sku are required'));
     const sku = first.sku;
     const duplicate = this.products.some(
       (p) => p.merchantId === merchant.id && p.variants.some((v) => v.sku === sku),
     );
-    if (duplicate) throw new SimHttpError(422, problem(422, `Variant sku ${sku} already exists`));
+    if (duplicate) throw vendorError(422, problem(422, `Variant sku ${sku} already exists`));
     const metadata = (first.channel_metadata ?? []).map((m) => {
       const channel =
         merchant.channels.find((c) => c.id === m.channel_id) ??
@@ -387,8 +389,7 @@ export class SimWorld {
     const existing = this.orders.find(
       (o) => o.channelId === channelId && o.referenceId === body.reference_id,
     );
-    if (existing)
-      throw new SimHttpError(422, { '': ['Cannot insert order with existing ReferenceId'] });
+    if (existing) throw vendorError(422, { '': ['Cannot insert order with existing ReferenceId'] });
     const lines: OrderLine[] = body.products.map((line) =>
       this.resolveLine(merchant, channelId, line),
     );
@@ -440,8 +441,7 @@ export class SimWorld {
     channelId: number,
     line: CreateOrderInput['products'][number],
   ): OrderLine {
-    if (line.quantity < 1)
-      throw new SimHttpError(422, { Quantity: ['Quantity must be at least 1'] });
+    if (line.quantity < 1) throw vendorError(422, { Quantity: ['Quantity must be at least 1'] });
     let product: Product | undefined;
     let variant: Variant | undefined;
     if (line.id !== undefined) {
@@ -470,7 +470,7 @@ export class SimWorld {
       }
     }
     if (!product || !variant) {
-      throw new SimHttpError(422, {
+      throw vendorError(422, {
         Products: [
           `Product ${line.reference_id ?? line.id} not found; provide a name to create it`,
         ],
@@ -530,7 +530,7 @@ export class SimWorld {
 
   order(id: number): Order {
     const order = this.orders.find((o) => o.id === id);
-    if (!order) throw new SimHttpError(404);
+    if (!order) throw vendorError(404);
     return order;
   }
 
@@ -539,7 +539,7 @@ export class SimWorld {
       const shipment = order.shipments.find((s) => s.id === id);
       if (shipment) return { order, shipment };
     }
-    throw new SimHttpError(404, { message: `unknown shipment ${id}` });
+    throw vendorError(404, { message: `unknown shipment ${id}` });
   }
 
   /** Warehouse prints a label: tracking is set; `LabeledCreated`, or `Processing` + detail `Labeled`. */
@@ -554,7 +554,7 @@ export class SimWorld {
   ): Shipment {
     const { order, shipment } = this.shipment(shipmentId);
     if (shipment.status !== 'Processing' && shipment.status !== 'None') {
-      throw new SimHttpError(409, {
+      throw vendorError(409, {
         message: `shipment ${shipmentId} is ${shipment.status}, cannot be labeled`,
       });
     }
@@ -593,7 +593,7 @@ export class SimWorld {
     const { order, shipment } = this.shipment(shipmentId);
     if (!shipment.tracking) this.labelShipment(shipmentId);
     if (shipment.status === 'Completed' || shipment.status === 'Cancelled') {
-      throw new SimHttpError(409, { message: `shipment ${shipmentId} is ${shipment.status}` });
+      throw vendorError(409, { message: `shipment ${shipmentId} is ${shipment.status}` });
     }
     for (const line of order.lines) {
       const stock = this.inventoryItem(line.inventoryId).stock.get(shipment.locationId ?? -1);
@@ -616,7 +616,7 @@ export class SimWorld {
   deliverShipment(shipmentId: number): Shipment {
     const { order, shipment } = this.shipment(shipmentId);
     if (shipment.status !== 'Completed' || shipment.deliveryDate !== null)
-      throw new SimHttpError(409, {
+      throw vendorError(409, {
         message: `shipment ${shipmentId} is ${shipment.status}; only a shipped shipment can be delivered`,
       });
     shipment.statusDetails = [{ id: 203, name: 'Delivered', description: 'Delivered' }];
@@ -649,7 +649,7 @@ export class SimWorld {
   cancelShipment(shipmentId: number): Shipment {
     const { order, shipment } = this.shipment(shipmentId);
     if (shipment.status === 'Completed')
-      throw new SimHttpError(409, { message: 'shipment already shipped' });
+      throw vendorError(409, { message: 'shipment already shipped' });
     this.release(order, shipment);
     shipment.status = 'Cancelled';
     shipment.statusDetails = [];
@@ -706,175 +706,6 @@ export class SimWorld {
     return { status, results };
   }
 
-  /** `POST /return`: reference ids unique per channel; inventory ids once each, not digital. */
-  createReturn(merchant: Merchant, channelId: number, body: CreateReturnInput): ReturnOrder {
-    this.checkReturn(merchant, channelId, body, undefined);
-    const at = this.iso();
-    const ret: ReturnOrder = {
-      id: this.id('return'),
-      merchantId: merchant.id,
-      channelId,
-      referenceId: body.reference_id,
-      status: 'AwaitingArrival',
-      fulfillmentCenterId: body.fulfillment_center.id,
-      items: [],
-      trackingNumber: null,
-      originalShipmentId: null,
-      storeOrderId: null,
-      insertDate: at,
-      completedDate: null,
-      history: [{ status: 'AwaitingArrival', timestamp: at }],
-    };
-    this.applyReturnInput(ret, body);
-    this.returns.push(ret);
-    this.emit({ topic: 'return.created', merchantId: merchant.id, ret });
-    return ret;
-  }
-
-  /** `PUT /return/{id}`: replaces what the merchant declared, while the box has not arrived. */
-  editReturn(merchant: Merchant, ret: ReturnOrder, body: CreateReturnInput): ReturnOrder {
-    if (ret.status !== 'AwaitingArrival')
-      throw new SimHttpError(
-        422,
-        apiError(`Return ${ret.id} is ${ret.status}; only a return awaiting arrival can be edited`),
-      );
-    this.checkReturn(merchant, ret.channelId, body, ret.id);
-    this.applyReturnInput(ret, body);
-    this.emit({ topic: 'return.updated', merchantId: ret.merchantId, ret });
-    return ret;
-  }
-
-  private checkReturn(
-    merchant: Merchant,
-    channelId: number,
-    body: CreateReturnInput,
-    exceptId: number | undefined,
-  ): void {
-    const duplicate = this.returns.some(
-      (r) => r.id !== exceptId && r.channelId === channelId && r.referenceId === body.reference_id,
-    );
-    if (duplicate)
-      throw new SimHttpError(
-        422,
-        apiError(`Return with reference id ${body.reference_id} already exists`),
-      );
-    if (!this.centers.some((c) => c.id === body.fulfillment_center.id)) {
-      throw new SimHttpError(
-        422,
-        apiError(`Unknown fulfillment center ${body.fulfillment_center.id}`),
-      );
-    }
-    const seen = new Set<number>();
-    for (const line of body.inventory) {
-      const item = this.inventory.find((i) => i.id === line.id && i.merchantId === merchant.id);
-      if (!item) throw new SimHttpError(422, apiError(`Unknown inventory id ${line.id}`));
-      if (item.isDigital) throw new SimHttpError(422, apiError(`Inventory ${line.id} is digital`));
-      if (seen.has(line.id))
-        throw new SimHttpError(422, apiError(`Inventory ${line.id} appears more than once`));
-      if (line.quantity < 1) throw new SimHttpError(422, apiError('Quantity must be at least 1'));
-      seen.add(line.id);
-    }
-  }
-
-  private applyReturnInput(ret: ReturnOrder, body: CreateReturnInput): void {
-    const originalShipment = body.original_shipment_id
-      ? this.orders.flatMap((o) => o.shipments).find((s) => s.id === body.original_shipment_id)
-      : undefined;
-    ret.referenceId = body.reference_id;
-    ret.fulfillmentCenterId = body.fulfillment_center.id;
-    ret.items = body.inventory.map((line) => ({
-      inventoryId: line.id,
-      quantity: line.quantity,
-      requestedAction: toReturnAction(line.requested_action),
-      actionTaken: [],
-    }));
-    ret.trackingNumber = body.tracking_number ?? null;
-    ret.originalShipmentId = body.original_shipment_id ?? null;
-    ret.storeOrderId = originalShipment ? this.order(originalShipment.orderId).referenceId : null;
-  }
-
-  returnOrder(id: number): ReturnOrder {
-    const ret = this.returns.find((r) => r.id === id);
-    if (!ret) throw new SimHttpError(404, problem(404, `Return ${id} not found`));
-    return ret;
-  }
-
-  /** Moves a return one step: AwaitingArrival → Arrived → Processing. */
-  advanceReturn(id: number): ReturnOrder {
-    const ret = this.returnOrder(id);
-    const next = RETURN_FLOW[RETURN_FLOW.indexOf(ret.status) + 1];
-    if (!next || next === 'Completed')
-      throw new SimHttpError(409, { message: `return ${id} is ${ret.status}` });
-    ret.status = next;
-    ret.history.push({ status: next, timestamp: this.iso() });
-    this.emit({ topic: 'return.updated', merchantId: ret.merchantId, ret });
-    return ret;
-  }
-
-  /** Completes a return with the action taken per item (default: the requested action, Default → Restock). */
-  completeReturn(
-    id: number,
-    actions: { inventoryId: number; action: string; reason?: string }[] = [],
-  ): ReturnOrder {
-    const ret = this.returnOrder(id);
-    if (ret.status === 'Completed' || ret.status === 'Cancelled')
-      throw new SimHttpError(409, { message: `return ${id} is ${ret.status}` });
-    const at = this.iso();
-    for (const step of RETURN_FLOW.slice(RETURN_FLOW.indexOf(ret.status) + 1))
-      ret.history.push({ status: step, timestamp: at });
-    for (const item of ret.items) {
-      const chosen = actions.find((a) => a.inventoryId === item.inventoryId);
-      const action =
-        chosen?.action ?? (item.requestedAction === 'Default' ? 'Restock' : item.requestedAction);
-      item.actionTaken = [
-        { action, reason: chosen?.reason ?? null, quantityProcessed: item.quantity },
-      ];
-      if (action === 'Restock') {
-        const inv = this.inventoryItem(item.inventoryId);
-        const stock = inv.stock.get(ret.fulfillmentCenterId) ?? { onHand: 0, committed: 0 };
-        stock.onHand += item.quantity;
-        inv.stock.set(ret.fulfillmentCenterId, stock);
-      }
-    }
-    ret.status = 'Completed';
-    ret.completedDate = at;
-    this.emit({ topic: 'return.completed', merchantId: ret.merchantId, ret });
-    return ret;
-  }
-
-  cancelReturn(ret: ReturnOrder): void {
-    if (ret.status !== 'AwaitingArrival')
-      throw new SimHttpError(422, apiError(`Return ${ret.id} is ${ret.status}`));
-    ret.status = 'Cancelled';
-    ret.history.push({ status: 'Cancelled', timestamp: this.iso() });
-    this.emit({ topic: 'return.updated', merchantId: ret.merchantId, ret });
-  }
-
-  /** `POST /webhook`: ShipBob generates the signing secret when none is given. */
-  createWebhook(
-    merchantId: number,
-    input: { topics: string[]; url: string; description?: string | null; secret?: string | null },
-  ): WebhookSubscription {
-    const subscription: WebhookSubscription = {
-      id: String(this.id('webhook')),
-      merchantId,
-      url: input.url,
-      topics: [...input.topics],
-      description: input.description ?? null,
-      secret: input.secret ?? `whsec_${randomBytes(24).toString('base64')}`,
-      enabled: true,
-      createdAt: this.iso(),
-    };
-    this.webhooks.push(subscription);
-    return subscription;
-  }
-
-  deleteWebhook(merchantId: number, id: string): void {
-    const index = this.webhooks.findIndex((w) => w.merchantId === merchantId && w.id === id);
-    if (index < 0) throw new SimHttpError(404);
-    this.webhooks.splice(index, 1);
-  }
-
   /** Moves every shipment whose next step is due (see {@link nextAutopilotStep}); returns how many moved. */
   advanceAutopilot(settings: AutopilotSettings): number {
     const now = this.now().getTime();
@@ -902,9 +733,3 @@ export function orderStatus(order: Order): OrderStatus {
   if (live.some((s) => s === 'Exception')) return 'Exception';
   return 'Processing';
 }
-
-function toReturnAction(value: string | null | undefined): ReturnAction {
-  return value === 'Restock' || value === 'Quarantine' || value === 'Dispose' ? value : 'Default';
-}
-
-export type { Address };

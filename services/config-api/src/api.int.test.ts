@@ -38,7 +38,7 @@ beforeAll(async () => {
   h.mirakl.control.addShop({ shopId: 4001, apiKey: MIRAKL_KEY, name: 'Acme Outlet' });
   h.mirakl.control.addShop({ shopId: 4002, apiKey: MIRAKL_KEY_B, name: 'Bob Shop' });
   h.mirakl.control.addShop({ shopId: 4003, apiKey: MIRAKL_KEY_C, name: 'Acme Second' });
-  h.shipbob.world.seedMerchant({ pats: [PAT], withOtherChannel: true });
+  h.shipbob.control.world.seedMerchant({ pats: [PAT], withOtherChannel: true });
   instance = await h.start({
     // The system resolver, except one name that an attacker points at a private address.
     resolver: {

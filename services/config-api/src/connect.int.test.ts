@@ -35,7 +35,7 @@ beforeAll(async () => {
   h.mirakl.control.addShop({ shopId: 9102, apiKey: KEY_SHARED, name: 'Shared Shop' });
   h.mirakl.control.addShop({ shopId: 9103, apiKey: KEY_SHORT, name: 'Short Key Shop' });
   h.mirakl.control.addShop({ shopId: 9104, apiKey: KEY_SLOW, name: 'Slow Shop' });
-  h.shipbob.world.seedMerchant({ pats: [SHORT_PAT] });
+  h.shipbob.control.world.seedMerchant({ pats: [SHORT_PAT] });
   instance = await h.start();
   const admin = client(instance.url, ADMIN_TOKEN);
   const tokenOf = async (name: string) => {
@@ -121,7 +121,7 @@ describe('credentials that cannot be sent as an HTTP header', () => {
     const [store] = (await alice('GET', '/v1/stores')).body.items;
     expect(store).toBeDefined();
     const mirakl = a01Calls();
-    const shipbob = h.shipbob.requests.length;
+    const shipbob = h.shipbob.control.exchanges().length;
     for (const [, secret] of unusable) {
       expectViolation(
         await alice('POST', `/v1/stores/${store!.id}/connect`, {
@@ -140,7 +140,7 @@ describe('credentials that cannot be sent as an HTTP header', () => {
       );
     }
     expect(a01Calls()).toBe(mirakl);
-    expect(h.shipbob.requests.length).toBe(shipbob);
+    expect(h.shipbob.control.exchanges().length).toBe(shipbob);
   });
 });
 

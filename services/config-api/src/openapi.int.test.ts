@@ -37,7 +37,7 @@ beforeAll(async () => {
     logger,
   });
   h.mirakl.control.addShop({ shopId: 6001, apiKey: MIRAKL_KEY, name: 'Fuzz Shop' });
-  h.shipbob.world.seedMerchant({ pats: [PAT] });
+  h.shipbob.control.world.seedMerchant({ pats: [PAT] });
   const instance = await h.start();
   baseUrl = instance.url;
   const admin = client(baseUrl, ADMIN_TOKEN);

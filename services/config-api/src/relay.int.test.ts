@@ -25,7 +25,7 @@ beforeAll(async () => {
     logger,
   });
   h.mirakl.control.addShop({ shopId: 5001, apiKey: MIRAKL_KEY, name: 'Relay Shop' });
-  h.shipbob.world.seedMerchant({ pats: [PAT] });
+  h.shipbob.control.world.seedMerchant({ pats: [PAT] });
 });
 
 afterAll(async () => {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { createLogger, type Logger } from '@msync/platform';
-import type { ShipBobSimulator } from '@msync/shipbob-sim';
+import type { RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { createShipBobClient, type ShipBobClientOptions } from '../client.js';
 import type { ApiVersion, NewOrder, ShipBobPort } from '../domain.js';
 import { createRateLimiter, type RateLimiter } from '../limiter.js';
@@ -15,11 +15,11 @@ export interface TestAccount {
 
 /** Seeds a merchant with a PAT (and optionally a read-only channel) in the simulator. */
 export function seedAccount(
-  sim: ShipBobSimulator,
+  sim: RunningShipBobSimulator,
   options: { pat?: string; withOtherChannel?: boolean } = {},
 ): TestAccount {
   const pat = options.pat ?? `pat-${Math.random().toString(36).slice(2)}-secret`;
-  const merchant = sim.world.seedMerchant({
+  const merchant = sim.control.world.seedMerchant({
     name: 'Test merchant',
     pats: [pat],
     withOtherChannel: options.withOtherChannel ?? false,
@@ -40,7 +40,7 @@ export interface ClientUnderTest {
 
 /** A client pointed at the simulator, recording exchanges and log lines. */
 export function clientFor(
-  sim: ShipBobSimulator,
+  sim: RunningShipBobSimulator,
   account: TestAccount,
   options: {
     version?: ApiVersion;

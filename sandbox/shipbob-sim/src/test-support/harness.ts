@@ -6,7 +6,7 @@ import {
 } from '../../../../libs/shipbob/src/test-support/openapi.js';
 import {
   startShipBobSimulator,
-  type ShipBobSimulator,
+  type RunningShipBobSimulator,
   type ShipBobSimulatorOptions,
 } from '../server.js';
 
@@ -17,12 +17,14 @@ export const PAT = 'sim-test-pat';
 export type ApiInit = RequestInit & {
   channel?: number;
   token?: string;
+  /** Default `application/json`. */
+  contentType?: string;
   /** Probes behaviour outside the documents: not recorded for OpenAPI validation. */
   offSpec?: boolean;
 };
 
 export interface SimUnderTest {
-  sim: ShipBobSimulator;
+  sim: RunningShipBobSimulator;
   merchantId: number;
   channelId: number;
   readOnlyChannelId: number;
@@ -49,7 +51,7 @@ export function useSimulator(options: ShipBobSimulatorOptions = {}): SimUnderTes
       ...init,
       headers: {
         authorization: `Bearer ${init.token ?? PAT}`,
-        'content-type': 'application/json',
+        'content-type': init.contentType ?? 'application/json',
         ...(init.channel === undefined ? {} : { shipbob_channel_id: String(init.channel) }),
       },
     });

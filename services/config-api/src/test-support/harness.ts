@@ -15,7 +15,7 @@ import {
 } from '@msync/events';
 import type { Logger } from '@msync/platform';
 import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
-import { startShipBobSimulator, type ShipBobSimulator } from '@msync/shipbob-sim';
+import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import type { InfraEnv } from '../../../../tools/infra/src/index.js';
 import { eventually } from '@msync/test-support';
 import { createConfigApi, type ConfigApi, type ConfigApiOptions } from '../service.js';
@@ -80,7 +80,7 @@ export interface Harness {
   db: Db;
   namespace: string;
   mirakl: RunningMiraklSimulator;
-  shipbob: ShipBobSimulator;
+  shipbob: RunningShipBobSimulator;
   events: EventLog;
   publisher: Publisher;
   /** Starts a config-api instance (HTTP server on 127.0.0.1:0) on the shared database and topics. */
