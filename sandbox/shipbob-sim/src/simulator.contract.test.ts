@@ -54,7 +54,14 @@ describe('ShipBob simulator over HTTP', () => {
   });
 
   beforeAll(async () => {
-    sim = await startShipBobSimulator({ port: 0, rateLimit: { limit: 30, windowMs: 1_000 } });
+    // A clock that stands still: the budget window cannot slide while a slow machine sends the
+    // requests of one test (each test starts from a reset simulator).
+    const frozen = new Date('2026-03-02T09:00:00.000Z');
+    sim = await startShipBobSimulator({
+      port: 0,
+      rateLimit: { limit: 30, windowMs: 1_000 },
+      now: () => new Date(frozen),
+    });
   });
   afterAll(async () => {
     await sim.close();
