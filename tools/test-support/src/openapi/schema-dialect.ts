@@ -12,8 +12,6 @@
  * - an `allOf` of object schemas is one object (properties and `required` merged), so an
  *   `additionalProperties: false` on the whole or on each member does not reject every
  *   inherited field; members without properties stay in `allOf`;
- * - `additionalProperties: false` beside `oneOf`/`anyOf` with no properties of its own is
- *   dropped (it would reject every field of the alternatives);
  * - `oneOf` becomes `anyOf`: alternatives overlap whenever one extends another.
  */
 
@@ -77,12 +75,6 @@ export class SchemaDialect {
     }
     if (this.version === '3.0') exclusiveBoundsAsNumbers(out);
     if (Array.isArray(out['allOf'])) out = this.mergeObjectMembers(out);
-    if (
-      out['additionalProperties'] === false &&
-      !isObject(out['properties']) &&
-      (out['anyOf'] !== undefined || out['allOf'] !== undefined)
-    )
-      delete out['additionalProperties'];
     if (this.version === '3.0' && node['nullable'] === true) out = admittingNull(out);
     return out;
   }
