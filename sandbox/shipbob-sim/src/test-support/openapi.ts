@@ -34,7 +34,7 @@ const requiredByWireName: Amendment = (document) => {
   const propertyNames = (schema: Json | undefined, seen = new Set<Json>()): Set<string> => {
     if (!schema || seen.has(schema)) return new Set();
     seen.add(schema);
-    const names = new Set(Object.keys((schema['properties'] ?? {})));
+    const names = new Set(Object.keys(schema['properties'] ?? {}));
     for (const member of (schema['allOf'] ?? []) as Json[]) {
       const ref = member['$ref'];
       const resolved = typeof ref === 'string' ? schemas[ref.split('/').pop()!] : member;
