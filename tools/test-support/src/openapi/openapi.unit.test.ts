@@ -349,6 +349,92 @@ describe('the differences between OpenAPI 3.0 and 3.1', () => {
   });
 });
 
+describe('forms, comma lists, status ranges and suite adapters', () => {
+  const doc = new OpenApiDocument({
+    openapi: '3.1.0',
+    info: { title: 'imports', version: '1' },
+    paths: {
+      '/imports': {
+        post: {
+          parameters: [
+            {
+              in: 'query',
+              name: 'ids',
+              explode: false,
+              schema: { type: 'array', items: { type: 'integer' } },
+            },
+          ],
+          requestBody: {
+            content: {
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  required: ['file', 'mode'],
+                  properties: {
+                    file: { type: 'string', format: 'binary' },
+                    mode: { type: 'string', enum: ['NORMAL', 'REPLACE'] },
+                  },
+                },
+              },
+            },
+          },
+          responses: { '201': { description: 'created' }, '4XX': { description: 'refused' } },
+        },
+      },
+    },
+  });
+  const upload = (overrides: Partial<RecordedExchange> = {}): RecordedExchange => ({
+    method: 'POST',
+    path: '/imports',
+    query: { ids: ['1,2'] },
+    requestContentType: 'multipart/form-data; boundary=x',
+    requestBody: { fields: { mode: 'NORMAL' }, files: { file: 'stock.csv' } },
+    status: 201,
+    ...overrides,
+  });
+
+  it('checks each value of a comma list and each part of a form', () => {
+    expect(doc.check(upload())).toMatchObject({ request: [], answer: [] });
+    expect(doc.check(upload({ query: { ids: ['1,two'] } })).request).toEqual([
+      'POST /imports query parameter ids: /1 must be integer',
+    ]);
+    expect(
+      doc.check(upload({ requestBody: { fields: { mode: 'MERGE', extra: '1' }, files: {} } }))
+        .request,
+    ).toEqual([
+      'POST /imports: multipart part file is missing',
+      'POST /imports multipart field mode: / must be equal to one of the allowed values {"allowedValues":["NORMAL","REPLACE"]}',
+      'POST /imports: multipart field extra is not in the document',
+    ]);
+  });
+
+  it('reads a status range as declared', () => {
+    expect(doc.check(upload({ status: 409 })).answer).toEqual([]);
+    expect(doc.check(upload({ status: 500 })).answer).toEqual([
+      'POST /imports → 500: status 500 is not among the documented ones (201, 4XX)',
+    ]);
+  });
+
+  it('judges a URL the document does not describe as the operation the suite names', () => {
+    const download = upload({ path: '/files/7', query: { part: ['0'] }, status: 500 });
+    expect(doc.check(download).request).toEqual([
+      'POST /files/7: imports has no operation with this method and path',
+    ]);
+    const report = doc.check(download, {
+      documentPath: () => '/imports',
+      requestNotJudged: () => 'a pre-computed URL',
+    });
+    expect(report).toMatchObject({
+      template: '/imports',
+      request: [],
+      requestNotJudged: 'a pre-computed URL',
+    });
+    expect(report.answer).toEqual([
+      'POST /files/7 → 500: status 500 is not among the documented ones (201, 4XX)',
+    ]);
+  });
+});
+
 describe('recordingFetch', () => {
   it('records the request at once and the answer when it comes, in the document’s terms', async () => {
     const exchanges: RecordedExchange[] = [];

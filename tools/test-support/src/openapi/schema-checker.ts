@@ -39,13 +39,14 @@ export class SchemaChecker {
       );
   }
 
-  /** Compiles a schema now; throws ajv's reason when it cannot be compiled. */
+  /** Compiles a schema now (once); throws ajv's reason when it cannot be compiled. */
   compile(schema: unknown): ValidateFunction {
-    const key = typeof schema === 'object' && schema !== null ? schema : { const: schema };
-    let validate = this.compiled.get(key);
+    if (typeof schema !== 'object' || schema === null)
+      return this.ajv.compile(typeof schema === 'boolean' ? schema : {});
+    let validate = this.compiled.get(schema);
     if (!validate) {
-      validate = this.ajv.compile(this.dialect.convert(schema ?? {}) as Json);
-      this.compiled.set(key, validate);
+      validate = this.ajv.compile(this.dialect.convert(schema) as Json);
+      this.compiled.set(schema, validate);
     }
     return validate;
   }
