@@ -3,7 +3,7 @@ import { retry } from '@msync/platform';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { clientFor, closedPortUrl, newOrder, seedAccount } from './test-support/harness.js';
-import type { Exchange } from './test-support/openapi.js';
+import type { RecordedExchange } from '@msync/test-support';
 
 const PAT = 'test-only-shipbob-pat-not-real-0001';
 
@@ -46,7 +46,7 @@ describe('the PAT never leaks', () => {
   it('into log lines, error messages or thrown objects, on success and on every failure', async () => {
     const account = seedAccount(sim, { pat: PAT });
     sim.control.world.seedProduct(account.merchantId, { sku: 'SKU-1', stock: { 1: 5 } });
-    const exchanges: Exchange[] = [];
+    const exchanges: RecordedExchange[] = [];
     const { client, lines } = clientFor(sim, account, { timeoutMs: 100, exchanges });
     const wrong = clientFor(sim, { ...account, pat: `${PAT}-revoked` }, { exchanges });
     const nobodyListens = clientFor(sim, account, { baseUrl: await closedPortUrl(), exchanges });
@@ -100,7 +100,7 @@ describe('the PAT never leaks', () => {
       expect(everything).toContain(text);
     // The exchanges were recorded (with the header present but redacted), failures included.
     expect(exchanges.some((e) => e.status === undefined)).toBe(true);
-    expect(exchanges.every((e) => e.requestHeaders['authorization'] === '[REDACTED]')).toBe(true);
+    expect(exchanges.every((e) => e.requestHeaders?.['authorization'] === '[REDACTED]')).toBe(true);
     // Nothing in a cause chain carries an HTTP client's request or response objects.
     expect(thrown.flatMap(requestCarryingFields)).toEqual([]);
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startMiraklSimulator, type RunningMiraklSimulator } from './index.js';
+import { miraklDocument, simulatorJournal } from './test-support/openapi.js';
 
 /**
  * Behaviours checked against Mirakl's seller OpenAPI document and
@@ -317,5 +318,16 @@ describe('call frequency: switched on and off at run time', () => {
     expect((await control('DELETE')).status).toBe(204);
     expect((await api(apiKey, '/api/orders')).status).toBe(200);
     expect((await api(apiKey, '/api/orders')).status).toBe(200);
+  });
+});
+
+describe("every answer above against Mirakl's published OpenAPI document", () => {
+  it('validates each success answer no fault deformed (requests here may be wrong on purpose)', () => {
+    const exchanges = sim.control.exchanges();
+    const judged = exchanges.filter((e) => simulatorJournal.answerNotJudged!(e) === undefined);
+    expect(judged.length).toBeGreaterThan(15);
+    expect(
+      miraklDocument().problems(exchanges, { ...simulatorJournal, answersOnly: true }),
+    ).toEqual([]);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startMiraklSimulator, type RunningMiraklSimulator } from './server.js';
+import { miraklDocument, simulatorJournal } from './test-support/openapi.js';
 
 let sim: RunningMiraklSimulator;
 const KEY = 'sim-key-1';
@@ -246,5 +247,16 @@ describe('Mirakl simulator', () => {
     } finally {
       await strict.close();
     }
+  });
+});
+
+describe("every answer above against Mirakl's published OpenAPI document", () => {
+  it('validates each success answer no fault deformed (requests here may be wrong on purpose)', () => {
+    const exchanges = sim.control.exchanges();
+    const judged = exchanges.filter((e) => simulatorJournal.answerNotJudged!(e) === undefined);
+    expect(judged.length).toBeGreaterThan(10);
+    expect(
+      miraklDocument().problems(exchanges, { ...simulatorJournal, answersOnly: true }),
+    ).toEqual([]);
   });
 });

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
 import {
   capturingLogger,
   infra,
+  OpenApiDocument,
   uniqueName,
   uniqueNamespace,
   withContext,
@@ -12,12 +11,11 @@ import {
 import { ADMIN_TOKEN, client, configApiHarness, type Harness } from './test-support/harness.js';
 
 // Generated requests against every documented operation: no 5xx, and every answer is one the
-// document lists for that operation, with a body that matches the documented schema.
+// document lists for that operation, with a body that matches the documented schema (judged by
+// the same OpenAPI validator as the vendors' traffic).
 
 type Json = Record<string, unknown>;
 const obj = (value: unknown): Json => (value ?? {}) as Json;
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
-  addFormatsModule) as (ajv: Ajv2020) => void;
 
 const MIRAKL_KEY = 'fuzz-mirakl-key-0d9c8b7a';
 const PAT = 'fuzz-shipbob-pat-1e2f3a4b';
@@ -118,29 +116,12 @@ const operationsOf = () =>
 describe('generated requests against the OpenAPI document', () => {
   it('is a valid OpenAPI 3.1 document whose schemas compile', () => {
     expect(doc['openapi']).toBe('3.1.0');
-    const ajv = new Ajv2020({ strict: false, allErrors: true });
-    addFormats(ajv);
-    ajv.addSchema({ $id: 'https://config-api/doc', ...doc });
-    for (const name of Object.keys(obj(obj(doc['components'])['schemas']))) {
-      expect(() =>
-        ajv.compile({ $ref: `https://config-api/doc#/components/schemas/${name}` }),
-      ).not.toThrow();
-    }
+    expect(new OpenApiDocument(doc, { name: 'config-api' }).compileAll()).toEqual([]);
     expect(operationsOf().length).toBeGreaterThanOrEqual(15);
   });
 
   it('finds no 5xx and no answer that contradicts the document', async () => {
-    const ajv = new Ajv2020({ strict: false, allErrors: true });
-    addFormats(ajv);
-    ajv.addSchema({ $id: 'https://config-api/doc', ...doc });
-    const validate = (schema: Json, value: unknown) => {
-      const ref =
-        typeof schema['$ref'] === 'string'
-          ? { $ref: `https://config-api/doc${schema['$ref']}` }
-          : schema;
-      const check = ajv.compile(ref);
-      return check(value) ? null : ajv.errorsText(check.errors);
-    };
+    const document = new OpenApiDocument(doc, { name: 'config-api' });
     const ops = operationsOf();
     // Destructive operations last, so the others see a live store.
     ops.sort((a, b) => Number(a.method === 'delete') - Number(b.method === 'delete'));
@@ -170,17 +151,14 @@ describe('generated requests against the OpenAPI document', () => {
             });
             const where = `${method.toUpperCase()} ${url} ${JSON.stringify(body)?.slice(0, 200)} → ${res.status} ${JSON.stringify(res.body)?.slice(0, 300)}`;
             withContext(where, () => expect(res.status).toBeLessThan(500));
-            const documented = obj(op['responses'])[String(res.status)] as Json | undefined;
-            withContext(`undocumented status: ${where}`, () => expect(documented).toBeDefined());
-            const content = documented!['content'] as Record<string, Json> | undefined;
-            if (!content) {
-              withContext(where, () => expect(res.body).toBeUndefined());
-              return;
-            }
-            const type = (res.headers.get('content-type') ?? '').split(';')[0]!;
-            withContext(where, () => expect(Object.keys(content)).toContain(type));
-            const schema = content[type]!['schema'] as Json | undefined;
-            if (schema) withContext(where, () => expect(validate(schema, res.body)).toBeNull());
+            const report = document.check({
+              method: method.toUpperCase(),
+              path: url,
+              status: res.status,
+              responseContentType: res.headers.get('content-type') ?? undefined,
+              responseBody: res.body,
+            });
+            withContext(where, () => expect(report.answer).toEqual([]));
           },
         ),
         { numRuns: RUNS, seed: 20261127 + ops.indexOf(ops.find((o) => o.op === op)!) },

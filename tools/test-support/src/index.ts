@@ -4,3 +4,4 @@ export * from './browser.js';
 export * from './eventually.js';
 export * from './vendor-docs.js';
 export * from './with-context.js';
+export * from './openapi/index.js';

@@ -4,7 +4,8 @@ import type { RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { createShipBobClient, type ShipBobClientOptions } from '../client.js';
 import type { ApiVersion, NewOrder, ShipBobPort } from '../domain.js';
 import { createRateLimiter, type RateLimiter } from '../limiter.js';
-import { recordExchanges, type Exchange } from './openapi.js';
+import { pathAndQuery, recordedBody, type RecordedExchange } from '@msync/test-support';
+import type { HttpExchange } from '../transport.js';
 
 export interface TestAccount {
   pat: string;
@@ -44,7 +45,7 @@ export function clientFor(
   account: TestAccount,
   options: {
     version?: ApiVersion;
-    exchanges?: Exchange[];
+    exchanges?: RecordedExchange[];
     limiter?: RateLimiter;
     storeId?: string;
   } & Partial<ShipBobClientOptions> = {},
@@ -63,6 +64,26 @@ export function clientFor(
     ...options,
   });
   return { client, lines, logger };
+}
+
+/** An `onExchange` hook that records every exchange the client makes, answered or not. */
+export function recordExchanges(exchanges: RecordedExchange[]): (seen: HttpExchange) => void {
+  return (seen) => {
+    const request = recordedBody(seen.requestBody);
+    const answer = recordedBody(seen.responseBody);
+    exchanges.push({
+      method: seen.method,
+      ...pathAndQuery(seen.url),
+      requestHeaders: seen.requestHeaders,
+      ...(seen.requestHeaders['content-type']
+        ? { requestContentType: seen.requestHeaders['content-type'] }
+        : {}),
+      ...(request.body === undefined ? {} : { requestBody: request.body }),
+      ...(seen.status === undefined ? {} : { status: seen.status }),
+      ...(answer.body === undefined ? {} : { responseBody: answer.body }),
+      ...(answer.notJson ? { responseNotJson: true } : {}),
+    });
+  };
 }
 
 export function newOrder(

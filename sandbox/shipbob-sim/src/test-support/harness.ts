@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, beforeEach, expect } from '@jest/globals';
-import {
-  loadShipBobOpenApi,
-  recordingFetch,
-  type Exchange,
-} from '../../../../libs/shipbob/src/test-support/openapi.js';
+import { recordingFetch, type RecordedExchange } from '@msync/test-support';
+import { notJsonOnPurpose, shipBobProblems } from './openapi.js';
 import {
   startShipBobSimulator,
   type RunningShipBobSimulator,
@@ -30,7 +27,7 @@ export interface SimUnderTest {
   readOnlyChannelId: number;
   /** The inventory item of the seeded `SKU-1` (3 units at center 1). */
   inventoryId: number;
-  exchanges: Exchange[];
+  exchanges: RecordedExchange[];
   api(path: string, init?: ApiInit): Promise<Response>;
   json<T>(path: string, init?: ApiInit): Promise<{ status: number; body: T }>;
   control(method: string, path: string, body?: unknown): Promise<unknown>;
@@ -42,7 +39,7 @@ export interface SimUnderTest {
  * {@link openApiProblems}.
  */
 export function useSimulator(options: ShipBobSimulatorOptions = {}): SimUnderTest {
-  const exchanges: Exchange[] = [];
+  const exchanges: RecordedExchange[] = [];
   const recorded = recordingFetch(exchanges);
   const t = { exchanges } as SimUnderTest;
 
@@ -110,24 +107,17 @@ export function validOrder(referenceId: string, sku = 'SKU-1', quantity = 1) {
 }
 
 /**
- * Problems of the recorded answers against ShipBob's OpenAPI document of their version;
- * `allowedUndeclared` lists statuses sent on purpose that the documents do not declare.
+ * Problems of the recorded answers against ShipBob's OpenAPI document of their version (requests
+ * here may be wrong on purpose); `undeclaredStatuses` are sent on purpose though no document
+ * declares them, and answers the `malformed` fault deformed are not judged.
  */
 export function openApiProblems(
-  openApiDir: string,
-  exchanges: Exchange[],
-  allowedUndeclared: number[] = [],
+  exchanges: readonly RecordedExchange[],
+  undeclaredStatuses: readonly number[] = [],
 ): string[] {
-  const specs = new Map(
-    ['2025-07', '2026-01'].map((v) => [v, loadShipBobOpenApi(openApiDir, v)] as const),
-  );
-  const problems: string[] = [];
-  for (const exchange of exchanges) {
-    const version = new URL(exchange.url).pathname.split('/')[1]!;
-    const report = specs.get(version)!.check(exchange);
-    problems.push(...report.responseErrors);
-    if (report.undeclaredStatus && !allowedUndeclared.includes(exchange.status!))
-      problems.push(`${exchange.method} ${exchange.url}: undeclared status ${exchange.status}`);
-  }
-  return problems;
+  return shipBobProblems(exchanges, {
+    answersOnly: true,
+    undeclaredStatuses,
+    answerNotJudged: notJsonOnPurpose,
+  });
 }
