@@ -23,6 +23,8 @@ export async function eventsHarness(options: {
   namespace: string;
   logger: Logger;
   topics: readonly TopicKey[];
+  /** Partitions of each topic (1 unless a test needs several). */
+  partitions?: number;
 }): Promise<EventsHarness> {
   const kafka = createKafka({
     brokers: options.brokers.split(','),
@@ -33,7 +35,7 @@ export async function eventsHarness(options: {
     kafka,
     logger: options.logger,
     namespace: options.namespace,
-    partitions: 1,
+    partitions: options.partitions ?? 1,
     only: options.topics,
   });
   const registry = new RegistryClient(options.registryUrl);
