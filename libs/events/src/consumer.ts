@@ -12,7 +12,13 @@ import { physicalTopic, type TopicKey } from './catalog.js';
 import type { EventCodec } from './codec.js';
 import { OffsetCommitter } from './committer.js';
 import { createDeadLetterWriter } from './dead-letter.js';
-import { decodeMessage, headersAsText, type ConsumedEventOf, type RawMessage } from './delivery.js';
+import {
+  decodeKnownMessage,
+  decodeMessage,
+  headersAsText,
+  type ConsumedEventOf,
+  type RawMessage,
+} from './delivery.js';
 import { eventMetrics } from './metrics.js';
 import { OffsetTracker } from './offsets.js';
 import { BEHIND_SET_ASIDE, nextAttemptAfter, storedError, type SetAsidePort } from './set-aside.js';
@@ -88,6 +94,11 @@ const REBALANCE_ERRORS = new Set([
 const isRebalance = (error: unknown) =>
   REBALANCE_ERRORS.has((error as { type?: string } | null)?.type ?? '');
 
+/**
+ * How often the batch loop asks the group for news (a rebalance shows up as a heartbeat error);
+ * the client only sends a heartbeat every 3 s anyway.
+ */
+const HEARTBEAT_CHECK_MS = 500;
 /** How often a long wait heartbeats, well inside the session timeout. */
 const HEARTBEAT_STEP_MS = 3_000;
 
@@ -200,31 +211,52 @@ export function createEventConsumer<K extends TopicKey>(
     }
   };
 
-  const handleOnce = async (raw: RawMessage): Promise<void> => {
-    await options.handle(await decodeMessage(codec, byPhysical, raw));
+  /** One attempt; synchronous up to the handler once the writer schema is known. */
+  const handleOnce = (raw: RawMessage): Promise<void> => {
+    try {
+      const event = decodeKnownMessage(codec, byPhysical, raw);
+      if (event) return options.handle(event);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return decodeMessage(codec, byPhysical, raw).then(options.handle);
   };
 
-  /** Handles in place, retrying retriable failures until success, a permanent error or stop. */
-  const handleBlocking = (raw: RawMessage, heartbeat: () => Promise<void>): Promise<void> =>
-    retry(() => handleOnce(raw), {
-      retries: Infinity,
-      ...retryBackoff,
-      signal: stopSignal,
-      sleep: waitHeartbeating(heartbeat),
-      onRetry: ({ attempt, delayMs, error }) => {
-        const reason = errorReason(error);
-        metrics?.retries.inc({ topic: raw.topic, reason });
-        logger.warn('handler failed; will retry without committing', {
-          topic: raw.topic,
-          partition: raw.partition,
-          offset: raw.offset,
-          attempt,
-          delayMs,
-          reason,
-          error: errorMessage(error),
-        });
+  /**
+   * Retries in place after a failed first attempt until success, a permanent error, stop or
+   * revoke; the partition waits, which keeps every key's order.
+   */
+  const handleBlocking = (
+    raw: RawMessage,
+    firstError: unknown,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> =>
+    retry(
+      async (attempt) => {
+        // The first attempt already ran (and failed) on the hot path.
+        if (attempt === 1) throw firstError;
+        await handleOnce(raw);
       },
-    });
+      {
+        retries: Infinity,
+        ...retryBackoff,
+        signal: stopSignal,
+        sleep: waitHeartbeating(heartbeat),
+        onRetry: ({ attempt, delayMs, error }) => {
+          const reason = errorReason(error);
+          metrics?.retries.inc({ topic: raw.topic, reason });
+          logger.warn('handler failed; will retry without committing', {
+            topic: raw.topic,
+            partition: raw.partition,
+            offset: raw.offset,
+            attempt,
+            delayMs,
+            reason,
+            error: errorMessage(error),
+          });
+        },
+      },
+    );
 
   const park = async (
     raw: RawMessage,
@@ -288,19 +320,42 @@ export function createEventConsumer<K extends TopicKey>(
       return;
     }
     try {
-      if (setAside) await handleOnce(raw);
-      else await handleBlocking(raw, heartbeat);
-      metrics?.consumed.inc({ topic: raw.topic, outcome: 'handled' });
+      // The first attempt goes without the retry machinery: it is the hot path.
+      await handleOnce(raw);
     } catch (error) {
-      if (stopSignal.aborted || error instanceof ConsumerStopping) throw new ConsumerStopping();
-      if (error instanceof PartitionsRevoked) throw error;
-      if (classifyError(error) === 'permanent') {
-        await untilDone('writing to the DLQ', () => deadLetter(raw, error), heartbeat);
-      } else if (setAside) {
-        await park(raw, lane, { error }, heartbeat);
-      } else {
-        throw error; // unreachable: blocking retries end in success, permanent, stop or revoke
+      await recover(raw, lane, error, heartbeat);
+      return;
+    }
+    metrics?.consumed.inc({ topic: raw.topic, outcome: 'handled' });
+  };
+
+  /** After a failed first attempt: retry in place, dead-letter, or set aside. */
+  const recover = async (
+    raw: RawMessage,
+    lane: string,
+    firstError: unknown,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> => {
+    let error = firstError;
+    if (classifyError(error) !== 'permanent' && !setAside) {
+      try {
+        await handleBlocking(raw, firstError, heartbeat);
+        metrics?.consumed.inc({ topic: raw.topic, outcome: 'handled' });
+        return;
+      } catch (retryError) {
+        if (retryError instanceof PartitionsRevoked) throw retryError;
+        if (stopSignal.aborted || retryError instanceof ConsumerStopping) {
+          throw new ConsumerStopping();
+        }
+        error = retryError;
       }
+    }
+    if (classifyError(error) === 'permanent') {
+      await untilDone('writing to the DLQ', () => deadLetter(raw, error), heartbeat);
+    } else if (setAside) {
+      await park(raw, lane, { error }, heartbeat);
+    } else {
+      throw error; // unreachable: in-place retries end in success, permanent, stop or revoke
     }
   };
 
@@ -317,6 +372,10 @@ export function createEventConsumer<K extends TopicKey>(
     const { batch } = payload;
     const heartbeat = () => payload.heartbeat();
     const generation = tracker.generation;
+    let lastHeartbeat = Date.now();
+    // The client's next fetch starts after the last *resolved* offset; resolving once when the
+    // loop ends (early or not) spares a Long round trip per message.
+    let lastFinished: string | undefined;
     activeBatches++;
     try {
       await lanesLoaded;
@@ -338,15 +397,19 @@ export function createEventConsumer<K extends TopicKey>(
           throw error;
         }
         tracker.finished(generation, batch.topic, batch.partition, message.offset);
-        payload.resolveOffset(message.offset);
+        lastFinished = message.offset;
         committer.noteFinished();
-        try {
-          await heartbeatOrRevoke(heartbeat);
-        } catch (error) {
-          throw error instanceof PartitionsRevoked ? error.cause : error;
+        if (Date.now() - lastHeartbeat >= HEARTBEAT_CHECK_MS) {
+          lastHeartbeat = Date.now();
+          try {
+            await heartbeatOrRevoke(heartbeat);
+          } catch (error) {
+            throw error instanceof PartitionsRevoked ? error.cause : error;
+          }
         }
       }
     } finally {
+      if (lastFinished !== undefined) payload.resolveOffset(lastFinished);
       if (--activeBatches === 0) idle?.();
     }
   };

@@ -46,9 +46,38 @@ export async function decodeMessage<K extends TopicKey>(
   byPhysical: ReadonlyMap<string, K>,
   raw: RawMessage,
 ): Promise<ConsumedEventOf<K>> {
+  const known = decodeKnownMessage(codec, byPhysical, raw);
+  if (known) return known;
+  return toEvent(
+    raw,
+    topicKeyOf(byPhysical, raw),
+    await codec.decode(topicKeyOf(byPhysical, raw), raw.value),
+  );
+}
+
+/** {@link decodeMessage} without waiting; `undefined` until the writer schema is known. */
+export function decodeKnownMessage<K extends TopicKey>(
+  codec: EventCodec,
+  byPhysical: ReadonlyMap<string, K>,
+  raw: RawMessage,
+): ConsumedEventOf<K> | undefined {
+  const topicKey = topicKeyOf(byPhysical, raw);
+  const value = codec.decodeKnown(topicKey, raw.value);
+  return value === undefined ? undefined : toEvent(raw, topicKey, value);
+}
+
+function topicKeyOf<K extends TopicKey>(byPhysical: ReadonlyMap<string, K>, raw: RawMessage): K {
   const topicKey = byPhysical.get(raw.topic);
   if (topicKey === undefined) throw new Error(`message from unsubscribed topic ${raw.topic}`);
-  const value = await codec.decode(topicKey, raw.value);
+  return topicKey;
+}
+
+function toEvent<K extends TopicKey>(
+  raw: RawMessage,
+  topicKey: K,
+  value: EventOf<K>,
+): ConsumedEventOf<K> {
+  let headers: Record<string, string> | undefined;
   return {
     topicKey,
     topic: raw.topic,
@@ -56,6 +85,9 @@ export async function decodeMessage<K extends TopicKey>(
     offset: raw.offset,
     key: raw.key ? raw.key.toString('utf8') : null,
     value,
-    headers: headersAsText(raw.headers),
-  } as ConsumedEventOf<K>;
+    // Most handlers never read headers: convert them on first use only.
+    get headers() {
+      return (headers ??= headersAsText(raw.headers));
+    },
+  };
 }

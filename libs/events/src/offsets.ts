@@ -24,7 +24,7 @@ interface PartitionProgress {
  * progress of the previous generation is dropped, and late news from it is ignored.
  */
 export class OffsetTracker {
-  private progress = new Map<string, PartitionProgress>();
+  private progress = new Map<string, Map<number, PartitionProgress>>();
   private finishedCount = 0;
   private currentGeneration = 0;
 
@@ -69,7 +69,9 @@ export class OffsetTracker {
   /** Per partition, the furthest safe commit point that is ahead of the last commit. */
   toCommit(): PartitionCommit[] {
     const commits: PartitionCommit[] = [];
-    for (const p of this.progress.values()) {
+    for (const p of [...this.progress.values()].flatMap((byPartition) => [
+      ...byPartition.values(),
+    ])) {
       if (p.afterFinished === undefined) continue;
       const lowestUnfinished = p.inFlight[0];
       const point =
@@ -95,11 +97,15 @@ export class OffsetTracker {
   }
 
   private partitionOf(topic: string, partition: number): PartitionProgress {
-    const id = `${topic}\u0000${partition}`;
-    let p = this.progress.get(id);
+    let byPartition = this.progress.get(topic);
+    if (!byPartition) {
+      byPartition = new Map();
+      this.progress.set(topic, byPartition);
+    }
+    let p = byPartition.get(partition);
     if (!p) {
       p = { topic, partition, inFlight: [] };
-      this.progress.set(id, p);
+      byPartition.set(partition, p);
     }
     return p;
   }
