@@ -68,7 +68,7 @@ export interface EventConsumer {
 }
 
 export const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
-export const DEFAULT_COMMIT_EVERY_MESSAGES = 1_000;
+export const DEFAULT_COMMIT_EVERY_MESSAGES = 5_000;
 
 /** The consumer is stopping: the message is left unfinished and will be delivered again. */
 class ConsumerStopping extends Error {
@@ -458,8 +458,9 @@ export function createEventConsumer<K extends TopicKey>(
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        // Several partitions at once: a partition waiting on a retriable failure blocks only the
-        // stores that hash to it, not every store this instance consumes.
+        // Batches of several partitions are handled at once. kafkajs fetches again only when
+        // every batch of the last fetch is done, so a partition retrying in place holds every
+        // partition of its broker: `setAside` is what keeps the others flowing.
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
         eachBatch,
       });

@@ -69,3 +69,19 @@ export async function eventsHarness(options: {
 }
 
 export { eventually } from '../../../../tools/test-support/index.js';
+
+/** The group's committed offset of each partition of `topic` ('-1' when none). */
+export async function committedOffsets(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+): Promise<Map<number, string>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((entry?.partitions ?? []).map((p) => [p.partition, p.offset]));
+  } finally {
+    await admin.disconnect();
+  }
+}
