@@ -314,7 +314,7 @@ export function createEventConsumer<K extends TopicKey>(
 
   /** Brings one message to *finished*; throws only ConsumerStopping or PartitionsRevoked. */
   const finish = async (raw: RawMessage, heartbeat: () => Promise<void>): Promise<void> => {
-    const lane = raw.key ? raw.key.toString('utf8') : '';
+    const lane = setAside && raw.key ? raw.key.toString('utf8') : '';
     if (setAside && (await laneIsParked(lane, heartbeat))) {
       await park(raw, lane, undefined, heartbeat);
       return;
