@@ -16,6 +16,7 @@ export class EventCodec {
   private readonly schemaIds = new Map<string, Promise<number>>();
   private readonly readers = new Map<string, { schema: AvroSchemaJson; type: avro.Type }>();
   /** By `<schema id>:<reader name>`; `undefined` resolver: the writer is the reader schema. */
+  private readonly scratch = Buffer.allocUnsafe(64 * 1024);
   private readonly resolvers = new Map<string, { resolver: avro.Resolver | undefined }>();
 
   constructor(
@@ -60,21 +61,27 @@ export class EventCodec {
    */
   async encodeAll<K extends TopicKey>(key: K, events: readonly EventOf<K>[]): Promise<Buffer[]> {
     const { type } = this.schemaOf(key);
-    const bodies = events.map((event) => {
+    // Each event is written once, after room for the header, then copied out at its size.
+    const values = events.map((event) => {
+      let end: number;
       try {
-        return type.toBuffer(event);
+        end = type.encode(event, this.scratch, HEADER_LENGTH);
       } catch (error) {
         throw invalidEvent(key, type, event, error);
       }
-    });
-    const id = await this.schemaId(key);
-    return bodies.map((body) => {
-      const value = Buffer.allocUnsafe(HEADER_LENGTH + body.length);
-      value.writeUInt8(MAGIC_BYTE, 0);
-      value.writeUInt32BE(id, 1);
-      body.copy(value, HEADER_LENGTH);
+      if (end < 0) {
+        return Buffer.concat([Buffer.alloc(HEADER_LENGTH), type.toBuffer(event)]);
+      }
+      const value = Buffer.allocUnsafe(end);
+      this.scratch.copy(value, 0, 0, end);
       return value;
     });
+    const id = await this.schemaId(key);
+    for (const value of values) {
+      value.writeUInt8(MAGIC_BYTE, 0);
+      value.writeUInt32BE(id, 1);
+    }
+    return values;
   }
 
   /**
