@@ -1,11 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { createMetricsRegistry } from '@msync/platform';
 import {
   capturingLogger,
   infra,
   uniqueName,
   uniqueNamespace,
-} from '../../../tools/test-support/index.js';
+} from '@msync/test-support';
 import { physicalTopic } from './catalog.js';
 import { createEventConsumer, type ConsumedEventOf, type EventConsumer } from './consumer.js';
 import {

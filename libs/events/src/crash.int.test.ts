@@ -3,13 +3,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import {
   capturingLogger,
   infra,
   uniqueName,
   uniqueNamespace,
-} from '../../../tools/test-support/index.js';
+} from '@msync/test-support';
 import { physicalTopic } from './catalog.js';
 import {
   committedOffsets,

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import type { KafkaMessage } from 'kafkajs';
 import { PermanentError, RetriableError, createMetricsRegistry } from '@msync/platform';
 import {
@@ -6,7 +6,7 @@ import {
   infra,
   uniqueName,
   uniqueNamespace,
-} from '../../../tools/test-support/index.js';
+} from '@msync/test-support';
 import { bootstrapTopics } from './bootstrap.js';
 import { dlqTopicName, physicalTopic, subjectName, topicKeys, type TopicKey } from './catalog.js';
 import { createEventConsumer, type ConsumedEventOf, type EventConsumer } from './consumer.js';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { OffsetCommitter } from './committer.js';
 import { OffsetTracker, type PartitionCommit } from './offsets.js';
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import {
   PermanentError,
   RetriableError,
@@ -11,7 +11,7 @@ import {
   infra,
   uniqueName,
   uniqueNamespace,
-} from '../../../tools/test-support/index.js';
+} from '@msync/test-support';
 import { physicalTopic } from './catalog.js';
 import { createEventConsumer, type ConsumedEventOf } from './consumer.js';
 import type { DeadLetterWriter } from './dead-letter.js';

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it } from '@jest/globals';
 import { PermanentError, RateLimitedError, RetriableError, classifyError } from './errors.js';
 import { backoffDelay, retry } from './retry.js';
 

@@ -68,7 +68,7 @@ export async function eventsHarness(options: {
   };
 }
 
-export { eventually } from '../../../../tools/test-support/index.js';
+export { eventually } from '@msync/test-support';
 
 /** The group's committed offset of each partition of `topic` ('-1' when none). */
 export async function committedOffsets(
