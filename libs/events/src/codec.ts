@@ -15,7 +15,9 @@ const HEADER_LENGTH = 5;
 export class EventCodec {
   private readonly schemaIds = new Map<string, Promise<number>>();
   private readonly readers = new Map<string, { schema: AvroSchemaJson; type: avro.Type }>();
-  private readonly resolvers = new Map<string, avro.Resolver>();
+  /** By `<schema id>:<reader name>`; `undefined` resolver: the writer is the reader schema. */
+  private readonly scratch = Buffer.allocUnsafe(64 * 1024);
+  private readonly resolvers = new Map<string, { resolver: avro.Resolver | undefined }>();
 
   constructor(
     private readonly registry: RegistryClient,
@@ -48,21 +50,38 @@ export class EventCodec {
 
   /** Validates and encodes an event; an invalid event is a permanent error naming the fields. */
   async encode<K extends TopicKey>(key: K, event: EventOf<K>): Promise<Buffer> {
+    const [value] = await this.encodeAll(key, [event]);
+    return value!;
+  }
+
+  /**
+   * Validates and encodes events of one topic: the schema id is looked up once, and each event
+   * is validated by the Avro writer itself (it refuses what `isValid` refuses); the field-by-
+   * field check only runs to name the fields of an event that was refused.
+   */
+  async encodeAll<K extends TopicKey>(key: K, events: readonly EventOf<K>[]): Promise<Buffer[]> {
     const { type } = this.schemaOf(key);
-    const invalidPaths: string[] = [];
-    if (!type.isValid(event, { errorHook: (path) => invalidPaths.push(path.join('.')) })) {
-      throw new PermanentError(
-        `event for ${topics[key].name} is invalid at: ${invalidPaths.join(', ')}`,
-        {
-          reason: 'invalid-event',
-        },
-      );
-    }
+    // Each event is written once, after room for the header, then copied out at its size.
+    const values = events.map((event) => {
+      let end: number;
+      try {
+        end = type.encode(event, this.scratch, HEADER_LENGTH);
+      } catch (error) {
+        throw invalidEvent(key, type, event, error);
+      }
+      if (end < 0) {
+        return Buffer.concat([Buffer.alloc(HEADER_LENGTH), type.toBuffer(event)]);
+      }
+      const value = Buffer.allocUnsafe(end);
+      this.scratch.copy(value, 0, 0, end);
+      return value;
+    });
     const id = await this.schemaId(key);
-    const header = Buffer.alloc(HEADER_LENGTH);
-    header.writeUInt8(MAGIC_BYTE, 0);
-    header.writeUInt32BE(id, 1);
-    return Buffer.concat([header, type.toBuffer(event)]);
+    for (const value of values) {
+      value.writeUInt8(MAGIC_BYTE, 0);
+      value.writeUInt32BE(id, 1);
+    }
+    return values;
   }
 
   /**
@@ -70,6 +89,17 @@ export class EventCodec {
    * message goes to the DLQ); an unreachable registry is retriable.
    */
   async decode<K extends TopicKey>(key: K, value: Buffer | null): Promise<EventOf<K>> {
+    const known = this.decodeKnown(key, value);
+    if (known !== undefined) return known;
+    await this.resolverFor(value!.readUInt32BE(1), this.schemaOf(key).type);
+    return this.decodeKnown(key, value)!;
+  }
+
+  /**
+   * {@link decode} without waiting: `undefined` while the writer schema has not been fetched
+   * yet. Consumers call it first, since decoding is on every message's path.
+   */
+  decodeKnown<K extends TopicKey>(key: K, value: Buffer | null): EventOf<K> | undefined {
     if (!value || value.length < HEADER_LENGTH || value.readUInt8(0) !== MAGIC_BYTE) {
       throw new PermanentError(
         'message is not in the Confluent wire format (missing magic byte or schema id)',
@@ -80,9 +110,10 @@ export class EventCodec {
     }
     const id = value.readUInt32BE(1);
     const reader = this.schemaOf(key);
-    const resolver = await this.resolverFor(id, reader.type);
+    const cached = this.resolvers.get(`${id}:${reader.type.name ?? ''}`);
+    if (!cached) return undefined;
     try {
-      const result = reader.type.decode(value, HEADER_LENGTH, resolver);
+      const result = reader.type.decode(value, HEADER_LENGTH, cached.resolver);
       const decoded: unknown = result.value;
       const offset = result.offset;
       if (offset !== value.length || decoded === undefined)
@@ -99,7 +130,10 @@ export class EventCodec {
     }
   }
 
-  private async resolverFor(id: number, reader: avro.Type): Promise<avro.Resolver> {
+  private async resolverFor(
+    id: number,
+    reader: avro.Type,
+  ): Promise<{ resolver: avro.Resolver | undefined }> {
     const cacheKey = `${id}:${reader.name ?? ''}`;
     const cached = this.resolvers.get(cacheKey);
     if (cached) return cached;
@@ -120,9 +154,10 @@ export class EventCodec {
       });
     }
     try {
-      const resolver = reader.createResolver(writer);
-      this.resolvers.set(cacheKey, resolver);
-      return resolver;
+      // Same canonical schema: read directly, a resolver would only cost time (3x per message).
+      const entry = { resolver: writer.equals(reader) ? undefined : reader.createResolver(writer) };
+      this.resolvers.set(cacheKey, entry);
+      return entry;
     } catch (error) {
       throw new PermanentError(
         `writer schema ${id} cannot be read as ${reader.name ?? '?'}: ${errorMessage(error)}`,
@@ -133,4 +168,14 @@ export class EventCodec {
       );
     }
   }
+}
+
+function invalidEvent(key: TopicKey, type: avro.Type, event: unknown, error: unknown): Error {
+  const invalidPaths: string[] = [];
+  type.isValid(event, { errorHook: (path) => invalidPaths.push(path.join('.')) });
+  const where = invalidPaths.length > 0 ? invalidPaths.join(', ') : errorMessage(error);
+  return new PermanentError(`event for ${topics[key].name} is invalid at: ${where}`, {
+    cause: error,
+    reason: 'invalid-event',
+  });
 }

@@ -1,32 +1,29 @@
-import type { Consumer, EachMessagePayload, IHeaders, Kafka, Producer } from 'kafkajs';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import {
-  RateLimitedError,
-  backoffDelay,
   classifyError,
   errorMessage,
   errorReason,
-  scrubString,
+  retry,
   sleep,
   type Logger,
   type Registry,
 } from '@msync/platform';
-import { dlqTopicName, physicalTopic, type EventOf, type TopicKey } from './catalog.js';
+import { physicalTopic, type TopicKey } from './catalog.js';
 import type { EventCodec } from './codec.js';
+import { OffsetCommitter } from './committer.js';
+import { createDeadLetterWriter } from './dead-letter.js';
+import {
+  decodeKnownMessage,
+  decodeMessage,
+  headersAsText,
+  type ConsumedEventOf,
+  type RawMessage,
+} from './delivery.js';
 import { eventMetrics } from './metrics.js';
+import { OffsetTracker } from './offsets.js';
+import { BEHIND_SET_ASIDE, nextAttemptAfter, storedError, type SetAsidePort } from './set-aside.js';
 
-/** One decoded message, as handed to a handler. */
-export interface ConsumedEvent<K extends TopicKey> {
-  topicKey: K;
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: EventOf<K>;
-  headers: Record<string, string>;
-}
-
-/** A handler sees a union over the subscribed topics, so `switch (event.topicKey)` narrows it. */
-export type ConsumedEventOf<K extends TopicKey> = { [P in K]: ConsumedEvent<P> }[K];
+export type { ConsumedEvent, ConsumedEventOf } from './delivery.js';
 
 export interface EventConsumerOptions<K extends TopicKey> {
   kafka: Kafka;
@@ -35,29 +32,45 @@ export interface EventConsumerOptions<K extends TopicKey> {
   groupId: string;
   topics: readonly K[];
   /**
-   * Applies the effect of one event. Resolve when the effect is done (the offset is then
-   * committed). Throw a PermanentError to dead-letter the message; any other error is retried
-   * with backoff, without committing, until it succeeds or the consumer stops.
+   * Applies the effect of one event; resolve when the effect is done. Throw a PermanentError to
+   * dead-letter the message. Any other error is retriable: without `setAside` it is retried in
+   * place (the partition waits); with `setAside` the event is set aside for a retrier.
+   * Effects must be idempotent: after a crash, up to one commit interval is delivered again.
    */
   handle: (event: ConsumedEventOf<K>) => Promise<void>;
   /** Producer used to write DLQ entries (shared with the service's publisher). */
   dlqProducer: Producer;
+  /**
+   * Durable store for events whose effect failed retriably, and every later event of the same
+   * key behind them, so one failing store does not hold the partition (design §4).
+   */
+  setAside?: SetAsidePort;
   metrics?: Registry;
   namespace?: string;
   fromBeginning?: boolean;
   partitionsConsumedConcurrently?: number;
+  /** Backoff of in-place retries (and the first replay time of a set-aside event). */
   retry?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** When finished offsets are committed: every `intervalMs`, or after `everyMessages`. */
+  commit?: { intervalMs?: number; everyMessages?: number };
   sessionTimeoutMs?: number;
 }
 
 export interface EventConsumer {
   /** Connects, subscribes and starts; resolves once the group has assigned partitions. */
   start(): Promise<void>;
-  /** Stops taking messages, lets the in-flight one finish (or abandons its retries), disconnects. */
+  /**
+   * Stops taking messages, lets the in-flight ones finish (abandoning their retries: they stay
+   * uncommitted), commits what finished, leaves the group and disconnects.
+   */
   stop(): Promise<void>;
   readonly consumer: Consumer;
 }
 
+export const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
+export const DEFAULT_COMMIT_EVERY_MESSAGES = 5_000;
+
+/** The consumer is stopping: the message is left unfinished and will be delivered again. */
 class ConsumerStopping extends Error {
   constructor() {
     super('consumer is stopping; message left uncommitted for redelivery');
@@ -65,19 +78,41 @@ class ConsumerStopping extends Error {
   }
 }
 
-const MAX_DLQ_ERROR_LENGTH = 2_000;
+/** The group is rebalancing: this member must rejoin; unfinished work is delivered again. */
+class PartitionsRevoked extends Error {
+  constructor(cause: unknown) {
+    super('the group is rebalancing', { cause });
+    this.name = 'PartitionsRevoked';
+  }
+}
+
+const REBALANCE_ERRORS = new Set([
+  'REBALANCE_IN_PROGRESS',
+  'NOT_COORDINATOR_FOR_GROUP',
+  'ILLEGAL_GENERATION',
+]);
+const isRebalance = (error: unknown) =>
+  REBALANCE_ERRORS.has((error as { type?: string } | null)?.type ?? '');
 
 /**
- * At-least-once consumer with commit-after-effect semantics: an offset is committed only after
- * the handler succeeded or the message was written to its DLQ. Messages that cannot be decoded
- * or whose handler fails permanently go to `<topic>.dlq` (original key, value and headers, plus
- * reason headers) and the consumer goes on; retriable failures block the partition, keeping
- * per-store order, and are retried with capped exponential backoff.
+ * How often the batch loop asks the group for news (a rebalance shows up as a heartbeat error);
+ * the client only sends a heartbeat every 3 s anyway.
+ */
+const HEARTBEAT_CHECK_MS = 500;
+/** How often a long wait heartbeats, well inside the session timeout. */
+const HEARTBEAT_STEP_MS = 3_000;
+
+/**
+ * At-least-once consumer with commit-after-effect semantics. A message is *finished* once its
+ * handler succeeded, it was written to its DLQ (undecodable, or a PermanentError), or — with
+ * `setAside` — it was durably set aside. Commits are batched: the highest contiguous finished
+ * offset of each partition is committed on an interval, after a number of messages, when the
+ * group rebalances and at shutdown; never past an unfinished message.
  */
 export function createEventConsumer<K extends TopicKey>(
   options: EventConsumerOptions<K>,
 ): EventConsumer {
-  const { codec, groupId } = options;
+  const { codec, groupId, setAside } = options;
   const logger = options.logger.child({ component: 'consumer', groupId });
   const metrics = options.metrics ? eventMetrics(options.metrics) : undefined;
   const byPhysical = new Map<string, K>(
@@ -89,127 +124,308 @@ export function createEventConsumer<K extends TopicKey>(
     allowAutoTopicCreation: false,
   });
   const stopController = new AbortController();
+  const stopSignal = stopController.signal;
+  const retryBackoff = {
+    initialDelayMs: options.retry?.initialDelayMs ?? 500,
+    maxDelayMs: options.retry?.maxDelayMs ?? 30_000,
+  };
+  const deadLetter = createDeadLetterWriter({
+    producer: options.dlqProducer,
+    groupId,
+    logger,
+    ...(metrics ? { metrics } : {}),
+  });
 
-  const commit = (topic: string, partition: number, offset: string) =>
-    consumer.commitOffsets([{ topic, partition, offset: (BigInt(offset) + 1n).toString() }]);
+  const tracker = new OffsetTracker();
+  const committer = new OffsetCommitter({
+    tracker,
+    commit: (offsets) => consumer.commitOffsets(offsets),
+    intervalMs: options.commit?.intervalMs ?? DEFAULT_COMMIT_INTERVAL_MS,
+    everyMessages: options.commit?.everyMessages ?? DEFAULT_COMMIT_EVERY_MESSAGES,
+    onCommitted: ({ trigger, messages }) => {
+      metrics?.commits.inc({ trigger, outcome: 'ok' });
+      metrics?.committedMessages.inc(messages);
+    },
+    onFailed: ({ trigger, error }) => {
+      metrics?.commits.inc({ trigger, outcome: 'failed' });
+      // During a rebalance a commit with the old generation is refused; the next member
+      // re-reads from the last commit, so this costs redeliveries, not messages.
+      const log = isRebalance(error) ? logger.info.bind(logger) : logger.warn.bind(logger);
+      log('offset commit failed; finished messages stay uncommitted until the next commit', {
+        trigger,
+        error: errorMessage(error),
+      });
+    },
+  });
 
-  const deadLetter = async (payload: EachMessagePayload, error: unknown): Promise<void> => {
-    const { topic, partition, message } = payload;
-    const reason = errorReason(error);
-    const headers: IHeaders = {
-      ...message.headers,
-      'dlq-reason': reason,
-      'dlq-error': scrubString(errorMessage(error)).slice(0, MAX_DLQ_ERROR_LENGTH),
-      'dlq-source-topic': topic,
-      'dlq-source-partition': String(partition),
-      'dlq-source-offset': message.offset,
-      'dlq-consumer-group': groupId,
-      'dlq-failed-at': new Date().toISOString(),
-    };
-    await options.dlqProducer.send({
-      topic: dlqTopicName(topic),
-      acks: -1,
-      messages: [{ key: message.key, value: message.value, headers }],
-    });
-    metrics?.deadLettered.inc({ topic, reason });
-    metrics?.consumed.inc({ topic, outcome: 'dead-lettered' });
-    logger.error('message dead-lettered', {
-      topic,
-      partition,
-      offset: message.offset,
-      reason,
-      error: errorMessage(error),
-    });
+  // Lanes (keys) known to hold set-aside events; reloaded at every assignment because another
+  // member may have parked events of the partitions this one now reads.
+  const parkedLanes = new Set<string>();
+  let lanesLoaded: Promise<void> = Promise.resolve();
+  let activeBatches = 0;
+  let idle: (() => void) | undefined;
+
+  /** Heartbeats; a rebalance is reported after committing what finished (the revoke commit). */
+  const heartbeatOrRevoke = async (heartbeat: () => Promise<void>): Promise<void> => {
+    try {
+      await heartbeat();
+    } catch (error) {
+      if (!isRebalance(error)) return;
+      await committer.commit('revoke');
+      throw new PartitionsRevoked(error);
+    }
   };
 
-  const process = async (payload: EachMessagePayload): Promise<void> => {
-    const { topic, partition, message } = payload;
-    const heartbeat = () => payload.heartbeat();
-    const topicKey = byPhysical.get(topic);
-    if (topicKey === undefined) throw new Error(`message from unsubscribed topic ${topic}`);
-    for (let attempt = 1; ; attempt++) {
-      if (stopController.signal.aborted) throw new ConsumerStopping();
-      try {
-        const value = await codec.decode(topicKey, message.value);
-        const headers = Object.fromEntries(
-          Object.entries(message.headers ?? {}).map(([k, v]) => [
-            k,
-            Buffer.isBuffer(v) ? v.toString('utf8') : String(v),
-          ]),
-        );
-        const event = {
-          topicKey,
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key ? message.key.toString('utf8') : null,
-          value,
-          headers,
-        } as ConsumedEventOf<K>;
-        await options.handle(event);
-        metrics?.consumed.inc({ topic, outcome: 'handled' });
-        break;
-      } catch (error) {
-        if (classifyError(error) === 'permanent') {
-          await retryUntilDone(() => deadLetter(payload, error), 'dlq-write', topic, heartbeat);
-          break;
+  /** A wait that keeps the group membership alive and gives way to stop and rebalance. */
+  const waitHeartbeating =
+    (heartbeat: () => Promise<void>) =>
+    async (ms: number): Promise<void> => {
+      for (let left = ms; left > 0; left -= HEARTBEAT_STEP_MS) {
+        try {
+          await sleep(Math.min(HEARTBEAT_STEP_MS, left), stopSignal);
+        } catch {
+          throw new ConsumerStopping();
         }
-        const reason = errorReason(error);
-        metrics?.retries.inc({ topic, reason });
-        let delayMs = backoffDelay(attempt, {
-          initialDelayMs: options.retry?.initialDelayMs ?? 500,
-          maxDelayMs: options.retry?.maxDelayMs ?? 30_000,
-        });
-        if (error instanceof RateLimitedError) delayMs = Math.max(delayMs, error.retryAfterMs);
-        logger.warn('handler failed; will retry without committing', {
-          topic,
-          partition,
-          offset: message.offset,
-          attempt,
-          delayMs,
-          reason,
-          error: errorMessage(error),
-        });
-        await pause(delayMs, heartbeat);
+        await heartbeatOrRevoke(heartbeat);
       }
+    };
+
+  /** Retries a step that must succeed before the message counts as finished (DLQ, park). */
+  const untilDone = async <T>(
+    what: string,
+    fn: () => Promise<T>,
+    heartbeat: () => Promise<void>,
+  ): Promise<T> => {
+    try {
+      return await retry(fn, {
+        retries: Infinity,
+        initialDelayMs: 500,
+        maxDelayMs: 10_000,
+        signal: stopSignal,
+        sleep: waitHeartbeating(heartbeat),
+        onRetry: ({ attempt, error }) =>
+          logger.warn(`${what} failed; retrying`, { attempt, error: errorMessage(error) }),
+      });
+    } catch (error) {
+      throw stopSignal.aborted ? new ConsumerStopping() : error;
     }
-    await retryUntilDone(
-      () => commit(topic, partition, message.offset),
-      'commit',
-      topic,
+  };
+
+  /** One attempt; synchronous up to the handler once the writer schema is known. */
+  const handleOnce = (raw: RawMessage): Promise<void> => {
+    try {
+      const event = decodeKnownMessage(codec, byPhysical, raw);
+      if (event) return options.handle(event);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return decodeMessage(codec, byPhysical, raw).then(options.handle);
+  };
+
+  /**
+   * Retries in place after a failed first attempt until success, a permanent error, stop or
+   * revoke; the partition waits, which keeps every key's order.
+   */
+  const handleBlocking = (
+    raw: RawMessage,
+    firstError: unknown,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> =>
+    retry(
+      async (attempt) => {
+        // The first attempt already ran (and failed) on the hot path.
+        if (attempt === 1) throw firstError;
+        await handleOnce(raw);
+      },
+      {
+        retries: Infinity,
+        ...retryBackoff,
+        signal: stopSignal,
+        sleep: waitHeartbeating(heartbeat),
+        onRetry: ({ attempt, delayMs, error }) => {
+          const reason = errorReason(error);
+          metrics?.retries.inc({ topic: raw.topic, reason });
+          logger.warn('handler failed; will retry without committing', {
+            topic: raw.topic,
+            partition: raw.partition,
+            offset: raw.offset,
+            attempt,
+            delayMs,
+            reason,
+            error: errorMessage(error),
+          });
+        },
+      },
+    );
+
+  const park = async (
+    raw: RawMessage,
+    lane: string,
+    failure: { error: unknown } | undefined,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> => {
+    const port = setAside!;
+    const reason = failure ? errorReason(failure.error) : BEHIND_SET_ASIDE;
+    await untilDone(
+      'setting an event aside',
+      () =>
+        port.park({
+          groupId,
+          key: lane,
+          topic: raw.topic,
+          partition: raw.partition,
+          offset: raw.offset,
+          value: raw.value,
+          headers: headersAsText(raw.headers),
+          reason,
+          ...(failure ? { error: storedError(failure.error) } : {}),
+          attempts: failure ? 1 : 0,
+          nextAttemptAt: failure
+            ? nextAttemptAfter(failure.error, 1, new Date(), retryBackoff)
+            : new Date(),
+        }),
       heartbeat,
     );
-  };
-
-  const pause = async (ms: number, heartbeat: () => Promise<void>): Promise<void> => {
-    // Heartbeat while waiting so a long backoff does not cost the partition assignment.
-    const step = 3_000;
-    for (let left = ms; left > 0; left -= step) {
-      try {
-        await sleep(Math.min(step, left), stopController.signal);
-      } catch {
-        throw new ConsumerStopping();
-      }
-      await heartbeat().catch(() => undefined);
+    parkedLanes.add(lane);
+    metrics?.setAside.inc({ topic: raw.topic, reason });
+    metrics?.consumed.inc({ topic: raw.topic, outcome: 'set-aside' });
+    if (failure) {
+      logger.warn('handler failed; event set aside for a retrier', {
+        topic: raw.topic,
+        partition: raw.partition,
+        offset: raw.offset,
+        reason,
+        error: errorMessage(failure.error),
+      });
     }
   };
 
-  const retryUntilDone = async (
-    fn: () => Promise<void>,
-    what: string,
-    topic: string,
+  /** Whether the lane still holds set-aside events (only asks the store for lanes it knows). */
+  const laneIsParked = async (lane: string, heartbeat: () => Promise<void>): Promise<boolean> => {
+    if (!parkedLanes.has(lane)) return false;
+    const parked = await untilDone(
+      'checking set-aside events',
+      () => setAside!.hasParked(groupId, lane),
+      heartbeat,
+    );
+    if (!parked) parkedLanes.delete(lane);
+    return parked;
+  };
+
+  /** Brings one message to *finished*; throws only ConsumerStopping or PartitionsRevoked. */
+  const finish = async (raw: RawMessage, heartbeat: () => Promise<void>): Promise<void> => {
+    const lane = setAside && raw.key ? raw.key.toString('utf8') : '';
+    if (setAside && (await laneIsParked(lane, heartbeat))) {
+      await park(raw, lane, undefined, heartbeat);
+      return;
+    }
+    try {
+      // The first attempt goes without the retry machinery: it is the hot path.
+      await handleOnce(raw);
+    } catch (error) {
+      await recover(raw, lane, error, heartbeat);
+      return;
+    }
+    metrics?.consumed.inc({ topic: raw.topic, outcome: 'handled' });
+  };
+
+  /** After a failed first attempt: retry in place, dead-letter, or set aside. */
+  const recover = async (
+    raw: RawMessage,
+    lane: string,
+    firstError: unknown,
     heartbeat: () => Promise<void>,
-  ) => {
-    for (let attempt = 1; ; attempt++) {
-      if (stopController.signal.aborted) throw new ConsumerStopping();
+  ): Promise<void> => {
+    let error = firstError;
+    if (classifyError(error) !== 'permanent' && !setAside) {
       try {
-        await fn();
+        await handleBlocking(raw, firstError, heartbeat);
+        metrics?.consumed.inc({ topic: raw.topic, outcome: 'handled' });
         return;
-      } catch (error) {
-        logger.warn(`${what} failed; retrying`, { topic, attempt, error: errorMessage(error) });
-        await pause(backoffDelay(attempt, { initialDelayMs: 500, maxDelayMs: 10_000 }), heartbeat);
+      } catch (retryError) {
+        if (retryError instanceof PartitionsRevoked) throw retryError;
+        if (stopSignal.aborted || retryError instanceof ConsumerStopping) {
+          throw new ConsumerStopping();
+        }
+        error = retryError;
       }
     }
+    if (classifyError(error) === 'permanent') {
+      await untilDone('writing to the DLQ', () => deadLetter(raw, error), heartbeat);
+    } else if (setAside) {
+      await park(raw, lane, { error }, heartbeat);
+    } else {
+      throw error; // unreachable: in-place retries end in success, permanent, stop or revoke
+    }
+  };
+
+  const toRaw = (topic: string, partition: number, message: KafkaMessage): RawMessage => ({
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key,
+    value: message.value,
+    headers: message.headers ?? {},
+  });
+
+  const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
+    const { batch } = payload;
+    const heartbeat = () => payload.heartbeat();
+    const generation = tracker.generation;
+    let lastHeartbeat = Date.now();
+    // The client's next fetch starts after the last *resolved* offset; resolving once when the
+    // loop ends (early or not) spares a Long round trip per message.
+    let lastFinished: string | undefined;
+    activeBatches++;
+    try {
+      await lanesLoaded;
+      for (const message of batch.messages) {
+        if (
+          stopSignal.aborted ||
+          !payload.isRunning() ||
+          payload.isStale() ||
+          generation !== tracker.generation
+        ) {
+          return;
+        }
+        tracker.started(generation, batch.topic, batch.partition, message.offset);
+        try {
+          await finish(toRaw(batch.topic, batch.partition, message), heartbeat);
+        } catch (error) {
+          if (error instanceof ConsumerStopping) return;
+          if (error instanceof PartitionsRevoked) throw error.cause;
+          throw error;
+        }
+        tracker.finished(generation, batch.topic, batch.partition, message.offset);
+        lastFinished = message.offset;
+        committer.noteFinished();
+        if (Date.now() - lastHeartbeat >= HEARTBEAT_CHECK_MS) {
+          lastHeartbeat = Date.now();
+          try {
+            await heartbeatOrRevoke(heartbeat);
+          } catch (error) {
+            throw error instanceof PartitionsRevoked ? error.cause : error;
+          }
+        }
+      }
+    } finally {
+      if (lastFinished !== undefined) payload.resolveOffset(lastFinished);
+      if (--activeBatches === 0) idle?.();
+    }
+  };
+
+  const loadParkedLanes = async (): Promise<void> => {
+    if (!setAside) return;
+    const keys = await untilDone(
+      'loading set-aside lanes',
+      () => setAside.parkedKeys(groupId),
+      () => Promise.resolve(),
+    ).catch((error: unknown) => {
+      if (error instanceof ConsumerStopping) return [];
+      throw error;
+    });
+    parkedLanes.clear();
+    for (const key of keys) parkedLanes.add(key);
   };
 
   return {
@@ -221,6 +437,15 @@ export function createEventConsumer<K extends TopicKey>(
           resolve();
         });
       });
+      consumer.on(consumer.events.GROUP_JOIN, () => {
+        // New assignment: the client re-reads from the committed offsets.
+        tracker.newGeneration();
+        lanesLoaded = loadParkedLanes();
+      });
+      consumer.on(consumer.events.REBALANCING, () => {
+        // Best effort: the group may already refuse this generation's commit.
+        void committer.commit('revoke');
+      });
       consumer.on(consumer.events.CRASH, (e) => {
         logger.error('consumer crashed', { error: e.payload.error, restart: e.payload.restart });
       });
@@ -229,18 +454,26 @@ export function createEventConsumer<K extends TopicKey>(
         topics: [...byPhysical.keys()],
         fromBeginning: options.fromBeginning ?? true,
       });
+      committer.start();
       await consumer.run({
         autoCommit: false,
-        // Several partitions at once: a partition waiting on a retriable failure blocks only the
-        // stores that hash to it, not every store this instance consumes.
+        eachBatchAutoResolve: false,
+        // Batches of several partitions are handled at once. kafkajs fetches again only when
+        // every batch of the last fetch is done, so a partition retrying in place holds every
+        // partition of its broker: `setAside` is what keeps the others flowing.
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
-        eachMessage: process,
+        eachBatch,
       });
       await joined;
+      await lanesLoaded;
       logger.info('consuming', { topics: [...byPhysical.keys()] });
     },
     async stop() {
       stopController.abort();
+      if (activeBatches > 0) await new Promise<void>((resolve) => (idle = resolve));
+      // Commit while still a member of the group, before leaving it.
+      await committer.commit('shutdown');
+      committer.stop();
       await consumer.disconnect();
     },
   };

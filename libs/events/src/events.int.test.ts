@@ -82,17 +82,22 @@ describe('events on real Kafka and a real schema registry', () => {
   it('publishes every event type through the registry and consumes each back equal', async () => {
     const h = await setup(topicKeys);
     const samples = sampleEvents('store-roundtrip');
-    const received = new Map<TopicKey, unknown>();
+    // Collected here, asserted below: a failed expect() inside the handler would be retried.
+    const received = new Map<TopicKey, ConsumedEventOf<TopicKey>>();
     await consumer(h, topicKeys, async (event) => {
-      received.set(event.topicKey, event.value);
-      expect(event.key).toBe('store-roundtrip');
-      expect(event.headers['idempotency-key']).toBe(event.value.envelope.idempotencyKey);
+      received.set(event.topicKey, event);
     }).start();
 
     for (const key of topicKeys) await h.publisher.publish(key, samples[key]);
 
     await eventually(() => received.size === topicKeys.length, 'every event type', 60_000);
-    for (const key of topicKeys) expect(received.get(key)).toEqual(samples[key]);
+    for (const key of topicKeys) {
+      const event = received.get(key)!;
+      expect(event.value).toEqual(samples[key]);
+      expect(event.key).toBe('store-roundtrip');
+      expect(event.headers['idempotency-key']).toBe(samples[key].envelope.idempotencyKey);
+      expect(event.headers['event-id']).toBe(samples[key].envelope.eventId);
+    }
 
     // Bootstrapping again changes nothing: every topic and DLQ already exists.
     const again = await bootstrapTopics({

@@ -5,6 +5,9 @@ export interface EventMetrics {
   consumed: Counter<'topic' | 'outcome'>;
   deadLettered: Counter<'topic' | 'reason'>;
   retries: Counter<'topic' | 'reason'>;
+  setAside: Counter<'topic' | 'reason'>;
+  commits: Counter<'trigger' | 'outcome'>;
+  committedMessages: Counter;
 }
 
 const byRegistry = new WeakMap<Registry, EventMetrics>();
@@ -23,7 +26,7 @@ export function eventMetrics(registry: Registry): EventMetrics {
       }),
       consumed: new Counter({
         name: 'events_consumed_total',
-        help: 'Messages consumed, by outcome (handled, dead-lettered)',
+        help: 'Messages consumed, by outcome (handled, dead-lettered, set-aside)',
         labelNames: ['topic', 'outcome'],
         registers,
       }),
@@ -37,6 +40,23 @@ export function eventMetrics(registry: Registry): EventMetrics {
         name: 'event_handler_retries_total',
         help: 'Handler attempts that failed with a retriable error',
         labelNames: ['topic', 'reason'],
+        registers,
+      }),
+      setAside: new Counter({
+        name: 'events_set_aside_total',
+        help: 'Messages durably set aside for a retrier, by reason (behind-set-aside: queued behind an earlier one of the same key)',
+        labelNames: ['topic', 'reason'],
+        registers,
+      }),
+      commits: new Counter({
+        name: 'event_offset_commits_total',
+        help: 'Offset commits, by trigger (interval, count, revoke, shutdown) and outcome (ok, failed)',
+        labelNames: ['trigger', 'outcome'],
+        registers,
+      }),
+      committedMessages: new Counter({
+        name: 'event_committed_messages_total',
+        help: 'Finished messages covered by successful offset commits',
         registers,
       }),
     };

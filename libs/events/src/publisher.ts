@@ -43,20 +43,20 @@ export function createPublisher(options: PublisherOptions): Publisher {
       const list = Array.isArray(events) ? events : [events];
       if (list.length === 0) return;
       const topic = physicalTopic(key, options.namespace);
-      const messages = await Promise.all(
-        list.map(async (event) => {
-          const env = (event as { envelope: EventEnvelope }).envelope;
-          return {
-            key: env.storeId,
-            value: await options.codec.encode(key, event),
-            headers: {
-              'event-id': env.eventId,
-              'idempotency-key': env.idempotencyKey,
-              'correlation-id': env.correlationId,
-            },
-          };
-        }),
-      );
+      // One schema lookup and no await per event: encoding is the publisher's only work.
+      const values = await options.codec.encodeAll(key, list);
+      const messages = list.map((event, i) => {
+        const env = (event as { envelope: EventEnvelope }).envelope;
+        return {
+          key: env.storeId,
+          value: values[i]!,
+          headers: {
+            'event-id': env.eventId,
+            'idempotency-key': env.idempotencyKey,
+            'correlation-id': env.correlationId,
+          },
+        };
+      });
       try {
         await producer.send({ topic, acks: -1, messages });
       } catch (error) {

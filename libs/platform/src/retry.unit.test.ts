@@ -72,4 +72,57 @@ describe('retry', () => {
     expect(classifyError(new Error('?'))).toBe('retriable');
     expect(classifyError(new PermanentError('x'))).toBe('permanent');
   });
+
+  it('stops at once, with the reason of the signal, when aborted while waiting to retry', async () => {
+    const controller = new AbortController();
+    const stopping = new Error('stopping');
+    let calls = 0;
+    const started = Date.now();
+    const error = await retry(
+      () => {
+        calls++;
+        return Promise.reject(new RetriableError('down'));
+      },
+      {
+        retries: Infinity,
+        initialDelayMs: 60_000,
+        signal: controller.signal,
+        onRetry: () => controller.abort(stopping),
+      },
+    ).catch((e: unknown) => e);
+    expect(error).toBe(stopping);
+    expect(calls).toBe(1);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('makes no further attempt once the signal aborted during an attempt', async () => {
+    const { waits, sleep } = noSleep();
+    const controller = new AbortController();
+    let calls = 0;
+    const error = await retry(
+      () => {
+        calls++;
+        controller.abort();
+        return Promise.reject(new RetriableError('down'));
+      },
+      { retries: Infinity, signal: controller.signal, sleep },
+    ).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('down');
+    expect(calls).toBe(1);
+    expect(waits).toEqual([]);
+  });
+
+  it('lets an injected wait end the retries (e.g. a consumer losing its partitions)', async () => {
+    const revoked = new Error('revoked');
+    let calls = 0;
+    const error = await retry(
+      () => {
+        calls++;
+        return Promise.reject(new RetriableError('down'));
+      },
+      { retries: Infinity, sleep: () => Promise.reject(revoked) },
+    ).catch((e: unknown) => e);
+    expect(error).toBe(revoked);
+    expect(calls).toBe(1);
+  });
 });

@@ -23,6 +23,8 @@ export async function eventsHarness(options: {
   namespace: string;
   logger: Logger;
   topics: readonly TopicKey[];
+  /** Partitions of each topic (1 unless a test needs several). */
+  partitions?: number;
 }): Promise<EventsHarness> {
   const kafka = createKafka({
     brokers: options.brokers.split(','),
@@ -33,7 +35,7 @@ export async function eventsHarness(options: {
     kafka,
     logger: options.logger,
     namespace: options.namespace,
-    partitions: 1,
+    partitions: options.partitions ?? 1,
     only: options.topics,
   });
   const registry = new RegistryClient(options.registryUrl);
@@ -67,3 +69,19 @@ export async function eventsHarness(options: {
 }
 
 export { eventually } from '@msync/test-support';
+
+/** The group's committed offset of each partition of `topic` ('-1' when none). */
+export async function committedOffsets(
+  kafka: Kafka,
+  groupId: string,
+  topic: string,
+): Promise<Map<number, string>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((entry?.partitions ?? []).map((p) => [p.partition, p.offset]));
+  } finally {
+    await admin.disconnect();
+  }
+}

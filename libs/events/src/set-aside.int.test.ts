@@ -1,0 +1,233 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import {
+  PermanentError,
+  RetriableError,
+  connectMongo,
+  createMetricsRegistry,
+  type MongoHandle,
+} from '@msync/platform';
+import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
+import { physicalTopic } from './catalog.js';
+import { createEventConsumer, type ConsumedEventOf } from './consumer.js';
+import type { DeadLetterWriter } from './dead-letter.js';
+import type { RawMessage } from './delivery.js';
+import { createMongoParkedEventStore } from './parked-store.js';
+import { BEHIND_SET_ASIDE, drainParked, type ParkedEventStore } from './set-aside.js';
+import {
+  committedOffsets,
+  eventsHarness,
+  eventually,
+  type EventsHarness,
+} from './test-support/harness.js';
+import { sampleEvents } from './test-support/samples.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function setup(): Promise<{ h: EventsHarness; store: ParkedEventStore; mongo: MongoHandle }> {
+  const env = infra();
+  const h = await eventsHarness({
+    brokers: env.KAFKA_BROKERS,
+    registryUrl: env.SCHEMA_REGISTRY_URL,
+    namespace: uniqueNamespace(),
+    logger: capturingLogger('warn').logger,
+    topics: ['orderReadyToShip'],
+  });
+  cleanups.push(() => h.close());
+  const mongo = await connectMongo(env.MONGO_URL, {
+    dbName: uniqueName('events').replace(/-/g, '_'),
+    appName: 'test',
+  });
+  cleanups.push(async () => {
+    await mongo.db.dropDatabase();
+    await mongo.close();
+  });
+  return { h, store: await createMongoParkedEventStore(mongo.db), mongo };
+}
+
+const order = (storeId: string, orderId: string) => ({
+  ...sampleEvents(storeId).orderReadyToShip,
+  orderId,
+});
+
+/** A DLQ writer that records what it was given (the Kafka one is tested in events.int). */
+function recordingDeadLetter(): DeadLetterWriter & {
+  written: { message: RawMessage; error: unknown }[];
+} {
+  const written: { message: RawMessage; error: unknown }[] = [];
+  const writer = (message: RawMessage, error: unknown) => {
+    written.push({ message, error });
+    return Promise.resolve();
+  };
+  return Object.assign(writer, { written });
+}
+
+async function setAsideCount(metrics: ReturnType<typeof createMetricsRegistry>, reason: string) {
+  const metric = await metrics.getSingleMetric('events_set_aside_total')?.get();
+  return (metric?.values ?? [])
+    .filter((v) => v.labels['reason'] === reason)
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+describe('setting events aside without blocking the partition', () => {
+  it('parks a retriable failure and every later event of its store, commits past them, lets other stores flow, and drains them in order', async () => {
+    const { h, store } = await setup();
+    const topic = physicalTopic('orderReadyToShip', h.namespace);
+    const groupId = uniqueName('group');
+    const metrics = createMetricsRegistry('test');
+    let shipbobDown = true;
+    const attempted: string[] = [];
+    const applied: string[] = [];
+    const handle = async (event: ConsumedEventOf<'orderReadyToShip'>) => {
+      attempted.push(event.value.orderId);
+      if (shipbobDown && event.key === 'store-down') {
+        throw new RetriableError('ShipBob is unavailable', { reason: 'shipbob-unavailable' });
+      }
+      applied.push(event.value.orderId);
+    };
+    const consumer = createEventConsumer({
+      kafka: h.kafka,
+      codec: h.codec,
+      logger: capturingLogger('error').logger,
+      groupId,
+      topics: ['orderReadyToShip'],
+      handle,
+      dlqProducer: h.publisher.producer,
+      namespace: h.namespace,
+      metrics,
+      setAside: store,
+      retry: { initialDelayMs: 100, maxDelayMs: 500 },
+      commit: { intervalMs: 100, everyMessages: 1_000 },
+    });
+    cleanups.push(() => consumer.stop());
+    await consumer.start();
+
+    // One partition, in this order: offsets 0..4.
+    await h.publisher.publish('orderReadyToShip', [
+      order('store-down', 'DOWN-1'),
+      order('store-up', 'UP-1'),
+      order('store-down', 'DOWN-2'),
+      order('store-up', 'UP-2'),
+      order('store-down', 'DOWN-3'),
+    ]);
+
+    await eventually(
+      async () => (await committedOffsets(h.kafka, groupId, topic)).get(0) === '5',
+      'every offset committed, the failing store included',
+    );
+    expect(applied).toEqual(['UP-1', 'UP-2']);
+    // Only the first event of the failing store was tried; the others queued behind it.
+    expect(attempted.filter((id) => id.startsWith('DOWN'))).toEqual(['DOWN-1']);
+    const parked = await store.list(groupId, 'store-down');
+    expect(parked.map((p) => [p.offset, p.reason, p.attempts])).toEqual([
+      ['0', 'shipbob-unavailable', 1],
+      ['2', BEHIND_SET_ASIDE, 0],
+      ['4', BEHIND_SET_ASIDE, 0],
+    ]);
+    expect(parked[0]!.error).toContain('ShipBob is unavailable');
+    expect(await store.parkedKeys(groupId)).toEqual(['store-down']);
+    expect(await setAsideCount(metrics, 'shipbob-unavailable')).toBe(1);
+    expect(await setAsideCount(metrics, BEHIND_SET_ASIDE)).toBe(2);
+
+    // ShipBob is back: a retrier drains the store's lane in order.
+    shipbobDown = false;
+    const result = await drainParked({
+      store,
+      codec: h.codec,
+      groupId,
+      key: 'store-down',
+      topics: ['orderReadyToShip'],
+      namespace: h.namespace,
+      handle,
+      deadLetter: recordingDeadLetter(),
+      now: () => new Date(Date.now() + 60_000),
+    });
+    expect(result).toMatchObject({ outcome: 'drained', replayed: 3, deadLettered: 0 });
+    expect(applied).toEqual(['UP-1', 'UP-2', 'DOWN-1', 'DOWN-2', 'DOWN-3']);
+    expect(await store.hasParked(groupId, 'store-down')).toBe(false);
+
+    // The lane is empty again: the store's next event is handled directly, not parked.
+    await h.publisher.publish('orderReadyToShip', order('store-down', 'DOWN-4'));
+    await eventually(() => applied.includes('DOWN-4'), 'the next event of the drained store');
+    expect(await store.list(groupId, 'store-down')).toEqual([]);
+    expect(await setAsideCount(metrics, BEHIND_SET_ASIDE)).toBe(2);
+  });
+
+  it('keeps the lane order through redeliveries, and stops draining at a failure that retrying may fix', async () => {
+    const { h, store } = await setup();
+    const groupId = uniqueName('group');
+    const topic = physicalTopic('orderReadyToShip', h.namespace);
+    const events = ['A', 'B', 'C', 'D'].map((id) => order('store-1', id));
+    const values = await h.codec.encodeAll('orderReadyToShip', events);
+    const park = (i: number) =>
+      store.park({
+        groupId,
+        key: 'store-1',
+        topic,
+        partition: 0,
+        offset: String(i),
+        value: values[i]!,
+        headers: { 'event-id': events[i]!.envelope.eventId },
+        reason: i === 0 ? 'shipbob-unavailable' : BEHIND_SET_ASIDE,
+        attempts: i === 0 ? 1 : 0,
+        nextAttemptAt: new Date(Date.now() + 60_000),
+      });
+    for (const i of [0, 1, 2, 3]) await park(i);
+    await park(1); // a redelivery after a crash before the commit: no second entry
+    await store.park({ ...(await store.list(groupId, 'store-1'))[0]!, groupId: 'other-group' });
+
+    const lane = await store.list(groupId, 'store-1');
+    expect(lane.map((p) => [p.offset, p.seq])).toEqual([
+      ['0', 1],
+      ['1', 2],
+      ['2', 3],
+      ['3', 4],
+    ]);
+    expect(lane[1]!.value).toEqual(values[1]);
+    expect(lane[1]!.headers).toEqual({ 'event-id': events[1]!.envelope.eventId });
+    expect(await store.parkedKeys('other-group')).toEqual(['store-1']);
+
+    const drain = (handle: (e: ConsumedEventOf<'orderReadyToShip'>) => Promise<void>, now: Date) =>
+      drainParked({
+        store,
+        codec: h.codec,
+        groupId,
+        key: 'store-1',
+        topics: ['orderReadyToShip'],
+        namespace: h.namespace,
+        handle,
+        deadLetter,
+        now: () => now,
+      });
+    const deadLetter = recordingDeadLetter();
+
+    // The head is not due before its next attempt time.
+    const untouched: string[] = [];
+    expect(
+      await drain(async (e) => void untouched.push(e.value.orderId), new Date()),
+    ).toMatchObject({ outcome: 'not-due', replayed: 0 });
+    expect(untouched).toEqual([]);
+
+    // A: done; B: rejected for good (dead-lettered); C: still failing, so C and D stay.
+    const applied: string[] = [];
+    const later = new Date(Date.now() + 120_000);
+    const result = await drain(async (event) => {
+      const id = event.value.orderId;
+      if (id === 'B') throw new PermanentError('unknown SKU', { reason: 'unknown-sku' });
+      if (id === 'C') throw new RetriableError('ShipBob 503', { reason: 'shipbob-unavailable' });
+      applied.push(id);
+    }, later);
+    expect(result).toMatchObject({ outcome: 'failed', replayed: 1, deadLettered: 1 });
+    expect(applied).toEqual(['A']);
+    expect(deadLetter.written.map((w) => w.message.offset)).toEqual(['1']);
+    expect(deadLetter.written[0]!.message.key?.toString()).toBe('store-1');
+    const left = await store.list(groupId, 'store-1');
+    expect(left.map((p) => [p.offset, p.attempts, p.reason])).toEqual([
+      ['2', 1, 'shipbob-unavailable'],
+      ['3', 0, BEHIND_SET_ASIDE],
+    ]);
+    expect(left[0]!.nextAttemptAt.getTime()).toBeGreaterThan(later.getTime());
+  });
+});

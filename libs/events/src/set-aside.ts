@@ -1,0 +1,169 @@
+import {
+  RateLimitedError,
+  backoffDelay,
+  classifyError,
+  errorMessage,
+  errorReason,
+  scrubString,
+} from '@msync/platform';
+import { physicalTopic, type TopicKey } from './catalog.js';
+import type { EventCodec } from './codec.js';
+import type { DeadLetterWriter } from './dead-letter.js';
+import { decodeMessage, type ConsumedEventOf, type RawMessage } from './delivery.js';
+
+/** Why an event was set aside when it was not its own failure. */
+export const BEHIND_SET_ASIDE = 'behind-set-aside';
+
+/** An event to set aside: the raw message, its lane (group + key) and why. */
+export interface SetAsideEvent {
+  groupId: string;
+  /** The lane: the message key (storeId); `''` for a message without a key. */
+  key: string;
+  topic: string;
+  partition: number;
+  offset: string;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  /** The failure's reason, or {@link BEHIND_SET_ASIDE} for an event queued behind it. */
+  reason: string;
+  error?: string;
+  /** Failures so far (0 for an event set aside only because its lane was not empty). */
+  attempts: number;
+  /** Earliest time a retrier should replay the lane. */
+  nextAttemptAt: Date;
+}
+
+/**
+ * Where the consumer sets events aside. `park` must be durable when it resolves: the consumer
+ * commits past the event right after, so the store is then the only record of it.
+ */
+export interface SetAsidePort {
+  /** Appends to the end of the lane; parking the same (topic, partition, offset) twice is a no-op. */
+  park(event: SetAsideEvent): Promise<void>;
+  /** Whether the lane still holds events. */
+  hasParked(groupId: string, key: string): Promise<boolean>;
+  /** Lanes of the group that hold events (read at each partition assignment). */
+  parkedKeys(groupId: string): Promise<string[]>;
+}
+
+/** A parked event as stored, in its lane's order (`seq`). */
+export interface ParkedEvent extends SetAsideEvent {
+  id: string;
+  seq: number;
+  parkedAt: Date;
+}
+
+/** What a retrier needs on top of the consumer's port. */
+export interface ParkedEventStore extends SetAsidePort {
+  /** The lane's events, oldest first. */
+  list(groupId: string, key: string): Promise<ParkedEvent[]>;
+  /** Removes an event once replayed (or dead-lettered). */
+  remove(id: string): Promise<void>;
+  /** Records a failed replay of the lane's head. */
+  recordFailedAttempt(
+    id: string,
+    failure: { reason: string; error: string; nextAttemptAt: Date },
+  ): Promise<void>;
+}
+
+export interface DrainResult {
+  /** `drained`: the lane is empty; `not-due`: its head waits for nextAttemptAt; `failed`: the head failed again. */
+  outcome: 'drained' | 'not-due' | 'failed';
+  replayed: number;
+  deadLettered: number;
+  error?: unknown;
+}
+
+export interface DrainOptions<K extends TopicKey> {
+  store: ParkedEventStore;
+  codec: EventCodec;
+  groupId: string;
+  key: string;
+  /** Topics the lane's events may come from (those of the consumer that parked them). */
+  topics: readonly K[];
+  namespace?: string;
+  /** The same effect the consumer applies. */
+  handle: (event: ConsumedEventOf<K>) => Promise<void>;
+  /** Where an event goes whose replay fails permanently. */
+  deadLetter: DeadLetterWriter;
+  retry?: { initialDelayMs?: number; maxDelayMs?: number };
+  now?: () => Date;
+}
+
+const MAX_ERROR_LENGTH = 2_000;
+
+/** A parked event as the raw message it was. */
+export function parkedToRaw(event: ParkedEvent): RawMessage {
+  return {
+    topic: event.topic,
+    partition: event.partition,
+    offset: event.offset,
+    key: event.key === '' ? null : Buffer.from(event.key, 'utf8'),
+    value: event.value,
+    headers: event.headers,
+  };
+}
+
+/** When a failed event should be tried again. */
+export function nextAttemptAfter(
+  error: unknown,
+  attempts: number,
+  now: Date,
+  retry: { initialDelayMs?: number; maxDelayMs?: number } = {},
+): Date {
+  let delayMs = backoffDelay(attempts, {
+    initialDelayMs: retry.initialDelayMs ?? 5_000,
+    maxDelayMs: retry.maxDelayMs ?? 15 * 60_000,
+  });
+  if (error instanceof RateLimitedError) delayMs = Math.max(delayMs, error.retryAfterMs);
+  return new Date(now.getTime() + delayMs);
+}
+
+/** The error text stored with a parked event (scrubbed of secrets, bounded). */
+export function storedError(error: unknown): string {
+  return scrubString(errorMessage(error)).slice(0, MAX_ERROR_LENGTH);
+}
+
+/**
+ * Replays one lane in order: each event is handled with the consumer's effect and removed once
+ * done; a permanent failure is dead-lettered and removed; a retriable failure stops the lane
+ * (later events stay behind it) and records when to try again. Events parked while draining
+ * are drained too. The lane is empty — the store un-parked — only when it returns `drained`.
+ */
+export async function drainParked<K extends TopicKey>(
+  options: DrainOptions<K>,
+): Promise<DrainResult> {
+  const now = options.now ?? (() => new Date());
+  const byPhysical = new Map<string, K>(
+    options.topics.map((key) => [physicalTopic(key, options.namespace), key]),
+  );
+  const result: DrainResult = { outcome: 'drained', replayed: 0, deadLettered: 0 };
+  for (;;) {
+    const lane = await options.store.list(options.groupId, options.key);
+    const head = lane[0];
+    if (!head) return result;
+    if (head.attempts > 0 && head.nextAttemptAt > now() && result.replayed === 0) {
+      return { ...result, outcome: 'not-due' };
+    }
+    for (const parked of lane) {
+      const raw = parkedToRaw(parked);
+      try {
+        await options.handle(await decodeMessage(options.codec, byPhysical, raw));
+        result.replayed++;
+      } catch (error) {
+        if (classifyError(error) !== 'permanent') {
+          const attempts = parked.attempts + 1;
+          await options.store.recordFailedAttempt(parked.id, {
+            reason: errorReason(error),
+            error: storedError(error),
+            nextAttemptAt: nextAttemptAfter(error, attempts, now(), options.retry),
+          });
+          return { ...result, outcome: 'failed', error };
+        }
+        await options.deadLetter(raw, error);
+        result.deadLettered++;
+      }
+      await options.store.remove(parked.id);
+    }
+  }
+}
