@@ -30,6 +30,8 @@ export interface SchedulerOptions {
   processEveryMs?: number;
   /** Length of one minute of a poll interval (default 60 000; tests shorten it). */
   minuteMs?: number;
+  /** A run locked this long without finishing may be taken over by another instance (60 s). */
+  lockLifetimeMs?: number;
   /** Consumer group of the configuration topic (default `scheduler`). */
   groupId?: string;
   /** Name of this instance on the jobs it locks (default host and pid). */
@@ -60,6 +62,7 @@ export async function createScheduler(options: SchedulerOptions): Promise<Schedu
     processEveryMs: options.processEveryMs ?? 2_000,
     minuteMs: options.minuteMs ?? 60_000,
     instanceName: options.instanceName ?? `${SOURCE}@${hostname()}:${process.pid}`,
+    ...(options.lockLifetimeMs ? { lockLifetimeMs: options.lockLifetimeMs } : {}),
   });
   const metrics = schedulerMetrics(options.metrics, () => schedule.countPollJobsByStream(), logger);
   const app = createSchedulerApp({

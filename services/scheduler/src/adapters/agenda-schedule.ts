@@ -74,8 +74,6 @@ const DEFAULT_CLAIM_RETENTION_MS = 24 * HOUR;
  * jobs are stored, reconciled with what stores need, and run once each across replicas.
  */
 export class AgendaSchedule {
-  private readonly inFlight = new Set<Promise<unknown>>();
-
   private constructor(
     readonly agenda: Agenda,
     readonly repository: ClaimingJobRepository,
@@ -105,14 +103,11 @@ export class AgendaSchedule {
   onPoll(handler: (job: PollJobData, scheduledFor: Date) => Promise<void>): void {
     this.agenda.define<PollJobData & ClaimedRun>(
       JOB_NAMES.poll,
-      (job) =>
-        this.track(async () => {
-          const { scheduledFor, ...data } = job.attrs.data;
-          const runTime = scheduledFor
-            ? new Date(scheduledFor)
-            : (job.attrs.lastRunAt ?? this.now());
-          await handler(data, runTime);
-        }),
+      async (job) => {
+        const { scheduledFor, ...data } = job.attrs.data;
+        const runTime = scheduledFor ? new Date(scheduledFor) : (job.attrs.lastRunAt ?? this.now());
+        await handler(data, runTime);
+      },
       // A failed publish is retried soon (then the interval resumes), not a whole interval later.
       { backoff: exponential({ delay: 5_000, maxRetries: 3 }) },
     );
@@ -123,34 +118,28 @@ export class AgendaSchedule {
    * reports its own day), then schedules the next one; a failed run is retried shortly.
    */
   onDailyReport(handler: (reportTime: Date) => Promise<void>): void {
-    this.agenda.define(JOB_NAMES.dailyReport, (job: Job) =>
-      this.track(async () => {
-        const now = this.now();
-        const reportTime = dailyTimeAtOrBefore(now);
-        try {
-          await handler(reportTime);
-          job.schedule(dailyTimeAfter(reportTime));
-        } catch (error) {
-          job.schedule(
-            new Date(now.getTime() + (this.options.reportRetryMs ?? DEFAULT_REPORT_RETRY_MS)),
-          );
-          throw error;
-        }
-      }),
-    );
+    this.agenda.define(JOB_NAMES.dailyReport, async (job: Job) => {
+      const now = this.now();
+      const reportTime = dailyTimeAtOrBefore(now);
+      try {
+        await handler(reportTime);
+        job.schedule(dailyTimeAfter(reportTime));
+      } catch (error) {
+        job.schedule(
+          new Date(now.getTime() + (this.options.reportRetryMs ?? DEFAULT_REPORT_RETRY_MS)),
+        );
+        throw error;
+      }
+    });
   }
 
   /** Creates the daily report and claim pruning jobs unless they exist (once across replicas). */
   async ensureHousekeepingJobs(): Promise<void> {
-    this.agenda.define(JOB_NAMES.pruneClaims, () =>
-      this.track(async () => {
-        const retention = this.options.claimRetentionMs ?? DEFAULT_CLAIM_RETENTION_MS;
-        const pruned = await this.repository.pruneClaims(
-          new Date(this.now().getTime() - retention),
-        );
-        this.options.logger.debug('run claims pruned', { pruned });
-      }),
-    );
+    this.agenda.define(JOB_NAMES.pruneClaims, async () => {
+      const retention = this.options.claimRetentionMs ?? DEFAULT_CLAIM_RETENTION_MS;
+      const pruned = await this.repository.pruneClaims(new Date(this.now().getTime() - retention));
+      this.options.logger.debug('run claims pruned', { pruned });
+    });
     await this.agenda
       .create(JOB_NAMES.dailyReport, {})
       .unique({ name: JOB_NAMES.dailyReport }, { insertOnly: true })
@@ -234,17 +223,27 @@ export class AgendaSchedule {
   }
 
   /**
-   * Stops looking for due jobs, frees the ones locked but not started, and waits (bounded) for
-   * the running ones, so their commands are published before the producer disconnects.
+   * Stops locking due jobs, lets the running ones finish (bounded), so their commands are
+   * published before the producer disconnects, then frees the runs this instance had locked
+   * ahead of time, for the other replicas. After a timeout nothing is freed: a run still going
+   * here keeps its lock until the lock lifetime passes.
    */
   async stop(timeoutMs = 5_000): Promise<void> {
-    await this.agenda.stop(false);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.inFlight]),
-      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-    ]);
-    clearTimeout(timer);
+    await this.repository.stopLocking();
+    const drained = await this.agenda.drain({ timeout: timeoutMs });
+    if (drained.timedOut) {
+      this.options.logger.warn('jobs still running at shutdown; their locks will expire', {
+        running: drained.running,
+      });
+      return;
+    }
+    const held = await this.repository.collection
+      .find(
+        { lastModifiedBy: this.options.instanceName, lockedAt: { $ne: null } },
+        { projection: { _id: 1 } },
+      )
+      .toArray();
+    if (held.length > 0) await this.repository.unlockJobs(held.map((j) => j._id.toHexString()));
   }
 
   private intervalMs(minutes: number): number {
@@ -253,16 +252,6 @@ export class AgendaSchedule {
 
   private now(): Date {
     return this.options.clock.now();
-  }
-
-  private async track(run: () => Promise<void>): Promise<void> {
-    const running = run();
-    this.inFlight.add(running);
-    try {
-      await running;
-    } finally {
-      this.inFlight.delete(running);
-    }
   }
 }
 

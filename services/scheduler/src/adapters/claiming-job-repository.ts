@@ -53,6 +53,8 @@ export function uniqueJobId(name: string, unique: Record<string, unknown>): Obje
  */
 export class ClaimingJobRepository extends MongoJobRepository {
   private readonly claims: Collection<RunClaim>;
+  private lockingStopped = false;
+  private readonly lookups = new Set<Promise<unknown>>();
 
   constructor(mongoDb: Db, jobsCollection: string) {
     super({ mongo: mongoDb, db: { collection: jobsCollection }, ensureIndex: false });
@@ -77,7 +79,32 @@ export class ClaimingJobRepository extends MongoJobRepository {
     now: Date | undefined,
     options: JobRepositoryOptions | undefined,
   ): Promise<JobParameters | undefined> {
-    const lockTime = now ?? new Date();
+    if (this.lockingStopped) return undefined;
+    const lookup = this.lockNextDue(jobName, nextScanAt, lockDeadline, now ?? new Date(), options);
+    this.lookups.add(lookup);
+    try {
+      return await lookup;
+    } finally {
+      this.lookups.delete(lookup);
+    }
+  }
+
+  /**
+   * Locks nothing more from now on, and resolves once lookups under way have finished: after
+   * this, the jobs this instance holds are exactly the ones locked in the database in its name.
+   */
+  async stopLocking(): Promise<void> {
+    this.lockingStopped = true;
+    await Promise.allSettled([...this.lookups]);
+  }
+
+  private async lockNextDue(
+    jobName: string,
+    nextScanAt: Date,
+    lockDeadline: Date,
+    lockTime: Date,
+    options: JobRepositoryOptions | undefined,
+  ): Promise<JobParameters | undefined> {
     const candidates = await this.collection
       .find({
         name: jobName,

@@ -26,7 +26,7 @@ export { eventually } from '@msync/test-support';
 
 /** One "minute" of a poll interval in these tests, and how often due jobs are looked for. */
 export const TEST_MINUTE_MS = 400;
-export const TEST_PROCESS_EVERY_MS = 100;
+export const TEST_PROCESS_EVERY_MS = 200;
 
 export type Poll = EventOf<'pollRequested'>;
 export type Report = EventOf<'reportRequested'>;
@@ -152,6 +152,8 @@ export async function schedulerHarness(logger: Logger): Promise<SchedulerHarness
         metrics,
         processEveryMs: TEST_PROCESS_EVERY_MS,
         minuteMs: TEST_MINUTE_MS,
+        // agenda watches each running job with a timer of half this; short, so tests exit at once.
+        lockLifetimeMs: 10_000,
         groupId: `${namespace}scheduler`,
         topicPartitions: 1,
         ...overrides,
