@@ -167,6 +167,33 @@ describe('the scheduler on real Kafka and FerretDB', () => {
     expect(metrics).toMatch(/scheduler_config_events_total\{outcome="stale"[^}]*\} [1-9]/);
   });
 
+  it('corrects a job that no longer matches its store when it runs, and never polls an unwanted stream', async () => {
+    await h.configure('store-i', { toggles: { orders: true } });
+    await eventually(async () => (await jobsOf('store-i')).length === 1, 'orders job created');
+    // As if a reconcile had lost a race: a wrong interval on one job, a stream nobody wants.
+    await h.mongo.db
+      .collection('scheduler_jobs')
+      .updateOne(
+        { name: JOB_NAMES.poll, 'data.storeId': 'store-i' },
+        { $set: { 'data.intervalMinutes': 7 } },
+      );
+    await instance.scheduler.schedule.reconcile('store-i', [
+      { stream: 'orders', system: 'MIRAKL', intervalMinutes: 7 },
+      { stream: 'inventory', system: 'SHIPBOB', intervalMinutes: 1 },
+    ]);
+    await eventually(async () => {
+      const jobs = await jobsOf('store-i');
+      return jobs.length === 1 && jobs[0]!.stream === 'orders' && jobs[0]!.intervalMinutes === 1;
+    }, 'jobs corrected by their own runs');
+    await ticks(2);
+    expect(h.pollsOf('store-i', 'inventory')).toEqual([]);
+    const metrics = await (await opsGet('/metrics')).text();
+    expect(metrics).toMatch(/scheduler_polls_skipped_total\{stream="inventory"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(
+      /scheduler_reconcile_duration_seconds_count\{[^}]*trigger="self-heal"[^}]*\} [1-9]/,
+    );
+  });
+
   it('requests the daily report of every connected store with an address, for its New York day', async () => {
     await h.configure('store-f', { reportEmail: 'ops-f@example.com' });
     await h.configure('store-g', { reportEmail: null });
