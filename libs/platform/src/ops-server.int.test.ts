@@ -1,14 +1,24 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { capturingLogger } from '@msync/test-support';
 import { createMetricsRegistry } from './metrics.js';
-import { startOpsServer, type OpsServer, type ReadinessCheck } from './ops-server.js';
+import {
+  startOpsServer,
+  type OpsServer,
+  type OpsServerOptions,
+  type ReadinessCheck,
+} from './ops-server.js';
+import type { Router } from 'express';
 
 const servers: OpsServer[] = [];
 afterEach(async () => {
   while (servers.length) await servers.pop()!.close();
 });
 
-async function start(checks: ReadinessCheck[] = [], checkTimeoutMs = 2_000) {
+async function start(
+  checks: ReadinessCheck[] = [],
+  checkTimeoutMs = 2_000,
+  routes?: OpsServerOptions['routes'],
+) {
   const registry = createMetricsRegistry('ops_test');
   const server = await startOpsServer({
     port: 0,
@@ -17,6 +27,7 @@ async function start(checks: ReadinessCheck[] = [], checkTimeoutMs = 2_000) {
     logger: capturingLogger('error').logger,
     checks,
     checkTimeoutMs,
+    ...(routes ? { routes } : {}),
   });
   servers.push(server);
   const url = (path: string) => `http://127.0.0.1:${server.port}${path}`;
@@ -74,5 +85,30 @@ describe('ops endpoint', () => {
     expect((await fetch(url('/healthz'), { method: 'HEAD' })).status).toBe(200);
     expect((await fetch(url('/healthz'), { method: 'POST' })).status).toBe(405);
     expect((await fetch(url('/nope'))).status).toBe(404);
+  });
+
+  it('serves routes a service adds, at start or later, without shadowing the standard paths', async () => {
+    let router: Router | undefined;
+    const { url } = await start([], 2_000, (r) => {
+      router = r;
+      r.get('/jobs', (_req, res) => {
+        res.json([{ store: 's1' }]);
+      });
+      r.get('/healthz', (_req, res) => {
+        res.status(500).json({ status: 'shadowed' });
+      });
+    });
+    const jobs = await fetch(url('/jobs'));
+    expect(jobs.status).toBe(200);
+    expect(jobs.headers.get('cache-control')).toBe('no-store');
+    expect(await jobs.json()).toEqual([{ store: 's1' }]);
+    expect(await (await fetch(url('/healthz'))).json()).toEqual({ status: 'ok' });
+    expect((await fetch(url('/later'))).status).toBe(404);
+
+    router!.get('/later', (_req, res) => {
+      res.json({ added: 'after listening' });
+    });
+    expect(await (await fetch(url('/later'))).json()).toEqual({ added: 'after listening' });
+    expect((await fetch(url('/still-unknown'))).status).toBe(404);
   });
 });

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Request, type Response } from 'express';
+import express, { type Request, type Response, type Router } from 'express';
 import type { Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { errorMessage } from './errors.js';
@@ -22,6 +22,12 @@ export interface OpsServerOptions {
   logger: Logger;
   checks?: ReadinessCheck[];
   checkTimeoutMs?: number;
+  /**
+   * Adds a service's own operator routes (e.g. a job listing) beside the standard ones. The
+   * router is mounted before the 404 fallback and may be given routes later, once the service
+   * has started; the standard paths always win.
+   */
+  routes?: (router: Router) => void;
 }
 
 /**
@@ -80,6 +86,9 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
       res.status(500).json({ error: errorMessage(error) });
     }
   });
+  const serviceRoutes = express.Router();
+  app.use(serviceRoutes);
+  options.routes?.(serviceRoutes);
   app.use((_req: Request, res: Response) => {
     res.status(404).json({ error: 'not found' });
   });

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Router } from 'express';
 import { ConfigError, loadConfig, baseServiceEnv } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { createLifecycle, type Lifecycle } from './lifecycle.js';
@@ -17,10 +18,13 @@ export interface ServiceDefinition<S extends z.ZodObject> {
   name: string;
   /** The service's env schema; merged with {@link baseServiceEnv}. */
   env: S;
-  /** Builds adapters and starts work; returns readiness checks for its dependencies. */
+  /**
+   * Builds adapters and starts work; returns readiness checks for its dependencies and,
+   * optionally, the service's own routes on the ops endpoint.
+   */
   start(
     ctx: ServiceContext<z.infer<S> & z.infer<typeof baseServiceEnv>>,
-  ): Promise<{ checks?: ReadinessCheck[] }>;
+  ): Promise<{ checks?: ReadinessCheck[]; opsRoutes?: (router: Router) => void }>;
 }
 
 /**
@@ -52,12 +56,17 @@ export async function runService<S extends z.ZodObject>(
   });
 
   const checks: ReadinessCheck[] = [];
+  // The ops endpoint answers before the service has started; its own routes join once it has.
+  let opsRouter: Router | undefined;
   const ops = await startOpsServer({
     port: config.OPS_PORT,
     host: config.OPS_HOST,
     registry: metrics,
     logger,
     checks,
+    routes: (router) => {
+      opsRouter = router;
+    },
   });
   lifecycle.onShutdown('ops-server', () => ops.close());
   lifecycle.signal.addEventListener('abort', () => ops.setStarted(false));
@@ -65,6 +74,7 @@ export async function runService<S extends z.ZodObject>(
   try {
     const started = await definition.start({ config, logger, metrics, lifecycle });
     checks.push(...(started.checks ?? []));
+    if (opsRouter) started.opsRoutes?.(opsRouter);
     ops.setStarted(true);
     logger.info('started', { opsPort: ops.port });
   } catch (error) {

@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ObjectId } from 'mongodb';
+import { connectMongo, type MongoHandle } from '@msync/platform';
+import { infra, uniqueName } from '@msync/test-support';
+import { ClaimingJobRepository, uniqueJobId } from './claiming-job-repository.js';
+
+let mongo: MongoHandle;
+let collection = '';
+const repositories: ClaimingJobRepository[] = [];
+
+beforeAll(async () => {
+  mongo = await connectMongo(infra().MONGO_URL, {
+    dbName: uniqueName('scheduler_claims').replaceAll('-', '_'),
+    appName: 'scheduler-test',
+  });
+});
+
+afterAll(async () => {
+  await mongo?.db.dropDatabase();
+  await mongo?.close();
+});
+
+/** Two replicas' repositories on one fresh job collection. */
+async function replicas(): Promise<[ClaimingJobRepository, ClaimingJobRepository]> {
+  collection = uniqueName('jobs').replaceAll('-', '_');
+  const pair = [
+    new ClaimingJobRepository(mongo.db, collection),
+    new ClaimingJobRepository(mongo.db, collection),
+  ] as const;
+  for (const repository of pair) await repository.connect();
+  repositories.push(...pair);
+  return [pair[0], pair[1]];
+}
+
+async function insertDueJob(
+  repository: ClaimingJobRepository,
+  nextRunAt = new Date(Date.now() - 1_000),
+) {
+  const saved = await repository.saveJob(
+    {
+      name: 'poll',
+      priority: 0,
+      nextRunAt,
+      type: 'normal',
+      data: { storeId: 's1', stream: 'orders' },
+      repeatInterval: 60_000,
+    },
+    undefined,
+  );
+  return saved._id!.toString();
+}
+
+const lookup = (repository: ClaimingJobRepository, now = new Date()) =>
+  repository.getNextJobToRun(
+    'poll',
+    new Date(now.getTime() + 100),
+    new Date(now.getTime() - 60_000),
+    now,
+    { lastModifiedBy: 'test' },
+  );
+
+describe('run locking on FerretDB, where findOneAndUpdate is not atomic', () => {
+  it('lets exactly one of many concurrent lookups from two replicas lock a due run', async () => {
+    const [a, b] = await replicas();
+    for (let round = 0; round < 15; round++) {
+      const id = await insertDueJob(a);
+      const results = await Promise.all(
+        [a, b, a, b, a, b, a, b].map((repository) => lookup(repository)),
+      );
+      const winners = results.filter((job) => job !== undefined);
+      expect(winners).toHaveLength(1);
+      expect(winners[0]!._id!.toString()).toBe(id);
+      expect(winners[0]!.lockedAt).toBeInstanceOf(Date);
+      await a.removeJobs({ id });
+    }
+  });
+
+  it('tells the runner which scheduled run it locked', async () => {
+    const [a] = await replicas();
+    const scheduled = new Date(Date.now() - 5_000);
+    await insertDueJob(a, scheduled);
+    const job = await lookup(a);
+    expect(job?.data).toEqual({
+      storeId: 's1',
+      stream: 'orders',
+      scheduledFor: scheduled.toISOString(),
+    });
+  });
+
+  it('takes over a run whose claimant vanished before locking, once its claim is stale', async () => {
+    const [a, b] = await replicas();
+    const scheduled = new Date(Date.now() - 5_000);
+    const id = await insertDueJob(a, scheduled);
+    // A replica claimed the run and died before setting lockedAt.
+    await mongo.db.collection(`${collection}_claims`).insertOne({
+      _id: `${id}@${scheduled.getTime()}#0` as never,
+      run: `${id}@${scheduled.getTime()}`,
+      attempt: 0,
+      jobId: id,
+      claimedAt: new Date(),
+    });
+    expect(await lookup(b)).toBeUndefined();
+    // Once the claim is older than the lock lifetime, the run is claimed again (attempt 1).
+    const later = new Date(Date.now() + 61_000);
+    expect((await lookup(b, later))?._id?.toString()).toBe(id);
+  });
+
+  it('frees a run that was locked but not run, for any replica', async () => {
+    const [a, b] = await replicas();
+    const id = await insertDueJob(a);
+    const locked = await lookup(a);
+    expect(locked?._id?.toString()).toBe(id);
+    expect(await lookup(b)).toBeUndefined();
+    await a.unlockJob(locked!);
+    expect((await lookup(b))?._id?.toString()).toBe(id);
+  });
+
+  it('creates a unique job once when replicas create it at the same time', async () => {
+    const [a, b] = await replicas();
+    const job = {
+      name: 'poll',
+      priority: 0,
+      nextRunAt: new Date(),
+      type: 'normal' as const,
+      data: { storeId: 's9', stream: 'orders' },
+      unique: { 'data.storeId': 's9', 'data.stream': 'orders' },
+      uniqueOpts: { insertOnly: true },
+    };
+    const saved = await Promise.all([a, b, a, b, a, b].map((r) => r.saveJob(job, undefined)));
+    const expectedId = uniqueJobId('poll', job.unique).toHexString();
+    expect(new Set(saved.map((s) => s._id!.toString()))).toEqual(new Set([expectedId]));
+    expect(await a.collection.countDocuments({ name: 'poll' })).toBe(1);
+    expect(await a.collection.findOne({ _id: new ObjectId(expectedId) })).toMatchObject({
+      lockedAt: null,
+      lastRunAt: null,
+      data: { storeId: 's9', stream: 'orders' },
+    });
+  });
+});

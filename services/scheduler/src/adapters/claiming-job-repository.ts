@@ -1,0 +1,286 @@
+import { createHash } from 'node:crypto';
+import { MongoJobRepository } from '@agendajs/mongo-backend';
+import type { AgendaBackend, JobId, JobParameters, JobRepositoryOptions } from 'agenda';
+import { ObjectId, type Collection, type Db, type Document } from 'mongodb';
+
+/** One claimed run of a job: whoever inserts it first runs it. */
+interface RunClaim {
+  _id: string;
+  /** `<jobId>@<nextRunAt ms>`: one scheduled run of one job. */
+  run: string;
+  /** 0 first; a claim whose holder vanished before locking is taken over with the next one. */
+  attempt: number;
+  jobId: string;
+  claimedAt: Date;
+}
+
+/** The run a job was locked for, kept on its in-memory data (never written back). */
+export interface ClaimedRun {
+  scheduledFor?: string;
+}
+
+const CANDIDATES_PER_LOOKUP = 10;
+const DUPLICATE_KEY = 11000;
+
+const isDuplicateKey = (error: unknown): boolean =>
+  (error as { code?: unknown } | null)?.code === DUPLICATE_KEY;
+
+/** The ObjectId a unique job gets: the same name and unique query always give the same id. */
+export function uniqueJobId(name: string, unique: Record<string, unknown>): ObjectId {
+  const canonical = JSON.stringify(
+    Object.keys(unique)
+      .sort()
+      .map((key) => [key, unique[key]]),
+  );
+  return new ObjectId(
+    createHash('sha256').update(`${name}\n${canonical}`).digest().subarray(0, 12),
+  );
+}
+
+/**
+ * agenda's MongoDB job repository, made safe where MongoDB and FerretDB differ.
+ *
+ * FerretDB 1.24 evaluates `findOneAndUpdate` and conditional `updateOne` as a read followed by a
+ * write, so two schedulers racing for a due job can both "lock" it (measured: most races had
+ * several winners). An insert into a unique `_id` is atomic on both, so:
+ * - a job run is locked by inserting a claim named after the job and its scheduled time; only
+ *   the inserter sets `lockedAt` and runs it. A claim whose holder vanished before locking is
+ *   taken over (next attempt number) once it is older than the lock lifetime;
+ * - `unique(…, { insertOnly: true })` jobs are inserted under an id derived from the unique
+ *   query, so two replicas creating the same job end up with one.
+ * Index creation is ours too: agenda's default index spec carries `'asc'` directions, which
+ * FerretDB refuses.
+ */
+export class ClaimingJobRepository extends MongoJobRepository {
+  private readonly claims: Collection<RunClaim>;
+  private lockingStopped = false;
+  private readonly lookups = new Set<Promise<unknown>>();
+
+  constructor(mongoDb: Db, jobsCollection: string) {
+    super({ mongo: mongoDb, db: { collection: jobsCollection }, ensureIndex: false });
+    this.claims = mongoDb.collection<RunClaim>(`${jobsCollection}_claims`);
+  }
+
+  override async connect(): Promise<void> {
+    await super.connect();
+    await this.collection.createIndex(
+      { name: 1, nextRunAt: 1, priority: -1, lockedAt: 1, disabled: 1 },
+      { name: 'findAndLockNextJobIndex' },
+    );
+    await this.collection.createIndex({ 'data.storeId': 1, name: 1 }, { name: 'byStore' });
+    await this.claims.createIndex({ run: 1, attempt: -1 }, { name: 'byRun' });
+    await this.claims.createIndex({ claimedAt: 1 }, { name: 'byAge' });
+  }
+
+  override async getNextJobToRun(
+    jobName: string,
+    nextScanAt: Date,
+    lockDeadline: Date,
+    now: Date | undefined,
+    options: JobRepositoryOptions | undefined,
+  ): Promise<JobParameters | undefined> {
+    if (this.lockingStopped) return undefined;
+    const lookup = this.lockNextDue(jobName, nextScanAt, lockDeadline, now ?? new Date(), options);
+    this.lookups.add(lookup);
+    try {
+      return await lookup;
+    } finally {
+      this.lookups.delete(lookup);
+    }
+  }
+
+  /**
+   * Locks nothing more from now on, and resolves once lookups under way have finished: after
+   * this, the jobs this instance holds are exactly the ones locked in the database in its name.
+   */
+  async stopLocking(): Promise<void> {
+    this.lockingStopped = true;
+    await Promise.allSettled([...this.lookups]);
+  }
+
+  private async lockNextDue(
+    jobName: string,
+    nextScanAt: Date,
+    lockDeadline: Date,
+    lockTime: Date,
+    options: JobRepositoryOptions | undefined,
+  ): Promise<JobParameters | undefined> {
+    const candidates = await this.collection
+      .find({
+        name: jobName,
+        disabled: { $ne: true },
+        $or: [
+          { lockedAt: { $eq: null }, nextRunAt: { $lte: nextScanAt } },
+          { lockedAt: { $lte: lockDeadline } },
+        ],
+      })
+      .sort({ nextRunAt: 1, priority: -1 })
+      .limit(CANDIDATES_PER_LOOKUP)
+      .toArray();
+    for (const candidate of candidates) {
+      const locked = await this.claimAndLock(candidate, lockDeadline, lockTime, options);
+      if (locked) return locked;
+    }
+    return undefined;
+  }
+
+  override async lockJob(
+    job: JobParameters,
+    options: JobRepositoryOptions | undefined,
+  ): Promise<JobParameters | undefined> {
+    if (!job._id) return undefined;
+    const current = await this.collection.findOne({
+      _id: new ObjectId(job._id.toString()),
+      lockedAt: { $eq: null },
+      disabled: { $ne: true },
+    });
+    if (!current) return undefined;
+    const lockTime = new Date();
+    return this.claimAndLock(current, new Date(0), lockTime, options);
+  }
+
+  override async unlockJob(job: JobParameters): Promise<void> {
+    if (job._id) await this.releaseClaims(job._id.toString(), job.nextRunAt);
+    await super.unlockJob(job);
+  }
+
+  override async unlockJobs(jobIds: (JobId | string)[]): Promise<void> {
+    const jobs = await this.collection
+      .find({ _id: { $in: jobIds.map((id) => new ObjectId(id.toString())) } })
+      .toArray();
+    for (const job of jobs) await this.releaseClaims(job._id.toHexString(), job.nextRunAt);
+    await super.unlockJobs(jobIds);
+  }
+
+  override async saveJob<DATA = unknown>(
+    job: JobParameters<DATA>,
+    options: JobRepositoryOptions | undefined,
+  ): Promise<JobParameters<DATA>> {
+    const { unique, uniqueOpts } = job;
+    if (job._id || !unique || !uniqueOpts?.insertOnly || uniqueOpts.debounce)
+      return super.saveJob(job, options);
+    const id = uniqueJobId(job.name, unique);
+    try {
+      await this.collection.insertOne(storedJob(job, id, options) as never);
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+    }
+    return ((await this.getJobById(id.toHexString())) ?? job) as JobParameters<DATA>;
+  }
+
+  /**
+   * Changes a recurring job's interval, next run and data in place, keeping its run history
+   * (agenda's own save rewrites every field, last run and failure included).
+   */
+  async reschedule(
+    id: string,
+    change: { repeatInterval: number; nextRunAt: Date; data: unknown },
+  ): Promise<void> {
+    await this.collection.updateOne({ _id: new ObjectId(id) }, { $set: change });
+  }
+
+  /** Deletes run claims older than `before`; returns how many. */
+  async pruneClaims(before: Date): Promise<number> {
+    const result = await this.claims.deleteMany({ claimedAt: { $lt: before } });
+    return result.deletedCount;
+  }
+
+  private async claimAndLock(
+    candidate: Document & { _id: ObjectId; nextRunAt?: Date | null },
+    lockDeadline: Date,
+    lockTime: Date,
+    options: JobRepositoryOptions | undefined,
+  ): Promise<JobParameters | undefined> {
+    const jobId = candidate._id.toHexString();
+    const nextRunAt = candidate.nextRunAt ?? null;
+    if (!(await this.claimRun(jobId, nextRunAt, lockDeadline, lockTime))) return undefined;
+    // Only the claimant gets here. The job may have been rescheduled or removed since it was
+    // read; then this claim names a run that no longer exists and nothing is locked.
+    const locked = await this.collection.updateOne(
+      { _id: candidate._id, nextRunAt },
+      { $set: { lockedAt: lockTime, lastModifiedBy: options?.lastModifiedBy ?? null } },
+    );
+    if (locked.matchedCount === 0) return undefined;
+    const job = await this.getJobById(jobId);
+    if (!job) return undefined;
+    const claimed: ClaimedRun = nextRunAt ? { scheduledFor: nextRunAt.toISOString() } : {};
+    return { ...job, data: { ...(job.data as object), ...claimed } };
+  }
+
+  private async claimRun(
+    jobId: string,
+    nextRunAt: Date | null,
+    lockDeadline: Date,
+    claimedAt: Date,
+  ): Promise<boolean> {
+    const run = runKey(jobId, nextRunAt);
+    const [latest] = await this.claims.find({ run }).sort({ attempt: -1 }).limit(1).toArray();
+    if (latest && latest.claimedAt > lockDeadline) return false;
+    const attempt = latest ? latest.attempt + 1 : 0;
+    try {
+      await this.claims.insertOne({ _id: `${run}#${attempt}`, run, attempt, jobId, claimedAt });
+      return true;
+    } catch (error) {
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Frees a run that was locked but not run, so any scheduler may claim it again. */
+  private async releaseClaims(jobId: string, nextRunAt: Date | null | undefined): Promise<void> {
+    await this.claims.deleteMany({ run: runKey(jobId, nextRunAt ?? null) });
+  }
+}
+
+const runKey = (jobId: string, nextRunAt: Date | null) =>
+  `${jobId}@${nextRunAt ? nextRunAt.getTime() : 'unscheduled'}`;
+
+/** A job document as agenda stores it: absent optional fields are null. */
+function storedJob(
+  job: JobParameters,
+  id: ObjectId,
+  options: JobRepositoryOptions | undefined,
+): Document {
+  const { _id: _ignored, unique: _unique, uniqueOpts: _uniqueOpts, ...props } = job;
+  const nullable = [
+    'lockedAt',
+    'lastFinishedAt',
+    'failedAt',
+    'failCount',
+    'failReason',
+    'repeatTimezone',
+    'lastRunAt',
+    'repeatInterval',
+    'repeatAt',
+    'disabled',
+    'progress',
+    'debounceStartedAt',
+    'fork',
+    'startDate',
+    'endDate',
+    'skipDays',
+  ] as const;
+  const doc: Document = { ...props, _id: id, lastModifiedBy: options?.lastModifiedBy ?? null };
+  for (const field of nullable) doc[field] ??= null;
+  return doc;
+}
+
+/**
+ * An agenda backend on the service's own MongoDB connection with the claiming repository.
+ * Connect it (indexes) before handing it to agenda, whose constructor connects without catching.
+ */
+export function claimingBackend(
+  db: Db,
+  jobsCollection: string,
+): AgendaBackend & { repository: ClaimingJobRepository } {
+  const repository = new ClaimingJobRepository(db, jobsCollection);
+  let connected: Promise<void> | undefined;
+  return {
+    name: 'MongoDB (claimed runs)',
+    repository,
+    ownsConnection: false,
+    connect: () => (connected ??= repository.connect()),
+    // The connection belongs to the service, which closes it at shutdown.
+    disconnect: async () => undefined,
+  };
+}
