@@ -11,3 +11,4 @@ export * from './kafka.js';
 export * from './metrics.js';
 export type * from './generated/types.js';
 export * from './backbone.js';
+export * from './store-config-view.js';
