@@ -129,9 +129,9 @@ export function createMiraklPoller(options: MiraklPollerOptions) {
       await configs.start();
       await consumer.start();
     },
+    /** Both consumers leave their groups at once: shutdown must fit the grace period. */
     async stop() {
-      await consumer.stop();
-      await configs.stop();
+      await Promise.all([consumer.stop(), configs.stop()]);
     },
   };
 }
