@@ -17,3 +17,4 @@ export * from './offsets.js';
 export * from './committer.js';
 export * from './set-aside.js';
 export * from './parked-store.js';
+export * from './store-config-view.js';

@@ -26,3 +26,4 @@ export {
   type UrlCheck,
   type UrlPolicy,
 } from './ssrf.js';
+export { claimMiraklCall, miraklCallGateKey, type GatedShop } from './call-gate.js';

@@ -9,3 +9,4 @@ export * from './ops-server.js';
 export * from './mongo.js';
 export * from './service.js';
 export * from './csv.js';
+export * from './polling/index.js';

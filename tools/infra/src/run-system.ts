@@ -129,6 +129,15 @@ async function main(): Promise<void> {
       MIRAKL_TRUSTED_ORIGINS: 'http://127.0.0.1:18090',
       SHIPBOB_BASE_URL: 'http://127.0.0.1:18091',
     },
+    // The pollers open the stores' credentials with config-api's key ring and call the simulators.
+    'mirakl-poller': {
+      ENCRYPTION_KEYS: secrets.encryptionKeys,
+      MIRAKL_TRUSTED_HOSTS: '127.0.0.1',
+    },
+    'shipbob-poller': {
+      ENCRYPTION_KEYS: secrets.encryptionKeys,
+      SHIPBOB_BASE_URL: 'http://127.0.0.1:18091',
+    },
   };
   SERVICES.forEach((name, i) =>
     start(name, `${root}services/${name}/dist/main.js`, {

@@ -1,0 +1,32 @@
+import type { CallGate } from '@msync/platform';
+import { DOCUMENTED_MIN_INTERVAL_MS, type LimitedOperation } from './limiter.js';
+import { normaliseApiBase } from './url.js';
+
+/** A Mirakl shop as the shared call gate counts it: one instance (host) and one shop id. */
+export interface GatedShop {
+  storeUrl: string;
+  shopId: string;
+}
+
+/**
+ * The gate key of one operation on one shop. Every process that calls the shop (pollers, the
+ * applier) claims the same key, so Mirakl's per-shop call frequency holds product-wide.
+ */
+export function miraklCallGateKey(shop: GatedShop, operation: LimitedOperation): string {
+  const host = new URL(normaliseApiBase(shop.storeUrl)).host.toLowerCase();
+  return `mirakl:${host}:${shop.shopId}:${operation}`;
+}
+
+/**
+ * Claims one call of `operation` on the shop through the shared gate, at Mirakl's documented
+ * frequency unless `intervalMs` says otherwise. Throws a `RateLimitedError` (with the wait) when
+ * any process called it too recently: reschedule, do not drop. ADR 0042.
+ */
+export async function claimMiraklCall(
+  gate: CallGate,
+  shop: GatedShop,
+  operation: LimitedOperation,
+  intervalMs: number = DOCUMENTED_MIN_INTERVAL_MS[operation],
+): Promise<void> {
+  await gate.claim(miraklCallGateKey(shop, operation), intervalMs);
+}

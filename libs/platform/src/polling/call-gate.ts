@@ -1,0 +1,141 @@
+import type { Db, Collection } from 'mongodb';
+import { RateLimitedError, RetriableError } from '../errors.js';
+
+/** The newest claim on a gate key: its sequence number and when the next call may happen. */
+export interface LatestClaim {
+  seq: number;
+  nextAt: number;
+}
+
+export type ClaimDecision =
+  { granted: true; seq: number; nextAt: number } | { granted: false; retryAfterMs: number };
+
+/**
+ * Whether a call may happen now, given the newest claim on its key: granted with the next
+ * sequence number and the instant after which the following call may happen, or refused with
+ * the wait. Pure; the Mongo gate turns a grant into a unique insert.
+ */
+export function decideClaim(
+  latest: LatestClaim | null,
+  now: number,
+  intervalMs: number,
+): ClaimDecision {
+  if (latest && latest.nextAt > now) return { granted: false, retryAfterMs: latest.nextAt - now };
+  return { granted: true, seq: (latest?.seq ?? 0) + 1, nextAt: now + intervalMs };
+}
+
+/** Sequence and earliest next call after the server asked us to wait (a 429 `Retry-After`). */
+export function decidePushBack(
+  latest: LatestClaim | null,
+  now: number,
+  retryAfterMs: number,
+): LatestClaim {
+  return {
+    seq: (latest?.seq ?? 0) + 1,
+    nextAt: Math.max(latest?.nextAt ?? 0, now + retryAfterMs),
+  };
+}
+
+/** A "next allowed at" gate shared by every process of the product (see ADR 0042). */
+export interface CallGate {
+  /**
+   * Claims the right to call now. Throws a `RateLimitedError` carrying the wait when the
+   * previous call on `key` was less than its interval ago (in any process).
+   */
+  claim(key: string, intervalMs: number): Promise<void>;
+  /** Milliseconds until `key` may be claimed (0 when it may be now). */
+  waitMs(key: string): Promise<number>;
+  /** Pushes the next allowed call on `key` back, e.g. after a 429 with `Retry-After`. */
+  pushBack(key: string, retryAfterMs: number): Promise<void>;
+}
+
+interface ClaimDocument {
+  _id: string;
+  key: string;
+  seq: number;
+  nextAt: number;
+  claimedAt: Date;
+  kind: 'call' | 'push-back';
+}
+
+export interface MongoCallGateOptions {
+  db: Db;
+  /** Default `call_gate`; every process that must count together uses the same one. */
+  collection?: string;
+  now?: () => number;
+  /** Claims kept per key (older ones are deleted as new ones arrive). Default 16. */
+  keep?: number;
+}
+
+const DUPLICATE_KEY = 11000;
+const MAX_RACES = 25;
+
+/**
+ * The gate on MongoDB or FerretDB. A claim is an insert of `<key>#<seq>`: two processes that
+ * read the same newest claim race for the same `_id`, and the unique key lets exactly one win,
+ * on both databases (FerretDB's conditional updates are not compare-and-set, ADR 0012).
+ */
+export function createMongoCallGate(options: MongoCallGateOptions): CallGate {
+  const claims: Collection<ClaimDocument> = options.db.collection<ClaimDocument>(
+    options.collection ?? 'call_gate',
+  );
+  const now = options.now ?? Date.now;
+  const keep = options.keep ?? 16;
+  let indexed: Promise<unknown> | undefined;
+
+  const latest = async (key: string): Promise<LatestClaim | null> => {
+    indexed ??= claims.createIndex({ key: 1, seq: -1 });
+    await indexed;
+    const [doc] = await claims.find({ key }).sort({ seq: -1 }).limit(1).toArray();
+    return doc ? { seq: doc.seq, nextAt: doc.nextAt } : null;
+  };
+
+  /** Inserts the next claim; false when another process took that sequence number first. */
+  const insert = async (key: string, claim: LatestClaim, kind: ClaimDocument['kind']) => {
+    try {
+      await claims.insertOne({
+        _id: `${key}#${claim.seq}`,
+        key,
+        seq: claim.seq,
+        nextAt: claim.nextAt,
+        claimedAt: new Date(now()),
+        kind,
+      });
+    } catch (error) {
+      if ((error as { code?: unknown }).code === DUPLICATE_KEY) return false;
+      throw error;
+    }
+    // Old claims carry no information once newer ones exist; keeping a few helps debugging.
+    await claims.deleteMany({ key, seq: { $lte: claim.seq - keep } }).catch(() => undefined);
+    return true;
+  };
+
+  return {
+    async claim(key, intervalMs) {
+      for (let race = 0; race < MAX_RACES; race++) {
+        const decision = decideClaim(await latest(key), now(), intervalMs);
+        if (!decision.granted) {
+          throw new RateLimitedError(
+            `${key}: the previous call was less than ${intervalMs} ms ago`,
+            decision.retryAfterMs,
+            { reason: 'call-frequency' },
+          );
+        }
+        if (await insert(key, { seq: decision.seq, nextAt: decision.nextAt }, 'call')) return;
+      }
+      throw new RetriableError(`${key}: lost ${MAX_RACES} races for the call gate in a row`, {
+        reason: 'call-gate-contention',
+      });
+    },
+    async waitMs(key) {
+      const last = await latest(key);
+      return last ? Math.max(0, last.nextAt - now()) : 0;
+    },
+    async pushBack(key, retryAfterMs) {
+      for (let race = 0; race < MAX_RACES; race++) {
+        const last = await latest(key);
+        if (await insert(key, decidePushBack(last, now(), retryAfterMs), 'push-back')) return;
+      }
+    },
+  };
+}

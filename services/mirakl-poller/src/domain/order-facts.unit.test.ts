@@ -1,0 +1,255 @@
+import { describe, expect, it } from '@jest/globals';
+import type { MiraklOrder, MiraklOrderLine } from '@msync/mirakl';
+import type { SeenItem } from '@msync/platform';
+import { decideOrderFacts } from './order-facts.js';
+
+const STORE = 'store-1';
+const T0 = new Date('2025-03-01T10:00:00.000Z');
+const later = (ms: number) => new Date(T0.getTime() + ms);
+
+function line(overrides: Partial<MiraklOrderLine> = {}): MiraklOrderLine {
+  return {
+    lineId: 'O1-A-1',
+    index: 1,
+    state: 'WAITING_ACCEPTANCE',
+    sku: 'SKU-1',
+    offerId: 11,
+    productSku: 'P-1',
+    title: 'Blue mug',
+    quantity: 2,
+    unitPrice: 12.5,
+    price: 25,
+    shippingPrice: 0,
+    totalPrice: 25,
+    ...overrides,
+  };
+}
+
+function order(overrides: Partial<MiraklOrder> = {}): MiraklOrder {
+  return {
+    orderId: 'O1-A',
+    commercialId: 'O1',
+    state: 'WAITING_ACCEPTANCE',
+    createdAt: T0,
+    lastUpdatedAt: T0,
+    canCancel: false,
+    canShopShip: false,
+    hasIncident: false,
+    currency: 'USD',
+    totalPrice: 25,
+    shippingTypeCode: 'STD',
+    customer: { customerId: 'C1', firstName: 'Ada', lastName: 'Lovelace' },
+    shippingAddress: null,
+    lines: [line()],
+    ...overrides,
+  };
+}
+
+const shipping = (at: Date) =>
+  order({
+    state: 'SHIPPING',
+    lastUpdatedAt: at,
+    lines: [line({ state: 'SHIPPING' })],
+    shippingAddress: {
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      street1: '1 Main St',
+      city: 'Springfield',
+      state: 'IL',
+      zipCode: '62701',
+      country: 'United States',
+      countryIso3: 'USA',
+    },
+  });
+
+/** Decides a sequence of snapshots, carrying what was remembered from one to the next. */
+function replay(snapshots: MiraklOrder[], start?: SeenItem) {
+  let seen = start;
+  return snapshots.map((snapshot) => {
+    const decision = decideOrderFacts(STORE, snapshot, seen);
+    seen = decision.remember ?? seen;
+    return decision;
+  });
+}
+
+describe('decideOrderFacts', () => {
+  it('given a new order awaiting acceptance, emits one awaiting-acceptance fact keyed by state and update time', () => {
+    const { facts, remember } = decideOrderFacts(STORE, order(), undefined);
+    expect(facts).toEqual([
+      {
+        topic: 'orderAwaitingAcceptance',
+        idempotencyKey: `mirakl:${STORE}:order:O1-A:WAITING_ACCEPTANCE:${T0.getTime()}`,
+        occurredAt: T0,
+        body: {
+          orderId: 'O1-A',
+          commercialId: 'O1',
+          createdAt: T0.getTime(),
+          acceptanceDeadline: null,
+          lines: [
+            { orderLineId: 'O1-A-1', offerSku: 'SKU-1', quantity: 2, state: 'WAITING_ACCEPTANCE' },
+          ],
+        },
+      },
+    ]);
+    expect(remember).toEqual({ version: T0.getTime(), marks: ['state:WAITING_ACCEPTANCE'] });
+  });
+
+  it('given the same snapshot again (Mirakl overlaps its windows), emits nothing and remembers nothing', () => {
+    const [, again] = replay([order(), order()]);
+    expect(again).toEqual({ facts: [], remember: null });
+  });
+
+  it('given an older snapshot than the one seen, emits nothing', () => {
+    const [, older] = replay([order({ lastUpdatedAt: later(5_000) }), order()]);
+    expect(older!.facts).toEqual([]);
+  });
+
+  it('given an order reaching SHIPPING, emits ready-to-ship with address, lines and shipping method', () => {
+    const [, ready] = replay([order(), shipping(later(60_000))]);
+    expect(ready!.facts).toHaveLength(1);
+    const [fact] = ready!.facts;
+    expect(fact).toMatchObject({
+      topic: 'orderReadyToShip',
+      idempotencyKey: `mirakl:${STORE}:order:O1-A:SHIPPING:${later(60_000).getTime()}`,
+      body: {
+        orderId: 'O1-A',
+        shippingMethod: 'STD',
+        currency: 'USD',
+        lines: [
+          {
+            orderLineId: 'O1-A-1',
+            offerSku: 'SKU-1',
+            quantity: 2,
+            unitPrice: '12.5',
+            productTitle: 'Blue mug',
+          },
+        ],
+        shippingAddress: {
+          street1: '1 Main St',
+          city: 'Springfield',
+          country: 'USA',
+          lastName: 'Lovelace',
+        },
+      },
+    });
+  });
+
+  it('given an order still in SHIPPING after another change (tracking set), does not repeat ready-to-ship', () => {
+    const [first, second] = replay([shipping(later(1)), shipping(later(2))]);
+    expect(first!.facts.map((f) => f.topic)).toEqual(['orderReadyToShip']);
+    expect(second!.facts).toEqual([]);
+    expect(second!.remember?.version).toBe(later(2).getTime());
+  });
+
+  it('given SHIPPING without an address, emits nothing, says why, and decides again at the next change', () => {
+    const bare = order({ state: 'SHIPPING', lastUpdatedAt: later(1) });
+    const [missing, fixed] = replay([bare, shipping(later(2))]);
+    expect(missing!.facts).toEqual([]);
+    expect(missing!.anomaly).toBe('shipping-without-address');
+    expect(fixed!.facts.map((f) => f.topic)).toEqual(['orderReadyToShip']);
+  });
+
+  it('given a canceled order and a refused one, emits one canceled fact each with its state', () => {
+    const canceled = decideOrderFacts(
+      STORE,
+      order({ orderId: 'C', state: 'CANCELED', lastUpdatedAt: later(1) }),
+      undefined,
+    );
+    const refused = decideOrderFacts(
+      STORE,
+      order({
+        orderId: 'R',
+        state: 'REFUSED',
+        lines: [line({ state: 'REFUSED', stateReasonCode: '34' })],
+      }),
+      undefined,
+    );
+    expect(canceled.facts).toEqual([
+      expect.objectContaining({
+        topic: 'orderCanceledOnMarketplace',
+        idempotencyKey: `mirakl:${STORE}:order:C:CANCELED:${later(1).getTime()}`,
+        body: { orderId: 'C', state: 'CANCELED', reason: null },
+      }),
+    ]);
+    expect(refused.facts[0]?.body).toEqual({ orderId: 'R', state: 'REFUSED', reason: '34' });
+  });
+
+  it('given two lines in INCIDENT_OPEN, emits one incident fact per line', () => {
+    const snapshot = shipping(later(1));
+    snapshot.lines = [
+      line({
+        lineId: 'L1',
+        state: 'INCIDENT_OPEN',
+        stateReasonCode: 'DAMAGED',
+        stateReasonLabel: 'Damaged',
+      }),
+      line({ lineId: 'L2', state: 'INCIDENT_OPEN', sku: 'SKU-2', quantity: 1 }),
+    ];
+    const { facts } = decideOrderFacts(STORE, snapshot, { version: 0, marks: ['state:SHIPPING'] });
+    expect(facts).toEqual([
+      {
+        topic: 'incidentOpened',
+        idempotencyKey: `mirakl:${STORE}:order:O1-A:line:L1:INCIDENT_OPEN:${later(1).getTime()}`,
+        occurredAt: later(1),
+        body: {
+          orderId: 'O1-A',
+          orderLineId: 'L1',
+          offerSku: 'SKU-1',
+          quantity: 2,
+          reasonCode: 'DAMAGED',
+          reasonLabel: 'Damaged',
+        },
+      },
+      expect.objectContaining({
+        topic: 'incidentOpened',
+        body: expect.objectContaining({ orderLineId: 'L2' }),
+      }),
+    ]);
+  });
+
+  it('given an incident still open at the next change, does not repeat it; closed and reopened, reports it again', () => {
+    const open = (at: number) => {
+      const s = shipping(later(at));
+      s.lines = [line({ lineId: 'L1', state: 'INCIDENT_OPEN' })];
+      return s;
+    };
+    const closed = shipping(later(3));
+    const decisions = replay([open(1), open(2), closed, open(4)]);
+    expect(decisions.map((d) => d.facts.map((f) => f.topic))).toEqual([
+      ['orderReadyToShip', 'incidentOpened'],
+      [],
+      [],
+      ['incidentOpened'],
+    ]);
+    expect(decisions[3]!.facts[0]!.idempotencyKey).toContain(
+      `:INCIDENT_OPEN:${later(4).getTime()}`,
+    );
+  });
+
+  it('given states that need no action (payment, shipped, unknown), emits nothing but remembers the version', () => {
+    for (const state of ['WAITING_DEBIT_PAYMENT', 'SHIPPED', 'SOMETHING_NEW']) {
+      const decision = decideOrderFacts(STORE, order({ state }), undefined);
+      expect(decision.facts).toEqual([]);
+      expect(decision.remember).toEqual({ version: T0.getTime(), marks: [] });
+    }
+  });
+
+  it('is deterministic: the same snapshot and seen entry give the same keys (safe to re-run after a crash)', () => {
+    const seen: SeenItem = { version: 0, marks: [] };
+    const a = decideOrderFacts(STORE, shipping(later(9)), seen);
+    const b = decideOrderFacts(STORE, shipping(later(9)), seen);
+    expect(a.facts.map((f) => f.idempotencyKey)).toEqual(b.facts.map((f) => f.idempotencyKey));
+  });
+
+  it('ships only lines that were not refused or canceled', () => {
+    const snapshot = shipping(later(1));
+    snapshot.lines = [
+      line({ lineId: 'L1', state: 'SHIPPING' }),
+      line({ lineId: 'L2', state: 'REFUSED' }),
+    ];
+    const [fact] = decideOrderFacts(STORE, snapshot, undefined).facts;
+    expect(fact?.topic === 'orderReadyToShip' && fact.body.lines.map((l) => l.orderLineId)).toEqual(
+      ['L1'],
+    );
+  });
+});

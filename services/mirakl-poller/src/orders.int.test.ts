@@ -1,0 +1,217 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
+import { RetriableError, type PollStateStore } from '@msync/platform';
+import { capturingLogger, eventually } from '@msync/test-support';
+import { counted, pollerHarness, type PollerHarness } from './test-support/harness.js';
+
+const SHOP = 2001;
+const KEY = 'test-mirakl-key-2001';
+const STORE = 'store-orders';
+
+let harness: PollerHarness | undefined;
+let sim: RunningMiraklSimulator | undefined;
+afterEach(async () => {
+  await harness?.close();
+  await sim?.close();
+  harness = undefined;
+  sim = undefined;
+});
+
+async function setUp(options: { callFrequencyMs?: Record<string, number> } = {}) {
+  const { logger } = capturingLogger('warn');
+  sim = await startMiraklSimulator({
+    port: 0,
+    shops: [{ shopId: SHOP, apiKey: KEY }],
+    paymentDelayMs: null,
+    ...(options.callFrequencyMs ? { callFrequencyMs: options.callFrequencyMs } : {}),
+  });
+  harness = await pollerHarness(logger);
+  await harness.addStore({ storeId: STORE, miraklUrl: sim.url, shopId: String(SHOP), apiKey: KEY });
+  return { sim, harness };
+}
+
+/** One order in each state the poller reports; returns the facts each must produce. */
+function seedOrders(simulator: RunningMiraklSimulator) {
+  const control = simulator.control;
+  const id = (o: Record<string, unknown>) => String(o['order_id']);
+  const waiting = id(control.createOrder(SHOP, { lines: [{ sku: 'SKU-W', quantity: 1 }] }));
+  const shipping = id(
+    control.createOrder(SHOP, { state: 'SHIPPING', lines: [{ sku: 'SKU-S', quantity: 2 }] }),
+  );
+  const canceled = id(
+    control.createOrder(SHOP, { state: 'SHIPPING', lines: [{ sku: 'SKU-C', quantity: 1 }] }),
+  );
+  control.cancelByOperator(SHOP, canceled);
+  const refused = id(control.createOrder(SHOP, { lines: [{ sku: 'SKU-R', quantity: 1 }] }));
+  control.expireAcceptance(SHOP, refused);
+  const incident = id(
+    control.createOrder(SHOP, { state: 'SHIPPING', lines: [{ sku: 'SKU-I', quantity: 1 }] }),
+  );
+  control.openIncident(SHOP, incident, { reasonCode: 'DAMAGED' });
+  return [
+    ['orderAwaitingAcceptance', waiting],
+    ['orderReadyToShip', shipping],
+    ['orderCanceledOnMarketplace', canceled],
+    ['orderCanceledOnMarketplace', refused],
+    ['orderReadyToShip', incident],
+    ['incidentOpened', incident],
+  ] as const;
+}
+
+const or11Calls = (simulator: RunningMiraklSimulator) =>
+  simulator.control.exchanges().filter((e) => e.operation === 'OR11');
+
+describe('mirakl-poller orders stream', () => {
+  it('emits each expected fact exactly once; a second pass over the overlap and a backfill emit nothing new', async () => {
+    const { sim, harness } = await setUp();
+    const expected = seedOrders(sim);
+    const poller = await harness.startPoller({ or11IntervalMs: 200 });
+
+    await harness.requestPoll(STORE);
+    await eventually(() => harness.facts.length >= expected.length, 'the first pass facts');
+    await eventually(
+      async () =>
+        (await counted(poller.metrics, 'poll_requests_total', { outcome: 'completed' })) === 1,
+      'the first pass to complete',
+    );
+    expect(harness.facts.map((f) => [f.topic, f.value.orderId]).sort()).toEqual(
+      expected.map(([topic, orderId]) => [topic, orderId]).sort(),
+    );
+    const incident = harness.facts.find((f) => f.topic === 'incidentOpened');
+    expect(incident?.value).toMatchObject({ offerSku: 'SKU-I', reasonCode: 'DAMAGED' });
+    const ready = harness.facts.find((f) => f.topic === 'orderReadyToShip');
+    expect(ready?.value).toMatchObject({
+      shippingAddress: { street1: expect.any(String), country: 'USA' },
+    });
+
+    // The simulator widens start_update_date by a minute: the second pass re-reads every order.
+    await harness.requestPoll(STORE);
+    await eventually(
+      async () =>
+        (await counted(poller.metrics, 'poll_requests_total', { outcome: 'completed' })) === 2,
+      'the second pass to complete',
+    );
+    expect(await counted(poller.metrics, 'poll_items_seen_total', { stream: 'orders' })).toBe(
+      2 * 5,
+    );
+
+    const cursorBefore = await harness.db.collection('mirakl_poll_cursors').findOne({});
+    const since = new Date(Date.now() - 3600_000);
+    await harness.requestPoll(STORE, { since });
+    await eventually(
+      async () =>
+        (await counted(poller.metrics, 'poll_requests_total', { outcome: 'completed' })) === 3,
+      'the backfill to complete',
+    );
+    const backfillCall = or11Calls(sim).at(-1);
+    expect(backfillCall?.query['start_update_date']).toEqual([since.toISOString()]);
+    const cursorAfter = await harness.db.collection('mirakl_poll_cursors').findOne({});
+    expect(cursorAfter?.['cursor']).toEqual(cursorBefore?.['cursor']);
+
+    expect(harness.facts).toHaveLength(expected.length);
+    expect(new Set(harness.facts.map((f) => f.idempotencyKey)).size).toBe(expected.length);
+    expect(await counted(poller.metrics, 'poll_facts_emitted_total', {})).toBe(expected.length);
+  });
+
+  it('after a crash between publishing and saving, the next pass re-emits only the same idempotency keys', async () => {
+    const { sim, harness } = await setUp();
+    const expected = seedOrders(sim);
+    let crashes = 0;
+    const crashOnce = (state: PollStateStore): PollStateStore => ({
+      ...state,
+      remember: async (...args) => {
+        if (crashes++ === 0) throw new RetriableError('process died before saving what it saw');
+        return state.remember(...args);
+      },
+    });
+    const poller = await harness.startPoller({ or11IntervalMs: 200, state: crashOnce });
+    await harness.requestPoll(STORE);
+    await eventually(
+      async () =>
+        (await counted(poller.metrics, 'poll_requests_total', { outcome: 'completed' })) === 1,
+      'the retried pass to complete',
+    );
+    await eventually(() => harness.facts.length >= 2 * expected.length, 'both passes facts');
+
+    const keys = harness.facts.map((f) => f.idempotencyKey);
+    const distinct = new Set(keys);
+    expect(distinct.size).toBe(expected.length);
+    for (const key of distinct) expect(keys.filter((k) => k === key)).toHaveLength(2);
+    expect(or11Calls(sim)).toHaveLength(2);
+  });
+
+  it('two instances and several requests for one store: one OR11 pass at a time, never faster than the shared gate', async () => {
+    const gateMs = 1_500;
+    // The simulator refuses (429) any OR11 of the shop less than 1.2 s after the previous one.
+    const { sim, harness } = await setUp({ callFrequencyMs: { OR11: 1_200 } });
+    const expected = seedOrders(sim);
+    const first = await harness.startPoller({ or11IntervalMs: gateMs });
+    const second = await harness.startPoller({ or11IntervalMs: gateMs });
+    // Each request arrives right after the previous pass began, so none is served by an earlier
+    // pass and each needs one of its own, which the gate makes wait.
+    for (let i = 1; i <= 3; i++) {
+      await harness.requestPoll(STORE);
+      await eventually(() => or11Calls(sim).length >= i, `pass ${i} to call OR11`, 30_000);
+    }
+
+    // Each instance reads every request (own consumer group), as two processes would in a rebalance.
+    const handled = async (m: typeof first.metrics) =>
+      (await counted(m, 'poll_requests_total', { outcome: 'completed' })) +
+      (await counted(m, 'poll_requests_total', { outcome: 'coalesced' }));
+    await eventually(
+      async () => (await handled(first.metrics)) === 3 && (await handled(second.metrics)) === 3,
+      'both instances to settle the three requests',
+      60_000,
+    );
+
+    const calls = or11Calls(sim);
+    expect(calls.filter((c) => c.status === 429)).toEqual([]);
+    expect(calls).toHaveLength(3);
+    const times = calls.map((c) => Date.parse(c.at!));
+    for (let i = 1; i < times.length; i++)
+      expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(gateMs - 50);
+    expect(
+      (await counted(first.metrics, 'poll_gate_waits_total', {})) +
+        (await counted(second.metrics, 'poll_gate_waits_total', {})),
+    ).toBeGreaterThan(0);
+    expect(new Set(harness.facts.map((f) => f.idempotencyKey)).size).toBe(expected.length);
+    expect(harness.facts).toHaveLength(expected.length);
+  });
+
+  it('does not poll a disconnected store', async () => {
+    const { sim, harness } = await setUp();
+    seedOrders(sim);
+    await harness.addStore({
+      storeId: STORE,
+      miraklUrl: sim.url,
+      shopId: String(SHOP),
+      apiKey: KEY,
+      status: 'DISCONNECTED',
+      version: 2,
+    });
+    const poller = await harness.startPoller();
+    await harness.requestPoll(STORE);
+    await eventually(
+      async () =>
+        (await counted(poller.metrics, 'poll_requests_total', {
+          outcome: 'store-not-connected',
+        })) === 1,
+      'the request to be refused',
+    );
+    expect(or11Calls(sim)).toEqual([]);
+  });
+
+  it('finishes requests for streams it does not poll yet without calling Mirakl', async () => {
+    const { sim, harness } = await setUp();
+    const poller = await harness.startPoller();
+    await harness.requestPoll(STORE, { stream: 'offers' });
+    await eventually(
+      async () =>
+        (await counted(poller.metrics, 'poll_requests_total', {
+          outcome: 'unsupported-stream',
+        })) === 1,
+      'the offers request to finish',
+    );
+    expect(sim.control.exchanges()).toEqual([]);
+  });
+});

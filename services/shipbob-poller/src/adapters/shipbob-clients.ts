@@ -1,0 +1,35 @@
+import { createRateLimiterRegistry, createShipBobClient, type ShipBobPort } from '@msync/shipbob';
+import type { Logger } from '@msync/platform';
+import type { Secret } from '@msync/stores';
+
+/**
+ * One ShipBob client per store and credentials version; stores sharing a PAT share its
+ * 150-requests-a-minute budget through one limiter per token (ADR 0011).
+ */
+export function shipbobClients(options: { logger: Logger; baseUrl: string }) {
+  const limiters = createRateLimiterRegistry();
+  const clients = new Map<string, { version: number; client: ShipBobPort }>();
+  return {
+    for(store: {
+      storeId: string;
+      version: number;
+      pat: Secret;
+      channelId: string | null;
+    }): ShipBobPort {
+      const cached = clients.get(store.storeId);
+      if (cached && cached.version === store.version) return cached.client;
+      const pat = store.pat.reveal();
+      const channelId = store.channelId === null ? undefined : Number(store.channelId);
+      const client = createShipBobClient({
+        pat,
+        storeId: store.storeId,
+        logger: options.logger.child({ storeId: store.storeId }),
+        limiter: limiters.forToken(pat),
+        baseUrl: options.baseUrl,
+        ...(channelId !== undefined && Number.isInteger(channelId) ? { channelId } : {}),
+      });
+      clients.set(store.storeId, { version: store.version, client });
+      return client;
+    },
+  };
+}

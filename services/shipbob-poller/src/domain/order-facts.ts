@@ -1,0 +1,76 @@
+import { idempotencyKey } from '@msync/events';
+import type { ShipBobOrder, Shipment } from '@msync/shipbob';
+import type { SeenItem } from '@msync/platform';
+import type { ShipBobFact } from './facts.js';
+
+/** What one order snapshot produces: facts to emit, and what to remember of it (null: nothing). */
+export interface ShipBobOrderDecision {
+  facts: ShipBobFact[];
+  remember: SeenItem | null;
+  /** Labeled shipments held back because ShipBob gave no carrier yet (decided again later). */
+  withoutCarrier: number[];
+}
+
+const labeledMark = (shipmentId: number) => `labeled:${shipmentId}`;
+const CANCELED_MARK = 'canceled';
+
+/**
+ * Which facts a ShipBob order snapshot produces, given what was seen of it. The snapshot may come
+ * from polling or, later, from a signed webhook: the facts and keys are the same either way.
+ *
+ * - `ShipBobShipmentLabeled` once per shipment that reached the labeled state with a tracking
+ *   number and a carrier (key `shipbob:<store>:shipment:<id>:labeled`);
+ * - `ShipBobOrderCanceled` once per order canceled in ShipBob, or whose every shipment was
+ *   canceled (key `shipbob:<store>:order:<id>:canceled`);
+ * - a snapshot no newer than the one seen (the poller's deliberate overlap) produces nothing.
+ */
+export function decideShipBobOrderFacts(
+  storeId: string,
+  order: ShipBobOrder,
+  seen: SeenItem | undefined,
+): ShipBobOrderDecision {
+  const version = order.updatedAt.getTime();
+  if (seen && version <= seen.version) return { facts: [], remember: null, withoutCarrier: [] };
+
+  const marks = new Set(seen?.marks ?? []);
+  const facts: ShipBobFact[] = [];
+  const withoutCarrier: number[] = [];
+  for (const shipment of order.shipments) {
+    if (!shipment.isLabeled || !shipment.tracking || marks.has(labeledMark(shipment.id))) continue;
+    const carrier = shipment.tracking.carrier;
+    // Mirakl's OR23 needs a carrier; a label without one is reported once ShipBob fills it in.
+    if (!carrier) {
+      withoutCarrier.push(shipment.id);
+      continue;
+    }
+    facts.push({
+      topic: 'shipmentLabeled',
+      idempotencyKey: idempotencyKey('shipbob', storeId, 'shipment', shipment.id, 'labeled'),
+      occurredAt: labeledAt(shipment, order),
+      body: {
+        shipbobOrderId: String(order.id),
+        shipmentId: String(shipment.id),
+        referenceId: order.referenceId,
+        status: shipment.status,
+        carrier,
+        trackingNumber: shipment.tracking.trackingNumber,
+        trackingUrl: shipment.tracking.trackingUrl,
+      },
+    });
+    marks.add(labeledMark(shipment.id));
+  }
+  if (order.isCanceled && !marks.has(CANCELED_MARK)) {
+    facts.push({
+      topic: 'orderCanceledInShipBob',
+      idempotencyKey: idempotencyKey('shipbob', storeId, 'order', order.id, 'canceled'),
+      occurredAt: order.updatedAt,
+      body: { shipbobOrderId: String(order.id), referenceId: order.referenceId },
+    });
+    marks.add(CANCELED_MARK);
+  }
+  return { facts, remember: { version, marks: [...marks].sort() }, withoutCarrier };
+}
+
+function labeledAt(shipment: Shipment, order: ShipBobOrder): Date {
+  return shipment.lastUpdateAt ?? order.updatedAt;
+}

@@ -1,0 +1,156 @@
+import { describe, expect, it } from '@jest/globals';
+import type { SeenItem } from '@msync/platform';
+import type { ShipBobOrder, Shipment } from '@msync/shipbob';
+import { decideShipBobOrderFacts } from './order-facts.js';
+
+const STORE = 'store-1';
+const T0 = new Date('2025-03-01T10:00:00.000Z');
+const later = (ms: number) => new Date(T0.getTime() + ms);
+
+function shipment(overrides: Partial<Shipment> = {}): Shipment {
+  return {
+    id: 501,
+    orderId: 900,
+    status: 'Processing',
+    statusDetails: [],
+    isLabeled: false,
+    isCanceled: false,
+    fulfillmentCenterId: 1,
+    tracking: null,
+    lastUpdateAt: T0,
+    ...overrides,
+  };
+}
+
+const labeled = (overrides: Partial<Shipment> = {}) =>
+  shipment({
+    status: 'LabeledCreated',
+    isLabeled: true,
+    tracking: { carrier: 'UPS', trackingNumber: '1Z999', trackingUrl: 'https://ups.example/1Z999' },
+    lastUpdateAt: later(10),
+    ...overrides,
+  });
+
+function order(overrides: Partial<ShipBobOrder> = {}): ShipBobOrder {
+  return {
+    id: 900,
+    referenceId: 'MIRAKL-1-A',
+    orderNumber: null,
+    status: 'Processing',
+    isCanceled: false,
+    channelId: 7,
+    createdAt: T0,
+    updatedAt: T0,
+    shipments: [shipment()],
+    ...overrides,
+  };
+}
+
+function replay(snapshots: ShipBobOrder[], start?: SeenItem) {
+  let seen = start;
+  return snapshots.map((snapshot) => {
+    const decision = decideShipBobOrderFacts(STORE, snapshot, seen);
+    seen = decision.remember ?? seen;
+    return decision;
+  });
+}
+
+describe('decideShipBobOrderFacts', () => {
+  it('given an order still processing, emits nothing and remembers its version', () => {
+    expect(decideShipBobOrderFacts(STORE, order(), undefined)).toEqual({
+      facts: [],
+      remember: { version: T0.getTime(), marks: [] },
+      withoutCarrier: [],
+    });
+  });
+
+  it('given a labeled shipment, emits one labeled fact with carrier, tracking and the Mirakl order id', () => {
+    const { facts } = decideShipBobOrderFacts(
+      STORE,
+      order({ updatedAt: later(10), shipments: [labeled()] }),
+      undefined,
+    );
+    expect(facts).toEqual([
+      {
+        topic: 'shipmentLabeled',
+        idempotencyKey: `shipbob:${STORE}:shipment:501:labeled`,
+        occurredAt: later(10),
+        body: {
+          shipbobOrderId: '900',
+          shipmentId: '501',
+          referenceId: 'MIRAKL-1-A',
+          status: 'LabeledCreated',
+          carrier: 'UPS',
+          trackingNumber: '1Z999',
+          trackingUrl: 'https://ups.example/1Z999',
+        },
+      },
+    ]);
+  });
+
+  it('given the shipment later completed (shipped), does not report the label again', () => {
+    const decisions = replay([
+      order({ updatedAt: later(10), shipments: [labeled()] }),
+      order({ updatedAt: later(20), shipments: [labeled({ status: 'Completed' })] }),
+    ]);
+    expect(decisions.map((d) => d.facts.length)).toEqual([1, 0]);
+  });
+
+  it('given the same snapshot again (overlap), emits nothing and remembers nothing', () => {
+    const snapshot = order({ updatedAt: later(10), shipments: [labeled()] });
+    const [, again] = replay([snapshot, snapshot]);
+    expect(again).toEqual({ facts: [], remember: null, withoutCarrier: [] });
+  });
+
+  it('given a label without a carrier, holds it back and reports it once the carrier is known', () => {
+    const noCarrier = labeled({
+      tracking: { carrier: null, trackingNumber: '1Z999', trackingUrl: null },
+    });
+    const [held, reported] = replay([
+      order({ updatedAt: later(10), shipments: [noCarrier] }),
+      order({ updatedAt: later(11), shipments: [labeled()] }),
+    ]);
+    expect(held!.facts).toEqual([]);
+    expect(held!.withoutCarrier).toEqual([501]);
+    expect(reported!.facts.map((f) => f.topic)).toEqual(['shipmentLabeled']);
+  });
+
+  it('given an order with two labeled shipments, emits one fact per shipment', () => {
+    const { facts } = decideShipBobOrderFacts(
+      STORE,
+      order({ updatedAt: later(10), shipments: [labeled(), labeled({ id: 502 })] }),
+      undefined,
+    );
+    expect(facts.map((f) => f.idempotencyKey)).toEqual([
+      `shipbob:${STORE}:shipment:501:labeled`,
+      `shipbob:${STORE}:shipment:502:labeled`,
+    ]);
+  });
+
+  it('given a canceled order, emits one canceled fact, and not again at later changes', () => {
+    const canceled = (at: number) =>
+      order({
+        status: 'Cancelled',
+        isCanceled: true,
+        updatedAt: later(at),
+        shipments: [shipment({ status: 'Cancelled', isCanceled: true })],
+      });
+    const decisions = replay([canceled(5), canceled(6)]);
+    expect(decisions[0]!.facts).toEqual([
+      {
+        topic: 'orderCanceledInShipBob',
+        idempotencyKey: `shipbob:${STORE}:order:900:canceled`,
+        occurredAt: later(5),
+        body: { shipbobOrderId: '900', referenceId: 'MIRAKL-1-A' },
+      },
+    ]);
+    expect(decisions[1]!.facts).toEqual([]);
+  });
+
+  it('is deterministic: the same snapshot gives the same keys whether it came from polling or a webhook', () => {
+    const snapshot = order({ updatedAt: later(10), shipments: [labeled()] });
+    const a = decideShipBobOrderFacts(STORE, snapshot, undefined);
+    const b = decideShipBobOrderFacts(STORE, structuredClone(snapshot), undefined);
+    expect(a.facts.map((f) => f.idempotencyKey)).toEqual(b.facts.map((f) => f.idempotencyKey));
+  });
+});

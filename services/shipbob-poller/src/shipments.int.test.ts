@@ -1,0 +1,169 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { createRateLimiter, createShipBobClient } from '@msync/shipbob';
+import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
+import { RetriableError, type PollStateStore } from '@msync/platform';
+import { capturingLogger, eventually } from '@msync/test-support';
+import { counted, pollerHarness, type PollerHarness } from './test-support/harness.js';
+
+const PAT = 'test-shipbob-pat-0001';
+const STORE = 'store-shipments';
+
+let harness: PollerHarness | undefined;
+let sim: RunningShipBobSimulator | undefined;
+afterEach(async () => {
+  await harness?.close();
+  await sim?.close();
+  harness = undefined;
+  sim = undefined;
+});
+
+/** A simulator with one merchant and three orders: one labeled, one canceled, one still processing. */
+async function setUp(status: 'CONNECTED' | 'DISCONNECTED' = 'CONNECTED') {
+  const { logger } = capturingLogger('warn');
+  sim = await startShipBobSimulator({ port: 0 });
+  const merchant = sim.control.world.seedMerchant({ pats: [PAT] });
+  sim.control.world.seedProduct(merchant.id, { sku: 'SKU-1', stock: { 1: 50 } });
+  const shipbob = createShipBobClient({
+    pat: PAT,
+    storeId: STORE,
+    logger,
+    limiter: createRateLimiter(),
+    baseUrl: sim.url,
+  });
+  const create = async (referenceId: string) => {
+    const { order } = await shipbob.createOrder({
+      referenceId,
+      shippingMethod: 'Standard',
+      recipient: {
+        name: 'Ada Lovelace',
+        address: { address1: '1 Main St', city: 'Springfield', country: 'US', zipCode: '62701' },
+      },
+      lines: [{ sku: 'SKU-1', name: 'Blue mug', quantity: 1 }],
+    });
+    return order;
+  };
+  const labeled = await create('MIRAKL-LABELED-A');
+  const canceled = await create('MIRAKL-CANCELED-A');
+  await create('MIRAKL-PROCESSING-A');
+  sim.control.world.labelShipment(labeled.shipments[0]!.id, {
+    carrier: 'UPS',
+    trackingNumber: '1ZTEST0001',
+  });
+  sim.control.world.cancelShipment(canceled.shipments[0]!.id);
+
+  harness = await pollerHarness(logger);
+  await harness.addStore({
+    storeId: STORE,
+    pat: PAT,
+    channelId: String(merchant.patChannelId),
+    status,
+  });
+  return {
+    sim,
+    harness,
+    expected: [
+      ['shipmentLabeled', 'MIRAKL-LABELED-A'],
+      ['orderCanceledInShipBob', 'MIRAKL-CANCELED-A'],
+    ],
+  };
+}
+
+const orderListCalls = (simulator: RunningShipBobSimulator) =>
+  simulator.control.exchanges().filter((e) => e.operation === 'GET /order');
+
+describe('shipbob-poller shipments stream', () => {
+  it('emits a labeled shipment and a canceled order exactly once; a second pass over the overlap emits nothing new', async () => {
+    const { sim, harness, expected } = await setUp();
+    const poller = await harness.startPoller({ shipbobBaseUrl: sim.url });
+
+    await harness.requestPoll(STORE);
+    await eventually(
+      async () =>
+        (await counted(poller.metrics, 'poll_requests_total', { outcome: 'completed' })) === 1,
+      'the first pass to complete',
+    );
+    await eventually(() => harness.facts.length >= expected.length, 'the first pass facts');
+    expect(harness.facts.map((f) => [f.topic, f.value.referenceId]).sort()).toEqual(
+      [...expected].sort(),
+    );
+    expect(harness.facts.find((f) => f.topic === 'shipmentLabeled')?.value).toMatchObject({
+      carrier: 'UPS',
+      trackingNumber: '1ZTEST0001',
+      trackingUrl: expect.any(String),
+    });
+
+    await harness.requestPoll(STORE);
+    await eventually(
+      async () =>
+        (await counted(poller.metrics, 'poll_requests_total', { outcome: 'completed' })) === 2,
+      'the second pass to complete',
+    );
+    expect(await counted(poller.metrics, 'poll_items_seen_total', { stream: 'shipments' })).toBe(
+      2 * 3,
+    );
+    expect(harness.facts).toHaveLength(expected.length);
+    expect(new Set(harness.facts.map((f) => f.idempotencyKey)).size).toBe(expected.length);
+  });
+
+  it('after a crash before the cursor is saved, the retried pass re-reads and emits nothing new', async () => {
+    const { sim, harness, expected } = await setUp();
+    let crashes = 0;
+    const crashOnce = (state: PollStateStore): PollStateStore => ({
+      ...state,
+      saveCursor: async (...args) => {
+        if (crashes++ === 0) throw new RetriableError('process died before saving the cursor');
+        return state.saveCursor(...args);
+      },
+    });
+    const poller = await harness.startPoller({ shipbobBaseUrl: sim.url, state: crashOnce });
+    await harness.requestPoll(STORE);
+    await eventually(
+      async () =>
+        (await counted(poller.metrics, 'poll_requests_total', { outcome: 'completed' })) === 1,
+      'the retried pass to complete',
+    );
+    // The seen entries were saved before the crash: the retry publishes nothing more. Had they not
+    // been, the same keys would come again (the Mirakl poller's test covers that step).
+    await eventually(() => harness.facts.length >= expected.length, 'the facts');
+    expect(orderListCalls(sim).length).toBeGreaterThanOrEqual(2);
+    expect(new Set(harness.facts.map((f) => f.idempotencyKey)).size).toBe(expected.length);
+  });
+
+  it('after a crash before the seen entries are saved, re-emits exactly the same keys', async () => {
+    const { sim, harness, expected } = await setUp();
+    let crashes = 0;
+    const crashOnce = (state: PollStateStore): PollStateStore => ({
+      ...state,
+      remember: async (...args) => {
+        if (crashes++ === 0) throw new RetriableError('process died before saving what it saw');
+        return state.remember(...args);
+      },
+    });
+    const poller = await harness.startPoller({ shipbobBaseUrl: sim.url, state: crashOnce });
+    await harness.requestPoll(STORE);
+    await eventually(
+      async () =>
+        (await counted(poller.metrics, 'poll_requests_total', { outcome: 'completed' })) === 1,
+      'the retried pass to complete',
+    );
+    await eventually(() => harness.facts.length >= 2 * expected.length, 'both passes facts');
+    const keys = harness.facts.map((f) => f.idempotencyKey);
+    expect(new Set(keys).size).toBe(expected.length);
+    for (const key of new Set(keys)) expect(keys.filter((k) => k === key)).toHaveLength(2);
+  });
+
+  it('does not poll a disconnected store', async () => {
+    const { sim, harness } = await setUp('DISCONNECTED');
+    const before = orderListCalls(sim).length;
+    const poller = await harness.startPoller({ shipbobBaseUrl: sim.url });
+    await harness.requestPoll(STORE);
+    await eventually(
+      async () =>
+        (await counted(poller.metrics, 'poll_requests_total', {
+          outcome: 'store-not-connected',
+        })) === 1,
+      'the request to be refused',
+    );
+    expect(orderListCalls(sim)).toHaveLength(before);
+  });
+});
