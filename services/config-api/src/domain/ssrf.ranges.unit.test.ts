@@ -23,6 +23,14 @@ describe('which URLs skip the address rules', () => {
     expect(allowed.ok && allowed.url.href).toBe('https://acme.mirakl.net/api');
   });
 
+  it('accepts a URL pasted with a non-breaking space or byte-order mark around it', () => {
+    // The URL parser strips ASCII blanks only; a copy from a web page or spreadsheet brings these.
+    expect(checkUrlShape('\u00a0https://acme.mirakl.net\u00a0', policy)).toMatchObject({
+      ok: true,
+    });
+    expect(checkUrlShape('\ufeffhttps://acme.mirakl.net', policy)).toMatchObject({ ok: true });
+  });
+
   it('trims surrounding blanks before parsing', () => {
     expect(checkUrlShape('  https://acme.mirakl.net \n', policy)).toMatchObject({ ok: true });
     expect(checkUrlShape(' http://127.0.0.1:18090 ', policy)).toMatchObject({ trusted: true });
