@@ -32,6 +32,7 @@ export function isLabeled(
 
 export function toShipment(wire: WireShipment): Shipment {
   const status = wire.status ?? 'None';
+  // Stryker disable next-line ArrayDeclaration: any element of a default list has no name and is filtered out
   const details = (wire.status_details ?? []).map((d) => d.name ?? '').filter((n) => n.length > 0);
   const trackingNumber = wire.tracking?.tracking_number?.trim() || null;
   return {
@@ -44,8 +45,10 @@ export function toShipment(wire: WireShipment): Shipment {
     fulfillmentCenterId: wire.location?.id ?? null,
     tracking: trackingNumber
       ? {
+          // Stryker disable next-line OptionalChaining: a tracking number implies a tracking object
           carrier: wire.tracking?.carrier ?? null,
           trackingNumber,
+          // Stryker disable next-line OptionalChaining: a tracking number implies a tracking object
           trackingUrl: wire.tracking?.tracking_url ?? null,
         }
       : null,
@@ -57,6 +60,7 @@ export function toOrder(wire: WireOrder): ShipBobOrder {
   const shipments = (wire.shipments ?? []).map(toShipment);
   const createdAt = toDate(wire.created_date) ?? new Date(0);
   const updatedAt = shipments.reduce(
+    // Stryker disable next-line EqualityOperator: on a tie both dates are the same instant
     (latest, s) => (s.lastUpdateAt && s.lastUpdateAt > latest ? s.lastUpdateAt : latest),
     createdAt,
   );
@@ -83,9 +87,11 @@ export function toProduct(wire: WireProduct): ShipBobProduct {
       id: v.id,
       sku: v.sku ?? '',
       name: v.name ?? '',
+      // Stryker disable next-line StringLiteral: any default other than 'Inactive' reads as active
       isActive: (v.status ?? 'Active') !== 'Inactive',
       isDigital: v.is_digital ?? false,
       inventoryId: v.inventory?.inventory_id ?? null,
+      // Stryker disable next-line ArrayDeclaration: any element of a default list has no seller SKU and is filtered out
       sellerSkus: (v.channel_metadata ?? [])
         .map((m) => m.seller_sku ?? '')
         .filter((s) => s.length > 0),
