@@ -1,5 +1,11 @@
 import type { MiraklOrderAwaitingAcceptance } from '@msync/events';
-import { doneDecision, outcomeOf, type Decision, type LedgerEntry } from './decision.js';
+import {
+  doneDecision,
+  outcomeOf,
+  type Decision,
+  type LedgerEntry,
+  type OutcomeBase,
+} from './decision.js';
 import {
   decideFromMiraklState,
   type MiraklOrderQuery,
@@ -23,19 +29,24 @@ export type AcceptDecision = Decision<MiraklOrderQuery, AcceptCommand>;
 
 export const acceptEffectKey = (orderId: string) => `accept:${orderId}`;
 
+/** What every outcome of this action for the order shares. */
+export function acceptBase(miraklOrderId: string): OutcomeBase {
+  return {
+    flow: 'orders',
+    action: 'accept',
+    effectKey: acceptEffectKey(miraklOrderId),
+    target: 'MIRAKL',
+    miraklOrderId,
+  };
+}
+
 /** Accept (flow `orders`): an order waiting for acceptance is accepted, every line at once. */
 export function decideAccept(
   fact: MiraklOrderAwaitingAcceptance,
   config: StoreConfig | undefined,
   state: AcceptState,
 ): AcceptDecision {
-  const base = {
-    flow: 'orders',
-    action: 'accept',
-    effectKey: acceptEffectKey(fact.orderId),
-    target: 'MIRAKL',
-    miraklOrderId: fact.orderId,
-  } as const;
+  const base = acceptBase(fact.orderId);
   if (config === undefined) {
     return {
       type: 'retry',

@@ -1,7 +1,13 @@
 import type { MiraklOrderReadyToShip } from '@msync/events';
 import type { NewOrder } from '@msync/shipbob';
 import { alpha2Country } from './countries.js';
-import { doneDecision, outcomeOf, type Decision, type LedgerEntry } from './decision.js';
+import {
+  doneDecision,
+  outcomeOf,
+  type Decision,
+  type LedgerEntry,
+  type OutcomeBase,
+} from './decision.js';
 import { closedGate, type StoreConfig } from './store-config.js';
 
 /** Exactly one ShipBob order per Mirakl order: `reference_id` = the Mirakl order id. */
@@ -26,19 +32,24 @@ export type CreateDecision = Decision<CreateQuery, CreateCommand>;
 
 export const createEffectKey = (orderId: string) => `create:${orderId}`;
 
+/** What every outcome of this action for the order shares. */
+export function createBase(miraklOrderId: string): OutcomeBase {
+  return {
+    flow: 'orders',
+    action: 'create',
+    effectKey: createEffectKey(miraklOrderId),
+    target: 'SHIPBOB',
+    miraklOrderId,
+  };
+}
+
 /** Create (flow `orders`): an order ready to ship becomes exactly one ShipBob order. */
 export function decideCreate(
   fact: MiraklOrderReadyToShip,
   config: StoreConfig | undefined,
   state: CreateState,
 ): CreateDecision {
-  const base = {
-    flow: 'orders',
-    action: 'create',
-    effectKey: createEffectKey(fact.orderId),
-    target: 'SHIPBOB',
-    miraklOrderId: fact.orderId,
-  } as const;
+  const base = createBase(fact.orderId);
   if (config === undefined) {
     return {
       type: 'retry',

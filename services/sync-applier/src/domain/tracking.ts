@@ -1,6 +1,12 @@
 import type { ShipBobShipmentLabeled } from '@msync/events';
 import type { ShipmentTracking } from '@msync/mirakl';
-import { doneDecision, outcomeOf, type Decision, type LedgerEntry } from './decision.js';
+import {
+  doneDecision,
+  outcomeOf,
+  type Decision,
+  type LedgerEntry,
+  type OutcomeBase,
+} from './decision.js';
 import {
   decideFromMiraklState,
   type MiraklOrderQuery,
@@ -27,19 +33,24 @@ export type TrackingDecision = Decision<MiraklOrderQuery, ShipCommand>;
 /** One per Mirakl order: its tracking is order-level, so the first labeled shipment ships it. */
 export const shipEffectKey = (miraklOrderId: string) => `ship:${miraklOrderId}`;
 
+/** What every outcome of this action for the order shares. */
+export function trackingBase(miraklOrderId: string): OutcomeBase {
+  return {
+    flow: 'tracking',
+    action: 'ship',
+    effectKey: shipEffectKey(miraklOrderId),
+    target: 'MIRAKL',
+    miraklOrderId,
+  };
+}
+
 /** Tracking (flow `tracking`): a labeled ShipBob shipment gives the Mirakl order its tracking and ships it. */
 export function decideTracking(
   fact: ShipBobShipmentLabeled,
   config: StoreConfig | undefined,
   state: TrackingState,
 ): TrackingDecision {
-  const base = {
-    flow: 'tracking',
-    action: 'ship',
-    effectKey: shipEffectKey(fact.referenceId),
-    target: 'MIRAKL',
-    miraklOrderId: fact.referenceId,
-  } as const;
+  const base = trackingBase(fact.referenceId);
   if (config === undefined) {
     return {
       type: 'retry',
