@@ -41,6 +41,8 @@ type ShipBobSim = Awaited<ReturnType<typeof startShipBobSimulator>>;
 /** One store as config-api keeps it, with its own Mirakl simulator and ShipBob merchant. */
 export interface TestStore {
   storeId: string;
+  /** The store's Mirakl key (a throwaway of the simulator), for tests acting as a crashed run. */
+  apiKey: string;
   mirakl: RunningMiraklSimulator;
   shopId: number;
   merchantId: number;
@@ -62,6 +64,8 @@ export interface ApplierHarness {
   publisher: Publisher;
   mongo: MongoHandle;
   shipbob: ShipBobSim;
+  /** Seals secrets as config-api does, with the key ring the applier is given. */
+  box: ReturnType<typeof createSecretBox>;
   /** Every outcome on the outcome topic, in arrival order. */
   outcomes: SyncOutcomeRecorded[];
   outcomesOf(storeId: string, outcome?: string): SyncOutcomeRecorded[];
@@ -133,6 +137,7 @@ export async function applierHarness(
     publisher,
     mongo,
     shipbob,
+    box,
     outcomes,
     outcomesOf: (storeId, outcome) =>
       outcomes.filter(
@@ -184,6 +189,7 @@ export async function applierHarness(
         .insertOne(doc);
       const store: TestStore = {
         storeId,
+        apiKey,
         mirakl,
         shopId,
         merchantId: merchant.id,
