@@ -71,7 +71,8 @@ describe('every service frame', () => {
         OPS_PORT: '0',
         OPS_HOST: '127.0.0.1',
         SHUTDOWN_TIMEOUT_MS: '10000',
-        // config-api: its API on a free port, a throwaway encryption key and admin token.
+        // config-api: its API on a free port, a throwaway encryption key and admin token;
+        // sync-applier: the same key ring, to open the stores' credentials.
         HTTP_PORT: '0',
         HTTP_HOST: '127.0.0.1',
         ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
@@ -121,6 +122,7 @@ describe('every service frame', () => {
       if (name === 'config-api')
         for (const variable of ['ENCRYPTION_KEYS', 'ADMIN_BOOTSTRAP_TOKEN'])
           expect(message).toContain(variable);
+      if (name === 'sync-applier') expect(message).toContain('ENCRYPTION_KEYS');
       expect(message).not.toContain('postgres://somewhere');
     },
   );

@@ -32,7 +32,7 @@ export interface SyncApplierOptions {
   logger: Logger;
   metrics: Registry;
   vendors?: Omit<VendorOptions, 'credentials' | 'logger' | 'metrics'>;
-  /** Consumer group of the facts (default `sync-applier`); replays use a new one. */
+  /** Consumer group of the facts (default `<namespace>sync-applier`); replays use a new one. */
   groupId?: string;
   fromBeginning?: boolean;
   retrier?: {
@@ -65,7 +65,8 @@ export interface SyncApplier {
 /** Wires the applier on its dependencies; nothing runs until `start`. */
 export async function createSyncApplier(options: SyncApplierOptions): Promise<SyncApplier> {
   const { logger, db } = options;
-  const groupId = options.groupId ?? SOURCE;
+  // Namespaced like the topics: environments sharing a cluster do not share the group.
+  const groupId = options.groupId ?? `${options.namespace}${SOURCE}`;
   const metrics = applierMetrics(options.metrics);
   const ledger = await createEffectsLedger(db);
   const parked = await createMongoParkedEventStore(db);

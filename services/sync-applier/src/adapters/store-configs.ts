@@ -61,30 +61,50 @@ export function createStoreConfigView(options: {
     },
   });
 
-  const caughtUp = async (): Promise<void> => {
+  /** The end offsets of the topic; asked again while its partitions are still getting leaders. */
+  const endOffsets = async (deadline: number) => {
     const admin = options.kafka.admin();
     await admin.connect();
     try {
       const topic = physicalTopic('storeConfigChanged', options.namespace);
-      const ends = await admin.fetchTopicOffsets(topic);
-      const deadline = Date.now() + (options.catchUpTimeoutMs ?? 30_000);
-      const behind = () =>
-        ends.filter(
-          (p) =>
-            BigInt(p.high) > BigInt(p.low) && (nextOffsets.get(p.partition) ?? 0n) < BigInt(p.high),
-        );
-      while (behind().length > 0) {
-        if (Date.now() > deadline) {
-          // Facts of stores not seen yet are retried, never skipped: starting is safe.
-          logger.warn('store configurations not fully read yet; starting anyway', {
-            partitionsBehind: behind().length,
-          });
-          return;
+      for (;;) {
+        try {
+          return await admin.fetchTopicOffsets(topic);
+        } catch (error) {
+          if (Date.now() > deadline) throw error;
+          await new Promise((r) => setTimeout(r, 200));
         }
-        await new Promise((r) => setTimeout(r, 100));
       }
     } finally {
       await admin.disconnect();
+    }
+  };
+
+  const caughtUp = async (): Promise<void> => {
+    const deadline = Date.now() + (options.catchUpTimeoutMs ?? 30_000);
+    let ends: Awaited<ReturnType<typeof endOffsets>>;
+    try {
+      ends = await endOffsets(deadline);
+    } catch (error) {
+      logger.warn('could not read where the configuration topic ends; starting anyway', {
+        error: errorMessage(error),
+      });
+      return;
+    }
+    const behind = () =>
+      ends.filter(
+        (p) =>
+          BigInt(p.high) > BigInt(p.low) && (nextOffsets.get(p.partition) ?? 0n) < BigInt(p.high),
+      );
+    while (behind().length > 0) {
+      if (Date.now() > deadline) {
+        // Facts of stores not seen yet are retried, never skipped: starting is safe.
+        logger.warn('store configurations not fully read yet; starting anyway', {
+          partitionsBehind: behind().length,
+        });
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
   };
 
