@@ -110,7 +110,7 @@ describe('every service frame', () => {
         OPS_HOST: '127.0.0.1',
         SHUTDOWN_TIMEOUT_MS: '10000',
         // config-api: its API on a free port, a throwaway encryption key and admin token; the
-        // pollers open store credentials with the same key ring.
+        // pollers and sync-applier open store credentials with the same key ring.
         HTTP_PORT: '0',
         HTTP_HOST: '127.0.0.1',
         ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 1).toString('base64')}`,
@@ -157,7 +157,7 @@ describe('every service frame', () => {
         expect(message).toContain(variable);
       expect(message).toContain('MONGO_URL');
       if (name === 'reporter') expect(message).toContain('SMTP_URL');
-      if (['config-api', 'mirakl-poller', 'shipbob-poller'].includes(name))
+      if (['config-api', 'mirakl-poller', 'shipbob-poller', 'sync-applier'].includes(name))
         expect(message).toContain('ENCRYPTION_KEYS');
       if (name === 'config-api') expect(message).toContain('ADMIN_BOOTSTRAP_TOKEN');
       expect(message).not.toContain('postgres://somewhere');

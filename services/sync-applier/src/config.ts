@@ -1,10 +1,41 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { eventBackboneEnv } from '@msync/events';
-import { mongoEnv } from '@msync/platform';
+import { env, mongoEnv } from '@msync/platform';
+import { encryptionKeysSetting } from '@msync/stores';
 
 export const SERVICE = 'sync-applier';
 
+const DAY_MS = 24 * 3600_000;
+
 /** Environment variables of sync-applier (besides LOG_LEVEL, OPS_PORT, OPS_HOST, SHUTDOWN_TIMEOUT_MS). */
-export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({});
+export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
+  /** Opens the stores' Mirakl keys and ShipBob tokens; the same key ring as config-api (ADR 0041). */
+  ENCRYPTION_KEYS: encryptionKeysSetting,
+  /** Exact origins of Mirakl stores allowed on private addresses (simulators, local runs). */
+  MIRAKL_TRUSTED_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url().transform((u) => new URL(u).hostname))),
+  MIRAKL_TIMEOUT_MS: env.durationMs(15_000),
+  /** Retries inside one attempt; after them the fact is parked and the retrier takes over. */
+  MIRAKL_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  SHIPBOB_BASE_URL: z.url().default('https://api.shipbob.com'),
+  SHIPBOB_TIMEOUT_MS: env.durationMs(15_000),
+  SHIPBOB_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /** Pause between the retrier's passes over parked stores. */
+  RETRIER_INTERVAL_MS: env.durationMs(1_000),
+  /** Longest wait between two replays of a failing store (a Retry-After may ask for more). */
+  RETRIER_MAX_BACKOFF_MS: env.durationMs(15 * 60_000),
+  /** How long a fact waiting for a person (a SKU without a ShipBob product) waits between tries. */
+  WAITING_RETRY_MS: env.durationMs(15 * 60_000),
+  /** Done effects are kept this long; longer than the fact topics' retention (30 days) so a replay stays exactly-once. */
+  EFFECTS_RETENTION_MS: env.durationMs(90 * DAY_MS),
+});
 
 export type Config = z.infer<typeof configSchema>;

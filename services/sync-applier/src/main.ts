@@ -1,13 +1,45 @@
 import { runService } from '@msync/platform';
 import { startServiceDependencies } from '@msync/events';
 import { SERVICE, configSchema } from './config.js';
+import { createSyncApplier } from './service.js';
 
 // Composition root: read config, build adapters, start, register shutdown. Nothing else.
 await runService({
   name: SERVICE,
   env: configSchema,
   async start(context) {
-    const { checks } = await startServiceDependencies({ service: SERVICE, ...context });
+    const { config, logger, metrics, lifecycle } = context;
+    const { backbone, mongo, checks } = await startServiceDependencies({
+      service: SERVICE,
+      ...context,
+    });
+    const applier = await createSyncApplier({
+      kafka: backbone.kafka,
+      codec: backbone.codec,
+      publisher: backbone.publisher,
+      namespace: backbone.namespace,
+      db: mongo!.db,
+      encryptionKeys: config.ENCRYPTION_KEYS,
+      logger,
+      metrics,
+      vendors: {
+        miraklTrustedHosts: config.MIRAKL_TRUSTED_ORIGINS,
+        miraklTimeoutMs: config.MIRAKL_TIMEOUT_MS,
+        miraklRetries: config.MIRAKL_RETRIES,
+        shipbobBaseUrl: config.SHIPBOB_BASE_URL,
+        shipbobTimeoutMs: config.SHIPBOB_TIMEOUT_MS,
+        shipbobRetries: config.SHIPBOB_RETRIES,
+      },
+      retrier: {
+        intervalMs: config.RETRIER_INTERVAL_MS,
+        maxDelayMs: config.RETRIER_MAX_BACKOFF_MS,
+      },
+      waitingRetryMs: config.WAITING_RETRY_MS,
+      effectsRetentionMs: config.EFFECTS_RETENTION_MS,
+    });
+    // Registered after the producer and Mongo, so it stops before them.
+    lifecycle.onShutdown('sync-applier', () => applier.stop());
+    await applier.start();
     return { checks };
   },
 });

@@ -138,6 +138,12 @@ async function main(): Promise<void> {
       ENCRYPTION_KEYS: secrets.encryptionKeys,
       SHIPBOB_BASE_URL: 'http://127.0.0.1:18091',
     },
+    'sync-applier': {
+      // The same key ring as config-api: the applier opens the stores' credentials (ADR 0041).
+      ENCRYPTION_KEYS: secrets.encryptionKeys,
+      MIRAKL_TRUSTED_ORIGINS: 'http://127.0.0.1:18090',
+      SHIPBOB_BASE_URL: 'http://127.0.0.1:18091',
+    },
   };
   SERVICES.forEach((name, i) =>
     start(name, `${root}services/${name}/dist/main.js`, {

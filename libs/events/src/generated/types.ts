@@ -197,6 +197,10 @@ export interface StoreConfigChanged {
   inventoryBuffer: number;
   returnFulfillmentCenterId: null | string;
   pollIntervalMinutes: number;
+  /** Revision 2: Mirakl shipping type code → ShipBob ship option (shipping_method) name. */
+  shippingMethods: Record<string, string>;
+  /** Revision 2: ShipBob ship option for a Mirakl shipping type without a mapping. */
+  defaultShippingMethod: string;
 }
 
 export interface SyncToggles {
@@ -215,13 +219,21 @@ export interface SyncOutcomeRecorded {
   flow: string;
   effectKey: string;
   target: ExternalSystem;
-  /** APPLIED | ALREADY_APPLIED | SKIPPED | FAILED. */
+  /** APPLIED | DUPLICATE | SKIPPED | FAILED (revision 1 records may say ALREADY_APPLIED, which means DUPLICATE). */
   outcome: string;
   /** What the effect is about: an order id, a SKU, an incident line. */
   subjectId: string;
   detail: null | string;
   /** Revision 2: the outcome was computed by a replay dry run, nothing was changed. */
   dryRun: boolean;
+  /** Revision 3: the Mirakl order the effect belongs to, for the order's timeline. */
+  miraklOrderId: null | string;
+  /** Revision 3: machine-readable reason of a SKIPPED or FAILED outcome, e.g. unknown-sku. */
+  reason: null | string;
+  /** Revision 3: ids in the target system, e.g. shipbobOrderId. */
+  externalIds: Record<string, string>;
+  /** Revision 3: from the fact's observedAt to this outcome. */
+  latencyMs: null | number;
 }
 
 /** Every event record, by schema name. */

@@ -54,6 +54,8 @@ export function sampleEvents(storeId = 'store-1'): { [K in TopicKey]: EventOf<K>
       inventoryBuffer: 2,
       returnFulfillmentCenterId: null,
       pollIntervalMinutes: 15,
+      shippingMethods: { STD: 'Standard', EXP: 'Expedited' },
+      defaultShippingMethod: 'Standard',
     },
     offerObserved: {
       envelope: env(storeId, `mirakl:${storeId}:offer:2958:${T0}`),
@@ -177,6 +179,10 @@ export function sampleEvents(storeId = 'store-1'): { [K in TopicKey]: EventOf<K>
       subjectId: 'MKP-1001-A',
       detail: 'accepted 2 lines',
       dryRun: false,
+      miraklOrderId: 'MKP-1001-A',
+      reason: null,
+      externalIds: { miraklOrderId: 'MKP-1001-A' },
+      latencyMs: 840,
     },
   };
 }

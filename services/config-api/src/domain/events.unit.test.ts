@@ -53,6 +53,8 @@ describe('config snapshot on the compacted topic', () => {
       inventoryBuffer: 2,
       returnFulfillmentCenterId: '8',
       pollIntervalMinutes: 5,
+      shippingMethods: {},
+      defaultShippingMethod: 'Standard',
     });
   });
 

@@ -166,6 +166,8 @@ export async function pollerHarness(logger: Logger): Promise<PollerHarness> {
         inventoryBuffer: 0,
         returnFulfillmentCenterId: null,
         pollIntervalMinutes: 15,
+        shippingMethods: {},
+        defaultShippingMethod: 'Standard',
       });
     },
     async requestPoll(storeId, options = {}) {

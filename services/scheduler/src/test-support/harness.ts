@@ -200,6 +200,8 @@ export async function schedulerHarness(logger: Logger): Promise<SchedulerHarness
         inventoryBuffer: 0,
         returnFulfillmentCenterId: null,
         pollIntervalMinutes: change.pollIntervalMinutes ?? previous?.pollIntervalMinutes ?? 1,
+        shippingMethods: {},
+        defaultShippingMethod: 'Standard',
       };
       latest.set(storeId, event);
       await publisher.publish('storeConfigChanged', event);

@@ -1,0 +1,72 @@
+import {
+  envelope,
+  type EventEnvelope,
+  type Publisher,
+  type SyncOutcomeRecorded,
+} from '@msync/events';
+import type { Outcome } from '../domain/decision.js';
+import type { ApplierMetrics } from '../metrics.js';
+
+export const SOURCE = 'sync-applier';
+
+/** Records outcomes: one `SyncOutcomeRecorded` each, plus the outcome metrics. */
+export type OutcomeRecorder = (
+  outcome: Outcome,
+  fact: { envelope: EventEnvelope },
+) => Promise<void>;
+
+/**
+ * The event for an outcome. Its idempotency key is deterministic: one APPLIED per effect, and
+ * one of any other outcome per fact, so a projection can drop repeats.
+ */
+export function outcomeEvent(
+  outcome: Outcome,
+  fact: { envelope: EventEnvelope },
+  now: number,
+): SyncOutcomeRecorded {
+  const { storeId } = fact.envelope;
+  const key =
+    outcome.outcome === 'APPLIED'
+      ? `applier:${storeId}:${outcome.effectKey}:APPLIED`
+      : `applier:${storeId}:${outcome.effectKey}:${outcome.outcome}:${fact.envelope.idempotencyKey}`;
+  return {
+    envelope: envelope({
+      storeId,
+      idempotencyKey: key,
+      source: SOURCE,
+      occurredAt: now,
+      observedAt: now,
+      correlationId: fact.envelope.correlationId,
+      causationId: fact.envelope.eventId,
+    }),
+    flow: outcome.flow,
+    effectKey: outcome.effectKey,
+    target: outcome.target,
+    outcome: outcome.outcome,
+    subjectId: outcome.miraklOrderId,
+    detail: outcome.detail,
+    dryRun: false,
+    miraklOrderId: outcome.miraklOrderId,
+    reason: outcome.reason,
+    externalIds: outcome.externalIds,
+    latencyMs: Math.max(0, now - fact.envelope.observedAt),
+  };
+}
+
+/** Publishes outcomes through the project's publisher (acks=all) and counts them. */
+export function createOutcomeRecorder(options: {
+  publisher: Publisher;
+  metrics: ApplierMetrics;
+  now?: () => number;
+}): OutcomeRecorder {
+  const now = options.now ?? Date.now;
+  return async (outcome, fact) => {
+    const event = outcomeEvent(outcome, fact, now());
+    await options.publisher.publish('syncOutcome', event);
+    const labels = { flow: outcome.flow, action: outcome.action };
+    options.metrics.outcomes.inc({ ...labels, outcome: outcome.outcome });
+    if (outcome.outcome === 'APPLIED') {
+      options.metrics.effectLatency.observe(labels, (event.latencyMs ?? 0) / 1000);
+    }
+  };
+}

@@ -1,0 +1,318 @@
+import type { ConsumedEventOf, EventEnvelope } from '@msync/events';
+import { isWrongState, type MiraklWrongStateError } from '@msync/mirakl';
+import {
+  PermanentError,
+  RateLimitedError,
+  RetriableError,
+  classifyError,
+  errorMessage,
+  errorReason,
+  type Logger,
+} from '@msync/platform';
+import { acceptBase, decideAccept, type AcceptCommand, type AcceptState } from './domain/accept.js';
+import {
+  createBase,
+  decideCreate,
+  type CreateCommand,
+  type CreateQuery,
+  type CreateState,
+} from './domain/create.js';
+import { outcomeOf, type Decision, type LedgerEntry, type OutcomeBase } from './domain/decision.js';
+import type { MiraklOrderQuery, MiraklStateKnown } from './domain/mirakl-resume.js';
+import type { StoreConfig } from './domain/store-config.js';
+import {
+  decideTracking,
+  trackingBase,
+  type ShipCommand,
+  type TrackingState,
+} from './domain/tracking.js';
+import type { EffectsLedger } from './adapters/effects-ledger.js';
+import type { OutcomeRecorder } from './adapters/outcomes.js';
+import type { StoreConfigs } from './adapters/store-configs.js';
+import type { StoreRef, Vendors } from './adapters/vendors.js';
+import type { WaitingRoom } from './adapters/waiting-room.js';
+
+/** The facts the applier acts on (orders flow). */
+export const FACT_TOPICS = [
+  'orderAwaitingAcceptance',
+  'orderReadyToShip',
+  'shipmentLabeled',
+] as const;
+export type FactTopic = (typeof FACT_TOPICS)[number];
+export type Fact = ConsumedEventOf<FactTopic>;
+
+/** How a fact reached the handler: live from Kafka, or replayed from a parked lane. */
+export type Delivery = { via: 'consumer' } | { via: 'parked'; lane: 'store' | 'waiting' };
+
+/**
+ * A fact that must wait for a person (e.g. a missing product) and was already in its waiting
+ * lane: tried again after `retryAfterMs`. Not a rate limit, but the same promise: come back later.
+ */
+export class RetryLaterError extends RateLimitedError {}
+
+export interface ApplierDeps {
+  configs: StoreConfigs;
+  ledger: EffectsLedger;
+  vendors: Vendors;
+  record: OutcomeRecorder;
+  waiting: WaitingRoom;
+  logger: Logger;
+  /** How long a fact waiting for a person waits between tries (default 15 min). */
+  waitingRetryMs?: number;
+}
+
+/** Decide → ask → decide … → apply: one flow's pure decision and its I/O. */
+interface FlowRun<S extends { effect: LedgerEntry | null }, Q, C> {
+  base: OutcomeBase;
+  decide(state: S): Decision<Q, C>;
+  answer(query: Q): Promise<Partial<S>>;
+  execute(command: C): Promise<{ externalIds: Record<string, string>; alreadyThere: boolean }>;
+}
+
+const MAX_STEPS = 8;
+
+/** The handler of every fact, for the consumer and for the retrier. */
+export function createApplier(
+  deps: ApplierDeps,
+): (fact: Fact, delivery: Delivery) => Promise<void> {
+  const { configs, ledger, vendors, record, logger } = deps;
+  const waitingRetryMs = deps.waitingRetryMs ?? 15 * 60_000;
+
+  const miraklState = async (
+    store: StoreRef,
+    orderId: string,
+    via: MiraklStateKnown['via'],
+    known?: string,
+  ): Promise<MiraklStateKnown> => ({
+    state: known ?? (await vendors.miraklOrderState(store, orderId)),
+    via,
+  });
+
+  const run = async <S extends { effect: LedgerEntry | null }, Q, C>(
+    fact: Fact,
+    delivery: Delivery,
+    flow: FlowRun<S, Q, C>,
+    initial: (effect: LedgerEntry | null) => S,
+    onWrongState: (error: MiraklWrongStateError) => Promise<Partial<S>>,
+  ): Promise<void> => {
+    const { storeId } = fact.value.envelope;
+    const { effectKey } = flow.base;
+    try {
+      let state = initial(await ledger.read(storeId, effectKey));
+      for (let step = 0; step < MAX_STEPS; step++) {
+        const decision = flow.decide(state);
+        switch (decision.type) {
+          case 'ask':
+            state = { ...state, ...(await flow.answer(decision.query)) };
+            continue;
+          case 'record':
+            await record(decision.outcome, fact.value);
+            if (decision.markRecorded) await ledger.markOutcomeRecorded(storeId, effectKey);
+            return;
+          case 'complete':
+            await ledger.markDone(storeId, effectKey, decision.externalIds);
+            await record(decision.outcome, fact.value);
+            await ledger.markOutcomeRecorded(storeId, effectKey);
+            return;
+          case 'apply': {
+            if (!decision.resumed && state.effect === null) {
+              const claimed = await ledger.claim(storeId, effectKey, {
+                action: flow.base.action,
+                factKey: fact.value.envelope.idempotencyKey,
+              });
+              if (!claimed) {
+                // Claimed meanwhile (another instance during a rebalance): decide again on it.
+                state = initial(await ledger.read(storeId, effectKey));
+                continue;
+              }
+              state = { ...state, effect: { status: 'claimed' } };
+            }
+            let result: Awaited<ReturnType<typeof flow.execute>>;
+            try {
+              result = await flow.execute(decision.command);
+            } catch (error) {
+              if (!isWrongState(error)) throw error;
+              state = { ...state, effect: { status: 'claimed' }, ...(await onWrongState(error)) };
+              continue;
+            }
+            await ledger.markDone(storeId, effectKey, result.externalIds);
+            const duplicate = result.alreadyThere && !decision.resumed;
+            await record(
+              outcomeOf(decision.base, duplicate ? 'DUPLICATE' : 'APPLIED', {
+                externalIds: result.externalIds,
+                ...(duplicate
+                  ? { reason: 'already-in-target', detail: 'the target already had this effect' }
+                  : {}),
+              }),
+              fact.value,
+            );
+            await ledger.markOutcomeRecorded(storeId, effectKey);
+            return;
+          }
+          case 'retry':
+            await retryLater(fact, delivery, decision);
+            return;
+          case 'reject':
+            await record(decision.outcome, fact.value);
+            throw new Rejected(decision.outcome.detail ?? decision.reason, decision.reason);
+          default: {
+            const never: never = decision;
+            throw new Error(`unhandled decision ${JSON.stringify(never)}`);
+          }
+        }
+      }
+      throw new RetriableError(`no decision settled after ${MAX_STEPS} steps for ${effectKey}`, {
+        reason: 'decision-loop',
+      });
+    } catch (error) {
+      if (classifyError(error) === 'permanent' && !(error instanceof Rejected)) {
+        // Credentials refused, a request the vendor will never take: the seller must see it.
+        await record(
+          outcomeOf(flow.base, 'FAILED', {
+            reason: errorReason(error),
+            detail: errorMessage(error),
+          }),
+          fact.value,
+        );
+      }
+      throw error;
+    }
+  };
+
+  /** Not now: behind the store's lane (the consumer parks it), or in a waiting lane of its own. */
+  const retryLater = async (
+    fact: Fact,
+    delivery: Delivery,
+    decision: Extract<Decision<unknown, unknown>, { type: 'retry' }>,
+  ): Promise<void> => {
+    if (decision.wait === 'backoff') {
+      throw new RetriableError(decision.message, { reason: decision.reason });
+    }
+    if (delivery.via === 'parked' && delivery.lane === 'waiting') {
+      throw new RetryLaterError(decision.message, waitingRetryMs, { reason: decision.reason });
+    }
+    if (decision.outcome) await record(decision.outcome, fact.value);
+    const lane = `${fact.value.envelope.storeId}|${decision.outcome?.effectKey ?? decision.reason}`;
+    await deps.waiting.put(fact, lane, {
+      reason: decision.reason,
+      message: decision.message,
+      retryAfterMs: waitingRetryMs,
+    });
+    logger.warn('fact set aside until it can be applied', {
+      storeId: fact.value.envelope.storeId,
+      lane,
+      reason: decision.reason,
+    });
+  };
+
+  const accept = (
+    fact: Extract<Fact, { topicKey: 'orderAwaitingAcceptance' }>,
+    delivery: Delivery,
+  ) => {
+    const value = fact.value;
+    const { config, store } = storeOf(value.envelope);
+    return run<AcceptState, MiraklOrderQuery, AcceptCommand>(
+      fact,
+      delivery,
+      {
+        base: acceptBase(value.orderId),
+        decide: (state) => decideAccept(value, config, state),
+        answer: async (query) => ({
+          mirakl: await miraklState(store, query.orderId, 'resume-check'),
+        }),
+        execute: async (command) => {
+          await vendors.acceptOrder(store, command.orderId, command.lineIds);
+          return { externalIds: { miraklOrderId: command.orderId }, alreadyThere: false };
+        },
+      },
+      (effect) => ({ effect }),
+      async (error) => ({
+        mirakl: await miraklState(store, value.orderId, 'wrong-state', error.currentState),
+      }),
+    );
+  };
+
+  const create = (fact: Extract<Fact, { topicKey: 'orderReadyToShip' }>, delivery: Delivery) => {
+    const value = fact.value;
+    const { config, store } = storeOf(value.envelope);
+    return run<CreateState, CreateQuery, CreateCommand>(
+      fact,
+      delivery,
+      {
+        base: createBase(value.orderId),
+        decide: (state) => decideCreate(value, config, state),
+        answer: async (query): Promise<Partial<CreateState>> => {
+          switch (query.kind) {
+            case 'shipbob-order-by-reference':
+              return { shipbobOrder: await vendors.findShipBobOrder(store, query.referenceId) };
+            case 'shipbob-known-skus':
+              return { knownSkus: await vendors.knownSkus(store, query.skus) };
+          }
+        },
+        execute: async (command) => {
+          const created = await vendors.createShipBobOrder(store, command.order);
+          return { externalIds: { shipbobOrderId: created.id }, alreadyThere: !created.created };
+        },
+      },
+      (effect) => ({ effect }),
+      // ShipBob never answers with a Mirakl wrong-state error.
+      (error) => Promise.reject(error),
+    );
+  };
+
+  const ship = (fact: Extract<Fact, { topicKey: 'shipmentLabeled' }>, delivery: Delivery) => {
+    const value = fact.value;
+    const { config, store } = storeOf(value.envelope);
+    return run<TrackingState, MiraklOrderQuery, ShipCommand>(
+      fact,
+      delivery,
+      {
+        base: trackingBase(value.referenceId),
+        decide: (state) => decideTracking(value, config, state),
+        answer: async (query) => ({
+          mirakl: await miraklState(store, query.orderId, 'resume-check'),
+        }),
+        execute: async (command) => {
+          await vendors.shipOrder(store, command.orderId, command.tracking);
+          return {
+            externalIds: { miraklOrderId: command.orderId, ...command.externalIds },
+            alreadyThere: false,
+          };
+        },
+      },
+      (effect) => ({ effect }),
+      async (error) => ({
+        mirakl: await miraklState(store, value.referenceId, 'wrong-state', error.currentState),
+      }),
+    );
+  };
+
+  const storeOf = (envelope: EventEnvelope): { config?: StoreConfig; store: StoreRef } => {
+    const config = configs.get(envelope.storeId);
+    return { config, store: { storeId: envelope.storeId, version: config?.version ?? 0 } };
+  };
+
+  return async (fact, delivery) => {
+    switch (fact.topicKey) {
+      case 'orderAwaitingAcceptance':
+        return accept(fact, delivery);
+      case 'orderReadyToShip':
+        return create(fact, delivery);
+      case 'shipmentLabeled':
+        return ship(fact, delivery);
+      default: {
+        const never: never = fact;
+        throw new PermanentError(`unexpected fact ${JSON.stringify(never)}`, {
+          reason: 'unexpected-topic',
+        });
+      }
+    }
+  };
+}
+
+/** A decision's rejection: its FAILED outcome is recorded already; the fact goes to the DLQ. */
+class Rejected extends PermanentError {
+  constructor(message: string, reason: string) {
+    super(message, { reason });
+  }
+}

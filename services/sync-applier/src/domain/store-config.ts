@@ -1,0 +1,69 @@
+import type { StoreConfigChanged } from '@msync/events';
+
+/** The part of a store's configuration the applier decides with (secret-free, from Kafka). */
+export type StoreConfig = Pick<
+  StoreConfigChanged,
+  | 'version'
+  | 'status'
+  | 'shipbobConfigured'
+  | 'toggles'
+  | 'shippingMethods'
+  | 'defaultShippingMethod'
+> & { storeId: string };
+
+/** A toggle of the store's configuration: the product's name for a flow. */
+export type Flow = 'orders' | 'tracking';
+
+/** Why a fact was skipped, as the seller reads it (machine reason + sentence). */
+export interface Closed {
+  reason: 'flow-disabled' | 'store-not-connected' | 'shipbob-not-configured';
+  detail: string;
+}
+
+/** The configuration an event carries, reduced to what decisions read. */
+export function storeConfigOf(event: StoreConfigChanged): StoreConfig {
+  return {
+    storeId: event.envelope.storeId,
+    version: event.version,
+    status: event.status,
+    shipbobConfigured: event.shipbobConfigured,
+    toggles: event.toggles,
+    shippingMethods: event.shippingMethods,
+    defaultShippingMethod: event.defaultShippingMethod,
+  };
+}
+
+/**
+ * The configuration to keep when `incoming` arrives: the one with the higher version (ADR 0012:
+ * versions are monotonic per store; a redelivered or older snapshot changes nothing).
+ */
+export function newestConfig(current: StoreConfig | undefined, incoming: StoreConfig): StoreConfig {
+  return current !== undefined && current.version >= incoming.version ? current : incoming;
+}
+
+/**
+ * Whether a flow may act for the store now: connected, the flow switched on, and ShipBob
+ * configured where the flow needs it. `undefined` means open.
+ */
+export function closedGate(
+  config: StoreConfig,
+  flow: Flow,
+  needs: { shipbob: boolean },
+): Closed | undefined {
+  if (config.status !== 'CONNECTED') {
+    return {
+      reason: 'store-not-connected',
+      detail: `the store is ${config.status}: nothing is synced until it is connected again`,
+    };
+  }
+  if (!config.toggles[flow]) {
+    return { reason: 'flow-disabled', detail: `the ${flow} flow is switched off for this store` };
+  }
+  if (needs.shipbob && !config.shipbobConfigured) {
+    return {
+      reason: 'shipbob-not-configured',
+      detail: 'no verified ShipBob token is configured for this store',
+    };
+  }
+  return undefined;
+}

@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { createMongoParkedEventStore } from '@msync/events';
+import type { Registry } from '@msync/platform';
+import { applierHarness, eventually, type ApplierHarness } from './test-support/harness.js';
+import { awaitingAcceptance, readyToShip, shipmentLabeled } from './test-support/facts.js';
+
+let h: ApplierHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+async function counted(metrics: Registry, name: string, labels: Record<string, string>) {
+  const metric = await metrics.getSingleMetric(name)?.get();
+  return (metric?.values ?? [])
+    .filter((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value))
+    .reduce((sum, v) => sum + v.value, 0);
+}
+
+describe('store configuration gates every fact', () => {
+  it('flows switched off or a disconnected store: SKIPPED with the reason, and no vendor call at all', async () => {
+    h = await applierHarness();
+    const harness = h;
+    const off = await harness.addStore({
+      config: {
+        toggles: {
+          offers: true,
+          inventory: true,
+          orders: false,
+          tracking: false,
+          cancellations: true,
+          returns: true,
+        },
+      },
+    });
+    const disconnected = await harness.addStore();
+    await disconnected.configure({ status: 'DISCONNECTED' });
+    const running = await harness.startApplier();
+
+    for (const store of [off, disconnected]) {
+      const orderId = `${store.storeId}-G-A`;
+      store.mirakl.control.createOrder(store.shopId, { orderId, lines: [{ sku: 'SKU-MUG' }] });
+      await harness.publish(
+        'orderAwaitingAcceptance',
+        awaitingAcceptance({ storeId: store.storeId, orderId }),
+      );
+      await harness.publish('orderReadyToShip', readyToShip({ storeId: store.storeId, orderId }));
+      await harness.publish(
+        'shipmentLabeled',
+        shipmentLabeled({ storeId: store.storeId, orderId }),
+      );
+    }
+    await eventually(() => harness.outcomes.length === 6, 'an outcome for each of the six facts');
+
+    expect(harness.outcomesOf(off.storeId).map((o) => [o.outcome, o.flow, o.reason])).toEqual([
+      ['SKIPPED', 'orders', 'flow-disabled'],
+      ['SKIPPED', 'orders', 'flow-disabled'],
+      ['SKIPPED', 'tracking', 'flow-disabled'],
+    ]);
+    expect(harness.outcomesOf(disconnected.storeId).map((o) => o.reason)).toEqual([
+      'store-not-connected',
+      'store-not-connected',
+      'store-not-connected',
+    ]);
+    // Not one API call reached either simulator.
+    expect(off.mirakl.control.exchanges()).toEqual([]);
+    expect(disconnected.mirakl.control.exchanges()).toEqual([]);
+    expect(harness.shipbob.control.exchanges()).toEqual([]);
+    expect(
+      await counted(running.metrics, 'sync_applier_outcomes_total', { outcome: 'SKIPPED' }),
+    ).toBe(6);
+  });
+
+  it('a store whose configuration was not seen yet: its facts wait, parked, and are applied once it arrives', async () => {
+    h = await applierHarness();
+    const harness = h;
+    const store = await harness.addStore({ publishConfig: false });
+    const running = await harness.startApplier();
+    const orderId = `${store.storeId}-W-A`;
+    store.mirakl.control.createOrder(store.shopId, { orderId, lines: [{ sku: 'SKU-MUG' }] });
+    await harness.publish(
+      'orderAwaitingAcceptance',
+      awaitingAcceptance({
+        storeId: store.storeId,
+        orderId,
+        lines: [{ id: `${orderId}-1`, sku: 'SKU-MUG' }],
+      }),
+    );
+
+    const parked = await createMongoParkedEventStore(harness.mongo.db);
+    await eventually(
+      async () =>
+        (await counted(running.metrics, 'events_set_aside_total', {
+          reason: 'config-not-loaded',
+        })) >= 1,
+      'the fact set aside for want of a configuration',
+    );
+    expect(harness.outcomesOf(store.storeId)).toEqual([]);
+    expect(store.mirakl.control.exchanges()).toEqual([]);
+
+    await store.configure({});
+    await eventually(() => harness.outcomesOf(store.storeId).length === 1, 'the fact applied');
+    expect(harness.outcomesOf(store.storeId)[0]).toMatchObject({ outcome: 'APPLIED' });
+    await eventually(
+      async () => !(await parked.hasParked(running.applier.groupId, store.storeId)),
+      'the store un-parked',
+    );
+  });
+});

@@ -1,0 +1,52 @@
+import { Counter, Gauge, Histogram, type Registry } from '@msync/platform';
+
+export interface ApplierMetrics {
+  outcomes: Counter<'flow' | 'action' | 'outcome'>;
+  effectLatency: Histogram<'flow' | 'action'>;
+  parkedLanes: Gauge<'lane'>;
+  retrierAttempts: Counter<'lane' | 'result'>;
+  vendorCalls: Counter<'system' | 'operation' | 'status'>;
+}
+
+/** The applier's metrics, registered once per registry. */
+export function applierMetrics(registry: Registry): ApplierMetrics {
+  const existing = registry.getSingleMetric('sync_applier_outcomes_total');
+  if (existing) return cached.get(registry)!;
+  const metrics: ApplierMetrics = {
+    outcomes: new Counter({
+      name: 'sync_applier_outcomes_total',
+      help: 'Outcomes recorded, by flow, action (accept, create, ship) and outcome (APPLIED, DUPLICATE, SKIPPED, FAILED).',
+      labelNames: ['flow', 'action', 'outcome'],
+      registers: [registry],
+    }),
+    effectLatency: new Histogram({
+      name: 'sync_applier_effect_latency_seconds',
+      help: 'From the fact being observed at its source to its effect applied in the other system.',
+      labelNames: ['flow', 'action'],
+      buckets: [0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600],
+      registers: [registry],
+    }),
+    parkedLanes: new Gauge({
+      name: 'sync_applier_parked_lanes',
+      help: 'Lanes holding parked facts: stores whose vendor failed (store), orders waiting for a fix such as a missing product (waiting).',
+      labelNames: ['lane'],
+      registers: [registry],
+    }),
+    retrierAttempts: new Counter({
+      name: 'sync_applier_retrier_attempts_total',
+      help: 'Retrier passes over a parked lane, by result (drained, failed, not-due, busy: another instance holds it).',
+      labelNames: ['lane', 'result'],
+      registers: [registry],
+    }),
+    vendorCalls: new Counter({
+      name: 'sync_applier_vendor_calls_total',
+      help: 'Calls to Mirakl and ShipBob by operation and status (ok, or the error reason such as http-500, wrong-state, rate-limited).',
+      labelNames: ['system', 'operation', 'status'],
+      registers: [registry],
+    }),
+  };
+  cached.set(registry, metrics);
+  return metrics;
+}
+
+const cached = new WeakMap<Registry, ApplierMetrics>();

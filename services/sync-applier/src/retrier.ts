@@ -1,0 +1,146 @@
+import {
+  createDeadLetterWriter,
+  drainParked,
+  eventMetrics,
+  type DeadLetterWriter,
+  type EventCodec,
+  type ParkedEventStore,
+} from '@msync/events';
+import type { Producer } from 'kafkajs';
+import { errorMessage, sleep, type Logger, type Registry } from '@msync/platform';
+import { FACT_TOPICS, type Delivery, type Fact } from './applier.js';
+import type { EffectsLedger } from './adapters/effects-ledger.js';
+import type { LaneLeases } from './adapters/lane-leases.js';
+import type { ApplierMetrics } from './metrics.js';
+
+export interface RetrierOptions {
+  store: ParkedEventStore;
+  leases: LaneLeases;
+  codec: EventCodec;
+  namespace: string;
+  /** The facts consumer's group (store lanes) and the waiting room's group. */
+  groups: { store: string; waiting: string };
+  handle: (fact: Fact, delivery: Delivery) => Promise<void>;
+  dlqProducer: Producer;
+  logger: Logger;
+  metrics: ApplierMetrics;
+  registry?: Registry;
+  /** Pause between passes over the parked lanes (default 1 s). */
+  intervalMs?: number;
+  /** Backoff of a lane whose head failed again; `Retry-After` waits longer when given. */
+  backoff?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** Done effects older than this are pruned (default 90 days; keep it above topic retention). */
+  ledger?: { ledger: EffectsLedger; retentionMs: number; pruneEveryMs?: number };
+}
+
+export interface Retrier {
+  start(): void;
+  /** Stops after the lane being drained; resolves when the loop has ended. */
+  stop(): Promise<void>;
+  /** One pass over every parked lane (what the loop does each interval). */
+  pass(): Promise<void>;
+}
+
+/**
+ * Replays parked facts (design §4): each lane in order, with backoff, until it is empty — the
+ * store is then un-parked and its next facts are handled live again. One instance drains a lane
+ * at a time (a lease); a failing head stops its lane only, other lanes go on.
+ */
+export function createRetrier(options: RetrierOptions): Retrier {
+  const logger = options.logger.child({ component: 'retrier' });
+  const intervalMs = options.intervalMs ?? 1_000;
+  const stopping = new AbortController();
+  let loop: Promise<void> | undefined;
+  let lastPrune = 0;
+  const deadLetters = new Map<string, DeadLetterWriter>();
+  const deadLetterFor = (groupId: string): DeadLetterWriter => {
+    let writer = deadLetters.get(groupId);
+    if (!writer) {
+      writer = createDeadLetterWriter({
+        producer: options.dlqProducer,
+        groupId,
+        logger,
+        ...(options.registry ? { metrics: eventMetrics(options.registry) } : {}),
+      });
+      deadLetters.set(groupId, writer);
+    }
+    return writer;
+  };
+
+  const drainGroup = async (kind: 'store' | 'waiting', groupId: string): Promise<void> => {
+    const keys = await options.store.parkedKeys(groupId);
+    options.metrics.parkedLanes.set({ lane: kind }, keys.length);
+    for (const key of keys) {
+      if (stopping.signal.aborted) return;
+      const lease = `${groupId}|${key}`;
+      if (!(await options.leases.acquire(lease))) {
+        options.metrics.retrierAttempts.inc({ lane: kind, result: 'busy' });
+        continue;
+      }
+      try {
+        const result = await drainParked({
+          store: options.store,
+          codec: options.codec,
+          groupId,
+          key,
+          topics: FACT_TOPICS,
+          namespace: options.namespace,
+          handle: (fact) => options.handle(fact, { via: 'parked', lane: kind }),
+          deadLetter: deadLetterFor(groupId),
+          ...(options.backoff ? { retry: options.backoff } : {}),
+        });
+        options.metrics.retrierAttempts.inc({ lane: kind, result: result.outcome });
+        if (result.outcome !== 'not-due') {
+          logger.info('parked lane replayed', {
+            lane: kind,
+            key,
+            outcome: result.outcome,
+            replayed: result.replayed,
+            deadLettered: result.deadLettered,
+            ...(result.error ? { error: errorMessage(result.error) } : {}),
+          });
+        }
+      } finally {
+        await options.leases.release(lease);
+      }
+    }
+  };
+
+  const prune = async (): Promise<void> => {
+    const settings = options.ledger;
+    if (!settings || Date.now() - lastPrune < (settings.pruneEveryMs ?? 3_600_000)) return;
+    lastPrune = Date.now();
+    const removed = await settings.ledger.pruneDoneBefore(
+      new Date(Date.now() - settings.retentionMs),
+    );
+    if (removed > 0) logger.info('done effects pruned', { removed });
+  };
+
+  const pass = async (): Promise<void> => {
+    await drainGroup('store', options.groups.store);
+    await drainGroup('waiting', options.groups.waiting);
+    await prune();
+  };
+
+  return {
+    pass,
+    start() {
+      loop = (async () => {
+        while (!stopping.signal.aborted) {
+          try {
+            await pass();
+          } catch (error) {
+            logger.warn('retrier pass failed; trying again next interval', {
+              error: errorMessage(error),
+            });
+          }
+          await sleep(intervalMs, stopping.signal).catch(() => undefined);
+        }
+      })();
+    },
+    async stop() {
+      stopping.abort();
+      await loop;
+    },
+  };
+}

@@ -1,0 +1,166 @@
+import {
+  envelope,
+  type MiraklOrderAwaitingAcceptance,
+  type MiraklOrderReadyToShip,
+  type ShipBobShipmentLabeled,
+  type StoreConfigChanged,
+} from '@msync/events';
+import type { StoreConfig } from '../domain/store-config.js';
+
+const T0 = Date.UTC(2026, 10, 30, 9, 0, 0);
+
+const factEnvelope = (storeId: string, key: string, observedAt = T0) =>
+  envelope({ storeId, idempotencyKey: key, source: 'test', occurredAt: T0, observedAt });
+
+/** A connected store with ShipBob configured and every order flow on. */
+export function storeConfig(overrides: Partial<StoreConfig> = {}): StoreConfig {
+  return {
+    storeId: 'store-1',
+    version: 3,
+    status: 'CONNECTED',
+    shipbobConfigured: true,
+    toggles: {
+      offers: false,
+      inventory: false,
+      orders: true,
+      tracking: true,
+      cancellations: false,
+      returns: false,
+    },
+    shippingMethods: { 'EXP-2D': 'Expedited' },
+    defaultShippingMethod: 'Standard',
+    ...overrides,
+  };
+}
+
+/** The configuration event of {@link storeConfig} (what config-api publishes). */
+export function storeConfigChanged(config: StoreConfig, miraklBaseUrl: string): StoreConfigChanged {
+  return {
+    envelope: envelope({
+      storeId: config.storeId,
+      idempotencyKey: `config:${config.storeId}:${config.version}`,
+      source: 'test',
+      occurredAt: Date.now(),
+    }),
+    version: config.version,
+    status: config.status,
+    tenantId: 'tenant-1',
+    miraklBaseUrl,
+    miraklShopId: '2001',
+    miraklShopName: null,
+    shipbobConfigured: config.shipbobConfigured,
+    shipbobChannelId: null,
+    reportEmail: null,
+    toggles: config.toggles,
+    returnsApproved: false,
+    inventoryBuffer: 0,
+    returnFulfillmentCenterId: null,
+    pollIntervalMinutes: 15,
+    shippingMethods: config.shippingMethods,
+    defaultShippingMethod: config.defaultShippingMethod,
+  };
+}
+
+export function awaitingAcceptance(
+  input: {
+    storeId?: string;
+    orderId?: string;
+    lines?: { id: string; sku: string; quantity?: number }[];
+  } = {},
+): MiraklOrderAwaitingAcceptance {
+  const storeId = input.storeId ?? 'store-1';
+  const orderId = input.orderId ?? 'ORDER-1-A';
+  const lines = input.lines ?? [
+    { id: `${orderId}-1`, sku: 'SKU-MUG' },
+    { id: `${orderId}-2`, sku: 'SKU-BOWL' },
+  ];
+  return {
+    envelope: factEnvelope(storeId, `mirakl:${storeId}:order:${orderId}:WAITING_ACCEPTANCE:${T0}`),
+    orderId,
+    commercialId: orderId.replace(/-[A-Z]$/, ''),
+    createdAt: T0 - 60_000,
+    acceptanceDeadline: null,
+    lines: lines.map((line) => ({
+      orderLineId: line.id,
+      offerSku: line.sku,
+      quantity: line.quantity ?? 1,
+      state: 'WAITING_ACCEPTANCE',
+    })),
+  };
+}
+
+export function readyToShip(
+  input: {
+    storeId?: string;
+    orderId?: string;
+    shippingMethod?: string | null;
+    lines?: {
+      id: string;
+      sku: string;
+      quantity?: number;
+      title?: string | null;
+      unitPrice?: string | null;
+    }[];
+    address?: Partial<MiraklOrderReadyToShip['shippingAddress']>;
+  } = {},
+): MiraklOrderReadyToShip {
+  const storeId = input.storeId ?? 'store-1';
+  const orderId = input.orderId ?? 'ORDER-1-A';
+  const lines = input.lines ?? [{ id: `${orderId}-1`, sku: 'SKU-MUG', quantity: 2 }];
+  return {
+    envelope: factEnvelope(storeId, `mirakl:${storeId}:order:${orderId}:SHIPPING:${T0}`),
+    orderId,
+    commercialId: orderId.replace(/-[A-Z]$/, ''),
+    shippingMethod: input.shippingMethod === undefined ? 'STD' : input.shippingMethod,
+    currency: 'USD',
+    lines: lines.map((line) => ({
+      orderLineId: line.id,
+      offerSku: line.sku,
+      productTitle: line.title === undefined ? `Product ${line.sku}` : line.title,
+      quantity: line.quantity ?? 1,
+      unitPrice: line.unitPrice === undefined ? '12.50' : line.unitPrice,
+    })),
+    shippingAddress: {
+      firstName: 'Jane',
+      lastName: 'Doe',
+      company: null,
+      street1: '151 West 34th Street',
+      street2: null,
+      city: 'New York',
+      state: 'NY',
+      zipCode: '10001',
+      country: 'USA',
+      phone: '212-555-0100',
+      ...input.address,
+    },
+    customerEmail: null,
+  };
+}
+
+export function shipmentLabeled(
+  input: {
+    storeId?: string;
+    orderId?: string;
+    shipbobOrderId?: string;
+    shipmentId?: string;
+    carrier?: string;
+    trackingNumber?: string;
+    trackingUrl?: string | null;
+  } = {},
+): ShipBobShipmentLabeled {
+  const storeId = input.storeId ?? 'store-1';
+  const shipmentId = input.shipmentId ?? '9001';
+  return {
+    envelope: factEnvelope(storeId, `shipbob:${storeId}:shipment:${shipmentId}:labeled`),
+    shipbobOrderId: input.shipbobOrderId ?? '7001',
+    shipmentId,
+    referenceId: input.orderId ?? 'ORDER-1-A',
+    status: 'LabeledCreated',
+    carrier: input.carrier ?? 'UPS',
+    trackingNumber: input.trackingNumber ?? '1Z999AA10123456784',
+    trackingUrl:
+      input.trackingUrl === undefined
+        ? 'https://www.ups.com/track?tracknum=1Z999AA10123456784'
+        : input.trackingUrl,
+  };
+}

@@ -1,0 +1,269 @@
+import { randomBytes } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
+import {
+  EventCodec,
+  RegistryClient,
+  bootstrapTopics,
+  createEventConsumer,
+  createKafka,
+  createPublisher,
+  type EventConsumer,
+  type EventOf,
+  type Publisher,
+  type SyncOutcomeRecorded,
+  type TopicKey,
+} from '@msync/events';
+import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
+import {
+  connectMongo,
+  createMetricsRegistry,
+  type Logger,
+  type MongoHandle,
+  type Registry,
+} from '@msync/platform';
+import { startShipBobSimulator } from '@msync/shipbob-sim';
+import {
+  STORES_COLLECTION,
+  createSecretBox,
+  type EncryptionKey,
+  type StoreCredentialFields,
+} from '@msync/stores';
+import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
+import type { StoreConfig } from '../domain/store-config.js';
+import { FACT_TOPICS } from '../applier.js';
+import { createSyncApplier, type SyncApplier, type SyncApplierOptions } from '../service.js';
+import { storeConfig, storeConfigChanged } from './facts.js';
+
+export { eventually } from '@msync/test-support';
+
+type ShipBobSim = Awaited<ReturnType<typeof startShipBobSimulator>>;
+
+/** One store as config-api keeps it, with its own Mirakl simulator and ShipBob merchant. */
+export interface TestStore {
+  storeId: string;
+  /** The store's Mirakl key (a throwaway of the simulator), for tests acting as a crashed run. */
+  apiKey: string;
+  mirakl: RunningMiraklSimulator;
+  shopId: number;
+  merchantId: number;
+  config: StoreConfig;
+  /** Publishes the next configuration version with these changes (what config-api does). */
+  configure(change: Partial<Omit<StoreConfig, 'storeId' | 'version'>>): Promise<void>;
+}
+
+export interface RunningApplier {
+  applier: SyncApplier;
+  metrics: Registry;
+  stop(): Promise<void>;
+}
+
+export interface ApplierHarness {
+  namespace: string;
+  kafka: Kafka;
+  codec: EventCodec;
+  publisher: Publisher;
+  mongo: MongoHandle;
+  shipbob: ShipBobSim;
+  /** Seals secrets as config-api does, with the key ring the applier is given. */
+  box: ReturnType<typeof createSecretBox>;
+  /** Every outcome on the outcome topic, in arrival order. */
+  outcomes: SyncOutcomeRecorded[];
+  outcomesOf(storeId: string, outcome?: string): SyncOutcomeRecorded[];
+  addStore(options?: {
+    config?: Partial<StoreConfig>;
+    publishConfig?: boolean;
+    skus?: string[];
+  }): Promise<TestStore>;
+  publish<K extends TopicKey>(key: K, events: EventOf<K> | EventOf<K>[]): Promise<void>;
+  startApplier(overrides?: Partial<SyncApplierOptions>): Promise<RunningApplier>;
+  /** Successful writes (POST/PUT answered 2xx) a simulator journal holds. */
+  writesTo(journal: readonly { method: string; status: number }[]): number;
+  close(): Promise<void>;
+}
+
+/** Real Kafka, registry and FerretDB, both simulators in process; one test's own namespace and database. */
+export async function applierHarness(
+  logger: Logger = capturingLogger('warn').logger,
+): Promise<ApplierHarness> {
+  const env = infra();
+  const namespace = uniqueNamespace();
+  const kafka = createKafka({
+    brokers: env.KAFKA_BROKERS.split(','),
+    clientId: 'applier-test',
+    logger,
+  });
+  // One partition: every store shares it, so isolation between stores is really tested.
+  await bootstrapTopics({
+    kafka,
+    logger,
+    namespace,
+    partitions: 1,
+    only: ['storeConfigChanged', ...FACT_TOPICS, 'syncOutcome'],
+  });
+  const codec = new EventCodec(new RegistryClient(env.SCHEMA_REGISTRY_URL), namespace);
+  const publisher = createPublisher({ kafka, codec, logger, namespace });
+  await publisher.connect();
+  const mongo = await connectMongo(env.MONGO_URL, {
+    dbName: uniqueName('applier').replaceAll('-', '_'),
+    appName: 'applier-test',
+  });
+  const keys: EncryptionKey[] = [{ id: 'k1', key: randomBytes(32) }];
+  const box = createSecretBox(keys);
+  const shipbob = await startShipBobSimulator({ port: 0 });
+  const miraklSims: RunningMiraklSimulator[] = [];
+  const running: RunningApplier[] = [];
+
+  const outcomes: SyncOutcomeRecorded[] = [];
+  const collector: EventConsumer = createEventConsumer({
+    kafka,
+    codec,
+    logger,
+    groupId: `${namespace}outcomes`,
+    topics: ['syncOutcome'],
+    dlqProducer: publisher.producer,
+    namespace,
+    handle: (event) => {
+      outcomes.push(event.value);
+      return Promise.resolve();
+    },
+  });
+  await collector.start();
+
+  let stores = 0;
+  return {
+    namespace,
+    kafka,
+    codec,
+    publisher,
+    mongo,
+    shipbob,
+    box,
+    outcomes,
+    outcomesOf: (storeId, outcome) =>
+      outcomes.filter(
+        (o) => o.envelope.storeId === storeId && (outcome === undefined || o.outcome === outcome),
+      ),
+    async addStore(options = {}) {
+      const n = ++stores;
+      const storeId = uniqueName(`store-${n}`);
+      const apiKey = `test-only-mirakl-key-${n}-${randomBytes(6).toString('hex')}`;
+      const pat = `test-only-shipbob-pat-${n}-${randomBytes(6).toString('hex')}`;
+      const mirakl = await startMiraklSimulator({ port: 0, paymentDelayMs: null });
+      miraklSims.push(mirakl);
+      const { shopId } = mirakl.control.addShop({ apiKey, name: `Shop ${n}` });
+      const merchant = shipbob.control.world.seedMerchant({ pats: [pat] });
+      for (const sku of options.skus ?? ['SKU-MUG', 'SKU-BOWL'])
+        shipbob.control.world.seedProduct(merchant.id, { sku, stock: { 1: 100 } });
+      let config = storeConfig({ storeId, version: 1, ...options.config });
+      const doc = {
+        _id: storeId,
+        tenantId: 'tenant-1',
+        status: config.status as StoreCredentialFields['status'],
+        version: config.version,
+        miraklBaseUrl: mirakl.url,
+        miraklShopId: String(shopId),
+        miraklShopName: `Shop ${n}`,
+        miraklApiKey: { sealed: box.seal(apiKey), last4: apiKey.slice(-4) },
+        // Shaped as config-api keeps it (fields readers ignore included).
+        shipbob: {
+          pat: { sealed: box.seal(pat), last4: pat.slice(-4) },
+          channelId: String(merchant.patChannelId),
+          channelName: 'SMA',
+        },
+        settings: {
+          reportEmail: null,
+          toggles: config.toggles,
+          inventoryBuffer: 0,
+          returnFulfillmentCenterId: null,
+          pollIntervalMinutes: 15,
+        },
+        returnsApproved: false,
+        createdAt: new Date(),
+        updatedAt: new Date(),
+        pendingPublish: false,
+        publishedVersion: config.version,
+        offersPollPending: false,
+      };
+      await mongo.db
+        .collection<StoreCredentialFields & Record<string, unknown>>(STORES_COLLECTION)
+        .insertOne(doc);
+      const store: TestStore = {
+        storeId,
+        apiKey,
+        mirakl,
+        shopId,
+        merchantId: merchant.id,
+        get config() {
+          return config;
+        },
+        async configure(change) {
+          config = { ...config, ...change, version: config.version + 1 };
+          await mongo.db.collection<StoreCredentialFields>(STORES_COLLECTION).updateOne(
+            { _id: storeId },
+            {
+              $set: {
+                version: config.version,
+                status: config.status as StoreCredentialFields['status'],
+              },
+            },
+          );
+          await publisher.publish('storeConfigChanged', storeConfigChanged(config, mirakl.url));
+        },
+      };
+      if (options.publishConfig ?? true)
+        await publisher.publish('storeConfigChanged', storeConfigChanged(config, mirakl.url));
+      return store;
+    },
+    publish: (key, events) => publisher.publish(key, events),
+    async startApplier(overrides = {}) {
+      const metrics = createMetricsRegistry('sync-applier-test');
+      const applier = await createSyncApplier({
+        kafka,
+        codec,
+        publisher,
+        namespace,
+        db: mongo.db,
+        encryptionKeys: keys,
+        logger,
+        metrics,
+        vendors: {
+          miraklTrustedHosts: ['127.0.0.1'],
+          miraklRetries: 1,
+          shipbobBaseUrl: shipbob.url,
+          shipbobRetries: 1,
+          retryInitialDelayMs: 50,
+        },
+        groupId: `${namespace}sync-applier`,
+        retrier: { intervalMs: 100, initialDelayMs: 200, maxDelayMs: 1_000 },
+        waitingRetryMs: 500,
+        commit: { intervalMs: 100 },
+        topicPartitions: 1,
+        ...overrides,
+      });
+      await applier.start();
+      const instance: RunningApplier = {
+        applier,
+        metrics,
+        async stop() {
+          running.splice(running.indexOf(instance), 1);
+          await applier.stop();
+        },
+      };
+      running.push(instance);
+      return instance;
+    },
+    writesTo: (journal) =>
+      journal.filter(
+        (e) => (e.method === 'POST' || e.method === 'PUT') && e.status >= 200 && e.status < 300,
+      ).length,
+    async close() {
+      for (const instance of [...running]) await instance.stop();
+      await collector.stop();
+      await publisher.disconnect();
+      for (const sim of miraklSims) await sim.close();
+      await shipbob.close();
+      await mongo.db.dropDatabase();
+      await mongo.close();
+    },
+  };
+}
