@@ -1,7 +1,10 @@
 import type { z } from 'zod';
 import type { Store } from '../domain/store.js';
 import { maskSecret } from '../domain/credentials.js';
-import type { StoreView } from './schemas.js';
+import type { ActivityEntryView, OrderTimelineView, StoreView } from './schemas.js';
+import type { ActivityEntry } from '../domain/activity-events.js';
+import type { OrderTimelineDocument } from '../adapters/mongo-activity.js';
+import { isAwaitingAcceptance, isFailureResolved, ORDER_STEPS } from '../domain/order-steps.js';
 
 /** The API's view of a store: secrets masked, nothing internal. */
 export function storeView(store: Store): z.infer<typeof StoreView> {
@@ -34,3 +37,40 @@ export function storeView(store: Store): z.infer<typeof StoreView> {
 }
 
 export const etagOf = (store: Store): string => `"${store.version}"`;
+
+const iso = (date: Date | null | undefined): string | null => (date ? date.toISOString() : null);
+
+export function activityEntryView(entry: ActivityEntry): z.infer<typeof ActivityEntryView> {
+  return { ...entry, at: entry.at.toISOString() };
+}
+
+/** An order's timeline: every step in journey order, the failure in the seller's terms. */
+export function orderTimelineView(t: OrderTimelineDocument): z.infer<typeof OrderTimelineView> {
+  const failure = t.lastFailure;
+  return {
+    storeId: t.storeId,
+    orderId: t.orderId,
+    commercialId: t.commercialId ?? null,
+    orderCreatedAt: iso(t.orderCreatedAt),
+    acceptanceDeadline: iso(t.acceptanceDeadline),
+    steps: ORDER_STEPS.map((step) => ({ step, at: iso(t.steps[step]) })),
+    awaitingAcceptance: isAwaitingAcceptance(t.steps),
+    shipbobOrderId: t.shipbobOrderId ?? null,
+    shipment: t.shipment ?? null,
+    cancellation: t.cancellation ?? null,
+    lastFailure: failure
+      ? {
+          at: failure.at.toISOString(),
+          flow: failure.flow,
+          action: failure.action,
+          steps: failure.steps,
+          outcome: failure.outcome,
+          reason: failure.reason,
+          detail: failure.detail,
+          resolved: isFailureResolved(failure, t.steps),
+        }
+      : null,
+    finishedAt: iso(t.finishedAt),
+    updatedAt: t.lastEventAt.toISOString(),
+  };
+}
