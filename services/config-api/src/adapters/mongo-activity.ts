@@ -7,6 +7,7 @@ import type {
   TimelineUpdate,
 } from '../domain/activity-events.js';
 import { FINAL_STEPS, PAST_ACCEPTANCE, type OrderStep } from '../domain/order-steps.js';
+import { isDuplicateKey, withInsertLock, type LockDocument } from './mongo-lock.js';
 
 export interface ActivityEntryDocument extends Omit<ActivityEntry, 'id'> {
   _id: string;
@@ -40,12 +41,13 @@ export interface ActivityFilter {
 export const ACTIVITY_COLLECTIONS = {
   entries: 'activity_entries',
   timelines: 'order_timelines',
+  locks: 'order_timeline_locks',
 } as const;
 
 const timelineId = (storeId: string, orderId: string) => `${storeId}/${orderId}`;
 
-const isDuplicateKey = (error: unknown): boolean =>
-  (error as { code?: unknown } | null)?.code === 11000;
+/** Timeline writes come from five topics at once (and from every replica): one at a time each. */
+const TIMELINE_LOCK = { leaseMs: 10_000, waitMs: 15_000, what: 'order timeline' } as const;
 
 /**
  * The activity projection's collections, on MongoDB or FerretDB: no transactions, no TTL (the
@@ -54,10 +56,12 @@ const isDuplicateKey = (error: unknown): boolean =>
 export class MongoActivity {
   readonly entries: Collection<ActivityEntryDocument>;
   readonly timelines: Collection<OrderTimelineDocument>;
+  private readonly locks: Collection<LockDocument>;
 
   constructor(db: Db) {
     this.entries = db.collection<ActivityEntryDocument>(ACTIVITY_COLLECTIONS.entries);
     this.timelines = db.collection<OrderTimelineDocument>(ACTIVITY_COLLECTIONS.timelines);
+    this.locks = db.collection<LockDocument>(ACTIVITY_COLLECTIONS.locks);
   }
 
   async ensureIndexes(): Promise<void> {
@@ -98,10 +102,16 @@ export class MongoActivity {
 
   /**
    * Applies one change to an order's timeline: the earliest time of each step, the latest event,
-   * details as given, and the failure when it is newer than the one kept.
+   * details as given, and the failure when it is newer than the one kept. The operators make it
+   * idempotent and independent of arrival order; the lock makes it safe on FerretDB, which
+   * rewrites the whole document and would lose one of two concurrent updates.
    */
-  async applyTimeline(update: TimelineUpdate): Promise<void> {
+  applyTimeline(update: TimelineUpdate): Promise<void> {
     const _id = timelineId(update.storeId, update.orderId);
+    return withInsertLock(this.locks, _id, TIMELINE_LOCK, () => this.writeTimeline(_id, update));
+  }
+
+  private async writeTimeline(_id: string, update: TimelineUpdate): Promise<void> {
     const earliest: Record<string, Date> = { firstEventAt: update.at };
     for (const step of update.reached) earliest[`steps.${step}`] = update.at;
     if (update.waitingSince) earliest['waitingSince'] = update.waitingSince;
@@ -117,12 +127,11 @@ export class MongoActivity {
     try {
       await this.timelines.updateOne({ _id }, change, { upsert: true });
     } catch (error) {
-      // Two topics created the same timeline at once: the document exists now, update it.
+      // A lock holder past its lease was overtaken and created it meanwhile: update it.
       if (!isDuplicateKey(error)) throw error;
       await this.timelines.updateOne({ _id }, change);
     }
     if (update.failure) {
-      // Outcomes of one store arrive in order on one partition: no other writer of lastFailure.
       await this.timelines.updateOne(
         {
           _id,
@@ -149,13 +158,17 @@ export class MongoActivity {
     for (const step of PAST_ACCEPTANCE) {
       (waiting as Record<string, unknown>)[`steps.${step}`] = { $exists: false };
     }
+    // FerretDB has no $min/$first accumulators; the orders waiting right now are few (they are
+    // accepted within minutes or refused within days), so the earliest per store is found here.
     const rows = await this.timelines
-      .aggregate<{ _id: string; since: Date }>([
-        { $match: waiting },
-        { $group: { _id: '$storeId', since: { $min: '$waitingSince' } } },
-      ])
+      .find(waiting, { projection: { storeId: 1, waitingSince: 1 } })
       .toArray();
-    return rows.map((row) => ({ storeId: row._id, since: row.since }));
+    const oldest = new Map<string, Date>();
+    for (const { storeId, waitingSince } of rows) {
+      const known = oldest.get(storeId);
+      if (waitingSince && (!known || waitingSince < known)) oldest.set(storeId, waitingSince);
+    }
+    return [...oldest].map(([storeId, since]) => ({ storeId, since }));
   }
 
   /** Deletes entries older than `before` and timelines finished, or silent, since before it. */
