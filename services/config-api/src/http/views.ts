@@ -40,8 +40,25 @@ export const etagOf = (store: Store): string => `"${store.version}"`;
 
 const iso = (date: Date | null | undefined): string | null => (date ? date.toISOString() : null);
 
-export function activityEntryView(entry: ActivityEntry): z.infer<typeof ActivityEntryView> {
-  return { ...entry, at: entry.at.toISOString() };
+/** Field by field, so nothing stored reaches the API unless the document names it. */
+export function activityEntryView(e: ActivityEntry): z.infer<typeof ActivityEntryView> {
+  return {
+    id: e.id,
+    at: e.at.toISOString(),
+    flow: e.flow,
+    action: e.action,
+    effectKey: e.effectKey,
+    target: e.target,
+    outcome: e.outcome,
+    subjectId: e.subjectId,
+    orderId: e.orderId,
+    steps: e.steps,
+    reason: e.reason,
+    detail: e.detail,
+    externalIds: e.externalIds,
+    latencyMs: e.latencyMs,
+    correlationId: e.correlationId,
+  };
 }
 
 /** An order's timeline: every step in journey order, the failure in the seller's terms. */
@@ -56,8 +73,17 @@ export function orderTimelineView(t: OrderTimelineDocument): z.infer<typeof Orde
     steps: ORDER_STEPS.map((step) => ({ step, at: iso(t.steps[step]) })),
     awaitingAcceptance: isAwaitingAcceptance(t.steps),
     shipbobOrderId: t.shipbobOrderId ?? null,
-    shipment: t.shipment ?? null,
-    cancellation: t.cancellation ?? null,
+    shipment: t.shipment
+      ? {
+          shipmentId: t.shipment.shipmentId,
+          carrier: t.shipment.carrier,
+          trackingNumber: t.shipment.trackingNumber,
+          trackingUrl: t.shipment.trackingUrl,
+        }
+      : null,
+    cancellation: t.cancellation
+      ? { state: t.cancellation.state, reason: t.cancellation.reason }
+      : null,
     lastFailure: failure
       ? {
           at: failure.at.toISOString(),
