@@ -1,6 +1,5 @@
 import type { EventOf } from '@msync/events';
 import {
-  FINAL_STEPS,
   orderIdOfOutcome,
   stepsOfEffect,
   timelineChangeOf,
@@ -259,7 +258,3 @@ const factBase = (envelope: { storeId: string; occurredAt: number }, orderId: st
   orderId,
   at: new Date(envelope.occurredAt),
 });
-
-/** True when the update ends the order's journey (shipped or canceled). */
-export const finishes = (update: TimelineUpdate): boolean =>
-  update.reached.some((step) => FINAL_STEPS.includes(step));
