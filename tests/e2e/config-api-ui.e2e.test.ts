@@ -18,6 +18,7 @@ import {
   type Harness,
   type Instance,
 } from '../../services/config-api/src/test-support/harness.js';
+import { orderJourney } from '../../services/config-api/src/test-support/order-events.js';
 
 // The administrator's and then the seller's journey in the management UI, in real headless
 // Chromium, against config-api on real Kafka and MongoDB and the two vendor simulators.
@@ -52,7 +53,7 @@ beforeAll(async () => {
   });
   h.mirakl.control.addShop({ shopId: 7001, apiKey: MIRAKL_KEY, name: 'Sunrise Goods' });
   h.shipbob.control.world.seedMerchant({ pats: [PAT], withOtherChannel: true });
-  instance = await h.start();
+  instance = await h.start({ activity: true });
   browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
 });
@@ -210,6 +211,89 @@ describe('config-api UI', () => {
     await page.getByRole('button', { name: 'Connect' }).click();
     await page.locator('[data-status=CONNECTED]').waitFor();
     await screenshot('reconnected');
+  });
+
+  it('shows the store’s activity and, for an order, its timeline in plain words', async () => {
+    const order = orderJourney(storeId, 'MKP-7001-A');
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+    await h.publisher.publish('orderAwaitingAcceptance', [
+      order.awaiting(minutesAgo(60), minutesAgo(62)),
+    ]);
+    await h.publisher.publish('syncOutcome', [
+      order.outcome(minutesAgo(59), 'orders', 'accept', 'APPLIED', 'Accepted 1 line (OR21)'),
+      order.outcome(
+        minutesAgo(40),
+        'orders',
+        'create',
+        'FAILED',
+        'ShipBob does not know SKU MUG-1',
+      ),
+      order.outcome(minutesAgo(30), 'orders', 'create', 'APPLIED', 'ShipBob order 880011 created'),
+    ]);
+    await h.publisher.publish('orderReadyToShip', [order.readyToShip(minutesAgo(45))]);
+    await h.publisher.publish('shipmentLabeled', [order.labeled(minutesAgo(10), '880011')]);
+    await h.publisher.publish('syncOutcome', [
+      order.outcome(minutesAgo(5), 'tracking', 'ship', 'FAILED', 'Mirakl refused the carrier code'),
+      orderJourney(storeId, 'MUG-1').outcome(
+        minutesAgo(1),
+        'inventory',
+        'quantity',
+        'APPLIED',
+        'Quantity 37 sent',
+      ),
+    ]);
+    const seller = client(instance.url, tenantToken);
+    await eventually(
+      async () =>
+        (await seller('GET', `/v1/stores/${storeId}/activity`)).body.items?.length === 5 &&
+        (await seller('GET', `/v1/stores/${storeId}/orders/MKP-7001-A/timeline`)).body[
+          'shipbobOrderId'
+        ] === '880011',
+      'the outcomes and facts projected',
+    );
+
+    await page.click('#tab-activity');
+    const rows = page.locator('.activity-list tbody tr');
+    await rows.first().waitFor();
+    await expect(rows.count()).resolves.toBe(5);
+    await expect(rows.first().locator('td').nth(1).textContent()).resolves.toBe('inventory');
+    // Five entries fit on one page: nothing more to load.
+    await expect(page.locator('#load-more').isVisible()).resolves.toBe(false);
+    await screenshot('activity');
+
+    await page.selectOption('#f-outcome', 'FAILED');
+    await page.click('#filter');
+    await eventually(async () => (await rows.count()) === 2, 'only the two failures listed');
+    await expect(page.locator('[data-outcome]').allTextContents()).resolves.toEqual([
+      'FAILED',
+      'FAILED',
+    ]);
+
+    await page.locator('.order-link', { hasText: 'MKP-7001-A' }).first().click();
+    const timeline = page.locator('#timeline');
+    await timeline.waitFor();
+    await expect(timeline.locator('h2').textContent()).resolves.toBe('Order MKP-7001-A');
+    await expect(timeline.locator('li.done .label').allTextContents()).resolves.toEqual([
+      'Received, awaiting acceptance',
+      'Accepted on Mirakl',
+      'Ready to ship',
+      'Created in ShipBob',
+      'Label printed',
+    ]);
+    await expect(timeline.locator('li.pending .label').allTextContents()).resolves.toEqual([
+      'Tracking sent to Mirakl',
+      'Shipped on Mirakl',
+    ]);
+    await expect(timeline.locator('dd', { hasText: '880011' }).count()).resolves.toBe(1);
+    await expect(page.locator('#tracking').textContent()).resolves.toBe(
+      'USPS 9400111899223197428490',
+    );
+    await expect(page.locator('#last-failure').textContent()).resolves.toMatch(
+      /^Needs attention: Tracking sent to Mirakl \+ Shipped on Mirakl failed: Mirakl refused the carrier code/,
+    );
+    // The order's own activity, below its timeline: four entries, newest first.
+    await expect(rows.count()).resolves.toBe(4);
+    await screenshot('order-timeline');
   });
 
   it('stored the configuration (secrets encrypted) and published every change', async () => {

@@ -9,7 +9,7 @@ import { SERVICE_NAMES } from '../../tools/infra/src/index.js';
 
 const SERVICES = SERVICE_NAMES;
 /** Services that consume at start: their topics must exist (the system's bootstrap makes them). */
-const CONSUMERS: readonly string[] = ['mirakl-poller', 'shipbob-poller'];
+const CONSUMERS: readonly string[] = ['config-api', 'mirakl-poller', 'shipbob-poller'];
 
 async function createTopics(namespace: string): Promise<void> {
   const logger = createLogger({ level: 'warn', write: () => undefined });
@@ -23,7 +23,16 @@ async function createTopics(namespace: string): Promise<void> {
     logger,
     namespace,
     partitions: 1,
-    only: ['pollRequested', 'storeConfigChanged'],
+    only: [
+      'pollRequested',
+      'storeConfigChanged',
+      // config-api's activity projection
+      'syncOutcome',
+      'orderAwaitingAcceptance',
+      'orderReadyToShip',
+      'shipmentLabeled',
+      'orderCanceledOnMarketplace',
+    ],
   });
 }
 

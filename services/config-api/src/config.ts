@@ -31,6 +31,10 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   SHIPBOB_BASE_URL: z.url().default('https://api.shipbob.com'),
   /** How often the relay looks for unpublished store changes (it is also woken after each save). */
   RELAY_INTERVAL_MS: env.durationMs(2_000),
+  /** Activity entries, and timelines of orders finished (or silent) longer ago, are deleted. */
+  ACTIVITY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  /** How often the activity prune runs (FerretDB has no TTL indexes). */
+  ACTIVITY_PRUNE_INTERVAL_MS: env.durationMs(60 * 60_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

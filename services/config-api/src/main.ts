@@ -34,9 +34,14 @@ await runService({
       shipbobBaseUrl: config.SHIPBOB_BASE_URL,
       relayIntervalMs: config.RELAY_INTERVAL_MS,
       metrics,
+      events: { kafka: backbone.kafka, codec: backbone.codec, namespace: backbone.namespace },
+      activityRetentionMs: config.ACTIVITY_RETENTION_DAYS * 24 * 60 * 60 * 1000,
+      activityPruneIntervalMs: config.ACTIVITY_PRUNE_INTERVAL_MS,
     });
     api.relay.start();
     lifecycle.onShutdown('relay', () => api.relay.stop());
+    await api.activityFeed.start();
+    lifecycle.onShutdown('activity', () => api.activityFeed.stop());
     const server = createServer(api.app);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

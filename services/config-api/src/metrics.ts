@@ -7,11 +7,22 @@ export interface ConfigApiMetrics {
   relayPasses: Counter;
   /** Stores whose latest version (or first poll) is not yet on Kafka: alert when it stays > 0. */
   unpublished: Gauge;
+  /** Activity entries added, by the outcome's flow and outcome (open strings, as recorded). */
+  activityEntries: Counter<'flow' | 'outcome'>;
+  /** Events the activity projection handled, by topic and result (projected, duplicate, …). */
+  activityEvents: Counter<'topic' | 'result'>;
+  activityPruned: Counter<'kind'>;
+  activityPruneFailures: Counter;
+  /** Per store: age of the oldest order seen and neither accepted nor canceled (alert on it). */
+  oldestAwaitingAcceptance: Gauge<'store_id'>;
+  /** Where the gauge reads its ages on each scrape; null keeps the last values. */
+  measureWaitingWith(source: () => Promise<Map<string, number> | null>): void;
 }
 
 /** config-api's metrics on the service registry (or a private one in tests). */
 export function configApiMetrics(registry: Registry): ConfigApiMetrics {
   const registers = [registry];
+  let waitingAges: () => Promise<Map<string, number> | null> = () => Promise.resolve(null);
   return {
     requests: new Counter({
       name: 'config_api_requests_total',
@@ -34,5 +45,43 @@ export function configApiMetrics(registry: Registry): ConfigApiMetrics {
       help: 'Stores with a change not yet published, after the last relay run',
       registers,
     }),
+    activityEntries: new Counter({
+      name: 'config_api_activity_entries_total',
+      help: 'Activity entries added from sync outcomes, by flow and outcome',
+      labelNames: ['flow', 'outcome'],
+      registers,
+    }),
+    activityEvents: new Counter({
+      name: 'config_api_activity_events_total',
+      help: 'Events read by the activity projection, by topic and result',
+      labelNames: ['topic', 'result'],
+      registers,
+    }),
+    activityPruned: new Counter({
+      name: 'config_api_activity_pruned_total',
+      help: 'Activity entries and order timelines deleted past the retention',
+      labelNames: ['kind'],
+      registers,
+    }),
+    activityPruneFailures: new Counter({
+      name: 'config_api_activity_prune_failures_total',
+      help: 'Activity prune passes that failed (tried again at the next interval)',
+      registers,
+    }),
+    oldestAwaitingAcceptance: new Gauge({
+      name: 'config_api_oldest_awaiting_acceptance_seconds',
+      help: 'Per store, seconds since the oldest order still waiting for acceptance was created',
+      labelNames: ['store_id'],
+      registers,
+      async collect() {
+        const ages = await waitingAges();
+        if (ages === null) return;
+        this.reset();
+        for (const [storeId, seconds] of ages) this.set({ store_id: storeId }, seconds);
+      },
+    }),
+    measureWaitingWith: (source) => {
+      waitingAges = source;
+    },
   };
 }

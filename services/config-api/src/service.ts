@@ -1,5 +1,11 @@
 import type { Db } from 'mongodb';
-import type { Publisher } from '@msync/events';
+import type { Kafka } from 'kafkajs';
+import {
+  createEventConsumer,
+  type EventCodec,
+  type EventConsumer,
+  type Publisher,
+} from '@msync/events';
 import type { Express } from 'express';
 import { Registry, type Logger } from '@msync/platform';
 import { AccessService } from './access.js';
@@ -12,7 +18,15 @@ import type { UrlPolicy } from '@msync/mirakl';
 import { createHttpApp } from './http/app.js';
 import { createRelay, type Relay } from './relay.js';
 import { StoreService } from './stores.js';
-import { configApiMetrics } from './metrics.js';
+import { configApiMetrics, type ConfigApiMetrics } from './metrics.js';
+import { ActivityService, DEFAULT_ACTIVITY_RETENTION_DAYS, startPruning } from './activity.js';
+import { MongoActivity } from './adapters/mongo-activity.js';
+import { ACTIVITY_TOPICS } from './domain/activity-events.js';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Consumer group of the activity projection, after the topic namespace (one per database). */
+export const ACTIVITY_GROUP = 'config-api-activity';
 
 export interface ConfigApiOptions {
   db: Db;
@@ -31,6 +45,17 @@ export interface ConfigApiOptions {
   shipbob?: ShipBobGateway;
   /** Cap on the vendor calls of one request (credential checks); default 10 s. */
   verificationDeadlineMs?: number;
+  /**
+   * Where the activity projection reads outcomes and order facts; without it the activity API
+   * answers from what is stored and nothing new is projected.
+   */
+  events?: { kafka: Kafka; codec: EventCodec; namespace: string; groupId?: string };
+  /** Activity kept this long (default 90 days). */
+  activityRetentionMs?: number;
+  /** How often the prune runs (default hourly). */
+  activityPruneIntervalMs?: number;
+  /** The projection's clock (retention and the waiting-order gauge). */
+  now?: () => Date;
 }
 
 export interface ConfigApi {
@@ -40,16 +65,33 @@ export interface ConfigApi {
   stores: MongoStores;
   service: StoreService;
   access: AccessService;
+  activity: ActivityService;
+  /** Consumes the outcome and order-fact topics (when `events` was given) and prunes. */
+  activityFeed: ActivityFeed;
+  metrics: ConfigApiMetrics;
+}
+
+export interface ActivityFeed {
+  /** Starts the consumer (resolves once it joined its group) and the hourly prune. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly consumer: EventConsumer | undefined;
 }
 
 /** Wires config-api on its dependencies: the HTTP app plus the publication relay (not started). */
 export async function createConfigApi(options: ConfigApiOptions): Promise<ConfigApi> {
   const logger = options.logger;
-  const metrics = configApiMetrics(options.metrics ?? new Registry());
+  const registry = options.metrics ?? new Registry();
+  const metrics = configApiMetrics(registry);
   logger.addSecret(options.adminBootstrapToken);
   const stores = new MongoStores(options.db);
   const accessStore = new MongoAccess(options.db);
-  await Promise.all([stores.ensureIndexes(), accessStore.ensureIndexes()]);
+  const activityStore = new MongoActivity(options.db);
+  await Promise.all([
+    stores.ensureIndexes(),
+    accessStore.ensureIndexes(),
+    activityStore.ensureIndexes(),
+  ]);
   const relay = createRelay({
     stores,
     publisher: options.publisher,
@@ -77,6 +119,59 @@ export async function createConfigApi(options: ConfigApiOptions): Promise<Config
       : {}),
   });
   const access = new AccessService(accessStore, options.adminBootstrapToken);
-  const app = createHttpApp({ stores: service, access, logger, metrics });
-  return { app, relay, stores, service, access };
+  const activity = new ActivityService({
+    store: activityStore,
+    stores: service,
+    metrics,
+    logger: logger.child({ component: 'activity' }),
+    retentionMs: options.activityRetentionMs ?? DEFAULT_ACTIVITY_RETENTION_DAYS * DAY_MS,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  activity.bindWaitingGauge();
+  const app = createHttpApp({ stores: service, access, activity, logger, metrics });
+  const activityFeed = createActivityFeed(options, activity, registry, metrics);
+  return { app, relay, stores, service, access, activity, activityFeed, metrics };
+}
+
+function createActivityFeed(
+  options: ConfigApiOptions,
+  activity: ActivityService,
+  registry: Registry,
+  metrics: ConfigApiMetrics,
+): ActivityFeed {
+  const logger = options.logger.child({ component: 'activity' });
+  const consumer = options.events
+    ? createEventConsumer({
+        kafka: options.events.kafka,
+        codec: options.events.codec,
+        namespace: options.events.namespace,
+        groupId: options.events.groupId ?? `${options.events.namespace}${ACTIVITY_GROUP}`,
+        topics: ACTIVITY_TOPICS,
+        logger,
+        dlqProducer: options.publisher.producer,
+        metrics: registry,
+        fromBeginning: true,
+        handle: async (event) => {
+          await activity.project(event);
+        },
+      })
+    : undefined;
+  let pruning: { stop(): Promise<void> } | undefined;
+  return {
+    consumer,
+    start: async () => {
+      await consumer?.start();
+      pruning ??= startPruning({
+        activity,
+        intervalMs: options.activityPruneIntervalMs ?? 60 * 60_000,
+        logger,
+        metrics,
+      });
+    },
+    stop: async () => {
+      await pruning?.stop();
+      pruning = undefined;
+      await consumer?.stop();
+    },
+  };
 }

@@ -1,6 +1,7 @@
 /* global location */
 import { api, ApiError } from './api.js';
 import { field, h, showErrors, statusBadge, toast } from './dom.js';
+import { activityTab } from './activity.js';
 
 const TOGGLES = [
   ['offers', 'Sync Offers', 'Create a ShipBob product for each Mirakl offer'],
@@ -145,7 +146,8 @@ export function renderConnect(view) {
   view.replaceChildren(form);
 }
 
-export async function renderStore(view, me, id, tab) {
+/** A store's page; `tab` is overview, configuration or activity (with an order, its timeline). */
+export async function renderStore(view, me, id, tab, orderId) {
   const { body: store, etag } = await api('GET', `/v1/stores/${encodeURIComponent(id)}`);
   const toggleConnection = async () => {
     const action = store.status === 'CONNECTED' ? 'disconnect' : 'connect';
@@ -219,11 +221,22 @@ export async function renderStore(view, me, id, tab) {
       },
       'Configuration',
     ),
+    h(
+      'a',
+      {
+        href: `#/stores/${store.id}/activity`,
+        id: 'tab-activity',
+        class: tab === 'activity' ? 'active' : '',
+      },
+      'Activity',
+    ),
   );
   const body =
     tab === 'configuration'
       ? await configurationForm(store, etag, () => renderStore(view, me, store.id, 'configuration'))
-      : overview(store);
+      : tab === 'activity'
+        ? await activityTab(store, orderId)
+        : overview(store);
   view.replaceChildren(
     h(
       'section',

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Collection, Db } from 'mongodb';
-import { RetriableError } from '@msync/platform';
 import type { StoreCredentialFields } from '@msync/stores';
 import type { Store } from '../domain/store.js';
+import { isDuplicateKey, withInsertLock, type LockDocument } from './mongo-lock.js';
 
 /** The stored form of a store: the domain record plus the publication bookkeeping (ADR 0012). */
 export interface StoreDocument extends Omit<Store, 'id'> {
@@ -24,13 +23,6 @@ interface ShopClaim {
   storeId: string;
 }
 
-interface StoreLock {
-  /** The store id: a unique key, so only one writer holds it. */
-  _id: string;
-  token: string;
-  at: Date;
-}
-
 /** A crashed holder's lock is taken over after this long. */
 const LOCK_LEASE_MS = 10_000;
 const LOCK_WAIT_MS = 5_000;
@@ -41,12 +33,12 @@ export type ClaimResult = { ok: true } | { ok: false; existingStoreId: string };
 export class MongoStores {
   readonly stores: Collection<StoreDocument>;
   private readonly claims: Collection<ShopClaim>;
-  private readonly locks: Collection<StoreLock>;
+  private readonly locks: Collection<LockDocument>;
 
   constructor(db: Db) {
     this.stores = db.collection<StoreDocument>('stores');
     this.claims = db.collection<ShopClaim>('store_shop_claims');
-    this.locks = db.collection<StoreLock>('store_locks');
+    this.locks = db.collection<LockDocument>('store_locks');
   }
 
   /**
@@ -54,31 +46,13 @@ export class MongoStores {
    * writes by id, so a conditional update is not a compare-and-set under concurrency; an insert
    * of a unique key is, on both databases (ADR 0012). Every write to a store document runs here.
    */
-  async withLock<T>(storeId: string, fn: () => Promise<T>): Promise<T> {
-    const token = randomUUID();
-    const deadline = Date.now() + LOCK_WAIT_MS;
-    for (;;) {
-      try {
-        await this.locks.insertOne({ _id: storeId, token, at: new Date() });
-        break;
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error;
-      }
-      const held = await this.locks.findOne({ _id: storeId });
-      if (held && Date.now() - held.at.getTime() > LOCK_LEASE_MS) {
-        await this.locks.deleteOne({ _id: storeId, token: held.token });
-        continue;
-      }
-      if (Date.now() > deadline) {
-        throw new RetriableError(`store ${storeId} is busy`, { reason: 'store-busy' });
-      }
-      await new Promise((r) => setTimeout(r, 15 + Math.random() * 20));
-    }
-    try {
-      return await fn();
-    } finally {
-      await this.locks.deleteOne({ _id: storeId, token });
-    }
+  withLock<T>(storeId: string, fn: () => Promise<T>): Promise<T> {
+    return withInsertLock(
+      this.locks,
+      storeId,
+      { leaseMs: LOCK_LEASE_MS, waitMs: LOCK_WAIT_MS, what: 'store' },
+      fn,
+    );
   }
 
   async ensureIndexes(): Promise<void> {
@@ -205,8 +179,4 @@ function fromDocument(doc: StoreDocument): Store {
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
   };
-}
-
-export function isDuplicateKey(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === 11000;
 }

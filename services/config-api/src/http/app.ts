@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from '@msync/platform';
 import { Problem } from '../domain/problem.js';
 import type { AccessService } from '../access.js';
+import type { ActivityService } from '../activity.js';
 import type { StoreService } from '../stores.js';
 import type { ConfigApiMetrics } from '../metrics.js';
 import { openApiDocument } from './openapi.js';
@@ -36,11 +37,12 @@ export const expressPath = (path: string): string => path.replace(/\{(\w+)\}/g, 
 export function createHttpApp(deps: {
   stores: StoreService;
   access: AccessService;
+  activity: ActivityService;
   logger: Logger;
   metrics?: ConfigApiMetrics;
 }): Express {
   const log = deps.logger.child({ component: 'http' });
-  const ops = operations({ stores: deps.stores, access: deps.access });
+  const ops = operations({ stores: deps.stores, access: deps.access, activity: deps.activity });
   const document = openApiDocument(ops);
 
   const app = express();

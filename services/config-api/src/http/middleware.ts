@@ -138,7 +138,7 @@ export function handle(op: Operation): RequestHandler {
     const ctx: RequestContext = {
       principal,
       params: req.params as Record<string, string>,
-      query: singleQueryValues(op, req.originalUrl),
+      query: parseQuery(op, req.originalUrl),
       body: req.body as unknown,
       expectedVersion: expectedVersion(op, req.get('if-match')),
     };
@@ -175,20 +175,27 @@ export function expectedVersion(op: Operation, ifMatch: string | undefined): num
   return Number(match[1]);
 }
 
-/** The documented query parameters, each given at most once. */
-function singleQueryValues(op: Operation, url: string): Record<string, string | undefined> {
+/**
+ * The query, parsed by the operation's schema (422 naming each bad parameter). Documented
+ * parameters are given at most once; others are left to the schema (a strict one refuses them).
+ */
+export function parseQuery(op: Operation, url: string): Record<string, unknown> {
+  if (!op.query) return {};
   const params = new URL(url, 'http://localhost').searchParams;
-  const query: Record<string, string | undefined> = {};
-  for (const name of Object.keys(op.query ?? {})) {
+  const documented = new Set(Object.keys(op.query.shape));
+  const raw: Record<string, string> = {};
+  for (const name of new Set(params.keys())) {
     const values = params.getAll(name);
-    if (values.length > 1) {
+    if (documented.has(name) && values.length > 1) {
       throw Problem.validation([
         { field: name, rule: 'single-value', message: `${name} is given once` },
       ]);
     }
-    query[name] = values[0];
+    raw[name] = values[0]!;
   }
-  return query;
+  const parsed = op.query.safeParse(raw);
+  if (!parsed.success) throw Problem.validation(zodViolations(parsed.error.issues));
+  return parsed.data;
 }
 
 interface ZodIssueLike {

@@ -39,13 +39,14 @@ export function openApiDocument(ops: readonly Operation[]): Record<string, unkno
       required: true,
       schema: { type: 'string' },
     }));
-    for (const [name, description] of Object.entries(op.query ?? {})) {
+    for (const [name, schema] of Object.entries(op.query?.shape ?? {})) {
+      const { description, ...rest } = jsonSchemaOf(schema as z.ZodType);
       parameters.push({
         name,
         in: 'query',
-        required: false,
-        description,
-        schema: { type: 'string' },
+        required: !(schema as z.ZodType).safeParse(undefined).success,
+        ...(description ? { description } : {}),
+        schema: rest,
       });
     }
     if (op.ifMatch !== 'none') {
@@ -134,4 +135,14 @@ function componentSchemas(
       return [id, rest];
     }),
   );
+}
+
+/** One query parameter's schema, as a client sends it (coerced numbers are integers). */
+function jsonSchemaOf(schema: z.ZodType): Record<string, unknown> & { description?: string } {
+  const { $schema: _s, ...rest } = z.toJSONSchema(schema, {
+    io: 'input',
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
+  return rest;
 }

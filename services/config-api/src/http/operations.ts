@@ -3,7 +3,12 @@ import type { Principal } from '../domain/access.js';
 import { Problem } from '../domain/problem.js';
 import type { StoreService } from '../stores.js';
 import type { AccessService } from '../access.js';
+import type { ActivityService } from '../activity.js';
 import {
+  ActivityListQuery,
+  ActivityPageView,
+  OrderTimelineView,
+  TokenListQuery,
   ConfigureStoreRequest,
   ConnectStoreRequest,
   CreateTenantRequest,
@@ -19,7 +24,7 @@ import {
   TokenList,
   Whoami,
 } from './schemas.js';
-import { etagOf, storeView } from './views.js';
+import { activityEntryView, etagOf, orderTimelineView, storeView } from './views.js';
 import type { TokenDocument } from '../adapters/mongo-access.js';
 
 export type Access = 'any' | 'admin';
@@ -28,7 +33,8 @@ export type IfMatch = 'required' | 'optional' | 'none';
 export interface RequestContext {
   principal: Principal;
   params: Record<string, string>;
-  query: Record<string, string | undefined>;
+  /** The query, parsed by the operation's `query` schema. */
+  query: Record<string, unknown>;
   body: unknown;
   /** The version named by If-Match, when given. */
   expectedVersion: number | undefined;
@@ -50,7 +56,8 @@ export interface Operation {
   body?: z.ZodType;
   bodyOptional?: boolean;
   ifMatch: IfMatch;
-  query?: Record<string, string>;
+  /** Query parameters (each at most once); the field descriptions document them. */
+  query?: z.ZodObject;
   success: { status: number; schema?: z.ZodType; description: string; etag?: boolean };
   /** Error statuses this operation can answer besides the common ones. */
   errors: number[];
@@ -74,8 +81,12 @@ const tokenView = (t: TokenDocument) => ({
 });
 
 /** The API, one entry per operation: the router and the OpenAPI document are built from it. */
-export function operations(services: { stores: StoreService; access: AccessService }): Operation[] {
-  const { stores, access } = services;
+export function operations(services: {
+  stores: StoreService;
+  access: AccessService;
+  activity: ActivityService;
+}): Operation[] {
+  const { stores, access, activity } = services;
   const storeId = (ctx: RequestContext) => ctx.params['storeId'] ?? '';
   return [
     {
@@ -245,6 +256,40 @@ export function operations(services: { stores: StoreService; access: AccessServi
       }),
     },
     {
+      id: 'listStoreActivity',
+      method: 'get',
+      path: '/v1/stores/{storeId}/activity',
+      summary: 'What the sync did for a store, newest first (paged with a cursor)',
+      access: 'any',
+      ifMatch: 'none',
+      query: ActivityListQuery,
+      success: { status: 200, schema: ActivityPageView, description: 'One page of entries' },
+      errors: [404],
+      handle: async (ctx) => {
+        const page = await activity.list(ctx.principal, storeId(ctx), ctx.query);
+        return {
+          status: 200,
+          body: { items: page.items.map(activityEntryView), nextCursor: page.nextCursor },
+        };
+      },
+    },
+    {
+      id: 'getOrderTimeline',
+      method: 'get',
+      path: '/v1/stores/{storeId}/orders/{orderId}/timeline',
+      summary: "A Mirakl order's journey: seen, accepted, … shipped, and its last failure",
+      access: 'any',
+      ifMatch: 'none',
+      success: { status: 200, schema: OrderTimelineView, description: 'The timeline' },
+      errors: [404],
+      handle: async (ctx) => ({
+        status: 200,
+        body: orderTimelineView(
+          await activity.timeline(ctx.principal, storeId(ctx), ctx.params['orderId'] ?? ''),
+        ),
+      }),
+    },
+    {
       id: 'listTenants',
       method: 'get',
       path: '/v1/tenants',
@@ -289,19 +334,14 @@ export function operations(services: { stores: StoreService; access: AccessServi
       summary: 'Admin: API tokens (never their values), optionally of one tenant',
       access: 'admin',
       ifMatch: 'none',
-      query: { tenantId: 'Only the tokens of this tenant' },
+      query: TokenListQuery,
       success: { status: 200, schema: TokenList, description: 'Tokens' },
       errors: [403],
-      handle: async (ctx) => ({
-        status: 200,
-        body: {
-          items: (
-            await access.listTokens(
-              ctx.query['tenantId'] !== undefined ? { tenantId: ctx.query['tenantId'] } : {},
-            )
-          ).map(tokenView),
-        },
-      }),
+      handle: async (ctx) => {
+        const { tenantId } = ctx.query as z.infer<typeof TokenListQuery>;
+        const tokens = await access.listTokens(tenantId !== undefined ? { tenantId } : {});
+        return { status: 200, body: { items: tokens.map(tokenView) } };
+      },
     },
     {
       id: 'issueToken',

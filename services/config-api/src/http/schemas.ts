@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { TOGGLES } from '../domain/store.js';
 import { HEADER_SAFE_MESSAGE, HEADER_VALUE_PATTERN } from '../domain/credentials.js';
+import { ORDER_STEPS } from '../domain/order-steps.js';
+import { MAX_ACTIVITY_PAGE_SIZE } from '../activity.js';
 
 /** Every request and response body of the API; the OpenAPI document is generated from these. */
 export const requestSchemas = z.registry<{ id: string }>();
@@ -156,6 +158,108 @@ export const Whoami = z
     tenantName: z.string().nullable().describe("The tenant's name (null for an admin)"),
   })
   .register(responseSchemas, { id: 'Whoami' });
+
+export const TokenListQuery = z.object({
+  tenantId: z.string().optional().describe('Only the tokens of this tenant'),
+});
+
+const pageSize = { error: `A whole number from 1 to ${MAX_ACTIVITY_PAGE_SIZE}` };
+
+export const ActivityListQuery = z.strictObject({
+  flow: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe('Only this flow, as recorded: offers, inventory, orders, tracking, …'),
+  outcome: z
+    .string()
+    .min(1)
+    .max(32)
+    .optional()
+    .describe('Only this outcome, as recorded: APPLIED, DUPLICATE, SKIPPED, FAILED, …'),
+  orderId: z.string().min(1).max(128).optional().describe('Only the entries of this Mirakl order'),
+  limit: z.coerce
+    .number(pageSize)
+    .int(pageSize)
+    .min(1, pageSize)
+    .max(MAX_ACTIVITY_PAGE_SIZE, pageSize)
+    .optional()
+    .describe(`Entries per page, at most ${MAX_ACTIVITY_PAGE_SIZE} (default 50)`),
+  cursor: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .describe('nextCursor of the previous page, as it was given'),
+});
+
+const orderStep = z.enum(ORDER_STEPS);
+
+export const ActivityEntryView = z
+  .object({
+    id: z.string().describe('The outcome event id'),
+    at: timestamp.describe('When the applier recorded the outcome'),
+    flow: z.string().describe('As recorded; new flows appear as they are'),
+    action: z.string().nullable(),
+    effectKey: z.string(),
+    target: z.string().describe('MIRAKL or SHIPBOB'),
+    outcome: z.string().describe('APPLIED, DUPLICATE, SKIPPED, FAILED, or a newer value as it is'),
+    subjectId: z.string().describe('An order id, a SKU or an incident line'),
+    orderId: z.string().nullable().describe('The Mirakl order, when the effect is about one'),
+    steps: z.array(orderStep).describe('The timeline steps this effect stands for'),
+    reason: z.string().nullable(),
+    detail: z.string().nullable(),
+    externalIds: z.record(z.string(), z.string()),
+    latencyMs: z.number().nullable(),
+    correlationId: z.string(),
+  })
+  .register(responseSchemas, { id: 'ActivityEntry' });
+
+export const ActivityPageView = z
+  .object({
+    items: z.array(ActivityEntryView),
+    nextCursor: z.string().nullable().describe('Pass as cursor for the next page; null at the end'),
+  })
+  .register(responseSchemas, { id: 'ActivityPage' });
+
+export const OrderTimelineView = z
+  .object({
+    storeId: z.string(),
+    orderId: z.string(),
+    commercialId: z.string().nullable(),
+    orderCreatedAt: timestamp.nullable(),
+    acceptanceDeadline: timestamp.nullable(),
+    steps: z
+      .array(z.object({ step: orderStep, at: timestamp.nullable() }))
+      .describe('Every step in journey order; at is null until reached'),
+    awaitingAcceptance: z.boolean(),
+    shipbobOrderId: z.string().nullable(),
+    shipment: z
+      .object({
+        shipmentId: z.string(),
+        carrier: z.string(),
+        trackingNumber: z.string(),
+        trackingUrl: z.string().nullable(),
+      })
+      .nullable(),
+    cancellation: z.object({ state: z.string(), reason: z.string().nullable() }).nullable(),
+    lastFailure: z
+      .object({
+        at: timestamp,
+        flow: z.string(),
+        action: z.string().nullable(),
+        steps: z.array(orderStep),
+        outcome: z.string(),
+        reason: z.string().nullable(),
+        detail: z.string().nullable(),
+        resolved: z.boolean().describe('Every step it was about was reached after it'),
+      })
+      .nullable(),
+    finishedAt: timestamp.nullable(),
+    updatedAt: timestamp.describe('Time of the latest event about this order'),
+  })
+  .register(responseSchemas, { id: 'OrderTimeline' });
 
 export const ProblemView = z
   .object({

@@ -20,6 +20,7 @@ import type { InfraEnv } from '../../../../tools/infra/src/index.js';
 import { eventually } from '@msync/test-support';
 import { createConfigApi, type ConfigApi, type ConfigApiOptions } from '../service.js';
 import type { HostResolver } from '../domain/ports.js';
+import { ACTIVITY_TOPICS } from '../domain/activity-events.js';
 
 export const ADMIN_TOKEN = 'admin-bootstrap-token-for-tests-0123456789abcdef';
 export const KEY_A = Buffer.alloc(32, 7).toString('base64');
@@ -76,6 +77,8 @@ export interface Instance {
   close(): Promise<void>;
 }
 
+export type StartOptions = Partial<ConfigApiOptions> & { relay?: boolean; activity?: boolean };
+
 export interface Harness {
   db: Db;
   namespace: string;
@@ -83,8 +86,11 @@ export interface Harness {
   shipbob: RunningShipBobSimulator;
   events: EventLog;
   publisher: Publisher;
-  /** Starts a config-api instance (HTTP server on 127.0.0.1:0) on the shared database and topics. */
-  start(overrides?: Partial<ConfigApiOptions> & { relay?: boolean }): Promise<Instance>;
+  /**
+   * Starts a config-api instance (HTTP server on 127.0.0.1:0) on the shared database and topics;
+   * with `activity: true` it also consumes outcomes and order facts (and prunes).
+   */
+  start(overrides?: StartOptions): Promise<Instance>;
   /** The raw documents of the stores collection. */
   stores(): Promise<Record<string, unknown>[]>;
   close(): Promise<void>;
@@ -108,7 +114,13 @@ export async function configApiHarness(options: {
     logger,
   });
   const topicKeys: TopicKey[] = ['storeConfigChanged', 'pollRequested'];
-  await bootstrapTopics({ kafka, logger, namespace, partitions: 1, only: topicKeys });
+  await bootstrapTopics({
+    kafka,
+    logger,
+    namespace,
+    partitions: 1,
+    only: [...topicKeys, ...ACTIVITY_TOPICS],
+  });
   const codec = new EventCodec(new RegistryClient(infra.SCHEMA_REGISTRY_URL), namespace);
   const publisher = createPublisher({ kafka, codec, logger, namespace });
   await publisher.connect();
@@ -130,8 +142,8 @@ export async function configApiHarness(options: {
   const shipbob = await startShipBobSimulator({ port: 0, host: '127.0.0.1' });
   const instances: Instance[] = [];
 
-  const start = async (overrides: Partial<ConfigApiOptions> & { relay?: boolean } = {}) => {
-    const { relay = true, ...rest } = overrides;
+  const start = async (overrides: StartOptions = {}) => {
+    const { relay = true, activity = false, ...rest } = overrides;
     const api = await createConfigApi({
       db,
       publisher,
@@ -142,9 +154,11 @@ export async function configApiHarness(options: {
       shipbobBaseUrl: shipbob.url,
       relayIntervalMs: 200,
       ...(options.resolver ? { resolver: options.resolver } : {}),
+      ...(activity ? { events: { kafka, codec, namespace } } : {}),
       ...rest,
     });
     if (relay) api.relay.start();
+    if (activity) await api.activityFeed.start();
     const server = createServer(api.app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const instance: Instance = {
@@ -152,6 +166,7 @@ export async function configApiHarness(options: {
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       close: async () => {
         await api.relay.stop();
+        await api.activityFeed.stop();
         await closeServer(server);
       },
     };
