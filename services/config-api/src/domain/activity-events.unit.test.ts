@@ -22,6 +22,10 @@ const outcome = (over: Partial<EventOf<'syncOutcome'>> = {}): EventOf<'syncOutco
   subjectId: 'MKP-1',
   detail: 'created ShipBob order 555',
   dryRun: false,
+  miraklOrderId: null,
+  reason: null,
+  externalIds: {},
+  latencyMs: null,
   ...over,
 });
 
@@ -41,7 +45,7 @@ describe('activity entries from outcomes', () => {
       reason: 'already-applied',
       externalIds: { shipbobOrderId: '555', junk: 7 },
       latencyMs: 1234n,
-    };
+    } as unknown as EventOf<'syncOutcome'>;
     const entry = activityEntryOf(later);
     expect(entry).toMatchObject({
       id: 'e-1',

@@ -82,6 +82,13 @@ export function orderJourney(storeId: string, orderId: string) {
       subjectId: orderId,
       detail,
       dryRun: options.dryRun ?? false,
+      // As the applier records it: only outcomes about an order name it.
+      miraklOrderId: ['orders', 'tracking', 'cancellations', 'returns'].includes(flow)
+        ? orderId
+        : null,
+      reason: null,
+      externalIds: {},
+      latencyMs: null,
     }),
   };
 }
