@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { bootstrapTopics, createKafka } from '@msync/events';
+import { deleteNamespaceTopics } from '@msync/events/test-support';
 import { createLogger } from '@msync/platform';
 import { infra, uniqueNamespace } from '@msync/test-support';
 import { SERVICE_NAMES } from '../../tools/infra/src/index.js';
@@ -11,15 +12,13 @@ const SERVICES = SERVICE_NAMES;
 /** Services that consume at start: their topics must exist (the system's bootstrap makes them). */
 const CONSUMERS: readonly string[] = ['config-api', 'mirakl-poller', 'shipbob-poller'];
 
+const logger = createLogger({ level: 'warn', write: () => undefined });
+const kafka = () =>
+  createKafka({ brokers: infra().KAFKA_BROKERS.split(','), clientId: 'frame-test', logger });
+
 async function createTopics(namespace: string): Promise<void> {
-  const logger = createLogger({ level: 'warn', write: () => undefined });
-  const kafka = createKafka({
-    brokers: infra().KAFKA_BROKERS.split(','),
-    clientId: 'frame-test',
-    logger,
-  });
   await bootstrapTopics({
-    kafka,
+    kafka: kafka(),
     logger,
     namespace,
     partitions: 1,
@@ -36,21 +35,8 @@ async function createTopics(namespace: string): Promise<void> {
   });
 }
 
-async function deleteTopics(namespace: string): Promise<void> {
-  const logger = createLogger({ level: 'warn', write: () => undefined });
-  const admin = createKafka({
-    brokers: infra().KAFKA_BROKERS.split(','),
-    clientId: 'frame-test',
-    logger,
-  }).admin();
-  await admin.connect();
-  try {
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
-    if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 10_000 });
-  } finally {
-    await admin.disconnect();
-  }
-}
+const deleteTopics = (namespace: string) => deleteNamespaceTopics(kafka(), namespace);
+
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 interface Running {

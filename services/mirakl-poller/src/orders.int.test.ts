@@ -1,31 +1,26 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
-import { RetriableError, type PollStateStore } from '@msync/platform';
+import { closeAfterEach, counted, failingOnce, untilOutcome } from '@msync/polling/test-support';
 import { capturingLogger, eventually } from '@msync/test-support';
-import { counted, pollerHarness, type PollerHarness } from './test-support/harness.js';
+import { pollerHarness } from './test-support/harness.js';
 
 const SHOP = 2001;
 const KEY = 'test-mirakl-key-2001';
 const STORE = 'store-orders';
 
-let harness: PollerHarness | undefined;
-let sim: RunningMiraklSimulator | undefined;
-afterEach(async () => {
-  await harness?.close();
-  await sim?.close();
-  harness = undefined;
-  sim = undefined;
-});
+const opened = closeAfterEach();
 
 async function setUp(options: { callFrequencyMs?: Record<string, number> } = {}) {
   const { logger } = capturingLogger('warn');
-  sim = await startMiraklSimulator({
-    port: 0,
-    shops: [{ shopId: SHOP, apiKey: KEY }],
-    paymentDelayMs: null,
-    ...(options.callFrequencyMs ? { callFrequencyMs: options.callFrequencyMs } : {}),
-  });
-  harness = await pollerHarness(logger);
+  const sim = opened.add(
+    await startMiraklSimulator({
+      port: 0,
+      shops: [{ shopId: SHOP, apiKey: KEY }],
+      paymentDelayMs: null,
+      ...(options.callFrequencyMs ? { callFrequencyMs: options.callFrequencyMs } : {}),
+    }),
+  );
+  const harness = opened.add(await pollerHarness(logger));
   await harness.addStore({ storeId: STORE, miraklUrl: sim.url, shopId: String(SHOP), apiKey: KEY });
   return { sim, harness };
 }
@@ -69,11 +64,7 @@ describe('mirakl-poller orders stream', () => {
 
     await harness.requestPoll(STORE);
     await eventually(() => harness.facts.length >= expected.length, 'the first pass facts');
-    await eventually(
-      async () =>
-        (await counted(poller.metrics, 'poll_requests_total', { outcome: 'completed' })) === 1,
-      'the first pass to complete',
-    );
+    await untilOutcome(poller.metrics, 'completed', 1, 'the first pass to complete');
     expect(harness.facts.map((f) => [f.topic, f.value.orderId]).sort()).toEqual(
       expected.map(([topic, orderId]) => [topic, orderId]).sort(),
     );
@@ -86,11 +77,7 @@ describe('mirakl-poller orders stream', () => {
 
     // The simulator widens start_update_date by a minute: the second pass re-reads every order.
     await harness.requestPoll(STORE);
-    await eventually(
-      async () =>
-        (await counted(poller.metrics, 'poll_requests_total', { outcome: 'completed' })) === 2,
-      'the second pass to complete',
-    );
+    await untilOutcome(poller.metrics, 'completed', 2, 'the second pass to complete');
     expect(await counted(poller.metrics, 'poll_items_seen_total', { stream: 'orders' })).toBe(
       2 * 5,
     );
@@ -98,11 +85,7 @@ describe('mirakl-poller orders stream', () => {
     const cursorBefore = await harness.db.collection('mirakl_poll_cursors').findOne({});
     const since = new Date(Date.now() - 3600_000);
     await harness.requestPoll(STORE, { since });
-    await eventually(
-      async () =>
-        (await counted(poller.metrics, 'poll_requests_total', { outcome: 'completed' })) === 3,
-      'the backfill to complete',
-    );
+    await untilOutcome(poller.metrics, 'completed', 3, 'the backfill to complete');
     const backfillCall = or11Calls(sim).at(-1);
     expect(backfillCall?.query['start_update_date']).toEqual([since.toISOString()]);
     const cursorAfter = await harness.db.collection('mirakl_poll_cursors').findOne({});
@@ -116,21 +99,10 @@ describe('mirakl-poller orders stream', () => {
   it('after a crash between publishing and saving, the next pass re-emits only the same idempotency keys', async () => {
     const { sim, harness } = await setUp();
     const expected = seedOrders(sim);
-    let crashes = 0;
-    const crashOnce = (state: PollStateStore): PollStateStore => ({
-      ...state,
-      remember: async (...args) => {
-        if (crashes++ === 0) throw new RetriableError('process died before saving what it saw');
-        return state.remember(...args);
-      },
-    });
+    const crashOnce = failingOnce('remember', 'process died before saving what it saw');
     const poller = await harness.startPoller({ or11IntervalMs: 200, state: crashOnce });
     await harness.requestPoll(STORE);
-    await eventually(
-      async () =>
-        (await counted(poller.metrics, 'poll_requests_total', { outcome: 'completed' })) === 1,
-      'the retried pass to complete',
-    );
+    await untilOutcome(poller.metrics, 'completed', 1, 'the retried pass to complete');
     await eventually(() => harness.facts.length >= 2 * expected.length, 'both passes facts');
 
     const keys = harness.facts.map((f) => f.idempotencyKey);
@@ -191,13 +163,7 @@ describe('mirakl-poller orders stream', () => {
     });
     const poller = await harness.startPoller();
     await harness.requestPoll(STORE);
-    await eventually(
-      async () =>
-        (await counted(poller.metrics, 'poll_requests_total', {
-          outcome: 'store-not-connected',
-        })) === 1,
-      'the request to be refused',
-    );
+    await untilOutcome(poller.metrics, 'store-not-connected', 1, 'the request to be refused');
     expect(or11Calls(sim)).toEqual([]);
   });
 
@@ -205,13 +171,7 @@ describe('mirakl-poller orders stream', () => {
     const { sim, harness } = await setUp();
     const poller = await harness.startPoller();
     await harness.requestPoll(STORE, { stream: 'offers' });
-    await eventually(
-      async () =>
-        (await counted(poller.metrics, 'poll_requests_total', {
-          outcome: 'unsupported-stream',
-        })) === 1,
-      'the offers request to finish',
-    );
+    await untilOutcome(poller.metrics, 'unsupported-stream', 1, 'the offers request to finish');
     expect(sim.control.exchanges()).toEqual([]);
   });
 });

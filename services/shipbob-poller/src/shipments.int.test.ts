@@ -1,26 +1,19 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { createRateLimiter, createShipBobClient } from '@msync/shipbob';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
-import { RetriableError, type PollStateStore } from '@msync/platform';
+import { closeAfterEach, counted, failingOnce, untilOutcome } from '@msync/polling/test-support';
 import { capturingLogger, eventually } from '@msync/test-support';
-import { counted, pollerHarness, type PollerHarness } from './test-support/harness.js';
+import { pollerHarness } from './test-support/harness.js';
 
 const PAT = 'test-shipbob-pat-0001';
 const STORE = 'store-shipments';
 
-let harness: PollerHarness | undefined;
-let sim: RunningShipBobSimulator | undefined;
-afterEach(async () => {
-  await harness?.close();
-  await sim?.close();
-  harness = undefined;
-  sim = undefined;
-});
+const opened = closeAfterEach();
 
 /** A simulator with one merchant and three orders: one labeled, one canceled, one still processing. */
 async function setUp(status: 'CONNECTED' | 'DISCONNECTED' = 'CONNECTED') {
   const { logger } = capturingLogger('warn');
-  sim = await startShipBobSimulator({ port: 0 });
+  const sim = opened.add(await startShipBobSimulator({ port: 0 }));
   const merchant = sim.control.world.seedMerchant({ pats: [PAT] });
   sim.control.world.seedProduct(merchant.id, { sku: 'SKU-1', stock: { 1: 50 } });
   const shipbob = createShipBobClient({
@@ -51,7 +44,7 @@ async function setUp(status: 'CONNECTED' | 'DISCONNECTED' = 'CONNECTED') {
   });
   sim.control.world.cancelShipment(canceled.shipments[0]!.id);
 
-  harness = await pollerHarness(logger);
+  const harness = opened.add(await pollerHarness(logger));
   await harness.addStore({
     storeId: STORE,
     pat: PAT,
@@ -77,11 +70,7 @@ describe('shipbob-poller shipments stream', () => {
     const poller = await harness.startPoller({ shipbobBaseUrl: sim.url });
 
     await harness.requestPoll(STORE);
-    await eventually(
-      async () =>
-        (await counted(poller.metrics, 'poll_requests_total', { outcome: 'completed' })) === 1,
-      'the first pass to complete',
-    );
+    await untilOutcome(poller.metrics, 'completed', 1, 'the first pass to complete');
     await eventually(() => harness.facts.length >= expected.length, 'the first pass facts');
     expect(harness.facts.map((f) => [f.topic, f.value.referenceId]).sort()).toEqual(
       [...expected].sort(),
@@ -93,11 +82,7 @@ describe('shipbob-poller shipments stream', () => {
     });
 
     await harness.requestPoll(STORE);
-    await eventually(
-      async () =>
-        (await counted(poller.metrics, 'poll_requests_total', { outcome: 'completed' })) === 2,
-      'the second pass to complete',
-    );
+    await untilOutcome(poller.metrics, 'completed', 2, 'the second pass to complete');
     expect(await counted(poller.metrics, 'poll_items_seen_total', { stream: 'shipments' })).toBe(
       2 * 3,
     );
@@ -107,21 +92,10 @@ describe('shipbob-poller shipments stream', () => {
 
   it('after a crash before the cursor is saved, the retried pass re-reads and emits nothing new', async () => {
     const { sim, harness, expected } = await setUp();
-    let crashes = 0;
-    const crashOnce = (state: PollStateStore): PollStateStore => ({
-      ...state,
-      saveCursor: async (...args) => {
-        if (crashes++ === 0) throw new RetriableError('process died before saving the cursor');
-        return state.saveCursor(...args);
-      },
-    });
+    const crashOnce = failingOnce('saveCursor', 'process died before saving the cursor');
     const poller = await harness.startPoller({ shipbobBaseUrl: sim.url, state: crashOnce });
     await harness.requestPoll(STORE);
-    await eventually(
-      async () =>
-        (await counted(poller.metrics, 'poll_requests_total', { outcome: 'completed' })) === 1,
-      'the retried pass to complete',
-    );
+    await untilOutcome(poller.metrics, 'completed', 1, 'the retried pass to complete');
     // The seen entries were saved before the crash: the retry publishes nothing more. Had they not
     // been, the same keys would come again (the Mirakl poller's test covers that step).
     await eventually(() => harness.facts.length >= expected.length, 'the facts');
@@ -131,21 +105,10 @@ describe('shipbob-poller shipments stream', () => {
 
   it('after a crash before the seen entries are saved, re-emits exactly the same keys', async () => {
     const { sim, harness, expected } = await setUp();
-    let crashes = 0;
-    const crashOnce = (state: PollStateStore): PollStateStore => ({
-      ...state,
-      remember: async (...args) => {
-        if (crashes++ === 0) throw new RetriableError('process died before saving what it saw');
-        return state.remember(...args);
-      },
-    });
+    const crashOnce = failingOnce('remember', 'process died before saving what it saw');
     const poller = await harness.startPoller({ shipbobBaseUrl: sim.url, state: crashOnce });
     await harness.requestPoll(STORE);
-    await eventually(
-      async () =>
-        (await counted(poller.metrics, 'poll_requests_total', { outcome: 'completed' })) === 1,
-      'the retried pass to complete',
-    );
+    await untilOutcome(poller.metrics, 'completed', 1, 'the retried pass to complete');
     await eventually(() => harness.facts.length >= 2 * expected.length, 'both passes facts');
     const keys = harness.facts.map((f) => f.idempotencyKey);
     expect(new Set(keys).size).toBe(expected.length);
@@ -157,13 +120,7 @@ describe('shipbob-poller shipments stream', () => {
     const before = orderListCalls(sim).length;
     const poller = await harness.startPoller({ shipbobBaseUrl: sim.url });
     await harness.requestPoll(STORE);
-    await eventually(
-      async () =>
-        (await counted(poller.metrics, 'poll_requests_total', {
-          outcome: 'store-not-connected',
-        })) === 1,
-      'the request to be refused',
-    );
+    await untilOutcome(poller.metrics, 'store-not-connected', 1, 'the request to be refused');
     expect(orderListCalls(sim)).toHaveLength(before);
   });
 });

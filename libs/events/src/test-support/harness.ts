@@ -6,6 +6,7 @@ import { EventCodec } from '../codec.js';
 import { createPublisher, type Publisher } from '../publisher.js';
 import { bootstrapTopics } from '../bootstrap.js';
 import type { TopicKey } from '../catalog.js';
+import { deleteNamespaceTopics } from './topics.js';
 
 export interface EventsHarness {
   kafka: Kafka;
@@ -55,15 +56,7 @@ export async function eventsHarness(options: {
     namespace: options.namespace,
     close: async () => {
       await publisher.disconnect();
-      // Leave the shared broker as we found it: drop this test's topics.
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        const mine = (await admin.listTopics()).filter((t) => t.startsWith(options.namespace));
-        if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 10_000 });
-      } finally {
-        await admin.disconnect();
-      }
+      await deleteNamespaceTopics(kafka, options.namespace);
     },
   };
 }

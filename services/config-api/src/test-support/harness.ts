@@ -13,6 +13,7 @@ import {
   type Publisher,
   type TopicKey,
 } from '@msync/events';
+import { deleteNamespaceTopics } from '@msync/events/test-support';
 import type { Logger } from '@msync/platform';
 import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
@@ -192,14 +193,7 @@ export async function configApiHarness(options: {
       await shipbob.close();
       await db.dropDatabase().catch(() => undefined);
       await mongo.close();
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        const mine = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
-        if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 10_000 });
-      } finally {
-        await admin.disconnect();
-      }
+      await deleteNamespaceTopics(kafka, namespace);
     },
   };
 }

@@ -12,6 +12,7 @@ import {
   type Publisher,
   type StoreConfigChanged,
 } from '@msync/events';
+import { deleteNamespaceTopics } from '@msync/events/test-support';
 import {
   connectMongo,
   createMetricsRegistry,
@@ -214,14 +215,7 @@ export async function schedulerHarness(logger: Logger): Promise<SchedulerHarness
       await publisher.disconnect();
       await mongo.db.dropDatabase();
       await mongo.close();
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        const mine = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
-        if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 10_000 });
-      } finally {
-        await admin.disconnect();
-      }
+      await deleteNamespaceTopics(kafka, namespace);
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { ConsumedEvent } from '@msync/events';
+import type { ConsumedEvent, ExternalSystem } from '@msync/events';
 import {
   classifyError,
   type Logger,
@@ -19,7 +19,7 @@ export type StreamPasses = Readonly<
  * (a rate-limited one after the wait it carries): a poll is deferred, never dropped.
  */
 export function pollRequestHandler(deps: {
-  system: 'MIRAKL' | 'SHIPBOB';
+  system: ExternalSystem;
   streams: StreamPasses;
   isConnected: (storeId: string) => boolean;
   coordinator: PollCoordinator;

@@ -1,0 +1,2 @@
+// `@msync/events/test-support`: what other packages' tests share about the event backbone.
+export * from './topics.js';

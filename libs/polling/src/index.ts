@@ -1,0 +1,5 @@
+export * from './poll-requests.js';
+export * from './facts.js';
+export * from './poll-changes.js';
+export * from './poller.js';
+export * from './run-poller.js';

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import type { Publisher, TopicKey } from '@msync/events';
+import type { Logger, PollMetrics, PollPassInput, PollStateStore, SeenItem } from '@msync/platform';
+import { publishFacts, type PollFact } from './facts.js';
+
+/** What the shared steps of a pass use: where facts go, where state is kept, what is counted. */
+export interface PollChangesDeps {
+  source: string;
+  publisher: Publisher;
+  state: PollStateStore;
+  metrics: PollMetrics;
+  logger: Logger;
+  seenRetentionMs: number;
+  now: () => number;
+}
+
+/** What one item snapshot produces: facts to emit, and what to remember of it (null: nothing). */
+export interface ItemDecision<T extends TopicKey> {
+  facts: readonly PollFact<T>[];
+  remember: SeenItem | null;
+}
+
+/** The vendor's part of a pass: its stream, how to read it and how to decide each item. */
+export interface PollChangesSpec<Item, T extends TopicKey> {
+  stream: string;
+  /** What the items are, as the pass log names their count (e.g. `orders`). */
+  itemName: string;
+  /** The fact topics, in the order their batches are published. */
+  factTopics: readonly T[];
+  /** Where this read starts, as the pass log reports it. */
+  from: Date;
+  /** Calls the vendor: the items changed since `from`, and where the cursor moves to. */
+  read: () => Promise<{ items: readonly Item[]; next: Date }>;
+  itemId: (item: Item) => string;
+  /** Decides one item against what was seen of it (logs what it must about the item). */
+  decide: (item: Item, seen: SeenItem | undefined) => ItemDecision<T>;
+}
+
+/**
+ * The steps every pass shares once the vendor may be called: read, decide each item against
+ * what was seen, publish the facts, and only after Kafka acknowledged them save the seen entries
+ * and the cursor (ADR 0043), then prune and report.
+ */
+export async function pollChanges<Item, T extends TopicKey>(
+  deps: PollChangesDeps,
+  { storeId, demand, cursor, startedAt }: PollPassInput,
+  spec: PollChangesSpec<Item, T>,
+): Promise<void> {
+  const { stream, from } = spec;
+  const timer = deps.metrics.pollDuration.startTimer({ stream });
+  const { items, next } = await spec.read();
+  deps.metrics.itemsSeen.inc({ stream }, items.length);
+
+  const seen = await deps.state.seen(
+    storeId,
+    stream,
+    items.map((item) => spec.itemId(item)),
+  );
+  const facts: PollFact<T>[] = [];
+  const remember = new Map<string, SeenItem>();
+  for (const item of items) {
+    const id = spec.itemId(item);
+    const decision = spec.decide(item, seen.get(id));
+    facts.push(...decision.facts);
+    if (decision.remember) remember.set(id, decision.remember);
+  }
+
+  const correlationId = randomUUID();
+  await publishFacts(deps.publisher, spec.factTopics, facts, {
+    storeId,
+    source: deps.source,
+    correlationId,
+    causationId: demand.requestId ?? null,
+  });
+  for (const fact of facts) deps.metrics.factsEmitted.inc({ type: fact.topic });
+
+  const now = new Date(deps.now());
+  await deps.state.remember(storeId, stream, remember, now);
+  await deps.state.saveCursor(storeId, stream, { cursor: next, startedAt });
+  await deps.state.prune(storeId, stream, new Date(now.getTime() - deps.seenRetentionMs));
+  timer();
+  const newest = Math.max(next.getTime(), cursor.cursor?.getTime() ?? 0);
+  deps.metrics.cursorLag.set(
+    { store: storeId, stream },
+    Math.max(0, (now.getTime() - newest) / 1000),
+  );
+  deps.logger.info(`${stream} polled`, {
+    storeId,
+    correlationId,
+    from: from.toISOString(),
+    [spec.itemName]: items.length,
+    facts: facts.length,
+    backfill: demand.since !== null,
+  });
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it } from '@jest/globals';
+import type { EventOf, Publisher } from '@msync/events';
+import {
+  RetriableError,
+  createMetricsRegistry,
+  createPollMetrics,
+  type PollStateStore,
+  type SeenItem,
+} from '@msync/platform';
+import { capturingLogger } from '@msync/test-support';
+import { pollChanges } from './poll-changes.js';
+import type { PollFact } from './facts.js';
+
+type Topic = 'orderReadyToShip' | 'incidentOpened';
+const fact = (topic: Topic, idempotencyKey: string) =>
+  ({ topic, idempotencyKey, occurredAt: new Date(0), body: {} }) as PollFact<Topic>;
+
+/** A publisher and a poll state that write down each step, in order. */
+function recordingPorts(seenBefore: ReadonlyMap<string, SeenItem>, publishFails = false) {
+  const steps: string[] = [];
+  const published: EventOf<Topic>[] = [];
+  const publisher = {
+    publish: async (topic: Topic, events: EventOf<Topic>[]) => {
+      if (publishFails) throw new RetriableError('broker unavailable');
+      published.push(...events);
+      steps.push(`publish ${topic}: ${events.map((e) => e.envelope.idempotencyKey).join(',')}`);
+    },
+  } as unknown as Publisher;
+  const state: PollStateStore = {
+    cursor: async () => ({ cursor: null, lastPassStartedAt: null }),
+    seen: async (_store, _stream, ids) => {
+      steps.push(`seen ${ids.join(',')}`);
+      return new Map(ids.flatMap((id) => (seenBefore.has(id) ? [[id, seenBefore.get(id)!]] : [])));
+    },
+    remember: async (_store, _stream, items) => {
+      steps.push(`remember ${[...items.keys()].join(',')}`);
+    },
+    saveCursor: async (_store, _stream, pass) => {
+      steps.push(`saveCursor ${pass.cursor?.toISOString()}`);
+    },
+    prune: async () => {
+      steps.push('prune');
+      return 0;
+    },
+  };
+  return { steps, published, publisher, state };
+}
+
+async function pass(ports: ReturnType<typeof recordingPorts>) {
+  const registry = createMetricsRegistry('polling-test');
+  const decided: [string, SeenItem | undefined][] = [];
+  await pollChanges(
+    {
+      source: 'test-poller',
+      publisher: ports.publisher,
+      state: ports.state,
+      metrics: createPollMetrics(registry),
+      logger: capturingLogger('error').logger,
+      seenRetentionMs: 60_000,
+      now: () => Date.parse('2025-01-02T00:00:00Z'),
+    },
+    {
+      storeId: 'store-1',
+      stream: 'orders',
+      demand: { requestedAt: 0, since: null, requestId: 'request-1' },
+      cursor: { cursor: null, lastPassStartedAt: null },
+      startedAt: new Date('2025-01-02T00:00:00Z'),
+    },
+    {
+      stream: 'orders',
+      itemName: 'orders',
+      factTopics: ['orderReadyToShip', 'incidentOpened'],
+      from: new Date('2025-01-01T00:00:00Z'),
+      read: async () => ({ items: ['A', 'B'], next: new Date('2025-01-01T12:00:00Z') }),
+      itemId: (item) => item,
+      decide: (item, seen) => {
+        decided.push([item, seen]);
+        return item === 'A'
+          ? {
+              facts: [fact('incidentOpened', 'A:incident'), fact('orderReadyToShip', 'A:ready')],
+              remember: { version: 2, marks: ['ready'] },
+            }
+          : { facts: [], remember: null };
+      },
+    },
+  );
+  return { registry, decided };
+}
+
+describe('pollChanges', () => {
+  it('publishes one batch per topic in the given order, then remembers, saves the cursor and prunes', async () => {
+    const seenB = { version: 5, marks: ['ready'] };
+    const ports = recordingPorts(new Map([['B', seenB]]));
+
+    const { decided } = await pass(ports);
+
+    expect(decided).toEqual([
+      ['A', undefined],
+      ['B', seenB],
+    ]);
+    expect(ports.steps).toEqual([
+      'seen A,B',
+      'publish orderReadyToShip: A:ready',
+      'publish incidentOpened: A:incident',
+      'remember A',
+      'saveCursor 2025-01-01T12:00:00.000Z',
+      'prune',
+    ]);
+    expect(ports.published.map((e) => [e.envelope.source, e.envelope.causationId])).toEqual([
+      ['test-poller', 'request-1'],
+      ['test-poller', 'request-1'],
+    ]);
+  });
+
+  it('saves neither seen entries nor the cursor when publishing fails', async () => {
+    const ports = recordingPorts(new Map(), true);
+
+    await expect(pass(ports)).rejects.toThrow('broker unavailable');
+
+    expect(ports.steps).toEqual(['seen A,B']);
+  });
+});

@@ -1,0 +1,155 @@
+import type { Kafka } from 'kafkajs';
+import type { Db } from 'mongodb';
+import {
+  createEventConsumer,
+  createStoreConfigView,
+  type EventCodec,
+  type ExternalSystem,
+  type Publisher,
+  type StoreConfigView,
+} from '@msync/events';
+import {
+  createMongoLeases,
+  createMongoPollState,
+  createPollCoordinator,
+  createPollMetrics,
+  type Logger,
+  type PollMetrics,
+  type PollStateStore,
+  type Registry,
+} from '@msync/platform';
+import type { StoreCredentialsPort } from '@msync/stores';
+import { pollRequestHandler, type StreamPasses } from './poll-requests.js';
+
+/** What every poller is built from: the backbone, its database, credentials, logs and metrics. */
+export interface PollerWiring {
+  kafka: Kafka;
+  codec: EventCodec;
+  publisher: Publisher;
+  namespace: string;
+  db: Db;
+  credentials: StoreCredentialsPort;
+  logger: Logger;
+  metrics: Registry;
+}
+
+/** The wiring plus what tests replace. */
+export interface PollerOptions extends PollerWiring {
+  /** Consumer group of the poll requests; default the service's name. */
+  groupId?: string;
+  /** Replaces the Mongo poll state (tests wrap it to stop a pass at a chosen step). */
+  state?: PollStateStore;
+  now?: () => number;
+}
+
+/** What the frame hands each stream's pass: where facts go, state, credentials and configs. */
+export interface PollPassContext {
+  source: string;
+  publisher: Publisher;
+  state: PollStateStore;
+  credentials: StoreCredentialsPort;
+  configs: StoreConfigView;
+  metrics: PollMetrics;
+  logger: Logger;
+  now: () => number;
+}
+
+/** What makes one poller differ from another: its name, vendor, collections and passes. */
+export interface PollerDefinition {
+  /** The service's name: the `source` of its facts and its default consumer group. */
+  source: string;
+  /** The system whose poll requests it takes. */
+  system: ExternalSystem;
+  /** The collections it owns: cursors and seen items under `prefix`, and its poll leases. */
+  collections: { prefix: string; leases: string };
+  /** Stream → pass; a stream without a pass finishes its requests at once. */
+  streams(context: PollPassContext): StreamPasses;
+}
+
+export interface Poller {
+  configs: StoreConfigView;
+  /** Reads every store's configuration, then starts taking poll requests. */
+  start(): Promise<void>;
+  /** Both consumers leave their groups at once: shutdown must fit the grace period. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Wires a poller: store config view, poll-request consumer, coordinator (coalescing and the
+ * cross-process lease), and the definition's pass per stream.
+ */
+export function createPoller(options: PollerOptions, definition: PollerDefinition): Poller {
+  const now = options.now ?? Date.now;
+  const logger = options.logger;
+  const source = definition.source;
+  const metrics = createPollMetrics(options.metrics);
+  const configs = createStoreConfigView({
+    kafka: options.kafka,
+    codec: options.codec,
+    logger,
+    dlqProducer: options.publisher.producer,
+    service: source,
+    namespace: options.namespace,
+    onChange: (config) => options.credentials.forget(config.envelope.storeId),
+  });
+  const state =
+    options.state ??
+    createMongoPollState({ db: options.db, prefix: definition.collections.prefix });
+
+  const streams = definition.streams({
+    source,
+    publisher: options.publisher,
+    state,
+    credentials: options.credentials,
+    configs,
+    metrics,
+    logger,
+    now,
+  });
+  const coordinator = createPollCoordinator({
+    state,
+    leases: createMongoLeases({
+      db: options.db,
+      collection: definition.collections.leases,
+      leaseMs: 5 * 60_000,
+      now,
+    }),
+    pass: async (input) => {
+      const pass = streams[input.stream];
+      if (pass) await pass(input);
+    },
+    now,
+  });
+  const consumer = createEventConsumer({
+    kafka: options.kafka,
+    codec: options.codec,
+    logger,
+    dlqProducer: options.publisher.producer,
+    metrics: options.metrics,
+    namespace: options.namespace,
+    groupId: options.groupId ?? source,
+    topics: ['pollRequested'],
+    // A pass may wait on the vendor's retry-after inside the handler; kafkajs heartbeats only
+    // between messages, so the session must outlast the longest pass.
+    sessionTimeoutMs: 120_000,
+    handle: pollRequestHandler({
+      system: definition.system,
+      streams,
+      isConnected: (storeId) => configs.isConnected(storeId),
+      coordinator,
+      metrics,
+      logger,
+    }),
+  });
+
+  return {
+    configs,
+    async start() {
+      await configs.start();
+      await consumer.start();
+    },
+    async stop() {
+      await Promise.all([consumer.stop(), configs.stop()]);
+    },
+  };
+}
