@@ -22,9 +22,13 @@ export interface OrderFeed {
 
 export function startOrderFeed(control: Control, options: OrderFeedOptions): OrderFeed {
   let created = 0;
+  // Order ids unique across restarts of the simulator: a restarted local run keeps its database,
+  // where the system remembers the orders of earlier runs by id.
+  const run = Date.now().toString(36).toUpperCase();
   const feed = (): void => {
     for (const shopId of options.shopIds) {
       control.createOrder(shopId, {
+        commercialId: `F${run}${String(created + 1).padStart(4, '0')}`,
         lines: options.skus.map((sku, i) => ({ sku, quantity: 1 + ((created + i) % 3) })),
       });
       created += 1;
