@@ -6,6 +6,7 @@ export {
 } from './server.js';
 export { Control, type ShopSnapshot } from './control.js';
 export { parseCallFrequency } from './call-frequency.js';
+export { parseOrderFeedInterval, type OrderFeedOptions } from './order-feed.js';
 export {
   OPERATIONS,
   type Operation,

@@ -1,6 +1,7 @@
 import { createLogger, env, loadConfig } from '@msync/platform';
 import { z } from 'zod';
 import { parseCallFrequency } from './call-frequency.js';
+import { parseOrderFeedInterval } from './order-feed.js';
 import { startMiraklSimulator } from './server.js';
 
 const config = loadConfig(
@@ -12,6 +13,10 @@ const config = loadConfig(
     MIRAKL_SIM_PAYMENT_DELAY_MS: z.coerce.number().int().min(0).default(5_000),
     /** `off`, `documented`, or `OR11=60000,...` (ms per operation); `--call-frequency` wins. */
     MIRAKL_SIM_CALL_FREQUENCY: z.string().default('off'),
+    /** Demo feed: every shop of MIRAKL_SIM_SHOPS gets a new order this often (ms), or `off`. */
+    MIRAKL_SIM_NEW_ORDER_EVERY_MS: z.string().default('off'),
+    /** The SKUs of the fed orders, comma-separated (the ShipBob simulator's demo product). */
+    MIRAKL_SIM_NEW_ORDER_SKUS: z.string().default('DEMO-SKU-1'),
   }),
   process.env,
 );
@@ -30,17 +35,30 @@ const callFrequencyMs = callFrequencyOrExit(
   cliOption(process.argv.slice(2), 'call-frequency') ?? config.MIRAKL_SIM_CALL_FREQUENCY,
 );
 
+const newOrderEveryMs = orderFeedIntervalOrExit(config.MIRAKL_SIM_NEW_ORDER_EVERY_MS);
 const sim = await startMiraklSimulator({
   port: config.MIRAKL_SIM_PORT,
   host: config.MIRAKL_SIM_HOST,
   shops,
   paymentDelayMs: config.MIRAKL_SIM_PAYMENT_DELAY_MS,
   callFrequencyMs,
+  ...(newOrderEveryMs !== null
+    ? {
+        orderFeed: {
+          everyMs: newOrderEveryMs,
+          skus: config.MIRAKL_SIM_NEW_ORDER_SKUS.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+          shopIds: shops.map((s) => s.shopId),
+        },
+      }
+    : {}),
 });
 logger.info('mirakl simulator listening', {
   url: sim.url,
   shops: shops.map((s) => s.shopId),
   callFrequencyMs,
+  newOrderEveryMs,
 });
 
 const stop = (): void => {
@@ -59,6 +77,15 @@ function cliOption(args: string[], name: string): string | undefined {
     if (arg.startsWith(`--${name}=`)) return arg.slice(name.length + 3);
   }
   return undefined;
+}
+
+function orderFeedIntervalOrExit(raw: string): number | null {
+  try {
+    return parseOrderFeedInterval(raw);
+  } catch (error) {
+    logger.error('invalid MIRAKL_SIM_NEW_ORDER_EVERY_MS', { reason: (error as Error).message });
+    process.exit(1);
+  }
 }
 
 function callFrequencyOrExit(spec: string): ReturnType<typeof parseCallFrequency> {

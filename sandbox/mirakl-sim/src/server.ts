@@ -22,11 +22,13 @@ import { offerRoutes } from './routes/offers.js';
 import { orderRoutes } from './routes/orders.js';
 import { platformRoutes } from './routes/platform.js';
 import { MIRAKL_VENDOR } from './vendor.js';
+import { startOrderFeed, type OrderFeedOptions } from './order-feed.js';
 import { SimWorld, type ShopSeed } from './world.js';
 
 export { DOCUMENTED_CALL_FREQUENCY } from './operations.js';
 export type { Exchange, FaultInput } from './faults.js';
 export type { OfferSeed, OrderSeed, ShopSeed } from './world.js';
+export type { OrderFeedOptions } from './order-feed.js';
 
 export interface MiraklSimulatorOptions {
   port?: number;
@@ -50,6 +52,8 @@ export interface MiraklSimulatorOptions {
   maxPageSize?: number;
   /** How many exchanges the journal keeps (oldest dropped first). Default 10 000. */
   journalLimit?: number;
+  /** New orders created by themselves every so often (demos); none by default. */
+  orderFeed?: OrderFeedOptions;
 }
 
 export interface RunningMiraklSimulator {
@@ -128,5 +132,10 @@ export async function startMiraklSimulator(
 
   const server = await listen(app, { port: options.port, host: options.host });
   baseUrl = server.url;
-  return { url: server.url, port: server.port, control, close: server.close };
+  const feed = options.orderFeed ? startOrderFeed(control, options.orderFeed) : undefined;
+  const close = async (): Promise<void> => {
+    feed?.stop();
+    await server.close();
+  };
+  return { url: server.url, port: server.port, control, close };
 }

@@ -54,14 +54,21 @@ export async function ensureDemoTenant(options: Options): Promise<DemoTenant> {
   return { tenantId: tenant.id, tenantName: tenant.name, token: String(issued.body['token']) };
 }
 
-interface Answer {
+export interface Answer {
   status: number;
   body: Record<string, unknown>;
+  etag: string | null;
 }
 
-function apiCaller(apiUrl: string) {
-  return async (method: string, path: string, token: string, body?: unknown): Promise<Answer> => {
-    const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+export function apiCaller(apiUrl: string) {
+  return async (
+    method: string,
+    path: string,
+    token: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<Answer> => {
+    const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
     const res = await fetch(`${apiUrl}${path}`, {
       method,
@@ -69,11 +76,15 @@ function apiCaller(apiUrl: string) {
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
     const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
+    return {
+      status: res.status,
+      body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
+      etag: res.headers.get('etag'),
+    };
   };
 }
 
-function expectStatus(answer: Answer, status: number, what: string): void {
+export function expectStatus(answer: Answer, status: number, what: string): void {
   if (answer.status !== status) {
     const { detail, title } = answer.body;
     const why = typeof detail === 'string' ? detail : typeof title === 'string' ? title : '';

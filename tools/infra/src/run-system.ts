@@ -5,6 +5,7 @@
  * infrastructure keeps running for the next start (`npm run infra -- down` stops it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -12,15 +13,19 @@ import { fileURLToPath } from 'node:url';
 import {
   bootstrapTopics,
   createKafka,
+  createPublisher,
+  envelope,
   EventCodec,
   registerSchemas,
   RegistryClient,
+  type Publisher,
 } from '@msync/events';
 import { createLogger, errorMessage } from '@msync/platform';
 import { context, up } from './infra.js';
 import { run } from './exec.js';
 import { SERVICE_NAMES } from './services.js';
 import { ensureDemoTenant, type DemoTenant } from './demo-tenant.js';
+import { ensureDemoStore, type DemoStore } from './demo-store.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const SERVICES = SERVICE_NAMES;
@@ -28,6 +33,9 @@ const OPS_BASE = Number(process.env['MSYNC_OPS_PORT_BASE'] ?? 9101);
 const CONFIG_API_HTTP_PORT = 8081;
 // Demo credentials of the simulators (not secrets: they open nothing but the local simulators).
 const DEMO = { miraklShopId: 2001, miraklApiKey: 'demo-mirakl-key-2001', shipbobPat: 'sim-pat' };
+const MIRAKL_SIM_URL = 'http://127.0.0.1:18090';
+/** The demo shop gets a new order this often; the ShipBob simulator labels and ships by itself. */
+const NEW_ORDER_EVERY_MS = 20_000;
 const SIMULATORS = [
   {
     name: 'mirakl-sim',
@@ -36,13 +44,21 @@ const SIMULATORS = [
     env: {
       MIRAKL_SIM_PORT: '18090',
       MIRAKL_SIM_SHOPS: `${DEMO.miraklShopId}:${DEMO.miraklApiKey}`,
+      MIRAKL_SIM_NEW_ORDER_EVERY_MS: String(NEW_ORDER_EVERY_MS),
+      MIRAKL_SIM_NEW_ORDER_SKUS: 'DEMO-SKU-1',
+      MIRAKL_SIM_PAYMENT_DELAY_MS: '3000',
     },
   },
   {
     name: 'shipbob-sim',
     dir: 'sandbox/shipbob-sim',
     port: 18091,
-    env: { SHIPBOB_SIM_PORT: '18091', SHIPBOB_SIM_PAT: DEMO.shipbobPat },
+    env: {
+      SHIPBOB_SIM_PORT: '18091',
+      SHIPBOB_SIM_PAT: DEMO.shipbobPat,
+      SHIPBOB_SIM_LABEL_AFTER_MS: '5000',
+      SHIPBOB_SIM_SHIP_AFTER_MS: '10000',
+    },
   },
 ] as const;
 
@@ -158,6 +174,14 @@ async function main(): Promise<void> {
   );
   await Promise.all(SERVICES.map((name, i) => waitReady(name, OPS_BASE + i)));
   const demo = await demoTenant(ctx.state, secrets);
+  const store = typeof demo === 'string' ? demo : await demoStore(demo);
+  if (typeof store !== 'string') {
+    const codec = new EventCodec(new RegistryClient(env.SCHEMA_REGISTRY_URL));
+    const publisher = createPublisher({ kafka, codec, logger });
+    await publisher.connect();
+    await requestFirstPolls(publisher, store.storeId);
+    await publisher.disconnect();
+  }
 
   const rows = [
     ['config-api UI', `http://127.0.0.1:${CONFIG_API_HTTP_PORT}/  (sign in with a token below)`],
@@ -168,8 +192,20 @@ async function main(): Promise<void> {
         ? `none: ${demo}`
         : `${demo.token}  (tenant "${demo.tenantName}": Integrate New Store)`,
     ],
-    ['  demo Mirakl shop', `URL http://127.0.0.1:18090, API key ${DEMO.miraklApiKey}`],
+    [
+      '  demo store',
+      typeof store === 'string'
+        ? `none: ${store}`
+        : `${store.name} (${store.storeId}): Order Sync and Tracking on, polled every minute`,
+    ],
+    ['  demo Mirakl shop', `URL ${MIRAKL_SIM_URL}, API key ${DEMO.miraklApiKey}`],
     ['  demo ShipBob PAT', DEMO.shipbobPat],
+    [
+      '  orders',
+      `a new one every ${NEW_ORDER_EVERY_MS / 1000} s in the Mirakl simulator; ` +
+        `${MIRAKL_SIM_URL}/_sim/shops/${DEMO.miraklShopId} shows their states`,
+    ],
+    ['  outcomes', '`npm run -s stream -- tail syncOutcome` (accepted, created, shipped)'],
     ...SERVICES.map((name, i) => [
       name,
       `http://127.0.0.1:${OPS_BASE + i}/readyz  (/metrics, /healthz)`,
@@ -187,6 +223,50 @@ async function main(): Promise<void> {
   say(`\nThe system is up in ${((Date.now() - started) / 1000).toFixed(0)} s. Where to look:`);
   for (const [name, where] of rows) say(`  ${name!.padEnd(19)} ${where}`);
   say('\nCtrl-C stops the services; `npm run infra -- down` stops the infrastructure.');
+}
+
+/** The demo store, connected and configured through config-api's API, or why not. */
+async function demoStore(tenant: DemoTenant): Promise<DemoStore | string> {
+  try {
+    return await ensureDemoStore({
+      apiUrl: `http://127.0.0.1:${CONFIG_API_HTTP_PORT}`,
+      token: tenant.token,
+      miraklUrl: MIRAKL_SIM_URL,
+      miraklApiKey: DEMO.miraklApiKey,
+      shipbobPat: DEMO.shipbobPat,
+      pollIntervalMinutes: 1,
+    });
+  } catch (error) {
+    return errorMessage(error);
+  }
+}
+
+/**
+ * One poll of the demo store's orders and shipments now: a restarted run shows progress at once
+ * instead of when the scheduler's minute comes round (a newly connected store is polled at once
+ * anyway).
+ */
+async function requestFirstPolls(publisher: Publisher, storeId: string): Promise<void> {
+  for (const [system, stream] of [
+    ['MIRAKL', 'orders'],
+    ['SHIPBOB', 'shipments'],
+  ] as const) {
+    const now = new Date();
+    await publisher.publish('pollRequested', {
+      envelope: envelope({
+        storeId,
+        idempotencyKey: `npm-start:${storeId}:${stream}:${now.toISOString()}`,
+        source: 'npm-start',
+        occurredAt: now,
+        observedAt: now,
+        correlationId: randomUUID(),
+      }),
+      system,
+      stream,
+      reason: 'manual',
+      since: null,
+    });
+  }
 }
 
 function start(name: string, entry: string, env: Record<string, string>): void {

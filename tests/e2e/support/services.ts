@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+// The services as they run in production: each one a process started from its build, configured
+// by environment variables only, found through the ports it announces in its log.
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+
+export interface ServiceProcess {
+  name: string;
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+  /** The port of a `"msg":"<message>"` log line's `port` field (e.g. `ops endpoint listening`). */
+  announcedPort(message: string): Promise<number>;
+  /** The sum of a metric's samples on the ops port that carry these labels (0 when none). */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startService(
+  name: string,
+  env: Record<string, string>,
+): Promise<ServiceProcess> {
+  const entry = `${root}services/${name}/dist/main.js`;
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
+  const child = spawn(process.execPath, [entry], {
+    // Only what the caller gives (PATH included): nothing leaks in from the test's environment.
+    env: { OPS_PORT: '0', OPS_HOST: '127.0.0.1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+
+  const announcedPort = async (message: string): Promise<number> => {
+    const pattern = new RegExp(`"msg":"${message}"[^\\n]*"port":(\\d+)`);
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      const match = pattern.exec(out);
+      if (match) return Number(match[1]);
+      if (child.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${name} did not announce "${message}":\n${out}`);
+  };
+  const opsPort = await announcedPort('ops endpoint listening');
+  await waitReady(name, opsPort, () => out);
+
+  return {
+    name,
+    child,
+    output: () => out,
+    exited,
+    announcedPort,
+    metric: async (metricName, labels = {}) => {
+      const text = await fetch(`http://127.0.0.1:${opsPort}/metrics`).then((r) => r.text());
+      const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
+      return text
+        .split('\n')
+        .filter((l) => l.startsWith(`${metricName}{`) || l.startsWith(`${metricName} `))
+        .filter((l) => wanted.every((pair) => l.includes(pair)))
+        .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    },
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function waitReady(name: string, port: number, output: () => string): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${name} did not become ready on port ${port}:\n${output()}`);
+}
