@@ -1,6 +1,7 @@
 import type { MiraklOrderAwaitingAcceptance } from '@msync/events';
 import {
   doneDecision,
+  gateDecision,
   outcomeOf,
   type Decision,
   type LedgerEntry,
@@ -11,7 +12,7 @@ import {
   type MiraklOrderQuery,
   type MiraklStateKnown,
 } from './mirakl-resume.js';
-import { closedGate, type StoreConfig } from './store-config.js';
+import type { StoreConfig } from './store-config.js';
 
 /** OR21 accepting every line of the order in one call. */
 export interface AcceptCommand {
@@ -47,18 +48,8 @@ export function decideAccept(
   state: AcceptState,
 ): AcceptDecision {
   const base = acceptBase(fact.orderId);
-  if (config === undefined) {
-    return {
-      type: 'retry',
-      reason: 'config-not-loaded',
-      message: `no configuration seen yet for store ${fact.envelope.storeId}`,
-      wait: 'backoff',
-    };
-  }
-  const closed = closedGate(config, 'orders', { shipbob: true });
-  if (closed) {
-    return { type: 'record', outcome: outcomeOf(base, 'SKIPPED', closed), markRecorded: false };
-  }
+  const gate = gateDecision(fact.envelope.storeId, config, base, { shipbob: true });
+  if (gate.type !== 'open') return gate;
   if (fact.lines.length === 0) {
     return {
       type: 'reject',

@@ -3,12 +3,13 @@ import type { NewOrder } from '@msync/shipbob';
 import { alpha2Country } from './countries.js';
 import {
   doneDecision,
+  gateDecision,
   outcomeOf,
   type Decision,
   type LedgerEntry,
   type OutcomeBase,
 } from './decision.js';
-import { closedGate, type StoreConfig } from './store-config.js';
+import type { StoreConfig } from './store-config.js';
 
 /** Exactly one ShipBob order per Mirakl order: `reference_id` = the Mirakl order id. */
 export interface CreateCommand {
@@ -50,22 +51,12 @@ export function decideCreate(
   state: CreateState,
 ): CreateDecision {
   const base = createBase(fact.orderId);
-  if (config === undefined) {
-    return {
-      type: 'retry',
-      reason: 'config-not-loaded',
-      message: `no configuration seen yet for store ${fact.envelope.storeId}`,
-      wait: 'backoff',
-    };
-  }
-  const closed = closedGate(config, 'orders', { shipbob: true });
-  if (closed) {
-    return { type: 'record', outcome: outcomeOf(base, 'SKIPPED', closed), markRecorded: false };
-  }
+  const gate = gateDecision(fact.envelope.storeId, config, base, { shipbob: true });
+  if (gate.type !== 'open') return gate;
   const { effect } = state;
   if (effect?.status === 'done') return doneDecision(base, effect);
 
-  const order = shipbobOrderOf(fact, config);
+  const order = shipbobOrderOf(fact, gate.config);
   if (typeof order === 'string') {
     return {
       type: 'reject',

@@ -1,4 +1,4 @@
-import type { Flow } from './store-config.js';
+import { closedGate, type Flow, type StoreConfig } from './store-config.js';
 
 /** What the applier did about one fact, as recorded on `sync.outcome.recorded.v1`. */
 export type OutcomeKind = 'APPLIED' | 'DUPLICATE' | 'SKIPPED' | 'FAILED';
@@ -100,4 +100,38 @@ export function doneDecision<Q, C>(
     }),
     markRecorded: false,
   };
+}
+
+/**
+ * The gate's answer: `open` with the store's configuration, or a decision that needs no vendor
+ * and no ledger (wait for configuration, or record SKIPPED).
+ */
+export type GateDecision =
+  | { type: 'open'; config: StoreConfig }
+  | { type: 'retry'; reason: string; message: string; wait: 'backoff' }
+  | { type: 'record'; outcome: Outcome; markRecorded: false };
+
+/**
+ * Every flow's first question: has the store's configuration been seen (else retry: the config
+ * topic may still be loading), and may this flow act for it now (else SKIPPED)?
+ */
+export function gateDecision(
+  storeId: string,
+  config: StoreConfig | undefined,
+  base: OutcomeBase,
+  needs: { shipbob: boolean },
+): GateDecision {
+  if (config === undefined) {
+    return {
+      type: 'retry',
+      reason: 'config-not-loaded',
+      message: `no configuration seen yet for store ${storeId}`,
+      wait: 'backoff',
+    };
+  }
+  const closed = closedGate(config, base.flow, needs);
+  if (closed) {
+    return { type: 'record', outcome: outcomeOf(base, 'SKIPPED', closed), markRecorded: false };
+  }
+  return { type: 'open', config };
 }

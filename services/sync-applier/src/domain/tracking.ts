@@ -2,6 +2,7 @@ import type { ShipBobShipmentLabeled } from '@msync/events';
 import type { ShipmentTracking } from '@msync/mirakl';
 import {
   doneDecision,
+  gateDecision,
   outcomeOf,
   type Decision,
   type LedgerEntry,
@@ -12,7 +13,7 @@ import {
   type MiraklOrderQuery,
   type MiraklStateKnown,
 } from './mirakl-resume.js';
-import { closedGate, type StoreConfig } from './store-config.js';
+import type { StoreConfig } from './store-config.js';
 
 /** OR23 (carrier and tracking) then OR24 (ship) on the Mirakl order. */
 export interface ShipCommand {
@@ -51,19 +52,9 @@ export function decideTracking(
   state: TrackingState,
 ): TrackingDecision {
   const base = trackingBase(fact.referenceId);
-  if (config === undefined) {
-    return {
-      type: 'retry',
-      reason: 'config-not-loaded',
-      message: `no configuration seen yet for store ${fact.envelope.storeId}`,
-      wait: 'backoff',
-    };
-  }
   // Only Mirakl is called: the ShipBob token is not needed for this flow.
-  const closed = closedGate(config, 'tracking', { shipbob: false });
-  if (closed) {
-    return { type: 'record', outcome: outcomeOf(base, 'SKIPPED', closed), markRecorded: false };
-  }
+  const gate = gateDecision(fact.envelope.storeId, config, base, { shipbob: false });
+  if (gate.type !== 'open') return gate;
   const { effect } = state;
   if (effect?.status === 'done') return doneDecision(base, effect);
   const problems = [
