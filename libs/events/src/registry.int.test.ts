@@ -1,3 +1,5 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from '@jest/globals';
 import { PermanentError } from '@msync/platform';
 import { infra, uniqueName } from '@msync/test-support';
@@ -44,5 +46,38 @@ describe('schema evolution against the real registry', () => {
     expect(
       checkEvolution(history, avroType(withDefault)).filter((p) => p.against === 'v1'),
     ).toEqual([]);
+  });
+});
+
+describe('a registry that stops answering', () => {
+  it('fails each call with a retriable error after the deadline instead of waiting forever', async () => {
+    // Answers compatibility settings, then never answers a registration.
+    const waiting: ServerResponse[] = [];
+    const server = createServer((req, res) => {
+      if (req.url?.startsWith('/config/'))
+        res.end(
+          '{"compatibility":"BACKWARD_TRANSITIVE","compatibilityLevel":"BACKWARD_TRANSITIVE"}',
+        );
+      else waiting.push(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const registry = new RegistryClient(`http://127.0.0.1:${port}`, 200);
+      await expect(registry.register('silent-value', base)).rejects.toMatchObject({
+        kind: 'retriable',
+        reason: 'registry-unavailable',
+      });
+      expect(waiting.length).toBeGreaterThan(0);
+      server.close();
+      await expect(registry.ensureCompatibility('silent-value')).rejects.toMatchObject({
+        kind: 'retriable',
+        reason: 'registry-unavailable',
+      });
+    } finally {
+      for (const res of waiting) res.destroy();
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });

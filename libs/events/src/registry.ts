@@ -1,6 +1,14 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
+import { TimeoutMiddleware } from 'mappersmith/middleware/timeout';
 import { PermanentError, RetriableError, errorMessage } from '@msync/platform';
 import type { AvroSchemaJson } from './schemas.js';
+
+type RegistryMiddleware = NonNullable<
+  ConstructorParameters<typeof SchemaRegistry>[0]['middlewares']
+>[number];
+
+/** How long one registry request may take, by default. */
+const REQUEST_TIMEOUT_MS = 10_000;
 
 /** Compatibility enforced by the registry on every subject: new readers can read all history. */
 export const SUBJECT_COMPATIBILITY = 'BACKWARD_TRANSITIVE';
@@ -9,8 +17,18 @@ export const SUBJECT_COMPATIBILITY = 'BACKWARD_TRANSITIVE';
 export class RegistryClient {
   readonly client: SchemaRegistry;
 
-  constructor(readonly url: string) {
-    this.client = new SchemaRegistry({ host: url.replace(/\/+$/, '') });
+  constructor(
+    readonly url: string,
+    private readonly timeoutMs = REQUEST_TIMEOUT_MS,
+  ) {
+    // Every call has a deadline: without one, a request the registry never answers (a dropped
+    // keep-alive socket, a stalled restart) holds a service's start or a publish forever.
+    this.client = new SchemaRegistry({
+      host: url.replace(/\/+$/, ''),
+      // The registry client types mappersmith's CommonJS build, this import its ES build: the same
+      // middleware function, two declarations of its type.
+      middlewares: [TimeoutMiddleware(timeoutMs) as unknown as RegistryMiddleware],
+    });
   }
 
   /** Sets the subject's compatibility (idempotent; works before the subject exists). */
@@ -74,15 +92,21 @@ export class RegistryClient {
     return body.is_compatible === true;
   }
 
-  private request(path: string, init: RequestInit): Promise<Response> {
-    return fetch(`${this.url.replace(/\/+$/, '')}${path}`, {
-      ...init,
-      headers: {
-        'content-type': 'application/vnd.schemaregistry.v1+json',
-        accept: 'application/json',
-      },
-      signal: AbortSignal.timeout(10_000),
-    });
+  private async request(path: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(`${this.url.replace(/\/+$/, '')}${path}`, {
+        ...init,
+        headers: {
+          'content-type': 'application/vnd.schemaregistry.v1+json',
+          accept: 'application/json',
+        },
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw new RetriableError(`registry request ${path} failed: ${errorMessage(error)}`, {
+        reason: 'registry-unavailable',
+      });
+    }
   }
 }
 
