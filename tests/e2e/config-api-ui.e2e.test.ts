@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import {
   CHROMIUM_ARGS,
   capturingLogger,
@@ -70,7 +70,7 @@ describe('config-api UI', () => {
     await page.goto(instance.url);
     await page.fill('#f-token', ADMIN_TOKEN);
     await page.click('button[type=submit]');
-    await expect(page.locator('#who').textContent()).resolves.toBe('Administrator');
+    await textBecomes(page.locator('#who'), 'Administrator');
     await page.locator('.empty', { hasText: 'Stores are connected by a tenant' }).waitFor();
     await screenshot('admin-no-store-yet');
 
@@ -108,7 +108,7 @@ describe('config-api UI', () => {
     await page.click('#nav-tenants');
     const row = page.locator('tr', { hasText: 'Sunrise' });
     await row.waitFor();
-    await expect(row.locator('td').nth(2).textContent()).resolves.toBe('1');
+    await textBecomes(row.locator('td').nth(2), '1');
     await screenshot('tenants');
     await page.click('#sign-out');
     await page.locator('#f-token').waitFor();
@@ -119,7 +119,7 @@ describe('config-api UI', () => {
     await page.click('button[type=submit]');
     await page.getByRole('link', { name: 'Integrate New Store' }).waitFor();
     // The header names the tenant, not its id.
-    await expect(page.locator('#who').textContent()).resolves.toBe('Sunrise');
+    await textBecomes(page.locator('#who'), 'Sunrise');
     await expect(page.locator('#nav-tenants').count()).resolves.toBe(0);
     await screenshot('store-list-empty');
     await page.getByRole('link', { name: 'Integrate New Store' }).click();
@@ -134,8 +134,8 @@ describe('config-api UI', () => {
     await page.fill('#f-miraklApiKey', MIRAKL_KEY);
     await page.click('button[type=submit]');
     await page.locator('[data-status=CONNECTED]').waitFor();
-    await expect(page.locator('h1').textContent()).resolves.toBe('Sunrise Goods');
-    await expect(page.locator('h1 + .muted').textContent()).resolves.toBe(h.mirakl.url);
+    await textBecomes(page.locator('h1'), 'Sunrise Goods');
+    await textBecomes(page.locator('h1 + .muted'), h.mirakl.url);
     storeId = decodeURIComponent(new URL(page.url()).hash.split('/')[2] ?? '');
     expect(storeId).not.toBe('');
     await screenshot('store-connected');
@@ -168,9 +168,9 @@ describe('config-api UI', () => {
     await expect(page.locator('#f-returnFulfillmentCenterId').isDisabled()).resolves.toBe(false);
     for (const name of ['offers', 'inventory', 'orders', 'tracking']) {
       await expect(page.locator(`#t-${name}`).isChecked()).resolves.toBe(true);
-      await expect(page.locator(`[data-toggle=${name}] .state`).textContent()).resolves.toBe('On');
+      await textBecomes(page.locator(`[data-toggle=${name}] .state`), 'On');
     }
-    await expect(page.locator('[data-toggle=returns] .state').textContent()).resolves.toBe('Off');
+    await textBecomes(page.locator('[data-toggle=returns] .state'), 'Off');
 
     await page.selectOption('#f-returnFulfillmentCenterId', '2');
     await page.click('#save');
@@ -195,7 +195,7 @@ describe('config-api UI', () => {
     await page.locator('label[for=t-returns]').click();
     await page.click('#save');
     await page.locator('#toast', { hasText: 'Configuration saved.' }).waitFor();
-    await expect(page.locator('[data-toggle=returns] .state').textContent()).resolves.toBe('On');
+    await textBecomes(page.locator('[data-toggle=returns] .state'), 'On');
     await screenshot('returns-on');
   });
 
@@ -256,7 +256,7 @@ describe('config-api UI', () => {
     const rows = page.locator('.activity-list tbody tr');
     await rows.first().waitFor();
     await expect(rows.count()).resolves.toBe(5);
-    await expect(rows.first().locator('td').nth(1).textContent()).resolves.toBe('inventory');
+    await textBecomes(rows.first().locator('td').nth(1), 'inventory');
     // Five entries fit on one page: nothing more to load.
     await expect(page.locator('#load-more').isVisible()).resolves.toBe(false);
     await screenshot('activity');
@@ -272,7 +272,7 @@ describe('config-api UI', () => {
     await page.locator('.order-link', { hasText: 'MKP-7001-A' }).first().click();
     const timeline = page.locator('#timeline');
     await timeline.waitFor();
-    await expect(timeline.locator('h2').textContent()).resolves.toBe('Order MKP-7001-A');
+    await textBecomes(timeline.locator('h2'), 'Order MKP-7001-A');
     await expect(timeline.locator('li.done .label').allTextContents()).resolves.toEqual([
       'Received, awaiting acceptance',
       'Accepted on Mirakl',
@@ -344,6 +344,15 @@ describe('config-api UI', () => {
     for (const secret of [PAT, MIRAKL_KEY, tenantToken]) expect(everything).not.toContain(secret);
   });
 });
+
+/**
+ * Waits until the element says `expected` (pages fill in after their API calls answer), then
+ * checks the whole text: reading it at once races the page.
+ */
+async function textBecomes(locator: Locator, expected: string): Promise<void> {
+  await locator.filter({ hasText: expected }).first().waitFor();
+  expect(await locator.textContent()).toBe(expected);
+}
 
 async function expectFieldError(field: string, message: RegExp): Promise<void> {
   const slot = page.locator(`[data-error-for="${field}"]`);
