@@ -1,36 +1,18 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { RetriableError } from '@msync/platform';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startTricklingServer } from '@msync/test-support';
 import { fastClient } from './test-support/harness.js';
 
-// A server that answers at once and then sends its body one byte every 50 ms, for 2 s: no idle
-// gap is ever long, only the whole exchange is.
-let server: Server;
+// The body trickles in for 2 s: no idle gap is ever long, only the whole exchange is.
+let server: { url: string; close: () => Promise<void> };
 let url = '';
 
 beforeAll(async () => {
-  server = createServer((_req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    const body = JSON.stringify({ version: 'x'.repeat(38) });
-    let sent = 0;
-    const timer = setInterval(() => {
-      if (res.destroyed || sent >= body.length) {
-        clearInterval(timer);
-        res.end();
-        return;
-      }
-      res.write(body[sent++]);
-    }, 50);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startTricklingServer(JSON.stringify({ version: 'x'.repeat(38) }));
+  url = server.url;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => server.close());
 
 describe('the Mirakl request deadline', () => {
   it('covers the whole exchange: a body that trickles in past it is a timeout', async () => {

@@ -5,3 +5,4 @@ export * from './eventually.js';
 export * from './vendor-docs.js';
 export * from './with-context.js';
 export * from './openapi/index.js';
+export * from './trickling-server.js';
