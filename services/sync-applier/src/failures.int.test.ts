@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import type { Registry } from '@msync/platform';
 import { STORES_COLLECTION } from '@msync/stores';
-import { capturingLogger } from '@msync/test-support';
+import { capturingLogger, counted } from '@msync/test-support';
 import { applierHarness, eventually, type ApplierHarness } from './test-support/harness.js';
 import { awaitingAcceptance, readyToShip } from './test-support/facts.js';
 
@@ -10,13 +9,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-async function counted(metrics: Registry, name: string, labels: Record<string, string>) {
-  const metric = await metrics.getSingleMetric(name)?.get();
-  return (metric?.values ?? [])
-    .filter((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value))
-    .reduce((sum, v) => sum + v.value, 0);
-}
 
 describe('facts that cannot be applied now, or ever', () => {
   it('a SKU without a ShipBob product: FAILED naming it, the store flows on, and the order is created once the product exists', async () => {

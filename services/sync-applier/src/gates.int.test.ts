@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { counted } from '@msync/test-support';
 import { createMongoParkedEventStore } from '@msync/events';
-import type { Registry } from '@msync/platform';
 import { applierHarness, eventually, type ApplierHarness } from './test-support/harness.js';
 import { awaitingAcceptance, readyToShip, shipmentLabeled } from './test-support/facts.js';
 
@@ -9,13 +9,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-async function counted(metrics: Registry, name: string, labels: Record<string, string>) {
-  const metric = await metrics.getSingleMetric(name)?.get();
-  return (metric?.values ?? [])
-    .filter((v) => Object.entries(labels).every(([k, value]) => v.labels[k] === value))
-    .reduce((sum, v) => sum + v.value, 0);
-}
 
 describe('store configuration gates every fact', () => {
   it('flows switched off or a disconnected store: SKIPPED with the reason, and no vendor call at all', async () => {

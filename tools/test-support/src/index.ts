@@ -6,3 +6,4 @@ export * from './vendor-docs.js';
 export * from './with-context.js';
 export * from './openapi/index.js';
 export * from './trickling-server.js';
+export * from './metrics.js';
