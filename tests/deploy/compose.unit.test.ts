@@ -131,7 +131,7 @@ describe('docker-compose.yml', () => {
       expect(compose.services[name]!.depends_on?.['setup']).toEqual({
         condition: 'service_completed_successfully',
       });
-    expect(compose.services['setup']!.command?.join(' ')).toContain('backbone');
+    expect(compose.services['setup']!.command?.join(' ')).toContain('secrets topics');
     expect(compose.services['setup']!.volumes).toEqual(['msync-state:/var/lib/msync']);
   });
 

@@ -79,12 +79,13 @@ export async function prepareBackbone(options: {
   kafka: ReturnType<typeof createKafka>;
   schemaRegistryUrl: string;
   logger: Logger;
-  partitions: number;
+  /** Overrides the catalog's partition counts (one-broker local runs). */
+  partitions?: number | undefined;
 }): Promise<{ topics: number; schemas: number }> {
   const topics = await bootstrapTopics({
     kafka: options.kafka,
     logger: options.logger,
-    partitions: options.partitions,
+    ...(options.partitions !== undefined ? { partitions: options.partitions } : {}),
   });
   const ids = await registerSchemas(new EventCodec(new RegistryClient(options.schemaRegistryUrl)));
   return {
