@@ -63,6 +63,29 @@ describe('ops endpoint', () => {
     expect(await ready.json()).toEqual({ status: 'ready', checks: { started: 'ok', mongo: 'ok' } });
   });
 
+  it('exports readiness as the service_ready gauge, read at each scrape', async () => {
+    let kafkaUp = false;
+    const { server, url } = await start([
+      {
+        name: 'kafka',
+        check: async () => {
+          if (!kafkaUp) throw new Error('no broker');
+        },
+      },
+    ]);
+    const gauge = async () =>
+      /^service_ready\{service="ops_test"\} (\d)$/m.exec(
+        await (await fetch(url('/metrics'))).text(),
+      )?.[1];
+    expect(await gauge()).toBe('0');
+    server.setStarted(true);
+    expect(await gauge()).toBe('0');
+    kafkaUp = true;
+    expect(await gauge()).toBe('1');
+    kafkaUp = false;
+    expect(await gauge()).toBe('0');
+  });
+
   it('reports a check that hangs as timed out', async () => {
     const { server, url } = await start(
       [{ name: 'kafka', check: () => new Promise<void>(() => undefined) }],
