@@ -81,13 +81,19 @@ export async function prepareBackbone(options: {
   logger: Logger;
   /** Overrides the catalog's partition counts (one-broker local runs). */
   partitions?: number | undefined;
+  /** The services' TOPIC_NAMESPACE (topic names and schema subjects). */
+  namespace?: string;
 }): Promise<{ topics: number; schemas: number }> {
+  const namespace = options.namespace ?? '';
   const topics = await bootstrapTopics({
     kafka: options.kafka,
     logger: options.logger,
+    namespace,
     ...(options.partitions !== undefined ? { partitions: options.partitions } : {}),
   });
-  const ids = await registerSchemas(new EventCodec(new RegistryClient(options.schemaRegistryUrl)));
+  const ids = await registerSchemas(
+    new EventCodec(new RegistryClient(options.schemaRegistryUrl), namespace),
+  );
   return {
     topics: topics.created.length + topics.existing.length,
     schemas: Object.keys(ids).length,

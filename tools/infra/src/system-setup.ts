@@ -12,7 +12,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { createKafka, createPublisher, EventCodec, RegistryClient } from '@msync/events';
+import {
+  createKafka,
+  createPublisher,
+  eventBackboneEnv,
+  EventCodec,
+  RegistryClient,
+} from '@msync/events';
 import { createLogger, errorMessage, loadConfig, type Logger } from '@msync/platform';
 import {
   composeSecretFiles,
@@ -30,6 +36,7 @@ const DEMO_TENANT_TOKEN = 'DEMO_TENANT_TOKEN';
 const settings = z.object({
   KAFKA_BROKERS: z.string().min(1),
   SCHEMA_REGISTRY_URL: z.url(),
+  TOPIC_NAMESPACE: eventBackboneEnv.shape.TOPIC_NAMESPACE,
   /** Where the secrets step keeps its files (compose's msync-state volume). */
   MSYNC_STATE_DIR: z.string().min(1).optional(),
   TOPIC_PARTITIONS: z.coerce.number().int().min(1).optional(),
@@ -80,6 +87,7 @@ async function run(step: Step, config: Settings, logger: Logger): Promise<boolea
         schemaRegistryUrl: config.SCHEMA_REGISTRY_URL,
         logger,
         partitions: config.TOPIC_PARTITIONS,
+        namespace: config.TOPIC_NAMESPACE,
       });
       say(`${backbone.topics} topics ready, ${backbone.schemas} schemas registered`);
       return true;
@@ -89,8 +97,12 @@ async function run(step: Step, config: Settings, logger: Logger): Promise<boolea
       if (!adminToken) throw new Error('no admin token: set ADMIN_BOOTSTRAP_TOKEN or run secrets');
       const publisher = createPublisher({
         kafka,
-        codec: new EventCodec(new RegistryClient(config.SCHEMA_REGISTRY_URL)),
+        codec: new EventCodec(
+          new RegistryClient(config.SCHEMA_REGISTRY_URL),
+          config.TOPIC_NAMESPACE,
+        ),
         logger,
+        namespace: config.TOPIC_NAMESPACE,
       });
       await publisher.connect();
       try {
