@@ -5,12 +5,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { parseAllDocuments } from 'yaml';
 import { topics, type TopicKey } from '@msync/events';
-import { baseServiceEnv, loadConfig } from '@msync/platform';
-import { withContext } from '@msync/test-support';
 import { SERVICE_NAMES } from '../../tools/infra/src/services.js';
 import { newLocalSecrets } from '../../tools/infra/src/demo.js';
 import { FACT_TOPICS } from '../../services/sync-applier/src/applier.js';
 import { kubernetesValidator, kubernetesVersion, root } from './schemas.js';
+import { startProblems, unreadVariables, variablesOfAnyService } from './service-env.js';
 
 interface K8sObject {
   apiVersion: string;
@@ -116,21 +115,12 @@ const SECRET_SAMPLES: Record<string, string> = {
   ENCRYPTION_KEYS: secrets.encryptionKeys,
   ADMIN_BOOTSTRAP_TOKEN: secrets.adminToken,
 };
-/** Variables given before the code that reads them lands (remove each once it does). */
-const ANNOUNCED: Partial<Record<string, string[]>> = { 'shipbob-poller': ['WEBHOOK_PORT'] };
 /** The topics each autoscaled service consumes: its replicas beyond their partitions idle. */
 const CONSUMES: Record<string, readonly TopicKey[]> = {
   'mirakl-poller': ['pollRequested'],
   'shipbob-poller': ['pollRequested'],
   'sync-applier': FACT_TOPICS,
 };
-
-async function configSchemaOf(name: string) {
-  const module = (await import(`../../services/${name}/src/config.js`)) as {
-    configSchema: Parameters<typeof loadConfig>[0];
-  };
-  return module.configSchema;
-}
 
 describe(`Kubernetes manifests against the Kubernetes ${kubernetesVersion()} API schemas`, () => {
   it.each(['base', ...OVERLAYS] as const)('%s renders, and every object is valid', (dir) => {
@@ -220,25 +210,19 @@ describe.each(OVERLAYS)('%s', (dir) => {
         const key = variable.valueFrom?.secretKeyRef?.key;
         env[variable.name] = key !== undefined ? SECRET_SAMPLES[key]! : variable.value!;
       }
-      const configSchema = await configSchemaOf(name);
-      withContext(`${name}: ${JSON.stringify(Object.keys(env))}`, () => {
-        expect(() => loadConfig(configSchema, env)).not.toThrow();
-        expect(() => loadConfig(baseServiceEnv, env)).not.toThrow();
-      });
-      const own = new Set([
-        ...Object.keys(configSchema.shape),
-        ...Object.keys(baseServiceEnv.shape),
-        ...(ANNOUNCED[name] ?? []),
-      ]);
+      expect(await startProblems(name, env)).toEqual([]);
       // Its own variables (the shared map serves every service, so only its env is checked).
-      expect((container.env ?? []).map((v) => v.name).filter((v) => !own.has(v))).toEqual([]);
+      expect(
+        await unreadVariables(
+          name,
+          (container.env ?? []).map((v) => v.name),
+        ),
+      ).toEqual([]);
     },
   );
 
   it('the shared config names only variables some service reads', async () => {
-    const known = new Set(Object.keys(baseServiceEnv.shape));
-    for (const name of SERVICE_NAMES)
-      for (const key of Object.keys((await configSchemaOf(name)).shape)) known.add(key);
+    const known = await variablesOfAnyService(SERVICE_NAMES);
     expect(Object.keys(config).filter((k) => !known.has(k))).toEqual([]);
   });
 

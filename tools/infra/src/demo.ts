@@ -121,31 +121,36 @@ export async function setUpDemo(options: {
   miraklUrl: string;
   publisher: Publisher;
 }): Promise<DemoSetup> {
-  let tenant: DemoTenant;
-  try {
-    tenant = await ensureDemoTenant({
+  const tenant = await orWhyNot(() =>
+    ensureDemoTenant({
       apiUrl: options.apiUrl,
       adminToken: options.adminToken,
       savedToken: options.savedTenantToken,
-    });
-  } catch (error) {
-    return { tenant: errorMessage(error), store: 'no demo tenant' };
-  }
-  let store: DemoStore;
-  try {
-    store = await ensureDemoStore({
+    }),
+  );
+  if (typeof tenant === 'string') return { tenant, store: 'no demo tenant' };
+  const store = await orWhyNot(() =>
+    ensureDemoStore({
       apiUrl: options.apiUrl,
       token: tenant.token,
       miraklUrl: options.miraklUrl,
       miraklApiKey: DEMO.miraklApiKey,
       shipbobPat: DEMO.shipbobPat,
       pollIntervalMinutes: 1,
-    });
-  } catch (error) {
-    return { tenant, store: errorMessage(error) };
-  }
+    }),
+  );
+  if (typeof store === 'string') return { tenant, store };
   await requestFirstPolls(options.publisher, store.storeId);
   return { tenant, store };
+}
+
+/** The work's result, or the message of its failure. */
+async function orWhyNot<T>(work: () => Promise<T>): Promise<T | string> {
+  try {
+    return await work();
+  } catch (error) {
+    return errorMessage(error);
+  }
 }
 
 async function requestFirstPolls(publisher: Publisher, storeId: string): Promise<void> {
