@@ -34,17 +34,22 @@ async function start(
   return { server, url };
 }
 
+/** A dependency the test switches on and off; down, its check fails with `message`. */
+function dependency(name: string, message: string) {
+  const state = { up: false };
+  const check: ReadinessCheck = {
+    name,
+    check: async () => {
+      if (!state.up) throw new Error(message);
+    },
+  };
+  return { state, check };
+}
+
 describe('ops endpoint', () => {
   it('is alive at once and ready only once started and every dependency answers', async () => {
-    let mongoUp = false;
-    const { server, url } = await start([
-      {
-        name: 'mongo',
-        check: async () => {
-          if (!mongoUp) throw new Error('connection refused');
-        },
-      },
-    ]);
+    const mongo = dependency('mongo', 'connection refused');
+    const { server, url } = await start([mongo.check]);
     expect((await fetch(url('/healthz'))).status).toBe(200);
 
     const starting = await fetch(url('/readyz'));
@@ -56,11 +61,27 @@ describe('ops endpoint', () => {
 
     server.setStarted(true);
     expect((await fetch(url('/readyz'))).status).toBe(503);
-    mongoUp = true;
+    mongo.state.up = true;
     const ready = await fetch(url('/readyz'));
     expect(ready.status).toBe(200);
     expect(ready.headers.get('cache-control')).toBe('no-store');
     expect(await ready.json()).toEqual({ status: 'ready', checks: { started: 'ok', mongo: 'ok' } });
+  });
+
+  it('exports readiness as the service_ready gauge, read at each scrape', async () => {
+    const kafka = dependency('kafka', 'no broker');
+    const { server, url } = await start([kafka.check]);
+    const gauge = async () =>
+      /^service_ready\{service="ops_test"\} (\d)$/m.exec(
+        await (await fetch(url('/metrics'))).text(),
+      )?.[1];
+    expect(await gauge()).toBe('0');
+    server.setStarted(true);
+    expect(await gauge()).toBe('0');
+    kafka.state.up = true;
+    expect(await gauge()).toBe('1');
+    kafka.state.up = false;
+    expect(await gauge()).toBe('0');
   });
 
   it('reports a check that hangs as timed out', async () => {

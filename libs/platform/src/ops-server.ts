@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response, type Router } from 'express';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { errorMessage } from './errors.js';
 
@@ -54,6 +54,17 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     const ok = started && Object.values(results).every((r) => r === 'ok');
     return { ok, checks: { started: started ? 'ok' : 'starting', ...results } };
   };
+
+  // What /readyz would answer, for the "service not ready" alert (deploy/prometheus/alerts.yml).
+  if (!options.registry.getSingleMetric('service_ready'))
+    new Gauge({
+      name: 'service_ready',
+      help: '1 when the service is started and every dependency answers (as /readyz), else 0',
+      registers: [options.registry],
+      async collect() {
+        this.set((await readiness()).ok ? 1 : 0);
+      },
+    });
 
   const app = express();
   app.disable('x-powered-by');

@@ -5,66 +5,40 @@
  * infrastructure keeps running for the next start (`npm run infra -- down` stops it).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  bootstrapTopics,
-  createKafka,
-  createPublisher,
-  envelope,
-  EventCodec,
-  registerSchemas,
-  RegistryClient,
-  type Publisher,
-} from '@msync/events';
+import { createKafka, createPublisher, EventCodec, RegistryClient } from '@msync/events';
 import { createLogger, errorMessage } from '@msync/platform';
 import { context, up } from './infra.js';
 import { run } from './exec.js';
 import { SERVICE_NAMES } from './services.js';
-import { ensureDemoTenant, type DemoTenant } from './demo-tenant.js';
-import { ensureDemoStore, type DemoStore } from './demo-store.js';
+import {
+  demoRows,
+  demoSimulatorEnv,
+  LOCAL_PARTITIONS,
+  MIRAKL_SIM_PORT,
+  newLocalSecrets,
+  prepareBackbone,
+  setUpDemo,
+  SHIPBOB_SIM_PORT,
+  type DemoSetup,
+  type LocalSecrets as Secrets,
+} from './demo.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const SERVICES = SERVICE_NAMES;
 const OPS_BASE = Number(process.env['MSYNC_OPS_PORT_BASE'] ?? 9101);
 const CONFIG_API_HTTP_PORT = 8081;
-// Demo credentials of the simulators (not secrets: they open nothing but the local simulators).
-const DEMO = { miraklShopId: 2001, miraklApiKey: 'demo-mirakl-key-2001', shipbobPat: 'sim-pat' };
-const MIRAKL_SIM_URL = 'http://127.0.0.1:18090';
-/** The demo shop gets a new order this often; the ShipBob simulator labels and ships by itself. */
-const NEW_ORDER_EVERY_MS = 20_000;
+const MIRAKL_SIM_URL = `http://127.0.0.1:${MIRAKL_SIM_PORT}`;
+const SHIPBOB_SIM_URL = `http://127.0.0.1:${SHIPBOB_SIM_PORT}`;
+const simulatorEnv = demoSimulatorEnv('127.0.0.1');
 const SIMULATORS = [
-  {
-    name: 'mirakl-sim',
-    dir: 'sandbox/mirakl-sim',
-    port: 18090,
-    env: {
-      MIRAKL_SIM_PORT: '18090',
-      MIRAKL_SIM_SHOPS: `${DEMO.miraklShopId}:${DEMO.miraklApiKey}`,
-      MIRAKL_SIM_NEW_ORDER_EVERY_MS: String(NEW_ORDER_EVERY_MS),
-      MIRAKL_SIM_NEW_ORDER_SKUS: 'DEMO-SKU-1',
-      MIRAKL_SIM_PAYMENT_DELAY_MS: '3000',
-    },
-  },
-  {
-    name: 'shipbob-sim',
-    dir: 'sandbox/shipbob-sim',
-    port: 18091,
-    env: {
-      SHIPBOB_SIM_PORT: '18091',
-      SHIPBOB_SIM_PAT: DEMO.shipbobPat,
-      SHIPBOB_SIM_LABEL_AFTER_MS: '5000',
-      SHIPBOB_SIM_SHIP_AFTER_MS: '10000',
-    },
-  },
+  { name: 'mirakl-sim', dir: 'sandbox/mirakl-sim', port: MIRAKL_SIM_PORT },
+  { name: 'shipbob-sim', dir: 'sandbox/shipbob-sim', port: SHIPBOB_SIM_PORT },
 ] as const;
 
-interface LocalSecrets {
-  encryptionKeys: string;
-  adminToken: string;
+interface LocalSecrets extends Secrets {
   /** The demo tenant's token, printed on every start (issued once, reused while it works). */
   demoTenantToken?: string;
 }
@@ -78,10 +52,7 @@ const secretsFile = (stateDir: string) => join(stateDir, 'local-secrets.json');
 function localSecrets(stateDir: string): LocalSecrets {
   const file = secretsFile(stateDir);
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as LocalSecrets;
-  const secrets = {
-    encryptionKeys: `local1:${randomBytes(32).toString('base64')}`,
-    adminToken: randomBytes(24).toString('base64url'),
-  };
+  const secrets = newLocalSecrets();
   saveLocalSecrets(stateDir, secrets);
   return secrets;
 }
@@ -89,23 +60,6 @@ function localSecrets(stateDir: string): LocalSecrets {
 function saveLocalSecrets(stateDir: string, secrets: LocalSecrets): void {
   mkdirSync(stateDir, { recursive: true });
   writeFileSync(secretsFile(stateDir), JSON.stringify(secrets), { mode: 0o600 });
-}
-
-/** The demo tenant (created on the first start, the same one afterwards), or why not. */
-async function demoTenant(stateDir: string, secrets: LocalSecrets): Promise<DemoTenant | string> {
-  try {
-    const demo = await ensureDemoTenant({
-      apiUrl: `http://127.0.0.1:${CONFIG_API_HTTP_PORT}`,
-      adminToken: secrets.adminToken,
-      savedToken: secrets.demoTenantToken,
-    });
-    if (demo.token !== secrets.demoTenantToken) {
-      saveLocalSecrets(stateDir, { ...secrets, demoTenantToken: demo.token });
-    }
-    return demo;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
 }
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -125,15 +79,17 @@ async function main(): Promise<void> {
     clientId: 'bootstrap',
     logger,
   });
-  const topics = await bootstrapTopics({ kafka, logger, partitions: 3 });
-  const ids = await registerSchemas(new EventCodec(new RegistryClient(env.SCHEMA_REGISTRY_URL)));
-  say(
-    `[bootstrap] ${topics.created.length + topics.existing.length} topics ready, ${Object.keys(ids).length} schemas registered`,
-  );
+  const backbone = await prepareBackbone({
+    kafka,
+    schemaRegistryUrl: env.SCHEMA_REGISTRY_URL,
+    logger,
+    partitions: LOCAL_PARTITIONS,
+  });
+  say(`[bootstrap] ${backbone.topics} topics ready, ${backbone.schemas} schemas registered`);
 
   for (const sim of SIMULATORS) {
     const entry = `${root}${sim.dir}/dist/main.js`;
-    if (existsSync(entry)) start(sim.name, entry, sim.env);
+    if (existsSync(entry)) start(sim.name, entry, simulatorEnv[sim.name]);
   }
   const secrets = localSecrets(ctx.state);
   const perService: Partial<Record<(typeof SERVICES)[number], Record<string, string>>> = {
@@ -142,8 +98,8 @@ async function main(): Promise<void> {
       HTTP_HOST: '127.0.0.1',
       ENCRYPTION_KEYS: secrets.encryptionKeys,
       ADMIN_BOOTSTRAP_TOKEN: secrets.adminToken,
-      MIRAKL_TRUSTED_ORIGINS: 'http://127.0.0.1:18090',
-      SHIPBOB_BASE_URL: 'http://127.0.0.1:18091',
+      MIRAKL_TRUSTED_ORIGINS: MIRAKL_SIM_URL,
+      SHIPBOB_BASE_URL: SHIPBOB_SIM_URL,
     },
     // The pollers open the stores' credentials with config-api's key ring and call the simulators.
     'mirakl-poller': {
@@ -152,13 +108,13 @@ async function main(): Promise<void> {
     },
     'shipbob-poller': {
       ENCRYPTION_KEYS: secrets.encryptionKeys,
-      SHIPBOB_BASE_URL: 'http://127.0.0.1:18091',
+      SHIPBOB_BASE_URL: SHIPBOB_SIM_URL,
     },
     'sync-applier': {
       // The same key ring as config-api: the applier opens the stores' credentials (ADR 0041).
       ENCRYPTION_KEYS: secrets.encryptionKeys,
-      MIRAKL_TRUSTED_ORIGINS: 'http://127.0.0.1:18090',
-      SHIPBOB_BASE_URL: 'http://127.0.0.1:18091',
+      MIRAKL_TRUSTED_ORIGINS: MIRAKL_SIM_URL,
+      SHIPBOB_BASE_URL: SHIPBOB_SIM_URL,
     },
   };
   SERVICES.forEach((name, i) =>
@@ -173,39 +129,11 @@ async function main(): Promise<void> {
     }),
   );
   await Promise.all(SERVICES.map((name, i) => waitReady(name, OPS_BASE + i)));
-  const demo = await demoTenant(ctx.state, secrets);
-  const store = typeof demo === 'string' ? demo : await demoStore(demo);
-  if (typeof store !== 'string') {
-    const codec = new EventCodec(new RegistryClient(env.SCHEMA_REGISTRY_URL));
-    const publisher = createPublisher({ kafka, codec, logger });
-    await publisher.connect();
-    await requestFirstPolls(publisher, store.storeId);
-    await publisher.disconnect();
-  }
+  const demo = await demoSetup(ctx.state, secrets, kafka, env.SCHEMA_REGISTRY_URL, logger);
 
   const rows = [
     ['config-api UI', `http://127.0.0.1:${CONFIG_API_HTTP_PORT}/  (sign in with a token below)`],
-    ['  admin token', `${secrets.adminToken}  (tenants, tokens, every store)`],
-    [
-      '  tenant token',
-      typeof demo === 'string'
-        ? `none: ${demo}`
-        : `${demo.token}  (tenant "${demo.tenantName}": Integrate New Store)`,
-    ],
-    [
-      '  demo store',
-      typeof store === 'string'
-        ? `none: ${store}`
-        : `${store.name} (${store.storeId}): Order Sync and Tracking on, polled every minute`,
-    ],
-    ['  demo Mirakl shop', `URL ${MIRAKL_SIM_URL}, API key ${DEMO.miraklApiKey}`],
-    ['  demo ShipBob PAT', DEMO.shipbobPat],
-    [
-      '  orders',
-      `a new one every ${NEW_ORDER_EVERY_MS / 1000} s in the Mirakl simulator; ` +
-        `${MIRAKL_SIM_URL}/_sim/shops/${DEMO.miraklShopId} shows their states`,
-    ],
-    ['  outcomes', '`npm run -s stream -- tail syncOutcome` (accepted, created, shipped)'],
+    ...demoRows(demo, secrets.adminToken, MIRAKL_SIM_URL),
     ...SERVICES.map((name, i) => [
       name,
       `http://127.0.0.1:${OPS_BASE + i}/readyz  (/metrics, /healthz)`,
@@ -225,47 +153,34 @@ async function main(): Promise<void> {
   say('\nCtrl-C stops the services; `npm run infra -- down` stops the infrastructure.');
 }
 
-/** The demo store, connected and configured through config-api's API, or why not. */
-async function demoStore(tenant: DemoTenant): Promise<DemoStore | string> {
+/** The demo tenant and store (the tenant's token kept with the local secrets for the next start). */
+async function demoSetup(
+  stateDir: string,
+  secrets: LocalSecrets,
+  kafka: ReturnType<typeof createKafka>,
+  schemaRegistryUrl: string,
+  logger: ReturnType<typeof createLogger>,
+): Promise<DemoSetup> {
+  const publisher = createPublisher({
+    kafka,
+    codec: new EventCodec(new RegistryClient(schemaRegistryUrl)),
+    logger,
+  });
+  await publisher.connect();
   try {
-    return await ensureDemoStore({
+    const demo = await setUpDemo({
       apiUrl: `http://127.0.0.1:${CONFIG_API_HTTP_PORT}`,
-      token: tenant.token,
+      adminToken: secrets.adminToken,
+      savedTenantToken: secrets.demoTenantToken,
       miraklUrl: MIRAKL_SIM_URL,
-      miraklApiKey: DEMO.miraklApiKey,
-      shipbobPat: DEMO.shipbobPat,
-      pollIntervalMinutes: 1,
+      publisher,
     });
-  } catch (error) {
-    return errorMessage(error);
-  }
-}
-
-/**
- * One poll of the demo store's orders and shipments now: a restarted run shows progress at once
- * instead of when the scheduler's minute comes round (a newly connected store is polled at once
- * anyway).
- */
-async function requestFirstPolls(publisher: Publisher, storeId: string): Promise<void> {
-  for (const [system, stream] of [
-    ['MIRAKL', 'orders'],
-    ['SHIPBOB', 'shipments'],
-  ] as const) {
-    const now = new Date();
-    await publisher.publish('pollRequested', {
-      envelope: envelope({
-        storeId,
-        idempotencyKey: `npm-start:${storeId}:${stream}:${now.toISOString()}`,
-        source: 'npm-start',
-        occurredAt: now,
-        observedAt: now,
-        correlationId: randomUUID(),
-      }),
-      system,
-      stream,
-      reason: 'manual',
-      since: null,
-    });
+    if (typeof demo.tenant !== 'string' && demo.tenant.token !== secrets.demoTenantToken) {
+      saveLocalSecrets(stateDir, { ...secrets, demoTenantToken: demo.tenant.token });
+    }
+    return demo;
+  } finally {
+    await publisher.disconnect();
   }
 }
 
