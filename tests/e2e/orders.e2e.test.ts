@@ -155,6 +155,7 @@ async function requestPolls(): Promise<void> {
         stream,
         reason: 'schedule',
         since: null,
+        configVersion: null,
       };
       await publisher.publish('pollRequested', command);
     }

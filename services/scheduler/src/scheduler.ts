@@ -87,7 +87,7 @@ export function createSchedulerApp(options: SchedulerAppOptions) {
       const wanted = (store ? desiredPollJobs(store) : []).find((d) => d.stream === job.stream);
       if (!wanted || wanted.intervalMinutes !== job.intervalMinutes || wanted.system !== job.system)
         await reconcile(store, job.storeId, 'self-heal');
-      if (!wanted) {
+      if (!store || !wanted) {
         metrics.pollsSkipped.inc({ stream: job.stream });
         return;
       }
@@ -104,6 +104,8 @@ export function createSchedulerApp(options: SchedulerAppOptions) {
         stream: job.stream,
         reason: 'schedule',
         since: null,
+        // A poller that has not read this version yet waits for it rather than skip the store.
+        configVersion: store.version,
       };
       await publisher.publish('pollRequested', command);
       metrics.pollsRequested.inc({ stream: job.stream, system: wanted.system });

@@ -265,6 +265,7 @@ async function requestFirstPolls(publisher: Publisher, storeId: string): Promise
       stream,
       reason: 'manual',
       since: null,
+      configVersion: null,
     });
   }
 }
