@@ -22,18 +22,25 @@ export interface ItemDecision<T extends TopicKey> {
 
 /** The vendor's part of a pass: its stream, how to read it and how to decide each item. */
 export interface PollChangesSpec<Item, T extends TopicKey> {
+  /** The stream whose state the pass keeps: the pass input's stream. */
   stream: string;
   /** What the items are, as the pass log names their count (e.g. `orders`). */
   itemName: string;
   /** The fact topics, in the order their batches are published. */
   factTopics: readonly T[];
-  /** Where this read starts, as the pass log reports it. */
-  from: Date;
-  /** Calls the vendor: the items changed since `from`, and where the cursor moves to. */
-  read: () => Promise<{ items: readonly Item[]; next: Date }>;
+  /** Where this read starts, as the pass log reports it (null: a read by state, not by date). */
+  from: Date | null;
+  /** Calls the vendor: the items to decide, and where the cursor moves to (null: it stays). */
+  read: () => Promise<{ items: readonly Item[]; next: Date | null }>;
   itemId: (item: Item) => string;
   /** Decides one item against what was seen of it (logs what it must about the item). */
   decide: (item: Item, seen: SeenItem | undefined) => ItemDecision<T>;
+  /**
+   * A resync (ADR 0055): every item is decided as never seen, nothing is remembered, and only
+   * the pass itself is recorded under `stream` (a resync's own name): the seen entries and the
+   * cursor of the stream it re-reads stay as they are.
+   */
+  resync?: boolean;
 }
 
 /**
@@ -47,22 +54,25 @@ export async function pollChanges<Item, T extends TopicKey>(
   spec: PollChangesSpec<Item, T>,
 ): Promise<void> {
   const { stream, from } = spec;
+  const resync = spec.resync === true;
   const timer = deps.metrics.pollDuration.startTimer({ stream });
   const { items, next } = await spec.read();
   deps.metrics.itemsSeen.inc({ stream }, items.length);
 
-  const seen = await deps.state.seen(
-    storeId,
-    stream,
-    items.map((item) => spec.itemId(item)),
-  );
+  const seen = resync
+    ? new Map<string, SeenItem>()
+    : await deps.state.seen(
+        storeId,
+        stream,
+        items.map((item) => spec.itemId(item)),
+      );
   const facts: PollFact<T>[] = [];
   const remember = new Map<string, SeenItem>();
   for (const item of items) {
     const id = spec.itemId(item);
     const decision = spec.decide(item, seen.get(id));
     facts.push(...decision.facts);
-    if (decision.remember) remember.set(id, decision.remember);
+    if (decision.remember && !resync) remember.set(id, decision.remember);
   }
 
   const correlationId = randomUUID();
@@ -75,21 +85,27 @@ export async function pollChanges<Item, T extends TopicKey>(
   for (const fact of facts) deps.metrics.factsEmitted.inc({ type: fact.topic });
 
   const now = new Date(deps.now());
-  await deps.state.remember(storeId, stream, remember, now);
-  await deps.state.saveCursor(storeId, stream, { cursor: next, startedAt });
-  await deps.state.prune(storeId, stream, new Date(now.getTime() - deps.seenRetentionMs));
+  if (resync) {
+    await deps.state.saveCursor(storeId, stream, { cursor: null, startedAt });
+  } else {
+    await deps.state.remember(storeId, stream, remember, now);
+    await deps.state.saveCursor(storeId, stream, { cursor: next, startedAt });
+    await deps.state.prune(storeId, stream, new Date(now.getTime() - deps.seenRetentionMs));
+    const newest = Math.max(next?.getTime() ?? 0, cursor.cursor?.getTime() ?? 0);
+    if (newest > 0)
+      deps.metrics.cursorLag.set(
+        { store: storeId, stream },
+        Math.max(0, (now.getTime() - newest) / 1000),
+      );
+  }
   timer();
-  const newest = Math.max(next.getTime(), cursor.cursor?.getTime() ?? 0);
-  deps.metrics.cursorLag.set(
-    { store: storeId, stream },
-    Math.max(0, (now.getTime() - newest) / 1000),
-  );
   deps.logger.info(`${stream} polled`, {
     storeId,
     correlationId,
-    from: from.toISOString(),
+    from: from?.toISOString() ?? null,
     [spec.itemName]: items.length,
     facts: facts.length,
     backfill: demand.since !== null,
+    resync,
   });
 }

@@ -35,8 +35,8 @@ function recordingPorts(seenBefore: ReadonlyMap<string, SeenItem>, publishFails 
     remember: async (_store, _stream, items) => {
       steps.push(`remember ${[...items.keys()].join(',')}`);
     },
-    saveCursor: async (_store, _stream, pass) => {
-      steps.push(`saveCursor ${pass.cursor?.toISOString()}`);
+    saveCursor: async (_store, stream, pass) => {
+      steps.push(`saveCursor ${stream} ${pass.cursor?.toISOString() ?? null}`);
     },
     prune: async () => {
       steps.push('prune');
@@ -46,7 +46,7 @@ function recordingPorts(seenBefore: ReadonlyMap<string, SeenItem>, publishFails 
   return { steps, published, publisher, state };
 }
 
-async function pass(ports: ReturnType<typeof recordingPorts>) {
+async function pass(ports: ReturnType<typeof recordingPorts>, options: { resync?: boolean } = {}) {
   const registry = createMetricsRegistry('polling-test');
   const decided: [string, SeenItem | undefined][] = [];
   await pollChanges(
@@ -67,7 +67,7 @@ async function pass(ports: ReturnType<typeof recordingPorts>) {
       startedAt: new Date('2025-01-02T00:00:00Z'),
     },
     {
-      stream: 'orders',
+      stream: options.resync ? 'orders:resync' : 'orders',
       itemName: 'orders',
       factTopics: ['orderReadyToShip', 'incidentOpened'],
       from: new Date('2025-01-01T00:00:00Z'),
@@ -82,6 +82,7 @@ async function pass(ports: ReturnType<typeof recordingPorts>) {
             }
           : { facts: [], remember: null };
       },
+      ...(options.resync ? { resync: true } : {}),
     },
   );
   return { registry, decided };
@@ -103,7 +104,7 @@ describe('pollChanges', () => {
       'publish orderReadyToShip: A:ready',
       'publish incidentOpened: A:incident',
       'remember A',
-      'saveCursor 2025-01-01T12:00:00.000Z',
+      'saveCursor orders 2025-01-01T12:00:00.000Z',
       'prune',
     ]);
     expect(ports.published.map((e) => [e.envelope.source, e.envelope.causationId])).toEqual([
@@ -118,5 +119,21 @@ describe('pollChanges', () => {
     await expect(pass(ports)).rejects.toThrow('broker unavailable');
 
     expect(ports.steps).toEqual(['seen A,B']);
+  });
+
+  it('a resync decides every item as never seen, publishes, and records only its own pass', async () => {
+    const ports = recordingPorts(new Map([['B', { version: 5, marks: ['ready'] }]]));
+
+    const { decided } = await pass(ports, { resync: true });
+
+    expect(decided).toEqual([
+      ['A', undefined],
+      ['B', undefined],
+    ]);
+    expect(ports.steps).toEqual([
+      'publish orderReadyToShip: A:ready',
+      'publish incidentOpened: A:incident',
+      'saveCursor orders:resync null',
+    ]);
   });
 });

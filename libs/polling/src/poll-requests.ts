@@ -1,5 +1,6 @@
 import type { ConsumedEvent, ExternalSystem } from '@msync/events';
 import {
+  RetriableError,
   classifyError,
   type Logger,
   type PollCoordinator,
@@ -12,16 +13,32 @@ export type StreamPasses = Readonly<
   Record<string, ((input: PollPassInput) => Promise<void>) | undefined>
 >;
 
+/** The `PollRequested.reason` of a catch-up after a reconnection or a flow switched on (ADR 0055). */
+export const RESYNC_REASON = 'resync';
+
+const RESYNC_SUFFIX = ':resync';
+
+/**
+ * The name under which a stream's resync pass is listed and coordinated (`orders:resync`): its
+ * own passes one at a time, its own record of the last pass, never the stream's cursor.
+ */
+export const resyncOf = (stream: string): string => `${stream}${RESYNC_SUFFIX}`;
+
 /**
  * Handles one `PollRequested`: requests for another system, for streams without a pass here,
  * or for stores that are not connected finish at once; the others go through the coordinator
- * (coalesced, one pass at a time). Failures are rethrown so the consumer retries the request
- * (a rate-limited one after the wait it carries): a poll is deferred, never dropped.
+ * (coalesced, one pass at a time). A `resync` request goes to the stream's resync pass, or to its
+ * ordinary pass when it has none. A request made under a store configuration this poller has not
+ * read yet waits for it (retried), so a store connected a moment ago is not taken for
+ * disconnected. Failures are rethrown so the consumer retries the request (a rate-limited one
+ * after the wait it carries): a poll is deferred, never dropped.
  */
 export function pollRequestHandler(deps: {
   system: ExternalSystem;
   streams: StreamPasses;
   isConnected: (storeId: string) => boolean;
+  /** The configuration version this poller holds for the store (undefined: none yet). */
+  configVersion: (storeId: string) => number | undefined;
   coordinator: PollCoordinator;
   metrics: PollMetrics;
   logger: Logger;
@@ -30,12 +47,23 @@ export function pollRequestHandler(deps: {
     const request = event.value;
     if (request.system !== deps.system) return;
     const { storeId } = request.envelope;
-    const stream = request.stream;
-    const outcome = (value: string) => deps.metrics.polls.inc({ stream, outcome: value });
-    if (!deps.streams[stream]) {
-      deps.logger.debug('stream not polled by this service yet', { storeId, stream });
-      outcome('unsupported-stream');
+    const stream = passStream(deps.streams, request.stream, request.reason);
+    if (stream === undefined) {
+      deps.logger.debug('stream not polled by this service yet', {
+        storeId,
+        stream: request.stream,
+      });
+      deps.metrics.polls.inc({ stream: request.stream, outcome: 'unsupported-stream' });
       return;
+    }
+    const outcome = (value: string) => deps.metrics.polls.inc({ stream, outcome: value });
+    const known = deps.configVersion(storeId);
+    if (request.configVersion !== null && (known ?? -1) < request.configVersion) {
+      outcome('config-behind');
+      throw new RetriableError(
+        `store ${storeId}: request made under configuration ${request.configVersion}, read so far ${known ?? 'none'}`,
+        { reason: 'config-behind' },
+      );
     }
     if (!deps.isConnected(storeId)) {
       deps.logger.info('store not connected; poll skipped', { storeId, stream });
@@ -55,4 +83,14 @@ export function pollRequestHandler(deps: {
       throw error;
     }
   };
+}
+
+/**
+ * Which pass a request runs: a resync's own pass when the stream has one, else the stream's;
+ * undefined when there is none (a resync pass's name is not a stream one can ask for).
+ */
+function passStream(passes: StreamPasses, stream: string, reason: string): string | undefined {
+  if (stream.endsWith(RESYNC_SUFFIX)) return undefined;
+  if (reason === RESYNC_REASON && passes[resyncOf(stream)]) return resyncOf(stream);
+  return passes[stream] ? stream : undefined;
 }

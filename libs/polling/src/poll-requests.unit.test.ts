@@ -9,9 +9,13 @@ import {
   type PollOutcome,
 } from '@msync/platform';
 import { capturingLogger } from '@msync/test-support';
-import { pollRequestHandler } from './poll-requests.js';
+import { pollRequestHandler, resyncOf } from './poll-requests.js';
 
-const request = (system: 'MIRAKL' | 'SHIPBOB', stream: string): ConsumedEvent<'pollRequested'> => ({
+const request = (
+  system: 'MIRAKL' | 'SHIPBOB',
+  stream: string,
+  options: { reason?: string; configVersion?: number } = {},
+): ConsumedEvent<'pollRequested'> => ({
   topicKey: 'pollRequested',
   topic: 'scheduler.poll.requested.v1',
   partition: 0,
@@ -27,19 +31,26 @@ const request = (system: 'MIRAKL' | 'SHIPBOB', stream: string): ConsumedEvent<'p
     }),
     system,
     stream,
-    reason: 'manual',
+    reason: options.reason ?? 'manual',
     since: null,
+    configVersion: options.configVersion ?? null,
   },
 });
 
-/** A handler for MIRAKL `orders` whose coordinator answers `answer`; counts what it was asked. */
+/**
+ * A handler for MIRAKL `orders` (with a resync pass) and `offers-later` (without), whose
+ * coordinator answers `answer`, and whose view holds configuration version 3; counts what it was
+ * asked.
+ */
 function handlerWith(answer: () => Promise<PollOutcome>, connected = true) {
   const registry = createMetricsRegistry('polling-test');
   const asked: string[] = [];
+  const pass = async () => undefined;
   const handle = pollRequestHandler({
     system: 'MIRAKL',
-    streams: { orders: async () => undefined },
+    streams: { orders: pass, [resyncOf('orders')]: pass, shipments: pass },
     isConnected: () => connected,
+    configVersion: () => 3,
     coordinator: {
       request: async (storeId, stream) => {
         asked.push(`${storeId}/${stream}`);
@@ -95,5 +106,42 @@ describe('pollRequestHandler', () => {
       counted.push(...(await outcomes()));
     }
     expect(counted).toEqual(['orders:deferred=1', 'orders:failed=1', 'orders:retried=1']);
+  });
+
+  it("sends a resync to the stream's resync pass, or to its ordinary pass when it has none", async () => {
+    const { handle, asked, outcomes } = handlerWith(async () => 'completed');
+    await handle(request('MIRAKL', 'orders', { reason: 'resync' }));
+    await handle(request('MIRAKL', 'shipments', { reason: 'resync' }));
+    await handle(request('MIRAKL', 'orders', { reason: 'schedule' }));
+    expect(asked).toEqual(['store-1/orders:resync', 'store-1/shipments', 'store-1/orders']);
+    expect((await outcomes()).sort()).toEqual([
+      'orders:completed=1',
+      'orders:resync:completed=1',
+      'shipments:completed=1',
+    ]);
+  });
+
+  it("refuses a resync pass's own name as a stream", async () => {
+    const { handle, asked, outcomes } = handlerWith(async () => 'completed');
+    await handle(request('MIRAKL', 'orders:resync'));
+    expect(asked).toEqual([]);
+    expect(await outcomes()).toEqual(['orders:resync:unsupported-stream=1']);
+  });
+
+  it('retries a request made under a configuration newer than the one read so far, and takes one made under it or an older one', async () => {
+    const { handle, asked, outcomes } = handlerWith(async () => 'completed');
+    const ahead = handle(request('MIRAKL', 'orders', { reason: 'resync', configVersion: 4 }));
+    await expect(ahead).rejects.toBeInstanceOf(RetriableError);
+    await expect(ahead).rejects.toMatchObject({ reason: 'config-behind' });
+    expect(asked).toEqual([]);
+
+    await handle(request('MIRAKL', 'orders', { reason: 'resync', configVersion: 3 }));
+    await handle(request('MIRAKL', 'orders', { configVersion: 2 }));
+    expect(asked).toEqual(['store-1/orders:resync', 'store-1/orders']);
+    expect((await outcomes()).sort()).toEqual([
+      'orders:completed=1',
+      'orders:resync:completed=1',
+      'orders:resync:config-behind=1',
+    ]);
   });
 });

@@ -62,7 +62,10 @@ export interface PollerDefinition {
   system: ExternalSystem;
   /** The collections it owns: cursors and seen items under `prefix`, and its poll leases. */
   collections: { prefix: string; leases: string };
-  /** Stream → pass; a stream without a pass finishes its requests at once. */
+  /**
+   * Stream → pass; a stream without a pass finishes its requests at once. A stream's resync pass
+   * (ADR 0055) is listed under `resyncOf(stream)`; without one, a resync is an ordinary pass.
+   */
   streams(context: PollPassContext): StreamPasses;
 }
 
@@ -136,6 +139,7 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
       system: definition.system,
       streams,
       isConnected: (storeId) => configs.isConnected(storeId),
+      configVersion: (storeId) => configs.get(storeId)?.version,
       coordinator,
       metrics,
       logger,

@@ -181,6 +181,48 @@ describe('Mirakl simulator', () => {
     ).toContain(created.order_id);
   });
 
+  it('filters by a comma list of order states, with or without an update date', async () => {
+    const order = async (state?: string) =>
+      (
+        (
+          await control('POST', '/shops/2/orders', {
+            lines: [{ sku: 'A' }],
+            ...(state ? { state } : {}),
+          })
+        ).body as { order_id: string }
+      ).order_id;
+    const waiting = await order();
+    const shipping = await order('SHIPPING');
+    const shipped = await order('SHIPPING');
+    expect(
+      (
+        await api(`/api/orders/${shipped}/tracking`, {
+          method: 'PUT',
+          key: 'sim-key-2',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ carrier_code: 'UPS', tracking_number: '1Z1' }),
+        })
+      ).status,
+    ).toBe(204);
+    expect(
+      (await api(`/api/orders/${shipped}/ship`, { method: 'PUT', key: 'sim-key-2' })).status,
+    ).toBe(204);
+
+    const listed = async (query: string) =>
+      (
+        (await api(`/api/orders?${query}`, { key: 'sim-key-2' })).body as {
+          orders: { order_id: string; order_state: string }[];
+        }
+      ).orders.map((o) => [o.order_id, o.order_state]);
+    expect(await listed('order_state_codes=WAITING_ACCEPTANCE,SHIPPING')).toEqual([
+      [waiting, 'WAITING_ACCEPTANCE'],
+      [shipping, 'SHIPPING'],
+    ]);
+    expect(await listed('order_state_codes=SHIPPED')).toEqual([[shipped, 'SHIPPED']]);
+    const future = encodeURIComponent(new Date(clockMs + 3600_000).toISOString());
+    expect(await listed(`order_state_codes=SHIPPING&start_update_date=${future}`)).toEqual([]);
+  });
+
   it('requires import_mode on OF01 and runs stock imports asynchronously', async () => {
     const form = new FormData();
     form.append('file', new Blob(['"sku";"quantity"\n"A";"2"\n']), 'offers.csv');

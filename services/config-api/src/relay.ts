@@ -66,6 +66,8 @@ export function createRelay(options: {
         stream: 'offers',
         reason: 'store-connected',
         since: null,
+        // The pollers wait until they have seen this version: the store is connected in it.
+        configVersion: doc.version,
       });
     }
     if (doc.offersPollPending) await options.stores.markOffersPollRequested(storeId);

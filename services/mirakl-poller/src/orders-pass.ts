@@ -1,8 +1,16 @@
-import { advanceCursor, claimMiraklCall, miraklCallGateKey, type MiraklStore } from '@msync/mirakl';
+import {
+  advanceCursor,
+  claimMiraklCall,
+  miraklCallGateKey,
+  type ListOrdersQuery,
+  type MiraklOrder,
+  type MiraklStore,
+} from '@msync/mirakl';
 import { RateLimitedError, type CallGate, type PollPassInput } from '@msync/platform';
 import { pollChanges, type PollPassContext } from '@msync/polling';
 import type { StoreCredentials } from '@msync/stores';
-import { decideOrderFacts } from './domain/order-facts.js';
+import { decideOrderFacts, type OrderDecision } from './domain/order-facts.js';
+import { ACTIONABLE_ORDER_STATES, decideResyncOrderFacts } from './domain/resync-facts.js';
 import { FACT_TOPICS } from './fact-topics.js';
 
 export interface OrdersPassDeps extends PollPassContext {
@@ -25,22 +33,8 @@ export const ORDERS = 'orders';
 export function ordersPass(deps: OrdersPassDeps) {
   return async (input: PollPassInput): Promise<void> => {
     const { storeId, demand, cursor, startedAt } = input;
-    const credentials = await deps.credentials.get(storeId, {
-      atLeastVersion: deps.configs.get(storeId)?.version,
-    });
-    const apiKey = credentials?.miraklApiKey;
-    if (!credentials || !apiKey) {
-      deps.logger.warn('store has no Mirakl API key; orders not polled', { storeId });
-      return;
-    }
-    const shop = { storeUrl: credentials.miraklBaseUrl, shopId: credentials.miraklShopId };
-    try {
-      await claimMiraklCall(deps.gate, shop, 'OR11', deps.or11IntervalMs);
-    } catch (error) {
-      if (error instanceof RateLimitedError) deps.metrics.gateWaits.inc({ operation: 'OR11' });
-      throw error;
-    }
-
+    const or11 = await admittedOR11(deps, storeId);
+    if (!or11) return;
     const from = new Date(
       demand.since ?? cursor.cursor?.getTime() ?? startedAt.getTime() - deps.initialLookbackMs,
     );
@@ -50,31 +44,90 @@ export function ordersPass(deps: OrdersPassDeps) {
       factTopics: FACT_TOPICS,
       from,
       read: async () => {
-        const client = deps.clientFor({ ...credentials, miraklApiKey: apiKey });
-        let orders;
-        try {
-          orders = await client.listOrdersUpdatedSince({ updatedSince: from });
-        } catch (error) {
-          // Mirakl said 429 despite the gate: every process waits as long as it asked.
-          if (error instanceof RateLimitedError)
-            await deps.gate
-              .pushBack(miraklCallGateKey(shop, 'OR11'), error.retryAfterMs)
-              .catch(() => undefined);
-          throw error;
-        }
+        const orders = await or11({ updatedSince: from });
         return { items: orders, next: advanceCursor(cursor.cursor ?? undefined, orders) ?? from };
       },
       itemId: (order) => order.orderId,
-      decide: (order, seen) => {
-        const decision = decideOrderFacts(storeId, order, seen);
-        if (decision.anomaly)
-          deps.logger.warn('order produced no fact', {
-            storeId,
-            orderId: order.orderId,
-            why: decision.anomaly,
-          });
-        return decision;
-      },
+      decide: (order, seen) => logged(deps, storeId, order, decideOrderFacts(storeId, order, seen)),
     });
   };
+}
+
+/**
+ * A resync of a store's orders (ADR 0055): one OR11 call, admitted by the same per-shop gate,
+ * for every order still waiting for the seller (`WAITING_ACCEPTANCE`, `SHIPPING`) whatever its
+ * date, each re-emitted whatever was seen of it. The orders cursor and seen entries stay as they
+ * are; only the resync pass is recorded, under its own name.
+ */
+export function ordersResyncPass(deps: OrdersPassDeps) {
+  return async (input: PollPassInput): Promise<void> => {
+    const { storeId, demand } = input;
+    const or11 = await admittedOR11(deps, storeId);
+    if (!or11) return;
+    await pollChanges(deps, input, {
+      stream: input.stream,
+      itemName: 'orders',
+      factTopics: FACT_TOPICS,
+      from: null,
+      read: async () => ({ items: await or11({ states: ACTIONABLE_ORDER_STATES }), next: null }),
+      itemId: (order) => order.orderId,
+      decide: (order) =>
+        logged(deps, storeId, order, decideResyncOrderFacts(storeId, order, demand.requestedAt)),
+      resync: true,
+    });
+  };
+}
+
+/**
+ * The store's OR11, once its key is known and the shop's slot in the shared gate is claimed
+ * (null, logged, when the store has no key). "Too early" throws a `RateLimitedError`: the
+ * request is redelivered after the wait. A 429 from Mirakl despite the gate pushes every
+ * process's next call back by what Mirakl asked.
+ */
+async function admittedOR11(
+  deps: OrdersPassDeps,
+  storeId: string,
+): Promise<((query: ListOrdersQuery) => Promise<MiraklOrder[]>) | null> {
+  const credentials = await deps.credentials.get(storeId, {
+    atLeastVersion: deps.configs.get(storeId)?.version,
+  });
+  const apiKey = credentials?.miraklApiKey;
+  if (!credentials || !apiKey) {
+    deps.logger.warn('store has no Mirakl API key; orders not polled', { storeId });
+    return null;
+  }
+  const shop = { storeUrl: credentials.miraklBaseUrl, shopId: credentials.miraklShopId };
+  try {
+    await claimMiraklCall(deps.gate, shop, 'OR11', deps.or11IntervalMs);
+  } catch (error) {
+    if (error instanceof RateLimitedError) deps.metrics.gateWaits.inc({ operation: 'OR11' });
+    throw error;
+  }
+  const client = deps.clientFor({ ...credentials, miraklApiKey: apiKey });
+  return async (query) => {
+    try {
+      return await client.listOrdersUpdatedSince(query);
+    } catch (error) {
+      if (error instanceof RateLimitedError)
+        await deps.gate
+          .pushBack(miraklCallGateKey(shop, 'OR11'), error.retryAfterMs)
+          .catch(() => undefined);
+      throw error;
+    }
+  };
+}
+
+function logged(
+  deps: OrdersPassDeps,
+  storeId: string,
+  order: MiraklOrder,
+  decision: OrderDecision,
+): OrderDecision {
+  if (decision.anomaly)
+    deps.logger.warn('order produced no fact', {
+      storeId,
+      orderId: order.orderId,
+      why: decision.anomaly,
+    });
+  return decision;
 }

@@ -150,6 +150,84 @@ describe('mirakl-poller orders stream', () => {
     expect(harness.facts).toHaveLength(expected.length);
   });
 
+  it('a resync re-emits every order still waiting for the seller under new keys, leaving the cursor and seen entries as they were', async () => {
+    const { sim, harness } = await setUp();
+    seedOrders(sim);
+    const poller = await harness.startPoller({ or11IntervalMs: 200 });
+    await harness.requestPoll(STORE);
+    await untilOutcome(poller.metrics, 'completed', 1, 'the ordinary pass to complete');
+    await eventually(() => harness.facts.length === 6, 'the ordinary pass facts');
+    const ordinary = harness.facts.map((f) => f.idempotencyKey);
+    const cursors = harness.db.collection('mirakl_poll_cursors');
+    const seen = harness.db.collection('mirakl_poll_seen');
+    const cursorBefore = await cursors.findOne({ stream: 'orders' });
+    const seenBefore = await seen.find({}, { sort: { _id: 1 } }).toArray();
+
+    const resyncAt = Date.now();
+    await harness.requestPoll(STORE, { reason: 'resync', occurredAt: resyncAt });
+    const resyncs = { stream: 'orders:resync', outcome: 'completed' };
+    await eventually(
+      async () => (await counted(poller.metrics, 'poll_requests_total', resyncs)) === 1,
+      'the resync pass to complete',
+    );
+    await eventually(() => harness.facts.length === 9, 'the resync facts');
+
+    // Awaiting acceptance and the two orders in SHIPPING; not the canceled or refused ones.
+    const again = harness.facts.slice(6);
+    expect(again.map((f) => [f.topic, f.value.orderId]).sort()).toEqual(
+      harness.facts
+        .slice(0, 6)
+        .filter((f) => f.topic === 'orderAwaitingAcceptance' || f.topic === 'orderReadyToShip')
+        .map((f) => [f.topic, f.value.orderId])
+        .sort(),
+    );
+    for (const fact of again) {
+      expect(fact.idempotencyKey).toMatch(new RegExp(`:resync:${resyncAt}$`));
+      expect(ordinary).toContain(fact.idempotencyKey.replace(`:resync:${resyncAt}`, ''));
+    }
+    const resyncCall = or11Calls(sim).at(-1);
+    expect(resyncCall?.query['order_state_codes']).toEqual(['WAITING_ACCEPTANCE,SHIPPING']);
+    expect(resyncCall?.query['start_update_date']).toBeUndefined();
+    expect(await cursors.findOne({ stream: 'orders' })).toEqual(cursorBefore);
+    expect(await seen.find({}, { sort: { _id: 1 } }).toArray()).toEqual(seenBefore);
+    expect(await cursors.findOne({ stream: 'orders:resync' })).toMatchObject({ cursor: null });
+
+    // The same resync delivered again is served already; an ordinary pass still dedupes.
+    await harness.requestPoll(STORE, { reason: 'resync', occurredAt: resyncAt });
+    await untilOutcome(poller.metrics, 'coalesced', 1, 'the repeated resync to be answered');
+    await harness.requestPoll(STORE);
+    await untilOutcome(poller.metrics, 'completed', 3, 'an ordinary pass after the resync');
+    expect(or11Calls(sim)).toHaveLength(3);
+    expect(harness.facts).toHaveLength(9);
+  });
+
+  it('a resync made under a configuration the poller has not read yet waits for it, then runs', async () => {
+    const { sim, harness } = await setUp();
+    seedOrders(sim);
+    const disconnected = {
+      storeId: STORE,
+      miraklUrl: sim.url,
+      shopId: String(SHOP),
+      apiKey: KEY,
+    };
+    await harness.addStore({ ...disconnected, status: 'DISCONNECTED', version: 2 });
+    const poller = await harness.startPoller();
+    await harness.requestPoll(STORE, { reason: 'resync', configVersion: 3 });
+    await eventually(
+      async () =>
+        (await counted(poller.metrics, 'poll_requests_total', { outcome: 'config-behind' })) >= 1,
+      'the resync to wait for configuration 3',
+    );
+    expect(or11Calls(sim)).toEqual([]);
+
+    await harness.addStore({ ...disconnected, status: 'CONNECTED', version: 3 });
+    await untilOutcome(poller.metrics, 'completed', 1, 'the resync to run once version 3 is read');
+    expect(
+      await counted(poller.metrics, 'poll_requests_total', { outcome: 'store-not-connected' }),
+    ).toBe(0);
+    await eventually(() => harness.facts.length === 3, 'the orders still waiting for the seller');
+  });
+
   it('does not poll a disconnected store', async () => {
     const { sim, harness } = await setUp();
     seedOrders(sim);

@@ -1,7 +1,7 @@
 import { createMongoCallGate } from '@msync/platform';
-import { createPoller, type Poller, type PollerOptions } from '@msync/polling';
+import { createPoller, resyncOf, type Poller, type PollerOptions } from '@msync/polling';
 import { miraklClients } from './adapters/mirakl-clients.js';
-import { ORDERS, ordersPass } from './orders-pass.js';
+import { ORDERS, ordersPass, ordersResyncPass, type OrdersPassDeps } from './orders-pass.js';
 
 export interface MiraklPollerOptions extends PollerOptions {
   or11IntervalMs: number;
@@ -26,16 +26,18 @@ export function createMiraklPoller(options: MiraklPollerOptions): Poller {
     source: SOURCE,
     system: 'MIRAKL',
     collections: COLLECTIONS,
-    // Stream → pass. Offers, inventory and returns join this table as their passes are built.
-    streams: (context) => ({
-      [ORDERS]: ordersPass({
+    // Stream → pass, and a stream's resync pass (ADR 0055). Offers, inventory and returns join
+    // this table as their passes are built.
+    streams: (context) => {
+      const deps: OrdersPassDeps = {
         ...context,
         gate: createMongoCallGate({ db: options.db, collection: COLLECTIONS.gate }),
         clientFor: (credentials) => clients.for(credentials),
         or11IntervalMs: options.or11IntervalMs,
         initialLookbackMs: options.initialLookbackMs,
         seenRetentionMs: options.seenRetentionMs,
-      }),
-    }),
+      };
+      return { [ORDERS]: ordersPass(deps), [resyncOf(ORDERS)]: ordersResyncPass(deps) };
+    },
   });
 }

@@ -9,6 +9,8 @@ import {
 
 export interface SchedulerMetrics {
   pollsRequested: Counter<'stream' | 'system'>;
+  /** Resync requests (ADR 0055): a store connected again or a flow switched back on. */
+  resyncsRequested: Counter<'stream' | 'system'>;
   /** Runs of a job whose stream the store no longer wants (the job is then removed). */
   pollsSkipped: Counter<'stream'>;
   reportsRequested: Counter;
@@ -47,6 +49,12 @@ export function schedulerMetrics(
     pollsRequested: new Counter({
       name: 'scheduler_polls_requested_total',
       help: 'PollRequested commands published, by stream and system',
+      labelNames: ['stream', 'system'],
+      registers,
+    }),
+    resyncsRequested: new Counter({
+      name: 'scheduler_resyncs_requested_total',
+      help: 'Resync PollRequested commands published (store connected again, flow switched back on), by stream and system',
       labelNames: ['stream', 'system'],
       registers,
     }),

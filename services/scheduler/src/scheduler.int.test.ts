@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startOpsServer, type OpsServer } from '@msync/platform';
-import { capturingLogger } from '@msync/test-support';
+import { capturingLogger, counted } from '@msync/test-support';
 import { JOB_NAMES, type JobView } from './adapters/agenda-schedule.js';
 import { calendarDay, dailyTimeAfter, dailyTimeAtOrBefore } from './domain/report-time.js';
 import {
@@ -150,6 +150,62 @@ describe('the scheduler on real Kafka and FerretDB', () => {
       5_000,
     );
     expect(Date.now() - reconnected).toBeLessThan(5_000);
+  });
+
+  it('asks for a resync when a store is connected again or a flow switched back on, once per version; never for a new store', async () => {
+    const resyncsOf = () => h.pollsOf('store-r').filter((p) => p.reason === 'resync');
+    const applied = () =>
+      counted(instance.metrics, 'scheduler_config_events_total', { outcome: 'applied' });
+    const resyncsCounted = () => counted(instance.metrics, 'scheduler_resyncs_requested_total', {});
+
+    await h.configure('store-r', {
+      toggles: { orders: true, tracking: true },
+      shipbobConfigured: true,
+    });
+    // One partition: a resync of this version would have come before its first scheduled poll.
+    await eventually(
+      () =>
+        h.pollsOf('store-r', 'orders').length >= 1 && h.pollsOf('store-r', 'shipments').length >= 1,
+      'the new store polled',
+    );
+    expect(resyncsOf()).toEqual([]);
+
+    await h.configure('store-r', { status: 'DISCONNECTED' });
+    const reconnected = await h.configure('store-r', { status: 'CONNECTED' });
+    await eventually(() => resyncsOf().length === 2, 'a resync of both streams');
+    expect(
+      resyncsOf()
+        .map((p) => [p.stream, p.system])
+        .sort(),
+    ).toEqual([
+      ['orders', 'MIRAKL'],
+      ['shipments', 'SHIPBOB'],
+    ]);
+    for (const poll of resyncsOf())
+      expect(poll).toMatchObject({
+        since: null,
+        configVersion: reconnected.version,
+        envelope: {
+          source: 'scheduler',
+          occurredAt: reconnected.envelope.occurredAt,
+          idempotencyKey: `scheduler:store-r:${poll.stream}:resync:v${reconnected.version}`,
+        },
+      });
+
+    await h.configure('store-r', { toggles: { tracking: false } });
+    const trackingOn = await h.configure('store-r', { toggles: { tracking: true } });
+    await eventually(() => resyncsOf().length === 3, 'a resync of shipments');
+    expect(resyncsOf()[2]).toMatchObject({
+      stream: 'shipments',
+      configVersion: trackingOn.version,
+    });
+
+    // The same version delivered again (a redelivery after a crash) asks for nothing more.
+    const resyncsBefore = await resyncsCounted();
+    const appliedBefore = await applied();
+    await h.publishConfig(trackingOn);
+    await eventually(async () => (await applied()) > appliedBefore, 'the version applied again');
+    expect(await resyncsCounted()).toBe(resyncsBefore);
   });
 
   it('forgets a deleted store for good, even when an older version arrives again', async () => {

@@ -4,10 +4,15 @@ import type { Logger } from '@msync/platform';
 import type { AgendaSchedule, PollJobData } from './adapters/agenda-schedule.js';
 import type { MongoStoreSchedules } from './adapters/mongo-store-schedules.js';
 import type { Clock } from './clock.js';
-import { pollIdempotencyKey, reportIdempotencyKey } from './domain/commands.js';
+import {
+  pollIdempotencyKey,
+  reportIdempotencyKey,
+  resyncIdempotencyKey,
+} from './domain/commands.js';
 import { desiredPollJobs, wantsDailyReport } from './domain/desired-jobs.js';
 import { DAILY_REPORT_TIME, calendarDay } from './domain/report-time.js';
 import { isEmptyPlan } from './domain/reconcile-plan.js';
+import { polledStreamsAfter, resyncsFor, type ResyncRequest } from './domain/resync.js';
 import type { StoreSchedule } from './domain/store-schedule.js';
 import type { SchedulerMetrics } from './metrics.js';
 
@@ -49,11 +54,58 @@ export function createSchedulerApp(options: SchedulerAppOptions) {
       });
   };
 
+  /**
+   * Asks the pollers to re-read what is still actionable in these streams (ADR 0055), as of the
+   * configuration change that called for it: its version (the pollers wait until they have read
+   * it) and the moment it was made.
+   */
+  const requestResyncs = async (
+    store: StoreSchedule,
+    requests: readonly ResyncRequest[],
+    changedAt: number,
+  ) => {
+    if (requests.length === 0) return;
+    const now = clock.now();
+    const correlationId = randomUUID();
+    const commands: EventOf<'pollRequested'>[] = requests.map(({ stream, system }) => ({
+      envelope: envelope({
+        storeId: store.storeId,
+        idempotencyKey: resyncIdempotencyKey(store.storeId, stream, store.version),
+        source: SOURCE,
+        occurredAt: changedAt,
+        observedAt: now,
+        correlationId,
+      }),
+      system,
+      stream,
+      reason: 'resync',
+      since: null,
+      configVersion: store.version,
+    }));
+    await publisher.publish('pollRequested', commands);
+    for (const { stream, system } of requests) metrics.resyncsRequested.inc({ stream, system });
+    logger.info('resync requested', {
+      storeId: store.storeId,
+      version: store.version,
+      streams: requests.map((r) => r.stream),
+    });
+  };
+
   return {
-    /** Applies a configuration version (older ones are ignored) and reconciles the store's jobs. */
+    /**
+     * Applies a configuration version (older ones are ignored) and reconciles the store's jobs.
+     * A version that lets a flow act again (store connected again, flow switched back on) first
+     * asks for a resync: published before the version is recorded, so a crash in between asks
+     * again on redelivery (same keys) rather than never.
+     */
     async onConfigChanged(event: StoreConfigChanged): Promise<void> {
       const store = toStoreSchedule(event);
-      const outcome = await stores.apply(store, clock.now());
+      const previous = await stores.get(store.storeId);
+      await requestResyncs(store, resyncsFor(previous, store), event.envelope.occurredAt);
+      const outcome = await stores.apply(
+        { ...store, polledStreams: polledStreamsAfter(previous, store) },
+        clock.now(),
+      );
       metrics.configEvents.inc({ outcome });
       if (outcome === 'stale') {
         logger.info('older configuration ignored', {
@@ -87,7 +139,7 @@ export function createSchedulerApp(options: SchedulerAppOptions) {
       const wanted = (store ? desiredPollJobs(store) : []).find((d) => d.stream === job.stream);
       if (!wanted || wanted.intervalMinutes !== job.intervalMinutes || wanted.system !== job.system)
         await reconcile(store, job.storeId, 'self-heal');
-      if (!wanted) {
+      if (!store || !wanted) {
         metrics.pollsSkipped.inc({ stream: job.stream });
         return;
       }
@@ -104,6 +156,8 @@ export function createSchedulerApp(options: SchedulerAppOptions) {
         stream: job.stream,
         reason: 'schedule',
         since: null,
+        // A poller that has not read this version yet waits for it rather than skip the store.
+        configVersion: store.version,
       };
       await publisher.publish('pollRequested', command);
       metrics.pollsRequested.inc({ stream: job.stream, system: wanted.system });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { eventBackboneEnv } from '@msync/events';
 import { env, mongoEnv } from '@msync/platform';
 import { encryptionKeysSetting } from '@msync/stores';
+import { DEFAULT_RESYNC_LOOKBACK_MS } from './domain/resync-facts.js';
 
 export const SERVICE = 'shipbob-poller';
 
@@ -14,6 +15,8 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   UPDATE_OVERLAP_MS: env.durationMs(5 * 60_000),
   /** How far back the first shipments pass of a store reads. */
   INITIAL_LOOKBACK_MS: env.durationMs(7 * 24 * 3600_000),
+  /** How far back a resync (store reconnected, Tracking switched back on) re-reads labels. */
+  RESYNC_LOOKBACK_MS: env.durationMs(DEFAULT_RESYNC_LOOKBACK_MS),
   /** Seen orders not changed for this long are forgotten. */
   SEEN_RETENTION_MS: env.durationMs(45 * 24 * 3600_000),
 });

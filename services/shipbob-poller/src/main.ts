@@ -12,6 +12,7 @@ await runPoller({
       shipbobBaseUrl: config.SHIPBOB_BASE_URL,
       updateOverlapMs: config.UPDATE_OVERLAP_MS,
       initialLookbackMs: config.INITIAL_LOOKBACK_MS,
+      resyncLookbackMs: config.RESYNC_LOOKBACK_MS,
       seenRetentionMs: config.SEEN_RETENTION_MS,
     }),
 });

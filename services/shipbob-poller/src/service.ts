@@ -1,11 +1,17 @@
-import { createPoller, type Poller, type PollerOptions } from '@msync/polling';
+import { createPoller, resyncOf, type Poller, type PollerOptions } from '@msync/polling';
 import { shipbobClients } from './adapters/shipbob-clients.js';
-import { SHIPMENTS, shipmentsPass } from './shipments-pass.js';
+import {
+  SHIPMENTS,
+  shipmentsPass,
+  shipmentsResyncPass,
+  type ShipmentsPassDeps,
+} from './shipments-pass.js';
 
 export interface ShipBobPollerOptions extends PollerOptions {
   shipbobBaseUrl: string;
   updateOverlapMs: number;
   initialLookbackMs: number;
+  resyncLookbackMs: number;
   seenRetentionMs: number;
 }
 
@@ -24,15 +30,21 @@ export function createShipBobPoller(options: ShipBobPollerOptions): Poller {
     source: SOURCE,
     system: 'SHIPBOB',
     collections: COLLECTIONS,
-    // Stream → pass. Inventory and returns join this table as their passes are built.
-    streams: (context) => ({
-      [SHIPMENTS]: shipmentsPass({
+    // Stream → pass, and a stream's resync pass (ADR 0055). Inventory and returns join this
+    // table as their passes are built.
+    streams: (context) => {
+      const deps: ShipmentsPassDeps = {
         ...context,
         clientFor: (store) => clients.for(store),
         updateOverlapMs: options.updateOverlapMs,
         initialLookbackMs: options.initialLookbackMs,
+        resyncLookbackMs: options.resyncLookbackMs,
         seenRetentionMs: options.seenRetentionMs,
-      }),
-    }),
+      };
+      return {
+        [SHIPMENTS]: shipmentsPass(deps),
+        [resyncOf(SHIPMENTS)]: shipmentsResyncPass(deps),
+      };
+    },
   });
 }

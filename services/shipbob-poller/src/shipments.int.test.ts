@@ -115,6 +115,45 @@ describe('shipbob-poller shipments stream', () => {
     for (const key of new Set(keys)) expect(keys.filter((k) => k === key)).toHaveLength(2);
   });
 
+  it('a resync re-emits the labels of the recent window under new keys, leaving the cursor and seen entries as they were', async () => {
+    const { sim, harness, expected } = await setUp();
+    const poller = await harness.startPoller({ shipbobBaseUrl: sim.url });
+    await harness.requestPoll(STORE);
+    await untilOutcome(poller.metrics, 'completed', 1, 'the ordinary pass to complete');
+    await eventually(() => harness.facts.length === expected.length, 'the ordinary pass facts');
+    const cursors = harness.db.collection('shipbob_poll_cursors');
+    const seen = harness.db.collection('shipbob_poll_seen');
+    const cursorBefore = await cursors.findOne({ stream: 'shipments' });
+    const seenBefore = await seen.find({}, { sort: { _id: 1 } }).toArray();
+
+    const resyncAt = Date.now();
+    await harness.requestPoll(STORE, { reason: 'resync', occurredAt: resyncAt });
+    await eventually(
+      async () =>
+        (await counted(poller.metrics, 'poll_requests_total', {
+          stream: 'shipments:resync',
+          outcome: 'completed',
+        })) === 1,
+      'the resync pass to complete',
+    );
+    await eventually(() => harness.facts.length === expected.length + 1, 'the resync fact');
+
+    const labeled = harness.facts.find((f) => f.topic === 'shipmentLabeled')!;
+    const again = harness.facts.at(-1)!;
+    expect(again).toMatchObject({
+      topic: 'shipmentLabeled',
+      idempotencyKey: `${labeled.idempotencyKey}:resync:${resyncAt}`,
+      value: { referenceId: 'MIRAKL-LABELED-A', trackingNumber: '1ZTEST0001' },
+    });
+    // The window is the last day here (RESYNC_LOOKBACK_MS), counted back from the pass's start.
+    const [windowStart] = orderListCalls(sim).at(-1)?.query['LastUpdateStartDate'] ?? [];
+    const windowMs = resyncAt - Date.parse(windowStart ?? '');
+    expect(windowMs).toBeGreaterThan(24 * 3600_000 - 60_000);
+    expect(windowMs).toBeLessThanOrEqual(24 * 3600_000);
+    expect(await cursors.findOne({ stream: 'shipments' })).toEqual(cursorBefore);
+    expect(await seen.find({}, { sort: { _id: 1 } }).toArray()).toEqual(seenBefore);
+  });
+
   it('does not poll a disconnected store', async () => {
     const { sim, harness } = await setUp('DISCONNECTED');
     const before = orderListCalls(sim).length;

@@ -1,8 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { counted } from '@msync/test-support';
 import { createMongoParkedEventStore } from '@msync/events';
 import { applierHarness, eventually, type ApplierHarness } from './test-support/harness.js';
-import { awaitingAcceptance, readyToShip, shipmentLabeled } from './test-support/facts.js';
+import { EFFECTS_COLLECTION } from './adapters/effects-ledger.js';
+import {
+  awaitingAcceptance,
+  readyToShip,
+  shipmentLabeled,
+  storeConfig,
+} from './test-support/facts.js';
 
 let h: ApplierHarness | undefined;
 afterEach(async () => {
@@ -62,6 +69,56 @@ describe('store configuration gates every fact', () => {
     expect(
       await counted(running.metrics, 'sync_applier_outcomes_total', { outcome: 'SKIPPED' }),
     ).toBe(6);
+  });
+
+  it('a fact skipped while the flow was off leaves nothing in the ledger: delivered again once the flow is on, under its own key or a resync key, it is applied once', async () => {
+    h = await applierHarness();
+    const harness = h;
+    const store = await harness.addStore({
+      config: { toggles: { ...storeConfig().toggles, orders: false } },
+    });
+    const running = await harness.startApplier();
+    const { storeId } = store;
+    const orderId = `${storeId}-R-A`;
+    store.mirakl.control.createOrder(store.shopId, { orderId, lines: [{ sku: 'SKU-MUG' }] });
+    const fact = awaitingAcceptance({
+      storeId,
+      orderId,
+      lines: [{ id: `${orderId}-1`, sku: 'SKU-MUG' }],
+    });
+    await harness.publish('orderAwaitingAcceptance', fact);
+    await eventually(() => harness.outcomesOf(storeId).length === 1, 'the fact skipped');
+    const effect = { storeId, effectKey: `accept:${orderId}` };
+    expect(await harness.mongo.db.collection(EFFECTS_COLLECTION).findOne(effect)).toBeNull();
+
+    await store.configure({ toggles: { ...store.config.toggles, orders: true } });
+    await eventually(
+      () => running.applier.configs.get(storeId)?.version === store.config.version,
+      'the applier reading Order Sync switched on',
+    );
+    const again = (idempotencyKey: string) => ({
+      ...fact,
+      envelope: { ...fact.envelope, eventId: randomUUID(), idempotencyKey },
+    });
+    const key = fact.envelope.idempotencyKey;
+    await harness.publish('orderAwaitingAcceptance', [
+      again(key),
+      again(`${key}:resync:${Date.now()}`),
+    ]);
+    await eventually(() => harness.outcomesOf(storeId).length === 3, 'both deliveries decided');
+
+    expect(harness.outcomesOf(storeId).map((o) => [o.outcome, o.reason])).toEqual([
+      ['SKIPPED', 'flow-disabled'],
+      ['APPLIED', null],
+      ['DUPLICATE', 'already-applied'],
+    ]);
+    expect(
+      store.mirakl.control.exchanges().filter((e) => e.operation === 'OR21' && e.status === 204),
+    ).toHaveLength(1);
+    expect(await harness.mongo.db.collection(EFFECTS_COLLECTION).findOne(effect)).toMatchObject({
+      status: 'done',
+      factKey: key,
+    });
   });
 
   it('a store whose configuration was not seen yet: its facts wait, parked, and are applied once it arrives', async () => {

@@ -172,6 +172,7 @@ async function requestFirstPolls(publisher: Publisher, storeId: string): Promise
       stream,
       reason: 'manual',
       since: null,
+      configVersion: null,
     });
   }
 }

@@ -110,10 +110,12 @@ export interface PollRequested {
   system: ExternalSystem;
   /** offers | orders | inventory | shipments | returns (new streams may be added). */
   stream: string;
-  /** schedule | store-connected | manual | backfill. */
+  /** schedule | store-connected | manual | backfill | resync (re-read what is still actionable, ADR 0055). */
   reason: string;
   /** Backfill: poll from this instant instead of the stored cursor. */
   since: null | number; // epoch milliseconds
+  /** Revision 2: the store configuration version the request was made under; a poller whose view of the store is older waits for it (null: no wait). */
+  configVersion: null | number;
 }
 
 export type ExternalSystem = 'MIRAKL' | 'SHIPBOB';

@@ -25,6 +25,7 @@ export function sampleEvents(storeId = 'store-1'): { [K in TopicKey]: EventOf<K>
       stream: 'orders',
       reason: 'schedule',
       since: null,
+      configVersion: 7,
     },
     reportRequested: {
       envelope: env(storeId, `report:${storeId}:2026-11-02`),

@@ -63,7 +63,20 @@ export interface PollerBed<T extends TopicKey> {
   facts: ReceivedFact<T>[];
   /** Seeds a store the way config-api stores it and publishes its configuration. */
   addStore(store: TestStore): Promise<void>;
-  requestPoll(storeId: string, options?: { since?: Date; stream?: string }): Promise<void>;
+  /**
+   * Publishes a poll request (`manual`, or `backfill` with `since`; `reason` overrides it, e.g.
+   * `resync`); `occurredAt` defaults to now.
+   */
+  requestPoll(
+    storeId: string,
+    options?: {
+      since?: Date;
+      stream?: string;
+      reason?: string;
+      configVersion?: number;
+      occurredAt?: number;
+    },
+  ): Promise<void>;
   /** Starts a poller `create` builds on the bed's wiring; stopped by `close()`. */
   startPoller(
     options: { groupId?: string; state?: (s: PollStateStore) => PollStateStore },
@@ -179,12 +192,13 @@ export async function pollerBed<T extends TopicKey>(
           storeId,
           idempotencyKey: uniqueName(`poll:${storeId}`),
           source: 'scheduler',
-          occurredAt: Date.now(),
+          occurredAt: options.occurredAt ?? Date.now(),
         }),
         system: spec.system,
         stream: options.stream ?? spec.stream,
-        reason: options.since ? 'backfill' : 'manual',
+        reason: options.reason ?? (options.since ? 'backfill' : 'manual'),
         since: options.since ? options.since.getTime() : null,
+        configVersion: options.configVersion ?? null,
       });
     },
     async startPoller(options, create) {

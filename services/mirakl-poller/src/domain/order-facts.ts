@@ -76,7 +76,11 @@ export function decideOrderFacts(
   };
 }
 
-function stateFactOf(
+/**
+ * The fact an order's state produces with this key: awaiting acceptance, ready to ship (or
+ * `missing-address` when Mirakl did not reveal it), canceled/refused, or none for other states.
+ */
+export function stateFactOf(
   order: MiraklOrder,
   idempotencyKey: string,
 ): MiraklFact | 'missing-address' | null {

@@ -1,66 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import type { MiraklOrder, MiraklOrderLine } from '@msync/mirakl';
+import type { MiraklOrder } from '@msync/mirakl';
 import type { SeenItem } from '@msync/platform';
+import { STORE, T0, later, line, order, shipping } from '../test-support/orders.js';
 import { decideOrderFacts } from './order-facts.js';
-
-const STORE = 'store-1';
-const T0 = new Date('2025-03-01T10:00:00.000Z');
-const later = (ms: number) => new Date(T0.getTime() + ms);
-
-function line(overrides: Partial<MiraklOrderLine> = {}): MiraklOrderLine {
-  return {
-    lineId: 'O1-A-1',
-    index: 1,
-    state: 'WAITING_ACCEPTANCE',
-    sku: 'SKU-1',
-    offerId: 11,
-    productSku: 'P-1',
-    title: 'Blue mug',
-    quantity: 2,
-    unitPrice: 12.5,
-    price: 25,
-    shippingPrice: 0,
-    totalPrice: 25,
-    ...overrides,
-  };
-}
-
-function order(overrides: Partial<MiraklOrder> = {}): MiraklOrder {
-  return {
-    orderId: 'O1-A',
-    commercialId: 'O1',
-    state: 'WAITING_ACCEPTANCE',
-    createdAt: T0,
-    lastUpdatedAt: T0,
-    canCancel: false,
-    canShopShip: false,
-    hasIncident: false,
-    currency: 'USD',
-    totalPrice: 25,
-    shippingTypeCode: 'STD',
-    customer: { customerId: 'C1', firstName: 'Ada', lastName: 'Lovelace' },
-    shippingAddress: null,
-    lines: [line()],
-    ...overrides,
-  };
-}
-
-const shipping = (at: Date) =>
-  order({
-    state: 'SHIPPING',
-    lastUpdatedAt: at,
-    lines: [line({ state: 'SHIPPING' })],
-    shippingAddress: {
-      firstName: 'Ada',
-      lastName: 'Lovelace',
-      street1: '1 Main St',
-      city: 'Springfield',
-      state: 'IL',
-      zipCode: '62701',
-      country: 'United States',
-      countryIso3: 'USA',
-    },
-  });
 
 /** Decides a sequence of snapshots, carrying what was remembered from one to the next. */
 function replay(snapshots: MiraklOrder[], start?: SeenItem) {

@@ -1,7 +1,12 @@
 import type { Collection, Db } from 'mongodb';
 import type { StoreSchedule } from '../domain/store-schedule.js';
 
-type StoredSchedule = Omit<StoreSchedule, 'storeId'> & { _id: string; appliedAt: Date };
+type StoredSchedule = Omit<StoreSchedule, 'storeId' | 'polledStreams'> & {
+  _id: string;
+  appliedAt: Date;
+  /** Absent in records written before it was kept. */
+  polledStreams?: string[];
+};
 
 const DUPLICATE_KEY = 11000;
 
@@ -21,12 +26,18 @@ export class MongoStoreSchedules {
    * (a redelivery after a crash must still reconcile); an older one is `stale`.
    */
   async apply(store: StoreSchedule, appliedAt: Date): Promise<'applied' | 'stale'> {
-    const { storeId, ...fields } = store;
+    const { storeId, polledStreams, ...fields } = store;
     try {
       // When a newer version exists the filter misses and the upsert collides with its _id.
       await this.collection.updateOne(
         { _id: storeId, version: { $lte: store.version } },
-        { $set: { ...fields, appliedAt } },
+        {
+          $set: {
+            ...fields,
+            ...(polledStreams ? { polledStreams: [...polledStreams] } : {}),
+            appliedAt,
+          },
+        },
         { upsert: true },
       );
       return 'applied';
@@ -58,5 +69,6 @@ function toSchedule(doc: StoredSchedule): StoreSchedule {
     returnsApproved: doc.returnsApproved,
     pollIntervalMinutes: doc.pollIntervalMinutes,
     reportEmail: doc.reportEmail,
+    ...(doc.polledStreams ? { polledStreams: doc.polledStreams } : {}),
   };
 }

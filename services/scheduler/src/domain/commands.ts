@@ -6,6 +6,14 @@ export function pollIdempotencyKey(storeId: string, stream: string, scheduledFor
   return `scheduler:${storeId}:${stream}:${scheduledFor.toISOString()}`;
 }
 
+/**
+ * Idempotency key of the resync a configuration version asked for: the same version delivered
+ * again gives the same key.
+ */
+export function resyncIdempotencyKey(storeId: string, stream: string, version: number): string {
+  return `scheduler:${storeId}:${stream}:resync:v${version}`;
+}
+
 /** Idempotency key of one store's daily report: the reporter sends once per store and day. */
 export function reportIdempotencyKey(storeId: string, reportDate: string): string {
   return `scheduler:${storeId}:report:${reportDate}`;

@@ -3,10 +3,11 @@ import {
   nextRunAfterIntervalChange,
   pollIdempotencyKey,
   reportIdempotencyKey,
+  resyncIdempotencyKey,
 } from './commands.js';
 
 describe('scheduler commands', () => {
-  it('keys a poll by store, stream and scheduled run time, and a report by store and day', () => {
+  it('keys a poll by store, stream and scheduled run time, a resync by the version that asked for it, and a report by store and day', () => {
     const run = new Date('2026-11-02T14:15:00.000Z');
     expect(pollIdempotencyKey('s1', 'orders', run)).toBe(
       'scheduler:s1:orders:2026-11-02T14:15:00.000Z',
@@ -14,6 +15,7 @@ describe('scheduler commands', () => {
     expect(pollIdempotencyKey('s1', 'orders', new Date(run))).toBe(
       pollIdempotencyKey('s1', 'orders', run),
     );
+    expect(resyncIdempotencyKey('s1', 'orders', 7)).toBe('scheduler:s1:orders:resync:v7');
     expect(reportIdempotencyKey('s1', '2026-11-02')).toBe('scheduler:s1:report:2026-11-02');
   });
 

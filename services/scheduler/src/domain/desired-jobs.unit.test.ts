@@ -1,30 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { desiredPollJobs, pollIntervalMinutes, wantsDailyReport } from './desired-jobs.js';
+import { allOff, store } from '../test-support/store-schedule.js';
 import type { StoreSchedule } from './store-schedule.js';
-
-const allOff = {
-  offers: false,
-  inventory: false,
-  orders: false,
-  tracking: false,
-  cancellations: false,
-  returns: false,
-};
-
-/** Given: a connected store with every flow off and ShipBob not configured. */
-function store(overrides: Partial<StoreSchedule> = {}): StoreSchedule {
-  return {
-    storeId: 'store-1',
-    version: 1,
-    status: 'CONNECTED',
-    toggles: allOff,
-    shipbobConfigured: false,
-    returnsApproved: false,
-    pollIntervalMinutes: 15,
-    reportEmail: null,
-    ...overrides,
-  };
-}
 
 const streams = (s: StoreSchedule) => desiredPollJobs(s).map((job) => job.stream);
 

@@ -12,6 +12,11 @@ export interface StoreSchedule {
   returnsApproved: boolean;
   pollIntervalMinutes: number;
   reportEmail: string | null;
+  /**
+   * Streams polled for the store under this version or an earlier one, as the scheduler records
+   * them (ADR 0055); absent in a configuration event, and in records kept before it was.
+   */
+  polledStreams?: readonly string[];
 }
 
 export const isConnected = (store: Pick<StoreSchedule, 'status'>): boolean =>

@@ -22,6 +22,7 @@ import {
 } from '@msync/platform';
 import { infra, uniqueName, uniqueNamespace } from '@msync/test-support';
 import { createScheduler, type Scheduler, type SchedulerOptions } from '../service.js';
+import { allOff } from './store-schedule.js';
 
 export { eventually } from '@msync/test-support';
 
@@ -66,15 +67,6 @@ export type StoreChange = Partial<
     | 'version'
   >
 > & { toggles?: Partial<StoreConfigChanged['toggles']> };
-
-const ALL_OFF = {
-  offers: false,
-  inventory: false,
-  orders: false,
-  tracking: false,
-  cancellations: false,
-  returns: false,
-};
 
 /** Real Kafka, registry and MongoDB for one test file: its own topics, group and database. */
 export async function schedulerHarness(logger: Logger): Promise<SchedulerHarness> {
@@ -196,7 +188,7 @@ export async function schedulerHarness(logger: Logger): Promise<SchedulerHarness
         shipbobChannelId: null,
         reportEmail:
           change.reportEmail !== undefined ? change.reportEmail : (previous?.reportEmail ?? null),
-        toggles: { ...ALL_OFF, ...previous?.toggles, ...change.toggles },
+        toggles: { ...allOff, ...previous?.toggles, ...change.toggles },
         returnsApproved: change.returnsApproved ?? previous?.returnsApproved ?? false,
         inventoryBuffer: 0,
         returnFulfillmentCenterId: null,

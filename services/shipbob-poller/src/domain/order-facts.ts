@@ -36,28 +36,17 @@ export function decideShipBobOrderFacts(
   const facts: ShipBobFact[] = [];
   const withoutCarrier: number[] = [];
   for (const shipment of order.shipments) {
-    if (!shipment.isLabeled || !shipment.tracking || marks.has(labeledMark(shipment.id))) continue;
-    const carrier = shipment.tracking.carrier;
-    // Mirakl's OR23 needs a carrier; a label without one is reported once ShipBob fills it in.
-    if (!carrier) {
-      withoutCarrier.push(shipment.id);
-      continue;
+    if (marks.has(labeledMark(shipment.id))) continue;
+    const fact = labeledFactOf(
+      order,
+      shipment,
+      idempotencyKey('shipbob', storeId, 'shipment', shipment.id, 'labeled'),
+    );
+    if (fact === 'without-carrier') withoutCarrier.push(shipment.id);
+    else if (fact) {
+      facts.push(fact);
+      marks.add(labeledMark(shipment.id));
     }
-    facts.push({
-      topic: 'shipmentLabeled',
-      idempotencyKey: idempotencyKey('shipbob', storeId, 'shipment', shipment.id, 'labeled'),
-      occurredAt: labeledAt(shipment, order),
-      body: {
-        shipbobOrderId: String(order.id),
-        shipmentId: String(shipment.id),
-        referenceId: order.referenceId,
-        status: shipment.status,
-        carrier,
-        trackingNumber: shipment.tracking.trackingNumber,
-        trackingUrl: shipment.tracking.trackingUrl,
-      },
-    });
-    marks.add(labeledMark(shipment.id));
   }
   if (order.isCanceled && !marks.has(CANCELED_MARK)) {
     facts.push({
@@ -69,6 +58,35 @@ export function decideShipBobOrderFacts(
     marks.add(CANCELED_MARK);
   }
   return { facts, remember: { version, marks: [...marks].sort() }, withoutCarrier };
+}
+
+/**
+ * The labeled fact of a shipment with this key: none while it is not labeled with a tracking
+ * number, `without-carrier` while ShipBob has not filled the carrier in (Mirakl's OR23 needs one;
+ * it is reported once ShipBob does).
+ */
+export function labeledFactOf(
+  order: ShipBobOrder,
+  shipment: Shipment,
+  idempotencyKey: string,
+): ShipBobFact | 'without-carrier' | null {
+  if (!shipment.isLabeled || !shipment.tracking) return null;
+  const carrier = shipment.tracking.carrier;
+  if (!carrier) return 'without-carrier';
+  return {
+    topic: 'shipmentLabeled',
+    idempotencyKey,
+    occurredAt: labeledAt(shipment, order),
+    body: {
+      shipbobOrderId: String(order.id),
+      shipmentId: String(shipment.id),
+      referenceId: order.referenceId,
+      status: shipment.status,
+      carrier,
+      trackingNumber: shipment.tracking.trackingNumber,
+      trackingUrl: shipment.tracking.trackingUrl,
+    },
+  };
 }
 
 function labeledAt(shipment: Shipment, order: ShipBobOrder): Date {

@@ -44,6 +44,7 @@ export async function pollerHarness(logger: Logger): Promise<PollerHarness> {
           shipbobBaseUrl: options.shipbobBaseUrl,
           updateOverlapMs: 60_000,
           initialLookbackMs: 24 * 3600_000,
+          resyncLookbackMs: 24 * 3600_000,
           seenRetentionMs: 24 * 3600_000,
         }),
       ),
