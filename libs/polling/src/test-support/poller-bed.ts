@@ -47,6 +47,8 @@ export interface TestStore {
   /** The Mirakl API key; null for a store whose key was never entered. */
   apiKey: string | null;
   shipbob: { pat: string; channelId: string } | null;
+  /** The store's ShipBob webhook signing secret (`whsec_…`), when it has one. */
+  shipbobWebhookSecret?: string;
 }
 
 export interface ReceivedFact<T extends TopicKey> {
@@ -64,6 +66,11 @@ export interface PollerBed<T extends TopicKey> {
   /** Seeds a store the way config-api stores it and publishes its configuration. */
   addStore(store: TestStore): Promise<void>;
   requestPoll(storeId: string, options?: { since?: Date; stream?: string }): Promise<void>;
+  /**
+   * How many messages a fact topic holds (its end offsets): exact once a publish was
+   * acknowledged, however far the fact collector has read.
+   */
+  messagesOn(topic: T): Promise<number>;
   /** Starts a poller `create` builds on the bed's wiring; stopped by `close()`. */
   startPoller(
     options: { groupId?: string; state?: (s: PollStateStore) => PollStateStore },
@@ -138,6 +145,9 @@ export async function pollerBed<T extends TopicKey>(
             pat: sealed(store.shipbob.pat),
             channelId: store.shipbob.channelId,
           },
+          shipbobWebhook: store.shipbobWebhookSecret
+            ? { secret: sealed(store.shipbobWebhookSecret) }
+            : null,
         },
         { upsert: true },
       );
@@ -186,6 +196,16 @@ export async function pollerBed<T extends TopicKey>(
         reason: options.since ? 'backfill' : 'manual',
         since: options.since ? options.since.getTime() : null,
       });
+    },
+    async messagesOn(topic) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const offsets = await admin.fetchTopicOffsets(physicalTopic(topic, namespace));
+        return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+      } finally {
+        await admin.disconnect();
+      }
     },
     async startPoller(options, create) {
       const metrics = createMetricsRegistry(spec.service);
