@@ -31,6 +31,8 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const SERVICES = SERVICE_NAMES;
 const OPS_BASE = Number(process.env['MSYNC_OPS_PORT_BASE'] ?? 9101);
 const CONFIG_API_HTTP_PORT = 8081;
+/** shipbob-poller's webhook receiver; the ShipBob simulator delivers to it (plain http locally). */
+const WEBHOOK_PORT = Number(process.env['MSYNC_WEBHOOK_PORT'] ?? 8092);
 // Demo credentials of the simulators (not secrets: they open nothing but the local simulators).
 const DEMO = { miraklShopId: 2001, miraklApiKey: 'demo-mirakl-key-2001', shipbobPat: 'sim-pat' };
 const MIRAKL_SIM_URL = 'http://127.0.0.1:18090';
@@ -144,6 +146,8 @@ async function main(): Promise<void> {
       ADMIN_BOOTSTRAP_TOKEN: secrets.adminToken,
       MIRAKL_TRUSTED_ORIGINS: 'http://127.0.0.1:18090',
       SHIPBOB_BASE_URL: 'http://127.0.0.1:18091',
+      // Stores with Sync Tracking get a webhook subscription pointing at shipbob-poller.
+      PUBLIC_WEBHOOK_BASE_URL: `http://127.0.0.1:${WEBHOOK_PORT}`,
     },
     // The pollers open the stores' credentials with config-api's key ring and call the simulators.
     'mirakl-poller': {
@@ -153,6 +157,8 @@ async function main(): Promise<void> {
     'shipbob-poller': {
       ENCRYPTION_KEYS: secrets.encryptionKeys,
       SHIPBOB_BASE_URL: 'http://127.0.0.1:18091',
+      WEBHOOK_PORT: String(WEBHOOK_PORT),
+      WEBHOOK_HOST: '127.0.0.1',
     },
     'sync-applier': {
       // The same key ring as config-api: the applier opens the stores' credentials (ADR 0041).
@@ -196,8 +202,10 @@ async function main(): Promise<void> {
       '  demo store',
       typeof store === 'string'
         ? `none: ${store}`
-        : `${store.name} (${store.storeId}): Order Sync and Tracking on, polled every minute`,
+        : `${store.name} (${store.storeId}): Order Sync and Tracking on, polled every minute, ` +
+          'labels pushed by webhook',
     ],
+    ['  webhooks', `http://127.0.0.1:${WEBHOOK_PORT}/webhooks/shipbob/<storeId> (shipbob-poller)`],
     ['  demo Mirakl shop', `URL ${MIRAKL_SIM_URL}, API key ${DEMO.miraklApiKey}`],
     ['  demo ShipBob PAT', DEMO.shipbobPat],
     [
