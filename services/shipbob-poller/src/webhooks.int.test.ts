@@ -1,13 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import {
-  createRateLimiter,
-  createShipBobClient,
-  signWebhookMessage,
-  type ShipBobOrder,
-} from '@msync/shipbob';
+import { signWebhookMessage, type ShipBobOrder } from '@msync/shipbob';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { closeAfterEach, counted, untilOutcome } from '@msync/polling/test-support';
 import { capturingLogger, eventually, withContext } from '@msync/test-support';
+import { simulatedAccount } from './test-support/account.js';
 import { pollerHarness } from './test-support/harness.js';
 
 const PAT = 'test-shipbob-pat-webhooks';
@@ -30,14 +26,14 @@ async function setUp(options: { maxBodyBytes?: number } = {}) {
       webhooks: { deliver: true, retryDelaysMs: [200, 400, 800, 1_600] },
     }),
   );
-  const merchant = sim.control.world.seedMerchant({ pats: [PAT] });
-  sim.control.world.seedProduct(merchant.id, { sku: 'SKU-1', stock: { 1: 50 } });
-  const shipbob = createShipBobClient({
+  const {
+    merchant,
+    client: shipbob,
+    createOrder,
+  } = simulatedAccount(sim, {
     pat: PAT,
     storeId: STORE,
     logger,
-    limiter: createRateLimiter(),
-    baseUrl: sim.url,
   });
   const harness = opened.add(await pollerHarness(logger));
   await harness.addStore({
@@ -56,18 +52,6 @@ async function setUp(options: { maxBodyBytes?: number } = {}) {
     secret: SECRET,
   });
 
-  const createOrder = async (referenceId: string): Promise<ShipBobOrder> =>
-    (
-      await shipbob.createOrder({
-        referenceId,
-        shippingMethod: 'Standard',
-        recipient: {
-          name: 'Ada Lovelace',
-          address: { address1: '1 Main St', city: 'Springfield', country: 'US', zipCode: '62701' },
-        },
-        lines: [{ sku: 'SKU-1', name: 'Blue mug', quantity: 1 }],
-      })
-    ).order;
   const label = (order: ShipBobOrder) =>
     sim.control.world.labelShipment(order.shipments[0]!.id, {
       carrier: 'UPS',

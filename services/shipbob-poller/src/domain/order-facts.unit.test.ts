@@ -1,50 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SeenItem } from '@msync/platform';
-import type { ShipBobOrder, Shipment } from '@msync/shipbob';
+import type { ShipBobOrder } from '@msync/shipbob';
+import { STORE, T0, labeled, later, order, shipment } from '../test-support/orders.js';
 import { decideShipBobOrderFacts } from './order-facts.js';
-
-const STORE = 'store-1';
-const T0 = new Date('2025-03-01T10:00:00.000Z');
-const later = (ms: number) => new Date(T0.getTime() + ms);
-
-function shipment(overrides: Partial<Shipment> = {}): Shipment {
-  return {
-    id: 501,
-    orderId: 900,
-    status: 'Processing',
-    statusDetails: [],
-    isLabeled: false,
-    isCanceled: false,
-    fulfillmentCenterId: 1,
-    tracking: null,
-    lastUpdateAt: T0,
-    ...overrides,
-  };
-}
-
-const labeled = (overrides: Partial<Shipment> = {}) =>
-  shipment({
-    status: 'LabeledCreated',
-    isLabeled: true,
-    tracking: { carrier: 'UPS', trackingNumber: '1Z999', trackingUrl: 'https://ups.example/1Z999' },
-    lastUpdateAt: later(10),
-    ...overrides,
-  });
-
-function order(overrides: Partial<ShipBobOrder> = {}): ShipBobOrder {
-  return {
-    id: 900,
-    referenceId: 'MIRAKL-1-A',
-    orderNumber: null,
-    status: 'Processing',
-    isCanceled: false,
-    channelId: 7,
-    createdAt: T0,
-    updatedAt: T0,
-    shipments: [shipment()],
-    ...overrides,
-  };
-}
 
 function replay(snapshots: ShipBobOrder[], start?: SeenItem) {
   let seen = start;

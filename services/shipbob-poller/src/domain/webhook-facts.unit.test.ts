@@ -1,37 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SeenItem } from '@msync/platform';
 import type { ShipBobOrder, ShipBobWebhook, Shipment } from '@msync/shipbob';
+import { STORE, labeled, later, order as orderWith } from '../test-support/orders.js';
 import { decideShipBobOrderFacts } from './order-facts.js';
 import { decideShipBobWebhook, webhookOrderId } from './webhook-facts.js';
 
-const STORE = 'store-1';
-const T0 = new Date('2025-03-01T10:00:00.000Z');
-const later = (ms: number) => new Date(T0.getTime() + ms);
-
-const shipment = (overrides: Partial<Shipment> = {}): Shipment => ({
-  id: 501,
-  orderId: 900,
-  status: 'LabeledCreated',
-  statusDetails: [],
-  isLabeled: true,
-  isCanceled: false,
-  fulfillmentCenterId: 1,
-  tracking: { carrier: 'UPS', trackingNumber: '1Z999', trackingUrl: 'https://ups.example/1Z999' },
-  lastUpdateAt: later(10),
-  ...overrides,
-});
-
-const order = (shipments: Shipment[], updatedAt = later(10)): ShipBobOrder => ({
-  id: 900,
-  referenceId: 'MIRAKL-1-A',
-  orderNumber: null,
-  status: 'Processing',
-  isCanceled: false,
-  channelId: 7,
-  createdAt: T0,
-  updatedAt,
-  shipments,
-});
+/** The labeled shipment; `shipment` here means a labeled one unless told otherwise. */
+const shipment = labeled;
+const order = (shipments: Shipment[], updatedAt = later(10)): ShipBobOrder =>
+  orderWith({ shipments, updatedAt });
 
 const shipped = (o: ShipBobOrder): ShipBobWebhook => ({
   topic: 'order.shipped',
