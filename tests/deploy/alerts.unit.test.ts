@@ -39,7 +39,6 @@ const ruleTests = (
 const ANNOUNCED = new Set([
   'kafka_consumer_lag', // per consumer group, topic and partition
   'reporter_reports_total', // the reporter's outcome per ReportRequested
-  'shipbob_webhooks_rejected_total', // the webhook receiver's rejections, by reason
 ]);
 
 /** Every metric name registered in the sources (`name: '…'` of a prom-client metric). */

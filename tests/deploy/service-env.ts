@@ -2,10 +2,7 @@
 import { baseServiceEnv, loadConfig } from '@msync/platform';
 
 /** Variables given before the code that reads them lands (remove each once it does). */
-const ANNOUNCED: Partial<Record<string, string[]>> = {
-  // The webhook receiver's port.
-  'shipbob-poller': ['WEBHOOK_PORT'],
-};
+const ANNOUNCED: Partial<Record<string, string[]>> = {};
 
 type Schema = Parameters<typeof loadConfig>[0];
 

@@ -35,6 +35,9 @@ function recordingPorts(seenBefore: ReadonlyMap<string, SeenItem>, publishFails 
     remember: async (_store, _stream, items) => {
       steps.push(`remember ${[...items.keys()].join(',')}`);
     },
+    merge: async (_store, _stream, items) => {
+      steps.push(`merge ${[...items.keys()].join(',')}`);
+    },
     saveCursor: async (_store, stream, pass) => {
       steps.push(`saveCursor ${stream} ${pass.cursor?.toISOString() ?? null}`);
     },

@@ -10,9 +10,10 @@ import type { ApiVersion, ShipBobOrder } from './domain.js';
 import { clientFor, newOrder, seedAccount, type TestAccount } from './test-support/harness.js';
 
 // Statuses ShipBob's documents do not declare, which the suite provokes on purpose: 429 (the
-// rate limit is documented in prose only), 5xx faults, and the 422 a duplicate product SKU gets
-// (the dated product endpoint declares only 201).
-const UNDECLARED_ALLOWED = [422, 429, 500, 502, 503];
+// rate limit is documented in prose only), 5xx faults, the 422 a duplicate product SKU gets
+// (the dated product endpoint declares only 201), and the 404 of deleting a webhook subscription
+// that is already gone (the delete declares only 204).
+const UNDECLARED_ALLOWED = [404, 422, 429, 500, 502, 503];
 
 describe.each<ApiVersion>(['2025-07', '2026-01'])(
   'ShipBob client against the simulator (%s)',
@@ -345,6 +346,34 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
         actionTaken: [{ action: 'Quarantine', reason: 'Damaged', quantityProcessed: 2 }],
       });
       expect(completed[0]!.completedAt).toBeInstanceOf(Date);
+    });
+
+    it('creates, lists (every page) and deletes webhook subscriptions signed with our secret', async () => {
+      const { client } = make({ pageSize: 1 });
+      const secret = `whsec_${Buffer.alloc(24, 1).toString('base64')}`;
+      const first = await client.createWebhookSubscription({
+        url: 'https://hooks.example.com/a',
+        topics: ['order.shipped', 'order.shipment.cancelled'],
+        secret,
+        description: 'sync',
+      });
+      const second = await client.createWebhookSubscription({
+        url: 'https://hooks.example.com/b',
+        topics: ['order.shipment.delivered'],
+        secret,
+      });
+      expect(first).toMatchObject({
+        url: 'https://hooks.example.com/a',
+        topics: ['order.shipped', 'order.shipment.cancelled'],
+        enabled: true,
+        description: 'sync',
+      });
+      expect(sim.control.world.webhooks.all.map((w) => w.secret)).toEqual([secret, secret]);
+      const listed = await client.listWebhookSubscriptions();
+      expect(listed.map((w) => w.id).sort()).toEqual([first.id, second.id].sort());
+      expect(await client.deleteWebhookSubscription(first.id)).toBe(true);
+      expect(await client.deleteWebhookSubscription(first.id)).toBe(false);
+      expect((await client.listWebhookSubscriptions()).map((w) => w.id)).toEqual([second.id]);
     });
 
     describe('faults', () => {

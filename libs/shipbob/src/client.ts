@@ -19,6 +19,8 @@ import type {
   ShipBobProduct,
   ShipBobReturn,
   TokenVerification,
+  NewWebhookSubscription,
+  WebhookSubscription,
 } from './domain.js';
 import type { RateLimiter } from './limiter.js';
 import { toInventoryLevel, toOrder, toProduct, toReturn } from './mapping.js';
@@ -35,6 +37,8 @@ import {
   productSchema,
   returnPageSchema,
   returnSchema,
+  webhookSchema,
+  type WireWebhook,
 } from './wire.js';
 
 export const SHIPBOB_PRODUCTION_URL = 'https://api.shipbob.com';
@@ -447,6 +451,54 @@ class ShipBobHttpClient implements ShipBobPort {
     }
     return [...byId.values()];
   }
+
+  async listWebhookSubscriptions(): Promise<WebhookSubscription[]> {
+    const items = await this.cursorList(
+      '/webhook',
+      { RecordsPerPage: this.pageSize },
+      webhookSchema,
+    );
+    return items.map(toWebhookSubscription);
+  }
+
+  async createWebhookSubscription(input: NewWebhookSubscription): Promise<WebhookSubscription> {
+    const body: Record<string, unknown> = {
+      topics: input.topics,
+      url: input.url,
+      secret: input.secret,
+    };
+    if (input.description) body['description'] = input.description;
+    // ShipBob's documents say 200; a live test saw 201. Both are a created subscription.
+    const response = await this.transport.call('POST', `${this.v}/webhook`, { body });
+    const created = toWebhookSubscription(parse(webhookSchema, response.body, 'POST /webhook'));
+    this.log.info('shipbob webhook subscription created', {
+      subscriptionId: created.id,
+      topics: created.topics,
+    });
+    return created;
+  }
+
+  async deleteWebhookSubscription(id: string): Promise<boolean> {
+    const response = await this.transport.call(
+      'DELETE',
+      `${this.v}/webhook/${encodeURIComponent(id)}`,
+      { expect: [404] },
+    );
+    if (response.status === 404) return false;
+    this.log.info('shipbob webhook subscription deleted', { subscriptionId: id });
+    return true;
+  }
+}
+
+function toWebhookSubscription(wire: WireWebhook): WebhookSubscription {
+  return {
+    id: wire.id,
+    url: wire.url ?? '',
+    topics: wire.topics ?? [],
+    // The create answer has no `enabled`: a new subscription is enabled.
+    enabled: wire.enabled ?? true,
+    description: wire.description ?? null,
+  };
 }
 
 function orderBody(order: NewOrder): Record<string, unknown> {

@@ -211,6 +211,24 @@ export interface ReturnFilter {
   pageSize?: number;
 }
 
+/** A dated webhook subscription of the account, as listed (ShipBob never lists the secret). */
+export interface WebhookSubscription {
+  id: string;
+  url: string;
+  topics: string[];
+  /** ShipBob disables a subscription whose deliveries keep failing. */
+  enabled: boolean;
+  description: string | null;
+}
+
+export interface NewWebhookSubscription {
+  url: string;
+  topics: string[];
+  /** The Standard Webhooks signing secret: `whsec_` and 32 base64 characters. */
+  secret: string;
+  description?: string | null;
+}
+
 /** The ShipBob port: everything the product does with a seller's ShipBob account. */
 export interface ShipBobPort {
   /** Checks the PAT and discovers the channel it writes as. */
@@ -234,4 +252,10 @@ export interface ShipBobPort {
   /** Creates the return once per `referenceId`. */
   createReturn(input: NewReturn): Promise<CreatedReturn>;
   listReturns(filter?: ReturnFilter): Promise<ShipBobReturn[]>;
+  /** Every dated webhook subscription of the account, all pages. */
+  listWebhookSubscriptions(): Promise<WebhookSubscription[]>;
+  /** Subscribes `url` to `topics`, signed with the given secret (not idempotent: look first). */
+  createWebhookSubscription(input: NewWebhookSubscription): Promise<WebhookSubscription>;
+  /** Removes a subscription; false when ShipBob no longer had it. */
+  deleteWebhookSubscription(id: string): Promise<boolean>;
 }

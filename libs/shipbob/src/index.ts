@@ -10,3 +10,10 @@ export type {
 } from './limiter.js';
 export { isLabeled, normaliseReturnStatus } from './mapping.js';
 export type { HttpExchange } from './transport.js';
+export {
+  WEBHOOK_TOLERANCE_MS,
+  readWebhook,
+  signWebhookMessage,
+  verifyWebhookSignature,
+} from './webhooks.js';
+export type { ShipBobWebhook, WebhookHeaders, WebhookSignatureCheck } from './webhooks.js';

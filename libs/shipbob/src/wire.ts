@@ -88,6 +88,8 @@ export const inventoryCatalogSchema = z.object({
 export const shipmentSchema = z.object({
   id: int,
   order_id: int,
+  /** The order's `reference_id` (sent on shipment resources, e.g. `order.shipment.*` webhooks). */
+  reference_id: str,
   status: str,
   status_details: z.array(z.object({ name: str })).nullish(),
   location: z.object({ id: int.nullish() }).nullish(),
@@ -140,8 +142,18 @@ export const returnSchema = z.object({
 
 export const returnPageSchema = z.object({ items: z.array(returnSchema).nullish(), next: str });
 
+/** `Webhooks.V2.WebhookViewModelV2` (list) and its create variant (with `secret`, without `enabled`). */
+export const webhookSchema = z.object({
+  id: z.union([z.string(), z.number()]).transform(String),
+  url: str,
+  topics: z.array(z.string()).nullish(),
+  enabled: z.boolean().nullish(),
+  description: str,
+});
+
 export type WireChannel = z.infer<typeof channelSchema>;
 export type WireProduct = z.infer<typeof productSchema>;
 export type WireOrder = z.infer<typeof orderSchema>;
 export type WireShipment = z.infer<typeof shipmentSchema>;
 export type WireReturn = z.infer<typeof returnSchema>;
+export type WireWebhook = z.infer<typeof webhookSchema>;

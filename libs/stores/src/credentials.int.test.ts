@@ -9,6 +9,7 @@ import { createSecretBox, type EncryptionKey } from './secret-box.js';
 
 const API_KEY = 'test-only-mirakl-key-0001';
 const PAT = 'test-only-shipbob-pat-0001';
+const WEBHOOK_SECRET = `whsec_${Buffer.alloc(24, 5).toString('base64')}`;
 const key = (id: string): EncryptionKey => ({ id, key: randomBytes(32) });
 
 let handle: MongoHandle | undefined;
@@ -39,6 +40,7 @@ function storeDoc(
     miraklShopId: '2001',
     miraklApiKey: { sealed: box.seal(apiKey), last4: '0001' },
     shipbob: { pat: { sealed: box.seal(PAT), last4: '0001' }, channelId: '77' },
+    shipbobWebhook: { secret: { sealed: box.seal(WEBHOOK_SECRET), last4: '' } },
     // Fields config-api keeps that readers ignore.
     tenantId: 'tenant-1',
     settings: { pollIntervalMinutes: 15 },
@@ -57,14 +59,22 @@ describe('store credentials from the stores collection', () => {
     const creds = await port.get('store-1');
     expect(creds?.miraklApiKey?.reveal()).toBe(API_KEY);
     expect(creds?.shipbobPat?.reveal()).toBe(PAT);
+    expect(creds?.shipbobWebhookSecret?.reveal()).toBe(WEBHOOK_SECRET);
     expect(creds).toMatchObject({ version: 1, miraklShopId: '2001', shipbobChannelId: '77' });
     for (const shown of [
       JSON.stringify(creds),
       inspect(creds, { depth: 5 }),
       String(creds?.miraklApiKey),
     ])
-      for (const secret of [API_KEY, PAT]) expect(shown).not.toContain(secret);
+      for (const secret of [API_KEY, PAT, WEBHOOK_SECRET]) expect(shown).not.toContain(secret);
     expect(await port.get('no-such-store')).toBeNull();
+
+    // Stores never subscribed to webhooks have no secret.
+    const { shipbobWebhook: _w, ...withoutWebhook } = storeDoc(box, 1);
+    await db
+      .collection<StoreCredentialFields & Record<string, unknown>>(STORES_COLLECTION)
+      .insertOne({ ...withoutWebhook, _id: 'store-2' });
+    expect((await port.get('store-2'))?.shipbobWebhookSecret).toBeNull();
   });
 
   it('reuses a read until it expires or a newer version is known', async () => {

@@ -14,6 +14,8 @@ export interface StoreCredentials {
   miraklApiKey: Secret | null;
   shipbobPat: Secret | null;
   shipbobChannelId: string | null;
+  /** Verifies the store's ShipBob webhooks (Standard Webhooks `whsec_` secret). */
+  shipbobWebhookSecret: Secret | null;
 }
 
 export interface StoreCredentialsPort {
@@ -59,6 +61,7 @@ export function createStoreCredentials(options: StoreCredentialsOptions): StoreC
       miraklApiKey: open(doc.miraklApiKey?.sealed),
       shipbobPat: open(doc.shipbob?.pat.sealed),
       shipbobChannelId: doc.shipbob?.channelId ?? null,
+      shipbobWebhookSecret: open(doc.shipbobWebhook?.secret.sealed),
     };
   };
 

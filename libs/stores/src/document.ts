@@ -19,4 +19,9 @@ export interface StoreCredentialFields {
   miraklShopId: string;
   miraklApiKey: StoredSecret | null;
   shipbob: { pat: StoredSecret; channelId: string } | null;
+  /**
+   * The store's ShipBob webhook signing secret (`whsec_…`), absent until the product first
+   * subscribes the store to webhooks (ADR 0064).
+   */
+  shipbobWebhook?: { secret: StoredSecret } | null;
 }

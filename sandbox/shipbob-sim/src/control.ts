@@ -8,7 +8,7 @@ import type {
 } from '@msync/sim-kit';
 import type { AutopilotSettings, AutopilotSwitch } from './autopilot.js';
 import type { Operation } from './operations.js';
-import type { WebhookDelivery, WebhookDispatcher } from './webhook-delivery.js';
+import type { WebhookDelivery, WebhookDispatcher, WebhookFaults } from './webhook-delivery.js';
 import type { SimWorld } from './world.js';
 
 /** A fault switched on for a ShipBob operation (or `*`). */
@@ -74,6 +74,15 @@ export class ShipBobControl {
 
   webhookDeliveryEnabled(): boolean {
     return this.parts.webhookDelivery.enabled;
+  }
+
+  /** Delivery faults: duplicates, a reorder window, bad signatures (unset ones keep their value). */
+  setWebhookFaults(faults: Partial<WebhookFaults>): void {
+    this.parts.webhookDelivery.setFaults(faults);
+  }
+
+  webhookFaults(): WebhookFaults {
+    return this.parts.webhookDelivery.faults;
   }
 
   /** The webhook journal: every delivery attempt and every suppressed event, oldest first. */

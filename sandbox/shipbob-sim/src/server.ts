@@ -66,7 +66,9 @@ export async function startShipBobSimulator(
   const now = options.now ?? systemClock;
   const world = new SimWorld(now, options.orderListLagMs ?? 0);
   const views = new Views(world);
-  const webhookDelivery = new WebhookDispatcher(options.webhooks);
+  const webhookDelivery = new WebhookDispatcher(options.webhooks, (subscription) => {
+    subscription.enabled = false;
+  });
   world.onEvent((event) => {
     const subscribed = world.webhooks.subscribedTo(event);
     if (subscribed.length > 0)

@@ -16,6 +16,28 @@ export interface WebhookDeliveryOptions {
   timeoutMs?: number;
 }
 
+/**
+ * Delivery faults (all off by default): what at-least-once, unordered delivery allows ShipBob to
+ * do, on demand.
+ */
+export interface WebhookFaults {
+  /** Every first attempt is sent twice at once, with the same `webhook-id`. */
+  duplicate: boolean;
+  /**
+   * Messages published within this many milliseconds are held and sent together at the end of
+   * the window, newest first; 0 = in order, at once.
+   */
+  reorderWindowMs: number;
+  /** Signatures are made with a key that is not the subscription's secret. */
+  badSignature: boolean;
+}
+
+export const NO_WEBHOOK_FAULTS: WebhookFaults = {
+  duplicate: false,
+  reorderWindowMs: 0,
+  badSignature: false,
+};
+
 export interface WebhookDelivery {
   at: number;
   subscriptionId: string;
@@ -28,6 +50,8 @@ export interface WebhookDelivery {
   outcome: 'delivered' | 'failed' | 'suppressed';
   status?: number;
   error?: string;
+  /** The fault this attempt was sent under, if any. */
+  fault?: 'duplicate' | 'bad-signature';
 }
 
 const SHIPBOB_RETRY_DELAYS_MS = [
@@ -46,6 +70,9 @@ export function signWebhook(
   return `v1,${mac.digest('base64')}`;
 }
 
+/** The key bad signatures are made with: well formed, but not any subscription's secret. */
+const WRONG_SECRET = `whsec_${Buffer.alloc(24, 0xee).toString('base64')}`;
+
 interface Message {
   webhookId: string;
   subscription: WebhookSubscription;
@@ -57,6 +84,9 @@ export class WebhookDispatcher {
   /** Every attempt and every suppressed event, oldest first. */
   readonly journal: WebhookDelivery[] = [];
   private deliver: boolean;
+  private faultSwitches: WebhookFaults = NO_WEBHOOK_FAULTS;
+  /** Messages held by the reorder window, oldest first. */
+  private held: Message[] = [];
   private readonly retryDelaysMs: number[];
   private readonly timeoutMs: number;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -65,6 +95,8 @@ export class WebhookDispatcher {
 
   constructor(
     private readonly options: WebhookDeliveryOptions = {},
+    /** Told when a message's every attempt failed: ShipBob then disables the subscription. */
+    private readonly onExhausted: (subscription: WebhookSubscription) => void = () => undefined,
     private readonly fetchImpl: typeof fetch = fetch,
   ) {
     this.deliver = options.deliver ?? false;
@@ -80,41 +112,87 @@ export class WebhookDispatcher {
     this.deliver = enabled;
   }
 
+  get faults(): WebhookFaults {
+    return this.faultSwitches;
+  }
+
+  /** Switches delivery faults; unset ones keep their value. */
+  setFaults(faults: Partial<WebhookFaults>): void {
+    this.faultSwitches = { ...this.faultSwitches, ...faults };
+  }
+
   /** Queues one message per subscription; the body is serialised now, as the entity is now. */
   publish(subscriptions: WebhookSubscription[], topic: string, payload: unknown): void {
     const body = JSON.stringify(payload);
     for (const subscription of subscriptions) {
       const message = { webhookId: `msg_${randomUUID()}`, subscription, topic, body };
       if (!this.deliver) this.record(message, 1, { outcome: 'suppressed' });
-      else this.schedule(message, 1, 0);
+      else if (this.faultSwitches.reorderWindowMs > 0) this.hold(message);
+      else this.first(message, 0);
     }
   }
 
-  /** Drops queued retries and the journal; delivery goes back to its configured default. */
+  /** Drops queued retries, held messages, faults and the journal; delivery back to its default. */
   reset(): void {
     this.stop();
     this.journal.length = 0;
     this.deliver = this.options.deliver ?? false;
+    this.faultSwitches = NO_WEBHOOK_FAULTS;
   }
 
   stop(): void {
     this.generation += 1;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    this.held = [];
   }
 
-  private schedule(message: Message, attempt: number, delayMs: number): void {
+  /** The first attempt (twice at once under the duplicate fault). */
+  private first(message: Message, delayMs: number): void {
+    this.schedule(message, 1, delayMs);
+    if (this.faultSwitches.duplicate) this.schedule(message, 1, delayMs, 'duplicate');
+  }
+
+  /** Holds a message until its reorder window closes; the window's messages go newest first. */
+  private hold(message: Message): void {
+    this.held.push(message);
+    if (this.held.length > 1) return;
     const generation = this.generation;
+    this.later(this.faultSwitches.reorderWindowMs, () => {
+      if (generation !== this.generation) return;
+      const window = this.held.reverse();
+      this.held = [];
+      for (const held of window) this.first(held, 0);
+    });
+  }
+
+  private schedule(message: Message, attempt: number, delayMs: number, fault?: 'duplicate'): void {
+    const generation = this.generation;
+    this.later(delayMs, () => {
+      if (generation === this.generation) void this.attempt(message, attempt, generation, fault);
+    });
+  }
+
+  private later(delayMs: number, run: () => void): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      if (generation === this.generation) void this.attempt(message, attempt, generation);
+      run();
     }, delayMs);
     timer.unref();
     this.timers.add(timer);
   }
 
-  private async attempt(message: Message, attempt: number, generation: number): Promise<void> {
+  private async attempt(
+    message: Message,
+    attempt: number,
+    generation: number,
+    duplicate?: 'duplicate',
+  ): Promise<void> {
+    // A subscription deleted or disabled meanwhile gets nothing more.
+    if (!message.subscription.enabled) return;
     const timestamp = Math.floor(Date.now() / 1000);
+    const badSignature = this.faultSwitches.badSignature;
+    const fault = badSignature ? 'bad-signature' : duplicate;
     let status: number | undefined;
     let error: string | undefined;
     try {
@@ -125,7 +203,7 @@ export class WebhookDispatcher {
           'webhook-id': message.webhookId,
           'webhook-timestamp': String(timestamp),
           'webhook-signature': signWebhook(
-            message.subscription.secret,
+            badSignature ? WRONG_SECRET : message.subscription.secret,
             message.webhookId,
             timestamp,
             message.body,
@@ -146,15 +224,19 @@ export class WebhookDispatcher {
       outcome: delivered ? 'delivered' : 'failed',
       ...(status === undefined ? {} : { status }),
       ...(error === undefined ? {} : { error }),
+      ...(fault === undefined ? {} : { fault }),
     });
+    // A duplicate is a second copy of a first attempt: the original carries the retries.
+    if (delivered || duplicate) return;
     const retryIn = this.retryDelaysMs[attempt - 1];
-    if (!delivered && retryIn !== undefined) this.schedule(message, attempt + 1, retryIn);
+    if (retryIn !== undefined) this.schedule(message, attempt + 1, retryIn);
+    else this.onExhausted(message.subscription);
   }
 
   private record(
     message: Message,
     attempt: number,
-    result: Pick<WebhookDelivery, 'outcome' | 'status' | 'error'>,
+    result: Pick<WebhookDelivery, 'outcome' | 'status' | 'error' | 'fault'>,
   ): void {
     this.journal.push({
       at: Date.now(),

@@ -41,7 +41,28 @@ export class WebhookSubscriptions {
   delete(merchantId: number, id: string): void {
     const index = this.all.findIndex((w) => w.merchantId === merchantId && w.id === id);
     if (index < 0) throw vendorError(404);
-    this.all.splice(index, 1);
+    this.remove(index);
+  }
+
+  /** What ShipBob does to a subscription whose deliveries keep failing (also a control call). */
+  disable(id: string): WebhookSubscription {
+    const subscription = this.all.find((w) => w.id === id);
+    if (!subscription) throw vendorError(404, { message: `No webhook subscription ${id}` });
+    subscription.enabled = false;
+    return subscription;
+  }
+
+  /** A subscription ShipBob lost (control call): gone without anyone deleting it. */
+  lose(id: string): void {
+    const index = this.all.findIndex((w) => w.id === id);
+    if (index < 0) throw vendorError(404, { message: `No webhook subscription ${id}` });
+    this.remove(index);
+  }
+
+  private remove(index: number): void {
+    // Retries already queued for it stop (the dispatcher sends only to enabled subscriptions).
+    const [removed] = this.all.splice(index, 1);
+    if (removed) removed.enabled = false;
   }
 
   /** The enabled subscriptions of the event's merchant that asked for its topic. */

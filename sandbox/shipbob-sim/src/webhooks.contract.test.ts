@@ -63,7 +63,14 @@ describe('ShipBob simulator webhooks', () => {
     ).body;
   const deliveries = () =>
     t.control('GET', '/webhooks/deliveries') as Promise<
-      { topic: string; outcome: string; webhookId: string; attempt: number }[]
+      {
+        topic: string;
+        outcome: string;
+        webhookId: string;
+        attempt: number;
+        subscriptionId: string;
+        fault?: string;
+      }[]
     >;
 
   it.each(['2025-07', '2026-01'])('%s creates, lists and deletes subscriptions', async (v) => {
@@ -230,6 +237,106 @@ describe('ShipBob simulator webhooks', () => {
     await t.control('POST', `/shipments/${loud.shipments[0]!.id}/label`);
     await eventually(() => received.length >= 1, 'delivery after switching on');
     expect(received.map((r) => (JSON.parse(r.body) as { id: number }).id)).toEqual([loud.id]);
+  });
+
+  describe('delivery faults', () => {
+    const label = async (ref: string) => {
+      const order = await createOrder(ref);
+      await t.control('POST', `/shipments/${order.shipments[0]!.id}/label`);
+      return order;
+    };
+    const orderIdOf = (r: Received) => (JSON.parse(r.body) as { id: number }).id;
+
+    it('duplicate: each first attempt is sent twice at once with the same webhook-id', async () => {
+      await subscribe('2026-01', ['order.shipped']);
+      expect(await t.control('PUT', '/webhooks/faults', { duplicate: true })).toMatchObject({
+        duplicate: true,
+        badSignature: false,
+      });
+      await label('DUP-1');
+      await eventually(() => received.length === 2, 'both copies');
+      expect(received[0]!.headers['webhook-id']).toBe(received[1]!.headers['webhook-id']);
+      expect(received[0]!.body).toBe(received[1]!.body);
+      await eventually(async () => (await deliveries()).length === 2, 'two journal entries');
+      expect((await deliveries()).map((d) => d.fault ?? 'none').sort()).toEqual([
+        'duplicate',
+        'none',
+      ]);
+    });
+
+    it('reorder window: events of one window arrive newest first', async () => {
+      await subscribe('2026-01', ['order.shipped']);
+      await t.control('PUT', '/webhooks/faults', { reorderWindowMs: 150 });
+      const first = await label('ORDER-A');
+      const second = await label('ORDER-B');
+      await eventually(() => received.length === 2, 'both events');
+      expect(received.map(orderIdOf)).toEqual([second.id, first.id]);
+    });
+
+    it('bad signature: the signature does not verify with the subscription secret', async () => {
+      await subscribe('2026-01', ['order.shipped']);
+      await t.control('PUT', '/webhooks/faults', { badSignature: true });
+      await label('BADSIG');
+      await eventually(() => received.length === 1, 'delivery');
+      const [r] = received;
+      expect(r!.headers['webhook-signature']!.slice(3)).not.toBe(
+        expectedSignature(
+          SECRET,
+          r!.headers['webhook-id']!,
+          r!.headers['webhook-timestamp']!,
+          r!.body,
+        ),
+      );
+      await eventually(async () => (await deliveries()).length === 1, 'journal entry');
+      expect((await deliveries())[0]).toMatchObject({ fault: 'bad-signature' });
+    });
+
+    it('refuses an unknown switch or a wrong type (400)', async () => {
+      for (const bad of [{ duplicates: true }, { reorderWindowMs: -1 }, { badSignature: 'yes' }]) {
+        const response = await fetch(`${t.sim.url}/_sim/webhooks/faults`, {
+          method: 'PUT',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(bad),
+        });
+        expect(response.status).toBe(400);
+      }
+    });
+
+    it('a subscription whose retries are exhausted is disabled and sent nothing more', async () => {
+      const failing = await subscribe('2026-01', ['order.shipped']);
+      answers.push(500, 500, 500);
+      await label('EXHAUST-1');
+      await eventually(async () => (await deliveries()).length === 3, 'three attempts');
+      const listed = await t.json<{ items: { enabled: boolean }[] }>('/2026-01/webhook');
+      expect(listed.body.items[0]?.enabled).toBe(false);
+
+      // A healthy subscription is sent the next event at the same moment the disabled one would be.
+      const healthy = await subscribe('2026-01', ['order.shipped']);
+      await label('EXHAUST-2');
+      await eventually(
+        async () => (await deliveries()).some((d) => d.subscriptionId === healthy.body['id']),
+        'the healthy subscription served',
+      );
+      const perSubscription = (await deliveries()).map((d) => d.subscriptionId);
+      expect(perSubscription.filter((id) => id === failing.body['id'])).toHaveLength(3);
+    });
+
+    it('control: a disabled or lost subscription gets nothing', async () => {
+      const disabled = await subscribe('2026-01', ['order.shipped']);
+      const lost = await subscribe('2026-01', ['order.shipped']);
+      await t.control('POST', `/webhooks/subscriptions/${String(disabled.body['id'])}/disable`);
+      await t.control('DELETE', `/webhooks/subscriptions/${String(lost.body['id'])}`);
+      const listed = await t.json<{ items: { id: string; enabled: boolean }[] }>(
+        '/2026-01/webhook',
+      );
+      expect(listed.body.items).toEqual([
+        expect.objectContaining({ id: disabled.body['id'], enabled: false }),
+      ]);
+      const live = await subscribe('2026-01', ['order.shipped']);
+      await label('AFTER-DISABLE');
+      await eventually(async () => (await deliveries()).length === 1, 'one delivery');
+      expect((await deliveries()).map((d) => d.subscriptionId)).toEqual([live.body['id']]);
+    });
   });
 
   it('every answer above validates against ShipBob’s OpenAPI documents', () => {

@@ -29,6 +29,14 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
     )
     .pipe(z.array(z.url().transform((u) => new URL(u).origin))),
   SHIPBOB_BASE_URL: z.url().default('https://api.shipbob.com'),
+  /**
+   * The public address of shipbob-poller's webhook receiver (its WEBHOOK_PORT behind the
+   * ingress), e.g. `https://hooks.example.com`; stores are subscribed at
+   * `<base>/webhooks/shipbob/<storeId>`. Unset: no subscriptions, every store polls only.
+   */
+  PUBLIC_WEBHOOK_BASE_URL: z.url().optional(),
+  /** How often each store's webhook subscription is checked and repaired. */
+  WEBHOOK_CHECK_INTERVAL_MS: env.durationMs(15 * 60_000),
   /** How often the relay looks for unpublished store changes (it is also woken after each save). */
   RELAY_INTERVAL_MS: env.durationMs(2_000),
   /** Activity entries, and timelines of orders finished (or silent) longer ago, are deleted. */

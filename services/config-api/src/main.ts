@@ -33,6 +33,8 @@ await runService({
       },
       shipbobBaseUrl: config.SHIPBOB_BASE_URL,
       relayIntervalMs: config.RELAY_INTERVAL_MS,
+      publicWebhookBaseUrl: config.PUBLIC_WEBHOOK_BASE_URL ?? null,
+      webhookCheckIntervalMs: config.WEBHOOK_CHECK_INTERVAL_MS,
       metrics,
       events: { kafka: backbone.kafka, codec: backbone.codec, namespace: backbone.namespace },
       activityRetentionMs: config.ACTIVITY_RETENTION_DAYS * 24 * 60 * 60 * 1000,
@@ -40,6 +42,8 @@ await runService({
     });
     api.relay.start();
     lifecycle.onShutdown('relay', () => api.relay.stop());
+    api.webhooks.start();
+    lifecycle.onShutdown('webhook-subscriptions', () => api.webhooks.stop());
     await api.activityFeed.start();
     lifecycle.onShutdown('activity', () => api.activityFeed.stop());
     const server = createServer(api.app);

@@ -17,6 +17,10 @@ export interface ConfigApiMetrics {
   oldestAwaitingAcceptance: Gauge<'store_id'>;
   /** Where the gauge reads its ages on each scrape; null keeps the last values. */
   measureWaitingWith(source: () => Promise<Map<string, number> | null>): void;
+  /** Webhook subscriptions created or removed at ShipBob (ADR 0064). */
+  webhookChanges: Counter<'action'>;
+  /** Subscription checks by result (ok, failed, busy). */
+  webhookChecks: Counter<'result'>;
 }
 
 /** config-api's metrics on the service registry (or a private one in tests). */
@@ -28,6 +32,18 @@ export function configApiMetrics(registry: Registry): ConfigApiMetrics {
       name: 'config_api_requests_total',
       help: 'API requests by operation and status',
       labelNames: ['operation', 'status'],
+      registers,
+    }),
+    webhookChanges: new Counter({
+      name: 'config_api_webhook_subscription_changes_total',
+      help: 'ShipBob webhook subscriptions created or removed, by action (created, removed)',
+      labelNames: ['action'],
+      registers,
+    }),
+    webhookChecks: new Counter({
+      name: 'config_api_webhook_checks_total',
+      help: 'Checks of a store webhook subscription against ShipBob, by result (ok, failed, busy)',
+      labelNames: ['result'],
       registers,
     }),
     relayFailures: new Counter({

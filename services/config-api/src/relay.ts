@@ -4,19 +4,10 @@ import { configSnapshot } from './domain/events.js';
 import type { MongoStores, StoreDocument } from './adapters/mongo-stores.js';
 import { SERVICE } from './config.js';
 import type { ConfigApiMetrics } from './metrics.js';
+import { backgroundLoop, type BackgroundLoop } from './background-loop.js';
 
-const STOP_WAIT_MS = 5_000;
-
-export interface Relay {
-  /** Publishes everything pending now (also what the timer does). */
-  runOnce(): Promise<void>;
-  /** Asks for a run as soon as possible (after a save). */
-  kick(): void;
-  /** How many passes have completed, successful or not (tests wait on it instead of sleeping). */
-  passes(): number;
-  start(): void;
-  stop(): Promise<void>;
-}
+/** `runOnce` publishes everything pending now (also what the timer does). */
+export type Relay = BackgroundLoop;
 
 /**
  * Publishes what the stores collection says is not yet on Kafka (ADR 0012): the full snapshot of
@@ -33,11 +24,6 @@ export function createRelay(options: {
   metrics?: ConfigApiMetrics;
 }): Relay {
   const log = options.logger.child({ component: 'relay' });
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
-  let again = false;
-  let stopped = true;
-  let passes = 0;
 
   const publishOne = async (doc: StoreDocument): Promise<void> => {
     const storeId = doc._id;
@@ -99,61 +85,11 @@ export function createRelay(options: {
     }
   };
 
-  const runOnce = (): Promise<void> => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          try {
-            await drain();
-          } finally {
-            passes++;
-            options.metrics?.relayPasses.inc();
-          }
-        } while (again);
-      } catch (error) {
-        log.warn('publishing store changes failed; will retry', { error: errorMessage(error) });
-      } finally {
-        running = undefined;
-      }
-    })();
-    return running;
-  };
-
-  const schedule = (): void => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      void runOnce().finally(schedule);
-    }, options.intervalMs);
-  };
-
-  return {
-    runOnce,
-    passes: () => passes,
-    kick: () => {
-      if (!stopped) void runOnce();
-    },
-    start: () => {
-      if (!stopped) return;
-      stopped = false;
-      void runOnce();
-      schedule();
-    },
-    stop: async () => {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      // A publish stuck on an unavailable broker must not hold shutdown: whatever it was
-      // publishing stays marked and is published by the next process.
-      let wait: NodeJS.Timeout | undefined;
-      await Promise.race([
-        running,
-        new Promise<void>((resolve) => (wait = setTimeout(resolve, STOP_WAIT_MS))),
-      ]);
-      clearTimeout(wait);
-    },
-  };
+  return backgroundLoop({
+    run: drain,
+    intervalMs: options.intervalMs,
+    logger: log,
+    onPass: () => options.metrics?.relayPasses.inc(),
+    failure: 'publishing store changes failed; will retry',
+  });
 }

@@ -17,6 +17,8 @@ import type { HostResolver, MiraklGateway, ShipBobGateway } from './domain/ports
 import type { UrlPolicy } from '@msync/mirakl';
 import { createHttpApp } from './http/app.js';
 import { createRelay, type Relay } from './relay.js';
+import type { BackgroundLoop } from './background-loop.js';
+import { createWebhookSubscriptions } from './webhook-subscriptions.js';
 import { StoreService } from './stores.js';
 import { configApiMetrics, type ConfigApiMetrics } from './metrics.js';
 import { ActivityService, DEFAULT_ACTIVITY_RETENTION_DAYS, startPruning } from './activity.js';
@@ -46,6 +48,15 @@ export interface ConfigApiOptions {
   /** Cap on the vendor calls of one request (credential checks); default 10 s. */
   verificationDeadlineMs?: number;
   /**
+   * Where ShipBob reaches shipbob-poller's webhook receiver; without it no store is subscribed
+   * and every store runs on polling alone (ADR 0064).
+   */
+  publicWebhookBaseUrl?: string | null;
+  /** How often each store's webhook subscription is checked against ShipBob; default 15 min. */
+  webhookCheckIntervalMs?: number;
+  /** How soon a failed check is tried again; default 60 s. */
+  webhookRetryAfterMs?: number;
+  /**
    * Where the activity projection reads outcomes and order facts; without it the activity API
    * answers from what is stored and nothing new is projected.
    */
@@ -62,6 +73,8 @@ export interface ConfigApi {
   /** The HTTP API and UI (an express app, usable as a `node:http` request listener). */
   app: Express;
   relay: Relay;
+  /** Keeps the stores' ShipBob webhook subscriptions as their configuration wants (not started). */
+  webhooks: BackgroundLoop;
   stores: MongoStores;
   service: StoreService;
   access: AccessService;
@@ -99,6 +112,20 @@ export async function createConfigApi(options: ConfigApiOptions): Promise<Config
     intervalMs: options.relayIntervalMs,
     metrics,
   });
+  const shipbob = options.shipbob ?? shipbobGateway({ baseUrl: options.shipbobBaseUrl, logger });
+  const secrets = createSecretBox(options.encryptionKeys);
+  const checkIntervalMs = options.webhookCheckIntervalMs ?? 15 * 60_000;
+  const webhooks = createWebhookSubscriptions({
+    stores,
+    shipbob,
+    secrets,
+    publicBaseUrl: options.publicWebhookBaseUrl ?? null,
+    checkIntervalMs,
+    retryAfterMs: options.webhookRetryAfterMs ?? 60_000,
+    loopIntervalMs: Math.min(10_000, checkIntervalMs),
+    logger,
+    metrics,
+  });
   const service = new StoreService({
     stores,
     mirakl:
@@ -108,12 +135,15 @@ export async function createConfigApi(options: ConfigApiOptions): Promise<Config
         // The simulators and local runs config-api may call are the ones it lets stores use.
         trustedHosts: options.urlPolicy.trustedOrigins.map((origin) => new URL(origin).hostname),
       }),
-    shipbob: options.shipbob ?? shipbobGateway({ baseUrl: options.shipbobBaseUrl, logger }),
+    shipbob,
     resolver: options.resolver ?? systemResolver,
-    secrets: createSecretBox(options.encryptionKeys),
+    secrets,
     urlPolicy: options.urlPolicy,
     logger,
-    onChange: () => relay.kick(),
+    onChange: () => {
+      relay.kick();
+      webhooks.kick();
+    },
     ...(options.verificationDeadlineMs !== undefined
       ? { verificationDeadlineMs: options.verificationDeadlineMs }
       : {}),
@@ -130,7 +160,7 @@ export async function createConfigApi(options: ConfigApiOptions): Promise<Config
   activity.bindWaitingGauge();
   const app = createHttpApp({ stores: service, access, activity, logger, metrics });
   const activityFeed = createActivityFeed(options, activity, registry, metrics);
-  return { app, relay, stores, service, access, activity, activityFeed, metrics };
+  return { app, relay, webhooks, stores, service, access, activity, activityFeed, metrics };
 }
 
 function createActivityFeed(

@@ -270,6 +270,12 @@ function overview(store) {
     ['Syncing', on.length > 0 ? on.join(', ') : 'nothing enabled'],
     ['Returns approved', store.returnsApproved ? 'yes' : 'no (ask your administrator)'],
     ['Poll interval', `${store.pollIntervalMinutes} min`],
+    [
+      'ShipBob updates',
+      store.tracking?.mode === 'webhooks'
+        ? 'pushed by ShipBob within seconds (polling as a safety net)'
+        : 'polling only',
+    ],
   ]);
 }
 

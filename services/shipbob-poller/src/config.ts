@@ -19,6 +19,20 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   RESYNC_LOOKBACK_MS: env.durationMs(DEFAULT_RESYNC_LOOKBACK_MS),
   /** Seen orders not changed for this long are forgotten. */
   SEEN_RETENTION_MS: env.durationMs(45 * 24 * 3600_000),
+  /**
+   * Port of the ShipBob webhook receiver (ADR 0063); without it no receiver runs and the
+   * service polls only. config-api's PUBLIC_WEBHOOK_BASE_URL must lead here.
+   */
+  WEBHOOK_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+  WEBHOOK_HOST: z.string().default('0.0.0.0'),
+  /** Larger deliveries are refused (413): ShipBob's orders are a few kilobytes. */
+  WEBHOOK_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1_024)
+    .default(1024 * 1024),
+  /** Handled `webhook-id`s are remembered this long (ShipBob retries for about a day). */
+  WEBHOOK_RECEIPT_RETENTION_MS: env.durationMs(7 * 24 * 3600_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

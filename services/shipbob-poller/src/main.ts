@@ -14,5 +14,16 @@ await runPoller({
       initialLookbackMs: config.INITIAL_LOOKBACK_MS,
       resyncLookbackMs: config.RESYNC_LOOKBACK_MS,
       seenRetentionMs: config.SEEN_RETENTION_MS,
+      ...(config.WEBHOOK_PORT === undefined
+        ? {}
+        : {
+            webhooks: {
+              port: config.WEBHOOK_PORT,
+              host: config.WEBHOOK_HOST,
+              maxBodyBytes: config.WEBHOOK_MAX_BODY_BYTES,
+              receiptRetentionMs: config.WEBHOOK_RECEIPT_RETENTION_MS,
+              claimTimeoutMs: 30_000,
+            },
+          }),
     }),
 });

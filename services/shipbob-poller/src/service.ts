@@ -1,11 +1,31 @@
+import { createMongoPollState, errorMessage } from '@msync/platform';
 import { createPoller, resyncOf, type Poller, type PollerOptions } from '@msync/polling';
 import { shipbobClients } from './adapters/shipbob-clients.js';
+import { createWebhookReceipts } from './adapters/webhook-receipts.js';
 import {
   SHIPMENTS,
   shipmentsPass,
   shipmentsResyncPass,
   type ShipmentsPassDeps,
 } from './shipments-pass.js';
+import { createWebhookIntake } from './webhooks/intake.js';
+import { createWebhookMetrics } from './webhooks/metrics.js';
+import {
+  createWebhookApp,
+  startWebhookReceiver,
+  type RunningWebhookReceiver,
+} from './webhooks/receiver.js';
+
+/** Where and how the webhook receiver listens (ADR 0063). */
+export interface WebhookReceiverSettings {
+  port: number;
+  host: string;
+  maxBodyBytes: number;
+  /** Receipts (`webhook-id`s handled) are kept this long: longer than ShipBob retries. */
+  receiptRetentionMs: number;
+  /** A claim held longer than this is taken to be a dead holder's. */
+  claimTimeoutMs: number;
+}
 
 export interface ShipBobPollerOptions extends PollerOptions {
   shipbobBaseUrl: string;
@@ -13,38 +33,108 @@ export interface ShipBobPollerOptions extends PollerOptions {
   initialLookbackMs: number;
   resyncLookbackMs: number;
   seenRetentionMs: number;
+  /** Receive ShipBob's webhooks too; polling alone without it. */
+  webhooks?: WebhookReceiverSettings;
+}
+
+export interface ShipBobPoller extends Poller {
+  /** The webhook receiver's port once started; null without a receiver. */
+  readonly webhookPort: number | null;
 }
 
 export const SOURCE = 'shipbob-poller';
 
-/** Collections this service owns: cursors, seen orders, poll leases. */
+/** Collections this service owns: cursors, seen orders, poll leases; webhook receipts. */
 export const COLLECTIONS = {
   prefix: 'shipbob_poll',
   leases: 'shipbob_poll_leases',
 } as const;
 
-/** The ShipBob poller: the shared poller frame with a pass per ShipBob stream. */
-export function createShipBobPoller(options: ShipBobPollerOptions): Poller {
+const RECEIPT_PRUNE_INTERVAL_MS = 60 * 60_000;
+
+/**
+ * The ShipBob poller: the shared poller frame with a pass per ShipBob stream, and the webhook
+ * receiver, which decides against the same seen-set and emits the same facts.
+ */
+export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPoller {
   const clients = shipbobClients({ logger: options.logger, baseUrl: options.shipbobBaseUrl });
-  return createPoller(options, {
-    source: SOURCE,
-    system: 'SHIPBOB',
-    collections: COLLECTIONS,
-    // Stream → pass, and a stream's resync pass (ADR 0055). Inventory and returns join this
-    // table as their passes are built.
-    streams: (context) => {
-      const deps: ShipmentsPassDeps = {
-        ...context,
-        clientFor: (store) => clients.for(store),
-        updateOverlapMs: options.updateOverlapMs,
-        initialLookbackMs: options.initialLookbackMs,
-        resyncLookbackMs: options.resyncLookbackMs,
-        seenRetentionMs: options.seenRetentionMs,
-      };
-      return {
-        [SHIPMENTS]: shipmentsPass(deps),
-        [resyncOf(SHIPMENTS)]: shipmentsResyncPass(deps),
-      };
+  const state =
+    options.state ?? createMongoPollState({ db: options.db, prefix: COLLECTIONS.prefix });
+  const now = options.now ?? Date.now;
+  const poller = createPoller(
+    { ...options, state },
+    {
+      source: SOURCE,
+      system: 'SHIPBOB',
+      collections: COLLECTIONS,
+      // Stream → pass, and a stream's resync pass (ADR 0055). Inventory and returns join this
+      // table as their passes are built.
+      streams: (context) => {
+        const deps: ShipmentsPassDeps = {
+          ...context,
+          clientFor: (store) => clients.for(store),
+          updateOverlapMs: options.updateOverlapMs,
+          initialLookbackMs: options.initialLookbackMs,
+          resyncLookbackMs: options.resyncLookbackMs,
+          seenRetentionMs: options.seenRetentionMs,
+        };
+        return {
+          [SHIPMENTS]: shipmentsPass(deps),
+          [resyncOf(SHIPMENTS)]: shipmentsResyncPass(deps),
+        };
+      },
     },
+  );
+  const settings = options.webhooks;
+  if (!settings) return { ...poller, webhookPort: null };
+
+  const receipts = createWebhookReceipts({
+    db: options.db,
+    claimTimeoutMs: settings.claimTimeoutMs,
   });
+  const intake = createWebhookIntake({
+    source: SOURCE,
+    publisher: options.publisher,
+    state,
+    credentials: options.credentials,
+    configs: poller.configs,
+    receipts,
+    metrics: createWebhookMetrics(options.metrics),
+    logger: options.logger,
+    now,
+  });
+  const log = options.logger.child({ component: 'webhooks' });
+  const prune = () =>
+    receipts
+      .prune(new Date(now() - settings.receiptRetentionMs))
+      .then((deleted) => log.debug('webhook receipts pruned', { deleted }))
+      .catch((error: unknown) =>
+        log.warn('pruning webhook receipts failed', { error: errorMessage(error) }),
+      );
+  let receiver: RunningWebhookReceiver | undefined;
+  let pruning: NodeJS.Timeout | undefined;
+  return {
+    configs: poller.configs,
+    get webhookPort() {
+      return receiver?.port ?? null;
+    },
+    async start() {
+      // Store configurations first: a delivery is checked against the store's latest version.
+      await poller.start();
+      receiver = await startWebhookReceiver({
+        app: createWebhookApp({ intake, maxBodyBytes: settings.maxBodyBytes }),
+        port: settings.port,
+        host: settings.host,
+        logger: options.logger,
+      });
+      void prune();
+      pruning = setInterval(() => void prune(), RECEIPT_PRUNE_INTERVAL_MS);
+      pruning.unref();
+    },
+    async stop() {
+      clearInterval(pruning);
+      await receiver?.close();
+      await poller.stop();
+    },
+  };
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { createRateLimiter, createShipBobClient } from '@msync/shipbob';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { closeAfterEach, counted, failingOnce, untilOutcome } from '@msync/polling/test-support';
 import { capturingLogger, eventually } from '@msync/test-support';
+import { simulatedAccount } from './test-support/account.js';
 import { pollerHarness } from './test-support/harness.js';
 
 const PAT = 'test-shipbob-pat-0001';
@@ -14,27 +14,11 @@ const opened = closeAfterEach();
 async function setUp(status: 'CONNECTED' | 'DISCONNECTED' = 'CONNECTED') {
   const { logger } = capturingLogger('warn');
   const sim = opened.add(await startShipBobSimulator({ port: 0 }));
-  const merchant = sim.control.world.seedMerchant({ pats: [PAT] });
-  sim.control.world.seedProduct(merchant.id, { sku: 'SKU-1', stock: { 1: 50 } });
-  const shipbob = createShipBobClient({
+  const { merchant, createOrder: create } = simulatedAccount(sim, {
     pat: PAT,
     storeId: STORE,
     logger,
-    limiter: createRateLimiter(),
-    baseUrl: sim.url,
   });
-  const create = async (referenceId: string) => {
-    const { order } = await shipbob.createOrder({
-      referenceId,
-      shippingMethod: 'Standard',
-      recipient: {
-        name: 'Ada Lovelace',
-        address: { address1: '1 Main St', city: 'Springfield', country: 'US', zipCode: '62701' },
-      },
-      lines: [{ sku: 'SKU-1', name: 'Blue mug', quantity: 1 }],
-    });
-    return order;
-  };
   const labeled = await create('MIRAKL-LABELED-A');
   const canceled = await create('MIRAKL-CANCELED-A');
   await create('MIRAKL-PROCESSING-A');

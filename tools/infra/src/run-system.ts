@@ -33,6 +33,8 @@ const CONFIG_API_HTTP_PORT = 8081;
 const MIRAKL_SIM_URL = `http://127.0.0.1:${MIRAKL_SIM_PORT}`;
 const SHIPBOB_SIM_URL = `http://127.0.0.1:${SHIPBOB_SIM_PORT}`;
 const simulatorEnv = demoSimulatorEnv('127.0.0.1');
+/** shipbob-poller's webhook receiver; the ShipBob simulator delivers to it (plain http locally). */
+const WEBHOOK_PORT = Number(process.env['MSYNC_WEBHOOK_PORT'] ?? 8092);
 const SIMULATORS = [
   { name: 'mirakl-sim', dir: 'sandbox/mirakl-sim', port: MIRAKL_SIM_PORT },
   { name: 'shipbob-sim', dir: 'sandbox/shipbob-sim', port: SHIPBOB_SIM_PORT },
@@ -100,6 +102,8 @@ async function main(): Promise<void> {
       ADMIN_BOOTSTRAP_TOKEN: secrets.adminToken,
       MIRAKL_TRUSTED_ORIGINS: MIRAKL_SIM_URL,
       SHIPBOB_BASE_URL: SHIPBOB_SIM_URL,
+      // Stores with Sync Tracking get a webhook subscription pointing at shipbob-poller.
+      PUBLIC_WEBHOOK_BASE_URL: `http://127.0.0.1:${WEBHOOK_PORT}`,
     },
     // The pollers open the stores' credentials with config-api's key ring and call the simulators.
     'mirakl-poller': {
@@ -109,6 +113,8 @@ async function main(): Promise<void> {
     'shipbob-poller': {
       ENCRYPTION_KEYS: secrets.encryptionKeys,
       SHIPBOB_BASE_URL: SHIPBOB_SIM_URL,
+      WEBHOOK_PORT: String(WEBHOOK_PORT),
+      WEBHOOK_HOST: '127.0.0.1',
     },
     'sync-applier': {
       // The same key ring as config-api: the applier opens the stores' credentials (ADR 0041).
@@ -134,6 +140,7 @@ async function main(): Promise<void> {
   const rows = [
     ['config-api UI', `http://127.0.0.1:${CONFIG_API_HTTP_PORT}/  (sign in with a token below)`],
     ...demoRows(demo, secrets.adminToken, MIRAKL_SIM_URL),
+    ['  webhooks', `http://127.0.0.1:${WEBHOOK_PORT}/webhooks/shipbob/<storeId> (shipbob-poller)`],
     ...SERVICES.map((name, i) => [
       name,
       `http://127.0.0.1:${OPS_BASE + i}/readyz  (/metrics, /healthz)`,

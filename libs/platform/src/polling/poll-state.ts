@@ -28,6 +28,17 @@ export interface PollStateStore {
     items: ReadonlyMap<string, SeenItem>,
     seenAt: Date,
   ): Promise<void>;
+  /**
+   * Adds to what was seen of these items without taking anything away: the version never goes
+   * back and marks are only added. For a second writer beside the passes (a webhook receiver),
+   * whose record must not undo a pass's, nor a pass's racing record undo it for long.
+   */
+  merge(
+    storeId: string,
+    stream: string,
+    items: ReadonlyMap<string, SeenItem>,
+    seenAt: Date,
+  ): Promise<void>;
   /** Moves the cursor forward (never back) and records the pass; call last. */
   saveCursor(
     storeId: string,
@@ -104,6 +115,22 @@ export function createMongoPollState(options: { db: Db; prefix: string }): PollS
             version: item.version,
             marks: [...item.marks],
             seenAt,
+          },
+          upsert: true,
+        },
+      }));
+      await seenItems.bulkWrite(writes, { ordered: false });
+    },
+    async merge(storeId, stream, items, seenAt) {
+      if (items.size === 0) return;
+      await ready();
+      const writes: AnyBulkWriteOperation<SeenDocument>[] = [...items].map(([itemId, item]) => ({
+        updateOne: {
+          filter: { _id: id(storeId, stream, itemId) },
+          update: {
+            $max: { version: item.version },
+            $addToSet: { marks: { $each: [...item.marks] } },
+            $set: { storeId, stream, itemId, seenAt },
           },
           upsert: true,
         },

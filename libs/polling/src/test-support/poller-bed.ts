@@ -47,6 +47,8 @@ export interface TestStore {
   /** The Mirakl API key; null for a store whose key was never entered. */
   apiKey: string | null;
   shipbob: { pat: string; channelId: string } | null;
+  /** The store's ShipBob webhook signing secret (`whsec_…`), when it has one. */
+  shipbobWebhookSecret?: string;
 }
 
 export interface ReceivedFact<T extends TopicKey> {
@@ -77,6 +79,11 @@ export interface PollerBed<T extends TopicKey> {
       occurredAt?: number;
     },
   ): Promise<void>;
+  /**
+   * How many messages a fact topic holds (its end offsets): exact once a publish was
+   * acknowledged, however far the fact collector has read.
+   */
+  messagesOn(topic: T): Promise<number>;
   /** Starts a poller `create` builds on the bed's wiring; stopped by `close()`. */
   startPoller(
     options: { groupId?: string; state?: (s: PollStateStore) => PollStateStore },
@@ -151,6 +158,9 @@ export async function pollerBed<T extends TopicKey>(
             pat: sealed(store.shipbob.pat),
             channelId: store.shipbob.channelId,
           },
+          shipbobWebhook: store.shipbobWebhookSecret
+            ? { secret: sealed(store.shipbobWebhookSecret) }
+            : null,
         },
         { upsert: true },
       );
@@ -200,6 +210,16 @@ export async function pollerBed<T extends TopicKey>(
         since: options.since ? options.since.getTime() : null,
         configVersion: options.configVersion ?? null,
       });
+    },
+    async messagesOn(topic) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const offsets = await admin.fetchTopicOffsets(physicalTopic(topic, namespace));
+        return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+      } finally {
+        await admin.disconnect();
+      }
     },
     async startPoller(options, create) {
       const metrics = createMetricsRegistry(spec.service);

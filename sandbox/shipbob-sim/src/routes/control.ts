@@ -4,6 +4,7 @@ import type { AutopilotSettings } from '../autopilot.js';
 import type { ShipBobControl } from '../control.js';
 import { vendorError } from '../errors.js';
 import type { Views } from '../views.js';
+import type { WebhookFaults } from '../webhook-delivery.js';
 import type { SeedMerchantInput, SeedProductInput } from '../world.js';
 import { param } from './context.js';
 
@@ -113,6 +114,20 @@ export function shipBobControlRoutes(control: ShipBobControl, views: Views): Rou
   router.get('/webhooks/deliveries', (_req, res) => {
     res.json(control.webhookDeliveries());
   });
+  router.get('/webhooks/faults', (_req, res) => {
+    res.json(control.webhookFaults());
+  });
+  router.put('/webhooks/faults', (req, res) => {
+    control.setWebhookFaults(webhookFaults(body<Record<string, unknown>>(req)));
+    res.json(control.webhookFaults());
+  });
+  router.post('/webhooks/subscriptions/:id/disable', (req, res) => {
+    res.json(views.webhook(world.webhooks.disable(param(req, 'id') ?? '')));
+  });
+  router.delete('/webhooks/subscriptions/:id', (req, res) => {
+    world.webhooks.lose(param(req, 'id') ?? '');
+    res.status(204).end();
+  });
 
   // ShipBob answers its own 404s bare; a control caller needs to be told what is missing.
   router.use((req) => {
@@ -120,4 +135,22 @@ export function shipBobControlRoutes(control: ShipBobControl, views: Views): Rou
     throw vendorError(404, { message });
   });
   return router;
+}
+
+/** `PUT /_sim/webhooks/faults`: known switches of the right type only (400 naming the bad one). */
+function webhookFaults(input: Record<string, unknown>): Partial<WebhookFaults> {
+  const faults: Partial<WebhookFaults> = {};
+  for (const [name, value] of Object.entries(input)) {
+    if ((name === 'duplicate' || name === 'badSignature') && typeof value === 'boolean')
+      faults[name] = value;
+    else if (
+      name === 'reorderWindowMs' &&
+      typeof value === 'number' &&
+      Number.isInteger(value) &&
+      value >= 0
+    )
+      faults.reorderWindowMs = value;
+    else throw vendorError(400, { message: `Bad webhook fault ${name}: ${JSON.stringify(value)}` });
+  }
+  return faults;
 }

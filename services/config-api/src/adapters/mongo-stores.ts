@@ -1,16 +1,47 @@
 import type { Collection, Db } from 'mongodb';
 import type { StoreCredentialFields } from '@msync/stores';
-import type { Store } from '../domain/store.js';
+import type { Store, StoredSecret } from '../domain/store.js';
 import { isDuplicateKey, withInsertLock, type LockDocument } from './mongo-lock.js';
 
+/** The store's ShipBob webhook subscription as last reconciled (ADR 0064). */
+export interface WebhookRecord {
+  /** The signing secret (`whsec_…`), sealed; made once per store, read by the receiver. */
+  secret: StoredSecret;
+  subscriptionId: string | null;
+  url: string | null;
+  checkedAt: Date | null;
+  /** Why the last check failed, if it did (no secrets in it). */
+  error: string | null;
+}
+
 /** The stored form of a store: the domain record plus the publication bookkeeping (ADR 0012). */
-export interface StoreDocument extends Omit<Store, 'id'> {
+export interface StoreDocument extends Omit<Store, 'id' | 'webhookSubscriptionId'> {
   _id: string;
   /** True while the current version has not reached the store-config-changed topic. */
   pendingPublish: boolean;
   publishedVersion: number;
   /** True until the first offers poll of a newly connected store was requested. */
   offersPollPending: boolean;
+  shipbobWebhook?: WebhookRecord | null;
+  /**
+   * ShipBob tokens replaced or erased while a subscription may have been made with them: the
+   * reconciler removes the store's subscriptions with each, then forgets it.
+   */
+  webhookCleanup?: StoredSecret[];
+  /** When the reconciler is next due to check this store's subscription. */
+  webhookCheckAt?: Date;
+}
+
+/** What one reconcile found: written only if the store did not change meanwhile (cleanups always). */
+export interface WebhookCheck {
+  /** Undefined: unknown (the check failed before ShipBob answered), keep what is recorded. */
+  subscriptionId?: string | null;
+  url: string | null;
+  error: string | null;
+  checkedAt: Date;
+  nextCheckAt: Date;
+  /** Sealed tokens of `webhookCleanup` that are done with. */
+  cleaned: string[];
 }
 
 /** Pollers and the applier read credentials through @msync/stores: this fails to compile if the stored shape stops being readable there. */
@@ -26,6 +57,8 @@ interface ShopClaim {
 /** A crashed holder's lock is taken over after this long. */
 const LOCK_LEASE_MS = 10_000;
 const LOCK_WAIT_MS = 5_000;
+/** A reconcile makes a few ShipBob calls; a crashed reconciler's lock is taken over after this. */
+const WEBHOOK_LOCK_LEASE_MS = 60_000;
 
 export type ClaimResult = { ok: true } | { ok: false; existingStoreId: string };
 
@@ -55,7 +88,18 @@ export class MongoStores {
     );
   }
 
+  /** Runs `fn` as the only reconciler of the store's webhook subscription; busy: a retriable error. */
+  withWebhookLock<T>(storeId: string, fn: () => Promise<T>): Promise<T> {
+    return withInsertLock(
+      this.locks,
+      `webhook:${storeId}`,
+      { leaseMs: WEBHOOK_LOCK_LEASE_MS, waitMs: 0, what: 'webhook' },
+      fn,
+    );
+  }
+
   async ensureIndexes(): Promise<void> {
+    await this.stores.createIndex({ webhookCheckAt: 1 });
     await this.stores.createIndex({ tenantId: 1 });
     await this.stores.createIndex({ pendingPublish: 1 });
     await this.stores.createIndex({ offersPollPending: 1 });
@@ -92,6 +136,7 @@ export class MongoStores {
       pendingPublish: true,
       publishedVersion: 0,
       offersPollPending: options.offersPollPending,
+      webhookCheckAt: store.updatedAt,
     });
   }
 
@@ -125,9 +170,66 @@ export class MongoStores {
           pendingPublish: true,
           publishedVersion: current.publishedVersion,
           offersPollPending: extra.offersPollPending ?? current.offersPollPending,
+          ...webhookAfterChange(current, next),
         },
       );
       return result.matchedCount === 1;
+    });
+  }
+
+  /** Stores whose webhook subscription is due for a check (every change makes it due). */
+  async webhookChecksDue(now: Date, limit: number): Promise<StoreDocument[]> {
+    return this.stores
+      .find({
+        $or: [{ webhookCheckAt: { $lte: now } }, { webhookCheckAt: { $exists: false } }],
+      })
+      .limit(limit)
+      .toArray();
+  }
+
+  /** The store's webhook secret, sealing and saving `create()`'s when it has none yet. */
+  async ensureWebhookSecret(id: string, create: () => StoredSecret): Promise<StoredSecret | null> {
+    return this.withLock(id, async () => {
+      const current = await this.stores.findOne({ _id: id });
+      if (!current || current.status === 'DELETED') return null;
+      if (current.shipbobWebhook) return current.shipbobWebhook.secret;
+      const record: WebhookRecord = {
+        secret: create(),
+        subscriptionId: null,
+        url: null,
+        checkedAt: null,
+        error: null,
+      };
+      await this.stores.updateOne({ _id: id }, { $set: { shipbobWebhook: record } });
+      return record.secret;
+    });
+  }
+
+  /** Records a reconcile of `version`; a store changed meanwhile stays due (cleanups count). */
+  async recordWebhookCheck(id: string, version: number, check: WebhookCheck): Promise<void> {
+    await this.withLock(id, async () => {
+      const current = await this.stores.findOne({ _id: id });
+      if (!current) return;
+      const set: Record<string, unknown> = {
+        webhookCleanup: (current.webhookCleanup ?? []).filter(
+          (pat) => !check.cleaned.includes(pat.sealed),
+        ),
+      };
+      if (current.version === version) {
+        set['webhookCheckAt'] = check.nextCheckAt;
+        if (current.shipbobWebhook) {
+          const record = current.shipbobWebhook;
+          set['shipbobWebhook'] = {
+            ...record,
+            subscriptionId:
+              check.subscriptionId === undefined ? record.subscriptionId : check.subscriptionId,
+            url: check.subscriptionId === undefined ? record.url : check.url,
+            checkedAt: check.checkedAt,
+            error: check.error,
+          } satisfies WebhookRecord;
+        }
+      }
+      await this.stores.updateOne({ _id: id }, { $set: set });
     });
   }
 
@@ -159,8 +261,31 @@ export class MongoStores {
 function toDocument(
   store: Store,
 ): Omit<StoreDocument, 'pendingPublish' | 'publishedVersion' | 'offersPollPending'> {
-  const { id, ...rest } = store;
+  const { id, webhookSubscriptionId: _readOnly, ...rest } = store;
   return { _id: id, ...rest };
+}
+
+/**
+ * The webhook bookkeeping a store change carries over: the change makes a check due; a ShipBob
+ * token replaced or erased while a subscription may exist is kept (sealed) until the store's
+ * subscriptions made with it are removed; a deleted store's signing secret is erased.
+ */
+function webhookAfterChange(
+  current: StoreDocument,
+  next: Store,
+): Pick<StoreDocument, 'shipbobWebhook' | 'webhookCleanup' | 'webhookCheckAt'> {
+  const cleanup = [...(current.webhookCleanup ?? [])];
+  let record = current.shipbobWebhook ?? null;
+  const oldPat = current.shipbob?.pat;
+  if (record && oldPat && oldPat.sealed !== next.shipbob?.pat.sealed) {
+    cleanup.push(oldPat);
+    record = { ...record, subscriptionId: null, url: null };
+  }
+  return {
+    shipbobWebhook: next.status === 'DELETED' ? null : record,
+    webhookCleanup: cleanup,
+    webhookCheckAt: next.updatedAt,
+  };
 }
 
 function fromDocument(doc: StoreDocument): Store {
@@ -178,5 +303,6 @@ function fromDocument(doc: StoreDocument): Store {
     version: doc.version,
     createdAt: doc.createdAt,
     updatedAt: doc.updatedAt,
+    webhookSubscriptionId: doc.shipbobWebhook?.subscriptionId ?? null,
   };
 }

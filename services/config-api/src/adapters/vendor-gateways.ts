@@ -64,6 +64,19 @@ export function shipbobGateway(options: {
         };
       });
     },
+    async listWebhookSubscriptions(pat) {
+      return client(pat).listWebhookSubscriptions();
+    },
+    async createWebhookSubscription(pat, input) {
+      const created = await client(pat).createWebhookSubscription({
+        ...input,
+        description: 'Mirakl sync: tracking, cancellations and returns',
+      });
+      return { id: created.id };
+    },
+    async deleteWebhookSubscription(pat, id) {
+      await client(pat).deleteWebhookSubscription(id);
+    },
     async listFulfillmentCenters(pat): Promise<FulfillmentCenterOption[]> {
       const centers = await client(pat).listFulfillmentCenters();
       return centers.map((c) => ({

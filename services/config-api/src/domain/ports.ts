@@ -1,5 +1,7 @@
 /** What config-api needs from the outside world, in its own terms. Adapters live in ../adapters. */
 
+import type { ListedSubscription } from './webhooks.js';
+
 export interface MiraklShopIdentity {
   shopId: string;
   shopName: string | null;
@@ -32,6 +34,15 @@ export interface ShipBobGateway {
   verifyToken(pat: string): Promise<Verified<ShipBobAccount>>;
   /** The account's real fulfillment centers. */
   listFulfillmentCenters(pat: string): Promise<FulfillmentCenterOption[]>;
+  /** Every webhook subscription of the account. */
+  listWebhookSubscriptions(pat: string): Promise<ListedSubscription[]>;
+  /** Subscribes `url` to `topics`, signed with `secret`; answers ShipBob's id. */
+  createWebhookSubscription(
+    pat: string,
+    input: { url: string; topics: string[]; secret: string },
+  ): Promise<{ id: string }>;
+  /** Removes a subscription (already gone is fine). */
+  deleteWebhookSubscription(pat: string, id: string): Promise<void>;
 }
 
 /** DNS, so the address rules apply to what a host name really resolves to. */

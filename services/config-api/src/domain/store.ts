@@ -52,6 +52,11 @@ export interface Store {
   version: number;
   createdAt: Date;
   updatedAt: Date;
+  /**
+   * ShipBob's id of the store's webhook subscription while it has one (ADR 0064). Read only:
+   * kept by the subscription reconciler, never written through a store change.
+   */
+  webhookSubscriptionId?: string | null;
 }
 
 export const DEFAULT_POLL_INTERVAL_MINUTES = 15;

@@ -112,6 +112,15 @@ export const StoreView = z
     returnFulfillmentCenterId: z.string().nullable(),
     pollIntervalMinutes: z.int().min(1),
     returnsApproved: z.boolean(),
+    tracking: z
+      .object({
+        mode: z
+          .enum(['webhooks', 'polling'])
+          .describe(
+            'webhooks: ShipBob pushes shipments within seconds (polling stays the safety net); polling: no webhook subscription (no public receiver URL configured, or no flow that uses it)',
+          ),
+      })
+      .describe('How ShipBob changes reach the sync'),
     version: z.int().min(1),
     createdAt: timestamp,
     updatedAt: timestamp,

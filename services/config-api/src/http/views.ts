@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { Store } from '../domain/store.js';
 import { maskSecret } from '../domain/credentials.js';
+import { trackingMode } from '../domain/webhooks.js';
 import type { ActivityEntryView, OrderTimelineView, StoreView } from './schemas.js';
 import type { ActivityEntry } from '../domain/activity-events.js';
 import type { OrderTimelineDocument } from '../adapters/mongo-activity.js';
@@ -30,6 +31,7 @@ export function storeView(store: Store): z.infer<typeof StoreView> {
     returnFulfillmentCenterId: store.settings.returnFulfillmentCenterId,
     pollIntervalMinutes: store.settings.pollIntervalMinutes,
     returnsApproved: store.returnsApproved,
+    tracking: { mode: trackingMode(store.webhookSubscriptionId ?? null) },
     version: store.version,
     createdAt: store.createdAt.toISOString(),
     updatedAt: store.updatedAt.toISOString(),

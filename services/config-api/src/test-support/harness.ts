@@ -78,7 +78,12 @@ export interface Instance {
   close(): Promise<void>;
 }
 
-export type StartOptions = Partial<ConfigApiOptions> & { relay?: boolean; activity?: boolean };
+export type StartOptions = Partial<ConfigApiOptions> & {
+  relay?: boolean;
+  activity?: boolean;
+  /** Starts the webhook subscription loop (off unless asked). */
+  webhooks?: boolean;
+};
 
 export interface Harness {
   db: Db;
@@ -144,7 +149,7 @@ export async function configApiHarness(options: {
   const instances: Instance[] = [];
 
   const start = async (overrides: StartOptions = {}) => {
-    const { relay = true, activity = false, ...rest } = overrides;
+    const { relay = true, activity = false, webhooks = false, ...rest } = overrides;
     const api = await createConfigApi({
       db,
       publisher,
@@ -159,6 +164,7 @@ export async function configApiHarness(options: {
       ...rest,
     });
     if (relay) api.relay.start();
+    if (webhooks) api.webhooks.start();
     if (activity) await api.activityFeed.start();
     const server = createServer(api.app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -167,6 +173,7 @@ export async function configApiHarness(options: {
       url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
       close: async () => {
         await api.relay.stop();
+        await api.webhooks.stop();
         await api.activityFeed.stop();
         await closeServer(server);
       },

@@ -16,7 +16,7 @@ const CANCELED_MARK = 'canceled';
 
 /**
  * Which facts a ShipBob order snapshot produces, given what was seen of it. The snapshot may come
- * from polling or, later, from a signed webhook: the facts and keys are the same either way.
+ * from polling or from a signed `order.shipped` webhook: the facts and keys are the same either way.
  *
  * - `ShipBobShipmentLabeled` once per shipment that reached the labeled state with a tracking
  *   number and a carrier (key `shipbob:<store>:shipment:<id>:labeled`);
@@ -33,21 +33,7 @@ export function decideShipBobOrderFacts(
   if (seen && version <= seen.version) return { facts: [], remember: null, withoutCarrier: [] };
 
   const marks = new Set(seen?.marks ?? []);
-  const facts: ShipBobFact[] = [];
-  const withoutCarrier: number[] = [];
-  for (const shipment of order.shipments) {
-    if (marks.has(labeledMark(shipment.id))) continue;
-    const fact = labeledFactOf(
-      order,
-      shipment,
-      idempotencyKey('shipbob', storeId, 'shipment', shipment.id, 'labeled'),
-    );
-    if (fact === 'without-carrier') withoutCarrier.push(shipment.id);
-    else if (fact) {
-      facts.push(fact);
-      marks.add(labeledMark(shipment.id));
-    }
-  }
+  const { facts, withoutCarrier } = labeledFacts(storeId, order, order.shipments, marks);
   if (order.isCanceled && !marks.has(CANCELED_MARK)) {
     facts.push({
       topic: 'orderCanceledInShipBob',
@@ -66,7 +52,7 @@ export function decideShipBobOrderFacts(
  * it is reported once ShipBob does).
  */
 export function labeledFactOf(
-  order: ShipBobOrder,
+  order: OrderRef,
   shipment: Shipment,
   idempotencyKey: string,
 ): ShipBobFact | 'without-carrier' | null {
@@ -89,6 +75,37 @@ export function labeledFactOf(
   };
 }
 
-function labeledAt(shipment: Shipment, order: ShipBobOrder): Date {
+function labeledAt(shipment: Shipment, order: OrderRef): Date {
   return shipment.lastUpdateAt ?? order.updatedAt;
+}
+
+/** What a labeled fact needs of the shipment's order. */
+export type OrderRef = Pick<ShipBobOrder, 'id' | 'referenceId' | 'updatedAt'>;
+
+/**
+ * `ShipBobShipmentLabeled` for each of `shipments` labeled with a tracking number and a carrier
+ * and not in `marks` (which it adds to); labels without a carrier are listed, not emitted.
+ */
+export function labeledFacts(
+  storeId: string,
+  order: OrderRef,
+  shipments: readonly Shipment[],
+  marks: Set<string>,
+): { facts: ShipBobFact[]; withoutCarrier: number[] } {
+  const facts: ShipBobFact[] = [];
+  const withoutCarrier: number[] = [];
+  for (const shipment of shipments) {
+    if (marks.has(labeledMark(shipment.id))) continue;
+    const fact = labeledFactOf(
+      order,
+      shipment,
+      idempotencyKey('shipbob', storeId, 'shipment', shipment.id, 'labeled'),
+    );
+    if (fact === 'without-carrier') withoutCarrier.push(shipment.id);
+    else if (fact) {
+      facts.push(fact);
+      marks.add(labeledMark(shipment.id));
+    }
+  }
+  return { facts, withoutCarrier };
 }

@@ -2,20 +2,25 @@ import type { Logger, PollStateStore, Registry } from '@msync/platform';
 import { pollerBed, type PollerBed, type TestStore } from '@msync/polling/test-support';
 import { FACT_TOPICS } from '../fact-topics.js';
 import { SHIPMENTS } from '../shipments-pass.js';
-import { COLLECTIONS, SOURCE, createShipBobPoller } from '../service.js';
+import { COLLECTIONS, SOURCE, createShipBobPoller, type ShipBobPoller } from '../service.js';
 
 export type FactTopic = (typeof FACT_TOPICS)[number];
 
 export interface PollerHarness extends Omit<PollerBed<FactTopic>, 'addStore' | 'startPoller'> {
   /** Seeds a store with a ShipBob token and channel and publishes its configuration. */
   addStore(
-    input: Pick<TestStore, 'storeId' | 'status' | 'version'> & { pat: string; channelId: string },
+    input: Pick<TestStore, 'storeId' | 'status' | 'version' | 'shipbobWebhookSecret'> & {
+      pat: string;
+      channelId: string;
+    },
   ): Promise<void>;
   startPoller(options: {
     groupId?: string;
     shipbobBaseUrl: string;
     state?: (s: PollStateStore) => PollStateStore;
-  }): Promise<{ metrics: Registry; stop(): Promise<void> }>;
+    /** Runs the webhook receiver on a free port of 127.0.0.1 (bodies up to `maxBodyBytes`). */
+    webhooks?: { maxBodyBytes?: number };
+  }): Promise<{ metrics: Registry; stop(): Promise<void>; webhookUrl(storeId: string): string }>;
 }
 
 /** The shared poller test bed running shipbob-poller against a ShipBob simulator. */
@@ -37,16 +42,35 @@ export async function pollerHarness(logger: Logger): Promise<PollerHarness> {
         apiKey: null,
         shipbob: { pat, channelId },
       }),
-    startPoller: (options) =>
-      bed.startPoller(options, (wiring) =>
-        createShipBobPoller({
+    startPoller: async (options) => {
+      let poller: ShipBobPoller | undefined;
+      const started = await bed.startPoller(options, (wiring) => {
+        poller = createShipBobPoller({
           ...wiring,
           shipbobBaseUrl: options.shipbobBaseUrl,
           updateOverlapMs: 60_000,
           initialLookbackMs: 24 * 3600_000,
           resyncLookbackMs: 24 * 3600_000,
           seenRetentionMs: 24 * 3600_000,
-        }),
-      ),
+          ...(options.webhooks
+            ? {
+                webhooks: {
+                  port: 0,
+                  host: '127.0.0.1',
+                  maxBodyBytes: options.webhooks.maxBodyBytes ?? 1024 * 1024,
+                  receiptRetentionMs: 24 * 3600_000,
+                  claimTimeoutMs: 30_000,
+                },
+              }
+            : {}),
+        });
+        return poller;
+      });
+      return {
+        ...started,
+        webhookUrl: (storeId) =>
+          `http://127.0.0.1:${poller?.webhookPort ?? 0}/webhooks/shipbob/${storeId}`,
+      };
+    },
   };
 }

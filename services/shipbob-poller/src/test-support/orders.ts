@@ -1,11 +1,12 @@
 import type { ShipBobOrder, Shipment } from '@msync/shipbob';
 
-// Order snapshots as the ShipBob client maps the order list, for the decisions' unit tests.
+// Order and shipment snapshots for the decisions' tests: one order (900) with one shipment (501).
 
 export const STORE = 'store-1';
 export const T0 = new Date('2025-03-01T10:00:00.000Z');
 export const later = (ms: number) => new Date(T0.getTime() + ms);
 
+/** A shipment still processing (no label). */
 export function shipment(overrides: Partial<Shipment> = {}): Shipment {
   return {
     id: 501,
@@ -21,6 +22,7 @@ export function shipment(overrides: Partial<Shipment> = {}): Shipment {
   };
 }
 
+/** The shipment labeled by UPS, 10 ms after T0. */
 export const labeled = (overrides: Partial<Shipment> = {}) =>
   shipment({
     status: 'LabeledCreated',
@@ -30,6 +32,7 @@ export const labeled = (overrides: Partial<Shipment> = {}) =>
     ...overrides,
   });
 
+/** Order 900 (Mirakl order `MIRAKL-1-A`) with the processing shipment. */
 export function order(overrides: Partial<ShipBobOrder> = {}): ShipBobOrder {
   return {
     id: 900,
