@@ -11,6 +11,7 @@ import {
   drainParked,
   eventMetrics,
   physicalTopic,
+  topicOffsetsOnceLed,
   type EventCodec,
   type EventConsumer,
   type Publisher,
@@ -198,7 +199,7 @@ export async function createReporter(options: ReporterOptions): Promise<Reporter
     const admin = options.kafka.admin();
     await admin.connect();
     try {
-      const ends = await admin.fetchTopicOffsets(topic);
+      const ends = await topicOffsetsOnceLed(admin, topic);
       for (;;) {
         const [committed] = await admin.fetchOffsets({ groupId: returnsGroup, topics: [topic] });
         const behind = ends.filter((end) => {
@@ -257,10 +258,8 @@ export async function createReporter(options: ReporterOptions): Promise<Reporter
     },
     async stop() {
       stopping.abort();
-      await commandsConsumer.stop();
-      await loop;
-      await returnsConsumer.stop();
-      await configs.stop();
+      // Independent of each other; a consumer's stop waits out its fetch, so not one by one.
+      await Promise.all([commandsConsumer.stop(), loop, returnsConsumer.stop(), configs.stop()]);
     },
   };
 }
