@@ -4,11 +4,9 @@ import {
   EventCodec,
   RegistryClient,
   bootstrapTopics,
-  createEventConsumer,
   createKafka,
   createPublisher,
   envelope,
-  type EventConsumer,
   type EventOf,
   type Publisher,
   type SyncOutcomeRecorded,
@@ -20,6 +18,7 @@ import {
   type MongoHandle,
   type Registry,
 } from '@msync/platform';
+import { collectEvents } from '@msync/events/test-support';
 import { capturingLogger, counted, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
 import { localDay } from '../domain/local-day.js';
 import { createReporter, type Reporter, type ReporterOptions } from '../service.js';
@@ -71,21 +70,15 @@ export async function reporterHarness(logger: Logger = capturingLogger('warn').l
   });
   const gate: SmtpGate = await startSmtpGate(env.SMTP_URL);
   const mail = mailpit(env.MAILPIT_URL);
-  const outcomes: SyncOutcomeRecorded[] = [];
-  const collector: EventConsumer = createEventConsumer({
+  const collector = await collectEvents({
     kafka,
     codec,
     logger,
-    groupId: `${namespace}outcomes`,
-    topics: ['syncOutcome'],
-    dlqProducer: publisher.producer,
+    publisher,
     namespace,
-    handle: (event) => {
-      outcomes.push(event.value);
-      return Promise.resolve();
-    },
+    topic: 'syncOutcome',
   });
-  await collector.start();
+  const outcomes: SyncOutcomeRecorded[] = collector.events;
   const running: RunningReporter[] = [];
   let stores = 0;
   let version = 0;
