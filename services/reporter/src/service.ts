@@ -24,7 +24,7 @@ import { createMailer } from './adapters/mailer.js';
 import { localDay } from './domain/local-day.js';
 import { DAY_MS } from './domain/report-window.js';
 import { reporterMetrics } from './metrics.js';
-import { createReporterApp, type ReporterApp } from './reporter.js';
+import { createReporterApp, type ReportRequested, type ReporterApp } from './reporter.js';
 
 export interface ReporterOptions {
   kafka: Kafka;
@@ -41,6 +41,8 @@ export interface ReporterOptions {
   retention?: { returnsDays?: number; reportsDays?: number; pruneEveryMs?: number };
   /** How long start waits for the returns projection to catch up before taking commands. */
   catchUpTimeoutMs?: number;
+  /** How long a report waits for the projection to read the return events published before it. */
+  commandCatchUpTimeoutMs?: number;
   now?: () => number;
   /** Offset commit batching (tests commit often). */
   commit?: { intervalMs?: number; everyMessages?: number };
@@ -54,6 +56,8 @@ export interface Reporter {
   returns: ReturnsProjection;
   /** One pass of the retrier over the stores whose report waits. */
   retryParked(): Promise<void>;
+  /** What the command consumer does with a `ReportRequested` (projection catch-up, then the report). */
+  handleReport(command: ReportRequested): Promise<void>;
 }
 
 const REPORT_TIME_ZONE = 'America/New_York';
@@ -111,8 +115,13 @@ export async function createReporter(options: ReporterOptions): Promise<Reporter
     logger,
     metrics: eventMetrics(options.metrics),
   });
-  const handleCommand = (event: { value: Parameters<ReporterApp['onReportRequested']>[0] }) =>
-    app.onReportRequested(event.value);
+  // Set below; the projection's catch-up needs the consumers.
+  let projectionCovers: (instant: number) => Promise<void> = () => Promise.resolve();
+  const handleCommand = async (event: { value: ReportRequested }) => {
+    // The report lists every return event that was on the topic when it was requested.
+    await projectionCovers(event.value.envelope.occurredAt);
+    await app.onReportRequested(event.value);
+  };
 
   const retryParked = async (): Promise<void> => {
     const keys = await parked.parkedKeys(commandsGroup);
@@ -192,9 +201,12 @@ export async function createReporter(options: ReporterOptions): Promise<Reporter
     ...(options.commit ? { commit: options.commit } : {}),
   });
 
-  /** Waits (bounded) until the projection has read every return event present at start. */
-  const projectionCaughtUp = async (): Promise<void> => {
-    const deadline = Date.now() + (options.catchUpTimeoutMs ?? 30_000);
+  /**
+   * Waits (bounded by `timeoutMs`) until the projection group has committed past every return
+   * event on the topic now; false when it had not by then.
+   */
+  const projectionCaughtUp = async (timeoutMs: number): Promise<boolean> => {
+    const deadline = Date.now() + timeoutMs;
     const topic = physicalTopic('returnUpdated', namespace);
     const admin = options.kafka.admin();
     await admin.connect();
@@ -206,18 +218,27 @@ export async function createReporter(options: ReporterOptions): Promise<Reporter
           const at = committed?.partitions.find((p) => p.partition === end.partition)?.offset;
           return BigInt(end.high) > BigInt(end.low) && BigInt(at ?? '-1') < BigInt(end.high);
         });
-        if (behind.length === 0) return;
+        if (behind.length === 0) return true;
         if (Date.now() > deadline) {
-          logger.warn('returns projection not caught up yet; taking report commands anyway', {
+          logger.warn('returns projection not caught up; reporting with what it has', {
             partitionsBehind: behind.length,
           });
-          return;
+          return false;
         }
         await sleep(200);
       }
     } finally {
       await admin.disconnect();
     }
+  };
+  /** Every return event published up to this time is known to be projected. */
+  let coveredUpTo = 0;
+  projectionCovers = async (instant) => {
+    // One check serves every report requested before it began: the 09:00 fan-out costs one.
+    if (instant <= coveredUpTo) return;
+    const sampledAt = now();
+    if (await projectionCaughtUp(options.commandCatchUpTimeoutMs ?? 10_000))
+      coveredUpTo = sampledAt;
   };
 
   const stopping = new AbortController();
@@ -228,7 +249,9 @@ export async function createReporter(options: ReporterOptions): Promise<Reporter
     ledger,
     returns,
     retryParked,
+    handleReport: (command) => handleCommand({ value: command }),
     async start() {
+      const started = now();
       await bootstrapTopics({
         kafka: options.kafka,
         logger,
@@ -238,7 +261,7 @@ export async function createReporter(options: ReporterOptions): Promise<Reporter
       await configs.start();
       await returnsConsumer.start();
       // A reporter back after 09:00 sends with every completion it can know of.
-      await projectionCaughtUp();
+      if (await projectionCaughtUp(options.catchUpTimeoutMs ?? 30_000)) coveredUpTo = started;
       await commandsConsumer.start();
       const intervalMs = options.retrier?.intervalMs ?? 1_000;
       loop = (async () => {

@@ -208,16 +208,24 @@ export async function reporterHarness(logger: Logger = capturingLogger('warn').l
       running.push(handle);
       return handle;
     },
-    /** Report commands finished (handled, set aside or dead-lettered) by these reporters. */
+    /**
+     * Report commands finished by these reporters: handled, or set aside to wait (see
+     * {@link noReportWaiting} for those).
+     */
     async commandsFinished(reporters: RunningReporter[]): Promise<number> {
       let total = 0;
       for (const { metrics } of reporters) {
-        total += await counted(metrics, 'events_consumed_total', {
-          topic: `${namespace}scheduler.report.requested.v1`,
-          outcome: 'handled',
-        });
+        for (const outcome of ['handled', 'set-aside'])
+          total += await counted(metrics, 'events_consumed_total', {
+            topic: `${namespace}scheduler.report.requested.v1`,
+            outcome,
+          });
       }
       return total;
+    },
+    /** No report command waits for a retry any more. */
+    async noReportWaiting(): Promise<boolean> {
+      return (await mongo.db.collection('reporter_parked_events').countDocuments()) === 0;
     },
     async close() {
       for (const r of running) await r.stop().catch(() => undefined);

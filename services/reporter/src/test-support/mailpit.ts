@@ -9,6 +9,8 @@ export interface MailpitMessage {
 
 /** Reads what the real SMTP server received, through Mailpit's HTTP API. */
 export function mailpit(baseUrl: string) {
+  /** Mailpit stores a message shortly after accepting it: a search may not show it at once. */
+  const STORE_DELAY_MS = 10_000;
   const get = async <T>(path: string): Promise<T> => {
     const response = await fetch(`${baseUrl.replace(/\/+$/, '')}${path}`);
     if (!response.ok) throw new Error(`Mailpit ${path}: HTTP ${response.status}`);
@@ -25,6 +27,15 @@ export function mailpit(baseUrl: string) {
         found.messages.map((m) => get<MailpitMessage>(`/api/v1/message/${m.ID}`)),
       );
       return messages.reverse();
+    },
+    /** The messages for `address` once there are at least `count` (then also any more). */
+    async received(address: string, count: number): Promise<MailpitMessage[]> {
+      const deadline = Date.now() + STORE_DELAY_MS;
+      for (;;) {
+        const messages = await this.messagesTo(address);
+        if (messages.length >= count || Date.now() > deadline) return messages;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
     },
   };
 }
