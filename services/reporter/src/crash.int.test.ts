@@ -86,10 +86,13 @@ describe('reporter process killed mid-send', () => {
       outcome: 'FAILED',
       reason: 'uncertain',
     });
+    await eventually(
+      async () => (await ledger.read(store.storeId, command.reportDate)).report?.finished === true,
+      'the decision finished',
+    );
     expect((await ledger.read(store.storeId, command.reportDate)).report).toMatchObject({
       result: 'FAILED',
       reason: 'uncertain',
-      finished: true,
     });
     expect(await h.mail.messagesTo(store.email)).toHaveLength(1);
     second.child.kill('SIGTERM');
