@@ -38,7 +38,6 @@ const ruleTests = (
  */
 const ANNOUNCED = new Set([
   'kafka_consumer_lag', // per consumer group, topic and partition
-  'reporter_reports_total', // the reporter's outcome per ReportRequested
 ]);
 
 /** Every metric name registered in the sources (`name: '…'` of a prom-client metric). */

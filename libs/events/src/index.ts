@@ -17,4 +17,5 @@ export * from './offsets.js';
 export * from './committer.js';
 export * from './set-aside.js';
 export * from './parked-store.js';
+export * from './lane-leases.js';
 export * from './store-config-view.js';

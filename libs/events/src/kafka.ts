@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type Admin, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from '@msync/platform';
 
 export interface KafkaOptions {
@@ -29,4 +29,24 @@ export function createKafka(options: KafkaOptions): Kafka {
         else log.warn(message, fields);
       },
   });
+}
+
+/**
+ * A topic's offsets per partition, asked again while a newly created topic's partitions still
+ * get their leaders ("not the leader for that topic-partition") until `timeoutMs` has passed.
+ */
+export async function topicOffsetsOnceLed(
+  admin: Admin,
+  topic: string,
+  timeoutMs = 30_000,
+): Promise<Awaited<ReturnType<Admin['fetchTopicOffsets']>>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await admin.fetchTopicOffsets(topic);
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
 }

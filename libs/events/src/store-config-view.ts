@@ -4,6 +4,7 @@ import type { Logger, Registry } from '@msync/platform';
 import { physicalTopic, type EventOf } from './catalog.js';
 import type { EventCodec } from './codec.js';
 import { createEventConsumer } from './consumer.js';
+import { topicOffsetsOnceLed } from './kafka.js';
 
 export type StoreConfig = EventOf<'storeConfigChanged'>;
 
@@ -94,7 +95,7 @@ export function createStoreConfigView(options: StoreConfigViewOptions): StoreCon
       const admin = options.kafka.admin();
       await admin.connect();
       try {
-        const offsets = await admin.fetchTopicOffsets(topic);
+        const offsets = await topicOffsetsOnceLed(admin, topic);
         // The last offset present now, per non-empty partition: read up to it before polling.
         targets = new Map(
           offsets

@@ -175,6 +175,7 @@ describe('connecting a store', () => {
       shipbob: null,
       pollIntervalMinutes: 15,
       inventoryBuffer: 0,
+      reportWhenEmpty: false,
       version: 1,
     });
     storeId = res.body.id;
@@ -260,6 +261,7 @@ describe('configuring a store', () => {
     expectViolation(await patch({ inventoryBuffer: -1 }), 'inventoryBuffer', 'too_small');
     expectViolation(await patch({ inventoryBuffer: 1.5 }), 'inventoryBuffer', 'invalid_type');
     expectViolation(await patch({ pollIntervalMinutes: 0 }), 'pollIntervalMinutes', 'too_small');
+    expectViolation(await patch({ reportWhenEmpty: 'yes' }), 'reportWhenEmpty', 'invalid_type');
     expect((await patch({ inventoryBuffer: -1 })).status).toBe(422);
   });
 
@@ -323,6 +325,7 @@ describe('configuring a store', () => {
     const res = await patch({
       shipbobPat: PAT,
       reportEmail: 'ops@acme.example',
+      reportWhenEmpty: true,
       toggles: { offers: true, inventory: true, orders: true },
       inventoryBuffer: 5,
       pollIntervalMinutes: 5,
@@ -331,6 +334,7 @@ describe('configuring a store', () => {
     expect(res.body).toMatchObject({
       shipbob: { pat: '••••4e62', channelName: 'SMA' },
       reportEmail: 'ops@acme.example',
+      reportWhenEmpty: true,
       toggles: { offers: true, inventory: true, orders: true, tracking: false, returns: false },
       inventoryBuffer: 5,
       pollIntervalMinutes: 5,
@@ -344,6 +348,7 @@ describe('configuring a store', () => {
       shipbobChannelId: res.body.shipbob?.channelId,
       inventoryBuffer: 5,
       pollIntervalMinutes: 5,
+      reportWhenEmpty: true,
       toggles: { offers: true, inventory: true, orders: true, returns: false },
     });
     expect(JSON.stringify(event)).not.toContain(PAT);

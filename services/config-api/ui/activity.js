@@ -3,7 +3,7 @@ import { api } from './api.js';
 import { dateOf, h } from './dom.js';
 
 /** Flows and outcomes offered as filters; others recorded later still show as they are. */
-const FLOWS = ['offers', 'inventory', 'orders', 'tracking', 'cancellations', 'returns'];
+const FLOWS = ['offers', 'inventory', 'orders', 'tracking', 'cancellations', 'returns', 'report'];
 const OUTCOMES = ['APPLIED', 'DUPLICATE', 'SKIPPED', 'FAILED'];
 
 const STEP_LABELS = {
@@ -30,6 +30,13 @@ const REASONS = {
   'already-applied': 'This was already done; nothing was sent again.',
   'already-in-target-state': 'Mirakl already showed this step as done.',
   'config-not-loaded': 'The store settings were not loaded yet; it is tried again.',
+  // The daily returns report (reporter).
+  refused: 'The mail server refused the report e-mail address.',
+  uncertain: 'Sending the report was interrupted; it may not have arrived and is not sent again.',
+  'no-completed-returns': 'No return was completed since the previous report: no e-mail.',
+  'no-address': 'The store has no report e-mail address.',
+  disconnected: 'The store was disconnected.',
+  'too-late': 'The report came too late to be sent; its returns go into the next report.',
 };
 
 const outcomeBadge = (outcome) =>

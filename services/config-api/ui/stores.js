@@ -303,6 +303,11 @@ async function configurationForm(store, etag, reload) {
     value: store.reportEmail || '',
     placeholder: 'returns@yourcompany.com',
   });
+  const reportWhenEmpty = h('input', {
+    id: 'f-reportWhenEmpty',
+    type: 'checkbox',
+    checked: store.reportWhenEmpty,
+  });
   const buffer = h('input', {
     id: 'f-inventoryBuffer',
     type: 'number',
@@ -371,6 +376,7 @@ async function configurationForm(store, etag, reload) {
         event.preventDefault();
         const change = {
           reportEmail: email.value.trim() === '' ? null : email.value.trim(),
+          reportWhenEmpty: reportWhenEmpty.checked,
           toggles: Object.fromEntries(
             TOGGLES.map(([name]) => [name, form.querySelector(`#t-${name}`).checked]),
           ),
@@ -426,6 +432,12 @@ async function configurationForm(store, etag, reload) {
       field('returnFulfillmentCenterId', 'Return fulfillment center', center),
       field('pollIntervalMinutes', 'Poll interval (minutes)', interval, 'Default 15, minimum 1.'),
       field('reportEmail', 'Daily return report e-mail', email, 'Optional.'),
+      field(
+        'reportWhenEmpty',
+        'Report days without completed returns',
+        reportWhenEmpty,
+        'Sends “no completed returns” on such days; otherwise no e-mail is sent.',
+      ),
     ),
     h('p', { class: 'form-error', role: 'alert' }),
     h('div', { class: 'actions' }, submit),

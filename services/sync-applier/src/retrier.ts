@@ -4,13 +4,13 @@ import {
   eventMetrics,
   type DeadLetterWriter,
   type EventCodec,
+  type LaneLeases,
   type ParkedEventStore,
 } from '@msync/events';
 import type { Producer } from 'kafkajs';
 import { errorMessage, sleep, type Logger, type Registry } from '@msync/platform';
 import { FACT_TOPICS, type Delivery, type Fact } from './applier.js';
 import type { EffectsLedger } from './adapters/effects-ledger.js';
-import type { LaneLeases } from './adapters/lane-leases.js';
 import type { ApplierMetrics } from './metrics.js';
 
 export interface RetrierOptions {

@@ -4,6 +4,7 @@ import type { Db } from 'mongodb';
 import {
   bootstrapTopics,
   createEventConsumer,
+  createLaneLeases,
   createMongoParkedEventStore,
   type EventCodec,
   type EventConsumer,
@@ -13,7 +14,6 @@ import type { Logger, Registry } from '@msync/platform';
 import { createSecretBox, createStoreCredentials, type EncryptionKey } from '@msync/stores';
 import { FACT_TOPICS, createApplier, type Delivery, type Fact } from './applier.js';
 import { createEffectsLedger, type EffectsLedger } from './adapters/effects-ledger.js';
-import { createLaneLeases } from './adapters/lane-leases.js';
 import { SOURCE, createOutcomeRecorder } from './adapters/outcomes.js';
 import { createStoreConfigView, type StoreConfigView } from './adapters/store-configs.js';
 import { createVendors, type VendorOptions } from './adapters/vendors.js';

@@ -203,6 +203,8 @@ export interface StoreConfigChanged {
   shippingMethods: Record<string, string>;
   /** Revision 2: ShipBob ship option for a Mirakl shipping type without a mapping. */
   defaultShippingMethod: string;
+  /** Revision 3: on a day without completed returns, send a "no completed returns" report instead of no e-mail. */
+  reportWhenEmpty: boolean;
 }
 
 export interface SyncToggles {

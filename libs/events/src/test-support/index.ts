@@ -1,2 +1,3 @@
 // `@msync/events/test-support`: what other packages' tests share about the event backbone.
 export * from './topics.js';
+export * from './collect.js';

@@ -57,6 +57,7 @@ export function sampleEvents(storeId = 'store-1'): { [K in TopicKey]: EventOf<K>
       pollIntervalMinutes: 15,
       shippingMethods: { STD: 'Standard', EXP: 'Expedited' },
       defaultShippingMethod: 'Standard',
+      reportWhenEmpty: true,
     },
     offerObserved: {
       envelope: env(storeId, `mirakl:${storeId}:offer:2958:${T0}`),

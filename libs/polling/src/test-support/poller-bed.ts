@@ -194,6 +194,7 @@ export async function pollerBed<T extends TopicKey>(
         pollIntervalMinutes: 15,
         shippingMethods: {},
         defaultShippingMethod: 'Standard',
+        reportWhenEmpty: false,
       });
     },
     async requestPoll(storeId, options = {}) {

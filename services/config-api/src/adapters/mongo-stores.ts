@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import type { StoreCredentialFields } from '@msync/stores';
-import type { Store, StoredSecret } from '../domain/store.js';
+import { defaultSettings, type Store, type StoredSecret } from '../domain/store.js';
 import { isDuplicateKey, withInsertLock, type LockDocument } from './mongo-lock.js';
 
 /** The store's ShipBob webhook subscription as last reconciled (ADR 0064). */
@@ -298,7 +298,8 @@ function fromDocument(doc: StoreDocument): Store {
     miraklShopName: doc.miraklShopName,
     miraklApiKey: doc.miraklApiKey,
     shipbob: doc.shipbob,
-    settings: doc.settings,
+    // Stores saved before a setting existed read its default.
+    settings: { ...defaultSettings(), ...doc.settings },
     returnsApproved: doc.returnsApproved,
     version: doc.version,
     createdAt: doc.createdAt,

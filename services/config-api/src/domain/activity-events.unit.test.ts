@@ -37,6 +37,25 @@ describe('activity entries from outcomes', () => {
     ).toBeNull();
   });
 
+  it('given a refused daily report, then it is an activity entry of the report flow and no order timeline', () => {
+    const refused = outcome({
+      flow: 'report',
+      effectKey: 'report:2026-11-30',
+      outcome: 'FAILED',
+      subjectId: '2026-11-30',
+      reason: 'refused',
+      detail: 'the mail server refused the report to ops@acme.example: 550 5.1.1',
+    });
+    expect(activityEntryOf(refused)).toMatchObject({
+      flow: 'report',
+      outcome: 'FAILED',
+      reason: 'refused',
+      orderId: null,
+      steps: [],
+    });
+    expect(timelineUpdateOf({ topicKey: 'syncOutcome', value: refused })).toBeNull();
+  });
+
   it('given fields of a later schema revision, then they are read; odd values are dropped', () => {
     const later = {
       ...outcome({ outcome: 'DUPLICATE' }),

@@ -18,6 +18,7 @@ const store: Store = {
   settings: {
     ...defaultSettings(),
     reportEmail: 'ops@example.com',
+    reportWhenEmpty: true,
     toggles: { ...defaultSettings().toggles, orders: true, returns: true },
     inventoryBuffer: 2,
     returnFulfillmentCenterId: '8',
@@ -55,6 +56,7 @@ describe('config snapshot on the compacted topic', () => {
       pollIntervalMinutes: 5,
       shippingMethods: {},
       defaultShippingMethod: 'Standard',
+      reportWhenEmpty: true,
     });
   });
 

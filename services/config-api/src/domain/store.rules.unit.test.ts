@@ -19,6 +19,7 @@ const rules = (patch: Parameters<typeof mergeSettings>[1], context = linked) =>
 const allOn = Object.fromEntries(TOGGLES.map((name) => [name, true])) as Settings['toggles'];
 const busy: Settings = {
   reportEmail: 'ops@example.com',
+  reportWhenEmpty: true,
   toggles: allOn,
   inventoryBuffer: 3,
   returnFulfillmentCenterId: '7',
@@ -29,6 +30,7 @@ describe('defaults', () => {
   it('start with every sync off, no e-mail, no return center, buffer 0, 15-minute polls', () => {
     expect(defaultSettings()).toEqual({
       reportEmail: null,
+      reportWhenEmpty: false,
       toggles: {
         offers: false,
         inventory: false,
@@ -151,6 +153,7 @@ describe('merging a patch', () => {
     expect(
       mergeSettings(defaultSettings(), {
         reportEmail: 'ops@example.com',
+        reportWhenEmpty: true,
         toggles: allOn,
         inventoryBuffer: 3,
         returnFulfillmentCenterId: '7',
@@ -164,6 +167,7 @@ describe('merging a patch', () => {
     expect(
       mergeSettings(busy, {
         reportEmail: undefined,
+        reportWhenEmpty: undefined,
         toggles: { orders: undefined, returns: false },
         inventoryBuffer: undefined,
         returnFulfillmentCenterId: undefined,
@@ -180,6 +184,12 @@ describe('merging a patch', () => {
         inventoryBuffer: 0,
       }),
     ).toEqual({ ...busy, reportEmail: null, returnFulfillmentCenterId: null, inventoryBuffer: 0 });
+  });
+
+  it('switches the "no completed returns" report off and on again', () => {
+    const off = mergeSettings(busy, { reportWhenEmpty: false });
+    expect(off).toEqual({ ...busy, reportWhenEmpty: false });
+    expect(mergeSettings(off, { reportWhenEmpty: true }).reportWhenEmpty).toBe(true);
   });
 
   it('replaces one e-mail address with another', () => {

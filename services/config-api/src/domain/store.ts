@@ -31,6 +31,8 @@ export interface ShipBobLink {
 
 export interface Settings {
   reportEmail: string | null;
+  /** On a day without completed returns: a "no completed returns" report instead of no e-mail. */
+  reportWhenEmpty: boolean;
   toggles: Toggles;
   inventoryBuffer: number;
   returnFulfillmentCenterId: string | null;
@@ -64,6 +66,7 @@ export const DEFAULT_POLL_INTERVAL_MINUTES = 15;
 export function defaultSettings(): Settings {
   return {
     reportEmail: null,
+    reportWhenEmpty: false,
     toggles: {
       offers: false,
       inventory: false,
@@ -145,6 +148,7 @@ export function checkSettings(
 /** A change of configuration as the API accepts it; absent fields keep their value. */
 export interface SettingsPatch {
   reportEmail?: string | null;
+  reportWhenEmpty?: boolean;
   toggles?: Partial<Toggles>;
   inventoryBuffer?: number;
   returnFulfillmentCenterId?: string | null;
@@ -155,6 +159,7 @@ export interface SettingsPatch {
 export function mergeSettings(current: Settings, patch: SettingsPatch): Settings {
   return {
     reportEmail: patch.reportEmail !== undefined ? patch.reportEmail : current.reportEmail,
+    reportWhenEmpty: patch.reportWhenEmpty ?? current.reportWhenEmpty,
     toggles: { ...current.toggles, ...stripUndefined(patch.toggles ?? {}) },
     inventoryBuffer: patch.inventoryBuffer ?? current.inventoryBuffer,
     returnFulfillmentCenterId:

@@ -51,6 +51,12 @@ export const ConfigureStoreRequest = z
       .nullable()
       .optional()
       .describe('Daily return report address'),
+    reportWhenEmpty: z
+      .boolean()
+      .optional()
+      .describe(
+        'On a day without completed returns, send a "no completed returns" report (default: no e-mail)',
+      ),
     toggles: z.strictObject(togglesShape).partial().optional(),
     inventoryBuffer: z
       .int({ error: 'A whole number of units' })
@@ -107,6 +113,7 @@ export const StoreView = z
       })
       .nullable(),
     reportEmail: z.string().nullable(),
+    reportWhenEmpty: z.boolean(),
     toggles: z.object(togglesShape),
     inventoryBuffer: z.int().min(0),
     returnFulfillmentCenterId: z.string().nullable(),

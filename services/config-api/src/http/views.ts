@@ -26,6 +26,7 @@ export function storeView(store: Store): z.infer<typeof StoreView> {
         }
       : null,
     reportEmail: store.settings.reportEmail,
+    reportWhenEmpty: store.settings.reportWhenEmpty,
     toggles: { ...store.settings.toggles },
     inventoryBuffer: store.settings.inventoryBuffer,
     returnFulfillmentCenterId: store.settings.returnFulfillmentCenterId,

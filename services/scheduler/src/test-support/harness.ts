@@ -195,6 +195,7 @@ export async function schedulerHarness(logger: Logger): Promise<SchedulerHarness
         pollIntervalMinutes: change.pollIntervalMinutes ?? previous?.pollIntervalMinutes ?? 1,
         shippingMethods: {},
         defaultShippingMethod: 'Standard',
+        reportWhenEmpty: false,
       };
       latest.set(storeId, event);
       await publisher.publish('storeConfigChanged', event);

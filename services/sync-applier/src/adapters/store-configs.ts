@@ -3,6 +3,7 @@ import type { Kafka, Producer } from 'kafkajs';
 import {
   createEventConsumer,
   physicalTopic,
+  topicOffsetsOnceLed,
   type EventCodec,
   type EventConsumer,
 } from '@msync/events';
@@ -67,14 +68,7 @@ export function createStoreConfigView(options: {
     await admin.connect();
     try {
       const topic = physicalTopic('storeConfigChanged', options.namespace);
-      for (;;) {
-        try {
-          return await admin.fetchTopicOffsets(topic);
-        } catch (error) {
-          if (Date.now() > deadline) throw error;
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      }
+      return await topicOffsetsOnceLed(admin, topic, Math.max(0, deadline - Date.now()));
     } finally {
       await admin.disconnect();
     }

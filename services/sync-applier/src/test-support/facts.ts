@@ -58,6 +58,7 @@ export function storeConfigChanged(config: StoreConfig, miraklBaseUrl: string): 
     pollIntervalMinutes: 15,
     shippingMethods: config.shippingMethods,
     defaultShippingMethod: config.defaultShippingMethod,
+    reportWhenEmpty: false,
   };
 }
 

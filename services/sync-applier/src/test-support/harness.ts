@@ -4,10 +4,8 @@ import {
   EventCodec,
   RegistryClient,
   bootstrapTopics,
-  createEventConsumer,
   createKafka,
   createPublisher,
-  type EventConsumer,
   type EventOf,
   type Publisher,
   type SyncOutcomeRecorded,
@@ -28,6 +26,7 @@ import {
   type EncryptionKey,
   type StoreCredentialFields,
 } from '@msync/stores';
+import { collectEvents } from '@msync/events/test-support';
 import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
 import type { StoreConfig } from '../domain/store-config.js';
 import { FACT_TOPICS } from '../applier.js';
@@ -113,21 +112,15 @@ export async function applierHarness(
   const miraklSims: RunningMiraklSimulator[] = [];
   const running: RunningApplier[] = [];
 
-  const outcomes: SyncOutcomeRecorded[] = [];
-  const collector: EventConsumer = createEventConsumer({
+  const collector = await collectEvents({
     kafka,
     codec,
     logger,
-    groupId: `${namespace}outcomes`,
-    topics: ['syncOutcome'],
-    dlqProducer: publisher.producer,
+    publisher,
     namespace,
-    handle: (event) => {
-      outcomes.push(event.value);
-      return Promise.resolve();
-    },
+    topic: 'syncOutcome',
   });
-  await collector.start();
+  const outcomes: SyncOutcomeRecorded[] = collector.events;
 
   let stores = 0;
   return {

@@ -16,13 +16,14 @@ const DUPLICATE_KEY = 11000;
 
 /**
  * Leases by insert (the one compare-and-set FerretDB has, ADR 0012); a lease older than
- * `leaseMs` belongs to a crashed holder and is taken over.
+ * `leaseMs` belongs to a crashed holder and is taken over. Each service keeps its own
+ * `collection` (default `retrier_leases`).
  */
 export function createLaneLeases(
   db: Db,
-  options: { holder: string; leaseMs: number; now?: () => number },
+  options: { holder: string; leaseMs: number; now?: () => number; collection?: string },
 ): LaneLeases {
-  const leases: Collection<LeaseDocument> = db.collection('retrier_leases');
+  const leases: Collection<LeaseDocument> = db.collection(options.collection ?? 'retrier_leases');
   const now = options.now ?? Date.now;
   const insert = async (lane: string): Promise<boolean> => {
     try {
