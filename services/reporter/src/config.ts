@@ -25,6 +25,8 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   RETURNS_RETENTION_DAYS: z.coerce.number().int().min(8).default(90),
   /** Report history (and claims) is kept this long; above the command topic's 7 days. */
   REPORTS_RETENTION_DAYS: z.coerce.number().int().min(8).default(400),
+  /** A store gets one test report per slot of this length (the seller's "send a test report"). */
+  REPORT_TEST_INTERVAL_MS: env.durationMs(60_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -34,10 +34,11 @@ await runService({
         returnsDays: config.RETURNS_RETENTION_DAYS,
         reportsDays: config.REPORTS_RETENTION_DAYS,
       },
+      testReportIntervalMs: config.REPORT_TEST_INTERVAL_MS,
     });
     // Registered after the producer and Mongo, so it stops before them.
     lifecycle.onShutdown('reporter', () => reporter.stop());
     await reporter.start();
-    return { checks };
+    return { checks, opsRoutes: reporter.opsRoutes };
   },
 });

@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import type { Router } from 'express';
 import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
 import {
@@ -21,6 +22,9 @@ import { createReportLedger, type ReportLedger } from './adapters/mongo-ledger.j
 import { createReturnsProjection, type ReturnsProjection } from './adapters/mongo-returns.js';
 import { SOURCE, createOutcomePublisher } from './adapters/outcomes.js';
 import { createMailer } from './adapters/mailer.js';
+import { createTestSendSlots } from './adapters/mongo-test-sends.js';
+import { reportOpsRoutes } from './adapters/ops-routes.js';
+import { createReportDesk, type ReportDesk } from './desk.js';
 import { localDay } from './domain/local-day.js';
 import { DAY_MS } from './domain/report-window.js';
 import { reporterMetrics } from './metrics.js';
@@ -31,7 +35,7 @@ export interface ReporterOptions {
   codec: EventCodec;
   publisher: Publisher;
   namespace: string;
-  /** The reporter's collections: `reporter_returns`, `reporter_reports`, `reporter_report_claims`, `reporter_parked_events`, `reporter_leases`. */
+  /** The reporter's collections: `reporter_returns`, `reporter_reports`, `reporter_report_claims`, `reporter_parked_events`, `reporter_leases`, `reporter_test_sends`. */
   db: Db;
   logger: Logger;
   metrics: Registry;
@@ -43,6 +47,8 @@ export interface ReporterOptions {
   catchUpTimeoutMs?: number;
   /** How long a report waits for the projection to read the return events published before it. */
   commandCatchUpTimeoutMs?: number;
+  /** One test report per store in each slot of this length (default one minute). */
+  testReportIntervalMs?: number;
   now?: () => number;
   /** Offset commit batching (tests commit often). */
   commit?: { intervalMs?: number; everyMessages?: number };
@@ -54,6 +60,10 @@ export interface Reporter {
   app: ReporterApp;
   ledger: ReportLedger;
   returns: ReturnsProjection;
+  /** Preview, test send and history of a store's reports (ADR 0072). */
+  desk: ReportDesk;
+  /** The report routes on the ops port (config-api calls them). */
+  opsRoutes: (router: Router) => void;
   /** One pass of the retrier over the stores whose report waits. */
   retryParked(): Promise<void>;
   /** What the command consumer does with a `ReportRequested` (projection catch-up, then the report). */
@@ -86,14 +96,27 @@ export async function createReporter(options: ReporterOptions): Promise<Reporter
     namespace,
     metrics: options.metrics,
   });
+  const mailer = createMailer({
+    smtpUrl: options.smtp.url,
+    from: options.smtp.from,
+    timeoutMs: options.smtp.timeoutMs,
+  });
+  const testIntervalMs = options.testReportIntervalMs ?? 60_000;
+  const slots = await createTestSendSlots(db, testIntervalMs);
+  const desk = createReportDesk({
+    returns,
+    ledger,
+    mailer,
+    slots,
+    configs,
+    timeZone: REPORT_TIME_ZONE,
+    logger,
+    now,
+  });
   const app = createReporterApp({
     returns,
     ledger,
-    mailer: createMailer({
-      smtpUrl: options.smtp.url,
-      from: options.smtp.from,
-      timeoutMs: options.smtp.timeoutMs,
-    }),
+    mailer,
     configs,
     publishOutcome: createOutcomePublisher(options.publisher, now),
     metrics,
@@ -167,6 +190,8 @@ export async function createReporter(options: ReporterOptions): Promise<Reporter
     const reportsPruned = await ledger.prune(
       localDay(now() - (options.retention?.reportsDays ?? 400) * DAY_MS, REPORT_TIME_ZONE),
     );
+    // Only the current slot of each store matters.
+    await slots.prune(new Date(now() - 2 * testIntervalMs));
     if (returnsPruned + reportsPruned > 0)
       logger.info('reporter state pruned', { returns: returnsPruned, reports: reportsPruned });
   };
@@ -248,6 +273,8 @@ export async function createReporter(options: ReporterOptions): Promise<Reporter
     app,
     ledger,
     returns,
+    desk,
+    opsRoutes: reportOpsRoutes(desk, logger),
     retryParked,
     handleReport: (command) => handleCommand({ value: command }),
     async start() {

@@ -15,6 +15,8 @@ export interface ReportContent {
   rows: readonly ReportRow[];
   /** Set when the report goes out on a later day than its own (the reporter was down). */
   sentLateOn?: string | undefined;
+  /** A test the seller asked for: marked in the subject and the text, not the day's report. */
+  test?: boolean | undefined;
 }
 
 /** The five columns, in order, and how each reads from a row. */
@@ -52,16 +54,21 @@ export function renderReport(content: ReportContent): RenderedReport {
   const store = oneLine(content.storeName) || 'your store';
   const count = content.rows.length;
   const subject =
-    count === 0
+    (content.test ? '[Test] ' : '') +
+    (count === 0
       ? `No completed returns: ${store}, ${content.reportDate}`
-      : `Completed returns: ${store}, ${content.reportDate} (${count})`;
+      : `Completed returns: ${store}, ${content.reportDate} (${count})`);
   const intro =
     count === 0
       ? `No return of ${store} reached Completed in ShipBob since the previous report.`
       : `${count === 1 ? 'One return' : `${count} returns`} of ${store} reached Completed in ShipBob since the previous report.`;
-  const late = content.sentLateOn
-    ? ` This is the report of ${content.reportDate}, sent late on ${content.sentLateOn}.`
-    : '';
+  const late =
+    (content.sentLateOn
+      ? ` This is the report of ${content.reportDate}, sent late on ${content.sentLateOn}.`
+      : '') +
+    (content.test
+      ? ' This is a test: the daily report is still sent at its time and lists these returns.'
+      : '');
   const footer = `Daily returns report of ${content.reportDate} (09:00, ${content.timeZone}). Refunds and incidents are resolved in Mirakl.`;
 
   const table = content.rows.map((row) => COLUMNS.map(([, read]) => cell(read(row))));

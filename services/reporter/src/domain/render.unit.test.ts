@@ -29,6 +29,14 @@ describe('the report e-mail', () => {
     expect(renderReport(content([])).subject).toBe('No completed returns: Acme Home, 2026-03-10');
   });
 
+  it('marks a test report in the subject and the text', () => {
+    const rendered = renderReport({ ...content([row()]), test: true });
+    expect(rendered.subject).toBe('[Test] Completed returns: Acme Home, 2026-03-10 (1)');
+    expect(rendered.text).toContain('This is a test');
+    expect(rendered.html).toContain('This is a test');
+    expect(renderReport(content([row()])).text).not.toContain('This is a test');
+  });
+
   it('has the five columns in order and one row per return, in HTML and in text', () => {
     const { html, text } = renderReport(
       content([row(), row({ referenceId: 'R-2', actionTaken: null })]),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
 import { DAY_MS, reportRows, windowStart } from './report-window.js';
 import type { ReturnRecord } from './returns.js';
 
@@ -80,5 +81,51 @@ describe('which returns a report lists', () => {
       T - DAY_MS,
     );
     expect(rows.map((r) => r.referenceId)).toEqual(['b', 'a', 'z']);
+  });
+});
+
+describe('the window between reports (property)', () => {
+  // Reports on consecutive days at T + d·DAY; each return completes somewhere in the days
+  // covered and becomes known to the projection at its completion or later (seen late).
+  const returnsArb = fc.uniqueArray(
+    fc.record({
+      referenceId: fc.string({ minLength: 1, maxLength: 6 }),
+      completedOffset: fc.integer({ min: 0, max: 5 * DAY_MS }),
+      seenDelay: fc.integer({ min: 0, max: 2 * DAY_MS }),
+    }),
+    { selector: (r) => r.referenceId, maxLength: 30 },
+  );
+
+  it('neither drops nor repeats a return: each completion is listed by exactly one report', () => {
+    fc.assert(
+      fc.property(returnsArb, fc.integer({ min: 1, max: 8 }), (returns, days) => {
+        const first = T - DAY_MS;
+        const reportedOn = new Map<string, string>();
+        const listed: string[] = [];
+        let previous: { windowStart: number } | null = null;
+        // Enough reports for every return to be both completed and seen by the last one.
+        const reports = days + 8;
+        for (let d = 0; d < reports; d += 1) {
+          const at = T + d * DAY_MS;
+          const since = windowStart(previous, at);
+          const known = returns
+            .filter((r) => first + r.completedOffset + r.seenDelay <= at)
+            .map((r) =>
+              completed(r.referenceId, first + r.completedOffset, {
+                reportedOn: reportedOn.get(r.referenceId) ?? null,
+              }),
+            );
+          const rows = reportRows(known, since);
+          for (const row of rows) {
+            expect(row.completedAt).toBeLessThanOrEqual(at);
+            reportedOn.set(row.referenceId, `day-${d}`);
+            listed.push(row.referenceId);
+          }
+          previous = { windowStart: since };
+        }
+        expect([...listed].sort()).toEqual(returns.map((r) => r.referenceId).sort());
+      }),
+      { numRuns: 300 },
+    );
   });
 });
