@@ -38,8 +38,11 @@ export type ReturnItemFacts =
 /** What ShipBob knows about the line: its item, how it was shipped, where it may come back. */
 export interface ReturnLineFacts {
   item: ReturnItemFacts;
-  /** The ShipBob shipment that carried the SKU, and how many it shipped (`null`: not known). */
-  shipment: { id: number; shippedQuantity: number | null } | null;
+  /**
+   * What ShipBob shipped of the item for the order (`null`: nothing known), and the shipment that
+   * carried it (`id: null` when several did: the return then names none).
+   */
+  shipment: { id: number | null; shippedQuantity: number | null } | null;
   /** The store's return center is still one of the account's centers. */
   centerAcceptsReturns: boolean;
 }
