@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { withContext } from '@msync/test-support';
 import { applierHarness, eventually, type ApplierHarness } from './test-support/harness.js';
-import { incidentOpened, readyToShip } from './test-support/facts.js';
+import { incidentOpened, readyToShip, storeConfig } from './test-support/facts.js';
 
 let h: ApplierHarness | undefined;
 afterEach(async () => {
@@ -20,14 +20,7 @@ describe('the returns flow end to end, exactly once', () => {
     const harness = h;
     const store = await harness.addStore({
       config: {
-        toggles: {
-          offers: false,
-          inventory: false,
-          orders: true,
-          tracking: true,
-          cancellations: false,
-          returns: true,
-        },
+        toggles: { ...storeConfig().toggles, returns: true },
         returnsApproved: true,
         returnFulfillmentCenterId: String(RETURN_CENTER),
       },
