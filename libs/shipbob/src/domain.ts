@@ -32,6 +32,8 @@ export interface ProductVariant {
   name: string;
   isActive: boolean;
   isDigital: boolean;
+  /** The variant's product is a ShipBob bundle (several inventory items). */
+  isBundle: boolean;
   /** The inventory item the variant resolves to (inventory levels and returns use it). */
   inventoryId: number | null;
   /** Seller SKUs the variant carries in sales channels (channel products). */
@@ -127,6 +129,8 @@ export interface Shipment {
   isCanceled: boolean;
   fulfillmentCenterId: number | null;
   tracking: Tracking | null;
+  /** The inventory items the shipment carries and how many of each. */
+  items: { inventoryId: number; quantity: number }[];
   lastUpdateAt: Date | null;
 }
 

@@ -39,6 +39,10 @@ describe('shipments', () => {
           },
           created_date: '2026-01-01T00:00:00Z',
           last_update_at: '2026-01-03T04:05:06Z',
+          products: [
+            { sku: 'MUG-1', inventory_items: [{ id: 500, quantity: 2 }, { id: 501 }] },
+            { sku: 'BOWL-1' },
+          ],
         }),
       ),
     ).toEqual({
@@ -54,6 +58,10 @@ describe('shipments', () => {
         trackingNumber: '1Z999',
         trackingUrl: 'https://ups.example/1Z999',
       },
+      items: [
+        { inventoryId: 500, quantity: 2 },
+        { inventoryId: 501, quantity: 0 },
+      ],
       lastUpdateAt: new Date('2026-01-03T04:05:06Z'),
     });
   });
@@ -68,6 +76,7 @@ describe('shipments', () => {
       isCanceled: false,
       fulfillmentCenterId: null,
       tracking: null,
+      items: [],
       lastUpdateAt: null,
     });
   });
@@ -194,6 +203,7 @@ describe('products', () => {
       productSchema.parse({
         id: 5,
         name: 'Mug',
+        type: 'Regular',
         variants: [
           {
             id: 50,
@@ -219,6 +229,7 @@ describe('products', () => {
           name: 'Mug, blue',
           isActive: true,
           isDigital: true,
+          isBundle: false,
           inventoryId: 500,
           sellerSkus: ['shop-mug'],
         },
@@ -228,6 +239,7 @@ describe('products', () => {
           name: '',
           isActive: false,
           isDigital: false,
+          isBundle: false,
           inventoryId: null,
           sellerSkus: [],
         },
@@ -237,6 +249,7 @@ describe('products', () => {
           name: '',
           isActive: true,
           isDigital: false,
+          isBundle: false,
           inventoryId: null,
           sellerSkus: [],
         },
@@ -434,5 +447,14 @@ describe('dates', () => {
     expect(toDate(null)).toBeNull();
     expect(toDate(undefined)).toBeNull();
     expect(toDate('2026-13-45')).toBeNull();
+  });
+});
+
+describe('bundles', () => {
+  it('reads a product of type Bundle as a bundle in each of its variants', () => {
+    const product = toProduct(
+      productSchema.parse({ id: 6, name: 'Set', type: 'Bundle', variants: [{ id: 60 }] }),
+    );
+    expect(product.variants.map((v) => v.isBundle)).toEqual([true]);
   });
 });

@@ -52,6 +52,9 @@ export function toShipment(wire: WireShipment): Shipment {
           trackingUrl: wire.tracking?.tracking_url ?? null,
         }
       : null,
+    items: (wire.products ?? []).flatMap((p) =>
+      (p.inventory_items ?? []).map((i) => ({ inventoryId: i.id, quantity: i.quantity })),
+    ),
     lastUpdateAt: toDate(wire.last_update_at) ?? toDate(wire.created_date),
   };
 }
@@ -90,6 +93,7 @@ export function toProduct(wire: WireProduct): ShipBobProduct {
       // Stryker disable next-line StringLiteral: any default other than 'Inactive' reads as active
       isActive: (v.status ?? 'Active') !== 'Inactive',
       isDigital: v.is_digital ?? false,
+      isBundle: wire.type === 'Bundle',
       inventoryId: v.inventory?.inventory_id ?? null,
       // Stryker disable next-line ArrayDeclaration: any element of a default list has no seller SKU and is filtered out
       sellerSkus: (v.channel_metadata ?? [])

@@ -44,6 +44,8 @@ export const variantSchema = z.object({
 export const productSchema = z.object({
   id: int,
   name: str,
+  /** `Regular` or `Bundle` (2025-07+). */
+  type: str,
   variants: z.array(variantSchema).nullish(),
 });
 
@@ -94,6 +96,14 @@ export const shipmentSchema = z.object({
   status_details: z.array(z.object({ name: str })).nullish(),
   location: z.object({ id: int.nullish() }).nullish(),
   tracking: z.object({ carrier: str, tracking_number: str, tracking_url: str }).nullish(),
+  products: z
+    .array(
+      z.object({
+        sku: str,
+        inventory_items: z.array(z.object({ id: int, quantity: count })).nullish(),
+      }),
+    )
+    .nullish(),
   last_update_at: str,
   created_date: str,
 });

@@ -19,6 +19,13 @@ import {
 } from './domain/create.js';
 import { outcomeOf, type Decision, type LedgerEntry, type OutcomeBase } from './domain/decision.js';
 import type { MiraklOrderQuery, MiraklStateKnown } from './domain/mirakl-resume.js';
+import {
+  decideReturn,
+  returnBase,
+  type ReturnCommand,
+  type ReturnQuery,
+  type ReturnState,
+} from './domain/returns.js';
 import type { StoreConfig } from './domain/store-config.js';
 import {
   decideTracking,
@@ -32,11 +39,12 @@ import type { StoreConfigs } from './adapters/store-configs.js';
 import type { StoreRef, Vendors } from './adapters/vendors.js';
 import type { WaitingRoom } from './adapters/waiting-room.js';
 
-/** The facts the applier acts on (orders flow). */
+/** The facts the applier acts on (orders, tracking and returns flows). */
 export const FACT_TOPICS = [
   'orderAwaitingAcceptance',
   'orderReadyToShip',
   'shipmentLabeled',
+  'incidentOpened',
 ] as const;
 export type FactTopic = (typeof FACT_TOPICS)[number];
 export type Fact = ConsumedEventOf<FactTopic>;
@@ -287,6 +295,41 @@ export function createApplier(
     );
   };
 
+  const giveBack = (fact: Extract<Fact, { topicKey: 'incidentOpened' }>, delivery: Delivery) => {
+    const value = fact.value;
+    const { store } = storeOf(value.envelope);
+    return run<ReturnState, ReturnQuery, ReturnCommand>(
+      fact,
+      delivery,
+      {
+        base: returnBase(value.orderId, value.orderLineId),
+        // The gate (toggle, approval, return center) is read again at every step, up to the call.
+        decide: (state) => decideReturn(value, storeOf(value.envelope).config, state),
+        answer: async (query): Promise<Partial<ReturnState>> => {
+          switch (query.kind) {
+            case 'shipbob-return-by-reference':
+              return { shipbobReturn: await vendors.findShipBobReturn(store, query.referenceId) };
+            case 'shipbob-return-line':
+              return { line: await vendors.returnLine(store, query) };
+          }
+        },
+        execute: async (command) => {
+          const created = await vendors.createShipBobReturn(store, command.returnOrder);
+          return {
+            externalIds: {
+              shipbobReturnId: created.id,
+              referenceId: command.returnOrder.referenceId,
+            },
+            alreadyThere: !created.created,
+          };
+        },
+      },
+      (effect) => ({ effect }),
+      // ShipBob never answers with a Mirakl wrong-state error.
+      (error) => Promise.reject(error),
+    );
+  };
+
   const storeOf = (envelope: EventEnvelope): { config?: StoreConfig; store: StoreRef } => {
     const config = configs.get(envelope.storeId);
     return { config, store: { storeId: envelope.storeId, version: config?.version ?? 0 } };
@@ -300,6 +343,8 @@ export function createApplier(
         return create(fact, delivery);
       case 'shipmentLabeled':
         return ship(fact, delivery);
+      case 'incidentOpened':
+        return giveBack(fact, delivery);
       default: {
         const never: never = fact;
         throw new PermanentError(`unexpected fact ${JSON.stringify(never)}`, {

@@ -17,6 +17,7 @@ export function shipment(overrides: Partial<Shipment> = {}): Shipment {
     isCanceled: false,
     fulfillmentCenterId: 1,
     tracking: null,
+    items: [],
     lastUpdateAt: T0,
     ...overrides,
   };

@@ -12,8 +12,10 @@ import {
   createRateLimiterRegistry,
   createShipBobClient,
   type NewOrder,
+  type NewReturn,
   type ShipBobPort,
 } from '@msync/shipbob';
+import type { ReturnLineFacts } from '../domain/returns.js';
 import type { StoreCredentialsPort } from '@msync/stores';
 import type { ApplierMetrics } from '../metrics.js';
 
@@ -30,6 +32,17 @@ export interface Vendors {
   knownSkus(store: StoreRef, skus: readonly string[]): Promise<Set<string>>;
   /** Creates the order; `created: false` when ShipBob already had the reference id (422). */
   createShipBobOrder(store: StoreRef, order: NewOrder): Promise<{ id: string; created: boolean }>;
+  findShipBobReturn(store: StoreRef, referenceId: string): Promise<{ id: string } | null>;
+  /** The SKU's inventory item, the shipment of the order that carried it, the return center. */
+  returnLine(
+    store: StoreRef,
+    line: { miraklOrderId: string; sku: string; fulfillmentCenterId: number },
+  ): Promise<ReturnLineFacts>;
+  /** Creates the return; `created: false` when ShipBob already had the reference id. */
+  createShipBobReturn(
+    store: StoreRef,
+    returnOrder: NewReturn,
+  ): Promise<{ id: string; created: boolean }>;
 }
 
 /** A store and the configuration version the caller knows (newer credentials are read at once). */
@@ -206,6 +219,62 @@ export function createVendors(options: VendorOptions): Vendors {
       });
       // A 422 after an earlier attempt of ours timed out is our own order.
       return { id: String(result.order.id), created: result.created || lastAttempt > 1 };
+    },
+    async findShipBobReturn(store, referenceId) {
+      const client = await shipbob(store);
+      const [found] = await shipbobCall('GET /return', () =>
+        client.listReturns({ referenceIds: [referenceId] }),
+      );
+      return found ? { id: String(found.id) } : null;
+    },
+    async returnLine(store, line) {
+      const client = await shipbob(store);
+      const products = await shipbobCall('GET /product', () =>
+        client.findProductsBySku([line.sku]),
+      );
+      const variant = products.get(line.sku)?.variant;
+      const item: ReturnLineFacts['item'] =
+        variant === undefined
+          ? { kind: 'unknown' }
+          : variant.isDigital
+            ? { kind: 'digital' }
+            : variant.isBundle || variant.inventoryId === null
+              ? { kind: 'bundle' }
+              : { kind: 'item', inventoryId: variant.inventoryId };
+      const centers = await shipbobCall('GET /fulfillment-center', () =>
+        client.listFulfillmentCenters(),
+      );
+      const centerAcceptsReturns = centers.some((c) => c.id === line.fulfillmentCenterId);
+      if (item.kind !== 'item') return { item, shipment: null, centerAcceptsReturns };
+      const order = await shipbobCall('GET /order', () =>
+        client.findOrderByReferenceId(line.miraklOrderId),
+      );
+      const carried = (order?.shipments ?? [])
+        .filter((s) => !s.isCanceled)
+        .map((s) => ({
+          id: s.id,
+          shippedQuantity: s.items
+            .filter((i) => i.inventoryId === item.inventoryId)
+            .reduce((sum, i) => sum + i.quantity, 0),
+        }))
+        .filter((s) => s.shippedQuantity > 0);
+      // Several shipments carried the item: the return names none, the quantity is their sum.
+      const shipment =
+        carried.length === 0
+          ? null
+          : carried.length === 1
+            ? carried[0]!
+            : { id: null, shippedQuantity: carried.reduce((sum, s) => sum + s.shippedQuantity, 0) };
+      return { item, shipment, centerAcceptsReturns };
+    },
+    async createShipBobReturn(store, returnOrder) {
+      const client = await shipbob(store);
+      let lastAttempt = 1;
+      const result = await shipbobCall('POST /return', (attempt) => {
+        lastAttempt = attempt;
+        return client.createReturn(returnOrder);
+      });
+      return { id: String(result.returnOrder.id), created: result.created || lastAttempt > 1 };
     },
   };
 }

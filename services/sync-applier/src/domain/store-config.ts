@@ -1,4 +1,5 @@
 import type { StoreConfigChanged } from '@msync/events';
+import type { ReturnAction } from '@msync/shipbob';
 
 /** The part of a store's configuration the applier decides with (secret-free, from Kafka). */
 export type StoreConfig = Pick<
@@ -9,14 +10,31 @@ export type StoreConfig = Pick<
   | 'toggles'
   | 'shippingMethods'
   | 'defaultShippingMethod'
-> & { storeId: string };
+  | 'returnsApproved'
+  | 'returnFulfillmentCenterId'
+> & { storeId: string; returns: ReturnSettings };
+
+/** How the store's incidents become ShipBob returns (defaults until the store sets them). */
+export interface ReturnSettings {
+  /** Mirakl incident reason code → whether it means the item comes back (absent: `create`). */
+  reasons: Record<string, 'create' | 'ignore'>;
+  /** The action asked of the warehouse for each returned item. */
+  requestedAction: ReturnAction;
+}
+
+export const DEFAULT_RETURN_SETTINGS: ReturnSettings = { reasons: {}, requestedAction: 'Default' };
 
 /** A toggle of the store's configuration: the product's name for a flow. */
-export type Flow = 'orders' | 'tracking';
+export type Flow = 'orders' | 'tracking' | 'returns';
 
 /** Why a fact was skipped, as the seller reads it (machine reason + sentence). */
 export interface Closed {
-  reason: 'flow-disabled' | 'store-not-connected' | 'shipbob-not-configured';
+  reason:
+    | 'flow-disabled'
+    | 'store-not-connected'
+    | 'shipbob-not-configured'
+    | 'returns-not-approved'
+    | 'no-return-fulfillment-center';
   detail: string;
 }
 
@@ -30,6 +48,9 @@ export function storeConfigOf(event: StoreConfigChanged): StoreConfig {
     toggles: event.toggles,
     shippingMethods: event.shippingMethods,
     defaultShippingMethod: event.defaultShippingMethod,
+    returnsApproved: event.returnsApproved,
+    returnFulfillmentCenterId: event.returnFulfillmentCenterId,
+    returns: DEFAULT_RETURN_SETTINGS,
   };
 }
 

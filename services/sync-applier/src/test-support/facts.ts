@@ -1,5 +1,6 @@
 import {
   envelope,
+  type MiraklIncidentOpened,
   type MiraklOrderAwaitingAcceptance,
   type MiraklOrderReadyToShip,
   type ShipBobShipmentLabeled,
@@ -29,6 +30,9 @@ export function storeConfig(overrides: Partial<StoreConfig> = {}): StoreConfig {
     },
     shippingMethods: { 'EXP-2D': 'Expedited' },
     defaultShippingMethod: 'Standard',
+    returnsApproved: false,
+    returnFulfillmentCenterId: null,
+    returns: { reasons: {}, requestedAction: 'Default' },
     ...overrides,
   };
 }
@@ -52,9 +56,9 @@ export function storeConfigChanged(config: StoreConfig, miraklBaseUrl: string): 
     shipbobChannelId: null,
     reportEmail: null,
     toggles: config.toggles,
-    returnsApproved: false,
+    returnsApproved: config.returnsApproved,
     inventoryBuffer: 0,
-    returnFulfillmentCenterId: null,
+    returnFulfillmentCenterId: config.returnFulfillmentCenterId,
     pollIntervalMinutes: 15,
     shippingMethods: config.shippingMethods,
     defaultShippingMethod: config.defaultShippingMethod,
@@ -163,5 +167,29 @@ export function shipmentLabeled(
       input.trackingUrl === undefined
         ? 'https://www.ups.com/track?tracknum=1Z999AA10123456784'
         : input.trackingUrl,
+  };
+}
+
+export function incidentOpened(
+  input: {
+    storeId?: string;
+    orderId?: string;
+    orderLineId?: string;
+    sku?: string;
+    quantity?: number;
+    reasonCode?: string | null;
+  } = {},
+): MiraklIncidentOpened {
+  const storeId = input.storeId ?? 'store-1';
+  const orderId = input.orderId ?? 'ORDER-7-A';
+  const orderLineId = input.orderLineId ?? `${orderId}-1`;
+  return {
+    envelope: factEnvelope(storeId, `mirakl:${storeId}:incident:${orderLineId}:${T0}`),
+    orderId,
+    orderLineId,
+    offerSku: input.sku ?? 'SKU-MUG',
+    quantity: input.quantity ?? 1,
+    reasonCode: input.reasonCode === undefined ? '12' : input.reasonCode,
+    reasonLabel: 'Damaged item',
   };
 }
