@@ -40,7 +40,8 @@ export async function measure(
   minutes: number,
   drainMinutes: number,
   say: (line: string) => void,
-  during?: (elapsedMs: number) => Promise<void>,
+  /** Called once the orders start flowing; what it returns is awaited before the drain. */
+  whileFeeding?: (feedEnd: number) => Promise<void>,
 ): Promise<Measured> {
   const loadAtStart = loadAverage();
   await run.start();
@@ -49,12 +50,18 @@ export async function measure(
   run.startFeed();
   say(`feeding orders for ${minutes} min`);
   const feedEnd = feedStart + minutes * 60_000;
+  // Settled at once, so a failure there waits for the feed to end instead of ending the process.
+  const alongside = whileFeeding?.(feedEnd).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
   while (Date.now() < feedEnd) {
     await sleep(Math.min(30_000, feedEnd - Date.now()));
     say(progress(run));
-    await during?.(Date.now() - feedStart);
   }
   run.stopFeed();
+  const failed = await alongside;
+  if (failed !== undefined) throw failed;
   const stoppedAt = Date.now();
   say(`feed stopped; waiting up to ${drainMinutes} min for the last orders to ship`);
   const drainEnd = stoppedAt + drainMinutes * 60_000;
