@@ -46,6 +46,7 @@ export async function measure(
   const loadAtStart = loadAverage();
   await run.start();
   await run.connectStores(60_000);
+  const cpuAtStart = run.processes.cpuSeconds();
   const feedStart = Date.now();
   run.startFeed();
   say(`feeding orders for ${minutes} min`);
@@ -60,17 +61,26 @@ export async function measure(
     say(progress(run));
   }
   run.stopFeed();
+  const stoppedAt = Date.now();
+  const cpuAtEnd = run.processes.cpuSeconds();
   const failed = await alongside;
   if (failed !== undefined) throw failed;
-  const stoppedAt = Date.now();
   say(`feed stopped; waiting up to ${drainMinutes} min for the last orders to ship`);
   const drainEnd = stoppedAt + drainMinutes * 60_000;
-  while (Date.now() < drainEnd && !allShipped(run)) {
+  // Also given up when no order moved a step for STALL_MS: what is left then is stuck.
+  let last = progress(run);
+  let movedAt = Date.now();
+  while (Date.now() < drainEnd && Date.now() - movedAt < STALL_MS && !allShipped(run)) {
     await sleep(5_000);
-    if ((Date.now() - stoppedAt) % 30_000 < 5_000) say(progress(run));
+    const now = progress(run);
+    if (counts(now) !== counts(last)) movedAt = Date.now();
+    if ((Date.now() - stoppedAt) % 30_000 < 5_000) say(now);
+    last = now;
   }
   say(progress(run));
   return {
+    cpuAtStart,
+    cpuAtEnd,
     feedStart,
     feedEnd: stoppedAt,
     drainedAt: Date.now(),
@@ -78,6 +88,10 @@ export async function measure(
     loadAtEnd: loadAverage(),
   };
 }
+
+const STALL_MS = 5 * 60_000;
+/** The progress line's counts without the load average. */
+const counts = (line: string) => line.slice(0, line.indexOf('; load'));
 
 const allShipped = (run: OrdersRun) =>
   [...run.timeline.orders.values()].every((o) => o.shipped !== undefined);

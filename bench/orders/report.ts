@@ -5,6 +5,9 @@ import type { Action, HopFigures, OrderTimes } from './timeline.js';
 
 /** When the measured phases ran, and the machine's load around them. */
 export interface Measured {
+  /** CPU seconds per watched process when the feed started and stopped. */
+  cpuAtStart: Map<string, number>;
+  cpuAtEnd: Map<string, number>;
   feedStart: number;
   feedEnd: number;
   drainedAt: number;
@@ -26,6 +29,7 @@ const mark = (pass: boolean) => (pass ? 'ok' : 'MISS');
 /** The benchmark's table: hops, calls per idle store, exactly-once counts, RSS. */
 export async function report(run: OrdersRun, measured: Measured): Promise<string> {
   const { timeline, settings } = run;
+  timeline.createdInShipBob(run.shipbobSim.control.world.orders);
   const inFeed = (o: OrderTimes) =>
     o.appeared >= measured.feedStart && o.appeared < measured.feedEnd;
   const orders = [...timeline.orders.values()].filter(inFeed);
@@ -46,7 +50,12 @@ export async function report(run: OrdersRun, measured: Measured): Promise<string
     '',
     ...polls(run, measured),
   );
-  lines.push('', ...(await serviceFigures(run)));
+  lines.push(
+    '',
+    ...(await serviceFigures(run)),
+    '',
+    ...processFigures(run, measured, orders.length),
+  );
   return lines.join('\n');
 }
 
@@ -140,13 +149,33 @@ async function serviceFigures(run: OrdersRun): Promise<string[]> {
     );
     return names.map((n, i) => `${n} ${values[i]}`).join(', ');
   };
-  const rss = [...run.rss.figures()]
-    .map(([name, { maxMb }]) => `${name} ${maxMb.toFixed(0)}`)
-    .join(', ');
   return [
     `mirakl-poller requests: ${await pollOutcomes('mirakl-poller')}`,
     `shipbob-poller requests: ${await pollOutcomes('shipbob-poller')}`,
     `applier facts set aside: ${await run.metric('sync-applier', 'events_set_aside_total')}`,
-    `peak RSS MB: ${rss}`,
   ];
+}
+
+/**
+ * Each process's peak RSS, and the CPU it used while orders were fed: in seconds, as a share of
+ * one core, and per 1,000 orders (what the load costs, whatever else runs on the machine).
+ */
+function processFigures(run: OrdersRun, measured: Measured, orders: number): string[] {
+  const seconds = (measured.feedEnd - measured.feedStart) / 1000;
+  const rss = run.processes.peakRssMb();
+  const lines = [
+    `${'process'.padEnd(22)}${'peak RSS MB'.padStart(12)}${'CPU s (feed)'.padStart(14)}${'cores'.padStart(7)}${'CPU s / 1,000 orders'.padStart(22)}`,
+  ];
+  let total = 0;
+  for (const [name, mb] of rss) {
+    const cpu = (measured.cpuAtEnd.get(name) ?? 0) - (measured.cpuAtStart.get(name) ?? 0);
+    if (!name.includes('(shared)')) total += cpu;
+    lines.push(
+      `${name.padEnd(22)}${mb.toFixed(0).padStart(12)}${cpu.toFixed(0).padStart(14)}${(cpu / seconds).toFixed(2).padStart(7)}${(orders ? (cpu / orders) * 1000 : Number.NaN).toFixed(1).padStart(22)}`,
+    );
+  }
+  lines.push(
+    `services + simulators: ${(total / seconds).toFixed(2)} cores; shared servers also serve other work on the machine`,
+  );
+  return lines;
 }

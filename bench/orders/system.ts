@@ -32,7 +32,7 @@ import {
   type FlowSystem,
 } from '../../tests/e2e/support/flow-services.js';
 import type { ServiceProcess } from '../../tests/e2e/support/services.js';
-import { RssSampler } from './rss.js';
+import { ProcessSampler } from './process-sampler.js';
 import { Timeline } from './timeline.js';
 
 export interface ScenarioSettings {
@@ -66,7 +66,8 @@ const quiet = createLogger({ level: 'error', write: () => undefined });
 /** A running scenario: the system, the simulators, the stores and what was observed. */
 export class OrdersRun {
   readonly timeline = new Timeline();
-  readonly rss = new RssSampler();
+  /** RSS and CPU of the services, this process (the simulators) and the shared servers. */
+  readonly processes = new ProcessSampler();
   readonly stores: BenchStore[] = [];
   readonly services = new Map<FlowService, ServiceProcess>();
   private feed: NodeJS.Timeout | undefined;
@@ -182,8 +183,10 @@ export class OrdersRun {
     await Promise.all(FLOW_SERVICES.map((name) => this.startService(name)));
     this.apiUrl = `http://127.0.0.1:${await this.services.get('config-api')!.announcedPort('http listening')}`;
     this.tenantToken = (await createTenant(this.apiUrl, this.adminToken, 'Bench')).token;
-    this.rss.watch('simulators + bench', process.pid);
-    this.rss.start();
+    this.processes.watch('simulators + bench', process.pid);
+    this.processes.watchCommand('FerretDB (shared)', '/bin/ferretdb');
+    this.processes.watchCommand('Kafka (shared)', 'kafka.Kafka ');
+    this.processes.start();
   }
 
   /**
@@ -261,7 +264,7 @@ export class OrdersRun {
   private async startService(name: FlowService): Promise<void> {
     const service = await startFlowService(name, this.system!);
     this.services.set(name, service);
-    this.rss.watch(name, service.child.pid);
+    this.processes.watch(name, service.child.pid);
   }
 
   /** The sum of a metric's samples of one service (0 when it has none). */
@@ -272,7 +275,7 @@ export class OrdersRun {
   /** Stops everything this run started and deletes its topics and database. */
   async close(): Promise<void> {
     this.stopFeed();
-    this.rss.stop();
+    this.processes.stop();
     for (const service of this.services.values()) await service.stop();
     await this.outcomes?.stop();
     await this.publisher?.disconnect();

@@ -91,6 +91,17 @@ export class Timeline {
     order.created ??= at;
   }
 
+  /**
+   * Creation times from ShipBob's own orders: an order whose creating request lost its caller
+   * (a killed applier) was created all the same, though the journal shows no 201 for it.
+   */
+  createdInShipBob(orders: readonly { referenceId: string; createdDate: string }[]): void {
+    for (const { referenceId, createdDate } of orders) {
+      const order = this.orders.get(referenceId);
+      if (order) order.created = Math.min(order.created ?? Infinity, Date.parse(createdDate));
+    }
+  }
+
   onWarehouse(event: WorldEvent, at: number): void {
     if (event.topic !== 'order.shipped') return;
     const order = this.orders.get(event.order.referenceId);

@@ -4,7 +4,7 @@
  * then an exactly-once check against the simulators' own state. Exits 1 when a check fails.
  *
  *   npm run soak -- [--minutes 60] [--stores 100] [--idle 5] [--kill-every-minutes 5]
- *                   [--down-seconds 5] [--drain-minutes 10]
+ *                   [--down-seconds 5] [--drain-minutes 30]
  */
 import type { FlowService } from '../../tests/e2e/support/flow-services.js';
 import { loadAverage, measure } from '../orders/main.js';
@@ -19,7 +19,7 @@ const DEFAULTS = {
   'orders-per-minute': 10,
   'kill-every-minutes': 5,
   'down-seconds': 5,
-  'drain-minutes': 10,
+  'drain-minutes': 30,
 };
 
 /** The services killed in turn: those holding state in flight first. */
