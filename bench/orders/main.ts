@@ -15,23 +15,35 @@ const DEFAULTS = { minutes: 6, stores: 100, idle: 10, 'orders-per-minute': 10, '
 
 export async function main(args: string[]): Promise<void> {
   const options = parseOptions(args, DEFAULTS);
-  const say = (line: string) =>
-    process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-  const run = new OrdersRun({
+  const run = scenario(options);
+  try {
+    const measured = await measure(
+      run,
+      options.minutes,
+      options['drain-minutes'],
+      run.settings.say,
+    );
+    process.stdout.write(`${await report(run, measured)}\n`);
+  } finally {
+    await run.close();
+  }
+}
+
+/** The bench's scenario at the given size; progress goes to stderr with the time of day. */
+export function scenario(options: {
+  stores: number;
+  idle: number;
+  'orders-per-minute': number;
+}): OrdersRun {
+  return new OrdersRun({
     stores: options.stores,
     idleStores: options.idle,
     ordersPerMinute: options['orders-per-minute'],
     paymentDelayMs: 3_000,
     labelAfterMs: 5_000,
     shipAfterMs: 10_000,
-    say,
+    say: (line) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`),
   });
-  try {
-    const measured = await measure(run, options.minutes, options['drain-minutes'], say);
-    process.stdout.write(`${await report(run, measured)}\n`);
-  } finally {
-    await run.close();
-  }
 }
 
 /** Connects the stores, feeds orders for `minutes`, then waits for the last ones to ship. */

@@ -72,31 +72,27 @@ function idleCalls(run: OrdersRun, measured: Measured): string[] {
   const idle = run.stores.filter((s) => s.idle);
   if (idle.length === 0) return ['calls per idle store per cycle: no idle store (--idle 0)'];
   const cycles = (measured.feedEnd - measured.feedStart) / (POLL_INTERVAL_MINUTES * 60_000);
-  const per = (calls: { operation: string }[]) => {
+  const { timeline } = run;
+  const per = (
+    calls: Map<string, { at: number; operation: string }[]>,
+    callers: readonly string[],
+  ) => {
+    const made = timeline.callsBetween(calls, callers, measured.feedStart, measured.feedEnd);
     const byOperation = new Map<string, number>();
-    for (const c of calls) byOperation.set(c.operation, (byOperation.get(c.operation) ?? 0) + 1);
-    const total = calls.length / idle.length / cycles;
+    for (const c of made) byOperation.set(c.operation, (byOperation.get(c.operation) ?? 0) + 1);
+    const total = made.length / idle.length / cycles;
     const detail = [...byOperation]
       .map(([op, n]) => `${op} ${(n / idle.length / cycles).toFixed(2)}`)
       .join(', ');
     return { total, detail };
   };
-  const { timeline } = run;
   const mirakl = per(
-    timeline.callsBetween(
-      timeline.miraklCalls,
-      idle.map((s) => String(s.shopId)),
-      measured.feedStart,
-      measured.feedEnd,
-    ),
+    timeline.miraklCalls,
+    idle.map((s) => String(s.shopId)),
   );
   const shipbob = per(
-    timeline.callsBetween(
-      timeline.shipbobCalls,
-      idle.map((s) => String(s.merchantId)),
-      measured.feedStart,
-      measured.feedEnd,
-    ),
+    timeline.shipbobCalls,
+    idle.map((s) => String(s.merchantId)),
   );
   return [
     `calls per idle store per cycle (${idle.length} idle stores, ${cycles.toFixed(1)} cycles):`,

@@ -7,10 +7,10 @@
  *                   [--down-seconds 5] [--drain-minutes 30]
  */
 import type { FlowService } from '../../tests/e2e/support/flow-services.js';
-import { loadAverage, measure } from '../orders/main.js';
+import { loadAverage, measure, scenario } from '../orders/main.js';
 import { parseOptions } from '../orders/options.js';
+import type { OrdersRun } from '../orders/system.js';
 import { report } from '../orders/report.js';
-import { OrdersRun } from '../orders/system.js';
 
 const DEFAULTS = {
   minutes: 60,
@@ -33,17 +33,8 @@ const KILL_ORDER: readonly FlowService[] = [
 
 export async function main(args: string[]): Promise<void> {
   const options = parseOptions(args, DEFAULTS);
-  const say = (line: string) =>
-    process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-  const run = new OrdersRun({
-    stores: options.stores,
-    idleStores: options.idle,
-    ordersPerMinute: options['orders-per-minute'],
-    paymentDelayMs: 3_000,
-    labelAfterMs: 5_000,
-    shipAfterMs: 10_000,
-    say,
-  });
+  const run = scenario(options);
+  const { say } = run.settings;
   const kills: string[] = [];
   let failed = false;
   try {
