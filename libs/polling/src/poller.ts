@@ -127,7 +127,7 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
     dlqProducer: options.publisher.producer,
     metrics: options.metrics,
     namespace: options.namespace,
-    groupId: options.groupId ?? source,
+    groupId: options.groupId ?? `${options.namespace}${source}`,
     topics: ['pollRequested'],
     // A pass may wait on the vendor's retry-after inside the handler; kafkajs heartbeats only
     // between messages, so the session must outlast the longest pass.

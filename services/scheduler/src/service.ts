@@ -101,7 +101,7 @@ export async function createScheduler(options: SchedulerOptions): Promise<Schedu
         kafka: options.kafka,
         codec: options.codec,
         logger,
-        groupId: options.groupId ?? SOURCE,
+        groupId: options.groupId ?? `${options.namespace}${SOURCE}`,
         topics: ['storeConfigChanged'],
         handle: async (event) => {
           switch (event.topicKey) {
