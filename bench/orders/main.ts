@@ -72,6 +72,7 @@ export async function measure(
     await sleep(Math.min(30_000, feedEnd - Date.now()));
     say(progress(run));
   }
+  const database = await run.databaseProbe();
   run.stopFeed();
   const stoppedAt = Date.now();
   const cpuAtEnd = run.processes.cpuSeconds();
@@ -93,6 +94,7 @@ export async function measure(
   return {
     cpuAtStart,
     cpuAtEnd,
+    database,
     feedStart,
     feedEnd: stoppedAt,
     drainedAt: Date.now(),

@@ -8,6 +8,8 @@ export interface Measured {
   /** CPU seconds per watched process when the feed started and stopped. */
   cpuAtStart: Map<string, number>;
   cpuAtEnd: Map<string, number>;
+  /** Insert and read by `_id` at the end of the feed, in the run's database and an empty one. */
+  database: Record<'run' | 'empty', { insertMs: number; readMs: number }>;
   feedStart: number;
   feedEnd: number;
   drainedAt: number;
@@ -172,6 +174,10 @@ function processFigures(run: OrdersRun, measured: Measured, orders: number): str
   }
   lines.push(
     `services + simulators: ${(total / seconds).toFixed(2)} cores; shared servers also serve other work on the machine`,
+  );
+  const { run: busy, empty } = measured.database;
+  lines.push(
+    `database at the end of the feed (median of 9, by _id): insert ${busy.insertMs.toFixed(0)} ms, read ${busy.readMs.toFixed(0)} ms in the run's database; ${empty.insertMs.toFixed(0)} ms, ${empty.readMs.toFixed(0)} ms in an empty one`,
   );
   return lines;
 }

@@ -267,6 +267,43 @@ export class OrdersRun {
     this.processes.watch(name, service.child.pid);
   }
 
+  /**
+   * Median milliseconds of an insert and a read by `_id` in this run's database (where the
+   * services work) and in an empty one of the same server: how long the database makes each
+   * of the services' steps wait.
+   */
+  async databaseProbe(): Promise<Record<'run' | 'empty', { insertMs: number; readMs: number }>> {
+    const system = this.system!;
+    const mongo = new MongoClient(system.infra.MONGO_URL, { retryWrites: false });
+    await mongo.connect();
+    const probe = async (dbName: string) => {
+      const collection = mongo.db(dbName).collection<{ _id: string }>('bench_probe');
+      const inserts: number[] = [];
+      const reads: number[] = [];
+      for (let i = 0; i < 9; i++) {
+        const _id = `probe-${i}-${randomBytes(4).toString('hex')}`;
+        let started = performance.now();
+        await collection.insertOne({ _id });
+        inserts.push(performance.now() - started);
+        started = performance.now();
+        await collection.findOne({ _id });
+        reads.push(performance.now() - started);
+      }
+      await collection.drop().catch(() => undefined);
+      const median = (v: number[]) => v.sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+      return { insertMs: median(inserts), readMs: median(reads) };
+    };
+    try {
+      const run = await probe(system.database);
+      const emptyDb = `${system.database}_probe`;
+      const empty = await probe(emptyDb);
+      await mongo.db(emptyDb).dropDatabase();
+      return { run, empty };
+    } finally {
+      await mongo.close();
+    }
+  }
+
   /** The sum of a metric's samples of one service (0 when it has none). */
   metric(name: FlowService, metric: string, labels?: Record<string, string>): Promise<number> {
     return this.services.get(name)!.metric(metric, labels);
