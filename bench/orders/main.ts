@@ -7,6 +7,7 @@
  *   npm run bench -- orders [--minutes 6] [--stores 100] [--idle 10] [--orders-per-minute 10]
  */
 import { loadavg } from 'node:os';
+import { errorMessage, isErrorLike } from '@msync/platform';
 import { parseOptions } from './options.js';
 import { report, type Measured } from './report.js';
 import { OrdersRun } from './system.js';
@@ -42,6 +43,7 @@ export function scenario(options: {
     paymentDelayMs: 3_000,
     labelAfterMs: 5_000,
     shipAfterMs: 10_000,
+    path: process.env['PATH'] ?? '',
     say: (line) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`),
   });
 }
@@ -77,7 +79,7 @@ export async function measure(
   const stoppedAt = Date.now();
   const cpuAtEnd = run.processes.cpuSeconds();
   const failed = await alongside;
-  if (failed !== undefined) throw failed;
+  if (failed !== undefined) throw isErrorLike(failed) ? failed : new Error(errorMessage(failed));
   say(`feed stopped; waiting up to ${drainMinutes} min for the last orders to ship`);
   const drainEnd = stoppedAt + drainMinutes * 60_000;
   // Also given up when no order moved a step for STALL_MS: what is left then is stuck.

@@ -47,6 +47,8 @@ export interface ScenarioSettings {
   /** ShipBob order → label bought, then label → shipped, by the simulator's warehouse. */
   labelAfterMs: number;
   shipAfterMs: number;
+  /** The services' PATH (all they take from this process's environment). */
+  path: string;
   say: (line: string) => void;
 }
 
@@ -171,6 +173,7 @@ export class OrdersRun {
     }
 
     this.system = {
+      path: settings.path,
       infra: env,
       namespace,
       database: this.runId.replaceAll('-', '_'),

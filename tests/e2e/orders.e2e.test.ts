@@ -220,6 +220,7 @@ beforeAll(async () => {
   }
 
   const started = await startFlowServices({
+    path: process.env['PATH'] ?? '',
     infra: env,
     namespace,
     database,

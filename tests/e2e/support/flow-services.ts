@@ -14,6 +14,8 @@ export const FLOW_SERVICES = [
 export type FlowService = (typeof FLOW_SERVICES)[number];
 
 export interface FlowSystem {
+  /** The services' PATH: the one variable they get from the caller's environment. */
+  path: string;
   infra: { KAFKA_BROKERS: string; SCHEMA_REGISTRY_URL: string; MONGO_URL: string };
   namespace: string;
   database: string;
@@ -30,7 +32,7 @@ export interface FlowSystem {
 /** The environment of one service of the flow: all it gets (PATH included), nothing inherited. */
 export function flowServiceEnv(name: FlowService, system: FlowSystem): Record<string, string> {
   const common = {
-    PATH: process.env['PATH'] ?? '',
+    PATH: system.path,
     KAFKA_BROKERS: system.infra.KAFKA_BROKERS,
     SCHEMA_REGISTRY_URL: system.infra.SCHEMA_REGISTRY_URL,
     MONGO_URL: system.infra.MONGO_URL,
