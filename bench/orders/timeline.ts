@@ -61,12 +61,7 @@ export class Timeline {
   }
 
   onMirakl(exchange: MiraklExchange): void {
-    const at = Date.parse(exchange.at ?? new Date().toISOString());
-    record(this.miraklCalls, exchange.caller, {
-      at,
-      operation: exchange.operation,
-      status: exchange.status,
-    });
+    const at = recordCall(this.miraklCalls, exchange);
     const op = exchange.operation;
     if ((op !== 'OR21' && op !== 'OR23' && op !== 'OR24') || !ok(exchange.status)) return;
     const order = this.orders.get(orderIdOf(exchange.path));
@@ -77,12 +72,7 @@ export class Timeline {
   }
 
   onShipBob(exchange: ShipBobExchange): void {
-    const at = Date.parse(exchange.at ?? new Date().toISOString());
-    record(this.shipbobCalls, exchange.caller, {
-      at,
-      operation: exchange.operation,
-      status: exchange.status,
-    });
+    const at = recordCall(this.shipbobCalls, exchange);
     if (exchange.operation !== 'POST /order' || exchange.status !== 201) return;
     const ref = (exchange.requestBody as { reference_id?: string } | undefined)?.reference_id;
     const order = ref === undefined ? undefined : this.orders.get(ref);
@@ -158,11 +148,17 @@ export class Timeline {
   }
 }
 
-function record<T>(map: Map<string, T[]>, caller: string | undefined, entry: T): void {
-  if (caller === undefined) return;
-  let list = map.get(caller);
-  if (!list) map.set(caller, (list = []));
-  list.push(entry);
+/** Keeps the call under its caller (a shop or merchant id); returns when it arrived. */
+function recordCall(
+  calls: Map<string, { at: number; operation: string; status: number }[]>,
+  exchange: { at?: string; caller?: string; operation: string; status: number },
+): number {
+  const at = Date.parse(exchange.at ?? new Date().toISOString());
+  if (exchange.caller === undefined) return at;
+  let list = calls.get(exchange.caller);
+  if (!list) calls.set(exchange.caller, (list = []));
+  list.push({ at, operation: exchange.operation, status: exchange.status });
+  return at;
 }
 
 function hop(
