@@ -3,11 +3,11 @@
  * Benchmarks use the infrastructure given by KAFKA_BROKERS / SCHEMA_REGISTRY_URL, or start it
  * with tools/infra like the tests do.
  */
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
-const available = readdirSync(here).filter((name) => statSync(`${here}/${name}`).isDirectory());
+const available = readdirSync(here).filter((name) => existsSync(`${here}/${name}/main.ts`));
 const name = process.argv[2];
 
 if (!name || !available.includes(name)) {

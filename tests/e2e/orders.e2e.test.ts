@@ -18,7 +18,9 @@ import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/ship
 import { createLogger } from '@msync/platform';
 import { eventually, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
 import { MongoClient } from 'mongodb';
-import { startService, type ServiceProcess } from './support/services.js';
+import { callConfigApi, connectStore as connect, createTenant } from './support/config-api.js';
+import { startFlowServices } from './support/flow-services.js';
+import type { ServiceProcess } from './support/services.js';
 
 // The orders flow as a seller lives it: two stores connected through config-api's HTTP API, the
 // five services of the flow running from their builds on real Kafka, registry and FerretDB, and
@@ -76,42 +78,18 @@ function newShop(name: string): Shop {
   };
 }
 
-/** config-api's API as the tenant (or the administrator) calls it. */
-async function api(
-  method: string,
-  path: string,
-  options: { token?: string; body?: unknown; ifMatch?: string } = {},
-): Promise<{ status: number; body: Record<string, unknown>; etag: string | null }> {
-  const headers: Record<string, string> = {
-    authorization: `Bearer ${options.token ?? tenantToken}`,
-  };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (options.ifMatch) headers['if-match'] = options.ifMatch;
-  const response = await fetch(`${apiUrl}${path}`, {
-    method,
-    headers,
-    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
-    etag: response.headers.get('etag'),
-  };
-}
+/** config-api's API as the tenant calls it. */
+const api = (method: string, path: string) =>
+  callConfigApi(apiUrl, method, path, { token: tenantToken });
 
 async function connectStore(shop: Shop, toggles: { orders: boolean; tracking: boolean }) {
-  const connected = await api('POST', '/v1/stores', {
-    body: { miraklUrl: mirakl.url, miraklApiKey: shop.apiKey },
+  shop.storeId = await connect(apiUrl, tenantToken, {
+    miraklUrl: mirakl.url,
+    miraklApiKey: shop.apiKey,
+    shipbobPat: shop.pat,
+    toggles,
+    pollIntervalMinutes: 1,
   });
-  expect(connected.status).toBe(201);
-  shop.storeId = String(connected.body['id']);
-  const current = await api('GET', `/v1/stores/${shop.storeId}`);
-  const configured = await api('PATCH', `/v1/stores/${shop.storeId}`, {
-    ifMatch: current.etag ?? '',
-    body: { shipbobPat: shop.pat, toggles, pollIntervalMinutes: 1 },
-  });
-  expect([configured.status, configured.body['status']]).toEqual([200, 'CONNECTED']);
 }
 
 function createOrders(shop: Shop, count: number): string[] {
@@ -242,54 +220,26 @@ beforeAll(async () => {
       shipbob.control.world.seedProduct(merchant.id, { sku, stock: { 1: 1_000 } });
   }
 
-  const common = {
-    PATH: process.env['PATH'] ?? '',
-    KAFKA_BROKERS: env.KAFKA_BROKERS,
-    SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL,
-    MONGO_URL: env.MONGO_URL,
-    MONGO_DB: database,
-    TOPIC_NAMESPACE: namespace,
-    ENCRYPTION_KEYS,
-    LOG_LEVEL: 'info',
-    SHUTDOWN_TIMEOUT_MS: '10000',
-  };
-  const started = await Promise.all([
-    startService('config-api', {
-      ...common,
-      HTTP_PORT: '0',
-      HTTP_HOST: '127.0.0.1',
-      ADMIN_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
-      MIRAKL_TRUSTED_ORIGINS: new URL(mirakl.url).origin,
-      SHIPBOB_BASE_URL: shipbob.url,
-      RELAY_INTERVAL_MS: '200',
-    }),
-    startService('scheduler', { ...common, SCHEDULER_PROCESS_EVERY_MS: '500' }),
-    startService('mirakl-poller', {
-      ...common,
-      MIRAKL_TRUSTED_HOSTS: '127.0.0.1',
+  const started = await startFlowServices({
+    path: process.env['PATH'] ?? '',
+    infra: env,
+    namespace,
+    database,
+    encryptionKeys: ENCRYPTION_KEYS,
+    adminToken: ADMIN_TOKEN,
+    miraklUrl: mirakl.url,
+    shipbobUrl: shipbob.url,
+    tuning: {
+      'config-api': { RELAY_INTERVAL_MS: '200' },
+      scheduler: { SCHEDULER_PROCESS_EVERY_MS: '500' },
       // Mirakl's once-a-minute OR11 gate shortened so passes follow each other within a test.
-      OR11_MIN_INTERVAL_MS: '300',
-    }),
-    startService('shipbob-poller', { ...common, SHIPBOB_BASE_URL: shipbob.url }),
-    startService('sync-applier', {
-      ...common,
-      MIRAKL_TRUSTED_ORIGINS: new URL(mirakl.url).origin,
-      SHIPBOB_BASE_URL: shipbob.url,
-      RETRIER_INTERVAL_MS: '500',
-      RETRIER_MAX_BACKOFF_MS: '2000',
-    }),
-  ]);
-  for (const s of started) services.set(s.name, s);
-  apiUrl = `http://127.0.0.1:${await services.get('config-api')!.announcedPort('http listening')}`;
-
-  const tenant = await api('POST', '/v1/tenants', { token: ADMIN_TOKEN, body: { name: 'E2E' } });
-  expect(tenant.status).toBe(201);
-  const token = await api('POST', '/v1/tokens', {
-    token: ADMIN_TOKEN,
-    body: { name: 'e2e', tenantId: tenant.body['id'] },
+      'mirakl-poller': { OR11_MIN_INTERVAL_MS: '300' },
+      'sync-applier': { RETRIER_INTERVAL_MS: '500', RETRIER_MAX_BACKOFF_MS: '2000' },
+    },
   });
-  expect(token.status).toBe(201);
-  tenantToken = String(token.body['token']);
+  for (const [name, s] of started) services.set(name, s);
+  apiUrl = `http://127.0.0.1:${await services.get('config-api')!.announcedPort('http listening')}`;
+  tenantToken = (await createTenant(apiUrl, ADMIN_TOKEN, 'E2E')).token;
 });
 
 afterAll(async () => {

@@ -176,6 +176,11 @@ export class Control {
     this.journal.clear();
   }
 
+  /** Calls `listener` after each journaled exchange (long runs count calls without keeping them). */
+  onExchange(listener: (exchange: Exchange) => void): void {
+    this.journal.onRecord(listener);
+  }
+
   snapshot(shopId: number): ShopSnapshot {
     const shop: SimShop = this.world.shop(shopId);
     this.world.advance(shop);

@@ -71,6 +71,14 @@ describe('Mirakl simulator', () => {
     });
   });
 
+  it('tells a listener of every journaled exchange as it is recorded', async () => {
+    const heard: string[] = [];
+    sim.control.onExchange((e) => heard.push(`${e.operation} ${e.status} ${e.caller ?? '-'}`));
+    await api('/api/account');
+    await api('/api/account', { key: 'nope' });
+    expect(heard).toEqual(['A01 200 1', 'A01 401 -']);
+  });
+
   it('pages with offset and max, capping max at 100', async () => {
     await control(
       'POST',

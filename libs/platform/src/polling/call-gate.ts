@@ -67,6 +67,12 @@ export interface MongoCallGateOptions {
   keep?: number;
 }
 
+/** Where the newest sequence number of a key was last seen: `_id` = the key itself. */
+interface HeadDocument {
+  _id: string;
+  head: number;
+}
+
 const DUPLICATE_KEY = 11000;
 const MAX_RACES = 25;
 
@@ -74,20 +80,43 @@ const MAX_RACES = 25;
  * The gate on MongoDB or FerretDB. A claim is an insert of `<key>#<seq>`: two processes that
  * read the same newest claim race for the same `_id`, and the unique key lets exactly one win,
  * on both databases (FerretDB's conditional updates are not compare-and-set, ADR 0012).
+ *
+ * The newest claim is found by `_id` alone, which FerretDB 1.24 on SQLite looks up without
+ * reading the whole collection (ADR 0059): a head document per key (`_id` = the key) says which
+ * sequence number was newest when last written, and the claims after it, inserted since, are
+ * found by trying the next numbers. A key without a head (claims made before heads existed) is
+ * read the old way once.
  */
 export function createMongoCallGate(options: MongoCallGateOptions): CallGate {
-  const claims: Collection<ClaimDocument> = options.db.collection<ClaimDocument>(
-    options.collection ?? 'call_gate',
-  );
+  const collection = options.collection ?? 'call_gate';
+  const claims: Collection<ClaimDocument> = options.db.collection<ClaimDocument>(collection);
+  const heads: Collection<HeadDocument> = options.db.collection<HeadDocument>(collection);
   const now = options.now ?? Date.now;
   const keep = options.keep ?? 16;
   let indexed: Promise<unknown> | undefined;
 
-  const latest = async (key: string): Promise<LatestClaim | null> => {
-    indexed ??= claims.createIndex({ key: 1, seq: -1 });
-    await indexed;
-    const [doc] = await claims.find({ key }).sort({ seq: -1 }).limit(1).toArray();
+  const claimAt = async (key: string, seq: number): Promise<LatestClaim | null> => {
+    const doc = await claims.findOne({ _id: `${key}#${seq}` });
     return doc ? { seq: doc.seq, nextAt: doc.nextAt } : null;
+  };
+
+  const latest = async (key: string): Promise<LatestClaim | null> => {
+    const head = await heads.findOne({ _id: key });
+    let newest: LatestClaim | null;
+    if (head) {
+      // A claim gone from under its head is older than `keep` others: it limits nothing now.
+      newest = (await claimAt(key, head.head)) ?? { seq: head.head, nextAt: 0 };
+    } else {
+      indexed ??= claims.createIndex({ key: 1, seq: -1 });
+      await indexed;
+      const [doc] = await claims.find({ key }).sort({ seq: -1 }).limit(1).toArray();
+      newest = doc ? { seq: doc.seq, nextAt: doc.nextAt } : null;
+    }
+    for (let seq = (newest?.seq ?? 0) + 1; ; seq++) {
+      const next = await claimAt(key, seq);
+      if (!next) return newest;
+      newest = next;
+    }
   };
 
   /** Inserts the next claim; false when another process took that sequence number first. */
@@ -105,8 +134,12 @@ export function createMongoCallGate(options: MongoCallGateOptions): CallGate {
       if ((error as { code?: unknown }).code === DUPLICATE_KEY) return false;
       throw error;
     }
+    // A hint only: a lagging head costs the next reader one more try, never a wrong answer.
+    await heads
+      .updateOne({ _id: key }, { $max: { head: claim.seq } }, { upsert: true })
+      .catch(() => undefined);
     // Old claims carry no information once newer ones exist; keeping a few helps debugging.
-    await claims.deleteMany({ key, seq: { $lte: claim.seq - keep } }).catch(() => undefined);
+    await claims.deleteOne({ _id: `${key}#${claim.seq - keep}` }).catch(() => undefined);
     return true;
   };
 

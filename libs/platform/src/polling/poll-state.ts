@@ -45,7 +45,10 @@ export interface PollStateStore {
     stream: string,
     pass: { cursor: Date | null; startedAt: Date },
   ): Promise<void>;
-  /** Deletes seen entries not refreshed since `before` (FerretDB has no TTL indexes). */
+  /**
+   * Deletes seen entries not refreshed since `before` (FerretDB has no TTL indexes); a store's
+   * stream is pruned at most once per the adapter's prune interval, other calls return 0.
+   */
   prune(storeId: string, stream: string, before: Date): Promise<number>;
 }
 
@@ -75,14 +78,28 @@ export function laterCursor(a: Date | null, b: Date | null): Date | null {
   return a.getTime() >= b.getTime() ? a : b;
 }
 
+/** How often one store's stream is pruned by default: retention is counted in days. */
+export const DEFAULT_PRUNE_EVERY_MS = 3_600_000;
+
 /**
  * Mongo/FerretDB adapter of {@link PollStateStore}: `<prefix>_cursors` (one document per store
  * and stream) and `<prefix>_seen` (one per store, stream and item). Only single-document writes
- * and plain upserts, so it needs neither transactions nor TTL indexes.
+ * and plain upserts, so it needs neither transactions nor TTL indexes. Every read is by `_id`:
+ * FerretDB 1.24 on SQLite answers any other filter, `$in` on `_id` included, by reading the whole
+ * collection, and the seen-set grows with every order (ADR 0059). Pruning, which must filter on
+ * fields, runs once an hour per store and stream rather than after every pass.
  */
-export function createMongoPollState(options: { db: Db; prefix: string }): PollStateStore {
+export function createMongoPollState(options: {
+  db: Db;
+  prefix: string;
+  pruneEveryMs?: number;
+  now?: () => number;
+}): PollStateStore {
   const cursors = options.db.collection<CursorDocument>(`${options.prefix}_cursors`);
   const seenItems = options.db.collection<SeenDocument>(`${options.prefix}_seen`);
+  const now = options.now ?? Date.now;
+  const pruneEveryMs = options.pruneEveryMs ?? DEFAULT_PRUNE_EVERY_MS;
+  const lastPruned = new Map<string, number>();
   const id = (...parts: string[]) => parts.join('|');
   let indexed: Promise<unknown> | undefined;
   const ready = () => (indexed ??= seenItems.createIndex({ storeId: 1, stream: 1, seenAt: 1 }));
@@ -94,11 +111,11 @@ export function createMongoPollState(options: { db: Db; prefix: string }): PollS
     },
     async seen(storeId, stream, itemIds) {
       const out = new Map<string, SeenItem>();
-      if (itemIds.length === 0) return out;
-      const docs = await seenItems
-        .find({ _id: { $in: itemIds.map((item) => id(storeId, stream, item)) } })
-        .toArray();
-      for (const doc of docs) out.set(doc.itemId, { version: doc.version, marks: doc.marks });
+      const docs = await Promise.all(
+        [...new Set(itemIds)].map((item) => seenItems.findOne({ _id: id(storeId, stream, item) })),
+      );
+      for (const doc of docs)
+        if (doc) out.set(doc.itemId, { version: doc.version, marks: doc.marks });
       return out;
     },
     async remember(storeId, stream, items, seenAt) {
@@ -154,7 +171,11 @@ export function createMongoPollState(options: { db: Db; prefix: string }): PollS
       );
     },
     async prune(storeId, stream, before) {
+      const key = id(storeId, stream);
+      const last = lastPruned.get(key);
+      if (last !== undefined && now() - last < pruneEveryMs) return 0;
       await ready();
+      lastPruned.set(key, now());
       const result = await seenItems.deleteMany({ storeId, stream, seenAt: { $lt: before } });
       return result.deletedCount;
     },

@@ -214,7 +214,7 @@ export class ClaimingJobRepository extends MongoJobRepository {
     claimedAt: Date,
   ): Promise<boolean> {
     const run = runKey(jobId, nextRunAt);
-    const [latest] = await this.claims.find({ run }).sort({ attempt: -1 }).limit(1).toArray();
+    const latest = (await this.claimsOf(run)).at(-1);
     if (latest && latest.claimedAt > lockDeadline) return false;
     const attempt = latest ? latest.attempt + 1 : 0;
     try {
@@ -226,9 +226,23 @@ export class ClaimingJobRepository extends MongoJobRepository {
     }
   }
 
+  /**
+   * A run's claims, oldest attempt first, found by `_id` (attempts are numbered from 0): FerretDB
+   * 1.24 on SQLite reads the whole collection for any other filter, and claims pile up for a day.
+   */
+  private async claimsOf(run: string) {
+    const found = [];
+    for (let attempt = 0; ; attempt++) {
+      const claim = await this.claims.findOne({ _id: `${run}#${attempt}` });
+      if (!claim) return found;
+      found.push(claim);
+    }
+  }
+
   /** Frees a run that was locked but not run, so any scheduler may claim it again. */
   private async releaseClaims(jobId: string, nextRunAt: Date | null | undefined): Promise<void> {
-    await this.claims.deleteMany({ run: runKey(jobId, nextRunAt ?? null) });
+    const claims = await this.claimsOf(runKey(jobId, nextRunAt ?? null));
+    for (const claim of claims.reverse()) await this.claims.deleteOne({ _id: claim._id });
   }
 }
 

@@ -3,6 +3,8 @@ import { RetriableError, errorMessage } from '@msync/platform';
 import type { Action, LedgerEntry } from '../domain/decision.js';
 
 interface EffectDocument {
+  /** {@link effectId}: every lookup is by `_id`, the one key FerretDB finds without a scan. */
+  _id: string;
   storeId: string;
   effectKey: string;
   action: Action;
@@ -33,10 +35,17 @@ export interface EffectsLedger {
 export const EFFECTS_COLLECTION = 'effects';
 const DUPLICATE_KEY = 11000;
 
+/** The `_id` of an effect's entry: the store and the effect key, which are unique together. */
+export const effectId = (storeId: string, effectKey: string) => `${storeId}|${effectKey}`;
+
 /**
- * The ledger on MongoDB or FerretDB. The unique index on (storeId, effectKey) makes the claim an
- * insert, the one compare-and-set FerretDB really has (ADR 0012); no transactions. Every database
- * failure is retriable: the fact is parked and tried again, never acknowledged half done.
+ * The ledger on MongoDB or FerretDB. The claim is an insert under the effect's deterministic
+ * `_id`, the one compare-and-set FerretDB really has (ADR 0012); no transactions. Entries are read
+ * and updated by `_id` only: FerretDB 1.24 on SQLite answers any other filter by reading the
+ * whole collection, however it is indexed, and this one grows with every order (ADR 0059).
+ * Entries written before they were keyed so (an ObjectId `_id`) are still found by their fields,
+ * and only while such entries exist. Every database failure is retriable: the fact is parked and
+ * tried again, never acknowledged half done.
  */
 export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
   const effects: Collection<EffectDocument> = db.collection(EFFECTS_COLLECTION);
@@ -49,10 +58,22 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
   await mongoCall('create the effects retention index', () =>
     effects.createIndex({ status: 1, doneAt: 1 }, { name: 'status_done_at' }),
   );
+  // Entries keyed by an ObjectId come from before ADR 0059; one look at start says if any is left.
+  let legacy = await mongoCall('look for entries without a key id', async () =>
+    Boolean(await effects.findOne({ _id: { $type: 'objectId' } } as never)),
+  );
+  /** The entry's filter: its `_id`, or for a legacy entry its fields. */
+  const locate = async (storeId: string, effectKey: string) => {
+    const _id = effectId(storeId, effectKey);
+    if (!legacy) return { _id };
+    const old = await effects.findOne({ storeId, effectKey, _id: { $ne: _id } });
+    return old ? { _id: old._id } : { _id };
+  };
   return {
     read: (storeId, effectKey) =>
       mongoCall('read an effect', async () => {
-        const doc = await effects.findOne({ storeId, effectKey });
+        let doc = await effects.findOne({ _id: effectId(storeId, effectKey) });
+        if (!doc && legacy) doc = await effects.findOne({ storeId, effectKey });
         if (!doc) return null;
         if (doc.status === 'claimed') return { status: 'claimed' };
         return {
@@ -65,6 +86,7 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
       mongoCall('claim an effect', async () => {
         try {
           await effects.insertOne({
+            _id: effectId(storeId, effectKey),
             storeId,
             effectKey,
             action: details.action,
@@ -80,18 +102,21 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
       }),
     markDone: (storeId, effectKey, externalIds) =>
       mongoCall('mark an effect done', async () => {
-        await effects.updateOne(
-          { storeId, effectKey },
-          { $set: { status: 'done', doneAt: new Date(), externalIds, outcomeRecorded: false } },
-        );
+        await effects.updateOne(await locate(storeId, effectKey), {
+          $set: { status: 'done', doneAt: new Date(), externalIds, outcomeRecorded: false },
+        });
       }),
     markOutcomeRecorded: (storeId, effectKey) =>
       mongoCall('mark an outcome recorded', async () => {
-        await effects.updateOne({ storeId, effectKey }, { $set: { outcomeRecorded: true } });
+        await effects.updateOne(await locate(storeId, effectKey), {
+          $set: { outcomeRecorded: true },
+        });
       }),
     pruneDoneBefore: (before) =>
       mongoCall('prune done effects', async () => {
         const result = await effects.deleteMany({ status: 'done', doneAt: { $lt: before } });
+        if (legacy)
+          legacy = Boolean(await effects.findOne({ _id: { $type: 'objectId' } } as never));
         return result.deletedCount;
       }),
   };

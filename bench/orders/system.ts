@@ -1,0 +1,347 @@
+/**
+ * The orders scenario shared by `npm run bench -- orders` and `npm run soak`: the five services
+ * of the orders flow started from their builds (environment only, production intervals), both
+ * simulators in this process at Mirakl's documented call frequencies, and many stores, each with
+ * its own Mirakl shop and ShipBob merchant and token, connected through config-api's HTTP API.
+ */
+import { randomBytes } from 'node:crypto';
+import { MongoClient } from 'mongodb';
+import {
+  EventCodec,
+  RegistryClient,
+  bootstrapTopics,
+  createEventConsumer,
+  createKafka,
+  createPublisher,
+  type EventConsumer,
+  type Publisher,
+} from '@msync/events';
+import {
+  DOCUMENTED_CALL_FREQUENCY,
+  startMiraklSimulator,
+  type RunningMiraklSimulator,
+} from '@msync/mirakl-sim';
+import { createLogger } from '@msync/platform';
+import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
+import { context, up } from '../../tools/infra/src/index.js';
+import { connectStore, createTenant } from '../../tests/e2e/support/config-api.js';
+import {
+  FLOW_SERVICES,
+  startFlowService,
+  type FlowService,
+  type FlowSystem,
+} from '../../tests/e2e/support/flow-services.js';
+import type { ServiceProcess } from '../../tests/e2e/support/services.js';
+import { ProcessSampler } from './process-sampler.js';
+import { Timeline } from './timeline.js';
+
+export interface ScenarioSettings {
+  /** Stores that receive orders. */
+  stores: number;
+  /** Stores connected the same way that receive none (calls per idle store). */
+  idleStores: number;
+  /** New orders per minute in each busy store. */
+  ordersPerMinute: number;
+  /** Acceptance → payment confirmed (`SHIPPING`) in the Mirakl simulator. */
+  paymentDelayMs: number;
+  /** ShipBob order → label bought, then label → shipped, by the simulator's warehouse. */
+  labelAfterMs: number;
+  shipAfterMs: number;
+  /** The services' PATH (all they take from this process's environment). */
+  path: string;
+  say: (line: string) => void;
+}
+
+export interface BenchStore {
+  index: number;
+  idle: boolean;
+  shopId: number;
+  merchantId: number;
+  storeId: string;
+  ordersMade: number;
+}
+
+export const POLL_INTERVAL_MINUTES = 1;
+const SKUS = ['BENCH-MUG', 'BENCH-BOWL'];
+const quiet = createLogger({ level: 'error', write: () => undefined });
+
+/** A running scenario: the system, the simulators, the stores and what was observed. */
+export class OrdersRun {
+  readonly timeline = new Timeline();
+  /** RSS and CPU of the services, this process (the simulators) and the shared servers. */
+  readonly processes = new ProcessSampler();
+  readonly stores: BenchStore[] = [];
+  readonly services = new Map<FlowService, ServiceProcess>();
+  private feed: NodeJS.Timeout | undefined;
+  private outcomes: EventConsumer | undefined;
+  private publisher: Publisher | undefined;
+  private mirakl: RunningMiraklSimulator | undefined;
+  private shipbob: RunningShipBobSimulator | undefined;
+  private system: FlowSystem | undefined;
+  private apiUrl = '';
+  private tenantToken = '';
+  private readonly adminToken = `bench-admin-${randomBytes(24).toString('hex')}`;
+  private readonly runId = `bench-orders-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  private readonly keys = new Map<number, { apiKey: string; pat: string }>();
+
+  constructor(readonly settings: ScenarioSettings) {}
+
+  get miraklSim(): RunningMiraklSimulator {
+    return this.mirakl!;
+  }
+
+  get shipbobSim(): RunningShipBobSimulator {
+    return this.shipbob!;
+  }
+
+  /** Infrastructure, topics, simulators with every shop and merchant, the services, a tenant. */
+  async start(): Promise<void> {
+    const { settings } = this;
+    const { env } = await up({ ctx: context((l) => settings.say(`[infra] ${l}`)) });
+    const namespace = `${this.runId}.`;
+    const kafka = createKafka({
+      brokers: env.KAFKA_BROKERS.split(','),
+      clientId: 'bench',
+      logger: quiet,
+    });
+    // The catalog's partition counts, as in production.
+    await bootstrapTopics({ kafka, logger: quiet, namespace });
+    const codec = new EventCodec(new RegistryClient(env.SCHEMA_REGISTRY_URL), namespace);
+    this.publisher = createPublisher({ kafka, codec, logger: quiet, namespace });
+    await this.publisher.connect();
+    this.outcomes = createEventConsumer({
+      kafka,
+      codec,
+      logger: quiet,
+      groupId: `${namespace}bench-outcomes`,
+      topics: ['syncOutcome'],
+      dlqProducer: this.publisher.producer,
+      namespace,
+      handle: (event) => {
+        this.timeline.onOutcome(event.value);
+        return Promise.resolve();
+      },
+    });
+    await this.outcomes.start();
+
+    this.mirakl = await startMiraklSimulator({
+      port: 0,
+      host: '127.0.0.1',
+      paymentDelayMs: settings.paymentDelayMs,
+      // Mirakl's contract: OR11 once a minute per shop; faster calls get 429.
+      callFrequencyMs: DOCUMENTED_CALL_FREQUENCY,
+      // The timeline keeps what it needs from each exchange; the journals stay small.
+      journalLimit: 1_000,
+    });
+    this.shipbob = await startShipBobSimulator({
+      port: 0,
+      host: '127.0.0.1',
+      autopilot: {
+        labelAfterMs: settings.labelAfterMs,
+        shipAfterMs: settings.shipAfterMs,
+        deliverAfterMs: null,
+        carrier: 'UPS',
+      },
+      journalLimit: 1_000,
+    });
+    this.mirakl.control.onExchange((e) => this.timeline.onMirakl(e));
+    this.shipbob.control.onExchange((e) => this.timeline.onShipBob(e));
+    this.shipbob.control.world.onEvent((e) => this.timeline.onWarehouse(e, Date.now()));
+
+    const total = settings.stores + settings.idleStores;
+    for (let index = 0; index < total; index++) {
+      const keys = {
+        apiKey: `bench-mirakl-key-${index}-${randomBytes(8).toString('hex')}`,
+        pat: `bench-shipbob-pat-${index}-${randomBytes(8).toString('hex')}`,
+      };
+      const { shopId } = this.mirakl.control.addShop({
+        apiKey: keys.apiKey,
+        name: `Bench shop ${index}`,
+      });
+      const merchant = this.shipbob.control.world.seedMerchant({ pats: [keys.pat] });
+      for (const sku of SKUS)
+        this.shipbob.control.world.seedProduct(merchant.id, { sku, stock: { 1: 100_000_000 } });
+      this.keys.set(index, keys);
+      this.stores.push({
+        index,
+        idle: index >= settings.stores,
+        shopId,
+        merchantId: merchant.id,
+        storeId: '',
+        ordersMade: 0,
+      });
+    }
+
+    this.system = {
+      path: settings.path,
+      infra: env,
+      namespace,
+      database: this.runId.replaceAll('-', '_'),
+      encryptionKeys: `k1:${randomBytes(32).toString('base64')}`,
+      adminToken: this.adminToken,
+      miraklUrl: this.mirakl.url,
+      shipbobUrl: this.shipbob.url,
+    };
+    settings.say(`starting ${FLOW_SERVICES.join(', ')} (namespace ${namespace})`);
+    await Promise.all(FLOW_SERVICES.map((name) => this.startService(name)));
+    this.apiUrl = `http://127.0.0.1:${await this.services.get('config-api')!.announcedPort('http listening')}`;
+    this.tenantToken = (await createTenant(this.apiUrl, this.adminToken, 'Bench')).token;
+    this.processes.watch('simulators + bench', process.pid);
+    this.processes.watchCommand('FerretDB (shared)', '/bin/ferretdb');
+    this.processes.watchCommand('Kafka (shared)', 'kafka.Kafka ');
+    this.processes.start();
+  }
+
+  /**
+   * Connects every store through config-api (Order Sync and Tracking on, polled every minute),
+   * spread over `spreadMs` as real sellers' connection times are spread: the scheduler's first
+   * poll of a store is at once, so each store keeps the phase it was connected at.
+   */
+  async connectStores(spreadMs: number): Promise<void> {
+    const started = Date.now();
+    const { stores } = this;
+    for (const store of stores) {
+      const due = started + (store.index * spreadMs) / stores.length;
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      const keys = this.keys.get(store.index)!;
+      store.storeId = await connectStore(this.apiUrl, this.tenantToken, {
+        miraklUrl: this.miraklSim.url,
+        miraklApiKey: keys.apiKey,
+        shipbobPat: keys.pat,
+        toggles: { orders: true, tracking: true },
+        pollIntervalMinutes: POLL_INTERVAL_MINUTES,
+      });
+    }
+    this.settings.say(
+      `${stores.length} stores connected in ${((Date.now() - started) / 1000).toFixed(0)} s`,
+    );
+  }
+
+  /** Every busy store gets `ordersPerMinute` new orders a minute, each store at its own phase. */
+  startFeed(): void {
+    const periodMs = 60_000 / this.settings.ordersPerMinute;
+    const now = Date.now();
+    const next = new Map(
+      this.stores.filter((s) => !s.idle).map((s) => [s, now + Math.random() * periodMs]),
+    );
+    this.feed = setInterval(() => {
+      const at = Date.now();
+      for (const [store, due] of next) {
+        if (due > at) continue;
+        this.createOrder(store);
+        next.set(store, due + periodMs);
+      }
+    }, 100);
+  }
+
+  stopFeed(): void {
+    clearInterval(this.feed);
+  }
+
+  private createOrder(store: BenchStore): void {
+    store.ordersMade += 1;
+    const n = store.ordersMade;
+    const commercialId = `S${String(store.index).padStart(3, '0')}N${String(n).padStart(5, '0')}`;
+    const orderId = `${commercialId}-A`;
+    // Appeared: the order exists in Mirakl from this moment.
+    this.timeline.appeared(orderId, store.index, Date.now());
+    this.miraklSim.control.createOrder(store.shopId, {
+      orderId,
+      commercialId,
+      lines: [
+        { sku: SKUS[0]!, quantity: 1 + (n % 3) },
+        ...(n % 2 === 0 ? [{ sku: SKUS[1]!, quantity: 1 }] : []),
+      ],
+    });
+  }
+
+  /** Kills a service with SIGKILL (no shutdown at all) and starts it again. */
+  async kill(name: FlowService, downMs: number): Promise<void> {
+    const service = this.services.get(name)!;
+    service.child.kill('SIGKILL');
+    await service.exited;
+    await new Promise((r) => setTimeout(r, downMs));
+    await this.startService(name);
+  }
+
+  private async startService(name: FlowService): Promise<void> {
+    const service = await startFlowService(name, this.system!);
+    this.services.set(name, service);
+    this.processes.watch(name, service.child.pid);
+  }
+
+  /**
+   * Median milliseconds of an insert and a read by `_id` in this run's database (where the
+   * services work) and in an empty one of the same server: how long the database makes each
+   * of the services' steps wait.
+   */
+  async databaseProbe(): Promise<Record<'run' | 'empty', { insertMs: number; readMs: number }>> {
+    const system = this.system!;
+    const mongo = new MongoClient(system.infra.MONGO_URL, { retryWrites: false });
+    await mongo.connect();
+    const probe = async (dbName: string) => {
+      const collection = mongo.db(dbName).collection<{ _id: string }>('bench_probe');
+      const inserts: number[] = [];
+      const reads: number[] = [];
+      for (let i = 0; i < 9; i++) {
+        const _id = `probe-${i}-${randomBytes(4).toString('hex')}`;
+        let started = performance.now();
+        await collection.insertOne({ _id });
+        inserts.push(performance.now() - started);
+        started = performance.now();
+        await collection.findOne({ _id });
+        reads.push(performance.now() - started);
+      }
+      await collection.drop().catch(() => undefined);
+      const median = (v: number[]) => v.sort((a, b) => a - b)[Math.floor(v.length / 2)]!;
+      return { insertMs: median(inserts), readMs: median(reads) };
+    };
+    try {
+      const run = await probe(system.database);
+      const emptyDb = `${system.database}_probe`;
+      const empty = await probe(emptyDb);
+      await mongo.db(emptyDb).dropDatabase();
+      return { run, empty };
+    } finally {
+      await mongo.close();
+    }
+  }
+
+  /** The sum of a metric's samples of one service (0 when it has none). */
+  metric(name: FlowService, metric: string, labels?: Record<string, string>): Promise<number> {
+    return this.services.get(name)!.metric(metric, labels);
+  }
+
+  /** Stops everything this run started and deletes its topics and database. */
+  async close(): Promise<void> {
+    this.stopFeed();
+    this.processes.stop();
+    for (const service of this.services.values()) await service.stop();
+    await this.outcomes?.stop();
+    await this.publisher?.disconnect();
+    await this.mirakl?.close();
+    await this.shipbob?.close();
+    const system = this.system;
+    if (!system) return;
+    const mongo = new MongoClient(system.infra.MONGO_URL, { retryWrites: false });
+    await mongo.connect();
+    await mongo
+      .db(system.database)
+      .dropDatabase()
+      .catch(() => undefined);
+    await mongo.close();
+    const kafka = createKafka({
+      brokers: system.infra.KAFKA_BROKERS.split(','),
+      clientId: 'bench',
+      logger: quiet,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const mine = (await admin.listTopics()).filter((t) => t.startsWith(system.namespace));
+      if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 30_000 });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}

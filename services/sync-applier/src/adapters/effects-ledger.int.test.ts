@@ -1,0 +1,70 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { connectMongo, type MongoHandle } from '@msync/platform';
+import { infra, uniqueName } from '@msync/test-support';
+import { EFFECTS_COLLECTION, createEffectsLedger, effectId } from './effects-ledger.js';
+
+let mongo: MongoHandle | undefined;
+afterEach(async () => {
+  await mongo?.db.dropDatabase();
+  await mongo?.close();
+  mongo = undefined;
+});
+
+const connect = async () =>
+  (mongo = await connectMongo(infra().MONGO_URL, {
+    dbName: uniqueName('ledger').replaceAll('-', '_'),
+    appName: 'ledger-test',
+  }));
+
+describe('the effects ledger on the real MongoDB-compatible server', () => {
+  it('claims an effect once, under its key id, and records it done then recorded', async () => {
+    const { db } = await connect();
+    const ledger = await createEffectsLedger(db);
+    const details = { action: 'create' as const, factKey: 'fact-1' };
+
+    expect(await ledger.read('s1', 'create:O-1')).toBeNull();
+    expect(await ledger.claim('s1', 'create:O-1', details)).toBe(true);
+    expect(await ledger.claim('s1', 'create:O-1', details)).toBe(false);
+    expect(await ledger.claim('s2', 'create:O-1', details)).toBe(true);
+    expect(await ledger.read('s1', 'create:O-1')).toEqual({ status: 'claimed' });
+
+    await ledger.markDone('s1', 'create:O-1', { shipbobOrderId: '77' });
+    expect(await ledger.read('s1', 'create:O-1')).toEqual({
+      status: 'done',
+      externalIds: { shipbobOrderId: '77' },
+      outcomeRecorded: false,
+    });
+    await ledger.markOutcomeRecorded('s1', 'create:O-1');
+    expect(await ledger.read('s1', 'create:O-1')).toMatchObject({ outcomeRecorded: true });
+    const stored = await db
+      .collection<{ _id: string }>(EFFECTS_COLLECTION)
+      .find({}, { projection: { _id: 1 } })
+      .toArray();
+    expect(stored.map((d) => d._id).sort()).toEqual([
+      effectId('s1', 'create:O-1'),
+      effectId('s2', 'create:O-1'),
+    ]);
+  });
+
+  it('still finds, updates and guards an entry written before entries had key ids', async () => {
+    const { db } = await connect();
+    await createEffectsLedger(db); // the index, as an earlier release made it
+    await db.collection(EFFECTS_COLLECTION).insertOne({
+      storeId: 's1',
+      effectKey: 'ship:O-9',
+      action: 'ship',
+      factKey: 'old-fact',
+      status: 'claimed',
+      claimedAt: new Date(),
+    });
+    const ledger = await createEffectsLedger(db);
+
+    expect(await ledger.read('s1', 'ship:O-9')).toEqual({ status: 'claimed' });
+    expect(await ledger.claim('s1', 'ship:O-9', { action: 'ship', factKey: 'new-fact' })).toBe(
+      false,
+    );
+    await ledger.markDone('s1', 'ship:O-9', { miraklOrderId: 'O-9' });
+    expect(await ledger.read('s1', 'ship:O-9')).toMatchObject({ status: 'done' });
+    expect(await db.collection(EFFECTS_COLLECTION).countDocuments({})).toBe(1);
+  });
+});
