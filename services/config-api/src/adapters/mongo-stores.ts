@@ -1,11 +1,35 @@
 import type { Collection, Db } from 'mongodb';
 import type { StoreCredentialFields } from '@msync/stores';
-import type { Store } from '../domain/store.js';
+import {
+  DEFAULT_SHIPPING_METHOD,
+  type Settings,
+  type ShippingMethods,
+  type Store,
+} from '../domain/store.js';
 import { isDuplicateKey, withInsertLock, type LockDocument } from './mongo-lock.js';
 
+/**
+ * Settings as stored. The ship option mapping is a list of pairs: its keys are Mirakl codes,
+ * which may hold characters a document key may not (`.`, a leading `$`). Documents written
+ * before the mapping existed have neither field.
+ */
+export interface StoredSettings extends Omit<
+  Settings,
+  'shippingMethods' | 'defaultShippingMethod'
+> {
+  shippingMethods?: StoredShipOption[];
+  defaultShippingMethod?: string;
+}
+
+export interface StoredShipOption {
+  miraklShippingType: string;
+  shipbobShipOption: string;
+}
+
 /** The stored form of a store: the domain record plus the publication bookkeeping (ADR 0012). */
-export interface StoreDocument extends Omit<Store, 'id'> {
+export interface StoreDocument extends Omit<Store, 'id' | 'settings'> {
   _id: string;
+  settings: StoredSettings;
   /** True while the current version has not reached the store-config-changed topic. */
   pendingPublish: boolean;
   publishedVersion: number;
@@ -159,11 +183,34 @@ export class MongoStores {
 function toDocument(
   store: Store,
 ): Omit<StoreDocument, 'pendingPublish' | 'publishedVersion' | 'offersPollPending'> {
-  const { id, ...rest } = store;
-  return { _id: id, ...rest };
+  const { id, settings, ...rest } = store;
+  const { shippingMethods, ...plain } = settings;
+  return {
+    _id: id,
+    ...rest,
+    settings: {
+      ...plain,
+      shippingMethods: Object.entries(shippingMethods).map(
+        ([miraklShippingType, shipbobShipOption]) => ({ miraklShippingType, shipbobShipOption }),
+      ),
+    },
+  };
 }
 
-function fromDocument(doc: StoreDocument): Store {
+function settingsOf(stored: StoredSettings): Settings {
+  const { shippingMethods = [], defaultShippingMethod, ...plain } = stored;
+  const mapping: ShippingMethods = Object.fromEntries(
+    shippingMethods.map((entry) => [entry.miraklShippingType, entry.shipbobShipOption]),
+  );
+  return {
+    ...plain,
+    shippingMethods: mapping,
+    defaultShippingMethod: defaultShippingMethod ?? DEFAULT_SHIPPING_METHOD,
+  };
+}
+
+/** The domain record of a stored store. */
+export function fromDocument(doc: StoreDocument): Store {
   return {
     id: doc._id,
     tenantId: doc.tenantId,
@@ -173,7 +220,7 @@ function fromDocument(doc: StoreDocument): Store {
     miraklShopName: doc.miraklShopName,
     miraklApiKey: doc.miraklApiKey,
     shipbob: doc.shipbob,
-    settings: doc.settings,
+    settings: settingsOf(doc.settings),
     returnsApproved: doc.returnsApproved,
     version: doc.version,
     createdAt: doc.createdAt,

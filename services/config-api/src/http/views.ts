@@ -29,6 +29,8 @@ export function storeView(store: Store): z.infer<typeof StoreView> {
     inventoryBuffer: store.settings.inventoryBuffer,
     returnFulfillmentCenterId: store.settings.returnFulfillmentCenterId,
     pollIntervalMinutes: store.settings.pollIntervalMinutes,
+    shippingMethods: { ...store.settings.shippingMethods },
+    defaultShippingMethod: store.settings.defaultShippingMethod,
     returnsApproved: store.returnsApproved,
     version: store.version,
     createdAt: store.createdAt.toISOString(),
