@@ -157,8 +157,11 @@ export function shipOptionFor(
   miraklShippingType: string | null,
   config: Pick<StoreConfig, 'shippingMethods' | 'defaultShippingMethod'>,
 ): string {
+  // Own entries only: a code such as `constructor` must not find Object's prototype.
   const mapped =
-    miraklShippingType === null ? undefined : config.shippingMethods[miraklShippingType];
+    miraklShippingType !== null && Object.hasOwn(config.shippingMethods, miraklShippingType)
+      ? config.shippingMethods[miraklShippingType]
+      : undefined;
   return mapped ?? config.defaultShippingMethod;
 }
 

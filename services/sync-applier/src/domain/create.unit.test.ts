@@ -172,6 +172,34 @@ describe('mapping a Mirakl order to a ShipBob order', () => {
     expect(shipOptionFor(null, config)).toBe('Ground');
   });
 
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])(
+    'given the unmapped shipping type %s (a property every object has), then it gets the default',
+    (code) => {
+      const config = storeConfig({ shippingMethods: {}, defaultShippingMethod: 'Ground' });
+      expect(shipOptionFor(code, config)).toBe('Ground');
+    },
+  );
+
+  it("given the store maps the order's shipping type, then the ShipBob order is created with that ship option", () => {
+    const config = storeConfig({
+      shippingMethods: { STD: 'Standard', 'EXP-2D': 'Marketplace 2-Day' },
+      defaultShippingMethod: 'Ground',
+    });
+    const create = (shippingMethod: string | null) => {
+      const decision = decideCreate(readyToShip({ shippingMethod }), config, {
+        effect: null,
+        knownSkus: new Set(['SKU-MUG']),
+      });
+      return decision.type === 'apply' ? decision.command.order.shippingMethod : decision.type;
+    };
+    expect([create('EXP-2D'), create('STD'), create('PICKUP'), create(null)]).toEqual([
+      'Marketplace 2-Day',
+      'Standard',
+      'Ground',
+      'Ground',
+    ]);
+  });
+
   it('takes alpha-2 or alpha-3 countries and a company when the recipient has no name', () => {
     const order = shipbobOrderOf(
       readyToShip({
