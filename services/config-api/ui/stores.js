@@ -2,6 +2,7 @@
 import { api, ApiError } from './api.js';
 import { field, h, showErrors, statusBadge, toast } from './dom.js';
 import { activityTab } from './activity.js';
+import { shipOptionsEditor, shipOptionsSummary } from './ship-options.js';
 
 const TOGGLES = [
   ['offers', 'Sync Offers', 'Create a ShipBob product for each Mirakl offer'],
@@ -270,6 +271,7 @@ function overview(store) {
     ['Syncing', on.length > 0 ? on.join(', ') : 'nothing enabled'],
     ['Returns approved', store.returnsApproved ? 'yes' : 'no (ask your administrator)'],
     ['Poll interval', `${store.pollIntervalMinutes} min`],
+    ['Ship options', shipOptionsSummary(store)],
   ]);
 }
 
@@ -351,6 +353,7 @@ async function configurationForm(store, etag, reload) {
       h('p', { class: 'error', id: `e-${name}`, 'data-error-for': name, role: 'alert' }),
     );
   });
+  const shipOptions = shipOptionsEditor(store);
   const submit = h(
     'button',
     { type: 'submit', class: 'primary', id: 'save' },
@@ -363,19 +366,20 @@ async function configurationForm(store, etag, reload) {
       novalidate: true,
       onsubmit: async (event) => {
         event.preventDefault();
-        const change = {
-          reportEmail: email.value.trim() === '' ? null : email.value.trim(),
-          toggles: Object.fromEntries(
-            TOGGLES.map(([name]) => [name, form.querySelector(`#t-${name}`).checked]),
-          ),
-          inventoryBuffer: buffer.value === '' ? Number.NaN : Number(buffer.value),
-          returnFulfillmentCenterId: center.value === '' ? null : center.value,
-          pollIntervalMinutes: interval.value === '' ? Number.NaN : Number(interval.value),
-        };
-        if (pat.value.trim() !== '') change.shipbobPat = pat.value.trim();
-        if (!store.shipbob && !change.shipbobPat) delete change.returnFulfillmentCenterId;
         submit.disabled = true;
         try {
+          const change = {
+            reportEmail: email.value.trim() === '' ? null : email.value.trim(),
+            toggles: Object.fromEntries(
+              TOGGLES.map(([name]) => [name, form.querySelector(`#t-${name}`).checked]),
+            ),
+            inventoryBuffer: buffer.value === '' ? Number.NaN : Number(buffer.value),
+            returnFulfillmentCenterId: center.value === '' ? null : center.value,
+            pollIntervalMinutes: interval.value === '' ? Number.NaN : Number(interval.value),
+            ...shipOptions.read(),
+          };
+          if (pat.value.trim() !== '') change.shipbobPat = pat.value.trim();
+          if (!store.shipbob && !change.shipbobPat) delete change.returnFulfillmentCenterId;
           await api('PATCH', `/v1/stores/${store.id}`, { body: change, ifMatch: etag });
           await reload();
           toast('Configuration saved.');
@@ -421,6 +425,7 @@ async function configurationForm(store, etag, reload) {
       field('pollIntervalMinutes', 'Poll interval (minutes)', interval, 'Default 15, minimum 1.'),
       field('reportEmail', 'Daily return report e-mail', email, 'Optional.'),
     ),
+    shipOptions.element,
     h('p', { class: 'form-error', role: 'alert' }),
     h('div', { class: 'actions' }, submit),
   );

@@ -8,8 +8,11 @@ import { MAX_ACTIVITY_PAGE_SIZE } from '../activity.js';
 export const requestSchemas = z.registry<{ id: string }>();
 export const responseSchemas = z.registry<{ id: string }>();
 
-/** Text a person types as a name or code: not blank, no surrounding spaces, no control characters. */
-const PLAIN_TEXT_PATTERN = /^[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?$/u;
+/**
+ * Text a person types as a name or code: no surrounding spaces, no control characters (the
+ * empty string passes: a minimum length says that once).
+ */
+const PLAIN_TEXT_PATTERN = /^(?:[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?)?$/u;
 
 /** Rules enforced by a pattern, by name (zod reports them all as `invalid_format`). */
 const PATTERN_RULES = new Map<string, string>([
