@@ -12,6 +12,7 @@ export default {
     // config-api's rules; the pipeline's decide modules (scheduler, pollers, applier) join this
     // list as their survivors are killed, one service at a time.
     'services/config-api/src/domain/**/*.ts',
+    'services/scheduler/src/domain/**/*.ts',
     'libs/platform/src/{csv,errors,redact,retry}.ts',
     'libs/shipbob/src/mapping.ts',
     'libs/mirakl/src/ssrf.ts',
