@@ -13,6 +13,7 @@ export default {
     // list as their survivors are killed, one service at a time.
     'services/config-api/src/domain/**/*.ts',
     'services/scheduler/src/domain/**/*.ts',
+    'services/{mirakl-poller,shipbob-poller}/src/domain/**/*.ts',
     'libs/platform/src/{csv,errors,redact,retry}.ts',
     'libs/shipbob/src/mapping.ts',
     'libs/mirakl/src/ssrf.ts',
