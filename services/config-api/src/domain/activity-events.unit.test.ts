@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { EventOf } from '@msync/events';
+import { orderJourney } from '../test-support/order-events.js';
 import { activityEntryOf, timelineUpdateOf, timelineUpdateOfEntry } from './activity-events.js';
 
 const T = Date.UTC(2026, 10, 30, 9, 0);
@@ -30,25 +31,8 @@ const outcome = (over: Partial<EventOf<'syncOutcome'>> = {}): EventOf<'syncOutco
 });
 
 const readyToShip = (commercialId: string | null): EventOf<'orderReadyToShip'> => ({
-  envelope: envelope('f-4'),
-  orderId: 'MKP-1',
+  ...orderJourney('store-1', 'MKP-1').readyToShip(new Date(T)),
   commercialId,
-  shippingMethod: 'STD',
-  currency: 'USD',
-  lines: [],
-  shippingAddress: {
-    firstName: 'Jane',
-    lastName: 'Doe',
-    company: null,
-    street1: '151 West 34th Street',
-    street2: null,
-    city: 'New York',
-    state: 'NY',
-    zipCode: '10001',
-    country: 'USA',
-    phone: null,
-  },
-  customerEmail: null,
 });
 
 describe('activity entries from outcomes', () => {
