@@ -49,12 +49,6 @@ export type ShippingMethods = Record<string, string>;
 
 /** ShipBob's own default ship option: what every order got before a store chose. */
 export const DEFAULT_SHIPPING_METHOD = 'Standard';
-/** Bounds of the ship option mapping (the API refuses more). */
-export const SHIPPING_METHOD_LIMITS = {
-  entries: 50,
-  shippingTypeLength: 64,
-  shipOptionLength: 100,
-} as const;
 
 export interface Store {
   id: string;

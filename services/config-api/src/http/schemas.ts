@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SHIPPING_METHOD_LIMITS, TOGGLES } from '../domain/store.js';
+import { TOGGLES } from '../domain/store.js';
 import { HEADER_SAFE_MESSAGE, HEADER_VALUE_PATTERN } from '../domain/credentials.js';
 import { ORDER_STEPS } from '../domain/order-steps.js';
 import { MAX_ACTIVITY_PAGE_SIZE } from '../activity.js';
@@ -45,14 +45,11 @@ const plainText = (what: string, max: number) =>
       error: `${what} has leading or trailing spaces or control characters`,
     });
 
-const shipOption = plainText('A ShipBob ship option', SHIPPING_METHOD_LIMITS.shipOptionLength);
-
-const { entries: MAX_SHIPPING_METHODS } = SHIPPING_METHOD_LIMITS;
+/** Bounds of a store's ship options (ADR 0060). */
+const MAX_SHIPPING_METHODS = 50;
+const shipOption = plainText('A ShipBob ship option', 100);
 const shippingMethods = z
-  .record(
-    plainText('A Mirakl shipping type code', SHIPPING_METHOD_LIMITS.shippingTypeLength),
-    shipOption,
-  )
+  .record(plainText('A Mirakl shipping type code', 64), shipOption)
   .check((ctx) => {
     if (Object.keys(ctx.value).length <= MAX_SHIPPING_METHODS) return;
     ctx.issues.push({
