@@ -14,6 +14,7 @@ export default {
     'services/config-api/src/domain/**/*.ts',
     'services/scheduler/src/domain/**/*.ts',
     'services/{mirakl-poller,shipbob-poller}/src/domain/**/*.ts',
+    'services/sync-applier/src/domain/**/*.ts',
     'libs/platform/src/{csv,errors,redact,retry}.ts',
     'libs/shipbob/src/mapping.ts',
     'libs/mirakl/src/ssrf.ts',
