@@ -2,6 +2,7 @@
 import { api, ApiError } from './api.js';
 import { field, h, showErrors, statusBadge, toast } from './dom.js';
 import { activityTab } from './activity.js';
+import { shipOptionsEditor, shipOptionsSummary } from './ship-options.js';
 
 const TOGGLES = [
   ['offers', 'Sync Offers', 'Create a ShipBob product for each Mirakl offer'],
@@ -276,6 +277,7 @@ function overview(store) {
         ? 'pushed by ShipBob within seconds (polling as a safety net)'
         : 'polling only',
     ],
+    ['Ship options', shipOptionsSummary(store)],
   ]);
 }
 
@@ -362,6 +364,7 @@ async function configurationForm(store, etag, reload) {
       h('p', { class: 'error', id: `e-${name}`, 'data-error-for': name, role: 'alert' }),
     );
   });
+  const shipOptions = shipOptionsEditor(store);
   const submit = h(
     'button',
     { type: 'submit', class: 'primary', id: 'save' },
@@ -374,20 +377,21 @@ async function configurationForm(store, etag, reload) {
       novalidate: true,
       onsubmit: async (event) => {
         event.preventDefault();
-        const change = {
-          reportEmail: email.value.trim() === '' ? null : email.value.trim(),
-          reportWhenEmpty: reportWhenEmpty.checked,
-          toggles: Object.fromEntries(
-            TOGGLES.map(([name]) => [name, form.querySelector(`#t-${name}`).checked]),
-          ),
-          inventoryBuffer: buffer.value === '' ? Number.NaN : Number(buffer.value),
-          returnFulfillmentCenterId: center.value === '' ? null : center.value,
-          pollIntervalMinutes: interval.value === '' ? Number.NaN : Number(interval.value),
-        };
-        if (pat.value.trim() !== '') change.shipbobPat = pat.value.trim();
-        if (!store.shipbob && !change.shipbobPat) delete change.returnFulfillmentCenterId;
         submit.disabled = true;
         try {
+          const change = {
+            reportEmail: email.value.trim() === '' ? null : email.value.trim(),
+            reportWhenEmpty: reportWhenEmpty.checked,
+            toggles: Object.fromEntries(
+              TOGGLES.map(([name]) => [name, form.querySelector(`#t-${name}`).checked]),
+            ),
+            inventoryBuffer: buffer.value === '' ? Number.NaN : Number(buffer.value),
+            returnFulfillmentCenterId: center.value === '' ? null : center.value,
+            pollIntervalMinutes: interval.value === '' ? Number.NaN : Number(interval.value),
+            ...shipOptions.read(),
+          };
+          if (pat.value.trim() !== '') change.shipbobPat = pat.value.trim();
+          if (!store.shipbob && !change.shipbobPat) delete change.returnFulfillmentCenterId;
           await api('PATCH', `/v1/stores/${store.id}`, { body: change, ifMatch: etag });
           await reload();
           toast('Configuration saved.');
@@ -439,6 +443,7 @@ async function configurationForm(store, etag, reload) {
         'Sends “no completed returns” on such days; otherwise no e-mail is sent.',
       ),
     ),
+    shipOptions.element,
     h('p', { class: 'form-error', role: 'alert' }),
     h('div', { class: 'actions' }, submit),
   );

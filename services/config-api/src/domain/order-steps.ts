@@ -22,7 +22,11 @@ export type OrderStep = (typeof ORDER_STEPS)[number];
 export const PAST_ACCEPTANCE: readonly OrderStep[] = ORDER_STEPS.filter((s) => s !== 'seen');
 
 /** Steps that end an order's journey (retention counts from the earliest of them). */
-export const FINAL_STEPS: readonly OrderStep[] = ['shipped', 'canceled'];
+const FINAL_STEPS: readonly OrderStep[] = ['shipped', 'canceled'];
+
+/** Whether reaching these steps ends the order's journey (shipped or canceled). */
+export const finishesOrder = (reached: readonly OrderStep[]): boolean =>
+  reached.some((step) => FINAL_STEPS.includes(step));
 
 /** What the applier recorded, as far as the activity needs it (newer fields optional). */
 export interface OutcomeRecord {

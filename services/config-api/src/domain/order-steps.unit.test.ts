@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   effectOfOutcome,
+  finishesOrder,
   isAwaitingAcceptance,
   isFailureResolved,
   orderIdOfOutcome,
@@ -40,6 +41,32 @@ describe('which step an outcome is', () => {
     expect(stepsOfEffect({ effectKey: 'create-order:MKP-1' })).toEqual(['createdInShipBob']);
   });
 
+  it.each([
+    ['accept', ['accepted']],
+    ['accept-order', ['accepted']],
+    ['OR21', ['accepted']],
+    ['create', ['createdInShipBob']],
+    ['create-order', ['createdInShipBob']],
+    ['shipbob-order', ['createdInShipBob']],
+    ['ship', ['trackingSent', 'shipped']],
+    ['tracking', ['trackingSent']],
+    ['send-tracking', ['trackingSent']],
+    ['OR23', ['trackingSent']],
+    ['confirm-shipment', ['shipped']],
+    ['OR24', ['shipped']],
+    ['cancel', ['canceled']],
+    ['cancel-order', ['canceled']],
+    ['OR29', ['canceled']],
+  ])('given the documented effect name %s, as an action or a key, then it is %j', (name, steps) => {
+    expect(stepsOfEffect({ action: name, effectKey: 'x:MKP-1' })).toEqual(steps);
+    expect(stepsOfEffect({ effectKey: `${name}:MKP-1` })).toEqual(steps);
+  });
+
+  it('given names with spaces around them, then they are still known', () => {
+    expect(stepsOfEffect({ action: ' OR21 ', effectKey: 'x' })).toEqual(['accepted']);
+    expect(stepsOfEffect({ effectKey: 'orders: Create :MKP-1' })).toEqual(['createdInShipBob']);
+  });
+
   it('knows no step for keys it does not know (offers, inventory, returns, new effects)', () => {
     for (const effectKey of ['product:SKU-1', 'quantity:SKU-1:7', 'return:MKP-1-1', '', 'MKP-1']) {
       expect(stepsOfEffect({ effectKey })).toEqual([]);
@@ -56,6 +83,11 @@ describe('which order an outcome is about', () => {
     expect(orderIdOfOutcome(outcome({ flow: 'cancellations', subjectId: 'MKP-3' }))).toBe('MKP-3');
   });
 
+  it('given spaces around the order id, the subject or the flow, then they do not count', () => {
+    expect(orderIdOfOutcome(outcome({ miraklOrderId: ' MKP-9 ' }))).toBe('MKP-9');
+    expect(orderIdOfOutcome(outcome({ flow: ' Tracking ', subjectId: ' MKP-2 ' }))).toBe('MKP-2');
+  });
+
   it('is none for offers, inventory, returns without an order id, and blank subjects', () => {
     expect(orderIdOfOutcome(outcome({ flow: 'offers', subjectId: 'SKU-1' }))).toBeNull();
     expect(orderIdOfOutcome(outcome({ flow: 'inventory', subjectId: 'SKU-1' }))).toBeNull();
@@ -66,7 +98,7 @@ describe('which order an outcome is about', () => {
 
 describe('what an outcome does to a timeline', () => {
   it('APPLIED, DUPLICATE and the older ALREADY_APPLIED reach the step', () => {
-    for (const value of ['APPLIED', 'DUPLICATE', 'ALREADY_APPLIED', 'applied']) {
+    for (const value of ['APPLIED', 'DUPLICATE', 'ALREADY_APPLIED', 'applied', ' Applied ']) {
       expect(timelineChangeOf(outcome({ outcome: value }))).toEqual({
         kind: 'reached',
         orderId: 'MKP-1',
@@ -95,6 +127,32 @@ describe('what an outcome does to a timeline', () => {
     });
     expect(effectOfOutcome('')).toBe('none');
   });
+
+  it('given a known step in a flow that is about no order (returns), then the timeline does not change', () => {
+    expect(
+      timelineChangeOf(
+        outcome({ flow: 'returns', effectKey: 'create:MKP-1-1', subjectId: 'MKP-1-1' }),
+      ),
+    ).toEqual({ kind: 'none' });
+  });
+});
+
+describe('the end of an order’s journey', () => {
+  it('is reaching shipped or canceled; no earlier step ends it', () => {
+    expect(finishesOrder(['trackingSent', 'shipped'])).toBe(true);
+    expect(finishesOrder(['canceled'])).toBe(true);
+    expect(
+      finishesOrder([
+        'seen',
+        'accepted',
+        'readyToShip',
+        'createdInShipBob',
+        'labeled',
+        'trackingSent',
+      ]),
+    ).toBe(false);
+    expect(finishesOrder([])).toBe(false);
+  });
 });
 
 describe('waiting for acceptance', () => {
@@ -122,6 +180,8 @@ describe('waiting for acceptance', () => {
       ),
     ).toBe(true);
     expect(isFailureResolved({ at: t(10), steps: ['accepted'] }, { accepted: t(9) })).toBe(false);
+    // Reached in the same instant as the failure: the step happened, the failure is behind it.
+    expect(isFailureResolved({ at: t(10), steps: ['accepted'] }, { accepted: t(10) })).toBe(true);
     expect(isFailureResolved({ at: t(10), steps: [] }, { accepted: t(11) })).toBe(false);
   });
 });

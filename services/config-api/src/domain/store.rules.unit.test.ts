@@ -24,10 +24,12 @@ const busy: Settings = {
   inventoryBuffer: 3,
   returnFulfillmentCenterId: '7',
   pollIntervalMinutes: 5,
+  shippingMethods: { STD: 'Standard', 'EXP-2D': '2-Day' },
+  defaultShippingMethod: 'Ground',
 };
 
 describe('defaults', () => {
-  it('start with every sync off, no e-mail, no return center, buffer 0, 15-minute polls', () => {
+  it('start with every sync off, no e-mail, no return center, buffer 0, 15-minute polls, every order on Standard', () => {
     expect(defaultSettings()).toEqual({
       reportEmail: null,
       reportWhenEmpty: false,
@@ -42,6 +44,8 @@ describe('defaults', () => {
       inventoryBuffer: 0,
       returnFulfillmentCenterId: null,
       pollIntervalMinutes: 15,
+      shippingMethods: {},
+      defaultShippingMethod: 'Standard',
     });
     expect(DEFAULT_POLL_INTERVAL_MINUTES).toBe(15);
   });
@@ -49,7 +53,9 @@ describe('defaults', () => {
   it('are a fresh object each time, so changing one store cannot change another', () => {
     const first = defaultSettings();
     first.toggles.orders = true;
+    first.shippingMethods['STD'] = 'Overnight';
     expect(defaultSettings().toggles.orders).toBe(false);
+    expect(defaultSettings().shippingMethods).toEqual({});
   });
 });
 
@@ -158,6 +164,8 @@ describe('merging a patch', () => {
         inventoryBuffer: 3,
         returnFulfillmentCenterId: '7',
         pollIntervalMinutes: 5,
+        shippingMethods: { STD: 'Standard', 'EXP-2D': '2-Day' },
+        defaultShippingMethod: 'Ground',
       }),
     ).toEqual(busy);
   });
@@ -172,8 +180,26 @@ describe('merging a patch', () => {
         inventoryBuffer: undefined,
         returnFulfillmentCenterId: undefined,
         pollIntervalMinutes: undefined,
+        shippingMethods: undefined,
+        defaultShippingMethod: undefined,
       }),
     ).toEqual({ ...busy, toggles: { ...allOn, returns: false } });
+  });
+
+  it('replaces the whole ship option mapping, so an entry left out is removed', () => {
+    expect(mergeSettings(busy, { shippingMethods: { EXP: 'Expedited' } }).shippingMethods).toEqual({
+      EXP: 'Expedited',
+    });
+    expect(mergeSettings(busy, { shippingMethods: {} }).shippingMethods).toEqual({});
+  });
+
+  it('keeps no reference to the mapping it was given or had', () => {
+    const mapping = { STD: 'Standard' };
+    const merged = mergeSettings(defaultSettings(), { shippingMethods: mapping });
+    mapping.STD = 'Overnight';
+    const kept = mergeSettings(merged, {});
+    merged.shippingMethods['STD'] = 'Freight';
+    expect(kept.shippingMethods).toEqual({ STD: 'Standard' });
   });
 
   it('clears the e-mail and the return center with null, and sets the buffer to 0', () => {

@@ -37,7 +37,20 @@ export interface Settings {
   inventoryBuffer: number;
   returnFulfillmentCenterId: string | null;
   pollIntervalMinutes: number;
+  /**
+   * The ShipBob ship option (a name of the merchant's Ship Option Mapping, sent as the order's
+   * `shipping_method`) per Mirakl shipping type code (the order's `shipping_type_code`).
+   */
+  shippingMethods: ShippingMethods;
+  /** The ship option of an order whose shipping type has no entry in `shippingMethods`. */
+  defaultShippingMethod: string;
 }
+
+/** Mirakl shipping type code → ShipBob ship option name. */
+export type ShippingMethods = Record<string, string>;
+
+/** ShipBob's own default ship option: what every order got before a store chose. */
+export const DEFAULT_SHIPPING_METHOD = 'Standard';
 
 export interface Store {
   id: string;
@@ -78,6 +91,8 @@ export function defaultSettings(): Settings {
     inventoryBuffer: 0,
     returnFulfillmentCenterId: null,
     pollIntervalMinutes: DEFAULT_POLL_INTERVAL_MINUTES,
+    shippingMethods: {},
+    defaultShippingMethod: DEFAULT_SHIPPING_METHOD,
   };
 }
 
@@ -153,6 +168,9 @@ export interface SettingsPatch {
   inventoryBuffer?: number;
   returnFulfillmentCenterId?: string | null;
   pollIntervalMinutes?: number;
+  /** Replaces the whole mapping (`{}` empties it). */
+  shippingMethods?: ShippingMethods;
+  defaultShippingMethod?: string;
 }
 
 /** Applies a patch onto the current settings (pure merge; validation is {@link checkSettings}). */
@@ -167,6 +185,8 @@ export function mergeSettings(current: Settings, patch: SettingsPatch): Settings
         ? patch.returnFulfillmentCenterId
         : current.returnFulfillmentCenterId,
     pollIntervalMinutes: patch.pollIntervalMinutes ?? current.pollIntervalMinutes,
+    shippingMethods: { ...(patch.shippingMethods ?? current.shippingMethods) },
+    defaultShippingMethod: patch.defaultShippingMethod ?? current.defaultShippingMethod,
   };
 }
 

@@ -31,6 +31,8 @@ export function storeView(store: Store): z.infer<typeof StoreView> {
     inventoryBuffer: store.settings.inventoryBuffer,
     returnFulfillmentCenterId: store.settings.returnFulfillmentCenterId,
     pollIntervalMinutes: store.settings.pollIntervalMinutes,
+    shippingMethods: { ...store.settings.shippingMethods },
+    defaultShippingMethod: store.settings.defaultShippingMethod,
     returnsApproved: store.returnsApproved,
     tracking: { mode: trackingMode(store.webhookSubscriptionId ?? null) },
     version: store.version,

@@ -46,6 +46,17 @@ describe('decideShipBobOrderFacts', () => {
     ]);
   });
 
+  it('dates a label by the shipment’s last change, else by the order’s', () => {
+    const occurredAt = (lastUpdateAt: Date | null) =>
+      decideShipBobOrderFacts(
+        STORE,
+        order({ updatedAt: later(20), shipments: [labeled({ lastUpdateAt })] }),
+        undefined,
+      ).facts[0]?.occurredAt;
+    expect(occurredAt(later(10))).toEqual(later(10));
+    expect(occurredAt(null)).toEqual(later(20));
+  });
+
   it('given the shipment later completed (shipped), does not report the label again', () => {
     const decisions = replay([
       order({ updatedAt: later(10), shipments: [labeled()] }),
@@ -103,6 +114,52 @@ describe('decideShipBobOrderFacts', () => {
       },
     ]);
     expect(decisions[1]!.facts).toEqual([]);
+  });
+
+  it('given a shipment with a tracking number but not labeled yet, or labeled without tracking, emits nothing for it', () => {
+    const early = shipment({
+      tracking: { carrier: 'UPS', trackingNumber: '1Z1', trackingUrl: null },
+    });
+    const bare = labeled({ id: 502, tracking: null });
+    const decision = decideShipBobOrderFacts(
+      STORE,
+      order({ updatedAt: later(10), shipments: [early, bare] }),
+      undefined,
+    );
+    expect(decision).toEqual({
+      facts: [],
+      remember: { version: later(10).getTime(), marks: [] },
+      withoutCarrier: [],
+    });
+  });
+
+  it('remembers what it reported in one stable order, whatever order the shipments came in', () => {
+    const decision = decideShipBobOrderFacts(
+      STORE,
+      order({
+        isCanceled: true,
+        updatedAt: later(10),
+        shipments: [labeled({ id: 502 }), labeled({ id: 501 })],
+      }),
+      undefined,
+    );
+    expect(decision.remember).toEqual({
+      version: later(10).getTime(),
+      marks: ['canceled', 'labeled:501', 'labeled:502'],
+    });
+  });
+
+  it('given what an earlier process remembered, reports neither the labels nor the cancellation again', () => {
+    const remembered: SeenItem = {
+      version: later(5).getTime(),
+      marks: ['canceled', 'labeled:501'],
+    };
+    const decision = decideShipBobOrderFacts(
+      STORE,
+      order({ isCanceled: true, updatedAt: later(10), shipments: [labeled()] }),
+      remembered,
+    );
+    expect(decision.facts).toEqual([]);
   });
 
   it('is deterministic: the same snapshot gives the same keys whether it came from polling or a webhook', () => {

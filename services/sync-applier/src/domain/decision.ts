@@ -119,7 +119,6 @@ export function gateDecision(
   storeId: string,
   config: StoreConfig | undefined,
   base: OutcomeBase,
-  needs: { shipbob: boolean },
 ): GateDecision {
   if (config === undefined) {
     return {
@@ -129,7 +128,7 @@ export function gateDecision(
       wait: 'backoff',
     };
   }
-  const closed = closedGate(config, base.flow, needs);
+  const closed = closedGate(config, base.flow);
   if (closed) {
     return { type: 'record', outcome: outcomeOf(base, 'SKIPPED', closed), markRecorded: false };
   }

@@ -63,14 +63,21 @@ export function newestConfig(current: StoreConfig | undefined, incoming: StoreCo
 }
 
 /**
+ * Whether a flow needs a verified ShipBob token: orders end in a ShipBob order (accepting one
+ * that cannot be created would leave it stuck), returns in a ShipBob return; tracking only
+ * writes to Mirakl.
+ */
+const NEEDS_SHIPBOB: Readonly<Record<Flow, boolean>> = {
+  orders: true,
+  tracking: false,
+  returns: true,
+};
+
+/**
  * Whether a flow may act for the store now: connected, the flow switched on, and ShipBob
  * configured where the flow needs it. `undefined` means open.
  */
-export function closedGate(
-  config: StoreConfig,
-  flow: Flow,
-  needs: { shipbob: boolean },
-): Closed | undefined {
+export function closedGate(config: StoreConfig, flow: Flow): Closed | undefined {
   if (config.status !== 'CONNECTED') {
     return {
       reason: 'store-not-connected',
@@ -80,7 +87,7 @@ export function closedGate(
   if (!config.toggles[flow]) {
     return { reason: 'flow-disabled', detail: `the ${flow} flow is switched off for this store` };
   }
-  if (needs.shipbob && !config.shipbobConfigured) {
+  if (NEEDS_SHIPBOB[flow] && !config.shipbobConfigured) {
     return {
       reason: 'shipbob-not-configured',
       detail: 'no verified ShipBob token is configured for this store',
