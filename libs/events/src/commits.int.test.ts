@@ -7,9 +7,9 @@ import {
   committedOffsets,
   eventsHarness,
   eventually,
+  sendTo,
   type EventsHarness,
 } from './test-support/harness.js';
-import { sampleEvents } from './test-support/samples.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -28,25 +28,6 @@ async function setup(partitions: number): Promise<EventsHarness & { topic: strin
   });
   cleanups.push(() => h.close());
   return { ...h, topic: physicalTopic('orderReadyToShip', h.namespace) };
-}
-
-/** Writes `count` events of `storeId` to one partition, in order. */
-async function sendTo(h: EventsHarness, partition: number, storeId: string, count: number) {
-  const sample = sampleEvents(storeId).orderReadyToShip;
-  const messages = [];
-  for (let i = 0; i < count; i++) {
-    const event = { ...sample, orderId: `${storeId}-${i}` };
-    messages.push({
-      partition,
-      key: storeId,
-      value: await h.codec.encode('orderReadyToShip', event),
-    });
-  }
-  await h.publisher.producer.send({
-    topic: physicalTopic('orderReadyToShip', h.namespace),
-    acks: -1,
-    messages,
-  });
 }
 
 function start(

@@ -6,7 +6,9 @@ import { EventCodec } from '../codec.js';
 import { createPublisher, type Publisher } from '../publisher.js';
 import { bootstrapTopics } from '../bootstrap.js';
 import type { TopicKey } from '../catalog.js';
+import { physicalTopic } from '../catalog.js';
 import { deleteNamespaceTopics } from './topics.js';
+import { sampleEvents } from './samples.js';
 
 export interface EventsHarness {
   kafka: Kafka;
@@ -77,4 +79,28 @@ export async function committedOffsets(
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Writes `count` orderReadyToShip events of `storeId` to one partition, in order. */
+export async function sendTo(
+  h: EventsHarness,
+  partition: number,
+  storeId: string,
+  count: number,
+): Promise<void> {
+  const sample = sampleEvents(storeId).orderReadyToShip;
+  const messages = [];
+  for (let i = 0; i < count; i++) {
+    const event = { ...sample, orderId: `${storeId}-${i}` };
+    messages.push({
+      partition,
+      key: storeId,
+      value: await h.codec.encode('orderReadyToShip', event),
+    });
+  }
+  await h.publisher.producer.send({
+    topic: physicalTopic('orderReadyToShip', h.namespace),
+    acks: -1,
+    messages,
+  });
 }
