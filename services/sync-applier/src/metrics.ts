@@ -34,7 +34,7 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
     }),
     retrierAttempts: new Counter({
       name: 'sync_applier_retrier_attempts_total',
-      help: 'Retrier passes over a parked lane, by result (drained, failed, not-due, busy: another instance holds it).',
+      help: 'Retrier passes over a parked lane, by result (drained, failed, not-due, busy: another instance holds it, lease-lost: taken over while draining, stopped: shutdown).',
       labelNames: ['lane', 'result'],
       registers: [registry],
     }),

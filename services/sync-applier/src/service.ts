@@ -9,11 +9,10 @@ import {
   type EventConsumer,
   type Publisher,
 } from '@msync/events';
-import type { Logger, Registry } from '@msync/platform';
+import { createMongoLeases, type Logger, type Registry } from '@msync/platform';
 import { createSecretBox, createStoreCredentials, type EncryptionKey } from '@msync/stores';
 import { FACT_TOPICS, createApplier, type Delivery, type Fact } from './applier.js';
 import { createEffectsLedger, type EffectsLedger } from './adapters/effects-ledger.js';
-import { createLaneLeases } from './adapters/lane-leases.js';
 import { SOURCE, createOutcomeRecorder } from './adapters/outcomes.js';
 import { createStoreConfigView, type StoreConfigView } from './adapters/store-configs.js';
 import { createVendors, type VendorOptions } from './adapters/vendors.js';
@@ -97,12 +96,16 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     initialDelayMs: options.retrier?.initialDelayMs ?? 1_000,
     maxDelayMs: options.retrier?.maxDelayMs ?? 15 * 60_000,
   };
+  const leaseMs = options.retrier?.leaseMs ?? 120_000;
   const retrier = createRetrier({
     store: parked,
-    leases: createLaneLeases(db, {
+    leases: createMongoLeases({
+      db,
+      collection: 'retrier_leases',
       holder: `${SOURCE}@${hostname()}:${process.pid}`,
-      leaseMs: options.retrier?.leaseMs ?? 120_000,
+      leaseMs,
     }),
+    renewEveryMs: leaseMs / 4,
     codec: options.codec,
     namespace: options.namespace,
     groups: { store: groupId, waiting: waitingGroupOf(groupId) },
