@@ -84,7 +84,12 @@ export interface ApplierHarness {
 /** Real Kafka, registry and FerretDB, both simulators in process; one test's own namespace and database. */
 export async function applierHarness(
   logger: Logger = capturingLogger('warn').logger,
+  options: {
+    /** Partitions of the fact topics (default 1: every store shares the one partition). */
+    partitions?: number;
+  } = {},
 ): Promise<ApplierHarness> {
+  const partitions = options.partitions ?? 1;
   const env = infra();
   const namespace = uniqueNamespace();
   const kafka = createKafka({
@@ -92,12 +97,12 @@ export async function applierHarness(
     clientId: 'applier-test',
     logger,
   });
-  // One partition: every store shares it, so isolation between stores is really tested.
+  // One partition by default: every store shares it, so isolation between stores is really tested.
   await bootstrapTopics({
     kafka,
     logger,
     namespace,
-    partitions: 1,
+    partitions,
     only: ['storeConfigChanged', ...FACT_TOPICS, 'syncOutcome'],
   });
   const codec = new EventCodec(new RegistryClient(env.SCHEMA_REGISTRY_URL), namespace);
@@ -237,7 +242,7 @@ export async function applierHarness(
         retrier: { intervalMs: 100, initialDelayMs: 200, maxDelayMs: 1_000 },
         waitingRetryMs: 500,
         commit: { intervalMs: 100 },
-        topicPartitions: 1,
+        topicPartitions: partitions,
         ...overrides,
       });
       await applier.start();
