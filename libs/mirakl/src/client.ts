@@ -57,6 +57,11 @@ export interface MiraklClientOptions {
   retries?: number;
   retryInitialDelayMs?: number;
   retryMaxDelayMs?: number;
+  /**
+   * Longest `Retry-After` of a 429 waited out inside a call before retrying; a longer one is
+   * thrown as the `RateLimitedError` (0: never wait a 429 out here). Default: no limit.
+   */
+  maxRetryAfterMs?: number;
   /** A limiter shared by every client of the same store, or options for a private one. */
   limiter?: CallLimiter | CallLimiterOptions;
   /** Page size for OR11/OF21 (Mirakl caps it at 100). */
@@ -135,6 +140,9 @@ class MiraklHttpClient implements MiraklStore {
         retries: this.options.retries ?? 4,
         initialDelayMs: this.options.retryInitialDelayMs ?? 500,
         maxDelayMs: this.options.retryMaxDelayMs ?? 30_000,
+        ...(this.options.maxRetryAfterMs === undefined
+          ? {}
+          : { maxRateLimitWaitMs: this.options.maxRetryAfterMs }),
         signal: spec.signal,
         sleep: this.options.sleep,
         onRetry: ({ attempt, delayMs, error }) => {

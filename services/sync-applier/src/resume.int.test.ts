@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createMiraklClient } from '@msync/mirakl';
-import { applierHarness, eventually, type ApplierHarness } from './test-support/harness.js';
+import {
+  applierHarness,
+  eventually,
+  leftClaim,
+  type ApplierHarness,
+} from './test-support/harness.js';
 import { awaitingAcceptance, readyToShip } from './test-support/facts.js';
 import { EFFECTS_COLLECTION } from './adapters/effects-ledger.js';
 
@@ -9,17 +14,6 @@ afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-/** What a process that stopped right after claiming leaves in the ledger. */
-const leftClaim = (harness: ApplierHarness, storeId: string, effectKey: string) =>
-  harness.mongo.db.collection(EFFECTS_COLLECTION).insertOne({
-    storeId,
-    effectKey,
-    action: effectKey.split(':')[0],
-    factKey: 'a-crashed-run',
-    status: 'claimed',
-    claimedAt: new Date(),
-  });
 
 const effect = (harness: ApplierHarness, storeId: string, effectKey: string) =>
   harness.mongo.db.collection(EFFECTS_COLLECTION).findOne({ storeId, effectKey });

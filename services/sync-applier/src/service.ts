@@ -9,7 +9,12 @@ import {
   type EventConsumer,
   type Publisher,
 } from '@msync/events';
-import { createMongoLeases, type Logger, type Registry } from '@msync/platform';
+import {
+  createMongoCallGate,
+  createMongoLeases,
+  type Logger,
+  type Registry,
+} from '@msync/platform';
 import { createSecretBox, createStoreCredentials, type EncryptionKey } from '@msync/stores';
 import { FACT_TOPICS, createApplier, type Delivery, type Fact } from './applier.js';
 import { createEffectsLedger, type EffectsLedger } from './adapters/effects-ledger.js';
@@ -19,6 +24,9 @@ import { createVendors, type VendorOptions } from './adapters/vendors.js';
 import { createWaitingRoom, waitingGroupOf } from './adapters/waiting-room.js';
 import { applierMetrics } from './metrics.js';
 import { createRetrier, type Retrier } from './retrier.js';
+
+/** Shared with the mirakl-poller (same database): one record of OR11 calls per shop. */
+export const CALL_GATE_COLLECTION = 'call_gate';
 
 export interface SyncApplierOptions {
   kafka: Kafka;
@@ -30,7 +38,7 @@ export interface SyncApplierOptions {
   encryptionKeys: EncryptionKey[];
   logger: Logger;
   metrics: Registry;
-  vendors?: Omit<VendorOptions, 'credentials' | 'logger' | 'metrics'>;
+  vendors?: Omit<VendorOptions, 'credentials' | 'logger' | 'metrics' | 'gate'>;
   /** Consumer group of the facts (default `<namespace>sync-applier`); replays use a new one. */
   groupId?: string;
   fromBeginning?: boolean;
@@ -73,7 +81,14 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     db,
     secretBox: createSecretBox(options.encryptionKeys),
   });
-  const vendors = createVendors({ ...options.vendors, credentials, logger, metrics });
+  const vendors = createVendors({
+    ...options.vendors,
+    credentials,
+    logger,
+    metrics,
+    // The mirakl-poller's gate: OR11 on a shop counts the same whoever calls it (ADR 0042).
+    gate: createMongoCallGate({ db, collection: CALL_GATE_COLLECTION }),
+  });
   const configs = createStoreConfigView({
     kafka: options.kafka,
     codec: options.codec,

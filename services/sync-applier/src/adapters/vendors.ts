@@ -1,13 +1,23 @@
 import {
   CredentialsError,
   PermanentError,
+  RateLimitedError,
   backoffDelay,
   classifyError,
   errorReason,
   sleep,
+  type CallGate,
   type Logger,
 } from '@msync/platform';
-import { createMiraklClient, type MiraklStore, type ShipmentTracking } from '@msync/mirakl';
+import {
+  DOCUMENTED_MIN_INTERVAL_MS,
+  claimMiraklCall,
+  createMiraklClient,
+  miraklCallGateKey,
+  type GatedShop,
+  type MiraklStore,
+  type ShipmentTracking,
+} from '@msync/mirakl';
 import {
   createRateLimiterRegistry,
   createShipBobClient,
@@ -19,7 +29,11 @@ import type { ApplierMetrics } from '../metrics.js';
 
 /** The vendor calls the applier makes, in its terms, for one store at a configuration version. */
 export interface Vendors {
-  /** OR11 by order id: the order's state, `null` when Mirakl does not know it. */
+  /**
+   * OR11 by order id: the order's state, `null` when Mirakl does not know it. Claimed through
+   * the shared per-shop call gate first: a `RateLimitedError` with the wait when any process
+   * read the shop's orders less than the interval ago.
+   */
   miraklOrderState(store: StoreRef, orderId: string): Promise<string | null>;
   /** OR21 accepting the given lines. */
   acceptOrder(store: StoreRef, orderId: string, lineIds: readonly string[]): Promise<void>;
@@ -42,6 +56,10 @@ export interface VendorOptions {
   credentials: StoreCredentialsPort;
   logger: Logger;
   metrics: ApplierMetrics;
+  /** The call gate the Mirakl pollers use (`call_gate`): OR11 frequency per shop, product-wide. */
+  gate: CallGate;
+  /** Minimum interval between two OR11 calls on one shop, product-wide (Mirakl: one minute). */
+  or11IntervalMs?: number;
   /** Hosts that may resolve to private addresses (simulators, local runs). */
   miraklTrustedHosts?: readonly string[];
   miraklTimeoutMs?: number;
@@ -55,7 +73,7 @@ export interface VendorOptions {
 
 interface StoreClients {
   version: number;
-  mirakl?: MiraklStore;
+  mirakl?: { client: MiraklStore; shop: GatedShop };
   shipbob?: ShipBobPort;
 }
 
@@ -70,6 +88,7 @@ export function createVendors(options: VendorOptions): Vendors {
   const clients = new Map<string, StoreClients>();
   const retries = { shipbob: options.shipbobRetries ?? 2 };
   const initialDelayMs = options.retryInitialDelayMs ?? 500;
+  const or11IntervalMs = options.or11IntervalMs ?? DOCUMENTED_MIN_INTERVAL_MS.OR11;
 
   const storeClients = async (store: StoreRef): Promise<StoreClients> => {
     const cached = clients.get(store.storeId);
@@ -83,7 +102,7 @@ export function createVendors(options: VendorOptions): Vendors {
     const built: StoreClients = { version: creds.version };
     if (creds.miraklApiKey) {
       const shopId = Number(creds.miraklShopId);
-      built.mirakl = createMiraklClient({
+      const client = createMiraklClient({
         storeUrl: creds.miraklBaseUrl,
         apiKey: creds.miraklApiKey.reveal(),
         ...(Number.isInteger(shopId) && shopId > 0 ? { shopId } : {}),
@@ -92,8 +111,17 @@ export function createVendors(options: VendorOptions): Vendors {
         retries: options.miraklRetries ?? 2,
         retryInitialDelayMs: initialDelayMs,
         retryMaxDelayMs: 4_000,
+        // Nothing is waited out in place, where it would hold the partition: a 429 goes back
+        // with its wait, and the fact is parked at least that long. OR11 is spaced by the shared
+        // gate (below), not by this process's limiter.
+        maxRetryAfterMs: 0,
+        limiter: { minIntervalMs: { OR11: 0 }, maxWaitMs: 0 },
         trustedHosts: options.miraklTrustedHosts ?? [],
       });
+      built.mirakl = {
+        client,
+        shop: { storeUrl: creds.miraklBaseUrl, shopId: creds.miraklShopId },
+      };
     }
     if (creds.shipbobPat) {
       const pat = creds.shipbobPat.reveal();
@@ -112,7 +140,7 @@ export function createVendors(options: VendorOptions): Vendors {
     return built;
   };
 
-  const mirakl = async (store: StoreRef): Promise<MiraklStore> => {
+  const mirakl = async (store: StoreRef): Promise<{ client: MiraklStore; shop: GatedShop }> => {
     const built = await storeClients(store);
     if (!built.mirakl) {
       throw new CredentialsError(
@@ -170,18 +198,33 @@ export function createVendors(options: VendorOptions): Vendors {
 
   return {
     async miraklOrderState(store, orderId) {
-      const client = await mirakl(store);
-      const [order] = await counted('mirakl', 'OR11', () =>
-        client.listOrdersUpdatedSince({ orderIds: [orderId] }),
-      );
-      return order?.state ?? null;
+      const { client, shop } = await mirakl(store);
+      try {
+        await claimMiraklCall(options.gate, shop, 'OR11', or11IntervalMs);
+      } catch (error) {
+        if (error instanceof RateLimitedError) metrics.gateWaits.inc({ operation: 'OR11' });
+        throw error;
+      }
+      try {
+        const [order] = await counted('mirakl', 'OR11', () =>
+          client.listOrdersUpdatedSince({ orderIds: [orderId] }),
+        );
+        return order?.state ?? null;
+      } catch (error) {
+        // Mirakl said 429 despite the gate: every process waits as long as it asked.
+        if (error instanceof RateLimitedError)
+          await options.gate
+            .pushBack(miraklCallGateKey(shop, 'OR11'), error.retryAfterMs)
+            .catch(() => undefined);
+        throw error;
+      }
     },
     async acceptOrder(store, orderId, lineIds) {
-      const client = await mirakl(store);
+      const { client } = await mirakl(store);
       await counted('mirakl', 'OR21', () => client.acceptOrder({ orderId, lineIds }));
     },
     async shipOrder(store, orderId, tracking) {
-      const client = await mirakl(store);
+      const { client } = await mirakl(store);
       await counted('mirakl', 'OR23', () => client.setTracking(orderId, tracking));
       await counted('mirakl', 'OR24', () => client.confirmShipment(orderId));
     },

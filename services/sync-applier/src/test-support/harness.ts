@@ -32,6 +32,7 @@ import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test
 import type { StoreConfig } from '../domain/store-config.js';
 import { FACT_TOPICS } from '../applier.js';
 import { createSyncApplier, type SyncApplier, type SyncApplierOptions } from '../service.js';
+import { EFFECTS_COLLECTION } from '../adapters/effects-ledger.js';
 import { storeConfig, storeConfigChanged } from './facts.js';
 
 export { eventually } from '@msync/test-support';
@@ -237,6 +238,7 @@ export async function applierHarness(
           shipbobBaseUrl: shipbob.url,
           shipbobRetries: 1,
           retryInitialDelayMs: 50,
+          or11IntervalMs: 1_000,
         },
         groupId: `${namespace}sync-applier`,
         retrier: { intervalMs: 100, initialDelayMs: 200, maxDelayMs: 1_000 },
@@ -271,4 +273,20 @@ export async function applierHarness(
       await mongo.close();
     },
   };
+}
+
+/** What a process that stopped right after claiming an effect leaves in the ledger. */
+export async function leftClaim(
+  harness: ApplierHarness,
+  storeId: string,
+  effectKey: string,
+): Promise<void> {
+  await harness.mongo.db.collection(EFFECTS_COLLECTION).insertOne({
+    storeId,
+    effectKey,
+    action: effectKey.split(':')[0],
+    factKey: 'a-crashed-run',
+    status: 'claimed',
+    claimedAt: new Date(),
+  });
 }
