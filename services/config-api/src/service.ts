@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Db } from 'mongodb';
 import type { Kafka } from 'kafkajs';
 import {
@@ -11,6 +12,7 @@ import { Registry, type Logger } from '@msync/platform';
 import { AccessService } from './access.js';
 import { MongoAccess } from './adapters/mongo-access.js';
 import { MongoStores } from './adapters/mongo-stores.js';
+import { createShipBobSharedBudget } from '@msync/shipbob';
 import { createSecretBox, type EncryptionKey } from '@msync/stores';
 import { miraklGateway, shipbobGateway, systemResolver } from './adapters/vendor-gateways.js';
 import type { HostResolver, MiraklGateway, ShipBobGateway } from './domain/ports.js';
@@ -108,7 +110,15 @@ export async function createConfigApi(options: ConfigApiOptions): Promise<Config
         // The simulators and local runs config-api may call are the ones it lets stores use.
         trustedHosts: options.urlPolicy.trustedOrigins.map((origin) => new URL(origin).hostname),
       }),
-    shipbob: options.shipbob ?? shipbobGateway({ baseUrl: options.shipbobBaseUrl, logger }),
+    shipbob:
+      options.shipbob ??
+      shipbobGateway({
+        baseUrl: options.shipbobBaseUrl,
+        logger,
+        budget: createShipBobSharedBudget(options.db, {
+          holder: `config-api@${hostname()}:${process.pid}`,
+        }),
+      }),
     resolver: options.resolver ?? systemResolver,
     secrets: createSecretBox(options.encryptionKeys),
     urlPolicy: options.urlPolicy,

@@ -19,7 +19,11 @@ export const COLLECTIONS = {
 
 /** The ShipBob poller: the shared poller frame with a pass per ShipBob stream. */
 export function createShipBobPoller(options: ShipBobPollerOptions): Poller {
-  const clients = shipbobClients({ logger: options.logger, baseUrl: options.shipbobBaseUrl });
+  const clients = shipbobClients({
+    logger: options.logger,
+    baseUrl: options.shipbobBaseUrl,
+    db: options.db,
+  });
   return createPoller(options, {
     source: SOURCE,
     system: 'SHIPBOB',

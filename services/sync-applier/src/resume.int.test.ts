@@ -36,6 +36,12 @@ describe('resuming an effect a crashed run left unfinished', () => {
     const operations = harness.shipbob.control.exchanges().map((e) => e.operation);
     // Asked first, then created.
     expect(operations.indexOf('GET /order')).toBeLessThan(operations.indexOf('POST /order'));
+    // The ledger notes the outcome once it is published, a write after the one the test saw.
+    await eventually(
+      async () =>
+        (await effect(harness, store.storeId, `create:${orderId}`))?.outcomeRecorded === true,
+      'the outcome noted in the ledger',
+    );
     expect(await effect(harness, store.storeId, `create:${orderId}`)).toMatchObject({
       status: 'done',
       externalIds: { shipbobOrderId: String(orders[0]!.id) },

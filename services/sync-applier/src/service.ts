@@ -15,6 +15,7 @@ import {
   type Logger,
   type Registry,
 } from '@msync/platform';
+import { createShipBobSharedBudget } from '@msync/shipbob';
 import { createSecretBox, createStoreCredentials, type EncryptionKey } from '@msync/stores';
 import { FACT_TOPICS, createApplier, type Delivery, type Fact } from './applier.js';
 import { createEffectsLedger, type EffectsLedger } from './adapters/effects-ledger.js';
@@ -38,7 +39,7 @@ export interface SyncApplierOptions {
   encryptionKeys: EncryptionKey[];
   logger: Logger;
   metrics: Registry;
-  vendors?: Omit<VendorOptions, 'credentials' | 'logger' | 'metrics' | 'gate'>;
+  vendors?: Omit<VendorOptions, 'credentials' | 'logger' | 'metrics' | 'gate' | 'shipbobBudget'>;
   /** Consumer group of the facts (default `<namespace>sync-applier`); replays use a new one. */
   groupId?: string;
   fromBeginning?: boolean;
@@ -75,6 +76,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
   // Namespaced like the topics: environments sharing a cluster do not share the group.
   const groupId = options.groupId ?? `${options.namespace}${SOURCE}`;
   const metrics = applierMetrics(options.metrics);
+  const holder = `${SOURCE}@${hostname()}:${process.pid}`;
   const ledger = await createEffectsLedger(db);
   const parked = await createMongoParkedEventStore(db);
   const credentials = createStoreCredentials({
@@ -88,6 +90,8 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     metrics,
     // The mirakl-poller's gate: OR11 on a shop counts the same whoever calls it (ADR 0042).
     gate: createMongoCallGate({ db, collection: CALL_GATE_COLLECTION }),
+    // Every process calling ShipBob with a token draws from its one budget (ADR 0057).
+    shipbobBudget: createShipBobSharedBudget(db, { holder }),
   });
   const configs = createStoreConfigView({
     kafka: options.kafka,
@@ -117,7 +121,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     leases: createMongoLeases({
       db,
       collection: 'retrier_leases',
-      holder: `${SOURCE}@${hostname()}:${process.pid}`,
+      holder,
       leaseMs,
     }),
     renewEveryMs: leaseMs / 4,

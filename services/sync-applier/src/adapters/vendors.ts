@@ -4,10 +4,12 @@ import {
   RateLimitedError,
   backoffDelay,
   classifyError,
+  errorMessage,
   errorReason,
   sleep,
   type CallGate,
   type Logger,
+  type SharedBudget,
 } from '@msync/platform';
 import {
   DOCUMENTED_MIN_INTERVAL_MS,
@@ -65,6 +67,10 @@ export interface VendorOptions {
   miraklTimeoutMs?: number;
   /** Retries inside the Mirakl client for 5xx and timeouts; kept low, the fact is parked after. */
   miraklRetries?: number;
+  /** ShipBob's per-token budget shared with every other process (`shipbob_budget`). */
+  shipbobBudget: SharedBudget;
+  /** A ShipBob call that waits longer than this for the token's budget is parked with the wait. */
+  shipbobMaxBudgetWaitMs?: number;
   shipbobBaseUrl?: string;
   shipbobTimeoutMs?: number;
   shipbobRetries?: number;
@@ -80,11 +86,22 @@ interface StoreClients {
 /**
  * Vendor clients built per store from its credentials (read through the stores port, opened in
  * process, never logged) and cached until the store's configuration version moves on. ShipBob
- * clients share one rate limiter per token in the process: stores on one PAT share its budget.
+ * clients share one rate limiter per token in the process, which claims its calls from the
+ * token's budget shared with every other process: stores on one PAT share its 150 a minute.
  */
 export function createVendors(options: VendorOptions): Vendors {
   const { credentials, logger, metrics } = options;
-  const limiters = createRateLimiterRegistry();
+  const limiters = createRateLimiterRegistry({
+    shared: {
+      budget: options.shipbobBudget,
+      onError: (error) =>
+        logger.warn('claiming from the shared ShipBob budget failed; trying again', {
+          error: errorMessage(error),
+        }),
+    },
+    // Waiting longer would hold the partition: the fact is parked with the wait instead.
+    maxWaitMs: options.shipbobMaxBudgetWaitMs ?? 2_000,
+  });
   const clients = new Map<string, StoreClients>();
   const retries = { shipbob: options.shipbobRetries ?? 2 };
   const initialDelayMs = options.retryInitialDelayMs ?? 500;
