@@ -83,7 +83,8 @@ async function runScenario(settings: Settings, withFault: boolean): Promise<Scen
       for (const store of failing) {
         store.mirakl.control.addFault(
           settings.fault === 'timeout'
-            ? { operation: '*', kind: 'latency', ms: 10 * 60_000 }
+            ? // Longer than the client waits: every call times out.
+              { operation: '*', kind: 'latency', ms: MIRAKL_TIMEOUT_MS + 5_000 }
             : { operation: '*', kind: 'status', status: 500 },
         );
       }

@@ -8,6 +8,7 @@ import {
   sleep as defaultSleep,
   type Logger,
   errorMessage,
+  withDeadline,
 } from '@msync/platform';
 import type {
   Carrier,
@@ -127,10 +128,15 @@ class MiraklHttpClient implements MiraklStore {
     this.sleep = options.sleep ?? defaultSleep;
   }
 
-  /** One call with the limiter and retries for retriable failures. */
+  /**
+   * One call with the limiter and retries for retriable failures; within the deadline of the
+   * work it is part of (`runWithDeadline`), if any.
+   */
   private async call(
-    spec: RequestSpec,
+    given: RequestSpec,
   ): Promise<{ status: number; text: string; contentType: string }> {
+    const signal = withDeadline(given.signal);
+    const spec = signal ? { ...given, signal } : given;
     return retry(
       async () => {
         await this.limiter.acquire(spec.operation, spec.signal);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createMongoParkedEventStore } from '@msync/events';
+import { counted } from '@msync/test-support';
 import {
   applierHarness,
   eventually,
@@ -78,5 +79,51 @@ describe('a store whose vendor fails does not hold the partition', () => {
       async () => !(await parked.hasParked(running.applier.groupId, failing.storeId)),
       'the failing store un-parked',
     );
+  });
+
+  it('abandons the live attempt of a store whose Mirakl hangs after the live deadline, parks it, and lets the partition flow', async () => {
+    h = await applierHarness();
+    const harness = h;
+    const hanging = await harness.addStore();
+    const healthy = await harness.addStore();
+    // Mirakl holds the first OR21 far longer than the client's own timeout lets it wait.
+    hanging.mirakl.control.addFault({ operation: 'OR21', kind: 'latency', ms: 25_000, times: 1 });
+    const running = await harness.startApplier({
+      vendors: {
+        miraklTrustedHosts: ['127.0.0.1'],
+        miraklTimeoutMs: 20_000,
+        miraklRetries: 1,
+        shipbobBaseUrl: harness.shipbob.url,
+        retryInitialDelayMs: 50,
+        or11IntervalMs: 1_000,
+      },
+      liveDeadlineMs: 1_500,
+    });
+
+    const h1 = `${hanging.storeId}-1-A`;
+    const [b1, b2] = [`${healthy.storeId}-1-A`, `${healthy.storeId}-2-A`];
+    await harness.publish('orderAwaitingAcceptance', [
+      awaiting(hanging, h1),
+      awaiting(healthy, b1),
+      awaiting(healthy, b2),
+    ]);
+
+    // Without the deadline the partition would wait for two 20 s client timeouts first.
+    await eventually(
+      () => harness.outcomesOf(healthy.storeId, 'APPLIED').length === 2,
+      'the healthy store applied',
+    );
+    expect(
+      await counted(running.metrics, 'events_set_aside_total', { reason: 'live-deadline' }),
+    ).toBe(1);
+    // The retrier, without the live deadline, applies the parked acceptance once.
+    await eventually(
+      () => harness.outcomesOf(hanging.storeId, 'APPLIED').length === 1,
+      'the hanging store applied by the retrier',
+    );
+    const accepted = hanging.mirakl.control
+      .exchanges()
+      .filter((e) => e.operation === 'OR21' && e.status === 204);
+    expect(accepted).toHaveLength(1);
   });
 });

@@ -35,6 +35,7 @@ await runService({
         intervalMs: config.RETRIER_INTERVAL_MS,
         maxDelayMs: config.RETRIER_MAX_BACKOFF_MS,
       },
+      liveDeadlineMs: config.LIVE_DEADLINE_MS,
       waitingRetryMs: config.WAITING_RETRY_MS,
       effectsRetentionMs: config.EFFECTS_RETENTION_MS,
     });

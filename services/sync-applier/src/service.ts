@@ -10,8 +10,12 @@ import {
   type Publisher,
 } from '@msync/events';
 import {
+  RetriableError,
+  classifyError,
   createMongoCallGate,
   createMongoLeases,
+  errorMessage,
+  runWithDeadline,
   type Logger,
   type Registry,
 } from '@msync/platform';
@@ -56,6 +60,12 @@ export interface SyncApplierOptions {
   topicPartitions?: number;
   /** Offset commit batching of the facts consumer (tests commit often). */
   commit?: { intervalMs?: number; everyMessages?: number };
+  /**
+   * Vendor calls of a fact handled from Kafka must end within this (default 4 s); past it they
+   * are abandoned and the fact is parked for the retrier, which has no such limit. It bounds how
+   * long a store whose vendor hangs holds the partition it shares with other stores.
+   */
+  liveDeadlineMs?: number;
 }
 
 export interface SyncApplier {
@@ -138,6 +148,21 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     ledger: { ledger, retentionMs: options.effectsRetentionMs ?? 90 * 24 * 3600_000 },
   });
   let consumer: EventConsumer | undefined;
+  const liveDeadlineMs = options.liveDeadlineMs ?? 4_000;
+
+  /** A fact from Kafka: its vendor calls within the live deadline, else parked (design §4). */
+  const handleLive = async (fact: Fact): Promise<void> => {
+    const deadline = AbortSignal.timeout(liveDeadlineMs);
+    try {
+      await runWithDeadline(deadline, () => handle(fact, { via: 'consumer' }));
+    } catch (error) {
+      if (!deadline.aborted || classifyError(error) === 'permanent') throw error;
+      throw new RetriableError(
+        `vendor calls took longer than ${liveDeadlineMs} ms; the retrier takes the fact over (${errorMessage(error)})`,
+        { reason: 'live-deadline' },
+      );
+    }
+  };
 
   return {
     ledger,
@@ -161,7 +186,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
         logger,
         groupId,
         topics: FACT_TOPICS,
-        handle: (fact) => handle(fact, { via: 'consumer' }),
+        handle: (fact) => handleLive(fact),
         dlqProducer: options.publisher.producer,
         setAside: parked,
         metrics: options.metrics,
