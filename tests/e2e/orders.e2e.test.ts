@@ -276,6 +276,8 @@ beforeAll(async () => {
       SHIPBOB_BASE_URL: shipbob.url,
       RETRIER_INTERVAL_MS: '500',
       RETRIER_MAX_BACKOFF_MS: '2000',
+      // The applier's OR11 reads claim the same gate as the poller, at the same interval.
+      OR11_MIN_INTERVAL_MS: '300',
     }),
   ]);
   for (const s of started) services.set(s.name, s);

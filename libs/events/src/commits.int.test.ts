@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createMetricsRegistry } from '@msync/platform';
-import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
-import { physicalTopic } from './catalog.js';
+import { capturingLogger, uniqueName } from '@msync/test-support';
 import { createEventConsumer, type ConsumedEventOf, type EventConsumer } from './consumer.js';
 import {
   committedOffsets,
-  eventsHarness,
   eventually,
+  orderTopicHarness,
   sendTo,
   type EventsHarness,
 } from './test-support/harness.js';
@@ -17,17 +16,9 @@ afterEach(async () => {
 });
 
 async function setup(partitions: number): Promise<EventsHarness & { topic: string }> {
-  const env = infra();
-  const h = await eventsHarness({
-    brokers: env.KAFKA_BROKERS,
-    registryUrl: env.SCHEMA_REGISTRY_URL,
-    namespace: uniqueNamespace(),
-    logger: capturingLogger('warn').logger,
-    topics: ['orderReadyToShip'],
-    partitions,
-  });
+  const h = await orderTopicHarness(partitions);
   cleanups.push(() => h.close());
-  return { ...h, topic: physicalTopic('orderReadyToShip', h.namespace) };
+  return h;
 }
 
 function start(

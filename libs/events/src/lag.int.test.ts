@@ -1,9 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createMetricsRegistry } from '@msync/platform';
-import { capturingLogger, counted, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
-import { physicalTopic } from './catalog.js';
+import { capturingLogger, counted, uniqueName } from '@msync/test-support';
 import { createEventConsumer } from './consumer.js';
-import { eventsHarness, eventually, sendTo } from './test-support/harness.js';
+import { eventually, orderTopicHarness, sendTo } from './test-support/harness.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -12,17 +11,9 @@ afterEach(async () => {
 
 describe('consumer lag', () => {
   it('rises with unconsumed messages, also while the consumer is stuck, and returns to 0 once they are consumed', async () => {
-    const env = infra();
-    const h = await eventsHarness({
-      brokers: env.KAFKA_BROKERS,
-      registryUrl: env.SCHEMA_REGISTRY_URL,
-      namespace: uniqueNamespace(),
-      logger: capturingLogger('warn').logger,
-      topics: ['orderReadyToShip'],
-      partitions: 2,
-    });
+    const h = await orderTopicHarness(2);
     cleanups.push(() => h.close());
-    const topic = physicalTopic('orderReadyToShip', h.namespace);
+    const { topic } = h;
     const groupId = uniqueName('group');
     const metrics = createMetricsRegistry('test');
     let open: () => void = () => undefined;

@@ -1,4 +1,9 @@
-import { advanceCursor, claimMiraklCall, miraklCallGateKey, type MiraklStore } from '@msync/mirakl';
+import {
+  advanceCursor,
+  claimMiraklCall,
+  pushBackAfterRateLimit,
+  type MiraklStore,
+} from '@msync/mirakl';
 import { RateLimitedError, type CallGate, type PollPassInput } from '@msync/platform';
 import { pollChanges, type PollPassContext } from '@msync/polling';
 import type { StoreCredentials } from '@msync/stores';
@@ -55,11 +60,7 @@ export function ordersPass(deps: OrdersPassDeps) {
         try {
           orders = await client.listOrdersUpdatedSince({ updatedSince: from });
         } catch (error) {
-          // Mirakl said 429 despite the gate: every process waits as long as it asked.
-          if (error instanceof RateLimitedError)
-            await deps.gate
-              .pushBack(miraklCallGateKey(shop, 'OR11'), error.retryAfterMs)
-              .catch(() => undefined);
+          await pushBackAfterRateLimit(deps.gate, shop, 'OR11', error);
           throw error;
         }
         return { items: orders, next: advanceCursor(cursor.cursor ?? undefined, orders) ?? from };

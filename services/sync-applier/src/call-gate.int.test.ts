@@ -8,10 +8,9 @@ import {
   applierHarness,
   eventually,
   leftClaim,
+  newAwaitingOrder,
   type ApplierHarness,
-  type TestStore,
 } from './test-support/harness.js';
-import { awaitingAcceptance } from './test-support/facts.js';
 
 /** OR11's interval in this test (Mirakl's is a minute). */
 const INTERVAL_MS = 8_000;
@@ -27,13 +26,6 @@ afterEach(async () => {
   h = undefined;
 });
 
-const awaiting = (store: TestStore, orderId: string) =>
-  awaitingAcceptance({
-    storeId: store.storeId,
-    orderId,
-    lines: [{ id: `${orderId}-1`, sku: 'SKU-MUG' }],
-  });
-
 describe("the applier's OR11 reads go through the mirakl-poller's per-shop call gate", () => {
   it('parks a resume that would read OR11 too soon after a poll, lets the partition flow, reads once the interval passed, and its read holds the poller back in turn', async () => {
     h = await applierHarness();
@@ -46,7 +38,7 @@ describe("the applier's OR11 reads go through the mirakl-poller's per-shop call 
 
     // A crashed run claimed the acceptance and may or may not have called: resuming asks OR11.
     const orderId = `${resuming.storeId}-G1-A`;
-    resuming.mirakl.control.createOrder(resuming.shopId, { orderId, lines: [{ sku: 'SKU-MUG' }] });
+    const resumed = newAwaitingOrder(resuming, orderId);
     await leftClaim(harness, resuming.storeId, `accept:${orderId}`);
     // The mirakl-poller has just polled the shop, as its orders pass does.
     await claimMiraklCall(gate, shop, 'OR11', INTERVAL_MS);
@@ -64,14 +56,9 @@ describe("the applier's OR11 reads go through the mirakl-poller's per-shop call 
         or11IntervalMs: INTERVAL_MS,
       },
     });
-    const otherOrder = `${other.storeId}-G1-A`;
-    other.mirakl.control.createOrder(other.shopId, {
-      orderId: otherOrder,
-      lines: [{ sku: 'SKU-MUG' }],
-    });
     await harness.publish('orderAwaitingAcceptance', [
-      awaiting(resuming, orderId),
-      awaiting(other, otherOrder),
+      resumed,
+      newAwaitingOrder(other, `${other.storeId}-G1-A`),
     ]);
 
     await eventually(

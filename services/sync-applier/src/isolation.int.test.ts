@@ -4,25 +4,15 @@ import { counted } from '@msync/test-support';
 import {
   applierHarness,
   eventually,
+  newAwaitingOrder,
   type ApplierHarness,
-  type TestStore,
 } from './test-support/harness.js';
-import { awaitingAcceptance } from './test-support/facts.js';
 
 let h: ApplierHarness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-function awaiting(store: TestStore, orderId: string) {
-  store.mirakl.control.createOrder(store.shopId, { orderId, lines: [{ sku: 'SKU-MUG' }] });
-  return awaitingAcceptance({
-    storeId: store.storeId,
-    orderId,
-    lines: [{ id: `${orderId}-1`, sku: 'SKU-MUG' }],
-  });
-}
 
 describe('a store whose vendor fails does not hold the partition', () => {
   it('parks the failing store while another store on the same partition is applied, then applies the failing store in order once Mirakl recovers', async () => {
@@ -38,10 +28,10 @@ describe('a store whose vendor fails does not hold the partition', () => {
     const [b1, b2] = [`${healthy.storeId}-1-A`, `${healthy.storeId}-2-A`];
     // One partition, interleaved: A1, B1, A2, B2.
     await harness.publish('orderAwaitingAcceptance', [
-      awaiting(failing, a1),
-      awaiting(healthy, b1),
-      awaiting(failing, a2),
-      awaiting(healthy, b2),
+      newAwaitingOrder(failing, a1),
+      newAwaitingOrder(healthy, b1),
+      newAwaitingOrder(failing, a2),
+      newAwaitingOrder(healthy, b2),
     ]);
 
     await eventually(
@@ -103,9 +93,9 @@ describe('a store whose vendor fails does not hold the partition', () => {
     const h1 = `${hanging.storeId}-1-A`;
     const [b1, b2] = [`${healthy.storeId}-1-A`, `${healthy.storeId}-2-A`];
     await harness.publish('orderAwaitingAcceptance', [
-      awaiting(hanging, h1),
-      awaiting(healthy, b1),
-      awaiting(healthy, b2),
+      newAwaitingOrder(hanging, h1),
+      newAwaitingOrder(healthy, b1),
+      newAwaitingOrder(healthy, b2),
     ]);
 
     // Without the deadline the partition would wait for two 20 s client timeouts first.

@@ -1,5 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from '@msync/platform';
+import { capturingLogger, infra, uniqueNamespace } from '@msync/test-support';
 import { createKafka } from '../kafka.js';
 import { RegistryClient } from '../registry.js';
 import { EventCodec } from '../codec.js';
@@ -103,4 +104,23 @@ export async function sendTo(
     acks: -1,
     messages,
   });
+}
+
+/**
+ * An orderReadyToShip topic of `partitions` partitions on the int tests' servers, in a namespace
+ * of its own; `topic` is its physical name. Close it when done.
+ */
+export async function orderTopicHarness(
+  partitions: number,
+): Promise<EventsHarness & { topic: string }> {
+  const env = infra();
+  const h = await eventsHarness({
+    brokers: env.KAFKA_BROKERS,
+    registryUrl: env.SCHEMA_REGISTRY_URL,
+    namespace: uniqueNamespace(),
+    logger: capturingLogger('warn').logger,
+    topics: ['orderReadyToShip'],
+    partitions,
+  });
+  return { ...h, topic: physicalTopic('orderReadyToShip', h.namespace) };
 }

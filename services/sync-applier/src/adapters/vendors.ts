@@ -15,7 +15,7 @@ import {
   DOCUMENTED_MIN_INTERVAL_MS,
   claimMiraklCall,
   createMiraklClient,
-  miraklCallGateKey,
+  pushBackAfterRateLimit,
   type GatedShop,
   type MiraklStore,
   type ShipmentTracking,
@@ -228,11 +228,7 @@ export function createVendors(options: VendorOptions): Vendors {
         );
         return order?.state ?? null;
       } catch (error) {
-        // Mirakl said 429 despite the gate: every process waits as long as it asked.
-        if (error instanceof RateLimitedError)
-          await options.gate
-            .pushBack(miraklCallGateKey(shop, 'OR11'), error.retryAfterMs)
-            .catch(() => undefined);
+        await pushBackAfterRateLimit(options.gate, shop, 'OR11', error);
         throw error;
       }
     },

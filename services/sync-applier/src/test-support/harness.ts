@@ -9,6 +9,7 @@ import {
   createPublisher,
   type EventConsumer,
   type EventOf,
+  type MiraklOrderAwaitingAcceptance,
   type Publisher,
   type SyncOutcomeRecorded,
   type TopicKey,
@@ -33,7 +34,7 @@ import type { StoreConfig } from '../domain/store-config.js';
 import { FACT_TOPICS } from '../applier.js';
 import { createSyncApplier, type SyncApplier, type SyncApplierOptions } from '../service.js';
 import { EFFECTS_COLLECTION } from '../adapters/effects-ledger.js';
-import { storeConfig, storeConfigChanged } from './facts.js';
+import { awaitingAcceptance, storeConfig, storeConfigChanged } from './facts.js';
 
 export { eventually } from '@msync/test-support';
 
@@ -288,5 +289,15 @@ export async function leftClaim(
     factKey: 'a-crashed-run',
     status: 'claimed',
     claimedAt: new Date(),
+  });
+}
+
+/** An order of one SKU-MUG line created in the store's Mirakl, and the fact saying it awaits acceptance. */
+export function newAwaitingOrder(store: TestStore, orderId: string): MiraklOrderAwaitingAcceptance {
+  store.mirakl.control.createOrder(store.shopId, { orderId, lines: [{ sku: 'SKU-MUG' }] });
+  return awaitingAcceptance({
+    storeId: store.storeId,
+    orderId,
+    lines: [{ id: `${orderId}-1`, sku: 'SKU-MUG' }],
   });
 }
