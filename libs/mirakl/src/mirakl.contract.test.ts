@@ -492,7 +492,8 @@ describe('Mirakl client against the simulator: faults', () => {
       });
       expect(error).toBeInstanceOf(PermanentError);
       expect(error).toMatchObject({ reason: 'malformed-response' });
-      expect(calls).toHaveLength(1);
+      // Only OR11: an earlier test's abandoned slow request may be journaled meanwhile.
+      expect(calls.filter((c) => c.operation === 'OR11')).toHaveLength(1);
     },
   );
 
