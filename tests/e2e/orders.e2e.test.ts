@@ -247,7 +247,12 @@ beforeAll(async () => {
       scheduler: { SCHEDULER_PROCESS_EVERY_MS: '500' },
       // Mirakl's once-a-minute OR11 gate shortened so passes follow each other within a test.
       'mirakl-poller': { OR11_MIN_INTERVAL_MS: '300' },
-      'sync-applier': { RETRIER_INTERVAL_MS: '500', RETRIER_MAX_BACKOFF_MS: '2000' },
+      'sync-applier': {
+        RETRIER_INTERVAL_MS: '500',
+        RETRIER_MAX_BACKOFF_MS: '2000',
+        // The applier's OR11 reads claim the same gate as the poller, at the same interval.
+        OR11_MIN_INTERVAL_MS: '300',
+      },
     },
   });
   for (const [name, s] of started) services.set(name, s);

@@ -25,9 +25,16 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   MIRAKL_TIMEOUT_MS: env.durationMs(15_000),
   /** Retries inside one attempt; after them the fact is parked and the retrier takes over. */
   MIRAKL_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /** Minimum interval between two OR11 calls on one shop, product-wide; the mirakl-poller's value. */
+  OR11_MIN_INTERVAL_MS: env.durationMs(60_000),
   SHIPBOB_BASE_URL: z.url().default('https://api.shipbob.com'),
   SHIPBOB_TIMEOUT_MS: env.durationMs(15_000),
   SHIPBOB_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /**
+   * Vendor calls of a fact read from Kafka must end within this; past it the fact is parked and
+   * the retrier (no such limit) takes over. Bounds how long a hanging vendor holds a partition.
+   */
+  LIVE_DEADLINE_MS: env.durationMs(4_000),
   /** Pause between the retrier's passes over parked stores. */
   RETRIER_INTERVAL_MS: env.durationMs(1_000),
   /** Longest wait between two replays of a failing store (a Retry-After may ask for more). */

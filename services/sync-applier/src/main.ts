@@ -26,6 +26,7 @@ await runService({
         miraklTrustedHosts: config.MIRAKL_TRUSTED_ORIGINS,
         miraklTimeoutMs: config.MIRAKL_TIMEOUT_MS,
         miraklRetries: config.MIRAKL_RETRIES,
+        or11IntervalMs: config.OR11_MIN_INTERVAL_MS,
         shipbobBaseUrl: config.SHIPBOB_BASE_URL,
         shipbobTimeoutMs: config.SHIPBOB_TIMEOUT_MS,
         shipbobRetries: config.SHIPBOB_RETRIES,
@@ -34,6 +35,7 @@ await runService({
         intervalMs: config.RETRIER_INTERVAL_MS,
         maxDelayMs: config.RETRIER_MAX_BACKOFF_MS,
       },
+      liveDeadlineMs: config.LIVE_DEADLINE_MS,
       waitingRetryMs: config.WAITING_RETRY_MS,
       effectsRetentionMs: config.EFFECTS_RETENTION_MS,
     });

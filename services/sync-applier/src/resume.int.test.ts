@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createMiraklClient } from '@msync/mirakl';
-import { applierHarness, eventually, type ApplierHarness } from './test-support/harness.js';
+import {
+  applierHarness,
+  eventually,
+  leftClaim,
+  type ApplierHarness,
+} from './test-support/harness.js';
 import { awaitingAcceptance, readyToShip } from './test-support/facts.js';
 import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
 
@@ -10,23 +15,9 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** What a process that stopped right after claiming leaves in the ledger. */
-const leftClaim = (harness: ApplierHarness, storeId: string, effectKey: string) =>
-  harness.mongo.db
-    .collection<Record<string, unknown> & { _id: string }>(EFFECTS_COLLECTION)
-    .insertOne({
-      _id: effectId(storeId, effectKey),
-      storeId,
-      effectKey,
-      action: effectKey.split(':')[0],
-      factKey: 'a-crashed-run',
-      status: 'claimed',
-      claimedAt: new Date(),
-    });
-
 const effect = (harness: ApplierHarness, storeId: string, effectKey: string) =>
   harness.mongo.db
-    .collection<{ _id: string }>(EFFECTS_COLLECTION)
+    .collection<Record<string, unknown> & { _id: string }>(EFFECTS_COLLECTION)
     .findOne({ _id: effectId(storeId, effectKey) });
 
 describe('resuming an effect a crashed run left unfinished', () => {
@@ -47,6 +38,12 @@ describe('resuming an effect a crashed run left unfinished', () => {
     const operations = harness.shipbob.control.exchanges().map((e) => e.operation);
     // Asked first, then created.
     expect(operations.indexOf('GET /order')).toBeLessThan(operations.indexOf('POST /order'));
+    // The ledger notes the outcome once it is published, a write after the one the test saw.
+    await eventually(
+      async () =>
+        (await effect(harness, store.storeId, `create:${orderId}`))?.outcomeRecorded === true,
+      'the outcome noted in the ledger',
+    );
     expect(await effect(harness, store.storeId, `create:${orderId}`)).toMatchObject({
       status: 'done',
       externalIds: { shipbobOrderId: String(orders[0]!.id) },
