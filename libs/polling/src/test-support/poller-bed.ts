@@ -171,6 +171,7 @@ export async function pollerBed<T extends TopicKey>(
         pollIntervalMinutes: 15,
         shippingMethods: {},
         defaultShippingMethod: 'Standard',
+        cancelShipBobOnMarketplaceCancel: false,
       });
     },
     async requestPoll(storeId, options = {}) {

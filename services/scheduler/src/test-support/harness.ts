@@ -203,6 +203,7 @@ export async function schedulerHarness(logger: Logger): Promise<SchedulerHarness
         pollIntervalMinutes: change.pollIntervalMinutes ?? previous?.pollIntervalMinutes ?? 1,
         shippingMethods: {},
         defaultShippingMethod: 'Standard',
+        cancelShipBobOnMarketplaceCancel: false,
       };
       latest.set(storeId, event);
       await publisher.publish('storeConfigChanged', event);

@@ -9,10 +9,11 @@ export type StoreConfig = Pick<
   | 'toggles'
   | 'shippingMethods'
   | 'defaultShippingMethod'
+  | 'cancelShipBobOnMarketplaceCancel'
 > & { storeId: string };
 
 /** A toggle of the store's configuration: the product's name for a flow. */
-export type Flow = 'orders' | 'tracking';
+export type Flow = 'orders' | 'tracking' | 'cancellations';
 
 /** Why a fact was skipped, as the seller reads it (machine reason + sentence). */
 export interface Closed {
@@ -30,6 +31,7 @@ export function storeConfigOf(event: StoreConfigChanged): StoreConfig {
     toggles: event.toggles,
     shippingMethods: event.shippingMethods,
     defaultShippingMethod: event.defaultShippingMethod,
+    cancelShipBobOnMarketplaceCancel: event.cancelShipBobOnMarketplaceCancel,
   };
 }
 

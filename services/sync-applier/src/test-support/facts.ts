@@ -29,6 +29,7 @@ export function storeConfig(overrides: Partial<StoreConfig> = {}): StoreConfig {
     },
     shippingMethods: { 'EXP-2D': 'Expedited' },
     defaultShippingMethod: 'Standard',
+    cancelShipBobOnMarketplaceCancel: false,
     ...overrides,
   };
 }
@@ -58,6 +59,7 @@ export function storeConfigChanged(config: StoreConfig, miraklBaseUrl: string): 
     pollIntervalMinutes: 15,
     shippingMethods: config.shippingMethods,
     defaultShippingMethod: config.defaultShippingMethod,
+    cancelShipBobOnMarketplaceCancel: config.cancelShipBobOnMarketplaceCancel,
   };
 }
 
