@@ -128,6 +128,13 @@ export interface Shipment {
   fulfillmentCenterId: number | null;
   tracking: Tracking | null;
   lastUpdateAt: Date | null;
+  /** What the shipment holds, by SKU (units of its inventory items). */
+  items: ShipmentItem[];
+}
+
+export interface ShipmentItem {
+  sku: string;
+  quantity: number;
 }
 
 export interface ShipBobOrder {

@@ -55,7 +55,29 @@ describe('shipments', () => {
         trackingUrl: 'https://ups.example/1Z999',
       },
       lastUpdateAt: new Date('2026-01-03T04:05:06Z'),
+      items: [],
     });
+  });
+
+  it('lists what a shipment holds by SKU, adding up inventory items and repeated SKUs', () => {
+    expect(
+      toShipment(
+        shipment({
+          products: [
+            { sku: 'MUG', inventory_items: [{ quantity: 2 }, { quantity: 1 }] },
+            { sku: ' BOWL ', inventory_items: [{ quantity: 1 }] },
+            { sku: 'MUG', inventory_items: [{ quantity: null }, { quantity: 4 }] },
+            { sku: '', inventory_items: [{ quantity: 9 }] },
+            { sku: null },
+            { sku: 'LID' },
+          ],
+        }),
+      ).items,
+    ).toEqual([
+      { sku: 'MUG', quantity: 7 },
+      { sku: 'BOWL', quantity: 1 },
+      { sku: 'LID', quantity: 0 },
+    ]);
   });
 
   it('reads a bare shipment as status None, unlabeled, without tracking or dates', () => {
@@ -69,6 +91,7 @@ describe('shipments', () => {
       fulfillmentCenterId: null,
       tracking: null,
       lastUpdateAt: null,
+      items: [],
     });
   });
 

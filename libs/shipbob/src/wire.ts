@@ -94,6 +94,14 @@ export const shipmentSchema = z.object({
   tracking: z.object({ carrier: str, tracking_number: str, tracking_url: str }).nullish(),
   last_update_at: str,
   created_date: str,
+  products: z
+    .array(
+      z.object({
+        sku: str,
+        inventory_items: z.array(z.object({ quantity: count })).nullish(),
+      }),
+    )
+    .nullish(),
 });
 
 export const orderSchema = z.object({
