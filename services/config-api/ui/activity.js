@@ -15,7 +15,11 @@ const STEP_LABELS = {
   trackingSent: 'Tracking sent to Mirakl',
   shipped: 'Shipped on Mirakl',
   canceled: 'Canceled',
+  canceledInShipBob: 'Canceled in ShipBob',
 };
+
+/** Steps shown only once they happened; the others show what is still to come. */
+const ONLY_WHEN_REACHED = new Set(['canceled', 'canceledInShipBob']);
 
 /** The applier's reasons, in the seller's words. */
 const REASONS = {
@@ -184,8 +188,7 @@ async function orderTimeline(store, orderId) {
   );
   const reached = t.steps.filter((s) => s.at !== null);
   const steps = t.steps
-    // Canceled is shown only when it happened; the other steps show what is still to come.
-    .filter((s) => s.step !== 'canceled' || s.at !== null)
+    .filter((s) => !ONLY_WHEN_REACHED.has(s.step) || s.at !== null)
     .map((s) =>
       h(
         'li',

@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
 import type { StoreCredentialFields } from '@msync/stores';
-import type { Store } from '../domain/store.js';
+import { settingsWithDefaults, type Store } from '../domain/store.js';
 import { isDuplicateKey, withInsertLock, type LockDocument } from './mongo-lock.js';
 
 /** The stored form of a store: the domain record plus the publication bookkeeping (ADR 0012). */
@@ -173,7 +173,7 @@ function fromDocument(doc: StoreDocument): Store {
     miraklShopName: doc.miraklShopName,
     miraklApiKey: doc.miraklApiKey,
     shipbob: doc.shipbob,
-    settings: doc.settings,
+    settings: settingsWithDefaults(doc.settings),
     returnsApproved: doc.returnsApproved,
     version: doc.version,
     createdAt: doc.createdAt,

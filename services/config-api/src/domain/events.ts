@@ -21,5 +21,6 @@ export function configSnapshot(store: Store): Omit<StoreConfigChanged, 'envelope
     // Stores have no ship option mapping setting yet: every order gets ShipBob's Standard.
     shippingMethods: {},
     defaultShippingMethod: 'Standard',
+    cancelShipBobOnMarketplaceCancel: store.settings.cancelShipBobOnMarketplaceCancel,
   };
 }

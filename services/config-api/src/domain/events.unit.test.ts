@@ -22,6 +22,7 @@ const store: Store = {
     inventoryBuffer: 2,
     returnFulfillmentCenterId: '8',
     pollIntervalMinutes: 5,
+    cancelShipBobOnMarketplaceCancel: true,
   },
   returnsApproved: true,
   version: 12,
@@ -55,6 +56,7 @@ describe('config snapshot on the compacted topic', () => {
       pollIntervalMinutes: 5,
       shippingMethods: {},
       defaultShippingMethod: 'Standard',
+      cancelShipBobOnMarketplaceCancel: true,
     });
   });
 

@@ -6,6 +6,7 @@ import {
   checkSettings,
   defaultSettings,
   mergeSettings,
+  settingsWithDefaults,
   withoutShipBob,
   type Settings,
 } from './store.js';
@@ -23,6 +24,7 @@ const busy: Settings = {
   inventoryBuffer: 3,
   returnFulfillmentCenterId: '7',
   pollIntervalMinutes: 5,
+  cancelShipBobOnMarketplaceCancel: true,
 };
 
 describe('defaults', () => {
@@ -40,6 +42,7 @@ describe('defaults', () => {
       inventoryBuffer: 0,
       returnFulfillmentCenterId: null,
       pollIntervalMinutes: 15,
+      cancelShipBobOnMarketplaceCancel: false,
     });
     expect(DEFAULT_POLL_INTERVAL_MINUTES).toBe(15);
   });
@@ -146,6 +149,32 @@ describe('ShipBob-dependent settings', () => {
   });
 });
 
+describe('canceling ShipBob orders on marketplace cancellations', () => {
+  it('is off by default, and stored settings written before it exist read as off', () => {
+    expect(defaultSettings().cancelShipBobOnMarketplaceCancel).toBe(false);
+    const { cancelShipBobOnMarketplaceCancel: _left, ...older } = busy;
+    expect(settingsWithDefaults(older).cancelShipBobOnMarketplaceCancel).toBe(false);
+    expect(settingsWithDefaults(busy)).toEqual(busy);
+  });
+
+  it('needs a verified PAT, and may be switched on before Sync Cancelations', () => {
+    expect(
+      rules({ cancelShipBobOnMarketplaceCancel: true }, { ...linked, shipbobConfigured: false }),
+    ).toEqual(['cancelShipBobOnMarketplaceCancel:shipbob-pat-required']);
+    expect(rules({ cancelShipBobOnMarketplaceCancel: true })).toEqual([]);
+  });
+
+  it('is switched off with a patch of false, and kept by a patch that leaves it out', () => {
+    expect(mergeSettings(busy, { cancelShipBobOnMarketplaceCancel: false })).toEqual({
+      ...busy,
+      cancelShipBobOnMarketplaceCancel: false,
+    });
+    expect(mergeSettings(busy, { toggles: { cancellations: false } })).toMatchObject({
+      cancelShipBobOnMarketplaceCancel: true,
+    });
+  });
+});
+
 describe('merging a patch', () => {
   it('takes every field the patch sets', () => {
     expect(
@@ -155,6 +184,7 @@ describe('merging a patch', () => {
         inventoryBuffer: 3,
         returnFulfillmentCenterId: '7',
         pollIntervalMinutes: 5,
+        cancelShipBobOnMarketplaceCancel: true,
       }),
     ).toEqual(busy);
   });
@@ -168,6 +198,7 @@ describe('merging a patch', () => {
         inventoryBuffer: undefined,
         returnFulfillmentCenterId: undefined,
         pollIntervalMinutes: undefined,
+        cancelShipBobOnMarketplaceCancel: undefined,
       }),
     ).toEqual({ ...busy, toggles: { ...allOn, returns: false } });
   });
@@ -196,6 +227,7 @@ describe('unlinking ShipBob', () => {
       ...busy,
       toggles: Object.fromEntries(TOGGLES.map((name) => [name, false])),
       returnFulfillmentCenterId: null,
+      cancelShipBobOnMarketplaceCancel: false,
     });
     expect(checkSettings(after, { shipbobConfigured: false, returnsApproved: true })).toEqual([]);
     expect(busy.toggles.orders).toBe(true);

@@ -35,6 +35,12 @@ export interface Settings {
   inventoryBuffer: number;
   returnFulfillmentCenterId: string | null;
   pollIntervalMinutes: number;
+  /**
+   * The second switch under Sync Cancelations: an order canceled or refused on the marketplace
+   * also cancels its ShipBob order (while not labeled). Off by default; acts only with
+   * `toggles.cancellations` on.
+   */
+  cancelShipBobOnMarketplaceCancel: boolean;
 }
 
 export interface Store {
@@ -70,7 +76,13 @@ export function defaultSettings(): Settings {
     inventoryBuffer: 0,
     returnFulfillmentCenterId: null,
     pollIntervalMinutes: DEFAULT_POLL_INTERVAL_MINUTES,
+    cancelShipBobOnMarketplaceCancel: false,
   };
+}
+
+/** Stored settings, with the default of every setting added after the document was written. */
+export function settingsWithDefaults(stored: Partial<Settings>): Settings {
+  return { ...defaultSettings(), ...stored };
 }
 
 /** One broken rule, named by field and rule, as the API reports it. */
@@ -101,6 +113,14 @@ export function checkSettings(
         field: 'returnFulfillmentCenterId',
         rule: 'shipbob-pat-required',
         message: 'A return fulfillment center needs a verified ShipBob personal access token',
+      });
+    }
+    if (settings.cancelShipBobOnMarketplaceCancel) {
+      violations.push({
+        field: 'cancelShipBobOnMarketplaceCancel',
+        rule: 'shipbob-pat-required',
+        message:
+          'Canceling ShipBob orders on marketplace cancellations needs a verified ShipBob personal access token',
       });
     }
   }
@@ -144,6 +164,7 @@ export interface SettingsPatch {
   inventoryBuffer?: number;
   returnFulfillmentCenterId?: string | null;
   pollIntervalMinutes?: number;
+  cancelShipBobOnMarketplaceCancel?: boolean;
 }
 
 /** Applies a patch onto the current settings (pure merge; validation is {@link checkSettings}). */
@@ -157,6 +178,8 @@ export function mergeSettings(current: Settings, patch: SettingsPatch): Settings
         ? patch.returnFulfillmentCenterId
         : current.returnFulfillmentCenterId,
     pollIntervalMinutes: patch.pollIntervalMinutes ?? current.pollIntervalMinutes,
+    cancelShipBobOnMarketplaceCancel:
+      patch.cancelShipBobOnMarketplaceCancel ?? current.cancelShipBobOnMarketplaceCancel,
   };
 }
 
@@ -168,5 +191,10 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 export function withoutShipBob(settings: Settings): Settings {
   const toggles = { ...settings.toggles };
   for (const name of SHIPBOB_TOGGLES) toggles[name] = false;
-  return { ...settings, toggles, returnFulfillmentCenterId: null };
+  return {
+    ...settings,
+    toggles,
+    returnFulfillmentCenterId: null,
+    cancelShipBobOnMarketplaceCancel: false,
+  };
 }

@@ -63,6 +63,12 @@ export const ConfigureStoreRequest = z
       .min(1, { error: 'At least 1 minute' })
       .max(1440, { error: 'At most 1440 minutes (a day)' })
       .optional(),
+    cancelShipBobOnMarketplaceCancel: z
+      .boolean()
+      .optional()
+      .describe(
+        'Under Sync Cancelations: an order canceled or refused on the marketplace also cancels its ShipBob order while it is not labeled (needs a verified PAT; acts only with toggles.cancellations on)',
+      ),
   })
   .register(requestSchemas, { id: 'ConfigureStoreRequest' });
 
@@ -111,6 +117,9 @@ export const StoreView = z
     inventoryBuffer: z.int().min(0),
     returnFulfillmentCenterId: z.string().nullable(),
     pollIntervalMinutes: z.int().min(1),
+    cancelShipBobOnMarketplaceCancel: z
+      .boolean()
+      .describe('Marketplace cancellations also cancel the ShipBob order (off by default)'),
     returnsApproved: z.boolean(),
     version: z.int().min(1),
     createdAt: timestamp,

@@ -29,6 +29,7 @@ export function storeView(store: Store): z.infer<typeof StoreView> {
     inventoryBuffer: store.settings.inventoryBuffer,
     returnFulfillmentCenterId: store.settings.returnFulfillmentCenterId,
     pollIntervalMinutes: store.settings.pollIntervalMinutes,
+    cancelShipBobOnMarketplaceCancel: store.settings.cancelShipBobOnMarketplaceCancel,
     returnsApproved: store.returnsApproved,
     version: store.version,
     createdAt: store.createdAt.toISOString(),
