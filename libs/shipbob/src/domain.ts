@@ -168,6 +168,8 @@ export interface CancelOutcome {
   /** Every shipment of the order is canceled. */
   canceled: boolean;
   order: ShipBobOrder | null;
+  /** ShipBob's answer per shipment (a refused one says why, e.g. already labeled). */
+  shipments: { shipmentId: number | null; canceled: boolean; reason: string | null }[];
 }
 
 export type ReturnAction = 'Default' | 'Restock' | 'Quarantine' | 'Dispose';
