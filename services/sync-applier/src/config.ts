@@ -25,6 +25,11 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   MIRAKL_TIMEOUT_MS: env.durationMs(15_000),
   /** Retries inside one attempt; after them the fact is parked and the retrier takes over. */
   MIRAKL_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /**
+   * Least time between two OR11 reads of one store (resuming, cancellations): Mirakl's documented
+   * once a minute; shorter only against a simulator.
+   */
+  MIRAKL_OR11_MIN_INTERVAL_MS: env.durationMs(60_000),
   SHIPBOB_BASE_URL: z.url().default('https://api.shipbob.com'),
   SHIPBOB_TIMEOUT_MS: env.durationMs(15_000),
   SHIPBOB_RETRIES: z.coerce.number().int().min(0).max(10).default(2),

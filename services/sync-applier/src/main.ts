@@ -26,6 +26,7 @@ await runService({
         miraklTrustedHosts: config.MIRAKL_TRUSTED_ORIGINS,
         miraklTimeoutMs: config.MIRAKL_TIMEOUT_MS,
         miraklRetries: config.MIRAKL_RETRIES,
+        miraklMinIntervalMs: { OR11: config.MIRAKL_OR11_MIN_INTERVAL_MS },
         shipbobBaseUrl: config.SHIPBOB_BASE_URL,
         shipbobTimeoutMs: config.SHIPBOB_TIMEOUT_MS,
         shipbobRetries: config.SHIPBOB_RETRIES,

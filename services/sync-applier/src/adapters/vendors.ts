@@ -7,7 +7,12 @@ import {
   sleep,
   type Logger,
 } from '@msync/platform';
-import { createMiraklClient, type MiraklStore, type ShipmentTracking } from '@msync/mirakl';
+import {
+  createMiraklClient,
+  type LimitedOperation,
+  type MiraklStore,
+  type ShipmentTracking,
+} from '@msync/mirakl';
 import {
   createRateLimiterRegistry,
   createShipBobClient,
@@ -15,12 +20,18 @@ import {
   type ShipBobPort,
 } from '@msync/shipbob';
 import type { StoreCredentialsPort } from '@msync/stores';
+import type { MiraklOrderView } from '../domain/cancel.js';
+import { shipbobOrderView, type ShipBobOrderView } from '../domain/marketplace-cancel.js';
 import type { ApplierMetrics } from '../metrics.js';
 
 /** The vendor calls the applier makes, in its terms, for one store at a configuration version. */
 export interface Vendors {
   /** OR11 by order id: the order's state, `null` when Mirakl does not know it. */
   miraklOrderState(store: StoreRef, orderId: string): Promise<string | null>;
+  /** OR11 by order id: state, `can_cancel` and lines; `null` when Mirakl does not know it. */
+  miraklOrder(store: StoreRef, orderId: string): Promise<MiraklOrderView | null>;
+  /** OR29. A refusal for the order's state throws `MiraklWrongStateError`. */
+  cancelMiraklOrder(store: StoreRef, orderId: string): Promise<void>;
   /** OR21 accepting the given lines. */
   acceptOrder(store: StoreRef, orderId: string, lineIds: readonly string[]): Promise<void>;
   /** OR23 then OR24. */
@@ -30,6 +41,16 @@ export interface Vendors {
   knownSkus(store: StoreRef, skus: readonly string[]): Promise<Set<string>>;
   /** Creates the order; `created: false` when ShipBob already had the reference id (422). */
   createShipBobOrder(store: StoreRef, order: NewOrder): Promise<{ id: string; created: boolean }>;
+  /** The ShipBob order by id when known (`GET /order/{id}`), else by reference id. */
+  shipbobOrder(
+    store: StoreRef,
+    ref: { referenceId: string; shipbobOrderId: string | null },
+  ): Promise<ShipBobOrderView | null>;
+  /** `POST /order/{id}:cancel`: `canceled` when no shipment of the order is left. */
+  cancelShipBobOrder(
+    store: StoreRef,
+    shipbobOrderId: string,
+  ): Promise<{ canceled: boolean; order: ShipBobOrderView | null; reasons: string[] }>;
 }
 
 /** A store and the configuration version the caller knows (newer credentials are read at once). */
@@ -47,6 +68,8 @@ export interface VendorOptions {
   miraklTimeoutMs?: number;
   /** Retries inside the Mirakl client for 5xx and timeouts; kept low, the fact is parked after. */
   miraklRetries?: number;
+  /** Per-store call intervals replacing Mirakl's documented ones (OR11: once a minute). */
+  miraklMinIntervalMs?: Partial<Record<LimitedOperation, number>>;
   shipbobBaseUrl?: string;
   shipbobTimeoutMs?: number;
   shipbobRetries?: number;
@@ -93,6 +116,9 @@ export function createVendors(options: VendorOptions): Vendors {
         retryInitialDelayMs: initialDelayMs,
         retryMaxDelayMs: 4_000,
         trustedHosts: options.miraklTrustedHosts ?? [],
+        ...(options.miraklMinIntervalMs
+          ? { limiter: { minIntervalMs: options.miraklMinIntervalMs } }
+          : {}),
       });
     }
     if (creds.shipbobPat) {
@@ -168,13 +194,35 @@ export function createVendors(options: VendorOptions): Vendors {
     }
   };
 
+  const miraklOrder = async (store: StoreRef, orderId: string) => {
+    const client = await mirakl(store);
+    const [order] = await counted('mirakl', 'OR11', () =>
+      client.listOrdersUpdatedSince({ orderIds: [orderId] }),
+    );
+    return order ?? null;
+  };
+
   return {
     async miraklOrderState(store, orderId) {
+      return (await miraklOrder(store, orderId))?.state ?? null;
+    },
+    async miraklOrder(store, orderId) {
+      const order = await miraklOrder(store, orderId);
+      if (!order) return null;
+      return {
+        state: order.state,
+        canCancel: order.canCancel,
+        lines: order.lines.map((line) => ({
+          lineId: line.lineId,
+          sku: line.sku,
+          quantity: line.quantity,
+          state: line.state,
+        })),
+      };
+    },
+    async cancelMiraklOrder(store, orderId) {
       const client = await mirakl(store);
-      const [order] = await counted('mirakl', 'OR11', () =>
-        client.listOrdersUpdatedSince({ orderIds: [orderId] }),
-      );
-      return order?.state ?? null;
+      await counted('mirakl', 'OR29', () => client.cancelOrder(orderId));
     },
     async acceptOrder(store, orderId, lineIds) {
       const client = await mirakl(store);
@@ -206,6 +254,28 @@ export function createVendors(options: VendorOptions): Vendors {
       });
       // A 422 after an earlier attempt of ours timed out is our own order.
       return { id: String(result.order.id), created: result.created || lastAttempt > 1 };
+    },
+    async shipbobOrder(store, ref) {
+      const client = await shipbob(store);
+      const id = Number(ref.shipbobOrderId);
+      const order =
+        Number.isInteger(id) && id > 0
+          ? await shipbobCall('GET /order/{id}', () => client.getOrder(id))
+          : await shipbobCall('GET /order', () => client.findOrderByReferenceId(ref.referenceId));
+      return order ? shipbobOrderView(order) : null;
+    },
+    async cancelShipBobOrder(store, shipbobOrderId) {
+      const client = await shipbob(store);
+      const result = await shipbobCall('POST /order/{id}:cancel', () =>
+        client.cancelOrder(Number(shipbobOrderId)),
+      );
+      return {
+        canceled: result.canceled,
+        order: result.order ? shipbobOrderView(result.order) : null,
+        reasons: result.shipments
+          .filter((s) => !s.canceled)
+          .map((s) => `shipment ${s.shipmentId ?? '?'}: ${s.reason ?? 'refused'}`),
+      };
     },
   };
 }
