@@ -229,6 +229,8 @@ export async function applierHarness(
         vendors: {
           miraklTrustedHosts: ['127.0.0.1'],
           miraklRetries: 1,
+          // Every store here has a simulator of its own: no need for Mirakl's once-a-minute OR11.
+          miraklMinIntervalMs: { OR11: 1 },
           shipbobBaseUrl: shipbob.url,
           shipbobRetries: 1,
           retryInitialDelayMs: 50,
