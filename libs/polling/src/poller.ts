@@ -127,7 +127,9 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
     dlqProducer: options.publisher.producer,
     metrics: options.metrics,
     namespace: options.namespace,
-    groupId: options.groupId ?? source,
+    // Namespaced like the topics: environments sharing a cluster do not share the group (kafkajs'
+    // assigner hands out every subscribed topic's partitions to every member of a group).
+    groupId: options.groupId ?? `${options.namespace}${source}`,
     topics: ['pollRequested'],
     // A pass may wait on the vendor's retry-after inside the handler; kafkajs heartbeats only
     // between messages, so the session must outlast the longest pass.
