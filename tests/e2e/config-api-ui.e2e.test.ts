@@ -199,6 +199,19 @@ describe('config-api UI', () => {
     await screenshot('returns-on');
   });
 
+  it('turns Sync Cancelations on, then its second switch, which waits for the first', async () => {
+    const second = page.locator('#t-cancelShipBobOnMarketplaceCancel');
+    await expect(second.isDisabled()).resolves.toBe(true);
+    await page.locator('label[for=t-cancellations]').click();
+    await expect(second.isDisabled()).resolves.toBe(false);
+    await page.locator('label[for=t-cancelShipBobOnMarketplaceCancel]').click();
+    await page.click('#save');
+    await page.locator('#toast', { hasText: 'Configuration saved.' }).waitFor();
+    await textBecomes(page.locator('[data-toggle=cancellations] .state'), 'On');
+    await textBecomes(page.locator('[data-toggle=cancelShipBobOnMarketplaceCancel] .state'), 'On');
+    await screenshot('cancellations-both-ways');
+  });
+
   it('disconnects and reconnects', async () => {
     await page.getByRole('button', { name: 'Disconnect' }).click();
     await page.locator('[data-status=DISCONNECTED]').waitFor();
@@ -310,9 +323,10 @@ describe('config-api UI', () => {
           inventory: true,
           orders: true,
           tracking: true,
-          cancellations: false,
+          cancellations: true,
           returns: true,
         },
+        cancelShipBobOnMarketplaceCancel: true,
       },
       returnsApproved: true,
     });
@@ -331,7 +345,15 @@ describe('config-api UI', () => {
       inventoryBuffer: 3,
       pollIntervalMinutes: 10,
       returnFulfillmentCenterId: '2',
-      toggles: { offers: true, inventory: true, orders: true, tracking: true, returns: true },
+      toggles: {
+        offers: true,
+        inventory: true,
+        orders: true,
+        tracking: true,
+        cancellations: true,
+        returns: true,
+      },
+      cancelShipBobOnMarketplaceCancel: true,
       returnsApproved: true,
     });
     const statuses = h.events.configs(storeId).map((e) => e.status);

@@ -34,7 +34,27 @@ const REASONS = {
   'already-applied': 'This was already done; nothing was sent again.',
   'already-in-target-state': 'Mirakl already showed this step as done.',
   'config-not-loaded': 'The store settings were not loaded yet; it is tried again.',
+  'already-canceled': 'It was already canceled; nothing was sent.',
+  'already-shipped':
+    'The order already shipped on Mirakl and can no longer be canceled; refund it in Mirakl if it will not reach the customer.',
+  'cancel-not-allowed':
+    'Mirakl does not let the shop cancel this order (e.g. the customer was already debited); ask the operator, or ship it.',
+  'already-labeled': 'Already labeled: intercept the shipment in ShipBob.',
+  'cancel-refused': 'ShipBob refused the cancellation (picked or packed): intercept it in ShipBob.',
+  'no-shipbob-order': 'No ShipBob order was created for it, and none will be.',
+  'order-canceled':
+    'The order was canceled on the marketplace first; no ShipBob order was created.',
+  'marketplace-cancel-off':
+    'Canceling ShipBob orders on marketplace cancellations is switched off for this store.',
+  'shipbob-order-not-found': 'ShipBob does not find the order created for it.',
 };
+
+/** Reasons whose recorded detail says more than the sentence above (it names lines). */
+const DETAILED = new Set(['partial-cancel']);
+
+/** An outcome's reason in the seller's words, else the applier's own sentence. */
+const reasonText = ({ reason, detail }) =>
+  (DETAILED.has(reason) ? null : REASONS[reason]) ?? detail ?? reason ?? null;
 
 const outcomeBadge = (outcome) =>
   h('span', { class: `badge outcome ${outcome.toLowerCase()}`, 'data-outcome': outcome }, outcome);
@@ -51,7 +71,7 @@ export function failureSentence(failure) {
     failure.steps.length > 0
       ? failure.steps.map((s) => STEP_LABELS[s] ?? s).join(' + ')
       : `The ${failure.flow} step`;
-  const why = REASONS[failure.reason] ?? failure.detail ?? failure.reason ?? 'no reason was given';
+  const why = reasonText(failure) ?? 'no reason was given';
   return `${what} failed: ${why}`;
 }
 
@@ -177,7 +197,7 @@ function entryRow(entry, base) {
           )
         : entry.subjectId,
     ),
-    h('td', { class: 'detail' }, REASONS[entry.reason] ?? entry.detail ?? entry.reason ?? ''),
+    h('td', { class: 'detail' }, reasonText(entry) ?? ''),
   );
 }
 
