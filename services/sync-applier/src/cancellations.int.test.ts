@@ -162,10 +162,12 @@ describe('Sync Cancelations: an order canceled in ShipBob is canceled in Mirakl'
     expect(miraklOrder(store, pending).state).toBe('CANCELED');
     expect(miraklCalls(store, 'OR29')).toBe(1);
     const ledger = await harness.mongo.db
-      .collection(EFFECTS_COLLECTION)
+      .collection<{ effectKey: string; status: string; outcomeRecorded?: boolean }>(
+        EFFECTS_COLLECTION,
+      )
       .find({ storeId: store.storeId })
       .toArray();
-    expect(ledger.map((e) => [e['effectKey'], e['status'], e['outcomeRecorded']])).toEqual([
+    expect(ledger.map((e) => [e.effectKey, e.status, e.outcomeRecorded])).toEqual([
       [`cancel:${done}`, 'done', true],
       [`cancel:${pending}`, 'done', true],
     ]);
