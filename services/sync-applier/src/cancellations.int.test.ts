@@ -139,14 +139,7 @@ describe('Sync Cancelations: an order canceled in ShipBob is canceled in Mirakl'
     // The crashed run's OR29 went through for the first order, not for the second.
     store.mirakl.control.cancelByOperator(store.shopId, done);
     for (const orderId of [done, pending])
-      await harness.mongo.db.collection(EFFECTS_COLLECTION).insertOne({
-        storeId: store.storeId,
-        effectKey: `cancel:${orderId}`,
-        action: 'cancel',
-        factKey: 'a-crashed-run',
-        status: 'claimed',
-        claimedAt: new Date(),
-      });
+      await harness.leaveClaim(store.storeId, `cancel:${orderId}`);
     await harness.startApplier();
 
     await harness.publish('orderCanceledInShipBob', [
@@ -161,13 +154,19 @@ describe('Sync Cancelations: an order canceled in ShipBob is canceled in Mirakl'
     ]);
     expect(miraklOrder(store, pending).state).toBe('CANCELED');
     expect(miraklCalls(store, 'OR29')).toBe(1);
-    const ledger = await harness.mongo.db
-      .collection<{ effectKey: string; status: string; outcomeRecorded?: boolean }>(
-        EFFECTS_COLLECTION,
-      )
-      .find({ storeId: store.storeId })
-      .toArray();
-    expect(ledger.map((e) => [e.effectKey, e.status, e.outcomeRecorded])).toEqual([
+    // The outcome is published before the ledger notes it: wait for the note, then compare.
+    const ledger = () =>
+      harness.mongo.db
+        .collection<{ effectKey: string; status: string; outcomeRecorded?: boolean }>(
+          EFFECTS_COLLECTION,
+        )
+        .find({ storeId: store.storeId })
+        .toArray();
+    await eventually(
+      async () => (await ledger()).every((e) => e.outcomeRecorded === true),
+      'both outcomes noted in the ledger',
+    );
+    expect((await ledger()).map((e) => [e.effectKey, e.status, e.outcomeRecorded])).toEqual([
       [`cancel:${done}`, 'done', true],
       [`cancel:${pending}`, 'done', true],
     ]);
@@ -272,14 +271,7 @@ describe('marketplace cancellations reach ShipBob when the store opted in', () =
       config: { toggles, cancelShipBobOnMarketplaceCancel: true },
     });
     const orderId = `${store.storeId}-V1-A`;
-    await harness.mongo.db.collection(EFFECTS_COLLECTION).insertOne({
-      storeId: store.storeId,
-      effectKey: `create:${orderId}`,
-      action: 'create',
-      factKey: 'a-crashed-run',
-      status: 'claimed',
-      claimedAt: new Date(),
-    });
+    await harness.leaveClaim(store.storeId, `create:${orderId}`);
     await harness.startApplier();
 
     await harness.publish(

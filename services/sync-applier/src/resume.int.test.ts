@@ -10,17 +10,6 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** What a process that stopped right after claiming leaves in the ledger. */
-const leftClaim = (harness: ApplierHarness, storeId: string, effectKey: string) =>
-  harness.mongo.db.collection(EFFECTS_COLLECTION).insertOne({
-    storeId,
-    effectKey,
-    action: effectKey.split(':')[0],
-    factKey: 'a-crashed-run',
-    status: 'claimed',
-    claimedAt: new Date(),
-  });
-
 const effect = (harness: ApplierHarness, storeId: string, effectKey: string) =>
   harness.mongo.db.collection(EFFECTS_COLLECTION).findOne({ storeId, effectKey });
 
@@ -30,7 +19,7 @@ describe('resuming an effect a crashed run left unfinished', () => {
     const harness = h;
     const store = await harness.addStore();
     const orderId = `${store.storeId}-R1-A`;
-    await leftClaim(harness, store.storeId, `create:${orderId}`);
+    await harness.leaveClaim(store.storeId, `create:${orderId}`);
     await harness.startApplier();
 
     await harness.publish('orderReadyToShip', readyToShip({ storeId: store.storeId, orderId }));
@@ -67,7 +56,7 @@ describe('resuming an effect a crashed run left unfinished', () => {
       },
       products: [{ reference_id: 'SKU-MUG', quantity: 2 }],
     });
-    await leftClaim(harness, store.storeId, `create:${orderId}`);
+    await harness.leaveClaim(store.storeId, `create:${orderId}`);
     await harness.startApplier();
 
     await harness.publish('orderReadyToShip', readyToShip({ storeId: store.storeId, orderId }));
@@ -98,7 +87,7 @@ describe('resuming an effect a crashed run left unfinished', () => {
       trustedHosts: ['127.0.0.1'],
     });
     await client.acceptOrder({ orderId, lineIds: [`${orderId}-1`] });
-    await leftClaim(harness, store.storeId, `accept:${orderId}`);
+    await harness.leaveClaim(store.storeId, `accept:${orderId}`);
     await harness.startApplier();
 
     await harness.publish(

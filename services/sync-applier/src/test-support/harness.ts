@@ -31,6 +31,7 @@ import {
 import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
 import type { StoreConfig } from '../domain/store-config.js';
 import { FACT_TOPICS } from '../applier.js';
+import { EFFECTS_COLLECTION } from '../adapters/effects-ledger.js';
 import { createSyncApplier, type SyncApplier, type SyncApplierOptions } from '../service.js';
 import { storeConfig, storeConfigChanged } from './facts.js';
 
@@ -78,6 +79,8 @@ export interface ApplierHarness {
   startApplier(overrides?: Partial<SyncApplierOptions>): Promise<RunningApplier>;
   /** Successful writes (POST/PUT answered 2xx) a simulator journal holds. */
   writesTo(journal: readonly { method: string; status: number }[]): number;
+  /** What a process that stopped right after claiming leaves in the effects ledger. */
+  leaveClaim(storeId: string, effectKey: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -253,6 +256,16 @@ export async function applierHarness(
       };
       running.push(instance);
       return instance;
+    },
+    async leaveClaim(storeId, effectKey) {
+      await mongo.db.collection(EFFECTS_COLLECTION).insertOne({
+        storeId,
+        effectKey,
+        action: effectKey.split(':')[0],
+        factKey: 'a-crashed-run',
+        status: 'claimed',
+        claimedAt: new Date(),
+      });
     },
     writesTo: (journal) =>
       journal.filter(
