@@ -311,6 +311,15 @@ describe('config-api UI', () => {
 
   it('stored the configuration (secrets encrypted) and published every change', async () => {
     const raw = await h.db.collection('stores').findOne({ _id: storeId as never });
+    // Every sync on, the marketplace-cancel switch too: what the steps above saved.
+    const toggles = {
+      offers: true,
+      inventory: true,
+      orders: true,
+      tracking: true,
+      cancellations: true,
+      returns: true,
+    };
     expect(raw).toMatchObject({
       status: 'CONNECTED',
       settings: {
@@ -318,14 +327,7 @@ describe('config-api UI', () => {
         pollIntervalMinutes: 10,
         reportEmail: 'returns@sunrise.example',
         returnFulfillmentCenterId: '2',
-        toggles: {
-          offers: true,
-          inventory: true,
-          orders: true,
-          tracking: true,
-          cancellations: true,
-          returns: true,
-        },
+        toggles,
         cancelShipBobOnMarketplaceCancel: true,
       },
       returnsApproved: true,
@@ -345,14 +347,7 @@ describe('config-api UI', () => {
       inventoryBuffer: 3,
       pollIntervalMinutes: 10,
       returnFulfillmentCenterId: '2',
-      toggles: {
-        offers: true,
-        inventory: true,
-        orders: true,
-        tracking: true,
-        cancellations: true,
-        returns: true,
-      },
+      toggles,
       cancelShipBobOnMarketplaceCancel: true,
       returnsApproved: true,
     });
