@@ -242,6 +242,19 @@ describe('config-api UI', () => {
     await page.locator('#f-shipbobPat').waitFor();
   });
 
+  it('turns Sync Cancelations on, then its second switch, which waits for the first', async () => {
+    const second = page.locator('#t-cancelShipBobOnMarketplaceCancel');
+    await expect(second.isDisabled()).resolves.toBe(true);
+    await page.locator('label[for=t-cancellations]').click();
+    await expect(second.isDisabled()).resolves.toBe(false);
+    await page.locator('label[for=t-cancelShipBobOnMarketplaceCancel]').click();
+    await page.click('#save');
+    await page.locator('#toast', { hasText: 'Configuration saved.' }).waitFor();
+    await textBecomes(page.locator('[data-toggle=cancellations] .state'), 'On');
+    await textBecomes(page.locator('[data-toggle=cancelShipBobOnMarketplaceCancel] .state'), 'On');
+    await screenshot('cancellations-both-ways');
+  });
+
   it('disconnects and reconnects', async () => {
     await page.getByRole('button', { name: 'Disconnect' }).click();
     await page.locator('[data-status=DISCONNECTED]').waitFor();
@@ -341,6 +354,15 @@ describe('config-api UI', () => {
 
   it('stored the configuration (secrets encrypted) and published every change', async () => {
     const raw = await h.db.collection('stores').findOne({ _id: storeId as never });
+    // Every sync on, the marketplace-cancel switch too: what the steps above saved.
+    const toggles = {
+      offers: true,
+      inventory: true,
+      orders: true,
+      tracking: true,
+      cancellations: true,
+      returns: true,
+    };
     expect(raw).toMatchObject({
       status: 'CONNECTED',
       settings: {
@@ -350,14 +372,8 @@ describe('config-api UI', () => {
         returnFulfillmentCenterId: '2',
         shippingMethods: [{ miraklShippingType: 'EXP-2D', shipbobShipOption: '2-Day' }],
         defaultShippingMethod: 'Ground',
-        toggles: {
-          offers: true,
-          inventory: true,
-          orders: true,
-          tracking: true,
-          cancellations: false,
-          returns: true,
-        },
+        toggles,
+        cancelShipBobOnMarketplaceCancel: true,
       },
       returnsApproved: true,
     });
@@ -378,7 +394,8 @@ describe('config-api UI', () => {
       returnFulfillmentCenterId: '2',
       shippingMethods: { 'EXP-2D': '2-Day' },
       defaultShippingMethod: 'Ground',
-      toggles: { offers: true, inventory: true, orders: true, tracking: true, returns: true },
+      toggles,
+      cancelShipBobOnMarketplaceCancel: true,
       returnsApproved: true,
     });
     const statuses = h.events.configs(storeId).map((e) => e.status);

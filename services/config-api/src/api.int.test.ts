@@ -178,6 +178,7 @@ describe('connecting a store', () => {
       reportWhenEmpty: false,
       shippingMethods: {},
       defaultShippingMethod: 'Standard',
+      cancelShipBobOnMarketplaceCancel: false,
       version: 1,
     });
     storeId = res.body.id;
@@ -318,6 +319,11 @@ describe('configuring a store', () => {
       'toggles.inventory',
       'shipbob-pat-required',
     );
+    expectViolation(
+      await patch({ cancelShipBobOnMarketplaceCancel: true }),
+      'cancelShipBobOnMarketplaceCancel',
+      'shipbob-pat-required',
+    );
     const wrong = await patch({ shipbobPat: 'wrong-pat-123456' });
     expect(wrong.status).toBe(422);
     expectViolation(wrong, 'shipbobPat', 'credentials-rejected');
@@ -354,6 +360,35 @@ describe('configuring a store', () => {
       toggles: { offers: true, inventory: true, orders: true, returns: false },
     });
     expect(JSON.stringify(event)).not.toContain(PAT);
+  });
+
+  it('switches on canceling ShipBob orders on marketplace cancellations, under Sync Cancelations, and publishes it', async () => {
+    expectViolation(
+      await patch({ cancelShipBobOnMarketplaceCancel: 'yes' }),
+      'cancelShipBobOnMarketplaceCancel',
+      'invalid_type',
+    );
+    const on = await patch({
+      toggles: { cancellations: true },
+      cancelShipBobOnMarketplaceCancel: true,
+    });
+    expect(on.status).toBe(200);
+    expect(on.body).toMatchObject({
+      toggles: { cancellations: true },
+      cancelShipBobOnMarketplaceCancel: true,
+    });
+    etag = on.headers.get('etag')!;
+    await eventually(
+      () => h.events.latestConfig(storeId)?.version === on.body.version,
+      'the configuration with the option',
+    );
+    expect(h.events.latestConfig(storeId)).toMatchObject({
+      toggles: { cancellations: true },
+      cancelShipBobOnMarketplaceCancel: true,
+    });
+    const kept = await patch({ inventoryBuffer: 6 });
+    expect(kept.body.cancelShipBobOnMarketplaceCancel).toBe(true);
+    etag = kept.headers.get('etag')!;
   });
 
   it('lists the ShipBob account’s real fulfillment centers', async () => {

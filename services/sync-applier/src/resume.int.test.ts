@@ -1,11 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createMiraklClient } from '@msync/mirakl';
-import {
-  applierHarness,
-  eventually,
-  leftClaim,
-  type ApplierHarness,
-} from './test-support/harness.js';
+import { applierHarness, eventually, type ApplierHarness } from './test-support/harness.js';
 import { awaitingAcceptance, readyToShip } from './test-support/facts.js';
 import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
 
@@ -26,7 +21,7 @@ describe('resuming an effect a crashed run left unfinished', () => {
     const harness = h;
     const store = await harness.addStore();
     const orderId = `${store.storeId}-R1-A`;
-    await leftClaim(harness, store.storeId, `create:${orderId}`);
+    await harness.leaveClaim(store.storeId, `create:${orderId}`);
     await harness.startApplier();
 
     await harness.publish('orderReadyToShip', readyToShip({ storeId: store.storeId, orderId }));
@@ -69,7 +64,7 @@ describe('resuming an effect a crashed run left unfinished', () => {
       },
       products: [{ reference_id: 'SKU-MUG', quantity: 2 }],
     });
-    await leftClaim(harness, store.storeId, `create:${orderId}`);
+    await harness.leaveClaim(store.storeId, `create:${orderId}`);
     await harness.startApplier();
 
     await harness.publish('orderReadyToShip', readyToShip({ storeId: store.storeId, orderId }));
@@ -100,7 +95,7 @@ describe('resuming an effect a crashed run left unfinished', () => {
       trustedHosts: ['127.0.0.1'],
     });
     await client.acceptOrder({ orderId, lineIds: [`${orderId}-1`] });
-    await leftClaim(harness, store.storeId, `accept:${orderId}`);
+    await harness.leaveClaim(store.storeId, `accept:${orderId}`);
     await harness.startApplier();
 
     await harness.publish(

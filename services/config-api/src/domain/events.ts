@@ -21,5 +21,6 @@ export function configSnapshot(store: Store): Omit<StoreConfigChanged, 'envelope
     shippingMethods: { ...store.settings.shippingMethods },
     defaultShippingMethod: store.settings.defaultShippingMethod,
     reportWhenEmpty: store.settings.reportWhenEmpty,
+    cancelShipBobOnMarketplaceCancel: store.settings.cancelShipBobOnMarketplaceCancel,
   };
 }

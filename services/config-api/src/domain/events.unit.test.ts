@@ -25,6 +25,7 @@ const store: Store = {
     pollIntervalMinutes: 5,
     shippingMethods: { STD: 'Standard', 'EXP-2D': '2-Day' },
     defaultShippingMethod: 'Ground',
+    cancelShipBobOnMarketplaceCancel: true,
   },
   returnsApproved: true,
   version: 12,
@@ -59,6 +60,7 @@ describe('config snapshot on the compacted topic', () => {
       shippingMethods: { STD: 'Standard', 'EXP-2D': '2-Day' },
       defaultShippingMethod: 'Ground',
       reportWhenEmpty: true,
+      cancelShipBobOnMarketplaceCancel: true,
     });
   });
 

@@ -26,6 +26,27 @@ describe('which step an outcome is', () => {
     expect(stepsOfEffect({ effectKey: 'cancel:MKP-1' })).toEqual(['canceled']);
   });
 
+  it('reads the cancellation effects: OR29 in Mirakl, lines ShipBob canceled, the ShipBob order canceled', () => {
+    expect(stepsOfEffect({ action: 'cancel', effectKey: 'cancel:MKP-1' })).toEqual(['canceled']);
+    expect(stepsOfEffect({ action: 'cancel-lines', effectKey: 'cancel-lines:MKP-1:987' })).toEqual([
+      'canceled',
+    ]);
+    expect(
+      stepsOfEffect({ action: 'cancel-in-shipbob', effectKey: 'cancel-in-shipbob:MKP-1' }),
+    ).toEqual(['canceledInShipBob']);
+    expect(stepsOfEffect({ effectKey: 'cancel-in-shipbob:MKP-1' })).toEqual(['canceledInShipBob']);
+    expect(
+      timelineChangeOf(
+        outcome({
+          flow: 'cancellations',
+          action: 'cancel-in-shipbob',
+          effectKey: 'cancel-in-shipbob:MKP-1',
+          outcome: 'FAILED',
+        }),
+      ),
+    ).toEqual({ kind: 'failed', orderId: 'MKP-1', steps: ['canceledInShipBob'] });
+  });
+
   it('prefers the action, in any case: OR21, create-order, OR23, OR24', () => {
     expect(stepsOfEffect({ action: 'OR21', effectKey: 'x:MKP-1' })).toEqual(['accepted']);
     expect(stepsOfEffect({ action: 'create-order', effectKey: 'x' })).toEqual(['createdInShipBob']);

@@ -6,6 +6,7 @@ import {
   checkSettings,
   defaultSettings,
   mergeSettings,
+  settingsWithDefaults,
   withoutShipBob,
   type Settings,
 } from './store.js';
@@ -26,6 +27,7 @@ const busy: Settings = {
   pollIntervalMinutes: 5,
   shippingMethods: { STD: 'Standard', 'EXP-2D': '2-Day' },
   defaultShippingMethod: 'Ground',
+  cancelShipBobOnMarketplaceCancel: true,
 };
 
 describe('defaults', () => {
@@ -46,6 +48,7 @@ describe('defaults', () => {
       pollIntervalMinutes: 15,
       shippingMethods: {},
       defaultShippingMethod: 'Standard',
+      cancelShipBobOnMarketplaceCancel: false,
     });
     expect(DEFAULT_POLL_INTERVAL_MINUTES).toBe(15);
   });
@@ -154,6 +157,32 @@ describe('ShipBob-dependent settings', () => {
   });
 });
 
+describe('canceling ShipBob orders on marketplace cancellations', () => {
+  it('is off by default, and stored settings written before it exist read as off', () => {
+    expect(defaultSettings().cancelShipBobOnMarketplaceCancel).toBe(false);
+    const { cancelShipBobOnMarketplaceCancel: _left, ...older } = busy;
+    expect(settingsWithDefaults(older).cancelShipBobOnMarketplaceCancel).toBe(false);
+    expect(settingsWithDefaults(busy)).toEqual(busy);
+  });
+
+  it('needs a verified PAT, and may be switched on before Sync Cancelations', () => {
+    expect(
+      rules({ cancelShipBobOnMarketplaceCancel: true }, { ...linked, shipbobConfigured: false }),
+    ).toEqual(['cancelShipBobOnMarketplaceCancel:shipbob-pat-required']);
+    expect(rules({ cancelShipBobOnMarketplaceCancel: true })).toEqual([]);
+  });
+
+  it('is switched off with a patch of false, and kept by a patch that leaves it out', () => {
+    expect(mergeSettings(busy, { cancelShipBobOnMarketplaceCancel: false })).toEqual({
+      ...busy,
+      cancelShipBobOnMarketplaceCancel: false,
+    });
+    expect(mergeSettings(busy, { toggles: { cancellations: false } })).toMatchObject({
+      cancelShipBobOnMarketplaceCancel: true,
+    });
+  });
+});
+
 describe('merging a patch', () => {
   it('takes every field the patch sets', () => {
     expect(
@@ -166,6 +195,7 @@ describe('merging a patch', () => {
         pollIntervalMinutes: 5,
         shippingMethods: { STD: 'Standard', 'EXP-2D': '2-Day' },
         defaultShippingMethod: 'Ground',
+        cancelShipBobOnMarketplaceCancel: true,
       }),
     ).toEqual(busy);
   });
@@ -182,6 +212,7 @@ describe('merging a patch', () => {
         pollIntervalMinutes: undefined,
         shippingMethods: undefined,
         defaultShippingMethod: undefined,
+        cancelShipBobOnMarketplaceCancel: undefined,
       }),
     ).toEqual({ ...busy, toggles: { ...allOn, returns: false } });
   });
@@ -232,6 +263,7 @@ describe('unlinking ShipBob', () => {
       ...busy,
       toggles: Object.fromEntries(TOGGLES.map((name) => [name, false])),
       returnFulfillmentCenterId: null,
+      cancelShipBobOnMarketplaceCancel: false,
     });
     expect(checkSettings(after, { shipbobConfigured: false, returnsApproved: true })).toEqual([]);
     expect(busy.toggles.orders).toBe(true);

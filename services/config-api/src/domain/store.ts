@@ -44,6 +44,12 @@ export interface Settings {
   shippingMethods: ShippingMethods;
   /** The ship option of an order whose shipping type has no entry in `shippingMethods`. */
   defaultShippingMethod: string;
+  /**
+   * The second switch under Sync Cancelations: an order canceled or refused on the marketplace
+   * also cancels its ShipBob order (while not labeled). Off by default; acts only with
+   * `toggles.cancellations` on.
+   */
+  cancelShipBobOnMarketplaceCancel: boolean;
 }
 
 /** Mirakl shipping type code → ShipBob ship option name. */
@@ -93,7 +99,13 @@ export function defaultSettings(): Settings {
     pollIntervalMinutes: DEFAULT_POLL_INTERVAL_MINUTES,
     shippingMethods: {},
     defaultShippingMethod: DEFAULT_SHIPPING_METHOD,
+    cancelShipBobOnMarketplaceCancel: false,
   };
+}
+
+/** Stored settings, with the default of every setting added after the document was written. */
+export function settingsWithDefaults(stored: Partial<Settings>): Settings {
+  return { ...defaultSettings(), ...stored };
 }
 
 /** One broken rule, named by field and rule, as the API reports it. */
@@ -124,6 +136,14 @@ export function checkSettings(
         field: 'returnFulfillmentCenterId',
         rule: 'shipbob-pat-required',
         message: 'A return fulfillment center needs a verified ShipBob personal access token',
+      });
+    }
+    if (settings.cancelShipBobOnMarketplaceCancel) {
+      violations.push({
+        field: 'cancelShipBobOnMarketplaceCancel',
+        rule: 'shipbob-pat-required',
+        message:
+          'Canceling ShipBob orders on marketplace cancellations needs a verified ShipBob personal access token',
       });
     }
   }
@@ -171,6 +191,7 @@ export interface SettingsPatch {
   /** Replaces the whole mapping (`{}` empties it). */
   shippingMethods?: ShippingMethods;
   defaultShippingMethod?: string;
+  cancelShipBobOnMarketplaceCancel?: boolean;
 }
 
 /** Applies a patch onto the current settings (pure merge; validation is {@link checkSettings}). */
@@ -187,6 +208,8 @@ export function mergeSettings(current: Settings, patch: SettingsPatch): Settings
     pollIntervalMinutes: patch.pollIntervalMinutes ?? current.pollIntervalMinutes,
     shippingMethods: { ...(patch.shippingMethods ?? current.shippingMethods) },
     defaultShippingMethod: patch.defaultShippingMethod ?? current.defaultShippingMethod,
+    cancelShipBobOnMarketplaceCancel:
+      patch.cancelShipBobOnMarketplaceCancel ?? current.cancelShipBobOnMarketplaceCancel,
   };
 }
 
@@ -198,5 +221,10 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 export function withoutShipBob(settings: Settings): Settings {
   const toggles = { ...settings.toggles };
   for (const name of SHIPBOB_TOGGLES) toggles[name] = false;
-  return { ...settings, toggles, returnFulfillmentCenterId: null };
+  return {
+    ...settings,
+    toggles,
+    returnFulfillmentCenterId: null,
+    cancelShipBobOnMarketplaceCancel: false,
+  };
 }

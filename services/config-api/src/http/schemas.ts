@@ -114,6 +114,12 @@ export const ConfigureStoreRequest = z
     defaultShippingMethod: shipOption
       .optional()
       .describe('ShipBob ship option of an order whose shipping type has no mapping'),
+    cancelShipBobOnMarketplaceCancel: z
+      .boolean()
+      .optional()
+      .describe(
+        'Under Sync Cancelations: an order canceled or refused on the marketplace also cancels its ShipBob order while it is not labeled (needs a verified PAT; acts only with toggles.cancellations on)',
+      ),
   })
   .register(requestSchemas, { id: 'ConfigureStoreRequest' });
 
@@ -169,6 +175,9 @@ export const StoreView = z
     defaultShippingMethod: z
       .string()
       .describe('ShipBob ship option of an order whose shipping type has no mapping'),
+    cancelShipBobOnMarketplaceCancel: z
+      .boolean()
+      .describe('Marketplace cancellations also cancel the ShipBob order (off by default)'),
     returnsApproved: z.boolean(),
     tracking: z
       .object({

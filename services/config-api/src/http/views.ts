@@ -33,6 +33,7 @@ export function storeView(store: Store): z.infer<typeof StoreView> {
     pollIntervalMinutes: store.settings.pollIntervalMinutes,
     shippingMethods: { ...store.settings.shippingMethods },
     defaultShippingMethod: store.settings.defaultShippingMethod,
+    cancelShipBobOnMarketplaceCancel: store.settings.cancelShipBobOnMarketplaceCancel,
     returnsApproved: store.returnsApproved,
     tracking: { mode: trackingMode(store.webhookSubscriptionId ?? null) },
     version: store.version,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SeenItem } from '@msync/platform';
-import type { ShipBobOrder } from '@msync/shipbob';
+import type { ShipBobOrder, Shipment } from '@msync/shipbob';
 import { STORE, T0, labeled, later, order, shipment } from '../test-support/orders.js';
 import { decideShipBobOrderFacts } from './order-facts.js';
 
@@ -110,7 +110,13 @@ describe('decideShipBobOrderFacts', () => {
         topic: 'orderCanceledInShipBob',
         idempotencyKey: `shipbob:${STORE}:order:900:canceled`,
         occurredAt: later(5),
-        body: { shipbobOrderId: '900', referenceId: 'MIRAKL-1-A' },
+        body: {
+          shipbobOrderId: '900',
+          referenceId: 'MIRAKL-1-A',
+          partial: false,
+          shipmentId: null,
+          canceledItems: [],
+        },
       },
     ]);
     expect(decisions[1]!.facts).toEqual([]);
@@ -160,6 +166,57 @@ describe('decideShipBobOrderFacts', () => {
       remembered,
     );
     expect(decision.facts).toEqual([]);
+  });
+
+  it('given one shipment canceled while another still ships, emits a partial cancellation with what it held, once', () => {
+    const split = (at: number, second: Partial<Shipment>) =>
+      order({
+        updatedAt: later(at),
+        shipments: [
+          shipment({
+            id: 501,
+            status: 'Cancelled',
+            isCanceled: true,
+            lastUpdateAt: later(4),
+            skuItems: [{ sku: 'SKU-BOWL', quantity: 2 }],
+          }),
+          shipment({ id: 502, ...second }),
+        ],
+      });
+    const decisions = replay([split(5, {}), split(6, { status: 'Processing' })]);
+    expect(decisions[0]!.facts).toEqual([
+      {
+        topic: 'orderCanceledInShipBob',
+        idempotencyKey: `shipbob:${STORE}:shipment:501:canceled`,
+        occurredAt: later(4),
+        body: {
+          shipbobOrderId: '900',
+          referenceId: 'MIRAKL-1-A',
+          partial: true,
+          shipmentId: '501',
+          canceledItems: [{ sku: 'SKU-BOWL', quantity: 2 }],
+        },
+      },
+    ]);
+    expect(decisions[1]!.facts).toEqual([]);
+    expect(decisions[1]!.remember?.marks).toEqual(['canceled:501']);
+  });
+
+  it('given the rest of a partly canceled order canceled later, emits the whole-order cancellation then', () => {
+    const gone = shipment({ id: 501, status: 'Cancelled', isCanceled: true });
+    const decisions = replay([
+      order({ updatedAt: later(5), shipments: [gone, shipment({ id: 502 })] }),
+      order({
+        status: 'Cancelled',
+        isCanceled: true,
+        updatedAt: later(9),
+        shipments: [gone, shipment({ id: 502, status: 'Cancelled', isCanceled: true })],
+      }),
+    ]);
+    expect(decisions.map((d) => d.facts.map((f) => f.idempotencyKey))).toEqual([
+      [`shipbob:${STORE}:shipment:501:canceled`],
+      [`shipbob:${STORE}:order:900:canceled`],
+    ]);
   });
 
   it('is deterministic: the same snapshot gives the same keys whether it came from polling or a webhook', () => {

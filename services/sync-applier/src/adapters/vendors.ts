@@ -29,6 +29,8 @@ import {
 } from '@msync/shipbob';
 import type { ReturnLineFacts } from '../domain/returns.js';
 import type { StoreCredentialsPort } from '@msync/stores';
+import type { MiraklOrderView } from '../domain/cancel.js';
+import { shipbobOrderView, type ShipBobOrderView } from '../domain/marketplace-cancel.js';
 import type { ApplierMetrics } from '../metrics.js';
 
 /** The vendor calls the applier makes, in its terms, for one store at a configuration version. */
@@ -39,6 +41,10 @@ export interface Vendors {
    * read the shop's orders less than the interval ago.
    */
   miraklOrderState(store: StoreRef, orderId: string): Promise<string | null>;
+  /** OR11 by order id: state, `can_cancel` and lines; `null` when Mirakl does not know it. */
+  miraklOrder(store: StoreRef, orderId: string): Promise<MiraklOrderView | null>;
+  /** OR29. A refusal for the order's state throws `MiraklWrongStateError`. */
+  cancelMiraklOrder(store: StoreRef, orderId: string): Promise<void>;
   /** OR21 accepting the given lines. */
   acceptOrder(store: StoreRef, orderId: string, lineIds: readonly string[]): Promise<void>;
   /** OR23 then OR24. */
@@ -59,6 +65,16 @@ export interface Vendors {
     store: StoreRef,
     returnOrder: NewReturn,
   ): Promise<{ id: string; created: boolean }>;
+  /** The ShipBob order by id when known (`GET /order/{id}`), else by reference id. */
+  shipbobOrder(
+    store: StoreRef,
+    ref: { referenceId: string; shipbobOrderId: string | null },
+  ): Promise<ShipBobOrderView | null>;
+  /** `POST /order/{id}:cancel`: `canceled` when no shipment of the order is left. */
+  cancelShipBobOrder(
+    store: StoreRef,
+    shipbobOrderId: string,
+  ): Promise<{ canceled: boolean; order: ShipBobOrderView | null; reasons: string[] }>;
 }
 
 /** A store and the configuration version the caller knows (newer credentials are read at once). */
@@ -226,24 +242,47 @@ export function createVendors(options: VendorOptions): Vendors {
     }
   };
 
+  /** One order read with OR11, after claiming the shop's call gate shared with the poller. */
+  const miraklOrder = async (store: StoreRef, orderId: string) => {
+    const { client, shop } = await mirakl(store);
+    try {
+      await claimMiraklCall(options.gate, shop, 'OR11', or11IntervalMs);
+    } catch (error) {
+      if (error instanceof RateLimitedError) metrics.gateWaits.inc({ operation: 'OR11' });
+      throw error;
+    }
+    try {
+      const [order] = await counted('mirakl', 'OR11', () =>
+        client.listOrdersUpdatedSince({ orderIds: [orderId] }),
+      );
+      return order ?? null;
+    } catch (error) {
+      await pushBackAfterRateLimit(options.gate, shop, 'OR11', error);
+      throw error;
+    }
+  };
+
   return {
     async miraklOrderState(store, orderId) {
-      const { client, shop } = await mirakl(store);
-      try {
-        await claimMiraklCall(options.gate, shop, 'OR11', or11IntervalMs);
-      } catch (error) {
-        if (error instanceof RateLimitedError) metrics.gateWaits.inc({ operation: 'OR11' });
-        throw error;
-      }
-      try {
-        const [order] = await counted('mirakl', 'OR11', () =>
-          client.listOrdersUpdatedSince({ orderIds: [orderId] }),
-        );
-        return order?.state ?? null;
-      } catch (error) {
-        await pushBackAfterRateLimit(options.gate, shop, 'OR11', error);
-        throw error;
-      }
+      return (await miraklOrder(store, orderId))?.state ?? null;
+    },
+    async miraklOrder(store, orderId) {
+      const order = await miraklOrder(store, orderId);
+      if (!order) return null;
+      return {
+        state: order.state,
+        canCancel: order.canCancel,
+        lines: order.lines.map((line) => ({
+          lineId: line.lineId,
+          sku: line.sku,
+          quantity: line.quantity,
+          state: line.state,
+        })),
+      };
+    },
+    async cancelMiraklOrder(store, orderId) {
+      const { client } = await mirakl(store);
+      await counted('mirakl', 'OR29', () => client.cancelOrder(orderId));
     },
     async acceptOrder(store, orderId, lineIds) {
       const { client } = await mirakl(store);
@@ -331,6 +370,28 @@ export function createVendors(options: VendorOptions): Vendors {
         return client.createReturn(returnOrder);
       });
       return { id: String(result.returnOrder.id), created: result.created || lastAttempt > 1 };
+    },
+    async shipbobOrder(store, ref) {
+      const client = await shipbob(store);
+      const id = Number(ref.shipbobOrderId);
+      const order =
+        Number.isInteger(id) && id > 0
+          ? await shipbobCall('GET /order/{id}', () => client.getOrder(id))
+          : await shipbobCall('GET /order', () => client.findOrderByReferenceId(ref.referenceId));
+      return order ? shipbobOrderView(order) : null;
+    },
+    async cancelShipBobOrder(store, shipbobOrderId) {
+      const client = await shipbob(store);
+      const result = await shipbobCall('POST /order/{id}:cancel', () =>
+        client.cancelOrder(Number(shipbobOrderId)),
+      );
+      return {
+        canceled: result.canceled,
+        order: result.order ? shipbobOrderView(result.order) : null,
+        reasons: result.shipments
+          .filter((s) => !s.canceled)
+          .map((s) => `shipment ${s.shipmentId ?? '?'}: ${s.reason ?? 'refused'}`),
+      };
     },
   };
 }

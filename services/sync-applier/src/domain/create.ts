@@ -55,6 +55,18 @@ export function decideCreate(
   if (gate.type !== 'open') return gate;
   const { effect } = state;
   if (effect?.status === 'done') return doneDecision(base, effect);
+  if (effect?.status === 'voided') {
+    // The marketplace canceled the order first (ADR 0069): it must never reach ShipBob.
+    return {
+      type: 'record',
+      outcome: outcomeOf(base, 'SKIPPED', {
+        reason: 'order-canceled',
+        detail:
+          'the order was canceled on the marketplace before its ShipBob order was created; none was created',
+      }),
+      markRecorded: false,
+    };
+  }
 
   const order = shipbobOrderOf(fact, gate.config);
   if (typeof order === 'string') {

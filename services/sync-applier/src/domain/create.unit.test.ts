@@ -91,6 +91,30 @@ describe('create: an order ready to ship', () => {
     });
   });
 
+  it('given the order was canceled on the marketplace first (create voided), then SKIPPED and nothing is looked up or created', () => {
+    for (const state of [
+      { effect: { status: 'voided' } },
+      { effect: { status: 'voided' }, knownSkus: known, shipbobOrder: null },
+    ] satisfies CreateState[]) {
+      expect(decideCreate(fact, storeConfig(), state)).toEqual({
+        type: 'record',
+        markRecorded: false,
+        outcome: {
+          flow: 'orders',
+          action: 'create',
+          effectKey: 'create:ORDER-5-A',
+          target: 'SHIPBOB',
+          miraklOrderId: 'ORDER-5-A',
+          outcome: 'SKIPPED',
+          reason: 'order-canceled',
+          detail:
+            'the order was canceled on the marketplace before its ShipBob order was created; none was created',
+          externalIds: {},
+        },
+      });
+    }
+  });
+
   it('given a claim left unfinished, then ShipBob is asked for the reference id before anything else', () => {
     expect(decideCreate(fact, storeConfig(), { effect: { status: 'claimed' } })).toEqual({
       type: 'ask',

@@ -79,6 +79,8 @@ export interface ApplierHarness {
   startApplier(overrides?: Partial<SyncApplierOptions>): Promise<RunningApplier>;
   /** Successful writes (POST/PUT answered 2xx) a simulator journal holds. */
   writesTo(journal: readonly { method: string; status: number }[]): number;
+  /** What a process that stopped right after claiming leaves in the effects ledger. */
+  leaveClaim(storeId: string, effectKey: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -253,6 +255,19 @@ export async function applierHarness(
       running.push(instance);
       return instance;
     },
+    async leaveClaim(storeId, effectKey) {
+      await mongo.db
+        .collection<Record<string, unknown> & { _id: string }>(EFFECTS_COLLECTION)
+        .insertOne({
+          _id: effectId(storeId, effectKey),
+          storeId,
+          effectKey,
+          action: effectKey.split(':')[0],
+          factKey: 'a-crashed-run',
+          status: 'claimed',
+          claimedAt: new Date(),
+        });
+    },
     writesTo: (journal) =>
       journal.filter(
         (e) => (e.method === 'POST' || e.method === 'PUT') && e.status >= 200 && e.status < 300,
@@ -275,17 +290,7 @@ export async function leftClaim(
   storeId: string,
   effectKey: string,
 ): Promise<void> {
-  await harness.mongo.db
-    .collection<Record<string, unknown> & { _id: string }>(EFFECTS_COLLECTION)
-    .insertOne({
-      _id: effectId(storeId, effectKey),
-      storeId,
-      effectKey,
-      action: effectKey.split(':')[0],
-      factKey: 'a-crashed-run',
-      status: 'claimed',
-      claimedAt: new Date(),
-    });
+  await harness.leaveClaim(storeId, effectKey);
 }
 
 /** An order of one SKU-MUG line created in the store's Mirakl, and the fact saying it awaits acceptance. */
