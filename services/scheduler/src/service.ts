@@ -101,7 +101,8 @@ export async function createScheduler(options: SchedulerOptions): Promise<Schedu
         kafka: options.kafka,
         codec: options.codec,
         logger,
-        groupId: options.groupId ?? SOURCE,
+        // Namespaced like the topics: environments sharing a cluster do not share the group.
+        groupId: options.groupId ?? `${options.namespace}${SOURCE}`,
         topics: ['storeConfigChanged'],
         handle: async (event) => {
           switch (event.topicKey) {

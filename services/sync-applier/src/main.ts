@@ -35,6 +35,7 @@ await runService({
         maxDelayMs: config.RETRIER_MAX_BACKOFF_MS,
       },
       waitingRetryMs: config.WAITING_RETRY_MS,
+      sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
       effectsRetentionMs: config.EFFECTS_RETENTION_MS,
     });
     // Registered after the producer and Mongo, so it stops before them.
