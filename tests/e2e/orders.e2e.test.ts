@@ -1,24 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { eventually } from '@msync/test-support';
 import {
-  EventCodec,
-  RegistryClient,
-  bootstrapTopics,
-  createEventConsumer,
-  createKafka,
-  createPublisher,
-  envelope,
-  type EventConsumer,
-  type EventOf,
-  type Publisher,
-  type SyncOutcomeRecorded,
-} from '@msync/events';
-import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
-import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
-import { createLogger } from '@msync/platform';
-import { eventually, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
-import { MongoClient } from 'mongodb';
-import { startService, type ServiceProcess } from './support/services.js';
+  flowReadings,
+  startOrdersFlow,
+  type OrdersFlow,
+  type Shop,
+} from './support/orders-flow.js';
 
 // The orders flow as a seller lives it: two stores connected through config-api's HTTP API, the
 // five services of the flow running from their builds on real Kafka, registry and FerretDB, and
@@ -26,352 +13,77 @@ import { startService, type ServiceProcess } from './support/services.js';
 // ShipBob, and (store A only) ships them in Mirakl with the label's tracking.
 
 const ORDERS_PER_STORE = 20;
-const SKUS = ['SKU-MUG', 'SKU-BOWL'];
-const ADMIN_TOKEN = `e2e-admin-${randomBytes(24).toString('hex')}`;
-const ENCRYPTION_KEYS = `k1:${randomBytes(32).toString('base64')}`;
-const quiet = createLogger({ level: 'warn', write: () => undefined });
 
-interface Shop {
-  name: string;
-  shopId: number;
-  apiKey: string;
-  pat: string;
-  merchantId: number;
-  storeId: string;
-  orderIds: string[];
-}
-
-const env = infra();
-const namespace = uniqueNamespace();
-const database = uniqueName('orders_e2e').replaceAll('-', '_');
-const kafka = createKafka({
-  brokers: env.KAFKA_BROKERS.split(','),
-  clientId: 'e2e',
-  logger: quiet,
-});
-let publisher: Publisher;
-let outcomesConsumer: EventConsumer;
-const outcomes: SyncOutcomeRecorded[] = [];
-let mirakl: RunningMiraklSimulator;
-let shipbob: RunningShipBobSimulator;
-const services = new Map<string, ServiceProcess>();
-let apiUrl = '';
-let tenantToken = '';
-let driving: ReturnType<typeof setInterval> | undefined;
-/** Stores the poll driver asks to be polled, and how many requests it sent per store. */
-const driven = new Map<string, number>();
-
-const shopA: Shop = newShop('A');
-const shopB: Shop = newShop('B');
-
-function newShop(name: string): Shop {
-  return {
-    name,
-    shopId: 0,
-    apiKey: `e2e-mirakl-key-${name}-${randomBytes(8).toString('hex')}`,
-    pat: `e2e-shipbob-pat-${name}-${randomBytes(8).toString('hex')}`,
-    merchantId: 0,
-    storeId: '',
-    orderIds: [],
-  };
-}
-
-/** config-api's API as the tenant (or the administrator) calls it. */
-async function api(
-  method: string,
-  path: string,
-  options: { token?: string; body?: unknown; ifMatch?: string } = {},
-): Promise<{ status: number; body: Record<string, unknown>; etag: string | null }> {
-  const headers: Record<string, string> = {
-    authorization: `Bearer ${options.token ?? tenantToken}`,
-  };
-  if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (options.ifMatch) headers['if-match'] = options.ifMatch;
-  const response = await fetch(`${apiUrl}${path}`, {
-    method,
-    headers,
-    ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
-    etag: response.headers.get('etag'),
-  };
-}
-
-async function connectStore(shop: Shop, toggles: { orders: boolean; tracking: boolean }) {
-  const connected = await api('POST', '/v1/stores', {
-    body: { miraklUrl: mirakl.url, miraklApiKey: shop.apiKey },
-  });
-  expect(connected.status).toBe(201);
-  shop.storeId = String(connected.body['id']);
-  const current = await api('GET', `/v1/stores/${shop.storeId}`);
-  const configured = await api('PATCH', `/v1/stores/${shop.storeId}`, {
-    ifMatch: current.etag ?? '',
-    body: { shipbobPat: shop.pat, toggles, pollIntervalMinutes: 1 },
-  });
-  expect([configured.status, configured.body['status']]).toEqual([200, 'CONNECTED']);
-}
-
-function createOrders(shop: Shop, count: number): string[] {
-  const made: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const orderId = `${shop.name}-${String(shop.orderIds.length + 1).padStart(3, '0')}-A`;
-    mirakl.control.createOrder(shop.shopId, {
-      orderId,
-      lines: [
-        { sku: SKUS[0]!, quantity: 1 + (i % 3) },
-        { sku: SKUS[1]!, quantity: 1 },
-      ],
-    });
-    shop.orderIds.push(orderId);
-    made.push(orderId);
-  }
-  return made;
-}
-
-/**
- * Asks for a poll of every driven store's orders (Mirakl) and shipments (ShipBob), as the
- * scheduler's jobs do, so a test does not wait a whole `pollIntervalMinutes` between passes.
- */
-async function requestPolls(): Promise<void> {
-  for (const storeId of driven.keys()) {
-    for (const [system, stream] of [
-      ['MIRAKL', 'orders'],
-      ['SHIPBOB', 'shipments'],
-    ] as const) {
-      const now = new Date();
-      const command: EventOf<'pollRequested'> = {
-        envelope: envelope({
-          storeId,
-          idempotencyKey: `e2e:${storeId}:${stream}:${now.toISOString()}:${randomUUID()}`,
-          source: 'e2e-poll-driver',
-          occurredAt: now,
-          observedAt: now,
-          correlationId: randomUUID(),
-        }),
-        system,
-        stream,
-        reason: 'schedule',
-        since: null,
-      };
-      await publisher.publish('pollRequested', command);
-    }
-    driven.set(storeId, (driven.get(storeId) ?? 0) + 1);
-  }
-}
-
-const miraklOrders = (shop: Shop) => mirakl.control.snapshot(shop.shopId).orders;
-const miraklCalls = (shop: Shop, operation?: string) =>
-  mirakl.control
-    .exchanges()
-    .filter(
-      (e) =>
-        e.caller === String(shop.shopId) && (operation === undefined || e.operation === operation),
-    ).length;
-const shipbobCalls = (shop: Shop) =>
-  shipbob.control.exchanges().filter((e) => e.caller === String(shop.merchantId)).length;
-/** ShipBob orders created (201) per reference id, as the simulator's journal saw them. */
-const shipbobCreates = (referenceId: string) =>
-  shipbob.control
-    .exchanges()
-    .filter(
-      (e) =>
-        e.operation === 'POST /order' &&
-        e.status === 201 &&
-        (e.requestBody as { reference_id?: string } | undefined)?.reference_id === referenceId,
-    ).length;
-const shipbobOrder = (referenceId: string) =>
-  shipbob.control.world.orders.find((o) => o.referenceId === referenceId);
-const outcomesOf = (shop: Shop, flow: string, outcome: string) =>
-  outcomes.filter(
-    (o) => o.envelope.storeId === shop.storeId && o.flow === flow && o.outcome === outcome,
-  );
-
-/** Every given order of the shop is SHIPPED in Mirakl with the tracking ShipBob's label has. */
-function shippedWithTracking(shop: Shop, orderIds: string[]): boolean {
-  const byId = new Map(miraklOrders(shop).map((o) => [o.orderId, o]));
-  return orderIds.every((id) => {
-    const order = byId.get(id);
-    const label = shipbobOrder(id)?.shipments[0]?.tracking;
-    return (
-      order?.state === 'SHIPPED' &&
-      label !== undefined &&
-      label !== null &&
-      order.tracking?.trackingNumber === label.trackingNumber
-    );
-  });
-}
-
+let flow: OrdersFlow;
+let shopA: Shop;
+let shopB: Shop;
+let read: ReturnType<typeof flowReadings>;
 beforeAll(async () => {
-  // Every topic of the namespace, one partition each: the stores' requests keep their order.
-  await bootstrapTopics({ kafka, logger: quiet, namespace, partitions: 1 });
-  const codec = new EventCodec(new RegistryClient(env.SCHEMA_REGISTRY_URL), namespace);
-  publisher = createPublisher({ kafka, codec, logger: quiet, namespace });
-  await publisher.connect();
-  outcomesConsumer = createEventConsumer({
-    kafka,
-    codec,
-    logger: quiet,
-    groupId: `${namespace}e2e-outcomes`,
-    topics: ['syncOutcome'],
-    dlqProducer: publisher.producer,
-    namespace,
-    handle: (event) => {
-      outcomes.push(event.value);
-      return Promise.resolve();
-    },
-  });
-  await outcomesConsumer.start();
-
-  mirakl = await startMiraklSimulator({ port: 0, host: '127.0.0.1', paymentDelayMs: 500 });
-  shipbob = await startShipBobSimulator({
-    port: 0,
-    host: '127.0.0.1',
-    // The warehouse labels a shipment a second after the order; ShipBob's own budget per token
-    // stays on (150 a minute) but the test's passes fit in it.
-    autopilot: { labelAfterMs: 1_000, shipAfterMs: 1_000, deliverAfterMs: null, carrier: 'UPS' },
-  });
-  for (const shop of [shopA, shopB]) {
-    shop.shopId = mirakl.control.addShop({ apiKey: shop.apiKey, name: `Shop ${shop.name}` }).shopId;
-    const merchant = shipbob.control.world.seedMerchant({ pats: [shop.pat] });
-    shop.merchantId = merchant.id;
-    for (const sku of SKUS)
-      shipbob.control.world.seedProduct(merchant.id, { sku, stock: { 1: 1_000 } });
-  }
-
-  const common = {
-    PATH: process.env['PATH'] ?? '',
-    KAFKA_BROKERS: env.KAFKA_BROKERS,
-    SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL,
-    MONGO_URL: env.MONGO_URL,
-    MONGO_DB: database,
-    TOPIC_NAMESPACE: namespace,
-    ENCRYPTION_KEYS,
-    LOG_LEVEL: 'info',
-    SHUTDOWN_TIMEOUT_MS: '10000',
-  };
-  const started = await Promise.all([
-    startService('config-api', {
-      ...common,
-      HTTP_PORT: '0',
-      HTTP_HOST: '127.0.0.1',
-      ADMIN_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
-      MIRAKL_TRUSTED_ORIGINS: new URL(mirakl.url).origin,
-      SHIPBOB_BASE_URL: shipbob.url,
-      RELAY_INTERVAL_MS: '200',
-    }),
-    startService('scheduler', { ...common, SCHEDULER_PROCESS_EVERY_MS: '500' }),
-    startService('mirakl-poller', {
-      ...common,
-      MIRAKL_TRUSTED_HOSTS: '127.0.0.1',
-      // Mirakl's once-a-minute OR11 gate shortened so passes follow each other within a test.
-      OR11_MIN_INTERVAL_MS: '300',
-    }),
-    startService('shipbob-poller', { ...common, SHIPBOB_BASE_URL: shipbob.url }),
-    startService('sync-applier', {
-      ...common,
-      MIRAKL_TRUSTED_ORIGINS: new URL(mirakl.url).origin,
-      SHIPBOB_BASE_URL: shipbob.url,
-      RETRIER_INTERVAL_MS: '500',
-      RETRIER_MAX_BACKOFF_MS: '2000',
-    }),
-  ]);
-  for (const s of started) services.set(s.name, s);
-  apiUrl = `http://127.0.0.1:${await services.get('config-api')!.announcedPort('http listening')}`;
-
-  const tenant = await api('POST', '/v1/tenants', { token: ADMIN_TOKEN, body: { name: 'E2E' } });
-  expect(tenant.status).toBe(201);
-  const token = await api('POST', '/v1/tokens', {
-    token: ADMIN_TOKEN,
-    body: { name: 'e2e', tenantId: tenant.body['id'] },
-  });
-  expect(token.status).toBe(201);
-  tenantToken = String(token.body['token']);
+  flow = await startOrdersFlow({ name: 'orders_e2e', path: process.env['PATH'] ?? '' });
+  read = flowReadings(flow);
+  shopA = flow.addShop('A');
+  shopB = flow.addShop('B');
 });
 
 afterAll(async () => {
-  if (driving) clearInterval(driving);
-  // Stopped one by one, by their own process ids.
-  for (const s of services.values()) await s.stop();
-  await outcomesConsumer?.stop();
-  await publisher?.disconnect();
-  await mirakl?.close();
-  await shipbob?.close();
-  const mongo = new MongoClient(env.MONGO_URL, { retryWrites: false });
-  await mongo.connect();
-  await mongo
-    .db(database)
-    .dropDatabase()
-    .catch(() => undefined);
-  await mongo.close();
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
-    if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 10_000 });
-  } finally {
-    await admin.disconnect();
-  }
+  await flow?.close();
 });
 
 describe('the orders flow across the services', () => {
   it('accepts, creates once in ShipBob and ships with tracking for A; B is accepted and created but gets no tracking', async () => {
-    await connectStore(shopA, { orders: true, tracking: true });
-    await connectStore(shopB, { orders: true, tracking: false });
-    createOrders(shopA, ORDERS_PER_STORE);
-    createOrders(shopB, ORDERS_PER_STORE);
+    await flow.connectStore(shopA, { orders: true, tracking: true });
+    await flow.connectStore(shopB, { orders: true, tracking: false });
+    flow.createOrders(shopA, ORDERS_PER_STORE);
+    flow.createOrders(shopB, ORDERS_PER_STORE);
 
     // The scheduler's first poll of a newly connected store is immediate, without the driver.
     await eventually(
-      () => miraklCalls(shopA, 'OR11') > 0 && miraklCalls(shopB, 'OR11') > 0,
+      () => read.miraklCalls(shopA, 'OR11') > 0 && read.miraklCalls(shopB, 'OR11') > 0,
       "the scheduler's first poll of both stores reaching Mirakl",
       30_000,
     );
 
-    driven.set(shopA.storeId, 0);
-    driven.set(shopB.storeId, 0);
-    driving = setInterval(() => void requestPolls().catch(() => undefined), 2_000);
+    flow.drivePolls([shopA, shopB], 2_000);
 
     await eventually(
-      () => shippedWithTracking(shopA, shopA.orderIds),
+      () => read.shippedWithTracking(shopA, shopA.orderIds),
       `all ${ORDERS_PER_STORE} orders of A SHIPPED in Mirakl with their tracking`,
       120_000,
     );
     await eventually(
       () =>
-        shopB.orderIds.every((id) => shipbobOrder(id)?.shipments[0]?.tracking) &&
-        outcomesOf(shopB, 'tracking', 'SKIPPED').length >= ORDERS_PER_STORE,
+        shopB.orderIds.every((id) => read.shipbobOrder(id)?.shipments[0]?.tracking) &&
+        read.outcomesOf(shopB, 'tracking', 'SKIPPED').length >= ORDERS_PER_STORE,
       "B's orders created and labeled in ShipBob, their tracking SKIPPED",
       60_000,
     );
 
-    for (const id of [...shopA.orderIds, ...shopB.orderIds]) expect(shipbobCreates(id)).toBe(1);
+    for (const id of [...shopA.orderIds, ...shopB.orderIds])
+      expect(read.shipbobCreates(id)).toBe(1);
     const accepted = (shop: Shop) =>
-      miraklOrders(shop).filter(
-        (o) => shop.orderIds.includes(o.orderId) && o.acceptedLines.length === 2,
-      ).length;
+      read
+        .miraklOrders(shop)
+        .filter((o) => shop.orderIds.includes(o.orderId) && o.acceptedLines.length === 2).length;
     expect([accepted(shopA), accepted(shopB)]).toEqual([ORDERS_PER_STORE, ORDERS_PER_STORE]);
-    expect(miraklOrders(shopB).map((o) => o.state)).toEqual(
+    expect(read.miraklOrders(shopB).map((o) => o.state)).toEqual(
       Array<string>(ORDERS_PER_STORE).fill('SHIPPING'),
     );
-    expect([miraklCalls(shopB, 'OR23'), miraklCalls(shopB, 'OR24')]).toEqual([0, 0]);
-    expect([miraklCalls(shopA, 'OR23'), miraklCalls(shopA, 'OR24')]).toEqual([
+    expect([read.miraklCalls(shopB, 'OR23'), read.miraklCalls(shopB, 'OR24')]).toEqual([0, 0]);
+    expect([read.miraklCalls(shopA, 'OR23'), read.miraklCalls(shopA, 'OR24')]).toEqual([
       ORDERS_PER_STORE,
       ORDERS_PER_STORE,
     ]);
-    expect(new Set(outcomesOf(shopB, 'tracking', 'SKIPPED').map((o) => o.reason))).toEqual(
+    expect(new Set(read.outcomesOf(shopB, 'tracking', 'SKIPPED').map((o) => o.reason))).toEqual(
       new Set(['flow-disabled']),
     );
-    expect(outcomes.filter((o) => o.outcome === 'FAILED')).toEqual([]);
+    expect(flow.outcomes.filter((o) => o.outcome === 'FAILED')).toEqual([]);
   });
 
   it('makes no call for a disconnected store while polls keep coming, and on reconnect processes its new orders once', async () => {
-    const disconnected = await api('POST', `/v1/stores/${shopA.storeId}/disconnect`);
+    const disconnected = await flow.api('POST', `/v1/stores/${shopA.storeId}/disconnect`);
     expect([disconnected.status, disconnected.body['status']]).toEqual([200, 'DISCONNECTED']);
-    const notConnected = (service: string, stream: string) =>
-      services.get(service)!.metric('poll_requests_total', {
+    const notConnected = (service: 'mirakl-poller' | 'shipbob-poller', stream: string) =>
+      flow.service(service).metric('poll_requests_total', {
         stream,
         outcome: 'store-not-connected',
       });
@@ -382,12 +94,12 @@ describe('the orders flow across the services', () => {
         (await notConnected('shipbob-poller', 'shipments')) > 0,
       'both pollers turning down a request for the disconnected store',
     );
-    const before = { mirakl: miraklCalls(shopA), shipbob: shipbobCalls(shopA) };
+    const before = { mirakl: read.miraklCalls(shopA), shipbob: read.shipbobCalls(shopA) };
     const refusedBefore = {
       mirakl: await notConnected('mirakl-poller', 'orders'),
       shipbob: await notConnected('shipbob-poller', 'shipments'),
     };
-    const late = createOrders(shopA, 5);
+    const late = flow.createOrders(shopA, 5);
 
     // Five more rounds of poll requests for A, each answered by both pollers without a call.
     const POLLS = 5;
@@ -398,26 +110,26 @@ describe('the orders flow across the services', () => {
       `${POLLS} more poll requests for A answered by both pollers`,
       60_000,
     );
-    expect({ mirakl: miraklCalls(shopA), shipbob: shipbobCalls(shopA) }).toEqual(before);
-    expect(late.map((id) => miraklOrders(shopA).find((o) => o.orderId === id)?.state)).toEqual(
+    expect({ mirakl: read.miraklCalls(shopA), shipbob: read.shipbobCalls(shopA) }).toEqual(before);
+    expect(late.map((id) => read.miraklOrders(shopA).find((o) => o.orderId === id)?.state)).toEqual(
       Array<string>(5).fill('WAITING_ACCEPTANCE'),
     );
 
-    const reconnected = await api('POST', `/v1/stores/${shopA.storeId}/connect`);
+    const reconnected = await flow.api('POST', `/v1/stores/${shopA.storeId}/connect`);
     expect([reconnected.status, reconnected.body['status']]).toEqual([200, 'CONNECTED']);
     await eventually(
-      () => shippedWithTracking(shopA, late),
+      () => read.shippedWithTracking(shopA, late),
       'the 5 orders created while A was disconnected SHIPPED with tracking',
       90_000,
     );
-    for (const id of shopA.orderIds) expect(shipbobCreates(id)).toBe(1);
-    expect(shipbob.control.world.orders.filter((o) => o.referenceId.startsWith('A-'))).toHaveLength(
-      ORDERS_PER_STORE + 5,
-    );
-    expect([miraklCalls(shopA, 'OR21'), miraklCalls(shopA, 'OR24')]).toEqual([
+    for (const id of shopA.orderIds) expect(read.shipbobCreates(id)).toBe(1);
+    expect(
+      flow.shipbob.control.world.orders.filter((o) => o.referenceId.startsWith('A-')),
+    ).toHaveLength(ORDERS_PER_STORE + 5);
+    expect([read.miraklCalls(shopA, 'OR21'), read.miraklCalls(shopA, 'OR24')]).toEqual([
       ORDERS_PER_STORE + 5,
       ORDERS_PER_STORE + 5,
     ]);
-    expect(outcomes.filter((o) => o.outcome === 'FAILED')).toEqual([]);
+    expect(flow.outcomes.filter((o) => o.outcome === 'FAILED')).toEqual([]);
   });
 });
