@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { createMiraklClient } from '@msync/mirakl';
 import { applierHarness, eventually, type ApplierHarness } from './test-support/harness.js';
 import { awaitingAcceptance, readyToShip } from './test-support/facts.js';
-import { EFFECTS_COLLECTION } from './adapters/effects-ledger.js';
+import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
 
 let h: ApplierHarness | undefined;
 afterEach(async () => {
@@ -12,14 +12,17 @@ afterEach(async () => {
 
 /** What a process that stopped right after claiming leaves in the ledger. */
 const leftClaim = (harness: ApplierHarness, storeId: string, effectKey: string) =>
-  harness.mongo.db.collection(EFFECTS_COLLECTION).insertOne({
-    storeId,
-    effectKey,
-    action: effectKey.split(':')[0],
-    factKey: 'a-crashed-run',
-    status: 'claimed',
-    claimedAt: new Date(),
-  });
+  harness.mongo.db
+    .collection<Record<string, unknown> & { _id: string }>(EFFECTS_COLLECTION)
+    .insertOne({
+      _id: effectId(storeId, effectKey),
+      storeId,
+      effectKey,
+      action: effectKey.split(':')[0],
+      factKey: 'a-crashed-run',
+      status: 'claimed',
+      claimedAt: new Date(),
+    });
 
 const effect = (harness: ApplierHarness, storeId: string, effectKey: string) =>
   harness.mongo.db.collection(EFFECTS_COLLECTION).findOne({ storeId, effectKey });

@@ -3,6 +3,8 @@ import { RetriableError, errorMessage } from '@msync/platform';
 import type { Action, LedgerEntry } from '../domain/decision.js';
 
 interface EffectDocument {
+  /** `<storeId>|<effectKey>` ({@link effectId}); entries of older versions have an ObjectId. */
+  _id: string;
   storeId: string;
   effectKey: string;
   action: Action;
@@ -34,9 +36,21 @@ export const EFFECTS_COLLECTION = 'effects';
 const DUPLICATE_KEY = 11000;
 
 /**
- * The ledger on MongoDB or FerretDB. The unique index on (storeId, effectKey) makes the claim an
- * insert, the one compare-and-set FerretDB really has (ADR 0012); no transactions. Every database
- * failure is retriable: the fact is parked and tried again, never acknowledged half done.
+ * The `_id` of an effect's entry. FerretDB answers a lookup by `_id` from its primary key but
+ * scans the whole collection for any other filter, so every read and update of an effect goes
+ * by `_id` (store ids are UUIDs: the first `|` separates).
+ */
+export const effectId = (storeId: string, effectKey: string): string => `${storeId}|${effectKey}`;
+
+/**
+ * The ledger on MongoDB or FerretDB. The claim is an insert under the effect's `_id` (and the
+ * unique index on (storeId, effectKey)), the one compare-and-set FerretDB really has (ADR 0012);
+ * no transactions. Every database failure is retriable: the fact is parked and tried again,
+ * never acknowledged half done.
+ *
+ * Entries written before effects had their `_id` carry an ObjectId: while the collection holds
+ * any (seen at start, or met when a claim collides with one an older instance wrote), effects
+ * are looked up by their fields instead, which finds both kinds.
  */
 export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
   const effects: Collection<EffectDocument> = db.collection(EFFECTS_COLLECTION);
@@ -49,10 +63,16 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
   await mongoCall('create the effects retention index', () =>
     effects.createIndex({ status: 1, doneAt: 1 }, { name: 'status_done_at' }),
   );
+  let byFields = await mongoCall(
+    'look for effects without a composite id',
+    async () => (await effects.findOne({ _id: { $type: 'objectId' } })) !== null,
+  );
+  const entry = (storeId: string, effectKey: string) =>
+    byFields ? { storeId, effectKey } : { _id: effectId(storeId, effectKey) };
   return {
     read: (storeId, effectKey) =>
       mongoCall('read an effect', async () => {
-        const doc = await effects.findOne({ storeId, effectKey });
+        const doc = await effects.findOne(entry(storeId, effectKey));
         if (!doc) return null;
         if (doc.status === 'claimed') return { status: 'claimed' };
         return {
@@ -65,6 +85,7 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
       mongoCall('claim an effect', async () => {
         try {
           await effects.insertOne({
+            _id: effectId(storeId, effectKey),
             storeId,
             effectKey,
             action: details.action,
@@ -74,20 +95,22 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
           });
           return true;
         } catch (error) {
-          if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
-          throw error;
+          if (!(error instanceof MongoServerError) || error.code !== DUPLICATE_KEY) throw error;
+          // Claimed under its id, or an older instance's entry holds (storeId, effectKey).
+          if (!byFields && !(await effects.findOne({ _id: effectId(storeId, effectKey) })))
+            byFields = true;
+          return false;
         }
       }),
     markDone: (storeId, effectKey, externalIds) =>
       mongoCall('mark an effect done', async () => {
-        await effects.updateOne(
-          { storeId, effectKey },
-          { $set: { status: 'done', doneAt: new Date(), externalIds, outcomeRecorded: false } },
-        );
+        await effects.updateOne(entry(storeId, effectKey), {
+          $set: { status: 'done', doneAt: new Date(), externalIds, outcomeRecorded: false },
+        });
       }),
     markOutcomeRecorded: (storeId, effectKey) =>
       mongoCall('mark an outcome recorded', async () => {
-        await effects.updateOne({ storeId, effectKey }, { $set: { outcomeRecorded: true } });
+        await effects.updateOne(entry(storeId, effectKey), { $set: { outcomeRecorded: true } });
       }),
     pruneDoneBefore: (before) =>
       mongoCall('prune done effects', async () => {
