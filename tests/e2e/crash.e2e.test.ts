@@ -231,6 +231,11 @@ describe('the orders flow under crashes', () => {
       const accepts = okCalls('OR21');
       const ships = okCalls('OR24');
       const count = (outcome: string) => flow.outcomes.filter((o) => o.outcome === outcome).length;
+      const setAside = new Map<string, number>();
+      for (const [, reason] of flow
+        .logs('sync-applier')
+        .matchAll(/"msg":"handler failed; event set aside for a retrier".*?"reason":"([^"]+)"/g))
+        setAside.set(reason!, (setAside.get(reason!) ?? 0) + 1);
       console.log(
         [
           `crash test: ${seedContext}`,
@@ -240,6 +245,7 @@ describe('the orders flow under crashes', () => {
           `last kill at ${killsDoneMs} ms, all ${ORDERS} shipped at ${doneMs} ms`,
           `ShipBob 422 duplicate creates: ${creates.reduce((sum, c) => sum + c.duplicates, 0)}`,
           `outcomes: APPLIED ${count('APPLIED')}, DUPLICATE ${count('DUPLICATE')}, SKIPPED ${count('SKIPPED')}, FAILED ${count('FAILED')}`,
+          `facts the applier set aside (by reason): ${JSON.stringify(Object.fromEntries(setAside))}`,
         ].join('\n'),
       );
 
