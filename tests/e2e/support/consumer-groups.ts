@@ -74,32 +74,33 @@ export async function caughtUp(
  * Moves every group to the start of every topic it has committed offsets on, as an operator
  * would with `kafka-consumer-groups --reset-offsets --to-earliest`. Kafka only allows it on a
  * group without members, so each group is first awaited empty (a killed member leaves when its
- * session times out). Returns the groups and the topics reset.
+ * session times out). Groups are reset side by side; a group's topics one after the other (each
+ * reset joins the group). Returns the groups and the topics reset.
  */
 export async function resetGroupsToEarliest(
   kafka: Kafka,
   groupIds: readonly string[],
   emptyWithinMs = 60_000,
 ): Promise<{ groupId: string; topics: string[] }[]> {
-  return withAdmin(kafka, async (admin) => {
-    const reset: { groupId: string; topics: string[] }[] = [];
-    for (const groupId of groupIds) {
-      await eventually(
-        async () => {
-          const [group] = (await admin.describeGroups([groupId])).groups;
-          return group?.state === 'Empty' || group?.state === 'Dead';
-        },
-        `consumer group ${groupId} without members`,
-        emptyWithinMs,
-      );
-      const topics = (await admin.fetchOffsets({ groupId }))
-        .filter((t) => t.partitions.some((p) => Number(p.offset) >= 0))
-        .map((t) => t.topic);
-      for (const topic of topics) await admin.resetOffsets({ groupId, topic, earliest: true });
-      reset.push({ groupId, topics });
-    }
-    return reset;
-  });
+  return withAdmin(kafka, (admin) =>
+    Promise.all(
+      groupIds.map(async (groupId) => {
+        await eventually(
+          async () => {
+            const [group] = (await admin.describeGroups([groupId])).groups;
+            return group?.state === 'Empty' || group?.state === 'Dead';
+          },
+          `consumer group ${groupId} without members`,
+          emptyWithinMs,
+        );
+        const topics = (await admin.fetchOffsets({ groupId }))
+          .filter((t) => t.partitions.some((p) => Number(p.offset) >= 0))
+          .map((t) => t.topic);
+        for (const topic of topics) await admin.resetOffsets({ groupId, topic, earliest: true });
+        return { groupId, topics };
+      }),
+    ),
+  );
 }
 
 /** Deletes the groups whose id starts with `prefix`; groups that still have a member stay. */
