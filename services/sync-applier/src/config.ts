@@ -41,6 +41,11 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   RETRIER_MAX_BACKOFF_MS: env.durationMs(15 * 60_000),
   /** How long a fact waiting for a person (a SKU without a ShipBob product) waits between tries. */
   WAITING_RETRY_MS: env.durationMs(15 * 60_000),
+  /**
+   * Session of the applier's consumers (Kafka's bounds): a killed process keeps the facts'
+   * partitions this long before the group hands them on.
+   */
+  CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(1_800_000).default(30_000),
   /** Done effects are kept this long; longer than the fact topics' retention (30 days) so a replay stays exactly-once. */
   EFFECTS_RETENTION_MS: env.durationMs(90 * DAY_MS),
 });

@@ -58,6 +58,8 @@ export interface SyncApplierOptions {
   effectsRetentionMs?: number;
   /** Partitions of topics created when missing (default: the catalog's). */
   topicPartitions?: number;
+  /** Session timeout of its consumers (facts and configuration view); default 30 s. */
+  sessionTimeoutMs?: number;
   /** Offset commit batching of the facts consumer (tests commit often). */
   commit?: { intervalMs?: number; everyMessages?: number };
   /**
@@ -111,6 +113,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     namespace: options.namespace,
     metrics: options.metrics,
     groupPrefix: groupId,
+    ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
   });
   const handle = createApplier({
     configs,
@@ -193,6 +196,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
         namespace: options.namespace,
         fromBeginning: options.fromBeginning ?? true,
         retry: retryBackoff,
+        ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
         ...(options.commit ? { commit: options.commit } : {}),
       });
       await consumer.start();

@@ -109,8 +109,11 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
           });
           return true;
         } catch (error) {
-          if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
-          throw error;
+          if (!(error instanceof MongoServerError) || error.code !== DUPLICATE_KEY) throw error;
+          // Claimed under its id, or an older instance's entry holds (storeId, effectKey).
+          if (!legacy && !(await effects.findOne({ _id: effectId(storeId, effectKey) })))
+            legacy = true;
+          return false;
         }
       }),
     markDone: (storeId, effectKey, externalIds) =>
