@@ -5,11 +5,18 @@ import {
   errorMessage,
   errorReason,
   scrubString,
+  withLogContext,
 } from '@msync/platform';
 import { physicalTopic, type TopicKey } from './catalog.js';
 import type { EventCodec } from './codec.js';
 import type { DeadLetterWriter } from './dead-letter.js';
-import { decodeMessage, type ConsumedEventOf, type RawMessage } from './delivery.js';
+import {
+  decodeMessage,
+  handleInLogContext,
+  messageLogContext,
+  type ConsumedEventOf,
+  type RawMessage,
+} from './delivery.js';
 
 /** Why an event was set aside when it was not its own failure. */
 export const BEHIND_SET_ASIDE = 'behind-set-aside';
@@ -147,23 +154,31 @@ export async function drainParked<K extends TopicKey>(
     }
     for (const parked of lane) {
       const raw = parkedToRaw(parked);
-      try {
-        await options.handle(await decodeMessage(options.codec, byPhysical, raw));
-        result.replayed++;
-      } catch (error) {
-        if (classifyError(error) !== 'permanent') {
-          const attempts = parked.attempts + 1;
-          await options.store.recordFailedAttempt(parked.id, {
-            reason: errorReason(error),
-            error: storedError(error),
-            nextAttemptAt: nextAttemptAfter(error, attempts, now(), options.retry),
-          });
-          return { ...result, outcome: 'failed', error };
+      // The replay logs under the event's store and ids, as the consumer's first attempt did.
+      const failure = await withLogContext(messageLogContext(raw), async () => {
+        try {
+          await handleInLogContext(
+            options.handle,
+            await decodeMessage(options.codec, byPhysical, raw),
+          );
+          result.replayed++;
+        } catch (error) {
+          if (classifyError(error) !== 'permanent') {
+            const attempts = parked.attempts + 1;
+            await options.store.recordFailedAttempt(parked.id, {
+              reason: errorReason(error),
+              error: storedError(error),
+              nextAttemptAt: nextAttemptAfter(error, attempts, now(), options.retry),
+            });
+            return { error };
+          }
+          await options.deadLetter(raw, error);
+          result.deadLettered++;
         }
-        await options.deadLetter(raw, error);
-        result.deadLettered++;
-      }
-      await options.store.remove(parked.id);
+        await options.store.remove(parked.id);
+        return undefined;
+      });
+      if (failure) return { ...result, outcome: 'failed', error: failure.error };
     }
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { envelope, type EventOf, type Publisher, type StoreConfigChanged } from '@msync/events';
-import type { Logger } from '@msync/platform';
+import { withLogContext, type Logger } from '@msync/platform';
 import type { AgendaSchedule, PollJobData } from './adapters/agenda-schedule.js';
 import type { MongoStoreSchedules } from './adapters/mongo-store-schedules.js';
 import type { Clock } from './clock.js';
@@ -63,10 +63,10 @@ export function createSchedulerApp(options: SchedulerAppOptions) {
     store: StoreSchedule,
     requests: readonly ResyncRequest[],
     changedAt: number,
+    correlationId: string,
   ) => {
     if (requests.length === 0) return;
     const now = clock.now();
-    const correlationId = randomUUID();
     const commands: EventOf<'pollRequested'>[] = requests.map(({ stream, system }) => ({
       envelope: envelope({
         storeId: store.storeId,
@@ -101,7 +101,12 @@ export function createSchedulerApp(options: SchedulerAppOptions) {
     async onConfigChanged(event: StoreConfigChanged): Promise<void> {
       const store = toStoreSchedule(event);
       const previous = await stores.get(store.storeId);
-      await requestResyncs(store, resyncsFor(previous, store), event.envelope.occurredAt);
+      await requestResyncs(
+        store,
+        resyncsFor(previous, store),
+        event.envelope.occurredAt,
+        event.envelope.correlationId,
+      );
       const outcome = await stores.apply(
         { ...store, polledStreams: polledStreamsAfter(previous, store) },
         clock.now(),
@@ -134,63 +139,73 @@ export function createSchedulerApp(options: SchedulerAppOptions) {
      * Publishes the PollRequested of one due run. A job the store no longer wants as it stands
      * (a reconcile lost to a race) is corrected first, and not published if the stream is off.
      */
-    async requestPoll(job: PollJobData, scheduledFor: Date): Promise<void> {
-      const store = await stores.get(job.storeId);
-      const wanted = (store ? desiredPollJobs(store) : []).find((d) => d.stream === job.stream);
-      if (!wanted || wanted.intervalMinutes !== job.intervalMinutes || wanted.system !== job.system)
-        await reconcile(store, job.storeId, 'self-heal');
-      if (!store || !wanted) {
-        metrics.pollsSkipped.inc({ stream: job.stream });
-        return;
-      }
-      const command: EventOf<'pollRequested'> = {
-        envelope: envelope({
+    requestPoll(job: PollJobData, scheduledFor: Date): Promise<void> {
+      // Everything this poll sets off (the pass, its facts, their effects) carries this id.
+      const correlationId = randomUUID();
+      return withLogContext({ storeId: job.storeId, correlationId }, async () => {
+        const store = await stores.get(job.storeId);
+        const wanted = (store ? desiredPollJobs(store) : []).find((d) => d.stream === job.stream);
+        if (
+          !wanted ||
+          wanted.intervalMinutes !== job.intervalMinutes ||
+          wanted.system !== job.system
+        )
+          await reconcile(store, job.storeId, 'self-heal');
+        if (!store || !wanted) {
+          metrics.pollsSkipped.inc({ stream: job.stream });
+          return;
+        }
+        const command: EventOf<'pollRequested'> = {
+          envelope: envelope({
+            storeId: job.storeId,
+            idempotencyKey: pollIdempotencyKey(job.storeId, job.stream, scheduledFor),
+            source: SOURCE,
+            occurredAt: scheduledFor,
+            observedAt: clock.now(),
+            correlationId,
+          }),
+          system: wanted.system,
+          stream: job.stream,
+          reason: 'schedule',
+          since: null,
+          // A poller that has not read this version yet waits for it rather than skip the store.
+          configVersion: store.version,
+        };
+        await publisher.publish('pollRequested', command);
+        metrics.pollsRequested.inc({ stream: job.stream, system: wanted.system });
+        logger.debug('poll requested', {
           storeId: job.storeId,
-          idempotencyKey: pollIdempotencyKey(job.storeId, job.stream, scheduledFor),
-          source: SOURCE,
-          occurredAt: scheduledFor,
-          observedAt: clock.now(),
-          correlationId: randomUUID(),
-        }),
-        system: wanted.system,
-        stream: job.stream,
-        reason: 'schedule',
-        since: null,
-        // A poller that has not read this version yet waits for it rather than skip the store.
-        configVersion: store.version,
-      };
-      await publisher.publish('pollRequested', command);
-      metrics.pollsRequested.inc({ stream: job.stream, system: wanted.system });
-      logger.debug('poll requested', {
-        storeId: job.storeId,
-        stream: job.stream,
-        scheduledFor: scheduledFor.toISOString(),
+          stream: job.stream,
+          scheduledFor: scheduledFor.toISOString(),
+        });
       });
     },
 
     /** Publishes one ReportRequested per connected store with a report address. */
-    async requestDailyReports(reportTime: Date): Promise<void> {
-      const reportDate = calendarDay(reportTime, DAILY_REPORT_TIME.timeZone);
+    requestDailyReports(reportTime: Date): Promise<void> {
       const correlationId = randomUUID();
-      const now = clock.now();
-      const commands: EventOf<'reportRequested'>[] = (await stores.connected())
-        .filter(wantsDailyReport)
-        .map((store) => ({
-          envelope: envelope({
-            storeId: store.storeId,
-            idempotencyKey: reportIdempotencyKey(store.storeId, reportDate),
-            source: SOURCE,
-            occurredAt: reportTime,
-            observedAt: now,
-            correlationId,
-          }),
-          reportDate,
-          timeZone: DAILY_REPORT_TIME.timeZone,
-        }));
-      for (let i = 0; i < commands.length; i += REPORT_BATCH)
-        await publisher.publish('reportRequested', commands.slice(i, i + REPORT_BATCH));
-      metrics.reportsRequested.inc(commands.length);
-      logger.info('daily reports requested', { reportDate, stores: commands.length });
+      return withLogContext({ correlationId }, async () => {
+        const reportDate = calendarDay(reportTime, DAILY_REPORT_TIME.timeZone);
+        const now = clock.now();
+        const commands: EventOf<'reportRequested'>[] = (await stores.connected())
+          .filter(wantsDailyReport)
+          .map((store) => ({
+            envelope: envelope({
+              storeId: store.storeId,
+              idempotencyKey: reportIdempotencyKey(store.storeId, reportDate),
+              source: SOURCE,
+              occurredAt: reportTime,
+              observedAt: now,
+              correlationId,
+            }),
+            reportDate,
+            timeZone: DAILY_REPORT_TIME.timeZone,
+          }));
+        for (let i = 0; i < commands.length; i += REPORT_BATCH)
+          await publisher.publish('reportRequested', commands.slice(i, i + REPORT_BATCH));
+        metrics.reportsRequested.inc(commands.length);
+        logger.info('daily reports requested', { reportDate, stores: commands.length });
+      });
     },
   };
 }
