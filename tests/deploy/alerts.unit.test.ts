@@ -73,6 +73,23 @@ describe('alert rules (deploy/prometheus/alerts.yml)', () => {
     },
   );
 
+  it.each(rules.map((r) => [r.alert, r] as const))(
+    '%s links its section of docs/runbook.md',
+    (name, rule) => {
+      // GitHub's anchor of a heading: lower case, punctuation dropped, spaces as dashes.
+      const anchors = [
+        ...readFileSync(`${root}docs/runbook.md`, 'utf8').matchAll(/^#+ (.+)$/gm),
+      ].map((m) =>
+        m[1]!
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, '')
+          .replace(/ /g, '-'),
+      );
+      expect(rule.annotations['runbook_url']).toBe(`docs/runbook.md#${name.toLowerCase()}`);
+      expect(anchors).toContain(name.toLowerCase());
+    },
+  );
+
   it('names each alert once', () => {
     const names = rules.map((r) => r.alert);
     expect(new Set(names).size).toBe(names.length);
