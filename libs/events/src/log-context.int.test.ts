@@ -138,7 +138,7 @@ describe('log context of consumed events', () => {
     expect(about('consuming')[0]).not.toHaveProperty('correlationId');
   });
 
-  it('puts them on the lines of a set-aside event replayed by a retrier', async () => {
+  it('puts them on the lines of set-aside events replayed by a retrier, whatever the lane', async () => {
     const h = await harness();
     const env = infra();
     const mongo = await connectMongo(env.MONGO_URL, {
@@ -151,44 +151,51 @@ describe('log context of consumed events', () => {
     });
     const store = await createMongoParkedEventStore(mongo.db);
     const groupId = uniqueName('group');
-    const event = order('store-c', 'PARKED');
-    await store.park({
-      groupId,
-      key: 'store-c',
-      topic: physicalTopic('orderReadyToShip', h.namespace),
-      partition: 0,
-      offset: '0',
-      value: await h.codec.encode('orderReadyToShip', event),
-      headers: {
-        'event-id': event.envelope.eventId,
-        'correlation-id': event.envelope.correlationId,
-      },
-      reason: 'shipbob-unavailable',
-      attempts: 1,
-      nextAttemptAt: new Date(),
-    });
+    // A lane per effect (as the applier's waiting lanes): its key is not the store.
+    const lane = 'store-c:order:PARKED';
+    const events = [order('store-c', 'PARKED'), order('store-c', 'REFUSED')];
+    for (const [i, event] of events.entries())
+      await store.park({
+        groupId,
+        key: lane,
+        topic: physicalTopic('orderReadyToShip', h.namespace),
+        partition: 0,
+        offset: String(i),
+        value: await h.codec.encode('orderReadyToShip', event),
+        headers: {
+          'event-id': event.envelope.eventId,
+          'correlation-id': event.envelope.correlationId,
+        },
+        reason: 'shipbob-unavailable',
+        attempts: 1,
+        nextAttemptAt: new Date(),
+      });
 
     const { logger, lines } = capturingLogger('debug');
     const result = await drainParked({
       store,
       codec: h.codec,
       groupId,
-      key: 'store-c',
+      key: lane,
       topics: ['orderReadyToShip'],
       namespace: h.namespace,
-      handle: loggingHandler(logger, () => undefined),
-      deadLetter: () => Promise.reject(new Error('nothing is dead-lettered here')),
+      handle: loggingHandler(logger, (orderId) => {
+        if (orderId === 'REFUSED') throw new PermanentError('unknown SKU');
+      }),
+      deadLetter: async () => logger.error('dead-lettered'),
       now: () => new Date(Date.now() + 60_000),
     });
 
-    expect(result).toMatchObject({ outcome: 'drained', replayed: 1 });
+    expect(result).toMatchObject({ outcome: 'drained', replayed: 1, deadLettered: 1 });
+    const ids = (event: ReturnType<typeof order>) => ({
+      storeId: 'store-c',
+      correlationId: event.envelope.correlationId,
+      eventId: event.envelope.eventId,
+    });
     expect(parsed(lines)).toEqual([
-      expect.objectContaining({
-        msg: 'applying',
-        storeId: 'store-c',
-        correlationId: event.envelope.correlationId,
-        eventId: event.envelope.eventId,
-      }),
+      expect.objectContaining({ msg: 'applying', orderId: 'PARKED', ...ids(events[0]!) }),
+      expect.objectContaining({ msg: 'applying', orderId: 'REFUSED', ...ids(events[1]!) }),
+      expect.objectContaining({ msg: 'dead-lettered', ...ids(events[1]!) }),
     ]);
   });
 });

@@ -12,7 +12,7 @@ import type { EventCodec } from './codec.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import {
   decodeMessage,
-  handleInLogContext,
+  eventLogContext,
   messageLogContext,
   type ConsumedEventOf,
   type RawMessage,
@@ -154,13 +154,17 @@ export async function drainParked<K extends TopicKey>(
     }
     for (const parked of lane) {
       const raw = parkedToRaw(parked);
-      // The replay logs under the event's store and ids, as the consumer's first attempt did.
-      const failure = await withLogContext(messageLogContext(raw), async () => {
+      const decoded = await decodeMessage(options.codec, byPhysical, raw).then(
+        (event) => ({ event }),
+        (error: unknown) => ({ error }),
+      );
+      // The replay logs under the event's store and ids, as the consumer's first attempt did
+      // (a lane's key is not always the store: the applier's waiting lanes are per effect).
+      const context = 'event' in decoded ? eventLogContext(decoded.event) : messageLogContext(raw);
+      const failure = await withLogContext(context, async () => {
         try {
-          await handleInLogContext(
-            options.handle,
-            await decodeMessage(options.codec, byPhysical, raw),
-          );
+          if (!('event' in decoded)) throw decoded.error;
+          await options.handle(decoded.event);
           result.replayed++;
         } catch (error) {
           if (classifyError(error) !== 'permanent') {
