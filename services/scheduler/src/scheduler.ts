@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { envelope, type EventOf, type Publisher, type StoreConfigChanged } from '@msync/events';
-import { withLogContext, type Logger } from '@msync/platform';
+import { currentLogContext, type Logger } from '@msync/platform';
 import type { AgendaSchedule, PollJobData } from './adapters/agenda-schedule.js';
 import type { MongoStoreSchedules } from './adapters/mongo-store-schedules.js';
 import type { Clock } from './clock.js';
@@ -139,73 +139,64 @@ export function createSchedulerApp(options: SchedulerAppOptions) {
      * Publishes the PollRequested of one due run. A job the store no longer wants as it stands
      * (a reconcile lost to a race) is corrected first, and not published if the stream is off.
      */
-    requestPoll(job: PollJobData, scheduledFor: Date): Promise<void> {
-      // Everything this poll sets off (the pass, its facts, their effects) carries this id.
-      const correlationId = randomUUID();
-      return withLogContext({ storeId: job.storeId, correlationId }, async () => {
-        const store = await stores.get(job.storeId);
-        const wanted = (store ? desiredPollJobs(store) : []).find((d) => d.stream === job.stream);
-        if (
-          !wanted ||
-          wanted.intervalMinutes !== job.intervalMinutes ||
-          wanted.system !== job.system
-        )
-          await reconcile(store, job.storeId, 'self-heal');
-        if (!store || !wanted) {
-          metrics.pollsSkipped.inc({ stream: job.stream });
-          return;
-        }
-        const command: EventOf<'pollRequested'> = {
-          envelope: envelope({
-            storeId: job.storeId,
-            idempotencyKey: pollIdempotencyKey(job.storeId, job.stream, scheduledFor),
-            source: SOURCE,
-            occurredAt: scheduledFor,
-            observedAt: clock.now(),
-            correlationId,
-          }),
-          system: wanted.system,
-          stream: job.stream,
-          reason: 'schedule',
-          since: null,
-          // A poller that has not read this version yet waits for it rather than skip the store.
-          configVersion: store.version,
-        };
-        await publisher.publish('pollRequested', command);
-        metrics.pollsRequested.inc({ stream: job.stream, system: wanted.system });
-        logger.debug('poll requested', {
+    async requestPoll(job: PollJobData, scheduledFor: Date): Promise<void> {
+      const store = await stores.get(job.storeId);
+      const wanted = (store ? desiredPollJobs(store) : []).find((d) => d.stream === job.stream);
+      if (!wanted || wanted.intervalMinutes !== job.intervalMinutes || wanted.system !== job.system)
+        await reconcile(store, job.storeId, 'self-heal');
+      if (!store || !wanted) {
+        metrics.pollsSkipped.inc({ stream: job.stream });
+        return;
+      }
+      const command: EventOf<'pollRequested'> = {
+        envelope: envelope({
           storeId: job.storeId,
-          stream: job.stream,
-          scheduledFor: scheduledFor.toISOString(),
-        });
+          idempotencyKey: pollIdempotencyKey(job.storeId, job.stream, scheduledFor),
+          source: SOURCE,
+          occurredAt: scheduledFor,
+          observedAt: clock.now(),
+          // The due run's (service.ts), which the pass, its facts and their effects carry on.
+          correlationId: currentLogContext().correlationId ?? randomUUID(),
+        }),
+        system: wanted.system,
+        stream: job.stream,
+        reason: 'schedule',
+        since: null,
+        // A poller that has not read this version yet waits for it rather than skip the store.
+        configVersion: store.version,
+      };
+      await publisher.publish('pollRequested', command);
+      metrics.pollsRequested.inc({ stream: job.stream, system: wanted.system });
+      logger.debug('poll requested', {
+        storeId: job.storeId,
+        stream: job.stream,
+        scheduledFor: scheduledFor.toISOString(),
       });
     },
 
     /** Publishes one ReportRequested per connected store with a report address. */
-    requestDailyReports(reportTime: Date): Promise<void> {
-      const correlationId = randomUUID();
-      return withLogContext({ correlationId }, async () => {
-        const reportDate = calendarDay(reportTime, DAILY_REPORT_TIME.timeZone);
-        const now = clock.now();
-        const commands: EventOf<'reportRequested'>[] = (await stores.connected())
-          .filter(wantsDailyReport)
-          .map((store) => ({
-            envelope: envelope({
-              storeId: store.storeId,
-              idempotencyKey: reportIdempotencyKey(store.storeId, reportDate),
-              source: SOURCE,
-              occurredAt: reportTime,
-              observedAt: now,
-              correlationId,
-            }),
-            reportDate,
-            timeZone: DAILY_REPORT_TIME.timeZone,
-          }));
-        for (let i = 0; i < commands.length; i += REPORT_BATCH)
-          await publisher.publish('reportRequested', commands.slice(i, i + REPORT_BATCH));
-        metrics.reportsRequested.inc(commands.length);
-        logger.info('daily reports requested', { reportDate, stores: commands.length });
-      });
+    async requestDailyReports(reportTime: Date): Promise<void> {
+      const reportDate = calendarDay(reportTime, DAILY_REPORT_TIME.timeZone);
+      const correlationId = currentLogContext().correlationId ?? randomUUID();
+      const now = clock.now();
+      const commands: EventOf<'reportRequested'>[] = (await stores.connected())
+        .filter(wantsDailyReport)
+        .map((store) => ({
+          envelope: envelope({
+            storeId: store.storeId,
+            idempotencyKey: reportIdempotencyKey(store.storeId, reportDate),
+            source: SOURCE,
+            occurredAt: reportTime,
+            observedAt: now,
+            correlationId,
+          }),
+          reportDate,
+          timeZone: DAILY_REPORT_TIME.timeZone,
+        }));
+      for (let i = 0; i < commands.length; i += REPORT_BATCH)
+        await publisher.publish('reportRequested', commands.slice(i, i + REPORT_BATCH));
+      metrics.reportsRequested.inc(commands.length);
+      logger.info('daily reports requested', { reportDate, stores: commands.length });
     },
   };
 }
