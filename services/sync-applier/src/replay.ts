@@ -6,5 +6,11 @@
 export { FACT_TOPICS, type FactTopic } from './applier.js';
 export { EFFECTS_COLLECTION, createEffectsLedgerReader } from './adapters/effects-ledger.js';
 export type { EffectsLedgerReader } from './adapters/effects-ledger.js';
-export { previewFact, type FactOf, type LedgerRecord, type Preview } from './domain/preview.js';
+export {
+  effectKeyOf,
+  previewFact,
+  type FactOf,
+  type LedgerRecord,
+  type Preview,
+} from './domain/preview.js';
 export { newestConfig, storeConfigOf, type StoreConfig } from './domain/store-config.js';

@@ -18,6 +18,16 @@ export interface ReadOptions {
   limit?: number;
   /** Skip messages produced before this time. */
   since?: Date;
+  /** Skip messages produced after this time. */
+  until?: Date;
+  /** Skip messages below this offset (of the store's partition: a store keeps one). */
+  fromOffset?: bigint;
+  /** Skip messages above this offset. */
+  toOffset?: bigint;
+  /** Skip messages for which this says false (read after the other filters). */
+  where?: (message: KafkaMessage) => boolean;
+  /** Keep reading new messages after the end until `signal` aborts (default: stop at the end). */
+  follow?: { signal: AbortSignal };
 }
 
 export type Printed<T> = {
@@ -49,7 +59,23 @@ export async function readTopic(
     ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]),
   );
   const since = options.since?.getTime();
-  if (pending.size === 0) return 0;
+  const until = options.until?.getTime();
+  const follow = options.follow;
+  if (pending.size === 0 && !follow) return 0;
+  if (follow?.signal.aborted) return 0;
+
+  const matches = (message: KafkaMessage, key: string | null) => {
+    const offset = BigInt(message.offset);
+    const at = Number(message.timestamp);
+    return (
+      (since === undefined || at >= since) &&
+      (until === undefined || at <= until) &&
+      (options.fromOffset === undefined || offset >= options.fromOffset) &&
+      (options.toOffset === undefined || offset <= options.toOffset) &&
+      (!options.storeId || key === options.storeId) &&
+      (options.where === undefined || options.where(message))
+    );
+  };
 
   // A throwaway group id: kafkajs needs one, nothing is ever committed under it.
   const consumer = options.kafka.consumer({ groupId: `msync-stream-${process.pid}-${Date.now()}` });
@@ -59,15 +85,18 @@ export async function readTopic(
   try {
     await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
     const done = new Promise<void>((resolve) => {
+      follow?.signal.addEventListener('abort', () => {
+        stop = true;
+        resolve();
+      });
       void consumer.run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
+          if (stop) return;
           const end = pending.get(partition);
-          if (stop || end === undefined) return;
-          if (BigInt(message.offset) >= end) return;
+          if (!follow && (end === undefined || BigInt(message.offset) >= end)) return;
           const key = message.key?.toString('utf8') ?? null;
-          const recentEnough = since === undefined || Number(message.timestamp) >= since;
-          if (recentEnough && (!options.storeId || key === options.storeId)) {
+          if (matches(message, key)) {
             count++;
             if (
               (await onMessage(message, partition)) === false ||
@@ -75,8 +104,8 @@ export async function readTopic(
             )
               stop = true;
           }
-          if (BigInt(message.offset) + 1n >= end) pending.delete(partition);
-          if (stop || pending.size === 0) resolve();
+          if (end !== undefined && BigInt(message.offset) + 1n >= end) pending.delete(partition);
+          if (stop || (!follow && pending.size === 0)) resolve();
         },
       });
     });
@@ -131,6 +160,8 @@ export async function deadLetters(
   options: ReadOptions & { topicKey: TopicKey },
   print: (
     entry: Printed<{
+      /** The dead letter's id, for `dlq redrive --id`. */
+      id: string;
       reason: string;
       error: string;
       sourceOffset: string;
@@ -148,6 +179,7 @@ export async function deadLetters(
     );
     print({
       ...entry,
+      id: `${topic}:${partition}:${message.offset}`,
       reason: entry.headers['dlq-reason'] ?? '',
       error: entry.headers['dlq-error'] ?? '',
       sourceOffset: entry.headers['dlq-source-offset'] ?? '',

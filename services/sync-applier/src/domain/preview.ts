@@ -63,8 +63,12 @@ export function previewFact(
       return preview('would-resume', `would complete: ${what}`);
     case 'record': {
       const { outcome } = decision;
-      if (outcome.outcome === 'SKIPPED')
-        return preview('skipped', `skipped: ${outcome.reason ?? 'gate closed'}`);
+      if (outcome.outcome === 'SKIPPED') {
+        // The gate comes before the ledger; an operator still wants to know it was done once.
+        const once =
+          effect?.status === 'done' ? ` (already applied${at(record?.doneAt ?? null)})` : '';
+        return preview('skipped', `skipped: ${outcome.reason ?? 'gate closed'}${once}`);
+      }
       if (effect?.status === 'done')
         return preview(
           'already-applied',
@@ -82,6 +86,24 @@ export function previewFact(
     default: {
       const never: never = decision;
       throw new Error(`unhandled decision ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The ledger key of the effect a fact asks for (what the preview reads the ledger under). */
+export function effectKeyOf(fact: FactOf): string {
+  switch (fact.topicKey) {
+    case 'orderAwaitingAcceptance':
+      return acceptBase(fact.value.orderId).effectKey;
+    case 'orderReadyToShip':
+      return createBase(fact.value.orderId).effectKey;
+    case 'shipmentLabeled':
+      return trackingBase(fact.value.referenceId).effectKey;
+    case 'incidentOpened':
+      return returnBase(fact.value.orderId, fact.value.orderLineId).effectKey;
+    default: {
+      const never: never = fact;
+      throw new Error(`unexpected fact ${JSON.stringify(never)}`);
     }
   }
 }

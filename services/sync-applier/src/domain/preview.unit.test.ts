@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { awaitingAcceptance, readyToShip, storeConfig } from '../test-support/facts.js';
-import { previewFact, type LedgerRecord } from './preview.js';
+import { effectKeyOf, previewFact, type LedgerRecord } from './preview.js';
 
 const accept = {
   topicKey: 'orderAwaitingAcceptance' as const,
@@ -59,5 +59,14 @@ describe('previewing what the applier would do now', () => {
 
   it('given a store whose configuration was never seen, when previewed, then it would wait', () => {
     expect(previewFact(accept, undefined, null).verdict).toBe('would-wait');
+  });
+});
+
+describe('the effect key a preview reads the ledger under', () => {
+  it('is the applier’s: accept:<order>, create:<order>', () => {
+    expect([effectKeyOf(accept), effectKeyOf(create)]).toEqual([
+      'accept:ORDER-7-A',
+      'create:ORDER-7-A',
+    ]);
   });
 });
