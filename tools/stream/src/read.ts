@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import {
   dlqTopicName,
@@ -8,6 +9,7 @@ import {
   type TopicKey,
 } from '@msync/events';
 import { errorMessage } from '@msync/platform';
+import { matchesFilter, type EventFilter } from './filters.js';
 
 export interface ReadOptions {
   kafka: Kafka;
@@ -78,7 +80,7 @@ export async function readTopic(
   };
 
   // A throwaway group id: kafkajs needs one, nothing is ever committed under it.
-  const consumer = options.kafka.consumer({ groupId: `msync-stream-${process.pid}-${Date.now()}` });
+  const consumer = options.kafka.consumer({ groupId: `msync-stream-${randomUUID()}` });
   let count = 0;
   let stop = false;
   await consumer.connect();
@@ -135,24 +137,33 @@ function base(message: KafkaMessage, partition: number) {
   };
 }
 
-/** Decoded events of a topic; undecodable messages are shown with the reason instead. */
+/**
+ * Decoded events of a topic; undecodable messages are shown with the reason instead (and pass
+ * no order or SKU filter). `limit` counts what is printed.
+ */
 export async function tailEvents<K extends TopicKey>(
-  options: ReadOptions & { codec: EventCodec; topicKey: K },
+  options: ReadOptions & { codec: EventCodec; topicKey: K; filter?: EventFilter },
   print: (entry: Printed<{ value?: EventOf<K>; error?: string }>) => void,
 ): Promise<number> {
-  return readTopic(
-    { ...options, topic: physicalTopic(options.topicKey, options.namespace) },
+  const { limit, filter, ...read } = options;
+  const filtering = filter !== undefined && (filter.orderId ?? filter.sku) !== undefined;
+  let printed = 0;
+  await readTopic(
+    { ...read, topic: physicalTopic(options.topicKey, options.namespace) },
     async (message, partition) => {
       try {
-        print({
-          ...base(message, partition),
-          value: await options.codec.decode(options.topicKey, message.value),
-        });
+        const value = await options.codec.decode(options.topicKey, message.value);
+        if (filtering && !matchesFilter(value, filter)) return true;
+        print({ ...base(message, partition), value });
       } catch (error) {
+        if (filtering) return true;
         print({ ...base(message, partition), error: errorMessage(error) });
       }
+      printed++;
+      return limit === undefined || printed < limit;
     },
   );
+  return printed;
 }
 
 /** Dead letters of a topic: reason headers and a readable preview of the original bytes. */

@@ -97,4 +97,62 @@ describe('stream CLI reads', () => {
     });
     expect(rows.find((r) => r.key === 'syncOutcome')?.messages).toBe(-1);
   });
+
+  it('follows a topic past its end until stopped, keeping only events of one order or one SKU', async () => {
+    const { logger } = capturingLogger('error');
+    h = await eventsHarness({
+      brokers: infra().KAFKA_BROKERS,
+      registryUrl: infra().SCHEMA_REGISTRY_URL,
+      namespace: uniqueNamespace(),
+      logger,
+      topics: ['orderAwaitingAcceptance'],
+    });
+    const harness = h;
+    const sample = sampleEvents('store-a').orderAwaitingAcceptance;
+    const withSku = (orderId: string, sku: string) => ({
+      ...sample,
+      orderId,
+      lines: sample.lines.map((line) => ({ ...line, offerSku: sku })),
+    });
+    await harness.publisher.publish('orderAwaitingAcceptance', [
+      withSku('MKP-1', 'SKU-MUG'),
+      withSku('MKP-2', 'SKU-BOWL'),
+    ]);
+    const follow = async (filter: { orderId?: string; sku?: string }) => {
+      const stop = new AbortController();
+      const seen: string[] = [];
+      const done = tailEvents(
+        {
+          kafka: harness.kafka,
+          codec: harness.codec,
+          namespace: harness.namespace,
+          topicKey: 'orderAwaitingAcceptance',
+          filter,
+          follow: { signal: stop.signal },
+        },
+        (e) => seen.push(e.value!.orderId),
+      );
+      return { seen, stop, done };
+    };
+    const byOrder = await follow({ orderId: 'MKP-3' });
+    const bySku = await follow({ sku: 'SKU-BOWL' });
+    await eventually(() => bySku.seen.length === 1, 'the SKU filter finds MKP-2', 30_000);
+
+    // Published after both reached the end: followed, and filtered.
+    await harness.publisher.publish('orderAwaitingAcceptance', [
+      withSku('MKP-3', 'SKU-MUG'),
+      withSku('MKP-4', 'SKU-BOWL'),
+    ]);
+    await eventually(
+      () => byOrder.seen.length === 1 && bySku.seen.length === 2,
+      'the new events followed',
+      30_000,
+    );
+    byOrder.stop.abort();
+    bySku.stop.abort();
+    expect(await byOrder.done).toBe(1);
+    expect(await bySku.done).toBe(2);
+    expect(byOrder.seen).toEqual(['MKP-3']);
+    expect(bySku.seen).toEqual(['MKP-2', 'MKP-4']);
+  });
 });
