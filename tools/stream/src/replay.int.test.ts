@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { physicalTopic, type TopicKey } from '@msync/events';
 import { createEffectsLedgerReader, EFFECTS_COLLECTION } from '@msync/sync-applier/replay';
-import { withContext } from '@msync/test-support';
+import { infra, withContext } from '@msync/test-support';
 import {
   applierHarness,
   eventually,
@@ -18,6 +20,26 @@ afterEach(async () => {
 });
 
 const FROM_THE_START = { time: new Date(0) };
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+
+/** The CLI as an operator runs it, with this environment only. */
+function stream(args: string[], env: Record<string, string>) {
+  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', cli, ...args],
+      {
+        env: { PATH: process.env['PATH'] ?? '', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+}
 
 /** Every request either simulator answered, reads included. */
 const vendorExchanges = (harness: ApplierHarness, store: TestStore) =>
@@ -111,6 +133,25 @@ describe('stream replay', () => {
       `already applied ${doneAt}Z`,
       `would apply: OR21 accept 1 line of ${orderIds[1]}`,
     ]);
+
+    // The same through the command, which refuses a live replay without --confirm.
+    const env = {
+      KAFKA_BROKERS: infra().KAFKA_BROKERS,
+      SCHEMA_REGISTRY_URL: infra().SCHEMA_REGISTRY_URL,
+      TOPIC_NAMESPACE: harness.namespace,
+      MONGO_URL: infra().MONGO_URL,
+      MONGO_DB: harness.mongo.db.databaseName,
+    };
+    const args = ['replay', '--store', store.storeId, '--topic', 'orderAwaitingAcceptance'];
+    const printed = await stream([...args, '--from', '0', '--dry-run'], env);
+    withContext(printed.stderr, () => expect(printed.code).toBe(0));
+    expect(printed.stdout).toContain(`would apply: OR21 accept 1 line of ${orderIds[1]}`);
+    expect(printed.stdout).toMatch(/summary .*"would-apply":1/);
+    const refused = await stream([...args, '--from', '0'], env);
+    expect({ code: refused.code, stderr: refused.stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringContaining('--confirm'),
+    });
     const afterConfig = await touched();
     expect({ vendor: afterConfig.vendor, ledger: afterConfig.ledger }).toEqual({
       vendor: before.vendor,
