@@ -1,12 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createEventConsumer, physicalTopic, type EventConsumer } from '@msync/events';
 import { PermanentError, connectMongo, type MongoHandle } from '@msync/platform';
-import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
-import {
-  eventsHarness,
-  eventually,
-  type EventsHarness,
-} from '../../../libs/events/src/test-support/harness.js';
+import { capturingLogger, infra, uniqueName } from '@msync/test-support';
+import { eventually, type EventsHarness } from '../../../libs/events/src/test-support/harness.js';
+import { ordersTopicHarness } from './test-support/orders-topic.js';
 import { sampleEvents } from '../../../libs/events/src/test-support/samples.js';
 import { deadLetters } from './read.js';
 import { REDRIVES_COLLECTION, redriveDeadLetters, type RedriveLine } from './redrive.js';
@@ -25,13 +22,7 @@ afterEach(async () => {
 describe('dlq redrive', () => {
   it('sends dead letters back after a fix, each at most once, the reason kept; a dry run sends and writes nothing', async () => {
     const { logger } = capturingLogger('error');
-    h = await eventsHarness({
-      brokers: infra().KAFKA_BROKERS,
-      registryUrl: infra().SCHEMA_REGISTRY_URL,
-      namespace: uniqueNamespace(),
-      logger,
-      topics: ['orderAwaitingAcceptance'],
-    });
+    h = await ordersTopicHarness(logger);
     const harness = h;
     mongo = await connectMongo(infra().MONGO_URL, {
       dbName: uniqueName('redrive').replaceAll('-', '_'),

@@ -1,12 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { PermanentError } from '@msync/platform';
 import { createEventConsumer, physicalTopic } from '@msync/events';
-import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
-import {
-  eventsHarness,
-  eventually,
-  type EventsHarness,
-} from '../../../libs/events/src/test-support/harness.js';
+import { capturingLogger, uniqueName } from '@msync/test-support';
+import { eventually, type EventsHarness } from '../../../libs/events/src/test-support/harness.js';
+import { ordersTopicHarness } from './test-support/orders-topic.js';
 import { sampleEvents } from '../../../libs/events/src/test-support/samples.js';
 import { deadLetters, describeTopics, tailEvents } from './read.js';
 
@@ -19,13 +16,7 @@ afterEach(async () => {
 describe('stream CLI reads', () => {
   it('tails decoded events of one store, counts topics, and shows dead letters with their reason', async () => {
     const { logger } = capturingLogger('error');
-    h = await eventsHarness({
-      brokers: infra().KAFKA_BROKERS,
-      registryUrl: infra().SCHEMA_REGISTRY_URL,
-      namespace: uniqueNamespace(),
-      logger,
-      topics: ['orderAwaitingAcceptance'],
-    });
+    h = await ordersTopicHarness(logger);
     const sample = sampleEvents('store-a').orderAwaitingAcceptance;
     const other = sampleEvents('store-b').orderAwaitingAcceptance;
     await h.publisher.publish('orderAwaitingAcceptance', [
@@ -100,13 +91,7 @@ describe('stream CLI reads', () => {
 
   it('follows a topic past its end until stopped, keeping only events of one order or one SKU', async () => {
     const { logger } = capturingLogger('error');
-    h = await eventsHarness({
-      brokers: infra().KAFKA_BROKERS,
-      registryUrl: infra().SCHEMA_REGISTRY_URL,
-      namespace: uniqueNamespace(),
-      logger,
-      topics: ['orderAwaitingAcceptance'],
-    });
+    h = await ordersTopicHarness(logger);
     const harness = h;
     const sample = sampleEvents('store-a').orderAwaitingAcceptance;
     const withSku = (orderId: string, sku: string) => ({
