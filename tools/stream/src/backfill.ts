@@ -1,6 +1,6 @@
 import { envelope, type ExternalSystem, type Publisher } from '@msync/events';
 import { CallLimiter, claimMiraklCall, createMiraklClient } from '@msync/mirakl';
-import type { CallGate, Logger } from '@msync/platform';
+import { RateLimitedError, type CallGate, type Logger } from '@msync/platform';
 import { createRateLimiter, createShipBobClient } from '@msync/shipbob';
 import type { StoreCredentialsPort } from '@msync/stores';
 
@@ -76,6 +76,25 @@ export interface BackfillCountOptions {
   shipbobBaseUrl?: string;
   /** The OR11 interval the gate keeps (default: Mirakl's documented minute). */
   or11IntervalMs?: number;
+  /** Told when the gate makes the count wait for the shop's next OR11 slot. */
+  onWait?: (ms: number) => void;
+  /** The longest wait for a slot before giving up (default 2 min). */
+  maxWaitMs?: number;
+}
+
+/** Claims the gate's slot, waiting for it (bounded) as a poll would be redelivered after it. */
+async function waitingTurn(options: BackfillCountOptions, claim: () => Promise<void>) {
+  const deadline = Date.now() + (options.maxWaitMs ?? 120_000);
+  for (;;) {
+    try {
+      return await claim();
+    } catch (error) {
+      if (!(error instanceof RateLimitedError) || Date.now() + error.retryAfterMs > deadline)
+        throw error;
+      options.onWait?.(error.retryAfterMs);
+      await new Promise((resolve) => setTimeout(resolve, error.retryAfterMs));
+    }
+  }
 }
 
 /**
@@ -92,11 +111,13 @@ export async function countBackfill(
     case 'orders': {
       if (!store.miraklApiKey) throw new Error(`store ${options.storeId} has no Mirakl API key`);
       // Taken like the poller's slot, so the count never makes the poller's next OR11 a 429.
-      await claimMiraklCall(
-        options.gate,
-        { storeUrl: store.miraklBaseUrl, shopId: store.miraklShopId },
-        'OR11',
-        options.or11IntervalMs,
+      await waitingTurn(options, () =>
+        claimMiraklCall(
+          options.gate,
+          { storeUrl: store.miraklBaseUrl, shopId: store.miraklShopId },
+          'OR11',
+          options.or11IntervalMs,
+        ),
       );
       const client = createMiraklClient({
         storeUrl: store.miraklBaseUrl,

@@ -266,6 +266,10 @@ async function main(argv: string[]): Promise<number> {
             logger,
             miraklTrustedHosts: config.MIRAKL_TRUSTED_ORIGINS,
             ...(config.SHIPBOB_BASE_URL ? { shipbobBaseUrl: config.SHIPBOB_BASE_URL } : {}),
+            onWait: (ms) =>
+              process.stderr.write(
+                `waiting ${Math.ceil(ms / 1000)} s for the shop's next OR11 slot\n`,
+              ),
           });
           process.stdout.write(
             `${call} returns ${items} ${stream === 'orders' || stream === 'shipments' ? 'orders' : 'items'} updated since ${since.toISOString()}; nothing requested\n`,

@@ -46,6 +46,13 @@ describe('previewing what the applier would do now', () => {
     });
   });
 
+  it('given a done effect whose flow is now off, when previewed, then the gate skips it and says it was applied', () => {
+    const off = storeConfig({ toggles: { ...storeConfig().toggles, orders: false } });
+    expect(previewFact(accept, off, done).text).toBe(
+      'skipped: flow-disabled (already applied 2026-11-28T10:02Z)',
+    );
+  });
+
   it('given a claim left unfinished, when previewed, then it would resume by asking the target first', () => {
     const claimed: LedgerRecord = {
       entry: { status: 'claimed' },
