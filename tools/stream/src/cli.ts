@@ -5,7 +5,7 @@
  *   tail <topic> [--store S] [--order ID] [--sku SKU] [--follow]   decoded events as JSON lines
  *   dlq <topic> [--store S]                  dead letters with reason and payload preview
  *   dlq redrive <topic> [--store S] [--id ID]... [--dry-run]   dead letters back, each at most once
- *   replay --store S [--topic T] --from <time|offset> [--to …] (--dry-run | --confirm)
+ *   replay --store S [--topic T] --from <time|offset> [--to …] (--dry-run | --confirm [--wait S])
  *   backfill --store S --stream orders|shipments|… --since <time> [--dry-run]
  * Connection: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_NAMESPACE (as the services); MONGO_URL,
  * MONGO_DB for replay, redrive and backfill; ENCRYPTION_KEYS for a backfill dry run.
@@ -35,14 +35,20 @@ import { backfillStream, countBackfill, requestBackfill } from './backfill.js';
 import { stderrProgress } from './progress.js';
 import { deadLetters, describeTopics, tailEvents } from './read.js';
 import { redriveDeadLetters } from './redrive.js';
-import { parsePosition, previewReplay, replayFacts, type ReplaySelection } from './replay.js';
+import {
+  awaitOutcomes,
+  parsePosition,
+  previewReplay,
+  replayFacts,
+  type ReplaySelection,
+} from './replay.js';
 
 const USAGE = `usage: npm run -s stream -- <command>
   topics
   tail <topic> [--store S] [--order ID] [--sku SKU] [--follow] [--limit N] [--since ISO-8601]
   dlq <topic> [--store S] [--limit N] [--since ISO-8601]
   dlq redrive <topic> [--store S] [--id ID]... [--dry-run]
-  replay --store S [--topic T] --from <ISO-8601|offset> [--to <ISO-8601|offset>] (--dry-run | --confirm)
+  replay --store S [--topic T] --from <ISO-8601|offset> [--to <ISO-8601|offset>] (--dry-run | --confirm [--wait SECONDS])
   backfill --store S --stream orders|shipments|offers|inventory|returns --since ISO-8601 [--dry-run]
 `;
 
@@ -111,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
       from: { type: 'string' },
       to: { type: 'string' },
       stream: { type: 'string' },
+      wait: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -243,7 +250,23 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(
           `republished ${result.republished} facts for the applier (${result.undecodable} undecodable left out)\n`,
         );
-        return 0;
+        const waitSeconds = Number(values.wait ?? '0');
+        if (waitSeconds <= 0) return 0;
+        // The applier's verdicts on what was republished, as they come.
+        const followed = await awaitOutcomes(
+          {
+            ...selection,
+            eventIds: result.eventIds,
+            since: result.startedAt,
+            timeoutMs: waitSeconds * 1000,
+          },
+          (o) =>
+            process.stdout.write(
+              `${o.outcome} ${o.effectKey}${o.reason ? ` (${o.reason})` : ''}\n`,
+            ),
+        );
+        process.stdout.write(`outcomes ${JSON.stringify(followed)}\n`);
+        return followed.missing > 0 ? 1 : 0;
       }
 
       case 'backfill': {

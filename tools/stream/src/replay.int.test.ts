@@ -11,7 +11,7 @@ import {
   type TestStore,
 } from '../../../services/sync-applier/src/test-support/harness.js';
 import { awaitingAcceptance } from '../../../services/sync-applier/src/test-support/facts.js';
-import { previewReplay, replayFacts, type PreviewLine } from './replay.js';
+import { awaitOutcomes, previewReplay, replayFacts, type PreviewLine } from './replay.js';
 
 let h: ApplierHarness | undefined;
 afterEach(async () => {
@@ -161,7 +161,7 @@ describe('stream replay', () => {
     // Live: the facts go back to their topic; the applier accepts R2 once, R1 is a DUPLICATE.
     await harness.startApplier();
     const live = { ...selection, producer: harness.publisher.producer };
-    expect(await replayFacts(live)).toEqual({ republished: 2, undecodable: 0 });
+    expect(await replayFacts(live)).toMatchObject({ republished: 2, undecodable: 0 });
     await eventually(
       () => harness.outcomesOf(store.storeId).length === 4,
       'both replayed facts decided',
@@ -178,7 +178,13 @@ describe('stream replay', () => {
     // Replayed again: originals only (not the copies), and nothing changes.
     const ledgerAfterFirst = await ledgerSnapshot(harness);
     const writesAfterFirst = harness.writesTo(store.mirakl.control.exchanges());
-    expect(await replayFacts(live)).toEqual({ republished: 2, undecodable: 0 });
+    const second = await replayFacts(live);
+    expect(second).toMatchObject({ republished: 2, undecodable: 0 });
+    const followed = await awaitOutcomes(
+      { ...selection, eventIds: second.eventIds, since: second.startedAt, timeoutMs: 60_000 },
+      () => undefined,
+    );
+    expect(followed).toEqual({ outcomes: { DUPLICATE: 2 }, missing: 0 });
     await eventually(
       () => harness.outcomesOf(store.storeId).length === 6,
       'the second replay decided',
@@ -189,6 +195,14 @@ describe('stream replay', () => {
         .slice(4)
         .map((o) => o.outcome),
     ).toEqual(['DUPLICATE', 'DUPLICATE']);
+
+    // A third time through the command, waiting for the applier's verdicts.
+    const third = await stream([...args, '--from', '0', '--confirm', '--wait', '60'], env);
+    withContext(third.stderr, () => expect(third.code).toBe(0));
+    expect(third.stdout).toContain('republished 2 facts');
+    expect(third.stdout).toContain(`DUPLICATE accept:${orderIds[0]}`);
+    expect(third.stdout).toContain('outcomes {"outcomes":{"DUPLICATE":2},"missing":0}');
+    await eventually(() => harness.outcomesOf(store.storeId).length === 8, 'the third replay');
     expect(harness.writesTo(store.mirakl.control.exchanges())).toBe(writesAfterFirst);
     expect(harness.writesTo(harness.shipbob.control.exchanges())).toBe(0);
     expect(await ledgerSnapshot(harness)).toEqual(ledgerAfterFirst);

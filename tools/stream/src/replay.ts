@@ -197,8 +197,10 @@ export async function previewReplay(
  */
 export async function replayFacts(
   selection: ReplaySelection & { producer: Producer; now?: () => Date },
-): Promise<{ republished: number; undecodable: number }> {
-  const replayedAt = (selection.now ?? (() => new Date()))().toISOString();
+): Promise<{ republished: number; undecodable: number; eventIds: string[]; startedAt: Date }> {
+  const startedAt = (selection.now ?? (() => new Date()))();
+  const replayedAt = startedAt.toISOString();
+  const eventIds: string[] = [];
   const batches = new Map<string, { key: string; value: Buffer | null; headers: IHeaders }[]>();
   let undecodable = 0;
   await select(selection, async ({ topic, partition, message, fact }) => {
@@ -206,6 +208,7 @@ export async function replayFacts(
       undecodable++;
       return;
     }
+    eventIds.push(fact.value.envelope.eventId);
     const batch = batches.get(topic) ?? [];
     batch.push({
       key: selection.storeId,
@@ -226,5 +229,62 @@ export async function replayFacts(
       republished += chunk.length;
     }
   }
-  return { republished, undecodable };
+  return { republished, undecodable, eventIds, startedAt };
+}
+
+/**
+ * Follows the outcome topic until the applier has recorded an outcome for each replayed fact
+ * (an outcome's `causationId` is its fact's `eventId`, which a copy keeps), or until the time
+ * is up; prints each first outcome and returns how many of each kind, and how many are missing.
+ */
+export async function awaitOutcomes(
+  options: {
+    kafka: Kafka;
+    codec: EventCodec;
+    namespace: string;
+    storeId: string;
+    eventIds: readonly string[];
+    /** Outcomes recorded before this are of earlier deliveries. */
+    since: Date;
+    timeoutMs: number;
+  },
+  print: (outcome: {
+    eventId: string;
+    outcome: string;
+    effectKey: string;
+    reason: string | null;
+  }) => void,
+): Promise<{ outcomes: Record<string, number>; missing: number }> {
+  const pending = new Set(options.eventIds);
+  const outcomes: Record<string, number> = {};
+  if (pending.size === 0) return { outcomes, missing: 0 };
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), options.timeoutMs);
+  try {
+    await readTopic(
+      {
+        kafka: options.kafka,
+        topic: physicalTopic('syncOutcome', options.namespace),
+        storeId: options.storeId,
+        since: options.since,
+        follow: { signal: stop.signal },
+      },
+      async (message) => {
+        const value = await options.codec.decode('syncOutcome', message.value);
+        const eventId = value.envelope.causationId;
+        if (eventId === null || !pending.delete(eventId)) return true;
+        outcomes[value.outcome] = (outcomes[value.outcome] ?? 0) + 1;
+        print({
+          eventId,
+          outcome: value.outcome,
+          effectKey: value.effectKey,
+          reason: value.reason,
+        });
+        return pending.size > 0;
+      },
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+  return { outcomes, missing: pending.size };
 }
