@@ -51,15 +51,29 @@ export async function readTopic(
   const admin = options.kafka.admin();
   await admin.connect();
   let ends: { partition: number; high: string; low: string }[];
+  const byTime = new Map<number, bigint>();
   try {
     ends = await admin.fetchTopicOffsets(options.topic);
+    if (options.since) {
+      const at = await admin.fetchTopicOffsetsByTimestamp(options.topic, options.since.getTime());
+      for (const p of at) if (BigInt(p.offset) >= 0n) byTime.set(p.partition, BigInt(p.offset));
+    }
   } finally {
     await admin.disconnect();
   }
-  // Read each partition up to the end it has now, so the command terminates.
-  const pending = new Map(
-    ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => [p.partition, BigInt(p.high)]),
-  );
+  // Read each partition up to the end it has now, so the command terminates; start where the
+  // bounds say (an offset, or the first message at `since`) rather than at the beginning.
+  const pending = new Map<number, bigint>();
+  const starts = new Map<number, bigint>();
+  for (const p of ends) {
+    const [low, high] = [BigInt(p.low), BigInt(p.high)];
+    const start = [options.fromOffset, byTime.get(p.partition)].reduce<bigint>(
+      (max, v) => (v !== undefined && v > max ? v : max),
+      low,
+    );
+    if (start > low) starts.set(p.partition, start);
+    if (high > start) pending.set(p.partition, high);
+  }
   const since = options.since?.getTime();
   const until = options.until?.getTime();
   const follow = options.follow;
@@ -86,31 +100,33 @@ export async function readTopic(
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [options.topic], fromBeginning: true });
-    const done = new Promise<void>((resolve) => {
-      follow?.signal.addEventListener('abort', () => {
-        stop = true;
-        resolve();
-      });
-      void consumer.run({
-        autoCommit: false,
-        eachMessage: async ({ partition, message }) => {
-          if (stop) return;
-          const end = pending.get(partition);
-          if (!follow && (end === undefined || BigInt(message.offset) >= end)) return;
-          const key = message.key?.toString('utf8') ?? null;
-          if (matches(message, key)) {
-            count++;
-            if (
-              (await onMessage(message, partition)) === false ||
-              (options.limit !== undefined && count >= options.limit)
-            )
-              stop = true;
-          }
-          if (end !== undefined && BigInt(message.offset) + 1n >= end) pending.delete(partition);
-          if (stop || (!follow && pending.size === 0)) resolve();
-        },
-      });
+    let finish: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => (finish = resolve));
+    follow?.signal.addEventListener('abort', () => {
+      stop = true;
+      finish();
     });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        if (stop) return;
+        const end = pending.get(partition);
+        if (!follow && (end === undefined || BigInt(message.offset) >= end)) return;
+        const key = message.key?.toString('utf8') ?? null;
+        if (matches(message, key)) {
+          count++;
+          if (
+            (await onMessage(message, partition)) === false ||
+            (options.limit !== undefined && count >= options.limit)
+          )
+            stop = true;
+        }
+        if (end !== undefined && BigInt(message.offset) + 1n >= end) pending.delete(partition);
+        if (stop || (!follow && pending.size === 0)) finish();
+      },
+    });
+    for (const [partition, offset] of starts)
+      consumer.seek({ topic: options.topic, partition, offset: String(offset) });
     await done;
   } finally {
     await consumer.disconnect();

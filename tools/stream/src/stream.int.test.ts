@@ -124,6 +124,7 @@ describe('stream CLI reads', () => {
     await eventually(() => bySku.seen.length === 1, 'the SKU filter finds MKP-2', 30_000);
 
     // Published after both reached the end: followed, and filtered.
+    const beforeSecond = new Date();
     await harness.publisher.publish('orderAwaitingAcceptance', [
       withSku('MKP-3', 'SKU-MUG'),
       withSku('MKP-4', 'SKU-BOWL'),
@@ -139,5 +140,23 @@ describe('stream CLI reads', () => {
     expect(await bySku.done).toBe(2);
     expect(byOrder.seen).toEqual(['MKP-3']);
     expect(bySku.seen).toEqual(['MKP-2', 'MKP-4']);
+
+    // --since starts at the first message of that time; a time past the end reads nothing.
+    const since = async (at: Date) => {
+      const seen: string[] = [];
+      await tailEvents(
+        {
+          kafka: harness.kafka,
+          codec: harness.codec,
+          namespace: harness.namespace,
+          topicKey: 'orderAwaitingAcceptance',
+          since: at,
+        },
+        (e) => seen.push(e.value!.orderId),
+      );
+      return seen;
+    };
+    expect(await since(beforeSecond)).toEqual(['MKP-3', 'MKP-4']);
+    expect(await since(new Date(Date.now() + 3600_000))).toEqual([]);
   });
 });
