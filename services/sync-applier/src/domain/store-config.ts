@@ -25,7 +25,7 @@ export interface ReturnSettings {
 export const DEFAULT_RETURN_SETTINGS: ReturnSettings = { reasons: {}, requestedAction: 'Default' };
 
 /** A toggle of the store's configuration: the product's name for a flow. */
-export type Flow = 'orders' | 'tracking' | 'returns';
+export type Flow = 'offers' | 'orders' | 'tracking' | 'returns';
 
 /** Why a fact was skipped, as the seller reads it (machine reason + sentence). */
 export interface Closed {
