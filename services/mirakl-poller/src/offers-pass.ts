@@ -1,7 +1,12 @@
 import { OFFER_EXPORTS_UNAVAILABLE, type OfferChanges } from '@msync/mirakl';
 import { errorReason, type PollPassInput } from '@msync/platform';
 import { pollChanges } from '@msync/polling';
-import { decideOfferFacts, needsFullExport, type ObservedOffer } from './domain/offer-facts.js';
+import {
+  decideOfferFacts,
+  needsFullExport,
+  offersFlowOpen,
+  type ObservedOffer,
+} from './domain/offer-facts.js';
 import { OFFER_FACT_TOPICS } from './fact-topics.js';
 import {
   claimSlot,
@@ -31,11 +36,20 @@ const EXPORTS_REPROBE_MS = 24 * 3600_000;
  * admitted by the shop's OF52 slot in the shared gate; each offer decided against its remembered
  * fingerprint; facts published; only then the fingerprints, the cursor and the time of the full
  * export saved. A store without asynchronous exports is read with OF21, every offer, each pass.
+ * Nothing is read while the store's Sync Offers is closed ({@link offersFlowOpen}).
  */
 export function offersPass(deps: OffersPassDeps) {
   const exportsRefusedAt = new Map<string, number>();
   return async (input: PollPassInput): Promise<void> => {
     const { storeId, demand, cursor, startedAt } = input;
+    const config = deps.configs.get(storeId);
+    if (config && !offersFlowOpen(config)) {
+      // E.g. config-api's first poll of a store connected before its flows were set up.
+      deps.logger.info('Sync Offers is off or ShipBob not configured; catalog not read', {
+        storeId,
+      });
+      return;
+    }
     const access = await storeAccess(deps, storeId, OFFERS);
     if (!access) return;
     const lastFull = (await deps.state.cursor(storeId, OFFERS_FULL)).cursor;

@@ -10,7 +10,7 @@ const STORE = 'store-offers';
 
 const opened = closeAfterEach();
 
-async function setUp() {
+async function setUp(options: { withShipBob?: boolean } = {}) {
   const { logger } = capturingLogger('warn');
   const sim = opened.add(
     await startMiraklSimulator({
@@ -31,7 +31,13 @@ async function setUp() {
     }),
   );
   const harness = opened.add(await offersHarness(logger));
-  await harness.addStore({ storeId: STORE, miraklUrl: sim.url, shopId: String(SHOP), apiKey: KEY });
+  await harness.addStore({
+    storeId: STORE,
+    miraklUrl: sim.url,
+    shopId: String(SHOP),
+    apiKey: KEY,
+    withShipBob: options.withShipBob ?? true,
+  });
   return { sim, harness };
 }
 
@@ -120,5 +126,14 @@ describe('mirakl-poller offers stream', () => {
       { export_type: 'application/json' },
       { export_type: 'application/json' },
     ]);
+  });
+
+  it('reads nothing while the store has no ShipBob token (the applier could not act on it)', async () => {
+    const { sim, harness } = await setUp({ withShipBob: false });
+    const poller = await harness.startPoller({ of52IntervalMs: 100 });
+    await harness.requestPoll(STORE);
+    await untilOutcome(poller.metrics, 'completed', 1, 'the request to finish');
+    expect(sim.control.exchanges()).toEqual([]);
+    expect(harness.facts).toEqual([]);
   });
 });

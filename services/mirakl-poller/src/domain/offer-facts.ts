@@ -93,3 +93,16 @@ export function needsFullExport(
   if (!hasCursor || lastFullAt === null) return true;
   return now - lastFullAt.getTime() >= fullEveryMs;
 }
+
+/**
+ * Whether the store's catalog is worth reading now: Sync Offers on and ShipBob configured, the
+ * applier's own gate. Read while it is closed, every offer would be remembered as seen and then
+ * skipped by the applier, and no differential would bring it back once the flow opens; unread,
+ * the first pass after it opens is a full export.
+ */
+export function offersFlowOpen(config: {
+  toggles: { offers: boolean };
+  shipbobConfigured: boolean;
+}): boolean {
+  return config.toggles.offers && config.shipbobConfigured;
+}

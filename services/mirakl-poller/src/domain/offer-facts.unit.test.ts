@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import {
   decideOfferFacts,
   needsFullExport,
+  offersFlowOpen,
   offerFingerprint,
   type ObservedOffer,
 } from './offer-facts.js';
@@ -95,5 +96,15 @@ describe('offers: full or differential export', () => {
   });
   it('given a cursor but no full export recorded, then full', () => {
     expect(needsFullExport(null, true, T0.getTime(), day)).toBe(true);
+  });
+});
+
+describe('offers: whether the catalog is read at all', () => {
+  it.each([
+    [true, true, true],
+    [false, true, false],
+    [true, false, false],
+  ])('given offers %s and ShipBob configured %s, then read: %s', (offers, shipbob, read) => {
+    expect(offersFlowOpen({ toggles: { offers }, shipbobConfigured: shipbob })).toBe(read);
   });
 });

@@ -16,6 +16,8 @@ export interface PollerHarness<T extends FactTopic | OfferFactTopic = FactTopic>
   addStore(
     input: Pick<TestStore, 'storeId' | 'status' | 'version' | 'miraklUrl' | 'shopId'> & {
       apiKey: string;
+      /** A ShipBob token too (Sync Offers reads a catalog only then); default none. */
+      withShipBob?: boolean;
     },
   ): Promise<void>;
   startPoller(options?: {
@@ -51,7 +53,11 @@ async function harnessFor<T extends FactTopic | OfferFactTopic>(
   });
   return {
     ...bed,
-    addStore: (input) => bed.addStore({ ...input, shipbob: null }),
+    addStore: ({ withShipBob, ...input }) =>
+      bed.addStore({
+        ...input,
+        shipbob: withShipBob ? { pat: 'test-only-shipbob-pat', channelId: '1' } : null,
+      }),
     startPoller: (options = {}) =>
       bed.startPoller(options, (wiring) =>
         createMiraklPoller({
