@@ -350,10 +350,11 @@ function matchOf(sku: string, ensured: EnsuredProduct): ProductMatch {
  * racing one is resolved by ShipBob's duplicate-SKU refusal.
  */
 function createProductLookups(ttlMs: number, now: () => number) {
-  const byStore = new Map<string, Map<string, { match: ProductMatch | null; at: number }>>();
+  type Answer = { match: ProductMatch | null; at: number };
+  const byStore = new Map<string, Map<string, Answer>>();
   return {
     put(storeId: string, answers: [string, ProductMatch | null][]) {
-      const store = byStore.get(storeId) ?? new Map();
+      const store = byStore.get(storeId) ?? new Map<string, Answer>();
       byStore.set(storeId, store);
       // Answers nobody took (a fact that never came) go once they cannot serve any more.
       for (const [sku, entry] of store) if (now() - entry.at > ttlMs) store.delete(sku);
