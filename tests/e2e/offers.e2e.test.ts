@@ -1,23 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  EventCodec,
-  RegistryClient,
-  bootstrapTopics,
-  createEventConsumer,
-  createKafka,
-  createPublisher,
-  envelope,
-  type EventConsumer,
-  type EventOf,
-  type Publisher,
-  type SyncOutcomeRecorded,
-} from '@msync/events';
+import { createKafka, envelope, type SyncOutcomeRecorded } from '@msync/events';
 import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { createLogger } from '@msync/platform';
 import { eventually, infra, uniqueName, uniqueNamespace, withContext } from '@msync/test-support';
-import { MongoClient } from 'mongodb';
+import { pollRequest, startBackbone, type TestBackbone } from './support/backbone.js';
 import { callConfigApi, connectStore as connect, createTenant } from './support/config-api.js';
 import { startFlowServices } from './support/flow-services.js';
 import type { ServiceProcess } from './support/services.js';
@@ -50,9 +38,8 @@ const kafka = createKafka({
   clientId: 'e2e',
   logger: quiet,
 });
-let publisher: Publisher;
-let outcomesConsumer: EventConsumer;
-const outcomes: SyncOutcomeRecorded[] = [];
+let backbone: TestBackbone;
+let outcomes: SyncOutcomeRecorded[] = [];
 let mirakl: RunningMiraklSimulator;
 let shipbob: RunningShipBobSimulator;
 const services = new Map<string, ServiceProcess>();
@@ -84,25 +71,8 @@ async function connectStore(shop: Shop, offers: boolean): Promise<void> {
 }
 
 /** Asks for a pass over a store's offers now, as the scheduler's job does at its interval. */
-async function requestOffersPoll(shop: Shop): Promise<void> {
-  const now = new Date();
-  const command: EventOf<'pollRequested'> = {
-    envelope: envelope({
-      storeId: shop.storeId,
-      idempotencyKey: `e2e:${shop.storeId}:offers:${now.toISOString()}:${randomUUID()}`,
-      source: 'e2e-poll-driver',
-      occurredAt: now,
-      observedAt: now,
-      correlationId: randomUUID(),
-    }),
-    system: 'MIRAKL',
-    stream: 'offers',
-    reason: 'schedule',
-    since: null,
-    configVersion: null,
-  };
-  await publisher.publish('pollRequested', command);
-}
+const requestOffersPoll = (shop: Shop) =>
+  backbone.publisher.publish('pollRequested', pollRequest(shop.storeId, 'MIRAKL', 'offers'));
 
 const outcomesOf = (shop: Shop, outcome?: string) =>
   outcomes.filter(
@@ -138,24 +108,15 @@ const miraklCalls = (shop: Shop, operation?: string) =>
     ).length;
 
 beforeAll(async () => {
-  await bootstrapTopics({ kafka, logger: quiet, namespace, partitions: 1 });
-  const codec = new EventCodec(new RegistryClient(env.SCHEMA_REGISTRY_URL), namespace);
-  publisher = createPublisher({ kafka, codec, logger: quiet, namespace });
-  await publisher.connect();
-  outcomesConsumer = createEventConsumer({
+  backbone = await startBackbone({
     kafka,
-    codec,
     logger: quiet,
-    groupId: `${namespace}e2e-outcomes`,
-    topics: ['syncOutcome'],
-    dlqProducer: publisher.producer,
     namespace,
-    handle: (event) => {
-      outcomes.push(event.value);
-      return Promise.resolve();
-    },
+    registryUrl: env.SCHEMA_REGISTRY_URL,
+    mongoUrl: env.MONGO_URL,
+    database,
   });
-  await outcomesConsumer.start();
+  outcomes = backbone.outcomes;
 
   mirakl = await startMiraklSimulator({ port: 0, host: '127.0.0.1', paymentDelayMs: null });
   shipbob = await startShipBobSimulator({ port: 0, host: '127.0.0.1' });
@@ -208,25 +169,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of services.values()) await s.stop();
-  await outcomesConsumer?.stop();
-  await publisher?.disconnect();
   await mirakl?.close();
   await shipbob?.close();
-  const mongo = new MongoClient(env.MONGO_URL, { retryWrites: false });
-  await mongo.connect();
-  await mongo
-    .db(database)
-    .dropDatabase()
-    .catch(() => undefined);
-  await mongo.close();
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
-    if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 10_000 });
-  } finally {
-    await admin.disconnect();
-  }
+  await backbone?.close();
 });
 
 describe('Sync Offers across the services', () => {
@@ -308,7 +253,7 @@ describe('Sync Offers across the services', () => {
     // off) are skipped.
     const now = Date.now();
     for (const sku of ['OFB-1', 'OFB-2']) {
-      await publisher.publish('offerObserved', {
+      await backbone.publisher.publish('offerObserved', {
         envelope: envelope({
           storeId: shopB.storeId,
           idempotencyKey: `e2e:${shopB.storeId}:offer:${sku}:${now}`,
