@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { withContext } from '@msync/test-support';
 import { applierHarness, eventually, type ApplierHarness } from './test-support/harness.js';
 import { offerObserved, storeConfig } from './test-support/facts.js';
+import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
 
 let h: ApplierHarness | undefined;
 afterEach(async () => {
@@ -111,5 +112,44 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
       'flow-disabled',
     ]);
     expect(harness.shipbob.control.exchanges()).toEqual([]);
+  });
+
+  it('a create a crashed run claimed: found in ShipBob it is completed without a call, missing it is created once', async () => {
+    h = await applierHarness();
+    const harness = h;
+    const store = await harness.addStore({
+      config: { toggles: { ...storeConfig().toggles, offers: true } },
+      skus: ['SKU-DONE-BEFORE-CRASH'],
+    });
+    // What a process that stopped between claim and mark-done leaves in the ledger.
+    for (const sku of ['SKU-DONE-BEFORE-CRASH', 'SKU-NEVER-SENT']) {
+      await harness.mongo.db
+        .collection<Record<string, unknown> & { _id: string }>(EFFECTS_COLLECTION)
+        .insertOne({
+          _id: effectId(store.storeId, `product:${sku}`),
+          storeId: store.storeId,
+          effectKey: `product:${sku}`,
+          action: 'product',
+          factKey: 'a-crashed-run',
+          status: 'claimed',
+          claimedAt: new Date(),
+        });
+    }
+    await harness.startApplier();
+    await harness.publish(
+      'offerObserved',
+      ['SKU-DONE-BEFORE-CRASH', 'SKU-NEVER-SENT'].map((sku) =>
+        offerObserved({ storeId: store.storeId, sku }),
+      ),
+    );
+    await eventually(
+      () => harness.outcomesOf(store.storeId, 'APPLIED').length === 2,
+      'both resumed effects APPLIED',
+    );
+    const creates = harness.shipbob.control
+      .exchanges()
+      .filter((e) => e.operation === 'POST /product' && e.status === 201)
+      .map((e) => (e.requestBody as { variants: { sku: string }[] }).variants[0]?.sku);
+    expect(creates).toEqual(['SKU-NEVER-SENT']);
   });
 });
