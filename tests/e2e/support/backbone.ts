@@ -12,6 +12,7 @@ import {
   type Publisher,
   type SyncOutcomeRecorded,
 } from '@msync/events';
+import { deleteNamespaceTopics } from '@msync/events/test-support';
 import type { Logger } from '@msync/platform';
 import { MongoClient } from 'mongodb';
 
@@ -68,14 +69,7 @@ export async function startBackbone(options: {
         .dropDatabase()
         .catch(() => undefined);
       await mongo.close();
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        const mine = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
-        if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 10_000 });
-      } finally {
-        await admin.disconnect();
-      }
+      await deleteNamespaceTopics(kafka, namespace);
     },
   };
 }
