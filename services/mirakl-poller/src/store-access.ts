@@ -1,6 +1,6 @@
 import {
   claimMiraklCall,
-  miraklCallGateKey,
+  pushBackAfterRateLimit,
   type GatedShop,
   type LimitedOperation,
   type MiraklStore,
@@ -71,10 +71,7 @@ export async function pushedBackOn429<T>(
   try {
     return await call();
   } catch (error) {
-    if (error instanceof RateLimitedError)
-      await deps.gate
-        .pushBack(miraklCallGateKey(shop, operation), error.retryAfterMs)
-        .catch(() => undefined);
+    await pushBackAfterRateLimit(deps.gate, shop, operation, error);
     throw error;
   }
 }

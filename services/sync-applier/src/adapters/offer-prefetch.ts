@@ -16,7 +16,7 @@ export function offerPrefetch(deps: { configs: StoreConfigs; vendors: Vendors; l
       if (fact.topicKey !== 'offerObserved' || fact.value.deleted) continue;
       const { storeId } = fact.value.envelope;
       const config = deps.configs.get(storeId);
-      if (!config || closedGate(config, 'offers', { shipbob: true })) continue;
+      if (!config || closedGate(config, 'offers')) continue;
       const entry = byStore.get(storeId) ?? { version: config.version, skus: new Set<string>() };
       byStore.set(storeId, entry);
       const sku = fact.value.shopSku.trim();

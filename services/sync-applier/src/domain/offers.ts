@@ -78,7 +78,7 @@ export function decideOffer(
 ): OfferDecision {
   const sku = fact.shopSku.trim();
   const base = productBase(sku || fact.shopSku);
-  const gate = gateDecision(fact.envelope.storeId, config, base, { shipbob: true });
+  const gate = gateDecision(fact.envelope.storeId, config, base);
   if (gate.type !== 'open') return gate;
   const { effect } = state;
   if (effect?.status === 'done') return doneDecision(base, effect);
