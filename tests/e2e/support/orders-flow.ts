@@ -31,6 +31,7 @@ import { deleteNamespaceTopics } from '@msync/events/test-support';
 import { createLogger } from '@msync/platform';
 import { infra, uniqueName, uniqueNamespace } from '@msync/test-support';
 import { MongoClient } from 'mongodb';
+import type { InfraEnv } from '@msync/infra';
 import { caughtUp, deleteGroups } from './consumer-groups.js';
 import { startService, type ServiceProcess } from './services.js';
 
@@ -73,6 +74,8 @@ export interface OrdersFlowOptions {
   shipbob?: Omit<ShipBobSimulatorOptions, 'port' | 'host'>;
   /** Environment added to (or overriding) a service's own. */
   env?: Partial<Record<FlowService, Record<string, string>>>;
+  /** The servers to use (e.g. a private set from `startPrivateInfra`); default the shared ones. */
+  infra?: Pick<InfraEnv, 'KAFKA_BROKERS' | 'SCHEMA_REGISTRY_URL' | 'MONGO_URL'>;
 }
 
 export interface OrdersFlow {
@@ -130,7 +133,7 @@ const quiet = createLogger({ level: 'warn', write: () => undefined });
 
 /** Starts the five services of the orders flow and both simulators; a tenant is created. */
 export async function startOrdersFlow(options: OrdersFlowOptions): Promise<OrdersFlow> {
-  const env = infra();
+  const env = options.infra ?? infra();
   const namespace = uniqueNamespace();
   const database = uniqueName(options.name).replaceAll('-', '_');
   const adminToken = `e2e-admin-${randomBytes(24).toString('hex')}`;
