@@ -66,17 +66,8 @@ describe('infrastructure faults during traffic', () => {
       STALL_MS,
     );
     const r = readings();
-    const okCalls = (operation: string) => {
-      const perOrder = new Map<string, number>();
-      for (const e of flow.mirakl.control.exchanges()) {
-        if (e.operation !== operation || e.status < 200 || e.status >= 300) continue;
-        const orderId = decodeURIComponent(e.path.split('/')[3] ?? '');
-        perOrder.set(orderId, (perOrder.get(orderId) ?? 0) + 1);
-      }
-      return perOrder;
-    };
-    const accepts = okCalls('OR21');
-    const ships = okCalls('OR24');
+    const accepts = r.miraklOkCallsPerOrder('OR21');
+    const ships = r.miraklOkCallsPerOrder('OR24');
     const byReference = r.shipbobOrdersByReference();
     const ids = shop.orderIds;
     withContext(after, () => {

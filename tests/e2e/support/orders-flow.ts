@@ -436,6 +436,16 @@ export function flowReadings(flow: Pick<OrdersFlow, 'mirakl' | 'shipbob' | 'outc
           (operation === undefined || e.operation === operation) &&
           (status === undefined || status(e.status)),
       ).length;
+  /** Successful (2xx) Mirakl calls of an operation (e.g. OR21, OR24) per order id of their path. */
+  const miraklOkCallsPerOrder = (operation: string): Map<string, number> => {
+    const perOrder = new Map<string, number>();
+    for (const e of mirakl.control.exchanges()) {
+      if (e.operation !== operation || e.status < 200 || e.status >= 300) continue;
+      const orderId = decodeURIComponent(e.path.split('/')[3] ?? '');
+      perOrder.set(orderId, (perOrder.get(orderId) ?? 0) + 1);
+    }
+    return perOrder;
+  };
   const shipbobCalls = (shop: Shop) =>
     shipbob.control.exchanges().filter((e) => e.caller === String(shop.merchantId)).length;
   /** ShipBob orders created per reference id, as the simulator counted them. */
@@ -480,6 +490,7 @@ export function flowReadings(flow: Pick<OrdersFlow, 'mirakl' | 'shipbob' | 'outc
   return {
     miraklOrders,
     miraklCalls,
+    miraklOkCallsPerOrder,
     shipbobCalls,
     shipbobCreates,
     shipbobOrdersByReference,
