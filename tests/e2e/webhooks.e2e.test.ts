@@ -46,6 +46,14 @@ const trackingCalls = (orderId: string) =>
     ).length;
 
 const deliveries = () => flow.shipbob.control.webhookDeliveries();
+const badlySigned = () =>
+  deliveries().filter(
+    (d) =>
+      d.topic === 'order.shipped' &&
+      d.fault === 'bad-signature' &&
+      d.outcome === 'failed' &&
+      d.status === 401,
+  );
 const shippedWebhooksFor = (outcome: 'delivered' | 'failed' | 'suppressed') =>
   deliveries().filter((d) => d.topic === 'order.shipped' && d.outcome === outcome);
 
@@ -109,31 +117,41 @@ describe('tracking through ShipBob webhooks across the services', () => {
     expect(shippedWebhooksFor('delivered').length).toBeGreaterThanOrEqual(orderIds.length);
   }, 180_000);
 
-  it('duplicated, reordered and badly signed deliveries change nothing: one tracking per order', async () => {
-    flow.shipbob.control.setWebhookFaults({
-      duplicate: true,
-      reorderWindowMs: 1_500,
-      badSignature: true,
-    });
+  it('duplicated and reordered deliveries change nothing: one tracking per order', async () => {
+    flow.shipbob.control.setWebhookFaults({ duplicate: true, reorderWindowMs: 1_500 });
     try {
-      const orderIds = await ordersThroughWebhooks(6, 'with delivery faults');
+      const orderIds = await ordersThroughWebhooks(6, 'with duplicated and reordered webhooks');
       for (const id of orderIds) withContext(id, () => expect(trackingCalls(id)).toBe(1));
-      const faults = deliveries().filter((d) => d.fault !== undefined);
-      // The faults did happen: copies were sent, and bad signatures were refused (then retried).
-      expect(faults.some((d) => d.fault === 'duplicate')).toBe(true);
-      expect(
-        faults.some(
-          (d) => d.fault === 'bad-signature' && d.outcome === 'failed' && d.status === 401,
-        ),
-      ).toBe(true);
+      expect(deliveries().some((d) => d.fault === 'duplicate')).toBe(true);
     } finally {
-      flow.shipbob.control.setWebhookFaults({
-        duplicate: false,
-        reorderWindowMs: 0,
-        badSignature: false,
-      });
+      flow.shipbob.control.setWebhookFaults({ duplicate: false, reorderWindowMs: 0 });
     }
   }, 180_000);
+
+  it('badly signed deliveries are refused and emit nothing; the retries signed right bring each tracking once', async () => {
+    // While the switch is on every attempt is signed with the wrong key: it goes off once each
+    // order's webhook was refused, and the simulator's retries deliver them.
+    const refusedBefore = badlySigned().length;
+    flow.shipbob.control.setWebhookFaults({ badSignature: true });
+    try {
+      const orderIds = flow.createOrders(shop, 3);
+      await eventually(
+        () => badlySigned().length >= refusedBefore + orderIds.length,
+        "the 3 orders' webhooks refused for their signature (401)",
+        120_000,
+      );
+      expect(read.shippedWithTrackingCount(shop, orderIds)).toBe(0);
+      flow.shipbob.control.setWebhookFaults({ badSignature: false });
+      await eventually(
+        () => read.shippedWithTracking(shop, orderIds),
+        'after the retries: 3 orders SHIPPED in Mirakl with their tracking',
+        120_000,
+      );
+      for (const id of orderIds) withContext(id, () => expect(trackingCalls(id)).toBe(1));
+    } finally {
+      flow.shipbob.control.setWebhookFaults({ badSignature: false });
+    }
+  }, 300_000);
 
   it('a webhook ShipBob never sends is caught by the next shipments poll, once', async () => {
     flow.shipbob.control.setWebhookDelivery(false);
@@ -183,7 +201,12 @@ describe('tracking through ShipBob webhooks across the services', () => {
       () => read.shippedWithTracking(shop, orderIds),
       'the 4 orders SHIPPED in Mirakl after the receiver came back',
       120_000,
-    );
+    ).catch((error: unknown) => {
+      process.stderr.write(
+        `shipbob-poller output:\n${flow.logs('shipbob-poller').slice(-20_000)}\n`,
+      );
+      throw error;
+    });
     for (const id of orderIds) withContext(id, () => expect(trackingCalls(id)).toBe(1));
     // The retries went on after the restart and reached the receiver.
     await eventually(
