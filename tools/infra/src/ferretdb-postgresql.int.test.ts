@@ -1,5 +1,4 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -7,23 +6,7 @@ import { MongoClient, MongoServerError } from 'mongodb';
 import { uniqueName, withContext } from '@msync/test-support';
 import type { Context } from './components.js';
 import { down, status, up, type UpResult } from './infra.js';
-import { cacheDir, ports } from './paths.js';
-
-/** A port nothing listens on right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
+import { cacheDir, freePort, ports } from './paths.js';
 
 let state: string;
 let ctx: Context;
@@ -74,7 +57,7 @@ describe('FerretDB on its PostgreSQL backend', () => {
     );
     // FerretDB names the backend it is connected to.
     const log = await client.db('admin').command({ getLog: 'startupWarnings' });
-    withContext({ log }, () =>
+    withContext(`startupWarnings: ${JSON.stringify(log)}`, () =>
       expect(JSON.stringify(log)).toMatch(/Powered by FerretDB v1\.24\.2 and PostgreSQL 16\./),
     );
   });
@@ -96,7 +79,7 @@ describe('FerretDB on its PostgreSQL backend', () => {
     const duplicate = await orders
       .insertOne({ _id: 'd', store: 's1', n: 2 })
       .catch((e: unknown) => e);
-    withContext({ duplicate }, () => {
+    withContext(`insert of a duplicate answered ${String(duplicate)}`, () => {
       expect(duplicate).toBeInstanceOf(MongoServerError);
       expect((duplicate as MongoServerError).code).toBe(11000);
     });

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -60,4 +61,20 @@ export function ports(env: NodeJS.ProcessEnv = process.env): Ports {
     mailpitHttp: 18025 + base,
     postgresql: 15432 + base,
   };
+}
+
+/** A local port nothing listens on right now (for a server of a test's or a bench's own). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
 }
