@@ -523,6 +523,20 @@ export const mongo: Component = {
   },
 };
 
+/** The backend of the FerretDB that `up` started in this state folder (undefined: unknown). */
+export function runningMongoBackend(ctx: Context): MongoBackend | undefined {
+  const pid = readPid(join(ctx.state, 'mongo.pid'));
+  if (pid === undefined) return undefined;
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (args.includes('--handler=sqlite')) return 'sqlite';
+    if (args.includes('--handler=postgresql')) return 'postgresql';
+  } catch {
+    /* gone, or no /proc */
+  }
+  return undefined;
+}
+
 export const smtp: Component = {
   name: 'smtp',
   logFile: (ctx) => join(ctx.state, 'logs', 'mailpit.log'),

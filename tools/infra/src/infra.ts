@@ -1,7 +1,14 @@
 import { mkdirSync, writeFileSync, rmSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { components, componentsFor, readPid, type Component, type Context } from './components.js';
+import {
+  components,
+  componentsFor,
+  readPid,
+  runningMongoBackend,
+  type Component,
+  type Context,
+} from './components.js';
 import { cacheDir, mongoBackend, ports, stateDir } from './paths.js';
 
 /** Connection variables of the four servers the product needs. */
@@ -74,11 +81,23 @@ export async function up(
         started.push(c.name);
       }
       await Promise.all(toStart.map((c) => waitHealthy(ctx, c, options.timeoutMs ?? 120_000)));
+      if (local.some((c) => c.name === 'mongo') && !started.includes('mongo'))
+        warnOnOtherBackend(ctx);
     });
   }
 
   const result = resolveEnv(ctx, env);
   return { env: result, started, mode: local.length === 0 ? 'env' : 'local' };
+}
+
+/** A FerretDB already running is kept, whatever its backend: says so when it is not the one asked. */
+function warnOnOtherBackend(ctx: Context): void {
+  const wanted = ctx.mongoBackend ?? 'sqlite';
+  const running = runningMongoBackend(ctx);
+  if (running && running !== wanted)
+    ctx.log(
+      `the running FerretDB uses ${running}, not ${wanted}: run \`npm run infra -- down\` first to switch`,
+    );
 }
 
 /** The connection variables: those set in `env`, local defaults for the rest. Starts nothing. */
