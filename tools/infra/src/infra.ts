@@ -71,16 +71,24 @@ export async function up(
       // Install everything first (downloads and builds in parallel), then start what is not up.
       await Promise.all(local.map((c) => c.install(ctx)));
       const toStart: Component[] = [];
+      const answered = new Set<Component>();
       for (const c of local) if (!(await c.healthy(ctx))) toStart.push(c);
       for (const c of toStart) {
-        const required = local.find((r) => r.name === c.requires);
-        if (required) await waitHealthy(ctx, required, options.timeoutMs ?? 120_000);
+        const required = toStart.find((r) => r.name === c.requires);
+        if (required && !answered.has(required)) {
+          await waitHealthy(ctx, required, options.timeoutMs ?? 120_000);
+          answered.add(required);
+        }
         ctx.log(`starting ${c.name}…`);
         const pid = await c.start(ctx);
         writeFileSync(pidFile(ctx, c), String(pid));
         started.push(c.name);
       }
-      await Promise.all(toStart.map((c) => waitHealthy(ctx, c, options.timeoutMs ?? 120_000)));
+      await Promise.all(
+        toStart
+          .filter((c) => !answered.has(c))
+          .map((c) => waitHealthy(ctx, c, options.timeoutMs ?? 120_000)),
+      );
       if (local.some((c) => c.name === 'mongo') && !started.includes('mongo'))
         warnOnOtherBackend(ctx);
     });
