@@ -207,8 +207,9 @@ export class OrdersRun {
     this.tenantToken = (await createTenant(this.apiUrl, this.adminToken, 'Bench')).token;
     this.processes.watch('simulators + bench', process.pid);
     if (this.own) {
+      // The report's header names the backend.
       this.processes.watchCommand(
-        `FerretDB (own, ${settings.backend})`,
+        'FerretDB (own)',
         `--listen-addr=127.0.0.1:${this.own.ports.mongo} `,
       );
       // PostgreSQL forks a process per connection: its CPU time is the whole tree's.
