@@ -24,7 +24,7 @@ import {
   startMiraklSimulator,
   type RunningMiraklSimulator,
 } from '@msync/mirakl-sim';
-import { createLogger } from '@msync/platform';
+import { createLogger, errorMessage } from '@msync/platform';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import {
   context,
@@ -386,13 +386,19 @@ export class OrdersRun {
   private async closeSystem(): Promise<void> {
     const system = this.system;
     if (!system) return;
-    const mongo = new MongoClient(system.infra.MONGO_URL, { retryWrites: false });
-    await mongo.connect();
-    await mongo
-      .db(system.database)
-      .dropDatabase()
-      .catch(() => undefined);
-    await mongo.close();
+    // A database that no longer answers must not keep the run's topics in the shared Kafka.
+    const mongo = new MongoClient(system.infra.MONGO_URL, {
+      retryWrites: false,
+      serverSelectionTimeoutMS: 10_000,
+    });
+    try {
+      await mongo.connect();
+      await mongo.db(system.database).dropDatabase();
+    } catch (error) {
+      this.settings.say(`could not drop the database ${system.database}: ${errorMessage(error)}`);
+    } finally {
+      await mongo.close().catch(() => undefined);
+    }
     const kafka = createKafka({
       brokers: system.infra.KAFKA_BROKERS.split(','),
       clientId: 'bench',
