@@ -354,6 +354,31 @@ describe('the orders flow across the services', () => {
       new Set(['flow-disabled']),
     );
     expect(outcomes.filter((o) => o.outcome === 'FAILED')).toEqual([]);
+
+    // One grep follows an order across services (docs/runbook.md): the correlation id of A's
+    // accept outcome is on the applier's line for it and on the poller's pass that saw it.
+    const accept = outcomesOf(shopA, 'orders', 'APPLIED').find((o) =>
+      o.effectKey.includes('accept'),
+    )!;
+    const linesWith = (service: string, id: string) =>
+      services
+        .get(service)!
+        .output()
+        .split('\n')
+        .filter((l) => l.includes(id))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const { correlationId } = accept.envelope;
+    expect(linesWith('sync-applier', correlationId)).toContainEqual(
+      expect.objectContaining({
+        msg: 'outcome recorded',
+        storeId: shopA.storeId,
+        correlationId,
+        miraklOrderId: accept.miraklOrderId,
+      }),
+    );
+    expect(linesWith('mirakl-poller', correlationId)).toContainEqual(
+      expect.objectContaining({ msg: 'orders polled', storeId: shopA.storeId, correlationId }),
+    );
   });
 
   it('makes no call for a disconnected store while polls keep coming; on reconnect processes once the order skipped in the disconnect race and its new orders', async () => {

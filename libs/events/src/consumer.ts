@@ -5,6 +5,7 @@ import {
   errorReason,
   retry,
   sleep,
+  withLogContext,
   type Logger,
   type Registry,
 } from '@msync/platform';
@@ -15,7 +16,9 @@ import { createDeadLetterWriter } from './dead-letter.js';
 import {
   decodeKnownMessage,
   decodeMessage,
+  handleInLogContext,
   headersAsText,
+  messageLogContext,
   type ConsumedEventOf,
   type RawMessage,
 } from './delivery.js';
@@ -253,11 +256,13 @@ export function createEventConsumer<K extends TopicKey>(
   const handleOnce = (raw: RawMessage): Promise<void> => {
     try {
       const event = decodeKnownMessage(codec, byPhysical, raw);
-      if (event) return options.handle(event);
+      if (event) return handleInLogContext(options.handle, event);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return decodeMessage(codec, byPhysical, raw).then(options.handle);
+    return decodeMessage(codec, byPhysical, raw).then((event) =>
+      handleInLogContext(options.handle, event),
+    );
   };
 
   /**
@@ -430,7 +435,9 @@ export function createEventConsumer<K extends TopicKey>(
         }
         tracker.started(generation, batch.topic, batch.partition, message.offset);
         try {
-          await finish(toRaw(batch.topic, batch.partition, message), heartbeat);
+          const raw = toRaw(batch.topic, batch.partition, message);
+          // Every line about this message (retries, DLQ, set-aside) names its store and ids.
+          await withLogContext(messageLogContext(raw), () => finish(raw, heartbeat));
         } catch (error) {
           if (error instanceof ConsumerStopping) return;
           if (error instanceof PartitionsRevoked) throw error.cause;

@@ -1,7 +1,7 @@
 import {
   advanceCursor,
   claimMiraklCall,
-  pushBackAfterRateLimit,
+  afterMiraklCall,
   type ListOrdersQuery,
   type MiraklOrder,
   type MiraklStore,
@@ -105,12 +105,15 @@ async function admittedOR11(
   }
   const client = deps.clientFor({ ...credentials, miraklApiKey: apiKey });
   return async (query) => {
+    let orders: MiraklOrder[];
     try {
-      return await client.listOrdersUpdatedSince(query);
+      orders = await client.listOrdersUpdatedSince(query);
     } catch (error) {
-      await pushBackAfterRateLimit(deps.gate, shop, 'OR11', error);
+      await afterMiraklCall(deps.gate, shop, 'OR11', deps.or11IntervalMs, error);
       throw error;
     }
+    await afterMiraklCall(deps.gate, shop, 'OR11', deps.or11IntervalMs);
+    return orders;
   };
 }
 

@@ -119,7 +119,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     configs,
     ledger,
     vendors,
-    record: createOutcomeRecorder({ publisher: options.publisher, metrics }),
+    record: createOutcomeRecorder({ publisher: options.publisher, metrics, logger }),
     waiting: createWaitingRoom({ store: parked, codec: options.codec, groupId }),
     logger,
     ...(options.waitingRetryMs ? { waitingRetryMs: options.waitingRetryMs } : {}),

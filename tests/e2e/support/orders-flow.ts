@@ -60,6 +60,10 @@ export interface Shop {
   orderIds: string[];
 }
 
+/** The streams the orders flow polls: Mirakl orders and ShipBob shipments. */
+export type PolledStream = 'orders' | 'shipments';
+const STREAM_SYSTEM = { orders: 'MIRAKL', shipments: 'SHIPBOB' } as const;
+
 export interface OrdersFlowOptions {
   /** Prefix of the flow's database name. */
   name: string;
@@ -100,7 +104,12 @@ export interface OrdersFlow {
   adminToken: string;
   /** A shop in Mirakl and a merchant with the SKUs in ShipBob; connected by {@link connectStore}. */
   addShop(name: string): Shop;
-  connectStore(shop: Shop, toggles: { orders: boolean; tracking: boolean }): Promise<void>;
+  /** Connects the store with the toggles, polled every minute unless `settings` say otherwise. */
+  connectStore(
+    shop: Shop,
+    toggles: { orders: boolean; tracking: boolean },
+    settings?: Record<string, unknown>,
+  ): Promise<void>;
   /** New orders in Mirakl (`<shop>-<nnn>-A`, two lines), waiting for acceptance. */
   createOrders(shop: Shop, count: number): string[];
   /**
@@ -109,7 +118,9 @@ export interface OrdersFlow {
    * waits until both pollers have consumed the previous one: on a slow machine (or while a
    * poller is down) requests do not pile up faster than they are served.
    */
-  drivePolls(shops: readonly Shop[], everyMs: number): void;
+  drivePolls(shops: readonly Shop[], everyMs: number, streams?: readonly PolledStream[]): void;
+  /** One `PollRequested` per store and stream (default both), as a scheduler job sends it. */
+  requestPolls(shops: readonly Shop[], streams?: readonly PolledStream[]): Promise<void>;
   stopDrivingPolls(): Promise<void>;
   /** Stops everything the flow started and removes its topics, groups and database. */
   close(): Promise<void>;
@@ -247,12 +258,13 @@ export async function startOrdersFlow(options: OrdersFlowOptions): Promise<Order
     };
   };
 
-  const requestPolls = async (shops: readonly Shop[]): Promise<void> => {
+  const requestPolls = async (
+    shops: readonly Shop[],
+    streams: readonly PolledStream[] = ['orders', 'shipments'],
+  ): Promise<void> => {
     for (const shop of shops) {
-      for (const [system, stream] of [
-        ['MIRAKL', 'orders'],
-        ['SHIPBOB', 'shipments'],
-      ] as const) {
+      for (const stream of streams) {
+        const system = STREAM_SYSTEM[stream];
         const now = new Date();
         const command: EventOf<'pollRequested'> = {
           envelope: envelope({
@@ -267,6 +279,7 @@ export async function startOrdersFlow(options: OrdersFlowOptions): Promise<Order
           stream,
           reason: 'schedule',
           since: null,
+          configVersion: null,
         };
         await publisher.publish('pollRequested', command);
       }
@@ -277,13 +290,13 @@ export async function startOrdersFlow(options: OrdersFlowOptions): Promise<Order
   const pollersCaughtUp = async () =>
     (await caughtUp(kafka, `${namespace}mirakl-poller`, pollTopic)) &&
     (await caughtUp(kafka, `${namespace}shipbob-poller`, pollTopic));
-  const drive = (shops: readonly Shop[], everyMs: number) => {
+  const drive = (shops: readonly Shop[], everyMs: number, streams?: readonly PolledStream[]) => {
     let stopped = false;
     const pause = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
     const rounds = (async () => {
       while (!stopped) {
         const began = Date.now();
-        await requestPolls(shops).catch(() => undefined);
+        await requestPolls(shops, streams).catch(() => undefined);
         while (!stopped && !(await pollersCaughtUp().catch(() => false))) await pause(250);
         await pause(began + everyMs - Date.now());
       }
@@ -364,7 +377,7 @@ export async function startOrdersFlow(options: OrdersFlowOptions): Promise<Order
         shipbob.control.world.seedProduct(merchant.id, { sku, stock: { 1: 10_000 } });
       return shop;
     },
-    async connectStore(shop, toggles) {
+    async connectStore(shop, toggles, settings = {}) {
       const connected = await api('POST', '/v1/stores', {
         body: { miraklUrl: mirakl.url, miraklApiKey: shop.apiKey },
       });
@@ -373,7 +386,7 @@ export async function startOrdersFlow(options: OrdersFlowOptions): Promise<Order
       const current = await api('GET', `/v1/stores/${shop.storeId}`);
       const configured = await api('PATCH', `/v1/stores/${shop.storeId}`, {
         ifMatch: current.etag ?? '',
-        body: { shipbobPat: shop.pat, toggles, pollIntervalMinutes: 1 },
+        body: { shipbobPat: shop.pat, toggles, pollIntervalMinutes: 1, ...settings },
       });
       expect([configured.status, configured.body['status']]).toEqual([200, 'CONNECTED']);
     },
@@ -393,10 +406,11 @@ export async function startOrdersFlow(options: OrdersFlowOptions): Promise<Order
       }
       return made;
     },
-    drivePolls(shops, everyMs) {
+    drivePolls(shops, everyMs, streams) {
       if (driving) throw new Error('polls are already being driven');
-      driving = drive(shops, everyMs);
+      driving = drive(shops, everyMs, streams);
     },
+    requestPolls,
     async stopDrivingPolls() {
       await driving?.stop();
       driving = undefined;

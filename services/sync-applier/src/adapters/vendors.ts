@@ -15,8 +15,9 @@ import {
   DOCUMENTED_MIN_INTERVAL_MS,
   claimMiraklCall,
   createMiraklClient,
-  pushBackAfterRateLimit,
+  afterMiraklCall,
   type GatedShop,
+  type MiraklOrder,
   type MiraklStore,
   type ShipmentTracking,
 } from '@msync/mirakl';
@@ -251,15 +252,17 @@ export function createVendors(options: VendorOptions): Vendors {
       if (error instanceof RateLimitedError) metrics.gateWaits.inc({ operation: 'OR11' });
       throw error;
     }
+    let orders: MiraklOrder[];
     try {
-      const [order] = await counted('mirakl', 'OR11', () =>
+      orders = await counted('mirakl', 'OR11', () =>
         client.listOrdersUpdatedSince({ orderIds: [orderId] }),
       );
-      return order ?? null;
     } catch (error) {
-      await pushBackAfterRateLimit(options.gate, shop, 'OR11', error);
+      await afterMiraklCall(options.gate, shop, 'OR11', or11IntervalMs, error);
       throw error;
     }
+    await afterMiraklCall(options.gate, shop, 'OR11', or11IntervalMs);
+    return orders[0] ?? null;
   };
 
   return {
