@@ -5,17 +5,29 @@
  * idle store per cycle and each service's peak RSS, next to the targets.
  *
  *   npm run bench -- orders [--minutes 6] [--stores 100] [--idle 10] [--orders-per-minute 10]
+ *                           [--backend shared|sqlite|postgresql]
+ *
+ * `--backend`: `shared` (default) uses the infrastructure's MongoDB; `sqlite` or `postgresql`
+ * starts a FerretDB of the run's own on that backend (ADR 0083).
  */
 import { loadavg } from 'node:os';
 import { errorMessage, isErrorLike } from '@msync/platform';
-import { parseOptions } from './options.js';
+import { MONGO_BACKENDS, type MongoBackend } from '../../tools/infra/src/index.js';
+import { parseOptions } from '../support.js';
 import { report, type Measured } from './report.js';
 import { OrdersRun } from './system.js';
 
-const DEFAULTS = { minutes: 6, stores: 100, idle: 10, 'orders-per-minute': 10, 'drain-minutes': 4 };
+const DEFAULTS = {
+  minutes: 6,
+  stores: 100,
+  idle: 10,
+  'orders-per-minute': 10,
+  'drain-minutes': 4,
+  backend: 'shared' as 'shared' | MongoBackend,
+};
 
 export async function main(args: string[]): Promise<void> {
-  const options = parseOptions(args, DEFAULTS);
+  const options = parseOptions(args, DEFAULTS, { backend: ['shared', ...MONGO_BACKENDS] });
   const run = scenario(options);
   try {
     const measured = await measure(
@@ -35,6 +47,7 @@ export function scenario(options: {
   stores: number;
   idle: number;
   'orders-per-minute': number;
+  backend?: 'shared' | MongoBackend;
 }): OrdersRun {
   return new OrdersRun({
     stores: options.stores,
@@ -43,6 +56,7 @@ export function scenario(options: {
     paymentDelayMs: 3_000,
     labelAfterMs: 5_000,
     shipAfterMs: 10_000,
+    backend: options.backend ?? 'shared',
     path: process.env['PATH'] ?? '',
     say: (line) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`),
   });

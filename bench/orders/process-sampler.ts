@@ -14,10 +14,13 @@ export class ProcessSampler {
   /** CPU seconds of a name's earlier pids, and of its current one at the last sample. */
   private readonly cpuBefore = new Map<string, number>();
   private readonly cpuNow = new Map<string, number>();
+  /** Names whose CPU time includes their children's (a server that forks per connection). */
+  private readonly trees = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
 
-  watch(name: string, pid: number | undefined): void {
+  watch(name: string, pid: number | undefined, options: { children?: boolean } = {}): void {
     if (pid === undefined) return;
+    if (options.children) this.trees.add(name);
     if (this.pids.has(name) && this.pids.get(name) !== pid) {
       this.cpuBefore.set(name, (this.cpuBefore.get(name) ?? 0) + (this.cpuNow.get(name) ?? 0));
       this.cpuNow.set(name, 0);
@@ -26,12 +29,12 @@ export class ProcessSampler {
   }
 
   /** Watches the first process whose command line contains `pattern` (shared servers). */
-  watchCommand(name: string, pattern: string): void {
+  watchCommand(name: string, pattern: string, options: { children?: boolean } = {}): void {
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       try {
         const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
-        if (cmdline.includes(pattern)) return this.watch(name, Number(entry));
+        if (cmdline.includes(pattern)) return this.watch(name, Number(entry), options);
       } catch {
         // gone meanwhile
       }
@@ -65,19 +68,45 @@ export class ProcessSampler {
   }
 
   private sample(): void {
+    const children = this.trees.size > 0 ? childrenByParent() : new Map<number, number[]>();
     for (const [name, pid] of this.pids) {
       const status = read(`/proc/${pid}/status`);
       const rss = status && /^VmRSS:\s+(\d+) kB/m.exec(status);
       if (rss) this.maxKb.set(name, Math.max(Number(rss[1]), this.maxKb.get(name) ?? 0));
-      const stat = read(`/proc/${pid}/stat`);
-      if (stat) {
-        // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        const ticks = Number(fields[11]) + Number(fields[12]);
-        this.cpuNow.set(name, ticks / TICKS_PER_SECOND);
-      }
+      const own = cpuTicks(pid, this.trees.has(name));
+      if (own === undefined) continue;
+      // Live children's time; that of children gone is in the parent's cutime and cstime.
+      const live = this.trees.has(name)
+        ? (children.get(pid) ?? []).reduce((sum, child) => sum + (cpuTicks(child, false) ?? 0), 0)
+        : 0;
+      this.cpuNow.set(name, (own + live) / TICKS_PER_SECOND);
     }
   }
+}
+
+/** utime + stime of a process (and cutime + cstime, its waited-for children's, if asked). */
+function cpuTicks(pid: number, withExitedChildren: boolean): number | undefined {
+  const stat = read(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  // Fields after the command's closing parenthesis: utime, stime, cutime and cstime are the 12th
+  // to the 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const own = Number(fields[11]) + Number(fields[12]);
+  return withExitedChildren ? own + Number(fields[13]) + Number(fields[14]) : own;
+}
+
+/** Parent pid → its children's pids, from /proc. */
+function childrenByParent(): Map<number, number[]> {
+  const result = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = read(`/proc/${entry}/stat`);
+    if (!stat) continue;
+    // The parent pid is the second field after the command.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    result.set(ppid, [...(result.get(ppid) ?? []), Number(entry)]);
+  }
+  return result;
 }
 
 function read(path: string): string | undefined {

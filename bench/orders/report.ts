@@ -39,7 +39,7 @@ export async function report(run: OrdersRun, measured: Measured): Promise<string
   const minutes = (measured.feedEnd - measured.feedStart) / 60_000;
   const lines = [
     `orders flow: ${settings.stores} stores + ${settings.idleStores} idle, ${settings.ordersPerMinute} orders/min each, pollIntervalMinutes=${POLL_INTERVAL_MINUTES}, OR11 at most 1/min per shop (simulator and product gate); ${minutes.toFixed(1)} min of orders (${orders.length} orders)`,
-    `${cpus().length} cores, ${new Date(measured.feedStart).toISOString().slice(0, 16)}Z, load average ${measured.loadAtStart} at start, ${measured.loadAtEnd} at end (shared machine)`,
+    `${cpus().length} cores, ${new Date(measured.feedStart).toISOString().slice(0, 16)}Z, load average ${measured.loadAtStart} at start, ${measured.loadAtEnd} at end (shared machine); MongoDB: ${settings.backend === 'shared' ? 'the shared one' : `own FerretDB on ${settings.backend}`}`,
     '',
     `${'hop'.padEnd(42)}${'orders'.padStart(7)}${'p50 s'.padStart(8)}${'p99 s'.padStart(8)}${'max s'.padStart(8)}${'target p99'.padStart(14)}${'in system p50/p99/max s'.padStart(26)}${'target p99'.padStart(13)}${'poll wait p50/p99 s'.padStart(22)}`,
   ];

@@ -5,6 +5,9 @@
  * its own Mirakl shop and ShipBob merchant and token, connected through config-api's HTTP API.
  */
 import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { MongoClient } from 'mongodb';
 import {
   EventCodec,
@@ -21,9 +24,16 @@ import {
   startMiraklSimulator,
   type RunningMiraklSimulator,
 } from '@msync/mirakl-sim';
-import { createLogger } from '@msync/platform';
+import { createLogger, errorMessage } from '@msync/platform';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
-import { context, up } from '../../tools/infra/src/index.js';
+import {
+  context,
+  down,
+  freePort,
+  up,
+  type InfraEnv,
+  type MongoBackend,
+} from '../../tools/infra/src/index.js';
 import { connectStore, createTenant } from '../../tests/e2e/support/config-api.js';
 import {
   FLOW_SERVICES,
@@ -47,6 +57,12 @@ export interface ScenarioSettings {
   /** ShipBob order → label bought, then label → shipped, by the simulator's warehouse. */
   labelAfterMs: number;
   shipAfterMs: number;
+  /**
+   * `shared`: the infrastructure's MongoDB (`MONGO_URL` or tools/infra's FerretDB). A backend: a
+   * FerretDB of this run's own on that backend (ADR 0083), in a temporary folder on free ports,
+   * stopped and deleted at the end.
+   */
+  backend: 'shared' | MongoBackend;
   /** The services' PATH (all they take from this process's environment). */
   path: string;
   say: (line: string) => void;
@@ -78,6 +94,8 @@ export class OrdersRun {
   private mirakl: RunningMiraklSimulator | undefined;
   private shipbob: RunningShipBobSimulator | undefined;
   private system: FlowSystem | undefined;
+  private own:
+    { ctx: ReturnType<typeof context>; ports: { mongo: number; postgresql: number } } | undefined;
   private apiUrl = '';
   private tenantToken = '';
   private readonly adminToken = `bench-admin-${randomBytes(24).toString('hex')}`;
@@ -97,7 +115,8 @@ export class OrdersRun {
   /** Infrastructure, topics, simulators with every shop and merchant, the services, a tenant. */
   async start(): Promise<void> {
     const { settings } = this;
-    const { env } = await up({ ctx: context((l) => settings.say(`[infra] ${l}`)) });
+    const shared = await up({ ctx: context((l) => settings.say(`[infra] ${l}`)) });
+    const env = settings.backend === 'shared' ? shared.env : await this.ownMongo(shared.env);
     const namespace = `${this.runId}.`;
     const kafka = createKafka({
       brokers: env.KAFKA_BROKERS.split(','),
@@ -187,9 +206,42 @@ export class OrdersRun {
     this.apiUrl = `http://127.0.0.1:${await this.services.get('config-api')!.announcedPort('http listening')}`;
     this.tenantToken = (await createTenant(this.apiUrl, this.adminToken, 'Bench')).token;
     this.processes.watch('simulators + bench', process.pid);
-    this.processes.watchCommand('FerretDB (shared)', '/bin/ferretdb');
+    if (this.own) {
+      // The report's header names the backend.
+      this.processes.watchCommand(
+        'FerretDB (own)',
+        `--listen-addr=127.0.0.1:${this.own.ports.mongo} `,
+      );
+      // PostgreSQL forks a process per connection: its CPU time is the whole tree's.
+      if (settings.backend === 'postgresql')
+        this.processes.watchCommand('PostgreSQL (own)', `-p ${this.own.ports.postgresql} `, {
+          children: true,
+        });
+    } else this.processes.watchCommand('FerretDB (shared)', '/bin/ferretdb');
     this.processes.watchCommand('Kafka (shared)', 'kafka.Kafka ');
     this.processes.start();
+  }
+
+  /** Starts a FerretDB of this run's own on `settings.backend`; the other servers stay shared. */
+  private async ownMongo(shared: InfraEnv): Promise<InfraEnv> {
+    const backend = this.settings.backend as MongoBackend;
+    const state = mkdtempSync(join(tmpdir(), `${this.runId}-`));
+    // As root, PostgreSQL runs as the postgres user, who must be able to reach the folder.
+    chmodSync(state, 0o755);
+    const base = context((l) => this.settings.say(`[own ${backend}] ${l}`));
+    const ports = { mongo: await freePort(), postgresql: await freePort() };
+    const ctx = { ...base, state, ports: { ...base.ports, ...ports }, mongoBackend: backend };
+    this.own = { ctx, ports };
+    const { env } = await up({
+      ctx,
+      env: {
+        KAFKA_BROKERS: shared.KAFKA_BROKERS,
+        SCHEMA_REGISTRY_URL: shared.SCHEMA_REGISTRY_URL,
+        SMTP_URL: shared.SMTP_URL,
+      },
+    });
+    this.settings.say(`own FerretDB on ${backend} at ${env.MONGO_URL} (state ${state})`);
+    return { ...shared, MONGO_URL: env.MONGO_URL };
   }
 
   /**
@@ -321,15 +373,32 @@ export class OrdersRun {
     await this.publisher?.disconnect();
     await this.mirakl?.close();
     await this.shipbob?.close();
+    try {
+      await this.closeSystem();
+    } finally {
+      if (this.own) {
+        await down({ ctx: this.own.ctx });
+        rmSync(this.own.ctx.state, { recursive: true, force: true });
+      }
+    }
+  }
+
+  private async closeSystem(): Promise<void> {
     const system = this.system;
     if (!system) return;
-    const mongo = new MongoClient(system.infra.MONGO_URL, { retryWrites: false });
-    await mongo.connect();
-    await mongo
-      .db(system.database)
-      .dropDatabase()
-      .catch(() => undefined);
-    await mongo.close();
+    // A database that no longer answers must not keep the run's topics in the shared Kafka.
+    const mongo = new MongoClient(system.infra.MONGO_URL, {
+      retryWrites: false,
+      serverSelectionTimeoutMS: 10_000,
+    });
+    try {
+      await mongo.connect();
+      await mongo.db(system.database).dropDatabase();
+    } catch (error) {
+      this.settings.say(`could not drop the database ${system.database}: ${errorMessage(error)}`);
+    } finally {
+      await mongo.close().catch(() => undefined);
+    }
     const kafka = createKafka({
       brokers: system.infra.KAFKA_BROKERS.split(','),
       clientId: 'bench',

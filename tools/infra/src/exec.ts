@@ -37,11 +37,17 @@ export async function run(
   });
 }
 
+/** A user and group to run a process as (a server that refuses to run as root). */
+export interface UserIds {
+  uid: number;
+  gid: number;
+}
+
 /** Starts a long-running server detached from us, its output appended to `logFile`; returns its pid. */
 export function startDetached(
   command: string,
   args: string[],
-  options: { cwd?: string; logFile: string; env?: NodeJS.ProcessEnv },
+  options: { cwd?: string; logFile: string; env?: NodeJS.ProcessEnv; user?: UserIds },
 ): number {
   mkdirSync(dirname(options.logFile), { recursive: true });
   const fd = openSync(options.logFile, 'a');
@@ -51,6 +57,7 @@ export function startDetached(
       env: { ...process.env, ...options.env },
       detached: true,
       stdio: ['ignore', fd, fd],
+      ...options.user,
     });
     child.unref();
     if (child.pid === undefined) throw new Error(`could not start ${command}`);

@@ -1,8 +1,15 @@
 import { mkdirSync, writeFileSync, rmSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { components, readPid, type Component, type Context } from './components.js';
-import { cacheDir, ports, stateDir } from './paths.js';
+import {
+  components,
+  componentsFor,
+  readPid,
+  runningMongoBackend,
+  type Component,
+  type Context,
+} from './components.js';
+import { cacheDir, mongoBackend, ports, stateDir } from './paths.js';
 
 /** Connection variables of the four servers the product needs. */
 export interface InfraEnv {
@@ -25,7 +32,13 @@ export function context(
   log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
   env = process.env,
 ): Context {
-  return { cache: cacheDir(env), state: stateDir(env), ports: ports(env), log };
+  return {
+    cache: cacheDir(env),
+    state: stateDir(env),
+    ports: ports(env),
+    log,
+    mongoBackend: mongoBackend(env),
+  };
 }
 
 export const pidFile = (ctx: Context, c: Component) => join(ctx.state, `${c.name}.pid`);
@@ -48,8 +61,8 @@ export async function up(
 ): Promise<UpResult> {
   const ctx = options.ctx ?? context();
   const env = options.env ?? process.env;
-  const given = components.filter((c) => env[c.envVar]);
-  const local = components.filter((c) => !env[c.envVar]);
+  const wanted = componentsFor(ctx);
+  const local = wanted.filter((c) => !env[c.envVar]);
   const started: Component['name'][] = [];
 
   if (local.length > 0) {
@@ -58,30 +71,54 @@ export async function up(
       // Install everything first (downloads and builds in parallel), then start what is not up.
       await Promise.all(local.map((c) => c.install(ctx)));
       const toStart: Component[] = [];
+      const answered = new Set<Component>();
       for (const c of local) if (!(await c.healthy(ctx))) toStart.push(c);
       for (const c of toStart) {
+        const required = toStart.find((r) => r.name === c.requires);
+        if (required && !answered.has(required)) {
+          await waitHealthy(ctx, required, options.timeoutMs ?? 120_000);
+          answered.add(required);
+        }
         ctx.log(`starting ${c.name}…`);
         const pid = await c.start(ctx);
         writeFileSync(pidFile(ctx, c), String(pid));
         started.push(c.name);
       }
-      await Promise.all(toStart.map((c) => waitHealthy(ctx, c, options.timeoutMs ?? 120_000)));
+      await Promise.all(
+        toStart
+          .filter((c) => !answered.has(c))
+          .map((c) => waitHealthy(ctx, c, options.timeoutMs ?? 120_000)),
+      );
+      if (local.some((c) => c.name === 'mongo') && !started.includes('mongo'))
+        warnOnOtherBackend(ctx);
     });
   }
 
   const result = resolveEnv(ctx, env);
-  return { env: result, started, mode: given.length === components.length ? 'env' : 'local' };
+  return { env: result, started, mode: local.length === 0 ? 'env' : 'local' };
+}
+
+/** A FerretDB already running is kept, whatever its backend: says so when it is not the one asked. */
+function warnOnOtherBackend(ctx: Context): void {
+  const wanted = ctx.mongoBackend ?? 'sqlite';
+  const running = runningMongoBackend(ctx);
+  if (running && running !== wanted)
+    ctx.log(
+      `the running FerretDB uses ${running}, not ${wanted}: run \`npm run infra -- down\` first to switch`,
+    );
 }
 
 /** The connection variables: those set in `env`, local defaults for the rest. Starts nothing. */
 export function resolveEnv(ctx: Context, env: NodeJS.ProcessEnv = process.env): InfraEnv {
-  const resolved = (c: Component) => env[c.envVar] ?? c.url(ctx);
-  const [k, r, m, s] = components;
+  const url = (name: Component['name']) => {
+    const c = components.find((candidate) => candidate.name === name)!;
+    return env[c.envVar] ?? c.url(ctx);
+  };
   const result: InfraEnv = {
-    KAFKA_BROKERS: resolved(k!),
-    SCHEMA_REGISTRY_URL: resolved(r!),
-    MONGO_URL: resolved(m!),
-    SMTP_URL: resolved(s!),
+    KAFKA_BROKERS: url('kafka'),
+    SCHEMA_REGISTRY_URL: url('registry'),
+    MONGO_URL: url('mongo'),
+    SMTP_URL: url('smtp'),
   };
   const mailpit =
     env['MAILPIT_URL'] ??
@@ -114,13 +151,13 @@ export async function down(
 ): Promise<Component['name'][]> {
   const ctx = options.ctx ?? context();
   const stopped: Component['name'][] = [];
-  // Reverse order: clients of Kafka (none among these) first, Kafka last.
+  // Reverse order: FerretDB before its PostgreSQL, Kafka last.
   for (const c of [...components].reverse()) {
     if (options.only && !options.only.includes(c.name)) continue;
     const file = pidFile(ctx, c);
     const pid = readPid(file);
     if (pid === undefined) continue;
-    if (await stopProcess(pid)) stopped.push(c.name);
+    if (await stopProcess(pid, c.stopSignal)) stopped.push(c.name);
     rmSync(file, { force: true });
   }
   return stopped;
@@ -131,7 +168,7 @@ export async function status(
   ctx: Context = context(),
 ): Promise<{ name: string; url: string; healthy: boolean; pid?: number }[]> {
   return Promise.all(
-    components.map(async (c) => {
+    componentsFor(ctx).map(async (c) => {
       const pid = readPid(pidFile(ctx, c));
       return {
         name: c.name,
@@ -144,9 +181,11 @@ export async function status(
 }
 
 /** SIGTERM to the process group, SIGKILL after 20 s; true when the process was running. */
-export async function stopProcess(pid: number): Promise<boolean> {
+export async function stopProcess(pid: number, stopSignal?: NodeJS.Signals): Promise<boolean> {
   if (!alive(pid)) return false;
-  signalGroup(pid, 'SIGTERM');
+  // A server with a signal of its own (PostgreSQL: SIGINT, a fast clean shutdown) gets it alone.
+  if (stopSignal) signalProcess(pid, stopSignal);
+  else signalGroup(pid, 'SIGTERM');
   const deadline = Date.now() + 20_000;
   while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
   if (alive(pid)) signalGroup(pid, 'SIGKILL');
@@ -161,6 +200,14 @@ function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* already gone */
   }
 }
 

@@ -1,3 +1,4 @@
+import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -29,6 +30,23 @@ export interface Ports {
   mongo: number;
   smtp: number;
   mailpitHttp: number;
+  /** FerretDB's PostgreSQL, when FerretDB runs on its PostgreSQL backend. */
+  postgresql: number;
+}
+
+/** FerretDB's storage: SQLite (the default, one file per database) or PostgreSQL. */
+export type MongoBackend = 'sqlite' | 'postgresql';
+export const MONGO_BACKENDS: readonly MongoBackend[] = ['sqlite', 'postgresql'];
+
+/** `MSYNC_MONGO_BACKEND`, `sqlite` when unset; anything else is refused. */
+export function mongoBackend(env: NodeJS.ProcessEnv = process.env): MongoBackend {
+  const value = env['MSYNC_MONGO_BACKEND'] ?? 'sqlite';
+  const backend = MONGO_BACKENDS.find((b) => b === value);
+  if (!backend)
+    throw new Error(
+      `MSYNC_MONGO_BACKEND=${value} is not a FerretDB backend here; use ${MONGO_BACKENDS.join(' or ')}`,
+    );
+  return backend;
 }
 
 /** Fixed local ports (uncommon ones, so they do not collide with servers a developer runs). */
@@ -41,5 +59,22 @@ export function ports(env: NodeJS.ProcessEnv = process.env): Ports {
     mongo: 27018 + base,
     smtp: 11025 + base,
     mailpitHttp: 18025 + base,
+    postgresql: 15432 + base,
   };
+}
+
+/** A local port nothing listens on right now (for a server of a test's or a bench's own). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
 }
