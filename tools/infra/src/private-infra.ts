@@ -62,8 +62,8 @@ export async function startPrivateInfra(options: PrivateInfraOptions): Promise<P
   const ctx: Context = {
     cache: options.cacheDir ?? cacheDir(),
     state: options.stateDir,
-    // SMTP is not part of a private set; its ports are never used.
-    ports: { ...ports, smtp: 0, mailpitHttp: 0 },
+    // SMTP and PostgreSQL are not part of a private set (FerretDB runs on SQLite): never used.
+    ports: { ...ports, smtp: 0, mailpitHttp: 0, postgresql: 0 },
     log: options.log ?? (() => undefined),
   };
   mkdirSync(ctx.state, { recursive: true });
