@@ -15,7 +15,7 @@ afterEach(async () => {
 });
 
 describe('the read-only view of the effects ledger', () => {
-  it('reads claimed and done entries with their times, legacy ones included, and writes nothing', async () => {
+  it('reads claimed, done and voided entries with their times, legacy ones included, and writes nothing', async () => {
     mongo = await connectMongo(infra().MONGO_URL, {
       dbName: uniqueName('ledger_reader').replaceAll('-', '_'),
       appName: 'ledger-test',
@@ -39,6 +39,9 @@ describe('the read-only view of the effects ledger', () => {
       entry: { status: 'done', externalIds: { miraklOrderId: 'O-1' }, outcomeRecorded: true },
     });
     expect(done!.doneAt!.getTime()).toBeGreaterThanOrEqual(done!.claimedAt!.getTime());
+
+    await ledger.voidUnlessClaimed('s1', 'create:O-2', { action: 'create', factKey: 'f2' });
+    expect(await reader.read('s1', 'create:O-2')).toMatchObject({ entry: { status: 'voided' } });
 
     await db.collection(EFFECTS_COLLECTION).insertOne({
       storeId: 's1',

@@ -85,14 +85,7 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
     mongoCall('read an effect', async (): Promise<LedgerEntry | null> => {
       let doc = await effects.findOne({ _id: effectId(storeId, effectKey) });
       if (!doc && legacy) doc = await effects.findOne({ storeId, effectKey });
-      if (!doc) return null;
-      if (doc.status === 'claimed') return { status: 'claimed' };
-      if (doc.status === 'voided') return { status: 'voided' };
-      return {
-        status: 'done',
-        externalIds: doc.externalIds ?? {},
-        outcomeRecorded: doc.outcomeRecorded ?? false,
-      };
+      return doc ? entryOf(doc) : null;
     });
   return {
     read,
@@ -187,6 +180,17 @@ async function mongoCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The entry a stored document stands for. */
+function entryOf(doc: EffectDocument): LedgerEntry {
+  if (doc.status === 'claimed') return { status: 'claimed' };
+  if (doc.status === 'voided') return { status: 'voided' };
+  return {
+    status: 'done',
+    externalIds: doc.externalIds ?? {},
+    outcomeRecorded: doc.outcomeRecorded ?? false,
+  };
+}
+
 /** Reads the ledger without writing anything (no index created): for previews and operators. */
 export interface EffectsLedgerReader {
   /** The effect's entry with its claim and done times; null when it was never claimed. */
@@ -207,15 +211,10 @@ export function createEffectsLedgerReader(db: Db): EffectsLedgerReader {
         let doc = await effects.findOne({ _id: effectId(storeId, effectKey) });
         if (!doc && (await hasLegacy())) doc = await effects.findOne({ storeId, effectKey });
         if (!doc) return null;
-        const times = { claimedAt: doc.claimedAt ?? null, doneAt: doc.doneAt ?? null };
-        if (doc.status === 'claimed') return { entry: { status: 'claimed' }, ...times };
         return {
-          entry: {
-            status: 'done',
-            externalIds: doc.externalIds ?? {},
-            outcomeRecorded: doc.outcomeRecorded ?? false,
-          },
-          ...times,
+          entry: entryOf(doc),
+          claimedAt: doc.claimedAt ?? null,
+          doneAt: doc.doneAt ?? null,
         };
       }),
   };

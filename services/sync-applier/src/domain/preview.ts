@@ -1,17 +1,23 @@
 import type { EventOf } from '@msync/events';
 import { acceptBase, decideAccept } from './accept.js';
+import { cancelBase, decideCancel } from './cancel.js';
 import { createBase, decideCreate } from './create.js';
 import type { Decision, LedgerEntry, OutcomeBase } from './decision.js';
+import { cancelInShipBobBase, decideCancelInShipBob } from './marketplace-cancel.js';
+import { decideOffer, productBase } from './offers.js';
 import { decideReturn, returnBase } from './returns.js';
 import type { StoreConfig } from './store-config.js';
 import { decideTracking, trackingBase } from './tracking.js';
 
 /** A fact the applier acts on, with the topic it came from. */
 export type FactOf =
+  | { topicKey: 'offerObserved'; value: EventOf<'offerObserved'> }
   | { topicKey: 'orderAwaitingAcceptance'; value: EventOf<'orderAwaitingAcceptance'> }
   | { topicKey: 'orderReadyToShip'; value: EventOf<'orderReadyToShip'> }
   | { topicKey: 'shipmentLabeled'; value: EventOf<'shipmentLabeled'> }
-  | { topicKey: 'incidentOpened'; value: EventOf<'incidentOpened'> };
+  | { topicKey: 'incidentOpened'; value: EventOf<'incidentOpened'> }
+  | { topicKey: 'orderCanceledInShipBob'; value: EventOf<'orderCanceledInShipBob'> }
+  | { topicKey: 'orderCanceledOnMarketplace'; value: EventOf<'orderCanceledOnMarketplace'> };
 
 /** What the ledger holds for an effect, with its times (for a reader, not for decisions). */
 export interface LedgerRecord {
@@ -69,6 +75,8 @@ export function previewFact(
           effect?.status === 'done' ? ` (already applied${at(record?.doneAt ?? null)})` : '';
         return preview('skipped', `skipped: ${outcome.reason ?? 'gate closed'}${once}`);
       }
+      if (effect?.status === 'voided')
+        return preview('skipped', `voided: ${outcome.reason ?? 'the order was canceled'}`);
       if (effect?.status === 'done')
         return preview(
           'already-applied',
@@ -93,6 +101,8 @@ export function previewFact(
 /** The ledger key of the effect a fact asks for (what the preview reads the ledger under). */
 export function effectKeyOf(fact: FactOf): string {
   switch (fact.topicKey) {
+    case 'offerObserved':
+      return offerBase(fact.value).effectKey;
     case 'orderAwaitingAcceptance':
       return acceptBase(fact.value.orderId).effectKey;
     case 'orderReadyToShip':
@@ -101,6 +111,10 @@ export function effectKeyOf(fact: FactOf): string {
       return trackingBase(fact.value.referenceId).effectKey;
     case 'incidentOpened':
       return returnBase(fact.value.orderId, fact.value.orderLineId).effectKey;
+    case 'orderCanceledInShipBob':
+      return cancelBase(fact.value).effectKey;
+    case 'orderCanceledOnMarketplace':
+      return cancelInShipBobBase(fact.value.orderId).effectKey;
     default: {
       const never: never = fact;
       throw new Error(`unexpected fact ${JSON.stringify(never)}`);
@@ -114,6 +128,14 @@ function decideOnce(
   effect: LedgerEntry | null,
 ): { decision: Decision<unknown, unknown>; base: OutcomeBase; what: string } {
   switch (fact.topicKey) {
+    case 'offerObserved': {
+      const v = fact.value;
+      return {
+        decision: decideOffer(v, config, { effect }),
+        base: offerBase(v),
+        what: `ShipBob product for ${v.shopSku}`,
+      };
+    }
     case 'orderAwaitingAcceptance': {
       const v = fact.value;
       return {
@@ -146,12 +168,33 @@ function decideOnce(
         what: `ShipBob return for ${v.orderId} line ${v.orderLineId}, quantity ${v.quantity}`,
       };
     }
+    case 'orderCanceledInShipBob': {
+      const v = fact.value;
+      return {
+        decision: decideCancel(v, config, { effect }),
+        base: cancelBase(v),
+        what: v.partial
+          ? `cancel lines of ${v.referenceId} (ShipBob shipment ${v.shipmentId ?? '?'} canceled)`
+          : `OR29 cancel ${v.referenceId}`,
+      };
+    }
+    case 'orderCanceledOnMarketplace': {
+      const v = fact.value;
+      return {
+        decision: decideCancelInShipBob(v, config, { effect }),
+        base: cancelInShipBobBase(v.orderId),
+        what: `ShipBob cancel of the order for ${v.orderId}`,
+      };
+    }
     default: {
       const never: never = fact;
       throw new Error(`unexpected fact ${JSON.stringify(never)}`);
     }
   }
 }
+
+/** The applier's base of an offer's product (a SKU padded with spaces is the same product). */
+const offerBase = (v: EventOf<'offerObserved'>) => productBase(v.shopSku.trim() || v.shopSku);
 
 function queryName(query: unknown): string {
   const kind = (query as { kind?: string }).kind ?? 'a lookup';

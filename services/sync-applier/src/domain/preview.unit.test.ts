@@ -1,5 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
-import { awaitingAcceptance, readyToShip, storeConfig } from '../test-support/facts.js';
+import {
+  awaitingAcceptance,
+  canceledInShipBob,
+  canceledOnMarketplace,
+  offerObserved,
+  readyToShip,
+  storeConfig,
+} from '../test-support/facts.js';
 import { effectKeyOf, previewFact, type LedgerRecord } from './preview.js';
 
 const accept = {
@@ -66,6 +73,43 @@ describe('previewing what the applier would do now', () => {
 
   it('given a store whose configuration was never seen, when previewed, then it would wait', () => {
     expect(previewFact(accept, undefined, null).verdict).toBe('would-wait');
+  });
+});
+
+describe('previewing the other flows', () => {
+  const all = storeConfig({
+    toggles: { ...storeConfig().toggles, offers: true, cancellations: true },
+    cancelShipBobOnMarketplaceCancel: true,
+  });
+
+  it('given an offer never made a product, when previewed, then a ShipBob product would be made after the SKU lookup', () => {
+    const offer = { topicKey: 'offerObserved' as const, value: offerObserved({ sku: 'SKU-CUP' }) };
+    expect(previewFact(offer, all, null)).toMatchObject({
+      effectKey: 'product:SKU-CUP',
+      verdict: 'would-apply',
+    });
+  });
+
+  it('given cancellations both ways, when previewed, then each names its effect and never writes (no answer asked)', () => {
+    const inShipBob = {
+      topicKey: 'orderCanceledInShipBob' as const,
+      value: canceledInShipBob({ orderId: 'ORDER-7-A' }),
+    };
+    const onMarketplace = {
+      topicKey: 'orderCanceledOnMarketplace' as const,
+      value: canceledOnMarketplace({ orderId: 'ORDER-7-A' }),
+    };
+    expect(effectKeyOf(inShipBob)).toBe('cancel:ORDER-7-A');
+    expect(previewFact(inShipBob, all, null).text).toMatch(/OR29 cancel ORDER-7-A/);
+    expect(effectKeyOf(onMarketplace)).toBe('cancel-in-shipbob:ORDER-7-A');
+    expect(previewFact(onMarketplace, all, null).text).toMatch(
+      /ShipBob cancel of the order for ORDER-7-A/,
+    );
+  });
+
+  it('given a create voided by a marketplace cancel, when previewed, then it is not applied', () => {
+    const voided: LedgerRecord = { entry: { status: 'voided' }, claimedAt: null, doneAt: null };
+    expect(previewFact(create, storeConfig(), voided).verdict).toBe('skipped');
   });
 });
 
