@@ -55,9 +55,11 @@ describe('a store whose vendor fails does not hold the partition', () => {
     expect(failedCalls).toBeGreaterThanOrEqual(1);
 
     failing.mirakl.control.clearFaults();
+    // The retrier's passes: each a few database round trips, slow on a loaded shared server.
     await eventually(
       () => harness.outcomesOf(failing.storeId, 'APPLIED').length === 2,
       'the failing store applied after recovery',
+      90_000,
     );
     expect(harness.outcomesOf(failing.storeId).map((o) => o.miraklOrderId)).toEqual([a1, a2]);
     const accepted = failing.mirakl.control
