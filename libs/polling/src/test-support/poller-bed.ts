@@ -49,6 +49,8 @@ export interface TestStore {
   shipbob: { pat: string; channelId: string } | null;
   /** The store's ShipBob webhook signing secret (`whsec_…`), when it has one. */
   shipbobWebhookSecret?: string;
+  /** An administrator approved Sync Returns for the store (default false). */
+  returnsApproved?: boolean;
 }
 
 export interface ReceivedFact<T extends TopicKey> {
@@ -188,7 +190,7 @@ export async function pollerBed<T extends TopicKey>(
           cancellations: true,
           returns: true,
         },
-        returnsApproved: false,
+        returnsApproved: store.returnsApproved ?? false,
         inventoryBuffer: 0,
         returnFulfillmentCenterId: null,
         pollIntervalMinutes: 15,
