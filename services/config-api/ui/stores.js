@@ -2,6 +2,7 @@
 import { api, ApiError } from './api.js';
 import { field, h, showErrors, statusBadge, toast } from './dom.js';
 import { activityTab } from './activity.js';
+import { reportsTab } from './reports.js';
 
 const TOGGLES = [
   ['offers', 'Sync Offers', 'Create a ShipBob product for each Mirakl offer'],
@@ -146,7 +147,10 @@ export function renderConnect(view) {
   view.replaceChildren(form);
 }
 
-/** A store's page; `tab` is overview, configuration or activity (with an order, its timeline). */
+/**
+ * A store's page; `tab` is overview, configuration, activity (with an order, its timeline) or
+ * reports.
+ */
 export async function renderStore(view, me, id, tab, orderId) {
   const { body: store, etag } = await api('GET', `/v1/stores/${encodeURIComponent(id)}`);
   const toggleConnection = async () => {
@@ -230,13 +234,24 @@ export async function renderStore(view, me, id, tab, orderId) {
       },
       'Activity',
     ),
+    h(
+      'a',
+      {
+        href: `#/stores/${store.id}/reports`,
+        id: 'tab-reports',
+        class: tab === 'reports' ? 'active' : '',
+      },
+      'Reports',
+    ),
   );
   const body =
     tab === 'configuration'
       ? await configurationForm(store, etag, () => renderStore(view, me, store.id, 'configuration'))
       : tab === 'activity'
         ? await activityTab(store, orderId)
-        : overview(store);
+        : tab === 'reports'
+          ? await reportsTab(store)
+          : overview(store);
   view.replaceChildren(
     h(
       'section',

@@ -291,3 +291,48 @@ export const ProblemView = z
     currentVersion: z.int().optional(),
   })
   .register(responseSchemas, { id: 'Problem' });
+
+export const MAX_REPORT_HISTORY = 400;
+const historySize = { error: `A whole number from 1 to ${MAX_REPORT_HISTORY}` };
+
+export const ReportHistoryQuery = z.strictObject({
+  limit: z.coerce
+    .number(historySize)
+    .int(historySize)
+    .min(1, historySize)
+    .max(MAX_REPORT_HISTORY, historySize)
+    .optional()
+    .describe(`Reports to list, newest first, at most ${MAX_REPORT_HISTORY} (default 30)`),
+});
+
+export const ReportPreviewView = z
+  .object({
+    subject: z.string(),
+    html: z.string().describe('The HTML part, as the e-mail would carry it'),
+    text: z.string().describe('The plain-text part'),
+    reportDate: z.string().describe('The local date the report would be sent for (YYYY-MM-DD)'),
+    timeZone: z.string(),
+    returnCount: z.number().int().describe('Completed returns the report would list'),
+    to: z.string().nullable().describe('The report address; null when the store has none'),
+  })
+  .register(responseSchemas, { id: 'ReportPreview' });
+
+export const TestReportView = z
+  .object({ to: z.string(), subject: z.string(), messageId: z.string() })
+  .register(responseSchemas, { id: 'TestReport' });
+
+export const ReportHistoryView = z
+  .object({
+    items: z.array(
+      z.object({
+        reportDate: z.string(),
+        result: z.string().describe('SENT, EMPTY, FAILED, … as the reporter recorded it'),
+        reason: z.string().nullable(),
+        returnCount: z.number().int(),
+        detail: z.string().nullable(),
+        to: z.string().nullable(),
+        resolvedAt: timestamp,
+      }),
+    ),
+  })
+  .register(responseSchemas, { id: 'ReportHistory' });
