@@ -31,6 +31,7 @@ async function createTopics(namespace: string): Promise<void> {
       'orderReadyToShip',
       'shipmentLabeled',
       'orderCanceledOnMarketplace',
+      'returnUpdated',
     ],
   });
 }

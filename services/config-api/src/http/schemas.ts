@@ -229,6 +229,20 @@ export const ActivityEntryView = z
     externalIds: z.record(z.string(), z.string()),
     latencyMs: z.number().nullable(),
     correlationId: z.string(),
+    returnStatus: z
+      .object({
+        returnId: z.string(),
+        status: z
+          .string()
+          .describe('AwaitingArrival, Arrived, Processing, Completed, Cancelled, or newer as is'),
+        at: timestamp.describe('When the return reached it in ShipBob'),
+        actionTaken: z.string().nullable(),
+        completedAt: timestamp.nullable(),
+      })
+      .nullable()
+      .describe(
+        'For a returns entry with a ShipBob return: its latest ShipBob status (null until reported)',
+      ),
   })
   .register(responseSchemas, { id: 'ActivityEntry' });
 

@@ -61,6 +61,15 @@ export function activityEntryView(e: ActivityEntry): z.infer<typeof ActivityEntr
     externalIds: e.externalIds,
     latencyMs: e.latencyMs,
     correlationId: e.correlationId,
+    returnStatus: e.returnStatus
+      ? {
+          returnId: e.returnStatus.returnId,
+          status: e.returnStatus.status,
+          at: e.returnStatus.at.toISOString(),
+          actionTaken: e.returnStatus.actionTaken,
+          completedAt: e.returnStatus.completedAt?.toISOString() ?? null,
+        }
+      : null,
   };
 }
 
