@@ -266,7 +266,9 @@ describe('activity projection', () => {
     });
 
     const items = (await activity('?flow=returns')).body.items;
-    const byLine = Object.fromEntries(items.map((e) => [e.subjectId, e]));
+    const byLine: Record<string, ApiBody> = Object.fromEntries(
+      items.map((e) => [String(e['subjectId']), e]),
+    );
     expect(byLine['MKP-3001-R-1']?.['returnStatus']).toEqual({
       returnId: '7001',
       status: 'Completed',
