@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import type { EventOf } from '@msync/events';
 import { startShipBobSimulator } from '@msync/shipbob-sim';
 import { closeAfterEach, counted } from '@msync/polling/test-support';
 import { capturingLogger, eventually, withContext } from '@msync/test-support';
@@ -76,7 +77,12 @@ async function setUp(options: { webhooks?: boolean } = {}) {
       `returns pass ${passes} to complete`,
     );
   };
-  const returnFacts = () => harness.facts.filter((f) => f.topic === 'returnUpdated');
+  const returnFacts = () =>
+    harness.facts.flatMap((f) =>
+      f.topic === 'returnUpdated'
+        ? [{ idempotencyKey: f.idempotencyKey, value: f.value as EventOf<'returnUpdated'> }]
+        : [],
+    );
   return { sim, harness, poller, createReturn, pass, returnFacts, inventoryId };
 }
 
