@@ -1,23 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  EventCodec,
-  RegistryClient,
-  bootstrapTopics,
-  createEventConsumer,
-  createKafka,
-  createPublisher,
-  envelope,
-  type EventConsumer,
-  type EventOf,
-  type Publisher,
-  type SyncOutcomeRecorded,
-} from '@msync/events';
+import { envelope, type EventOf, type Publisher, type SyncOutcomeRecorded } from '@msync/events';
 import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { createLogger } from '@msync/platform';
 import { eventually, infra, uniqueName, uniqueNamespace, withContext } from '@msync/test-support';
-import { MongoClient } from 'mongodb';
+import { startTestBackbone, type TestBackbone } from './support/backbone.js';
 import { callConfigApi, connectStore, createTenant } from './support/config-api.js';
 import { flowServiceEnv, startFlowServices, type FlowSystem } from './support/flow-services.js';
 import { startService, type ServiceProcess } from './support/services.js';
@@ -42,14 +30,9 @@ const quiet = createLogger({ level: 'warn', write: () => undefined });
 const env = infra();
 const namespace = uniqueNamespace();
 const database = uniqueName('returns_e2e').replaceAll('-', '_');
-const kafka = createKafka({
-  brokers: env.KAFKA_BROKERS.split(','),
-  clientId: 'e2e',
-  logger: quiet,
-});
+let backbone: TestBackbone | undefined;
 let publisher: Publisher;
-let outcomesConsumer: EventConsumer;
-const outcomes: SyncOutcomeRecorded[] = [];
+let outcomes: SyncOutcomeRecorded[] = [];
 let mirakl: RunningMiraklSimulator;
 let shipbob: RunningShipBobSimulator;
 const services = new Map<string, ServiceProcess>();
@@ -135,24 +118,8 @@ const returnCreates = () =>
   shipbob.control.exchanges().filter((e) => e.operation === 'POST /return' && e.status === 201);
 
 beforeAll(async () => {
-  await bootstrapTopics({ kafka, logger: quiet, namespace, partitions: 1 });
-  const codec = new EventCodec(new RegistryClient(env.SCHEMA_REGISTRY_URL), namespace);
-  publisher = createPublisher({ kafka, codec, logger: quiet, namespace });
-  await publisher.connect();
-  outcomesConsumer = createEventConsumer({
-    kafka,
-    codec,
-    logger: quiet,
-    groupId: `${namespace}e2e-outcomes`,
-    topics: ['syncOutcome'],
-    dlqProducer: publisher.producer,
-    namespace,
-    handle: (event) => {
-      outcomes.push(event.value);
-      return Promise.resolve();
-    },
-  });
-  await outcomesConsumer.start();
+  backbone = await startTestBackbone({ infra: env, namespace, database, logger: quiet });
+  ({ publisher, outcomes } = backbone);
 
   mirakl = await startMiraklSimulator({ port: 0, host: '127.0.0.1', paymentDelayMs: 500 });
   shipbob = await startShipBobSimulator({
@@ -206,26 +173,9 @@ beforeAll(async () => {
 afterAll(async () => {
   if (driving) clearInterval(driving);
   for (const s of services.values()) await s.stop();
-  await outcomesConsumer?.stop();
-  await publisher?.disconnect();
   await mirakl?.close();
   await shipbob?.close();
-  const mongo = new MongoClient(env.MONGO_URL, { retryWrites: false });
-  await mongo.connect();
-  for (const name of [database])
-    await mongo
-      .db(name)
-      .dropDatabase()
-      .catch(() => undefined);
-  await mongo.close();
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
-    if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 10_000 });
-  } finally {
-    await admin.disconnect();
-  }
+  await backbone?.close();
 });
 
 describe('Sync Returns and the daily report across the services', () => {

@@ -45,13 +45,10 @@ beforeAll(async () => {
   h.shipbob.control.world.seedMerchant({ pats: [PAT] });
   // The report operations ask the real reporter (ADR 0072).
   reporter = await startReporterProcess({
-    PATH: process.env['PATH'] ?? '',
-    KAFKA_BROKERS: env.KAFKA_BROKERS,
-    SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL,
-    MONGO_URL: env.MONGO_URL,
-    MONGO_DB: `${database}_reporter`,
-    TOPIC_NAMESPACE: h.namespace,
-    SMTP_URL: env.SMTP_URL,
+    path: process.env['PATH'] ?? '',
+    infra: env,
+    namespace: h.namespace,
+    database,
   });
   instance = await h.start({ reporterUrl: reporter.url });
   baseUrl = instance.url;
@@ -80,7 +77,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await reporter?.stop();
+  await reporter?.close();
   await h?.close();
 });
 

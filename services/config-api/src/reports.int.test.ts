@@ -39,13 +39,10 @@ beforeAll(async () => {
   h.mirakl.control.addShop({ shopId: 4101, apiKey: MIRAKL_KEY, name: 'Acme Outlet' });
   h.mirakl.control.addShop({ shopId: 4102, apiKey: MIRAKL_KEY_B, name: 'Quiet Shop' });
   reporter = await startReporterProcess({
-    PATH: process.env['PATH'] ?? '',
-    KAFKA_BROKERS: env.KAFKA_BROKERS,
-    SCHEMA_REGISTRY_URL: env.SCHEMA_REGISTRY_URL,
-    MONGO_URL: env.MONGO_URL,
-    MONGO_DB: `${database}_reporter`,
-    TOPIC_NAMESPACE: h.namespace,
-    SMTP_URL: env.SMTP_URL,
+    path: process.env['PATH'] ?? '',
+    infra: env,
+    namespace: h.namespace,
+    database,
   });
   const instance = await h.start({ reporterUrl: reporter.url });
   const admin = client(instance.url, ADMIN_TOKEN);
@@ -69,7 +66,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await reporter?.stop();
+  await reporter?.close();
   await h?.close();
 });
 

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { MongoClient } from 'mongodb';
 
 const ENTRY = fileURLToPath(new URL('../../../reporter/dist/main.js', import.meta.url));
 
@@ -8,27 +9,40 @@ export interface ReporterProcess {
   /** The reporter's ops address: what config-api's REPORTER_URL names. */
   url: string;
   output(): string;
+  /** Stops the process (SIGTERM); the database stays until {@link close}. */
   stop(): Promise<void>;
+  /** Stops it and drops its database. */
+  close(): Promise<void>;
 }
 
 /**
  * The real reporter, started from its build as production runs it (environment only), on the
- * test's topic namespace and its own database; resolves once its ops port answers ready.
+ * test's topic namespace and a database of its own (`<database>_reporter`); resolves once its ops
+ * port answers ready.
  */
-export async function startReporterProcess(env: {
+export async function startReporterProcess(options: {
   /** The one variable taken from the test's environment (nothing else leaks in). */
-  PATH: string;
-  KAFKA_BROKERS: string;
-  SCHEMA_REGISTRY_URL: string;
-  MONGO_URL: string;
-  MONGO_DB: string;
-  TOPIC_NAMESPACE: string;
-  SMTP_URL: string;
+  path: string;
+  infra: {
+    KAFKA_BROKERS: string;
+    SCHEMA_REGISTRY_URL: string;
+    MONGO_URL: string;
+    SMTP_URL: string;
+  };
+  namespace: string;
+  database: string;
 }): Promise<ReporterProcess> {
   if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` first`);
+  const { infra } = options;
   const child = spawn(process.execPath, [ENTRY], {
     env: {
-      ...env,
+      PATH: options.path,
+      KAFKA_BROKERS: infra.KAFKA_BROKERS,
+      SCHEMA_REGISTRY_URL: infra.SCHEMA_REGISTRY_URL,
+      MONGO_URL: infra.MONGO_URL,
+      MONGO_DB: `${options.database}_reporter`,
+      TOPIC_NAMESPACE: options.namespace,
+      SMTP_URL: infra.SMTP_URL,
       OPS_PORT: '0',
       OPS_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
@@ -48,6 +62,17 @@ export async function startReporterProcess(env: {
     clearTimeout(timer);
   };
 
+  const close = async () => {
+    await stop();
+    const mongo = new MongoClient(infra.MONGO_URL, { retryWrites: false });
+    await mongo.connect();
+    await mongo
+      .db(`${options.database}_reporter`)
+      .dropDatabase()
+      .catch(() => undefined);
+    await mongo.close();
+  };
+
   const deadline = Date.now() + 90_000;
   let port: number | undefined;
   while (Date.now() < deadline && child.exitCode === null) {
@@ -57,7 +82,7 @@ export async function startReporterProcess(env: {
         (r) => r.ok,
         () => false,
       );
-      if (ready) return { url: `http://127.0.0.1:${port}`, output: () => out, stop };
+      if (ready) return { url: `http://127.0.0.1:${port}`, output: () => out, stop, close };
     }
     await new Promise((r) => setTimeout(r, 200));
   }
