@@ -24,6 +24,9 @@ const ADMIN_TOKEN = `e2e-admin-${randomBytes(24).toString('hex')}`;
 const ENCRYPTION_KEYS = `k1:${randomBytes(32).toString('base64')}`;
 const MIRAKL_KEY = `e2e-mirakl-key-R-${randomBytes(8).toString('hex')}`;
 const PAT = `e2e-shipbob-pat-R-${randomBytes(8).toString('hex')}`;
+/** A second store of the same seller, never approved for returns (so Sync Returns stays off). */
+const MIRAKL_KEY_UNAPPROVED = `e2e-mirakl-key-U-${randomBytes(8).toString('hex')}`;
+const PAT_UNAPPROVED = `e2e-shipbob-pat-U-${randomBytes(8).toString('hex')}`;
 const REPORT_ADDRESS = `${uniqueName('returns')}@seller.example`;
 const quiet = createLogger({ level: 'warn', write: () => undefined });
 
@@ -40,13 +43,20 @@ let apiUrl = '';
 let tenantToken = '';
 let shopId = 0;
 let storeId = '';
+let unapprovedShopId = 0;
+let unapprovedStoreId = '';
+let unapprovedMerchantId = 0;
 let driving: ReturnType<typeof setInterval> | undefined;
 
 const api = (method: string, path: string, call: { body?: unknown; ifMatch?: string } = {}) =>
   callConfigApi(apiUrl, method, path, { token: tenantToken, ...call });
 
-/** Polls the store's Mirakl orders and ShipBob shipments and returns, as the scheduler's jobs do. */
+/** Polls the stores' Mirakl orders and ShipBob shipments and returns, as the scheduler's jobs do. */
 async function requestPolls(): Promise<void> {
+  for (const id of [storeId, unapprovedStoreId]) await requestStorePolls(id);
+}
+
+async function requestStorePolls(storeId: string): Promise<void> {
   for (const [system, stream] of [
     ['MIRAKL', 'orders'],
     ['SHIPBOB', 'shipments'],
@@ -130,6 +140,13 @@ beforeAll(async () => {
   shopId = mirakl.control.addShop({ apiKey: MIRAKL_KEY, name: 'Returns Shop' }).shopId;
   const merchant = shipbob.control.world.seedMerchant({ pats: [PAT] });
   shipbob.control.world.seedProduct(merchant.id, { sku: SKU, stock: { 1: 100 } });
+  unapprovedShopId = mirakl.control.addShop({
+    apiKey: MIRAKL_KEY_UNAPPROVED,
+    name: 'Unapproved Shop',
+  }).shopId;
+  const unapproved = shipbob.control.world.seedMerchant({ pats: [PAT_UNAPPROVED] });
+  unapprovedMerchantId = unapproved.id;
+  shipbob.control.world.seedProduct(unapproved.id, { sku: SKU, stock: { 1: 100 } });
 
   const system: FlowSystem = {
     path: process.env['PATH'] ?? '',
@@ -203,20 +220,53 @@ describe('Sync Returns and the daily report across the services', () => {
       },
     });
     withContext(JSON.stringify(store.body), () => expect(store.status).toBe(200));
+    // No approval: config-api refuses the returns toggle without it, so it stays off.
+    unapprovedStoreId = await connectStore(apiUrl, tenantToken, {
+      miraklUrl: mirakl.url,
+      miraklApiKey: MIRAKL_KEY_UNAPPROVED,
+      shipbobPat: PAT_UNAPPROVED,
+      toggles: { orders: true, tracking: true },
+      pollIntervalMinutes: 1,
+    });
 
     const orderId = 'RET-001-A';
+    const unapprovedOrderId = 'RET-002-A';
     mirakl.control.createOrder(shopId, { orderId, lines: [{ sku: SKU, quantity: 2 }] });
+    mirakl.control.createOrder(unapprovedShopId, {
+      orderId: unapprovedOrderId,
+      lines: [{ sku: SKU, quantity: 1 }],
+    });
     driving = setInterval(() => void requestPolls().catch(() => undefined), 2_000);
+    const shipped = (shop: number, id: string) =>
+      mirakl.control.snapshot(shop).orders.find((o) => o.orderId === id)?.state === 'SHIPPED';
     await eventually(
-      () =>
-        mirakl.control.snapshot(shopId).orders.find((o) => o.orderId === orderId)?.state ===
-        'SHIPPED',
-      'the order shipped in Mirakl with its tracking',
+      () => shipped(shopId, orderId) && shipped(unapprovedShopId, unapprovedOrderId),
+      'both orders shipped in Mirakl with their tracking',
       120_000,
     );
 
     mirakl.control.openIncident(shopId, orderId, { reasonCode: 'DAMAGED' });
+    mirakl.control.openIncident(unapprovedShopId, unapprovedOrderId, { reasonCode: 'DAMAGED' });
     await eventually(() => returnCreates().length >= 1, 'the ShipBob return', 60_000);
+    await eventually(
+      () =>
+        outcomes.some(
+          (o) =>
+            o.envelope.storeId === unapprovedStoreId &&
+            o.flow === 'returns' &&
+            o.outcome === 'SKIPPED',
+        ),
+      "the unapproved store's incident decided",
+      60_000,
+    );
+    expect(
+      outcomes.find((o) => o.envelope.storeId === unapprovedStoreId && o.flow === 'returns'),
+    ).toMatchObject({ outcome: 'SKIPPED', reason: 'flow-disabled' });
+    withContext('no return in the unapproved store’s ShipBob account', () =>
+      expect(
+        shipbob.control.world.returns.all.filter((r) => r.merchantId === unapprovedMerchantId),
+      ).toEqual([]),
+    );
     const [ret] = shipbob.control.world.returns.all;
     expect(shipbob.control.world.returns.all).toHaveLength(1);
     expect(ret).toMatchObject({
