@@ -65,22 +65,35 @@ function newShop(name: string): Shop {
 const api = (method: string, path: string) =>
   callConfigApi(apiUrl, method, path, { token: tenantToken });
 
-async function connectStore(shop: Shop, toggles: { orders: boolean; tracking: boolean }) {
+/** What a store's seller may set about ship options (config-api's PATCH fields). */
+interface ShipOptions {
+  shippingMethods?: Record<string, string>;
+  defaultShippingMethod?: string;
+}
+
+async function connectStore(
+  shop: Shop,
+  toggles: { orders: boolean; tracking: boolean },
+  shipOptions: ShipOptions = {},
+) {
   shop.storeId = await connect(apiUrl, tenantToken, {
     miraklUrl: mirakl.url,
     miraklApiKey: shop.apiKey,
     shipbobPat: shop.pat,
     toggles,
     pollIntervalMinutes: 1,
+    settings: { ...shipOptions },
   });
 }
 
-function createOrders(shop: Shop, count: number): string[] {
+/** Creates orders in Mirakl; their shipping type codes take turns from `shippingTypes`. */
+function createOrders(shop: Shop, count: number, shippingTypes = ['STD']): string[] {
   const made: string[] = [];
   for (let i = 0; i < count; i++) {
     const orderId = `${shop.name}-${String(shop.orderIds.length + 1).padStart(3, '0')}-A`;
     mirakl.control.createOrder(shop.shopId, {
       orderId,
+      shippingTypeCode: shippingTypes[i % shippingTypes.length]!,
       lines: [
         { sku: SKUS[0]!, quantity: 1 + (i % 3) },
         { sku: SKUS[1]!, quantity: 1 },
@@ -200,7 +213,12 @@ beforeAll(async () => {
       scheduler: { SCHEDULER_PROCESS_EVERY_MS: '500' },
       // Mirakl's once-a-minute OR11 gate shortened so passes follow each other within a test.
       'mirakl-poller': { OR11_MIN_INTERVAL_MS: '300' },
-      'sync-applier': { RETRIER_INTERVAL_MS: '500', RETRIER_MAX_BACKOFF_MS: '2000' },
+      'sync-applier': {
+        RETRIER_INTERVAL_MS: '500',
+        RETRIER_MAX_BACKOFF_MS: '2000',
+        // The applier's OR11 reads claim the same gate as the poller, at the same interval.
+        OR11_MIN_INTERVAL_MS: '300',
+      },
     },
   });
   for (const [name, s] of started) services.set(name, s);
@@ -219,10 +237,19 @@ afterAll(async () => {
 
 describe('the orders flow across the services', () => {
   it('accepts, creates once in ShipBob and ships with tracking for A; B is accepted and created but gets no tracking', async () => {
-    await connectStore(shopA, { orders: true, tracking: true });
+    // A maps two Mirakl shipping types and sends any other as Expedited; B keeps the defaults.
+    await connectStore(
+      shopA,
+      { orders: true, tracking: true },
+      {
+        shippingMethods: { STD: 'Standard', 'EXP-2D': '2-Day' },
+        defaultShippingMethod: 'Expedited',
+      },
+    );
     await connectStore(shopB, { orders: true, tracking: false });
-    createOrders(shopA, ORDERS_PER_STORE);
-    createOrders(shopB, ORDERS_PER_STORE);
+    const shippingTypes = ['STD', 'EXP-2D', 'PICKUP'];
+    createOrders(shopA, ORDERS_PER_STORE, shippingTypes);
+    createOrders(shopB, ORDERS_PER_STORE, shippingTypes);
 
     // The scheduler's first poll of a newly connected store is immediate, without the driver.
     await eventually(
@@ -249,6 +276,17 @@ describe('the orders flow across the services', () => {
     );
 
     for (const id of [...shopA.orderIds, ...shopB.orderIds]) expect(shipbobCreates(id)).toBe(1);
+    const shipOptionOf: Record<string, string> = {
+      STD: 'Standard',
+      'EXP-2D': '2-Day',
+      PICKUP: 'Expedited',
+    };
+    expect(shopA.orderIds.map((id) => shipbobOrder(id)?.shippingMethod)).toEqual(
+      shopA.orderIds.map((_, i) => shipOptionOf[shippingTypes[i % shippingTypes.length]!]),
+    );
+    expect(new Set(shopB.orderIds.map((id) => shipbobOrder(id)?.shippingMethod))).toEqual(
+      new Set(['Standard']),
+    );
     const accepted = (shop: Shop) =>
       miraklOrders(shop).filter(
         (o) => shop.orderIds.includes(o.orderId) && o.acceptedLines.length === 2,

@@ -1,4 +1,4 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import {
   classifyError,
   errorMessage,
@@ -19,7 +19,8 @@ import {
   type ConsumedEventOf,
   type RawMessage,
 } from './delivery.js';
-import { eventMetrics } from './metrics.js';
+import { ConsumerLag } from './lag.js';
+import { eventMetrics, type LagSource } from './metrics.js';
 import { OffsetTracker } from './offsets.js';
 import { BEHIND_SET_ASIDE, nextAttemptAfter, storedError, type SetAsidePort } from './set-aside.js';
 
@@ -53,6 +54,12 @@ export interface EventConsumerOptions<K extends TopicKey> {
   retry?: { initialDelayMs?: number; maxDelayMs?: number };
   /** When finished offsets are committed: every `intervalMs`, or after `everyMessages`. */
   commit?: { intervalMs?: number; everyMessages?: number };
+  /**
+   * How often the topics' log ends and the group's commits are read for `events_consumer_lag`
+   * (default 15 s; two admin requests per topic set, none per message). Batches update the log
+   * end in between. Only with `metrics`.
+   */
+  lag?: { refreshMs?: number };
   sessionTimeoutMs?: number;
 }
 
@@ -69,6 +76,7 @@ export interface EventConsumer {
 
 export const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
 export const DEFAULT_COMMIT_EVERY_MESSAGES = 5_000;
+export const DEFAULT_LAG_REFRESH_MS = 15_000;
 
 /** The consumer is stopping: the message is left unfinished and will be delivered again. */
 class ConsumerStopping extends Error {
@@ -157,6 +165,36 @@ export function createEventConsumer<K extends TopicKey>(
       });
     },
   });
+
+  const lag = metrics ? new ConsumerLag(options.fromBeginning ?? true) : undefined;
+  const lagSource: LagSource | undefined = lag && {
+    groupId,
+    byTopic: () => lag.byTopic(),
+  };
+  let lagAdmin: Admin | undefined;
+  let lagLoop: Promise<void> | undefined;
+  let lagRefresh: Promise<void> | undefined;
+
+  /** Reads the log ends and the group's commits of the assigned topics (one refresh at a time). */
+  const refreshLag = (): Promise<void> => {
+    if (!lag || !lagAdmin || lagRefresh) return lagRefresh ?? Promise.resolve();
+    const admin = lagAdmin;
+    lagRefresh = (async () => {
+      const topics = lag.topics();
+      if (topics.length === 0) return;
+      for (const topic of topics) {
+        for (const p of await admin.fetchTopicOffsets(topic))
+          lag.watermarks(topic, p.partition, p.high, p.low);
+      }
+      for (const entry of await admin.fetchOffsets({ groupId, topics }))
+        for (const p of entry.partitions) lag.committed(entry.topic, p.partition, p.offset);
+    })()
+      .catch((error: unknown) =>
+        logger.debug('reading offsets for the lag gauge failed', { error: errorMessage(error) }),
+      )
+      .finally(() => (lagRefresh = undefined));
+    return lagRefresh;
+  };
 
   // Lanes (keys) known to hold set-aside events; reloaded at every assignment because another
   // member may have parked events of the partitions this one now reads.
@@ -377,6 +415,8 @@ export function createEventConsumer<K extends TopicKey>(
     // loop ends (early or not) spares a Long round trip per message.
     let lastFinished: string | undefined;
     activeBatches++;
+    if (generation === tracker.generation)
+      lag?.watermarks(batch.topic, batch.partition, batch.highWatermark);
     try {
       await lanesLoaded;
       for (const message of batch.messages) {
@@ -397,6 +437,8 @@ export function createEventConsumer<K extends TopicKey>(
           throw error;
         }
         tracker.finished(generation, batch.topic, batch.partition, message.offset);
+        if (generation === tracker.generation)
+          lag?.finished(batch.topic, batch.partition, message.offset);
         lastFinished = message.offset;
         committer.noteFinished();
         if (Date.now() - lastHeartbeat >= HEARTBEAT_CHECK_MS) {
@@ -437,10 +479,12 @@ export function createEventConsumer<K extends TopicKey>(
           resolve();
         });
       });
-      consumer.on(consumer.events.GROUP_JOIN, () => {
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
         // New assignment: the client re-reads from the committed offsets.
         tracker.newGeneration();
         lanesLoaded = loadParkedLanes();
+        lag?.assign(e.payload.memberAssignment);
+        void refreshLag();
       });
       consumer.on(consumer.events.REBALANCING, () => {
         // Best effort: the group may already refuse this generation's commit.
@@ -450,6 +494,18 @@ export function createEventConsumer<K extends TopicKey>(
         logger.error('consumer crashed', { error: e.payload.error, restart: e.payload.restart });
       });
       await consumer.connect();
+      if (lag && lagSource && metrics) {
+        lagAdmin = options.kafka.admin();
+        await lagAdmin.connect();
+        metrics.lagSources.add(lagSource);
+        const refreshMs = options.lag?.refreshMs ?? DEFAULT_LAG_REFRESH_MS;
+        lagLoop = (async () => {
+          while (!stopSignal.aborted) {
+            await sleep(refreshMs, stopSignal).catch(() => undefined);
+            if (!stopSignal.aborted) await refreshLag();
+          }
+        })();
+      }
       await consumer.subscribe({
         topics: [...byPhysical.keys()],
         fromBeginning: options.fromBeginning ?? true,
@@ -475,6 +531,10 @@ export function createEventConsumer<K extends TopicKey>(
       await committer.commit('shutdown');
       committer.stop();
       await consumer.disconnect();
+      if (lagSource) metrics?.lagSources.delete(lagSource);
+      await lagLoop;
+      await lagRefresh;
+      await lagAdmin?.disconnect();
     },
   };
 }

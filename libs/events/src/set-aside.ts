@@ -67,8 +67,11 @@ export interface ParkedEventStore extends SetAsidePort {
 }
 
 export interface DrainResult {
-  /** `drained`: the lane is empty; `not-due`: its head waits for nextAttemptAt; `failed`: the head failed again. */
-  outcome: 'drained' | 'not-due' | 'failed';
+  /**
+   * `drained`: the lane is empty; `not-due`: its head waits for nextAttemptAt; `failed`: the head
+   * failed again; `stopped`: the signal aborted (the rest of the lane waits, in order).
+   */
+  outcome: 'drained' | 'not-due' | 'failed' | 'stopped';
   replayed: number;
   deadLettered: number;
   error?: unknown;
@@ -87,6 +90,8 @@ export interface DrainOptions<K extends TopicKey> {
   /** Where an event goes whose replay fails permanently. */
   deadLetter: DeadLetterWriter;
   retry?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** Checked before each event: once aborted (e.g. the lane's lease was lost), no event is started. */
+  signal?: AbortSignal;
   now?: () => Date;
 }
 
@@ -146,6 +151,7 @@ export async function drainParked<K extends TopicKey>(
       return { ...result, outcome: 'not-due' };
     }
     for (const parked of lane) {
+      if (options.signal?.aborted) return { ...result, outcome: 'stopped' };
       const raw = parkedToRaw(parked);
       try {
         await options.handle(await decodeMessage(options.codec, byPhysical, raw));

@@ -1,4 +1,4 @@
-import type { CallGate } from '@msync/platform';
+import { RateLimitedError, type CallGate } from '@msync/platform';
 import { DOCUMENTED_MIN_INTERVAL_MS, type LimitedOperation } from './limiter.js';
 import { normaliseApiBase } from './url.js';
 
@@ -29,4 +29,21 @@ export async function claimMiraklCall(
   intervalMs: number = DOCUMENTED_MIN_INTERVAL_MS[operation],
 ): Promise<void> {
   await gate.claim(miraklCallGateKey(shop, operation), intervalMs);
+}
+
+/**
+ * After Mirakl answered 429 despite the gate (clock differences, another tool on the shop):
+ * pushes the shop's next call back by its `Retry-After` for every process. Best effort; other
+ * errors are ignored. ADR 0042.
+ */
+export async function pushBackAfterRateLimit(
+  gate: CallGate,
+  shop: GatedShop,
+  operation: LimitedOperation,
+  error: unknown,
+): Promise<void> {
+  if (!(error instanceof RateLimitedError)) return;
+  await gate
+    .pushBack(miraklCallGateKey(shop, operation), error.retryAfterMs)
+    .catch(() => undefined);
 }

@@ -8,6 +8,7 @@ import {
   sleep as defaultSleep,
   type Logger,
   errorMessage,
+  withDeadline,
 } from '@msync/platform';
 import type {
   Carrier,
@@ -57,6 +58,11 @@ export interface MiraklClientOptions {
   retries?: number;
   retryInitialDelayMs?: number;
   retryMaxDelayMs?: number;
+  /**
+   * Longest `Retry-After` of a 429 waited out inside a call before retrying; a longer one is
+   * thrown as the `RateLimitedError` (0: never wait a 429 out here). Default: no limit.
+   */
+  maxRetryAfterMs?: number;
   /** A limiter shared by every client of the same store, or options for a private one. */
   limiter?: CallLimiter | CallLimiterOptions;
   /** Page size for OR11/OF21 (Mirakl caps it at 100). */
@@ -122,10 +128,15 @@ class MiraklHttpClient implements MiraklStore {
     this.sleep = options.sleep ?? defaultSleep;
   }
 
-  /** One call with the limiter and retries for retriable failures. */
+  /**
+   * One call with the limiter and retries for retriable failures; within the deadline of the
+   * work it is part of (`runWithDeadline`), if any.
+   */
   private async call(
-    spec: RequestSpec,
+    given: RequestSpec,
   ): Promise<{ status: number; text: string; contentType: string }> {
+    const signal = withDeadline(given.signal);
+    const spec = signal ? { ...given, signal } : given;
     return retry(
       async () => {
         await this.limiter.acquire(spec.operation, spec.signal);
@@ -135,6 +146,9 @@ class MiraklHttpClient implements MiraklStore {
         retries: this.options.retries ?? 4,
         initialDelayMs: this.options.retryInitialDelayMs ?? 500,
         maxDelayMs: this.options.retryMaxDelayMs ?? 30_000,
+        ...(this.options.maxRetryAfterMs === undefined
+          ? {}
+          : { maxRateLimitWaitMs: this.options.maxRetryAfterMs }),
         signal: spec.signal,
         sleep: this.options.sleep,
         onRetry: ({ attempt, delayMs, error }) => {

@@ -26,4 +26,9 @@ export {
   type UrlCheck,
   type UrlPolicy,
 } from './ssrf.js';
-export { claimMiraklCall, miraklCallGateKey, type GatedShop } from './call-gate.js';
+export {
+  claimMiraklCall,
+  miraklCallGateKey,
+  pushBackAfterRateLimit,
+  type GatedShop,
+} from './call-gate.js';

@@ -9,4 +9,5 @@ export * from './ops-server.js';
 export * from './mongo.js';
 export * from './service.js';
 export * from './csv.js';
+export * from './deadline.js';
 export * from './polling/index.js';

@@ -132,6 +132,13 @@ export interface Shipment {
   /** The inventory items the shipment carries and how many of each. */
   items: { inventoryId: number; quantity: number }[];
   lastUpdateAt: Date | null;
+  /** What the shipment holds, by SKU (units of its inventory items). */
+  skuItems: ShipmentItem[];
+}
+
+export interface ShipmentItem {
+  sku: string;
+  quantity: number;
 }
 
 export interface ShipBobOrder {
@@ -165,6 +172,8 @@ export interface CancelOutcome {
   /** Every shipment of the order is canceled. */
   canceled: boolean;
   order: ShipBobOrder | null;
+  /** ShipBob's answer per shipment (a refused one says why, e.g. already labeled). */
+  shipments: { shipmentId: number | null; canceled: boolean; reason: string | null }[];
 }
 
 export type ReturnAction = 'Default' | 'Restock' | 'Quarantine' | 'Dispose';

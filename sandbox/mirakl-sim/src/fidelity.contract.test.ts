@@ -224,6 +224,85 @@ describe('OR11: addresses of orders that never shipped', () => {
   });
 });
 
+describe('OR29: full cancellation, only when can_cancel', () => {
+  const accept = (apiKey: string, id: string) =>
+    api(
+      apiKey,
+      `/api/orders/${id}/accept`,
+      putJson({ order_lines: [{ id: `${id}-1`, accepted: true }] }),
+    );
+  const cancel = (apiKey: string, id: string) =>
+    api(apiKey, `/api/orders/${id}/cancel`, { method: 'PUT' });
+
+  it('says can_cancel from acceptance until shipment, cancels with 204, then refuses with the current status', async () => {
+    const { shopId, apiKey } = newShop();
+    const id = String(sim.control.createOrder(shopId, { lines: [{ sku: 'C1' }] })['order_id']);
+    expect((await orderOf(apiKey, id))['can_cancel']).toBe(false);
+    const early = await cancel(apiKey, id);
+    expect(early).toMatchObject({ status: 400, body: { status: 400 } });
+    expect(String((early.body as { message: string }).message)).toContain(
+      'Current status is WAITING_ACCEPTANCE',
+    );
+    await accept(apiKey, id);
+    expect((await orderOf(apiKey, id))['can_cancel']).toBe(true);
+    sim.control.confirmPayment(shopId, id);
+    expect(await orderOf(apiKey, id)).toMatchObject({
+      order_state: 'SHIPPING',
+      can_cancel: true,
+      payment_workflow: 'PAY_ON_ACCEPTANCE',
+      customer_debited_date: expect.any(String),
+    });
+    expect((await cancel(apiKey, id)).status).toBe(204);
+    expect(await orderOf(apiKey, id)).toMatchObject({ order_state: 'CANCELED', can_cancel: false });
+    const again = await cancel(apiKey, id);
+    expect(again).toMatchObject({ status: 400, body: { code: 'ORDER_INVALID_STATE' } });
+    expect(String((again.body as { message: string }).message)).toContain(
+      'Current status is CANCELED',
+    );
+  });
+
+  it('refuses a shipped order', async () => {
+    const { shopId, apiKey } = newShop();
+    const id = String(
+      sim.control.createOrder(shopId, { lines: [{ sku: 'C2' }], state: 'SHIPPED' })['order_id'],
+    );
+    expect((await orderOf(apiKey, id))['can_cancel']).toBe(false);
+    const shipped = await cancel(apiKey, id);
+    expect(shipped.status).toBe(400);
+    expect(String((shipped.body as { message: string }).message)).toContain(
+      'Current status is SHIPPED',
+    );
+  });
+
+  it('lets a pay-later order be canceled only while its customer is not debited', async () => {
+    const { shopId, apiKey } = newShop();
+    const id = String(
+      sim.control.createOrder(shopId, {
+        lines: [{ sku: 'C3' }],
+        paymentWorkflow: 'PAY_ON_DUE_DATE',
+      })['order_id'],
+    );
+    await accept(apiKey, id);
+    sim.control.confirmPayment(shopId, id);
+    const shipping = await orderOf(apiKey, id);
+    expect(shipping).toMatchObject({
+      order_state: 'SHIPPING',
+      can_cancel: true,
+      payment_workflow: 'PAY_ON_DUE_DATE',
+    });
+    expect(shipping['customer_debited_date']).toBeUndefined();
+    sim.control.debitCustomer(shopId, id);
+    expect(await orderOf(apiKey, id)).toMatchObject({
+      can_cancel: false,
+      customer_debited_date: expect.any(String),
+    });
+    const refused = await cancel(apiKey, id);
+    expect(refused.status).toBe(400);
+    expect(String((refused.body as { message: string }).message)).toContain('already debited');
+    expect((await orderOf(apiKey, id))['order_state']).toBe('SHIPPING');
+  });
+});
+
 describe('OF01: Location header', () => {
   it('points the 201 at the import status URL', async () => {
     const { apiKey } = newShop([{ sku: 'L1' }]);

@@ -1,7 +1,7 @@
 import {
   advanceCursor,
   claimMiraklCall,
-  miraklCallGateKey,
+  pushBackAfterRateLimit,
   type ListOrdersQuery,
   type MiraklOrder,
   type MiraklStore,
@@ -108,10 +108,7 @@ async function admittedOR11(
     try {
       return await client.listOrdersUpdatedSince(query);
     } catch (error) {
-      if (error instanceof RateLimitedError)
-        await deps.gate
-          .pushBack(miraklCallGateKey(shop, 'OR11'), error.retryAfterMs)
-          .catch(() => undefined);
+      await pushBackAfterRateLimit(deps.gate, shop, 'OR11', error);
       throw error;
     }
   };

@@ -11,6 +11,13 @@ import {
 } from '@msync/platform';
 import { acceptBase, decideAccept, type AcceptCommand, type AcceptState } from './domain/accept.js';
 import {
+  cancelBase,
+  decideCancel,
+  type CancelCommand,
+  type CancelQuery,
+  type CancelState,
+} from './domain/cancel.js';
+import {
   createBase,
   decideCreate,
   type CreateCommand,
@@ -18,6 +25,13 @@ import {
   type CreateState,
 } from './domain/create.js';
 import { outcomeOf, type Decision, type LedgerEntry, type OutcomeBase } from './domain/decision.js';
+import {
+  cancelInShipBobBase,
+  decideCancelInShipBob,
+  type MarketplaceCancelQuery,
+  type MarketplaceCancelState,
+  type ShipBobCancelCommand,
+} from './domain/marketplace-cancel.js';
 import type { MiraklOrderQuery, MiraklStateKnown } from './domain/mirakl-resume.js';
 import {
   decideReturn,
@@ -26,6 +40,7 @@ import {
   type ReturnQuery,
   type ReturnState,
 } from './domain/returns.js';
+import { createEffectKey } from './domain/create.js';
 import type { StoreConfig } from './domain/store-config.js';
 import {
   decideTracking,
@@ -39,12 +54,14 @@ import type { StoreConfigs } from './adapters/store-configs.js';
 import type { StoreRef, Vendors } from './adapters/vendors.js';
 import type { WaitingRoom } from './adapters/waiting-room.js';
 
-/** The facts the applier acts on (orders, tracking and returns flows). */
+/** The facts the applier acts on (orders, tracking, cancellations and returns flows). */
 export const FACT_TOPICS = [
   'orderAwaitingAcceptance',
   'orderReadyToShip',
   'shipmentLabeled',
   'incidentOpened',
+  'orderCanceledInShipBob',
+  'orderCanceledOnMarketplace',
 ] as const;
 export type FactTopic = (typeof FACT_TOPICS)[number];
 export type Fact = ConsumedEventOf<FactTopic>;
@@ -69,12 +86,16 @@ export interface ApplierDeps {
   waitingRetryMs?: number;
 }
 
+/** What running a command gave: the effect made, or the target's refusal to decide on again. */
+type Executed<S> =
+  { externalIds: Record<string, string>; alreadyThere: boolean } | { refused: Partial<S> };
+
 /** Decide → ask → decide … → apply: one flow's pure decision and its I/O. */
 interface FlowRun<S extends { effect: LedgerEntry | null }, Q, C> {
   base: OutcomeBase;
   decide(state: S): Decision<Q, C>;
-  answer(query: Q): Promise<Partial<S>>;
-  execute(command: C): Promise<{ externalIds: Record<string, string>; alreadyThere: boolean }>;
+  answer(query: Q, state: S): Promise<Partial<S>>;
+  execute(command: C): Promise<Executed<S>>;
 }
 
 const MAX_STEPS = 8;
@@ -101,7 +122,7 @@ export function createApplier(
     delivery: Delivery,
     flow: FlowRun<S, Q, C>,
     initial: (effect: LedgerEntry | null) => S,
-    onWrongState: (error: MiraklWrongStateError) => Promise<Partial<S>>,
+    onWrongState: (error: MiraklWrongStateError, state: S) => Promise<Partial<S>>,
   ): Promise<void> => {
     const { storeId } = fact.value.envelope;
     const { effectKey } = flow.base;
@@ -111,7 +132,7 @@ export function createApplier(
         const decision = flow.decide(state);
         switch (decision.type) {
           case 'ask':
-            state = { ...state, ...(await flow.answer(decision.query)) };
+            state = { ...state, ...(await flow.answer(decision.query, state)) };
             continue;
           case 'record':
             await record(decision.outcome, fact.value);
@@ -135,12 +156,21 @@ export function createApplier(
               }
               state = { ...state, effect: { status: 'claimed' } };
             }
-            let result: Awaited<ReturnType<typeof flow.execute>>;
+            let result: Executed<S>;
             try {
               result = await flow.execute(decision.command);
             } catch (error) {
               if (!isWrongState(error)) throw error;
-              state = { ...state, effect: { status: 'claimed' }, ...(await onWrongState(error)) };
+              state = {
+                ...state,
+                effect: { status: 'claimed' },
+                ...(await onWrongState(error, state)),
+              };
+              continue;
+            }
+            if ('refused' in result) {
+              // Not made: the claim stays (a retry asks the target first) and the flow decides again.
+              state = { ...state, effect: { status: 'claimed' }, ...result.refused };
               continue;
             }
             await ledger.markDone(storeId, effectKey, result.externalIds);
@@ -330,6 +360,93 @@ export function createApplier(
     );
   };
 
+  const cancel = (
+    fact: Extract<Fact, { topicKey: 'orderCanceledInShipBob' }>,
+    delivery: Delivery,
+  ) => {
+    const value = fact.value;
+    const { config, store } = storeOf(value.envelope);
+    return run<CancelState, CancelQuery, CancelCommand>(
+      fact,
+      delivery,
+      {
+        base: cancelBase(value),
+        decide: (state) => decideCancel(value, config, state),
+        answer: async (query) => ({
+          mirakl: { order: await vendors.miraklOrder(store, query.orderId), via: 'read' },
+        }),
+        execute: async (command) => {
+          await vendors.cancelMiraklOrder(store, command.orderId);
+          return { externalIds: command.externalIds, alreadyThere: false };
+        },
+      },
+      (effect) => ({ effect }),
+      async (error, state) => {
+        // Refused for the order's state: what Mirakl said, else a fresh read; never OR29 again.
+        const known = state.mirakl?.order;
+        const order =
+          error.currentState && known
+            ? { ...known, state: error.currentState }
+            : await vendors.miraklOrder(store, value.referenceId);
+        return { mirakl: { order: order && { ...order, canCancel: false }, via: 'wrong-state' } };
+      },
+    );
+  };
+
+  const cancelInShipBob = (
+    fact: Extract<Fact, { topicKey: 'orderCanceledOnMarketplace' }>,
+    delivery: Delivery,
+  ) => {
+    const value = fact.value;
+    const { config, store } = storeOf(value.envelope);
+    const { storeId } = value.envelope;
+    return run<MarketplaceCancelState, MarketplaceCancelQuery, ShipBobCancelCommand>(
+      fact,
+      delivery,
+      {
+        base: cancelInShipBobBase(value.orderId),
+        decide: (state) => decideCancelInShipBob(value, config, state),
+        answer: async (query): Promise<Partial<MarketplaceCancelState>> => {
+          switch (query.kind) {
+            case 'block-create':
+              return {
+                create: await ledger.voidUnlessClaimed(storeId, createEffectKey(query.orderId), {
+                  action: 'create',
+                  factKey: value.envelope.idempotencyKey,
+                }),
+              };
+            case 'void-claimed-create':
+              // The ShipBob order is asked again if the create finished meanwhile.
+              return {
+                create: await ledger.voidClaim(storeId, createEffectKey(query.orderId)),
+                shipbobOrder: undefined,
+              };
+            case 'shipbob-order':
+              return { shipbobOrder: await vendors.shipbobOrder(store, query) };
+          }
+        },
+        execute: async (command) => {
+          const result = await vendors.cancelShipBobOrder(store, command.shipbobOrderId);
+          if (!result.canceled) {
+            return {
+              refused: {
+                refused: result.reasons,
+                ...(result.order ? { shipbobOrder: result.order } : {}),
+              },
+            };
+          }
+          return {
+            externalIds: { miraklOrderId: value.orderId, shipbobOrderId: command.shipbobOrderId },
+            alreadyThere: false,
+          };
+        },
+      },
+      (effect) => ({ effect }),
+      // ShipBob never answers with a Mirakl wrong-state error.
+      (error) => Promise.reject(error),
+    );
+  };
+
   const storeOf = (envelope: EventEnvelope): { config?: StoreConfig; store: StoreRef } => {
     const config = configs.get(envelope.storeId);
     return { config, store: { storeId: envelope.storeId, version: config?.version ?? 0 } };
@@ -345,6 +462,10 @@ export function createApplier(
         return ship(fact, delivery);
       case 'incidentOpened':
         return giveBack(fact, delivery);
+      case 'orderCanceledInShipBob':
+        return cancel(fact, delivery);
+      case 'orderCanceledOnMarketplace':
+        return cancelInShipBob(fact, delivery);
       default: {
         const never: never = fact;
         throw new PermanentError(`unexpected fact ${JSON.stringify(never)}`, {

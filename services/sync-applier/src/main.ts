@@ -26,6 +26,7 @@ await runService({
         miraklTrustedHosts: config.MIRAKL_TRUSTED_ORIGINS,
         miraklTimeoutMs: config.MIRAKL_TIMEOUT_MS,
         miraklRetries: config.MIRAKL_RETRIES,
+        or11IntervalMs: config.OR11_MIN_INTERVAL_MS,
         shipbobBaseUrl: config.SHIPBOB_BASE_URL,
         shipbobTimeoutMs: config.SHIPBOB_TIMEOUT_MS,
         shipbobRetries: config.SHIPBOB_RETRIES,
@@ -34,7 +35,9 @@ await runService({
         intervalMs: config.RETRIER_INTERVAL_MS,
         maxDelayMs: config.RETRIER_MAX_BACKOFF_MS,
       },
+      liveDeadlineMs: config.LIVE_DEADLINE_MS,
       waitingRetryMs: config.WAITING_RETRY_MS,
+      sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
       effectsRetentionMs: config.EFFECTS_RETENTION_MS,
     });
     // Registered after the producer and Mongo, so it stops before them.

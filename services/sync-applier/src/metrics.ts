@@ -6,6 +6,7 @@ export interface ApplierMetrics {
   parkedLanes: Gauge<'lane'>;
   retrierAttempts: Counter<'lane' | 'result'>;
   vendorCalls: Counter<'system' | 'operation' | 'status'>;
+  gateWaits: Counter<'operation'>;
 }
 
 /** The applier's metrics, registered once per registry. */
@@ -34,7 +35,7 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
     }),
     retrierAttempts: new Counter({
       name: 'sync_applier_retrier_attempts_total',
-      help: 'Retrier passes over a parked lane, by result (drained, failed, not-due, busy: another instance holds it).',
+      help: 'Retrier passes over a parked lane, by result (drained, failed, not-due, busy: another instance holds it, lease-lost: taken over while draining, stopped: shutdown).',
       labelNames: ['lane', 'result'],
       registers: [registry],
     }),
@@ -42,6 +43,12 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
       name: 'sync_applier_vendor_calls_total',
       help: 'Calls to Mirakl and ShipBob by operation and status (ok, or the error reason such as http-500, wrong-state, rate-limited).',
       labelNames: ['system', 'operation', 'status'],
+      registers: [registry],
+    }),
+    gateWaits: new Counter({
+      name: 'sync_applier_gate_waits_total',
+      help: 'Mirakl reads refused by the shared per-shop call gate (another process called too recently); the fact waits parked.',
+      labelNames: ['operation'],
       registers: [registry],
     }),
   };

@@ -71,6 +71,8 @@ export interface StoreSetup {
   shipbobPat: string;
   toggles: Record<string, boolean>;
   pollIntervalMinutes: number;
+  /** Further settings sent with the configuring PATCH (e.g. ship options). */
+  settings?: Record<string, unknown>;
 }
 
 /**
@@ -100,6 +102,7 @@ export async function connectStore(
         shipbobPat: setup.shipbobPat,
         toggles: setup.toggles,
         pollIntervalMinutes: setup.pollIntervalMinutes,
+        ...setup.settings,
       },
     }),
     200,

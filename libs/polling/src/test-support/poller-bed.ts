@@ -197,6 +197,7 @@ export async function pollerBed<T extends TopicKey>(
         shippingMethods: {},
         defaultShippingMethod: 'Standard',
         reportWhenEmpty: false,
+        cancelShipBobOnMarketplaceCancel: false,
       });
     },
     async requestPoll(storeId, options = {}) {

@@ -1,13 +1,25 @@
 import {
   CredentialsError,
   PermanentError,
+  RateLimitedError,
   backoffDelay,
   classifyError,
+  errorMessage,
   errorReason,
   sleep,
+  type CallGate,
   type Logger,
+  type SharedBudget,
 } from '@msync/platform';
-import { createMiraklClient, type MiraklStore, type ShipmentTracking } from '@msync/mirakl';
+import {
+  DOCUMENTED_MIN_INTERVAL_MS,
+  claimMiraklCall,
+  createMiraklClient,
+  pushBackAfterRateLimit,
+  type GatedShop,
+  type MiraklStore,
+  type ShipmentTracking,
+} from '@msync/mirakl';
 import {
   createRateLimiterRegistry,
   createShipBobClient,
@@ -17,12 +29,22 @@ import {
 } from '@msync/shipbob';
 import type { ReturnLineFacts } from '../domain/returns.js';
 import type { StoreCredentialsPort } from '@msync/stores';
+import type { MiraklOrderView } from '../domain/cancel.js';
+import { shipbobOrderView, type ShipBobOrderView } from '../domain/marketplace-cancel.js';
 import type { ApplierMetrics } from '../metrics.js';
 
 /** The vendor calls the applier makes, in its terms, for one store at a configuration version. */
 export interface Vendors {
-  /** OR11 by order id: the order's state, `null` when Mirakl does not know it. */
+  /**
+   * OR11 by order id: the order's state, `null` when Mirakl does not know it. Claimed through
+   * the shared per-shop call gate first: a `RateLimitedError` with the wait when any process
+   * read the shop's orders less than the interval ago.
+   */
   miraklOrderState(store: StoreRef, orderId: string): Promise<string | null>;
+  /** OR11 by order id: state, `can_cancel` and lines; `null` when Mirakl does not know it. */
+  miraklOrder(store: StoreRef, orderId: string): Promise<MiraklOrderView | null>;
+  /** OR29. A refusal for the order's state throws `MiraklWrongStateError`. */
+  cancelMiraklOrder(store: StoreRef, orderId: string): Promise<void>;
   /** OR21 accepting the given lines. */
   acceptOrder(store: StoreRef, orderId: string, lineIds: readonly string[]): Promise<void>;
   /** OR23 then OR24. */
@@ -43,6 +65,16 @@ export interface Vendors {
     store: StoreRef,
     returnOrder: NewReturn,
   ): Promise<{ id: string; created: boolean }>;
+  /** The ShipBob order by id when known (`GET /order/{id}`), else by reference id. */
+  shipbobOrder(
+    store: StoreRef,
+    ref: { referenceId: string; shipbobOrderId: string | null },
+  ): Promise<ShipBobOrderView | null>;
+  /** `POST /order/{id}:cancel`: `canceled` when no shipment of the order is left. */
+  cancelShipBobOrder(
+    store: StoreRef,
+    shipbobOrderId: string,
+  ): Promise<{ canceled: boolean; order: ShipBobOrderView | null; reasons: string[] }>;
 }
 
 /** A store and the configuration version the caller knows (newer credentials are read at once). */
@@ -55,11 +87,19 @@ export interface VendorOptions {
   credentials: StoreCredentialsPort;
   logger: Logger;
   metrics: ApplierMetrics;
+  /** The call gate the Mirakl pollers use (`call_gate`): OR11 frequency per shop, product-wide. */
+  gate: CallGate;
+  /** Minimum interval between two OR11 calls on one shop, product-wide (Mirakl: one minute). */
+  or11IntervalMs?: number;
   /** Hosts that may resolve to private addresses (simulators, local runs). */
   miraklTrustedHosts?: readonly string[];
   miraklTimeoutMs?: number;
   /** Retries inside the Mirakl client for 5xx and timeouts; kept low, the fact is parked after. */
   miraklRetries?: number;
+  /** ShipBob's per-token budget shared with every other process (`shipbob_budget`). */
+  shipbobBudget: SharedBudget;
+  /** A ShipBob call that waits longer than this for the token's budget is parked with the wait. */
+  shipbobMaxBudgetWaitMs?: number;
   shipbobBaseUrl?: string;
   shipbobTimeoutMs?: number;
   shipbobRetries?: number;
@@ -68,21 +108,33 @@ export interface VendorOptions {
 
 interface StoreClients {
   version: number;
-  mirakl?: MiraklStore;
+  mirakl?: { client: MiraklStore; shop: GatedShop };
   shipbob?: ShipBobPort;
 }
 
 /**
  * Vendor clients built per store from its credentials (read through the stores port, opened in
  * process, never logged) and cached until the store's configuration version moves on. ShipBob
- * clients share one rate limiter per token in the process: stores on one PAT share its budget.
+ * clients share one rate limiter per token in the process, which claims its calls from the
+ * token's budget shared with every other process: stores on one PAT share its 150 a minute.
  */
 export function createVendors(options: VendorOptions): Vendors {
   const { credentials, logger, metrics } = options;
-  const limiters = createRateLimiterRegistry();
+  const limiters = createRateLimiterRegistry({
+    shared: {
+      budget: options.shipbobBudget,
+      onError: (error) =>
+        logger.warn('claiming from the shared ShipBob budget failed; trying again', {
+          error: errorMessage(error),
+        }),
+    },
+    // Waiting longer would hold the partition: the fact is parked with the wait instead.
+    maxWaitMs: options.shipbobMaxBudgetWaitMs ?? 2_000,
+  });
   const clients = new Map<string, StoreClients>();
   const retries = { shipbob: options.shipbobRetries ?? 2 };
   const initialDelayMs = options.retryInitialDelayMs ?? 500;
+  const or11IntervalMs = options.or11IntervalMs ?? DOCUMENTED_MIN_INTERVAL_MS.OR11;
 
   const storeClients = async (store: StoreRef): Promise<StoreClients> => {
     const cached = clients.get(store.storeId);
@@ -96,7 +148,7 @@ export function createVendors(options: VendorOptions): Vendors {
     const built: StoreClients = { version: creds.version };
     if (creds.miraklApiKey) {
       const shopId = Number(creds.miraklShopId);
-      built.mirakl = createMiraklClient({
+      const client = createMiraklClient({
         storeUrl: creds.miraklBaseUrl,
         apiKey: creds.miraklApiKey.reveal(),
         ...(Number.isInteger(shopId) && shopId > 0 ? { shopId } : {}),
@@ -105,8 +157,17 @@ export function createVendors(options: VendorOptions): Vendors {
         retries: options.miraklRetries ?? 2,
         retryInitialDelayMs: initialDelayMs,
         retryMaxDelayMs: 4_000,
+        // Nothing is waited out in place, where it would hold the partition: a 429 goes back
+        // with its wait, and the fact is parked at least that long. OR11 is spaced by the shared
+        // gate (below), not by this process's limiter.
+        maxRetryAfterMs: 0,
+        limiter: { minIntervalMs: { OR11: 0 }, maxWaitMs: 0 },
         trustedHosts: options.miraklTrustedHosts ?? [],
       });
+      built.mirakl = {
+        client,
+        shop: { storeUrl: creds.miraklBaseUrl, shopId: creds.miraklShopId },
+      };
     }
     if (creds.shipbobPat) {
       const pat = creds.shipbobPat.reveal();
@@ -125,7 +186,7 @@ export function createVendors(options: VendorOptions): Vendors {
     return built;
   };
 
-  const mirakl = async (store: StoreRef): Promise<MiraklStore> => {
+  const mirakl = async (store: StoreRef): Promise<{ client: MiraklStore; shop: GatedShop }> => {
     const built = await storeClients(store);
     if (!built.mirakl) {
       throw new CredentialsError(
@@ -181,20 +242,54 @@ export function createVendors(options: VendorOptions): Vendors {
     }
   };
 
-  return {
-    async miraklOrderState(store, orderId) {
-      const client = await mirakl(store);
+  /** One order read with OR11, after claiming the shop's call gate shared with the poller. */
+  const miraklOrder = async (store: StoreRef, orderId: string) => {
+    const { client, shop } = await mirakl(store);
+    try {
+      await claimMiraklCall(options.gate, shop, 'OR11', or11IntervalMs);
+    } catch (error) {
+      if (error instanceof RateLimitedError) metrics.gateWaits.inc({ operation: 'OR11' });
+      throw error;
+    }
+    try {
       const [order] = await counted('mirakl', 'OR11', () =>
         client.listOrdersUpdatedSince({ orderIds: [orderId] }),
       );
-      return order?.state ?? null;
+      return order ?? null;
+    } catch (error) {
+      await pushBackAfterRateLimit(options.gate, shop, 'OR11', error);
+      throw error;
+    }
+  };
+
+  return {
+    async miraklOrderState(store, orderId) {
+      return (await miraklOrder(store, orderId))?.state ?? null;
+    },
+    async miraklOrder(store, orderId) {
+      const order = await miraklOrder(store, orderId);
+      if (!order) return null;
+      return {
+        state: order.state,
+        canCancel: order.canCancel,
+        lines: order.lines.map((line) => ({
+          lineId: line.lineId,
+          sku: line.sku,
+          quantity: line.quantity,
+          state: line.state,
+        })),
+      };
+    },
+    async cancelMiraklOrder(store, orderId) {
+      const { client } = await mirakl(store);
+      await counted('mirakl', 'OR29', () => client.cancelOrder(orderId));
     },
     async acceptOrder(store, orderId, lineIds) {
-      const client = await mirakl(store);
+      const { client } = await mirakl(store);
       await counted('mirakl', 'OR21', () => client.acceptOrder({ orderId, lineIds }));
     },
     async shipOrder(store, orderId, tracking) {
-      const client = await mirakl(store);
+      const { client } = await mirakl(store);
       await counted('mirakl', 'OR23', () => client.setTracking(orderId, tracking));
       await counted('mirakl', 'OR24', () => client.confirmShipment(orderId));
     },
@@ -275,6 +370,28 @@ export function createVendors(options: VendorOptions): Vendors {
         return client.createReturn(returnOrder);
       });
       return { id: String(result.returnOrder.id), created: result.created || lastAttempt > 1 };
+    },
+    async shipbobOrder(store, ref) {
+      const client = await shipbob(store);
+      const id = Number(ref.shipbobOrderId);
+      const order =
+        Number.isInteger(id) && id > 0
+          ? await shipbobCall('GET /order/{id}', () => client.getOrder(id))
+          : await shipbobCall('GET /order', () => client.findOrderByReferenceId(ref.referenceId));
+      return order ? shipbobOrderView(order) : null;
+    },
+    async cancelShipBobOrder(store, shipbobOrderId) {
+      const client = await shipbob(store);
+      const result = await shipbobCall('POST /order/{id}:cancel', () =>
+        client.cancelOrder(Number(shipbobOrderId)),
+      );
+      return {
+        canceled: result.canceled,
+        order: result.order ? shipbobOrderView(result.order) : null,
+        reasons: result.shipments
+          .filter((s) => !s.canceled)
+          .map((s) => `shipment ${s.shipmentId ?? '?'}: ${s.reason ?? 'refused'}`),
+      };
     },
   };
 }

@@ -1,4 +1,4 @@
-import { closedGate, type Flow, type StoreConfig } from './store-config.js';
+import { closedGate, type Flow, type GateNeeds, type StoreConfig } from './store-config.js';
 
 /** What the applier did about one fact, as recorded on `sync.outcome.recorded.v1`. */
 export type OutcomeKind = 'APPLIED' | 'DUPLICATE' | 'SKIPPED' | 'FAILED';
@@ -6,7 +6,18 @@ export type OutcomeKind = 'APPLIED' | 'DUPLICATE' | 'SKIPPED' | 'FAILED';
 export type Target = 'MIRAKL' | 'SHIPBOB';
 
 /** One step of a flow, named in effect keys and metrics. */
-export type Action = 'accept' | 'create' | 'ship' | 'return';
+export type Action =
+  | 'accept'
+  | 'create'
+  | 'ship'
+  /** OR29: an order canceled in ShipBob is canceled in Mirakl. */
+  | 'cancel'
+  /** Lines of a Mirakl order whose ShipBob shipment was canceled while the rest ships. */
+  | 'cancel-lines'
+  /** The ShipBob order of an order canceled on the marketplace. */
+  | 'cancel-in-shipbob'
+  /** A ShipBob return for one incident line. */
+  | 'return';
 
 export interface Outcome {
   outcome: OutcomeKind;
@@ -32,7 +43,9 @@ export type OutcomeBase = Pick<
 /** The effects ledger's record of one effect (`null` in a state: never claimed). */
 export type LedgerEntry =
   | { status: 'claimed' }
-  | { status: 'done'; externalIds: Record<string, string>; outcomeRecorded: boolean };
+  | { status: 'done'; externalIds: Record<string, string>; outcomeRecorded: boolean }
+  /** Must never be made: its order was canceled on the marketplace before it was (ADR 0069). */
+  | { status: 'voided' };
 
 /**
  * What to do next about a fact. A decision is a pure function of the fact, the store's
@@ -119,7 +132,7 @@ export function gateDecision(
   storeId: string,
   config: StoreConfig | undefined,
   base: OutcomeBase,
-  needs: { shipbob: boolean },
+  needs?: GateNeeds,
 ): GateDecision {
   if (config === undefined) {
     return {

@@ -2,7 +2,9 @@ import {
   envelope,
   type MiraklIncidentOpened,
   type MiraklOrderAwaitingAcceptance,
+  type MiraklOrderCanceled,
   type MiraklOrderReadyToShip,
+  type ShipBobOrderCanceled,
   type ShipBobShipmentLabeled,
   type StoreConfigChanged,
 } from '@msync/events';
@@ -33,6 +35,7 @@ export function storeConfig(overrides: Partial<StoreConfig> = {}): StoreConfig {
     returnsApproved: false,
     returnFulfillmentCenterId: null,
     returns: { reasons: {}, requestedAction: 'Default' },
+    cancelShipBobOnMarketplaceCancel: false,
     ...overrides,
   };
 }
@@ -63,6 +66,7 @@ export function storeConfigChanged(config: StoreConfig, miraklBaseUrl: string): 
     shippingMethods: config.shippingMethods,
     defaultShippingMethod: config.defaultShippingMethod,
     reportWhenEmpty: false,
+    cancelShipBobOnMarketplaceCancel: config.cancelShipBobOnMarketplaceCancel,
   };
 }
 
@@ -191,5 +195,48 @@ export function incidentOpened(
     quantity: input.quantity ?? 1,
     reasonCode: input.reasonCode === undefined ? '12' : input.reasonCode,
     reasonLabel: 'Damaged item',
+  };
+}
+
+/** An order canceled in ShipBob: the whole order, or (with `shipmentId`) one shipment of it. */
+export function canceledInShipBob(
+  input: {
+    storeId?: string;
+    orderId?: string;
+    shipbobOrderId?: string;
+    shipmentId?: string;
+    canceledItems?: { sku: string; quantity: number }[];
+  } = {},
+): ShipBobOrderCanceled {
+  const storeId = input.storeId ?? 'store-1';
+  const shipbobOrderId = input.shipbobOrderId ?? '7001';
+  const partial = input.shipmentId !== undefined;
+  return {
+    envelope: factEnvelope(
+      storeId,
+      partial
+        ? `shipbob:${storeId}:shipment:${input.shipmentId}:canceled`
+        : `shipbob:${storeId}:order:${shipbobOrderId}:canceled`,
+    ),
+    shipbobOrderId,
+    referenceId: input.orderId ?? 'ORDER-1-A',
+    partial,
+    shipmentId: input.shipmentId ?? null,
+    canceledItems: input.canceledItems ?? [],
+  };
+}
+
+/** An order canceled (or refused) on the marketplace. */
+export function canceledOnMarketplace(
+  input: { storeId?: string; orderId?: string; state?: 'CANCELED' | 'REFUSED' } = {},
+): MiraklOrderCanceled {
+  const storeId = input.storeId ?? 'store-1';
+  const orderId = input.orderId ?? 'ORDER-1-A';
+  const state = input.state ?? 'CANCELED';
+  return {
+    envelope: factEnvelope(storeId, `mirakl:${storeId}:order:${orderId}:${state}:${T0}`),
+    orderId,
+    state,
+    reason: null,
   };
 }
