@@ -264,6 +264,36 @@ describe('config-api UI', () => {
     await screenshot('cancellations-both-ways');
   });
 
+  it('sets which incident reasons become returns and the action asked of the warehouse', async () => {
+    const rows = page.locator('[data-return-reason]');
+    await expect(rows.count()).resolves.toBe(0);
+    await expect(page.locator('#f-returnRequestedAction').inputValue()).resolves.toBe('Default');
+    await page.click('#add-return-reason');
+    await rows.nth(0).locator('.reason-code').fill('CHANGED_MIND');
+    await page.click('#add-return-reason');
+    await rows.nth(1).locator('.reason-code').fill('CHANGED_MIND');
+    await page.click('#save');
+    await rows
+      .nth(0)
+      .locator('.error')
+      .filter({ hasText: 'CHANGED_MIND is listed twice' })
+      .first()
+      .waitFor();
+    await rows.nth(1).getByRole('button', { name: 'Remove' }).click();
+    await page.selectOption('#f-returnRequestedAction', 'Restock');
+    await saveConfiguration();
+    await expect(rows.count()).resolves.toBe(1);
+    await expect(rows.nth(0).locator('.reason-decision').inputValue()).resolves.toBe('ignore');
+    await screenshot('return-reasons');
+    await page.locator('nav.tabs a', { hasText: 'Overview' }).click();
+    await textBecomes(
+      page.locator('dd', { hasText: 'creates a return' }),
+      'every reason but CHANGED_MIND creates a return; action Restock',
+    );
+    await page.click('#tab-configuration');
+    await page.locator('#f-shipbobPat').waitFor();
+  });
+
   it('shows the report e-mail as it would be sent now and sends a test report', async () => {
     // The reporter reads the store's configuration from Kafka: until then the tab says so.
     await eventually(async () => {
@@ -424,6 +454,8 @@ describe('config-api UI', () => {
       defaultShippingMethod: 'Ground',
       toggles,
       cancelShipBobOnMarketplaceCancel: true,
+      returnReasons: { CHANGED_MIND: 'ignore' },
+      returnRequestedAction: 'Restock',
       returnsApproved: true,
     });
     const statuses = h.events.configs(storeId).map((e) => e.status);

@@ -4,6 +4,7 @@ import { field, h, showErrors, statusBadge, toast } from './dom.js';
 import { activityTab } from './activity.js';
 import { reportsTab } from './reports.js';
 import { shipOptionsEditor, shipOptionsSummary } from './ship-options.js';
+import { returnReasonsEditor, returnReasonsSummary } from './return-reasons.js';
 
 const TOGGLES = [
   ['offers', 'Sync Offers', 'Create a ShipBob product for each Mirakl offer'],
@@ -297,6 +298,7 @@ function overview(store) {
         : 'polling only',
     ],
     ['Ship options', shipOptionsSummary(store)],
+    ['Returns', returnReasonsSummary(store)],
   ]);
 }
 
@@ -398,6 +400,7 @@ async function configurationForm(store, etag, reload) {
     sub: true,
   });
   const shipOptions = shipOptionsEditor(store);
+  const returnReasons = returnReasonsEditor(store);
   const at = TOGGLES.findIndex(([name]) => name === 'cancellations');
   const cancellations = toggles[at];
   toggles.splice(at + 1, 0, marketplaceCancels);
@@ -433,6 +436,7 @@ async function configurationForm(store, etag, reload) {
             returnFulfillmentCenterId: center.value === '' ? null : center.value,
             pollIntervalMinutes: interval.value === '' ? Number.NaN : Number(interval.value),
             ...shipOptions.read(),
+            ...returnReasons.read(),
             cancelShipBobOnMarketplaceCancel: subSwitch.checked,
           };
           if (pat.value.trim() !== '') change.shipbobPat = pat.value.trim();
@@ -489,6 +493,7 @@ async function configurationForm(store, etag, reload) {
       ),
     ),
     shipOptions.element,
+    returnReasons.element,
     h('p', { class: 'form-error', role: 'alert' }),
     h('div', { class: 'actions' }, submit),
   );

@@ -198,6 +198,8 @@ export async function pollerBed<T extends TopicKey>(
         defaultShippingMethod: 'Standard',
         reportWhenEmpty: false,
         cancelShipBobOnMarketplaceCancel: false,
+        returnReasons: {},
+        returnRequestedAction: 'Default',
       });
     },
     async requestPoll(storeId, options = {}) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOGGLES } from '../domain/store.js';
+import { RETURN_ACTIONS, TOGGLES } from '../domain/store.js';
 import { HEADER_SAFE_MESSAGE, HEADER_VALUE_PATTERN } from '../domain/credentials.js';
 import { ORDER_STEPS } from '../domain/order-steps.js';
 import { MAX_ACTIVITY_PAGE_SIZE } from '../activity.js';
@@ -63,6 +63,26 @@ const shippingMethods = z
   })
   .meta({ maxProperties: MAX_SHIPPING_METHODS });
 
+/** Bounds of a store's incident reason mapping. */
+const MAX_RETURN_REASONS = 100;
+const returnReasons = z
+  .record(plainText('A Mirakl incident reason code', 64), z.enum(['create', 'ignore']))
+  .check((ctx) => {
+    if (Object.keys(ctx.value).length <= MAX_RETURN_REASONS) return;
+    ctx.issues.push({
+      code: 'too_big',
+      origin: 'object',
+      maximum: MAX_RETURN_REASONS,
+      inclusive: true,
+      input: ctx.value,
+      message: `At most ${MAX_RETURN_REASONS} incident reasons`,
+    });
+  })
+  .meta({ maxProperties: MAX_RETURN_REASONS });
+const returnAction = z.enum(RETURN_ACTIONS, {
+  error: `One of ${RETURN_ACTIONS.join(', ')}`,
+});
+
 export const ConnectStoreRequest = z
   .strictObject({
     miraklUrl: z
@@ -120,6 +140,14 @@ export const ConfigureStoreRequest = z
       .describe(
         'Under Sync Cancelations: an order canceled or refused on the marketplace also cancels its ShipBob order while it is not labeled (needs a verified PAT; acts only with toggles.cancellations on)',
       ),
+    returnReasons: returnReasons
+      .optional()
+      .describe(
+        'Mirakl incident reason code (e.g. DAMAGED) → create (a ShipBob return) or ignore (none); a reason not listed creates one. Replaces the whole mapping; {} empties it',
+      ),
+    returnRequestedAction: returnAction
+      .optional()
+      .describe('The action asked of the warehouse for every returned item (default Default)'),
   })
   .register(requestSchemas, { id: 'ConfigureStoreRequest' });
 
@@ -178,6 +206,10 @@ export const StoreView = z
     cancelShipBobOnMarketplaceCancel: z
       .boolean()
       .describe('Marketplace cancellations also cancel the ShipBob order (off by default)'),
+    returnReasons: z
+      .record(z.string(), z.enum(['create', 'ignore']))
+      .describe('Mirakl incident reason code → create or ignore; a reason not listed creates'),
+    returnRequestedAction: z.enum(RETURN_ACTIONS),
     returnsApproved: z.boolean(),
     tracking: z
       .object({

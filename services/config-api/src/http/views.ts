@@ -34,6 +34,8 @@ export function storeView(store: Store): z.infer<typeof StoreView> {
     shippingMethods: { ...store.settings.shippingMethods },
     defaultShippingMethod: store.settings.defaultShippingMethod,
     cancelShipBobOnMarketplaceCancel: store.settings.cancelShipBobOnMarketplaceCancel,
+    returnReasons: { ...store.settings.returnReasons },
+    returnRequestedAction: store.settings.returnRequestedAction,
     returnsApproved: store.returnsApproved,
     tracking: { mode: trackingMode(store.webhookSubscriptionId ?? null) },
     version: store.version,
