@@ -45,40 +45,47 @@ const plainText = (what: string, max: number) =>
       error: `${what} has leading or trailing spaces or control characters`,
     });
 
+/** A mapping keyed by Mirakl codes with at most `max` entries (documented as maxProperties). */
+function boundedMapping<V extends z.ZodType>(
+  key: z.ZodType<string>,
+  value: V,
+  max: number,
+  entries: string,
+) {
+  return z
+    .record(key, value)
+    .check((ctx) => {
+      if (Object.keys(ctx.value).length <= max) return;
+      ctx.issues.push({
+        code: 'too_big',
+        origin: 'object',
+        maximum: max,
+        inclusive: true,
+        input: ctx.value,
+        message: `At most ${max} ${entries}`,
+      });
+    })
+    .meta({ maxProperties: max });
+}
+
 /** Bounds of a store's ship options (ADR 0060). */
 const MAX_SHIPPING_METHODS = 50;
 const shipOption = plainText('A ShipBob ship option', 100);
-const shippingMethods = z
-  .record(plainText('A Mirakl shipping type code', 64), shipOption)
-  .check((ctx) => {
-    if (Object.keys(ctx.value).length <= MAX_SHIPPING_METHODS) return;
-    ctx.issues.push({
-      code: 'too_big',
-      origin: 'object',
-      maximum: MAX_SHIPPING_METHODS,
-      inclusive: true,
-      input: ctx.value,
-      message: `At most ${MAX_SHIPPING_METHODS} shipping types`,
-    });
-  })
-  .meta({ maxProperties: MAX_SHIPPING_METHODS });
+const shippingMethods = boundedMapping(
+  plainText('A Mirakl shipping type code', 64),
+  shipOption,
+  MAX_SHIPPING_METHODS,
+  'shipping types',
+);
 
-/** Bounds of a store's incident reason mapping. */
+/** Bounds of a store's incident reason mapping (ADR 0080). */
 const MAX_RETURN_REASONS = 100;
-const returnReasons = z
-  .record(plainText('A Mirakl incident reason code', 64), z.enum(['create', 'ignore']))
-  .check((ctx) => {
-    if (Object.keys(ctx.value).length <= MAX_RETURN_REASONS) return;
-    ctx.issues.push({
-      code: 'too_big',
-      origin: 'object',
-      maximum: MAX_RETURN_REASONS,
-      inclusive: true,
-      input: ctx.value,
-      message: `At most ${MAX_RETURN_REASONS} incident reasons`,
-    });
-  })
-  .meta({ maxProperties: MAX_RETURN_REASONS });
+const returnReasons = boundedMapping(
+  plainText('A Mirakl incident reason code', 64),
+  z.enum(['create', 'ignore']),
+  MAX_RETURN_REASONS,
+  'incident reasons',
+);
 const returnAction = z.enum(RETURN_ACTIONS, {
   error: `One of ${RETURN_ACTIONS.join(', ')}`,
 });
