@@ -1,11 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { envelope, type EventOf, type Publisher, type SyncOutcomeRecorded } from '@msync/events';
+import { createKafka, type SyncOutcomeRecorded } from '@msync/events';
 import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { createLogger } from '@msync/platform';
 import { eventually, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
-import { startTestBackbone, type TestBackbone } from './support/backbone.js';
+import { pollRequest, startBackbone, type TestBackbone } from './support/backbone.js';
 import { callConfigApi, connectStore as connect, createTenant } from './support/config-api.js';
 import { startFlowServices } from './support/flow-services.js';
 import type { ServiceProcess } from './support/services.js';
@@ -34,8 +34,12 @@ interface Shop {
 const env = infra();
 const namespace = uniqueNamespace();
 const database = uniqueName('orders_e2e').replaceAll('-', '_');
-let backbone: TestBackbone | undefined;
-let publisher: Publisher;
+const kafka = createKafka({
+  brokers: env.KAFKA_BROKERS.split(','),
+  clientId: 'e2e',
+  logger: quiet,
+});
+let backbone: TestBackbone;
 let outcomes: SyncOutcomeRecorded[] = [];
 let mirakl: RunningMiraklSimulator;
 let shipbob: RunningShipBobSimulator;
@@ -115,23 +119,7 @@ async function requestPolls(): Promise<void> {
       ['MIRAKL', 'orders'],
       ['SHIPBOB', 'shipments'],
     ] as const) {
-      const now = new Date();
-      const command: EventOf<'pollRequested'> = {
-        envelope: envelope({
-          storeId,
-          idempotencyKey: `e2e:${storeId}:${stream}:${now.toISOString()}:${randomUUID()}`,
-          source: 'e2e-poll-driver',
-          occurredAt: now,
-          observedAt: now,
-          correlationId: randomUUID(),
-        }),
-        system,
-        stream,
-        reason: 'schedule',
-        since: null,
-        configVersion: null,
-      };
-      await publisher.publish('pollRequested', command);
+      await backbone.publisher.publish('pollRequested', pollRequest(storeId, system, stream));
     }
     driven.set(storeId, (driven.get(storeId) ?? 0) + 1);
   }
@@ -180,8 +168,15 @@ function shippedWithTracking(shop: Shop, orderIds: string[]): boolean {
 }
 
 beforeAll(async () => {
-  backbone = await startTestBackbone({ infra: env, namespace, database, logger: quiet });
-  ({ publisher, outcomes } = backbone);
+  backbone = await startBackbone({
+    kafka,
+    logger: quiet,
+    namespace,
+    registryUrl: env.SCHEMA_REGISTRY_URL,
+    mongoUrl: env.MONGO_URL,
+    database,
+  });
+  outcomes = backbone.outcomes;
 
   mirakl = await startMiraklSimulator({ port: 0, host: '127.0.0.1', paymentDelayMs: 500 });
   shipbob = await startShipBobSimulator({
@@ -304,6 +299,31 @@ describe('the orders flow across the services', () => {
       new Set(['flow-disabled']),
     );
     expect(outcomes.filter((o) => o.outcome === 'FAILED')).toEqual([]);
+
+    // One grep follows an order across services (docs/runbook.md): the correlation id of A's
+    // accept outcome is on the applier's line for it and on the poller's pass that saw it.
+    const accept = outcomesOf(shopA, 'orders', 'APPLIED').find((o) =>
+      o.effectKey.includes('accept'),
+    )!;
+    const linesWith = (service: string, id: string) =>
+      services
+        .get(service)!
+        .output()
+        .split('\n')
+        .filter((l) => l.includes(id))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const { correlationId } = accept.envelope;
+    expect(linesWith('sync-applier', correlationId)).toContainEqual(
+      expect.objectContaining({
+        msg: 'outcome recorded',
+        storeId: shopA.storeId,
+        correlationId,
+        miraklOrderId: accept.miraklOrderId,
+      }),
+    );
+    expect(linesWith('mirakl-poller', correlationId)).toContainEqual(
+      expect.objectContaining({ msg: 'orders polled', storeId: shopA.storeId, correlationId }),
+    );
   });
 
   it('makes no call for a disconnected store while polls keep coming; on reconnect processes once the order skipped in the disconnect race and its new orders', async () => {

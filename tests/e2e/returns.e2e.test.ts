@@ -1,11 +1,17 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { envelope, type EventOf, type Publisher, type SyncOutcomeRecorded } from '@msync/events';
+import {
+  createKafka,
+  envelope,
+  type EventOf,
+  type Publisher,
+  type SyncOutcomeRecorded,
+} from '@msync/events';
 import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { createLogger } from '@msync/platform';
 import { eventually, infra, uniqueName, uniqueNamespace, withContext } from '@msync/test-support';
-import { startTestBackbone, type TestBackbone } from './support/backbone.js';
+import { pollRequest, startBackbone, type TestBackbone } from './support/backbone.js';
 import { callConfigApi, connectStore, createTenant } from './support/config-api.js';
 import { flowServiceEnv, startFlowServices, type FlowSystem } from './support/flow-services.js';
 import { startService, type ServiceProcess } from './support/services.js';
@@ -61,22 +67,8 @@ async function requestStorePolls(storeId: string): Promise<void> {
     ['MIRAKL', 'orders'],
     ['SHIPBOB', 'shipments'],
     ['SHIPBOB', 'returns'],
-  ] as const) {
-    const now = new Date();
-    await publisher.publish('pollRequested', {
-      envelope: envelope({
-        storeId,
-        idempotencyKey: `e2e:${storeId}:${stream}:${now.toISOString()}:${randomUUID()}`,
-        source: 'e2e-poll-driver',
-        occurredAt: now,
-      }),
-      system,
-      stream,
-      reason: 'schedule',
-      since: null,
-      configVersion: null,
-    });
-  }
+  ] as const)
+    await publisher.publish('pollRequested', pollRequest(storeId, system, stream));
 }
 
 /** The scheduler's 09:00 command for today in New York (its job's key, so copies are one). */
@@ -128,7 +120,14 @@ const returnCreates = () =>
   shipbob.control.exchanges().filter((e) => e.operation === 'POST /return' && e.status === 201);
 
 beforeAll(async () => {
-  backbone = await startTestBackbone({ infra: env, namespace, database, logger: quiet });
+  backbone = await startBackbone({
+    kafka: createKafka({ brokers: env.KAFKA_BROKERS.split(','), clientId: 'e2e', logger: quiet }),
+    logger: quiet,
+    namespace,
+    registryUrl: env.SCHEMA_REGISTRY_URL,
+    mongoUrl: env.MONGO_URL,
+    database,
+  });
   ({ publisher, outcomes } = backbone);
 
   mirakl = await startMiraklSimulator({ port: 0, host: '127.0.0.1', paymentDelayMs: 500 });

@@ -1,10 +1,14 @@
+import { randomUUID } from 'node:crypto';
+import type { Kafka } from 'kafkajs';
 import {
   EventCodec,
   RegistryClient,
   bootstrapTopics,
   createEventConsumer,
-  createKafka,
   createPublisher,
+  envelope,
+  type EventConsumer,
+  type EventOf,
   type Publisher,
   type SyncOutcomeRecorded,
 } from '@msync/events';
@@ -12,32 +16,33 @@ import { deleteNamespaceTopics } from '@msync/events/test-support';
 import type { Logger } from '@msync/platform';
 import { MongoClient } from 'mongodb';
 
-// The test's own side of the backbone for an end-to-end run: every topic of its namespace (one
-// partition each, so a store's requests keep their order), a publisher for the commands it plays
-// (poll requests, report requests) and the applier's and reporter's outcomes as they arrive.
+// What an end-to-end test does on the event backbone itself: its topics, a publisher (the poll
+// driver's), every outcome the applier records, and the clean-up of its namespace and database.
 
 export interface TestBackbone {
   publisher: Publisher;
-  /** Every `SyncOutcomeRecorded` of the namespace, in arrival order. */
+  /** Every `SyncOutcomeRecorded`, in arrival order. */
   outcomes: SyncOutcomeRecorded[];
-  /** Stops the consumer and the publisher, drops the database and deletes the topics. */
+  /** Stops the collector and the publisher, drops the database and the namespace's topics. */
   close(): Promise<void>;
 }
 
-export async function startTestBackbone(options: {
-  infra: { KAFKA_BROKERS: string; SCHEMA_REGISTRY_URL: string; MONGO_URL: string };
-  namespace: string;
-  database: string;
+/** Creates the namespace's topics (one partition each: a store's requests keep their order). */
+export async function startBackbone(options: {
+  kafka: Kafka;
   logger: Logger;
+  namespace: string;
+  registryUrl: string;
+  mongoUrl: string;
+  database: string;
 }): Promise<TestBackbone> {
-  const { infra, namespace, logger } = options;
-  const kafka = createKafka({ brokers: infra.KAFKA_BROKERS.split(','), clientId: 'e2e', logger });
+  const { kafka, logger, namespace } = options;
   await bootstrapTopics({ kafka, logger, namespace, partitions: 1 });
-  const codec = new EventCodec(new RegistryClient(infra.SCHEMA_REGISTRY_URL), namespace);
+  const codec = new EventCodec(new RegistryClient(options.registryUrl), namespace);
   const publisher = createPublisher({ kafka, codec, logger, namespace });
   await publisher.connect();
   const outcomes: SyncOutcomeRecorded[] = [];
-  const consumer = createEventConsumer({
+  const collector: EventConsumer = createEventConsumer({
     kafka,
     codec,
     logger,
@@ -50,14 +55,14 @@ export async function startTestBackbone(options: {
       return Promise.resolve();
     },
   });
-  await consumer.start();
+  await collector.start();
   return {
     publisher,
     outcomes,
     async close() {
-      await consumer.stop();
+      await collector.stop();
       await publisher.disconnect();
-      const mongo = new MongoClient(infra.MONGO_URL, { retryWrites: false });
+      const mongo = new MongoClient(options.mongoUrl, { retryWrites: false });
       await mongo.connect();
       await mongo
         .db(options.database)
@@ -66,5 +71,29 @@ export async function startTestBackbone(options: {
       await mongo.close();
       await deleteNamespaceTopics(kafka, namespace);
     },
+  };
+}
+
+/** A `PollRequested` as the scheduler's job sends it, for a test that does not wait its interval. */
+export function pollRequest(
+  storeId: string,
+  system: 'MIRAKL' | 'SHIPBOB',
+  stream: string,
+): EventOf<'pollRequested'> {
+  const now = new Date();
+  return {
+    envelope: envelope({
+      storeId,
+      idempotencyKey: `e2e:${storeId}:${stream}:${now.toISOString()}:${randomUUID()}`,
+      source: 'e2e-poll-driver',
+      occurredAt: now,
+      observedAt: now,
+      correlationId: randomUUID(),
+    }),
+    system,
+    stream,
+    reason: 'schedule',
+    since: null,
+    configVersion: null,
   };
 }
