@@ -19,6 +19,10 @@ import {
   type Instance,
 } from '../../services/config-api/src/test-support/harness.js';
 import { orderJourney } from '../../services/config-api/src/test-support/order-events.js';
+import {
+  startReporterProcess,
+  type ReporterProcess,
+} from '../../services/config-api/src/test-support/reporter-process.js';
 
 // The administrator's and then the seller's journey in the management UI, in real headless
 // Chromium, against config-api on real Kafka and MongoDB and the two vendor simulators.
@@ -30,6 +34,7 @@ const { logger, lines } = capturingLogger('info');
 
 let h: Harness;
 let instance: Instance;
+let reporter: ReporterProcess | undefined;
 let browser: Browser;
 let page: Page;
 let tenantToken = '';
@@ -45,21 +50,25 @@ const screenshot = async (name: string) => {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  h = await configApiHarness({
-    infra: infra(),
-    database: uniqueName('config-api-ui'),
-    namespace: uniqueNamespace(),
-    logger,
-  });
+  const database = uniqueName('config-api-ui');
+  h = await configApiHarness({ infra: infra(), database, namespace: uniqueNamespace(), logger });
   h.mirakl.control.addShop({ shopId: 7001, apiKey: MIRAKL_KEY, name: 'Sunrise Goods' });
   h.shipbob.control.world.seedMerchant({ pats: [PAT], withOtherChannel: true });
-  instance = await h.start({ activity: true });
+  // The Reports tab asks the real reporter, through config-api (ADR 0072).
+  reporter = await startReporterProcess({
+    path: process.env['PATH'] ?? '',
+    infra: infra(),
+    namespace: h.namespace,
+    database,
+  });
+  instance = await h.start({ activity: true, reporterUrl: reporter.url });
   browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
 });
 
 afterAll(async () => {
   await browser?.close();
+  await reporter?.close();
   await h?.close();
 });
 
@@ -255,6 +264,55 @@ describe('config-api UI', () => {
     await screenshot('cancellations-both-ways');
   });
 
+  it('sets which incident reasons become returns and the action asked of the warehouse', async () => {
+    const rows = page.locator('[data-return-reason]');
+    await expect(rows.count()).resolves.toBe(0);
+    await expect(page.locator('#f-returnRequestedAction').inputValue()).resolves.toBe('Default');
+    await page.click('#add-return-reason');
+    await rows.nth(0).locator('.reason-code').fill('CHANGED_MIND');
+    await page.click('#add-return-reason');
+    await rows.nth(1).locator('.reason-code').fill('CHANGED_MIND');
+    await page.click('#save');
+    await rows
+      .nth(0)
+      .locator('.error')
+      .filter({ hasText: 'CHANGED_MIND is listed twice' })
+      .first()
+      .waitFor();
+    await rows.nth(1).getByRole('button', { name: 'Remove' }).click();
+    await page.selectOption('#f-returnRequestedAction', 'Restock');
+    await saveConfiguration();
+    await expect(rows.count()).resolves.toBe(1);
+    await expect(rows.nth(0).locator('.reason-decision').inputValue()).resolves.toBe('ignore');
+    await screenshot('return-reasons');
+    await page.locator('nav.tabs a', { hasText: 'Overview' }).click();
+    await textBecomes(
+      page.locator('dd', { hasText: 'creates a return' }),
+      'every reason but CHANGED_MIND creates a return; action Restock',
+    );
+    await page.click('#tab-configuration');
+    await page.locator('#f-shipbobPat').waitFor();
+  });
+
+  it('shows the report e-mail as it would be sent now and sends a test report', async () => {
+    // The reporter reads the store's configuration from Kafka: until then the tab says so.
+    await eventually(async () => {
+      await page.click('#tab-reports');
+      await page.locator('#report-to, #report-preview-error').first().waitFor();
+      return (await page.locator('#report-to').textContent()) === 'returns@sunrise.example';
+    }, 'the Reports tab with the store address');
+    await expect(page.locator('#report-subject').textContent()).resolves.toContain('Sunrise Goods');
+    await textBecomes(page.locator('#report-count'), '0');
+    await page.locator('#report-history-empty').waitFor();
+    await page.click('#report-test');
+    await page
+      .locator('#toast', { hasText: 'Test report sent to returns@sunrise.example.' })
+      .waitFor();
+    await screenshot('reports');
+    await page.click('#report-test');
+    await page.locator('#toast', { hasText: /a moment ago/ }).waitFor();
+  });
+
   it('disconnects and reconnects', async () => {
     await page.getByRole('button', { name: 'Disconnect' }).click();
     await page.locator('[data-status=DISCONNECTED]').waitFor();
@@ -396,6 +454,8 @@ describe('config-api UI', () => {
       defaultShippingMethod: 'Ground',
       toggles,
       cancelShipBobOnMarketplaceCancel: true,
+      returnReasons: { CHANGED_MIND: 'ignore' },
+      returnRequestedAction: 'Restock',
       returnsApproved: true,
     });
     const statuses = h.events.configs(storeId).map((e) => e.status);

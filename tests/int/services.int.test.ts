@@ -42,6 +42,7 @@ async function createTopics(namespace: string): Promise<void> {
       'orderReadyToShip',
       'shipmentLabeled',
       'orderCanceledOnMarketplace',
+      'returnUpdated',
     ],
   });
 }

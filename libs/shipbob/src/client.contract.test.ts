@@ -355,6 +355,18 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
         actionTaken: [{ action: 'Quarantine', reason: 'Damaged', quantityProcessed: 2 }],
       });
       expect(completed[0]!.completedAt).toBeInstanceOf(Date);
+      expect(completed[0]!.changedAt).toEqual(completed[0]!.completedAt);
+
+      // 2025-07 may spell it "Awaiting Arrival": filtered and read as AwaitingArrival either way.
+      sim.control.world.returns.awaitingArrivalSpelling = 'spaced';
+      const waiting = await client.listReturns({
+        statuses: ['AwaitingArrival', 'Awaiting Arrival'],
+      });
+      expect(waiting.map((r) => [r.referenceId, r.status]).sort()).toEqual([
+        ['INC-2', 'AwaitingArrival'],
+        ['INC-3', 'AwaitingArrival'],
+        ['INC-4', 'AwaitingArrival'],
+      ]);
     });
 
     it('creates, lists (every page) and deletes webhook subscriptions signed with our secret', async () => {

@@ -207,6 +207,11 @@ export interface ShipBobReturn {
   trackingNumber: string | null;
   insertedAt: Date | null;
   completedAt: Date | null;
+  /**
+   * When the return last changed status: the latest of its status history and status dates
+   * (the list has no "updated since" filter; pollers compare this with their cursor).
+   */
+  changedAt: Date | null;
 }
 
 export interface CreatedReturn {

@@ -419,6 +419,11 @@ describe('returns', () => {
           ],
           insert_date: '2026-01-02T00:00:00Z',
           completed_date: '2026-01-04T00:00:00Z',
+          arrived_date: '2026-01-03T00:00:00Z',
+          status_history: [
+            { status: 'Awaiting Arrival', timestamp: '2026-01-02T00:00:00Z' },
+            { status: 'Completed', timestamp: '2026-01-04T00:00:05Z' },
+          ],
         }),
       ),
     ).toEqual({
@@ -443,6 +448,7 @@ describe('returns', () => {
       trackingNumber: 'RT1',
       insertedAt: new Date('2026-01-02T00:00:00Z'),
       completedAt: new Date('2026-01-04T00:00:00Z'),
+      changedAt: new Date('2026-01-04T00:00:05Z'),
     });
   });
 
@@ -457,6 +463,7 @@ describe('returns', () => {
       trackingNumber: null,
       insertedAt: null,
       completedAt: null,
+      changedAt: null,
     });
     expect(
       toReturn(returnSchema.parse({ id: 4, inventory: [{ id: 1, action_requested: {} }] })).items,

@@ -175,7 +175,25 @@ export function toReturn(wire: WireReturn): ShipBobReturn {
     trackingNumber: wire.tracking_number ?? null,
     insertedAt: toDate(wire.insert_date),
     completedAt: toDate(wire.completed_date),
+    changedAt: latest([
+      wire.insert_date,
+      wire.completed_date,
+      wire.awaiting_arrival_date,
+      wire.arrived_date,
+      wire.processing_date,
+      wire.cancelled_date,
+      ...(wire.status_history ?? []).map((entry) => entry.timestamp),
+    ]),
   };
+}
+
+function latest(values: readonly (string | null | undefined)[]): Date | null {
+  let newest: Date | null = null;
+  for (const value of values) {
+    const date = toDate(value);
+    if (date && (!newest || date > newest)) newest = date;
+  }
+  return newest;
 }
 
 export function toDate(value: string | null | undefined): Date | null {

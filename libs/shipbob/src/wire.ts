@@ -154,6 +154,12 @@ export const returnSchema = z.object({
   inventory: z.array(returnItemSchema).nullish(),
   insert_date: str,
   completed_date: str,
+  // 2025-07 list items (PublicReturnDto): when each status was reached.
+  awaiting_arrival_date: str,
+  arrived_date: str,
+  processing_date: str,
+  cancelled_date: str,
+  status_history: z.array(z.object({ status: str, timestamp: str })).nullish(),
 });
 
 export const returnPageSchema = z.object({ items: z.array(returnSchema).nullish(), next: str });

@@ -37,6 +37,12 @@ const RETURN_FLOW: ReturnStatus[] = ['AwaitingArrival', 'Arrived', 'Processing',
  */
 export class Returns {
   readonly all: ReturnOrder[] = [];
+  /**
+   * How a return awaiting arrival spells its status on the wire: 1.0's enum says
+   * `AwaitingArrival`, 2025-07's description "Awaiting Arrival" (reference §10: uncertain, read
+   * both). `joined` unless a test switches it; `clear()` switches it back.
+   */
+  awaitingArrivalSpelling: 'joined' | 'spaced' = 'joined';
 
   constructor(private readonly deps: ReturnsDeps) {}
 
@@ -142,6 +148,14 @@ export class Returns {
 
   clear(): void {
     this.all.length = 0;
+    this.awaitingArrivalSpelling = 'joined';
+  }
+
+  /** A status as the wire spells it (see {@link awaitingArrivalSpelling}). */
+  wireStatus(status: ReturnStatus): string {
+    return status === 'AwaitingArrival' && this.awaitingArrivalSpelling === 'spaced'
+      ? 'Awaiting Arrival'
+      : status;
   }
 
   private check(

@@ -335,7 +335,7 @@ export class Views {
     return {
       id: ret.id,
       reference_id: ret.referenceId,
-      status: ret.status,
+      status: this.world.returns.wireStatus(ret.status),
       return_type: 'Regular',
       insert_date: ret.insertDate,
       completed_date: ret.completedDate,
@@ -394,7 +394,10 @@ export class Views {
       arrived_date: dateOf('Arrived'),
       processing_date: dateOf('Processing'),
       cancelled_date: dateOf('Cancelled'),
-      status_history: ret.history.map((h) => ({ status: h.status, timestamp: h.timestamp })),
+      status_history: ret.history.map((h) => ({
+        status: this.world.returns.wireStatus(h.status),
+        timestamp: h.timestamp,
+      })),
       invoice: { amount: null, currency_code: null },
       shipment_tracking_number: null,
     };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { EventOf } from '@msync/events';
+import { envelope, type EventOf } from '@msync/events';
 import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
 import {
   ADMIN_TOKEN,
@@ -45,6 +45,7 @@ async function publishAndWait(batches: {
       | 'orderReadyToShip'
       | 'shipmentLabeled'
       | 'orderCanceledOnMarketplace'
+      | 'returnUpdated'
   ]?: EventOf<K>[];
 }): Promise<void> {
   for (const [topic, events] of Object.entries(batches)) {
@@ -226,6 +227,61 @@ describe('activity projection', () => {
     expect((await alice('GET', '/v1/stores/no-such-store/activity')).status).toBe(404);
     const asAdmin = await admin('GET', `/v1/stores/${storeId}/activity?limit=1`);
     expect([asAdmin.status, asAdmin.body.items.length]).toEqual([200, 1]);
+  });
+
+  it('shows, per incident, the ShipBob return created and its latest ShipBob status', async () => {
+    const incident = orderJourney(storeId, 'MKP-3001-R');
+    const created = {
+      ...incident.outcome(ago(9 * MINUTE), 'returns', 'return', 'APPLIED', 'return 7001 created'),
+      target: 'SHIPBOB' as const,
+      subjectId: 'MKP-3001-R-1',
+      effectKey: 'return:MKP-3001-R-1',
+      externalIds: { shipbobReturnId: '7001', referenceId: 'MKP-3001-R-1' },
+    };
+    const skipped = {
+      ...incident.outcome(ago(8 * MINUTE), 'returns', 'return', 'SKIPPED', 'not approved'),
+      subjectId: 'MKP-3001-R-2',
+      effectKey: 'return:MKP-3001-R-2',
+    };
+    const status = (value: string, at: Date): EventOf<'returnUpdated'> => ({
+      envelope: envelope({
+        storeId,
+        idempotencyKey: `shipbob:${storeId}:return:7001:${value}`,
+        source: 'shipbob-poller',
+        occurredAt: at,
+      }),
+      returnId: '7001',
+      referenceId: 'MKP-3001-R-1',
+      storeOrderId: 'MKP-3001-R',
+      status: value,
+      fulfillmentCenterName: 'Cicero',
+      actionRequested: 'Default',
+      actionTaken: value === 'Completed' ? 'Restock' : null,
+      completedAt: value === 'Completed' ? ago(2 * MINUTE).getTime() : null,
+    });
+    // The completion arrives before the arrival (webhooks and polls are not ordered), twice.
+    const completed = status('Completed', ago(2 * MINUTE));
+    await publishAndWait({
+      syncOutcome: [created, skipped],
+      returnUpdated: [completed, status('Arrived', ago(5 * MINUTE)), completed],
+    });
+
+    const items = (await activity('?flow=returns')).body.items;
+    const byLine: Record<string, ApiBody> = Object.fromEntries(
+      items.map((e) => [String(e['subjectId']), e]),
+    );
+    expect(byLine['MKP-3001-R-1']?.['returnStatus']).toEqual({
+      returnId: '7001',
+      status: 'Completed',
+      at: ago(2 * MINUTE).toISOString(),
+      actionTaken: 'Restock',
+      completedAt: ago(2 * MINUTE).toISOString(),
+    });
+    expect(byLine['MKP-3001-R-1']?.externalIds).toEqual({
+      shipbobReturnId: '7001',
+      referenceId: 'MKP-3001-R-1',
+    });
+    expect(byLine['MKP-3001-R-2']?.['returnStatus']).toBeNull();
   });
 
   it('measures the oldest order still waiting for acceptance, per store', async () => {

@@ -9,6 +9,7 @@ import {
   type ActivityEvent,
 } from './domain/activity-events.js';
 import { Problem } from './domain/problem.js';
+import { returnStatusOf } from './domain/return-status.js';
 import type {
   ActivityEntryDocument,
   MongoActivity,
@@ -78,6 +79,10 @@ export class ActivityService {
       this.deps.metrics.activityEntries.inc({ flow: entry.flow, outcome: entry.outcome });
       return 'projected';
     }
+    if (event.topicKey === 'returnUpdated') {
+      await this.deps.store.applyReturnStatus(returnStatusOf(event.value));
+      return 'projected';
+    }
     const update = timelineUpdateOf(event);
     if (!update) return 'no-order';
     await this.deps.store.applyTimeline(update);
@@ -108,7 +113,23 @@ export class ActivityService {
       },
       limit + 1,
     );
-    return pageOf(fetched.map(entryOfDocument), limit);
+    const page = pageOf(fetched.map(entryOfDocument), limit);
+    return { ...page, items: await this.withReturnStatuses(storeId, page.items) };
+  }
+
+  /** Each `returns` entry with a ShipBob return gets that return's latest status (or null). */
+  private async withReturnStatuses(
+    storeId: string,
+    items: ActivityEntry[],
+  ): Promise<ActivityEntry[]> {
+    const returnIdOf = (entry: ActivityEntry) =>
+      entry.flow === 'returns' ? entry.externalIds['shipbobReturnId'] : undefined;
+    const ids = [...new Set(items.map(returnIdOf).filter((id): id is string => !!id))];
+    const statuses = await this.deps.store.findReturnStatuses(storeId, ids);
+    return items.map((entry) => {
+      const returnId = returnIdOf(entry);
+      return returnId ? { ...entry, returnStatus: statuses.get(returnId) ?? null } : entry;
+    });
   }
 
   /** One order's timeline (404 when the store is not the caller's or the order is unknown). */

@@ -391,6 +391,40 @@ describe('configuring a store', () => {
     etag = kept.headers.get('etag')!;
   });
 
+  it('sets which incident reasons become ShipBob returns and the requested action, stores codes any document key could not hold, and publishes them', async () => {
+    expectViolation(
+      await patch({ returnReasons: { DAMAGED: 'maybe' } }),
+      'returnReasons.DAMAGED',
+      'invalid_value',
+    );
+    expectViolation(
+      await patch({ returnRequestedAction: 'Recycle' }),
+      'returnRequestedAction',
+      'invalid_value',
+    );
+    const set = await patch({
+      returnReasons: { DAMAGED: 'create', 'CHANGED.MIND': 'ignore', $LOST: 'ignore' },
+      returnRequestedAction: 'Restock',
+    });
+    expect(set.status).toBe(200);
+    expect(set.body).toMatchObject({
+      returnReasons: { DAMAGED: 'create', 'CHANGED.MIND': 'ignore', $LOST: 'ignore' },
+      returnRequestedAction: 'Restock',
+    });
+    etag = set.headers.get('etag')!;
+    await eventually(
+      () => h.events.latestConfig(storeId)?.version === set.body.version,
+      'the configuration with the return settings',
+    );
+    expect(h.events.latestConfig(storeId)).toMatchObject({
+      returnReasons: { DAMAGED: 'create', 'CHANGED.MIND': 'ignore', $LOST: 'ignore' },
+      returnRequestedAction: 'Restock',
+    });
+    const cleared = await patch({ returnReasons: {}, returnRequestedAction: 'Default' });
+    expect(cleared.body).toMatchObject({ returnReasons: {}, returnRequestedAction: 'Default' });
+    etag = cleared.headers.get('etag')!;
+  });
+
   it('lists the ShipBob account’s real fulfillment centers', async () => {
     const res = await alice('GET', `/v1/stores/${storeId}/fulfillment-centers`);
     expect(res.status).toBe(200);

@@ -37,6 +37,11 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   PUBLIC_WEBHOOK_BASE_URL: z.url().optional(),
   /** How often each store's webhook subscription is checked and repaired. */
   WEBHOOK_CHECK_INTERVAL_MS: env.durationMs(15 * 60_000),
+  /**
+   * The reporter's ops address (e.g. `http://reporter:9105`), internal network only: the report
+   * preview, test send and history are asked there (ADR 0072). Unset: those operations are 503.
+   */
+  REPORTER_URL: z.url().optional(),
   /** How often the relay looks for unpublished store changes (it is also woken after each save). */
   RELAY_INTERVAL_MS: env.durationMs(2_000),
   /** Activity entries, and timelines of orders finished (or silent) longer ago, are deleted. */

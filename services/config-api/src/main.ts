@@ -34,6 +34,7 @@ await runService({
       shipbobBaseUrl: config.SHIPBOB_BASE_URL,
       relayIntervalMs: config.RELAY_INTERVAL_MS,
       publicWebhookBaseUrl: config.PUBLIC_WEBHOOK_BASE_URL ?? null,
+      reporterUrl: config.REPORTER_URL ?? null,
       webhookCheckIntervalMs: config.WEBHOOK_CHECK_INTERVAL_MS,
       metrics,
       events: { kafka: backbone.kafka, codec: backbone.codec, namespace: backbone.namespace },

@@ -16,6 +16,7 @@ import {
   type Instance,
 } from './test-support/harness.js';
 import { orderJourney } from './test-support/order-events.js';
+import { startReporterProcess, type ReporterProcess } from './test-support/reporter-process.js';
 
 // Generated requests against every documented operation: no 5xx, and every answer is one the
 // document lists for that operation, with a body that matches the documented schema (judged by
@@ -34,17 +35,22 @@ let baseUrl = '';
 let doc: Json = {};
 const tokens: Record<'admin' | 'tenant', string> = { admin: ADMIN_TOKEN, tenant: '' };
 const ids: string[] = [];
+let reporter: ReporterProcess | undefined;
 
 beforeAll(async () => {
-  h = await configApiHarness({
-    infra: infra(),
-    database: uniqueName('config-api-fuzz'),
-    namespace: uniqueNamespace(),
-    logger,
-  });
+  const env = infra();
+  const database = uniqueName('config-api-fuzz');
+  h = await configApiHarness({ infra: env, database, namespace: uniqueNamespace(), logger });
   h.mirakl.control.addShop({ shopId: 6001, apiKey: MIRAKL_KEY, name: 'Fuzz Shop' });
   h.shipbob.control.world.seedMerchant({ pats: [PAT] });
-  instance = await h.start();
+  // The report operations ask the real reporter (ADR 0072).
+  reporter = await startReporterProcess({
+    path: process.env['PATH'] ?? '',
+    infra: env,
+    namespace: h.namespace,
+    database,
+  });
+  instance = await h.start({ reporterUrl: reporter.url });
   baseUrl = instance.url;
   const admin = client(baseUrl, ADMIN_TOKEN);
   const tenant = await admin('POST', '/v1/tenants', { body: { name: 'Fuzz Co' } });
@@ -68,9 +74,10 @@ beforeAll(async () => {
     value: journey.outcome(at, 'orders', 'accept', 'FAILED', 'Mirakl answered 500'),
   });
   doc = (await client(baseUrl)('GET', '/v1/openapi.json')).body;
-});
+}, 120_000);
 
 afterAll(async () => {
+  await reporter?.close();
   await h?.close();
 });
 

@@ -26,6 +26,8 @@ import { configApiMetrics, type ConfigApiMetrics } from './metrics.js';
 import { ActivityService, DEFAULT_ACTIVITY_RETENTION_DAYS, startPruning } from './activity.js';
 import { MongoActivity } from './adapters/mongo-activity.js';
 import { ACTIVITY_TOPICS } from './domain/activity-events.js';
+import { reporterClient } from './adapters/reporter-client.js';
+import { ReportsService } from './reports.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -69,6 +71,11 @@ export interface ConfigApiOptions {
   activityPruneIntervalMs?: number;
   /** The projection's clock (retention and the waiting-order gauge). */
   now?: () => Date;
+  /**
+   * The reporter's ops address (`REPORTER_URL`): report preview, test send and history go there
+   * (ADR 0072); without it those operations answer 503.
+   */
+  reporterUrl?: string | null;
 }
 
 export interface ConfigApi {
@@ -168,7 +175,11 @@ export async function createConfigApi(options: ConfigApiOptions): Promise<Config
     ...(options.now ? { now: options.now } : {}),
   });
   activity.bindWaitingGauge();
-  const app = createHttpApp({ stores: service, access, activity, logger, metrics });
+  const reports = new ReportsService({
+    stores: service,
+    reporter: options.reporterUrl ? reporterClient({ baseUrl: options.reporterUrl, logger }) : null,
+  });
+  const app = createHttpApp({ stores: service, access, activity, reports, logger, metrics });
   const activityFeed = createActivityFeed(options, activity, registry, metrics);
   return { app, relay, webhooks, stores, service, access, activity, activityFeed, metrics };
 }

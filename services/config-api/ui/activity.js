@@ -204,7 +204,22 @@ function entryRow(entry, base) {
           )
         : entry.subjectId,
     ),
-    h('td', { class: 'detail' }, reasonText(entry) ?? ''),
+    h('td', { class: 'detail' }, reasonText(entry) ?? '', returnLine(entry)),
+  );
+}
+
+/** For an incident line that became a ShipBob return: the return and its ShipBob status. */
+function returnLine(entry) {
+  const returnId = entry.externalIds?.shipbobReturnId;
+  if (entry.flow !== 'returns' || !returnId) return null;
+  const status = entry.returnStatus;
+  return h(
+    'div',
+    { class: 'return-status', 'data-return-id': returnId },
+    `ShipBob return ${returnId}: `,
+    status
+      ? `${status.status}${status.actionTaken ? ` (${status.actionTaken})` : ''} · ${dateOf(status.at)}`
+      : 'no status from ShipBob yet',
   );
 }
 

@@ -2,7 +2,9 @@
 import { api, ApiError } from './api.js';
 import { field, h, showErrors, statusBadge, toast } from './dom.js';
 import { activityTab } from './activity.js';
+import { reportsTab } from './reports.js';
 import { shipOptionsEditor, shipOptionsSummary } from './ship-options.js';
+import { returnReasonsEditor, returnReasonsSummary } from './return-reasons.js';
 
 const TOGGLES = [
   ['offers', 'Sync Offers', 'Create a ShipBob product for each Mirakl offer'],
@@ -147,7 +149,10 @@ export function renderConnect(view) {
   view.replaceChildren(form);
 }
 
-/** A store's page; `tab` is overview, configuration or activity (with an order, its timeline). */
+/**
+ * A store's page; `tab` is overview, configuration, activity (with an order, its timeline) or
+ * reports.
+ */
 export async function renderStore(view, me, id, tab, orderId) {
   const { body: store, etag } = await api('GET', `/v1/stores/${encodeURIComponent(id)}`);
   const toggleConnection = async () => {
@@ -231,13 +236,24 @@ export async function renderStore(view, me, id, tab, orderId) {
       },
       'Activity',
     ),
+    h(
+      'a',
+      {
+        href: `#/stores/${store.id}/reports`,
+        id: 'tab-reports',
+        class: tab === 'reports' ? 'active' : '',
+      },
+      'Reports',
+    ),
   );
   const body =
     tab === 'configuration'
       ? await configurationForm(store, etag, () => renderStore(view, me, store.id, 'configuration'))
       : tab === 'activity'
         ? await activityTab(store, orderId)
-        : overview(store);
+        : tab === 'reports'
+          ? await reportsTab(store)
+          : overview(store);
   view.replaceChildren(
     h(
       'section',
@@ -282,6 +298,7 @@ function overview(store) {
         : 'polling only',
     ],
     ['Ship options', shipOptionsSummary(store)],
+    ['Returns', returnReasonsSummary(store)],
   ]);
 }
 
@@ -383,6 +400,7 @@ async function configurationForm(store, etag, reload) {
     sub: true,
   });
   const shipOptions = shipOptionsEditor(store);
+  const returnReasons = returnReasonsEditor(store);
   const at = TOGGLES.findIndex(([name]) => name === 'cancellations');
   const cancellations = toggles[at];
   toggles.splice(at + 1, 0, marketplaceCancels);
@@ -418,6 +436,7 @@ async function configurationForm(store, etag, reload) {
             returnFulfillmentCenterId: center.value === '' ? null : center.value,
             pollIntervalMinutes: interval.value === '' ? Number.NaN : Number(interval.value),
             ...shipOptions.read(),
+            ...returnReasons.read(),
             cancelShipBobOnMarketplaceCancel: subSwitch.checked,
           };
           if (pat.value.trim() !== '') change.shipbobPat = pat.value.trim();
@@ -474,6 +493,7 @@ async function configurationForm(store, etag, reload) {
       ),
     ),
     shipOptions.element,
+    returnReasons.element,
     h('p', { class: 'form-error', role: 'alert' }),
     h('div', { class: 'actions' }, submit),
   );

@@ -21,6 +21,11 @@ export const configSchema = eventBackboneEnv
     INITIAL_LOOKBACK_MS: env.durationMs(7 * 24 * 3600_000),
     /** How far back a resync (store reconnected, Tracking switched back on) re-reads labels. */
     RESYNC_LOOKBACK_MS: env.durationMs(DEFAULT_RESYNC_LOOKBACK_MS),
+    /**
+     * Open and canceled returns created longer ago than this are not read any more (ShipBob's
+     * return list has no "updated since" filter; ADR 0079). Completed ones are read by date.
+     */
+    RETURNS_LOOKBACK_MS: env.durationMs(90 * 24 * 3600_000),
     /** Seen orders not changed for this long are forgotten. */
     SEEN_RETENTION_MS: env.durationMs(45 * 24 * 3600_000),
     /**

@@ -4,4 +4,5 @@ import type { ShipBobFactTopic } from './domain/facts.js';
 export const FACT_TOPICS = [
   'shipmentLabeled',
   'orderCanceledInShipBob',
+  'returnUpdated',
 ] as const satisfies readonly ShipBobFactTopic[];

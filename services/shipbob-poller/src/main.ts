@@ -13,6 +13,7 @@ await runPoller({
       updateOverlapMs: config.UPDATE_OVERLAP_MS,
       initialLookbackMs: config.INITIAL_LOOKBACK_MS,
       resyncLookbackMs: config.RESYNC_LOOKBACK_MS,
+      returnsLookbackMs: config.RETURNS_LOOKBACK_MS,
       seenRetentionMs: config.SEEN_RETENTION_MS,
       ...(config.WEBHOOK_PORT === undefined
         ? {}

@@ -2,6 +2,7 @@ import { createMongoPollState, errorMessage } from '@msync/platform';
 import { createPoller, resyncOf, type Poller, type PollerOptions } from '@msync/polling';
 import { shipbobClients } from './adapters/shipbob-clients.js';
 import { createWebhookReceipts } from './adapters/webhook-receipts.js';
+import { RETURNS, returnsPass } from './returns-pass.js';
 import {
   SHIPMENTS,
   shipmentsPass,
@@ -32,6 +33,8 @@ export interface ShipBobPollerOptions extends PollerOptions {
   updateOverlapMs: number;
   initialLookbackMs: number;
   resyncLookbackMs: number;
+  /** Open and canceled returns created longer ago are not read any more (ADR 0079). */
+  returnsLookbackMs: number;
   seenRetentionMs: number;
   /** Receive ShipBob's webhooks too; polling alone without it. */
   webhooks?: WebhookReceiverSettings;
@@ -71,8 +74,8 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
       source: SOURCE,
       system: 'SHIPBOB',
       collections: COLLECTIONS,
-      // Stream → pass, and a stream's resync pass (ADR 0055). Inventory and returns join this
-      // table as their passes are built.
+      // Stream → pass, and a stream's resync pass (ADR 0055). Inventory joins this table as its
+      // pass is built.
       streams: (context) => {
         const deps: ShipmentsPassDeps = {
           ...context,
@@ -85,6 +88,7 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
         return {
           [SHIPMENTS]: shipmentsPass(deps),
           [resyncOf(SHIPMENTS)]: shipmentsResyncPass(deps),
+          [RETURNS]: returnsPass({ ...deps, returnsLookbackMs: options.returnsLookbackMs }),
         };
       },
     },

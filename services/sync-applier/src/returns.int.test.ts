@@ -126,4 +126,61 @@ describe('the returns flow end to end, exactly once', () => {
       expect(returnsFor(harness, `${orderId}-2`)).toHaveLength(0);
     });
   });
+
+  it('follows the store’s reason mapping and requested action as its configuration on the topic carries them', async () => {
+    h = await applierHarness();
+    const harness = h;
+    const store = await harness.addStore({
+      config: {
+        toggles: { ...storeConfig().toggles, returns: true },
+        returnsApproved: true,
+        returnFulfillmentCenterId: String(RETURN_CENTER),
+        returns: { reasons: { LOST: 'ignore', '12': 'create' }, requestedAction: 'Quarantine' },
+      },
+    });
+    await harness.startApplier();
+    const orderId = `${store.storeId}-R2-A`;
+    const lines = [
+      { id: `${orderId}-1`, sku: 'SKU-MUG', quantity: 1 },
+      { id: `${orderId}-2`, sku: 'SKU-BOWL', quantity: 1 },
+    ];
+    await harness.publish(
+      'orderReadyToShip',
+      readyToShip({ storeId: store.storeId, orderId, lines }),
+    );
+    await eventually(
+      () => harness.outcomesOf(store.storeId, 'APPLIED').length === 1,
+      'the ShipBob order applied',
+    );
+    const order = harness.shipbob.control.world.orders.find((o) => o.referenceId === orderId)!;
+    harness.shipbob.control.world.shipShipment(order.shipments[0]!.id);
+
+    const incident = (line: number, sku: string, reasonCode: string) =>
+      incidentOpened({
+        storeId: store.storeId,
+        orderId,
+        orderLineId: `${orderId}-${line}`,
+        sku,
+        quantity: 1,
+        reasonCode,
+      });
+    await harness.publish('incidentOpened', incident(1, 'SKU-MUG', '12'));
+    await harness.publish('incidentOpened', incident(2, 'SKU-BOWL', 'LOST'));
+    await eventually(
+      () =>
+        harness.outcomesOf(store.storeId, 'APPLIED').length === 2 &&
+        harness.outcomesOf(store.storeId, 'SKIPPED').length === 1,
+      'both incidents decided',
+    );
+    expect(harness.outcomesOf(store.storeId, 'SKIPPED')[0]).toMatchObject({
+      reason: 'reason-ignored',
+      effectKey: `return:${orderId}:${orderId}-2`,
+    });
+    expect(returnsFor(harness, `${orderId}-2`)).toHaveLength(0);
+    expect(returnsFor(harness, `${orderId}-1`)).toEqual([
+      expect.objectContaining({
+        items: [expect.objectContaining({ requestedAction: 'Quarantine' })],
+      }),
+    ]);
+  });
 });

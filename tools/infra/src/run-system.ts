@@ -104,6 +104,8 @@ async function main(): Promise<void> {
       SHIPBOB_BASE_URL: SHIPBOB_SIM_URL,
       // Stores with Sync Tracking get a webhook subscription pointing at shipbob-poller.
       PUBLIC_WEBHOOK_BASE_URL: `http://127.0.0.1:${WEBHOOK_PORT}`,
+      // Report preview, test send and history are the reporter's ops routes (ADR 0072).
+      REPORTER_URL: `http://127.0.0.1:${OPS_BASE + SERVICES.indexOf('reporter')}`,
     },
     // The pollers open the stores' credentials with config-api's key ring and call the simulators.
     'mirakl-poller': {

@@ -218,6 +218,10 @@ export interface StoreConfigChanged {
   reportWhenEmpty: boolean;
   /** Revision 4: with Sync Cancelations on, an order canceled or refused on the marketplace also cancels its ShipBob order (while not labeled). */
   cancelShipBobOnMarketplaceCancel: boolean;
+  /** Revision 5: Mirakl incident reason code → create | ignore (a ShipBob return or none); a reason not listed creates one. */
+  returnReasons: Record<string, string>;
+  /** Revision 5: the action asked of the warehouse for every returned item: Default | Restock | Quarantine | Dispose. */
+  returnRequestedAction: string;
 }
 
 export interface SyncToggles {

@@ -59,6 +59,8 @@ export function sampleEvents(storeId = 'store-1'): { [K in TopicKey]: EventOf<K>
       defaultShippingMethod: 'Standard',
       reportWhenEmpty: true,
       cancelShipBobOnMarketplaceCancel: true,
+      returnReasons: { DAMAGED: 'create', NEVER_ARRIVED: 'ignore' },
+      returnRequestedAction: 'Restock',
     },
     offerObserved: {
       envelope: env(storeId, `mirakl:${storeId}:offer:2958:${T0}`),

@@ -54,6 +54,8 @@ export interface TestStore {
   shipbob: { pat: string; channelId: string } | null;
   /** The store's ShipBob webhook signing secret (`whsec_…`), when it has one. */
   shipbobWebhookSecret?: string;
+  /** An administrator approved Sync Returns for the store (default false). */
+  returnsApproved?: boolean;
 }
 
 export interface ReceivedFact<T extends TopicKey> {
@@ -196,7 +198,7 @@ export async function pollerBed<T extends TopicKey>(
           cancellations: true,
           returns: true,
         },
-        returnsApproved: false,
+        returnsApproved: store.returnsApproved ?? false,
         inventoryBuffer: 0,
         returnFulfillmentCenterId: null,
         pollIntervalMinutes: 15,
@@ -204,6 +206,8 @@ export async function pollerBed<T extends TopicKey>(
         defaultShippingMethod: 'Standard',
         reportWhenEmpty: false,
         cancelShipBobOnMarketplaceCancel: false,
+        returnReasons: {},
+        returnRequestedAction: 'Default',
       });
     },
     async requestPoll(storeId, options = {}) {

@@ -7,6 +7,7 @@ import type {
   TimelineUpdate,
 } from '../domain/activity-events.js';
 import { finishesOrder, PAST_ACCEPTANCE, type OrderStep } from '../domain/order-steps.js';
+import { laterReturnStatus, type ReturnStatus } from '../domain/return-status.js';
 import { isDuplicateKey, withInsertLock, type LockDocument } from './mongo-lock.js';
 
 export interface ActivityEntryDocument extends Omit<ActivityEntry, 'id'> {
@@ -30,6 +31,11 @@ export interface OrderTimelineDocument extends Partial<TimelineDetails> {
   finishedAt?: Date;
 }
 
+/** The latest ShipBob status of one return; `_id` is `<storeId>/<returnId>`. */
+export interface ReturnStatusDocument extends ReturnStatus {
+  _id: string;
+}
+
 export interface ActivityFilter {
   storeId: string;
   flow?: string;
@@ -42,9 +48,11 @@ export const ACTIVITY_COLLECTIONS = {
   entries: 'activity_entries',
   timelines: 'order_timelines',
   locks: 'order_timeline_locks',
+  returnStatuses: 'activity_return_statuses',
 } as const;
 
 const timelineId = (storeId: string, orderId: string) => `${storeId}/${orderId}`;
+const returnStatusId = (storeId: string, returnId: string) => `${storeId}/${returnId}`;
 
 /** Timeline writes come from five topics at once (and from every replica): one at a time each. */
 const TIMELINE_LOCK = { leaseMs: 10_000, waitMs: 15_000, what: 'order timeline' } as const;
@@ -56,11 +64,13 @@ const TIMELINE_LOCK = { leaseMs: 10_000, waitMs: 15_000, what: 'order timeline' 
 export class MongoActivity {
   readonly entries: Collection<ActivityEntryDocument>;
   readonly timelines: Collection<OrderTimelineDocument>;
+  readonly returnStatuses: Collection<ReturnStatusDocument>;
   private readonly locks: Collection<LockDocument>;
 
   constructor(db: Db) {
     this.entries = db.collection<ActivityEntryDocument>(ACTIVITY_COLLECTIONS.entries);
     this.timelines = db.collection<OrderTimelineDocument>(ACTIVITY_COLLECTIONS.timelines);
+    this.returnStatuses = db.collection<ReturnStatusDocument>(ACTIVITY_COLLECTIONS.returnStatuses);
     this.locks = db.collection<LockDocument>(ACTIVITY_COLLECTIONS.locks);
   }
 
@@ -72,6 +82,7 @@ export class MongoActivity {
       this.timelines.createIndex({ lastEventAt: 1 }),
       this.timelines.createIndex({ finishedAt: 1 }),
       this.timelines.createIndex({ waitingSince: 1 }),
+      this.returnStatuses.createIndex({ at: 1 }),
     ]);
   }
 
@@ -169,12 +180,43 @@ export class MongoActivity {
     return [...oldest].map(([storeId, since]) => ({ storeId, since }));
   }
 
-  /** Deletes entries older than `before` and timelines finished, or silent, since before it. */
+  /**
+   * Keeps a return's status if it is further along than the one kept ({@link laterReturnStatus});
+   * read and written by `_id` under the timelines' lock, so two writers do not undo each other.
+   */
+  applyReturnStatus(next: ReturnStatus): Promise<void> {
+    const _id = returnStatusId(next.storeId, next.returnId);
+    return withInsertLock(this.locks, `return:${_id}`, TIMELINE_LOCK, async () => {
+      const current = await this.returnStatuses.findOne({ _id });
+      const kept = laterReturnStatus(current ? withoutId(current) : null, next);
+      if (kept === next) await this.returnStatuses.replaceOne({ _id }, next, { upsert: true });
+    });
+  }
+
+  /** The statuses of these returns of a store, by return id (unknown ones are absent). */
+  async findReturnStatuses(
+    storeId: string,
+    returnIds: readonly string[],
+  ): Promise<Map<string, ReturnStatus>> {
+    if (returnIds.length === 0) return new Map();
+    const found = await this.returnStatuses
+      .find({ _id: { $in: returnIds.map((id) => returnStatusId(storeId, id)) } })
+      .toArray();
+    return new Map(found.map((doc) => [doc.returnId, withoutId(doc)]));
+  }
+
+  /**
+   * Deletes entries older than `before`, timelines finished, or silent, since before it, and
+   * return statuses last changed before it.
+   */
   async prune(before: Date): Promise<{ entries: number; timelines: number }> {
     const entries = await this.entries.deleteMany({ at: { $lt: before } });
     const timelines = await this.timelines.deleteMany({
       $or: [{ finishedAt: { $lt: before } }, { lastEventAt: { $lt: before } }],
     });
+    await this.returnStatuses.deleteMany({ at: { $lt: before } });
     return { entries: entries.deletedCount, timelines: timelines.deletedCount };
   }
 }
+
+const withoutId = ({ _id: _ignored, ...status }: ReturnStatusDocument): ReturnStatus => status;

@@ -22,16 +22,23 @@ export interface WebhookRecord {
 }
 
 /**
- * Settings as stored. The ship option mapping is a list of pairs: its keys are Mirakl codes,
- * which may hold characters a document key may not (`.`, a leading `$`). Documents written
- * before the mapping existed have neither field.
+ * Settings as stored. The ship option and return reason mappings are lists of pairs: their keys
+ * are Mirakl codes, which may hold characters a document key may not (`.`, a leading `$`).
+ * Documents written before a mapping existed lack its fields.
  */
 export interface StoredSettings extends Omit<
   Settings,
-  'shippingMethods' | 'defaultShippingMethod'
+  'shippingMethods' | 'defaultShippingMethod' | 'returnReasons' | 'returnRequestedAction'
 > {
   shippingMethods?: StoredShipOption[];
   defaultShippingMethod?: string;
+  returnReasons?: StoredReturnReason[];
+  returnRequestedAction?: Settings['returnRequestedAction'];
+}
+
+export interface StoredReturnReason {
+  miraklReasonCode: string;
+  decision: 'create' | 'ignore';
 }
 
 export interface StoredShipOption {
@@ -288,7 +295,7 @@ function toDocument(
   store: Store,
 ): Omit<StoreDocument, 'pendingPublish' | 'publishedVersion' | 'offersPollPending'> {
   const { id, webhookSubscriptionId: _readOnly, settings, ...rest } = store;
-  const { shippingMethods, ...plain } = settings;
+  const { shippingMethods, returnReasons, ...plain } = settings;
   return {
     _id: id,
     ...rest,
@@ -297,6 +304,10 @@ function toDocument(
       shippingMethods: Object.entries(shippingMethods).map(
         ([miraklShippingType, shipbobShipOption]) => ({ miraklShippingType, shipbobShipOption }),
       ),
+      returnReasons: Object.entries(returnReasons).map(([miraklReasonCode, decision]) => ({
+        miraklReasonCode,
+        decision,
+      })),
     },
   };
 }
@@ -325,16 +336,27 @@ function webhookAfterChange(
 }
 
 function settingsOf(stored: StoredSettings): Settings {
-  const { shippingMethods = [], defaultShippingMethod, ...plain } = stored;
+  const {
+    shippingMethods = [],
+    defaultShippingMethod,
+    returnReasons = [],
+    returnRequestedAction,
+    ...plain
+  } = stored;
   const mapping: ShippingMethods = Object.fromEntries(
     shippingMethods.map((entry) => [entry.miraklShippingType, entry.shipbobShipOption]),
   );
+  const defaults = defaultSettings();
   return {
     // Stores saved before a setting existed read its default.
-    ...defaultSettings(),
+    ...defaults,
     ...plain,
     shippingMethods: mapping,
     defaultShippingMethod: defaultShippingMethod ?? DEFAULT_SHIPPING_METHOD,
+    returnReasons: Object.fromEntries(
+      returnReasons.map((entry) => [entry.miraklReasonCode, entry.decision]),
+    ),
+    returnRequestedAction: returnRequestedAction ?? defaults.returnRequestedAction,
   };
 }
 

@@ -5,6 +5,7 @@ import {
   timelineChangeOf,
   type OrderStep,
 } from './order-steps.js';
+import type { ReturnStatus } from './return-status.js';
 
 /** The topics the activity projection reads. */
 export const ACTIVITY_TOPICS = [
@@ -13,6 +14,7 @@ export const ACTIVITY_TOPICS = [
   'orderReadyToShip',
   'shipmentLabeled',
   'orderCanceledOnMarketplace',
+  'returnUpdated',
 ] as const;
 
 export type ActivityTopic = (typeof ACTIVITY_TOPICS)[number];
@@ -55,6 +57,8 @@ export interface ActivityEntry {
   externalIds: Record<string, string>;
   latencyMs: number | null;
   correlationId: string;
+  /** For a `returns` entry that created (or found) a ShipBob return: its latest ShipBob status. */
+  returnStatus?: ReturnStatus | null;
 }
 
 /** A failure kept on the timeline (the latest one). */
@@ -250,6 +254,9 @@ function anyTimelineUpdateOf(event: ActivityEvent): TimelineUpdate | null {
         details: { cancellation: { state: fact.state, reason: fact.reason } },
       };
     }
+    case 'returnUpdated':
+      // A return's status is kept beside the activity (per incident), not on the order's timeline.
+      return null;
   }
 }
 

@@ -22,5 +22,7 @@ export function configSnapshot(store: Store): Omit<StoreConfigChanged, 'envelope
     defaultShippingMethod: store.settings.defaultShippingMethod,
     reportWhenEmpty: store.settings.reportWhenEmpty,
     cancelShipBobOnMarketplaceCancel: store.settings.cancelShipBobOnMarketplaceCancel,
+    returnReasons: { ...store.settings.returnReasons },
+    returnRequestedAction: store.settings.returnRequestedAction,
   };
 }

@@ -26,6 +26,8 @@ const store: Store = {
     shippingMethods: { STD: 'Standard', 'EXP-2D': '2-Day' },
     defaultShippingMethod: 'Ground',
     cancelShipBobOnMarketplaceCancel: true,
+    returnReasons: { DAMAGED: 'create', CHANGED_MIND: 'ignore' },
+    returnRequestedAction: 'Quarantine',
   },
   returnsApproved: true,
   version: 12,
@@ -61,6 +63,8 @@ describe('config snapshot on the compacted topic', () => {
       defaultShippingMethod: 'Ground',
       reportWhenEmpty: true,
       cancelShipBobOnMarketplaceCancel: true,
+      returnReasons: { DAMAGED: 'create', CHANGED_MIND: 'ignore' },
+      returnRequestedAction: 'Quarantine',
     });
   });
 

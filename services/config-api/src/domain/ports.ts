@@ -52,3 +52,42 @@ export interface HostResolver {
 
 /** Seals and opens secrets at rest. */
 export type { SecretBox } from '@msync/stores';
+
+/** The report e-mail as the reporter would send it now (ADR 0072). */
+export interface ReportPreview {
+  subject: string;
+  html: string;
+  text: string;
+  reportDate: string;
+  timeZone: string;
+  returnCount: number;
+  to: string | null;
+}
+
+/** One decided daily report of a store, newest first. */
+export interface ReportHistoryEntry {
+  reportDate: string;
+  result: string;
+  reason: string | null;
+  returnCount: number;
+  detail: string | null;
+  to: string | null;
+  resolvedAt: string;
+}
+
+/**
+ * The reporter's answer: its value, or the HTTP status of its problem (`unreachable` when it
+ * could not be asked or gave an unreadable answer), with its detail.
+ */
+export type ReporterAnswer<T> =
+  | { ok: true; value: T }
+  | { ok: false; status: number | 'unreachable'; detail: string; retryAfterSeconds?: number };
+
+/** The reporter's report routes (ADR 0072); config-api checks the tenant before asking. */
+export interface ReporterPort {
+  preview(storeId: string): Promise<ReporterAnswer<ReportPreview>>;
+  sendTest(
+    storeId: string,
+  ): Promise<ReporterAnswer<{ to: string; subject: string; messageId: string }>>;
+  history(storeId: string, limit: number): Promise<ReporterAnswer<ReportHistoryEntry[]>>;
+}

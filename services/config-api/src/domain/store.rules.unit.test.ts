@@ -28,6 +28,8 @@ const busy: Settings = {
   shippingMethods: { STD: 'Standard', 'EXP-2D': '2-Day' },
   defaultShippingMethod: 'Ground',
   cancelShipBobOnMarketplaceCancel: true,
+  returnReasons: { DAMAGED: 'create', CHANGED_MIND: 'ignore' },
+  returnRequestedAction: 'Restock',
 };
 
 describe('defaults', () => {
@@ -49,6 +51,8 @@ describe('defaults', () => {
       shippingMethods: {},
       defaultShippingMethod: 'Standard',
       cancelShipBobOnMarketplaceCancel: false,
+      returnReasons: {},
+      returnRequestedAction: 'Default',
     });
     expect(DEFAULT_POLL_INTERVAL_MINUTES).toBe(15);
   });
@@ -183,6 +187,25 @@ describe('canceling ShipBob orders on marketplace cancellations', () => {
   });
 });
 
+describe('the returns reason mapping and requested action', () => {
+  it('create a return for every reason, with the Default action, until the store says otherwise', () => {
+    const { returnReasons: _r, returnRequestedAction: _a, ...older } = busy;
+    expect(settingsWithDefaults(older)).toMatchObject({
+      returnReasons: {},
+      returnRequestedAction: 'Default',
+    });
+  });
+
+  it('replace the whole mapping, keep no reference to it, and keep the action when left out', () => {
+    const mapping: Settings['returnReasons'] = { LOST: 'ignore' };
+    const merged = mergeSettings(busy, { returnReasons: mapping });
+    mapping['LOST'] = 'create';
+    expect(merged.returnReasons).toEqual({ LOST: 'ignore' });
+    expect(merged.returnRequestedAction).toBe('Restock');
+    expect(mergeSettings(busy, { returnReasons: {} }).returnReasons).toEqual({});
+  });
+});
+
 describe('merging a patch', () => {
   it('takes every field the patch sets', () => {
     expect(
@@ -196,6 +219,8 @@ describe('merging a patch', () => {
         shippingMethods: { STD: 'Standard', 'EXP-2D': '2-Day' },
         defaultShippingMethod: 'Ground',
         cancelShipBobOnMarketplaceCancel: true,
+        returnReasons: { DAMAGED: 'create', CHANGED_MIND: 'ignore' },
+        returnRequestedAction: 'Restock',
       }),
     ).toEqual(busy);
   });
@@ -213,6 +238,8 @@ describe('merging a patch', () => {
         shippingMethods: undefined,
         defaultShippingMethod: undefined,
         cancelShipBobOnMarketplaceCancel: undefined,
+        returnReasons: undefined,
+        returnRequestedAction: undefined,
       }),
     ).toEqual({ ...busy, toggles: { ...allOn, returns: false } });
   });

@@ -50,7 +50,21 @@ export interface Settings {
    * `toggles.cancellations` on.
    */
   cancelShipBobOnMarketplaceCancel: boolean;
+  /**
+   * Which Mirakl incident reasons mean the item is coming back: reason code → `create` (a ShipBob
+   * return) or `ignore` (none). A reason not listed creates one.
+   */
+  returnReasons: ReturnReasons;
+  /** The action asked of the warehouse for every returned item (ShipBob's `requested_action`). */
+  returnRequestedAction: ReturnAction;
 }
+
+/** Mirakl incident reason code → whether it becomes a ShipBob return. */
+export type ReturnReasons = Record<string, 'create' | 'ignore'>;
+
+/** ShipBob's return actions; `Default` leaves it to each item's return preference. */
+export const RETURN_ACTIONS = ['Default', 'Restock', 'Quarantine', 'Dispose'] as const;
+export type ReturnAction = (typeof RETURN_ACTIONS)[number];
 
 /** Mirakl shipping type code → ShipBob ship option name. */
 export type ShippingMethods = Record<string, string>;
@@ -100,6 +114,8 @@ export function defaultSettings(): Settings {
     shippingMethods: {},
     defaultShippingMethod: DEFAULT_SHIPPING_METHOD,
     cancelShipBobOnMarketplaceCancel: false,
+    returnReasons: {},
+    returnRequestedAction: 'Default',
   };
 }
 
@@ -192,6 +208,9 @@ export interface SettingsPatch {
   shippingMethods?: ShippingMethods;
   defaultShippingMethod?: string;
   cancelShipBobOnMarketplaceCancel?: boolean;
+  /** Replaces the whole mapping (`{}`: every reason creates a return). */
+  returnReasons?: ReturnReasons;
+  returnRequestedAction?: ReturnAction;
 }
 
 /** Applies a patch onto the current settings (pure merge; validation is {@link checkSettings}). */
@@ -210,6 +229,8 @@ export function mergeSettings(current: Settings, patch: SettingsPatch): Settings
     defaultShippingMethod: patch.defaultShippingMethod ?? current.defaultShippingMethod,
     cancelShipBobOnMarketplaceCancel:
       patch.cancelShipBobOnMarketplaceCancel ?? current.cancelShipBobOnMarketplaceCancel,
+    returnReasons: { ...(patch.returnReasons ?? current.returnReasons) },
+    returnRequestedAction: patch.returnRequestedAction ?? current.returnRequestedAction,
   };
 }
 

@@ -4,6 +4,7 @@ import { requestLogContext, storeIdLogContext, type Logger } from '@msync/platfo
 import { Problem } from '../domain/problem.js';
 import type { AccessService } from '../access.js';
 import type { ActivityService } from '../activity.js';
+import type { ReportsService } from '../reports.js';
 import type { StoreService } from '../stores.js';
 import type { ConfigApiMetrics } from '../metrics.js';
 import { openApiDocument } from './openapi.js';
@@ -38,11 +39,17 @@ export function createHttpApp(deps: {
   stores: StoreService;
   access: AccessService;
   activity: ActivityService;
+  reports: ReportsService;
   logger: Logger;
   metrics?: ConfigApiMetrics;
 }): Express {
   const log = deps.logger.child({ component: 'http' });
-  const ops = operations({ stores: deps.stores, access: deps.access, activity: deps.activity });
+  const ops = operations({
+    stores: deps.stores,
+    access: deps.access,
+    activity: deps.activity,
+    reports: deps.reports,
+  });
   const document = openApiDocument(ops);
 
   const app = express();

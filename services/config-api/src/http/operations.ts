@@ -4,6 +4,7 @@ import { Problem } from '../domain/problem.js';
 import type { StoreService } from '../stores.js';
 import type { AccessService } from '../access.js';
 import type { ActivityService } from '../activity.js';
+import type { ReportsService } from '../reports.js';
 import {
   ActivityListQuery,
   ActivityPageView,
@@ -16,7 +17,11 @@ import {
   IssueTokenRequest,
   IssuedTokenView,
   ReconnectStoreRequest,
+  ReportHistoryQuery,
+  ReportHistoryView,
+  ReportPreviewView,
   ReturnsApprovalRequest,
+  TestReportView,
   StoreList,
   StoreView,
   TenantList,
@@ -85,8 +90,9 @@ export function operations(services: {
   stores: StoreService;
   access: AccessService;
   activity: ActivityService;
+  reports: ReportsService;
 }): Operation[] {
-  const { stores, access, activity } = services;
+  const { stores, access, activity, reports } = services;
   const storeId = (ctx: RequestContext) => ctx.params['storeId'] ?? '';
   return [
     {
@@ -287,6 +293,56 @@ export function operations(services: {
         body: orderTimelineView(
           await activity.timeline(ctx.principal, storeId(ctx), ctx.params['orderId'] ?? ''),
         ),
+      }),
+    },
+    {
+      id: 'previewStoreReport',
+      method: 'get',
+      path: '/v1/stores/{storeId}/report/preview',
+      summary: 'The returns report e-mail the reporter would send for the store now',
+      access: 'any',
+      ifMatch: 'none',
+      success: { status: 200, schema: ReportPreviewView, description: 'The report' },
+      errors: [404, 409, 503],
+      handle: async (ctx) => ({
+        status: 200,
+        body: await reports.preview(ctx.principal, storeId(ctx)),
+      }),
+    },
+    {
+      id: 'sendTestStoreReport',
+      method: 'post',
+      path: '/v1/stores/{storeId}/report/test',
+      summary:
+        'Send the report as it would be now to the store address, marked as a test (not the daily report)',
+      access: 'any',
+      ifMatch: 'none',
+      success: { status: 200, schema: TestReportView, description: 'Sent' },
+      errors: [404, 409, 429, 502, 503],
+      handle: async (ctx) => ({
+        status: 200,
+        body: await reports.sendTest(ctx.principal, storeId(ctx)),
+      }),
+    },
+    {
+      id: 'listStoreReports',
+      method: 'get',
+      path: '/v1/stores/{storeId}/reports',
+      summary: 'The daily reports of the store: date, result, number of returns, newest first',
+      access: 'any',
+      ifMatch: 'none',
+      query: ReportHistoryQuery,
+      success: { status: 200, schema: ReportHistoryView, description: 'Reports' },
+      errors: [404, 503],
+      handle: async (ctx) => ({
+        status: 200,
+        body: {
+          items: await reports.history(
+            ctx.principal,
+            storeId(ctx),
+            (ctx.query as { limit?: number }).limit ?? 30,
+          ),
+        },
       }),
     },
     {

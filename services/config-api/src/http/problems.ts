@@ -86,6 +86,8 @@ export function sendProblem(res: Response, problem: Problem): void {
     ...(problem.errors.length > 0 ? { errors: problem.errors } : {}),
     ...problem.extra,
   };
+  const retryAfter = problem.extra['retryAfterSeconds'];
+  if (typeof retryAfter === 'number') res.set('retry-after', String(retryAfter));
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(body));
 }
 

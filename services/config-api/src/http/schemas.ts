@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TOGGLES } from '../domain/store.js';
+import { RETURN_ACTIONS, TOGGLES } from '../domain/store.js';
 import { HEADER_SAFE_MESSAGE, HEADER_VALUE_PATTERN } from '../domain/credentials.js';
 import { ORDER_STEPS } from '../domain/order-steps.js';
 import { MAX_ACTIVITY_PAGE_SIZE } from '../activity.js';
@@ -45,23 +45,50 @@ const plainText = (what: string, max: number) =>
       error: `${what} has leading or trailing spaces or control characters`,
     });
 
+/** A mapping keyed by Mirakl codes with at most `max` entries (documented as maxProperties). */
+function boundedMapping<V extends z.ZodType>(
+  key: z.ZodType<string>,
+  value: V,
+  max: number,
+  entries: string,
+) {
+  return z
+    .record(key, value)
+    .check((ctx) => {
+      if (Object.keys(ctx.value).length <= max) return;
+      ctx.issues.push({
+        code: 'too_big',
+        origin: 'object',
+        maximum: max,
+        inclusive: true,
+        input: ctx.value,
+        message: `At most ${max} ${entries}`,
+      });
+    })
+    .meta({ maxProperties: max });
+}
+
 /** Bounds of a store's ship options (ADR 0060). */
 const MAX_SHIPPING_METHODS = 50;
 const shipOption = plainText('A ShipBob ship option', 100);
-const shippingMethods = z
-  .record(plainText('A Mirakl shipping type code', 64), shipOption)
-  .check((ctx) => {
-    if (Object.keys(ctx.value).length <= MAX_SHIPPING_METHODS) return;
-    ctx.issues.push({
-      code: 'too_big',
-      origin: 'object',
-      maximum: MAX_SHIPPING_METHODS,
-      inclusive: true,
-      input: ctx.value,
-      message: `At most ${MAX_SHIPPING_METHODS} shipping types`,
-    });
-  })
-  .meta({ maxProperties: MAX_SHIPPING_METHODS });
+const shippingMethods = boundedMapping(
+  plainText('A Mirakl shipping type code', 64),
+  shipOption,
+  MAX_SHIPPING_METHODS,
+  'shipping types',
+);
+
+/** Bounds of a store's incident reason mapping (ADR 0080). */
+const MAX_RETURN_REASONS = 100;
+const returnReasons = boundedMapping(
+  plainText('A Mirakl incident reason code', 64),
+  z.enum(['create', 'ignore']),
+  MAX_RETURN_REASONS,
+  'incident reasons',
+);
+const returnAction = z.enum(RETURN_ACTIONS, {
+  error: `One of ${RETURN_ACTIONS.join(', ')}`,
+});
 
 export const ConnectStoreRequest = z
   .strictObject({
@@ -120,6 +147,14 @@ export const ConfigureStoreRequest = z
       .describe(
         'Under Sync Cancelations: an order canceled or refused on the marketplace also cancels its ShipBob order while it is not labeled (needs a verified PAT; acts only with toggles.cancellations on)',
       ),
+    returnReasons: returnReasons
+      .optional()
+      .describe(
+        'Mirakl incident reason code (e.g. DAMAGED) → create (a ShipBob return) or ignore (none); a reason not listed creates one. Replaces the whole mapping; {} empties it',
+      ),
+    returnRequestedAction: returnAction
+      .optional()
+      .describe('The action asked of the warehouse for every returned item (default Default)'),
   })
   .register(requestSchemas, { id: 'ConfigureStoreRequest' });
 
@@ -178,6 +213,10 @@ export const StoreView = z
     cancelShipBobOnMarketplaceCancel: z
       .boolean()
       .describe('Marketplace cancellations also cancel the ShipBob order (off by default)'),
+    returnReasons: z
+      .record(z.string(), z.enum(['create', 'ignore']))
+      .describe('Mirakl incident reason code → create or ignore; a reason not listed creates'),
+    returnRequestedAction: z.enum(RETURN_ACTIONS),
     returnsApproved: z.boolean(),
     tracking: z
       .object({
@@ -289,6 +328,20 @@ export const ActivityEntryView = z
     externalIds: z.record(z.string(), z.string()),
     latencyMs: z.number().nullable(),
     correlationId: z.string(),
+    returnStatus: z
+      .object({
+        returnId: z.string(),
+        status: z
+          .string()
+          .describe('AwaitingArrival, Arrived, Processing, Completed, Cancelled, or newer as is'),
+        at: timestamp.describe('When the return reached it in ShipBob'),
+        actionTaken: z.string().nullable(),
+        completedAt: timestamp.nullable(),
+      })
+      .nullable()
+      .describe(
+        'For a returns entry with a ShipBob return: its latest ShipBob status (null until reported)',
+      ),
   })
   .register(responseSchemas, { id: 'ActivityEntry' });
 
@@ -351,3 +404,48 @@ export const ProblemView = z
     currentVersion: z.int().optional(),
   })
   .register(responseSchemas, { id: 'Problem' });
+
+export const MAX_REPORT_HISTORY = 400;
+const historySize = { error: `A whole number from 1 to ${MAX_REPORT_HISTORY}` };
+
+export const ReportHistoryQuery = z.strictObject({
+  limit: z.coerce
+    .number(historySize)
+    .int(historySize)
+    .min(1, historySize)
+    .max(MAX_REPORT_HISTORY, historySize)
+    .optional()
+    .describe(`Reports to list, newest first, at most ${MAX_REPORT_HISTORY} (default 30)`),
+});
+
+export const ReportPreviewView = z
+  .object({
+    subject: z.string(),
+    html: z.string().describe('The HTML part, as the e-mail would carry it'),
+    text: z.string().describe('The plain-text part'),
+    reportDate: z.string().describe('The local date the report would be sent for (YYYY-MM-DD)'),
+    timeZone: z.string(),
+    returnCount: z.number().int().describe('Completed returns the report would list'),
+    to: z.string().nullable().describe('The report address; null when the store has none'),
+  })
+  .register(responseSchemas, { id: 'ReportPreview' });
+
+export const TestReportView = z
+  .object({ to: z.string(), subject: z.string(), messageId: z.string() })
+  .register(responseSchemas, { id: 'TestReport' });
+
+export const ReportHistoryView = z
+  .object({
+    items: z.array(
+      z.object({
+        reportDate: z.string(),
+        result: z.string().describe('SENT, EMPTY, FAILED, … as the reporter recorded it'),
+        reason: z.string().nullable(),
+        returnCount: z.number().int(),
+        detail: z.string().nullable(),
+        to: z.string().nullable(),
+        resolvedAt: timestamp,
+      }),
+    ),
+  })
+  .register(responseSchemas, { id: 'ReportHistory' });

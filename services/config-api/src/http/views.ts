@@ -34,6 +34,8 @@ export function storeView(store: Store): z.infer<typeof StoreView> {
     shippingMethods: { ...store.settings.shippingMethods },
     defaultShippingMethod: store.settings.defaultShippingMethod,
     cancelShipBobOnMarketplaceCancel: store.settings.cancelShipBobOnMarketplaceCancel,
+    returnReasons: { ...store.settings.returnReasons },
+    returnRequestedAction: store.settings.returnRequestedAction,
     returnsApproved: store.returnsApproved,
     tracking: { mode: trackingMode(store.webhookSubscriptionId ?? null) },
     version: store.version,
@@ -64,6 +66,15 @@ export function activityEntryView(e: ActivityEntry): z.infer<typeof ActivityEntr
     externalIds: e.externalIds,
     latencyMs: e.latencyMs,
     correlationId: e.correlationId,
+    returnStatus: e.returnStatus
+      ? {
+          returnId: e.returnStatus.returnId,
+          status: e.returnStatus.status,
+          at: e.returnStatus.at.toISOString(),
+          actionTaken: e.returnStatus.actionTaken,
+          completedAt: e.returnStatus.completedAt?.toISOString() ?? null,
+        }
+      : null,
   };
 }
 

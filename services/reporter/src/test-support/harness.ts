@@ -119,6 +119,8 @@ export async function reporterHarness(logger: Logger = capturingLogger('warn').l
       defaultShippingMethod: 'Standard',
       reportWhenEmpty: change.reportWhenEmpty ?? false,
       cancelShipBobOnMarketplaceCancel: false,
+      returnReasons: {},
+      returnRequestedAction: 'Default',
     });
   };
 

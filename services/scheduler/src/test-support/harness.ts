@@ -197,6 +197,8 @@ export async function schedulerHarness(logger: Logger): Promise<SchedulerHarness
         defaultShippingMethod: 'Standard',
         reportWhenEmpty: false,
         cancelShipBobOnMarketplaceCancel: false,
+        returnReasons: {},
+        returnRequestedAction: 'Default',
       };
       latest.set(storeId, event);
       await publisher.publish('storeConfigChanged', event);

@@ -2,13 +2,14 @@ import type { SeenItem } from '@msync/platform';
 import type { ShipBobWebhook } from '@msync/shipbob';
 import type { ShipBobFact } from './facts.js';
 import { decideShipBobOrderFacts, labeledFacts } from './order-facts.js';
+import { decideShipBobReturnFacts } from './return-facts.js';
 
 /** What a verified webhook becomes. */
 export type WebhookDecision =
   | {
       kind: 'facts';
-      /** The ShipBob order the facts are about: the seen-set entry to add `remember` to. */
-      orderId: string;
+      /** The seen-set entry (of {@link webhookSubject}'s stream) to add `remember` to. */
+      itemId: string;
       facts: ShipBobFact[];
       remember: SeenItem | null;
       withoutCarrier: number[];
@@ -17,14 +18,23 @@ export type WebhookDecision =
   | { kind: 'poll'; why: 'shipment-canceled' | 'no-order-reference' }
   | { kind: 'ignore'; why: 'returns-not-synced' | 'topic-not-read' | 'nothing-to-report' };
 
-/** The ShipBob order a webhook is about (its seen-set entry), or null. */
-export function webhookOrderId(webhook: ShipBobWebhook): string | null {
+/** The stream whose seen-set a webhook is decided against. */
+export type WebhookStream = 'shipments' | 'returns';
+
+/**
+ * What a webhook is about: its stream's seen-set entry (the ShipBob order, or the return), or
+ * null when it is about nothing we read.
+ */
+export function webhookSubject(
+  webhook: ShipBobWebhook,
+): { stream: WebhookStream; itemId: string } | null {
   switch (webhook.kind) {
     case 'order':
-      return String(webhook.order.id);
+      return { stream: 'shipments', itemId: String(webhook.order.id) };
     case 'shipment':
-      return String(webhook.shipment.orderId);
+      return { stream: 'shipments', itemId: String(webhook.shipment.orderId) };
     case 'return':
+      return { stream: 'returns', itemId: String(webhook.returnOrder.id) };
     case 'other':
       return null;
   }
@@ -41,18 +51,21 @@ export function webhookOrderId(webhook: ShipBobWebhook): string | null {
  *   since one shipment is not the whole order and a pass must still read the others;
  * - a canceled shipment: whether the order is canceled depends on its other shipments, so a
  *   shipments pass is asked for; so is a labeled shipment that does not name its order;
- * - returns (no returns stream yet) and other topics are ignored: polling stays the source of
- *   truth.
+ * - `return.*` carries the return: exactly the returns stream's decision
+ *   ({@link decideShipBobReturnFacts}), against the returns seen-set, when the store syncs
+ *   returns (`returnsSynced`: its toggle and the returns approval), ignored otherwise;
+ * - other topics are ignored: polling stays the source of truth.
  */
 export function decideShipBobWebhook(
   storeId: string,
   webhook: ShipBobWebhook,
   seen: SeenItem | undefined,
+  context?: { returnsSynced: boolean; receivedAt: Date },
 ): WebhookDecision {
   switch (webhook.kind) {
     case 'order': {
       const decision = decideShipBobOrderFacts(storeId, webhook.order, seen);
-      return { kind: 'facts', orderId: String(webhook.order.id), ...decision };
+      return { kind: 'facts', itemId: String(webhook.order.id), ...decision };
     }
     case 'shipment': {
       const { shipment, referenceId } = webhook;
@@ -68,15 +81,19 @@ export function decideShipBobWebhook(
       );
       return {
         kind: 'facts',
-        orderId: String(shipment.orderId),
+        itemId: String(shipment.orderId),
         facts,
         remember:
           facts.length > 0 ? { version: seen?.version ?? 0, marks: [...marks].sort() } : null,
         withoutCarrier,
       };
     }
-    case 'return':
-      return { kind: 'ignore', why: 'returns-not-synced' };
+    case 'return': {
+      if (!context?.returnsSynced) return { kind: 'ignore', why: 'returns-not-synced' };
+      const ret = webhook.returnOrder;
+      const decision = decideShipBobReturnFacts(storeId, ret, seen, context.receivedAt);
+      return { kind: 'facts', itemId: String(ret.id), ...decision, withoutCarrier: [] };
+    }
     case 'other':
       return { kind: 'ignore', why: 'topic-not-read' };
   }

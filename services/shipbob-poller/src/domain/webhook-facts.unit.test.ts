@@ -3,7 +3,9 @@ import type { SeenItem } from '@msync/platform';
 import type { ShipBobOrder, ShipBobWebhook, Shipment } from '@msync/shipbob';
 import { STORE, labeled, later, order as orderWith } from '../test-support/orders.js';
 import { decideShipBobOrderFacts } from './order-facts.js';
-import { decideShipBobWebhook, webhookOrderId } from './webhook-facts.js';
+import { decideShipBobReturnFacts } from './return-facts.js';
+import { returnOrder } from '../test-support/returns.js';
+import { decideShipBobWebhook, webhookSubject } from './webhook-facts.js';
 
 /** The labeled shipment; `shipment` here means a labeled one unless told otherwise. */
 const shipment = labeled;
@@ -40,7 +42,7 @@ describe('decideShipBobWebhook', () => {
     const snapshot = order([shipment()]);
     const pushed = decideShipBobWebhook(STORE, shipped(snapshot), undefined);
     const polled = decideShipBobOrderFacts(STORE, snapshot, undefined);
-    expect(pushed).toEqual({ kind: 'facts', orderId: '900', ...polled });
+    expect(pushed).toEqual({ kind: 'facts', itemId: '900', ...polled });
     expect(keys(polled.facts)).toEqual([LABELED_501]);
   });
 
@@ -56,7 +58,7 @@ describe('decideShipBobWebhook', () => {
     const decision = decideShipBobWebhook(STORE, shipmentHook(delivered), undefined);
     expect(decision).toMatchObject({
       kind: 'facts',
-      orderId: '900',
+      itemId: '900',
       remember: { version: 0, marks: ['labeled:501'] },
     });
     const polled = decideShipBobOrderFacts(STORE, order([delivered], later(50)), undefined);
@@ -121,17 +123,7 @@ describe('decideShipBobWebhook', () => {
     const ret: ShipBobWebhook = {
       topic: 'return.completed',
       kind: 'return',
-      returnOrder: {
-        id: 3,
-        referenceId: 'RMA',
-        status: 'Completed',
-        storeOrderId: null,
-        fulfillmentCenter: { id: 1, name: null },
-        items: [],
-        trackingNumber: null,
-        insertedAt: null,
-        completedAt: null,
-      },
+      returnOrder: returnOrder({ status: 'Completed' }),
     };
     expect(decideShipBobWebhook(STORE, ret, undefined)).toEqual({
       kind: 'ignore',
@@ -140,11 +132,38 @@ describe('decideShipBobWebhook', () => {
     expect(decideShipBobWebhook(STORE, { topic: 'wro.created', kind: 'other' }, undefined)).toEqual(
       { kind: 'ignore', why: 'topic-not-read' },
     );
-    expect(webhookOrderId(ret)).toBeNull();
+    expect(webhookSubject({ topic: 'wro.created', kind: 'other' })).toBeNull();
   });
 
-  it('names the order a webhook is about', () => {
-    expect(webhookOrderId(shipped(order([])))).toBe('900');
-    expect(webhookOrderId(shipmentHook(shipment({ orderId: 77 })))).toBe('77');
+  it('names the order or the return a webhook is about, with its stream', () => {
+    expect(webhookSubject(shipped(order([])))).toEqual({ stream: 'shipments', itemId: '900' });
+    expect(webhookSubject(shipmentHook(shipment({ orderId: 77 })))).toEqual({
+      stream: 'shipments',
+      itemId: '77',
+    });
+    expect(
+      webhookSubject({ topic: 'return.updated', kind: 'return', returnOrder: returnOrder() }),
+    ).toEqual({ stream: 'returns', itemId: '3' });
+  });
+
+  it('given a return webhook of a store that syncs returns, emits exactly the polled decision', () => {
+    const snapshot = returnOrder({ status: 'Completed', changedAt: later(70) });
+    const hook: ShipBobWebhook = {
+      topic: 'return.completed',
+      kind: 'return',
+      returnOrder: snapshot,
+    };
+    const context = { returnsSynced: true, receivedAt: later(80) };
+    const polled = decideShipBobReturnFacts(STORE, snapshot, undefined, later(80));
+    expect(decideShipBobWebhook(STORE, hook, undefined, context)).toEqual({
+      kind: 'facts',
+      itemId: '3',
+      ...polled,
+      withoutCarrier: [],
+    });
+    expect(keys(polled.facts)).toEqual([`shipbob:${STORE}:return:3:Completed`]);
+    expect(decideShipBobWebhook(STORE, hook, polled.remember!, context)).toMatchObject({
+      facts: [],
+    });
   });
 });

@@ -9,7 +9,10 @@ export type FactTopic = (typeof FACT_TOPICS)[number];
 export interface PollerHarness extends Omit<PollerBed<FactTopic>, 'addStore' | 'startPoller'> {
   /** Seeds a store with a ShipBob token and channel and publishes its configuration. */
   addStore(
-    input: Pick<TestStore, 'storeId' | 'status' | 'version' | 'shipbobWebhookSecret'> & {
+    input: Pick<
+      TestStore,
+      'storeId' | 'status' | 'version' | 'shipbobWebhookSecret' | 'returnsApproved'
+    > & {
       pat: string;
       channelId: string;
     },
@@ -51,6 +54,7 @@ export async function pollerHarness(logger: Logger): Promise<PollerHarness> {
           updateOverlapMs: 60_000,
           initialLookbackMs: 24 * 3600_000,
           resyncLookbackMs: 24 * 3600_000,
+          returnsLookbackMs: 24 * 3600_000,
           seenRetentionMs: 24 * 3600_000,
           ...(options.webhooks
             ? {

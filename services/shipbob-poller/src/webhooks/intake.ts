@@ -9,7 +9,7 @@ import {
 } from '@msync/shipbob';
 import type { StoreCredentialsPort } from '@msync/stores';
 import type { WebhookReceipts } from '../adapters/webhook-receipts.js';
-import { decideShipBobWebhook, webhookOrderId } from '../domain/webhook-facts.js';
+import { decideShipBobWebhook, webhookSubject } from '../domain/webhook-facts.js';
 import { FACT_TOPICS } from '../fact-topics.js';
 import { SHIPMENTS } from '../shipments-pass.js';
 import type { WebhookMetrics, WebhookOutcome } from './metrics.js';
@@ -31,7 +31,7 @@ export interface WebhookAnswer {
 export interface WebhookIntakeDeps {
   source: string;
   publisher: Publisher;
-  /** The shipments stream's poll state: the same seen-set the passes use. */
+  /** The poll state of the shipments and returns streams: the same seen-sets the passes use. */
   state: PollStateStore;
   credentials: StoreCredentialsPort;
   configs: StoreConfigView;
@@ -56,7 +56,7 @@ const COUNTED_TOPICS = new Set([
 /**
  * Handles one ShipBob webhook delivery (ADR 0063): the store's secret verifies the signature and
  * timestamp on the raw body; the `webhook-id` is claimed so a copy is handled once; the body is
- * decided like a polled snapshot against the shipments seen-set, the facts are published (or a
+ * decided like a polled snapshot against its stream's seen-set, the facts are published (or a
  * shipments pass requested), the seen-set merged, and only then is the delivery answered 200.
  * ShipBob is never called here.
  */
@@ -126,8 +126,8 @@ export function createWebhookIntake(deps: WebhookIntakeDeps) {
     }
   };
 
-  // Webhooks about one order are decided one after the other in this process, so two events of
-  // one order arriving together (ShipBob does not order them) do not both find it unreported.
+  // Webhooks about one order (or return) are decided one after the other in this process, so two
+  // events of it arriving together (ShipBob does not order them) do not both find it unreported.
   const inLine = new Map<string, Promise<unknown>>();
   const oneAtATime = <T>(key: string, work: () => Promise<T>): Promise<T> => {
     const previous = inLine.get(key) ?? Promise.resolve();
@@ -141,9 +141,10 @@ export function createWebhookIntake(deps: WebhookIntakeDeps) {
   };
 
   const apply = (storeId: string, webhookId: string, webhook: ShipBobWebhook) => {
-    const orderId = webhookOrderId(webhook);
-    return oneAtATime(`${storeId}|${orderId ?? webhookId}`, () =>
-      decideAndPublish(storeId, webhookId, webhook, orderId),
+    const subject = webhookSubject(webhook);
+    const lane = subject ? `${subject.stream}:${subject.itemId}` : webhookId;
+    return oneAtATime(`${storeId}|${lane}`, () =>
+      decideAndPublish(storeId, webhookId, webhook, subject),
     );
   };
 
@@ -151,19 +152,24 @@ export function createWebhookIntake(deps: WebhookIntakeDeps) {
     storeId: string,
     webhookId: string,
     webhook: ShipBobWebhook,
-    orderId: string | null,
+    subject: ReturnType<typeof webhookSubject>,
   ): Promise<WebhookOutcome> => {
     const seen =
-      orderId === null
+      subject === null
         ? undefined
-        : (await deps.state.seen(storeId, SHIPMENTS, [orderId])).get(orderId);
-    const decision = decideShipBobWebhook(storeId, webhook, seen);
+        : (await deps.state.seen(storeId, subject.stream, [subject.itemId])).get(subject.itemId);
+    const config = deps.configs.get(storeId);
+    const decision = decideShipBobWebhook(storeId, webhook, seen, {
+      // The returns stream is polled only then (the scheduler's rule); pushed returns follow it.
+      returnsSynced: config !== undefined && config.toggles.returns && config.returnsApproved,
+      receivedAt: new Date(deps.now()),
+    });
     switch (decision.kind) {
       case 'facts': {
         if (decision.withoutCarrier.length > 0)
           log.warn('labeled shipment without a carrier held back', {
             storeId,
-            shipbobOrderId: decision.orderId,
+            shipbobOrderId: decision.itemId,
             shipments: decision.withoutCarrier,
           });
         await publishFacts(deps.publisher, FACT_TOPICS, decision.facts, {
@@ -173,11 +179,11 @@ export function createWebhookIntake(deps: WebhookIntakeDeps) {
           causationId: null,
         });
         for (const fact of decision.facts) deps.metrics.facts.inc({ type: fact.topic });
-        if (decision.remember)
+        if (decision.remember && subject)
           await deps.state.merge(
             storeId,
-            SHIPMENTS,
-            new Map([[decision.orderId, decision.remember]]),
+            subject.stream,
+            new Map([[decision.itemId, decision.remember]]),
             new Date(deps.now()),
           );
         log.info('ShipBob webhook handled', {

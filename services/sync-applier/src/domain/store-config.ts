@@ -51,9 +51,26 @@ export function storeConfigOf(event: StoreConfigChanged): StoreConfig {
     defaultShippingMethod: event.defaultShippingMethod,
     returnsApproved: event.returnsApproved,
     returnFulfillmentCenterId: event.returnFulfillmentCenterId,
-    returns: DEFAULT_RETURN_SETTINGS,
+    returns: returnSettingsOf(event),
     cancelShipBobOnMarketplaceCancel: event.cancelShipBobOnMarketplaceCancel,
   };
+}
+
+const RETURN_ACTIONS: readonly ReturnAction[] = ['Default', 'Restock', 'Quarantine', 'Dispose'];
+
+/**
+ * The store's return settings as `StoreConfigChanged` (revision 5) carries them: only `ignore`
+ * turns a reason off (anything else creates, as an unlisted reason does); an action the applier
+ * does not know is `Default`. A snapshot written before revision 5 reads as the defaults.
+ */
+export function returnSettingsOf(
+  event: Pick<StoreConfigChanged, 'returnReasons' | 'returnRequestedAction'>,
+): ReturnSettings {
+  const reasons: ReturnSettings['reasons'] = {};
+  for (const [code, decision] of Object.entries(event.returnReasons))
+    reasons[code] = decision === 'ignore' ? 'ignore' : 'create';
+  const action = RETURN_ACTIONS.find((known) => known === event.returnRequestedAction);
+  return { reasons, requestedAction: action ?? DEFAULT_RETURN_SETTINGS.requestedAction };
 }
 
 /**

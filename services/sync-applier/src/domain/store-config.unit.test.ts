@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { storeConfig, storeConfigChanged } from '../test-support/facts.js';
-import { closedGate, newestConfig, storeConfigOf } from './store-config.js';
+import { closedGate, newestConfig, returnSettingsOf, storeConfigOf } from './store-config.js';
 
 describe('the newest configuration of a store', () => {
   it('keeps the higher version; an older or repeated snapshot changes nothing', () => {
@@ -22,6 +22,35 @@ describe('the configuration the applier decides with', () => {
       defaultShippingMethod: 'Ground',
     });
     expect(storeConfigOf(storeConfigChanged(config, 'https://acme.mirakl.net'))).toEqual(config);
+  });
+
+  it('given the store’s return settings (revision 5), then its incident reasons and action come with it', () => {
+    const config = storeConfig({
+      returns: {
+        reasons: { DAMAGED: 'create', CHANGED_MIND: 'ignore' },
+        requestedAction: 'Restock',
+      },
+    });
+    expect(storeConfigOf(storeConfigChanged(config, 'https://acme.mirakl.net')).returns).toEqual({
+      reasons: { DAMAGED: 'create', CHANGED_MIND: 'ignore' },
+      requestedAction: 'Restock',
+    });
+  });
+
+  it('given values it does not know, then only ignore turns a reason off and the action is Default', () => {
+    expect(
+      returnSettingsOf({
+        returnReasons: { A: 'ignore', B: 'IGNORE', C: 'maybe' },
+        returnRequestedAction: 'Recycle',
+      }),
+    ).toEqual({ reasons: { A: 'ignore', B: 'create', C: 'create' }, requestedAction: 'Default' });
+  });
+
+  it('given a snapshot from before revision 5 (read with the defaults), then every reason creates', () => {
+    expect(returnSettingsOf({ returnReasons: {}, returnRequestedAction: 'Default' })).toEqual({
+      reasons: {},
+      requestedAction: 'Default',
+    });
   });
 });
 

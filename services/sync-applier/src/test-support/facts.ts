@@ -68,6 +68,8 @@ export function storeConfigChanged(config: StoreConfig, miraklBaseUrl: string): 
     defaultShippingMethod: config.defaultShippingMethod,
     reportWhenEmpty: false,
     cancelShipBobOnMarketplaceCancel: config.cancelShipBobOnMarketplaceCancel,
+    returnReasons: { ...config.returns.reasons },
+    returnRequestedAction: config.returns.requestedAction,
   };
 }
 
