@@ -7,7 +7,7 @@
  *   npm run bench -- tracking [--stores 100] [--minutes 5] [--mode both|webhooks|polling]
  *     [--orders-per-store 3] [--polling-minutes 15] [--drain-minutes 3] [--seed 1]
  */
-import { createServer } from 'node:net';
+import { freePort } from '../../tests/e2e/support/free-port.js';
 import { seededRandom } from '../../tests/e2e/support/seeded-random.js';
 import { loadAverage } from '../orders/main.js';
 import { OrdersRun, type BenchStore } from '../orders/system.js';
@@ -65,6 +65,9 @@ interface Figures {
   inSystemP99: number;
   /** Orders whose OR24 was answered with success more than once. */
   twice: number;
+  /** Seeded ShipBob orders the system tried to create again, and ShipBob orders made twice. */
+  createsRefused: number;
+  createdTwice: number;
   webhooksDelivered: number;
   labelsFrom: number;
   labelWindowMs: number;
@@ -215,6 +218,7 @@ function figures(
 ): Figures {
   const hop = run.timeline.hops(0, (o) => o.labeled !== undefined).ship;
   const labeled = labeledOrders(run);
+  const creates = [...run.shipbobSim.control.world.allOrderCreates().values()];
   return {
     labeled: labeled.length,
     tracked: hop.count,
@@ -223,6 +227,8 @@ function figures(
     max: hop.total.max,
     inSystemP99: hop.inSystem.p99,
     twice: labeled.filter((o) => o.writes.OR24 > 1).length,
+    createsRefused: creates.reduce((n, c) => n + c.duplicates, 0),
+    createdTwice: creates.filter((c) => c.created > 1).length,
     webhooksDelivered: run.shipbobSim.control
       .webhookDeliveries()
       .filter((d) => d.topic === 'order.shipped' && d.outcome === 'delivered').length,
@@ -264,6 +270,8 @@ function table(options: Options, results: Map<Mode, Figures>, together: boolean)
     row('in system p99 s (fact → OR24)', (f) => seconds(f.inSystemP99)),
     row('order.shipped webhooks delivered', (f) => String(f.webhooksDelivered)),
     row('orders with OR24 twice', (f) => String(f.twice)),
+    row('ShipBob orders made twice', (f) => String(f.createdTwice)),
+    row('POST /order refused (existing ref)', (f) => String(f.createsRefused)),
     row('load average at start', (f) => f.loadAtStart),
     row('load average at end', (f) => f.loadAtEnd),
   ];
@@ -274,15 +282,6 @@ function table(options: Options, results: Map<Mode, Figures>, together: boolean)
       'p50/p99/max are over the tracked orders only; orders not tracked when measured count as a MISS.',
     );
   return lines.join('\n');
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
 }
 
 /** Seconds with two decimals (webhooks take well under one), `–` when there is no figure. */
