@@ -222,17 +222,8 @@ describe('the orders flow under crashes', () => {
       const miraklById = new Map(
         shops.flatMap((shop) => read.miraklOrders(shop)).map((o) => [o.orderId, o]),
       );
-      const okCalls = (operation: string) => {
-        const perOrder = new Map<string, number>();
-        for (const e of flow.mirakl.control.exchanges()) {
-          if (e.operation !== operation || e.status < 200 || e.status >= 300) continue;
-          const orderId = decodeURIComponent(e.path.split('/')[3] ?? '');
-          perOrder.set(orderId, (perOrder.get(orderId) ?? 0) + 1);
-        }
-        return perOrder;
-      };
-      const accepts = okCalls('OR21');
-      const ships = okCalls('OR24');
+      const accepts = read.miraklOkCallsPerOrder('OR21');
+      const ships = read.miraklOkCallsPerOrder('OR24');
       const count = (outcome: string) => flow.outcomes.filter((o) => o.outcome === outcome).length;
       const setAside = new Map<string, number>();
       for (const [, reason] of flow

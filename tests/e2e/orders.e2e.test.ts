@@ -1,23 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  EventCodec,
-  RegistryClient,
-  bootstrapTopics,
-  createEventConsumer,
-  createKafka,
-  createPublisher,
-  envelope,
-  type EventConsumer,
-  type EventOf,
-  type Publisher,
-  type SyncOutcomeRecorded,
-} from '@msync/events';
+import { createKafka, type SyncOutcomeRecorded } from '@msync/events';
 import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { createLogger } from '@msync/platform';
 import { eventually, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
-import { MongoClient } from 'mongodb';
+import { pollRequest, startBackbone, type TestBackbone } from './support/backbone.js';
 import { callConfigApi, connectStore as connect, createTenant } from './support/config-api.js';
 import { startFlowServices } from './support/flow-services.js';
 import type { ServiceProcess } from './support/services.js';
@@ -51,9 +39,8 @@ const kafka = createKafka({
   clientId: 'e2e',
   logger: quiet,
 });
-let publisher: Publisher;
-let outcomesConsumer: EventConsumer;
-const outcomes: SyncOutcomeRecorded[] = [];
+let backbone: TestBackbone;
+let outcomes: SyncOutcomeRecorded[] = [];
 let mirakl: RunningMiraklSimulator;
 let shipbob: RunningShipBobSimulator;
 const services = new Map<string, ServiceProcess>();
@@ -132,23 +119,7 @@ async function requestPolls(): Promise<void> {
       ['MIRAKL', 'orders'],
       ['SHIPBOB', 'shipments'],
     ] as const) {
-      const now = new Date();
-      const command: EventOf<'pollRequested'> = {
-        envelope: envelope({
-          storeId,
-          idempotencyKey: `e2e:${storeId}:${stream}:${now.toISOString()}:${randomUUID()}`,
-          source: 'e2e-poll-driver',
-          occurredAt: now,
-          observedAt: now,
-          correlationId: randomUUID(),
-        }),
-        system,
-        stream,
-        reason: 'schedule',
-        since: null,
-        configVersion: null,
-      };
-      await publisher.publish('pollRequested', command);
+      await backbone.publisher.publish('pollRequested', pollRequest(storeId, system, stream));
     }
     driven.set(storeId, (driven.get(storeId) ?? 0) + 1);
   }
@@ -197,25 +168,15 @@ function shippedWithTracking(shop: Shop, orderIds: string[]): boolean {
 }
 
 beforeAll(async () => {
-  // Every topic of the namespace, one partition each: the stores' requests keep their order.
-  await bootstrapTopics({ kafka, logger: quiet, namespace, partitions: 1 });
-  const codec = new EventCodec(new RegistryClient(env.SCHEMA_REGISTRY_URL), namespace);
-  publisher = createPublisher({ kafka, codec, logger: quiet, namespace });
-  await publisher.connect();
-  outcomesConsumer = createEventConsumer({
+  backbone = await startBackbone({
     kafka,
-    codec,
     logger: quiet,
-    groupId: `${namespace}e2e-outcomes`,
-    topics: ['syncOutcome'],
-    dlqProducer: publisher.producer,
     namespace,
-    handle: (event) => {
-      outcomes.push(event.value);
-      return Promise.resolve();
-    },
+    registryUrl: env.SCHEMA_REGISTRY_URL,
+    mongoUrl: env.MONGO_URL,
+    database,
   });
-  await outcomesConsumer.start();
+  outcomes = backbone.outcomes;
 
   mirakl = await startMiraklSimulator({ port: 0, host: '127.0.0.1', paymentDelayMs: 500 });
   shipbob = await startShipBobSimulator({
@@ -264,25 +225,9 @@ afterAll(async () => {
   if (driving) clearInterval(driving);
   // Stopped one by one, by their own process ids.
   for (const s of services.values()) await s.stop();
-  await outcomesConsumer?.stop();
-  await publisher?.disconnect();
   await mirakl?.close();
   await shipbob?.close();
-  const mongo = new MongoClient(env.MONGO_URL, { retryWrites: false });
-  await mongo.connect();
-  await mongo
-    .db(database)
-    .dropDatabase()
-    .catch(() => undefined);
-  await mongo.close();
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
-    if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 10_000 });
-  } finally {
-    await admin.disconnect();
-  }
+  await backbone?.close();
 });
 
 describe('the orders flow across the services', () => {
@@ -354,6 +299,31 @@ describe('the orders flow across the services', () => {
       new Set(['flow-disabled']),
     );
     expect(outcomes.filter((o) => o.outcome === 'FAILED')).toEqual([]);
+
+    // One grep follows an order across services (docs/runbook.md): the correlation id of A's
+    // accept outcome is on the applier's line for it and on the poller's pass that saw it.
+    const accept = outcomesOf(shopA, 'orders', 'APPLIED').find((o) =>
+      o.effectKey.includes('accept'),
+    )!;
+    const linesWith = (service: string, id: string) =>
+      services
+        .get(service)!
+        .output()
+        .split('\n')
+        .filter((l) => l.includes(id))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const { correlationId } = accept.envelope;
+    expect(linesWith('sync-applier', correlationId)).toContainEqual(
+      expect.objectContaining({
+        msg: 'outcome recorded',
+        storeId: shopA.storeId,
+        correlationId,
+        miraklOrderId: accept.miraklOrderId,
+      }),
+    );
+    expect(linesWith('mirakl-poller', correlationId)).toContainEqual(
+      expect.objectContaining({ msg: 'orders polled', storeId: shopA.storeId, correlationId }),
+    );
   });
 
   it('makes no call for a disconnected store while polls keep coming; on reconnect processes once the order skipped in the disconnect race and its new orders', async () => {

@@ -5,6 +5,7 @@ import {
   errorReason,
   retry,
   sleep,
+  withLogContext,
   type Logger,
   type Registry,
 } from '@msync/platform';
@@ -15,7 +16,9 @@ import { createDeadLetterWriter } from './dead-letter.js';
 import {
   decodeKnownMessage,
   decodeMessage,
+  handleInLogContext,
   headersAsText,
+  messageLogContext,
   type ConsumedEventOf,
   type RawMessage,
 } from './delivery.js';
@@ -39,6 +42,12 @@ export interface EventConsumerOptions<K extends TopicKey> {
    * Effects must be idempotent: after a crash, up to one commit interval is delivered again.
    */
   handle: (event: ConsumedEventOf<K>) => Promise<void>;
+  /**
+   * Called with the decodable events of each fetched batch before any of them is handled, so a
+   * handler can make one call for many (e.g. look many SKUs up at once). Only a hint: its failure
+   * is logged and the events are handled one by one as always.
+   */
+  prefetch?: (events: ConsumedEventOf<K>[]) => Promise<void>;
   /** Producer used to write DLQ entries (shared with the service's publisher). */
   dlqProducer: Producer;
   /**
@@ -253,11 +262,13 @@ export function createEventConsumer<K extends TopicKey>(
   const handleOnce = (raw: RawMessage): Promise<void> => {
     try {
       const event = decodeKnownMessage(codec, byPhysical, raw);
-      if (event) return options.handle(event);
+      if (event) return handleInLogContext(options.handle, event);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return decodeMessage(codec, byPhysical, raw).then(options.handle);
+    return decodeMessage(codec, byPhysical, raw).then((event) =>
+      handleInLogContext(options.handle, event),
+    );
   };
 
   /**
@@ -406,6 +417,30 @@ export function createEventConsumer<K extends TopicKey>(
     headers: message.headers ?? {},
   });
 
+  /** Hands a batch's decodable events to `prefetch`; never fails the batch. */
+  const prefetchBatch = async (
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+  ): Promise<void> => {
+    try {
+      const events: ConsumedEventOf<K>[] = [];
+      for (const m of messages) {
+        try {
+          events.push(await decodeMessage(codec, byPhysical, toRaw(topic, partition, m)));
+        } catch {
+          // Undecodable: its own handling dead-letters it.
+        }
+      }
+      if (events.length > 0) await options.prefetch!(events);
+    } catch (error) {
+      logger.warn('prefetch failed; events are handled one by one', {
+        topic,
+        error: errorMessage(error),
+      });
+    }
+  };
+
   const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
     const { batch } = payload;
     const heartbeat = () => payload.heartbeat();
@@ -419,6 +454,7 @@ export function createEventConsumer<K extends TopicKey>(
       lag?.watermarks(batch.topic, batch.partition, batch.highWatermark);
     try {
       await lanesLoaded;
+      if (options.prefetch) await prefetchBatch(batch.topic, batch.partition, batch.messages);
       for (const message of batch.messages) {
         if (
           stopSignal.aborted ||
@@ -430,7 +466,9 @@ export function createEventConsumer<K extends TopicKey>(
         }
         tracker.started(generation, batch.topic, batch.partition, message.offset);
         try {
-          await finish(toRaw(batch.topic, batch.partition, message), heartbeat);
+          const raw = toRaw(batch.topic, batch.partition, message);
+          // Every line about this message (retries, DLQ, set-aside) names its store and ids.
+          await withLogContext(messageLogContext(raw), () => finish(raw, heartbeat));
         } catch (error) {
           if (error instanceof ConsumerStopping) return;
           if (error instanceof PartitionsRevoked) throw error.cause;

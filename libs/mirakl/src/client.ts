@@ -23,6 +23,7 @@ import type {
   StockPushResult,
   StockUpdate,
 } from './domain.js';
+import { OFFER_EXPORTS_UNAVAILABLE } from './domain.js';
 import {
   accountDto,
   carriersDto,
@@ -95,6 +96,8 @@ export interface MiraklClientOptions {
 const PAGE_RESTARTS = 3;
 const STO01_REFUSED_STATUSES = [403, 404, 405, 501] as const;
 const STO01_REPROBE_MS = 24 * 3600_000;
+/** OF52 answers of a store whose operator has not enabled asynchronous exports. */
+const OF52_UNAVAILABLE_STATUSES = [404, 405, 501] as const;
 
 /** Creates the HTTP adapter of {@link MiraklStore} for one store. */
 export function createMiraklClient(options: MiraklClientOptions): MiraklStore {
@@ -193,20 +196,24 @@ class MiraklHttpClient implements MiraklStore {
 
   async exportOffers(options: { since?: Date; signal?: AbortSignal } = {}): Promise<OfferChanges> {
     const exportedAt = new Date(Date.now() - (this.options.clockSkewMarginMs ?? 5 * 60_000));
-    const started = parseDto(
-      'OF52',
-      exportStartedDto,
-      await this.getJson({
-        operation: 'OF52',
-        method: 'POST',
-        path: '/offers/export/async',
-        json: {
-          export_type: 'application/json',
-          ...(options.since ? { last_request_date: options.since.toISOString() } : {}),
-        },
-        signal: options.signal,
-      }),
-    );
+    const response = await this.call({
+      operation: 'OF52',
+      method: 'POST',
+      path: '/offers/export/async',
+      json: {
+        export_type: 'application/json',
+        ...(options.since ? { last_request_date: options.since.toISOString() } : {}),
+      },
+      passStatuses: OF52_UNAVAILABLE_STATUSES,
+      signal: options.signal,
+    });
+    if (response.status < 200 || response.status >= 300) {
+      throw new PermanentError(
+        `Mirakl OF52: asynchronous offer exports are not available on this store (HTTP ${response.status})`,
+        { reason: OFFER_EXPORTS_UNAVAILABLE },
+      );
+    }
+    const started = parseDto('OF52', exportStartedDto, this.transport.json('OF52', response));
     const deadline = Date.now() + (this.options.exportTimeoutMs ?? 30 * 60_000);
     let urls: string[] = [];
     for (;;) {
@@ -240,7 +247,7 @@ class MiraklHttpClient implements MiraklStore {
       await this.sleep(this.options.exportPollIntervalMs ?? 10_000, options.signal);
     }
     const offers: MiraklOffer[] = [];
-    const deletedSkus: string[] = [];
+    const deleted: MiraklOffer[] = [];
     for (const url of urls) {
       const chunk = parseDto(
         'OF54',
@@ -248,11 +255,11 @@ class MiraklHttpClient implements MiraklStore {
         await this.getJson({ operation: 'OF54', method: 'GET', path: url, signal: options.signal }),
       );
       for (const item of chunk) {
-        if (item.deleted) deletedSkus.push(item.shop_sku);
+        if (item.deleted) deleted.push(exportItemToOffer(item));
         else offers.push(exportItemToOffer(item));
       }
     }
-    return { offers, deletedSkus, exportedAt };
+    return { offers, deletedSkus: deleted.map((o) => o.shopSku), deleted, exportedAt };
   }
 
   async pushStock(

@@ -30,5 +30,7 @@ export {
   claimMiraklCall,
   miraklCallGateKey,
   pushBackAfterRateLimit,
+  spaceNextMiraklCall,
+  afterMiraklCall,
   type GatedShop,
 } from './call-gate.js';

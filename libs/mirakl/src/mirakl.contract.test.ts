@@ -13,7 +13,7 @@ import {
 } from '../../../sandbox/mirakl-sim/src/test-support/openapi.js';
 import { advanceCursor } from './cursor.js';
 import { isWrongState, MiraklWrongStateError } from './errors.js';
-import type { MiraklOrder, MiraklStore } from './domain.js';
+import { OFFER_EXPORTS_UNAVAILABLE, type MiraklOrder, type MiraklStore } from './domain.js';
 import {
   captureLogger,
   closedPortUrl,
@@ -147,6 +147,18 @@ describe('Mirakl client against the simulator: offers', () => {
       ['D', 4],
     ]);
     expect(diff.deletedSkus).toEqual(['C']);
+    expect(
+      diff.deleted.map((o) => [o.shopSku, o.offerId > 0, o.lastUpdated instanceof Date]),
+    ).toEqual([['C', true, true]]);
+  });
+
+  it('says so when the store has no asynchronous exports, so the catalog is read with OF21', async () => {
+    const { apiKey } = newShop({ offers: [{ sku: 'A', quantity: 1 }] });
+    sim.control.addFault({ operation: 'OF52', kind: 'status', status: 404, times: 1 });
+    const client = fastClient(sim.url, apiKey);
+    await expect(client.exportOffers()).rejects.toMatchObject({
+      reason: OFFER_EXPORTS_UNAVAILABLE,
+    });
   });
 });
 

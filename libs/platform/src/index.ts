@@ -3,6 +3,7 @@ export * from './retry.js';
 export * from './config.js';
 export * from './redact.js';
 export * from './logger.js';
+export * from './log-context.js';
 export * from './lifecycle.js';
 export * from './metrics.js';
 export * from './ops-server.js';

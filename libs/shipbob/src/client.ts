@@ -218,7 +218,7 @@ class ShipBobHttpClient implements ShipBobPort {
   }
 
   /** Creates a product for a SKU found missing; a rejection after which the SKU exists resolves to it. */
-  private async createProduct(input: NewProduct): Promise<EnsuredProduct> {
+  async createProduct(input: NewProduct): Promise<EnsuredProduct> {
     const variant: Record<string, unknown> = {
       name: input.name,
       sku: input.sku,

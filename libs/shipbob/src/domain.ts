@@ -253,6 +253,11 @@ export interface ShipBobPort {
   ensureProduct(input: NewProduct): Promise<EnsuredProduct>;
   /** `ensureProduct` for many SKUs: one lookup for all of them, then a create per missing SKU. */
   ensureProducts(inputs: NewProduct[]): Promise<Map<string, EnsuredProduct>>;
+  /**
+   * Creates the product of a SKU the caller found missing (after {@link findProductsBySku}); a
+   * rejection after which the SKU exists (a concurrent create) resolves to that product.
+   */
+  createProduct(input: NewProduct): Promise<EnsuredProduct>;
   /** Inventory levels (totals, per center, flags) for many inventory items in few calls. */
   getInventoryLevels(inventoryIds: number[]): Promise<InventoryLevel[]>;
   /** Creates the order once; a duplicate `reference_id` resolves to the existing order. */

@@ -97,6 +97,30 @@ describe('OF54: export file prices', () => {
   });
 });
 
+describe('OF52: duplicate export requests', () => {
+  it('answers a request like one still being prepared with its tracking id, and a different one with a new id', async () => {
+    const { apiKey } = newShop([{ sku: 'DUP', quantity: 1 }]);
+    const start = async (body: Record<string, unknown>) =>
+      (
+        (
+          await api(apiKey, '/api/offers/export/async', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ export_type: 'application/json', ...body }),
+          })
+        ).body as { tracking_id: string }
+      ).tracking_id;
+    const first = await start({});
+    expect(await start({})).toBe(first);
+    const differential = await start({ last_request_date: '2026-01-01T00:00:00Z' });
+    expect(differential).not.toBe(first);
+    tick(1_000);
+    await api(apiKey, `/api/offers/export/async/status/${first}`);
+    // Once the first export is done, the same request starts a new one.
+    expect(await start({})).not.toBe(first);
+  });
+});
+
 describe('OR21: acceptance body', () => {
   it('answers 400 ORDER_LINE_NULL_ELEMENT for a null order line, and changes nothing', async () => {
     const { shopId, apiKey } = newShop();

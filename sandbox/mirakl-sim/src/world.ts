@@ -581,6 +581,16 @@ export class SimWorld {
     shop: SimShop,
     body: { lastRequestDate?: Date; includeInactive: boolean; itemsPerChunk: number },
   ): SimExport {
+    // OF52: "If Mirakl detects a duplicate export request, the API will return the tracking_id
+    // of the existing export": the same parameters while that export is still being prepared.
+    const same = [...shop.exports.values()].find(
+      (e) =>
+        e.status === 'PENDING' &&
+        e.lastRequestDate?.getTime() === body.lastRequestDate?.getTime() &&
+        e.includeInactive === body.includeInactive &&
+        e.itemsPerChunk === body.itemsPerChunk,
+    );
+    if (same) return same;
     const exp: SimExport = {
       trackingId: `exp-${this.nextExportId++}`,
       createdAt: this.now(),

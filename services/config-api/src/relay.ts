@@ -1,5 +1,5 @@
 import { envelope, idempotencyKey, type Publisher } from '@msync/events';
-import { errorMessage, type Logger } from '@msync/platform';
+import { errorMessage, withLogContext, type Logger } from '@msync/platform';
 import { configSnapshot } from './domain/events.js';
 import { fromDocument, type MongoStores, type StoreDocument } from './adapters/mongo-stores.js';
 import { SERVICE } from './config.js';
@@ -25,7 +25,10 @@ export function createRelay(options: {
 }): Relay {
   const log = options.logger.child({ component: 'relay' });
 
-  const publishOne = async (doc: StoreDocument): Promise<void> => {
+  const publishOne = (doc: StoreDocument): Promise<void> =>
+    withLogContext({ storeId: doc._id }, () => publishStore(doc));
+
+  const publishStore = async (doc: StoreDocument): Promise<void> => {
     const storeId = doc._id;
     if (doc.pendingPublish) {
       await options.publisher.publish('storeConfigChanged', {

@@ -15,6 +15,12 @@ export const configSchema = eventBackboneEnv
     ENCRYPTION_KEYS: encryptionKeysSetting,
     /** Minimum interval between two OR11 calls on one shop, product-wide (Mirakl: once a minute). */
     OR11_MIN_INTERVAL_MS: env.durationMs(60_000),
+    /** Minimum interval between two OF52 offer exports of one shop, product-wide (Mirakl: once a minute). */
+    OF52_MIN_INTERVAL_MS: env.durationMs(60_000),
+    /** A full offer export at most this often per store (Mirakl: once a day); differentials between. */
+    OFFERS_FULL_EVERY_MS: env.durationMs(24 * 3600_000),
+    /** Wait between two OF53 status reads of an offer export (Mirakl: at most every 10 s). */
+    OF53_POLL_INTERVAL_MS: env.durationMs(10_000),
     /** How far back the first orders pass of a store reads. */
     INITIAL_LOOKBACK_MS: env.durationMs(7 * 24 * 3600_000),
     /** Seen orders not changed for this long are forgotten. */

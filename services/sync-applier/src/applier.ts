@@ -34,6 +34,13 @@ import {
 } from './domain/marketplace-cancel.js';
 import type { MiraklOrderQuery, MiraklStateKnown } from './domain/mirakl-resume.js';
 import {
+  decideOffer,
+  productBase,
+  type OfferState,
+  type ProductCommand,
+  type ProductQuery,
+} from './domain/offers.js';
+import {
   decideReturn,
   returnBase,
   type ReturnCommand,
@@ -54,8 +61,9 @@ import type { StoreConfigs } from './adapters/store-configs.js';
 import type { StoreRef, Vendors } from './adapters/vendors.js';
 import type { WaitingRoom } from './adapters/waiting-room.js';
 
-/** The facts the applier acts on (orders, tracking, cancellations and returns flows). */
+/** The facts the applier acts on (offers, orders, tracking, cancellations and returns flows). */
 export const FACT_TOPICS = [
+  'offerObserved',
   'orderAwaitingAcceptance',
   'orderReadyToShip',
   'shipmentLabeled',
@@ -241,6 +249,34 @@ export function createApplier(
       lane,
       reason: decision.reason,
     });
+  };
+
+  const product = (fact: Extract<Fact, { topicKey: 'offerObserved' }>, delivery: Delivery) => {
+    const value = fact.value;
+    const { store } = storeOf(value.envelope);
+    return run<OfferState, ProductQuery, ProductCommand>(
+      fact,
+      delivery,
+      {
+        base: productBase(value.shopSku.trim() || value.shopSku),
+        // The toggle is read again at every step, up to the call.
+        decide: (state) => decideOffer(value, storeOf(value.envelope).config, state),
+        answer: async (query) => {
+          const found = await vendors.findProducts(store, query.skus);
+          return { product: found.get(query.skus[0] ?? '') ?? null };
+        },
+        execute: async (command) => {
+          const created = await vendors.createShipBobProduct(store, command.product);
+          return {
+            externalIds: { shipbobProductId: created.id, sku: command.product.sku },
+            alreadyThere: !created.created,
+          };
+        },
+      },
+      (effect) => ({ effect }),
+      // ShipBob never answers with a Mirakl wrong-state error.
+      (error) => Promise.reject(error),
+    );
   };
 
   const accept = (
@@ -454,6 +490,8 @@ export function createApplier(
 
   return async (fact, delivery) => {
     switch (fact.topicKey) {
+      case 'offerObserved':
+        return product(fact, delivery);
       case 'orderAwaitingAcceptance':
         return accept(fact, delivery);
       case 'orderReadyToShip':

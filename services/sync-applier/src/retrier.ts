@@ -115,6 +115,8 @@ export function createRetrier(options: RetrierOptions): Retrier {
           logger.info('parked lane replayed', {
             lane: kind,
             key,
+            // A store lane is keyed by the store (a waiting lane by one effect of it).
+            ...(kind === 'store' ? { storeId: key } : {}),
             outcome: result.outcome,
             replayed: result.replayed,
             deadLettered: result.deadLettered,

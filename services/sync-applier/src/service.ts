@@ -21,11 +21,12 @@ import {
 } from '@msync/platform';
 import { createShipBobSharedBudget } from '@msync/shipbob';
 import { createSecretBox, createStoreCredentials, type EncryptionKey } from '@msync/stores';
-import { FACT_TOPICS, createApplier, type Delivery, type Fact } from './applier.js';
+import { FACT_TOPICS, createApplier, type Delivery, type Fact, type FactTopic } from './applier.js';
 import { createEffectsLedger, type EffectsLedger } from './adapters/effects-ledger.js';
 import { SOURCE, createOutcomeRecorder } from './adapters/outcomes.js';
 import { createStoreConfigView, type StoreConfigView } from './adapters/store-configs.js';
 import { createVendors, type VendorOptions } from './adapters/vendors.js';
+import { offerPrefetch } from './adapters/offer-prefetch.js';
 import { createWaitingRoom, waitingGroupOf } from './adapters/waiting-room.js';
 import { applierMetrics } from './metrics.js';
 import { createRetrier, type Retrier } from './retrier.js';
@@ -119,7 +120,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     configs,
     ledger,
     vendors,
-    record: createOutcomeRecorder({ publisher: options.publisher, metrics }),
+    record: createOutcomeRecorder({ publisher: options.publisher, metrics, logger }),
     waiting: createWaitingRoom({ store: parked, codec: options.codec, groupId }),
     logger,
     ...(options.waitingRetryMs ? { waitingRetryMs: options.waitingRetryMs } : {}),
@@ -183,13 +184,14 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
         ...(options.topicPartitions ? { partitions: options.topicPartitions } : {}),
       });
       await configs.start();
-      consumer = createEventConsumer({
+      consumer = createEventConsumer<FactTopic>({
         kafka: options.kafka,
         codec: options.codec,
         logger,
         groupId,
         topics: FACT_TOPICS,
         handle: (fact) => handleLive(fact),
+        prefetch: offerPrefetch({ configs, vendors, logger }),
         dlqProducer: options.publisher.producer,
         setAside: parked,
         metrics: options.metrics,

@@ -31,6 +31,7 @@ import { deleteNamespaceTopics } from '@msync/events/test-support';
 import { createLogger } from '@msync/platform';
 import { infra, uniqueName, uniqueNamespace } from '@msync/test-support';
 import { MongoClient } from 'mongodb';
+import type { InfraEnv } from '@msync/infra';
 import { caughtUp, deleteGroups } from './consumer-groups.js';
 import { startService, type ServiceProcess } from './services.js';
 
@@ -73,6 +74,8 @@ export interface OrdersFlowOptions {
   shipbob?: Omit<ShipBobSimulatorOptions, 'port' | 'host'>;
   /** Environment added to (or overriding) a service's own. */
   env?: Partial<Record<FlowService, Record<string, string>>>;
+  /** The servers to use (e.g. a private set from `startPrivateInfra`); default the shared ones. */
+  infra?: Pick<InfraEnv, 'KAFKA_BROKERS' | 'SCHEMA_REGISTRY_URL' | 'MONGO_URL'>;
 }
 
 export interface OrdersFlow {
@@ -130,7 +133,7 @@ const quiet = createLogger({ level: 'warn', write: () => undefined });
 
 /** Starts the five services of the orders flow and both simulators; a tenant is created. */
 export async function startOrdersFlow(options: OrdersFlowOptions): Promise<OrdersFlow> {
-  const env = infra();
+  const env = options.infra ?? infra();
   const namespace = uniqueNamespace();
   const database = uniqueName(options.name).replaceAll('-', '_');
   const adminToken = `e2e-admin-${randomBytes(24).toString('hex')}`;
@@ -433,6 +436,16 @@ export function flowReadings(flow: Pick<OrdersFlow, 'mirakl' | 'shipbob' | 'outc
           (operation === undefined || e.operation === operation) &&
           (status === undefined || status(e.status)),
       ).length;
+  /** Successful (2xx) Mirakl calls of an operation (e.g. OR21, OR24) per order id of their path. */
+  const miraklOkCallsPerOrder = (operation: string): Map<string, number> => {
+    const perOrder = new Map<string, number>();
+    for (const e of mirakl.control.exchanges()) {
+      if (e.operation !== operation || e.status < 200 || e.status >= 300) continue;
+      const orderId = decodeURIComponent(e.path.split('/')[3] ?? '');
+      perOrder.set(orderId, (perOrder.get(orderId) ?? 0) + 1);
+    }
+    return perOrder;
+  };
   const shipbobCalls = (shop: Shop) =>
     shipbob.control.exchanges().filter((e) => e.caller === String(shop.merchantId)).length;
   /** ShipBob orders created per reference id, as the simulator counted them. */
@@ -477,6 +490,7 @@ export function flowReadings(flow: Pick<OrdersFlow, 'mirakl' | 'shipbob' | 'outc
   return {
     miraklOrders,
     miraklCalls,
+    miraklOkCallsPerOrder,
     shipbobCalls,
     shipbobCreates,
     shipbobOrdersByReference,

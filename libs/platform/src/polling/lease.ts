@@ -47,6 +47,10 @@ const DUPLICATE_KEY = 11000;
  * A renewal only writes while the lease is comfortably unexpired, and only on the holder's own
  * document, so it cannot revive a lease someone else has taken over (FerretDB's conditional
  * updates are not compare-and-set: the margin is what keeps the two apart).
+ *
+ * A lease document of this instance's own for a key it does not hold now is a leftover (its
+ * release failed while MongoDB was unreachable, or an insert was written but its reply lost) and
+ * is taken over at once: the instance is not blocked by itself until the lease expires.
  */
 export function createMongoLeases(options: MongoLeasesOptions): Leases {
   const leases = options.db.collection<LeaseDocument>(options.collection);
@@ -66,17 +70,23 @@ export function createMongoLeases(options: MongoLeasesOptions): Leases {
     }
   };
 
+  /** The expiry of each lease this instance holds (acquired, not released, maybe expired). */
+  const holding = new Map<string, number>();
+
   return {
     async tryAcquire(key) {
+      if ((holding.get(key) ?? 0) > now()) return null;
       let expiresAt = await insert(key);
       if (expiresAt === null) {
         const held = await leases.findOne({ _id: key });
-        if (held && held.expiresAt > now()) return null;
+        const leftover = held?.owner === owner;
+        if (held && held.expiresAt > now() && !leftover) return null;
         if (held)
           await leases.deleteOne({ _id: key, owner: held.owner, expiresAt: held.expiresAt });
         expiresAt = await insert(key);
         if (expiresAt === null) return null;
       }
+      holding.set(key, expiresAt);
       let until = expiresAt;
       return {
         key,
@@ -90,9 +100,12 @@ export function createMongoLeases(options: MongoLeasesOptions): Leases {
           );
           if (renewed.matchedCount !== 1) return false;
           until = next;
+          holding.set(key, next);
           return true;
         },
         release: async () => {
+          // No longer held, even when the delete fails: the document is then a leftover.
+          holding.delete(key);
           await leases.deleteOne({ _id: key, owner });
         },
       };

@@ -1,6 +1,7 @@
 import { MongoServerError, type Collection, type Db } from 'mongodb';
 import { RetriableError, errorMessage } from '@msync/platform';
 import type { Action, LedgerEntry } from '../domain/decision.js';
+import type { LedgerRecord } from '../domain/preview.js';
 
 interface EffectDocument {
   /** {@link effectId}: every lookup is by `_id`, the one key FerretDB finds without a scan. */
@@ -184,4 +185,38 @@ async function mongoCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
       reason: 'mongo-unavailable',
     });
   }
+}
+
+/** Reads the ledger without writing anything (no index created): for previews and operators. */
+export interface EffectsLedgerReader {
+  /** The effect's entry with its claim and done times; null when it was never claimed. */
+  read(storeId: string, effectKey: string): Promise<LedgerRecord | null>;
+}
+
+/** A read-only view of the ledger, by `_id` like the ledger itself (ADR 0059). */
+export function createEffectsLedgerReader(db: Db): EffectsLedgerReader {
+  const effects: Collection<EffectDocument> = db.collection(EFFECTS_COLLECTION);
+  let legacy: Promise<boolean> | undefined;
+  const hasLegacy = () =>
+    (legacy ??= mongoCall('look for entries without a key id', async () =>
+      Boolean(await effects.findOne({ _id: { $type: 'objectId' } } as never)),
+    ));
+  return {
+    read: (storeId, effectKey) =>
+      mongoCall('read an effect', async () => {
+        let doc = await effects.findOne({ _id: effectId(storeId, effectKey) });
+        if (!doc && (await hasLegacy())) doc = await effects.findOne({ storeId, effectKey });
+        if (!doc) return null;
+        const times = { claimedAt: doc.claimedAt ?? null, doneAt: doc.doneAt ?? null };
+        if (doc.status === 'claimed') return { entry: { status: 'claimed' }, ...times };
+        return {
+          entry: {
+            status: 'done',
+            externalIds: doc.externalIds ?? {},
+            outcomeRecorded: doc.outcomeRecorded ?? false,
+          },
+          ...times,
+        };
+      }),
+  };
 }

@@ -15,18 +15,22 @@ import {
   DOCUMENTED_MIN_INTERVAL_MS,
   claimMiraklCall,
   createMiraklClient,
-  pushBackAfterRateLimit,
+  afterMiraklCall,
   type GatedShop,
+  type MiraklOrder,
   type MiraklStore,
   type ShipmentTracking,
 } from '@msync/mirakl';
 import {
   createRateLimiterRegistry,
   createShipBobClient,
+  type EnsuredProduct,
   type NewOrder,
+  type NewProduct,
   type NewReturn,
   type ShipBobPort,
 } from '@msync/shipbob';
+import type { ProductMatch } from '../domain/offers.js';
 import type { ReturnLineFacts } from '../domain/returns.js';
 import type { StoreCredentialsPort } from '@msync/stores';
 import type { MiraklOrderView } from '../domain/cancel.js';
@@ -52,6 +56,18 @@ export interface Vendors {
   findShipBobOrder(store: StoreRef, referenceId: string): Promise<{ id: string } | null>;
   /** The SKUs among `skus` that have a ShipBob product. */
   knownSkus(store: StoreRef, skus: readonly string[]): Promise<Set<string>>;
+  /**
+   * The ShipBob product carrying each SKU (variant SKU or a channel's seller SKU; absent: none),
+   * many SKUs per call; answers prefetched for the same SKUs a moment ago are reused.
+   */
+  findProducts(store: StoreRef, skus: readonly string[]): Promise<Map<string, ProductMatch>>;
+  /** Looks up many SKUs at once ahead of their facts (a batch of offers), for `findProducts`. */
+  prefetchProducts(store: StoreRef, skus: readonly string[]): Promise<void>;
+  /** Creates the product of a SKU found missing; `created: false` when ShipBob had it meanwhile. */
+  createShipBobProduct(
+    store: StoreRef,
+    product: NewProduct,
+  ): Promise<{ id: string; created: boolean; match: ProductMatch }>;
   /** Creates the order; `created: false` when ShipBob already had the reference id (422). */
   createShipBobOrder(store: StoreRef, order: NewOrder): Promise<{ id: string; created: boolean }>;
   findShipBobReturn(store: StoreRef, referenceId: string): Promise<{ id: string } | null>;
@@ -87,6 +103,9 @@ export interface VendorOptions {
   credentials: StoreCredentialsPort;
   logger: Logger;
   metrics: ApplierMetrics;
+  /** How long a prefetched product lookup answers for its SKU (default 30 s). */
+  productLookupTtlMs?: number;
+  now?: () => number;
   /** The call gate the Mirakl pollers use (`call_gate`): OR11 frequency per shop, product-wide. */
   gate: CallGate;
   /** Minimum interval between two OR11 calls on one shop, product-wide (Mirakl: one minute). */
@@ -134,6 +153,8 @@ export function createVendors(options: VendorOptions): Vendors {
   const clients = new Map<string, StoreClients>();
   const retries = { shipbob: options.shipbobRetries ?? 2 };
   const initialDelayMs = options.retryInitialDelayMs ?? 500;
+  const now = options.now ?? Date.now;
+  const lookups = createProductLookups(options.productLookupTtlMs ?? 30_000, now);
   const or11IntervalMs = options.or11IntervalMs ?? DOCUMENTED_MIN_INTERVAL_MS.OR11;
 
   const storeClients = async (store: StoreRef): Promise<StoreClients> => {
@@ -251,15 +272,17 @@ export function createVendors(options: VendorOptions): Vendors {
       if (error instanceof RateLimitedError) metrics.gateWaits.inc({ operation: 'OR11' });
       throw error;
     }
+    let orders: MiraklOrder[];
     try {
-      const [order] = await counted('mirakl', 'OR11', () =>
+      orders = await counted('mirakl', 'OR11', () =>
         client.listOrdersUpdatedSince({ orderIds: [orderId] }),
       );
-      return order ?? null;
     } catch (error) {
-      await pushBackAfterRateLimit(options.gate, shop, 'OR11', error);
+      await afterMiraklCall(options.gate, shop, 'OR11', or11IntervalMs, error);
       throw error;
     }
+    await afterMiraklCall(options.gate, shop, 'OR11', or11IntervalMs);
+    return orders[0] ?? null;
   };
 
   return {
@@ -304,6 +327,43 @@ export function createVendors(options: VendorOptions): Vendors {
       const client = await shipbob(store);
       const found = await shipbobCall('GET /product', () => client.findProductsBySku([...skus]));
       return new Set(skus.filter((sku) => found.has(sku)));
+    },
+    async findProducts(store, skus) {
+      const { known, missing } = lookups.take(store.storeId, skus);
+      if (missing.length > 0) {
+        const client = await shipbob(store);
+        const found = await shipbobCall('GET /product', () => client.findProductsBySku(missing));
+        for (const sku of missing) {
+          const ensured = found.get(sku);
+          if (ensured) known.set(sku, matchOf(sku, ensured));
+        }
+      }
+      return known;
+    },
+    async prefetchProducts(store, skus) {
+      const wanted = [...new Set(skus)].filter((sku) => sku.length > 0);
+      if (wanted.length === 0) return;
+      const client = await shipbob(store);
+      const found = await shipbobCall('GET /product', () => client.findProductsBySku(wanted));
+      lookups.put(
+        store.storeId,
+        wanted.map((sku) => {
+          const ensured = found.get(sku);
+          return [sku, ensured ? matchOf(sku, ensured) : null];
+        }),
+      );
+    },
+    async createShipBobProduct(store, product) {
+      const client = await shipbob(store);
+      let lastAttempt = 1;
+      const result = await shipbobCall('POST /product', (attempt) => {
+        lastAttempt = attempt;
+        return client.createProduct(product);
+      });
+      const match = matchOf(product.sku, result);
+      lookups.put(store.storeId, [[product.sku, match]]);
+      // A duplicate after an earlier attempt of ours timed out is our own product.
+      return { id: match.productId, created: result.created || lastAttempt > 1, match };
     },
     async createShipBobOrder(store, order) {
       const client = await shipbob(store);
@@ -392,6 +452,48 @@ export function createVendors(options: VendorOptions): Vendors {
           .filter((s) => !s.canceled)
           .map((s) => `shipment ${s.shipmentId ?? '?'}: ${s.reason ?? 'refused'}`),
       };
+    },
+  };
+}
+
+/** How a found product carries the SKU. */
+function matchOf(sku: string, ensured: EnsuredProduct): ProductMatch {
+  return {
+    productId: String(ensured.product.id),
+    matchedBy: ensured.variant.sku === sku ? 'sku' : 'seller-sku',
+  };
+}
+
+/**
+ * Product lookups made ahead of their facts, per store and SKU, each answering once and only
+ * for `ttlMs`: a product created in ShipBob meanwhile is found by the next lookup, and a create
+ * racing one is resolved by ShipBob's duplicate-SKU refusal.
+ */
+function createProductLookups(ttlMs: number, now: () => number) {
+  type Answer = { match: ProductMatch | null; at: number };
+  const byStore = new Map<string, Map<string, Answer>>();
+  return {
+    put(storeId: string, answers: [string, ProductMatch | null][]) {
+      const store = byStore.get(storeId) ?? new Map<string, Answer>();
+      byStore.set(storeId, store);
+      // Answers nobody took (a fact that never came) go once they cannot serve any more.
+      for (const [sku, entry] of store) if (now() - entry.at > ttlMs) store.delete(sku);
+      for (const [sku, match] of answers) store.set(sku, { match, at: now() });
+    },
+    /** The fresh answers among `skus` (taken: each serves once), and the SKUs still to look up. */
+    take(storeId: string, skus: readonly string[]) {
+      const store = byStore.get(storeId);
+      const known = new Map<string, ProductMatch>();
+      const missing: string[] = [];
+      for (const sku of skus) {
+        const hit = store?.get(sku);
+        store?.delete(sku);
+        if (hit && now() - hit.at <= ttlMs) {
+          if (hit.match) known.set(sku, hit.match);
+        } else missing.push(sku);
+      }
+      if (store?.size === 0) byStore.delete(storeId);
+      return { known, missing };
     },
   };
 }

@@ -7,6 +7,8 @@ export type Target = 'MIRAKL' | 'SHIPBOB';
 
 /** One step of a flow, named in effect keys and metrics. */
 export type Action =
+  /** One ShipBob product for an offer's shop SKU. */
+  | 'product'
   | 'accept'
   | 'create'
   | 'ship'
@@ -26,7 +28,10 @@ export interface Outcome {
   /** Unique per store: the effect this fact asks for (`create:<miraklOrderId>`). */
   effectKey: string;
   target: Target;
+  /** The Mirakl order the effect belongs to (empty: not an order's, e.g. an offer's product). */
   miraklOrderId: string;
+  /** What the effect is about when it is not an order (a SKU); defaults to `miraklOrderId`. */
+  subjectId?: string;
   /** Machine-readable, for SKIPPED and FAILED (`flow-disabled`, `unknown-sku`, ...). */
   reason: string | null;
   /** A sentence the seller can read. */
@@ -37,7 +42,7 @@ export interface Outcome {
 /** What every outcome of one fact shares. */
 export type OutcomeBase = Pick<
   Outcome,
-  'flow' | 'action' | 'effectKey' | 'target' | 'miraklOrderId'
+  'flow' | 'action' | 'effectKey' | 'target' | 'miraklOrderId' | 'subjectId'
 >;
 
 /** The effects ledger's record of one effect (`null` in a state: never claimed). */

@@ -26,7 +26,7 @@ export interface ReturnSettings {
 export const DEFAULT_RETURN_SETTINGS: ReturnSettings = { reasons: {}, requestedAction: 'Default' };
 
 /** A toggle of the store's configuration: the product's name for a flow. */
-export type Flow = 'orders' | 'tracking' | 'cancellations' | 'returns';
+export type Flow = 'offers' | 'orders' | 'tracking' | 'cancellations' | 'returns';
 
 /** Why a fact was skipped, as the seller reads it (machine reason + sentence). */
 export interface Closed {
@@ -65,11 +65,12 @@ export function newestConfig(current: StoreConfig | undefined, incoming: StoreCo
 }
 
 /**
- * Whether a flow needs a verified ShipBob token: orders end in a ShipBob order (accepting one
+ * Whether a flow needs a verified ShipBob token: offers end in ShipBob products, orders in a ShipBob order (accepting one
  * that cannot be created would leave it stuck), returns in a ShipBob return; tracking only
  * writes to Mirakl. Cancellations go both ways: each direction says what it needs.
  */
 const NEEDS_SHIPBOB: Readonly<Record<Flow, boolean>> = {
+  offers: true,
   orders: true,
   tracking: false,
   cancellations: false,

@@ -1,6 +1,7 @@
 import {
   envelope,
   type MiraklIncidentOpened,
+  type MiraklOfferObserved,
   type MiraklOrderAwaitingAcceptance,
   type MiraklOrderCanceled,
   type MiraklOrderReadyToShip,
@@ -195,6 +196,29 @@ export function incidentOpened(
     quantity: input.quantity ?? 1,
     reasonCode: input.reasonCode === undefined ? '12' : input.reasonCode,
     reasonLabel: 'Damaged item',
+  };
+}
+
+export function offerObserved(
+  input: {
+    storeId?: string;
+    sku?: string;
+    title?: string | null;
+    deleted?: boolean;
+  } = {},
+): MiraklOfferObserved {
+  const storeId = input.storeId ?? 'store-1';
+  const sku = input.sku ?? 'SKU-MUG';
+  return {
+    envelope: factEnvelope(storeId, `mirakl:${storeId}:offer:${sku}:${T0}:fp`),
+    offerId: '2001',
+    shopSku: sku,
+    productSku: `MKP${sku}`,
+    productTitle: input.title === undefined ? null : input.title,
+    quantity: 4,
+    active: true,
+    deleted: input.deleted ?? false,
+    lastUpdated: T0,
   };
 }
 
