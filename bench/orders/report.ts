@@ -1,6 +1,6 @@
 import { cpus } from 'node:os';
 import { percentile, seconds } from './stats.js';
-import { POLL_INTERVAL_MINUTES, type OrdersRun } from './system.js';
+import type { OrdersRun } from './system.js';
 import type { Action, HopFigures, OrderTimes } from './timeline.js';
 
 /** When the measured phases ran, and the machine's load around them. */
@@ -38,7 +38,7 @@ export async function report(run: OrdersRun, measured: Measured): Promise<string
   const hops = timeline.hops(settings.paymentDelayMs, inFeed);
   const minutes = (measured.feedEnd - measured.feedStart) / 60_000;
   const lines = [
-    `orders flow: ${settings.stores} stores + ${settings.idleStores} idle, ${settings.ordersPerMinute} orders/min each, pollIntervalMinutes=${POLL_INTERVAL_MINUTES}, OR11 at most 1/min per shop (simulator and product gate); ${minutes.toFixed(1)} min of orders (${orders.length} orders)`,
+    `orders flow: ${settings.stores} stores + ${settings.idleStores} idle, ${settings.ordersPerMinute} orders/min each, pollIntervalMinutes=${run.pollIntervalMinutes}, OR11 at most 1/min per shop (simulator and product gate); ${minutes.toFixed(1)} min of orders (${orders.length} orders)`,
     `${cpus().length} cores, ${new Date(measured.feedStart).toISOString().slice(0, 16)}Z, load average ${measured.loadAtStart} at start, ${measured.loadAtEnd} at end (shared machine); MongoDB: ${settings.backend === 'shared' ? 'the shared one' : `own FerretDB on ${settings.backend}`}`,
     '',
     `${'hop'.padEnd(42)}${'orders'.padStart(7)}${'p50 s'.padStart(8)}${'p99 s'.padStart(8)}${'max s'.padStart(8)}${'target p99'.padStart(14)}${'in system p50/p99/max s'.padStart(26)}${'target p99'.padStart(13)}${'poll wait p50/p99 s'.padStart(22)}`,
@@ -73,7 +73,7 @@ function hopLine(label: string, hop: HopFigures): string {
 function idleCalls(run: OrdersRun, measured: Measured): string[] {
   const idle = run.stores.filter((s) => s.idle);
   if (idle.length === 0) return ['calls per idle store per cycle: no idle store (--idle 0)'];
-  const cycles = (measured.feedEnd - measured.feedStart) / (POLL_INTERVAL_MINUTES * 60_000);
+  const cycles = (measured.feedEnd - measured.feedStart) / (run.pollIntervalMinutes * 60_000);
   const { timeline } = run;
   const per = (
     calls: Map<string, { at: number; operation: string }[]>,

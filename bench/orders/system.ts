@@ -34,7 +34,7 @@ import {
   type InfraEnv,
   type MongoBackend,
 } from '../../tools/infra/src/index.js';
-import { connectStore, createTenant } from '../../tests/e2e/support/config-api.js';
+import { callConfigApi, connectStore, createTenant } from '../../tests/e2e/support/config-api.js';
 import {
   FLOW_SERVICES,
   startFlowService,
@@ -54,8 +54,11 @@ export interface ScenarioSettings {
   ordersPerMinute: number;
   /** Acceptance → payment confirmed (`SHIPPING`) in the Mirakl simulator. */
   paymentDelayMs: number;
-  /** ShipBob order → label bought, then label → shipped, by the simulator's warehouse. */
-  labelAfterMs: number;
+  /**
+   * ShipBob order → label bought, then label → shipped, by the simulator's warehouse; `null`:
+   * no autopilot, labels only through the control API (`shipbobSim.control.world`).
+   */
+  labelAfterMs: number | null;
   shipAfterMs: number;
   /**
    * `shared`: the infrastructure's MongoDB (`MONGO_URL` or tools/infra's FerretDB). A backend: a
@@ -63,6 +66,16 @@ export interface ScenarioSettings {
    * stopped and deleted at the end.
    */
   backend: 'shared' | MongoBackend;
+  /** Every store's `pollIntervalMinutes`; default POLL_INTERVAL_MINUTES. */
+  pollIntervalMinutes?: number;
+  /**
+   * ShipBob webhooks on: config-api subscribes each store (`PUBLIC_WEBHOOK_BASE_URL`) to
+   * shipbob-poller's receiver on this port, and the simulator delivers them. Unset: webhooks
+   * off (no subscription, delivery switched off), tracking by polling alone.
+   */
+  webhookPort?: number;
+  /** Start of the run's topic namespace and database names; default `bench-orders`. */
+  runName?: string;
   /** The services' PATH (all they take from this process's environment). */
   path: string;
   say: (line: string) => void;
@@ -99,10 +112,17 @@ export class OrdersRun {
   private apiUrl = '';
   private tenantToken = '';
   private readonly adminToken = `bench-admin-${randomBytes(24).toString('hex')}`;
-  private readonly runId = `bench-orders-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  private readonly runId: string;
   private readonly keys = new Map<number, { apiKey: string; pat: string }>();
 
-  constructor(readonly settings: ScenarioSettings) {}
+  constructor(readonly settings: ScenarioSettings) {
+    const name = settings.runName ?? 'bench-orders';
+    this.runId = `${name}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  }
+
+  get pollIntervalMinutes(): number {
+    return this.settings.pollIntervalMinutes ?? POLL_INTERVAL_MINUTES;
+  }
 
   get miraklSim(): RunningMiraklSimulator {
     return this.mirakl!;
@@ -152,15 +172,22 @@ export class OrdersRun {
       // The timeline keeps what it needs from each exchange; the journals stay small.
       journalLimit: 1_000,
     });
+    const webhooks = settings.webhookPort !== undefined;
     this.shipbob = await startShipBobSimulator({
       port: 0,
       host: '127.0.0.1',
-      autopilot: {
-        labelAfterMs: settings.labelAfterMs,
-        shipAfterMs: settings.shipAfterMs,
-        deliverAfterMs: null,
-        carrier: 'UPS',
-      },
+      ...(settings.labelAfterMs === null
+        ? {}
+        : {
+            autopilot: {
+              labelAfterMs: settings.labelAfterMs,
+              shipAfterMs: settings.shipAfterMs,
+              deliverAfterMs: null,
+              carrier: 'UPS',
+            },
+          }),
+      // ShipBob's own retry schedule (5 s, 5 min, …) and 15 s timeout.
+      webhooks: { deliver: webhooks },
       journalLimit: 1_000,
     });
     this.mirakl.control.onExchange((e) => this.timeline.onMirakl(e));
@@ -200,6 +227,17 @@ export class OrdersRun {
       adminToken: this.adminToken,
       miraklUrl: this.mirakl.url,
       shipbobUrl: this.shipbob.url,
+      ...(settings.webhookPort === undefined
+        ? {}
+        : {
+            tuning: {
+              'config-api': { PUBLIC_WEBHOOK_BASE_URL: `http://127.0.0.1:${settings.webhookPort}` },
+              'shipbob-poller': {
+                WEBHOOK_PORT: String(settings.webhookPort),
+                WEBHOOK_HOST: '127.0.0.1',
+              },
+            },
+          }),
     };
     settings.say(`starting ${FLOW_SERVICES.join(', ')} (namespace ${namespace})`);
     await Promise.all(FLOW_SERVICES.map((name) => this.startService(name)));
@@ -245,7 +283,8 @@ export class OrdersRun {
   }
 
   /**
-   * Connects every store through config-api (Order Sync and Tracking on, polled every minute),
+   * Connects every store through config-api (Order Sync and Tracking on, polled every
+   * `pollIntervalMinutes`),
    * spread over `spreadMs` as real sellers' connection times are spread: the scheduler's first
    * poll of a store is at once, so each store keeps the phase it was connected at.
    */
@@ -261,12 +300,20 @@ export class OrdersRun {
         miraklApiKey: keys.apiKey,
         shipbobPat: keys.pat,
         toggles: { orders: true, tracking: true },
-        pollIntervalMinutes: POLL_INTERVAL_MINUTES,
+        pollIntervalMinutes: this.pollIntervalMinutes,
       });
     }
     this.settings.say(
       `${stores.length} stores connected in ${((Date.now() - started) / 1000).toFixed(0)} s`,
     );
+  }
+
+  /** The store's `tracking.mode` as config-api answers it (`webhooks` or `polling`). */
+  async trackingMode(store: BenchStore): Promise<string | undefined> {
+    const answer = await callConfigApi(this.apiUrl, 'GET', `/v1/stores/${store.storeId}`, {
+      token: this.tenantToken,
+    });
+    return (answer.body['tracking'] as { mode?: string } | undefined)?.mode;
   }
 
   /** Every busy store gets `ordersPerMinute` new orders a minute, each store at its own phase. */

@@ -1,6 +1,6 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eventually, withContext } from '@msync/test-support';
+import { freePort } from '@msync/infra';
 import {
   flowReadings,
   startOrdersFlow,
@@ -23,15 +23,6 @@ const RETRY_DELAYS_MS = [2_000, 10_000, 30_000, 60_000, 60_000, 60_000];
 let flow: OrdersFlow;
 let read: ReturnType<typeof flowReadings>;
 let shop: Shop;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
-}
 
 /** OR23 (tracking) calls Mirakl answered with success, per order of the shop. */
 const trackingCalls = (orderId: string) =>

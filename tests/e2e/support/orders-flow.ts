@@ -116,10 +116,11 @@ export interface OrdersFlow {
   /** New orders in Mirakl (`<shop>-<nnn>-A`, two lines), waiting for acceptance. */
   createOrders(shop: Shop, count: number): string[];
   /**
-   * Sends `PollRequested` for the stores' Mirakl orders and ShipBob shipments every `everyMs`,
-   * as the scheduler's jobs do, so a test does not wait a whole `pollIntervalMinutes`. A round
-   * waits until both pollers have consumed the previous one: on a slow machine (or while a
-   * poller is down) requests do not pile up faster than they are served.
+   * Sends `PollRequested` for the stores' Mirakl orders and ShipBob shipments (or only the given
+   * streams) every `everyMs`, as the scheduler's jobs do, so a test does not wait a whole
+   * `pollIntervalMinutes`. A round waits until the pollers of those streams consumed the previous
+   * one: on a slow machine (or while such a poller is down) requests do not pile up faster than
+   * they are served; a poller of another stream may be down meanwhile.
    */
   drivePolls(shops: readonly Shop[], everyMs: number, streams?: readonly PolledStream[]): void;
   /** One `PollRequested` per store and stream (default both), as a scheduler job sends it. */
@@ -290,9 +291,14 @@ export async function startOrdersFlow(options: OrdersFlowOptions): Promise<Order
   };
 
   const pollTopic = [physicalTopic('pollRequested', namespace)];
-  const pollersCaughtUp = async () =>
-    (await caughtUp(kafka, `${namespace}mirakl-poller`, pollTopic)) &&
-    (await caughtUp(kafka, `${namespace}shipbob-poller`, pollTopic));
+  /** The pollers of the driven streams read every request so far (a stopped one is not waited for). */
+  const pollersCaughtUp = async (streams: readonly PolledStream[] = ['orders', 'shipments']) => {
+    for (const stream of streams) {
+      const poller = STREAM_SYSTEM[stream] === 'MIRAKL' ? 'mirakl-poller' : 'shipbob-poller';
+      if (!(await caughtUp(kafka, `${namespace}${poller}`, pollTopic))) return false;
+    }
+    return true;
+  };
   const drive = (shops: readonly Shop[], everyMs: number, streams?: readonly PolledStream[]) => {
     let stopped = false;
     const pause = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
@@ -300,7 +306,7 @@ export async function startOrdersFlow(options: OrdersFlowOptions): Promise<Order
       while (!stopped) {
         const began = Date.now();
         await requestPolls(shops, streams).catch(() => undefined);
-        while (!stopped && !(await pollersCaughtUp().catch(() => false))) await pause(250);
+        while (!stopped && !(await pollersCaughtUp(streams).catch(() => false))) await pause(250);
         await pause(began + everyMs - Date.now());
       }
     })();
