@@ -17,6 +17,11 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   INITIAL_LOOKBACK_MS: env.durationMs(7 * 24 * 3600_000),
   /** How far back a resync (store reconnected, Tracking switched back on) re-reads labels. */
   RESYNC_LOOKBACK_MS: env.durationMs(DEFAULT_RESYNC_LOOKBACK_MS),
+  /**
+   * A read of a ShipBob account's inventory that began this long before a store's request
+   * serves it: stores on one account share one read per cycle (ADR 0075).
+   */
+  INVENTORY_SHARE_WINDOW_MS: env.durationMs(5 * 60_000),
   /** Seen orders not changed for this long are forgotten. */
   SEEN_RETENTION_MS: env.durationMs(45 * 24 * 3600_000),
   /**

@@ -14,6 +14,7 @@ await runPoller({
       initialLookbackMs: config.INITIAL_LOOKBACK_MS,
       resyncLookbackMs: config.RESYNC_LOOKBACK_MS,
       seenRetentionMs: config.SEEN_RETENTION_MS,
+      inventoryShareWindowMs: config.INVENTORY_SHARE_WINDOW_MS,
       ...(config.WEBHOOK_PORT === undefined
         ? {}
         : {

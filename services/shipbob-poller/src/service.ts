@@ -1,7 +1,9 @@
 import { createMongoPollState, errorMessage } from '@msync/platform';
 import { createPoller, resyncOf, type Poller, type PollerOptions } from '@msync/polling';
 import { shipbobClients } from './adapters/shipbob-clients.js';
+import { createInventoryAccounts } from './adapters/inventory-accounts.js';
 import { createWebhookReceipts } from './adapters/webhook-receipts.js';
+import { INVENTORY, inventoryPass } from './inventory-pass.js';
 import {
   SHIPMENTS,
   shipmentsPass,
@@ -33,6 +35,8 @@ export interface ShipBobPollerOptions extends PollerOptions {
   initialLookbackMs: number;
   resyncLookbackMs: number;
   seenRetentionMs: number;
+  /** A read of an account's inventory that began this long before a request serves it (ADR 0075). */
+  inventoryShareWindowMs: number;
   /** Receive ShipBob's webhooks too; polling alone without it. */
   webhooks?: WebhookReceiverSettings;
 }
@@ -44,7 +48,7 @@ export interface ShipBobPoller extends Poller {
 
 export const SOURCE = 'shipbob-poller';
 
-/** Collections this service owns: cursors, seen orders, poll leases; webhook receipts. */
+/** Collections this service owns: cursors, seen orders, poll leases; webhook receipts; inventory snapshots. */
 export const COLLECTIONS = {
   prefix: 'shipbob_poll',
   leases: 'shipbob_poll_leases',
@@ -67,8 +71,8 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
       source: SOURCE,
       system: 'SHIPBOB',
       collections: COLLECTIONS,
-      // Stream → pass, and a stream's resync pass (ADR 0055). Inventory and returns join this
-      // table as their passes are built.
+      // Stream → pass, and a stream's resync pass (ADR 0055). Returns join this table when its
+      // pass is built.
       streams: (context) => {
         const deps: ShipmentsPassDeps = {
           ...context,
@@ -78,9 +82,17 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
           resyncLookbackMs: options.resyncLookbackMs,
           seenRetentionMs: options.seenRetentionMs,
         };
+        const inventory = {
+          ...context,
+          clientFor: deps.clientFor,
+          accounts: createInventoryAccounts(options.db),
+          shareWindowMs: options.inventoryShareWindowMs,
+        };
         return {
           [SHIPMENTS]: shipmentsPass(deps),
           [resyncOf(SHIPMENTS)]: shipmentsResyncPass(deps),
+          [INVENTORY]: inventoryPass(inventory, { resync: false }),
+          [resyncOf(INVENTORY)]: inventoryPass(inventory, { resync: true }),
         };
       },
     },
