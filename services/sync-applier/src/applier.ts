@@ -38,13 +38,16 @@ import type { OutcomeRecorder } from './adapters/outcomes.js';
 import type { StoreConfigs } from './adapters/store-configs.js';
 import type { StoreRef, Vendors } from './adapters/vendors.js';
 import type { WaitingRoom } from './adapters/waiting-room.js';
+import type { createInventoryFlow } from './inventory-flow.js';
 
-/** The facts the applier acts on (orders, tracking and returns flows). */
+/** The facts the applier acts on (orders, tracking, returns and inventory flows). */
 export const FACT_TOPICS = [
   'orderAwaitingAcceptance',
   'orderReadyToShip',
   'shipmentLabeled',
   'incidentOpened',
+  'inventoryObserved',
+  'offerObserved',
 ] as const;
 export type FactTopic = (typeof FACT_TOPICS)[number];
 export type Fact = ConsumedEventOf<FactTopic>;
@@ -64,6 +67,8 @@ export interface ApplierDeps {
   vendors: Vendors;
   record: OutcomeRecorder;
   waiting: WaitingRoom;
+  /** Sync Inventory: levels and offers projections, one import per store and cycle. */
+  inventory: ReturnType<typeof createInventoryFlow>;
   logger: Logger;
   /** How long a fact waiting for a person waits between tries (default 15 min). */
   waitingRetryMs?: number;
@@ -345,6 +350,10 @@ export function createApplier(
         return ship(fact, delivery);
       case 'incidentOpened':
         return giveBack(fact, delivery);
+      case 'inventoryObserved':
+        return deps.inventory.inventoryObserved(fact);
+      case 'offerObserved':
+        return deps.inventory.offerObserved(fact);
       default: {
         const never: never = fact;
         throw new PermanentError(`unexpected fact ${JSON.stringify(never)}`, {

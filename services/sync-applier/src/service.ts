@@ -14,10 +14,12 @@ import type { Logger, Registry } from '@msync/platform';
 import { createSecretBox, createStoreCredentials, type EncryptionKey } from '@msync/stores';
 import { FACT_TOPICS, createApplier, type Delivery, type Fact } from './applier.js';
 import { createEffectsLedger, type EffectsLedger } from './adapters/effects-ledger.js';
+import { createInventoryState } from './adapters/inventory-state.js';
 import { SOURCE, createOutcomeRecorder } from './adapters/outcomes.js';
 import { createStoreConfigView, type StoreConfigView } from './adapters/store-configs.js';
 import { createVendors, type VendorOptions } from './adapters/vendors.js';
 import { createWaitingRoom, waitingGroupOf } from './adapters/waiting-room.js';
+import { createInventoryFlow } from './inventory-flow.js';
 import { applierMetrics } from './metrics.js';
 import { createRetrier, type Retrier } from './retrier.js';
 
@@ -84,11 +86,21 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     metrics: options.metrics,
     groupPrefix: groupId,
   });
+  const record = createOutcomeRecorder({ publisher: options.publisher, metrics });
   const handle = createApplier({
     configs,
     ledger,
     vendors,
-    record: createOutcomeRecorder({ publisher: options.publisher, metrics }),
+    record,
+    inventory: createInventoryFlow({
+      configs,
+      ledger,
+      vendors,
+      state: createInventoryState(db),
+      record,
+      metrics,
+      logger,
+    }),
     waiting: createWaitingRoom({ store: parked, codec: options.codec, groupId }),
     logger,
     ...(options.waitingRetryMs ? { waitingRetryMs: options.waitingRetryMs } : {}),

@@ -7,7 +7,13 @@ import {
   sleep,
   type Logger,
 } from '@msync/platform';
-import { createMiraklClient, type MiraklStore, type ShipmentTracking } from '@msync/mirakl';
+import {
+  createMiraklClient,
+  type MiraklStore,
+  type ShipmentTracking,
+  type StockPushResult,
+  type StockUpdate,
+} from '@msync/mirakl';
 import {
   createRateLimiterRegistry,
   createShipBobClient,
@@ -25,6 +31,11 @@ export interface Vendors {
   miraklOrderState(store: StoreRef, orderId: string): Promise<string | null>;
   /** OR21 accepting the given lines. */
   acceptOrder(store: StoreRef, orderId: string, lineIds: readonly string[]): Promise<void>;
+  /**
+   * One stock import (STO01, OF01 `NORMAL` when the store refuses STO01; never OF24), followed
+   * to its end with the error report.
+   */
+  pushStock(store: StoreRef, lines: readonly StockUpdate[]): Promise<StockPushResult>;
   /** OR23 then OR24. */
   shipOrder(store: StoreRef, orderId: string, tracking: ShipmentTracking): Promise<void>;
   findShipBobOrder(store: StoreRef, referenceId: string): Promise<{ id: string } | null>;
@@ -192,6 +203,11 @@ export function createVendors(options: VendorOptions): Vendors {
     async acceptOrder(store, orderId, lineIds) {
       const client = await mirakl(store);
       await counted('mirakl', 'OR21', () => client.acceptOrder({ orderId, lineIds }));
+    },
+    async pushStock(store, lines) {
+      const client = await mirakl(store);
+      const result = await counted('mirakl', 'STO01', () => client.pushStock(lines));
+      return result;
     },
     async shipOrder(store, orderId, tracking) {
       const client = await mirakl(store);

@@ -6,7 +6,7 @@ export type OutcomeKind = 'APPLIED' | 'DUPLICATE' | 'SKIPPED' | 'FAILED';
 export type Target = 'MIRAKL' | 'SHIPBOB';
 
 /** One step of a flow, named in effect keys and metrics. */
-export type Action = 'accept' | 'create' | 'ship' | 'return';
+export type Action = 'accept' | 'create' | 'ship' | 'return' | 'push-stock';
 
 export interface Outcome {
   outcome: OutcomeKind;

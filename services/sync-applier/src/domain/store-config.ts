@@ -12,6 +12,7 @@ export type StoreConfig = Pick<
   | 'defaultShippingMethod'
   | 'returnsApproved'
   | 'returnFulfillmentCenterId'
+  | 'inventoryBuffer'
 > & { storeId: string; returns: ReturnSettings };
 
 /** How the store's incidents become ShipBob returns (defaults until the store sets them). */
@@ -25,7 +26,7 @@ export interface ReturnSettings {
 export const DEFAULT_RETURN_SETTINGS: ReturnSettings = { reasons: {}, requestedAction: 'Default' };
 
 /** A toggle of the store's configuration: the product's name for a flow. */
-export type Flow = 'orders' | 'tracking' | 'returns';
+export type Flow = 'orders' | 'tracking' | 'returns' | 'inventory';
 
 /** Why a fact was skipped, as the seller reads it (machine reason + sentence). */
 export interface Closed {
@@ -50,6 +51,7 @@ export function storeConfigOf(event: StoreConfigChanged): StoreConfig {
     defaultShippingMethod: event.defaultShippingMethod,
     returnsApproved: event.returnsApproved,
     returnFulfillmentCenterId: event.returnFulfillmentCenterId,
+    inventoryBuffer: event.inventoryBuffer,
     returns: DEFAULT_RETURN_SETTINGS,
   };
 }

@@ -32,6 +32,7 @@ export function storeConfig(overrides: Partial<StoreConfig> = {}): StoreConfig {
     defaultShippingMethod: 'Standard',
     returnsApproved: false,
     returnFulfillmentCenterId: null,
+    inventoryBuffer: 0,
     returns: { reasons: {}, requestedAction: 'Default' },
     ...overrides,
   };
@@ -57,7 +58,7 @@ export function storeConfigChanged(config: StoreConfig, miraklBaseUrl: string): 
     reportEmail: null,
     toggles: config.toggles,
     returnsApproved: config.returnsApproved,
-    inventoryBuffer: 0,
+    inventoryBuffer: config.inventoryBuffer,
     returnFulfillmentCenterId: config.returnFulfillmentCenterId,
     pollIntervalMinutes: 15,
     shippingMethods: config.shippingMethods,
