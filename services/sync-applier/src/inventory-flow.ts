@@ -107,12 +107,7 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
           throw error;
         }
         const { outcomes, pushed: now } = importOutcomes(base, decision.lines, result);
-        await state.recordPushed(
-          storeId,
-          buffer,
-          now,
-          result.failures.map((f) => f.sku),
-        );
+        await state.recordPushed(storeId, buffer, now);
         await ledger.markDone(storeId, base.effectKey, outcomes[0]!.externalIds);
         for (const outcome of outcomes) await record(outcome, value);
         await ledger.markOutcomeRecorded(storeId, base.effectKey);

@@ -71,6 +71,8 @@ export interface StoreSetup {
   shipbobPat: string;
   toggles: Record<string, boolean>;
   pollIntervalMinutes: number;
+  /** Other settings of the same PATCH (e.g. `inventoryBuffer`). */
+  settings?: Record<string, unknown>;
 }
 
 /**
@@ -100,6 +102,7 @@ export async function connectStore(
         shipbobPat: setup.shipbobPat,
         toggles: setup.toggles,
         pollIntervalMinutes: setup.pollIntervalMinutes,
+        ...setup.settings,
       },
     }),
     200,
@@ -108,4 +111,23 @@ export async function connectStore(
   if (configured.body['status'] !== 'CONNECTED')
     throw new Error(`store ${storeId} is ${String(configured.body['status'])}, not CONNECTED`);
   return storeId;
+}
+
+/** Changes a store's settings as a seller does (read, then PATCH with its ETag). */
+export async function updateStore(
+  apiUrl: string,
+  token: string,
+  storeId: string,
+  body: Record<string, unknown>,
+): Promise<void> {
+  const current = await callConfigApi(apiUrl, 'GET', `/v1/stores/${storeId}`, { token });
+  expectStatus(
+    await callConfigApi(apiUrl, 'PATCH', `/v1/stores/${storeId}`, {
+      token,
+      ifMatch: current.etag ?? '',
+      body,
+    }),
+    200,
+    'updating a store',
+  );
 }

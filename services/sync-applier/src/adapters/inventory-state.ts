@@ -40,16 +40,8 @@ export interface InventoryState {
   levels(storeId: string): Promise<SkuStock[]>;
   offers(storeId: string): Promise<Set<string>>;
   pushed(storeId: string): Promise<PushedStock>;
-  /**
-   * Records quantities now on the marketplace, computed with `buffer`; SKUs in `failed` are no
-   * longer taken as pushed (the next cycle sends them again).
-   */
-  recordPushed(
-    storeId: string,
-    buffer: number,
-    lines: readonly StockLine[],
-    failed: readonly string[],
-  ): Promise<void>;
+  /** Records quantities sent to the marketplace, computed with `buffer`. */
+  recordPushed(storeId: string, buffer: number, lines: readonly StockLine[]): Promise<void>;
   /** Nothing may be taken as pushed any more: the next cycle pushes every SKU. */
   forgetPushed(storeId: string): Promise<void>;
 }
@@ -89,16 +81,10 @@ export function createInventoryState(db: Db): InventoryState {
         quantities: new Map(Object.values(doc?.quantities ?? {}).map((l) => [l.sku, l.quantity])),
       };
     },
-    async recordPushed(storeId, buffer, lines, failed) {
+    async recordPushed(storeId, buffer, lines) {
       const set: Record<string, unknown> = { buffer };
       for (const line of lines) set[`quantities.${fieldOf(line.sku)}`] = line;
-      const unset: Record<string, ''> = {};
-      for (const sku of failed) unset[`quantities.${fieldOf(sku)}`] = '';
-      await pushed.updateOne(
-        { _id: storeId },
-        failed.length > 0 ? { $set: set, $unset: unset } : { $set: set },
-        { upsert: true },
-      );
+      await pushed.updateOne({ _id: storeId }, { $set: set }, { upsert: true });
     },
     async forgetPushed(storeId) {
       await pushed.updateOne(

@@ -56,6 +56,18 @@ export interface Vendors {
   ): Promise<{ id: string; created: boolean }>;
 }
 
+/** Mirakl's stock import operations spaced by `ms` (its status reads by at most 15 s). */
+function stockIntervals(ms: number) {
+  return {
+    STO01: ms,
+    OF01: ms,
+    STO03: ms,
+    OF03: ms,
+    OF02: ms,
+    STO02: Math.min(ms, 15_000),
+  };
+}
+
 /** A store and the configuration version the caller knows (newer credentials are read at once). */
 export interface StoreRef {
   storeId: string;
@@ -71,6 +83,10 @@ export interface VendorOptions {
   miraklTimeoutMs?: number;
   /** Retries inside the Mirakl client for 5xx and timeouts; kept low, the fact is parked after. */
   miraklRetries?: number;
+  /** Wait between status reads of a stock import; default 15 s. */
+  miraklImportPollIntervalMs?: number;
+  /** Least time between two stock imports of one store (STO01/OF01, their reports); default 60 s. */
+  miraklStockImportIntervalMs?: number;
   shipbobBaseUrl?: string;
   shipbobTimeoutMs?: number;
   shipbobRetries?: number;
@@ -117,6 +133,12 @@ export function createVendors(options: VendorOptions): Vendors {
         retryInitialDelayMs: initialDelayMs,
         retryMaxDelayMs: 4_000,
         trustedHosts: options.miraklTrustedHosts ?? [],
+        ...(options.miraklImportPollIntervalMs === undefined
+          ? {}
+          : { importPollIntervalMs: options.miraklImportPollIntervalMs }),
+        ...(options.miraklStockImportIntervalMs === undefined
+          ? {}
+          : { limiter: { minIntervalMs: stockIntervals(options.miraklStockImportIntervalMs) } }),
       });
     }
     if (creds.shipbobPat) {

@@ -148,9 +148,12 @@ export function decideInventoryCycle(
 }
 
 /**
- * The outcomes of a finished import and the quantities now on the marketplace: APPLIED for the
- * import (FAILED when Mirakl failed it as a whole), and a FAILED outcome of its own for each SKU
- * the error report names (`inventory:<cycle>:<sku>`), whose quantity is not taken as pushed.
+ * The outcomes of a finished import and the quantities to take as pushed: APPLIED for the import
+ * (FAILED when Mirakl failed it as a whole: nothing is taken as pushed, the next cycle sends it
+ * again), and a FAILED outcome of its own for each SKU the error report names
+ * (`inventory:<cycle>:<sku>`). A refused SKU's quantity counts as pushed (ADR 0076): Mirakl's
+ * line errors do not heal by themselves, so it is sent again when its quantity changes or on a
+ * full push, not every cycle.
  */
 export function importOutcomes(
   base: OutcomeBase,
@@ -162,7 +165,6 @@ export function importOutcomes(
     via: result.via,
     skus: String(lines.length),
   };
-  const failedSkus = new Set(result.failures.map((f) => f.sku));
   const perSku = result.failures.map((failure) =>
     outcomeOf(
       { ...base, effectKey: `${base.effectKey}:${failure.sku}`, miraklOrderId: failure.sku },
@@ -184,6 +186,6 @@ export function importOutcomes(
   }
   return {
     outcomes: [outcomeOf(base, 'APPLIED', { externalIds }), ...perSku],
-    pushed: lines.filter((line) => !failedSkus.has(line.sku)),
+    pushed: [...lines],
   };
 }

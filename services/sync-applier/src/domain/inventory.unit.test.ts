@@ -173,14 +173,14 @@ describe('inventory: the outcomes of an import', () => {
     ...overrides,
   });
 
-  it('given a SKU in the error report, then the import is APPLIED and the SKU has its own FAILED outcome, not taken as pushed', () => {
+  it('given a SKU in the error report, then the import is APPLIED and the SKU has its own FAILED outcome, sent again only when its quantity changes', () => {
     const { outcomes, pushed } = importOutcomes(inventoryBase('c1'), lines, result({}));
     expect(outcomes.map((o) => [o.effectKey, o.outcome, o.reason])).toEqual([
       ['inventory:c1', 'APPLIED', null],
       ['inventory:c1:B', 'FAILED', 'stock-rejected'],
     ]);
     expect(outcomes[1]!.detail).toContain('quantity refused');
-    expect(pushed).toEqual([{ sku: 'A', quantity: 7 }]);
+    expect(pushed).toEqual(lines);
   });
 
   it('given the import failed as a whole, then it is FAILED and nothing is taken as pushed', () => {
