@@ -1,14 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  EventCodec,
-  RegistryClient,
-  bootstrapTopics,
-  createEventConsumer,
   createKafka,
-  createPublisher,
   envelope,
-  type EventConsumer,
   type EventOf,
   type Publisher,
   type SyncOutcomeRecorded,
@@ -17,8 +11,8 @@ import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { createLogger } from '@msync/platform';
 import { eventually, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
-import { MongoClient } from 'mongodb';
 import { callConfigApi, connectStore as connect, createTenant } from './support/config-api.js';
+import { removeTestData, startTestBackbone, type TestBackbone } from './support/backbone.js';
 import { startFlowServices } from './support/flow-services.js';
 import type { ServiceProcess } from './support/services.js';
 
@@ -51,9 +45,9 @@ const kafka = createKafka({
   clientId: 'e2e',
   logger: quiet,
 });
+let backbone: TestBackbone | undefined;
 let publisher: Publisher;
-let outcomesConsumer: EventConsumer;
-const outcomes: SyncOutcomeRecorded[] = [];
+let outcomes: SyncOutcomeRecorded[] = [];
 let mirakl: RunningMiraklSimulator;
 let shipbob: RunningShipBobSimulator;
 const services = new Map<string, ServiceProcess>();
@@ -184,25 +178,14 @@ function shippedWithTracking(shop: Shop, orderIds: string[]): boolean {
 }
 
 beforeAll(async () => {
-  // Every topic of the namespace, one partition each: the stores' requests keep their order.
-  await bootstrapTopics({ kafka, logger: quiet, namespace, partitions: 1 });
-  const codec = new EventCodec(new RegistryClient(env.SCHEMA_REGISTRY_URL), namespace);
-  publisher = createPublisher({ kafka, codec, logger: quiet, namespace });
-  await publisher.connect();
-  outcomesConsumer = createEventConsumer({
+  backbone = await startTestBackbone({
     kafka,
-    codec,
-    logger: quiet,
-    groupId: `${namespace}e2e-outcomes`,
-    topics: ['syncOutcome'],
-    dlqProducer: publisher.producer,
+    registryUrl: env.SCHEMA_REGISTRY_URL,
     namespace,
-    handle: (event) => {
-      outcomes.push(event.value);
-      return Promise.resolve();
-    },
+    logger: quiet,
   });
-  await outcomesConsumer.start();
+  publisher = backbone.publisher;
+  outcomes = backbone.outcomes;
 
   mirakl = await startMiraklSimulator({ port: 0, host: '127.0.0.1', paymentDelayMs: 500 });
   shipbob = await startShipBobSimulator({
@@ -246,25 +229,10 @@ afterAll(async () => {
   if (driving) clearInterval(driving);
   // Stopped one by one, by their own process ids.
   for (const s of services.values()) await s.stop();
-  await outcomesConsumer?.stop();
-  await publisher?.disconnect();
+  await backbone?.stop();
   await mirakl?.close();
   await shipbob?.close();
-  const mongo = new MongoClient(env.MONGO_URL, { retryWrites: false });
-  await mongo.connect();
-  await mongo
-    .db(database)
-    .dropDatabase()
-    .catch(() => undefined);
-  await mongo.close();
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(namespace));
-    if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 10_000 });
-  } finally {
-    await admin.disconnect();
-  }
+  await removeTestData({ kafka, mongoUrl: env.MONGO_URL, namespace, database });
 });
 
 describe('the orders flow across the services', () => {

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { RetriableError, retry, type PollPassInput } from '@msync/platform';
 import { publishFacts, type PollPassContext } from '@msync/polling';
-import type { ShipBobPort } from '@msync/shipbob';
-import type { Secret } from '@msync/stores';
+import type { ShipBobClientFor } from './adapters/shipbob-clients.js';
 import { accountKeyOf, type InventoryAccounts } from './adapters/inventory-accounts.js';
 import {
   decideAccountRead,
@@ -16,12 +15,7 @@ import {
 export const INVENTORY = 'inventory';
 
 export interface InventoryPassDeps extends PollPassContext {
-  clientFor: (store: {
-    storeId: string;
-    version: number;
-    pat: Secret;
-    channelId: string | null;
-  }) => ShipBobPort;
+  clientFor: ShipBobClientFor;
   accounts: InventoryAccounts;
   /** A read of the account that began this long before a request serves it (ADR 0075). */
   shareWindowMs: number;

@@ -83,6 +83,7 @@ async function setUp() {
       shipbobBaseUrl: harness.shipbob.url,
       miraklImportPollIntervalMs: 50,
       miraklStockImportIntervalMs: 1,
+      miraklMinIntervalMs: { OR11: 0 },
     },
   });
   await harness.publish('offerObserved', [
@@ -147,10 +148,12 @@ describe('Sync Inventory in the applier', () => {
     await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'APPLIED');
     expect(quantities(store)['SKU-MUG']).toBe(2);
     expect(imports(store)).toHaveLength(1);
-    expect(
-      await harness.mongo.db
-        .collection<{ _id: string }>(EFFECTS_COLLECTION)
-        .findOne({ _id: effectId(store.storeId, 'inventory:c9') }),
-    ).toMatchObject({ status: 'done', outcomeRecorded: true });
+    // The outcome is published before the ledger records it was: wait for that last step.
+    const entry = () =>
+      harness.mongo.db
+        .collection<{ _id: string; status?: string; outcomeRecorded?: boolean }>(EFFECTS_COLLECTION)
+        .findOne({ _id: effectId(store.storeId, 'inventory:c9') });
+    await eventually(async () => (await entry())?.outcomeRecorded === true, 'the outcome recorded');
+    expect(await entry()).toMatchObject({ status: 'done', outcomeRecorded: true });
   });
 });

@@ -1,18 +1,19 @@
-import { idempotencyKey } from '@msync/events';
+import { idempotencyKey, type ShipBobInventoryObserved } from '@msync/events';
 import type { PollFact } from '@msync/polling';
 import type { InventoryLevel } from '@msync/shipbob';
 
-/** What the poller keeps of one SKU of the account, and what it emits. */
-export interface SkuLevel {
-  sku: string;
-  inventoryId: string;
-  fulfillable: number;
-  onHand: number;
-  committed: number;
-  exception: number;
-  active: boolean;
-  digital: boolean;
-}
+/** What the poller keeps of one SKU of the account, and what it emits of it. */
+export type SkuLevel = Pick<
+  ShipBobInventoryObserved,
+  | 'sku'
+  | 'inventoryId'
+  | 'fulfillable'
+  | 'onHand'
+  | 'committed'
+  | 'exception'
+  | 'active'
+  | 'digital'
+>;
 
 /** A store reading through the account, and whether it was given every SKU once already. */
 export interface AccountStore {

@@ -10,6 +10,7 @@ import {
 import {
   createMiraklClient,
   type MiraklStore,
+  type LimitedOperation,
   type ShipmentTracking,
   type StockPushResult,
   type StockUpdate,
@@ -87,6 +88,11 @@ export interface VendorOptions {
   miraklImportPollIntervalMs?: number;
   /** Least time between two stock imports of one store (STO01/OF01, their reports); default 60 s. */
   miraklStockImportIntervalMs?: number;
+  /**
+   * Other Mirakl call intervals to replace (ms per operation; default Mirakl's documented ones).
+   * Tests shorten OR11, which a resumed effect asks before acting again.
+   */
+  miraklMinIntervalMs?: Partial<Record<LimitedOperation, number>>;
   shipbobBaseUrl?: string;
   shipbobTimeoutMs?: number;
   shipbobRetries?: number;
@@ -136,9 +142,14 @@ export function createVendors(options: VendorOptions): Vendors {
         ...(options.miraklImportPollIntervalMs === undefined
           ? {}
           : { importPollIntervalMs: options.miraklImportPollIntervalMs }),
-        ...(options.miraklStockImportIntervalMs === undefined
-          ? {}
-          : { limiter: { minIntervalMs: stockIntervals(options.miraklStockImportIntervalMs) } }),
+        limiter: {
+          minIntervalMs: {
+            ...(options.miraklStockImportIntervalMs === undefined
+              ? {}
+              : stockIntervals(options.miraklStockImportIntervalMs)),
+            ...options.miraklMinIntervalMs,
+          },
+        },
       });
     }
     if (creds.shipbobPat) {

@@ -222,6 +222,8 @@ export async function applierHarness(
         vendors: {
           miraklTrustedHosts: ['127.0.0.1'],
           miraklRetries: 1,
+          // A resumed effect asks OR11 first; Mirakl's once a minute would stall a test's retries.
+          miraklMinIntervalMs: { OR11: 0 },
           shipbobBaseUrl: shipbob.url,
           shipbobRetries: 1,
           retryInitialDelayMs: 50,
