@@ -115,6 +115,13 @@ describe('Sync Inventory in the applier', () => {
     await harness.publish('inventoryObserved', first);
     await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'APPLIED');
     expect(quantities(store)).toEqual({ 'SKU-MUG': 7, 'SKU-BOWL': 4 });
+    // About a cycle, not an order: no order timeline is fed from it.
+    expect(harness.outcomesOf(store.storeId, 'APPLIED')[0]).toMatchObject({
+      flow: 'inventory',
+      subjectId: 'c1',
+      miraklOrderId: null,
+      externalIds: { via: 'STO01', skus: '2' },
+    });
     expect(imports(store)).toHaveLength(1);
 
     await harness.publish('inventoryObserved', first.at(-1)!);

@@ -46,7 +46,8 @@ export function outcomeEvent(
     subjectId: outcome.miraklOrderId,
     detail: outcome.detail,
     dryRun: false,
-    miraklOrderId: outcome.miraklOrderId,
+    // Inventory outcomes are about a cycle or a SKU, never an order: no order timeline for them.
+    miraklOrderId: outcome.flow === 'inventory' ? null : outcome.miraklOrderId,
     reason: outcome.reason,
     externalIds: outcome.externalIds,
     latencyMs: Math.max(0, now - fact.envelope.observedAt),
