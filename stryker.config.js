@@ -12,9 +12,9 @@ export default {
     // config-api's rules; the pipeline's decide modules (scheduler, pollers, applier) join this
     // list as their survivors are killed, one service at a time.
     'services/config-api/src/domain/**/*.ts',
-    // The activity projection's rules scored 76–80 % on their first run (2026-11-30): they join
-    // once their survivors are killed.
-    '!services/config-api/src/domain/{activity-cursor,activity-events,order-steps}.ts',
+    'services/scheduler/src/domain/**/*.ts',
+    'services/{mirakl-poller,shipbob-poller}/src/domain/**/*.ts',
+    'services/sync-applier/src/domain/**/*.ts',
     'libs/platform/src/{csv,errors,redact,retry}.ts',
     'libs/shipbob/src/mapping.ts',
     'libs/mirakl/src/ssrf.ts',

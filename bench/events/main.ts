@@ -17,7 +17,7 @@ import {
   RegistryClient,
 } from '@msync/events';
 import { createLogger } from '@msync/platform';
-import { context, up } from '../../tools/infra/src/index.js';
+import { infrastructure, parseOptions } from '../support.js';
 import { benchEvents } from './messages.js';
 import type { Job, RunResult, Variant } from './worker.js';
 
@@ -25,36 +25,10 @@ const PARTITIONS = 6;
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const worker = fileURLToPath(new URL('./worker.ts', import.meta.url));
 
-interface Settings {
+interface Settings extends Record<string, number> {
   messages: number;
   runs: number;
   batch: number;
-}
-
-function parseArgs(args: string[]): Settings {
-  // 100,000 messages: shorter runs last a fraction of a second and swing with the machine's load.
-  const settings: Settings = { messages: 100_000, runs: 5, batch: 500 };
-  for (let i = 0; i < args.length; i += 2) {
-    const name = args[i]?.replace(/^--/, '') as keyof Settings;
-    const value = Number(args[i + 1]);
-    if (!(name in settings) || !Number.isInteger(value) || value <= 0) {
-      throw new Error(
-        `unknown or invalid option ${args[i]} ${args[i + 1]}; use --messages N --runs N --batch N`,
-      );
-    }
-    settings[name] = value;
-  }
-  return settings;
-}
-
-/** Kafka and the registry from the environment, else started (cached) by tools/infra. */
-async function infrastructure(): Promise<{ brokers: string[]; registryUrl: string }> {
-  const { KAFKA_BROKERS, SCHEMA_REGISTRY_URL } = process.env;
-  if (KAFKA_BROKERS && SCHEMA_REGISTRY_URL) {
-    return { brokers: KAFKA_BROKERS.split(','), registryUrl: SCHEMA_REGISTRY_URL };
-  }
-  const { env } = await up({ ctx: context((line) => process.stderr.write(`[infra] ${line}\n`)) });
-  return { brokers: env.KAFKA_BROKERS.split(','), registryUrl: env.SCHEMA_REGISTRY_URL };
 }
 
 function runWorker(job: Job): Promise<RunResult> {
@@ -119,8 +93,11 @@ function table(results: Map<Variant, RunResult[]>, settings: Settings): string {
 }
 
 export async function main(args: string[]): Promise<void> {
-  const settings = parseArgs(args);
-  const { brokers, registryUrl } = await infrastructure();
+  // 100,000 messages: shorter runs last a fraction of a second and swing with the machine's load.
+  const settings = parseOptions<Settings>(args, { messages: 100_000, runs: 5, batch: 500 });
+  const env = await infrastructure(process.env);
+  const brokers = env.KAFKA_BROKERS.split(',');
+  const registryUrl = env.SCHEMA_REGISTRY_URL;
   const logger = createLogger({
     level: 'error',
     write: (line) => process.stderr.write(`${line}\n`),

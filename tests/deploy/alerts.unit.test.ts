@@ -2,11 +2,11 @@
  * What npm test can check of the alert rules without promtool (built from source in minutes:
  * `npm run test:alerts` runs promtool's own checks and the rules' unit tests).
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { withContext } from '@msync/test-support';
+import { metricsOf, registeredMetrics } from './promql.js';
 import { root } from './schemas.js';
 
 interface Rule {
@@ -36,58 +36,20 @@ const ruleTests = (
  * Metrics the rules use before the code that registers them lands; each goes once it does (the
  * test below fails when one is registered and still listed).
  */
-const ANNOUNCED = new Set([
-  'kafka_consumer_lag', // per consumer group, topic and partition
-]);
-
-/** Every metric name registered in the sources (`name: '…'` of a prom-client metric). */
-function registeredMetrics(): Set<string> {
-  const names = new Set<string>();
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir)) {
-      if (entry === 'node_modules' || entry === 'dist') continue;
-      const path = join(dir, entry);
-      if (statSync(path).isDirectory()) walk(path);
-      else if (path.endsWith('.ts') && !path.includes('.test.'))
-        for (const m of readFileSync(path, 'utf8').matchAll(
-          /new (?:Counter|Gauge|Histogram|Summary)\(\{\s*name: '([a-z_:][a-z0-9_:]*)'/g,
-        ))
-          names.add(m[1]!);
-    }
-  };
-  for (const dir of ['libs', 'services']) walk(`${root}${dir}`);
-  return names;
-}
-
-const PROMQL_WORDS = new Set(['by', 'without', 'on', 'ignoring', 'and', 'or', 'unless', 'bool']);
-
-/** The metric names a PromQL expression selects (not its functions, labels or keywords). */
-function metricsOf(expr: string): string[] {
-  const bare = expr
-    .replace(/"(?:[^"\\]|\\.)*"/g, '""') // strings
-    .replace(/\{[^}]*\}/g, ' ') // label matchers
-    .replace(/\[[^\]]*\]/g, ' ') // ranges
-    .replace(/\boffset\s+\w+/g, ' ') // offsets
-    .replace(/\b\d[\w.]*/g, ' ') // numbers
-    .replace(/\b(?:by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, ' '); // label lists
-  return [
-    ...new Set(
-      [...bare.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?/g)]
-        .filter((m) => m[2] === undefined && !PROMQL_WORDS.has(m[1]!))
-        .map((m) => m[1]!),
-    ),
-  ];
-}
+const ANNOUNCED = new Set<string>([]);
 
 describe('alert rules (deploy/prometheus/alerts.yml)', () => {
-  const registered = registeredMetrics();
+  let registered: Set<string>;
+  beforeAll(async () => {
+    registered = await registeredMetrics();
+  });
 
   it('finds the metrics of an expression, and a misspelled one is not registered', () => {
     expect(
       metricsOf(
-        'sum by (group, topic) (max by (group, topic, partition) (delta(kafka_consumer_lag[15m]))) > 0',
+        'sum by (group, topic) (max by (group, topic, partition) (delta(events_consumer_lag[15m]))) > 0',
       ),
-    ).toEqual(['kafka_consumer_lag']);
+    ).toEqual(['events_consumer_lag']);
     expect(metricsOf('a_total unless b_total offset 1h or vector(0)')).toEqual([
       'a_total',
       'b_total',
@@ -106,6 +68,23 @@ describe('alert rules (deploy/prometheus/alerts.yml)', () => {
       expect(['warning', 'critical']).toContain(rule.labels['severity']);
       expect(rule.annotations['summary']).toBeTruthy();
       expect(rule.annotations['description']).toBeTruthy();
+    },
+  );
+
+  it.each(rules.map((r) => [r.alert, r] as const))(
+    '%s links its section of docs/runbook.md',
+    (name, rule) => {
+      // GitHub's anchor of a heading: lower case, punctuation dropped, spaces as dashes.
+      const anchors = [
+        ...readFileSync(`${root}docs/runbook.md`, 'utf8').matchAll(/^#+ (.+)$/gm),
+      ].map((m) =>
+        m[1]!
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, '')
+          .replace(/ /g, '-'),
+      );
+      expect(rule.annotations['runbook_url']).toBe(`docs/runbook.md#${name.toLowerCase()}`);
+      expect(anchors).toContain(name.toLowerCase());
     },
   );
 

@@ -83,15 +83,17 @@ function render(dir: string): K8sObject[] {
   throw new Error('neither kubectl nor kustomize is on PATH: install kubectl (k8s/README.md)');
 }
 
-/** The k8s/ folder copied with one edit, rendered through an overlay. */
+/** The k8s/ folder (and the dashboard it includes) copied with one edit, rendered through an overlay. */
 function renderEdited(file: string, from: string, to: string, overlay: string): K8sObject[] {
   const copy = mkdtempSync(join(tmpdir(), 'msync-k8s-'));
   temporary.push(copy);
-  cpSync(`${root}k8s`, copy, { recursive: true });
-  const text = readFileSync(join(copy, file), 'utf8');
+  for (const dir of ['k8s', 'deploy/grafana'])
+    cpSync(`${root}${dir}`, join(copy, dir), { recursive: true });
+  const k8s = join(copy, 'k8s');
+  const text = readFileSync(join(k8s, file), 'utf8');
   expect(text).toContain(from);
-  writeFileSync(join(copy, file), text.replace(from, to));
-  return render(join(copy, overlay));
+  writeFileSync(join(k8s, file), text.replace(from, to));
+  return render(join(k8s, overlay));
 }
 
 const validate = kubernetesValidator();
@@ -315,6 +317,14 @@ describe.each(OVERLAYS)('%s', (dir) => {
     };
     const [container] = job.template.spec.containers as unknown as { command: string[] }[];
     expect(container!.command).toEqual(['node', 'tools/infra/dist/system-setup.js', 'topics']);
+  });
+
+  it('ships the Grafana dashboard in a ConfigMap labelled for the dashboard sidecar', () => {
+    const map = of(objects, 'ConfigMap', 'msync-grafana-dashboard');
+    expect(map.metadata.labels).toMatchObject({ grafana_dashboard: '1' });
+    expect(map.data?.['msync-dashboard.json']).toBe(
+      readFileSync(`${root}deploy/grafana/msync-dashboard.json`, 'utf8'),
+    );
   });
 });
 

@@ -199,6 +199,62 @@ describe('config-api UI', () => {
     await screenshot('returns-on');
   });
 
+  it('maps Mirakl shipping types to ShipBob ship options, refusing an empty one next to its row', async () => {
+    const rows = page.locator('[data-ship-option]');
+    await expect(rows.count()).resolves.toBe(0);
+    await expect(page.locator('#f-defaultShippingMethod').inputValue()).resolves.toBe('Standard');
+
+    await page.click('#add-shipping-type');
+    await rows.nth(0).locator('.shipping-type').fill('EXP-2D');
+    await page.click('#save');
+    const refused = rows.nth(0).locator('.error');
+    await refused.filter({ hasText: 'A ShipBob ship option is empty' }).waitFor();
+    await screenshot('empty-ship-option');
+
+    await rows.nth(0).locator('.ship-option-name').fill('2-Day');
+    await page.click('#add-shipping-type');
+    await rows.nth(1).locator('.shipping-type').fill(' STD ');
+    await rows.nth(1).locator('.ship-option-name').fill('Standard');
+    await page.fill('#f-defaultShippingMethod', 'Ground');
+    await saveConfiguration();
+    // The page shows the saved store again: the rows come from the API's answer.
+    await expect(rows.count()).resolves.toBe(2);
+    const shown = [];
+    for (const row of await rows.all()) {
+      shown.push([
+        await row.locator('.shipping-type').inputValue(),
+        await row.locator('.ship-option-name').inputValue(),
+      ]);
+    }
+    expect(shown).toEqual([
+      ['EXP-2D', '2-Day'],
+      ['STD', 'Standard'],
+    ]);
+    await screenshot('ship-options');
+
+    // Removing a row and saving removes that shipping type from the mapping.
+    await rows.nth(1).getByRole('button', { name: 'Remove' }).click();
+    await saveConfiguration();
+    await expect(rows.count()).resolves.toBe(1);
+    await page.locator('nav.tabs a', { hasText: 'Overview' }).click();
+    await textBecomes(page.locator('dd', { hasText: '→' }), 'EXP-2D → 2-Day; any other → Ground');
+    await page.click('#tab-configuration');
+    await page.locator('#f-shipbobPat').waitFor();
+  });
+
+  it('turns Sync Cancelations on, then its second switch, which waits for the first', async () => {
+    const second = page.locator('#t-cancelShipBobOnMarketplaceCancel');
+    await expect(second.isDisabled()).resolves.toBe(true);
+    await page.locator('label[for=t-cancellations]').click();
+    await expect(second.isDisabled()).resolves.toBe(false);
+    await page.locator('label[for=t-cancelShipBobOnMarketplaceCancel]').click();
+    await page.click('#save');
+    await page.locator('#toast', { hasText: 'Configuration saved.' }).waitFor();
+    await textBecomes(page.locator('[data-toggle=cancellations] .state'), 'On');
+    await textBecomes(page.locator('[data-toggle=cancelShipBobOnMarketplaceCancel] .state'), 'On');
+    await screenshot('cancellations-both-ways');
+  });
+
   it('disconnects and reconnects', async () => {
     await page.getByRole('button', { name: 'Disconnect' }).click();
     await page.locator('[data-status=DISCONNECTED]').waitFor();
@@ -298,6 +354,15 @@ describe('config-api UI', () => {
 
   it('stored the configuration (secrets encrypted) and published every change', async () => {
     const raw = await h.db.collection('stores').findOne({ _id: storeId as never });
+    // Every sync on, the marketplace-cancel switch too: what the steps above saved.
+    const toggles = {
+      offers: true,
+      inventory: true,
+      orders: true,
+      tracking: true,
+      cancellations: true,
+      returns: true,
+    };
     expect(raw).toMatchObject({
       status: 'CONNECTED',
       settings: {
@@ -305,14 +370,10 @@ describe('config-api UI', () => {
         pollIntervalMinutes: 10,
         reportEmail: 'returns@sunrise.example',
         returnFulfillmentCenterId: '2',
-        toggles: {
-          offers: true,
-          inventory: true,
-          orders: true,
-          tracking: true,
-          cancellations: false,
-          returns: true,
-        },
+        shippingMethods: [{ miraklShippingType: 'EXP-2D', shipbobShipOption: '2-Day' }],
+        defaultShippingMethod: 'Ground',
+        toggles,
+        cancelShipBobOnMarketplaceCancel: true,
       },
       returnsApproved: true,
     });
@@ -331,7 +392,10 @@ describe('config-api UI', () => {
       inventoryBuffer: 3,
       pollIntervalMinutes: 10,
       returnFulfillmentCenterId: '2',
-      toggles: { offers: true, inventory: true, orders: true, tracking: true, returns: true },
+      shippingMethods: { 'EXP-2D': '2-Day' },
+      defaultShippingMethod: 'Ground',
+      toggles,
+      cancelShipBobOnMarketplaceCancel: true,
       returnsApproved: true,
     });
     const statuses = h.events.configs(storeId).map((e) => e.status);
@@ -352,6 +416,13 @@ describe('config-api UI', () => {
 async function textBecomes(locator: Locator, expected: string): Promise<void> {
   await locator.filter({ hasText: expected }).first().waitFor();
   expect(await locator.textContent()).toBe(expected);
+}
+
+/** Saves the Configuration tab and waits for this save's confirmation, not an earlier one's. */
+async function saveConfiguration(): Promise<void> {
+  await page.locator('#toast').waitFor({ state: 'hidden' });
+  await page.click('#save');
+  await page.locator('#toast', { hasText: 'Configuration saved.' }).waitFor();
 }
 
 async function expectFieldError(field: string, message: RegExp): Promise<void> {

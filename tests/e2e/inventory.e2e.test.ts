@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKafka, envelope, type Publisher, type SyncOutcomeRecorded } from '@msync/events';
 import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
@@ -6,7 +6,7 @@ import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/ship
 import { createLogger } from '@msync/platform';
 import { eventually, infra, uniqueName, uniqueNamespace, withContext } from '@msync/test-support';
 import { connectStore, createTenant, updateStore } from './support/config-api.js';
-import { removeTestData, startTestBackbone, type TestBackbone } from './support/backbone.js';
+import { pollRequest, startBackbone, type TestBackbone } from './support/backbone.js';
 import { startFlowServices } from './support/flow-services.js';
 import type { ServiceProcess } from './support/services.js';
 
@@ -71,22 +71,7 @@ const cycles = (result: string) =>
 
 /** A poll of the store's inventory, as the scheduler's job asks for it. */
 async function requestInventoryPoll(): Promise<void> {
-  const now = new Date();
-  await publisher.publish('pollRequested', {
-    envelope: envelope({
-      storeId,
-      idempotencyKey: `e2e:${storeId}:inventory:${now.toISOString()}:${randomUUID()}`,
-      source: 'e2e-poll-driver',
-      occurredAt: now,
-      observedAt: now,
-      correlationId: randomUUID(),
-    }),
-    system: 'SHIPBOB',
-    stream: 'inventory',
-    reason: 'schedule',
-    since: null,
-    configVersion: null,
-  });
+  await publisher.publish('pollRequested', pollRequest(storeId, 'SHIPBOB', 'inventory'));
 }
 
 /** Waits until the applier ended one more cycle with `result` than `before`. */
@@ -99,11 +84,13 @@ function setStock(sku: string, onHand: number): void {
 }
 
 beforeAll(async () => {
-  backbone = await startTestBackbone({
+  backbone = await startBackbone({
     kafka,
-    registryUrl: env.SCHEMA_REGISTRY_URL,
-    namespace,
     logger: quiet,
+    namespace,
+    registryUrl: env.SCHEMA_REGISTRY_URL,
+    mongoUrl: env.MONGO_URL,
+    database,
   });
   publisher = backbone.publisher;
   outcomes = backbone.outcomes;
@@ -160,10 +147,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const s of services.values()) await s.stop();
-  await backbone?.stop();
   await mirakl?.close();
   await shipbob?.close();
-  await removeTestData({ kafka, mongoUrl: env.MONGO_URL, namespace, database });
+  await backbone?.close();
 });
 
 describe('the inventory flow across the services', () => {

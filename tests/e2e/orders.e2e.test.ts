@@ -1,18 +1,12 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  createKafka,
-  envelope,
-  type EventOf,
-  type Publisher,
-  type SyncOutcomeRecorded,
-} from '@msync/events';
+import { createKafka, type SyncOutcomeRecorded } from '@msync/events';
 import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { createLogger } from '@msync/platform';
 import { eventually, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
+import { pollRequest, startBackbone, type TestBackbone } from './support/backbone.js';
 import { callConfigApi, connectStore as connect, createTenant } from './support/config-api.js';
-import { removeTestData, startTestBackbone, type TestBackbone } from './support/backbone.js';
 import { startFlowServices } from './support/flow-services.js';
 import type { ServiceProcess } from './support/services.js';
 
@@ -45,8 +39,7 @@ const kafka = createKafka({
   clientId: 'e2e',
   logger: quiet,
 });
-let backbone: TestBackbone | undefined;
-let publisher: Publisher;
+let backbone: TestBackbone;
 let outcomes: SyncOutcomeRecorded[] = [];
 let mirakl: RunningMiraklSimulator;
 let shipbob: RunningShipBobSimulator;
@@ -76,22 +69,35 @@ function newShop(name: string): Shop {
 const api = (method: string, path: string) =>
   callConfigApi(apiUrl, method, path, { token: tenantToken });
 
-async function connectStore(shop: Shop, toggles: { orders: boolean; tracking: boolean }) {
+/** What a store's seller may set about ship options (config-api's PATCH fields). */
+interface ShipOptions {
+  shippingMethods?: Record<string, string>;
+  defaultShippingMethod?: string;
+}
+
+async function connectStore(
+  shop: Shop,
+  toggles: { orders: boolean; tracking: boolean },
+  shipOptions: ShipOptions = {},
+) {
   shop.storeId = await connect(apiUrl, tenantToken, {
     miraklUrl: mirakl.url,
     miraklApiKey: shop.apiKey,
     shipbobPat: shop.pat,
     toggles,
     pollIntervalMinutes: 1,
+    settings: { ...shipOptions },
   });
 }
 
-function createOrders(shop: Shop, count: number): string[] {
+/** Creates orders in Mirakl; their shipping type codes take turns from `shippingTypes`. */
+function createOrders(shop: Shop, count: number, shippingTypes = ['STD']): string[] {
   const made: string[] = [];
   for (let i = 0; i < count; i++) {
     const orderId = `${shop.name}-${String(shop.orderIds.length + 1).padStart(3, '0')}-A`;
     mirakl.control.createOrder(shop.shopId, {
       orderId,
+      shippingTypeCode: shippingTypes[i % shippingTypes.length]!,
       lines: [
         { sku: SKUS[0]!, quantity: 1 + (i % 3) },
         { sku: SKUS[1]!, quantity: 1 },
@@ -113,23 +119,7 @@ async function requestPolls(): Promise<void> {
       ['MIRAKL', 'orders'],
       ['SHIPBOB', 'shipments'],
     ] as const) {
-      const now = new Date();
-      const command: EventOf<'pollRequested'> = {
-        envelope: envelope({
-          storeId,
-          idempotencyKey: `e2e:${storeId}:${stream}:${now.toISOString()}:${randomUUID()}`,
-          source: 'e2e-poll-driver',
-          occurredAt: now,
-          observedAt: now,
-          correlationId: randomUUID(),
-        }),
-        system,
-        stream,
-        reason: 'schedule',
-        since: null,
-        configVersion: null,
-      };
-      await publisher.publish('pollRequested', command);
+      await backbone.publisher.publish('pollRequested', pollRequest(storeId, system, stream));
     }
     driven.set(storeId, (driven.get(storeId) ?? 0) + 1);
   }
@@ -178,13 +168,14 @@ function shippedWithTracking(shop: Shop, orderIds: string[]): boolean {
 }
 
 beforeAll(async () => {
-  backbone = await startTestBackbone({
+  backbone = await startBackbone({
     kafka,
-    registryUrl: env.SCHEMA_REGISTRY_URL,
-    namespace,
     logger: quiet,
+    namespace,
+    registryUrl: env.SCHEMA_REGISTRY_URL,
+    mongoUrl: env.MONGO_URL,
+    database,
   });
-  publisher = backbone.publisher;
   outcomes = backbone.outcomes;
 
   mirakl = await startMiraklSimulator({ port: 0, host: '127.0.0.1', paymentDelayMs: 500 });
@@ -217,7 +208,12 @@ beforeAll(async () => {
       scheduler: { SCHEDULER_PROCESS_EVERY_MS: '500' },
       // Mirakl's once-a-minute OR11 gate shortened so passes follow each other within a test.
       'mirakl-poller': { OR11_MIN_INTERVAL_MS: '300' },
-      'sync-applier': { RETRIER_INTERVAL_MS: '500', RETRIER_MAX_BACKOFF_MS: '2000' },
+      'sync-applier': {
+        RETRIER_INTERVAL_MS: '500',
+        RETRIER_MAX_BACKOFF_MS: '2000',
+        // The applier's OR11 reads claim the same gate as the poller, at the same interval.
+        OR11_MIN_INTERVAL_MS: '300',
+      },
     },
   });
   for (const [name, s] of started) services.set(name, s);
@@ -229,18 +225,26 @@ afterAll(async () => {
   if (driving) clearInterval(driving);
   // Stopped one by one, by their own process ids.
   for (const s of services.values()) await s.stop();
-  await backbone?.stop();
   await mirakl?.close();
   await shipbob?.close();
-  await removeTestData({ kafka, mongoUrl: env.MONGO_URL, namespace, database });
+  await backbone?.close();
 });
 
 describe('the orders flow across the services', () => {
   it('accepts, creates once in ShipBob and ships with tracking for A; B is accepted and created but gets no tracking', async () => {
-    await connectStore(shopA, { orders: true, tracking: true });
+    // A maps two Mirakl shipping types and sends any other as Expedited; B keeps the defaults.
+    await connectStore(
+      shopA,
+      { orders: true, tracking: true },
+      {
+        shippingMethods: { STD: 'Standard', 'EXP-2D': '2-Day' },
+        defaultShippingMethod: 'Expedited',
+      },
+    );
     await connectStore(shopB, { orders: true, tracking: false });
-    createOrders(shopA, ORDERS_PER_STORE);
-    createOrders(shopB, ORDERS_PER_STORE);
+    const shippingTypes = ['STD', 'EXP-2D', 'PICKUP'];
+    createOrders(shopA, ORDERS_PER_STORE, shippingTypes);
+    createOrders(shopB, ORDERS_PER_STORE, shippingTypes);
 
     // The scheduler's first poll of a newly connected store is immediate, without the driver.
     await eventually(
@@ -267,6 +271,17 @@ describe('the orders flow across the services', () => {
     );
 
     for (const id of [...shopA.orderIds, ...shopB.orderIds]) expect(shipbobCreates(id)).toBe(1);
+    const shipOptionOf: Record<string, string> = {
+      STD: 'Standard',
+      'EXP-2D': '2-Day',
+      PICKUP: 'Expedited',
+    };
+    expect(shopA.orderIds.map((id) => shipbobOrder(id)?.shippingMethod)).toEqual(
+      shopA.orderIds.map((_, i) => shipOptionOf[shippingTypes[i % shippingTypes.length]!]),
+    );
+    expect(new Set(shopB.orderIds.map((id) => shipbobOrder(id)?.shippingMethod))).toEqual(
+      new Set(['Standard']),
+    );
     const accepted = (shop: Shop) =>
       miraklOrders(shop).filter(
         (o) => shop.orderIds.includes(o.orderId) && o.acceptedLines.length === 2,
@@ -284,6 +299,31 @@ describe('the orders flow across the services', () => {
       new Set(['flow-disabled']),
     );
     expect(outcomes.filter((o) => o.outcome === 'FAILED')).toEqual([]);
+
+    // One grep follows an order across services (docs/runbook.md): the correlation id of A's
+    // accept outcome is on the applier's line for it and on the poller's pass that saw it.
+    const accept = outcomesOf(shopA, 'orders', 'APPLIED').find((o) =>
+      o.effectKey.includes('accept'),
+    )!;
+    const linesWith = (service: string, id: string) =>
+      services
+        .get(service)!
+        .output()
+        .split('\n')
+        .filter((l) => l.includes(id))
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const { correlationId } = accept.envelope;
+    expect(linesWith('sync-applier', correlationId)).toContainEqual(
+      expect.objectContaining({
+        msg: 'outcome recorded',
+        storeId: shopA.storeId,
+        correlationId,
+        miraklOrderId: accept.miraklOrderId,
+      }),
+    );
+    expect(linesWith('mirakl-poller', correlationId)).toContainEqual(
+      expect.objectContaining({ msg: 'orders polled', storeId: shopA.storeId, correlationId }),
+    );
   });
 
   it('makes no call for a disconnected store while polls keep coming; on reconnect processes once the order skipped in the disconnect race and its new orders', async () => {

@@ -11,6 +11,17 @@ import { SERVICE_NAMES } from '../../tools/infra/src/index.js';
 const SERVICES = SERVICE_NAMES;
 /** Services that consume at start: their topics must exist (the system's bootstrap makes them). */
 const CONSUMERS: readonly string[] = ['config-api', 'mirakl-poller', 'shipbob-poller'];
+/**
+ * The consumer group each long-running consumer joins, without its namespace: environments
+ * sharing a cluster must not share a group (ADR 0054).
+ */
+const GROUPS: Readonly<Record<string, string>> = {
+  'config-api': 'config-api-activity',
+  scheduler: 'scheduler',
+  'mirakl-poller': 'mirakl-poller',
+  'shipbob-poller': 'shipbob-poller',
+  'sync-applier': 'sync-applier',
+};
 
 const logger = createLogger({ level: 'warn', write: () => undefined });
 const kafka = () =>
@@ -36,6 +47,16 @@ async function createTopics(namespace: string): Promise<void> {
 }
 
 const deleteTopics = (namespace: string) => deleteNamespaceTopics(kafka(), namespace);
+
+async function groupIds(): Promise<string[]> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    return (await admin.listGroups()).groups.map((g) => g.groupId);
+  } finally {
+    await admin.disconnect();
+  }
+}
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -119,6 +140,8 @@ describe('every service frame', () => {
         expect(ready['status']).toBe('ready');
         const metrics = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
         expect(metrics).toContain(`process_cpu_user_seconds_total{service="${name}"}`);
+        const group = GROUPS[name];
+        if (group) expect(await groupIds()).toContain(`${namespace}${group}`);
 
         const stopAsked = Date.now();
         running.child.kill('SIGTERM');

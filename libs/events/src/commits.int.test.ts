@@ -1,15 +1,14 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createMetricsRegistry } from '@msync/platform';
-import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
-import { physicalTopic } from './catalog.js';
+import { capturingLogger, uniqueName } from '@msync/test-support';
 import { createEventConsumer, type ConsumedEventOf, type EventConsumer } from './consumer.js';
 import {
   committedOffsets,
-  eventsHarness,
   eventually,
+  orderTopicHarness,
+  sendTo,
   type EventsHarness,
 } from './test-support/harness.js';
-import { sampleEvents } from './test-support/samples.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -17,36 +16,9 @@ afterEach(async () => {
 });
 
 async function setup(partitions: number): Promise<EventsHarness & { topic: string }> {
-  const env = infra();
-  const h = await eventsHarness({
-    brokers: env.KAFKA_BROKERS,
-    registryUrl: env.SCHEMA_REGISTRY_URL,
-    namespace: uniqueNamespace(),
-    logger: capturingLogger('warn').logger,
-    topics: ['orderReadyToShip'],
-    partitions,
-  });
+  const h = await orderTopicHarness(partitions);
   cleanups.push(() => h.close());
-  return { ...h, topic: physicalTopic('orderReadyToShip', h.namespace) };
-}
-
-/** Writes `count` events of `storeId` to one partition, in order. */
-async function sendTo(h: EventsHarness, partition: number, storeId: string, count: number) {
-  const sample = sampleEvents(storeId).orderReadyToShip;
-  const messages = [];
-  for (let i = 0; i < count; i++) {
-    const event = { ...sample, orderId: `${storeId}-${i}` };
-    messages.push({
-      partition,
-      key: storeId,
-      value: await h.codec.encode('orderReadyToShip', event),
-    });
-  }
-  await h.publisher.producer.send({
-    topic: physicalTopic('orderReadyToShip', h.namespace),
-    acks: -1,
-    messages,
-  });
+  return h;
 }
 
 function start(

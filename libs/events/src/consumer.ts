@@ -1,10 +1,11 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import {
   classifyError,
   errorMessage,
   errorReason,
   retry,
   sleep,
+  withLogContext,
   type Logger,
   type Registry,
 } from '@msync/platform';
@@ -15,11 +16,14 @@ import { createDeadLetterWriter } from './dead-letter.js';
 import {
   decodeKnownMessage,
   decodeMessage,
+  handleInLogContext,
   headersAsText,
+  messageLogContext,
   type ConsumedEventOf,
   type RawMessage,
 } from './delivery.js';
-import { eventMetrics } from './metrics.js';
+import { ConsumerLag } from './lag.js';
+import { eventMetrics, type LagSource } from './metrics.js';
 import { OffsetTracker } from './offsets.js';
 import { BEHIND_SET_ASIDE, nextAttemptAfter, storedError, type SetAsidePort } from './set-aside.js';
 
@@ -38,6 +42,12 @@ export interface EventConsumerOptions<K extends TopicKey> {
    * Effects must be idempotent: after a crash, up to one commit interval is delivered again.
    */
   handle: (event: ConsumedEventOf<K>) => Promise<void>;
+  /**
+   * Called with the decodable events of each fetched batch before any of them is handled, so a
+   * handler can make one call for many (e.g. look many SKUs up at once). Only a hint: its failure
+   * is logged and the events are handled one by one as always.
+   */
+  prefetch?: (events: ConsumedEventOf<K>[]) => Promise<void>;
   /** Producer used to write DLQ entries (shared with the service's publisher). */
   dlqProducer: Producer;
   /**
@@ -53,6 +63,12 @@ export interface EventConsumerOptions<K extends TopicKey> {
   retry?: { initialDelayMs?: number; maxDelayMs?: number };
   /** When finished offsets are committed: every `intervalMs`, or after `everyMessages`. */
   commit?: { intervalMs?: number; everyMessages?: number };
+  /**
+   * How often the topics' log ends and the group's commits are read for `events_consumer_lag`
+   * (default 15 s; two admin requests per topic set, none per message). Batches update the log
+   * end in between. Only with `metrics`.
+   */
+  lag?: { refreshMs?: number };
   sessionTimeoutMs?: number;
 }
 
@@ -69,6 +85,7 @@ export interface EventConsumer {
 
 export const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
 export const DEFAULT_COMMIT_EVERY_MESSAGES = 5_000;
+export const DEFAULT_LAG_REFRESH_MS = 15_000;
 
 /** The consumer is stopping: the message is left unfinished and will be delivered again. */
 class ConsumerStopping extends Error {
@@ -158,6 +175,36 @@ export function createEventConsumer<K extends TopicKey>(
     },
   });
 
+  const lag = metrics ? new ConsumerLag(options.fromBeginning ?? true) : undefined;
+  const lagSource: LagSource | undefined = lag && {
+    groupId,
+    byTopic: () => lag.byTopic(),
+  };
+  let lagAdmin: Admin | undefined;
+  let lagLoop: Promise<void> | undefined;
+  let lagRefresh: Promise<void> | undefined;
+
+  /** Reads the log ends and the group's commits of the assigned topics (one refresh at a time). */
+  const refreshLag = (): Promise<void> => {
+    if (!lag || !lagAdmin || lagRefresh) return lagRefresh ?? Promise.resolve();
+    const admin = lagAdmin;
+    lagRefresh = (async () => {
+      const topics = lag.topics();
+      if (topics.length === 0) return;
+      for (const topic of topics) {
+        for (const p of await admin.fetchTopicOffsets(topic))
+          lag.watermarks(topic, p.partition, p.high, p.low);
+      }
+      for (const entry of await admin.fetchOffsets({ groupId, topics }))
+        for (const p of entry.partitions) lag.committed(entry.topic, p.partition, p.offset);
+    })()
+      .catch((error: unknown) =>
+        logger.debug('reading offsets for the lag gauge failed', { error: errorMessage(error) }),
+      )
+      .finally(() => (lagRefresh = undefined));
+    return lagRefresh;
+  };
+
   // Lanes (keys) known to hold set-aside events; reloaded at every assignment because another
   // member may have parked events of the partitions this one now reads.
   const parkedLanes = new Set<string>();
@@ -215,11 +262,13 @@ export function createEventConsumer<K extends TopicKey>(
   const handleOnce = (raw: RawMessage): Promise<void> => {
     try {
       const event = decodeKnownMessage(codec, byPhysical, raw);
-      if (event) return options.handle(event);
+      if (event) return handleInLogContext(options.handle, event);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return decodeMessage(codec, byPhysical, raw).then(options.handle);
+    return decodeMessage(codec, byPhysical, raw).then((event) =>
+      handleInLogContext(options.handle, event),
+    );
   };
 
   /**
@@ -368,6 +417,30 @@ export function createEventConsumer<K extends TopicKey>(
     headers: message.headers ?? {},
   });
 
+  /** Hands a batch's decodable events to `prefetch`; never fails the batch. */
+  const prefetchBatch = async (
+    topic: string,
+    partition: number,
+    messages: KafkaMessage[],
+  ): Promise<void> => {
+    try {
+      const events: ConsumedEventOf<K>[] = [];
+      for (const m of messages) {
+        try {
+          events.push(await decodeMessage(codec, byPhysical, toRaw(topic, partition, m)));
+        } catch {
+          // Undecodable: its own handling dead-letters it.
+        }
+      }
+      if (events.length > 0) await options.prefetch!(events);
+    } catch (error) {
+      logger.warn('prefetch failed; events are handled one by one', {
+        topic,
+        error: errorMessage(error),
+      });
+    }
+  };
+
   const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
     const { batch } = payload;
     const heartbeat = () => payload.heartbeat();
@@ -377,8 +450,11 @@ export function createEventConsumer<K extends TopicKey>(
     // loop ends (early or not) spares a Long round trip per message.
     let lastFinished: string | undefined;
     activeBatches++;
+    if (generation === tracker.generation)
+      lag?.watermarks(batch.topic, batch.partition, batch.highWatermark);
     try {
       await lanesLoaded;
+      if (options.prefetch) await prefetchBatch(batch.topic, batch.partition, batch.messages);
       for (const message of batch.messages) {
         if (
           stopSignal.aborted ||
@@ -390,13 +466,17 @@ export function createEventConsumer<K extends TopicKey>(
         }
         tracker.started(generation, batch.topic, batch.partition, message.offset);
         try {
-          await finish(toRaw(batch.topic, batch.partition, message), heartbeat);
+          const raw = toRaw(batch.topic, batch.partition, message);
+          // Every line about this message (retries, DLQ, set-aside) names its store and ids.
+          await withLogContext(messageLogContext(raw), () => finish(raw, heartbeat));
         } catch (error) {
           if (error instanceof ConsumerStopping) return;
           if (error instanceof PartitionsRevoked) throw error.cause;
           throw error;
         }
         tracker.finished(generation, batch.topic, batch.partition, message.offset);
+        if (generation === tracker.generation)
+          lag?.finished(batch.topic, batch.partition, message.offset);
         lastFinished = message.offset;
         committer.noteFinished();
         if (Date.now() - lastHeartbeat >= HEARTBEAT_CHECK_MS) {
@@ -437,10 +517,12 @@ export function createEventConsumer<K extends TopicKey>(
           resolve();
         });
       });
-      consumer.on(consumer.events.GROUP_JOIN, () => {
+      consumer.on(consumer.events.GROUP_JOIN, (e) => {
         // New assignment: the client re-reads from the committed offsets.
         tracker.newGeneration();
         lanesLoaded = loadParkedLanes();
+        lag?.assign(e.payload.memberAssignment);
+        void refreshLag();
       });
       consumer.on(consumer.events.REBALANCING, () => {
         // Best effort: the group may already refuse this generation's commit.
@@ -450,6 +532,18 @@ export function createEventConsumer<K extends TopicKey>(
         logger.error('consumer crashed', { error: e.payload.error, restart: e.payload.restart });
       });
       await consumer.connect();
+      if (lag && lagSource && metrics) {
+        lagAdmin = options.kafka.admin();
+        await lagAdmin.connect();
+        metrics.lagSources.add(lagSource);
+        const refreshMs = options.lag?.refreshMs ?? DEFAULT_LAG_REFRESH_MS;
+        lagLoop = (async () => {
+          while (!stopSignal.aborted) {
+            await sleep(refreshMs, stopSignal).catch(() => undefined);
+            if (!stopSignal.aborted) await refreshLag();
+          }
+        })();
+      }
       await consumer.subscribe({
         topics: [...byPhysical.keys()],
         fromBeginning: options.fromBeginning ?? true,
@@ -475,6 +569,10 @@ export function createEventConsumer<K extends TopicKey>(
       await committer.commit('shutdown');
       committer.stop();
       await consumer.disconnect();
+      if (lagSource) metrics?.lagSources.delete(lagSource);
+      await lagLoop;
+      await lagRefresh;
+      await lagAdmin?.disconnect();
     },
   };
 }

@@ -4,12 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
-import { physicalTopic } from './catalog.js';
+import { infra, uniqueName } from '@msync/test-support';
 import {
   committedOffsets,
-  eventsHarness,
   eventually,
+  orderTopicHarness,
   type EventsHarness,
 } from './test-support/harness.js';
 import { sampleEvents } from './test-support/samples.js';
@@ -75,16 +74,9 @@ async function endOffsets(h: EventsHarness, topic: string): Promise<Map<number, 
 describe('a consumer killed mid-stream', () => {
   it('never committed an offset before its handler finished, and every message is handled at least once after a restart', async () => {
     const env = infra();
-    const h = await eventsHarness({
-      brokers: env.KAFKA_BROKERS,
-      registryUrl: env.SCHEMA_REGISTRY_URL,
-      namespace: uniqueNamespace(),
-      logger: capturingLogger('warn').logger,
-      topics: ['orderReadyToShip'],
-      partitions: PARTITIONS,
-    });
+    const h = await orderTopicHarness(PARTITIONS);
     cleanups.push(() => h.close());
-    const topic = physicalTopic('orderReadyToShip', h.namespace);
+    const { topic } = h;
     const dir = mkdtempSync(join(tmpdir(), 'crash-consumer-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const handledLog = join(dir, 'handled.log');

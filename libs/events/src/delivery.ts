@@ -1,4 +1,5 @@
 import type { IHeaders } from 'kafkajs';
+import { safeLogId, withLogContext, type LogContext } from '@msync/platform';
 import type { EventOf, TopicKey } from './catalog.js';
 import type { EventCodec } from './codec.js';
 
@@ -35,6 +36,43 @@ export function headersAsText(headers: IHeaders | undefined): Record<string, str
     text[name] = Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
   }
   return text;
+}
+
+const headerText = (headers: IHeaders, name: string): string | undefined => {
+  const value = headers[name];
+  return Buffer.isBuffer(value)
+    ? value.toString('utf8')
+    : typeof value === 'string'
+      ? value
+      : undefined;
+};
+
+/**
+ * What a message says of itself before it is decoded: its key (the store) and the ids our
+ * publisher puts in its headers. Enough for the lines of a message that cannot be decoded.
+ */
+export function messageLogContext(raw: RawMessage): LogContext {
+  return {
+    storeId: safeLogId(raw.key?.toString('utf8')),
+    correlationId: safeLogId(headerText(raw.headers, 'correlation-id')),
+    eventId: safeLogId(headerText(raw.headers, 'event-id')),
+  };
+}
+
+/** The envelope's store, correlation and event ids (what the handler's lines carry). */
+export function eventLogContext(event: {
+  value: { envelope: { storeId: string; correlationId: string; eventId: string } };
+}): LogContext {
+  const { storeId, correlationId, eventId } = event.value.envelope;
+  return { storeId, correlationId, eventId };
+}
+
+/** Runs a handler with the event's ids in the log context of everything it logs. */
+export function handleInLogContext<E extends ConsumedEvent<TopicKey>>(
+  handle: (event: E) => Promise<void>,
+  event: E,
+): Promise<void> {
+  return withLogContext(eventLogContext(event), () => handle(event));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { currentLogContext } from '@msync/platform';
 import type { EventEnvelope } from './generated/types.js';
 
 export interface EnvelopeInput {
@@ -6,6 +7,7 @@ export interface EnvelopeInput {
   idempotencyKey: string;
   source: string;
   occurredAt: number | Date;
+  /** Default: the correlation id of the work in progress (the event handled), else a new one. */
   correlationId?: string;
   causationId?: string | null;
   observedAt?: number | Date;
@@ -20,7 +22,7 @@ export function envelope(input: EnvelopeInput): EventEnvelope {
     storeId: input.storeId,
     occurredAt: ms(input.occurredAt),
     observedAt: ms(input.observedAt ?? Date.now()),
-    correlationId: input.correlationId ?? randomUUID(),
+    correlationId: input.correlationId ?? currentLogContext().correlationId ?? randomUUID(),
     causationId: input.causationId ?? null,
     source: input.source,
   };

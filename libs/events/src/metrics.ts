@@ -1,4 +1,10 @@
-import { Counter, type Registry } from '@msync/platform';
+import { Counter, Gauge, type Registry } from '@msync/platform';
+
+/** A consumer whose lag the registry reports: per topic, over the partitions it is assigned. */
+export interface LagSource {
+  groupId: string;
+  byTopic(): ReadonlyMap<string, number>;
+}
 
 export interface EventMetrics {
   published: Counter<'topic'>;
@@ -8,6 +14,9 @@ export interface EventMetrics {
   setAside: Counter<'topic' | 'reason'>;
   commits: Counter<'trigger' | 'outcome'>;
   committedMessages: Counter;
+  lag: Gauge<'group' | 'topic'>;
+  /** Consumers reporting their lag; add at start, delete at stop. */
+  lagSources: Set<LagSource>;
 }
 
 const byRegistry = new WeakMap<Registry, EventMetrics>();
@@ -17,6 +26,7 @@ export function eventMetrics(registry: Registry): EventMetrics {
   let metrics = byRegistry.get(registry);
   if (!metrics) {
     const registers = [registry];
+    const lagSources = new Set<LagSource>();
     metrics = {
       published: new Counter({
         name: 'events_published_total',
@@ -59,6 +69,20 @@ export function eventMetrics(registry: Registry): EventMetrics {
         help: 'Finished messages covered by successful offset commits',
         registers,
       }),
+      lag: new Gauge({
+        name: 'events_consumer_lag',
+        help: 'Messages behind the log end on the partitions assigned to this consumer, summed per topic',
+        labelNames: ['group', 'topic'],
+        registers,
+        // Computed when scraped from what the consumers know; no broker call here.
+        collect() {
+          this.reset();
+          for (const source of lagSources)
+            for (const [topic, lag] of source.byTopic())
+              this.inc({ group: source.groupId, topic }, lag);
+        },
+      }),
+      lagSources,
     };
     byRegistry.set(registry, metrics);
   }

@@ -6,7 +6,7 @@ import {
   createMetricsRegistry,
   type MongoHandle,
 } from '@msync/platform';
-import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
+import { capturingLogger, infra, uniqueName } from '@msync/test-support';
 import { physicalTopic } from './catalog.js';
 import { createEventConsumer, type ConsumedEventOf } from './consumer.js';
 import type { DeadLetterWriter } from './dead-letter.js';
@@ -15,8 +15,8 @@ import { createMongoParkedEventStore } from './parked-store.js';
 import { BEHIND_SET_ASIDE, drainParked, type ParkedEventStore } from './set-aside.js';
 import {
   committedOffsets,
-  eventsHarness,
   eventually,
+  orderTopicHarness,
   type EventsHarness,
 } from './test-support/harness.js';
 import { sampleEvents } from './test-support/samples.js';
@@ -27,16 +27,9 @@ afterEach(async () => {
 });
 
 async function setup(): Promise<{ h: EventsHarness; store: ParkedEventStore; mongo: MongoHandle }> {
-  const env = infra();
-  const h = await eventsHarness({
-    brokers: env.KAFKA_BROKERS,
-    registryUrl: env.SCHEMA_REGISTRY_URL,
-    namespace: uniqueNamespace(),
-    logger: capturingLogger('warn').logger,
-    topics: ['orderReadyToShip'],
-  });
+  const h = await orderTopicHarness(1);
   cleanups.push(() => h.close());
-  const mongo = await connectMongo(env.MONGO_URL, {
+  const mongo = await connectMongo(infra().MONGO_URL, {
     dbName: uniqueName('events').replace(/-/g, '_'),
     appName: 'test',
   });

@@ -5,11 +5,18 @@ import {
   errorMessage,
   errorReason,
   scrubString,
+  withLogContext,
 } from '@msync/platform';
 import { physicalTopic, type TopicKey } from './catalog.js';
 import type { EventCodec } from './codec.js';
 import type { DeadLetterWriter } from './dead-letter.js';
-import { decodeMessage, type ConsumedEventOf, type RawMessage } from './delivery.js';
+import {
+  decodeMessage,
+  eventLogContext,
+  messageLogContext,
+  type ConsumedEventOf,
+  type RawMessage,
+} from './delivery.js';
 
 /** Why an event was set aside when it was not its own failure. */
 export const BEHIND_SET_ASIDE = 'behind-set-aside';
@@ -67,8 +74,11 @@ export interface ParkedEventStore extends SetAsidePort {
 }
 
 export interface DrainResult {
-  /** `drained`: the lane is empty; `not-due`: its head waits for nextAttemptAt; `failed`: the head failed again. */
-  outcome: 'drained' | 'not-due' | 'failed';
+  /**
+   * `drained`: the lane is empty; `not-due`: its head waits for nextAttemptAt; `failed`: the head
+   * failed again; `stopped`: the signal aborted (the rest of the lane waits, in order).
+   */
+  outcome: 'drained' | 'not-due' | 'failed' | 'stopped';
   replayed: number;
   deadLettered: number;
   error?: unknown;
@@ -87,6 +97,8 @@ export interface DrainOptions<K extends TopicKey> {
   /** Where an event goes whose replay fails permanently. */
   deadLetter: DeadLetterWriter;
   retry?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** Checked before each event: once aborted (e.g. the lane's lease was lost), no event is started. */
+  signal?: AbortSignal;
   now?: () => Date;
 }
 
@@ -146,24 +158,37 @@ export async function drainParked<K extends TopicKey>(
       return { ...result, outcome: 'not-due' };
     }
     for (const parked of lane) {
+      if (options.signal?.aborted) return { ...result, outcome: 'stopped' };
       const raw = parkedToRaw(parked);
-      try {
-        await options.handle(await decodeMessage(options.codec, byPhysical, raw));
-        result.replayed++;
-      } catch (error) {
-        if (classifyError(error) !== 'permanent') {
-          const attempts = parked.attempts + 1;
-          await options.store.recordFailedAttempt(parked.id, {
-            reason: errorReason(error),
-            error: storedError(error),
-            nextAttemptAt: nextAttemptAfter(error, attempts, now(), options.retry),
-          });
-          return { ...result, outcome: 'failed', error };
+      const decoded = await decodeMessage(options.codec, byPhysical, raw).then(
+        (event) => ({ event }),
+        (error: unknown) => ({ error }),
+      );
+      // The replay logs under the event's store and ids, as the consumer's first attempt did
+      // (a lane's key is not always the store: the applier's waiting lanes are per effect).
+      const context = 'event' in decoded ? eventLogContext(decoded.event) : messageLogContext(raw);
+      const failure = await withLogContext(context, async () => {
+        try {
+          if (!('event' in decoded)) throw decoded.error;
+          await options.handle(decoded.event);
+          result.replayed++;
+        } catch (error) {
+          if (classifyError(error) !== 'permanent') {
+            const attempts = parked.attempts + 1;
+            await options.store.recordFailedAttempt(parked.id, {
+              reason: errorReason(error),
+              error: storedError(error),
+              nextAttemptAt: nextAttemptAfter(error, attempts, now(), options.retry),
+            });
+            return { error };
+          }
+          await options.deadLetter(raw, error);
+          result.deadLettered++;
         }
-        await options.deadLetter(raw, error);
-        result.deadLettered++;
-      }
-      await options.store.remove(parked.id);
+        await options.store.remove(parked.id);
+        return undefined;
+      });
+      if (failure) return { ...result, outcome: 'failed', error: failure.error };
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { CallGate } from '@msync/platform';
+import { RateLimitedError, type CallGate } from '@msync/platform';
 import { DOCUMENTED_MIN_INTERVAL_MS, type LimitedOperation } from './limiter.js';
 import { normaliseApiBase } from './url.js';
 
@@ -29,4 +29,53 @@ export async function claimMiraklCall(
   intervalMs: number = DOCUMENTED_MIN_INTERVAL_MS[operation],
 ): Promise<void> {
   await gate.claim(miraklCallGateKey(shop, operation), intervalMs);
+}
+
+/**
+ * After a gated call was answered (or failed otherwise than by a 429): the shop's next call of
+ * the operation waits the interval from now, for every process. The claim alone spaces the
+ * claims, and a call that took long to send would let the next one reach Mirakl sooner than the
+ * interval after it; measured from the answer, two calls never arrive closer than that. Best
+ * effort. ADR 0042.
+ */
+export async function spaceNextMiraklCall(
+  gate: CallGate,
+  shop: GatedShop,
+  operation: LimitedOperation,
+  intervalMs: number = DOCUMENTED_MIN_INTERVAL_MS[operation],
+): Promise<void> {
+  await gate.pushBack(miraklCallGateKey(shop, operation), intervalMs).catch(() => undefined);
+}
+
+/**
+ * The end of a gated call, whatever it gave: a 429 pushes the next call back by its
+ * `Retry-After` ({@link pushBackAfterRateLimit}), anything else by the interval from now
+ * ({@link spaceNextMiraklCall}).
+ */
+export async function afterMiraklCall(
+  gate: CallGate,
+  shop: GatedShop,
+  operation: LimitedOperation,
+  intervalMs: number,
+  error?: unknown,
+): Promise<void> {
+  if (error instanceof RateLimitedError) await pushBackAfterRateLimit(gate, shop, operation, error);
+  else await spaceNextMiraklCall(gate, shop, operation, intervalMs);
+}
+
+/**
+ * After Mirakl answered 429 despite the gate (clock differences, another tool on the shop):
+ * pushes the shop's next call back by its `Retry-After` for every process. Best effort; other
+ * errors are ignored. ADR 0042.
+ */
+export async function pushBackAfterRateLimit(
+  gate: CallGate,
+  shop: GatedShop,
+  operation: LimitedOperation,
+  error: unknown,
+): Promise<void> {
+  if (!(error instanceof RateLimitedError)) return;
+  await gate
+    .pushBack(miraklCallGateKey(shop, operation), error.retryAfterMs)
+    .catch(() => undefined);
 }

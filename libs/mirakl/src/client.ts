@@ -8,6 +8,7 @@ import {
   sleep as defaultSleep,
   type Logger,
   errorMessage,
+  withDeadline,
 } from '@msync/platform';
 import type {
   Carrier,
@@ -22,6 +23,7 @@ import type {
   StockPushResult,
   StockUpdate,
 } from './domain.js';
+import { OFFER_EXPORTS_UNAVAILABLE } from './domain.js';
 import {
   accountDto,
   carriersDto,
@@ -57,6 +59,11 @@ export interface MiraklClientOptions {
   retries?: number;
   retryInitialDelayMs?: number;
   retryMaxDelayMs?: number;
+  /**
+   * Longest `Retry-After` of a 429 waited out inside a call before retrying; a longer one is
+   * thrown as the `RateLimitedError` (0: never wait a 429 out here). Default: no limit.
+   */
+  maxRetryAfterMs?: number;
   /** A limiter shared by every client of the same store, or options for a private one. */
   limiter?: CallLimiter | CallLimiterOptions;
   /** Page size for OR11/OF21 (Mirakl caps it at 100). */
@@ -89,6 +96,8 @@ export interface MiraklClientOptions {
 const PAGE_RESTARTS = 3;
 const STO01_REFUSED_STATUSES = [403, 404, 405, 501] as const;
 const STO01_REPROBE_MS = 24 * 3600_000;
+/** OF52 answers of a store whose operator has not enabled asynchronous exports. */
+const OF52_UNAVAILABLE_STATUSES = [404, 405, 501] as const;
 
 /** Creates the HTTP adapter of {@link MiraklStore} for one store. */
 export function createMiraklClient(options: MiraklClientOptions): MiraklStore {
@@ -122,10 +131,15 @@ class MiraklHttpClient implements MiraklStore {
     this.sleep = options.sleep ?? defaultSleep;
   }
 
-  /** One call with the limiter and retries for retriable failures. */
+  /**
+   * One call with the limiter and retries for retriable failures; within the deadline of the
+   * work it is part of (`runWithDeadline`), if any.
+   */
   private async call(
-    spec: RequestSpec,
+    given: RequestSpec,
   ): Promise<{ status: number; text: string; contentType: string }> {
+    const signal = withDeadline(given.signal);
+    const spec = signal ? { ...given, signal } : given;
     return retry(
       async () => {
         await this.limiter.acquire(spec.operation, spec.signal);
@@ -135,6 +149,9 @@ class MiraklHttpClient implements MiraklStore {
         retries: this.options.retries ?? 4,
         initialDelayMs: this.options.retryInitialDelayMs ?? 500,
         maxDelayMs: this.options.retryMaxDelayMs ?? 30_000,
+        ...(this.options.maxRetryAfterMs === undefined
+          ? {}
+          : { maxRateLimitWaitMs: this.options.maxRetryAfterMs }),
         signal: spec.signal,
         sleep: this.options.sleep,
         onRetry: ({ attempt, delayMs, error }) => {
@@ -179,20 +196,24 @@ class MiraklHttpClient implements MiraklStore {
 
   async exportOffers(options: { since?: Date; signal?: AbortSignal } = {}): Promise<OfferChanges> {
     const exportedAt = new Date(Date.now() - (this.options.clockSkewMarginMs ?? 5 * 60_000));
-    const started = parseDto(
-      'OF52',
-      exportStartedDto,
-      await this.getJson({
-        operation: 'OF52',
-        method: 'POST',
-        path: '/offers/export/async',
-        json: {
-          export_type: 'application/json',
-          ...(options.since ? { last_request_date: options.since.toISOString() } : {}),
-        },
-        signal: options.signal,
-      }),
-    );
+    const response = await this.call({
+      operation: 'OF52',
+      method: 'POST',
+      path: '/offers/export/async',
+      json: {
+        export_type: 'application/json',
+        ...(options.since ? { last_request_date: options.since.toISOString() } : {}),
+      },
+      passStatuses: OF52_UNAVAILABLE_STATUSES,
+      signal: options.signal,
+    });
+    if (response.status < 200 || response.status >= 300) {
+      throw new PermanentError(
+        `Mirakl OF52: asynchronous offer exports are not available on this store (HTTP ${response.status})`,
+        { reason: OFFER_EXPORTS_UNAVAILABLE },
+      );
+    }
+    const started = parseDto('OF52', exportStartedDto, this.transport.json('OF52', response));
     const deadline = Date.now() + (this.options.exportTimeoutMs ?? 30 * 60_000);
     let urls: string[] = [];
     for (;;) {
@@ -226,7 +247,7 @@ class MiraklHttpClient implements MiraklStore {
       await this.sleep(this.options.exportPollIntervalMs ?? 10_000, options.signal);
     }
     const offers: MiraklOffer[] = [];
-    const deletedSkus: string[] = [];
+    const deleted: MiraklOffer[] = [];
     for (const url of urls) {
       const chunk = parseDto(
         'OF54',
@@ -234,11 +255,11 @@ class MiraklHttpClient implements MiraklStore {
         await this.getJson({ operation: 'OF54', method: 'GET', path: url, signal: options.signal }),
       );
       for (const item of chunk) {
-        if (item.deleted) deletedSkus.push(item.shop_sku);
+        if (item.deleted) deleted.push(exportItemToOffer(item));
         else offers.push(exportItemToOffer(item));
       }
     }
-    return { offers, deletedSkus, exportedAt };
+    return { offers, deletedSkus: deleted.map((o) => o.shopSku), deleted, exportedAt };
   }
 
   async pushStock(

@@ -35,6 +35,8 @@ export interface MiraklOffer {
   active: boolean;
   price?: number;
   stateCode?: string;
+  /** When Mirakl last changed the offer (exports and OF21 when given). */
+  lastUpdated?: Date;
 }
 
 export interface OfferChanges {
@@ -42,6 +44,8 @@ export interface OfferChanges {
   offers: MiraklOffer[];
   /** SKUs of offers deleted since the last export (differential exports only). */
   deletedSkus: string[];
+  /** The deleted offers themselves, as the export describes them (same order as `deletedSkus`). */
+  deleted: MiraklOffer[];
   /** Pass as `since` to the next differential export. */
   exportedAt: Date;
 }
@@ -156,6 +160,9 @@ export interface Carrier {
   trackingUrl?: string;
 }
 
+/** The reason of the error `exportOffers` throws when the store has no asynchronous exports. */
+export const OFFER_EXPORTS_UNAVAILABLE = 'offer-exports-unavailable';
+
 /** The operations the product performs on one Mirakl store. */
 export interface MiraklStore {
   /** V01: resolves when the platform answers. */
@@ -164,7 +171,11 @@ export interface MiraklStore {
   verifyCredentials(): Promise<MiraklShop>;
   /** OF21, every page. Interactive-sized catalogs; use {@link MiraklStore.exportOffers} for bulk. */
   listOffers(options?: { sku?: string }): Promise<MiraklOffer[]>;
-  /** OF52/OF53/OF54: full export, or the changes (including deletions) since `since`. */
+  /**
+   * OF52/OF53/OF54: full export, or the changes (including deletions) since `since`. A store
+   * without asynchronous exports (OF52 answers 404, 405 or 501) throws a `PermanentError` with
+   * reason {@link OFFER_EXPORTS_UNAVAILABLE}: read the catalog with OF21 instead.
+   */
   exportOffers(options?: { since?: Date; signal?: AbortSignal }): Promise<OfferChanges>;
   /** STO01 (or OF01 `NORMAL` when refused) as one import, followed to completion with its error report. */
   pushStock(

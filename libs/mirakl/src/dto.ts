@@ -41,6 +41,7 @@ export const exportItemDto = z.object({
   active: z.boolean().nullish(),
   deleted: z.boolean().nullish(),
   state_code: optionalString,
+  last_updated: optionalString,
 });
 export const exportChunkDto = z.array(exportItemDto);
 
@@ -164,7 +165,15 @@ export function exportItemToOffer(dto: z.infer<typeof exportItemDto>): MiraklOff
     quantity: dto.quantity ?? 0,
     active: dto.active ?? true,
     stateCode: dto.state_code,
+    lastUpdated: dateOrUndefined(dto.last_updated),
   };
+}
+
+/** A vendor date, or undefined when absent or unreadable (an offer's change time is a hint). */
+function dateOrUndefined(raw: string | undefined): Date | undefined {
+  if (!raw) return undefined;
+  const date = new Date(raw);
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 function toAddress(dto: z.infer<typeof addressDto>): Address {

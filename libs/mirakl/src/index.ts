@@ -26,4 +26,11 @@ export {
   type UrlCheck,
   type UrlPolicy,
 } from './ssrf.js';
-export { claimMiraklCall, miraklCallGateKey, type GatedShop } from './call-gate.js';
+export {
+  claimMiraklCall,
+  miraklCallGateKey,
+  pushBackAfterRateLimit,
+  spaceNextMiraklCall,
+  afterMiraklCall,
+  type GatedShop,
+} from './call-gate.js';

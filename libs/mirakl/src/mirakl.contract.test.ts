@@ -1,4 +1,9 @@
-import { CredentialsError, PermanentError, RetriableError } from '@msync/platform';
+import {
+  CredentialsError,
+  PermanentError,
+  RateLimitedError,
+  RetriableError,
+} from '@msync/platform';
 import type { Exchange, RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { withContext } from '@msync/test-support';
@@ -8,7 +13,7 @@ import {
 } from '../../../sandbox/mirakl-sim/src/test-support/openapi.js';
 import { advanceCursor } from './cursor.js';
 import { isWrongState, MiraklWrongStateError } from './errors.js';
-import type { MiraklOrder, MiraklStore } from './domain.js';
+import { OFFER_EXPORTS_UNAVAILABLE, type MiraklOrder, type MiraklStore } from './domain.js';
 import {
   captureLogger,
   closedPortUrl,
@@ -142,6 +147,18 @@ describe('Mirakl client against the simulator: offers', () => {
       ['D', 4],
     ]);
     expect(diff.deletedSkus).toEqual(['C']);
+    expect(
+      diff.deleted.map((o) => [o.shopSku, o.offerId > 0, o.lastUpdated instanceof Date]),
+    ).toEqual([['C', true, true]]);
+  });
+
+  it('says so when the store has no asynchronous exports, so the catalog is read with OF21', async () => {
+    const { apiKey } = newShop({ offers: [{ sku: 'A', quantity: 1 }] });
+    sim.control.addFault({ operation: 'OF52', kind: 'status', status: 404, times: 1 });
+    const client = fastClient(sim.url, apiKey);
+    await expect(client.exportOffers()).rejects.toMatchObject({
+      reason: OFFER_EXPORTS_UNAVAILABLE,
+    });
   });
 });
 
@@ -434,6 +451,25 @@ describe('Mirakl client against the simulator: faults', () => {
     expect(calls.map((c) => c.status)).toEqual([429, 200]);
   });
 
+  it('hands a 429 whose Retry-After is longer than maxRetryAfterMs back at once, with the wait', async () => {
+    const { apiKey } = newShop();
+    sim.control.addFault({
+      operation: 'SH21',
+      kind: 'status',
+      status: 429,
+      retryAfterSeconds: 30,
+      times: 1,
+    });
+    const calls = await exchangesDuring(async () => {
+      const error = await rejectionOf(
+        fastClient(sim.url, apiKey, { maxRetryAfterMs: 0 }).listCarriers(),
+      );
+      expect(error).toBeInstanceOf(RateLimitedError);
+      expect((error as RateLimitedError).retryAfterMs).toBe(30_000);
+    });
+    expect(calls.map((c) => c.status)).toEqual([429]);
+  });
+
   it('gives up on retriable failures after the configured retries, with a retriable error', async () => {
     const { apiKey } = newShop();
     sim.control.addFault({ operation: 'V01', kind: 'status', status: 503, times: 4 });
@@ -468,7 +504,8 @@ describe('Mirakl client against the simulator: faults', () => {
       });
       expect(error).toBeInstanceOf(PermanentError);
       expect(error).toMatchObject({ reason: 'malformed-response' });
-      expect(calls).toHaveLength(1);
+      // Only OR11: an earlier test's abandoned slow request may be journaled meanwhile.
+      expect(calls.filter((c) => c.operation === 'OR11')).toHaveLength(1);
     },
   );
 

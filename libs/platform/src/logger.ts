@@ -1,3 +1,4 @@
+import { currentLogContext } from './log-context.js';
 import { redact, scrubString } from './redact.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -22,7 +23,10 @@ export interface LoggerOptions {
   now?: () => Date;
 }
 
-/** JSON-lines logger that redacts secret-named fields and scrubs known secret values. */
+/**
+ * JSON-lines logger that redacts secret-named fields and scrubs known secret values; each line
+ * carries the current {@link withLogContext} fields (store id, correlation id).
+ */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const secrets = new Set<string>();
   const write = options.write ?? ((line: string) => process.stdout.write(line + '\n'));
@@ -32,7 +36,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const make = (bindings: Record<string, unknown>): Logger => {
     const log = (level: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
       if (LEVELS[level] < threshold) return;
-      const record = redact({ ...bindings, ...fields }, secrets) as Record<string, unknown>;
+      // The work's context (store, correlation id) over the logger's bindings; a field given
+      // for this line wins over both.
+      const record = redact({ ...bindings, ...currentLogContext(), ...fields }, secrets) as Record<
+        string,
+        unknown
+      >;
       const line = { level, time: now().toISOString(), msg: scrubString(msg, secrets), ...record };
       write(safeStringify(line));
     };

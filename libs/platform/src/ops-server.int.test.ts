@@ -132,4 +132,23 @@ describe('ops endpoint', () => {
     expect(await (await fetch(url('/later'))).json()).toEqual({ added: 'after listening' });
     expect((await fetch(url('/still-unknown'))).status).toBe(404);
   });
+
+  it('answers a service’s routes under a request id and the store of the path in the logs', async () => {
+    const { logger, lines } = capturingLogger('info');
+    const { url } = await start([], 2_000, (r) => {
+      r.get('/reports/:storeId/history', (_req, res) => {
+        logger.info('history read');
+        res.json([]);
+      });
+    });
+    const answer = await fetch(url('/reports/store-7/history'), {
+      headers: { 'x-request-id': 'from-config-api-1' },
+    });
+    expect(answer.headers.get('x-request-id')).toBe('from-config-api-1');
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      msg: 'history read',
+      storeId: 'store-7',
+      correlationId: 'from-config-api-1',
+    });
+  });
 });

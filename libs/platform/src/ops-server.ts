@@ -4,6 +4,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from './logger.js';
 import { errorMessage } from './errors.js';
+import { requestLogContext, storeIdLogContext } from './log-context.js';
 
 /** A named readiness probe: resolves when the dependency answers, throws otherwise. */
 export type ReadinessCheck = { name: string; check: () => Promise<void> };
@@ -98,6 +99,9 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
     }
   });
   const serviceRoutes = express.Router();
+  // A service's own routes (report preview, job listing) log under the request and its store.
+  serviceRoutes.use(requestLogContext);
+  serviceRoutes.param('storeId', storeIdLogContext);
   app.use(serviceRoutes);
   options.routes?.(serviceRoutes);
   app.use((_req: Request, res: Response) => {

@@ -25,6 +25,15 @@ describe('logger redaction', () => {
     'Authorization',
     'password',
     'clientSecret',
+    'webhookSecret',
+    'MIRAKL_API_KEY',
+    'encryptionKey',
+    'privateKey',
+    'refresh_token',
+    'credentials',
+    'cookie',
+    'set-cookie',
+    'passwd',
   ])('never prints the value of a field named %s', (key) => {
     const { logger, text } = capture();
     logger.info('hello', { [key]: SECRET, nested: { deeper: [{ [key]: SECRET }] } });

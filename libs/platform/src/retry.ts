@@ -9,6 +9,11 @@ export interface RetryOptions {
   /** 0..1: the share of each delay that is randomised (full jitter at 1). */
   jitter?: number;
   signal?: AbortSignal;
+  /**
+   * Longest server-given wait ({@link RateLimitedError}) waited out here; a longer one is thrown
+   * at once, for a caller that must not hold what it holds that long (default: no limit).
+   */
+  maxRateLimitWaitMs?: number;
   onRetry?: (info: { attempt: number; delayMs: number; error: unknown }) => void;
   /** Injected for tests; defaults to a timer that honours `signal`. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -67,7 +72,10 @@ export async function retry<T>(
       if (classifyError(error) === 'permanent' || attempt > options.retries) throw error;
       if (options.signal?.aborted) throw error;
       let delayMs = backoffDelay(attempt, options);
-      if (error instanceof RateLimitedError) delayMs = Math.max(delayMs, error.retryAfterMs);
+      if (error instanceof RateLimitedError) {
+        if (error.retryAfterMs > (options.maxRateLimitWaitMs ?? Infinity)) throw error;
+        delayMs = Math.max(delayMs, error.retryAfterMs);
+      }
       options.onRetry?.({ attempt, delayMs, error });
       await wait(delayMs, options.signal);
     }

@@ -52,6 +52,31 @@ describe('retry', () => {
     expect(waits).toEqual([7_000]);
   });
 
+  it('throws a rate-limited error at once when the server asks for a longer wait than allowed', async () => {
+    const { waits, sleep } = noSleep();
+    let calls = 0;
+    const limited = new RateLimitedError('slow down', 7_000);
+    await expect(
+      retry(() => (++calls === 1 ? Promise.reject(limited) : Promise.resolve(1)), {
+        retries: 3,
+        maxRateLimitWaitMs: 5_000,
+        sleep,
+      }),
+    ).rejects.toBe(limited);
+    expect(calls).toBe(1);
+    expect(waits).toEqual([]);
+    // A shorter wait is still waited out.
+    calls = 0;
+    await retry(
+      () =>
+        ++calls === 1
+          ? Promise.reject(new RateLimitedError('slow down', 2_000))
+          : Promise.resolve(1),
+      { retries: 3, initialDelayMs: 100, jitter: 0, maxRateLimitWaitMs: 5_000, sleep },
+    );
+    expect(waits).toEqual([2_000]);
+  });
+
   it('gives up after the configured retries with the last error', async () => {
     const { sleep } = noSleep();
     await expect(

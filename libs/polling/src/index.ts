@@ -3,3 +3,4 @@ export * from './facts.js';
 export * from './poll-changes.js';
 export * from './poller.js';
 export * from './run-poller.js';
+export * from './env.js';

@@ -75,7 +75,9 @@ export async function pollChanges<Item, T extends TopicKey>(
     if (decision.remember && !resync) remember.set(id, decision.remember);
   }
 
-  const correlationId = randomUUID();
+  // The facts carry the request's correlation id, so a scheduled poll and all it set off (the
+  // applier's effects and outcomes) are found by one id.
+  const correlationId = demand.correlationId ?? randomUUID();
   await publishFacts(deps.publisher, spec.factTopics, facts, {
     storeId,
     source: deps.source,

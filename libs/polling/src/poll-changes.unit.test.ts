@@ -65,7 +65,7 @@ async function pass(ports: ReturnType<typeof recordingPorts>, options: { resync?
     {
       storeId: 'store-1',
       stream: 'orders',
-      demand: { requestedAt: 0, since: null, requestId: 'request-1' },
+      demand: { requestedAt: 0, since: null, requestId: 'request-1', correlationId: 'corr-1' },
       cursor: { cursor: null, lastPassStartedAt: null },
       startedAt: new Date('2025-01-02T00:00:00Z'),
     },
@@ -110,9 +110,15 @@ describe('pollChanges', () => {
       'saveCursor orders 2025-01-01T12:00:00.000Z',
       'prune',
     ]);
-    expect(ports.published.map((e) => [e.envelope.source, e.envelope.causationId])).toEqual([
-      ['test-poller', 'request-1'],
-      ['test-poller', 'request-1'],
+    expect(
+      ports.published.map((e) => [
+        e.envelope.source,
+        e.envelope.causationId,
+        e.envelope.correlationId,
+      ]),
+    ).toEqual([
+      ['test-poller', 'request-1', 'corr-1'],
+      ['test-poller', 'request-1', 'corr-1'],
     ]);
   });
 

@@ -75,6 +75,7 @@ export function pollRequestHandler(deps: {
         requestedAt: request.envelope.occurredAt,
         since: request.since,
         requestId: request.envelope.eventId,
+        correlationId: request.envelope.correlationId,
       });
       outcome(result);
     } catch (error) {

@@ -6,6 +6,7 @@ import {
   RetriableError,
   createMetricsRegistry,
   createPollMetrics,
+  type PollDemand,
   type PollOutcome,
 } from '@msync/platform';
 import { capturingLogger } from '@msync/test-support';
@@ -45,6 +46,7 @@ const request = (
 function handlerWith(answer: () => Promise<PollOutcome>, connected = true) {
   const registry = createMetricsRegistry('polling-test');
   const asked: string[] = [];
+  const demands: PollDemand[] = [];
   const pass = async () => undefined;
   const handle = pollRequestHandler({
     system: 'MIRAKL',
@@ -52,8 +54,9 @@ function handlerWith(answer: () => Promise<PollOutcome>, connected = true) {
     isConnected: () => connected,
     configVersion: () => 3,
     coordinator: {
-      request: async (storeId, stream) => {
+      request: async (storeId, stream, demand) => {
         asked.push(`${storeId}/${stream}`);
+        demands.push(demand);
         return answer();
       },
     },
@@ -64,10 +67,24 @@ function handlerWith(answer: () => Promise<PollOutcome>, connected = true) {
     const { values } = await registry.getSingleMetric('poll_requests_total')!.get();
     return values.map((v) => `${v.labels['stream']}:${v.labels['outcome']}=${v.value}`);
   };
-  return { handle, asked, outcomes };
+  return { handle, asked, demands, outcomes };
 }
 
 describe('pollRequestHandler', () => {
+  it('asks for a pass under the request’s event id (its cause) and correlation id (its facts’)', async () => {
+    const { handle, demands } = handlerWith(async () => 'completed');
+    const event = request('MIRAKL', 'orders');
+    await handle(event);
+    expect(demands).toEqual([
+      {
+        requestedAt: 1_000,
+        since: null,
+        requestId: event.value.envelope.eventId,
+        correlationId: event.value.envelope.correlationId,
+      },
+    ]);
+  });
+
   it('leaves requests for the other system alone', async () => {
     const { handle, asked, outcomes } = handlerWith(async () => 'completed');
     await handle(request('SHIPBOB', 'orders'));

@@ -19,6 +19,7 @@ import {
   type Registry,
 } from '@msync/platform';
 import type { StoreCredentialsPort } from '@msync/stores';
+import { POLLER_DEFAULTS } from './env.js';
 import { pollRequestHandler, type StreamPasses } from './poll-requests.js';
 
 /** What every poller is built from: the backbone, its database, credentials, logs and metrics. */
@@ -31,6 +32,10 @@ export interface PollerWiring {
   credentials: StoreCredentialsPort;
   logger: Logger;
   metrics: Registry;
+  /** The poll-request consumer's session timeout (default 120 s, `CONSUMER_SESSION_TIMEOUT_MS`). */
+  sessionTimeoutMs?: number;
+  /** How long a pass's lease outlives a process that died holding it (default 5 min, `POLL_LEASE_MS`). */
+  leaseMs?: number;
 }
 
 /** The wiring plus what tests replace. */
@@ -109,14 +114,17 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
     logger,
     now,
   });
+  const leaseMs = options.leaseMs ?? POLLER_DEFAULTS.leaseMs;
   const coordinator = createPollCoordinator({
     state,
     leases: createMongoLeases({
       db: options.db,
       collection: definition.collections.leases,
-      leaseMs: 5 * 60_000,
+      leaseMs,
       now,
     }),
+    // Renewed well inside the lease, so a short one never lapses during a pass.
+    renewEveryMs: Math.min(20_000, Math.floor(leaseMs / 3)),
     pass: async (input) => {
       const pass = streams[input.stream];
       if (pass) await pass(input);
@@ -132,9 +140,7 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
     namespace: options.namespace,
     groupId: options.groupId ?? `${options.namespace}${source}`,
     topics: ['pollRequested'],
-    // A pass may wait on the vendor's retry-after inside the handler; kafkajs heartbeats only
-    // between messages, so the session must outlast the longest pass.
-    sessionTimeoutMs: 120_000,
+    sessionTimeoutMs: options.sessionTimeoutMs ?? POLLER_DEFAULTS.sessionTimeoutMs,
     handle: pollRequestHandler({
       system: definition.system,
       streams,

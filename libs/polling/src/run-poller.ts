@@ -2,15 +2,17 @@ import type { z } from 'zod';
 import { startServiceDependencies, type eventBackboneEnv } from '@msync/events';
 import { runService, type baseServiceEnv, type mongoEnv } from '@msync/platform';
 import { createSecretBox, createStoreCredentials, type encryptionKeysSetting } from '@msync/stores';
+import type { pollerFrameEnv } from './env.js';
 import type { Poller, PollerWiring } from './poller.js';
 
 /** The settings every poller's environment schema must have. */
 type PollerEnv = z.infer<typeof eventBackboneEnv> &
-  z.infer<typeof mongoEnv> & { ENCRYPTION_KEYS: z.infer<typeof encryptionKeysSetting> };
+  z.infer<typeof mongoEnv> &
+  z.infer<typeof pollerFrameEnv> & { ENCRYPTION_KEYS: z.infer<typeof encryptionKeysSetting> };
 
 export interface PollerServiceDefinition<S extends z.ZodObject> {
   name: string;
-  /** The poller's env schema; it has the backbone's, Mongo's and `ENCRYPTION_KEYS`. */
+  /** The poller's env schema; it has the backbone's, Mongo's, the frame's and `ENCRYPTION_KEYS`. */
   env: S;
   /** Builds the poller from the shared wiring and the poller's own settings. */
   create(wiring: PollerWiring, config: z.infer<S> & z.infer<typeof baseServiceEnv>): Poller;
@@ -46,6 +48,8 @@ export async function runPoller<S extends z.ZodObject & z.ZodType<PollerEnv>>(
           }),
           logger,
           metrics,
+          sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
+          leaseMs: config.POLL_LEASE_MS,
         },
         config,
       );

@@ -321,10 +321,19 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
         canceled: true,
         order: { isCanceled: true },
       });
-      expect(await client.cancelOrder(labeled.id)).toMatchObject({
+      const refused = await client.cancelOrder(labeled.id);
+      expect(refused).toMatchObject({
         status: 'Failure',
         canceled: false,
+        order: { isCanceled: false },
       });
+      expect(refused.shipments).toEqual([
+        {
+          shipmentId: labeled.shipments[0]!.id,
+          canceled: false,
+          reason: expect.stringContaining('can no longer be cancelled'),
+        },
+      ]);
       const level = (await client.getInventoryLevels([sim.control.world.inventory[0]!.id]))[0]!;
       expect(level.committed).toBe(1);
     });

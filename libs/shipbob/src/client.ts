@@ -218,7 +218,7 @@ class ShipBobHttpClient implements ShipBobPort {
   }
 
   /** Creates a product for a SKU found missing; a rejection after which the SKU exists resolves to it. */
-  private async createProduct(input: NewProduct): Promise<EnsuredProduct> {
+  async createProduct(input: NewProduct): Promise<EnsuredProduct> {
     const variant: Record<string, unknown> = {
       name: input.name,
       sku: input.sku,
@@ -388,11 +388,25 @@ class ShipBobHttpClient implements ShipBobPort {
     if (response.status === 404)
       throw new PermanentError(`ShipBob order ${orderId} not found`, { reason: 'order-not-found' });
     if (response.status === 422)
-      return { status: 'Failure', canceled: false, order: await this.getOrder(orderId) };
+      return {
+        status: 'Failure',
+        canceled: false,
+        order: await this.getOrder(orderId),
+        shipments: [],
+      };
     const data = parse(cancelOrderSchema, response.body, 'POST /order/{orderId}:cancel');
     const order = data.order ? toOrder(data.order) : await this.getOrder(orderId);
     const status = data.status ?? 'Failure';
-    return { status, canceled: status === 'Success' || (order?.isCanceled ?? false), order };
+    return {
+      status,
+      canceled: status === 'Success' || (order?.isCanceled ?? false),
+      order,
+      shipments: (data.canceled_shipment_results ?? []).map((r) => ({
+        shipmentId: r.shipment_id ?? null,
+        canceled: r.is_success ?? false,
+        reason: r.reason ?? null,
+      })),
+    };
   }
 
   async createReturn(input: NewReturn): Promise<CreatedReturn> {

@@ -132,6 +132,13 @@ export interface Shipment {
   /** The inventory items the shipment carries and how many of each. */
   items: { inventoryId: number; quantity: number }[];
   lastUpdateAt: Date | null;
+  /** What the shipment holds, by SKU (units of its inventory items). */
+  skuItems: ShipmentItem[];
+}
+
+export interface ShipmentItem {
+  sku: string;
+  quantity: number;
 }
 
 export interface ShipBobOrder {
@@ -165,6 +172,8 @@ export interface CancelOutcome {
   /** Every shipment of the order is canceled. */
   canceled: boolean;
   order: ShipBobOrder | null;
+  /** ShipBob's answer per shipment (a refused one says why, e.g. already labeled). */
+  shipments: { shipmentId: number | null; canceled: boolean; reason: string | null }[];
 }
 
 export type ReturnAction = 'Default' | 'Restock' | 'Quarantine' | 'Dispose';
@@ -244,6 +253,11 @@ export interface ShipBobPort {
   ensureProduct(input: NewProduct): Promise<EnsuredProduct>;
   /** `ensureProduct` for many SKUs: one lookup for all of them, then a create per missing SKU. */
   ensureProducts(inputs: NewProduct[]): Promise<Map<string, EnsuredProduct>>;
+  /**
+   * Creates the product of a SKU the caller found missing (after {@link findProductsBySku}); a
+   * rejection after which the SKU exists (a concurrent create) resolves to that product.
+   */
+  createProduct(input: NewProduct): Promise<EnsuredProduct>;
   /** Inventory levels (totals, per center, flags) for many inventory items in few calls. */
   getInventoryLevels(inventoryIds: number[]): Promise<InventoryLevel[]>;
   /**

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { RateLimitedError, type SharedBudget } from '@msync/platform';
 
 /** A request budget shared by every store that uses one ShipBob token. */
 export interface RateLimiter {
@@ -9,6 +10,16 @@ export interface RateLimiter {
   acquire(storeId: string, signal?: AbortSignal): Promise<() => void>;
   /** Stops granting slots for `ms` (the server answered 429 with a retry-after). */
   pause(ms: number): void;
+}
+
+/** A token's budget shared with every other process of the product, and this token's key in it. */
+export interface SharedTokenBudget {
+  budget: SharedBudget;
+  key: string;
+  /** Calls claimed at a time (default 10): one claim, not one round trip, per call. */
+  sliceSize?: number;
+  /** Told when a claim fails (the database is down); the claim is tried again a second later. */
+  onError?: (error: unknown) => void;
 }
 
 /** Time as the limiter sees it: the system clock, or a manual one that tests move by hand. */
@@ -32,6 +43,16 @@ export interface RateLimiterOptions {
   windowMs?: number;
   /** Default: the system clock. */
   clock?: LimiterClock;
+  /**
+   * The budget across processes (ADR 0057). This limiter stays the fast path: a call takes one of
+   * the calls its process claimed ahead, so the database is asked once per slice.
+   */
+  shared?: SharedTokenBudget;
+  /**
+   * A call not granted a slot within this long fails with a `RateLimitedError` carrying an
+   * estimate of the wait, for callers that must not hold what they hold (default: it waits).
+   */
+  maxWaitMs?: number;
 }
 
 interface Waiter {
@@ -39,12 +60,16 @@ interface Waiter {
   reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
   onAbort: () => void;
+  cancelTimeout?: () => void;
 }
+
+const SHARED_CLAIM_RETRY_MS = 1_000;
 
 /**
  * Sliding-window limiter with round-robin fairness between stores. A slot counts from the
  * moment it is granted until one window after its response arrives, so however long requests
- * take in flight, the server never sees more than `limit` of them in any window.
+ * take in flight, the server never sees more than `limit` of them in any window. With `shared`,
+ * a slot also takes one of the calls this process claimed from the budget every process shares.
  */
 export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter {
   const limit = options.limit ?? 150;
@@ -57,6 +82,63 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
   let inFlight = 0;
   let pausedUntil = 0;
   let cancelWake: (() => void) | undefined;
+  const shared = options.shared;
+  /** Calls claimed from the shared budget and not used yet, usable until `claimedUntil`. */
+  let claimed = 0;
+  let claimedUntil = 0;
+  let claiming = false;
+  /** No claim before this (the shared budget was used up, or the database failed). */
+  let claimAgainAt = 0;
+
+  const hasClaimed = (at: number): boolean => !shared || (claimed > 0 && at < claimedUntil);
+  const localRoom = (): boolean => inFlight + finished.length < limit;
+
+  /** Claims the next slice of the shared budget; pumps again when the answer is in. */
+  const claimSlice = (at: number): void => {
+    if (!shared || claiming || at < claimAgainAt) return;
+    claiming = true;
+    const askedAt = at;
+    shared.budget
+      .claim(shared.key, shared.sliceSize ?? 10)
+      .then(
+        (grant) => {
+          if (grant.granted) {
+            claimed = grant.calls;
+            // Counted from the question, not the answer: the slice's life began before.
+            claimedUntil = askedAt + grant.validForMs;
+          } else {
+            claimAgainAt = now() + grant.retryAfterMs;
+          }
+        },
+        (error: unknown) => {
+          shared.onError?.(error);
+          claimAgainAt = now() + SHARED_CLAIM_RETRY_MS;
+        },
+      )
+      .finally(() => {
+        claiming = false;
+        pump();
+      });
+  };
+
+  /** How long a call waiting now may still have to wait, as far as this limiter can tell. */
+  const estimatedWait = (at: number): number =>
+    Math.max(
+      pausedUntil - at,
+      localRoom() || finished.length === 0 ? 0 : finished[0]! + windowMs - at,
+      hasClaimed(at) ? 0 : claimAgainAt - at,
+      1_000,
+    );
+
+  const removeWaiter = (storeId: string, waiter: Waiter): void => {
+    const queue = queues.get(storeId);
+    const index = queue?.indexOf(waiter) ?? -1;
+    if (queue && index >= 0) queue.splice(index, 1);
+    if (queue && queue.length === 0) {
+      queues.delete(storeId);
+      turn.splice(turn.indexOf(storeId), 1);
+    }
+  };
 
   const prune = (at: number): void => {
     while (finished.length > 0 && finished[0]! <= at - windowMs) finished.shift();
@@ -66,9 +148,11 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
     if (cancelWake || turn.length === 0) return;
     let wakeAt: number;
     if (at < pausedUntil) wakeAt = pausedUntil;
-    else if (inFlight + finished.length >= limit && finished.length > 0)
-      wakeAt = finished[0]! + windowMs;
-    else return; // every slot is in flight: the next release pumps
+    else if (!localRoom() && finished.length > 0) wakeAt = finished[0]! + windowMs;
+    else if (!localRoom())
+      return; // every slot is in flight: the next release pumps
+    else if (!hasClaimed(at) && !claiming && claimAgainAt > at) wakeAt = claimAgainAt;
+    else return; // a claim is in flight: its answer pumps
     cancelWake = clock.after(Math.max(1, wakeAt - at), () => {
       cancelWake = undefined;
       pump();
@@ -78,13 +162,15 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
   const pump = (): void => {
     const at = now();
     prune(at);
-    while (turn.length > 0 && at >= pausedUntil && inFlight + finished.length < limit) {
+    while (turn.length > 0 && at >= pausedUntil && localRoom() && hasClaimed(at)) {
       const storeId = turn.shift()!;
       const queue = queues.get(storeId)!;
       const waiter = queue.shift()!;
       if (queue.length > 0) turn.push(storeId);
       else queues.delete(storeId);
       waiter.signal?.removeEventListener('abort', waiter.onAbort);
+      waiter.cancelTimeout?.();
+      if (shared) claimed -= 1;
       inFlight += 1;
       let released = false;
       waiter.resolve(() => {
@@ -95,6 +181,7 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
         pump();
       });
     }
+    if (turn.length > 0 && at >= pausedUntil && localRoom() && !hasClaimed(at)) claimSlice(at);
     schedule(at);
   };
 
@@ -110,17 +197,26 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
           reject,
           signal,
           onAbort: () => {
-            const queue = queues.get(storeId);
-            const index = queue?.indexOf(waiter) ?? -1;
-            if (queue && index >= 0) queue.splice(index, 1);
-            if (queue && queue.length === 0) {
-              queues.delete(storeId);
-              turn.splice(turn.indexOf(storeId), 1);
-            }
+            waiter.cancelTimeout?.();
+            removeWaiter(storeId, waiter);
             reject(signal?.reason as Error);
           },
         };
         signal?.addEventListener('abort', waiter.onAbort, { once: true });
+        if (options.maxWaitMs !== undefined) {
+          const maxWaitMs = options.maxWaitMs;
+          waiter.cancelTimeout = clock.after(maxWaitMs, () => {
+            signal?.removeEventListener('abort', waiter.onAbort);
+            removeWaiter(storeId, waiter);
+            reject(
+              new RateLimitedError(
+                `ShipBob request budget: no slot within ${maxWaitMs} ms`,
+                estimatedWait(now()),
+                { reason: 'budget-wait' },
+              ),
+            );
+          });
+        }
         const queue = queues.get(storeId);
         if (queue) queue.push(waiter);
         else {
@@ -144,15 +240,31 @@ export interface RateLimiterRegistry {
   forToken(pat: string): RateLimiter;
 }
 
-/** Creates a registry; tokens are keyed by their SHA-256 so the registry never holds a PAT. */
-export function createRateLimiterRegistry(options: RateLimiterOptions = {}): RateLimiterRegistry {
+/** The key of a token in the shared budget: a digest, never the PAT (the same in every process). */
+export function tokenBudgetKey(pat: string): string {
+  return `shipbob:${createHash('sha256').update(pat).digest('hex').slice(0, 32)}`;
+}
+
+export interface RateLimiterRegistryOptions extends Omit<RateLimiterOptions, 'shared'> {
+  /** The budget every process shares (ADR 0057); each token gets its own key in it. */
+  shared?: Omit<SharedTokenBudget, 'key'>;
+}
+
+/** Creates a registry; tokens are keyed by a digest so the registry never holds a PAT. */
+export function createRateLimiterRegistry(
+  options: RateLimiterRegistryOptions = {},
+): RateLimiterRegistry {
+  const { shared, ...local } = options;
   const limiters = new Map<string, RateLimiter>();
   return {
     forToken(pat) {
-      const key = createHash('sha256').update(pat).digest('hex');
+      const key = tokenBudgetKey(pat);
       let limiter = limiters.get(key);
       if (!limiter) {
-        limiter = createRateLimiter(options);
+        limiter = createRateLimiter({
+          ...local,
+          ...(shared ? { shared: { ...shared, key } } : {}),
+        });
         limiters.set(key, limiter);
       }
       return limiter;

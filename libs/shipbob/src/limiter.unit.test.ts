@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { RateLimitedError } from '@msync/platform';
 import { createRateLimiter } from './limiter.js';
 import { ManualClock } from './test-support/manual-clock.js';
 
@@ -86,5 +87,27 @@ describe('shared token rate limiter', () => {
     await clock.advance(60_000);
     (await waiting)();
     expect(clock.now()).toBe(60_000);
+  });
+
+  it('fails a call that waited maxWaitMs with a rate-limited error carrying the wait, and serves the next caller in its place', async () => {
+    const clock = new ManualClock();
+    const limiter = createRateLimiter({ limit: 1, windowMs: 60_000, maxWaitMs: 2_000, clock });
+    (await limiter.acquire('a'))();
+    let refused: unknown;
+    void limiter.acquire('b').catch((error: unknown) => (refused = error));
+    await clock.advance(1_999);
+    expect(refused).toBeUndefined();
+    await clock.advance(1);
+    expect(refused).toBeInstanceOf(RateLimitedError);
+    // The slot of 'a' leaves the window at 60 000.
+    expect((refused as RateLimitedError).retryAfterMs).toBe(58_000);
+    // The refused caller left the queue: a later one gets the slot when it frees.
+    await clock.advance(57_000);
+    let granted = false;
+    void limiter.acquire('c').then(() => (granted = true));
+    await clock.advance(999);
+    expect(granted).toBe(false);
+    await clock.advance(1);
+    expect(granted).toBe(true);
   });
 });

@@ -63,7 +63,44 @@ describe('shipments', () => {
         { inventoryId: 501, quantity: 0 },
       ],
       lastUpdateAt: new Date('2026-01-03T04:05:06Z'),
+      skuItems: [
+        { sku: 'MUG-1', quantity: 2 },
+        { sku: 'BOWL-1', quantity: 0 },
+      ],
     });
+  });
+
+  it('lists what a shipment holds by SKU, adding up inventory items and repeated SKUs', () => {
+    expect(
+      toShipment(
+        shipment({
+          products: [
+            {
+              sku: 'MUG',
+              inventory_items: [
+                { id: 1, quantity: 2 },
+                { id: 2, quantity: 1 },
+              ],
+            },
+            { sku: ' BOWL ', inventory_items: [{ id: 3, quantity: 1 }] },
+            {
+              sku: 'MUG',
+              inventory_items: [
+                { id: 1, quantity: null },
+                { id: 2, quantity: 4 },
+              ],
+            },
+            { sku: '', inventory_items: [{ id: 4, quantity: 9 }] },
+            { sku: null },
+            { sku: 'LID' },
+          ],
+        }),
+      ).skuItems,
+    ).toEqual([
+      { sku: 'MUG', quantity: 7 },
+      { sku: 'BOWL', quantity: 1 },
+      { sku: 'LID', quantity: 0 },
+    ]);
   });
 
   it('reads a bare shipment as status None, unlabeled, without tracking or dates', () => {
@@ -78,6 +115,7 @@ describe('shipments', () => {
       tracking: null,
       items: [],
       lastUpdateAt: null,
+      skuItems: [],
     });
   });
 

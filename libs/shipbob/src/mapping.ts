@@ -5,6 +5,7 @@ import type {
   ShipBobOrder,
   ShipBobProduct,
   ShipBobReturn,
+  ShipmentItem,
 } from './domain.js';
 import type { WireOrder, WireProduct, WireReturn, WireShipment } from './wire.js';
 import type { z } from 'zod';
@@ -56,7 +57,20 @@ export function toShipment(wire: WireShipment): Shipment {
       (p.inventory_items ?? []).map((i) => ({ inventoryId: i.id, quantity: i.quantity })),
     ),
     lastUpdateAt: toDate(wire.last_update_at) ?? toDate(wire.created_date),
+    skuItems: shipmentItems(wire.products ?? []),
   };
+}
+
+/** Units per SKU; a SKU listed twice (several products or inventory items) is added up. */
+function shipmentItems(products: NonNullable<WireShipment['products']>): ShipmentItem[] {
+  const bySku = new Map<string, number>();
+  for (const product of products) {
+    const sku = product.sku?.trim();
+    if (!sku) continue;
+    const units = (product.inventory_items ?? []).reduce((sum, item) => sum + item.quantity, 0);
+    bySku.set(sku, (bySku.get(sku) ?? 0) + units);
+  }
+  return [...bySku].map(([sku, quantity]) => ({ sku, quantity }));
 }
 
 export function toOrder(wire: WireOrder): ShipBobOrder {

@@ -11,6 +11,7 @@ import {
   REDACTED,
   networkErrorCode,
   parseRetryAfter,
+  withDeadline,
   type Logger,
 } from '@msync/platform';
 import type { z } from 'zod';
@@ -124,7 +125,9 @@ export class Transport {
     if (options.channelId !== undefined) headers['shipbob_channel_id'] = String(options.channelId);
     if (options.body !== undefined) headers['content-type'] = 'application/json';
 
-    const release = await this.options.limiter.acquire(this.options.storeId, options.signal);
+    // The caller's signal, and the deadline of the work this call is part of (runWithDeadline).
+    const signal = withDeadline(options.signal);
+    const release = await this.options.limiter.acquire(this.options.storeId, signal);
     const started = Date.now();
     // A total deadline: axios' own `timeout` is a socket idle timeout, which a slow trickle of
     // body bytes never trips.
@@ -136,10 +139,10 @@ export class Transport {
         url: this.options.baseUrl + target,
         headers,
         data: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: options.signal ? AbortSignal.any([options.signal, deadline]) : deadline,
+        signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
       });
     } catch (error) {
-      if (options.signal?.aborted) throw options.signal.reason;
+      if (signal?.aborted) throw signal.reason;
       const timedOut = deadline.aborted;
       const code = timedOut ? 'deadline' : networkErrorCode(error);
       this.options.logger.warn('shipbob request failed', {

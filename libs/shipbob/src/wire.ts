@@ -123,7 +123,13 @@ export const cancelOrderSchema = z.object({
   status: str,
   order: orderSchema.nullish(),
   canceled_shipment_results: z
-    .array(z.object({ shipment_id: z.number().nullish(), is_success: z.boolean().nullish() }))
+    .array(
+      z.object({
+        shipment_id: z.number().nullish(),
+        is_success: z.boolean().nullish(),
+        reason: str,
+      }),
+    )
     .nullish(),
 });
 

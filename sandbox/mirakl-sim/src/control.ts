@@ -109,6 +109,11 @@ export class Control {
     this.world.cancel(this.world.shop(shopId), orderId, 'operator');
   }
 
+  /** The operator debits the customer (PAY_ON_DUE_DATE, PAY_ON_DELIVERY): the shop can no longer cancel. */
+  debitCustomer(shopId: number, orderId: string): void {
+    this.world.debitCustomer(this.world.shop(shopId), orderId);
+  }
+
   openIncident(
     shopId: number,
     orderId: string,

@@ -97,6 +97,30 @@ describe('OF54: export file prices', () => {
   });
 });
 
+describe('OF52: duplicate export requests', () => {
+  it('answers a request like one still being prepared with its tracking id, and a different one with a new id', async () => {
+    const { apiKey } = newShop([{ sku: 'DUP', quantity: 1 }]);
+    const start = async (body: Record<string, unknown>) =>
+      (
+        (
+          await api(apiKey, '/api/offers/export/async', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ export_type: 'application/json', ...body }),
+          })
+        ).body as { tracking_id: string }
+      ).tracking_id;
+    const first = await start({});
+    expect(await start({})).toBe(first);
+    const differential = await start({ last_request_date: '2026-01-01T00:00:00Z' });
+    expect(differential).not.toBe(first);
+    tick(1_000);
+    await api(apiKey, `/api/offers/export/async/status/${first}`);
+    // Once the first export is done, the same request starts a new one.
+    expect(await start({})).not.toBe(first);
+  });
+});
+
 describe('OR21: acceptance body', () => {
   it('answers 400 ORDER_LINE_NULL_ELEMENT for a null order line, and changes nothing', async () => {
     const { shopId, apiKey } = newShop();
@@ -221,6 +245,85 @@ describe('OR11: addresses of orders that never shipped', () => {
     const order = await orderOf(apiKey, id);
     expect(order['order_state']).toBe('CANCELED');
     expect(order['customer']).toMatchObject({ shipping_address: { country_iso_code: 'USA' } });
+  });
+});
+
+describe('OR29: full cancellation, only when can_cancel', () => {
+  const accept = (apiKey: string, id: string) =>
+    api(
+      apiKey,
+      `/api/orders/${id}/accept`,
+      putJson({ order_lines: [{ id: `${id}-1`, accepted: true }] }),
+    );
+  const cancel = (apiKey: string, id: string) =>
+    api(apiKey, `/api/orders/${id}/cancel`, { method: 'PUT' });
+
+  it('says can_cancel from acceptance until shipment, cancels with 204, then refuses with the current status', async () => {
+    const { shopId, apiKey } = newShop();
+    const id = String(sim.control.createOrder(shopId, { lines: [{ sku: 'C1' }] })['order_id']);
+    expect((await orderOf(apiKey, id))['can_cancel']).toBe(false);
+    const early = await cancel(apiKey, id);
+    expect(early).toMatchObject({ status: 400, body: { status: 400 } });
+    expect(String((early.body as { message: string }).message)).toContain(
+      'Current status is WAITING_ACCEPTANCE',
+    );
+    await accept(apiKey, id);
+    expect((await orderOf(apiKey, id))['can_cancel']).toBe(true);
+    sim.control.confirmPayment(shopId, id);
+    expect(await orderOf(apiKey, id)).toMatchObject({
+      order_state: 'SHIPPING',
+      can_cancel: true,
+      payment_workflow: 'PAY_ON_ACCEPTANCE',
+      customer_debited_date: expect.any(String),
+    });
+    expect((await cancel(apiKey, id)).status).toBe(204);
+    expect(await orderOf(apiKey, id)).toMatchObject({ order_state: 'CANCELED', can_cancel: false });
+    const again = await cancel(apiKey, id);
+    expect(again).toMatchObject({ status: 400, body: { code: 'ORDER_INVALID_STATE' } });
+    expect(String((again.body as { message: string }).message)).toContain(
+      'Current status is CANCELED',
+    );
+  });
+
+  it('refuses a shipped order', async () => {
+    const { shopId, apiKey } = newShop();
+    const id = String(
+      sim.control.createOrder(shopId, { lines: [{ sku: 'C2' }], state: 'SHIPPED' })['order_id'],
+    );
+    expect((await orderOf(apiKey, id))['can_cancel']).toBe(false);
+    const shipped = await cancel(apiKey, id);
+    expect(shipped.status).toBe(400);
+    expect(String((shipped.body as { message: string }).message)).toContain(
+      'Current status is SHIPPED',
+    );
+  });
+
+  it('lets a pay-later order be canceled only while its customer is not debited', async () => {
+    const { shopId, apiKey } = newShop();
+    const id = String(
+      sim.control.createOrder(shopId, {
+        lines: [{ sku: 'C3' }],
+        paymentWorkflow: 'PAY_ON_DUE_DATE',
+      })['order_id'],
+    );
+    await accept(apiKey, id);
+    sim.control.confirmPayment(shopId, id);
+    const shipping = await orderOf(apiKey, id);
+    expect(shipping).toMatchObject({
+      order_state: 'SHIPPING',
+      can_cancel: true,
+      payment_workflow: 'PAY_ON_DUE_DATE',
+    });
+    expect(shipping['customer_debited_date']).toBeUndefined();
+    sim.control.debitCustomer(shopId, id);
+    expect(await orderOf(apiKey, id)).toMatchObject({
+      can_cancel: false,
+      customer_debited_date: expect.any(String),
+    });
+    const refused = await cancel(apiKey, id);
+    expect(refused.status).toBe(400);
+    expect(String((refused.body as { message: string }).message)).toContain('already debited');
+    expect((await orderOf(apiKey, id))['order_state']).toBe('SHIPPING');
   });
 });
 

@@ -16,6 +16,15 @@ export const ORDER_STATES = [
 export type OrderState = (typeof ORDER_STATES)[number];
 export type LineState = OrderState | 'INCIDENT_OPEN' | 'REFUNDED';
 
+export const PAYMENT_WORKFLOWS = [
+  'PAY_ON_ACCEPTANCE',
+  'PAY_ON_DELIVERY',
+  'PAY_ON_DUE_DATE',
+  'PAY_ON_SHIPMENT',
+  'NO_CUSTOMER_PAYMENT_CONFIRMATION',
+] as const;
+export type PaymentWorkflow = (typeof PAYMENT_WORKFLOWS)[number];
+
 export interface Address {
   firstname?: string;
   lastname: string;
@@ -100,6 +109,10 @@ export interface SimOrder {
   paymentDueAt?: Date;
   /** Every workflow call the shop made on this order, for the control API's read-back. */
   history: { at: Date; action: string; detail?: unknown }[];
+  /** How the customer pays (OR11 `payment_workflow`); decides when OR29 is allowed. */
+  paymentWorkflow: PaymentWorkflow;
+  /** When the customer was debited (OR11 `customer_debited_date`); unset until then. */
+  customerDebitedAt?: Date;
 }
 
 export type ImportStatus = 'WAITING' | 'RUNNING' | 'COMPLETE' | 'FAILED';

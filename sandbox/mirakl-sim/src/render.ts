@@ -171,6 +171,9 @@ export function renderOrder(
     created_date: order.createdAt.toISOString(),
     last_updated_date: order.lastUpdated.toISOString(),
     shipping_deadline: order.shippingDeadline.toISOString(),
+    ...(order.customerDebitedAt
+      ? { customer_debited_date: order.customerDebitedAt.toISOString() }
+      : {}),
     currency_iso_code: shop.currency,
     price: sum('price'),
     shipping_price: sum('shipping_price'),
@@ -184,7 +187,7 @@ export function renderOrder(
     fully_refunded: false,
     paymentType: 'CREDIT_CARD',
     payment_type: 'CREDIT_CARD',
-    payment_workflow: 'PAY_ON_ACCEPTANCE',
+    payment_workflow: order.paymentWorkflow,
     fulfillment: { center: { code: 'DEFAULT' } },
     leadtime_to_ship: 2,
     order_tax_mode: 'TAX_INCLUDED',

@@ -7,6 +7,7 @@ import type {
   Address,
   LineState,
   OrderState,
+  PaymentWorkflow,
   SimExport,
   SimImport,
   SimOffer,
@@ -14,6 +15,7 @@ import type {
   SimOrderLine,
   SimShop,
 } from './model.js';
+import { PAYMENT_WORKFLOWS } from './model.js';
 
 export interface WorldOptions {
   now: SimClock;
@@ -55,6 +57,8 @@ export interface OrderSeed {
   shippingAddress?: Address;
   customer?: { firstname: string; lastname: string };
   shippingTypeCode?: string;
+  /** Default `PAY_ON_ACCEPTANCE`: debited at the payment confirmation (→ `SHIPPING`). */
+  paymentWorkflow?: PaymentWorkflow;
 }
 
 const DEFAULT_ADDRESS: Address = {
@@ -202,6 +206,9 @@ export class SimWorld {
     });
     const address = seed.shippingAddress ?? DEFAULT_ADDRESS;
     const addressesReleased = PAID_STATES.has(state);
+    const paymentWorkflow = seed.paymentWorkflow ?? 'PAY_ON_ACCEPTANCE';
+    if (!PAYMENT_WORKFLOWS.includes(paymentWorkflow))
+      throw new SimHttpError(400, `Unknown payment workflow ${String(paymentWorkflow)}`);
     const order: SimOrder = {
       orderId,
       commercialId,
@@ -220,6 +227,10 @@ export class SimWorld {
       shippingTypeCode: seed.shippingTypeCode ?? 'STD',
       lines,
       history: [{ at: now, action: 'created' }],
+      paymentWorkflow,
+      ...(addressesReleased && paymentWorkflow === 'PAY_ON_ACCEPTANCE'
+        ? { customerDebitedAt: now }
+        : {}),
     };
     shop.orders.set(orderId, order);
     return order;
@@ -326,9 +337,8 @@ export class SimWorld {
     order.state = 'SHIPPING';
     order.addressesReleased = true;
     order.paymentDueAt = undefined;
-    const now = this.now();
-    for (const line of order.lines)
-      if (line.state === 'WAITING_DEBIT_PAYMENT') line.debitedAt = now;
+    // Only a pay-on-acceptance customer is debited now; the other workflows debit later.
+    if (order.paymentWorkflow === 'PAY_ON_ACCEPTANCE') this.debit(order);
     this.setLines(order, (s) => s === 'WAITING_DEBIT_PAYMENT', 'SHIPPING');
     this.touch(order, 'payment-confirmed');
     return order;
@@ -393,19 +403,48 @@ export class SimWorld {
     }
     order.state = 'SHIPPED';
     const now = this.now();
+    if (order.paymentWorkflow === 'PAY_ON_SHIPMENT') this.debit(order);
     for (const line of order.lines) if (line.state === 'SHIPPING') line.shippedAt = now;
     this.setLines(order, (s) => s === 'SHIPPING', 'SHIPPED');
     this.touch(order, 'shipped');
   }
 
+  /** The customer is debited (the payment confirmation, OR24, or the operator for the later workflows). */
+  private debit(order: SimOrder): void {
+    if (order.customerDebitedAt) return;
+    const now = this.now();
+    order.customerDebitedAt = now;
+    for (const line of order.lines)
+      if (line.state !== 'REFUSED' && line.state !== 'CANCELED') line.debitedAt = now;
+  }
+
+  /** Control: the operator debits the customer (due date reached, delivery confirmed). */
+  debitCustomer(shop: SimShop, orderId: string): SimOrder {
+    const order = this.order(shop, orderId);
+    this.debit(order);
+    this.touch(order, 'customer-debited');
+    return order;
+  }
+
+  /**
+   * OR11 `can_cancel` (reference §5.7): an order the shop accepted and has not shipped; for
+   * PAY_ON_DELIVERY, PAY_ON_DUE_DATE and PAY_ON_SHIPMENT only while the customer is not debited.
+   */
   canCancel(order: SimOrder): boolean {
-    return order.state === 'WAITING_DEBIT_PAYMENT' || order.state === 'SHIPPING';
+    if (order.state !== 'WAITING_DEBIT_PAYMENT' && order.state !== 'SHIPPING') return false;
+    return !(PAY_LATER.has(order.paymentWorkflow) && order.customerDebitedAt);
   }
 
   /** OR29 (shop) or an operator/customer cancellation (control). */
   cancel(shop: SimShop, orderId: string, by: 'shop' | 'operator'): SimOrder {
     const order = this.order(shop, orderId);
     if (by === 'shop' && !this.canCancel(order)) {
+      if (order.state === 'WAITING_DEBIT_PAYMENT' || order.state === 'SHIPPING') {
+        throw new SimHttpError(
+          400,
+          `Order ${orderId} cannot be canceled: the customer was already debited (payment workflow ${order.paymentWorkflow})`,
+        );
+      }
       throw new SimHttpError(
         400,
         `Order ${orderId} cannot be canceled. Current status is ${order.state}`,
@@ -542,6 +581,16 @@ export class SimWorld {
     shop: SimShop,
     body: { lastRequestDate?: Date; includeInactive: boolean; itemsPerChunk: number },
   ): SimExport {
+    // OF52: "If Mirakl detects a duplicate export request, the API will return the tracking_id
+    // of the existing export": the same parameters while that export is still being prepared.
+    const same = [...shop.exports.values()].find(
+      (e) =>
+        e.status === 'PENDING' &&
+        e.lastRequestDate?.getTime() === body.lastRequestDate?.getTime() &&
+        e.includeInactive === body.includeInactive &&
+        e.itemsPerChunk === body.itemsPerChunk,
+    );
+    if (same) return same;
     const exp: SimExport = {
       trackingId: `exp-${this.nextExportId++}`,
       createdAt: this.now(),
@@ -570,6 +619,13 @@ export class SimWorld {
     exp.status = 'COMPLETED';
   }
 }
+
+/** Workflows where the shop may cancel only an order whose customer is not debited yet (OR29). */
+const PAY_LATER: ReadonlySet<PaymentWorkflow> = new Set([
+  'PAY_ON_DELIVERY',
+  'PAY_ON_DUE_DATE',
+  'PAY_ON_SHIPMENT',
+]);
 
 /** States an order only reaches after the payment confirmation, so its addresses were shown. */
 const PAID_STATES: ReadonlySet<OrderState> = new Set([

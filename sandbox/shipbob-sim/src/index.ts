@@ -11,6 +11,11 @@ export { signWebhook } from './webhook-delivery.js';
 export type { WebhookDelivery, WebhookDeliveryOptions } from './webhook-delivery.js';
 export type { WorldEvent } from './events.js';
 export { SimWorld, orderStatus, WRITE_SCOPES } from './world.js';
-export type { SeedMerchantInput, SeedProductInput, CreateOrderInput } from './world.js';
+export type {
+  SeedMerchantInput,
+  SeedProductInput,
+  CreateOrderInput,
+  OrderCreateCount,
+} from './world.js';
 export type { CreateReturnInput } from './returns.js';
 export type * from './model.js';

@@ -107,6 +107,31 @@ describe('ShipBob simulator over HTTP', () => {
     });
   });
 
+  it('counts orders created and refused duplicates per reference id, beyond the journal', async () => {
+    const post = (referenceId: string, channel = channelId) =>
+      api('/2026-01/order', {
+        method: 'POST',
+        body: JSON.stringify(order(referenceId)),
+        channel,
+      });
+    for (const status of [201, 422, 422]) expect((await post('COUNT-1')).status).toBe(status);
+    expect((await post('COUNT-2')).status).toBe(201);
+    // Refused for another reason (a read-only channel): neither created nor a duplicate.
+    expect((await post('COUNT-3', readOnlyChannelId)).status).toBe(403);
+    await control('DELETE', '/exchanges');
+
+    expect(sim.control.world.orderCreates('COUNT-1')).toEqual({ created: 1, duplicates: 2 });
+    expect(await control('GET', '/orders/creates')).toEqual({
+      'COUNT-1': { created: 1, duplicates: 2 },
+      'COUNT-2': { created: 1, duplicates: 0 },
+    });
+    expect(await control('GET', '/orders/creates?referenceId=COUNT-3')).toEqual({
+      'COUNT-3': { created: 0, duplicates: 0 },
+    });
+    await control('POST', '/reset');
+    expect(sim.control.world.orderCreates('COUNT-1')).toEqual({ created: 0, duplicates: 0 });
+  });
+
   it('routes the literal ":" action paths and moves shipments through their lifecycle', async () => {
     const created = (await (
       await api('/2025-07/order', {

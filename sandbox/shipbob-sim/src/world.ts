@@ -128,6 +128,14 @@ const OUT_OF_STOCK = (inventoryId: number): StatusDetail => ({
   inventoryId,
 });
 
+/** How often `POST /order` was answered for one reference id, over every channel. */
+export interface OrderCreateCount {
+  /** Orders created (201). */
+  created: number;
+  /** Attempts refused because the channel already had the reference id (422). */
+  duplicates: number;
+}
+
 /** The simulator's state and the rules that change it, independent of HTTP. */
 export class SimWorld {
   readonly merchants: Merchant[] = [];
@@ -141,6 +149,7 @@ export class SimWorld {
   /** Webhook subscriptions (`webhook-subscriptions.ts`); delivery listens to {@link onEvent}. */
   readonly webhooks: WebhookSubscriptions;
   private readonly events = new WorldEvents();
+  private readonly creates = new Map<string, OrderCreateCount>();
   private nextId = { ...FIRST_IDS };
 
   constructor(
@@ -172,6 +181,7 @@ export class SimWorld {
     this.centers.splice(0, this.centers.length, ...DEFAULT_CENTERS.map((c) => ({ ...c })));
     this.returns.clear();
     this.webhooks.clear();
+    this.creates.clear();
     this.nextId = { ...FIRST_IDS };
   }
 
@@ -384,12 +394,34 @@ export class SimWorld {
     });
   }
 
+  /**
+   * Orders created and duplicate attempts per reference id, counted by the world (not the
+   * journal, which drops its oldest entries): what an exactly-once check reads.
+   */
+  orderCreates(referenceId: string): OrderCreateCount {
+    return { ...(this.creates.get(referenceId) ?? { created: 0, duplicates: 0 }) };
+  }
+
+  /** Every reference id `POST /order` was answered for, with its counts. */
+  allOrderCreates(): Map<string, OrderCreateCount> {
+    return new Map([...this.creates].map(([id, count]) => [id, { ...count }]));
+  }
+
+  private countCreate(referenceId: string, kind: keyof OrderCreateCount): void {
+    const count = this.creates.get(referenceId) ?? { created: 0, duplicates: 0 };
+    count[kind]++;
+    this.creates.set(referenceId, count);
+  }
+
   /** `POST /order`: reference ids are unique per channel; allocation happens at once. */
   createOrder(merchant: Merchant, channelId: number, body: CreateOrderInput): Order {
     const existing = this.orders.find(
       (o) => o.channelId === channelId && o.referenceId === body.reference_id,
     );
-    if (existing) throw vendorError(422, { '': ['Cannot insert order with existing ReferenceId'] });
+    if (existing) {
+      this.countCreate(body.reference_id, 'duplicates');
+      throw vendorError(422, { '': ['Cannot insert order with existing ReferenceId'] });
+    }
     const lines: OrderLine[] = body.products.map((line) =>
       this.resolveLine(merchant, channelId, line),
     );
@@ -430,6 +462,7 @@ export class SimWorld {
     };
     order.shipments.push(shipment);
     this.orders.push(order);
+    this.countCreate(order.referenceId, 'created');
     this.allocate(order, shipment, body.location_id ?? null);
     if (shipment.status === 'Exception')
       this.emit({ topic: 'order.shipment.exception', merchantId: merchant.id, order, shipment });

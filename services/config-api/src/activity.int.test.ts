@@ -156,6 +156,7 @@ describe('activity projection', () => {
       trackingSent: ago(20 * MINUTE).toISOString(),
       shipped: ago(20 * MINUTE).toISOString(),
       canceled: null,
+      canceledInShipBob: null,
     });
     expect(res.body).toMatchObject({
       orderId: 'MKP-1001-A',
@@ -250,6 +251,58 @@ describe('activity projection', () => {
       cancellation: { state: 'REFUSED', reason: 'Not accepted in time' },
     });
     expect((await timeline('MKP-2001-W')).body['awaitingAcceptance']).toBe(true);
+  });
+
+  it('shows cancellations: canceled in Mirakl by the applier, and canceled in ShipBob after a marketplace cancellation', async () => {
+    const inShipBob = orderJourney(storeId, 'MKP-3001-C');
+    const onMarketplace = orderJourney(storeId, 'MKP-3002-M');
+    const shipbob = { target: 'SHIPBOB' as const };
+    await publishAndWait({
+      syncOutcome: [
+        inShipBob.outcome(ago(50 * MINUTE), 'orders', 'create', 'APPLIED'),
+        inShipBob.outcome(ago(30 * MINUTE), 'cancellations', 'cancel', 'APPLIED'),
+        onMarketplace.outcome(ago(50 * MINUTE), 'orders', 'create', 'APPLIED'),
+        onMarketplace.outcome(
+          ago(35 * MINUTE),
+          'cancellations',
+          'cancel-in-shipbob',
+          'FAILED',
+          'ShipBob answered 500',
+          shipbob,
+        ),
+        onMarketplace.outcome(
+          ago(20 * MINUTE),
+          'cancellations',
+          'cancel-in-shipbob',
+          'APPLIED',
+          null,
+          shipbob,
+        ),
+      ],
+      orderCanceledOnMarketplace: [onMarketplace.canceled(ago(40 * MINUTE))],
+    });
+    const first = (await timeline('MKP-3001-C')).body;
+    expect(stepTimes(first)).toMatchObject({
+      createdInShipBob: ago(50 * MINUTE).toISOString(),
+      canceled: ago(30 * MINUTE).toISOString(),
+      canceledInShipBob: null,
+    });
+    expect(first['finishedAt']).toBe(ago(30 * MINUTE).toISOString());
+    const second = (await timeline('MKP-3002-M')).body;
+    expect(stepTimes(second)).toMatchObject({
+      canceled: ago(40 * MINUTE).toISOString(),
+      canceledInShipBob: ago(20 * MINUTE).toISOString(),
+    });
+    expect(second).toMatchObject({
+      cancellation: { state: 'REFUSED' },
+      lastFailure: { steps: ['canceledInShipBob'], resolved: true },
+    });
+    const entries = (await activity('?orderId=MKP-3002-M')).body.items;
+    expect(entries.map((e) => [e.action, e.steps, e.target])).toEqual([
+      [null, ['canceledInShipBob'], 'SHIPBOB'],
+      [null, ['canceledInShipBob'], 'SHIPBOB'],
+      [null, ['createdInShipBob'], 'SHIPBOB'],
+    ]);
   });
 
   it('prunes entries past the retention, and timelines finished or silent since then', async () => {

@@ -176,6 +176,9 @@ describe('connecting a store', () => {
       pollIntervalMinutes: 15,
       inventoryBuffer: 0,
       reportWhenEmpty: false,
+      shippingMethods: {},
+      defaultShippingMethod: 'Standard',
+      cancelShipBobOnMarketplaceCancel: false,
       version: 1,
     });
     storeId = res.body.id;
@@ -316,6 +319,11 @@ describe('configuring a store', () => {
       'toggles.inventory',
       'shipbob-pat-required',
     );
+    expectViolation(
+      await patch({ cancelShipBobOnMarketplaceCancel: true }),
+      'cancelShipBobOnMarketplaceCancel',
+      'shipbob-pat-required',
+    );
     const wrong = await patch({ shipbobPat: 'wrong-pat-123456' });
     expect(wrong.status).toBe(422);
     expectViolation(wrong, 'shipbobPat', 'credentials-rejected');
@@ -352,6 +360,35 @@ describe('configuring a store', () => {
       toggles: { offers: true, inventory: true, orders: true, returns: false },
     });
     expect(JSON.stringify(event)).not.toContain(PAT);
+  });
+
+  it('switches on canceling ShipBob orders on marketplace cancellations, under Sync Cancelations, and publishes it', async () => {
+    expectViolation(
+      await patch({ cancelShipBobOnMarketplaceCancel: 'yes' }),
+      'cancelShipBobOnMarketplaceCancel',
+      'invalid_type',
+    );
+    const on = await patch({
+      toggles: { cancellations: true },
+      cancelShipBobOnMarketplaceCancel: true,
+    });
+    expect(on.status).toBe(200);
+    expect(on.body).toMatchObject({
+      toggles: { cancellations: true },
+      cancelShipBobOnMarketplaceCancel: true,
+    });
+    etag = on.headers.get('etag')!;
+    await eventually(
+      () => h.events.latestConfig(storeId)?.version === on.body.version,
+      'the configuration with the option',
+    );
+    expect(h.events.latestConfig(storeId)).toMatchObject({
+      toggles: { cancellations: true },
+      cancelShipBobOnMarketplaceCancel: true,
+    });
+    const kept = await patch({ inventoryBuffer: 6 });
+    expect(kept.body.cancelShipBobOnMarketplaceCancel).toBe(true);
+    etag = kept.headers.get('etag')!;
   });
 
   it('lists the ShipBob account’s real fulfillment centers', async () => {
@@ -407,6 +444,77 @@ describe('configuring a store', () => {
     etag = current.headers.get('etag')!;
   });
 
+  it('maps Mirakl shipping types to ShipBob ship options: saved, returned, published, replaced as a whole', async () => {
+    // Mirakl codes may hold characters a Mongo document key may not.
+    const mapping = { STD: 'Standard', 'EXP.2D': '2-Day', $NEXT: 'Overnight' };
+    const res = await patch({ shippingMethods: mapping, defaultShippingMethod: 'Expedited' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      shippingMethods: mapping,
+      defaultShippingMethod: 'Expedited',
+    });
+    etag = res.headers.get('etag')!;
+    expect(etag).toBe(`"${res.body.version}"`);
+    const read = await alice('GET', `/v1/stores/${storeId}`);
+    expect([read.headers.get('etag'), read.body.shippingMethods]).toEqual([etag, mapping]);
+    await eventually(
+      () => h.events.latestConfig(storeId)?.version === res.body.version,
+      'the mapping on the topic',
+    );
+    expect(h.events.latestConfig(storeId)).toMatchObject({
+      shippingMethods: mapping,
+      defaultShippingMethod: 'Expedited',
+    });
+
+    // A mapping replaces the previous one: a shipping type left out is no longer mapped.
+    const replaced = await patch({ shippingMethods: { STD: 'Ground' } });
+    expect(replaced.status).toBe(200);
+    expect(replaced.body).toMatchObject({
+      shippingMethods: { STD: 'Ground' },
+      defaultShippingMethod: 'Expedited',
+    });
+    const stale = await patch({ shippingMethods: {} });
+    expect([stale.status, stale.body.currentVersion]).toEqual([412, replaced.body.version]);
+    etag = replaced.headers.get('etag')!;
+    const kept = await alice('GET', `/v1/stores/${storeId}`);
+    expect(kept.body.shippingMethods).toEqual({ STD: 'Ground' });
+  });
+
+  it('refuses a blank, padded, too long or too large ship option mapping, naming the field', async () => {
+    const bad = await patch({ shippingMethods: { STD: '' } });
+    expect(bad.status).toBe(422);
+    expectViolation(bad, 'shippingMethods.STD', 'too_small');
+    expectViolation(
+      await patch({ shippingMethods: { ' STD': 'Standard' } }),
+      'shippingMethods. STD',
+      'plain-text',
+    );
+    expectViolation(
+      await patch({ defaultShippingMethod: 'x'.repeat(101) }),
+      'defaultShippingMethod',
+      'too_big',
+    );
+    const many = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`T${i}`, 'Standard']));
+    expectViolation(await patch({ shippingMethods: many }), 'shippingMethods', 'too_big');
+    const current = await alice('GET', `/v1/stores/${storeId}`);
+    expect([current.headers.get('etag'), current.body.shippingMethods]).toEqual([
+      etag,
+      { STD: 'Ground' },
+    ]);
+  });
+
+  it('reads a store saved before ship options existed as unmapped, on Standard', async () => {
+    const second = (await alice('GET', '/v1/stores')).body.items[1]!;
+    await h.db
+      .collection('stores')
+      .updateOne(
+        { _id: second.id as never },
+        { $unset: { 'settings.shippingMethods': '', 'settings.defaultShippingMethod': '' } },
+      );
+    const read = await alice('GET', `/v1/stores/${second.id}`);
+    expect(read.body).toMatchObject({ shippingMethods: {}, defaultShippingMethod: 'Standard' });
+  });
+
   it('refuses removing the PAT while ShipBob toggles are on (validated as a whole)', async () => {
     expectViolation(await patch({ shipbobPat: null }), 'toggles.offers', 'shipbob-pat-required');
   });
@@ -435,6 +543,7 @@ describe('disconnect, reconnect, delete', () => {
     expect(off.body).toMatchObject({
       status: 'DISCONNECTED',
       toggles: { offers: true },
+      shippingMethods: { STD: 'Ground' },
     });
     await eventually(
       () => h.events.latestConfig(storeId)?.status === 'DISCONNECTED',

@@ -1,4 +1,4 @@
-import { errorMessage, type Logger } from '@msync/platform';
+import { errorMessage, withoutLogContext, type Logger } from '@msync/platform';
 
 const STOP_WAIT_MS = 5_000;
 
@@ -38,7 +38,8 @@ export function backgroundLoop(options: {
       again = true;
       return running;
     }
-    running = (async () => {
+    // Woken by a request, a run still works for every store: it logs under none of its ids.
+    running = withoutLogContext(async () => {
       try {
         do {
           again = false;
@@ -54,7 +55,7 @@ export function backgroundLoop(options: {
       } finally {
         running = undefined;
       }
-    })();
+    });
     return running;
   };
 

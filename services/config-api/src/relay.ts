@@ -1,7 +1,7 @@
 import { envelope, idempotencyKey, type Publisher } from '@msync/events';
-import { errorMessage, type Logger } from '@msync/platform';
+import { errorMessage, withLogContext, type Logger } from '@msync/platform';
 import { configSnapshot } from './domain/events.js';
-import type { MongoStores, StoreDocument } from './adapters/mongo-stores.js';
+import { fromDocument, type MongoStores, type StoreDocument } from './adapters/mongo-stores.js';
 import { SERVICE } from './config.js';
 import type { ConfigApiMetrics } from './metrics.js';
 import { backgroundLoop, type BackgroundLoop } from './background-loop.js';
@@ -25,10 +25,12 @@ export function createRelay(options: {
 }): Relay {
   const log = options.logger.child({ component: 'relay' });
 
-  const publishOne = async (doc: StoreDocument): Promise<void> => {
+  const publishOne = (doc: StoreDocument): Promise<void> =>
+    withLogContext({ storeId: doc._id }, () => publishStore(doc));
+
+  const publishStore = async (doc: StoreDocument): Promise<void> => {
     const storeId = doc._id;
     if (doc.pendingPublish) {
-      const { _id, pendingPublish: _p, publishedVersion: _v, offersPollPending: _o, ...rest } = doc;
       await options.publisher.publish('storeConfigChanged', {
         envelope: envelope({
           storeId,
@@ -36,7 +38,7 @@ export function createRelay(options: {
           source: SERVICE,
           occurredAt: doc.updatedAt,
         }),
-        ...configSnapshot({ id: _id, ...rest }),
+        ...configSnapshot(fromDocument(doc)),
       });
       await options.stores.markPublished(storeId, doc.version);
     }

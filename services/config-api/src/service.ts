@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Db } from 'mongodb';
 import type { Kafka } from 'kafkajs';
 import {
@@ -11,6 +12,7 @@ import { Registry, type Logger } from '@msync/platform';
 import { AccessService } from './access.js';
 import { MongoAccess } from './adapters/mongo-access.js';
 import { MongoStores } from './adapters/mongo-stores.js';
+import { createShipBobSharedBudget } from '@msync/shipbob';
 import { createSecretBox, type EncryptionKey } from '@msync/stores';
 import { miraklGateway, shipbobGateway, systemResolver } from './adapters/vendor-gateways.js';
 import type { HostResolver, MiraklGateway, ShipBobGateway } from './domain/ports.js';
@@ -112,7 +114,15 @@ export async function createConfigApi(options: ConfigApiOptions): Promise<Config
     intervalMs: options.relayIntervalMs,
     metrics,
   });
-  const shipbob = options.shipbob ?? shipbobGateway({ baseUrl: options.shipbobBaseUrl, logger });
+  const shipbob =
+    options.shipbob ??
+    shipbobGateway({
+      baseUrl: options.shipbobBaseUrl,
+      logger,
+      budget: createShipBobSharedBudget(options.db, {
+        holder: `config-api@${hostname()}:${process.pid}`,
+      }),
+    });
   const secrets = createSecretBox(options.encryptionKeys);
   const checkIntervalMs = options.webhookCheckIntervalMs ?? 15 * 60_000;
   const webhooks = createWebhookSubscriptions({

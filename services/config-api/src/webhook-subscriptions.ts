@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { errorMessage, isErrorLike, type Logger } from '@msync/platform';
-import type { MongoStores, StoreDocument, WebhookCheck } from './adapters/mongo-stores.js';
+import {
+  fromDocument,
+  type MongoStores,
+  type StoreDocument,
+  type WebhookCheck,
+} from './adapters/mongo-stores.js';
 import type { SecretBox, ShipBobGateway } from './domain/ports.js';
 import { planSubscription, wantedSubscription } from './domain/webhooks.js';
 import { backgroundLoop, type BackgroundLoop } from './background-loop.js';
@@ -77,7 +82,7 @@ export function createWebhookSubscriptions(options: WebhookSubscriptionsOptions)
   const reconcile = async (doc: StoreDocument): Promise<WebhookCheck> => {
     const storeId = doc._id;
     const cleaned = await cleanUp(doc);
-    const wanted = wantedSubscription({ ...doc, id: storeId }, options.publicBaseUrl);
+    const wanted = wantedSubscription(fromDocument(doc), options.publicBaseUrl);
     const base = {
       error: null,
       checkedAt: now(),

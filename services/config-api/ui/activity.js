@@ -15,7 +15,11 @@ const STEP_LABELS = {
   trackingSent: 'Tracking sent to Mirakl',
   shipped: 'Shipped on Mirakl',
   canceled: 'Canceled',
+  canceledInShipBob: 'Canceled in ShipBob',
 };
+
+/** Steps shown only once they happened; the others show what is still to come. */
+const ONLY_WHEN_REACHED = new Set(['canceled', 'canceledInShipBob']);
 
 /** The applier's reasons, in the seller's words. */
 const REASONS = {
@@ -37,7 +41,27 @@ const REASONS = {
   'no-address': 'The store has no report e-mail address.',
   disconnected: 'The store was disconnected.',
   'too-late': 'The report came too late to be sent; its returns go into the next report.',
+  'already-canceled': 'It was already canceled; nothing was sent.',
+  'already-shipped':
+    'The order already shipped on Mirakl and can no longer be canceled; refund it in Mirakl if it will not reach the customer.',
+  'cancel-not-allowed':
+    'Mirakl does not let the shop cancel this order (e.g. the customer was already debited); ask the operator, or ship it.',
+  'already-labeled': 'Already labeled: intercept the shipment in ShipBob.',
+  'cancel-refused': 'ShipBob refused the cancellation (picked or packed): intercept it in ShipBob.',
+  'no-shipbob-order': 'No ShipBob order was created for it, and none will be.',
+  'order-canceled':
+    'The order was canceled on the marketplace first; no ShipBob order was created.',
+  'marketplace-cancel-off':
+    'Canceling ShipBob orders on marketplace cancellations is switched off for this store.',
+  'shipbob-order-not-found': 'ShipBob does not find the order created for it.',
 };
+
+/** Reasons whose recorded detail says more than the sentence above (it names lines). */
+const DETAILED = new Set(['partial-cancel']);
+
+/** An outcome's reason in the seller's words, else the applier's own sentence. */
+const reasonText = ({ reason, detail }) =>
+  (DETAILED.has(reason) ? null : REASONS[reason]) ?? detail ?? reason ?? null;
 
 const outcomeBadge = (outcome) =>
   h('span', { class: `badge outcome ${outcome.toLowerCase()}`, 'data-outcome': outcome }, outcome);
@@ -54,7 +78,7 @@ export function failureSentence(failure) {
     failure.steps.length > 0
       ? failure.steps.map((s) => STEP_LABELS[s] ?? s).join(' + ')
       : `The ${failure.flow} step`;
-  const why = REASONS[failure.reason] ?? failure.detail ?? failure.reason ?? 'no reason was given';
+  const why = reasonText(failure) ?? 'no reason was given';
   return `${what} failed: ${why}`;
 }
 
@@ -180,7 +204,7 @@ function entryRow(entry, base) {
           )
         : entry.subjectId,
     ),
-    h('td', { class: 'detail' }, REASONS[entry.reason] ?? entry.detail ?? entry.reason ?? ''),
+    h('td', { class: 'detail' }, reasonText(entry) ?? ''),
   );
 }
 
@@ -191,8 +215,7 @@ async function orderTimeline(store, orderId) {
   );
   const reached = t.steps.filter((s) => s.at !== null);
   const steps = t.steps
-    // Canceled is shown only when it happened; the other steps show what is still to come.
-    .filter((s) => s.step !== 'canceled' || s.at !== null)
+    .filter((s) => !ONLY_WHEN_REACHED.has(s.step) || s.at !== null)
     .map((s) =>
       h(
         'li',

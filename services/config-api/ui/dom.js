@@ -57,7 +57,7 @@ export function showErrors(form, error) {
     const slot = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
     if (slot) {
       slot.textContent = slot.textContent ? `${slot.textContent} ${e.message}` : e.message;
-      slot.closest('.field, .toggle')?.classList.add('invalid');
+      slot.closest('.ship-option, .field, .toggle')?.classList.add('invalid');
     } else unplaced.push(e.message);
   }
   if (error.errors.length === 0 || unplaced.length > 0) {

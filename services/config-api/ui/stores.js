@@ -2,13 +2,14 @@
 import { api, ApiError } from './api.js';
 import { field, h, showErrors, statusBadge, toast } from './dom.js';
 import { activityTab } from './activity.js';
+import { shipOptionsEditor, shipOptionsSummary } from './ship-options.js';
 
 const TOGGLES = [
   ['offers', 'Sync Offers', 'Create a ShipBob product for each Mirakl offer'],
   ['inventory', 'Sync Inventory', 'Push ShipBob stock to Mirakl, minus the buffer'],
   ['orders', 'Order Sync', 'Accept Mirakl orders and create ShipBob orders'],
   ['tracking', 'Sync Tracking', 'Send ShipBob tracking to Mirakl'],
-  ['cancellations', 'Sync Cancelations', 'Report ShipBob cancellations to Mirakl'],
+  ['cancellations', 'Sync Cancelations', 'Cancel in Mirakl the orders canceled in ShipBob'],
   ['returns', 'Sync Returns', 'Create ShipBob returns from Mirakl incidents (needs approval)'],
 ];
 
@@ -250,7 +251,11 @@ export async function renderStore(view, me, id, tab, orderId) {
 }
 
 function overview(store) {
-  const on = TOGGLES.filter(([name]) => store.toggles[name]).map(([, label]) => label);
+  const on = TOGGLES.filter(([name]) => store.toggles[name]).map(([name, label]) =>
+    name === 'cancellations' && store.cancelShipBobOnMarketplaceCancel
+      ? `${label} (both ways)`
+      : label,
+  );
   const dl = (pairs) =>
     h(
       'dl',
@@ -276,7 +281,35 @@ function overview(store) {
         ? 'pushed by ShipBob within seconds (polling as a safety net)'
         : 'polling only',
     ],
+    ['Ship options', shipOptionsSummary(store)],
   ]);
+}
+
+/** One On/Off switch with its hint and the slot for the API's error about it. */
+function switchControl({ name, label, hint, checked, sub = false }) {
+  const input = h('input', {
+    type: 'checkbox',
+    id: `t-${name}`,
+    role: 'switch',
+    checked,
+    'aria-describedby': `e-${name}`,
+  });
+  const state = h('span', { class: 'state' }, checked ? 'On' : 'Off');
+  input.addEventListener('change', () => (state.textContent = input.checked ? 'On' : 'Off'));
+  return h(
+    'div',
+    { class: sub ? 'toggle sub' : 'toggle', 'data-toggle': name },
+    h(
+      'label',
+      { for: `t-${name}` },
+      input,
+      h('span', { class: 'switch', 'aria-hidden': 'true' }),
+      h('span', { class: 'name' }, label),
+      state,
+    ),
+    h('p', { class: 'hint' }, hint),
+    h('p', { class: 'error', id: `e-${name}`, 'data-error-for': name, role: 'alert' }),
+  );
 }
 
 /** The Configuration tab; `reload` shows the saved store again. */
@@ -333,35 +366,34 @@ async function configurationForm(store, etag, reload) {
       ),
     ),
   );
-  const toggles = TOGGLES.map(([name, label, hint]) => {
-    const input = h('input', {
-      type: 'checkbox',
-      id: `t-${name}`,
-      role: 'switch',
+  const toggles = TOGGLES.map(([name, label, hint]) =>
+    switchControl({
+      name,
+      label,
+      hint: name === 'returns' && !store.returnsApproved ? `${hint} — not approved yet` : hint,
       checked: store.toggles[name],
-      'aria-describedby': `e-${name}`,
-    });
-    const state = h('span', { class: 'state' }, store.toggles[name] ? 'On' : 'Off');
-    input.addEventListener('change', () => (state.textContent = input.checked ? 'On' : 'Off'));
-    return h(
-      'div',
-      { class: 'toggle', 'data-toggle': name },
-      h(
-        'label',
-        { for: `t-${name}` },
-        input,
-        h('span', { class: 'switch', 'aria-hidden': 'true' }),
-        h('span', { class: 'name' }, label),
-        state,
-      ),
-      h(
-        'p',
-        { class: 'hint' },
-        name === 'returns' && !store.returnsApproved ? `${hint} — not approved yet` : hint,
-      ),
-      h('p', { class: 'error', id: `e-${name}`, 'data-error-for': name, role: 'alert' }),
-    );
+    }),
+  );
+  // The second switch under Sync Cancelations: it acts only while Sync Cancelations is on.
+  const marketplaceCancels = switchControl({
+    name: 'cancelShipBobOnMarketplaceCancel',
+    label: 'Cancel in ShipBob when the marketplace cancels',
+    hint: 'An order canceled or refused on Mirakl also cancels its ShipBob order, unless it is already labeled (then intercept it in ShipBob). Off by default.',
+    checked: store.cancelShipBobOnMarketplaceCancel,
+    sub: true,
   });
+  const shipOptions = shipOptionsEditor(store);
+  const at = TOGGLES.findIndex(([name]) => name === 'cancellations');
+  const cancellations = toggles[at];
+  toggles.splice(at + 1, 0, marketplaceCancels);
+  const mainSwitch = cancellations.querySelector('input');
+  const subSwitch = marketplaceCancels.querySelector('input');
+  const follow = () => {
+    subSwitch.disabled = !mainSwitch.checked;
+    marketplaceCancels.classList.toggle('disabled', !mainSwitch.checked);
+  };
+  mainSwitch.addEventListener('change', follow);
+  follow();
   const submit = h(
     'button',
     { type: 'submit', class: 'primary', id: 'save' },
@@ -374,20 +406,22 @@ async function configurationForm(store, etag, reload) {
       novalidate: true,
       onsubmit: async (event) => {
         event.preventDefault();
-        const change = {
-          reportEmail: email.value.trim() === '' ? null : email.value.trim(),
-          reportWhenEmpty: reportWhenEmpty.checked,
-          toggles: Object.fromEntries(
-            TOGGLES.map(([name]) => [name, form.querySelector(`#t-${name}`).checked]),
-          ),
-          inventoryBuffer: buffer.value === '' ? Number.NaN : Number(buffer.value),
-          returnFulfillmentCenterId: center.value === '' ? null : center.value,
-          pollIntervalMinutes: interval.value === '' ? Number.NaN : Number(interval.value),
-        };
-        if (pat.value.trim() !== '') change.shipbobPat = pat.value.trim();
-        if (!store.shipbob && !change.shipbobPat) delete change.returnFulfillmentCenterId;
         submit.disabled = true;
         try {
+          const change = {
+            reportEmail: email.value.trim() === '' ? null : email.value.trim(),
+            reportWhenEmpty: reportWhenEmpty.checked,
+            toggles: Object.fromEntries(
+              TOGGLES.map(([name]) => [name, form.querySelector(`#t-${name}`).checked]),
+            ),
+            inventoryBuffer: buffer.value === '' ? Number.NaN : Number(buffer.value),
+            returnFulfillmentCenterId: center.value === '' ? null : center.value,
+            pollIntervalMinutes: interval.value === '' ? Number.NaN : Number(interval.value),
+            ...shipOptions.read(),
+            cancelShipBobOnMarketplaceCancel: subSwitch.checked,
+          };
+          if (pat.value.trim() !== '') change.shipbobPat = pat.value.trim();
+          if (!store.shipbob && !change.shipbobPat) delete change.returnFulfillmentCenterId;
           await api('PATCH', `/v1/stores/${store.id}`, { body: change, ifMatch: etag });
           await reload();
           toast('Configuration saved.');
@@ -439,6 +473,7 @@ async function configurationForm(store, etag, reload) {
         'Sends “no completed returns” on such days; otherwise no e-mail is sent.',
       ),
     ),
+    shipOptions.element,
     h('p', { class: 'form-error', role: 'alert' }),
     h('div', { class: 'actions' }, submit),
   );

@@ -1,9 +1,12 @@
 import type { MiraklFactTopic } from './domain/facts.js';
 
-/** Every topic this poller emits facts on, in the order a pass publishes their batches. */
+/** Every topic the orders passes emit facts on, in the order a pass publishes their batches. */
 export const FACT_TOPICS = [
   'orderAwaitingAcceptance',
   'orderReadyToShip',
   'orderCanceledOnMarketplace',
   'incidentOpened',
 ] as const satisfies readonly MiraklFactTopic[];
+
+/** The offers pass's one topic. */
+export const OFFER_FACT_TOPICS = ['offerObserved'] as const satisfies readonly MiraklFactTopic[];

@@ -10,6 +10,9 @@ await runPoller({
     createMiraklPoller({
       ...wiring,
       or11IntervalMs: config.OR11_MIN_INTERVAL_MS,
+      of52IntervalMs: config.OF52_MIN_INTERVAL_MS,
+      offersFullEveryMs: config.OFFERS_FULL_EVERY_MS,
+      exportPollIntervalMs: config.OF53_POLL_INTERVAL_MS,
       initialLookbackMs: config.INITIAL_LOOKBACK_MS,
       seenRetentionMs: config.SEEN_RETENTION_MS,
       trustedHosts: config.MIRAKL_TRUSTED_HOSTS,

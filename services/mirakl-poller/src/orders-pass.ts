@@ -1,23 +1,12 @@
-import {
-  advanceCursor,
-  claimMiraklCall,
-  miraklCallGateKey,
-  type ListOrdersQuery,
-  type MiraklOrder,
-  type MiraklStore,
-} from '@msync/mirakl';
-import { RateLimitedError, type CallGate, type PollPassInput } from '@msync/platform';
-import { pollChanges, type PollPassContext } from '@msync/polling';
-import type { StoreCredentials } from '@msync/stores';
+import { advanceCursor, type ListOrdersQuery, type MiraklOrder } from '@msync/mirakl';
+import type { PollPassInput } from '@msync/platform';
+import { pollChanges } from '@msync/polling';
 import { decideOrderFacts, type OrderDecision } from './domain/order-facts.js';
 import { ACTIONABLE_ORDER_STATES, decideResyncOrderFacts } from './domain/resync-facts.js';
 import { FACT_TOPICS } from './fact-topics.js';
+import { claimSlot, spacedCall, storeAccess, type MiraklPassDeps } from './store-access.js';
 
-export interface OrdersPassDeps extends PollPassContext {
-  gate: CallGate;
-  clientFor: (
-    credentials: StoreCredentials & { miraklApiKey: NonNullable<StoreCredentials['miraklApiKey']> },
-  ) => MiraklStore;
+export interface OrdersPassDeps extends MiraklPassDeps {
   or11IntervalMs: number;
   initialLookbackMs: number;
   seenRetentionMs: number;
@@ -88,33 +77,13 @@ async function admittedOR11(
   deps: OrdersPassDeps,
   storeId: string,
 ): Promise<((query: ListOrdersQuery) => Promise<MiraklOrder[]>) | null> {
-  const credentials = await deps.credentials.get(storeId, {
-    atLeastVersion: deps.configs.get(storeId)?.version,
-  });
-  const apiKey = credentials?.miraklApiKey;
-  if (!credentials || !apiKey) {
-    deps.logger.warn('store has no Mirakl API key; orders not polled', { storeId });
-    return null;
-  }
-  const shop = { storeUrl: credentials.miraklBaseUrl, shopId: credentials.miraklShopId };
-  try {
-    await claimMiraklCall(deps.gate, shop, 'OR11', deps.or11IntervalMs);
-  } catch (error) {
-    if (error instanceof RateLimitedError) deps.metrics.gateWaits.inc({ operation: 'OR11' });
-    throw error;
-  }
-  const client = deps.clientFor({ ...credentials, miraklApiKey: apiKey });
-  return async (query) => {
-    try {
-      return await client.listOrdersUpdatedSince(query);
-    } catch (error) {
-      if (error instanceof RateLimitedError)
-        await deps.gate
-          .pushBack(miraklCallGateKey(shop, 'OR11'), error.retryAfterMs)
-          .catch(() => undefined);
-      throw error;
-    }
-  };
+  const access = await storeAccess(deps, storeId, 'orders');
+  if (!access) return null;
+  await claimSlot(deps, access.shop, 'OR11', deps.or11IntervalMs);
+  return (query) =>
+    spacedCall(deps, access.shop, 'OR11', deps.or11IntervalMs, () =>
+      access.client.listOrdersUpdatedSince(query),
+    );
 }
 
 function logged(

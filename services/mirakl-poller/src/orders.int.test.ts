@@ -248,8 +248,8 @@ describe('mirakl-poller orders stream', () => {
   it('finishes requests for streams it does not poll yet without calling Mirakl', async () => {
     const { sim, harness } = await setUp();
     const poller = await harness.startPoller();
-    await harness.requestPoll(STORE, { stream: 'offers' });
-    await untilOutcome(poller.metrics, 'unsupported-stream', 1, 'the offers request to finish');
+    await harness.requestPoll(STORE, { stream: 'inventory' });
+    await untilOutcome(poller.metrics, 'unsupported-stream', 1, 'the inventory request to finish');
     expect(sim.control.exchanges()).toEqual([]);
   });
 });

@@ -1,10 +1,15 @@
 import { createMongoCallGate } from '@msync/platform';
 import { createPoller, resyncOf, type Poller, type PollerOptions } from '@msync/polling';
 import { miraklClients } from './adapters/mirakl-clients.js';
+import { OFFERS, offersPass } from './offers-pass.js';
 import { ORDERS, ordersPass, ordersResyncPass, type OrdersPassDeps } from './orders-pass.js';
 
 export interface MiraklPollerOptions extends PollerOptions {
   or11IntervalMs: number;
+  of52IntervalMs: number;
+  offersFullEveryMs: number;
+  /** Wait between two OF53 status reads of an offer export (Mirakl: at most every 10 s). */
+  exportPollIntervalMs: number;
   initialLookbackMs: number;
   seenRetentionMs: number;
   trustedHosts: readonly string[];
@@ -12,7 +17,7 @@ export interface MiraklPollerOptions extends PollerOptions {
 
 export const SOURCE = 'mirakl-poller';
 
-/** Collections this service owns: cursors, seen orders, poll leases; the call gate is shared. */
+/** Collections this service owns: cursors, seen orders and offers, poll leases; the gate is shared. */
 export const COLLECTIONS = {
   prefix: 'mirakl_poll',
   leases: 'mirakl_poll_leases',
@@ -21,13 +26,17 @@ export const COLLECTIONS = {
 
 /** The Mirakl poller: the shared poller frame with a pass per Mirakl stream. */
 export function createMiraklPoller(options: MiraklPollerOptions): Poller {
-  const clients = miraklClients({ logger: options.logger, trustedHosts: options.trustedHosts });
+  const clients = miraklClients({
+    logger: options.logger,
+    trustedHosts: options.trustedHosts,
+    exportPollIntervalMs: options.exportPollIntervalMs,
+  });
   return createPoller(options, {
     source: SOURCE,
     system: 'MIRAKL',
     collections: COLLECTIONS,
-    // Stream → pass, and a stream's resync pass (ADR 0055). Offers, inventory and returns join
-    // this table as their passes are built.
+    // Stream → pass, and a stream's resync pass (ADR 0055). Inventory and returns join this
+    // table as their passes are built.
     streams: (context) => {
       const deps: OrdersPassDeps = {
         ...context,
@@ -37,7 +46,15 @@ export function createMiraklPoller(options: MiraklPollerOptions): Poller {
         initialLookbackMs: options.initialLookbackMs,
         seenRetentionMs: options.seenRetentionMs,
       };
-      return { [ORDERS]: ordersPass(deps), [resyncOf(ORDERS)]: ordersResyncPass(deps) };
+      return {
+        [ORDERS]: ordersPass(deps),
+        [resyncOf(ORDERS)]: ordersResyncPass(deps),
+        [OFFERS]: offersPass({
+          ...deps,
+          of52IntervalMs: options.of52IntervalMs,
+          fullEveryMs: options.offersFullEveryMs,
+        }),
+      };
     },
   });
 }

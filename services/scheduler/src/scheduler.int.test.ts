@@ -73,6 +73,8 @@ describe('the scheduler on real Kafka and FerretDB', () => {
       });
     }
     expect(new Set(polls.map((p) => p.envelope.idempotencyKey)).size).toBe(polls.length);
+    // Each due run is a chain of its own.
+    expect(new Set(polls.map((p) => p.envelope.correlationId)).size).toBe(polls.length);
     for (const gap of gaps(runTimes(polls))) expect(gap).toBeGreaterThanOrEqual(TEST_MINUTE_MS);
 
     const [job] = await jobsOf('store-a');
@@ -188,6 +190,8 @@ describe('the scheduler on real Kafka and FerretDB', () => {
         envelope: {
           source: 'scheduler',
           occurredAt: reconnected.envelope.occurredAt,
+          // The change's correlation id: the resync's passes and effects are found by it.
+          correlationId: reconnected.envelope.correlationId,
           idempotencyKey: `scheduler:store-r:${poll.stream}:resync:v${reconnected.version}`,
         },
       });

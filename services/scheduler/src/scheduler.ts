@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { envelope, type EventOf, type Publisher, type StoreConfigChanged } from '@msync/events';
-import type { Logger } from '@msync/platform';
+import { currentLogContext, type Logger } from '@msync/platform';
 import type { AgendaSchedule, PollJobData } from './adapters/agenda-schedule.js';
 import type { MongoStoreSchedules } from './adapters/mongo-store-schedules.js';
 import type { Clock } from './clock.js';
@@ -63,10 +63,10 @@ export function createSchedulerApp(options: SchedulerAppOptions) {
     store: StoreSchedule,
     requests: readonly ResyncRequest[],
     changedAt: number,
+    correlationId: string,
   ) => {
     if (requests.length === 0) return;
     const now = clock.now();
-    const correlationId = randomUUID();
     const commands: EventOf<'pollRequested'>[] = requests.map(({ stream, system }) => ({
       envelope: envelope({
         storeId: store.storeId,
@@ -101,7 +101,12 @@ export function createSchedulerApp(options: SchedulerAppOptions) {
     async onConfigChanged(event: StoreConfigChanged): Promise<void> {
       const store = toStoreSchedule(event);
       const previous = await stores.get(store.storeId);
-      await requestResyncs(store, resyncsFor(previous, store), event.envelope.occurredAt);
+      await requestResyncs(
+        store,
+        resyncsFor(previous, store),
+        event.envelope.occurredAt,
+        event.envelope.correlationId,
+      );
       const outcome = await stores.apply(
         { ...store, polledStreams: polledStreamsAfter(previous, store) },
         clock.now(),
@@ -150,7 +155,8 @@ export function createSchedulerApp(options: SchedulerAppOptions) {
           source: SOURCE,
           occurredAt: scheduledFor,
           observedAt: clock.now(),
-          correlationId: randomUUID(),
+          // The due run's (service.ts), which the pass, its facts and their effects carry on.
+          correlationId: currentLogContext().correlationId ?? randomUUID(),
         }),
         system: wanted.system,
         stream: job.stream,
@@ -171,7 +177,7 @@ export function createSchedulerApp(options: SchedulerAppOptions) {
     /** Publishes one ReportRequested per connected store with a report address. */
     async requestDailyReports(reportTime: Date): Promise<void> {
       const reportDate = calendarDay(reportTime, DAILY_REPORT_TIME.timeZone);
-      const correlationId = randomUUID();
+      const correlationId = currentLogContext().correlationId ?? randomUUID();
       const now = clock.now();
       const commands: EventOf<'reportRequested'>[] = (await stores.connected())
         .filter(wantsDailyReport)

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
@@ -9,7 +10,7 @@ import {
   type EventConsumer,
   type Publisher,
 } from '@msync/events';
-import type { Logger, Registry } from '@msync/platform';
+import { withLogContext, type Logger, type Registry } from '@msync/platform';
 import { AgendaSchedule, JOB_NAMES } from './adapters/agenda-schedule.js';
 import { MongoStoreSchedules } from './adapters/mongo-store-schedules.js';
 import { schedulerOpsRoutes } from './adapters/ops-routes.js';
@@ -73,8 +74,15 @@ export async function createScheduler(options: SchedulerOptions): Promise<Schedu
     logger,
     metrics,
   });
-  schedule.onPoll((job, scheduledFor) => app.requestPoll(job, scheduledFor));
-  schedule.onDailyReport((reportTime) => app.requestDailyReports(reportTime));
+  // Each due run works (logs and publishes) under a correlation id of its own.
+  schedule.onPoll((job, scheduledFor) =>
+    withLogContext({ storeId: job.storeId, correlationId: randomUUID() }, () =>
+      app.requestPoll(job, scheduledFor),
+    ),
+  );
+  schedule.onDailyReport((reportTime) =>
+    withLogContext({ correlationId: randomUUID() }, () => app.requestDailyReports(reportTime)),
+  );
   schedule.agenda.on('fail', (error: Error, job: { attrs: { name: string } }) => {
     metrics.jobFailures.inc({ job: job.attrs.name });
     logger.warn('job run failed', { job: job.attrs.name, error: error.message });

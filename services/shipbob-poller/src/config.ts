@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { eventBackboneEnv } from '@msync/events';
+import { pollerFrameEnv } from '@msync/polling';
 import { env, mongoEnv } from '@msync/platform';
 import { encryptionKeysSetting } from '@msync/stores';
 import { DEFAULT_RESYNC_LOOKBACK_MS } from './domain/resync-facts.js';
@@ -7,37 +8,40 @@ import { DEFAULT_RESYNC_LOOKBACK_MS } from './domain/resync-facts.js';
 export const SERVICE = 'shipbob-poller';
 
 /** Environment variables of shipbob-poller (besides LOG_LEVEL, OPS_PORT, OPS_HOST, SHUTDOWN_TIMEOUT_MS). */
-export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
-  /** Opens the stores' ShipBob PATs (the same key ring as config-api). */
-  ENCRYPTION_KEYS: encryptionKeysSetting,
-  SHIPBOB_BASE_URL: z.url().default('https://api.shipbob.com'),
-  /** Subtracted from the cursor on every read: ShipBob's list lags writes by seconds. */
-  UPDATE_OVERLAP_MS: env.durationMs(5 * 60_000),
-  /** How far back the first shipments pass of a store reads. */
-  INITIAL_LOOKBACK_MS: env.durationMs(7 * 24 * 3600_000),
-  /** How far back a resync (store reconnected, Tracking switched back on) re-reads labels. */
-  RESYNC_LOOKBACK_MS: env.durationMs(DEFAULT_RESYNC_LOOKBACK_MS),
-  /**
-   * A read of a ShipBob account's inventory that began this long before a store's request
-   * serves it: stores on one account share one read per cycle (ADR 0075).
-   */
-  INVENTORY_SHARE_WINDOW_MS: env.durationMs(5 * 60_000),
-  /** Seen orders not changed for this long are forgotten. */
-  SEEN_RETENTION_MS: env.durationMs(45 * 24 * 3600_000),
-  /**
-   * Port of the ShipBob webhook receiver (ADR 0063); without it no receiver runs and the
-   * service polls only. config-api's PUBLIC_WEBHOOK_BASE_URL must lead here.
-   */
-  WEBHOOK_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
-  WEBHOOK_HOST: z.string().default('0.0.0.0'),
-  /** Larger deliveries are refused (413): ShipBob's orders are a few kilobytes. */
-  WEBHOOK_MAX_BODY_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1_024)
-    .default(1024 * 1024),
-  /** Handled `webhook-id`s are remembered this long (ShipBob retries for about a day). */
-  WEBHOOK_RECEIPT_RETENTION_MS: env.durationMs(7 * 24 * 3600_000),
-});
+export const configSchema = eventBackboneEnv
+  .extend(mongoEnv.shape)
+  .extend(pollerFrameEnv.shape)
+  .extend({
+    /** Opens the stores' ShipBob PATs (the same key ring as config-api). */
+    ENCRYPTION_KEYS: encryptionKeysSetting,
+    SHIPBOB_BASE_URL: z.url().default('https://api.shipbob.com'),
+    /** Subtracted from the cursor on every read: ShipBob's list lags writes by seconds. */
+    UPDATE_OVERLAP_MS: env.durationMs(5 * 60_000),
+    /** How far back the first shipments pass of a store reads. */
+    INITIAL_LOOKBACK_MS: env.durationMs(7 * 24 * 3600_000),
+    /** How far back a resync (store reconnected, Tracking switched back on) re-reads labels. */
+    RESYNC_LOOKBACK_MS: env.durationMs(DEFAULT_RESYNC_LOOKBACK_MS),
+    /**
+     * A read of a ShipBob account's inventory that began this long before a store's request
+     * serves it: stores on one account share one read per cycle (ADR 0075).
+     */
+    INVENTORY_SHARE_WINDOW_MS: env.durationMs(5 * 60_000),
+    /** Seen orders not changed for this long are forgotten. */
+    SEEN_RETENTION_MS: env.durationMs(45 * 24 * 3600_000),
+    /**
+     * Port of the ShipBob webhook receiver (ADR 0063); without it no receiver runs and the
+     * service polls only. config-api's PUBLIC_WEBHOOK_BASE_URL must lead here.
+     */
+    WEBHOOK_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
+    WEBHOOK_HOST: z.string().default('0.0.0.0'),
+    /** Larger deliveries are refused (413): ShipBob's orders are a few kilobytes. */
+    WEBHOOK_MAX_BODY_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1_024)
+      .default(1024 * 1024),
+    /** Handled `webhook-id`s are remembered this long (ShipBob retries for about a day). */
+    WEBHOOK_RECEIPT_RETENTION_MS: env.durationMs(7 * 24 * 3600_000),
+  });
 
 export type Config = z.infer<typeof configSchema>;

@@ -61,7 +61,11 @@ const RECEIPT_PRUNE_INTERVAL_MS = 60 * 60_000;
  * receiver, which decides against the same seen-set and emits the same facts.
  */
 export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPoller {
-  const clients = shipbobClients({ logger: options.logger, baseUrl: options.shipbobBaseUrl });
+  const clients = shipbobClients({
+    logger: options.logger,
+    baseUrl: options.shipbobBaseUrl,
+    db: options.db,
+  });
   const state =
     options.state ?? createMongoPollState({ db: options.db, prefix: COLLECTIONS.prefix });
   const now = options.now ?? Date.now;

@@ -275,6 +275,17 @@ describe('shipbob-poller webhook receiver refusals', () => {
     expect(await harness.messagesOn('shipmentLabeled')).toBe(0);
     expect(await harness.messagesOn('orderCanceledInShipBob')).toBe(0);
     expect(lines.join('\n')).not.toContain(SECRET.slice('whsec_'.length));
+    // Each refusal is logged under the store and the delivery's webhook id (docs/runbook.md).
+    const refusals = lines
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((l) => l['msg'] === 'ShipBob webhook refused' && l['outcome'] === 'bad-signature');
+    expect(refusals).toHaveLength(2);
+    for (const line of refusals)
+      expect(line).toMatchObject({
+        storeId: STORE,
+        correlationId: expect.stringMatching(/^msg_/),
+        requestId: expect.any(String),
+      });
   });
 
   it('a delivery for a disconnected store is answered 2xx and emits nothing', async () => {

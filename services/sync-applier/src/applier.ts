@@ -11,6 +11,13 @@ import {
 } from '@msync/platform';
 import { acceptBase, decideAccept, type AcceptCommand, type AcceptState } from './domain/accept.js';
 import {
+  cancelBase,
+  decideCancel,
+  type CancelCommand,
+  type CancelQuery,
+  type CancelState,
+} from './domain/cancel.js';
+import {
   createBase,
   decideCreate,
   type CreateCommand,
@@ -18,7 +25,21 @@ import {
   type CreateState,
 } from './domain/create.js';
 import { outcomeOf, type Decision, type LedgerEntry, type OutcomeBase } from './domain/decision.js';
+import {
+  cancelInShipBobBase,
+  decideCancelInShipBob,
+  type MarketplaceCancelQuery,
+  type MarketplaceCancelState,
+  type ShipBobCancelCommand,
+} from './domain/marketplace-cancel.js';
 import type { MiraklOrderQuery, MiraklStateKnown } from './domain/mirakl-resume.js';
+import {
+  decideOffer,
+  productBase,
+  type OfferState,
+  type ProductCommand,
+  type ProductQuery,
+} from './domain/offers.js';
 import {
   decideReturn,
   returnBase,
@@ -26,6 +47,7 @@ import {
   type ReturnQuery,
   type ReturnState,
 } from './domain/returns.js';
+import { createEffectKey } from './domain/create.js';
 import type { StoreConfig } from './domain/store-config.js';
 import {
   decideTracking,
@@ -40,14 +62,16 @@ import type { StoreRef, Vendors } from './adapters/vendors.js';
 import type { WaitingRoom } from './adapters/waiting-room.js';
 import type { createInventoryFlow } from './inventory-flow.js';
 
-/** The facts the applier acts on (orders, tracking, returns and inventory flows). */
+/** The facts the applier acts on (offers, orders, tracking, cancellations, returns and inventory flows). */
 export const FACT_TOPICS = [
+  'offerObserved',
   'orderAwaitingAcceptance',
   'orderReadyToShip',
   'shipmentLabeled',
   'incidentOpened',
+  'orderCanceledInShipBob',
+  'orderCanceledOnMarketplace',
   'inventoryObserved',
-  'offerObserved',
 ] as const;
 export type FactTopic = (typeof FACT_TOPICS)[number];
 export type Fact = ConsumedEventOf<FactTopic>;
@@ -74,12 +98,16 @@ export interface ApplierDeps {
   waitingRetryMs?: number;
 }
 
+/** What running a command gave: the effect made, or the target's refusal to decide on again. */
+type Executed<S> =
+  { externalIds: Record<string, string>; alreadyThere: boolean } | { refused: Partial<S> };
+
 /** Decide → ask → decide … → apply: one flow's pure decision and its I/O. */
 interface FlowRun<S extends { effect: LedgerEntry | null }, Q, C> {
   base: OutcomeBase;
   decide(state: S): Decision<Q, C>;
-  answer(query: Q): Promise<Partial<S>>;
-  execute(command: C): Promise<{ externalIds: Record<string, string>; alreadyThere: boolean }>;
+  answer(query: Q, state: S): Promise<Partial<S>>;
+  execute(command: C): Promise<Executed<S>>;
 }
 
 const MAX_STEPS = 8;
@@ -106,7 +134,7 @@ export function createApplier(
     delivery: Delivery,
     flow: FlowRun<S, Q, C>,
     initial: (effect: LedgerEntry | null) => S,
-    onWrongState: (error: MiraklWrongStateError) => Promise<Partial<S>>,
+    onWrongState: (error: MiraklWrongStateError, state: S) => Promise<Partial<S>>,
   ): Promise<void> => {
     const { storeId } = fact.value.envelope;
     const { effectKey } = flow.base;
@@ -116,7 +144,7 @@ export function createApplier(
         const decision = flow.decide(state);
         switch (decision.type) {
           case 'ask':
-            state = { ...state, ...(await flow.answer(decision.query)) };
+            state = { ...state, ...(await flow.answer(decision.query, state)) };
             continue;
           case 'record':
             await record(decision.outcome, fact.value);
@@ -140,12 +168,21 @@ export function createApplier(
               }
               state = { ...state, effect: { status: 'claimed' } };
             }
-            let result: Awaited<ReturnType<typeof flow.execute>>;
+            let result: Executed<S>;
             try {
               result = await flow.execute(decision.command);
             } catch (error) {
               if (!isWrongState(error)) throw error;
-              state = { ...state, effect: { status: 'claimed' }, ...(await onWrongState(error)) };
+              state = {
+                ...state,
+                effect: { status: 'claimed' },
+                ...(await onWrongState(error, state)),
+              };
+              continue;
+            }
+            if ('refused' in result) {
+              // Not made: the claim stays (a retry asks the target first) and the flow decides again.
+              state = { ...state, effect: { status: 'claimed' }, ...result.refused };
               continue;
             }
             await ledger.markDone(storeId, effectKey, result.externalIds);
@@ -216,6 +253,34 @@ export function createApplier(
       lane,
       reason: decision.reason,
     });
+  };
+
+  const product = (fact: Extract<Fact, { topicKey: 'offerObserved' }>, delivery: Delivery) => {
+    const value = fact.value;
+    const { store } = storeOf(value.envelope);
+    return run<OfferState, ProductQuery, ProductCommand>(
+      fact,
+      delivery,
+      {
+        base: productBase(value.shopSku.trim() || value.shopSku),
+        // The toggle is read again at every step, up to the call.
+        decide: (state) => decideOffer(value, storeOf(value.envelope).config, state),
+        answer: async (query) => {
+          const found = await vendors.findProducts(store, query.skus);
+          return { product: found.get(query.skus[0] ?? '') ?? null };
+        },
+        execute: async (command) => {
+          const created = await vendors.createShipBobProduct(store, command.product);
+          return {
+            externalIds: { shipbobProductId: created.id, sku: command.product.sku },
+            alreadyThere: !created.created,
+          };
+        },
+      },
+      (effect) => ({ effect }),
+      // ShipBob never answers with a Mirakl wrong-state error.
+      (error) => Promise.reject(error),
+    );
   };
 
   const accept = (
@@ -335,6 +400,93 @@ export function createApplier(
     );
   };
 
+  const cancel = (
+    fact: Extract<Fact, { topicKey: 'orderCanceledInShipBob' }>,
+    delivery: Delivery,
+  ) => {
+    const value = fact.value;
+    const { config, store } = storeOf(value.envelope);
+    return run<CancelState, CancelQuery, CancelCommand>(
+      fact,
+      delivery,
+      {
+        base: cancelBase(value),
+        decide: (state) => decideCancel(value, config, state),
+        answer: async (query) => ({
+          mirakl: { order: await vendors.miraklOrder(store, query.orderId), via: 'read' },
+        }),
+        execute: async (command) => {
+          await vendors.cancelMiraklOrder(store, command.orderId);
+          return { externalIds: command.externalIds, alreadyThere: false };
+        },
+      },
+      (effect) => ({ effect }),
+      async (error, state) => {
+        // Refused for the order's state: what Mirakl said, else a fresh read; never OR29 again.
+        const known = state.mirakl?.order;
+        const order =
+          error.currentState && known
+            ? { ...known, state: error.currentState }
+            : await vendors.miraklOrder(store, value.referenceId);
+        return { mirakl: { order: order && { ...order, canCancel: false }, via: 'wrong-state' } };
+      },
+    );
+  };
+
+  const cancelInShipBob = (
+    fact: Extract<Fact, { topicKey: 'orderCanceledOnMarketplace' }>,
+    delivery: Delivery,
+  ) => {
+    const value = fact.value;
+    const { config, store } = storeOf(value.envelope);
+    const { storeId } = value.envelope;
+    return run<MarketplaceCancelState, MarketplaceCancelQuery, ShipBobCancelCommand>(
+      fact,
+      delivery,
+      {
+        base: cancelInShipBobBase(value.orderId),
+        decide: (state) => decideCancelInShipBob(value, config, state),
+        answer: async (query): Promise<Partial<MarketplaceCancelState>> => {
+          switch (query.kind) {
+            case 'block-create':
+              return {
+                create: await ledger.voidUnlessClaimed(storeId, createEffectKey(query.orderId), {
+                  action: 'create',
+                  factKey: value.envelope.idempotencyKey,
+                }),
+              };
+            case 'void-claimed-create':
+              // The ShipBob order is asked again if the create finished meanwhile.
+              return {
+                create: await ledger.voidClaim(storeId, createEffectKey(query.orderId)),
+                shipbobOrder: undefined,
+              };
+            case 'shipbob-order':
+              return { shipbobOrder: await vendors.shipbobOrder(store, query) };
+          }
+        },
+        execute: async (command) => {
+          const result = await vendors.cancelShipBobOrder(store, command.shipbobOrderId);
+          if (!result.canceled) {
+            return {
+              refused: {
+                refused: result.reasons,
+                ...(result.order ? { shipbobOrder: result.order } : {}),
+              },
+            };
+          }
+          return {
+            externalIds: { miraklOrderId: value.orderId, shipbobOrderId: command.shipbobOrderId },
+            alreadyThere: false,
+          };
+        },
+      },
+      (effect) => ({ effect }),
+      // ShipBob never answers with a Mirakl wrong-state error.
+      (error) => Promise.reject(error),
+    );
+  };
+
   const storeOf = (envelope: EventEnvelope): { config?: StoreConfig; store: StoreRef } => {
     const config = configs.get(envelope.storeId);
     return { config, store: { storeId: envelope.storeId, version: config?.version ?? 0 } };
@@ -342,6 +494,10 @@ export function createApplier(
 
   return async (fact, delivery) => {
     switch (fact.topicKey) {
+      case 'offerObserved':
+        // The store's offers decide which SKUs get quantities (state, whatever the toggles).
+        await deps.inventory.offerObserved(fact);
+        return product(fact, delivery);
       case 'orderAwaitingAcceptance':
         return accept(fact, delivery);
       case 'orderReadyToShip':
@@ -350,10 +506,12 @@ export function createApplier(
         return ship(fact, delivery);
       case 'incidentOpened':
         return giveBack(fact, delivery);
+      case 'orderCanceledInShipBob':
+        return cancel(fact, delivery);
+      case 'orderCanceledOnMarketplace':
+        return cancelInShipBob(fact, delivery);
       case 'inventoryObserved':
         return deps.inventory.inventoryObserved(fact);
-      case 'offerObserved':
-        return deps.inventory.offerObserved(fact);
       default: {
         const never: never = fact;
         throw new PermanentError(`unexpected fact ${JSON.stringify(never)}`, {

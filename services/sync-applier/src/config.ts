@@ -29,15 +29,27 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   MIRAKL_IMPORT_POLL_INTERVAL_MS: env.durationMs(15_000),
   /** Least time between two stock imports (and error reports) of one store: Mirakl's once a minute. */
   MIRAKL_STOCK_IMPORT_MIN_INTERVAL_MS: env.durationMs(60_000),
+  /** Minimum interval between two OR11 calls on one shop, product-wide; the mirakl-poller's value. */
+  OR11_MIN_INTERVAL_MS: env.durationMs(60_000),
   SHIPBOB_BASE_URL: z.url().default('https://api.shipbob.com'),
   SHIPBOB_TIMEOUT_MS: env.durationMs(15_000),
   SHIPBOB_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /**
+   * Vendor calls of a fact read from Kafka must end within this; past it the fact is parked and
+   * the retrier (no such limit) takes over. Bounds how long a hanging vendor holds a partition.
+   */
+  LIVE_DEADLINE_MS: env.durationMs(4_000),
   /** Pause between the retrier's passes over parked stores. */
   RETRIER_INTERVAL_MS: env.durationMs(1_000),
   /** Longest wait between two replays of a failing store (a Retry-After may ask for more). */
   RETRIER_MAX_BACKOFF_MS: env.durationMs(15 * 60_000),
   /** How long a fact waiting for a person (a SKU without a ShipBob product) waits between tries. */
   WAITING_RETRY_MS: env.durationMs(15 * 60_000),
+  /**
+   * Session of the applier's consumers (Kafka's bounds): a killed process keeps the facts'
+   * partitions this long before the group hands them on.
+   */
+  CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(1_800_000).default(30_000),
   /** Done effects are kept this long; longer than the fact topics' retention (30 days) so a replay stays exactly-once. */
   EFFECTS_RETENTION_MS: env.durationMs(90 * DAY_MS),
 });

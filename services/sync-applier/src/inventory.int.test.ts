@@ -83,7 +83,7 @@ async function setUp() {
       shipbobBaseUrl: harness.shipbob.url,
       miraklImportPollIntervalMs: 50,
       miraklStockImportIntervalMs: 1,
-      miraklMinIntervalMs: { OR11: 0 },
+      or11IntervalMs: 1_000,
     },
   });
   await harness.publish('offerObserved', [

@@ -1,27 +1,18 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createMongoParkedEventStore } from '@msync/events';
+import { counted } from '@msync/test-support';
 import {
   applierHarness,
   eventually,
+  newAwaitingOrder,
   type ApplierHarness,
-  type TestStore,
 } from './test-support/harness.js';
-import { awaitingAcceptance } from './test-support/facts.js';
 
 let h: ApplierHarness | undefined;
 afterEach(async () => {
   await h?.close();
   h = undefined;
 });
-
-function awaiting(store: TestStore, orderId: string) {
-  store.mirakl.control.createOrder(store.shopId, { orderId, lines: [{ sku: 'SKU-MUG' }] });
-  return awaitingAcceptance({
-    storeId: store.storeId,
-    orderId,
-    lines: [{ id: `${orderId}-1`, sku: 'SKU-MUG' }],
-  });
-}
 
 describe('a store whose vendor fails does not hold the partition', () => {
   it('parks the failing store while another store on the same partition is applied, then applies the failing store in order once Mirakl recovers', async () => {
@@ -37,10 +28,10 @@ describe('a store whose vendor fails does not hold the partition', () => {
     const [b1, b2] = [`${healthy.storeId}-1-A`, `${healthy.storeId}-2-A`];
     // One partition, interleaved: A1, B1, A2, B2.
     await harness.publish('orderAwaitingAcceptance', [
-      awaiting(failing, a1),
-      awaiting(healthy, b1),
-      awaiting(failing, a2),
-      awaiting(healthy, b2),
+      newAwaitingOrder(failing, a1),
+      newAwaitingOrder(healthy, b1),
+      newAwaitingOrder(failing, a2),
+      newAwaitingOrder(healthy, b2),
     ]);
 
     await eventually(
@@ -51,7 +42,12 @@ describe('a store whose vendor fails does not hold the partition', () => {
     expect(failing.mirakl.control.faults()).toHaveLength(1);
     expect(harness.outcomesOf(failing.storeId)).toEqual([]);
     const lane = await parked.list(running.applier.groupId, failing.storeId);
-    expect(lane.map((p) => p.reason)).toEqual(['http-500', 'behind-set-aside']);
+    // The head failed with the 500; a replay since re-reads the order first (OR11: the claim
+    // exists), which the shared call gate may have refused as too early.
+    expect(lane.map((p) => p.reason)).toEqual([
+      expect.stringMatching(/^(http-500|call-frequency)$/),
+      'behind-set-aside',
+    ]);
     expect(harness.outcomesOf(healthy.storeId).map((o) => o.miraklOrderId)).toEqual([b1, b2]);
     const failedCalls = failing.mirakl.control
       .exchanges()
@@ -73,5 +69,51 @@ describe('a store whose vendor fails does not hold the partition', () => {
       async () => !(await parked.hasParked(running.applier.groupId, failing.storeId)),
       'the failing store un-parked',
     );
+  });
+
+  it('abandons the live attempt of a store whose Mirakl hangs after the live deadline, parks it, and lets the partition flow', async () => {
+    h = await applierHarness();
+    const harness = h;
+    const hanging = await harness.addStore();
+    const healthy = await harness.addStore();
+    // Mirakl holds the first OR21 far longer than the client's own timeout lets it wait.
+    hanging.mirakl.control.addFault({ operation: 'OR21', kind: 'latency', ms: 25_000, times: 1 });
+    const running = await harness.startApplier({
+      vendors: {
+        miraklTrustedHosts: ['127.0.0.1'],
+        miraklTimeoutMs: 20_000,
+        miraklRetries: 1,
+        shipbobBaseUrl: harness.shipbob.url,
+        retryInitialDelayMs: 50,
+        or11IntervalMs: 1_000,
+      },
+      liveDeadlineMs: 1_500,
+    });
+
+    const h1 = `${hanging.storeId}-1-A`;
+    const [b1, b2] = [`${healthy.storeId}-1-A`, `${healthy.storeId}-2-A`];
+    await harness.publish('orderAwaitingAcceptance', [
+      newAwaitingOrder(hanging, h1),
+      newAwaitingOrder(healthy, b1),
+      newAwaitingOrder(healthy, b2),
+    ]);
+
+    // Without the deadline the partition would wait for two 20 s client timeouts first.
+    await eventually(
+      () => harness.outcomesOf(healthy.storeId, 'APPLIED').length === 2,
+      'the healthy store applied',
+    );
+    expect(
+      await counted(running.metrics, 'events_set_aside_total', { reason: 'live-deadline' }),
+    ).toBe(1);
+    // The retrier, without the live deadline, applies the parked acceptance once.
+    await eventually(
+      () => harness.outcomesOf(hanging.storeId, 'APPLIED').length === 1,
+      'the hanging store applied by the retrier',
+    );
+    const accepted = hanging.mirakl.control
+      .exchanges()
+      .filter((e) => e.operation === 'OR21' && e.status === 204);
+    expect(accepted).toHaveLength(1);
   });
 });

@@ -28,6 +28,7 @@ await runService({
         miraklRetries: config.MIRAKL_RETRIES,
         miraklImportPollIntervalMs: config.MIRAKL_IMPORT_POLL_INTERVAL_MS,
         miraklStockImportIntervalMs: config.MIRAKL_STOCK_IMPORT_MIN_INTERVAL_MS,
+        or11IntervalMs: config.OR11_MIN_INTERVAL_MS,
         shipbobBaseUrl: config.SHIPBOB_BASE_URL,
         shipbobTimeoutMs: config.SHIPBOB_TIMEOUT_MS,
         shipbobRetries: config.SHIPBOB_RETRIES,
@@ -36,7 +37,9 @@ await runService({
         intervalMs: config.RETRIER_INTERVAL_MS,
         maxDelayMs: config.RETRIER_MAX_BACKOFF_MS,
       },
+      liveDeadlineMs: config.LIVE_DEADLINE_MS,
       waitingRetryMs: config.WAITING_RETRY_MS,
+      sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
       effectsRetentionMs: config.EFFECTS_RETENTION_MS,
     });
     // Registered after the producer and Mongo, so it stops before them.

@@ -7,6 +7,7 @@ export interface ApplierMetrics {
   retrierAttempts: Counter<'lane' | 'result'>;
   vendorCalls: Counter<'system' | 'operation' | 'status'>;
   inventoryCycles: Counter<'result'>;
+  gateWaits: Counter<'operation'>;
 }
 
 /** The applier's metrics, registered once per registry. */
@@ -35,7 +36,7 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
     }),
     retrierAttempts: new Counter({
       name: 'sync_applier_retrier_attempts_total',
-      help: 'Retrier passes over a parked lane, by result (drained, failed, not-due, busy: another instance holds it).',
+      help: 'Retrier passes over a parked lane, by result (drained, failed, not-due, busy: another instance holds it, lease-lost: taken over while draining, stopped: shutdown).',
       labelNames: ['lane', 'result'],
       registers: [registry],
     }),
@@ -49,6 +50,12 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
       name: 'sync_applier_inventory_cycles_total',
       help: 'Ends of a store inventory cycle, by result (imported, unchanged: no import, skipped, duplicate, failed).',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    gateWaits: new Counter({
+      name: 'sync_applier_gate_waits_total',
+      help: 'Mirakl reads refused by the shared per-shop call gate (another process called too recently); the fact waits parked.',
+      labelNames: ['operation'],
       registers: [registry],
     }),
   };

@@ -10,23 +10,9 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** What a process that stopped right after claiming leaves in the ledger. */
-const leftClaim = (harness: ApplierHarness, storeId: string, effectKey: string) =>
-  harness.mongo.db
-    .collection<Record<string, unknown> & { _id: string }>(EFFECTS_COLLECTION)
-    .insertOne({
-      _id: effectId(storeId, effectKey),
-      storeId,
-      effectKey,
-      action: effectKey.split(':')[0],
-      factKey: 'a-crashed-run',
-      status: 'claimed',
-      claimedAt: new Date(),
-    });
-
 const effect = (harness: ApplierHarness, storeId: string, effectKey: string) =>
   harness.mongo.db
-    .collection<{ _id: string }>(EFFECTS_COLLECTION)
+    .collection<Record<string, unknown> & { _id: string }>(EFFECTS_COLLECTION)
     .findOne({ _id: effectId(storeId, effectKey) });
 
 describe('resuming an effect a crashed run left unfinished', () => {
@@ -35,7 +21,7 @@ describe('resuming an effect a crashed run left unfinished', () => {
     const harness = h;
     const store = await harness.addStore();
     const orderId = `${store.storeId}-R1-A`;
-    await leftClaim(harness, store.storeId, `create:${orderId}`);
+    await harness.leaveClaim(store.storeId, `create:${orderId}`);
     await harness.startApplier();
 
     await harness.publish('orderReadyToShip', readyToShip({ storeId: store.storeId, orderId }));
@@ -47,6 +33,12 @@ describe('resuming an effect a crashed run left unfinished', () => {
     const operations = harness.shipbob.control.exchanges().map((e) => e.operation);
     // Asked first, then created.
     expect(operations.indexOf('GET /order')).toBeLessThan(operations.indexOf('POST /order'));
+    // The ledger notes the outcome once it is published, a write after the one the test saw.
+    await eventually(
+      async () =>
+        (await effect(harness, store.storeId, `create:${orderId}`))?.outcomeRecorded === true,
+      'the outcome noted in the ledger',
+    );
     expect(await effect(harness, store.storeId, `create:${orderId}`)).toMatchObject({
       status: 'done',
       externalIds: { shipbobOrderId: String(orders[0]!.id) },
@@ -72,7 +64,7 @@ describe('resuming an effect a crashed run left unfinished', () => {
       },
       products: [{ reference_id: 'SKU-MUG', quantity: 2 }],
     });
-    await leftClaim(harness, store.storeId, `create:${orderId}`);
+    await harness.leaveClaim(store.storeId, `create:${orderId}`);
     await harness.startApplier();
 
     await harness.publish('orderReadyToShip', readyToShip({ storeId: store.storeId, orderId }));
@@ -103,7 +95,7 @@ describe('resuming an effect a crashed run left unfinished', () => {
       trustedHosts: ['127.0.0.1'],
     });
     await client.acceptOrder({ orderId, lineIds: [`${orderId}-1`] });
-    await leftClaim(harness, store.storeId, `accept:${orderId}`);
+    await harness.leaveClaim(store.storeId, `accept:${orderId}`);
     await harness.startApplier();
 
     await harness.publish(

@@ -4,18 +4,27 @@ import {
   eventMetrics,
   type DeadLetterWriter,
   type EventCodec,
-  type LaneLeases,
   type ParkedEventStore,
 } from '@msync/events';
 import type { Producer } from 'kafkajs';
-import { errorMessage, sleep, type Logger, type Registry } from '@msync/platform';
+import {
+  errorMessage,
+  sleep,
+  type Lease,
+  type Leases,
+  type Logger,
+  type Registry,
+} from '@msync/platform';
 import { FACT_TOPICS, type Delivery, type Fact } from './applier.js';
 import type { EffectsLedger } from './adapters/effects-ledger.js';
 import type { ApplierMetrics } from './metrics.js';
 
 export interface RetrierOptions {
   store: ParkedEventStore;
-  leases: LaneLeases;
+  /** One lease per lane: two instances never drain one lane at once. */
+  leases: Leases;
+  /** How often a drain renews its lane's lease (well inside the lease's length). */
+  renewEveryMs: number;
   codec: EventCodec;
   namespace: string;
   /** The facts consumer's group (store lanes) and the waiting room's group. */
@@ -35,7 +44,7 @@ export interface RetrierOptions {
 
 export interface Retrier {
   start(): void;
-  /** Stops after the lane being drained; resolves when the loop has ended. */
+  /** Stops after the fact being replayed; resolves when the loop has ended. */
   stop(): Promise<void>;
   /** One pass over every parked lane (what the loop does each interval). */
   pass(): Promise<void>;
@@ -44,7 +53,8 @@ export interface Retrier {
 /**
  * Replays parked facts (design §4): each lane in order, with backoff, until it is empty — the
  * store is then un-parked and its next facts are handled live again. One instance drains a lane
- * at a time (a lease); a failing head stops its lane only, other lanes go on.
+ * at a time: a lease, renewed while the drain runs; a drain whose renewal fails (someone took the
+ * lane over) stops before its next fact. A failing head stops its lane only, other lanes go on.
  */
 export function createRetrier(options: RetrierOptions): Retrier {
   const logger = options.logger.child({ component: 'retrier' });
@@ -72,11 +82,13 @@ export function createRetrier(options: RetrierOptions): Retrier {
     options.metrics.parkedLanes.set({ lane: kind }, keys.length);
     for (const key of keys) {
       if (stopping.signal.aborted) return;
-      const lease = `${groupId}|${key}`;
-      if (!(await options.leases.acquire(lease))) {
+      const lease = await options.leases.tryAcquire(`${groupId}|${key}`);
+      if (!lease) {
         options.metrics.retrierAttempts.inc({ lane: kind, result: 'busy' });
         continue;
       }
+      const lost = new AbortController();
+      const renewal = keepRenewing(lease, lost);
       try {
         const result = await drainParked({
           store: options.store,
@@ -88,12 +100,23 @@ export function createRetrier(options: RetrierOptions): Retrier {
           handle: (fact) => options.handle(fact, { via: 'parked', lane: kind }),
           deadLetter: deadLetterFor(groupId),
           ...(options.backoff ? { retry: options.backoff } : {}),
+          signal: AbortSignal.any([lost.signal, stopping.signal]),
         });
-        options.metrics.retrierAttempts.inc({ lane: kind, result: result.outcome });
-        if (result.outcome !== 'not-due') {
+        const outcome =
+          result.outcome === 'stopped' && lost.signal.aborted ? 'lease-lost' : result.outcome;
+        options.metrics.retrierAttempts.inc({ lane: kind, result: outcome });
+        if (outcome === 'lease-lost') {
+          logger.warn('lease on a parked lane lost while draining; left to its new holder', {
+            lane: kind,
+            key,
+            replayed: result.replayed,
+          });
+        } else if (result.outcome !== 'not-due') {
           logger.info('parked lane replayed', {
             lane: kind,
             key,
+            // A store lane is keyed by the store (a waiting lane by one effect of it).
+            ...(kind === 'store' ? { storeId: key } : {}),
             outcome: result.outcome,
             replayed: result.replayed,
             deadLettered: result.deadLettered,
@@ -101,9 +124,31 @@ export function createRetrier(options: RetrierOptions): Retrier {
           });
         }
       } finally {
-        await options.leases.release(lease);
+        clearInterval(renewal);
+        await lease.release();
       }
     }
+  };
+
+  /** Renews the lease every `renewEveryMs`; aborts `lost` once a renewal says it is gone. */
+  const keepRenewing = (lease: Lease, lost: AbortController): NodeJS.Timeout => {
+    let renewing = false;
+    return setInterval(() => {
+      if (renewing || lost.signal.aborted) return;
+      renewing = true;
+      lease
+        .renew()
+        .then(
+          (held) => {
+            if (!held) lost.abort();
+          },
+          // MongoDB did not answer: tried again next tick; a lease too close to its expiry to be
+          // renewed safely then counts as lost.
+          (error: unknown) =>
+            logger.warn('renewing a lane lease failed', { error: errorMessage(error) }),
+        )
+        .finally(() => (renewing = false));
+    }, options.renewEveryMs);
   };
 
   const prune = async (): Promise<void> => {

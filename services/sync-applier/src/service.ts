@@ -4,24 +4,37 @@ import type { Db } from 'mongodb';
 import {
   bootstrapTopics,
   createEventConsumer,
-  createLaneLeases,
   createMongoParkedEventStore,
   type EventCodec,
   type EventConsumer,
   type Publisher,
 } from '@msync/events';
-import type { Logger, Registry } from '@msync/platform';
+import {
+  RetriableError,
+  classifyError,
+  createMongoCallGate,
+  createMongoLeases,
+  errorMessage,
+  runWithDeadline,
+  type Logger,
+  type Registry,
+} from '@msync/platform';
+import { createShipBobSharedBudget } from '@msync/shipbob';
 import { createSecretBox, createStoreCredentials, type EncryptionKey } from '@msync/stores';
-import { FACT_TOPICS, createApplier, type Delivery, type Fact } from './applier.js';
+import { FACT_TOPICS, createApplier, type Delivery, type Fact, type FactTopic } from './applier.js';
 import { createEffectsLedger, type EffectsLedger } from './adapters/effects-ledger.js';
 import { createInventoryState } from './adapters/inventory-state.js';
 import { SOURCE, createOutcomeRecorder } from './adapters/outcomes.js';
 import { createStoreConfigView, type StoreConfigView } from './adapters/store-configs.js';
 import { createVendors, type VendorOptions } from './adapters/vendors.js';
+import { offerPrefetch } from './adapters/offer-prefetch.js';
 import { createWaitingRoom, waitingGroupOf } from './adapters/waiting-room.js';
 import { createInventoryFlow } from './inventory-flow.js';
 import { applierMetrics } from './metrics.js';
 import { createRetrier, type Retrier } from './retrier.js';
+
+/** Shared with the mirakl-poller (same database): one record of OR11 calls per shop. */
+export const CALL_GATE_COLLECTION = 'call_gate';
 
 export interface SyncApplierOptions {
   kafka: Kafka;
@@ -33,7 +46,7 @@ export interface SyncApplierOptions {
   encryptionKeys: EncryptionKey[];
   logger: Logger;
   metrics: Registry;
-  vendors?: Omit<VendorOptions, 'credentials' | 'logger' | 'metrics'>;
+  vendors?: Omit<VendorOptions, 'credentials' | 'logger' | 'metrics' | 'gate' | 'shipbobBudget'>;
   /** Consumer group of the facts (default `<namespace>sync-applier`); replays use a new one. */
   groupId?: string;
   fromBeginning?: boolean;
@@ -48,8 +61,16 @@ export interface SyncApplierOptions {
   effectsRetentionMs?: number;
   /** Partitions of topics created when missing (default: the catalog's). */
   topicPartitions?: number;
+  /** Session timeout of its consumers (facts and configuration view); default 30 s. */
+  sessionTimeoutMs?: number;
   /** Offset commit batching of the facts consumer (tests commit often). */
   commit?: { intervalMs?: number; everyMessages?: number };
+  /**
+   * Vendor calls of a fact handled from Kafka must end within this (default 4 s); past it they
+   * are abandoned and the fact is parked for the retrier, which has no such limit. It bounds how
+   * long a store whose vendor hangs holds the partition it shares with other stores.
+   */
+  liveDeadlineMs?: number;
 }
 
 export interface SyncApplier {
@@ -70,13 +91,23 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
   // Namespaced like the topics: environments sharing a cluster do not share the group.
   const groupId = options.groupId ?? `${options.namespace}${SOURCE}`;
   const metrics = applierMetrics(options.metrics);
+  const holder = `${SOURCE}@${hostname()}:${process.pid}`;
   const ledger = await createEffectsLedger(db);
   const parked = await createMongoParkedEventStore(db);
   const credentials = createStoreCredentials({
     db,
     secretBox: createSecretBox(options.encryptionKeys),
   });
-  const vendors = createVendors({ ...options.vendors, credentials, logger, metrics });
+  const vendors = createVendors({
+    ...options.vendors,
+    credentials,
+    logger,
+    metrics,
+    // The mirakl-poller's gate: OR11 on a shop counts the same whoever calls it (ADR 0042).
+    gate: createMongoCallGate({ db, collection: CALL_GATE_COLLECTION }),
+    // Every process calling ShipBob with a token draws from its one budget (ADR 0057).
+    shipbobBudget: createShipBobSharedBudget(db, { holder }),
+  });
   const configs = createStoreConfigView({
     kafka: options.kafka,
     codec: options.codec,
@@ -85,8 +116,9 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     namespace: options.namespace,
     metrics: options.metrics,
     groupPrefix: groupId,
+    ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
   });
-  const record = createOutcomeRecorder({ publisher: options.publisher, metrics });
+  const record = createOutcomeRecorder({ publisher: options.publisher, metrics, logger });
   const handle = createApplier({
     configs,
     ledger,
@@ -109,12 +141,16 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     initialDelayMs: options.retrier?.initialDelayMs ?? 1_000,
     maxDelayMs: options.retrier?.maxDelayMs ?? 15 * 60_000,
   };
+  const leaseMs = options.retrier?.leaseMs ?? 120_000;
   const retrier = createRetrier({
     store: parked,
-    leases: createLaneLeases(db, {
-      holder: `${SOURCE}@${hostname()}:${process.pid}`,
-      leaseMs: options.retrier?.leaseMs ?? 120_000,
+    leases: createMongoLeases({
+      db,
+      collection: 'retrier_leases',
+      holder,
+      leaseMs,
     }),
+    renewEveryMs: leaseMs / 4,
     codec: options.codec,
     namespace: options.namespace,
     groups: { store: groupId, waiting: waitingGroupOf(groupId) },
@@ -128,6 +164,21 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     ledger: { ledger, retentionMs: options.effectsRetentionMs ?? 90 * 24 * 3600_000 },
   });
   let consumer: EventConsumer | undefined;
+  const liveDeadlineMs = options.liveDeadlineMs ?? 4_000;
+
+  /** A fact from Kafka: its vendor calls within the live deadline, else parked (design §4). */
+  const handleLive = async (fact: Fact): Promise<void> => {
+    const deadline = AbortSignal.timeout(liveDeadlineMs);
+    try {
+      await runWithDeadline(deadline, () => handle(fact, { via: 'consumer' }));
+    } catch (error) {
+      if (!deadline.aborted || classifyError(error) === 'permanent') throw error;
+      throw new RetriableError(
+        `vendor calls took longer than ${liveDeadlineMs} ms; the retrier takes the fact over (${errorMessage(error)})`,
+        { reason: 'live-deadline' },
+      );
+    }
+  };
 
   return {
     ledger,
@@ -145,19 +196,21 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
         ...(options.topicPartitions ? { partitions: options.topicPartitions } : {}),
       });
       await configs.start();
-      consumer = createEventConsumer({
+      consumer = createEventConsumer<FactTopic>({
         kafka: options.kafka,
         codec: options.codec,
         logger,
         groupId,
         topics: FACT_TOPICS,
-        handle: (fact) => handle(fact, { via: 'consumer' }),
+        handle: (fact) => handleLive(fact),
+        prefetch: offerPrefetch({ configs, vendors, logger }),
         dlqProducer: options.publisher.producer,
         setAside: parked,
         metrics: options.metrics,
         namespace: options.namespace,
         fromBeginning: options.fromBeginning ?? true,
         retry: retryBackoff,
+        ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
         ...(options.commit ? { commit: options.commit } : {}),
       });
       await consumer.start();

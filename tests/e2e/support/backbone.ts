@@ -1,44 +1,48 @@
+import { randomUUID } from 'node:crypto';
 import type { Kafka } from 'kafkajs';
-import { MongoClient } from 'mongodb';
 import {
   EventCodec,
   RegistryClient,
   bootstrapTopics,
   createEventConsumer,
   createPublisher,
+  envelope,
+  type EventConsumer,
+  type EventOf,
   type Publisher,
   type SyncOutcomeRecorded,
 } from '@msync/events';
+import { deleteNamespaceTopics } from '@msync/events/test-support';
 import type { Logger } from '@msync/platform';
+import { MongoClient } from 'mongodb';
 
-// What an end-to-end test keeps of the backbone for itself: its topics, a publisher acting as
-// the services' neighbours (e.g. the scheduler's poll requests), every outcome the applier
-// records, and the clean-up of its namespace and database.
+// What an end-to-end test does on the event backbone itself: its topics, a publisher (the poll
+// driver's), every outcome the applier records, and the clean-up of its namespace and database.
 
 export interface TestBackbone {
   publisher: Publisher;
-  /** Every `SyncOutcomeRecorded` of the namespace, in arrival order. */
+  /** Every `SyncOutcomeRecorded`, in arrival order. */
   outcomes: SyncOutcomeRecorded[];
-  stop(): Promise<void>;
+  /** Stops the collector and the publisher, drops the database and the namespace's topics. */
+  close(): Promise<void>;
 }
 
-/**
- * Creates every topic of the namespace (one partition each: a store's requests keep their
- * order), connects a publisher and starts collecting outcomes.
- */
-export async function startTestBackbone(options: {
+/** Creates the namespace's topics (one partition each: a store's requests keep their order). */
+export async function startBackbone(options: {
   kafka: Kafka;
-  registryUrl: string;
-  namespace: string;
   logger: Logger;
+  namespace: string;
+  registryUrl: string;
+  mongoUrl: string;
+  database: string;
 }): Promise<TestBackbone> {
-  const { kafka, namespace, logger } = options;
+  const { kafka, logger, namespace } = options;
   await bootstrapTopics({ kafka, logger, namespace, partitions: 1 });
   const codec = new EventCodec(new RegistryClient(options.registryUrl), namespace);
   const publisher = createPublisher({ kafka, codec, logger, namespace });
   await publisher.connect();
   const outcomes: SyncOutcomeRecorded[] = [];
-  const consumer = createEventConsumer({
+  const collector: EventConsumer = createEventConsumer({
     kafka,
     codec,
     logger,
@@ -51,37 +55,45 @@ export async function startTestBackbone(options: {
       return Promise.resolve();
     },
   });
-  await consumer.start();
+  await collector.start();
   return {
     publisher,
     outcomes,
-    async stop() {
-      await consumer.stop();
+    async close() {
+      await collector.stop();
       await publisher.disconnect();
+      const mongo = new MongoClient(options.mongoUrl, { retryWrites: false });
+      await mongo.connect();
+      await mongo
+        .db(options.database)
+        .dropDatabase()
+        .catch(() => undefined);
+      await mongo.close();
+      await deleteNamespaceTopics(kafka, namespace);
     },
   };
 }
 
-/** Drops the test's database and deletes the topics of its namespace. */
-export async function removeTestData(options: {
-  kafka: Kafka;
-  mongoUrl: string;
-  namespace: string;
-  database: string;
-}): Promise<void> {
-  const mongo = new MongoClient(options.mongoUrl, { retryWrites: false });
-  await mongo.connect();
-  await mongo
-    .db(options.database)
-    .dropDatabase()
-    .catch(() => undefined);
-  await mongo.close();
-  const admin = options.kafka.admin();
-  await admin.connect();
-  try {
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(options.namespace));
-    if (mine.length > 0) await admin.deleteTopics({ topics: mine, timeout: 10_000 });
-  } finally {
-    await admin.disconnect();
-  }
+/** A `PollRequested` as the scheduler's job sends it, for a test that does not wait its interval. */
+export function pollRequest(
+  storeId: string,
+  system: 'MIRAKL' | 'SHIPBOB',
+  stream: string,
+): EventOf<'pollRequested'> {
+  const now = new Date();
+  return {
+    envelope: envelope({
+      storeId,
+      idempotencyKey: `e2e:${storeId}:${stream}:${now.toISOString()}:${randomUUID()}`,
+      source: 'e2e-poll-driver',
+      occurredAt: now,
+      observedAt: now,
+      correlationId: randomUUID(),
+    }),
+    system,
+    stream,
+    reason: 'schedule',
+    since: null,
+    configVersion: null,
+  };
 }

@@ -71,7 +71,7 @@ export interface StoreSetup {
   shipbobPat: string;
   toggles: Record<string, boolean>;
   pollIntervalMinutes: number;
-  /** Other settings of the same PATCH (e.g. `inventoryBuffer`). */
+  /** Further settings sent with the configuring PATCH (e.g. ship options). */
   settings?: Record<string, unknown>;
 }
 

@@ -16,7 +16,10 @@ export interface ServiceProcess {
   announcedPort(message: string): Promise<number>;
   /** The sum of a metric's samples on the ops port that carry these labels (0 when none). */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
+  /** SIGTERM, then SIGKILL after 15 s: the graceful shutdown a deployment asks for. */
   stop(): Promise<void>;
+  /** SIGKILL, no warning: a crash. Resolves once the process is gone. */
+  kill(): Promise<void>;
 }
 
 export async function startService(
@@ -34,6 +37,7 @@ export async function startService(
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
 
   const announcedPort = async (message: string): Promise<number> => {
     const pattern = new RegExp(`"msg":"${message}"[^\\n]*"port":(\\d+)`);
@@ -65,11 +69,16 @@ export async function startService(
         .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
     },
     stop: async () => {
-      if (child.exitCode !== null) return;
+      if (gone()) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;
       clearTimeout(timer);
+    },
+    kill: async () => {
+      if (gone()) return;
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

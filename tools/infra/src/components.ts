@@ -166,8 +166,10 @@ export const kafka: Component = {
     );
     const classpath = join(ctx.cache, `kafka-${VERSIONS.kafka}`, 'libs', '*');
     if (!existsSync(join(dataDir, 'meta.properties'))) {
-      // A KRaft cluster id is a base64url-encoded UUID (22 characters).
-      const clusterId = randomBytes(16).toString('base64url');
+      // A KRaft cluster id is a base64url-encoded UUID (22 characters); like Kafka's own
+      // Uuid.randomUuid, never one starting with '-', which the tool would read as an option.
+      let clusterId = randomBytes(16).toString('base64url');
+      while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
       await run(
         java,
         ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties],

@@ -28,7 +28,7 @@ export function context(
   return { cache: cacheDir(env), state: stateDir(env), ports: ports(env), log };
 }
 
-const pidFile = (ctx: Context, c: Component) => join(ctx.state, `${c.name}.pid`);
+export const pidFile = (ctx: Context, c: Component) => join(ctx.state, `${c.name}.pid`);
 
 /** True when a Docker engine answers (not merely a docker client on PATH). */
 export function dockerEngineAnswers(): boolean {
@@ -90,7 +90,7 @@ export function resolveEnv(ctx: Context, env: NodeJS.ProcessEnv = process.env): 
   return result;
 }
 
-async function waitHealthy(ctx: Context, c: Component, timeoutMs: number): Promise<void> {
+export async function waitHealthy(ctx: Context, c: Component, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   const pid = readPid(pidFile(ctx, c));
   while (Date.now() < deadline) {
@@ -120,13 +120,7 @@ export async function down(
     const file = pidFile(ctx, c);
     const pid = readPid(file);
     if (pid === undefined) continue;
-    if (alive(pid)) {
-      signalGroup(pid, 'SIGTERM');
-      const deadline = Date.now() + 20_000;
-      while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-      if (alive(pid)) signalGroup(pid, 'SIGKILL');
-      stopped.push(c.name);
-    }
+    if (await stopProcess(pid)) stopped.push(c.name);
     rmSync(file, { force: true });
   }
   return stopped;
@@ -147,6 +141,18 @@ export async function status(
       };
     }),
   );
+}
+
+/** SIGTERM to the process group, SIGKILL after 20 s; true when the process was running. */
+export async function stopProcess(pid: number): Promise<boolean> {
+  if (!alive(pid)) return false;
+  signalGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + 20_000;
+  while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  if (alive(pid)) signalGroup(pid, 'SIGKILL');
+  const killed = Date.now() + 5_000;
+  while (alive(pid) && Date.now() < killed) await new Promise((r) => setTimeout(r, 100));
+  return true;
 }
 
 function alive(pid: number): boolean {

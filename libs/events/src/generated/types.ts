@@ -148,12 +148,23 @@ export interface ShipBobInventoryObserved {
   fullCycle: boolean;
 }
 
-/** A ShipBob order was canceled in ShipBob. */
+/** A ShipBob order was canceled in ShipBob: the whole order, or (partial) one of its shipments while others still ship. */
 export interface ShipBobOrderCanceled {
   envelope: EventEnvelope;
   shipbobOrderId: string;
   /** The marketplace order id. */
   referenceId: string;
+  /** Revision 2: only the shipment `shipmentId` was canceled; other shipments of the order still ship (or shipped). */
+  partial: boolean;
+  /** Revision 2: the canceled shipment of a partial cancellation. */
+  shipmentId: null | string;
+  /** Revision 2: what the canceled shipment held, by SKU (partial cancellations). */
+  canceledItems: Array<CanceledItem>;
+}
+
+export interface CanceledItem {
+  sku: string;
+  quantity: number;
 }
 
 /** A ShipBob return order changed status. */
@@ -211,6 +222,8 @@ export interface StoreConfigChanged {
   defaultShippingMethod: string;
   /** Revision 3: on a day without completed returns, send a "no completed returns" report instead of no e-mail. */
   reportWhenEmpty: boolean;
+  /** Revision 4: with Sync Cancelations on, an order canceled or refused on the marketplace also cancels its ShipBob order (while not labeled). */
+  cancelShipBobOnMarketplaceCancel: boolean;
 }
 
 export interface SyncToggles {

@@ -1,12 +1,15 @@
 import type { Kafka } from 'kafkajs';
 import type { Logger } from '@msync/platform';
+import { capturingLogger, infra, uniqueNamespace } from '@msync/test-support';
 import { createKafka } from '../kafka.js';
 import { RegistryClient } from '../registry.js';
 import { EventCodec } from '../codec.js';
 import { createPublisher, type Publisher } from '../publisher.js';
 import { bootstrapTopics } from '../bootstrap.js';
 import type { TopicKey } from '../catalog.js';
+import { physicalTopic } from '../catalog.js';
 import { deleteNamespaceTopics } from './topics.js';
+import { sampleEvents } from './samples.js';
 
 export interface EventsHarness {
   kafka: Kafka;
@@ -77,4 +80,47 @@ export async function committedOffsets(
   } finally {
     await admin.disconnect();
   }
+}
+
+/** Writes `count` orderReadyToShip events of `storeId` to one partition, in order. */
+export async function sendTo(
+  h: EventsHarness,
+  partition: number,
+  storeId: string,
+  count: number,
+): Promise<void> {
+  const sample = sampleEvents(storeId).orderReadyToShip;
+  const messages = [];
+  for (let i = 0; i < count; i++) {
+    const event = { ...sample, orderId: `${storeId}-${i}` };
+    messages.push({
+      partition,
+      key: storeId,
+      value: await h.codec.encode('orderReadyToShip', event),
+    });
+  }
+  await h.publisher.producer.send({
+    topic: physicalTopic('orderReadyToShip', h.namespace),
+    acks: -1,
+    messages,
+  });
+}
+
+/**
+ * An orderReadyToShip topic of `partitions` partitions on the int tests' servers, in a namespace
+ * of its own; `topic` is its physical name. Close it when done.
+ */
+export async function orderTopicHarness(
+  partitions: number,
+): Promise<EventsHarness & { topic: string }> {
+  const env = infra();
+  const h = await eventsHarness({
+    brokers: env.KAFKA_BROKERS,
+    registryUrl: env.SCHEMA_REGISTRY_URL,
+    namespace: uniqueNamespace(),
+    logger: capturingLogger('warn').logger,
+    topics: ['orderReadyToShip'],
+    partitions,
+  });
+  return { ...h, topic: physicalTopic('orderReadyToShip', h.namespace) };
 }

@@ -58,6 +58,7 @@ export function sampleEvents(storeId = 'store-1'): { [K in TopicKey]: EventOf<K>
       shippingMethods: { STD: 'Standard', EXP: 'Expedited' },
       defaultShippingMethod: 'Standard',
       reportWhenEmpty: true,
+      cancelShipBobOnMarketplaceCancel: true,
     },
     offerObserved: {
       envelope: env(storeId, `mirakl:${storeId}:offer:2958:${T0}`),
@@ -146,9 +147,12 @@ export function sampleEvents(storeId = 'store-1'): { [K in TopicKey]: EventOf<K>
       trackingUrl: 'https://tools.usps.com/go/TrackConfirmAction?tLabels=9400111899223197428490',
     },
     orderCanceledInShipBob: {
-      envelope: env(storeId, `shipbob:${storeId}:order:123456790:canceled`),
+      envelope: env(storeId, `shipbob:${storeId}:shipment:987655:canceled`),
       shipbobOrderId: '123456790',
       referenceId: 'MKP-1003-A',
+      partial: true,
+      shipmentId: '987655',
+      canceledItems: [{ sku: 'ACME-MUG-01', quantity: 2 }],
     },
     inventoryObserved: {
       envelope: env(storeId, `shipbob:${storeId}:inventory:ACME-MUG-01:${T0}`),

@@ -6,6 +6,8 @@ export interface PollDemand {
   since: number | null;
   /** The request's event id, recorded as the cause of what the pass emits. */
   requestId?: string;
+  /** The request's correlation id: the pass logs under it and its facts carry it. */
+  correlationId?: string;
 }
 
 /** One demand that satisfies both: the later request, the earlier backfill start. */
@@ -17,6 +19,7 @@ export function mergeDemands(a: PollDemand, b: PollDemand): PollDemand {
     requestedAt: latest.requestedAt,
     since,
     ...(latest.requestId === undefined ? {} : { requestId: latest.requestId }),
+    ...(latest.correlationId === undefined ? {} : { correlationId: latest.correlationId }),
   };
 }
 

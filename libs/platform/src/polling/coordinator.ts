@@ -1,4 +1,5 @@
 import { RetriableError } from '../errors.js';
+import { withLogContext } from '../log-context.js';
 import { Coalescer, isCovered, mergeDemands, type PollDemand } from './coalesce.js';
 import type { Leases } from './lease.js';
 import type { PollCursor, PollStateStore } from './poll-state.js';
@@ -55,7 +56,10 @@ export function createPollCoordinator(options: PollCoordinatorOptions): PollCoor
     try {
       const cursor = await options.state.cursor(storeId, stream);
       if (isCovered(demand, cursor.lastPassStartedAt?.getTime() ?? null)) return 'coalesced';
-      await options.pass({ storeId, stream, demand, cursor, startedAt: new Date(now()) });
+      // A follow-up pass starts from another request's handler: it logs under its own demand.
+      await withLogContext({ storeId, correlationId: demand.correlationId }, () =>
+        options.pass({ storeId, stream, demand, cursor, startedAt: new Date(now()) }),
+      );
       return 'completed';
     } finally {
       clearInterval(renewal);

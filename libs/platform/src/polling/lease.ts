@@ -4,7 +4,11 @@ import type { Db } from 'mongodb';
 /** A held lease: renew it during long work, release it when done. */
 export interface Lease {
   readonly key: string;
-  renew(): Promise<void>;
+  /**
+   * Extends the lease by its length from now. False when it is lost — it expired, or is too
+   * close to expiring to be extended safely, or another holder has it: stop the guarded work.
+   */
+  renew(): Promise<boolean>;
   release(): Promise<void>;
 }
 
@@ -24,6 +28,13 @@ export interface MongoLeasesOptions {
   collection: string;
   /** A holder that crashed blocks the key for at most this long. */
   leaseMs: number;
+  /**
+   * A renewal this close to the expiry is refused (the lease counts as lost): another process
+   * may be taking it over, and clocks differ between processes. Default a quarter of `leaseMs`.
+   */
+  renewMarginMs?: number;
+  /** Shown in the lease documents before a random part (which instance holds a key). */
+  holder?: string;
   now?: () => number;
 }
 
@@ -33,40 +44,68 @@ const DUPLICATE_KEY = 11000;
  * Mutual exclusion across processes on MongoDB or FerretDB: the lease is the insert of
  * `{_id: key}` (a unique key is atomic on both; ADR 0012). An expired lease (crashed holder) is
  * deleted and re-inserted; two processes taking over at once still end with one insert winning.
+ * A renewal only writes while the lease is comfortably unexpired, and only on the holder's own
+ * document, so it cannot revive a lease someone else has taken over (FerretDB's conditional
+ * updates are not compare-and-set: the margin is what keeps the two apart).
+ *
+ * A lease document of this instance's own for a key it does not hold now is a leftover (its
+ * release failed while MongoDB was unreachable, or an insert was written but its reply lost) and
+ * is taken over at once: the instance is not blocked by itself until the lease expires.
  */
 export function createMongoLeases(options: MongoLeasesOptions): Leases {
   const leases = options.db.collection<LeaseDocument>(options.collection);
   const now = options.now ?? Date.now;
-  const owner = randomUUID();
+  const owner = options.holder ? `${options.holder}/${randomUUID()}` : randomUUID();
+  const margin = options.renewMarginMs ?? options.leaseMs / 4;
 
-  const insert = async (key: string): Promise<boolean> => {
+  /** Inserts the lease; its expiry, or null when the key is held. */
+  const insert = async (key: string): Promise<number | null> => {
+    const expiresAt = now() + options.leaseMs;
     try {
-      await leases.insertOne({ _id: key, owner, expiresAt: now() + options.leaseMs });
-      return true;
+      await leases.insertOne({ _id: key, owner, expiresAt });
+      return expiresAt;
     } catch (error) {
-      if ((error as { code?: unknown }).code === DUPLICATE_KEY) return false;
+      if ((error as { code?: unknown }).code === DUPLICATE_KEY) return null;
       throw error;
     }
   };
 
+  /** The expiry of each lease this instance holds (acquired, not released, maybe expired). */
+  const holding = new Map<string, number>();
+
   return {
     async tryAcquire(key) {
-      if (!(await insert(key))) {
+      if ((holding.get(key) ?? 0) > now()) return null;
+      let expiresAt = await insert(key);
+      if (expiresAt === null) {
         const held = await leases.findOne({ _id: key });
-        if (held && held.expiresAt > now()) return null;
+        const leftover = held?.owner === owner;
+        if (held && held.expiresAt > now() && !leftover) return null;
         if (held)
           await leases.deleteOne({ _id: key, owner: held.owner, expiresAt: held.expiresAt });
-        if (!(await insert(key))) return null;
+        expiresAt = await insert(key);
+        if (expiresAt === null) return null;
       }
+      holding.set(key, expiresAt);
+      let until = expiresAt;
       return {
         key,
         renew: async () => {
-          await leases.updateOne(
-            { _id: key, owner },
-            { $set: { expiresAt: now() + options.leaseMs } },
+          const at = now();
+          if (at >= until - margin) return false;
+          const next = at + options.leaseMs;
+          const renewed = await leases.updateOne(
+            { _id: key, owner, expiresAt: until },
+            { $set: { expiresAt: next } },
           );
+          if (renewed.matchedCount !== 1) return false;
+          until = next;
+          holding.set(key, next);
+          return true;
         },
         release: async () => {
+          // No longer held, even when the delete fails: the document is then a leftover.
+          holding.delete(key);
           await leases.deleteOne({ _id: key, owner });
         },
       };

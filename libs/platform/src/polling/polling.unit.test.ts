@@ -49,10 +49,10 @@ describe('poll demands', () => {
   it('merging keeps the later request and the earlier backfill start', () => {
     expect(
       mergeDemands(
-        { requestedAt: 1, since: 50, requestId: 'a' },
-        { requestedAt: 2, since: null, requestId: 'b' },
+        { requestedAt: 1, since: 50, requestId: 'a', correlationId: 'corr-a' },
+        { requestedAt: 2, since: null, requestId: 'b', correlationId: 'corr-b' },
       ),
-    ).toEqual({ requestedAt: 2, since: 50, requestId: 'b' });
+    ).toEqual({ requestedAt: 2, since: 50, requestId: 'b', correlationId: 'corr-b' });
     expect(mergeDemands({ requestedAt: 3, since: 70 }, { requestedAt: 2, since: 40 })).toEqual({
       requestedAt: 3,
       since: 40,

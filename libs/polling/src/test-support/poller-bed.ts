@@ -22,7 +22,12 @@ import {
   type PollStateStore,
   type Registry,
 } from '@msync/platform';
-import { createSecretBox, createStoreCredentials, STORES_COLLECTION } from '@msync/stores';
+import {
+  createSecretBox,
+  createStoreCredentials,
+  STORES_COLLECTION,
+  type StoreCredentialsPort,
+} from '@msync/stores';
 import { infra, uniqueName, uniqueNamespace } from '@msync/test-support';
 import type { Poller, PollerOptions } from '../poller.js';
 
@@ -63,6 +68,8 @@ export interface PollerBed<T extends TopicKey> {
   publisher: Publisher;
   /** Every fact published on the spec's topics, as they arrive. */
   facts: ReceivedFact<T>[];
+  /** The stores' credentials as the poller opens them (same key ring). */
+  credentials: StoreCredentialsPort;
   /** Seeds a store the way config-api stores it and publishes its configuration. */
   addStore(store: TestStore): Promise<void>;
   /**
@@ -142,6 +149,7 @@ export async function pollerBed<T extends TopicKey>(
     namespace,
     publisher,
     facts,
+    credentials: createStoreCredentials({ db, secretBox: box, ttlMs: 0 }),
     async addStore(store) {
       const version = store.version ?? 1;
       const status = store.status ?? 'CONNECTED';
@@ -195,6 +203,7 @@ export async function pollerBed<T extends TopicKey>(
         shippingMethods: {},
         defaultShippingMethod: 'Standard',
         reportWhenEmpty: false,
+        cancelShipBobOnMarketplaceCancel: false,
       });
     },
     async requestPoll(storeId, options = {}) {

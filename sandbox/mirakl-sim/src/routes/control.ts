@@ -61,6 +61,10 @@ export function miraklControlRoutes(control: Control): Router {
     control.cancelByOperator(shopId(req), param(req, 'orderId'));
     res.status(204).end();
   });
+  router.post('/shops/:shopId/orders/:orderId/debit-customer', (req, res) => {
+    control.debitCustomer(shopId(req), param(req, 'orderId'));
+    res.status(204).end();
+  });
   router.post('/shops/:shopId/orders/:orderId/incidents', (req, res) => {
     control.openIncident(shopId(req), param(req, 'orderId'), body(req));
     res.status(204).end();

@@ -96,6 +96,16 @@ export function shipBobControlRoutes(control: ShipBobControl, views: Views): Rou
     });
   });
 
+  // Per reference id: orders created and 422 duplicate attempts (`?referenceId=` for one).
+  router.get('/orders/creates', (req, res) => {
+    const wanted = req.query['referenceId'];
+    const counts =
+      typeof wanted === 'string'
+        ? new Map([[wanted, world.orderCreates(wanted)]])
+        : world.allOrderCreates();
+    res.json(Object.fromEntries(counts));
+  });
+
   router.get('/autopilot', (_req, res) => {
     res.json(autopilotState());
   });

@@ -6,7 +6,7 @@ import type {
   TimelineFailure,
   TimelineUpdate,
 } from '../domain/activity-events.js';
-import { FINAL_STEPS, PAST_ACCEPTANCE, type OrderStep } from '../domain/order-steps.js';
+import { finishesOrder, PAST_ACCEPTANCE, type OrderStep } from '../domain/order-steps.js';
 import { isDuplicateKey, withInsertLock, type LockDocument } from './mongo-lock.js';
 
 export interface ActivityEntryDocument extends Omit<ActivityEntry, 'id'> {
@@ -115,9 +115,7 @@ export class MongoActivity {
     const earliest: Record<string, Date> = { firstEventAt: update.at };
     for (const step of update.reached) earliest[`steps.${step}`] = update.at;
     if (update.waitingSince) earliest['waitingSince'] = update.waitingSince;
-    if (update.reached.some((step) => FINAL_STEPS.includes(step))) {
-      earliest['finishedAt'] = update.at;
-    }
+    if (finishesOrder(update.reached)) earliest['finishedAt'] = update.at;
     const change = {
       $min: earliest,
       $max: { lastEventAt: update.at },

@@ -1,6 +1,13 @@
 import type { Collection, Db } from 'mongodb';
 import type { StoreCredentialFields } from '@msync/stores';
-import { defaultSettings, type Store, type StoredSecret } from '../domain/store.js';
+import {
+  DEFAULT_SHIPPING_METHOD,
+  defaultSettings,
+  type StoredSecret,
+  type Settings,
+  type ShippingMethods,
+  type Store,
+} from '../domain/store.js';
 import { isDuplicateKey, withInsertLock, type LockDocument } from './mongo-lock.js';
 
 /** The store's ShipBob webhook subscription as last reconciled (ADR 0064). */
@@ -14,9 +21,28 @@ export interface WebhookRecord {
   error: string | null;
 }
 
+/**
+ * Settings as stored. The ship option mapping is a list of pairs: its keys are Mirakl codes,
+ * which may hold characters a document key may not (`.`, a leading `$`). Documents written
+ * before the mapping existed have neither field.
+ */
+export interface StoredSettings extends Omit<
+  Settings,
+  'shippingMethods' | 'defaultShippingMethod'
+> {
+  shippingMethods?: StoredShipOption[];
+  defaultShippingMethod?: string;
+}
+
+export interface StoredShipOption {
+  miraklShippingType: string;
+  shipbobShipOption: string;
+}
+
 /** The stored form of a store: the domain record plus the publication bookkeeping (ADR 0012). */
-export interface StoreDocument extends Omit<Store, 'id' | 'webhookSubscriptionId'> {
+export interface StoreDocument extends Omit<Store, 'id' | 'webhookSubscriptionId' | 'settings'> {
   _id: string;
+  settings: StoredSettings;
   /** True while the current version has not reached the store-config-changed topic. */
   pendingPublish: boolean;
   publishedVersion: number;
@@ -261,8 +287,18 @@ export class MongoStores {
 function toDocument(
   store: Store,
 ): Omit<StoreDocument, 'pendingPublish' | 'publishedVersion' | 'offersPollPending'> {
-  const { id, webhookSubscriptionId: _readOnly, ...rest } = store;
-  return { _id: id, ...rest };
+  const { id, webhookSubscriptionId: _readOnly, settings, ...rest } = store;
+  const { shippingMethods, ...plain } = settings;
+  return {
+    _id: id,
+    ...rest,
+    settings: {
+      ...plain,
+      shippingMethods: Object.entries(shippingMethods).map(
+        ([miraklShippingType, shipbobShipOption]) => ({ miraklShippingType, shipbobShipOption }),
+      ),
+    },
+  };
 }
 
 /**
@@ -288,7 +324,22 @@ function webhookAfterChange(
   };
 }
 
-function fromDocument(doc: StoreDocument): Store {
+function settingsOf(stored: StoredSettings): Settings {
+  const { shippingMethods = [], defaultShippingMethod, ...plain } = stored;
+  const mapping: ShippingMethods = Object.fromEntries(
+    shippingMethods.map((entry) => [entry.miraklShippingType, entry.shipbobShipOption]),
+  );
+  return {
+    // Stores saved before a setting existed read its default.
+    ...defaultSettings(),
+    ...plain,
+    shippingMethods: mapping,
+    defaultShippingMethod: defaultShippingMethod ?? DEFAULT_SHIPPING_METHOD,
+  };
+}
+
+/** The domain record of a stored store. */
+export function fromDocument(doc: StoreDocument): Store {
   return {
     id: doc._id,
     tenantId: doc.tenantId,
@@ -298,8 +349,7 @@ function fromDocument(doc: StoreDocument): Store {
     miraklShopName: doc.miraklShopName,
     miraklApiKey: doc.miraklApiKey,
     shipbob: doc.shipbob,
-    // Stores saved before a setting existed read its default.
-    settings: { ...defaultSettings(), ...doc.settings },
+    settings: settingsOf(doc.settings),
     returnsApproved: doc.returnsApproved,
     version: doc.version,
     createdAt: doc.createdAt,

@@ -1,7 +1,13 @@
 import { lookup } from 'node:dns/promises';
 import { createMiraklClient } from '@msync/mirakl';
 import { createRateLimiterRegistry, createShipBobClient } from '@msync/shipbob';
-import { CredentialsError, PermanentError, type Logger } from '@msync/platform';
+import {
+  CredentialsError,
+  PermanentError,
+  errorMessage,
+  type Logger,
+  type SharedBudget,
+} from '@msync/platform';
 import type {
   FulfillmentCenterOption,
   HostResolver,
@@ -38,13 +44,26 @@ export function miraklGateway(options: {
   };
 }
 
-/** ShipBob through `@msync/shipbob`; one rate limiter per token, shared across checks. */
+/**
+ * ShipBob through `@msync/shipbob`; one rate limiter per token, shared across checks, claiming
+ * its calls from the token's budget every process shares (ADR 0057).
+ */
 export function shipbobGateway(options: {
   baseUrl: string;
   logger: Logger;
+  /** The product-wide ShipBob budget (`createShipBobSharedBudget`). */
+  budget: SharedBudget;
   timeoutMs?: number;
 }): ShipBobGateway {
-  const limiters = createRateLimiterRegistry();
+  const limiters = createRateLimiterRegistry({
+    shared: {
+      budget: options.budget,
+      onError: (error) =>
+        options.logger.warn('claiming from the shared ShipBob budget failed; trying again', {
+          error: errorMessage(error),
+        }),
+    },
+  });
   const client = (pat: string) =>
     createShipBobClient({
       pat,

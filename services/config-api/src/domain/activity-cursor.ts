@@ -11,7 +11,7 @@ export interface ActivityPosition {
 const PREFIX = 'a1';
 
 export function encodeCursor(position: ActivityPosition): string {
-  return Buffer.from(JSON.stringify([PREFIX, position.at.getTime(), position.id]), 'utf8').toString(
+  return Buffer.from(JSON.stringify([PREFIX, position.at.getTime(), position.id])).toString(
     'base64url',
   );
 }
@@ -19,17 +19,17 @@ export function encodeCursor(position: ActivityPosition): string {
 /** The position a cursor names, or null when it is not one of ours. */
 export function decodeCursor(cursor: string): ActivityPosition | null {
   if (!/^[A-Za-z0-9_-]{1,512}$/.test(cursor)) return null;
-  let parsed: unknown;
+  let parsed: unknown = null;
   try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString());
   } catch {
-    return null;
+    // Not JSON: refused below like any other shape.
   }
   if (!Array.isArray(parsed) || parsed.length !== 3 || parsed[0] !== PREFIX) return null;
   const [, millis, id] = parsed as [unknown, unknown, unknown];
-  if (typeof millis !== 'number' || !Number.isSafeInteger(millis)) return null;
+  if (!Number.isSafeInteger(millis)) return null;
   if (typeof id !== 'string' || id.length === 0 || id.length > 200) return null;
-  const at = new Date(millis);
+  const at = new Date(millis as number);
   return Number.isNaN(at.getTime()) ? null : { at, id };
 }
 

@@ -113,7 +113,7 @@ const stringMap = (value: unknown): Record<string, string> => {
 
 const latency = (value: unknown): number | null => {
   const n = typeof value === 'bigint' ? Number(value) : value;
-  return typeof n === 'number' && Number.isFinite(n) ? n : null;
+  return Number.isFinite(n) ? (n as number) : null;
 };
 
 /** The activity entry of an outcome; null for dry-run outcomes (nothing was changed). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { EventOf } from '@msync/events';
-import { activityEntryOf, timelineUpdateOf } from './activity-events.js';
+import { orderJourney } from '../test-support/order-events.js';
+import { activityEntryOf, timelineUpdateOf, timelineUpdateOfEntry } from './activity-events.js';
 
 const T = Date.UTC(2026, 10, 30, 9, 0);
 const envelope = (eventId: string) => ({
@@ -27,6 +28,11 @@ const outcome = (over: Partial<EventOf<'syncOutcome'>> = {}): EventOf<'syncOutco
   externalIds: {},
   latencyMs: null,
   ...over,
+});
+
+const readyToShip = (commercialId: string | null): EventOf<'orderReadyToShip'> => ({
+  ...orderJourney('store-1', 'MKP-1').readyToShip(new Date(T)),
+  commercialId,
 });
 
 describe('activity entries from outcomes', () => {
@@ -66,6 +72,7 @@ describe('activity entries from outcomes', () => {
       latencyMs: 1234n,
     } as unknown as EventOf<'syncOutcome'>;
     const entry = activityEntryOf(later);
+    expect(entry?.externalIds).toEqual({ shipbobOrderId: '555' });
     expect(entry).toMatchObject({
       id: 'e-1',
       at: new Date(T),
@@ -85,20 +92,71 @@ describe('activity entries from outcomes', () => {
     });
   });
 
+  it.each([
+    ['null', null],
+    ['a list', ['555']],
+    ['text', '555'],
+    ['a number', 555],
+  ])('given external ids that are %s, then the entry has none', (_, externalIds) => {
+    const odd = { ...outcome(), externalIds } as unknown as EventOf<'syncOutcome'>;
+    expect(activityEntryOf(odd)?.externalIds).toEqual({});
+  });
+
+  it.each([
+    ['a number', 12.5, 12.5],
+    ['a long', 12n, 12],
+    ['text', 'fast', null],
+    ['infinite', Number.POSITIVE_INFINITY, null],
+    ['not a number', Number.NaN, null],
+    ['null', null, null],
+  ])('given a latency that is %s, then the entry keeps %p', (_, latencyMs, expected) => {
+    const odd = { ...outcome(), latencyMs } as unknown as EventOf<'syncOutcome'>;
+    expect(activityEntryOf(odd)?.latencyMs).toBe(expected);
+  });
+
+  it('given a blank action, order id or reason, then they count as absent', () => {
+    const blank = {
+      ...outcome({ effectKey: 'create:MKP-1' }),
+      action: '  ',
+      miraklOrderId: '',
+      reason: ' ',
+    } as unknown as EventOf<'syncOutcome'>;
+    expect(activityEntryOf(blank)).toMatchObject({
+      action: null,
+      orderId: 'MKP-1',
+      steps: ['createdInShipBob'],
+      reason: null,
+    });
+  });
+
+  it('given a SKIPPED outcome, then it is in the activity but moves no timeline', () => {
+    const skipped = outcome({ outcome: 'SKIPPED', reason: 'flow-disabled' });
+    expect(activityEntryOf(skipped)).toMatchObject({ outcome: 'SKIPPED', orderId: 'MKP-1' });
+    expect(timelineUpdateOfEntry(activityEntryOf(skipped)!)).toBeNull();
+    expect(timelineUpdateOf({ topicKey: 'syncOutcome', value: skipped })).toBeNull();
+  });
+
   it('given a failure, then the timeline keeps it with its reason and step', () => {
     const failed = {
       ...outcome({ outcome: 'FAILED', detail: 'SKU unknown' }),
       reason: 'unknown-sku',
     };
-    expect(timelineUpdateOf({ topicKey: 'syncOutcome', value: failed })?.failure).toEqual({
+    expect(timelineUpdateOf({ topicKey: 'syncOutcome', value: failed })).toEqual({
+      storeId: 'store-1',
+      orderId: 'MKP-1',
       at: new Date(T),
-      eventId: 'e-1',
-      flow: 'orders',
-      action: null,
-      steps: ['createdInShipBob'],
-      outcome: 'FAILED',
-      reason: 'unknown-sku',
-      detail: 'SKU unknown',
+      reached: [],
+      details: {},
+      failure: {
+        at: new Date(T),
+        eventId: 'e-1',
+        flow: 'orders',
+        action: null,
+        steps: ['createdInShipBob'],
+        outcome: 'FAILED',
+        reason: 'unknown-sku',
+        detail: 'SKU unknown',
+      },
     });
   });
 });
@@ -128,6 +186,39 @@ describe('timeline updates from order facts', () => {
       },
       waitingSince: new Date(T - 60_000),
     });
+  });
+
+  it('awaiting acceptance without a deadline: none is shown', () => {
+    const update = timelineUpdateOf({
+      topicKey: 'orderAwaitingAcceptance',
+      value: {
+        envelope: envelope('f-1'),
+        orderId: 'MKP-1',
+        commercialId: null,
+        createdAt: T - 60_000,
+        acceptanceDeadline: null,
+        lines: [],
+      },
+    });
+    expect(update?.details).toEqual({
+      commercialId: null,
+      orderCreatedAt: new Date(T - 60_000),
+      acceptanceDeadline: null,
+    });
+  });
+
+  it('ready to ship: the step, with the commercial id when the fact has one', () => {
+    const ready = readyToShip('C-1');
+    expect(timelineUpdateOf({ topicKey: 'orderReadyToShip', value: ready })).toEqual({
+      storeId: 'store-1',
+      orderId: 'MKP-1',
+      at: new Date(T),
+      reached: ['readyToShip'],
+      details: { commercialId: 'C-1' },
+    });
+    expect(
+      timelineUpdateOf({ topicKey: 'orderReadyToShip', value: readyToShip(null) })?.details,
+    ).toEqual({});
   });
 
   it('labeled: the ShipBob order, carrier and tracking number; no order id, no timeline', () => {

@@ -18,9 +18,9 @@ export function configSnapshot(store: Store): Omit<StoreConfigChanged, 'envelope
     inventoryBuffer: store.settings.inventoryBuffer,
     returnFulfillmentCenterId: store.settings.returnFulfillmentCenterId,
     pollIntervalMinutes: store.settings.pollIntervalMinutes,
-    // Stores have no ship option mapping setting yet: every order gets ShipBob's Standard.
-    shippingMethods: {},
-    defaultShippingMethod: 'Standard',
+    shippingMethods: { ...store.settings.shippingMethods },
+    defaultShippingMethod: store.settings.defaultShippingMethod,
     reportWhenEmpty: store.settings.reportWhenEmpty,
+    cancelShipBobOnMarketplaceCancel: store.settings.cancelShipBobOnMarketplaceCancel,
   };
 }

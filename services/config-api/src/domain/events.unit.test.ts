@@ -23,6 +23,9 @@ const store: Store = {
     inventoryBuffer: 2,
     returnFulfillmentCenterId: '8',
     pollIntervalMinutes: 5,
+    shippingMethods: { STD: 'Standard', 'EXP-2D': '2-Day' },
+    defaultShippingMethod: 'Ground',
+    cancelShipBobOnMarketplaceCancel: true,
   },
   returnsApproved: true,
   version: 12,
@@ -54,9 +57,10 @@ describe('config snapshot on the compacted topic', () => {
       inventoryBuffer: 2,
       returnFulfillmentCenterId: '8',
       pollIntervalMinutes: 5,
-      shippingMethods: {},
-      defaultShippingMethod: 'Standard',
+      shippingMethods: { STD: 'Standard', 'EXP-2D': '2-Day' },
+      defaultShippingMethod: 'Ground',
       reportWhenEmpty: true,
+      cancelShipBobOnMarketplaceCancel: true,
     });
   });
 
@@ -77,10 +81,16 @@ describe('config snapshot on the compacted topic', () => {
   it('is a copy: a later change to the store does not alter a published snapshot', () => {
     const copy = {
       ...store,
-      settings: { ...store.settings, toggles: { ...store.settings.toggles } },
+      settings: {
+        ...store.settings,
+        toggles: { ...store.settings.toggles },
+        shippingMethods: { ...store.settings.shippingMethods },
+      },
     };
     const snapshot = configSnapshot(copy);
     copy.settings.toggles.orders = false;
+    copy.settings.shippingMethods['STD'] = 'Overnight';
     expect(snapshot.toggles.orders).toBe(true);
+    expect(snapshot.shippingMethods['STD']).toBe('Standard');
   });
 });

@@ -14,6 +14,7 @@ export const ORDER_STEPS = [
   'trackingSent',
   'shipped',
   'canceled',
+  'canceledInShipBob',
 ] as const;
 
 export type OrderStep = (typeof ORDER_STEPS)[number];
@@ -22,7 +23,11 @@ export type OrderStep = (typeof ORDER_STEPS)[number];
 export const PAST_ACCEPTANCE: readonly OrderStep[] = ORDER_STEPS.filter((s) => s !== 'seen');
 
 /** Steps that end an order's journey (retention counts from the earliest of them). */
-export const FINAL_STEPS: readonly OrderStep[] = ['shipped', 'canceled'];
+export const FINAL_STEPS: readonly OrderStep[] = ['shipped', 'canceled', 'canceledInShipBob'];
+
+/** Whether reaching these steps ends the order's journey (shipped or canceled). */
+export const finishesOrder = (reached: readonly OrderStep[]): boolean =>
+  reached.some((step) => FINAL_STEPS.includes(step));
 
 /** What the applier recorded, as far as the activity needs it (newer fields optional). */
 export interface OutcomeRecord {
@@ -40,7 +45,9 @@ const ORDER_FLOWS = new Set(['orders', 'tracking', 'cancellations']);
 
 /**
  * Known names of an effect, as an `action` or as the first part of an effect key
- * (`accept:<orderId>`), lower-cased. `ship` is the applier's one effect for OR23 then OR24.
+ * (`accept:<orderId>`), lower-cased. `ship` is the applier's one effect for OR23 then OR24;
+ * `cancel` is OR29 (a ShipBob cancellation reported to Mirakl), `cancel-in-shipbob` the ShipBob
+ * order canceled after a marketplace cancellation.
  */
 const STEPS_OF_EFFECT = new Map<string, readonly OrderStep[]>([
   ['accept', ['accepted']],
@@ -58,6 +65,9 @@ const STEPS_OF_EFFECT = new Map<string, readonly OrderStep[]>([
   ['cancel', ['canceled']],
   ['cancel-order', ['canceled']],
   ['or29', ['canceled']],
+  // Lines ShipBob canceled while the rest of the order ships: about the order's cancellation.
+  ['cancel-lines', ['canceled']],
+  ['cancel-in-shipbob', ['canceledInShipBob']],
 ]);
 
 /** How an outcome moves an order's timeline. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   effectOfOutcome,
+  finishesOrder,
   isAwaitingAcceptance,
   isFailureResolved,
   orderIdOfOutcome,
@@ -25,6 +26,27 @@ describe('which step an outcome is', () => {
     expect(stepsOfEffect({ effectKey: 'cancel:MKP-1' })).toEqual(['canceled']);
   });
 
+  it('reads the cancellation effects: OR29 in Mirakl, lines ShipBob canceled, the ShipBob order canceled', () => {
+    expect(stepsOfEffect({ action: 'cancel', effectKey: 'cancel:MKP-1' })).toEqual(['canceled']);
+    expect(stepsOfEffect({ action: 'cancel-lines', effectKey: 'cancel-lines:MKP-1:987' })).toEqual([
+      'canceled',
+    ]);
+    expect(
+      stepsOfEffect({ action: 'cancel-in-shipbob', effectKey: 'cancel-in-shipbob:MKP-1' }),
+    ).toEqual(['canceledInShipBob']);
+    expect(stepsOfEffect({ effectKey: 'cancel-in-shipbob:MKP-1' })).toEqual(['canceledInShipBob']);
+    expect(
+      timelineChangeOf(
+        outcome({
+          flow: 'cancellations',
+          action: 'cancel-in-shipbob',
+          effectKey: 'cancel-in-shipbob:MKP-1',
+          outcome: 'FAILED',
+        }),
+      ),
+    ).toEqual({ kind: 'failed', orderId: 'MKP-1', steps: ['canceledInShipBob'] });
+  });
+
   it('prefers the action, in any case: OR21, create-order, OR23, OR24', () => {
     expect(stepsOfEffect({ action: 'OR21', effectKey: 'x:MKP-1' })).toEqual(['accepted']);
     expect(stepsOfEffect({ action: 'create-order', effectKey: 'x' })).toEqual(['createdInShipBob']);
@@ -38,6 +60,32 @@ describe('which step an outcome is', () => {
     ]);
     expect(stepsOfEffect({ effectKey: 'orders:OR23:MKP-1' })).toEqual(['trackingSent']);
     expect(stepsOfEffect({ effectKey: 'create-order:MKP-1' })).toEqual(['createdInShipBob']);
+  });
+
+  it.each([
+    ['accept', ['accepted']],
+    ['accept-order', ['accepted']],
+    ['OR21', ['accepted']],
+    ['create', ['createdInShipBob']],
+    ['create-order', ['createdInShipBob']],
+    ['shipbob-order', ['createdInShipBob']],
+    ['ship', ['trackingSent', 'shipped']],
+    ['tracking', ['trackingSent']],
+    ['send-tracking', ['trackingSent']],
+    ['OR23', ['trackingSent']],
+    ['confirm-shipment', ['shipped']],
+    ['OR24', ['shipped']],
+    ['cancel', ['canceled']],
+    ['cancel-order', ['canceled']],
+    ['OR29', ['canceled']],
+  ])('given the documented effect name %s, as an action or a key, then it is %j', (name, steps) => {
+    expect(stepsOfEffect({ action: name, effectKey: 'x:MKP-1' })).toEqual(steps);
+    expect(stepsOfEffect({ effectKey: `${name}:MKP-1` })).toEqual(steps);
+  });
+
+  it('given names with spaces around them, then they are still known', () => {
+    expect(stepsOfEffect({ action: ' OR21 ', effectKey: 'x' })).toEqual(['accepted']);
+    expect(stepsOfEffect({ effectKey: 'orders: Create :MKP-1' })).toEqual(['createdInShipBob']);
   });
 
   it('knows no step for keys it does not know (offers, inventory, returns, new effects)', () => {
@@ -56,6 +104,11 @@ describe('which order an outcome is about', () => {
     expect(orderIdOfOutcome(outcome({ flow: 'cancellations', subjectId: 'MKP-3' }))).toBe('MKP-3');
   });
 
+  it('given spaces around the order id, the subject or the flow, then they do not count', () => {
+    expect(orderIdOfOutcome(outcome({ miraklOrderId: ' MKP-9 ' }))).toBe('MKP-9');
+    expect(orderIdOfOutcome(outcome({ flow: ' Tracking ', subjectId: ' MKP-2 ' }))).toBe('MKP-2');
+  });
+
   it('is none for offers, inventory, returns without an order id, and blank subjects', () => {
     expect(orderIdOfOutcome(outcome({ flow: 'offers', subjectId: 'SKU-1' }))).toBeNull();
     expect(orderIdOfOutcome(outcome({ flow: 'inventory', subjectId: 'SKU-1' }))).toBeNull();
@@ -66,7 +119,7 @@ describe('which order an outcome is about', () => {
 
 describe('what an outcome does to a timeline', () => {
   it('APPLIED, DUPLICATE and the older ALREADY_APPLIED reach the step', () => {
-    for (const value of ['APPLIED', 'DUPLICATE', 'ALREADY_APPLIED', 'applied']) {
+    for (const value of ['APPLIED', 'DUPLICATE', 'ALREADY_APPLIED', 'applied', ' Applied ']) {
       expect(timelineChangeOf(outcome({ outcome: value }))).toEqual({
         kind: 'reached',
         orderId: 'MKP-1',
@@ -95,6 +148,32 @@ describe('what an outcome does to a timeline', () => {
     });
     expect(effectOfOutcome('')).toBe('none');
   });
+
+  it('given a known step in a flow that is about no order (returns), then the timeline does not change', () => {
+    expect(
+      timelineChangeOf(
+        outcome({ flow: 'returns', effectKey: 'create:MKP-1-1', subjectId: 'MKP-1-1' }),
+      ),
+    ).toEqual({ kind: 'none' });
+  });
+});
+
+describe('the end of an order’s journey', () => {
+  it('is reaching shipped or canceled; no earlier step ends it', () => {
+    expect(finishesOrder(['trackingSent', 'shipped'])).toBe(true);
+    expect(finishesOrder(['canceled'])).toBe(true);
+    expect(
+      finishesOrder([
+        'seen',
+        'accepted',
+        'readyToShip',
+        'createdInShipBob',
+        'labeled',
+        'trackingSent',
+      ]),
+    ).toBe(false);
+    expect(finishesOrder([])).toBe(false);
+  });
 });
 
 describe('waiting for acceptance', () => {
@@ -122,6 +201,8 @@ describe('waiting for acceptance', () => {
       ),
     ).toBe(true);
     expect(isFailureResolved({ at: t(10), steps: ['accepted'] }, { accepted: t(9) })).toBe(false);
+    // Reached in the same instant as the failure: the step happened, the failure is behind it.
+    expect(isFailureResolved({ at: t(10), steps: ['accepted'] }, { accepted: t(10) })).toBe(true);
     expect(isFailureResolved({ at: t(10), steps: [] }, { accepted: t(11) })).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import {
   checkSettings,
   defaultSettings,
   mergeSettings,
+  settingsWithDefaults,
   withoutShipBob,
   type Settings,
 } from './store.js';
@@ -24,10 +25,13 @@ const busy: Settings = {
   inventoryBuffer: 3,
   returnFulfillmentCenterId: '7',
   pollIntervalMinutes: 5,
+  shippingMethods: { STD: 'Standard', 'EXP-2D': '2-Day' },
+  defaultShippingMethod: 'Ground',
+  cancelShipBobOnMarketplaceCancel: true,
 };
 
 describe('defaults', () => {
-  it('start with every sync off, no e-mail, no return center, buffer 0, 15-minute polls', () => {
+  it('start with every sync off, no e-mail, no return center, buffer 0, 15-minute polls, every order on Standard', () => {
     expect(defaultSettings()).toEqual({
       reportEmail: null,
       reportWhenEmpty: false,
@@ -42,6 +46,9 @@ describe('defaults', () => {
       inventoryBuffer: 0,
       returnFulfillmentCenterId: null,
       pollIntervalMinutes: 15,
+      shippingMethods: {},
+      defaultShippingMethod: 'Standard',
+      cancelShipBobOnMarketplaceCancel: false,
     });
     expect(DEFAULT_POLL_INTERVAL_MINUTES).toBe(15);
   });
@@ -49,7 +56,9 @@ describe('defaults', () => {
   it('are a fresh object each time, so changing one store cannot change another', () => {
     const first = defaultSettings();
     first.toggles.orders = true;
+    first.shippingMethods['STD'] = 'Overnight';
     expect(defaultSettings().toggles.orders).toBe(false);
+    expect(defaultSettings().shippingMethods).toEqual({});
   });
 });
 
@@ -148,6 +157,32 @@ describe('ShipBob-dependent settings', () => {
   });
 });
 
+describe('canceling ShipBob orders on marketplace cancellations', () => {
+  it('is off by default, and stored settings written before it exist read as off', () => {
+    expect(defaultSettings().cancelShipBobOnMarketplaceCancel).toBe(false);
+    const { cancelShipBobOnMarketplaceCancel: _left, ...older } = busy;
+    expect(settingsWithDefaults(older).cancelShipBobOnMarketplaceCancel).toBe(false);
+    expect(settingsWithDefaults(busy)).toEqual(busy);
+  });
+
+  it('needs a verified PAT, and may be switched on before Sync Cancelations', () => {
+    expect(
+      rules({ cancelShipBobOnMarketplaceCancel: true }, { ...linked, shipbobConfigured: false }),
+    ).toEqual(['cancelShipBobOnMarketplaceCancel:shipbob-pat-required']);
+    expect(rules({ cancelShipBobOnMarketplaceCancel: true })).toEqual([]);
+  });
+
+  it('is switched off with a patch of false, and kept by a patch that leaves it out', () => {
+    expect(mergeSettings(busy, { cancelShipBobOnMarketplaceCancel: false })).toEqual({
+      ...busy,
+      cancelShipBobOnMarketplaceCancel: false,
+    });
+    expect(mergeSettings(busy, { toggles: { cancellations: false } })).toMatchObject({
+      cancelShipBobOnMarketplaceCancel: true,
+    });
+  });
+});
+
 describe('merging a patch', () => {
   it('takes every field the patch sets', () => {
     expect(
@@ -158,6 +193,9 @@ describe('merging a patch', () => {
         inventoryBuffer: 3,
         returnFulfillmentCenterId: '7',
         pollIntervalMinutes: 5,
+        shippingMethods: { STD: 'Standard', 'EXP-2D': '2-Day' },
+        defaultShippingMethod: 'Ground',
+        cancelShipBobOnMarketplaceCancel: true,
       }),
     ).toEqual(busy);
   });
@@ -172,8 +210,27 @@ describe('merging a patch', () => {
         inventoryBuffer: undefined,
         returnFulfillmentCenterId: undefined,
         pollIntervalMinutes: undefined,
+        shippingMethods: undefined,
+        defaultShippingMethod: undefined,
+        cancelShipBobOnMarketplaceCancel: undefined,
       }),
     ).toEqual({ ...busy, toggles: { ...allOn, returns: false } });
+  });
+
+  it('replaces the whole ship option mapping, so an entry left out is removed', () => {
+    expect(mergeSettings(busy, { shippingMethods: { EXP: 'Expedited' } }).shippingMethods).toEqual({
+      EXP: 'Expedited',
+    });
+    expect(mergeSettings(busy, { shippingMethods: {} }).shippingMethods).toEqual({});
+  });
+
+  it('keeps no reference to the mapping it was given or had', () => {
+    const mapping = { STD: 'Standard' };
+    const merged = mergeSettings(defaultSettings(), { shippingMethods: mapping });
+    mapping.STD = 'Overnight';
+    const kept = mergeSettings(merged, {});
+    merged.shippingMethods['STD'] = 'Freight';
+    expect(kept.shippingMethods).toEqual({ STD: 'Standard' });
   });
 
   it('clears the e-mail and the return center with null, and sets the buffer to 0', () => {
@@ -206,6 +263,7 @@ describe('unlinking ShipBob', () => {
       ...busy,
       toggles: Object.fromEntries(TOGGLES.map((name) => [name, false])),
       returnFulfillmentCenterId: null,
+      cancelShipBobOnMarketplaceCancel: false,
     });
     expect(checkSettings(after, { shipbobConfigured: false, returnsApproved: true })).toEqual([]);
     expect(busy.toggles.orders).toBe(true);

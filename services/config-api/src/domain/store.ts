@@ -37,7 +37,26 @@ export interface Settings {
   inventoryBuffer: number;
   returnFulfillmentCenterId: string | null;
   pollIntervalMinutes: number;
+  /**
+   * The ShipBob ship option (a name of the merchant's Ship Option Mapping, sent as the order's
+   * `shipping_method`) per Mirakl shipping type code (the order's `shipping_type_code`).
+   */
+  shippingMethods: ShippingMethods;
+  /** The ship option of an order whose shipping type has no entry in `shippingMethods`. */
+  defaultShippingMethod: string;
+  /**
+   * The second switch under Sync Cancelations: an order canceled or refused on the marketplace
+   * also cancels its ShipBob order (while not labeled). Off by default; acts only with
+   * `toggles.cancellations` on.
+   */
+  cancelShipBobOnMarketplaceCancel: boolean;
 }
+
+/** Mirakl shipping type code → ShipBob ship option name. */
+export type ShippingMethods = Record<string, string>;
+
+/** ShipBob's own default ship option: what every order got before a store chose. */
+export const DEFAULT_SHIPPING_METHOD = 'Standard';
 
 export interface Store {
   id: string;
@@ -78,7 +97,15 @@ export function defaultSettings(): Settings {
     inventoryBuffer: 0,
     returnFulfillmentCenterId: null,
     pollIntervalMinutes: DEFAULT_POLL_INTERVAL_MINUTES,
+    shippingMethods: {},
+    defaultShippingMethod: DEFAULT_SHIPPING_METHOD,
+    cancelShipBobOnMarketplaceCancel: false,
   };
+}
+
+/** Stored settings, with the default of every setting added after the document was written. */
+export function settingsWithDefaults(stored: Partial<Settings>): Settings {
+  return { ...defaultSettings(), ...stored };
 }
 
 /** One broken rule, named by field and rule, as the API reports it. */
@@ -109,6 +136,14 @@ export function checkSettings(
         field: 'returnFulfillmentCenterId',
         rule: 'shipbob-pat-required',
         message: 'A return fulfillment center needs a verified ShipBob personal access token',
+      });
+    }
+    if (settings.cancelShipBobOnMarketplaceCancel) {
+      violations.push({
+        field: 'cancelShipBobOnMarketplaceCancel',
+        rule: 'shipbob-pat-required',
+        message:
+          'Canceling ShipBob orders on marketplace cancellations needs a verified ShipBob personal access token',
       });
     }
   }
@@ -153,6 +188,10 @@ export interface SettingsPatch {
   inventoryBuffer?: number;
   returnFulfillmentCenterId?: string | null;
   pollIntervalMinutes?: number;
+  /** Replaces the whole mapping (`{}` empties it). */
+  shippingMethods?: ShippingMethods;
+  defaultShippingMethod?: string;
+  cancelShipBobOnMarketplaceCancel?: boolean;
 }
 
 /** Applies a patch onto the current settings (pure merge; validation is {@link checkSettings}). */
@@ -167,6 +206,10 @@ export function mergeSettings(current: Settings, patch: SettingsPatch): Settings
         ? patch.returnFulfillmentCenterId
         : current.returnFulfillmentCenterId,
     pollIntervalMinutes: patch.pollIntervalMinutes ?? current.pollIntervalMinutes,
+    shippingMethods: { ...(patch.shippingMethods ?? current.shippingMethods) },
+    defaultShippingMethod: patch.defaultShippingMethod ?? current.defaultShippingMethod,
+    cancelShipBobOnMarketplaceCancel:
+      patch.cancelShipBobOnMarketplaceCancel ?? current.cancelShipBobOnMarketplaceCancel,
   };
 }
 
@@ -178,5 +221,10 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 export function withoutShipBob(settings: Settings): Settings {
   const toggles = { ...settings.toggles };
   for (const name of SHIPBOB_TOGGLES) toggles[name] = false;
-  return { ...settings, toggles, returnFulfillmentCenterId: null };
+  return {
+    ...settings,
+    toggles,
+    returnFulfillmentCenterId: null,
+    cancelShipBobOnMarketplaceCancel: false,
+  };
 }

@@ -1,6 +1,6 @@
 import express, { type Express } from 'express';
 import { fileURLToPath } from 'node:url';
-import type { Logger } from '@msync/platform';
+import { requestLogContext, storeIdLogContext, type Logger } from '@msync/platform';
 import { Problem } from '../domain/problem.js';
 import type { AccessService } from '../access.js';
 import type { ActivityService } from '../activity.js';
@@ -49,9 +49,11 @@ export function createHttpApp(deps: {
   app.disable('x-powered-by');
   // Our ETag is the store's version; express must not add its own to other answers.
   app.set('etag', false);
-  app.use(securityHeaders, countRequests(deps.metrics));
+  // Every line logged while answering carries the request id (as correlation id) and the store.
+  app.use(requestLogContext, securityHeaders, countRequests(deps.metrics));
 
   const api = express.Router({ caseSensitive: true, strict: true });
+  api.param('storeId', storeIdLogContext);
   api.get('/v1/openapi.json', nameOperation('openApi'), (_req, res) => {
     res.json(document);
   });

@@ -205,9 +205,14 @@ interface ZodIssueLike {
   keys?: string[];
   format?: string;
   pattern?: string;
+  /** The key's own issues, when a record's key broke a rule (`invalid_key`). */
+  issues?: readonly ZodIssueLike[];
 }
 
-/** zod issues as our rule violations: one per unknown key, patterns named by their rule. */
+/**
+ * zod issues as our rule violations: one per unknown key, patterns named by their rule, and a
+ * record key that broke a rule named by that rule (the field is the record's path plus the key).
+ */
 export function zodViolations(issues: readonly ZodIssueLike[]): RuleViolation[] {
   return issues.flatMap((issue) => {
     const base = issue.path.map(String).join('.');
@@ -217,6 +222,9 @@ export function zodViolations(issues: readonly ZodIssueLike[]): RuleViolation[] 
         rule: 'unknown-field',
         message: `Unknown field ${key}`,
       }));
+    }
+    if (issue.code === 'invalid_key' && issue.issues) {
+      return zodViolations(issue.issues.map((inner) => ({ ...inner, path: issue.path })));
     }
     const named = issue.format === 'regex' ? ruleOfPattern(issue.pattern) : undefined;
     return [{ field: base || '(body)', rule: named ?? issue.code, message: issue.message }];

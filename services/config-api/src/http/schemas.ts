@@ -8,8 +8,17 @@ import { MAX_ACTIVITY_PAGE_SIZE } from '../activity.js';
 export const requestSchemas = z.registry<{ id: string }>();
 export const responseSchemas = z.registry<{ id: string }>();
 
+/**
+ * Text a person types as a name or code: no surrounding spaces, no control characters (the
+ * empty string passes: a minimum length says that once).
+ */
+const PLAIN_TEXT_PATTERN = /^(?:[^\s\p{Cc}](?:[^\p{Cc}]*[^\s\p{Cc}])?)?$/u;
+
 /** Rules enforced by a pattern, by name (zod reports them all as `invalid_format`). */
-const PATTERN_RULES = new Map<string, string>([[String(HEADER_VALUE_PATTERN), 'header-safe']]);
+const PATTERN_RULES = new Map<string, string>([
+  [String(HEADER_VALUE_PATTERN), 'header-safe'],
+  [String(PLAIN_TEXT_PATTERN), 'plain-text'],
+]);
 
 /** The rule a pattern (as zod reports it, `/…/`) enforces, for the problem's `errors[].rule`. */
 export const ruleOfPattern = (pattern: string | undefined): string | undefined =>
@@ -25,6 +34,34 @@ const togglesShape = Object.fromEntries(TOGGLES.map((t) => [t, z.boolean()])) as
   (typeof TOGGLES)[number],
   z.ZodBoolean
 >;
+
+/** Non-empty text of at most `max` characters, without surrounding spaces or control characters. */
+const plainText = (what: string, max: number) =>
+  z
+    .string()
+    .min(1, { error: `${what} is empty` })
+    .max(max, { error: `${what} is longer than ${max} characters` })
+    .regex(PLAIN_TEXT_PATTERN, {
+      error: `${what} has leading or trailing spaces or control characters`,
+    });
+
+/** Bounds of a store's ship options (ADR 0060). */
+const MAX_SHIPPING_METHODS = 50;
+const shipOption = plainText('A ShipBob ship option', 100);
+const shippingMethods = z
+  .record(plainText('A Mirakl shipping type code', 64), shipOption)
+  .check((ctx) => {
+    if (Object.keys(ctx.value).length <= MAX_SHIPPING_METHODS) return;
+    ctx.issues.push({
+      code: 'too_big',
+      origin: 'object',
+      maximum: MAX_SHIPPING_METHODS,
+      inclusive: true,
+      input: ctx.value,
+      message: `At most ${MAX_SHIPPING_METHODS} shipping types`,
+    });
+  })
+  .meta({ maxProperties: MAX_SHIPPING_METHODS });
 
 export const ConnectStoreRequest = z
   .strictObject({
@@ -69,6 +106,20 @@ export const ConfigureStoreRequest = z
       .min(1, { error: 'At least 1 minute' })
       .max(1440, { error: 'At most 1440 minutes (a day)' })
       .optional(),
+    shippingMethods: shippingMethods
+      .optional()
+      .describe(
+        "Mirakl shipping type code (an order's shipping_type_code, e.g. STD) → ShipBob ship option name (sent as the order's shipping_method). Replaces the whole mapping; {} empties it",
+      ),
+    defaultShippingMethod: shipOption
+      .optional()
+      .describe('ShipBob ship option of an order whose shipping type has no mapping'),
+    cancelShipBobOnMarketplaceCancel: z
+      .boolean()
+      .optional()
+      .describe(
+        'Under Sync Cancelations: an order canceled or refused on the marketplace also cancels its ShipBob order while it is not labeled (needs a verified PAT; acts only with toggles.cancellations on)',
+      ),
   })
   .register(requestSchemas, { id: 'ConfigureStoreRequest' });
 
@@ -118,6 +169,15 @@ export const StoreView = z
     inventoryBuffer: z.int().min(0),
     returnFulfillmentCenterId: z.string().nullable(),
     pollIntervalMinutes: z.int().min(1),
+    shippingMethods: z
+      .record(z.string(), z.string())
+      .describe('Mirakl shipping type code → ShipBob ship option name'),
+    defaultShippingMethod: z
+      .string()
+      .describe('ShipBob ship option of an order whose shipping type has no mapping'),
+    cancelShipBobOnMarketplaceCancel: z
+      .boolean()
+      .describe('Marketplace cancellations also cancel the ShipBob order (off by default)'),
     returnsApproved: z.boolean(),
     tracking: z
       .object({

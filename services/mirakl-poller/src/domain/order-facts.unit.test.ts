@@ -53,6 +53,7 @@ describe('decideOrderFacts', () => {
     expect(fact).toMatchObject({
       topic: 'orderReadyToShip',
       idempotencyKey: `mirakl:${STORE}:order:O1-A:SHIPPING:${later(60_000).getTime()}`,
+      occurredAt: later(60_000),
       body: {
         orderId: 'O1-A',
         shippingMethod: 'STD',
@@ -73,6 +74,75 @@ describe('decideOrderFacts', () => {
           lastName: 'Lovelace',
         },
       },
+    });
+  });
+
+  it('given a full shipping address, passes every part of it on; absent parts are null', () => {
+    const full = shipping(later(1));
+    full.shippingAddress = {
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      company: 'Analytical Engines Ltd',
+      street1: '1 Main St',
+      street2: 'Suite 2',
+      city: 'Springfield',
+      state: 'IL',
+      zipCode: '62701',
+      country: 'United States',
+      countryIso3: 'USA',
+      phone: '217-555-0100',
+    };
+    const addressOf = (snapshot: MiraklOrder) => {
+      const [fact] = decideOrderFacts(STORE, snapshot, undefined).facts;
+      return fact?.topic === 'orderReadyToShip' ? fact.body.shippingAddress : undefined;
+    };
+    expect(addressOf(full)).toEqual({
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      company: 'Analytical Engines Ltd',
+      street1: '1 Main St',
+      street2: 'Suite 2',
+      city: 'Springfield',
+      state: 'IL',
+      zipCode: '62701',
+      country: 'USA',
+      phone: '217-555-0100',
+    });
+    const sparse = shipping(later(1));
+    sparse.shippingAddress = {
+      lastName: 'Lovelace',
+      street1: '1 Main St',
+      city: 'Springfield',
+      country: 'France',
+      countryIso3: 'FRA',
+    };
+    expect(addressOf(sparse)).toEqual({
+      firstName: null,
+      lastName: 'Lovelace',
+      company: null,
+      street1: '1 Main St',
+      street2: null,
+      city: 'Springfield',
+      state: null,
+      zipCode: null,
+      country: 'FRA',
+      phone: null,
+    });
+  });
+
+  it('remembers the states and open incidents it reported, in one stable order', () => {
+    const snapshot = shipping(later(1));
+    snapshot.lines = [
+      line({ lineId: 'L2', state: 'INCIDENT_OPEN' }),
+      line({ lineId: 'L1', state: 'INCIDENT_OPEN' }),
+    ];
+    const decision = decideOrderFacts(STORE, snapshot, {
+      version: 0,
+      marks: ['state:WAITING_ACCEPTANCE'],
+    });
+    expect(decision.remember).toEqual({
+      version: later(1).getTime(),
+      marks: ['incident:L1', 'incident:L2', 'state:SHIPPING', 'state:WAITING_ACCEPTANCE'],
     });
   });
 
@@ -183,11 +253,13 @@ describe('decideOrderFacts', () => {
     expect(a.facts.map((f) => f.idempotencyKey)).toEqual(b.facts.map((f) => f.idempotencyKey));
   });
 
-  it('ships only lines that were not refused or canceled', () => {
+  it('ships only lines that were not refused, canceled or refunded', () => {
     const snapshot = shipping(later(1));
     snapshot.lines = [
       line({ lineId: 'L1', state: 'SHIPPING' }),
       line({ lineId: 'L2', state: 'REFUSED' }),
+      line({ lineId: 'L3', state: 'CANCELED' }),
+      line({ lineId: 'L4', state: 'REFUNDED' }),
     ];
     const [fact] = decideOrderFacts(STORE, snapshot, undefined).facts;
     expect(fact?.topic === 'orderReadyToShip' && fact.body.lines.map((l) => l.orderLineId)).toEqual(

@@ -118,6 +118,7 @@ export async function reporterHarness(logger: Logger = capturingLogger('warn').l
       shippingMethods: {},
       defaultShippingMethod: 'Standard',
       reportWhenEmpty: change.reportWhenEmpty ?? false,
+      cancelShipBobOnMarketplaceCancel: false,
     });
   };
 

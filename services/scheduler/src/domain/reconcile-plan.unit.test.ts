@@ -42,6 +42,26 @@ describe('reconciling a store’s poll jobs with what it needs', () => {
     });
   });
 
+  it('updates a job in place when the system of its stream changed', () => {
+    const movedToShipBob = { ...orders(), system: 'SHIPBOB' } as const;
+    expect(planReconcile([movedToShipBob], [existing('a', orders())])).toEqual({
+      create: [],
+      update: [{ id: 'a', job: movedToShipBob }],
+      remove: [],
+    });
+  });
+
+  it('is not empty as soon as one job is to be created, updated or removed', () => {
+    expect(isEmptyPlan(planReconcile([orders()], []))).toBe(false);
+    expect(isEmptyPlan(planReconcile([orders(1)], [existing('a', orders())]))).toBe(false);
+    expect(isEmptyPlan(planReconcile([], [existing('a', orders())]))).toBe(false);
+    // One stream replaced by another: one job created, one removed.
+    expect(isEmptyPlan(planReconcile([shipments()], [existing('a', orders())]))).toBe(false);
+    expect(isEmptyPlan(planReconcile([orders(1), shipments()], [existing('a', orders(15))]))).toBe(
+      false,
+    );
+  });
+
   it('keeps the smallest id of duplicated jobs and removes the others', () => {
     const jobs = [existing('c', orders()), existing('a', orders()), existing('b', orders(5))];
     expect(planReconcile([orders()], jobs)).toEqual({

@@ -15,6 +15,7 @@ interface LocalDate {
 const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
+  // Stryker disable next-line ConditionalExpression: the cache saves time only; a new formatter formats the same
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
       timeZone,
@@ -78,6 +79,5 @@ export function dailyTimeAfter(instant: Date, time: DailyTime = DAILY_REPORT_TIM
 
 /** The calendar day (YYYY-MM-DD) in `timeZone` at `instant`. */
 export function calendarDay(instant: Date, timeZone: string = DAILY_REPORT_TIME.timeZone): string {
-  const { year, month, day } = localDate(instant.getTime(), timeZone);
-  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+  return new Date(wallClockMs(instant.getTime(), timeZone)).toISOString().slice(0, 10);
 }

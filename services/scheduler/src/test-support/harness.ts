@@ -196,6 +196,7 @@ export async function schedulerHarness(logger: Logger): Promise<SchedulerHarness
         shippingMethods: {},
         defaultShippingMethod: 'Standard',
         reportWhenEmpty: false,
+        cancelShipBobOnMarketplaceCancel: false,
       };
       latest.set(storeId, event);
       await publisher.publish('storeConfigChanged', event);

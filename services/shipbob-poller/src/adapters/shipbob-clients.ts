@@ -1,5 +1,12 @@
-import { createRateLimiterRegistry, createShipBobClient, type ShipBobPort } from '@msync/shipbob';
-import type { Logger } from '@msync/platform';
+import { hostname } from 'node:os';
+import type { Db } from 'mongodb';
+import {
+  createRateLimiterRegistry,
+  createShipBobClient,
+  createShipBobSharedBudget,
+  type ShipBobPort,
+} from '@msync/shipbob';
+import { errorMessage, type Logger } from '@msync/platform';
 import type { Secret } from '@msync/stores';
 
 /** What a pass needs to get the store's ShipBob client: the store, its PAT and channel. */
@@ -12,10 +19,21 @@ export type ShipBobClientFor = (store: {
 
 /**
  * One ShipBob client per store and credentials version; stores sharing a PAT share its
- * 150-requests-a-minute budget through one limiter per token (ADR 0011).
+ * 150-requests-a-minute budget through one limiter per token (ADR 0011), which claims its calls
+ * from the budget every process of the product shares (ADR 0057).
  */
-export function shipbobClients(options: { logger: Logger; baseUrl: string }) {
-  const limiters = createRateLimiterRegistry();
+export function shipbobClients(options: { logger: Logger; baseUrl: string; db: Db }) {
+  const limiters = createRateLimiterRegistry({
+    shared: {
+      budget: createShipBobSharedBudget(options.db, {
+        holder: `shipbob-poller@${hostname()}:${process.pid}`,
+      }),
+      onError: (error) =>
+        options.logger.warn('claiming from the shared ShipBob budget failed; trying again', {
+          error: errorMessage(error),
+        }),
+    },
+  });
   const clients = new Map<string, { version: number; client: ShipBobPort }>();
   return {
     for(store: {

@@ -12,6 +12,7 @@ export interface ShipBobOrderDecision {
 }
 
 const labeledMark = (shipmentId: number) => `labeled:${shipmentId}`;
+const shipmentCanceledMark = (shipmentId: number) => `canceled:${shipmentId}`;
 const CANCELED_MARK = 'canceled';
 
 /**
@@ -22,6 +23,8 @@ const CANCELED_MARK = 'canceled';
  *   number and a carrier (key `shipbob:<store>:shipment:<id>:labeled`);
  * - `ShipBobOrderCanceled` once per order canceled in ShipBob, or whose every shipment was
  *   canceled (key `shipbob:<store>:order:<id>:canceled`);
+ * - `ShipBobOrderCanceled` with `partial` once per shipment canceled while another shipment of the
+ *   order still ships or shipped, with what it held (key `shipbob:<store>:shipment:<id>:canceled`);
  * - a snapshot no newer than the one seen (the poller's deliberate overlap) produces nothing.
  */
 export function decideShipBobOrderFacts(
@@ -39,9 +42,34 @@ export function decideShipBobOrderFacts(
       topic: 'orderCanceledInShipBob',
       idempotencyKey: idempotencyKey('shipbob', storeId, 'order', order.id, 'canceled'),
       occurredAt: order.updatedAt,
-      body: { shipbobOrderId: String(order.id), referenceId: order.referenceId },
+      body: {
+        shipbobOrderId: String(order.id),
+        referenceId: order.referenceId,
+        partial: false,
+        shipmentId: null,
+        canceledItems: [],
+      },
     });
     marks.add(CANCELED_MARK);
+  }
+  if (!order.isCanceled) {
+    // Part of the order canceled while the rest still ships: reported shipment by shipment.
+    for (const shipment of order.shipments) {
+      if (!shipment.isCanceled || marks.has(shipmentCanceledMark(shipment.id))) continue;
+      facts.push({
+        topic: 'orderCanceledInShipBob',
+        idempotencyKey: idempotencyKey('shipbob', storeId, 'shipment', shipment.id, 'canceled'),
+        occurredAt: shipment.lastUpdateAt ?? order.updatedAt,
+        body: {
+          shipbobOrderId: String(order.id),
+          referenceId: order.referenceId,
+          partial: true,
+          shipmentId: String(shipment.id),
+          canceledItems: shipment.skuItems.map((item) => ({ ...item })),
+        },
+      });
+      marks.add(shipmentCanceledMark(shipment.id));
+    }
   }
   return { facts, remember: { version, marks: [...marks].sort() }, withoutCarrier };
 }

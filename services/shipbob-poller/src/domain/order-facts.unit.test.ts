@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { SeenItem } from '@msync/platform';
-import type { ShipBobOrder } from '@msync/shipbob';
+import type { ShipBobOrder, Shipment } from '@msync/shipbob';
 import { STORE, T0, labeled, later, order, shipment } from '../test-support/orders.js';
 import { decideShipBobOrderFacts } from './order-facts.js';
 
@@ -44,6 +44,17 @@ describe('decideShipBobOrderFacts', () => {
         },
       },
     ]);
+  });
+
+  it('dates a label by the shipment’s last change, else by the order’s', () => {
+    const occurredAt = (lastUpdateAt: Date | null) =>
+      decideShipBobOrderFacts(
+        STORE,
+        order({ updatedAt: later(20), shipments: [labeled({ lastUpdateAt })] }),
+        undefined,
+      ).facts[0]?.occurredAt;
+    expect(occurredAt(later(10))).toEqual(later(10));
+    expect(occurredAt(null)).toEqual(later(20));
   });
 
   it('given the shipment later completed (shipped), does not report the label again', () => {
@@ -99,10 +110,113 @@ describe('decideShipBobOrderFacts', () => {
         topic: 'orderCanceledInShipBob',
         idempotencyKey: `shipbob:${STORE}:order:900:canceled`,
         occurredAt: later(5),
-        body: { shipbobOrderId: '900', referenceId: 'MIRAKL-1-A' },
+        body: {
+          shipbobOrderId: '900',
+          referenceId: 'MIRAKL-1-A',
+          partial: false,
+          shipmentId: null,
+          canceledItems: [],
+        },
       },
     ]);
     expect(decisions[1]!.facts).toEqual([]);
+  });
+
+  it('given a shipment with a tracking number but not labeled yet, or labeled without tracking, emits nothing for it', () => {
+    const early = shipment({
+      tracking: { carrier: 'UPS', trackingNumber: '1Z1', trackingUrl: null },
+    });
+    const bare = labeled({ id: 502, tracking: null });
+    const decision = decideShipBobOrderFacts(
+      STORE,
+      order({ updatedAt: later(10), shipments: [early, bare] }),
+      undefined,
+    );
+    expect(decision).toEqual({
+      facts: [],
+      remember: { version: later(10).getTime(), marks: [] },
+      withoutCarrier: [],
+    });
+  });
+
+  it('remembers what it reported in one stable order, whatever order the shipments came in', () => {
+    const decision = decideShipBobOrderFacts(
+      STORE,
+      order({
+        isCanceled: true,
+        updatedAt: later(10),
+        shipments: [labeled({ id: 502 }), labeled({ id: 501 })],
+      }),
+      undefined,
+    );
+    expect(decision.remember).toEqual({
+      version: later(10).getTime(),
+      marks: ['canceled', 'labeled:501', 'labeled:502'],
+    });
+  });
+
+  it('given what an earlier process remembered, reports neither the labels nor the cancellation again', () => {
+    const remembered: SeenItem = {
+      version: later(5).getTime(),
+      marks: ['canceled', 'labeled:501'],
+    };
+    const decision = decideShipBobOrderFacts(
+      STORE,
+      order({ isCanceled: true, updatedAt: later(10), shipments: [labeled()] }),
+      remembered,
+    );
+    expect(decision.facts).toEqual([]);
+  });
+
+  it('given one shipment canceled while another still ships, emits a partial cancellation with what it held, once', () => {
+    const split = (at: number, second: Partial<Shipment>) =>
+      order({
+        updatedAt: later(at),
+        shipments: [
+          shipment({
+            id: 501,
+            status: 'Cancelled',
+            isCanceled: true,
+            lastUpdateAt: later(4),
+            skuItems: [{ sku: 'SKU-BOWL', quantity: 2 }],
+          }),
+          shipment({ id: 502, ...second }),
+        ],
+      });
+    const decisions = replay([split(5, {}), split(6, { status: 'Processing' })]);
+    expect(decisions[0]!.facts).toEqual([
+      {
+        topic: 'orderCanceledInShipBob',
+        idempotencyKey: `shipbob:${STORE}:shipment:501:canceled`,
+        occurredAt: later(4),
+        body: {
+          shipbobOrderId: '900',
+          referenceId: 'MIRAKL-1-A',
+          partial: true,
+          shipmentId: '501',
+          canceledItems: [{ sku: 'SKU-BOWL', quantity: 2 }],
+        },
+      },
+    ]);
+    expect(decisions[1]!.facts).toEqual([]);
+    expect(decisions[1]!.remember?.marks).toEqual(['canceled:501']);
+  });
+
+  it('given the rest of a partly canceled order canceled later, emits the whole-order cancellation then', () => {
+    const gone = shipment({ id: 501, status: 'Cancelled', isCanceled: true });
+    const decisions = replay([
+      order({ updatedAt: later(5), shipments: [gone, shipment({ id: 502 })] }),
+      order({
+        status: 'Cancelled',
+        isCanceled: true,
+        updatedAt: later(9),
+        shipments: [gone, shipment({ id: 502, status: 'Cancelled', isCanceled: true })],
+      }),
+    ]);
+    expect(decisions.map((d) => d.facts.map((f) => f.idempotencyKey))).toEqual([
+      [`shipbob:${STORE}:shipment:501:canceled`],
+      [`shipbob:${STORE}:order:900:canceled`],
+    ]);
   });
 
   it('is deterministic: the same snapshot gives the same keys whether it came from polling or a webhook', () => {

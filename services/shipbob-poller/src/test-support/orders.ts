@@ -18,6 +18,7 @@ export function shipment(overrides: Partial<Shipment> = {}): Shipment {
     fulfillmentCenterId: 1,
     tracking: null,
     items: [],
+    skuItems: [],
     lastUpdateAt: T0,
     ...overrides,
   };

@@ -234,6 +234,14 @@ export function createWebhookIntake(deps: WebhookIntakeDeps) {
       });
       deps.metrics.received.inc({ topic: topicLabel(delivery.topic), outcome: answer.outcome });
       timer({ outcome: answer.outcome });
+      // A refusal (bad signature, stale timestamp, unknown store …) is what an operator looks
+      // for when WebhookSignatureFailures fires (docs/runbook.md).
+      if (answer.status >= 400 && answer.status < 500 && answer.outcome !== 'in-progress')
+        log.warn('ShipBob webhook refused', {
+          storeId: delivery.storeId,
+          topic: topicLabel(delivery.topic),
+          outcome: answer.outcome,
+        });
       return answer;
     },
     /** Counts a delivery refused before it reached {@link receive} (body too large or unreadable). */

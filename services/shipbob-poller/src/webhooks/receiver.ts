@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import type { Logger } from '@msync/platform';
+import { requestLogContext, safeLogId, withLogContext, type Logger } from '@msync/platform';
 import type { WebhookIntake } from './intake.js';
 
 /** The path ShipBob posts a store's webhooks to (config-api subscribes `<public base><path>`). */
@@ -27,6 +27,7 @@ export function createWebhookApp(options: {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  app.use(requestLogContext);
   app.post(
     WEBHOOK_PATH,
     express.raw({ type: () => true, limit: options.maxBodyBytes }),
@@ -34,21 +35,26 @@ export function createWebhookApp(options: {
       const param = req.params['storeId'];
       const storeId = typeof param === 'string' ? param : '';
       const topic = header(req, 'x-webhook-topic');
-      if (!STORE_ID.test(storeId) || !Buffer.isBuffer(req.body)) {
+      const body: unknown = req.body;
+      if (!STORE_ID.test(storeId) || !Buffer.isBuffer(body)) {
         intake.refused(topic, 'malformed');
         res.status(400).json({ outcome: 'malformed' });
         return;
       }
-      const answer = await intake.receive({
-        storeId,
-        topic,
-        headers: {
-          id: header(req, 'webhook-id'),
-          timestamp: header(req, 'webhook-timestamp'),
-          signature: header(req, 'webhook-signature'),
-        },
-        body: req.body,
-      });
+      // The webhook's id is the correlation id of the facts it becomes (intake.ts).
+      const context = { storeId, correlationId: safeLogId(header(req, 'webhook-id')) };
+      const answer = await withLogContext(context, () =>
+        intake.receive({
+          storeId,
+          topic,
+          headers: {
+            id: header(req, 'webhook-id'),
+            timestamp: header(req, 'webhook-timestamp'),
+            signature: header(req, 'webhook-signature'),
+          },
+          body,
+        }),
+      );
       res.status(answer.status).json({ outcome: answer.outcome });
     },
   );

@@ -67,4 +67,28 @@ describe('the effects ledger on the real MongoDB-compatible server', () => {
     expect(await ledger.read('s1', 'ship:O-9')).toMatchObject({ status: 'done' });
     expect(await db.collection(EFFECTS_COLLECTION).countDocuments({})).toBe(1);
   });
+
+  it('an entry an older instance writes after start still wins the claim, and is read afterwards', async () => {
+    const { db } = await connect();
+    const ledger = await createEffectsLedger(db);
+    await db.collection(EFFECTS_COLLECTION).insertOne({
+      storeId: 's1',
+      effectKey: 'create:MKP-9',
+      action: 'create',
+      factKey: 'an-older-run',
+      status: 'done',
+      claimedAt: new Date(),
+      doneAt: new Date(),
+      externalIds: { shipbobOrderId: '7' },
+    });
+
+    expect(await ledger.claim('s1', 'create:MKP-9', { action: 'create', factKey: 'f' })).toBe(
+      false,
+    );
+    expect(await ledger.read('s1', 'create:MKP-9')).toMatchObject({
+      status: 'done',
+      externalIds: { shipbobOrderId: '7' },
+    });
+    expect(await db.collection(EFFECTS_COLLECTION).countDocuments({})).toBe(1);
+  });
 });

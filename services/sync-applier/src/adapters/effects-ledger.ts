@@ -1,6 +1,7 @@
 import { MongoServerError, type Collection, type Db } from 'mongodb';
 import { RetriableError, errorMessage } from '@msync/platform';
 import type { Action, LedgerEntry } from '../domain/decision.js';
+import type { LedgerRecord } from '../domain/preview.js';
 
 interface EffectDocument {
   /** {@link effectId}: every lookup is by `_id`, the one key FerretDB finds without a scan. */
@@ -8,7 +9,7 @@ interface EffectDocument {
   storeId: string;
   effectKey: string;
   action: Action;
-  status: 'claimed' | 'done';
+  status: 'claimed' | 'done' | 'voided';
   /** The fact that claimed the effect. */
   factKey: string;
   claimedAt: Date;
@@ -28,7 +29,18 @@ export interface EffectsLedger {
   ): Promise<boolean>;
   markDone(storeId: string, effectKey: string, externalIds: Record<string, string>): Promise<void>;
   markOutcomeRecorded(storeId: string, effectKey: string): Promise<void>;
-  /** Drops done effects older than `before`; returns how many. */
+  /**
+   * Voids an effect nobody claimed yet, so it is never made (a later claim fails); answers the
+   * entry as it now is: voided, or what was there first.
+   */
+  voidUnlessClaimed(
+    storeId: string,
+    effectKey: string,
+    details: { action: Action; factKey: string },
+  ): Promise<LedgerEntry>;
+  /** Voids an effect that is claimed but was not made; answers the entry as it now is. */
+  voidClaim(storeId: string, effectKey: string): Promise<LedgerEntry | null>;
+  /** Drops done and voided effects older than `before`; returns how many. */
   pruneDoneBefore(before: Date): Promise<number>;
 }
 
@@ -69,19 +81,21 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
     const old = await effects.findOne({ storeId, effectKey, _id: { $ne: _id } });
     return old ? { _id: old._id } : { _id };
   };
+  const read = (storeId: string, effectKey: string) =>
+    mongoCall('read an effect', async (): Promise<LedgerEntry | null> => {
+      let doc = await effects.findOne({ _id: effectId(storeId, effectKey) });
+      if (!doc && legacy) doc = await effects.findOne({ storeId, effectKey });
+      if (!doc) return null;
+      if (doc.status === 'claimed') return { status: 'claimed' };
+      if (doc.status === 'voided') return { status: 'voided' };
+      return {
+        status: 'done',
+        externalIds: doc.externalIds ?? {},
+        outcomeRecorded: doc.outcomeRecorded ?? false,
+      };
+    });
   return {
-    read: (storeId, effectKey) =>
-      mongoCall('read an effect', async () => {
-        let doc = await effects.findOne({ _id: effectId(storeId, effectKey) });
-        if (!doc && legacy) doc = await effects.findOne({ storeId, effectKey });
-        if (!doc) return null;
-        if (doc.status === 'claimed') return { status: 'claimed' };
-        return {
-          status: 'done',
-          externalIds: doc.externalIds ?? {},
-          outcomeRecorded: doc.outcomeRecorded ?? false,
-        };
-      }),
+    read,
     claim: (storeId, effectKey, details) =>
       mongoCall('claim an effect', async () => {
         try {
@@ -96,8 +110,11 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
           });
           return true;
         } catch (error) {
-          if (error instanceof MongoServerError && error.code === DUPLICATE_KEY) return false;
-          throw error;
+          if (!(error instanceof MongoServerError) || error.code !== DUPLICATE_KEY) throw error;
+          // Claimed under its id, or an older instance's entry holds (storeId, effectKey).
+          if (!legacy && !(await effects.findOne({ _id: effectId(storeId, effectKey) })))
+            legacy = true;
+          return false;
         }
       }),
     markDone: (storeId, effectKey, externalIds) =>
@@ -112,9 +129,45 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
           $set: { outcomeRecorded: true },
         });
       }),
+    voidUnlessClaimed: async (storeId, effectKey, details) => {
+      await mongoCall('void an effect', async () => {
+        try {
+          const at = new Date();
+          // An insert, like a claim: of a void and a claim racing, exactly one wins.
+          await effects.insertOne({
+            _id: effectId(storeId, effectKey),
+            storeId,
+            effectKey,
+            action: details.action,
+            factKey: details.factKey,
+            status: 'voided',
+            claimedAt: at,
+            doneAt: at,
+          });
+        } catch (error) {
+          if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+        }
+      });
+      const entry = await read(storeId, effectKey);
+      if (!entry)
+        throw new RetriableError(`effect ${effectKey} vanished`, { reason: 'mongo-unavailable' });
+      return entry;
+    },
+    voidClaim: async (storeId, effectKey) => {
+      await mongoCall('void a claimed effect', async () =>
+        effects.updateOne(
+          { ...(await locate(storeId, effectKey)), status: 'claimed' },
+          { $set: { status: 'voided', doneAt: new Date() } },
+        ),
+      );
+      return read(storeId, effectKey);
+    },
     pruneDoneBefore: (before) =>
       mongoCall('prune done effects', async () => {
-        const result = await effects.deleteMany({ status: 'done', doneAt: { $lt: before } });
+        const result = await effects.deleteMany({
+          status: { $in: ['done', 'voided'] },
+          doneAt: { $lt: before },
+        });
         if (legacy)
           legacy = Boolean(await effects.findOne({ _id: { $type: 'objectId' } } as never));
         return result.deletedCount;
@@ -132,4 +185,38 @@ async function mongoCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
       reason: 'mongo-unavailable',
     });
   }
+}
+
+/** Reads the ledger without writing anything (no index created): for previews and operators. */
+export interface EffectsLedgerReader {
+  /** The effect's entry with its claim and done times; null when it was never claimed. */
+  read(storeId: string, effectKey: string): Promise<LedgerRecord | null>;
+}
+
+/** A read-only view of the ledger, by `_id` like the ledger itself (ADR 0059). */
+export function createEffectsLedgerReader(db: Db): EffectsLedgerReader {
+  const effects: Collection<EffectDocument> = db.collection(EFFECTS_COLLECTION);
+  let legacy: Promise<boolean> | undefined;
+  const hasLegacy = () =>
+    (legacy ??= mongoCall('look for entries without a key id', async () =>
+      Boolean(await effects.findOne({ _id: { $type: 'objectId' } } as never)),
+    ));
+  return {
+    read: (storeId, effectKey) =>
+      mongoCall('read an effect', async () => {
+        let doc = await effects.findOne({ _id: effectId(storeId, effectKey) });
+        if (!doc && (await hasLegacy())) doc = await effects.findOne({ storeId, effectKey });
+        if (!doc) return null;
+        const times = { claimedAt: doc.claimedAt ?? null, doneAt: doc.doneAt ?? null };
+        if (doc.status === 'claimed') return { entry: { status: 'claimed' }, ...times };
+        return {
+          entry: {
+            status: 'done',
+            externalIds: doc.externalIds ?? {},
+            outcomeRecorded: doc.outcomeRecorded ?? false,
+          },
+          ...times,
+        };
+      }),
+  };
 }

@@ -4,6 +4,7 @@ import {
   type Publisher,
   type SyncOutcomeRecorded,
 } from '@msync/events';
+import type { Logger } from '@msync/platform';
 import type { Outcome } from '../domain/decision.js';
 import type { ApplierMetrics } from '../metrics.js';
 
@@ -43,21 +44,25 @@ export function outcomeEvent(
     effectKey: outcome.effectKey,
     target: outcome.target,
     outcome: outcome.outcome,
-    subjectId: outcome.miraklOrderId,
+    subjectId: outcome.subjectId ?? outcome.miraklOrderId,
     detail: outcome.detail,
     dryRun: false,
     // Inventory outcomes are about a cycle or a SKU, never an order: no order timeline for them.
-    miraklOrderId: outcome.flow === 'inventory' ? null : outcome.miraklOrderId,
+    miraklOrderId: outcome.flow === 'inventory' ? null : outcome.miraklOrderId || null,
     reason: outcome.reason,
     externalIds: outcome.externalIds,
     latencyMs: Math.max(0, now - fact.envelope.observedAt),
   };
 }
 
-/** Publishes outcomes through the project's publisher (acks=all) and counts them. */
+/**
+ * Publishes outcomes through the project's publisher (acks=all), counts them and logs each (under
+ * the fact's store and correlation id: the line an operator greps for, docs/runbook.md).
+ */
 export function createOutcomeRecorder(options: {
   publisher: Publisher;
   metrics: ApplierMetrics;
+  logger?: Logger;
   now?: () => number;
 }): OutcomeRecorder {
   const now = options.now ?? Date.now;
@@ -69,5 +74,14 @@ export function createOutcomeRecorder(options: {
     if (outcome.outcome === 'APPLIED') {
       options.metrics.effectLatency.observe(labels, (event.latencyMs ?? 0) / 1000);
     }
+    const fields = {
+      ...labels,
+      outcome: outcome.outcome,
+      effectKey: outcome.effectKey,
+      miraklOrderId: outcome.miraklOrderId,
+      reason: outcome.reason,
+    };
+    if (outcome.outcome === 'FAILED') options.logger?.warn('outcome recorded', fields);
+    else options.logger?.info('outcome recorded', fields);
   };
 }

@@ -37,6 +37,7 @@ export function createStoreConfigView(options: {
   groupPrefix?: string;
   /** How long start waits for the topic to be read up to its end (default 30 s). */
   catchUpTimeoutMs?: number;
+  sessionTimeoutMs?: number;
 }): StoreConfigView {
   const logger = options.logger.child({ component: 'store-configs' });
   const configs = new Map<string, StoreConfig>();
@@ -54,6 +55,7 @@ export function createStoreConfigView(options: {
     ...(options.metrics ? { metrics: options.metrics } : {}),
     // Nothing here is worth committing often: every start reads from the beginning.
     commit: { intervalMs: 10_000 },
+    ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
     handle: (event) => {
       const incoming = storeConfigOf(event.value);
       configs.set(incoming.storeId, newestConfig(configs.get(incoming.storeId), incoming));

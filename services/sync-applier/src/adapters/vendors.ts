@@ -1,16 +1,24 @@
 import {
   CredentialsError,
   PermanentError,
+  RateLimitedError,
   backoffDelay,
   classifyError,
+  errorMessage,
   errorReason,
   sleep,
+  type CallGate,
   type Logger,
+  type SharedBudget,
 } from '@msync/platform';
 import {
+  DOCUMENTED_MIN_INTERVAL_MS,
+  claimMiraklCall,
   createMiraklClient,
+  afterMiraklCall,
+  type GatedShop,
+  type MiraklOrder,
   type MiraklStore,
-  type LimitedOperation,
   type ShipmentTracking,
   type StockPushResult,
   type StockUpdate,
@@ -18,18 +26,31 @@ import {
 import {
   createRateLimiterRegistry,
   createShipBobClient,
+  type EnsuredProduct,
   type NewOrder,
+  type NewProduct,
   type NewReturn,
   type ShipBobPort,
 } from '@msync/shipbob';
+import type { ProductMatch } from '../domain/offers.js';
 import type { ReturnLineFacts } from '../domain/returns.js';
 import type { StoreCredentialsPort } from '@msync/stores';
+import type { MiraklOrderView } from '../domain/cancel.js';
+import { shipbobOrderView, type ShipBobOrderView } from '../domain/marketplace-cancel.js';
 import type { ApplierMetrics } from '../metrics.js';
 
 /** The vendor calls the applier makes, in its terms, for one store at a configuration version. */
 export interface Vendors {
-  /** OR11 by order id: the order's state, `null` when Mirakl does not know it. */
+  /**
+   * OR11 by order id: the order's state, `null` when Mirakl does not know it. Claimed through
+   * the shared per-shop call gate first: a `RateLimitedError` with the wait when any process
+   * read the shop's orders less than the interval ago.
+   */
   miraklOrderState(store: StoreRef, orderId: string): Promise<string | null>;
+  /** OR11 by order id: state, `can_cancel` and lines; `null` when Mirakl does not know it. */
+  miraklOrder(store: StoreRef, orderId: string): Promise<MiraklOrderView | null>;
+  /** OR29. A refusal for the order's state throws `MiraklWrongStateError`. */
+  cancelMiraklOrder(store: StoreRef, orderId: string): Promise<void>;
   /** OR21 accepting the given lines. */
   acceptOrder(store: StoreRef, orderId: string, lineIds: readonly string[]): Promise<void>;
   /**
@@ -42,6 +63,18 @@ export interface Vendors {
   findShipBobOrder(store: StoreRef, referenceId: string): Promise<{ id: string } | null>;
   /** The SKUs among `skus` that have a ShipBob product. */
   knownSkus(store: StoreRef, skus: readonly string[]): Promise<Set<string>>;
+  /**
+   * The ShipBob product carrying each SKU (variant SKU or a channel's seller SKU; absent: none),
+   * many SKUs per call; answers prefetched for the same SKUs a moment ago are reused.
+   */
+  findProducts(store: StoreRef, skus: readonly string[]): Promise<Map<string, ProductMatch>>;
+  /** Looks up many SKUs at once ahead of their facts (a batch of offers), for `findProducts`. */
+  prefetchProducts(store: StoreRef, skus: readonly string[]): Promise<void>;
+  /** Creates the product of a SKU found missing; `created: false` when ShipBob had it meanwhile. */
+  createShipBobProduct(
+    store: StoreRef,
+    product: NewProduct,
+  ): Promise<{ id: string; created: boolean; match: ProductMatch }>;
   /** Creates the order; `created: false` when ShipBob already had the reference id (422). */
   createShipBobOrder(store: StoreRef, order: NewOrder): Promise<{ id: string; created: boolean }>;
   findShipBobReturn(store: StoreRef, referenceId: string): Promise<{ id: string } | null>;
@@ -55,6 +88,16 @@ export interface Vendors {
     store: StoreRef,
     returnOrder: NewReturn,
   ): Promise<{ id: string; created: boolean }>;
+  /** The ShipBob order by id when known (`GET /order/{id}`), else by reference id. */
+  shipbobOrder(
+    store: StoreRef,
+    ref: { referenceId: string; shipbobOrderId: string | null },
+  ): Promise<ShipBobOrderView | null>;
+  /** `POST /order/{id}:cancel`: `canceled` when no shipment of the order is left. */
+  cancelShipBobOrder(
+    store: StoreRef,
+    shipbobOrderId: string,
+  ): Promise<{ canceled: boolean; order: ShipBobOrderView | null; reasons: string[] }>;
 }
 
 /** Mirakl's stock import operations spaced by `ms` (its status reads by at most 15 s). */
@@ -79,6 +122,13 @@ export interface VendorOptions {
   credentials: StoreCredentialsPort;
   logger: Logger;
   metrics: ApplierMetrics;
+  /** How long a prefetched product lookup answers for its SKU (default 30 s). */
+  productLookupTtlMs?: number;
+  now?: () => number;
+  /** The call gate the Mirakl pollers use (`call_gate`): OR11 frequency per shop, product-wide. */
+  gate: CallGate;
+  /** Minimum interval between two OR11 calls on one shop, product-wide (Mirakl: one minute). */
+  or11IntervalMs?: number;
   /** Hosts that may resolve to private addresses (simulators, local runs). */
   miraklTrustedHosts?: readonly string[];
   miraklTimeoutMs?: number;
@@ -88,11 +138,10 @@ export interface VendorOptions {
   miraklImportPollIntervalMs?: number;
   /** Least time between two stock imports of one store (STO01/OF01, their reports); default 60 s. */
   miraklStockImportIntervalMs?: number;
-  /**
-   * Other Mirakl call intervals to replace (ms per operation; default Mirakl's documented ones).
-   * Tests shorten OR11, which a resumed effect asks before acting again.
-   */
-  miraklMinIntervalMs?: Partial<Record<LimitedOperation, number>>;
+  /** ShipBob's per-token budget shared with every other process (`shipbob_budget`). */
+  shipbobBudget: SharedBudget;
+  /** A ShipBob call that waits longer than this for the token's budget is parked with the wait. */
+  shipbobMaxBudgetWaitMs?: number;
   shipbobBaseUrl?: string;
   shipbobTimeoutMs?: number;
   shipbobRetries?: number;
@@ -101,21 +150,35 @@ export interface VendorOptions {
 
 interface StoreClients {
   version: number;
-  mirakl?: MiraklStore;
+  mirakl?: { client: MiraklStore; shop: GatedShop };
   shipbob?: ShipBobPort;
 }
 
 /**
  * Vendor clients built per store from its credentials (read through the stores port, opened in
  * process, never logged) and cached until the store's configuration version moves on. ShipBob
- * clients share one rate limiter per token in the process: stores on one PAT share its budget.
+ * clients share one rate limiter per token in the process, which claims its calls from the
+ * token's budget shared with every other process: stores on one PAT share its 150 a minute.
  */
 export function createVendors(options: VendorOptions): Vendors {
   const { credentials, logger, metrics } = options;
-  const limiters = createRateLimiterRegistry();
+  const limiters = createRateLimiterRegistry({
+    shared: {
+      budget: options.shipbobBudget,
+      onError: (error) =>
+        logger.warn('claiming from the shared ShipBob budget failed; trying again', {
+          error: errorMessage(error),
+        }),
+    },
+    // Waiting longer would hold the partition: the fact is parked with the wait instead.
+    maxWaitMs: options.shipbobMaxBudgetWaitMs ?? 2_000,
+  });
   const clients = new Map<string, StoreClients>();
   const retries = { shipbob: options.shipbobRetries ?? 2 };
   const initialDelayMs = options.retryInitialDelayMs ?? 500;
+  const now = options.now ?? Date.now;
+  const lookups = createProductLookups(options.productLookupTtlMs ?? 30_000, now);
+  const or11IntervalMs = options.or11IntervalMs ?? DOCUMENTED_MIN_INTERVAL_MS.OR11;
 
   const storeClients = async (store: StoreRef): Promise<StoreClients> => {
     const cached = clients.get(store.storeId);
@@ -129,7 +192,7 @@ export function createVendors(options: VendorOptions): Vendors {
     const built: StoreClients = { version: creds.version };
     if (creds.miraklApiKey) {
       const shopId = Number(creds.miraklShopId);
-      built.mirakl = createMiraklClient({
+      const client = createMiraklClient({
         storeUrl: creds.miraklBaseUrl,
         apiKey: creds.miraklApiKey.reveal(),
         ...(Number.isInteger(shopId) && shopId > 0 ? { shopId } : {}),
@@ -138,19 +201,29 @@ export function createVendors(options: VendorOptions): Vendors {
         retries: options.miraklRetries ?? 2,
         retryInitialDelayMs: initialDelayMs,
         retryMaxDelayMs: 4_000,
+        // Nothing is waited out in place, where it would hold the partition: a 429 goes back
+        // with its wait, and the fact is parked at least that long. OR11 is spaced by the shared
+        // gate (below), not by this process's limiter.
+        maxRetryAfterMs: 0,
+        // A stock import within the store's interval is parked with its wait the same way.
+        limiter: {
+          minIntervalMs: {
+            OR11: 0,
+            ...(options.miraklStockImportIntervalMs === undefined
+              ? {}
+              : stockIntervals(options.miraklStockImportIntervalMs)),
+          },
+          maxWaitMs: 0,
+        },
         trustedHosts: options.miraklTrustedHosts ?? [],
         ...(options.miraklImportPollIntervalMs === undefined
           ? {}
           : { importPollIntervalMs: options.miraklImportPollIntervalMs }),
-        limiter: {
-          minIntervalMs: {
-            ...(options.miraklStockImportIntervalMs === undefined
-              ? {}
-              : stockIntervals(options.miraklStockImportIntervalMs)),
-            ...options.miraklMinIntervalMs,
-          },
-        },
       });
+      built.mirakl = {
+        client,
+        shop: { storeUrl: creds.miraklBaseUrl, shopId: creds.miraklShopId },
+      };
     }
     if (creds.shipbobPat) {
       const pat = creds.shipbobPat.reveal();
@@ -169,7 +242,7 @@ export function createVendors(options: VendorOptions): Vendors {
     return built;
   };
 
-  const mirakl = async (store: StoreRef): Promise<MiraklStore> => {
+  const mirakl = async (store: StoreRef): Promise<{ client: MiraklStore; shop: GatedShop }> => {
     const built = await storeClients(store);
     if (!built.mirakl) {
       throw new CredentialsError(
@@ -225,25 +298,61 @@ export function createVendors(options: VendorOptions): Vendors {
     }
   };
 
-  return {
-    async miraklOrderState(store, orderId) {
-      const client = await mirakl(store);
-      const [order] = await counted('mirakl', 'OR11', () =>
+  /** One order read with OR11, after claiming the shop's call gate shared with the poller. */
+  const miraklOrder = async (store: StoreRef, orderId: string) => {
+    const { client, shop } = await mirakl(store);
+    try {
+      await claimMiraklCall(options.gate, shop, 'OR11', or11IntervalMs);
+    } catch (error) {
+      if (error instanceof RateLimitedError) metrics.gateWaits.inc({ operation: 'OR11' });
+      throw error;
+    }
+    let orders: MiraklOrder[];
+    try {
+      orders = await counted('mirakl', 'OR11', () =>
         client.listOrdersUpdatedSince({ orderIds: [orderId] }),
       );
-      return order?.state ?? null;
+    } catch (error) {
+      await afterMiraklCall(options.gate, shop, 'OR11', or11IntervalMs, error);
+      throw error;
+    }
+    await afterMiraklCall(options.gate, shop, 'OR11', or11IntervalMs);
+    return orders[0] ?? null;
+  };
+
+  return {
+    async miraklOrderState(store, orderId) {
+      return (await miraklOrder(store, orderId))?.state ?? null;
+    },
+    async miraklOrder(store, orderId) {
+      const order = await miraklOrder(store, orderId);
+      if (!order) return null;
+      return {
+        state: order.state,
+        canCancel: order.canCancel,
+        lines: order.lines.map((line) => ({
+          lineId: line.lineId,
+          sku: line.sku,
+          quantity: line.quantity,
+          state: line.state,
+        })),
+      };
+    },
+    async cancelMiraklOrder(store, orderId) {
+      const { client } = await mirakl(store);
+      await counted('mirakl', 'OR29', () => client.cancelOrder(orderId));
     },
     async acceptOrder(store, orderId, lineIds) {
-      const client = await mirakl(store);
+      const { client } = await mirakl(store);
       await counted('mirakl', 'OR21', () => client.acceptOrder({ orderId, lineIds }));
     },
     async pushStock(store, lines) {
-      const client = await mirakl(store);
+      const { client } = await mirakl(store);
       const result = await counted('mirakl', 'STO01', () => client.pushStock(lines));
       return result;
     },
     async shipOrder(store, orderId, tracking) {
-      const client = await mirakl(store);
+      const { client } = await mirakl(store);
       await counted('mirakl', 'OR23', () => client.setTracking(orderId, tracking));
       await counted('mirakl', 'OR24', () => client.confirmShipment(orderId));
     },
@@ -258,6 +367,43 @@ export function createVendors(options: VendorOptions): Vendors {
       const client = await shipbob(store);
       const found = await shipbobCall('GET /product', () => client.findProductsBySku([...skus]));
       return new Set(skus.filter((sku) => found.has(sku)));
+    },
+    async findProducts(store, skus) {
+      const { known, missing } = lookups.take(store.storeId, skus);
+      if (missing.length > 0) {
+        const client = await shipbob(store);
+        const found = await shipbobCall('GET /product', () => client.findProductsBySku(missing));
+        for (const sku of missing) {
+          const ensured = found.get(sku);
+          if (ensured) known.set(sku, matchOf(sku, ensured));
+        }
+      }
+      return known;
+    },
+    async prefetchProducts(store, skus) {
+      const wanted = [...new Set(skus)].filter((sku) => sku.length > 0);
+      if (wanted.length === 0) return;
+      const client = await shipbob(store);
+      const found = await shipbobCall('GET /product', () => client.findProductsBySku(wanted));
+      lookups.put(
+        store.storeId,
+        wanted.map((sku) => {
+          const ensured = found.get(sku);
+          return [sku, ensured ? matchOf(sku, ensured) : null];
+        }),
+      );
+    },
+    async createShipBobProduct(store, product) {
+      const client = await shipbob(store);
+      let lastAttempt = 1;
+      const result = await shipbobCall('POST /product', (attempt) => {
+        lastAttempt = attempt;
+        return client.createProduct(product);
+      });
+      const match = matchOf(product.sku, result);
+      lookups.put(store.storeId, [[product.sku, match]]);
+      // A duplicate after an earlier attempt of ours timed out is our own product.
+      return { id: match.productId, created: result.created || lastAttempt > 1, match };
     },
     async createShipBobOrder(store, order) {
       const client = await shipbob(store);
@@ -324,6 +470,70 @@ export function createVendors(options: VendorOptions): Vendors {
         return client.createReturn(returnOrder);
       });
       return { id: String(result.returnOrder.id), created: result.created || lastAttempt > 1 };
+    },
+    async shipbobOrder(store, ref) {
+      const client = await shipbob(store);
+      const id = Number(ref.shipbobOrderId);
+      const order =
+        Number.isInteger(id) && id > 0
+          ? await shipbobCall('GET /order/{id}', () => client.getOrder(id))
+          : await shipbobCall('GET /order', () => client.findOrderByReferenceId(ref.referenceId));
+      return order ? shipbobOrderView(order) : null;
+    },
+    async cancelShipBobOrder(store, shipbobOrderId) {
+      const client = await shipbob(store);
+      const result = await shipbobCall('POST /order/{id}:cancel', () =>
+        client.cancelOrder(Number(shipbobOrderId)),
+      );
+      return {
+        canceled: result.canceled,
+        order: result.order ? shipbobOrderView(result.order) : null,
+        reasons: result.shipments
+          .filter((s) => !s.canceled)
+          .map((s) => `shipment ${s.shipmentId ?? '?'}: ${s.reason ?? 'refused'}`),
+      };
+    },
+  };
+}
+
+/** How a found product carries the SKU. */
+function matchOf(sku: string, ensured: EnsuredProduct): ProductMatch {
+  return {
+    productId: String(ensured.product.id),
+    matchedBy: ensured.variant.sku === sku ? 'sku' : 'seller-sku',
+  };
+}
+
+/**
+ * Product lookups made ahead of their facts, per store and SKU, each answering once and only
+ * for `ttlMs`: a product created in ShipBob meanwhile is found by the next lookup, and a create
+ * racing one is resolved by ShipBob's duplicate-SKU refusal.
+ */
+function createProductLookups(ttlMs: number, now: () => number) {
+  type Answer = { match: ProductMatch | null; at: number };
+  const byStore = new Map<string, Map<string, Answer>>();
+  return {
+    put(storeId: string, answers: [string, ProductMatch | null][]) {
+      const store = byStore.get(storeId) ?? new Map<string, Answer>();
+      byStore.set(storeId, store);
+      // Answers nobody took (a fact that never came) go once they cannot serve any more.
+      for (const [sku, entry] of store) if (now() - entry.at > ttlMs) store.delete(sku);
+      for (const [sku, match] of answers) store.set(sku, { match, at: now() });
+    },
+    /** The fresh answers among `skus` (taken: each serves once), and the SKUs still to look up. */
+    take(storeId: string, skus: readonly string[]) {
+      const store = byStore.get(storeId);
+      const known = new Map<string, ProductMatch>();
+      const missing: string[] = [];
+      for (const sku of skus) {
+        const hit = store?.get(sku);
+        store?.delete(sku);
+        if (hit && now() - hit.at <= ttlMs) {
+          if (hit.match) known.set(sku, hit.match);
+        } else missing.push(sku);
+      }
+      if (store?.size === 0) byStore.delete(storeId);
+      return { known, missing };
     },
   };
 }

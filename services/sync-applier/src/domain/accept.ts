@@ -48,7 +48,7 @@ export function decideAccept(
   state: AcceptState,
 ): AcceptDecision {
   const base = acceptBase(fact.orderId);
-  const gate = gateDecision(fact.envelope.storeId, config, base, { shipbob: true });
+  const gate = gateDecision(fact.envelope.storeId, config, base);
   if (gate.type !== 'open') return gate;
   if (fact.lines.length === 0) {
     return {
@@ -67,10 +67,7 @@ export function decideAccept(
   };
   const { effect } = state;
   if (effect?.status === 'done') return doneDecision(base, effect);
-  if (state.mirakl)
-    return decideFromMiraklState(base, state.mirakl, 'accepted', command, {
-      miraklOrderId: fact.orderId,
-    });
+  if (state.mirakl) return decideFromMiraklState(base, state.mirakl, 'accepted', command, {});
   if (effect?.status === 'claimed') {
     return { type: 'ask', query: { kind: 'mirakl-order-state', orderId: fact.orderId } };
   }

@@ -176,7 +176,11 @@ describe('accept: an order waiting for acceptance', () => {
     expect(decideAccept({ ...fact, lines: [] }, storeConfig(), fresh)).toMatchObject({
       type: 'reject',
       reason: 'bad-payload',
-      outcome: { outcome: 'FAILED', reason: 'bad-payload' },
+      outcome: {
+        outcome: 'FAILED',
+        reason: 'bad-payload',
+        detail: 'the order has no lines to accept',
+      },
     });
   });
 });

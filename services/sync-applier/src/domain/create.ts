@@ -51,10 +51,22 @@ export function decideCreate(
   state: CreateState,
 ): CreateDecision {
   const base = createBase(fact.orderId);
-  const gate = gateDecision(fact.envelope.storeId, config, base, { shipbob: true });
+  const gate = gateDecision(fact.envelope.storeId, config, base);
   if (gate.type !== 'open') return gate;
   const { effect } = state;
   if (effect?.status === 'done') return doneDecision(base, effect);
+  if (effect?.status === 'voided') {
+    // The marketplace canceled the order first (ADR 0069): it must never reach ShipBob.
+    return {
+      type: 'record',
+      outcome: outcomeOf(base, 'SKIPPED', {
+        reason: 'order-canceled',
+        detail:
+          'the order was canceled on the marketplace before its ShipBob order was created; none was created',
+      }),
+      markRecorded: false,
+    };
+  }
 
   const order = shipbobOrderOf(fact, gate.config);
   if (typeof order === 'string') {
@@ -108,10 +120,7 @@ export function shipbobOrderOf(
   config: Pick<StoreConfig, 'shippingMethods' | 'defaultShippingMethod'>,
 ): NewOrder | string {
   const address = fact.shippingAddress;
-  const name = [address.firstName, address.lastName]
-    .filter((part): part is string => !!part?.trim())
-    .join(' ')
-    .trim();
+  const name = `${address.firstName ?? ''} ${address.lastName ?? ''}`.trim();
   const recipientName = name || address.company?.trim() || '';
   const country = alpha2Country(address.country);
   const problems = [
@@ -157,8 +166,11 @@ export function shipOptionFor(
   miraklShippingType: string | null,
   config: Pick<StoreConfig, 'shippingMethods' | 'defaultShippingMethod'>,
 ): string {
+  // Own entries only: a code such as `constructor` must not find Object's prototype.
   const mapped =
-    miraklShippingType === null ? undefined : config.shippingMethods[miraklShippingType];
+    miraklShippingType !== null && Object.hasOwn(config.shippingMethods, miraklShippingType)
+      ? config.shippingMethods[miraklShippingType]
+      : undefined;
   return mapped ?? config.defaultShippingMethod;
 }
 
@@ -172,12 +184,12 @@ function linesBySku(lines: MiraklOrderReadyToShip['lines']): NewOrder['lines'] {
       existing.quantity += line.quantity;
       continue;
     }
-    const unitPrice = line.unitPrice === null ? null : Number(line.unitPrice);
+    const unitPrice = line.unitPrice === null ? Number.NaN : Number(line.unitPrice);
     bySku.set(sku, {
       sku,
       name: line.productTitle?.trim() || sku,
       quantity: line.quantity,
-      unitPrice: unitPrice !== null && Number.isFinite(unitPrice) ? unitPrice : null,
+      unitPrice: Number.isFinite(unitPrice) ? unitPrice : null,
     });
   }
   return [...bySku.values()];

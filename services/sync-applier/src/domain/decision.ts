@@ -1,4 +1,4 @@
-import { closedGate, type Flow, type StoreConfig } from './store-config.js';
+import { closedGate, type Flow, type GateNeeds, type StoreConfig } from './store-config.js';
 
 /** What the applier did about one fact, as recorded on `sync.outcome.recorded.v1`. */
 export type OutcomeKind = 'APPLIED' | 'DUPLICATE' | 'SKIPPED' | 'FAILED';
@@ -6,7 +6,22 @@ export type OutcomeKind = 'APPLIED' | 'DUPLICATE' | 'SKIPPED' | 'FAILED';
 export type Target = 'MIRAKL' | 'SHIPBOB';
 
 /** One step of a flow, named in effect keys and metrics. */
-export type Action = 'accept' | 'create' | 'ship' | 'return' | 'push-stock';
+export type Action =
+  /** One ShipBob product for an offer's shop SKU. */
+  | 'product'
+  | 'accept'
+  | 'create'
+  | 'ship'
+  /** OR29: an order canceled in ShipBob is canceled in Mirakl. */
+  | 'cancel'
+  /** Lines of a Mirakl order whose ShipBob shipment was canceled while the rest ships. */
+  | 'cancel-lines'
+  /** The ShipBob order of an order canceled on the marketplace. */
+  | 'cancel-in-shipbob'
+  /** A ShipBob return for one incident line. */
+  | 'return'
+  /** One stock import of a store's changed quantities (Sync Inventory). */
+  | 'push-stock';
 
 export interface Outcome {
   outcome: OutcomeKind;
@@ -15,7 +30,10 @@ export interface Outcome {
   /** Unique per store: the effect this fact asks for (`create:<miraklOrderId>`). */
   effectKey: string;
   target: Target;
+  /** The Mirakl order the effect belongs to (empty: not an order's, e.g. an offer's product). */
   miraklOrderId: string;
+  /** What the effect is about when it is not an order (a SKU); defaults to `miraklOrderId`. */
+  subjectId?: string;
   /** Machine-readable, for SKIPPED and FAILED (`flow-disabled`, `unknown-sku`, ...). */
   reason: string | null;
   /** A sentence the seller can read. */
@@ -26,13 +44,15 @@ export interface Outcome {
 /** What every outcome of one fact shares. */
 export type OutcomeBase = Pick<
   Outcome,
-  'flow' | 'action' | 'effectKey' | 'target' | 'miraklOrderId'
+  'flow' | 'action' | 'effectKey' | 'target' | 'miraklOrderId' | 'subjectId'
 >;
 
 /** The effects ledger's record of one effect (`null` in a state: never claimed). */
 export type LedgerEntry =
   | { status: 'claimed' }
-  | { status: 'done'; externalIds: Record<string, string>; outcomeRecorded: boolean };
+  | { status: 'done'; externalIds: Record<string, string>; outcomeRecorded: boolean }
+  /** Must never be made: its order was canceled on the marketplace before it was (ADR 0069). */
+  | { status: 'voided' };
 
 /**
  * What to do next about a fact. A decision is a pure function of the fact, the store's
@@ -119,7 +139,7 @@ export function gateDecision(
   storeId: string,
   config: StoreConfig | undefined,
   base: OutcomeBase,
-  needs: { shipbob: boolean },
+  needs?: GateNeeds,
 ): GateDecision {
   if (config === undefined) {
     return {

@@ -98,7 +98,7 @@ export function decideReturn(
   state: ReturnState,
 ): ReturnDecision {
   const base = returnBase(fact.orderId, fact.orderLineId);
-  const gate = gateDecision(fact.envelope.storeId, config, base, { shipbob: true });
+  const gate = gateDecision(fact.envelope.storeId, config, base);
   if (gate.type !== 'open') return gate;
   const closed = closedReturns(gate.config);
   if (closed) {

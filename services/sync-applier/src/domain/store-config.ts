@@ -13,6 +13,7 @@ export type StoreConfig = Pick<
   | 'returnsApproved'
   | 'returnFulfillmentCenterId'
   | 'inventoryBuffer'
+  | 'cancelShipBobOnMarketplaceCancel'
 > & { storeId: string; returns: ReturnSettings };
 
 /** How the store's incidents become ShipBob returns (defaults until the store sets them). */
@@ -26,7 +27,7 @@ export interface ReturnSettings {
 export const DEFAULT_RETURN_SETTINGS: ReturnSettings = { reasons: {}, requestedAction: 'Default' };
 
 /** A toggle of the store's configuration: the product's name for a flow. */
-export type Flow = 'orders' | 'tracking' | 'returns' | 'inventory';
+export type Flow = 'offers' | 'orders' | 'tracking' | 'cancellations' | 'returns' | 'inventory';
 
 /** Why a fact was skipped, as the seller reads it (machine reason + sentence). */
 export interface Closed {
@@ -53,6 +54,7 @@ export function storeConfigOf(event: StoreConfigChanged): StoreConfig {
     returnFulfillmentCenterId: event.returnFulfillmentCenterId,
     inventoryBuffer: event.inventoryBuffer,
     returns: DEFAULT_RETURN_SETTINGS,
+    cancelShipBobOnMarketplaceCancel: event.cancelShipBobOnMarketplaceCancel,
   };
 }
 
@@ -65,13 +67,33 @@ export function newestConfig(current: StoreConfig | undefined, incoming: StoreCo
 }
 
 /**
+ * Whether a flow needs a verified ShipBob token: offers end in ShipBob products, orders in a ShipBob order (accepting one
+ * that cannot be created would leave it stuck), returns in a ShipBob return; tracking only
+ * writes to Mirakl. Cancellations go both ways: each direction says what it needs.
+ */
+const NEEDS_SHIPBOB: Readonly<Record<Flow, boolean>> = {
+  offers: true,
+  orders: true,
+  tracking: false,
+  cancellations: false,
+  returns: true,
+  // The quantities come from the store's ShipBob account.
+  inventory: true,
+};
+
+/** What an effect needs besides its flow's toggle (by default what its flow needs). */
+export interface GateNeeds {
+  shipbob: boolean;
+}
+
+/**
  * Whether a flow may act for the store now: connected, the flow switched on, and ShipBob
  * configured where the flow needs it. `undefined` means open.
  */
 export function closedGate(
   config: StoreConfig,
   flow: Flow,
-  needs: { shipbob: boolean },
+  needs: GateNeeds = { shipbob: NEEDS_SHIPBOB[flow] },
 ): Closed | undefined {
   if (config.status !== 'CONNECTED') {
     return {

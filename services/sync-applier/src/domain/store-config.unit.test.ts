@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { storeConfig } from '../test-support/facts.js';
-import { progressTowards } from './mirakl-progress.js';
-import { newestConfig } from './store-config.js';
+import { storeConfig, storeConfigChanged } from '../test-support/facts.js';
+import { closedGate, newestConfig, storeConfigOf } from './store-config.js';
 
 describe('the newest configuration of a store', () => {
   it('keeps the higher version; an older or repeated snapshot changes nothing', () => {
@@ -14,22 +13,32 @@ describe('the newest configuration of a store', () => {
   });
 });
 
-describe('progress of a Mirakl order towards an effect', () => {
-  it.each([
-    ['STAGING', 'too-early', 'too-early'],
-    ['WAITING_ACCEPTANCE', 'pending', 'too-early'],
-    ['WAITING_DEBIT', 'reached', 'too-early'],
-    ['WAITING_DEBIT_PAYMENT', 'reached', 'too-early'],
-    ['SHIPPING', 'reached', 'pending'],
-    ['SHIPPED', 'reached', 'reached'],
-    ['TO_COLLECT', 'reached', 'reached'],
-    ['RECEIVED', 'reached', 'reached'],
-    ['CLOSED', 'reached', 'reached'],
-    ['REFUSED', 'unreachable', 'unreachable'],
-    ['CANCELED', 'unreachable', 'unreachable'],
-    ['SOMETHING_NEW', 'unknown', 'unknown'],
-  ])('%s: accepted %s, shipped %s', (state, accepted, shipped) => {
-    expect(progressTowards(state, 'accepted')).toBe(accepted);
-    expect(progressTowards(state, 'shipped')).toBe(shipped);
+describe('the configuration the applier decides with', () => {
+  it('given a configuration event, then it keeps the store, version, status, toggles and ship options', () => {
+    const config = storeConfig({
+      storeId: 'store-7',
+      version: 9,
+      shippingMethods: { STD: 'Standard', 'EXP-2D': '2-Day' },
+      defaultShippingMethod: 'Ground',
+    });
+    expect(storeConfigOf(storeConfigChanged(config, 'https://acme.mirakl.net'))).toEqual(config);
+  });
+});
+
+describe('whether a flow may act for a store', () => {
+  it('given a store that is not connected, then nothing flows, and the seller reads why', () => {
+    expect(closedGate(storeConfig({ status: 'DISCONNECTED' }), 'tracking')).toEqual({
+      reason: 'store-not-connected',
+      detail: 'the store is DISCONNECTED: nothing is synced until it is connected again',
+    });
+  });
+
+  it('given no verified ShipBob token, then orders stop (they end in ShipBob) but tracking flows (Mirakl only)', () => {
+    const noShipBob = storeConfig({ shipbobConfigured: false });
+    expect(closedGate(noShipBob, 'orders')).toEqual({
+      reason: 'shipbob-not-configured',
+      detail: 'no verified ShipBob token is configured for this store',
+    });
+    expect(closedGate(noShipBob, 'tracking')).toBeUndefined();
   });
 });

@@ -52,8 +52,8 @@ export function decideTracking(
   state: TrackingState,
 ): TrackingDecision {
   const base = trackingBase(fact.referenceId);
-  // Only Mirakl is called: the ShipBob token is not needed for this flow.
-  const gate = gateDecision(fact.envelope.storeId, config, base, { shipbob: false });
+  // Only Mirakl is called: the flow needs no ShipBob token (store-config.ts).
+  const gate = gateDecision(fact.envelope.storeId, config, base);
   if (gate.type !== 'open') return gate;
   const { effect } = state;
   if (effect?.status === 'done') return doneDecision(base, effect);

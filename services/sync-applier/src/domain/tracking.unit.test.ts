@@ -128,6 +128,48 @@ describe('tracking: a labeled ShipBob shipment', () => {
     });
   });
 
+  it('given a shipment without tracking number and carrier, then it is rejected naming each problem', () => {
+    const blank = { ...fact, trackingNumber: '', carrier: '  ' };
+    expect(decideTracking(blank, storeConfig(), fresh)).toEqual({
+      type: 'reject',
+      reason: 'bad-payload',
+      outcome: {
+        flow: 'tracking',
+        action: 'ship',
+        effectKey: 'ship:ORDER-9-A',
+        target: 'MIRAKL',
+        miraklOrderId: 'ORDER-9-A',
+        outcome: 'FAILED',
+        reason: 'bad-payload',
+        detail: 'the shipment has no tracking number; the shipment has no carrier',
+        externalIds: {},
+      },
+    });
+  });
+
+  it('given a shipment naming no marketplace order, then it is rejected saying so', () => {
+    expect(decideTracking({ ...fact, referenceId: '  ' }, storeConfig(), fresh)).toMatchObject({
+      type: 'reject',
+      outcome: { detail: 'the shipment names no marketplace order' },
+    });
+  });
+
+  it('sends carrier and tracking number without the spaces around them', () => {
+    const padded = shipmentLabeled({
+      orderId: 'ORDER-9-A',
+      carrier: ' UPS ',
+      trackingNumber: ' 1Z999 ',
+      trackingUrl: null,
+    });
+    expect(decideTracking(padded, storeConfig(), fresh)).toMatchObject({
+      type: 'apply',
+      command: {
+        tracking: { carrierName: 'UPS', trackingNumber: '1Z999' },
+        externalIds: { trackingNumber: '1Z999' },
+      },
+    });
+  });
+
   it('given a shipment without a tracking number, then it is rejected as a bad payload', () => {
     expect(decideTracking({ ...fact, trackingNumber: ' ' }, storeConfig(), fresh)).toMatchObject({
       type: 'reject',

@@ -1,8 +1,11 @@
 import {
   envelope,
   type MiraklIncidentOpened,
+  type MiraklOfferObserved,
   type MiraklOrderAwaitingAcceptance,
+  type MiraklOrderCanceled,
   type MiraklOrderReadyToShip,
+  type ShipBobOrderCanceled,
   type ShipBobShipmentLabeled,
   type StoreConfigChanged,
 } from '@msync/events';
@@ -34,6 +37,7 @@ export function storeConfig(overrides: Partial<StoreConfig> = {}): StoreConfig {
     returnFulfillmentCenterId: null,
     inventoryBuffer: 0,
     returns: { reasons: {}, requestedAction: 'Default' },
+    cancelShipBobOnMarketplaceCancel: false,
     ...overrides,
   };
 }
@@ -64,6 +68,7 @@ export function storeConfigChanged(config: StoreConfig, miraklBaseUrl: string): 
     shippingMethods: config.shippingMethods,
     defaultShippingMethod: config.defaultShippingMethod,
     reportWhenEmpty: false,
+    cancelShipBobOnMarketplaceCancel: config.cancelShipBobOnMarketplaceCancel,
   };
 }
 
@@ -192,5 +197,71 @@ export function incidentOpened(
     quantity: input.quantity ?? 1,
     reasonCode: input.reasonCode === undefined ? '12' : input.reasonCode,
     reasonLabel: 'Damaged item',
+  };
+}
+
+export function offerObserved(
+  input: {
+    storeId?: string;
+    sku?: string;
+    title?: string | null;
+    deleted?: boolean;
+  } = {},
+): MiraklOfferObserved {
+  const storeId = input.storeId ?? 'store-1';
+  const sku = input.sku ?? 'SKU-MUG';
+  return {
+    envelope: factEnvelope(storeId, `mirakl:${storeId}:offer:${sku}:${T0}:fp`),
+    offerId: '2001',
+    shopSku: sku,
+    productSku: `MKP${sku}`,
+    productTitle: input.title === undefined ? null : input.title,
+    quantity: 4,
+    active: true,
+    deleted: input.deleted ?? false,
+    lastUpdated: T0,
+  };
+}
+
+/** An order canceled in ShipBob: the whole order, or (with `shipmentId`) one shipment of it. */
+export function canceledInShipBob(
+  input: {
+    storeId?: string;
+    orderId?: string;
+    shipbobOrderId?: string;
+    shipmentId?: string;
+    canceledItems?: { sku: string; quantity: number }[];
+  } = {},
+): ShipBobOrderCanceled {
+  const storeId = input.storeId ?? 'store-1';
+  const shipbobOrderId = input.shipbobOrderId ?? '7001';
+  const partial = input.shipmentId !== undefined;
+  return {
+    envelope: factEnvelope(
+      storeId,
+      partial
+        ? `shipbob:${storeId}:shipment:${input.shipmentId}:canceled`
+        : `shipbob:${storeId}:order:${shipbobOrderId}:canceled`,
+    ),
+    shipbobOrderId,
+    referenceId: input.orderId ?? 'ORDER-1-A',
+    partial,
+    shipmentId: input.shipmentId ?? null,
+    canceledItems: input.canceledItems ?? [],
+  };
+}
+
+/** An order canceled (or refused) on the marketplace. */
+export function canceledOnMarketplace(
+  input: { storeId?: string; orderId?: string; state?: 'CANCELED' | 'REFUSED' } = {},
+): MiraklOrderCanceled {
+  const storeId = input.storeId ?? 'store-1';
+  const orderId = input.orderId ?? 'ORDER-1-A';
+  const state = input.state ?? 'CANCELED';
+  return {
+    envelope: factEnvelope(storeId, `mirakl:${storeId}:order:${orderId}:${state}:${T0}`),
+    orderId,
+    state,
+    reason: null,
   };
 }

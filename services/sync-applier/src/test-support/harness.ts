@@ -7,6 +7,7 @@ import {
   createKafka,
   createPublisher,
   type EventOf,
+  type MiraklOrderAwaitingAcceptance,
   type Publisher,
   type SyncOutcomeRecorded,
   type TopicKey,
@@ -31,7 +32,8 @@ import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test
 import type { StoreConfig } from '../domain/store-config.js';
 import { FACT_TOPICS } from '../applier.js';
 import { createSyncApplier, type SyncApplier, type SyncApplierOptions } from '../service.js';
-import { storeConfig, storeConfigChanged } from './facts.js';
+import { EFFECTS_COLLECTION, effectId } from '../adapters/effects-ledger.js';
+import { awaitingAcceptance, storeConfig, storeConfigChanged } from './facts.js';
 
 export { eventually } from '@msync/test-support';
 
@@ -77,13 +79,20 @@ export interface ApplierHarness {
   startApplier(overrides?: Partial<SyncApplierOptions>): Promise<RunningApplier>;
   /** Successful writes (POST/PUT answered 2xx) a simulator journal holds. */
   writesTo(journal: readonly { method: string; status: number }[]): number;
+  /** What a process that stopped right after claiming leaves in the effects ledger. */
+  leaveClaim(storeId: string, effectKey: string): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Real Kafka, registry and FerretDB, both simulators in process; one test's own namespace and database. */
 export async function applierHarness(
   logger: Logger = capturingLogger('warn').logger,
+  options: {
+    /** Partitions of the fact topics (default 1: every store shares the one partition). */
+    partitions?: number;
+  } = {},
 ): Promise<ApplierHarness> {
+  const partitions = options.partitions ?? 1;
   const env = infra();
   const namespace = uniqueNamespace();
   const kafka = createKafka({
@@ -91,12 +100,12 @@ export async function applierHarness(
     clientId: 'applier-test',
     logger,
   });
-  // One partition: every store shares it, so isolation between stores is really tested.
+  // One partition by default: every store shares it, so isolation between stores is really tested.
   await bootstrapTopics({
     kafka,
     logger,
     namespace,
-    partitions: 1,
+    partitions,
     only: ['storeConfigChanged', ...FACT_TOPICS, 'syncOutcome'],
   });
   const codec = new EventCodec(new RegistryClient(env.SCHEMA_REGISTRY_URL), namespace);
@@ -222,17 +231,16 @@ export async function applierHarness(
         vendors: {
           miraklTrustedHosts: ['127.0.0.1'],
           miraklRetries: 1,
-          // A resumed effect asks OR11 first; Mirakl's once a minute would stall a test's retries.
-          miraklMinIntervalMs: { OR11: 0 },
           shipbobBaseUrl: shipbob.url,
           shipbobRetries: 1,
           retryInitialDelayMs: 50,
+          or11IntervalMs: 1_000,
         },
         groupId: `${namespace}sync-applier`,
         retrier: { intervalMs: 100, initialDelayMs: 200, maxDelayMs: 1_000 },
         waitingRetryMs: 500,
         commit: { intervalMs: 100 },
-        topicPartitions: 1,
+        topicPartitions: partitions,
         ...overrides,
       });
       await applier.start();
@@ -246,6 +254,19 @@ export async function applierHarness(
       };
       running.push(instance);
       return instance;
+    },
+    async leaveClaim(storeId, effectKey) {
+      await mongo.db
+        .collection<Record<string, unknown> & { _id: string }>(EFFECTS_COLLECTION)
+        .insertOne({
+          _id: effectId(storeId, effectKey),
+          storeId,
+          effectKey,
+          action: effectKey.split(':')[0],
+          factKey: 'a-crashed-run',
+          status: 'claimed',
+          claimedAt: new Date(),
+        });
     },
     writesTo: (journal) =>
       journal.filter(
@@ -261,4 +282,23 @@ export async function applierHarness(
       await mongo.close();
     },
   };
+}
+
+/** What a process that stopped right after claiming an effect leaves in the ledger. */
+export async function leftClaim(
+  harness: ApplierHarness,
+  storeId: string,
+  effectKey: string,
+): Promise<void> {
+  await harness.leaveClaim(storeId, effectKey);
+}
+
+/** An order of one SKU-MUG line created in the store's Mirakl, and the fact saying it awaits acceptance. */
+export function newAwaitingOrder(store: TestStore, orderId: string): MiraklOrderAwaitingAcceptance {
+  store.mirakl.control.createOrder(store.shopId, { orderId, lines: [{ sku: 'SKU-MUG' }] });
+  return awaitingAcceptance({
+    storeId: store.storeId,
+    orderId,
+    lines: [{ id: `${orderId}-1`, sku: 'SKU-MUG' }],
+  });
 }

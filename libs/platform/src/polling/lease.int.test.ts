@@ -1,0 +1,69 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { Db } from 'mongodb';
+import { infra, uniqueName } from '@msync/test-support';
+import { connectMongo, type MongoHandle } from '../mongo.js';
+import { createMongoLeases } from './lease.js';
+
+let handle: MongoHandle | undefined;
+afterEach(async () => {
+  await handle?.db.dropDatabase();
+  await handle?.close();
+  handle = undefined;
+});
+
+/** The database, except that the next `deleteOne` fails as when the server is unreachable. */
+function deleteFailsOnce(db: Db): Db {
+  let failed = false;
+  return new Proxy(db, {
+    get(target, property, receiver) {
+      if (property !== 'collection') return Reflect.get(target, property, receiver) as unknown;
+      return (name: string) => {
+        const collection = target.collection(name);
+        return new Proxy(collection, {
+          get(c, p, r) {
+            if (p === 'deleteOne' && !failed)
+              return () => {
+                failed = true;
+                return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:27018'));
+              };
+            const value = Reflect.get(c, p, r) as unknown;
+            return typeof value === 'function' ? (value as () => unknown).bind(c) : value;
+          },
+        });
+      };
+    },
+  });
+}
+
+describe('Mongo leases on the real MongoDB-compatible server', () => {
+  it('a lease whose release failed does not block its own instance until it expires', async () => {
+    handle = await connectMongo(infra().MONGO_URL, {
+      dbName: uniqueName('leases').replace(/-/g, '_'),
+      appName: 'test',
+    });
+    const options = { collection: 'leases', leaseMs: 5 * 60_000 };
+    const mine = createMongoLeases({ ...options, db: deleteFailsOnce(handle.db), holder: 'a' });
+    const theirs = createMongoLeases({ ...options, db: handle.db, holder: 'b' });
+
+    const first = await mine.tryAcquire('store-1');
+    expect(first).not.toBeNull();
+    // Held: neither this instance nor another one gets it.
+    expect(await mine.tryAcquire('store-1')).toBeNull();
+    expect(await theirs.tryAcquire('store-1')).toBeNull();
+
+    // The server is unreachable when the pass ends: the lease document stays behind.
+    await expect(first!.release()).rejects.toThrow(/ECONNREFUSED/);
+    expect(await handle.db.collection('leases').countDocuments({ _id: 'store-1' } as never)).toBe(
+      1,
+    );
+
+    // Another instance still waits for the expiry; this one takes its leftover over at once.
+    expect(await theirs.tryAcquire('store-1')).toBeNull();
+    const again = await mine.tryAcquire('store-1');
+    expect(again).not.toBeNull();
+    expect(await again!.renew()).toBe(true);
+    await again!.release();
+    expect(await handle.db.collection('leases').countDocuments({})).toBe(0);
+    expect(await theirs.tryAcquire('store-1')).not.toBeNull();
+  });
+});

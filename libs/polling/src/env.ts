@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { env } from '@msync/platform';
+
+/** Kafka's default bounds for a member's session (`group.{min,max}.session.timeout.ms`). */
+const SESSION_TIMEOUT_MS = z.coerce.number().int().min(6_000).max(1_800_000);
+
+/** How long a killed poller can hold up others, unless the environment says otherwise. */
+export const POLLER_DEFAULTS = {
+  /** A pass may wait on the vendor's retry-after inside the handler; kafkajs heartbeats only
+   * between messages, so the session must outlast the longest pass. */
+  sessionTimeoutMs: 120_000,
+  /** A process that died during a pass blocks its store and stream for at most this long. */
+  leaseMs: 5 * 60_000,
+} as const;
+
+/** Environment variables every poller reads for its frame (both have defaults). */
+export const pollerFrameEnv = z.object({
+  /**
+   * The poll-request consumer's session: a member that stops heartbeating (a killed process)
+   * keeps its partitions this long before the group hands them to another one.
+   */
+  CONSUMER_SESSION_TIMEOUT_MS: SESSION_TIMEOUT_MS.default(POLLER_DEFAULTS.sessionTimeoutMs),
+  /** Lease of a store and stream during a pass, renewed while it runs (ADR 0043). */
+  POLL_LEASE_MS: env.durationMs(POLLER_DEFAULTS.leaseMs),
+});

@@ -1,0 +1,108 @@
+import { createHash } from 'node:crypto';
+import { idempotencyKey } from '@msync/events';
+import type { MiraklOffer } from '@msync/mirakl';
+import type { SeenItem } from '@msync/platform';
+import type { MiraklFact } from './facts.js';
+
+/** An offer as one export (or OF21 listing) showed it: deleted ones come from differentials. */
+export interface ObservedOffer extends MiraklOffer {
+  deleted: boolean;
+}
+
+/** What one offer snapshot produces: at most one fact, and what to remember of it. */
+export interface OfferDecision {
+  facts: Extract<MiraklFact, { topic: 'offerObserved' }>[];
+  remember: SeenItem;
+}
+
+const FINGERPRINT_MARK = 'fp:';
+
+/**
+ * The offer's fingerprint: a hash over what a ShipBob product and the seller care about (SKU,
+ * Mirakl ids, title, condition, active, deleted). Quantity and price are left out on purpose:
+ * stock moves every cycle, and the applier's own pushes would otherwise come back as changes.
+ */
+export function offerFingerprint(offer: ObservedOffer): string {
+  const identity = [
+    offer.shopSku,
+    String(offer.offerId),
+    offer.productSku,
+    offer.title ?? '',
+    offer.stateCode ?? '',
+    offer.active ? '1' : '0',
+    offer.deleted ? '1' : '0',
+  ];
+  return createHash('sha256').update(identity.join('\u0000')).digest('hex').slice(0, 32);
+}
+
+/**
+ * Whether an offer snapshot is a fact: `MiraklOfferObserved` when the store never showed this SKU
+ * or its fingerprint differs from the one last emitted; nothing otherwise. The entry is
+ * remembered either way, so a full export keeps every offer of the catalog from being pruned.
+ * The idempotency key (`mirakl:<store>:offer:<sku>:<lastUpdated ms>:<fingerprint>`) comes from
+ * the snapshot: reading the same export again after a crash yields the same keys.
+ */
+export function decideOfferFacts(
+  storeId: string,
+  offer: ObservedOffer,
+  seen: SeenItem | undefined,
+  observedAt: Date,
+): OfferDecision {
+  const fingerprint = offerFingerprint(offer);
+  const mark = `${FINGERPRINT_MARK}${fingerprint}`;
+  const changedAt = offer.lastUpdated ?? observedAt;
+  const version = Math.max(changedAt.getTime(), seen?.version ?? 0);
+  const remember: SeenItem = { version, marks: [mark] };
+  if (seen?.marks.includes(mark)) return { facts: [], remember };
+  return {
+    facts: [
+      {
+        topic: 'offerObserved',
+        idempotencyKey: idempotencyKey(
+          'mirakl',
+          storeId,
+          'offer',
+          offer.shopSku,
+          changedAt.getTime(),
+          fingerprint,
+        ),
+        occurredAt: changedAt,
+        body: {
+          offerId: String(offer.offerId),
+          shopSku: offer.shopSku,
+          productSku: offer.productSku || null,
+          productTitle: offer.title ?? null,
+          quantity: offer.quantity,
+          active: offer.active,
+          deleted: offer.deleted,
+          lastUpdated: changedAt.getTime(),
+        },
+      },
+    ],
+    remember,
+  };
+}
+
+/** Whether this offer pass must read the whole catalog: first pass, or the daily full is due. */
+export function needsFullExport(
+  lastFullAt: Date | null,
+  hasCursor: boolean,
+  now: number,
+  fullEveryMs: number,
+): boolean {
+  if (!hasCursor || lastFullAt === null) return true;
+  return now - lastFullAt.getTime() >= fullEveryMs;
+}
+
+/**
+ * Whether the store's catalog is worth reading now: Sync Offers on and ShipBob configured, the
+ * applier's own gate. Read while it is closed, every offer would be remembered as seen and then
+ * skipped by the applier, and no differential would bring it back once the flow opens; unread,
+ * the first pass after it opens is a full export.
+ */
+export function offersFlowOpen(config: {
+  toggles: { offers: boolean };
+  shipbobConfigured: boolean;
+}): boolean {
+  return config.toggles.offers && config.shipbobConfigured;
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  decideOfferFacts,
+  needsFullExport,
+  offersFlowOpen,
+  offerFingerprint,
+  type ObservedOffer,
+} from './offer-facts.js';
+
+const T0 = new Date(Date.UTC(2026, 10, 30, 9, 0, 0));
+const offer = (overrides: Partial<ObservedOffer> = {}): ObservedOffer => ({
+  offerId: 2001,
+  shopSku: 'SKU-MUG',
+  productSku: 'MKP-MUG',
+  quantity: 4,
+  active: true,
+  stateCode: '11',
+  lastUpdated: T0,
+  deleted: false,
+  ...overrides,
+});
+
+describe('offers: which offer snapshots become MiraklOfferObserved', () => {
+  it('given an offer never seen, then one fact keyed by SKU, change time and fingerprint', () => {
+    const decision = decideOfferFacts('store-1', offer(), undefined, T0);
+    expect(decision.facts).toEqual([
+      {
+        topic: 'offerObserved',
+        idempotencyKey: `mirakl:store-1:offer:SKU-MUG:${T0.getTime()}:${offerFingerprint(offer())}`,
+        occurredAt: T0,
+        body: {
+          offerId: '2001',
+          shopSku: 'SKU-MUG',
+          productSku: 'MKP-MUG',
+          productTitle: null,
+          quantity: 4,
+          active: true,
+          deleted: false,
+          lastUpdated: T0.getTime(),
+        },
+      },
+    ]);
+    expect(decision.remember).toEqual({
+      version: T0.getTime(),
+      marks: [`fp:${offerFingerprint(offer())}`],
+    });
+  });
+
+  it('given the same offer seen with the same fingerprint, then no fact, but it is remembered again', () => {
+    const seen = decideOfferFacts('store-1', offer(), undefined, T0).remember;
+    const later = new Date(T0.getTime() + 60_000);
+    const again = decideOfferFacts('store-1', offer({ lastUpdated: later }), seen, later);
+    expect(again.facts).toEqual([]);
+    expect(again.remember.marks).toEqual(seen.marks);
+  });
+
+  it('given only the quantity changed, then no fact: stock is not what products are made of', () => {
+    const seen = decideOfferFacts('store-1', offer(), undefined, T0).remember;
+    expect(decideOfferFacts('store-1', offer({ quantity: 99 }), seen, T0).facts).toEqual([]);
+  });
+
+  it.each([
+    ['deactivated', { active: false }],
+    ['deleted', { deleted: true }],
+    ['given a title', { title: 'Blue mug' }],
+    ['moved to another product', { productSku: 'MKP-OTHER' }],
+    ['in another condition', { stateCode: '1' }],
+  ] as [string, Partial<ObservedOffer>][])(
+    'given the offer was %s, then one new fact',
+    (_what, change) => {
+      const seen = decideOfferFacts('store-1', offer(), undefined, T0).remember;
+      const decision = decideOfferFacts('store-1', offer(change), seen, T0);
+      expect(decision.facts).toHaveLength(1);
+      expect(decision.facts[0]?.body).toMatchObject(
+        change.title ? { productTitle: 'Blue mug' } : {},
+      );
+    },
+  );
+
+  it('given an offer without a change time (OF21), then the observation time stands for it', () => {
+    const decision = decideOfferFacts('store-1', offer({ lastUpdated: undefined }), undefined, T0);
+    expect(decision.facts[0]?.body.lastUpdated).toBe(T0.getTime());
+  });
+});
+
+describe('offers: full or differential export', () => {
+  const day = 24 * 3600_000;
+  it('given no cursor yet, then full', () => {
+    expect(needsFullExport(null, false, T0.getTime(), day)).toBe(true);
+  });
+  it('given a full export less than a day ago, then differential', () => {
+    expect(needsFullExport(new Date(T0.getTime() - day + 1), true, T0.getTime(), day)).toBe(false);
+  });
+  it('given the last full export a day ago, then full again', () => {
+    expect(needsFullExport(new Date(T0.getTime() - day), true, T0.getTime(), day)).toBe(true);
+  });
+  it('given a cursor but no full export recorded, then full', () => {
+    expect(needsFullExport(null, true, T0.getTime(), day)).toBe(true);
+  });
+});
+
+describe('offers: whether the catalog is read at all', () => {
+  it.each([
+    [true, true, true],
+    [false, true, false],
+    [true, false, false],
+  ])('given offers %s and ShipBob configured %s, then read: %s', (offers, shipbob, read) => {
+    expect(offersFlowOpen({ toggles: { offers }, shipbobConfigured: shipbob })).toBe(read);
+  });
+});

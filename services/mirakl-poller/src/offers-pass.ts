@@ -1,0 +1,119 @@
+import { OFFER_EXPORTS_UNAVAILABLE, type OfferChanges } from '@msync/mirakl';
+import { errorReason, type PollPassInput } from '@msync/platform';
+import { pollChanges } from '@msync/polling';
+import {
+  decideOfferFacts,
+  needsFullExport,
+  offersFlowOpen,
+  type ObservedOffer,
+} from './domain/offer-facts.js';
+import { OFFER_FACT_TOPICS } from './fact-topics.js';
+import {
+  claimSlot,
+  spacedCall,
+  storeAccess,
+  type MiraklPassDeps,
+  type StoreAccess,
+} from './store-access.js';
+
+export interface OffersPassDeps extends MiraklPassDeps {
+  /** Product-wide minimum between two OF52 calls on one shop (Mirakl: once a minute). */
+  of52IntervalMs: number;
+  /** A full export at most this often per store (Mirakl: once a day); differentials between. */
+  fullEveryMs: number;
+  seenRetentionMs: number;
+}
+
+export const OFFERS = 'offers';
+/** Where the time of a store's last full export is kept: a cursor of its own in the poll state. */
+export const OFFERS_FULL = 'offers:full';
+/** How long a store whose OF52 was refused is read with OF21 before OF52 is tried again. */
+const EXPORTS_REPROBE_MS = 24 * 3600_000;
+
+/**
+ * One pass over a store's catalog (ADR 0073): an OF52 export — full on the first pass and once a
+ * day, otherwise differential from the cursor (`last_request_date`, deletions included) —
+ * admitted by the shop's OF52 slot in the shared gate; each offer decided against its remembered
+ * fingerprint; facts published; only then the fingerprints, the cursor and the time of the full
+ * export saved. A store without asynchronous exports is read with OF21, every offer, each pass.
+ * Nothing is read while the store's Sync Offers is closed ({@link offersFlowOpen}).
+ */
+export function offersPass(deps: OffersPassDeps) {
+  const exportsRefusedAt = new Map<string, number>();
+  return async (input: PollPassInput): Promise<void> => {
+    const { storeId, demand, cursor, startedAt } = input;
+    const config = deps.configs.get(storeId);
+    if (config && !offersFlowOpen(config)) {
+      // E.g. config-api's first poll of a store connected before its flows were set up.
+      deps.logger.info('Sync Offers is off or ShipBob not configured; catalog not read', {
+        storeId,
+      });
+      return;
+    }
+    const access = await storeAccess(deps, storeId, OFFERS);
+    if (!access) return;
+    const lastFull = (await deps.state.cursor(storeId, OFFERS_FULL)).cursor;
+    const since = demand.since ? new Date(demand.since) : cursor.cursor;
+    const full =
+      demand.since === null &&
+      needsFullExport(lastFull, since !== null, deps.now(), deps.fullEveryMs);
+    await claimSlot(deps, access.shop, 'OF52', deps.of52IntervalMs);
+
+    const observedAt = new Date(deps.now());
+    let exportedAt: Date | null = null;
+    await pollChanges(deps, input, {
+      stream: OFFERS,
+      itemName: 'offers',
+      factTopics: OFFER_FACT_TOPICS,
+      from: full ? null : since,
+      read: async () => {
+        const changes = await readCatalog(
+          deps,
+          access,
+          storeId,
+          full ? null : since,
+          exportsRefusedAt,
+        );
+        exportedAt = changes.exportedAt;
+        const items: ObservedOffer[] = [
+          ...changes.offers.map((o) => ({ ...o, deleted: false })),
+          ...changes.deleted.map((o) => ({ ...o, deleted: true })),
+        ];
+        return { items, next: changes.exportedAt };
+      },
+      itemId: (offer) => offer.shopSku,
+      decide: (offer, seen) => decideOfferFacts(storeId, offer, seen, observedAt),
+    });
+    if (full && exportedAt !== null)
+      await deps.state.saveCursor(storeId, OFFERS_FULL, { cursor: exportedAt, startedAt });
+  };
+}
+
+/** OF52 (full when `since` is null), or every OF21 page when the store refuses OF52. */
+async function readCatalog(
+  deps: OffersPassDeps,
+  access: StoreAccess,
+  storeId: string,
+  since: Date | null,
+  exportsRefusedAt: Map<string, number>,
+): Promise<OfferChanges> {
+  const refusedAt = exportsRefusedAt.get(storeId);
+  if (refusedAt === undefined || deps.now() - refusedAt >= EXPORTS_REPROBE_MS) {
+    try {
+      return await spacedCall(deps, access.shop, 'OF52', deps.of52IntervalMs, () =>
+        access.client.exportOffers(since ? { since } : {}),
+      );
+    } catch (error) {
+      if (errorReason(error) !== OFFER_EXPORTS_UNAVAILABLE) throw error;
+      exportsRefusedAt.set(storeId, deps.now());
+      deps.logger.warn('OF52 exports refused by the store; reading offers with OF21', { storeId });
+    }
+  }
+  // OF21 sees no deletions and carries no change time: each pass lists every offer, and the
+  // fingerprints keep the unchanged ones from becoming facts.
+  const listedAt = new Date(deps.now());
+  const offers = await spacedCall(deps, access.shop, 'OF52', deps.of52IntervalMs, () =>
+    access.client.listOffers(),
+  );
+  return { offers, deletedSkus: [], deleted: [], exportedAt: listedAt };
+}

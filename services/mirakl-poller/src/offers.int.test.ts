@@ -1,0 +1,139 @@
+import { describe, expect, it } from '@jest/globals';
+import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
+import { closeAfterEach, failingOnce, untilOutcome } from '@msync/polling/test-support';
+import { capturingLogger, eventually, withContext } from '@msync/test-support';
+import { offersHarness } from './test-support/harness.js';
+
+const SHOP = 2101;
+const KEY = 'test-mirakl-key-2101';
+const STORE = 'store-offers';
+
+const opened = closeAfterEach();
+
+async function setUp(options: { withShipBob?: boolean } = {}) {
+  const { logger } = capturingLogger('warn');
+  const sim = opened.add(
+    await startMiraklSimulator({
+      port: 0,
+      shops: [
+        {
+          shopId: SHOP,
+          apiKey: KEY,
+          offers: [
+            { sku: 'SKU-A', quantity: 1 },
+            { sku: 'SKU-B', quantity: 2 },
+            { sku: 'SKU-C', quantity: 3 },
+          ],
+        },
+      ],
+      paymentDelayMs: null,
+      exportDelayMs: 20,
+    }),
+  );
+  const harness = opened.add(await offersHarness(logger));
+  await harness.addStore({
+    storeId: STORE,
+    miraklUrl: sim.url,
+    shopId: String(SHOP),
+    apiKey: KEY,
+    withShipBob: options.withShipBob ?? true,
+  });
+  return { sim, harness };
+}
+
+const calls = (sim: RunningMiraklSimulator, operation: string) =>
+  sim.control.exchanges().filter((e) => e.operation === operation);
+const exportBodies = (sim: RunningMiraklSimulator) =>
+  calls(sim, 'OF52').map((e) => e.requestBody as Record<string, unknown>);
+
+describe('mirakl-poller offers stream', () => {
+  it('exports the catalog in full first, then differentially: only new, changed and deleted offers become facts', async () => {
+    const { sim, harness } = await setUp();
+    const poller = await harness.startPoller({ of52IntervalMs: 100 });
+
+    await harness.requestPoll(STORE);
+    await untilOutcome(poller.metrics, 'completed', 1, 'the first pass to complete');
+    await eventually(() => harness.facts.length >= 3, 'the three offers of the full export');
+    expect(harness.facts.map((f) => f.value.shopSku).sort()).toEqual(['SKU-A', 'SKU-B', 'SKU-C']);
+    expect(exportBodies(sim)).toEqual([{ export_type: 'application/json' }]);
+
+    // Let the clock pass the first export, then change the catalog in every way that matters.
+    await new Promise((r) => setTimeout(r, 20));
+    sim.control.upsertOffers(SHOP, [
+      { sku: 'SKU-A', quantity: 50 }, // stock only: not a fact
+      { sku: 'SKU-B', title: 'Renamed B' }, // OF54 files carry no title: not a fact either
+      { sku: 'SKU-D', quantity: 4 },
+    ]);
+    sim.control.deleteOffer(SHOP, 'SKU-C');
+    await harness.requestPoll(STORE);
+    await untilOutcome(poller.metrics, 'completed', 2, 'the differential pass to complete');
+    await eventually(() => harness.facts.length >= 5, 'the differential facts');
+
+    const second = harness.facts.slice(3).map((f) => [f.value.shopSku, f.value.deleted]);
+    expect(second.sort()).toEqual([
+      ['SKU-C', true],
+      ['SKU-D', false],
+    ]);
+    const body = exportBodies(sim)[1];
+    withContext('the second export is differential', () =>
+      expect(typeof body?.['last_request_date']).toBe('string'),
+    );
+
+    // Nothing changed: a third pass emits nothing, and still asks only for the differential.
+    await harness.requestPoll(STORE);
+    await untilOutcome(poller.metrics, 'completed', 3, 'the third pass to complete');
+    expect(harness.facts).toHaveLength(5);
+    expect(exportBodies(sim).filter((b) => b['last_request_date'] === undefined)).toHaveLength(1);
+  });
+
+  it('a product title only OF21 carries: titled offers stay quiet once seen, and a renamed one comes back', async () => {
+    const { sim, harness } = await setUp();
+    // The operator has not enabled asynchronous exports.
+    sim.control.addFault({ operation: 'OF52', kind: 'status', status: 404 });
+    const poller = await harness.startPoller({ of52IntervalMs: 100 });
+
+    await harness.requestPoll(STORE);
+    await untilOutcome(poller.metrics, 'completed', 1, 'the first pass to complete');
+    await eventually(() => harness.facts.length >= 3, 'the three offers listed by OF21');
+    expect(harness.facts.map((f) => f.value.productTitle).sort()).toEqual([
+      'Product SKU-A',
+      'Product SKU-B',
+      'Product SKU-C',
+    ]);
+
+    sim.control.upsertOffers(SHOP, [{ sku: 'SKU-A', title: 'Renamed A' }]);
+    await harness.requestPoll(STORE);
+    await untilOutcome(poller.metrics, 'completed', 2, 'the second pass to complete');
+    await eventually(() => harness.facts.length >= 4, 'the renamed offer');
+    expect(harness.facts.slice(3).map((f) => f.value.productTitle)).toEqual(['Renamed A']);
+    // OF52 was refused once; the store is then read with OF21 without asking OF52 again.
+    expect(calls(sim, 'OF52')).toHaveLength(1);
+    expect(calls(sim, 'OF21').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('after a crash between publishing and saving, the next pass re-emits the same keys and the cursor waits', async () => {
+    const { sim, harness } = await setUp();
+    const crashOnce = failingOnce('remember', 'process died before saving what it saw');
+    const poller = await harness.startPoller({ of52IntervalMs: 100, state: crashOnce });
+    await harness.requestPoll(STORE);
+    await untilOutcome(poller.metrics, 'completed', 1, 'the retried pass to complete');
+    await eventually(() => harness.facts.length >= 6, 'both passes facts');
+
+    const keys = harness.facts.map((f) => f.idempotencyKey);
+    expect(new Set(keys).size).toBe(3);
+    // Both passes were full exports: the failed one saved no cursor.
+    expect(exportBodies(sim)).toEqual([
+      { export_type: 'application/json' },
+      { export_type: 'application/json' },
+    ]);
+  });
+
+  it('reads nothing while the store has no ShipBob token (the applier could not act on it)', async () => {
+    const { sim, harness } = await setUp({ withShipBob: false });
+    const poller = await harness.startPoller({ of52IntervalMs: 100 });
+    await harness.requestPoll(STORE);
+    await untilOutcome(poller.metrics, 'completed', 1, 'the request to finish');
+    expect(sim.control.exchanges()).toEqual([]);
+    expect(harness.facts).toEqual([]);
+  });
+});

@@ -1,0 +1,155 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { withContext } from '@msync/test-support';
+import { applierHarness, eventually, type ApplierHarness } from './test-support/harness.js';
+import { offerObserved, storeConfig } from './test-support/facts.js';
+import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
+
+let h: ApplierHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const NEW_SKUS = ['SKU-NEW-1', 'SKU-NEW-2', 'SKU-NEW-3'];
+
+describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
+  it('creates the missing products once, reuses products carrying the SKU, fails a refused create by SKU, and batches lookups', async () => {
+    h = await applierHarness();
+    const harness = h;
+    const store = await harness.addStore({
+      config: { toggles: { ...storeConfig().toggles, offers: true } },
+      skus: ['SKU-MUG'],
+    });
+    const world = harness.shipbob.control.world;
+    // Sold elsewhere already: another sales channel maps SKU-MAPPED to this product.
+    world.seedProduct(store.merchantId, {
+      sku: 'LEGACY-MAPPED',
+      sellerSkus: [{ channelId: 999, sellerSku: 'SKU-MAPPED' }],
+    });
+    const productsBefore = world.products.length;
+    const running = await harness.startApplier();
+    // The first create ShipBob sees is refused, as for a product the seller must fix.
+    harness.shipbob.control.addFault({
+      operation: 'POST /product',
+      kind: 'status',
+      status: 400,
+      times: 1,
+    });
+    const skus = ['SKU-BAD', 'SKU-MUG', 'SKU-MAPPED', ...NEW_SKUS];
+    const facts = skus.map((sku) => offerObserved({ storeId: store.storeId, sku }));
+    await harness.publish('offerObserved', facts);
+    await eventually(
+      () => harness.outcomesOf(store.storeId).length >= skus.length,
+      'an outcome per offer',
+      30_000,
+    );
+
+    const bySku = (outcome: string) =>
+      harness
+        .outcomesOf(store.storeId, outcome)
+        .map((o) => o.subjectId)
+        .sort();
+    expect(bySku('APPLIED')).toEqual(NEW_SKUS);
+    expect(bySku('DUPLICATE')).toEqual(['SKU-MAPPED', 'SKU-MUG']);
+    const [failed] = harness.outcomesOf(store.storeId, 'FAILED');
+    expect(failed).toMatchObject({ flow: 'offers', subjectId: 'SKU-BAD', miraklOrderId: null });
+    withContext('the FAILED outcome names the SKU and why', () =>
+      expect(failed?.detail).toMatch(/SKU-BAD.*400/),
+    );
+    expect(world.products.length - productsBefore).toBe(NEW_SKUS.length);
+    const created = world.products.filter((p) => NEW_SKUS.includes(p.variants[0]!.sku));
+    expect(created.map((p) => p.name).sort()).toEqual(NEW_SKUS);
+
+    // One lookup for the batch (SKU and seller SKU filters), not two calls per offer.
+    const lookups = harness.shipbob.control
+      .exchanges()
+      .filter((e) => e.operation === 'GET /product').length;
+    withContext(`${lookups} product lookups for ${skus.length} offers`, () =>
+      expect(lookups).toBeLessThan(2 * skus.length),
+    );
+
+    // The next cycle brings the same offers again: nothing is created twice; the refused SKU,
+    // whose create was claimed, is asked about and created now that ShipBob takes it.
+    const again = skus.map((sku) => ({
+      ...offerObserved({ storeId: store.storeId, sku }),
+      envelope: {
+        ...offerObserved({ storeId: store.storeId, sku }).envelope,
+        idempotencyKey: `again:${sku}`,
+      },
+    }));
+    await harness.publish('offerObserved', again);
+    await eventually(
+      () => harness.outcomesOf(store.storeId).length >= 2 * skus.length,
+      'an outcome per offer of the second cycle',
+      30_000,
+    );
+    expect(harness.outcomesOf(store.storeId, 'APPLIED').map((o) => o.subjectId)).toContain(
+      'SKU-BAD',
+    );
+    expect(world.products.length - productsBefore).toBe(NEW_SKUS.length + 1);
+    const creates = harness.shipbob.control
+      .exchanges()
+      .filter((e) => e.operation === 'POST /product' && e.status === 201).length;
+    expect(creates).toBe(NEW_SKUS.length + 1);
+    await running.stop();
+  });
+
+  it('with Sync Offers off, every offer is SKIPPED and ShipBob is not called', async () => {
+    h = await applierHarness();
+    const harness = h;
+    const store = await harness.addStore();
+    await harness.startApplier();
+    await harness.publish(
+      'offerObserved',
+      ['SKU-NEW-1', 'SKU-NEW-2'].map((sku) => offerObserved({ storeId: store.storeId, sku })),
+    );
+    await eventually(
+      () => harness.outcomesOf(store.storeId, 'SKIPPED').length === 2,
+      'both offers SKIPPED',
+    );
+    expect(harness.outcomesOf(store.storeId).map((o) => o.reason)).toEqual([
+      'flow-disabled',
+      'flow-disabled',
+    ]);
+    expect(harness.shipbob.control.exchanges()).toEqual([]);
+  });
+
+  it('a create a crashed run claimed: found in ShipBob it is completed without a call, missing it is created once', async () => {
+    h = await applierHarness();
+    const harness = h;
+    const store = await harness.addStore({
+      config: { toggles: { ...storeConfig().toggles, offers: true } },
+      skus: ['SKU-DONE-BEFORE-CRASH'],
+    });
+    // What a process that stopped between claim and mark-done leaves in the ledger.
+    for (const sku of ['SKU-DONE-BEFORE-CRASH', 'SKU-NEVER-SENT']) {
+      await harness.mongo.db
+        .collection<Record<string, unknown> & { _id: string }>(EFFECTS_COLLECTION)
+        .insertOne({
+          _id: effectId(store.storeId, `product:${sku}`),
+          storeId: store.storeId,
+          effectKey: `product:${sku}`,
+          action: 'product',
+          factKey: 'a-crashed-run',
+          status: 'claimed',
+          claimedAt: new Date(),
+        });
+    }
+    await harness.startApplier();
+    await harness.publish(
+      'offerObserved',
+      ['SKU-DONE-BEFORE-CRASH', 'SKU-NEVER-SENT'].map((sku) =>
+        offerObserved({ storeId: store.storeId, sku }),
+      ),
+    );
+    await eventually(
+      () => harness.outcomesOf(store.storeId, 'APPLIED').length === 2,
+      'both resumed effects APPLIED',
+    );
+    const creates = harness.shipbob.control
+      .exchanges()
+      .filter((e) => e.operation === 'POST /product' && e.status === 201)
+      .map((e) => (e.requestBody as { variants: { sku: string }[] }).variants[0]?.sku);
+    expect(creates).toEqual(['SKU-NEVER-SENT']);
+  });
+});

@@ -1,0 +1,111 @@
+import type { Kafka } from 'kafkajs';
+import { eventually } from '@msync/test-support';
+
+// Consumer groups as an operator sees them through Kafka's admin API: which exist, where they
+// stand, moving them back to the start.
+
+async function withAdmin<T>(kafka: Kafka, work: (admin: ReturnType<Kafka['admin']>) => Promise<T>) {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The groups whose id starts with `prefix`. */
+export function groupsStartingWith(kafka: Kafka, prefix: string): Promise<string[]> {
+  return withAdmin(kafka, async (admin) =>
+    (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(prefix)),
+  );
+}
+
+/** `<topic>:<partition>` → offset: where each partition of the topics ends (the high watermark). */
+export function endOffsets(kafka: Kafka, topics: readonly string[]): Promise<Map<string, bigint>> {
+  return withAdmin(kafka, async (admin) => {
+    const ends = new Map<string, bigint>();
+    for (const topic of topics)
+      for (const p of await admin.fetchTopicOffsets(topic))
+        ends.set(`${topic}:${p.partition}`, BigInt(p.high));
+    return ends;
+  });
+}
+
+/** How many records the topics hold (high minus low watermark, summed). */
+export function recordCount(kafka: Kafka, topics: readonly string[]): Promise<bigint> {
+  return withAdmin(kafka, async (admin) => {
+    let count = 0n;
+    for (const topic of topics)
+      for (const p of await admin.fetchTopicOffsets(topic)) count += BigInt(p.high) - BigInt(p.low);
+    return count;
+  });
+}
+
+/** `<topic>:<partition>` → the group's committed offset (-1 when none). */
+export function committedOffsets(
+  kafka: Kafka,
+  groupId: string,
+  topics: readonly string[],
+): Promise<Map<string, bigint>> {
+  return withAdmin(kafka, async (admin) => {
+    const committed = new Map<string, bigint>();
+    for (const entry of await admin.fetchOffsets({ groupId, topics: [...topics] }))
+      for (const p of entry.partitions)
+        committed.set(`${entry.topic}:${p.partition}`, BigInt(p.offset));
+    return committed;
+  });
+}
+
+/** True when the group has committed the end of every partition of the topics. */
+export async function caughtUp(
+  kafka: Kafka,
+  groupId: string,
+  topics: readonly string[],
+): Promise<boolean> {
+  const [ends, committed] = await Promise.all([
+    endOffsets(kafka, topics),
+    committedOffsets(kafka, groupId, topics),
+  ]);
+  return [...ends].every(([partition, end]) => (committed.get(partition) ?? -1n) === end);
+}
+
+/**
+ * Moves every group to the start of every topic it has committed offsets on, as an operator
+ * would with `kafka-consumer-groups --reset-offsets --to-earliest`. Kafka only allows it on a
+ * group without members, so each group is first awaited empty (a killed member leaves when its
+ * session times out). Groups are reset side by side; a group's topics one after the other (each
+ * reset joins the group). Returns the groups and the topics reset.
+ */
+export async function resetGroupsToEarliest(
+  kafka: Kafka,
+  groupIds: readonly string[],
+  emptyWithinMs = 60_000,
+): Promise<{ groupId: string; topics: string[] }[]> {
+  return withAdmin(kafka, (admin) =>
+    Promise.all(
+      groupIds.map(async (groupId) => {
+        await eventually(
+          async () => {
+            const [group] = (await admin.describeGroups([groupId])).groups;
+            return group?.state === 'Empty' || group?.state === 'Dead';
+          },
+          `consumer group ${groupId} without members`,
+          emptyWithinMs,
+        );
+        const topics = (await admin.fetchOffsets({ groupId }))
+          .filter((t) => t.partitions.some((p) => Number(p.offset) >= 0))
+          .map((t) => t.topic);
+        for (const topic of topics) await admin.resetOffsets({ groupId, topic, earliest: true });
+        return { groupId, topics };
+      }),
+    ),
+  );
+}
+
+/** Deletes the groups whose id starts with `prefix`; groups that still have a member stay. */
+export async function deleteGroups(kafka: Kafka, prefix: string): Promise<void> {
+  const groups = await groupsStartingWith(kafka, prefix);
+  if (groups.length === 0) return;
+  await withAdmin(kafka, (admin) => admin.deleteGroups(groups)).catch(() => undefined);
+}
