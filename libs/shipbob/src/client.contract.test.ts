@@ -189,6 +189,28 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
       expect(levels.find((l) => l.sku === 'INV-I')).toMatchObject({ isActive: false });
     });
 
+    it('lists every inventory item of the account over all pages, with flags', async () => {
+      const seeded = Array.from({ length: 5 }, (_, i) =>
+        sim.control.world.seedProduct(account.merchantId, {
+          sku: `ALL-${i}`,
+          stock: { 1: i + 1 },
+          isDigital: i === 3,
+          isActive: i !== 4,
+        }),
+      );
+      const levels = await make({ pageSize: 2 }).client.listInventoryLevels();
+      const ours = levels.filter((l) => l.sku?.startsWith('ALL-'));
+      expect(ours.map((l) => l.sku).sort()).toEqual(seeded.map((_, i) => `ALL-${i}`));
+      expect(ours.find((l) => l.sku === 'ALL-1')).toMatchObject({
+        fulfillable: 2,
+        isActive: true,
+        isDigital: false,
+      });
+      expect(ours.find((l) => l.sku === 'ALL-3')).toMatchObject({ isDigital: true });
+      expect(ours.find((l) => l.sku === 'ALL-4')).toMatchObject({ isActive: false });
+      expect(new Set(levels.map((l) => l.inventoryId)).size).toBe(levels.length);
+    });
+
     it('reads more inventory items than one batch holds', async () => {
       const ids = Array.from(
         { length: 160 },

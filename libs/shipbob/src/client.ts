@@ -278,6 +278,14 @@ class ShipBobHttpClient implements ShipBobPort {
     return levels;
   }
 
+  async listInventoryLevels(): Promise<InventoryLevel[]> {
+    const query = { PageSize: this.pageSize };
+    const totals = await this.cursorList('/inventory-level', query, inventoryLevelSchema);
+    const catalog = await this.cursorList('/inventory', query, inventoryCatalogSchema);
+    const flags = new Map(catalog.map((c) => [c.inventory_id, c]));
+    return totals.map((level) => toInventoryLevel(level, undefined, flags.get(level.inventory_id)));
+  }
+
   async createOrder(order: NewOrder): Promise<CreatedOrder> {
     const channelId = await this.channelId();
     const response = await this.transport.call('POST', `${this.v}/order`, {

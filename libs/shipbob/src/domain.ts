@@ -265,6 +265,11 @@ export interface ShipBobPort {
   createProduct(input: NewProduct): Promise<EnsuredProduct>;
   /** Inventory levels (totals, per center, flags) for many inventory items in few calls. */
   getInventoryLevels(inventoryIds: number[]): Promise<InventoryLevel[]>;
+  /**
+   * Every inventory item of the account, all pages: totals and flags (no per-center split), in
+   * two paged reads (`GET /inventory-level`, `GET /inventory`) whatever the number of items.
+   */
+  listInventoryLevels(): Promise<InventoryLevel[]>;
   /** Creates the order once; a duplicate `reference_id` resolves to the existing order. */
   createOrder(order: NewOrder): Promise<CreatedOrder>;
   findOrderByReferenceId(referenceId: string): Promise<ShipBobOrder | null>;

@@ -26,6 +26,11 @@ export const configSchema = eventBackboneEnv
      * return list has no "updated since" filter; ADR 0079). Completed ones are read by date.
      */
     RETURNS_LOOKBACK_MS: env.durationMs(90 * 24 * 3600_000),
+    /**
+     * A read of a ShipBob account's inventory that began this long before a store's request
+     * serves it: stores on one account share one read per cycle (ADR 0075).
+     */
+    INVENTORY_SHARE_WINDOW_MS: env.durationMs(5 * 60_000),
     /** Seen orders not changed for this long are forgotten. */
     SEEN_RETENTION_MS: env.durationMs(45 * 24 * 3600_000),
     /**

@@ -15,6 +15,7 @@ await runPoller({
       resyncLookbackMs: config.RESYNC_LOOKBACK_MS,
       returnsLookbackMs: config.RETURNS_LOOKBACK_MS,
       seenRetentionMs: config.SEEN_RETENTION_MS,
+      inventoryShareWindowMs: config.INVENTORY_SHARE_WINDOW_MS,
       ...(config.WEBHOOK_PORT === undefined
         ? {}
         : {

@@ -1,8 +1,10 @@
 import { createMongoPollState, errorMessage } from '@msync/platform';
 import { createPoller, resyncOf, type Poller, type PollerOptions } from '@msync/polling';
 import { shipbobClients } from './adapters/shipbob-clients.js';
+import { createInventoryAccounts } from './adapters/inventory-accounts.js';
 import { createWebhookReceipts } from './adapters/webhook-receipts.js';
 import { RETURNS, returnsPass } from './returns-pass.js';
+import { INVENTORY, inventoryPass } from './inventory-pass.js';
 import {
   SHIPMENTS,
   shipmentsPass,
@@ -36,6 +38,8 @@ export interface ShipBobPollerOptions extends PollerOptions {
   /** Open and canceled returns created longer ago are not read any more (ADR 0079). */
   returnsLookbackMs: number;
   seenRetentionMs: number;
+  /** A read of an account's inventory that began this long before a request serves it (ADR 0075). */
+  inventoryShareWindowMs: number;
   /** Receive ShipBob's webhooks too; polling alone without it. */
   webhooks?: WebhookReceiverSettings;
 }
@@ -47,7 +51,7 @@ export interface ShipBobPoller extends Poller {
 
 export const SOURCE = 'shipbob-poller';
 
-/** Collections this service owns: cursors, seen orders, poll leases; webhook receipts. */
+/** Collections this service owns: cursors, seen orders, poll leases; webhook receipts; inventory snapshots. */
 export const COLLECTIONS = {
   prefix: 'shipbob_poll',
   leases: 'shipbob_poll_leases',
@@ -74,8 +78,7 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
       source: SOURCE,
       system: 'SHIPBOB',
       collections: COLLECTIONS,
-      // Stream → pass, and a stream's resync pass (ADR 0055). Inventory joins this table as its
-      // pass is built.
+      // Stream → pass, and a stream's resync pass (ADR 0055).
       streams: (context) => {
         const deps: ShipmentsPassDeps = {
           ...context,
@@ -85,10 +88,18 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
           resyncLookbackMs: options.resyncLookbackMs,
           seenRetentionMs: options.seenRetentionMs,
         };
+        const inventory = {
+          ...context,
+          clientFor: deps.clientFor,
+          accounts: createInventoryAccounts(options.db),
+          shareWindowMs: options.inventoryShareWindowMs,
+        };
         return {
           [SHIPMENTS]: shipmentsPass(deps),
           [resyncOf(SHIPMENTS)]: shipmentsResyncPass(deps),
           [RETURNS]: returnsPass({ ...deps, returnsLookbackMs: options.returnsLookbackMs }),
+          [INVENTORY]: inventoryPass(inventory, { resync: false }),
+          [resyncOf(INVENTORY)]: inventoryPass(inventory, { resync: true }),
         };
       },
     },

@@ -1,18 +1,13 @@
 import { retry, type PollPassInput } from '@msync/platform';
 import { pollChanges, type PollPassContext } from '@msync/polling';
-import type { ShipBobOrder, ShipBobPort } from '@msync/shipbob';
-import type { Secret } from '@msync/stores';
+import type { ShipBobOrder } from '@msync/shipbob';
+import type { ShipBobClientFor } from './adapters/shipbob-clients.js';
 import { decideShipBobOrderFacts, type ShipBobOrderDecision } from './domain/order-facts.js';
 import { decideShipBobResyncFacts } from './domain/resync-facts.js';
 import { FACT_TOPICS } from './fact-topics.js';
 
 export interface ShipmentsPassDeps extends PollPassContext {
-  clientFor: (store: {
-    storeId: string;
-    version: number;
-    pat: Secret;
-    channelId: string | null;
-  }) => ShipBobPort;
+  clientFor: ShipBobClientFor;
   updateOverlapMs: number;
   initialLookbackMs: number;
   /** How far back a resync reads the channel's orders (ADR 0055). */

@@ -60,8 +60,9 @@ import type { OutcomeRecorder } from './adapters/outcomes.js';
 import type { StoreConfigs } from './adapters/store-configs.js';
 import type { StoreRef, Vendors } from './adapters/vendors.js';
 import type { WaitingRoom } from './adapters/waiting-room.js';
+import type { createInventoryFlow } from './inventory-flow.js';
 
-/** The facts the applier acts on (offers, orders, tracking, cancellations and returns flows). */
+/** The facts the applier acts on (offers, orders, tracking, cancellations, returns and inventory flows). */
 export const FACT_TOPICS = [
   'offerObserved',
   'orderAwaitingAcceptance',
@@ -70,6 +71,7 @@ export const FACT_TOPICS = [
   'incidentOpened',
   'orderCanceledInShipBob',
   'orderCanceledOnMarketplace',
+  'inventoryObserved',
 ] as const;
 export type FactTopic = (typeof FACT_TOPICS)[number];
 export type Fact = ConsumedEventOf<FactTopic>;
@@ -89,6 +91,8 @@ export interface ApplierDeps {
   vendors: Vendors;
   record: OutcomeRecorder;
   waiting: WaitingRoom;
+  /** Sync Inventory: levels and offers projections, one import per store and cycle. */
+  inventory: ReturnType<typeof createInventoryFlow>;
   logger: Logger;
   /** How long a fact waiting for a person waits between tries (default 15 min). */
   waitingRetryMs?: number;
@@ -491,6 +495,8 @@ export function createApplier(
   return async (fact, delivery) => {
     switch (fact.topicKey) {
       case 'offerObserved':
+        // The store's offers decide which SKUs get quantities (state, whatever the toggles).
+        await deps.inventory.offerObserved(fact);
         return product(fact, delivery);
       case 'orderAwaitingAcceptance':
         return accept(fact, delivery);
@@ -504,6 +510,8 @@ export function createApplier(
         return cancel(fact, delivery);
       case 'orderCanceledOnMarketplace':
         return cancelInShipBob(fact, delivery);
+      case 'inventoryObserved':
+        return deps.inventory.inventoryObserved(fact);
       default: {
         const never: never = fact;
         throw new PermanentError(`unexpected fact ${JSON.stringify(never)}`, {

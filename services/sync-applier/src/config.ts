@@ -25,6 +25,10 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   MIRAKL_TIMEOUT_MS: env.durationMs(15_000),
   /** Retries inside one attempt; after them the fact is parked and the retrier takes over. */
   MIRAKL_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /** Wait between two status reads of a stock import (STO02/OF02). */
+  MIRAKL_IMPORT_POLL_INTERVAL_MS: env.durationMs(15_000),
+  /** Least time between two stock imports (and error reports) of one store: Mirakl's once a minute. */
+  MIRAKL_STOCK_IMPORT_MIN_INTERVAL_MS: env.durationMs(60_000),
   /** Minimum interval between two OR11 calls on one shop, product-wide; the mirakl-poller's value. */
   OR11_MIN_INTERVAL_MS: env.durationMs(60_000),
   SHIPBOB_BASE_URL: z.url().default('https://api.shipbob.com'),

@@ -26,6 +26,8 @@ await runService({
         miraklTrustedHosts: config.MIRAKL_TRUSTED_ORIGINS,
         miraklTimeoutMs: config.MIRAKL_TIMEOUT_MS,
         miraklRetries: config.MIRAKL_RETRIES,
+        miraklImportPollIntervalMs: config.MIRAKL_IMPORT_POLL_INTERVAL_MS,
+        miraklStockImportIntervalMs: config.MIRAKL_STOCK_IMPORT_MIN_INTERVAL_MS,
         or11IntervalMs: config.OR11_MIN_INTERVAL_MS,
         shipbobBaseUrl: config.SHIPBOB_BASE_URL,
         shipbobTimeoutMs: config.SHIPBOB_TIMEOUT_MS,

@@ -6,6 +6,7 @@ export interface ApplierMetrics {
   parkedLanes: Gauge<'lane'>;
   retrierAttempts: Counter<'lane' | 'result'>;
   vendorCalls: Counter<'system' | 'operation' | 'status'>;
+  inventoryCycles: Counter<'result'>;
   gateWaits: Counter<'operation'>;
 }
 
@@ -43,6 +44,12 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
       name: 'sync_applier_vendor_calls_total',
       help: 'Calls to Mirakl and ShipBob by operation and status (ok, or the error reason such as http-500, wrong-state, rate-limited).',
       labelNames: ['system', 'operation', 'status'],
+      registers: [registry],
+    }),
+    inventoryCycles: new Counter({
+      name: 'sync_applier_inventory_cycles_total',
+      help: 'Ends of a store inventory cycle, by result (imported, unchanged: no import, skipped, duplicate, failed).',
+      labelNames: ['result'],
       registers: [registry],
     }),
     gateWaits: new Counter({

@@ -23,11 +23,13 @@ import { createShipBobSharedBudget } from '@msync/shipbob';
 import { createSecretBox, createStoreCredentials, type EncryptionKey } from '@msync/stores';
 import { FACT_TOPICS, createApplier, type Delivery, type Fact, type FactTopic } from './applier.js';
 import { createEffectsLedger, type EffectsLedger } from './adapters/effects-ledger.js';
+import { createInventoryState } from './adapters/inventory-state.js';
 import { SOURCE, createOutcomeRecorder } from './adapters/outcomes.js';
 import { createStoreConfigView, type StoreConfigView } from './adapters/store-configs.js';
 import { createVendors, type VendorOptions } from './adapters/vendors.js';
 import { offerPrefetch } from './adapters/offer-prefetch.js';
 import { createWaitingRoom, waitingGroupOf } from './adapters/waiting-room.js';
+import { createInventoryFlow } from './inventory-flow.js';
 import { applierMetrics } from './metrics.js';
 import { createRetrier, type Retrier } from './retrier.js';
 
@@ -116,11 +118,21 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     groupPrefix: groupId,
     ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
   });
+  const record = createOutcomeRecorder({ publisher: options.publisher, metrics, logger });
   const handle = createApplier({
     configs,
     ledger,
     vendors,
-    record: createOutcomeRecorder({ publisher: options.publisher, metrics, logger }),
+    record,
+    inventory: createInventoryFlow({
+      configs,
+      ledger,
+      vendors,
+      state: createInventoryState(db),
+      record,
+      metrics,
+      logger,
+    }),
     waiting: createWaitingRoom({ store: parked, codec: options.codec, groupId }),
     logger,
     ...(options.waitingRetryMs ? { waitingRetryMs: options.waitingRetryMs } : {}),

@@ -112,3 +112,22 @@ export async function connectStore(
     throw new Error(`store ${storeId} is ${String(configured.body['status'])}, not CONNECTED`);
   return storeId;
 }
+
+/** Changes a store's settings as a seller does (read, then PATCH with its ETag). */
+export async function updateStore(
+  apiUrl: string,
+  token: string,
+  storeId: string,
+  body: Record<string, unknown>,
+): Promise<void> {
+  const current = await callConfigApi(apiUrl, 'GET', `/v1/stores/${storeId}`, { token });
+  expectStatus(
+    await callConfigApi(apiUrl, 'PATCH', `/v1/stores/${storeId}`, {
+      token,
+      ifMatch: current.etag ?? '',
+      body,
+    }),
+    200,
+    'updating a store',
+  );
+}

@@ -140,6 +140,12 @@ export interface ShipBobInventoryObserved {
   exception: number;
   active: boolean;
   digital: boolean;
+  /** Revision 2: the account read this fact comes from; every fact of one read and store shares it. */
+  cycleId: null | string;
+  /** Revision 2: the store's last fact of the read (the store's import may be computed now). */
+  endOfCycle: boolean;
+  /** Revision 2: this read gives the store every SKU (its first read, or a resync): every quantity is pushed again. */
+  fullCycle: boolean;
 }
 
 /** A ShipBob order was canceled in ShipBob: the whole order, or (partial) one of its shipments while others still ship. */

@@ -166,6 +166,9 @@ export function sampleEvents(storeId = 'store-1'): { [K in TopicKey]: EventOf<K>
       exception: 1,
       active: true,
       digital: false,
+      cycleId: null,
+      endOfCycle: false,
+      fullCycle: false,
     },
     returnUpdated: {
       envelope: env(storeId, `shipbob:${storeId}:return:7001:Completed`),

@@ -20,6 +20,8 @@ export interface ResyncedFlow {
 export const RESYNCED_FLOWS: readonly ResyncedFlow[] = [
   { flow: 'orders', stream: 'orders', system: 'MIRAKL', needsShipBob: true },
   { flow: 'tracking', stream: 'shipments', system: 'SHIPBOB', needsShipBob: false },
+  // Quantities pushed before the flow stopped may be stale on the marketplace: push them all again.
+  { flow: 'inventory', stream: 'inventory', system: 'SHIPBOB', needsShipBob: true },
 ];
 
 /** One resync to request: re-read a stream of the store for what is still actionable. */

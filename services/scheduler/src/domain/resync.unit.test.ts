@@ -40,6 +40,12 @@ describe('which resyncs a new configuration version asks for', () => {
     expect(resyncsFor(off, on)).toEqual([{ stream: 'shipments', system: 'SHIPBOB' }]);
   });
 
+  it('given Sync Inventory switched back on after its stream was polled, resyncs inventory (every SKU pushed again)', () => {
+    const off = syncing({ polledStreams: ['orders', 'shipments', 'inventory'] });
+    const on = next(off, { toggles: { ...off.toggles, inventory: true } });
+    expect(resyncsFor(off, on)).toEqual([{ stream: 'inventory', system: 'SHIPBOB' }]);
+  });
+
   it('given orders polled without a ShipBob token (the applier skipped them), resyncs orders once the token is set', () => {
     const noToken = syncing({
       toggles: { ...allOff, orders: true },

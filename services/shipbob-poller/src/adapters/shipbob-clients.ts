@@ -9,6 +9,14 @@ import {
 import { errorMessage, type Logger } from '@msync/platform';
 import type { Secret } from '@msync/stores';
 
+/** What a pass needs to get the store's ShipBob client: the store, its PAT and channel. */
+export type ShipBobClientFor = (store: {
+  storeId: string;
+  version: number;
+  pat: Secret;
+  channelId: string | null;
+}) => ShipBobPort;
+
 /**
  * One ShipBob client per store and credentials version; stores sharing a PAT share its
  * 150-requests-a-minute budget through one limiter per token (ADR 0011), which claims its calls

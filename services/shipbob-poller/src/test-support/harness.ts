@@ -4,7 +4,9 @@ import { FACT_TOPICS } from '../fact-topics.js';
 import { SHIPMENTS } from '../shipments-pass.js';
 import { COLLECTIONS, SOURCE, createShipBobPoller, type ShipBobPoller } from '../service.js';
 
-export type FactTopic = (typeof FACT_TOPICS)[number];
+/** Every topic the poller emits on: the shipments pass's, and the inventory pass's. */
+const EMITTED_TOPICS = [...FACT_TOPICS, 'inventoryObserved'] as const;
+export type FactTopic = (typeof EMITTED_TOPICS)[number];
 
 export interface PollerHarness extends Omit<PollerBed<FactTopic>, 'addStore' | 'startPoller'> {
   /** Seeds a store with a ShipBob token and channel and publishes its configuration. */
@@ -23,6 +25,8 @@ export interface PollerHarness extends Omit<PollerBed<FactTopic>, 'addStore' | '
     state?: (s: PollStateStore) => PollStateStore;
     /** Runs the webhook receiver on a free port of 127.0.0.1 (bodies up to `maxBodyBytes`). */
     webhooks?: { maxBodyBytes?: number };
+    /** How recent a read of an account serves an inventory request; default 0 (each reads). */
+    inventoryShareWindowMs?: number;
   }): Promise<{ metrics: Registry; stop(): Promise<void>; webhookUrl(storeId: string): string }>;
 }
 
@@ -32,7 +36,7 @@ export async function pollerHarness(logger: Logger): Promise<PollerHarness> {
     service: SOURCE,
     system: 'SHIPBOB',
     stream: SHIPMENTS,
-    factTopics: FACT_TOPICS,
+    factTopics: EMITTED_TOPICS,
     statePrefix: COLLECTIONS.prefix,
   });
   return {
@@ -56,6 +60,7 @@ export async function pollerHarness(logger: Logger): Promise<PollerHarness> {
           resyncLookbackMs: 24 * 3600_000,
           returnsLookbackMs: 24 * 3600_000,
           seenRetentionMs: 24 * 3600_000,
+          inventoryShareWindowMs: options.inventoryShareWindowMs ?? 0,
           ...(options.webhooks
             ? {
                 webhooks: {

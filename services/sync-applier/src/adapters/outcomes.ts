@@ -47,7 +47,8 @@ export function outcomeEvent(
     subjectId: outcome.subjectId ?? outcome.miraklOrderId,
     detail: outcome.detail,
     dryRun: false,
-    miraklOrderId: outcome.miraklOrderId || null,
+    // Inventory outcomes are about a cycle or a SKU, never an order: no order timeline for them.
+    miraklOrderId: outcome.flow === 'inventory' ? null : outcome.miraklOrderId || null,
     reason: outcome.reason,
     externalIds: outcome.externalIds,
     latencyMs: Math.max(0, now - fact.envelope.observedAt),

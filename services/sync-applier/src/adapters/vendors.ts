@@ -20,6 +20,8 @@ import {
   type MiraklOrder,
   type MiraklStore,
   type ShipmentTracking,
+  type StockPushResult,
+  type StockUpdate,
 } from '@msync/mirakl';
 import {
   createRateLimiterRegistry,
@@ -51,6 +53,11 @@ export interface Vendors {
   cancelMiraklOrder(store: StoreRef, orderId: string): Promise<void>;
   /** OR21 accepting the given lines. */
   acceptOrder(store: StoreRef, orderId: string, lineIds: readonly string[]): Promise<void>;
+  /**
+   * One stock import (STO01, OF01 `NORMAL` when the store refuses STO01; never OF24), followed
+   * to its end with the error report.
+   */
+  pushStock(store: StoreRef, lines: readonly StockUpdate[]): Promise<StockPushResult>;
   /** OR23 then OR24. */
   shipOrder(store: StoreRef, orderId: string, tracking: ShipmentTracking): Promise<void>;
   findShipBobOrder(store: StoreRef, referenceId: string): Promise<{ id: string } | null>;
@@ -93,6 +100,18 @@ export interface Vendors {
   ): Promise<{ canceled: boolean; order: ShipBobOrderView | null; reasons: string[] }>;
 }
 
+/** Mirakl's stock import operations spaced by `ms` (its status reads by at most 15 s). */
+function stockIntervals(ms: number) {
+  return {
+    STO01: ms,
+    OF01: ms,
+    STO03: ms,
+    OF03: ms,
+    OF02: ms,
+    STO02: Math.min(ms, 15_000),
+  };
+}
+
 /** A store and the configuration version the caller knows (newer credentials are read at once). */
 export interface StoreRef {
   storeId: string;
@@ -115,6 +134,10 @@ export interface VendorOptions {
   miraklTimeoutMs?: number;
   /** Retries inside the Mirakl client for 5xx and timeouts; kept low, the fact is parked after. */
   miraklRetries?: number;
+  /** Wait between status reads of a stock import; default 15 s. */
+  miraklImportPollIntervalMs?: number;
+  /** Least time between two stock imports of one store (STO01/OF01, their reports); default 60 s. */
+  miraklStockImportIntervalMs?: number;
   /** ShipBob's per-token budget shared with every other process (`shipbob_budget`). */
   shipbobBudget: SharedBudget;
   /** A ShipBob call that waits longer than this for the token's budget is parked with the wait. */
@@ -182,8 +205,20 @@ export function createVendors(options: VendorOptions): Vendors {
         // with its wait, and the fact is parked at least that long. OR11 is spaced by the shared
         // gate (below), not by this process's limiter.
         maxRetryAfterMs: 0,
-        limiter: { minIntervalMs: { OR11: 0 }, maxWaitMs: 0 },
+        // A stock import within the store's interval is parked with its wait the same way.
+        limiter: {
+          minIntervalMs: {
+            OR11: 0,
+            ...(options.miraklStockImportIntervalMs === undefined
+              ? {}
+              : stockIntervals(options.miraklStockImportIntervalMs)),
+          },
+          maxWaitMs: 0,
+        },
         trustedHosts: options.miraklTrustedHosts ?? [],
+        ...(options.miraklImportPollIntervalMs === undefined
+          ? {}
+          : { importPollIntervalMs: options.miraklImportPollIntervalMs }),
       });
       built.mirakl = {
         client,
@@ -310,6 +345,11 @@ export function createVendors(options: VendorOptions): Vendors {
     async acceptOrder(store, orderId, lineIds) {
       const { client } = await mirakl(store);
       await counted('mirakl', 'OR21', () => client.acceptOrder({ orderId, lineIds }));
+    },
+    async pushStock(store, lines) {
+      const { client } = await mirakl(store);
+      const result = await counted('mirakl', 'STO01', () => client.pushStock(lines));
+      return result;
     },
     async shipOrder(store, orderId, tracking) {
       const { client } = await mirakl(store);

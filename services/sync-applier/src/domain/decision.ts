@@ -19,7 +19,9 @@ export type Action =
   /** The ShipBob order of an order canceled on the marketplace. */
   | 'cancel-in-shipbob'
   /** A ShipBob return for one incident line. */
-  | 'return';
+  | 'return'
+  /** One stock import of a store's changed quantities (Sync Inventory). */
+  | 'push-stock';
 
 export interface Outcome {
   outcome: OutcomeKind;

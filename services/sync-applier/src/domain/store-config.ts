@@ -12,6 +12,7 @@ export type StoreConfig = Pick<
   | 'defaultShippingMethod'
   | 'returnsApproved'
   | 'returnFulfillmentCenterId'
+  | 'inventoryBuffer'
   | 'cancelShipBobOnMarketplaceCancel'
 > & { storeId: string; returns: ReturnSettings };
 
@@ -26,7 +27,7 @@ export interface ReturnSettings {
 export const DEFAULT_RETURN_SETTINGS: ReturnSettings = { reasons: {}, requestedAction: 'Default' };
 
 /** A toggle of the store's configuration: the product's name for a flow. */
-export type Flow = 'offers' | 'orders' | 'tracking' | 'cancellations' | 'returns';
+export type Flow = 'offers' | 'orders' | 'tracking' | 'cancellations' | 'returns' | 'inventory';
 
 /** Why a fact was skipped, as the seller reads it (machine reason + sentence). */
 export interface Closed {
@@ -51,6 +52,7 @@ export function storeConfigOf(event: StoreConfigChanged): StoreConfig {
     defaultShippingMethod: event.defaultShippingMethod,
     returnsApproved: event.returnsApproved,
     returnFulfillmentCenterId: event.returnFulfillmentCenterId,
+    inventoryBuffer: event.inventoryBuffer,
     returns: returnSettingsOf(event),
     cancelShipBobOnMarketplaceCancel: event.cancelShipBobOnMarketplaceCancel,
   };
@@ -92,6 +94,8 @@ const NEEDS_SHIPBOB: Readonly<Record<Flow, boolean>> = {
   tracking: false,
   cancellations: false,
   returns: true,
+  // The quantities come from the store's ShipBob account.
+  inventory: true,
 };
 
 /** What an effect needs besides its flow's toggle (by default what its flow needs). */

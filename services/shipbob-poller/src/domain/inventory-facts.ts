@@ -1,0 +1,156 @@
+import { idempotencyKey, type ShipBobInventoryObserved } from '@msync/events';
+import type { PollFact } from '@msync/polling';
+import type { InventoryLevel } from '@msync/shipbob';
+
+/** What the poller keeps of one SKU of the account, and what it emits of it. */
+export type SkuLevel = Pick<
+  ShipBobInventoryObserved,
+  | 'sku'
+  | 'inventoryId'
+  | 'fulfillable'
+  | 'onHand'
+  | 'committed'
+  | 'exception'
+  | 'active'
+  | 'digital'
+>;
+
+/** A store reading through the account, and whether it was given every SKU once already. */
+export interface AccountStore {
+  storeId: string;
+  baseline: boolean;
+}
+
+/** The account's inventory as of its last read, and the stores that share it (ADR 0075). */
+export interface AccountSnapshot {
+  items: SkuLevel[];
+  /** When the last read started; null before the first. */
+  readAt: Date | null;
+  stores: AccountStore[];
+  /** Optimistic concurrency: the revision the snapshot was read at (0: none saved yet). */
+  revision: number;
+}
+
+export type InventoryFact = PollFact<'inventoryObserved'>;
+
+/** What a store's inventory request needs: a read of the account, or nothing new. */
+export type AccountReadDecision =
+  /** Read the account: no read began recently enough to serve the request. */
+  | { type: 'read' }
+  /** A read of the account served this request already (its facts reached every store). */
+  | { type: 'shared' }
+  /** A recent read serves the request, but the store never got every SKU: give them from the snapshot. */
+  | { type: 'baseline' };
+
+/**
+ * Whether a store's request needs a read of its account: not when a read started within the
+ * share window before the request (that read emitted to every store of the account), unless it
+ * is a resync, which always reads.
+ */
+export function decideAccountRead(
+  snapshot: AccountSnapshot | null,
+  request: { storeId: string; requestedAt: number; resync: boolean },
+  shareWindowMs: number,
+): AccountReadDecision {
+  if (request.resync || !snapshot?.readAt) return { type: 'read' };
+  if (snapshot.readAt.getTime() < request.requestedAt - shareWindowMs) {
+    return { type: 'read' };
+  }
+  const known = snapshot.stores.find((s) => s.storeId === request.storeId);
+  return known?.baseline ? { type: 'shared' } : { type: 'baseline' };
+}
+
+/**
+ * ShipBob's levels reduced to what is compared and emitted: one entry per SKU (items without a
+ * SKU are not sellable anywhere; two items with one SKU keep the lower inventory id), sorted by
+ * SKU. Flags ShipBob did not report count as active and not digital, its catalog defaults.
+ */
+export function skuLevelsOf(levels: readonly InventoryLevel[]): SkuLevel[] {
+  const bySku = new Map<string, InventoryLevel>();
+  for (const level of levels) {
+    if (!level.sku) continue;
+    const held = bySku.get(level.sku);
+    if (!held || level.inventoryId < held.inventoryId) bySku.set(level.sku, level);
+  }
+  return [...bySku.values()]
+    .map((l) => ({
+      sku: l.sku!,
+      inventoryId: String(l.inventoryId),
+      fulfillable: l.fulfillable,
+      onHand: l.onHand,
+      committed: l.committed,
+      exception: l.exception,
+      active: l.isActive ?? true,
+      digital: l.isDigital ?? false,
+    }))
+    .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+}
+
+/** Whether a SKU changed in what decides its marketplace quantity. */
+function changed(before: SkuLevel | undefined, now: SkuLevel): boolean {
+  return (
+    !before ||
+    before.fulfillable !== now.fulfillable ||
+    before.exception !== now.exception ||
+    before.active !== now.active ||
+    before.digital !== now.digital
+  );
+}
+
+/** One store's facts of one read. */
+export interface StoreFacts {
+  storeId: string;
+  facts: InventoryFact[];
+}
+
+/**
+ * The facts of one read of the account, per store: the SKUs that changed since the previous
+ * read to a store that has every SKU already, every SKU to a store that has not (`fullCycle`).
+ * Each store's last fact carries `endOfCycle`; a store with nothing changed still gets one (the
+ * first SKU, unchanged) so it closes its cycle: a buffer changed meanwhile is applied then.
+ * Keys: `shipbob:<store>:inventory:<cycleId>:<sku>`.
+ */
+export function decideInventoryFacts(input: {
+  previous: readonly SkuLevel[];
+  current: readonly SkuLevel[];
+  stores: readonly AccountStore[];
+  cycleId: string;
+  observedAt: Date;
+}): { perStore: StoreFacts[]; changed: number } {
+  const before = new Map(input.previous.map((l) => [l.sku, l]));
+  const changedLevels = input.current.filter((l) => changed(before.get(l.sku), l));
+  const perStore: StoreFacts[] = [];
+  for (const store of input.stores) {
+    const full = !store.baseline;
+    let levels: readonly SkuLevel[] = full ? input.current : changedLevels;
+    if (levels.length === 0 && input.current.length > 0) levels = [input.current[0]!];
+    const facts = levels.map((level, i) =>
+      inventoryFact(store.storeId, level, {
+        cycleId: input.cycleId,
+        endOfCycle: i === levels.length - 1,
+        fullCycle: full,
+        observedAt: input.observedAt,
+      }),
+    );
+    perStore.push({ storeId: store.storeId, facts });
+  }
+  return { perStore, changed: changedLevels.length };
+}
+
+function inventoryFact(
+  storeId: string,
+  level: SkuLevel,
+  cycle: { cycleId: string; endOfCycle: boolean; fullCycle: boolean; observedAt: Date },
+): InventoryFact {
+  return {
+    topic: 'inventoryObserved',
+    idempotencyKey: idempotencyKey('shipbob', storeId, 'inventory', cycle.cycleId, level.sku),
+    occurredAt: cycle.observedAt,
+    body: {
+      ...level,
+      cycleId: cycle.cycleId,
+      endOfCycle: cycle.endOfCycle,
+      fullCycle: cycle.fullCycle,
+    },
+  };
+}

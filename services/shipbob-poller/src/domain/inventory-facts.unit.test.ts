@@ -1,0 +1,141 @@
+import { describe, expect, it } from '@jest/globals';
+import type { InventoryLevel } from '@msync/shipbob';
+import {
+  decideAccountRead,
+  decideInventoryFacts,
+  skuLevelsOf,
+  type AccountSnapshot,
+  type SkuLevel,
+} from './inventory-facts.js';
+
+const level = (sku: string, fulfillable: number, extra: Partial<SkuLevel> = {}): SkuLevel => ({
+  sku,
+  inventoryId: `inv-${sku}`,
+  fulfillable,
+  onHand: fulfillable,
+  committed: 0,
+  exception: 0,
+  active: true,
+  digital: false,
+  ...extra,
+});
+const at = new Date('2026-03-02T10:00:00Z');
+const snapshot = (readAt: Date | null, stores: AccountSnapshot['stores']): AccountSnapshot => ({
+  items: [level('A', 1)],
+  readAt,
+  stores,
+  revision: 1,
+});
+
+describe('decideAccountRead', () => {
+  const request = { storeId: 's1', requestedAt: at.getTime(), resync: false };
+
+  it('given no read of the account yet, when a store asks, then it reads', () => {
+    expect(decideAccountRead(null, request, 60_000)).toEqual({ type: 'read' });
+  });
+
+  it('given a read within the window that reached the store, when it asks, then it is shared', () => {
+    const read = snapshot(new Date(at.getTime() - 30_000), [{ storeId: 's1', baseline: true }]);
+    expect(decideAccountRead(read, request, 60_000)).toEqual({ type: 'shared' });
+  });
+
+  it('given a recent read the store never got, when it asks, then it gets the snapshot', () => {
+    const read = snapshot(new Date(at.getTime() - 30_000), [{ storeId: 's2', baseline: true }]);
+    expect(decideAccountRead(read, request, 60_000)).toEqual({ type: 'baseline' });
+  });
+
+  it('given a read older than the window, or a resync, when the store asks, then it reads', () => {
+    const old = snapshot(new Date(at.getTime() - 61_000), [{ storeId: 's1', baseline: true }]);
+    expect(decideAccountRead(old, request, 60_000)).toEqual({ type: 'read' });
+    const recent = snapshot(at, [{ storeId: 's1', baseline: true }]);
+    expect(decideAccountRead(recent, { ...request, resync: true }, 60_000)).toEqual({
+      type: 'read',
+    });
+  });
+});
+
+describe('skuLevelsOf', () => {
+  const wire = (inventoryId: number, sku: string | null, flags: Partial<InventoryLevel> = {}) =>
+    ({
+      inventoryId,
+      sku,
+      name: null,
+      fulfillable: 5,
+      onHand: 6,
+      committed: 1,
+      exception: 2,
+      sellable: 3,
+      isActive: null,
+      isDigital: null,
+      byFulfillmentCenter: [],
+      ...flags,
+    }) satisfies InventoryLevel;
+
+  it('keeps one entry per SKU, sorted, flags defaulting to active and not digital', () => {
+    const levels = skuLevelsOf([
+      wire(9, 'B'),
+      wire(3, 'B', { isDigital: true }),
+      wire(4, null),
+      wire(5, 'A', { isActive: false }),
+    ]);
+    expect(levels.map((l) => [l.sku, l.inventoryId, l.active, l.digital])).toEqual([
+      ['A', '5', false, false],
+      ['B', '3', true, true],
+    ]);
+  });
+});
+
+describe('decideInventoryFacts', () => {
+  const previous = [level('A', 1), level('B', 2), level('C', 3)];
+  const decide = (current: SkuLevel[], stores: AccountSnapshot['stores']) =>
+    decideInventoryFacts({ previous, current, stores, cycleId: 'c1', observedAt: at });
+
+  it('given changes, when stores that have every SKU share the read, then each gets only the changed SKUs, the last closing its cycle', () => {
+    const current = [level('A', 1), level('B', 5), level('C', 3, { exception: 1 }), level('D', 0)];
+    const { perStore, changed } = decide(current, [
+      { storeId: 's1', baseline: true },
+      { storeId: 's2', baseline: true },
+    ]);
+    expect(changed).toBe(3);
+    for (const { storeId, facts } of perStore) {
+      expect(facts.map((f) => f.body.sku)).toEqual(['B', 'C', 'D']);
+      expect(facts.map((f) => f.body.endOfCycle)).toEqual([false, false, true]);
+      expect(facts.every((f) => !f.body.fullCycle && f.body.cycleId === 'c1')).toBe(true);
+      expect(facts[0]!.idempotencyKey).toBe(`shipbob:${storeId}:inventory:c1:B`);
+    }
+  });
+
+  it('given a store new to the account, when the account is read, then it gets every SKU as a full cycle', () => {
+    const { perStore } = decide(previous, [{ storeId: 'new', baseline: false }]);
+    expect(perStore[0]!.facts.map((f) => f.body.sku)).toEqual(['A', 'B', 'C']);
+    expect(perStore[0]!.facts.every((f) => f.body.fullCycle)).toBe(true);
+  });
+
+  it('given nothing changed, when the account is read, then each store gets one unchanged SKU closing its cycle', () => {
+    const { perStore, changed } = decide(previous, [{ storeId: 's1', baseline: true }]);
+    expect(changed).toBe(0);
+    expect(perStore[0]!.facts.map((f) => [f.body.sku, f.body.endOfCycle])).toEqual([['A', true]]);
+  });
+
+  it('given a flag flipped, when the account is read, then the SKU is reported', () => {
+    const current = [
+      level('A', 1, { digital: true }),
+      level('B', 2, { active: false }),
+      level('C', 3),
+    ];
+    const { perStore } = decide(current, [{ storeId: 's1', baseline: true }]);
+    expect(perStore[0]!.facts.map((f) => f.body.sku)).toEqual(['A', 'B']);
+  });
+
+  it('given an empty account, when it is read, then nothing is emitted', () => {
+    expect(
+      decideInventoryFacts({
+        previous: [],
+        current: [],
+        stores: [{ storeId: 's1', baseline: false }],
+        cycleId: 'c',
+        observedAt: at,
+      }).perStore[0]!.facts,
+    ).toEqual([]);
+  });
+});

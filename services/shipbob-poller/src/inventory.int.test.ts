@@ -1,0 +1,122 @@
+import { describe, expect, it } from '@jest/globals';
+import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
+import { closeAfterEach, untilOutcome } from '@msync/polling/test-support';
+import { capturingLogger, eventually, withContext } from '@msync/test-support';
+import type { ShipBobInventoryObserved } from '@msync/events';
+import { INVENTORY_ACCOUNTS } from './adapters/inventory-accounts.js';
+import { INVENTORY } from './inventory-pass.js';
+import { pollerHarness } from './test-support/harness.js';
+
+const PAT = 'test-shipbob-pat-inventory-0001';
+const STORE_A = 'store-inventory-a';
+const STORE_B = 'store-inventory-b';
+const WINDOW_MS = 60_000;
+
+const opened = closeAfterEach();
+
+/** Two stores on one simulated ShipBob account holding a stocked, a digital and an inactive SKU. */
+async function setUp() {
+  const { logger } = capturingLogger('warn');
+  const sim = opened.add(await startShipBobSimulator({ port: 0 }));
+  const merchant = sim.control.world.seedMerchant({ pats: [PAT] });
+  const stocked = sim.control.world.seedProduct(merchant.id, { sku: 'SKU-1', stock: { 1: 50 } });
+  sim.control.world.seedProduct(merchant.id, { sku: 'SKU-DIGITAL', isDigital: true });
+  sim.control.world.seedProduct(merchant.id, { sku: 'SKU-OFF', isActive: false, stock: { 1: 2 } });
+  const harness = opened.add(await pollerHarness(logger));
+  for (const storeId of [STORE_A, STORE_B]) {
+    await harness.addStore({ storeId, pat: PAT, channelId: String(merchant.patChannelId) });
+  }
+  const poller = await harness.startPoller({
+    shipbobBaseUrl: sim.url,
+    inventoryShareWindowMs: WINDOW_MS,
+  });
+  return { sim, harness, poller, inventoryId: stocked.variants[0]!.inventoryId };
+}
+
+const inventoryValues = (facts: readonly { topic: string; value: unknown }[]) =>
+  facts
+    .filter((f) => f.topic === 'inventoryObserved')
+    .map((f) => f.value as ShipBobInventoryObserved);
+
+const inventoryReads = (sim: RunningShipBobSimulator) =>
+  sim.control.exchanges().filter((e) => e.operation === 'GET /inventory-level').length;
+
+describe('shipbob-poller inventory stream', () => {
+  it('reads an account once for the stores sharing it and emits only what changed, each store closing its cycle', async () => {
+    const { sim, harness, poller, inventoryId } = await setUp();
+    const factsOf = (storeId: string) =>
+      inventoryValues(harness.facts).filter((f) => f.envelope.storeId === storeId);
+    const inventoryFacts = factsOf;
+
+    // First store: the account is read, the store gets every SKU as a full cycle.
+    await harness.requestPoll(STORE_A, { stream: INVENTORY });
+    await untilOutcome(poller.metrics, 'read', 1, 'the first read');
+    await eventually(() => factsOf(STORE_A).length === 3, 'store A facts');
+    const first = inventoryFacts(STORE_A);
+    expect(first.map((f) => [f.sku, f.fulfillable, f.active, f.digital])).toEqual([
+      ['SKU-1', 50, true, false],
+      ['SKU-DIGITAL', 0, true, true],
+      ['SKU-OFF', 2, false, false],
+    ]);
+    expect(first.map((f) => f.endOfCycle)).toEqual([false, false, true]);
+    expect(first.every((f) => f.fullCycle)).toBe(true);
+    expect(inventoryReads(sim)).toBe(1);
+
+    // Second store on the account, within the window: served from the snapshot, no read.
+    await harness.requestPoll(STORE_B, { stream: INVENTORY });
+    await untilOutcome(poller.metrics, 'baseline', 1, 'store B given the snapshot');
+    await eventually(() => factsOf(STORE_B).length === 3, 'store B facts');
+    expect(inventoryReads(sim)).toBe(1);
+
+    // Stock changes; a request after the window reads again, and both stores get the one change.
+    sim.control.world.setStock(inventoryId, 1, 40);
+    const later = Date.now() + 2 * WINDOW_MS;
+    await harness.requestPoll(STORE_A, { stream: INVENTORY, occurredAt: later });
+    await untilOutcome(poller.metrics, 'read', 2, 'the second read');
+    await eventually(() => factsOf(STORE_B).length === 4, 'store B change');
+    for (const storeId of [STORE_A, STORE_B]) {
+      const last = inventoryFacts(storeId).at(-1)!;
+      withContext(storeId, () =>
+        expect(last).toMatchObject({
+          sku: 'SKU-1',
+          fulfillable: 40,
+          endOfCycle: true,
+          fullCycle: false,
+        }),
+      );
+    }
+    expect(inventoryReads(sim)).toBe(2);
+
+    // Store B's own request in the same cycle is served by that read: nothing read, nothing emitted.
+    await harness.requestPoll(STORE_B, { stream: INVENTORY });
+    await untilOutcome(poller.metrics, 'shared', 1, 'store B served by the shared read');
+    expect(inventoryReads(sim)).toBe(2);
+    expect(await harness.messagesOn('inventoryObserved')).toBe(3 + 3 + 2);
+
+    // A read with nothing changed still closes each store's cycle with one unchanged SKU.
+    await harness.requestPoll(STORE_B, { stream: INVENTORY, occurredAt: later });
+    await untilOutcome(poller.metrics, 'read', 3, 'the third read');
+    expect(await harness.messagesOn('inventoryObserved')).toBe(8 + 2);
+
+    // The snapshot is one document per account, and the PAT is nowhere in it.
+    const docs = await harness.db.collection(INVENTORY_ACCOUNTS).find({}).toArray();
+    expect(docs).toHaveLength(1);
+    expect(JSON.stringify(docs)).not.toContain(PAT);
+  });
+
+  it('a resync reads again and gives the store every SKU', async () => {
+    const { harness, poller } = await setUp();
+    await harness.requestPoll(STORE_A, { stream: INVENTORY });
+    await untilOutcome(poller.metrics, 'read', 1, 'the first read');
+    await harness.requestPoll(STORE_A, { stream: INVENTORY, reason: 'resync' });
+    await untilOutcome(poller.metrics, 'read', 2, 'the resync read');
+    await eventually(
+      async () => (await harness.messagesOn('inventoryObserved')) === 6,
+      'a full cycle again',
+    );
+    const resync = inventoryValues(harness.facts)
+      .slice(-3)
+      .map((f) => f.fullCycle);
+    expect(resync).toEqual([true, true, true]);
+  });
+});

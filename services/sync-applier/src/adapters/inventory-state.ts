@@ -1,0 +1,97 @@
+import type { Db } from 'mongodb';
+import type { PushedStock, SkuStock, StockLine } from '../domain/inventory.js';
+
+export const INVENTORY_COLLECTIONS = {
+  levels: 'inventory_levels',
+  offers: 'inventory_offers',
+  pushed: 'inventory_pushed',
+} as const;
+
+/**
+ * A SKU as a field name: SKUs may hold `.` or start with `$`, which field paths cannot; base64url
+ * behind a letter can be neither.
+ */
+const fieldOf = (sku: string) => `k${Buffer.from(sku, 'utf8').toString('base64url')}`;
+
+interface LevelsDoc {
+  _id: string;
+  skus?: Record<string, SkuStock>;
+}
+interface OffersDoc {
+  _id: string;
+  offers?: Record<string, string>;
+}
+interface PushedDoc {
+  _id: string;
+  buffer: number | null;
+  quantities?: Record<string, StockLine>;
+}
+
+/**
+ * The applier's per-store inventory projections, one document per store addressed by `_id`
+ * (FerretDB scans a collection for any other filter): the store's ShipBob levels, its Mirakl
+ * offers, and what was last pushed.
+ */
+export interface InventoryState {
+  /** Records a SKU's levels for the store (any configuration: it is state, not an effect). */
+  observeLevel(storeId: string, level: SkuStock): Promise<void>;
+  /** Adds or removes (deleted offer) a `shop_sku` of the store. */
+  observeOffer(storeId: string, shopSku: string, present: boolean): Promise<void>;
+  levels(storeId: string): Promise<SkuStock[]>;
+  offers(storeId: string): Promise<Set<string>>;
+  pushed(storeId: string): Promise<PushedStock>;
+  /** Records quantities sent to the marketplace, computed with `buffer`. */
+  recordPushed(storeId: string, buffer: number, lines: readonly StockLine[]): Promise<void>;
+  /** Nothing may be taken as pushed any more: the next cycle pushes every SKU. */
+  forgetPushed(storeId: string): Promise<void>;
+}
+
+export function createInventoryState(db: Db): InventoryState {
+  const levels = db.collection<LevelsDoc>(INVENTORY_COLLECTIONS.levels);
+  const offers = db.collection<OffersDoc>(INVENTORY_COLLECTIONS.offers);
+  const pushed = db.collection<PushedDoc>(INVENTORY_COLLECTIONS.pushed);
+  return {
+    async observeLevel(storeId, level) {
+      await levels.updateOne(
+        { _id: storeId },
+        { $set: { [`skus.${fieldOf(level.sku)}`]: level } },
+        { upsert: true },
+      );
+    },
+    async observeOffer(storeId, shopSku, present) {
+      const field = `offers.${fieldOf(shopSku)}`;
+      await offers.updateOne(
+        { _id: storeId },
+        present ? { $set: { [field]: shopSku } } : { $unset: { [field]: '' } },
+        { upsert: true },
+      );
+    },
+    async levels(storeId) {
+      const doc = await levels.findOne({ _id: storeId });
+      return Object.values(doc?.skus ?? {});
+    },
+    async offers(storeId) {
+      const doc = await offers.findOne({ _id: storeId });
+      return new Set(Object.values(doc?.offers ?? {}));
+    },
+    async pushed(storeId) {
+      const doc = await pushed.findOne({ _id: storeId });
+      return {
+        buffer: doc?.buffer ?? null,
+        quantities: new Map(Object.values(doc?.quantities ?? {}).map((l) => [l.sku, l.quantity])),
+      };
+    },
+    async recordPushed(storeId, buffer, lines) {
+      const set: Record<string, unknown> = { buffer };
+      for (const line of lines) set[`quantities.${fieldOf(line.sku)}`] = line;
+      await pushed.updateOne({ _id: storeId }, { $set: set }, { upsert: true });
+    },
+    async forgetPushed(storeId) {
+      await pushed.updateOne(
+        { _id: storeId },
+        { $set: { buffer: null, quantities: {} } },
+        { upsert: true },
+      );
+    },
+  };
+}

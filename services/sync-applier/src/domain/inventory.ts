@@ -1,0 +1,191 @@
+import type { StockPushResult } from '@msync/mirakl';
+import {
+  doneDecision,
+  gateDecision,
+  outcomeOf,
+  type LedgerEntry,
+  type Outcome,
+  type OutcomeBase,
+} from './decision.js';
+import type { StoreConfig } from './store-config.js';
+
+/** What decides one SKU's marketplace quantity, as the store's inventory projection holds it. */
+export interface SkuStock {
+  sku: string;
+  fulfillable: number;
+  exception: number;
+  active: boolean;
+  digital: boolean;
+}
+
+/** What was last pushed to the store: per SKU, and the buffer it was computed with. */
+export interface PushedStock {
+  /** null: nothing may be taken as pushed (never pushed, or the flow stopped since). */
+  buffer: number | null;
+  quantities: ReadonlyMap<string, number>;
+}
+
+/** One SKU's quantity in an import. */
+export interface StockLine {
+  sku: string;
+  quantity: number;
+}
+
+/** What a store's inventory cycle is decided on, besides the fact and the configuration. */
+export interface InventoryCycleState {
+  levels: readonly SkuStock[];
+  /** The store's Mirakl offers (`shop_sku`), from `MiraklOfferObserved`. */
+  offers: ReadonlySet<string>;
+  pushed: PushedStock;
+  effect: LedgerEntry | null;
+}
+
+/** The end of a store's cycle, as the inventory fact that closes it says. */
+export interface InventoryCycle {
+  storeId: string;
+  cycleId: string;
+  /** The read gave the store every SKU (first read, resync): every quantity goes again. */
+  fullCycle: boolean;
+}
+
+export type InventoryCycleDecision =
+  /** The store's configuration was not read yet: try again later, never skip. */
+  | { type: 'retry'; reason: string; message: string }
+  /** Gate closed: SKIPPED, nothing called; what was pushed is forgotten (a full push on return). */
+  | { type: 'skip'; outcome: Outcome }
+  /** The ledger has this cycle's import: record its outcome (DUPLICATE, or APPLIED not recorded yet). */
+  | { type: 'record'; outcome: Outcome; markRecorded: boolean }
+  /** No quantity differs from what was pushed: no import. */
+  | { type: 'unchanged' }
+  /** Resuming a claimed import whose quantities all reached the pushed state: mark it done. */
+  | { type: 'complete'; outcome: Outcome }
+  /** One import (STO01, OF01 fallback) with these lines, claimed first unless `resumed`. */
+  | { type: 'push'; lines: StockLine[]; resumed: boolean; base: OutcomeBase };
+
+/** The marketplace quantity of a SKU: `max(0, fulfillable − exception − buffer)`. */
+export function quantityOf(level: SkuStock, buffer: number): number {
+  return Math.max(0, level.fulfillable - level.exception - buffer);
+}
+
+/**
+ * The lines of the store's import: SKUs that are offers of the store, neither digital nor
+ * inactive, whose quantity differs from what was last pushed; every such SKU when `full`, when
+ * the buffer changed since the last push, or when nothing may be taken as pushed. Sorted by SKU.
+ */
+export function stockLines(input: {
+  levels: readonly SkuStock[];
+  offers: ReadonlySet<string>;
+  pushed: PushedStock;
+  buffer: number;
+  full: boolean;
+}): StockLine[] {
+  const everything = input.full || input.pushed.buffer !== input.buffer;
+  const lines: StockLine[] = [];
+  for (const level of input.levels) {
+    if (!input.offers.has(level.sku) || level.digital || !level.active) continue;
+    const quantity = quantityOf(level, input.buffer);
+    if (everything || input.pushed.quantities.get(level.sku) !== quantity) {
+      lines.push({ sku: level.sku, quantity });
+    }
+  }
+  return lines.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+}
+
+/** Effect key and outcome skeleton of a store's import for one cycle. */
+export function inventoryBase(cycleId: string): OutcomeBase {
+  return {
+    flow: 'inventory',
+    action: 'push-stock',
+    effectKey: `inventory:${cycleId}`,
+    target: 'MIRAKL',
+    miraklOrderId: cycleId,
+  };
+}
+
+/**
+ * What a store does at the end of an inventory cycle: gated by its configuration (SKIPPED when
+ * closed); once per cycle through the ledger; one import carrying every changed quantity, or
+ * none when nothing changed.
+ */
+export function decideInventoryCycle(
+  cycle: InventoryCycle,
+  config: StoreConfig | undefined,
+  state: InventoryCycleState,
+): InventoryCycleDecision {
+  const base = inventoryBase(cycle.cycleId);
+  const gate = gateDecision(cycle.storeId, config, base, { shipbob: true });
+  switch (gate.type) {
+    case 'retry':
+      return { type: 'retry', reason: gate.reason, message: gate.message };
+    case 'record':
+      return { type: 'skip', outcome: gate.outcome };
+    case 'open':
+      break;
+    default: {
+      const never: never = gate;
+      throw new Error(`unhandled gate ${JSON.stringify(never)}`);
+    }
+  }
+  if (state.effect?.status === 'done') {
+    const done = doneDecision(base, state.effect);
+    if (done.type !== 'record') throw new Error('a done effect is only recorded');
+    return { type: 'record', outcome: done.outcome, markRecorded: done.markRecorded };
+  }
+  const lines = stockLines({
+    levels: state.levels,
+    offers: state.offers,
+    pushed: state.pushed,
+    buffer: gate.config.inventoryBuffer,
+    full: cycle.fullCycle,
+  });
+  const resumed = state.effect?.status === 'claimed';
+  if (lines.length === 0) {
+    return resumed
+      ? { type: 'complete', outcome: outcomeOf(base, 'APPLIED') }
+      : { type: 'unchanged' };
+  }
+  return { type: 'push', lines, resumed, base };
+}
+
+/**
+ * The outcomes of a finished import and the quantities to take as pushed: APPLIED for the import
+ * (FAILED when Mirakl failed it as a whole: nothing is taken as pushed, the next cycle sends it
+ * again), and a FAILED outcome of its own for each SKU the error report names
+ * (`inventory:<cycle>:<sku>`). A refused SKU's quantity counts as pushed (ADR 0076): Mirakl's
+ * line errors do not heal by themselves, so it is sent again when its quantity changes or on a
+ * full push, not every cycle.
+ */
+export function importOutcomes(
+  base: OutcomeBase,
+  lines: readonly StockLine[],
+  result: StockPushResult,
+): { outcomes: Outcome[]; pushed: StockLine[] } {
+  const externalIds = {
+    importId: result.importId,
+    via: result.via,
+    skus: String(lines.length),
+  };
+  const perSku = result.failures.map((failure) =>
+    outcomeOf(
+      { ...base, effectKey: `${base.effectKey}:${failure.sku}`, miraklOrderId: failure.sku },
+      'FAILED',
+      {
+        reason: 'stock-rejected',
+        detail: `Mirakl refused the quantity of ${failure.sku}: ${failure.message}`,
+        externalIds: { importId: result.importId, sku: failure.sku },
+      },
+    ),
+  );
+  if (result.status === 'FAILED') {
+    const whole = outcomeOf(base, 'FAILED', {
+      reason: 'import-failed',
+      detail: `the stock import ${result.importId} failed${result.reason ? `: ${result.reason}` : ''}`,
+      externalIds,
+    });
+    return { outcomes: [whole, ...perSku], pushed: [] };
+  }
+  return {
+    outcomes: [outcomeOf(base, 'APPLIED', { externalIds }), ...perSku],
+    pushed: [...lines],
+  };
+}

@@ -1,0 +1,195 @@
+import { describe, expect, it } from '@jest/globals';
+import type { StockPushResult } from '@msync/mirakl';
+import { storeConfig } from '../test-support/facts.js';
+import {
+  decideInventoryCycle,
+  importOutcomes,
+  inventoryBase,
+  quantityOf,
+  stockLines,
+  type InventoryCycleState,
+  type SkuStock,
+} from './inventory.js';
+
+const stock = (sku: string, fulfillable: number, extra: Partial<SkuStock> = {}): SkuStock => ({
+  sku,
+  fulfillable,
+  exception: 0,
+  active: true,
+  digital: false,
+  ...extra,
+});
+const on = storeConfig({
+  inventoryBuffer: 2,
+  toggles: { ...storeConfig().toggles, inventory: true },
+});
+const cycle = { storeId: 'store-1', cycleId: 'store-1@1000', fullCycle: false };
+const levels = [
+  stock('A', 10, { exception: 3 }),
+  stock('B', 1),
+  stock('DIGITAL', 50, { digital: true }),
+  stock('INACTIVE', 50, { active: false }),
+  stock('NOT-AN-OFFER', 50),
+];
+const offers = new Set(['A', 'B', 'DIGITAL', 'INACTIVE', 'ONLY-ON-MIRAKL']);
+const state = (overrides: Partial<InventoryCycleState> = {}): InventoryCycleState => ({
+  levels,
+  offers,
+  pushed: { buffer: 2, quantities: new Map() },
+  effect: null,
+  ...overrides,
+});
+
+describe('inventory: the quantity of a SKU', () => {
+  it('is fulfillable − exception − buffer, never below zero', () => {
+    expect(quantityOf(stock('A', 10, { exception: 3 }), 2)).toBe(5);
+    expect(quantityOf(stock('A', 1, { exception: 3 }), 0)).toBe(0);
+  });
+});
+
+describe('inventory: the end of a store cycle', () => {
+  it('given offers never pushed, when the cycle ends, then one import carries every offer SKU that is active and not digital', () => {
+    expect(decideInventoryCycle(cycle, on, state())).toEqual({
+      type: 'push',
+      lines: [
+        { sku: 'A', quantity: 5 },
+        { sku: 'B', quantity: 0 },
+      ],
+      resumed: false,
+      base: inventoryBase('store-1@1000'),
+    });
+  });
+
+  it('given quantities pushed already, when the cycle ends, then only the ones that differ are imported', () => {
+    const pushed = {
+      buffer: 2,
+      quantities: new Map([
+        ['A', 5],
+        ['B', 1],
+      ]),
+    };
+    expect(decideInventoryCycle(cycle, on, state({ pushed }))).toMatchObject({
+      type: 'push',
+      lines: [{ sku: 'B', quantity: 0 }],
+    });
+  });
+
+  it('given nothing differs, when the cycle ends, then there is no import', () => {
+    const pushed = {
+      buffer: 2,
+      quantities: new Map([
+        ['A', 5],
+        ['B', 0],
+      ]),
+    };
+    expect(decideInventoryCycle(cycle, on, state({ pushed }))).toEqual({ type: 'unchanged' });
+  });
+
+  it('given the buffer changed since the last push, when the cycle ends, then every SKU is pushed again', () => {
+    const pushed = {
+      buffer: 1,
+      quantities: new Map([
+        ['A', 5],
+        ['B', 0],
+      ]),
+    };
+    expect(decideInventoryCycle(cycle, on, state({ pushed }))).toMatchObject({
+      type: 'push',
+      lines: [
+        { sku: 'A', quantity: 5 },
+        { sku: 'B', quantity: 0 },
+      ],
+    });
+  });
+
+  it('given a full cycle (first read, flow switched on), when it ends, then every SKU is pushed again', () => {
+    const pushed = {
+      buffer: 2,
+      quantities: new Map([
+        ['A', 5],
+        ['B', 0],
+      ]),
+    };
+    expect(
+      decideInventoryCycle({ ...cycle, fullCycle: true }, on, state({ pushed })),
+    ).toMatchObject({ type: 'push', lines: [{ sku: 'A' }, { sku: 'B' }] });
+  });
+
+  it('given the flow off, when the cycle ends, then it is SKIPPED and nothing is called', () => {
+    expect(decideInventoryCycle(cycle, storeConfig(), state())).toMatchObject({
+      type: 'skip',
+      outcome: { outcome: 'SKIPPED', reason: 'flow-disabled', flow: 'inventory' },
+    });
+  });
+
+  it('given no configuration seen yet, when the cycle ends, then it is retried, never skipped', () => {
+    expect(decideInventoryCycle(cycle, undefined, state())).toMatchObject({ type: 'retry' });
+  });
+
+  it('is idempotent if run twice: a cycle whose import is done is a DUPLICATE', () => {
+    const done = { status: 'done' as const, externalIds: { importId: '7' }, outcomeRecorded: true };
+    expect(decideInventoryCycle(cycle, on, state({ effect: done }))).toMatchObject({
+      type: 'record',
+      outcome: { outcome: 'DUPLICATE' },
+      markRecorded: false,
+    });
+  });
+
+  it('given an import claimed but not finished, when the cycle ends again, then it is redone, or completed when every quantity was recorded', () => {
+    const claimed = { status: 'claimed' as const };
+    expect(decideInventoryCycle(cycle, on, state({ effect: claimed }))).toMatchObject({
+      type: 'push',
+      resumed: true,
+    });
+    const pushed = {
+      buffer: 2,
+      quantities: new Map([
+        ['A', 5],
+        ['B', 0],
+      ]),
+    };
+    expect(decideInventoryCycle(cycle, on, state({ effect: claimed, pushed }))).toMatchObject({
+      type: 'complete',
+      outcome: { outcome: 'APPLIED' },
+    });
+  });
+});
+
+describe('inventory: the outcomes of an import', () => {
+  const lines = stockLines({
+    levels,
+    offers,
+    pushed: { buffer: null, quantities: new Map() },
+    buffer: 0,
+    full: false,
+  });
+  const result = (overrides: Partial<StockPushResult>): StockPushResult => ({
+    importId: '42',
+    via: 'STO01',
+    status: 'COMPLETE',
+    linesInSuccess: 1,
+    linesInError: 1,
+    failures: [{ sku: 'B', message: 'quantity refused' }],
+    ...overrides,
+  });
+
+  it('given a SKU in the error report, then the import is APPLIED and the SKU has its own FAILED outcome, sent again only when its quantity changes', () => {
+    const { outcomes, pushed } = importOutcomes(inventoryBase('c1'), lines, result({}));
+    expect(outcomes.map((o) => [o.effectKey, o.outcome, o.reason])).toEqual([
+      ['inventory:c1', 'APPLIED', null],
+      ['inventory:c1:B', 'FAILED', 'stock-rejected'],
+    ]);
+    expect(outcomes[1]!.detail).toContain('quantity refused');
+    expect(pushed).toEqual(lines);
+  });
+
+  it('given the import failed as a whole, then it is FAILED and nothing is taken as pushed', () => {
+    const { outcomes, pushed } = importOutcomes(
+      inventoryBase('c1'),
+      lines,
+      result({ status: 'FAILED', failures: [], reason: 'file rejected' }),
+    );
+    expect(outcomes.map((o) => [o.outcome, o.reason])).toEqual([['FAILED', 'import-failed']]);
+    expect(pushed).toEqual([]);
+  });
+});

@@ -1,0 +1,149 @@
+import type { ConsumedEventOf } from '@msync/events';
+import {
+  RetriableError,
+  classifyError,
+  errorMessage,
+  errorReason,
+  type Logger,
+} from '@msync/platform';
+import { outcomeOf } from './domain/decision.js';
+import { decideInventoryCycle, importOutcomes, inventoryBase } from './domain/inventory.js';
+import type { EffectsLedger } from './adapters/effects-ledger.js';
+import type { InventoryState } from './adapters/inventory-state.js';
+import type { OutcomeRecorder } from './adapters/outcomes.js';
+import type { StoreConfigs } from './adapters/store-configs.js';
+import type { Vendors } from './adapters/vendors.js';
+import type { ApplierMetrics } from './metrics.js';
+
+export interface InventoryFlowDeps {
+  configs: StoreConfigs;
+  ledger: EffectsLedger;
+  vendors: Vendors;
+  state: InventoryState;
+  record: OutcomeRecorder;
+  metrics: ApplierMetrics;
+  logger: Logger;
+}
+
+/**
+ * Sync Inventory (ADR 0076): each `ShipBobInventoryObserved` updates the store's levels; the
+ * fact closing the store's cycle decides the store's one import for the cycle, claimed in the
+ * ledger under `inventory:<cycleId>` and followed to its end. `MiraklOfferObserved` keeps the
+ * store's offers, the SKUs quantities are pushed for.
+ */
+export function createInventoryFlow(deps: InventoryFlowDeps) {
+  const { configs, ledger, vendors, state, record, metrics, logger } = deps;
+  const counted = (result: string) => metrics.inventoryCycles.inc({ result });
+
+  const endOfCycle = async (
+    fact: ConsumedEventOf<'inventoryObserved'>,
+    cycleId: string,
+  ): Promise<void> => {
+    const value = fact.value;
+    const { storeId } = value.envelope;
+    const base = inventoryBase(cycleId);
+    const config = configs.get(storeId);
+    const [effect, levels, offers, pushed] = await Promise.all([
+      ledger.read(storeId, base.effectKey),
+      state.levels(storeId),
+      state.offers(storeId),
+      state.pushed(storeId),
+    ]);
+    const decision = decideInventoryCycle(
+      { storeId, cycleId, fullCycle: value.fullCycle },
+      config,
+      { levels, offers, pushed, effect },
+    );
+    switch (decision.type) {
+      case 'retry':
+        throw new RetriableError(decision.message, { reason: decision.reason });
+      case 'skip':
+        await state.forgetPushed(storeId);
+        await record(decision.outcome, value);
+        counted('skipped');
+        return;
+      case 'record':
+        await record(decision.outcome, value);
+        if (decision.markRecorded) await ledger.markOutcomeRecorded(storeId, base.effectKey);
+        counted('duplicate');
+        return;
+      case 'unchanged':
+        logger.debug('inventory unchanged; no import', { storeId, cycleId });
+        counted('unchanged');
+        return;
+      case 'complete':
+        await ledger.markDone(storeId, base.effectKey, {});
+        await record(decision.outcome, value);
+        await ledger.markOutcomeRecorded(storeId, base.effectKey);
+        counted('imported');
+        return;
+      case 'push': {
+        if (!decision.resumed) {
+          const claimed = await ledger.claim(storeId, base.effectKey, {
+            action: base.action,
+            factKey: value.envelope.idempotencyKey,
+          });
+          // Claimed meanwhile (another instance during a rebalance): decided again on retry.
+          if (!claimed)
+            throw new RetriableError(`import ${base.effectKey} claimed meanwhile`, {
+              reason: 'claimed-meanwhile',
+            });
+        }
+        const buffer = config!.inventoryBuffer;
+        let result;
+        try {
+          result = await vendors.pushStock({ storeId, version: config!.version }, decision.lines);
+        } catch (error) {
+          if (classifyError(error) === 'permanent') {
+            await record(
+              outcomeOf(base, 'FAILED', {
+                reason: errorReason(error),
+                detail: errorMessage(error),
+              }),
+              value,
+            );
+            counted('failed');
+          }
+          throw error;
+        }
+        const { outcomes, pushed: now } = importOutcomes(base, decision.lines, result);
+        await state.recordPushed(storeId, buffer, now);
+        await ledger.markDone(storeId, base.effectKey, outcomes[0]!.externalIds);
+        for (const outcome of outcomes) await record(outcome, value);
+        await ledger.markOutcomeRecorded(storeId, base.effectKey);
+        counted(result.status === 'COMPLETE' ? 'imported' : 'failed');
+        logger.info('stock imported', {
+          storeId,
+          cycleId,
+          importId: result.importId,
+          via: result.via,
+          lines: decision.lines.length,
+          failed: result.failures.length,
+        });
+        return;
+      }
+      default: {
+        const never: never = decision;
+        throw new Error(`unhandled decision ${JSON.stringify(never)}`);
+      }
+    }
+  };
+
+  return {
+    async inventoryObserved(fact: ConsumedEventOf<'inventoryObserved'>): Promise<void> {
+      const value = fact.value;
+      await state.observeLevel(value.envelope.storeId, {
+        sku: value.sku,
+        fulfillable: value.fulfillable,
+        exception: value.exception,
+        active: value.active,
+        digital: value.digital,
+      });
+      if (value.endOfCycle && value.cycleId) await endOfCycle(fact, value.cycleId);
+    },
+    async offerObserved(fact: ConsumedEventOf<'offerObserved'>): Promise<void> {
+      const value = fact.value;
+      await state.observeOffer(value.envelope.storeId, value.shopSku, !value.deleted);
+    },
+  };
+}

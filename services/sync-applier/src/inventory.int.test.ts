@@ -1,0 +1,166 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { envelope, type EventOf } from '@msync/events';
+import { counted } from '@msync/test-support';
+import {
+  applierHarness,
+  eventually,
+  type ApplierHarness,
+  type TestStore,
+} from './test-support/harness.js';
+import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
+import { INVENTORY_COLLECTIONS } from './adapters/inventory-state.js';
+import { storeConfig } from './test-support/facts.js';
+
+let h: ApplierHarness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+const inventoryOn = {
+  inventoryBuffer: 1,
+  toggles: { ...storeConfig().toggles, inventory: true },
+};
+
+function offer(storeId: string, shopSku: string): EventOf<'offerObserved'> {
+  return {
+    envelope: envelope({
+      storeId,
+      idempotencyKey: `mirakl:${storeId}:offer:${shopSku}:1`,
+      source: 'test',
+      occurredAt: Date.now(),
+    }),
+    offerId: `offer-${shopSku}`,
+    shopSku,
+    productSku: null,
+    productTitle: null,
+    quantity: 0,
+    active: true,
+    deleted: false,
+    lastUpdated: Date.now(),
+  };
+}
+
+/** One store's facts of a cycle, the last closing it. */
+function cycle(
+  storeId: string,
+  cycleId: string,
+  levels: { sku: string; fulfillable: number; exception?: number }[],
+): EventOf<'inventoryObserved'>[] {
+  return levels.map((level, i) => ({
+    envelope: envelope({
+      storeId,
+      idempotencyKey: `shipbob:${storeId}:inventory:${cycleId}:${level.sku}`,
+      source: 'test',
+      occurredAt: Date.now(),
+    }),
+    sku: level.sku,
+    inventoryId: `inv-${level.sku}`,
+    fulfillable: level.fulfillable,
+    onHand: level.fulfillable,
+    committed: 0,
+    exception: level.exception ?? 0,
+    active: true,
+    digital: false,
+    cycleId,
+    endOfCycle: i === levels.length - 1,
+    fullCycle: false,
+  }));
+}
+
+async function setUp() {
+  h = await applierHarness();
+  const harness = h;
+  const store = await harness.addStore({ config: inventoryOn });
+  store.mirakl.control.upsertOffers(store.shopId, [
+    { sku: 'SKU-MUG', quantity: 0 },
+    { sku: 'SKU-BOWL', quantity: 0 },
+  ]);
+  const running = await harness.startApplier({
+    vendors: {
+      miraklTrustedHosts: ['127.0.0.1'],
+      miraklRetries: 1,
+      shipbobBaseUrl: harness.shipbob.url,
+      miraklImportPollIntervalMs: 50,
+      miraklStockImportIntervalMs: 1,
+      or11IntervalMs: 1_000,
+    },
+  });
+  await harness.publish('offerObserved', [
+    offer(store.storeId, 'SKU-MUG'),
+    offer(store.storeId, 'SKU-BOWL'),
+  ]);
+  await eventually(async () => {
+    const doc = await harness.mongo.db
+      .collection<{ _id: string; offers?: object }>(INVENTORY_COLLECTIONS.offers)
+      .findOne({ _id: store.storeId });
+    return Object.keys(doc?.offers ?? {}).length === 2;
+  }, 'the offers projected');
+  return { harness, store, running };
+}
+
+const imports = (store: TestStore) => store.mirakl.control.snapshot(store.shopId).imports;
+const quantities = (store: TestStore) =>
+  Object.fromEntries(
+    store.mirakl.control.snapshot(store.shopId).offers.map((o) => [o.sku, o.quantity]),
+  );
+
+describe('Sync Inventory in the applier', () => {
+  it('one import per cycle; the cycle end delivered again is a DUPLICATE and imports nothing', async () => {
+    const { harness, store, running } = await setUp();
+    const first = cycle(store.storeId, 'c1', [
+      { sku: 'SKU-BOWL', fulfillable: 5 },
+      { sku: 'SKU-MUG', fulfillable: 10, exception: 2 },
+    ]);
+    await harness.publish('inventoryObserved', first);
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'APPLIED');
+    expect(quantities(store)).toEqual({ 'SKU-MUG': 7, 'SKU-BOWL': 4 });
+    // About a cycle, not an order: no order timeline is fed from it.
+    expect(harness.outcomesOf(store.storeId, 'APPLIED')[0]).toMatchObject({
+      flow: 'inventory',
+      subjectId: 'c1',
+      miraklOrderId: null,
+      externalIds: { via: 'STO01', skus: '2' },
+    });
+    expect(imports(store)).toHaveLength(1);
+
+    await harness.publish('inventoryObserved', first.at(-1)!);
+    await eventually(
+      () => harness.outcomesOf(store.storeId, 'DUPLICATE').length === 1,
+      'the redelivered end of cycle',
+    );
+    expect(imports(store)).toHaveLength(1);
+    expect(
+      await counted(running.metrics, 'sync_applier_inventory_cycles_total', { result: 'imported' }),
+    ).toBe(1);
+  });
+
+  it('an import whose claim a crashed run left is redone once and marked done', async () => {
+    const { harness, store } = await setUp();
+    await harness.mongo.db
+      .collection<Record<string, unknown> & { _id: string }>(EFFECTS_COLLECTION)
+      .insertOne({
+        _id: effectId(store.storeId, 'inventory:c9'),
+        storeId: store.storeId,
+        effectKey: 'inventory:c9',
+        action: 'push-stock',
+        factKey: 'a-crashed-run',
+        status: 'claimed',
+        claimedAt: new Date(),
+      });
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c9', [{ sku: 'SKU-MUG', fulfillable: 3 }]),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'APPLIED');
+    expect(quantities(store)['SKU-MUG']).toBe(2);
+    expect(imports(store)).toHaveLength(1);
+    // The outcome is published before the ledger records it was: wait for that last step.
+    const entry = () =>
+      harness.mongo.db
+        .collection<{ _id: string; status?: string; outcomeRecorded?: boolean }>(EFFECTS_COLLECTION)
+        .findOne({ _id: effectId(store.storeId, 'inventory:c9') });
+    await eventually(async () => (await entry())?.outcomeRecorded === true, 'the outcome recorded');
+    expect(await entry()).toMatchObject({ status: 'done', outcomeRecorded: true });
+  });
+});
