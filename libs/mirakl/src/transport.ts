@@ -7,6 +7,7 @@ import {
   networkErrorCode,
   parseRetryAfter as parseRetryAfterHeader,
   scrubString,
+  vendorRequests,
   type Logger,
 } from '@msync/platform';
 import type { z } from 'zod';
@@ -137,6 +138,7 @@ export class Transport {
       text = typeof res.data === 'string' ? res.data : '';
     } catch (error) {
       if (spec.signal?.aborted) throw spec.signal.reason;
+      this.count(spec, deadline.aborted ? 'timeout' : 'connection');
       if (deadline.aborted) {
         throw new RetriableError(`${label}: no answer within ${this.options.timeoutMs} ms`, {
           reason: 'timeout',
@@ -152,6 +154,7 @@ export class Transport {
         reason: 'connection',
       });
     }
+    this.count(spec, String(status));
     this.options.logger?.debug('mirakl call', {
       operation: spec.operation,
       status,
@@ -160,6 +163,17 @@ export class Transport {
     if ((status >= 200 && status < 300) || spec.passStatuses?.includes(status))
       return { status, text, contentType };
     throw this.toError(spec, label, status, text, retryAfter);
+  }
+
+  /** Counts a request that left (ADR 0087); export files from another host count as OF52. */
+  private count(spec: RequestSpec, status: string): void {
+    const host = new URL(this.options.apiBase).host;
+    vendorRequests.inc({
+      system: 'mirakl',
+      operation: spec.operation,
+      account: `${host}/${this.options.shopId ?? '?'}`,
+      status,
+    });
   }
 
   private toError(

@@ -11,6 +11,7 @@ import {
   REDACTED,
   networkErrorCode,
   parseRetryAfter,
+  vendorRequests,
   withDeadline,
   type Logger,
 } from '@msync/platform';
@@ -115,6 +116,16 @@ export class Transport {
    * Calls `pathAndQuery` (already versioned, e.g. `/2025-07/order?Page=2`). A link returned by
    * ShipBob is reduced to its path so the token is only ever sent to the configured base URL.
    */
+  /** Counts a request that left, under its route (ids as `{id}`; ADR 0087). */
+  private count(method: string, target: string, status: string): void {
+    vendorRequests.inc({
+      system: 'shipbob',
+      operation: `${method} ${operationOf(target)}`,
+      account: this.options.storeId,
+      status,
+    });
+  }
+
   async call(method: string, path: string, options: CallOptions = {}): Promise<RawResponse> {
     const target = toPath(path) + (options.query ? encodeQuery(options.query) : '');
     const what = `${method} ${target.split('?')[0]}`;
@@ -144,6 +155,7 @@ export class Transport {
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
       const timedOut = deadline.aborted;
+      this.count(method, target, timedOut ? 'timeout' : 'connection');
       const code = timedOut ? 'deadline' : networkErrorCode(error);
       this.options.logger.warn('shipbob request failed', {
         call: what,
@@ -164,6 +176,7 @@ export class Transport {
     const text = typeof response.data === 'string' ? response.data : '';
     const responseHeaders = toHeaders(response.headers);
     const status = response.status;
+    this.count(method, target, String(status));
     this.options.logger.debug('shipbob response', { call: what, status, ms: Date.now() - started });
     if (status === 401 || status === 403) {
       throw new CredentialsError(`ShipBob refused the token (${status}) on ${what}`, {
@@ -280,4 +293,9 @@ function exchangeOf(config: InternalAxiosRequestConfig, response?: AxiosResponse
     status: response?.status,
     responseBody: typeof response?.data === 'string' ? response.data : undefined,
   };
+}
+
+/** A request's route for metrics: no query, numeric path segments as `{id}` (`/order/{id}:cancel`). */
+export function operationOf(target: string): string {
+  return (target.split('?')[0] ?? '').replace(/\/\d+(?=\/|:|$)/g, '/{id}');
 }
