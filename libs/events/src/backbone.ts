@@ -74,7 +74,9 @@ export async function startEventBackbone(options: {
     {
       name: 'schema-registry',
       check: async () => {
-        const response = await fetch(`${config.SCHEMA_REGISTRY_URL.replace(/\/+$/, '')}/subjects`, {
+        // The global compatibility level: a constant-size answer, unlike the list of subjects,
+        // which grows with every topic namespace the registry has seen.
+        const response = await fetch(`${config.SCHEMA_REGISTRY_URL.replace(/\/+$/, '')}/config`, {
           signal: AbortSignal.timeout(2_000),
         });
         if (!response.ok) throw new Error(`HTTP ${response.status}`);
