@@ -85,13 +85,18 @@ export async function startService(
 
 async function waitReady(name: string, port: number, output: () => string): Promise<void> {
   const deadline = Date.now() + 90_000;
+  let last = 'no answer';
   while (Date.now() < deadline) {
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return;
+      const response = await fetch(`http://127.0.0.1:${port}/readyz`);
+      if (response.ok) return;
+      last = `${response.status} ${await response.text()}`;
     } catch {
       /* not listening yet */
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`${name} did not become ready on port ${port}:\n${output()}`);
+  throw new Error(
+    `${name} did not become ready on port ${port} (last /readyz: ${last}):\n${output()}`,
+  );
 }
