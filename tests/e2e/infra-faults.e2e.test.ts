@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startPrivateInfra, type ComponentHandle, type PrivateInfra } from '@msync/infra';
+import { errorMessage } from '@msync/platform';
 import { eventually, withContext } from '@msync/test-support';
 import {
   FLOW_SERVICES,
@@ -119,7 +120,13 @@ describe('infrastructure faults during traffic', () => {
         () => everyService((r) => r.status === 200),
         `every service ready again after ${server.name} came back`,
         120_000,
-      );
+      ).catch(async (error: unknown) => {
+        // Which service is still not ready, and what its checks say.
+        const states = await Promise.all(
+          FLOW_SERVICES.map(async (name) => `${name}: ${JSON.stringify(await readiness(name))}`),
+        );
+        throw new Error(`${errorMessage(error)}\n${states.join('\n')}`);
+      });
     } finally {
       stopOrdering();
     }
