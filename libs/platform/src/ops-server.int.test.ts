@@ -97,6 +97,33 @@ describe('ops endpoint', () => {
     });
   });
 
+  it('sends no second request to a dependency while its previous check is still waiting', async () => {
+    let calls = 0;
+    let answer: () => void = () => undefined;
+    const slow: ReadinessCheck = {
+      name: 'kafka',
+      check: () => {
+        calls += 1;
+        return new Promise<void>((resolve) => {
+          answer = resolve;
+        });
+      },
+    };
+    // The dependency answers the one request it was sent; checks after that run afresh.
+    const { server, url } = await start([slow], 50);
+    server.setStarted(true);
+    for (let i = 0; i < 5; i++) expect((await fetch(url('/readyz'))).status).toBe(503);
+    expect(calls).toBe(1);
+
+    const first = answer;
+    slow.check = async () => {
+      calls += 1;
+    };
+    first();
+    expect((await fetch(url('/readyz'))).status).toBe(200);
+    expect(calls).toBe(2);
+  });
+
   it('serves Prometheus metrics, answers HEAD, refuses other methods and unknown paths', async () => {
     const { url } = await start();
     const metrics = await fetch(url('/metrics'));

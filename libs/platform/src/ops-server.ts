@@ -39,13 +39,26 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   let started = false;
   const checks = options.checks ?? [];
   const timeoutMs = options.checkTimeoutMs ?? 2_000;
+  // One run of each check at a time: a probe that arrives while the previous run of a check is
+  // still waiting on its dependency shares that run instead of sending another request. Without
+  // this, probes every few hundred milliseconds against a slow broker queue up behind each other
+  // on the one connection, and every later probe times out too, long after the broker recovered.
+  const pending = new Map<string, Promise<void>>();
+  const runOnce = (name: string, check: () => Promise<void>): Promise<void> => {
+    let run = pending.get(name);
+    if (!run) {
+      run = check().finally(() => pending.delete(name));
+      pending.set(name, run);
+    }
+    return run;
+  };
 
   const readiness = async (): Promise<{ ok: boolean; checks: Record<string, string> }> => {
     const results: Record<string, string> = {};
     await Promise.all(
       checks.map(async ({ name, check }) => {
         try {
-          await withTimeout(check(), timeoutMs, name);
+          await withTimeout(runOnce(name, check), timeoutMs, name);
           results[name] = 'ok';
         } catch (error) {
           results[name] = errorMessage(error);
