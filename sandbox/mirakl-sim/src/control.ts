@@ -160,6 +160,16 @@ export class Control {
     this.world.shop(shopId).stockImportsEnabled = enabled;
   }
 
+  /**
+   * Holds the shop's imports (OF01, STO01) RUNNING, not applied, until `held` is false again;
+   * then each runs once its delay has passed, oldest first.
+   */
+  holdImports(shopId: number, held: boolean): void {
+    const shop = this.world.shop(shopId);
+    this.world.advance(shop);
+    shop.importsHeld = held;
+  }
+
   addFault(input: FaultInput): Fault {
     return this.faultBook.add(input);
   }

@@ -171,6 +171,11 @@ export interface SimShop {
   currency: string;
   /** Operators may not enable STO01; when false the endpoint answers 404. */
   stockImportsEnabled: boolean;
+  /**
+   * The platform is slow to process this shop's imports: they stay RUNNING (never applied) until
+   * released, then run as usual. How an import looks while a client crashes or gives up on it.
+   */
+  importsHeld: boolean;
   partialAcceptance: boolean;
   trackingRequiredToShip: boolean;
   offers: Map<string, SimOffer>;

@@ -264,6 +264,45 @@ describe('Mirakl simulator', () => {
     ]);
   });
 
+  it('holds a shop’s stock imports RUNNING until released, then applies them in order', async () => {
+    const stockFile = (quantity: number) => {
+      const form = new FormData();
+      form.append(
+        'file',
+        new Blob([
+          `"offer-sku";"quantity";"warehouse-code";"update-delete"\n"A";"${quantity}";"";"update"\n`,
+        ]),
+        's.csv',
+      );
+      return form;
+    };
+    const status = async (id: string) =>
+      ((await api(`/api/offers/stock/imports/${id}/status`)).body as { status: string }).status;
+    const quantityOfA = async () =>
+      (
+        (await control('GET', '/shops/1')).body as { offers: { sku: string; quantity: number }[] }
+      ).offers.find((o) => o.sku === 'A')?.quantity;
+    const before = await quantityOfA();
+
+    expect((await control('POST', '/shops/1/imports-held', { held: true })).status).toBe(204);
+    const start = async (quantity: number) =>
+      (
+        (await api('/api/offers/stock/imports', { method: 'POST', body: stockFile(quantity) }))
+          .body as { import_id: string }
+      ).import_id;
+    const first = await start(41);
+    tick(30);
+    const second = await start(42);
+    tick(3_600_000);
+    expect([await status(first), await status(second)]).toEqual(['RUNNING', 'RUNNING']);
+    expect(await quantityOfA()).toBe(before);
+
+    expect((await control('POST', '/shops/1/imports-held', { held: false })).status).toBe(204);
+    expect([await status(first), await status(second)]).toEqual(['COMPLETE', 'COMPLETE']);
+    // Oldest first: the later import's quantity stands.
+    expect(await quantityOfA()).toBe(42);
+  });
+
   it('switches faults on per operation over the control API', async () => {
     await control('POST', '/faults', {
       operation: 'V01',

@@ -101,6 +101,7 @@ export class SimWorld {
       apiKey: seed.apiKey,
       currency: seed.currency ?? 'USD',
       stockImportsEnabled: seed.stockImportsEnabled ?? true,
+      importsHeld: false,
       partialAcceptance: seed.partialAcceptance ?? false,
       trackingRequiredToShip: seed.trackingRequiredToShip ?? true,
       offers: new Map(),
@@ -556,7 +557,8 @@ export class SimWorld {
     for (const imp of imports) {
       if (imp.applied) continue;
       const age = now - imp.createdAt.getTime();
-      if (age >= this.options.importDelayMs) applyImport(shop, imp, () => this.now());
+      if (age >= this.options.importDelayMs && !shop.importsHeld)
+        applyImport(shop, imp, () => this.now());
       else if (age >= this.options.importDelayMs / 2) imp.status = 'RUNNING';
     }
     for (const order of shop.orders.values()) {

@@ -39,6 +39,10 @@ export function miraklControlRoutes(control: Control): Router {
     control.setStockImportsEnabled(shopId(req), body(req)['enabled'] === true);
     res.status(204).end();
   });
+  router.post('/shops/:shopId/imports-held', (req, res) => {
+    control.holdImports(shopId(req), body(req)['held'] === true);
+    res.status(204).end();
+  });
   router.post('/shops/:shopId/access', (req, res) => {
     const apiKey = body(req)['apiKey'];
     if (typeof apiKey !== 'string' || apiKey === '')
