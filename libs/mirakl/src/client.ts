@@ -20,6 +20,7 @@ import type {
   OfferChanges,
   ShipmentTracking,
   StockFailure,
+  StockImportStarted,
   StockPushResult,
   StockUpdate,
 } from './domain.js';
@@ -264,21 +265,12 @@ class MiraklHttpClient implements MiraklStore {
 
   async pushStock(
     updates: readonly StockUpdate[],
-    options: { signal?: AbortSignal } = {},
+    options: {
+      signal?: AbortSignal;
+      onStarted?: (started: StockImportStarted) => Promise<void>;
+    } = {},
   ): Promise<StockPushResult> {
-    const bySku = new Map<string, number>();
-    for (const u of updates) {
-      if (!u.sku || !Number.isInteger(u.quantity) || u.quantity < 0) {
-        throw new PermanentError(
-          `Invalid stock update for SKU "${u.sku}": quantity must be a whole number >= 0`,
-          {
-            reason: 'invalid-stock-update',
-          },
-        );
-      }
-      bySku.set(u.sku, u.quantity);
-    }
-    const lines = [...bySku.entries()];
+    const lines = stockLines(updates);
     if (lines.length === 0) {
       return {
         importId: '',
@@ -311,6 +303,7 @@ class MiraklHttpClient implements MiraklStore {
           stockImportStartedDto,
           this.transport.json('STO01', res),
         );
+        await options.onStarted?.({ importId: import_id, via: 'STO01' });
         return this.followImport('STO01', import_id, lines, options.signal);
       }
       this.stockImportsRefusedAt = Date.now();
@@ -335,7 +328,17 @@ class MiraklHttpClient implements MiraklStore {
         signal: options.signal,
       }),
     );
-    return this.followImport('OF01', String(started.import_id), lines, options.signal);
+    const importId = String(started.import_id);
+    await options.onStarted?.({ importId, via: 'OF01' });
+    return this.followImport('OF01', importId, lines, options.signal);
+  }
+
+  followStockImport(
+    started: StockImportStarted,
+    updates: readonly StockUpdate[],
+    options: { signal?: AbortSignal } = {},
+  ): Promise<StockPushResult> {
+    return this.followImport(started.via, started.importId, stockLines(updates), options.signal);
   }
 
   private async followImport(
@@ -351,7 +354,8 @@ class MiraklHttpClient implements MiraklStore {
         : `/offers/imports/${encodeURIComponent(importId)}`;
     const deadline = Date.now() + (this.options.importTimeoutMs ?? 30 * 60_000);
     for (;;) {
-      await this.sleep(this.options.importPollIntervalMs ?? 15_000, signal);
+      // The wait ends with the surrounding deadline too: the caller resumes by the import's id.
+      await this.sleep(this.options.importPollIntervalMs ?? 15_000, withDeadline(signal));
       const status = parseDto(
         statusOp,
         importStatusDto,
@@ -606,4 +610,21 @@ function dedupeBy<T>(items: T[], key: (t: T) => string, prefer: (a: T, b: T) => 
     if (!existing || prefer(item, existing)) map.set(k, item);
   }
   return [...map.values()];
+}
+
+/** The lines of a stock import, one per SKU (the last quantity given wins); refuses invalid ones. */
+function stockLines(updates: readonly StockUpdate[]): [string, number][] {
+  const bySku = new Map<string, number>();
+  for (const u of updates) {
+    if (!u.sku || !Number.isInteger(u.quantity) || u.quantity < 0) {
+      throw new PermanentError(
+        `Invalid stock update for SKU "${u.sku}": quantity must be a whole number >= 0`,
+        {
+          reason: 'invalid-stock-update',
+        },
+      );
+    }
+    bySku.set(u.sku, u.quantity);
+  }
+  return [...bySku.entries()];
 }

@@ -62,6 +62,13 @@ export interface StockFailure {
   line?: number;
 }
 
+/** A stock import Mirakl accepted: what following it needs. */
+export interface StockImportStarted {
+  importId: string;
+  /** STO01 stock import, or the OF01 offer import fallback. */
+  via: 'STO01' | 'OF01';
+}
+
 export interface StockPushResult {
   importId: string;
   /** STO01 stock import, or the OF01 offer import fallback. */
@@ -177,8 +184,19 @@ export interface MiraklStore {
    * reason {@link OFFER_EXPORTS_UNAVAILABLE}: read the catalog with OF21 instead.
    */
   exportOffers(options?: { since?: Date; signal?: AbortSignal }): Promise<OfferChanges>;
-  /** STO01 (or OF01 `NORMAL` when refused) as one import, followed to completion with its error report. */
+  /**
+   * STO01 (or OF01 `NORMAL` when refused) as one import, followed to completion with its error
+   * report. `onStarted` runs once Mirakl accepted the file, before the import is followed: a
+   * caller keeps the import id there, so that an interrupted follow resumes with
+   * {@link MiraklStore.followStockImport} instead of sending the file again.
+   */
   pushStock(
+    updates: readonly StockUpdate[],
+    options?: { signal?: AbortSignal; onStarted?: (started: StockImportStarted) => Promise<void> },
+  ): Promise<StockPushResult>;
+  /** Follows an import {@link MiraklStore.pushStock} started (STO02/OF02, then its error report). */
+  followStockImport(
+    started: StockImportStarted,
     updates: readonly StockUpdate[],
     options?: { signal?: AbortSignal },
   ): Promise<StockPushResult>;

@@ -3,6 +3,8 @@ import {
   PermanentError,
   RateLimitedError,
   RetriableError,
+  isErrorLike,
+  runWithDeadline,
 } from '@msync/platform';
 import type { Exchange, RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -13,7 +15,12 @@ import {
 } from '../../../sandbox/mirakl-sim/src/test-support/openapi.js';
 import { advanceCursor } from './cursor.js';
 import { isWrongState, MiraklWrongStateError } from './errors.js';
-import { OFFER_EXPORTS_UNAVAILABLE, type MiraklOrder, type MiraklStore } from './domain.js';
+import {
+  OFFER_EXPORTS_UNAVAILABLE,
+  type MiraklOrder,
+  type MiraklStore,
+  type StockImportStarted,
+} from './domain.js';
 import {
   captureLogger,
   closedPortUrl,
@@ -227,6 +234,46 @@ describe('Mirakl client against the simulator: stock', () => {
     });
     const imports = sim.control.snapshot(shopId).imports;
     expect(imports[0]).toMatchObject({ kind: 'offer', mode: 'NORMAL' });
+  });
+
+  it('names the import as soon as Mirakl accepted it, and a later run follows that import without sending it again', async () => {
+    const { shopId, apiKey } = newShop({ offers: [{ sku: 'H', quantity: 1 }] });
+    sim.control.holdImports(shopId, true);
+    const started: StockImportStarted[] = [];
+    // The run stops (here: its deadline) while Mirakl still holds the import RUNNING.
+    const began = Date.now();
+    const interrupted = await rejectionOf(
+      runWithDeadline(AbortSignal.timeout(300), () =>
+        fastClient(sim.url, apiKey, { importPollIntervalMs: 10_000 }).pushStock(
+          [{ sku: 'H', quantity: 4 }],
+          {
+            onStarted: (s) => {
+              started.push(s);
+              return Promise.resolve();
+            },
+          },
+        ),
+      ),
+    );
+    // The wait between status reads ends with the deadline, not 10 s later.
+    expect(isErrorLike(interrupted)).toBe(true);
+    expect(Date.now() - began).toBeLessThan(3_000);
+    expect(started).toEqual([{ importId: expect.any(String), via: 'STO01' }]);
+
+    sim.control.holdImports(shopId, false);
+    const calls = await exchangesDuring(async () => {
+      const result = await fastClient(sim.url, apiKey).followStockImport(started[0]!, [
+        { sku: 'H', quantity: 4 },
+      ]);
+      expect(result).toMatchObject({
+        importId: started[0]!.importId,
+        status: 'COMPLETE',
+        linesInSuccess: 1,
+      });
+    });
+    expect(calls.map((c) => c.operation)).toEqual(['STO02']);
+    expect(sim.control.snapshot(shopId).imports).toHaveLength(1);
+    expect(sim.control.snapshot(shopId).offers[0]?.quantity).toBe(4);
   });
 
   it('rejects a negative quantity before calling Mirakl', async () => {

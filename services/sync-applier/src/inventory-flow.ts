@@ -7,7 +7,12 @@ import {
   type Logger,
 } from '@msync/platform';
 import { outcomeOf } from './domain/decision.js';
-import { decideInventoryCycle, importOutcomes, inventoryBase } from './domain/inventory.js';
+import {
+  decideInventoryCycle,
+  importOutcomes,
+  importProgress,
+  inventoryBase,
+} from './domain/inventory.js';
 import type { EffectsLedger } from './adapters/effects-ledger.js';
 import type { InventoryState } from './adapters/inventory-state.js';
 import type { OutcomeRecorder } from './adapters/outcomes.js';
@@ -77,8 +82,9 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
         await ledger.markOutcomeRecorded(storeId, base.effectKey);
         counted('imported');
         return;
-      case 'push': {
-        if (!decision.resumed) {
+      case 'push':
+      case 'follow': {
+        if (decision.type === 'push' && !decision.resumed) {
           const claimed = await ledger.claim(storeId, base.effectKey, {
             action: base.action,
             factKey: value.envelope.idempotencyKey,
@@ -90,9 +96,30 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
             });
         }
         const buffer = config!.inventoryBuffer;
+        const store = { storeId, version: config!.version };
+        // Once Mirakl accepted the file, a run that stops (crash, the live deadline) leaves its id
+        // in the claim: the next run follows that import instead of sending it again (ADR 0090).
+        const push = () =>
+          vendors.pushStock(store, decision.lines, (started) =>
+            ledger.noteProgress(storeId, base.effectKey, importProgress(started, decision.lines)),
+          );
         let result;
         try {
-          result = await vendors.pushStock({ storeId, version: config!.version }, decision.lines);
+          if (decision.type === 'push') result = await push();
+          else {
+            result = await vendors
+              .followStockImport(store, decision.started, decision.lines)
+              .catch((error: unknown) => {
+                // Mirakl no longer knows the import: send the lines again (they are absolute).
+                if (errorReason(error) !== 'not-found') throw error;
+                logger.warn('stock import to follow not found; sending it again', {
+                  storeId,
+                  cycleId,
+                  importId: decision.started.importId,
+                });
+                return push();
+              });
+          }
         } catch (error) {
           if (classifyError(error) === 'permanent') {
             await record(
@@ -112,7 +139,7 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
         for (const outcome of outcomes) await record(outcome, value);
         await ledger.markOutcomeRecorded(storeId, base.effectKey);
         counted(result.status === 'COMPLETE' ? 'imported' : 'failed');
-        logger.info('stock imported', {
+        logger.info(decision.type === 'push' ? 'stock imported' : 'stock import followed', {
           storeId,
           cycleId,
           importId: result.importId,

@@ -10,6 +10,7 @@ import {
 import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
 import { INVENTORY_COLLECTIONS } from './adapters/inventory-state.js';
 import { storeConfig } from './test-support/facts.js';
+import type { SyncApplierOptions } from './service.js';
 
 let h: ApplierHarness | undefined;
 afterEach(async () => {
@@ -68,7 +69,7 @@ function cycle(
   }));
 }
 
-async function setUp() {
+async function setUp(overrides: Partial<SyncApplierOptions> = {}) {
   h = await applierHarness();
   const harness = h;
   const store = await harness.addStore({ config: inventoryOn });
@@ -77,6 +78,7 @@ async function setUp() {
     { sku: 'SKU-BOWL', quantity: 0 },
   ]);
   const running = await harness.startApplier({
+    ...overrides,
     vendors: {
       miraklTrustedHosts: ['127.0.0.1'],
       miraklRetries: 1,
@@ -162,5 +164,28 @@ describe('Sync Inventory in the applier', () => {
         .findOne({ _id: effectId(store.storeId, 'inventory:c9') });
     await eventually(async () => (await entry())?.outcomeRecorded === true, 'the outcome recorded');
     expect(await entry()).toMatchObject({ status: 'done', outcomeRecorded: true });
+  });
+
+  it('an import still RUNNING when the live deadline passes is followed to its end by the retrier, never sent again', async () => {
+    const { harness, store } = await setUp({ liveDeadlineMs: 1_000 });
+    // Mirakl is slow to process the store's imports.
+    store.mirakl.control.holdImports(store.shopId, true);
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c5', [{ sku: 'SKU-MUG', fulfillable: 4 }]),
+    );
+    // Status reads every 50 ms: 40 of them outlast the live path's 1 s deadline twice over.
+    const statusReads = () =>
+      store.mirakl.control.exchanges().filter((e) => e.operation === 'STO02').length;
+    await eventually(() => statusReads() >= 40, 'the import followed past the live deadline');
+    expect(imports(store).map((i) => i.status)).toEqual(['RUNNING']);
+
+    store.mirakl.control.holdImports(store.shopId, false);
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'APPLIED');
+    expect(quantities(store)['SKU-MUG']).toBe(3);
+    expect(imports(store)).toHaveLength(1);
+    expect(harness.outcomesOf(store.storeId, 'APPLIED')[0]?.externalIds).toMatchObject({
+      importId: imports(store)[0]?.importId,
+    });
   });
 });

@@ -15,6 +15,8 @@ interface EffectDocument {
   claimedAt: Date;
   doneAt?: Date;
   externalIds?: Record<string, string>;
+  /** What a claimed effect has reached at the vendor so far (e.g. the import Mirakl accepted). */
+  progress?: Record<string, string>;
   outcomeRecorded?: boolean;
 }
 
@@ -27,6 +29,11 @@ export interface EffectsLedger {
     effectKey: string,
     details: { action: Action; factKey: string },
   ): Promise<boolean>;
+  /**
+   * Keeps on a claimed effect what it reached at the vendor (ids a resumed run follows instead of
+   * calling again); nothing changes once the effect is done or voided.
+   */
+  noteProgress(storeId: string, effectKey: string, progress: Record<string, string>): Promise<void>;
   markDone(storeId: string, effectKey: string, externalIds: Record<string, string>): Promise<void>;
   markOutcomeRecorded(storeId: string, effectKey: string): Promise<void>;
   /**
@@ -110,6 +117,13 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
           return false;
         }
       }),
+    noteProgress: (storeId, effectKey, progress) =>
+      mongoCall('note the progress of an effect', async () => {
+        await effects.updateOne(
+          { ...(await locate(storeId, effectKey)), status: 'claimed' },
+          { $set: { progress } },
+        );
+      }),
     markDone: (storeId, effectKey, externalIds) =>
       mongoCall('mark an effect done', async () => {
         await effects.updateOne(await locate(storeId, effectKey), {
@@ -182,7 +196,8 @@ async function mongoCall<T>(what: string, fn: () => Promise<T>): Promise<T> {
 
 /** The entry a stored document stands for. */
 function entryOf(doc: EffectDocument): LedgerEntry {
-  if (doc.status === 'claimed') return { status: 'claimed' };
+  if (doc.status === 'claimed')
+    return doc.progress ? { status: 'claimed', progress: doc.progress } : { status: 'claimed' };
   if (doc.status === 'voided') return { status: 'voided' };
   return {
     status: 'done',

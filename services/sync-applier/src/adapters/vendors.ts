@@ -20,6 +20,7 @@ import {
   type MiraklOrder,
   type MiraklStore,
   type ShipmentTracking,
+  type StockImportStarted,
   type StockPushResult,
   type StockUpdate,
 } from '@msync/mirakl';
@@ -57,7 +58,18 @@ export interface Vendors {
    * One stock import (STO01, OF01 `NORMAL` when the store refuses STO01; never OF24), followed
    * to its end with the error report.
    */
-  pushStock(store: StoreRef, lines: readonly StockUpdate[]): Promise<StockPushResult>;
+  /** One stock import followed to its end; `onStarted` keeps its id as soon as Mirakl has it. */
+  pushStock(
+    store: StoreRef,
+    lines: readonly StockUpdate[],
+    onStarted?: (started: StockImportStarted) => Promise<void>,
+  ): Promise<StockPushResult>;
+  /** Follows an import an earlier run started (STO02/OF02 and its error report). */
+  followStockImport(
+    store: StoreRef,
+    started: StockImportStarted,
+    lines: readonly StockUpdate[],
+  ): Promise<StockPushResult>;
   /** OR23 then OR24. */
   shipOrder(store: StoreRef, orderId: string, tracking: ShipmentTracking): Promise<void>;
   findShipBobOrder(store: StoreRef, referenceId: string): Promise<{ id: string } | null>;
@@ -346,10 +358,15 @@ export function createVendors(options: VendorOptions): Vendors {
       const { client } = await mirakl(store);
       await counted('mirakl', 'OR21', () => client.acceptOrder({ orderId, lineIds }));
     },
-    async pushStock(store, lines) {
+    async pushStock(store, lines, onStarted) {
       const { client } = await mirakl(store);
-      const result = await counted('mirakl', 'STO01', () => client.pushStock(lines));
-      return result;
+      return counted('mirakl', 'STO01', () =>
+        client.pushStock(lines, onStarted ? { onStarted } : {}),
+      );
+    },
+    async followStockImport(store, started, lines) {
+      const { client } = await mirakl(store);
+      return counted('mirakl', 'STO02', () => client.followStockImport(started, lines));
     },
     async shipOrder(store, orderId, tracking) {
       const { client } = await mirakl(store);

@@ -49,7 +49,8 @@ export type OutcomeBase = Pick<
 
 /** The effects ledger's record of one effect (`null` in a state: never claimed). */
 export type LedgerEntry =
-  | { status: 'claimed' }
+  /** `progress`: what the claimed effect reached at the vendor before its run stopped. */
+  | { status: 'claimed'; progress?: Readonly<Record<string, string>> }
   | { status: 'done'; externalIds: Record<string, string>; outcomeRecorded: boolean }
   /** Must never be made: its order was canceled on the marketplace before it was (ADR 0069). */
   | { status: 'voided' };

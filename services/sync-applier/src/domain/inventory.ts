@@ -1,4 +1,5 @@
-import type { StockPushResult } from '@msync/mirakl';
+import { createHash } from 'node:crypto';
+import type { StockImportStarted, StockPushResult } from '@msync/mirakl';
 import {
   doneDecision,
   gateDecision,
@@ -60,7 +61,12 @@ export type InventoryCycleDecision =
   /** Resuming a claimed import whose quantities all reached the pushed state: mark it done. */
   | { type: 'complete'; outcome: Outcome }
   /** One import (STO01, OF01 fallback) with these lines, claimed first unless `resumed`. */
-  | { type: 'push'; lines: StockLine[]; resumed: boolean; base: OutcomeBase };
+  | { type: 'push'; lines: StockLine[]; resumed: boolean; base: OutcomeBase }
+  /**
+   * Resuming a claimed import Mirakl had accepted for these very lines: follow it to its end,
+   * send nothing again (ADR 0090).
+   */
+  | { type: 'follow'; started: StockImportStarted; lines: StockLine[]; base: OutcomeBase };
 
 /** The marketplace quantity of a SKU: `max(0, fulfillable − exception − buffer)`. */
 export function quantityOf(level: SkuStock, buffer: number): number {
@@ -144,7 +150,36 @@ export function decideInventoryCycle(
       ? { type: 'complete', outcome: outcomeOf(base, 'APPLIED') }
       : { type: 'unchanged' };
   }
+  const started = state.effect?.status === 'claimed' ? startedImport(state.effect, lines) : null;
+  if (started) return { type: 'follow', started, lines, base };
   return { type: 'push', lines, resumed, base };
+}
+
+/**
+ * What the ledger keeps of an import once Mirakl accepted it: its id, how it was sent, and a
+ * digest of its lines, so a resumed run follows it only if it would send the very same lines.
+ */
+export function importProgress(
+  started: StockImportStarted,
+  lines: readonly StockLine[],
+): Record<string, string> {
+  return { importId: started.importId, via: started.via, lines: linesDigest(lines) };
+}
+
+/** The import a claim's progress names, when it carried exactly `lines`; else null (redo). */
+function startedImport(
+  effect: Extract<LedgerEntry, { status: 'claimed' }>,
+  lines: readonly StockLine[],
+): StockImportStarted | null {
+  const { importId, via, lines: digest } = effect.progress ?? {};
+  if (!importId || (via !== 'STO01' && via !== 'OF01')) return null;
+  return digest === linesDigest(lines) ? { importId, via } : null;
+}
+
+function linesDigest(lines: readonly StockLine[]): string {
+  const hash = createHash('sha256');
+  for (const line of lines) hash.update(`${line.sku}\u0000${line.quantity}\n`);
+  return hash.digest('hex').slice(0, 32);
 }
 
 /**

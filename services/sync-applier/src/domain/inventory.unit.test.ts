@@ -1,9 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import type { StockPushResult } from '@msync/mirakl';
+import { withContext } from '@msync/test-support';
 import { storeConfig } from '../test-support/facts.js';
 import {
   decideInventoryCycle,
   importOutcomes,
+  importProgress,
   inventoryBase,
   quantityOf,
   stockLines,
@@ -151,6 +153,59 @@ describe('inventory: the end of a store cycle', () => {
     expect(decideInventoryCycle(cycle, on, state({ effect: claimed, pushed }))).toMatchObject({
       type: 'complete',
       outcome: { outcome: 'APPLIED' },
+    });
+  });
+});
+
+describe('inventory: resuming an import Mirakl accepted', () => {
+  const lines = [
+    { sku: 'A', quantity: 5 },
+    { sku: 'B', quantity: 0 },
+  ];
+  const started = { importId: 'sto-7', via: 'STO01' as const };
+  const claimedWith = (progress: Record<string, string>) => ({
+    status: 'claimed' as const,
+    progress,
+  });
+
+  it('given a claim that names the import sent with these very lines, when the cycle ends again, then that import is followed and nothing is sent again', () => {
+    const effect = claimedWith(importProgress(started, lines));
+    expect(decideInventoryCycle(cycle, on, state({ effect }))).toEqual({
+      type: 'follow',
+      started,
+      lines,
+      base: inventoryBase('store-1@1000'),
+    });
+  });
+
+  it('given a claim whose import carried other lines (the buffer changed since), when the cycle ends again, then the lines are sent again', () => {
+    const effect = claimedWith(importProgress(started, [{ sku: 'A', quantity: 6 }, lines[1]!]));
+    expect(decideInventoryCycle(cycle, on, state({ effect }))).toMatchObject({
+      type: 'push',
+      lines,
+      resumed: true,
+    });
+  });
+
+  it('given a claim without a usable import id, when the cycle ends again, then the lines are sent again', () => {
+    const unusable: Record<string, string>[] = [
+      {},
+      { via: 'STO01', lines: importProgress(started, lines)['lines']! },
+      { ...importProgress(started, lines), via: 'OF24' },
+    ];
+    for (const progress of unusable)
+      withContext(JSON.stringify(progress), () =>
+        expect(
+          decideInventoryCycle(cycle, on, state({ effect: claimedWith(progress) })),
+        ).toMatchObject({ type: 'push', resumed: true }),
+      );
+  });
+
+  it('given every quantity recorded as pushed, when a claim naming its import is resumed, then it is completed without a call', () => {
+    const effect = claimedWith(importProgress(started, lines));
+    const pushed = { buffer: 2, quantities: new Map(lines.map((l) => [l.sku, l.quantity])) };
+    expect(decideInventoryCycle(cycle, on, state({ effect, pushed }))).toMatchObject({
+      type: 'complete',
     });
   });
 });
