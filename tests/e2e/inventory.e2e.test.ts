@@ -1,12 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createKafka, envelope, type Publisher, type SyncOutcomeRecorded } from '@msync/events';
+import { createKafka, type Publisher, type SyncOutcomeRecorded } from '@msync/events';
 import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { createLogger } from '@msync/platform';
 import { eventually, infra, uniqueName, uniqueNamespace, withContext } from '@msync/test-support';
 import { connectStore, createTenant, updateStore } from './support/config-api.js';
-import { pollRequest, startBackbone, type TestBackbone } from './support/backbone.js';
+import {
+  offerObserved,
+  pollRequest,
+  startBackbone,
+  type TestBackbone,
+} from './support/backbone.js';
 import { startFlowServices } from './support/flow-services.js';
 import type { ServiceProcess } from './support/services.js';
 
@@ -165,22 +170,13 @@ describe('the inventory flow across the services', () => {
     // The store's offers, as mirakl-poller reports them.
     await publisher.publish(
       'offerObserved',
-      [STOCKED, DIGITAL, INACTIVE, GONE].map((shopSku, i) => ({
-        envelope: envelope({
-          storeId,
-          idempotencyKey: `mirakl:${storeId}:offer:${shopSku}:1`,
-          source: 'mirakl-poller',
-          occurredAt: Date.now(),
+      [STOCKED, DIGITAL, INACTIVE, GONE].map((shopSku, i) =>
+        offerObserved(storeId, {
+          shopSku,
+          offerId: String(1000 + i),
+          quantity: UNTOUCHED_QUANTITY,
         }),
-        offerId: String(1000 + i),
-        shopSku,
-        productSku: null,
-        productTitle: null,
-        quantity: UNTOUCHED_QUANTITY,
-        active: true,
-        deleted: false,
-        lastUpdated: Date.now(),
-      })),
+      ),
     );
 
     // Switching the flow on: the first cycle pushes every offer SKU in one import.

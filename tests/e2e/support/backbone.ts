@@ -97,3 +97,30 @@ export function pollRequest(
     configVersion: null,
   };
 }
+
+/**
+ * A `MiraklOfferObserved` as mirakl-poller's offers stream publishes it, for a test that gives
+ * the applier a store's offers without an export.
+ */
+export function offerObserved(
+  storeId: string,
+  offer: { shopSku: string; offerId: string; quantity: number },
+): EventOf<'offerObserved'> {
+  const at = Date.now();
+  return {
+    envelope: envelope({
+      storeId,
+      idempotencyKey: `mirakl:${storeId}:offer:${offer.shopSku}:${at}`,
+      source: 'mirakl-poller',
+      occurredAt: at,
+    }),
+    offerId: offer.offerId,
+    shopSku: offer.shopSku,
+    productSku: null,
+    productTitle: null,
+    quantity: offer.quantity,
+    active: true,
+    deleted: false,
+    lastUpdated: at,
+  };
+}

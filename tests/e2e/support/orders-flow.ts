@@ -50,6 +50,10 @@ export type FlowService = (typeof FLOW_SERVICES)[number];
 
 export const SKUS = ['SKU-MUG', 'SKU-BOWL'] as const;
 
+/** The flows a store switches on or off (config-api's `toggles`). */
+export type FlowToggle =
+  'offers' | 'inventory' | 'orders' | 'tracking' | 'cancellations' | 'returns';
+
 /** A seller's store as both vendors and config-api know it. */
 export interface Shop {
   name: string;
@@ -110,7 +114,7 @@ export interface OrdersFlow {
   /** Connects the store with the toggles, polled every minute unless `settings` say otherwise. */
   connectStore(
     shop: Shop,
-    toggles: { orders: boolean; tracking: boolean },
+    toggles: Partial<Record<FlowToggle, boolean>>,
     settings?: Record<string, unknown>,
   ): Promise<void>;
   /** New orders in Mirakl (`<shop>-<nnn>-A`, two lines), waiting for acceptance. */
