@@ -12,6 +12,7 @@ import {
   importOutcomes,
   importProgress,
   inventoryBase,
+  NO_IMPORT,
 } from './domain/inventory.js';
 import type { EffectsLedger } from './adapters/effects-ledger.js';
 import type { InventoryState } from './adapters/inventory-state.js';
@@ -73,6 +74,13 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
         counted('duplicate');
         return;
       case 'unchanged':
+        if (decision.remember)
+          await ledger.recordDone(
+            storeId,
+            base.effectKey,
+            { action: base.action, factKey: value.envelope.idempotencyKey },
+            { [NO_IMPORT]: 'true' },
+          );
         logger.debug('inventory unchanged; no import', { storeId, cycleId });
         counted('unchanged');
         return;

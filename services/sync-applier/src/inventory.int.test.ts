@@ -188,4 +188,30 @@ describe('Sync Inventory in the applier', () => {
       importId: imports(store)[0]?.importId,
     });
   });
+
+  it('a cycle without changes delivered again after a later import (a replay, with older levels) imports nothing', async () => {
+    const { harness, store, running } = await setUp();
+    const unchanged = () =>
+      counted(running.metrics, 'sync_applier_inventory_cycles_total', { result: 'unchanged' });
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c1', [{ sku: 'SKU-MUG', fulfillable: 10 }]),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'c1');
+    const quiet = cycle(store.storeId, 'c2', [{ sku: 'SKU-MUG', fulfillable: 10 }]);
+    await harness.publish('inventoryObserved', quiet);
+    await eventually(async () => (await unchanged()) === 1, 'c2 without an import');
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c3', [{ sku: 'SKU-MUG', fulfillable: 20 }]),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 2, 'c3');
+    expect(imports(store)).toHaveLength(2);
+
+    // c2 again: its level (10) is older than what c3 pushed (19).
+    await harness.publish('inventoryObserved', quiet);
+    await eventually(async () => (await unchanged()) === 2, 'c2 handled again');
+    expect(imports(store)).toHaveLength(2);
+    expect(quantities(store)['SKU-MUG']).toBe(19);
+  });
 });

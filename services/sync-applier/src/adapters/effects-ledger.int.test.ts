@@ -46,6 +46,38 @@ describe('the effects ledger on the real MongoDB-compatible server', () => {
     ]);
   });
 
+  it('keeps progress on a claimed effect only, and records a done effect without a claim once', async () => {
+    const { db } = await connect();
+    const ledger = await createEffectsLedger(db);
+    const details = { action: 'push-stock' as const, factKey: 'fact-1' };
+
+    expect(await ledger.claim('s1', 'inventory:c1', details)).toBe(true);
+    await ledger.noteProgress('s1', 'inventory:c1', { importId: 'sto-1', via: 'STO01' });
+    expect(await ledger.read('s1', 'inventory:c1')).toEqual({
+      status: 'claimed',
+      progress: { importId: 'sto-1', via: 'STO01' },
+    });
+    await ledger.markDone('s1', 'inventory:c1', { importId: 'sto-1' });
+    await ledger.noteProgress('s1', 'inventory:c1', { importId: 'sto-9' });
+    expect(await ledger.read('s1', 'inventory:c1')).toMatchObject({
+      status: 'done',
+      externalIds: { importId: 'sto-1' },
+    });
+
+    await ledger.recordDone('s1', 'inventory:c2', details, { noImport: 'true' });
+    await ledger.recordDone('s1', 'inventory:c2', details, { noImport: 'false' });
+    await ledger.recordDone('s1', 'inventory:c1', details, { noImport: 'true' });
+    expect(await ledger.read('s1', 'inventory:c2')).toEqual({
+      status: 'done',
+      externalIds: { noImport: 'true' },
+      outcomeRecorded: true,
+    });
+    expect(await ledger.read('s1', 'inventory:c1')).toMatchObject({
+      externalIds: { importId: 'sto-1' },
+    });
+    expect(await ledger.claim('s1', 'inventory:c2', details)).toBe(false);
+  });
+
   it('still finds, updates and guards an entry written before entries had key ids', async () => {
     const { db } = await connect();
     await createEffectsLedger(db); // the index, as an earlier release made it

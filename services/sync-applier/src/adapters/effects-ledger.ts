@@ -35,6 +35,16 @@ export interface EffectsLedger {
    */
   noteProgress(storeId: string, effectKey: string, progress: Record<string, string>): Promise<void>;
   markDone(storeId: string, effectKey: string, externalIds: Record<string, string>): Promise<void>;
+  /**
+   * Records an effect as done, its outcome recorded, without a claim: for an end reached without
+   * a vendor call that a replay must find again. An entry already there stays as it is.
+   */
+  recordDone(
+    storeId: string,
+    effectKey: string,
+    details: { action: Action; factKey: string },
+    externalIds: Record<string, string>,
+  ): Promise<void>;
   markOutcomeRecorded(storeId: string, effectKey: string): Promise<void>;
   /**
    * Voids an effect nobody claimed yet, so it is never made (a later claim fails); answers the
@@ -129,6 +139,26 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
         await effects.updateOne(await locate(storeId, effectKey), {
           $set: { status: 'done', doneAt: new Date(), externalIds, outcomeRecorded: false },
         });
+      }),
+    recordDone: (storeId, effectKey, details, externalIds) =>
+      mongoCall('record a done effect', async () => {
+        const at = new Date();
+        try {
+          await effects.insertOne({
+            _id: effectId(storeId, effectKey),
+            storeId,
+            effectKey,
+            action: details.action,
+            factKey: details.factKey,
+            status: 'done',
+            claimedAt: at,
+            doneAt: at,
+            externalIds,
+            outcomeRecorded: true,
+          });
+        } catch (error) {
+          if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+        }
       }),
     markOutcomeRecorded: (storeId, effectKey) =>
       mongoCall('mark an outcome recorded', async () => {

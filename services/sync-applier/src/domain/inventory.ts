@@ -56,8 +56,12 @@ export type InventoryCycleDecision =
   | { type: 'skip'; outcome: Outcome }
   /** The ledger has this cycle's import: record its outcome (DUPLICATE, or APPLIED not recorded yet). */
   | { type: 'record'; outcome: Outcome; markRecorded: boolean }
-  /** No quantity differs from what was pushed: no import. */
-  | { type: 'unchanged' }
+  /**
+   * No quantity differs from what was pushed: no import. `remember`: keep in the ledger that the
+   * cycle made none, so that a replay of it (whose levels are older than what was pushed since)
+   * makes none either (ADR 0090); false when the ledger says so already.
+   */
+  | { type: 'unchanged'; remember: boolean }
   /** Resuming a claimed import whose quantities all reached the pushed state: mark it done. */
   | { type: 'complete'; outcome: Outcome }
   /** One import (STO01, OF01 fallback) with these lines, claimed first unless `resumed`. */
@@ -97,6 +101,9 @@ export function stockLines(input: {
   return lines.sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
 }
 
+/** The mark (`externalIds`) of a cycle's ledger entry that made no import (nothing changed). */
+export const NO_IMPORT = 'noImport';
+
 /** Effect key and outcome skeleton of a store's import for one cycle. */
 export function inventoryBase(cycleId: string): OutcomeBase {
   return {
@@ -133,6 +140,8 @@ export function decideInventoryCycle(
     }
   }
   if (state.effect?.status === 'done') {
+    if (state.effect.externalIds[NO_IMPORT] === 'true')
+      return { type: 'unchanged', remember: false };
     const done = doneDecision(base, state.effect);
     if (done.type !== 'record') throw new Error('a done effect is only recorded');
     return { type: 'record', outcome: done.outcome, markRecorded: done.markRecorded };
@@ -148,7 +157,7 @@ export function decideInventoryCycle(
   if (lines.length === 0) {
     return resumed
       ? { type: 'complete', outcome: outcomeOf(base, 'APPLIED') }
-      : { type: 'unchanged' };
+      : { type: 'unchanged', remember: true };
   }
   const started = state.effect?.status === 'claimed' ? startedImport(state.effect, lines) : null;
   if (started) return { type: 'follow', started, lines, base };

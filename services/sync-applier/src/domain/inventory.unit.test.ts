@@ -7,6 +7,7 @@ import {
   importOutcomes,
   importProgress,
   inventoryBase,
+  NO_IMPORT,
   quantityOf,
   stockLines,
   type InventoryCycleState,
@@ -84,7 +85,24 @@ describe('inventory: the end of a store cycle', () => {
         ['B', 0],
       ]),
     };
-    expect(decideInventoryCycle(cycle, on, state({ pushed }))).toEqual({ type: 'unchanged' });
+    expect(decideInventoryCycle(cycle, on, state({ pushed }))).toEqual({
+      type: 'unchanged',
+      remember: true,
+    });
+  });
+
+  it('given a cycle the ledger remembers as one without an import, when it ends again (a replay, with older levels), then there is no import', () => {
+    const effect = {
+      status: 'done' as const,
+      externalIds: { [NO_IMPORT]: 'true' },
+      outcomeRecorded: true,
+    };
+    // What was pushed since differs from the cycle's levels: only the ledger keeps it quiet.
+    const pushed = { buffer: 2, quantities: new Map([['A', 40]]) };
+    expect(decideInventoryCycle(cycle, on, state({ effect, pushed }))).toEqual({
+      type: 'unchanged',
+      remember: false,
+    });
   });
 
   it('given the buffer changed since the last push, when the cycle ends, then every SKU is pushed again', () => {
