@@ -8,7 +8,7 @@ import {
   recordCount,
   resetGroupsToEarliest,
 } from './support/consumer-groups.js';
-import { offerObserved } from './support/backbone.js';
+import { offerObserved, pollRequest } from './support/backbone.js';
 import { startOrdersFlow, type OrdersFlow, type Shop } from './support/orders-flow.js';
 import { eventuallyProgressing } from './support/progress.js';
 
@@ -17,19 +17,20 @@ import { eventuallyProgressing } from './support/progress.js';
 // new products and started again; every offer ends with exactly one product. Sync Inventory: the
 // applier is killed while the cycle's stock import is still RUNNING in Mirakl (the simulator
 // holds it) and started again; the import is completed, never half applied: Mirakl's quantities
-// are the computed ones, the cycle has one APPLIED outcome. Then the applier's consumer groups
-// are reset to the start of every topic: no product created, no import, every outcome as before
-// or DUPLICATE.
+// are the computed ones, the cycle has one APPLIED outcome. Killed again as Mirakl answers the
+// next cycle's STO01, the import is sent again. Then the applier's consumer groups are reset to
+// the start of every topic: no product created, no import, every outcome as before or DUPLICATE.
 
 /**
- * Two catalog stores of 120 new offers each, on their own ShipBob tokens: each store's creates
- * fit in one minute of its token's budget (150 calls), which the applier keeps to; one store of
- * 240 would wait out a minute or two of that budget.
+ * Four catalog stores of 60 new offers each, on their own ShipBob tokens: the applier keeps to
+ * ShipBob's 150 calls a minute per token, and a store's creates stay within one minute of it even
+ * when each goes through the retrier (a lookup and a create per SKU, no batch lookup). One store
+ * of 240 would wait out a minute or more of that budget.
  */
-const CATALOG_STORES = 2;
-const OFFERS_PER_STORE = 120;
+const CATALOG_STORES = 4;
+const OFFERS_PER_STORE = 60;
 const OFFERS = CATALOG_STORES * OFFERS_PER_STORE;
-/** The applier is killed as ShipBob answers this product's create (both stores counted). */
+/** The applier is killed as ShipBob answers this product's create (every store counted). */
 const KILL_AT_PRODUCT = 150;
 /** SKUs of the inventory store: offers in Mirakl, products with stock in ShipBob. */
 const STOCK_SKUS = 60;
@@ -47,14 +48,17 @@ const stockSkus = Array.from(
   { length: STOCK_SKUS },
   (_, i) => `STK-${String(i + 1).padStart(3, '0')}`,
 );
-/** ShipBob's on-hand quantity of a stock SKU: what its Mirakl offer must end with (buffer 0). */
-const onHandOf = (sku: string) => 5 + Number(sku.slice(4));
+/** ShipBob's on-hand quantity of each stock SKU: what its Mirakl offer must end with (buffer 0). */
+const onHand = new Map(stockSkus.map((sku) => [sku, 5 + Number(sku.slice(4))]));
+/** SKUs whose stock moves before the second inventory cycle. */
+const MOVED = stockSkus.slice(0, 10);
+const inventoryIds = new Map<string, number>();
 
 let flow: OrdersFlow;
 const catalogs: Shop[] = [];
 let stock: Shop;
-/** The replay needs both crash runs to have finished. */
-const finished = { offers: false, stock: false };
+/** The replay needs the crash runs to have finished. */
+const finished = { offers: false, completed: false, redone: false };
 
 const outcomesOf = (shop: Shop, flowName: string) =>
   flow.outcomes.filter((o) => o.envelope.storeId === shop.storeId && o.flow === flowName);
@@ -81,6 +85,19 @@ const miraklCalls = (shop: Shop, operations: readonly string[]) =>
   flow.mirakl.control
     .exchanges()
     .filter((e) => e.caller === String(shop.shopId) && operations.includes(e.operation));
+const stockImports = () =>
+  flow.mirakl.control.snapshot(stock.shopId).imports.filter((i) => i.kind === 'stock');
+/** The stock SKUs whose Mirakl quantity is not ShipBob's on-hand quantity. */
+const quantitiesOff = () => {
+  const quantities = new Map(
+    flow.mirakl.control.snapshot(stock.shopId).offers.map((o) => [o.sku, o.quantity]),
+  );
+  return stockSkus.filter((sku) => quantities.get(sku) !== onHand.get(sku));
+};
+const inventoryOutcomes = (outcome: string) =>
+  outcomesOf(stock, 'inventory').filter((o) => o.outcome === outcome);
+/** The inventory cycles of the stock store with an APPLIED import, in order. */
+const appliedCycles = () => [...new Set(inventoryOutcomes('APPLIED').map((o) => o.subjectId))];
 const setAsideLines = () =>
   [...flow.logs('sync-applier').matchAll(/"msg":"handler failed; event set aside for a retrier"/g)]
     .length;
@@ -128,10 +145,13 @@ beforeAll(async () => {
     stockSkus.map((sku) => ({ sku, quantity: UNTOUCHED_QUANTITY })),
   );
   for (const sku of stockSkus)
-    flow.shipbob.control.world.seedProduct(stock.merchantId, {
+    inventoryIds.set(
       sku,
-      stock: { 1: onHandOf(sku) },
-    });
+      flow.shipbob.control.world.seedProduct(stock.merchantId, {
+        sku,
+        stock: { 1: onHand.get(sku)! },
+      }).variants[0]!.inventoryId,
+    );
 });
 
 afterAll(async () => {
@@ -249,9 +269,7 @@ describe('the catalog flows under crashes', () => {
       await eventually(() => kill !== undefined, 'the stock import submitted', 60_000);
       await kill;
       expect(flow.service('sync-applier').child.signalCode).toBe('SIGKILL');
-      const imports = () =>
-        flow.mirakl.control.snapshot(stock.shopId).imports.filter((i) => i.kind === 'stock');
-      expect(imports().map((i) => [i.status, i.lines])).toEqual([['RUNNING', STOCK_SKUS]]);
+      expect(stockImports().map((i) => [i.status, i.lines])).toEqual([['RUNNING', STOCK_SKUS]]);
 
       // Restarted while Mirakl still holds the import: the fact outlives the live path's deadline
       // and goes to the retrier, which keeps following the import.
@@ -270,29 +288,89 @@ describe('the catalog flows under crashes', () => {
       );
       flow.mirakl.control.holdImports(stock.shopId, false);
 
-      const applied = () => outcomesOf(stock, 'inventory').filter((o) => o.outcome === 'APPLIED');
+      const applied = () => inventoryOutcomes('APPLIED');
       await eventually(() => applied().length >= 1, 'the import APPLIED', 60_000);
-      const quantities = new Map(
-        flow.mirakl.control.snapshot(stock.shopId).offers.map((o) => [o.sku, o.quantity]),
-      );
       const submitted = miraklCalls(stock, ['STO01', 'OF01']);
       console.log(
-        `stock: ${submitted.length} import(s) submitted: ${imports()
+        `stock: ${submitted.length} import(s) submitted: ${stockImports()
           .map((i) => `${i.importId} ${i.status}`)
           .join(', ')}; outcomes ${outcomesOf(stock, 'inventory')
           .map((o) => `${o.outcome}/${o.reason ?? ''}`)
           .join(' ')}`,
       );
-      expect(stockSkus.filter((sku) => quantities.get(sku) !== onHandOf(sku))).toEqual([]);
+      expect(quantitiesOff()).toEqual([]);
       // Completed, not redone: the one import the killed process submitted.
       expect(submitted).toHaveLength(1);
-      expect(imports().map((i) => [i.status, i.lines, i.linesInError])).toEqual([
+      expect(stockImports().map((i) => [i.status, i.lines, i.linesInError])).toEqual([
         ['COMPLETE', STOCK_SKUS, 0],
       ]);
       expect(applied()).toHaveLength(1);
-      expect(applied()[0]?.externalIds?.['importId']).toBe(imports()[0]?.importId);
-      expect(outcomesOf(stock, 'inventory').filter((o) => o.outcome === 'FAILED')).toEqual([]);
-      finished.stock = true;
+      expect(applied()[0]?.externalIds?.['importId']).toBe(stockImports()[0]?.importId);
+      expect(inventoryOutcomes('FAILED')).toEqual([]);
+      finished.completed = true;
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'sends a stock import again when the killed applier never read its id: the same quantities, one APPLIED outcome',
+    async () => {
+      expect(finished.completed).toBe(true);
+      // A cycle where nothing changed: no import (the replay below goes through it again).
+      const unchanged = () =>
+        flow
+          .service('sync-applier')
+          .metric('sync_applier_inventory_cycles_total', { result: 'unchanged' });
+      const unchangedBefore = await unchanged();
+      await flow.publisher.publish(
+        'pollRequested',
+        pollRequest(stock.storeId, 'SHIPBOB', 'inventory'),
+      );
+      await eventually(
+        async () => (await unchanged()) > unchangedBefore,
+        'a cycle without changes',
+        60_000,
+      );
+      expect(stockImports()).toHaveLength(1);
+
+      // The applier is killed as Mirakl answers the next STO01: the import exists, its id is lost.
+      let kill: Promise<void> | undefined;
+      flow.mirakl.control.onExchange((e) => {
+        if (kill === undefined && e.caller === String(stock.shopId) && e.operation === 'STO01')
+          kill = flow.kill('sync-applier');
+      });
+      for (const sku of MOVED) {
+        onHand.set(sku, onHand.get(sku)! + 100);
+        flow.shipbob.control.world.setStock(inventoryIds.get(sku)!, 1, onHand.get(sku)!);
+      }
+      await flow.publisher.publish(
+        'pollRequested',
+        pollRequest(stock.storeId, 'SHIPBOB', 'inventory'),
+      );
+      await eventually(() => kill !== undefined, 'the second stock import submitted', 60_000);
+      await kill;
+      expect(flow.service('sync-applier').child.signalCode).toBe('SIGKILL');
+
+      await flow.start('sync-applier');
+      await eventually(
+        () => inventoryOutcomes('APPLIED').length >= 2,
+        'the second cycle APPLIED',
+        60_000,
+      );
+      const cycle = inventoryOutcomes('APPLIED')[1]!;
+      // Redone: the import the killed process sent, then the same lines again; both applied.
+      const second = stockImports().slice(1);
+      expect(second.map((i) => [i.status, i.lines, i.linesInError])).toEqual([
+        ['COMPLETE', MOVED.length, 0],
+        ['COMPLETE', MOVED.length, 0],
+      ]);
+      expect(cycle.externalIds?.['importId']).toBe(second[1]?.importId);
+      expect(quantitiesOff()).toEqual([]);
+      expect(inventoryOutcomes('APPLIED').filter((o) => o.subjectId === cycle.subjectId)).toEqual([
+        cycle,
+      ]);
+      expect(inventoryOutcomes('FAILED')).toEqual([]);
+      finished.redone = true;
     },
     TEST_TIMEOUT_MS,
   );
@@ -300,7 +378,7 @@ describe('the catalog flows under crashes', () => {
   it(
     'applies the whole history again after the applier’s groups are reset to the start: no product, no import, every outcome DUPLICATE',
     async () => {
-      expect(finished).toEqual({ offers: true, stock: true });
+      expect(finished).toEqual({ offers: true, completed: true, redone: true });
       const topics = FACT_TOPICS.map((key) => physicalTopic(key, flow.namespace));
       const factsGroup = `${flow.namespace}sync-applier`;
       await eventuallyProgressing(
@@ -332,7 +410,7 @@ describe('the catalog flows under crashes', () => {
           (await caughtUp(flow.kafka, factsGroup, topics)) &&
           replayedOf(catalogs, 'offers').length + replayedOf([stock], 'offers').length >=
             offerFacts &&
-          replayedOf([stock], 'inventory').length >= 1,
+          replayedOf([stock], 'inventory').length >= appliedCycles().length,
         () => flow.outcomes.length,
         'the restarted applier having consumed every fact again',
         STALL_MS,
@@ -344,7 +422,7 @@ describe('the catalog flows under crashes', () => {
         ...new Set(replayedOf(shops, flowName).map((o) => o.outcome)),
       ];
       // Sync Offers: every offer of the catalog found done; the stock store's offers SKIPPED
-      // again (its Sync Offers is off). Sync Inventory: the cycle's import found done.
+      // again (its Sync Offers is off). Sync Inventory: both cycles' imports found done.
       expect(kinds(catalogs, 'offers')).toEqual(['DUPLICATE']);
       for (const shop of catalogs)
         withContext(`store ${shop.name}`, () =>
@@ -353,12 +431,13 @@ describe('the catalog flows under crashes', () => {
           ),
         );
       expect(kinds([stock], 'offers')).toEqual(['SKIPPED']);
-      const cycle = outcomesOf(stock, 'inventory').find((o) => o.outcome === 'APPLIED')!;
       expect(
         replayedOf([stock], 'inventory')
           .filter((o) => o.outcome !== 'SKIPPED')
           .map((o) => [o.subjectId, o.outcome]),
-      ).toEqual([[cycle.subjectId, 'DUPLICATE']]);
+      ).toEqual(appliedCycles().map((cycleId) => [cycleId, 'DUPLICATE']));
+      // The quiet cycle's older levels went through again: Mirakl keeps the latest quantities.
+      expect(quantitiesOff()).toEqual([]);
     },
     TEST_TIMEOUT_MS,
   );
