@@ -98,6 +98,28 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
     const old = await effects.findOne({ storeId, effectKey, _id: { $ne: _id } });
     return old ? { _id: old._id } : { _id };
   };
+  /** The fields every entry starts with: its key id, store, effect and the fact that made it. */
+  const keyed = (
+    storeId: string,
+    effectKey: string,
+    details: { action: Action; factKey: string },
+  ) => ({
+    _id: effectId(storeId, effectKey),
+    storeId,
+    effectKey,
+    action: details.action,
+    factKey: details.factKey,
+  });
+  /** Inserts an entry under its key id: the one compare-and-set; false when one was there. */
+  const insertFirst = async (doc: EffectDocument): Promise<boolean> => {
+    try {
+      await effects.insertOne(doc);
+      return true;
+    } catch (error) {
+      if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
+      return false;
+    }
+  };
   const read = (storeId: string, effectKey: string) =>
     mongoCall('read an effect', async (): Promise<LedgerEntry | null> => {
       let doc = await effects.findOne({ _id: effectId(storeId, effectKey) });
@@ -108,24 +130,16 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
     read,
     claim: (storeId, effectKey, details) =>
       mongoCall('claim an effect', async () => {
-        try {
-          await effects.insertOne({
-            _id: effectId(storeId, effectKey),
-            storeId,
-            effectKey,
-            action: details.action,
-            factKey: details.factKey,
-            status: 'claimed',
-            claimedAt: new Date(),
-          });
-          return true;
-        } catch (error) {
-          if (!(error instanceof MongoServerError) || error.code !== DUPLICATE_KEY) throw error;
-          // Claimed under its id, or an older instance's entry holds (storeId, effectKey).
-          if (!legacy && !(await effects.findOne({ _id: effectId(storeId, effectKey) })))
-            legacy = true;
-          return false;
-        }
+        const inserted = await insertFirst({
+          ...keyed(storeId, effectKey, details),
+          status: 'claimed',
+          claimedAt: new Date(),
+        });
+        if (inserted) return true;
+        // Claimed under its id, or an older instance's entry holds (storeId, effectKey).
+        if (!legacy && !(await effects.findOne({ _id: effectId(storeId, effectKey) })))
+          legacy = true;
+        return false;
       }),
     noteProgress: (storeId, effectKey, progress) =>
       mongoCall('note the progress of an effect', async () => {
@@ -143,22 +157,14 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
     recordDone: (storeId, effectKey, details, externalIds) =>
       mongoCall('record a done effect', async () => {
         const at = new Date();
-        try {
-          await effects.insertOne({
-            _id: effectId(storeId, effectKey),
-            storeId,
-            effectKey,
-            action: details.action,
-            factKey: details.factKey,
-            status: 'done',
-            claimedAt: at,
-            doneAt: at,
-            externalIds,
-            outcomeRecorded: true,
-          });
-        } catch (error) {
-          if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
-        }
+        await insertFirst({
+          ...keyed(storeId, effectKey, details),
+          status: 'done',
+          claimedAt: at,
+          doneAt: at,
+          externalIds,
+          outcomeRecorded: true,
+        });
       }),
     markOutcomeRecorded: (storeId, effectKey) =>
       mongoCall('mark an outcome recorded', async () => {
@@ -168,22 +174,14 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
       }),
     voidUnlessClaimed: async (storeId, effectKey, details) => {
       await mongoCall('void an effect', async () => {
-        try {
-          const at = new Date();
-          // An insert, like a claim: of a void and a claim racing, exactly one wins.
-          await effects.insertOne({
-            _id: effectId(storeId, effectKey),
-            storeId,
-            effectKey,
-            action: details.action,
-            factKey: details.factKey,
-            status: 'voided',
-            claimedAt: at,
-            doneAt: at,
-          });
-        } catch (error) {
-          if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) throw error;
-        }
+        const at = new Date();
+        // An insert, like a claim: of a void and a claim racing, exactly one wins.
+        await insertFirst({
+          ...keyed(storeId, effectKey, details),
+          status: 'voided',
+          claimedAt: at,
+          doneAt: at,
+        });
       });
       const entry = await read(storeId, effectKey);
       if (!entry)
