@@ -66,7 +66,7 @@ export async function claimSlot(
  * operation waits the interval from now, or a 429's `Retry-After` (ADR 0086).
  */
 export async function spacedCall<T>(
-  deps: MiraklPassDeps,
+  deps: Pick<MiraklPassDeps, 'gate'>,
   shop: GatedShop,
   operation: LimitedOperation,
   intervalMs: number,
