@@ -11,13 +11,11 @@
  * MONGO_DB for replay, redrive and backfill; ENCRYPTION_KEYS for a backfill dry run.
  */
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import {
   EventCodec,
   RegistryClient,
   createKafka,
   createPublisher,
-  eventBackboneEnv,
   topics,
   type TopicKey,
 } from '@msync/events';
@@ -25,14 +23,13 @@ import {
   connectMongo,
   createLogger,
   createMongoCallGate,
-  env,
   errorMessage,
   loadConfig,
   type MongoHandle,
 } from '@msync/platform';
-import { DEFAULT_RETURNS_LOOKBACK_MS } from '@msync/shipbob-poller/reads';
-import { createSecretBox, createStoreCredentials, encryptionKeysSetting } from '@msync/stores';
+import { createSecretBox, createStoreCredentials } from '@msync/stores';
 import { FACT_TOPICS, createEffectsLedgerReader, type FactTopic } from '@msync/sync-applier/replay';
+import { configSchema } from './config.js';
 import {
   backfillStream,
   countBackfill,
@@ -94,24 +91,6 @@ function time(value: string | undefined, option: string): Date {
   if (!('time' in position)) throw new UsageError(`${option}: a time (ISO-8601) is needed`);
   return position.time;
 }
-
-const configSchema = eventBackboneEnv.extend({
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('error'),
-  MONGO_URL: z.string().optional(),
-  MONGO_DB: z.string().default('msync'),
-  ENCRYPTION_KEYS: encryptionKeysSetting.optional(),
-  /** Origins of Mirakl stores allowed on private addresses (simulators), as for the services. */
-  MIRAKL_TRUSTED_ORIGINS: z
-    .string()
-    .default('')
-    .transform((s) => s.split(',').filter((p) => p.trim()))
-    .pipe(z.array(z.url().transform((u) => new URL(u).hostname))),
-  SHIPBOB_BASE_URL: z.string().optional(),
-  /** As mirakl-poller's: the wait between two status reads of an offer export. */
-  OF53_POLL_INTERVAL_MS: env.durationMs(10_000),
-  /** As shipbob-poller's: older open and canceled returns are not read. */
-  RETURNS_LOOKBACK_MS: env.durationMs(DEFAULT_RETURNS_LOOKBACK_MS),
-});
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
