@@ -9,7 +9,7 @@ import {
   untilOutcome,
 } from '@msync/polling/test-support';
 import { startShipBobSimulator } from '@msync/shipbob-sim';
-import { capturingLogger, eventually, withContext } from '@msync/test-support';
+import { capturingLogger, eventually, infra, withContext } from '@msync/test-support';
 import { simulatedAccount } from '../../../services/shipbob-poller/src/test-support/account.js';
 import { pollerHarness as shipbobPollerHarness } from '../../../services/shipbob-poller/src/test-support/harness.js';
 import {
@@ -23,6 +23,7 @@ import {
   requestBackfill,
   sinceIgnoredNote,
 } from './backfill.js';
+import { stream } from './test-support/cli.js';
 
 const SHOP = 2101;
 const KEY = 'test-mirakl-key-2101';
@@ -237,6 +238,41 @@ describe('stream backfill', () => {
     ]);
   });
 
+  it('dry run of offers on a store without OF52 exports counts every offer OF21 lists, and says so', async () => {
+    const { logger } = capturingLogger('error');
+    const sim = opened.add(
+      await startMiraklSimulator({
+        port: 0,
+        shops: [{ shopId: SHOP, apiKey: KEY, offers: [{ sku: 'SKU-A' }, { sku: 'SKU-B' }] }],
+        paymentDelayMs: null,
+      }),
+    );
+    sim.control.addFault({ operation: 'OF52', kind: 'status', status: 404 });
+    const harness = opened.add(await offersHarness(logger));
+    await harness.addStore({
+      storeId: STORE,
+      miraklUrl: sim.url,
+      shopId: String(SHOP),
+      apiKey: KEY,
+      withShipBob: true,
+    });
+    const since = new Date(Date.now() - 3600_000);
+    const counted = await countBackfill({
+      credentials: harness.credentials,
+      gate: createMongoCallGate({ db: harness.db, collection: 'call_gate' }),
+      db: harness.db,
+      storeId: STORE,
+      stream: 'offers',
+      since,
+      logger,
+      miraklTrustedHosts: ['127.0.0.1'],
+      of52IntervalMs: 100,
+    });
+    expect(counted).toEqual({ items: 2, call: 'Mirakl OF21', unit: 'offers' });
+    expect(describeCount('offers', counted, since)).toMatch(/no OF52 exports: every offer is read/);
+    expect(sim.control.exchanges().map((e) => e.operation)).toEqual(['OF52', 'OF21']);
+  });
+
   it('dry run of returns counts those the pass reads since the time; the request makes shipbob-poller read them from there', async () => {
     const { logger } = capturingLogger('warn');
     const sim = opened.add(await startShipBobSimulator({ port: 0 }));
@@ -368,15 +404,20 @@ describe('stream backfill', () => {
     expect(await requests()).toBe(requestsBefore);
     expect(inventory()).toHaveLength(3);
 
-    // The time an operator gives with every stream after an outage does not apply here.
-    expect(sinceIgnoredNote('inventory')).toMatch(/--since does not apply to inventory/);
-    const { reason } = await requestBackfill({
-      publisher: harness.publisher,
-      storeId: STORE,
-      stream: 'inventory',
-      since: new Date(Date.now() - 3600_000),
-    });
-    expect(reason).toBe('resync');
+    // The time an operator gives with every stream after an outage does not apply here: said,
+    // and a resync is requested instead.
+    const ran = await stream(
+      ['backfill', '--store', STORE, '--stream', 'inventory', '--since', '2026-11-20T00:00:00Z'],
+      {
+        KAFKA_BROKERS: infra().KAFKA_BROKERS,
+        SCHEMA_REGISTRY_URL: infra().SCHEMA_REGISTRY_URL,
+        TOPIC_NAMESPACE: harness.namespace,
+      },
+    );
+    withContext(ran.stderr, () => expect(ran.code).toBe(0));
+    expect(ran.stderr).toContain(sinceIgnoredNote('inventory'));
+    expect(ran.stdout).toMatch(/^resync of inventory requested: a full read, every level pushed/);
+    expect(await requests()).toBe(requestsBefore + 1);
     await eventually(
       async () =>
         (await countedMetric(poller.metrics, 'poll_requests_total', {
