@@ -10,15 +10,23 @@ import {
 } from '@msync/polling/test-support';
 import { startShipBobSimulator } from '@msync/shipbob-sim';
 import { capturingLogger, eventually, infra, withContext } from '@msync/test-support';
-import { simulatedAccount } from '../../../services/shipbob-poller/src/test-support/account.js';
-import { pollerHarness as shipbobPollerHarness } from '../../../services/shipbob-poller/src/test-support/harness.js';
 import {
-  offersHarness,
-  pollerHarness,
-} from '../../../services/mirakl-poller/src/test-support/harness.js';
+  returnableOrder,
+  simulatedAccount,
+} from '../../../services/shipbob-poller/src/test-support/account.js';
+import { pollerHarness as shipbobPollerHarness } from '../../../services/shipbob-poller/src/test-support/harness.js';
+import { pollerHarness } from '../../../services/mirakl-poller/src/test-support/harness.js';
+import {
+  CATALOG_SHOP,
+  catalogStore,
+} from '../../../services/mirakl-poller/src/test-support/catalog.js';
+import type { Db } from 'mongodb';
+import type { Logger } from '@msync/platform';
+import type { StoreCredentialsPort } from '@msync/stores';
 import {
   backfillStream,
   countBackfill,
+  type BackfillCountOptions,
   describeCount,
   requestBackfill,
   sinceIgnoredNote,
@@ -30,6 +38,23 @@ const KEY = 'test-mirakl-key-2101';
 const STORE = 'store-backfill';
 const PAT = 'test-shipbob-pat-backfill';
 const opened = closeAfterEach();
+
+/** A dry-run count for the store of a poller bed, as the command makes it. */
+function countOf(
+  harness: { credentials: StoreCredentialsPort; db: Db },
+  logger: Logger,
+  options: Pick<BackfillCountOptions, 'stream' | 'since'> & Partial<BackfillCountOptions>,
+) {
+  return countBackfill({
+    credentials: harness.credentials,
+    gate: createMongoCallGate({ db: harness.db, collection: 'call_gate' }),
+    db: harness.db,
+    storeId: STORE,
+    logger,
+    miraklTrustedHosts: ['127.0.0.1'],
+    ...options,
+  });
+}
 
 describe('stream backfill', () => {
   it('dry run counts what OR11 returns since the time and asks no poll; the request makes the poller read from there', async () => {
@@ -63,15 +88,9 @@ describe('stream backfill', () => {
     const since = new Date(Date.now() - 3600_000);
     const stream = backfillStream('orders');
 
-    const counted = await countBackfill({
-      credentials: harness.credentials,
-      gate: createMongoCallGate({ db: harness.db, collection: 'call_gate' }),
-      db: harness.db,
-      storeId: STORE,
+    const counted = await countOf(harness, logger, {
       stream,
       since,
-      logger,
-      miraklTrustedHosts: ['127.0.0.1'],
       or11IntervalMs: 200,
     });
     expect(counted).toEqual({ items: 3, call: 'Mirakl OR11', unit: 'orders' });
@@ -100,15 +119,9 @@ describe('stream backfill', () => {
     const requestsBefore = await requests();
     const since = new Date(Date.now() - 3600_000);
 
-    const counted = await countBackfill({
-      credentials: harness.credentials,
-      gate: createMongoCallGate({ db: harness.db, collection: 'call_gate' }),
-      db: harness.db,
-      storeId: STORE,
+    const counted = await countOf(harness, logger, {
       stream: backfillStream('shipments'),
       since,
-      logger,
-      miraklTrustedHosts: [],
       shipbobBaseUrl: sim.url,
     });
     expect(counted).toEqual({ items: 2, call: 'ShipBob GET /order', unit: 'orders' });
@@ -133,32 +146,7 @@ describe('stream backfill', () => {
 
   it("dry run of offers counts a differential OF52 export since the time, waiting for the shop's slot; the request makes the poller export from there", async () => {
     const { logger } = capturingLogger('warn');
-    const sim = opened.add(
-      await startMiraklSimulator({
-        port: 0,
-        shops: [
-          {
-            shopId: SHOP,
-            apiKey: KEY,
-            offers: [
-              { sku: 'SKU-A', quantity: 1 },
-              { sku: 'SKU-B', quantity: 2 },
-              { sku: 'SKU-C', quantity: 3 },
-            ],
-          },
-        ],
-        paymentDelayMs: null,
-        exportDelayMs: 20,
-      }),
-    );
-    const harness = opened.add(await offersHarness(logger));
-    await harness.addStore({
-      storeId: STORE,
-      miraklUrl: sim.url,
-      shopId: String(SHOP),
-      apiKey: KEY,
-      withShipBob: true,
-    });
+    const { sim, harness } = await catalogStore(opened, logger, { storeId: STORE });
     const poller = await harness.startPoller({ of52IntervalMs: 100 });
     await harness.requestPoll(STORE);
     await untilOutcome(poller.metrics, 'completed', 1, 'the full export');
@@ -167,26 +155,21 @@ describe('stream backfill', () => {
     await new Promise((r) => setTimeout(r, 20));
     const since = new Date();
     await new Promise((r) => setTimeout(r, 20));
-    sim.control.upsertOffers(SHOP, [{ sku: 'SKU-D', quantity: 4 }]);
-    sim.control.deleteOffer(SHOP, 'SKU-C');
+    sim.control.upsertOffers(CATALOG_SHOP, [{ sku: 'SKU-D', quantity: 4 }]);
+    sim.control.deleteOffer(CATALOG_SHOP, 'SKU-C');
 
     const exports = () => sim.control.exchanges().filter((e) => e.operation === 'OF52');
     const requests = () => harness.messagesOn('pollRequested' as never);
     const requestsBefore = await requests();
     const gate = createMongoCallGate({ db: harness.db, collection: 'call_gate' });
     // A poll has just had the shop's OF52 slot: the count waits for the next one.
-    await claimMiraklCall(gate, { storeUrl: sim.url, shopId: String(SHOP) }, 'OF52', 1_000);
+    await claimMiraklCall(gate, { storeUrl: sim.url, shopId: String(CATALOG_SHOP) }, 'OF52', 1_000);
     const waits: [number, string][] = [];
     const exportsBefore = exports().length;
-    const counted = await countBackfill({
-      credentials: harness.credentials,
+    const counted = await countOf(harness, logger, {
       gate,
-      db: harness.db,
-      storeId: STORE,
       stream: backfillStream('offers'),
       since,
-      logger,
-      miraklTrustedHosts: ['127.0.0.1'],
       of52IntervalMs: 1_000,
       exportPollIntervalMs: 50,
       onWait: (ms, operation) => waits.push([ms, operation]),
@@ -240,35 +223,15 @@ describe('stream backfill', () => {
 
   it('dry run of offers on a store without OF52 exports counts every offer OF21 lists, and says so', async () => {
     const { logger } = capturingLogger('error');
-    const sim = opened.add(
-      await startMiraklSimulator({
-        port: 0,
-        shops: [{ shopId: SHOP, apiKey: KEY, offers: [{ sku: 'SKU-A' }, { sku: 'SKU-B' }] }],
-        paymentDelayMs: null,
-      }),
-    );
+    const { sim, harness } = await catalogStore(opened, logger, { storeId: STORE });
     sim.control.addFault({ operation: 'OF52', kind: 'status', status: 404 });
-    const harness = opened.add(await offersHarness(logger));
-    await harness.addStore({
-      storeId: STORE,
-      miraklUrl: sim.url,
-      shopId: String(SHOP),
-      apiKey: KEY,
-      withShipBob: true,
-    });
     const since = new Date(Date.now() - 3600_000);
-    const counted = await countBackfill({
-      credentials: harness.credentials,
-      gate: createMongoCallGate({ db: harness.db, collection: 'call_gate' }),
-      db: harness.db,
-      storeId: STORE,
+    const counted = await countOf(harness, logger, {
       stream: 'offers',
       since,
-      logger,
-      miraklTrustedHosts: ['127.0.0.1'],
       of52IntervalMs: 100,
     });
-    expect(counted).toEqual({ items: 2, call: 'Mirakl OF21', unit: 'offers' });
+    expect(counted).toEqual({ items: 3, call: 'Mirakl OF21', unit: 'offers' });
     expect(describeCount('offers', counted, since)).toMatch(/no OF52 exports: every offer is read/);
     expect(sim.control.exchanges().map((e) => e.operation)).toEqual(['OF52', 'OF21']);
   });
@@ -276,24 +239,9 @@ describe('stream backfill', () => {
   it('dry run of returns counts those the pass reads since the time; the request makes shipbob-poller read them from there', async () => {
     const { logger } = capturingLogger('warn');
     const sim = opened.add(await startShipBobSimulator({ port: 0 }));
-    const { merchant, client, createOrder } = simulatedAccount(sim, {
-      pat: PAT,
-      storeId: STORE,
-      logger,
-    });
-    const order = await createOrder('MIRAKL-BR-A');
-    const shipment = order.shipments[0]!;
-    sim.control.world.labelShipment(shipment.id, { carrier: 'UPS', trackingNumber: '1ZBACK' });
-    const inventoryId = sim.control.world.inventory.find((i) => i.sku === 'SKU-1')!.id;
-    const createReturn = async (referenceId: string) =>
-      (
-        await client.createReturn({
-          referenceId,
-          fulfillmentCenterId: 1,
-          items: [{ inventoryId, quantity: 1, requestedAction: 'Default' }],
-          originalShipmentId: shipment.id,
-        })
-      ).returnOrder;
+    const account = simulatedAccount(sim, { pat: PAT, storeId: STORE, logger });
+    const { merchant } = account;
+    const { inventoryId, createReturn } = await returnableOrder(sim, account, 'MIRAKL-BR-A');
     // Completed before the time: not read; still on its way: read whatever the time.
     const done = await createReturn('MIRAKL-BR-A-1');
     sim.control.world.returns.complete(done.id, [{ inventoryId, action: 'Dispose' }]);
@@ -314,15 +262,9 @@ describe('stream backfill', () => {
     const requests = () => harness.messagesOn('pollRequested' as never);
     const requestsBefore = await requests();
 
-    const counted = await countBackfill({
-      credentials: harness.credentials,
-      gate: createMongoCallGate({ db: harness.db, collection: 'call_gate' }),
-      db: harness.db,
-      storeId: STORE,
+    const counted = await countOf(harness, logger, {
       stream: backfillStream('returns'),
       since,
-      logger,
-      miraklTrustedHosts: [],
       shipbobBaseUrl: sim.url,
       returnsLookbackMs: 24 * 3600_000,
     });
@@ -385,15 +327,9 @@ describe('stream backfill', () => {
       .exchanges()
       .filter((e) => e.operation === 'GET /inventory-level').length;
 
-    const counted = await countBackfill({
-      credentials: harness.credentials,
-      gate: createMongoCallGate({ db: harness.db, collection: 'call_gate' }),
-      db: harness.db,
-      storeId: STORE,
+    const counted = await countOf(harness, logger, {
       stream: backfillStream('inventory'),
       since: null,
-      logger,
-      miraklTrustedHosts: [],
       shipbobBaseUrl: sim.url,
     });
     expect(counted).toEqual({ items: 3, call: 'ShipBob GET /inventory-level', unit: 'SKUs' });
