@@ -193,7 +193,7 @@ describe('stream backfill', () => {
       last_request_date: since.toISOString(),
     });
     expect(await requests()).toBe(requestsBefore);
-    expect(harness.facts).toHaveLength(3);
+    expect(await harness.messagesOn('offerObserved')).toBe(3);
 
     await new Promise((r) => setTimeout(r, 1_000));
     const { reason } = await requestBackfill({
@@ -333,22 +333,35 @@ describe('stream backfill', () => {
       shipbobBaseUrl: sim.url,
     });
     expect(counted).toEqual({ items: 3, call: 'ShipBob GET /inventory-level', unit: 'SKUs' });
-    expect(describeCount('inventory', counted, null)).toMatch(/3 SKUs \(current stock\)/);
+    // The command's dry run: the store's PAT opened with the key ring, the same count printed.
+    const connection = {
+      KAFKA_BROKERS: infra().KAFKA_BROKERS,
+      SCHEMA_REGISTRY_URL: infra().SCHEMA_REGISTRY_URL,
+      TOPIC_NAMESPACE: harness.namespace,
+    };
+    const dryRun = await stream(
+      ['backfill', '--store', STORE, '--stream', 'inventory', '--dry-run'],
+      {
+        ...connection,
+        MONGO_URL: infra().MONGO_URL,
+        MONGO_DB: harness.db.databaseName,
+        ENCRYPTION_KEYS: harness.encryptionKeys,
+        SHIPBOB_BASE_URL: sim.url,
+      },
+    );
+    withContext(dryRun.stderr, () => expect(dryRun.code).toBe(0));
+    expect(dryRun.stdout).toBe(`${describeCount('inventory', counted, null)}\n`);
     expect(
       sim.control.exchanges().filter((e) => e.operation === 'GET /inventory-level').length,
-    ).toBe(readsBefore + 1);
+    ).toBe(readsBefore + 2);
     expect(await requests()).toBe(requestsBefore);
-    expect(inventory()).toHaveLength(3);
+    expect(await harness.messagesOn('inventoryObserved')).toBe(3);
 
     // The time an operator gives with every stream after an outage does not apply here: said,
     // and a resync is requested instead.
     const ran = await stream(
       ['backfill', '--store', STORE, '--stream', 'inventory', '--since', '2026-11-20T00:00:00Z'],
-      {
-        KAFKA_BROKERS: infra().KAFKA_BROKERS,
-        SCHEMA_REGISTRY_URL: infra().SCHEMA_REGISTRY_URL,
-        TOPIC_NAMESPACE: harness.namespace,
-      },
+      connection,
     );
     withContext(ran.stderr, () => expect(ran.code).toBe(0));
     expect(ran.stderr).toContain(sinceIgnoredNote('inventory'));
