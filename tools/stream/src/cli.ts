@@ -6,7 +6,8 @@
  *   dlq <topic> [--store S]                  dead letters with reason and payload preview
  *   dlq redrive <topic> [--store S] [--id ID]... [--dry-run]   dead letters back, each at most once
  *   replay --store S [--topic T] --from <time|offset> [--to …] (--dry-run | --confirm [--wait S])
- *   backfill --store S --stream orders|shipments|offers|inventory|returns --since <time> [--dry-run]
+ *   backfill --store S --stream orders|shipments|offers|returns --since <time> [--dry-run]
+ *   backfill --store S --stream inventory [--dry-run]     a resync: current stock has no history
  * Connection: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_NAMESPACE (as the services); MONGO_URL,
  * MONGO_DB for replay, redrive and backfill; ENCRYPTION_KEYS for a backfill dry run.
  */
