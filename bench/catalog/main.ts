@@ -160,60 +160,25 @@ async function measure(options: Options): Promise<Figures> {
       stockMs: firstEnd.stock - firstStart,
       ...progress.firstCounts(run.stores, skus),
       offersRate: sampler.rate('offers', firstStart),
+      inventoryRate: sampler.rate('inventory', firstStart),
+      setAside: await setAsideByReason(run),
       calls: first.counts(run.stores),
       cpu: cpuDelta(cpuFirst, run.processes.cpuSeconds()),
     };
     say(`first cycle measured: ${progress.firstLine(run.stores, skus)}`);
 
-    // The cycles below are asked for by the bench, every store at once, as a scheduler tick
-    // where all are due: the scheduler stops here so that no poll of its own falls in them.
-    await run.services.get('scheduler')!.stop();
-    await settle(calls, say);
-    const unchanged = await cycle(
-      run,
-      progress,
-      calls,
-      sampler,
-      'unchanged',
-      () => 0,
-      progressSay,
-      options['max-cycle-minutes'],
-    );
-    await settle(calls, say);
-    const changedSkus = new Set<number>();
-    const every = Math.max(1, Math.round(100 / options['change-percent']));
-    for (let n = 0; n < skus; n += every) changedSkus.add(n);
-    const changed = await cycle(
-      run,
-      progress,
-      calls,
-      sampler,
-      'changed',
-      () => {
-        const world = run.shipbobSim.control.world;
-        for (const ids of inventory.values())
-          for (const n of changedSkus) world.setStock(ids[n]!, 1, initialStock(n) + 7);
-        return changedSkus.size;
-      },
-      progressSay,
-      options['max-cycle-minutes'],
-    );
-    // What Mirakl holds of the changed SKUs afterwards.
-    let wrong = 0;
-    for (const store of run.stores) {
-      const offers = new Map(
-        run.miraklSim.control.snapshot(store.shopId).offers.map((o) => [o.sku, o.quantity]),
-      );
-      for (const n of changedSkus) if (offers.get(skuOf(n)) !== initialStock(n) + 7) wrong += 1;
-    }
+    const firstComplete = progress.firstDone(run.stores, skus);
+    const later = firstComplete
+      ? await laterCycles(run, { options, inventory, progress, calls, sampler, say, progressSay })
+      : undefined;
+    if (!firstComplete) say('first cycle incomplete: the unchanged and changed cycles are not run');
     sampler.stop();
     return {
       options,
       loadAtStart,
       loadAtEnd: loadAverage(),
       first: firstFigures,
-      unchanged,
-      changed: { ...changed, wrong },
+      ...later,
       rss: run.processes.peakRssMb(),
       outcomesFailed: progress.failed,
     };
@@ -223,6 +188,77 @@ async function measure(options: Options): Promise<Figures> {
     say(`service logs in ${logs}`);
     await run.close();
   }
+}
+
+/**
+ * An inventory poll of every store with nothing changed, then one with `change-percent` of every
+ * account's SKUs changed in ShipBob, and what Mirakl holds of those SKUs afterwards.
+ */
+async function laterCycles(
+  run: OrdersRun,
+  c: {
+    options: Options;
+    inventory: Map<number, number[]>;
+    progress: CycleProgress;
+    calls: CallCounter;
+    sampler: MetricSampler;
+    say: (line: string) => void;
+    progressSay: (line: string) => void;
+  },
+): Promise<{ unchanged: CycleFigures; changed: CycleFigures & { wrong: number } }> {
+  const { options, progress, calls, sampler, say, progressSay } = c;
+  const maxMinutes = options['max-cycle-minutes'];
+  // The cycles below are asked for by the bench, every store at once, as a scheduler tick
+  // where all are due: the scheduler stops here so that no poll of its own falls in them.
+  await run.services.get('scheduler')!.stop();
+  await settle(calls, say);
+  const unchanged = await cycle(
+    run,
+    progress,
+    calls,
+    sampler,
+    'unchanged',
+    () => 0,
+    progressSay,
+    maxMinutes,
+  );
+  await settle(calls, say);
+  const changedSkus = new Set<number>();
+  const every = Math.max(1, Math.round(100 / options['change-percent']));
+  for (let n = 0; n < options.skus; n += every) changedSkus.add(n);
+  const change = () => {
+    const world = run.shipbobSim.control.world;
+    for (const ids of c.inventory.values())
+      for (const n of changedSkus) world.setStock(ids[n]!, 1, initialStock(n) + 7);
+    return changedSkus.size;
+  };
+  const changed = await cycle(
+    run,
+    progress,
+    calls,
+    sampler,
+    'changed',
+    change,
+    progressSay,
+    maxMinutes,
+  );
+  let wrong = 0;
+  for (const store of run.stores) {
+    const offers = new Map(
+      run.miraklSim.control.snapshot(store.shopId).offers.map((o) => [o.sku, o.quantity]),
+    );
+    for (const n of changedSkus) if (offers.get(skuOf(n)) !== initialStock(n) + 7) wrong += 1;
+  }
+  return { unchanged, changed: { ...changed, wrong } };
+}
+
+/** The applier's facts set aside for its retrier so far, by reason. */
+async function setAsideByReason(run: OrdersRun): Promise<Map<string, number>> {
+  const reasons = ['live-deadline', 'budget-wait', 'behind-set-aside', 'rate-limited'];
+  const counts = await Promise.all(
+    reasons.map((reason) => run.metric('sync-applier', 'events_set_aside_total', { reason })),
+  );
+  return new Map(reasons.map((r, i) => [r, counts[i]!]));
 }
 
 export interface CycleFigures {

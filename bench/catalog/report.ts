@@ -21,11 +21,14 @@ export interface Figures {
     stockPushed: number;
     expected: number;
     offersRate: number;
+    inventoryRate: number;
+    setAside: Map<string, number>;
     calls: CallCounts;
     cpu: Map<string, number>;
   };
-  unchanged: CycleFigures;
-  changed: CycleFigures & { wrong: number };
+  /** Not run when the first cycle did not complete. */
+  unchanged?: CycleFigures;
+  changed?: CycleFigures & { wrong: number };
   rss: Map<string, number>;
   outcomesFailed: number;
 }
@@ -35,7 +38,6 @@ const SERVICES = ['config-api', 'scheduler', 'mirakl-poller', 'shipbob-poller', 
 export function table(f: Figures): string {
   const { options, first, unchanged, changed } = f;
   const skus = options.stores * options.skus;
-  const verdict = (ok: boolean) => (ok ? 'ok' : 'MISS');
   const firstMs = Math.max(first.offersMs, first.stockMs);
   const firstComplete =
     first.productsMatched >= first.expected && first.stockPushed >= first.expected;
@@ -57,26 +59,17 @@ export function table(f: Figures): string {
       verdict(firstComplete && firstMs < TARGETS.firstCycleMs),
     ),
     row('applier: offer facts / s', rate(first.offersRate)),
+    row('applier: inventory facts / s', rate(first.inventoryRate)),
+    row(
+      'applier: facts set aside, by reason',
+      [...first.setAside].map(([reason, n]) => `${reason} ${n}`).join(', '),
+    ),
     ...callRows(first.calls, 'per store, whole first cycle'),
     ...cpuRows(first.cpu),
     '',
-    ...cycleRows('cycle with nothing changed', unchanged, options.stores),
-    row(
-      'imports per store (target 0)',
-      `${unchanged.importsPerStore.toFixed(2)} ${verdict(unchanged.importsPerStore === 0)}`,
-    ),
-    '',
-    ...cycleRows(`cycle with ${options['change-percent']} % changed`, changed, options.stores),
-    row(
-      'imports per store (target exactly 1)',
-      `${changed.importsPerStore.toFixed(2)} ${verdict(changed.importsPerStore === 1 && changed.storesDone === options.stores)}`,
-    ),
-    row(
-      `target poll → last COMPLETE < ${TARGETS.changedCycleMs / 1000} s`,
-      verdict(changed.cycleMs < TARGETS.changedCycleMs),
-    ),
-    row('changed SKUs wrong in Mirakl after it', String(changed.wrong)),
-    '',
+    ...(unchanged && changed
+      ? laterRows(unchanged, changed, options.stores, options['change-percent'])
+      : ['unchanged and changed cycles: not run (the first cycle did not complete)', '']),
     `peak RSS MB (target < ${TARGETS.rssMb} per service)`,
     ...[...f.rss].map(([name, mb]) =>
       row(
@@ -87,6 +80,33 @@ export function table(f: Figures): string {
     row('FAILED outcomes', String(f.outcomesFailed)),
   ];
   return lines.join('\n');
+}
+
+function laterRows(
+  unchanged: CycleFigures,
+  changed: CycleFigures & { wrong: number },
+  stores: number,
+  percent: number,
+): string[] {
+  return [
+    ...cycleRows('cycle with nothing changed', unchanged, stores),
+    row(
+      'imports per store (target 0)',
+      `${unchanged.importsPerStore.toFixed(2)} ${verdict(unchanged.importsPerStore === 0)}`,
+    ),
+    '',
+    ...cycleRows(`cycle with ${percent} % changed`, changed, stores),
+    row(
+      'imports per store (target exactly 1)',
+      `${changed.importsPerStore.toFixed(2)} ${verdict(changed.importsPerStore === 1 && changed.storesDone === stores)}`,
+    ),
+    row(
+      `target poll → last COMPLETE < ${TARGETS.changedCycleMs / 1000} s`,
+      verdict(changed.cycleMs < TARGETS.changedCycleMs),
+    ),
+    row('changed SKUs wrong in Mirakl after it', String(changed.wrong)),
+    '',
+  ];
 }
 
 function cycleRows(title: string, c: CycleFigures, stores: number): string[] {
@@ -134,18 +154,19 @@ export function growth(results: Figures[]): string {
   for (const f of results) {
     const first = Math.max(f.first.offersMs, f.first.stockMs);
     lines.push(
-      `${String(f.options.stores).padEnd(8)}${seconds(first).padStart(16)}${seconds(f.changed.cycleMs).padStart(14)}${(first / 1000 / f.options.stores).toFixed(2).padStart(18)}${(f.changed.cycleMs / 1000 / f.options.stores).toFixed(3).padStart(16)}${f.loadAtEnd.padStart(20)}`,
+      `${String(f.options.stores).padEnd(8)}${seconds(first).padStart(16)}${seconds(f.changed?.cycleMs ?? NaN).padStart(14)}${(first / 1000 / f.options.stores).toFixed(2).padStart(18)}${((f.changed?.cycleMs ?? NaN) / 1000 / f.options.stores).toFixed(3).padStart(16)}${f.loadAtEnd.padStart(20)}`,
     );
   }
   const last = results.at(-1)!;
   const factor = last.options.stores / base.options.stores;
-  const grew = last.changed.cycleMs / base.changed.cycleMs;
+  const grew = (last.changed?.cycleMs ?? NaN) / (base.changed?.cycleMs ?? NaN);
   lines.push(
     `${factor}× the stores: the 1 % cycle took ${grew.toFixed(1)}× as long (${grew <= factor ? 'linear or better' : 'worse than linear'})`,
   );
   return lines.join('\n');
 }
 
+const verdict = (ok: boolean) => (ok ? 'ok' : 'MISS');
 const row = (label: string, value: string) => `${label.padEnd(48)}${value}`;
 const seconds = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : '–');
 const rate = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
