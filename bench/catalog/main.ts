@@ -95,7 +95,12 @@ async function measure(options: Options): Promise<Figures> {
       'shipbob-poller': { INVENTORY_SHARE_WINDOW_MS: String(SHARE_WINDOW_MS) },
       // Production's 4 s sets every stock import aside (its first status read is 15 s after
       // STO01); ADR 0091.
-      'sync-applier': { LIVE_DEADLINE_MS: String(options['live-deadline-ms']) },
+      // Warnings only: this process keeps every service's output, and the applier logs an
+      // outcome per SKU at `info`.
+      'sync-applier': {
+        LIVE_DEADLINE_MS: String(options['live-deadline-ms']),
+        LOG_LEVEL: 'warn',
+      },
     },
     seedStore: (store, newAccount) => {
       const catalog = Array.from({ length: skus }, (_, n) => skuOf(n));
@@ -122,16 +127,13 @@ async function measure(options: Options): Promise<Figures> {
     },
   });
   const calls = new CallCounter();
-  // The services' logs, for what the figures do not say; written again with every progress line.
+  // The services' logs, for what the figures do not say (written at the end).
   const logs = mkdtempSync(join(tmpdir(), 'bench-catalog-logs-'));
   const dumpLogs = () => {
     for (const [name, service] of run.services)
       writeFileSync(join(logs, `${name}.log`), service.output());
   };
-  const progressSay = (line: string) => {
-    dumpLogs();
-    say(line);
-  };
+  const progressSay = say;
   try {
     const loadAtStart = loadAverage();
     say(`seeding ${options.stores} shops × ${skus} offers (${options.accounts} ShipBob accounts)`);
