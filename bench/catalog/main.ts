@@ -95,12 +95,7 @@ async function measure(options: Options): Promise<Figures> {
       'shipbob-poller': { INVENTORY_SHARE_WINDOW_MS: String(SHARE_WINDOW_MS) },
       // Production's 4 s sets every stock import aside (its first status read is 15 s after
       // STO01); ADR 0091.
-      // Warnings only: this process keeps every service's output, and the applier logs an
-      // outcome per SKU at `info`.
-      'sync-applier': {
-        LIVE_DEADLINE_MS: String(options['live-deadline-ms']),
-        LOG_LEVEL: 'warn',
-      },
+      'sync-applier': { LIVE_DEADLINE_MS: String(options['live-deadline-ms']) },
     },
     seedStore: (store, newAccount) => {
       const catalog = Array.from({ length: skus }, (_, n) => skuOf(n));
