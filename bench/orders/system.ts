@@ -18,6 +18,7 @@ import {
   createPublisher,
   type EventConsumer,
   type Publisher,
+  type SyncOutcomeRecorded,
 } from '@msync/events';
 import {
   DOCUMENTED_CALL_FREQUENCY,
@@ -41,6 +42,7 @@ import {
   type FlowService,
   type FlowSystem,
 } from '../../tests/e2e/support/flow-services.js';
+import { pollRequest } from '../../tests/e2e/support/backbone.js';
 import type { ServiceProcess } from '../../tests/e2e/support/services.js';
 import { ProcessSampler } from './process-sampler.js';
 import { Timeline } from './timeline.js';
@@ -79,6 +81,22 @@ export interface ScenarioSettings {
   /** The services' PATH (all they take from this process's environment). */
   path: string;
   say: (line: string) => void;
+  /** The toggles every store is connected with; default Order Sync and Tracking. */
+  toggles?: Record<string, boolean>;
+  /**
+   * `per-store` (default): every store its own ShipBob merchant and token. `shared`: one
+   * merchant and token held by every store (one ShipBob account, ADR 0075).
+   */
+  accounts?: 'per-store' | 'shared';
+  /**
+   * Seeds a store's catalog once its shop and merchant exist (`newAccount`: the merchant was
+   * made for it); unset, every merchant gets the orders' two SKUs.
+   */
+  seedStore?: (store: BenchStore, newAccount: boolean) => void;
+  /** Variables added to one service's environment (the bench's own production departures). */
+  tuning?: FlowSystem['tuning'];
+  /** Called with every `SyncOutcomeRecorded`, after the timeline. */
+  onOutcome?: (outcome: SyncOutcomeRecorded) => void;
 }
 
 export interface BenchStore {
@@ -120,6 +138,11 @@ export class OrdersRun {
     this.runId = `${name}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   }
 
+  /** The run's topic namespace (`<runName>-<id>.`). */
+  get namespace(): string {
+    return `${this.runId}.`;
+  }
+
   get pollIntervalMinutes(): number {
     return this.settings.pollIntervalMinutes ?? POLL_INTERVAL_MINUTES;
   }
@@ -158,6 +181,7 @@ export class OrdersRun {
       namespace,
       handle: (event) => {
         this.timeline.onOutcome(event.value);
+        settings.onOutcome?.(event.value);
         return Promise.resolve();
       },
     });
@@ -195,27 +219,30 @@ export class OrdersRun {
     this.shipbob.control.world.onEvent((e) => this.timeline.onWarehouse(e, Date.now()));
 
     const total = settings.stores + settings.idleStores;
+    const world = this.shipbob.control.world;
+    let account: { pat: string; merchantId: number } | undefined;
     for (let index = 0; index < total; index++) {
-      const keys = {
-        apiKey: `bench-mirakl-key-${index}-${randomBytes(8).toString('hex')}`,
-        pat: `bench-shipbob-pat-${index}-${randomBytes(8).toString('hex')}`,
-      };
-      const { shopId } = this.mirakl.control.addShop({
-        apiKey: keys.apiKey,
-        name: `Bench shop ${index}`,
-      });
-      const merchant = this.shipbob.control.world.seedMerchant({ pats: [keys.pat] });
-      for (const sku of SKUS)
-        this.shipbob.control.world.seedProduct(merchant.id, { sku, stock: { 1: 100_000_000 } });
-      this.keys.set(index, keys);
-      this.stores.push({
+      const apiKey = `bench-mirakl-key-${index}-${randomBytes(8).toString('hex')}`;
+      const { shopId } = this.mirakl.control.addShop({ apiKey, name: `Bench shop ${index}` });
+      const newAccount = account === undefined || settings.accounts !== 'shared';
+      if (newAccount) {
+        const pat = `bench-shipbob-pat-${index}-${randomBytes(8).toString('hex')}`;
+        account = { pat, merchantId: world.seedMerchant({ pats: [pat] }).id };
+        if (!settings.seedStore)
+          for (const sku of SKUS)
+            world.seedProduct(account.merchantId, { sku, stock: { 1: 100_000_000 } });
+      }
+      this.keys.set(index, { apiKey, pat: account!.pat });
+      const store: BenchStore = {
         index,
         idle: index >= settings.stores,
         shopId,
-        merchantId: merchant.id,
+        merchantId: account!.merchantId,
         storeId: '',
         ordersMade: 0,
-      });
+      };
+      this.stores.push(store);
+      settings.seedStore?.(store, newAccount);
     }
 
     this.system = {
@@ -228,9 +255,10 @@ export class OrdersRun {
       miraklUrl: this.mirakl.url,
       shipbobUrl: this.shipbob.url,
       ...(settings.webhookPort === undefined
-        ? {}
+        ? { tuning: settings.tuning ?? {} }
         : {
             tuning: {
+              ...settings.tuning,
               'config-api': { PUBLIC_WEBHOOK_BASE_URL: `http://127.0.0.1:${settings.webhookPort}` },
               'shipbob-poller': {
                 WEBHOOK_PORT: String(settings.webhookPort),
@@ -283,9 +311,8 @@ export class OrdersRun {
   }
 
   /**
-   * Connects every store through config-api (Order Sync and Tracking on, polled every
-   * `pollIntervalMinutes`),
-   * spread over `spreadMs` as real sellers' connection times are spread: the scheduler's first
+   * Connects every store through config-api (`toggles`, default Order Sync and Tracking on,
+   * polled every `pollIntervalMinutes`), spread over `spreadMs` as real sellers' connection times are spread: the scheduler's first
    * poll of a store is at once, so each store keeps the phase it was connected at.
    */
   async connectStores(spreadMs: number): Promise<void> {
@@ -299,13 +326,22 @@ export class OrdersRun {
         miraklUrl: this.miraklSim.url,
         miraklApiKey: keys.apiKey,
         shipbobPat: keys.pat,
-        toggles: { orders: true, tracking: true },
+        toggles: this.settings.toggles ?? { orders: true, tracking: true },
         pollIntervalMinutes: this.pollIntervalMinutes,
       });
     }
     this.settings.say(
       `${stores.length} stores connected in ${((Date.now() - started) / 1000).toFixed(0)} s`,
     );
+  }
+
+  /** Asks for a poll of one of the store's streams, as the scheduler's job does. */
+  async requestPoll(
+    store: BenchStore,
+    system: 'MIRAKL' | 'SHIPBOB',
+    stream: string,
+  ): Promise<void> {
+    await this.publisher!.publish('pollRequested', pollRequest(store.storeId, system, stream));
   }
 
   /** The store's `tracking.mode` as config-api answers it (`webhooks` or `polling`). */

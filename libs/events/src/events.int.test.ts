@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
 import type { KafkaMessage } from 'kafkajs';
 import { PermanentError, RetriableError, createMetricsRegistry } from '@msync/platform';
 import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
@@ -117,6 +118,28 @@ describe('events on real Kafka and a real schema registry', () => {
       );
       expect(config.compatibilityLevel).toBe('BACKWARD_TRANSITIVE');
     }
+  });
+
+  it('publishes a pass larger than a Kafka request may be, every event in order', async () => {
+    const h = await setup(['inventoryObserved']);
+    const sample = sampleEvents('store-large-pass').inventoryObserved;
+    // About 2 MiB of one store's facts, one partition: more than the broker takes in one batch.
+    const count = 4_000;
+    const skuOf = (n: number) => `SKU-${String(n).padStart(6, '0')}-${'x'.repeat(400)}`;
+    const events = Array.from({ length: count }, (_, n) => ({
+      ...sample,
+      envelope: { ...sample.envelope, eventId: randomUUID(), idempotencyKey: `large:${n}` },
+      sku: skuOf(n),
+    }));
+    const received: string[] = [];
+    await consumer(h, ['inventoryObserved'], async (event) => {
+      received.push(event.value.sku);
+    }).start();
+
+    await h.publisher.publish('inventoryObserved', events);
+
+    await eventually(() => received.length >= count, 'every event of the pass', 60_000);
+    expect(received).toEqual(events.map((e) => e.sku));
   });
 
   it('sends a poison message to the DLQ with its reason and goes on with the next message', async () => {

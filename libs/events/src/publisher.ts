@@ -58,7 +58,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
         };
       });
       try {
-        await producer.send({ topic, acks: -1, messages });
+        // In slices, one after the other (order kept): a single request of a large pass's facts
+        // would exceed the broker's message.max.bytes and be refused every time.
+        for (const slice of slicesOf(messages))
+          await producer.send({ topic, acks: -1, messages: slice });
       } catch (error) {
         throw new RetriableError(`publishing to ${topic} failed: ${errorMessage(error)}`, {
           cause: error,
@@ -69,4 +72,33 @@ export function createPublisher(options: PublisherOptions): Publisher {
       options.logger.debug('published', { topic, count: list.length });
     },
   };
+}
+
+/**
+ * Kafka refuses a record batch above the broker's `message.max.bytes` (1 MiB by default), and a
+ * request's messages of one partition travel as one batch: requests stay below this many bytes.
+ */
+export const MAX_REQUEST_BYTES = 512 * 1024;
+
+/** Consecutive slices of `messages` whose keys, values and headers stay under `maxBytes`. */
+export function slicesOf<M extends { key: string; value: Buffer; headers: Record<string, string> }>(
+  messages: readonly M[],
+  maxBytes = MAX_REQUEST_BYTES,
+): M[][] {
+  const slices: M[][] = [];
+  let current: M[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    let size = message.key.length + message.value.length + 64;
+    for (const [name, value] of Object.entries(message.headers)) size += name.length + value.length;
+    if (current.length > 0 && bytes + size > maxBytes) {
+      slices.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(message);
+    bytes += size;
+  }
+  if (current.length > 0) slices.push(current);
+  return slices;
 }

@@ -148,6 +148,11 @@ export class SimWorld {
   readonly returns: Returns;
   /** Webhook subscriptions (`webhook-subscriptions.ts`); delivery listens to {@link onEvent}. */
   readonly webhooks: WebhookSubscriptions;
+  /** Indexes of `inventory` and `products`: a catalog of a million SKUs is seeded and read. */
+  private readonly itemsById = new Map<number, InventoryItem>();
+  private readonly itemsBySku = new Map<string, InventoryItem>();
+  private readonly itemsByMerchant = new Map<number, InventoryItem[]>();
+  private readonly productsByMerchant = new Map<number, Product[]>();
   private readonly events = new WorldEvents();
   private readonly creates = new Map<string, OrderCreateCount>();
   private nextId = { ...FIRST_IDS };
@@ -178,6 +183,13 @@ export class SimWorld {
       this.shippingMethods,
     ])
       list.length = 0;
+    for (const index of [
+      this.itemsById,
+      this.itemsBySku,
+      this.itemsByMerchant,
+      this.productsByMerchant,
+    ])
+      index.clear();
     this.centers.splice(0, this.centers.length, ...DEFAULT_CENTERS.map((c) => ({ ...c })));
     this.returns.clear();
     this.webhooks.clear();
@@ -292,7 +304,7 @@ export class SimWorld {
     name: string,
     metadata: Variant['channelMetadata'],
   ): Product {
-    const existing = this.inventory.find((i) => i.merchantId === merchant.id && i.sku === sku);
+    const existing = this.itemsBySku.get(`${merchant.id}\n${sku}`);
     const item =
       existing ??
       ({
@@ -305,7 +317,14 @@ export class SimWorld {
         stock: new Map(),
         exception: 0,
       } satisfies InventoryItem);
-    if (!existing) this.inventory.push(item);
+    if (!existing) {
+      this.inventory.push(item);
+      this.itemsById.set(item.id, item);
+      this.itemsBySku.set(`${merchant.id}\n${sku}`, item);
+      const items = this.itemsByMerchant.get(merchant.id) ?? [];
+      items.push(item);
+      this.itemsByMerchant.set(merchant.id, items);
+    }
     const at = this.iso();
     const product: Product = {
       id: this.id('product'),
@@ -326,11 +345,23 @@ export class SimWorld {
       ],
     };
     this.products.push(product);
+    const own = this.productsByMerchant.get(merchant.id) ?? [];
+    own.push(product);
+    this.productsByMerchant.set(merchant.id, own);
     return product;
   }
 
+  /** A merchant's inventory items, oldest first. */
+  inventoryOf(merchantId: number): readonly InventoryItem[] {
+    return this.itemsByMerchant.get(merchantId) ?? [];
+  }
+
+  findInventoryItem(id: number): InventoryItem | undefined {
+    return this.itemsById.get(id);
+  }
+
   inventoryItem(id: number): InventoryItem {
-    const item = this.inventory.find((i) => i.id === id);
+    const item = this.itemsById.get(id);
     if (!item) throw vendorError(404, { message: `unknown inventory item ${id}` });
     return item;
   }
@@ -365,8 +396,8 @@ export class SimWorld {
     if (!body.name || !first?.sku)
       throw vendorError(400, problem(400, 'name and one variant with a sku are required'));
     const sku = first.sku;
-    const duplicate = this.products.some(
-      (p) => p.merchantId === merchant.id && p.variants.some((v) => v.sku === sku),
+    const duplicate = (this.productsByMerchant.get(merchant.id) ?? []).some((p) =>
+      p.variants.some((v) => v.sku === sku),
     );
     if (duplicate) throw vendorError(422, problem(422, `Variant sku ${sku} already exists`));
     const metadata = (first.channel_metadata ?? []).map((m) => {
@@ -380,8 +411,7 @@ export class SimWorld {
 
   /** Products of a merchant whose variant SKU, or a channel's seller SKU, is one of `skus`. */
   findProducts(merchantId: number, filter: { skus?: string[]; sellerSkus?: string[] }): Product[] {
-    return this.products.filter((p) => {
-      if (p.merchantId !== merchantId) return false;
+    return (this.productsByMerchant.get(merchantId) ?? []).filter((p) => {
       if (filter.skus && !p.variants.some((v) => filter.skus!.includes(v.sku))) return false;
       if (
         filter.sellerSkus &&

@@ -15,18 +15,20 @@ export function catalogRoutes({ world, views, gate }: RouteDeps): Router {
       throw new InvalidParameter('InventoryIds', 'Too many InventoryIds');
     const active = bool(url, 'IsActive');
     const digital = bool(url, 'IsDigital');
-    return world.inventory.filter(
-      (i) =>
-        i.merchantId === caller.merchant.id &&
-        (!ids || ids.includes(i.id)) &&
-        (active === undefined || i.isActive === active) &&
-        (digital === undefined || i.isDigital === digital),
-    );
+    return world
+      .inventoryOf(caller.merchant.id)
+      .filter(
+        (i) =>
+          (!ids || ids.includes(i.id)) &&
+          (active === undefined || i.isActive === active) &&
+          (digital === undefined || i.isDigital === digital),
+      );
   };
   const ownInventoryItem = (req: Request, caller: Caller): InventoryItem => {
     const id = numericId(param(req, 'inventoryId'), 'inventoryId');
-    const item = world.inventory.find((i) => i.id === id && i.merchantId === caller.merchant.id);
-    if (!item) throw vendorError(404, problem(404, `Inventory item ${id} not found`));
+    const item = world.findInventoryItem(id);
+    if (!item || item.merchantId !== caller.merchant.id)
+      throw vendorError(404, problem(404, `Inventory item ${id} not found`));
     return item;
   };
   const inventory = { errors: 'problem' } as const;

@@ -1,0 +1,493 @@
+/**
+ * Sync Offers and Sync Inventory at catalog size: every store's Mirakl offers exported and
+ * matched to ShipBob products, ShipBob's stock pushed to Mirakl, then a cycle with nothing
+ * changed and one with `--change-percent` of the stock changed. Prints the cycle times, the
+ * SKUs per second through shipbob-poller's diff and the applier, stock imports and vendor calls
+ * per store and cycle, and each process's peak RSS, next to the targets.
+ *
+ *   npm run bench -- catalog [--stores 100] [--skus 10000] [--change-percent 1]
+ *     [--accounts per-store|shared] [--max-cycle-minutes 20] [--live-deadline-ms 120000]
+ *     [--scale 10,100] [--backend shared|sqlite|postgresql]
+ *
+ * `--scale 10,100` runs the whole measure once per store count, one after the other, and adds a
+ * table of how the cycle times grow. Method: ADR 0091.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SyncOutcomeRecorded } from '@msync/events';
+import { MONGO_BACKENDS, type MongoBackend } from '../../tools/infra/src/index.js';
+import { loadAverage } from '../orders/main.js';
+import { OrdersRun, type BenchStore } from '../orders/system.js';
+import { parseOptions } from '../support.js';
+import { CallCounter, type CallCounts } from './calls.js';
+import { table, growth, type Figures } from './report.js';
+
+const DEFAULTS = {
+  stores: 100,
+  skus: 10_000,
+  'change-percent': 1,
+  accounts: 'per-store' as 'per-store' | 'shared',
+  'max-cycle-minutes': 20,
+  'live-deadline-ms': 120_000,
+  backend: 'shared' as 'shared' | MongoBackend,
+};
+export type Options = typeof DEFAULTS;
+
+/**
+ * A read of the account serves the requests of this window (ADR 0075; production 5 min): below
+ * the one-minute poll interval, so each cycle of the bench reads ShipBob once per account.
+ */
+const SHARE_WINDOW_MS = 30_000;
+/** Mirakl's STO01 interval per shop, and a margin: a measured cycle never waits for it. */
+const STOCK_IMPORT_INTERVAL_MS = 62_000;
+
+export async function main(args: string[]): Promise<void> {
+  const scaleAt = args.indexOf('--scale');
+  const scale =
+    scaleAt < 0 ? [] : (args[scaleAt + 1] ?? '').split(',').map((n) => Number(n.trim()));
+  if (scale.some((n) => !Number.isInteger(n) || n <= 0))
+    throw new Error(`--scale takes store counts, e.g. --scale 10,100`);
+  const rest = scaleAt < 0 ? args : [...args.slice(0, scaleAt), ...args.slice(scaleAt + 2)];
+  const options = parseOptions(rest, DEFAULTS, {
+    accounts: ['per-store', 'shared'],
+    backend: ['shared', ...MONGO_BACKENDS],
+  });
+  const sizes = scale.length > 0 ? scale : [options.stores];
+  const results: Figures[] = [];
+  for (const stores of sizes) {
+    const figures = await measure({ ...options, stores });
+    results.push(figures);
+    process.stdout.write(`${table(figures)}\n\n`);
+  }
+  if (results.length > 1) process.stdout.write(`${growth(results)}\n`);
+}
+
+/** The SKUs of a catalog: one product and one offer each, the same names in every account. */
+const skuOf = (n: number) => `CAT-${String(n).padStart(6, '0')}`;
+/** ShipBob's on-hand units of a SKU at the start; the first push sends them all. */
+const initialStock = (n: number) => 10 + (n % 90);
+
+/** One run at one size: the system, the first cycle, an unchanged cycle, a changed cycle. */
+async function measure(options: Options): Promise<Figures> {
+  const say = (line: string) =>
+    process.stderr.write(`${new Date().toISOString().slice(11, 19)} [${options.stores}] ${line}\n`);
+  const { skus } = options;
+  /** Inventory ids per merchant, in SKU order. */
+  const inventory = new Map<number, number[]>();
+  const storeOf = new Map<string, BenchStore>();
+  const progress = new CycleProgress();
+  const run: OrdersRun = new OrdersRun({
+    stores: options.stores,
+    idleStores: 0,
+    ordersPerMinute: 1,
+    paymentDelayMs: 0,
+    labelAfterMs: null,
+    shipAfterMs: 0,
+    pollIntervalMinutes: 1,
+    backend: options.backend,
+    runName: 'bench-catalog',
+    path: process.env['PATH'] ?? '',
+    say,
+    toggles: { offers: true, inventory: true },
+    accounts: options.accounts,
+    tuning: {
+      'shipbob-poller': { INVENTORY_SHARE_WINDOW_MS: String(SHARE_WINDOW_MS) },
+      // Production's 4 s sets every stock import aside (its first status read is 15 s after
+      // STO01); ADR 0091.
+      'sync-applier': { LIVE_DEADLINE_MS: String(options['live-deadline-ms']) },
+    },
+    seedStore: (store, newAccount) => {
+      const catalog = Array.from({ length: skus }, (_, n) => skuOf(n));
+      if (newAccount) {
+        const world = run.shipbobSim.control.world;
+        inventory.set(
+          store.merchantId,
+          catalog.map(
+            (sku, n) =>
+              world.seedProduct(store.merchantId, { sku, stock: { 1: initialStock(n) } })
+                .variants[0]!.inventoryId,
+          ),
+        );
+      }
+      // Quantity 0 in Mirakl: the first cycle pushes every SKU.
+      run.miraklSim.control.upsertOffers(
+        store.shopId,
+        catalog.map((sku) => ({ sku, quantity: 0 })),
+      );
+    },
+    onOutcome: (outcome) => {
+      const store = storeOf.get(outcome.envelope.storeId);
+      if (store) progress.outcome(store, outcome, Date.now());
+    },
+  });
+  const calls = new CallCounter();
+  // The services' logs, for what the figures do not say (written at the end).
+  const logs = mkdtempSync(join(tmpdir(), 'bench-catalog-logs-'));
+  const dumpLogs = () => {
+    for (const [name, service] of run.services)
+      writeFileSync(join(logs, `${name}.log`), service.output());
+  };
+  const progressSay = say;
+  try {
+    const loadAtStart = loadAverage();
+    say(`seeding ${options.stores} shops × ${skus} offers (${options.accounts} ShipBob accounts)`);
+    await run.start();
+    calls.attach(run);
+    const sampler = new MetricSampler(run);
+    sampler.start();
+
+    // The full first cycle: connect, full export, products matched, every SKU's stock pushed.
+    const first = calls.phase();
+    const cpuFirst = run.processes.cpuSeconds();
+    const firstStart = Date.now();
+    await run.connectStores(0);
+    for (const store of run.stores) storeOf.set(store.storeId, store);
+    const connectedMs = Date.now() - firstStart;
+    await progress.until(
+      () => progress.firstDone(run.stores, skus),
+      firstStart + options['max-cycle-minutes'] * 60_000,
+      () =>
+        progressSay(`first cycle: ${progress.firstLine(run.stores, skus)}; load ${loadAverage()}`),
+    );
+    const firstEnd = progress.firstEnd(run.stores, skus);
+    const firstFigures = {
+      connectedMs,
+      offersMs: firstEnd.offers - firstStart,
+      stockMs: firstEnd.stock - firstStart,
+      ...progress.firstCounts(run.stores, skus),
+      offersRate: sampler.rate('offers', firstStart),
+      inventoryRate: sampler.rate('inventory', firstStart),
+      setAside: await setAsideByReason(run),
+      calls: first.counts(run.stores),
+      cpu: cpuDelta(cpuFirst, run.processes.cpuSeconds()),
+    };
+    say(`first cycle measured: ${progress.firstLine(run.stores, skus)}`);
+
+    const firstComplete = progress.firstDone(run.stores, skus);
+    const later = firstComplete
+      ? await laterCycles(run, { options, inventory, progress, calls, sampler, say, progressSay })
+      : undefined;
+    if (!firstComplete) say('first cycle incomplete: the unchanged and changed cycles are not run');
+    sampler.stop();
+    return {
+      options,
+      loadAtStart,
+      loadAtEnd: loadAverage(),
+      first: firstFigures,
+      ...later,
+      rss: run.processes.peakRssMb(),
+      outcomesFailed: progress.failed,
+    };
+  } finally {
+    calls.detach();
+    dumpLogs();
+    say(`service logs in ${logs}`);
+    await run.close();
+  }
+}
+
+/**
+ * An inventory poll of every store with nothing changed, then one with `change-percent` of every
+ * account's SKUs changed in ShipBob, and what Mirakl holds of those SKUs afterwards.
+ */
+async function laterCycles(
+  run: OrdersRun,
+  c: {
+    options: Options;
+    inventory: Map<number, number[]>;
+    progress: CycleProgress;
+    calls: CallCounter;
+    sampler: MetricSampler;
+    say: (line: string) => void;
+    progressSay: (line: string) => void;
+  },
+): Promise<{ unchanged: CycleFigures; changed: CycleFigures & { wrong: number } }> {
+  const { options, progress, calls, sampler, say, progressSay } = c;
+  const maxMinutes = options['max-cycle-minutes'];
+  // The cycles below are asked for by the bench, every store at once, as a scheduler tick
+  // where all are due: the scheduler stops here so that no poll of its own falls in them.
+  await run.services.get('scheduler')!.stop();
+  await settle(calls, say);
+  const unchanged = await cycle(
+    run,
+    progress,
+    calls,
+    sampler,
+    'unchanged',
+    () => 0,
+    progressSay,
+    maxMinutes,
+  );
+  await settle(calls, say);
+  const changedSkus = new Set<number>();
+  const every = Math.max(1, Math.round(100 / options['change-percent']));
+  for (let n = 0; n < options.skus; n += every) changedSkus.add(n);
+  const change = () => {
+    const world = run.shipbobSim.control.world;
+    for (const ids of c.inventory.values())
+      for (const n of changedSkus) world.setStock(ids[n]!, 1, initialStock(n) + 7);
+    return changedSkus.size;
+  };
+  const changed = await cycle(
+    run,
+    progress,
+    calls,
+    sampler,
+    'changed',
+    change,
+    progressSay,
+    maxMinutes,
+  );
+  let wrong = 0;
+  for (const store of run.stores) {
+    const offers = new Map(
+      run.miraklSim.control.snapshot(store.shopId).offers.map((o) => [o.sku, o.quantity]),
+    );
+    for (const n of changedSkus) if (offers.get(skuOf(n)) !== initialStock(n) + 7) wrong += 1;
+  }
+  return { unchanged, changed: { ...changed, wrong } };
+}
+
+/** The applier's facts set aside for its retrier so far, by reason. */
+async function setAsideByReason(run: OrdersRun): Promise<Map<string, number>> {
+  const reasons = ['live-deadline', 'budget-wait', 'behind-set-aside', 'rate-limited'];
+  const counts = await Promise.all(
+    reasons.map((reason) => run.metric('sync-applier', 'events_set_aside_total', { reason })),
+  );
+  return new Map(reasons.map((r, i) => [r, counts[i]!]));
+}
+
+export interface CycleFigures {
+  skusChanged: number;
+  /** Poll requested → the last store's import answered `COMPLETE` to the applier. */
+  cycleMs: number;
+  /** Poll requested → Mirakl's last import accepted (STO01 answered). */
+  lastImportSentMs: number;
+  storesDone: number;
+  importsPerStore: number;
+  /** The store's cycle ended, with or without an import (applier metric). */
+  cyclesEnded: number;
+  factsEmitted: number;
+  pollerSkusPerSecond: number;
+  applierFactsPerSecond: number;
+  calls: CallCounts;
+  cpu: Map<string, number>;
+}
+
+/** Asks every store's inventory poll at once and waits for every store's cycle to end. */
+async function cycle(
+  run: OrdersRun,
+  progress: CycleProgress,
+  calls: CallCounter,
+  sampler: MetricSampler,
+  name: string,
+  change: () => number,
+  say: (line: string) => void,
+  maxMinutes: number,
+): Promise<CycleFigures> {
+  const skusChanged = change();
+  const phase = calls.phase();
+  const cpuBefore = run.processes.cpuSeconds();
+  const endedBefore = await run.metric('sync-applier', 'sync_applier_inventory_cycles_total');
+  const polled = await sampler.poller();
+  const emittedBefore = await run.metric('shipbob-poller', 'poll_facts_emitted_total', {
+    type: 'inventoryObserved',
+  });
+  const start = Date.now();
+  progress.startCycle(start);
+  for (const store of run.stores) await run.requestPoll(store, 'SHIPBOB', 'inventory');
+  say(`${name} cycle: ${skusChanged} SKUs changed per account; polls requested`);
+  let ended = 0;
+  const deadline = start + maxMinutes * 60_000;
+  await progress.until(
+    async () => {
+      ended =
+        (await run.metric('sync-applier', 'sync_applier_inventory_cycles_total')) - endedBefore;
+      return (
+        ended >= run.stores.length &&
+        (skusChanged === 0 || progress.imported(run.stores) === run.stores.length)
+      );
+    },
+    deadline,
+    () =>
+      say(
+        `${name} cycle: ${ended} of ${run.stores.length} cycles ended, ${progress.imported(run.stores)} imports; load ${loadAverage()}`,
+      ),
+  );
+  const counts = phase.counts(run.stores);
+  const pollerAfter = await sampler.poller();
+  const completes = phase.lastComplete();
+  return {
+    skusChanged,
+    cycleMs: (completes ?? NaN) - start,
+    lastImportSentMs: (phase.lastImportSent() ?? NaN) - start,
+    storesDone: progress.imported(run.stores),
+    importsPerStore: counts.mirakl.get('STO01') ?? 0,
+    cyclesEnded: ended,
+    factsEmitted:
+      (await run.metric('shipbob-poller', 'poll_facts_emitted_total', {
+        type: 'inventoryObserved',
+      })) - emittedBefore,
+    pollerSkusPerSecond:
+      (pollerAfter.items - polled.items) / Math.max(0.001, pollerAfter.seconds - polled.seconds),
+    applierFactsPerSecond: sampler.rate('inventory', start),
+    calls: counts,
+    cpu: cpuDelta(cpuBefore, run.processes.cpuSeconds()),
+  };
+}
+
+/** Waits until Mirakl's stock import interval and the share window have passed for every store. */
+async function settle(calls: CallCounter, say: (line: string) => void): Promise<void> {
+  const quietSince = Math.max(
+    calls.lastAt('STO01') + STOCK_IMPORT_INTERVAL_MS,
+    calls.lastAt('inventory') + SHARE_WINDOW_MS + 2_000,
+  );
+  const waitMs = quietSince - Date.now();
+  if (waitMs > 0) {
+    say(`waiting ${(waitMs / 1000).toFixed(0)} s for the stock import interval and share window`);
+    await sleep(waitMs);
+  }
+}
+
+const cpuDelta = (before: Map<string, number>, after: Map<string, number>) =>
+  new Map([...after].map(([name, s]) => [name, s - (before.get(name) ?? 0)]));
+
+/** What each store reached: products matched, SKUs' stock imported, imports since a cycle start. */
+class CycleProgress {
+  private readonly products = new Map<number, number>();
+  private readonly productsDoneAt = new Map<number, number>();
+  private readonly stockLines = new Map<number, number>();
+  private readonly stockDoneAt = new Map<number, number>();
+  private readonly cycleImports = new Map<number, number>();
+  private cycleStart = Infinity;
+  failed = 0;
+  private skus = Infinity;
+
+  outcome(store: BenchStore, outcome: SyncOutcomeRecorded, at: number): void {
+    if (outcome.outcome === 'FAILED') this.failed += 1;
+    if (outcome.flow === 'offers') {
+      const n = (this.products.get(store.index) ?? 0) + 1;
+      this.products.set(store.index, n);
+      if (n >= this.skus && !this.productsDoneAt.has(store.index))
+        this.productsDoneAt.set(store.index, at);
+    }
+    if (outcome.flow === 'inventory' && outcome.outcome === 'APPLIED') {
+      const lines = Number(outcome.externalIds?.['skus'] ?? 0);
+      const total = (this.stockLines.get(store.index) ?? 0) + lines;
+      this.stockLines.set(store.index, total);
+      if (total >= this.skus && !this.stockDoneAt.has(store.index))
+        this.stockDoneAt.set(store.index, at);
+      if (at >= this.cycleStart)
+        this.cycleImports.set(store.index, (this.cycleImports.get(store.index) ?? 0) + 1);
+    }
+  }
+
+  firstDone(stores: BenchStore[], skus: number): boolean {
+    this.skus = skus;
+    return stores.every((s) => this.productsDoneAt.has(s.index) && this.stockDoneAt.has(s.index));
+  }
+
+  firstEnd(stores: BenchStore[], skus: number): { offers: number; stock: number } {
+    this.skus = skus;
+    const last = (m: Map<number, number>) =>
+      stores.every((s) => m.has(s.index)) ? Math.max(...stores.map((s) => m.get(s.index)!)) : NaN;
+    return { offers: last(this.productsDoneAt), stock: last(this.stockDoneAt) };
+  }
+
+  firstCounts(stores: BenchStore[], skus: number) {
+    const sum = (m: Map<number, number>) => stores.reduce((n, s) => n + (m.get(s.index) ?? 0), 0);
+    return {
+      productsMatched: sum(this.products),
+      stockPushed: sum(this.stockLines),
+      expected: stores.length * skus,
+    };
+  }
+
+  firstLine(stores: BenchStore[], skus: number): string {
+    const c = this.firstCounts(stores, skus);
+    return `offers matched to products ${c.productsMatched} / ${c.expected}, SKUs' stock pushed ${c.stockPushed} / ${c.expected}`;
+  }
+
+  startCycle(at: number): void {
+    this.cycleStart = at;
+    this.cycleImports.clear();
+  }
+
+  imported(stores: BenchStore[]): number {
+    return stores.filter((s) => this.cycleImports.has(s.index)).length;
+  }
+
+  async until(
+    done: () => boolean | Promise<boolean>,
+    deadline: number,
+    report: () => void,
+  ): Promise<void> {
+    let reported = Date.now();
+    while (!(await done()) && Date.now() < deadline) {
+      await sleep(1_000);
+      if (Date.now() - reported >= 30_000) {
+        report();
+        reported = Date.now();
+      }
+    }
+    report();
+  }
+}
+
+/**
+ * Samples, once a second, the facts the applier has handled per topic, so that its rate is taken
+ * over the seconds it was busy; and reads shipbob-poller's inventory items and pass seconds.
+ */
+class MetricSampler {
+  private readonly samples: { at: number; offers: number; inventory: number }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly run: OrdersRun) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.sample(), 1_000);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private async sample(): Promise<void> {
+    const handled = (topic: string) =>
+      this.run.metric('sync-applier', 'events_consumed_total', {
+        topic: `${this.run.namespace}${topic}`,
+        outcome: 'handled',
+      });
+    try {
+      const [offers, inventory] = await Promise.all([
+        handled('mirakl.offer.observed.v1'),
+        handled('shipbob.inventory.observed.v1'),
+      ]);
+      this.samples.push({ at: Date.now(), offers, inventory });
+    } catch {
+      // the applier is busy or restarting: the next sample counts
+    }
+  }
+
+  /** Facts handled per second between the first and the last sample that moved, since `from`. */
+  rate(topic: 'offers' | 'inventory', from: number): number {
+    const since = this.samples.filter((s) => s.at >= from);
+    const base = this.samples.filter((s) => s.at < from).at(-1)?.[topic] ?? since[0]?.[topic] ?? 0;
+    const moved = since.filter((s, i) => s[topic] !== (i === 0 ? base : since[i - 1]![topic]));
+    if (moved.length === 0) return NaN;
+    const firstMove = since[since.indexOf(moved[0]!) - 1]?.at ?? from;
+    return (moved.at(-1)![topic] - base) / ((moved.at(-1)!.at - firstMove) / 1000);
+  }
+
+  async poller(): Promise<{ items: number; seconds: number }> {
+    const labels = { stream: 'inventory' };
+    const [items, seconds] = await Promise.all([
+      this.run.metric('shipbob-poller', 'poll_items_seen_total', labels),
+      this.run.metric('shipbob-poller', 'poll_duration_seconds_sum', labels),
+    ]);
+    return { items, seconds };
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));

@@ -1,0 +1,172 @@
+/** The catalog bench's tables: one per size, and how the cycle times grow across sizes. */
+import type { CallCounts } from './calls.js';
+import type { CycleFigures, Options } from './main.js';
+
+/** The issue's targets. */
+export const TARGETS = {
+  changedCycleMs: 15_000,
+  firstCycleMs: 60_000,
+  rssMb: 200,
+};
+
+export interface Figures {
+  options: Options;
+  loadAtStart: string;
+  loadAtEnd: string;
+  first: {
+    connectedMs: number;
+    offersMs: number;
+    stockMs: number;
+    productsMatched: number;
+    stockPushed: number;
+    expected: number;
+    offersRate: number;
+    inventoryRate: number;
+    setAside: Map<string, number>;
+    calls: CallCounts;
+    cpu: Map<string, number>;
+  };
+  /** Not run when the first cycle did not complete. */
+  unchanged?: CycleFigures;
+  changed?: CycleFigures & { wrong: number };
+  rss: Map<string, number>;
+  outcomesFailed: number;
+}
+
+const SERVICES = ['config-api', 'scheduler', 'mirakl-poller', 'shipbob-poller', 'sync-applier'];
+
+export function table(f: Figures): string {
+  const { options, first, unchanged, changed } = f;
+  const skus = options.stores * options.skus;
+  const firstMs = Math.max(first.offersMs, first.stockMs);
+  const firstComplete =
+    first.productsMatched >= first.expected && first.stockPushed >= first.expected;
+  const lines = [
+    `catalog: ${options.stores} stores × ${options.skus} SKUs (${skus.toLocaleString('en')}), ShipBob accounts ${options.accounts === 'shared' ? 'shared by every store' : 'one per store'}, ${options['change-percent']} % changed, backend ${options.backend}; load ${f.loadAtStart} → ${f.loadAtEnd}`,
+    '',
+    'full first cycle (from the first store connected)',
+    row('stores connected in', seconds(first.connectedMs)),
+    row(
+      'offers → products (every SKU matched)',
+      `${seconds(first.offersMs)} (${first.productsMatched} / ${first.expected})`,
+    ),
+    row(
+      "every SKU's stock pushed",
+      `${seconds(first.stockMs)} (${first.stockPushed} / ${first.expected})`,
+    ),
+    row(
+      `target < ${TARGETS.firstCycleMs / 1000} s`,
+      verdict(firstComplete && firstMs < TARGETS.firstCycleMs),
+    ),
+    row('applier: offer facts / s', rate(first.offersRate)),
+    row('applier: inventory facts / s', rate(first.inventoryRate)),
+    row(
+      'applier: facts set aside, by reason',
+      [...first.setAside].map(([reason, n]) => `${reason} ${n}`).join(', '),
+    ),
+    ...callRows(first.calls, 'per store, whole first cycle'),
+    ...cpuRows(first.cpu),
+    '',
+    ...(unchanged && changed
+      ? laterRows(unchanged, changed, options.stores, options['change-percent'])
+      : ['unchanged and changed cycles: not run (the first cycle did not complete)', '']),
+    `peak RSS MB (target < ${TARGETS.rssMb} per service)`,
+    ...[...f.rss].map(([name, mb]) =>
+      row(
+        `  ${name}`,
+        `${mb.toFixed(0)}${SERVICES.includes(name) ? ` ${verdict(mb < TARGETS.rssMb)}` : ''}`,
+      ),
+    ),
+    row('FAILED outcomes', String(f.outcomesFailed)),
+  ];
+  return lines.join('\n');
+}
+
+function laterRows(
+  unchanged: CycleFigures,
+  changed: CycleFigures & { wrong: number },
+  stores: number,
+  percent: number,
+): string[] {
+  return [
+    ...cycleRows('cycle with nothing changed', unchanged, stores),
+    row(
+      'imports per store (target 0)',
+      `${unchanged.importsPerStore.toFixed(2)} ${verdict(unchanged.importsPerStore === 0)}`,
+    ),
+    '',
+    ...cycleRows(`cycle with ${percent} % changed`, changed, stores),
+    row(
+      'imports per store (target exactly 1)',
+      `${changed.importsPerStore.toFixed(2)} ${verdict(changed.importsPerStore === 1 && changed.storesDone === stores)}`,
+    ),
+    row(
+      `target poll → last COMPLETE < ${TARGETS.changedCycleMs / 1000} s`,
+      verdict(changed.cycleMs < TARGETS.changedCycleMs),
+    ),
+    row('changed SKUs wrong in Mirakl after it', String(changed.wrong)),
+    '',
+  ];
+}
+
+function cycleRows(title: string, c: CycleFigures, stores: number): string[] {
+  return [
+    `${title} (every store's inventory poll asked at once)`,
+    row('SKUs changed per account', String(c.skusChanged)),
+    row('stores whose cycle ended / imported', `${c.cyclesEnded} / ${c.storesDone} of ${stores}`),
+    row('poll → last import COMPLETE (STO02)', seconds(c.cycleMs)),
+    row('poll → last STO01 answered', seconds(c.lastImportSentMs)),
+    row('inventory facts emitted', String(c.factsEmitted)),
+    row('shipbob-poller: SKUs / s through the read + diff', rate(c.pollerSkusPerSecond)),
+    row('applier: inventory facts / s', rate(c.applierFactsPerSecond)),
+    ...callRows(c.calls, 'per store'),
+    ...cpuRows(c.cpu),
+  ];
+}
+
+function callRows(calls: CallCounts, per: string): string[] {
+  const list = (m: Map<string, number>) =>
+    [...m].map(([op, n]) => `${op} ${n.toFixed(2)}`).join(', ') || '–';
+  return [
+    row(`Mirakl calls ${per}`, list(calls.mirakl)),
+    row(`ShipBob calls ${per}`, list(calls.shipbob)),
+    ...(calls.shipbobLimited > 0 ? [row('ShipBob 429s', String(calls.shipbobLimited))] : []),
+  ];
+}
+
+const cpuRows = (cpu: Map<string, number>) => [
+  row(
+    'CPU s',
+    [...cpu]
+      .filter(([, s]) => s >= 0.05)
+      .map(([name, s]) => `${name} ${s.toFixed(1)}`)
+      .join(', '),
+  ),
+];
+
+/** The cycle times at each size, and their ratio to the smallest size's per store. */
+export function growth(results: Figures[]): string {
+  const base = results[0]!;
+  const lines = [
+    'growth with the number of stores',
+    `${'stores'.padEnd(8)}${'first cycle s'.padStart(16)}${'1 % cycle s'.padStart(14)}${'first s / store'.padStart(18)}${'1 % s / store'.padStart(16)}${'load'.padStart(20)}`,
+  ];
+  for (const f of results) {
+    const first = Math.max(f.first.offersMs, f.first.stockMs);
+    lines.push(
+      `${String(f.options.stores).padEnd(8)}${seconds(first).padStart(16)}${seconds(f.changed?.cycleMs ?? NaN).padStart(14)}${(first / 1000 / f.options.stores).toFixed(2).padStart(18)}${((f.changed?.cycleMs ?? NaN) / 1000 / f.options.stores).toFixed(3).padStart(16)}${f.loadAtEnd.padStart(20)}`,
+    );
+  }
+  const last = results.at(-1)!;
+  const factor = last.options.stores / base.options.stores;
+  const grew = (last.changed?.cycleMs ?? NaN) / (base.changed?.cycleMs ?? NaN);
+  lines.push(
+    `${factor}× the stores: the 1 % cycle took ${grew.toFixed(1)}× as long (${grew <= factor ? 'linear or better' : 'worse than linear'})`,
+  );
+  return lines.join('\n');
+}
+
+const verdict = (ok: boolean) => (ok ? 'ok' : 'MISS');
+const row = (label: string, value: string) => `${label.padEnd(48)}${value}`;
+const seconds = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : '–');
+const rate = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
