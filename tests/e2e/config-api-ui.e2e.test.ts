@@ -22,7 +22,7 @@ import { orderJourney } from '../../services/config-api/src/test-support/order-e
 import {
   startReporterProcess,
   type ReporterProcess,
-} from '../../services/config-api/src/test-support/reporter-process.js';
+} from '../../services/config-api/src/test-support/service-process.js';
 
 // The administrator's and then the seller's journey in the management UI, in real headless
 // Chromium, against config-api on real Kafka and MongoDB and the two vendor simulators.

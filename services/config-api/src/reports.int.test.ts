@@ -7,7 +7,7 @@ import {
   uniqueNamespace,
 } from '@msync/test-support';
 import { ADMIN_TOKEN, client, configApiHarness, type Harness } from './test-support/harness.js';
-import { startReporterProcess, type ReporterProcess } from './test-support/reporter-process.js';
+import { startReporterProcess, type ReporterProcess } from './test-support/service-process.js';
 
 // config-api's report operations (ADR 0072) against the real reporter, started from its build on
 // the same topics: the tenant check here, the preview, the test send through SMTP (Mailpit) and
