@@ -378,11 +378,7 @@ export function operations(services: {
       errors: [404, 503],
       handle: async (ctx) => ({
         status: 200,
-        body: await catalog.skus(
-          ctx.principal,
-          storeId(ctx),
-          ctx.query as { q?: string; limit?: number; after?: string },
-        ),
+        body: await catalog.skus(ctx.principal, storeId(ctx), ctx.query),
       }),
     },
     {
