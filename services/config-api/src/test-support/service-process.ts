@@ -54,11 +54,13 @@ export function startApplierProcess(options: {
   database: string;
   /** config-api's `ENCRYPTION_KEYS`. */
   encryptionKeys: string;
+  /** More of its settings, e.g. the simulators' addresses (`SHIPBOB_BASE_URL`). */
+  env?: Record<string, string>;
 }): Promise<ServiceProcess> {
   return startServiceProcess('sync-applier', options, {
     database: options.database,
     ownDatabase: false,
-    env: { ENCRYPTION_KEYS: options.encryptionKeys },
+    env: { ...options.env, ENCRYPTION_KEYS: options.encryptionKeys },
   });
 }
 
