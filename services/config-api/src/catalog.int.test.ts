@@ -12,6 +12,7 @@ import {
   KEY_A,
   client,
   configApiHarness,
+  tenantClient,
   type Harness,
   type Instance,
 } from './test-support/harness.js';
@@ -28,14 +29,6 @@ let instance: Instance;
 let alice: ReturnType<typeof client>;
 let bob: ReturnType<typeof client>;
 let storeId = '';
-
-async function tenantClient(admin: ReturnType<typeof client>, url: string, name: string) {
-  const tenant = await admin('POST', '/v1/tenants', { body: { name } });
-  const token = await admin('POST', '/v1/tokens', {
-    body: { name, tenantId: tenant.body.id },
-  });
-  return client(url, token.body.token);
-}
 
 const facts = (id: string) => {
   const common = (key: string) =>

@@ -3,7 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import express from 'express';
 import { envelope, type EventOf } from '@msync/events';
-import { applierHarness, eventually, type ApplierHarness } from './test-support/harness.js';
+import {
+  applierHarness,
+  eventually,
+  stockImportVendors,
+  type ApplierHarness,
+} from './test-support/harness.js';
 import { offerObserved, storeConfig } from './test-support/facts.js';
 
 // The seller's catalog view (ADR 0089) on real Kafka and FerretDB: offers and an inventory cycle
@@ -79,14 +84,7 @@ describe("the seller's catalog view", () => {
       { sku: 'SKU-NEW', quantity: 0 },
     ]);
     const running = await harness.startApplier({
-      vendors: {
-        miraklTrustedHosts: ['127.0.0.1'],
-        miraklRetries: 1,
-        shipbobBaseUrl: harness.shipbob.url,
-        miraklImportPollIntervalMs: 50,
-        miraklStockImportIntervalMs: 1,
-        or11IntervalMs: 1_000,
-      },
+      vendors: stockImportVendors(harness.shipbob.url),
     });
     const app = express();
     const router = express.Router();
