@@ -35,7 +35,7 @@ function catalogQuery(query: Request['query']): CatalogQuery {
       throw new BadQuery(name, `${name} must be given once, at most ${max} characters`);
     return value;
   };
-  const rawLimit = text('limit', 4);
+  const rawLimit = text('limit', 10);
   const limit = rawLimit === null ? DEFAULT_LIMIT : /^\d+$/.test(rawLimit) ? Number(rawLimit) : NaN;
   if (!(limit >= 1 && limit <= MAX_CATALOG_PAGE))
     throw new BadQuery('limit', `limit must be an integer from 1 to ${MAX_CATALOG_PAGE}`);
