@@ -179,6 +179,31 @@ describe("the seller's catalog view", () => {
     expect(skusOf(second)).toEqual(['SKU-NEW']);
     expect(second.body['nextAfter']).toBeNull();
 
+    // The next poll is the next offers cycle; a SKU handled again keeps its product.
+    await harness.publish(
+      'offerObserved',
+      ['SKU-MUG', 'SKU-NEW'].map((sku) => {
+        const fact = offerObserved({ storeId: store.storeId, sku });
+        return { ...fact, envelope: { ...fact.envelope, correlationId: 'offers-poll-2' } };
+      }),
+    );
+    await eventually(
+      async () =>
+        ((await get(`${base}/cycles`)).body['offers'] as { skus?: number } | null)?.skus === 2,
+      'the second offers cycle',
+    );
+    expect((await get(`${base}/cycles`)).body['offers']).toMatchObject({
+      skus: 2,
+      created: 0,
+      existing: 2,
+      errors: 0,
+    });
+    const again = await get(`${base}/skus?q=SKU-NEW`);
+    expect(again.body.items[0]).toMatchObject({
+      shipbobProductId: productOf('SKU-NEW'),
+      offerResult: { outcome: 'DUPLICATE', reason: 'already-applied' },
+    });
+
     const bad = await get(`${base}/skus?limit=500`);
     expect(bad.status).toBe(400);
     expect(bad.type).toContain('application/problem+json');
