@@ -314,6 +314,31 @@ describe.each(OVERLAYS)('%s', (dir) => {
       expect(fromIngress(name)).toEqual([]);
   });
 
+  it("lets config-api reach the reporter's and the applier's ops ports through Services", () => {
+    const api = of<Deployment>(objects, 'Deployment', 'config-api').spec.template.spec
+      .containers[0]!;
+    const selector = (name: string) => [
+      { podSelector: { matchLabels: { 'app.kubernetes.io/name': name } } },
+    ];
+    for (const [name, variable] of [
+      ['reporter', 'REPORTER_URL'],
+      ['sync-applier', 'APPLIER_URL'],
+    ] as const) {
+      expect(of(objects, 'Service', name).spec!['ports']).toEqual([
+        { name: 'ops', port: 8080, targetPort: 'ops' },
+      ]);
+      expect(api.env?.find((v) => v.name === variable)?.value).toBe(`http://${name}:8080`);
+      expect(of<NetworkPolicy>(objects, 'NetworkPolicy', name).spec.ingress).toContainEqual({
+        from: selector('config-api'),
+        ports: [{ port: 'ops', protocol: 'TCP' }],
+      });
+      expect(of<NetworkPolicy>(objects, 'NetworkPolicy', 'config-api').spec.egress).toContainEqual({
+        to: selector(name),
+        ports: [{ port: 8080, protocol: 'TCP' }],
+      });
+    }
+  });
+
   it('creates the topics and schemas with a Job of the setup program', () => {
     const job = of(objects, 'Job', 'msync-setup').spec as {
       template: { spec: { containers: Container[] & { command: string[] }[] } };

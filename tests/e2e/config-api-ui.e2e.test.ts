@@ -10,8 +10,10 @@ import {
   uniqueName,
   uniqueNamespace,
 } from '@msync/test-support';
+import { envelope, type EventOf } from '@msync/events';
 import {
   ADMIN_TOKEN,
+  KEY_A,
   client,
   configApiHarness,
   eventually,
@@ -20,9 +22,11 @@ import {
 } from '../../services/config-api/src/test-support/harness.js';
 import { orderJourney } from '../../services/config-api/src/test-support/order-events.js';
 import {
+  startApplierProcess,
   startReporterProcess,
   type ReporterProcess,
-} from '../../services/config-api/src/test-support/reporter-process.js';
+  type ServiceProcess,
+} from '../../services/config-api/src/test-support/service-process.js';
 
 // The administrator's and then the seller's journey in the management UI, in real headless
 // Chromium, against config-api on real Kafka and MongoDB and the two vendor simulators.
@@ -35,6 +39,8 @@ const { logger, lines } = capturingLogger('info');
 let h: Harness;
 let instance: Instance;
 let reporter: ReporterProcess | undefined;
+let applier: ServiceProcess | undefined;
+let database = '';
 let browser: Browser;
 let page: Page;
 let tenantToken = '';
@@ -50,7 +56,7 @@ const screenshot = async (name: string) => {
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  const database = uniqueName('config-api-ui');
+  database = uniqueName('config-api-ui');
   h = await configApiHarness({ infra: infra(), database, namespace: uniqueNamespace(), logger });
   h.mirakl.control.addShop({ shopId: 7001, apiKey: MIRAKL_KEY, name: 'Sunrise Goods' });
   h.shipbob.control.world.seedMerchant({ pats: [PAT], withOtherChannel: true });
@@ -69,6 +75,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await reporter?.close();
+  await applier?.close();
   await h?.close();
 });
 
@@ -408,6 +415,95 @@ describe('config-api UI', () => {
     // The order's own activity, below its timeline: four entries, newest first.
     await expect(rows.count()).resolves.toBe(4);
     await screenshot('order-timeline');
+  });
+
+  it('shows the catalog: each flow’s last cycle and the SKU table, searchable', async () => {
+    // The catalog is the applier's (ADR 0089): the real one, started now that the order steps
+    // above were checked (it acts on their facts too), and a config-api instance asking it.
+    applier = await startApplierProcess({
+      path: process.env['PATH'] ?? '',
+      infra: infra(),
+      namespace: h.namespace,
+      database,
+      encryptionKeys: `k1:${KEY_A}`,
+      env: {
+        SHIPBOB_BASE_URL: h.shipbob.url,
+        MIRAKL_TRUSTED_ORIGINS: new URL(h.mirakl.url).origin,
+        MIRAKL_IMPORT_POLL_INTERVAL_MS: '200',
+        MIRAKL_STOCK_IMPORT_MIN_INTERVAL_MS: '1',
+        RETRIER_INTERVAL_MS: '500',
+      },
+    });
+    const withApplier = await h.start({ applierUrl: applier.url, relay: false });
+    // MUG-1 is an offer of the shop in Mirakl; BOWL-2 is not, so Mirakl refuses its line.
+    h.mirakl.control.upsertOffers(7001, [{ sku: 'MUG-1', quantity: 0 }]);
+    const at = (key: string) =>
+      envelope({ storeId, idempotencyKey: key, source: 'test', occurredAt: Date.now() });
+    const offers = ['BOWL-2', 'MUG-1'].map((sku): EventOf<'offerObserved'> => ({
+      envelope: { ...at(`offer:${sku}`), correlationId: 'ui-offers-poll' },
+      offerId: `o-${sku}`,
+      shopSku: sku,
+      productSku: null,
+      productTitle: null,
+      quantity: 0,
+      active: true,
+      deleted: false,
+      lastUpdated: Date.now(),
+    }));
+    await h.publisher.publish('offerObserved', offers);
+    const levels = [
+      { sku: 'BOWL-2', fulfillable: 4 },
+      { sku: 'MUG-1', fulfillable: 40 },
+    ].map((level, i): EventOf<'inventoryObserved'> => ({
+      envelope: at(`level:${level.sku}`),
+      sku: level.sku,
+      inventoryId: `inv-${level.sku}`,
+      fulfillable: level.fulfillable,
+      onHand: level.fulfillable,
+      committed: 0,
+      exception: 0,
+      active: true,
+      digital: false,
+      cycleId: 'ui-c1',
+      endOfCycle: i === 1,
+      fullCycle: true,
+    }));
+    const seller = client(withApplier.url, tenantToken);
+    await eventually(
+      async () =>
+        ((await seller('GET', `/v1/stores/${storeId}/catalog`)).body['offers'] as { skus?: number })
+          ?.skus === 2,
+      'both offers in the offers cycle',
+      60_000,
+    );
+    await h.publisher.publish('inventoryObserved', levels);
+    await eventually(
+      async () => (await seller('GET', `/v1/stores/${storeId}/catalog`)).body['inventory'] !== null,
+      'the inventory cycle',
+      60_000,
+    );
+
+    // Another origin: the page signs in again there.
+    await page.goto(`${withApplier.url}/#/stores/${storeId}/catalog`);
+    await page.fill('#f-token', tenantToken);
+    await page.click('button[type=submit]');
+    await page.goto(`${withApplier.url}/#/stores/${storeId}/catalog`);
+    await page.locator('#cycle-offers', { hasText: '2 SKUs changed' }).waitFor();
+    await page.locator('#cycle-inventory', { hasText: '2 SKUs sent' }).waitFor();
+    // Buffer 3 (set above): 40 − 3 = 37.
+    const mug = page.locator('tr[data-sku="MUG-1"] td');
+    await textBecomes(mug.nth(2), '40');
+    await textBecomes(mug.nth(4), '3');
+    await textBecomes(mug.nth(5), '37');
+    await textBecomes(mug.nth(6), '37');
+    await mug.nth(7).locator('[data-outcome=APPLIED]').waitFor();
+    await page.locator('tr[data-sku="BOWL-2"] [data-outcome=FAILED]').waitFor();
+    await textBecomes(page.locator('#catalog-total'), '2 SKUs');
+    await screenshot('catalog');
+    await page.fill('#catalog-q', 'bowl');
+    await textBecomes(page.locator('#catalog-total'), '1 SKU');
+    await expect(page.locator('tr[data-sku]').count()).resolves.toBe(1);
+    await page.locator('tr[data-sku="BOWL-2"]').waitFor();
   });
 
   it('stored the configuration (secrets encrypted) and published every change', async () => {

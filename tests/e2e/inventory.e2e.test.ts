@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKafka, type Publisher, type SyncOutcomeRecorded } from '@msync/events';
 import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
@@ -122,6 +123,8 @@ beforeAll(async () => {
   // Three units on orders no center could allocate.
   shipbob.control.world.inventoryItem(inventoryIds.get(STOCKED)!).exception = 3;
 
+  // config-api asks the applier's ops port for the catalog view (ADR 0089): a port known ahead.
+  const applierOps = await freePort();
   const started = await startFlowServices({
     path: process.env['PATH'] ?? '',
     infra: env,
@@ -132,7 +135,10 @@ beforeAll(async () => {
     miraklUrl: mirakl.url,
     shipbobUrl: shipbob.url,
     tuning: {
-      'config-api': { RELAY_INTERVAL_MS: '200' },
+      'config-api': {
+        RELAY_INTERVAL_MS: '200',
+        APPLIER_URL: `http://127.0.0.1:${applierOps}`,
+      },
       scheduler: { SCHEDULER_PROCESS_EVERY_MS: '500' },
       // Every request reads the account: the test drives its own cycles.
       'shipbob-poller': { INVENTORY_SHARE_WINDOW_MS: '1' },
@@ -142,6 +148,7 @@ beforeAll(async () => {
         RETRIER_MAX_BACKOFF_MS: '2000',
         MIRAKL_IMPORT_POLL_INTERVAL_MS: '200',
         MIRAKL_STOCK_IMPORT_MIN_INTERVAL_MS: '1',
+        OPS_PORT: String(applierOps),
       },
     },
   });
@@ -199,6 +206,28 @@ describe('the inventory flow across the services', () => {
       subjectId: GONE,
       reason: 'stock-rejected',
     });
+    // The seller sees both lines in the store's catalog, through config-api (ADR 0089).
+    const catalog = await fetch(`${apiUrl}/v1/stores/${storeId}/catalog/skus`, {
+      headers: { authorization: `Bearer ${tenantToken}` },
+    });
+    expect(catalog.status).toBe(200);
+    const rows = ((await catalog.json()) as { items: { sku: string }[] }).items;
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          sku: STOCKED,
+          fulfillable: 20,
+          exception: 3,
+          buffer: 2,
+          quantity: 15,
+          pushed: expect.objectContaining({ quantity: 15, result: 'APPLIED' }),
+        }),
+        expect.objectContaining({
+          sku: GONE,
+          pushed: expect.objectContaining({ result: 'FAILED', reason: 'stock-rejected' }),
+        }),
+      ]),
+    );
 
     // A cycle where nothing changed: no import.
     const unchanged = await cycles('unchanged');
@@ -248,3 +277,12 @@ describe('the inventory flow across the services', () => {
     expect(stockImports()[2]).toMatchObject({ lines: 2 });
   });
 });
+
+/** A port free now, for a service told its port ahead. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -42,6 +42,12 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
    * preview, test send and history are asked there (ADR 0072). Unset: those operations are 503.
    */
   REPORTER_URL: z.url().optional(),
+  /**
+   * The sync-applier's ops address (e.g. `http://sync-applier:9104`), internal network only: the
+   * seller's catalog view (last cycles, SKU table) is asked there (ADR 0089). Unset: those
+   * operations are 503.
+   */
+  APPLIER_URL: z.url().optional(),
   /** How often the relay looks for unpublished store changes (it is also woken after each save). */
   RELAY_INTERVAL_MS: env.durationMs(2_000),
   /** Activity entries, and timelines of orders finished (or silent) longer ago, are deleted. */

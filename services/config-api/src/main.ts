@@ -35,6 +35,7 @@ await runService({
       relayIntervalMs: config.RELAY_INTERVAL_MS,
       publicWebhookBaseUrl: config.PUBLIC_WEBHOOK_BASE_URL ?? null,
       reporterUrl: config.REPORTER_URL ?? null,
+      applierUrl: config.APPLIER_URL ?? null,
       webhookCheckIntervalMs: config.WEBHOOK_CHECK_INTERVAL_MS,
       metrics,
       events: { kafka: backbone.kafka, codec: backbone.codec, namespace: backbone.namespace },

@@ -10,13 +10,19 @@ import {
 } from '@msync/test-support';
 import {
   ADMIN_TOKEN,
+  KEY_A,
   client,
   configApiHarness,
   type Harness,
   type Instance,
 } from './test-support/harness.js';
 import { orderJourney } from './test-support/order-events.js';
-import { startReporterProcess, type ReporterProcess } from './test-support/reporter-process.js';
+import {
+  startApplierProcess,
+  startReporterProcess,
+  type ReporterProcess,
+  type ServiceProcess,
+} from './test-support/service-process.js';
 
 // Generated requests against every documented operation: no 5xx, and every answer is one the
 // document lists for that operation, with a body that matches the documented schema (judged by
@@ -36,6 +42,7 @@ let doc: Json = {};
 const tokens: Record<'admin' | 'tenant', string> = { admin: ADMIN_TOKEN, tenant: '' };
 const ids: string[] = [];
 let reporter: ReporterProcess | undefined;
+let applier: ServiceProcess | undefined;
 
 beforeAll(async () => {
   const env = infra();
@@ -50,7 +57,15 @@ beforeAll(async () => {
     namespace: h.namespace,
     database,
   });
-  instance = await h.start({ reporterUrl: reporter.url });
+  // The catalog operations ask the real sync-applier (ADR 0089).
+  applier = await startApplierProcess({
+    path: process.env['PATH'] ?? '',
+    infra: env,
+    namespace: h.namespace,
+    database,
+    encryptionKeys: `k1:${KEY_A}`,
+  });
+  instance = await h.start({ reporterUrl: reporter.url, applierUrl: applier.url });
   baseUrl = instance.url;
   const admin = client(baseUrl, ADMIN_TOKEN);
   const tenant = await admin('POST', '/v1/tenants', { body: { name: 'Fuzz Co' } });
@@ -78,6 +93,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await reporter?.close();
+  await applier?.close();
   await h?.close();
 });
 

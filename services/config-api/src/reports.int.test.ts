@@ -6,8 +6,14 @@ import {
   uniqueName,
   uniqueNamespace,
 } from '@msync/test-support';
-import { ADMIN_TOKEN, client, configApiHarness, type Harness } from './test-support/harness.js';
-import { startReporterProcess, type ReporterProcess } from './test-support/reporter-process.js';
+import {
+  ADMIN_TOKEN,
+  client,
+  configApiHarness,
+  tenantClient,
+  type Harness,
+} from './test-support/harness.js';
+import { startReporterProcess, type ReporterProcess } from './test-support/service-process.js';
 
 // config-api's report operations (ADR 0072) against the real reporter, started from its build on
 // the same topics: the tenant check here, the preview, the test send through SMTP (Mailpit) and
@@ -23,14 +29,6 @@ let bob: ReturnType<typeof client>;
 let storeId = '';
 let quietStoreId = '';
 const address = `${uniqueName('seller')}@reports.example`;
-
-async function tenantClient(admin: ReturnType<typeof client>, url: string, name: string) {
-  const tenant = await admin('POST', '/v1/tenants', { body: { name } });
-  const token = await admin('POST', '/v1/tokens', {
-    body: { name, tenantId: tenant.body.id },
-  });
-  return client(url, token.body.token);
-}
 
 beforeAll(async () => {
   const env = infra();

@@ -28,6 +28,8 @@ import { MongoActivity } from './adapters/mongo-activity.js';
 import { ACTIVITY_TOPICS } from './domain/activity-events.js';
 import { reporterClient } from './adapters/reporter-client.js';
 import { ReportsService } from './reports.js';
+import { applierClient } from './adapters/applier-client.js';
+import { CatalogService } from './catalog.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -76,6 +78,11 @@ export interface ConfigApiOptions {
    * (ADR 0072); without it those operations answer 503.
    */
   reporterUrl?: string | null;
+  /**
+   * The sync-applier's ops address (`APPLIER_URL`): the seller's catalog view is asked there
+   * (ADR 0089); without it those operations answer 503.
+   */
+  applierUrl?: string | null;
 }
 
 export interface ConfigApi {
@@ -179,7 +186,19 @@ export async function createConfigApi(options: ConfigApiOptions): Promise<Config
     stores: service,
     reporter: options.reporterUrl ? reporterClient({ baseUrl: options.reporterUrl, logger }) : null,
   });
-  const app = createHttpApp({ stores: service, access, activity, reports, logger, metrics });
+  const catalog = new CatalogService({
+    stores: service,
+    applier: options.applierUrl ? applierClient({ baseUrl: options.applierUrl, logger }) : null,
+  });
+  const app = createHttpApp({
+    stores: service,
+    access,
+    activity,
+    reports,
+    catalog,
+    logger,
+    metrics,
+  });
   const activityFeed = createActivityFeed(options, activity, registry, metrics);
   return { app, relay, webhooks, stores, service, access, activity, activityFeed, metrics };
 }

@@ -96,7 +96,9 @@ async function route() {
     }
     if (parts[0] !== 'stores' || parts.length === 1) return await renderStoreList(view, me);
     if (parts[1] === 'new') return renderConnect(view);
-    const tab = ['configuration', 'activity', 'reports'].includes(parts[2]) ? parts[2] : 'overview';
+    const tab = ['configuration', 'activity', 'catalog', 'reports'].includes(parts[2])
+      ? parts[2]
+      : 'overview';
     const orderId = tab === 'activity' && parts[3] ? decodeURIComponent(parts[3]) : undefined;
     return await renderStore(view, me, decodeURIComponent(parts[1]), tab, orderId);
   } catch (error) {

@@ -3,6 +3,7 @@ import { api, ApiError } from './api.js';
 import { field, h, showErrors, statusBadge, toast } from './dom.js';
 import { activityTab } from './activity.js';
 import { reportsTab } from './reports.js';
+import { catalogTab } from './catalog.js';
 import { shipOptionsEditor, shipOptionsSummary } from './ship-options.js';
 import { returnReasonsEditor, returnReasonsSummary } from './return-reasons.js';
 
@@ -150,8 +151,8 @@ export function renderConnect(view) {
 }
 
 /**
- * A store's page; `tab` is overview, configuration, activity (with an order, its timeline) or
- * reports.
+ * A store's page; `tab` is overview, configuration, activity (with an order, its timeline),
+ * catalog or reports.
  */
 export async function renderStore(view, me, id, tab, orderId) {
   const { body: store, etag } = await api('GET', `/v1/stores/${encodeURIComponent(id)}`);
@@ -239,6 +240,15 @@ export async function renderStore(view, me, id, tab, orderId) {
     h(
       'a',
       {
+        href: `#/stores/${store.id}/catalog`,
+        id: 'tab-catalog',
+        class: tab === 'catalog' ? 'active' : '',
+      },
+      'Catalog',
+    ),
+    h(
+      'a',
+      {
         href: `#/stores/${store.id}/reports`,
         id: 'tab-reports',
         class: tab === 'reports' ? 'active' : '',
@@ -251,9 +261,11 @@ export async function renderStore(view, me, id, tab, orderId) {
       ? await configurationForm(store, etag, () => renderStore(view, me, store.id, 'configuration'))
       : tab === 'activity'
         ? await activityTab(store, orderId)
-        : tab === 'reports'
-          ? await reportsTab(store)
-          : overview(store);
+        : tab === 'catalog'
+          ? await catalogTab(store)
+          : tab === 'reports'
+            ? await reportsTab(store)
+            : overview(store);
   view.replaceChildren(
     h(
       'section',

@@ -14,6 +14,8 @@ import {
   inventoryBase,
   NO_IMPORT,
 } from './domain/inventory.js';
+import { importedCycle, pushedResults } from './domain/catalog.js';
+import type { CatalogView } from './adapters/catalog-view.js';
 import type { EffectsLedger } from './adapters/effects-ledger.js';
 import type { InventoryState } from './adapters/inventory-state.js';
 import type { OutcomeRecorder } from './adapters/outcomes.js';
@@ -29,6 +31,9 @@ export interface InventoryFlowDeps {
   record: OutcomeRecorder;
   metrics: ApplierMetrics;
   logger: Logger;
+  /** The seller's view: each cycle's end and what each line became (ADR 0089). */
+  catalog: CatalogView;
+  now?: () => Date;
 }
 
 /**
@@ -38,8 +43,19 @@ export interface InventoryFlowDeps {
  * store's offers, the SKUs quantities are pushed for.
  */
 export function createInventoryFlow(deps: InventoryFlowDeps) {
-  const { configs, ledger, vendors, state, record, metrics, logger } = deps;
+  const { configs, ledger, vendors, state, record, metrics, logger, catalog } = deps;
+  const now = deps.now ?? (() => new Date());
   const counted = (result: string) => metrics.inventoryCycles.inc({ result });
+  const noImport = (storeId: string, cycleId: string, result: string, detail: string | null) =>
+    catalog.recordInventoryCycle(storeId, {
+      cycleId,
+      at: now(),
+      result,
+      skus: 0,
+      errors: 0,
+      importId: null,
+      detail,
+    });
 
   const endOfCycle = async (
     fact: ConsumedEventOf<'inventoryObserved'>,
@@ -66,6 +82,7 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
       case 'skip':
         await state.forgetPushed(storeId);
         await record(decision.outcome, value);
+        await noImport(storeId, cycleId, 'skipped', decision.outcome.detail);
         counted('skipped');
         return;
       case 'record':
@@ -82,6 +99,7 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
             { [NO_IMPORT]: 'true' },
           );
         logger.debug('inventory unchanged; no import', { storeId, cycleId });
+        await noImport(storeId, cycleId, 'unchanged', null);
         counted('unchanged');
         return;
       case 'complete':
@@ -130,22 +148,34 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
           }
         } catch (error) {
           if (classifyError(error) === 'permanent') {
-            await record(
-              outcomeOf(base, 'FAILED', {
-                reason: errorReason(error),
-                detail: errorMessage(error),
-              }),
-              value,
-            );
+            const failed = outcomeOf(base, 'FAILED', {
+              reason: errorReason(error),
+              detail: errorMessage(error),
+            });
+            await record(failed, value);
+            await catalog.recordInventoryCycle(storeId, {
+              cycleId,
+              at: now(),
+              result: 'failed',
+              skus: decision.lines.length,
+              errors: 1,
+              importId: null,
+              detail: failed.detail,
+            });
             counted('failed');
           }
           throw error;
         }
-        const { outcomes, pushed: now } = importOutcomes(base, decision.lines, result);
-        await state.recordPushed(storeId, buffer, now);
+        const { outcomes, pushed } = importOutcomes(base, decision.lines, result);
+        const at = now();
+        await state.recordPushed(storeId, buffer, pushedResults(pushed, result, at));
         await ledger.markDone(storeId, base.effectKey, outcomes[0]!.externalIds);
         for (const outcome of outcomes) await record(outcome, value);
         await ledger.markOutcomeRecorded(storeId, base.effectKey);
+        await catalog.recordInventoryCycle(
+          storeId,
+          importedCycle(cycleId, decision.lines, result, at),
+        );
         counted(result.status === 'COMPLETE' ? 'imported' : 'failed');
         logger.info(decision.type === 'push' ? 'stock imported' : 'stock import followed', {
           storeId,

@@ -4,6 +4,7 @@ import { counted } from '@msync/test-support';
 import {
   applierHarness,
   eventually,
+  stockImportVendors,
   type ApplierHarness,
   type TestStore,
 } from './test-support/harness.js';
@@ -79,14 +80,7 @@ async function setUp(overrides: Partial<SyncApplierOptions> = {}) {
   ]);
   const running = await harness.startApplier({
     ...overrides,
-    vendors: {
-      miraklTrustedHosts: ['127.0.0.1'],
-      miraklRetries: 1,
-      shipbobBaseUrl: harness.shipbob.url,
-      miraklImportPollIntervalMs: 50,
-      miraklStockImportIntervalMs: 1,
-      or11IntervalMs: 1_000,
-    },
+    vendors: stockImportVendors(harness.shipbob.url),
   });
   await harness.publish('offerObserved', [
     offer(store.storeId, 'SKU-MUG'),

@@ -46,6 +46,6 @@ await runService({
     // Registered after the producer and Mongo, so it stops before them.
     lifecycle.onShutdown('sync-applier', () => applier.stop());
     await applier.start();
-    return { checks };
+    return { checks, opsRoutes: applier.opsRoutes };
   },
 });

@@ -21,7 +21,10 @@ import {
 } from '@msync/platform';
 import { createShipBobSharedBudget } from '@msync/shipbob';
 import { createSecretBox, createStoreCredentials, type EncryptionKey } from '@msync/stores';
+import type { Router } from 'express';
 import { FACT_TOPICS, createApplier, type Delivery, type Fact, type FactTopic } from './applier.js';
+import { catalogOpsRoutes } from './adapters/catalog-routes.js';
+import { createCatalogView, recordingCatalog } from './adapters/catalog-view.js';
 import { createEffectsLedger, type EffectsLedger } from './adapters/effects-ledger.js';
 import { createInventoryState } from './adapters/inventory-state.js';
 import { SOURCE, createOutcomeRecorder } from './adapters/outcomes.js';
@@ -85,6 +88,8 @@ export interface SyncApplier {
   retrier: Retrier;
   handle: (fact: Fact, delivery: Delivery) => Promise<void>;
   readonly groupId: string;
+  /** The seller's catalog view on the ops port (ADR 0089), asked by config-api. */
+  opsRoutes: (router: Router) => void;
 }
 
 /** Wires the applier on its dependencies; nothing runs until `start`. */
@@ -120,7 +125,12 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     groupPrefix: groupId,
     ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
   });
-  const record = createOutcomeRecorder({ publisher: options.publisher, metrics, logger });
+  const catalog = createCatalogView(db);
+  const inventoryState = createInventoryState(db);
+  const record = recordingCatalog(
+    createOutcomeRecorder({ publisher: options.publisher, metrics, logger }),
+    catalog,
+  );
   const handle = createApplier({
     configs,
     ledger,
@@ -130,10 +140,11 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
       configs,
       ledger,
       vendors,
-      state: createInventoryState(db),
+      state: inventoryState,
       record,
       metrics,
       logger,
+      catalog,
     }),
     waiting: createWaitingRoom({ store: parked, codec: options.codec, groupId }),
     logger,
@@ -188,6 +199,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     retrier,
     handle,
     groupId,
+    opsRoutes: catalogOpsRoutes({ state: inventoryState, catalog, configs, ledger, logger }),
     async start() {
       // Topics are created explicitly, never by first use (ADR 0002); this is idempotent.
       await bootstrapTopics({

@@ -106,6 +106,8 @@ async function main(): Promise<void> {
       PUBLIC_WEBHOOK_BASE_URL: `http://127.0.0.1:${WEBHOOK_PORT}`,
       // Report preview, test send and history are the reporter's ops routes (ADR 0072).
       REPORTER_URL: `http://127.0.0.1:${OPS_BASE + SERVICES.indexOf('reporter')}`,
+      // The seller's catalog view is the applier's ops routes (ADR 0089).
+      APPLIER_URL: `http://127.0.0.1:${OPS_BASE + SERVICES.indexOf('sync-applier')}`,
     },
     // The pollers open the stores' credentials with config-api's key ring and call the simulators.
     'mirakl-poller': {

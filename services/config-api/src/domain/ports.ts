@@ -76,12 +76,13 @@ export interface ReportHistoryEntry {
 }
 
 /**
- * The reporter's answer: its value, or the HTTP status of its problem (`unreachable` when it
- * could not be asked or gave an unreadable answer), with its detail.
+ * One of our services' answer (the reporter, the applier): its value, or the HTTP status of its
+ * problem (`unreachable` when it could not be asked or gave an unreadable answer), with its detail.
  */
-export type ReporterAnswer<T> =
+export type ServiceAnswer<T> =
   | { ok: true; value: T }
   | { ok: false; status: number | 'unreachable'; detail: string; retryAfterSeconds?: number };
+export type ReporterAnswer<T> = ServiceAnswer<T>;
 
 /** The reporter's report routes (ADR 0072); config-api checks the tenant before asking. */
 export interface ReporterPort {
@@ -90,4 +91,63 @@ export interface ReporterPort {
     storeId: string,
   ): Promise<ReporterAnswer<{ to: string; subject: string; messageId: string }>>;
   history(storeId: string, limit: number): Promise<ReporterAnswer<ReportHistoryEntry[]>>;
+}
+
+/** Each flow's last cycle of a store, as the applier recorded it (ADR 0089). */
+export interface CatalogCycles {
+  offers: {
+    at: string;
+    startedAt: string;
+    skus: number;
+    created: number;
+    existing: number;
+    skipped: number;
+    errors: number;
+  } | null;
+  inventory: {
+    cycleId: string;
+    at: string;
+    result: string;
+    skus: number;
+    errors: number;
+    importId: string | null;
+    detail: string | null;
+  } | null;
+}
+
+/** One SKU of the store's catalog as the applier knows it (ADR 0089). */
+export interface CatalogSku {
+  sku: string;
+  offer: boolean;
+  shipbobProductId: string | null;
+  offerResult: { outcome: string; reason: string | null; detail: string | null; at: string } | null;
+  fulfillable: number | null;
+  exception: number | null;
+  active: boolean | null;
+  digital: boolean | null;
+  buffer: number | null;
+  quantity: number | null;
+  pushed: {
+    quantity: number;
+    at: string | null;
+    result: string | null;
+    reason: string | null;
+    detail: string | null;
+    importId: string | null;
+  } | null;
+}
+
+export interface CatalogSkuPage {
+  items: CatalogSku[];
+  total: number;
+  nextAfter: string | null;
+}
+
+/** The applier's catalog routes (ADR 0089); config-api checks the tenant before asking. */
+export interface ApplierPort {
+  cycles(storeId: string): Promise<ServiceAnswer<CatalogCycles>>;
+  skus(
+    storeId: string,
+    query: { q?: string; limit?: number; after?: string },
+  ): Promise<ServiceAnswer<CatalogSkuPage>>;
 }

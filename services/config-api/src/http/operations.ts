@@ -5,7 +5,11 @@ import type { StoreService } from '../stores.js';
 import type { AccessService } from '../access.js';
 import type { ActivityService } from '../activity.js';
 import type { ReportsService } from '../reports.js';
+import type { CatalogService } from '../catalog.js';
 import {
+  CatalogCyclesView,
+  CatalogSkuPageView,
+  CatalogSkuQuery,
   ActivityListQuery,
   ActivityPageView,
   OrderTimelineView,
@@ -91,8 +95,9 @@ export function operations(services: {
   access: AccessService;
   activity: ActivityService;
   reports: ReportsService;
+  catalog: CatalogService;
 }): Operation[] {
-  const { stores, access, activity, reports } = services;
+  const { stores, access, activity, reports, catalog } = services;
   const storeId = (ctx: RequestContext) => ctx.params['storeId'] ?? '';
   return [
     {
@@ -343,6 +348,37 @@ export function operations(services: {
             (ctx.query as { limit?: number }).limit ?? 30,
           ),
         },
+      }),
+    },
+    {
+      id: 'getStoreCatalog',
+      method: 'get',
+      path: '/v1/stores/{storeId}/catalog',
+      summary:
+        'The last cycle of each catalog flow (offers, inventory): when, SKUs changed, errors',
+      access: 'any',
+      ifMatch: 'none',
+      success: { status: 200, schema: CatalogCyclesView, description: 'The last cycles' },
+      errors: [404, 503],
+      handle: async (ctx) => ({
+        status: 200,
+        body: await catalog.cycles(ctx.principal, storeId(ctx)),
+      }),
+    },
+    {
+      id: 'listStoreCatalogSkus',
+      method: 'get',
+      path: '/v1/stores/{storeId}/catalog/skus',
+      summary:
+        "The store's SKUs by SKU: ShipBob product, levels, buffer, computed and pushed quantity, last push result",
+      access: 'any',
+      ifMatch: 'none',
+      query: CatalogSkuQuery,
+      success: { status: 200, schema: CatalogSkuPageView, description: 'A page of SKUs' },
+      errors: [404, 503],
+      handle: async (ctx) => ({
+        status: 200,
+        body: await catalog.skus(ctx.principal, storeId(ctx), ctx.query),
       }),
     },
     {

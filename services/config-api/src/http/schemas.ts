@@ -449,3 +449,104 @@ export const ReportHistoryView = z
     ),
   })
   .register(responseSchemas, { id: 'ReportHistory' });
+
+export const MAX_CATALOG_PAGE = 200;
+const catalogPageSize = { error: `A whole number from 1 to ${MAX_CATALOG_PAGE}` };
+
+export const CatalogSkuQuery = z.strictObject({
+  q: z
+    .string()
+    .max(100)
+    .optional()
+    .describe('Only SKUs containing this text (any case); at most 100 characters'),
+  limit: z.coerce
+    .number(catalogPageSize)
+    .int(catalogPageSize)
+    .min(1, catalogPageSize)
+    .max(MAX_CATALOG_PAGE, catalogPageSize)
+    .optional()
+    .describe(`SKUs per page, at most ${MAX_CATALOG_PAGE} (default 50)`),
+  after: z
+    .string()
+    .min(1)
+    .max(512)
+    .optional()
+    .describe('nextAfter of the previous page, as it was given'),
+});
+
+export const CatalogCyclesView = z
+  .object({
+    offers: z
+      .object({
+        at: timestamp.describe('The last offer of the cycle handled'),
+        startedAt: timestamp,
+        skus: z.number().int().describe('Offers changed in Mirakl that the cycle handled'),
+        created: z.number().int().describe('ShipBob products created'),
+        existing: z.number().int().describe('SKUs a ShipBob product already carried (reused)'),
+        skipped: z.number().int().describe('Not acted on: flow off, offer deleted, …'),
+        errors: z.number().int().describe('SKUs that failed (see the activity)'),
+      })
+      .nullable()
+      .describe('The last offers poll the applier handled; null before the first'),
+    inventory: z
+      .object({
+        cycleId: z.string(),
+        at: timestamp,
+        result: z.string().describe('imported, unchanged (no import), skipped, failed'),
+        skus: z.number().int().describe('Quantities sent in the stock import'),
+        errors: z.number().int().describe('Lines Mirakl refused (1 when the import failed)'),
+        importId: z.string().nullable(),
+        detail: z.string().nullable(),
+      })
+      .nullable()
+      .describe('The last inventory cycle the applier ended; null before the first'),
+  })
+  .register(responseSchemas, { id: 'CatalogCycles' });
+
+export const CatalogSkuPageView = z
+  .object({
+    items: z.array(
+      z.object({
+        sku: z.string().describe('The Mirakl shop SKU'),
+        offer: z.boolean().describe('A current offer of the store (false: deleted in Mirakl)'),
+        shipbobProductId: z.string().nullable().describe('The ShipBob product carrying the SKU'),
+        offerResult: z
+          .object({
+            outcome: z
+              .string()
+              .describe('APPLIED (product created), DUPLICATE (found), SKIPPED, FAILED'),
+            reason: z.string().nullable(),
+            detail: z.string().nullable(),
+            at: timestamp,
+          })
+          .nullable()
+          .describe('What Sync Offers last did for the SKU'),
+        fulfillable: z.number().int().nullable().describe("ShipBob's fulfillable quantity"),
+        exception: z.number().int().nullable().describe("ShipBob's exception quantity"),
+        active: z.boolean().nullable(),
+        digital: z.boolean().nullable(),
+        buffer: z.number().int().nullable().describe("The store's inventory buffer now"),
+        quantity: z
+          .number()
+          .int()
+          .nullable()
+          .describe(
+            'max(0, fulfillable − exception − buffer): what the next cycle would push; null when the SKU is not pushed',
+          ),
+        pushed: z
+          .object({
+            quantity: z.number().int(),
+            at: timestamp.nullable(),
+            result: z.string().nullable().describe('APPLIED or FAILED (the line Mirakl refused)'),
+            reason: z.string().nullable(),
+            detail: z.string().nullable(),
+            importId: z.string().nullable(),
+          })
+          .nullable()
+          .describe('The quantity last sent to Mirakl and what Mirakl said of its line'),
+      }),
+    ),
+    total: z.number().int().describe('SKUs matching q, all pages'),
+    nextAfter: z.string().nullable().describe('Pass as after for the next page; null at the end'),
+  })
+  .register(responseSchemas, { id: 'CatalogSkuPage' });

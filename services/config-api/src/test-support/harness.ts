@@ -298,3 +298,12 @@ export function client(baseUrl: string, token?: string) {
 }
 
 export { eventually };
+
+/** A new tenant and a client holding a token of it, made with an admin client. */
+export async function tenantClient(admin: ReturnType<typeof client>, url: string, name: string) {
+  const tenant = await admin('POST', '/v1/tenants', { body: { name } });
+  const token = await admin('POST', '/v1/tokens', {
+    body: { name, tenantId: tenant.body.id },
+  });
+  return client(url, token.body.token);
+}

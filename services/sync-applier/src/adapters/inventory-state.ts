@@ -1,5 +1,6 @@
 import type { Db } from 'mongodb';
-import type { PushedStock, SkuStock, StockLine } from '../domain/inventory.js';
+import type { PushedLine } from '../domain/catalog.js';
+import type { PushedStock, SkuStock } from '../domain/inventory.js';
 
 export const INVENTORY_COLLECTIONS = {
   levels: 'inventory_levels',
@@ -11,7 +12,7 @@ export const INVENTORY_COLLECTIONS = {
  * A SKU as a field name: SKUs may hold `.` or start with `$`, which field paths cannot; base64url
  * behind a letter can be neither.
  */
-const fieldOf = (sku: string) => `k${Buffer.from(sku, 'utf8').toString('base64url')}`;
+export const fieldOf = (sku: string) => `k${Buffer.from(sku, 'utf8').toString('base64url')}`;
 
 interface LevelsDoc {
   _id: string;
@@ -24,7 +25,7 @@ interface OffersDoc {
 interface PushedDoc {
   _id: string;
   buffer: number | null;
-  quantities?: Record<string, StockLine>;
+  quantities?: Record<string, PushedLine>;
 }
 
 /**
@@ -40,8 +41,10 @@ export interface InventoryState {
   levels(storeId: string): Promise<SkuStock[]>;
   offers(storeId: string): Promise<Set<string>>;
   pushed(storeId: string): Promise<PushedStock>;
+  /** What was last sent per SKU, with Mirakl's word on each line (the seller's view). */
+  pushedLines(storeId: string): Promise<PushedLine[]>;
   /** Records quantities sent to the marketplace, computed with `buffer`. */
-  recordPushed(storeId: string, buffer: number, lines: readonly StockLine[]): Promise<void>;
+  recordPushed(storeId: string, buffer: number, lines: readonly PushedLine[]): Promise<void>;
   /** Nothing may be taken as pushed any more: the next cycle pushes every SKU. */
   forgetPushed(storeId: string): Promise<void>;
 }
@@ -80,6 +83,10 @@ export function createInventoryState(db: Db): InventoryState {
         buffer: doc?.buffer ?? null,
         quantities: new Map(Object.values(doc?.quantities ?? {}).map((l) => [l.sku, l.quantity])),
       };
+    },
+    async pushedLines(storeId) {
+      const doc = await pushed.findOne({ _id: storeId });
+      return Object.values(doc?.quantities ?? {});
     },
     async recordPushed(storeId, buffer, lines) {
       const set: Record<string, unknown> = { buffer };

@@ -37,6 +37,16 @@ import { awaitingAcceptance, storeConfig, storeConfigChanged } from './facts.js'
 
 export { eventually } from '@msync/test-support';
 
+/** Vendor settings for tests that import stock: Mirakl's pacing shortened, the simulators trusted. */
+export const stockImportVendors = (shipbobBaseUrl: string) => ({
+  miraklTrustedHosts: ['127.0.0.1'],
+  miraklRetries: 1,
+  shipbobBaseUrl,
+  miraklImportPollIntervalMs: 50,
+  miraklStockImportIntervalMs: 1,
+  or11IntervalMs: 1_000,
+});
+
 type ShipBobSim = Awaited<ReturnType<typeof startShipBobSimulator>>;
 
 /** One store as config-api keeps it, with its own Mirakl simulator and ShipBob merchant. */

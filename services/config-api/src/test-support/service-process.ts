@@ -3,16 +3,25 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 
-const ENTRY = fileURLToPath(new URL('../../../reporter/dist/main.js', import.meta.url));
+const entryOf = (service: string) =>
+  fileURLToPath(new URL(`../../../${service}/dist/main.js`, import.meta.url));
 
-export interface ReporterProcess {
-  /** The reporter's ops address: what config-api's REPORTER_URL names. */
+export interface ServiceProcess {
+  /** The service's ops address: what config-api's REPORTER_URL or APPLIER_URL names. */
   url: string;
   output(): string;
   /** Stops the process (SIGTERM); the database stays until {@link close}. */
   stop(): Promise<void>;
-  /** Stops it and drops its database. */
+  /** Stops it and drops its database when it has one of its own. */
   close(): Promise<void>;
+}
+export type ReporterProcess = ServiceProcess;
+
+interface Infra {
+  KAFKA_BROKERS: string;
+  SCHEMA_REGISTRY_URL: string;
+  MONGO_URL: string;
+  SMTP_URL: string;
 }
 
 /**
@@ -20,29 +29,58 @@ export interface ReporterProcess {
  * test's topic namespace and a database of its own (`<database>_reporter`); resolves once its ops
  * port answers ready.
  */
-export async function startReporterProcess(options: {
+export function startReporterProcess(options: {
   /** The one variable taken from the test's environment (nothing else leaks in). */
   path: string;
-  infra: {
-    KAFKA_BROKERS: string;
-    SCHEMA_REGISTRY_URL: string;
-    MONGO_URL: string;
-    SMTP_URL: string;
-  };
+  infra: Infra;
   namespace: string;
   database: string;
-}): Promise<ReporterProcess> {
-  if (!existsSync(ENTRY)) throw new Error(`${ENTRY} is missing: run \`npm run build\` first`);
+}): Promise<ServiceProcess> {
+  return startServiceProcess('reporter', options, {
+    database: `${options.database}_reporter`,
+    ownDatabase: true,
+    env: { SMTP_URL: options.infra.SMTP_URL },
+  });
+}
+
+/**
+ * The real sync-applier, started from its build, on the test's namespace and config-api's own
+ * database (it reads the stores there) with config-api's key ring; resolves once ready.
+ */
+export function startApplierProcess(options: {
+  path: string;
+  infra: Infra;
+  namespace: string;
+  database: string;
+  /** config-api's `ENCRYPTION_KEYS`. */
+  encryptionKeys: string;
+  /** More of its settings, e.g. the simulators' addresses (`SHIPBOB_BASE_URL`). */
+  env?: Record<string, string>;
+}): Promise<ServiceProcess> {
+  return startServiceProcess('sync-applier', options, {
+    database: options.database,
+    ownDatabase: false,
+    env: { ...options.env, ENCRYPTION_KEYS: options.encryptionKeys },
+  });
+}
+
+async function startServiceProcess(
+  service: string,
+  options: { path: string; infra: Infra; namespace: string },
+  own: { database: string; ownDatabase: boolean; env: Record<string, string> },
+): Promise<ServiceProcess> {
+  const entry = entryOf(service);
+  if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
   const { infra } = options;
-  const child = spawn(process.execPath, [ENTRY], {
+  const child = spawn(process.execPath, [entry], {
     env: {
       PATH: options.path,
       KAFKA_BROKERS: infra.KAFKA_BROKERS,
       SCHEMA_REGISTRY_URL: infra.SCHEMA_REGISTRY_URL,
       MONGO_URL: infra.MONGO_URL,
-      MONGO_DB: `${options.database}_reporter`,
+      MONGO_DB: own.database,
       TOPIC_NAMESPACE: options.namespace,
-      SMTP_URL: infra.SMTP_URL,
+      ...own.env,
       OPS_PORT: '0',
       OPS_HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
@@ -64,10 +102,11 @@ export async function startReporterProcess(options: {
 
   const close = async () => {
     await stop();
+    if (!own.ownDatabase) return;
     const mongo = new MongoClient(infra.MONGO_URL, { retryWrites: false });
     await mongo.connect();
     await mongo
-      .db(`${options.database}_reporter`)
+      .db(own.database)
       .dropDatabase()
       .catch(() => undefined);
     await mongo.close();
@@ -87,5 +126,5 @@ export async function startReporterProcess(options: {
     await new Promise((r) => setTimeout(r, 200));
   }
   await stop();
-  throw new Error(`the reporter did not become ready:\n${out}`);
+  throw new Error(`the ${service} did not become ready:\n${out}`);
 }
