@@ -28,6 +28,7 @@ import { MongoActivity } from './adapters/mongo-activity.js';
 import { ACTIVITY_TOPICS } from './domain/activity-events.js';
 import { reporterClient } from './adapters/reporter-client.js';
 import { ReportsService } from './reports.js';
+import { ReconcileService } from './reconcile.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -179,7 +180,21 @@ export async function createConfigApi(options: ConfigApiOptions): Promise<Config
     stores: service,
     reporter: options.reporterUrl ? reporterClient({ baseUrl: options.reporterUrl, logger }) : null,
   });
-  const app = createHttpApp({ stores: service, access, activity, reports, logger, metrics });
+  const reconcile = new ReconcileService({
+    stores: service,
+    publisher: options.publisher,
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+  });
+  const app = createHttpApp({
+    stores: service,
+    access,
+    activity,
+    reports,
+    reconcile,
+    logger,
+    metrics,
+  });
   const activityFeed = createActivityFeed(options, activity, registry, metrics);
   return { app, relay, webhooks, stores, service, access, activity, activityFeed, metrics };
 }

@@ -5,6 +5,7 @@ import { Problem } from '../domain/problem.js';
 import type { AccessService } from '../access.js';
 import type { ActivityService } from '../activity.js';
 import type { ReportsService } from '../reports.js';
+import type { ReconcileService } from '../reconcile.js';
 import type { StoreService } from '../stores.js';
 import type { ConfigApiMetrics } from '../metrics.js';
 import { openApiDocument } from './openapi.js';
@@ -40,6 +41,7 @@ export function createHttpApp(deps: {
   access: AccessService;
   activity: ActivityService;
   reports: ReportsService;
+  reconcile: ReconcileService;
   logger: Logger;
   metrics?: ConfigApiMetrics;
 }): Express {
@@ -49,6 +51,7 @@ export function createHttpApp(deps: {
     access: deps.access,
     activity: deps.activity,
     reports: deps.reports,
+    reconcile: deps.reconcile,
   });
   const document = openApiDocument(ops);
 
