@@ -44,9 +44,13 @@ export class ReconcileService {
         },
       ]);
     if (!store.shipbob)
-      throw new Problem(409, 'shipbob-not-configured', 'No ShipBob token is configured', undefined, [
-        { field: 'shipbobPat', rule: 'required', message: 'configure ShipBob first' },
-      ]);
+      throw new Problem(
+        409,
+        'shipbob-not-configured',
+        'No ShipBob token is configured',
+        undefined,
+        [{ field: 'shipbobPat', rule: 'required', message: 'configure ShipBob first' }],
+      );
     const requestedAt = (this.deps.now ?? (() => new Date()))();
     const env = envelope({
       storeId,

@@ -23,6 +23,8 @@ export interface PushedStock {
   /** null: nothing may be taken as pushed (never pushed, or the flow stopped since). */
   buffer: number | null;
   quantities: ReadonlyMap<string, number>;
+  /** When each SKU's quantity was recorded as sent (epoch ms; absent for older records). */
+  at?: ReadonlyMap<string, number>;
 }
 
 /** One SKU's quantity in an import. */
