@@ -164,3 +164,111 @@ describe('Sync Inventory in the applier', () => {
     expect(await entry()).toMatchObject({ status: 'done', outcomeRecorded: true });
   });
 });
+
+/** Mirakl's quantities as a full export shows them, in chunks of one offer. */
+function stock(
+  storeId: string,
+  exportedAt: number,
+  quantities: Record<string, number>,
+): EventOf<'stockObserved'>[] {
+  const offers = Object.entries(quantities).map(([shopSku, quantity]) => ({ shopSku, quantity }));
+  return offers.map((offer, chunk) => ({
+    envelope: envelope({
+      storeId,
+      idempotencyKey: `mirakl:${storeId}:stock:${exportedAt}:${chunk}`,
+      source: 'test',
+      occurredAt: exportedAt,
+    }),
+    reconciliationId: String(exportedAt),
+    exportedAt,
+    chunk,
+    chunkCount: offers.length,
+    offers: [offer],
+  }));
+}
+
+describe('stock reconciliation in the applier', () => {
+  it('reports a drift once, the next import fixes it, and a drift again after the fix is flagged', async () => {
+    const { harness, store, running } = await setUp();
+    const levels = [
+      { sku: 'SKU-BOWL', fulfillable: 5 },
+      { sku: 'SKU-MUG', fulfillable: 10, exception: 2 },
+    ];
+    await harness.publish('inventoryObserved', cycle(store.storeId, 'c1', levels));
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'import');
+
+    // Someone sets the mug's quantity in Mirakl's back office.
+    store.mirakl.control.upsertOffers(store.shopId, [{ sku: 'SKU-MUG', quantity: 3 }]);
+    const first = stock(store.storeId, Date.now(), quantities(store));
+    await harness.publish('stockObserved', first);
+    const reconciled = () =>
+      harness
+        .outcomesOf(store.storeId, 'APPLIED')
+        .filter((o) => o.effectKey.startsWith('reconcile:'));
+    await eventually(() => reconciled().length === 1, 'the reconciliation');
+    expect(reconciled()[0]).toMatchObject({
+      flow: 'inventory',
+      reason: 'drift',
+      externalIds: { compared: '2', drifted: '1', persistent: '0' },
+    });
+    expect(reconciled()[0]!.detail).toContain('SKU-MUG (Mirakl 3, computed 7)');
+
+    // A redelivered chunk changes nothing.
+    await harness.publish('stockObserved', first.at(-1)!);
+    await eventually(
+      async () =>
+        (await counted(running.metrics, 'sync_applier_inventory_reconciliations_total', {
+          result: 'duplicate',
+        })) === 1,
+      'the duplicate counted',
+    );
+    expect(reconciled()).toHaveLength(1);
+    expect(harness.outcomesOf(store.storeId, 'FAILED')).toHaveLength(0);
+
+    // The next cycle, nothing changed in ShipBob, sends the drifted SKU again, only it.
+    await harness.publish('inventoryObserved', cycle(store.storeId, 'c2', levels));
+    await eventually(() => imports(store).length === 2, 'the fixing import');
+    expect(imports(store)[1]).toMatchObject({ lines: 1 });
+    await eventually(() => quantities(store)['SKU-MUG'] === 7, 'the mug fixed');
+    await eventually(
+      () => harness.outcomesOf(store.storeId, 'APPLIED').length === 3,
+      'the fixing import recorded',
+    );
+
+    // Set again behind the product's back: the drift persists after a fix.
+    store.mirakl.control.upsertOffers(store.shopId, [{ sku: 'SKU-MUG', quantity: 2 }]);
+    await harness.publish('stockObserved', stock(store.storeId, Date.now(), quantities(store)));
+    await eventually(
+      () => harness.outcomesOf(store.storeId, 'FAILED').length === 1,
+      'the persistent drift',
+    );
+    expect(harness.outcomesOf(store.storeId, 'FAILED')[0]).toMatchObject({
+      reason: 'persistent-drift',
+      subjectId: 'SKU-MUG',
+    });
+    expect(
+      await counted(running.metrics, 'sync_applier_inventory_drift_skus_total', { kind: 'drift' }),
+    ).toBe(1);
+    expect(
+      await counted(running.metrics, 'sync_applier_inventory_drift_skus_total', {
+        kind: 'persistent',
+      }),
+    ).toBe(1);
+  });
+
+  it('with every quantity as computed, one entry says there is no drift', async () => {
+    const { harness, store } = await setUp();
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c1', [{ sku: 'SKU-MUG', fulfillable: 4 }]),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'import');
+    await harness.publish('stockObserved', stock(store.storeId, Date.now(), quantities(store)));
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 2, 'reconciled');
+    expect(harness.outcomesOf(store.storeId, 'APPLIED')[1]).toMatchObject({
+      effectKey: expect.stringMatching(/^reconcile:/),
+      reason: null,
+      externalIds: { compared: '1', drifted: '0' },
+    });
+  });
+});

@@ -23,6 +23,7 @@ import { createShipBobSharedBudget } from '@msync/shipbob';
 import { createSecretBox, createStoreCredentials, type EncryptionKey } from '@msync/stores';
 import { FACT_TOPICS, createApplier, type Delivery, type Fact, type FactTopic } from './applier.js';
 import { createEffectsLedger, type EffectsLedger } from './adapters/effects-ledger.js';
+import { createReconciliations } from './adapters/reconciliations.js';
 import { createInventoryState } from './adapters/inventory-state.js';
 import { SOURCE, createOutcomeRecorder } from './adapters/outcomes.js';
 import { createStoreConfigView, type StoreConfigView } from './adapters/store-configs.js';
@@ -129,6 +130,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
       ledger,
       vendors,
       state: createInventoryState(db),
+      reconciliations: createReconciliations(db),
       record,
       metrics,
       logger,
