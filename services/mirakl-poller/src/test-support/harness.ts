@@ -1,17 +1,18 @@
 import type { Logger, PollStateStore, Registry } from '@msync/platform';
 import { pollerBed, type PollerBed, type TestStore } from '@msync/polling/test-support';
-import { FACT_TOPICS, OFFER_FACT_TOPICS } from '../fact-topics.js';
+import { FACT_TOPICS, OFFER_FACT_TOPICS, STOCK_FACT_TOPICS } from '../fact-topics.js';
 import { OFFERS } from '../offers-pass.js';
 import { ORDERS } from '../orders-pass.js';
+import { RECONCILE } from '../stock-pass.js';
 import { COLLECTIONS, SOURCE, createMiraklPoller } from '../service.js';
 
 export type FactTopic = (typeof FACT_TOPICS)[number];
 export type OfferFactTopic = (typeof OFFER_FACT_TOPICS)[number];
+export type StockFactTopic = (typeof STOCK_FACT_TOPICS)[number];
 
-export interface PollerHarness<T extends FactTopic | OfferFactTopic = FactTopic> extends Omit<
-  PollerBed<T>,
-  'addStore' | 'startPoller'
-> {
+export interface PollerHarness<
+  T extends FactTopic | OfferFactTopic | StockFactTopic = FactTopic,
+> extends Omit<PollerBed<T>, 'addStore' | 'startPoller'> {
   /** Seeds a Mirakl-only store the way config-api stores it and publishes its configuration. */
   addStore(
     input: Pick<TestStore, 'storeId' | 'status' | 'version' | 'miraklUrl' | 'shopId'> & {
@@ -39,7 +40,14 @@ export function offersHarness(logger: Logger): Promise<PollerHarness<OfferFactTo
   return harnessFor(logger, OFFERS, OFFER_FACT_TOPICS);
 }
 
-async function harnessFor<T extends FactTopic | OfferFactTopic>(
+/** The bed for stock reconciliations: the `reconcile` stream, offer and stock facts. */
+export function stockHarness(
+  logger: Logger,
+): Promise<PollerHarness<OfferFactTopic | StockFactTopic>> {
+  return harnessFor(logger, RECONCILE, [...OFFER_FACT_TOPICS, ...STOCK_FACT_TOPICS]);
+}
+
+async function harnessFor<T extends FactTopic | OfferFactTopic | StockFactTopic>(
   logger: Logger,
   stream: string,
   factTopics: readonly T[],
