@@ -92,7 +92,7 @@ export function offersPass(deps: OffersPassDeps, exportsRefusedAt = new Map<stri
       // quantities cost no further call. Published before the cursor moves: a crash repeats both.
       const now = deps.configs.get(storeId);
       if (now && inventoryFlowOpen(now))
-        await publishStock(deps, input, stockFacts(storeId, stock, exportedAt));
+        await publishStock(deps, input, stockFacts(storeId, stock, observedAt));
     }
     if (full && exportedAt !== null)
       await deps.state.saveCursor(storeId, OFFERS_FULL, { cursor: exportedAt, startedAt });
