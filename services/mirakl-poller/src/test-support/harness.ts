@@ -1,5 +1,10 @@
 import type { Logger, PollStateStore, Registry } from '@msync/platform';
-import { pollerBed, type PollerBed, type TestStore } from '@msync/polling/test-support';
+import {
+  pollerBed,
+  type PollerBed,
+  type ReceivedFact,
+  type TestStore,
+} from '@msync/polling/test-support';
 import { FACT_TOPICS, OFFER_FACT_TOPICS, STOCK_FACT_TOPICS } from '../fact-topics.js';
 import { OFFERS } from '../offers-pass.js';
 import { ORDERS } from '../orders-pass.js';
@@ -35,9 +40,21 @@ export function pollerHarness(logger: Logger): Promise<PollerHarness> {
   return harnessFor(logger, ORDERS, FACT_TOPICS);
 }
 
-/** The same bed for the offers stream and its facts. */
-export function offersHarness(logger: Logger): Promise<PollerHarness<OfferFactTopic>> {
-  return harnessFor(logger, OFFERS, OFFER_FACT_TOPICS);
+/**
+ * The same bed for the offers stream and its offer facts. The stock topic exists too: a full
+ * export of a store with Sync Inventory on also publishes its quantities (ADR 0088); those are
+ * `stockHarness`'s to look at.
+ */
+export async function offersHarness(logger: Logger): Promise<PollerHarness<OfferFactTopic>> {
+  const bed = await harnessFor(logger, OFFERS, [...OFFER_FACT_TOPICS, ...STOCK_FACT_TOPICS]);
+  return {
+    ...bed,
+    get facts() {
+      return bed.facts.filter(
+        (f): f is ReceivedFact<OfferFactTopic> => f.topic === 'offerObserved',
+      );
+    },
+  };
 }
 
 /** The bed for stock reconciliations: the `reconcile` stream, offer and stock facts. */
