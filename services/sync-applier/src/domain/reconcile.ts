@@ -1,5 +1,5 @@
-import { gateDecision, outcomeOf, type Outcome, type OutcomeBase } from './decision.js';
-import { quantityOf, type PushedStock, type SkuStock } from './inventory.js';
+import { outcomeOf, type Outcome, type OutcomeBase } from './decision.js';
+import { inventoryGate, quantityOf, type PushedStock, type SkuStock } from './inventory.js';
 import type { StoreConfig } from './store-config.js';
 
 /** Mirakl's quantities of one full export, every chunk in (ADR 0088). */
@@ -139,19 +139,8 @@ export function decideReconciliation(
   state: ReconciliationState,
 ): ReconciliationDecision {
   const base = reconcileBase(reconciliation.reconciliationId);
-  const gate = gateDecision(reconciliation.storeId, config, base, { shipbob: true });
-  switch (gate.type) {
-    case 'retry':
-      return { type: 'retry', reason: gate.reason, message: gate.message };
-    case 'record':
-      return { type: 'skip', outcome: gate.outcome };
-    case 'open':
-      break;
-    default: {
-      const never: never = gate;
-      throw new Error(`unhandled gate ${JSON.stringify(never)}`);
-    }
-  }
+  const gate = inventoryGate(reconciliation.storeId, config, base);
+  if (gate.type !== 'open') return gate;
   if (state.saved?.outcomesRecorded) return { type: 'duplicate' };
   const result =
     state.saved?.result ?? compareStock(reconciliation, gate.config.inventoryBuffer, state);
