@@ -8,7 +8,8 @@ import {
   type TestStore,
 } from './test-support/harness.js';
 import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
-import { INVENTORY_COLLECTIONS } from './adapters/inventory-state.js';
+import { INVENTORY_COLLECTIONS, fieldOf } from './adapters/inventory-state.js';
+import { RECONCILIATION_COLLECTIONS } from './adapters/reconciliations.js';
 import { storeConfig } from './test-support/facts.js';
 
 let h: ApplierHarness | undefined;
@@ -269,6 +270,51 @@ describe('stock reconciliation in the applier', () => {
       effectKey: expect.stringMatching(/^reconcile:/),
       reason: null,
       externalIds: { compared: '1', drifted: '0' },
+    });
+  });
+
+  it('after a crash that saved the result and forgot the drifted SKU, the completing chunk reports the saved drift', async () => {
+    const { harness, store } = await setUp();
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c1', [
+        { sku: 'SKU-BOWL', fulfillable: 5 },
+        { sku: 'SKU-MUG', fulfillable: 10, exception: 2 },
+      ]),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'import');
+    const exportedAt = Date.now();
+    const chunks = stock(store.storeId, exportedAt, { 'SKU-BOWL': 4, 'SKU-MUG': 3 });
+    // What a run that stopped after saving its result and forgetting the mug left behind.
+    await harness.mongo.db
+      .collection<Record<string, unknown> & { _id: string }>(RECONCILIATION_COLLECTIONS.runs)
+      .insertOne({
+        _id: `${store.storeId}|${exportedAt}`,
+        storeId: store.storeId,
+        exportedAt,
+        chunkCount: 2,
+        chunks: { c0: chunks[0]!.offers },
+        result: {
+          compared: 2,
+          pending: 0,
+          drifted: [{ sku: 'SKU-MUG', marketplace: 3, computed: 7, persistent: false }],
+          healed: [],
+        },
+      });
+    await harness.mongo.db
+      .collection<{ _id: string }>(INVENTORY_COLLECTIONS.pushed)
+      .updateOne({ _id: store.storeId }, { $unset: { [`quantities.${fieldOf('SKU-MUG')}`]: '' } });
+
+    await harness.publish('stockObserved', chunks[1]!);
+    const reconciled = () =>
+      harness
+        .outcomesOf(store.storeId, 'APPLIED')
+        .filter((o) => o.effectKey.startsWith('reconcile:'));
+    await eventually(() => reconciled().length === 1, 'the reconciliation');
+    // Compared again, the forgotten mug would have been pending and the drift lost.
+    expect(reconciled()[0]).toMatchObject({
+      reason: 'drift',
+      externalIds: { compared: '2', pending: '0', drifted: '1' },
     });
   });
 });
