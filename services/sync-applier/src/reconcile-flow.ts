@@ -1,6 +1,10 @@
 import type { ConsumedEventOf, EventEnvelope } from '@msync/events';
-import { RetriableError } from '@msync/platform';
-import { decideReconciliation, type ReconciliationResult } from './domain/reconcile.js';
+import { PermanentError, RetriableError } from '@msync/platform';
+import {
+  chunkProblem,
+  decideReconciliation,
+  type ReconciliationResult,
+} from './domain/reconcile.js';
 import { RECONCILIATION_RETENTION_MS } from './adapters/reconciliations.js';
 import type { InventoryFlowDeps } from './inventory-flow.js';
 
@@ -19,6 +23,11 @@ export function createReconcileFlow(deps: InventoryFlowDeps) {
     const value = fact.value;
     const { storeId } = value.envelope;
     const { reconciliationId } = value;
+    const problem = chunkProblem(value);
+    if (problem)
+      throw new PermanentError(`stock chunk of ${reconciliationId}: ${problem}`, {
+        reason: 'bad-payload',
+      });
     const run = await reconciliations.addChunk(storeId, reconciliationId, {
       exportedAt: value.exportedAt,
       chunk: value.chunk,

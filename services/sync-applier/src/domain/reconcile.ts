@@ -69,6 +69,15 @@ export type ReconciliationDecision =
       outcomes: Outcome[];
     };
 
+/** What is wrong with a chunk's place in its reconciliation (null: nothing); such a chunk can never complete one. */
+export function chunkProblem(chunk: { chunk: number; chunkCount: number }): string | null {
+  if (!Number.isInteger(chunk.chunkCount) || chunk.chunkCount < 1)
+    return `chunkCount ${chunk.chunkCount} is not a positive count`;
+  if (!Number.isInteger(chunk.chunk) || chunk.chunk < 0 || chunk.chunk >= chunk.chunkCount)
+    return `chunk ${chunk.chunk} is outside 0…${chunk.chunkCount - 1}`;
+  return null;
+}
+
 /** How many drifted SKUs the reconciliation's activity entry names; the rest are counted. */
 export const LISTED_SKUS = 20;
 

@@ -3,6 +3,7 @@ import { storeConfig } from '../test-support/facts.js';
 import type { SkuStock } from './inventory.js';
 import {
   LISTED_SKUS,
+  chunkProblem,
   decideReconciliation,
   reconcileBase,
   type ReconciliationState,
@@ -197,5 +198,15 @@ describe('stock reconciliation: the store gate', () => {
       type: 'skip',
       outcome: expect.objectContaining({ outcome: 'SKIPPED', action: 'reconcile-stock' }),
     });
+  });
+});
+
+describe('stock reconciliation: a chunk that cannot complete a reconciliation', () => {
+  it('given a count below one or an index outside the count, then a problem to dead-letter', () => {
+    expect(chunkProblem({ chunk: 0, chunkCount: 1 })).toBeNull();
+    expect(chunkProblem({ chunk: 2, chunkCount: 3 })).toBeNull();
+    expect(chunkProblem({ chunk: 0, chunkCount: 0 })).toMatch(/chunkCount 0/);
+    expect(chunkProblem({ chunk: 3, chunkCount: 3 })).toMatch(/outside 0…2/);
+    expect(chunkProblem({ chunk: -1, chunkCount: 3 })).toMatch(/outside/);
   });
 });
