@@ -3,6 +3,9 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
+import { loadConfig } from '@msync/platform';
+import { withContext } from '@msync/test-support';
+import { configSchema as streamConfigSchema } from '../../tools/stream/src/config.js';
 import { parseAllDocuments } from 'yaml';
 import { topics, type TopicKey } from '@msync/events';
 import { SERVICE_NAMES } from '../../tools/infra/src/services.js';
@@ -326,6 +329,87 @@ describe.each(OVERLAYS)('%s', (dir) => {
       readFileSync(`${root}deploy/grafana/msync-dashboard.json`, 'utf8'),
     );
   });
+});
+
+describe('the stream CLI Job template (k8s/jobs/stream-cli.yaml)', () => {
+  const [job, ...more] = parseAllDocuments(
+    readFileSync(`${root}k8s/jobs/stream-cli.yaml`, 'utf8'),
+  ).map((d) => d.toJS() as K8sObject & { metadata: { generateName?: string } });
+  const pod = (
+    job as unknown as {
+      spec: { template: { spec: PodSpec & { containers: (Container & { command: string[] })[] } } };
+    }
+  ).spec.template.spec;
+  const container = pod.containers[0]!;
+
+  it('is one valid Job, in no kustomization: nothing runs it on an apply', () => {
+    expect(more).toEqual([]);
+    expect(job?.kind).toBe('Job');
+    expect(job?.metadata.generateName).toBe('msync-stream-cli-');
+    expect(problems([job!])).toEqual([]);
+    for (const dir of ['base', ...OVERLAYS] as const)
+      withContext(dir, () =>
+        expect(
+          rendered[dir].filter(
+            (o) =>
+              o.metadata.labels?.['app.kubernetes.io/name'] === 'msync-stream-cli' &&
+              o.kind !== 'NetworkPolicy',
+          ),
+        ).toEqual([]),
+      );
+  });
+
+  it("runs the CLI with the services' ConfigMap and msync-secrets keys, non-root and read-only, at the release's tag", () => {
+    expect(container.command).toEqual(['node', 'tools/stream/dist/cli.js']);
+    expect(container.envFrom).toEqual([{ configMapRef: { name: 'msync-config' } }]);
+    const refs = (container.env ?? []).flatMap((v) =>
+      v.valueFrom?.secretKeyRef ? [v.valueFrom.secretKeyRef] : [],
+    );
+    expect(refs).toEqual([
+      { name: 'msync-secrets', key: 'MONGO_URL' },
+      { name: 'msync-secrets', key: 'ENCRYPTION_KEYS' },
+    ]);
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    const release = of(rendered['overlays/production'], 'Job', 'msync-setup').spec as {
+      template: { spec: { containers: Container[] } };
+    };
+    const tag = release.template.spec.containers[0]!.image.split(':')[1];
+    expect(container.image).toBe(`msync/stream-cli:${tag}`);
+  });
+
+  it.each(OVERLAYS)("%s: the CLI starts with the ConfigMap and the Job's variables", (dir) => {
+    const env: Record<string, string> = { ...of(rendered[dir], 'ConfigMap', 'msync-config').data! };
+    for (const variable of container.env ?? []) {
+      const key = variable.valueFrom?.secretKeyRef?.key;
+      env[variable.name] = key !== undefined ? SECRET_SAMPLES[key]! : variable.value!;
+    }
+    const problems: string[] = [];
+    try {
+      loadConfig(streamConfigSchema, env);
+    } catch (error) {
+      problems.push(...((error as { problems?: string[] }).problems ?? [String(error)]));
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it.each(OVERLAYS)(
+    '%s: a NetworkPolicy lets its pods out to what the CLI calls, and nothing in',
+    (dir) => {
+      const policy = of<NetworkPolicy>(rendered[dir], 'NetworkPolicy', 'msync-stream-cli');
+      expect(policy.spec.podSelector).toEqual({
+        matchLabels: { 'app.kubernetes.io/name': 'msync-stream-cli' },
+      });
+      expect(policy.spec.ingress).toEqual([]);
+      const out = policy.spec.egress.flatMap((r) => r.ports.map((p) => p.port));
+      expect(out).toEqual(expect.arrayContaining([53, 9092, 8081, 27017, 443]));
+    },
+  );
 });
 
 it('the image runs the program named at build time, as a non-root user, with exec for SIGTERM', () => {

@@ -10,6 +10,7 @@ import {
   type Registry,
 } from '@msync/platform';
 import { createKafka } from './kafka.js';
+import { physicalTopic } from './catalog.js';
 import { RegistryClient } from './registry.js';
 import { EventCodec } from './codec.js';
 import { createPublisher, type Publisher } from './publisher.js';
@@ -63,12 +64,17 @@ export async function startEventBackbone(options: {
   await admin.connect();
   options.lifecycle.onShutdown('kafka-admin', () => admin.disconnect());
 
+  // The metadata of one topic every service reads or writes: a constant-size answer. Without a
+  // topic the request asks for every topic of the cluster, an answer that grows with every
+  // topic and namespace the cluster holds (seconds with tens of thousands).
+  const probeTopic = physicalTopic('storeConfigChanged', config.TOPIC_NAMESPACE);
   const checks: ReadinessCheck[] = [
     {
       name: 'kafka',
       check: async () => {
-        const cluster = await admin.describeCluster();
-        if (cluster.brokers.length === 0) throw new Error('no broker');
+        const { topics } = await admin.fetchTopicMetadata({ topics: [probeTopic] });
+        if (!topics.some((t) => t.name === probeTopic && t.partitions.length > 0))
+          throw new Error(`no partition of ${probeTopic}`);
       },
     },
     {

@@ -79,3 +79,64 @@ export async function pushBackAfterRateLimit(
     .pushBack(miraklCallGateKey(shop, operation), error.retryAfterMs)
     .catch(() => undefined);
 }
+
+/** Where a gated call counts a claim the gate refused as too early, by operation. */
+export interface GateWaitCounter {
+  inc(labels: { operation: string }): void;
+}
+
+/**
+ * Claims the shop's slot for `operation` ({@link claimMiraklCall}), counting a refusal in
+ * `waits`. "Too early" throws the gate's `RateLimitedError`: the caller's request is redelivered
+ * after the wait, never dropped (ADR 0042).
+ */
+export async function claimMiraklSlot(
+  gate: CallGate,
+  shop: GatedShop,
+  operation: LimitedOperation,
+  intervalMs: number,
+  waits?: GateWaitCounter,
+): Promise<void> {
+  try {
+    await claimMiraklCall(gate, shop, operation, intervalMs);
+  } catch (error) {
+    if (error instanceof RateLimitedError) waits?.inc({ operation });
+    throw error;
+  }
+}
+
+/**
+ * Runs a call whose slot was claimed; once it is answered, every process's next call of the
+ * operation waits the interval from now, or a 429's `Retry-After` ({@link afterMiraklCall},
+ * ADR 0086).
+ */
+export async function spacedMiraklCall<T>(
+  gate: CallGate,
+  shop: GatedShop,
+  operation: LimitedOperation,
+  intervalMs: number,
+  call: () => Promise<T>,
+): Promise<T> {
+  let result: T;
+  try {
+    result = await call();
+  } catch (error) {
+    await afterMiraklCall(gate, shop, operation, intervalMs, error);
+    throw error;
+  }
+  await afterMiraklCall(gate, shop, operation, intervalMs);
+  return result;
+}
+
+/** One call through the shared gate: {@link claimMiraklSlot}, then {@link spacedMiraklCall}. */
+export async function gatedMiraklCall<T>(
+  gate: CallGate,
+  shop: GatedShop,
+  operation: LimitedOperation,
+  intervalMs: number,
+  call: () => Promise<T>,
+  waits?: GateWaitCounter,
+): Promise<T> {
+  await claimMiraklSlot(gate, shop, operation, intervalMs, waits);
+  return spacedMiraklCall(gate, shop, operation, intervalMs, call);
+}

@@ -32,5 +32,9 @@ export {
   pushBackAfterRateLimit,
   spaceNextMiraklCall,
   afterMiraklCall,
+  claimMiraklSlot,
+  spacedMiraklCall,
+  gatedMiraklCall,
+  type GateWaitCounter,
   type GatedShop,
 } from './call-gate.js';

@@ -99,20 +99,31 @@ export function offersPass(deps: OffersPassDeps, exportsRefusedAt = new Map<stri
   };
 }
 
-/** OF52 (full when `since` is null), or every OF21 page when the store refuses OF52. */
+/** What a catalog read needs: the shop's gate for OF52, its interval, a clock and a log. */
+export type CatalogReadDeps = Pick<MiraklPassDeps, 'gate' | 'logger' | 'now'> & {
+  of52IntervalMs: number;
+};
+
+/**
+ * The store's catalog as a pass reads it, once the shop's OF52 slot is claimed: OF52 (full when
+ * `since` is null, else differential from it), or every OF21 page when the store refuses OF52
+ * (remembered in `exportsRefusedAt` for a day). `via` names the call that answered. Read calls
+ * only; the stream CLI's backfill dry run counts what it returns.
+ */
 export async function readCatalog(
-  deps: OffersPassDeps,
+  deps: CatalogReadDeps,
   access: StoreAccess,
   storeId: string,
   since: Date | null,
   exportsRefusedAt: Map<string, number>,
-): Promise<OfferChanges> {
+): Promise<OfferChanges & { via: 'OF52' | 'OF21' }> {
   const refusedAt = exportsRefusedAt.get(storeId);
   if (refusedAt === undefined || deps.now() - refusedAt >= EXPORTS_REPROBE_MS) {
     try {
-      return await spacedCall(deps, access.shop, 'OF52', deps.of52IntervalMs, () =>
+      const changes = await spacedCall(deps, access.shop, 'OF52', deps.of52IntervalMs, () =>
         access.client.exportOffers(since ? { since } : {}),
       );
+      return { ...changes, via: 'OF52' };
     } catch (error) {
       if (errorReason(error) !== OFFER_EXPORTS_UNAVAILABLE) throw error;
       exportsRefusedAt.set(storeId, deps.now());
@@ -125,5 +136,5 @@ export async function readCatalog(
   const offers = await spacedCall(deps, access.shop, 'OF52', deps.of52IntervalMs, () =>
     access.client.listOffers(),
   );
-  return { offers, deletedSkus: [], deleted: [], exportedAt: listedAt };
+  return { offers, deletedSkus: [], deleted: [], exportedAt: listedAt, via: 'OF21' };
 }

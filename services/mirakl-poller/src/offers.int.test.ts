@@ -1,45 +1,19 @@
 import { describe, expect, it } from '@jest/globals';
-import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
+import type { RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { closeAfterEach, failingOnce, untilOutcome } from '@msync/polling/test-support';
 import { capturingLogger, eventually, withContext } from '@msync/test-support';
-import { offersHarness } from './test-support/harness.js';
+import { CATALOG_SHOP, catalogStore } from './test-support/catalog.js';
 
-const SHOP = 2101;
-const KEY = 'test-mirakl-key-2101';
 const STORE = 'store-offers';
 
 const opened = closeAfterEach();
 
 async function setUp(options: { withShipBob?: boolean } = {}) {
   const { logger } = capturingLogger('warn');
-  const sim = opened.add(
-    await startMiraklSimulator({
-      port: 0,
-      shops: [
-        {
-          shopId: SHOP,
-          apiKey: KEY,
-          offers: [
-            { sku: 'SKU-A', quantity: 1 },
-            { sku: 'SKU-B', quantity: 2 },
-            { sku: 'SKU-C', quantity: 3 },
-          ],
-        },
-      ],
-      paymentDelayMs: null,
-      exportDelayMs: 20,
-    }),
-  );
-  const harness = opened.add(await offersHarness(logger));
-  await harness.addStore({
-    storeId: STORE,
-    miraklUrl: sim.url,
-    shopId: String(SHOP),
-    apiKey: KEY,
-    withShipBob: options.withShipBob ?? true,
-  });
-  return { sim, harness };
+  return catalogStore(opened, logger, { storeId: STORE, ...options });
 }
+
+const SHOP = CATALOG_SHOP;
 
 const calls = (sim: RunningMiraklSimulator, operation: string) =>
   sim.control.exchanges().filter((e) => e.operation === operation);

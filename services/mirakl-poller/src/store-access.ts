@@ -1,11 +1,11 @@
 import {
-  claimMiraklCall,
-  afterMiraklCall,
+  claimMiraklSlot,
+  spacedMiraklCall,
   type GatedShop,
   type LimitedOperation,
   type MiraklStore,
 } from '@msync/mirakl';
-import { RateLimitedError, type CallGate } from '@msync/platform';
+import type { CallGate } from '@msync/platform';
 import type { PollPassContext } from '@msync/polling';
 import type { StoreCredentials } from '@msync/stores';
 
@@ -43,42 +43,23 @@ export async function storeAccess(
   };
 }
 
-/**
- * Claims the shop's slot for `operation` in the shared gate. "Too early" throws a
- * `RateLimitedError`: the request is redelivered after the wait, never dropped (ADR 0042).
- */
+/** Claims the shop's slot for `operation` in the shared gate, counting a wait (ADR 0042). */
 export async function claimSlot(
   deps: MiraklPassDeps,
   shop: GatedShop,
   operation: LimitedOperation,
   intervalMs: number,
 ): Promise<void> {
-  try {
-    await claimMiraklCall(deps.gate, shop, operation, intervalMs);
-  } catch (error) {
-    if (error instanceof RateLimitedError) deps.metrics.gateWaits.inc({ operation });
-    throw error;
-  }
+  await claimMiraklSlot(deps.gate, shop, operation, intervalMs, deps.metrics.gateWaits);
 }
 
-/**
- * Runs a call claimed through the gate; once it is answered, every process's next call of the
- * operation waits the interval from now, or a 429's `Retry-After` (ADR 0086).
- */
+/** Runs a call claimed through the gate, spacing the next one from its answer (ADR 0086). */
 export async function spacedCall<T>(
-  deps: MiraklPassDeps,
+  deps: Pick<MiraklPassDeps, 'gate'>,
   shop: GatedShop,
   operation: LimitedOperation,
   intervalMs: number,
   call: () => Promise<T>,
 ): Promise<T> {
-  let result: T;
-  try {
-    result = await call();
-  } catch (error) {
-    await afterMiraklCall(deps.gate, shop, operation, intervalMs, error);
-    throw error;
-  }
-  await afterMiraklCall(deps.gate, shop, operation, intervalMs);
-  return result;
+  return spacedMiraklCall(deps.gate, shop, operation, intervalMs, call);
 }

@@ -4,6 +4,7 @@ import { pollerFrameEnv } from '@msync/polling';
 import { env, mongoEnv } from '@msync/platform';
 import { encryptionKeysSetting } from '@msync/stores';
 import { DEFAULT_RESYNC_LOOKBACK_MS } from './domain/resync-facts.js';
+import { DEFAULT_RETURNS_LOOKBACK_MS } from './returns-pass.js';
 
 export const SERVICE = 'shipbob-poller';
 
@@ -25,7 +26,7 @@ export const configSchema = eventBackboneEnv
      * Open and canceled returns created longer ago than this are not read any more (ShipBob's
      * return list has no "updated since" filter; ADR 0079). Completed ones are read by date.
      */
-    RETURNS_LOOKBACK_MS: env.durationMs(90 * 24 * 3600_000),
+    RETURNS_LOOKBACK_MS: env.durationMs(DEFAULT_RETURNS_LOOKBACK_MS),
     /**
      * A read of a ShipBob account's inventory that began this long before a store's request
      * serves it: stores on one account share one read per cycle (ADR 0075).

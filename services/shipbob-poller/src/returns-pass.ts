@@ -1,6 +1,6 @@
 import { retry, type PollPassInput } from '@msync/platform';
 import { pollChanges } from '@msync/polling';
-import type { ShipBobReturn } from '@msync/shipbob';
+import type { ShipBobPort, ShipBobReturn } from '@msync/shipbob';
 import { decideShipBobReturnFacts } from './domain/return-facts.js';
 import { FACT_TOPICS } from './fact-topics.js';
 import type { ShipmentsPassDeps } from './shipments-pass.js';
@@ -11,6 +11,8 @@ export interface ReturnsPassDeps extends ShipmentsPassDeps {
 }
 
 export const RETURNS = 'returns';
+/** Open and canceled returns created longer ago are not read (`RETURNS_LOOKBACK_MS`'s default). */
+export const DEFAULT_RETURNS_LOOKBACK_MS = 90 * 24 * 3600_000;
 
 /**
  * Statuses of a return still on its way, in both spellings ShipBob may use for the first
@@ -38,28 +40,40 @@ export function returnsPass(deps: ReturnsPassDeps) {
           : startedAt.getTime() - deps.initialLookbackMs),
     );
     const createdSince = new Date(startedAt.getTime() - deps.returnsLookbackMs);
-    const list = (filter: Parameters<typeof client.listReturns>[0]) =>
-      retry(() => client.listReturns(filter), {
-        retries: 1,
-        initialDelayMs: 500,
-        maxDelayMs: 5_000,
-      });
     await pollChanges(deps, input, {
       stream: RETURNS,
       itemName: 'returns',
       factTopics: FACT_TOPICS,
       from,
       read: async () => {
-        const open = await list({ statuses: OPEN_STATUSES, createdSince });
-        const completed = await list({ completedSince: from });
-        const canceled = await list({ statuses: ['Cancelled'], createdSince });
-        const items = changedSince(from, open, [...completed, ...canceled]);
+        const items = await readReturns(client, { from, createdSince });
         return { items, next: latestChange(items) ?? cursor.cursor ?? from };
       },
       itemId: (ret) => String(ret.id),
       decide: (ret, seen) => decideShipBobReturnFacts(storeId, ret, seen, startedAt),
     });
   };
+}
+
+/**
+ * The returns a pass reads from `from` (ADR 0079): the open returns and the canceled ones created
+ * since `createdSince`, the returns completed since `from`, narrowed by {@link changedSince}.
+ * Read calls only; the stream CLI's backfill dry run counts them.
+ */
+export async function readReturns(
+  client: Pick<ShipBobPort, 'listReturns'>,
+  window: { from: Date; createdSince: Date },
+): Promise<ShipBobReturn[]> {
+  const list = (filter: Parameters<ShipBobPort['listReturns']>[0]) =>
+    retry(() => client.listReturns(filter), {
+      retries: 1,
+      initialDelayMs: 500,
+      maxDelayMs: 5_000,
+    });
+  const open = await list({ statuses: OPEN_STATUSES, createdSince: window.createdSince });
+  const completed = await list({ completedSince: window.from });
+  const canceled = await list({ statuses: ['Cancelled'], createdSince: window.createdSince });
+  return changedSince(window.from, open, [...completed, ...canceled]);
 }
 
 /**

@@ -3,13 +3,12 @@ import type { EventOf } from '@msync/events';
 import { startShipBobSimulator } from '@msync/shipbob-sim';
 import { closeAfterEach, counted } from '@msync/polling/test-support';
 import { capturingLogger, eventually, withContext } from '@msync/test-support';
-import { simulatedAccount } from './test-support/account.js';
+import { returnableOrder, simulatedAccount } from './test-support/account.js';
 import { pollerHarness } from './test-support/harness.js';
 
 const PAT = 'test-shipbob-pat-returns';
 const STORE = 'store-returns';
 const SECRET = `whsec_${Buffer.alloc(24, 7).toString('base64')}`;
-const RETURN_FC = 1;
 
 const opened = closeAfterEach();
 
@@ -26,15 +25,9 @@ async function setUp(options: { webhooks?: boolean } = {}) {
       ...(options.webhooks ? { webhooks: { deliver: true, retryDelaysMs: [200, 400, 800] } } : {}),
     }),
   );
-  const { merchant, client, createOrder } = simulatedAccount(sim, {
-    pat: PAT,
-    storeId: STORE,
-    logger,
-  });
-  const order = await createOrder('MIRAKL-RET-A');
-  const shipment = order.shipments[0]!;
-  sim.control.world.labelShipment(shipment.id, { carrier: 'UPS', trackingNumber: '1ZRET' });
-  const inventoryId = sim.control.world.inventory.find((i) => i.sku === 'SKU-1')!.id;
+  const account = simulatedAccount(sim, { pat: PAT, storeId: STORE, logger });
+  const { merchant } = account;
+  const { inventoryId, createReturn } = await returnableOrder(sim, account, 'MIRAKL-RET-A');
 
   const harness = opened.add(await pollerHarness(logger));
   await harness.addStore({
@@ -55,15 +48,6 @@ async function setUp(options: { webhooks?: boolean } = {}) {
       secret: SECRET,
     });
 
-  const createReturn = async (referenceId: string) =>
-    (
-      await client.createReturn({
-        referenceId,
-        fulfillmentCenterId: RETURN_FC,
-        items: [{ inventoryId, quantity: 1, requestedAction: 'Default' }],
-        originalShipmentId: shipment.id,
-      })
-    ).returnOrder;
   let passes = 0;
   const pass = async () => {
     passes += 1;

@@ -49,6 +49,12 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
    * Session of the applier's consumers (Kafka's bounds): a killed process keeps the facts'
    * partitions this long before the group hands them on.
    */
+  /**
+   * Fact partitions handled at once by one replica. A store's facts stay in order (one partition
+   * is one batch at a time); the work waits on vendors and the database, not on CPU, so a replica
+   * handles every partition it is assigned at once rather than a few.
+   */
+  FACT_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(128).default(24),
   CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(1_800_000).default(30_000),
   /** Done effects are kept this long; longer than the fact topics' retention (30 days) so a replay stays exactly-once. */
   EFFECTS_RETENTION_MS: env.durationMs(90 * DAY_MS),

@@ -40,6 +40,7 @@ await runService({
       liveDeadlineMs: config.LIVE_DEADLINE_MS,
       waitingRetryMs: config.WAITING_RETRY_MS,
       sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
+      partitionsConcurrently: config.FACT_PARTITIONS_CONCURRENTLY,
       effectsRetentionMs: config.EFFECTS_RETENTION_MS,
     });
     // Registered after the producer and Mongo, so it stops before them.

@@ -64,6 +64,8 @@ export interface SyncApplierOptions {
   topicPartitions?: number;
   /** Session timeout of its consumers (facts and configuration view); default 30 s. */
   sessionTimeoutMs?: number;
+  /** Fact partitions handled at once (default 24). */
+  partitionsConcurrently?: number;
   /** Offset commit batching of the facts consumer (tests commit often). */
   commit?: { intervalMs?: number; everyMessages?: number };
   /**
@@ -214,6 +216,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
         retry: retryBackoff,
         ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
         ...(options.commit ? { commit: options.commit } : {}),
+        partitionsConsumedConcurrently: options.partitionsConcurrently ?? 24,
       });
       await consumer.start();
       retrier.start();

@@ -6,18 +6,17 @@
  *   dlq <topic> [--store S]                  dead letters with reason and payload preview
  *   dlq redrive <topic> [--store S] [--id ID]... [--dry-run]   dead letters back, each at most once
  *   replay --store S [--topic T] --from <time|offset> [--to …] (--dry-run | --confirm [--wait S])
- *   backfill --store S --stream orders|shipments|… --since <time> [--dry-run]
+ *   backfill --store S --stream orders|shipments|offers|returns --since <time> [--dry-run]
+ *   backfill --store S --stream inventory [--dry-run]     a resync: current stock has no history
  * Connection: KAFKA_BROKERS, SCHEMA_REGISTRY_URL, TOPIC_NAMESPACE (as the services); MONGO_URL,
  * MONGO_DB for replay, redrive and backfill; ENCRYPTION_KEYS for a backfill dry run.
  */
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import {
   EventCodec,
   RegistryClient,
   createKafka,
   createPublisher,
-  eventBackboneEnv,
   topics,
   type TopicKey,
 } from '@msync/events';
@@ -29,9 +28,17 @@ import {
   loadConfig,
   type MongoHandle,
 } from '@msync/platform';
-import { createSecretBox, createStoreCredentials, encryptionKeysSetting } from '@msync/stores';
+import { createSecretBox, createStoreCredentials } from '@msync/stores';
 import { FACT_TOPICS, createEffectsLedgerReader, type FactTopic } from '@msync/sync-applier/replay';
-import { backfillStream, countBackfill, requestBackfill } from './backfill.js';
+import { configSchema } from './config.js';
+import {
+  backfillStream,
+  countBackfill,
+  describeCount,
+  hasHistory,
+  requestBackfill,
+  sinceIgnoredNote,
+} from './backfill.js';
 import { stderrProgress } from './progress.js';
 import { deadLetters, describeTopics, tailEvents } from './read.js';
 import { redriveDeadLetters } from './redrive.js';
@@ -49,7 +56,8 @@ const USAGE = `usage: npm run -s stream -- <command>
   dlq <topic> [--store S] [--limit N] [--since ISO-8601]
   dlq redrive <topic> [--store S] [--id ID]... [--dry-run]
   replay --store S [--topic T] --from <ISO-8601|offset> [--to <ISO-8601|offset>] (--dry-run | --confirm [--wait SECONDS])
-  backfill --store S --stream orders|shipments|offers|inventory|returns --since ISO-8601 [--dry-run]
+  backfill --store S --stream orders|shipments|offers|returns --since ISO-8601 [--dry-run]
+  backfill --store S --stream inventory [--dry-run]      (current stock: a full re-read and push)
 `;
 
 class UsageError extends Error {}
@@ -84,20 +92,6 @@ function time(value: string | undefined, option: string): Date {
   if (!('time' in position)) throw new UsageError(`${option}: a time (ISO-8601) is needed`);
   return position.time;
 }
-
-const configSchema = eventBackboneEnv.extend({
-  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('error'),
-  MONGO_URL: z.string().optional(),
-  MONGO_DB: z.string().default('msync'),
-  ENCRYPTION_KEYS: encryptionKeysSetting.optional(),
-  /** Origins of Mirakl stores allowed on private addresses (simulators), as for the services. */
-  MIRAKL_TRUSTED_ORIGINS: z
-    .string()
-    .default('')
-    .transform((s) => s.split(',').filter((p) => p.trim()))
-    .pipe(z.array(z.url().transform((u) => new URL(u).hostname))),
-  SHIPBOB_BASE_URL: z.string().optional(),
-});
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -272,10 +266,15 @@ async function main(argv: string[]): Promise<number> {
       case 'backfill': {
         const storeId = required(values.store, '--store');
         const stream = backfillStream(values.stream);
-        const since = time(values.since, '--since');
+        let since: Date | null = null;
+        if (hasHistory(stream)) since = time(values.since, '--since');
+        else if (values.since !== undefined) {
+          time(values.since, '--since');
+          process.stderr.write(`${sinceIgnoredNote(stream)}\n`);
+        }
         if (values['dry-run']) {
           const db = await database();
-          const { items, call } = await countBackfill({
+          const count = await countBackfill({
             credentials: createStoreCredentials({
               db,
               secretBox: createSecretBox(
@@ -283,27 +282,30 @@ async function main(argv: string[]): Promise<number> {
               ),
             }),
             gate: createMongoCallGate({ db, collection: 'call_gate' }),
+            db,
             storeId,
             stream,
             since,
             logger,
             miraklTrustedHosts: config.MIRAKL_TRUSTED_ORIGINS,
             ...(config.SHIPBOB_BASE_URL ? { shipbobBaseUrl: config.SHIPBOB_BASE_URL } : {}),
-            onWait: (ms) =>
+            exportPollIntervalMs: config.OF53_POLL_INTERVAL_MS,
+            returnsLookbackMs: config.RETURNS_LOOKBACK_MS,
+            onWait: (ms, operation) =>
               process.stderr.write(
-                `waiting ${Math.ceil(ms / 1000)} s for the shop's next OR11 slot\n`,
+                `waiting ${Math.ceil(ms / 1000)} s for the shop's next ${operation} slot (shared with the pollers)\n`,
               ),
           });
-          process.stdout.write(
-            `${call} returns ${items} ${stream === 'orders' || stream === 'shipments' ? 'orders' : 'items'} updated since ${since.toISOString()}; nothing requested\n`,
-          );
+          process.stdout.write(`${describeCount(stream, count, since)}\n`);
           return 0;
         }
-        const { eventId } = await withPublisher((publisher) =>
+        const { eventId, reason } = await withPublisher((publisher) =>
           requestBackfill({ publisher, storeId, stream, since }),
         );
         process.stdout.write(
-          `backfill of ${stream} since ${since.toISOString()} requested (${eventId})\n`,
+          since
+            ? `backfill of ${stream} since ${since.toISOString()} requested (${eventId})\n`
+            : `${reason} of ${stream} requested: a full read, every level pushed (${eventId})\n`,
         );
         return 0;
       }

@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { physicalTopic, type TopicKey } from '@msync/events';
 import { createEffectsLedgerReader, EFFECTS_COLLECTION } from '@msync/sync-applier/replay';
@@ -11,6 +9,7 @@ import {
   type TestStore,
 } from '../../../services/sync-applier/src/test-support/harness.js';
 import { awaitingAcceptance } from '../../../services/sync-applier/src/test-support/facts.js';
+import { stream } from './test-support/cli.js';
 import { awaitOutcomes, previewReplay, replayFacts, type PreviewLine } from './replay.js';
 
 let h: ApplierHarness | undefined;
@@ -20,27 +19,6 @@ afterEach(async () => {
 });
 
 const FROM_THE_START = { time: new Date(0) };
-const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
-
-/** The CLI as an operator runs it, with this environment only. */
-function stream(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(
-      process.execPath,
-      ['--conditions=source', '--import', 'tsx', cli, ...args],
-      {
-        env: { PATH: process.env['PATH'] ?? '', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
 /** Every request either simulator answered, reads included. */
 const vendorExchanges = (harness: ApplierHarness, store: TestStore) =>
   store.mirakl.control.exchanges().length + harness.shipbob.control.exchanges().length;

@@ -1,4 +1,6 @@
 import { context, down, dockerEngineAnswers, resolveEnv, up, type InfraEnv } from '@msync/infra';
+import { errorMessage } from '@msync/platform';
+import { removeStaleTestTopics } from './stale-topics.js';
 
 /**
  * Provides real infrastructure to integration and e2e tests, in this order: servers given by
@@ -45,6 +47,11 @@ export async function provideInfra(): Promise<{
       `${result.mode === 'env' ? 'using servers from the environment' : `local servers (started: ${result.started.join(', ') || 'none, already running'})`}`,
     );
   }
+  // Best effort: topics left by test runs that were killed before their clean-up.
+  await removeStaleTestTopics(env.KAFKA_BROKERS).then(
+    (count) => count > 0 && log(`removed ${count} topics of test namespaces older than 6 hours`),
+    (error: unknown) => log(`stale test topics not removed: ${errorMessage(error)}`),
+  );
   log(
     `ready in ${((Date.now() - started) / 1000).toFixed(1)} s: Kafka ${env.KAFKA_BROKERS}, registry ${env.SCHEMA_REGISTRY_URL}, Mongo ${env.MONGO_URL}, SMTP ${env.SMTP_URL}`,
   );

@@ -72,6 +72,8 @@ export interface PollerBed<T extends TopicKey> {
   facts: ReceivedFact<T>[];
   /** The stores' credentials as the poller opens them (same key ring). */
   credentials: StoreCredentialsPort;
+  /** That key ring as `ENCRYPTION_KEYS` says it, for a program run on the bed's database. */
+  encryptionKeys: string;
   /** Seeds a store the way config-api stores it and publishes its configuration. */
   addStore(store: TestStore): Promise<void>;
   /**
@@ -126,7 +128,8 @@ export async function pollerBed<T extends TopicKey>(
   const codec = new EventCodec(new RegistryClient(env.SCHEMA_REGISTRY_URL), namespace);
   const publisher = createPublisher({ kafka, codec, logger, namespace });
   await publisher.connect();
-  const box = createSecretBox([{ id: 'k1', key: randomBytes(32) }]);
+  const key = randomBytes(32);
+  const box = createSecretBox([{ id: 'k1', key }]);
   const sealed = (secret: string) => ({ sealed: box.seal(secret), last4: secret.slice(-4) });
 
   const facts: ReceivedFact<T>[] = [];
@@ -152,6 +155,7 @@ export async function pollerBed<T extends TopicKey>(
     publisher,
     facts,
     credentials: createStoreCredentials({ db, secretBox: box, ttlMs: 0 }),
+    encryptionKeys: `k1:${key.toString('base64')}`,
     async addStore(store) {
       const version = store.version ?? 1;
       const status = store.status ?? 'CONNECTED';

@@ -22,11 +22,17 @@ export type ShipBobClientFor = (store: {
  * 150-requests-a-minute budget through one limiter per token (ADR 0011), which claims its calls
  * from the budget every process of the product shares (ADR 0057).
  */
-export function shipbobClients(options: { logger: Logger; baseUrl: string; db: Db }) {
+export function shipbobClients(options: {
+  logger: Logger;
+  baseUrl: string;
+  db: Db;
+  /** Names this process in the shared budget's claims (default: this service). */
+  program?: string;
+}) {
   const limiters = createRateLimiterRegistry({
     shared: {
       budget: createShipBobSharedBudget(options.db, {
-        holder: `shipbob-poller@${hostname()}:${process.pid}`,
+        holder: `${options.program ?? 'shipbob-poller'}@${hostname()}:${process.pid}`,
       }),
       onError: (error) =>
         options.logger.warn('claiming from the shared ShipBob budget failed; trying again', {

@@ -33,3 +33,32 @@ export function simulatedAccount(
     ).order;
   return { merchant, client, createOrder };
 }
+
+/**
+ * A shipped (labeled) order of `SKU-1` on the account, and `createReturn`, which creates a return
+ * of one unit of it as the applier does (the original shipment named, so ShipBob fills in the
+ * store order id; received at fulfillment center 1).
+ */
+export async function returnableOrder(
+  sim: RunningShipBobSimulator,
+  account: ReturnType<typeof simulatedAccount>,
+  referenceId: string,
+) {
+  const order = await account.createOrder(referenceId);
+  const shipment = order.shipments[0]!;
+  sim.control.world.labelShipment(shipment.id, {
+    carrier: 'UPS',
+    trackingNumber: `1Z${referenceId}`,
+  });
+  const inventoryId = sim.control.world.inventory.find((i) => i.sku === 'SKU-1')!.id;
+  const createReturn = async (returnReference: string) =>
+    (
+      await account.client.createReturn({
+        referenceId: returnReference,
+        fulfillmentCenterId: 1,
+        items: [{ inventoryId, quantity: 1, requestedAction: 'Default' }],
+        originalShipmentId: shipment.id,
+      })
+    ).returnOrder;
+  return { inventoryId, createReturn };
+}

@@ -1,7 +1,6 @@
 import {
   CredentialsError,
   PermanentError,
-  RateLimitedError,
   backoffDelay,
   classifyError,
   errorMessage,
@@ -13,11 +12,9 @@ import {
 } from '@msync/platform';
 import {
   DOCUMENTED_MIN_INTERVAL_MS,
-  claimMiraklCall,
   createMiraklClient,
-  afterMiraklCall,
+  gatedMiraklCall,
   type GatedShop,
-  type MiraklOrder,
   type MiraklStore,
   type ShipmentTracking,
   type StockPushResult,
@@ -301,22 +298,14 @@ export function createVendors(options: VendorOptions): Vendors {
   /** One order read with OR11, after claiming the shop's call gate shared with the poller. */
   const miraklOrder = async (store: StoreRef, orderId: string) => {
     const { client, shop } = await mirakl(store);
-    try {
-      await claimMiraklCall(options.gate, shop, 'OR11', or11IntervalMs);
-    } catch (error) {
-      if (error instanceof RateLimitedError) metrics.gateWaits.inc({ operation: 'OR11' });
-      throw error;
-    }
-    let orders: MiraklOrder[];
-    try {
-      orders = await counted('mirakl', 'OR11', () =>
-        client.listOrdersUpdatedSince({ orderIds: [orderId] }),
-      );
-    } catch (error) {
-      await afterMiraklCall(options.gate, shop, 'OR11', or11IntervalMs, error);
-      throw error;
-    }
-    await afterMiraklCall(options.gate, shop, 'OR11', or11IntervalMs);
+    const orders = await gatedMiraklCall(
+      options.gate,
+      shop,
+      'OR11',
+      or11IntervalMs,
+      () => counted('mirakl', 'OR11', () => client.listOrdersUpdatedSince({ orderIds: [orderId] })),
+      metrics.gateWaits,
+    );
     return orders[0] ?? null;
   };
 
