@@ -320,6 +320,16 @@ describe('config-api UI', () => {
     await page.locator('#toast', { hasText: /a moment ago/ }).waitFor();
   });
 
+  it('asks for a stock reconciliation from the store page', async () => {
+    const before = h.events.polls(storeId).filter((p) => p.stream === 'reconcile').length;
+    await page.click('#reconcile');
+    await page.locator('#toast', { hasText: /reconciliation requested/ }).waitFor();
+    await eventually(
+      () => h.events.polls(storeId).filter((p) => p.stream === 'reconcile').length === before + 1,
+      'the reconciliation request',
+    );
+  });
+
   it('disconnects and reconnects', async () => {
     await page.getByRole('button', { name: 'Disconnect' }).click();
     await page.locator('[data-status=DISCONNECTED]').waitFor();
@@ -559,6 +569,7 @@ describe('config-api UI', () => {
     expect(statuses.lastIndexOf('CONNECTED')).toBeGreaterThan(statuses.indexOf('DISCONNECTED'));
     expect(h.events.polls(storeId)).toEqual([
       expect.objectContaining({ system: 'MIRAKL', stream: 'offers', reason: 'store-connected' }),
+      expect.objectContaining({ system: 'MIRAKL', stream: 'reconcile', reason: 'manual' }),
     ]);
     const everything = lines.join('\n');
     for (const secret of [PAT, MIRAKL_KEY, tenantToken]) expect(everything).not.toContain(secret);

@@ -67,9 +67,14 @@ const stockImports = () =>
 /** Calls that change offer quantities (OF24 is never used: it resets unsent fields). */
 const stockCalls = () =>
   mirakl.control.exchanges().filter((e) => ['STO01', 'OF01', 'OF24'].includes(e.operation)).length;
+/** Outcomes of the store's stock imports (its daily reconciliation's are not imports, ADR 0088). */
 const inventoryOutcomes = (outcome: string) =>
   outcomes.filter(
-    (o) => o.envelope.storeId === storeId && o.flow === 'inventory' && o.outcome === outcome,
+    (o) =>
+      o.envelope.storeId === storeId &&
+      o.flow === 'inventory' &&
+      o.effectKey.startsWith('inventory:') &&
+      o.outcome === outcome,
   );
 const applier = () => services.get('sync-applier')!;
 const cycles = (result: string) =>
@@ -275,6 +280,17 @@ describe('the inventory flow across the services', () => {
     );
     expect(stockImports()).toHaveLength(3);
     expect(stockImports()[2]).toMatchObject({ lines: 2 });
+
+    // Without Sync Offers, the scheduler's daily `reconcile` poll compares Mirakl's quantities
+    // (ADR 0088); its first run comes as the flow is switched on.
+    await eventually(
+      () =>
+        outcomes.some(
+          (o) => o.envelope.storeId === storeId && o.effectKey.startsWith('reconcile:'),
+        ),
+      'the daily stock reconciliation',
+      30_000,
+    );
   });
 });
 

@@ -56,6 +56,16 @@ export const topics = {
     retentionMs: FACT_RETENTION,
     description: 'A new or changed Mirakl offer (mirakl-poller → sync-applier).',
   },
+  stockObserved: {
+    name: 'mirakl.offer.stock.v1',
+    schema: 'MiraklStockObserved',
+    partitions: 6,
+    key: 'storeId',
+    cleanupPolicy: 'delete',
+    retentionMs: 7 * DAY,
+    description:
+      'The quantities of a full OF52 export, in chunks, to reconcile stock (mirakl-poller → sync-applier).',
+  },
   orderAwaitingAcceptance: {
     name: 'mirakl.order.awaiting-acceptance.v1',
     schema: 'MiraklOrderAwaitingAcceptance',

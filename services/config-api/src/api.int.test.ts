@@ -568,6 +568,39 @@ describe('configuring a store', () => {
   });
 });
 
+describe('stock reconciliation on demand', () => {
+  it('asks the mirakl-poller for a reconciliation (202 with the correlation id), 404 for another tenant', async () => {
+    expect((await bob('POST', `/v1/stores/${storeId}/reconcile`)).status).toBe(404);
+    const before = h.events.polls(storeId).length;
+    const res = await alice('POST', `/v1/stores/${storeId}/reconcile`);
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ storeId, correlationId: expect.any(String) });
+    await eventually(() => h.events.polls(storeId).length === before + 1, 'the request');
+    const poll = h.events.polls(storeId).at(-1)!;
+    expect(poll).toMatchObject({
+      system: 'MIRAKL',
+      stream: 'reconcile',
+      reason: 'manual',
+      since: null,
+      configVersion: Number(etag.replaceAll('"', '')),
+    });
+    expect(poll.envelope.correlationId).toBe(res.body.correlationId);
+  });
+
+  it('answers 409 naming the field while Sync Inventory is off', async () => {
+    const off = await patch({ toggles: { inventory: false } });
+    expect(off.status).toBe(200);
+    etag = off.headers.get('etag')!;
+    const res = await alice('POST', `/v1/stores/${storeId}/reconcile`);
+    expect(res.status).toBe(409);
+    expect(res.body.type).toContain('inventory-off');
+    expectViolation(res, 'toggles.inventory', 'enabled');
+    const on = await patch({ toggles: { inventory: true } });
+    expect(on.status).toBe(200);
+    etag = on.headers.get('etag')!;
+  });
+});
+
 describe('disconnect, reconnect, delete', () => {
   it('disconnects (config kept) and reconnects (sync resumes) with an event each time', async () => {
     const off = await alice('POST', `/v1/stores/${storeId}/disconnect`, {
@@ -583,6 +616,9 @@ describe('disconnect, reconnect, delete', () => {
       () => h.events.latestConfig(storeId)?.status === 'DISCONNECTED',
       'disconnected event',
     );
+    const reconcile = await alice('POST', `/v1/stores/${storeId}/reconcile`);
+    expect(reconcile.status).toBe(409);
+    expectViolation(reconcile, 'status', 'connected');
     const otherShop = await alice('POST', `/v1/stores/${storeId}/connect`, {
       body: { miraklApiKey: MIRAKL_KEY_B },
     });
@@ -600,7 +636,8 @@ describe('disconnect, reconnect, delete', () => {
         h.events.latestConfig(storeId)!.version === on.body.version,
       'reconnected event',
     );
-    expect(h.events.polls(storeId)).toHaveLength(1);
+    // Reconnecting asks for no first offers poll again (the one poll besides is a reconciliation).
+    expect(h.events.polls(storeId).filter((p) => p.stream === 'offers')).toHaveLength(1);
   });
 
   it('deletes: secrets erased, record kept, DELETED published, the shop can be connected again', async () => {

@@ -30,6 +30,7 @@ import { reporterClient } from './adapters/reporter-client.js';
 import { ReportsService } from './reports.js';
 import { applierClient } from './adapters/applier-client.js';
 import { CatalogService } from './catalog.js';
+import { ReconcileService } from './reconcile.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -190,12 +191,19 @@ export async function createConfigApi(options: ConfigApiOptions): Promise<Config
     stores: service,
     applier: options.applierUrl ? applierClient({ baseUrl: options.applierUrl, logger }) : null,
   });
+  const reconcile = new ReconcileService({
+    stores: service,
+    publisher: options.publisher,
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+  });
   const app = createHttpApp({
     stores: service,
     access,
     activity,
     reports,
     catalog,
+    reconcile,
     logger,
     metrics,
   });

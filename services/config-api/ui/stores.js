@@ -203,6 +203,29 @@ export async function renderStore(view, me, id, tab, orderId) {
             store.returnsApproved ? 'Revoke returns approval' : 'Approve returns',
           )
         : null,
+      store.status === 'CONNECTED' && store.toggles.inventory
+        ? h(
+            'button',
+            {
+              type: 'button',
+              id: 'reconcile',
+              title: "Compare Mirakl's offer quantities with the computed stock now",
+              onclick: async (event) => {
+                const button = event.currentTarget;
+                button.disabled = true;
+                try {
+                  await api('POST', `/v1/stores/${store.id}/reconcile`);
+                  toast('Stock reconciliation requested: its result appears in the activity.');
+                } catch (error) {
+                  toast(error.message);
+                } finally {
+                  button.disabled = false;
+                }
+              },
+            },
+            'Reconcile stock',
+          )
+        : null,
       h(
         'button',
         {

@@ -10,3 +10,6 @@ export const FACT_TOPICS = [
 
 /** The offers pass's one topic. */
 export const OFFER_FACT_TOPICS = ['offerObserved'] as const satisfies readonly MiraklFactTopic[];
+
+/** The stock reconciliation's one topic (ADR 0088). */
+export const STOCK_FACT_TOPICS = ['stockObserved'] as const satisfies readonly MiraklFactTopic[];

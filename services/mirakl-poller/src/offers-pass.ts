@@ -7,7 +7,9 @@ import {
   offersFlowOpen,
   type ObservedOffer,
 } from './domain/offer-facts.js';
+import { inventoryFlowOpen, stockFacts } from './domain/stock-facts.js';
 import { OFFER_FACT_TOPICS } from './fact-topics.js';
+import { publishStock } from './stock-pass.js';
 import {
   claimSlot,
   spacedCall,
@@ -38,8 +40,7 @@ const EXPORTS_REPROBE_MS = 24 * 3600_000;
  * export saved. A store without asynchronous exports is read with OF21, every offer, each pass.
  * Nothing is read while the store's Sync Offers is closed ({@link offersFlowOpen}).
  */
-export function offersPass(deps: OffersPassDeps) {
-  const exportsRefusedAt = new Map<string, number>();
+export function offersPass(deps: OffersPassDeps, exportsRefusedAt = new Map<string, number>()) {
   return async (input: PollPassInput): Promise<void> => {
     const { storeId, demand, cursor, startedAt } = input;
     const config = deps.configs.get(storeId);
@@ -61,6 +62,7 @@ export function offersPass(deps: OffersPassDeps) {
 
     const observedAt = new Date(deps.now());
     let exportedAt: Date | null = null;
+    let stock: ObservedOffer[] = [];
     await pollChanges(deps, input, {
       stream: OFFERS,
       itemName: 'offers',
@@ -75,6 +77,7 @@ export function offersPass(deps: OffersPassDeps) {
           exportsRefusedAt,
         );
         exportedAt = changes.exportedAt;
+        stock = changes.offers.map((o) => ({ ...o, deleted: false }));
         const items: ObservedOffer[] = [
           ...changes.offers.map((o) => ({ ...o, deleted: false })),
           ...changes.deleted.map((o) => ({ ...o, deleted: true })),
@@ -84,6 +87,13 @@ export function offersPass(deps: OffersPassDeps) {
       itemId: (offer) => offer.shopSku,
       decide: (offer, seen) => decideOfferFacts(storeId, offer, seen, observedAt),
     });
+    if (full && exportedAt !== null) {
+      // The day's full export is also the store's daily stock reconciliation (ADR 0088): its
+      // quantities cost no further call. Published before the cursor moves: a crash repeats both.
+      const now = deps.configs.get(storeId);
+      if (now && inventoryFlowOpen(now))
+        await publishStock(deps, input, stockFacts(storeId, stock, observedAt));
+    }
     if (full && exportedAt !== null)
       await deps.state.saveCursor(storeId, OFFERS_FULL, { cursor: exportedAt, startedAt });
   };

@@ -3,6 +3,7 @@ import { createPoller, resyncOf, type Poller, type PollerOptions } from '@msync/
 import { miraklClients } from './adapters/mirakl-clients.js';
 import { OFFERS, offersPass } from './offers-pass.js';
 import { ORDERS, ordersPass, ordersResyncPass, type OrdersPassDeps } from './orders-pass.js';
+import { RECONCILE, reconcilePass } from './stock-pass.js';
 
 export interface MiraklPollerOptions extends PollerOptions {
   or11IntervalMs: number;
@@ -46,14 +47,18 @@ export function createMiraklPoller(options: MiraklPollerOptions): Poller {
         initialLookbackMs: options.initialLookbackMs,
         seenRetentionMs: options.seenRetentionMs,
       };
+      const offersDeps = {
+        ...deps,
+        of52IntervalMs: options.of52IntervalMs,
+        fullEveryMs: options.offersFullEveryMs,
+      };
+      // Stores whose OF52 was refused, shared by the offers and reconciliation passes.
+      const exportsRefusedAt = new Map<string, number>();
       return {
         [ORDERS]: ordersPass(deps),
         [resyncOf(ORDERS)]: ordersResyncPass(deps),
-        [OFFERS]: offersPass({
-          ...deps,
-          of52IntervalMs: options.of52IntervalMs,
-          fullEveryMs: options.offersFullEveryMs,
-        }),
+        [OFFERS]: offersPass(offersDeps, exportsRefusedAt),
+        [RECONCILE]: reconcilePass(offersDeps, exportsRefusedAt),
       };
     },
   });

@@ -72,6 +72,7 @@ export const FACT_TOPICS = [
   'orderCanceledInShipBob',
   'orderCanceledOnMarketplace',
   'inventoryObserved',
+  'stockObserved',
 ] as const;
 export type FactTopic = (typeof FACT_TOPICS)[number];
 export type Fact = ConsumedEventOf<FactTopic>;
@@ -512,6 +513,8 @@ export function createApplier(
         return cancelInShipBob(fact, delivery);
       case 'inventoryObserved':
         return deps.inventory.inventoryObserved(fact);
+      case 'stockObserved':
+        return deps.inventory.stockObserved(fact);
       default: {
         const never: never = fact;
         throw new PermanentError(`unexpected fact ${JSON.stringify(never)}`, {

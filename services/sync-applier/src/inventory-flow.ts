@@ -18,6 +18,8 @@ import { importedCycle, pushedResults } from './domain/catalog.js';
 import type { CatalogView } from './adapters/catalog-view.js';
 import type { EffectsLedger } from './adapters/effects-ledger.js';
 import type { InventoryState } from './adapters/inventory-state.js';
+import type { Reconciliations } from './adapters/reconciliations.js';
+import { createReconcileFlow } from './reconcile-flow.js';
 import type { OutcomeRecorder } from './adapters/outcomes.js';
 import type { StoreConfigs } from './adapters/store-configs.js';
 import type { Vendors } from './adapters/vendors.js';
@@ -28,6 +30,8 @@ export interface InventoryFlowDeps {
   ledger: EffectsLedger;
   vendors: Vendors;
   state: InventoryState;
+  /** Stock reconciliation (ADR 0088): chunks, results and the drift record. */
+  reconciliations: Reconciliations;
   record: OutcomeRecorder;
   metrics: ApplierMetrics;
   logger: Logger;
@@ -40,7 +44,8 @@ export interface InventoryFlowDeps {
  * Sync Inventory (ADR 0076): each `ShipBobInventoryObserved` updates the store's levels; the
  * fact closing the store's cycle decides the store's one import for the cycle, claimed in the
  * ledger under `inventory:<cycleId>` and followed to its end. `MiraklOfferObserved` keeps the
- * store's offers, the SKUs quantities are pushed for.
+ * store's offers, the SKUs quantities are pushed for. `MiraklStockObserved` reconciles Mirakl's
+ * quantities with the computed ones (ADR 0088).
  */
 export function createInventoryFlow(deps: InventoryFlowDeps) {
   const { configs, ledger, vendors, state, record, metrics, logger, catalog } = deps;
@@ -206,6 +211,7 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
       });
       if (value.endOfCycle && value.cycleId) await endOfCycle(fact, value.cycleId);
     },
+    stockObserved: createReconcileFlow(deps),
     async offerObserved(fact: ConsumedEventOf<'offerObserved'>): Promise<void> {
       const value = fact.value;
       await state.observeOffer(value.envelope.storeId, value.shopSku, !value.deleted);

@@ -9,7 +9,8 @@ import {
   type TestStore,
 } from './test-support/harness.js';
 import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
-import { INVENTORY_COLLECTIONS } from './adapters/inventory-state.js';
+import { INVENTORY_COLLECTIONS, fieldOf } from './adapters/inventory-state.js';
+import { RECONCILIATION_COLLECTIONS } from './adapters/reconciliations.js';
 import { storeConfig } from './test-support/facts.js';
 import type { SyncApplierOptions } from './service.js';
 
@@ -207,5 +208,158 @@ describe('Sync Inventory in the applier', () => {
     await eventually(async () => (await unchanged()) === 2, 'c2 handled again');
     expect(imports(store)).toHaveLength(2);
     expect(quantities(store)['SKU-MUG']).toBe(19);
+  });
+});
+
+/** Mirakl's quantities as a full export shows them, in chunks of one offer. */
+function stock(
+  storeId: string,
+  exportedAt: number,
+  quantities: Record<string, number>,
+): EventOf<'stockObserved'>[] {
+  const offers = Object.entries(quantities).map(([shopSku, quantity]) => ({ shopSku, quantity }));
+  return offers.map((offer, chunk) => ({
+    envelope: envelope({
+      storeId,
+      idempotencyKey: `mirakl:${storeId}:stock:${exportedAt}:${chunk}`,
+      source: 'test',
+      occurredAt: exportedAt,
+    }),
+    reconciliationId: String(exportedAt),
+    exportedAt,
+    chunk,
+    chunkCount: offers.length,
+    offers: [offer],
+  }));
+}
+
+describe('stock reconciliation in the applier', () => {
+  it('reports a drift once, the next import fixes it, and a drift again after the fix is flagged', async () => {
+    const { harness, store, running } = await setUp();
+    const levels = [
+      { sku: 'SKU-BOWL', fulfillable: 5 },
+      { sku: 'SKU-MUG', fulfillable: 10, exception: 2 },
+    ];
+    await harness.publish('inventoryObserved', cycle(store.storeId, 'c1', levels));
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'import');
+
+    // Someone sets the mug's quantity in Mirakl's back office.
+    store.mirakl.control.upsertOffers(store.shopId, [{ sku: 'SKU-MUG', quantity: 3 }]);
+    const first = stock(store.storeId, Date.now(), quantities(store));
+    await harness.publish('stockObserved', first);
+    const reconciled = () =>
+      harness
+        .outcomesOf(store.storeId, 'APPLIED')
+        .filter((o) => o.effectKey.startsWith('reconcile:'));
+    await eventually(() => reconciled().length === 1, 'the reconciliation');
+    expect(reconciled()[0]).toMatchObject({
+      flow: 'inventory',
+      reason: 'drift',
+      externalIds: { compared: '2', drifted: '1', persistent: '0' },
+    });
+    expect(reconciled()[0]!.detail).toContain('SKU-MUG (Mirakl 3, computed 7)');
+
+    // A redelivered chunk changes nothing.
+    await harness.publish('stockObserved', first.at(-1)!);
+    await eventually(
+      async () =>
+        (await counted(running.metrics, 'sync_applier_inventory_reconciliations_total', {
+          result: 'duplicate',
+        })) === 1,
+      'the duplicate counted',
+    );
+    expect(reconciled()).toHaveLength(1);
+    expect(harness.outcomesOf(store.storeId, 'FAILED')).toHaveLength(0);
+
+    // The next cycle, nothing changed in ShipBob, sends the drifted SKU again, only it.
+    await harness.publish('inventoryObserved', cycle(store.storeId, 'c2', levels));
+    await eventually(() => imports(store).length === 2, 'the fixing import');
+    expect(imports(store)[1]).toMatchObject({ lines: 1 });
+    await eventually(() => quantities(store)['SKU-MUG'] === 7, 'the mug fixed');
+    await eventually(
+      () => harness.outcomesOf(store.storeId, 'APPLIED').length === 3,
+      'the fixing import recorded',
+    );
+
+    // Set again behind the product's back: the drift persists after a fix.
+    store.mirakl.control.upsertOffers(store.shopId, [{ sku: 'SKU-MUG', quantity: 2 }]);
+    await harness.publish('stockObserved', stock(store.storeId, Date.now(), quantities(store)));
+    await eventually(
+      () => harness.outcomesOf(store.storeId, 'FAILED').length === 1,
+      'the persistent drift',
+    );
+    expect(harness.outcomesOf(store.storeId, 'FAILED')[0]).toMatchObject({
+      reason: 'persistent-drift',
+      subjectId: 'SKU-MUG',
+    });
+    expect(
+      await counted(running.metrics, 'sync_applier_inventory_drift_skus_total', { kind: 'drift' }),
+    ).toBe(1);
+    expect(
+      await counted(running.metrics, 'sync_applier_inventory_drift_skus_total', {
+        kind: 'persistent',
+      }),
+    ).toBe(1);
+  });
+
+  it('with every quantity as computed, one entry says there is no drift', async () => {
+    const { harness, store } = await setUp();
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c1', [{ sku: 'SKU-MUG', fulfillable: 4 }]),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'import');
+    await harness.publish('stockObserved', stock(store.storeId, Date.now(), quantities(store)));
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 2, 'reconciled');
+    expect(harness.outcomesOf(store.storeId, 'APPLIED')[1]).toMatchObject({
+      effectKey: expect.stringMatching(/^reconcile:/),
+      reason: null,
+      externalIds: { compared: '1', drifted: '0' },
+    });
+  });
+
+  it('after a crash that saved the result and forgot the drifted SKU, the completing chunk reports the saved drift', async () => {
+    const { harness, store } = await setUp();
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c1', [
+        { sku: 'SKU-BOWL', fulfillable: 5 },
+        { sku: 'SKU-MUG', fulfillable: 10, exception: 2 },
+      ]),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'import');
+    const exportedAt = Date.now();
+    const chunks = stock(store.storeId, exportedAt, { 'SKU-BOWL': 4, 'SKU-MUG': 3 });
+    // What a run that stopped after saving its result and forgetting the mug left behind.
+    await harness.mongo.db
+      .collection<Record<string, unknown> & { _id: string }>(RECONCILIATION_COLLECTIONS.runs)
+      .insertOne({
+        _id: `${store.storeId}|${exportedAt}`,
+        storeId: store.storeId,
+        exportedAt,
+        chunkCount: 2,
+        chunks: { c0: chunks[0]!.offers },
+        result: {
+          compared: 2,
+          pending: 0,
+          drifted: [{ sku: 'SKU-MUG', marketplace: 3, computed: 7, persistent: false }],
+          healed: [],
+        },
+      });
+    await harness.mongo.db
+      .collection<{ _id: string }>(INVENTORY_COLLECTIONS.pushed)
+      .updateOne({ _id: store.storeId }, { $unset: { [`quantities.${fieldOf('SKU-MUG')}`]: '' } });
+
+    await harness.publish('stockObserved', chunks[1]!);
+    const reconciled = () =>
+      harness
+        .outcomesOf(store.storeId, 'APPLIED')
+        .filter((o) => o.effectKey.startsWith('reconcile:'));
+    await eventually(() => reconciled().length === 1, 'the reconciliation');
+    // Compared again, the forgotten mug would have been pending and the drift lost.
+    expect(reconciled()[0]).toMatchObject({
+      reason: 'drift',
+      externalIds: { compared: '2', pending: '0', drifted: '1' },
+    });
   });
 });

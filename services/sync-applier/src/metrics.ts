@@ -7,6 +7,9 @@ export interface ApplierMetrics {
   retrierAttempts: Counter<'lane' | 'result'>;
   vendorCalls: Counter<'system' | 'operation' | 'status'>;
   inventoryCycles: Counter<'result'>;
+  inventoryReconciliations: Counter<'result'>;
+  inventoryDriftSkus: Counter<'kind'>;
+  inventoryDriftingSkus: Gauge<'store'>;
   gateWaits: Counter<'operation'>;
 }
 
@@ -50,6 +53,24 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
       name: 'sync_applier_inventory_cycles_total',
       help: 'Ends of a store inventory cycle, by result (imported, unchanged: no import, skipped, duplicate, failed).',
       labelNames: ['result'],
+      registers: [registry],
+    }),
+    inventoryReconciliations: new Counter({
+      name: 'sync_applier_inventory_reconciliations_total',
+      help: 'Stock reconciliations decided, by result (clean, drift, skipped, duplicate).',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    inventoryDriftSkus: new Counter({
+      name: 'sync_applier_inventory_drift_skus_total',
+      help: 'SKUs whose Mirakl quantity differed from the computed one at a reconciliation, by kind (drift: sent again with the next import; persistent: drifting again after a fix was sent).',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    inventoryDriftingSkus: new Gauge({
+      name: 'sync_applier_inventory_drifting_skus',
+      help: "SKUs found drifting at the store's latest reconciliation.",
+      labelNames: ['store'],
       registers: [registry],
     }),
     gateWaits: new Counter({

@@ -26,6 +26,7 @@ import { FACT_TOPICS, createApplier, type Delivery, type Fact, type FactTopic } 
 import { catalogOpsRoutes } from './adapters/catalog-routes.js';
 import { createCatalogView, recordingCatalog } from './adapters/catalog-view.js';
 import { createEffectsLedger, type EffectsLedger } from './adapters/effects-ledger.js';
+import { createReconciliations } from './adapters/reconciliations.js';
 import { createInventoryState } from './adapters/inventory-state.js';
 import { SOURCE, createOutcomeRecorder } from './adapters/outcomes.js';
 import { createStoreConfigView, type StoreConfigView } from './adapters/store-configs.js';
@@ -141,6 +142,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
       ledger,
       vendors,
       state: inventoryState,
+      reconciliations: createReconciliations(db),
       record,
       metrics,
       logger,

@@ -104,6 +104,25 @@ export interface PostalAddress {
   phone: null | string;
 }
 
+/** One chunk of the quantities a full OF52 export found for the store's offers, read to reconcile the store's stock (ADR 0088). */
+export interface MiraklStockObserved {
+  envelope: EventEnvelope;
+  /** The export the chunk belongs to, the same for every chunk of one reconciliation. */
+  reconciliationId: string;
+  /** When the export was requested: imports recorded after it may not be in it. */
+  exportedAt: number; // epoch milliseconds
+  /** 0-based index of this chunk. */
+  chunk: number;
+  /** How many chunks the reconciliation has (at least 1). */
+  chunkCount: number;
+  offers: Array<MiraklOfferStock>;
+}
+
+export interface MiraklOfferStock {
+  shopSku: string;
+  quantity: number;
+}
+
 /** Command from the scheduler: poll one stream of one store now. */
 export interface PollRequested {
   envelope: EventEnvelope;
@@ -270,6 +289,7 @@ export interface EventSchemas {
   MiraklOrderAwaitingAcceptance: MiraklOrderAwaitingAcceptance;
   MiraklOrderCanceled: MiraklOrderCanceled;
   MiraklOrderReadyToShip: MiraklOrderReadyToShip;
+  MiraklStockObserved: MiraklStockObserved;
   PollRequested: PollRequested;
   ReportRequested: ReportRequested;
   ShipBobInventoryObserved: ShipBobInventoryObserved;

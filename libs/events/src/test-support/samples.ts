@@ -73,6 +73,17 @@ export function sampleEvents(storeId = 'store-1'): { [K in TopicKey]: EventOf<K>
       deleted: false,
       lastUpdated: T0,
     },
+    stockObserved: {
+      envelope: env(storeId, `mirakl:${storeId}:stock:${T0}:0`),
+      reconciliationId: `${storeId}:${T0}`,
+      exportedAt: T0,
+      chunk: 0,
+      chunkCount: 1,
+      offers: [
+        { shopSku: 'ACME-MUG-01', quantity: 36 },
+        { shopSku: 'ACME-MUG-02', quantity: 0 },
+      ],
+    },
     orderAwaitingAcceptance: {
       envelope: env(storeId, `mirakl:${storeId}:order:MKP-1001-A:WAITING_ACCEPTANCE:${T0}`),
       orderId: 'MKP-1001-A',

@@ -6,6 +6,7 @@ import type { AccessService } from '../access.js';
 import type { ActivityService } from '../activity.js';
 import type { ReportsService } from '../reports.js';
 import type { CatalogService } from '../catalog.js';
+import type { ReconcileService } from '../reconcile.js';
 import type { StoreService } from '../stores.js';
 import type { ConfigApiMetrics } from '../metrics.js';
 import { openApiDocument } from './openapi.js';
@@ -42,6 +43,7 @@ export function createHttpApp(deps: {
   activity: ActivityService;
   reports: ReportsService;
   catalog: CatalogService;
+  reconcile: ReconcileService;
   logger: Logger;
   metrics?: ConfigApiMetrics;
 }): Express {
@@ -52,6 +54,7 @@ export function createHttpApp(deps: {
     activity: deps.activity,
     reports: deps.reports,
     catalog: deps.catalog,
+    reconcile: deps.reconcile,
   });
   const document = openApiDocument(ops);
 

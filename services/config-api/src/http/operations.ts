@@ -6,6 +6,7 @@ import type { AccessService } from '../access.js';
 import type { ActivityService } from '../activity.js';
 import type { ReportsService } from '../reports.js';
 import type { CatalogService } from '../catalog.js';
+import type { ReconcileService } from '../reconcile.js';
 import {
   CatalogCyclesView,
   CatalogSkuPageView,
@@ -20,6 +21,7 @@ import {
   FulfillmentCenterList,
   IssueTokenRequest,
   IssuedTokenView,
+  ReconcileRequestedView,
   ReconnectStoreRequest,
   ReportHistoryQuery,
   ReportHistoryView,
@@ -96,8 +98,9 @@ export function operations(services: {
   activity: ActivityService;
   reports: ReportsService;
   catalog: CatalogService;
+  reconcile: ReconcileService;
 }): Operation[] {
-  const { stores, access, activity, reports, catalog } = services;
+  const { stores, access, activity, reports, catalog, reconcile } = services;
   const storeId = (ctx: RequestContext) => ctx.params['storeId'] ?? '';
   return [
     {
@@ -298,6 +301,25 @@ export function operations(services: {
         body: orderTimelineView(
           await activity.timeline(ctx.principal, storeId(ctx), ctx.params['orderId'] ?? ''),
         ),
+      }),
+    },
+    {
+      id: 'reconcileStoreStock',
+      method: 'post',
+      path: '/v1/stores/{storeId}/reconcile',
+      summary:
+        "Compare Mirakl's offer quantities with what the product computes now (a full offer export); drift shows in the activity and is fixed by the next stock import",
+      access: 'any',
+      ifMatch: 'none',
+      success: {
+        status: 202,
+        schema: ReconcileRequestedView,
+        description: 'Requested; the result appears in the activity (flow inventory)',
+      },
+      errors: [404, 409, 503],
+      handle: async (ctx) => ({
+        status: 202,
+        body: await reconcile.request(ctx.principal, storeId(ctx)),
       }),
     },
     {

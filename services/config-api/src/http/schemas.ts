@@ -430,6 +430,16 @@ export const ReportPreviewView = z
   })
   .register(responseSchemas, { id: 'ReportPreview' });
 
+export const ReconcileRequestedView = z
+  .object({
+    storeId: z.string(),
+    requestedAt: z.string().describe('When the reconciliation was requested (ISO 8601)'),
+    correlationId: z
+      .string()
+      .describe('The activity entries of this reconciliation carry this correlation id'),
+  })
+  .register(responseSchemas, { id: 'ReconcileRequested' });
+
 export const TestReportView = z
   .object({ to: z.string(), subject: z.string(), messageId: z.string() })
   .register(responseSchemas, { id: 'TestReport' });

@@ -6,7 +6,8 @@ export type MiraklFactTopic =
   | 'orderReadyToShip'
   | 'orderCanceledOnMarketplace'
   | 'incidentOpened'
-  | 'offerObserved';
+  | 'offerObserved'
+  | 'stockObserved';
 
 /** A fact to emit: its topic, deterministic idempotency key, when it happened and its body. */
 export type MiraklFact = PollFact<MiraklFactTopic>;

@@ -1,17 +1,23 @@
 import type { Logger, PollStateStore, Registry } from '@msync/platform';
-import { pollerBed, type PollerBed, type TestStore } from '@msync/polling/test-support';
-import { FACT_TOPICS, OFFER_FACT_TOPICS } from '../fact-topics.js';
+import {
+  pollerBed,
+  type PollerBed,
+  type ReceivedFact,
+  type TestStore,
+} from '@msync/polling/test-support';
+import { FACT_TOPICS, OFFER_FACT_TOPICS, STOCK_FACT_TOPICS } from '../fact-topics.js';
 import { OFFERS } from '../offers-pass.js';
 import { ORDERS } from '../orders-pass.js';
+import { RECONCILE } from '../stock-pass.js';
 import { COLLECTIONS, SOURCE, createMiraklPoller } from '../service.js';
 
 export type FactTopic = (typeof FACT_TOPICS)[number];
 export type OfferFactTopic = (typeof OFFER_FACT_TOPICS)[number];
+export type StockFactTopic = (typeof STOCK_FACT_TOPICS)[number];
 
-export interface PollerHarness<T extends FactTopic | OfferFactTopic = FactTopic> extends Omit<
-  PollerBed<T>,
-  'addStore' | 'startPoller'
-> {
+export interface PollerHarness<
+  T extends FactTopic | OfferFactTopic | StockFactTopic = FactTopic,
+> extends Omit<PollerBed<T>, 'addStore' | 'startPoller'> {
   /** Seeds a Mirakl-only store the way config-api stores it and publishes its configuration. */
   addStore(
     input: Pick<TestStore, 'storeId' | 'status' | 'version' | 'miraklUrl' | 'shopId'> & {
@@ -34,12 +40,31 @@ export function pollerHarness(logger: Logger): Promise<PollerHarness> {
   return harnessFor(logger, ORDERS, FACT_TOPICS);
 }
 
-/** The same bed for the offers stream and its facts. */
-export function offersHarness(logger: Logger): Promise<PollerHarness<OfferFactTopic>> {
-  return harnessFor(logger, OFFERS, OFFER_FACT_TOPICS);
+/**
+ * The same bed for the offers stream and its offer facts. The stock topic exists too: a full
+ * export of a store with Sync Inventory on also publishes its quantities (ADR 0088); those are
+ * `stockHarness`'s to look at.
+ */
+export async function offersHarness(logger: Logger): Promise<PollerHarness<OfferFactTopic>> {
+  const bed = await harnessFor(logger, OFFERS, [...OFFER_FACT_TOPICS, ...STOCK_FACT_TOPICS]);
+  return {
+    ...bed,
+    get facts() {
+      return bed.facts.filter(
+        (f): f is ReceivedFact<OfferFactTopic> => f.topic === 'offerObserved',
+      );
+    },
+  };
 }
 
-async function harnessFor<T extends FactTopic | OfferFactTopic>(
+/** The bed for stock reconciliations: the `reconcile` stream, offer and stock facts. */
+export function stockHarness(
+  logger: Logger,
+): Promise<PollerHarness<OfferFactTopic | StockFactTopic>> {
+  return harnessFor(logger, RECONCILE, [...OFFER_FACT_TOPICS, ...STOCK_FACT_TOPICS]);
+}
+
+async function harnessFor<T extends FactTopic | OfferFactTopic | StockFactTopic>(
   logger: Logger,
   stream: string,
   factTopics: readonly T[],

@@ -25,7 +25,8 @@ export function pollIntervalMinutes(configured: number): number {
 
 /**
  * Every recurring poll a store should have, in stream-table order: none unless it is connected;
- * otherwise each stream whose flows are on and whose requirements hold, at the store's interval.
+ * otherwise each stream whose flows are on, whose requirements hold and that no other flow
+ * replaces, at the store's interval (or the stream's own fixed one).
  */
 export function desiredPollJobs(
   store: StoreSchedule,
@@ -37,9 +38,14 @@ export function desiredPollJobs(
     .filter(
       (spec) =>
         spec.enabledBy.some((flow) => store.toggles[flow]) &&
-        spec.requires.every((requirement) => store[requirement]),
+        spec.requires.every((requirement) => store[requirement]) &&
+        !(spec.unlessEnabled ?? []).some((flow) => store.toggles[flow]),
     )
-    .map((spec) => ({ stream: spec.stream, system: spec.system, intervalMinutes }));
+    .map((spec) => ({
+      stream: spec.stream,
+      system: spec.system,
+      intervalMinutes: spec.everyMinutes ?? intervalMinutes,
+    }));
 }
 
 /** Whether the store wants daily report requests: connected, with somewhere to send them. */

@@ -32,7 +32,7 @@ describe('which recurring polls a store needs', () => {
     expect(streams(store({ toggles: { ...allOff, inventory: true } }))).toEqual([]);
     expect(
       streams(store({ toggles: { ...allOff, inventory: true }, shipbobConfigured: true })),
-    ).toEqual(['inventory']);
+    ).toEqual(['inventory', 'reconcile']);
     const returns = { ...allOff, returns: true };
     expect(streams(store({ toggles: returns, shipbobConfigured: true }))).toEqual(['orders']);
     expect(
@@ -41,6 +41,21 @@ describe('which recurring polls a store needs', () => {
       { stream: 'orders', system: 'MIRAKL', intervalMinutes: 15 },
       { stream: 'returns', system: 'SHIPBOB', intervalMinutes: 15 },
     ]);
+  });
+
+  it('reconciles stock once a day for Sync Inventory, unless Sync Offers’ daily full export does it', () => {
+    const inventory = { ...allOff, inventory: true };
+    expect(
+      desiredPollJobs(
+        store({ toggles: inventory, shipbobConfigured: true, pollIntervalMinutes: 5 }),
+      ),
+    ).toEqual([
+      { stream: 'inventory', system: 'SHIPBOB', intervalMinutes: 5 },
+      { stream: 'reconcile', system: 'MIRAKL', intervalMinutes: 24 * 60 },
+    ]);
+    expect(
+      streams(store({ toggles: { ...inventory, offers: true }, shipbobConfigured: true })),
+    ).toEqual(['offers', 'inventory']);
   });
 
   it('polls every stream at the store interval when everything is on', () => {

@@ -13,6 +13,10 @@ export interface StreamSpec {
   enabledBy: readonly FlowToggle[];
   /** ...and every one of these settings holds. */
   requires: readonly StreamRequirement[];
+  /** ...and none of these flows is on (another stream serves the store then). */
+  unlessEnabled?: readonly FlowToggle[];
+  /** A fixed interval instead of the store's poll interval (e.g. once a day). */
+  everyMinutes?: number;
 }
 
 /**
@@ -45,5 +49,15 @@ export const POLLED_STREAMS: readonly StreamSpec[] = [
     system: 'SHIPBOB',
     enabledBy: ['returns'],
     requires: ['shipbobConfigured', 'returnsApproved'],
+  },
+  // The daily stock reconciliation (ADR 0088): a full offer export a day. With Sync Offers on,
+  // the offers stream's own daily full export is the reconciliation; no second one.
+  {
+    stream: 'reconcile',
+    system: 'MIRAKL',
+    enabledBy: ['inventory'],
+    requires: ['shipbobConfigured'],
+    unlessEnabled: ['offers'],
+    everyMinutes: 24 * 60,
   },
 ];

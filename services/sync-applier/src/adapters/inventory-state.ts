@@ -25,6 +25,7 @@ interface OffersDoc {
 interface PushedDoc {
   _id: string;
   buffer: number | null;
+  /** `at`: when the quantity was recorded as sent (absent in older records). */
   quantities?: Record<string, PushedLine>;
 }
 
@@ -47,9 +48,11 @@ export interface InventoryState {
   recordPushed(storeId: string, buffer: number, lines: readonly PushedLine[]): Promise<void>;
   /** Nothing may be taken as pushed any more: the next cycle pushes every SKU. */
   forgetPushed(storeId: string): Promise<void>;
+  /** These SKUs' quantities may not be taken as pushed: the next cycle pushes them (ADR 0088). */
+  forgetPushedSkus(storeId: string, skus: readonly string[]): Promise<void>;
 }
 
-export function createInventoryState(db: Db): InventoryState {
+export function createInventoryState(db: Db, now: () => number = Date.now): InventoryState {
   const levels = db.collection<LevelsDoc>(INVENTORY_COLLECTIONS.levels);
   const offers = db.collection<OffersDoc>(INVENTORY_COLLECTIONS.offers);
   const pushed = db.collection<PushedDoc>(INVENTORY_COLLECTIONS.pushed);
@@ -79,9 +82,13 @@ export function createInventoryState(db: Db): InventoryState {
     },
     async pushed(storeId) {
       const doc = await pushed.findOne({ _id: storeId });
+      const lines = Object.values(doc?.quantities ?? {});
       return {
         buffer: doc?.buffer ?? null,
-        quantities: new Map(Object.values(doc?.quantities ?? {}).map((l) => [l.sku, l.quantity])),
+        quantities: new Map(lines.map((l) => [l.sku, l.quantity])),
+        at: new Map(
+          lines.flatMap((l) => (l.at === undefined ? [] : [[l.sku, l.at.getTime()] as const])),
+        ),
       };
     },
     async pushedLines(storeId) {
@@ -90,7 +97,8 @@ export function createInventoryState(db: Db): InventoryState {
     },
     async recordPushed(storeId, buffer, lines) {
       const set: Record<string, unknown> = { buffer };
-      for (const line of lines) set[`quantities.${fieldOf(line.sku)}`] = line;
+      const at = new Date(now());
+      for (const line of lines) set[`quantities.${fieldOf(line.sku)}`] = { at, ...line };
       await pushed.updateOne({ _id: storeId }, { $set: set }, { upsert: true });
     },
     async forgetPushed(storeId) {
@@ -99,6 +107,12 @@ export function createInventoryState(db: Db): InventoryState {
         { $set: { buffer: null, quantities: {} } },
         { upsert: true },
       );
+    },
+    async forgetPushedSkus(storeId, skus) {
+      if (skus.length === 0) return;
+      const unset: Record<string, ''> = {};
+      for (const sku of skus) unset[`quantities.${fieldOf(sku)}`] = '';
+      await pushed.updateOne({ _id: storeId }, { $unset: unset });
     },
   };
 }

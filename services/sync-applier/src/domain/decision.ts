@@ -21,7 +21,9 @@ export type Action =
   /** A ShipBob return for one incident line. */
   | 'return'
   /** One stock import of a store's changed quantities (Sync Inventory). */
-  | 'push-stock';
+  | 'push-stock'
+  /** Mirakl's quantities compared with the product's (ADR 0088). */
+  | 'reconcile-stock';
 
 export interface Outcome {
   outcome: OutcomeKind;

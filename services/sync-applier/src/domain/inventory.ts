@@ -24,6 +24,8 @@ export interface PushedStock {
   /** null: nothing may be taken as pushed (never pushed, or the flow stopped since). */
   buffer: number | null;
   quantities: ReadonlyMap<string, number>;
+  /** When each SKU's quantity was recorded as sent (epoch ms; absent for older records). */
+  at?: ReadonlyMap<string, number>;
 }
 
 /** One SKU's quantity in an import. */
@@ -115,6 +117,35 @@ export function inventoryBase(cycleId: string): OutcomeBase {
   };
 }
 
+/** Sync Inventory's gate: configuration read, store connected, flow on, ShipBob configured. */
+export type InventoryGate =
+  /** The store's configuration was not read yet: try again later, never skip. */
+  | { type: 'retry'; reason: string; message: string }
+  /** Gate closed: SKIPPED, nothing called. */
+  | { type: 'skip'; outcome: Outcome }
+  | { type: 'open'; config: StoreConfig };
+
+/** Whether Sync Inventory may act for the store now (imports and reconciliations alike). */
+export function inventoryGate(
+  storeId: string,
+  config: StoreConfig | undefined,
+  base: OutcomeBase,
+): InventoryGate {
+  const gate = gateDecision(storeId, config, base, { shipbob: true });
+  switch (gate.type) {
+    case 'retry':
+      return { type: 'retry', reason: gate.reason, message: gate.message };
+    case 'record':
+      return { type: 'skip', outcome: gate.outcome };
+    case 'open':
+      return gate;
+    default: {
+      const never: never = gate;
+      throw new Error(`unhandled gate ${JSON.stringify(never)}`);
+    }
+  }
+}
+
 /**
  * What a store does at the end of an inventory cycle: gated by its configuration (SKIPPED when
  * closed); once per cycle through the ledger; one import carrying every changed quantity, or
@@ -126,19 +157,8 @@ export function decideInventoryCycle(
   state: InventoryCycleState,
 ): InventoryCycleDecision {
   const base = inventoryBase(cycle.cycleId);
-  const gate = gateDecision(cycle.storeId, config, base, { shipbob: true });
-  switch (gate.type) {
-    case 'retry':
-      return { type: 'retry', reason: gate.reason, message: gate.message };
-    case 'record':
-      return { type: 'skip', outcome: gate.outcome };
-    case 'open':
-      break;
-    default: {
-      const never: never = gate;
-      throw new Error(`unhandled gate ${JSON.stringify(never)}`);
-    }
-  }
+  const gate = inventoryGate(cycle.storeId, config, base);
+  if (gate.type !== 'open') return gate;
   if (state.effect?.status === 'done') {
     if (state.effect.externalIds[NO_IMPORT] === 'true')
       return { type: 'unchanged', remember: false };

@@ -1,0 +1,52 @@
+import { idempotencyKey } from '@msync/events';
+import type { MiraklOffer } from '@msync/mirakl';
+import type { MiraklFact } from './facts.js';
+
+/**
+ * Offers per `MiraklStockObserved`: about 40 bytes each on the wire, so a chunk stays far below
+ * Kafka's 1 MB message limit while a store of 100,000 offers needs 100 messages, not one.
+ */
+export const STOCK_CHUNK_SIZE = 1000;
+
+/**
+ * The quantities of a full export as `MiraklStockObserved` chunks (ADR 0088): every chunk carries
+ * the reconciliation id (the export's time), its index and the chunk count, so the applier knows
+ * when it has them all. Sorted by SKU; an export without offers is still one (empty) chunk, which
+ * tells the applier the marketplace shows nothing. Keys `mirakl:<store>:stock:<exportedAt>:<chunk>`
+ * come from the export: the same export read again yields the same keys.
+ */
+export function stockFacts(
+  storeId: string,
+  offers: readonly Pick<MiraklOffer, 'shopSku' | 'quantity'>[],
+  exportedAt: Date,
+  chunkSize: number = STOCK_CHUNK_SIZE,
+): Extract<MiraklFact, { topic: 'stockObserved' }>[] {
+  const sorted = offers
+    .map((offer) => ({ shopSku: offer.shopSku, quantity: offer.quantity }))
+    .sort((a, b) => (a.shopSku < b.shopSku ? -1 : a.shopSku > b.shopSku ? 1 : 0));
+  const chunkCount = Math.max(1, Math.ceil(sorted.length / chunkSize));
+  const at = exportedAt.getTime();
+  return Array.from({ length: chunkCount }, (_, chunk) => ({
+    topic: 'stockObserved' as const,
+    idempotencyKey: idempotencyKey('mirakl', storeId, 'stock', at, chunk),
+    occurredAt: exportedAt,
+    body: {
+      reconciliationId: String(at),
+      exportedAt: at,
+      chunk,
+      chunkCount,
+      offers: sorted.slice(chunk * chunkSize, (chunk + 1) * chunkSize),
+    },
+  }));
+}
+
+/**
+ * Whether the store's stock is worth reconciling: Sync Inventory on and ShipBob configured (the
+ * applier's own gate for stock pushes); otherwise there is nothing the product computes to compare.
+ */
+export function inventoryFlowOpen(config: {
+  toggles: { inventory: boolean };
+  shipbobConfigured: boolean;
+}): boolean {
+  return config.toggles.inventory && config.shipbobConfigured;
+}
