@@ -41,8 +41,18 @@ export const CURRENT_STATE_STREAMS: readonly BackfillStream[] = ['inventory'];
 export const hasHistory = (stream: BackfillStream): boolean =>
   !CURRENT_STATE_STREAMS.includes(stream);
 
+/**
+ * Streams the scheduler polls that have nothing to backfill, and what to do instead: the daily
+ * reconciliation compares quantities now (ADR 0088), there is no past to re-read.
+ */
+export const NOT_BACKFILLED: Readonly<Record<string, string>> = {
+  reconcile:
+    'reconcile compares quantities as they are now, with no history to re-read: ask for one with POST /v1/stores/{id}/reconcile',
+};
+
 /** Checks the stream name; the message says which exist. */
 export function backfillStream(arg: string | undefined): BackfillStream {
+  if (arg && NOT_BACKFILLED[arg]) throw new Error(`--stream: ${NOT_BACKFILLED[arg]}`);
   if (!arg || !(arg in STREAM_SYSTEMS))
     throw new Error(`--stream: one of ${Object.keys(STREAM_SYSTEMS).join(', ')}`);
   return arg as BackfillStream;

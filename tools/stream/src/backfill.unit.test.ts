@@ -1,14 +1,27 @@
 import { describe, expect, it } from '@jest/globals';
 import { POLLED_STREAMS } from '../../../services/scheduler/src/domain/streams.js';
-import { STREAM_SYSTEMS, describeCount, hasHistory, sinceIgnoredNote } from './backfill.js';
+import {
+  NOT_BACKFILLED,
+  STREAM_SYSTEMS,
+  backfillStream,
+  describeCount,
+  hasHistory,
+  sinceIgnoredNote,
+} from './backfill.js';
 
 const SINCE = new Date('2026-11-20T00:00:00Z');
 
 describe('backfill streams and what the dry run prints', () => {
-  it('names every stream the scheduler polls, with the system that reads it', () => {
+  it('names every stream the scheduler polls, with the system that reads it, or why it has no backfill', () => {
     expect(STREAM_SYSTEMS).toEqual(
-      Object.fromEntries(POLLED_STREAMS.map((spec) => [spec.stream, spec.system])),
+      Object.fromEntries(
+        POLLED_STREAMS.filter((spec) => !NOT_BACKFILLED[spec.stream]).map((spec) => [
+          spec.stream,
+          spec.system,
+        ]),
+      ),
     );
+    expect(() => backfillStream('reconcile')).toThrow('POST /v1/stores/{id}/reconcile');
   });
 
   it('only inventory is without history', () => {
