@@ -94,8 +94,11 @@ const quantitiesOff = () => {
   );
   return stockSkus.filter((sku) => quantities.get(sku) !== onHand.get(sku));
 };
+/** The stock store's import outcomes (its daily reconciliation records its own, ADR 0088). */
 const inventoryOutcomes = (outcome: string) =>
-  outcomesOf(stock, 'inventory').filter((o) => o.outcome === outcome);
+  outcomesOf(stock, 'inventory').filter(
+    (o) => o.effectKey.startsWith('inventory:') && o.outcome === outcome,
+  );
 /** The inventory cycles of the stock store with an APPLIED import, in order. */
 const appliedCycles = () => [...new Set(inventoryOutcomes('APPLIED').map((o) => o.subjectId))];
 const setAsideLines = () =>
