@@ -497,6 +497,9 @@ describe('config-api UI', () => {
     await page.goto(`${withApplier.url}/#/stores/${storeId}/catalog`);
     await page.fill('#f-token', tenantToken);
     await page.click('button[type=submit]');
+    // Signed in once the store list shows (sign-in ends by opening it, which would otherwise
+    // replace a page opened meanwhile).
+    await page.getByRole('link', { name: 'Integrate New Store' }).waitFor();
     await page.goto(`${withApplier.url}/#/stores/${storeId}/catalog`);
     await page.locator('#cycle-offers', { hasText: '2 SKUs changed' }).waitFor();
     await page.locator('#cycle-inventory', { hasText: '2 SKUs sent' }).waitFor();
