@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { StockPushResult } from '@msync/mirakl';
 import { withContext } from '@msync/test-support';
-import { storeConfig } from '../test-support/facts.js';
+import { inventoryOnConfig, stock, storeConfig } from '../test-support/facts.js';
 import {
   decideInventoryCycle,
   importOutcomes,
@@ -11,21 +11,9 @@ import {
   quantityOf,
   stockLines,
   type InventoryCycleState,
-  type SkuStock,
 } from './inventory.js';
 
-const stock = (sku: string, fulfillable: number, extra: Partial<SkuStock> = {}): SkuStock => ({
-  sku,
-  fulfillable,
-  exception: 0,
-  active: true,
-  digital: false,
-  ...extra,
-});
-const on = storeConfig({
-  inventoryBuffer: 2,
-  toggles: { ...storeConfig().toggles, inventory: true },
-});
+const on = inventoryOnConfig();
 const cycle = { storeId: 'store-1', cycleId: 'store-1@1000', fullCycle: false };
 const levels = [
   stock('A', 10, { exception: 3 }),

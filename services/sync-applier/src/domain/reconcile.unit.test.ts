@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { storeConfig } from '../test-support/facts.js';
-import type { SkuStock } from './inventory.js';
+import { inventoryOnConfig, stock, storeConfig } from '../test-support/facts.js';
 import {
   LISTED_SKUS,
   chunkProblem,
@@ -10,18 +9,7 @@ import {
   type StockReconciliation,
 } from './reconcile.js';
 
-const stock = (sku: string, fulfillable: number, extra: Partial<SkuStock> = {}): SkuStock => ({
-  sku,
-  fulfillable,
-  exception: 0,
-  active: true,
-  digital: false,
-  ...extra,
-});
-const on = storeConfig({
-  inventoryBuffer: 2,
-  toggles: { ...storeConfig().toggles, inventory: true },
-});
+const on = inventoryOnConfig();
 const EXPORTED = 10_000;
 const SENT = EXPORTED - 1000;
 const levels = [

@@ -9,6 +9,7 @@ import {
   type ShipBobShipmentLabeled,
   type StoreConfigChanged,
 } from '@msync/events';
+import type { SkuStock } from '../domain/inventory.js';
 import type { StoreConfig } from '../domain/store-config.js';
 
 const T0 = Date.UTC(2026, 10, 30, 9, 0, 0);
@@ -267,3 +268,21 @@ export function canceledOnMarketplace(
     reason: null,
   };
 }
+
+/** A SKU's ShipBob level: active, physical, no exception unless `extra` says otherwise. */
+export const stock = (
+  sku: string,
+  fulfillable: number,
+  extra: Partial<SkuStock> = {},
+): SkuStock => ({
+  sku,
+  fulfillable,
+  exception: 0,
+  active: true,
+  digital: false,
+  ...extra,
+});
+
+/** A store with Sync Inventory on and a buffer of 2. */
+export const inventoryOnConfig = (): StoreConfig =>
+  storeConfig({ inventoryBuffer: 2, toggles: { ...storeConfig().toggles, inventory: true } });
