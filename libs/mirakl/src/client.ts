@@ -144,7 +144,11 @@ class MiraklHttpClient implements MiraklStore {
     return retry(
       async () => {
         await this.limiter.acquire(spec.operation, spec.signal);
-        return this.transport.send(spec);
+        try {
+          return await this.transport.send(spec);
+        } finally {
+          this.limiter.settled(spec.operation);
+        }
       },
       {
         retries: this.options.retries ?? 4,

@@ -135,6 +135,17 @@ describe('CallLimiter', () => {
     await expect(limiter.acquire('STO01')).rejects.toBeInstanceOf(RateLimitedError);
   });
 
+  it('spaces the next call from the answer of a call that took long to come back', async () => {
+    const clock = fakeClock();
+    const limiter = new CallLimiter({ now: clock.now, sleep: clock.sleep });
+    await limiter.acquire('OR11');
+    await clock.sleep(20_000); // the call's own latency
+    limiter.settled('OR11');
+    clock.slept.length = 0;
+    await limiter.acquire('OR11');
+    expect(clock.slept).toEqual([60_000]);
+  });
+
   it('honours a server-given wait', async () => {
     const clock = fakeClock();
     const limiter = new CallLimiter({

@@ -65,6 +65,17 @@ export class CallLimiter {
     if (wait > 0) await this.sleep(wait, signal);
   }
 
+  /**
+   * Spaces the next call from this call's answer, not only from its slot: Mirakl counts the calls
+   * it receives, and a call that reached it late must not let the next one arrive too soon (the
+   * shared gate does the same, ADR 0086).
+   */
+  settled(operation: string): void {
+    if (!(operation in this.intervals)) return;
+    const op = operation as LimitedOperation;
+    this.nextSlot.set(op, Math.max(this.nextSlot.get(op) ?? 0, this.now() + this.intervals[op]));
+  }
+
   /** Pushes the next slot back after the server said how long to wait (429 `Retry-After`). */
   backOff(operation: string, retryAfterMs: number): void {
     if (!(operation in this.intervals)) return;
