@@ -24,6 +24,7 @@ import {
 } from './delivery.js';
 import { ConsumerLag } from './lag.js';
 import { eventMetrics, type LagSource } from './metrics.js';
+import { laneOf, lanesOf } from './key-lanes.js';
 import { OffsetTracker } from './offsets.js';
 import { BEHIND_SET_ASIDE, nextAttemptAfter, storedError, type SetAsidePort } from './set-aside.js';
 
@@ -59,6 +60,13 @@ export interface EventConsumerOptions<K extends TopicKey> {
   namespace?: string;
   fromBeginning?: boolean;
   partitionsConsumedConcurrently?: number;
+  /**
+   * Within one partition's batch, how many keys (stores) are handled at once: messages are
+   * grouped into lanes by key, each lane in offset order, up to this many lanes at a time.
+   * Messages without a key form one lane. Commits never pass the oldest unfinished message.
+   * Default 1: the batch is handled in offset order, one message at a time.
+   */
+  keysConsumedConcurrently?: number;
   /** Backoff of in-place retries (and the first replay time of a set-aside event). */
   retry?: { initialDelayMs?: number; maxDelayMs?: number };
   /** When finished offsets are committed: every `intervalMs`, or after `everyMessages`. */
@@ -130,6 +138,7 @@ export function createEventConsumer<K extends TopicKey>(
   options: EventConsumerOptions<K>,
 ): EventConsumer {
   const { codec, groupId, setAside } = options;
+  const keysConcurrently = Math.max(1, Math.floor(options.keysConsumedConcurrently ?? 1));
   const logger = options.logger.child({ component: 'consumer', groupId });
   const metrics = options.metrics ? eventMetrics(options.metrics) : undefined;
   const byPhysical = new Map<string, K>(
@@ -217,6 +226,7 @@ export function createEventConsumer<K extends TopicKey>(
     try {
       await heartbeat();
     } catch (error) {
+      if (error instanceof ConsumerStopping) throw error;
       if (!isRebalance(error)) return;
       await committer.commit('revoke');
       throw new PartitionsRevoked(error);
@@ -363,7 +373,7 @@ export function createEventConsumer<K extends TopicKey>(
 
   /** Brings one message to *finished*; throws only ConsumerStopping or PartitionsRevoked. */
   const finish = async (raw: RawMessage, heartbeat: () => Promise<void>): Promise<void> => {
-    const lane = setAside && raw.key ? raw.key.toString('utf8') : '';
+    const lane = setAside ? laneOf(raw.key) : '';
     if (setAside && (await laneIsParked(lane, heartbeat))) {
       await park(raw, lane, undefined, heartbeat);
       return;
@@ -443,55 +453,102 @@ export function createEventConsumer<K extends TopicKey>(
 
   const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
     const { batch } = payload;
-    const heartbeat = () => payload.heartbeat();
+    const { topic, partition } = batch;
     const generation = tracker.generation;
-    let lastHeartbeat = Date.now();
-    // The client's next fetch starts after the last *resolved* offset; resolving once when the
-    // loop ends (early or not) spares a Long round trip per message.
-    let lastFinished: string | undefined;
+    const goOn = () =>
+      !stopSignal.aborted &&
+      payload.isRunning() &&
+      !payload.isStale() &&
+      generation === tracker.generation;
     activeBatches++;
-    if (generation === tracker.generation)
-      lag?.watermarks(batch.topic, batch.partition, batch.highWatermark);
+    if (generation === tracker.generation) lag?.watermarks(topic, partition, batch.highWatermark);
     try {
       await lanesLoaded;
-      if (options.prefetch) await prefetchBatch(batch.topic, batch.partition, batch.messages);
-      for (const message of batch.messages) {
-        if (
-          stopSignal.aborted ||
-          !payload.isRunning() ||
-          payload.isStale() ||
-          generation !== tracker.generation
-        ) {
+      if (options.prefetch) await prefetchBatch(topic, partition, batch.messages);
+      if (!goOn()) return;
+      await runLanes(payload, generation, goOn);
+    } finally {
+      if (--activeBatches === 0) idle?.();
+    }
+  };
+
+  /**
+   * Handles a batch in lanes by message key (one lane of all messages when keys are not consumed
+   * concurrently), each lane in offset order, up to `keysConsumedConcurrently` lanes at once.
+   * Every message is marked started first, so a later offset finishing first never lets the
+   * commit pass an earlier one. The first lane to fail stops the others (each at its next
+   * message or retry step), and the batch ends only when every lane has.
+   */
+  const runLanes = async (
+    payload: EachBatchPayload,
+    generation: number,
+    goOn: () => boolean,
+  ): Promise<void> => {
+    const { batch } = payload;
+    const { topic, partition } = batch;
+    const lanes = lanesOf(batch.messages, keysConcurrently);
+    for (const message of batch.messages)
+      tracker.started(generation, topic, partition, message.offset);
+    const finished = new Set<string>();
+    let failure: { error: unknown } | undefined;
+    let halted = false;
+    let lastHeartbeat = Date.now();
+    let heartbeating: Promise<void> | undefined;
+    // One heartbeat at a time for the whole batch; a halted batch stops its retries' waits.
+    const heartbeat = (): Promise<void> => {
+      if (halted) return Promise.reject(new ConsumerStopping());
+      heartbeating ??= payload.heartbeat().finally(() => (heartbeating = undefined));
+      return heartbeating;
+    };
+    const runLane = async (messages: KafkaMessage[]): Promise<void> => {
+      for (const message of messages) {
+        if (halted || !goOn()) {
+          halted = true;
           return;
         }
-        tracker.started(generation, batch.topic, batch.partition, message.offset);
-        try {
-          const raw = toRaw(batch.topic, batch.partition, message);
-          // Every line about this message (retries, DLQ, set-aside) names its store and ids.
-          await withLogContext(messageLogContext(raw), () => finish(raw, heartbeat));
-        } catch (error) {
-          if (error instanceof ConsumerStopping) return;
-          if (error instanceof PartitionsRevoked) throw error.cause;
-          throw error;
-        }
-        tracker.finished(generation, batch.topic, batch.partition, message.offset);
-        if (generation === tracker.generation)
-          lag?.finished(batch.topic, batch.partition, message.offset);
-        lastFinished = message.offset;
+        const raw = toRaw(topic, partition, message);
+        // Every line about this message (retries, DLQ, set-aside) names its store and ids.
+        await withLogContext(messageLogContext(raw), () => finish(raw, heartbeat));
+        tracker.finished(generation, topic, partition, message.offset);
+        if (generation === tracker.generation) lag?.finished(topic, partition, message.offset);
+        finished.add(message.offset);
         committer.noteFinished();
         if (Date.now() - lastHeartbeat >= HEARTBEAT_CHECK_MS) {
           lastHeartbeat = Date.now();
-          try {
-            await heartbeatOrRevoke(heartbeat);
-          } catch (error) {
-            throw error instanceof PartitionsRevoked ? error.cause : error;
-          }
+          await heartbeatOrRevoke(heartbeat);
         }
       }
+    };
+    const next = lanes[Symbol.iterator]();
+    const worker = async (): Promise<void> => {
+      for (let lane = next.next(); !lane.done && !halted; lane = next.next()) {
+        try {
+          await runLane(lane.value);
+        } catch (error) {
+          failure ??= { error };
+          halted = true;
+        }
+      }
+    };
+    try {
+      await Promise.all(
+        Array.from({ length: Math.min(keysConcurrently, lanes.length) }, () => worker()),
+      );
     } finally {
+      // The client's next fetch starts after the last *resolved* offset: resolve the finished
+      // prefix once, so everything after the first unfinished message is fetched again.
+      let lastFinished: string | undefined;
+      for (const message of batch.messages) {
+        if (!finished.has(message.offset)) break;
+        lastFinished = message.offset;
+      }
       if (lastFinished !== undefined) payload.resolveOffset(lastFinished);
-      if (--activeBatches === 0) idle?.();
     }
+    if (!failure) return;
+    const { error } = failure;
+    if (error instanceof ConsumerStopping) return;
+    if (error instanceof PartitionsRevoked) throw error.cause;
+    throw error;
   };
 
   const loadParkedLanes = async (): Promise<void> => {

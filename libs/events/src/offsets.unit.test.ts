@@ -29,6 +29,28 @@ describe('OffsetTracker', () => {
     expect(tracker.toCommit()).toEqual([{ topic: T, partition: 0, offset: '13' }]);
   });
 
+  it('holds the commit at the oldest message marked started, whatever order the later ones finish in', () => {
+    const tracker = new OffsetTracker();
+    const g = tracker.newGeneration();
+    // A whole batch is marked started before its lanes run; lanes finish out of offset order.
+    for (const offset of ['20', '21', '22', '23', '24']) tracker.started(g, T, 0, offset);
+    tracker.finished(g, T, 0, '21');
+    tracker.finished(g, T, 0, '24');
+    tracker.finished(g, T, 0, '23');
+    expect(tracker.toCommit()).toEqual([{ topic: T, partition: 0, offset: '20' }]);
+    tracker.finished(g, T, 0, '20');
+    expect(tracker.toCommit()).toEqual([{ topic: T, partition: 0, offset: '22' }]);
+    // Offset 22 never finishes (the batch stopped): it and everything after stay uncommitted,
+    // and a redelivery of the batch starts them again without losing the hold.
+    tracker.started(g, T, 0, '22');
+    tracker.started(g, T, 0, '23');
+    expect(tracker.toCommit()).toEqual([{ topic: T, partition: 0, offset: '22' }]);
+    tracker.finished(g, T, 0, '22');
+    expect(tracker.toCommit()).toEqual([{ topic: T, partition: 0, offset: '23' }]);
+    tracker.finished(g, T, 0, '23');
+    expect(tracker.toCommit()).toEqual([{ topic: T, partition: 0, offset: '25' }]);
+  });
+
   it('offers nothing for a partition where nothing finished', () => {
     const tracker = new OffsetTracker();
     const g = tracker.newGeneration();

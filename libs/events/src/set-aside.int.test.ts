@@ -65,88 +65,92 @@ async function setAsideCount(metrics: ReturnType<typeof createMetricsRegistry>, 
 }
 
 describe('setting events aside without blocking the partition', () => {
-  it('parks a retriable failure and every later event of its store, commits past them, lets other stores flow, and drains them in order', async () => {
-    const { h, store } = await setup();
-    const topic = physicalTopic('orderReadyToShip', h.namespace);
-    const groupId = uniqueName('group');
-    const metrics = createMetricsRegistry('test');
-    let shipbobDown = true;
-    const attempted: string[] = [];
-    const applied: string[] = [];
-    const handle = async (event: ConsumedEventOf<'orderReadyToShip'>) => {
-      attempted.push(event.value.orderId);
-      if (shipbobDown && event.key === 'store-down') {
-        throw new RetriableError('ShipBob is unavailable', { reason: 'shipbob-unavailable' });
-      }
-      applied.push(event.value.orderId);
-    };
-    const consumer = createEventConsumer({
-      kafka: h.kafka,
-      codec: h.codec,
-      logger: capturingLogger('error').logger,
-      groupId,
-      topics: ['orderReadyToShip'],
-      handle,
-      dlqProducer: h.publisher.producer,
-      namespace: h.namespace,
-      metrics,
-      setAside: store,
-      retry: { initialDelayMs: 100, maxDelayMs: 500 },
-      commit: { intervalMs: 100, everyMessages: 1_000 },
-    });
-    cleanups.push(() => consumer.stop());
-    await consumer.start();
+  it.each([1, 4])(
+    'parks a retriable failure and every later event of its store, commits past them, lets other stores flow, and drains them in order (%i keys at a time)',
+    async (keysConsumedConcurrently) => {
+      const { h, store } = await setup();
+      const topic = physicalTopic('orderReadyToShip', h.namespace);
+      const groupId = uniqueName('group');
+      const metrics = createMetricsRegistry('test');
+      let shipbobDown = true;
+      const attempted: string[] = [];
+      const applied: string[] = [];
+      const handle = async (event: ConsumedEventOf<'orderReadyToShip'>) => {
+        attempted.push(event.value.orderId);
+        if (shipbobDown && event.key === 'store-down') {
+          throw new RetriableError('ShipBob is unavailable', { reason: 'shipbob-unavailable' });
+        }
+        applied.push(event.value.orderId);
+      };
+      const consumer = createEventConsumer({
+        kafka: h.kafka,
+        codec: h.codec,
+        logger: capturingLogger('error').logger,
+        groupId,
+        topics: ['orderReadyToShip'],
+        handle,
+        dlqProducer: h.publisher.producer,
+        namespace: h.namespace,
+        metrics,
+        setAside: store,
+        keysConsumedConcurrently,
+        retry: { initialDelayMs: 100, maxDelayMs: 500 },
+        commit: { intervalMs: 100, everyMessages: 1_000 },
+      });
+      cleanups.push(() => consumer.stop());
+      await consumer.start();
 
-    // One partition, in this order: offsets 0..4.
-    await h.publisher.publish('orderReadyToShip', [
-      order('store-down', 'DOWN-1'),
-      order('store-up', 'UP-1'),
-      order('store-down', 'DOWN-2'),
-      order('store-up', 'UP-2'),
-      order('store-down', 'DOWN-3'),
-    ]);
+      // One partition, in this order: offsets 0..4.
+      await h.publisher.publish('orderReadyToShip', [
+        order('store-down', 'DOWN-1'),
+        order('store-up', 'UP-1'),
+        order('store-down', 'DOWN-2'),
+        order('store-up', 'UP-2'),
+        order('store-down', 'DOWN-3'),
+      ]);
 
-    await eventually(
-      async () => (await committedOffsets(h.kafka, groupId, topic)).get(0) === '5',
-      'every offset committed, the failing store included',
-    );
-    expect(applied).toEqual(['UP-1', 'UP-2']);
-    // Only the first event of the failing store was tried; the others queued behind it.
-    expect(attempted.filter((id) => id.startsWith('DOWN'))).toEqual(['DOWN-1']);
-    const parked = await store.list(groupId, 'store-down');
-    expect(parked.map((p) => [p.offset, p.reason, p.attempts])).toEqual([
-      ['0', 'shipbob-unavailable', 1],
-      ['2', BEHIND_SET_ASIDE, 0],
-      ['4', BEHIND_SET_ASIDE, 0],
-    ]);
-    expect(parked[0]!.error).toContain('ShipBob is unavailable');
-    expect(await store.parkedKeys(groupId)).toEqual(['store-down']);
-    expect(await setAsideCount(metrics, 'shipbob-unavailable')).toBe(1);
-    expect(await setAsideCount(metrics, BEHIND_SET_ASIDE)).toBe(2);
+      await eventually(
+        async () => (await committedOffsets(h.kafka, groupId, topic)).get(0) === '5',
+        'every offset committed, the failing store included',
+      );
+      expect(applied).toEqual(['UP-1', 'UP-2']);
+      // Only the first event of the failing store was tried; the others queued behind it.
+      expect(attempted.filter((id) => id.startsWith('DOWN'))).toEqual(['DOWN-1']);
+      const parked = await store.list(groupId, 'store-down');
+      expect(parked.map((p) => [p.offset, p.reason, p.attempts])).toEqual([
+        ['0', 'shipbob-unavailable', 1],
+        ['2', BEHIND_SET_ASIDE, 0],
+        ['4', BEHIND_SET_ASIDE, 0],
+      ]);
+      expect(parked[0]!.error).toContain('ShipBob is unavailable');
+      expect(await store.parkedKeys(groupId)).toEqual(['store-down']);
+      expect(await setAsideCount(metrics, 'shipbob-unavailable')).toBe(1);
+      expect(await setAsideCount(metrics, BEHIND_SET_ASIDE)).toBe(2);
 
-    // ShipBob is back: a retrier drains the store's lane in order.
-    shipbobDown = false;
-    const result = await drainParked({
-      store,
-      codec: h.codec,
-      groupId,
-      key: 'store-down',
-      topics: ['orderReadyToShip'],
-      namespace: h.namespace,
-      handle,
-      deadLetter: recordingDeadLetter(),
-      now: () => new Date(Date.now() + 60_000),
-    });
-    expect(result).toMatchObject({ outcome: 'drained', replayed: 3, deadLettered: 0 });
-    expect(applied).toEqual(['UP-1', 'UP-2', 'DOWN-1', 'DOWN-2', 'DOWN-3']);
-    expect(await store.hasParked(groupId, 'store-down')).toBe(false);
+      // ShipBob is back: a retrier drains the store's lane in order.
+      shipbobDown = false;
+      const result = await drainParked({
+        store,
+        codec: h.codec,
+        groupId,
+        key: 'store-down',
+        topics: ['orderReadyToShip'],
+        namespace: h.namespace,
+        handle,
+        deadLetter: recordingDeadLetter(),
+        now: () => new Date(Date.now() + 60_000),
+      });
+      expect(result).toMatchObject({ outcome: 'drained', replayed: 3, deadLettered: 0 });
+      expect(applied).toEqual(['UP-1', 'UP-2', 'DOWN-1', 'DOWN-2', 'DOWN-3']);
+      expect(await store.hasParked(groupId, 'store-down')).toBe(false);
 
-    // The lane is empty again: the store's next event is handled directly, not parked.
-    await h.publisher.publish('orderReadyToShip', order('store-down', 'DOWN-4'));
-    await eventually(() => applied.includes('DOWN-4'), 'the next event of the drained store');
-    expect(await store.list(groupId, 'store-down')).toEqual([]);
-    expect(await setAsideCount(metrics, BEHIND_SET_ASIDE)).toBe(2);
-  });
+      // The lane is empty again: the store's next event is handled directly, not parked.
+      await h.publisher.publish('orderReadyToShip', order('store-down', 'DOWN-4'));
+      await eventually(() => applied.includes('DOWN-4'), 'the next event of the drained store');
+      expect(await store.list(groupId, 'store-down')).toEqual([]);
+      expect(await setAsideCount(metrics, BEHIND_SET_ASIDE)).toBe(2);
+    },
+  );
 
   it('keeps the lane order through redeliveries, and stops draining at a failure that retrying may fix', async () => {
     const { h, store } = await setup();

@@ -1,0 +1,202 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { createMetricsRegistry } from '@msync/platform';
+import { capturingLogger, uniqueName, withContext } from '@msync/test-support';
+import { physicalTopic } from './catalog.js';
+import { createEventConsumer, type ConsumedEventOf, type EventConsumer } from './consumer.js';
+import {
+  committedOffsets,
+  eventually,
+  orderTopicHarness,
+  type EventsHarness,
+} from './test-support/harness.js';
+import { sampleEvents } from './test-support/samples.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+const gates: (() => void)[] = [];
+afterEach(async () => {
+  // Held handlers are let go first, so a failed test still stops its consumer.
+  while (gates.length) gates.pop()!();
+  while (cleanups.length) await cleanups.pop()!();
+});
+
+async function setup(partitions: number): Promise<EventsHarness & { topic: string }> {
+  const h = await orderTopicHarness(partitions);
+  cleanups.push(() => h.close());
+  return h;
+}
+
+/** A promise opened from outside (and after each test, so a failing test never hangs its stop). */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open: () => void = () => undefined;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  gates.push(() => open());
+  return { opened, open };
+}
+
+/** Writes `[storeId, index]` orderReadyToShip events to one partition, in the given order. */
+async function sendInOrder(
+  h: EventsHarness,
+  partition: number,
+  events: [storeId: string, index: number][],
+): Promise<void> {
+  const messages = [];
+  for (const [storeId, i] of events) {
+    const event = { ...sampleEvents(storeId).orderReadyToShip, orderId: `${storeId}-${i}` };
+    messages.push({
+      partition,
+      key: storeId,
+      value: await h.codec.encode('orderReadyToShip', event),
+    });
+  }
+  await h.publisher.producer.send({
+    topic: physicalTopic('orderReadyToShip', h.namespace),
+    acks: -1,
+    messages,
+  });
+}
+
+function start(
+  h: EventsHarness,
+  handle: (event: ConsumedEventOf<'orderReadyToShip'>) => Promise<void>,
+  keysConsumedConcurrently: number,
+): { consumer: EventConsumer; groupId: string } {
+  const groupId = uniqueName('group');
+  const consumer = createEventConsumer({
+    kafka: h.kafka,
+    codec: h.codec,
+    logger: capturingLogger('error').logger,
+    groupId,
+    topics: ['orderReadyToShip'],
+    handle,
+    dlqProducer: h.publisher.producer,
+    namespace: h.namespace,
+    metrics: createMetricsRegistry('test'),
+    keysConsumedConcurrently,
+    commit: { intervalMs: 100, everyMessages: 1_000 },
+  });
+  cleanups.push(() => consumer.stop());
+  return { consumer, groupId };
+}
+
+const ofStore = (handled: string[], storeId: string) =>
+  handled.filter((id) => id.startsWith(`${storeId}-`));
+
+describe('lanes by key within one partition on real Kafka', () => {
+  it("keeps each key's order while the keys of one partition interleave", async () => {
+    const h = await setup(1);
+    const stores = ['store-a', 'store-b', 'store-c', 'store-d', 'store-e'];
+    const sent: [string, number][] = [];
+    for (let i = 0; i < 8; i++) for (const s of stores) sent.push([s, i]);
+    await sendInOrder(h, 0, sent);
+    const handled: string[] = [];
+    let turns = 0;
+    const { consumer, groupId } = start(
+      h,
+      async (event) => {
+        // Uneven work per message, so lanes overtake each other.
+        for (let i = (turns++ * 7) % 5; i > 0; i--) await new Promise((r) => setImmediate(r));
+        handled.push(event.value.orderId);
+      },
+      3,
+    );
+    await consumer.start();
+
+    await eventually(() => handled.length === sent.length, 'every message handled');
+    for (const s of stores) {
+      withContext(`order of ${s}`, () =>
+        expect(ofStore(handled, s)).toEqual(Array.from({ length: 8 }, (_, i) => `${s}-${i}`)),
+      );
+    }
+    // The keys did run side by side: the handled order is not the partition's order.
+    expect(handled).not.toEqual(sent.map(([s, i]) => `${s}-${i}`));
+    await eventually(
+      async () => (await committedOffsets(h.kafka, groupId, h.topic)).get(0) === '40',
+      'the whole partition committed',
+    );
+  });
+
+  it("handles a later key's messages while an earlier key's message is still being handled", async () => {
+    const h = await setup(1);
+    await sendInOrder(h, 0, [
+      ['store-a', 0],
+      ['store-b', 0],
+      ['store-b', 1],
+    ]);
+    const bLastDone = gate();
+    const handled: string[] = [];
+    const { consumer, groupId } = start(
+      h,
+      async (event) => {
+        // store-a's message can only finish once store-b's later message was handled: one key
+        // at a time, this never happens.
+        if (event.value.orderId === 'store-a-0') await bLastDone.opened;
+        handled.push(event.value.orderId);
+        if (event.value.orderId === 'store-b-1') bLastDone.open();
+      },
+      2,
+    );
+    await consumer.start();
+
+    await eventually(
+      () => handled.includes('store-a-0'),
+      "store-a's message, which waits for store-b's later one: the keys of a partition are not handled at the same time",
+      15_000,
+    );
+    expect(handled).toEqual(['store-b-0', 'store-b-1', 'store-a-0']);
+    await eventually(
+      async () => (await committedOffsets(h.kafka, groupId, h.topic)).get(0) === '3',
+      'the partition committed past all three',
+    );
+  });
+
+  it('never commits past a message not finished or not even started while later ones finished', async () => {
+    const h = await setup(2);
+    // Partition 0, by offset: a-0, b-0, c-0, b-1, a-1, b-2. With two lanes at a time, store-a
+    // and store-b take both; a-1 and b-2 then wait, so store-c's lane cannot start.
+    await sendInOrder(h, 0, [
+      ['store-a', 0],
+      ['store-b', 0],
+      ['store-c', 0],
+      ['store-b', 1],
+      ['store-a', 1],
+      ['store-b', 2],
+    ]);
+    // Partition 1 (same fetch): its message finishes only once b-1 did, so the commit it brings
+    // about is computed after offset 3 of partition 0 finished.
+    await sendInOrder(h, 1, [['store-d', 0]]);
+    const released = gate();
+    const bFinished = gate();
+    const handled: string[] = [];
+    const { consumer, groupId } = start(
+      h,
+      async (event) => {
+        const id = event.value.orderId;
+        if (id === 'store-a-1' || id === 'store-b-2') await released.opened;
+        if (id === 'store-d-0') await bFinished.opened;
+        handled.push(id);
+        if (id === 'store-b-1') bFinished.open();
+      },
+      2,
+    );
+    await consumer.start();
+
+    await eventually(
+      async () => (await committedOffsets(h.kafka, groupId, h.topic)).get(1) === '1',
+      'partition 1 committed after store-b-1 of partition 0 finished',
+    );
+    expect(handled).toEqual(expect.arrayContaining(['store-a-0', 'store-b-0', 'store-b-1']));
+    // Two lanes at a time: store-c's lane has not started.
+    expect(handled).not.toContain('store-c-0');
+    // Offsets 0, 1 and 3 finished, yet partition 0 stays at c-0 (offset 2), not yet started.
+    expect((await committedOffsets(h.kafka, groupId, h.topic)).get(0)).toBe('2');
+
+    released.open();
+    await eventually(
+      async () => (await committedOffsets(h.kafka, groupId, h.topic)).get(0) === '6',
+      'partition 0 committed past all once the held messages finished',
+    );
+    expect(ofStore(handled, 'store-a')).toEqual(['store-a-0', 'store-a-1']);
+    expect(ofStore(handled, 'store-b')).toEqual(['store-b-0', 'store-b-1', 'store-b-2']);
+    expect(handled).toContain('store-c-0');
+  });
+});
