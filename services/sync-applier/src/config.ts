@@ -55,6 +55,13 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
    * handles every partition it is assigned at once rather than a few.
    */
   FACT_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(128).default(24),
+  /**
+   * Stores of one fact partition handled at once (ADR 0092): a partition carries many stores,
+   * and one store's fact waits on the database and the vendors; each store's facts stay in
+   * order, and commits never pass the oldest unfinished fact. 1 handles a partition one fact
+   * after the other.
+   */
+  FACT_KEYS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(8),
   CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(1_800_000).default(30_000),
   /** Done effects are kept this long; longer than the fact topics' retention (30 days) so a replay stays exactly-once. */
   EFFECTS_RETENTION_MS: env.durationMs(90 * DAY_MS),

@@ -41,6 +41,7 @@ await runService({
       waitingRetryMs: config.WAITING_RETRY_MS,
       sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
       partitionsConcurrently: config.FACT_PARTITIONS_CONCURRENTLY,
+      keysConcurrently: config.FACT_KEYS_CONCURRENTLY,
       effectsRetentionMs: config.EFFECTS_RETENTION_MS,
     });
     // Registered after the producer and Mongo, so it stops before them.

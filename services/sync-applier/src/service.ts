@@ -69,6 +69,8 @@ export interface SyncApplierOptions {
   sessionTimeoutMs?: number;
   /** Fact partitions handled at once (default 24). */
   partitionsConcurrently?: number;
+  /** Stores of one fact partition handled at once, each in order (default 8). */
+  keysConcurrently?: number;
   /** Offset commit batching of the facts consumer (tests commit often). */
   commit?: { intervalMs?: number; everyMessages?: number };
   /**
@@ -229,6 +231,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
         ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
         ...(options.commit ? { commit: options.commit } : {}),
         partitionsConsumedConcurrently: options.partitionsConcurrently ?? 24,
+        keysConsumedConcurrently: options.keysConcurrently ?? 8,
       });
       await consumer.start();
       retrier.start();
