@@ -1,15 +1,14 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createMetricsRegistry } from '@msync/platform';
 import { capturingLogger, uniqueName, withContext } from '@msync/test-support';
-import { physicalTopic } from './catalog.js';
 import { createEventConsumer, type ConsumedEventOf, type EventConsumer } from './consumer.js';
 import {
   committedOffsets,
   eventually,
   orderTopicHarness,
+  sendOrders,
   type EventsHarness,
 } from './test-support/harness.js';
-import { sampleEvents } from './test-support/samples.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 const gates: (() => void)[] = [];
@@ -31,28 +30,6 @@ function gate(): { opened: Promise<void>; open: () => void } {
   const opened = new Promise<void>((resolve) => (open = resolve));
   gates.push(() => open());
   return { opened, open };
-}
-
-/** Writes `[storeId, index]` orderReadyToShip events to one partition, in the given order. */
-async function sendInOrder(
-  h: EventsHarness,
-  partition: number,
-  events: [storeId: string, index: number][],
-): Promise<void> {
-  const messages = [];
-  for (const [storeId, i] of events) {
-    const event = { ...sampleEvents(storeId).orderReadyToShip, orderId: `${storeId}-${i}` };
-    messages.push({
-      partition,
-      key: storeId,
-      value: await h.codec.encode('orderReadyToShip', event),
-    });
-  }
-  await h.publisher.producer.send({
-    topic: physicalTopic('orderReadyToShip', h.namespace),
-    acks: -1,
-    messages,
-  });
 }
 
 function start(
@@ -87,7 +64,7 @@ describe('lanes by key within one partition on real Kafka', () => {
     const stores = ['store-a', 'store-b', 'store-c', 'store-d', 'store-e'];
     const sent: [string, number][] = [];
     for (let i = 0; i < 8; i++) for (const s of stores) sent.push([s, i]);
-    await sendInOrder(h, 0, sent);
+    await sendOrders(h, 0, sent);
     const handled: string[] = [];
     let turns = 0;
     const { consumer, groupId } = start(
@@ -117,7 +94,7 @@ describe('lanes by key within one partition on real Kafka', () => {
 
   it("handles a later key's messages while an earlier key's message is still being handled", async () => {
     const h = await setup(1);
-    await sendInOrder(h, 0, [
+    await sendOrders(h, 0, [
       ['store-a', 0],
       ['store-b', 0],
       ['store-b', 1],
@@ -153,7 +130,7 @@ describe('lanes by key within one partition on real Kafka', () => {
     const h = await setup(2);
     // Partition 0, by offset: a-0, b-0, c-0, b-1, a-1, b-2. With two lanes at a time, store-a
     // and store-b take both; a-1 and b-2 then wait, so store-c's lane cannot start.
-    await sendInOrder(h, 0, [
+    await sendOrders(h, 0, [
       ['store-a', 0],
       ['store-b', 0],
       ['store-c', 0],
@@ -163,7 +140,7 @@ describe('lanes by key within one partition on real Kafka', () => {
     ]);
     // Partition 1 (same fetch): its message finishes only once b-1 did, so the commit it brings
     // about is computed after offset 3 of partition 0 finished.
-    await sendInOrder(h, 1, [['store-d', 0]]);
+    await sendOrders(h, 1, [['store-d', 0]]);
     const released = gate();
     const bFinished = gate();
     const handled: string[] = [];

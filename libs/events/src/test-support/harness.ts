@@ -89,10 +89,25 @@ export async function sendTo(
   storeId: string,
   count: number,
 ): Promise<void> {
-  const sample = sampleEvents(storeId).orderReadyToShip;
+  await sendOrders(
+    h,
+    partition,
+    Array.from({ length: count }, (_, i): [string, number] => [storeId, i]),
+  );
+}
+
+/**
+ * Writes orderReadyToShip events to one partition in the given order, one per
+ * `[storeId, index]`, keyed by the store, with orderId `<storeId>-<index>`.
+ */
+export async function sendOrders(
+  h: EventsHarness,
+  partition: number,
+  events: [storeId: string, index: number][],
+): Promise<void> {
   const messages = [];
-  for (let i = 0; i < count; i++) {
-    const event = { ...sample, orderId: `${storeId}-${i}` };
+  for (const [storeId, i] of events) {
+    const event = { ...sampleEvents(storeId).orderReadyToShip, orderId: `${storeId}-${i}` };
     messages.push({
       partition,
       key: storeId,
