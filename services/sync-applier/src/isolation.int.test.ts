@@ -73,6 +73,53 @@ describe('a store whose vendor fails does not hold the partition', () => {
     );
   });
 
+  it('applies the other stores of the partition while one store waits on a hanging Mirakl, before its live deadline (ADR 0092)', async () => {
+    h = await applierHarness();
+    const harness = h;
+    const hanging = await harness.addStore();
+    const healthy = await harness.addStore();
+    hanging.mirakl.control.addFault({ operation: 'OR21', kind: 'latency', ms: 25_000, times: 1 });
+    // Stores of one partition at once (the default): nothing waits for the deadline.
+    const running = await harness.startApplier({
+      vendors: {
+        miraklTrustedHosts: ['127.0.0.1'],
+        miraklTimeoutMs: 20_000,
+        miraklRetries: 1,
+        shipbobBaseUrl: harness.shipbob.url,
+        retryInitialDelayMs: 50,
+        or11IntervalMs: 1_000,
+      },
+      liveDeadlineMs: 15_000,
+    });
+
+    const h1 = `${hanging.storeId}-1-A`;
+    const [b1, b2] = [`${healthy.storeId}-1-A`, `${healthy.storeId}-2-A`];
+    await harness.publish('orderAwaitingAcceptance', [
+      newAwaitingOrder(hanging, h1),
+      newAwaitingOrder(healthy, b1),
+      newAwaitingOrder(healthy, b2),
+    ]);
+
+    await eventually(
+      () => harness.outcomesOf(healthy.storeId, 'APPLIED').length === 2,
+      'the healthy store applied while the hanging store is in its live attempt',
+    );
+    // The hanging store's fact is still in its first attempt: not parked, no outcome.
+    expect(
+      await counted(running.metrics, 'events_set_aside_total', { reason: 'live-deadline' }),
+    ).toBe(0);
+    expect(harness.outcomesOf(hanging.storeId)).toEqual([]);
+    // Past its deadline it is parked and the retrier applies it once.
+    await eventually(
+      () => harness.outcomesOf(hanging.storeId, 'APPLIED').length === 1,
+      'the hanging store applied by the retrier',
+      60_000,
+    );
+    expect(
+      hanging.mirakl.control.exchanges().filter((e) => e.operation === 'OR21' && e.status === 204),
+    ).toHaveLength(1);
+  });
+
   it('abandons the live attempt of a store whose Mirakl hangs after the live deadline, parks it, and lets the partition flow', async () => {
     h = await applierHarness();
     const harness = h;
@@ -90,6 +137,8 @@ describe('a store whose vendor fails does not hold the partition', () => {
         or11IntervalMs: 1_000,
       },
       liveDeadlineMs: 1_500,
+      // One store of the partition at a time: only the deadline can let the healthy store on.
+      keysConcurrently: 1,
     });
 
     const h1 = `${hanging.storeId}-1-A`;
