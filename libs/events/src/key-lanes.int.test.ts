@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { createMetricsRegistry } from '@msync/platform';
+import { RetriableError, createMetricsRegistry } from '@msync/platform';
 import { capturingLogger, uniqueName, withContext } from '@msync/test-support';
 import { createEventConsumer, type ConsumedEventOf, type EventConsumer } from './consumer.js';
 import {
@@ -36,8 +36,8 @@ function start(
   h: EventsHarness,
   handle: (event: ConsumedEventOf<'orderReadyToShip'>) => Promise<void>,
   keysConsumedConcurrently: number,
+  groupId = uniqueName('group'),
 ): { consumer: EventConsumer; groupId: string } {
-  const groupId = uniqueName('group');
   const consumer = createEventConsumer({
     kafka: h.kafka,
     codec: h.codec,
@@ -49,6 +49,7 @@ function start(
     namespace: h.namespace,
     metrics: createMetricsRegistry('test'),
     keysConsumedConcurrently,
+    retry: { initialDelayMs: 50, maxDelayMs: 200 },
     commit: { intervalMs: 100, everyMessages: 1_000 },
   });
   cleanups.push(() => consumer.stop());
@@ -175,5 +176,55 @@ describe('lanes by key within one partition on real Kafka', () => {
     expect(ofStore(handled, 'store-a')).toEqual(['store-a-0', 'store-a-1']);
     expect(ofStore(handled, 'store-b')).toEqual(['store-b-0', 'store-b-1', 'store-b-2']);
     expect(handled).toContain('store-c-0');
+  });
+
+  it('at stop, lets the lanes end, commits only up to the oldest unfinished message, and the next member handles the rest', async () => {
+    const h = await setup(1);
+    // a-0 is held until the stop began; b-0 fails and is retried in place; c-0 and c-1 succeed.
+    await sendOrders(h, 0, [
+      ['store-a', 0],
+      ['store-b', 0],
+      ['store-c', 0],
+      ['store-c', 1],
+    ]);
+    const held = gate();
+    const handled: string[] = [];
+    let bAttempts = 0;
+    const first = start(
+      h,
+      async (event) => {
+        const id = event.value.orderId;
+        if (id === 'store-a-0') await held.opened;
+        if (id === 'store-b-0') {
+          bAttempts++;
+          throw new RetriableError('ShipBob is unavailable', { reason: 'shipbob-unavailable' });
+        }
+        handled.push(id);
+      },
+      3,
+    );
+    await first.consumer.start();
+    await eventually(
+      () => handled.includes('store-c-1') && bAttempts >= 2,
+      'store-c handled while store-b retries in place',
+    );
+
+    const stopping = first.consumer.stop();
+    held.open();
+    await stopping;
+    expect(handled).toContain('store-a-0');
+    // Offsets 0, 2 and 3 finished; 1 (store-b-0) never did: the commit stays before it.
+    expect((await committedOffsets(h.kafka, first.groupId, h.topic)).get(0)).toBe('1');
+
+    const again: string[] = [];
+    const next = start(h, async (event) => void again.push(event.value.orderId), 3, first.groupId);
+    await next.consumer.start();
+    await eventually(
+      async () => (await committedOffsets(h.kafka, first.groupId, h.topic)).get(0) === '4',
+      'the next member committed the partition',
+    );
+    // From the commit on: store-b-0 first handled, store-c's redelivered (effects are idempotent).
+    expect(again).toEqual(expect.arrayContaining(['store-b-0', 'store-c-0', 'store-c-1']));
+    expect(again).not.toContain('store-a-0');
   });
 });
