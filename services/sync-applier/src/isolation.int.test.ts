@@ -73,13 +73,17 @@ describe('a store whose vendor fails does not hold the partition', () => {
     );
   });
 
-  it('applies the other stores of the partition while one store waits on a hanging Mirakl, before its live deadline (ADR 0092)', async () => {
+  /**
+   * Two stores on the one partition; Mirakl holds the first store's first OR21 (25 s) far longer
+   * than the client's own timeout (20 s) lets it wait. Publishes that store's order, then two of
+   * the healthy store.
+   */
+  async function hangingStoreFirst(overrides: Parameters<ApplierHarness['startApplier']>[0]) {
     h = await applierHarness();
     const harness = h;
     const hanging = await harness.addStore();
     const healthy = await harness.addStore();
     hanging.mirakl.control.addFault({ operation: 'OR21', kind: 'latency', ms: 25_000, times: 1 });
-    // Stores of one partition at once (the default): nothing waits for the deadline.
     const running = await harness.startApplier({
       vendors: {
         miraklTrustedHosts: ['127.0.0.1'],
@@ -89,82 +93,59 @@ describe('a store whose vendor fails does not hold the partition', () => {
         retryInitialDelayMs: 50,
         or11IntervalMs: 1_000,
       },
-      liveDeadlineMs: 15_000,
+      ...overrides,
     });
-
-    const h1 = `${hanging.storeId}-1-A`;
-    const [b1, b2] = [`${healthy.storeId}-1-A`, `${healthy.storeId}-2-A`];
     await harness.publish('orderAwaitingAcceptance', [
-      newAwaitingOrder(hanging, h1),
-      newAwaitingOrder(healthy, b1),
-      newAwaitingOrder(healthy, b2),
+      newAwaitingOrder(hanging, `${hanging.storeId}-1-A`),
+      newAwaitingOrder(healthy, `${healthy.storeId}-1-A`),
+      newAwaitingOrder(healthy, `${healthy.storeId}-2-A`),
     ]);
+    const liveDeadlineParks = () =>
+      counted(running.metrics, 'events_set_aside_total', { reason: 'live-deadline' });
+    /** The retrier, without the live deadline, applies the parked acceptance once. */
+    const appliedOnceByRetrier = async (timeoutMs?: number) => {
+      await eventually(
+        () => harness.outcomesOf(hanging.storeId, 'APPLIED').length === 1,
+        'the hanging store applied by the retrier',
+        timeoutMs,
+      );
+      const accepted = hanging.mirakl.control
+        .exchanges()
+        .filter((e) => e.operation === 'OR21' && e.status === 204);
+      expect(accepted).toHaveLength(1);
+    };
+    return { harness, hanging, healthy, liveDeadlineParks, appliedOnceByRetrier };
+  }
+
+  it('applies the other stores of the partition while one store waits on a hanging Mirakl, before its live deadline (ADR 0092)', async () => {
+    // Stores of one partition at once (the default): nothing waits for the deadline.
+    const { harness, hanging, healthy, liveDeadlineParks, appliedOnceByRetrier } =
+      await hangingStoreFirst({ liveDeadlineMs: 15_000 });
 
     await eventually(
       () => harness.outcomesOf(healthy.storeId, 'APPLIED').length === 2,
       'the healthy store applied while the hanging store is in its live attempt',
     );
     // The hanging store's fact is still in its first attempt: not parked, no outcome.
-    expect(
-      await counted(running.metrics, 'events_set_aside_total', { reason: 'live-deadline' }),
-    ).toBe(0);
+    expect(await liveDeadlineParks()).toBe(0);
     expect(harness.outcomesOf(hanging.storeId)).toEqual([]);
-    // Past its deadline it is parked and the retrier applies it once.
-    await eventually(
-      () => harness.outcomesOf(hanging.storeId, 'APPLIED').length === 1,
-      'the hanging store applied by the retrier',
-      60_000,
-    );
-    expect(
-      hanging.mirakl.control.exchanges().filter((e) => e.operation === 'OR21' && e.status === 204),
-    ).toHaveLength(1);
+    // Past its deadline it is parked.
+    await appliedOnceByRetrier(60_000);
   });
 
   it('abandons the live attempt of a store whose Mirakl hangs after the live deadline, parks it, and lets the partition flow', async () => {
-    h = await applierHarness();
-    const harness = h;
-    const hanging = await harness.addStore();
-    const healthy = await harness.addStore();
-    // Mirakl holds the first OR21 far longer than the client's own timeout lets it wait.
-    hanging.mirakl.control.addFault({ operation: 'OR21', kind: 'latency', ms: 25_000, times: 1 });
-    const running = await harness.startApplier({
-      vendors: {
-        miraklTrustedHosts: ['127.0.0.1'],
-        miraklTimeoutMs: 20_000,
-        miraklRetries: 1,
-        shipbobBaseUrl: harness.shipbob.url,
-        retryInitialDelayMs: 50,
-        or11IntervalMs: 1_000,
-      },
+    const { harness, healthy, liveDeadlineParks, appliedOnceByRetrier } = await hangingStoreFirst({
       liveDeadlineMs: 1_500,
       // One store of the partition at a time: only the deadline can let the healthy store on.
       keysConcurrently: 1,
     });
-
-    const h1 = `${hanging.storeId}-1-A`;
-    const [b1, b2] = [`${healthy.storeId}-1-A`, `${healthy.storeId}-2-A`];
-    await harness.publish('orderAwaitingAcceptance', [
-      newAwaitingOrder(hanging, h1),
-      newAwaitingOrder(healthy, b1),
-      newAwaitingOrder(healthy, b2),
-    ]);
 
     // Without the deadline the partition would wait for two 20 s client timeouts first.
     await eventually(
       () => harness.outcomesOf(healthy.storeId, 'APPLIED').length === 2,
       'the healthy store applied',
     );
-    expect(
-      await counted(running.metrics, 'events_set_aside_total', { reason: 'live-deadline' }),
-    ).toBe(1);
-    // The retrier, without the live deadline, applies the parked acceptance once.
-    await eventually(
-      () => harness.outcomesOf(hanging.storeId, 'APPLIED').length === 1,
-      'the hanging store applied by the retrier',
-    );
-    const accepted = hanging.mirakl.control
-      .exchanges()
-      .filter((e) => e.operation === 'OR21' && e.status === 204);
-    expect(accepted).toHaveLength(1);
+    expect(await liveDeadlineParks()).toBe(1);
+    await appliedOnceByRetrier();
   });
 });
