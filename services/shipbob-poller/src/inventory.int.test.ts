@@ -30,7 +30,7 @@ async function setUp() {
     shipbobBaseUrl: sim.url,
     inventoryShareWindowMs: WINDOW_MS,
   });
-  return { sim, harness, poller, inventoryId: stocked.variants[0]!.inventoryId };
+  return { sim, harness, poller, merchant, inventoryId: stocked.variants[0]!.inventoryId };
 }
 
 const inventoryValues = (facts: readonly { topic: string; value: unknown }[]) =>
@@ -118,5 +118,30 @@ describe('shipbob-poller inventory stream', () => {
       .slice(-3)
       .map((f) => f.fullCycle);
     expect(resync).toEqual([true, true, true]);
+  });
+  it('reads 10,000 SKUs page by page and publishes each of them once', async () => {
+    const { sim, harness, poller, merchant } = await setUp();
+    const skus = 10_000 - 3;
+    for (let i = 0; i < skus; i++) {
+      sim.control.world.seedProduct(merchant.id, {
+        sku: `BULK-${String(i).padStart(5, '0')}`,
+        stock: { 1: 1 + (i % 7) },
+      });
+    }
+    await harness.requestPoll(STORE_A, { stream: INVENTORY });
+    await untilOutcome(poller.metrics, 'read', 1, 'the read', 120_000);
+    await eventually(
+      async () => (await harness.messagesOn('inventoryObserved')) === 10_000,
+      '10,000 facts',
+      120_000,
+    );
+    const facts = inventoryValues(harness.facts);
+    expect(new Set(facts.map((f) => f.envelope.idempotencyKey)).size).toBe(10_000);
+    expect(facts.filter((f) => f.endOfCycle).map((f) => f.sku)).toEqual([facts.at(-1)!.sku]);
+    // 250 items a page: 40 pages of levels and 40 of the catalog, each asked once.
+    expect(inventoryReads(sim)).toBe(40);
+    expect(sim.control.exchanges().filter((e) => e.operation === 'GET /inventory')).toHaveLength(
+      40,
+    );
   });
 });
