@@ -21,7 +21,13 @@ const opened = closeAfterEach();
  */
 function storesOnTwoPartitions(): [string, string] {
   const partitionOf = Partitioners.DefaultPartitioner();
-  const partitionMetadata = [0, 1].map((partitionId) => ({ partitionId, leader: 0 }));
+  const partitionMetadata = [0, 1].map((partitionId) => ({
+    partitionId,
+    leader: 0,
+    partitionErrorCode: 0,
+    replicas: [0],
+    isr: [0],
+  }));
   const byPartition = new Map<number, string>();
   for (let i = 0; byPartition.size < 2; i++) {
     const storeId = `store-inventory-p${i}`;
