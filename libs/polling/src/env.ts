@@ -11,6 +11,8 @@ export const POLLER_DEFAULTS = {
   sessionTimeoutMs: 120_000,
   /** A process that died during a pass blocks its store and stream for at most this long. */
   leaseMs: 5 * 60_000,
+  /** Catalog-sized pass phases a process runs at once (ADR 0094). */
+  largePassesAtOnce: 2,
 } as const;
 
 /** Environment variables every poller reads for its frame (both have defaults). */
@@ -22,4 +24,14 @@ export const pollerFrameEnv = z.object({
   CONSUMER_SESSION_TIMEOUT_MS: SESSION_TIMEOUT_MS.default(POLLER_DEFAULTS.sessionTimeoutMs),
   /** Lease of a store and stream during a pass, renewed while it runs (ADR 0043). */
   POLL_LEASE_MS: env.durationMs(POLLER_DEFAULTS.leaseMs),
+  /**
+   * How many passes of a process may hold a whole catalog (an OF54 file, an account's inventory)
+   * in memory at once; the others wait for a slot (ADR 0094). Memory grows with it.
+   */
+  LARGE_PASSES_AT_ONCE: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(POLLER_DEFAULTS.largePassesAtOnce),
 });

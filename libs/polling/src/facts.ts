@@ -18,9 +18,14 @@ export interface FactContext {
   causationId: string | null;
 }
 
+/** Facts wrapped and handed to the publisher at once: a few hundred KB of records (ADR 0094). */
+export const FACTS_PER_PUBLISH = 1_000;
+
 /**
- * Publishes a pass's facts, one batch per topic in `topics` order, each wrapped in an envelope;
- * resolves once the broker acknowledged every one of them (acks=all).
+ * Publishes a pass's facts, one topic after the other in `topics` order, each wrapped in an
+ * envelope; resolves once the broker acknowledged every one of them (acks=all). A topic's facts
+ * go out in order, {@link FACTS_PER_PUBLISH} at a time, so that 10,000 facts are never wrapped and
+ * encoded all at once.
  */
 export async function publishFacts<T extends TopicKey>(
   publisher: Publisher,
@@ -29,21 +34,31 @@ export async function publishFacts<T extends TopicKey>(
   context: FactContext,
 ): Promise<void> {
   for (const topic of topics) {
-    const batch = facts
-      .filter((fact) => fact.topic === topic)
-      .map((fact) => ({
-        ...fact.body,
-        envelope: envelope({
-          storeId: context.storeId,
-          idempotencyKey: fact.idempotencyKey,
-          source: context.source,
-          occurredAt: fact.occurredAt,
-          correlationId: context.correlationId,
-          causationId: context.causationId,
-        }),
-      }));
-    // The filter keeps only `topic`'s facts, so body + envelope is that topic's event; the
-    // compiler cannot follow a filter over a union, hence the assertion.
-    await publisher.publish(topic, batch as EventOf<T>[]);
+    const ofTopic = facts.filter((fact) => fact.topic === topic);
+    for (let at = 0; at < ofTopic.length; at += FACTS_PER_PUBLISH) {
+      await publishChunk(publisher, topic, ofTopic.slice(at, at + FACTS_PER_PUBLISH), context);
+    }
   }
+}
+
+async function publishChunk<T extends TopicKey>(
+  publisher: Publisher,
+  topic: T,
+  facts: readonly PollFact<T>[],
+  context: FactContext,
+): Promise<void> {
+  const batch = facts.map((fact) => ({
+    ...fact.body,
+    envelope: envelope({
+      storeId: context.storeId,
+      idempotencyKey: fact.idempotencyKey,
+      source: context.source,
+      occurredAt: fact.occurredAt,
+      correlationId: context.correlationId,
+      causationId: context.causationId,
+    }),
+  }));
+  // The caller keeps only `topic`'s facts, so body + envelope is that topic's event; the
+  // compiler cannot follow a filter over a union, hence the assertion.
+  await publisher.publish(topic, batch as EventOf<T>[]);
 }

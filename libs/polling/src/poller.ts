@@ -20,6 +20,7 @@ import {
 } from '@msync/platform';
 import type { StoreCredentialsPort } from '@msync/stores';
 import { POLLER_DEFAULTS } from './env.js';
+import { createPassLimit, type PassLimit } from './pass-limit.js';
 import { pollRequestHandler, type StreamPasses } from './poll-requests.js';
 
 /** What every poller is built from: the backbone, its database, credentials, logs and metrics. */
@@ -36,6 +37,8 @@ export interface PollerWiring {
   sessionTimeoutMs?: number;
   /** How long a pass's lease outlives a process that died holding it (default 5 min, `POLL_LEASE_MS`). */
   leaseMs?: number;
+  /** Catalog-sized pass phases at once in this process (default 2, `LARGE_PASSES_AT_ONCE`). */
+  largePassesAtOnce?: number;
 }
 
 /** The wiring plus what tests replace. */
@@ -57,6 +60,8 @@ export interface PollPassContext {
   metrics: PollMetrics;
   logger: Logger;
   now: () => number;
+  /** The process's slots for catalog-sized pass phases (ADR 0094). */
+  largePasses: PassLimit;
 }
 
 /** What makes one poller differ from another: its name, vendor, collections and passes. */
@@ -113,6 +118,7 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
     metrics,
     logger,
     now,
+    largePasses: createPassLimit(options.largePassesAtOnce ?? POLLER_DEFAULTS.largePassesAtOnce),
   });
   const leaseMs = options.leaseMs ?? POLLER_DEFAULTS.leaseMs;
   const coordinator = createPollCoordinator({

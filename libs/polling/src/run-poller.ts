@@ -50,6 +50,7 @@ export async function runPoller<S extends z.ZodObject & z.ZodType<PollerEnv>>(
           metrics,
           sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
           leaseMs: config.POLL_LEASE_MS,
+          largePassesAtOnce: config.LARGE_PASSES_AT_ONCE,
         },
         config,
       );

@@ -1,4 +1,10 @@
-import { CredentialsError, PermanentError, RetriableError, type Logger } from '@msync/platform';
+import {
+  CredentialsError,
+  PermanentError,
+  RetriableError,
+  retry,
+  type Logger,
+} from '@msync/platform';
 import { z } from 'zod';
 import type {
   ApiVersion,
@@ -71,6 +77,8 @@ const INVENTORY_BATCH = 150;
 const SKU_BATCH = 50;
 const MAX_PAGE = 250;
 const MAX_PAGES = 10_000;
+/** A failed page of an inventory read is asked again once before the read gives up. */
+const INVENTORY_PAGE_RETRIES = 1;
 
 /** Creates the HTTP adapter of the ShipBob port (dated API version 2025-07 by default). */
 export function createShipBobClient(options: ShipBobClientOptions): ShipBobPort {
@@ -121,22 +129,42 @@ class ShipBobHttpClient implements ShipBobPort {
     item: T,
     channelId?: number,
   ): Promise<z.infer<T>[]> {
-    const schema = cursorPage(item);
     const items: z.infer<T>[] = [];
+    await this.cursorEach(path, query, item, (page) => items.push(...page), { channelId });
+    return items;
+  }
+
+  /**
+   * Hands each page of a cursor-paged list to `onPage` as it arrives, so the caller keeps only
+   * what it needs of it. A page that fails is asked again up to `pageRetries` times (a retriable
+   * failure, after a back-off), not the whole list.
+   */
+  private async cursorEach<T extends z.ZodType>(
+    path: string,
+    query: Query,
+    item: T,
+    onPage: (items: z.infer<T>[]) => void,
+    options: { channelId?: number; pageRetries?: number } = {},
+  ): Promise<void> {
+    const schema = cursorPage(item);
     let next: string | null | undefined = `${this.v}${path}`;
     let first = true;
     for (let page = 0; next && page < MAX_PAGES; page++) {
       const url: string = next;
-      const response = await this.transport.json('GET', url, schema, {
-        query: first ? query : undefined,
-        channelId,
-      });
+      const pageQuery = first ? query : undefined;
+      const response = await retry(
+        () =>
+          this.transport.json('GET', url, schema, {
+            query: pageQuery,
+            channelId: options.channelId,
+          }),
+        { retries: options.pageRetries ?? 0, initialDelayMs: 500, maxDelayMs: 5_000 },
+      );
       const data = response.data;
       first = false;
-      items.push(...(data.items ?? []));
+      onPage(data.items ?? []);
       next = data.next;
     }
-    return items;
   }
 
   async verifyToken(): Promise<TokenVerification> {
@@ -279,11 +307,32 @@ class ShipBobHttpClient implements ShipBobPort {
   }
 
   async listInventoryLevels(): Promise<InventoryLevel[]> {
+    // Page by page: of the catalog only each item's two flags are kept, and each level page is
+    // mapped as it arrives, so a 10,000-item account is never held twice (ADR 0094).
     const query = { PageSize: this.pageSize };
-    const totals = await this.cursorList('/inventory-level', query, inventoryLevelSchema);
-    const catalog = await this.cursorList('/inventory', query, inventoryCatalogSchema);
-    const flags = new Map(catalog.map((c) => [c.inventory_id, c]));
-    return totals.map((level) => toInventoryLevel(level, undefined, flags.get(level.inventory_id)));
+    const paging = { pageRetries: INVENTORY_PAGE_RETRIES };
+    const flags = new Map<number, z.infer<typeof inventoryCatalogSchema>>();
+    await this.cursorEach(
+      '/inventory',
+      query,
+      inventoryCatalogSchema,
+      (page) => {
+        for (const c of page) flags.set(c.inventory_id, c);
+      },
+      paging,
+    );
+    const levels: InventoryLevel[] = [];
+    await this.cursorEach(
+      '/inventory-level',
+      query,
+      inventoryLevelSchema,
+      (page) => {
+        for (const level of page)
+          levels.push(toInventoryLevel(level, undefined, flags.get(level.inventory_id)));
+      },
+      paging,
+    );
+    return levels;
   }
 
   async createOrder(order: NewOrder): Promise<CreatedOrder> {

@@ -58,44 +58,50 @@ export function offersPass(deps: OffersPassDeps, exportsRefusedAt = new Map<stri
     const full =
       demand.since === null &&
       needsFullExport(lastFull, since !== null, deps.now(), deps.fullEveryMs);
-    await claimSlot(deps, access.shop, 'OF52', deps.of52IntervalMs);
+    // A full export holds the store's whole catalog (the OF54 file, its offers, their facts): it
+    // runs in one of the process's large-pass slots, taken before the OF52 slot (ADR 0094).
+    // A differential holds what changed only and runs at once.
+    const bounded = <T>(phase: () => Promise<T>) => (full ? deps.largePasses.run(phase) : phase());
+    await bounded(async () => {
+      await claimSlot(deps, access.shop, 'OF52', deps.of52IntervalMs);
 
-    const observedAt = new Date(deps.now());
-    let exportedAt: Date | null = null;
-    let stock: ObservedOffer[] = [];
-    await pollChanges(deps, input, {
-      stream: OFFERS,
-      itemName: 'offers',
-      factTopics: OFFER_FACT_TOPICS,
-      from: full ? null : since,
-      read: async () => {
-        const changes = await readCatalog(
-          deps,
-          access,
-          storeId,
-          full ? null : since,
-          exportsRefusedAt,
-        );
-        exportedAt = changes.exportedAt;
-        stock = changes.offers.map((o) => ({ ...o, deleted: false }));
-        const items: ObservedOffer[] = [
-          ...changes.offers.map((o) => ({ ...o, deleted: false })),
-          ...changes.deleted.map((o) => ({ ...o, deleted: true })),
-        ];
-        return { items, next: changes.exportedAt };
-      },
-      itemId: (offer) => offer.shopSku,
-      decide: (offer, seen) => decideOfferFacts(storeId, offer, seen, observedAt),
+      const observedAt = new Date(deps.now());
+      let exportedAt: Date | null = null;
+      let stock: ObservedOffer[] = [];
+      await pollChanges(deps, input, {
+        stream: OFFERS,
+        itemName: 'offers',
+        factTopics: OFFER_FACT_TOPICS,
+        from: full ? null : since,
+        read: async () => {
+          const changes = await readCatalog(
+            deps,
+            access,
+            storeId,
+            full ? null : since,
+            exportsRefusedAt,
+          );
+          exportedAt = changes.exportedAt;
+          // One object per offer, shared by the offers' decisions and the stock facts.
+          stock = changes.offers.map((o) => ({ ...o, deleted: false }));
+          const items: ObservedOffer[] = stock.concat(
+            changes.deleted.map((o) => ({ ...o, deleted: true })),
+          );
+          return { items, next: changes.exportedAt };
+        },
+        itemId: (offer) => offer.shopSku,
+        decide: (offer, seen) => decideOfferFacts(storeId, offer, seen, observedAt),
+      });
+      if (full && exportedAt !== null) {
+        // The day's full export is also the store's daily stock reconciliation (ADR 0088): its
+        // quantities cost no further call. Published before the cursor moves: a crash repeats both.
+        const now = deps.configs.get(storeId);
+        if (now && inventoryFlowOpen(now))
+          await publishStock(deps, input, stockFacts(storeId, stock, observedAt));
+      }
+      if (full && exportedAt !== null)
+        await deps.state.saveCursor(storeId, OFFERS_FULL, { cursor: exportedAt, startedAt });
     });
-    if (full && exportedAt !== null) {
-      // The day's full export is also the store's daily stock reconciliation (ADR 0088): its
-      // quantities cost no further call. Published before the cursor moves: a crash repeats both.
-      const now = deps.configs.get(storeId);
-      if (now && inventoryFlowOpen(now))
-        await publishStock(deps, input, stockFacts(storeId, stock, observedAt));
-    }
-    if (full && exportedAt !== null)
-      await deps.state.saveCursor(storeId, OFFERS_FULL, { cursor: exportedAt, startedAt });
   };
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { RetriableError, retry, type PollPassInput } from '@msync/platform';
+import { RetriableError, type PollPassInput } from '@msync/platform';
 import { publishFacts, type PollPassContext } from '@msync/polling';
 import type { ShipBobClientFor } from './adapters/shipbob-clients.js';
 import { accountKeyOf, type InventoryAccounts } from './adapters/inventory-accounts.js';
@@ -7,9 +7,10 @@ import {
   decideAccountRead,
   decideInventoryFacts,
   skuLevelsOf,
+  type AccountReadDecision,
   type AccountSnapshot,
   type AccountStore,
-  type StoreFacts,
+  type SkuLevel,
 } from './domain/inventory-facts.js';
 
 export const INVENTORY = 'inventory';
@@ -19,6 +20,11 @@ export interface InventoryPassDeps extends PollPassContext {
   accounts: InventoryAccounts;
   /** A read of the account that began this long before a request serves it (ADR 0075). */
   shareWindowMs: number;
+  /**
+   * Runs one pass of an account at a time in this process, whichever store or stream (ordinary
+   * or resync) asks: a pass that waited finds the read the other one saved (ADR 0094).
+   */
+  oneAtATime: <T>(accountKey: string, pass: () => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -27,6 +33,9 @@ export interface InventoryPassDeps extends PollPassContext {
  * changed since the previous read are emitted to each store of the account (every SKU to a
  * store that never got them), each store's last fact closing its cycle; then the account's
  * snapshot is saved. A resync (`resync: true`) always reads and gives the store every SKU.
+ * Passes of one account run one at a time in the process; the diff and the facts, which hold the
+ * whole account, take one of the process's large-pass slots, and a store's facts are built and
+ * published one store at a time (ADR 0094).
  */
 export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolean }) {
   return async (input: PollPassInput): Promise<void> => {
@@ -43,101 +52,118 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
     }
     const timer = deps.metrics.pollDuration.startTimer({ stream });
     const accountKey = accountKeyOf(pat);
-    const snapshot: AccountSnapshot = (await deps.accounts.get(accountKey)) ?? {
-      items: [],
-      readAt: null,
-      stores: [],
-      revision: 0,
+    const store = {
+      storeId,
+      version: credentials.version,
+      pat,
+      channelId: credentials.shipbobChannelId,
     };
-    const decision = decideAccountRead(
-      snapshot,
-      { storeId, requestedAt: demand.requestedAt, resync: options.resync },
-      deps.shareWindowMs,
-    );
-    const correlationId = randomUUID();
-    const cycleId = `${storeId}@${startedAt.getTime()}`;
-    const publish = async (perStore: StoreFacts[]) => {
-      for (const { storeId: target, facts } of perStore) {
-        await publishFacts(deps.publisher, ['inventoryObserved'], facts, {
-          storeId: target,
-          source: deps.source,
-          correlationId,
-          causationId: demand.requestId ?? null,
-        });
-        deps.metrics.factsEmitted.inc({ type: 'inventoryObserved' }, facts.length);
-      }
-    };
-    const withStore = (stores: AccountStore[], baseline: boolean): AccountStore[] => [
-      ...stores.filter((s) => s.storeId !== storeId),
-      { storeId, baseline },
-    ];
-
-    switch (decision.type) {
-      case 'shared':
-        break;
-      case 'baseline': {
-        const { perStore } = decideInventoryFacts({
-          previous: snapshot.items,
-          current: snapshot.items,
-          stores: [{ storeId, baseline: false }],
-          cycleId,
-          observedAt: snapshot.readAt ?? startedAt,
-        });
-        await publish(perStore);
-        await save(deps, accountKey, { ...snapshot, stores: withStore(snapshot.stores, true) });
-        break;
-      }
-      case 'read': {
-        const client = deps.clientFor({
-          storeId,
-          version: credentials.version,
-          pat,
-          channelId: credentials.shipbobChannelId,
-        });
-        const levels = await retry(() => client.listInventoryLevels(), {
-          retries: 1,
-          initialDelayMs: 500,
-          maxDelayMs: 5_000,
-        });
-        const current = skuLevelsOf(levels);
-        deps.metrics.itemsSeen.inc({ stream }, current.length);
-        const stores = await sharingStores(
-          deps,
-          accountKey,
-          withStore(snapshot.stores, !options.resync && isBaselined(snapshot, storeId)),
-        );
-        const { perStore, changed } = decideInventoryFacts({
-          previous: snapshot.items,
-          current,
-          stores,
-          cycleId,
-          observedAt: startedAt,
-        });
-        await publish(perStore);
-        await save(deps, accountKey, {
-          items: current,
-          readAt: startedAt,
-          stores: stores.map((s) => ({ storeId: s.storeId, baseline: true })),
-          revision: snapshot.revision,
-        });
-        deps.logger.info('inventory read', {
-          storeId,
-          correlationId,
-          cycleId,
-          skus: current.length,
-          changed,
-          stores: stores.length,
-        });
-        break;
-      }
-      default: {
-        const never: never = decision;
-        throw new Error(`unhandled decision ${JSON.stringify(never)}`);
-      }
-    }
+    const outcome = await deps.oneAtATime(accountKey, () => accountPass(accountKey));
     await deps.state.saveCursor(storeId, stream, { cursor: null, startedAt });
     timer();
-    deps.metrics.polls.inc({ stream, outcome: decision.type });
+    deps.metrics.polls.inc({ stream, outcome });
+
+    async function accountPass(accountKey: string): Promise<AccountReadDecision['type']> {
+      const snapshot: AccountSnapshot = (await deps.accounts.get(accountKey)) ?? {
+        items: [],
+        readAt: null,
+        stores: [],
+        revision: 0,
+      };
+      const decision = decideAccountRead(
+        snapshot,
+        { storeId, requestedAt: demand.requestedAt, resync: options.resync },
+        deps.shareWindowMs,
+      );
+      const correlationId = randomUUID();
+      const cycleId = `${storeId}@${startedAt.getTime()}`;
+      // One store's facts at a time: with 100 stores on an account, 100 × 10,000 facts never
+      // exist at once.
+      const publish = async (
+        previous: readonly SkuLevel[],
+        current: readonly SkuLevel[],
+        stores: readonly AccountStore[],
+        observedAt: Date,
+      ): Promise<number> => {
+        let changed = 0;
+        for (const store of stores) {
+          const decided = decideInventoryFacts({
+            previous,
+            current,
+            stores: [store],
+            cycleId,
+            observedAt,
+          });
+          changed = decided.changed;
+          for (const { storeId: target, facts } of decided.perStore) {
+            await publishFacts(deps.publisher, ['inventoryObserved'], facts, {
+              storeId: target,
+              source: deps.source,
+              correlationId,
+              causationId: demand.requestId ?? null,
+            });
+            deps.metrics.factsEmitted.inc({ type: 'inventoryObserved' }, facts.length);
+          }
+        }
+        return changed;
+      };
+      const withStore = (stores: AccountStore[], baseline: boolean): AccountStore[] => [
+        ...stores.filter((s) => s.storeId !== storeId),
+        { storeId, baseline },
+      ];
+
+      switch (decision.type) {
+        case 'shared':
+          break;
+        case 'baseline': {
+          await deps.largePasses.run(async () => {
+            await publish(
+              snapshot.items,
+              snapshot.items,
+              [{ storeId, baseline: false }],
+              snapshot.readAt ?? startedAt,
+            );
+            await save(deps, accountKey, { ...snapshot, stores: withStore(snapshot.stores, true) });
+          });
+          break;
+        }
+        case 'read': {
+          const client = deps.clientFor(store);
+          // A failed page is asked again by the client; a read that still fails fails the pass.
+          const current = skuLevelsOf(await client.listInventoryLevels());
+          deps.metrics.itemsSeen.inc({ stream }, current.length);
+          const stores = await sharingStores(
+            deps,
+            accountKey,
+            withStore(snapshot.stores, !options.resync && isBaselined(snapshot, storeId)),
+          );
+          const changed = await deps.largePasses.run(async () => {
+            const count = await publish(snapshot.items, current, stores, startedAt);
+            await save(deps, accountKey, {
+              items: current,
+              readAt: startedAt,
+              stores: stores.map((s) => ({ storeId: s.storeId, baseline: true })),
+              revision: snapshot.revision,
+            });
+            return count;
+          });
+          deps.logger.info('inventory read', {
+            storeId,
+            correlationId,
+            cycleId,
+            skus: current.length,
+            changed,
+            stores: stores.length,
+          });
+          break;
+        }
+        default: {
+          const never: never = decision;
+          throw new Error(`unhandled decision ${JSON.stringify(never)}`);
+        }
+      }
+      return decision.type;
+    }
   };
 }
 

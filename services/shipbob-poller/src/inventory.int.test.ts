@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { Partitioners } from 'kafkajs';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { closeAfterEach, untilOutcome } from '@msync/polling/test-support';
 import { capturingLogger, eventually, withContext } from '@msync/test-support';
@@ -14,8 +15,38 @@ const WINDOW_MS = 60_000;
 
 const opened = closeAfterEach();
 
+/**
+ * Two store ids whose poll requests land on different partitions of the bed's two (the
+ * publisher's partitioner, keyed by store): the poller handles them at the same time.
+ */
+function storesOnTwoPartitions(): [string, string] {
+  const partitionOf = Partitioners.DefaultPartitioner();
+  const partitionMetadata = [0, 1].map((partitionId) => ({
+    partitionId,
+    leader: 0,
+    partitionErrorCode: 0,
+    replicas: [0],
+    isr: [0],
+  }));
+  const byPartition = new Map<number, string>();
+  for (let i = 0; byPartition.size < 2; i++) {
+    const storeId = `store-inventory-p${i}`;
+    const partition = partitionOf({
+      topic: 'pollRequested',
+      partitionMetadata,
+      message: { key: storeId, value: null },
+    });
+    if (!byPartition.has(partition)) byPartition.set(partition, storeId);
+  }
+  return [byPartition.get(0)!, byPartition.get(1)!];
+}
+
 /** Two stores on one simulated ShipBob account holding a stocked, a digital and an inactive SKU. */
-async function setUp() {
+async function setUp(
+  stores: readonly [string, string] = [STORE_A, STORE_B],
+  /** Asked before the poller starts, so that it finds them in one fetch. */
+  before: (harness: Awaited<ReturnType<typeof pollerHarness>>) => Promise<void> = async () => {},
+) {
   const { logger } = capturingLogger('warn');
   const sim = opened.add(await startShipBobSimulator({ port: 0 }));
   const merchant = sim.control.world.seedMerchant({ pats: [PAT] });
@@ -23,14 +54,15 @@ async function setUp() {
   sim.control.world.seedProduct(merchant.id, { sku: 'SKU-DIGITAL', isDigital: true });
   sim.control.world.seedProduct(merchant.id, { sku: 'SKU-OFF', isActive: false, stock: { 1: 2 } });
   const harness = opened.add(await pollerHarness(logger));
-  for (const storeId of [STORE_A, STORE_B]) {
+  for (const storeId of stores) {
     await harness.addStore({ storeId, pat: PAT, channelId: String(merchant.patChannelId) });
   }
+  await before(harness);
   const poller = await harness.startPoller({
     shipbobBaseUrl: sim.url,
     inventoryShareWindowMs: WINDOW_MS,
   });
-  return { sim, harness, poller, inventoryId: stocked.variants[0]!.inventoryId };
+  return { sim, harness, poller, merchant, inventoryId: stocked.variants[0]!.inventoryId };
 }
 
 const inventoryValues = (facts: readonly { topic: string; value: unknown }[]) =>
@@ -118,5 +150,48 @@ describe('shipbob-poller inventory stream', () => {
       .slice(-3)
       .map((f) => f.fullCycle);
     expect(resync).toEqual([true, true, true]);
+  });
+  it('two stores of one account asking at once, on two partitions, are served by one read', async () => {
+    const [first, second] = storesOnTwoPartitions();
+    // Both requests wait for the poller, which then handles its two partitions at once.
+    const { sim, harness, poller } = await setUp([first, second], async (bed) => {
+      await bed.requestPoll(first, { stream: INVENTORY });
+      await bed.requestPoll(second, { stream: INVENTORY });
+    });
+    await untilOutcome(poller.metrics, 'read', 1, 'the read');
+    await untilOutcome(poller.metrics, 'baseline', 1, 'the other store given the snapshot');
+    await eventually(
+      async () => (await harness.messagesOn('inventoryObserved')) === 6,
+      'every SKU to each store',
+    );
+    expect(inventoryReads(sim)).toBe(1);
+    const keys = inventoryValues(harness.facts).map((f) => f.envelope.idempotencyKey);
+    expect(new Set(keys).size).toBe(6);
+  });
+
+  it('reads 10,000 SKUs page by page and publishes each of them once', async () => {
+    const { sim, harness, poller, merchant } = await setUp();
+    const skus = 10_000 - 3;
+    for (let i = 0; i < skus; i++) {
+      sim.control.world.seedProduct(merchant.id, {
+        sku: `BULK-${String(i).padStart(5, '0')}`,
+        stock: { 1: 1 + (i % 7) },
+      });
+    }
+    await harness.requestPoll(STORE_A, { stream: INVENTORY });
+    await untilOutcome(poller.metrics, 'read', 1, 'the read', 120_000);
+    await eventually(
+      async () => (await harness.messagesOn('inventoryObserved')) === 10_000,
+      '10,000 facts',
+      120_000,
+    );
+    const facts = inventoryValues(harness.facts);
+    expect(new Set(facts.map((f) => f.envelope.idempotencyKey)).size).toBe(10_000);
+    expect(facts.filter((f) => f.endOfCycle).map((f) => f.sku)).toEqual([facts.at(-1)!.sku]);
+    // 250 items a page: 40 pages of levels and 40 of the catalog, each asked once.
+    expect(inventoryReads(sim)).toBe(40);
+    expect(sim.control.exchanges().filter((e) => e.operation === 'GET /inventory')).toHaveLength(
+      40,
+    );
   });
 });

@@ -1,5 +1,11 @@
 import { createMongoPollState, errorMessage } from '@msync/platform';
-import { createPoller, resyncOf, type Poller, type PollerOptions } from '@msync/polling';
+import {
+  createKeyedMutex,
+  createPoller,
+  resyncOf,
+  type Poller,
+  type PollerOptions,
+} from '@msync/polling';
 import { shipbobClients } from './adapters/shipbob-clients.js';
 import { createInventoryAccounts } from './adapters/inventory-accounts.js';
 import { createWebhookReceipts } from './adapters/webhook-receipts.js';
@@ -93,6 +99,8 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
           clientFor: deps.clientFor,
           accounts: createInventoryAccounts(options.db),
           shareWindowMs: options.inventoryShareWindowMs,
+          // Shared by the ordinary and the resync pass: one pass of an account at a time.
+          oneAtATime: createKeyedMutex(),
         };
         return {
           [SHIPMENTS]: shipmentsPass(deps),
