@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
-import { envelope, type ConsumedEventOf } from '@msync/events';
+import type { ConsumedEventOf } from '@msync/events';
 import { createMetricsRegistry } from '@msync/platform';
 import { infra, uniqueName, withContext } from '@msync/test-support';
 import { applierMetrics } from '../metrics.js';
-import { offerObserved } from '../test-support/facts.js';
+import { inventoryObserved, offerObserved } from '../test-support/facts.js';
 import { createCatalogBatches, catalogSegments } from './catalog-batches.js';
 import { INVENTORY_COLLECTIONS, createInventoryState } from './inventory-state.js';
 
@@ -36,53 +36,27 @@ async function connect(): Promise<{ db: Db; updates: (collection: string) => num
 }
 
 let offset = 0;
-function level(
-  storeId: string,
-  sku: string,
-  fulfillable: number,
-  endOfCycle = false,
-  partition = 0,
-): LevelFact {
-  return {
-    topicKey: 'inventoryObserved',
-    topic: 'inventory',
-    partition,
-    offset: String(offset++),
-    key: storeId,
-    headers: {},
-    value: {
-      envelope: envelope({
-        storeId,
-        idempotencyKey: `shipbob:${storeId}:inventory:c1:${sku}:${fulfillable}`,
-        source: 'test',
-        occurredAt: Date.now(),
-      }),
-      sku,
-      inventoryId: `inv-${sku}`,
-      fulfillable,
-      onHand: fulfillable,
-      committed: 0,
-      exception: 0,
-      active: true,
-      digital: false,
-      cycleId: 'c1',
-      endOfCycle,
-      fullCycle: false,
-    },
-  };
-}
-
-function offer(storeId: string, sku: string, deleted = false): OfferFact {
-  return {
-    topicKey: 'offerObserved',
-    topic: 'offers',
+/** A fact as the consumer hands it over, next on its partition. */
+const consumed = <F extends LevelFact | OfferFact>(fact: Pick<F, 'topicKey' | 'value'>): F =>
+  ({
+    ...fact,
+    topic: fact.topicKey,
     partition: 0,
     offset: String(offset++),
-    key: storeId,
+    key: null,
     headers: {},
+  }) as F;
+
+const level = (storeId: string, sku: string, fulfillable: number, endOfCycle = false) =>
+  consumed<LevelFact>({
+    topicKey: 'inventoryObserved',
+    value: inventoryObserved({ storeId, sku, fulfillable, endOfCycle }),
+  });
+const offer = (storeId: string, sku: string, deleted = false) =>
+  consumed<OfferFact>({
+    topicKey: 'offerObserved',
     value: offerObserved({ storeId, sku, deleted }),
-  };
-}
+  });
 
 const setUp = async () => {
   const { db, updates } = await connect();
