@@ -149,8 +149,11 @@ describe('catalog facts written a fetched batch at a time (real server)', () => 
     expect(offers.has('SKU-3')).toBe(false);
     expect(offers.has('SKU.$odd')).toBe(true);
 
-    // Delivered again after a crash: a new plan, the same writes, the same state.
+    // Delivered again after a crash: a new plan, the same writes, the same state. A batch that
+    // held the same messages and ends meanwhile does not take the new plan with it.
+    const earlier = batches.plan(facts);
     const again = batches.plan(facts);
+    earlier();
     for (const fact of facts) await batches.observe(fact, true);
     again();
     expect(updates(INVENTORY_COLLECTIONS.offers)).toBe(2);

@@ -60,8 +60,9 @@ const offerOf = (fact: OfferFact): OfferChange => ({
  * Records ShipBob levels and Mirakl offers a fetched batch at a time (ADR 0093): `plan` learns a
  * batch's facts before they are handled; the first of a segment the consumer hands over writes
  * it and every later fact of its segment at once, and those later facts, handed over next in
- * order, write nothing. A fact handled any other way (the retrier, a replay, no plan, or after a
- * gap: a fact of the segment went to the retrier meanwhile) writes itself and what follows it.
+ * order, write nothing. A fact handled any other way (the retrier, no plan) writes itself; one
+ * the consumer hands over after a gap (a fact of its segment went to the retrier meanwhile, whose
+ * writes may be older) writes itself and the rest of its segment again.
  */
 export function createCatalogBatches(
   state: InventoryState,
@@ -83,18 +84,20 @@ export function createCatalogBatches(
   return {
     /** Learns a fetched batch; the returned function forgets it once the batch is done. */
     plan(facts: readonly Fact[]): () => void {
-      const keys: string[] = [];
+      const mine: [string, Segment][] = [];
       for (const segmentFacts of catalogSegments(facts)) {
         const storeId = segmentFacts[0]!.value.envelope.storeId;
         const segment: Segment = { storeId, facts: segmentFacts, next: 0 };
         segmentFacts.forEach((fact, index) => {
           const key = keyOf(fact);
           planned.set(key, { segment, index });
-          keys.push(key);
+          mine.push([key, segment]);
         });
       }
       return () => {
-        for (const key of keys) planned.delete(key);
+        // A later batch holding the same messages (fetched again) keeps its own plan.
+        for (const [key, segment] of mine)
+          if (planned.get(key)?.segment === segment) planned.delete(key);
       };
     },
     /** Records the fact's level or offer (or finds it recorded by its segment's write). */
