@@ -158,6 +158,7 @@ async function measure(options: Options): Promise<Figures> {
       ...progress.firstCounts(run.stores, skus),
       offersRate: sampler.rate('offers', firstStart),
       inventoryRate: sampler.rate('inventory', firstStart),
+      stateWrites: await stateWrites(run),
       setAside: await setAsideByReason(run),
       calls: first.counts(run.stores),
       cpu: cpuDelta(cpuFirst, run.processes.cpuSeconds()),
@@ -488,6 +489,16 @@ class MetricSampler {
     ]);
     return { items, seconds };
   }
+}
+
+/** The applier's writes of levels and offers so far (ADR 0093: about one per store and batch). */
+async function stateWrites(run: OrdersRun): Promise<{ level: number; offer: number }> {
+  const [level, offer] = await Promise.all(
+    (['level', 'offer'] as const).map((kind) =>
+      run.metric('sync-applier', 'sync_applier_catalog_state_writes_total', { kind }),
+    ),
+  );
+  return { level: level!, offer: offer! };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));

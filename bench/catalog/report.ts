@@ -22,6 +22,8 @@ export interface Figures {
     expected: number;
     offersRate: number;
     inventoryRate: number;
+    /** The applier's writes recording levels and offers. */
+    stateWrites: { level: number; offer: number };
     setAside: Map<string, number>;
     calls: CallCounts;
     cpu: Map<string, number>;
@@ -60,6 +62,10 @@ export function table(f: Figures): string {
     ),
     row('applier: offer facts / s', rate(first.offersRate)),
     row('applier: inventory facts / s', rate(first.inventoryRate)),
+    row(
+      'applier: level / offer state writes',
+      `${first.stateWrites.level} / ${first.stateWrites.offer}`,
+    ),
     row(
       'applier: facts set aside, by reason',
       [...first.setAside].map(([reason, n]) => `${reason} ${n}`).join(', '),

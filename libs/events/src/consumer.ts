@@ -46,9 +46,10 @@ export interface EventConsumerOptions<K extends TopicKey> {
   /**
    * Called with the decodable events of each fetched batch before any of them is handled, so a
    * handler can make one call for many (e.g. look many SKUs up at once). Only a hint: its failure
-   * is logged and the events are handled one by one as always.
+   * is logged and the events are handled one by one as always. It may resolve with a function,
+   * called once the batch's handling ends (whole, stopped or revoked), to let go of what it kept.
    */
-  prefetch?: (events: ConsumedEventOf<K>[]) => Promise<void>;
+  prefetch?: (events: ConsumedEventOf<K>[]) => Promise<void | (() => void)>;
   /** Producer used to write DLQ entries (shared with the service's publisher). */
   dlqProducer: Producer;
   /**
@@ -432,7 +433,7 @@ export function createEventConsumer<K extends TopicKey>(
     topic: string,
     partition: number,
     messages: KafkaMessage[],
-  ): Promise<void> => {
+  ): Promise<void | (() => void)> => {
     try {
       const events: ConsumedEventOf<K>[] = [];
       for (const m of messages) {
@@ -442,7 +443,7 @@ export function createEventConsumer<K extends TopicKey>(
           // Undecodable: its own handling dead-letters it.
         }
       }
-      if (events.length > 0) await options.prefetch!(events);
+      if (events.length > 0) return await options.prefetch!(events);
     } catch (error) {
       logger.warn('prefetch failed; events are handled one by one', {
         topic,
@@ -460,14 +461,17 @@ export function createEventConsumer<K extends TopicKey>(
       payload.isRunning() &&
       !payload.isStale() &&
       generation === tracker.generation;
+    // Told once the batch's handling ended (e.g. to let go of what its prefetch kept).
+    let batchDone: void | (() => void) = undefined;
     activeBatches++;
     if (generation === tracker.generation) lag?.watermarks(topic, partition, batch.highWatermark);
     try {
       await lanesLoaded;
-      if (options.prefetch) await prefetchBatch(topic, partition, batch.messages);
+      if (options.prefetch) batchDone = await prefetchBatch(topic, partition, batch.messages);
       if (!goOn()) return;
       await runLanes(payload, generation, goOn);
     } finally {
+      batchDone?.();
       if (--activeBatches === 0) idle?.();
     }
   };

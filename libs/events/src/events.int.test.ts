@@ -142,6 +142,62 @@ describe('events on real Kafka and a real schema registry', () => {
     expect(received).toEqual(events.map((e) => e.sku));
   });
 
+  it('hands each fetched batch to prefetch first and lets it go once the batch is handled', async () => {
+    const h = await setup(['inventoryObserved']);
+    const sample = sampleEvents('store-prefetch').inventoryObserved;
+    const count = 300;
+    const events = Array.from({ length: count }, (_, n) => ({
+      ...sample,
+      envelope: { ...sample.envelope, eventId: randomUUID(), idempotencyKey: `prefetch:${n}` },
+      sku: `SKU-${n}`,
+    }));
+    // What happened, in order: a batch's prefetch, each event handled, the batch let go.
+    const steps: string[] = [];
+    let batches = 0;
+    const c = createEventConsumer({
+      kafka: h.kafka,
+      codec: h.codec,
+      logger: capturingLogger('error').logger,
+      groupId: uniqueName('group'),
+      topics: ['inventoryObserved'],
+      handle: async (event) => {
+        steps.push(`handle ${event.value.sku}`);
+      },
+      prefetch: async (batch) => {
+        const n = ++batches;
+        steps.push(`prefetch ${n}: ${batch.map((e) => e.value.sku).join(',')}`);
+        return () => steps.push(`done ${n}`);
+      },
+      dlqProducer: h.publisher.producer,
+      namespace: h.namespace,
+    });
+    cleanups.push(() => c.stop());
+    await c.start();
+    await h.publisher.publish('inventoryObserved', events);
+    await eventually(
+      () =>
+        steps.filter((s) => s.startsWith('done')).length === batches &&
+        batches > 0 &&
+        steps.filter((s) => s.startsWith('handle')).length === count,
+      'every event handled and its batch let go',
+      60_000,
+    );
+    // Each batch: its prefetch, exactly its events handled in order, then its release.
+    const expected: string[] = [];
+    for (const step of steps.filter((s) => s.startsWith('prefetch'))) {
+      const [head, skus] = step.split(': ') as [string, string];
+      expected.push(
+        step,
+        ...skus.split(',').map((sku) => `handle ${sku}`),
+        `done ${head.slice(9)}`,
+      );
+    }
+    expect(steps).toEqual(expected);
+    expect(steps.filter((s) => s.startsWith('handle'))).toEqual(
+      events.map((e) => `handle ${e.sku}`),
+    );
+  });
+
   it('sends a poison message to the DLQ with its reason and goes on with the next message', async () => {
     const h = await setup(['inventoryObserved']);
     const topic = physicalTopic('inventoryObserved', h.namespace);

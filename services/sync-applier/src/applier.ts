@@ -497,7 +497,7 @@ export function createApplier(
     switch (fact.topicKey) {
       case 'offerObserved':
         // The store's offers decide which SKUs get quantities (state, whatever the toggles).
-        await deps.inventory.offerObserved(fact);
+        await deps.inventory.offerObserved(fact, delivery);
         return product(fact, delivery);
       case 'orderAwaitingAcceptance':
         return accept(fact, delivery);
@@ -512,7 +512,7 @@ export function createApplier(
       case 'orderCanceledOnMarketplace':
         return cancelInShipBob(fact, delivery);
       case 'inventoryObserved':
-        return deps.inventory.inventoryObserved(fact);
+        return deps.inventory.inventoryObserved(fact, delivery);
       case 'stockObserved':
         return deps.inventory.stockObserved(fact);
       default: {

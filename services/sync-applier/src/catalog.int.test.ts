@@ -2,14 +2,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import express from 'express';
-import { envelope, type EventOf } from '@msync/events';
+import type { EventOf } from '@msync/events';
 import {
   applierHarness,
   eventually,
   stockImportVendors,
   type ApplierHarness,
 } from './test-support/harness.js';
-import { offerObserved, storeConfig } from './test-support/facts.js';
+import { inventoryObserved, offerObserved, storeConfig } from './test-support/facts.js';
 
 // The seller's catalog view (ADR 0089) on real Kafka and FerretDB: offers and an inventory cycle
 // go through the applier, then its ops routes are read as config-api reads them.
@@ -30,25 +30,7 @@ function level(
   exception: number,
   last: boolean,
 ): EventOf<'inventoryObserved'> {
-  return {
-    envelope: envelope({
-      storeId,
-      idempotencyKey: `shipbob:${storeId}:inventory:c1:${sku}`,
-      source: 'test',
-      occurredAt: Date.now(),
-    }),
-    sku,
-    inventoryId: `inv-${sku}`,
-    fulfillable,
-    onHand: fulfillable,
-    committed: 0,
-    exception,
-    active: true,
-    digital: false,
-    cycleId: 'c1',
-    endOfCycle: last,
-    fullCycle: false,
-  };
+  return inventoryObserved({ storeId, sku, fulfillable, exception, endOfCycle: last });
 }
 
 interface Answer {

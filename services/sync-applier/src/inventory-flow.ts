@@ -15,6 +15,7 @@ import {
   NO_IMPORT,
 } from './domain/inventory.js';
 import { importedCycle, pushedResults } from './domain/catalog.js';
+import { createCatalogBatches } from './adapters/catalog-batches.js';
 import type { CatalogView } from './adapters/catalog-view.js';
 import type { EffectsLedger } from './adapters/effects-ledger.js';
 import type { InventoryState } from './adapters/inventory-state.js';
@@ -23,6 +24,7 @@ import { createReconcileFlow } from './reconcile-flow.js';
 import type { OutcomeRecorder } from './adapters/outcomes.js';
 import type { StoreConfigs } from './adapters/store-configs.js';
 import type { Vendors } from './adapters/vendors.js';
+import type { Delivery, Fact } from './applier.js';
 import type { ApplierMetrics } from './metrics.js';
 
 export interface InventoryFlowDeps {
@@ -51,6 +53,7 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
   const { configs, ledger, vendors, state, record, metrics, logger, catalog } = deps;
   const now = deps.now ?? (() => new Date());
   const counted = (result: string) => metrics.inventoryCycles.inc({ result });
+  const batches = createCatalogBatches(state, metrics);
   const noImport = (storeId: string, cycleId: string, result: string, detail: string | null) =>
     catalog.recordInventoryCycle(storeId, {
       cycleId,
@@ -200,21 +203,24 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
   };
 
   return {
-    async inventoryObserved(fact: ConsumedEventOf<'inventoryObserved'>): Promise<void> {
+    async inventoryObserved(
+      fact: ConsumedEventOf<'inventoryObserved'>,
+      delivery: Delivery,
+    ): Promise<void> {
       const value = fact.value;
-      await state.observeLevel(value.envelope.storeId, {
-        sku: value.sku,
-        fulfillable: value.fulfillable,
-        exception: value.exception,
-        active: value.active,
-        digital: value.digital,
-      });
+      await batches.observe(fact, delivery.via === 'consumer');
       if (value.endOfCycle && value.cycleId) await endOfCycle(fact, value.cycleId);
     },
     stockObserved: createReconcileFlow(deps),
-    async offerObserved(fact: ConsumedEventOf<'offerObserved'>): Promise<void> {
-      const value = fact.value;
-      await state.observeOffer(value.envelope.storeId, value.shopSku, !value.deleted);
+    async offerObserved(fact: ConsumedEventOf<'offerObserved'>, delivery: Delivery): Promise<void> {
+      await batches.observe(fact, delivery.via === 'consumer');
+    },
+    /**
+     * Learns a fetched batch so that its levels and offers are written a store and segment at a
+     * time (ADR 0093); the returned function forgets it once the batch is done.
+     */
+    plan(facts: readonly Fact[]): () => void {
+      return batches.plan(facts);
     },
   };
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { envelope, type EventOf } from '@msync/events';
-import { counted } from '@msync/test-support';
+import { counted, withContext } from '@msync/test-support';
 import {
   applierHarness,
   eventually,
@@ -208,6 +208,27 @@ describe('Sync Inventory in the applier', () => {
     await eventually(async () => (await unchanged()) === 2, 'c2 handled again');
     expect(imports(store)).toHaveLength(2);
     expect(quantities(store)['SKU-MUG']).toBe(19);
+  });
+
+  it("a poll pass's levels are written a fetched batch at a time, not a write per SKU", async () => {
+    const { harness, store, running } = await setUp();
+    const metric = (name: string) => counted(running.metrics, name, { kind: 'level' });
+    const levels = [
+      ...Array.from({ length: 198 }, (_, i) => ({ sku: `SKU-OTHER-${i}`, fulfillable: i })),
+      { sku: 'SKU-BOWL', fulfillable: 5 },
+      { sku: 'SKU-MUG', fulfillable: 10 },
+    ];
+    await harness.publish('inventoryObserved', cycle(store.storeId, 'c1', levels));
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'APPLIED');
+    expect(quantities(store)).toEqual({ 'SKU-MUG': 9, 'SKU-BOWL': 4 });
+    expect(await metric('sync_applier_catalog_facts_total')).toBe(200);
+    const writes = await metric('sync_applier_catalog_state_writes_total');
+    // One fetch usually holds the whole pass; a fetch cut short adds a write per extra batch.
+    withContext(`${writes} writes for 200 levels`, () => expect(writes).toBeLessThanOrEqual(5));
+    const doc = await harness.mongo.db
+      .collection<{ _id: string; skus?: object }>(INVENTORY_COLLECTIONS.levels)
+      .findOne({ _id: store.storeId });
+    expect(Object.keys(doc?.skus ?? {})).toHaveLength(200);
   });
 });
 

@@ -11,6 +11,8 @@ export interface ApplierMetrics {
   inventoryDriftSkus: Counter<'kind'>;
   inventoryDriftingSkus: Gauge<'store'>;
   gateWaits: Counter<'operation'>;
+  catalogFacts: Counter<'kind'>;
+  catalogStateWrites: Counter<'kind'>;
 }
 
 /** The applier's metrics, registered once per registry. */
@@ -71,6 +73,18 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
       name: 'sync_applier_inventory_drifting_skus',
       help: "SKUs found drifting at the store's latest reconciliation.",
       labelNames: ['store'],
+      registers: [registry],
+    }),
+    catalogFacts: new Counter({
+      name: 'sync_applier_catalog_facts_total',
+      help: 'Catalog facts handled, by kind (level: ShipBobInventoryObserved, offer: MiraklOfferObserved).',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    catalogStateWrites: new Counter({
+      name: 'sync_applier_catalog_state_writes_total',
+      help: 'Database writes recording catalog facts (inventory_levels, inventory_offers), by kind; a fetched batch of one store is one write per 2,000 SKUs.',
+      labelNames: ['kind'],
       registers: [registry],
     }),
     gateWaits: new Counter({

@@ -94,6 +94,44 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
     await running.stop();
   });
 
+  it("a batch's prefetched lookups answer its facts however long they take to handle", async () => {
+    h = await applierHarness();
+    const harness = h;
+    const skus = Array.from({ length: 120 }, (_, i) => `SKU-HELD-${i}`);
+    const store = await harness.addStore({
+      config: { toggles: { ...storeConfig().toggles, offers: true } },
+      skus,
+    });
+    // An answer outlives its batch by 1 ms only: every fact is handled after that.
+    await harness.startApplier({
+      vendors: {
+        miraklTrustedHosts: ['127.0.0.1'],
+        shipbobBaseUrl: harness.shipbob.url,
+        shipbobRetries: 1,
+        productLookupTtlMs: 1,
+      },
+    });
+    await harness.publish(
+      'offerObserved',
+      skus.map((sku) => offerObserved({ storeId: store.storeId, sku })),
+    );
+    await eventually(
+      () => harness.outcomesOf(store.storeId, 'DUPLICATE').length === skus.length,
+      'every offer matched to its product',
+      60_000,
+    );
+    const lookups = harness.shipbob.control
+      .exchanges()
+      .filter((e) => e.operation === 'GET /product').length;
+    // Looked up alone, 120 offers would take at least 120 calls; a fetched batch takes 3 per filter.
+    withContext(`${lookups} product lookups for ${skus.length} offers`, () =>
+      expect(lookups).toBeLessThanOrEqual(24),
+    );
+    expect(
+      harness.shipbob.control.exchanges().filter((e) => e.operation === 'POST /product'),
+    ).toEqual([]);
+  });
+
   it('with Sync Offers off, every offer is SKIPPED and ShipBob is not called', async () => {
     h = await applierHarness();
     const harness = h;

@@ -139,22 +139,39 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     createOutcomeRecorder({ publisher: options.publisher, metrics, logger }),
     catalog,
   );
+  const inventory = createInventoryFlow({
+    configs,
+    ledger,
+    vendors,
+    state: inventoryState,
+    reconciliations: createReconciliations(db),
+    record,
+    metrics,
+    logger,
+    catalog,
+  });
+  const prefetchOffers = offerPrefetch({ configs, vendors, logger });
+  /** A fetched batch: its levels and offers planned, its offers' products looked up at once. */
+  const prefetch = async (facts: Fact[]): Promise<() => void> => {
+    const forget = inventory.plan(facts);
+    try {
+      const release = await prefetchOffers(facts);
+      // Called by the consumer once the batch is handled.
+      return () => {
+        forget();
+        release();
+      };
+    } catch (error) {
+      forget();
+      throw error;
+    }
+  };
   const handle = createApplier({
     configs,
     ledger,
     vendors,
     record,
-    inventory: createInventoryFlow({
-      configs,
-      ledger,
-      vendors,
-      state: inventoryState,
-      reconciliations: createReconciliations(db),
-      record,
-      metrics,
-      logger,
-      catalog,
-    }),
+    inventory,
     waiting: createWaitingRoom({ store: parked, codec: options.codec, groupId }),
     logger,
     ...(options.waitingRetryMs ? { waitingRetryMs: options.waitingRetryMs } : {}),
@@ -226,7 +243,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
         groupId,
         topics: FACT_TOPICS,
         handle: (fact) => handleLive(fact),
-        prefetch: offerPrefetch({ configs, vendors, logger }),
+        prefetch,
         dlqProducer: options.publisher.producer,
         setAside: parked,
         metrics: options.metrics,

@@ -14,6 +14,15 @@ export const INVENTORY_COLLECTIONS = {
  */
 export const fieldOf = (sku: string) => `k${Buffer.from(sku, 'utf8').toString('base64url')}`;
 
+/** Fields one write sets at most: a large batch is a few writes, none of them huge. */
+export const FIELDS_PER_WRITE = 2_000;
+
+/** An offer of the store seen (`present`) or deleted. */
+export interface OfferChange {
+  shopSku: string;
+  present: boolean;
+}
+
 interface LevelsDoc {
   _id: string;
   skus?: Record<string, SkuStock>;
@@ -39,6 +48,13 @@ export interface InventoryState {
   observeLevel(storeId: string, level: SkuStock): Promise<void>;
   /** Adds or removes (deleted offer) a `shop_sku` of the store. */
   observeOffer(storeId: string, shopSku: string, present: boolean): Promise<void>;
+  /**
+   * Records many levels of the store as if one by one in this order (a SKU's last one wins), in
+   * one write per `FIELDS_PER_WRITE` SKUs; resolves with the number of writes.
+   */
+  observeLevels(storeId: string, levels: readonly SkuStock[]): Promise<number>;
+  /** Many offer changes of the store as if one by one in this order, like `observeLevels`. */
+  observeOffers(storeId: string, changes: readonly OfferChange[]): Promise<number>;
   levels(storeId: string): Promise<SkuStock[]>;
   offers(storeId: string): Promise<Set<string>>;
   pushed(storeId: string): Promise<PushedStock>;
@@ -56,21 +72,47 @@ export function createInventoryState(db: Db, now: () => number = Date.now): Inve
   const levels = db.collection<LevelsDoc>(INVENTORY_COLLECTIONS.levels);
   const offers = db.collection<OffersDoc>(INVENTORY_COLLECTIONS.offers);
   const pushed = db.collection<PushedDoc>(INVENTORY_COLLECTIONS.pushed);
-  return {
-    async observeLevel(storeId, level) {
-      await levels.updateOne(
-        { _id: storeId },
-        { $set: { [`skus.${fieldOf(level.sku)}`]: level } },
-        { upsert: true },
-      );
-    },
-    async observeOffer(storeId, shopSku, present) {
-      const field = `offers.${fieldOf(shopSku)}`;
+  const observeLevels = async (storeId: string, observed: readonly SkuStock[]) => {
+    // The last level of a SKU wins, as when the facts are handled one after the other.
+    const last = new Map(observed.map((level) => [fieldOf(level.sku), level]));
+    let writes = 0;
+    for (const chunk of chunksOf([...last])) {
+      const set = Object.fromEntries(chunk.map(([field, level]) => [`skus.${field}`, level]));
+      await levels.updateOne({ _id: storeId }, { $set: set }, { upsert: true });
+      writes++;
+    }
+    return writes;
+  };
+  const observeOffers = async (storeId: string, changes: readonly OfferChange[]) => {
+    const last = new Map(changes.map((change) => [fieldOf(change.shopSku), change]));
+    let writes = 0;
+    for (const chunk of chunksOf([...last])) {
+      const set: Record<string, string> = {};
+      const unset: Record<string, ''> = {};
+      for (const [field, { shopSku, present }] of chunk) {
+        if (present) set[`offers.${field}`] = shopSku;
+        else unset[`offers.${field}`] = '';
+      }
       await offers.updateOne(
         { _id: storeId },
-        present ? { $set: { [field]: shopSku } } : { $unset: { [field]: '' } },
+        {
+          ...(Object.keys(set).length > 0 ? { $set: set } : {}),
+          ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}),
+        },
         { upsert: true },
       );
+      writes++;
+    }
+    return writes;
+  };
+  return {
+    observeLevels,
+    observeOffers,
+    async observeLevel(storeId, level) {
+      await observeLevels(storeId, [level]);
+    },
+    async observeOffer(storeId, shopSku, present) {
+      await observeOffers(storeId, [{ shopSku, present }]);
     },
     async levels(storeId) {
       const doc = await levels.findOne({ _id: storeId });
@@ -115,4 +157,11 @@ export function createInventoryState(db: Db, now: () => number = Date.now): Inve
       await pushed.updateOne({ _id: storeId }, { $unset: unset });
     },
   };
+}
+
+function chunksOf<T>(items: readonly T[]): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += FIELDS_PER_WRITE)
+    chunks.push(items.slice(i, i + FIELDS_PER_WRITE));
+  return chunks;
 }

@@ -77,8 +77,12 @@ export interface Vendors {
    * many SKUs per call; answers prefetched for the same SKUs a moment ago are reused.
    */
   findProducts(store: StoreRef, skus: readonly string[]): Promise<Map<string, ProductMatch>>;
-  /** Looks up many SKUs at once ahead of their facts (a batch of offers), for `findProducts`. */
-  prefetchProducts(store: StoreRef, skus: readonly string[]): Promise<void>;
+  /**
+   * Looks up many SKUs at once ahead of their facts (a batch of offers), for `findProducts`. The
+   * answers serve until the returned function is called (the batch is handled), then for
+   * `productLookupTtlMs` more.
+   */
+  prefetchProducts(store: StoreRef, skus: readonly string[]): Promise<() => void>;
   /** Creates the product of a SKU found missing; `created: false` when ShipBob had it meanwhile. */
   createShipBobProduct(
     store: StoreRef,
@@ -131,7 +135,10 @@ export interface VendorOptions {
   credentials: StoreCredentialsPort;
   logger: Logger;
   metrics: ApplierMetrics;
-  /** How long a prefetched product lookup answers for its SKU (default 30 s). */
+  /**
+   * How long a prefetched product lookup answers for its SKU once the batch it was made for is
+   * handled (default 30 s); while that batch is handled it answers whatever the time (ADR 0093).
+   */
   productLookupTtlMs?: number;
   now?: () => number;
   /** The call gate the Mirakl pollers use (`call_gate`): OR11 frequency per shop, product-wide. */
@@ -388,16 +395,19 @@ export function createVendors(options: VendorOptions): Vendors {
     },
     async prefetchProducts(store, skus) {
       const wanted = [...new Set(skus)].filter((sku) => sku.length > 0);
-      if (wanted.length === 0) return;
+      if (wanted.length === 0) return () => {};
       const client = await shipbob(store);
       const found = await shipbobCall('GET /product', () => client.findProductsBySku(wanted));
+      const hold = Symbol('prefetched batch');
       lookups.put(
         store.storeId,
         wanted.map((sku) => {
           const ensured = found.get(sku);
           return [sku, ensured ? matchOf(sku, ensured) : null];
         }),
+        hold,
       );
+      return () => lookups.release(store.storeId, hold);
     },
     async createShipBobProduct(store, product) {
       const client = await shipbob(store);
@@ -511,20 +521,31 @@ function matchOf(sku: string, ensured: EnsuredProduct): ProductMatch {
 }
 
 /**
- * Product lookups made ahead of their facts, per store and SKU, each answering once and only
- * for `ttlMs`: a product created in ShipBob meanwhile is found by the next lookup, and a create
- * racing one is resolved by ShipBob's duplicate-SKU refusal.
+ * Product lookups made ahead of their facts, per store and SKU, each answering once: while the
+ * batch they were made for is handled (`hold`), then for `ttlMs`. A product created in ShipBob
+ * meanwhile by us replaces its SKU's answer (`put`); created by anyone else, a create racing it
+ * is resolved by ShipBob's duplicate-SKU refusal and the product reused (ADR 0074, 0093).
  */
 function createProductLookups(ttlMs: number, now: () => number) {
-  type Answer = { match: ProductMatch | null; at: number };
+  type Answer = { match: ProductMatch | null; at: number; hold?: symbol };
   const byStore = new Map<string, Map<string, Answer>>();
+  const fresh = (answer: Answer) => answer.hold !== undefined || now() - answer.at <= ttlMs;
   return {
-    put(storeId: string, answers: [string, ProductMatch | null][]) {
+    put(storeId: string, answers: [string, ProductMatch | null][], hold?: symbol) {
       const store = byStore.get(storeId) ?? new Map<string, Answer>();
       byStore.set(storeId, store);
       // Answers nobody took (a fact that never came) go once they cannot serve any more.
-      for (const [sku, entry] of store) if (now() - entry.at > ttlMs) store.delete(sku);
-      for (const [sku, match] of answers) store.set(sku, { match, at: now() });
+      for (const [sku, entry] of store) if (!fresh(entry)) store.delete(sku);
+      for (const [sku, match] of answers)
+        store.set(sku, { match, at: now(), ...(hold ? { hold } : {}) });
+    },
+    /** The batch of `hold` is handled: its answers left serve for `ttlMs` from now. */
+    release(storeId: string, hold: symbol) {
+      for (const entry of byStore.get(storeId)?.values() ?? []) {
+        if (entry.hold !== hold) continue;
+        delete entry.hold;
+        entry.at = now();
+      }
     },
     /** The fresh answers among `skus` (taken: each serves once), and the SKUs still to look up. */
     take(storeId: string, skus: readonly string[]) {
@@ -534,7 +555,7 @@ function createProductLookups(ttlMs: number, now: () => number) {
       for (const sku of skus) {
         const hit = store?.get(sku);
         store?.delete(sku);
-        if (hit && now() - hit.at <= ttlMs) {
+        if (hit && fresh(hit)) {
           if (hit.match) known.set(sku, hit.match);
         } else missing.push(sku);
       }

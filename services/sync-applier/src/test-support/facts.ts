@@ -5,6 +5,7 @@ import {
   type MiraklOrderAwaitingAcceptance,
   type MiraklOrderCanceled,
   type MiraklOrderReadyToShip,
+  type ShipBobInventoryObserved,
   type ShipBobOrderCanceled,
   type ShipBobShipmentLabeled,
   type StoreConfigChanged,
@@ -286,3 +287,35 @@ export const stock = (
 /** A store with Sync Inventory on and a buffer of 2. */
 export const inventoryOnConfig = (): StoreConfig =>
   storeConfig({ inventoryBuffer: 2, toggles: { ...storeConfig().toggles, inventory: true } });
+
+/** A SKU's level in a ShipBob inventory cycle (`c1` unless said); `endOfCycle` closes it. */
+export function inventoryObserved(input: {
+  storeId: string;
+  sku: string;
+  fulfillable: number;
+  exception?: number;
+  endOfCycle?: boolean;
+  cycleId?: string;
+}): ShipBobInventoryObserved {
+  const { storeId, sku, fulfillable } = input;
+  const cycleId = input.cycleId ?? 'c1';
+  return {
+    envelope: envelope({
+      storeId,
+      idempotencyKey: `shipbob:${storeId}:inventory:${cycleId}:${sku}`,
+      source: 'test',
+      occurredAt: Date.now(),
+    }),
+    sku,
+    inventoryId: `inv-${sku}`,
+    fulfillable,
+    onHand: fulfillable,
+    committed: 0,
+    exception: input.exception ?? 0,
+    active: true,
+    digital: false,
+    cycleId,
+    endOfCycle: input.endOfCycle ?? false,
+    fullCycle: false,
+  };
+}
