@@ -5,6 +5,7 @@ import {
   RetriableError,
   isErrorLike,
   runWithDeadline,
+  sleep,
 } from '@msync/platform';
 import type { Exchange, RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -25,6 +26,7 @@ import {
   captureLogger,
   closedPortUrl,
   fastClient,
+  NO_CALL_LIMITS,
   requestCarryingFields,
   reveal,
   startSimulator,
@@ -583,6 +585,70 @@ describe('Mirakl client against the simulator: call frequency', () => {
       await expect(unlimited.listOrdersUpdatedSince({})).rejects.toMatchObject({
         kind: 'rate-limited',
       });
+    } finally {
+      await strict.close();
+    }
+  });
+});
+
+describe('Mirakl client against the simulator: following a stock import', () => {
+  /** A client whose waits are recorded (and slept) and whose STO02 interval is `intervalMs`. */
+  function recordingClient(url: string, apiKey: string, intervalMs: number) {
+    const waits: number[] = [];
+    const client = fastClient(url, apiKey, {
+      importFirstPollDelayMs: 50,
+      importPollIntervalMs: intervalMs,
+      limiter: { minIntervalMs: { ...NO_CALL_LIMITS, STO02: intervalMs } },
+      sleep: (ms, signal) => {
+        waits.push(ms);
+        return sleep(ms, signal);
+      },
+    });
+    return { client, waits };
+  }
+
+  it("reads a small import's status shortly after STO01, not an interval later", async () => {
+    const strict = await startSimulator({ callFrequencyMs: { STO02: 1_500 } });
+    try {
+      const { apiKey } = strict.control.addShop({
+        apiKey: 'first-read-key',
+        offers: [{ sku: 'Q', quantity: 0 }],
+      });
+      const { client, waits } = recordingClient(strict.url, apiKey, 1_600);
+      const result = await client.pushStock([{ sku: 'Q', quantity: 3 }]);
+      expect(result).toMatchObject({ via: 'STO01', status: 'COMPLETE', linesInSuccess: 1 });
+      // The simulator's import takes 40 ms: the first read, 50 ms after STO01, finds it done.
+      expect(strict.control.exchanges().map((e) => e.operation)).toEqual(['STO01', 'STO02']);
+      expect(waits).toEqual([50]);
+    } finally {
+      await strict.close();
+    }
+  });
+
+  it("keeps the next import's first read STO02's interval after the shop's previous read", async () => {
+    const strict = await startSimulator({ callFrequencyMs: { STO02: 1_500 } });
+    try {
+      const { apiKey } = strict.control.addShop({
+        apiKey: 'spaced-read-key',
+        offers: [{ sku: 'Q', quantity: 0 }],
+      });
+      const { client, waits } = recordingClient(strict.url, apiKey, 1_600);
+      await client.pushStock([{ sku: 'Q', quantity: 3 }]);
+      waits.length = 0;
+      const result = await client.pushStock([{ sku: 'Q', quantity: 4 }]);
+      expect(result).toMatchObject({ status: 'COMPLETE', linesInSuccess: 1 });
+      const exchanges = strict.control.exchanges();
+      expect(exchanges.map((e) => [e.operation, e.status])).toEqual([
+        ['STO01', 201],
+        ['STO02', 200],
+        ['STO01', 201],
+        ['STO02', 200],
+      ]);
+      // The first read waited for the limiter's slot, far longer than the 50 ms first delay.
+      expect(waits).toHaveLength(1);
+      expect(waits[0]).toBeGreaterThan(1_000);
+      const reads = exchanges.filter((e) => e.operation === 'STO02').map((e) => Date.parse(e.at!));
+      expect(reads[1]! - reads[0]!).toBeGreaterThanOrEqual(1_500);
     } finally {
       await strict.close();
     }
