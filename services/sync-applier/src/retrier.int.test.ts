@@ -156,3 +156,68 @@ describe('the retrier holds a lane for as long as it drains it', () => {
     );
   });
 });
+
+describe('the retrier drains parked stores side by side', () => {
+  it("replays another store's lane while one store's replay still waits on its vendor", async () => {
+    h = await applierHarness();
+    const harness = h;
+    const store = await createMongoParkedEventStore(harness.mongo.db);
+    // Lanes are listed by key: the slow store's comes first.
+    const slow = 'store-a-waiting-on-mirakl';
+    const quick = 'store-b-next-in-line';
+    for (const storeId of [slow, quick]) {
+      await store.park({
+        groupId: GROUP,
+        key: storeId,
+        topic: physicalTopic('orderAwaitingAcceptance', harness.namespace),
+        partition: 0,
+        offset: storeId === slow ? '0' : '1',
+        value: await harness.codec.encode(
+          'orderAwaitingAcceptance',
+          awaitingAcceptance({ storeId, orderId: `${storeId}-A` }),
+        ),
+        headers: {},
+        reason: 'live-deadline',
+        attempts: 0,
+        nextAttemptAt: new Date(),
+      });
+    }
+    let release = (): void => undefined;
+    const vendorAnswers = new Promise<void>((resolve) => (release = resolve));
+    const replayed: string[] = [];
+    const registry = createMetricsRegistry('retrier-side-by-side-test');
+    const retrier = createRetrier({
+      store,
+      leases: createMongoLeases({
+        db: harness.mongo.db,
+        collection: 'retrier_leases',
+        leaseMs: LEASE_MS,
+        holder: 'instance-a',
+      }),
+      renewEveryMs: LEASE_MS / 4,
+      codec: harness.codec,
+      namespace: harness.namespace,
+      groups: { store: GROUP, waiting: `${GROUP}.waiting` },
+      // The slow store's fact waits (an import Mirakl still runs) until the test lets it end.
+      handle: async (fact: Fact) => {
+        if (fact.topicKey !== 'orderAwaitingAcceptance') throw new Error('unexpected fact');
+        if (fact.value.envelope.storeId === slow) await vendorAnswers;
+        replayed.push(fact.value.envelope.storeId);
+      },
+      dlqProducer: harness.publisher.producer,
+      logger: capturingLogger('error').logger,
+      metrics: applierMetrics(registry),
+      registry,
+      intervalMs: 50,
+    });
+    retriers.push(retrier);
+    retrier.start();
+
+    await eventually(() => replayed.includes(quick), "the other store's lane replayed");
+    expect(replayed).toEqual([quick]);
+    release();
+    await eventually(() => replayed.includes(slow), "the slow store's lane replayed");
+    await eventually(async () => !(await store.hasParked(GROUP, slow)), 'the slow lane is empty');
+    expect(await store.hasParked(GROUP, quick)).toBe(false);
+  });
+});
