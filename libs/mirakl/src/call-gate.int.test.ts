@@ -111,7 +111,9 @@ describe('an import followed by two processes through the shared gate', () => {
         },
       });
       // The other process follows the same import right after the first one's read.
-      const followed = await oneProcess().followStockImport(started[0]!, [{ sku: 'G', quantity: 2 }]);
+      const followed = await oneProcess().followStockImport(started[0]!, [
+        { sku: 'G', quantity: 2 },
+      ]);
       expect([pushed.status, followed.status]).toEqual(['COMPLETE', 'COMPLETE']);
       const reads = sim.control.exchanges().filter((e) => e.operation === 'STO02');
       expect(reads.map((e) => e.status)).toEqual([200, 200]);
