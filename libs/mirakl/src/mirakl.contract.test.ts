@@ -592,47 +592,50 @@ describe('Mirakl client against the simulator: call frequency', () => {
 });
 
 describe('Mirakl client against the simulator: following a stock import', () => {
-  /** A client whose waits are recorded (and slept) and whose STO02 interval is `intervalMs`. */
-  function recordingClient(url: string, apiKey: string, intervalMs: number) {
-    const waits: number[] = [];
-    const client = fastClient(url, apiKey, {
-      importFirstPollDelayMs: 50,
-      importPollIntervalMs: intervalMs,
-      limiter: { minIntervalMs: { ...NO_CALL_LIMITS, STO02: intervalMs } },
-      sleep: (ms, signal) => {
-        waits.push(ms);
-        return sleep(ms, signal);
-      },
-    });
-    return { client, waits };
-  }
-
-  it("reads a small import's status shortly after STO01, not an interval later", async () => {
+  /**
+   * Runs `fn` on a shop of a simulator that enforces STO02 every 1.5 s, with a client that keeps
+   * 1.6 s between its status reads, reads first 50 ms after the import, and records its waits.
+   */
+  async function onStrictShop(
+    fn: (shop: {
+      strict: RunningMiraklSimulator;
+      client: MiraklStore;
+      waits: number[];
+    }) => Promise<void>,
+  ): Promise<void> {
     const strict = await startSimulator({ callFrequencyMs: { STO02: 1_500 } });
     try {
       const { apiKey } = strict.control.addShop({
-        apiKey: 'first-read-key',
+        apiKey: 'strict-shop-key',
         offers: [{ sku: 'Q', quantity: 0 }],
       });
-      const { client, waits } = recordingClient(strict.url, apiKey, 1_600);
+      const waits: number[] = [];
+      const client = fastClient(strict.url, apiKey, {
+        importFirstPollDelayMs: 50,
+        importPollIntervalMs: 1_600,
+        limiter: { minIntervalMs: { ...NO_CALL_LIMITS, STO02: 1_600 } },
+        sleep: (ms, signal) => {
+          waits.push(ms);
+          return sleep(ms, signal);
+        },
+      });
+      await fn({ strict, client, waits });
+    } finally {
+      await strict.close();
+    }
+  }
+
+  it("reads a small import's status shortly after STO01, not an interval later", () =>
+    onStrictShop(async ({ strict, client, waits }) => {
       const result = await client.pushStock([{ sku: 'Q', quantity: 3 }]);
       expect(result).toMatchObject({ via: 'STO01', status: 'COMPLETE', linesInSuccess: 1 });
       // The simulator's import takes 40 ms: the first read, 50 ms after STO01, finds it done.
       expect(strict.control.exchanges().map((e) => e.operation)).toEqual(['STO01', 'STO02']);
       expect(waits).toEqual([50]);
-    } finally {
-      await strict.close();
-    }
-  });
+    }));
 
-  it("keeps the next import's first read STO02's interval after the shop's previous read", async () => {
-    const strict = await startSimulator({ callFrequencyMs: { STO02: 1_500 } });
-    try {
-      const { apiKey } = strict.control.addShop({
-        apiKey: 'spaced-read-key',
-        offers: [{ sku: 'Q', quantity: 0 }],
-      });
-      const { client, waits } = recordingClient(strict.url, apiKey, 1_600);
+  it("keeps the next import's first read STO02's interval after the shop's previous read", () =>
+    onStrictShop(async ({ strict, client, waits }) => {
       await client.pushStock([{ sku: 'Q', quantity: 3 }]);
       waits.length = 0;
       const result = await client.pushStock([{ sku: 'Q', quantity: 4 }]);
@@ -649,10 +652,7 @@ describe('Mirakl client against the simulator: following a stock import', () => 
       expect(waits[0]).toBeGreaterThan(1_000);
       const reads = exchanges.filter((e) => e.operation === 'STO02').map((e) => Date.parse(e.at!));
       expect(reads[1]! - reads[0]!).toBeGreaterThanOrEqual(1_500);
-    } finally {
-      await strict.close();
-    }
-  });
+    }));
 });
 
 describe('Mirakl client against the simulator: the API key stays secret', () => {
