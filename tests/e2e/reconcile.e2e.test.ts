@@ -181,4 +181,19 @@ describe('stock reconciliation across the services', () => {
     withContext(JSON.stringify(fix), () => expect(fix.at(-1)).toMatchObject({ lines: 1 }));
     expect(quantityOf(BOWL)).toBe(10 - BUFFER);
   });
+
+  it('forgets the store’s drift gauge once the store is deleted', async () => {
+    const drifting = () =>
+      applier().metric('sync_applier_inventory_drifting_skus', { store: storeId });
+    expect(await drifting()).toBe(1);
+    const store = await callConfigApi(apiUrl, 'GET', `/v1/stores/${storeId}`, {
+      token: tenantToken,
+    });
+    const deleted = await callConfigApi(apiUrl, 'DELETE', `/v1/stores/${storeId}`, {
+      token: tenantToken,
+      ifMatch: store.etag ?? '',
+    });
+    expect(deleted.status).toBe(204);
+    await eventually(async () => (await drifting()) === 0, 'the gauge of the deleted store gone');
+  });
 });

@@ -127,6 +127,11 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     metrics: options.metrics,
     groupPrefix: groupId,
     ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
+    // A deleted store's per-store series would otherwise stay on the metrics page for good.
+    onChange: (config) => {
+      if (config.status === 'DELETED')
+        metrics.inventoryDriftingSkus.remove({ store: config.storeId });
+    },
   });
   const catalog = createCatalogView(db);
   const inventoryState = createInventoryState(db);

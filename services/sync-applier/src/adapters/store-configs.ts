@@ -38,6 +38,8 @@ export function createStoreConfigView(options: {
   /** How long start waits for the topic to be read up to its end (default 30 s). */
   catchUpTimeoutMs?: number;
   sessionTimeoutMs?: number;
+  /** Told about every snapshot that became its store's newest (e.g. to drop a deleted store's gauges). */
+  onChange?: (config: StoreConfig) => void;
 }): StoreConfigView {
   const logger = options.logger.child({ component: 'store-configs' });
   const configs = new Map<string, StoreConfig>();
@@ -58,7 +60,9 @@ export function createStoreConfigView(options: {
     ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
     handle: (event) => {
       const incoming = storeConfigOf(event.value);
-      configs.set(incoming.storeId, newestConfig(configs.get(incoming.storeId), incoming));
+      const newest = newestConfig(configs.get(incoming.storeId), incoming);
+      configs.set(incoming.storeId, newest);
+      if (newest === incoming) options.onChange?.(newest);
       nextOffsets.set(event.partition, BigInt(event.offset) + 1n);
       return Promise.resolve();
     },
