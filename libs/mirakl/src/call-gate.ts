@@ -1,5 +1,6 @@
 import { RateLimitedError, type CallGate } from '@msync/platform';
 import { DOCUMENTED_MIN_INTERVAL_MS, type LimitedOperation } from './limiter.js';
+import type { SharedSpacing } from './client.js';
 import { normaliseApiBase } from './url.js';
 
 /** A Mirakl shop as the shared call gate counts it: one instance (host) and one shop id. */
@@ -139,4 +140,24 @@ export async function gatedMiraklCall<T>(
 ): Promise<T> {
   await claimMiraklSlot(gate, shop, operation, intervalMs, waits);
   return spacedMiraklCall(gate, shop, operation, intervalMs, call);
+}
+
+/**
+ * The Mirakl client's shared spacing ({@link SharedSpacing}) through the call gate: each named
+ * operation claimed at its interval before the call, spaced from its answer after (ADR 0086).
+ */
+export function gatedSpacing(
+  gate: CallGate,
+  shop: GatedShop,
+  intervalsMs: Partial<Record<LimitedOperation, number>>,
+  waits?: GateWaitCounter,
+): SharedSpacing {
+  const intervalOf = (operation: LimitedOperation) =>
+    intervalsMs[operation] ?? DOCUMENTED_MIN_INTERVAL_MS[operation];
+  return {
+    operations: Object.keys(intervalsMs) as LimitedOperation[],
+    claim: (operation) => claimMiraklSlot(gate, shop, operation, intervalOf(operation), waits),
+    settled: (operation, error) =>
+      afterMiraklCall(gate, shop, operation, intervalOf(operation), error),
+  };
 }

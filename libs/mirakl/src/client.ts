@@ -43,7 +43,7 @@ import {
   toShop,
 } from './dto.js';
 import { systemResolver, type HostResolver } from './address-guard.js';
-import { CallLimiter, type CallLimiterOptions } from './limiter.js';
+import { CallLimiter, type CallLimiterOptions, type LimitedOperation } from './limiter.js';
 import { Transport, parseDto, type RequestSpec } from './transport.js';
 import { normaliseApiBase } from './url.js';
 
@@ -69,6 +69,12 @@ export interface MiraklClientOptions {
   limiter?: CallLimiter | CallLimiterOptions;
   /** Page size for OR11/OF21 (Mirakl caps it at 100). */
   pageSize?: number;
+  /**
+   * Wait between STO01/OF01 and the import's first status read (STO02/OF02). Default 1.5 s; the
+   * read still keeps its operation's interval from the store's previous one (limiter, shared
+   * spacing).
+   */
+  importFirstPollDelayMs?: number;
   /** Wait between import status polls (STO02/OF02). Default 15 s; the limiter may stretch it. */
   importPollIntervalMs?: number;
   /** Give up following an import after this long (it keeps running at Mirakl). Default 30 min. */
@@ -89,9 +95,23 @@ export interface MiraklClientOptions {
    * Default none.
    */
   trustedHosts?: readonly string[];
+  /**
+   * Spacing shared with every other process that calls the shop, for the operations it names
+   * (the call gate, ADR 0042/0086). Without it, only this client's limiter spaces the calls.
+   */
+  sharedSpacing?: SharedSpacing;
   /** DNS for the address guard; the system resolver by default (tests control DNS with it). */
   resolver?: HostResolver;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/** Spacing of some operations shared by every process that calls one shop. */
+export interface SharedSpacing {
+  operations: readonly LimitedOperation[];
+  /** Before the call; throws a `RateLimitedError` with the wait when the shop was called too recently. */
+  claim(operation: LimitedOperation): Promise<void>;
+  /** After the call was answered or failed (`error`): spaces the shop's next call of it. */
+  settled(operation: LimitedOperation, error?: unknown): Promise<void>;
 }
 
 const PAGE_RESTARTS = 3;
@@ -143,11 +163,18 @@ class MiraklHttpClient implements MiraklStore {
     const spec = signal ? { ...given, signal } : given;
     return retry(
       async () => {
+        const shared = this.sharedSpacingOf(spec.operation);
+        await shared?.claim(spec.operation as LimitedOperation);
         await this.limiter.acquire(spec.operation, spec.signal);
+        let failure: unknown;
         try {
           return await this.transport.send(spec);
+        } catch (error) {
+          failure = error;
+          throw error;
         } finally {
           this.limiter.settled(spec.operation);
+          await shared?.settled(spec.operation as LimitedOperation, failure);
         }
       },
       {
@@ -172,6 +199,11 @@ class MiraklHttpClient implements MiraklStore {
         },
       },
     );
+  }
+
+  private sharedSpacingOf(operation: string): SharedSpacing | undefined {
+    const shared = this.options.sharedSpacing;
+    return shared?.operations.includes(operation as LimitedOperation) ? shared : undefined;
   }
 
   private async getJson(spec: RequestSpec): Promise<unknown> {
@@ -357,14 +389,25 @@ class MiraklHttpClient implements MiraklStore {
         ? `/offers/stock/imports/${encodeURIComponent(importId)}/status`
         : `/offers/imports/${encodeURIComponent(importId)}`;
     const deadline = Date.now() + (this.options.importTimeoutMs ?? 30 * 60_000);
+    // A small import ends within seconds: the first read comes soon after the import, the later
+    // ones at the interval; none closer to the store's previous read than its operation allows.
+    let delayMs = this.options.importFirstPollDelayMs ?? 1_500;
     for (;;) {
       // The wait ends with the surrounding deadline too: the caller resumes by the import's id.
-      await this.sleep(this.options.importPollIntervalMs ?? 15_000, withDeadline(signal));
-      const status = parseDto(
-        statusOp,
-        importStatusDto,
-        await this.getJson({ operation: statusOp, method: 'GET', path: statusPath, signal }),
-      );
+      await this.sleep(Math.max(delayMs, this.limiter.waitMs(statusOp)), withDeadline(signal));
+      delayMs = this.options.importPollIntervalMs ?? 15_000;
+      let body: unknown;
+      try {
+        body = await this.getJson({ operation: statusOp, method: 'GET', path: statusPath, signal });
+      } catch (error) {
+        if (!(error instanceof RateLimitedError) || Date.now() > deadline) throw error;
+        // Read too soon (another follower of the shop, another process, a 429): a status read
+        // is harmless to repeat, so it is read again once allowed.
+        this.limiter.backOff(statusOp, error.retryAfterMs);
+        delayMs = 0;
+        continue;
+      }
+      const status = parseDto(statusOp, importStatusDto, body);
       if (status.status === 'COMPLETE' || status.status === 'FAILED') {
         const failures = status.has_error_report
           ? await this.readErrorReport(via, importId, lines, signal)

@@ -146,6 +146,21 @@ describe('CallLimiter', () => {
     expect(clock.slept).toEqual([60_000]);
   });
 
+  it("says how long until an operation's next slot: none before the first call, the interval from the answer after it", async () => {
+    const clock = fakeClock();
+    const limiter = new CallLimiter({ now: clock.now, sleep: clock.sleep });
+    expect(limiter.waitMs('STO02')).toBe(0);
+    await limiter.acquire('STO02');
+    await clock.sleep(1_000); // the read's latency
+    limiter.settled('STO02');
+    expect(limiter.waitMs('STO02')).toBe(15_000);
+    await clock.sleep(10_000);
+    expect(limiter.waitMs('STO02')).toBe(5_000);
+    await clock.sleep(6_000);
+    expect(limiter.waitMs('STO02')).toBe(0);
+    expect(limiter.waitMs('A01')).toBe(0);
+  });
+
   it('honours a server-given wait', async () => {
     const clock = fakeClock();
     const limiter = new CallLimiter({

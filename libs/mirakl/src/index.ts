@@ -1,5 +1,10 @@
 export * from './domain.js';
-export { createMiraklClient, parseErrorReport, type MiraklClientOptions } from './client.js';
+export {
+  createMiraklClient,
+  parseErrorReport,
+  type MiraklClientOptions,
+  type SharedSpacing,
+} from './client.js';
 export { MiraklWrongStateError, isWrongState } from './errors.js';
 export {
   CallLimiter,
@@ -35,6 +40,7 @@ export {
   claimMiraklSlot,
   spacedMiraklCall,
   gatedMiraklCall,
+  gatedSpacing,
   type GateWaitCounter,
   type GatedShop,
 } from './call-gate.js';

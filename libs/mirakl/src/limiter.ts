@@ -65,6 +65,12 @@ export class CallLimiter {
     if (wait > 0) await this.sleep(wait, signal);
   }
 
+  /** How long until the operation's next slot is free (0: a call may go now). */
+  waitMs(operation: string): number {
+    if (!(operation in this.intervals)) return 0;
+    return Math.max(0, (this.nextSlot.get(operation as LimitedOperation) ?? 0) - this.now());
+  }
+
   /**
    * Spaces the next call from this call's answer, not only from its slot: Mirakl counts the calls
    * it receives, and a call that reached it late must not let the next one arrive too soon (the

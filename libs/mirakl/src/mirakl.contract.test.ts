@@ -5,6 +5,7 @@ import {
   RetriableError,
   isErrorLike,
   runWithDeadline,
+  sleep,
 } from '@msync/platform';
 import type { Exchange, RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -25,6 +26,7 @@ import {
   captureLogger,
   closedPortUrl,
   fastClient,
+  NO_CALL_LIMITS,
   requestCarryingFields,
   reveal,
   startSimulator,
@@ -587,6 +589,70 @@ describe('Mirakl client against the simulator: call frequency', () => {
       await strict.close();
     }
   });
+});
+
+describe('Mirakl client against the simulator: following a stock import', () => {
+  /**
+   * Runs `fn` on a shop of a simulator that enforces STO02 every 1.5 s, with a client that keeps
+   * 1.6 s between its status reads, reads first 50 ms after the import, and records its waits.
+   */
+  async function onStrictShop(
+    fn: (shop: {
+      strict: RunningMiraklSimulator;
+      client: MiraklStore;
+      waits: number[];
+    }) => Promise<void>,
+  ): Promise<void> {
+    const strict = await startSimulator({ callFrequencyMs: { STO02: 1_500 } });
+    try {
+      const { apiKey } = strict.control.addShop({
+        apiKey: 'strict-shop-key',
+        offers: [{ sku: 'Q', quantity: 0 }],
+      });
+      const waits: number[] = [];
+      const client = fastClient(strict.url, apiKey, {
+        importFirstPollDelayMs: 50,
+        importPollIntervalMs: 1_600,
+        limiter: { minIntervalMs: { ...NO_CALL_LIMITS, STO02: 1_600 } },
+        sleep: (ms, signal) => {
+          waits.push(ms);
+          return sleep(ms, signal);
+        },
+      });
+      await fn({ strict, client, waits });
+    } finally {
+      await strict.close();
+    }
+  }
+
+  it("reads a small import's status shortly after STO01, not an interval later", () =>
+    onStrictShop(async ({ strict, client, waits }) => {
+      const result = await client.pushStock([{ sku: 'Q', quantity: 3 }]);
+      expect(result).toMatchObject({ via: 'STO01', status: 'COMPLETE', linesInSuccess: 1 });
+      // The simulator's import takes 40 ms: the first read, 50 ms after STO01, finds it done.
+      expect(strict.control.exchanges().map((e) => e.operation)).toEqual(['STO01', 'STO02']);
+      expect(waits).toEqual([50]);
+    }));
+
+  it("keeps the next import's first read STO02's interval after the shop's previous read", () =>
+    onStrictShop(async ({ strict, client, waits }) => {
+      await client.pushStock([{ sku: 'Q', quantity: 3 }]);
+      waits.length = 0;
+      const result = await client.pushStock([{ sku: 'Q', quantity: 4 }]);
+      expect(result).toMatchObject({ status: 'COMPLETE', linesInSuccess: 1 });
+      const exchanges = strict.control.exchanges();
+      expect(exchanges.map((e) => [e.operation, e.status])).toEqual([
+        ['STO01', 201],
+        ['STO02', 200],
+        ['STO01', 201],
+        ['STO02', 200],
+      ]);
+      // The first read waited for the limiter's slot, far longer than the 50 ms first delay.
+      expect(waits).toHaveLength(1);
+      expect(waits[0]).toBeGreaterThan(1_000);
+      const reads = exchanges.filter((e) => e.operation === 'STO02').map((e) => Date.parse(e.at!));
+      expect(reads[1]! - reads[0]!).toBeGreaterThanOrEqual(1_500);
+    }));
 });
 
 describe('Mirakl client against the simulator: the API key stays secret', () => {

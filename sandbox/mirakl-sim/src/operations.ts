@@ -26,12 +26,15 @@ export type Operation = (typeof OPERATIONS)[number];
 /** Minimum time in ms between two calls of an operation by one shop. */
 export type CallFrequency = Partial<Record<Operation, number>>;
 
-/** Mirakl's documented maximum call frequencies for the operations the product polls. */
+/** Mirakl's documented maximum call frequencies for the operations the product polls or follows. */
 export const DOCUMENTED_CALL_FREQUENCY: CallFrequency = {
   OR11: 60_000,
   STO01: 60_000,
   OF01: 60_000,
   OF52: 60_000,
   STO02: 15_000,
+  STO03: 60_000,
+  OF02: 60_000,
+  OF03: 60_000,
   OF53: 10_000,
 };

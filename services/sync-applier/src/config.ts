@@ -25,6 +25,12 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   MIRAKL_TIMEOUT_MS: env.durationMs(15_000),
   /** Retries inside one attempt; after them the fact is parked and the retrier takes over. */
   MIRAKL_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
+  /**
+   * Wait between a stock import (STO01/OF01) and its first status read: a small import is seen
+   * `COMPLETE` within the live deadline. The read still keeps STO02's (OF02's) interval from the
+   * shop's previous one, product-wide (ADR 0095).
+   */
+  MIRAKL_IMPORT_FIRST_POLL_DELAY_MS: env.durationMs(1_500),
   /** Wait between two status reads of a stock import (STO02/OF02). */
   MIRAKL_IMPORT_POLL_INTERVAL_MS: env.durationMs(15_000),
   /** Least time between two stock imports (and error reports) of one store: Mirakl's once a minute. */
@@ -41,6 +47,11 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   LIVE_DEADLINE_MS: env.durationMs(4_000),
   /** Pause between the retrier's passes over parked stores. */
   RETRIER_INTERVAL_MS: env.durationMs(1_000),
+  /**
+   * Parked stores replayed at once by the retrier: one store's replay may wait on Mirakl for a
+   * while (an import followed to its end), the others do not wait behind it.
+   */
+  RETRIER_LANES_CONCURRENTLY: z.coerce.number().int().min(1).max(128).default(16),
   /** Longest wait between two replays of a failing store (a Retry-After may ask for more). */
   RETRIER_MAX_BACKOFF_MS: env.durationMs(15 * 60_000),
   /** How long a fact waiting for a person (a SKU without a ShipBob product) waits between tries. */

@@ -71,7 +71,10 @@ function cycle(
   }));
 }
 
-async function setUp(overrides: Partial<SyncApplierOptions> = {}) {
+async function setUp(
+  overrides: Partial<SyncApplierOptions> = {},
+  vendors: Partial<NonNullable<SyncApplierOptions['vendors']>> = {},
+) {
   h = await applierHarness();
   const harness = h;
   const store = await harness.addStore({ config: inventoryOn });
@@ -81,7 +84,7 @@ async function setUp(overrides: Partial<SyncApplierOptions> = {}) {
   ]);
   const running = await harness.startApplier({
     ...overrides,
-    vendors: stockImportVendors(harness.shipbob.url),
+    vendors: { ...stockImportVendors(harness.shipbob.url), ...vendors },
   });
   await harness.publish('offerObserved', [
     offer(store.storeId, 'SKU-MUG'),
@@ -182,6 +185,37 @@ describe('Sync Inventory in the applier', () => {
     expect(harness.outcomesOf(store.storeId, 'APPLIED')[0]?.externalIds).toMatchObject({
       importId: imports(store)[0]?.importId,
     });
+  });
+
+  it('a quick import is followed to COMPLETE within the live deadline, at production intervals', async () => {
+    // Mirakl's intervals (STO01 once a minute, STO02 every 15 s) enforced by the simulator and
+    // kept by the applier; the simulator's import takes 300 ms.
+    const { harness, store, running } = await setUp(
+      {},
+      {
+        miraklImportFirstPollDelayMs: 500,
+        miraklImportPollIntervalMs: 15_000,
+        miraklStockImportIntervalMs: 60_000,
+      },
+    );
+    store.mirakl.control.setCallFrequency('documented');
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c7', [{ sku: 'SKU-MUG', fulfillable: 6 }]),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'APPLIED');
+    expect(quantities(store)['SKU-MUG']).toBe(5);
+    // Followed by the live path: nothing set aside, one status read, which found it COMPLETE.
+    expect(await counted(running.metrics, 'events_set_aside_total', {})).toBe(0);
+    expect(
+      store.mirakl.control
+        .exchanges()
+        .filter((e) => e.operation.startsWith('STO'))
+        .map((e) => [e.operation, e.status]),
+    ).toEqual([
+      ['STO01', 201],
+      ['STO02', 200],
+    ]);
   });
 
   it('a cycle without changes delivered again after a later import (a replay, with older levels) imports nothing', async () => {

@@ -26,6 +26,7 @@ await runService({
         miraklTrustedHosts: config.MIRAKL_TRUSTED_ORIGINS,
         miraklTimeoutMs: config.MIRAKL_TIMEOUT_MS,
         miraklRetries: config.MIRAKL_RETRIES,
+        miraklImportFirstPollDelayMs: config.MIRAKL_IMPORT_FIRST_POLL_DELAY_MS,
         miraklImportPollIntervalMs: config.MIRAKL_IMPORT_POLL_INTERVAL_MS,
         miraklStockImportIntervalMs: config.MIRAKL_STOCK_IMPORT_MIN_INTERVAL_MS,
         or11IntervalMs: config.OR11_MIN_INTERVAL_MS,
@@ -36,6 +37,7 @@ await runService({
       retrier: {
         intervalMs: config.RETRIER_INTERVAL_MS,
         maxDelayMs: config.RETRIER_MAX_BACKOFF_MS,
+        lanesConcurrently: config.RETRIER_LANES_CONCURRENTLY,
       },
       liveDeadlineMs: config.LIVE_DEADLINE_MS,
       waitingRetryMs: config.WAITING_RETRY_MS,

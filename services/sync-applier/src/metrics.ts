@@ -89,7 +89,7 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
     }),
     gateWaits: new Counter({
       name: 'sync_applier_gate_waits_total',
-      help: 'Mirakl reads refused by the shared per-shop call gate (another process called too recently); the fact waits parked.',
+      help: 'Mirakl calls refused by the shared per-shop call gate (another process called too recently): an OR11 fact waits parked, an import status read (STO02/OF02) reads again once allowed.',
       labelNames: ['operation'],
       registers: [registry],
     }),

@@ -31,33 +31,45 @@ interface Replay {
 const GROUP = 'sync-applier-retrier-test';
 const STORE = 'store-slow-lane';
 
+/** Parks one acceptance fact of `storeId` in the store's lane. */
+async function parkFact(
+  harness: ApplierHarness,
+  store: ParkedEventStore,
+  fact: { storeId: string; orderId: string; offset: number; reason: string },
+): Promise<void> {
+  await store.park({
+    groupId: GROUP,
+    key: fact.storeId,
+    topic: physicalTopic('orderAwaitingAcceptance', harness.namespace),
+    partition: 0,
+    offset: String(fact.offset),
+    value: await harness.codec.encode(
+      'orderAwaitingAcceptance',
+      awaitingAcceptance({ storeId: fact.storeId, orderId: fact.orderId }),
+    ),
+    headers: {},
+    reason: fact.reason,
+    attempts: 0,
+    nextAttemptAt: new Date(),
+  });
+}
+
 async function parkLane(harness: ApplierHarness, store: ParkedEventStore): Promise<string[]> {
   const orderIds = Array.from({ length: FACTS }, (_, i) => `${STORE}-${i + 1}-A`);
   for (const [i, orderId] of orderIds.entries()) {
-    await store.park({
-      groupId: GROUP,
-      key: STORE,
-      topic: physicalTopic('orderAwaitingAcceptance', harness.namespace),
-      partition: 0,
-      offset: String(i),
-      value: await harness.codec.encode(
-        'orderAwaitingAcceptance',
-        awaitingAcceptance({ storeId: STORE, orderId }),
-      ),
-      headers: {},
-      reason: i === 0 ? 'http-500' : 'behind-set-aside',
-      attempts: 0,
-      nextAttemptAt: new Date(),
-    });
+    const reason = i === 0 ? 'http-500' : 'behind-set-aside';
+    await parkFact(harness, store, { storeId: STORE, orderId, offset: i, reason });
   }
   return orderIds;
 }
 
+/** A retrier whose effect is slow (or `handle`, when given): who replays what, when. */
 function startRetrier(
   harness: ApplierHarness,
   store: ParkedEventStore,
   name: string,
   replays: Replay[],
+  handle?: (fact: Fact) => Promise<void>,
 ) {
   const registry = createMetricsRegistry('retrier-test');
   const retrier = createRetrier({
@@ -73,12 +85,14 @@ function startRetrier(
     namespace: harness.namespace,
     groups: { store: GROUP, waiting: `${GROUP}.waiting` },
     // The effect is slow; what it does is not the point here, only who replays what, when.
-    handle: async (fact: Fact) => {
-      const startedAt = Date.now();
-      await sleep(HANDLE_MS);
-      if (fact.topicKey !== 'orderAwaitingAcceptance') throw new Error('unexpected fact');
-      replays.push({ by: name, orderId: fact.value.orderId, startedAt, endedAt: Date.now() });
-    },
+    handle:
+      handle ??
+      (async (fact: Fact) => {
+        const startedAt = Date.now();
+        await sleep(HANDLE_MS);
+        if (fact.topicKey !== 'orderAwaitingAcceptance') throw new Error('unexpected fact');
+        replays.push({ by: name, orderId: fact.value.orderId, startedAt, endedAt: Date.now() });
+      }),
     dlqProducer: harness.publisher.producer,
     logger: capturingLogger('error').logger,
     metrics: applierMetrics(registry),
@@ -154,5 +168,36 @@ describe('the retrier holds a lane for as long as it drains it', () => {
     expect(left.map((p) => p.offset)).toEqual(
       orderIds.slice(replayed.length).map((id) => String(orderIds.indexOf(id))),
     );
+  });
+});
+
+describe('the retrier drains parked stores side by side', () => {
+  it("replays another store's lane while one store's replay still waits on its vendor", async () => {
+    h = await applierHarness();
+    const harness = h;
+    const store = await createMongoParkedEventStore(harness.mongo.db);
+    // Lanes are listed by key: the slow store's comes first.
+    const slow = 'store-a-waiting-on-mirakl';
+    const quick = 'store-b-next-in-line';
+    for (const [offset, storeId] of [slow, quick].entries()) {
+      const orderId = `${storeId}-A`;
+      await parkFact(harness, store, { storeId, orderId, offset, reason: 'live-deadline' });
+    }
+    let release = (): void => undefined;
+    const vendorAnswers = new Promise<void>((resolve) => (release = resolve));
+    const replayed: string[] = [];
+    // The slow store's fact waits (an import Mirakl still runs) until the test lets it end.
+    startRetrier(harness, store, 'instance-a', [], async (fact: Fact) => {
+      if (fact.topicKey !== 'orderAwaitingAcceptance') throw new Error('unexpected fact');
+      if (fact.value.envelope.storeId === slow) await vendorAnswers;
+      replayed.push(fact.value.envelope.storeId);
+    });
+
+    await eventually(() => replayed.includes(quick), "the other store's lane replayed");
+    expect(replayed).toEqual([quick]);
+    release();
+    await eventually(() => replayed.includes(slow), "the slow store's lane replayed");
+    await eventually(async () => !(await store.hasParked(GROUP, slow)), 'the slow lane is empty');
+    expect(await store.hasParked(GROUP, quick)).toBe(false);
   });
 });

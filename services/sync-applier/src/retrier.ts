@@ -36,6 +36,11 @@ export interface RetrierOptions {
   registry?: Registry;
   /** Pause between passes over the parked lanes (default 1 s). */
   intervalMs?: number;
+  /**
+   * Lanes drained at once in a pass (default 16): a lane's head may wait on a vendor for long
+   * (an import followed to its end), and the other stores' lanes must not wait behind it.
+   */
+  lanesConcurrently?: number;
   /** Backoff of a lane whose head failed again; `Retry-After` waits longer when given. */
   backoff?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Done effects older than this are pruned (default 90 days; keep it above topic retention). */
@@ -59,6 +64,7 @@ export interface Retrier {
 export function createRetrier(options: RetrierOptions): Retrier {
   const logger = options.logger.child({ component: 'retrier' });
   const intervalMs = options.intervalMs ?? 1_000;
+  const lanesConcurrently = options.lanesConcurrently ?? 16;
   const stopping = new AbortController();
   let loop: Promise<void> | undefined;
   let lastPrune = 0;
@@ -80,53 +86,65 @@ export function createRetrier(options: RetrierOptions): Retrier {
   const drainGroup = async (kind: 'store' | 'waiting', groupId: string): Promise<void> => {
     const keys = await options.store.parkedKeys(groupId);
     options.metrics.parkedLanes.set({ lane: kind }, keys.length);
-    for (const key of keys) {
-      if (stopping.signal.aborted) return;
-      const lease = await options.leases.tryAcquire(`${groupId}|${key}`);
-      if (!lease) {
-        options.metrics.retrierAttempts.inc({ lane: kind, result: 'busy' });
-        continue;
-      }
-      const lost = new AbortController();
-      const renewal = keepRenewing(lease, lost);
-      try {
-        const result = await drainParked({
-          store: options.store,
-          codec: options.codec,
-          groupId,
-          key,
-          topics: FACT_TOPICS,
-          namespace: options.namespace,
-          handle: (fact) => options.handle(fact, { via: 'parked', lane: kind }),
-          deadLetter: deadLetterFor(groupId),
-          ...(options.backoff ? { retry: options.backoff } : {}),
-          signal: AbortSignal.any([lost.signal, stopping.signal]),
-        });
-        const outcome =
-          result.outcome === 'stopped' && lost.signal.aborted ? 'lease-lost' : result.outcome;
-        options.metrics.retrierAttempts.inc({ lane: kind, result: outcome });
-        if (outcome === 'lease-lost') {
-          logger.warn('lease on a parked lane lost while draining; left to its new holder', {
-            lane: kind,
-            key,
-            replayed: result.replayed,
-          });
-        } else if (result.outcome !== 'not-due') {
-          logger.info('parked lane replayed', {
-            lane: kind,
-            key,
-            // A store lane is keyed by the store (a waiting lane by one effect of it).
-            ...(kind === 'store' ? { storeId: key } : {}),
-            outcome: result.outcome,
-            replayed: result.replayed,
-            deadLettered: result.deadLettered,
-            ...(result.error ? { error: errorMessage(result.error) } : {}),
-          });
+    const workers = Math.max(1, Math.min(lanesConcurrently, keys.length));
+    const settled = await Promise.allSettled(
+      Array.from({ length: workers }, async () => {
+        for (let key = keys.shift(); key !== undefined; key = keys.shift()) {
+          if (stopping.signal.aborted) return;
+          await drainLane(kind, groupId, key);
         }
-      } finally {
-        clearInterval(renewal);
-        await lease.release();
+      }),
+    );
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
+
+  /** Drains one lane under its lease, unless another instance holds it. */
+  const drainLane = async (kind: 'store' | 'waiting', groupId: string, key: string) => {
+    const lease = await options.leases.tryAcquire(`${groupId}|${key}`);
+    if (!lease) {
+      options.metrics.retrierAttempts.inc({ lane: kind, result: 'busy' });
+      return;
+    }
+    const lost = new AbortController();
+    const renewal = keepRenewing(lease, lost);
+    try {
+      const result = await drainParked({
+        store: options.store,
+        codec: options.codec,
+        groupId,
+        key,
+        topics: FACT_TOPICS,
+        namespace: options.namespace,
+        handle: (fact) => options.handle(fact, { via: 'parked', lane: kind }),
+        deadLetter: deadLetterFor(groupId),
+        ...(options.backoff ? { retry: options.backoff } : {}),
+        signal: AbortSignal.any([lost.signal, stopping.signal]),
+      });
+      const outcome =
+        result.outcome === 'stopped' && lost.signal.aborted ? 'lease-lost' : result.outcome;
+      options.metrics.retrierAttempts.inc({ lane: kind, result: outcome });
+      if (outcome === 'lease-lost') {
+        logger.warn('lease on a parked lane lost while draining; left to its new holder', {
+          lane: kind,
+          key,
+          replayed: result.replayed,
+        });
+      } else if (result.outcome !== 'not-due') {
+        logger.info('parked lane replayed', {
+          lane: kind,
+          key,
+          // A store lane is keyed by the store (a waiting lane by one effect of it).
+          ...(kind === 'store' ? { storeId: key } : {}),
+          outcome: result.outcome,
+          replayed: result.replayed,
+          deadLettered: result.deadLettered,
+          ...(result.error ? { error: errorMessage(result.error) } : {}),
+        });
       }
+    } finally {
+      clearInterval(renewal);
+      await lease.release();
     }
   };
 

@@ -60,6 +60,8 @@ export interface SyncApplierOptions {
     maxDelayMs?: number;
     /** A lane held this long by a silent instance is taken over (default 2 min). */
     leaseMs?: number;
+    /** Parked lanes drained at once (default 16). */
+    lanesConcurrently?: number;
   };
   waitingRetryMs?: number;
   effectsRetentionMs?: number;
@@ -200,6 +202,9 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     registry: options.metrics,
     backoff: retryBackoff,
     ...(options.retrier?.intervalMs ? { intervalMs: options.retrier.intervalMs } : {}),
+    ...(options.retrier?.lanesConcurrently
+      ? { lanesConcurrently: options.retrier.lanesConcurrently }
+      : {}),
     ledger: { ledger, retentionMs: options.effectsRetentionMs ?? 90 * 24 * 3600_000 },
   });
   let consumer: EventConsumer | undefined;

@@ -60,6 +60,7 @@ export function fastClient(
     retries: 3,
     retryInitialDelayMs: 10,
     retryMaxDelayMs: 50,
+    importFirstPollDelayMs: 25,
     importPollIntervalMs: 25,
     exportPollIntervalMs: 25,
     limiter: { minIntervalMs: NO_CALL_LIMITS },

@@ -14,6 +14,7 @@ import {
   DOCUMENTED_MIN_INTERVAL_MS,
   createMiraklClient,
   gatedMiraklCall,
+  gatedSpacing,
   type GatedShop,
   type MiraklStore,
   type ShipmentTracking,
@@ -125,6 +126,17 @@ function stockIntervals(ms: number) {
   };
 }
 
+/**
+ * The spacing of an import's status reads (STO02, OF02) shared with the store's other followers
+ * (another replica, the retrier) through the call gate.
+ */
+function statusReadIntervals(stockImportIntervalMs: number | undefined) {
+  if (stockImportIntervalMs === undefined)
+    return { STO02: DOCUMENTED_MIN_INTERVAL_MS.STO02, OF02: DOCUMENTED_MIN_INTERVAL_MS.OF02 };
+  const { STO02, OF02 } = stockIntervals(stockImportIntervalMs);
+  return { STO02, OF02 };
+}
+
 /** A store and the configuration version the caller knows (newer credentials are read at once). */
 export interface StoreRef {
   storeId: string;
@@ -150,6 +162,8 @@ export interface VendorOptions {
   miraklTimeoutMs?: number;
   /** Retries inside the Mirakl client for 5xx and timeouts; kept low, the fact is parked after. */
   miraklRetries?: number;
+  /** Wait between a stock import and its first status read; default 1.5 s (spacing kept). */
+  miraklImportFirstPollDelayMs?: number;
   /** Wait between status reads of a stock import; default 15 s. */
   miraklImportPollIntervalMs?: number;
   /** Least time between two stock imports of one store (STO01/OF01, their reports); default 60 s. */
@@ -208,6 +222,7 @@ export function createVendors(options: VendorOptions): Vendors {
     const built: StoreClients = { version: creds.version };
     if (creds.miraklApiKey) {
       const shopId = Number(creds.miraklShopId);
+      const shop = { storeUrl: creds.miraklBaseUrl, shopId: creds.miraklShopId };
       const client = createMiraklClient({
         storeUrl: creds.miraklBaseUrl,
         apiKey: creds.miraklApiKey.reveal(),
@@ -231,15 +246,22 @@ export function createVendors(options: VendorOptions): Vendors {
           },
           maxWaitMs: 0,
         },
+        // An import's status reads keep their interval whichever replica or path follows it.
+        sharedSpacing: gatedSpacing(
+          options.gate,
+          shop,
+          statusReadIntervals(options.miraklStockImportIntervalMs),
+          metrics.gateWaits,
+        ),
         trustedHosts: options.miraklTrustedHosts ?? [],
+        ...(options.miraklImportFirstPollDelayMs === undefined
+          ? {}
+          : { importFirstPollDelayMs: options.miraklImportFirstPollDelayMs }),
         ...(options.miraklImportPollIntervalMs === undefined
           ? {}
           : { importPollIntervalMs: options.miraklImportPollIntervalMs }),
       });
-      built.mirakl = {
-        client,
-        shop: { storeUrl: creds.miraklBaseUrl, shopId: creds.miraklShopId },
-      };
+      built.mirakl = { client, shop };
     }
     if (creds.shipbobPat) {
       const pat = creds.shipbobPat.reveal();
