@@ -71,7 +71,12 @@ export interface PollerDefinition {
   /** The system whose poll requests it takes. */
   system: ExternalSystem;
   /** The collections it owns: cursors and seen items under `prefix`, and its poll leases. */
-  collections: { prefix: string; leases: string };
+  collections: {
+    prefix: string;
+    leases: string;
+    /** Streams whose seen-set is a whole catalog, with their bucket count (ADR 0096). */
+    bucketedStreams?: Readonly<Record<string, number>>;
+  };
   /**
    * Stream → pass; a stream without a pass finishes its requests at once. A stream's resync pass
    * (ADR 0055) is listed under `resyncOf(stream)`; without one, a resync is an ordinary pass.
@@ -107,7 +112,13 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
   });
   const state =
     options.state ??
-    createMongoPollState({ db: options.db, prefix: definition.collections.prefix });
+    createMongoPollState({
+      db: options.db,
+      prefix: definition.collections.prefix,
+      ...(definition.collections.bucketedStreams
+        ? { bucketedStreams: definition.collections.bucketedStreams }
+        : {}),
+    });
 
   const streams = definition.streams({
     source,

@@ -94,6 +94,41 @@ export function createMongoPollState(options: {
   prefix: string;
   pruneEveryMs?: number;
   now?: () => number;
+  /**
+   * Streams whose seen-set is a whole catalog (stream → bucket count): their entries live in
+   * `<prefix>_seen_buckets`, a few documents per store instead of one per item (ADR 0096).
+   */
+  bucketedStreams?: Readonly<Record<string, number>>;
+}): PollStateStore {
+  const perItem = createPerItemPollState(options);
+  const bucketed = options.bucketedStreams ?? {};
+  if (Object.keys(bucketed).length === 0) return perItem;
+  const buckets = createBucketedSeenSet({ ...options, bucketedStreams: bucketed });
+  const of = (stream: string) => (stream in bucketed ? buckets : perItem);
+  return {
+    cursor: (storeId, stream) => perItem.cursor(storeId, stream),
+    saveCursor: (storeId, stream, pass) => perItem.saveCursor(storeId, stream, pass),
+    seen: (storeId, stream, itemIds) => of(stream).seen(storeId, stream, itemIds),
+    remember: (storeId, stream, items, seenAt) =>
+      of(stream).remember(storeId, stream, items, seenAt),
+    merge: (storeId, stream, items, seenAt) => of(stream).merge(storeId, stream, items, seenAt),
+    async prune(storeId, stream, before) {
+      if (!(stream in bucketed)) return perItem.prune(storeId, stream, before);
+      // Entries written per item before the stream was bucketed are pruned as before.
+      const [old, current] = await Promise.all([
+        perItem.prune(storeId, stream, before),
+        buckets.prune(storeId, stream, before),
+      ]);
+      return old + current;
+    },
+  };
+}
+
+function createPerItemPollState(options: {
+  db: Db;
+  prefix: string;
+  pruneEveryMs?: number;
+  now?: () => number;
 }): PollStateStore {
   const cursors = options.db.collection<CursorDocument>(`${options.prefix}_cursors`);
   const seenItems = options.db.collection<SeenDocument>(`${options.prefix}_seen`);
@@ -178,6 +213,146 @@ export function createMongoPollState(options: {
       lastPruned.set(key, now());
       const result = await seenItems.deleteMany({ storeId, stream, seenAt: { $lt: before } });
       return result.deletedCount;
+    },
+  };
+}
+
+interface SeenBucketEntry {
+  version: number;
+  marks: string[];
+  seenAt: Date;
+}
+
+interface SeenBucketDocument {
+  _id: string;
+  items: Record<string, SeenBucketEntry>;
+}
+
+/** A field name for any item id: `.` and `$` cannot be part of one, `%` escapes them. */
+export function seenFieldOf(itemId: string): string {
+  return itemId.replace(/[%.$]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** The bucket of an item: FNV-1a of its id, so that a store's items spread evenly. */
+export function seenBucketOf(itemId: string, buckets: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < itemId.length; i++) {
+    hash ^= itemId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % buckets;
+}
+
+/**
+ * The seen-set of catalog streams, where one pass sees every item of a store: items spread over
+ * a fixed number of bucket documents per store and stream (`_id` = `store|stream|bucket`), so a
+ * pass of 10,000 offers reads and writes a few dozen documents by `_id` instead of 10,000.
+ * Only the poll lease's holder writes a store's stream, and a bucket is written with one
+ * `updateOne` of the changed fields, so no write undoes another's items.
+ */
+function createBucketedSeenSet(options: {
+  db: Db;
+  prefix: string;
+  pruneEveryMs?: number;
+  now?: () => number;
+  bucketedStreams: Readonly<Record<string, number>>;
+}): Pick<PollStateStore, 'seen' | 'remember' | 'merge' | 'prune'> {
+  const docs = options.db.collection<SeenBucketDocument>(`${options.prefix}_seen_buckets`);
+  const now = options.now ?? Date.now;
+  const pruneEveryMs = options.pruneEveryMs ?? DEFAULT_PRUNE_EVERY_MS;
+  const lastPruned = new Map<string, number>();
+  const bucketId = (storeId: string, stream: string, bucket: number) =>
+    [storeId, stream, String(bucket)].join('|');
+  const count = (stream: string) => options.bucketedStreams[stream] ?? 1;
+  const byBucket = <T>(stream: string, entries: Iterable<[string, T]>) => {
+    const out = new Map<number, [string, T][]>();
+    for (const entry of entries) {
+      const bucket = seenBucketOf(entry[0], count(stream));
+      const list = out.get(bucket) ?? [];
+      list.push(entry);
+      out.set(bucket, list);
+    }
+    return out;
+  };
+  const read = (storeId: string, stream: string, bucket: number) =>
+    docs.findOne({ _id: bucketId(storeId, stream, bucket) });
+
+  return {
+    async seen(storeId, stream, itemIds) {
+      const out = new Map<string, SeenItem>();
+      const grouped = byBucket(
+        stream,
+        [...new Set(itemIds)].map((id) => [id, null] as [string, null]),
+      );
+      await Promise.all(
+        [...grouped].map(async ([bucket, ids]) => {
+          const doc = await read(storeId, stream, bucket);
+          for (const [id] of ids) {
+            const entry = doc?.items[seenFieldOf(id)];
+            if (entry) out.set(id, { version: entry.version, marks: entry.marks });
+          }
+        }),
+      );
+      return out;
+    },
+    async remember(storeId, stream, items, seenAt) {
+      await Promise.all(
+        [...byBucket(stream, items)].map(([bucket, entries]) => {
+          const set: Record<string, SeenBucketEntry> = {};
+          for (const [id, item] of entries)
+            set[`items.${seenFieldOf(id)}`] = {
+              version: item.version,
+              marks: [...item.marks],
+              seenAt,
+            };
+          return docs.updateOne(
+            { _id: bucketId(storeId, stream, bucket) },
+            { $set: set },
+            { upsert: true },
+          );
+        }),
+      );
+    },
+    async merge(storeId, stream, items, seenAt) {
+      // Read, combine, write: a bucket holds no array operators per item. The poll lease keeps
+      // passes apart; a racing merge loses at most marks a later pass records again.
+      await Promise.all(
+        [...byBucket(stream, items)].map(async ([bucket, entries]) => {
+          const doc = await read(storeId, stream, bucket);
+          const set: Record<string, SeenBucketEntry> = {};
+          for (const [id, item] of entries) {
+            const current = doc?.items[seenFieldOf(id)];
+            set[`items.${seenFieldOf(id)}`] = {
+              version: Math.max(current?.version ?? item.version, item.version),
+              marks: [...new Set([...(current?.marks ?? []), ...item.marks])],
+              seenAt,
+            };
+          }
+          await docs.updateOne(
+            { _id: bucketId(storeId, stream, bucket) },
+            { $set: set },
+            { upsert: true },
+          );
+        }),
+      );
+    },
+    async prune(storeId, stream, before) {
+      const key = [storeId, stream].join('|');
+      const last = lastPruned.get(key);
+      if (last !== undefined && now() - last < pruneEveryMs) return 0;
+      lastPruned.set(key, now());
+      let removed = 0;
+      for (let bucket = 0; bucket < count(stream); bucket++) {
+        const doc = await read(storeId, stream, bucket);
+        const unset: Record<string, ''> = {};
+        for (const [field, entry] of Object.entries(doc?.items ?? {}))
+          if (entry.seenAt.getTime() < before.getTime()) unset[`items.${field}`] = '';
+        const fields = Object.keys(unset).length;
+        if (fields === 0) continue;
+        await docs.updateOne({ _id: bucketId(storeId, stream, bucket) }, { $unset: unset });
+        removed += fields;
+      }
+      return removed;
     },
   };
 }
