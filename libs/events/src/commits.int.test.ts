@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createMetricsRegistry } from '@msync/platform';
-import { capturingLogger, uniqueName } from '@msync/test-support';
-import { createEventConsumer, type ConsumedEventOf, type EventConsumer } from './consumer.js';
+import { uniqueName } from '@msync/test-support';
+import { type ConsumedEventOf, type EventConsumer } from './consumer.js';
 import {
   committedOffsets,
   eventually,
+  orderConsumer,
   orderTopicHarness,
   sendTo,
   type EventsHarness,
@@ -28,15 +29,9 @@ function start(
   commit: { intervalMs: number; everyMessages: number },
   metrics = createMetricsRegistry('test'),
 ): EventConsumer {
-  const consumer = createEventConsumer({
-    kafka: h.kafka,
-    codec: h.codec,
-    logger: capturingLogger('error').logger,
+  const consumer = orderConsumer(h, {
     groupId,
-    topics: ['orderReadyToShip'],
     handle,
-    dlqProducer: h.publisher.producer,
-    namespace: h.namespace,
     metrics,
     commit,
   });

@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { RetriableError, createMetricsRegistry } from '@msync/platform';
-import { capturingLogger, uniqueName, withContext } from '@msync/test-support';
-import { createEventConsumer, type ConsumedEventOf, type EventConsumer } from './consumer.js';
+import { uniqueName, withContext } from '@msync/test-support';
+import { type ConsumedEventOf, type EventConsumer } from './consumer.js';
 import {
   committedOffsets,
   eventually,
+  orderConsumer,
   orderTopicHarness,
   sendOrders,
   type EventsHarness,
@@ -38,15 +39,9 @@ function start(
   keysConsumedConcurrently: number,
   groupId = uniqueName('group'),
 ): { consumer: EventConsumer; groupId: string } {
-  const consumer = createEventConsumer({
-    kafka: h.kafka,
-    codec: h.codec,
-    logger: capturingLogger('error').logger,
+  const consumer = orderConsumer(h, {
     groupId,
-    topics: ['orderReadyToShip'],
     handle,
-    dlqProducer: h.publisher.producer,
-    namespace: h.namespace,
     metrics: createMetricsRegistry('test'),
     keysConsumedConcurrently,
     retry: { initialDelayMs: 50, maxDelayMs: 200 },

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createMetricsRegistry } from '@msync/platform';
-import { capturingLogger, counted, uniqueName } from '@msync/test-support';
-import { createEventConsumer } from './consumer.js';
-import { eventually, orderTopicHarness, sendTo } from './test-support/harness.js';
+import { counted, uniqueName } from '@msync/test-support';
+import { eventually, orderConsumer, orderTopicHarness, sendTo } from './test-support/harness.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -19,14 +18,8 @@ describe('consumer lag', () => {
     let open: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (open = resolve));
     let handled = 0;
-    const consumer = createEventConsumer({
-      kafka: h.kafka,
-      codec: h.codec,
-      logger: capturingLogger('error').logger,
+    const consumer = orderConsumer(h, {
       groupId,
-      topics: ['orderReadyToShip'],
-      dlqProducer: h.publisher.producer,
-      namespace: h.namespace,
       metrics,
       lag: { refreshMs: 200 },
       handle: async () => {

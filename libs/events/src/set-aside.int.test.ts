@@ -6,9 +6,9 @@ import {
   createMetricsRegistry,
   type MongoHandle,
 } from '@msync/platform';
-import { capturingLogger, infra, uniqueName } from '@msync/test-support';
+import { infra, uniqueName } from '@msync/test-support';
 import { physicalTopic } from './catalog.js';
-import { createEventConsumer, type ConsumedEventOf } from './consumer.js';
+import { type ConsumedEventOf } from './consumer.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import type { RawMessage } from './delivery.js';
 import { createMongoParkedEventStore } from './parked-store.js';
@@ -16,6 +16,7 @@ import { BEHIND_SET_ASIDE, drainParked, type ParkedEventStore } from './set-asid
 import {
   committedOffsets,
   eventually,
+  orderConsumer,
   orderTopicHarness,
   type EventsHarness,
 } from './test-support/harness.js';
@@ -82,15 +83,9 @@ describe('setting events aside without blocking the partition', () => {
         }
         applied.push(event.value.orderId);
       };
-      const consumer = createEventConsumer({
-        kafka: h.kafka,
-        codec: h.codec,
-        logger: capturingLogger('error').logger,
+      const consumer = orderConsumer(h, {
         groupId,
-        topics: ['orderReadyToShip'],
         handle,
-        dlqProducer: h.publisher.producer,
-        namespace: h.namespace,
         metrics,
         setAside: store,
         keysConsumedConcurrently,

@@ -8,6 +8,7 @@ import { createPublisher, type Publisher } from '../publisher.js';
 import { bootstrapTopics } from '../bootstrap.js';
 import type { TopicKey } from '../catalog.js';
 import { physicalTopic } from '../catalog.js';
+import { createEventConsumer, type EventConsumer, type EventConsumerOptions } from '../consumer.js';
 import { deleteNamespaceTopics } from './topics.js';
 import { sampleEvents } from './samples.js';
 
@@ -138,4 +139,26 @@ export async function orderTopicHarness(
     partitions,
   });
   return { ...h, topic: physicalTopic('orderReadyToShip', h.namespace) };
+}
+
+/**
+ * A consumer of the harness's orderReadyToShip topic with the tests' usual wiring (errors-only
+ * logger, the harness's codec, namespace and DLQ producer); `options` adds the rest.
+ */
+export function orderConsumer(
+  h: EventsHarness,
+  options: Omit<
+    EventConsumerOptions<'orderReadyToShip'>,
+    'kafka' | 'codec' | 'logger' | 'topics' | 'dlqProducer' | 'namespace'
+  >,
+): EventConsumer {
+  return createEventConsumer({
+    kafka: h.kafka,
+    codec: h.codec,
+    logger: capturingLogger('error').logger,
+    topics: ['orderReadyToShip'],
+    dlqProducer: h.publisher.producer,
+    namespace: h.namespace,
+    ...options,
+  });
 }
