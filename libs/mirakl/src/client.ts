@@ -1,4 +1,5 @@
 import {
+  chunksOf,
   parseCsv,
   renderCsv,
   PermanentError,
@@ -458,7 +459,7 @@ class MiraklHttpClient implements MiraklStore {
       sort: 'dateCreated',
       order: 'asc',
     };
-    const idChunks = query.orderIds ? chunk([...new Set(query.orderIds)], 100) : [undefined];
+    const idChunks = query.orderIds ? chunksOf([...new Set(query.orderIds)], 100) : [undefined];
     const all: MiraklOrder[] = [];
     for (const ids of idChunks) {
       if (ids?.length === 0) continue;
@@ -640,12 +641,6 @@ export function parseErrorReport(text: string, uploadedSkus: readonly string[]):
       '';
     return { sku, message, line };
   });
-}
-
-function chunk<T>(items: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
 }
 
 /** Keeps one item per key; `prefer(a, b)` says whether a newly seen `a` replaces `b`. */

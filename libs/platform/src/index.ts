@@ -12,3 +12,4 @@ export * from './service.js';
 export * from './csv.js';
 export * from './deadline.js';
 export * from './polling/index.js';
+export * from './chunks.js';

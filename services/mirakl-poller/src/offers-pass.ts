@@ -98,9 +98,8 @@ export function offersPass(deps: OffersPassDeps, exportsRefusedAt = new Map<stri
         const now = deps.configs.get(storeId);
         if (now && inventoryFlowOpen(now))
           await publishStock(deps, input, stockFacts(storeId, stock, observedAt));
-      }
-      if (full && exportedAt !== null)
         await deps.state.saveCursor(storeId, OFFERS_FULL, { cursor: exportedAt, startedAt });
+      }
     });
   };
 }

@@ -264,30 +264,29 @@ function createBucketedSeenSet(options: {
   const bucketId = (storeId: string, stream: string, bucket: number) =>
     [storeId, stream, String(bucket)].join('|');
   const count = (stream: string) => options.bucketedStreams[stream] ?? 1;
-  const byBucket = <T>(stream: string, entries: Iterable<[string, T]>) => {
-    const out = new Map<number, [string, T][]>();
-    for (const entry of entries) {
-      const bucket = seenBucketOf(entry[0], count(stream));
-      const list = out.get(bucket) ?? [];
-      list.push(entry);
-      out.set(bucket, list);
+  /** Items (or ids) by the bucket of their id. */
+  const byBucket = <T>(stream: string, items: Iterable<T>, idOf: (item: T) => string) => {
+    const out = new Map<number, T[]>();
+    for (const item of items) {
+      const bucket = seenBucketOf(idOf(item), count(stream));
+      const list = out.get(bucket);
+      if (list) list.push(item);
+      else out.set(bucket, [item]);
     }
     return out;
   };
+  const entryId = ([id]: [string, SeenItem]) => id;
   const read = (storeId: string, stream: string, bucket: number) =>
     docs.findOne({ _id: bucketId(storeId, stream, bucket) });
 
   return {
     async seen(storeId, stream, itemIds) {
       const out = new Map<string, SeenItem>();
-      const grouped = byBucket(
-        stream,
-        [...new Set(itemIds)].map((id) => [id, null] as [string, null]),
-      );
+      const grouped = byBucket(stream, new Set(itemIds), (id) => id);
       await Promise.all(
         [...grouped].map(async ([bucket, ids]) => {
           const doc = await read(storeId, stream, bucket);
-          for (const [id] of ids) {
+          for (const id of ids) {
             const entry = doc?.items[seenFieldOf(id)];
             if (entry) out.set(id, { version: entry.version, marks: entry.marks });
           }
@@ -297,7 +296,7 @@ function createBucketedSeenSet(options: {
     },
     async remember(storeId, stream, items, seenAt) {
       await Promise.all(
-        [...byBucket(stream, items)].map(([bucket, entries]) => {
+        [...byBucket(stream, items, entryId)].map(([bucket, entries]) => {
           const set: Record<string, SeenBucketEntry> = {};
           for (const [id, item] of entries)
             set[`items.${seenFieldOf(id)}`] = {
@@ -317,7 +316,7 @@ function createBucketedSeenSet(options: {
       // Read, combine, write: a bucket holds no array operators per item. The poll lease keeps
       // passes apart; a racing merge loses at most marks a later pass records again.
       await Promise.all(
-        [...byBucket(stream, items)].map(async ([bucket, entries]) => {
+        [...byBucket(stream, items, entryId)].map(async ([bucket, entries]) => {
           const doc = await read(storeId, stream, bucket);
           const set: Record<string, SeenBucketEntry> = {};
           for (const [id, item] of entries) {

@@ -1,4 +1,5 @@
 import type { Db } from 'mongodb';
+import { chunksOf } from '@msync/platform';
 import type { PushedLine } from '../domain/catalog.js';
 import type { PushedStock, SkuStock } from '../domain/inventory.js';
 
@@ -76,7 +77,7 @@ export function createInventoryState(db: Db, now: () => number = Date.now): Inve
     // The last level of a SKU wins, as when the facts are handled one after the other.
     const last = new Map(observed.map((level) => [fieldOf(level.sku), level]));
     let writes = 0;
-    for (const chunk of chunksOf([...last])) {
+    for (const chunk of chunksOf([...last], FIELDS_PER_WRITE)) {
       const set = Object.fromEntries(chunk.map(([field, level]) => [`skus.${field}`, level]));
       await levels.updateOne({ _id: storeId }, { $set: set }, { upsert: true });
       writes++;
@@ -86,7 +87,7 @@ export function createInventoryState(db: Db, now: () => number = Date.now): Inve
   const observeOffers = async (storeId: string, changes: readonly OfferChange[]) => {
     const last = new Map(changes.map((change) => [fieldOf(change.shopSku), change]));
     let writes = 0;
-    for (const chunk of chunksOf([...last])) {
+    for (const chunk of chunksOf([...last], FIELDS_PER_WRITE)) {
       const set: Record<string, string> = {};
       const unset: Record<string, ''> = {};
       for (const [field, { shopSku, present }] of chunk) {
@@ -157,11 +158,4 @@ export function createInventoryState(db: Db, now: () => number = Date.now): Inve
       await pushed.updateOne({ _id: storeId }, { $unset: unset });
     },
   };
-}
-
-function chunksOf<T>(items: readonly T[]): T[][] {
-  const chunks: T[][] = [];
-  for (let i = 0; i < items.length; i += FIELDS_PER_WRITE)
-    chunks.push(items.slice(i, i + FIELDS_PER_WRITE));
-  return chunks;
 }
