@@ -7,6 +7,12 @@ export interface OffsetCommitterOptions {
   tracker: OffsetTracker;
   /** Sends one commit to the broker. */
   commit: (offsets: PartitionCommit[]) => Promise<void>;
+  /**
+   * Runs after the offsets to commit are taken and before they are sent: effects a handler left
+   * pending (written in bulk later) are made durable first, so a commit never passes a message
+   * whose effect is not. Its failure skips the commit (left to the next trigger).
+   */
+  beforeCommit?: () => Promise<void>;
   /** Commit at least this often while messages finish. */
   intervalMs: number;
   /** Commit as soon as this many messages finished since the last commit. */
@@ -67,6 +73,7 @@ export class OffsetCommitter {
     const generation = tracker.generation;
     const messages = tracker.finishedSinceCommit;
     try {
+      await this.options.beforeCommit?.();
       await this.options.commit(offsets);
     } catch (error) {
       this.options.onFailed?.({ trigger, error });

@@ -70,8 +70,13 @@ export interface EventConsumerOptions<K extends TopicKey> {
   keysConsumedConcurrently?: number;
   /** Backoff of in-place retries (and the first replay time of a set-aside event). */
   retry?: { initialDelayMs?: number; maxDelayMs?: number };
-  /** When finished offsets are committed: every `intervalMs`, or after `everyMessages`. */
-  commit?: { intervalMs?: number; everyMessages?: number };
+  /**
+   * When finished offsets are committed: every `intervalMs`, or after `everyMessages`.
+   * `beforeCommit` runs before each commit is sent, after its offsets are taken: a handler that
+   * defers part of its effects (to write many at once) makes them durable there; a failure skips
+   * that commit, so the messages stay uncommitted and are delivered again after a crash.
+   */
+  commit?: { intervalMs?: number; everyMessages?: number; beforeCommit?: () => Promise<void> };
   /**
    * How often the topics' log ends and the group's commits are read for `events_consumer_lag`
    * (default 15 s; two admin requests per topic set, none per message). Batches update the log
@@ -169,6 +174,7 @@ export function createEventConsumer<K extends TopicKey>(
     commit: (offsets) => consumer.commitOffsets(offsets),
     intervalMs: options.commit?.intervalMs ?? DEFAULT_COMMIT_INTERVAL_MS,
     everyMessages: options.commit?.everyMessages ?? DEFAULT_COMMIT_EVERY_MESSAGES,
+    ...(options.commit?.beforeCommit ? { beforeCommit: options.commit.beforeCommit } : {}),
     onCommitted: ({ trigger, messages }) => {
       metrics?.commits.inc({ trigger, outcome: 'ok' });
       metrics?.committedMessages.inc(messages);

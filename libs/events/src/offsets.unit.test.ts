@@ -163,4 +163,38 @@ describe('OffsetCommitter', () => {
     expect(await result).toBe(false);
     expect(tracker.toCommit()).toEqual([{ topic: T, partition: 0, offset: '1' }]);
   });
+
+  it('makes deferred effects durable before sending offsets, and skips the commit when that fails', async () => {
+    // Given a handler that defers its writes: what finished before the commit took its offsets
+    const tracker = new OffsetTracker();
+    const generation = tracker.newGeneration();
+    const steps: string[] = [];
+    let flushFails = true;
+    const committer = new OffsetCommitter({
+      tracker,
+      intervalMs: 3_600_000,
+      everyMessages: 100,
+      beforeCommit: async () => {
+        steps.push(`flush with ${JSON.stringify(tracker.toCommit())}`);
+        if (flushFails) throw new Error('database unavailable');
+      },
+      commit: async (offsets) => {
+        steps.push(`commit ${offsets[0]!.offset}`);
+      },
+    });
+    tracker.started(generation, T, 0, '0');
+    tracker.finished(generation, T, 0, '0');
+
+    // When the flush fails, then succeeds
+    const failed = await committer.commit('interval');
+    flushFails = false;
+    const succeeded = await committer.commit('interval');
+
+    // Then nothing is committed past an unflushed effect, and the next commit goes through
+    expect(failed).toBe(false);
+    expect(succeeded).toBe(true);
+    const taken = JSON.stringify([{ topic: T, partition: 0, offset: '1' }]);
+    expect(steps).toEqual([`flush with ${taken}`, `flush with ${taken}`, 'commit 1']);
+    expect(tracker.toCommit()).toEqual([]);
+  });
 });
