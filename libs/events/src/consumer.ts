@@ -26,7 +26,13 @@ import { ConsumerLag } from './lag.js';
 import { eventMetrics, type LagSource } from './metrics.js';
 import { laneOf, lanesOf } from './key-lanes.js';
 import { OffsetTracker } from './offsets.js';
-import { BEHIND_SET_ASIDE, nextAttemptAfter, storedError, type SetAsidePort } from './set-aside.js';
+import {
+  BEHIND_SET_ASIDE,
+  nextAttemptAfter,
+  storedError,
+  type SetAsideEvent,
+  type SetAsidePort,
+} from './set-aside.js';
 
 export type { ConsumedEvent, ConsumedEventOf } from './delivery.js';
 
@@ -324,6 +330,42 @@ export function createEventConsumer<K extends TopicKey>(
       },
     );
 
+  /** The set-aside record of a message of `lane` (behind earlier ones when no failure). */
+  const setAsideEvent = (
+    raw: RawMessage,
+    lane: string,
+    failure: { error: unknown } | undefined,
+  ): SetAsideEvent => ({
+    groupId,
+    key: lane,
+    topic: raw.topic,
+    partition: raw.partition,
+    offset: raw.offset,
+    value: raw.value,
+    headers: headersAsText(raw.headers),
+    reason: failure ? errorReason(failure.error) : BEHIND_SET_ASIDE,
+    ...(failure ? { error: storedError(failure.error) } : {}),
+    attempts: failure ? 1 : 0,
+    nextAttemptAt: failure
+      ? nextAttemptAfter(failure.error, 1, new Date(), retryBackoff)
+      : new Date(),
+  });
+
+  /** Sets messages of one lane aside behind its earlier events, in order, in one write. */
+  const parkBehind = async (
+    raws: RawMessage[],
+    lane: string,
+    parkMany: (events: readonly SetAsideEvent[]) => Promise<void>,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> => {
+    const events = raws.map((raw) => setAsideEvent(raw, lane, undefined));
+    await untilDone('setting events aside', () => parkMany(events), heartbeat);
+    for (const raw of raws) {
+      metrics?.setAside.inc({ topic: raw.topic, reason: BEHIND_SET_ASIDE });
+      metrics?.consumed.inc({ topic: raw.topic, outcome: 'set-aside' });
+    }
+  };
+
   const park = async (
     raw: RawMessage,
     lane: string,
@@ -331,27 +373,9 @@ export function createEventConsumer<K extends TopicKey>(
     heartbeat: () => Promise<void>,
   ): Promise<void> => {
     const port = setAside!;
-    const reason = failure ? errorReason(failure.error) : BEHIND_SET_ASIDE;
-    await untilDone(
-      'setting an event aside',
-      () =>
-        port.park({
-          groupId,
-          key: lane,
-          topic: raw.topic,
-          partition: raw.partition,
-          offset: raw.offset,
-          value: raw.value,
-          headers: headersAsText(raw.headers),
-          reason,
-          ...(failure ? { error: storedError(failure.error) } : {}),
-          attempts: failure ? 1 : 0,
-          nextAttemptAt: failure
-            ? nextAttemptAfter(failure.error, 1, new Date(), retryBackoff)
-            : new Date(),
-        }),
-      heartbeat,
-    );
+    const event = setAsideEvent(raw, lane, failure);
+    const { reason } = event;
+    await untilDone('setting an event aside', () => port.park(event), heartbeat);
     parkedLanes.add(lane);
     metrics?.setAside.inc({ topic: raw.topic, reason });
     metrics?.consumed.inc({ topic: raw.topic, outcome: 'set-aside' });
@@ -510,24 +534,58 @@ export function createEventConsumer<K extends TopicKey>(
       heartbeating ??= payload.heartbeat().finally(() => (heartbeating = undefined));
       return heartbeating;
     };
+    const markFinished = (message: KafkaMessage): void => {
+      tracker.finished(generation, topic, partition, message.offset);
+      if (generation === tracker.generation) lag?.finished(topic, partition, message.offset);
+      finished.add(message.offset);
+      committer.noteFinished();
+    };
     const runLane = async (messages: KafkaMessage[]): Promise<void> => {
-      for (const message of messages) {
+      for (let index = 0; index < messages.length;) {
         if (halted || !goOn()) {
           halted = true;
           return;
         }
+        const message = messages[index]!;
         const raw = toRaw(topic, partition, message);
-        // Every line about this message (retries, DLQ, set-aside) names its store and ids.
-        await withLogContext(messageLogContext(raw), () => finish(raw, heartbeat));
-        tracker.finished(generation, topic, partition, message.offset);
-        if (generation === tracker.generation) lag?.finished(topic, partition, message.offset);
-        finished.add(message.offset);
-        committer.noteFinished();
+        // A lane with set-aside events: this message and the next ones of its key go behind them
+        // at once (one write for many, not a check and a write each).
+        const behind = await parkedRun(messages, index, heartbeat);
+        if (behind.length > 0) {
+          for (const parked of behind) markFinished(parked);
+          index += behind.length;
+        } else {
+          // Every line about this message (retries, DLQ, set-aside) names its store and ids.
+          await withLogContext(messageLogContext(raw), () => finish(raw, heartbeat));
+          markFinished(message);
+          index += 1;
+        }
         if (Date.now() - lastHeartbeat >= HEARTBEAT_CHECK_MS) {
           lastHeartbeat = Date.now();
           await heartbeatOrRevoke(heartbeat);
         }
       }
+    };
+    /**
+     * When the lane of `messages[from]` holds set-aside events: sets that message and the next
+     * ones of the same key aside behind them, in order, and answers them; else answers none.
+     */
+    const parkedRun = async (
+      messages: KafkaMessage[],
+      from: number,
+      heartbeat: () => Promise<void>,
+    ): Promise<KafkaMessage[]> => {
+      if (!setAside?.parkMany) return [];
+      const lane = laneOf(messages[from]!.key);
+      if (!(await laneIsParked(lane, heartbeat))) return [];
+      let to = from + 1;
+      while (to < messages.length && laneOf(messages[to]!.key) === lane) to++;
+      const run = messages.slice(from, to);
+      const raws = run.map((message) => toRaw(topic, partition, message));
+      await withLogContext(messageLogContext(raws[0]!), () =>
+        parkBehind(raws, lane, setAside.parkMany!.bind(setAside), heartbeat),
+      );
+      return run;
     };
     const next = lanes[Symbol.iterator]();
     const worker = async (): Promise<void> => {

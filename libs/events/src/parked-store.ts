@@ -43,37 +43,37 @@ export async function createMongoParkedEventStore(
     collection.createIndex({ groupId: 1, key: 1, seq: 1 }, { unique: true }),
   );
 
+  const documentOf = (event: SetAsideEvent, seq: number): ParkedDocument => ({
+    _id: `${event.groupId}|${event.topic}|${event.partition}|${event.offset}`,
+    groupId: event.groupId,
+    key: event.key,
+    seq,
+    topic: event.topic,
+    partition: event.partition,
+    offset: event.offset,
+    value: event.value ? new Binary(event.value) : null,
+    headers: event.headers,
+    reason: event.reason,
+    ...(event.error === undefined ? {} : { error: event.error }),
+    attempts: event.attempts,
+    parkedAt: new Date(),
+    nextAttemptAt: event.nextAttemptAt,
+  });
+
+  /** The lane's last place (0 when empty). */
+  const lastSeq = async (groupId: string, key: string): Promise<number> =>
+    (await collection.find({ groupId, key }).sort({ seq: -1 }).limit(1).next())?.seq ?? 0;
+
   const park = async (event: SetAsideEvent): Promise<void> => {
-    const _id = `${event.groupId}|${event.topic}|${event.partition}|${event.offset}`;
     for (let race = 0; race < MAX_SEQ_RACES; race++) {
-      const last = await collection
-        .find({ groupId: event.groupId, key: event.key })
-        .sort({ seq: -1 })
-        .limit(1)
-        .next();
-      const doc: ParkedDocument = {
-        _id,
-        groupId: event.groupId,
-        key: event.key,
-        seq: (last?.seq ?? 0) + 1,
-        topic: event.topic,
-        partition: event.partition,
-        offset: event.offset,
-        value: event.value ? new Binary(event.value) : null,
-        headers: event.headers,
-        reason: event.reason,
-        ...(event.error === undefined ? {} : { error: event.error }),
-        attempts: event.attempts,
-        parkedAt: new Date(),
-        nextAttemptAt: event.nextAttemptAt,
-      };
+      const doc = documentOf(event, (await lastSeq(event.groupId, event.key)) + 1);
       try {
         await collection.insertOne(doc);
         return;
       } catch (error) {
         if (!isDuplicateKey(error)) throw unavailable('park an event', error);
         // Either this message is parked already (a redelivery), or another writer took `seq`.
-        if (await collection.countDocuments({ _id }, { limit: 1 })) return;
+        if (await collection.countDocuments({ _id: doc._id }, { limit: 1 })) return;
       }
     }
     throw new RetriableError(
@@ -84,8 +84,29 @@ export async function createMongoParkedEventStore(
     );
   };
 
+  /**
+   * Events of one lane, in order, at the lane's end in one insert. When a place or a message is
+   * taken already (another writer, a redelivery), the ordered insert stops there and the rest
+   * are parked one by one, in order, as `park` does.
+   */
+  const parkMany = async (events: readonly SetAsideEvent[]): Promise<void> => {
+    const [first] = events;
+    if (!first) return;
+    const start = (await lastSeq(first.groupId, first.key)) + 1;
+    try {
+      await collection.insertMany(
+        events.map((event, index) => documentOf(event, start + index)),
+        { ordered: true },
+      );
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw unavailable('park events', error);
+      for (const event of events) await park(event);
+    }
+  };
+
   return {
     park: (event) => mongoCall('park an event', () => park(event)),
+    parkMany: (events) => mongoCall('park events', () => parkMany(events)),
     hasParked: (groupId, key) =>
       mongoCall(
         'check a lane',

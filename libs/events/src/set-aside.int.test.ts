@@ -6,7 +6,7 @@ import {
   createMetricsRegistry,
   type MongoHandle,
 } from '@msync/platform';
-import { infra, uniqueName } from '@msync/test-support';
+import { infra, uniqueName, withContext } from '@msync/test-support';
 import { physicalTopic } from './catalog.js';
 import { type ConsumedEventOf } from './consumer.js';
 import type { DeadLetterWriter } from './dead-letter.js';
@@ -221,5 +221,70 @@ describe('setting events aside without blocking the partition', () => {
       ['3', 0, BEHIND_SET_ASIDE],
     ]);
     expect(left[0]!.nextAttemptAt.getTime()).toBeGreaterThan(later.getTime());
+  });
+
+  it("sets a store's later events aside behind its failure a run at a time, in order, and a redelivered run once", async () => {
+    const { h, store } = await setup();
+    const groupId = uniqueName('group');
+    const topic = physicalTopic('orderReadyToShip', h.namespace);
+    // The real store, its writes counted
+    const writes = { park: 0, parkMany: 0 };
+    const counted: ParkedEventStore = {
+      ...store,
+      park: (event) => {
+        writes.park++;
+        return store.park(event);
+      },
+      parkMany: (events) => {
+        writes.parkMany++;
+        return store.parkMany!(events);
+      },
+    };
+    const applied: string[] = [];
+    const consumer = orderConsumer(h, {
+      groupId,
+      handle: (event) => {
+        if (event.key === 'store-down')
+          return Promise.reject(new RetriableError('ShipBob is unavailable', { reason: 'down' }));
+        applied.push(event.value.orderId);
+        return Promise.resolve();
+      },
+      setAside: counted,
+      keysConsumedConcurrently: 4,
+      retry: { initialDelayMs: 100, maxDelayMs: 500 },
+      commit: { intervalMs: 100, everyMessages: 1_000 },
+    });
+    cleanups.push(() => consumer.stop());
+    await consumer.start();
+
+    // Given 300 events of a store whose first fails, among 30 of a store that works
+    const events = Array.from({ length: 330 }, (_, i) =>
+      i % 11 === 5 ? order('store-up', `UP-${i}`) : order('store-down', `DOWN-${i}`),
+    );
+    await h.publisher.publish('orderReadyToShip', events);
+
+    // Then every offset is committed, the working store applied, the failing one parked in order
+    await eventually(
+      async () => (await committedOffsets(h.kafka, groupId, topic)).get(0) === '330',
+      'every offset committed',
+    );
+    expect(applied).toHaveLength(30);
+    const lane = await store.list(groupId, 'store-down');
+    const downOffsets = events.flatMap((e, i) => (e.orderId.startsWith('DOWN') ? [String(i)] : []));
+    expect(lane.map((p) => p.offset)).toEqual(downOffsets);
+    expect(lane.map((p) => p.seq)).toEqual(downOffsets.map((_, i) => i + 1));
+    // One write for the failure, then a write per fetched run behind it, not one per event
+    expect(writes.park).toBe(1);
+    withContext(`${writes.parkMany} writes for 299 events behind`, () =>
+      expect(writes.parkMany).toBeLessThanOrEqual(10),
+    );
+
+    // When a run is delivered again after a crash (part of it parked already), plus a new one
+    const again = lane.slice(-3).map(({ id: _id, seq: _seq, parkedAt: _at, ...event }) => event);
+    const next = { ...again[2]!, offset: '330' };
+    await store.parkMany!([...again, next]);
+    // Then each is parked once, the new one at the end
+    const after = await store.list(groupId, 'store-down');
+    expect(after.map((p) => p.offset)).toEqual([...downOffsets, '330']);
   });
 });

@@ -47,6 +47,11 @@ export interface SetAsideEvent {
 export interface SetAsidePort {
   /** Appends to the end of the lane; parking the same (topic, partition, offset) twice is a no-op. */
   park(event: SetAsideEvent): Promise<void>;
+  /**
+   * Appends events of one lane, in order: the same as `park` of each in turn, in fewer writes.
+   * Optional: without it the consumer parks one event at a time.
+   */
+  parkMany?(events: readonly SetAsideEvent[]): Promise<void>;
   /** Whether the lane still holds events. */
   hasParked(groupId: string, key: string): Promise<boolean>;
   /** Lanes of the group that hold events (read at each partition assignment). */
