@@ -91,6 +91,11 @@ export interface ApplierDeps {
   ledger: EffectsLedger;
   vendors: Vendors;
   record: OutcomeRecorder;
+  /**
+   * Records an outcome that changes no vendor and no ledger entry at the next flush, made before
+   * the consumer commits (ADR 0097); only for facts from the consumer, and flows that ask for it.
+   */
+  recordLater?: OutcomeRecorder;
   waiting: WaitingRoom;
   /** Sync Inventory: levels and offers projections, one import per store and cycle. */
   inventory: ReturnType<typeof createInventoryFlow>;
@@ -109,6 +114,8 @@ interface FlowRun<S extends { effect: LedgerEntry | null }, Q, C> {
   decide(state: S): Decision<Q, C>;
   answer(query: Q, state: S): Promise<Partial<S>>;
   execute(command: C): Promise<Executed<S>>;
+  /** Outcomes that change nothing may wait for the consumer's next commit (many at once). */
+  recordsLater?: boolean;
 }
 
 const MAX_STEPS = 8;
@@ -148,7 +155,14 @@ export function createApplier(
             state = { ...state, ...(await flow.answer(decision.query, state)) };
             continue;
           case 'record':
-            await record(decision.outcome, fact.value);
+            if (
+              flow.recordsLater &&
+              deps.recordLater &&
+              !decision.markRecorded &&
+              delivery.via === 'consumer'
+            )
+              await deps.recordLater(decision.outcome, fact.value);
+            else await record(decision.outcome, fact.value);
             if (decision.markRecorded) await ledger.markOutcomeRecorded(storeId, effectKey);
             return;
           case 'complete':
@@ -264,6 +278,7 @@ export function createApplier(
       delivery,
       {
         base: productBase(value.shopSku.trim() || value.shopSku),
+        recordsLater: true,
         // The toggle is read again at every step, up to the call.
         decide: (state) => decideOffer(value, storeOf(value.envelope).config, state),
         answer: async (query) => {

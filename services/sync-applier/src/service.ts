@@ -24,7 +24,8 @@ import { createSecretBox, createStoreCredentials, type EncryptionKey } from '@ms
 import type { Router } from 'express';
 import { FACT_TOPICS, createApplier, type Delivery, type Fact, type FactTopic } from './applier.js';
 import { catalogOpsRoutes } from './adapters/catalog-routes.js';
-import { createCatalogView, recordingCatalog } from './adapters/catalog-view.js';
+import { createCatalogView } from './adapters/catalog-view.js';
+import { createOfferOutcomes } from './adapters/offer-outcomes.js';
 import { createEffectsLedger, type EffectsLedger } from './adapters/effects-ledger.js';
 import { createReconciliations } from './adapters/reconciliations.js';
 import { createInventoryState } from './adapters/inventory-state.js';
@@ -137,10 +138,14 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
   });
   const catalog = createCatalogView(db);
   const inventoryState = createInventoryState(db);
-  const record = recordingCatalog(
-    createOutcomeRecorder({ publisher: options.publisher, metrics, logger }),
-    catalog,
-  );
+  const offerOutcomes = createOfferOutcomes({
+    record: createOutcomeRecorder({ publisher: options.publisher, metrics, logger }),
+    publisher: options.publisher,
+    view: catalog,
+    metrics,
+    logger,
+  });
+  const record = offerOutcomes.record;
   const inventory = createInventoryFlow({
     configs,
     ledger,
@@ -173,6 +178,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     ledger,
     vendors,
     record,
+    recordLater: offerOutcomes.recordLater,
     inventory,
     waiting: createWaitingRoom({ store: parked, codec: options.codec, groupId }),
     logger,
@@ -256,7 +262,8 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
         fromBeginning: options.fromBeginning ?? true,
         retry: retryBackoff,
         ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
-        ...(options.commit ? { commit: options.commit } : {}),
+        // Outcomes kept for many at once are published before any commit passes their facts.
+        commit: { ...options.commit, beforeCommit: () => offerOutcomes.flush() },
         partitionsConsumedConcurrently: options.partitionsConcurrently ?? 24,
         keysConsumedConcurrently: options.keysConcurrently ?? 8,
       });

@@ -1,14 +1,34 @@
 import type { Db } from 'mongodb';
-import type { EventEnvelope } from '@msync/events';
 import type { Outcome } from '../domain/decision.js';
 import type { CatalogProduct, InventoryCycleSummary, OffersCycle } from '../domain/catalog.js';
-import { fieldOf } from './inventory-state.js';
-import type { OutcomeRecorder } from './outcomes.js';
+import { chunksOf } from '@msync/platform';
+import { FIELDS_PER_WRITE, fieldOf } from './inventory-state.js';
 
 export const CATALOG_COLLECTIONS = {
   products: 'catalog_products',
   cycles: 'catalog_cycles',
 } as const;
+
+/** An offers outcome for the view, with the cycle (poll) of its fact and when it was decided. */
+export interface OfferViewEntry {
+  outcome: Outcome;
+  correlationId: string;
+  at: Date;
+}
+
+/** SKUs per write: each sets up to three fields, within the applier's fields per write. */
+const SKUS_PER_WRITE = Math.floor(FIELDS_PER_WRITE / 3);
+
+/** Consecutive items sharing a key, in order (pure). */
+function runsOf<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
+  const runs: T[][] = [];
+  for (const item of items) {
+    const last = runs[runs.length - 1];
+    if (last && keyOf(last[0]!) === keyOf(item)) last.push(item);
+    else runs.push([item]);
+  }
+  return runs;
+}
 
 interface ProductsDoc {
   _id: string;
@@ -27,8 +47,11 @@ interface CyclesDoc {
  * reading, never a reason to call a vendor.
  */
 export interface CatalogView {
-  /** Projects an outcome of the offers flow (the fact's correlation id names its cycle). */
-  observeOffer(storeId: string, outcome: Outcome, envelope: EventEnvelope, at: Date): Promise<void>;
+  /**
+   * Projects outcomes of the offers flow, in the order they were decided (each fact's correlation
+   * id names its cycle): a few writes per store for many SKUs (ADR 0097).
+   */
+  observeOffers(storeId: string, entries: readonly OfferViewEntry[]): Promise<void>;
   recordInventoryCycle(storeId: string, cycle: InventoryCycleSummary): Promise<void>;
   products(storeId: string): Promise<CatalogProduct[]>;
   cycles(
@@ -40,36 +63,47 @@ export function createCatalogView(db: Db): CatalogView {
   const products = db.collection<ProductsDoc>(CATALOG_COLLECTIONS.products);
   const cycles = db.collection<CyclesDoc>(CATALOG_COLLECTIONS.cycles);
   return {
-    async observeOffer(storeId, outcome, envelope, at) {
-      const sku = outcome.subjectId || outcome.miraklOrderId;
-      if (!sku) return;
-      const key = fieldOf(sku);
-      const set: Record<string, unknown> = {
-        [`skus.${key}.sku`]: sku,
-        [`skus.${key}.offer`]: {
-          outcome: outcome.outcome,
-          reason: outcome.reason,
-          detail: outcome.detail,
-          at,
-        },
-      };
-      const productId = outcome.externalIds['shipbobProductId'];
-      if (productId) set[`skus.${key}.shipbobProductId`] = productId;
-      await products.updateOne({ _id: storeId }, { $set: set }, { upsert: true });
-
-      // The facts of one poll share its correlation id: a new one starts the store's next cycle.
-      const same = await cycles.updateOne(
-        { _id: storeId, 'offers.correlationId': envelope.correlationId },
-        { $set: { [`offers.skus.${key}`]: outcome.outcome, 'offers.lastAt': at } },
+    async observeOffers(storeId, entries) {
+      // A SKU's fields in handling order: its last outcome wins, a product id once known stays.
+      const known = entries.filter(
+        (entry) => entry.outcome.subjectId || entry.outcome.miraklOrderId,
       );
-      if (same.matchedCount > 0) return;
-      const cycle: OffersCycle = {
-        correlationId: envelope.correlationId,
-        startedAt: at,
-        lastAt: at,
-        skus: { [key]: outcome.outcome },
-      };
-      await cycles.updateOne({ _id: storeId }, { $set: { offers: cycle } }, { upsert: true });
+      for (const chunk of chunksOf(known, SKUS_PER_WRITE)) {
+        const set: Record<string, unknown> = {};
+        for (const { outcome, at } of chunk) {
+          const sku = outcome.subjectId || outcome.miraklOrderId;
+          const key = fieldOf(sku);
+          set[`skus.${key}.sku`] = sku;
+          set[`skus.${key}.offer`] = {
+            outcome: outcome.outcome,
+            reason: outcome.reason,
+            detail: outcome.detail,
+            at,
+          };
+          const productId = outcome.externalIds['shipbobProductId'];
+          if (productId) set[`skus.${key}.shipbobProductId`] = productId;
+        }
+        await products.updateOne({ _id: storeId }, { $set: set }, { upsert: true });
+      }
+      // The facts of one poll share its correlation id: a new one starts the store's next cycle.
+      for (const run of runsOf(known, (entry) => entry.correlationId)) {
+        for (const [index, chunk] of chunksOf(run, SKUS_PER_WRITE).entries()) {
+          const skus: Record<string, string> = {};
+          for (const { outcome } of chunk)
+            skus[fieldOf(outcome.subjectId || outcome.miraklOrderId)] = outcome.outcome;
+          const { correlationId } = chunk[0]!;
+          const lastAt = chunk[chunk.length - 1]!.at;
+          const set: Record<string, unknown> = { 'offers.lastAt': lastAt };
+          for (const [key, value] of Object.entries(skus)) set[`offers.skus.${key}`] = value;
+          const same = await cycles.updateOne(
+            { _id: storeId, 'offers.correlationId': correlationId },
+            { $set: set },
+          );
+          if (same.matchedCount > 0 || index > 0) continue;
+          const cycle: OffersCycle = { correlationId, startedAt: chunk[0]!.at, lastAt, skus };
+          await cycles.updateOne({ _id: storeId }, { $set: { offers: cycle } }, { upsert: true });
+        }
+      }
     },
     async recordInventoryCycle(storeId, cycle) {
       await cycles.updateOne({ _id: storeId }, { $set: { inventory: cycle } }, { upsert: true });
@@ -82,18 +116,5 @@ export function createCatalogView(db: Db): CatalogView {
       const doc = await cycles.findOne({ _id: storeId });
       return { offers: doc?.offers ?? null, inventory: doc?.inventory ?? null };
     },
-  };
-}
-
-/** The recorder, then the offers outcome projected for the seller's view. */
-export function recordingCatalog(
-  record: OutcomeRecorder,
-  view: CatalogView,
-  now: () => Date = () => new Date(),
-): OutcomeRecorder {
-  return async (outcome, fact) => {
-    await record(outcome, fact);
-    if (outcome.flow === 'offers')
-      await view.observeOffer(fact.envelope.storeId, outcome, fact.envelope, now());
   };
 }

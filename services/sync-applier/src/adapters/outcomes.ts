@@ -69,13 +69,10 @@ export function createOutcomeRecorder(options: {
   return async (outcome, fact) => {
     const event = outcomeEvent(outcome, fact, now());
     await options.publisher.publish('syncOutcome', event);
-    const labels = { flow: outcome.flow, action: outcome.action };
-    options.metrics.outcomes.inc({ ...labels, outcome: outcome.outcome });
-    if (outcome.outcome === 'APPLIED') {
-      options.metrics.effectLatency.observe(labels, (event.latencyMs ?? 0) / 1000);
-    }
+    countOutcome(options.metrics, outcome, event);
     const fields = {
-      ...labels,
+      flow: outcome.flow,
+      action: outcome.action,
       outcome: outcome.outcome,
       effectKey: outcome.effectKey,
       miraklOrderId: outcome.miraklOrderId,
@@ -84,4 +81,17 @@ export function createOutcomeRecorder(options: {
     if (outcome.outcome === 'FAILED') options.logger?.warn('outcome recorded', fields);
     else options.logger?.info('outcome recorded', fields);
   };
+}
+
+/** The outcome metrics of a published outcome. */
+export function countOutcome(
+  metrics: ApplierMetrics,
+  outcome: Outcome,
+  event: SyncOutcomeRecorded,
+): void {
+  const labels = { flow: outcome.flow, action: outcome.action };
+  metrics.outcomes.inc({ ...labels, outcome: outcome.outcome });
+  if (outcome.outcome === 'APPLIED') {
+    metrics.effectLatency.observe(labels, (event.latencyMs ?? 0) / 1000);
+  }
 }

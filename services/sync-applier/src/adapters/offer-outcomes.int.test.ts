@@ -1,0 +1,199 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { MongoClient, type Db } from 'mongodb';
+import type { Publisher } from '@msync/events';
+import { collectEvents, eventsHarness, type EventsHarness } from '@msync/events/test-support';
+import { createMetricsRegistry } from '@msync/platform';
+import {
+  capturingLogger,
+  eventually,
+  infra,
+  uniqueName,
+  uniqueNamespace,
+} from '@msync/test-support';
+import { outcomeOf } from '../domain/decision.js';
+import { productBase } from '../domain/offers.js';
+import { applierMetrics } from '../metrics.js';
+import { offerObserved } from '../test-support/facts.js';
+import { CATALOG_COLLECTIONS, createCatalogView, type CatalogView } from './catalog-view.js';
+import { createOfferOutcomes } from './offer-outcomes.js';
+import { createOutcomeRecorder } from './outcomes.js';
+
+let client: MongoClient | undefined;
+let dbName: string | undefined;
+let events: EventsHarness | undefined;
+const stops: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+  if (client && dbName) await client.db(dbName).dropDatabase();
+  await client?.close();
+  client = undefined;
+  await events?.close();
+  events = undefined;
+});
+
+/** Real Kafka, registry and database; the publishes and the view's product writes counted. */
+async function setUp() {
+  const { logger } = capturingLogger('warn');
+  events = await eventsHarness({
+    brokers: infra().KAFKA_BROKERS,
+    registryUrl: infra().SCHEMA_REGISTRY_URL,
+    namespace: uniqueNamespace(),
+    logger,
+    topics: ['syncOutcome'],
+  });
+  const harness = events;
+  client = new MongoClient(infra().MONGO_URL, { monitorCommands: true, retryWrites: false });
+  await client.connect();
+  dbName = uniqueName('offeroutcomes').replaceAll('-', '_');
+  const db: Db = client.db(dbName);
+  let productWrites = 0;
+  client.on('commandStarted', (event) => {
+    if (event.commandName === 'update' && event.command['update'] === CATALOG_COLLECTIONS.products)
+      productWrites++;
+  });
+  let publishes = 0;
+  const publisher: Publisher = {
+    ...harness.publisher,
+    publish: (key, batch) => {
+      publishes++;
+      return harness.publisher.publish(key, batch);
+    },
+  };
+  const view = createCatalogView(db);
+  let viewFailures = 0;
+  const failingView: CatalogView = {
+    ...view,
+    observeOffers: (storeId, entries) => {
+      if (viewFailures > 0) {
+        viewFailures--;
+        return Promise.reject(new Error('database unavailable'));
+      }
+      return view.observeOffers(storeId, entries);
+    },
+  };
+  const metrics = applierMetrics(createMetricsRegistry('sync-applier-test'));
+  const outcomes = createOfferOutcomes({
+    record: createOutcomeRecorder({ publisher, metrics, logger }),
+    publisher,
+    view: failingView,
+    metrics,
+    logger,
+    maxPending: 1_000,
+  });
+  const collected = await collectEvents({
+    kafka: harness.kafka,
+    codec: harness.codec,
+    logger,
+    publisher: harness.publisher,
+    namespace: harness.namespace,
+    topic: 'syncOutcome',
+  });
+  stops.push(() => collected.stop());
+  return {
+    outcomes,
+    view,
+    published: collected.events,
+    counts: () => ({ publishes, productWrites }),
+    failViewWrites: (times: number) => (viewFailures = times),
+  };
+}
+
+/** A reused product's outcome, its fact from the store's one poll. */
+const reused = (storeId: string, sku: string) => ({
+  fact: withPoll(offerObserved({ storeId, sku }), `poll-of-${storeId}`),
+  outcome: outcomeOf(productBase(sku), 'DUPLICATE', {
+    reason: 'product-exists',
+    detail: `SKU ${sku} is already carried`,
+    externalIds: { shipbobProductId: `P-${sku}`, sku },
+  }),
+});
+
+const withPoll = <F extends { envelope: { correlationId: string } }>(fact: F, poll: string): F => ({
+  ...fact,
+  envelope: { ...fact.envelope, correlationId: poll },
+});
+
+describe('offer outcomes kept and written many at once (real Kafka and database)', () => {
+  it('a flush publishes every kept outcome in one publish and writes the view a write per store', async () => {
+    // Given 300 reused offers of one store and 100 of another, kept for later
+    const { outcomes, view, published, counts } = await setUp();
+    const kept = [
+      ...Array.from({ length: 300 }, (_, i) => reused('s1', `SKU-${i}`)),
+      ...Array.from({ length: 100 }, (_, i) => reused('s2', `SKU-${i}`)),
+    ];
+    for (const { outcome, fact } of kept) await outcomes.recordLater(outcome, fact);
+    expect(outcomes.pending).toBe(400);
+    expect(counts()).toEqual({ publishes: 0, productWrites: 0 });
+    expect(await view.products('s1')).toEqual([]);
+
+    // When the consumer is about to commit
+    await outcomes.flush();
+
+    // Then one publish carried them all, and each store's view took one write
+    expect(counts()).toEqual({ publishes: 1, productWrites: 2 });
+    expect(outcomes.pending).toBe(0);
+    const s1 = await view.products('s1');
+    expect(s1).toHaveLength(300);
+    expect(s1.find((p) => p.sku === 'SKU-7')).toMatchObject({
+      shipbobProductId: 'P-SKU-7',
+      offer: { outcome: 'DUPLICATE', reason: 'product-exists' },
+    });
+    const cycle = (await view.cycles('s2')).offers;
+    expect(Object.keys(cycle?.skus ?? {})).toHaveLength(100);
+    await eventually(() => published.length >= 400, 'the 400 outcomes on the topic', 20_000);
+    expect(new Set(published.map((e) => `${e.envelope.storeId}|${e.subjectId}`)).size).toBe(400);
+    expect(published.every((e) => e.outcome === 'DUPLICATE' && e.flow === 'offers')).toBe(true);
+  });
+
+  it('an outcome recorded now comes after the kept ones in the view; a failed view write keeps them for the next flush', async () => {
+    const { outcomes, view, published, counts, failViewWrites } = await setUp();
+    // Given kept outcomes for SKU-A and SKU-B, then the view refusing the next write
+    const first = reused('s1', 'SKU-A');
+    const second = reused('s1', 'SKU-B');
+    await outcomes.recordLater(first.outcome, first.fact);
+    await outcomes.recordLater(second.outcome, second.fact);
+    failViewWrites(1);
+
+    // When a flush fails: the outcome is published, the view entry is kept
+    await expect(outcomes.flush()).rejects.toThrow('database unavailable');
+    expect(counts().publishes).toBe(1);
+    expect(await view.products('s1')).toEqual([]);
+
+    // And an APPLIED outcome of the same SKU is recorded now, after it
+    const applied = outcomeOf(productBase('SKU-A'), 'APPLIED', {
+      externalIds: { shipbobProductId: 'P-NEW', sku: 'SKU-A' },
+    });
+    await outcomes.record(applied, first.fact);
+
+    // Then the view holds SKU-A's later outcome and SKU-B's kept one; nothing published twice
+    const products = await view.products('s1');
+    expect(products.find((p) => p.sku === 'SKU-A')).toMatchObject({
+      shipbobProductId: 'P-NEW',
+      offer: { outcome: 'APPLIED' },
+    });
+    expect(products.find((p) => p.sku === 'SKU-B')).toMatchObject({
+      offer: { outcome: 'DUPLICATE' },
+    });
+    expect(counts().publishes).toBe(2);
+    await eventually(() => published.length >= 3, 'the three outcomes on the topic', 20_000);
+    expect(published.map((e) => `${e.subjectId} ${e.outcome}`)).toEqual([
+      'SKU-A DUPLICATE',
+      'SKU-B DUPLICATE',
+      'SKU-A APPLIED',
+    ]);
+  });
+
+  it('more kept outcomes than the bound start a flush by themselves', async () => {
+    const { outcomes, view } = await setUp();
+    for (let i = 0; i < 1_000; i++) {
+      const { outcome, fact } = reused('s1', `SKU-${i}`);
+      await outcomes.recordLater(outcome, fact);
+    }
+    await eventually(
+      async () => (await view.products('s1')).length === 1_000,
+      'the bound reached: the kept outcomes written without a commit',
+      20_000,
+    );
+    expect(outcomes.pending).toBe(0);
+  });
+});
