@@ -216,19 +216,23 @@ class ShipBobHttpClient implements ShipBobPort {
         for (const wire of found) byId.set(wire.id, toProduct(wire)); // paging has returned duplicates: dedupe by id
       }
     }
+    // The lowest product id first, and within a product its variants in order: one pass each.
+    const products = [...byId.values()].sort((a, b) => a.id - b.id);
+    const bySku = new Map<string, EnsuredProduct>();
+    const bySeller = new Map<string, EnsuredProduct>();
+    for (const product of products) {
+      for (const variant of product.variants) {
+        if (!bySku.has(variant.sku)) bySku.set(variant.sku, { product, variant, created: false });
+        for (const sellerSku of variant.sellerSkus) {
+          if (!bySeller.has(sellerSku))
+            bySeller.set(sellerSku, { product, variant, created: false });
+        }
+      }
+    }
     const result = new Map<string, EnsuredProduct>();
     for (const sku of wanted) {
-      const products = [...byId.values()].sort((a, b) => a.id - b.id);
-      const bySku = products.flatMap((p) =>
-        p.variants.filter((v) => v.sku === sku).map((variant) => ({ product: p, variant })),
-      );
-      const bySeller = products.flatMap((p) =>
-        p.variants
-          .filter((v) => v.sellerSkus.includes(sku))
-          .map((variant) => ({ product: p, variant })),
-      );
-      const match = bySku[0] ?? bySeller[0];
-      if (match) result.set(sku, { ...match, created: false });
+      const match = bySku.get(sku) ?? bySeller.get(sku);
+      if (match) result.set(sku, match);
     }
     return result;
   }
