@@ -1,11 +1,12 @@
 import { CredentialsError, RateLimitedError, RetriableError, retry } from '@msync/platform';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { RecordedExchange } from '@msync/test-support';
+import { withContext, type RecordedExchange } from '@msync/test-support';
 import {
   notJsonOnPurpose,
   shipBobProblems,
 } from '../../../sandbox/shipbob-sim/src/test-support/openapi.js';
+import { LIST_ALL_FROM } from './client.js';
 import type { ApiVersion, ShipBobOrder } from './domain.js';
 import { clientFor, newOrder, seedAccount, type TestAccount } from './test-support/harness.js';
 
@@ -141,6 +142,42 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
         'MISSING',
       ]);
       expect([...found.keys()].sort()).toEqual(Array.from({ length: 7 }, (_, i) => `PAGE-${i}`));
+    });
+
+    it('looks many SKUs up through the product list when that costs fewer calls, else by filter', async () => {
+      // Given 600 products, one carrying a SKU only as another channel's seller SKU
+      for (let i = 0; i < 599; i++)
+        sim.control.world.seedProduct(account.merchantId, { sku: `LIST-${i}` });
+      sim.control.world.seedProduct(account.merchantId, {
+        sku: 'LEGACY',
+        sellerSkus: [{ channelId: 999, sellerSku: 'LIST-MAPPED' }],
+      });
+      const wanted = [
+        ...Array.from({ length: LIST_ALL_FROM }, (_, i) => `LIST-${i}`),
+        'LIST-MAPPED',
+        'LIST-MISSING',
+      ];
+      const productCalls = () =>
+        sim.control.exchanges().filter((e) => e.operation === 'GET /product').length;
+
+      // When they are looked up with 250 products a page: 3 pages instead of 22 filtered calls
+      const before = productCalls();
+      const found = await make().client.findProductsBySku(wanted);
+      expect(productCalls() - before).toBe(3);
+      expect(found.size).toBe(LIST_ALL_FROM + 1);
+      expect(found.get('LIST-MAPPED')?.product.variants[0]?.sku).toBe('LEGACY');
+      expect(found.has('LIST-MISSING')).toBe(false);
+
+      // With 20 products a page the list is cut after the 20 calls the filters would cost (400
+      // of 600 products): the SKUs not found in it are asked by filter, and all are found
+      const start = productCalls();
+      const again = await make({ pageSize: 20 }).client.findProductsBySku(wanted);
+      expect(again.size).toBe(LIST_ALL_FROM + 1);
+      expect(again.get('LIST-MAPPED')?.product.variants[0]?.sku).toBe('LEGACY');
+      expect(again.get('LIST-499')?.variant.sku).toBe('LIST-499');
+      withContext(`${productCalls() - start} calls`, () =>
+        expect(productCalls() - start).toBeLessThanOrEqual(20 + 3 * (3 + 1)),
+      );
     });
 
     it('reads inventory levels with per-center quantities, flags and exceptions', async () => {

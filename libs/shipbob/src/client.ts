@@ -75,6 +75,8 @@ export interface ShipBobClientOptions {
 
 const INVENTORY_BATCH = 150;
 const SKU_BATCH = 50;
+/** From this many SKUs, a lookup first reads the account's product list (see findProductsBySku). */
+export const LIST_ALL_FROM = 500;
 const MAX_PAGE = 250;
 const MAX_PAGES = 10_000;
 /** A failed page of an inventory read is asked again once before the read gives up. */
@@ -137,19 +139,21 @@ class ShipBobHttpClient implements ShipBobPort {
   /**
    * Hands each page of a cursor-paged list to `onPage` as it arrives, so the caller keeps only
    * what it needs of it. A page that fails is asked again up to `pageRetries` times (a retriable
-   * failure, after a back-off), not the whole list.
+   * failure, after a back-off), not the whole list. Resolves true when the list ended, false when
+   * `maxPages` pages were read and more remain.
    */
   private async cursorEach<T extends z.ZodType>(
     path: string,
     query: Query,
     item: T,
     onPage: (items: z.infer<T>[]) => void,
-    options: { channelId?: number; pageRetries?: number } = {},
-  ): Promise<void> {
+    options: { channelId?: number; pageRetries?: number; maxPages?: number } = {},
+  ): Promise<boolean> {
     const schema = cursorPage(item);
     let next: string | null | undefined = `${this.v}${path}`;
     let first = true;
-    for (let page = 0; next && page < MAX_PAGES; page++) {
+    const maxPages = Math.min(MAX_PAGES, options.maxPages ?? MAX_PAGES);
+    for (let page = 0; next && page < maxPages; page++) {
       const url: string = next;
       const pageQuery = first ? query : undefined;
       const response = await retry(
@@ -165,6 +169,7 @@ class ShipBobHttpClient implements ShipBobPort {
       onPage(data.items ?? []);
       next = data.next;
     }
+    return !next;
   }
 
   async verifyToken(): Promise<TokenVerification> {
@@ -205,8 +210,31 @@ class ShipBobHttpClient implements ShipBobPort {
   async findProductsBySku(skus: string[]): Promise<Map<string, EnsuredProduct>> {
     const wanted = [...new Set(skus.filter((s) => s.length > 0))];
     const byId = new Map<number, ShipBobProduct>();
-    for (let i = 0; i < wanted.length; i += SKU_BATCH) {
-      const batch = wanted.slice(i, i + SKU_BATCH).join(',');
+    // Many SKUs: the account's whole product list is often fewer calls (250 products a page
+    // against 50 SKUs and two filters a call). Read it up to what the filters would cost; an
+    // account larger than that is then asked by filter for the SKUs not found yet.
+    let toFilter = wanted;
+    if (wanted.length >= LIST_ALL_FROM) {
+      const filterCalls = Math.ceil(wanted.length / SKU_BATCH) * 2;
+      const complete = await this.cursorEach(
+        '/product',
+        { PageSize: this.pageSize },
+        productSchema,
+        (page) => {
+          for (const wire of page) byId.set(wire.id, toProduct(wire));
+        },
+        { maxPages: filterCalls },
+      );
+      if (complete) toFilter = [];
+      else {
+        const seen = new Set(
+          [...byId.values()].flatMap((p) => p.variants.flatMap((v) => [v.sku, ...v.sellerSkus])),
+        );
+        toFilter = wanted.filter((sku) => !seen.has(sku));
+      }
+    }
+    for (let i = 0; i < toFilter.length; i += SKU_BATCH) {
+      const batch = toFilter.slice(i, i + SKU_BATCH).join(',');
       for (const filter of ['SKU', 'SellerSKU']) {
         const found = await this.cursorList(
           '/product',
