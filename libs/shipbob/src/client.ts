@@ -207,13 +207,22 @@ class ShipBobHttpClient implements ShipBobPort {
     }));
   }
 
-  async findProductsBySku(skus: string[]): Promise<Map<string, EnsuredProduct>> {
+  /**
+   * The products carrying these SKUs (as variant SKU, else as a channel's seller SKU). With
+   * `everyListed`, when the account's product list was read whole, every SKU and seller SKU it
+   * showed is in the answer too (for lookups to come).
+   */
+  async findProductsBySku(
+    skus: string[],
+    options: { everyListed?: boolean } = {},
+  ): Promise<Map<string, EnsuredProduct>> {
     const wanted = [...new Set(skus.filter((s) => s.length > 0))];
     const byId = new Map<number, ShipBobProduct>();
     // Many SKUs: the account's whole product list is often fewer calls (250 products a page
     // against 50 SKUs and two filters a call). Read it up to what the filters would cost; an
     // account larger than that is then asked by filter for the SKUs not found yet.
     let toFilter = wanted;
+    let listedWhole = false;
     if (wanted.length >= LIST_ALL_FROM) {
       const filterCalls = Math.ceil(wanted.length / SKU_BATCH) * 2;
       const complete = await this.cursorEach(
@@ -225,6 +234,7 @@ class ShipBobHttpClient implements ShipBobPort {
         },
         { maxPages: filterCalls },
       );
+      listedWhole = complete;
       if (complete) toFilter = [];
       else {
         const seen = new Set(
@@ -258,6 +268,10 @@ class ShipBobHttpClient implements ShipBobPort {
       }
     }
     const result = new Map<string, EnsuredProduct>();
+    if (options.everyListed && listedWhole) {
+      for (const [sku, match] of bySeller) result.set(sku, match);
+      for (const [sku, match] of bySku) result.set(sku, match);
+    }
     for (const sku of wanted) {
       const match = bySku.get(sku) ?? bySeller.get(sku);
       if (match) result.set(sku, match);

@@ -253,7 +253,10 @@ export interface ShipBobPort {
   verifyToken(): Promise<TokenVerification>;
   listFulfillmentCenters(): Promise<FulfillmentCenter[]>;
   /** Products whose variant SKU or channel seller SKU is one of `skus`, keyed by that SKU. */
-  findProductsBySku(skus: string[]): Promise<Map<string, EnsuredProduct>>;
+  findProductsBySku(
+    skus: string[],
+    options?: { everyListed?: boolean },
+  ): Promise<Map<string, EnsuredProduct>>;
   /** Returns the product carrying `sku`, creating it when none does; never creates a duplicate. */
   ensureProduct(input: NewProduct): Promise<EnsuredProduct>;
   /** `ensureProduct` for many SKUs: one lookup for all of them, then a create per missing SKU. */

@@ -132,6 +132,46 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
     ).toEqual([]);
   });
 
+  it("a large catalog is looked up through the account's product list once, for the store's next batches too", async () => {
+    h = await applierHarness();
+    const harness = h;
+    // Given a store whose 1,200 offers all have their ShipBob product
+    const skus = Array.from({ length: 1_200 }, (_, i) => `SKU-LIST-${i}`);
+    const store = await harness.addStore({
+      config: { toggles: { ...storeConfig().toggles, offers: true } },
+      skus,
+    });
+    await harness.startApplier();
+    const productCalls = () =>
+      harness.shipbob.control.exchanges().filter((e) => e.operation === 'GET /product').length;
+
+    // When half the offers come, then, once handled, the other half
+    const publishHalf = async (half: string[], total: number) => {
+      await harness.publish(
+        'offerObserved',
+        half.map((sku) => offerObserved({ storeId: store.storeId, sku })),
+      );
+      await eventually(
+        () => harness.outcomesOf(store.storeId, 'DUPLICATE').length === total,
+        `${total} offers matched to their products`,
+        60_000,
+      );
+    };
+    await publishHalf(skus.slice(0, 600), 600);
+    const firstHalf = productCalls();
+    await publishHalf(skus.slice(600), 1_200);
+
+    // Then the first batch read the product list (5 pages of 250, not 24 filtered calls) and
+    // the second half was answered by it
+    withContext(`${firstHalf} calls for the first half`, () =>
+      expect(firstHalf).toBeLessThanOrEqual(5 * 2),
+    );
+    expect(productCalls()).toBe(firstHalf);
+    expect(
+      harness.shipbob.control.exchanges().filter((e) => e.operation === 'POST /product'),
+    ).toEqual([]);
+  });
+
   it('with Sync Offers off, every offer is SKIPPED and ShipBob is not called', async () => {
     h = await applierHarness();
     const harness = h;

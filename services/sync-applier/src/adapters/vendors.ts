@@ -418,17 +418,34 @@ export function createVendors(options: VendorOptions): Vendors {
     async prefetchProducts(store, skus) {
       const wanted = [...new Set(skus)].filter((sku) => sku.length > 0);
       if (wanted.length === 0) return () => {};
-      const client = await shipbob(store);
-      const found = await shipbobCall('GET /product', () => client.findProductsBySku(wanted));
       const hold = Symbol('prefetched batch');
-      lookups.put(
-        store.storeId,
-        wanted.map((sku) => {
-          const ensured = found.get(sku);
-          return [sku, ensured ? matchOf(sku, ensured) : null];
-        }),
-        hold,
-      );
+      // Answers an earlier batch's product list left (a store's catalog comes in many batches).
+      const toFetch = lookups.hold(store.storeId, wanted, hold);
+      if (toFetch.length > 0) {
+        const client = await shipbob(store);
+        const found = await shipbobCall('GET /product', () =>
+          client.findProductsBySku(toFetch, { everyListed: true }),
+        );
+        lookups.put(
+          store.storeId,
+          toFetch.map((sku) => {
+            const ensured = found.get(sku);
+            return [sku, ensured ? matchOf(sku, ensured) : null];
+          }),
+          hold,
+        );
+        // The rest of a whole list: products carrying SKUs of the store's next batches, which
+        // may come minutes later (a catalog's first pass is many batches).
+        const asked = new Set(toFetch);
+        lookups.put(
+          store.storeId,
+          [...found].flatMap(([sku, ensured]) =>
+            asked.has(sku) ? [] : [[sku, matchOf(sku, ensured)] as [string, ProductMatch]],
+          ),
+          undefined,
+          LISTED_ANSWER_TTL_MS,
+        );
+      }
       return () => lookups.release(store.storeId, hold);
     },
     async createShipBobProduct(store, product) {
@@ -548,18 +565,47 @@ function matchOf(sku: string, ensured: EnsuredProduct): ProductMatch {
  * meanwhile by us replaces its SKU's answer (`put`); created by anyone else, a create racing it
  * is resolved by ShipBob's duplicate-SKU refusal and the product reused (ADR 0074, 0093).
  */
+/** How long products a whole product list showed answer lookups of the store's next batches. */
+const LISTED_ANSWER_TTL_MS = 5 * 60_000;
+
 function createProductLookups(ttlMs: number, now: () => number) {
-  type Answer = { match: ProductMatch | null; at: number; hold?: symbol };
+  type Answer = { match: ProductMatch | null; at: number; hold?: symbol; ttlMs?: number };
   const byStore = new Map<string, Map<string, Answer>>();
-  const fresh = (answer: Answer) => answer.hold !== undefined || now() - answer.at <= ttlMs;
+  const fresh = (answer: Answer) =>
+    answer.hold !== undefined || now() - answer.at <= (answer.ttlMs ?? ttlMs);
   return {
-    put(storeId: string, answers: [string, ProductMatch | null][], hold?: symbol) {
+    /** Answers held for the batch of `hold`, else fresh for `answerTtlMs` (default `ttlMs`). */
+    put(
+      storeId: string,
+      answers: [string, ProductMatch | null][],
+      hold?: symbol,
+      answerTtlMs?: number,
+    ) {
       const store = byStore.get(storeId) ?? new Map<string, Answer>();
       byStore.set(storeId, store);
       // Answers nobody took (a fact that never came) go once they cannot serve any more.
       for (const [sku, entry] of store) if (!fresh(entry)) store.delete(sku);
       for (const [sku, match] of answers)
-        store.set(sku, { match, at: now(), ...(hold ? { hold } : {}) });
+        store.set(sku, {
+          match,
+          at: now(),
+          ...(hold ? { hold } : {}),
+          ...(answerTtlMs ? { ttlMs: answerTtlMs } : {}),
+        });
+    },
+    /**
+     * Holds the fresh answers among `skus` for the batch of `hold` (as if put with it); answers
+     * the SKUs that have none.
+     */
+    hold(storeId: string, skus: readonly string[], hold: symbol): string[] {
+      const store = byStore.get(storeId);
+      const missing: string[] = [];
+      for (const sku of skus) {
+        const answer = store?.get(sku);
+        if (answer && fresh(answer)) answer.hold = hold;
+        else missing.push(sku);
+      }
+      return missing;
     },
     /** The batch of `hold` is handled: its answers left serve for `ttlMs` from now. */
     release(storeId: string, hold: symbol) {
