@@ -52,14 +52,7 @@ export function catalogRoutes({ world, views, gate }: RouteDeps): Router {
       skus: filterValues(url, 'SKU'),
       sellerSkus: filterValues(url, 'SellerSKU'),
     });
-    res.json(
-      cursorPage(
-        url,
-        found.map((p) => views.product(p)),
-        'PageSize',
-        50,
-      ),
-    );
+    res.json(cursorPage(url, found, 'PageSize', 50, true, (p) => views.product(p)));
   });
   serve(router, gate, 'POST /product', {}, (req, res, caller) => {
     const product = world.createProduct(caller.merchant, asObject(req.body));
@@ -67,13 +60,15 @@ export function catalogRoutes({ world, views, gate }: RouteDeps): Router {
   });
 
   serve(router, gate, 'GET /inventory-level', inventory, (req, res, caller) => {
-    const levels = inventoryItems(req, caller).map((i) => views.inventoryLevel(i));
-    res.json(cursorPage(urlOf(req), levels, 'PageSize', 50));
+    const levels = inventoryItems(req, caller);
+    res.json(cursorPage(urlOf(req), levels, 'PageSize', 50, true, (i) => views.inventoryLevel(i)));
   });
   // Literal paths before the `{inventoryId}` ones that would also match them.
   serve(router, gate, 'GET /inventory-level/locations', inventory, (req, res, caller) => {
-    const locations = inventoryItems(req, caller).map((i) => views.inventoryLocations(i));
-    res.json(cursorPage(urlOf(req), locations, 'PageSize', 50));
+    const items = inventoryItems(req, caller);
+    res.json(
+      cursorPage(urlOf(req), items, 'PageSize', 50, true, (i) => views.inventoryLocations(i)),
+    );
   });
   serve(router, gate, 'GET /inventory-level/{inventoryId}', inventory, (req, res, caller) => {
     res.json(views.inventoryLevel(ownInventoryItem(req, caller)));
@@ -88,8 +83,8 @@ export function catalogRoutes({ world, views, gate }: RouteDeps): Router {
     },
   );
   serve(router, gate, 'GET /inventory', inventory, (req, res, caller) => {
-    const items = inventoryItems(req, caller).map((i) => views.inventoryCatalog(i));
-    res.json(cursorPage(urlOf(req), items, 'PageSize', 50));
+    const items = inventoryItems(req, caller);
+    res.json(cursorPage(urlOf(req), items, 'PageSize', 50, true, (i) => views.inventoryCatalog(i)));
   });
   return router;
 }

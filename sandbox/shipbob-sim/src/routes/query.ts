@@ -89,12 +89,14 @@ export function asObject<T>(body: unknown): T {
 }
 
 /** Cursor-paged envelope `{items, first, last, next, prev}` with absolute links. */
-export function cursorPage(
+export function cursorPage<T>(
   url: URL,
-  items: unknown[],
+  items: T[],
   sizeParam: string,
   defaultSize: number,
   withEnds = true,
+  /** What the page shows of each item: only the page's items are turned into views. */
+  view: (item: T) => unknown = (item) => item,
 ): Record<string, unknown> {
   const size = intParam(url, sizeParam, defaultSize, 1, 250);
   const cursor = url.searchParams.get('Cursor');
@@ -107,7 +109,7 @@ export function cursorPage(
   };
   const lastOffset = items.length === 0 ? 0 : Math.floor((items.length - 1) / size) * size;
   const page: Record<string, unknown> = {
-    items: items.slice(offset, offset + size),
+    items: items.slice(offset, offset + size).map(view),
     next: offset + size < items.length ? link(offset + size) : null,
     prev: offset > 0 ? link(Math.max(0, offset - size)) : null,
   };
