@@ -97,8 +97,11 @@ describe('the catalog view through the applier', () => {
     let cycles = await alice('GET', `/v1/stores/${storeId}/catalog`);
     await eventually(async () => {
       cycles = await alice('GET', `/v1/stores/${storeId}/catalog`);
-      return cycles.status === 200 && cycles.body['inventory'] !== null;
-    }, 'the applier to end the inventory cycle');
+      // The offers outcome reaches the view at the applier's next commit (ADR 0097).
+      return (
+        cycles.status === 200 && cycles.body['inventory'] !== null && cycles.body['offers'] !== null
+      );
+    }, 'the applier to end the inventory cycle and record the offer');
     // Flows are off on a new store: both cycles are there, nothing acted on.
     expect(cycles.body).toMatchObject({
       offers: { skus: 1, created: 0, skipped: 1, errors: 0 },
