@@ -7,7 +7,7 @@
  *
  *   npm run bench -- catalog [--stores 100] [--skus 10000] [--change-percent 1]
  *     [--accounts per-store|shared] [--max-cycle-minutes 20] [--live-deadline-ms 120000]
- *     [--scale 10,100] [--backend shared|sqlite|postgresql]
+ *     [--commit-interval-ms 5000] [--scale 10,100] [--backend shared|sqlite|postgresql]
  *
  * `--scale 10,100` runs the whole measure once per store count, one after the other, and adds a
  * table of how the cycle times grow. Method: ADR 0091.
@@ -30,6 +30,8 @@ const DEFAULTS = {
   accounts: 'per-store' as 'per-store' | 'shared',
   'max-cycle-minutes': 20,
   'live-deadline-ms': 120_000,
+  /** The applier's FACT_COMMIT_INTERVAL_MS (production default 5 s). */
+  'commit-interval-ms': 5_000,
   backend: 'shared' as 'shared' | MongoBackend,
 };
 export type Options = typeof DEFAULTS;
@@ -95,7 +97,10 @@ async function measure(options: Options): Promise<Figures> {
       'shipbob-poller': { INVENTORY_SHARE_WINDOW_MS: String(SHARE_WINDOW_MS) },
       // Production's 4 s sets every stock import aside (its first status read is 15 s after
       // STO01); ADR 0091.
-      'sync-applier': { LIVE_DEADLINE_MS: String(options['live-deadline-ms']) },
+      'sync-applier': {
+        LIVE_DEADLINE_MS: String(options['live-deadline-ms']),
+        FACT_COMMIT_INTERVAL_MS: String(options['commit-interval-ms']),
+      },
     },
     seedStore: (store, newAccount) => {
       const catalog = Array.from({ length: skus }, (_, n) => skuOf(n));

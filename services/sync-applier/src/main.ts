@@ -44,6 +44,7 @@ await runService({
       sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
       partitionsConcurrently: config.FACT_PARTITIONS_CONCURRENTLY,
       keysConcurrently: config.FACT_KEYS_CONCURRENTLY,
+      commit: { intervalMs: config.FACT_COMMIT_INTERVAL_MS },
       effectsRetentionMs: config.EFFECTS_RETENTION_MS,
     });
     // Registered after the producer and Mongo, so it stops before them.
