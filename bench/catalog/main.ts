@@ -7,7 +7,7 @@
  *
  *   npm run bench -- catalog [--stores 100] [--skus 10000] [--change-percent 1]
  *     [--accounts per-store|shared] [--max-cycle-minutes 20] [--live-deadline-ms 120000]
- *     [--commit-interval-ms 5000] [--scale 10,100] [--backend shared|sqlite|postgresql]
+ *     [--commit-interval-ms 1000] [--scale 10,100] [--backend shared|sqlite|postgresql]
  *
  * `--scale 10,100` runs the whole measure once per store count, one after the other, and adds a
  * table of how the cycle times grow. Method: ADR 0091.
@@ -30,8 +30,8 @@ const DEFAULTS = {
   accounts: 'per-store' as 'per-store' | 'shared',
   'max-cycle-minutes': 20,
   'live-deadline-ms': 120_000,
-  /** The applier's FACT_COMMIT_INTERVAL_MS (production default 5 s). */
-  'commit-interval-ms': 5_000,
+  /** The applier's FACT_COMMIT_INTERVAL_MS (production default 1 s). */
+  'commit-interval-ms': 1_000,
   backend: 'shared' as 'shared' | MongoBackend,
 };
 export type Options = typeof DEFAULTS;

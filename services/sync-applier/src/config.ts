@@ -75,11 +75,11 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   FACT_KEYS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(8),
   /**
    * How often the facts consumer commits (ADR 0017), and so how often the offers outcomes kept
-   * for the commit are published and the catalog view written (ADR 0097). 5 s: a store's view
-   * document is rewritten a fifth as often while its catalog flows (offer facts 80 → 275 a
-   * second in the catalog benchmark); a crash delivers up to 5 s of facts again (idempotent).
+   * for the commit are published and the catalog view written (ADR 0097). Longer: a store's view
+   * document is rewritten less often while its catalog flows (offer facts 80 → 275 a second at
+   * 5 s in the catalog benchmark); a crash delivers that much more of the facts again.
    */
-  FACT_COMMIT_INTERVAL_MS: env.durationMs(5_000),
+  FACT_COMMIT_INTERVAL_MS: env.durationMs(1_000),
   CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(1_800_000).default(30_000),
   /** Done effects are kept this long; longer than the fact topics' retention (30 days) so a replay stays exactly-once. */
   EFFECTS_RETENTION_MS: env.durationMs(90 * DAY_MS),
