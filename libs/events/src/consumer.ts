@@ -355,11 +355,10 @@ export function createEventConsumer<K extends TopicKey>(
   const parkBehind = async (
     raws: RawMessage[],
     lane: string,
-    parkMany: (events: readonly SetAsideEvent[]) => Promise<void>,
     heartbeat: () => Promise<void>,
   ): Promise<void> => {
     const events = raws.map((raw) => setAsideEvent(raw, lane, undefined));
-    await untilDone('setting events aside', () => parkMany(events), heartbeat);
+    await untilDone('setting events aside', () => setAside!.parkMany!(events), heartbeat);
     for (const raw of raws) {
       metrics?.setAside.inc({ topic: raw.topic, reason: BEHIND_SET_ASIDE });
       metrics?.consumed.inc({ topic: raw.topic, outcome: 'set-aside' });
@@ -582,9 +581,7 @@ export function createEventConsumer<K extends TopicKey>(
       while (to < messages.length && laneOf(messages[to]!.key) === lane) to++;
       const run = messages.slice(from, to);
       const raws = run.map((message) => toRaw(topic, partition, message));
-      await withLogContext(messageLogContext(raws[0]!), () =>
-        parkBehind(raws, lane, setAside.parkMany!.bind(setAside), heartbeat),
-      );
+      await withLogContext(messageLogContext(raws[0]!), () => parkBehind(raws, lane, heartbeat));
       return run;
     };
     const next = lanes[Symbol.iterator]();

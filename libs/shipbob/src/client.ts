@@ -225,7 +225,7 @@ class ShipBobHttpClient implements ShipBobPort {
     let listedWhole = false;
     if (wanted.length >= LIST_ALL_FROM) {
       const filterCalls = Math.ceil(wanted.length / SKU_BATCH) * 2;
-      const complete = await this.cursorEach(
+      listedWhole = await this.cursorEach(
         '/product',
         { PageSize: this.pageSize },
         productSchema,
@@ -234,14 +234,10 @@ class ShipBobHttpClient implements ShipBobPort {
         },
         { maxPages: filterCalls },
       );
-      listedWhole = complete;
-      if (complete) toFilter = [];
-      else {
-        const seen = new Set(
-          [...byId.values()].flatMap((p) => p.variants.flatMap((v) => [v.sku, ...v.sellerSkus])),
-        );
-        toFilter = wanted.filter((sku) => !seen.has(sku));
-      }
+      const listed = productIndex(byId.values());
+      toFilter = listedWhole
+        ? []
+        : wanted.filter((sku) => !listed.bySku.has(sku) && !listed.bySeller.has(sku));
     }
     for (let i = 0; i < toFilter.length; i += SKU_BATCH) {
       const batch = toFilter.slice(i, i + SKU_BATCH).join(',');
@@ -254,19 +250,7 @@ class ShipBobHttpClient implements ShipBobPort {
         for (const wire of found) byId.set(wire.id, toProduct(wire)); // paging has returned duplicates: dedupe by id
       }
     }
-    // The lowest product id first, and within a product its variants in order: one pass each.
-    const products = [...byId.values()].sort((a, b) => a.id - b.id);
-    const bySku = new Map<string, EnsuredProduct>();
-    const bySeller = new Map<string, EnsuredProduct>();
-    for (const product of products) {
-      for (const variant of product.variants) {
-        if (!bySku.has(variant.sku)) bySku.set(variant.sku, { product, variant, created: false });
-        for (const sellerSku of variant.sellerSkus) {
-          if (!bySeller.has(sellerSku))
-            bySeller.set(sellerSku, { product, variant, created: false });
-        }
-      }
-    }
+    const { bySku, bySeller } = productIndex(byId.values());
     const result = new Map<string, EnsuredProduct>();
     if (options.everyListed && listedWhole) {
       for (const [sku, match] of bySeller) result.set(sku, match);
@@ -657,4 +641,25 @@ function orderBody(order: NewOrder): Record<string, unknown> {
   if (order.salesChannel) body['sales_channel'] = order.salesChannel;
   if (order.tags && order.tags.length > 0) body['tags'] = order.tags;
   return body;
+}
+
+/**
+ * Products by variant SKU and by a channel's seller SKU: the lowest product id first, and within
+ * a product its variants in order (ADR 0074's choice), in one pass.
+ */
+function productIndex(found: Iterable<ShipBobProduct>): {
+  bySku: Map<string, EnsuredProduct>;
+  bySeller: Map<string, EnsuredProduct>;
+} {
+  const bySku = new Map<string, EnsuredProduct>();
+  const bySeller = new Map<string, EnsuredProduct>();
+  for (const product of [...found].sort((a, b) => a.id - b.id)) {
+    for (const variant of product.variants) {
+      if (!bySku.has(variant.sku)) bySku.set(variant.sku, { product, variant, created: false });
+      for (const sellerSku of variant.sellerSkus) {
+        if (!bySeller.has(sellerSku)) bySeller.set(sellerSku, { product, variant, created: false });
+      }
+    }
+  }
+  return { bySku, bySeller };
 }
