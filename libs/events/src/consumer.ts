@@ -24,7 +24,7 @@ import {
 } from './delivery.js';
 import { ConsumerLag } from './lag.js';
 import { eventMetrics, type LagSource } from './metrics.js';
-import { laneOf, lanesOf } from './key-lanes.js';
+import { KeyLanes, laneOf, type Lane } from './key-lanes.js';
 import { OffsetTracker } from './offsets.js';
 import {
   BEHIND_SET_ASIDE,
@@ -45,7 +45,7 @@ export interface EventConsumerOptions<K extends TopicKey> {
   /**
    * Applies the effect of one event; resolve when the effect is done. Throw a PermanentError to
    * dead-letter the message. Any other error is retriable: without `setAside` it is retried in
-   * place (the partition waits); with `setAside` the event is set aside for a retrier.
+   * place (its lane waits, and the partition's commits); with `setAside` the event is set aside for a retrier.
    * Effects must be idempotent: after a crash, up to one commit interval is delivered again.
    */
   handle: (event: ConsumedEventOf<K>) => Promise<void>;
@@ -66,14 +66,21 @@ export interface EventConsumerOptions<K extends TopicKey> {
   metrics?: Registry;
   namespace?: string;
   fromBeginning?: boolean;
+  /** How many fetched batches the client hands over at once (handing over is quick). */
   partitionsConsumedConcurrently?: number;
   /**
-   * Within one partition's batch, how many keys (stores) are handled at once: messages are
-   * grouped into lanes by key, each lane in offset order, up to this many lanes at a time.
-   * Messages without a key form one lane. Commits never pass the oldest unfinished message.
-   * Default 1: the batch is handled in offset order, one message at a time.
+   * Within one partition, how many keys (stores) are handled at once: messages are grouped into
+   * lanes by key, each lane in offset order, up to this many lanes at a time. Messages without a
+   * key form one lane. Commits never pass the oldest unfinished message. Default 1: the
+   * partition is handled in offset order, one message at a time. Partitions never wait for each
+   * other (ADR 0098).
    */
   keysConsumedConcurrently?: number;
+  /**
+   * Messages of one partition fetched and not finished at which the partition's fetching pauses
+   * until half of them finished (default 5,000): bounds the memory a slow partition holds.
+   */
+  maxUnfinishedPerPartition?: number;
   /** Backoff of in-place retries (and the first replay time of a set-aside event). */
   retry?: { initialDelayMs?: number; maxDelayMs?: number };
   /**
@@ -107,19 +114,23 @@ export const DEFAULT_COMMIT_INTERVAL_MS = 1_000;
 export const DEFAULT_COMMIT_EVERY_MESSAGES = 5_000;
 export const DEFAULT_LAG_REFRESH_MS = 15_000;
 
+/**
+ * A lane failed outside the handler's error handling (a bug). Not retriable for the client, so it
+ * restarts the consumer, which reads again from the last commit.
+ */
+class LaneFailed extends Error {
+  readonly retriable = false;
+  constructor(cause: unknown) {
+    super(`a lane failed: ${errorMessage(cause)}`, { cause });
+    this.name = 'LaneFailed';
+  }
+}
+
 /** The consumer is stopping: the message is left unfinished and will be delivered again. */
 class ConsumerStopping extends Error {
   constructor() {
     super('consumer is stopping; message left uncommitted for redelivery');
     this.name = 'ConsumerStopping';
-  }
-}
-
-/** The group is rebalancing: this member must rejoin; unfinished work is delivered again. */
-class PartitionsRevoked extends Error {
-  constructor(cause: unknown) {
-    super('the group is rebalancing', { cause });
-    this.name = 'PartitionsRevoked';
   }
 }
 
@@ -131,13 +142,10 @@ const REBALANCE_ERRORS = new Set([
 const isRebalance = (error: unknown) =>
   REBALANCE_ERRORS.has((error as { type?: string } | null)?.type ?? '');
 
-/**
- * How often the batch loop asks the group for news (a rebalance shows up as a heartbeat error);
- * the client only sends a heartbeat every 3 s anyway.
- */
-const HEARTBEAT_CHECK_MS = 500;
-/** How often a long wait heartbeats, well inside the session timeout. */
-const HEARTBEAT_STEP_MS = 3_000;
+/** How often a retry's wait checks whether its lane may go on (stop, reassignment). */
+const WAIT_STEP_MS = 500;
+/** Unfinished messages of a partition at which its fetching pauses (resumed at half). */
+const DEFAULT_MAX_UNFINISHED = 5_000;
 
 /**
  * At-least-once consumer with commit-after-effect semantics. A message is *finished* once its
@@ -151,6 +159,7 @@ export function createEventConsumer<K extends TopicKey>(
 ): EventConsumer {
   const { codec, groupId, setAside } = options;
   const keysConcurrently = Math.max(1, Math.floor(options.keysConsumedConcurrently ?? 1));
+  const maxUnfinished = Math.max(1, options.maxUnfinishedPerPartition ?? DEFAULT_MAX_UNFINISHED);
   const logger = options.logger.child({ component: 'consumer', groupId });
   const metrics = options.metrics ? eventMetrics(options.metrics) : undefined;
   const byPhysical = new Map<string, K>(
@@ -231,32 +240,70 @@ export function createEventConsumer<K extends TopicKey>(
   // member may have parked events of the partitions this one now reads.
   const parkedLanes = new Set<string>();
   let lanesLoaded: Promise<void> = Promise.resolve();
-  let activeBatches = 0;
-  let idle: (() => void) | undefined;
 
-  /** Heartbeats; a rebalance is reported after committing what finished (the revoke commit). */
-  const heartbeatOrRevoke = async (heartbeat: () => Promise<void>): Promise<void> => {
-    try {
-      await heartbeat();
-    } catch (error) {
-      if (error instanceof ConsumerStopping) throw error;
-      if (!isRebalance(error)) return;
-      await committer.commit('revoke');
-      throw new PartitionsRevoked(error);
+  /** The work of the current assignment, per partition; replaced at every assignment. */
+  let works = new Map<string, PartitionWork>();
+  /** Lanes running, of any assignment (an abandoned lane still finishes its current message). */
+  let runningLanes = 0;
+  let lanesIdle: (() => void) | undefined;
+  /** Resolves once the lanes of abandoned assignments have stopped. */
+  let abandonedStopped: Promise<void> = Promise.resolve();
+  /** A lane failed in a way the consumer cannot handle: the next batch restarts the client. */
+  let fatal: unknown;
+
+  const allLanesStopped = (): Promise<void> =>
+    runningLanes === 0
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => {
+          const previous = lanesIdle;
+          lanesIdle = () => {
+            previous?.();
+            resolve();
+          };
+        });
+
+  /**
+   * Stops every lane of the current assignment at its next step (the message under way finishes
+   * or is left unfinished; nothing after it starts) and lets go of its batches. Their messages
+   * stay uncommitted: the next assignment reads them again from the last commit.
+   */
+  const abandonWork = (): void => {
+    const abandoned = works;
+    works = new Map();
+    for (const work of abandoned.values()) {
+      work.halted = true;
+      for (const batch of work.batches) batch.release();
+      work.batches.clear();
+      if (work.resume) {
+        work.resume();
+        work.resume = undefined;
+      }
     }
+    abandonedStopped = allLanesStopped();
   };
 
-  /** A wait that keeps the group membership alive and gives way to stop and rebalance. */
-  const waitHeartbeating =
-    (heartbeat: () => Promise<void>) =>
+  /** Whether a lane of `work` may take its next step: not stopping, still assigned. */
+  const isCurrent = (work: PartitionWork): boolean =>
+    !work.halted && !stopSignal.aborted && work.generation === tracker.generation;
+
+  /** A step check for retries and waits: throws ConsumerStopping once the lane must stop. */
+  const checkpointOf =
+    (work: PartitionWork): Checkpoint =>
+    () => {
+      if (!isCurrent(work)) throw new ConsumerStopping();
+    };
+
+  /** A wait that gives way to stop and to the partition's reassignment. */
+  const waitChecking =
+    (checkpoint: Checkpoint) =>
     async (ms: number): Promise<void> => {
-      for (let left = ms; left > 0; left -= HEARTBEAT_STEP_MS) {
+      for (let left = ms; left > 0; left -= WAIT_STEP_MS) {
         try {
-          await sleep(Math.min(HEARTBEAT_STEP_MS, left), stopSignal);
+          await sleep(Math.min(WAIT_STEP_MS, left), stopSignal);
         } catch {
           throw new ConsumerStopping();
         }
-        await heartbeatOrRevoke(heartbeat);
+        checkpoint();
       }
     };
 
@@ -264,7 +311,7 @@ export function createEventConsumer<K extends TopicKey>(
   const untilDone = async <T>(
     what: string,
     fn: () => Promise<T>,
-    heartbeat: () => Promise<void>,
+    checkpoint: Checkpoint,
   ): Promise<T> => {
     try {
       return await retry(fn, {
@@ -272,7 +319,7 @@ export function createEventConsumer<K extends TopicKey>(
         initialDelayMs: 500,
         maxDelayMs: 10_000,
         signal: stopSignal,
-        sleep: waitHeartbeating(heartbeat),
+        sleep: waitChecking(checkpoint),
         onRetry: ({ attempt, error }) =>
           logger.warn(`${what} failed; retrying`, { attempt, error: errorMessage(error) }),
       });
@@ -296,12 +343,12 @@ export function createEventConsumer<K extends TopicKey>(
 
   /**
    * Retries in place after a failed first attempt until success, a permanent error, stop or
-   * revoke; the partition waits, which keeps every key's order.
+   * reassignment; the lane waits, which keeps its key's order.
    */
   const handleBlocking = (
     raw: RawMessage,
     firstError: unknown,
-    heartbeat: () => Promise<void>,
+    checkpoint: Checkpoint,
   ): Promise<void> =>
     retry(
       async (attempt) => {
@@ -313,7 +360,7 @@ export function createEventConsumer<K extends TopicKey>(
         retries: Infinity,
         ...retryBackoff,
         signal: stopSignal,
-        sleep: waitHeartbeating(heartbeat),
+        sleep: waitChecking(checkpoint),
         onRetry: ({ attempt, delayMs, error }) => {
           const reason = errorReason(error);
           metrics?.retries.inc({ topic: raw.topic, reason });
@@ -355,10 +402,10 @@ export function createEventConsumer<K extends TopicKey>(
   const parkBehind = async (
     raws: RawMessage[],
     lane: string,
-    heartbeat: () => Promise<void>,
+    checkpoint: Checkpoint,
   ): Promise<void> => {
     const events = raws.map((raw) => setAsideEvent(raw, lane, undefined));
-    await untilDone('setting events aside', () => setAside!.parkMany!(events), heartbeat);
+    await untilDone('setting events aside', () => setAside!.parkMany!(events), checkpoint);
     for (const raw of raws) {
       metrics?.setAside.inc({ topic: raw.topic, reason: BEHIND_SET_ASIDE });
       metrics?.consumed.inc({ topic: raw.topic, outcome: 'set-aside' });
@@ -369,12 +416,12 @@ export function createEventConsumer<K extends TopicKey>(
     raw: RawMessage,
     lane: string,
     failure: { error: unknown } | undefined,
-    heartbeat: () => Promise<void>,
+    checkpoint: Checkpoint,
   ): Promise<void> => {
     const port = setAside!;
     const event = setAsideEvent(raw, lane, failure);
     const { reason } = event;
-    await untilDone('setting an event aside', () => port.park(event), heartbeat);
+    await untilDone('setting an event aside', () => port.park(event), checkpoint);
     parkedLanes.add(lane);
     metrics?.setAside.inc({ topic: raw.topic, reason });
     metrics?.consumed.inc({ topic: raw.topic, outcome: 'set-aside' });
@@ -390,31 +437,40 @@ export function createEventConsumer<K extends TopicKey>(
   };
 
   /** Whether the lane still holds set-aside events (only asks the store for lanes it knows). */
-  const laneIsParked = async (lane: string, heartbeat: () => Promise<void>): Promise<boolean> => {
+  const laneIsParked = async (lane: string, checkpoint: Checkpoint): Promise<boolean> => {
     if (!parkedLanes.has(lane)) return false;
     const parked = await untilDone(
       'checking set-aside events',
       () => setAside!.hasParked(groupId, lane),
-      heartbeat,
+      checkpoint,
     );
     if (!parked) parkedLanes.delete(lane);
     return parked;
   };
 
-  /** Brings one message to *finished*; throws only ConsumerStopping or PartitionsRevoked. */
-  const finish = async (raw: RawMessage, heartbeat: () => Promise<void>): Promise<void> => {
+  /** Brings one message to *finished*; throws only ConsumerStopping. */
+  const finish = async (
+    raw: RawMessage,
+    appendedAt: number,
+    checkpoint: Checkpoint,
+  ): Promise<void> => {
     const lane = setAside ? laneOf(raw.key) : '';
-    if (setAside && (await laneIsParked(lane, heartbeat))) {
-      await park(raw, lane, undefined, heartbeat);
+    if (setAside && (await laneIsParked(lane, checkpoint))) {
+      await park(raw, lane, undefined, checkpoint);
       return;
     }
+    const startedAt = Date.now();
+    if (Number.isFinite(appendedAt))
+      metrics?.waited.observe({ topic: raw.topic }, Math.max(0, startedAt - appendedAt) / 1000);
     try {
       // The first attempt goes without the retry machinery: it is the hot path.
       await handleOnce(raw);
     } catch (error) {
-      await recover(raw, lane, error, heartbeat);
+      metrics?.handled.observe({ topic: raw.topic }, (Date.now() - startedAt) / 1000);
+      await recover(raw, lane, error, checkpoint);
       return;
     }
+    metrics?.handled.observe({ topic: raw.topic }, (Date.now() - startedAt) / 1000);
     metrics?.consumed.inc({ topic: raw.topic, outcome: 'handled' });
   };
 
@@ -423,16 +479,15 @@ export function createEventConsumer<K extends TopicKey>(
     raw: RawMessage,
     lane: string,
     firstError: unknown,
-    heartbeat: () => Promise<void>,
+    checkpoint: Checkpoint,
   ): Promise<void> => {
     let error = firstError;
     if (classifyError(error) !== 'permanent' && !setAside) {
       try {
-        await handleBlocking(raw, firstError, heartbeat);
+        await handleBlocking(raw, firstError, checkpoint);
         metrics?.consumed.inc({ topic: raw.topic, outcome: 'handled' });
         return;
       } catch (retryError) {
-        if (retryError instanceof PartitionsRevoked) throw retryError;
         if (stopSignal.aborted || retryError instanceof ConsumerStopping) {
           throw new ConsumerStopping();
         }
@@ -440,11 +495,11 @@ export function createEventConsumer<K extends TopicKey>(
       }
     }
     if (classifyError(error) === 'permanent') {
-      await untilDone('writing to the DLQ', () => deadLetter(raw, error), heartbeat);
+      await untilDone('writing to the DLQ', () => deadLetter(raw, error), checkpoint);
     } else if (setAside) {
-      await park(raw, lane, { error }, heartbeat);
+      await park(raw, lane, { error }, checkpoint);
     } else {
-      throw error; // unreachable: in-place retries end in success, permanent, stop or revoke
+      throw error; // unreachable: in-place retries end in success, permanent, stop or reassignment
     }
   };
 
@@ -481,139 +536,167 @@ export function createEventConsumer<K extends TopicKey>(
     }
   };
 
+  const workOf = (topic: string, partition: number, generation: number): PartitionWork => {
+    const id = `${topic}|${partition}`;
+    let work = works.get(id);
+    if (!work) {
+      work = {
+        topic,
+        partition,
+        generation,
+        lanes: new KeyLanes(keysConcurrently > 1),
+        running: 0,
+        unfinished: 0,
+        batches: new Set(),
+        halted: false,
+      };
+      works.set(id, work);
+    }
+    return work;
+  };
+
+  /**
+   * Takes a fetched batch over and returns at once (ADR 0098): its messages join their partition's
+   * lanes, handled in the background, so the client fetches again while they run. Its offsets are
+   * resolved for the client's fetch position only; commits follow what finished. A partition
+   * holding too many unfinished messages is paused until its lanes catch up.
+   */
   const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
+    // A lane's unexpected failure restarts the client: the next assignment reads again from the
+    // last commit, so nothing is skipped.
+    if (fatal !== undefined) throw new LaneFailed(fatal);
+    if (stopSignal.aborted) return;
+    // The previous assignment's lanes end before this one's start: one key is never handled
+    // twice at once by this member.
+    await abandonedStopped;
+    await lanesLoaded;
     const { batch } = payload;
     const { topic, partition } = batch;
     const generation = tracker.generation;
-    const goOn = () =>
-      !stopSignal.aborted &&
-      payload.isRunning() &&
-      !payload.isStale() &&
-      generation === tracker.generation;
-    // Told once the batch's handling ended (e.g. to let go of what its prefetch kept).
-    let batchDone: void | (() => void) = undefined;
-    activeBatches++;
-    if (generation === tracker.generation) lag?.watermarks(topic, partition, batch.highWatermark);
-    try {
-      await lanesLoaded;
-      if (options.prefetch) batchDone = await prefetchBatch(topic, partition, batch.messages);
-      if (!goOn()) return;
-      await runLanes(payload, generation, goOn);
-    } finally {
-      batchDone?.();
-      if (--activeBatches === 0) idle?.();
+    if (stopSignal.aborted || !payload.isRunning() || payload.isStale()) return;
+    lag?.watermarks(topic, partition, batch.highWatermark);
+    if (batch.messages.length === 0) return;
+    const work = workOf(topic, partition, generation);
+    const ref: BatchRef = { pending: batch.messages.length, release: () => undefined };
+    work.batches.add(ref);
+    ref.ready = options.prefetch
+      ? prefetchBatch(topic, partition, batch.messages).then((release) => {
+          if (!release) return;
+          if (work.batches.has(ref)) ref.release = once(release);
+          else release(); // the batch was abandoned while its prefetch ran
+        })
+      : undefined;
+    for (const message of batch.messages) {
+      tracker.started(generation, topic, partition, message.offset);
+      enqueue(work, { message, batch: ref });
+    }
+    payload.resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+    if (!work.resume && work.unfinished >= maxUnfinished) work.resume = once(payload.pause());
+    startLanes(work);
+  };
+
+  const enqueue = (work: PartitionWork, item: LaneItem): void => {
+    work.lanes.add(laneOf(item.message.key), item);
+    work.unfinished++;
+  };
+
+  /** Starts waiting lanes of the partition, up to `keysConsumedConcurrently` at once. */
+  const startLanes = (work: PartitionWork): void => {
+    while (work.running < keysConcurrently && isCurrent(work)) {
+      const lane = work.lanes.take();
+      if (!lane) return;
+      work.running++;
+      runningLanes++;
+      void runLane(work, lane)
+        .catch((error: unknown) => {
+          if (error instanceof ConsumerStopping) return;
+          // A bug, not a handler failure (those end in success, DLQ or set-aside).
+          fatal ??= error;
+          work.halted = true;
+          logger.error('a lane failed unexpectedly; the consumer restarts from the last commit', {
+            topic: work.topic,
+            partition: work.partition,
+            error: errorMessage(error),
+          });
+        })
+        .finally(() => {
+          work.running--;
+          if (--runningLanes === 0) {
+            const idle = lanesIdle;
+            lanesIdle = undefined;
+            idle?.();
+          }
+          startLanes(work);
+        });
+    }
+  };
+
+  const markFinished = (work: PartitionWork, item: LaneItem): void => {
+    const { message, batch } = item;
+    tracker.finished(work.generation, work.topic, work.partition, message.offset);
+    if (lag && work.generation === tracker.generation) {
+      // The position is the oldest unfinished message: a lane still at work counts as lag.
+      const point = tracker.safePoint(work.topic, work.partition);
+      if (point !== undefined) lag.finished(work.topic, work.partition, String(point - 1n));
+    }
+    committer.noteFinished();
+    work.unfinished--;
+    if (--batch.pending === 0 && work.batches.delete(batch)) batch.release();
+    if (work.resume && work.unfinished <= maxUnfinished / 2) {
+      work.resume();
+      work.resume = undefined;
     }
   };
 
   /**
-   * Handles a batch in lanes by message key (one lane of all messages when keys are not consumed
-   * concurrently), each lane in offset order, up to `keysConsumedConcurrently` lanes at once.
-   * Every message is marked started first, so a later offset finishing first never lets the
-   * commit pass an earlier one. The first lane to fail stops the others (each at its next
-   * message or retry step), and the batch ends only when every lane has.
+   * Handles a lane's messages in offset order until none is left, including those that join it
+   * meanwhile; stops at the first step it may not take (stop, reassignment).
    */
-  const runLanes = async (
-    payload: EachBatchPayload,
-    generation: number,
-    goOn: () => boolean,
-  ): Promise<void> => {
-    const { batch } = payload;
-    const { topic, partition } = batch;
-    const lanes = lanesOf(batch.messages, keysConcurrently);
-    for (const message of batch.messages)
-      tracker.started(generation, topic, partition, message.offset);
-    const finished = new Set<string>();
-    let failure: { error: unknown } | undefined;
-    let halted = false;
-    let lastHeartbeat = Date.now();
-    let heartbeating: Promise<void> | undefined;
-    // One heartbeat at a time for the whole batch; a halted batch stops its retries' waits.
-    const heartbeat = (): Promise<void> => {
-      if (halted) return Promise.reject(new ConsumerStopping());
-      heartbeating ??= payload.heartbeat().finally(() => (heartbeating = undefined));
-      return heartbeating;
-    };
-    const markFinished = (message: KafkaMessage): void => {
-      tracker.finished(generation, topic, partition, message.offset);
-      if (generation === tracker.generation) lag?.finished(topic, partition, message.offset);
-      finished.add(message.offset);
-      committer.noteFinished();
-    };
-    const runLane = async (messages: KafkaMessage[]): Promise<void> => {
-      for (let index = 0; index < messages.length;) {
-        if (halted || !goOn()) {
-          halted = true;
-          return;
-        }
-        const message = messages[index]!;
-        const raw = toRaw(topic, partition, message);
-        // A lane with set-aside events: this message and the next ones of its key go behind them
-        // at once (one write for many, not a check and a write each).
-        const behind = await parkedRun(messages, index, heartbeat);
-        if (behind.length > 0) {
-          for (const parked of behind) markFinished(parked);
-          index += behind.length;
-        } else {
-          // Every line about this message (retries, DLQ, set-aside) names its store and ids.
-          await withLogContext(messageLogContext(raw), () => finish(raw, heartbeat));
-          markFinished(message);
-          index += 1;
-        }
-        if (Date.now() - lastHeartbeat >= HEARTBEAT_CHECK_MS) {
-          lastHeartbeat = Date.now();
-          await heartbeatOrRevoke(heartbeat);
-        }
+  const runLane = async (work: PartitionWork, lane: Lane<LaneItem>): Promise<void> => {
+    const checkpoint = checkpointOf(work);
+    const { topic, partition } = work;
+    for (let item = work.lanes.peek(lane); item; item = work.lanes.peek(lane)) {
+      checkpoint();
+      if (item.batch.ready) await item.batch.ready;
+      checkpoint();
+      // A lane with set-aside events: this message and the next ones of its key go behind them
+      // at once (one write for many, not a check and a write each).
+      const behind = await parkedRun(work, lane, checkpoint);
+      if (behind > 0) {
+        for (let i = 0; i < behind; i++) markFinished(work, lane.items[lane.next + i]!);
+        work.lanes.advance(lane, behind);
+      } else {
+        const raw = toRaw(topic, partition, item.message);
+        // Every line about this message (retries, DLQ, set-aside) names its store and ids.
+        await withLogContext(messageLogContext(raw), () =>
+          finish(raw, Number(item.message.timestamp), checkpoint),
+        );
+        markFinished(work, item);
+        work.lanes.advance(lane);
       }
-    };
-    /**
-     * When the lane of `messages[from]` holds set-aside events: sets that message and the next
-     * ones of the same key aside behind them, in order, and answers them; else answers none.
-     */
-    const parkedRun = async (
-      messages: KafkaMessage[],
-      from: number,
-      heartbeat: () => Promise<void>,
-    ): Promise<KafkaMessage[]> => {
-      if (!setAside?.parkMany) return [];
-      const lane = laneOf(messages[from]!.key);
-      if (!(await laneIsParked(lane, heartbeat))) return [];
-      let to = from + 1;
-      while (to < messages.length && laneOf(messages[to]!.key) === lane) to++;
-      const run = messages.slice(from, to);
-      const raws = run.map((message) => toRaw(topic, partition, message));
-      await withLogContext(messageLogContext(raws[0]!), () => parkBehind(raws, lane, heartbeat));
-      return run;
-    };
-    const next = lanes[Symbol.iterator]();
-    const worker = async (): Promise<void> => {
-      for (let lane = next.next(); !lane.done && !halted; lane = next.next()) {
-        try {
-          await runLane(lane.value);
-        } catch (error) {
-          failure ??= { error };
-          halted = true;
-        }
-      }
-    };
-    try {
-      await Promise.all(
-        Array.from({ length: Math.min(keysConcurrently, lanes.length) }, () => worker()),
-      );
-    } finally {
-      // The client's next fetch starts after the last *resolved* offset: resolve the finished
-      // prefix once, so everything after the first unfinished message is fetched again.
-      let lastFinished: string | undefined;
-      for (const message of batch.messages) {
-        if (!finished.has(message.offset)) break;
-        lastFinished = message.offset;
-      }
-      if (lastFinished !== undefined) payload.resolveOffset(lastFinished);
     }
-    if (!failure) return;
-    const { error } = failure;
-    if (error instanceof ConsumerStopping) return;
-    if (error instanceof PartitionsRevoked) throw error.cause;
-    throw error;
+  };
+
+  /**
+   * When the lane of its next message holds set-aside events: sets that message and the next
+   * ones of the same key aside behind them, in order, and answers how many; else 0.
+   */
+  const parkedRun = async (
+    work: PartitionWork,
+    lane: Lane<LaneItem>,
+    checkpoint: Checkpoint,
+  ): Promise<number> => {
+    if (!setAside?.parkMany) return 0;
+    const { items, next: from } = lane;
+    const key = laneOf(items[from]!.message.key);
+    if (!(await laneIsParked(key, checkpoint))) return 0;
+    let to = from + 1;
+    while (to < items.length && laneOf(items[to]!.message.key) === key) to++;
+    const raws = items
+      .slice(from, to)
+      .map((item) => toRaw(work.topic, work.partition, item.message));
+    await withLogContext(messageLogContext(raws[0]!), () => parkBehind(raws, key, checkpoint));
+    return raws.length;
   };
 
   const loadParkedLanes = async (): Promise<void> => {
@@ -621,7 +704,7 @@ export function createEventConsumer<K extends TopicKey>(
     const keys = await untilDone(
       'loading set-aside lanes',
       () => setAside.parkedKeys(groupId),
-      () => Promise.resolve(),
+      () => undefined,
     ).catch((error: unknown) => {
       if (error instanceof ConsumerStopping) return [];
       throw error;
@@ -641,16 +724,21 @@ export function createEventConsumer<K extends TopicKey>(
       });
       consumer.on(consumer.events.GROUP_JOIN, (e) => {
         // New assignment: the client re-reads from the committed offsets.
+        abandonWork();
         tracker.newGeneration();
+        fatal = undefined;
         lanesLoaded = loadParkedLanes();
         lag?.assign(e.payload.memberAssignment);
         void refreshLag();
       });
       consumer.on(consumer.events.REBALANCING, () => {
-        // Best effort: the group may already refuse this generation's commit.
+        // The partitions may go to another member: nothing more starts here, and what finished
+        // is committed (best effort: the group may already refuse this generation's commit).
+        abandonWork();
         void committer.commit('revoke');
       });
       consumer.on(consumer.events.CRASH, (e) => {
+        abandonWork();
         logger.error('consumer crashed', { error: e.payload.error, restart: e.payload.restart });
       });
       await consumer.connect();
@@ -674,9 +762,8 @@ export function createEventConsumer<K extends TopicKey>(
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        // Batches of several partitions are handled at once. kafkajs fetches again only when
-        // every batch of the last fetch is done, so a partition retrying in place holds every
-        // partition of its broker: `setAside` is what keeps the others flowing.
+        // A batch is only handed to the partition's lanes (ADR 0098), so the client fetches again
+        // at once whatever the lanes are doing.
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
         eachBatch,
       });
@@ -686,7 +773,8 @@ export function createEventConsumer<K extends TopicKey>(
     },
     async stop() {
       stopController.abort();
-      if (activeBatches > 0) await new Promise<void>((resolve) => (idle = resolve));
+      // Lanes stop at their next step; a message under way finishes or stays uncommitted.
+      await allLanesStopped();
       // Commit while still a member of the group, before leaving it.
       await committer.commit('shutdown');
       committer.stop();
@@ -698,3 +786,45 @@ export function createEventConsumer<K extends TopicKey>(
     },
   };
 }
+
+/** A step check: throws ConsumerStopping once the lane may not go on. */
+type Checkpoint = () => void;
+
+/** A fetched batch: its prefetch, and what is left of it to finish. */
+interface BatchRef {
+  /** Resolves once the batch's prefetch ended (its lanes wait for it). */
+  ready?: Promise<void>;
+  pending: number;
+  /** Lets go of what the prefetch kept; called once the batch is finished or abandoned. */
+  release: () => void;
+}
+
+interface LaneItem {
+  message: KafkaMessage;
+  batch: BatchRef;
+}
+
+/** A partition's messages taken over from the client and not finished yet, by lane. */
+interface PartitionWork {
+  topic: string;
+  partition: number;
+  generation: number;
+  /** Its messages by key, running or waiting for a free slot. */
+  lanes: KeyLanes<LaneItem>;
+  running: number;
+  unfinished: number;
+  batches: Set<BatchRef>;
+  /** Set when the assignment ended or a lane failed: no lane takes another step. */
+  halted: boolean;
+  /** Resumes the partition's fetching, when it was paused for too many unfinished messages. */
+  resume?: () => void;
+}
+
+const once = (fn: () => void): (() => void) => {
+  let called = false;
+  return () => {
+    if (called) return;
+    called = true;
+    fn();
+  };
+};

@@ -38,10 +38,12 @@ function start(
   handle: (event: ConsumedEventOf<'orderReadyToShip'>) => Promise<void>,
   keysConsumedConcurrently: number,
   groupId = uniqueName('group'),
+  maxUnfinishedPerPartition?: number,
 ): { consumer: EventConsumer; groupId: string } {
   const consumer = orderConsumer(h, {
     groupId,
     handle,
+    ...(maxUnfinishedPerPartition ? { maxUnfinishedPerPartition } : {}),
     metrics: createMetricsRegistry('test'),
     keysConsumedConcurrently,
     retry: { initialDelayMs: 50, maxDelayMs: 200 },
@@ -221,5 +223,100 @@ describe('lanes by key within one partition on real Kafka', () => {
     // From the commit on: store-b-0 first handled, store-c's redelivered (effects are idempotent).
     expect(again).toEqual(expect.arrayContaining(['store-b-0', 'store-c-0', 'store-c-1']));
     expect(again).not.toContain('store-a-0');
+  });
+});
+
+describe('messages fetched while others are still being handled (ADR 0098)', () => {
+  it('handles a message sent to another partition while a message of the first is still being handled', async () => {
+    const h = await setup(2);
+    await sendOrders(h, 0, [['store-a', 0]]);
+    const bDone = gate();
+    const started: string[] = [];
+    const handled: string[] = [];
+    const { consumer } = start(
+      h,
+      async (event) => {
+        started.push(event.value.orderId);
+        // store-a's message can only finish once store-b's, sent after it started, was handled:
+        // a fetch that waited for store-a's batch would never bring store-b's message.
+        if (event.value.orderId === 'store-a-0') await bDone.opened;
+        handled.push(event.value.orderId);
+        if (event.value.orderId === 'store-b-0') bDone.open();
+      },
+      1,
+    );
+    await consumer.start();
+    await eventually(() => started.includes('store-a-0'), "store-a's message under way");
+    await sendOrders(h, 1, [['store-b', 0]]);
+
+    await eventually(() => handled.includes('store-a-0'), "store-a's message", 15_000);
+    expect(handled).toEqual(['store-b-0', 'store-a-0']);
+  });
+
+  it("handles another key's message fetched from the same partition while an earlier one is still being handled", async () => {
+    const h = await setup(1);
+    await sendOrders(h, 0, [['store-a', 0]]);
+    const bDone = gate();
+    const started: string[] = [];
+    const handled: string[] = [];
+    const { consumer, groupId } = start(
+      h,
+      async (event) => {
+        started.push(event.value.orderId);
+        if (event.value.orderId === 'store-a-0') await bDone.opened;
+        handled.push(event.value.orderId);
+        if (event.value.orderId === 'store-b-0') bDone.open();
+      },
+      2,
+    );
+    await consumer.start();
+    await eventually(() => started.includes('store-a-0'), "store-a's message under way");
+    await sendOrders(h, 0, [['store-b', 0]]);
+
+    await eventually(() => handled.includes('store-a-0'), "store-a's message", 15_000);
+    expect(handled).toEqual(['store-b-0', 'store-a-0']);
+    await eventually(
+      async () => (await committedOffsets(h.kafka, groupId, h.topic)).get(0) === '2',
+      'the partition committed past both',
+    );
+  });
+
+  it('pauses a partition holding too many unfinished messages and resumes it once they finish, in order', async () => {
+    const h = await setup(1);
+    await sendOrders(h, 0, [['store-a', 0]]);
+    const release = gate();
+    const started: string[] = [];
+    const handled: string[] = [];
+    const { consumer, groupId } = start(
+      h,
+      async (event) => {
+        started.push(event.value.orderId);
+        if (event.value.orderId === 'store-a-0') await release.opened;
+        handled.push(event.value.orderId);
+      },
+      1,
+      uniqueName('group'),
+      10,
+    );
+    await consumer.start();
+    await eventually(() => started.includes('store-a-0'), 'the first message under way');
+    const later: [string, number][] = Array.from({ length: 60 }, (_, i) => ['store-a', i + 1]);
+    for (let i = 0; i < later.length; i += 5) await sendOrders(h, 0, later.slice(i, i + 5));
+
+    await eventually(
+      () => consumer.consumer.paused().some((p) => p.topic === h.topic),
+      'the partition paused while its first message is held',
+    );
+    release.open();
+    await eventually(() => handled.length === 61, 'every message handled', 20_000);
+    expect(handled).toEqual(Array.from({ length: 61 }, (_, i) => `store-a-${i}`));
+    await eventually(
+      () => consumer.consumer.paused().length === 0,
+      'the partition resumed once its lanes caught up',
+    );
+    await eventually(
+      async () => (await committedOffsets(h.kafka, groupId, h.topic)).get(0) === '61',
+      'the partition committed past all',
+    );
   });
 });

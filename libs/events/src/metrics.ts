@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from '@msync/platform';
+import { Counter, Gauge, Histogram, type Registry } from '@msync/platform';
 
 /** A consumer whose lag the registry reports: per topic, over the partitions it is assigned. */
 export interface LagSource {
@@ -14,10 +14,14 @@ export interface EventMetrics {
   setAside: Counter<'topic' | 'reason'>;
   commits: Counter<'trigger' | 'outcome'>;
   committedMessages: Counter;
+  waited: Histogram<'topic'>;
+  handled: Histogram<'topic'>;
   lag: Gauge<'group' | 'topic'>;
   /** Consumers reporting their lag; add at start, delete at stop. */
   lagSources: Set<LagSource>;
 }
+
+const LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300];
 
 const byRegistry = new WeakMap<Registry, EventMetrics>();
 
@@ -67,6 +71,20 @@ export function eventMetrics(registry: Registry): EventMetrics {
       committedMessages: new Counter({
         name: 'event_committed_messages_total',
         help: 'Finished messages covered by successful offset commits',
+        registers,
+      }),
+      waited: new Histogram({
+        name: 'events_consumer_wait_seconds',
+        help: "From a message's append to its topic (its timestamp) to its handling starting: the time it spent in the backbone and behind other messages in the consumer",
+        labelNames: ['topic'],
+        buckets: LATENCY_BUCKETS,
+        registers,
+      }),
+      handled: new Histogram({
+        name: 'events_handle_duration_seconds',
+        help: "A message's first handling attempt, from its start to its effect done or its failure",
+        labelNames: ['topic'],
+        buckets: LATENCY_BUCKETS,
         registers,
       }),
       lag: new Gauge({

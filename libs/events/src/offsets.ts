@@ -15,6 +15,14 @@ interface PartitionProgress {
   committed?: bigint;
 }
 
+function safePointOf(p: PartitionProgress): bigint | undefined {
+  if (p.afterFinished === undefined) return undefined;
+  const lowestUnfinished = p.inFlight[0];
+  return lowestUnfinished !== undefined && lowestUnfinished < p.afterFinished
+    ? lowestUnfinished
+    : p.afterFinished;
+}
+
 /**
  * Which offset each partition may be committed at: past every finished message, never past one
  * that started and has not finished (handled, dead-lettered or durably set aside). Pure
@@ -66,18 +74,23 @@ export class OffsetTracker {
     this.finishedCount++;
   }
 
+  /**
+   * Where the partition could be committed now (its oldest unfinished message, or past the last
+   * finished one), once anything of it finished in this generation.
+   */
+  safePoint(topic: string, partition: number): bigint | undefined {
+    const p = this.progress.get(topic)?.get(partition);
+    return p && safePointOf(p);
+  }
+
   /** Per partition, the furthest safe commit point that is ahead of the last commit. */
   toCommit(): PartitionCommit[] {
     const commits: PartitionCommit[] = [];
     for (const p of [...this.progress.values()].flatMap((byPartition) => [
       ...byPartition.values(),
     ])) {
-      if (p.afterFinished === undefined) continue;
-      const lowestUnfinished = p.inFlight[0];
-      const point =
-        lowestUnfinished !== undefined && lowestUnfinished < p.afterFinished
-          ? lowestUnfinished
-          : p.afterFinished;
+      const point = safePointOf(p);
+      if (point === undefined) continue;
       if (p.committed === undefined || point > p.committed) {
         commits.push({ topic: p.topic, partition: p.partition, offset: point.toString() });
       }

@@ -51,6 +51,20 @@ describe('OffsetTracker', () => {
     expect(tracker.toCommit()).toEqual([{ topic: T, partition: 0, offset: '25' }]);
   });
 
+  it('answers the safe point of one partition: the oldest unfinished message, else past the last finished', () => {
+    const tracker = new OffsetTracker();
+    const g = tracker.newGeneration();
+    for (const offset of ['5', '6', '7']) tracker.started(g, T, 0, offset);
+    expect(tracker.safePoint(T, 0)).toBeUndefined();
+    tracker.finished(g, T, 0, '7');
+    expect(tracker.safePoint(T, 0)).toBe(5n);
+    tracker.finished(g, T, 0, '5');
+    expect(tracker.safePoint(T, 0)).toBe(6n);
+    tracker.finished(g, T, 0, '6');
+    expect(tracker.safePoint(T, 0)).toBe(8n);
+    expect(tracker.safePoint(T, 1)).toBeUndefined();
+  });
+
   it('offers nothing for a partition where nothing finished', () => {
     const tracker = new OffsetTracker();
     const g = tracker.newGeneration();
