@@ -109,6 +109,7 @@ export async function startServiceDependencies(options: {
   const mongo = await connectMongo(MONGO_URL, {
     dbName: MONGO_DB ?? 'msync',
     appName: options.service,
+    metrics: options.metrics,
   });
   options.lifecycle.onShutdown('mongo', () => mongo.close());
   return { backbone, mongo, checks: [...backbone.checks, { name: 'mongo', check: mongo.ping }] };

@@ -1,5 +1,6 @@
 import { MongoClient, type Db } from 'mongodb';
 import { RetriableError } from './errors.js';
+import { Counter, Histogram, type Registry } from './metrics.js';
 import { scrubString } from './redact.js';
 
 export interface MongoHandle {
@@ -16,13 +17,15 @@ export interface MongoHandle {
  */
 export async function connectMongo(
   url: string,
-  options: { dbName: string; appName: string },
+  options: { dbName: string; appName: string; metrics?: Registry },
 ): Promise<MongoHandle> {
   const client = new MongoClient(url, {
     appName: options.appName,
     serverSelectionTimeoutMS: 10_000,
     retryWrites: false,
+    monitorCommands: options.metrics !== undefined,
   });
+  if (options.metrics) countCommands(client, options.metrics);
   try {
     await client.connect();
   } catch (error) {
@@ -41,3 +44,45 @@ export async function connectMongo(
     close: () => client.close(),
   };
 }
+
+/** Database commands by collection and command, and their durations: what each service costs the database. */
+function countCommands(client: MongoClient, registry: Registry): void {
+  const commands =
+    (registry.getSingleMetric('mongodb_commands_total') as Counter<
+      'collection' | 'command' | 'result'
+    >) ??
+    new Counter({
+      name: 'mongodb_commands_total',
+      help: 'Database commands sent, by collection, command (find, insert, update, …) and result (ok, failed)',
+      labelNames: ['collection', 'command', 'result'],
+      registers: [registry],
+    });
+  const durations =
+    (registry.getSingleMetric('mongodb_command_duration_seconds') as Histogram<'command'>) ??
+    new Histogram({
+      name: 'mongodb_command_duration_seconds',
+      help: 'Database command round trips, by command',
+      labelNames: ['command'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    });
+  const collections = new Map<number, string>();
+  client.on('commandStarted', (event) => {
+    const target = (event.command as Record<string, unknown>)[event.commandName];
+    collections.set(event.requestId, typeof target === 'string' ? target : '');
+  });
+  const ended =
+    (result: 'ok' | 'failed') =>
+    (event: { requestId: number; commandName: string; duration: number }) => {
+      const collection = collections.get(event.requestId) ?? '';
+      collections.delete(event.requestId);
+      if (IGNORED.has(event.commandName)) return;
+      commands.inc({ collection, command: event.commandName, result });
+      durations.observe({ command: event.commandName }, event.duration / 1000);
+    };
+  client.on('commandSucceeded', ended('ok'));
+  client.on('commandFailed', ended('failed'));
+}
+
+/** Handshakes and driver housekeeping, not the service's work. */
+const IGNORED = new Set(['hello', 'isMaster', 'ismaster', 'endSessions', 'ping']);

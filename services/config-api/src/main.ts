@@ -19,6 +19,7 @@ await runService({
     const mongo = await connectMongo(config.MONGO_URL, {
       dbName: config.MONGO_DB,
       appName: SERVICE,
+      metrics,
     });
     lifecycle.onShutdown('mongo', () => mongo.close());
     const api = await createConfigApi({
