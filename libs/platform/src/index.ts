@@ -13,3 +13,4 @@ export * from './csv.js';
 export * from './deadline.js';
 export * from './polling/index.js';
 export * from './chunks.js';
+export * from './group-writes.js';

@@ -7,6 +7,7 @@ import {
   timelineUpdateOfEntry,
   type ActivityEntry,
   type ActivityEvent,
+  type TimelineUpdate,
 } from './domain/activity-events.js';
 import { Problem } from './domain/problem.js';
 import { returnStatusOf } from './domain/return-status.js';
@@ -64,6 +65,53 @@ export class ActivityService {
     const result = await this.projectEvent(event);
     this.deps.metrics.activityEvents.inc({ topic: event.topicKey, result });
     return result;
+  }
+
+  /**
+   * Projects many events with a few writes (ADR 0099): their entries in one insert, their
+   * timeline changes in arrival order under one lock write; a timeline another writer holds is
+   * written on its own. Answers each event's result by position; return statuses are left out
+   * (undefined): `project` them.
+   */
+  async projectMany(events: readonly ActivityEvent[]): Promise<(ProjectionResult | undefined)[]> {
+    const results: (ProjectionResult | undefined)[] = events.map(() => undefined);
+    const entries: { index: number; entry: ActivityEntry }[] = [];
+    const updates: TimelineUpdate[] = [];
+    events.forEach((event, index) => {
+      if (event.topicKey === 'returnUpdated') return;
+      if (event.topicKey === 'syncOutcome') {
+        const entry = activityEntryOf(event.value);
+        if (!entry) {
+          results[index] = 'dry-run';
+          return;
+        }
+        entries.push({ index, entry });
+        // Also for a duplicate, as one by one: a batch cut short is finished when it comes again.
+        const update = timelineUpdateOfEntry(entry);
+        if (update) updates.push(update);
+        return;
+      }
+      const update = timelineUpdateOf(event);
+      results[index] = update ? 'projected' : 'no-order';
+      if (update) updates.push(update);
+    });
+    const added = await this.deps.store.addEntries(
+      entries.map(({ entry }) => entry),
+      this.now(),
+    );
+    const busy = await this.deps.store.applyTimelines(updates);
+    for (const update of busy) await this.deps.store.applyTimeline(update);
+    for (const { index, entry } of entries) {
+      const isNew = added.has(entry.id);
+      results[index] = isNew ? 'projected' : 'duplicate';
+      if (isNew)
+        this.deps.metrics.activityEntries.inc({ flow: entry.flow, outcome: entry.outcome });
+    }
+    events.forEach((event, index) => {
+      const result = results[index];
+      if (result) this.deps.metrics.activityEvents.inc({ topic: event.topicKey, result });
+    });
+    return results;
   }
 
   private async projectEvent(event: ActivityEvent): Promise<ProjectionResult> {

@@ -8,7 +8,7 @@ import {
   type Publisher,
 } from '@msync/events';
 import type { Express } from 'express';
-import { Registry, type Logger } from '@msync/platform';
+import { groupWrites, Registry, type Logger } from '@msync/platform';
 import { AccessService } from './access.js';
 import { MongoAccess } from './adapters/mongo-access.js';
 import { MongoStores } from './adapters/mongo-stores.js';
@@ -25,7 +25,7 @@ import { StoreService } from './stores.js';
 import { configApiMetrics, type ConfigApiMetrics } from './metrics.js';
 import { ActivityService, DEFAULT_ACTIVITY_RETENTION_DAYS, startPruning } from './activity.js';
 import { MongoActivity } from './adapters/mongo-activity.js';
-import { ACTIVITY_TOPICS } from './domain/activity-events.js';
+import { ACTIVITY_TOPICS, type ActivityEvent } from './domain/activity-events.js';
 import { reporterClient } from './adapters/reporter-client.js';
 import { ReportsService } from './reports.js';
 import { applierClient } from './adapters/applier-client.js';
@@ -218,6 +218,11 @@ function createActivityFeed(
   metrics: ConfigApiMetrics,
 ): ActivityFeed {
   const logger = options.logger.child({ component: 'activity' });
+  // Events handled at the same time are written together (ADR 0099).
+  const projectGrouped = groupWrites((events: ActivityEvent[]) => activity.projectMany(events), {
+    maxItems: 500,
+    maxDelayMs: 50,
+  });
   const consumer = options.events
     ? createEventConsumer({
         kafka: options.events.kafka,
@@ -229,8 +234,11 @@ function createActivityFeed(
         dlqProducer: options.publisher.producer,
         metrics: registry,
         fromBeginning: true,
+        // Stores are independent and a timeline's writes commute, so keys go side by side and
+        // more events meet in one group write.
+        keysConsumedConcurrently: 8,
         handle: async (event) => {
-          await activity.project(event);
+          if ((await projectGrouped(event)) === undefined) await activity.project(event);
         },
       })
     : undefined;

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MongoClient, type Db } from 'mongodb';
+import { connectMongo, createMetricsRegistry, type MongoHandle } from '@msync/platform';
 import { infra, uniqueName } from '@msync/test-support';
+import type { ActivityEntry } from '../domain/activity-events.js';
 import { ORDER_STEPS } from '../domain/order-steps.js';
 import { MongoActivity } from './mongo-activity.js';
 
@@ -70,4 +72,103 @@ describe('order timelines on the database', () => {
     expect(timeline?.lastFailure).toEqual(failure(7));
     expect([timeline?.firstEventAt, timeline?.lastEventAt]).toEqual([at(2), at(7)]);
   });
+
+  it('applies a batch of changes with three writes, leaves a timeline another writer holds, and ends as one by one would', async () => {
+    const registry = createMetricsRegistry('test');
+    const counted: MongoHandle = await connectMongo(infra().MONGO_URL, {
+      dbName: db.databaseName,
+      appName: 'timelines-test',
+      metrics: registry,
+    });
+    try {
+      const batch = new MongoActivity(counted.db);
+      const single = new MongoActivity(db);
+      const at = (i: number) => new Date(Date.UTC(2026, 10, 30, 11, i));
+      const failure = {
+        at: at(4),
+        eventId: 'e-4',
+        flow: 'orders',
+        action: null,
+        steps: ['created' as const],
+        outcome: 'FAILED',
+        reason: null,
+        detail: 'no product',
+      };
+      const updates = (storeId: string, orderId: string) => [
+        { storeId, orderId, at: at(3), reached: ['accepted' as const], details: {} },
+        { storeId, orderId, at: at(1), reached: ['accepted' as const], details: {} },
+        { storeId, orderId, at: at(4), reached: [], details: {}, failure },
+        {
+          storeId,
+          orderId,
+          at: at(5),
+          reached: ['created' as const],
+          details: { shipbobOrderId: '77' },
+        },
+      ];
+      const orders = ['B-1', 'B-2', 'B-3'];
+      // Another writer holds B-3's timeline.
+      await db
+        .collection('order_timeline_locks')
+        .insertOne({ _id: 'batch/B-3' as never, token: 'other', at: new Date() });
+      const before = await commandCount(registry);
+
+      const left = await batch.applyTimelines(orders.flatMap((o) => updates('batch', o)));
+
+      expect(await commandCount(registry)).toBe(before + 3);
+      expect(left).toEqual(updates('batch', 'B-3'));
+      for (const update of orders.flatMap((o) => updates('single', o)))
+        await single.applyTimeline(update);
+      const shape = (doc: Record<string, unknown> | null) => {
+        const { _id: _ignoredId, storeId: _ignoredStore, ...rest } = doc ?? {};
+        return rest;
+      };
+      for (const orderId of ['B-1', 'B-2']) {
+        expect(shape(await batch.findTimeline('batch', orderId))).toEqual(
+          shape(await single.findTimeline('single', orderId)),
+        );
+      }
+      expect(await batch.findTimeline('batch', 'B-3')).toBeNull();
+      expect(await db.collection('order_timeline_locks').find({}).toArray()).toEqual([
+        expect.objectContaining({ _id: 'batch/B-3', token: 'other' }),
+      ]);
+    } finally {
+      await counted.close();
+    }
+  });
+
+  it('adds a batch of entries in one write and answers only those that were new', async () => {
+    const store = new MongoActivity(db);
+    const entry = (id: string): ActivityEntry => ({
+      id,
+      storeId: 'store-e',
+      at: new Date(Date.UTC(2026, 10, 30, 12, 0)),
+      flow: 'orders',
+      action: 'accept',
+      effectKey: `accept:${id}`,
+      target: 'MIRAKL',
+      outcome: 'APPLIED',
+      subjectId: `order-${id}`,
+      orderId: `order-${id}`,
+      steps: ['accepted'],
+      reason: null,
+      detail: null,
+      externalIds: {},
+      latencyMs: 5,
+      correlationId: `c-${id}`,
+    });
+    expect(await store.addEntries([entry('e1'), entry('e2')], new Date())).toEqual(
+      new Set(['e1', 'e2']),
+    );
+    expect(await store.addEntries([entry('e2'), entry('e3'), entry('e1')], new Date())).toEqual(
+      new Set(['e3']),
+    );
+    expect(await db.collection('activity_entries').countDocuments({ storeId: 'store-e' })).toBe(3);
+  });
 });
+
+/** Database commands sent through the counted client so far. */
+async function commandCount(registry: ReturnType<typeof createMetricsRegistry>): Promise<number> {
+  const metric = await registry.getSingleMetric('mongodb_commands_total')?.get();
+  return (metric?.values ?? []).reduce((sum, v) => sum + v.value, 0);
+}

@@ -1,4 +1,14 @@
-import type { Collection, Db, Filter } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import {
+  MongoBulkWriteError,
+  type AnyBulkWriteOperation,
+  type Collection,
+  type Db,
+  type Filter,
+  type OptionalUnlessRequiredId,
+  type UpdateFilter,
+  type WriteError,
+} from 'mongodb';
 import type { ActivityPosition } from '../domain/activity-cursor.js';
 import type {
   ActivityEntry,
@@ -98,6 +108,17 @@ export class MongoActivity {
     }
   }
 
+  /**
+   * Adds many entries in one write; answers the ids it added (the others existed: their events
+   * came again).
+   */
+  async addEntries(entries: readonly ActivityEntry[], projectedAt: Date): Promise<Set<string>> {
+    if (entries.length === 0) return new Set();
+    const docs = entries.map(({ id, ...rest }) => ({ _id: id, ...rest, projectedAt }));
+    const existing = await insertManyKeepingDuplicates(this.entries, docs);
+    return new Set(docs.filter((_, index) => !existing.has(index)).map((doc) => doc._id));
+  }
+
   /** Newest first; `limit` entries at most. */
   listEntries(filter: ActivityFilter, limit: number): Promise<ActivityEntryDocument[]> {
     const query: Filter<ActivityEntryDocument> = { storeId: filter.storeId };
@@ -122,17 +143,40 @@ export class MongoActivity {
     return withInsertLock(this.locks, _id, TIMELINE_LOCK, () => this.writeTimeline(_id, update));
   }
 
+  /**
+   * Applies many timeline changes with three writes (ADR 0099): every timeline's lock taken in one
+   * insert, the changes in arrival order in one bulk write, the locks let go in one delete.
+   * Answers the changes it did not apply because another writer holds their timeline: apply
+   * those one by one.
+   */
+  async applyTimelines(updates: readonly TimelineUpdate[]): Promise<TimelineUpdate[]> {
+    if (updates.length === 0) return [];
+    const ids = [...new Set(updates.map((u) => timelineId(u.storeId, u.orderId)))];
+    const token = randomUUID();
+    const at = new Date();
+    let busy: Set<number>;
+    try {
+      busy = await insertManyKeepingDuplicates(
+        this.locks,
+        ids.map((_id) => ({ _id, token, at })),
+      );
+    } catch (error) {
+      await this.locks.deleteMany({ _id: { $in: ids }, token });
+      throw error;
+    }
+    const held = new Set(ids.filter((_, index) => !busy.has(index)));
+    const mine = updates.filter((u) => held.has(timelineId(u.storeId, u.orderId)));
+    try {
+      const writes = mine.flatMap((u) => timelineWrites(timelineId(u.storeId, u.orderId), u));
+      if (writes.length > 0) await this.timelines.bulkWrite(writes, { ordered: true });
+    } finally {
+      if (held.size > 0) await this.locks.deleteMany({ _id: { $in: [...held] }, token });
+    }
+    return updates.filter((u) => !held.has(timelineId(u.storeId, u.orderId)));
+  }
+
   private async writeTimeline(_id: string, update: TimelineUpdate): Promise<void> {
-    const earliest: Record<string, Date> = { firstEventAt: update.at };
-    for (const step of update.reached) earliest[`steps.${step}`] = update.at;
-    if (update.waitingSince) earliest['waitingSince'] = update.waitingSince;
-    if (finishesOrder(update.reached)) earliest['finishedAt'] = update.at;
-    const change = {
-      $min: earliest,
-      $max: { lastEventAt: update.at },
-      $setOnInsert: { storeId: update.storeId, orderId: update.orderId },
-      ...(Object.keys(update.details).length > 0 ? { $set: update.details } : {}),
-    };
+    const { change, failure } = timelineChange(_id, update);
     try {
       await this.timelines.updateOne({ _id }, change, { upsert: true });
     } catch (error) {
@@ -140,18 +184,7 @@ export class MongoActivity {
       if (!isDuplicateKey(error)) throw error;
       await this.timelines.updateOne({ _id }, change);
     }
-    if (update.failure) {
-      await this.timelines.updateOne(
-        {
-          _id,
-          $or: [
-            { lastFailure: { $exists: false } },
-            { 'lastFailure.at': { $lt: update.failure.at } },
-          ],
-        },
-        { $set: { lastFailure: update.failure } },
-      );
-    }
+    if (failure) await this.timelines.updateOne(failure.filter, failure.update);
   }
 
   findTimeline(storeId: string, orderId: string): Promise<OrderTimelineDocument | null> {
@@ -220,3 +253,70 @@ export class MongoActivity {
 }
 
 const withoutId = ({ _id: _ignored, ...status }: ReturnStatusDocument): ReturnStatus => status;
+
+/**
+ * A timeline change: the earliest time of each step, the latest event, details as given (an
+ * upsert), then the failure when it is newer than the one kept. The operators make it idempotent
+ * and independent of arrival order.
+ */
+function timelineChange(
+  _id: string,
+  update: TimelineUpdate,
+): {
+  change: UpdateFilter<OrderTimelineDocument>;
+  failure?: {
+    filter: Filter<OrderTimelineDocument>;
+    update: UpdateFilter<OrderTimelineDocument>;
+  };
+} {
+  const earliest: Record<string, Date> = { firstEventAt: update.at };
+  for (const step of update.reached) earliest[`steps.${step}`] = update.at;
+  if (update.waitingSince) earliest['waitingSince'] = update.waitingSince;
+  if (finishesOrder(update.reached)) earliest['finishedAt'] = update.at;
+  const change = {
+    $min: earliest,
+    $max: { lastEventAt: update.at },
+    $setOnInsert: { storeId: update.storeId, orderId: update.orderId },
+    ...(Object.keys(update.details).length > 0 ? { $set: update.details } : {}),
+  } as UpdateFilter<OrderTimelineDocument>;
+  if (!update.failure) return { change };
+  const filter: Filter<OrderTimelineDocument> = {
+    _id,
+    $or: [{ lastFailure: { $exists: false } }, { 'lastFailure.at': { $lt: update.failure.at } }],
+  };
+  return { change, failure: { filter, update: { $set: { lastFailure: update.failure } } } };
+}
+
+/** The same change as bulk writes. */
+function timelineWrites(
+  _id: string,
+  update: TimelineUpdate,
+): AnyBulkWriteOperation<OrderTimelineDocument>[] {
+  const { change, failure } = timelineChange(_id, update);
+  const writes: AnyBulkWriteOperation<OrderTimelineDocument>[] = [
+    { updateOne: { filter: { _id }, update: change, upsert: true } },
+  ];
+  if (failure) writes.push({ updateOne: failure });
+  return writes;
+}
+
+/**
+ * Inserts documents in one unordered write; answers the indexes of those whose `_id` existed.
+ * Any other failure is thrown.
+ */
+async function insertManyKeepingDuplicates<T extends { _id: string }>(
+  collection: Collection<T>,
+  docs: T[],
+): Promise<Set<number>> {
+  try {
+    await collection.insertMany(docs as unknown as OptionalUnlessRequiredId<T>[], {
+      ordered: false,
+    });
+    return new Set();
+  } catch (error) {
+    if (!(error instanceof MongoBulkWriteError)) throw error;
+    const errors: WriteError[] = ([] as WriteError[]).concat(error.writeErrors);
+    if (errors.length === 0 || errors.some((e) => e.code !== 11000)) throw error;
+    return new Set(errors.map((e) => e.index));
+  }
+}
