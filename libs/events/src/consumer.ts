@@ -53,7 +53,8 @@ export interface EventConsumerOptions<K extends TopicKey> {
    * Called with the decodable events of each fetched batch before any of them is handled, so a
    * handler can make one call for many (e.g. look many SKUs up at once). Only a hint: its failure
    * is logged and the events are handled one by one as always. It may resolve with a function,
-   * called once the batch's handling ends (whole, stopped or revoked), to let go of what it kept.
+   * called once the batch's handling ends (whole, stopped or revoked), to let go of what it kept;
+   * a partition's next prefetch then waits for that (ADR 0098), else only for this prefetch.
    */
   prefetch?: (events: ConsumedEventOf<K>[]) => Promise<void | (() => void)>;
   /** Producer used to write DLQ entries (shared with the service's publisher). */
@@ -272,7 +273,10 @@ export function createEventConsumer<K extends TopicKey>(
     works = new Map();
     for (const work of abandoned.values()) {
       work.halted = true;
-      for (const batch of work.batches) batch.release();
+      for (const batch of work.batches) {
+        batch.release();
+        batch.finish();
+      }
       work.batches.clear();
       if (work.resume) {
         work.resume();
@@ -548,6 +552,7 @@ export function createEventConsumer<K extends TopicKey>(
         running: 0,
         unfinished: 0,
         batches: new Set(),
+        prefetched: Promise.resolve(),
         halted: false,
       };
       works.set(id, work);
@@ -577,15 +582,34 @@ export function createEventConsumer<K extends TopicKey>(
     lag?.watermarks(topic, partition, batch.highWatermark);
     if (batch.messages.length === 0) return;
     const work = workOf(topic, partition, generation);
-    const ref: BatchRef = { pending: batch.messages.length, release: () => undefined };
+    let finish: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const ref: BatchRef = {
+      pending: batch.messages.length,
+      release: () => undefined,
+      finished,
+      finish,
+    };
     work.batches.add(ref);
-    ref.ready = options.prefetch
-      ? prefetchBatch(topic, partition, batch.messages).then((release) => {
-          if (!release) return;
-          if (work.batches.has(ref)) ref.release = once(release);
-          else release(); // the batch was abandoned while its prefetch ran
-        })
-      : undefined;
+    if (options.prefetch) {
+      // A partition's prefetches run one after the other, so a batch's prefetch finds what the
+      // previous one looked up (several at once would each look the same things up); after one
+      // that kept something for its batch, the next waits until that batch is handled, so their
+      // work (and its vendor calls) does not pile up.
+      const kept = work.prefetched
+        .then(() => prefetchBatch(topic, partition, batch.messages))
+        .then((release) => {
+          if (!release) return false;
+          if (work.batches.has(ref)) {
+            ref.release = once(release);
+            return true;
+          }
+          release(); // the batch was abandoned while its prefetch ran
+          return false;
+        });
+      ref.ready = kept.then(() => undefined);
+      work.prefetched = kept.then((keeps) => (keeps ? ref.finished : undefined));
+    }
     for (const message of batch.messages) {
       tracker.started(generation, topic, partition, message.offset);
       enqueue(work, { message, batch: ref });
@@ -641,7 +665,10 @@ export function createEventConsumer<K extends TopicKey>(
     }
     committer.noteFinished();
     work.unfinished--;
-    if (--batch.pending === 0 && work.batches.delete(batch)) batch.release();
+    if (--batch.pending === 0 && work.batches.delete(batch)) {
+      batch.release();
+      batch.finish();
+    }
     if (work.resume && work.unfinished <= maxUnfinished / 2) {
       work.resume();
       work.resume = undefined;
@@ -797,6 +824,9 @@ interface BatchRef {
   pending: number;
   /** Lets go of what the prefetch kept; called once the batch is finished or abandoned. */
   release: () => void;
+  /** Resolves once the batch is finished or abandoned. */
+  finished: Promise<void>;
+  finish: () => void;
 }
 
 interface LaneItem {
@@ -814,6 +844,8 @@ interface PartitionWork {
   running: number;
   unfinished: number;
   batches: Set<BatchRef>;
+  /** When the partition's next prefetch may start. */
+  prefetched: Promise<void>;
   /** Set when the assignment ended or a lane failed: no lane takes another step. */
   halted: boolean;
   /** Resumes the partition's fetching, when it was paused for too many unfinished messages. */

@@ -226,54 +226,52 @@ describe('lanes by key within one partition on real Kafka', () => {
   });
 });
 
+/**
+ * Sends store-a-0 to partition 0 and starts a consumer that holds it until `release` opens (which
+ * handling store-b-0 does); answers once store-a-0 is under way.
+ */
+async function holdingStoreA(h: EventsHarness, keys: number, maxUnfinished?: number) {
+  await sendOrders(h, 0, [['store-a', 0]]);
+  const release = gate();
+  const started: string[] = [];
+  const handled: string[] = [];
+  const { consumer, groupId } = start(
+    h,
+    async (event) => {
+      started.push(event.value.orderId);
+      if (event.value.orderId === 'store-a-0') await release.opened;
+      handled.push(event.value.orderId);
+      if (event.value.orderId === 'store-b-0') release.open();
+    },
+    keys,
+    uniqueName('group'),
+    maxUnfinished,
+  );
+  await consumer.start();
+  await eventually(() => started.includes('store-a-0'), "store-a's message under way");
+  return { consumer, groupId, handled, release };
+}
+
+/**
+ * store-a-0 can only finish once store-b-0, sent to `bPartition` after store-a-0 started, was
+ * handled: a fetch that waited for store-a's batch would never bring store-b's message.
+ */
+async function aWaitsForB(partitions: number, bPartition: number, keys: number) {
+  const h = await setup(partitions);
+  const { handled, groupId } = await holdingStoreA(h, keys);
+  await sendOrders(h, bPartition, [['store-b', 0]]);
+  await eventually(() => handled.includes('store-a-0'), "store-a's message", 15_000);
+  return { h, handled, groupId };
+}
+
 describe('messages fetched while others are still being handled (ADR 0098)', () => {
   it('handles a message sent to another partition while a message of the first is still being handled', async () => {
-    const h = await setup(2);
-    await sendOrders(h, 0, [['store-a', 0]]);
-    const bDone = gate();
-    const started: string[] = [];
-    const handled: string[] = [];
-    const { consumer } = start(
-      h,
-      async (event) => {
-        started.push(event.value.orderId);
-        // store-a's message can only finish once store-b's, sent after it started, was handled:
-        // a fetch that waited for store-a's batch would never bring store-b's message.
-        if (event.value.orderId === 'store-a-0') await bDone.opened;
-        handled.push(event.value.orderId);
-        if (event.value.orderId === 'store-b-0') bDone.open();
-      },
-      1,
-    );
-    await consumer.start();
-    await eventually(() => started.includes('store-a-0'), "store-a's message under way");
-    await sendOrders(h, 1, [['store-b', 0]]);
-
-    await eventually(() => handled.includes('store-a-0'), "store-a's message", 15_000);
+    const { handled } = await aWaitsForB(2, 1, 1);
     expect(handled).toEqual(['store-b-0', 'store-a-0']);
   });
 
   it("handles another key's message fetched from the same partition while an earlier one is still being handled", async () => {
-    const h = await setup(1);
-    await sendOrders(h, 0, [['store-a', 0]]);
-    const bDone = gate();
-    const started: string[] = [];
-    const handled: string[] = [];
-    const { consumer, groupId } = start(
-      h,
-      async (event) => {
-        started.push(event.value.orderId);
-        if (event.value.orderId === 'store-a-0') await bDone.opened;
-        handled.push(event.value.orderId);
-        if (event.value.orderId === 'store-b-0') bDone.open();
-      },
-      2,
-    );
-    await consumer.start();
-    await eventually(() => started.includes('store-a-0'), "store-a's message under way");
-    await sendOrders(h, 0, [['store-b', 0]]);
-
-    await eventually(() => handled.includes('store-a-0'), "store-a's message", 15_000);
+    const { h, handled, groupId } = await aWaitsForB(1, 0, 2);
     expect(handled).toEqual(['store-b-0', 'store-a-0']);
     await eventually(
       async () => (await committedOffsets(h.kafka, groupId, h.topic)).get(0) === '2',
@@ -283,23 +281,7 @@ describe('messages fetched while others are still being handled (ADR 0098)', () 
 
   it('pauses a partition holding too many unfinished messages and resumes it once they finish, in order', async () => {
     const h = await setup(1);
-    await sendOrders(h, 0, [['store-a', 0]]);
-    const release = gate();
-    const started: string[] = [];
-    const handled: string[] = [];
-    const { consumer, groupId } = start(
-      h,
-      async (event) => {
-        started.push(event.value.orderId);
-        if (event.value.orderId === 'store-a-0') await release.opened;
-        handled.push(event.value.orderId);
-      },
-      1,
-      uniqueName('group'),
-      10,
-    );
-    await consumer.start();
-    await eventually(() => started.includes('store-a-0'), 'the first message under way');
+    const { consumer, groupId, handled, release } = await holdingStoreA(h, 1, 10);
     const later: [string, number][] = Array.from({ length: 60 }, (_, i) => ['store-a', i + 1]);
     for (let i = 0; i < later.length; i += 5) await sendOrders(h, 0, later.slice(i, i + 5));
 
@@ -319,4 +301,83 @@ describe('messages fetched while others are still being handled (ADR 0098)', () 
       'the partition committed past all',
     );
   });
+
+  it("runs a partition's prefetches one after the other, while its batches keep coming", async () => {
+    const h = await setup(1);
+    let running = 0;
+    let mostAtOnce = 0;
+    const prefetched: string[] = [];
+    const handled: string[] = [];
+    const { taken } = await prefetching(h, {
+      prefetch: async (events) => {
+        running++;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        // Long enough for the next batches to be fetched and taken over meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        prefetched.push(...events.map((e) => e.value.orderId));
+        running--;
+      },
+      handle: async (event) => {
+        handled.push(event.value.orderId);
+      },
+    });
+    for (let i = 0; i < 4; i++) {
+      await sendOrders(h, 0, [[`store-${i}`, 0]]);
+      await eventually(() => taken() > i, `batch ${i} taken over`);
+    }
+
+    await eventually(() => handled.length === 4, 'every message handled');
+    expect(prefetched).toEqual(['store-0-0', 'store-1-0', 'store-2-0', 'store-3-0']);
+    expect(mostAtOnce).toBe(1);
+  });
+
+  it("holds a partition's next prefetch until a batch whose prefetch kept something is handled", async () => {
+    const h = await setup(1);
+    const log: string[] = [];
+    const firstHeld = gate();
+    const { taken } = await prefetching(h, {
+      prefetch: async (events) => {
+        log.push(...events.map((e) => `prefetched ${e.value.orderId}`));
+        return () => log.push(...events.map((e) => `released ${e.value.orderId}`));
+      },
+      handle: async (event) => {
+        if (event.value.orderId === 'store-0-0') await firstHeld.opened;
+        log.push(`handled ${event.value.orderId}`);
+      },
+    });
+    await sendOrders(h, 0, [['store-0', 0]]);
+    await eventually(() => log.includes('prefetched store-0-0'), 'the first batch prefetched');
+    await sendOrders(h, 0, [['store-1', 0]]);
+    await eventually(() => taken() >= 2, 'the second batch taken over');
+    firstHeld.open();
+
+    await eventually(() => log.includes('released store-1-0'), 'both batches handled');
+    expect(log).toEqual([
+      'prefetched store-0-0',
+      'handled store-0-0',
+      'released store-0-0',
+      'prefetched store-1-0',
+      'handled store-1-0',
+      'released store-1-0',
+    ]);
+  });
 });
+
+/** A started consumer with a prefetch, four keys at a time; `taken` counts the batches taken over. */
+async function prefetching(
+  h: EventsHarness,
+  hooks: Pick<Parameters<typeof orderConsumer>[1], 'prefetch' | 'handle'>,
+): Promise<{ consumer: EventConsumer; taken: () => number }> {
+  const consumer = orderConsumer(h, {
+    groupId: uniqueName('group'),
+    metrics: createMetricsRegistry('test'),
+    keysConsumedConcurrently: 4,
+    commit: { intervalMs: 100, everyMessages: 1_000 },
+    ...hooks,
+  });
+  cleanups.push(() => consumer.stop());
+  let taken = 0;
+  consumer.consumer.on(consumer.consumer.events.END_BATCH_PROCESS, () => taken++);
+  await consumer.start();
+  return { consumer, taken: () => taken };
+}

@@ -158,8 +158,13 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     catalog,
   });
   const prefetchOffers = offerPrefetch({ configs, vendors, logger });
-  /** A fetched batch: its levels and offers planned, its offers' products looked up at once. */
-  const prefetch = async (facts: Fact[]): Promise<() => void> => {
+  /**
+   * A fetched batch: its levels and offers planned, its offers' products looked up at once.
+   * Nothing for a batch without catalog facts, whose next batch then need not wait for it.
+   */
+  const prefetch = async (facts: Fact[]): Promise<(() => void) | undefined> => {
+    if (!facts.some((f) => f.topicKey === 'inventoryObserved' || f.topicKey === 'offerObserved'))
+      return undefined;
     const forget = inventory.plan(facts);
     try {
       const release = await prefetchOffers(facts);
