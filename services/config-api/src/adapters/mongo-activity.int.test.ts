@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MongoClient, type Db } from 'mongodb';
 import { connectMongo, createMetricsRegistry, type MongoHandle } from '@msync/platform';
 import { infra, uniqueName } from '@msync/test-support';
-import type { ActivityEntry } from '../domain/activity-events.js';
+import type { ActivityEntry, TimelineUpdate } from '../domain/activity-events.js';
 import { ORDER_STEPS } from '../domain/order-steps.js';
-import { MongoActivity } from './mongo-activity.js';
+import { MongoActivity, type OrderTimelineDocument } from './mongo-activity.js';
 
 // The timeline writes on the real database (FerretDB here): concurrent updates of one order,
 // as the five topics deliver them, must all land.
@@ -89,12 +89,12 @@ describe('order timelines on the database', () => {
         eventId: 'e-4',
         flow: 'orders',
         action: null,
-        steps: ['created' as const],
+        steps: ['createdInShipBob' as const],
         outcome: 'FAILED',
         reason: null,
         detail: 'no product',
       };
-      const updates = (storeId: string, orderId: string) => [
+      const updates = (storeId: string, orderId: string): TimelineUpdate[] => [
         { storeId, orderId, at: at(3), reached: ['accepted' as const], details: {} },
         { storeId, orderId, at: at(1), reached: ['accepted' as const], details: {} },
         { storeId, orderId, at: at(4), reached: [], details: {}, failure },
@@ -102,7 +102,7 @@ describe('order timelines on the database', () => {
           storeId,
           orderId,
           at: at(5),
-          reached: ['created' as const],
+          reached: ['createdInShipBob' as const],
           details: { shipbobOrderId: '77' },
         },
       ];
@@ -119,8 +119,9 @@ describe('order timelines on the database', () => {
       expect(left).toEqual(updates('batch', 'B-3'));
       for (const update of orders.flatMap((o) => updates('single', o)))
         await single.applyTimeline(update);
-      const shape = (doc: Record<string, unknown> | null) => {
-        const { _id: _ignoredId, storeId: _ignoredStore, ...rest } = doc ?? {};
+      const shape = (doc: OrderTimelineDocument | null) => {
+        if (!doc) return null;
+        const { _id: _ignoredId, storeId: _ignoredStore, ...rest } = doc;
         return rest;
       };
       for (const orderId of ['B-1', 'B-2']) {
