@@ -273,17 +273,17 @@ export function createEventConsumer<K extends TopicKey>(
     works = new Map();
     for (const work of abandoned.values()) {
       work.halted = true;
-      for (const batch of work.batches) {
-        batch.release();
-        batch.finish();
-      }
+      for (const batch of work.batches) batch.finish();
       work.batches.clear();
-      if (work.resume) {
-        work.resume();
-        work.resume = undefined;
-      }
+      resumeFetching(work);
     }
     abandonedStopped = allLanesStopped();
+  };
+
+  /** Resumes the partition's fetching if it was paused for too many unfinished messages. */
+  const resumeFetching = (work: PartitionWork): void => {
+    work.resume?.();
+    work.resume = undefined;
   };
 
   /** Whether a lane of `work` may take its next step: not stopping, still assigned. */
@@ -582,13 +582,15 @@ export function createEventConsumer<K extends TopicKey>(
     lag?.watermarks(topic, partition, batch.highWatermark);
     if (batch.messages.length === 0) return;
     const work = workOf(topic, partition, generation);
-    let finish: () => void = () => undefined;
-    const finished = new Promise<void>((resolve) => (finish = resolve));
+    let resolveFinished: () => void = () => undefined;
     const ref: BatchRef = {
       pending: batch.messages.length,
       release: () => undefined,
-      finished,
-      finish,
+      finished: new Promise<void>((resolve) => (resolveFinished = resolve)),
+      finish: () => {
+        ref.release();
+        resolveFinished();
+      },
     };
     work.batches.add(ref);
     if (options.prefetch) {
@@ -615,7 +617,7 @@ export function createEventConsumer<K extends TopicKey>(
       enqueue(work, { message, batch: ref });
     }
     payload.resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
-    if (!work.resume && work.unfinished >= maxUnfinished) work.resume = once(payload.pause());
+    if (!work.resume && work.unfinished >= maxUnfinished) work.resume = payload.pause();
     startLanes(work);
   };
 
@@ -665,14 +667,8 @@ export function createEventConsumer<K extends TopicKey>(
     }
     committer.noteFinished();
     work.unfinished--;
-    if (--batch.pending === 0 && work.batches.delete(batch)) {
-      batch.release();
-      batch.finish();
-    }
-    if (work.resume && work.unfinished <= maxUnfinished / 2) {
-      work.resume();
-      work.resume = undefined;
-    }
+    if (--batch.pending === 0 && work.batches.delete(batch)) batch.finish();
+    if (work.unfinished <= maxUnfinished / 2) resumeFetching(work);
   };
 
   /**
@@ -822,10 +818,11 @@ interface BatchRef {
   /** Resolves once the batch's prefetch ended (its lanes wait for it). */
   ready?: Promise<void>;
   pending: number;
-  /** Lets go of what the prefetch kept; called once the batch is finished or abandoned. */
+  /** Lets go of what the prefetch kept (set once the prefetch kept something). */
   release: () => void;
   /** Resolves once the batch is finished or abandoned. */
   finished: Promise<void>;
+  /** Called once the batch is finished or abandoned: releases it and resolves `finished`. */
   finish: () => void;
 }
 

@@ -10,7 +10,7 @@ import {
   type TimelineUpdate,
 } from './domain/activity-events.js';
 import { Problem } from './domain/problem.js';
-import { returnStatusOf } from './domain/return-status.js';
+import { returnStatusOf, type ReturnStatus } from './domain/return-status.js';
 import type {
   ActivityEntryDocument,
   MongoActivity,
@@ -62,23 +62,25 @@ export class ActivityService {
 
   /** Projects one consumed event; idempotent (a redelivered event adds nothing). */
   async project(event: ActivityEvent): Promise<ProjectionResult> {
-    const result = await this.projectEvent(event);
-    this.deps.metrics.activityEvents.inc({ topic: event.topicKey, result });
-    return result;
+    const [result] = await this.projectMany([event]);
+    return result!;
   }
 
   /**
    * Projects many events with a few writes (ADR 0099): their entries in one insert, their
-   * timeline changes in arrival order under one lock write; a timeline another writer holds is
-   * written on its own. Answers each event's result by position; return statuses are left out
-   * (undefined): `project` them.
+   * timeline changes in arrival order under one lock write (a timeline another writer holds is
+   * written on its own), return statuses one by one. Answers each event's result by position.
    */
-  async projectMany(events: readonly ActivityEvent[]): Promise<(ProjectionResult | undefined)[]> {
-    const results: (ProjectionResult | undefined)[] = events.map(() => undefined);
+  async projectMany(events: readonly ActivityEvent[]): Promise<ProjectionResult[]> {
+    const results: ProjectionResult[] = events.map(() => 'projected');
     const entries: { index: number; entry: ActivityEntry }[] = [];
     const updates: TimelineUpdate[] = [];
+    const returns: ReturnStatus[] = [];
     events.forEach((event, index) => {
-      if (event.topicKey === 'returnUpdated') return;
+      if (event.topicKey === 'returnUpdated') {
+        returns.push(returnStatusOf(event.value));
+        return;
+      }
       if (event.topicKey === 'syncOutcome') {
         const entry = activityEntryOf(event.value);
         if (!entry) {
@@ -86,14 +88,15 @@ export class ActivityService {
           return;
         }
         entries.push({ index, entry });
-        // Also for a duplicate, as one by one: a batch cut short is finished when it comes again.
+        // The timeline is written after the entry, also for a duplicate: a process that stopped
+        // between the two writes finishes the job when the event comes again.
         const update = timelineUpdateOfEntry(entry);
         if (update) updates.push(update);
         return;
       }
       const update = timelineUpdateOf(event);
-      results[index] = update ? 'projected' : 'no-order';
       if (update) updates.push(update);
+      else results[index] = 'no-order';
     });
     const added = await this.deps.store.addEntries(
       entries.map(({ entry }) => entry),
@@ -101,40 +104,15 @@ export class ActivityService {
     );
     const busy = await this.deps.store.applyTimelines(updates);
     for (const update of busy) await this.deps.store.applyTimeline(update);
+    for (const status of returns) await this.deps.store.applyReturnStatus(status);
     for (const { index, entry } of entries) {
-      const isNew = added.has(entry.id);
-      results[index] = isNew ? 'projected' : 'duplicate';
-      if (isNew)
-        this.deps.metrics.activityEntries.inc({ flow: entry.flow, outcome: entry.outcome });
+      if (!added.has(entry.id)) results[index] = 'duplicate';
+      else this.deps.metrics.activityEntries.inc({ flow: entry.flow, outcome: entry.outcome });
     }
-    events.forEach((event, index) => {
-      const result = results[index];
-      if (result) this.deps.metrics.activityEvents.inc({ topic: event.topicKey, result });
-    });
+    events.forEach((event, index) =>
+      this.deps.metrics.activityEvents.inc({ topic: event.topicKey, result: results[index]! }),
+    );
     return results;
-  }
-
-  private async projectEvent(event: ActivityEvent): Promise<ProjectionResult> {
-    if (event.topicKey === 'syncOutcome') {
-      const entry = activityEntryOf(event.value);
-      if (!entry) return 'dry-run';
-      const added = await this.deps.store.addEntry(entry, this.now());
-      // The timeline is written after the entry, also for a duplicate: a process that stopped
-      // between the two writes finishes the job when the event comes again.
-      const update = timelineUpdateOfEntry(entry);
-      if (update) await this.deps.store.applyTimeline(update);
-      if (!added) return 'duplicate';
-      this.deps.metrics.activityEntries.inc({ flow: entry.flow, outcome: entry.outcome });
-      return 'projected';
-    }
-    if (event.topicKey === 'returnUpdated') {
-      await this.deps.store.applyReturnStatus(returnStatusOf(event.value));
-      return 'projected';
-    }
-    const update = timelineUpdateOf(event);
-    if (!update) return 'no-order';
-    await this.deps.store.applyTimeline(update);
-    return 'projected';
   }
 
   /** A page of a store's activity, newest first (404 for a store the caller cannot see). */

@@ -238,7 +238,7 @@ function createActivityFeed(
         // more events meet in one group write.
         keysConsumedConcurrently: 8,
         handle: async (event) => {
-          if ((await projectGrouped(event)) === undefined) await activity.project(event);
+          await projectGrouped(event);
         },
       })
     : undefined;

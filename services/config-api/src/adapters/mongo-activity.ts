@@ -96,18 +96,6 @@ export class MongoActivity {
     ]);
   }
 
-  /** Adds an entry; false when an entry with its id exists (the event came again). */
-  async addEntry(entry: ActivityEntry, projectedAt: Date): Promise<boolean> {
-    const { id, ...rest } = entry;
-    try {
-      await this.entries.insertOne({ _id: id, ...rest, projectedAt });
-      return true;
-    } catch (error) {
-      if (isDuplicateKey(error)) return false;
-      throw error;
-    }
-  }
-
   /**
    * Adds many entries in one write; answers the ids it added (the others existed: their events
    * came again).
