@@ -78,6 +78,13 @@ export interface EventConsumerOptions<K extends TopicKey> {
    */
   keysConsumedConcurrently?: number;
   /**
+   * The lane of a message, from its topic and key (default: the key). A lane's messages are
+   * handled in offset order and set aside behind each other. A service whose topics carry flows
+   * of one key that need no common order (a store's orders and its catalog) names a lane per
+   * flow, so that one flow's set-aside events do not hold the others (ADR 0100).
+   */
+  laneOf?: (topic: K, key: string) => string;
+  /**
    * Messages of one partition fetched and not finished at which the partition's fetching pauses
    * until half of them finished (default 5,000): bounds the memory a slow partition holds.
    */
@@ -166,6 +173,13 @@ export function createEventConsumer<K extends TopicKey>(
   const byPhysical = new Map<string, K>(
     options.topics.map((key) => [physicalTopic(key, options.namespace), key]),
   );
+  const laneNamer = options.laneOf;
+  /** The lane of a message of a (physical) topic. */
+  const laneIn = (topic: string, key: Buffer | null | undefined): string => {
+    const lane = laneOf(key);
+    const topicKey = byPhysical.get(topic);
+    return laneNamer && topicKey !== undefined ? laneNamer(topicKey, lane) : lane;
+  };
   const consumer = options.kafka.consumer({
     groupId,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
@@ -458,7 +472,7 @@ export function createEventConsumer<K extends TopicKey>(
     appendedAt: number,
     checkpoint: Checkpoint,
   ): Promise<void> => {
-    const lane = setAside ? laneOf(raw.key) : '';
+    const lane = setAside ? laneIn(raw.topic, raw.key) : '';
     if (setAside && (await laneIsParked(lane, checkpoint))) {
       await park(raw, lane, undefined, checkpoint);
       return;
@@ -622,7 +636,7 @@ export function createEventConsumer<K extends TopicKey>(
   };
 
   const enqueue = (work: PartitionWork, item: LaneItem): void => {
-    work.lanes.add(laneOf(item.message.key), item);
+    work.lanes.add(laneIn(work.topic, item.message.key), item);
     work.unfinished++;
   };
 
@@ -711,10 +725,10 @@ export function createEventConsumer<K extends TopicKey>(
   ): Promise<number> => {
     if (!setAside?.parkMany) return 0;
     const { items, next: from } = lane;
-    const key = laneOf(items[from]!.message.key);
+    const key = laneIn(work.topic, items[from]!.message.key);
     if (!(await laneIsParked(key, checkpoint))) return 0;
     let to = from + 1;
-    while (to < items.length && laneOf(items[to]!.message.key) === key) to++;
+    while (to < items.length && laneIn(work.topic, items[to]!.message.key) === key) to++;
     const raws = items
       .slice(from, to)
       .map((item) => toRaw(work.topic, work.partition, item.message));

@@ -6,15 +6,22 @@ import {
   createMetricsRegistry,
   type MongoHandle,
 } from '@msync/platform';
-import { infra, uniqueName, withContext } from '@msync/test-support';
+import {
+  capturingLogger,
+  infra,
+  uniqueName,
+  uniqueNamespace,
+  withContext,
+} from '@msync/test-support';
 import { physicalTopic } from './catalog.js';
-import { type ConsumedEventOf } from './consumer.js';
+import { createEventConsumer, type ConsumedEventOf } from './consumer.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import type { RawMessage } from './delivery.js';
 import { createMongoParkedEventStore } from './parked-store.js';
 import { BEHIND_SET_ASIDE, drainParked, type ParkedEventStore } from './set-aside.js';
 import {
   committedOffsets,
+  eventsHarness,
   eventually,
   orderConsumer,
   orderTopicHarness,
@@ -287,4 +294,75 @@ describe('setting events aside without blocking the partition', () => {
     const after = await store.list(groupId, 'store-down');
     expect(after.map((p) => p.offset)).toEqual([...downOffsets, '330']);
   });
+
+  it.each([
+    { name: 'one lane per key (the default)', lanes: undefined, expected: 'set aside behind it' },
+    { name: 'a lane per key and topic (laneOf)', lanes: 'per-topic', expected: 'handled' },
+  ] as const)(
+    "with $name, a store's event of another topic is $expected while its failed event is set aside (ADR 0100)",
+    async ({ lanes, expected }) => {
+      const env = infra();
+      const h = await eventsHarness({
+        brokers: env.KAFKA_BROKERS,
+        registryUrl: env.SCHEMA_REGISTRY_URL,
+        namespace: uniqueNamespace(),
+        logger: capturingLogger('warn').logger,
+        topics: ['orderReadyToShip', 'orderCanceledOnMarketplace'],
+      });
+      cleanups.push(() => h.close());
+      const { store } = await setup();
+      const groupId = uniqueName('group');
+      const metrics = createMetricsRegistry('test');
+      type Topic = 'orderReadyToShip' | 'orderCanceledOnMarketplace';
+      const handled: string[] = [];
+      const consumer = createEventConsumer<Topic>({
+        kafka: h.kafka,
+        codec: h.codec,
+        logger: capturingLogger('error').logger,
+        topics: ['orderReadyToShip', 'orderCanceledOnMarketplace'],
+        dlqProducer: h.publisher.producer,
+        namespace: h.namespace,
+        groupId,
+        metrics,
+        setAside: store,
+        ...(lanes ? { laneOf: (topic: Topic, key: string) => `${key}|${topic}` } : {}),
+        handle: async (event) => {
+          if (event.topicKey === 'orderReadyToShip')
+            throw new RetriableError('ShipBob is unavailable', { reason: 'shipbob-unavailable' });
+          handled.push(event.topicKey);
+        },
+        retry: { initialDelayMs: 100, maxDelayMs: 500 },
+        commit: { intervalMs: 100 },
+      });
+      cleanups.push(() => consumer.stop());
+      await consumer.start();
+
+      await h.publisher.publish('orderReadyToShip', order('store-down', 'DOWN-1'));
+      await eventually(
+        async () => (await setAsideCount(metrics, 'shipbob-unavailable')) === 1,
+        'the failed event set aside',
+      );
+      await h.publisher.publish(
+        'orderCanceledOnMarketplace',
+        sampleEvents('store-down').orderCanceledOnMarketplace,
+      );
+      const failedLane = lanes ? 'store-down|orderReadyToShip' : 'store-down';
+      if (expected === 'handled') {
+        await eventually(() => handled.length === 1, 'the other topic’s event handled');
+        expect(await setAsideCount(metrics, BEHIND_SET_ASIDE)).toBe(0);
+      } else {
+        await eventually(
+          async () => (await setAsideCount(metrics, BEHIND_SET_ASIDE)) === 1,
+          'the other topic’s event set aside behind the failure',
+        );
+        expect(handled).toEqual([]);
+      }
+      expect(await store.parkedKeys(groupId)).toEqual([failedLane]);
+      expect((await store.list(groupId, failedLane)).map((p) => p.reason)).toEqual(
+        expected === 'handled'
+          ? ['shipbob-unavailable']
+          : ['shipbob-unavailable', BEHIND_SET_ASIDE],
+      );
+    },
+  );
 });

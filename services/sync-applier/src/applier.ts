@@ -48,6 +48,7 @@ import {
   type ReturnState,
 } from './domain/returns.js';
 import { createEffectKey } from './domain/create.js';
+import { laneOfFlow, type LaneFlow } from './domain/lanes.js';
 import type { StoreConfig } from './domain/store-config.js';
 import {
   decideTracking,
@@ -76,6 +77,24 @@ export const FACT_TOPICS = [
 ] as const;
 export type FactTopic = (typeof FACT_TOPICS)[number];
 export type Fact = ConsumedEventOf<FactTopic>;
+
+/** The flow of each fact, whose lane it goes in (ADR 0100). */
+const FLOW_OF: Record<FactTopic, LaneFlow> = {
+  offerObserved: 'offers',
+  orderAwaitingAcceptance: 'orders',
+  orderReadyToShip: 'orders',
+  shipmentLabeled: 'orders',
+  incidentOpened: 'orders',
+  orderCanceledInShipBob: 'orders',
+  orderCanceledOnMarketplace: 'orders',
+  // The store's levels, its one import per cycle and the reconciliation of what it pushed.
+  inventoryObserved: 'inventory',
+  stockObserved: 'inventory',
+};
+
+/** The lane of a store's fact: handled in order, and set aside behind, its flow's other facts. */
+export const factLane = (topic: FactTopic, storeId: string): string =>
+  laneOfFlow(FLOW_OF[topic], storeId);
 
 /** How a fact reached the handler: live from Kafka, or replayed from a parked lane. */
 export type Delivery = { via: 'consumer' } | { via: 'parked'; lane: 'store' | 'waiting' };

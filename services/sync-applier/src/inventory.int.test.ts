@@ -12,6 +12,7 @@ import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
 import { INVENTORY_COLLECTIONS, fieldOf } from './adapters/inventory-state.js';
 import { RECONCILIATION_COLLECTIONS } from './adapters/reconciliations.js';
 import { storeConfig } from './test-support/facts.js';
+import { createMongoParkedEventStore } from '@msync/events';
 import type { SyncApplierOptions } from './service.js';
 
 let h: ApplierHarness | undefined;
@@ -185,6 +186,45 @@ describe('Sync Inventory in the applier', () => {
     expect(harness.outcomesOf(store.storeId, 'APPLIED')[0]?.externalIds).toMatchObject({
       importId: imports(store)[0]?.importId,
     });
+  });
+
+  it("an import parked past the live deadline holds the store's stock lane only: its offers go on (ADR 0100)", async () => {
+    const { harness, store, running } = await setUp({ liveDeadlineMs: 1_000 });
+    const parked = await createMongoParkedEventStore(harness.mongo.db);
+    store.mirakl.control.holdImports(store.shopId, true);
+    try {
+      await harness.publish(
+        'inventoryObserved',
+        cycle(store.storeId, 'c6', [{ sku: 'SKU-MUG', fulfillable: 4 }]),
+      );
+      await eventually(
+        async () =>
+          (await counted(running.metrics, 'events_set_aside_total', {
+            reason: 'live-deadline',
+          })) === 1,
+        'the end of cycle set aside past the live deadline',
+      );
+      expect(await parked.parkedKeys(running.applier.groupId)).toEqual([
+        `${store.storeId}|inventory`,
+      ]);
+      // A new offer of the same store, while its import is still RUNNING.
+      await harness.publish('offerObserved', offer(store.storeId, 'SKU-PLATE'));
+      await eventually(async () => {
+        const doc = await harness.mongo.db
+          .collection<{ _id: string; offers?: object }>(INVENTORY_COLLECTIONS.offers)
+          .findOne({ _id: store.storeId });
+        return Object.keys(doc?.offers ?? {}).length === 3;
+      }, 'the new offer projected while the import is held');
+      expect(imports(store).map((i) => i.status)).toEqual(['RUNNING']);
+      expect(
+        await counted(running.metrics, 'events_set_aside_total', { reason: 'behind-set-aside' }),
+      ).toBe(0);
+    } finally {
+      // Released however the test ends, so that the retrier's drain can stop.
+      store.mirakl.control.holdImports(store.shopId, false);
+    }
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'APPLIED');
+    expect(imports(store)).toHaveLength(1);
   });
 
   it('a quick import is followed to COMPLETE within the live deadline, at production intervals', async () => {

@@ -17,6 +17,7 @@ import {
 } from '@msync/platform';
 import { FACT_TOPICS, type Delivery, type Fact } from './applier.js';
 import type { EffectsLedger } from './adapters/effects-ledger.js';
+import { storeOfLane } from './domain/lanes.js';
 import type { ApplierMetrics } from './metrics.js';
 
 export interface RetrierOptions {
@@ -134,8 +135,7 @@ export function createRetrier(options: RetrierOptions): Retrier {
         logger.info('parked lane replayed', {
           lane: kind,
           key,
-          // A store lane is keyed by the store (a waiting lane by one effect of it).
-          ...(kind === 'store' ? { storeId: key } : {}),
+          storeId: storeOfLane(key),
           outcome: result.outcome,
           replayed: result.replayed,
           deadLettered: result.deadLettered,

@@ -22,7 +22,14 @@ import {
 import { createShipBobSharedBudget } from '@msync/shipbob';
 import { createSecretBox, createStoreCredentials, type EncryptionKey } from '@msync/stores';
 import type { Router } from 'express';
-import { FACT_TOPICS, createApplier, type Delivery, type Fact, type FactTopic } from './applier.js';
+import {
+  FACT_TOPICS,
+  createApplier,
+  factLane,
+  type Delivery,
+  type Fact,
+  type FactTopic,
+} from './applier.js';
 import { catalogOpsRoutes } from './adapters/catalog-routes.js';
 import { createCatalogView } from './adapters/catalog-view.js';
 import { createOfferOutcomes } from './adapters/offer-outcomes.js';
@@ -258,6 +265,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
         logger,
         groupId,
         topics: FACT_TOPICS,
+        laneOf: factLane,
         handle: (fact) => handleLive(fact),
         prefetch,
         dlqProducer: options.publisher.producer,
