@@ -6,6 +6,7 @@ export {
   createRateLimiterRegistry,
   systemClock,
   tokenBudgetKey,
+  withBudgetPatience,
 } from './limiter.js';
 export type {
   LimiterClock,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { RateLimitedError } from '@msync/platform';
-import { createRateLimiter } from './limiter.js';
+import { createRateLimiter, withBudgetPatience } from './limiter.js';
 import { ManualClock } from './test-support/manual-clock.js';
 
 describe('shared token rate limiter', () => {
@@ -109,5 +109,30 @@ describe('shared token rate limiter', () => {
     expect(granted).toBe(false);
     await clock.advance(1);
     expect(granted).toBe(true);
+  });
+
+  it('lets calls made under withBudgetPatience wait longer than maxWaitMs, and only those', async () => {
+    const clock = new ManualClock();
+    const limiter = createRateLimiter({ limit: 1, windowMs: 10_000, maxWaitMs: 2_000, clock });
+    (await limiter.acquire('a'))();
+    let impatient: unknown;
+    let patient: unknown;
+    void limiter.acquire('b').catch((error: unknown) => (impatient = error));
+    const granted = withBudgetPatience(30_000, () => limiter.acquire('c')).then(
+      (release) => (patient = release),
+      (error: unknown) => (patient = error),
+    );
+    await clock.advance(2_000);
+    expect(impatient).toBeInstanceOf(RateLimitedError);
+    expect(patient).toBeUndefined();
+    // The slot of 'a' leaves the window at 10 000: the patient call gets it.
+    await clock.advance(8_000);
+    await granted;
+    expect(patient).toBeInstanceOf(Function);
+    // Outside it, the limiter's own maximum again.
+    let later: unknown;
+    void limiter.acquire('d').catch((error: unknown) => (later = error));
+    await clock.advance(2_000);
+    expect(later).toBeInstanceOf(RateLimitedError);
   });
 });

@@ -96,6 +96,10 @@ const FLOW_OF: Record<FactTopic, LaneFlow> = {
 export const factLane = (topic: FactTopic, storeId: string): string =>
   laneOfFlow(FLOW_OF[topic], storeId);
 
+/** The fact closing a store's inventory cycle: it sends the store's stock import (ADR 0101). */
+export const mayImport = (fact: Fact): boolean =>
+  fact.topicKey === 'inventoryObserved' && fact.value.endOfCycle;
+
 /** How a fact reached the handler: live from Kafka, or replayed from a parked lane. */
 export type Delivery = { via: 'consumer' } | { via: 'parked'; lane: 'store' | 'waiting' };
 

@@ -41,10 +41,23 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   SHIPBOB_TIMEOUT_MS: env.durationMs(15_000),
   SHIPBOB_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
   /**
+   * How long each call of a fetched batch's product lookup (the account's product list, 50 SKUs
+   * a page) may wait for the token's budget (ADR 0101); other calls wait at most 2 s and are
+   * parked with the wait.
+   */
+  SHIPBOB_PREFETCH_BUDGET_WAIT_MS: env.durationMs(60_000),
+  /**
    * Vendor calls of a fact read from Kafka must end within this; past it the fact is parked and
    * the retrier (no such limit) takes over. Bounds how long a hanging vendor holds a partition.
    */
   LIVE_DEADLINE_MS: env.durationMs(4_000),
+  /**
+   * The live deadline of a store's cycle end, which sends the store's stock import and follows
+   * it (ADR 0101): an upload of thousands of lines takes seconds, and one abandoned in flight
+   * leaves an import of unknown id that the next STO01 must wait a minute for. It holds only the
+   * store's inventory lane (ADR 0100).
+   */
+  IMPORT_LIVE_DEADLINE_MS: env.durationMs(30_000),
   /** Pause between the retrier's passes over parked stores. */
   RETRIER_INTERVAL_MS: env.durationMs(1_000),
   /**

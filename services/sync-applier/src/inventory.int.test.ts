@@ -166,7 +166,7 @@ describe('Sync Inventory in the applier', () => {
   });
 
   it('an import still RUNNING when the live deadline passes is followed to its end by the retrier, never sent again', async () => {
-    const { harness, store } = await setUp({ liveDeadlineMs: 1_000 });
+    const { harness, store } = await setUp({ importLiveDeadlineMs: 1_000 });
     // Mirakl is slow to process the store's imports.
     store.mirakl.control.holdImports(store.shopId, true);
     await harness.publish(
@@ -188,8 +188,29 @@ describe('Sync Inventory in the applier', () => {
     });
   });
 
-  it("an import parked past the live deadline holds the store's stock lane only: its offers go on (ADR 0100)", async () => {
+  it('a cycle end has a live deadline of its own: an import a few seconds long ends live, nothing parked (ADR 0101)', async () => {
     const { harness, store, running } = await setUp({ liveDeadlineMs: 1_000 });
+    store.mirakl.control.holdImports(store.shopId, true);
+    try {
+      await harness.publish(
+        'inventoryObserved',
+        cycle(store.storeId, 'c8', [{ sku: 'SKU-MUG', fulfillable: 9 }]),
+      );
+      // Status reads every 50 ms: 40 of them outlast the other facts' 1 s deadline twice over.
+      const statusReads = () =>
+        store.mirakl.control.exchanges().filter((e) => e.operation === 'STO02').length;
+      await eventually(() => statusReads() >= 40, 'the import followed past 1 s');
+    } finally {
+      store.mirakl.control.holdImports(store.shopId, false);
+    }
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'APPLIED');
+    expect(quantities(store)['SKU-MUG']).toBe(8);
+    expect(await counted(running.metrics, 'events_set_aside_total', {})).toBe(0);
+    expect(imports(store)).toHaveLength(1);
+  });
+
+  it("an import parked past the live deadline holds the store's stock lane only: its offers go on (ADR 0100)", async () => {
+    const { harness, store, running } = await setUp({ importLiveDeadlineMs: 1_000 });
     const parked = await createMongoParkedEventStore(harness.mongo.db);
     store.mirakl.control.holdImports(store.shopId, true);
     try {

@@ -33,6 +33,7 @@ await runService({
         shipbobBaseUrl: config.SHIPBOB_BASE_URL,
         shipbobTimeoutMs: config.SHIPBOB_TIMEOUT_MS,
         shipbobRetries: config.SHIPBOB_RETRIES,
+        shipbobPrefetchBudgetWaitMs: config.SHIPBOB_PREFETCH_BUDGET_WAIT_MS,
       },
       retrier: {
         intervalMs: config.RETRIER_INTERVAL_MS,
@@ -40,6 +41,7 @@ await runService({
         lanesConcurrently: config.RETRIER_LANES_CONCURRENTLY,
       },
       liveDeadlineMs: config.LIVE_DEADLINE_MS,
+      importLiveDeadlineMs: config.IMPORT_LIVE_DEADLINE_MS,
       waitingRetryMs: config.WAITING_RETRY_MS,
       sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
       partitionsConcurrently: config.FACT_PARTITIONS_CONCURRENTLY,

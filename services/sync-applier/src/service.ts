@@ -26,6 +26,7 @@ import {
   FACT_TOPICS,
   createApplier,
   factLane,
+  mayImport,
   type Delivery,
   type Fact,
   type FactTopic,
@@ -89,6 +90,8 @@ export interface SyncApplierOptions {
    * long a store whose vendor hangs holds the partition it shares with other stores.
    */
   liveDeadlineMs?: number;
+  /** The live deadline of a store's cycle end, which sends its stock import (default 30 s, ADR 0101). */
+  importLiveDeadlineMs?: number;
 }
 
 export interface SyncApplier {
@@ -227,16 +230,18 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
   });
   let consumer: EventConsumer | undefined;
   const liveDeadlineMs = options.liveDeadlineMs ?? 4_000;
+  const importLiveDeadlineMs = options.importLiveDeadlineMs ?? 30_000;
 
   /** A fact from Kafka: its vendor calls within the live deadline, else parked (design §4). */
   const handleLive = async (fact: Fact): Promise<void> => {
-    const deadline = AbortSignal.timeout(liveDeadlineMs);
+    const ms = mayImport(fact) ? importLiveDeadlineMs : liveDeadlineMs;
+    const deadline = AbortSignal.timeout(ms);
     try {
       await runWithDeadline(deadline, () => handle(fact, { via: 'consumer' }));
     } catch (error) {
       if (!deadline.aborted || classifyError(error) === 'permanent') throw error;
       throw new RetriableError(
-        `vendor calls took longer than ${liveDeadlineMs} ms; the retrier takes the fact over (${errorMessage(error)})`,
+        `vendor calls took longer than ${ms} ms; the retrier takes the fact over (${errorMessage(error)})`,
         { reason: 'live-deadline' },
       );
     }

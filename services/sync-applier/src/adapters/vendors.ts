@@ -30,6 +30,7 @@ import {
   type NewProduct,
   type NewReturn,
   type ShipBobPort,
+  withBudgetPatience,
 } from '@msync/shipbob';
 import type { ProductMatch } from '../domain/offers.js';
 import type { ReturnLineFacts } from '../domain/returns.js';
@@ -172,6 +173,8 @@ export interface VendorOptions {
   shipbobBudget: SharedBudget;
   /** A ShipBob call that waits longer than this for the token's budget is parked with the wait. */
   shipbobMaxBudgetWaitMs?: number;
+  /** How long each call of a batch's product lookup may wait for the budget (default 60 s). */
+  shipbobPrefetchBudgetWaitMs?: number;
   shipbobBaseUrl?: string;
   shipbobTimeoutMs?: number;
   shipbobRetries?: number;
@@ -192,6 +195,7 @@ interface StoreClients {
  */
 export function createVendors(options: VendorOptions): Vendors {
   const { credentials, logger, metrics } = options;
+  const prefetchBudgetWaitMs = options.shipbobPrefetchBudgetWaitMs ?? 60_000;
   const limiters = createRateLimiterRegistry({
     shared: {
       budget: options.shipbobBudget,
@@ -423,8 +427,11 @@ export function createVendors(options: VendorOptions): Vendors {
       const toFetch = lookups.hold(store.storeId, wanted, hold);
       if (toFetch.length > 0) {
         const client = await shipbob(store);
-        const found = await shipbobCall('GET /product', () =>
-          client.findProductsBySku(toFetch, { everyListed: true }),
+        // Worth waiting for: one list instead of a lookup per SKU, and nothing shared is held.
+        const found = await withBudgetPatience(prefetchBudgetWaitMs, () =>
+          shipbobCall('GET /product', () =>
+            client.findProductsBySku(toFetch, { everyListed: true }),
+          ),
         );
         lookups.put(
           store.storeId,
