@@ -7,7 +7,7 @@
  *
  *   npm run bench -- catalog [--stores 100] [--skus 10000] [--change-percent 1]
  *     [--accounts per-store|shared] [--max-cycle-minutes 20] [--live-deadline-ms 120000]
- *     [--commit-interval-ms 1000] [--scale 10,100] [--backend shared|sqlite|postgresql]
+ *     [--commit-interval-ms 1000] [--max-unfinished 0] [--scale 10,100] [--backend shared|sqlite|postgresql]
  *
  * `--scale 10,100` runs the whole measure once per store count, one after the other, and adds a
  * table of how the cycle times grow. Method: ADR 0091.
@@ -32,6 +32,8 @@ const DEFAULTS = {
   'live-deadline-ms': 120_000,
   /** The applier's FACT_COMMIT_INTERVAL_MS (production default 1 s). */
   'commit-interval-ms': 1_000,
+  /** The applier's FACT_MAX_UNFINISHED_PER_PARTITION (0: its default). */
+  'max-unfinished': 0,
   backend: 'shared' as 'shared' | MongoBackend,
 };
 export type Options = typeof DEFAULTS;
@@ -100,6 +102,9 @@ async function measure(options: Options): Promise<Figures> {
       'sync-applier': {
         LIVE_DEADLINE_MS: String(options['live-deadline-ms']),
         FACT_COMMIT_INTERVAL_MS: String(options['commit-interval-ms']),
+        ...(options['max-unfinished'] > 0
+          ? { FACT_MAX_UNFINISHED_PER_PARTITION: String(options['max-unfinished']) }
+          : {}),
       },
     },
     seedStore: (store, newAccount) => {

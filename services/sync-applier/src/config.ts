@@ -93,6 +93,11 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
    * 5 s in the catalog benchmark); a crash delivers that much more of the facts again.
    */
   FACT_COMMIT_INTERVAL_MS: env.durationMs(1_000),
+  /**
+   * Facts of one partition fetched and not yet handled at which its fetching pauses until half
+   * are handled (ADR 0098): the applier's memory is about this many decoded facts per partition.
+   */
+  FACT_MAX_UNFINISHED_PER_PARTITION: z.coerce.number().int().min(100).max(100_000).default(5_000),
   CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(1_800_000).default(30_000),
   /** Done effects are kept this long; longer than the fact topics' retention (30 days) so a replay stays exactly-once. */
   EFFECTS_RETENTION_MS: env.durationMs(90 * DAY_MS),

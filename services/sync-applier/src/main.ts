@@ -46,6 +46,7 @@ await runService({
       sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
       partitionsConcurrently: config.FACT_PARTITIONS_CONCURRENTLY,
       keysConcurrently: config.FACT_KEYS_CONCURRENTLY,
+      maxUnfinishedPerPartition: config.FACT_MAX_UNFINISHED_PER_PARTITION,
       commit: { intervalMs: config.FACT_COMMIT_INTERVAL_MS },
       effectsRetentionMs: config.EFFECTS_RETENTION_MS,
     });

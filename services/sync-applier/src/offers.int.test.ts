@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { withContext } from '@msync/test-support';
+import { counted, withContext } from '@msync/test-support';
 import { applierHarness, eventually, type ApplierHarness } from './test-support/harness.js';
 import { offerObserved, storeConfig } from './test-support/facts.js';
 import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
@@ -170,6 +170,14 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
     expect(
       harness.shipbob.control.exchanges().filter((e) => e.operation === 'POST /product'),
     ).toEqual([]);
+    // And the offers' ledger entries were read a batch at a time, not one query per offer
+    const ledgerReads = await counted(harness.mongoMetrics, 'mongodb_commands_total', {
+      collection: 'effects',
+      command: 'find',
+    });
+    withContext(`${ledgerReads} reads of the ledger for 1,200 offers`, () =>
+      expect(ledgerReads).toBeLessThan(100),
+    );
   });
 
   it('with Sync Offers off, every offer is SKIPPED and ShipBob is not called', async () => {

@@ -35,6 +35,7 @@ import { catalogOpsRoutes } from './adapters/catalog-routes.js';
 import { createCatalogView } from './adapters/catalog-view.js';
 import { createOfferOutcomes } from './adapters/offer-outcomes.js';
 import { createEffectsLedger, type EffectsLedger } from './adapters/effects-ledger.js';
+import { createLedgerSnapshots } from './adapters/ledger-snapshots.js';
 import { createReconciliations } from './adapters/reconciliations.js';
 import { createInventoryState } from './adapters/inventory-state.js';
 import { SOURCE, createOutcomeRecorder } from './adapters/outcomes.js';
@@ -82,6 +83,8 @@ export interface SyncApplierOptions {
   partitionsConcurrently?: number;
   /** Stores of one fact partition handled at once, each in order (default 8). */
   keysConcurrently?: number;
+  /** Unfinished facts per partition at which its fetching pauses (default 5,000, ADR 0098). */
+  maxUnfinishedPerPartition?: number;
   /** Offset commit batching of the facts consumer (tests commit often). */
   commit?: { intervalMs?: number; everyMessages?: number };
   /**
@@ -167,7 +170,9 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     logger,
     catalog,
   });
-  const prefetchOffers = offerPrefetch({ configs, vendors, logger });
+  // A batch's offers find their ledger entries read at once (one query per store and batch).
+  const snapshots = createLedgerSnapshots(ledger);
+  const prefetchOffers = offerPrefetch({ configs, vendors, ledger: snapshots, logger });
   /**
    * A fetched batch: its levels and offers planned, its offers' products looked up at once.
    * Nothing for a batch without catalog facts, whose next batch then need not wait for it.
@@ -190,7 +195,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
   };
   const handle = createApplier({
     configs,
-    ledger,
+    ledger: snapshots.ledger,
     vendors,
     record,
     recordLater: offerOutcomes.recordLater,
@@ -284,6 +289,9 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
         commit: { ...options.commit, beforeCommit: () => offerOutcomes.flush() },
         partitionsConsumedConcurrently: options.partitionsConcurrently ?? 24,
         keysConsumedConcurrently: options.keysConcurrently ?? 8,
+        ...(options.maxUnfinishedPerPartition
+          ? { maxUnfinishedPerPartition: options.maxUnfinishedPerPartition }
+          : {}),
       });
       await consumer.start();
       retrier.start();

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { connectMongo, type MongoHandle } from '@msync/platform';
 import { infra, uniqueName } from '@msync/test-support';
 import { EFFECTS_COLLECTION, createEffectsLedger, effectId } from './effects-ledger.js';
+import { createLedgerSnapshots } from './ledger-snapshots.js';
 
 let mongo: MongoHandle | undefined;
 afterEach(async () => {
@@ -98,6 +99,73 @@ describe('the effects ledger on the real MongoDB-compatible server', () => {
     await ledger.markDone('s1', 'ship:O-9', { miraklOrderId: 'O-9' });
     expect(await ledger.read('s1', 'ship:O-9')).toMatchObject({ status: 'done' });
     expect(await db.collection(EFFECTS_COLLECTION).countDocuments({})).toBe(1);
+  });
+
+  it('reads many entries of a store in one query, legacy ones included, and none of another store', async () => {
+    const { db } = await connect();
+    await createEffectsLedger(db);
+    await db.collection(EFFECTS_COLLECTION).insertOne({
+      storeId: 's1',
+      effectKey: 'product:OLD',
+      action: 'product',
+      factKey: 'old-fact',
+      status: 'done',
+      claimedAt: new Date(),
+      externalIds: { shipbobProductId: '1' },
+    });
+    const ledger = await createEffectsLedger(db);
+    await ledger.claim('s1', 'product:A', { action: 'product', factKey: 'f-a' });
+    await ledger.recordDone('s1', 'product:B', { action: 'product', factKey: 'f-b' }, { id: '2' });
+    await ledger.claim('s2', 'product:C', { action: 'product', factKey: 'f-c' });
+
+    const found = await ledger.readMany('s1', [
+      'product:A',
+      'product:B',
+      'product:C',
+      'product:OLD',
+      'product:NONE',
+    ]);
+    expect(Object.fromEntries(found)).toEqual({
+      'product:A': { status: 'claimed' },
+      'product:B': { status: 'done', externalIds: { id: '2' }, outcomeRecorded: true },
+      'product:OLD': {
+        status: 'done',
+        externalIds: { shipbobProductId: '1' },
+        outcomeRecorded: false,
+      },
+    });
+    expect((await ledger.readMany('s1', [])).size).toBe(0);
+  });
+
+  it("answers a batch's first read of an effect from the snapshot, every later read from the database", async () => {
+    const { db } = await connect();
+    const ledger = await createEffectsLedger(db);
+    const snapshots = createLedgerSnapshots(ledger);
+    await ledger.claim('s1', 'product:A', { action: 'product', factKey: 'f-a' });
+
+    const release = await snapshots.hold('s1', ['product:A', 'product:B']);
+    expect(snapshots.size).toBe(2);
+    // Both move on in the database after the snapshot.
+    await ledger.markDone('s1', 'product:A', { id: '1' });
+    await ledger.claim('s1', 'product:B', { action: 'product', factKey: 'f-b' });
+
+    expect(await snapshots.ledger.read('s1', 'product:A')).toEqual({ status: 'claimed' });
+    expect(await snapshots.ledger.read('s1', 'product:A')).toMatchObject({ status: 'done' });
+    // The snapshot's claim is still a compare-and-set against the database.
+    expect(await snapshots.ledger.read('s1', 'product:B')).toBeNull();
+    expect(
+      await snapshots.ledger.claim('s1', 'product:B', { action: 'product', factKey: 'f-b2' }),
+    ).toBe(false);
+    expect(snapshots.size).toBe(0);
+
+    // Released: what was not taken is let go, but not what a later batch holds.
+    const first = await snapshots.hold('s1', ['product:C']);
+    const second = await snapshots.hold('s1', ['product:C', 'product:D']);
+    first();
+    expect(snapshots.size).toBe(2);
+    second();
+    release();
+    expect(snapshots.size).toBe(0);
   });
 
   it('an entry an older instance writes after start still wins the claim, and is read afterwards', async () => {

@@ -23,6 +23,8 @@ interface EffectDocument {
 /** The effects ledger (design §4): claim before calling out, mark done after. */
 export interface EffectsLedger {
   read(storeId: string, effectKey: string): Promise<LedgerEntry | null>;
+  /** The entries of many effects of one store in one query; an effect without one is absent. */
+  readMany(storeId: string, effectKeys: readonly string[]): Promise<Map<string, LedgerEntry>>;
   /** Claims the effect; false when it was claimed already (by an earlier run or another instance). */
   claim(
     storeId: string,
@@ -126,8 +128,24 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
       if (!doc && legacy) doc = await effects.findOne({ storeId, effectKey });
       return doc ? entryOf(doc) : null;
     });
+  const readMany = (storeId: string, effectKeys: readonly string[]) =>
+    mongoCall('read effects', async (): Promise<Map<string, LedgerEntry>> => {
+      const out = new Map<string, LedgerEntry>();
+      if (effectKeys.length === 0) return out;
+      const ids = [...new Set(effectKeys)].map((key) => effectId(storeId, key));
+      for (const doc of await effects.find({ _id: { $in: ids } }).toArray())
+        out.set(doc.effectKey, entryOf(doc));
+      if (legacy) {
+        const missing = effectKeys.filter((key) => !out.has(key));
+        if (missing.length > 0)
+          for (const doc of await effects.find({ storeId, effectKey: { $in: missing } }).toArray())
+            out.set(doc.effectKey, entryOf(doc));
+      }
+      return out;
+    });
   return {
     read,
+    readMany,
     claim: (storeId, effectKey, details) =>
       mongoCall('claim an effect', async () => {
         const inserted = await insertFirst({

@@ -1,16 +1,24 @@
 import { errorMessage, type Logger } from '@msync/platform';
 import type { Fact } from '../applier.js';
+import { productEffectKey } from '../domain/offers.js';
 import { closedGate } from '../domain/store-config.js';
+import type { LedgerSnapshots } from './ledger-snapshots.js';
 import type { StoreConfigs } from './store-configs.js';
 import type { Vendors } from './vendors.js';
 
 /**
  * Looks up, per store, the SKUs of every offer fact of a fetched batch in one go (50 SKUs per
- * ShipBob call), so each fact then finds its answer without a call of its own. Only for stores
- * whose Sync Offers is open now; a failure is logged and each fact looks its SKU up itself.
- * Resolves with the function letting the answers go once the batch is handled.
+ * ShipBob call), and reads their ledger entries in one query, so each fact then finds both
+ * without a call of its own. Only for stores whose Sync Offers is open now; a failure is logged
+ * and each fact looks its SKU (or reads its entry) itself. Resolves with the function letting
+ * the answers go once the batch is handled.
  */
-export function offerPrefetch(deps: { configs: StoreConfigs; vendors: Vendors; logger: Logger }) {
+export function offerPrefetch(deps: {
+  configs: StoreConfigs;
+  vendors: Vendors;
+  ledger: LedgerSnapshots;
+  logger: Logger;
+}) {
   return async (facts: readonly Fact[]): Promise<() => void> => {
     const byStore = new Map<string, { version: number; skus: Set<string> }>();
     for (const fact of facts) {
@@ -25,14 +33,23 @@ export function offerPrefetch(deps: { configs: StoreConfigs; vendors: Vendors; l
     }
     const releases: (() => void)[] = [];
     for (const [storeId, { version, skus }] of byStore) {
-      try {
-        releases.push(await deps.vendors.prefetchProducts({ storeId, version }, [...skus]));
-      } catch (error) {
+      const wanted = [...skus];
+      const [entries, products] = await Promise.allSettled([
+        deps.ledger.hold(storeId, wanted.map(productEffectKey)),
+        deps.vendors.prefetchProducts({ storeId, version }, wanted),
+      ]);
+      if (entries.status === 'fulfilled') releases.push(entries.value);
+      else
+        deps.logger.warn('ledger prefetch failed; each offer reads its entry', {
+          storeId,
+          error: errorMessage(entries.reason),
+        });
+      if (products.status === 'fulfilled') releases.push(products.value);
+      else
         deps.logger.warn('product prefetch failed; each offer looks its SKU up', {
           storeId,
-          error: errorMessage(error),
+          error: errorMessage(products.reason),
         });
-      }
     }
     return () => {
       for (const release of releases) release();

@@ -74,6 +74,8 @@ export interface ApplierHarness {
   codec: EventCodec;
   publisher: Publisher;
   mongo: MongoHandle;
+  /** The commands sent through `mongo`, the applier's included (`mongodb_commands_total`). */
+  mongoMetrics: Registry;
   shipbob: ShipBobSim;
   /** Seals secrets as config-api does, with the key ring the applier is given. */
   box: ReturnType<typeof createSecretBox>;
@@ -121,9 +123,12 @@ export async function applierHarness(
   const codec = new EventCodec(new RegistryClient(env.SCHEMA_REGISTRY_URL), namespace);
   const publisher = createPublisher({ kafka, codec, logger, namespace });
   await publisher.connect();
+  // Counts every command the tests and the applier send (mongodb_commands_total).
+  const mongoMetrics = createMetricsRegistry('applier-test-mongo');
   const mongo = await connectMongo(env.MONGO_URL, {
     dbName: uniqueName('applier').replaceAll('-', '_'),
     appName: 'applier-test',
+    metrics: mongoMetrics,
   });
   const keys: EncryptionKey[] = [{ id: 'k1', key: randomBytes(32) }];
   const box = createSecretBox(keys);
@@ -148,6 +153,7 @@ export async function applierHarness(
     codec,
     publisher,
     mongo,
+    mongoMetrics,
     shipbob,
     box,
     outcomes,
