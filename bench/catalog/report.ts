@@ -157,17 +157,28 @@ export function growth(results: Figures[]): string {
     'growth with the number of stores',
     `${'stores'.padEnd(8)}${'first cycle s'.padStart(16)}${'1 % cycle s'.padStart(14)}${'first s / store'.padStart(18)}${'1 % s / store'.padStart(16)}${'load'.padStart(20)}`,
   ];
+  /** A figure, or a dash where it was not measured (a first cycle that did not complete). */
+  const shown = (value: number, digits: number) =>
+    Number.isFinite(value) ? value.toFixed(digits) : '–';
+  const firstOf = (f: Figures) => Math.max(f.first.offersMs, f.first.stockMs);
   for (const f of results) {
-    const first = Math.max(f.first.offersMs, f.first.stockMs);
+    const first = firstOf(f);
+    const changed = f.changed?.cycleMs ?? NaN;
     lines.push(
-      `${String(f.options.stores).padEnd(8)}${seconds(first).padStart(16)}${seconds(f.changed?.cycleMs ?? NaN).padStart(14)}${(first / 1000 / f.options.stores).toFixed(2).padStart(18)}${((f.changed?.cycleMs ?? NaN) / 1000 / f.options.stores).toFixed(3).padStart(16)}${f.loadAtEnd.padStart(20)}`,
+      `${String(f.options.stores).padEnd(8)}${seconds(first).padStart(16)}${seconds(changed).padStart(14)}${shown(first / 1000 / f.options.stores, 2).padStart(18)}${shown(changed / 1000 / f.options.stores, 3).padStart(16)}${f.loadAtEnd.padStart(20)}`,
     );
   }
   const last = results.at(-1)!;
   const factor = last.options.stores / base.options.stores;
-  const grew = (last.changed?.cycleMs ?? NaN) / (base.changed?.cycleMs ?? NaN);
+  const ratio = (of: (f: Figures) => number, what: string) => {
+    const grew = of(last) / of(base);
+    return Number.isFinite(grew)
+      ? `${factor}× the stores: the ${what} took ${grew.toFixed(1)}× as long (${grew <= factor ? 'linear or better' : 'worse than linear'})`
+      : `${factor}× the stores: the ${what} was not measured at both sizes (a first cycle did not complete)`;
+  };
   lines.push(
-    `${factor}× the stores: the 1 % cycle took ${grew.toFixed(1)}× as long (${grew <= factor ? 'linear or better' : 'worse than linear'})`,
+    ratio(firstOf, 'first cycle'),
+    ratio((f) => f.changed?.cycleMs ?? NaN, '1 % cycle'),
   );
   return lines.join('\n');
 }
