@@ -6,13 +6,7 @@ import {
   createMetricsRegistry,
   type MongoHandle,
 } from '@msync/platform';
-import {
-  capturingLogger,
-  infra,
-  uniqueName,
-  uniqueNamespace,
-  withContext,
-} from '@msync/test-support';
+import { capturingLogger, infra, uniqueName, withContext } from '@msync/test-support';
 import { physicalTopic } from './catalog.js';
 import { createEventConsumer, type ConsumedEventOf } from './consumer.js';
 import type { DeadLetterWriter } from './dead-letter.js';
@@ -21,10 +15,10 @@ import { createMongoParkedEventStore } from './parked-store.js';
 import { BEHIND_SET_ASIDE, drainParked, type ParkedEventStore } from './set-aside.js';
 import {
   committedOffsets,
-  eventsHarness,
   eventually,
   orderConsumer,
   orderTopicHarness,
+  topicsHarness,
   type EventsHarness,
 } from './test-support/harness.js';
 import { sampleEvents } from './test-support/samples.js';
@@ -301,14 +295,7 @@ describe('setting events aside without blocking the partition', () => {
   ] as const)(
     "with $name, a store's event of another topic is $expected while its failed event is set aside (ADR 0100)",
     async ({ lanes, expected }) => {
-      const env = infra();
-      const h = await eventsHarness({
-        brokers: env.KAFKA_BROKERS,
-        registryUrl: env.SCHEMA_REGISTRY_URL,
-        namespace: uniqueNamespace(),
-        logger: capturingLogger('warn').logger,
-        topics: ['orderReadyToShip', 'orderCanceledOnMarketplace'],
-      });
+      const h = await topicsHarness(['orderReadyToShip', 'orderCanceledOnMarketplace']);
       cleanups.push(() => h.close());
       const { store } = await setup();
       const groupId = uniqueName('group');

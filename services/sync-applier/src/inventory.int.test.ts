@@ -101,6 +101,12 @@ async function setUp(
 }
 
 const imports = (store: TestStore) => store.mirakl.control.snapshot(store.shopId).imports;
+/** Status reads come every 50 ms: 40 of them outlast a 1 s live deadline twice over. */
+const followedPastOneSecond = (store: TestStore) =>
+  eventually(
+    () => store.mirakl.control.exchanges().filter((e) => e.operation === 'STO02').length >= 40,
+    'the import followed past 1 s',
+  );
 const quantities = (store: TestStore) =>
   Object.fromEntries(
     store.mirakl.control.snapshot(store.shopId).offers.map((o) => [o.sku, o.quantity]),
@@ -173,10 +179,7 @@ describe('Sync Inventory in the applier', () => {
       'inventoryObserved',
       cycle(store.storeId, 'c5', [{ sku: 'SKU-MUG', fulfillable: 4 }]),
     );
-    // Status reads every 50 ms: 40 of them outlast the live path's 1 s deadline twice over.
-    const statusReads = () =>
-      store.mirakl.control.exchanges().filter((e) => e.operation === 'STO02').length;
-    await eventually(() => statusReads() >= 40, 'the import followed past the live deadline');
+    await followedPastOneSecond(store);
     expect(imports(store).map((i) => i.status)).toEqual(['RUNNING']);
 
     store.mirakl.control.holdImports(store.shopId, false);
@@ -196,10 +199,7 @@ describe('Sync Inventory in the applier', () => {
         'inventoryObserved',
         cycle(store.storeId, 'c8', [{ sku: 'SKU-MUG', fulfillable: 9 }]),
       );
-      // Status reads every 50 ms: 40 of them outlast the other facts' 1 s deadline twice over.
-      const statusReads = () =>
-        store.mirakl.control.exchanges().filter((e) => e.operation === 'STO02').length;
-      await eventually(() => statusReads() >= 40, 'the import followed past 1 s');
+      await followedPastOneSecond(store);
     } finally {
       store.mirakl.control.holdImports(store.shopId, false);
     }

@@ -129,16 +129,24 @@ export async function sendOrders(
 export async function orderTopicHarness(
   partitions: number,
 ): Promise<EventsHarness & { topic: string }> {
+  const h = await topicsHarness(['orderReadyToShip'], partitions);
+  return { ...h, topic: physicalTopic('orderReadyToShip', h.namespace) };
+}
+
+/** A harness of these topics on the test infrastructure, in a namespace of its own. */
+export function topicsHarness(
+  topics: readonly TopicKey[],
+  partitions?: number,
+): Promise<EventsHarness> {
   const env = infra();
-  const h = await eventsHarness({
+  return eventsHarness({
     brokers: env.KAFKA_BROKERS,
     registryUrl: env.SCHEMA_REGISTRY_URL,
     namespace: uniqueNamespace(),
     logger: capturingLogger('warn').logger,
-    topics: ['orderReadyToShip'],
-    partitions,
+    topics,
+    ...(partitions === undefined ? {} : { partitions }),
   });
-  return { ...h, topic: physicalTopic('orderReadyToShip', h.namespace) };
 }
 
 /**
