@@ -7,6 +7,7 @@ import {
   createKafka,
   createPublisher,
   envelope,
+  physicalTopic,
   type EventOf,
   type Publisher,
   type SyncOutcomeRecorded,
@@ -20,6 +21,7 @@ import {
 } from '@msync/platform';
 import { collectEvents } from '@msync/events/test-support';
 import { capturingLogger, counted, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
+import { SOURCE } from '../adapters/outcomes.js';
 import { localDay } from '../domain/local-day.js';
 import { createReporter, type Reporter, type ReporterOptions } from '../service.js';
 import { mailpit } from './mailpit.js';
@@ -227,6 +229,25 @@ export async function reporterHarness(logger: Logger = capturingLogger('warn').l
       return total;
     },
     /** No report command waits for a retry any more. */
+    /** Every report command on the topic now is committed by the reporters' group. */
+    async commandsCommitted(): Promise<boolean> {
+      const topic = physicalTopic('reportRequested', namespace);
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const [committed] = await admin.fetchOffsets({
+          groupId: `${namespace}${SOURCE}`,
+          topics: [topic],
+        });
+        return ends.every(
+          (end) =>
+            committed?.partitions.find((p) => p.partition === end.partition)?.offset === end.high,
+        );
+      } finally {
+        await admin.disconnect();
+      }
+    },
     async noReportWaiting(): Promise<boolean> {
       return (await mongo.db.collection('reporter_parked_events').countDocuments()) === 0;
     },
