@@ -34,22 +34,18 @@ export function offerPrefetch(deps: {
     const releases: (() => void)[] = [];
     for (const [storeId, { version, skus }] of byStore) {
       const wanted = [...skus];
-      const [entries, products] = await Promise.allSettled([
+      const prefetched = await Promise.allSettled([
         deps.ledger.hold(storeId, wanted.map(productEffectKey)),
         deps.vendors.prefetchProducts({ storeId, version }, wanted),
       ]);
-      if (entries.status === 'fulfilled') releases.push(entries.value);
-      else
-        deps.logger.warn('ledger prefetch failed; each offer reads its entry', {
-          storeId,
-          error: errorMessage(entries.reason),
-        });
-      if (products.status === 'fulfilled') releases.push(products.value);
-      else
-        deps.logger.warn('product prefetch failed; each offer looks its SKU up', {
-          storeId,
-          error: errorMessage(products.reason),
-        });
+      const fallbacks = [
+        'ledger prefetch failed; each offer reads its entry',
+        'product prefetch failed; each offer looks its SKU up',
+      ];
+      prefetched.forEach((result, i) => {
+        if (result.status === 'fulfilled') releases.push(result.value);
+        else deps.logger.warn(fallbacks[i]!, { storeId, error: errorMessage(result.reason) });
+      });
     }
     return () => {
       for (const release of releases) release();
