@@ -9,7 +9,7 @@ import {
   type TestStore,
 } from './test-support/harness.js';
 import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
-import { INVENTORY_COLLECTIONS, fieldOf } from './adapters/inventory-state.js';
+import { createInventoryState } from './adapters/inventory-state.js';
 import { RECONCILIATION_COLLECTIONS } from './adapters/reconciliations.js';
 import { storeConfig } from './test-support/facts.js';
 import { createMongoParkedEventStore } from '@msync/events';
@@ -91,15 +91,16 @@ async function setUp(
     offer(store.storeId, 'SKU-MUG'),
     offer(store.storeId, 'SKU-BOWL'),
   ]);
-  await eventually(async () => {
-    const doc = await harness.mongo.db
-      .collection<{ _id: string; offers?: object }>(INVENTORY_COLLECTIONS.offers)
-      .findOne({ _id: store.storeId });
-    return Object.keys(doc?.offers ?? {}).length === 2;
-  }, 'the offers projected');
+  await eventually(
+    async () => (await projectedOffers(harness, store)).size === 2,
+    'the offers projected',
+  );
   return { harness, store, running };
 }
 
+/** The store's offers as the applier projected them. */
+const projectedOffers = (harness: ApplierHarness, store: TestStore) =>
+  createInventoryState(harness.mongo.db).offers(store.storeId);
 const imports = (store: TestStore) => store.mirakl.control.snapshot(store.shopId).imports;
 /** The held import followed for 2.5 s (twice past a 1 s deadline), by more than one status read. */
 const followedPastOneSecond = async (store: TestStore) => {
@@ -234,12 +235,10 @@ describe('Sync Inventory in the applier', () => {
       ]);
       // A new offer of the same store, while its import is still RUNNING.
       await harness.publish('offerObserved', offer(store.storeId, 'SKU-PLATE'));
-      await eventually(async () => {
-        const doc = await harness.mongo.db
-          .collection<{ _id: string; offers?: object }>(INVENTORY_COLLECTIONS.offers)
-          .findOne({ _id: store.storeId });
-        return Object.keys(doc?.offers ?? {}).length === 3;
-      }, 'the new offer projected while the import is held');
+      await eventually(
+        async () => (await projectedOffers(harness, store)).size === 3,
+        'the new offer projected while the import is held',
+      );
       expect(imports(store).map((i) => i.status)).toEqual(['RUNNING']);
       expect(
         await counted(running.metrics, 'events_set_aside_total', { reason: 'behind-set-aside' }),
@@ -324,10 +323,7 @@ describe('Sync Inventory in the applier', () => {
     const writes = await metric('sync_applier_catalog_state_writes_total');
     // One fetch usually holds the whole pass; a fetch cut short adds a write per extra batch.
     withContext(`${writes} writes for 200 levels`, () => expect(writes).toBeLessThanOrEqual(5));
-    const doc = await harness.mongo.db
-      .collection<{ _id: string; skus?: object }>(INVENTORY_COLLECTIONS.levels)
-      .findOne({ _id: store.storeId });
-    expect(Object.keys(doc?.skus ?? {})).toHaveLength(200);
+    expect(await createInventoryState(harness.mongo.db).levels(store.storeId)).toHaveLength(200);
   });
 });
 
@@ -469,9 +465,7 @@ describe('stock reconciliation in the applier', () => {
           healed: [],
         },
       });
-    await harness.mongo.db
-      .collection<{ _id: string }>(INVENTORY_COLLECTIONS.pushed)
-      .updateOne({ _id: store.storeId }, { $unset: { [`quantities.${fieldOf('SKU-MUG')}`]: '' } });
+    await createInventoryState(harness.mongo.db).forgetPushedSkus(store.storeId, ['SKU-MUG']);
 
     await harness.publish('stockObserved', chunks[1]!);
     const reconciled = () =>

@@ -19,7 +19,10 @@ afterEach(async () => {
   client = undefined;
 });
 
-/** A database on the real server and the updates sent to it per collection. */
+/**
+ * A database on the real server and the writes of a per-store map sent to it, per map: each write
+ * is one update of the map's head (ADR 0103).
+ */
 async function connect(): Promise<{ db: Db; updates: (collection: string) => number }> {
   client = new MongoClient(infra().MONGO_URL, { monitorCommands: true, retryWrites: false });
   await client.connect();
@@ -27,11 +30,11 @@ async function connect(): Promise<{ db: Db; updates: (collection: string) => num
   const db = client.db(dbName);
   const seen: CommandStartedEvent[] = [];
   client.on('commandStarted', (event) => {
-    if (event.databaseName === dbName && event.commandName === 'update') seen.push(event);
+    if (event.databaseName === dbName && event.commandName === 'findAndModify') seen.push(event);
   });
   return {
     db,
-    updates: (collection) => seen.filter((e) => e.command['update'] === collection).length,
+    updates: (collection) => seen.filter((e) => e.command['findAndModify'] === collection).length,
   };
 }
 

@@ -1,12 +1,12 @@
 import type { Db } from 'mongodb';
 import type { Outcome } from '../domain/decision.js';
 import type { CatalogProduct, InventoryCycleSummary, OffersCycle } from '../domain/catalog.js';
-import { chunksOf } from '@msync/platform';
-import { FIELDS_PER_WRITE, fieldOf } from './inventory-state.js';
+import { createChunkedMap, type MapEntry } from './chunked-map.js';
 
 export const CATALOG_COLLECTIONS = {
   products: 'catalog_products',
   cycles: 'catalog_cycles',
+  offersCycles: 'catalog_offer_cycles',
 } as const;
 
 /** An offers outcome for the view, with the cycle (poll) of its fact and when it was decided. */
@@ -15,9 +15,6 @@ export interface OfferViewEntry {
   correlationId: string;
   at: Date;
 }
-
-/** SKUs per write: each sets up to three fields, within the applier's fields per write. */
-const SKUS_PER_WRITE = Math.floor(FIELDS_PER_WRITE / 3);
 
 /** Consecutive items sharing a key, in order (pure). */
 function runsOf<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
@@ -30,21 +27,20 @@ function runsOf<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
   return runs;
 }
 
-interface ProductsDoc {
-  _id: string;
-  skus?: Record<string, CatalogProduct>;
-}
 interface CyclesDoc {
   _id: string;
+  /** The offers cycle as kept before `catalog_offer_cycles` (read while that has none). */
   offers?: OffersCycle;
   inventory?: InventoryCycleSummary;
 }
+type OffersCycleMeta = Omit<OffersCycle, 'skus'>;
 
 /**
- * The seller's view of a store's catalog (ADR 0089), one document per store each, by `_id`:
- * `catalog_products` (per SKU, the ShipBob product the offers flow created or found and its last
- * outcome) and `catalog_cycles` (the last offers cycle and the last inventory cycle). State for
- * reading, never a reason to call a vendor.
+ * The seller's view of a store's catalog (ADR 0089): `catalog_products` (per SKU, the ShipBob
+ * product the offers flow created or found and its last outcome) and `catalog_offer_cycles` (the
+ * last offers cycle, its outcome per SKU), maps per store in chunks (ADR 0103), and
+ * `catalog_cycles` (the last inventory cycle), a document per store. State for reading, never a
+ * reason to call a vendor.
  */
 export interface CatalogView {
   /**
@@ -60,7 +56,20 @@ export interface CatalogView {
 }
 
 export function createCatalogView(db: Db): CatalogView {
-  const products = db.collection<ProductsDoc>(CATALOG_COLLECTIONS.products);
+  const products = createChunkedMap<CatalogProduct>(db, {
+    name: CATALOG_COLLECTIONS.products,
+    // A SKU's fields as `$set` would leave them: a product id once known stays.
+    merge: (earlier, later) => ({ ...earlier, ...later }),
+    legacy: (head) => ({
+      entries: Object.values((head['skus'] ?? {}) as Record<string, CatalogProduct>).map(
+        (product) => [product.sku, product] as const,
+      ),
+    }),
+    legacyFields: ['skus'],
+  });
+  const offersCycles = createChunkedMap<string, OffersCycleMeta>(db, {
+    name: CATALOG_COLLECTIONS.offersCycles,
+  });
   const cycles = db.collection<CyclesDoc>(CATALOG_COLLECTIONS.cycles);
   return {
     async observeOffers(storeId, entries) {
@@ -68,53 +77,64 @@ export function createCatalogView(db: Db): CatalogView {
       const known = entries.filter(
         (entry) => entry.outcome.subjectId || entry.outcome.miraklOrderId,
       );
-      for (const chunk of chunksOf(known, SKUS_PER_WRITE)) {
-        const set: Record<string, unknown> = {};
-        for (const { outcome, at } of chunk) {
-          const sku = outcome.subjectId || outcome.miraklOrderId;
-          const key = fieldOf(sku);
-          set[`skus.${key}.sku`] = sku;
-          set[`skus.${key}.offer`] = {
-            outcome: outcome.outcome,
-            reason: outcome.reason,
-            detail: outcome.detail,
-            at,
-          };
+      const skuOf = ({ outcome }: OfferViewEntry) => outcome.subjectId || outcome.miraklOrderId;
+      await products.write(
+        storeId,
+        known.map((entry): MapEntry<CatalogProduct> => {
+          const { outcome, at } = entry;
           const productId = outcome.externalIds['shipbobProductId'];
-          if (productId) set[`skus.${key}.shipbobProductId`] = productId;
-        }
-        await products.updateOne({ _id: storeId }, { $set: set }, { upsert: true });
-      }
+          return [
+            skuOf(entry),
+            {
+              sku: skuOf(entry),
+              offer: {
+                outcome: outcome.outcome,
+                reason: outcome.reason,
+                detail: outcome.detail,
+                at,
+              },
+              ...(productId ? { shipbobProductId: productId } : {}),
+            },
+          ];
+        }),
+      );
       // The facts of one poll share its correlation id: a new one starts the store's next cycle.
       for (const run of runsOf(known, (entry) => entry.correlationId)) {
-        for (const [index, chunk] of chunksOf(run, SKUS_PER_WRITE).entries()) {
-          const skus: Record<string, string> = {};
-          for (const { outcome } of chunk)
-            skus[fieldOf(outcome.subjectId || outcome.miraklOrderId)] = outcome.outcome;
-          const { correlationId } = chunk[0]!;
-          const lastAt = chunk[chunk.length - 1]!.at;
-          const set: Record<string, unknown> = { 'offers.lastAt': lastAt };
-          for (const [key, value] of Object.entries(skus)) set[`offers.skus.${key}`] = value;
-          const same = await cycles.updateOne(
-            { _id: storeId, 'offers.correlationId': correlationId },
-            { $set: set },
+        const { correlationId } = run[0]!;
+        const lastAt = run[run.length - 1]!.at;
+        const outcomes = run.map((entry): MapEntry<string> => [
+          skuOf(entry),
+          entry.outcome.outcome,
+        ]);
+        const same = await offersCycles.write(storeId, outcomes, {
+          set: { lastAt },
+          when: { correlationId },
+        });
+        if (!same)
+          await offersCycles.reset(
+            storeId,
+            { correlationId, startedAt: run[0]!.at, lastAt },
+            outcomes,
           );
-          if (same.matchedCount > 0 || index > 0) continue;
-          const cycle: OffersCycle = { correlationId, startedAt: chunk[0]!.at, lastAt, skus };
-          await cycles.updateOne({ _id: storeId }, { $set: { offers: cycle } }, { upsert: true });
-        }
       }
     },
     async recordInventoryCycle(storeId, cycle) {
       await cycles.updateOne({ _id: storeId }, { $set: { inventory: cycle } }, { upsert: true });
     },
     async products(storeId) {
-      const doc = await products.findOne({ _id: storeId });
-      return Object.values(doc?.skus ?? {});
+      return [...(await products.read(storeId)).entries.values()];
     },
     async cycles(storeId) {
-      const doc = await cycles.findOne({ _id: storeId });
-      return { offers: doc?.offers ?? null, inventory: doc?.inventory ?? null };
+      const [doc, offers] = await Promise.all([
+        cycles.findOne({ _id: storeId }),
+        offersCycles.read(storeId),
+      ]);
+      const { correlationId, startedAt, lastAt } = offers.meta;
+      const cycle: OffersCycle | null =
+        correlationId && startedAt && lastAt
+          ? { correlationId, startedAt, lastAt, skus: Object.fromEntries(offers.entries) }
+          : (doc?.offers ?? null);
+      return { offers: cycle, inventory: doc?.inventory ?? null };
     },
   };
 }

@@ -1,5 +1,5 @@
-import type { Db } from 'mongodb';
-import { chunksOf } from '@msync/platform';
+import type { Db, Document } from 'mongodb';
+import { createChunkedMap } from './chunked-map.js';
 import type { PushedLine } from '../domain/catalog.js';
 import type { PushedStock, SkuStock } from '../domain/inventory.js';
 
@@ -15,34 +15,15 @@ export const INVENTORY_COLLECTIONS = {
  */
 export const fieldOf = (sku: string) => `k${Buffer.from(sku, 'utf8').toString('base64url')}`;
 
-/** Fields one write sets at most: a large batch is a few writes, none of them huge. */
-export const FIELDS_PER_WRITE = 2_000;
-
 /** An offer of the store seen (`present`) or deleted. */
 export interface OfferChange {
   shopSku: string;
   present: boolean;
 }
 
-interface LevelsDoc {
-  _id: string;
-  skus?: Record<string, SkuStock>;
-}
-interface OffersDoc {
-  _id: string;
-  offers?: Record<string, string>;
-}
-interface PushedDoc {
-  _id: string;
-  buffer: number | null;
-  /** `at`: when the quantity was recorded as sent (absent in older records). */
-  quantities?: Record<string, PushedLine>;
-}
-
 /**
- * The applier's per-store inventory projections, one document per store addressed by `_id`
- * (FerretDB scans a collection for any other filter): the store's ShipBob levels, its Mirakl
- * offers, and what was last pushed.
+ * The applier's per-store inventory projections, each a map per store in chunks (ADR 0103): the
+ * store's ShipBob levels, its Mirakl offers, and what was last pushed.
  */
 export interface InventoryState {
   /** Records a SKU's levels for the store (any configuration: it is state, not an effect). */
@@ -51,7 +32,7 @@ export interface InventoryState {
   observeOffer(storeId: string, shopSku: string, present: boolean): Promise<void>;
   /**
    * Records many levels of the store as if one by one in this order (a SKU's last one wins), in
-   * one write per `FIELDS_PER_WRITE` SKUs; resolves with the number of writes.
+   * one write of chunk documents; resolves with the number of chunk documents written.
    */
   observeLevels(storeId: string, levels: readonly SkuStock[]): Promise<number>;
   /** Many offer changes of the store as if one by one in this order, like `observeLevels`. */
@@ -69,43 +50,48 @@ export interface InventoryState {
   forgetPushedSkus(storeId: string, skus: readonly string[]): Promise<void>;
 }
 
+/** The map a store's document held before chunks: one field per SKU under `field`. */
+const legacyMap =
+  <V>(field: string, keyOf: (value: V) => string) =>
+  (head: Document) => ({
+    entries: Object.values((head[field] ?? {}) as Record<string, V>).map(
+      (value) => [keyOf(value), value] as const,
+    ),
+  });
+
 export function createInventoryState(db: Db, now: () => number = Date.now): InventoryState {
-  const levels = db.collection<LevelsDoc>(INVENTORY_COLLECTIONS.levels);
-  const offers = db.collection<OffersDoc>(INVENTORY_COLLECTIONS.offers);
-  const pushed = db.collection<PushedDoc>(INVENTORY_COLLECTIONS.pushed);
+  const levels = createChunkedMap<SkuStock>(db, {
+    name: INVENTORY_COLLECTIONS.levels,
+    legacy: legacyMap<SkuStock>('skus', (level) => level.sku),
+    legacyFields: ['skus'],
+  });
+  const offers = createChunkedMap<string>(db, {
+    name: INVENTORY_COLLECTIONS.offers,
+    legacy: legacyMap<string>('offers', (shopSku) => shopSku),
+    legacyFields: ['offers'],
+  });
+  const pushed = createChunkedMap<PushedLine, { buffer: number | null }>(db, {
+    name: INVENTORY_COLLECTIONS.pushed,
+    legacy: (head) => ({
+      ...legacyMap<PushedLine>('quantities', (line) => line.sku)(head),
+      meta: { buffer: (head['buffer'] as number | null | undefined) ?? null },
+    }),
+    legacyFields: ['quantities', 'buffer'],
+  });
   const observeLevels = async (storeId: string, observed: readonly SkuStock[]) => {
     // The last level of a SKU wins, as when the facts are handled one after the other.
-    const last = new Map(observed.map((level) => [fieldOf(level.sku), level]));
-    let writes = 0;
-    for (const chunk of chunksOf([...last], FIELDS_PER_WRITE)) {
-      const set = Object.fromEntries(chunk.map(([field, level]) => [`skus.${field}`, level]));
-      await levels.updateOne({ _id: storeId }, { $set: set }, { upsert: true });
-      writes++;
-    }
-    return writes;
+    const last = new Map(observed.map((level) => [level.sku, level]));
+    await levels.write(storeId, [...last]);
+    return levels.chunksFor(last.size);
   };
   const observeOffers = async (storeId: string, changes: readonly OfferChange[]) => {
-    const last = new Map(changes.map((change) => [fieldOf(change.shopSku), change]));
-    let writes = 0;
-    for (const chunk of chunksOf([...last], FIELDS_PER_WRITE)) {
-      const set: Record<string, string> = {};
-      const unset: Record<string, ''> = {};
-      for (const [field, { shopSku, present }] of chunk) {
-        if (present) set[`offers.${field}`] = shopSku;
-        else unset[`offers.${field}`] = '';
-      }
-      await offers.updateOne(
-        { _id: storeId },
-        {
-          ...(Object.keys(set).length > 0 ? { $set: set } : {}),
-          ...(Object.keys(unset).length > 0 ? { $unset: unset } : {}),
-        },
-        { upsert: true },
-      );
-      writes++;
-    }
-    return writes;
+    const last = new Map(
+      changes.map(({ shopSku, present }) => [shopSku, present ? shopSku : null]),
+    );
+    await offers.write(storeId, [...last]);
+    return offers.chunksFor(last.size);
   };
+  const pushedLines = async (storeId: string) => [...(await pushed.read(storeId)).entries.values()];
   return {
     observeLevels,
     observeOffers,
@@ -116,46 +102,40 @@ export function createInventoryState(db: Db, now: () => number = Date.now): Inve
       await observeOffers(storeId, [{ shopSku, present }]);
     },
     async levels(storeId) {
-      const doc = await levels.findOne({ _id: storeId });
-      return Object.values(doc?.skus ?? {});
+      return [...(await levels.read(storeId)).entries.values()];
     },
     async offers(storeId) {
-      const doc = await offers.findOne({ _id: storeId });
-      return new Set(Object.values(doc?.offers ?? {}));
+      return new Set((await offers.read(storeId)).entries.values());
     },
     async pushed(storeId) {
-      const doc = await pushed.findOne({ _id: storeId });
-      const lines = Object.values(doc?.quantities ?? {});
+      const { entries, meta } = await pushed.read(storeId);
+      const lines = [...entries.values()];
       return {
-        buffer: doc?.buffer ?? null,
+        buffer: meta.buffer ?? null,
         quantities: new Map(lines.map((l) => [l.sku, l.quantity])),
         at: new Map(
           lines.flatMap((l) => (l.at === undefined ? [] : [[l.sku, l.at.getTime()] as const])),
         ),
       };
     },
-    async pushedLines(storeId) {
-      const doc = await pushed.findOne({ _id: storeId });
-      return Object.values(doc?.quantities ?? {});
-    },
+    pushedLines,
     async recordPushed(storeId, buffer, lines) {
-      const set: Record<string, unknown> = { buffer };
       const at = new Date(now());
-      for (const line of lines) set[`quantities.${fieldOf(line.sku)}`] = { at, ...line };
-      await pushed.updateOne({ _id: storeId }, { $set: set }, { upsert: true });
+      await pushed.write(
+        storeId,
+        lines.map((line) => [line.sku, { at, ...line }]),
+        { set: { buffer } },
+      );
     },
     async forgetPushed(storeId) {
-      await pushed.updateOne(
-        { _id: storeId },
-        { $set: { buffer: null, quantities: {} } },
-        { upsert: true },
-      );
+      await pushed.reset(storeId, { buffer: null });
     },
     async forgetPushedSkus(storeId, skus) {
       if (skus.length === 0) return;
-      const unset: Record<string, ''> = {};
-      for (const sku of skus) unset[`quantities.${fieldOf(sku)}`] = '';
-      await pushed.updateOne({ _id: storeId }, { $unset: unset });
+      await pushed.write(
+        storeId,
+        skus.map((sku) => [sku, null]),
+      );
     },
   };
 }

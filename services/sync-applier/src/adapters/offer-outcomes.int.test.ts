@@ -48,7 +48,11 @@ async function setUp() {
   const db: Db = client.db(dbName);
   let productWrites = 0;
   client.on('commandStarted', (event) => {
-    if (event.commandName === 'update' && event.command['update'] === CATALOG_COLLECTIONS.products)
+    // A write of the products map is one update of its head (ADR 0103).
+    if (
+      event.commandName === 'findAndModify' &&
+      event.command['findAndModify'] === CATALOG_COLLECTIONS.products
+    )
       productWrites++;
   });
   let publishes = 0;
