@@ -1,4 +1,4 @@
-import { PermanentError, RateLimitedError } from '@msync/platform';
+import { PermanentError, RateLimitedError, errorReason } from '@msync/platform';
 import { describe, expect, it } from '@jest/globals';
 import { parseErrorReport } from './client.js';
 import { parseCsv, renderCsv } from '@msync/platform';
@@ -133,6 +133,28 @@ describe('CallLimiter', () => {
     const limiter = new CallLimiter({ now: () => 0, sleep: clock.sleep, maxWaitMs: 30_000 });
     await limiter.acquire('STO01');
     await expect(limiter.acquire('STO01')).rejects.toBeInstanceOf(RateLimitedError);
+  });
+
+  it('waits for an operation given a longer wait of its own; others still fail fast', async () => {
+    const clock = fakeClock();
+    const limiter = new CallLimiter({
+      now: clock.now,
+      sleep: clock.sleep,
+      maxWaitMs: 0,
+      maxWaitMsOf: { STO01: 20_000 },
+    });
+    await limiter.acquire('STO01');
+    await limiter.acquire('OF52');
+    await clock.sleep(45_000);
+    // 15 s left of each minute: OF52 (no wait of its own) is refused, STO01 waits in place.
+    await expect(limiter.acquire('OF52')).rejects.toBeInstanceOf(RateLimitedError);
+    await limiter.acquire('STO01');
+    expect(clock.slept).toEqual([45_000, 15_000]);
+    // A whole minute left: more than its 20 s, refused with the wait.
+    const refused = await limiter.acquire('STO01').catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(RateLimitedError);
+    expect((refused as RateLimitedError).retryAfterMs).toBe(60_000);
+    expect(errorReason(refused)).toBe('call-frequency');
   });
 
   it('spaces the next call from the answer of a call that took long to come back', async () => {

@@ -23,6 +23,8 @@ export interface CallLimiterOptions {
   minIntervalMs?: Partial<Record<LimitedOperation, number>>;
   /** Longest wait for a slot; beyond it the call fails fast with a rate-limited error. */
   maxWaitMs?: number;
+  /** Longest wait for these operations' slots, instead of `maxWaitMs`. */
+  maxWaitMsOf?: Partial<Record<LimitedOperation, number>>;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
@@ -34,13 +36,19 @@ export interface CallLimiterOptions {
 export class CallLimiter {
   private readonly nextSlot = new Map<LimitedOperation, number>();
   private readonly intervals: Record<LimitedOperation, number>;
-  private readonly maxWaitMs: number;
+  private readonly maxWaitMs: Record<LimitedOperation, number>;
   private readonly now: () => number;
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 
   constructor(options: CallLimiterOptions = {}) {
     this.intervals = { ...DOCUMENTED_MIN_INTERVAL_MS, ...options.minIntervalMs };
-    this.maxWaitMs = options.maxWaitMs ?? 90_000;
+    const maxWaitMs = options.maxWaitMs ?? 90_000;
+    this.maxWaitMs = Object.fromEntries(
+      Object.keys(this.intervals).map((op) => [
+        op,
+        options.maxWaitMsOf?.[op as LimitedOperation] ?? maxWaitMs,
+      ]),
+    ) as Record<LimitedOperation, number>;
     this.now = options.now ?? Date.now;
     this.sleep = options.sleep ?? defaultSleep;
   }
@@ -52,7 +60,7 @@ export class CallLimiter {
     const now = this.now();
     const slot = Math.max(now, this.nextSlot.get(op) ?? 0);
     const wait = slot - now;
-    if (wait > this.maxWaitMs) {
+    if (wait > this.maxWaitMs[op]) {
       throw new RateLimitedError(
         `${op} may be called at most every ${this.intervals[op]} ms per store`,
         wait,

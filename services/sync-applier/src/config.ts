@@ -35,6 +35,7 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   MIRAKL_IMPORT_POLL_INTERVAL_MS: env.durationMs(15_000),
   /** Least time between two stock imports (and error reports) of one store: Mirakl's once a minute. */
   MIRAKL_STOCK_IMPORT_MIN_INTERVAL_MS: env.durationMs(60_000),
+  MIRAKL_STOCK_IMPORT_MAX_WAIT_MS: env.durationMs(20_000),
   /** Minimum interval between two OR11 calls on one shop, product-wide; the mirakl-poller's value. */
   OR11_MIN_INTERVAL_MS: env.durationMs(60_000),
   SHIPBOB_BASE_URL: z.url().default('https://api.shipbob.com'),

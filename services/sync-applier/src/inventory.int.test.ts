@@ -214,6 +214,34 @@ describe('Sync Inventory in the applier', () => {
     expect(imports(store)).toHaveLength(1);
   });
 
+  it("a cycle end soon after the store's last import waits out the import interval in place, nothing parked (ADR 0104)", async () => {
+    const intervalMs = 3_000;
+    const { harness, store, running } = await setUp(
+      {},
+      { miraklStockImportIntervalMs: intervalMs, miraklStockImportMaxWaitMs: 10_000 },
+    );
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c1', [{ sku: 'SKU-MUG', fulfillable: 9 }]),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'c1');
+    // The next cycle at once: its import may go only once the interval since the first passed.
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c2', [{ sku: 'SKU-MUG', fulfillable: 5 }]),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 2, 'c2');
+    expect(quantities(store)['SKU-MUG']).toBe(4);
+    expect(await counted(running.metrics, 'events_set_aside_total', {})).toBe(0);
+    const sent = store.mirakl.control
+      .exchanges()
+      .filter((e) => e.operation === 'STO01')
+      .map((e) => Date.parse(e.at!));
+    expect(sent).toHaveLength(2);
+    // Spaced from the first import's answer: a little less than the interval between requests.
+    expect(sent[1]! - sent[0]!).toBeGreaterThanOrEqual(intervalMs - 500);
+  });
+
   it("an import parked past the live deadline holds the store's stock lane only: its offers go on (ADR 0100)", async () => {
     const { harness, store, running } = await setUp({ importLiveDeadlineMs: 1_000 });
     const parked = await createMongoParkedEventStore(harness.mongo.db);

@@ -29,6 +29,7 @@ await runService({
         miraklImportFirstPollDelayMs: config.MIRAKL_IMPORT_FIRST_POLL_DELAY_MS,
         miraklImportPollIntervalMs: config.MIRAKL_IMPORT_POLL_INTERVAL_MS,
         miraklStockImportIntervalMs: config.MIRAKL_STOCK_IMPORT_MIN_INTERVAL_MS,
+        miraklStockImportMaxWaitMs: config.MIRAKL_STOCK_IMPORT_MAX_WAIT_MS,
         or11IntervalMs: config.OR11_MIN_INTERVAL_MS,
         shipbobBaseUrl: config.SHIPBOB_BASE_URL,
         shipbobTimeoutMs: config.SHIPBOB_TIMEOUT_MS,

@@ -169,6 +169,11 @@ export interface VendorOptions {
   miraklImportPollIntervalMs?: number;
   /** Least time between two stock imports of one store (STO01/OF01, their reports); default 60 s. */
   miraklStockImportIntervalMs?: number;
+  /**
+   * A stock import whose interval ends within this waits for it in place instead of being parked
+   * with the wait (ADR 0104); default 20 s, below the cycle end's live deadline.
+   */
+  miraklStockImportMaxWaitMs?: number;
   /** ShipBob's per-token budget shared with every other process (`shipbob_budget`). */
   shipbobBudget: SharedBudget;
   /** A ShipBob call that waits longer than this for the token's budget is parked with the wait. */
@@ -240,7 +245,8 @@ export function createVendors(options: VendorOptions): Vendors {
         // with its wait, and the fact is parked at least that long. OR11 is spaced by the shared
         // gate (below), not by this process's limiter.
         maxRetryAfterMs: 0,
-        // A stock import within the store's interval is parked with its wait the same way.
+        // A stock import within the store's interval is parked with its wait the same way, unless
+        // the interval ends soon: the cycle end holds only its store's inventory lane (ADR 0104).
         limiter: {
           minIntervalMs: {
             OR11: 0,
@@ -249,6 +255,10 @@ export function createVendors(options: VendorOptions): Vendors {
               : stockIntervals(options.miraklStockImportIntervalMs)),
           },
           maxWaitMs: 0,
+          maxWaitMsOf: {
+            STO01: options.miraklStockImportMaxWaitMs ?? 20_000,
+            OF01: options.miraklStockImportMaxWaitMs ?? 20_000,
+          },
         },
         // An import's status reads keep their interval whichever replica or path follows it.
         sharedSpacing: gatedSpacing(
