@@ -7,7 +7,8 @@
  *
  *   npm run bench -- catalog [--stores 100] [--skus 10000] [--change-percent 1]
  *     [--accounts per-store|shared] [--max-cycle-minutes 20] [--live-deadline-ms 120000]
- *     [--commit-interval-ms 1000] [--max-unfinished 0] [--scale 10,100] [--backend shared|sqlite|postgresql]
+ *     [--commit-interval-ms 1000] [--max-unfinished 0] [--heap-mb 0] [--scale 10,100]
+ *     [--backend shared|sqlite|postgresql]
  *
  * `--scale 10,100` runs the whole measure once per store count, one after the other, and adds a
  * table of how the cycle times grow. Method: ADR 0091.
@@ -20,6 +21,7 @@ import { MONGO_BACKENDS, type MongoBackend } from '../../tools/infra/src/index.j
 import { loadAverage } from '../orders/main.js';
 import { OrdersRun, type BenchStore } from '../orders/system.js';
 import { parseOptions } from '../support.js';
+import { FLOW_SERVICES, type FlowService } from '../../tests/e2e/support/flow-services.js';
 import { CallCounter, type CallCounts } from './calls.js';
 import { table, growth, type Figures } from './report.js';
 
@@ -34,6 +36,11 @@ const DEFAULTS = {
   'commit-interval-ms': 1_000,
   /** The applier's FACT_MAX_UNFINISHED_PER_PARTITION (0: its default). */
   'max-unfinished': 0,
+  /**
+   * Each service's V8 old-space limit (`--max-old-space-size`), as a container memory limit sets
+   * it (0: Node's own, from the machine's memory).
+   */
+  'heap-mb': 0,
   backend: 'shared' as 'shared' | MongoBackend,
 };
 export type Options = typeof DEFAULTS;
@@ -67,6 +74,14 @@ export async function main(args: string[]): Promise<void> {
   if (results.length > 1) process.stdout.write(`${growth(results)}\n`);
 }
 
+/** Every service's heap limit, as a container memory limit would set it (none for 0). */
+const heapTuning = (heapMb: number): Partial<Record<FlowService, Record<string, string>>> =>
+  heapMb > 0
+    ? Object.fromEntries(
+        FLOW_SERVICES.map((name) => [name, { NODE_OPTIONS: `--max-old-space-size=${heapMb}` }]),
+      )
+    : {};
+
 /** The SKUs of a catalog: one product and one offer each, the same names in every account. */
 const skuOf = (n: number) => `CAT-${String(n).padStart(6, '0')}`;
 /** ShipBob's on-hand units of a SKU at the start; the first push sends them all. */
@@ -96,10 +111,15 @@ async function measure(options: Options): Promise<Figures> {
     toggles: { offers: true, inventory: true },
     accounts: options.accounts,
     tuning: {
-      'shipbob-poller': { INVENTORY_SHARE_WINDOW_MS: String(SHARE_WINDOW_MS) },
+      ...heapTuning(options['heap-mb']),
+      'shipbob-poller': {
+        ...heapTuning(options['heap-mb'])['shipbob-poller'],
+        INVENTORY_SHARE_WINDOW_MS: String(SHARE_WINDOW_MS),
+      },
       // Production's 4 s sets every stock import aside (its first status read is 15 s after
       // STO01); ADR 0091.
       'sync-applier': {
+        ...heapTuning(options['heap-mb'])['sync-applier'],
         LIVE_DEADLINE_MS: String(options['live-deadline-ms']),
         FACT_COMMIT_INTERVAL_MS: String(options['commit-interval-ms']),
         ...(options['max-unfinished'] > 0
@@ -155,7 +175,17 @@ async function measure(options: Options): Promise<Figures> {
     for (const store of run.stores) storeOf.set(store.storeId, store);
     const connectedMs = Date.now() - firstStart;
     await progress.until(
-      () => progress.firstDone(run.stores, skus),
+      () => {
+        // A service that died (out of memory under --heap-mb, say) ends the run with its reason.
+        for (const [name, service] of run.services) {
+          const { exitCode, signalCode } = service.child;
+          if (exitCode !== null || signalCode !== null)
+            throw new Error(
+              `${name} exited during the first cycle (code ${exitCode}, signal ${signalCode}) at ${progress.firstLine(run.stores, skus)}; its log is in ${logs}`,
+            );
+        }
+        return progress.firstDone(run.stores, skus);
+      },
       firstStart + options['max-cycle-minutes'] * 60_000,
       () =>
         progressSay(`first cycle: ${progress.firstLine(run.stores, skus)}; load ${loadAverage()}`),

@@ -61,6 +61,8 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   IMPORT_LIVE_DEADLINE_MS: env.durationMs(30_000),
   /** Pause between the retrier's passes over parked stores. */
   RETRIER_INTERVAL_MS: env.durationMs(1_000),
+  /** A parked lane whose drainer went silent (killed) is taken over after this; renewed at a quarter. */
+  RETRIER_LEASE_MS: env.durationMs(120_000),
   /**
    * Parked stores replayed at once by the retrier: one store's replay may wait on Mirakl for a
    * while (an import followed to its end), the others do not wait behind it.

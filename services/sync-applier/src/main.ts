@@ -39,6 +39,7 @@ await runService({
       retrier: {
         intervalMs: config.RETRIER_INTERVAL_MS,
         maxDelayMs: config.RETRIER_MAX_BACKOFF_MS,
+        leaseMs: config.RETRIER_LEASE_MS,
         lanesConcurrently: config.RETRIER_LANES_CONCURRENTLY,
       },
       liveDeadlineMs: config.LIVE_DEADLINE_MS,
