@@ -5,6 +5,8 @@ export interface ApplierMetrics {
   effectLatency: Histogram<'flow' | 'action'>;
   parkedLanes: Gauge<'lane'>;
   retrierAttempts: Counter<'lane' | 'result'>;
+  /** Offer facts that waited for kept outcomes to be written (backpressure). */
+  offerOutcomeWaits: Counter;
   vendorCalls: Counter<'system' | 'operation' | 'status'>;
   inventoryCycles: Counter<'result'>;
   inventoryReconciliations: Counter<'result'>;
@@ -37,6 +39,11 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
       name: 'sync_applier_parked_lanes',
       help: 'Lanes holding parked facts: stores whose vendor failed (store), orders waiting for a fix such as a missing product (waiting).',
       labelNames: ['lane'],
+      registers: [registry],
+    }),
+    offerOutcomeWaits: new Counter({
+      name: 'sync_applier_offer_outcome_waits_total',
+      help: 'Offer facts that waited for kept outcomes to be written (the view and the publish behind the flow: backpressure)',
       registers: [registry],
     }),
     retrierAttempts: new Counter({

@@ -65,12 +65,17 @@ async function setUp() {
   };
   const view = createCatalogView(db);
   let viewFailures = 0;
+  /** While set, view writes wait for it (a database slower than the flow). */
+  let viewGate: Promise<void> | undefined;
+  let viewWritesAsked = 0;
   const failingView: CatalogView = {
     ...view,
-    observeOffers: (storeId, entries) => {
+    observeOffers: async (storeId, entries) => {
+      viewWritesAsked++;
+      await viewGate;
       if (viewFailures > 0) {
         viewFailures--;
-        return Promise.reject(new Error('database unavailable'));
+        throw new Error('database unavailable');
       }
       return view.observeOffers(storeId, entries);
     },
@@ -99,6 +104,17 @@ async function setUp() {
     published: collected.events,
     counts: () => ({ publishes, productWrites }),
     failViewWrites: (times: number) => (viewFailures = times),
+    /** Holds view writes until the returned function is called. */
+    holdViewWrites: () => {
+      let release: () => void = () => undefined;
+      viewGate = new Promise<void>((resolve) => (release = resolve));
+      return () => {
+        viewGate = undefined;
+        release();
+      };
+    },
+    viewWritesAsked: () => viewWritesAsked,
+    metrics,
   };
 }
 
@@ -198,6 +214,28 @@ describe('offer outcomes kept and written many at once (real Kafka and database)
       'the bound reached: the kept outcomes written without a commit',
       20_000,
     );
+    expect(outcomes.pending).toBe(0);
+  });
+
+  it('with twice the bound waiting for a slow view, the next kept outcomes wait for the writes (backpressure)', async () => {
+    const { outcomes, view, holdViewWrites, viewWritesAsked, metrics } = await setUp();
+    const release = holdViewWrites();
+    // 2,500 offers handled at once while the view is held (the bound is 1,000).
+    let settled = 0;
+    const calls = Array.from({ length: 2_500 }, (_, i) => {
+      const { outcome, fact } = reused('s1', `SKU-${i}`);
+      return outcomes.recordLater(outcome, fact).then(() => settled++);
+    });
+    // The first 1,999 are kept at once; from the 2,000th on, each waits for the writes.
+    await Promise.all(calls.slice(0, 1_999));
+    await eventually(() => viewWritesAsked() >= 1, 'a flush at its view write');
+    expect((await metrics.offerOutcomeWaits.get()).values[0]?.value).toBe(501);
+    // Held: the waiting ones cannot go on before the view is written.
+    expect(settled).toBe(1_999);
+    release();
+    await Promise.all(calls);
+    await outcomes.flush();
+    expect((await view.products('s1')).length).toBe(2_500);
     expect(outcomes.pending).toBe(0);
   });
 });

@@ -127,12 +127,18 @@ export function createOfferOutcomes(options: {
         event: outcomeEvent(outcome, fact, at),
       });
       unviewed.push(viewEntry(outcome, fact, at));
-      if (unpublished.length >= maxPending) {
+      if (unpublished.length >= maxPending)
         flush().catch((error: unknown) =>
           options.logger.warn('deferred offer outcomes not written yet; the next commit retries', {
             error: errorMessage(error),
           }),
         );
+      // Backpressure: with twice as many waiting for the view as a flush starts with, the lane
+      // waits for the flushes under way, so what is kept stays bounded when the database is
+      // slower than the flow (it grew to tens of thousands of outcomes, then out of memory).
+      if (unviewed.length >= 2 * maxPending) {
+        options.metrics.offerOutcomeWaits.inc();
+        await chain;
       }
     },
     flush,
