@@ -96,6 +96,7 @@ async function measure(options: Options): Promise<Figures> {
   const inventory = new Map<number, number[]>();
   const storeOf = new Map<string, BenchStore>();
   const progress = new CycleProgress();
+  const heap = heapTuning(options['heap-mb']);
   const run: OrdersRun = new OrdersRun({
     stores: options.stores,
     idleStores: 0,
@@ -111,15 +112,15 @@ async function measure(options: Options): Promise<Figures> {
     toggles: { offers: true, inventory: true },
     accounts: options.accounts,
     tuning: {
-      ...heapTuning(options['heap-mb']),
+      ...heap,
       'shipbob-poller': {
-        ...heapTuning(options['heap-mb'])['shipbob-poller'],
+        ...heap['shipbob-poller'],
         INVENTORY_SHARE_WINDOW_MS: String(SHARE_WINDOW_MS),
       },
       // Production's 4 s sets every stock import aside (its first status read is 15 s after
       // STO01); ADR 0091.
       'sync-applier': {
-        ...heapTuning(options['heap-mb'])['sync-applier'],
+        ...heap['sync-applier'],
         LIVE_DEADLINE_MS: String(options['live-deadline-ms']),
         FACT_COMMIT_INTERVAL_MS: String(options['commit-interval-ms']),
         ...(options['max-unfinished'] > 0

@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import type { Outcome } from '../domain/decision.js';
 import type { CatalogProduct, InventoryCycleSummary, OffersCycle } from '../domain/catalog.js';
-import { createChunkedMap, type MapEntry } from './chunked-map.js';
+import { createChunkedMap, legacyFieldMap, type MapEntry } from './chunked-map.js';
 
 export const CATALOG_COLLECTIONS = {
   products: 'catalog_products',
@@ -60,11 +60,7 @@ export function createCatalogView(db: Db): CatalogView {
     name: CATALOG_COLLECTIONS.products,
     // A SKU's fields as `$set` would leave them: a product id once known stays.
     merge: (earlier, later) => ({ ...earlier, ...later }),
-    legacy: (head) => ({
-      entries: Object.values((head['skus'] ?? {}) as Record<string, CatalogProduct>).map(
-        (product) => [product.sku, product] as const,
-      ),
-    }),
+    legacy: legacyFieldMap<CatalogProduct>('skus', (product) => product.sku),
     legacyFields: ['skus'],
   });
   const offersCycles = createChunkedMap<string, OffersCycleMeta>(db, {

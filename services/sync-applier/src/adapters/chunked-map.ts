@@ -1,5 +1,12 @@
-import { ObjectId, type Db, type Document, type Filter, type UpdateFilter } from 'mongodb';
-import { chunksOf } from '@msync/platform';
+import {
+  MongoServerError,
+  ObjectId,
+  type Db,
+  type Document,
+  type Filter,
+  type UpdateFilter,
+} from 'mongodb';
+import { chunksOf, createKeyedMutex } from '@msync/platform';
 
 /** Entries per chunk document: small enough that the database handles one quickly. */
 export const ENTRIES_PER_CHUNK = 500;
@@ -71,6 +78,22 @@ export interface ChunkedMap<V, M> {
   reset(owner: string, meta: Partial<M>, entries?: readonly MapEntry<V>[]): Promise<void>;
 }
 
+const DUPLICATE_KEY = 11000;
+const isDuplicateKey = (error: unknown) =>
+  error instanceof MongoServerError && error.code === DUPLICATE_KEY;
+
+/**
+ * `legacy` for a head that kept its map as one field per key under `field`, each value naming
+ * its key.
+ */
+export const legacyFieldMap =
+  <V>(field: string, keyOf: (value: V) => string) =>
+  (head: Document) => ({
+    entries: Object.values((head[field] ?? {}) as Record<string, V>).map(
+      (value) => [keyOf(value), value] as const,
+    ),
+  });
+
 const prefixed = (prefix: string, values: object) =>
   Object.fromEntries(Object.entries(values).map(([k, v]) => [`${prefix}${k}`, v as unknown]));
 
@@ -97,16 +120,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
   const legacyUnset = Object.fromEntries((options.legacyFields ?? []).map((f) => [f, '']));
   // FerretDB applies two updates of one document at once as if each were alone (one is lost,
   // conditions included): an owner's changes from this process go one after the other.
-  const queues = new Map<string, Promise<unknown>>();
-  const serially = <T>(owner: string, change: () => Promise<T>): Promise<T> => {
-    const run = (queues.get(owner) ?? Promise.resolve()).then(change, change);
-    const settled = run.catch(() => undefined);
-    queues.set(owner, settled);
-    void settled.then(() => {
-      if (queues.get(owner) === settled) queues.delete(owner);
-    });
-    return run;
-  };
+  const serially = createKeyedMutex();
 
   const insertChunks = async (owner: string, entries: readonly MapEntry<V>[]) => {
     const docs = chunksOf(entries, ENTRIES_PER_CHUNK).map((part) => ({
@@ -190,7 +204,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
       }
     } catch (error) {
       // A head made meanwhile by another writer: the upsert collides on `_id`.
-      if ((error as { code?: number }).code !== 11000) throw error;
+      if (!isDuplicateKey(error)) throw error;
       await removeChunks(ids);
       return false;
     }
@@ -226,7 +240,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
           });
         // Two first writes of an owner at once: the upsert of one collides, and it applies again.
         const head = await apply().catch((error: unknown) => {
-          if ((error as { code?: number }).code !== 11000) throw error;
+          if (!isDuplicateKey(error)) throw error;
           return apply();
         });
         if (!head) {

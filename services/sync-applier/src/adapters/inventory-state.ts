@@ -1,5 +1,5 @@
-import type { Db, Document } from 'mongodb';
-import { createChunkedMap } from './chunked-map.js';
+import type { Db } from 'mongodb';
+import { createChunkedMap, legacyFieldMap } from './chunked-map.js';
 import type { PushedLine } from '../domain/catalog.js';
 import type { PushedStock, SkuStock } from '../domain/inventory.js';
 
@@ -50,30 +50,21 @@ export interface InventoryState {
   forgetPushedSkus(storeId: string, skus: readonly string[]): Promise<void>;
 }
 
-/** The map a store's document held before chunks: one field per SKU under `field`. */
-const legacyMap =
-  <V>(field: string, keyOf: (value: V) => string) =>
-  (head: Document) => ({
-    entries: Object.values((head[field] ?? {}) as Record<string, V>).map(
-      (value) => [keyOf(value), value] as const,
-    ),
-  });
-
 export function createInventoryState(db: Db, now: () => number = Date.now): InventoryState {
   const levels = createChunkedMap<SkuStock>(db, {
     name: INVENTORY_COLLECTIONS.levels,
-    legacy: legacyMap<SkuStock>('skus', (level) => level.sku),
+    legacy: legacyFieldMap<SkuStock>('skus', (level) => level.sku),
     legacyFields: ['skus'],
   });
   const offers = createChunkedMap<string>(db, {
     name: INVENTORY_COLLECTIONS.offers,
-    legacy: legacyMap<string>('offers', (shopSku) => shopSku),
+    legacy: legacyFieldMap<string>('offers', (shopSku) => shopSku),
     legacyFields: ['offers'],
   });
   const pushed = createChunkedMap<PushedLine, { buffer: number | null }>(db, {
     name: INVENTORY_COLLECTIONS.pushed,
     legacy: (head) => ({
-      ...legacyMap<PushedLine>('quantities', (line) => line.sku)(head),
+      ...legacyFieldMap<PushedLine>('quantities', (line) => line.sku)(head),
       meta: { buffer: (head['buffer'] as number | null | undefined) ?? null },
     }),
     legacyFields: ['quantities', 'buffer'],

@@ -229,6 +229,7 @@ export function createVendors(options: VendorOptions): Vendors {
       });
     }
     const built: StoreClients = { version: creds.version };
+    const stockImportMaxWaitMs = options.miraklStockImportMaxWaitMs ?? 20_000;
     if (creds.miraklApiKey) {
       const shopId = Number(creds.miraklShopId);
       const shop = { storeUrl: creds.miraklBaseUrl, shopId: creds.miraklShopId };
@@ -255,10 +256,7 @@ export function createVendors(options: VendorOptions): Vendors {
               : stockIntervals(options.miraklStockImportIntervalMs)),
           },
           maxWaitMs: 0,
-          maxWaitMsOf: {
-            STO01: options.miraklStockImportMaxWaitMs ?? 20_000,
-            OF01: options.miraklStockImportMaxWaitMs ?? 20_000,
-          },
+          maxWaitMsOf: { STO01: stockImportMaxWaitMs, OF01: stockImportMaxWaitMs },
         },
         // An import's status reads keep their interval whichever replica or path follows it.
         sharedSpacing: gatedSpacing(
