@@ -233,8 +233,17 @@ export async function pollerBed<T extends TopicKey>(
       const admin = kafka.admin();
       await admin.connect();
       try {
-        const offsets = await admin.fetchTopicOffsets(physicalTopic(topic, namespace));
-        return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const offsets = await admin.fetchTopicOffsets(physicalTopic(topic, namespace));
+            return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+          } catch (error) {
+            // Soon after its topics are made a broker may not lead a partition yet ("not the
+            // leader"): kafkajs marks that retriable, and it is asked again.
+            if (!(error as { retriable?: boolean }).retriable || attempt >= 5) throw error;
+            await new Promise((r) => setTimeout(r, 200 * attempt));
+          }
+        }
       } finally {
         await admin.disconnect();
       }
