@@ -34,6 +34,7 @@ const project = (displayName, testMatch, extra = {}) => ({
 });
 
 const infraSetup = {
+  testEnvironment: '<rootDir>/tools/test-support/src/infra-environment.js',
   globalSetup: '<rootDir>/tools/test-support/src/global-setup.js',
   globalTeardown: '<rootDir>/tools/test-support/src/global-teardown.js',
 };

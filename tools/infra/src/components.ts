@@ -52,6 +52,11 @@ export interface Component {
   requires?: Component['name'];
   /** Sent to the server's own process instead of SIGTERM to its process group. */
   stopSignal?: NodeJS.Signals;
+  /**
+   * How long a start may take at most, when longer than the caller's wait: a broker that keeps
+   * many partitions loads each of them before it answers.
+   */
+  startTimeoutMs?: number;
 }
 
 const mavenRepo = (ctx: Context) => `-Dmaven.repo.local=${join(ctx.cache, 'm2')}`;
@@ -111,8 +116,32 @@ async function httpOk(url: string): Promise<boolean> {
 
 const done = (dir: string) => join(dir, '.complete');
 
+/**
+ * slf4j-simple settings: timestamps, and warnings only from the loggers that write a line or
+ * more per partition and change (a broker kept between test runs holds thousands of partitions;
+ * at INFO its log grew by hundreds of megabytes a day and its start took minutes longer).
+ */
+const kafkaLogLevels = [
+  '-Dorg.slf4j.simpleLogger.showDateTime=true',
+  "-Dorg.slf4j.simpleLogger.dateTimeFormat=yyyy-MM-dd'T'HH:mm:ss.SSSZ",
+  ...[
+    'state.change.logger',
+    'kafka.cluster.Partition',
+    'kafka.log.LogManager',
+    'kafka.server.ReplicaFetcherManager',
+    'kafka.server.ReplicaAlterLogDirsManager',
+    'kafka.server.metadata.DynamicConfigPublisher',
+    'org.apache.kafka.storage.internals.log',
+    'org.apache.kafka.controller.ReplicationControlManager',
+    'org.apache.kafka.controller.ConfigurationControlManager',
+    'org.apache.kafka.controller.PartitionChangeBuilder',
+    'org.apache.kafka.coordinator.group',
+  ].map((logger) => `-Dorg.slf4j.simpleLogger.log.${logger}=warn`),
+];
+
 export const kafka: Component = {
   name: 'kafka',
+  startTimeoutMs: 600_000,
   logFile: (ctx) => join(ctx.state, 'logs', 'kafka.log'),
   envVar: 'KAFKA_BROKERS',
   url: (ctx) => `127.0.0.1:${ctx.ports.kafka}`,
@@ -198,7 +227,16 @@ export const kafka: Component = {
     }
     return startDetached(
       java,
-      ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', '-cp', classpath, 'kafka.Kafka', properties],
+      [
+        '-Xms256m',
+        '-Xmx768m',
+        '-XX:+UseG1GC',
+        ...kafkaLogLevels,
+        '-cp',
+        classpath,
+        'kafka.Kafka',
+        properties,
+      ],
       {
         logFile: kafka.logFile(ctx),
       },

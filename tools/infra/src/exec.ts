@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { openSync, closeSync, mkdirSync } from 'node:fs';
+import { openSync, closeSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** Thrown when a prerequisite tool is missing; the message says what to install. */
@@ -43,13 +43,30 @@ export interface UserIds {
   gid: number;
 }
 
-/** Starts a long-running server detached from us, its output appended to `logFile`; returns its pid. */
+/** A server's log past this size is moved to `<log>.1` at the server's next start. */
+export const LOG_ROTATE_BYTES = 64 * 1024 * 1024;
+
+/** Moves a large log aside (replacing the previous one), so logs kept between runs stay bounded. */
+export function rotateLog(logFile: string, maxBytes = LOG_ROTATE_BYTES): boolean {
+  let size: number;
+  try {
+    size = statSync(logFile).size;
+  } catch {
+    return false;
+  }
+  if (size <= maxBytes) return false;
+  renameSync(logFile, `${logFile}.1`);
+  return true;
+}
+
+/** Starts a long-running server detached from us, its output appended to `logFile` (rotated first); returns its pid. */
 export function startDetached(
   command: string,
   args: string[],
   options: { cwd?: string; logFile: string; env?: NodeJS.ProcessEnv; user?: UserIds },
 ): number {
   mkdirSync(dirname(options.logFile), { recursive: true });
+  rotateLog(options.logFile);
   const fd = openSync(options.logFile, 'a');
   try {
     const child = spawn(command, args, {

@@ -127,8 +127,19 @@ export function resolveEnv(ctx: Context, env: NodeJS.ProcessEnv = process.env): 
   return result;
 }
 
-export async function waitHealthy(ctx: Context, c: Component, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/**
+ * Waits until `c` answers: `timeoutMs`, or the component's own longer start time; says every
+ * 30 s that it is still waiting, so a slow start is not mistaken for a hang.
+ */
+export async function waitHealthy(
+  ctx: Context,
+  c: Component,
+  givenTimeoutMs: number,
+): Promise<void> {
+  const timeoutMs = Math.max(givenTimeoutMs, c.startTimeoutMs ?? 0);
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  let nextNotice = started + 30_000;
   const pid = readPid(pidFile(ctx, c));
   while (Date.now() < deadline) {
     if (await c.healthy(ctx)) {
@@ -137,6 +148,12 @@ export async function waitHealthy(ctx: Context, c: Component, timeoutMs: number)
     }
     if (pid !== undefined && !alive(pid)) {
       throw new Error(`${c.name} exited during start; see ${c.logFile(ctx)}`);
+    }
+    if (Date.now() >= nextNotice) {
+      ctx.log(
+        `${c.name} is still starting after ${Math.round((Date.now() - started) / 1000)} s (waiting up to ${timeoutMs / 1000} s; log: ${c.logFile(ctx)})`,
+      );
+      nextNotice += 30_000;
     }
     await new Promise((r) => setTimeout(r, 500));
   }

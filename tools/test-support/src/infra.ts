@@ -28,7 +28,13 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
-/** A topic namespace unique to one test, e.g. `t-lq2x-a1b2c3.`. */
+/**
+ * A topic namespace unique to one test, e.g. `t-lq2x-a1b2c3.`. In the int and e2e projects its
+ * topics are deleted once the test file is done (infra-environment.js).
+ */
 export function uniqueNamespace(): string {
-  return `${uniqueName('t')}.`;
+  const namespace = `${uniqueName('t')}.`;
+  const made = globalThis as { __msyncNamespaces?: string[] };
+  (made.__msyncNamespaces ??= []).push(namespace);
+  return namespace;
 }
