@@ -14,4 +14,5 @@ export * from './csv.js';
 export * from './deadline.js';
 export * from './polling/index.js';
 export * from './chunks.js';
+export * from './chunked-map.js';
 export * from './group-writes.js';

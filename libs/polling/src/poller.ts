@@ -74,8 +74,11 @@ export interface PollerDefinition {
   collections: {
     prefix: string;
     leases: string;
-    /** Streams whose seen-set is a whole catalog, with their bucket count (ADR 0096). */
-    bucketedStreams?: Readonly<Record<string, number>>;
+    /**
+     * Streams whose seen-set is a whole catalog, with their ADR 0096 bucket count (0: none), kept
+     * as a chunked map per store (ADR 0106).
+     */
+    catalogStreams?: Readonly<Record<string, number>>;
   };
   /**
    * Stream → pass; a stream without a pass finishes its requests at once. A stream's resync pass
@@ -115,8 +118,8 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
     createMongoPollState({
       db: options.db,
       prefix: definition.collections.prefix,
-      ...(definition.collections.bucketedStreams
-        ? { bucketedStreams: definition.collections.bucketedStreams }
+      ...(definition.collections.catalogStreams
+        ? { catalogStreams: definition.collections.catalogStreams }
         : {}),
     });
 

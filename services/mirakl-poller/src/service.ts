@@ -23,9 +23,10 @@ export const COLLECTIONS = {
   prefix: 'mirakl_poll',
   leases: 'mirakl_poll_leases',
   gate: 'call_gate',
-  // A full export sees every offer of a store: its seen-set is kept in 64 documents per store
-  // (about 160 offers each at 10,000), not one per offer (ADR 0096).
-  bucketedStreams: { [OFFERS]: 64 },
+  // A full export sees every offer of a store: its seen-set is a chunked map per store (ADR
+  // 0106), not one document per offer; 64 is the bucket count of the layout before (ADR 0096),
+  // whose documents a store's first pass moves into the map.
+  catalogStreams: { [OFFERS]: 64 },
 } as const;
 
 /** The Mirakl poller: the shared poller frame with a pass per Mirakl stream. */

@@ -13,7 +13,7 @@ afterEach(async () => {
 describe('poll state seen entries on the real MongoDB-compatible server', () => {
   it.each([
     ['one document per item', {}],
-    ['bucketed', { bucketedStreams: { shipments: 4 } }],
+    ['a catalog stream (chunked map)', { catalogStreams: { shipments: 0 } }],
   ])(
     'remember replaces an entry; merge only adds marks and never lowers the version (%s)',
     async (_, layout) => {
@@ -57,7 +57,7 @@ describe('poll state seen entries on the real MongoDB-compatible server', () => 
     },
   );
 
-  it('keeps a bucketed catalog of 10,000 items in a few documents, whatever their ids', async () => {
+  it('keeps a catalog of 10,000 items in a few documents, whatever their ids', async () => {
     handle = await connectMongo(infra().MONGO_URL, {
       dbName: uniqueName('pollstate').replace(/-/g, '_'),
       appName: 'test',
@@ -65,7 +65,7 @@ describe('poll state seen entries on the real MongoDB-compatible server', () => 
     const state = createMongoPollState({
       db: handle.db,
       prefix: 'test_poll',
-      bucketedStreams: { offers: 16 },
+      catalogStreams: { offers: 16 },
     });
     const at = new Date('2026-03-01T00:00:00Z');
     // SKUs may hold what a field name cannot: dots, a leading dollar, the escape character.
@@ -83,7 +83,9 @@ describe('poll state seen entries on the real MongoDB-compatible server', () => 
       version: 7,
       marks: [],
     });
-    expect(await handle.db.collection('test_poll_seen_buckets').countDocuments()).toBe(17);
+    // Two heads, and 500 entries a chunk: 20 for s1, one for s2.
+    expect(await handle.db.collection('test_poll_seen_maps').countDocuments()).toBe(2);
+    expect(await handle.db.collection('test_poll_seen_maps_chunks').countDocuments()).toBe(21);
     expect(await handle.db.collection('test_poll_seen').countDocuments()).toBe(0);
 
     // A later pass refreshes part of the catalog; pruning drops only what it did not see.
@@ -93,5 +95,59 @@ describe('poll state seen entries on the real MongoDB-compatible server', () => 
     expect(await state.prune('s1', 'offers', later)).toBe(9_900);
     const after = await state.seen('s1', 'offers', ids);
     expect([...after.keys()].sort()).toEqual([...kept.keys()].sort());
+  });
+
+  it('moves the seen entries of a store from ADR 0096 buckets into its map at first use', async () => {
+    handle = await connectMongo(infra().MONGO_URL, {
+      dbName: uniqueName('pollstate').replace(/-/g, '_'),
+      appName: 'test',
+    });
+    const at = new Date('2026-03-01T00:00:00Z');
+    const later = new Date(at.getTime() + 60_000);
+    // Given the layout before: 4 buckets per store, fields escaped as seenFieldOf escapes them.
+    const buckets = handle.db.collection<{ _id: string; items: object }>('test_poll_seen_buckets');
+    await buckets.insertMany([
+      {
+        _id: 's1|offers|0',
+        items: {
+          'SKU%2E1': { version: 1, marks: ['hash:a'], seenAt: at },
+          'x%25y': { version: 2, marks: ['hash:b'], seenAt: at },
+        },
+      },
+      { _id: 's1|offers|3', items: { '%24z': { version: 3, marks: ['hash:c'], seenAt: at } } },
+      { _id: 's2|offers|1', items: { other: { version: 4, marks: [], seenAt: at } } },
+    ]);
+    const state = createMongoPollState({
+      db: handle.db,
+      prefix: 'test_poll',
+      catalogStreams: { offers: 4 },
+    });
+
+    // When the store's first pass reads and writes its seen-set
+    expect(await state.seen('s1', 'offers', ['SKU.1', 'x%y', '$z', 'other'])).toEqual(
+      new Map([
+        ['SKU.1', { version: 1, marks: ['hash:a'] }],
+        ['x%y', { version: 2, marks: ['hash:b'] }],
+        ['$z', { version: 3, marks: ['hash:c'] }],
+      ]),
+    );
+    await state.remember('s1', 'offers', new Map([['SKU.1', { version: 5, marks: [] }]]), later);
+
+    // Then its buckets are gone, the other store's are not, and what they held is in the map.
+    expect((await buckets.find({}).toArray()).map((b) => b._id)).toEqual(['s2|offers|1']);
+    const reopened = createMongoPollState({
+      db: handle.db,
+      prefix: 'test_poll',
+      catalogStreams: { offers: 4 },
+    });
+    expect(await reopened.seen('s1', 'offers', ['SKU.1', 'x%y', '$z'])).toEqual(
+      new Map([
+        ['SKU.1', { version: 5, marks: [] }],
+        ['x%y', { version: 2, marks: ['hash:b'] }],
+        ['$z', { version: 3, marks: ['hash:c'] }],
+      ]),
+    );
+    // The moved entries keep their age: pruning drops those the later pass did not see.
+    expect(await reopened.prune('s1', 'offers', later)).toBe(2);
   });
 });

@@ -1,4 +1,5 @@
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
+import { createChunkedMap, type MapEntry } from '../chunked-map.js';
 
 /** Where a store's stream was read up to, and when the last successful pass began. */
 export interface PollCursor {
@@ -95,16 +96,17 @@ export function createMongoPollState(options: {
   pruneEveryMs?: number;
   now?: () => number;
   /**
-   * Streams whose seen-set is a whole catalog (stream → bucket count): their entries live in
-   * `<prefix>_seen_buckets`, a few documents per store instead of one per item (ADR 0096).
+   * Streams whose seen-set is a whole catalog: their entries live in a chunked map per store
+   * (ADR 0106), not one document per item. The value is the stream's bucket count under ADR
+   * 0096, whose bucket documents are moved into the map at a store's first use (0: none).
    */
-  bucketedStreams?: Readonly<Record<string, number>>;
+  catalogStreams?: Readonly<Record<string, number>>;
 }): PollStateStore {
   const perItem = createPerItemPollState(options);
-  const bucketed = options.bucketedStreams ?? {};
-  if (Object.keys(bucketed).length === 0) return perItem;
-  const buckets = createBucketedSeenSet({ ...options, bucketedStreams: bucketed });
-  const of = (stream: string) => (stream in bucketed ? buckets : perItem);
+  const catalog = options.catalogStreams ?? {};
+  if (Object.keys(catalog).length === 0) return perItem;
+  const chunked = createChunkedSeenSet({ ...options, legacyBuckets: catalog });
+  const of = (stream: string) => (stream in catalog ? chunked : perItem);
   return {
     cursor: (storeId, stream) => perItem.cursor(storeId, stream),
     saveCursor: (storeId, stream, pass) => perItem.saveCursor(storeId, stream, pass),
@@ -113,11 +115,11 @@ export function createMongoPollState(options: {
       of(stream).remember(storeId, stream, items, seenAt),
     merge: (storeId, stream, items, seenAt) => of(stream).merge(storeId, stream, items, seenAt),
     async prune(storeId, stream, before) {
-      if (!(stream in bucketed)) return perItem.prune(storeId, stream, before);
-      // Entries written per item before the stream was bucketed are pruned as before.
+      if (!(stream in catalog)) return perItem.prune(storeId, stream, before);
+      // Entries written per item before the stream was a catalog stream are pruned as before.
       const [old, current] = await Promise.all([
         perItem.prune(storeId, stream, before),
-        buckets.prune(storeId, stream, before),
+        chunked.prune(storeId, stream, before),
       ]);
       return old + current;
     },
@@ -217,15 +219,28 @@ function createPerItemPollState(options: {
   };
 }
 
-interface SeenBucketEntry {
+interface SeenEntry {
   version: number;
   marks: string[];
   seenAt: Date;
+  /** Written by `merge`: combined with the key's earlier entry when read. */
+  merged?: true;
 }
 
+/** A `merge`d entry combined with the one before it; a `remember`ed one replaces it. */
+function combineSeen(earlier: SeenEntry, later: SeenEntry): SeenEntry {
+  if (!later.merged) return later;
+  return {
+    version: Math.max(earlier.version, later.version),
+    marks: [...new Set([...earlier.marks, ...later.marks])],
+    seenAt: later.seenAt,
+  };
+}
+
+/** A bucket document of ADR 0096's layout, read once per store to move it into chunks. */
 interface SeenBucketDocument {
   _id: string;
-  items: Record<string, SeenBucketEntry>;
+  items: Record<string, Omit<SeenEntry, 'merged'>>;
 }
 
 /** A field name for any item id: `.` and `$` cannot be part of one, `%` escapes them. */
@@ -233,125 +248,110 @@ export function seenFieldOf(itemId: string): string {
   return itemId.replace(/[%.$]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
-/** The bucket of an item: FNV-1a of its id, so that a store's items spread evenly. */
-export function seenBucketOf(itemId: string, buckets: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < itemId.length; i++) {
-    hash ^= itemId.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash % buckets;
+/** The item id a {@link seenFieldOf} field name stands for. */
+export function itemIdOfSeenField(field: string): string {
+  return field.replace(/%(25|2E|24)/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 /**
- * The seen-set of catalog streams, where one pass sees every item of a store: items spread over
- * a fixed number of bucket documents per store and stream (`_id` = `store|stream|bucket`), so a
- * pass of 10,000 offers reads and writes a few dozen documents by `_id` instead of 10,000.
- * Only the poll lease's holder writes a store's stream, and a bucket is written with one
- * `updateOne` of the changed fields, so no write undoes another's items.
+ * The seen-set of catalog streams, where one pass sees every item of a store: a chunked map per
+ * store and stream (`<prefix>_seen_maps`, ADR 0106), so a pass of 10,000 offers appends about 20
+ * documents of 500 entries and a read reads them back, instead of rewriting dozens of large
+ * documents (FerretDB rewrites a whole document on any update). A store whose entries are still
+ * in ADR 0096's buckets (`<prefix>_seen_buckets`, `legacyBuckets` per stream) has them moved into
+ * its map at its first use, and the buckets deleted.
  */
-function createBucketedSeenSet(options: {
+function createChunkedSeenSet(options: {
   db: Db;
   prefix: string;
   pruneEveryMs?: number;
   now?: () => number;
-  bucketedStreams: Readonly<Record<string, number>>;
+  legacyBuckets: Readonly<Record<string, number>>;
 }): Pick<PollStateStore, 'seen' | 'remember' | 'merge' | 'prune'> {
-  const docs = options.db.collection<SeenBucketDocument>(`${options.prefix}_seen_buckets`);
+  const map = createChunkedMap<SeenEntry>(options.db, {
+    name: `${options.prefix}_seen_maps`,
+    merge: combineSeen,
+  });
+  const buckets = options.db.collection<SeenBucketDocument>(`${options.prefix}_seen_buckets`);
   const now = options.now ?? Date.now;
   const pruneEveryMs = options.pruneEveryMs ?? DEFAULT_PRUNE_EVERY_MS;
   const lastPruned = new Map<string, number>();
-  const bucketId = (storeId: string, stream: string, bucket: number) =>
-    [storeId, stream, String(bucket)].join('|');
-  const count = (stream: string) => options.bucketedStreams[stream] ?? 1;
-  /** Items (or ids) by the bucket of their id. */
-  const byBucket = <T>(stream: string, items: Iterable<T>, idOf: (item: T) => string) => {
-    const out = new Map<number, T[]>();
-    for (const item of items) {
-      const bucket = seenBucketOf(idOf(item), count(stream));
-      const list = out.get(bucket);
-      if (list) list.push(item);
-      else out.set(bucket, [item]);
+  const moved = new Map<string, Promise<void>>();
+  const ownerOf = (storeId: string, stream: string) => [storeId, stream].join('|');
+
+  /** Moves the store's ADR 0096 buckets into its map, once per process. */
+  const moveBuckets = (storeId: string, stream: string) => {
+    const owner = ownerOf(storeId, stream);
+    let done = moved.get(owner);
+    if (!done) {
+      done = (async () => {
+        const ids = Array.from({ length: options.legacyBuckets[stream] ?? 0 }, (_, bucket) =>
+          [storeId, stream, String(bucket)].join('|'),
+        );
+        const entries: MapEntry<SeenEntry>[] = [];
+        const found: string[] = [];
+        // One by `_id` each: a filter on anything else reads the whole collection in FerretDB.
+        for (const _id of ids) {
+          const doc = await buckets.findOne({ _id });
+          if (!doc) continue;
+          found.push(_id);
+          for (const [field, entry] of Object.entries(doc.items))
+            entries.push([itemIdOfSeenField(field), { ...entry, merged: true }]);
+        }
+        if (found.length === 0) return;
+        // Written as merges: a pass that already wrote the map keeps its newer entries.
+        await map.write(owner, entries);
+        for (const _id of found) await buckets.deleteOne({ _id });
+      })();
+      moved.set(owner, done);
+      done.catch(() => moved.delete(owner));
     }
-    return out;
+    return done;
   };
-  const entryId = ([id]: [string, SeenItem]) => id;
-  const read = (storeId: string, stream: string, bucket: number) =>
-    docs.findOne({ _id: bucketId(storeId, stream, bucket) });
+  const write = async (
+    storeId: string,
+    stream: string,
+    items: ReadonlyMap<string, SeenItem>,
+    seenAt: Date,
+    merged: boolean,
+  ) => {
+    if (items.size === 0) return;
+    await moveBuckets(storeId, stream);
+    await map.write(
+      ownerOf(storeId, stream),
+      [...items].map(([id, item]) => [
+        id,
+        { version: item.version, marks: [...item.marks], seenAt, ...(merged ? { merged } : {}) },
+      ]),
+    );
+  };
 
   return {
     async seen(storeId, stream, itemIds) {
+      await moveBuckets(storeId, stream);
+      const { entries } = await map.read(ownerOf(storeId, stream));
       const out = new Map<string, SeenItem>();
-      const grouped = byBucket(stream, new Set(itemIds), (id) => id);
-      await Promise.all(
-        [...grouped].map(async ([bucket, ids]) => {
-          const doc = await read(storeId, stream, bucket);
-          for (const id of ids) {
-            const entry = doc?.items[seenFieldOf(id)];
-            if (entry) out.set(id, { version: entry.version, marks: entry.marks });
-          }
-        }),
-      );
+      for (const id of itemIds) {
+        const entry = entries.get(id);
+        if (entry) out.set(id, { version: entry.version, marks: entry.marks });
+      }
       return out;
     },
-    async remember(storeId, stream, items, seenAt) {
-      await Promise.all(
-        [...byBucket(stream, items, entryId)].map(([bucket, entries]) => {
-          const set: Record<string, SeenBucketEntry> = {};
-          for (const [id, item] of entries)
-            set[`items.${seenFieldOf(id)}`] = {
-              version: item.version,
-              marks: [...item.marks],
-              seenAt,
-            };
-          return docs.updateOne(
-            { _id: bucketId(storeId, stream, bucket) },
-            { $set: set },
-            { upsert: true },
-          );
-        }),
-      );
-    },
-    async merge(storeId, stream, items, seenAt) {
-      // Read, combine, write: a bucket holds no array operators per item. The poll lease keeps
-      // passes apart; a racing merge loses at most marks a later pass records again.
-      await Promise.all(
-        [...byBucket(stream, items, entryId)].map(async ([bucket, entries]) => {
-          const doc = await read(storeId, stream, bucket);
-          const set: Record<string, SeenBucketEntry> = {};
-          for (const [id, item] of entries) {
-            const current = doc?.items[seenFieldOf(id)];
-            set[`items.${seenFieldOf(id)}`] = {
-              version: Math.max(current?.version ?? item.version, item.version),
-              marks: [...new Set([...(current?.marks ?? []), ...item.marks])],
-              seenAt,
-            };
-          }
-          await docs.updateOne(
-            { _id: bucketId(storeId, stream, bucket) },
-            { $set: set },
-            { upsert: true },
-          );
-        }),
-      );
-    },
+    remember: (storeId, stream, items, seenAt) => write(storeId, stream, items, seenAt, false),
+    merge: (storeId, stream, items, seenAt) => write(storeId, stream, items, seenAt, true),
     async prune(storeId, stream, before) {
-      const key = [storeId, stream].join('|');
-      const last = lastPruned.get(key);
+      const owner = ownerOf(storeId, stream);
+      const last = lastPruned.get(owner);
       if (last !== undefined && now() - last < pruneEveryMs) return 0;
-      lastPruned.set(key, now());
-      let removed = 0;
-      for (let bucket = 0; bucket < count(stream); bucket++) {
-        const doc = await read(storeId, stream, bucket);
-        const unset: Record<string, ''> = {};
-        for (const [field, entry] of Object.entries(doc?.items ?? {}))
-          if (entry.seenAt.getTime() < before.getTime()) unset[`items.${field}`] = '';
-        const fields = Object.keys(unset).length;
-        if (fields === 0) continue;
-        await docs.updateOne({ _id: bucketId(storeId, stream, bucket) }, { $unset: unset });
-        removed += fields;
-      }
-      return removed;
+      lastPruned.set(owner, now());
+      await moveBuckets(storeId, stream);
+      const { entries } = await map.read(owner);
+      const stale: MapEntry<SeenEntry>[] = [];
+      for (const [id, entry] of entries)
+        if (entry.seenAt.getTime() < before.getTime()) stale.push([id, null]);
+      // Removals are entries too: the next compaction drops them with what they remove.
+      if (stale.length > 0) await map.write(owner, stale);
+      return stale.length;
     },
   };
 }

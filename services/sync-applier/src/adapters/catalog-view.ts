@@ -1,7 +1,7 @@
 import type { Db } from 'mongodb';
 import type { Outcome } from '../domain/decision.js';
 import type { CatalogProduct, InventoryCycleSummary, OffersCycle } from '../domain/catalog.js';
-import { createChunkedMap, legacyFieldMap, type MapEntry } from './chunked-map.js';
+import { createChunkedMap, legacyFieldMap, type MapEntry } from '@msync/platform';
 
 export const CATALOG_COLLECTIONS = {
   products: 'catalog_products',

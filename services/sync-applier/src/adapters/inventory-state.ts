@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { createChunkedMap, legacyFieldMap } from './chunked-map.js';
+import { createChunkedMap, legacyFieldMap } from '@msync/platform';
 import type { PushedLine } from '../domain/catalog.js';
 import type { PushedStock, SkuStock } from '../domain/inventory.js';
 

@@ -6,7 +6,8 @@ import {
   type Filter,
   type UpdateFilter,
 } from 'mongodb';
-import { chunksOf, createKeyedMutex } from '@msync/platform';
+import { chunksOf } from './chunks.js';
+import { createKeyedMutex } from './keyed-mutex.js';
 
 /** Entries per chunk document: small enough that the database handles one quickly. */
 export const ENTRIES_PER_CHUNK = 500;
