@@ -160,8 +160,15 @@ class MiraklHttpClient implements MiraklStore {
   private async call(
     given: RequestSpec,
   ): Promise<{ status: number; text: string; contentType: string }> {
-    const signal = withDeadline(given.signal);
-    const spec = signal ? { ...given, signal } : given;
+    return withDeadline(given.signal, (signal) =>
+      this.callWithin(signal ? { ...given, signal } : given),
+    );
+  }
+
+  /** {@link call} with the deadline already in `spec.signal`. */
+  private callWithin(
+    spec: RequestSpec,
+  ): Promise<{ status: number; text: string; contentType: string }> {
     return retry(
       async () => {
         const shared = this.sharedSpacingOf(spec.operation);
@@ -395,7 +402,9 @@ class MiraklHttpClient implements MiraklStore {
     let delayMs = this.options.importFirstPollDelayMs ?? 1_500;
     for (;;) {
       // The wait ends with the surrounding deadline too: the caller resumes by the import's id.
-      await this.sleep(Math.max(delayMs, this.limiter.waitMs(statusOp)), withDeadline(signal));
+      await withDeadline(signal, (within) =>
+        this.sleep(Math.max(delayMs, this.limiter.waitMs(statusOp)), within),
+      );
       delayMs = this.options.importPollIntervalMs ?? 15_000;
       let body: unknown;
       try {

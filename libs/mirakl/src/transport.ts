@@ -4,6 +4,7 @@ import {
   PermanentError,
   RateLimitedError,
   RetriableError,
+  linkSignals,
   networkErrorCode,
   parseRetryAfter as parseRetryAfterHeader,
   scrubString,
@@ -117,8 +118,7 @@ export class Transport {
     }
     // A total deadline: axios' own `timeout` is a socket idle timeout, which a slow trickle
     // of body bytes never trips.
-    const deadline = AbortSignal.timeout(this.options.timeoutMs);
-    const signal = spec.signal ? AbortSignal.any([spec.signal, deadline]) : deadline;
+    const call = linkSignals([spec.signal], this.options.timeoutMs);
     const started = Date.now();
     let status: number;
     let text: string;
@@ -130,7 +130,7 @@ export class Transport {
         url: url.toString(),
         headers,
         data,
-        signal,
+        signal: call.signal,
       });
       status = res.status;
       contentType = headerValue(res.headers['content-type']) ?? '';
@@ -138,8 +138,8 @@ export class Transport {
       text = typeof res.data === 'string' ? res.data : '';
     } catch (error) {
       if (spec.signal?.aborted) throw spec.signal.reason;
-      this.count(spec, deadline.aborted ? 'timeout' : 'connection');
-      if (deadline.aborted) {
+      this.count(spec, call.timedOut() ? 'timeout' : 'connection');
+      if (call.timedOut()) {
         throw new RetriableError(`${label}: no answer within ${this.options.timeoutMs} ms`, {
           reason: 'timeout',
         });
@@ -153,6 +153,8 @@ export class Transport {
       throw new RetriableError(this.scrub(`${label}: connection failed (${code})`), {
         reason: 'connection',
       });
+    } finally {
+      call.dispose();
     }
     this.count(spec, String(status));
     this.options.logger?.debug('mirakl call', {

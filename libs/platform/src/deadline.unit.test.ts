@@ -1,6 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
-import { runWithDeadline, withDeadline } from './deadline.js';
+import { linkSignals, runWithDeadline, withDeadline } from './deadline.js';
 import { sleep } from './retry.js';
+
+/** The signal `withDeadline` gives work started here. */
+const current = (own?: AbortSignal) => withDeadline(own, (signal) => Promise.resolve(signal));
 
 describe('a deadline over nested work', () => {
   it('reaches calls made anywhere inside the work, across awaits, and only there', async () => {
@@ -8,7 +11,7 @@ describe('a deadline over nested work', () => {
     const seen: (AbortSignal | undefined)[] = [];
     const deepCall = async () => {
       await sleep(1);
-      seen.push(withDeadline());
+      seen.push(await current());
     };
     await runWithDeadline(deadline.signal, async () => {
       await deepCall();
@@ -23,17 +26,67 @@ describe('a deadline over nested work', () => {
     const outer = new AbortController();
     const inner = new AbortController();
     const own = new AbortController();
-    let combined: AbortSignal | undefined;
-    await runWithDeadline(outer.signal, () =>
-      runWithDeadline(inner.signal, () => {
-        combined = withDeadline(own.signal);
-        return Promise.resolve();
-      }),
+    let aborted: unknown;
+    const waiting = runWithDeadline(outer.signal, () =>
+      runWithDeadline(inner.signal, () =>
+        withDeadline(
+          own.signal,
+          (signal) =>
+            new Promise<void>((resolve) => {
+              expect(signal?.aborted).toBe(false);
+              signal?.addEventListener('abort', () => {
+                aborted = signal.reason;
+                resolve();
+              });
+            }),
+        ),
+      ),
     );
-    expect(combined?.aborted).toBe(false);
     outer.abort(new Error('outer deadline'));
-    expect(combined?.aborted).toBe(true);
-    expect(combined?.reason).toEqual(new Error('outer deadline'));
-    expect(withDeadline(own.signal)).toBe(own.signal);
+    await waiting;
+    expect(aborted).toEqual(new Error('outer deadline'));
+    expect(await current(own.signal)).toBe(own.signal);
+  });
+});
+
+describe('linkSignals', () => {
+  it('aborts with the first source to abort, or with a TimeoutError when its timer runs out', async () => {
+    const a = new AbortController();
+    const b = new AbortController();
+    const linked = linkSignals([a.signal, undefined, b.signal], 60_000);
+    b.abort(new Error('b first'));
+    a.abort(new Error('a later'));
+    expect(linked.signal.reason).toEqual(new Error('b first'));
+    expect(linked.timedOut()).toBe(false);
+
+    const timed = linkSignals([new AbortController().signal], 5);
+    await new Promise((resolve) => timed.signal.addEventListener('abort', resolve));
+    expect(timed.timedOut()).toBe(true);
+    expect((timed.signal.reason as DOMException).name).toBe('TimeoutError');
+
+    const early = new AbortController();
+    early.abort(new Error('already'));
+    expect(linkSignals([early.signal], 5).signal.reason).toEqual(new Error('already'));
+  });
+
+  it('follows nothing once disposed: a long-lived source keeps no trace of it', async () => {
+    const longLived = new AbortController();
+    const listeners = () =>
+      // Node keeps an EventTarget's listeners under this symbol (a count per event type).
+      (longLived.signal as unknown as Record<symbol, Map<string, { size: number }>>)[
+        Object.getOwnPropertySymbols(longLived.signal).find((s) => String(s) === 'Symbol(kEvents)')!
+      ]?.get('abort')?.size ?? 0;
+    const links = Array.from({ length: 1_000 }, () => linkSignals([longLived.signal], 60_000));
+    expect(listeners()).toBe(1_000);
+    for (const link of links) link.dispose();
+    expect(listeners()).toBe(0);
+
+    // Disposed, it no longer aborts with the source, nor on its timer.
+    const disposed = linkSignals([longLived.signal], 1);
+    disposed.dispose();
+    longLived.abort(new Error('stop'));
+    await sleep(5);
+    expect(disposed.signal.aborted).toBe(false);
+    expect(disposed.timedOut()).toBe(false);
   });
 });

@@ -12,6 +12,7 @@ import {
   networkErrorCode,
   parseRetryAfter,
   vendorRequests,
+  linkSignals,
   withDeadline,
   type Logger,
 } from '@msync/platform';
@@ -136,42 +137,44 @@ export class Transport {
     if (options.channelId !== undefined) headers['shipbob_channel_id'] = String(options.channelId);
     if (options.body !== undefined) headers['content-type'] = 'application/json';
 
-    // The caller's signal, and the deadline of the work this call is part of (runWithDeadline).
-    const signal = withDeadline(options.signal);
-    const release = await this.options.limiter.acquire(this.options.storeId, signal);
-    const started = Date.now();
-    // A total deadline: axios' own `timeout` is a socket idle timeout, which a slow trickle of
-    // body bytes never trips.
-    const deadline = AbortSignal.timeout(this.options.timeoutMs);
-    let response: AxiosResponse<unknown>;
-    try {
-      response = await this.http.request({
-        method,
-        url: this.options.baseUrl + target,
-        headers,
-        data: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal: signal ? AbortSignal.any([signal, deadline]) : deadline,
-      });
-    } catch (error) {
-      if (signal?.aborted) throw signal.reason;
-      const timedOut = deadline.aborted;
-      this.count(method, target, timedOut ? 'timeout' : 'connection');
-      const code = timedOut ? 'deadline' : networkErrorCode(error);
-      this.options.logger.warn('shipbob request failed', {
-        call: what,
-        timedOut,
-        code,
-        ms: Date.now() - started,
-      });
-      throw new RetriableError(
-        timedOut
-          ? `ShipBob ${what} timed out after ${this.options.timeoutMs} ms`
-          : `ShipBob ${what} failed: connection error (${code})`,
-        { reason: timedOut ? 'timeout' : 'connection-error' },
-      );
-    } finally {
-      release();
-    }
+    let started = Date.now();
+    // The caller's signal and the deadline of the work this call is part of (runWithDeadline),
+    // and a total deadline of the request's own: axios' `timeout` is a socket idle timeout, which
+    // a slow trickle of body bytes never trips.
+    const response = await withDeadline(options.signal, async (signal) => {
+      const release = await this.options.limiter.acquire(this.options.storeId, signal);
+      started = Date.now();
+      const call = linkSignals([signal], this.options.timeoutMs);
+      try {
+        return await this.http.request<unknown>({
+          method,
+          url: this.options.baseUrl + target,
+          headers,
+          data: options.body === undefined ? undefined : JSON.stringify(options.body),
+          signal: call.signal,
+        });
+      } catch (error) {
+        if (signal?.aborted) throw signal.reason;
+        const timedOut = call.timedOut();
+        this.count(method, target, timedOut ? 'timeout' : 'connection');
+        const code = timedOut ? 'deadline' : networkErrorCode(error);
+        this.options.logger.warn('shipbob request failed', {
+          call: what,
+          timedOut,
+          code,
+          ms: Date.now() - started,
+        });
+        throw new RetriableError(
+          timedOut
+            ? `ShipBob ${what} timed out after ${this.options.timeoutMs} ms`
+            : `ShipBob ${what} failed: connection error (${code})`,
+          { reason: timedOut ? 'timeout' : 'connection-error' },
+        );
+      } finally {
+        call.dispose();
+        release();
+      }
+    });
 
     const text = typeof response.data === 'string' ? response.data : '';
     const responseHeaders = toHeaders(response.headers);

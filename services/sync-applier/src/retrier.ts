@@ -9,6 +9,7 @@ import {
 import type { Producer } from 'kafkajs';
 import {
   errorMessage,
+  linkSignals,
   sleep,
   type Lease,
   type Leases,
@@ -109,6 +110,7 @@ export function createRetrier(options: RetrierOptions): Retrier {
     }
     const lost = new AbortController();
     const renewal = keepRenewing(lease, lost);
+    const draining = linkSignals([lost.signal, stopping.signal]);
     try {
       const result = await drainParked({
         store: options.store,
@@ -120,7 +122,7 @@ export function createRetrier(options: RetrierOptions): Retrier {
         handle: (fact) => options.handle(fact, { via: 'parked', lane: kind }),
         deadLetter: deadLetterFor(groupId),
         ...(options.backoff ? { retry: options.backoff } : {}),
-        signal: AbortSignal.any([lost.signal, stopping.signal]),
+        signal: draining.signal,
       });
       const outcome =
         result.outcome === 'stopped' && lost.signal.aborted ? 'lease-lost' : result.outcome;
@@ -143,6 +145,7 @@ export function createRetrier(options: RetrierOptions): Retrier {
         });
       }
     } finally {
+      draining.dispose();
       clearInterval(renewal);
       await lease.release();
     }

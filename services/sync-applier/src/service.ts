@@ -15,6 +15,7 @@ import {
   createMongoCallGate,
   createMongoLeases,
   errorMessage,
+  linkSignals,
   runWithDeadline,
   type Logger,
   type Registry,
@@ -240,15 +241,18 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
   /** A fact from Kafka: its vendor calls within the live deadline, else parked (design §4). */
   const handleLive = async (fact: Fact): Promise<void> => {
     const ms = mayImport(fact) ? importLiveDeadlineMs : liveDeadlineMs;
-    const deadline = AbortSignal.timeout(ms);
+    // Cleared as soon as the fact is handled: no timer or signal outlives it.
+    const deadline = linkSignals([], ms);
     try {
-      await runWithDeadline(deadline, () => handle(fact, { via: 'consumer' }));
+      await runWithDeadline(deadline.signal, () => handle(fact, { via: 'consumer' }));
     } catch (error) {
-      if (!deadline.aborted || classifyError(error) === 'permanent') throw error;
+      if (!deadline.timedOut() || classifyError(error) === 'permanent') throw error;
       throw new RetriableError(
         `vendor calls took longer than ${ms} ms; the retrier takes the fact over (${errorMessage(error)})`,
         { reason: 'live-deadline' },
       );
+    } finally {
+      deadline.dispose();
     }
   };
 
