@@ -18,6 +18,7 @@ import { deleteNamespaceTopics } from '@msync/events/test-support';
 import {
   createMetricsRegistry,
   createMongoPollState,
+  RetriableError,
   type Logger,
   type PollStateStore,
   type Registry,
@@ -103,6 +104,24 @@ export interface PollerBed<T extends TopicKey> {
   close(): Promise<void>;
 }
 
+/**
+ * Soon after its topics are made, a busy broker may not lead a partition yet ("not the leader")
+ * for tens of seconds, beyond kafkajs' own retries: what the bed sends or asks is tried again,
+ * as a service's retriable failure would be.
+ */
+async function soon<R>(work: () => Promise<R>): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const retriable =
+        error instanceof RetriableError || (error as { retriable?: boolean }).retriable === true;
+      if (!retriable || attempt >= 8) throw error;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
+  }
+}
+
 /** Real Kafka, registry and MongoDB for one poller test: its own namespace and database. */
 export async function pollerBed<T extends TopicKey>(
   logger: Logger,
@@ -178,72 +197,67 @@ export async function pollerBed<T extends TopicKey>(
         },
         { upsert: true },
       );
-      await publisher.publish('storeConfigChanged', {
-        envelope: envelope({
-          storeId: store.storeId,
-          idempotencyKey: `config:${store.storeId}:version:${version}`,
-          source: 'config-api',
-          occurredAt: Date.now(),
+      await soon(() =>
+        publisher.publish('storeConfigChanged', {
+          envelope: envelope({
+            storeId: store.storeId,
+            idempotencyKey: `config:${store.storeId}:version:${version}`,
+            source: 'config-api',
+            occurredAt: Date.now(),
+          }),
+          version,
+          status,
+          tenantId: 'tenant-1',
+          miraklBaseUrl: store.miraklUrl,
+          miraklShopId: store.shopId,
+          miraklShopName: null,
+          shipbobConfigured: store.shipbob !== null,
+          shipbobChannelId: store.shipbob?.channelId ?? null,
+          reportEmail: null,
+          toggles: {
+            offers: true,
+            inventory: true,
+            orders: true,
+            tracking: true,
+            cancellations: true,
+            returns: true,
+          },
+          returnsApproved: store.returnsApproved ?? false,
+          inventoryBuffer: 0,
+          returnFulfillmentCenterId: null,
+          pollIntervalMinutes: 15,
+          shippingMethods: {},
+          defaultShippingMethod: 'Standard',
+          reportWhenEmpty: false,
+          cancelShipBobOnMarketplaceCancel: false,
+          returnReasons: {},
+          returnRequestedAction: 'Default',
         }),
-        version,
-        status,
-        tenantId: 'tenant-1',
-        miraklBaseUrl: store.miraklUrl,
-        miraklShopId: store.shopId,
-        miraklShopName: null,
-        shipbobConfigured: store.shipbob !== null,
-        shipbobChannelId: store.shipbob?.channelId ?? null,
-        reportEmail: null,
-        toggles: {
-          offers: true,
-          inventory: true,
-          orders: true,
-          tracking: true,
-          cancellations: true,
-          returns: true,
-        },
-        returnsApproved: store.returnsApproved ?? false,
-        inventoryBuffer: 0,
-        returnFulfillmentCenterId: null,
-        pollIntervalMinutes: 15,
-        shippingMethods: {},
-        defaultShippingMethod: 'Standard',
-        reportWhenEmpty: false,
-        cancelShipBobOnMarketplaceCancel: false,
-        returnReasons: {},
-        returnRequestedAction: 'Default',
-      });
+      );
     },
     async requestPoll(storeId, options = {}) {
-      await publisher.publish('pollRequested', {
-        envelope: envelope({
-          storeId,
-          idempotencyKey: uniqueName(`poll:${storeId}`),
-          source: 'scheduler',
-          occurredAt: options.occurredAt ?? Date.now(),
+      await soon(() =>
+        publisher.publish('pollRequested', {
+          envelope: envelope({
+            storeId,
+            idempotencyKey: uniqueName(`poll:${storeId}`),
+            source: 'scheduler',
+            occurredAt: options.occurredAt ?? Date.now(),
+          }),
+          system: spec.system,
+          stream: options.stream ?? spec.stream,
+          reason: options.reason ?? (options.since ? 'backfill' : 'manual'),
+          since: options.since ? options.since.getTime() : null,
+          configVersion: options.configVersion ?? null,
         }),
-        system: spec.system,
-        stream: options.stream ?? spec.stream,
-        reason: options.reason ?? (options.since ? 'backfill' : 'manual'),
-        since: options.since ? options.since.getTime() : null,
-        configVersion: options.configVersion ?? null,
-      });
+      );
     },
     async messagesOn(topic) {
       const admin = kafka.admin();
       await admin.connect();
       try {
-        for (let attempt = 1; ; attempt++) {
-          try {
-            const offsets = await admin.fetchTopicOffsets(physicalTopic(topic, namespace));
-            return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-          } catch (error) {
-            // Soon after its topics are made a broker may not lead a partition yet ("not the
-            // leader"): kafkajs marks that retriable, and it is asked again.
-            if (!(error as { retriable?: boolean }).retriable || attempt >= 5) throw error;
-            await new Promise((r) => setTimeout(r, 200 * attempt));
-          }
-        }
+        const offsets = await soon(() => admin.fetchTopicOffsets(physicalTopic(topic, namespace)));
+        return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
       } finally {
         await admin.disconnect();
       }
