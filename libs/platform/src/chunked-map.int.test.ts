@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 async function connect(): Promise<Db> {
-  client = new MongoClient(infra().MONGO_URL, { retryWrites: false });
+  client = new MongoClient(infra().MONGO_URL, { retryWrites: false, monitorCommands: true });
   await client.connect();
   dbName = uniqueName('chunkmap').replaceAll('-', '_');
   return client.db(dbName);
@@ -100,6 +100,36 @@ describe('a per-owner map in chunks (real server)', () => {
         entries(0, 10, (i) => i * 100 + writes - 1).map(([k, v]) => [k, v!.quantity]),
       ),
     );
+  });
+
+  it('takes a first write of many chunks as its base: not read and written again at once', async () => {
+    const db = await connect();
+    // The commands the map sends to its chunks: a compaction would read and insert them again.
+    const chunkCommands: string[] = [];
+    client!.on('commandStarted', (event) => {
+      if ((event.command as Record<string, unknown>)[event.commandName] === 'first_chunks')
+        chunkCommands.push(event.commandName);
+    });
+    const map = createChunkedMap<Line>(db, { name: 'first' });
+    const heads = db.collection<{ _id: string; chunks: string[]; base?: number }>('first');
+    const many = ENTRIES_PER_CHUNK * (SLACK_CHUNKS + 4);
+    await map.write(
+      's1',
+      entries(0, many, (i) => i),
+    );
+    const first = await heads.findOne({ _id: 's1' });
+    expect(first!.chunks).toHaveLength(SLACK_CHUNKS + 4);
+    expect(first!.base).toBe(SLACK_CHUNKS + 4);
+    expect(chunkCommands).toEqual(['insert']);
+
+    // A later write appends to it, the first chunks untouched.
+    await map.write('s1', [['SKU-0', { quantity: -1 }]]);
+    const later = await heads.findOne({ _id: 's1' });
+    expect(later!.chunks.slice(0, SLACK_CHUNKS + 4)).toEqual(first!.chunks);
+    expect(later!.chunks).toHaveLength(SLACK_CHUNKS + 5);
+    const read = (await map.read('s1')).entries;
+    expect(read.size).toBe(many);
+    expect(read.get('SKU-0')).toEqual({ quantity: -1 });
   });
 
   it('a write `when` the meta holds a value changes nothing otherwise; reset replaces map and meta', async () => {

@@ -277,6 +277,8 @@ function createChunkedSeenSet(options: {
   const pruneEveryMs = options.pruneEveryMs ?? DEFAULT_PRUNE_EVERY_MS;
   const lastPruned = new Map<string, number>();
   const moved = new Map<string, Promise<void>>();
+  /** Whether ADR 0096's collection exists at all: asked once, not 64 reads per store. */
+  let hasBuckets: Promise<boolean> | undefined;
   const ownerOf = (storeId: string, stream: string) => [storeId, stream].join('|');
 
   /** Moves the store's ADR 0096 buckets into its map, once per process. */
@@ -285,6 +287,13 @@ function createChunkedSeenSet(options: {
     let done = moved.get(owner);
     if (!done) {
       done = (async () => {
+        if (!hasBuckets) {
+          hasBuckets = options.db
+            .listCollections({ name: buckets.collectionName }, { nameOnly: true })
+            .hasNext();
+          hasBuckets.catch(() => (hasBuckets = undefined));
+        }
+        if (!(await hasBuckets)) return;
         const ids = Array.from({ length: options.legacyBuckets[stream] ?? 0 }, (_, bucket) =>
           [storeId, stream, String(bucket)].join('|'),
         );
