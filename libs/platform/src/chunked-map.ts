@@ -251,9 +251,12 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
         if (ids.length > 0 && head.chunks?.length === ids.length && !head.base) {
           // The map's first chunks (a store's first catalog pass): as compact as compaction would
           // leave them, so counted as its base instead of being read and written again.
-          await heads.updateOne({ _id: owner, version: head.version }, {
-            $set: { base: ids.length },
-          } as UpdateFilter<Head<M>>);
+          await heads.updateOne(
+            { _id: owner, version: head.version },
+            {
+              $set: { base: ids.length },
+            },
+          );
           return true;
         }
         if (crowded(head)) await compact(owner);
