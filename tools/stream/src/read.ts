@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import {
+  FETCH_MAX_WAIT_MS,
   dlqTopicName,
   physicalTopic,
   topics,
@@ -94,7 +95,10 @@ export async function readTopic(
   };
 
   // A throwaway group id: kafkajs needs one, nothing is ever committed under it.
-  const consumer = options.kafka.consumer({ groupId: `msync-stream-${randomUUID()}` });
+  const consumer = options.kafka.consumer({
+    groupId: `msync-stream-${randomUUID()}`,
+    maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+  });
   let count = 0;
   let stop = false;
   await consumer.connect();

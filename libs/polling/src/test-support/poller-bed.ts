@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { MongoClient, type Db } from 'mongodb';
 import type { Consumer, Kafka } from 'kafkajs';
 import {
+  FETCH_MAX_WAIT_MS,
   EventCodec,
   RegistryClient,
   bootstrapTopics,
@@ -152,7 +153,10 @@ export async function pollerBed<T extends TopicKey>(
   const sealed = (secret: string) => ({ sealed: box.seal(secret), last4: secret.slice(-4) });
 
   const facts: ReceivedFact<T>[] = [];
-  const collector: Consumer = kafka.consumer({ groupId: uniqueName('facts') });
+  const collector: Consumer = kafka.consumer({
+    groupId: uniqueName('facts'),
+    maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+  });
   await collector.connect();
   await collector.subscribe({
     topics: spec.factTopics.map((t) => physicalTopic(t, namespace)),

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { MongoClient, type Db } from 'mongodb';
 import type { Consumer, Kafka } from 'kafkajs';
 import {
+  FETCH_MAX_WAIT_MS,
   EventCodec,
   RegistryClient,
   bootstrapTopics,
@@ -211,7 +212,11 @@ async function collect(
   namespace: string,
   log: EventLog,
 ): Promise<Consumer> {
-  const consumer = kafka.consumer({ groupId: `${namespace}collector`, sessionTimeout: 10_000 });
+  const consumer = kafka.consumer({
+    groupId: `${namespace}collector`,
+    sessionTimeout: 10_000,
+    maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+  });
   await consumer.connect();
   const byTopic = new Map<string, 'storeConfigChanged' | 'pollRequested'>([
     [physicalTopic('storeConfigChanged', namespace), 'storeConfigChanged'],
