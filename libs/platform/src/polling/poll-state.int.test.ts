@@ -104,7 +104,7 @@ describe('poll state seen entries on the real MongoDB-compatible server', () => 
     });
     const at = new Date('2026-03-01T00:00:00Z');
     const later = new Date(at.getTime() + 60_000);
-    // Given the layout before: 4 buckets per store, fields escaped as seenFieldOf escapes them.
+    // Given the layout before: 4 buckets per store, `.`, `$` and `%` escaped as `%2E`, `%24`, `%25`.
     const buckets = handle.db.collection<{ _id: string; items: object }>('test_poll_seen_buckets');
     await buckets.insertMany([
       {

@@ -243,12 +243,10 @@ interface SeenBucketDocument {
   items: Record<string, Omit<SeenEntry, 'merged'>>;
 }
 
-/** A field name for any item id: `.` and `$` cannot be part of one, `%` escapes them. */
-export function seenFieldOf(itemId: string): string {
-  return itemId.replace(/[%.$]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-}
-
-/** The item id a {@link seenFieldOf} field name stands for. */
+/**
+ * The item id an ADR 0096 bucket field stands for: `.` and `$` cannot be part of a field name,
+ * so they and the escape character `%` were written as `%2E`, `%24` and `%25`.
+ */
 export function itemIdOfSeenField(field: string): string {
   return field.replace(/%(25|2E|24)/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }

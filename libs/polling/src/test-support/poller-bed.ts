@@ -19,7 +19,7 @@ import { deleteNamespaceTopics } from '@msync/events/test-support';
 import {
   createMetricsRegistry,
   createMongoPollState,
-  RetriableError,
+  retry,
   type Logger,
   type PollStateStore,
   type Registry,
@@ -108,20 +108,10 @@ export interface PollerBed<T extends TopicKey> {
 /**
  * Soon after its topics are made, a busy broker may not lead a partition yet ("not the leader")
  * for tens of seconds, beyond kafkajs' own retries: what the bed sends or asks is tried again,
- * as a service's retriable failure would be.
+ * as a service's retriable failure would be (the platform's `retry`).
  */
-async function soon<R>(work: () => Promise<R>): Promise<R> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (error) {
-      const retriable =
-        error instanceof RetriableError || (error as { retriable?: boolean }).retriable === true;
-      if (!retriable || attempt >= 8) throw error;
-      await new Promise((r) => setTimeout(r, 500 * attempt));
-    }
-  }
-}
+const soon = <R>(work: () => Promise<R>): Promise<R> =>
+  retry(work, { retries: 7, initialDelayMs: 500, maxDelayMs: 4_000 });
 
 /** Real Kafka, registry and MongoDB for one poller test: its own namespace and database. */
 export async function pollerBed<T extends TopicKey>(
