@@ -1,7 +1,14 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { MongoClient, type Db } from 'mongodb';
 import { infra, uniqueName } from '@msync/test-support';
-import { ENTRIES_PER_CHUNK, SLACK_CHUNKS, createChunkedMap, type MapEntry } from './chunked-map.js';
+import {
+  ENTRIES_PER_CHUNK,
+  SLACK_CHUNKS,
+  createChunkedMap,
+  createMapCache,
+  type MapCacheRead,
+  type MapEntry,
+} from './chunked-map.js';
 
 let client: MongoClient | undefined;
 let dbName: string | undefined;
@@ -27,8 +34,34 @@ const entries = (from: number, to: number, quantity: (i: number) => number) =>
     `SKU-${from + i}`,
     { quantity: quantity(from + i) },
   ]);
-const asObject = (map: Map<string, Line>) =>
+const asObject = (map: ReadonlyMap<string, Line>) =>
   Object.fromEntries([...map].map(([k, v]) => [k, v.quantity]));
+
+/**
+ * Writes one key at a time while reading, enough writes for compactions: every read sees the whole
+ * map, and each key's concurrent write survives. Resolves with the final map.
+ */
+async function readsAndWritesAtOnce(
+  map: ReturnType<typeof createChunkedMap<Line>>,
+  { readFirst = false } = {},
+) {
+  await map.write(
+    's1',
+    entries(0, 50, () => 0),
+  );
+  if (readFirst) await map.read('s1');
+  const writes = Array.from({ length: 2 * SLACK_CHUNKS }, (_, w) =>
+    map.write('s1', [[`SKU-${w}`, { quantity: w + 1 }]]),
+  );
+  const reads = Array.from({ length: 10 }, () => map.read('s1'));
+  await Promise.all(writes);
+  for (const read of await Promise.all(reads)) expect(read.entries.size).toBe(50);
+  const final = (await map.read('s1')).entries;
+  expect(final.size).toBe(50);
+  for (let w = 0; w < 2 * SLACK_CHUNKS; w++)
+    expect([`SKU-${w}`, final.get(`SKU-${w}`)?.quantity]).toEqual([`SKU-${w}`, w + 1]);
+  return final;
+}
 
 describe('a per-owner map in chunks (real server)', () => {
   it('reads what the writes left, in order: last value wins, null removes, owners apart', async () => {
@@ -212,21 +245,147 @@ describe('a per-owner map in chunks (real server)', () => {
 
   it('reads and writes at once: every read sees a whole map, no write is lost', async () => {
     const db = await connect();
-    const map = createChunkedMap<Line>(db, { name: 'busy' });
-    await map.write(
-      's1',
-      entries(0, 50, () => 0),
-    );
-    const writes = Array.from({ length: 2 * SLACK_CHUNKS }, (_, w) =>
-      map.write('s1', [[`SKU-${w}`, { quantity: w + 1 }]]),
-    );
-    const reads = Array.from({ length: 10 }, () => map.read('s1'));
-    await Promise.all(writes);
-    for (const read of await Promise.all(reads)) expect(read.entries.size).toBe(50);
-    const final = (await map.read('s1')).entries;
-    expect(final.size).toBe(50);
-    // Each of the first keys was written once concurrently: none of those writes is lost.
-    for (let w = 0; w < 2 * SLACK_CHUNKS; w++)
-      expect([`SKU-${w}`, final.get(`SKU-${w}`)?.quantity]).toEqual([`SKU-${w}`, w + 1]);
+    await readsAndWritesAtOnce(createChunkedMap<Line>(db, { name: 'busy' }));
+  });
+
+  describe('with maps kept in memory (ADR 0108)', () => {
+    /** The chunk documents each read asks for, by collection. */
+    const chunkReads = () => {
+      const reads: string[] = [];
+      client!.on('commandStarted', (event) => {
+        const target = (event.command as Record<string, unknown>)[event.commandName];
+        if (event.commandName === 'find' && String(target).endsWith('_chunks'))
+          reads.push(String(target));
+      });
+      return {
+        take: () => reads.splice(0).length,
+      };
+    };
+
+    it('reads the head and only the chunks appended since, and equals a read from scratch', async () => {
+      const db = await connect();
+      const reads = chunkReads();
+      const results: MapCacheRead[] = [];
+      const cache = createMapCache({ maxEntries: 10_000, onRead: (_, r) => results.push(r) });
+      const kept = createChunkedMap<Line>(db, {
+        name: 'kept',
+        merge: (earlier, later) => ({ ...earlier, ...later }),
+        cache,
+      });
+      // Another process: the same collections, nothing kept.
+      const other = createChunkedMap<Line>(db, {
+        name: 'kept',
+        merge: (earlier, later) => ({ ...earlier, ...later }),
+      });
+      await kept.write(
+        's1',
+        entries(0, 1_200, (i) => i),
+      );
+      expect((await kept.read('s1')).entries.size).toBe(1_200);
+      expect(reads.take()).toBe(3);
+
+      const first = (await kept.read('s1')).entries;
+      expect(reads.take()).toBe(0);
+
+      await other.write('s1', [
+        ['SKU-3', { quantity: -3, note: 'merged' }],
+        ['SKU-4', null],
+      ]);
+      await kept.write('s1', [['SKU-3', { quantity: 33 }]]);
+      const later = await kept.read('s1');
+      expect(reads.take()).toBe(2);
+      expect(later.entries.get('SKU-3')).toEqual({ quantity: 33, note: 'merged' });
+      expect(later.entries.has('SKU-4')).toBe(false);
+      // What an earlier read returned stays as it was.
+      expect(first.get('SKU-3')).toEqual({ quantity: 3 });
+      expect(first.has('SKU-4')).toBe(true);
+      reads.take();
+      expect(later.entries).toEqual((await other.read('s1')).entries);
+      expect(results).toEqual(['miss', 'hit', 'appended']);
+      expect(cache.size()).toEqual({ entries: 1_199, maps: 1 });
+    });
+
+    it('reads from scratch once another process compacted or reset the map', async () => {
+      const db = await connect();
+      const cache = createMapCache({ maxEntries: 10_000 });
+      const kept = createChunkedMap<Line, { cycle: string }>(db, { name: 'moved', cache });
+      const other = createChunkedMap<Line, { cycle: string }>(db, { name: 'moved' });
+      await kept.write(
+        's1',
+        entries(0, 10, () => 1),
+      );
+      await kept.read('s1');
+      // Enough writes elsewhere for a compaction: the chunks kept are gone.
+      for (let w = 0; w < SLACK_CHUNKS + 2; w++)
+        await other.write('s1', [['SKU-0', { quantity: w }]]);
+      const heads = db.collection<{ _id: string; chunks: string[] }>('moved');
+      expect((await heads.findOne({ _id: 's1' }))!.chunks.length).toBeLessThan(SLACK_CHUNKS + 3);
+      expect((await kept.read('s1')).entries).toEqual((await other.read('s1')).entries);
+      expect((await kept.read('s1')).entries.get('SKU-0')).toEqual({ quantity: SLACK_CHUNKS + 1 });
+
+      await other.reset('s1', { cycle: 'c2' }, [['X', { quantity: 9 }]]);
+      expect(await kept.read('s1')).toEqual({
+        entries: new Map([['X', { quantity: 9 }]]),
+        meta: { cycle: 'c2' },
+      });
+      await other.reset('s1', { cycle: 'c3' });
+      expect(await kept.read('s1')).toEqual({ entries: new Map(), meta: { cycle: 'c3' } });
+    });
+
+    it('keeps maps within its budget; an idle map gives way, a map too large is never kept', async () => {
+      const db = await connect();
+      const reads = chunkReads();
+      let clock = 0;
+      const cache = createMapCache({ maxEntries: 1_000, idleMs: 60_000, now: () => clock });
+      const map = createChunkedMap<Line>(db, { name: 'budget', cache });
+      await map.write(
+        'big',
+        entries(0, 1_001, () => 1),
+      );
+      await map.write(
+        'a',
+        entries(0, 600, () => 1),
+      );
+      await map.write(
+        'b',
+        entries(0, 600, () => 1),
+      );
+      await map.read('big');
+      await map.read('big');
+      expect(reads.take()).toBe(2 * 3);
+      expect(cache.size()).toEqual({ entries: 0, maps: 0 });
+
+      await map.read('a');
+      // `b` does not fit beside `a`, which was read just now: `a` stays, `b` is read each time.
+      clock += 30_000;
+      await map.read('b');
+      await map.read('a');
+      reads.take();
+      await map.read('b');
+      expect(reads.take()).toBe(2);
+      expect(cache.size()).toEqual({ entries: 600, maps: 1 });
+      await map.read('a');
+      expect(reads.take()).toBe(0);
+
+      // `a` idle for longer than a minute: `b` takes its place.
+      clock += 61_000;
+      await map.read('b');
+      await map.read('b');
+      expect(reads.take()).toBe(2);
+      await map.read('a');
+      expect(reads.take()).toBe(2);
+    });
+
+    it('reads and writes at once: every read sees a whole map, no write is lost', async () => {
+      const db = await connect();
+      const map = createChunkedMap<Line>(db, {
+        name: 'busykept',
+        cache: createMapCache({ maxEntries: 1_000 }),
+      });
+      const final = await readsAndWritesAtOnce(map, { readFirst: true });
+      expect(final).toEqual(
+        (await createChunkedMap<Line>(db, { name: 'busykept' }).read('s1')).entries,
+      );
+    });
   });
 });

@@ -8,6 +8,7 @@ import {
 } from 'mongodb';
 import { chunksOf } from './chunks.js';
 import { createKeyedMutex } from './keyed-mutex.js';
+import { Counter, Gauge, type Registry } from './metrics.js';
 
 /** Entries per chunk document: small enough that the database handles one quickly. */
 export const ENTRIES_PER_CHUNK = 500;
@@ -57,6 +58,11 @@ export interface ChunkedMapOptions<V, M> {
    */
   legacy?: (head: Document) => { entries: Iterable<readonly [string, V]>; meta?: Partial<M> };
   legacyFields?: readonly string[];
+  /**
+   * Keeps read maps in memory, within the process's budget: a later read of the owner reads its
+   * head and only the chunks appended since (ADR 0108).
+   */
+  cache?: MapCache;
 }
 
 export interface ChunkedMap<V, M> {
@@ -73,8 +79,11 @@ export interface ChunkedMap<V, M> {
   ): Promise<boolean>;
   /** Chunk documents `write` makes for that many entries. */
   chunksFor(entries: number): number;
-  /** The owner's map and meta. */
-  read(owner: string): Promise<{ entries: Map<string, V>; meta: Partial<M> }>;
+  /**
+   * The owner's map and meta. The map may be shared with other readers (a cached read): never
+   * changed after it is returned.
+   */
+  read(owner: string): Promise<{ entries: ReadonlyMap<string, V>; meta: Partial<M> }>;
   /** Replaces the owner's map by `entries` (none: empty) and its meta by `meta`. */
   reset(owner: string, meta: Partial<M>, entries?: readonly MapEntry<V>[]): Promise<void>;
 }
@@ -97,6 +106,124 @@ export const legacyFieldMap =
 
 const prefixed = (prefix: string, values: object) =>
   Object.fromEntries(Object.entries(values).map(([k, v]) => [`${prefix}${k}`, v as unknown]));
+
+/** How a read found the owner's map: in memory as it is, in memory with chunks to add, or not. */
+export type MapCacheRead = 'hit' | 'appended' | 'miss';
+
+/**
+ * A process's budget of chunked-map entries kept in memory between reads (ADR 0108), shared by
+ * the maps given it. A map is kept whole or not at all; one that does not fit first makes room
+ * by dropping maps nobody read for `idleMs`, and is not kept if that is not enough: a process
+ * cycling over more stores than fit keeps a fixed share of them instead of none.
+ */
+export interface MapCache {
+  /** Entries kept now, and the maps they belong to. */
+  size(): { entries: number; maps: number };
+  /** Counted after each read of a map given this cache. */
+  onRead?: (name: string, result: MapCacheRead) => void;
+}
+
+interface Kept {
+  ids: readonly string[];
+  entries: ReadonlyMap<string, unknown>;
+  usedAt: number;
+}
+interface CacheSlots extends MapCache {
+  get(key: string): Kept | undefined;
+  put(key: string, ids: readonly string[], entries: ReadonlyMap<string, unknown>): void;
+}
+
+/** Entries a process keeps by default: about 25 MB at the catalog's entry sizes (ADR 0108). */
+export const DEFAULT_MAP_CACHE_ENTRIES = 100_000;
+/** A kept map nobody read for this long gives way to one that does not fit. */
+const DEFAULT_CACHE_IDLE_MS = 10 * 60_000;
+
+export function createMapCache(options: {
+  maxEntries: number;
+  idleMs?: number;
+  now?: () => number;
+  onRead?: (name: string, result: MapCacheRead) => void;
+}): MapCache {
+  const now = options.now ?? Date.now;
+  const idleMs = options.idleMs ?? DEFAULT_CACHE_IDLE_MS;
+  const kept = new Map<string, Kept>();
+  let total = 0;
+  const drop = (key: string) => {
+    const was = kept.get(key);
+    if (!was) return;
+    total -= was.entries.size;
+    kept.delete(key);
+  };
+  const slots: CacheSlots = {
+    size: () => ({ entries: total, maps: kept.size }),
+    ...(options.onRead ? { onRead: options.onRead } : {}),
+    get(key) {
+      const found = kept.get(key);
+      if (found) found.usedAt = now();
+      return found;
+    },
+    put(key, ids, entries) {
+      const was = kept.get(key);
+      // A slower read of an older head does not replace what a newer one kept. (Either is right
+      // for its chunks: a read only uses a kept map whose chunks begin the head's list.)
+      if (was && ids.length > 0 && was.ids.length > ids.length && startsWith(was.ids, ids)) return;
+      drop(key);
+      if (entries.size > options.maxEntries) return;
+      if (total + entries.size > options.maxEntries) {
+        const idleSince = now() - idleMs;
+        const idle = [...kept].filter(([, k]) => k.usedAt < idleSince);
+        idle.sort(([, a], [, b]) => a.usedAt - b.usedAt);
+        for (const [other] of idle) {
+          if (total + entries.size <= options.maxEntries) break;
+          drop(other);
+        }
+        if (total + entries.size > options.maxEntries) return;
+      }
+      kept.set(key, { ids, entries, usedAt: now() });
+      total += entries.size;
+    },
+  };
+  return slots;
+}
+
+const metered = new WeakMap<Registry, MapCache>();
+
+/**
+ * A {@link MapCache} of `maxEntries` (0: none) whose reads and size show on the registry:
+ * `catalog_map_reads_total{map,result}` and `catalog_map_cache_entries`. One per registry (the
+ * process's budget): a second call with the same registry returns the first one's.
+ */
+export function createMeteredMapCache(
+  registry: Registry,
+  maxEntries: number,
+): MapCache | undefined {
+  if (maxEntries <= 0) return undefined;
+  const existing = metered.get(registry);
+  if (existing) return existing;
+  const reads = new Counter({
+    name: 'catalog_map_reads_total',
+    help: 'Reads of a per-store map (levels, offers, pushed, seen-set) by map and result: hit (kept in memory, head only), appended (kept, chunks since read), miss (every chunk read).',
+    labelNames: ['map', 'result'] as const,
+    registers: [registry],
+  });
+  const cache = createMapCache({
+    maxEntries,
+    onRead: (map, result) => reads.inc({ map, result }),
+  });
+  new Gauge({
+    name: 'catalog_map_cache_entries',
+    help: `Map entries kept in memory between reads (at most ${maxEntries}, MAP_CACHE_ENTRIES).`,
+    registers: [registry],
+    collect() {
+      this.set(cache.size().entries);
+    },
+  });
+  metered.set(registry, cache);
+  return cache;
+}
+
+const startsWith = (ids: readonly string[], prefix: readonly string[]) =>
+  prefix.length <= ids.length && prefix.every((id, i) => ids[i] === id);
 
 /**
  * A large per-owner map (a store's levels, offers, pushed quantities, products) as an append-only
@@ -140,10 +267,28 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
       ? { _id: owner, version: { $exists: false } }
       : { _id: owner, version: head.version };
 
-  /** The head and its chunks' documents, or undefined when a chunk is gone. */
-  const load = async (owner: string) => {
-    const head = await heads.findOne({ _id: owner });
-    const ids = head?.chunks ?? [];
+  const cache = options.cache as CacheSlots | undefined;
+  const cacheKey = (owner: string) => `${options.name}\u0000${owner}`;
+  /** Applies chunk entries in write order to `entries`. */
+  const apply = (entries: Map<string, V>, pairs: Iterable<{ k: string; v: V | null }>) => {
+    for (const { k: key, v: value } of pairs) {
+      if (value === null) {
+        entries.delete(key);
+        continue;
+      }
+      const earlier = entries.get(key);
+      entries.set(key, earlier === undefined ? value : merge(earlier, value));
+    }
+    return entries;
+  };
+  /** Whether the head still holds a map of the layout before chunks (never cached). */
+  const hasLegacy = (head: Head<M> | null) =>
+    head !== null &&
+    options.legacy !== undefined &&
+    (options.legacyFields ?? []).some((field) => head[field] !== undefined);
+
+  /** These chunks' documents in order, or undefined when one is gone. */
+  const load = async (ids: readonly string[]) => {
     const docs: (Chunk<V> | null)[] = new Array<Chunk<V> | null>(ids.length);
     let next = 0;
     const reader = async () => {
@@ -152,31 +297,38 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
     };
     await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, ids.length) }, reader));
     if (docs.some((d) => d === null)) return undefined;
-    return { head, docs: docs as Chunk<V>[] };
+    return docs as Chunk<V>[];
   };
 
   const read = async (owner: string) => {
     for (let attempt = 1; ; attempt++) {
-      const loaded = await load(owner);
-      if (!loaded) {
+      const head = await heads.findOne({ _id: owner });
+      const ids = head?.chunks ?? [];
+      const legacy = hasLegacy(head);
+      const kept = legacy ? undefined : cache?.get(cacheKey(owner));
+      // Chunks are never changed once written: a kept map whose chunks begin the head's list
+      // only lacks the ones after them.
+      const from = kept && startsWith(ids, kept.ids) ? kept.ids.length : 0;
+      const docs = await load(ids.slice(from));
+      if (!docs) {
         if (attempt >= READ_ATTEMPTS)
           throw new Error(`map ${options.name} of ${owner} kept changing while read`);
         continue;
       }
-      const { head, docs } = loaded;
-      const entries = new Map<string, V>();
       const old = head && options.legacy ? options.legacy(head) : undefined;
-      for (const [key, value] of old?.entries ?? []) entries.set(key, value);
-      for (const doc of docs)
-        for (const { k: key, v: value } of doc.e) {
-          if (value === null) {
-            entries.delete(key);
-            continue;
-          }
-          const earlier = entries.get(key);
-          entries.set(key, earlier === undefined ? value : merge(earlier, value));
-        }
       const meta = { ...(old?.meta ?? {}), ...(head?.meta ?? {}) } as Partial<M>;
+      if (kept && from > 0 && docs.length === 0) {
+        cache?.onRead?.(options.name, 'hit');
+        return { head, entries: kept.entries as ReadonlyMap<string, V>, meta };
+      }
+      const entries = new Map(
+        from > 0 ? (kept!.entries as ReadonlyMap<string, V>) : (old?.entries ?? []),
+      );
+      for (const doc of docs) apply(entries, doc.e);
+      if (cache && !legacy) {
+        cache.onRead?.(options.name, from > 0 ? 'appended' : 'miss');
+        cache.put(cacheKey(owner), ids, entries);
+      }
       return { head, entries, meta };
     }
   };
@@ -210,6 +362,14 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
       return false;
     }
     await removeChunks(head?.chunks ?? []);
+    cache?.put(
+      cacheKey(owner),
+      ids,
+      apply(
+        new Map(),
+        entries.map(([k, v]) => ({ k, v })),
+      ),
+    );
     return true;
   };
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { env } from '@msync/platform';
+import { DEFAULT_MAP_CACHE_ENTRIES, env } from '@msync/platform';
 
 /** Kafka's default bounds for a member's session (`group.{min,max}.session.timeout.ms`). */
 const SESSION_TIMEOUT_MS = z.coerce.number().int().min(6_000).max(1_800_000);
@@ -13,6 +13,8 @@ export const POLLER_DEFAULTS = {
   leaseMs: 5 * 60_000,
   /** Catalog-sized pass phases a process runs at once (ADR 0094). */
   largePassesAtOnce: 2,
+  /** Seen-set entries of catalog streams kept in memory between passes (ADR 0108). */
+  mapCacheEntries: DEFAULT_MAP_CACHE_ENTRIES,
 } as const;
 
 /** Environment variables every poller reads for its frame (both have defaults). */
@@ -34,4 +36,14 @@ export const pollerFrameEnv = z.object({
     .min(1)
     .max(64)
     .default(POLLER_DEFAULTS.largePassesAtOnce),
+  /**
+   * Seen-set entries of catalog streams (a store's offers) kept in memory between passes, so that
+   * a pass reads only what was written since (ADR 0108); about 300 bytes each. 0: none.
+   */
+  MAP_CACHE_ENTRIES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10_000_000)
+    .default(POLLER_DEFAULTS.mapCacheEntries),
 });

@@ -9,6 +9,7 @@ import {
   type StoreConfigView,
 } from '@msync/events';
 import {
+  createMeteredMapCache,
   createMongoLeases,
   createMongoPollState,
   createPollCoordinator,
@@ -39,6 +40,8 @@ export interface PollerWiring {
   leaseMs?: number;
   /** Catalog-sized pass phases at once in this process (default 2, `LARGE_PASSES_AT_ONCE`). */
   largePassesAtOnce?: number;
+  /** Catalog seen-set entries kept in memory (default 100,000, `MAP_CACHE_ENTRIES`; 0: none). */
+  mapCacheEntries?: number;
 }
 
 /** The wiring plus what tests replace. */
@@ -119,7 +122,13 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
       db: options.db,
       prefix: definition.collections.prefix,
       ...(definition.collections.catalogStreams
-        ? { catalogStreams: definition.collections.catalogStreams }
+        ? {
+            catalogStreams: definition.collections.catalogStreams,
+            cache: createMeteredMapCache(
+              options.metrics,
+              options.mapCacheEntries ?? POLLER_DEFAULTS.mapCacheEntries,
+            ),
+          }
         : {}),
     });
 

@@ -51,6 +51,7 @@ export async function runPoller<S extends z.ZodObject & z.ZodType<PollerEnv>>(
           sessionTimeoutMs: config.CONSUMER_SESSION_TIMEOUT_MS,
           leaseMs: config.POLL_LEASE_MS,
           largePassesAtOnce: config.LARGE_PASSES_AT_ONCE,
+          mapCacheEntries: config.MAP_CACHE_ENTRIES,
         },
         config,
       );

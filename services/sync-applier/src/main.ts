@@ -51,6 +51,7 @@ await runService({
       maxUnfinishedPerPartition: config.FACT_MAX_UNFINISHED_PER_PARTITION,
       commit: { intervalMs: config.FACT_COMMIT_INTERVAL_MS },
       effectsRetentionMs: config.EFFECTS_RETENTION_MS,
+      mapCacheEntries: config.MAP_CACHE_ENTRIES,
     });
     // Registered after the producer and Mongo, so it stops before them.
     lifecycle.onShutdown('sync-applier', () => applier.stop());

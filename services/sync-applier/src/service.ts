@@ -10,8 +10,10 @@ import {
   type Publisher,
 } from '@msync/events';
 import {
+  DEFAULT_MAP_CACHE_ENTRIES,
   RetriableError,
   classifyError,
+  createMeteredMapCache,
   createMongoCallGate,
   createMongoLeases,
   errorMessage,
@@ -96,6 +98,8 @@ export interface SyncApplierOptions {
   liveDeadlineMs?: number;
   /** The live deadline of a store's cycle end, which sends its stock import (default 30 s, ADR 0101). */
   importLiveDeadlineMs?: number;
+  /** Store map entries kept in memory between reads (default 100,000, ADR 0108; 0: none). */
+  mapCacheEntries?: number;
 }
 
 export interface SyncApplier {
@@ -151,7 +155,10 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     },
   });
   const catalog = createCatalogView(db);
-  const inventoryState = createInventoryState(db);
+  const inventoryState = createInventoryState(
+    db,
+    createMeteredMapCache(options.metrics, options.mapCacheEntries ?? DEFAULT_MAP_CACHE_ENTRIES),
+  );
   const offerOutcomes = createOfferOutcomes({
     record: createOutcomeRecorder({ publisher: options.publisher, metrics, logger }),
     publisher: options.publisher,

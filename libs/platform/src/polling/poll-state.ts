@@ -1,5 +1,5 @@
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
-import { createChunkedMap, type MapEntry } from '../chunked-map.js';
+import { createChunkedMap, type MapCache, type MapEntry } from '../chunked-map.js';
 
 /** Where a store's stream was read up to, and when the last successful pass began. */
 export interface PollCursor {
@@ -101,6 +101,8 @@ export function createMongoPollState(options: {
    * 0096, whose bucket documents are moved into the map at a store's first use (0: none).
    */
   catalogStreams?: Readonly<Record<string, number>>;
+  /** Keeps catalog seen-sets in memory between passes (ADR 0108). */
+  cache?: MapCache | undefined;
 }): PollStateStore {
   const perItem = createPerItemPollState(options);
   const catalog = options.catalogStreams ?? {};
@@ -265,10 +267,12 @@ function createChunkedSeenSet(options: {
   pruneEveryMs?: number;
   now?: () => number;
   legacyBuckets: Readonly<Record<string, number>>;
+  cache?: MapCache | undefined;
 }): Pick<PollStateStore, 'seen' | 'remember' | 'merge' | 'prune'> {
   const map = createChunkedMap<SeenEntry>(options.db, {
     name: `${options.prefix}_seen_maps`,
     merge: combineSeen,
+    ...(options.cache ? { cache: options.cache } : {}),
   });
   const buckets = options.db.collection<SeenBucketDocument>(`${options.prefix}_seen_buckets`);
   const now = options.now ?? Date.now;

@@ -1,5 +1,5 @@
 import type { Db } from 'mongodb';
-import { createChunkedMap, legacyFieldMap } from '@msync/platform';
+import { createChunkedMap, legacyFieldMap, type MapCache } from '@msync/platform';
 import type { PushedLine } from '../domain/catalog.js';
 import type { PushedStock, SkuStock } from '../domain/inventory.js';
 
@@ -50,19 +50,31 @@ export interface InventoryState {
   forgetPushedSkus(storeId: string, skus: readonly string[]): Promise<void>;
 }
 
-export function createInventoryState(db: Db, now: () => number = Date.now): InventoryState {
+/**
+ * With `cache`, a store's maps read before are read again as their head and the chunks appended
+ * since (ADR 0108): a cycle end reads what changed, not the store's whole catalog three times.
+ */
+export function createInventoryState(
+  db: Db,
+  cache?: MapCache,
+  now: () => number = Date.now,
+): InventoryState {
+  const kept = cache ? { cache } : {};
   const levels = createChunkedMap<SkuStock>(db, {
     name: INVENTORY_COLLECTIONS.levels,
     legacy: legacyFieldMap<SkuStock>('skus', (level) => level.sku),
     legacyFields: ['skus'],
+    ...kept,
   });
   const offers = createChunkedMap<string>(db, {
     name: INVENTORY_COLLECTIONS.offers,
     legacy: legacyFieldMap<string>('offers', (shopSku) => shopSku),
     legacyFields: ['offers'],
+    ...kept,
   });
   const pushed = createChunkedMap<PushedLine, { buffer: number | null }>(db, {
     name: INVENTORY_COLLECTIONS.pushed,
+    ...kept,
     legacy: (head) => ({
       ...legacyFieldMap<PushedLine>('quantities', (line) => line.sku)(head),
       meta: { buffer: (head['buffer'] as number | null | undefined) ?? null },
