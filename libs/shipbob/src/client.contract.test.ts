@@ -248,6 +248,46 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
       expect(new Set(levels.map((l) => l.inventoryId)).size).toBe(levels.length);
     });
 
+    it('reads the levels alone when every item’s flags are known, the catalog when one is not', async () => {
+      const seeded = Array.from({ length: 5 }, (_, i) =>
+        sim.control.world.seedProduct(account.merchantId, {
+          sku: `KNOWN-${i}`,
+          stock: { 1: i + 1 },
+          isDigital: i === 3,
+        }),
+      );
+      const calls = (operation: string) =>
+        sim.control.exchanges().filter((e) => e.operation === operation).length;
+      const { client } = make({ pageSize: 2 });
+      const first = await client.readInventoryLevels();
+      expect(first.catalogRead).toBe(true);
+      const known = new Map(
+        first.levels.map((l) => [l.inventoryId, { isActive: l.isActive, isDigital: l.isDigital }]),
+      );
+
+      const catalogBefore = calls('GET /inventory');
+      const levelsBefore = calls('GET /inventory-level');
+      const second = await client.readInventoryLevels({ knownFlags: known });
+      expect(second.catalogRead).toBe(false);
+      expect(calls('GET /inventory')).toBe(catalogBefore);
+      expect(calls('GET /inventory-level')).toBeGreaterThan(levelsBefore);
+      expect(second.levels).toEqual(first.levels);
+
+      // A new item: its flags are not known, so the catalog is read and gives every item's.
+      sim.control.world.seedProduct(account.merchantId, {
+        sku: 'KNOWN-NEW',
+        stock: { 1: 1 },
+        isActive: false,
+      });
+      known.set(seeded[3]!.variants[0]!.inventoryId, { isActive: true, isDigital: false });
+      const third = await client.readInventoryLevels({ knownFlags: known });
+      expect(third.catalogRead).toBe(true);
+      expect(calls('GET /inventory')).toBeGreaterThan(catalogBefore);
+      expect(third.levels.find((l) => l.sku === 'KNOWN-NEW')).toMatchObject({ isActive: false });
+      // Fresh flags for every item, not the ones given.
+      expect(third.levels.find((l) => l.sku === 'KNOWN-3')).toMatchObject({ isDigital: true });
+    });
+
     it('reads more inventory items than one batch holds', async () => {
       const ids = Array.from(
         { length: 160 },

@@ -13,6 +13,7 @@ import type {
   CreatedReturn,
   EnsuredProduct,
   FulfillmentCenter,
+  InventoryFlags,
   InventoryLevel,
   NewOrder,
   NewProduct,
@@ -29,7 +30,7 @@ import type {
   WebhookSubscription,
 } from './domain.js';
 import type { RateLimiter } from './limiter.js';
-import { toInventoryLevel, toOrder, toProduct, toReturn } from './mapping.js';
+import { catalogFlagsOf, toInventoryLevel, toOrder, toProduct, toReturn } from './mapping.js';
 import { Transport, parse, type HttpExchange, type Query } from './transport.js';
 import {
   cancelOrderSchema,
@@ -324,11 +325,12 @@ class ShipBobHttpClient implements ShipBobPort {
       );
       const catalog = await this.cursorList('/inventory', query, inventoryCatalogSchema);
       for (const level of totals) {
+        const item = catalog.find((c) => c.inventory_id === level.inventory_id);
         levels.push(
           toInventoryLevel(
             level,
             perCenter.find((l) => l.inventory_id === level.inventory_id),
-            catalog.find((c) => c.inventory_id === level.inventory_id),
+            item && catalogFlagsOf(item),
           ),
         );
       }
@@ -337,32 +339,61 @@ class ShipBobHttpClient implements ShipBobPort {
   }
 
   async listInventoryLevels(): Promise<InventoryLevel[]> {
+    return (await this.readInventoryLevels()).levels;
+  }
+
+  /**
+   * The account's inventory levels with each item's active and digital flags. The flags come
+   * from the catalog (`GET /inventory`, as many pages again as the levels); with `knownFlags`
+   * (by inventory id, from an earlier read) the catalog is read only when a level with a SKU
+   * has an item not among them (ADR 0109), and `catalogRead` says whether it was.
+   */
+  async readInventoryLevels(
+    options: { knownFlags?: ReadonlyMap<number, InventoryFlags> } = {},
+  ): Promise<{ levels: InventoryLevel[]; catalogRead: boolean }> {
     // Page by page: of the catalog only each item's two flags are kept, and each level page is
     // mapped as it arrives, so a 10,000-item account is never held twice (ADR 0094).
     const query = { PageSize: this.pageSize };
     const paging = { pageRetries: INVENTORY_PAGE_RETRIES };
-    const flags = new Map<number, z.infer<typeof inventoryCatalogSchema>>();
-    await this.cursorEach(
-      '/inventory',
-      query,
-      inventoryCatalogSchema,
-      (page) => {
-        for (const c of page) flags.set(c.inventory_id, c);
-      },
-      paging,
-    );
+    const readCatalog = async () => {
+      const flags = new Map<number, InventoryFlags>();
+      await this.cursorEach(
+        '/inventory',
+        query,
+        inventoryCatalogSchema,
+        (page) => {
+          for (const c of page) flags.set(c.inventory_id, catalogFlagsOf(c));
+        },
+        paging,
+      );
+      return flags;
+    };
+    const known = options.knownFlags;
+    const flags = known ?? (await readCatalog());
+    let unknown = false;
     const levels: InventoryLevel[] = [];
     await this.cursorEach(
       '/inventory-level',
       query,
       inventoryLevelSchema,
       (page) => {
-        for (const level of page)
-          levels.push(toInventoryLevel(level, undefined, flags.get(level.inventory_id)));
+        for (const level of page) {
+          const found = flags.get(level.inventory_id);
+          // An item without a SKU is never sold on a marketplace: its flags are not needed.
+          if (!found && level.sku) unknown = true;
+          levels.push(toInventoryLevel(level, undefined, found));
+        }
       },
       paging,
     );
-    return levels;
+    if (!known || !unknown) return { levels, catalogRead: !known };
+    const fresh = await readCatalog();
+    for (const level of levels) {
+      const found = fresh.get(level.inventoryId);
+      level.isActive = found?.isActive ?? null;
+      level.isDigital = found?.isDigital ?? null;
+    }
+    return { levels, catalogRead: true };
   }
 
   async createOrder(order: NewOrder): Promise<CreatedOrder> {

@@ -68,6 +68,12 @@ export interface InventoryAtCenter {
   committed: number;
 }
 
+/** An inventory item's catalog flags; null when ShipBob did not report them. */
+export interface InventoryFlags {
+  isActive: boolean | null;
+  isDigital: boolean | null;
+}
+
 export interface InventoryLevel {
   inventoryId: number;
   sku: string | null;
@@ -273,6 +279,14 @@ export interface ShipBobPort {
    * two paged reads (`GET /inventory-level`, `GET /inventory`) whatever the number of items.
    */
   listInventoryLevels(): Promise<InventoryLevel[]>;
+  /**
+   * The same, with `knownFlags` (by inventory id, from an earlier read): the catalog
+   * (`GET /inventory`) is read only when a level with a SKU has an item not among them, and
+   * `catalogRead` says whether it was (ADR 0109).
+   */
+  readInventoryLevels(options?: {
+    knownFlags?: ReadonlyMap<number, InventoryFlags>;
+  }): Promise<{ levels: InventoryLevel[]; catalogRead: boolean }>;
   /** Creates the order once; a duplicate `reference_id` resolves to the existing order. */
   createOrder(order: NewOrder): Promise<CreatedOrder>;
   findOrderByReferenceId(referenceId: string): Promise<ShipBobOrder | null>;

@@ -3,6 +3,7 @@ import {
   isLabeled,
   normaliseReturnStatus,
   toDate,
+  catalogFlagsOf,
   toInventoryLevel,
   toOrder,
   toProduct,
@@ -346,10 +347,12 @@ describe('inventory levels', () => {
             { location_id: 2 },
           ],
         }),
-        inventoryCatalogSchema.parse({
-          inventory_id: 500,
-          variant: { is_active: false, is_digital: true },
-        }),
+        catalogFlagsOf(
+          inventoryCatalogSchema.parse({
+            inventory_id: 500,
+            variant: { is_active: false, is_digital: true },
+          }),
+        ),
       ),
     ).toEqual({
       inventoryId: 500,
@@ -374,7 +377,7 @@ describe('inventory levels', () => {
       toInventoryLevel(
         level({ sku: null, name: undefined }),
         inventoryLocationsSchema.parse({ inventory_id: 500 }),
-        inventoryCatalogSchema.parse({ inventory_id: 500 }),
+        catalogFlagsOf(inventoryCatalogSchema.parse({ inventory_id: 500 })),
       ),
     ).toMatchObject({
       sku: null,
@@ -387,7 +390,7 @@ describe('inventory levels', () => {
       toInventoryLevel(
         level(),
         undefined,
-        inventoryCatalogSchema.parse({ inventory_id: 500, variant: {} }),
+        catalogFlagsOf(inventoryCatalogSchema.parse({ inventory_id: 500, variant: {} })),
       ),
     ).toMatchObject({ isActive: null, isDigital: null, byFulfillmentCenter: [] });
   });

@@ -1,4 +1,5 @@
 import type {
+  InventoryFlags,
   InventoryLevel,
   ProductVariant,
   Shipment,
@@ -117,10 +118,15 @@ export function toProduct(wire: WireProduct): ShipBobProduct {
   };
 }
 
+/** An inventory item's active and digital flags, as the catalog (`GET /inventory`) reports them. */
+export function catalogFlagsOf(item: z.infer<typeof inventoryCatalogSchema>): InventoryFlags {
+  return { isActive: item.variant?.is_active ?? null, isDigital: item.variant?.is_digital ?? null };
+}
+
 export function toInventoryLevel(
   level: z.infer<typeof inventoryLevelSchema>,
   locations: z.infer<typeof inventoryLocationsSchema> | undefined,
-  catalog: z.infer<typeof inventoryCatalogSchema> | undefined,
+  flags: InventoryFlags | undefined,
 ): InventoryLevel {
   return {
     inventoryId: level.inventory_id,
@@ -133,8 +139,8 @@ export function toInventoryLevel(
     sellable:
       level.total_sellable_quantity ??
       level.total_fulfillable_quantity - level.total_exception_quantity,
-    isActive: catalog?.variant?.is_active ?? null,
-    isDigital: catalog?.variant?.is_digital ?? null,
+    isActive: flags?.isActive ?? null,
+    isDigital: flags?.isDigital ?? null,
     byFulfillmentCenter: (locations?.locations ?? []).map((l) => ({
       fulfillmentCenterId: l.location_id,
       name: l.name ?? null,

@@ -4,6 +4,7 @@ import { pollerFrameEnv } from '@msync/polling';
 import { env, mongoEnv } from '@msync/platform';
 import { encryptionKeysSetting } from '@msync/stores';
 import { DEFAULT_RESYNC_LOOKBACK_MS } from './domain/resync-facts.js';
+import { DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS } from './inventory-pass.js';
 import { DEFAULT_RETURNS_LOOKBACK_MS } from './returns-pass.js';
 
 export const SERVICE = 'shipbob-poller';
@@ -32,6 +33,12 @@ export const configSchema = eventBackboneEnv
      * serves it: stores on one account share one read per cycle (ADR 0075).
      */
     INVENTORY_SHARE_WINDOW_MS: env.durationMs(5 * 60_000),
+    /**
+     * An inventory read takes the items' active and digital flags from the last read that read
+     * ShipBob's catalog for this long, and reads only the levels (half the calls); a new item
+     * reads the catalog at once, a resync always (ADR 0109). 0: every read reads the catalog.
+     */
+    INVENTORY_FLAGS_MAX_AGE_MS: env.durationMs(DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS),
     /** Seen orders not changed for this long are forgotten. */
     SEEN_RETENTION_MS: env.durationMs(45 * 24 * 3600_000),
     /**

@@ -6,6 +6,7 @@ import { accountKeyOf, type InventoryAccounts } from './adapters/inventory-accou
 import {
   decideAccountRead,
   decideInventoryFacts,
+  knownFlagsOf,
   skuLevelsOf,
   type AccountReadDecision,
   type AccountSnapshot,
@@ -15,11 +16,16 @@ import {
 
 export const INVENTORY = 'inventory';
 
+/** How long an account read's catalog flags stand in for the catalog (ADR 0109). */
+export const DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS = 10 * 60_000;
+
 export interface InventoryPassDeps extends PollPassContext {
   clientFor: ShipBobClientFor;
   accounts: InventoryAccounts;
   /** A read of the account that began this long before a request serves it (ADR 0075). */
   shareWindowMs: number;
+  /** The catalog's flags a read takes are used instead of reading it for this long (ADR 0109). */
+  flagsMaxAgeMs: number;
   /**
    * Runs one pass of an account at a time in this process, whichever store or stream (ordinary
    * or resync) asks: a pass that waited finds the read the other one saved (ADR 0094).
@@ -129,8 +135,17 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
         }
         case 'read': {
           const client = deps.clientFor(store);
+          // The catalog's flags change seldom: read with the last ones while they are young
+          // enough, the catalog only for a new item (ADR 0109).
+          const knownFlags = knownFlagsOf(
+            snapshot,
+            startedAt.getTime(),
+            deps.flagsMaxAgeMs,
+            options.resync,
+          );
           // A failed page is asked again by the client; a read that still fails fails the pass.
-          const current = skuLevelsOf(await client.listInventoryLevels());
+          const read = await client.readInventoryLevels(knownFlags ? { knownFlags } : {});
+          const current = skuLevelsOf(read.levels);
           deps.metrics.itemsSeen.inc({ stream }, current.length);
           const stores = await sharingStores(
             deps,
@@ -142,6 +157,7 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
             await save(deps, accountKey, {
               items: current,
               readAt: startedAt,
+              flagsReadAt: read.catalogRead ? startedAt : (snapshot.flagsReadAt ?? null),
               stores: stores.map((s) => ({ storeId: s.storeId, baseline: true })),
               revision: snapshot.revision,
             });
@@ -152,6 +168,7 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
             correlationId,
             cycleId,
             skus: current.length,
+            catalogRead: read.catalogRead,
             changed,
             stores: stores.length,
           });

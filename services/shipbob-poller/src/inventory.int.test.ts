@@ -151,6 +151,71 @@ describe('shipbob-poller inventory stream', () => {
       .map((f) => f.fullCycle);
     expect(resync).toEqual([true, true, true]);
   });
+  it('reads the catalog’s flags again only for a new item or a resync (ADR 0109)', async () => {
+    const { sim, harness, poller, merchant, inventoryId } = await setUp();
+    const catalogReads = () =>
+      sim.control.exchanges().filter((e) => e.operation === 'GET /inventory').length;
+    const later = (n: number) => Date.now() + n * 2 * WINDOW_MS;
+    await harness.requestPoll(STORE_A, { stream: INVENTORY });
+    await untilOutcome(poller.metrics, 'read', 1, 'the first read');
+    expect([inventoryReads(sim), catalogReads()]).toEqual([1, 1]);
+
+    // A later read with the flags young: the levels alone, and the change still found.
+    sim.control.world.setStock(inventoryId, 1, 45);
+    await harness.requestPoll(STORE_A, { stream: INVENTORY, occurredAt: later(1) });
+    await untilOutcome(poller.metrics, 'read', 2, 'the read with known flags');
+    expect([inventoryReads(sim), catalogReads()]).toEqual([2, 1]);
+    await eventually(
+      () => inventoryValues(harness.facts).some((f) => f.sku === 'SKU-1' && f.fulfillable === 45),
+      'the stock change emitted',
+    );
+
+    // A new item: its flags are unknown, so the catalog is read with the levels.
+    sim.control.world.seedProduct(merchant.id, {
+      sku: 'SKU-NEW',
+      isDigital: true,
+      stock: { 1: 3 },
+    });
+    await harness.requestPoll(STORE_A, { stream: INVENTORY, occurredAt: later(2) });
+    await untilOutcome(poller.metrics, 'read', 3, 'the read finding a new item');
+    expect([inventoryReads(sim), catalogReads()]).toEqual([3, 2]);
+    await eventually(
+      () => inventoryValues(harness.facts).some((f) => f.sku === 'SKU-NEW'),
+      'the new item emitted',
+    );
+    expect(inventoryValues(harness.facts).find((f) => f.sku === 'SKU-NEW')).toMatchObject({
+      digital: true,
+      fulfillable: 3,
+    });
+
+    // A resync reads the catalog whatever the flags' age.
+    await harness.requestPoll(STORE_A, { stream: INVENTORY, reason: 'resync' });
+    await untilOutcome(poller.metrics, 'read', 4, 'the resync read');
+    expect([inventoryReads(sim), catalogReads()]).toEqual([4, 3]);
+  });
+
+  it('reads the catalog every time with a flag age of 0', async () => {
+    const { logger } = capturingLogger('warn');
+    const sim = opened.add(await startShipBobSimulator({ port: 0 }));
+    const merchant = sim.control.world.seedMerchant({ pats: [PAT] });
+    sim.control.world.seedProduct(merchant.id, { sku: 'SKU-1', stock: { 1: 5 } });
+    const harness = opened.add(await pollerHarness(logger));
+    await harness.addStore({
+      storeId: STORE_A,
+      pat: PAT,
+      channelId: String(merchant.patChannelId),
+    });
+    const poller = await harness.startPoller({
+      shipbobBaseUrl: sim.url,
+      inventoryFlagsMaxAgeMs: 0,
+    });
+    for (const n of [1, 2]) {
+      await harness.requestPoll(STORE_A, { stream: INVENTORY });
+      await untilOutcome(poller.metrics, 'read', n, `read ${n}`);
+    }
+    expect(sim.control.exchanges().filter((e) => e.operation === 'GET /inventory').length).toBe(2);
+  });
+
   it('two stores of one account asking at once, on two partitions, are served by one read', async () => {
     const [first, second] = storesOnTwoPartitions();
     // Both requests wait for the poller, which then handles its two partitions at once.

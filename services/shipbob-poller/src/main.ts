@@ -16,6 +16,7 @@ await runPoller({
       returnsLookbackMs: config.RETURNS_LOOKBACK_MS,
       seenRetentionMs: config.SEEN_RETENTION_MS,
       inventoryShareWindowMs: config.INVENTORY_SHARE_WINDOW_MS,
+      inventoryFlagsMaxAgeMs: config.INVENTORY_FLAGS_MAX_AGE_MS,
       ...(config.WEBHOOK_PORT === undefined
         ? {}
         : {

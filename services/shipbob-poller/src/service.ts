@@ -10,7 +10,7 @@ import { shipbobClients } from './adapters/shipbob-clients.js';
 import { createInventoryAccounts } from './adapters/inventory-accounts.js';
 import { createWebhookReceipts } from './adapters/webhook-receipts.js';
 import { RETURNS, returnsPass } from './returns-pass.js';
-import { INVENTORY, inventoryPass } from './inventory-pass.js';
+import { DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS, INVENTORY, inventoryPass } from './inventory-pass.js';
 import {
   SHIPMENTS,
   shipmentsPass,
@@ -46,6 +46,11 @@ export interface ShipBobPollerOptions extends PollerOptions {
   seenRetentionMs: number;
   /** A read of an account's inventory that began this long before a request serves it (ADR 0075). */
   inventoryShareWindowMs: number;
+  /**
+   * Items' catalog flags from an earlier read are used instead of reading the catalog for this
+   * long (default 10 min, ADR 0109; 0: the catalog is read every time).
+   */
+  inventoryFlagsMaxAgeMs?: number;
   /** Receive ShipBob's webhooks too; polling alone without it. */
   webhooks?: WebhookReceiverSettings;
 }
@@ -99,6 +104,7 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
           clientFor: deps.clientFor,
           accounts: createInventoryAccounts(options.db),
           shareWindowMs: options.inventoryShareWindowMs,
+          flagsMaxAgeMs: options.inventoryFlagsMaxAgeMs ?? DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS,
           // Shared by the ordinary and the resync pass: one pass of an account at a time.
           oneAtATime: createKeyedMutex(),
         };

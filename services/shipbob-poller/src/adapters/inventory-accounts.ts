@@ -20,6 +20,7 @@ interface AccountDoc {
   _id: string;
   items: SkuLevel[];
   readAt: Date | null;
+  flagsReadAt?: Date | null;
   stores: AccountStore[];
   revision: number;
 }
@@ -40,12 +41,19 @@ export function createInventoryAccounts(db: Db): InventoryAccounts {
     async get(accountKey) {
       const doc = await collection.findOne({ _id: accountKey });
       if (!doc) return null;
-      return { items: doc.items, readAt: doc.readAt, stores: doc.stores, revision: doc.revision };
+      return {
+        items: doc.items,
+        readAt: doc.readAt,
+        flagsReadAt: doc.flagsReadAt ?? null,
+        stores: doc.stores,
+        revision: doc.revision,
+      };
     },
     async save(accountKey, snapshot) {
       const next = {
         items: snapshot.items,
         readAt: snapshot.readAt,
+        flagsReadAt: snapshot.flagsReadAt ?? null,
         stores: snapshot.stores,
         revision: snapshot.revision + 1,
       };

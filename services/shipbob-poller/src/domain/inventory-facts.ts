@@ -1,6 +1,6 @@
 import { idempotencyKey, type ShipBobInventoryObserved } from '@msync/events';
 import type { PollFact } from '@msync/polling';
-import type { InventoryLevel } from '@msync/shipbob';
+import type { InventoryFlags, InventoryLevel } from '@msync/shipbob';
 
 /** What the poller keeps of one SKU of the account, and what it emits of it. */
 export type SkuLevel = Pick<
@@ -29,6 +29,32 @@ export interface AccountSnapshot {
   stores: AccountStore[];
   /** Optimistic concurrency: the revision the snapshot was read at (0: none saved yet). */
   revision: number;
+  /**
+   * When the read that last took the items' active and digital flags from ShipBob's catalog
+   * started (ADR 0109); null or absent: never, or before this was kept.
+   */
+  flagsReadAt?: Date | null;
+}
+
+/**
+ * The items' flags the last read took from the catalog, by inventory id, while they are younger
+ * than `maxAgeMs` (ADR 0109): a read with them skips the catalog unless an item is new. Undefined
+ * (read the catalog) for a resync, when they are older, or when `maxAgeMs` is 0.
+ */
+export function knownFlagsOf(
+  snapshot: AccountSnapshot,
+  now: number,
+  maxAgeMs: number,
+  resync: boolean,
+): Map<number, InventoryFlags> | undefined {
+  const readAt = snapshot.flagsReadAt?.getTime();
+  if (resync || maxAgeMs <= 0 || readAt === undefined || now - readAt >= maxAgeMs) return undefined;
+  return new Map(
+    snapshot.items.map((item) => [
+      Number(item.inventoryId),
+      { isActive: item.active, isDigital: item.digital },
+    ]),
+  );
 }
 
 export type InventoryFact = PollFact<'inventoryObserved'>;

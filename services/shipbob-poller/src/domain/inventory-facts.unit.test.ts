@@ -3,6 +3,7 @@ import type { InventoryLevel } from '@msync/shipbob';
 import {
   decideAccountRead,
   decideInventoryFacts,
+  knownFlagsOf,
   skuLevelsOf,
   type AccountSnapshot,
   type SkuLevel,
@@ -51,6 +52,43 @@ describe('decideAccountRead', () => {
     expect(decideAccountRead(recent, { ...request, resync: true }, 60_000)).toEqual({
       type: 'read',
     });
+  });
+});
+
+describe('knownFlagsOf', () => {
+  const withFlags = (flagsReadAt: Date | null | undefined): AccountSnapshot => ({
+    items: [
+      level('A', 1, { inventoryId: '11' }),
+      level('B', 0, { inventoryId: '12', active: false, digital: true }),
+    ],
+    readAt: at,
+    stores: [],
+    revision: 3,
+    ...(flagsReadAt === undefined ? {} : { flagsReadAt }),
+  });
+  const minutes = (n: number) => n * 60_000;
+
+  it('given flags read 9 minutes ago and a 10-minute age, when reading, then they stand in for the catalog', () => {
+    const flags = knownFlagsOf(withFlags(at), at.getTime() + minutes(9), minutes(10), false);
+    expect(flags).toEqual(
+      new Map([
+        [11, { isActive: true, isDigital: false }],
+        [12, { isActive: false, isDigital: true }],
+      ]),
+    );
+  });
+
+  it('given flags 10 minutes old, when reading, then the catalog is read', () => {
+    expect(knownFlagsOf(withFlags(at), at.getTime() + minutes(10), minutes(10), false)).toBe(
+      undefined,
+    );
+  });
+
+  it('given a resync, an age of 0, or a snapshot that never read the catalog, then the catalog is read', () => {
+    expect(knownFlagsOf(withFlags(at), at.getTime(), minutes(10), true)).toBe(undefined);
+    expect(knownFlagsOf(withFlags(at), at.getTime(), 0, false)).toBe(undefined);
+    expect(knownFlagsOf(withFlags(null), at.getTime(), minutes(10), false)).toBe(undefined);
+    expect(knownFlagsOf(withFlags(undefined), at.getTime(), minutes(10), false)).toBe(undefined);
   });
 });
 

@@ -27,6 +27,8 @@ export interface PollerHarness extends Omit<PollerBed<FactTopic>, 'addStore' | '
     webhooks?: { maxBodyBytes?: number };
     /** How recent a read of an account serves an inventory request; default 0 (each reads). */
     inventoryShareWindowMs?: number;
+    /** How long a read's catalog flags stand in for the catalog; default the service's (10 min). */
+    inventoryFlagsMaxAgeMs?: number;
   }): Promise<{ metrics: Registry; stop(): Promise<void>; webhookUrl(storeId: string): string }>;
 }
 
@@ -61,6 +63,9 @@ export async function pollerHarness(logger: Logger): Promise<PollerHarness> {
           returnsLookbackMs: 24 * 3600_000,
           seenRetentionMs: 24 * 3600_000,
           inventoryShareWindowMs: options.inventoryShareWindowMs ?? 0,
+          ...(options.inventoryFlagsMaxAgeMs === undefined
+            ? {}
+            : { inventoryFlagsMaxAgeMs: options.inventoryFlagsMaxAgeMs }),
           ...(options.webhooks
             ? {
                 webhooks: {
