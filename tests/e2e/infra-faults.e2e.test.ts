@@ -58,6 +58,40 @@ describe('infrastructure faults during traffic', () => {
   const readings = () => flowReadings(flow);
   const shippedSoFar = () => readings().shippedWithTrackingCount(shop, shop.orderIds);
 
+  /**
+   * Where a stalled wait stands: each order not shipped yet, as Mirakl and ShipBob hold it, and
+   * the warnings and errors each service logged in the last minutes.
+   */
+  const stallReport = (): string => {
+    const r = readings();
+    const mirakl = new Map(r.miraklOrders(shop).map((o) => [o.orderId, o]));
+    const orders = shop.orderIds
+      .filter((id) => r.shippedWithTrackingCount(shop, [id]) === 0)
+      .map((id) => {
+        const inShipBob = r.shipbobOrder(id);
+        return `  ${id}: Mirakl ${mirakl.get(id)?.state ?? 'absent'}, ShipBob ${
+          inShipBob
+            ? `shipment ${inShipBob.shipments[0]?.status ?? 'none'}, tracking ${
+                inShipBob.shipments[0]?.tracking?.trackingNumber ?? 'none'
+              }`
+            : 'absent'
+        }`;
+      });
+    const since = new Date(Date.now() - STALL_MS - 60_000).toISOString();
+    const logs = FLOW_SERVICES.map((name) => {
+      const lines = flow
+        .logs(name)
+        .split('\n')
+        .filter((line) => /"level":"(warn|error)"/.test(line))
+        .filter((line) => (/"time":"([^"]+)"/.exec(line)?.[1] ?? since) >= since);
+      return `${name}: ${lines.length} warnings and errors since ${since}\n${lines
+        .slice(-12)
+        .map((line) => `  ${line.slice(0, 400)}`)
+        .join('\n')}`;
+    });
+    return `orders not shipped with tracking:\n${orders.join('\n')}\n${logs.join('\n')}`;
+  };
+
   /** Every order so far SHIPPED with tracking, each effect once, no service restarted. */
   const expectAllShippedOnce = async (after: string): Promise<void> => {
     await eventuallyProgressing(
@@ -65,7 +99,9 @@ describe('infrastructure faults during traffic', () => {
       shippedSoFar,
       `${shop.orderIds.length} orders SHIPPED with tracking after ${after}`,
       STALL_MS,
-    );
+    ).catch((error: unknown) => {
+      throw new Error(`${errorMessage(error)}\n${stallReport()}`);
+    });
     const r = readings();
     const accepts = r.miraklOkCallsPerOrder('OR21');
     const ships = r.miraklOkCallsPerOrder('OR24');
