@@ -6,7 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 /**
  * The test environment of the int and e2e projects: Node's, and once a test file and its own
  * clean-up are done, the deletion of the Kafka topics of every namespace it made
- * (`uniqueNamespace` records them in the file's global), and of those topics' schema subjects. Each namespace has 42 topics (126
+ * (`uniqueNamespace` records them in the file's global), and of their schema subjects. Each namespace has 42 topics (126
  * partitions); kept, a run's few hundred namespaces slow every later metadata request and make
  * the next start of a kept broker take minutes. Best effort: a failure is said, never fails the
  * file (topics left are removed by the global setup once stale).
@@ -20,25 +20,29 @@ export default class InfraEnvironment extends TestEnvironment {
         process.stderr.write(
           `[infra] ${what} of ${namespaces.join(', ')} not removed: ${error instanceof Error ? error.message : String(error)}\n`,
         );
-      const topics = await deleteNamespaceTopics(brokers, namespaces).catch(said('topics'));
+      await deleteNamespaceTopics(brokers, namespaces).catch(said('topics'));
       const registry = process.env.SCHEMA_REGISTRY_URL;
-      if (topics && registry)
-        await deleteSubjects(
-          registry,
-          topics.map((topic) => `${topic}-value`),
-        ).catch(said('schema subjects'));
+      if (registry) await deleteSubjects(registry, namespaces).catch(said('schema subjects'));
     }
     await super.teardown();
   }
 }
 
 /**
- * Deletes these subjects from the registry, soft then for good (a subject never registered
- * answers 404: fine). Kept, every test namespace leaves its topics' schemas in the registry's
- * state for good.
+ * Deletes the registry's subjects whose names start with one of `namespaces` (a topic's value
+ * schema is `<topic>-value`), soft then for good. Kept, every test namespace's schemas stay in the
+ * registry's state for good. Apicurio answers `GET /subjects` 1,000 at a time unless given a
+ * `limit`; a Confluent registry ignores it and answers all.
  */
-async function deleteSubjects(registry, subjects) {
+async function deleteSubjects(registry, namespaces) {
   const base = registry.replace(/\/+$/, '');
+  const listed = await fetch(`${base}/subjects?limit=1000000`, {
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!listed.ok) throw new Error(`GET /subjects: HTTP ${listed.status}`);
+  const subjects = (await listed.json()).filter((subject) =>
+    namespaces.some((namespace) => subject.startsWith(namespace)),
+  );
   const remove = async (subject) => {
     for (const query of ['', '?permanent=true']) {
       const response = await fetch(`${base}/subjects/${encodeURIComponent(subject)}${query}`, {
@@ -56,7 +60,7 @@ async function deleteSubjects(registry, subjects) {
   await Promise.all(Array.from({ length: Math.min(8, subjects.length) }, worker));
 }
 
-/** Deletes the topics whose names start with one of `namespaces`; resolves with their names. */
+/** Deletes the topics whose names start with one of `namespaces`. */
 async function deleteNamespaceTopics(brokers, namespaces) {
   const admin = new Kafka({
     clientId: 'test-cleanup',
@@ -69,7 +73,6 @@ async function deleteNamespaceTopics(brokers, namespaces) {
       namespaces.some((namespace) => topic.startsWith(namespace)),
     );
     if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-    return topics;
   } finally {
     await admin.disconnect();
   }

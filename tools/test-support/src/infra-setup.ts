@@ -1,6 +1,6 @@
 import { context, down, dockerEngineAnswers, resolveEnv, up, type InfraEnv } from '@msync/infra';
 import { errorMessage } from '@msync/platform';
-import { removeStaleTestTopics } from './stale-topics.js';
+import { removeStaleTestSubjects, removeStaleTestTopics } from './stale-topics.js';
 
 /**
  * Provides real infrastructure to integration and e2e tests, in this order: servers given by
@@ -51,6 +51,11 @@ export async function provideInfra(): Promise<{
   await removeStaleTestTopics(env.KAFKA_BROKERS).then(
     (count) => count > 0 && log(`removed ${count} topics of test namespaces older than 6 hours`),
     (error: unknown) => log(`stale test topics not removed: ${errorMessage(error)}`),
+  );
+  await removeStaleTestSubjects(env.SCHEMA_REGISTRY_URL).then(
+    (count) =>
+      count > 0 && log(`removed ${count} schema subjects of test namespaces older than 6 hours`),
+    (error: unknown) => log(`stale test schema subjects not removed: ${errorMessage(error)}`),
   );
   log(
     `ready in ${((Date.now() - started) / 1000).toFixed(1)} s: Kafka ${env.KAFKA_BROKERS}, registry ${env.SCHEMA_REGISTRY_URL}, Mongo ${env.MONGO_URL}, SMTP ${env.SMTP_URL}`,

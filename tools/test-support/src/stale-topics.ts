@@ -52,3 +52,37 @@ export async function removeStaleTestTopics(
     await admin.disconnect();
   }
 }
+
+/**
+ * Deletes the schema subjects of test namespaces older than `olderThanMs` (`<topic>-value`, named
+ * like their topics), soft then for good; returns how many it removed. Apicurio answers
+ * `GET /subjects` 1,000 at a time unless given a `limit`; a Confluent registry ignores it.
+ */
+export async function removeStaleTestSubjects(
+  registryUrl: string,
+  olderThanMs = 6 * 3600_000,
+): Promise<number> {
+  const base = registryUrl.replace(/\/+$/, '');
+  const listed = await fetch(`${base}/subjects?limit=1000000`, {
+    signal: AbortSignal.timeout(30_000),
+  });
+  if (!listed.ok) throw new Error(`GET /subjects: HTTP ${listed.status}`);
+  const stale = staleTestTopics((await listed.json()) as string[], Date.now(), olderThanMs);
+  let removed = 0;
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < stale.length; i = next++) {
+      const subject = encodeURIComponent(stale[i]!);
+      for (const query of ['', '?permanent=true']) {
+        const response = await fetch(`${base}/subjects/${subject}${query}`, {
+          method: 'DELETE',
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (!response.ok) break;
+        if (query) removed += 1;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, stale.length) }, worker));
+  return removed;
+}
