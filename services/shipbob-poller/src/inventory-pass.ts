@@ -129,7 +129,12 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
               [{ storeId, baseline: false }],
               snapshot.readAt ?? startedAt,
             );
-            await save(deps, accountKey, { ...snapshot, stores: withStore(snapshot.stores, true) });
+            await save(
+              deps,
+              accountKey,
+              { ...snapshot, stores: withStore(snapshot.stores, true) },
+              snapshot,
+            );
           });
           break;
         }
@@ -154,13 +159,18 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
           );
           const changed = await deps.largePasses.run(async () => {
             const count = await publish(snapshot.items, current, stores, startedAt);
-            await save(deps, accountKey, {
-              items: current,
-              readAt: startedAt,
-              flagsReadAt: read.catalogRead ? startedAt : (snapshot.flagsReadAt ?? null),
-              stores: stores.map((s) => ({ storeId: s.storeId, baseline: true })),
-              revision: snapshot.revision,
-            });
+            await save(
+              deps,
+              accountKey,
+              {
+                items: current,
+                readAt: startedAt,
+                flagsReadAt: read.catalogRead ? startedAt : (snapshot.flagsReadAt ?? null),
+                stores: stores.map((s) => ({ storeId: s.storeId, baseline: true })),
+                revision: snapshot.revision,
+              },
+              snapshot,
+            );
             return count;
           });
           deps.logger.info('inventory read', {
@@ -209,8 +219,13 @@ async function sharingStores(
   return kept;
 }
 
-async function save(deps: InventoryPassDeps, accountKey: string, snapshot: AccountSnapshot) {
-  if (!(await deps.accounts.save(accountKey, snapshot))) {
+async function save(
+  deps: InventoryPassDeps,
+  accountKey: string,
+  snapshot: AccountSnapshot,
+  previous: AccountSnapshot,
+) {
+  if (!(await deps.accounts.save(accountKey, snapshot, previous))) {
     // Another store's pass saved a read meanwhile: this request is retried and served by it.
     throw new RetriableError('the account inventory was read concurrently', {
       reason: 'account-read-concurrently',

@@ -4,7 +4,13 @@ import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/ship
 import { closeAfterEach, untilOutcome } from '@msync/polling/test-support';
 import { capturingLogger, eventually, withContext } from '@msync/test-support';
 import type { ShipBobInventoryObserved } from '@msync/events';
-import { INVENTORY_ACCOUNTS } from './adapters/inventory-accounts.js';
+import { Secret } from '@msync/stores';
+import {
+  INVENTORY_ACCOUNTS,
+  INVENTORY_SNAPSHOTS,
+  accountKeyOf,
+  createInventoryAccounts,
+} from './adapters/inventory-accounts.js';
 import { INVENTORY } from './inventory-pass.js';
 import { pollerHarness } from './test-support/harness.js';
 
@@ -12,6 +18,7 @@ const PAT = 'test-shipbob-pat-inventory-0001';
 const STORE_A = 'store-inventory-a';
 const STORE_B = 'store-inventory-b';
 const WINDOW_MS = 60_000;
+const ACCOUNT = accountKeyOf(new Secret(PAT));
 
 const opened = closeAfterEach();
 
@@ -130,10 +137,64 @@ describe('shipbob-poller inventory stream', () => {
     await untilOutcome(poller.metrics, 'read', 3, 'the third read');
     expect(await harness.messagesOn('inventoryObserved')).toBe(8 + 2);
 
-    // The snapshot is one document per account, and the PAT is nowhere in it.
-    const docs = await harness.db.collection(INVENTORY_ACCOUNTS).find({}).toArray();
-    expect(docs).toHaveLength(1);
-    expect(JSON.stringify(docs)).not.toContain(PAT);
+    // The snapshot is one head per account over its chunks (the first read's, then one per
+    // read that changed something), and the PAT is nowhere in it.
+    const heads = await harness.db.collection(INVENTORY_SNAPSHOTS).find({}).toArray();
+    expect(heads).toHaveLength(1);
+    const chunks = await harness.db.collection(`${INVENTORY_SNAPSHOTS}_chunks`).find({}).toArray();
+    expect(chunks).toHaveLength(2);
+    expect(JSON.stringify([heads, chunks])).not.toContain(PAT);
+  });
+
+  it('moves an account saved in the layout before chunks into its map at the next read (ADR 0110)', async () => {
+    const { sim, harness, poller, inventoryId } = await setUp([STORE_A, STORE_B], async (bed) => {
+      // What a poller of the layout before left: one document with every SKU, stores included.
+      await bed.db.collection(INVENTORY_ACCOUNTS).insertOne({
+        _id: ACCOUNT as never,
+        items: [
+          {
+            sku: 'SKU-1',
+            inventoryId: 'inv-of-the-layout-before',
+            fulfillable: 50,
+            onHand: 50,
+            committed: 0,
+            exception: 0,
+            active: true,
+            digital: false,
+          },
+        ],
+        readAt: new Date(Date.now() - 10 * WINDOW_MS),
+        flagsReadAt: null,
+        stores: [{ storeId: STORE_A, baseline: true }],
+        revision: 4,
+      });
+    });
+    sim.control.world.setStock(inventoryId, 1, 30);
+    await harness.requestPoll(STORE_A, { stream: INVENTORY });
+    await untilOutcome(poller.metrics, 'read', 1, 'the read');
+    // Store A knew SKU-1 at 50: it gets the change and the two SKUs the old snapshot lacked.
+    await eventually(
+      () =>
+        inventoryValues(harness.facts).filter((f) => f.envelope.storeId === STORE_A).length === 3,
+      'store A facts',
+    );
+    expect(
+      inventoryValues(harness.facts)
+        .filter((f) => f.envelope.storeId === STORE_A)
+        .map((f) => [f.sku, f.fulfillable]),
+    ).toEqual([
+      ['SKU-1', 30],
+      ['SKU-DIGITAL', 0],
+      ['SKU-OFF', 2],
+    ]);
+    expect(await harness.db.collection(INVENTORY_ACCOUNTS).countDocuments()).toBe(0);
+    const saved = await createInventoryAccounts(harness.db).get(ACCOUNT);
+    expect(saved).toMatchObject({ revision: 1, stores: [{ storeId: STORE_A, baseline: true }] });
+    expect(saved!.items.map((i) => [i.sku, i.fulfillable])).toEqual([
+      ['SKU-1', 30],
+      ['SKU-DIGITAL', 0],
+      ['SKU-OFF', 2],
+    ]);
   });
 
   it('a resync reads again and gives the store every SKU', async () => {

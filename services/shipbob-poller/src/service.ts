@@ -1,7 +1,8 @@
-import { createMongoPollState, errorMessage } from '@msync/platform';
+import { createMeteredMapCache, createMongoPollState, errorMessage } from '@msync/platform';
 import {
   createKeyedMutex,
   createPoller,
+  POLLER_DEFAULTS,
   resyncOf,
   type Poller,
   type PollerOptions,
@@ -102,7 +103,15 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
         const inventory = {
           ...context,
           clientFor: deps.clientFor,
-          accounts: createInventoryAccounts(options.db),
+          // The process's budget of map entries kept in memory (ADR 0108): an account's next
+          // read finds its snapshot in memory and reads only what a read elsewhere appended.
+          accounts: createInventoryAccounts(
+            options.db,
+            createMeteredMapCache(
+              options.metrics,
+              options.mapCacheEntries ?? POLLER_DEFAULTS.mapCacheEntries,
+            ),
+          ),
           shareWindowMs: options.inventoryShareWindowMs,
           flagsMaxAgeMs: options.inventoryFlagsMaxAgeMs ?? DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS,
           // Shared by the ordinary and the resync pass: one pass of an account at a time.
