@@ -148,6 +148,11 @@ async function measure(options: Options): Promise<Figures> {
       );
     },
     onOutcome: (outcome) => {
+      // A store's outcomes may come while later stores are still being connected (100 stores
+      // take about a minute): its id is known from its connection on.
+      if (!storeOf.has(outcome.envelope.storeId))
+        for (const connected of run.stores)
+          if (connected.storeId) storeOf.set(connected.storeId, connected);
       const store = storeOf.get(outcome.envelope.storeId);
       if (store) progress.outcome(store, outcome, Date.now());
     },
