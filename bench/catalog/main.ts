@@ -95,7 +95,7 @@ async function measure(options: Options): Promise<Figures> {
   /** Inventory ids per merchant, in SKU order. */
   const inventory = new Map<number, number[]>();
   const storeOf = new Map<string, BenchStore>();
-  const progress = new CycleProgress();
+  const progress = new CycleProgress(skus);
   const heap = heapTuning(options['heap-mb']);
   const run: OrdersRun = new OrdersRun({
     stores: options.stores,
@@ -190,13 +190,13 @@ async function measure(options: Options): Promise<Figures> {
               `${name} exited during the first cycle (code ${exitCode}, signal ${signalCode}) at ${progress.firstLine(run.stores, skus)}; its log is in ${logs}`,
             );
         }
-        return progress.firstDone(run.stores, skus);
+        return progress.firstDone(run.stores);
       },
       firstStart + options['max-cycle-minutes'] * 60_000,
       () =>
         progressSay(`first cycle: ${progress.firstLine(run.stores, skus)}; load ${loadAverage()}`),
     );
-    const firstEnd = progress.firstEnd(run.stores, skus);
+    const firstEnd = progress.firstEnd(run.stores);
     const firstFigures = {
       connectedMs,
       offersMs: firstEnd.offers - firstStart,
@@ -211,7 +211,7 @@ async function measure(options: Options): Promise<Figures> {
     };
     say(`first cycle measured: ${progress.firstLine(run.stores, skus)}`);
 
-    const firstComplete = progress.firstDone(run.stores, skus);
+    const firstComplete = progress.firstDone(run.stores);
     const later = firstComplete
       ? await laterCycles(run, { options, inventory, progress, calls, sampler, say, progressSay })
       : undefined;
@@ -409,7 +409,8 @@ class CycleProgress {
   private readonly cycleImports = new Map<number, number>();
   private cycleStart = Infinity;
   failed = 0;
-  private skus = Infinity;
+  /** Outcomes from the first connection on are counted against the store's SKUs. */
+  constructor(private readonly skus: number) {}
 
   outcome(store: BenchStore, outcome: SyncOutcomeRecorded, at: number): void {
     if (outcome.outcome === 'FAILED') this.failed += 1;
@@ -430,13 +431,11 @@ class CycleProgress {
     }
   }
 
-  firstDone(stores: BenchStore[], skus: number): boolean {
-    this.skus = skus;
+  firstDone(stores: BenchStore[]): boolean {
     return stores.every((s) => this.productsDoneAt.has(s.index) && this.stockDoneAt.has(s.index));
   }
 
-  firstEnd(stores: BenchStore[], skus: number): { offers: number; stock: number } {
-    this.skus = skus;
+  firstEnd(stores: BenchStore[]): { offers: number; stock: number } {
     const last = (m: Map<number, number>) =>
       stores.every((s) => m.has(s.index)) ? Math.max(...stores.map((s) => m.get(s.index)!)) : NaN;
     return { offers: last(this.productsDoneAt), stock: last(this.stockDoneAt) };
