@@ -155,9 +155,20 @@ export class OrdersRun {
     return this.shipbob!;
   }
 
+  /**
+   * A run stopped with Ctrl-C or SIGTERM stops what it started (services, its own FerretDB and
+   * PostgreSQL) and removes its topics and database before it exits, as at its end.
+   */
+  private readonly onSignal = (signal: NodeJS.Signals) => {
+    this.settings.say(`${signal}: stopping the run's services and servers`);
+    void this.close().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+
   /** Infrastructure, topics, simulators with every shop and merchant, the services, a tenant. */
   async start(): Promise<void> {
     const { settings } = this;
+    process.once('SIGINT', this.onSignal);
+    process.once('SIGTERM', this.onSignal);
     const shared = await up({ ctx: context((l) => settings.say(`[infra] ${l}`)) });
     const env = settings.backend === 'shared' ? shared.env : await this.ownMongo(shared.env);
     const namespace = `${this.runId}.`;
@@ -447,8 +458,20 @@ export class OrdersRun {
     return this.services.get(name)!.metric(metric, labels);
   }
 
-  /** Stops everything this run started and deletes its topics and database. */
-  async close(): Promise<void> {
+  private closing: Promise<void> | undefined;
+
+  /**
+   * Stops everything this run started and deletes its topics and database; once, however many
+   * callers ask (a signal's close and the run's own end may meet).
+   */
+  close(): Promise<void> {
+    this.closing ??= this.closeOnce();
+    return this.closing;
+  }
+
+  private async closeOnce(): Promise<void> {
+    process.off('SIGINT', this.onSignal);
+    process.off('SIGTERM', this.onSignal);
     this.stopFeed();
     this.processes.stop();
     for (const service of this.services.values()) await service.stop();
