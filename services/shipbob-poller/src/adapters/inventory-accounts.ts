@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
-import { createChunkedMap, type MapCache, type MapEntry } from '@msync/platform';
+import { createChunkedMap, type MapCache } from '@msync/platform';
 import type { Secret } from '@msync/stores';
-import type { AccountSnapshot, SkuLevel } from '../domain/inventory-facts.js';
+import { changedItems, type AccountSnapshot, type SkuLevel } from '../domain/inventory-facts.js';
 
 /** Account snapshots: heads by account key, SKUs in `<name>_chunks` (ADR 0110). */
 export const INVENTORY_SNAPSHOTS = 'shipbob_inventory_snapshots';
@@ -38,32 +38,6 @@ export interface InventoryAccounts {
    * from: only the SKUs that changed since are written.
    */
   save(accountKey: string, next: AccountSnapshot, previous: AccountSnapshot): Promise<boolean>;
-}
-
-/** Whether two readings of a SKU differ in anything kept. */
-const differs = (a: SkuLevel, b: SkuLevel) =>
-  a.inventoryId !== b.inventoryId ||
-  a.fulfillable !== b.fulfillable ||
-  a.onHand !== b.onHand ||
-  a.committed !== b.committed ||
-  a.exception !== b.exception ||
-  a.active !== b.active ||
-  a.digital !== b.digital;
-
-/** The SKUs of `next` new or changed since `previous`, and removals for those gone. */
-export function changedItems(
-  previous: readonly SkuLevel[],
-  next: readonly SkuLevel[],
-): MapEntry<SkuLevel>[] {
-  const before = new Map(previous.map((item) => [item.sku, item]));
-  const entries: MapEntry<SkuLevel>[] = [];
-  for (const item of next) {
-    const was = before.get(item.sku);
-    before.delete(item.sku);
-    if (!was || differs(was, item)) entries.push([item.sku, item]);
-  }
-  for (const gone of before.keys()) entries.push([gone, null]);
-  return entries;
 }
 
 /**

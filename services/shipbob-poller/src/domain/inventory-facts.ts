@@ -180,3 +180,32 @@ function inventoryFact(
     },
   };
 }
+
+/** Whether two readings of a SKU differ in anything kept. */
+const differs = (a: SkuLevel, b: SkuLevel) =>
+  a.inventoryId !== b.inventoryId ||
+  a.fulfillable !== b.fulfillable ||
+  a.onHand !== b.onHand ||
+  a.committed !== b.committed ||
+  a.exception !== b.exception ||
+  a.active !== b.active ||
+  a.digital !== b.digital;
+
+/**
+ * What a snapshot save writes (ADR 0110): the SKUs of `next` new or changed since `previous`, and
+ * a removal (null) for each SKU gone.
+ */
+export function changedItems(
+  previous: readonly SkuLevel[],
+  next: readonly SkuLevel[],
+): (readonly [sku: string, level: SkuLevel | null])[] {
+  const before = new Map(previous.map((item) => [item.sku, item]));
+  const entries: (readonly [string, SkuLevel | null])[] = [];
+  for (const item of next) {
+    const was = before.get(item.sku);
+    before.delete(item.sku);
+    if (!was || differs(was, item)) entries.push([item.sku, item]);
+  }
+  for (const gone of before.keys()) entries.push([gone, null]);
+  return entries;
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { InventoryLevel } from '@msync/shipbob';
 import {
+  changedItems,
   decideAccountRead,
   decideInventoryFacts,
   knownFlagsOf,
@@ -175,5 +176,42 @@ describe('decideInventoryFacts', () => {
         observedAt: at,
       }).perStore[0]!.facts,
     ).toEqual([]);
+  });
+});
+
+describe('changedItems (what a snapshot save writes, ADR 0110)', () => {
+  it('given a read like the last, when saved, then nothing is written', () => {
+    expect(changedItems([level('A', 1), level('B', 2)], [level('A', 1), level('B', 2)])).toEqual(
+      [],
+    );
+  });
+
+  it('given changed, new and gone SKUs, when saved, then those and removals are written', () => {
+    const previous = [level('A', 1), level('B', 2), level('C', 3), level('D', 4)];
+    const next = [
+      level('A', 1),
+      level('B', 5),
+      level('C', 3, { committed: 1 }),
+      level('D', 4, { digital: true }),
+      level('E', 0),
+    ];
+    expect(changedItems(previous, next)).toEqual([
+      ['B', level('B', 5)],
+      ['C', level('C', 3, { committed: 1 })],
+      ['D', level('D', 4, { digital: true })],
+      ['E', level('E', 0)],
+    ]);
+    expect(changedItems(previous, [level('A', 1)])).toEqual([
+      ['B', null],
+      ['C', null],
+      ['D', null],
+    ]);
+  });
+
+  it('given a first save, when saved, then every SKU is written', () => {
+    expect(changedItems([], [level('A', 1), level('B', 2)])).toEqual([
+      ['A', level('A', 1)],
+      ['B', level('B', 2)],
+    ]);
   });
 });
