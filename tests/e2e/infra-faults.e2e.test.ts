@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -13,6 +13,7 @@ import {
   type OrdersFlow,
   type Shop,
 } from './support/orders-flow.js';
+import { groupPositions } from './support/consumer-groups.js';
 import { eventuallyProgressing } from './support/progress.js';
 
 // Infrastructure faults during traffic, on a private Kafka, Apicurio Registry and FerretDB (own
@@ -62,7 +63,7 @@ describe('infrastructure faults during traffic', () => {
    * Where a stalled wait stands: each order not shipped yet, as Mirakl and ShipBob hold it, and
    * the warnings and errors each service logged in the last minutes.
    */
-  const stallReport = (): string => {
+  const stallReport = async (): Promise<string> => {
     const r = readings();
     const mirakl = new Map(r.miraklOrders(shop).map((o) => [o.orderId, o]));
     const orders = shop.orderIds
@@ -89,7 +90,38 @@ describe('infrastructure faults during traffic', () => {
         .map((line) => `  ${line.slice(0, 400)}`)
         .join('\n')}`;
     });
-    return `orders not shipped with tracking:\n${orders.join('\n')}\n${logs.join('\n')}`;
+    const groups = await groupPositions(flow.kafka, flow.namespace).catch((error: unknown) => [
+      `groups not read: ${errorMessage(error)}`,
+    ]);
+    return [
+      `orders not shipped with tracking:\n${orders.join('\n')}`,
+      `poll driver: ${JSON.stringify(flow.pollDriving())}`,
+      `consumer groups (committed/end):\n${groups.map((line) => `  ${line}`).join('\n')}`,
+      ...logs,
+      writeLogs(),
+    ].join('\n');
+  };
+
+  /** Writes every line each service wrote to a new folder, for what a report leaves out. */
+  const writeLogs = (): string => {
+    const logDir = mkdtempSync(join(tmpdir(), 'msync-faults-logs-'));
+    for (const name of FLOW_SERVICES) writeFileSync(join(logDir, `${name}.log`), flow.logs(name));
+    return `every service's log: ${logDir}`;
+  };
+
+  /** Each service's `events_consumer_crashes_total` so far, by who restarted the consumer. */
+  const crashes = async (): Promise<string> => {
+    const counts = await Promise.all(
+      FLOW_SERVICES.map(async (name) => {
+        const text = await fetch(`http://127.0.0.1:${opsPorts.get(name)}/metrics`).then(
+          (response) => response.text(),
+          (error: unknown) => `unread: ${errorMessage(error)}`,
+        );
+        const series = [...text.matchAll(/^events_consumer_crashes_total\{([^}]*)\} (\S+)$/gm)];
+        return `${name} ${series.map((m) => `${m[1]} ${m[2]}`).join(', ') || 'none'}`;
+      }),
+    );
+    return counts.join('; ');
   };
 
   /** Every order so far SHIPPED with tracking, each effect once, no service restarted. */
@@ -99,9 +131,10 @@ describe('infrastructure faults during traffic', () => {
       shippedSoFar,
       `${shop.orderIds.length} orders SHIPPED with tracking after ${after}`,
       STALL_MS,
-    ).catch((error: unknown) => {
-      throw new Error(`${errorMessage(error)}\n${stallReport()}`);
+    ).catch(async (error: unknown) => {
+      throw new Error(`${errorMessage(error)}\n${await stallReport()}`);
     });
+    console.log(`after ${after}, consumer crashes by who restarted them: ${await crashes()}`);
     const r = readings();
     const accepts = r.miraklOkCallsPerOrder('OR21');
     const ships = r.miraklOkCallsPerOrder('OR24');
@@ -161,7 +194,7 @@ describe('infrastructure faults during traffic', () => {
         const states = await Promise.all(
           FLOW_SERVICES.map(async (name) => `${name}: ${JSON.stringify(await readiness(name))}`),
         );
-        throw new Error(`${errorMessage(error)}\n${states.join('\n')}`);
+        throw new Error(`${errorMessage(error)}\n${states.join('\n')}\n${writeLogs()}`);
       });
     } finally {
       stopOrdering();

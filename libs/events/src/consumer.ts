@@ -1,4 +1,12 @@
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import type {
+  Admin,
+  Consumer,
+  ConsumerRunConfig,
+  EachBatchPayload,
+  Kafka,
+  KafkaMessage,
+  Producer,
+} from 'kafkajs';
 import {
   classifyError,
   errorMessage,
@@ -25,6 +33,7 @@ import {
 import { ConsumerLag } from './lag.js';
 import { eventMetrics, type LagSource } from './metrics.js';
 import { KeyLanes, laneOf, type Lane } from './key-lanes.js';
+import { createRestarter, RESTART_DELAYS_MS } from './restarter.js';
 import { OffsetTracker } from './offsets.js';
 import {
   BEHIND_SET_ASIDE,
@@ -94,6 +103,8 @@ export interface EventConsumerOptions<K extends TopicKey> {
   maxUnfinishedPerPartition?: number;
   /** Backoff of in-place retries (and the first replay time of a set-aside event). */
   retry?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** Waits before restarting a consumer kafkajs left stopped after a crash (tests shorten them). */
+  restartDelaysMs?: readonly number[];
   /**
    * When finished offsets are committed: every `intervalMs`, or after `everyMessages`.
    * `beforeCommit` runs before each commit is sent, after its offsets are taken: a handler that
@@ -757,6 +768,28 @@ export function createEventConsumer<K extends TopicKey>(
     for (const key of keys) parkedLanes.add(key);
   };
 
+  const runConfig: ConsumerRunConfig = {
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    // A batch is only handed to the partition's lanes (ADR 0098), so the client fetches again
+    // at once whatever the lanes are doing.
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+    eachBatch,
+  };
+  const restarter = createRestarter({
+    stopSignal,
+    delaysMs: options.restartDelaysMs ?? RESTART_DELAYS_MS,
+    restart: async () => {
+      logger.warn('restarting the consumer kafkajs left stopped after a crash');
+      await consumer.connect();
+      if (stopSignal.aborted) return;
+      // A failed start is a crash again (kafkajs reports it), which schedules the next attempt.
+      await consumer.run(runConfig);
+    },
+    onFailed: (error) =>
+      logger.error('consumer restart failed; trying again', { error: errorMessage(error) }),
+  });
+
   return {
     consumer,
     async start() {
@@ -784,7 +817,13 @@ export function createEventConsumer<K extends TopicKey>(
       consumer.on(consumer.events.CRASH, (e) => {
         abandonWork();
         logger.error('consumer crashed', { error: e.payload.error, restart: e.payload.restart });
+        metrics?.crashes.inc({ restarted_by: e.payload.restart ? 'kafkajs' : 'consumer' });
+        // kafkajs restarts a crashed consumer only after an error it deems retriable; after
+        // another (e.g. "Failed to find group coordinator" while the broker restarts, kafkajs
+        // issue 1630) it stays stopped for good while the process runs on. This one restarts.
+        if (!e.payload.restart) restarter.schedule();
       });
+      consumer.on(consumer.events.GROUP_JOIN, () => restarter.joined());
       await consumer.connect();
       if (lag && lagSource && metrics) {
         lagAdmin = options.kafka.admin();
@@ -803,20 +842,14 @@ export function createEventConsumer<K extends TopicKey>(
         fromBeginning: options.fromBeginning ?? true,
       });
       committer.start();
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        // A batch is only handed to the partition's lanes (ADR 0098), so the client fetches again
-        // at once whatever the lanes are doing.
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
-        eachBatch,
-      });
+      await consumer.run(runConfig);
       await joined;
       await lanesLoaded;
       logger.info('consuming', { topics: [...byPhysical.keys()] });
     },
     async stop() {
       stopController.abort();
+      restarter.cancel();
       // Lanes stop at their next step; a message under way finishes or stays uncommitted.
       await allLanesStopped();
       // Commit while still a member of the group, before leaving it.

@@ -13,6 +13,7 @@ export interface EventMetrics {
   retries: Counter<'topic' | 'reason'>;
   setAside: Counter<'topic' | 'reason'>;
   commits: Counter<'trigger' | 'outcome'>;
+  crashes: Counter<'restarted_by'>;
   committedMessages: Counter;
   waited: Histogram<'topic'>;
   handled: Histogram<'topic'>;
@@ -66,6 +67,12 @@ export function eventMetrics(registry: Registry): EventMetrics {
         name: 'event_offset_commits_total',
         help: 'Offset commits, by trigger (interval, count, revoke, shutdown) and outcome (ok, failed)',
         labelNames: ['trigger', 'outcome'],
+        registers,
+      }),
+      crashes: new Counter({
+        name: 'events_consumer_crashes_total',
+        help: 'Consumer crashes, by who restarted it: the client (kafkajs, after an error it retries) or the consumer itself (after one kafkajs gives up on, e.g. "Failed to find group coordinator" while the broker restarts)',
+        labelNames: ['restarted_by'],
         registers,
       }),
       committedMessages: new Counter({

@@ -109,3 +109,36 @@ export async function deleteGroups(kafka: Kafka, prefix: string): Promise<void> 
   if (groups.length === 0) return;
   await withAdmin(kafka, (admin) => admin.deleteGroups(groups)).catch(() => undefined);
 }
+
+/**
+ * One line per group whose id starts with `prefix`: its state, members, and per partition of
+ * the topics it committed on, committed offset / end (for a stalled test's report).
+ */
+export function groupPositions(kafka: Kafka, prefix: string): Promise<string[]> {
+  return withAdmin(kafka, async (admin) => {
+    const ids = (await admin.listGroups()).groups
+      .map((g) => g.groupId)
+      .filter((g) => g.startsWith(prefix))
+      .sort();
+    const described = new Map(
+      (await admin.describeGroups(ids)).groups.map((g) => [g.groupId, g] as const),
+    );
+    const lines: string[] = [];
+    for (const groupId of ids) {
+      const group = described.get(groupId);
+      const positions: string[] = [];
+      for (const entry of await admin.fetchOffsets({ groupId })) {
+        const ends = new Map(
+          (await admin.fetchTopicOffsets(entry.topic)).map((p) => [p.partition, p.high] as const),
+        );
+        for (const p of entry.partitions)
+          if (Number(p.offset) >= 0 || Number(ends.get(p.partition) ?? 0) > 0)
+            positions.push(`${entry.topic}:${p.partition} ${p.offset}/${ends.get(p.partition)}`);
+      }
+      lines.push(
+        `${groupId}: ${group?.state ?? '?'}, ${group?.members.length ?? 0} members; ${positions.join(', ')}`,
+      );
+    }
+    return lines;
+  });
+}

@@ -28,7 +28,7 @@ import {
   type ShipBobSimulatorOptions,
 } from '@msync/shipbob-sim';
 import { deleteNamespaceTopics } from '@msync/events/test-support';
-import { createLogger } from '@msync/platform';
+import { createLogger, errorMessage } from '@msync/platform';
 import { infra, uniqueName, uniqueNamespace } from '@msync/test-support';
 import { MongoClient } from 'mongodb';
 import type { InfraEnv } from '@msync/infra';
@@ -82,6 +82,16 @@ export interface OrdersFlowOptions {
   infra?: Pick<InfraEnv, 'KAFKA_BROKERS' | 'SCHEMA_REGISTRY_URL' | 'MONGO_URL'>;
 }
 
+/** The poll driver's state: its rounds, and what its last round is doing. */
+export interface PollDriving {
+  rounds: number;
+  lastPublishedAt?: string;
+  lastPublishError?: string;
+  /** Since when the round waits for the pollers to consume its requests (unset when not). */
+  waitingForPollersSince?: string;
+  lastCatchUpError?: string;
+}
+
 export interface OrdersFlow {
   namespace: string;
   database: string;
@@ -127,6 +137,8 @@ export interface OrdersFlow {
    * they are served; a poller of another stream may be down meanwhile.
    */
   drivePolls(shops: readonly Shop[], everyMs: number, streams?: readonly PolledStream[]): void;
+  /** Where the poll driver stands (for a stalled test's report). */
+  pollDriving(): PollDriving;
   /** One `PollRequested` per store and stream (default both), as a scheduler job sends it. */
   requestPolls(shops: readonly Shop[], streams?: readonly PolledStream[]): Promise<void>;
   stopDrivingPolls(): Promise<void>;
@@ -153,6 +165,7 @@ export async function startOrdersFlow(options: OrdersFlowOptions): Promise<Order
   const services = new Map<FlowService, ServiceProcess>();
   const serviceEnv = new Map<FlowService, Record<string, string>>();
   let driving: { stop(): Promise<void> } | undefined;
+  const driverState: PollDriving = { rounds: 0 };
   let tenantToken = '';
   let apiUrl = '';
 
@@ -309,8 +322,19 @@ export async function startOrdersFlow(options: OrdersFlowOptions): Promise<Order
     const rounds = (async () => {
       while (!stopped) {
         const began = Date.now();
-        await requestPolls(shops, streams).catch(() => undefined);
-        while (!stopped && !(await pollersCaughtUp(streams).catch(() => false))) await pause(250);
+        driverState.rounds++;
+        await requestPolls(shops, streams).then(
+          () => (driverState.lastPublishedAt = new Date().toISOString()),
+          (error: unknown) => (driverState.lastPublishError = errorMessage(error)),
+        );
+        driverState.waitingForPollersSince = new Date().toISOString();
+        const pollersDone = () =>
+          pollersCaughtUp(streams).catch((error: unknown) => {
+            driverState.lastCatchUpError = `${new Date().toISOString()} ${errorMessage(error)}`;
+            return false;
+          });
+        while (!stopped && !(await pollersDone())) await pause(250);
+        delete driverState.waitingForPollersSince;
         await pause(began + everyMs - Date.now());
       }
     })();
@@ -423,6 +447,7 @@ export async function startOrdersFlow(options: OrdersFlowOptions): Promise<Order
       if (driving) throw new Error('polls are already being driven');
       driving = drive(shops, everyMs, streams);
     },
+    pollDriving: () => ({ ...driverState }),
     requestPolls,
     async stopDrivingPolls() {
       await driving?.stop();
