@@ -1,6 +1,7 @@
 import type {
   Admin,
   Consumer,
+  ConsumerConfig,
   ConsumerRunConfig,
   EachBatchPayload,
   Kafka,
@@ -105,6 +106,8 @@ export interface EventConsumerOptions<K extends TopicKey> {
   retry?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Waits before restarting a consumer kafkajs left stopped after a crash (tests shorten them). */
   restartDelaysMs?: readonly number[];
+  /** How the group's leader assigns partitions (default kafkajs' round robin). */
+  partitionAssigners?: ConsumerConfig['partitionAssigners'];
   /**
    * When finished offsets are committed: every `intervalMs`, or after `everyMessages`.
    * `beforeCommit` runs before each commit is sent, after its offsets are taken: a handler that
@@ -202,6 +205,7 @@ export function createEventConsumer<K extends TopicKey>(
     // kafkajs' 5 s default is also how long a stop waits for the fetch in flight: a service with
     // two consumers took 10 s to stop. Java clients wait 500 ms.
     maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+    ...(options.partitionAssigners ? { partitionAssigners: options.partitionAssigners } : {}),
   });
   const stopController = new AbortController();
   const stopSignal = stopController.signal;
