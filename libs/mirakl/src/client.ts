@@ -239,7 +239,17 @@ class MiraklHttpClient implements MiraklStore {
     );
   }
 
-  async exportOffers(options: { since?: Date; signal?: AbortSignal } = {}): Promise<OfferChanges> {
+  async exportOffers(
+    options: {
+      since?: Date;
+      signal?: AbortSignal;
+      /**
+       * Awaited once the export is ready, before its files are downloaded: a caller bounding how
+       * many catalogs it holds at once takes its slot here, not while Mirakl prepares the file.
+       */
+      beforeDownload?: () => Promise<void>;
+    } = {},
+  ): Promise<OfferChanges> {
     const exportedAt = new Date(Date.now() - (this.options.clockSkewMarginMs ?? 5 * 60_000));
     const response = await this.call({
       operation: 'OF52',
@@ -291,6 +301,7 @@ class MiraklHttpClient implements MiraklStore {
       }
       await this.sleep(this.options.exportPollIntervalMs ?? 10_000, options.signal);
     }
+    await options.beforeDownload?.();
     const offers: MiraklOffer[] = [];
     const deleted: MiraklOffer[] = [];
     for (const url of urls) {

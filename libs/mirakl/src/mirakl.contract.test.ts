@@ -161,6 +161,29 @@ describe('Mirakl client against the simulator: offers', () => {
     ).toEqual([['C', true, true]]);
   });
 
+  it('awaits beforeDownload once the export is ready and before its files are read', async () => {
+    const { apiKey } = newShop({ offers: [{ sku: 'A', quantity: 1 }] });
+    const client = fastClient(sim.url, apiKey);
+    let operationsAtTheWait: string[] = [];
+    const calls = await exchangesDuring(async () => {
+      const before = sim.control.exchanges().length;
+      await client.exportOffers({
+        beforeDownload: async () => {
+          operationsAtTheWait = sim.control
+            .exchanges()
+            .slice(before)
+            .map((c) => c.operation);
+          // The download waits for this (a slot): nothing is read meanwhile.
+          await new Promise((r) => setTimeout(r, 50));
+        },
+      });
+    });
+    const operations = calls.map((c) => c.operation);
+    expect(operationsAtTheWait.at(-1)).toBe('OF53');
+    expect(operationsAtTheWait).not.toContain('OF54');
+    expect(operations.slice(operationsAtTheWait.length)).toEqual(['OF54']);
+  });
+
   it('says so when the store has no asynchronous exports, so the catalog is read with OF21', async () => {
     const { apiKey } = newShop({ offers: [{ sku: 'A', quantity: 1 }] });
     sim.control.addFault({ operation: 'OF52', kind: 'status', status: 404, times: 1 });

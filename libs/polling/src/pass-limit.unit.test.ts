@@ -41,6 +41,55 @@ describe('createPassLimit', () => {
   });
 });
 
+describe('a held slot', () => {
+  it('given a hold, then no slot is used until it is taken, and the slot is back once released', async () => {
+    const limit = createPassLimit(1);
+    const hold = limit.hold();
+    expect(limit.running).toBe(0);
+    await hold.take();
+    await hold.take();
+    expect(limit.running).toBe(1);
+    const other = gatedPhase();
+    const run = limit.run(other.run);
+    await turn();
+    expect([other.started, limit.waiting]).toEqual([false, 1]);
+    hold.release();
+    hold.release();
+    await turn();
+    expect(other.started).toBe(true);
+    other.finish();
+    await run;
+    expect([limit.running, limit.waiting]).toEqual([0, 0]);
+  });
+
+  it('given a hold released before it was taken, then nothing is freed and it cannot be taken', async () => {
+    const limit = createPassLimit(1);
+    const busy = gatedPhase();
+    const run = limit.run(busy.run);
+    const hold = limit.hold();
+    hold.release();
+    await expect(hold.take()).rejects.toThrow('after its release');
+    expect([limit.running, limit.waiting]).toEqual([1, 0]);
+    busy.finish();
+    await run;
+    expect(limit.running).toBe(0);
+  });
+
+  it('given a hold released while it waits for a slot, then the slot it gets is passed on', async () => {
+    const limit = createPassLimit(1);
+    const busy = gatedPhase();
+    const run = limit.run(busy.run);
+    const hold = limit.hold();
+    const taking = hold.take();
+    hold.release();
+    busy.finish();
+    await run;
+    await taking;
+    await turn();
+    expect([limit.running, limit.waiting]).toEqual([0, 0]);
+  });
+});
+
 describe('createKeyedMutex', () => {
   it('given two phases of one key, then the second starts once the first finished; another key runs at once', async () => {
     const oneAtATime = createKeyedMutex();

@@ -58,11 +58,12 @@ export function offersPass(deps: OffersPassDeps, exportsRefusedAt = new Map<stri
     const full =
       demand.since === null &&
       needsFullExport(lastFull, since !== null, deps.now(), deps.fullEveryMs);
-    // A full export holds the store's whole catalog (the OF54 file, its offers, their facts): it
-    // runs in one of the process's large-pass slots, taken before the OF52 slot (ADR 0094).
-    // A differential holds what changed only and runs at once.
-    const bounded = <T>(phase: () => Promise<T>) => (full ? deps.largePasses.run(phase) : phase());
-    await bounded(async () => {
+    // A full export holds the store's whole catalog (the OF54 file, its offers, their facts): from
+    // its download to the pass's end it holds one of the process's large-pass slots (ADR 0094),
+    // taken once Mirakl has the file ready (ADR 0112), not while Mirakl prepares it. A
+    // differential holds what changed only and takes none.
+    const slot = full ? deps.largePasses.hold() : undefined;
+    try {
       await claimSlot(deps, access.shop, 'OF52', deps.of52IntervalMs);
 
       const observedAt = new Date(deps.now());
@@ -80,6 +81,7 @@ export function offersPass(deps: OffersPassDeps, exportsRefusedAt = new Map<stri
             storeId,
             full ? null : since,
             exportsRefusedAt,
+            slot?.take,
           );
           exportedAt = changes.exportedAt;
           // One object per offer, shared by the offers' decisions and the stock facts.
@@ -100,7 +102,9 @@ export function offersPass(deps: OffersPassDeps, exportsRefusedAt = new Map<stri
           await publishStock(deps, input, stockFacts(storeId, stock, observedAt));
         await deps.state.saveCursor(storeId, OFFERS_FULL, { cursor: exportedAt, startedAt });
       }
-    });
+    } finally {
+      slot?.release();
+    }
   };
 }
 
@@ -121,12 +125,17 @@ export async function readCatalog(
   storeId: string,
   since: Date | null,
   exportsRefusedAt: Map<string, number>,
+  /** Awaited before the catalog is downloaded or listed (the caller's large-pass slot). */
+  beforeDownload?: () => Promise<void>,
 ): Promise<OfferChanges & { via: 'OF52' | 'OF21' }> {
   const refusedAt = exportsRefusedAt.get(storeId);
   if (refusedAt === undefined || deps.now() - refusedAt >= EXPORTS_REPROBE_MS) {
     try {
       const changes = await spacedCall(deps, access.shop, 'OF52', deps.of52IntervalMs, () =>
-        access.client.exportOffers(since ? { since } : {}),
+        access.client.exportOffers({
+          ...(since ? { since } : {}),
+          ...(beforeDownload ? { beforeDownload } : {}),
+        }),
       );
       return { ...changes, via: 'OF52' };
     } catch (error) {
@@ -137,6 +146,7 @@ export async function readCatalog(
   }
   // OF21 sees no deletions and carries no change time: each pass lists every offer, and the
   // fingerprints keep the unchanged ones from becoming facts.
+  await beforeDownload?.();
   const listedAt = new Date(deps.now());
   const offers = await spacedCall(deps, access.shop, 'OF52', deps.of52IntervalMs, () =>
     access.client.listOffers(),

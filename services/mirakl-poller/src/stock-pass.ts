@@ -52,14 +52,17 @@ export function reconcilePass(deps: OffersPassDeps, exportsRefusedAt: Map<string
     }
     const access = await storeAccess(deps, storeId, RECONCILE);
     if (!access) return;
-    // A full export: one of the process's large-pass slots, taken before the OF52 slot (ADR 0094).
-    await deps.largePasses.run(async () => {
+    // A full export: one of the process's large-pass slots from its download on (ADR 0094, 0112).
+    const slot = deps.largePasses.hold();
+    try {
       await claimSlot(deps, access.shop, 'OF52', deps.of52IntervalMs);
       // The export's time as the product compares it: when it was asked for (the client's
       // `exportedAt` is earlier by its clock margin, for differentials, and would hide every push).
       const requestedAt = new Date(deps.now());
-      const catalog = await readCatalog(deps, access, storeId, null, exportsRefusedAt);
+      const catalog = await readCatalog(deps, access, storeId, null, exportsRefusedAt, slot.take);
       await publishStock(deps, input, stockFacts(storeId, catalog.offers, requestedAt));
-    });
+    } finally {
+      slot.release();
+    }
   };
 }
