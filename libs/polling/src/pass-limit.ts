@@ -19,8 +19,8 @@ export interface PassLimit {
 /** A slot taken at most once and released at most once; a release before the take frees nothing. */
 export interface SlotHold {
   /** Waits for the slot (at once when already taken). */
-  take(): Promise<void>;
-  release(): void;
+  take: () => Promise<void>;
+  release: () => void;
 }
 
 export function createPassLimit(limit: number): PassLimit {
@@ -41,12 +41,12 @@ export function createPassLimit(limit: number): PassLimit {
       let taken: Promise<void> | undefined;
       let released = false;
       return {
-        take() {
+        take: () => {
           if (released) return Promise.reject(new Error('slot taken after its release'));
           taken ??= acquire();
           return taken;
         },
-        release() {
+        release: () => {
           if (released) return;
           released = true;
           // Released once taken, also when the pass ends while it waits for the slot.
