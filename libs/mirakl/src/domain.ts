@@ -183,7 +183,12 @@ export interface MiraklStore {
    * without asynchronous exports (OF52 answers 404, 405 or 501) throws a `PermanentError` with
    * reason {@link OFFER_EXPORTS_UNAVAILABLE}: read the catalog with OF21 instead.
    */
-  exportOffers(options?: { since?: Date; signal?: AbortSignal }): Promise<OfferChanges>;
+  exportOffers(options?: {
+    since?: Date;
+    signal?: AbortSignal;
+    /** Awaited once the export is ready, before its files are downloaded (ADR 0112). */
+    beforeDownload?: () => Promise<void>;
+  }): Promise<OfferChanges>;
   /**
    * STO01 (or OF01 `NORMAL` when refused) as one import, followed to completion with its error
    * report. `onStarted` runs once Mirakl accepted the file, before the import is followed: a
