@@ -67,9 +67,11 @@ export interface EventConsumerOptions<K extends TopicKey> {
    * handler can make one call for many (e.g. look many SKUs up at once). Only a hint: its failure
    * is logged and the events are handled one by one as always. It may resolve with a function,
    * called once the batch's handling ends (whole, stopped or revoked), to let go of what it kept;
-   * a partition's next prefetch then waits for that (ADR 0098), else only for this prefetch.
+   * a partition's next prefetch then waits for that (ADR 0098), else only for this prefetch. With
+   * `{ release, nextWaits: false }` the release is called the same way but the next prefetch runs
+   * at once: what was kept costs nothing to hold beside the next batch's (ADR 0113).
    */
-  prefetch?: (events: ConsumedEventOf<K>[]) => Promise<void | (() => void)>;
+  prefetch?: (events: ConsumedEventOf<K>[]) => Promise<PrefetchResult>;
   /** Producer used to write DLQ entries (shared with the service's publisher). */
   dlqProducer: Producer;
   /**
@@ -557,7 +559,7 @@ export function createEventConsumer<K extends TopicKey>(
     topic: string,
     partition: number,
     messages: KafkaMessage[],
-  ): Promise<void | (() => void)> => {
+  ): Promise<PrefetchResult> => {
     try {
       const events: ConsumedEventOf<K>[] = [];
       for (const m of messages) {
@@ -633,14 +635,16 @@ export function createEventConsumer<K extends TopicKey>(
       // A partition's prefetches run one after the other, so a batch's prefetch finds what the
       // previous one looked up (several at once would each look the same things up); after one
       // that kept something for its batch, the next waits until that batch is handled, so their
-      // work (and its vendor calls) does not pile up.
+      // work (and its vendor calls) does not pile up, unless the prefetch says it need not.
       const kept = work.prefetched
         .then(() => prefetchBatch(topic, partition, batch.messages))
-        .then((release) => {
-          if (!release) return false;
+        .then((result) => {
+          if (!result) return false;
+          const { release, nextWaits } =
+            typeof result === 'function' ? { release: result, nextWaits: true } : result;
           if (work.batches.has(ref)) {
             ref.release = once(release);
-            return true;
+            return nextWaits;
           }
           release(); // the batch was abandoned while its prefetch ran
           return false;
@@ -870,6 +874,13 @@ export function createEventConsumer<K extends TopicKey>(
 
 /** A step check: throws ConsumerStopping once the lane may not go on. */
 type Checkpoint = () => void;
+
+/**
+ * What a prefetch kept for its batch: nothing; a release, the partition's next prefetch waiting
+ * until the batch is handled; or a release saying whether the next prefetch waits.
+ */
+export type PrefetchResult =
+  void | undefined | (() => void) | { release: () => void; nextWaits: boolean };
 
 /** A fetched batch: its prefetch, and what is left of it to finish. */
 interface BatchRef {

@@ -361,6 +361,39 @@ describe('messages fetched while others are still being handled (ADR 0098)', () 
       'released store-1-0',
     ]);
   });
+
+  it("lets a partition's next prefetch run at once after one whose release need not hold it", async () => {
+    const h = await setup(1);
+    const log: string[] = [];
+    const firstHeld = gate();
+    const { taken } = await prefetching(h, {
+      prefetch: async (events) => {
+        log.push(...events.map((e) => `prefetched ${e.value.orderId}`));
+        const release = () => log.push(...events.map((e) => `released ${e.value.orderId}`));
+        return { release, nextWaits: false };
+      },
+      handle: async (event) => {
+        if (event.value.orderId === 'store-0-0') await firstHeld.opened;
+        log.push(`handled ${event.value.orderId}`);
+      },
+    });
+    await sendOrders(h, 0, [['store-0', 0]]);
+    await eventually(() => log.includes('prefetched store-0-0'), 'the first batch prefetched');
+    await sendOrders(h, 0, [['store-1', 0]]);
+    await eventually(() => taken() >= 2, 'the second batch taken over');
+
+    // The second batch is handled while the first one is still held.
+    await eventually(() => log.includes('released store-1-0'), 'the second batch handled');
+    expect(log).toEqual([
+      'prefetched store-0-0',
+      'prefetched store-1-0',
+      'handled store-1-0',
+      'released store-1-0',
+    ]);
+    firstHeld.open();
+    await eventually(() => log.includes('released store-0-0'), 'the first batch handled');
+    expect(log.slice(4)).toEqual(['handled store-0-0', 'released store-0-0']);
+  });
 });
 
 /** A started consumer with a prefetch, four keys at a time; `taken` counts the batches taken over. */
