@@ -279,6 +279,42 @@ describe('Sync Inventory in the applier', () => {
     expect(imports(store)).toHaveLength(1);
   });
 
+  it("one store's import under way does not hold another store's cycle end on the same partition (ADR 0113)", async () => {
+    // Live for a minute: the held import keeps its cycle end (and, before ADR 0113, its whole
+    // fetched batch) under way for the length of the test.
+    const { harness, store } = await setUp({ importLiveDeadlineMs: 60_000 });
+    const other = await harness.addStore({ config: inventoryOn });
+    other.mirakl.control.upsertOffers(other.shopId, [{ sku: 'SKU-MUG', quantity: 0 }]);
+    await harness.publish('offerObserved', offer(other.storeId, 'SKU-MUG'));
+    await eventually(
+      async () => (await projectedOffers(harness, other)).size === 1,
+      "the other store's offer projected",
+    );
+    store.mirakl.control.holdImports(store.shopId, true);
+    try {
+      await harness.publish(
+        'inventoryObserved',
+        cycle(store.storeId, 'held', [{ sku: 'SKU-MUG', fulfillable: 4 }]),
+      );
+      await eventually(() => imports(store).length === 1, "the first store's import sent");
+      await harness.publish(
+        'inventoryObserved',
+        cycle(other.storeId, 'free', [{ sku: 'SKU-MUG', fulfillable: 7 }]),
+      );
+      await eventually(
+        () => harness.outcomesOf(other.storeId, 'APPLIED').length === 1,
+        "the other store's import applied while the first one is held",
+      );
+      expect(quantities(other)).toEqual({ 'SKU-MUG': 6 });
+      expect(imports(store).map((i) => i.status)).toEqual(['RUNNING']);
+      expect(harness.outcomesOf(store.storeId, 'APPLIED')).toHaveLength(0);
+    } finally {
+      store.mirakl.control.holdImports(store.shopId, false);
+    }
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'APPLIED');
+    expect(quantities(store)).toMatchObject({ 'SKU-MUG': 3 });
+  });
+
   it('a quick import is followed to COMPLETE within the live deadline, at production intervals', async () => {
     // Mirakl's intervals (STO01 once a minute, STO02 every 15 s) enforced by the simulator and
     // kept by the applier; the simulator's import takes 300 ms.

@@ -7,6 +7,7 @@ import {
   createMongoParkedEventStore,
   type EventCodec,
   type EventConsumer,
+  type PrefetchResult,
   type Publisher,
 } from '@msync/events';
 import {
@@ -183,19 +184,22 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
   const prefetchOffers = offerPrefetch({ configs, vendors, ledger: snapshots, logger });
   /**
    * A fetched batch: its levels and offers planned, its offers' products looked up at once.
-   * Nothing for a batch without catalog facts, whose next batch then need not wait for it.
+   * Nothing for a batch without catalog facts. Only a batch whose products were looked up holds
+   * the partition's next prefetch until it is handled (their ShipBob calls do not pile up); a
+   * plan alone does not, so one store's stock import never holds the next store's (ADR 0113).
    */
-  const prefetch = async (facts: Fact[]): Promise<(() => void) | undefined> => {
+  const prefetch = async (facts: Fact[]): Promise<PrefetchResult> => {
     if (!facts.some((f) => f.topicKey === 'inventoryObserved' || f.topicKey === 'offerObserved'))
       return undefined;
     const forget = inventory.plan(facts);
     try {
-      const release = await prefetchOffers(facts);
+      const looked = await prefetchOffers(facts);
       // Called by the consumer once the batch is handled.
-      return () => {
+      const release = () => {
         forget();
-        release();
+        looked?.();
       };
+      return { release, nextWaits: looked !== undefined };
     } catch (error) {
       forget();
       throw error;
