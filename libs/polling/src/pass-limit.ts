@@ -1,11 +1,20 @@
 /**
+ * The catalog size one slot stands for: a phase of that many items or more takes a whole slot,
+ * a smaller one its share (ADR 0114).
+ */
+export const PASS_SLOT_ITEMS = 10_000;
+
+/**
  * At most `limit` of a process's catalog-sized pass phases at once (ADR 0094): the part of a pass
  * that holds a store's whole catalog in memory (10,000 SKUs: tens of MB of parsed items, facts
  * and encoded records) waits for a slot, so a process's peak memory grows with `limit`, not with
- * the number of stores polled at once. Waiters are served in arrival order.
+ * the number of stores polled at once. A phase that says how many items it holds takes its share
+ * of a slot ({@link PASS_SLOT_ITEMS}), so many small catalogs run side by side within the memory of
+ * `limit` large ones (ADR 0114). Waiters are served in arrival order.
  */
 export interface PassLimit {
-  run<T>(phase: () => Promise<T>): Promise<T>;
+  /** Runs the phase in a slot, or in its share of one when `items` is given. */
+  run<T>(phase: () => Promise<T>, items?: number): Promise<T>;
   /**
    * A slot to take later, once the phase that needs it begins (e.g. when an export is ready to
    * download, not while it is being prepared), and to release when the pass ends.
@@ -25,17 +34,36 @@ export interface SlotHold {
 
 export function createPassLimit(limit: number): PassLimit {
   if (!Number.isInteger(limit) || limit < 1) throw new Error(`pass limit must be ≥ 1: ${limit}`);
+  const capacity = limit * PASS_SLOT_ITEMS;
+  let used = 0;
   let running = 0;
-  const queue: (() => void)[] = [];
-  const release = () => {
-    const next = queue.shift();
-    if (next) next();
-    else running--;
+  const queue: { weight: number; start: () => void }[] = [];
+  /** Starts the waiters at the head of the queue that fit; a later one never passes the head. */
+  const admit = () => {
+    while (queue.length > 0 && used + queue[0]!.weight <= capacity) {
+      const next = queue.shift()!;
+      used += next.weight;
+      running++;
+      next.start();
+    }
   };
-  const acquire = async (): Promise<void> => {
-    if (running < limit) running++;
-    else await new Promise<void>((resolve) => queue.push(resolve));
+  const release = (weight: number) => {
+    used -= weight;
+    running--;
+    admit();
   };
+  const acquire = async (weight: number): Promise<void> => {
+    if (queue.length === 0 && used + weight <= capacity) {
+      used += weight;
+      running++;
+      return;
+    }
+    await new Promise<void>((start) => queue.push({ weight, start }));
+  };
+  const weightOf = (items: number | undefined) =>
+    items === undefined
+      ? PASS_SLOT_ITEMS
+      : Math.min(PASS_SLOT_ITEMS, Math.max(1, Math.ceil(items)));
   return {
     hold() {
       let taken: Promise<void> | undefined;
@@ -43,23 +71,24 @@ export function createPassLimit(limit: number): PassLimit {
       return {
         take: () => {
           if (released) return Promise.reject(new Error('slot taken after its release'));
-          taken ??= acquire();
+          taken ??= acquire(PASS_SLOT_ITEMS);
           return taken;
         },
         release: () => {
           if (released) return;
           released = true;
           // Released once taken, also when the pass ends while it waits for the slot.
-          if (taken) void taken.then(release);
+          if (taken) void taken.then(() => release(PASS_SLOT_ITEMS));
         },
       };
     },
-    async run(phase) {
-      await acquire();
+    async run(phase, items) {
+      const weight = weightOf(items);
+      await acquire(weight);
       try {
         return await phase();
       } finally {
-        release();
+        release(weight);
       }
     },
     get running() {

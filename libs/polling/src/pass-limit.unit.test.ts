@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createKeyedMutex, createPassLimit } from './pass-limit.js';
+import { createKeyedMutex, createPassLimit, PASS_SLOT_ITEMS } from './pass-limit.js';
 
 /** A phase that runs until `finish()` is called; `started` tells whether it began. */
 function gatedPhase() {
@@ -38,6 +38,63 @@ describe('createPassLimit', () => {
     await expect(limit.run(() => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     await expect(limit.run(() => Promise.resolve('next'))).resolves.toBe('next');
     expect(limit.running).toBe(0);
+  });
+});
+
+describe('phases that say how many items they hold (ADR 0114)', () => {
+  it('given a limit of 1, when phases of 4,000 items ask, then two run at once and the third waits', async () => {
+    const limit = createPassLimit(1);
+    const phases = [gatedPhase(), gatedPhase(), gatedPhase()];
+    const runs = phases.map((p) => limit.run(p.run, 4_000));
+    await turn();
+    expect(phases.map((p) => p.started)).toEqual([true, true, false]);
+    expect([limit.running, limit.waiting]).toEqual([2, 1]);
+
+    phases[0]!.finish();
+    await turn();
+    expect(phases[2]!.started).toBe(true);
+    phases[1]!.finish();
+    phases[2]!.finish();
+    await Promise.all(runs);
+    expect([limit.running, limit.waiting]).toEqual([0, 0]);
+  });
+
+  it('given a limit of 2, then catalogs of a slot or more run two at once, as without a count', async () => {
+    const limit = createPassLimit(2);
+    const phases = [gatedPhase(), gatedPhase(), gatedPhase()];
+    const runs = [
+      limit.run(phases[0]!.run, PASS_SLOT_ITEMS),
+      limit.run(phases[1]!.run, 50_000),
+      limit.run(phases[2]!.run, 1),
+    ];
+    await turn();
+    expect(phases.map((p) => p.started)).toEqual([true, true, false]);
+    phases[1]!.finish();
+    await turn();
+    expect(phases[2]!.started).toBe(true);
+    phases[0]!.finish();
+    phases[2]!.finish();
+    await Promise.all(runs);
+  });
+
+  it('given a large phase waiting, then a small one asking after it does not pass it', async () => {
+    const limit = createPassLimit(1);
+    const first = gatedPhase();
+    const large = gatedPhase();
+    const small = gatedPhase();
+    const runs = [limit.run(first.run, 6_000), limit.run(large.run), limit.run(small.run, 100)];
+    await turn();
+    expect([first.started, large.started, small.started]).toEqual([true, false, false]);
+
+    first.finish();
+    await turn();
+    expect([large.started, small.started]).toEqual([true, false]);
+    large.finish();
+    await turn();
+    expect(small.started).toBe(true);
+    small.finish();
+    await Promise.all(runs);
+    expect([limit.running, limit.waiting]).toEqual([0, 0]);
   });
 });
 

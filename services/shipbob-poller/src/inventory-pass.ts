@@ -135,7 +135,7 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
               { ...snapshot, stores: withStore(snapshot.stores, true) },
               snapshot,
             );
-          });
+          }, snapshot.items.length);
           break;
         }
         case 'read': {
@@ -157,22 +157,26 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
             accountKey,
             withStore(snapshot.stores, !options.resync && isBaselined(snapshot, storeId)),
           );
-          const changed = await deps.largePasses.run(async () => {
-            const count = await publish(snapshot.items, current, stores, startedAt);
-            await save(
-              deps,
-              accountKey,
-              {
-                items: current,
-                readAt: startedAt,
-                flagsReadAt: read.catalogRead ? startedAt : (snapshot.flagsReadAt ?? null),
-                stores: stores.map((s) => ({ storeId: s.storeId, baseline: true })),
-                revision: snapshot.revision,
-              },
-              snapshot,
-            );
-            return count;
-          });
+          const changed = await deps.largePasses.run(
+            async () => {
+              const count = await publish(snapshot.items, current, stores, startedAt);
+              await save(
+                deps,
+                accountKey,
+                {
+                  items: current,
+                  readAt: startedAt,
+                  flagsReadAt: read.catalogRead ? startedAt : (snapshot.flagsReadAt ?? null),
+                  stores: stores.map((s) => ({ storeId: s.storeId, baseline: true })),
+                  revision: snapshot.revision,
+                },
+                snapshot,
+              );
+              return count;
+            },
+            // Its share of a slot: the larger of the two catalogs it holds (ADR 0114).
+            Math.max(snapshot.items.length, current.length),
+          );
           deps.logger.info('inventory read', {
             storeId,
             correlationId,
