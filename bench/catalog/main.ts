@@ -176,6 +176,7 @@ async function measure(options: Options): Promise<Figures> {
     // The full first cycle: connect, full export, products matched, every SKU's stock pushed.
     const first = calls.phase();
     const cpuFirst = run.processes.cpuSeconds();
+    const dbFirst = await dbUse(run);
     const firstStart = Date.now();
     await run.connectStores(0);
     for (const store of run.stores) storeOf.set(store.storeId, store);
@@ -208,6 +209,7 @@ async function measure(options: Options): Promise<Figures> {
       setAside: await setAsideByReason(run),
       calls: first.counts(run.stores),
       cpu: cpuDelta(cpuFirst, run.processes.cpuSeconds()),
+      db: dbDelta(dbFirst, await dbUse(run)),
     };
     say(`first cycle measured: ${progress.firstLine(run.stores, skus)}`);
 
@@ -320,6 +322,7 @@ export interface CycleFigures {
   applierFactsPerSecond: number;
   calls: CallCounts;
   cpu: Map<string, number>;
+  db: Map<string, DbUse>;
 }
 
 /** Asks every store's inventory poll at once and waits for every store's cycle to end. */
@@ -336,6 +339,7 @@ async function cycle(
   const skusChanged = change();
   const phase = calls.phase();
   const cpuBefore = run.processes.cpuSeconds();
+  const dbBefore = await dbUse(run);
   const endedBefore = await run.metric('sync-applier', 'sync_applier_inventory_cycles_total');
   const polled = await sampler.poller();
   const emittedBefore = await run.metric('shipbob-poller', 'poll_facts_emitted_total', {
@@ -381,6 +385,7 @@ async function cycle(
     applierFactsPerSecond: sampler.rate('inventory', start),
     calls: counts,
     cpu: cpuDelta(cpuBefore, run.processes.cpuSeconds()),
+    db: dbDelta(dbBefore, await dbUse(run)),
   };
 }
 
@@ -396,6 +401,34 @@ async function settle(calls: CallCounter, say: (line: string) => void): Promise<
     await sleep(waitMs);
   }
 }
+
+/** A service's database commands and the seconds their round trips added up to. */
+export interface DbUse {
+  commands: number;
+  seconds: number;
+}
+
+/** Every running service's database use so far (`mongodb_commands_total`, round-trip sum). */
+async function dbUse(run: OrdersRun): Promise<Map<string, DbUse>> {
+  const used = new Map<string, DbUse>();
+  for (const [name, service] of run.services) {
+    // The scheduler is stopped before the later cycles.
+    if (service.child.exitCode !== null || service.child.signalCode !== null) continue;
+    used.set(name, {
+      commands: await run.metric(name, 'mongodb_commands_total'),
+      seconds: await run.metric(name, 'mongodb_command_duration_seconds_sum'),
+    });
+  }
+  return used;
+}
+
+const dbDelta = (before: Map<string, DbUse>, after: Map<string, DbUse>) =>
+  new Map(
+    [...after].map(([name, use]) => {
+      const was = before.get(name) ?? { commands: 0, seconds: 0 };
+      return [name, { commands: use.commands - was.commands, seconds: use.seconds - was.seconds }];
+    }),
+  );
 
 const cpuDelta = (before: Map<string, number>, after: Map<string, number>) =>
   new Map([...after].map(([name, s]) => [name, s - (before.get(name) ?? 0)]));

@@ -1,6 +1,6 @@
 /** The catalog bench's tables: one per size, and how the cycle times grow across sizes. */
 import type { CallCounts } from './calls.js';
-import type { CycleFigures, Options } from './main.js';
+import type { CycleFigures, DbUse, Options } from './main.js';
 
 /** The issue's targets. */
 export const TARGETS = {
@@ -27,6 +27,7 @@ export interface Figures {
     setAside: Map<string, number>;
     calls: CallCounts;
     cpu: Map<string, number>;
+    db: Map<string, DbUse>;
   };
   /** Not run when the first cycle did not complete. */
   unchanged?: CycleFigures;
@@ -72,6 +73,7 @@ export function table(f: Figures): string {
     ),
     ...callRows(first.calls, 'per store, whole first cycle'),
     ...cpuRows(first.cpu),
+    ...dbRows(first.db, options.stores),
     '',
     ...(unchanged && changed
       ? laterRows(unchanged, changed, options.stores, options['change-percent'])
@@ -127,6 +129,7 @@ function cycleRows(title: string, c: CycleFigures, stores: number): string[] {
     row('applier: inventory facts / s', rate(c.applierFactsPerSecond)),
     ...callRows(c.calls, 'per store'),
     ...cpuRows(c.cpu),
+    ...dbRows(c.db, stores),
   ];
 }
 
@@ -146,6 +149,20 @@ const cpuRows = (cpu: Map<string, number>) => [
     [...cpu]
       .filter(([, s]) => s >= 0.05)
       .map(([name, s]) => `${name} ${s.toFixed(1)}`)
+      .join(', '),
+  ),
+];
+
+/** Each service's database commands per store, and the seconds its round trips added up to. */
+const dbRows = (db: Map<string, DbUse>, stores: number) => [
+  row(
+    'database commands per store (round trips s)',
+    [...db]
+      .filter(([, use]) => use.commands > 0)
+      .map(
+        ([name, use]) =>
+          `${name} ${(use.commands / stores).toFixed(1)} (${use.seconds.toFixed(1)})`,
+      )
       .join(', '),
   ),
 ];
