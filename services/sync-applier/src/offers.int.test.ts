@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { counted, withContext } from '@msync/test-support';
+import { capturingLogger, counted, withContext } from '@msync/test-support';
 import { applierHarness, eventually, type ApplierHarness } from './test-support/harness.js';
 import { offerObserved, storeConfig } from './test-support/facts.js';
 import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
@@ -12,9 +12,29 @@ afterEach(async () => {
 
 const NEW_SKUS = ['SKU-NEW-1', 'SKU-NEW-2', 'SKU-NEW-3'];
 
+/** Waits for the store's outcomes to reach `count`; a timeout names those that came and the log. */
+async function outcomesReach(
+  harness: ApplierHarness,
+  storeId: string,
+  count: number,
+  what: string,
+  logged: string[],
+): Promise<void> {
+  try {
+    await eventually(() => harness.outcomesOf(storeId).length >= count, what, 30_000);
+  } catch (error) {
+    const seen = harness.outcomesOf(storeId).map((o) => `${o.subjectId} ${o.outcome}`);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(
+      [message, `outcomes so far: ${seen.join(', ') || 'none'}`, ...logged.slice(-20)].join('\n'),
+    );
+  }
+}
+
 describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
   it('creates the missing products once, reuses products carrying the SKU, fails a refused create by SKU, and batches lookups', async () => {
-    h = await applierHarness();
+    const log = capturingLogger('warn');
+    h = await applierHarness(log.logger);
     const harness = h;
     const store = await harness.addStore({
       config: { toggles: { ...storeConfig().toggles, offers: true } },
@@ -38,11 +58,7 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
     const skus = ['SKU-BAD', 'SKU-MUG', 'SKU-MAPPED', ...NEW_SKUS];
     const facts = skus.map((sku) => offerObserved({ storeId: store.storeId, sku }));
     await harness.publish('offerObserved', facts);
-    await eventually(
-      () => harness.outcomesOf(store.storeId).length >= skus.length,
-      'an outcome per offer',
-      30_000,
-    );
+    await outcomesReach(harness, store.storeId, skus.length, 'an outcome per offer', log.lines);
 
     const bySku = (outcome: string) =>
       harness
@@ -78,10 +94,12 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
       },
     }));
     await harness.publish('offerObserved', again);
-    await eventually(
-      () => harness.outcomesOf(store.storeId).length >= 2 * skus.length,
+    await outcomesReach(
+      harness,
+      store.storeId,
+      2 * skus.length,
       'an outcome per offer of the second cycle',
-      30_000,
+      log.lines,
     );
     expect(harness.outcomesOf(store.storeId, 'APPLIED').map((o) => o.subjectId)).toContain(
       'SKU-BAD',
