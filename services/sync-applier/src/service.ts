@@ -184,9 +184,10 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
   const prefetchOffers = offerPrefetch({ configs, vendors, ledger: snapshots, logger });
   /**
    * A fetched batch: its levels and offers planned, its offers' products looked up at once.
-   * Nothing for a batch without catalog facts. Only a batch whose products were looked up holds
-   * the partition's next prefetch until it is handled (their ShipBob calls do not pile up); a
-   * plan alone does not, so one store's stock import never holds the next store's (ADR 0113).
+   * Nothing for a batch without catalog facts. A batch with offer facts holds the partition's
+   * next prefetch until it is handled (their ShipBob look-ups do not pile up, ADR 0098); a batch
+   * of levels only plans its writes and does not, so one store's stock import never holds the
+   * next store's cycle end (ADR 0113).
    */
   const prefetch = async (facts: Fact[]): Promise<PrefetchResult> => {
     if (!facts.some((f) => f.topicKey === 'inventoryObserved' || f.topicKey === 'offerObserved'))
@@ -197,9 +198,9 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
       // Called by the consumer once the batch is handled.
       const release = () => {
         forget();
-        looked?.();
+        looked();
       };
-      return { release, nextWaits: looked !== undefined };
+      return { release, nextWaits: facts.some((f) => f.topicKey === 'offerObserved') };
     } catch (error) {
       forget();
       throw error;

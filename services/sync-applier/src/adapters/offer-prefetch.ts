@@ -11,7 +11,7 @@ import type { Vendors } from './vendors.js';
  * ShipBob call), and reads their ledger entries in one query, so each fact then finds both
  * without a call of its own. Only for stores whose Sync Offers is open now; a failure is logged
  * and each fact looks its SKU (or reads its entry) itself. Resolves with the function letting
- * the answers go once the batch is handled, or nothing when it kept nothing.
+ * the answers go once the batch is handled.
  */
 export function offerPrefetch(deps: {
   configs: StoreConfigs;
@@ -19,7 +19,7 @@ export function offerPrefetch(deps: {
   ledger: LedgerSnapshots;
   logger: Logger;
 }) {
-  return async (facts: readonly Fact[]): Promise<(() => void) | undefined> => {
+  return async (facts: readonly Fact[]): Promise<() => void> => {
     const byStore = new Map<string, { version: number; skus: Set<string> }>();
     for (const fact of facts) {
       if (fact.topicKey !== 'offerObserved' || fact.value.deleted) continue;
@@ -47,7 +47,6 @@ export function offerPrefetch(deps: {
         else deps.logger.warn(fallbacks[i]!, { storeId, error: errorMessage(result.reason) });
       });
     }
-    if (releases.length === 0) return undefined;
     return () => {
       for (const release of releases) release();
     };
