@@ -11,6 +11,14 @@ afterEach(async () => {
 });
 
 const NEW_SKUS = ['SKU-NEW-1', 'SKU-NEW-2', 'SKU-NEW-3'];
+/**
+ * The longest wait for a step's outcomes. A ceiling, not a speed check: the clean-clone CI runs
+ * these tests beside the end-to-end suites on one shared database, where 600 offers took more
+ * than a minute.
+ */
+const WAIT_MS = 120_000;
+/** Two such waits and the rest of the test. */
+const TEST_MS = 300_000;
 
 /** Waits for the store's outcomes to reach `count`; a timeout names those that came and the log. */
 async function outcomesReach(
@@ -21,7 +29,7 @@ async function outcomesReach(
   logged: string[],
 ): Promise<void> {
   try {
-    await eventually(() => harness.outcomesOf(storeId).length >= count, what, 30_000);
+    await eventually(() => harness.outcomesOf(storeId).length >= count, what, WAIT_MS);
   } catch (error) {
     const seen = harness.outcomesOf(storeId).map((o) => `${o.subjectId} ${o.outcome}`);
     const message = error instanceof Error ? error.message : String(error);
@@ -32,85 +40,89 @@ async function outcomesReach(
 }
 
 describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
-  it('creates the missing products once, reuses products carrying the SKU, fails a refused create by SKU, and batches lookups', async () => {
-    const log = capturingLogger('warn');
-    h = await applierHarness(log.logger);
-    const harness = h;
-    const store = await harness.addStore({
-      config: { toggles: { ...storeConfig().toggles, offers: true } },
-      skus: ['SKU-MUG'],
-    });
-    const world = harness.shipbob.control.world;
-    // Sold elsewhere already: another sales channel maps SKU-MAPPED to this product.
-    world.seedProduct(store.merchantId, {
-      sku: 'LEGACY-MAPPED',
-      sellerSkus: [{ channelId: 999, sellerSku: 'SKU-MAPPED' }],
-    });
-    const productsBefore = world.products.length;
-    const running = await harness.startApplier();
-    // The first create ShipBob sees is refused, as for a product the seller must fix.
-    harness.shipbob.control.addFault({
-      operation: 'POST /product',
-      kind: 'status',
-      status: 400,
-      times: 1,
-    });
-    const skus = ['SKU-BAD', 'SKU-MUG', 'SKU-MAPPED', ...NEW_SKUS];
-    const facts = skus.map((sku) => offerObserved({ storeId: store.storeId, sku }));
-    await harness.publish('offerObserved', facts);
-    await outcomesReach(harness, store.storeId, skus.length, 'an outcome per offer', log.lines);
+  it(
+    'creates the missing products once, reuses products carrying the SKU, fails a refused create by SKU, and batches lookups',
+    async () => {
+      const log = capturingLogger('warn');
+      h = await applierHarness(log.logger);
+      const harness = h;
+      const store = await harness.addStore({
+        config: { toggles: { ...storeConfig().toggles, offers: true } },
+        skus: ['SKU-MUG'],
+      });
+      const world = harness.shipbob.control.world;
+      // Sold elsewhere already: another sales channel maps SKU-MAPPED to this product.
+      world.seedProduct(store.merchantId, {
+        sku: 'LEGACY-MAPPED',
+        sellerSkus: [{ channelId: 999, sellerSku: 'SKU-MAPPED' }],
+      });
+      const productsBefore = world.products.length;
+      const running = await harness.startApplier();
+      // The first create ShipBob sees is refused, as for a product the seller must fix.
+      harness.shipbob.control.addFault({
+        operation: 'POST /product',
+        kind: 'status',
+        status: 400,
+        times: 1,
+      });
+      const skus = ['SKU-BAD', 'SKU-MUG', 'SKU-MAPPED', ...NEW_SKUS];
+      const facts = skus.map((sku) => offerObserved({ storeId: store.storeId, sku }));
+      await harness.publish('offerObserved', facts);
+      await outcomesReach(harness, store.storeId, skus.length, 'an outcome per offer', log.lines);
 
-    const bySku = (outcome: string) =>
-      harness
-        .outcomesOf(store.storeId, outcome)
-        .map((o) => o.subjectId)
-        .sort();
-    expect(bySku('APPLIED')).toEqual(NEW_SKUS);
-    expect(bySku('DUPLICATE')).toEqual(['SKU-MAPPED', 'SKU-MUG']);
-    const [failed] = harness.outcomesOf(store.storeId, 'FAILED');
-    expect(failed).toMatchObject({ flow: 'offers', subjectId: 'SKU-BAD', miraklOrderId: null });
-    withContext('the FAILED outcome names the SKU and why', () =>
-      expect(failed?.detail).toMatch(/SKU-BAD.*400/),
-    );
-    expect(world.products.length - productsBefore).toBe(NEW_SKUS.length);
-    const created = world.products.filter((p) => NEW_SKUS.includes(p.variants[0]!.sku));
-    expect(created.map((p) => p.name).sort()).toEqual(NEW_SKUS);
+      const bySku = (outcome: string) =>
+        harness
+          .outcomesOf(store.storeId, outcome)
+          .map((o) => o.subjectId)
+          .sort();
+      expect(bySku('APPLIED')).toEqual(NEW_SKUS);
+      expect(bySku('DUPLICATE')).toEqual(['SKU-MAPPED', 'SKU-MUG']);
+      const [failed] = harness.outcomesOf(store.storeId, 'FAILED');
+      expect(failed).toMatchObject({ flow: 'offers', subjectId: 'SKU-BAD', miraklOrderId: null });
+      withContext('the FAILED outcome names the SKU and why', () =>
+        expect(failed?.detail).toMatch(/SKU-BAD.*400/),
+      );
+      expect(world.products.length - productsBefore).toBe(NEW_SKUS.length);
+      const created = world.products.filter((p) => NEW_SKUS.includes(p.variants[0]!.sku));
+      expect(created.map((p) => p.name).sort()).toEqual(NEW_SKUS);
 
-    // One lookup for the batch (SKU and seller SKU filters), not two calls per offer.
-    const lookups = harness.shipbob.control
-      .exchanges()
-      .filter((e) => e.operation === 'GET /product').length;
-    withContext(`${lookups} product lookups for ${skus.length} offers`, () =>
-      expect(lookups).toBeLessThan(2 * skus.length),
-    );
+      // One lookup for the batch (SKU and seller SKU filters), not two calls per offer.
+      const lookups = harness.shipbob.control
+        .exchanges()
+        .filter((e) => e.operation === 'GET /product').length;
+      withContext(`${lookups} product lookups for ${skus.length} offers`, () =>
+        expect(lookups).toBeLessThan(2 * skus.length),
+      );
 
-    // The next cycle brings the same offers again: nothing is created twice; the refused SKU,
-    // whose create was claimed, is asked about and created now that ShipBob takes it.
-    const again = skus.map((sku) => ({
-      ...offerObserved({ storeId: store.storeId, sku }),
-      envelope: {
-        ...offerObserved({ storeId: store.storeId, sku }).envelope,
-        idempotencyKey: `again:${sku}`,
-      },
-    }));
-    await harness.publish('offerObserved', again);
-    await outcomesReach(
-      harness,
-      store.storeId,
-      2 * skus.length,
-      'an outcome per offer of the second cycle',
-      log.lines,
-    );
-    expect(harness.outcomesOf(store.storeId, 'APPLIED').map((o) => o.subjectId)).toContain(
-      'SKU-BAD',
-    );
-    expect(world.products.length - productsBefore).toBe(NEW_SKUS.length + 1);
-    const creates = harness.shipbob.control
-      .exchanges()
-      .filter((e) => e.operation === 'POST /product' && e.status === 201).length;
-    expect(creates).toBe(NEW_SKUS.length + 1);
-    await running.stop();
-  });
+      // The next cycle brings the same offers again: nothing is created twice; the refused SKU,
+      // whose create was claimed, is asked about and created now that ShipBob takes it.
+      const again = skus.map((sku) => ({
+        ...offerObserved({ storeId: store.storeId, sku }),
+        envelope: {
+          ...offerObserved({ storeId: store.storeId, sku }).envelope,
+          idempotencyKey: `again:${sku}`,
+        },
+      }));
+      await harness.publish('offerObserved', again);
+      await outcomesReach(
+        harness,
+        store.storeId,
+        2 * skus.length,
+        'an outcome per offer of the second cycle',
+        log.lines,
+      );
+      expect(harness.outcomesOf(store.storeId, 'APPLIED').map((o) => o.subjectId)).toContain(
+        'SKU-BAD',
+      );
+      expect(world.products.length - productsBefore).toBe(NEW_SKUS.length + 1);
+      const creates = harness.shipbob.control
+        .exchanges()
+        .filter((e) => e.operation === 'POST /product' && e.status === 201).length;
+      expect(creates).toBe(NEW_SKUS.length + 1);
+      await running.stop();
+    },
+    TEST_MS,
+  );
 
   it("a batch's prefetched lookups answer its facts however long they take to handle", async () => {
     h = await applierHarness();
@@ -150,53 +162,57 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
     ).toEqual([]);
   });
 
-  it("a large catalog is looked up through the account's product list once, for the store's next batches too", async () => {
-    h = await applierHarness();
-    const harness = h;
-    // Given a store whose 1,200 offers all have their ShipBob product
-    const skus = Array.from({ length: 1_200 }, (_, i) => `SKU-LIST-${i}`);
-    const store = await harness.addStore({
-      config: { toggles: { ...storeConfig().toggles, offers: true } },
-      skus,
-    });
-    await harness.startApplier();
-    const productCalls = () =>
-      harness.shipbob.control.exchanges().filter((e) => e.operation === 'GET /product').length;
+  it(
+    "a large catalog is looked up through the account's product list once, for the store's next batches too",
+    async () => {
+      h = await applierHarness();
+      const harness = h;
+      // Given a store whose 1,200 offers all have their ShipBob product
+      const skus = Array.from({ length: 1_200 }, (_, i) => `SKU-LIST-${i}`);
+      const store = await harness.addStore({
+        config: { toggles: { ...storeConfig().toggles, offers: true } },
+        skus,
+      });
+      await harness.startApplier();
+      const productCalls = () =>
+        harness.shipbob.control.exchanges().filter((e) => e.operation === 'GET /product').length;
 
-    // When half the offers come, then, once handled, the other half
-    const publishHalf = async (half: string[], total: number) => {
-      await harness.publish(
-        'offerObserved',
-        half.map((sku) => offerObserved({ storeId: store.storeId, sku })),
-      );
-      await eventually(
-        () => harness.outcomesOf(store.storeId, 'DUPLICATE').length === total,
-        `${total} offers matched to their products`,
-        60_000,
-      );
-    };
-    await publishHalf(skus.slice(0, 600), 600);
-    const firstHalf = productCalls();
-    await publishHalf(skus.slice(600), 1_200);
+      // When half the offers come, then, once handled, the other half
+      const publishHalf = async (half: string[], total: number) => {
+        await harness.publish(
+          'offerObserved',
+          half.map((sku) => offerObserved({ storeId: store.storeId, sku })),
+        );
+        await eventually(
+          () => harness.outcomesOf(store.storeId, 'DUPLICATE').length === total,
+          `${total} offers matched to their products`,
+          WAIT_MS,
+        );
+      };
+      await publishHalf(skus.slice(0, 600), 600);
+      const firstHalf = productCalls();
+      await publishHalf(skus.slice(600), 1_200);
 
-    // Then the first batch read the product list (5 pages of 250, not 24 filtered calls) and
-    // the second half was answered by it
-    withContext(`${firstHalf} calls for the first half`, () =>
-      expect(firstHalf).toBeLessThanOrEqual(5 * 2),
-    );
-    expect(productCalls()).toBe(firstHalf);
-    expect(
-      harness.shipbob.control.exchanges().filter((e) => e.operation === 'POST /product'),
-    ).toEqual([]);
-    // And the offers' ledger entries were read a batch at a time, not one query per offer
-    const ledgerReads = await counted(harness.mongoMetrics, 'mongodb_commands_total', {
-      collection: 'effects',
-      command: 'find',
-    });
-    withContext(`${ledgerReads} reads of the ledger for 1,200 offers`, () =>
-      expect(ledgerReads).toBeLessThan(100),
-    );
-  });
+      // Then the first batch read the product list (5 pages of 250, not 24 filtered calls) and
+      // the second half was answered by it
+      withContext(`${firstHalf} calls for the first half`, () =>
+        expect(firstHalf).toBeLessThanOrEqual(5 * 2),
+      );
+      expect(productCalls()).toBe(firstHalf);
+      expect(
+        harness.shipbob.control.exchanges().filter((e) => e.operation === 'POST /product'),
+      ).toEqual([]);
+      // And the offers' ledger entries were read a batch at a time, not one query per offer
+      const ledgerReads = await counted(harness.mongoMetrics, 'mongodb_commands_total', {
+        collection: 'effects',
+        command: 'find',
+      });
+      withContext(`${ledgerReads} reads of the ledger for 1,200 offers`, () =>
+        expect(ledgerReads).toBeLessThan(100),
+      );
+    },
+    TEST_MS,
+  );
 
   it('with Sync Offers off, every offer is SKIPPED and ShipBob is not called', async () => {
     h = await applierHarness();
