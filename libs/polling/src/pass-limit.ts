@@ -52,14 +52,12 @@ export function createPassLimit(limit: number): PassLimit {
     running--;
     admit();
   };
-  const acquire = async (weight: number): Promise<void> => {
-    if (queue.length === 0 && used + weight <= capacity) {
-      used += weight;
-      running++;
-      return;
-    }
-    await new Promise<void>((start) => queue.push({ weight, start }));
-  };
+  /** Queues the phase and starts it at once when it is first in line and fits. */
+  const acquire = (weight: number): Promise<void> =>
+    new Promise<void>((start) => {
+      queue.push({ weight, start });
+      admit();
+    });
   const weightOf = (items: number | undefined) =>
     items === undefined
       ? PASS_SLOT_ITEMS
