@@ -406,6 +406,8 @@ async function settle(calls: CallCounter, say: (line: string) => void): Promise<
 export interface DbUse {
   commands: number;
   seconds: number;
+  /** Commands by `<collection> <command>`. */
+  byCommand: Map<string, number>;
 }
 
 /** Every running service's database use so far (`mongodb_commands_total`, round-trip sum). */
@@ -414,9 +416,15 @@ async function dbUse(run: OrdersRun): Promise<Map<string, DbUse>> {
   for (const [name, service] of run.services) {
     // The scheduler is stopped before the later cycles.
     if (service.child.exitCode !== null || service.child.signalCode !== null) continue;
+    const byCommand = new Map<string, number>();
+    for (const { labels, value } of await run.samples(name, 'mongodb_commands_total')) {
+      const key = `${labels['collection']} ${labels['command']}`;
+      byCommand.set(key, (byCommand.get(key) ?? 0) + value);
+    }
     used.set(name, {
-      commands: await run.metric(name, 'mongodb_commands_total'),
+      commands: [...byCommand.values()].reduce((a, b) => a + b, 0),
       seconds: await run.metric(name, 'mongodb_command_duration_seconds_sum'),
+      byCommand,
     });
   }
   return used;
@@ -425,8 +433,14 @@ async function dbUse(run: OrdersRun): Promise<Map<string, DbUse>> {
 const dbDelta = (before: Map<string, DbUse>, after: Map<string, DbUse>) =>
   new Map(
     [...after].map(([name, use]) => {
-      const was = before.get(name) ?? { commands: 0, seconds: 0 };
-      return [name, { commands: use.commands - was.commands, seconds: use.seconds - was.seconds }];
+      const was = before.get(name) ?? { commands: 0, seconds: 0, byCommand: new Map() };
+      const byCommand = new Map(
+        [...use.byCommand].map(([key, n]) => [key, n - (was.byCommand.get(key) ?? 0)] as const),
+      );
+      return [
+        name,
+        { commands: use.commands - was.commands, seconds: use.seconds - was.seconds, byCommand },
+      ];
     }),
   );
 

@@ -153,19 +153,36 @@ const cpuRows = (cpu: Map<string, number>) => [
   ),
 ];
 
-/** Each service's database commands per store, and the seconds its round trips added up to. */
-const dbRows = (db: Map<string, DbUse>, stores: number) => [
-  row(
-    'database commands per store (round trips s)',
-    [...db]
-      .filter(([, use]) => use.commands > 0)
-      .map(
-        ([name, use]) =>
-          `${name} ${(use.commands / stores).toFixed(1)} (${use.seconds.toFixed(1)})`,
-      )
-      .join(', '),
-  ),
-];
+/**
+ * Each service's database commands per store and the seconds its round trips added up to; then,
+ * for the services that sent most, their commands per store by collection (the six largest).
+ */
+const dbRows = (db: Map<string, DbUse>, stores: number) => {
+  const used = [...db].filter(([, use]) => use.commands > 0);
+  const perStore = (n: number) => (n / stores).toFixed(1);
+  return [
+    row(
+      'database commands per store (round trips s)',
+      used
+        .map(([name, use]) => `${name} ${perStore(use.commands)} (${use.seconds.toFixed(1)})`)
+        .join(', '),
+    ),
+    ...used
+      .sort(([, a], [, b]) => b.commands - a.commands)
+      .slice(0, 2)
+      .map(([name, use]) =>
+        row(
+          `  ${name}, by collection`,
+          [...use.byCommand]
+            .filter(([, n]) => n > 0)
+            .sort(([, a], [, b]) => b - a)
+            .slice(0, 6)
+            .map(([key, n]) => `${key} ${perStore(n)}`)
+            .join(', '),
+        ),
+      ),
+  ];
+};
 
 /** The cycle times at each size, and their ratio to the smallest size's per store. */
 export function growth(results: Figures[]): string {

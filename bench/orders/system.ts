@@ -43,7 +43,7 @@ import {
   type FlowSystem,
 } from '../../tests/e2e/support/flow-services.js';
 import { pollRequest } from '../../tests/e2e/support/backbone.js';
-import type { ServiceProcess } from '../../tests/e2e/support/services.js';
+import type { MetricSample, ServiceProcess } from '../../tests/e2e/support/services.js';
 import { ProcessSampler } from './process-sampler.js';
 import { Timeline } from './timeline.js';
 
@@ -456,6 +456,11 @@ export class OrdersRun {
   /** The sum of a metric's samples of one service (0 when it has none). */
   metric(name: FlowService, metric: string, labels?: Record<string, string>): Promise<number> {
     return this.services.get(name)!.metric(metric, labels);
+  }
+
+  /** Each sample of a metric of one service, with its labels. */
+  samples(name: FlowService, metric: string): Promise<MetricSample[]> {
+    return this.services.get(name)!.samples(metric);
   }
 
   private closing: Promise<void> | undefined;

@@ -16,10 +16,37 @@ export interface ServiceProcess {
   announcedPort(message: string): Promise<number>;
   /** The sum of a metric's samples on the ops port that carry these labels (0 when none). */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
+  /** Each sample of a metric on the ops port: its labels and its value. */
+  samples(name: string): Promise<MetricSample[]>;
   /** SIGTERM, then SIGKILL after 15 s: the graceful shutdown a deployment asks for. */
   stop(): Promise<void>;
   /** SIGKILL, no warning: a crash. Resolves once the process is gone. */
   kill(): Promise<void>;
+}
+
+export interface MetricSample {
+  labels: Record<string, string>;
+  value: number;
+}
+
+/** A metric's samples in a Prometheus text exposition. */
+export function samplesOf(text: string, metricName: string): MetricSample[] {
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith(`${metricName}{`) || l.startsWith(`${metricName} `))
+    .map((l) => {
+      const open = l.indexOf('{');
+      const close = l.lastIndexOf('}');
+      const labels = Object.fromEntries(
+        open === metricName.length && close > open
+          ? [...l.slice(open + 1, close).matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [
+              m[1]!,
+              m[2]!,
+            ])
+          : [],
+      );
+      return { labels, value: Number(l.slice(l.lastIndexOf(' ') + 1)) };
+    });
 }
 
 export async function startService(
@@ -52,6 +79,8 @@ export async function startService(
   };
   const opsPort = await announcedPort('ops endpoint listening');
   await waitReady(name, opsPort, () => out);
+  const samples = async (metricName: string) =>
+    samplesOf(await fetch(`http://127.0.0.1:${opsPort}/metrics`).then((r) => r.text()), metricName);
 
   return {
     name,
@@ -60,14 +89,12 @@ export async function startService(
     exited,
     announcedPort,
     metric: async (metricName, labels = {}) => {
-      const text = await fetch(`http://127.0.0.1:${opsPort}/metrics`).then((r) => r.text());
-      const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
-      return text
-        .split('\n')
-        .filter((l) => l.startsWith(`${metricName}{`) || l.startsWith(`${metricName} `))
-        .filter((l) => wanted.every((pair) => l.includes(pair)))
-        .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+      const wanted = Object.entries(labels);
+      return (await samples(metricName))
+        .filter((sample) => wanted.every(([k, v]) => sample.labels[k] === v))
+        .reduce((sum, sample) => sum + sample.value, 0);
     },
+    samples,
     stop: async () => {
       if (gone()) return;
       child.kill('SIGTERM');
