@@ -24,18 +24,6 @@ export function decideClaim(
   return { granted: true, seq: (latest?.seq ?? 0) + 1, nextAt: now + intervalMs };
 }
 
-/** Sequence and earliest next call after the server asked us to wait (a 429 `Retry-After`). */
-export function decidePushBack(
-  latest: LatestClaim | null,
-  now: number,
-  retryAfterMs: number,
-): LatestClaim {
-  return {
-    seq: (latest?.seq ?? 0) + 1,
-    nextAt: Math.max(latest?.nextAt ?? 0, now + retryAfterMs),
-  };
-}
-
 /** A "next allowed at" gate shared by every process of the product (see ADR 0042). */
 export interface CallGate {
   /**
@@ -67,10 +55,18 @@ export interface MongoCallGateOptions {
   keep?: number;
 }
 
-/** Where the newest sequence number of a key was last seen: `_id` = the key itself. */
+/**
+ * A key's head (`_id` = the key itself): where its newest sequence number was last seen, and the
+ * latest instant any claim or push-back set for its next call (ADR 0115).
+ */
 interface HeadDocument {
   _id: string;
-  head: number;
+  /** The newest sequence number seen (every version writes it). */
+  head?: number;
+  /** The newest sequence number whose `nextAt` is counted in `nextAt` (ADR 0115). */
+  top?: number;
+  /** The latest next-call instant of the claims up to `top` and of every push-back since. */
+  nextAt?: number;
 }
 
 const DUPLICATE_KEY = 11000;
@@ -83,9 +79,10 @@ const MAX_RACES = 25;
  *
  * The newest claim is found by `_id` alone, which FerretDB 1.24 on SQLite looks up without
  * reading the whole collection (ADR 0059): a head document per key (`_id` = the key) says which
- * sequence number was newest when last written, and the claims after it, inserted since, are
- * found by trying the next numbers. A key without a head (claims made before heads existed) is
- * read the old way once.
+ * sequence number was newest when last written and the latest next-call instant written with it,
+ * and the claims after it, inserted since, are found by trying the next numbers. A push-back
+ * raises the head's instant in one write (ADR 0115). A key without a head (claims made before
+ * heads existed) is read the old way once.
  */
 export function createMongoCallGate(options: MongoCallGateOptions): CallGate {
   const collection = options.collection ?? 'call_gate';
@@ -102,25 +99,36 @@ export function createMongoCallGate(options: MongoCallGateOptions): CallGate {
 
   const latest = async (key: string): Promise<LatestClaim | null> => {
     const head = await heads.findOne({ _id: key });
+    const pushed = head?.nextAt ?? 0;
+    const seen = Math.max(head?.head ?? 0, head?.top ?? 0);
     let newest: LatestClaim | null;
-    if (head) {
+    if (head?.top !== undefined && head.top >= (head.head ?? 0)) {
+      // The head's instant counts its newest claim: nothing else to read (ADR 0115).
+      newest = { seq: head.top, nextAt: pushed };
+    } else if (seen > 0) {
+      // A head written before ADR 0115, or by such a process since: its claim says the instant.
       // A claim gone from under its head is older than `keep` others: it limits nothing now.
-      newest = (await claimAt(key, head.head)) ?? { seq: head.head, nextAt: 0 };
+      const claim = await claimAt(key, seen);
+      newest = { seq: seen, nextAt: Math.max(claim?.nextAt ?? 0, pushed) };
     } else {
       indexed ??= claims.createIndex({ key: 1, seq: -1 });
       await indexed;
       const [doc] = await claims.find({ key }).sort({ seq: -1 }).limit(1).toArray();
-      newest = doc ? { seq: doc.seq, nextAt: doc.nextAt } : null;
+      newest = doc
+        ? { seq: doc.seq, nextAt: Math.max(doc.nextAt, pushed) }
+        : head
+          ? { seq: 0, nextAt: pushed }
+          : null;
     }
     for (let seq = (newest?.seq ?? 0) + 1; ; seq++) {
       const next = await claimAt(key, seq);
       if (!next) return newest;
-      newest = next;
+      newest = { seq: next.seq, nextAt: Math.max(next.nextAt, newest?.nextAt ?? 0) };
     }
   };
 
   /** Inserts the next claim; false when another process took that sequence number first. */
-  const insert = async (key: string, claim: LatestClaim, kind: ClaimDocument['kind']) => {
+  const insert = async (key: string, claim: LatestClaim) => {
     try {
       await claims.insertOne({
         _id: `${key}#${claim.seq}`,
@@ -128,15 +136,20 @@ export function createMongoCallGate(options: MongoCallGateOptions): CallGate {
         seq: claim.seq,
         nextAt: claim.nextAt,
         claimedAt: new Date(now()),
-        kind,
+        kind: 'call',
       });
     } catch (error) {
       if ((error as { code?: unknown }).code === DUPLICATE_KEY) return false;
       throw error;
     }
     // A hint only: a lagging head costs the next reader one more try, never a wrong answer.
+    // `head` too, for a process of the version before ADR 0115 during a rolling update.
     await heads
-      .updateOne({ _id: key }, { $max: { head: claim.seq } }, { upsert: true })
+      .updateOne(
+        { _id: key },
+        { $max: { head: claim.seq, top: claim.seq, nextAt: claim.nextAt } },
+        { upsert: true },
+      )
       .catch(() => undefined);
     // Old claims carry no information once newer ones exist; keeping a few helps debugging.
     await claims.deleteOne({ _id: `${key}#${claim.seq - keep}` }).catch(() => undefined);
@@ -154,7 +167,7 @@ export function createMongoCallGate(options: MongoCallGateOptions): CallGate {
             { reason: 'call-frequency' },
           );
         }
-        if (await insert(key, { seq: decision.seq, nextAt: decision.nextAt }, 'call')) return;
+        if (await insert(key, { seq: decision.seq, nextAt: decision.nextAt })) return;
       }
       throw new RetriableError(`${key}: lost ${MAX_RACES} races for the call gate in a row`, {
         reason: 'call-gate-contention',
@@ -165,10 +178,12 @@ export function createMongoCallGate(options: MongoCallGateOptions): CallGate {
       return last ? Math.max(0, last.nextAt - now()) : 0;
     },
     async pushBack(key, retryAfterMs) {
-      for (let race = 0; race < MAX_RACES; race++) {
-        const last = await latest(key);
-        if (await insert(key, decidePushBack(last, now(), retryAfterMs), 'push-back')) return;
-      }
+      // Never brings the next call forward. One write, not a claim of its own (ADR 0115).
+      await heads.updateOne(
+        { _id: key },
+        { $max: { nextAt: now() + retryAfterMs } },
+        { upsert: true },
+      );
     },
   };
 }

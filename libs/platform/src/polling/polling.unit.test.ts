@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { decideClaim, decidePushBack } from './call-gate.js';
+import { decideClaim } from './call-gate.js';
 import { Coalescer, isCovered, mergeDemands } from './coalesce.js';
 import { laterCursor } from './poll-state.js';
 
@@ -20,17 +20,6 @@ describe('call gate decisions', () => {
       granted: true,
       seq: 5,
       nextAt: 121_000,
-    });
-  });
-
-  it('a push-back never brings the next allowed instant forward', () => {
-    expect(decidePushBack({ seq: 2, nextAt: 90_000 }, 10_000, 5_000)).toEqual({
-      seq: 3,
-      nextAt: 90_000,
-    });
-    expect(decidePushBack({ seq: 2, nextAt: 20_000 }, 10_000, 30_000)).toEqual({
-      seq: 3,
-      nextAt: 40_000,
     });
   });
 });
