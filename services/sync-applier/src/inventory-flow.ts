@@ -111,9 +111,9 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
         counted('unchanged');
         return;
       case 'complete':
-        await ledger.markDone(storeId, base.effectKey, {});
+        // Published before the entry is done, as below.
         await record(decision.outcome, value);
-        await ledger.markOutcomeRecorded(storeId, base.effectKey);
+        await ledger.markDone(storeId, base.effectKey, {}, { outcomeRecorded: true });
         counted('imported');
         return;
       case 'push':
@@ -177,9 +177,14 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
         const { outcomes, pushed } = importOutcomes(base, decision.lines, result);
         const at = now();
         await state.recordPushed(storeId, buffer, pushedResults(pushed, result, at));
-        await ledger.markDone(storeId, base.effectKey, outcomes[0]!.externalIds);
+        // The outcomes are published before the entry is marked done, in the same write as
+        // "recorded": a run that ends between the two finds the claim again, computes no line
+        // (the quantities are recorded as pushed) and completes it, publishing the APPLIED outcome
+        // again under its deterministic key. One write per import fewer (ADR 0116).
         for (const outcome of outcomes) await record(outcome, value);
-        await ledger.markOutcomeRecorded(storeId, base.effectKey);
+        await ledger.markDone(storeId, base.effectKey, outcomes[0]!.externalIds, {
+          outcomeRecorded: true,
+        });
         await catalog.recordInventoryCycle(
           storeId,
           importedCycle(cycleId, decision.lines, result, at),

@@ -176,6 +176,42 @@ describe('Sync Inventory in the applier', () => {
     expect(await entry()).toMatchObject({ status: 'done', outcomeRecorded: true });
   });
 
+  it('a run that ended after publishing its outcomes, before marking the import done, is completed without a second import (ADR 0116)', async () => {
+    const { harness, store } = await setUp();
+    const c3 = cycle(store.storeId, 'c3', [{ sku: 'SKU-MUG', fulfillable: 3 }]);
+    const effects = harness.mongo.db.collection<{
+      _id: string;
+      status?: string;
+      outcomeRecorded?: boolean;
+    }>(EFFECTS_COLLECTION);
+    const id = effectId(store.storeId, 'inventory:c3');
+    await harness.publish('inventoryObserved', c3);
+    await eventually(
+      async () => (await effects.findOne({ _id: id }))?.outcomeRecorded === true,
+      'the import done and recorded',
+    );
+    expect(imports(store)).toHaveLength(1);
+
+    // The entry as such a run leaves it: the quantities recorded as pushed and the outcomes
+    // published, the claim (with the import's id in its progress) not yet marked done.
+    await effects.updateOne(
+      { _id: id },
+      { $set: { status: 'claimed' }, $unset: { doneAt: '', outcomeRecorded: '' } },
+    );
+    await harness.publish('inventoryObserved', c3.at(-1)!);
+    await eventually(
+      async () => (await effects.findOne({ _id: id }))?.status === 'done',
+      'the claim completed',
+    );
+    expect(await effects.findOne({ _id: id })).toMatchObject({ outcomeRecorded: true });
+    expect(imports(store)).toHaveLength(1);
+    expect(quantities(store)['SKU-MUG']).toBe(2);
+    // Published again under the same key: the activity and the seller's view count it once.
+    const applied = harness.outcomesOf(store.storeId, 'APPLIED');
+    expect(applied).toHaveLength(2);
+    expect(new Set(applied.map((o) => o.envelope.idempotencyKey)).size).toBe(1);
+  });
+
   it('an import still RUNNING when the live deadline passes is followed to its end by the retrier, never sent again', async () => {
     const { harness, store } = await setUp({ importLiveDeadlineMs: 1_000 });
     // Mirakl is slow to process the store's imports.

@@ -36,7 +36,17 @@ export interface EffectsLedger {
    * calling again); nothing changes once the effect is done or voided.
    */
   noteProgress(storeId: string, effectKey: string, progress: Record<string, string>): Promise<void>;
-  markDone(storeId: string, effectKey: string, externalIds: Record<string, string>): Promise<void>;
+  /**
+   * Marks a claimed effect done with its vendor ids. `outcomeRecorded`: its outcomes were already
+   * published (a flow that publishes them before, and publishes them again if it ends before this
+   * write); otherwise `markOutcomeRecorded` follows once they are.
+   */
+  markDone(
+    storeId: string,
+    effectKey: string,
+    externalIds: Record<string, string>,
+    options?: { outcomeRecorded?: boolean },
+  ): Promise<void>;
   /**
    * Records an effect as done, its outcome recorded, without a claim: for an end reached without
    * a vendor call that a replay must find again. An entry already there stays as it is.
@@ -166,10 +176,15 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
           { $set: { progress } },
         );
       }),
-    markDone: (storeId, effectKey, externalIds) =>
+    markDone: (storeId, effectKey, externalIds, options = {}) =>
       mongoCall('mark an effect done', async () => {
         await effects.updateOne(await locate(storeId, effectKey), {
-          $set: { status: 'done', doneAt: new Date(), externalIds, outcomeRecorded: false },
+          $set: {
+            status: 'done',
+            doneAt: new Date(),
+            externalIds,
+            outcomeRecorded: options.outcomeRecorded ?? false,
+          },
         });
       }),
     recordDone: (storeId, effectKey, details, externalIds) =>
