@@ -13,6 +13,8 @@ export const POLLER_DEFAULTS = {
   leaseMs: 5 * 60_000,
   /** Catalog-sized pass phases a process runs at once (ADR 0094). */
   largePassesAtOnce: 2,
+  /** Stores of one poll-request partition whose requests a process handles at once (ADR 0117). */
+  keysAtOnce: 4,
   /** Seen-set entries of catalog streams kept in memory between passes (ADR 0108). */
   mapCacheEntries: DEFAULT_MAP_CACHE_ENTRIES,
 } as const;
@@ -36,6 +38,12 @@ export const pollerFrameEnv = z.object({
     .min(1)
     .max(64)
     .default(POLLER_DEFAULTS.largePassesAtOnce),
+  /**
+   * How many stores of one poll-request partition a process handles at once, each store's
+   * requests in order (ADR 0117). 1: a partition's requests one after the other. Memory: a pass
+   * holds its read before it takes a large-pass slot.
+   */
+  POLL_KEYS_AT_ONCE: z.coerce.number().int().min(1).max(64).default(POLLER_DEFAULTS.keysAtOnce),
   /**
    * Seen-set entries of catalog streams (a store's offers) kept in memory between passes, so that
    * a pass reads only what was written since (ADR 0108); about 300 bytes each. 0: none.

@@ -42,6 +42,8 @@ export interface PollerWiring {
   largePassesAtOnce?: number;
   /** Catalog seen-set entries kept in memory (default 100,000, `MAP_CACHE_ENTRIES`; 0: none). */
   mapCacheEntries?: number;
+  /** Stores of one poll-request partition handled at once (default 4, `POLL_KEYS_AT_ONCE`). */
+  keysAtOnce?: number;
 }
 
 /** The wiring plus what tests replace. */
@@ -170,6 +172,8 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
     groupId: options.groupId ?? `${options.namespace}${source}`,
     topics: ['pollRequested'],
     sessionTimeoutMs: options.sessionTimeoutMs ?? POLLER_DEFAULTS.sessionTimeoutMs,
+    // A store's requests in order, other stores of the partition beside it (ADR 0117).
+    keysConsumedConcurrently: options.keysAtOnce ?? POLLER_DEFAULTS.keysAtOnce,
     handle: pollRequestHandler({
       system: definition.system,
       streams,

@@ -12,6 +12,7 @@ import {
   createInventoryAccounts,
 } from './adapters/inventory-accounts.js';
 import { INVENTORY } from './inventory-pass.js';
+import { COLLECTIONS } from './service.js';
 import { pollerHarness } from './test-support/harness.js';
 
 const PAT = 'test-shipbob-pat-inventory-0001';
@@ -22,12 +23,9 @@ const ACCOUNT = accountKeyOf(new Secret(PAT));
 
 const opened = closeAfterEach();
 
-/**
- * Two store ids whose poll requests land on different partitions of the bed's two (the
- * publisher's partitioner, keyed by store): the poller handles them at the same time.
- */
-function storesOnTwoPartitions(): [string, string] {
-  const partitionOf = Partitioners.DefaultPartitioner();
+/** The partition of the bed's two a store's poll requests land on (the publisher's partitioner). */
+function partitionOf(storeId: string): number {
+  const partitioner = Partitioners.DefaultPartitioner();
   const partitionMetadata = [0, 1].map((partitionId) => ({
     partitionId,
     leader: 0,
@@ -35,17 +33,33 @@ function storesOnTwoPartitions(): [string, string] {
     replicas: [0],
     isr: [0],
   }));
+  return partitioner({
+    topic: 'pollRequested',
+    partitionMetadata,
+    message: { key: storeId, value: null },
+  });
+}
+
+/**
+ * Two store ids whose poll requests land on different partitions of the bed's two: the poller
+ * handles them at the same time.
+ */
+function storesOnTwoPartitions(): [string, string] {
   const byPartition = new Map<number, string>();
   for (let i = 0; byPartition.size < 2; i++) {
     const storeId = `store-inventory-p${i}`;
-    const partition = partitionOf({
-      topic: 'pollRequested',
-      partitionMetadata,
-      message: { key: storeId, value: null },
-    });
-    if (!byPartition.has(partition)) byPartition.set(partition, storeId);
+    if (!byPartition.has(partitionOf(storeId))) byPartition.set(partitionOf(storeId), storeId);
   }
   return [byPartition.get(0)!, byPartition.get(1)!];
+}
+
+/** Two store ids whose poll requests land on the same partition. */
+function storesOnOnePartition(): [string, string] {
+  const first = 'store-inventory-q0';
+  for (let i = 1; ; i++) {
+    const storeId = `store-inventory-q${i}`;
+    if (partitionOf(storeId) === partitionOf(first)) return [first, storeId];
+  }
 }
 
 /** Two stores on one simulated ShipBob account holding a stocked, a digital and an inactive SKU. */
@@ -293,6 +307,30 @@ describe('shipbob-poller inventory stream', () => {
     expect(inventoryReads(sim)).toBe(1);
     const keys = inventoryValues(harness.facts).map((f) => f.envelope.idempotencyKey);
     expect(new Set(keys).size).toBe(6);
+  });
+
+  it("a store whose pass another process holds does not hold the next store's request on its partition (ADR 0117)", async () => {
+    const [held, next] = storesOnOnePartition();
+    const leaseKey = JSON.stringify([held, INVENTORY]);
+    // Another instance is polling the first store's inventory, for as long as the test needs.
+    const { harness, poller } = await setUp([held, next], async (bed) => {
+      await bed.db
+        .collection<{ _id: string; owner: string; expiresAt: number }>(COLLECTIONS.leases)
+        .insertOne({ _id: leaseKey, owner: 'another-instance', expiresAt: Date.now() + 600_000 });
+      await bed.requestPoll(held, { stream: INVENTORY });
+      await bed.requestPoll(next, { stream: INVENTORY });
+    });
+
+    // The next store is read while the first one's request waits for the lease.
+    await untilOutcome(poller.metrics, 'read', 1, "the next store's read");
+    const storesWithFacts = () =>
+      new Set(inventoryValues(harness.facts).map((f) => f.envelope.storeId));
+    await eventually(() => storesWithFacts().has(next), "the next store's facts");
+    expect(storesWithFacts().has(held)).toBe(false);
+
+    // The other instance lets go: the first store's request is served then.
+    await harness.db.collection<{ _id: string }>(COLLECTIONS.leases).deleteOne({ _id: leaseKey });
+    await eventually(() => storesWithFacts().has(held), "the first store's facts");
   });
 
   it('reads 10,000 SKUs page by page and publishes each of them once', async () => {
