@@ -87,6 +87,18 @@ describe('the call gate on the real MongoDB-compatible server', () => {
     expect(await refusal(b.claim(KEY, INTERVAL))).toBeNull();
   });
 
+  it('given push-backs of two processes at once on a key never claimed, each of them resolves', async () => {
+    const { clock, a, b } = await twoProcesses();
+    // The first writes of the key's head race for its `_id`.
+    await Promise.all(
+      Array.from({ length: 8 }, (_, i) => (i % 2 ? a : b).pushBack(KEY, 10_000 + i * 1_000)),
+    );
+    // FerretDB may lose one of two concurrent updates (ADR 0103): some push-back holds.
+    expect(await a.waitMs(KEY)).toBeGreaterThanOrEqual(10_000);
+    clock.now += 17_000;
+    expect(await refusal(b.claim(KEY, INTERVAL))).toBeNull();
+  });
+
   it('given claims and a head written before ADR 0115 (no instant on the head), their instant still holds', async () => {
     const { db, clock, a } = await twoProcesses();
     const gate = db.collection<{ _id: string }>('call_gate');

@@ -179,11 +179,14 @@ export function createMongoCallGate(options: MongoCallGateOptions): CallGate {
     },
     async pushBack(key, retryAfterMs) {
       // Never brings the next call forward. One write, not a claim of its own (ADR 0115).
-      await heads.updateOne(
-        { _id: key },
-        { $max: { nextAt: now() + retryAfterMs } },
-        { upsert: true },
-      );
+      const update = { $max: { nextAt: now() + retryAfterMs } };
+      await heads
+        .updateOne({ _id: key }, update, { upsert: true })
+        .catch(async (error: unknown) => {
+          // The key's first head, written meanwhile by another process: raise it.
+          if ((error as { code?: unknown }).code !== DUPLICATE_KEY) throw error;
+          await heads.updateOne({ _id: key }, update);
+        });
     },
   };
 }
