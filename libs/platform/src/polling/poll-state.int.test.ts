@@ -57,6 +57,42 @@ describe('poll state seen entries on the real MongoDB-compatible server', () => 
     },
   );
 
+  it('a saved cursor never moves back, and a pass without one keeps it; its last start is the latest pass', async () => {
+    handle = await connectMongo(infra().MONGO_URL, {
+      dbName: uniqueName('pollstate').replace(/-/g, '_'),
+      appName: 'test',
+    });
+    const state = createMongoPollState({ db: handle.db, prefix: 'test_poll' });
+    const at = (minute: number) => new Date(Date.UTC(2026, 2, 1, 0, minute));
+
+    expect(await state.cursor('s1', 'orders')).toEqual({ cursor: null, lastPassStartedAt: null });
+    await state.saveCursor('s1', 'orders', { cursor: null, startedAt: at(1) });
+    expect(await state.cursor('s1', 'orders')).toEqual({ cursor: null, lastPassStartedAt: at(1) });
+    await state.saveCursor('s1', 'orders', { cursor: at(10), startedAt: at(2) });
+    expect(await state.cursor('s1', 'orders')).toEqual({
+      cursor: at(10),
+      lastPassStartedAt: at(2),
+    });
+    // A backfill's earlier cursor, then a pass without one: the later cursor stays.
+    await state.saveCursor('s1', 'orders', { cursor: at(5), startedAt: at(3) });
+    await state.saveCursor('s1', 'orders', { cursor: null, startedAt: at(4) });
+    expect(await state.cursor('s1', 'orders')).toEqual({
+      cursor: at(10),
+      lastPassStartedAt: at(4),
+    });
+    await state.saveCursor('s1', 'orders', { cursor: at(20), startedAt: at(5) });
+    expect(await state.cursor('s1', 'orders')).toEqual({
+      cursor: at(20),
+      lastPassStartedAt: at(5),
+    });
+    // Another store's and another stream's cursors are their own.
+    expect(await state.cursor('s2', 'orders')).toEqual({ cursor: null, lastPassStartedAt: null });
+    expect(await state.cursor('s1', 'shipments')).toEqual({
+      cursor: null,
+      lastPassStartedAt: null,
+    });
+  });
+
   it('keeps a catalog of 10,000 items in a few documents, whatever their ids', async () => {
     handle = await connectMongo(infra().MONGO_URL, {
       dbName: uniqueName('pollstate').replace(/-/g, '_'),

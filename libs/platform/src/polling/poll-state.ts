@@ -72,13 +72,6 @@ interface SeenDocument {
   seenAt: Date;
 }
 
-/** The later of two cursors; null only when both are. */
-export function laterCursor(a: Date | null, b: Date | null): Date | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return a.getTime() >= b.getTime() ? a : b;
-}
-
 /** How often one store's stream is pruned by default: retention is counted in days. */
 export const DEFAULT_PRUNE_EVERY_MS = 3_600_000;
 
@@ -194,17 +187,13 @@ function createPerItemPollState(options: {
       await seenItems.bulkWrite(writes, { ordered: false });
     },
     async saveCursor(storeId, stream, pass) {
-      const _id = id(storeId, stream);
-      // One writer per store and stream at a time (the poll lease), so read-then-write is safe.
-      const current = await cursors.findOne({ _id });
-      await cursors.replaceOne(
-        { _id },
+      // One write: the cursor never moves back (`$max`: a date is above null, and a pass without
+      // a cursor keeps the one there).
+      await cursors.updateOne(
+        { _id: id(storeId, stream) },
         {
-          storeId,
-          stream,
-          cursor: laterCursor(current?.cursor ?? null, pass.cursor),
-          lastPassStartedAt: pass.startedAt,
-          updatedAt: new Date(),
+          $set: { storeId, stream, lastPassStartedAt: pass.startedAt, updatedAt: new Date() },
+          $max: { cursor: pass.cursor },
         },
         { upsert: true },
       );

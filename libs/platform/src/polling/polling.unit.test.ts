@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { decideClaim } from './call-gate.js';
 import { Coalescer, isCovered, mergeDemands } from './coalesce.js';
-import { laterCursor } from './poll-state.js';
 
 describe('call gate decisions', () => {
   it('grants the first call on a key and sets the next allowed instant one interval later', () => {
@@ -46,15 +45,6 @@ describe('poll demands', () => {
       requestedAt: 3,
       since: 40,
     });
-  });
-
-  it('the cursor only moves forward', () => {
-    const a = new Date(1_000);
-    const b = new Date(2_000);
-    expect(laterCursor(a, b)).toBe(b);
-    expect(laterCursor(b, a)).toBe(b);
-    expect(laterCursor(null, a)).toBe(a);
-    expect(laterCursor(null, null)).toBeNull();
   });
 });
 
