@@ -8,7 +8,7 @@
  *   npm run bench -- catalog [--stores 100] [--skus 10000] [--change-percent 1]
  *     [--accounts per-store|shared] [--max-cycle-minutes 20] [--live-deadline-ms 120000]
  *     [--commit-interval-ms 1000] [--max-unfinished 0] [--heap-mb 0] [--scale 10,100]
- *     [--backend shared|sqlite|postgresql]
+ *     [--poll-keys 0] [--backend shared|sqlite|postgresql]
  *
  * `--scale 10,100` runs the whole measure once per store count, one after the other, and adds a
  * table of how the cycle times grow. Method: ADR 0091.
@@ -41,6 +41,8 @@ const DEFAULTS = {
    * it (0: Node's own, from the machine's memory).
    */
   'heap-mb': 0,
+  /** Both pollers' POLL_KEYS_AT_ONCE (0: their default). */
+  'poll-keys': 0,
   backend: 'shared' as 'shared' | MongoBackend,
 };
 export type Options = typeof DEFAULTS;
@@ -97,6 +99,8 @@ async function measure(options: Options): Promise<Figures> {
   const storeOf = new Map<string, BenchStore>();
   const progress = new CycleProgress(skus);
   const heap = heapTuning(options['heap-mb']);
+  const pollKeys: Record<string, string> =
+    options['poll-keys'] > 0 ? { POLL_KEYS_AT_ONCE: String(options['poll-keys']) } : {};
   const run: OrdersRun = new OrdersRun({
     stores: options.stores,
     idleStores: 0,
@@ -113,8 +117,10 @@ async function measure(options: Options): Promise<Figures> {
     accounts: options.accounts,
     tuning: {
       ...heap,
+      'mirakl-poller': { ...heap['mirakl-poller'], ...pollKeys },
       'shipbob-poller': {
         ...heap['shipbob-poller'],
+        ...pollKeys,
         INVENTORY_SHARE_WINDOW_MS: String(SHARE_WINDOW_MS),
       },
       // Production's 4 s sets every stock import aside (its first status read is 15 s after

@@ -42,7 +42,7 @@ export interface PollerWiring {
   largePassesAtOnce?: number;
   /** Catalog seen-set entries kept in memory (default 100,000, `MAP_CACHE_ENTRIES`; 0: none). */
   mapCacheEntries?: number;
-  /** Stores of one poll-request partition handled at once (default 4, `POLL_KEYS_AT_ONCE`). */
+  /** Stores of one poll-request partition handled at once (default 1, `POLL_KEYS_AT_ONCE`). */
   keysAtOnce?: number;
 }
 

@@ -67,6 +67,8 @@ async function setUp(
   stores: readonly [string, string] = [STORE_A, STORE_B],
   /** Asked before the poller starts, so that it finds them in one fetch. */
   before: (harness: Awaited<ReturnType<typeof pollerHarness>>) => Promise<void> = async () => {},
+  /** Stores of a partition handled at once (default: the service's). */
+  keysAtOnce?: number,
 ) {
   const { logger } = capturingLogger('warn');
   const sim = opened.add(await startShipBobSimulator({ port: 0 }));
@@ -82,6 +84,7 @@ async function setUp(
   const poller = await harness.startPoller({
     shipbobBaseUrl: sim.url,
     inventoryShareWindowMs: WINDOW_MS,
+    ...(keysAtOnce === undefined ? {} : { keysAtOnce }),
   });
   return { sim, harness, poller, merchant, inventoryId: stocked.variants[0]!.inventoryId };
 }
@@ -309,17 +312,21 @@ describe('shipbob-poller inventory stream', () => {
     expect(new Set(keys).size).toBe(6);
   });
 
-  it("a store whose pass another process holds does not hold the next store's request on its partition (ADR 0117)", async () => {
+  it("with POLL_KEYS_AT_ONCE above 1, a store whose pass another process holds does not hold the next store's request on its partition (ADR 0117)", async () => {
     const [held, next] = storesOnOnePartition();
     const leaseKey = JSON.stringify([held, INVENTORY]);
     // Another instance is polling the first store's inventory, for as long as the test needs.
-    const { harness, poller } = await setUp([held, next], async (bed) => {
-      await bed.db
-        .collection<{ _id: string; owner: string; expiresAt: number }>(COLLECTIONS.leases)
-        .insertOne({ _id: leaseKey, owner: 'another-instance', expiresAt: Date.now() + 600_000 });
-      await bed.requestPoll(held, { stream: INVENTORY });
-      await bed.requestPoll(next, { stream: INVENTORY });
-    });
+    const { harness, poller } = await setUp(
+      [held, next],
+      async (bed) => {
+        await bed.db
+          .collection<{ _id: string; owner: string; expiresAt: number }>(COLLECTIONS.leases)
+          .insertOne({ _id: leaseKey, owner: 'another-instance', expiresAt: Date.now() + 600_000 });
+        await bed.requestPoll(held, { stream: INVENTORY });
+        await bed.requestPoll(next, { stream: INVENTORY });
+      },
+      4,
+    );
 
     // The next store is read while the first one's request waits for the lease.
     await untilOutcome(poller.metrics, 'read', 1, "the next store's read");

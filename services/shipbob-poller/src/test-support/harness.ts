@@ -29,6 +29,8 @@ export interface PollerHarness extends Omit<PollerBed<FactTopic>, 'addStore' | '
     inventoryShareWindowMs?: number;
     /** How long a read's catalog flags stand in for the catalog; default the service's (10 min). */
     inventoryFlagsMaxAgeMs?: number;
+    /** Stores of one poll-request partition handled at once; default the service's (ADR 0117). */
+    keysAtOnce?: number;
   }): Promise<{ metrics: Registry; stop(): Promise<void>; webhookUrl(storeId: string): string }>;
 }
 
@@ -63,6 +65,7 @@ export async function pollerHarness(logger: Logger): Promise<PollerHarness> {
           returnsLookbackMs: 24 * 3600_000,
           seenRetentionMs: 24 * 3600_000,
           inventoryShareWindowMs: options.inventoryShareWindowMs ?? 0,
+          ...(options.keysAtOnce === undefined ? {} : { keysAtOnce: options.keysAtOnce }),
           ...(options.inventoryFlagsMaxAgeMs === undefined
             ? {}
             : { inventoryFlagsMaxAgeMs: options.inventoryFlagsMaxAgeMs }),
