@@ -48,7 +48,8 @@ function storesOnTwoPartitions(): [string, string] {
   const byPartition = new Map<number, string>();
   for (let i = 0; byPartition.size < 2; i++) {
     const storeId = `store-inventory-p${i}`;
-    if (!byPartition.has(partitionOf(storeId))) byPartition.set(partitionOf(storeId), storeId);
+    const partition = partitionOf(storeId);
+    if (!byPartition.has(partition)) byPartition.set(partition, storeId);
   }
   return [byPartition.get(0)!, byPartition.get(1)!];
 }

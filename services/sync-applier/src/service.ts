@@ -190,8 +190,8 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
    * next store's cycle end (ADR 0113).
    */
   const prefetch = async (facts: Fact[]): Promise<PrefetchResult> => {
-    if (!facts.some((f) => f.topicKey === 'inventoryObserved' || f.topicKey === 'offerObserved'))
-      return undefined;
+    const offers = facts.some((f) => f.topicKey === 'offerObserved');
+    if (!offers && !facts.some((f) => f.topicKey === 'inventoryObserved')) return undefined;
     const forget = inventory.plan(facts);
     try {
       const looked = await prefetchOffers(facts);
@@ -200,7 +200,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
         forget();
         looked();
       };
-      return { release, nextWaits: facts.some((f) => f.topicKey === 'offerObserved') };
+      return { release, nextWaits: offers };
     } catch (error) {
       forget();
       throw error;

@@ -100,16 +100,15 @@ export function createMongoCallGate(options: MongoCallGateOptions): CallGate {
   const latest = async (key: string): Promise<LatestClaim | null> => {
     const head = await heads.findOne({ _id: key });
     const pushed = head?.nextAt ?? 0;
-    const seen = Math.max(head?.head ?? 0, head?.top ?? 0);
     let newest: LatestClaim | null;
     if (head?.top !== undefined && head.top >= (head.head ?? 0)) {
       // The head's instant counts its newest claim: nothing else to read (ADR 0115).
       newest = { seq: head.top, nextAt: pushed };
-    } else if (seen > 0) {
+    } else if (head?.head) {
       // A head written before ADR 0115, or by such a process since: its claim says the instant.
       // A claim gone from under its head is older than `keep` others: it limits nothing now.
-      const claim = await claimAt(key, seen);
-      newest = { seq: seen, nextAt: Math.max(claim?.nextAt ?? 0, pushed) };
+      const claim = await claimAt(key, head.head);
+      newest = { seq: head.head, nextAt: Math.max(claim?.nextAt ?? 0, pushed) };
     } else {
       indexed ??= claims.createIndex({ key: 1, seq: -1 });
       await indexed;
