@@ -121,18 +121,26 @@ export function parkedToRaw(event: ParkedEvent): RawMessage {
   };
 }
 
-/** When a failed event should be tried again. */
+/**
+ * When a failed event should be tried again: a backoff that grows with the attempts, up to
+ * `maxDelayMs`. A rate-limited failure (a 429's `Retry-After`, the shared call gate, the ShipBob
+ * budget) waits what the limit says instead, however often it happened before: the limit is a
+ * queue, not a fault, and its wait does not grow with it (ADR 0118).
+ */
 export function nextAttemptAfter(
   error: unknown,
   attempts: number,
   now: Date,
   retry: { initialDelayMs?: number; maxDelayMs?: number } = {},
 ): Date {
-  let delayMs = backoffDelay(attempts, {
+  const backoff = {
     initialDelayMs: retry.initialDelayMs ?? 5_000,
     maxDelayMs: retry.maxDelayMs ?? 15 * 60_000,
-  });
-  if (error instanceof RateLimitedError) delayMs = Math.max(delayMs, error.retryAfterMs);
+  };
+  const delayMs =
+    error instanceof RateLimitedError
+      ? Math.min(backoff.maxDelayMs, Math.max(error.retryAfterMs, backoffDelay(1, backoff)))
+      : backoffDelay(attempts, backoff);
   return new Date(now.getTime() + delayMs);
 }
 

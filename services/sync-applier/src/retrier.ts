@@ -43,7 +43,7 @@ export interface RetrierOptions {
    * (an import followed to its end), and the other stores' lanes must not wait behind it.
    */
   lanesConcurrently?: number;
-  /** Backoff of a lane whose head failed again; `Retry-After` waits longer when given. */
+  /** Backoff of a lane whose head failed again; a rate-limited head waits its limit's wait. */
   backoff?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Done effects older than this are pruned (default 90 days; keep it above topic retention). */
   ledger?: { ledger: EffectsLedger; retentionMs: number; pruneEveryMs?: number };
