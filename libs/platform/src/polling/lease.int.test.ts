@@ -35,7 +35,67 @@ function deleteFailsOnce(db: Db): Db {
   });
 }
 
+/**
+ * The database, except that the answer to the next `updateOne` (a renewal) is held back: the
+ * server applies it at once (`applied`), the caller hears of it only once `answer()` is called.
+ */
+function renewalAnsweredLate(db: Db) {
+  let answer!: () => void;
+  const answered = new Promise<void>((resolve) => (answer = resolve));
+  let applied!: Promise<unknown>;
+  let held = false;
+  const late = new Proxy(db, {
+    get(target, property, receiver) {
+      if (property !== 'collection') return Reflect.get(target, property, receiver) as unknown;
+      return (name: string) => {
+        const collection = target.collection(name);
+        return new Proxy(collection, {
+          get(c, p, r) {
+            const value = Reflect.get(c, p, r) as unknown;
+            if (typeof value !== 'function') return value;
+            const bound = (value as (...args: unknown[]) => Promise<unknown>).bind(c);
+            if (p !== 'updateOne' || held) return bound;
+            return (...args: unknown[]) => {
+              held = true;
+              applied = bound(...args);
+              return applied.then(async (result) => {
+                await answered;
+                return result;
+              });
+            };
+          },
+        });
+      };
+    },
+  });
+  return { db: late, applied: () => applied, answer: () => answer() };
+}
+
 describe('Mongo leases on the real MongoDB-compatible server', () => {
+  it('a renewal answered after its lease was released does not keep the key from its own instance', async () => {
+    handle = await connectMongo(infra().MONGO_URL, {
+      dbName: uniqueName('leases').replace(/-/g, '_'),
+      appName: 'test',
+    });
+    const late = renewalAnsweredLate(handle.db);
+    const mine = createMongoLeases({ db: late.db, collection: 'leases', leaseMs: 5 * 60_000 });
+
+    const lease = await mine.tryAcquire('store-1');
+    expect(lease).not.toBeNull();
+    // The renewal timer fires as the work ends: the server renews, then the work releases.
+    const renewing = lease!.renew();
+    await late.applied();
+    await lease!.release();
+    late.answer();
+
+    expect(await renewing).toBe(false);
+    expect(await handle.db.collection('leases').countDocuments({})).toBe(0);
+    // The next request for the key is not refused for the length of a lease.
+    const again = await mine.tryAcquire('store-1');
+    expect(again).not.toBeNull();
+    await again!.release();
+  });
+
   it('a lease whose release failed does not block its own instance until it expires', async () => {
     handle = await connectMongo(infra().MONGO_URL, {
       dbName: uniqueName('leases').replace(/-/g, '_'),

@@ -88,23 +88,27 @@ export function createMongoLeases(options: MongoLeasesOptions): Leases {
       }
       holding.set(key, expiresAt);
       let until = expiresAt;
+      let released = false;
       return {
         key,
         renew: async () => {
           const at = now();
-          if (at >= until - margin) return false;
+          if (released || at >= until - margin) return false;
           const next = at + options.leaseMs;
           const renewed = await leases.updateOne(
             { _id: key, owner, expiresAt: until },
             { $set: { expiresAt: next } },
           );
-          if (renewed.matchedCount !== 1) return false;
+          // A renewal answered after the release (the work ended meanwhile) holds nothing: it
+          // must not mark the key held by this instance again (ADR 0119).
+          if (released || renewed.matchedCount !== 1) return false;
           until = next;
           holding.set(key, next);
           return true;
         },
         release: async () => {
           // No longer held, even when the delete fails: the document is then a leftover.
+          released = true;
           holding.delete(key);
           await leases.deleteOne({ _id: key, owner });
         },
