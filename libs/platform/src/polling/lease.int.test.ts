@@ -11,9 +11,10 @@ afterEach(async () => {
   handle = undefined;
 });
 
-/** The database, except that the next `deleteOne` fails as when the server is unreachable. */
-function deleteFailsOnce(db: Db): Db {
-  let failed = false;
+type Method = (...args: unknown[]) => Promise<unknown>;
+
+/** The database, with one collection method replaced; `replace` gets the real one. */
+function withMethod(db: Db, method: string, replace: (real: Method) => Method): Db {
   return new Proxy(db, {
     get(target, property, receiver) {
       if (property !== 'collection') return Reflect.get(target, property, receiver) as unknown;
@@ -21,17 +22,24 @@ function deleteFailsOnce(db: Db): Db {
         const collection = target.collection(name);
         return new Proxy(collection, {
           get(c, p, r) {
-            if (p === 'deleteOne' && !failed)
-              return () => {
-                failed = true;
-                return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:27018'));
-              };
             const value = Reflect.get(c, p, r) as unknown;
-            return typeof value === 'function' ? (value as () => unknown).bind(c) : value;
+            if (typeof value !== 'function') return value;
+            const bound = (value as Method).bind(c);
+            return p === method ? replace(bound) : bound;
           },
         });
       };
     },
+  });
+}
+
+/** The database, except that the next `deleteOne` fails as when the server is unreachable. */
+function deleteFailsOnce(db: Db): Db {
+  let failed = false;
+  return withMethod(db, 'deleteOne', (real) => (...args) => {
+    if (failed) return real(...args);
+    failed = true;
+    return Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:27018'));
   });
 }
 
@@ -42,31 +50,14 @@ function deleteFailsOnce(db: Db): Db {
 function renewalAnsweredLate(db: Db) {
   let answer!: () => void;
   const answered = new Promise<void>((resolve) => (answer = resolve));
-  let applied!: Promise<unknown>;
-  let held = false;
-  const late = new Proxy(db, {
-    get(target, property, receiver) {
-      if (property !== 'collection') return Reflect.get(target, property, receiver) as unknown;
-      return (name: string) => {
-        const collection = target.collection(name);
-        return new Proxy(collection, {
-          get(c, p, r) {
-            const value = Reflect.get(c, p, r) as unknown;
-            if (typeof value !== 'function') return value;
-            const bound = (value as (...args: unknown[]) => Promise<unknown>).bind(c);
-            if (p !== 'updateOne' || held) return bound;
-            return (...args: unknown[]) => {
-              held = true;
-              applied = bound(...args);
-              return applied.then(async (result) => {
-                await answered;
-                return result;
-              });
-            };
-          },
-        });
-      };
-    },
+  let applied: Promise<unknown> | undefined;
+  const late = withMethod(db, 'updateOne', (real) => (...args) => {
+    if (applied) return real(...args);
+    applied = real(...args);
+    return applied.then(async (result) => {
+      await answered;
+      return result;
+    });
   });
   return { db: late, applied: () => applied, answer: () => answer() };
 }
