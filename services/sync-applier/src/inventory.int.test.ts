@@ -297,6 +297,15 @@ describe('Sync Inventory in the applier', () => {
       expect(await parked.parkedKeys(running.applier.groupId)).toEqual([
         `${store.storeId}|inventory`,
       ]);
+      // On a loaded machine the deadline may pass before the import is sent: the retrier then
+      // sends it. Either way one import is held RUNNING.
+      await eventually(
+        () =>
+          imports(store)
+            .map((i) => i.status)
+            .join() === 'RUNNING',
+        'the import sent and held',
+      );
       // A new offer of the same store, while its import is still RUNNING.
       await harness.publish('offerObserved', offer(store.storeId, 'SKU-PLATE'));
       await eventually(
