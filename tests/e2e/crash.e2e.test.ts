@@ -1,21 +1,17 @@
 import { randomInt } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { physicalTopic, type TopicKey } from '@msync/events';
 import { errorMessage } from '@msync/platform';
 import { eventually, withContext } from '@msync/test-support';
 import {
   caughtUp,
-  committedOffsets,
   endOffsets,
+  groupPositions,
   groupsStartingWith,
   recordCount,
   resetGroupsToEarliest,
 } from './support/consumer-groups.js';
 import {
-  FLOW_SERVICES,
   flowReadings,
   startOrdersFlow,
   type FlowService,
@@ -139,39 +135,14 @@ async function situation(): Promise<string> {
     `Mirakl states: ${JSON.stringify(Object.fromEntries(states))}`,
     `ShipBob orders: ${shipbobOrders.length}, labeled ${shipbobOrders.filter((o) => o.shipments[0]?.tracking).length}`,
     `poll driver: ${JSON.stringify(flow.pollDriving())}`,
-    await pollRequestProgress(),
+    `consumer groups (committed/end):\n  ${(
+      await groupPositions(flow.kafka, flow.namespace).catch((error: unknown) => [
+        `not read: ${errorMessage(error)}`,
+      ])
+    ).join('\n  ')}`,
     ...complaints,
-    `every service's whole log: ${await keepLogs()}`,
+    `every service's whole log: ${flow.writeLogs('crash-e2e-logs-')}`,
   ].join('\n');
-}
-
-/** Per poller, its group's committed offset against the end of each poll-request partition. */
-async function pollRequestProgress(): Promise<string> {
-  const topics = [physicalTopic('pollRequested', flow.namespace)];
-  try {
-    const ends = await endOffsets(flow.kafka, topics);
-    const groups = await Promise.all(
-      (['mirakl-poller', 'shipbob-poller'] as const).map(async (poller) => {
-        const committed = await committedOffsets(flow.kafka, `${flow.namespace}${poller}`, topics);
-        const behind = [...ends].map(([partition, end]) => {
-          const at = committed.get(partition) ?? -1n;
-          return at === end ? null : `${partition.split(':').at(-1)}: ${at}/${end}`;
-        });
-        return `${poller} ${behind.filter(Boolean).join(', ') || 'caught up'}`;
-      }),
-    );
-    return `poll requests committed/end: ${groups.join('; ')}`;
-  } catch (error) {
-    return `poll requests committed/end: ${errorMessage(error)}`;
-  }
-}
-
-/** Writes every service's log, its killed processes' included, to a new directory. */
-async function keepLogs(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'crash-e2e-logs-'));
-  for (const service of FLOW_SERVICES)
-    await writeFile(join(dir, `${service}.log`), flow.logs(service));
-  return dir;
 }
 
 beforeAll(async () => {

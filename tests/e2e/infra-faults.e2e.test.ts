@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -103,11 +103,7 @@ describe('infrastructure faults during traffic', () => {
   };
 
   /** Writes every line each service wrote to a new folder, for what a report leaves out. */
-  const writeLogs = (): string => {
-    const logDir = mkdtempSync(join(tmpdir(), 'msync-faults-logs-'));
-    for (const name of FLOW_SERVICES) writeFileSync(join(logDir, `${name}.log`), flow.logs(name));
-    return `every service's log: ${logDir}`;
-  };
+  const writeLogs = (): string => `every service's log: ${flow.writeLogs('msync-faults-logs-')}`;
 
   /** Each service's `events_consumer_crashes_total` so far, by who restarted the consumer. */
   const crashes = async (): Promise<string> => {

@@ -1,4 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect } from '@jest/globals';
 import type { Kafka } from 'kafkajs';
 import {
@@ -112,6 +115,8 @@ export interface OrdersFlow {
   kill(name: FlowService): Promise<void>;
   /** Everything the service's processes wrote so far, the killed ones' included. */
   logs(name: FlowService): string;
+  /** Writes every service's {@link logs} to a new folder named `<prefix>…`; returns the folder. */
+  writeLogs(prefix: string): string;
   /** config-api's API as the tenant (or, with `token`, the administrator). */
   api(
     method: string,
@@ -254,6 +259,8 @@ export async function startOrdersFlow(options: OrdersFlowOptions): Promise<Order
     services.set(name, started);
     return started;
   };
+  const logs = (name: FlowService): string =>
+    (earlierLogs.get(name) ?? '') + (services.get(name)?.output() ?? '');
   const service = (name: FlowService): ServiceProcess => {
     const running = services.get(name);
     if (!running) throw new Error(`${name} was never started`);
@@ -394,7 +401,12 @@ export async function startOrdersFlow(options: OrdersFlowOptions): Promise<Order
     start,
     stop: (name) => service(name).stop(),
     kill: (name) => service(name).kill(),
-    logs: (name) => (earlierLogs.get(name) ?? '') + (services.get(name)?.output() ?? ''),
+    logs,
+    writeLogs: (prefix) => {
+      const dir = mkdtempSync(join(tmpdir(), prefix));
+      for (const name of FLOW_SERVICES) writeFileSync(join(dir, `${name}.log`), logs(name));
+      return dir;
+    },
     api,
     adminToken,
     addShop(name) {
