@@ -165,7 +165,8 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
   it(
     "a large catalog is looked up through the account's product list once, for the store's next batches too",
     async () => {
-      h = await applierHarness();
+      const log = capturingLogger('info');
+      h = await applierHarness(log.logger);
       const harness = h;
       // Given a store whose 1,200 offers all have their ShipBob product
       const skus = Array.from({ length: 1_200 }, (_, i) => `SKU-LIST-${i}`);
@@ -173,9 +174,18 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
         config: { toggles: { ...storeConfig().toggles, offers: true } },
         skus,
       });
-      await harness.startApplier();
+      const running = await harness.startApplier();
       const productCalls = () =>
         harness.shipbob.control.exchanges().filter((e) => e.operation === 'GET /product').length;
+      // On a timeout: how far the applier's consumer got, and the end of its log.
+      const consumerState = async () =>
+        (await running.metrics.metrics())
+          .split('\n')
+          .filter((line) =>
+            /^(events_handle_duration_seconds_count|events_consumer_lag|event_offset_commits_total|event_committed_messages_total|events_set_aside_total|sync_applier_offer_outcome_waits_total)/.test(
+              line,
+            ),
+          );
 
       // Offers matched to their product. A fact handled again (a redelivery after a rebalance
       // under load) publishes its outcome again under the same key: count the offers, not events.
@@ -191,12 +201,16 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
           () => matched() >= total,
           `${total} offers matched to their products`,
           WAIT_MS,
-        ).catch((error: unknown) => {
+        ).catch(async (error: unknown) => {
           const outcomes = harness.outcomesOf(store.storeId);
           throw new Error(
-            `${error instanceof Error ? error.message : String(error)}: ${matched()} matched, ` +
-              `${outcomes.length} outcomes (${[...new Set(outcomes.map((o) => o.outcome))].join(', ')}), ` +
-              `${productCalls()} product calls`,
+            [
+              `${error instanceof Error ? error.message : String(error)}: ${matched()} matched, ` +
+                `${outcomes.length} outcomes (${[...new Set(outcomes.map((o) => o.outcome))].join(', ')}), ` +
+                `${productCalls()} product calls`,
+              ...(await consumerState()),
+              ...log.lines.slice(-40),
+            ].join('\n'),
           );
         });
       };

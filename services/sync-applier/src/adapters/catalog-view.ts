@@ -95,24 +95,27 @@ export function createCatalogView(db: Db): CatalogView {
         }),
       );
       // The facts of one poll share its correlation id: a new one starts the store's next cycle.
-      for (const run of runsOf(known, (entry) => entry.correlationId)) {
-        const { correlationId } = run[0]!;
-        const lastAt = run[run.length - 1]!.at;
-        const outcomes = run.map((entry): MapEntry<string> => [
-          skuOf(entry),
-          entry.outcome.outcome,
-        ]);
-        const same = await offersCycles.write(storeId, outcomes, {
+      // Only the first run may go on with the cycle kept; each later one starts a cycle the next
+      // replaces, so the last run alone is written (one write, not one per poll the entries came
+      // from: a replay or a backlog brings many).
+      const runs = runsOf(known, (entry) => entry.correlationId);
+      const last = runs[runs.length - 1];
+      if (!last) return;
+      const { correlationId } = last[0]!;
+      const lastAt = last[last.length - 1]!.at;
+      const outcomes = last.map((entry): MapEntry<string> => [skuOf(entry), entry.outcome.outcome]);
+      const same =
+        runs.length === 1 &&
+        (await offersCycles.write(storeId, outcomes, {
           set: { lastAt },
           when: { correlationId },
-        });
-        if (!same)
-          await offersCycles.reset(
-            storeId,
-            { correlationId, startedAt: run[0]!.at, lastAt },
-            outcomes,
-          );
-      }
+        }));
+      if (!same)
+        await offersCycles.reset(
+          storeId,
+          { correlationId, startedAt: last[0]!.at, lastAt },
+          outcomes,
+        );
     },
     async recordInventoryCycle(storeId, cycle) {
       await cycles.updateOne({ _id: storeId }, { $set: { inventory: cycle } }, { upsert: true });

@@ -9,6 +9,7 @@ import {
   infra,
   uniqueName,
   uniqueNamespace,
+  withContext,
 } from '@msync/test-support';
 import { outcomeOf } from '../domain/decision.js';
 import { productBase } from '../domain/offers.js';
@@ -47,7 +48,12 @@ async function setUp() {
   dbName = uniqueName('offeroutcomes').replaceAll('-', '_');
   const db: Db = client.db(dbName);
   let productWrites = 0;
+  let cycleCommands = 0;
   client.on('commandStarted', (event) => {
+    // Every command on the offers cycle's head and chunks.
+    const target: unknown = event.command[event.commandName];
+    if (typeof target === 'string' && target.startsWith(CATALOG_COLLECTIONS.offersCycles))
+      cycleCommands++;
     // A write of the products map is one update of its head (ADR 0103).
     if (
       event.commandName === 'findAndModify' &&
@@ -103,6 +109,7 @@ async function setUp() {
     view,
     published: collected.events,
     counts: () => ({ publishes, productWrites }),
+    cycleCommands: () => cycleCommands,
     failViewWrites: (times: number) => (viewFailures = times),
     /** Holds view writes until the returned function is called. */
     holdViewWrites: () => {
@@ -163,6 +170,27 @@ describe('offer outcomes kept and written many at once (real Kafka and database)
     await eventually(() => published.length >= 400, 'the 400 outcomes on the topic', 20_000);
     expect(new Set(published.map((e) => `${e.envelope.storeId}|${e.subjectId}`)).size).toBe(400);
     expect(published.every((e) => e.outcome === 'DUPLICATE' && e.flow === 'offers')).toBe(true);
+  });
+
+  it("a flush of many polls' outcomes writes the store's offers cycle once: the last poll's", async () => {
+    // Given 300 kept outcomes of one store, each from a poll of its own (a replay, a backlog)
+    const { outcomes, view, cycleCommands } = await setUp();
+    for (let i = 0; i < 300; i++) {
+      const { outcome, fact } = reused('s1', `SKU-${i}`);
+      await outcomes.recordLater(outcome, withPoll(fact, `poll-${i}`));
+    }
+
+    // When they are flushed
+    await outcomes.flush();
+
+    // Then the cycle is the last poll's, written in a few commands, not a few per poll
+    const cycle = (await view.cycles('s1')).offers;
+    expect(cycle).toMatchObject({ correlationId: 'poll-299', skus: { 'SKU-299': 'DUPLICATE' } });
+    expect(Object.keys(cycle?.skus ?? {})).toEqual(['SKU-299']);
+    withContext(`${cycleCommands()} commands on the offers cycle`, () =>
+      expect(cycleCommands()).toBeLessThanOrEqual(10),
+    );
+    expect(await view.products('s1')).toHaveLength(300);
   });
 
   it('an outcome recorded now comes after the kept ones in the view; a failed view write keeps them for the next flush', async () => {
