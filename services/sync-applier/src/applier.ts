@@ -155,10 +155,11 @@ export function createApplier(
     orderId: string,
     via: MiraklStateKnown['via'],
     known?: string,
-  ): Promise<MiraklStateKnown> => ({
-    state: known ?? (await vendors.miraklOrderState(store, orderId)),
-    via,
-  });
+  ): Promise<MiraklStateKnown> => {
+    if (known !== undefined) return { state: known, via };
+    const order = await vendors.miraklOrderState(store, orderId);
+    return { state: order?.state ?? null, trackingNumber: order?.trackingNumber ?? null, via };
+  };
 
   const run = async <S extends { effect: LedgerEntry | null }, Q, C>(
     fact: Fact,
@@ -390,7 +391,9 @@ export function createApplier(
           mirakl: await miraklState(store, query.orderId, 'resume-check'),
         }),
         execute: async (command) => {
-          await vendors.shipOrder(store, command.orderId, command.tracking);
+          await vendors.shipOrder(store, command.orderId, command.tracking, {
+            trackingSet: command.trackingSet ?? false,
+          });
           return {
             externalIds: { miraklOrderId: command.orderId, ...command.externalIds },
             alreadyThere: false,

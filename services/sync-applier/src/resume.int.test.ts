@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createMiraklClient } from '@msync/mirakl';
 import { applierHarness, eventually, type ApplierHarness } from './test-support/harness.js';
-import { awaitingAcceptance, readyToShip } from './test-support/facts.js';
+import { awaitingAcceptance, readyToShip, shipmentLabeled } from './test-support/facts.js';
 import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
 
 let h: ApplierHarness | undefined;
@@ -115,5 +115,39 @@ describe('resuming an effect a crashed run left unfinished', () => {
     expect(await effect(harness, store.storeId, `accept:${orderId}`)).toMatchObject({
       status: 'done',
     });
+  });
+
+  it('crash between OR23 and OR24: Mirakl shows the tracking, the claim completes with OR24 only', async () => {
+    h = await applierHarness();
+    const harness = h;
+    const store = await harness.addStore();
+    const orderId = `${store.storeId}-R4-A`;
+    store.mirakl.control.createOrder(store.shopId, { orderId, lines: [{ sku: 'SKU-MUG' }] });
+    const client = createMiraklClient({
+      storeUrl: store.mirakl.url,
+      apiKey: store.apiKey,
+      trustedHosts: ['127.0.0.1'],
+    });
+    await client.acceptOrder({ orderId, lineIds: [`${orderId}-1`] });
+    store.mirakl.control.confirmPayment(store.shopId, orderId);
+    const tracking = { carrierName: 'UPS', trackingNumber: '1Z999AA10123456784' };
+    // The crashed run's OR23 went through; it stopped before OR24.
+    await client.setTracking(orderId, tracking);
+    await harness.leaveClaim(store.storeId, `ship:${orderId}`);
+    await harness.startApplier();
+
+    await harness.publish(
+      'shipmentLabeled',
+      shipmentLabeled({ storeId: store.storeId, orderId, ...tracking, carrier: 'UPS' }),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId).length === 1, 'an outcome');
+
+    expect(harness.outcomesOf(store.storeId)[0]).toMatchObject({ outcome: 'APPLIED' });
+    const calls = store.mirakl.control.exchanges().map((e) => e.operation);
+    expect(calls.filter((op) => op === 'OR23')).toHaveLength(1); // the crashed run's only
+    expect(calls.filter((op) => op === 'OR24')).toHaveLength(1);
+    expect(
+      store.mirakl.control.snapshot(store.shopId).orders.find((o) => o.orderId === orderId),
+    ).toMatchObject({ state: 'SHIPPED', tracking: { trackingNumber: tracking.trackingNumber } });
   });
 });

@@ -46,7 +46,10 @@ export interface Vendors {
    * the shared per-shop call gate first: a `RateLimitedError` with the wait when any process
    * read the shop's orders less than the interval ago.
    */
-  miraklOrderState(store: StoreRef, orderId: string): Promise<string | null>;
+  miraklOrderState(
+    store: StoreRef,
+    orderId: string,
+  ): Promise<{ state: string; trackingNumber: string | null } | null>;
   /** OR11 by order id: state, `can_cancel` and lines; `null` when Mirakl does not know it. */
   miraklOrder(store: StoreRef, orderId: string): Promise<MiraklOrderView | null>;
   /** OR29. A refusal for the order's state throws `MiraklWrongStateError`. */
@@ -69,8 +72,13 @@ export interface Vendors {
     started: StockImportStarted,
     lines: readonly StockUpdate[],
   ): Promise<StockPushResult>;
-  /** OR23 then OR24. */
-  shipOrder(store: StoreRef, orderId: string, tracking: ShipmentTracking): Promise<void>;
+  /** OR23 (unless the order already carries the tracking) then OR24. */
+  shipOrder(
+    store: StoreRef,
+    orderId: string,
+    tracking: ShipmentTracking,
+    options: { trackingSet: boolean },
+  ): Promise<void>;
   findShipBobOrder(store: StoreRef, referenceId: string): Promise<{ id: string } | null>;
   /** The SKUs among `skus` that have a ShipBob product. */
   knownSkus(store: StoreRef, skus: readonly string[]): Promise<Set<string>>;
@@ -364,7 +372,10 @@ export function createVendors(options: VendorOptions): Vendors {
 
   return {
     async miraklOrderState(store, orderId) {
-      return (await miraklOrder(store, orderId))?.state ?? null;
+      const order = await miraklOrder(store, orderId);
+      return order
+        ? { state: order.state, trackingNumber: order.tracking?.trackingNumber ?? null }
+        : null;
     },
     async miraklOrder(store, orderId) {
       const order = await miraklOrder(store, orderId);
@@ -398,9 +409,10 @@ export function createVendors(options: VendorOptions): Vendors {
       const { client } = await mirakl(store);
       return counted('mirakl', 'STO02', () => client.followStockImport(started, lines));
     },
-    async shipOrder(store, orderId, tracking) {
+    async shipOrder(store, orderId, tracking, { trackingSet }) {
       const { client } = await mirakl(store);
-      await counted('mirakl', 'OR23', () => client.setTracking(orderId, tracking));
+      if (!trackingSet)
+        await counted('mirakl', 'OR23', () => client.setTracking(orderId, tracking));
       await counted('mirakl', 'OR24', () => client.confirmShipment(orderId));
     },
     async findShipBobOrder(store, referenceId) {

@@ -5,6 +5,11 @@ import { progressTowards, type MiraklTarget } from './mirakl-progress.js';
 export interface MiraklStateKnown {
   /** The order's state; `null`: Mirakl does not know the order. */
   state: string | null;
+  /**
+   * The tracking number the order carries (OR11 `shipping_tracking`), when it was read; a resumed
+   * ship effect whose OR23 went through does not send it again.
+   */
+  trackingNumber?: string | null;
   /** `resume-check`: asked before calling; `wrong-state`: Mirakl refused the call for its state. */
   via: 'resume-check' | 'wrong-state';
 }

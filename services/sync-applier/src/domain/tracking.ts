@@ -22,6 +22,11 @@ export interface ShipCommand {
   tracking: ShipmentTracking;
   /** Kept with the effect: which ShipBob shipment gave the tracking. */
   externalIds: Record<string, string>;
+  /**
+   * The order already carries this tracking number (an earlier attempt's OR23 went through before
+   * it stopped): only OR24 is left to send.
+   */
+  trackingSet?: true;
 }
 
 export interface TrackingState {
@@ -83,8 +88,16 @@ export function decideTracking(
       trackingNumber: fact.trackingNumber.trim(),
     },
   };
-  if (state.mirakl)
-    return decideFromMiraklState(base, state.mirakl, 'shipped', command, command.externalIds);
+  if (state.mirakl) {
+    const trackingSet = state.mirakl.trackingNumber === command.tracking.trackingNumber;
+    return decideFromMiraklState(
+      base,
+      state.mirakl,
+      'shipped',
+      trackingSet ? { ...command, trackingSet: true as const } : command,
+      command.externalIds,
+    );
+  }
   if (effect?.status === 'claimed') {
     return { type: 'ask', query: { kind: 'mirakl-order-state', orderId: fact.referenceId } };
   }

@@ -88,6 +88,25 @@ describe('tracking: a labeled ShipBob shipment', () => {
     ).toMatchObject({ type: 'apply', resumed: true });
   });
 
+  it('given a claim left after OR23 went through, when the order carries the tracking, then only OR24 is sent again', () => {
+    const resumed = (trackingNumber: string | null) =>
+      decideTracking(fact, storeConfig(), {
+        ...claimed,
+        mirakl: { state: 'SHIPPING', via: 'resume-check', trackingNumber },
+      });
+    expect(resumed('1Z999AA10123456784')).toMatchObject({
+      type: 'apply',
+      resumed: true,
+      command: { kind: 'mirakl-ship', trackingSet: true },
+    });
+    // Another number (or none) on the order: the shipment's tracking is sent.
+    for (const other of ['1Z000OTHER', null]) {
+      const decision = resumed(other);
+      expect(decision).toMatchObject({ type: 'apply', resumed: true });
+      expect(decision.type === 'apply' && decision.command.trackingSet).toBeUndefined();
+    }
+  });
+
   it('given an order still waiting for payment, then it is retried; a canceled one fails for good', () => {
     expect(
       decideTracking(fact, storeConfig(), {
