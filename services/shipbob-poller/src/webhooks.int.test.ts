@@ -182,6 +182,10 @@ describe('shipbob-poller webhook receiver, with the simulator delivering', () =>
       'the refusal counted',
     );
     expect(await harness.messagesOn('shipmentLabeled')).toBe(0);
+    await eventually(
+      () => sim.control.webhookDeliveries().length > 0,
+      'the refused delivery recorded by the simulator',
+    );
     expect(sim.control.webhookDeliveries()[0]).toMatchObject({
       outcome: 'failed',
       status: 401,
@@ -302,6 +306,11 @@ describe('shipbob-poller webhook receiver refusals', () => {
     await eventually(
       async () => (await received({ outcome: 'store-not-connected' })) === 1,
       'the delivery answered',
+    );
+    // The simulator records the delivery once the answer reached it, which may be a moment later.
+    await eventually(
+      () => sim.control.webhookDeliveries().length > 0,
+      'the delivery recorded by the simulator',
     );
     expect(sim.control.webhookDeliveries()[0]).toMatchObject({ outcome: 'delivered', status: 200 });
     expect(await harness.messagesOn('shipmentLabeled')).toBe(0);
