@@ -15,6 +15,22 @@ const effect = (harness: ApplierHarness, storeId: string, effectKey: string) =>
     .collection<Record<string, unknown> & { _id: string }>(EFFECTS_COLLECTION)
     .findOne({ _id: effectId(storeId, effectKey) });
 
+/** A store's one-line order that a crashed run accepted (OR21 sent with the store's own key). */
+async function crashedAfterAccepting(suffix: string) {
+  h = await applierHarness();
+  const harness = h;
+  const store = await harness.addStore();
+  const orderId = `${store.storeId}-${suffix}`;
+  store.mirakl.control.createOrder(store.shopId, { orderId, lines: [{ sku: 'SKU-MUG' }] });
+  const client = createMiraklClient({
+    storeUrl: store.mirakl.url,
+    apiKey: store.apiKey,
+    trustedHosts: ['127.0.0.1'],
+  });
+  await client.acceptOrder({ orderId, lineIds: [`${orderId}-1`] });
+  return { harness, store, orderId, client };
+}
+
 describe('resuming an effect a crashed run left unfinished', () => {
   it('crash between claim and call: ShipBob is asked, has nothing, and the order is created once', async () => {
     h = await applierHarness();
@@ -83,18 +99,7 @@ describe('resuming an effect a crashed run left unfinished', () => {
   });
 
   it('crash between OR21 and mark-done: Mirakl shows the order accepted, the claim completes without a second OR21', async () => {
-    h = await applierHarness();
-    const harness = h;
-    const store = await harness.addStore();
-    const orderId = `${store.storeId}-R3-A`;
-    store.mirakl.control.createOrder(store.shopId, { orderId, lines: [{ sku: 'SKU-MUG' }] });
-    // The crashed run's OR21, sent with the store's own key.
-    const client = createMiraklClient({
-      storeUrl: store.mirakl.url,
-      apiKey: store.apiKey,
-      trustedHosts: ['127.0.0.1'],
-    });
-    await client.acceptOrder({ orderId, lineIds: [`${orderId}-1`] });
+    const { harness, store, orderId } = await crashedAfterAccepting('R3-A');
     await harness.leaveClaim(store.storeId, `accept:${orderId}`);
     await harness.startApplier();
 
@@ -118,17 +123,7 @@ describe('resuming an effect a crashed run left unfinished', () => {
   });
 
   it('crash between OR23 and OR24: Mirakl shows the tracking, the claim completes with OR24 only', async () => {
-    h = await applierHarness();
-    const harness = h;
-    const store = await harness.addStore();
-    const orderId = `${store.storeId}-R4-A`;
-    store.mirakl.control.createOrder(store.shopId, { orderId, lines: [{ sku: 'SKU-MUG' }] });
-    const client = createMiraklClient({
-      storeUrl: store.mirakl.url,
-      apiKey: store.apiKey,
-      trustedHosts: ['127.0.0.1'],
-    });
-    await client.acceptOrder({ orderId, lineIds: [`${orderId}-1`] });
+    const { harness, store, orderId, client } = await crashedAfterAccepting('R4-A');
     store.mirakl.control.confirmPayment(store.shopId, orderId);
     const tracking = { carrierName: 'UPS', trackingNumber: '1Z999AA10123456784' };
     // The crashed run's OR23 went through; it stopped before OR24.
