@@ -16,15 +16,11 @@ export interface OfferViewEntry {
   at: Date;
 }
 
-/** Consecutive items sharing a key, in order (pure). */
-function runsOf<T>(items: readonly T[], keyOf: (item: T) => string): T[][] {
-  const runs: T[][] = [];
-  for (const item of items) {
-    const last = runs[runs.length - 1];
-    if (last && keyOf(last[0]!) === keyOf(item)) last.push(item);
-    else runs.push([item]);
-  }
-  return runs;
+/** The items after the last change of key, and whether they are all the items (pure). */
+function lastRunOf<T>(items: readonly T[], keyOf: (item: T) => string) {
+  let from = items.length - 1;
+  while (from > 0 && keyOf(items[from - 1]!) === keyOf(items[from]!)) from--;
+  return { run: items.slice(Math.max(from, 0)), whole: from <= 0 };
 }
 
 interface CyclesDoc {
@@ -98,14 +94,13 @@ export function createCatalogView(db: Db): CatalogView {
       // Only the first run may go on with the cycle kept; each later one starts a cycle the next
       // replaces, so the last run alone is written (one write, not one per poll the entries came
       // from: a replay or a backlog brings many).
-      const runs = runsOf(known, (entry) => entry.correlationId);
-      const last = runs[runs.length - 1];
-      if (!last) return;
+      const { run: last, whole } = lastRunOf(known, (entry) => entry.correlationId);
+      if (last.length === 0) return;
       const { correlationId } = last[0]!;
       const lastAt = last[last.length - 1]!.at;
       const outcomes = last.map((entry): MapEntry<string> => [skuOf(entry), entry.outcome.outcome]);
       const same =
-        runs.length === 1 &&
+        whole &&
         (await offersCycles.write(storeId, outcomes, {
           set: { lastAt },
           when: { correlationId },

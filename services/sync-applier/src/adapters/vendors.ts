@@ -42,9 +42,9 @@ import type { ApplierMetrics } from '../metrics.js';
 /** The vendor calls the applier makes, in its terms, for one store at a configuration version. */
 export interface Vendors {
   /**
-   * OR11 by order id: the order's state, `null` when Mirakl does not know it. Claimed through
-   * the shared per-shop call gate first: a `RateLimitedError` with the wait when any process
-   * read the shop's orders less than the interval ago.
+   * OR11 by order id: the order's state and tracking number, `null` when Mirakl does not know
+   * it. Claimed through the shared per-shop call gate first: a `RateLimitedError` with the wait
+   * when any process read the shop's orders less than the interval ago.
    */
   miraklOrderState(
     store: StoreRef,
