@@ -136,4 +136,59 @@ describe('run locking on FerretDB, where findOneAndUpdate is not atomic', () => 
       data: { storeId: 's9', stream: 'orders' },
     });
   });
+
+  it('counts the next run from the stored interval when the job was rescheduled while it ran', async () => {
+    const [a, b] = await replicas();
+    const id = await insertDueJob(a);
+    const running = await lookup(a);
+    expect(running?.repeatInterval).toBe(60_000);
+    // The other replica applies an interval change while this one holds the run.
+    const ranAt = new Date();
+    await b.reschedule(id, {
+      repeatInterval: 180_000,
+      nextRunAt: new Date(ranAt.getTime() + 180_000),
+      data: { storeId: 's1', stream: 'orders' },
+    });
+    // agenda's save at the end of the run: next run computed from the interval it held.
+    await a.saveJobState(
+      {
+        ...running!,
+        lockedAt: undefined,
+        lastRunAt: ranAt,
+        lastFinishedAt: new Date(),
+        nextRunAt: new Date(ranAt.getTime() + 60_000),
+      },
+      { lastModifiedBy: 'test' },
+    );
+    const stored = await a.collection.findOne({ _id: new ObjectId(id) });
+    expect(stored).toMatchObject({
+      repeatInterval: 180_000,
+      nextRunAt: new Date(ranAt.getTime() + 180_000),
+      lastRunAt: ranAt,
+      lockedAt: null,
+    });
+  });
+
+  it('saves a run of an unchanged job as agenda would', async () => {
+    const [a] = await replicas();
+    const id = await insertDueJob(a);
+    const running = await lookup(a);
+    const ranAt = new Date();
+    await a.saveJobState(
+      {
+        ...running!,
+        lockedAt: undefined,
+        lastRunAt: ranAt,
+        nextRunAt: new Date(ranAt.getTime() + 60_000),
+      },
+      { lastModifiedBy: 'test' },
+    );
+    expect(await a.collection.findOne({ _id: new ObjectId(id) })).toMatchObject({
+      repeatInterval: 60_000,
+      nextRunAt: new Date(ranAt.getTime() + 60_000),
+      lastRunAt: ranAt,
+      lockedAt: null,
+      lastModifiedBy: 'test',
+    });
+  });
 });

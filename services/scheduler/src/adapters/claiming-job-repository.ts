@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { MongoJobRepository } from '@agendajs/mongo-backend';
 import type { AgendaBackend, JobId, JobParameters, JobRepositoryOptions } from 'agenda';
 import { ObjectId, type Collection, type Db, type Document } from 'mongodb';
+import { nextRunAfterIntervalChange } from '../domain/commands.js';
 
 /** One claimed run of a job: whoever inserts it first runs it. */
 interface RunClaim {
@@ -169,6 +170,38 @@ export class ClaimingJobRepository extends MongoJobRepository {
   }
 
   /**
+   * Saves a run's state (agenda saves at a run's start and at its end) in one write whose filter
+   * also names the interval the run was locked with. A job {@link reschedule}d meanwhile, while
+   * this or another replica held it locked ahead of time or running, no longer matches: agenda
+   * computed the next run from the interval it holds in memory, which would bring the old
+   * interval back for one run, so the next run is counted from this run with the stored one.
+   */
+  override async saveJobState(
+    job: JobParameters,
+    options: JobRepositoryOptions | undefined,
+  ): Promise<void> {
+    if (!job._id || typeof job.repeatInterval !== 'number') return super.saveJobState(job, options);
+    const _id = new ObjectId(job._id.toString());
+    const state = runState(job, options);
+    const saved = await this.collection.updateOne(
+      { _id, name: job.name, repeatInterval: job.repeatInterval },
+      { $set: state },
+    );
+    if (saved.matchedCount === 1) return;
+    const stored = await this.collection.findOne(
+      { _id, name: job.name },
+      { projection: { repeatInterval: 1 } },
+    );
+    // Removed meanwhile: agenda's own save fails as agenda expects.
+    if (typeof stored?.['repeatInterval'] !== 'number') return super.saveJobState(job, options);
+    const nextRunAt =
+      state.nextRunAt && job.lastRunAt
+        ? nextRunAfterIntervalChange(new Date(job.lastRunAt), stored['repeatInterval'], new Date())
+        : state.nextRunAt;
+    await this.collection.updateOne({ _id, name: job.name }, { $set: { ...state, nextRunAt } });
+  }
+
+  /**
    * Changes a recurring job's interval, next run and data in place, keeping its run history
    * (agenda's own save rewrites every field, last run and failure included).
    */
@@ -248,6 +281,22 @@ export class ClaimingJobRepository extends MongoJobRepository {
 
 const runKey = (jobId: string, nextRunAt: Date | null) =>
   `${jobId}@${nextRunAt ? nextRunAt.getTime() : 'unscheduled'}`;
+
+/** The fields agenda's MongoDB backend writes when it saves a run's state. */
+function runState(job: JobParameters, options: JobRepositoryOptions | undefined) {
+  const date = (value: Date | string | null | undefined) => (value ? new Date(value) : null);
+  return {
+    lockedAt: date(job.lockedAt),
+    nextRunAt: date(job.nextRunAt),
+    lastRunAt: date(job.lastRunAt),
+    progress: job.progress ?? null,
+    failReason: job.failReason ?? null,
+    failCount: job.failCount ?? null,
+    failedAt: date(job.failedAt),
+    lastFinishedAt: date(job.lastFinishedAt),
+    lastModifiedBy: options?.lastModifiedBy ?? null,
+  };
+}
 
 /** A job document as agenda stores it: absent optional fields are null. */
 function storedJob(
