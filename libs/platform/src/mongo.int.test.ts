@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { MongoServerError } from 'mongodb';
+import { Registry } from 'prom-client';
 import { infra, uniqueName } from '@msync/test-support';
 import { connectMongo, type MongoHandle } from './mongo.js';
 
@@ -49,6 +50,37 @@ describe('connectMongo on the real MongoDB-compatible server', () => {
       { returnDocument: 'after' },
     );
     expect(after?.version).toBe(2);
+  });
+
+  it('counts each command and the time waited for it by collection, leaving handshakes out', async () => {
+    const metrics = new Registry();
+    handle = await connectMongo(infra().MONGO_URL, {
+      dbName: uniqueName('platform').replace(/-/g, '_'),
+      appName: 'test',
+      metrics,
+    });
+    await handle.ping();
+    const seen = handle.db.collection<{ _id: string }>('seen');
+    await seen.insertOne({ _id: 'a' });
+    await seen.findOne({ _id: 'a' });
+    await seen.findOne({ _id: 'b' });
+    const lines = async (name: string) =>
+      (await metrics.getSingleMetricAsString(name))
+        .split('\n')
+        .filter((line) => line.startsWith(`${name}{`));
+    expect(await lines('mongodb_commands_total')).toEqual([
+      'mongodb_commands_total{collection="seen",command="insert",result="ok"} 1',
+      'mongodb_commands_total{collection="seen",command="find",result="ok"} 2',
+    ]);
+    const waited = (await lines('mongodb_command_seconds_total')).map((line) => [
+      line.slice(0, line.lastIndexOf(' ')),
+      Number(line.slice(line.lastIndexOf(' ') + 1)),
+    ]);
+    expect(waited.map(([series]) => series)).toEqual([
+      'mongodb_command_seconds_total{collection="seen",command="insert"}',
+      'mongodb_command_seconds_total{collection="seen",command="find"}',
+    ]);
+    for (const [, seconds] of waited) expect(seconds).toBeGreaterThan(0);
   });
 
   it('fails with a retriable error naming the problem when the server cannot be reached', async () => {

@@ -66,6 +66,16 @@ function countCommands(client: MongoClient, registry: Registry): void {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     });
+  const seconds =
+    (registry.getSingleMetric('mongodb_command_seconds_total') as Counter<
+      'collection' | 'command'
+    >) ??
+    new Counter({
+      name: 'mongodb_command_seconds_total',
+      help: 'Time spent waiting for database commands, by collection and command: where the database time goes',
+      labelNames: ['collection', 'command'],
+      registers: [registry],
+    });
   const collections = new Map<number, string>();
   client.on('commandStarted', (event) => {
     const target = (event.command as Record<string, unknown>)[event.commandName];
@@ -79,6 +89,7 @@ function countCommands(client: MongoClient, registry: Registry): void {
       if (IGNORED.has(event.commandName)) return;
       commands.inc({ collection, command: event.commandName, result });
       durations.observe({ command: event.commandName }, event.duration / 1000);
+      seconds.inc({ collection, command: event.commandName }, event.duration / 1000);
     };
   client.on('commandSucceeded', ended('ok'));
   client.on('commandFailed', ended('failed'));
