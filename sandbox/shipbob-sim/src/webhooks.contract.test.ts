@@ -266,7 +266,8 @@ describe('ShipBob simulator webhooks', () => {
 
     it('reorder window: events of one window arrive newest first', async () => {
       await subscribe('2026-01', ['order.shipped']);
-      await t.control('PUT', '/webhooks/faults', { reorderWindowMs: 150 });
+      // Wide enough for both labels to land in one window on a loaded machine (150 ms was not).
+      await t.control('PUT', '/webhooks/faults', { reorderWindowMs: 2_000 });
       const first = await label('ORDER-A');
       const second = await label('ORDER-B');
       await eventually(() => received.length === 2, 'both events');
