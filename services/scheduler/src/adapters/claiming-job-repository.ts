@@ -192,13 +192,15 @@ export class ClaimingJobRepository extends MongoJobRepository {
       { _id, name: job.name },
       { projection: { repeatInterval: 1 } },
     );
-    // Removed meanwhile: agenda's own save fails as agenda expects.
-    if (typeof stored?.['repeatInterval'] !== 'number') return super.saveJobState(job, options);
-    const nextRunAt =
-      state.nextRunAt && job.lastRunAt
-        ? nextRunAfterIntervalChange(new Date(job.lastRunAt), stored['repeatInterval'], new Date())
-        : state.nextRunAt;
-    await this.collection.updateOne({ _id, name: job.name }, { $set: { ...state, nextRunAt } });
+    // Removed meanwhile (agenda's own save fails, as agenda expects) or no next run to move.
+    if (typeof stored?.['repeatInterval'] !== 'number' || !job.nextRunAt || !job.lastRunAt)
+      return super.saveJobState(job, options);
+    const nextRunAt = nextRunAfterIntervalChange(
+      new Date(job.lastRunAt),
+      stored['repeatInterval'],
+      new Date(),
+    );
+    return super.saveJobState({ ...job, nextRunAt }, options);
   }
 
   /**
