@@ -169,7 +169,7 @@ const dbRows = (db: Map<string, DbUse>, stores: number) => {
     ),
     ...used
       .sort(([, a], [, b]) => b.commands - a.commands)
-      .slice(0, 2)
+      .slice(0, 3)
       .map(([name, use]) =>
         row(
           `  ${name}, by collection`,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ObjectId } from 'mongodb';
-import { connectMongo, type MongoHandle } from '@msync/platform';
+import { Registry, connectMongo, type MongoHandle } from '@msync/platform';
 import { infra, uniqueName } from '@msync/test-support';
 import { ClaimingJobRepository, uniqueJobId } from './claiming-job-repository.js';
 
@@ -103,6 +103,36 @@ describe('run locking on FerretDB, where findOneAndUpdate is not atomic', () => 
     // Once the claim is older than the lock lifetime, the run is claimed again (attempt 1).
     const later = new Date(Date.now() + 61_000);
     expect((await lookup(b, later))?._id?.toString()).toBe(id);
+  });
+
+  it('locks overlapping lookups of one process one after the other, reading no run claim', async () => {
+    const [a] = await replicas();
+    // The same collection through a connection whose commands are counted.
+    const registry = new Registry();
+    const counted = await connectMongo(infra().MONGO_URL, {
+      dbName: mongo.db.databaseName,
+      appName: 'scheduler-test-counted',
+      metrics: registry,
+    });
+    try {
+      const repository = new ClaimingJobRepository(counted.db, collection);
+      await repository.connect();
+      const ids = [];
+      for (let i = 0; i < 4; i++) ids.push(await insertDueJob(a));
+      // agenda starts a fill every processEvery even while the last one is still locking.
+      const locked = await Promise.all(ids.map(() => lookup(repository)));
+      expect(locked.map((job) => job?._id?.toString()).sort()).toEqual([...ids].sort());
+      const { values } = await registry.getSingleMetric('mongodb_commands_total')!.get();
+      const onClaims = (command: string) =>
+        values
+          .filter((v) => v.labels['collection'] === `${collection}_claims`)
+          .filter((v) => v.labels['command'] === command)
+          .reduce((sum, v) => sum + v.value, 0);
+      expect(onClaims('insert')).toBe(4);
+      expect(onClaims('find')).toBe(0);
+    } finally {
+      await counted.close();
+    }
   });
 
   it('frees a run that was locked but not run, for any replica', async () => {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { MongoJobRepository } from '@agendajs/mongo-backend';
 import type { AgendaBackend, JobId, JobParameters, JobRepositoryOptions } from 'agenda';
 import { ObjectId, type Collection, type Db, type Document } from 'mongodb';
+import { createKeyedMutex } from '@msync/platform';
 import { nextRunAfterIntervalChange } from '../domain/commands.js';
 
 /** One claimed run of a job: whoever inserts it first runs it. */
@@ -56,6 +57,8 @@ export class ClaimingJobRepository extends MongoJobRepository {
   private readonly claims: Collection<RunClaim>;
   private lockingStopped = false;
   private readonly lookups = new Set<Promise<unknown>>();
+  /** One lookup per job name at a time in this process (see {@link getNextJobToRun}). */
+  private readonly oneLookupAtATime = createKeyedMutex();
 
   constructor(mongoDb: Db, jobsCollection: string) {
     super({ mongo: mongoDb, db: { collection: jobsCollection }, ensureIndex: false });
@@ -73,6 +76,13 @@ export class ClaimingJobRepository extends MongoJobRepository {
     await this.claims.createIndex({ claimedAt: 1 }, { name: 'byAge' });
   }
 
+  /**
+   * Locks the next due job of `jobName`. agenda starts a new fill of its queue every
+   * `processEvery` whether or not the last one is still locking, so on a slow database fills
+   * overlap and read the same candidates: each would read and lose the claims of the runs the
+   * other is locking. A process's lookups of one job name go one at a time instead; each sees
+   * what the one before locked.
+   */
   override async getNextJobToRun(
     jobName: string,
     nextScanAt: Date,
@@ -81,7 +91,11 @@ export class ClaimingJobRepository extends MongoJobRepository {
     options: JobRepositoryOptions | undefined,
   ): Promise<JobParameters | undefined> {
     if (this.lockingStopped) return undefined;
-    const lookup = this.lockNextDue(jobName, nextScanAt, lockDeadline, now ?? new Date(), options);
+    const lookup = this.oneLookupAtATime(jobName, async () =>
+      this.lockingStopped
+        ? undefined
+        : this.lockNextDue(jobName, nextScanAt, lockDeadline, now ?? new Date(), options),
+    );
     this.lookups.add(lookup);
     try {
       return await lookup;
@@ -249,16 +263,20 @@ export class ClaimingJobRepository extends MongoJobRepository {
     claimedAt: Date,
   ): Promise<boolean> {
     const run = runKey(jobId, nextRunAt);
+    const claim = async (attempt: number) => {
+      try {
+        await this.claims.insertOne({ _id: `${run}#${attempt}`, run, attempt, jobId, claimedAt });
+        return true;
+      } catch (error) {
+        if (isDuplicateKey(error)) return false;
+        throw error;
+      }
+    };
+    // Most runs are claimed by the first to try: one insert. Only a run claimed before is read.
+    if (await claim(0)) return true;
     const latest = (await this.claimsOf(run)).at(-1);
-    if (latest && latest.claimedAt > lockDeadline) return false;
-    const attempt = latest ? latest.attempt + 1 : 0;
-    try {
-      await this.claims.insertOne({ _id: `${run}#${attempt}`, run, attempt, jobId, claimedAt });
-      return true;
-    } catch (error) {
-      if (isDuplicateKey(error)) return false;
-      throw error;
-    }
+    if (!latest || latest.claimedAt > lockDeadline) return false;
+    return claim(latest.attempt + 1);
   }
 
   /**
