@@ -7,7 +7,8 @@
  *
  *   npm run bench -- catalog [--stores 100] [--skus 10000] [--change-percent 1]
  *     [--accounts per-store|shared] [--max-cycle-minutes 20] [--live-deadline-ms 120000]
- *     [--commit-interval-ms 1000] [--max-unfinished 0] [--heap-mb 0] [--scale 10,100]
+ *     [--commit-interval-ms 1000] [--max-unfinished 0] [--heap-mb 0] [--semi-space-mb 0]
+ *     [--scale 10,100]
  *     [--poll-keys 0] [--backend shared|sqlite|postgresql]
  *
  * `--scale 10,100` runs the whole measure once per store count, one after the other, and adds a
@@ -17,7 +18,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SyncOutcomeRecorded } from '@msync/events';
-import { MONGO_BACKENDS, type MongoBackend } from '../../tools/infra/src/index.js';
+import {
+  MONGO_BACKENDS,
+  SERVICE_HEAP,
+  nodeOptionsOf,
+  type MongoBackend,
+} from '../../tools/infra/src/index.js';
 import { loadAverage } from '../orders/main.js';
 import { OrdersRun, type BenchStore } from '../orders/system.js';
 import { parseOptions } from '../support.js';
@@ -37,10 +43,15 @@ const DEFAULTS = {
   /** The applier's FACT_MAX_UNFINISHED_PER_PARTITION (0: its default). */
   'max-unfinished': 0,
   /**
-   * Each service's V8 old-space limit (`--max-old-space-size`), as a container memory limit sets
-   * it (0: Node's own, from the machine's memory).
+   * Every service's V8 old-space limit (`--max-old-space-size`, MB) instead of its own
+   * (`SERVICE_HEAP`, ADR 0122; 0: each service's own).
    */
   'heap-mb': 0,
+  /**
+   * Every service's V8 semi-space limit (`--max-semi-space-size`, MB) instead of its own (0: each
+   * service's own).
+   */
+  'semi-space-mb': 0,
   /** Both pollers' POLL_KEYS_AT_ONCE (0: their default). */
   'poll-keys': 0,
   backend: 'shared' as 'shared' | MongoBackend,
@@ -76,13 +87,21 @@ export async function main(args: string[]): Promise<void> {
   if (results.length > 1) process.stdout.write(`${growth(results)}\n`);
 }
 
-/** Every service's heap limit, as a container memory limit would set it (none for 0). */
-const heapTuning = (heapMb: number): Partial<Record<FlowService, Record<string, string>>> =>
-  heapMb > 0
-    ? Object.fromEntries(
-        FLOW_SERVICES.map((name) => [name, { NODE_OPTIONS: `--max-old-space-size=${heapMb}` }]),
-      )
-    : {};
+/** Every service's heap limits: its own as deployed, or the ones given for all (not 0). */
+const heapTuning = (
+  oldSpaceMb: number,
+  semiSpaceMb: number,
+): Partial<Record<FlowService, Record<string, string>>> =>
+  Object.fromEntries(
+    FLOW_SERVICES.map((name) => {
+      const own = SERVICE_HEAP[name];
+      const heap = {
+        oldSpaceMb: oldSpaceMb || own.oldSpaceMb,
+        semiSpaceMb: semiSpaceMb || own.semiSpaceMb,
+      };
+      return [name, { NODE_OPTIONS: nodeOptionsOf(heap) }];
+    }),
+  );
 
 /** The SKUs of a catalog: one product and one offer each, the same names in every account. */
 const skuOf = (n: number) => `CAT-${String(n).padStart(6, '0')}`;
@@ -98,7 +117,7 @@ async function measure(options: Options): Promise<Figures> {
   const inventory = new Map<number, number[]>();
   const storeOf = new Map<string, BenchStore>();
   const progress = new CycleProgress(skus);
-  const heap = heapTuning(options['heap-mb']);
+  const heap = heapTuning(options['heap-mb'], options['semi-space-mb']);
   const pollKeys: Record<string, string> =
     options['poll-keys'] > 0 ? { POLL_KEYS_AT_ONCE: String(options['poll-keys']) } : {};
   const run: OrdersRun = new OrdersRun({

@@ -45,7 +45,7 @@ export function table(f: Figures): string {
   const firstComplete =
     first.productsMatched >= first.expected && first.stockPushed >= first.expected;
   const lines = [
-    `catalog: ${options.stores} stores × ${options.skus} SKUs (${skus.toLocaleString('en')}), ShipBob accounts ${options.accounts === 'shared' ? 'shared by every store' : 'one per store'}, ${options['change-percent']} % changed, backend ${options.backend}; load ${f.loadAtStart} → ${f.loadAtEnd}`,
+    `catalog: ${options.stores} stores × ${options.skus} SKUs (${skus.toLocaleString('en')}), ShipBob accounts ${options.accounts === 'shared' ? 'shared by every store' : 'one per store'}, ${options['change-percent']} % changed, backend ${options.backend}, heap limits ${heapShown(options)}; load ${f.loadAtStart} → ${f.loadAtEnd}`,
     '',
     'full first cycle (from the first store connected)',
     row('stores connected in', seconds(first.connectedMs)),
@@ -221,3 +221,9 @@ const verdict = (ok: boolean) => (ok ? 'ok' : 'MISS');
 const row = (label: string, value: string) => `${label.padEnd(48)}${value}`;
 const seconds = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : '–');
 const rate = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
+
+/** The services' heap limits the run used: their own (ADR 0122) unless the options gave others. */
+const heapShown = (options: Options) =>
+  options['heap-mb'] === 0 && options['semi-space-mb'] === 0
+    ? "each service's own"
+    : `old space ${options['heap-mb'] || 'own'} MB, semi-space ${options['semi-space-mb'] || 'own'} MB`;

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { parse } from 'yaml';
 import { withContext } from '@msync/test-support';
-import { SERVICE_NAMES } from '../../tools/infra/src/services.js';
+import { SERVICE_NAMES, serviceNodeOptions } from '../../tools/infra/src/services.js';
 import { INFRA_SERVICES } from '../../tools/infra/src/docker.js';
 import {
   composeSecretFiles,
@@ -99,6 +99,8 @@ describe('docker-compose.yml', () => {
       }
       expect(await startProblems(name, env)).toEqual([]);
       expect(await unreadVariables(name, Object.keys(env))).toEqual([]);
+      // The heap limits every other way of running it uses (ADR 0122).
+      expect(env['NODE_OPTIONS']).toBe(serviceNodeOptions(name));
     },
   );
 

@@ -8,7 +8,7 @@ import { withContext } from '@msync/test-support';
 import { configSchema as streamConfigSchema } from '../../tools/stream/src/config.js';
 import { parseAllDocuments } from 'yaml';
 import { topics, type TopicKey } from '@msync/events';
-import { SERVICE_NAMES } from '../../tools/infra/src/services.js';
+import { SERVICE_HEAP, SERVICE_NAMES, serviceNodeOptions } from '../../tools/infra/src/services.js';
 import { newLocalSecrets } from '../../tools/infra/src/demo.js';
 import { FACT_TOPICS } from '../../services/sync-applier/src/applier.js';
 import { kubernetesValidator, kubernetesVersion, root } from './schemas.js';
@@ -201,6 +201,19 @@ describe.each(OVERLAYS)('%s', (dir) => {
         Number(config['SHUTDOWN_TIMEOUT_MS']),
       );
       expect(container!.image).toMatch(new RegExp(`^msync/${name}:[\\w.-]+$`));
+    },
+  );
+
+  it.each(SERVICE_NAMES)(
+    '%s: runs with its heap limits, which leave as much again of its memory limit beside the heap',
+    (name) => {
+      const container = of<Deployment>(objects, 'Deployment', name).spec.template.spec
+        .containers[0]!;
+      const nodeOptions = container.env?.find((v) => v.name === 'NODE_OPTIONS')?.value;
+      expect(nodeOptions).toBe(serviceNodeOptions(name));
+      const limit = /^(\d+)Mi$/.exec(container.resources.limits['memory'] ?? '');
+      expect(limit).not.toBeNull();
+      expect(Number(limit![1])).toBeGreaterThanOrEqual(2 * SERVICE_HEAP[name].oldSpaceMb);
     },
   );
 

@@ -3,6 +3,8 @@ import { baseServiceEnv, loadConfig } from '@msync/platform';
 
 /** Variables given before the code that reads them lands (remove each once it does). */
 const ANNOUNCED: Partial<Record<string, string[]>> = {};
+/** Read by Node itself, not by the service's config: the heap limits (ADR 0122). */
+const RUNTIME = ['NODE_OPTIONS'];
 
 type Schema = Parameters<typeof loadConfig>[0];
 
@@ -32,6 +34,7 @@ export async function unreadVariables(service: string, given: string[]): Promise
     ...Object.keys((await configSchemaOf(service)).shape),
     ...Object.keys(baseServiceEnv.shape),
     ...(ANNOUNCED[service] ?? []),
+    ...RUNTIME,
   ]);
   return given.filter((name) => !known.has(name));
 }

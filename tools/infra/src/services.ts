@@ -7,3 +7,39 @@ export const SERVICE_NAMES = [
   'sync-applier',
   'reporter',
 ] as const;
+
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** A service's V8 heap limits, in MB: old generation, and each of the young generation's semi-spaces. */
+export interface HeapLimits {
+  oldSpaceMb: number;
+  semiSpaceMb: number;
+}
+
+/**
+ * The V8 heap limits each service runs with (ADR 0122): the Kubernetes and Compose manifests set
+ * them as its `NODE_OPTIONS`, `npm start`, the end-to-end tests and the benchmarks pass the same.
+ * Without them V8 sizes its heap from the machine's memory and collects late: in the catalog
+ * benchmark a service's RSS grew to 300–1,000 MB, mostly garbage, above its container's memory
+ * limit. The pollers and the applier hold a store's catalog while they work on it (an export, an
+ * account's inventory, unfinished facts) and get more. A deployment with larger catalogs raises
+ * them with its own `NODE_OPTIONS`.
+ */
+export const SERVICE_HEAP: Record<ServiceName, HeapLimits> = {
+  'config-api': { oldSpaceMb: 128, semiSpaceMb: 4 },
+  scheduler: { oldSpaceMb: 128, semiSpaceMb: 4 },
+  'mirakl-poller': { oldSpaceMb: 160, semiSpaceMb: 4 },
+  'shipbob-poller': { oldSpaceMb: 160, semiSpaceMb: 4 },
+  'sync-applier': { oldSpaceMb: 160, semiSpaceMb: 4 },
+  reporter: { oldSpaceMb: 128, semiSpaceMb: 4 },
+};
+
+/** Heap limits as Node's command-line flags; a limit of 0 is left to V8. */
+export const nodeOptionsOf = (heap: HeapLimits): string =>
+  [
+    ...(heap.oldSpaceMb > 0 ? [`--max-old-space-size=${heap.oldSpaceMb}`] : []),
+    ...(heap.semiSpaceMb > 0 ? [`--max-semi-space-size=${heap.semiSpaceMb}`] : []),
+  ].join(' ');
+
+/** The `NODE_OPTIONS` a service runs with. */
+export const serviceNodeOptions = (name: ServiceName): string => nodeOptionsOf(SERVICE_HEAP[name]);
