@@ -20,8 +20,8 @@ export interface HeapLimits {
  * The V8 heap limits each service runs with (ADR 0122): the Kubernetes and Compose manifests set
  * them as its `NODE_OPTIONS`, `npm start`, the end-to-end tests and the benchmarks pass the same.
  * Without them V8 sizes its heap from the machine's memory and collects late: in the catalog
- * benchmark a service's RSS grew to 300–1,000 MB, mostly garbage, above its container's memory
- * limit. The pollers and the applier hold a store's catalog while they work on it (an export, an
+ * benchmark the services' RSS grew to 300–1,000 MB, mostly garbage (the applier's above its
+ * container's memory limit). The pollers and the applier hold a store's catalog while they work on it (an export, an
  * account's inventory, unfinished facts) and get more. A deployment with larger catalogs raises
  * them with its own `NODE_OPTIONS`.
  */
