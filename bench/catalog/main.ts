@@ -87,12 +87,16 @@ export async function main(args: string[]): Promise<void> {
   if (results.length > 1) process.stdout.write(`${growth(results)}\n`);
 }
 
-/** Every service's heap limits: its own as deployed, or the ones given for all (not 0). */
+/**
+ * Every service's heap limits when the options replace its own (not 0); otherwise nothing: the
+ * services start with their own (`startService`).
+ */
 const heapTuning = (
   oldSpaceMb: number,
   semiSpaceMb: number,
-): Partial<Record<FlowService, Record<string, string>>> =>
-  Object.fromEntries(
+): Partial<Record<FlowService, Record<string, string>>> => {
+  if (oldSpaceMb === 0 && semiSpaceMb === 0) return {};
+  return Object.fromEntries(
     FLOW_SERVICES.map((name) => {
       const own = SERVICE_HEAP[name];
       const heap = {
@@ -102,6 +106,7 @@ const heapTuning = (
       return [name, { NODE_OPTIONS: nodeOptionsOf(heap) }];
     }),
   );
+};
 
 /** The SKUs of a catalog: one product and one offer each, the same names in every account. */
 const skuOf = (n: number) => `CAT-${String(n).padStart(6, '0')}`;
