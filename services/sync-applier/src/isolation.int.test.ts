@@ -41,6 +41,12 @@ describe('a store whose vendor fails does not hold the partition', () => {
     // …while the failing store's Mirakl still answers 500 and its facts wait, in order.
     expect(failing.mirakl.control.faults()).toHaveLength(1);
     expect(harness.outcomesOf(failing.storeId)).toEqual([]);
+    // The healthy store may finish while the failing head is still being retried in place: its
+    // lane is set aside once those attempts are spent.
+    await eventually(
+      async () => (await parked.list(running.applier.groupId, failing.storeId)).length >= 2,
+      "the failing store's facts set aside",
+    );
     const lane = await parked.list(running.applier.groupId, failing.storeId);
     // The head failed with the 500; a replay since re-reads the order first (OR11: the claim
     // exists), which the shared call gate may have refused as too early.
