@@ -39,7 +39,7 @@ export function pollRequestHandler(deps: {
   isConnected: (storeId: string) => boolean;
   /** The configuration version this poller holds for the store (undefined: none yet). */
   configVersion: (storeId: string) => number | undefined;
-  coordinator: PollCoordinator;
+  coordinator: Pick<PollCoordinator, 'request'>;
   metrics: PollMetrics;
   logger: Logger;
 }) {

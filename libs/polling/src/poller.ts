@@ -160,6 +160,9 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
       const pass = streams[input.stream];
       if (pass) await pass(input);
     },
+    // Every pass begins with the store's credentials: read beside its cursor (ADR 0123).
+    prepare: (storeId) =>
+      options.credentials.get(storeId, { atLeastVersion: configs.get(storeId)?.version }),
     now,
   });
   const consumer = createEventConsumer({
@@ -193,6 +196,8 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
     },
     async stop() {
       await Promise.all([consumer.stop(), configs.stop()]);
+      // The last passes' leases, so that another process polls these stores at once.
+      await coordinator.settle();
     },
   };
 }

@@ -22,6 +22,11 @@ export interface PollCoordinator {
    * `poll-busy` when another process is polling the same store and stream right now.
    */
   request(storeId: string, stream: string, demand: PollDemand): Promise<PollOutcome>;
+  /**
+   * Resolves once the leases of finished passes are released: a pass's request is answered
+   * without waiting for its release (ADR 0123), so a process that stops waits here first.
+   */
+  settle(): Promise<void>;
 }
 
 export interface PollCoordinatorOptions {
@@ -29,6 +34,11 @@ export interface PollCoordinatorOptions {
   leases: Leases;
   /** Reads, decides, publishes, then records seen items and the cursor (in that order). */
   pass: (input: PollPassInput) => Promise<void>;
+  /**
+   * Reads a store's pass needs whatever its cursor (its credentials), started beside the cursor's
+   * read so that the pass finds them in memory (ADR 0123). Its failure is the pass's to meet.
+   */
+  prepare?: (storeId: string, stream: string) => Promise<unknown>;
   /** How often a running pass renews its lease; default 20 s. */
   renewEveryMs?: number;
   now?: () => number;
@@ -41,6 +51,7 @@ export interface PollCoordinatorOptions {
  */
 export function createPollCoordinator(options: PollCoordinatorOptions): PollCoordinator {
   const now = options.now ?? Date.now;
+  const releases = new Set<Promise<void>>();
   const run = async (key: string, demand: PollDemand): Promise<PollOutcome> => {
     const [storeId, stream] = JSON.parse(key) as [string, string];
     const lease = await options.leases.tryAcquire(key);
@@ -54,7 +65,9 @@ export function createPollCoordinator(options: PollCoordinatorOptions): PollCoor
       options.renewEveryMs ?? 20_000,
     );
     try {
+      const prepared = options.prepare?.(storeId, stream).catch(() => undefined);
       const cursor = await options.state.cursor(storeId, stream);
+      await prepared;
       if (isCovered(demand, cursor.lastPassStartedAt?.getTime() ?? null)) return 'coalesced';
       // A follow-up pass starts from another request's handler: it logs under its own demand.
       await withLogContext({ storeId, correlationId: demand.correlationId }, () =>
@@ -63,7 +76,12 @@ export function createPollCoordinator(options: PollCoordinatorOptions): PollCoor
       return 'completed';
     } finally {
       clearInterval(renewal);
-      await lease.release().catch(() => undefined);
+      // The next store's pass need not wait for it; this store's next pass does (the lease's own).
+      const release: Promise<void> = lease
+        .release()
+        .catch(() => undefined)
+        .finally(() => releases.delete(release));
+      releases.add(release);
     }
   };
 
@@ -71,5 +89,8 @@ export function createPollCoordinator(options: PollCoordinatorOptions): PollCoor
   return {
     request: (storeId, stream, demand) =>
       coalescer.request(JSON.stringify([storeId, stream]), demand),
+    settle: async () => {
+      await Promise.all([...releases]);
+    },
   };
 }

@@ -62,7 +62,81 @@ function renewalAnsweredLate(db: Db) {
   return { db: late, applied: () => applied, answer: () => answer() };
 }
 
+/**
+ * The database, except that the next `deleteOne` (a release) fails at once as on a timeout while
+ * the server applies it only when `apply()` is called.
+ */
+function releaseAppliedLate(db: Db) {
+  let apply: (() => Promise<unknown>) | undefined;
+  const late = withMethod(db, 'deleteOne', (real) => (...args) => {
+    if (apply) return real(...args);
+    apply = () => real(...args);
+    return Promise.reject(new Error('operation timed out'));
+  });
+  return { db: late, apply: () => apply!() };
+}
+
 describe('Mongo leases on the real MongoDB-compatible server', () => {
+  it('a release the server applies after its instance took the key again deletes nothing of the new lease', async () => {
+    handle = await connectMongo(infra().MONGO_URL, {
+      dbName: uniqueName('leases').replace(/-/g, '_'),
+      appName: 'test',
+    });
+    const late = releaseAppliedLate(handle.db);
+    const options = { collection: 'leases', leaseMs: 5 * 60_000 };
+    const mine = createMongoLeases({ ...options, db: late.db, holder: 'a' });
+    const theirs = createMongoLeases({ ...options, db: handle.db, holder: 'b' });
+
+    const first = await mine.tryAcquire('store-1');
+    await expect(first!.release()).rejects.toThrow(/timed out/);
+    // Its document is a leftover to this instance, which takes the key again at once.
+    const second = await mine.tryAcquire('store-1');
+    expect(second).not.toBeNull();
+
+    // The first release reaches the server now: it names the first acquisition only.
+    const applied = (await late.apply()) as { deletedCount: number };
+    expect(applied.deletedCount).toBe(0);
+    expect(await theirs.tryAcquire('store-1')).toBeNull();
+    expect(await second!.renew()).toBe(true);
+    await second!.release();
+    expect(await theirs.tryAcquire('store-1')).not.toBeNull();
+  });
+
+  it('takes a key it is still releasing only once the release has been answered', async () => {
+    handle = await connectMongo(infra().MONGO_URL, {
+      dbName: uniqueName('leases').replace(/-/g, '_'),
+      appName: 'test',
+    });
+    const steps: string[] = [];
+    let applied!: () => void;
+    const deleteApplied = new Promise<void>((resolve) => (applied = resolve));
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    // The release is applied at once and answered only when the test says so.
+    const db = withMethod(handle.db, 'deleteOne', (real) => async (...args) => {
+      const result = await real(...args);
+      applied();
+      await answered;
+      return result;
+    });
+    const spied = withMethod(db, 'insertOne', (real) => (...args) => {
+      steps.push('insert');
+      return real(...args);
+    });
+    const mine = createMongoLeases({ db: spied, collection: 'leases', leaseMs: 5 * 60_000 });
+
+    const first = await mine.tryAcquire('store-1');
+    const releasing = first!.release();
+    const again = mine.tryAcquire('store-1');
+    await deleteApplied;
+    steps.push('answered');
+    answer();
+    await releasing;
+    expect(await again).not.toBeNull();
+    // One insert for the second acquisition: it did not meet its own document on the way.
+    expect(steps).toEqual(['insert', 'answered', 'insert']);
+  });
+
   it('a renewal answered after its lease was released does not keep the key from its own instance', async () => {
     handle = await connectMongo(infra().MONGO_URL, {
       dbName: uniqueName('leases').replace(/-/g, '_'),

@@ -21,6 +21,8 @@ interface LeaseDocument {
   _id: string;
   owner: string;
   expiresAt: number;
+  /** This acquisition's own: its release deletes only the document it inserted (ADR 0123). */
+  token?: string;
 }
 
 export interface MongoLeasesOptions {
@@ -59,10 +61,10 @@ export function createMongoLeases(options: MongoLeasesOptions): Leases {
   const margin = options.renewMarginMs ?? options.leaseMs / 4;
 
   /** Inserts the lease; its expiry, or null when the key is held. */
-  const insert = async (key: string): Promise<number | null> => {
+  const insert = async (key: string, token: string): Promise<number | null> => {
     const expiresAt = now() + options.leaseMs;
     try {
-      await leases.insertOne({ _id: key, owner, expiresAt });
+      await leases.insertOne({ _id: key, owner, expiresAt, token });
       return expiresAt;
     } catch (error) {
       if ((error as { code?: unknown }).code === DUPLICATE_KEY) return null;
@@ -72,18 +74,24 @@ export function createMongoLeases(options: MongoLeasesOptions): Leases {
 
   /** The expiry of each lease this instance holds (acquired, not released, maybe expired). */
   const holding = new Map<string, number>();
+  /** This instance's releases not answered yet, by key (ADR 0123). */
+  const releasing = new Map<string, Promise<void>>();
 
   return {
     async tryAcquire(key) {
       if ((holding.get(key) ?? 0) > now()) return null;
-      let expiresAt = await insert(key);
+      // A release of its own still on its way: the key is free once it has landed.
+      await releasing.get(key);
+      if ((holding.get(key) ?? 0) > now()) return null;
+      const token = randomUUID();
+      let expiresAt = await insert(key, token);
       if (expiresAt === null) {
         const held = await leases.findOne({ _id: key });
         const leftover = held?.owner === owner;
         if (held && held.expiresAt > now() && !leftover) return null;
         if (held)
           await leases.deleteOne({ _id: key, owner: held.owner, expiresAt: held.expiresAt });
-        expiresAt = await insert(key);
+        expiresAt = await insert(key, token);
         if (expiresAt === null) return null;
       }
       holding.set(key, expiresAt);
@@ -110,7 +118,18 @@ export function createMongoLeases(options: MongoLeasesOptions): Leases {
           // No longer held, even when the delete fails: the document is then a leftover.
           released = true;
           holding.delete(key);
-          await leases.deleteOne({ _id: key, owner });
+          // Its own document only: a release answered late never deletes a later acquisition's.
+          const deleted = leases.deleteOne({ _id: key, owner, token });
+          const landed: Promise<void> = deleted
+            .then(
+              () => undefined,
+              () => undefined,
+            )
+            .finally(() => {
+              if (releasing.get(key) === landed) releasing.delete(key);
+            });
+          releasing.set(key, landed);
+          await deleted;
         },
       };
     },

@@ -108,6 +108,12 @@ const PRUNE_EVERY = 16;
  * next sequence number; two processes that read the same state race for the same `_id` and the
  * unique key lets one win (FerretDB has no transactions; ADR 0012, 0042). One round trip pair
  * per slice, not per call.
+ *
+ * A process remembers each key's claims as of its last read and its own claims since (ADR 0123),
+ * and first inserts the slice they grant, without reading: the insert of the next sequence
+ * number succeeds only if nobody claimed since, in which case what it remembers is every claim
+ * there is. When another process claimed meanwhile, the insert collides and the claim reads as
+ * before. A process that claims a key again and again pays one round trip per slice.
  */
 export function createMongoSharedBudget(options: MongoSharedBudgetOptions): SharedBudget {
   const slices: Collection<SliceDocument> = options.db.collection<SliceDocument>(
@@ -116,6 +122,20 @@ export function createMongoSharedBudget(options: MongoSharedBudgetOptions): Shar
   const { shape } = options;
   const now = options.now ?? Date.now;
   let indexed: Promise<unknown> | undefined;
+
+  /**
+   * Per key, the claims (newest first) this process knows to be all there were at its last read
+   * or successful insert: an insert that follows them without colliding proves them complete.
+   */
+  const known = new Map<string, ClaimedSlice[]>();
+  const remember = (key: string, newestFirst: ClaimedSlice[], at: number) => {
+    const since = at - sliceHorizonMs(shape);
+    // The newest one always (it gives the next sequence number), older ones while they count.
+    known.set(
+      key,
+      newestFirst.filter((slice, i) => i === 0 || slice.at > since).slice(0, shape.limit + 1),
+    );
+  };
 
   const newest = async (key: string): Promise<ClaimedSlice[]> => {
     indexed ??= slices.createIndex({ key: 1, seq: -1 });
@@ -152,13 +172,32 @@ export function createMongoSharedBudget(options: MongoSharedBudgetOptions): Shar
   return {
     shape,
     async claim(key, want) {
+      const granted = (slice: ClaimedSlice, before: ClaimedSlice[]): SliceGrant => {
+        remember(key, [slice, ...before], slice.at);
+        return { granted: true, calls: slice.size, validForMs: shape.sliceTtlMs };
+      };
+      // What this process knows grants a slice: claimed by one insert if nobody claimed since. A
+      // refusal is decided on a fresh read (others' claims only make the wait longer).
+      const remembered = known.get(key);
+      if (remembered) {
+        const at = now();
+        const decision = decideSlice(remembered, at, shape, want);
+        if (decision.granted) {
+          const slice = { seq: decision.seq, size: decision.size, at };
+          if (await insert(key, slice)) return granted(slice, remembered);
+        }
+        known.delete(key);
+      }
       for (let race = 0; race < MAX_RACES; race++) {
         const at = now();
-        const decision = decideSlice(await newest(key), at, shape, want);
-        if (!decision.granted) return { granted: false, retryAfterMs: decision.retryAfterMs };
-        if (await insert(key, { seq: decision.seq, size: decision.size, at })) {
-          return { granted: true, calls: decision.size, validForMs: shape.sliceTtlMs };
+        const claims = await newest(key);
+        const decision = decideSlice(claims, at, shape, want);
+        if (!decision.granted) {
+          remember(key, claims, at);
+          return { granted: false, retryAfterMs: decision.retryAfterMs };
         }
+        const slice = { seq: decision.seq, size: decision.size, at };
+        if (await insert(key, slice)) return granted(slice, claims);
       }
       throw new RetriableError(`${key}: lost ${MAX_RACES} races for the shared budget in a row`, {
         reason: 'budget-contention',
