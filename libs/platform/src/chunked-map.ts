@@ -63,6 +63,12 @@ export interface ChunkedMapOptions<V, M> {
    * head and only the chunks appended since (ADR 0108).
    */
   cache?: MapCache;
+  /**
+   * Reshapes a value as a read map holds it: the same value in less memory (arrays of their
+   * exact length, epoch ms instead of a `Date`), for maps of many entries a process keeps (ADR
+   * 0124). Default: as decoded.
+   */
+  keep?: (value: V) => V;
 }
 
 export interface ChunkedMap<V, M> {
@@ -245,6 +251,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
   const heads = db.collection<Head<M>>(options.name);
   const chunks = db.collection<Chunk<V>>(`${options.name}_chunks`);
   const merge = options.merge ?? ((_earlier: V, later: V) => later);
+  const keep = options.keep ?? ((value: V) => value);
   const legacyUnset = Object.fromEntries((options.legacyFields ?? []).map((f) => [f, '']));
   // FerretDB applies two updates of one document at once as if each were alone (one is lost,
   // conditions included): an owner's changes from this process go one after the other.
@@ -277,7 +284,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
         continue;
       }
       const earlier = entries.get(key);
-      entries.set(key, earlier === undefined ? value : merge(earlier, value));
+      entries.set(key, keep(earlier === undefined ? value : merge(earlier, value)));
     }
     return entries;
   };

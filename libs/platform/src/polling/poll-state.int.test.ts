@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { infra, uniqueName } from '@msync/test-support';
+import { createMapCache } from '../chunked-map.js';
 import { connectMongo, type MongoHandle } from '../mongo.js';
 import { createMongoPollState } from './poll-state.js';
 
@@ -93,45 +94,56 @@ describe('poll state seen entries on the real MongoDB-compatible server', () => 
     });
   });
 
-  it('keeps a catalog of 10,000 items in a few documents, whatever their ids', async () => {
-    handle = await connectMongo(infra().MONGO_URL, {
-      dbName: uniqueName('pollstate').replace(/-/g, '_'),
-      appName: 'test',
-    });
-    const state = createMongoPollState({
-      db: handle.db,
-      prefix: 'test_poll',
-      catalogStreams: { offers: 16 },
-    });
-    const at = new Date('2026-03-01T00:00:00Z');
-    // SKUs may hold what a field name cannot: dots, a leading dollar, the escape character.
-    const ids = Array.from({ length: 10_000 }, (_, i) =>
-      i % 3 === 0 ? `SKU.${i}` : i % 3 === 1 ? `$SKU%2E${i}` : `sku-${i}`,
-    );
-    const items = new Map(ids.map((id, i) => [id, { version: i, marks: [`hash:${i}`] }]));
-    await state.remember('s1', 'offers', items, at);
-    await state.remember('s2', 'offers', new Map([['SKU.0', { version: 7, marks: [] }]]), at);
+  it.each([
+    ['read from the database', undefined],
+    ['kept in memory between reads, in its compact form (ADR 0124)', 100_000],
+  ])(
+    'keeps a catalog of 10,000 items in a few documents, whatever their ids (%s)',
+    async (_, kept) => {
+      handle = await connectMongo(infra().MONGO_URL, {
+        dbName: uniqueName('pollstate').replace(/-/g, '_'),
+        appName: 'test',
+      });
+      const cache = kept === undefined ? undefined : createMapCache({ maxEntries: kept });
+      const state = createMongoPollState({
+        db: handle.db,
+        prefix: 'test_poll',
+        catalogStreams: { offers: 16 },
+        cache,
+      });
+      const at = new Date('2026-03-01T00:00:00Z');
+      // SKUs may hold what a field name cannot: dots, a leading dollar, the escape character.
+      const ids = Array.from({ length: 10_000 }, (_, i) =>
+        i % 3 === 0 ? `SKU.${i}` : i % 3 === 1 ? `$SKU%2E${i}` : `sku-${i}`,
+      );
+      const items = new Map(ids.map((id, i) => [id, { version: i, marks: [`hash:${i}`] }]));
+      await state.remember('s1', 'offers', items, at);
+      await state.remember('s2', 'offers', new Map([['SKU.0', { version: 7, marks: [] }]]), at);
 
-    const seen = await state.seen('s1', 'offers', [...ids, 'never-seen']);
-    expect(seen.size).toBe(10_000);
-    for (const [id, item] of items) expect(seen.get(id)).toEqual(item);
-    expect((await state.seen('s2', 'offers', ['SKU.0'])).get('SKU.0')).toEqual({
-      version: 7,
-      marks: [],
-    });
-    // Two heads, and 500 entries a chunk: 20 for s1, one for s2.
-    expect(await handle.db.collection('test_poll_seen_maps').countDocuments()).toBe(2);
-    expect(await handle.db.collection('test_poll_seen_maps_chunks').countDocuments()).toBe(21);
-    expect(await handle.db.collection('test_poll_seen').countDocuments()).toBe(0);
+      // With a cache, the second read is answered from memory (the map its first read kept).
+      await state.seen('s1', 'offers', ['SKU.0']);
+      const seen = await state.seen('s1', 'offers', [...ids, 'never-seen']);
+      expect(seen.size).toBe(10_000);
+      if (cache) expect(cache.size()).toEqual({ entries: 10_000, maps: 1 });
+      for (const [id, item] of items) expect(seen.get(id)).toEqual(item);
+      expect((await state.seen('s2', 'offers', ['SKU.0'])).get('SKU.0')).toEqual({
+        version: 7,
+        marks: [],
+      });
+      // Two heads, and 500 entries a chunk: 20 for s1, one for s2.
+      expect(await handle.db.collection('test_poll_seen_maps').countDocuments()).toBe(2);
+      expect(await handle.db.collection('test_poll_seen_maps_chunks').countDocuments()).toBe(21);
+      expect(await handle.db.collection('test_poll_seen').countDocuments()).toBe(0);
 
-    // A later pass refreshes part of the catalog; pruning drops only what it did not see.
-    const later = new Date(at.getTime() + 60_000);
-    const kept = new Map([...items].slice(0, 100));
-    await state.remember('s1', 'offers', kept, later);
-    expect(await state.prune('s1', 'offers', later)).toBe(9_900);
-    const after = await state.seen('s1', 'offers', ids);
-    expect([...after.keys()].sort()).toEqual([...kept.keys()].sort());
-  });
+      // A later pass refreshes part of the catalog; pruning drops only what it did not see.
+      const later = new Date(at.getTime() + 60_000);
+      const refreshed = new Map([...items].slice(0, 100));
+      await state.remember('s1', 'offers', refreshed, later);
+      expect(await state.prune('s1', 'offers', later)).toBe(9_900);
+      const after = await state.seen('s1', 'offers', ids);
+      expect([...after.keys()].sort()).toEqual([...refreshed.keys()].sort());
+    },
+  );
 
   it('moves the seen entries of a store from ADR 0096 buckets into its map at first use', async () => {
     handle = await connectMongo(infra().MONGO_URL, {
