@@ -346,13 +346,16 @@ export class OrdersRun {
     );
   }
 
-  /** Asks for a poll of one of the store's streams, as the scheduler's job does. */
-  async requestPoll(
-    store: BenchStore,
+  /** Asks for a poll of one stream of each of these stores in one publish: all at once. */
+  async requestPolls(
+    stores: readonly BenchStore[],
     system: 'MIRAKL' | 'SHIPBOB',
     stream: string,
   ): Promise<void> {
-    await this.publisher!.publish('pollRequested', pollRequest(store.storeId, system, stream));
+    await this.publisher!.publish(
+      'pollRequested',
+      stores.map((store) => pollRequest(store.storeId, system, stream)),
+    );
   }
 
   /** The store's `tracking.mode` as config-api answers it (`webhooks` or `polling`). */
