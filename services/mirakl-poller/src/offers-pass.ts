@@ -4,6 +4,7 @@ import { pollChanges } from '@msync/polling';
 import {
   decideOfferFacts,
   needsFullExport,
+  observedOffers,
   offersFlowOpen,
   type ObservedOffer,
 } from './domain/offer-facts.js';
@@ -85,10 +86,8 @@ export function offersPass(deps: OffersPassDeps, exportsRefusedAt = new Map<stri
           );
           exportedAt = changes.exportedAt;
           // One object per offer, shared by the offers' decisions and the stock facts.
-          stock = changes.offers.map((o) => ({ ...o, deleted: false }));
-          const items: ObservedOffer[] = stock.concat(
-            changes.deleted.map((o) => ({ ...o, deleted: true })),
-          );
+          stock = observedOffers(changes.offers, false);
+          const items: ObservedOffer[] = stock.concat(observedOffers(changes.deleted, true));
           return { items, next: changes.exportedAt };
         },
         itemId: (offer) => offer.shopSku,

