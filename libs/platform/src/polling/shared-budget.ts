@@ -172,32 +172,28 @@ export function createMongoSharedBudget(options: MongoSharedBudgetOptions): Shar
   return {
     shape,
     async claim(key, want) {
-      const granted = (slice: ClaimedSlice, before: ClaimedSlice[]): SliceGrant => {
-        remember(key, [slice, ...before], slice.at);
-        return { granted: true, calls: slice.size, validForMs: shape.sliceTtlMs };
-      };
-      // What this process knows grants a slice: claimed by one insert if nobody claimed since. A
-      // refusal is decided on a fresh read (others' claims only make the wait longer).
-      const remembered = known.get(key);
-      if (remembered) {
+      // First what this process knows: a grant from it is claimed by one insert if nobody claimed
+      // since. A refusal, or a collision, is decided again on a fresh read (others' claims only
+      // make the wait longer).
+      let claims = known.get(key);
+      for (let race = 0; race < MAX_RACES;) {
+        const fresh = claims === undefined;
+        if (fresh) race++;
+        claims ??= await newest(key);
         const at = now();
-        const decision = decideSlice(remembered, at, shape, want);
+        const decision = decideSlice(claims, at, shape, want);
         if (decision.granted) {
           const slice = { seq: decision.seq, size: decision.size, at };
-          if (await insert(key, slice)) return granted(slice, remembered);
-        }
-        known.delete(key);
-      }
-      for (let race = 0; race < MAX_RACES; race++) {
-        const at = now();
-        const claims = await newest(key);
-        const decision = decideSlice(claims, at, shape, want);
-        if (!decision.granted) {
+          if (await insert(key, slice)) {
+            remember(key, [slice, ...claims], at);
+            return { granted: true, calls: slice.size, validForMs: shape.sliceTtlMs };
+          }
+        } else if (fresh) {
           remember(key, claims, at);
           return { granted: false, retryAfterMs: decision.retryAfterMs };
         }
-        const slice = { seq: decision.seq, size: decision.size, at };
-        if (await insert(key, slice)) return granted(slice, claims);
+        known.delete(key);
+        claims = undefined;
       }
       throw new RetriableError(`${key}: lost ${MAX_RACES} races for the shared budget in a row`, {
         reason: 'budget-contention',
