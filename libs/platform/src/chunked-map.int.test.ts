@@ -211,6 +211,42 @@ describe('a per-owner map in chunks (real server)', () => {
     expect(await db.collection('cycles_chunks').countDocuments()).toBe(0);
   });
 
+  it('rewrite replaces the map by what it makes of it, with no write lost in between', async () => {
+    const db = await connect();
+    const map = createChunkedMap<Line, { doubled: number }>(db, { name: 'rewritten' });
+    await map.write(
+      's1',
+      entries(0, 3, () => 1),
+    );
+    const double = (seen: ReadonlyMap<string, Line>, meta: Partial<{ doubled: number }>) => ({
+      entries: [...seen].map(([k, v]): MapEntry<Line> => [k, { quantity: 2 * v.quantity }]),
+      meta: { doubled: (meta.doubled ?? 0) + 1 },
+    });
+    // Writes and rewrites asked at once apply one after the other, in the order asked.
+    await Promise.all([
+      map.write('s1', [['SKU-3', { quantity: 1 }]]),
+      map.rewrite('s1', double),
+      map.write('s1', [['SKU-0', { quantity: 5 }]]),
+      map.rewrite('s1', double),
+    ]);
+    expect(asObject((await map.read('s1')).entries)).toEqual({
+      'SKU-0': 10,
+      'SKU-1': 4,
+      'SKU-2': 4,
+      'SKU-3': 4,
+    });
+    expect((await map.read('s1')).meta).toEqual({ doubled: 2 });
+    // null leaves the map as it is: nothing written.
+    const chunks = await db.collection('rewritten_chunks').countDocuments();
+    expect(await map.rewrite('s1', () => null)).toBe(false);
+    expect(await db.collection('rewritten_chunks').countDocuments()).toBe(chunks);
+    // A map another process changed since this one kept it is read again before it is rewritten.
+    const other = createChunkedMap<Line, { doubled: number }>(db, { name: 'rewritten' });
+    await other.write('s1', [['SKU-1', { quantity: 7 }]]);
+    await map.rewrite('s1', double);
+    expect(asObject((await other.read('s1')).entries)).toMatchObject({ 'SKU-1': 14 });
+  });
+
   it('reads a head written before chunks, and drops its old fields at the next reset', async () => {
     const db = await connect();
     await db.collection<{ _id: string; [field: string]: unknown }>('old').insertOne({

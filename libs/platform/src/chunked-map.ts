@@ -92,6 +92,18 @@ export interface ChunkedMap<V, M> {
   read(owner: string): Promise<{ entries: ReadonlyMap<string, V>; meta: Partial<M> }>;
   /** Replaces the owner's map by `entries` (none: empty) and its meta by `meta`. */
   reset(owner: string, meta: Partial<M>, entries?: readonly MapEntry<V>[]): Promise<void>;
+  /**
+   * Replaces the owner's map by what `change` makes of it, read and replaced with no write of
+   * this process between (read again when another process changed it meanwhile); `change`
+   * returns null to leave the map as it is. Resolves with whether it was replaced.
+   */
+  rewrite(
+    owner: string,
+    change: (
+      entries: ReadonlyMap<string, V>,
+      meta: Partial<M>,
+    ) => { entries: readonly MapEntry<V>[]; meta: Partial<M> } | null,
+  ): Promise<boolean>;
 }
 
 const DUPLICATE_KEY = 11000;
@@ -443,6 +455,17 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
           if (await replace(owner, head, meta, entries)) return;
           if (attempt >= READ_ATTEMPTS)
             throw new Error(`map ${options.name} of ${owner} kept changing while reset`);
+        }
+      }),
+    rewrite: (owner, change) =>
+      serially(owner, async () => {
+        for (let attempt = 1; ; attempt++) {
+          const { head, entries, meta } = await read(owner);
+          const next = change(entries, meta);
+          if (!next) return false;
+          if (await replace(owner, head, next.meta, next.entries)) return true;
+          if (attempt >= READ_ATTEMPTS)
+            throw new Error(`map ${options.name} of ${owner} kept changing while rewritten`);
         }
       }),
   };
