@@ -73,11 +73,9 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
     const { storeId } = value.envelope;
     const base = inventoryBase(cycleId);
     const config = configs.get(storeId);
-    const [effect, levels, offers, pushed] = await Promise.all([
+    const [effect, { levels, offers, pushed }] = await Promise.all([
       ledger.read(storeId, base.effectKey),
-      state.levels(storeId),
-      state.offers(storeId),
-      state.pushed(storeId),
+      state.snapshot(storeId),
     ]);
     const decision = decideInventoryCycle(
       { storeId, cycleId, fullCycle: value.fullCycle },

@@ -90,7 +90,7 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
     }),
     catalogStateWrites: new Counter({
       name: 'sync_applier_catalog_state_writes_total',
-      help: 'Chunk documents written recording catalog facts (inventory_levels, inventory_offers), by kind; a fetched batch of one store is one per 500 SKUs.',
+      help: 'Chunk documents written recording catalog facts (inventory_skus: levels and offers), by kind; a fetched batch of one store is one per 500 SKUs.',
       labelNames: ['kind'],
       registers: [registry],
     }),

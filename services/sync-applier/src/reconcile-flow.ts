@@ -11,7 +11,7 @@ import type { InventoryFlowDeps } from './inventory-flow.js';
 /**
  * Stock reconciliation (ADR 0088): each `MiraklStockObserved` chunk is kept; the chunk that
  * completes a reconciliation decides it once (`decideReconciliation`): the result is saved first,
- * then the drifted SKUs are forgotten in `inventory_pushed` (the next cycle's one import carries
+ * then the drifted SKUs' pushed quantities are forgotten (the next cycle's one import carries
  * them), the drift record kept, the outcomes recorded, and only then the reconciliation marked
  * finished. Every step can run again after a crash with the same effect.
  */
@@ -39,10 +39,8 @@ export function createReconcileFlow(deps: InventoryFlowDeps) {
       return;
     }
     if (run.marketplace === null) return; // more chunks to come, on the same partition
-    const [levels, offers, pushed, drifting] = await Promise.all([
-      state.levels(storeId),
-      state.offers(storeId),
-      state.pushed(storeId),
+    const [{ levels, offers, pushed }, drifting] = await Promise.all([
+      state.snapshot(storeId),
       reconciliations.drifting(storeId),
     ]);
     const decision = decideReconciliation(

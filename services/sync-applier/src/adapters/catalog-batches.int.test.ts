@@ -87,7 +87,7 @@ describe('catalog facts written a fetched batch at a time (real server)', () => 
     for (const fact of facts) await batches.observe(fact, true);
     forget();
 
-    expect(updates(INVENTORY_COLLECTIONS.levels)).toBe(1);
+    expect(updates(INVENTORY_COLLECTIONS.skus)).toBe(1);
     expect(await writes('level')).toBe(1);
     // The same facts one by one (no plan: a replay, the retrier) in another store.
     const alone = facts.map((f) => ({
@@ -95,7 +95,7 @@ describe('catalog facts written a fetched batch at a time (real server)', () => 
       value: { ...f.value, envelope: { ...f.value.envelope, storeId: 's2' } },
     }));
     for (const fact of alone) await batches.observe(fact, false);
-    expect(updates(INVENTORY_COLLECTIONS.levels)).toBe(301);
+    expect(updates(INVENTORY_COLLECTIONS.skus)).toBe(301);
     const batched = await levelsBySku(state, 's1');
     expect(Object.keys(batched)).toHaveLength(150);
     expect(batched['SKU-7']).toBe(157);
@@ -130,9 +130,9 @@ describe('catalog facts written a fetched batch at a time (real server)', () => 
       { 'SKU-A': 1, 'SKU-B': 2 },
       { 'SKU-A': 10, 'SKU-B': 20 },
     ]);
-    expect(updates(INVENTORY_COLLECTIONS.levels)).toBe(3);
+    expect(updates(INVENTORY_COLLECTIONS.skus)).toBe(3);
     expect(await levelsBySku(state, 's1')).toEqual({ 'SKU-A': 3, 'SKU-B': 2 });
-    expect(await db.collection(INVENTORY_COLLECTIONS.levels).countDocuments()).toBe(2);
+    expect(await db.collection(INVENTORY_COLLECTIONS.skus).countDocuments()).toBe(2);
   });
 
   it('offers: one write per store and batch, a deletion after a sighting wins, a replay changes nothing', async () => {
@@ -146,7 +146,7 @@ describe('catalog facts written a fetched batch at a time (real server)', () => 
     const forget = batches.plan(facts);
     for (const fact of facts) await batches.observe(fact, true);
     forget();
-    expect(updates(INVENTORY_COLLECTIONS.offers)).toBe(1);
+    expect(updates(INVENTORY_COLLECTIONS.skus)).toBe(1);
     const offers = await state.offers('s1');
     expect(offers.size).toBe(100);
     expect(offers.has('SKU-3')).toBe(false);
@@ -159,7 +159,7 @@ describe('catalog facts written a fetched batch at a time (real server)', () => 
     earlier();
     for (const fact of facts) await batches.observe(fact, true);
     again();
-    expect(updates(INVENTORY_COLLECTIONS.offers)).toBe(2);
+    expect(updates(INVENTORY_COLLECTIONS.skus)).toBe(2);
     expect(await state.offers('s1')).toEqual(offers);
     expect(await writes('offer')).toBe(2);
   });
@@ -185,11 +185,11 @@ describe('catalog facts written a fetched batch at a time (real server)', () => 
     await batches.observe(facts[3]!, true);
     forget();
     withContext('the rest of the batch written again once, from the fact after the gap', () =>
-      expect(updates(INVENTORY_COLLECTIONS.levels)).toBe(4),
+      expect(updates(INVENTORY_COLLECTIONS.skus)).toBe(4),
     );
     expect(await levelsBySku(state, 's1')).toEqual({ 'SKU-A': 4 });
     // A forgotten batch's facts are written alone.
     await batches.observe(facts[3]!, true);
-    expect(updates(INVENTORY_COLLECTIONS.levels)).toBe(5);
+    expect(updates(INVENTORY_COLLECTIONS.skus)).toBe(5);
   });
 });

@@ -103,10 +103,8 @@ export function catalogOpsRoutes(deps: {
       }
       const storeId = String(req.params['storeId']);
       try {
-        const [offers, levels, pushed, products] = await Promise.all([
-          state.offers(storeId),
-          state.levels(storeId),
-          state.pushedLines(storeId),
+        const [{ offers, levels, pushedLines: pushed }, products] = await Promise.all([
+          state.snapshot(storeId),
           catalog.products(storeId),
         ]);
         const page = catalogPage(

@@ -1,9 +1,18 @@
 import type { Db } from 'mongodb';
-import { createChunkedMap, legacyFieldMap, type MapCache } from '@msync/platform';
+import {
+  createChunkedMap,
+  createKeyedMutex,
+  legacyFieldMap,
+  type MapCache,
+  type MapEntry,
+} from '@msync/platform';
 import type { PushedLine } from '../domain/catalog.js';
 import type { PushedStock, SkuStock } from '../domain/inventory.js';
 
 export const INVENTORY_COLLECTIONS = {
+  /** A map per store: each SKU's ShipBob levels, whether it is an offer, what was pushed. */
+  skus: 'inventory_skus',
+  /** The three maps of the layout before ADR 0125, moved into `skus` at a store's first use. */
   levels: 'inventory_levels',
   offers: 'inventory_offers',
   pushed: 'inventory_pushed',
@@ -21,9 +30,20 @@ export interface OfferChange {
   present: boolean;
 }
 
+/** What a store's inventory cycle reads, from one read of its map. */
+export interface InventorySnapshot {
+  levels: SkuStock[];
+  /** The store's Mirakl offers (`shop_sku`). */
+  offers: Set<string>;
+  pushed: PushedStock;
+  /** What was last sent per SKU, with Mirakl's word on each line (the seller's view). */
+  pushedLines: PushedLine[];
+}
+
 /**
- * The applier's per-store inventory projections, each a map per store in chunks (ADR 0103): the
- * store's ShipBob levels, its Mirakl offers, and what was last pushed.
+ * The applier's per-store inventory projection (ADR 0076): the store's ShipBob levels, its Mirakl
+ * offers, and what was last pushed, one entry per SKU in one map per store in chunks (ADR 0103,
+ * 0125).
  */
 export interface InventoryState {
   /** Records a SKU's levels for the store (any configuration: it is state, not an effect). */
@@ -37,10 +57,11 @@ export interface InventoryState {
   observeLevels(storeId: string, levels: readonly SkuStock[]): Promise<number>;
   /** Many offer changes of the store as if one by one in this order, like `observeLevels`. */
   observeOffers(storeId: string, changes: readonly OfferChange[]): Promise<number>;
+  /** Levels, offers and what was pushed, as one read found them. */
+  snapshot(storeId: string): Promise<InventorySnapshot>;
   levels(storeId: string): Promise<SkuStock[]>;
   offers(storeId: string): Promise<Set<string>>;
   pushed(storeId: string): Promise<PushedStock>;
-  /** What was last sent per SKU, with Mirakl's word on each line (the seller's view). */
   pushedLines(storeId: string): Promise<PushedLine[]>;
   /** Records quantities sent to the marketplace, computed with `buffer`. */
   recordPushed(storeId: string, buffer: number, lines: readonly PushedLine[]): Promise<void>;
@@ -50,51 +71,272 @@ export interface InventoryState {
   forgetPushedSkus(storeId: string, skus: readonly string[]): Promise<void>;
 }
 
+/** A SKU's ShipBob levels, as a write records them (the SKU is the key). */
+interface Level {
+  fulfillable: number;
+  exception: number;
+  active: boolean;
+  digital: boolean;
+}
+/** A pushed line, as a write records it. */
+interface Pushed {
+  quantity: number;
+  at?: Date;
+  result?: 'APPLIED' | 'FAILED';
+  reason?: string | null;
+  detail?: string | null;
+  importId?: string;
+}
 /**
- * With `cache`, a store's maps read before are read again as their head and the chunks appended
- * since (ADR 0108): a cycle end reads what changed, not the store's whole catalog three times.
+ * What a write changes of a SKU's entry: a field absent is unchanged; `level: null` or
+ * `pushed: null` removes that part (a `pushed: null` SKU's quantity may not be taken as pushed).
+ */
+interface SkuPart {
+  level?: Level | null;
+  offer?: boolean;
+  pushed?: Pushed | null;
+}
+
+/**
+ * A SKU's entry as a read map keeps it (ADR 0124, 0125): one flat object of one shape, `at` in
+ * epoch ms, the strings an import's lines share kept once. `fulfillable` undefined: no levels;
+ * `quantity` undefined: nothing taken as pushed.
+ */
+class SkuRow {
+  constructor(
+    readonly fulfillable: number | undefined,
+    readonly exception: number | undefined,
+    readonly active: boolean | undefined,
+    readonly digital: boolean | undefined,
+    readonly offer: boolean,
+    readonly quantity: number | undefined,
+    readonly at: number | undefined,
+    readonly result: 'APPLIED' | 'FAILED' | undefined,
+    readonly reason: string | null | undefined,
+    readonly detail: string | null | undefined,
+    readonly importId: string | undefined,
+  ) {}
+
+  /** Written as the part that makes it: a compaction writes the entries it read back. */
+  toBSON(): SkuPart {
+    return partOf(this);
+  }
+}
+type SkuEntry = SkuPart | SkuRow;
+
+const NO_ROW = new SkuRow(
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  false,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+  undefined,
+);
+
+/** Strings many rows hold alike (import ids, results, reasons): one copy each, a bounded table. */
+const shared = new Map<string, string>();
+const SHARED_MAX = 10_000;
+function once<T extends string | null | undefined>(value: T): T {
+  if (typeof value !== 'string') return value;
+  const known = shared.get(value);
+  if (known !== undefined) return known as T;
+  if (shared.size >= SHARED_MAX) shared.clear();
+  shared.set(value, value);
+  return value;
+}
+
+/** `part` applied to `row`. */
+function rowWith(row: SkuRow, part: SkuPart): SkuRow {
+  const level = part.level === undefined ? row : (part.level ?? NO_ROW);
+  const pushed =
+    part.pushed === undefined
+      ? row
+      : part.pushed === null
+        ? NO_ROW
+        : {
+            quantity: part.pushed.quantity,
+            at: part.pushed.at?.getTime(),
+            result: part.pushed.result,
+            reason: part.pushed.reason,
+            detail: part.pushed.detail,
+            importId: part.pushed.importId,
+          };
+  return new SkuRow(
+    level.fulfillable,
+    level.exception,
+    level.active,
+    level.digital,
+    part.offer ?? row.offer,
+    pushed.quantity,
+    pushed.at,
+    once(pushed.result),
+    once(pushed.reason),
+    once(pushed.detail),
+    once(pushed.importId),
+  );
+}
+const kept = (entry: SkuEntry): SkuRow =>
+  entry instanceof SkuRow ? entry : rowWith(NO_ROW, entry);
+const merged = (earlier: SkuEntry, later: SkuEntry): SkuRow =>
+  later instanceof SkuRow ? later : rowWith(kept(earlier), later);
+
+/** A row as a write records it (what a rewrite writes back). */
+function partOf(row: SkuRow): SkuPart {
+  return {
+    level:
+      row.fulfillable === undefined
+        ? null
+        : {
+            fulfillable: row.fulfillable,
+            exception: row.exception!,
+            active: row.active!,
+            digital: row.digital!,
+          },
+    offer: row.offer,
+    pushed:
+      row.quantity === undefined
+        ? null
+        : storedLine({
+            sku: '',
+            quantity: row.quantity,
+            ...(row.at !== undefined ? { at: new Date(row.at) } : {}),
+            ...(row.result !== undefined ? { result: row.result } : {}),
+            ...(row.reason !== undefined ? { reason: row.reason } : {}),
+            ...(row.detail !== undefined ? { detail: row.detail } : {}),
+            ...(row.importId !== undefined ? { importId: row.importId } : {}),
+          }),
+  };
+}
+
+interface Meta {
+  /** The buffer the pushed quantities were computed with; null: nothing may be taken as pushed. */
+  buffer: number | null;
+  /** The store's levels, offers and pushed lines of the earlier layout are in this map. */
+  merged: boolean;
+}
+
+const levelOf = (level: Level): Level => ({
+  fulfillable: level.fulfillable,
+  exception: level.exception,
+  active: level.active,
+  digital: level.digital,
+});
+/** A pushed line as written: no `undefined` field (the driver would write it as null). */
+const storedLine = (line: PushedLine): Pushed => {
+  const stored: Pushed = { quantity: line.quantity };
+  if (line.at !== undefined) stored.at = line.at;
+  if (line.result !== undefined) stored.result = line.result;
+  if (line.reason !== undefined) stored.reason = line.reason;
+  if (line.detail !== undefined) stored.detail = line.detail;
+  if (line.importId !== undefined) stored.importId = line.importId;
+  return stored;
+};
+
+/**
+ * With `cache`, a store's map read before is read again as its head and the chunks appended
+ * since (ADR 0108): a cycle end reads what changed, not the store's whole catalog.
  */
 export function createInventoryState(
   db: Db,
   cache?: MapCache,
   now: () => number = Date.now,
 ): InventoryState {
-  const kept = cache ? { cache } : {};
-  const levels = createChunkedMap<SkuStock>(db, {
-    name: INVENTORY_COLLECTIONS.levels,
-    legacy: legacyFieldMap<SkuStock>('skus', (level) => level.sku),
-    legacyFields: ['skus'],
-    ...kept,
+  const skus = createChunkedMap<SkuEntry, Meta>(db, {
+    name: INVENTORY_COLLECTIONS.skus,
+    merge: merged,
+    keep: kept,
+    ...(cache ? { cache } : {}),
   });
-  const offers = createChunkedMap<string>(db, {
-    name: INVENTORY_COLLECTIONS.offers,
-    legacy: legacyFieldMap<string>('offers', (shopSku) => shopSku),
-    legacyFields: ['offers'],
-    ...kept,
-  });
-  const pushed = createChunkedMap<PushedLine, { buffer: number | null }>(db, {
-    name: INVENTORY_COLLECTIONS.pushed,
-    ...kept,
-    legacy: (head) => ({
-      ...legacyFieldMap<PushedLine>('quantities', (line) => line.sku)(head),
-      meta: { buffer: (head['buffer'] as number | null | undefined) ?? null },
-    }),
-    legacyFields: ['quantities', 'buffer'],
-  });
+  const earlier = earlierLayout(db);
+  // A store's map is moved from the earlier layout once per process, before its first use.
+  const moved = new Set<string>();
+  const moving = createKeyedMutex();
+  const ready = async (storeId: string) => {
+    if (moved.has(storeId)) return;
+    await moving(storeId, async () => {
+      if (moved.has(storeId)) return;
+      const { meta } = await skus.read(storeId);
+      if (!meta.merged) {
+        const before = await earlier.read(storeId);
+        await skus.rewrite(storeId, (entries, meta) => {
+          if (meta.merged) return null;
+          // What this layout holds already (nothing, unless an older process wrote it) is newer.
+          const all = new Map(before.entries);
+          for (const [sku, entry] of entries) all.set(sku, kept(entry));
+          return {
+            entries: [...all].map(([sku, row]): MapEntry<SkuEntry> => [sku, partOf(row)]),
+            meta: { buffer: meta.buffer ?? before.buffer, merged: true },
+          };
+        });
+        if (before.found) await earlier.clear(storeId);
+      }
+      moved.add(storeId);
+    });
+  };
+
+  const write = async (
+    storeId: string,
+    entries: readonly MapEntry<SkuEntry>[],
+    meta?: Partial<Meta>,
+  ) => {
+    await ready(storeId);
+    await skus.write(storeId, entries, meta ? { set: meta } : {});
+  };
   const observeLevels = async (storeId: string, observed: readonly SkuStock[]) => {
     // The last level of a SKU wins, as when the facts are handled one after the other.
-    const last = new Map(observed.map((level) => [level.sku, level]));
-    await levels.write(storeId, [...last]);
-    return levels.chunksFor(last.size);
+    const last = new Map(observed.map(({ sku, ...level }) => [sku, { level }]));
+    await write(storeId, [...last]);
+    return skus.chunksFor(last.size);
   };
   const observeOffers = async (storeId: string, changes: readonly OfferChange[]) => {
-    const last = new Map(
-      changes.map(({ shopSku, present }) => [shopSku, present ? shopSku : null]),
-    );
-    await offers.write(storeId, [...last]);
-    return offers.chunksFor(last.size);
+    const last = new Map(changes.map(({ shopSku, present }) => [shopSku, { offer: present }]));
+    await write(storeId, [...last]);
+    return skus.chunksFor(last.size);
   };
-  const pushedLines = async (storeId: string) => [...(await pushed.read(storeId)).entries.values()];
+  const snapshot = async (storeId: string): Promise<InventorySnapshot> => {
+    await ready(storeId);
+    const { entries, meta } = await skus.read(storeId);
+    const levels: SkuStock[] = [];
+    const offers = new Set<string>();
+    const pushedLines: PushedLine[] = [];
+    const quantities = new Map<string, number>();
+    const at = new Map<string, number>();
+    for (const [sku, entry] of entries) {
+      const row = kept(entry);
+      if (row.fulfillable !== undefined)
+        levels.push({
+          sku,
+          fulfillable: row.fulfillable,
+          exception: row.exception!,
+          active: row.active!,
+          digital: row.digital!,
+        });
+      if (row.offer) offers.add(sku);
+      if (row.quantity === undefined) continue;
+      quantities.set(sku, row.quantity);
+      if (row.at !== undefined) at.set(sku, row.at);
+      pushedLines.push({
+        sku,
+        quantity: row.quantity,
+        at: row.at === undefined ? undefined : new Date(row.at),
+        result: row.result,
+        reason: row.reason,
+        detail: row.detail,
+        importId: row.importId,
+      });
+    }
+    return {
+      levels,
+      offers,
+      pushed: { buffer: meta.buffer ?? null, quantities, at },
+      pushedLines,
+    };
+  };
   return {
     observeLevels,
     observeOffers,
@@ -104,41 +346,92 @@ export function createInventoryState(
     async observeOffer(storeId, shopSku, present) {
       await observeOffers(storeId, [{ shopSku, present }]);
     },
-    async levels(storeId) {
-      return [...(await levels.read(storeId)).entries.values()];
-    },
-    async offers(storeId) {
-      return new Set((await offers.read(storeId)).entries.values());
-    },
-    async pushed(storeId) {
-      const { entries, meta } = await pushed.read(storeId);
-      const lines = [...entries.values()];
-      return {
-        buffer: meta.buffer ?? null,
-        quantities: new Map(lines.map((l) => [l.sku, l.quantity])),
-        at: new Map(
-          lines.flatMap((l) => (l.at === undefined ? [] : [[l.sku, l.at.getTime()] as const])),
-        ),
-      };
-    },
-    pushedLines,
+    snapshot,
+    levels: async (storeId) => (await snapshot(storeId)).levels,
+    offers: async (storeId) => (await snapshot(storeId)).offers,
+    pushed: async (storeId) => (await snapshot(storeId)).pushed,
+    pushedLines: async (storeId) => (await snapshot(storeId)).pushedLines,
     async recordPushed(storeId, buffer, lines) {
       const at = new Date(now());
-      await pushed.write(
+      await write(
         storeId,
-        lines.map((line) => [line.sku, { at, ...line }]),
-        { set: { buffer } },
+        lines.map((line) => [line.sku, { pushed: storedLine({ at, ...line }) }]),
+        { buffer },
       );
     },
     async forgetPushed(storeId) {
-      await pushed.reset(storeId, { buffer: null });
-    },
-    async forgetPushedSkus(storeId, skus) {
-      if (skus.length === 0) return;
-      await pushed.write(
-        storeId,
-        skus.map((sku) => [sku, null]),
+      await ready(storeId);
+      // Rewritten only when something is taken as pushed: a store whose flow stays off writes
+      // nothing cycle after cycle.
+      await skus.rewrite(storeId, (entries, meta) =>
+        meta.buffer === null && [...entries.values()].every((e) => kept(e).quantity === undefined)
+          ? null
+          : {
+              entries: [...entries].map(([sku, entry]): MapEntry<SkuEntry> => [
+                sku,
+                { ...partOf(kept(entry)), pushed: null },
+              ]),
+              meta: { ...meta, buffer: null },
+            },
       );
+    },
+    async forgetPushedSkus(storeId, forgotten) {
+      if (forgotten.length === 0) return;
+      await write(
+        storeId,
+        forgotten.map((sku) => [sku, { pushed: null }]),
+      );
+    },
+  };
+}
+
+/**
+ * The three maps per store of the layout before ADR 0125 (levels, offers, pushed), read once to
+ * move a store's map, then emptied.
+ */
+function earlierLayout(db: Db) {
+  const levels = createChunkedMap<SkuStock>(db, {
+    name: INVENTORY_COLLECTIONS.levels,
+    legacy: legacyFieldMap<SkuStock>('skus', (level) => level.sku),
+    legacyFields: ['skus'],
+  });
+  const offers = createChunkedMap<string>(db, {
+    name: INVENTORY_COLLECTIONS.offers,
+    legacy: legacyFieldMap<string>('offers', (shopSku) => shopSku),
+    legacyFields: ['offers'],
+  });
+  const pushed = createChunkedMap<PushedLine, { buffer: number | null }>(db, {
+    name: INVENTORY_COLLECTIONS.pushed,
+    legacy: (head) => ({
+      ...legacyFieldMap<PushedLine>('quantities', (line) => line.sku)(head),
+      meta: { buffer: (head['buffer'] as number | null | undefined) ?? null },
+    }),
+    legacyFields: ['quantities', 'buffer'],
+  });
+  return {
+    /** The store's entries in the earlier layout, as this one keeps them, and its buffer. */
+    async read(storeId: string) {
+      const [l, o, p] = await Promise.all([
+        levels.read(storeId),
+        offers.read(storeId),
+        pushed.read(storeId),
+      ]);
+      const entries = new Map<string, SkuRow>();
+      const add = (sku: string, part: SkuPart) =>
+        entries.set(sku, rowWith(entries.get(sku) ?? NO_ROW, part));
+      for (const [sku, level] of l.entries) add(sku, { level: levelOf(level) });
+      for (const sku of o.entries.keys()) add(sku, { offer: true });
+      for (const [sku, line] of p.entries) add(sku, { pushed: storedLine(line) });
+      const buffer = p.meta.buffer ?? null;
+      return { entries, buffer, found: entries.size > 0 || buffer !== null };
+    },
+    /** Empties the store's earlier maps (kept otherwise: nothing reads them again). */
+    async clear(storeId: string) {
+      await Promise.all([
+        levels.reset(storeId, {}),
+        offers.reset(storeId, {}),
+        pushed.reset(storeId, { buffer: null }),
+      ]);
     },
   };
 }
