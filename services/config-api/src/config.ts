@@ -54,6 +54,16 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   ACTIVITY_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
   /** How often the activity prune runs (FerretDB has no TTL indexes). */
   ACTIVITY_PRUNE_INTERVAL_MS: env.durationMs(60 * 60_000),
+  /**
+   * Events the activity projection holds decoded per partition before it stops fetching (ADR
+   * 0098, 0126): its memory while it catches up.
+   */
+  ACTIVITY_MAX_UNFINISHED_PER_PARTITION: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(100_000)
+    .default(2_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

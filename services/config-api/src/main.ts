@@ -42,6 +42,7 @@ await runService({
       events: { kafka: backbone.kafka, codec: backbone.codec, namespace: backbone.namespace },
       activityRetentionMs: config.ACTIVITY_RETENTION_DAYS * 24 * 60 * 60 * 1000,
       activityPruneIntervalMs: config.ACTIVITY_PRUNE_INTERVAL_MS,
+      activityMaxUnfinishedPerPartition: config.ACTIVITY_MAX_UNFINISHED_PER_PARTITION,
     });
     api.relay.start();
     lifecycle.onShutdown('relay', () => api.relay.stop());

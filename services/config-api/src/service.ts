@@ -36,6 +36,11 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Consumer group of the activity projection, after the topic namespace (one per database). */
 export const ACTIVITY_GROUP = 'config-api-activity';
+/**
+ * Events the activity projection holds decoded per partition (ADR 0126): the backbone's 5,000
+ * kept 65 MB of fetched outcomes while it caught up with a catalog's first cycle.
+ */
+const DEFAULT_ACTIVITY_MAX_UNFINISHED = 2_000;
 
 export interface ConfigApiOptions {
   db: Db;
@@ -72,6 +77,8 @@ export interface ConfigApiOptions {
   activityRetentionMs?: number;
   /** How often the prune runs (default hourly). */
   activityPruneIntervalMs?: number;
+  /** Events the projection holds decoded per partition while it catches up (default 2,000). */
+  activityMaxUnfinishedPerPartition?: number;
   /** The projection's clock (retention and the waiting-order gauge). */
   now?: () => Date;
   /**
@@ -237,6 +244,8 @@ function createActivityFeed(
         // Stores are independent and a timeline's writes commute, so keys go side by side and
         // more events meet in one group write.
         keysConsumedConcurrently: 8,
+        maxUnfinishedPerPartition:
+          options.activityMaxUnfinishedPerPartition ?? DEFAULT_ACTIVITY_MAX_UNFINISHED,
         handle: async (event) => {
           await projectGrouped(event);
         },
