@@ -30,6 +30,8 @@ export interface Figures {
     db: Map<string, DbUse>;
   };
   /** Not run when the first cycle did not complete. */
+  /** From the first cycle's end until no consumer lagged (the later cycles start at rest). */
+  caughtUpMs?: number;
   unchanged?: CycleFigures;
   changed?: CycleFigures & { wrong: number };
   rss: Map<string, number>;
@@ -74,6 +76,9 @@ export function table(f: Figures): string {
     ...callRows(first.calls, 'per store, whole first cycle'),
     ...cpuRows(first.cpu),
     ...dbRows(first.db, options.stores),
+    ...(f.caughtUpMs !== undefined
+      ? [row('consumers caught up after it in', seconds(f.caughtUpMs))]
+      : []),
     '',
     ...(unchanged && changed
       ? laterRows(unchanged, changed, options.stores, options['change-percent'])
