@@ -103,7 +103,7 @@ export function catalogOpsRoutes(deps: {
       }
       const storeId = String(req.params['storeId']);
       try {
-        const [{ offers, levels, pushedLines: pushed }, products] = await Promise.all([
+        const [{ offers, levels, pushedLines }, products] = await Promise.all([
           state.snapshot(storeId),
           catalog.products(storeId),
         ]);
@@ -111,7 +111,7 @@ export function catalogOpsRoutes(deps: {
           {
             offers,
             levels,
-            pushed,
+            pushed: pushedLines(),
             products,
             buffer: configs.get(storeId)?.inventoryBuffer ?? null,
           },

@@ -70,7 +70,7 @@ describe('a store’s inventory state, one map per store (real server)', () => {
       quantities: new Map([['SKU-A', 8]]),
       at: new Map([['SKU-A', at.getTime()]]),
     });
-    expect(snapshot.pushedLines).toEqual([
+    expect(snapshot.pushedLines()).toEqual([
       { sku: 'SKU-A', quantity: 8, at, result: 'APPLIED', importId: 'imp-1' },
     ]);
     // The earlier maps are empty now; another process reads the same from the new one.
@@ -134,10 +134,16 @@ describe('a store’s inventory state, one map per store (real server)', () => {
     expect(fresh.levels).toEqual([stock('SKU-A', 3 * SLACK_CHUNKS - 1)]);
     expect(fresh.offers).toEqual(new Set(['SKU-A', 'SKU-B']));
     expect(fresh.pushed.buffer).toBe(1);
-    expect(fresh.pushedLines).toEqual([
+    expect(fresh.pushedLines()).toEqual([
       { sku: 'SKU-A', quantity: 3, at, result: 'FAILED', reason: 'stock-rejected', detail: 'no' },
     ]);
-    expect(await state.snapshot('s1')).toEqual(fresh);
+    const cached = await state.snapshot('s1');
+    expect([cached.levels, cached.offers, cached.pushed, cached.pushedLines()]).toEqual([
+      fresh.levels,
+      fresh.offers,
+      fresh.pushed,
+      fresh.pushedLines(),
+    ]);
   });
 
   it('forgetting what was pushed drops every line and the buffer, and writes nothing the second time', async () => {
@@ -148,7 +154,7 @@ describe('a store’s inventory state, one map per store (real server)', () => {
     await state.forgetPushed('s1');
     const forgotten = await state.snapshot('s1');
     expect(forgotten.pushed).toEqual({ buffer: null, quantities: new Map(), at: new Map() });
-    expect(forgotten.pushedLines).toEqual([]);
+    expect(forgotten.pushedLines()).toEqual([]);
     expect(forgotten.levels).toEqual([stock('SKU-A', 5)]);
 
     commands.length = 0;

@@ -36,8 +36,11 @@ export interface InventorySnapshot {
   /** The store's Mirakl offers (`shop_sku`). */
   offers: Set<string>;
   pushed: PushedStock;
-  /** What was last sent per SKU, with Mirakl's word on each line (the seller's view). */
-  pushedLines: PushedLine[];
+  /**
+   * What was last sent per SKU, with Mirakl's word on each line (the seller's view), made when
+   * asked: a cycle end needs only the quantities.
+   */
+  readonly pushedLines: () => PushedLine[];
 }
 
 /**
@@ -303,7 +306,6 @@ export function createInventoryState(
     const { entries, meta } = await skus.read(storeId);
     const levels: SkuStock[] = [];
     const offers = new Set<string>();
-    const pushedLines: PushedLine[] = [];
     const quantities = new Map<string, number>();
     const at = new Map<string, number>();
     for (const [sku, entry] of entries) {
@@ -320,16 +322,24 @@ export function createInventoryState(
       if (row.quantity === undefined) continue;
       quantities.set(sku, row.quantity);
       if (row.at !== undefined) at.set(sku, row.at);
-      pushedLines.push({
-        sku,
-        quantity: row.quantity,
-        at: row.at === undefined ? undefined : new Date(row.at),
-        result: row.result,
-        reason: row.reason,
-        detail: row.detail,
-        importId: row.importId,
-      });
     }
+    const pushedLines = () =>
+      [...entries].flatMap(([sku, entry]): PushedLine[] => {
+        const row = kept(entry);
+        return row.quantity === undefined
+          ? []
+          : [
+              {
+                sku,
+                quantity: row.quantity,
+                at: row.at === undefined ? undefined : new Date(row.at),
+                result: row.result,
+                reason: row.reason,
+                detail: row.detail,
+                importId: row.importId,
+              },
+            ];
+      });
     return {
       levels,
       offers,
@@ -350,7 +360,7 @@ export function createInventoryState(
     levels: async (storeId) => (await snapshot(storeId)).levels,
     offers: async (storeId) => (await snapshot(storeId)).offers,
     pushed: async (storeId) => (await snapshot(storeId)).pushed,
-    pushedLines: async (storeId) => (await snapshot(storeId)).pushedLines,
+    pushedLines: async (storeId) => (await snapshot(storeId)).pushedLines(),
     async recordPushed(storeId, buffer, lines) {
       const at = new Date(now());
       await write(
