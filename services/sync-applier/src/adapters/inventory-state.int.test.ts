@@ -4,6 +4,7 @@ import { SLACK_CHUNKS, createChunkedMap, createMapCache } from '@msync/platform'
 import { infra, uniqueName } from '@msync/test-support';
 import type { PushedLine } from '../domain/catalog.js';
 import type { SkuStock } from '../domain/inventory.js';
+import { stock } from '../test-support/facts.js';
 import { INVENTORY_COLLECTIONS, createInventoryState } from './inventory-state.js';
 
 let client: MongoClient | undefined;
@@ -25,15 +26,6 @@ async function connect(): Promise<{ db: Db; commands: CommandStartedEvent[] }> {
   });
   return { db: client.db(dbName), commands };
 }
-
-const stock = (sku: string, fulfillable: number, extra: Partial<SkuStock> = {}): SkuStock => ({
-  sku,
-  fulfillable,
-  exception: 0,
-  active: true,
-  digital: false,
-  ...extra,
-});
 
 describe('a store’s inventory state, one map per store (real server)', () => {
   it('moves a store written in the earlier layout (three maps) at its first use, then empties them', async () => {

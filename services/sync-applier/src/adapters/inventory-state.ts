@@ -75,21 +75,9 @@ export interface InventoryState {
 }
 
 /** A SKU's ShipBob levels, as a write records them (the SKU is the key). */
-interface Level {
-  fulfillable: number;
-  exception: number;
-  active: boolean;
-  digital: boolean;
-}
+type Level = Omit<SkuStock, 'sku'>;
 /** A pushed line, as a write records it. */
-interface Pushed {
-  quantity: number;
-  at?: Date;
-  result?: 'APPLIED' | 'FAILED';
-  reason?: string | null;
-  detail?: string | null;
-  importId?: string;
-}
+type Pushed = Omit<PushedLine, 'sku'>;
 /**
  * What a write changes of a SKU's entry: a field absent is unchanged; `level: null` or
  * `pushed: null` removes that part (a `pushed: null` SKU's quantity may not be taken as pushed).
@@ -205,13 +193,12 @@ function partOf(row: SkuRow): SkuPart {
       row.quantity === undefined
         ? null
         : storedLine({
-            sku: '',
             quantity: row.quantity,
-            ...(row.at !== undefined ? { at: new Date(row.at) } : {}),
-            ...(row.result !== undefined ? { result: row.result } : {}),
-            ...(row.reason !== undefined ? { reason: row.reason } : {}),
-            ...(row.detail !== undefined ? { detail: row.detail } : {}),
-            ...(row.importId !== undefined ? { importId: row.importId } : {}),
+            at: row.at === undefined ? undefined : new Date(row.at),
+            result: row.result,
+            reason: row.reason,
+            detail: row.detail,
+            importId: row.importId,
           }),
   };
 }
@@ -230,7 +217,7 @@ const levelOf = (level: Level): Level => ({
   digital: level.digital,
 });
 /** A pushed line as written: no `undefined` field (the driver would write it as null). */
-const storedLine = (line: PushedLine): Pushed => {
+const storedLine = (line: Pushed): Pushed => {
   const stored: Pushed = { quantity: line.quantity };
   if (line.at !== undefined) stored.at = line.at;
   if (line.result !== undefined) stored.result = line.result;
