@@ -179,8 +179,7 @@ describe('config-api UI', () => {
     await page.fill('#f-inventoryBuffer', '3');
     await page.fill('#f-reportEmail', 'returns@sunrise.example');
     await page.fill('#f-pollIntervalMinutes', '10');
-    await page.click('#save');
-    await page.locator('#toast', { hasText: 'Configuration saved.' }).waitFor();
+    await saveConfiguration();
     await expect(page.locator('#f-returnFulfillmentCenterId').isDisabled()).resolves.toBe(false);
     for (const name of ['offers', 'inventory', 'orders', 'tracking']) {
       await expect(page.locator(`#t-${name}`).isChecked()).resolves.toBe(true);
@@ -189,8 +188,7 @@ describe('config-api UI', () => {
     await textBecomes(page.locator('[data-toggle=returns] .state'), 'Off');
 
     await page.selectOption('#f-returnFulfillmentCenterId', '2');
-    await page.click('#save');
-    await page.locator('#toast', { hasText: 'Configuration saved.' }).waitFor();
+    await saveConfiguration();
     await expect(page.locator('#f-returnFulfillmentCenterId').inputValue()).resolves.toBe('2');
     await screenshot('configured');
   });
@@ -209,8 +207,7 @@ describe('config-api UI', () => {
     await page.reload();
     await page.locator('#t-returns').waitFor({ state: 'attached' });
     await page.locator('label[for=t-returns]').click();
-    await page.click('#save');
-    await page.locator('#toast', { hasText: 'Configuration saved.' }).waitFor();
+    await saveConfiguration();
     await textBecomes(page.locator('[data-toggle=returns] .state'), 'On');
     await screenshot('returns-on');
   });
@@ -264,8 +261,7 @@ describe('config-api UI', () => {
     await page.locator('label[for=t-cancellations]').click();
     await expect(second.isDisabled()).resolves.toBe(false);
     await page.locator('label[for=t-cancelShipBobOnMarketplaceCancel]').click();
-    await page.click('#save');
-    await page.locator('#toast', { hasText: 'Configuration saved.' }).waitFor();
+    await saveConfiguration();
     await textBecomes(page.locator('[data-toggle=cancellations] .state'), 'On');
     await textBecomes(page.locator('[data-toggle=cancelShipBobOnMarketplaceCancel] .state'), 'On');
     await screenshot('cancellations-both-ways');
@@ -589,6 +585,10 @@ async function textBecomes(locator: Locator, expected: string): Promise<void> {
 }
 
 /** Saves the Configuration tab and waits for this save's confirmation, not an earlier one's. */
+/**
+ * Saves the form and waits for the saved store to be shown again. The earlier save's toast (shown
+ * 4 s) is let go first: it would otherwise pass for this one while the page is still saving.
+ */
 async function saveConfiguration(): Promise<void> {
   await page.locator('#toast').waitFor({ state: 'hidden' });
   await page.click('#save');

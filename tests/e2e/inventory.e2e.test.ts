@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { freePort } from '@msync/infra';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKafka, type Publisher, type SyncOutcomeRecorded } from '@msync/events';
 import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
@@ -293,12 +293,3 @@ describe('the inventory flow across the services', () => {
     );
   });
 });
-
-/** A port free now, for a service told its port ahead. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

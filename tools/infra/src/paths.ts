@@ -63,18 +63,32 @@ export function ports(env: NodeJS.ProcessEnv = process.env): Ports {
   };
 }
 
-/** A local port nothing listens on right now (for a server of a test's or a bench's own). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A local port nothing listens on right now (for a server of a test's or a bench's own, told its
+ * port ahead). Picked below the kernel's ephemeral range (32768 and up): until the server binds
+ * it, no outgoing connection and no server started on port 0 can take it.
+ */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await listenOnce(randomPortBelowEphemeral());
+    if (port !== undefined) return port;
+  }
+}
+
+/** A port in 20000–29999, under the ephemeral range and above the infra's fixed ports. */
+export function randomPortBelowEphemeral(): number {
+  return 20_000 + Math.floor(Math.random() * 10_000);
+}
+
+/** Listens on the port and closes again: the port, or undefined when it is taken. */
+export function listenOnce(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
+      const bound = typeof address === 'object' && address ? address.port : undefined;
+      server.close(() => resolve(bound));
     });
   });
 }

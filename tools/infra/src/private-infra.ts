@@ -1,8 +1,7 @@
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { kafka, mongo, readPid, registry, type Component, type Context } from './components.js';
 import { pidFile, stopProcess, waitHealthy, type InfraEnv } from './infra.js';
-import { cacheDir, type Ports } from './paths.js';
+import { cacheDir, listenOnce, randomPortBelowEphemeral, type Ports } from './paths.js';
 
 // A second, private set of the servers the product needs (Kafka, Apicurio Registry, FerretDB) on
 // their own ports and state folder, for tests that stop and restart a server while a flow runs:
@@ -121,7 +120,7 @@ export async function startPrivateInfra(options: PrivateInfraOptions): Promise<P
  */
 async function freePort(taken: Set<number>, alsoFree?: number): Promise<number> {
   for (;;) {
-    const port = await listenOnce(20_000 + Math.floor(Math.random() * 10_000));
+    const port = await listenOnce(randomPortBelowEphemeral());
     if (port === undefined || taken.has(port)) continue;
     if (alsoFree !== undefined) {
       if (taken.has(port + alsoFree)) continue;
@@ -131,16 +130,4 @@ async function freePort(taken: Set<number>, alsoFree?: number): Promise<number> 
     if (alsoFree !== undefined) taken.add(port + alsoFree);
     return port;
   }
-}
-
-function listenOnce(port: number): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(undefined));
-    server.listen(port, '127.0.0.1', () => {
-      const address = server.address();
-      const bound = typeof address === 'object' && address ? address.port : undefined;
-      server.close(() => resolve(bound));
-    });
-  });
 }
