@@ -5,7 +5,6 @@ import type {
   ConsumerRunConfig,
   EachBatchPayload,
   Kafka,
-  KafkaMessage,
   Producer,
 } from 'kafkajs';
 import {
@@ -27,7 +26,9 @@ import {
   decodeMessage,
   handleInLogContext,
   headersAsText,
+  heldMessage,
   messageLogContext,
+  type HeldMessage,
   type ConsumedEventOf,
   type RawMessage,
 } from './delivery.js';
@@ -545,7 +546,7 @@ export function createEventConsumer<K extends TopicKey>(
     }
   };
 
-  const toRaw = (topic: string, partition: number, message: KafkaMessage): RawMessage => ({
+  const toRaw = (topic: string, partition: number, message: HeldMessage): RawMessage => ({
     topic,
     partition,
     offset: message.offset,
@@ -558,7 +559,7 @@ export function createEventConsumer<K extends TopicKey>(
   const prefetchBatch = async (
     topic: string,
     partition: number,
-    messages: KafkaMessage[],
+    messages: HeldMessage[],
   ): Promise<PrefetchResult> => {
     try {
       const events: ConsumedEventOf<K>[] = [];
@@ -619,10 +620,14 @@ export function createEventConsumer<K extends TopicKey>(
     if (stopSignal.aborted || !payload.isRunning() || payload.isStale()) return;
     lag?.watermarks(topic, partition, batch.highWatermark);
     if (batch.messages.length === 0) return;
+    // No callback below refers to the batch or the payload: held, they would keep the fetch
+    // response the messages were read from.
+    const messages = batch.messages.map(heldMessage);
+    const last = messages[messages.length - 1]!.offset;
     const work = workOf(topic, partition, generation);
     let resolveFinished: () => void = () => undefined;
     const ref: BatchRef = {
-      pending: batch.messages.length,
+      pending: messages.length,
       release: () => undefined,
       finished: new Promise<void>((resolve) => (resolveFinished = resolve)),
       finish: () => {
@@ -637,7 +642,7 @@ export function createEventConsumer<K extends TopicKey>(
       // that kept something for its batch, the next waits until that batch is handled, so their
       // work (and its vendor calls) does not pile up, unless the prefetch says it need not.
       const kept = work.prefetched
-        .then(() => prefetchBatch(topic, partition, batch.messages))
+        .then(() => prefetchBatch(topic, partition, messages))
         .then((result) => {
           if (!result) return false;
           const { release, nextWaits } =
@@ -652,11 +657,11 @@ export function createEventConsumer<K extends TopicKey>(
       ref.ready = kept.then(() => undefined);
       work.prefetched = kept.then((keeps) => (keeps ? ref.finished : undefined));
     }
-    for (const message of batch.messages) {
+    for (const message of messages) {
       tracker.started(generation, topic, partition, message.offset);
       enqueue(work, { message, batch: ref });
     }
-    payload.resolveOffset(batch.messages[batch.messages.length - 1]!.offset);
+    payload.resolveOffset(last);
     if (!work.resume && work.unfinished >= maxUnfinished) work.resume = payload.pause();
     startLanes(work);
   };
@@ -896,7 +901,7 @@ interface BatchRef {
 }
 
 interface LaneItem {
-  message: KafkaMessage;
+  message: HeldMessage;
   batch: BatchRef;
 }
 

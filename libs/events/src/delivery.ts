@@ -1,4 +1,4 @@
-import type { IHeaders } from 'kafkajs';
+import type { IHeaders, KafkaMessage } from 'kafkajs';
 import { safeLogId, withLogContext, type LogContext } from '@msync/platform';
 import type { EventOf, TopicKey } from './catalog.js';
 import type { EventCodec } from './codec.js';
@@ -25,6 +25,32 @@ export interface RawMessage {
   key: Buffer | null;
   value: Buffer | null;
   headers: IHeaders;
+}
+
+/** A fetched message kept until it is handled: its own copy of the bytes it needs. */
+export interface HeldMessage {
+  offset: string;
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+/**
+ * A fetched message with its key and value copied out of the fetch response they are views of,
+ * and its headers as text (what every reader of them wants). The client reads a whole response
+ * (up to megabytes, many partitions' messages) into one buffer; one message held until handled
+ * keeps all of it: an applier holding a few thousand unfinished facts kept 17 MB of responses
+ * whose other messages were long done. Small copies share Node's 8 KB pool slabs instead.
+ */
+export function heldMessage(message: KafkaMessage): HeldMessage {
+  return {
+    offset: message.offset,
+    timestamp: message.timestamp,
+    key: message.key ? Buffer.from(message.key) : null,
+    value: message.value ? Buffer.from(message.value) : null,
+    headers: headersAsText(message.headers),
+  };
 }
 
 /** Header values as text (ours are all UTF-8 strings). */
