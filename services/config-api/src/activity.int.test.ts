@@ -11,6 +11,7 @@ import {
   type Instance,
 } from './test-support/harness.js';
 import { orderJourney } from './test-support/order-events.js';
+import { ACTIVITY_COLLECTIONS } from './adapters/mongo-activity.js';
 
 // The activity projection on real Kafka, registry and FerretDB: outcomes and order facts are
 // published with the project's publisher and read by a running config-api.
@@ -359,6 +360,26 @@ describe('activity projection', () => {
       [null, ['canceledInShipBob'], 'SHIPBOB'],
       [null, ['createdInShipBob'], 'SHIPBOB'],
     ]);
+  });
+
+  it('projects a burst of one store’s outcomes a fetched batch at a time, not a write per event', async () => {
+    // Given 1,000 outcomes of one store published at once (a catalog's first cycle has one per
+    // SKU); the store's events share one key, so they are handled one after the other.
+    const burstStore = uniqueName('burst-store');
+    const burst = Array.from({ length: 1_000 }, (_, n) => ({
+      ...orderJourney(burstStore, `SKU-${n}`).outcome(ago(MINUTE), 'offers', 'product', 'APPLIED'),
+      subjectId: `SKU-${n}`,
+      effectKey: `product:SKU-${n}`,
+    }));
+    const insertsBefore = h.commands(`insert ${ACTIVITY_COLLECTIONS.entries}`);
+
+    // When they are projected.
+    await publishAndWait({ syncOutcome: burst });
+
+    // Then each is an entry, written by a few inserts (with a group write per event: 1,000).
+    const entries = h.db.collection(ACTIVITY_COLLECTIONS.entries);
+    expect(await entries.countDocuments({ storeId: burstStore })).toBe(1_000);
+    expect(h.commands(`insert ${ACTIVITY_COLLECTIONS.entries}`) - insertsBefore).toBeLessThan(20);
   });
 
   it('prunes entries past the retention, and timelines finished or silent since then', async () => {

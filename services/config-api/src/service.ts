@@ -41,6 +41,10 @@ export const ACTIVITY_GROUP = 'config-api-activity';
  * kept 65 MB of fetched outcomes while it caught up with a catalog's first cycle.
  */
 const DEFAULT_ACTIVITY_MAX_UNFINISHED = 2_000;
+/** Events projected in one group write (ADR 0099). */
+const ACTIVITY_GROUP_WRITE = 500;
+/** Positions of events projected with their batch and not handled yet, at most (ADR 0127). */
+const MAX_PROJECTED_AHEAD = 100_000;
 
 export interface ConfigApiOptions {
   db: Db;
@@ -227,9 +231,18 @@ function createActivityFeed(
   const logger = options.logger.child({ component: 'activity' });
   // Events handled at the same time are written together (ADR 0099).
   const projectGrouped = groupWrites((events: ActivityEvent[]) => activity.projectMany(events), {
-    maxItems: 500,
+    maxItems: ACTIVITY_GROUP_WRITE,
     maxDelayMs: 50,
   });
+  // Each fetched batch is projected as it arrives, in group writes of up to 500 (ADR 0127); its
+  // lanes then only confirm. Waiting for a group write per event, one store's events went at
+  // about 20 a second whatever the lag. An event its batch's projection missed (the write
+  // failed) is projected on its own: projecting is idempotent, so one projected twice counts as
+  // a duplicate, and one remembered after its partition moved away only takes a little memory
+  // (forgotten past `MAX_PROJECTED_AHEAD`).
+  const projectedAhead = new Set<string>();
+  const positionOf = (event: { topic: string; partition: number; offset: string }) =>
+    `${event.topic}|${event.partition}|${event.offset}`;
   const consumer = options.events
     ? createEventConsumer({
         kafka: options.events.kafka,
@@ -246,7 +259,16 @@ function createActivityFeed(
         keysConsumedConcurrently: 8,
         maxUnfinishedPerPartition:
           options.activityMaxUnfinishedPerPartition ?? DEFAULT_ACTIVITY_MAX_UNFINISHED,
+        prefetch: async (events) => {
+          for (let from = 0; from < events.length; from += ACTIVITY_GROUP_WRITE) {
+            const group = events.slice(from, from + ACTIVITY_GROUP_WRITE);
+            await activity.projectMany(group);
+            if (projectedAhead.size + group.length > MAX_PROJECTED_AHEAD) projectedAhead.clear();
+            for (const event of group) projectedAhead.add(positionOf(event));
+          }
+        },
         handle: async (event) => {
+          if (projectedAhead.delete(positionOf(event))) return;
           await projectGrouped(event);
         },
       })

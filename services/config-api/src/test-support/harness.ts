@@ -100,6 +100,8 @@ export interface Harness {
   start(overrides?: StartOptions): Promise<Instance>;
   /** The raw documents of the stores collection. */
   stores(): Promise<Record<string, unknown>[]>;
+  /** Database commands sent so far by name and collection, e.g. `insert activity_entries`. */
+  commands(name: string): number;
   close(): Promise<void>;
 }
 
@@ -112,7 +114,14 @@ export async function configApiHarness(options: {
   resolver?: HostResolver;
 }): Promise<Harness> {
   const { infra, namespace, logger } = options;
-  const mongo = new MongoClient(infra.MONGO_URL, { retryWrites: false });
+  const mongo = new MongoClient(infra.MONGO_URL, { retryWrites: false, monitorCommands: true });
+  const sent = new Map<string, number>();
+  mongo.on('commandStarted', (event) => {
+    const collection: unknown = event.command[event.commandName];
+    if (typeof collection !== 'string') return;
+    const name = `${event.commandName} ${collection}`;
+    sent.set(name, (sent.get(name) ?? 0) + 1);
+  });
   await mongo.connect();
   const db = mongo.db(options.database);
   const kafka = createKafka({
@@ -192,6 +201,7 @@ export async function configApiHarness(options: {
     publisher,
     start,
     stores: () => db.collection<Record<string, unknown>>('stores').find({}).toArray(),
+    commands: (name) => sent.get(name) ?? 0,
     close: async () => {
       for (const i of instances) await i.close();
       await consumer.disconnect();
