@@ -319,7 +319,6 @@ export function createEventConsumer<K extends TopicKey>(
     abandonedStopped = allLanesStopped();
   };
 
-  /** Resumes the partition's fetching if it was paused for too many unfinished messages. */
   /**
    * Resumes a partition's fetching. Not the function `pause()` answers: that one is a closure over
    * the client's batch (its messages and the fetch response they are views of), which it would
@@ -329,6 +328,7 @@ export function createEventConsumer<K extends TopicKey>(
   const resumerOf = (topic: string, partition: number) => () =>
     consumer.resume([{ topic, partitions: [partition] }]);
 
+  /** Resumes the partition's fetching if it was paused for too many unfinished messages. */
   const resumeFetching = (work: PartitionWork): void => {
     work.resume?.();
     work.resume = undefined;

@@ -75,7 +75,7 @@ export async function freePort(): Promise<number> {
   }
 }
 
-/** A port in 20000–29999, under the ephemeral range and above the infra's fixed ports. */
+/** A port in 20000–29999, under the kernel's ephemeral range (one in use is skipped by its caller). */
 export function randomPortBelowEphemeral(): number {
   return 20_000 + Math.floor(Math.random() * 10_000);
 }
