@@ -107,8 +107,9 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   /** Done effects are kept this long; longer than the fact topics' retention (30 days) so a replay stays exactly-once. */
   EFFECTS_RETENTION_MS: env.durationMs(90 * DAY_MS),
   /**
-   * Entries of the stores' levels, offers and pushed quantities kept in memory between reads, so
-   * that a cycle reads only what changed since (ADR 0108); about 250 bytes each. 0: none.
+   * Entries of the stores' inventory maps (a SKU's levels, offer and pushed quantity each, ADR
+   * 0125) kept in memory between reads, so that a cycle reads only what changed since (ADR 0108);
+   * about 200 bytes each. 0: none.
    */
   MAP_CACHE_ENTRIES: z.coerce
     .number()
