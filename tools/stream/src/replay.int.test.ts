@@ -153,7 +153,16 @@ describe('stream replay', () => {
     // Two OR21 in all: R1's first delivery, R2's replay.
     expect(harness.writesTo(store.mirakl.control.exchanges())).toBe(2);
 
-    // Replayed again: originals only (not the copies), and nothing changes.
+    // Replayed again: originals only (not the copies), and nothing changes. The applier marks an
+    // effect's outcome recorded once it is published: the ledger settles just after the outcome
+    // shows on its topic.
+    await eventually(
+      async () =>
+        (await ledgerSnapshot(harness)).every(
+          (entry) => entry['status'] !== 'done' || entry['outcomeRecorded'] === true,
+        ),
+      'the replay’s outcomes marked recorded in the ledger',
+    );
     const ledgerAfterFirst = await ledgerSnapshot(harness);
     const writesAfterFirst = harness.writesTo(store.mirakl.control.exchanges());
     const second = await replayFacts(live);
