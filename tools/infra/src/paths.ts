@@ -70,14 +70,11 @@ export function ports(env: NodeJS.ProcessEnv = process.env): Ports {
  */
 export async function freePort(): Promise<number> {
   for (;;) {
-    const port = await listenOnce(randomPortBelowEphemeral());
+    // 20000–29999: under the ephemeral range, and clear of the shared infrastructure's ports but
+    // MongoDB's (taken while it runs, so skipped).
+    const port = await listenOnce(20_000 + Math.floor(Math.random() * 10_000));
     if (port !== undefined) return port;
   }
-}
-
-/** A port in 20000–29999, under the kernel's ephemeral range (one in use is skipped by its caller). */
-export function randomPortBelowEphemeral(): number {
-  return 20_000 + Math.floor(Math.random() * 10_000);
 }
 
 /** Listens on the port and closes again: the port, or undefined when it is taken. */

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync, rmSync } from 'node:fs';
 import { kafka, mongo, readPid, registry, type Component, type Context } from './components.js';
 import { pidFile, stopProcess, waitHealthy, type InfraEnv } from './infra.js';
-import { cacheDir, listenOnce, randomPortBelowEphemeral, type Ports } from './paths.js';
+import { cacheDir, freePort, listenOnce, type Ports } from './paths.js';
 
 // A second, private set of the servers the product needs (Kafka, Apicurio Registry, FerretDB) on
 // their own ports and state folder, for tests that stop and restart a server while a flow runs:
@@ -52,11 +52,11 @@ export async function startPrivateInfra(options: PrivateInfraOptions): Promise<P
   const given = options.ports ?? {};
   const taken = new Set<number>(Object.values(given));
   const ports = {
-    kafka: given.kafka ?? (await freePort(taken)),
-    kafkaController: given.kafkaController ?? (await freePort(taken)),
+    kafka: given.kafka ?? (await portNotTaken(taken)),
+    kafkaController: given.kafkaController ?? (await portNotTaken(taken)),
     // Apicurio's management interface listens on the HTTP port + 1000.
-    registry: given.registry ?? (await freePort(taken, 1000)),
-    mongo: given.mongo ?? (await freePort(taken)),
+    registry: given.registry ?? (await portNotTaken(taken, 1000)),
+    mongo: given.mongo ?? (await portNotTaken(taken)),
   };
   const ctx: Context = {
     cache: options.cacheDir ?? cacheDir(),
@@ -116,12 +116,13 @@ export async function startPrivateInfra(options: PrivateInfraOptions): Promise<P
 
 /**
  * A port nothing listens on (nor on port + `alsoFree`, when given), not in `taken`. Picked below
- * the kernel's ephemeral range: while a server is stopped, no outgoing connection takes its port.
+ * the kernel's ephemeral range ({@link freePort}): while a server is stopped, no outgoing
+ * connection takes its port.
  */
-async function freePort(taken: Set<number>, alsoFree?: number): Promise<number> {
+async function portNotTaken(taken: Set<number>, alsoFree?: number): Promise<number> {
   for (;;) {
-    const port = await listenOnce(randomPortBelowEphemeral());
-    if (port === undefined || taken.has(port)) continue;
+    const port = await freePort();
+    if (taken.has(port)) continue;
     if (alsoFree !== undefined) {
       if (taken.has(port + alsoFree)) continue;
       if ((await listenOnce(port + alsoFree)) === undefined) continue;
