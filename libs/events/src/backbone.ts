@@ -110,6 +110,7 @@ export async function startServiceDependencies(options: {
     dbName: MONGO_DB ?? 'msync',
     appName: options.service,
     metrics: options.metrics,
+    logger: options.logger,
   });
   options.lifecycle.onShutdown('mongo', () => mongo.close());
   return { backbone, mongo, checks: [...backbone.checks, { name: 'mongo', check: mongo.ping }] };

@@ -1,7 +1,8 @@
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { MongoServerError } from 'mongodb';
 import { Registry } from 'prom-client';
-import { infra, uniqueName } from '@msync/test-support';
+import { eventually, infra, uniqueName } from '@msync/test-support';
 import { connectMongo, type MongoHandle } from './mongo.js';
 
 let handle: MongoHandle | undefined;
@@ -91,4 +92,104 @@ describe('connectMongo on the real MongoDB-compatible server', () => {
     expect((error as Error).message).toMatch(/cannot connect to MongoDB/);
     expect((error as { kind?: string }).kind).toBe('retriable');
   });
+
+  it("connects again on its own when a server restart leaves the driver's server check stuck (ADR 0129)", async () => {
+    const proxy = await startProxy(infra().MONGO_URL);
+    try {
+      const metrics = new Registry();
+      handle = await connectMongo(proxy.url, {
+        dbName: uniqueName('platform').replace(/-/g, '_'),
+        appName: 'test',
+        metrics,
+        stuckCheckAfterMs: 3_000,
+      });
+      const things = handle.db.collection<{ _id: string }>('things');
+      await things.insertOne({ _id: 'a' });
+      const reconnects = async () =>
+        Number(
+          /^mongodb_client_reconnects_total (\S+)$/m.exec(await metrics.metrics())?.[1] ?? 'NaN',
+        );
+      let checkEnded = Date.now();
+      handle.client.on('serverHeartbeatSucceeded', () => (checkEnded = Date.now()));
+      // The server goes away as a restarting one does: it stops answering while reads wait for
+      // their replies, then closes every connection at once. The driver checks the server again
+      // at once when the last check ended more than 500 ms before; that check can then write to a
+      // socket already destroyed and never end. Not every cut catches it: cut until one does.
+      for (let cut = 1; (await reconnects()) === 0; cut++) {
+        if (cut > 10) throw new Error('no cut left the server check stuck in 10 tries');
+        await eventually(() => Date.now() - checkEnded > 600, 'the last server check 600 ms old');
+        proxy.hold();
+        const reads = [1, 2, 3].map(() =>
+          things
+            .find({})
+            .toArray()
+            .catch((e: unknown) => e),
+        );
+        await eventually(() => proxy.held() >= 3, 'the reads sent and held');
+        proxy.closeAll();
+        await Promise.all(reads);
+        proxy.forward();
+        // A check left stuck keeps every operation failing until the client is connected again.
+        await eventually(
+          () =>
+            handle!.ping().then(
+              () => true,
+              () => false,
+            ),
+          'a ping answered',
+          30_000,
+        );
+      }
+      expect(await reconnects()).toBe(1);
+      expect(await things.findOne({ _id: 'a' })).toEqual({ _id: 'a' });
+    } finally {
+      // Before the proxy goes: its end would close the client's connections under the clean-up.
+      await handle?.db.dropDatabase();
+      await handle?.close();
+      handle = undefined;
+      await proxy.close();
+    }
+  });
 });
+
+/**
+ * A TCP proxy in front of the server that can stop passing data on (counting the messages it
+ * holds back) and close every client connection at once.
+ */
+async function startProxy(mongoUrl: string) {
+  const target = new URL(mongoUrl);
+  let holding = false;
+  let held = 0;
+  const clients = new Set<Socket>();
+  const server = createServer((client) => {
+    clients.add(client);
+    const upstream = connect(Number(target.port), target.hostname);
+    client.on('data', (data) => (holding ? held++ : upstream.write(data)));
+    upstream.on('data', (data) => holding || client.write(data));
+    const end = () => {
+      clients.delete(client);
+      client.destroy();
+      upstream.destroy();
+    };
+    for (const socket of [client, upstream]) socket.on('close', end).on('error', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `mongodb://127.0.0.1:${port}/`,
+    hold: () => {
+      holding = true;
+      held = 0;
+    },
+    held: () => held,
+    forward: () => (holding = false),
+    closeAll: () => {
+      for (const client of [...clients]) client.end();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of [...clients]) client.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -20,6 +20,7 @@ await runService({
       dbName: config.MONGO_DB,
       appName: SERVICE,
       metrics,
+      logger,
     });
     lifecycle.onShutdown('mongo', () => mongo.close());
     const api = await createConfigApi({
