@@ -105,7 +105,10 @@ describe('infrastructure faults during traffic', () => {
   /** Writes every line each service wrote to a new folder, for what a report leaves out. */
   const writeLogs = (): string => `every service's log: ${flow.writeLogs('msync-faults-logs-')}`;
 
-  /** Each service's `events_consumer_crashes_total` so far, by who restarted the consumer. */
+  /**
+   * Each service's `events_consumer_crashes_total` so far, by who restarted the consumer, and its
+   * MongoDB client's reconnects (ADR 0129).
+   */
   const crashes = async (): Promise<string> => {
     const counts = await Promise.all(
       FLOW_SERVICES.map(async (name) => {
@@ -114,7 +117,8 @@ describe('infrastructure faults during traffic', () => {
           (error: unknown) => `unread: ${errorMessage(error)}`,
         );
         const series = [...text.matchAll(/^events_consumer_crashes_total\{([^}]*)\} (\S+)$/gm)];
-        return `${name} ${series.map((m) => `${m[1]} ${m[2]}`).join(', ') || 'none'}`;
+        const reconnects = /^mongodb_client_reconnects_total(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1];
+        return `${name} ${series.map((m) => `${m[1]} ${m[2]}`).join(', ') || 'none'}, mongo reconnects ${reconnects ?? 0}`;
       }),
     );
     return counts.join('; ');
