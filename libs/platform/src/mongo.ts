@@ -4,9 +4,9 @@ import type { Logger } from './logger.js';
 import { Counter, Histogram, type Registry } from './metrics.js';
 import { scrubString } from './redact.js';
 
-/** The driver's server check interval and its connect (and handshake) timeout. */
+/** The driver's server check interval and its connect (and handshake) timeout: its defaults. */
 const HEARTBEAT_MS = 10_000;
-const CONNECT_TIMEOUT_MS = 10_000;
+const CONNECT_TIMEOUT_MS = 30_000;
 
 export interface MongoHandle {
   client: MongoClient;
