@@ -119,6 +119,8 @@ function watchServerChecks(
         log?.info('MongoDB client connected again', { attempts: attempt });
         return;
       } catch (error) {
+        // The failed attempt's topology is closed: a check it left running is nobody's now.
+        running.clear();
         log?.warn('MongoDB client not connected again yet; retrying', {
           attempts: attempt,
           error: scrubString(errorMessage(error)),
