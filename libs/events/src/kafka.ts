@@ -1,5 +1,6 @@
 import { Kafka, logLevel, type Admin, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from '@msync/platform';
+import { patchRequestQueueIdleCheck } from './request-queue-patch.js';
 
 export interface KafkaOptions {
   brokers: string[];
@@ -11,6 +12,7 @@ export interface KafkaOptions {
 
 /** A kafkajs client whose own log lines go through our (redacting) logger, warnings and up. */
 export function createKafka(options: KafkaOptions): Kafka {
+  patchRequestQueueIdleCheck();
   const log = options.logger.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: options.clientId,
