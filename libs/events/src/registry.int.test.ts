@@ -81,3 +81,31 @@ describe('a registry that stops answering', () => {
     }
   });
 });
+
+describe('a registry busy with other registrations', () => {
+  it('registers again when the first attempt was not answered in time: the same id, no error', async () => {
+    // Answers compatibility settings; leaves the first registration waiting, answers the next.
+    const registrations: ServerResponse[] = [];
+    const server = createServer((req, res) => {
+      if (req.url?.startsWith('/config/'))
+        res.end(
+          '{"compatibility":"BACKWARD_TRANSITIVE","compatibilityLevel":"BACKWARD_TRANSITIVE"}',
+        );
+      else {
+        registrations.push(res);
+        if (registrations.length > 1) res.end('{"id":7}');
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const registry = new RegistryClient(`http://127.0.0.1:${port}`, 200);
+      await expect(registry.register('busy-value', base)).resolves.toBe(7);
+      expect(registrations).toHaveLength(2);
+    } finally {
+      for (const res of registrations) res.destroy();
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 import { COMPATIBILITY, SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import { TimeoutMiddleware } from 'mappersmith/middleware/timeout';
-import { PermanentError, RetriableError, errorMessage } from '@msync/platform';
+import { PermanentError, RetriableError, errorMessage, retry } from '@msync/platform';
 import type { AvroSchemaJson } from './schemas.js';
 
 type RegistryMiddleware = NonNullable<
@@ -9,6 +9,14 @@ type RegistryMiddleware = NonNullable<
 
 /** How long one registry request may take, by default. */
 const REQUEST_TIMEOUT_MS = 10_000;
+/**
+ * A registration that failed for a reason that may pass (no answer in time, no connection) is
+ * tried again this many times, after 0.5 s, then 1 s: the registry handles registrations one at a
+ * time, and many processes registering at once (a deployment rolling out, a test run) can keep a
+ * request waiting past its deadline. Registering is idempotent: a late first attempt that did
+ * register makes the next one answer the same id.
+ */
+const REGISTER_RETRIES = 2;
 
 /** Compatibility enforced by the registry on every subject: new readers can read all history. */
 export const SUBJECT_COMPATIBILITY = 'BACKWARD_TRANSITIVE';
@@ -20,6 +28,7 @@ export class RegistryClient {
   constructor(
     readonly url: string,
     private readonly timeoutMs = REQUEST_TIMEOUT_MS,
+    private readonly registerRetries = REGISTER_RETRIES,
   ) {
     // Every call has a deadline: without one, a request the registry never answers (a dropped
     // keep-alive socket, a stalled restart) holds a service's start or a publish forever.
@@ -51,7 +60,16 @@ export class RegistryClient {
    * Registers `schema` under `subject` (returns the existing id when already registered). An
    * incompatible schema is a permanent error carrying the registry's explanation.
    */
-  async register(subject: string, schema: AvroSchemaJson): Promise<number> {
+  register(subject: string, schema: AvroSchemaJson): Promise<number> {
+    return retry(() => this.registerOnce(subject, schema), {
+      retries: this.registerRetries,
+      initialDelayMs: 500,
+      maxDelayMs: 1_000,
+      jitter: 0.2,
+    });
+  }
+
+  private async registerOnce(subject: string, schema: AvroSchemaJson): Promise<number> {
     await this.ensureCompatibility(subject);
     try {
       const { id } = await this.client.register(
