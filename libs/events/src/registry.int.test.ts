@@ -49,63 +49,68 @@ describe('schema evolution against the real registry', () => {
   });
 });
 
+/**
+ * A stand-in registry that answers compatibility settings and hands each registration request to
+ * `onRegistration` (its number, from 1); `close()` drops what is still waiting.
+ */
+async function stubRegistry(onRegistration: (res: ServerResponse, n: number) => void) {
+  const registrations: ServerResponse[] = [];
+  const server = createServer((req, res) => {
+    if (req.url?.startsWith('/config/'))
+      res.end('{"compatibility":"BACKWARD_TRANSITIVE","compatibilityLevel":"BACKWARD_TRANSITIVE"}');
+    else {
+      registrations.push(res);
+      onRegistration(res, registrations.length);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    registrations,
+    stopListening: () => server.close(),
+    close() {
+      for (const res of registrations) res.destroy();
+      server.closeAllConnections();
+      server.close();
+    },
+  };
+}
+
 describe('a registry that stops answering', () => {
   it('fails each call with a retriable error after the deadline instead of waiting forever', async () => {
-    // Answers compatibility settings, then never answers a registration.
-    const waiting: ServerResponse[] = [];
-    const server = createServer((req, res) => {
-      if (req.url?.startsWith('/config/'))
-        res.end(
-          '{"compatibility":"BACKWARD_TRANSITIVE","compatibilityLevel":"BACKWARD_TRANSITIVE"}',
-        );
-      else waiting.push(res);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    // Never answers a registration.
+    const stub = await stubRegistry(() => undefined);
     try {
-      const { port } = server.address() as AddressInfo;
-      const registry = new RegistryClient(`http://127.0.0.1:${port}`, 200);
+      const registry = new RegistryClient(stub.url, 200);
       await expect(registry.register('silent-value', base)).rejects.toMatchObject({
         kind: 'retriable',
         reason: 'registry-unavailable',
       });
-      expect(waiting.length).toBeGreaterThan(0);
-      server.close();
+      expect(stub.registrations.length).toBeGreaterThan(0);
+      stub.stopListening();
       await expect(registry.ensureCompatibility('silent-value')).rejects.toMatchObject({
         kind: 'retriable',
         reason: 'registry-unavailable',
       });
     } finally {
-      for (const res of waiting) res.destroy();
-      server.closeAllConnections();
-      server.close();
+      stub.close();
     }
   });
 });
 
 describe('a registry busy with other registrations', () => {
   it('registers again when the first attempt was not answered in time: the same id, no error', async () => {
-    // Answers compatibility settings; leaves the first registration waiting, answers the next.
-    const registrations: ServerResponse[] = [];
-    const server = createServer((req, res) => {
-      if (req.url?.startsWith('/config/'))
-        res.end(
-          '{"compatibility":"BACKWARD_TRANSITIVE","compatibilityLevel":"BACKWARD_TRANSITIVE"}',
-        );
-      else {
-        registrations.push(res);
-        if (registrations.length > 1) res.end('{"id":7}');
-      }
+    // Leaves the first registration waiting, answers the next.
+    const stub = await stubRegistry((res, n) => {
+      if (n > 1) res.end('{"id":7}');
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const { port } = server.address() as AddressInfo;
-      const registry = new RegistryClient(`http://127.0.0.1:${port}`, 200);
+      const registry = new RegistryClient(stub.url, 200);
       await expect(registry.register('busy-value', base)).resolves.toBe(7);
-      expect(registrations).toHaveLength(2);
+      expect(stub.registrations).toHaveLength(2);
     } finally {
-      for (const res of registrations) res.destroy();
-      server.closeAllConnections();
-      server.close();
+      stub.close();
     }
   });
 });
