@@ -14,7 +14,7 @@ const REQUEST_TIMEOUT_MS = 10_000;
  * tried again this many times, after 0.5 s, then 1 s: the registry handles registrations one at a
  * time, and many processes registering at once (a deployment rolling out, a test run) can keep a
  * request waiting past its deadline. Registering is idempotent: a late first attempt that did
- * register makes the next one answer the same id.
+ * register makes the next one answer the same id. ADR 0131.
  */
 const REGISTER_RETRIES = 2;
 
