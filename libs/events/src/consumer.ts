@@ -105,6 +105,19 @@ export interface EventConsumerOptions<K extends TopicKey> {
    * until half of them finished (default 5,000): bounds the memory a slow partition holds.
    */
   maxUnfinishedPerPartition?: number;
+  /**
+   * Messages fetched and not finished across all of the consumer's partitions at which every
+   * partition's fetching pauses; each resumes once the whole is down to half and the partition
+   * itself to half its own limit (default: no limit beyond the partitions' own). Bounds the
+   * memory of a consumer with many busy partitions, each under its own limit (ADR 0132).
+   */
+  maxUnfinished?: number;
+  /**
+   * Bytes a fetch asks the broker for at most, over all partitions (default kafkajs' 10 MiB). The
+   * client holds a response whole, and a copy while it assembles it: a consumer that holds few
+   * messages at once (`maxUnfinished`) needs no more than those in one fetch (ADR 0132).
+   */
+  fetchMaxBytes?: number;
   /** Backoff of in-place retries (and the first replay time of a set-aside event). */
   retry?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Waits before restarting a consumer kafkajs left stopped after a crash (tests shorten them). */
@@ -188,6 +201,8 @@ export function createEventConsumer<K extends TopicKey>(
   const { codec, groupId, setAside } = options;
   const keysConcurrently = Math.max(1, Math.floor(options.keysConsumedConcurrently ?? 1));
   const maxUnfinished = Math.max(1, options.maxUnfinishedPerPartition ?? DEFAULT_MAX_UNFINISHED);
+  const maxTotal =
+    options.maxUnfinished === undefined ? Infinity : Math.max(1, options.maxUnfinished);
   const logger = options.logger.child({ component: 'consumer', groupId });
   const metrics = options.metrics ? eventMetrics(options.metrics) : undefined;
   const byPhysical = new Map<string, K>(
@@ -208,6 +223,13 @@ export function createEventConsumer<K extends TopicKey>(
     // kafkajs' 5 s default is also how long a stop waits for the fetch in flight: a service with
     // two consumers took 10 s to stop. Java clients wait 500 ms.
     maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
+    ...(options.fetchMaxBytes
+      ? {
+          maxBytes: options.fetchMaxBytes,
+          // A partition's share is at most the whole (kafkajs' default is 1 MiB).
+          maxBytesPerPartition: Math.min(options.fetchMaxBytes, 1_048_576),
+        }
+      : {}),
     ...(options.partitionAssigners ? { partitionAssigners: options.partitionAssigners } : {}),
   });
   const stopController = new AbortController();
@@ -328,10 +350,28 @@ export function createEventConsumer<K extends TopicKey>(
   const resumerOf = (topic: string, partition: number) => () =>
     consumer.resume([{ topic, partitions: [partition] }]);
 
+  /** Partitions of any assignment paused for too many unfinished messages. */
+  let pausedWorks = 0;
   /** Resumes the partition's fetching if it was paused for too many unfinished messages. */
   const resumeFetching = (work: PartitionWork): void => {
-    work.resume?.();
+    if (!work.resume) return;
+    work.resume();
     work.resume = undefined;
+    pausedWorks--;
+  };
+  /** Pauses the partition's fetching until {@link resumeFetching}. */
+  const pauseFetching = (work: PartitionWork, pause: () => void): void => {
+    if (work.resume) return;
+    pause();
+    work.resume = resumerOf(work.topic, work.partition);
+    pausedWorks++;
+  };
+  /** Unfinished messages of the current assignment's partitions (only counted under a limit). */
+  const totalUnfinished = (): number => {
+    if (maxTotal === Infinity) return 0;
+    let total = 0;
+    for (const work of works.values()) total += work.unfinished;
+    return total;
   };
 
   /** Whether a lane of `work` may take its next step: not stopping, still assigned. */
@@ -671,9 +711,15 @@ export function createEventConsumer<K extends TopicKey>(
       enqueue(work, { message, batch: ref });
     }
     payload.resolveOffset(last);
-    if (!work.resume && work.unfinished >= maxUnfinished) {
-      payload.pause();
-      work.resume = resumerOf(topic, partition);
+    const overTotal = totalUnfinished() >= maxTotal;
+    if (work.unfinished >= maxUnfinished || overTotal) pauseFetching(work, () => payload.pause());
+    if (overTotal) {
+      // Every other partition too: each would otherwise bring one more batch before it pauses.
+      for (const other of works.values())
+        if (isCurrent(other))
+          pauseFetching(other, () =>
+            consumer.pause([{ topic: other.topic, partitions: [other.partition] }]),
+          );
     }
     startLanes(work);
   };
@@ -725,7 +771,11 @@ export function createEventConsumer<K extends TopicKey>(
     committer.noteFinished();
     work.unfinished--;
     if (--batch.pending === 0 && work.batches.delete(batch)) batch.finish();
-    if (work.unfinished <= maxUnfinished / 2) resumeFetching(work);
+    if (pausedWorks === 0 || totalUnfinished() > maxTotal / 2) return;
+    // Under a consumer-wide limit a partition may be paused for the others' messages: each is
+    // looked at once the whole is down to half.
+    for (const each of maxTotal === Infinity ? [work] : works.values())
+      if (each.unfinished <= maxUnfinished / 2) resumeFetching(each);
   };
 
   /**

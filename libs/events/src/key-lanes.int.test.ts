@@ -39,11 +39,13 @@ function start(
   keysConsumedConcurrently: number,
   groupId = uniqueName('group'),
   maxUnfinishedPerPartition?: number,
+  maxUnfinished?: number,
 ): { consumer: EventConsumer; groupId: string } {
   const consumer = orderConsumer(h, {
     groupId,
     handle,
     ...(maxUnfinishedPerPartition ? { maxUnfinishedPerPartition } : {}),
+    ...(maxUnfinished ? { maxUnfinished } : {}),
     metrics: createMetricsRegistry('test'),
     keysConsumedConcurrently,
     retry: { initialDelayMs: 50, maxDelayMs: 200 },
@@ -300,6 +302,52 @@ describe('messages fetched while others are still being handled (ADR 0098)', () 
       async () => (await committedOffsets(h.kafka, groupId, h.topic)).get(0) === '61',
       'the partition committed past all',
     );
+  });
+
+  it('pauses every partition once all of them hold too many unfinished messages, and resumes each once half are done', async () => {
+    const h = await setup(2);
+    await sendOrders(h, 1, [['store-b', 0]]);
+    await sendOrders(h, 0, [['store-a', 0]]);
+    const release = gate();
+    const handled: string[] = [];
+    const { consumer, groupId } = start(
+      h,
+      async (event) => {
+        if (event.value.orderId === 'store-a-0') await release.opened;
+        handled.push(event.value.orderId);
+      },
+      1,
+      uniqueName('group'),
+      1_000,
+      10,
+    );
+    await consumer.start();
+    await eventually(() => handled.includes('store-b-0'), "partition 1's first message handled");
+    // Partition 0 alone goes over the consumer's limit, far under its own: both pause.
+    const later: [string, number][] = Array.from({ length: 20 }, (_, i) => ['store-a', i + 1]);
+    for (let i = 0; i < later.length; i += 5) await sendOrders(h, 0, later.slice(i, i + 5));
+    const pausedPartitions = () =>
+      consumer.consumer
+        .paused()
+        .filter((p) => p.topic === h.topic)
+        .flatMap((p) => p.partitions)
+        .sort();
+    await eventually(
+      () => pausedPartitions().join() === '0,1',
+      'both partitions paused, the idle one included',
+    );
+    await sendOrders(h, 1, [['store-b', 1]]);
+    release.open();
+    await eventually(() => handled.length === 23, 'every message handled', 20_000);
+    expect(ofStore(handled, 'store-a')).toEqual(
+      Array.from({ length: 21 }, (_, i) => `store-a-${i}`),
+    );
+    expect(ofStore(handled, 'store-b')).toEqual(['store-b-0', 'store-b-1']);
+    await eventually(() => pausedPartitions().length === 0, 'both partitions resumed');
+    await eventually(async () => {
+      const committed = await committedOffsets(h.kafka, groupId, h.topic);
+      return committed.get(0) === '21' && committed.get(1) === '2';
+    }, 'both partitions committed past all');
   });
 
   it("runs a partition's prefetches one after the other, while its batches keep coming", async () => {
