@@ -245,6 +245,30 @@ describe('offer outcomes kept and written many at once (real Kafka and database)
     expect(outcomes.pending).toBe(0);
   });
 
+  it('a flush asked for while another waits to start joins it, and writes what both kept', async () => {
+    const { outcomes, view, holdViewWrites, viewWritesAsked } = await setUp();
+    const release = holdViewWrites();
+    const first = reused('s1', 'SKU-1');
+    await outcomes.recordLater(first.outcome, first.fact);
+    const running = outcomes.flush();
+    await eventually(() => viewWritesAsked() === 1, 'the first flush at its view write');
+    const second = reused('s1', 'SKU-2');
+    await outcomes.recordLater(second.outcome, second.fact);
+    const queued = outcomes.flush();
+    const third = reused('s1', 'SKU-3');
+    await outcomes.recordLater(third.outcome, third.fact);
+    expect(outcomes.flush()).toBe(queued);
+    release();
+    await Promise.all([running, queued]);
+    expect(viewWritesAsked()).toBe(2);
+    expect((await view.products('s1')).map((p) => p.sku).sort()).toEqual([
+      'SKU-1',
+      'SKU-2',
+      'SKU-3',
+    ]);
+    expect(outcomes.pending).toBe(0);
+  });
+
   it('with twice the bound waiting for a slow view, the next kept outcomes wait for the writes (backpressure)', async () => {
     const { outcomes, view, holdViewWrites, viewWritesAsked, metrics } = await setUp();
     const release = holdViewWrites();
