@@ -103,6 +103,18 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
    * SKUs; the catalog benchmark's runs with 1,000 were no slower.
    */
   FACT_MAX_UNFINISHED_PER_PARTITION: z.coerce.number().int().min(100).max(100_000).default(1_000),
+  /**
+   * Facts fetched and not yet handled across all fact partitions at which every partition's
+   * fetching pauses until half are handled (ADR 0132): the decoded facts the applier holds, about
+   * 1.7 KB each. Many busy partitions, each under its own limit, held 14,000 at once (24 MB).
+   */
+  FACT_MAX_UNFINISHED: z.coerce.number().int().min(100).max(1_000_000).default(3_000),
+  /**
+   * Bytes one fetch of facts asks Kafka for at most (kafkajs' default: 10 MiB). The client holds a
+   * response whole and a copy while it assembles it; 2 MiB is more facts than the applier holds
+   * at once (ADR 0132).
+   */
+  FACT_FETCH_MAX_BYTES: z.coerce.number().int().min(65_536).max(104_857_600).default(2_097_152),
   CONSUMER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(1_800_000).default(30_000),
   /** Done effects are kept this long; longer than the fact topics' retention (30 days) so a replay stays exactly-once. */
   EFFECTS_RETENTION_MS: env.durationMs(90 * DAY_MS),

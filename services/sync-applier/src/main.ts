@@ -49,6 +49,8 @@ await runService({
       partitionsConcurrently: config.FACT_PARTITIONS_CONCURRENTLY,
       keysConcurrently: config.FACT_KEYS_CONCURRENTLY,
       maxUnfinishedPerPartition: config.FACT_MAX_UNFINISHED_PER_PARTITION,
+      maxUnfinished: config.FACT_MAX_UNFINISHED,
+      fetchMaxBytes: config.FACT_FETCH_MAX_BYTES,
       commit: { intervalMs: config.FACT_COMMIT_INTERVAL_MS },
       effectsRetentionMs: config.EFFECTS_RETENTION_MS,
       mapCacheEntries: config.MAP_CACHE_ENTRIES,

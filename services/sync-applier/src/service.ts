@@ -89,6 +89,10 @@ export interface SyncApplierOptions {
   keysConcurrently?: number;
   /** Unfinished facts per partition at which its fetching pauses (default 5,000, ADR 0098). */
   maxUnfinishedPerPartition?: number;
+  /** Unfinished facts of all partitions at which every partition's fetching pauses (ADR 0132). */
+  maxUnfinished?: number;
+  /** Bytes one fetch of facts asks Kafka for at most (ADR 0132). */
+  fetchMaxBytes?: number;
   /** Offset commit batching of the facts consumer (tests commit often). */
   commit?: { intervalMs?: number; everyMessages?: number };
   /**
@@ -308,6 +312,8 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
         ...(options.maxUnfinishedPerPartition
           ? { maxUnfinishedPerPartition: options.maxUnfinishedPerPartition }
           : {}),
+        ...(options.maxUnfinished ? { maxUnfinished: options.maxUnfinished } : {}),
+        ...(options.fetchMaxBytes ? { fetchMaxBytes: options.fetchMaxBytes } : {}),
       });
       await consumer.start();
       retrier.start();
