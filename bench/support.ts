@@ -2,8 +2,9 @@
 import { context, up, type InfraEnv } from '../tools/infra/src/index.js';
 
 /**
- * Reads `--name value` pairs over `defaults` (positive integers, or one of the allowed words for
- * a string default given as `choices`). Unknown names and bad values throw, naming the options.
+ * Reads `--name value` pairs over `defaults` (positive integers, 0 too where the default is 0 or
+ * less, or one of the allowed words for a string default given as `choices`). Unknown names and
+ * bad values throw, naming the options.
  */
 export function parseOptions<T extends Record<string, number | string>>(
   args: string[],
@@ -21,7 +22,8 @@ export function parseOptions<T extends Record<string, number | string>>(
     const value = allowed ? raw : Number(raw);
     const valid = allowed
       ? allowed.includes(raw)
-      : Number.isInteger(value) && (value as number) > 0;
+      : Number.isInteger(value) &&
+        ((value as number) > 0 || (value === 0 && Number(defaults[name]) <= 0));
     if (!(name in defaults) || !valid)
       throw new Error(`unknown or invalid option ${args[i]} ${raw}; use ${usage}`);
     settings[name] = value;

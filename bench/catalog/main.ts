@@ -54,7 +54,7 @@ const DEFAULTS = {
   'semi-space-mb': 0,
   /** Both pollers' POLL_KEYS_AT_ONCE (0: their default). */
   'poll-keys': 0,
-  /** The pollers' and the applier's MAP_CACHE_ENTRIES (-1: their default, 100,000). */
+  /** The pollers' and the applier's MAP_CACHE_ENTRIES (-1: their default, 100,000; 0: none). */
   'map-cache-entries': -1,
   backend: 'shared' as 'shared' | MongoBackend,
 };
@@ -128,7 +128,7 @@ async function measure(options: Options): Promise<Figures> {
   const pollKeys: Record<string, string> =
     options['poll-keys'] > 0 ? { POLL_KEYS_AT_ONCE: String(options['poll-keys']) } : {};
   const mapCache: Record<string, string> =
-    options['map-cache-entries'] > 0
+    options['map-cache-entries'] >= 0
       ? { MAP_CACHE_ENTRIES: String(options['map-cache-entries']) }
       : {};
   const run: OrdersRun = new OrdersRun({
