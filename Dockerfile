@@ -15,6 +15,8 @@ ARG SERVICE
 ARG ENTRY=services/${SERVICE}/dist/main.js
 RUN test -n "$SERVICE" || (echo "build with --build-arg SERVICE=<name>" && exit 1)
 ENV NODE_ENV=production SERVICE=${SERVICE} ENTRY=${ENTRY} OPS_PORT=8080
+# glibc's malloc gives back what it frees (ADR 0133): SERVICE_MALLOC_ENV in tools/infra.
+ENV MALLOC_MMAP_THRESHOLD_=131072 MALLOC_TRIM_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build --chown=node:node /app /app
 # The compose file's state volume (local secrets) is mounted here and must be the user's.

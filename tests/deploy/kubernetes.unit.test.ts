@@ -8,7 +8,12 @@ import { withContext } from '@msync/test-support';
 import { configSchema as streamConfigSchema } from '../../tools/stream/src/config.js';
 import { parseAllDocuments } from 'yaml';
 import { topics, type TopicKey } from '@msync/events';
-import { SERVICE_HEAP, SERVICE_NAMES, serviceNodeOptions } from '../../tools/infra/src/services.js';
+import {
+  SERVICE_HEAP,
+  SERVICE_MALLOC_ENV,
+  SERVICE_NAMES,
+  serviceNodeOptions,
+} from '../../tools/infra/src/services.js';
 import { newLocalSecrets } from '../../tools/infra/src/demo.js';
 import { FACT_TOPICS } from '../../services/sync-applier/src/applier.js';
 import { kubernetesValidator, kubernetesVersion, root } from './schemas.js';
@@ -456,4 +461,17 @@ it('the image runs the program named at build time, as a non-root user, with exe
   expect(dockerfile).toContain('ARG ENTRY=services/${SERVICE}/dist/main.js');
   expect(dockerfile).toContain('USER node');
   expect(dockerfile).toMatch(/CMD \["sh", "-c", "exec node \$\{ENTRY\}"\]/);
+});
+
+it('the image sets the malloc settings every other way of running a service uses (ADR 0133)', () => {
+  const dockerfile = readFileSync(`${root}Dockerfile`, 'utf8');
+  const set = Object.fromEntries(
+    dockerfile
+      .split('\n')
+      .filter((line) => line.startsWith('ENV '))
+      .flatMap((line) => line.slice(4).trim().split(/\s+/))
+      .map((pair) => pair.split('=') as [string, string]),
+  );
+  expect(Object.keys(SERVICE_MALLOC_ENV).length).toBeGreaterThan(0);
+  for (const [name, value] of Object.entries(SERVICE_MALLOC_ENV)) expect(set[name]).toBe(value);
 });

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { serviceNodeOptions, type ServiceName } from '@msync/infra';
+import { serviceProcessEnv, type ServiceName } from '@msync/infra';
 
 // The services as they run in production: each one a process started from its build, configured
 // by environment variables only, found through the ports it announces in its log.
@@ -58,8 +58,9 @@ export async function startService(
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first`);
   const child = spawn(process.execPath, [entry], {
     // Only what the caller gives (PATH included): nothing leaks in from the test's environment.
-    // The heap limits it is deployed with (ADR 0122): a service runs here as it is deployed.
-    env: { OPS_PORT: '0', OPS_HOST: '127.0.0.1', NODE_OPTIONS: serviceNodeOptions(name), ...env },
+    // The heap limits and malloc settings it is deployed with (ADR 0122, 0133): a service runs
+    // here as it is deployed.
+    env: { OPS_PORT: '0', OPS_HOST: '127.0.0.1', ...serviceProcessEnv(name), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
