@@ -12,7 +12,7 @@ import { createKafka, createPublisher, EventCodec, RegistryClient } from '@msync
 import { createLogger, errorMessage } from '@msync/platform';
 import { context, up } from './infra.js';
 import { run } from './exec.js';
-import { SERVICE_MALLOC_ENV, SERVICE_NAMES, serviceNodeOptions } from './services.js';
+import { SERVICE_NAMES, serviceNodeOptions, serviceProcessEnv } from './services.js';
 import {
   demoRows,
   demoSimulatorEnv,
@@ -135,12 +135,12 @@ async function main(): Promise<void> {
       SMTP_URL: env.SMTP_URL,
       OPS_PORT: String(OPS_BASE + i),
       OPS_HOST: '127.0.0.1',
-      // The heap limits it is deployed with (ADR 0122, 0133); an operator's own NODE_OPTIONS come
-      // after them and win.
+      // The heap limits and malloc settings it is deployed with (ADR 0122, 0133); an operator's
+      // own NODE_OPTIONS come after them and win.
+      ...serviceProcessEnv(name),
       NODE_OPTIONS: [serviceNodeOptions(name), process.env['NODE_OPTIONS'] ?? '']
         .filter(Boolean)
         .join(' '),
-      ...SERVICE_MALLOC_ENV,
       ...perService[name],
     }),
   );

@@ -23,9 +23,9 @@ export interface HeapLimits {
  * benchmark the services' RSS grew to 300–1,000 MB, mostly garbage (the applier's above its
  * container's memory limit). The pollers and the applier hold a store's catalog while they work on it (an export, an
  * account's inventory, unfinished facts) and get more. A deployment with larger catalogs raises
- * them with its own `NODE_OPTIONS`. The mirakl-poller and the applier keep 120 MB: with glibc's
- * malloc returning what it frees ({@link SERVICE_MALLOC_ENV}) that holds them under 200 MB of RSS
- * at 10 stores × 10,000 SKUs (ADR 0133).
+ * them with its own `NODE_OPTIONS`. The mirakl-poller and the applier get 120 MB instead of 160:
+ * with glibc's malloc returning what it frees ({@link SERVICE_MALLOC_ENV}) that holds them under
+ * 200 MB of RSS at 10 stores × 10,000 SKUs (ADR 0133).
  */
 export const SERVICE_HEAP: Record<ServiceName, HeapLimits> = {
   'config-api': { oldSpaceMb: 128, semiSpaceMb: 4 },
