@@ -392,6 +392,7 @@ export const postgresql: Component = {
   async start(ctx) {
     const bin = await postgresBinaries();
     const user = postgresUser(ctx);
+    indexIdLookups(ctx, bin, user);
     return startDetached(
       bin.postgres,
       [
@@ -406,6 +407,14 @@ export const postgresql: Component = {
         '-c',
         // FerretDB's pool (below) plus room for the superuser's reserved slots and psql.
         `max_connections=${FERRETDB_POOL_MAX_CONNS + 50}`,
+        // With the `_id` indexes of ADR 0134 (`indexIdLookups`): the planner, seeing a table's
+        // tiny pages, would still scan; and it would keep a generic plan of a statement FerretDB
+        // prepared, where the key is a parameter no index expression matches. Scans stay where no
+        // index serves the filter.
+        '-c',
+        'enable_seqscan=off',
+        '-c',
+        'plan_cache_mode=force_custom_plan',
       ],
       { logFile: postgresql.logFile(ctx), ...(user ? { user } : {}) },
     );
@@ -423,6 +432,67 @@ export const postgresql: Component = {
 };
 
 const postgresDataDir = (ctx: Context) => join(ctx.state, 'postgresql', 'data');
+
+/**
+ * What {@link indexIdLookups} installs; a later version of it replaces an earlier one.
+ * `postgres --single -j` ends a statement at a semicolon and an empty line.
+ */
+const ID_LOOKUP_SETUP = `
+CREATE OR REPLACE FUNCTION msync_index_id_lookups(relation regclass) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF EXISTS (SELECT 1 FROM pg_attribute
+             WHERE attrelid = relation AND attname = '_jsonb' AND NOT attisdropped) THEN
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s USING gin ((_jsonb -> %L) jsonb_path_ops)',
+                   'msync_id_lookup_' || relation::oid, relation, '_id');
+  END IF;
+END $$;
+
+CREATE OR REPLACE FUNCTION msync_index_new_tables() RETURNS event_trigger
+LANGUAGE plpgsql AS $$
+DECLARE made record;
+BEGIN
+  FOR made IN SELECT objid FROM pg_event_trigger_ddl_commands()
+              WHERE command_tag = 'CREATE TABLE' AND object_type = 'table' LOOP
+    PERFORM msync_index_id_lookups(made.objid::regclass);
+  END LOOP;
+END $$;
+
+DROP EVENT TRIGGER IF EXISTS msync_index_new_tables;
+
+CREATE EVENT TRIGGER msync_index_new_tables ON ddl_command_end WHEN TAG IN ('CREATE TABLE')
+  EXECUTE FUNCTION msync_index_new_tables();
+
+SELECT msync_index_id_lookups(c.oid::regclass) FROM pg_class c
+  JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+    AND n.nspname NOT LIKE 'pg_toast%';
+`;
+/** Marks a cluster that has {@link ID_LOOKUP_SETUP}; a changed setup gets a new name. */
+const ID_LOOKUP_MARK = 'msync-id-lookups-v1';
+
+/**
+ * FerretDB 1.24 looks a document up as `_jsonb->'_id' @> '"…"'`, which its own `_id` index
+ * (btree, for `=`) cannot serve: every lookup, also before a delete or an update by `_id`, read
+ * and decompressed every document of the collection (ADR 0134). Each table it makes gets a GIN
+ * index of `_jsonb->'_id'`, which serves `@>`: an event trigger in the `ferretdb` database makes
+ * it with the table. Run while the server is stopped (single-user mode), once per cluster.
+ */
+function indexIdLookups(ctx: Context, bin: PostgresBinaries, user: UserIds | undefined): void {
+  const mark = join(postgresDataDir(ctx), ID_LOOKUP_MARK);
+  if (existsSync(mark)) return;
+  const label = "indexing FerretDB's _id lookups";
+  const output = runAs(
+    bin.postgres,
+    ['--single', '-j', '-D', postgresDataDir(ctx), 'ferretdb'],
+    user,
+    label,
+    ID_LOOKUP_SETUP,
+  );
+  // Single-user mode reports a failed statement and goes on to the next one, exiting 0.
+  if (/\bERROR:/.test(output)) throw new Error(`${label} failed:\n${output}`);
+  writeFileSync(mark, `${new Date().toISOString()}\n`);
+}
 
 interface PostgresBinaries {
   initdb: string;
@@ -488,7 +558,7 @@ function runAs(
   user: UserIds | undefined,
   label: string,
   input?: string,
-): void {
+): string {
   const result = spawnSync(command, args, {
     encoding: 'utf8',
     env: { ...process.env, LC_ALL: 'C' },
@@ -500,6 +570,7 @@ function runAs(
     throw new Error(
       `${label} failed (exit ${result.status}): ${result.error?.message ?? ''}\n${`${result.stdout}${result.stderr}`.split('\n').slice(-30).join('\n')}`,
     );
+  return `${result.stdout}${result.stderr}`;
 }
 
 export const mongo: Component = {

@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { MongoClient, MongoServerError } from 'mongodb';
+import pg from 'pg';
 import { uniqueName, withContext } from '@msync/test-support';
-import type { Context } from './components.js';
+import { postgresql, type Context } from './components.js';
 import { down, status, up, type UpResult } from './infra.js';
 import { cacheDir, freePort, ports } from './paths.js';
 
@@ -86,6 +87,48 @@ describe('FerretDB on its PostgreSQL backend', () => {
     const sameId = await orders.insertOne({ _id: 'a', store: 's3', n: 9 }).catch((e: unknown) => e);
     expect((sameId as MongoServerError).code).toBe(11000);
     expect(await orders.countDocuments({})).toBe(3);
+  });
+
+  it('finds a large document by `_id` through the index, not by reading every document', async () => {
+    const dbName = uniqueName('ferretdb_postgresql');
+    const chunks = client.db(dbName).collection<{ _id: string; e: string[] }>('chunks');
+    // Documents of about 30 kB, as a map's chunks are: PostgreSQL keeps them out of line.
+    const ids = Array.from({ length: 40 }, (_, i) => `store|${String(i).padStart(4, '0')}`);
+    await chunks.insertMany(
+      ids.map((_id, i) => ({
+        _id,
+        e: Array.from({ length: 500 }, (_, k) => `SKU-${i}-${k}-${(i * 7919 + k * 104729) % 1e9}`),
+      })),
+    );
+    const sql = new pg.Client({ connectionString: postgresql.url(ctx) });
+    await sql.connect();
+    try {
+      // Documents read by scans (building an index reads the table too: none yet) and index scans.
+      const scans = async () => {
+        const { rows } = await sql.query<{ seq_tup_read: string; idx_scan: string | null }>(
+          `SELECT seq_tup_read, idx_scan FROM pg_stat_user_tables WHERE schemaname = $1 AND relname LIKE 'chunks%'`,
+          [dbName],
+        );
+        expect(rows).toHaveLength(1);
+        return { scanned: Number(rows[0]!.seq_tup_read), index: Number(rows[0]!.idx_scan ?? 0) };
+      };
+      const before = await scans();
+      for (const id of ids.slice(0, 10))
+        expect((await chunks.findOne({ _id: id }))?.e).toHaveLength(500);
+      // An idle backend reports its counts within about 10 s.
+      const counted = (s: typeof before) => s.index + s.scanned / ids.length >= before.index + 10;
+      let after = await scans();
+      for (const deadline = Date.now() + 30_000; !counted(after) && Date.now() < deadline;) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        after = await scans();
+      }
+      withContext(`before ${JSON.stringify(before)}, after ${JSON.stringify(after)}`, () => {
+        expect(after.index - before.index).toBeGreaterThanOrEqual(10);
+        expect(after.scanned).toBe(before.scanned);
+      });
+    } finally {
+      await sql.end();
+    }
   });
 
   it('stops both cleanly, FerretDB before PostgreSQL', async () => {
