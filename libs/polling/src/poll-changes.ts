@@ -44,6 +44,26 @@ export interface PollChangesSpec<Item, T extends TopicKey> {
 }
 
 /**
+ * An item seen again unchanged is remembered again only once its entry is older than this share
+ * of the seen retention (ADR 0135): a catalog's daily full export, or a differential one that
+ * returns most of it, does not rewrite every entry, and an item still read is never pruned.
+ */
+export const SEEN_REFRESH_SHARE = 4;
+
+/** Whether `next` is what `was` already says, remembered at or after `refreshBefore` (epoch ms). */
+export function stillSeen(
+  was: SeenItem | undefined,
+  next: SeenItem,
+  refreshBefore: number,
+): boolean {
+  if (!was?.seenAt || was.seenAt.getTime() < refreshBefore) return false;
+  if (was.version !== next.version) return false;
+  const marks = new Set(was.marks);
+  const nextMarks = new Set(next.marks);
+  return marks.size === nextMarks.size && [...nextMarks].every((mark) => marks.has(mark));
+}
+
+/**
  * The steps every pass shares once the vendor may be called: read, decide each item against
  * what was seen, publish the facts, and only after Kafka acknowledged them save the seen entries
  * and the cursor (ADR 0043), then prune and report.
@@ -68,11 +88,14 @@ export async function pollChanges<Item, T extends TopicKey>(
       );
   const facts: PollFact<T>[] = [];
   const remember = new Map<string, SeenItem>();
+  const refreshBefore = deps.now() - deps.seenRetentionMs / SEEN_REFRESH_SHARE;
   for (const item of items) {
     const id = spec.itemId(item);
-    const decision = spec.decide(item, seen.get(id));
+    const was = seen.get(id);
+    const decision = spec.decide(item, was);
     facts.push(...decision.facts);
-    if (decision.remember && !resync) remember.set(id, decision.remember);
+    if (decision.remember && !resync && !stillSeen(was, decision.remember, refreshBefore))
+      remember.set(id, decision.remember);
   }
 
   // The facts carry the request's correlation id, so a scheduled poll and all it set off (the

@@ -8,7 +8,7 @@ import {
   type SeenItem,
 } from '@msync/platform';
 import { capturingLogger } from '@msync/test-support';
-import { pollChanges } from './poll-changes.js';
+import { pollChanges, stillSeen } from './poll-changes.js';
 import type { PollFact } from './facts.js';
 
 type Topic = 'orderReadyToShip' | 'incidentOpened';
@@ -144,5 +144,52 @@ describe('pollChanges', () => {
       'publish incidentOpened: A:incident',
       'saveCursor orders:resync null',
     ]);
+  });
+
+  it.each([
+    ['remembered 10 s ago', 10_000, 'remember '],
+    // The pass's seen retention is 60 s: a quarter of it is 15 s.
+    ['remembered longer ago than a quarter of the retention', 20_000, 'remember A'],
+  ])(
+    'an item seen again unchanged, %s, is remembered again only then',
+    async (_, age, remembered) => {
+      const now = Date.parse('2025-01-02T00:00:00Z');
+      const ports = recordingPorts(
+        new Map([['A', { version: 2, marks: ['ready'], seenAt: new Date(now - age) }]]),
+      );
+
+      await pass(ports);
+
+      expect(ports.steps).toContain(remembered);
+    },
+  );
+});
+
+describe('stillSeen', () => {
+  const at = new Date('2025-01-02T00:00:00Z');
+  const was = { version: 7, marks: ['b', 'a'], seenAt: at };
+
+  it('is true for the same version and marks in any order, remembered at or after the limit', () => {
+    expect(stillSeen(was, { version: 7, marks: ['a', 'b'] }, at.getTime())).toBe(true);
+  });
+
+  it.each([
+    ['never seen', undefined, { version: 7, marks: ['a', 'b'] }],
+    [
+      'seen without an instant',
+      { version: 7, marks: ['a', 'b'] },
+      { version: 7, marks: ['a', 'b'] },
+    ],
+    [
+      'remembered before the limit',
+      { ...was, seenAt: new Date(at.getTime() - 1) },
+      { version: 7, marks: ['a', 'b'] },
+    ],
+    ['of another version', was, { version: 8, marks: ['a', 'b'] }],
+    ['with a mark more', was, { version: 7, marks: ['a', 'b', 'c'] }],
+    ['with a mark less', was, { version: 7, marks: ['a'] }],
+    ['with another mark', was, { version: 7, marks: ['a', 'c'] }],
+  ])('is false for an item %s', (_, seen, next) => {
+    expect(stillSeen(seen, next, at.getTime())).toBe(false);
   });
 });

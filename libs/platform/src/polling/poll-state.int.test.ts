@@ -38,19 +38,25 @@ describe('poll state seen entries on the real MongoDB-compatible server', () => 
         at,
       );
       const merged = await state.seen('s1', 'shipments', ['o1', 'o2']);
-      expect(merged.get('o1')).toEqual({ version: 5, marks: ['labeled:1', 'labeled:2'] });
-      expect(merged.get('o2')).toEqual({ version: 0, marks: ['labeled:9'] });
+      expect(merged.get('o1')).toEqual({
+        version: 5,
+        marks: ['labeled:1', 'labeled:2'],
+        seenAt: at,
+      });
+      expect(merged.get('o2')).toEqual({ version: 0, marks: ['labeled:9'], seenAt: at });
 
       await state.merge('s1', 'shipments', entries([['o1', 8, ['labeled:1']]]), at);
       expect((await state.seen('s1', 'shipments', ['o1'])).get('o1')).toEqual({
         version: 8,
         marks: ['labeled:1', 'labeled:2'],
+        seenAt: at,
       });
 
       await state.remember('s1', 'shipments', entries([['o1', 9, []]]), at);
       expect((await state.seen('s1', 'shipments', ['o1'])).get('o1')).toEqual({
         version: 9,
         marks: [],
+        seenAt: at,
       });
       // Merged entries are pruned like the others.
       expect(await state.prune('s1', 'shipments', new Date(at.getTime() + 1))).toBe(2);
@@ -125,10 +131,11 @@ describe('poll state seen entries on the real MongoDB-compatible server', () => 
       const seen = await state.seen('s1', 'offers', [...ids, 'never-seen']);
       expect(seen.size).toBe(10_000);
       if (cache) expect(cache.size()).toEqual({ entries: 10_000, maps: 1 });
-      for (const [id, item] of items) expect(seen.get(id)).toEqual(item);
+      for (const [id, item] of items) expect(seen.get(id)).toEqual({ ...item, seenAt: at });
       expect((await state.seen('s2', 'offers', ['SKU.0'])).get('SKU.0')).toEqual({
         version: 7,
         marks: [],
+        seenAt: at,
       });
       // Two heads, and 500 entries a chunk: 20 for s1, one for s2.
       expect(await handle.db.collection('test_poll_seen_maps').countDocuments()).toBe(2);
@@ -174,9 +181,9 @@ describe('poll state seen entries on the real MongoDB-compatible server', () => 
     // When the store's first pass reads and writes its seen-set
     expect(await state.seen('s1', 'offers', ['SKU.1', 'x%y', '$z', 'other'])).toEqual(
       new Map([
-        ['SKU.1', { version: 1, marks: ['hash:a'] }],
-        ['x%y', { version: 2, marks: ['hash:b'] }],
-        ['$z', { version: 3, marks: ['hash:c'] }],
+        ['SKU.1', { version: 1, marks: ['hash:a'], seenAt: at }],
+        ['x%y', { version: 2, marks: ['hash:b'], seenAt: at }],
+        ['$z', { version: 3, marks: ['hash:c'], seenAt: at }],
       ]),
     );
     await state.remember('s1', 'offers', new Map([['SKU.1', { version: 5, marks: [] }]]), later);
@@ -190,9 +197,9 @@ describe('poll state seen entries on the real MongoDB-compatible server', () => 
     });
     expect(await reopened.seen('s1', 'offers', ['SKU.1', 'x%y', '$z'])).toEqual(
       new Map([
-        ['SKU.1', { version: 5, marks: [] }],
-        ['x%y', { version: 2, marks: ['hash:b'] }],
-        ['$z', { version: 3, marks: ['hash:c'] }],
+        ['SKU.1', { version: 5, marks: [], seenAt: later }],
+        ['x%y', { version: 2, marks: ['hash:b'], seenAt: at }],
+        ['$z', { version: 3, marks: ['hash:c'], seenAt: at }],
       ]),
     );
     // The moved entries keep their age: pruning drops those the later pass did not see.

@@ -15,6 +15,8 @@ export interface SeenItem {
   version: number;
   /** Facts already emitted for the item (e.g. `state:SHIPPING`, `incident:<lineId>`). */
   marks: readonly string[];
+  /** When a pass last remembered it (given by `seen`; `remember` takes the pass's instant). */
+  seenAt?: Date;
 }
 
 /** Cursors and seen-sets of one poller, per store and stream (ADR 0043). */
@@ -147,7 +149,8 @@ function createPerItemPollState(options: {
         [...new Set(itemIds)].map((item) => seenItems.findOne({ _id: id(storeId, stream, item) })),
       );
       for (const doc of docs)
-        if (doc) out.set(doc.itemId, { version: doc.version, marks: doc.marks });
+        if (doc)
+          out.set(doc.itemId, { version: doc.version, marks: doc.marks, seenAt: doc.seenAt });
       return out;
     },
     async remember(storeId, stream, items, seenAt) {
@@ -351,7 +354,12 @@ function createChunkedSeenSet(options: {
       const out = new Map<string, SeenItem>();
       for (const id of itemIds) {
         const entry = entries.get(id);
-        if (entry) out.set(id, { version: entry.version, marks: entry.marks });
+        if (entry)
+          out.set(id, {
+            version: entry.version,
+            marks: entry.marks,
+            seenAt: new Date(instantOf(entry.seenAt)),
+          });
       }
       return out;
     },

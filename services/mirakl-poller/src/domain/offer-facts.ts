@@ -50,7 +50,8 @@ export function offerFingerprint(offer: ObservedOffer): string {
  * or its fingerprint differs from the one last emitted; nothing otherwise. The entry is
  * remembered either way, so a full export keeps every offer of the catalog from being pruned.
  * The idempotency key (`mirakl:<store>:offer:<sku>:<lastUpdated ms>:<fingerprint>`) comes from
- * the snapshot: reading the same export again after a crash yields the same keys.
+ * the snapshot: reading the same export again after a crash yields the same keys. The remembered
+ * version is the change time of the snapshot whose fingerprint was last emitted.
  */
 export function decideOfferFacts(
   storeId: string,
@@ -63,7 +64,10 @@ export function decideOfferFacts(
   const changedAt = offer.lastUpdated ?? observedAt;
   const version = Math.max(changedAt.getTime(), seen?.version ?? 0);
   const remember: SeenItem = { version, marks: [mark] };
-  if (seen?.marks.includes(mark)) return { facts: [], remember };
+  // Unchanged but for its quantity (the product's own imports move `last_updated`): remembered as
+  // it was, so the pass rewrites its entry only when that is old (ADR 0135).
+  if (seen?.marks.includes(mark))
+    return { facts: [], remember: { version: seen.version, marks: [mark] } };
   return {
     facts: [
       {
