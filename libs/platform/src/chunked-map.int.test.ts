@@ -102,6 +102,37 @@ describe('a per-owner map in chunks (real server)', () => {
     expect(map.chunksFor(1_200)).toBe(Math.ceil(1_200 / ENTRIES_PER_CHUNK));
   });
 
+  it('reads chunks written as documents of entries (before ADR 0136) beside later ones', async () => {
+    const db = await connect();
+    const map = createChunkedMap<Line & { at?: Date }>(db, { name: 'layouts' });
+    const at = new Date('2026-03-01T00:00:00Z');
+    await db.collection<{ _id: string; e: object[] }>('layouts_chunks').insertOne({
+      _id: 's1|old',
+      e: [
+        { k: 'A', v: { quantity: 1, at } },
+        { k: 'B', v: { quantity: 2 } },
+      ],
+    });
+    await db
+      .collection<{ _id: string; chunks: string[]; version: number }>('layouts')
+      .insertOne({ _id: 's1', chunks: ['s1|old'], version: 1 });
+
+    await map.write('s1', [
+      ['B', null],
+      ['C', { quantity: 3, at }],
+    ]);
+
+    const read = (await map.read('s1')).entries;
+    expect([...read]).toEqual([
+      ['A', { quantity: 1, at }],
+      ['C', { quantity: 3, at }],
+    ]);
+    const written = await db
+      .collection<{ _id: string; j?: string }>('layouts_chunks')
+      .findOne({ _id: { $ne: 's1|old' } });
+    expect(typeof written?.j).toBe('string');
+  });
+
   it('merges a key’s values with the merge given, as $set of their fields would', async () => {
     const db = await connect();
     const map = createChunkedMap<Line>(db, {

@@ -40,8 +40,46 @@ interface Head<M> extends Document {
 }
 interface Chunk<V> {
   _id: string;
-  /** Entries as objects: FerretDB keeps no arrays in arrays. */
-  e: { k: string; v: V | null }[];
+  /** The entries as JSON text of `[key, value]` pairs (ADR 0136). */
+  j?: string;
+  /** The entries as objects, as written before ADR 0136 (FerretDB keeps no arrays in arrays). */
+  e?: { k: string; v: V | null }[];
+}
+
+/**
+ * Entries as a chunk keeps them: one string of JSON instead of a document per entry. FerretDB 1.x
+ * stores a document as JSON beside a description of every value's type (about five times the
+ * text for a map's entries) and decodes both on every read; a string is one value. A `Date`
+ * becomes `{"$date": <epoch ms>}`, a value with `toBSON` what that returns, and `undefined`
+ * null, as the driver writes them.
+ */
+export function encodeEntries(entries: readonly MapEntry<unknown>[]): string {
+  return JSON.stringify(entries, function (this: Record<string, unknown>, key, value: unknown) {
+    const raw = this[key];
+    if (raw instanceof Date) return { $date: raw.getTime() };
+    if (raw !== null && typeof raw === 'object' && 'toBSON' in raw) {
+      const { toBSON } = raw;
+      if (typeof toBSON === 'function') return toBSON.call(raw) as unknown;
+    }
+    return value === undefined ? null : value;
+  });
+}
+
+const revive = (_key: string, value: unknown) => {
+  if (value === null || typeof value !== 'object') return value;
+  const at = (value as { $date?: unknown }).$date;
+  return typeof at === 'number' ? new Date(at) : value;
+};
+
+/** The entries {@link encodeEntries} wrote. */
+export function decodeEntries<V>(text: string): [string, V | null][] {
+  return JSON.parse(text, revive) as [string, V | null][];
+}
+
+/** A chunk's entries in write order, in either of its layouts. */
+function entriesOf<V>(chunk: Chunk<V>): Iterable<readonly [string, V | null]> {
+  if (chunk.j !== undefined) return decodeEntries<V>(chunk.j);
+  return (chunk.e ?? []).map(({ k, v }) => [k, v] as const);
 }
 
 export interface ChunkedMapOptions<V, M> {
@@ -272,7 +310,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
   const insertChunks = async (owner: string, entries: readonly MapEntry<V>[]) => {
     const docs = chunksOf(entries, ENTRIES_PER_CHUNK).map((part) => ({
       _id: `${owner}|${new ObjectId().toHexString()}`,
-      e: part.map(([k, v]) => ({ k, v })),
+      j: encodeEntries(part),
     }));
     if (docs.length > 0) await chunks.insertMany(docs, { ordered: true });
     return docs.map((d) => d._id);
@@ -289,8 +327,8 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
   const cache = options.cache as CacheSlots | undefined;
   const cacheKey = (owner: string) => `${options.name}\u0000${owner}`;
   /** Applies chunk entries in write order to `entries`. */
-  const apply = (entries: Map<string, V>, pairs: Iterable<{ k: string; v: V | null }>) => {
-    for (const { k: key, v: value } of pairs) {
+  const apply = (entries: Map<string, V>, pairs: Iterable<readonly [string, V | null]>) => {
+    for (const [key, value] of pairs) {
       if (value === null) {
         entries.delete(key);
         continue;
@@ -343,7 +381,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
       const entries = new Map(
         from > 0 ? (kept!.entries as ReadonlyMap<string, V>) : (old?.entries ?? []),
       );
-      for (const doc of docs) apply(entries, doc.e);
+      for (const doc of docs) apply(entries, entriesOf(doc));
       if (cache && !legacy) {
         cache.onRead?.(options.name, from > 0 ? 'appended' : 'miss');
         cache.put(cacheKey(owner), ids, entries);
@@ -381,14 +419,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
       return false;
     }
     await removeChunks(head?.chunks ?? []);
-    cache?.put(
-      cacheKey(owner),
-      ids,
-      apply(
-        new Map(),
-        entries.map(([k, v]) => ({ k, v })),
-      ),
-    );
+    cache?.put(cacheKey(owner), ids, apply(new Map(), entries));
     return true;
   };
 

@@ -1,0 +1,41 @@
+import { describe, expect, it } from '@jest/globals';
+import { decodeEntries, encodeEntries, type MapEntry } from './chunked-map.js';
+
+describe('chunk entries as JSON text', () => {
+  it('gives back keys, values, removals and dates as written', () => {
+    const at = new Date('2026-12-04T06:00:00.123Z');
+    const written: MapEntry<unknown>[] = [
+      ['SKU.1', { quantity: 3, at, lines: [{ at, n: 1 }], note: null }],
+      ['$odd "key"\u0000', 'text'],
+      ['gone', null],
+    ];
+
+    const read = decodeEntries(encodeEntries(written));
+
+    expect(read).toEqual(written);
+    expect((read[0]![1] as { at: Date }).at).toBeInstanceOf(Date);
+    expect((read[0]![1] as { lines: { at: Date }[] }).lines[0]!.at.getTime()).toBe(at.getTime());
+  });
+
+  it('writes a value with toBSON as that returns it, and undefined as null, as the driver does', () => {
+    const at = new Date(0);
+    class Row {
+      constructor(readonly compact: number) {}
+      toBSON() {
+        return { quantity: this.compact, at };
+      }
+    }
+
+    const read = decodeEntries(
+      encodeEntries([
+        ['a', new Row(4)],
+        ['b', { quantity: 1, reason: undefined }],
+      ]),
+    );
+
+    expect(read).toEqual([
+      ['a', { quantity: 4, at }],
+      ['b', { quantity: 1, reason: null }],
+    ]);
+  });
+});
