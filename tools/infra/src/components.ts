@@ -392,7 +392,7 @@ export const postgresql: Component = {
   async start(ctx) {
     const bin = await postgresBinaries();
     const user = postgresUser(ctx);
-    indexIdLookups(ctx, bin, user);
+    indexLookups(ctx, bin, user);
     return startDetached(
       bin.postgres,
       [
@@ -407,7 +407,7 @@ export const postgresql: Component = {
         '-c',
         // FerretDB's pool (below) plus room for the superuser's reserved slots and psql.
         `max_connections=${FERRETDB_POOL_MAX_CONNS + 50}`,
-        // With the `_id` indexes of ADR 0134 (`indexIdLookups`): the planner, seeing a table's
+        // With the GIN indexes of ADR 0134 (`indexLookups`): the planner, seeing a table's
         // tiny pages, would still scan; and it would keep a generic plan of a statement FerretDB
         // prepared, where the key is a parameter no index expression matches. Scans stay where no
         // index serves the filter.
@@ -434,60 +434,85 @@ export const postgresql: Component = {
 const postgresDataDir = (ctx: Context) => join(ctx.state, 'postgresql', 'data');
 
 /**
- * What {@link indexIdLookups} installs; a later version of it replaces an earlier one.
+ * What {@link indexLookups} installs; a later version of it replaces an earlier one.
  * `postgres --single -j` ends a statement at a semicolon and an empty line.
  */
-const ID_LOOKUP_SETUP = `
-CREATE OR REPLACE FUNCTION msync_index_id_lookups(relation regclass) RETURNS void
-LANGUAGE plpgsql AS $$
+const LOOKUP_SETUP = `
+-- The first version's trigger, functions and indexes (a GIN index of _id per table).
+DROP EVENT TRIGGER IF EXISTS msync_index_new_tables;
+
+DROP FUNCTION IF EXISTS msync_index_new_tables();
+
+DROP FUNCTION IF EXISTS msync_index_id_lookups(regclass);
+
+DO $$
+DECLARE old record;
 BEGIN
-  IF EXISTS (SELECT 1 FROM pg_attribute
-             WHERE attrelid = relation AND attname = '_jsonb' AND NOT attisdropped) THEN
-    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s USING gin ((_jsonb -> %L) jsonb_path_ops)',
-                   'msync_id_lookup_' || relation::oid, relation, '_id');
-  END IF;
+  FOR old IN SELECT indexrelid::regclass AS name FROM pg_index
+             JOIN pg_class c ON c.oid = indexrelid WHERE c.relname LIKE 'msync\\_id\\_lookup\\_%' LOOP
+    EXECUTE format('DROP INDEX %s', old.name);
+  END LOOP;
 END $$;
 
-CREATE OR REPLACE FUNCTION msync_index_new_tables() RETURNS event_trigger
+CREATE OR REPLACE FUNCTION msync_index_lookups(btree regclass) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  made pg_index;
+  expr text;
+BEGIN
+  SELECT i.* INTO made FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+    JOIN pg_am a ON a.oid = c.relam WHERE i.indexrelid = btree AND a.amname = 'btree';
+  IF NOT FOUND THEN RETURN; END IF;
+  FOR k IN 1 .. made.indnatts LOOP
+    CONTINUE WHEN made.indkey[k - 1] <> 0;
+    expr := pg_get_indexdef(btree, k, false);
+    CONTINUE WHEN expr !~ '^\\(+_jsonb (->|#>) ';
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %s USING gin (%s jsonb_path_ops)',
+                   'msync_lookup_' || made.indrelid || '_' || left(md5(expr), 12),
+                   made.indrelid::regclass, expr);
+  END LOOP;
+END $$;
+
+CREATE OR REPLACE FUNCTION msync_index_new_indexes() RETURNS event_trigger
 LANGUAGE plpgsql AS $$
 DECLARE made record;
 BEGIN
   FOR made IN SELECT objid FROM pg_event_trigger_ddl_commands()
-              WHERE command_tag = 'CREATE TABLE' AND object_type = 'table' LOOP
-    PERFORM msync_index_id_lookups(made.objid::regclass);
+              WHERE command_tag = 'CREATE INDEX' AND object_type = 'index' LOOP
+    PERFORM msync_index_lookups(made.objid::regclass);
   END LOOP;
 END $$;
 
-DROP EVENT TRIGGER IF EXISTS msync_index_new_tables;
+DROP EVENT TRIGGER IF EXISTS msync_index_new_indexes;
 
-CREATE EVENT TRIGGER msync_index_new_tables ON ddl_command_end WHEN TAG IN ('CREATE TABLE')
-  EXECUTE FUNCTION msync_index_new_tables();
+CREATE EVENT TRIGGER msync_index_new_indexes ON ddl_command_end WHEN TAG IN ('CREATE INDEX')
+  EXECUTE FUNCTION msync_index_new_indexes();
 
-SELECT msync_index_id_lookups(c.oid::regclass) FROM pg_class c
-  JOIN pg_namespace n ON n.oid = c.relnamespace
-  WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-    AND n.nspname NOT LIKE 'pg_toast%';
+SELECT msync_index_lookups(i.indexrelid::regclass) FROM pg_index i
+  JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%';
 `;
-/** Marks a cluster that has {@link ID_LOOKUP_SETUP}; a changed setup gets a new name. */
-const ID_LOOKUP_MARK = 'msync-id-lookups-v1';
+/** Marks a cluster that has {@link LOOKUP_SETUP}; a changed setup gets a new name. */
+const LOOKUP_MARK = 'msync-lookups-v2';
 
 /**
- * FerretDB 1.24 looks a document up as `_jsonb->'_id' @> '"…"'`, which its own `_id` index
- * (btree, for `=`) cannot serve: every lookup, also before a delete or an update by `_id`, read
- * and decompressed every document of the collection (ADR 0134). Each table it makes gets a GIN
- * index of `_jsonb->'_id'`, which serves `@>`: an event trigger in the `ferretdb` database makes
- * it with the table. Run while the server is stopped (single-user mode), once per cluster.
+ * FerretDB 1.24 filters a field, `_id` included, as `_jsonb->'<field>' @> '"…"'`, which its own
+ * btree indexes (for `=`) cannot serve: every lookup, also before a delete or an update by `_id`,
+ * read and decompressed every document of the collection (ADR 0134). Each btree index it makes on
+ * a field gets a GIN index of the same expression, which serves `@>`: an event trigger in the
+ * `ferretdb` database makes it with the btree. Run while the server is stopped (single-user
+ * mode), once per cluster.
  */
-function indexIdLookups(ctx: Context, bin: PostgresBinaries, user: UserIds | undefined): void {
-  const mark = join(postgresDataDir(ctx), ID_LOOKUP_MARK);
+function indexLookups(ctx: Context, bin: PostgresBinaries, user: UserIds | undefined): void {
+  const mark = join(postgresDataDir(ctx), LOOKUP_MARK);
   if (existsSync(mark)) return;
-  const label = "indexing FerretDB's _id lookups";
+  const label = "indexing FerretDB's lookups";
   const output = runAs(
     bin.postgres,
     ['--single', '-j', '-D', postgresDataDir(ctx), 'ferretdb'],
     user,
     label,
-    ID_LOOKUP_SETUP,
+    LOOKUP_SETUP,
   );
   // Single-user mode reports a failed statement and goes on to the next one, exiting 0.
   if (/\bERROR:/.test(output)) throw new Error(`${label} failed:\n${output}`);
