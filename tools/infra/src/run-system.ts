@@ -12,7 +12,7 @@ import { createKafka, createPublisher, EventCodec, RegistryClient } from '@msync
 import { createLogger, errorMessage } from '@msync/platform';
 import { context, up } from './infra.js';
 import { run } from './exec.js';
-import { SERVICE_NAMES, serviceNodeOptions, serviceProcessEnv } from './services.js';
+import { SERVICE_NAMES, serviceProcessEnv } from './services.js';
 import {
   demoRows,
   demoSimulatorEnv,
@@ -137,10 +137,7 @@ async function main(): Promise<void> {
       OPS_HOST: '127.0.0.1',
       // The heap limits and malloc settings it is deployed with (ADR 0122, 0133); an operator's
       // own NODE_OPTIONS come after them and win.
-      ...serviceProcessEnv(name),
-      NODE_OPTIONS: [serviceNodeOptions(name), process.env['NODE_OPTIONS'] ?? '']
-        .filter(Boolean)
-        .join(' '),
+      ...serviceProcessEnv(name, process.env['NODE_OPTIONS']),
       ...perService[name],
     }),
   );

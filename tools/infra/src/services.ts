@@ -59,8 +59,11 @@ export const SERVICE_MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_TRIM_THRESHOLD_: '131072',
 };
 
-/** What a service process runs with beside its configuration: heap limits and malloc settings. */
-export const serviceProcessEnv = (name: ServiceName): Record<string, string> => ({
-  NODE_OPTIONS: serviceNodeOptions(name),
+/**
+ * What a service process runs with beside its configuration: heap limits and malloc settings.
+ * `nodeOptions` (an operator's own) come after the limits and win.
+ */
+export const serviceProcessEnv = (name: ServiceName, nodeOptions = ''): Record<string, string> => ({
+  NODE_OPTIONS: [serviceNodeOptions(name), nodeOptions].filter(Boolean).join(' '),
   ...SERVICE_MALLOC_ENV,
 });
