@@ -242,6 +242,25 @@ describe('a per-owner map in chunks (real server)', () => {
     expect(await db.collection('cycles_chunks').countDocuments()).toBe(0);
   });
 
+  it('meta reads the head alone; a write of no entries `when` the meta holds a value sets the meta only', async () => {
+    const db = await connect();
+    const map = createChunkedMap<Line, { cycle: string; at: Date }>(db, { name: 'heads' });
+    expect(await map.meta('s1')).toBeNull();
+    const at = new Date('2026-03-02T10:00:00Z');
+    await map.write(
+      's1',
+      entries(0, 3, () => 1),
+      { set: { cycle: 'c1', at } },
+    );
+    expect(await map.meta('s1')).toEqual({ cycle: 'c1', at });
+
+    expect(await map.write('s1', [], { set: { cycle: 'c2' }, when: { cycle: 'c0' } })).toBe(false);
+    expect(await map.write('s1', [], { set: { cycle: 'c2' }, when: { cycle: 'c1' } })).toBe(true);
+    expect(await map.meta('s1')).toEqual({ cycle: 'c2', at });
+    expect((await map.read('s1')).entries.size).toBe(3);
+    expect(await db.collection('heads_chunks').countDocuments()).toBe(1);
+  });
+
   it('rewrite replaces the map by what it makes of it, with no write lost in between', async () => {
     const db = await connect();
     const map = createChunkedMap<Line, { doubled: number }>(db, { name: 'rewritten' });

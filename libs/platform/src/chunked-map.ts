@@ -128,6 +128,8 @@ export interface ChunkedMap<V, M> {
    * changed after it is returned.
    */
   read(owner: string): Promise<{ entries: ReadonlyMap<string, V>; meta: Partial<M> }>;
+  /** The owner's meta alone, from its head (no chunk read); null when the owner has none. */
+  meta(owner: string): Promise<Partial<M> | null>;
   /** Replaces the owner's map by `entries` (none: empty) and its meta by `meta`. */
   reset(owner: string, meta: Partial<M>, entries?: readonly MapEntry<V>[]): Promise<void>;
   /**
@@ -475,6 +477,15 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
     async read(owner) {
       const { entries, meta } = await read(owner);
       return { entries, meta };
+    },
+    async meta(owner) {
+      if (options.legacy) {
+        const head = await heads.findOne({ _id: owner });
+        if (!head) return null;
+        return { ...(options.legacy(head).meta ?? {}), ...(head.meta ?? {}) };
+      }
+      const head = await heads.findOne({ _id: owner }, { projection: { meta: 1 } });
+      return head ? (head.meta ?? {}) : null;
     },
     reset: (owner, meta, entries = []) =>
       serially(owner, async () => {

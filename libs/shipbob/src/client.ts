@@ -343,57 +343,66 @@ class ShipBobHttpClient implements ShipBobPort {
   }
 
   /**
-   * The account's inventory levels with each item's active and digital flags. The flags come
-   * from the catalog (`GET /inventory`, as many pages again as the levels); with `knownFlags`
-   * (by inventory id, from an earlier read) the catalog is read only when a level with a SKU
-   * has an item not among them (ADR 0109), and `catalogRead` says whether it was.
+   * The account's inventory levels with each item's active and digital flags: the levels
+   * ({@link readInventoryTotals}), then their flags ({@link withInventoryFlags}).
    */
   async readInventoryLevels(
     options: { knownFlags?: ReadonlyMap<number, InventoryFlags> } = {},
   ): Promise<{ levels: InventoryLevel[]; catalogRead: boolean }> {
-    // Page by page: of the catalog only each item's two flags are kept, and each level page is
-    // mapped as it arrives, so a 10,000-item account is never held twice (ADR 0094).
-    const query = { PageSize: this.pageSize };
-    const paging = { pageRetries: INVENTORY_PAGE_RETRIES };
-    const readCatalog = async () => {
-      const flags = new Map<number, InventoryFlags>();
-      await this.cursorEach(
-        '/inventory',
-        query,
-        inventoryCatalogSchema,
-        (page) => {
-          for (const c of page) flags.set(c.inventory_id, catalogFlagsOf(c));
-        },
-        paging,
-      );
-      return flags;
-    };
-    const known = options.knownFlags;
-    const flags = known ?? (await readCatalog());
-    let unknown = false;
+    return this.withInventoryFlags(await this.readInventoryTotals(), options);
+  }
+
+  /**
+   * Every inventory item's totals (`GET /inventory-level`, every page), flags unknown (null).
+   * Each page is mapped as it arrives, so a 10,000-item account is never held twice (ADR 0094).
+   */
+  async readInventoryTotals(): Promise<InventoryLevel[]> {
     const levels: InventoryLevel[] = [];
     await this.cursorEach(
       '/inventory-level',
-      query,
+      { PageSize: this.pageSize },
       inventoryLevelSchema,
       (page) => {
-        for (const level of page) {
-          const found = flags.get(level.inventory_id);
-          // An item without a SKU is never sold on a marketplace: its flags are not needed.
-          if (!found && level.sku) unknown = true;
-          levels.push(toInventoryLevel(level, undefined, found));
-        }
+        for (const level of page) levels.push(toInventoryLevel(level, undefined, undefined));
       },
-      paging,
+      { pageRetries: INVENTORY_PAGE_RETRIES },
     );
-    if (!known || !unknown) return { levels, catalogRead: !known };
-    const fresh = await readCatalog();
+    return levels;
+  }
+
+  /**
+   * Sets the levels' active and digital flags (in place) from the catalog (`GET /inventory`, as
+   * many pages again as the levels, of which only the two flags are kept); with `knownFlags` (by
+   * inventory id, from an earlier read) the catalog is read only when a level with a SKU has an
+   * item not among them (ADR 0109), and `catalogRead` says whether it was.
+   */
+  async withInventoryFlags(
+    levels: InventoryLevel[],
+    options: { knownFlags?: ReadonlyMap<number, InventoryFlags> } = {},
+  ): Promise<{ levels: InventoryLevel[]; catalogRead: boolean }> {
+    const known = options.knownFlags;
+    // An item without a SKU is never sold on a marketplace: its flags are not needed.
+    const catalogRead = !known || levels.some((l) => l.sku && !known.has(l.inventoryId));
+    let flags = known;
+    if (catalogRead) {
+      const read = new Map<number, InventoryFlags>();
+      await this.cursorEach(
+        '/inventory',
+        { PageSize: this.pageSize },
+        inventoryCatalogSchema,
+        (page) => {
+          for (const c of page) read.set(c.inventory_id, catalogFlagsOf(c));
+        },
+        { pageRetries: INVENTORY_PAGE_RETRIES },
+      );
+      flags = read;
+    }
     for (const level of levels) {
-      const found = fresh.get(level.inventoryId);
+      const found = flags?.get(level.inventoryId);
       level.isActive = found?.isActive ?? null;
       level.isDigital = found?.isDigital ?? null;
     }
-    return { levels, catalogRead: true };
+    return { levels, catalogRead };
   }
 
   async createOrder(order: NewOrder): Promise<CreatedOrder> {

@@ -287,6 +287,16 @@ export interface ShipBobPort {
   readInventoryLevels(options?: {
     knownFlags?: ReadonlyMap<number, InventoryFlags>;
   }): Promise<{ levels: InventoryLevel[]; catalogRead: boolean }>;
+  /** Every item's totals (`GET /inventory-level`, all pages), flags unknown (null). */
+  readInventoryTotals(): Promise<InventoryLevel[]>;
+  /**
+   * Sets the levels' flags in place: from `knownFlags` when every level with a SKU is among
+   * them, else from the catalog (`GET /inventory`); `catalogRead` says which (ADR 0109).
+   */
+  withInventoryFlags(
+    levels: InventoryLevel[],
+    options?: { knownFlags?: ReadonlyMap<number, InventoryFlags> },
+  ): Promise<{ levels: InventoryLevel[]; catalogRead: boolean }>;
   /** Creates the order once; a duplicate `reference_id` resolves to the existing order. */
   createOrder(order: NewOrder): Promise<CreatedOrder>;
   findOrderByReferenceId(referenceId: string): Promise<ShipBobOrder | null>;

@@ -6,8 +6,12 @@ import { accountKeyOf, type InventoryAccounts } from './adapters/inventory-accou
 import {
   decideAccountRead,
   decideInventoryFacts,
+  decideUnchangedRead,
+  flagsYoung,
   knownFlagsOf,
+  levelsDigestOf,
   skuLevelsOf,
+  type AccountHead,
   type AccountReadDecision,
   type AccountSnapshot,
   type AccountStore,
@@ -38,7 +42,9 @@ export interface InventoryPassDeps extends PollPassContext {
  * account is read (every page) unless a read began within the share window; the SKUs that
  * changed since the previous read are emitted to each store of the account (every SKU to a
  * store that never got them), each store's last fact closing its cycle; then the account's
- * snapshot is saved. A resync (`resync: true`) always reads and gives the store every SKU.
+ * snapshot is saved. A read whose levels have the digest of the snapshot's changed nothing: its
+ * stores get only the fact closing their cycle, and the snapshot's items are neither read nor
+ * compared (ADR 0137). A resync (`resync: true`) always reads and gives the store every SKU.
  * Passes of one account run one at a time in the process; the diff and the facts, which hold the
  * whole account, take one of the process's large-pass slots, and a store's facts are built and
  * published one store at a time (ADR 0094).
@@ -70,14 +76,12 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
     deps.metrics.polls.inc({ stream, outcome });
 
     async function accountPass(accountKey: string): Promise<AccountReadDecision['type']> {
-      const snapshot: AccountSnapshot = (await deps.accounts.get(accountKey)) ?? {
-        items: [],
-        readAt: null,
-        stores: [],
-        revision: 0,
-      };
+      // The head decides; the items are read only when they are compared or given (ADR 0137).
+      const head: AccountHead = (await deps.accounts.head(accountKey)) ?? EMPTY;
+      const snapshotNow = async (): Promise<AccountSnapshot> =>
+        (await deps.accounts.get(accountKey)) ?? EMPTY;
       const decision = decideAccountRead(
-        snapshot,
+        head,
         { storeId, requestedAt: demand.requestedAt, resync: options.resync },
         deps.shareWindowMs,
       );
@@ -122,6 +126,7 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
         case 'shared':
           break;
         case 'baseline': {
+          const snapshot = await snapshotNow();
           await deps.largePasses.run(async () => {
             await publish(
               snapshot.items,
@@ -140,23 +145,55 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
         }
         case 'read': {
           const client = deps.clientFor(store);
+          // A failed page is asked again by the client; a read that still fails fails the pass.
+          const totals = await client.readInventoryTotals();
+          const digest = levelsDigestOf(totals);
+          const stores = await sharingStores(
+            deps,
+            accountKey,
+            withStore(head.stores, !options.resync && isBaselined(head, storeId)),
+          );
           // The catalog's flags change seldom: read with the last ones while they are young
           // enough, the catalog only for a new item (ADR 0109).
+          const young = flagsYoung(head, startedAt.getTime(), deps.flagsMaxAgeMs, options.resync);
+          const same = decideUnchangedRead(head, {
+            digest,
+            stores,
+            flagsYoung: young,
+            resync: options.resync,
+          });
+          if (same.unchanged) {
+            // Nothing changed: each store's cycle closes, and the head alone is saved.
+            deps.metrics.itemsSeen.inc({ stream }, skuLevelsOf(totals).length);
+            const closing = same.closing ? [same.closing] : [];
+            await publish(closing, closing, stores, startedAt);
+            await saveHead(deps, accountKey, {
+              ...head,
+              readAt: startedAt,
+              stores: stores.map((s) => ({ storeId: s.storeId, baseline: true })),
+            });
+            deps.logger.info('inventory read', {
+              storeId,
+              correlationId,
+              cycleId,
+              skus: totals.length,
+              catalogRead: false,
+              changed: 0,
+              unchanged: true,
+              stores: stores.length,
+            });
+            break;
+          }
+          const snapshot = await snapshotNow();
           const knownFlags = knownFlagsOf(
             snapshot,
             startedAt.getTime(),
             deps.flagsMaxAgeMs,
             options.resync,
           );
-          // A failed page is asked again by the client; a read that still fails fails the pass.
-          const read = await client.readInventoryLevels(knownFlags ? { knownFlags } : {});
+          const read = await client.withInventoryFlags(totals, knownFlags ? { knownFlags } : {});
           const current = skuLevelsOf(read.levels);
           deps.metrics.itemsSeen.inc({ stream }, current.length);
-          const stores = await sharingStores(
-            deps,
-            accountKey,
-            withStore(snapshot.stores, !options.resync && isBaselined(snapshot, storeId)),
-          );
           const changed = await deps.largePasses.run(
             async () => {
               const count = await publish(snapshot.items, current, stores, startedAt);
@@ -169,6 +206,8 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
                   flagsReadAt: read.catalogRead ? startedAt : (snapshot.flagsReadAt ?? null),
                   stores: stores.map((s) => ({ storeId: s.storeId, baseline: true })),
                   revision: snapshot.revision,
+                  levelsDigest: digest,
+                  closing: current[0] ?? null,
                 },
                 snapshot,
               );
@@ -198,7 +237,7 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
   };
 }
 
-const isBaselined = (snapshot: AccountSnapshot, storeId: string) =>
+const isBaselined = (snapshot: AccountHead, storeId: string) =>
   snapshot.stores.some((s) => s.storeId === storeId && s.baseline);
 
 /**
@@ -223,16 +262,24 @@ async function sharingStores(
   return kept;
 }
 
+const EMPTY: AccountSnapshot = { items: [], readAt: null, stores: [], revision: 0 };
+
+async function saveHead(deps: InventoryPassDeps, accountKey: string, head: AccountHead) {
+  if (!(await deps.accounts.saveHead(accountKey, head))) concurrentRead();
+}
+
 async function save(
   deps: InventoryPassDeps,
   accountKey: string,
   snapshot: AccountSnapshot,
   previous: AccountSnapshot,
 ) {
-  if (!(await deps.accounts.save(accountKey, snapshot, previous))) {
-    // Another store's pass saved a read meanwhile: this request is retried and served by it.
-    throw new RetriableError('the account inventory was read concurrently', {
-      reason: 'account-read-concurrently',
-    });
-  }
+  if (!(await deps.accounts.save(accountKey, snapshot, previous))) concurrentRead();
+}
+
+/** Another store's pass saved a read meanwhile: this request is retried and served by it. */
+function concurrentRead(): never {
+  throw new RetriableError('the account inventory was read concurrently', {
+    reason: 'account-read-concurrently',
+  });
 }

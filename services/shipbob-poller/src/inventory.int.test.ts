@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { Partitioners } from 'kafkajs';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
-import { closeAfterEach, untilOutcome } from '@msync/polling/test-support';
+import { closeAfterEach, counted, untilOutcome } from '@msync/polling/test-support';
 import { capturingLogger, eventually, withContext } from '@msync/test-support';
 import type { ShipBobInventoryObserved } from '@msync/events';
 import { Secret } from '@msync/stores';
@@ -150,17 +150,40 @@ describe('shipbob-poller inventory stream', () => {
     expect(inventoryReads(sim)).toBe(2);
     expect(await harness.messagesOn('inventoryObserved')).toBe(3 + 3 + 2);
 
-    // A read with nothing changed still closes each store's cycle with one unchanged SKU.
+    // A read with nothing changed still closes each store's cycle with one unchanged SKU, and
+    // the snapshot's items are not read to find that out (ADR 0137).
+    const snapshotReads = () =>
+      counted(poller.metrics, 'catalog_map_reads_total', { map: INVENTORY_SNAPSHOTS });
+    const readsBefore = await snapshotReads();
+    expect(readsBefore).toBeGreaterThan(0);
     await harness.requestPoll(STORE_B, { stream: INVENTORY, occurredAt: later });
     await untilOutcome(poller.metrics, 'read', 3, 'the third read');
     expect(await harness.messagesOn('inventoryObserved')).toBe(8 + 2);
+    expect(await snapshotReads()).toBe(readsBefore);
+    await eventually(() => factsOf(STORE_A).length === 5, 'store A closing fact');
+    expect(factsOf(STORE_A).at(-1)).toMatchObject({
+      sku: 'SKU-1',
+      fulfillable: 40,
+      active: true,
+      digital: false,
+      endOfCycle: true,
+      fullCycle: false,
+    });
+
+    // The next change is found again, by comparing the items.
+    sim.control.world.setStock(inventoryId, 1, 35);
+    await harness.requestPoll(STORE_A, { stream: INVENTORY, occurredAt: later + 2 * WINDOW_MS });
+    await untilOutcome(poller.metrics, 'read', 4, 'the fourth read');
+    await eventually(() => factsOf(STORE_B).length === 6, 'store B change');
+    expect(factsOf(STORE_B).at(-1)).toMatchObject({ sku: 'SKU-1', fulfillable: 35 });
+    expect(await snapshotReads()).toBeGreaterThan(readsBefore);
 
     // The snapshot is one head per account over its chunks (the first read's, then one per
     // read that changed something), and the PAT is nowhere in it.
     const heads = await harness.db.collection(INVENTORY_SNAPSHOTS).find({}).toArray();
     expect(heads).toHaveLength(1);
     const chunks = await harness.db.collection(`${INVENTORY_SNAPSHOTS}_chunks`).find({}).toArray();
-    expect(chunks).toHaveLength(2);
+    expect(chunks).toHaveLength(3);
     expect(JSON.stringify([heads, chunks])).not.toContain(PAT);
   });
 

@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import type { Db } from 'mongodb';
 import { createChunkedMap, type MapCache } from '@msync/platform';
 import type { Secret } from '@msync/stores';
-import { changedItems, type AccountSnapshot, type SkuLevel } from '../domain/inventory-facts.js';
+import {
+  changedItems,
+  type AccountHead,
+  type AccountSnapshot,
+  type SkuLevel,
+} from '../domain/inventory-facts.js';
 
 /** Account snapshots: heads by account key, SKUs in `<name>_chunks` (ADR 0110). */
 export const INVENTORY_SNAPSHOTS = 'shipbob_inventory_snapshots';
@@ -21,7 +26,7 @@ export function accountKeyOf(pat: Secret): string {
 }
 
 /** A snapshot's meta: everything but its items. */
-type AccountMeta = Omit<AccountSnapshot, 'items'>;
+type AccountMeta = AccountHead;
 
 /** A snapshot of the layout before ADR 0110: one document per account, items included. */
 interface LegacyAccountDoc extends AccountMeta {
@@ -32,12 +37,19 @@ interface LegacyAccountDoc extends AccountMeta {
 /** Per-account inventory snapshots, addressed by `_id` only (FerretDB scans other filters). */
 export interface InventoryAccounts {
   get(accountKey: string): Promise<AccountSnapshot | null>;
+  /** The snapshot without its items (its head alone); null when none was saved. */
+  head(accountKey: string): Promise<AccountHead | null>;
   /**
    * Saves `next` if nobody saved another since it was read (`revision`); false when someone did
    * (the caller retries and finds the other read). `previous` is the snapshot `next` was made
    * from: only the SKUs that changed since are written.
    */
   save(accountKey: string, next: AccountSnapshot, previous: AccountSnapshot): Promise<boolean>;
+  /**
+   * Saves a read that changed no item (ADR 0137): the head alone, if nobody saved another since
+   * `next.revision`; false when someone did.
+   */
+  saveHead(accountKey: string, next: AccountHead): Promise<boolean>;
 }
 
 /**
@@ -53,7 +65,29 @@ export function createInventoryAccounts(db: Db, cache?: MapCache): InventoryAcco
     ...(cache ? { cache } : {}),
   });
   const legacy = db.collection<LegacyAccountDoc>(INVENTORY_ACCOUNTS);
-  return {
+  const headOf = (meta: Partial<AccountMeta>, revision: number): AccountHead => ({
+    readAt: meta.readAt ?? null,
+    flagsReadAt: meta.flagsReadAt ?? null,
+    stores: meta.stores ?? [],
+    revision,
+    levelsDigest: meta.levelsDigest ?? null,
+    closing: meta.closing ?? null,
+  });
+  const metaOf = (next: AccountHead): AccountMeta => ({
+    readAt: next.readAt,
+    flagsReadAt: next.flagsReadAt ?? null,
+    stores: next.stores,
+    revision: next.revision + 1,
+    levelsDigest: next.levelsDigest ?? null,
+    closing: next.closing ?? null,
+  });
+  const accounts: InventoryAccounts = {
+    async head(accountKey) {
+      const meta = await map.meta(accountKey);
+      // None saved, or saved in the layout before: read as a whole (once, until its next save).
+      if (meta?.revision === undefined) return accounts.get(accountKey);
+      return headOf(meta, meta.revision);
+    },
     async get(accountKey) {
       const { entries, meta } = await map.read(accountKey);
       if (meta.revision === undefined) {
@@ -71,21 +105,10 @@ export function createInventoryAccounts(db: Db, cache?: MapCache): InventoryAcco
       const items = [...entries.values()].sort((a, b) =>
         a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0,
       );
-      return {
-        items,
-        readAt: meta.readAt ?? null,
-        flagsReadAt: meta.flagsReadAt ?? null,
-        stores: meta.stores ?? [],
-        revision: meta.revision,
-      };
+      return { items, ...headOf(meta, meta.revision) };
     },
     async save(accountKey, next, previous) {
-      const meta: AccountMeta = {
-        readAt: next.readAt,
-        flagsReadAt: next.flagsReadAt ?? null,
-        stores: next.stores,
-        revision: next.revision + 1,
-      };
+      const meta = metaOf(next);
       if (next.revision === 0) {
         // The account's first save (or its move from the layout before): every SKU. Two first
         // reads of one account in two processes at once both write all of theirs; the later
@@ -99,5 +122,8 @@ export function createInventoryAccounts(db: Db, cache?: MapCache): InventoryAcco
         when: { revision: next.revision },
       });
     },
+    saveHead: (accountKey, next) =>
+      map.write(accountKey, [], { set: metaOf(next), when: { revision: next.revision } }),
   };
+  return accounts;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { idempotencyKey, type ShipBobInventoryObserved } from '@msync/events';
 import type { PollFact } from '@msync/polling';
 import type { InventoryFlags, InventoryLevel } from '@msync/shipbob';
@@ -34,6 +35,30 @@ export interface AccountSnapshot {
    * started (ADR 0109); null or absent: never, or before this was kept.
    */
   flagsReadAt?: Date | null;
+  /**
+   * A digest of the levels the items were read from, their flags aside ({@link levelsDigestOf},
+   * ADR 0137); absent in a snapshot saved before it was kept.
+   */
+  levelsDigest?: string | null;
+  /** The items' first (by SKU): the fact that closes a store's cycle when nothing changed. */
+  closing?: SkuLevel | null;
+}
+
+/** A snapshot without its items: what its head holds. */
+export type AccountHead = Omit<AccountSnapshot, 'items'>;
+
+/**
+ * Whether the flags the last catalog read took still stand in for the catalog (ADR 0109): not for
+ * a resync, when they are `maxAgeMs` old or older, or when `maxAgeMs` is 0.
+ */
+export function flagsYoung(
+  head: AccountHead,
+  now: number,
+  maxAgeMs: number,
+  resync: boolean,
+): boolean {
+  const readAt = head.flagsReadAt?.getTime();
+  return !resync && maxAgeMs > 0 && readAt !== undefined && now - readAt < maxAgeMs;
 }
 
 /**
@@ -47,8 +72,7 @@ export function knownFlagsOf(
   maxAgeMs: number,
   resync: boolean,
 ): Map<number, InventoryFlags> | undefined {
-  const readAt = snapshot.flagsReadAt?.getTime();
-  if (resync || maxAgeMs <= 0 || readAt === undefined || now - readAt >= maxAgeMs) return undefined;
+  if (!flagsYoung(snapshot, now, maxAgeMs, resync)) return undefined;
   return new Map(
     snapshot.items.map((item) => [
       Number(item.inventoryId),
@@ -74,7 +98,7 @@ export type AccountReadDecision =
  * is a resync, which always reads.
  */
 export function decideAccountRead(
-  snapshot: AccountSnapshot | null,
+  snapshot: AccountHead | null,
   request: { storeId: string; requestedAt: number; resync: boolean },
   shareWindowMs: number,
 ): AccountReadDecision {
@@ -110,6 +134,42 @@ export function skuLevelsOf(levels: readonly InventoryLevel[]): SkuLevel[] {
       digital: l.isDigital ?? false,
     }))
     .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+}
+
+/**
+ * A digest of what the levels say of each SKU but its flags (the items {@link skuLevelsOf} makes
+ * of them, in SKU order): two reads with the same digest whose items take the same flags give the
+ * same items (ADR 0137).
+ */
+export function levelsDigestOf(levels: readonly InventoryLevel[]): string {
+  const hash = createHash('sha256');
+  for (const item of skuLevelsOf(levels)) {
+    hash.update(
+      `${item.sku}\u0000${item.inventoryId}\u0000${item.fulfillable}\u0000${item.onHand}\u0000${item.committed}\u0000${item.exception}\n`,
+    );
+  }
+  return hash.digest('base64');
+}
+
+/**
+ * Whether a read of the account changed nothing its snapshot holds, so that its items need not
+ * be read nor compared (ADR 0137): the read's levels have the digest of the snapshot's, their
+ * flags would be the snapshot's (young, not a resync), and every store sharing the read has every
+ * SKU already. Each store then gets only the fact closing its cycle: `closing`, unchanged (none
+ * for an account without SKUs).
+ */
+export function decideUnchangedRead(
+  head: AccountHead,
+  read: { digest: string; stores: readonly AccountStore[]; flagsYoung: boolean; resync: boolean },
+): { unchanged: true; closing: SkuLevel | null } | { unchanged: false } {
+  const same =
+    !read.resync &&
+    read.flagsYoung &&
+    head.revision > 0 &&
+    !!head.levelsDigest &&
+    head.levelsDigest === read.digest &&
+    read.stores.every((s) => s.baseline);
+  return same ? { unchanged: true, closing: head.closing ?? null } : { unchanged: false };
 }
 
 /** Whether a SKU changed in what decides its marketplace quantity. */

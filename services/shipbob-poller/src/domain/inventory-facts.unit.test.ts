@@ -4,8 +4,11 @@ import {
   changedItems,
   decideAccountRead,
   decideInventoryFacts,
+  decideUnchangedRead,
   knownFlagsOf,
+  levelsDigestOf,
   skuLevelsOf,
+  type AccountHead,
   type AccountSnapshot,
   type SkuLevel,
 } from './inventory-facts.js';
@@ -93,23 +96,23 @@ describe('knownFlagsOf', () => {
   });
 });
 
-describe('skuLevelsOf', () => {
-  const wire = (inventoryId: number, sku: string | null, flags: Partial<InventoryLevel> = {}) =>
-    ({
-      inventoryId,
-      sku,
-      name: null,
-      fulfillable: 5,
-      onHand: 6,
-      committed: 1,
-      exception: 2,
-      sellable: 3,
-      isActive: null,
-      isDigital: null,
-      byFulfillmentCenter: [],
-      ...flags,
-    }) satisfies InventoryLevel;
+const wire = (inventoryId: number, sku: string | null, flags: Partial<InventoryLevel> = {}) =>
+  ({
+    inventoryId,
+    sku,
+    name: null,
+    fulfillable: 5,
+    onHand: 6,
+    committed: 1,
+    exception: 2,
+    sellable: 3,
+    isActive: null,
+    isDigital: null,
+    byFulfillmentCenter: [],
+    ...flags,
+  }) satisfies InventoryLevel;
 
+describe('skuLevelsOf', () => {
   it('keeps one entry per SKU, sorted, flags defaulting to active and not digital', () => {
     const levels = skuLevelsOf([
       wire(9, 'B'),
@@ -121,6 +124,76 @@ describe('skuLevelsOf', () => {
       ['A', '5', false, false],
       ['B', '3', true, true],
     ]);
+  });
+});
+
+describe('levelsDigestOf (ADR 0137)', () => {
+  const read = [wire(1, 'A'), wire(2, 'B'), wire(3, null)];
+
+  it('given the same levels in another order, or other flags, when digested, then the digest is the same', () => {
+    const digest = levelsDigestOf(read);
+    expect(levelsDigestOf([...read].reverse())).toBe(digest);
+    expect(levelsDigestOf([wire(1, 'A', { isActive: false }), wire(2, 'B')])).toBe(digest);
+  });
+
+  it('given any kept number, an inventory id, or a SKU changed, added or gone, when digested, then the digest differs', () => {
+    const digest = levelsDigestOf(read);
+    const changes: InventoryLevel[][] = [
+      [wire(1, 'A', { fulfillable: 4 }), wire(2, 'B')],
+      [wire(1, 'A', { onHand: 7 }), wire(2, 'B')],
+      [wire(1, 'A', { committed: 0 }), wire(2, 'B')],
+      [wire(1, 'A', { exception: 0 }), wire(2, 'B')],
+      [wire(7, 'A'), wire(2, 'B')],
+      [wire(1, 'A'), wire(2, 'B'), wire(4, 'C')],
+      [wire(1, 'A')],
+    ];
+    const digests = changes.map((levels) => levelsDigestOf(levels));
+    for (const other of digests) expect(other).not.toBe(digest);
+    expect(new Set(digests).size).toBe(changes.length);
+  });
+});
+
+describe('decideUnchangedRead (ADR 0137)', () => {
+  const digest = levelsDigestOf([wire(1, 'A')]);
+  const closing = level('A', 5);
+  const head: AccountHead = {
+    readAt: at,
+    flagsReadAt: at,
+    stores: [{ storeId: 's1', baseline: true }],
+    revision: 3,
+    levelsDigest: digest,
+    closing,
+  };
+  const read = {
+    digest,
+    stores: [{ storeId: 's1', baseline: true }],
+    flagsYoung: true,
+    resync: false,
+  };
+
+  it('given the digest of the last read, young flags and stores that have every SKU, when read, then nothing changed and the closing item is given', () => {
+    expect(decideUnchangedRead(head, read)).toEqual({ unchanged: true, closing });
+  });
+
+  it('given another digest, old flags, a resync, a store new to the account, or a head that kept no digest, when read, then the items are compared', () => {
+    const cases: [AccountHead, typeof read][] = [
+      [head, { ...read, digest: levelsDigestOf([wire(1, 'A', { fulfillable: 6 })]) }],
+      [head, { ...read, flagsYoung: false }],
+      [head, { ...read, resync: true }],
+      [head, { ...read, stores: [...read.stores, { storeId: 's2', baseline: false }] }],
+      [{ ...head, levelsDigest: null }, read],
+      [{ ...head, levelsDigest: undefined, closing: undefined }, read],
+      [{ ...head, revision: 0 }, read],
+    ];
+    for (const [given, when] of cases)
+      expect(decideUnchangedRead(given, when)).toEqual({ unchanged: false });
+  });
+
+  it('given an account without SKUs read again, when nothing changed, then no item closes the cycle', () => {
+    expect(decideUnchangedRead({ ...head, closing: null }, read)).toEqual({
+      unchanged: true,
+      closing: null,
+    });
   });
 });
 
