@@ -360,9 +360,13 @@ export function createEventConsumer<K extends TopicKey>(
     pausedWorks--;
   };
   /** Pauses the partition's fetching until {@link resumeFetching}. */
-  const pauseFetching = (work: PartitionWork, pause: () => void): void => {
+  const pauseFetching = (work: PartitionWork): void => {
     if (work.resume) return;
-    pause();
+    // The consumer's own pause, not the batch payload's: a closure over the payload made in
+    // `eachBatch` would put the payload in the context every closure made there shares (the
+    // batch's `finish`, its prefetch's callbacks), and each unfinished batch would keep its fetch
+    // response alive (ADR 0138).
+    consumer.pause([{ topic: work.topic, partitions: [work.partition] }]);
     work.resume = resumerOf(work.topic, work.partition);
     pausedWorks++;
   };
@@ -669,8 +673,9 @@ export function createEventConsumer<K extends TopicKey>(
     if (stopSignal.aborted || !payload.isRunning() || payload.isStale()) return;
     lag?.watermarks(topic, partition, batch.highWatermark);
     if (batch.messages.length === 0) return;
-    // No callback below refers to the batch or the payload: held, they would keep the fetch
-    // response the messages were read from.
+    // No callback below may refer to the batch or the payload, even one that is not kept: V8
+    // gives the closures of a function one shared context, so any of them would keep the fetch
+    // response the messages were read from for as long as the longest-lived one (ADR 0138).
     const messages = batch.messages.map(heldMessage);
     const last = messages[messages.length - 1]!.offset;
     const work = workOf(topic, partition, generation);
@@ -712,14 +717,10 @@ export function createEventConsumer<K extends TopicKey>(
     }
     payload.resolveOffset(last);
     const overTotal = totalUnfinished() >= maxTotal;
-    if (work.unfinished >= maxUnfinished || overTotal) pauseFetching(work, () => payload.pause());
+    if (work.unfinished >= maxUnfinished || overTotal) pauseFetching(work);
     if (overTotal) {
       // Every other partition too: each would otherwise bring one more batch before it pauses.
-      for (const other of works.values())
-        if (isCurrent(other))
-          pauseFetching(other, () =>
-            consumer.pause([{ topic: other.topic, partitions: [other.partition] }]),
-          );
+      for (const other of works.values()) if (isCurrent(other)) pauseFetching(other);
     }
     startLanes(work);
   };
