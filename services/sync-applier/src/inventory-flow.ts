@@ -65,6 +65,25 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
       detail,
     });
 
+  const decideCycle = async (
+    storeId: string,
+    cycleId: string,
+    fullCycle: boolean,
+    effectKey: string,
+    config: ReturnType<typeof configs.get>,
+  ) => {
+    const [effect, { levels, offers, pushed }] = await Promise.all([
+      ledger.read(storeId, effectKey),
+      state.snapshot(storeId),
+    ]);
+    return decideInventoryCycle({ storeId, cycleId, fullCycle }, config, {
+      levels,
+      offers,
+      pushed,
+      effect,
+    });
+  };
+
   const endOfCycle = async (
     fact: ConsumedEventOf<'inventoryObserved'>,
     cycleId: string,
@@ -73,15 +92,10 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
     const { storeId } = value.envelope;
     const base = inventoryBase(cycleId);
     const config = configs.get(storeId);
-    const [effect, { levels, offers, pushed }] = await Promise.all([
-      ledger.read(storeId, base.effectKey),
-      state.snapshot(storeId),
-    ]);
-    const decision = decideInventoryCycle(
-      { storeId, cycleId, fullCycle: value.fullCycle },
-      config,
-      { levels, offers, pushed, effect },
-    );
+    // The store's maps are read and decided on in a function of their own: nothing of them but
+    // the decision's lines stays reachable while the import is sent and followed, which takes
+    // minutes when Mirakl's gates are busy (ADR 0139).
+    const decision = await decideCycle(storeId, cycleId, value.fullCycle, base.effectKey, config);
     switch (decision.type) {
       case 'retry':
         throw new RetriableError(decision.message, { reason: decision.reason });
