@@ -185,6 +185,8 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
             break;
           }
           const snapshot = await snapshotNow();
+          // Saved by another process since the head was read: its read serves this request.
+          if (snapshot.revision !== head.revision) concurrentRead();
           const knownFlags = knownFlagsOf(
             snapshot,
             startedAt.getTime(),
