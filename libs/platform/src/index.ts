@@ -6,6 +6,7 @@ export * from './logger.js';
 export * from './log-context.js';
 export * from './lifecycle.js';
 export * from './keyed-mutex.js';
+export * from './pass-limit.js';
 export * from './metrics.js';
 export * from './ops-server.js';
 export * from './mongo.js';

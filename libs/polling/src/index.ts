@@ -4,4 +4,3 @@ export * from './poll-changes.js';
 export * from './poller.js';
 export * from './run-poller.js';
 export * from './env.js';
-export * from './pass-limit.js';

@@ -13,15 +13,16 @@ import {
   createMongoLeases,
   createMongoPollState,
   createPollCoordinator,
+  createPassLimit,
   createPollMetrics,
   type Logger,
+  type PassLimit,
   type PollMetrics,
   type PollStateStore,
   type Registry,
 } from '@msync/platform';
 import type { StoreCredentialsPort } from '@msync/stores';
 import { POLLER_DEFAULTS } from './env.js';
-import { createPassLimit, type PassLimit } from './pass-limit.js';
 import { pollRequestHandler, type StreamPasses } from './poll-requests.js';
 
 /** What every poller is built from: the backbone, its database, credentials, logs and metrics. */

@@ -1,6 +1,10 @@
-import { createMeteredMapCache, createMongoPollState, errorMessage } from '@msync/platform';
 import {
   createKeyedMutex,
+  createMeteredMapCache,
+  createMongoPollState,
+  errorMessage,
+} from '@msync/platform';
+import {
   createPoller,
   POLLER_DEFAULTS,
   resyncOf,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { eventBackboneEnv } from '@msync/events';
 import { DEFAULT_MAP_CACHE_ENTRIES, env, mongoEnv } from '@msync/platform';
+import { DEFAULT_CYCLE_ENDS_AT_ONCE } from './inventory-flow.js';
 import { encryptionKeysSetting } from '@msync/stores';
 
 export const SERVICE = 'sync-applier';
@@ -129,6 +130,12 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
     .min(0)
     .max(10_000_000)
     .default(DEFAULT_MAP_CACHE_ENTRIES),
+  /**
+   * Stores' cycle ends whose catalog-sized phases (the decision on the store's maps, the recording
+   * of an import's results) run at once; a phase of fewer than 10,000 SKUs takes its share of a
+   * slot (ADR 0140). Peak memory grows with this, not with the stores.
+   */
+  CYCLE_ENDS_AT_ONCE: z.coerce.number().int().min(1).max(64).default(DEFAULT_CYCLE_ENDS_AT_ONCE),
 });
 
 export type Config = z.infer<typeof configSchema>;

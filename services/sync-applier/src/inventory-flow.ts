@@ -2,9 +2,11 @@ import type { ConsumedEventOf } from '@msync/events';
 import {
   RetriableError,
   classifyError,
+  createPassLimit,
   errorMessage,
   errorReason,
   type Logger,
+  type PassLimit,
 } from '@msync/platform';
 import { outcomeOf } from './domain/decision.js';
 import {
@@ -39,8 +41,16 @@ export interface InventoryFlowDeps {
   logger: Logger;
   /** The seller's view: each cycle's end and what each line became (ADR 0089). */
   catalog: CatalogView;
+  /**
+   * The process's slots for the catalog-sized phases of cycle ends (default 2, ADR 0140): the
+   * decision on a store's maps, and the recording of an import's results.
+   */
+  cycleEnds?: PassLimit;
   now?: () => Date;
 }
+
+/** Catalog-sized phases of cycle ends at once in a process (`CYCLE_ENDS_AT_ONCE`, ADR 0140). */
+export const DEFAULT_CYCLE_ENDS_AT_ONCE = 2;
 
 /**
  * Sync Inventory (ADR 0076): each `ShipBobInventoryObserved` updates the store's levels; the
@@ -54,6 +64,28 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
   const now = deps.now ?? (() => new Date());
   const counted = (result: string) => metrics.inventoryCycles.inc({ result });
   const batches = createCatalogBatches(state, metrics);
+  const cycleEnds = deps.cycleEnds ?? createPassLimit(DEFAULT_CYCLE_ENDS_AT_ONCE);
+  const sample = () => {
+    metrics.cycleEndPhases.set({ state: 'running' }, cycleEnds.running);
+    metrics.cycleEndPhases.set({ state: 'waiting' }, cycleEnds.waiting);
+  };
+  /**
+   * Runs a phase that holds a store's whole catalog (its maps, or an import's results) in one of
+   * the process's slots, or in its share of one for `items` SKUs: the applier's memory grows with
+   * the slots, not with the stores whose cycles end at the same time (ADR 0140).
+   */
+  const inSlot = async <T>(phase: () => Promise<T>, items?: number): Promise<T> => {
+    const running = cycleEnds.run(async () => {
+      sample();
+      return phase();
+    }, items);
+    sample();
+    try {
+      return await running;
+    } finally {
+      sample();
+    }
+  };
   const noImport = (storeId: string, cycleId: string, result: string, detail: string | null) =>
     catalog.recordInventoryCycle(storeId, {
       cycleId,
@@ -94,8 +126,10 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
     const config = configs.get(storeId);
     // The store's maps are read and decided on in a function of their own: nothing of them but
     // the decision's lines stays reachable while the import is sent and followed, which takes
-    // minutes when Mirakl's gates are busy (ADR 0139).
-    const decision = await decideCycle(storeId, cycleId, value.fullCycle, base.effectKey, config);
+    // minutes when Mirakl's gates are busy (ADR 0139); in a slot, as they hold the whole catalog.
+    const decision = await inSlot(() =>
+      decideCycle(storeId, cycleId, value.fullCycle, base.effectKey, config),
+    );
     switch (decision.type) {
       case 'retry':
         throw new RetriableError(decision.message, { reason: decision.reason });
@@ -186,21 +220,25 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
           }
           throw error;
         }
-        const { outcomes, pushed } = importOutcomes(base, decision.lines, result);
-        const at = now();
-        await state.recordPushed(storeId, buffer, pushedResults(pushed, result, at));
-        // The outcomes are published before the entry is marked done, in the same write as
-        // "recorded": a run that ends between the two finds the claim again, computes no line
-        // (the quantities are recorded as pushed) and completes it, publishing the APPLIED outcome
-        // again under its deterministic key. One write per import fewer (ADR 0116).
-        for (const outcome of outcomes) await record(outcome, value);
-        await ledger.markDone(storeId, base.effectKey, outcomes[0]!.externalIds, {
-          outcomeRecorded: true,
-        });
-        await catalog.recordInventoryCycle(
-          storeId,
-          importedCycle(cycleId, decision.lines, result, at),
-        );
+        // The results are recorded SKU by SKU (pushed quantities, outcomes, the seller's view) in
+        // the import's share of a slot: several stores' imports end at once in a large cycle.
+        await inSlot(async () => {
+          const { outcomes, pushed } = importOutcomes(base, decision.lines, result);
+          const at = now();
+          await state.recordPushed(storeId, buffer, pushedResults(pushed, result, at));
+          // The outcomes are published before the entry is marked done, in the same write as
+          // "recorded": a run that ends between the two finds the claim again, computes no line
+          // (the quantities are recorded as pushed) and completes it, publishing the APPLIED outcome
+          // again under its deterministic key. One write per import fewer (ADR 0116).
+          for (const outcome of outcomes) await record(outcome, value);
+          await ledger.markDone(storeId, base.effectKey, outcomes[0]!.externalIds, {
+            outcomeRecorded: true,
+          });
+          await catalog.recordInventoryCycle(
+            storeId,
+            importedCycle(cycleId, decision.lines, result, at),
+          );
+        }, decision.lines.length);
         counted(result.status === 'COMPLETE' ? 'imported' : 'failed');
         logger.info(decision.type === 'push' ? 'stock imported' : 'stock import followed', {
           storeId,

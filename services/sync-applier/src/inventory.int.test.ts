@@ -14,6 +14,7 @@ import { RECONCILIATION_COLLECTIONS } from './adapters/reconciliations.js';
 import { storeConfig } from './test-support/facts.js';
 import { createMongoParkedEventStore } from '@msync/events';
 import type { SyncApplierOptions } from './service.js';
+import { createPassLimit } from '@msync/platform';
 
 let h: ApplierHarness | undefined;
 afterEach(async () => {
@@ -358,6 +359,53 @@ describe('Sync Inventory in the applier', () => {
     }
     await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'APPLIED');
     expect(quantities(store)).toMatchObject({ 'SKU-MUG': 3 });
+  });
+
+  it("a cycle end's decision and the recording of its import's results wait for one of the process's slots (ADR 0140)", async () => {
+    const cycleEnds = createPassLimit(1);
+    const { harness, store, running } = await setUp({ cycleEnds, importLiveDeadlineMs: 60_000 });
+    const phases = (state: string) =>
+      counted(running.metrics, 'sync_applier_cycle_end_phases', { state });
+    /** Another catalog-sized phase of the process holds the only slot until `free()`. */
+    const occupy = () => {
+      let free!: () => void;
+      void cycleEnds.run(() => new Promise<void>((resolve) => (free = resolve)));
+      return () => free();
+    };
+
+    let free = occupy();
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c1', [{ sku: 'SKU-MUG', fulfillable: 10 }]),
+    );
+    await eventually(async () => (await phases('waiting')) === 1, 'the decision waits');
+    expect(imports(store)).toHaveLength(0);
+    free();
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'APPLIED');
+    expect(quantities(store)['SKU-MUG']).toBe(9);
+
+    // The import is sent and followed outside the slots; its results are recorded in one.
+    store.mirakl.control.holdImports(store.shopId, true);
+    try {
+      await harness.publish(
+        'inventoryObserved',
+        cycle(store.storeId, 'c2', [{ sku: 'SKU-MUG', fulfillable: 4 }]),
+      );
+      await eventually(() => imports(store).length === 2, 'the second import sent');
+      free = occupy();
+    } finally {
+      store.mirakl.control.holdImports(store.shopId, false);
+    }
+    await eventually(async () => (await phases('waiting')) === 1, 'the recording waits');
+    expect(imports(store).map((i) => i.status)).toEqual(['COMPLETE', 'COMPLETE']);
+    expect(quantities(store)['SKU-MUG']).toBe(3);
+    expect(harness.outcomesOf(store.storeId, 'APPLIED')).toHaveLength(1);
+    free();
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 2, 'APPLIED');
+    await eventually(
+      async () => (await phases('waiting')) === 0 && (await phases('running')) === 0,
+      'the slot given back',
+    );
   });
 
   it('a quick import is followed to COMPLETE within the live deadline, at production intervals', async () => {

@@ -1,4 +1,4 @@
-import { runService } from '@msync/platform';
+import { createPassLimit, runService } from '@msync/platform';
 import { startServiceDependencies } from '@msync/events';
 import { SERVICE, configSchema } from './config.js';
 import { createSyncApplier } from './service.js';
@@ -54,6 +54,7 @@ await runService({
       commit: { intervalMs: config.FACT_COMMIT_INTERVAL_MS },
       effectsRetentionMs: config.EFFECTS_RETENTION_MS,
       mapCacheEntries: config.MAP_CACHE_ENTRIES,
+      cycleEnds: createPassLimit(config.CYCLE_ENDS_AT_ONCE),
     });
     // Registered after the producer and Mongo, so it stops before them.
     lifecycle.onShutdown('sync-applier', () => applier.stop());

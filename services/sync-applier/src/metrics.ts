@@ -15,6 +15,8 @@ export interface ApplierMetrics {
   gateWaits: Counter<'operation'>;
   catalogFacts: Counter<'kind'>;
   catalogStateWrites: Counter<'kind'>;
+  /** Catalog-sized phases of stores' cycle ends running in their slots, and waiting for one. */
+  cycleEndPhases: Gauge<'state'>;
 }
 
 /** The applier's metrics, registered once per registry. */
@@ -98,6 +100,12 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
       name: 'sync_applier_gate_waits_total',
       help: 'Mirakl calls refused by the shared per-shop call gate (another process called too recently): an OR11 fact waits parked, an import status read (STO02/OF02) reads again once allowed.',
       labelNames: ['operation'],
+      registers: [registry],
+    }),
+    cycleEndPhases: new Gauge({
+      name: 'sync_applier_cycle_end_phases',
+      help: "Catalog-sized phases of stores' inventory cycle ends (the decision on the store's maps, the recording of an import's results) running in one of the process's slots (running) and waiting for one (waiting), ADR 0140.",
+      labelNames: ['state'],
       registers: [registry],
     }),
   };

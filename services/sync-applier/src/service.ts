@@ -21,6 +21,7 @@ import {
   linkSignals,
   runWithDeadline,
   type Logger,
+  type PassLimit,
   type Registry,
 } from '@msync/platform';
 import { createShipBobSharedBudget } from '@msync/shipbob';
@@ -105,6 +106,8 @@ export interface SyncApplierOptions {
   importLiveDeadlineMs?: number;
   /** Store map entries kept in memory between reads (default 100,000, ADR 0108; 0: none). */
   mapCacheEntries?: number;
+  /** The slots of stores' cycle ends' catalog-sized phases (default 2 slots, ADR 0140). */
+  cycleEnds?: PassLimit;
 }
 
 export interface SyncApplier {
@@ -182,6 +185,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     metrics,
     logger,
     catalog,
+    ...(options.cycleEnds ? { cycleEnds: options.cycleEnds } : {}),
   });
   // A batch's offers find their ledger entries read at once (one query per store and batch).
   const snapshots = createLedgerSnapshots(ledger);

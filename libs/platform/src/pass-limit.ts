@@ -97,6 +97,3 @@ export function createPassLimit(limit: number): PassLimit {
     },
   };
 }
-
-/** Runs a phase for one key at a time in this process (kept in @msync/platform). */
-export { createKeyedMutex } from '@msync/platform';

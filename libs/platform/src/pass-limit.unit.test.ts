@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { createKeyedMutex, createPassLimit, PASS_SLOT_ITEMS } from './pass-limit.js';
+import { createKeyedMutex } from './keyed-mutex.js';
+import { createPassLimit, PASS_SLOT_ITEMS } from './pass-limit.js';
 
 /** A phase that runs until `finish()` is called; `started` tells whether it began. */
 function gatedPhase() {
