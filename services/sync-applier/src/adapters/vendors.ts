@@ -33,6 +33,7 @@ import {
   withBudgetPatience,
 } from '@msync/shipbob';
 import type { ProductMatch } from '../domain/offers.js';
+import { createProductLookups } from './product-lookups.js';
 import type { ReturnLineFacts } from '../domain/returns.js';
 import type { StoreCredentialsPort } from '@msync/stores';
 import type { MiraklOrderView } from '../domain/cancel.js';
@@ -586,76 +587,5 @@ function matchOf(sku: string, ensured: EnsuredProduct): ProductMatch {
   };
 }
 
-/**
- * Product lookups made ahead of their facts, per store and SKU, each answering once: while the
- * batch they were made for is handled (`hold`), then for `ttlMs`. A product created in ShipBob
- * meanwhile by us replaces its SKU's answer (`put`); created by anyone else, a create racing it
- * is resolved by ShipBob's duplicate-SKU refusal and the product reused (ADR 0074, 0093).
- */
 /** How long products a whole product list showed answer lookups of the store's next batches. */
 const LISTED_ANSWER_TTL_MS = 5 * 60_000;
-
-function createProductLookups(ttlMs: number, now: () => number) {
-  type Answer = { match: ProductMatch | null; at: number; hold?: symbol; ttlMs?: number };
-  const byStore = new Map<string, Map<string, Answer>>();
-  const fresh = (answer: Answer) =>
-    answer.hold !== undefined || now() - answer.at <= (answer.ttlMs ?? ttlMs);
-  return {
-    /** Answers held for the batch of `hold`, else fresh for `answerTtlMs` (default `ttlMs`). */
-    put(
-      storeId: string,
-      answers: [string, ProductMatch | null][],
-      hold?: symbol,
-      answerTtlMs?: number,
-    ) {
-      const store = byStore.get(storeId) ?? new Map<string, Answer>();
-      byStore.set(storeId, store);
-      // Answers nobody took (a fact that never came) go once they cannot serve any more.
-      for (const [sku, entry] of store) if (!fresh(entry)) store.delete(sku);
-      for (const [sku, match] of answers)
-        store.set(sku, {
-          match,
-          at: now(),
-          ...(hold ? { hold } : {}),
-          ...(answerTtlMs ? { ttlMs: answerTtlMs } : {}),
-        });
-    },
-    /**
-     * Holds the fresh answers among `skus` for the batch of `hold` (as if put with it); answers
-     * the SKUs that have none.
-     */
-    hold(storeId: string, skus: readonly string[], hold: symbol): string[] {
-      const store = byStore.get(storeId);
-      const missing: string[] = [];
-      for (const sku of skus) {
-        const answer = store?.get(sku);
-        if (answer && fresh(answer)) answer.hold = hold;
-        else missing.push(sku);
-      }
-      return missing;
-    },
-    /** The batch of `hold` is handled: its answers left serve for `ttlMs` from now. */
-    release(storeId: string, hold: symbol) {
-      for (const entry of byStore.get(storeId)?.values() ?? []) {
-        if (entry.hold !== hold) continue;
-        delete entry.hold;
-        entry.at = now();
-      }
-    },
-    /** The fresh answers among `skus` (taken: each serves once), and the SKUs still to look up. */
-    take(storeId: string, skus: readonly string[]) {
-      const store = byStore.get(storeId);
-      const known = new Map<string, ProductMatch>();
-      const missing: string[] = [];
-      for (const sku of skus) {
-        const hit = store?.get(sku);
-        store?.delete(sku);
-        if (hit && fresh(hit)) {
-          if (hit.match) known.set(sku, hit.match);
-        } else missing.push(sku);
-      }
-      if (store?.size === 0) byStore.delete(storeId);
-      return { known, missing };
-    },
-  };
-}
