@@ -127,8 +127,10 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
     // The store's maps are read and decided on in a function of their own: nothing of them but
     // the decision's lines stays reachable while the import is sent and followed, which takes
     // minutes when Mirakl's gates are busy (ADR 0139); in a slot, as they hold the whole catalog.
-    const decision = await inSlot(() =>
-      decideCycle(storeId, cycleId, value.fullCycle, base.effectKey, config),
+    // Its share of a slot by the store's size at its last read; a whole slot before one.
+    const decision = await inSlot(
+      () => decideCycle(storeId, cycleId, value.fullCycle, base.effectKey, config),
+      state.lastSize(storeId),
     );
     switch (decision.type) {
       case 'retry':

@@ -62,6 +62,8 @@ export interface InventoryState {
   observeOffers(storeId: string, changes: readonly OfferChange[]): Promise<number>;
   /** Levels, offers and what was pushed, as one read found them. */
   snapshot(storeId: string): Promise<InventorySnapshot>;
+  /** The SKUs the store's map had at its last `snapshot` in this process (unknown before one). */
+  lastSize(storeId: string): number | undefined;
   levels(storeId: string): Promise<SkuStock[]>;
   offers(storeId: string): Promise<Set<string>>;
   pushed(storeId: string): Promise<PushedStock>;
@@ -288,9 +290,11 @@ export function createInventoryState(
     await write(storeId, [...last]);
     return skus.chunksFor(last.size);
   };
+  const sizes = new Map<string, number>();
   const snapshot = async (storeId: string): Promise<InventorySnapshot> => {
     await ready(storeId);
     const { entries, meta } = await skus.read(storeId);
+    sizes.set(storeId, entries.size);
     const levels: SkuStock[] = [];
     const offers = new Set<string>();
     const quantities = new Map<string, number>();
@@ -344,6 +348,7 @@ export function createInventoryState(
       await observeOffers(storeId, [{ shopSku, present }]);
     },
     snapshot,
+    lastSize: (storeId) => sizes.get(storeId),
     levels: async (storeId) => (await snapshot(storeId)).levels,
     offers: async (storeId) => (await snapshot(storeId)).offers,
     pushed: async (storeId) => (await snapshot(storeId)).pushed,
