@@ -1,12 +1,23 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-const deadlines = new AsyncLocalStorage<AbortSignal>();
+/** The deadline of the work under way, and how to stop its clock while the work waits in-process. */
+interface Deadline {
+  signal: AbortSignal;
+  hold?: () => () => void;
+}
+
+const deadlines = new AsyncLocalStorage<Deadline>();
 
 /** A signal that follows others (and a timer), until it is disposed. */
 export interface LinkedSignal {
   signal: AbortSignal;
   /** Whether it aborted because its own timer ran out (not because a source aborted). */
   timedOut(): boolean;
+  /**
+   * Stops the timer until the returned function is called: the time in between does not count
+   * (holds may overlap; the timer runs again once none is left). Nothing without a timer.
+   */
+  hold: () => () => void;
   /** Stops following the sources and clears the timer; call once the work is over. */
   dispose(): void;
 }
@@ -26,7 +37,13 @@ export function linkSignals(
   const followed: { source: AbortSignal; onAbort: () => void }[] = [];
   let timer: NodeJS.Timeout | undefined;
   let timedOut = false;
+  let disposed = false;
+  /** The timer's time left when it was last started, and when that was. */
+  let remainingMs = timeoutMs ?? 0;
+  let startedAt = 0;
+  let holds = 0;
   const dispose = () => {
+    disposed = true;
     for (const { source, onAbort } of followed) source.removeEventListener('abort', onAbort);
     followed.length = 0;
     if (timer) clearTimeout(timer);
@@ -47,14 +64,33 @@ export function linkSignals(
     source.addEventListener('abort', onAbort, { once: true });
     followed.push({ source, onAbort });
   }
-  if (timeoutMs !== undefined && !controller.signal.aborted) {
-    timer = setTimeout(() => {
-      timedOut = true;
-      abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
-    }, timeoutMs);
+  const start = () => {
+    startedAt = Date.now();
+    timer = setTimeout(
+      () => {
+        timedOut = true;
+        abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+      },
+      Math.max(0, remainingMs),
+    );
     timer.unref();
-  }
-  return { signal: controller.signal, timedOut: () => timedOut, dispose };
+  };
+  if (timeoutMs !== undefined && !controller.signal.aborted) start();
+  const hold = () => {
+    if (timeoutMs === undefined || disposed || controller.signal.aborted) return () => {};
+    if (holds++ === 0 && timer) {
+      clearTimeout(timer);
+      timer = undefined;
+      remainingMs -= Date.now() - startedAt;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--holds === 0 && !disposed && !controller.signal.aborted) start();
+    };
+  };
+  return { signal: controller.signal, timedOut: () => timedOut, hold, dispose };
 }
 
 /**
@@ -63,14 +99,37 @@ export function linkSignals(
  * rate-limit waits. Once `signal` aborts, the call in flight is abandoned and no new one starts.
  * Used where one piece of work must not hold a shared resource (a Kafka partition) for long.
  */
-export async function runWithDeadline<T>(signal: AbortSignal, work: () => Promise<T>): Promise<T> {
+export async function runWithDeadline<T>(
+  signal: AbortSignal,
+  work: () => Promise<T>,
+  options: { hold?: () => () => void } = {},
+): Promise<T> {
   const outer = deadlines.getStore();
-  if (!outer) return deadlines.run(signal, work);
-  const linked = linkSignals([outer, signal]);
+  if (!outer) return deadlines.run({ signal, ...options }, work);
+  const linked = linkSignals([outer.signal, signal]);
+  // Holding the inner deadline holds the outer one too: the wait counts for neither.
+  const hold = () => {
+    const releases = [outer.hold?.(), options.hold?.()];
+    return () => releases.forEach((release) => release?.());
+  };
   try {
-    return await deadlines.run(linked.signal, work);
+    return await deadlines.run({ signal: linked.signal, hold }, work);
   } finally {
     linked.dispose();
+  }
+}
+
+/**
+ * Runs `work`, a wait for something of this process (a slot, a lock), with the clock of the
+ * surrounding deadline stopped: the deadline bounds vendor calls, and a wait in the process is
+ * none. A deadline run without a `hold` (a plain signal) keeps running.
+ */
+export async function outsideDeadline<T>(work: () => Promise<T>): Promise<T> {
+  const release = deadlines.getStore()?.hold?.();
+  try {
+    return await work();
+  } finally {
+    release?.();
   }
 }
 
@@ -83,7 +142,7 @@ export async function withDeadline<T>(
   signal: AbortSignal | undefined,
   work: (signal: AbortSignal | undefined) => Promise<T>,
 ): Promise<T> {
-  const deadline = deadlines.getStore();
+  const deadline = deadlines.getStore()?.signal;
   if (!deadline || !signal) return work(signal ?? deadline);
   const linked = linkSignals([signal, deadline]);
   try {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { linkSignals, runWithDeadline, withDeadline } from './deadline.js';
+import { linkSignals, outsideDeadline, runWithDeadline, withDeadline } from './deadline.js';
 import { sleep } from './retry.js';
 
 /** The signal `withDeadline` gives work started here. */
@@ -88,5 +88,48 @@ describe('linkSignals', () => {
     await sleep(5);
     expect(disposed.signal.aborted).toBe(false);
     expect(disposed.timedOut()).toBe(false);
+  });
+});
+
+describe('a wait outside the deadline', () => {
+  it('stops the clock while the work waits in the process: the time left counts after it', async () => {
+    const deadline = linkSignals([], 200);
+    const timeline: string[] = [];
+    deadline.signal.addEventListener('abort', () => timeline.push('aborted'));
+    const waited = Date.now();
+    await runWithDeadline(
+      deadline.signal,
+      async () => {
+        await sleep(10);
+        await outsideDeadline(async () => {
+          await sleep(400);
+          timeline.push('waited');
+        });
+        await new Promise((resolve) => deadline.signal.addEventListener('abort', resolve));
+      },
+      { hold: deadline.hold },
+    );
+    // About 10 ms before the wait and the 190 ms left after it: aborted after the wait, not in it.
+    expect(timeline).toEqual(['waited', 'aborted']);
+    expect(Date.now() - waited).toBeGreaterThanOrEqual(580);
+    expect(deadline.timedOut()).toBe(true);
+    deadline.dispose();
+  });
+
+  it('keeps the clock running under a deadline given without a hold, and holds nothing outside one', async () => {
+    const plain = linkSignals([], 50);
+    const timeline: string[] = [];
+    plain.signal.addEventListener('abort', () => timeline.push('aborted'));
+    await runWithDeadline(plain.signal, () =>
+      outsideDeadline(async () => {
+        await sleep(300);
+        timeline.push('waited');
+      }),
+    );
+    expect(timeline).toEqual(['aborted', 'waited']);
+    plain.dispose();
+    await expect(outsideDeadline(() => Promise.resolve('no deadline'))).resolves.toBe(
+      'no deadline',
+    );
   });
 });

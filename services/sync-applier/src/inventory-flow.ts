@@ -3,6 +3,7 @@ import {
   RetriableError,
   classifyError,
   createPassLimit,
+  outsideDeadline,
   errorMessage,
   errorReason,
   type Logger,
@@ -75,12 +76,19 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
    * the slots, not with the stores whose cycles end at the same time (ADR 0140).
    */
   const inSlot = async <T>(phase: () => Promise<T>, items?: number): Promise<T> => {
+    // The wait for the slot does not count against the live deadline (ADR 0141).
+    let started!: () => void;
+    const slot = new Promise<void>((resolve) => (started = resolve));
     const running = cycleEnds.run(async () => {
+      started();
       sample();
       return phase();
     }, items);
+    // Awaited below, once the slot is taken; a phase failing meanwhile is not unhandled.
+    running.catch(() => {});
     sample();
     try {
+      await outsideDeadline(() => slot);
       return await running;
     } finally {
       sample();

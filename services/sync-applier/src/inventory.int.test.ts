@@ -408,6 +408,31 @@ describe('Sync Inventory in the applier', () => {
     );
   });
 
+  it("a cycle end waiting for a slot longer than its live deadline still ends live: the wait is not a vendor's (ADR 0141)", async () => {
+    const cycleEnds = createPassLimit(1);
+    // 3 s: the import itself (its first status read 1.5 s after STO01) ends within it.
+    const { harness, store, running } = await setUp({ cycleEnds, importLiveDeadlineMs: 3_000 });
+    let free!: () => void;
+    void cycleEnds.run(() => new Promise<void>((resolve) => (free = resolve)));
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c1', [{ sku: 'SKU-MUG', fulfillable: 10 }]),
+    );
+    await eventually(
+      async () =>
+        (await counted(running.metrics, 'sync_applier_cycle_end_phases', { state: 'waiting' })) ===
+        1,
+      'the decision waits',
+    );
+    const from = Date.now();
+    await eventually(() => Date.now() - from >= 6_000, 'twice the live deadline');
+    free();
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'APPLIED');
+    expect(quantities(store)['SKU-MUG']).toBe(9);
+    expect(await counted(running.metrics, 'events_set_aside_total', {})).toBe(0);
+    expect(imports(store)).toHaveLength(1);
+  });
+
   it('a quick import is followed to COMPLETE within the live deadline, at production intervals', async () => {
     // Mirakl's intervals (STO01 once a minute, STO02 every 15 s) enforced by the simulator and
     // kept by the applier; the simulator's import takes 300 ms.

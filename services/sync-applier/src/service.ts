@@ -264,7 +264,11 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     // Cleared as soon as the fact is handled: no timer or signal outlives it.
     const deadline = linkSignals([], ms);
     try {
-      await runWithDeadline(deadline.signal, () => handle(fact, { via: 'consumer' }));
+      // A wait inside the process (a cycle end's slot, ADR 0141) stops the clock: the deadline
+      // bounds how long a vendor holds the partition, not how long the process's slots are busy.
+      await runWithDeadline(deadline.signal, () => handle(fact, { via: 'consumer' }), {
+        hold: deadline.hold,
+      });
     } catch (error) {
       if (!deadline.timedOut() || classifyError(error) === 'permanent') throw error;
       throw new RetriableError(
