@@ -473,6 +473,7 @@ describe('config-api UI', () => {
       cycleId: 'ui-c1',
       endOfCycle: i === 1,
       fullCycle: true,
+      nothingChanged: false,
     }));
     const seller = client(withApplier.url, tenantToken);
     await eventually(

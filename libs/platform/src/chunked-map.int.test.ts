@@ -235,6 +235,7 @@ describe('a per-owner map in chunks (real server)', () => {
     expect(await map.read('s1')).toEqual({
       entries: new Map([['SKU-5', { quantity: 5 }]]),
       meta: { cycle: 'c2' },
+      stamp: expect.any(String),
     });
     await map.reset('s1', { cycle: 'c3' });
     expect((await map.read('s1')).entries.size).toBe(0);
@@ -259,6 +260,61 @@ describe('a per-owner map in chunks (real server)', () => {
     expect(await map.meta('s1')).toEqual({ cycle: 'c2', at });
     expect((await map.read('s1')).entries.size).toBe(3);
     expect(await db.collection('heads_chunks').countDocuments()).toBe(1);
+  });
+
+  it('the stamp reads the head alone, is the one a read returns, and moves with every change (ADR 0142)', async () => {
+    const db = await connect();
+    const map = createChunkedMap<Line, { buffer: number }>(db, {
+      name: 'stamped',
+      cache: createMapCache({ maxEntries: 1_000 }),
+    });
+    expect(await map.stamp('s1')).toBeNull();
+    await map.write(
+      's1',
+      entries(0, 3, () => 1),
+    );
+    const first = await map.stamp('s1');
+    expect(first).not.toBeNull();
+    // Reading changes nothing, from the server or from memory.
+    expect((await map.read('s1')).stamp).toBe(first);
+    expect((await map.read('s1')).stamp).toBe(first);
+    expect(await map.stamp('s1')).toBe(first);
+    // Every change moves it: entries, the meta alone, a rewrite, a reset; another owner's not.
+    const seen = new Set([first]);
+    const moved = async (change: Promise<unknown>) => {
+      await change;
+      const stamp = await map.stamp('s1');
+      expect(seen.has(stamp)).toBe(false);
+      seen.add(stamp);
+      expect((await map.read('s1')).stamp).toBe(stamp);
+    };
+    await moved(map.write('s1', [['SKU-0', { quantity: 2 }]]));
+    await moved(map.write('s1', [], { set: { buffer: 3 } }));
+    await moved(map.rewrite('s1', (kept, meta) => ({ entries: [...kept], meta })));
+    await moved(map.reset('s1', {}));
+    const last = await map.stamp('s1');
+    await map.write(
+      's2',
+      entries(0, 2, () => 1),
+    );
+    expect(await map.stamp('s1')).toBe(last);
+    // A conditional write that does not apply changes nothing.
+    expect(await map.write('s1', [['SKU-0', { quantity: 9 }]], { when: { buffer: 1 } })).toBe(
+      false,
+    );
+    expect(await map.stamp('s1')).toBe(last);
+    // A head made again after its owner's was removed is told from the one it replaced.
+    await map.write(
+      's3',
+      entries(0, 2, () => 1),
+    );
+    const before = await map.stamp('s3');
+    await db.collection('stamped').deleteOne({ _id: 's3' as never });
+    await map.write(
+      's3',
+      entries(0, 2, () => 1),
+    );
+    expect(await map.stamp('s3')).not.toBe(before);
   });
 
   it('rewrite replaces the map by what it makes of it, with no write lost in between', async () => {
@@ -321,12 +377,17 @@ describe('a per-owner map in chunks (real server)', () => {
         ['B', { quantity: 20 }],
       ]),
       meta: { buffer: 3 },
+      stamp: expect.any(String),
     });
     await map.reset('s1', { buffer: null });
     const head = await db.collection('old').findOne({ _id: 's1' as never });
     expect(head).not.toHaveProperty('quantities');
     expect(head).not.toHaveProperty('buffer');
-    expect(await map.read('s1')).toEqual({ entries: new Map(), meta: { buffer: null } });
+    expect(await map.read('s1')).toEqual({
+      entries: new Map(),
+      meta: { buffer: null },
+      stamp: expect.any(String),
+    });
   });
 
   it('reads and writes at once: every read sees a whole map, no write is lost', async () => {
@@ -413,9 +474,14 @@ describe('a per-owner map in chunks (real server)', () => {
       expect(await kept.read('s1')).toEqual({
         entries: new Map([['X', { quantity: 9 }]]),
         meta: { cycle: 'c2' },
+        stamp: expect.any(String),
       });
       await other.reset('s1', { cycle: 'c3' });
-      expect(await kept.read('s1')).toEqual({ entries: new Map(), meta: { cycle: 'c3' } });
+      expect(await kept.read('s1')).toEqual({
+        entries: new Map(),
+        meta: { cycle: 'c3' },
+        stamp: expect.any(String),
+      });
     });
 
     it('keeps maps within its budget; an idle map gives way, a map too large is never kept', async () => {

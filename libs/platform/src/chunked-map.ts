@@ -124,10 +124,18 @@ export interface ChunkedMap<V, M> {
   /** Chunk documents `write` makes for that many entries. */
   chunksFor(entries: number): number;
   /**
-   * The owner's map and meta. The map may be shared with other readers (a cached read): never
-   * changed after it is returned.
+   * The owner's map and meta, and the stamp of the head they were read from. The map may be
+   * shared with other readers (a cached read): never changed after it is returned.
    */
-  read(owner: string): Promise<{ entries: ReadonlyMap<string, V>; meta: Partial<M> }>;
+  read(
+    owner: string,
+  ): Promise<{ entries: ReadonlyMap<string, V>; meta: Partial<M>; stamp: string | null }>;
+  /**
+   * The owner's head as a stamp that every change of the map or its meta moves (its version and
+   * last chunk), read without any chunk (ADR 0142); null when the owner has none, or a head of
+   * the layout before versions.
+   */
+  stamp(owner: string): Promise<string | null>;
   /** The owner's meta alone, from its head (no chunk read); null when the owner has none. */
   meta(owner: string): Promise<Partial<M> | null>;
   /** Replaces the owner's map by `entries` (none: empty) and its meta by `meta`. */
@@ -279,6 +287,13 @@ export function createMeteredMapCache(
   metered.set(registry, cache);
   return cache;
 }
+
+/**
+ * A head's stamp: its version moves with every change; its last chunk, whose id is new with every
+ * write, tells a head made again (after its owner's was removed) from the one it replaced.
+ */
+const stampOf = (head: Pick<Head<object>, 'version' | 'chunks'> | null): string | null =>
+  head?.version === undefined ? null : `${head.version}|${head.chunks?.at(-1) ?? ''}`;
 
 const startsWith = (ids: readonly string[], prefix: readonly string[]) =>
   prefix.length <= ids.length && prefix.every((id, i) => ids[i] === id);
@@ -475,8 +490,13 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
         return true;
       }),
     async read(owner) {
-      const { entries, meta } = await read(owner);
-      return { entries, meta };
+      const { head, entries, meta } = await read(owner);
+      return { entries, meta, stamp: stampOf(head) };
+    },
+    async stamp(owner) {
+      return stampOf(
+        await heads.findOne({ _id: owner }, { projection: { version: 1, chunks: 1 } }),
+      );
     },
     async meta(owner) {
       if (options.legacy) {

@@ -57,6 +57,7 @@ const facts = (id: string) => {
     cycleId: 'c1',
     endOfCycle: true,
     fullCycle: true,
+    nothingChanged: false,
   };
   return { offer, level };
 };

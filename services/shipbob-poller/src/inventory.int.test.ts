@@ -139,6 +139,7 @@ describe('shipbob-poller inventory stream', () => {
           fulfillable: 40,
           endOfCycle: true,
           fullCycle: false,
+          nothingChanged: false,
         }),
       );
     }
@@ -168,6 +169,7 @@ describe('shipbob-poller inventory stream', () => {
       digital: false,
       endOfCycle: true,
       fullCycle: false,
+      nothingChanged: true,
     });
 
     // The next change is found again, by comparing the items.

@@ -12,10 +12,14 @@ import {
 import { outcomeOf } from './domain/decision.js';
 import {
   decideInventoryCycle,
+  decideWithoutMap,
   importOutcomes,
   importProgress,
   inventoryBase,
   NO_IMPORT,
+  quietMarkOf,
+  type InventoryCycle,
+  type QuietMark,
 } from './domain/inventory.js';
 import { importedCycle, pushedResults } from './domain/catalog.js';
 import { createCatalogBatches } from './adapters/catalog-batches.js';
@@ -105,23 +109,53 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
       detail,
     });
 
+  /**
+   * Per store, the map's stamp and the configuration of its last decision that computed no line
+   * to send: while both stay so, its cycle ends are decided without the map (ADR 0142).
+   */
+  const quiet = new Map<string, QuietMark>();
   const decideCycle = async (
-    storeId: string,
-    cycleId: string,
-    fullCycle: boolean,
+    cycle: InventoryCycle,
     effectKey: string,
     config: ReturnType<typeof configs.get>,
   ) => {
-    const [effect, { levels, offers, pushed }] = await Promise.all([
+    const { storeId } = cycle;
+    const [effect, { levels, offers, pushed, stamp }] = await Promise.all([
       ledger.read(storeId, effectKey),
       state.snapshot(storeId),
     ]);
-    return decideInventoryCycle({ storeId, cycleId, fullCycle }, config, {
-      levels,
-      offers,
-      pushed,
-      effect,
-    });
+    const decision = decideInventoryCycle(cycle, config, { levels, offers, pushed, effect });
+    const mark = quietMarkOf(decision, config, stamp);
+    if (mark) quiet.set(storeId, mark);
+    else quiet.delete(storeId);
+    return decision;
+  };
+  /**
+   * The gate, the ledger, or a store whose map and configuration did not change since a decision
+   * found no line decide without the map; the map is read in a slot otherwise.
+   */
+  const decide = async (
+    cycle: InventoryCycle,
+    effectKey: string,
+    config: ReturnType<typeof configs.get>,
+  ) => {
+    const mark = quiet.get(cycle.storeId);
+    const [effect, stamp] = await Promise.all([
+      ledger.read(cycle.storeId, effectKey),
+      mark ? state.stamp(cycle.storeId) : null,
+    ]);
+    const early = decideWithoutMap(cycle, config, { effect, stamp, mark });
+    if (early) {
+      metrics.cycleEndDecisions.inc({ on: 'no-map' });
+      return early;
+    }
+    metrics.cycleEndDecisions.inc({ on: 'map' });
+    // The store's maps are read and decided on in a function of their own: nothing of them but
+    // the decision's lines stays reachable while the import is sent and followed, which takes
+    // minutes when Mirakl's gates are busy (ADR 0139); in a slot, as they hold the whole catalog.
+    // Its share of a slot by the store's size at its last read; a whole slot before one. The
+    // ledger is read again there: the slot may be long in coming.
+    return inSlot(() => decideCycle(cycle, effectKey, config), state.lastSize(cycle.storeId));
   };
 
   const endOfCycle = async (
@@ -132,13 +166,10 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
     const { storeId } = value.envelope;
     const base = inventoryBase(cycleId);
     const config = configs.get(storeId);
-    // The store's maps are read and decided on in a function of their own: nothing of them but
-    // the decision's lines stays reachable while the import is sent and followed, which takes
-    // minutes when Mirakl's gates are busy (ADR 0139); in a slot, as they hold the whole catalog.
-    // Its share of a slot by the store's size at its last read; a whole slot before one.
-    const decision = await inSlot(
-      () => decideCycle(storeId, cycleId, value.fullCycle, base.effectKey, config),
-      state.lastSize(storeId),
+    const decision = await decide(
+      { storeId, cycleId, fullCycle: value.fullCycle },
+      base.effectKey,
+      config,
     );
     switch (decision.type) {
       case 'retry':

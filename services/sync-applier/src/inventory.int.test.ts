@@ -10,6 +10,7 @@ import {
 } from './test-support/harness.js';
 import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
 import { createInventoryState } from './adapters/inventory-state.js';
+import { NO_IMPORT } from './domain/inventory.js';
 import { RECONCILIATION_COLLECTIONS } from './adapters/reconciliations.js';
 import { storeConfig } from './test-support/facts.js';
 import { createMongoParkedEventStore } from '@msync/events';
@@ -51,6 +52,7 @@ function cycle(
   storeId: string,
   cycleId: string,
   levels: { sku: string; fulfillable: number; exception?: number }[],
+  { nothingChanged = false } = {},
 ): EventOf<'inventoryObserved'>[] {
   return levels.map((level, i) => ({
     envelope: envelope({
@@ -70,6 +72,7 @@ function cycle(
     cycleId,
     endOfCycle: i === levels.length - 1,
     fullCycle: false,
+    nothingChanged,
   }));
 }
 
@@ -488,6 +491,63 @@ describe('Sync Inventory in the applier', () => {
     await eventually(async () => (await unchanged()) === 2, 'c2 handled again');
     expect(imports(store)).toHaveLength(2);
     expect(quantities(store)['SKU-MUG']).toBe(19);
+  });
+
+  it("a quiet cycle is decided without the store's map; a change, or a buffer changed, is imported (ADR 0142)", async () => {
+    const { harness, store, running } = await setUp();
+    const metric = (name: string, labels: Record<string, string>) =>
+      counted(running.metrics, name, labels);
+    const mapReads = () => metric('catalog_map_reads_total', { map: 'inventory_skus' });
+    const withoutMap = () => metric('sync_applier_cycle_end_decisions_total', { on: 'no-map' });
+    const unchanged = () => metric('sync_applier_inventory_cycles_total', { result: 'unchanged' });
+    const levelWrites = () => metric('sync_applier_catalog_state_writes_total', { kind: 'level' });
+    const levels = [
+      { sku: 'SKU-BOWL', fulfillable: 5 },
+      { sku: 'SKU-MUG', fulfillable: 10 },
+    ];
+    await harness.publish('inventoryObserved', cycle(store.storeId, 'c1', levels));
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'c1');
+    // The first quiet cycle after an import reads the map (the import's results changed it).
+    const closing = (cycleId: string) =>
+      cycle(store.storeId, cycleId, [levels[0]!], { nothingChanged: true });
+    await harness.publish('inventoryObserved', closing('c2'));
+    await eventually(async () => (await unchanged()) === 1, 'c2 without an import');
+    const [reads, writes] = [await mapReads(), await levelWrites()];
+    expect(reads).toBeGreaterThan(0);
+
+    // The next ones: neither read nor written, no import, remembered in the ledger.
+    await harness.publish('inventoryObserved', [...closing('c3'), ...closing('c4')]);
+    await eventually(async () => (await unchanged()) === 3, 'c3 and c4 without an import');
+    expect(await withoutMap()).toBe(2);
+    expect(await mapReads()).toBe(reads);
+    expect(await levelWrites()).toBe(writes);
+    expect(imports(store)).toHaveLength(1);
+    expect(
+      await harness.mongo.db
+        .collection<{ _id: string }>(EFFECTS_COLLECTION)
+        .findOne({ _id: effectId(store.storeId, 'inventory:c4') }),
+    ).toMatchObject({ status: 'done', externalIds: { [NO_IMPORT]: 'true' } });
+
+    // A level that changed is written: the map decides, and imports it.
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c5', [{ sku: 'SKU-MUG', fulfillable: 20 }]),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 2, 'c5');
+    expect(quantities(store)).toEqual({ 'SKU-MUG': 19, 'SKU-BOWL': 4 });
+
+    // Quiet again, then the buffer changes: the next quiet cycle pushes every SKU again.
+    await harness.publish('inventoryObserved', closing('c6'));
+    await eventually(async () => (await unchanged()) === 4, 'c6 without an import');
+    await store.configure({ inventoryBuffer: 3 });
+    await eventually(
+      () => running.applier.configs.get(store.storeId)?.version === store.config.version,
+      'the applier reading the new buffer',
+    );
+    await harness.publish('inventoryObserved', closing('c7'));
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 3, 'c7');
+    expect(quantities(store)).toEqual({ 'SKU-MUG': 17, 'SKU-BOWL': 2 });
+    expect(imports(store)).toHaveLength(3);
   });
 
   it("a poll pass's levels are written a fetched batch at a time, not a write per SKU", async () => {

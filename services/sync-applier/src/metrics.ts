@@ -17,6 +17,8 @@ export interface ApplierMetrics {
   catalogStateWrites: Counter<'kind'>;
   /** Catalog-sized phases of stores' cycle ends running in their slots, and waiting for one. */
   cycleEndPhases: Gauge<'state'>;
+  /** Cycle ends decided on the store's map, and without it (ADR 0142). */
+  cycleEndDecisions: Counter<'on'>;
 }
 
 /** The applier's metrics, registered once per registry. */
@@ -106,6 +108,12 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
       name: 'sync_applier_cycle_end_phases',
       help: "Catalog-sized phases of stores' inventory cycle ends (the decision on the store's maps, the recording of an import's results) running in one of the process's slots (running) and waiting for one (waiting), ADR 0140.",
       labelNames: ['state'],
+      registers: [registry],
+    }),
+    cycleEndDecisions: new Counter({
+      name: 'sync_applier_cycle_end_decisions_total',
+      help: "Stores' inventory cycle ends decided on the store's map read in a slot (on=map), and without it (on=no-map: the gate was closed, the ledger had the cycle, or the map and configuration were still those of a decision that found no line to send), ADR 0142.",
+      labelNames: ['on'],
       registers: [registry],
     }),
   };

@@ -165,6 +165,8 @@ export interface ShipBobInventoryObserved {
   endOfCycle: boolean;
   /** Revision 2: this read gives the store every SKU (its first read, or a resync): every quantity is pushed again. */
   fullCycle: boolean;
+  /** Revision 3: nothing of the store changed in this read: the fact only closes its cycle, and its level is the one the store was last given. */
+  nothingChanged: boolean;
 }
 
 /** A ShipBob order was canceled in ShipBob: the whole order, or (partial) one of its shipments while others still ship. */

@@ -180,6 +180,7 @@ export function sampleEvents(storeId = 'store-1'): { [K in TopicKey]: EventOf<K>
       cycleId: null,
       endOfCycle: false,
       fullCycle: false,
+      nothingChanged: false,
     },
     returnUpdated: {
       envelope: env(storeId, `shipbob:${storeId}:return:7001:Completed`),

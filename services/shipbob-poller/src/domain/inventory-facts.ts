@@ -193,7 +193,8 @@ export interface StoreFacts {
  * The facts of one read of the account, per store: the SKUs that changed since the previous
  * read to a store that has every SKU already, every SKU to a store that has not (`fullCycle`).
  * Each store's last fact carries `endOfCycle`; a store with nothing changed still gets one (the
- * first SKU, unchanged) so it closes its cycle: a buffer changed meanwhile is applied then.
+ * first SKU, unchanged, marked `nothingChanged`: its level is the one the store was last given, ADR
+ * 0142) so it closes its cycle: a buffer changed meanwhile is applied then.
  * Keys: `shipbob:<store>:inventory:<cycleId>:<sku>`.
  */
 export function decideInventoryFacts(input: {
@@ -209,12 +210,14 @@ export function decideInventoryFacts(input: {
   for (const store of input.stores) {
     const full = !store.baseline;
     let levels: readonly SkuLevel[] = full ? input.current : changedLevels;
-    if (levels.length === 0 && input.current.length > 0) levels = [input.current[0]!];
+    const nothingChanged = levels.length === 0 && input.current.length > 0;
+    if (nothingChanged) levels = [input.current[0]!];
     const facts = levels.map((level, i) =>
       inventoryFact(store.storeId, level, {
         cycleId: input.cycleId,
         endOfCycle: i === levels.length - 1,
         fullCycle: full,
+        nothingChanged,
         observedAt: input.observedAt,
       }),
     );
@@ -226,7 +229,13 @@ export function decideInventoryFacts(input: {
 function inventoryFact(
   storeId: string,
   level: SkuLevel,
-  cycle: { cycleId: string; endOfCycle: boolean; fullCycle: boolean; observedAt: Date },
+  cycle: {
+    cycleId: string;
+    endOfCycle: boolean;
+    fullCycle: boolean;
+    nothingChanged: boolean;
+    observedAt: Date;
+  },
 ): InventoryFact {
   return {
     topic: 'inventoryObserved',
@@ -237,6 +246,7 @@ function inventoryFact(
       cycleId: cycle.cycleId,
       endOfCycle: cycle.endOfCycle,
       fullCycle: cycle.fullCycle,
+      nothingChanged: cycle.nothingChanged,
     },
   };
 }

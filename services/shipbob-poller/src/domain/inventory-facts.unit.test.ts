@@ -213,6 +213,7 @@ describe('decideInventoryFacts', () => {
       expect(facts.map((f) => f.body.sku)).toEqual(['B', 'C', 'D']);
       expect(facts.map((f) => f.body.endOfCycle)).toEqual([false, false, true]);
       expect(facts.every((f) => !f.body.fullCycle && f.body.cycleId === 'c1')).toBe(true);
+      expect(facts.some((f) => f.body.nothingChanged)).toBe(false);
       expect(facts[0]!.idempotencyKey).toBe(`shipbob:${storeId}:inventory:c1:B`);
     }
   });
@@ -220,13 +221,15 @@ describe('decideInventoryFacts', () => {
   it('given a store new to the account, when the account is read, then it gets every SKU as a full cycle', () => {
     const { perStore } = decide(previous, [{ storeId: 'new', baseline: false }]);
     expect(perStore[0]!.facts.map((f) => f.body.sku)).toEqual(['A', 'B', 'C']);
-    expect(perStore[0]!.facts.every((f) => f.body.fullCycle)).toBe(true);
+    expect(perStore[0]!.facts.every((f) => f.body.fullCycle && !f.body.nothingChanged)).toBe(true);
   });
 
-  it('given nothing changed, when the account is read, then each store gets one unchanged SKU closing its cycle', () => {
+  it('given nothing changed, when the account is read, then each store gets one unchanged SKU closing its cycle, marked as changing nothing', () => {
     const { perStore, changed } = decide(previous, [{ storeId: 's1', baseline: true }]);
     expect(changed).toBe(0);
-    expect(perStore[0]!.facts.map((f) => [f.body.sku, f.body.endOfCycle])).toEqual([['A', true]]);
+    expect(
+      perStore[0]!.facts.map((f) => [f.body.sku, f.body.endOfCycle, f.body.nothingChanged]),
+    ).toEqual([['A', true, true]]);
   });
 
   it('given a flag flipped, when the account is read, then the SKU is reported', () => {

@@ -22,6 +22,8 @@ interface Segment {
   next: number;
 }
 
+const changesNothing = (fact: CatalogFact) =>
+  fact.topicKey === 'inventoryObserved' && fact.value.nothingChanged;
 const kindOf = (fact: CatalogFact) => (fact.topicKey === 'inventoryObserved' ? 'level' : 'offer');
 const keyOf = (fact: Fact) => `${fact.topic}|${fact.partition}|${fact.offset}`;
 
@@ -71,13 +73,17 @@ export function createCatalogBatches(
   const planned = new Map<string, { segment: Segment; index: number }>();
 
   const write = async (segment: Segment, from: number): Promise<void> => {
-    const facts = segment.facts.slice(from);
-    const first = facts[0]!;
-    const writes =
-      first.topicKey === 'inventoryObserved'
-        ? await state.observeLevels(segment.storeId, (facts as LevelFact[]).map(levelOf))
-        : await state.observeOffers(segment.storeId, (facts as OfferFact[]).map(offerOf));
-    metrics.catalogStateWrites.inc({ kind: kindOf(first) }, writes);
+    // A level that changed nothing (the fact closing a quiet cycle) is the one the store was last
+    // given: not written, so that the store's map stays as its last decision found it (ADR 0142).
+    const facts = segment.facts.slice(from).filter((fact) => !changesNothing(fact));
+    const first = facts[0];
+    if (first) {
+      const writes =
+        first.topicKey === 'inventoryObserved'
+          ? await state.observeLevels(segment.storeId, (facts as LevelFact[]).map(levelOf))
+          : await state.observeOffers(segment.storeId, (facts as OfferFact[]).map(offerOf));
+      metrics.catalogStateWrites.inc({ kind: kindOf(first) }, writes);
+    }
     segment.writtenFrom = from;
   };
 

@@ -41,6 +41,8 @@ export interface InventorySnapshot {
    * asked: a cycle end needs only the quantities.
    */
   readonly pushedLines: () => PushedLine[];
+  /** The stamp of the map this read found (null: the store has none yet; ADR 0142). */
+  stamp: string | null;
 }
 
 /**
@@ -64,6 +66,11 @@ export interface InventoryState {
   snapshot(storeId: string): Promise<InventorySnapshot>;
   /** The SKUs the store's map had at its last `snapshot` in this process (unknown before one). */
   lastSize(storeId: string): number | undefined;
+  /**
+   * The stamp of the store's map, from its head alone: every change of its levels, offers, pushed
+   * quantities or buffer moves it (ADR 0142); null when the store has no map yet.
+   */
+  stamp(storeId: string): Promise<string | null>;
   levels(storeId: string): Promise<SkuStock[]>;
   offers(storeId: string): Promise<Set<string>>;
   pushed(storeId: string): Promise<PushedStock>;
@@ -293,7 +300,7 @@ export function createInventoryState(
   const sizes = new Map<string, number>();
   const snapshot = async (storeId: string): Promise<InventorySnapshot> => {
     await ready(storeId);
-    const { entries, meta } = await skus.read(storeId);
+    const { entries, meta, stamp } = await skus.read(storeId);
     sizes.set(storeId, entries.size);
     const levels: SkuStock[] = [];
     const offers = new Set<string>();
@@ -336,6 +343,7 @@ export function createInventoryState(
       offers,
       pushed: { buffer: meta.buffer ?? null, quantities, at },
       pushedLines,
+      stamp,
     };
   };
   return {
@@ -349,6 +357,11 @@ export function createInventoryState(
     },
     snapshot,
     lastSize: (storeId) => sizes.get(storeId),
+    async stamp(storeId) {
+      // The earlier layout's maps are moved first: a move changes the map.
+      await ready(storeId);
+      return skus.stamp(storeId);
+    },
     levels: async (storeId) => (await snapshot(storeId)).levels,
     offers: async (storeId) => (await snapshot(storeId)).offers,
     pushed: async (storeId) => (await snapshot(storeId)).pushed,

@@ -156,30 +156,98 @@ export function decideInventoryCycle(
   config: StoreConfig | undefined,
   state: InventoryCycleState,
 ): InventoryCycleDecision {
-  const base = inventoryBase(cycle.cycleId);
-  const gate = inventoryGate(cycle.storeId, config, base);
-  if (gate.type !== 'open') return gate;
-  if (state.effect?.status === 'done') {
-    if (state.effect.externalIds[NO_IMPORT] === 'true')
-      return { type: 'unchanged', remember: false };
-    const done = doneDecision(base, state.effect);
-    if (done.type !== 'record') throw new Error('a done effect is only recorded');
-    return { type: 'record', outcome: done.outcome, markRecorded: done.markRecorded };
-  }
+  const before = beforeLines(cycle, config, state.effect);
+  if (before.type !== 'lines') return before;
   const lines = stockLines({
     levels: state.levels,
     offers: state.offers,
     pushed: state.pushed,
-    buffer: gate.config.inventoryBuffer,
+    buffer: before.config.inventoryBuffer,
     full: cycle.fullCycle,
   });
-  const resumed = state.effect?.status === 'claimed';
+  return decideOnLines(cycle, state.effect, lines);
+}
+
+/**
+ * The store's map and configuration as a decision found them that computed no line to send (ADR
+ * 0142): while both stay so, every later cycle end computes none either.
+ */
+export interface QuietMark {
+  /** The stamp of the map the decision read. */
+  stamp: string;
+  /** The configuration version it was made under. */
+  configVersion: number;
+}
+
+/**
+ * The mark a decision on the store's map leaves: one when it computed the lines and found none
+ * (`unchanged` remembered, or `complete`), and the map it read has a stamp; else null.
+ */
+export function quietMarkOf(
+  decision: InventoryCycleDecision,
+  config: StoreConfig | undefined,
+  stamp: string | null,
+): QuietMark | null {
+  const noLine =
+    decision.type === 'complete' || (decision.type === 'unchanged' && decision.remember);
+  return noLine && config && stamp !== null ? { stamp, configVersion: config.version } : null;
+}
+
+/**
+ * What a cycle end decides before, or instead of, reading the store's map (ADR 0142): the gate,
+ * the ledger's word on this cycle, and, when the map's stamp and the configuration are still
+ * those of `mark` in a cycle that is not full, the decision on no line (no import, or a claimed
+ * one complete). Null: the map decides.
+ */
+export function decideWithoutMap(
+  cycle: InventoryCycle,
+  config: StoreConfig | undefined,
+  known: { effect: LedgerEntry | null; stamp: string | null; mark: QuietMark | undefined },
+): InventoryCycleDecision | null {
+  const before = beforeLines(cycle, config, known.effect);
+  if (before.type !== 'lines') return before;
+  const { mark, stamp } = known;
+  const quiet =
+    !cycle.fullCycle &&
+    mark !== undefined &&
+    stamp !== null &&
+    mark.stamp === stamp &&
+    mark.configVersion === before.config.version;
+  return quiet ? decideOnLines(cycle, known.effect, []) : null;
+}
+
+/** The gate and the ledger's word on the cycle; `lines` when the lines decide. */
+function beforeLines(
+  cycle: InventoryCycle,
+  config: StoreConfig | undefined,
+  effect: LedgerEntry | null,
+): InventoryCycleDecision | { type: 'lines'; config: StoreConfig } {
+  const base = inventoryBase(cycle.cycleId);
+  const gate = inventoryGate(cycle.storeId, config, base);
+  if (gate.type !== 'open') return gate;
+  if (effect?.status === 'done') {
+    if (effect.externalIds[NO_IMPORT] === 'true') return { type: 'unchanged', remember: false };
+    const done = doneDecision(base, effect);
+    if (done.type !== 'record') throw new Error('a done effect is only recorded');
+    return { type: 'record', outcome: done.outcome, markRecorded: done.markRecorded };
+  }
+  return { type: 'lines', config: gate.config };
+}
+
+/** The decision on the cycle's computed lines: none, an import to send, or one to follow. */
+function decideOnLines(
+  cycle: InventoryCycle,
+  effect: LedgerEntry | null,
+  lines: StockLine[],
+): InventoryCycleDecision {
+  const base = inventoryBase(cycle.cycleId);
+  const resumed = effect?.status === 'claimed';
   if (lines.length === 0) {
     return resumed
       ? { type: 'complete', outcome: outcomeOf(base, 'APPLIED') }
       : { type: 'unchanged', remember: true };
   }
-  const started = state.effect?.status === 'claimed' ? startedImport(state.effect, lines) : null;
+  const started = effect?.status === 'claimed' ? startedImport(effect, lines) : null;
   if (started) return { type: 'follow', started, lines, base };
   return { type: 'push', lines, resumed, base };
 }

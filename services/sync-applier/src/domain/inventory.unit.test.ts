@@ -4,11 +4,13 @@ import { withContext } from '@msync/test-support';
 import { inventoryOnConfig, stock, storeConfig } from '../test-support/facts.js';
 import {
   decideInventoryCycle,
+  decideWithoutMap,
   importOutcomes,
   importProgress,
   inventoryBase,
   NO_IMPORT,
   quantityOf,
+  quietMarkOf,
   stockLines,
   type InventoryCycleState,
 } from './inventory.js';
@@ -160,6 +162,97 @@ describe('inventory: the end of a store cycle', () => {
       type: 'complete',
       outcome: { outcome: 'APPLIED' },
     });
+  });
+});
+
+describe('inventory: a cycle end without the store map (ADR 0142)', () => {
+  const quietPushed = {
+    buffer: 2,
+    quantities: new Map([
+      ['A', 5],
+      ['B', 0],
+    ]),
+  };
+  const mark = { stamp: '7|chunk-3', configVersion: on.version };
+  const known = (overrides: Partial<Parameters<typeof decideWithoutMap>[2]> = {}) => ({
+    effect: null,
+    stamp: '7|chunk-3',
+    mark,
+    ...overrides,
+  });
+
+  it('given a decision on the map that found no line, then it leaves a mark of the map and configuration it was made on', () => {
+    const decision = decideInventoryCycle(cycle, on, state({ pushed: quietPushed }));
+    expect(quietMarkOf(decision, on, '7|chunk-3')).toEqual(mark);
+    // A claimed import completed with no line left marks too.
+    const complete = decideInventoryCycle(
+      cycle,
+      on,
+      state({ pushed: quietPushed, effect: { status: 'claimed' } }),
+    );
+    expect(complete.type).toBe('complete');
+    expect(quietMarkOf(complete, on, '7|chunk-3')).toEqual(mark);
+  });
+
+  it('given a decision with lines, or one the ledger made, or a map without a stamp, then it leaves no mark', () => {
+    expect(quietMarkOf(decideInventoryCycle(cycle, on, state()), on, '7|chunk-3')).toBeNull();
+    const remembered = decideInventoryCycle(
+      cycle,
+      on,
+      state({
+        effect: { status: 'done', externalIds: { [NO_IMPORT]: 'true' }, outcomeRecorded: true },
+      }),
+    );
+    expect(remembered).toEqual({ type: 'unchanged', remember: false });
+    expect(quietMarkOf(remembered, on, '7|chunk-3')).toBeNull();
+    const quiet = decideInventoryCycle(cycle, on, state({ pushed: quietPushed }));
+    expect(quietMarkOf(quiet, on, null)).toBeNull();
+    expect(quietMarkOf(quiet, undefined, '7|chunk-3')).toBeNull();
+  });
+
+  it('given the map and configuration of the mark, when the cycle ends, then there is no import, remembered, decided without the map', () => {
+    expect(decideWithoutMap(cycle, on, known())).toEqual({ type: 'unchanged', remember: true });
+    // What the map would decide: the same.
+    expect(decideInventoryCycle(cycle, on, state({ pushed: quietPushed }))).toEqual({
+      type: 'unchanged',
+      remember: true,
+    });
+  });
+
+  it('given a claimed import and the map of the mark, when the cycle ends again, then the claim is completed without a call', () => {
+    expect(decideWithoutMap(cycle, on, known({ effect: { status: 'claimed' } }))).toMatchObject({
+      type: 'complete',
+      outcome: { outcome: 'APPLIED' },
+    });
+  });
+
+  it('given the map changed since the mark (another stamp), then the map decides', () => {
+    expect(decideWithoutMap(cycle, on, known({ stamp: '8|chunk-4' }))).toBeNull();
+    expect(decideWithoutMap(cycle, on, known({ stamp: null }))).toBeNull();
+  });
+
+  it('given the configuration changed since the mark (a buffer, say), then the map decides', () => {
+    const changed = { ...on, version: on.version + 1, inventoryBuffer: 5 };
+    expect(decideWithoutMap(cycle, changed, known())).toBeNull();
+  });
+
+  it('given no mark, or a full cycle, then the map decides', () => {
+    expect(decideWithoutMap(cycle, on, known({ mark: undefined }))).toBeNull();
+    expect(decideWithoutMap({ ...cycle, fullCycle: true }, on, known())).toBeNull();
+  });
+
+  it('given the flow off, no configuration yet, or a cycle the ledger has, then they decide as with the map, mark or not', () => {
+    expect(decideWithoutMap(cycle, storeConfig(), known())).toMatchObject({
+      type: 'skip',
+      outcome: { outcome: 'SKIPPED', reason: 'flow-disabled' },
+    });
+    expect(decideWithoutMap(cycle, undefined, known({ mark: undefined }))).toMatchObject({
+      type: 'retry',
+    });
+    const done = { status: 'done' as const, externalIds: { importId: '7' }, outcomeRecorded: true };
+    expect(decideWithoutMap(cycle, on, known({ effect: done, mark: undefined }))).toEqual(
+      decideInventoryCycle(cycle, on, state({ effect: done })),
+    );
   });
 });
 

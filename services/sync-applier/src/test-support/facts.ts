@@ -288,7 +288,10 @@ export const stock = (
 export const inventoryOnConfig = (): StoreConfig =>
   storeConfig({ inventoryBuffer: 2, toggles: { ...storeConfig().toggles, inventory: true } });
 
-/** A SKU's level in a ShipBob inventory cycle (`c1` unless said); `endOfCycle` closes it. */
+/**
+ * A SKU's level in a ShipBob inventory cycle (`c1` unless said); `endOfCycle` closes it;
+ * `nothingChanged` marks a cycle's only fact when nothing of the store changed (ADR 0142).
+ */
 export function inventoryObserved(input: {
   storeId: string;
   sku: string;
@@ -296,6 +299,7 @@ export function inventoryObserved(input: {
   exception?: number;
   endOfCycle?: boolean;
   cycleId?: string;
+  nothingChanged?: boolean;
 }): ShipBobInventoryObserved {
   const { storeId, sku, fulfillable } = input;
   const cycleId = input.cycleId ?? 'c1';
@@ -317,5 +321,6 @@ export function inventoryObserved(input: {
     cycleId,
     endOfCycle: input.endOfCycle ?? false,
     fullCycle: false,
+    nothingChanged: input.nothingChanged ?? false,
   };
 }
