@@ -132,8 +132,8 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
     .default(DEFAULT_MAP_CACHE_ENTRIES),
   /**
    * Stores' cycle ends whose catalog-sized phases (the decision on the store's maps, the recording
-   * of an import's results) run at once; a phase of fewer than 10,000 SKUs takes its share of a
-   * slot (ADR 0140). Peak memory grows with this, not with the stores.
+   * of an import's results, a stock reconciliation) run at once; a phase of fewer than 10,000 SKUs
+   * takes its share of a slot (ADR 0140, 0143). Peak memory grows with this, not with the stores.
    */
   CYCLE_ENDS_AT_ONCE: z.coerce.number().int().min(1).max(64).default(DEFAULT_CYCLE_ENDS_AT_ONCE),
 });

@@ -54,6 +54,12 @@ export interface InventoryFlowDeps {
   now?: () => Date;
 }
 
+/**
+ * Runs a phase that holds a store's whole catalog in one of the process's slots, or in its share
+ * of one for `items` SKUs (ADR 0140); the wait for the slot is outside the live deadline (ADR 0141).
+ */
+export type InSlot = <T>(phase: () => Promise<T>, items?: number) => Promise<T>;
+
 /** Catalog-sized phases of cycle ends at once in a process (`CYCLE_ENDS_AT_ONCE`, ADR 0140). */
 export const DEFAULT_CYCLE_ENDS_AT_ONCE = 2;
 
@@ -79,7 +85,7 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
    * the process's slots, or in its share of one for `items` SKUs: the applier's memory grows with
    * the slots, not with the stores whose cycles end at the same time (ADR 0140).
    */
-  const inSlot = async <T>(phase: () => Promise<T>, items?: number): Promise<T> => {
+  const inSlot: InSlot = async <T>(phase: () => Promise<T>, items?: number): Promise<T> => {
     // The wait for the slot does not count against the live deadline (ADR 0141).
     let started!: () => void;
     const slot = new Promise<void>((resolve) => (started = resolve));
@@ -307,7 +313,7 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
       await batches.observe(fact, delivery.via === 'consumer');
       if (value.endOfCycle && value.cycleId) await endOfCycle(fact, value.cycleId);
     },
-    stockObserved: createReconcileFlow(deps),
+    stockObserved: createReconcileFlow(deps, inSlot),
     async offerObserved(fact: ConsumedEventOf<'offerObserved'>, delivery: Delivery): Promise<void> {
       await batches.observe(fact, delivery.via === 'consumer');
     },

@@ -663,6 +663,32 @@ describe('stock reconciliation in the applier', () => {
     );
   });
 
+  it("a reconciliation, holding the store's map and Mirakl's quantities, waits for one of the process's slots (ADR 0143)", async () => {
+    const cycleEnds = createPassLimit(1);
+    const { harness, store, running } = await setUp({ cycleEnds });
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c1', [{ sku: 'SKU-MUG', fulfillable: 4 }]),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'import');
+    let free!: () => void;
+    void cycleEnds.run(() => new Promise<void>((resolve) => (free = resolve)));
+    await harness.publish('stockObserved', stock(store.storeId, Date.now(), quantities(store)));
+    await eventually(
+      async () =>
+        (await counted(running.metrics, 'sync_applier_cycle_end_phases', { state: 'waiting' })) ===
+        1,
+      'the reconciliation waits',
+    );
+    expect(harness.outcomesOf(store.storeId, 'APPLIED')).toHaveLength(1);
+    free();
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 2, 'reconciled');
+    expect(harness.outcomesOf(store.storeId, 'APPLIED')[1]).toMatchObject({
+      effectKey: expect.stringMatching(/^reconcile:/),
+      externalIds: { compared: '1', drifted: '0' },
+    });
+  });
+
   it('with every quantity as computed, one entry says there is no drift', async () => {
     const { harness, store } = await setUp();
     await harness.publish(

@@ -106,7 +106,7 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
     }),
     cycleEndPhases: new Gauge({
       name: 'sync_applier_cycle_end_phases',
-      help: "Catalog-sized phases of stores' inventory cycle ends (the decision on the store's maps, the recording of an import's results) running in one of the process's slots (running) and waiting for one (waiting), ADR 0140.",
+      help: "Catalog-sized phases of stores' inventory cycle ends (the decision on the store's maps, the recording of an import's results) and stock reconciliations running in one of the process's slots (running) and waiting for one (waiting), ADR 0140, 0143.",
       labelNames: ['state'],
       registers: [registry],
     }),

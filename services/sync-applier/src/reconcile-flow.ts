@@ -5,17 +5,19 @@ import {
   decideReconciliation,
   type ReconciliationResult,
 } from './domain/reconcile.js';
-import { RECONCILIATION_RETENTION_MS } from './adapters/reconciliations.js';
-import type { InventoryFlowDeps } from './inventory-flow.js';
+import { RECONCILIATION_RETENTION_MS, type ReconciliationRun } from './adapters/reconciliations.js';
+import type { InSlot, InventoryFlowDeps } from './inventory-flow.js';
 
 /**
  * Stock reconciliation (ADR 0088): each `MiraklStockObserved` chunk is kept; the chunk that
  * completes a reconciliation decides it once (`decideReconciliation`): the result is saved first,
  * then the drifted SKUs' pushed quantities are forgotten (the next cycle's one import carries
  * them), the drift record kept, the outcomes recorded, and only then the reconciliation marked
- * finished. Every step can run again after a crash with the same effect.
+ * finished. Every step can run again after a crash with the same effect. From the store's map on,
+ * a reconciliation holds two catalogs (the map, Mirakl's quantities): it runs in `inSlot`, one of
+ * the process's slots for catalog-sized phases, by the SKUs compared (ADR 0143).
  */
-export function createReconcileFlow(deps: InventoryFlowDeps) {
+export function createReconcileFlow(deps: InventoryFlowDeps, inSlot: InSlot = (phase) => phase()) {
   const { configs, state, reconciliations, record, metrics, logger } = deps;
   const counted = (result: string) => metrics.inventoryReconciliations.inc({ result });
 
@@ -39,6 +41,17 @@ export function createReconcileFlow(deps: InventoryFlowDeps) {
       return;
     }
     if (run.marketplace === null) return; // more chunks to come, on the same partition
+    const marketplace = run.marketplace;
+    await inSlot(() => reconcile(fact, { ...run, marketplace }), marketplace.size);
+  };
+
+  async function reconcile(
+    fact: ConsumedEventOf<'stockObserved'>,
+    run: ReconciliationRun & { marketplace: Map<string, number> },
+  ): Promise<void> {
+    const value = fact.value;
+    const { storeId } = value.envelope;
+    const { reconciliationId } = value;
     const [{ levels, offers, pushed }, drifting] = await Promise.all([
       state.snapshot(storeId),
       reconciliations.drifting(storeId),
@@ -106,5 +119,5 @@ export function createReconcileFlow(deps: InventoryFlowDeps) {
         throw new Error(`unhandled decision ${JSON.stringify(never)}`);
       }
     }
-  };
+  }
 }
