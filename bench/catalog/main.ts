@@ -245,6 +245,7 @@ async function measure(options: Options): Promise<Figures> {
       inventoryRate: sampler.rate('inventory', firstStart),
       stateWrites: await stateWrites(run),
       setAside: await setAsideByReason(run),
+      cycleEnds: await cycleEndDecisions(run),
       calls: first.counts(run.stores),
       cpu: cpuDelta(cpuFirst, run.processes.cpuSeconds()),
       db: dbDelta(dbFirst, await dbUse(run)),
@@ -344,6 +345,13 @@ async function laterCycles(
   return { caughtUpMs, unchanged, changed: { ...changed, wrong } };
 }
 
+/** The applier's cycle ends so far, decided on the store's map and without it (ADR 0142). */
+async function cycleEndDecisions(run: OrdersRun): Promise<{ onMap: number; withoutMap: number }> {
+  const on = (value: string) =>
+    run.metric('sync-applier', 'sync_applier_cycle_end_decisions_total', { on: value });
+  return { onMap: await on('map'), withoutMap: await on('no-map') };
+}
+
 /** The applier's facts set aside for its retrier so far, by reason. */
 async function setAsideByReason(run: OrdersRun): Promise<Map<string, number>> {
   const reasons = ['live-deadline', 'budget-wait', 'behind-set-aside', 'rate-limited'];
@@ -363,6 +371,8 @@ export interface CycleFigures {
   importsPerStore: number;
   /** The store's cycle ended, with or without an import (applier metric). */
   cyclesEnded: number;
+  /** Of those, decided on the store's map and without it (ADR 0142). */
+  cycleEnds: { onMap: number; withoutMap: number };
   factsEmitted: number;
   pollerSkusPerSecond: number;
   applierFactsPerSecond: number;
@@ -387,6 +397,7 @@ async function cycle(
   const cpuBefore = run.processes.cpuSeconds();
   const dbBefore = await dbUse(run);
   const endedBefore = await run.metric('sync-applier', 'sync_applier_inventory_cycles_total');
+  const decidedBefore = await cycleEndDecisions(run);
   const polled = await sampler.poller();
   const emittedBefore = await run.metric('shipbob-poller', 'poll_facts_emitted_total', {
     type: 'inventoryObserved',
@@ -425,6 +436,10 @@ async function cycle(
     storesDone: progress.imported(run.stores),
     importsPerStore: counts.mirakl.get('STO01') ?? 0,
     cyclesEnded: ended,
+    cycleEnds: await cycleEndDecisions(run).then(({ onMap, withoutMap }) => ({
+      onMap: onMap - decidedBefore.onMap,
+      withoutMap: withoutMap - decidedBefore.withoutMap,
+    })),
     factsEmitted:
       (await run.metric('shipbob-poller', 'poll_facts_emitted_total', {
         type: 'inventoryObserved',

@@ -25,6 +25,8 @@ export interface Figures {
     /** The applier's writes recording levels and offers. */
     stateWrites: { level: number; offer: number };
     setAside: Map<string, number>;
+    /** Cycle ends decided on the store's map and without it (ADR 0142). */
+    cycleEnds: { onMap: number; withoutMap: number };
     calls: CallCounts;
     cpu: Map<string, number>;
     db: Map<string, DbUse>;
@@ -72,6 +74,10 @@ export function table(f: Figures): string {
     row(
       'applier: facts set aside, by reason',
       [...first.setAside].map(([reason, n]) => `${reason} ${n}`).join(', '),
+    ),
+    row(
+      'applier: cycle ends on the map / without it',
+      `${first.cycleEnds.onMap} / ${first.cycleEnds.withoutMap}`,
     ),
     ...callRows(first.calls, 'per store, whole first cycle'),
     ...cpuRows(first.cpu),
@@ -127,6 +133,7 @@ function cycleRows(title: string, c: CycleFigures, stores: number): string[] {
     `${title} (every store's inventory poll asked at once)`,
     row('SKUs changed per account', String(c.skusChanged)),
     row('stores whose cycle ended / imported', `${c.cyclesEnded} / ${c.storesDone} of ${stores}`),
+    row('cycle ends on the map / without it', `${c.cycleEnds.onMap} / ${c.cycleEnds.withoutMap}`),
     row('poll → last import COMPLETE (STO02)', seconds(c.cycleMs)),
     row('poll → last STO01 answered', seconds(c.lastImportSentMs)),
     row('inventory facts emitted', String(c.factsEmitted)),
