@@ -15,7 +15,7 @@ import { RECONCILIATION_COLLECTIONS } from './adapters/reconciliations.js';
 import { storeConfig } from './test-support/facts.js';
 import { createMongoParkedEventStore } from '@msync/events';
 import type { SyncApplierOptions } from './service.js';
-import { createPassLimit } from '@msync/platform';
+import { createPassLimit, type PassLimit } from '@msync/platform';
 
 let h: ApplierHarness | undefined;
 afterEach(async () => {
@@ -115,6 +115,12 @@ const followedPastOneSecond = async (store: TestStore) => {
       store.mirakl.control.exchanges().filter((e) => e.operation === 'STO02').length >= 2,
     'the import followed past 1 s',
   );
+};
+/** Another catalog-sized phase of the process holds one of its slots until the returned call. */
+const occupy = (slots: PassLimit) => {
+  let free!: () => void;
+  void slots.run(() => new Promise<void>((resolve) => (free = resolve)));
+  return () => free();
 };
 const quantities = (store: TestStore) =>
   Object.fromEntries(
@@ -369,14 +375,7 @@ describe('Sync Inventory in the applier', () => {
     const { harness, store, running } = await setUp({ cycleEnds, importLiveDeadlineMs: 60_000 });
     const phases = (state: string) =>
       counted(running.metrics, 'sync_applier_cycle_end_phases', { state });
-    /** Another catalog-sized phase of the process holds the only slot until `free()`. */
-    const occupy = () => {
-      let free!: () => void;
-      void cycleEnds.run(() => new Promise<void>((resolve) => (free = resolve)));
-      return () => free();
-    };
-
-    let free = occupy();
+    let free = occupy(cycleEnds);
     await harness.publish(
       'inventoryObserved',
       cycle(store.storeId, 'c1', [{ sku: 'SKU-MUG', fulfillable: 10 }]),
@@ -395,7 +394,7 @@ describe('Sync Inventory in the applier', () => {
         cycle(store.storeId, 'c2', [{ sku: 'SKU-MUG', fulfillable: 4 }]),
       );
       await eventually(() => imports(store).length === 2, 'the second import sent');
-      free = occupy();
+      free = occupy(cycleEnds);
     } finally {
       store.mirakl.control.holdImports(store.shopId, false);
     }
@@ -415,8 +414,7 @@ describe('Sync Inventory in the applier', () => {
     const cycleEnds = createPassLimit(1);
     // 3 s: the import itself (its first status read 1.5 s after STO01) ends within it.
     const { harness, store, running } = await setUp({ cycleEnds, importLiveDeadlineMs: 3_000 });
-    let free!: () => void;
-    void cycleEnds.run(() => new Promise<void>((resolve) => (free = resolve)));
+    const free = occupy(cycleEnds);
     await harness.publish(
       'inventoryObserved',
       cycle(store.storeId, 'c1', [{ sku: 'SKU-MUG', fulfillable: 10 }]),
@@ -671,8 +669,7 @@ describe('stock reconciliation in the applier', () => {
       cycle(store.storeId, 'c1', [{ sku: 'SKU-MUG', fulfillable: 4 }]),
     );
     await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'import');
-    let free!: () => void;
-    void cycleEnds.run(() => new Promise<void>((resolve) => (free = resolve)));
+    const free = occupy(cycleEnds);
     await harness.publish('stockObserved', stock(store.storeId, Date.now(), quantities(store)));
     await eventually(
       async () =>
