@@ -723,6 +723,7 @@ describe('stock reconciliation in the applier', () => {
         exportedAt,
         chunkCount: 2,
         chunks: { c0: chunks[0]!.offers },
+        got: { c0: 1 },
         result: {
           compared: 2,
           pending: 0,
@@ -742,6 +743,36 @@ describe('stock reconciliation in the applier', () => {
     expect(reconciled()[0]).toMatchObject({
       reason: 'drift',
       externalIds: { compared: '2', pending: '0', drifted: '1' },
+    });
+  });
+
+  it('a reconciliation begun before chunk counts were kept completes with its next chunk', async () => {
+    const { harness, store } = await setUp();
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c1', [
+        { sku: 'SKU-BOWL', fulfillable: 5 },
+        { sku: 'SKU-MUG', fulfillable: 4 },
+      ]),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'import');
+    const exportedAt = Date.now();
+    const chunks = stock(store.storeId, exportedAt, { 'SKU-BOWL': 5, 'SKU-MUG': 3 });
+    await harness.mongo.db
+      .collection<Record<string, unknown> & { _id: string }>(RECONCILIATION_COLLECTIONS.runs)
+      .insertOne({
+        _id: `${store.storeId}|${exportedAt}`,
+        storeId: store.storeId,
+        exportedAt,
+        chunkCount: 2,
+        chunks: { c0: chunks[0]!.offers },
+      });
+
+    await harness.publish('stockObserved', chunks[1]!);
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 2, 'reconciled');
+    expect(harness.outcomesOf(store.storeId, 'APPLIED')[1]).toMatchObject({
+      effectKey: expect.stringMatching(/^reconcile:/),
+      externalIds: { compared: '2', drifted: '1' },
     });
   });
 });

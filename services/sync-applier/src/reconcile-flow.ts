@@ -13,9 +13,10 @@ import type { InSlot, InventoryFlowDeps } from './inventory-flow.js';
  * completes a reconciliation decides it once (`decideReconciliation`): the result is saved first,
  * then the drifted SKUs' pushed quantities are forgotten (the next cycle's one import carries
  * them), the drift record kept, the outcomes recorded, and only then the reconciliation marked
- * finished. Every step can run again after a crash with the same effect. From the store's map on,
- * a reconciliation holds two catalogs (the map, Mirakl's quantities): it runs in `inSlot`, one of
- * the process's slots for catalog-sized phases, by the SKUs compared (ADR 0143).
+ * finished. Every step can run again after a crash with the same effect. A reconciliation holds
+ * two catalogs (the map, Mirakl's quantities), both read in `inSlot`, one of the process's slots
+ * for catalog-sized phases, by the SKUs compared (ADR 0143); until then it holds only the chunk
+ * counts (ADR 0144).
  */
 export function createReconcileFlow(deps: InventoryFlowDeps, inSlot: InSlot = (phase) => phase()) {
   const { configs, state, reconciliations, record, metrics, logger } = deps;
@@ -40,28 +41,29 @@ export function createReconcileFlow(deps: InventoryFlowDeps, inSlot: InSlot = (p
       counted('duplicate');
       return;
     }
-    if (run.marketplace === null) return; // more chunks to come, on the same partition
-    const marketplace = run.marketplace;
-    await inSlot(() => reconcile(fact, { ...run, marketplace }), marketplace.size);
+    if (run.offers === null) return; // more chunks to come, on the same partition
+    // Mirakl's quantities are read in the slot: a reconciliation waiting for it holds none.
+    await inSlot(() => reconcile(fact, run), run.offers);
   };
 
   async function reconcile(
     fact: ConsumedEventOf<'stockObserved'>,
-    run: ReconciliationRun & { marketplace: Map<string, number> },
+    run: ReconciliationRun,
   ): Promise<void> {
     const value = fact.value;
     const { storeId } = value.envelope;
     const { reconciliationId } = value;
-    const [{ levels, offers, pushed }, drifting] = await Promise.all([
+    const [{ levels, offers, pushed }, drifting, marketplace] = await Promise.all([
       state.snapshot(storeId),
       reconciliations.drifting(storeId),
+      reconciliations.marketplace(storeId, reconciliationId),
     ]);
     const decision = decideReconciliation(
       {
         storeId,
         reconciliationId,
         exportedAt: run.exportedAt,
-        marketplace: run.marketplace,
+        marketplace,
       },
       configs.get(storeId),
       { levels, offers, pushed, drifting, saved: run.saved },

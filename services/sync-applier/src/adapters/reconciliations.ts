@@ -17,6 +17,11 @@ interface RunDoc {
   chunkCount: number;
   /** `c<index>` → that chunk's offers; dropped once the outcomes are recorded. */
   chunks?: Record<string, { shopSku: string; quantity: number }[]>;
+  /**
+   * `c<index>` → that chunk's number of offers, for every chunk in: whether the reconciliation is
+   * complete is known without reading the chunks. Absent on a run begun before it was kept.
+   */
+  got?: Record<string, number>;
   result?: ReconciliationResult;
   outcomesRecorded?: boolean;
 }
@@ -30,8 +35,8 @@ interface DriftDoc {
 export interface ReconciliationRun {
   exportedAt: number;
   chunkCount: number;
-  /** Every chunk in: Mirakl's quantities by `shop_sku`; null while chunks are missing. */
-  marketplace: Map<string, number> | null;
+  /** Every chunk in: the number of Mirakl's offers; null while chunks are missing. */
+  offers: number | null;
   saved: { result: ReconciliationResult; outcomesRecorded: boolean } | null;
 }
 
@@ -41,12 +46,17 @@ export interface ReconciliationRun {
  * SKUs (`_id` = store id), both read and written by `_id`.
  */
 export interface Reconciliations {
-  /** Adds a chunk (again: no change) and returns the reconciliation as it stands. */
+  /**
+   * Adds a chunk (again: no change) and returns the reconciliation as it stands, without its
+   * chunks: a reconciliation is read whole only once, by `marketplace`.
+   */
   addChunk(
     storeId: string,
     reconciliationId: string,
     chunk: { exportedAt: number; chunk: number; chunkCount: number; offers: ReconciliationChunk },
   ): Promise<ReconciliationRun>;
+  /** Mirakl's quantities by `shop_sku`, every chunk of the reconciliation read. */
+  marketplace(storeId: string, reconciliationId: string): Promise<Map<string, number>>;
   /** Saves the result unless one is saved; returns the saved one (the first decision wins). */
   saveResult(
     storeId: string,
@@ -73,41 +83,63 @@ const runId = (storeId: string, reconciliationId: string) => `${storeId}|${recon
 export function createReconciliations(db: Db): Reconciliations {
   const runs = db.collection<RunDoc>(RECONCILIATION_COLLECTIONS.runs);
   const drift = db.collection<DriftDoc>(RECONCILIATION_COLLECTIONS.drift);
+  /** Everything of a run but its chunks. */
+  const withoutChunks = { projection: { chunks: 0 } } as const;
   const runOf = (doc: RunDoc | null): ReconciliationRun => {
     const saved =
       doc?.result === undefined
         ? null
         : { result: doc.result, outcomesRecorded: doc.outcomesRecorded === true };
-    const chunks = doc?.chunks ?? {};
+    const got = doc?.got ?? {};
     const complete =
       doc !== null &&
-      Array.from({ length: doc.chunkCount }, (_, i) => `c${i}`).every((c) => c in chunks);
+      Array.from({ length: doc.chunkCount }, (_, i) => `c${i}`).every((c) => c in got);
     return {
       exportedAt: doc?.exportedAt ?? 0,
       chunkCount: doc?.chunkCount ?? 0,
-      marketplace: complete
-        ? new Map(
-            Object.values(chunks).flatMap((offers) => offers.map((o) => [o.shopSku, o.quantity])),
-          )
-        : null,
+      offers: complete ? Object.values(got).reduce((sum, n) => sum + n, 0) : null,
       saved,
     };
   };
   return {
     async addChunk(storeId, reconciliationId, chunk) {
       const _id = runId(storeId, reconciliationId);
-      const existing = await runs.findOne({ _id });
+      const existing = await runs.findOne({ _id }, withoutChunks);
       // Finished: a redelivered chunk changes nothing (its chunks are gone on purpose).
       if (existing?.outcomesRecorded) return runOf(existing);
+      // Begun before `got` was kept: its chunks in so far are counted once, from the chunks.
+      const earlier =
+        existing && existing.got === undefined
+          ? Object.fromEntries(
+              Object.entries((await runs.findOne({ _id }))?.chunks ?? {}).map(([c, offers]) => [
+                `got.${c}`,
+                offers.length,
+              ]),
+            )
+          : {};
       await runs.updateOne(
         { _id },
         {
-          $set: { [`chunks.c${chunk.chunk}`]: [...chunk.offers] },
+          $set: {
+            ...earlier,
+            [`chunks.c${chunk.chunk}`]: [...chunk.offers],
+            [`got.c${chunk.chunk}`]: chunk.offers.length,
+          },
           $setOnInsert: { storeId, exportedAt: chunk.exportedAt, chunkCount: chunk.chunkCount },
         },
         { upsert: true },
       );
-      return runOf(await runs.findOne({ _id }));
+      return runOf(await runs.findOne({ _id }, withoutChunks));
+    },
+    async marketplace(storeId, reconciliationId) {
+      const doc = await runs.findOne(
+        { _id: runId(storeId, reconciliationId) },
+        { projection: { chunks: 1 } },
+      );
+      const marketplace = new Map<string, number>();
+      for (const offers of Object.values(doc?.chunks ?? {}))
+        for (const o of offers) marketplace.set(o.shopSku, o.quantity);
+      return marketplace;
     },
     async saveResult(storeId, reconciliationId, result) {
       const _id = runId(storeId, reconciliationId);
