@@ -17,6 +17,25 @@ describe('chunk entries as JSON text', () => {
     expect((read[0]![1] as { lines: { at: Date }[] }).lines[0]!.at.getTime()).toBe(at.getTime());
   });
 
+  it('gives back a value that is a date, and leaves text or fields that only look like one', () => {
+    const at = new Date('2026-12-04T21:00:00.000Z');
+    const written: MapEntry<unknown>[] = [
+      ['when', at],
+      ['text', '{"$date": 5}'],
+      ['field', { $date: 'not a number', nested: [[at], { at }] }],
+    ];
+
+    const read = decodeEntries(encodeEntries(written));
+
+    expect(read).toEqual(written);
+    expect(read[0]![1]).toBeInstanceOf(Date);
+    expect(read[1]![1]).toBe('{"$date": 5}');
+    const field = read[2]![1] as { $date: string; nested: [[Date], { at: Date }] };
+    expect(field.$date).toBe('not a number');
+    expect(field.nested[0][0]).toBeInstanceOf(Date);
+    expect(field.nested[1].at.getTime()).toBe(at.getTime());
+  });
+
   it('writes a value with toBSON as that returns it, and undefined as null, as the driver does', () => {
     const at = new Date(0);
     class Row {
