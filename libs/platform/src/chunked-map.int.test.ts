@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { MongoClient, type Db } from 'mongodb';
+import { Binary, MongoClient, type Db } from 'mongodb';
 import { infra, uniqueName } from '@msync/test-support';
 import {
   ENTRIES_PER_CHUNK,
   SLACK_CHUNKS,
   createChunkedMap,
   createMapCache,
+  encodeEntries,
+  unpackEntries,
   type MapCacheRead,
   type MapEntry,
 } from './chunked-map.js';
@@ -102,7 +104,7 @@ describe('a per-owner map in chunks (real server)', () => {
     expect(map.chunksFor(1_200)).toBe(Math.ceil(1_200 / ENTRIES_PER_CHUNK));
   });
 
-  it('reads chunks written as documents of entries (before ADR 0136) beside later ones', async () => {
+  it('reads chunks written as documents of entries (before ADR 0136) and as text (before ADR 0145) beside later ones', async () => {
     const db = await connect();
     const map = createChunkedMap<Line & { at?: Date }>(db, { name: 'layouts' });
     const at = new Date('2026-03-01T00:00:00Z');
@@ -113,9 +115,17 @@ describe('a per-owner map in chunks (real server)', () => {
         { k: 'B', v: { quantity: 2 } },
       ],
     });
+    // As written from ADR 0136 to ADR 0145: JSON text.
+    await db.collection<{ _id: string; j: string }>('layouts_chunks').insertOne({
+      _id: 's1|text',
+      j: encodeEntries([
+        ['A', { quantity: 4, at }],
+        ['D', { quantity: 5 }],
+      ]),
+    });
     await db
       .collection<{ _id: string; chunks: string[]; version: number }>('layouts')
-      .insertOne({ _id: 's1', chunks: ['s1|old'], version: 1 });
+      .insertOne({ _id: 's1', chunks: ['s1|old', 's1|text'], version: 1 });
 
     await map.write('s1', [
       ['B', null],
@@ -124,13 +134,19 @@ describe('a per-owner map in chunks (real server)', () => {
 
     const read = (await map.read('s1')).entries;
     expect([...read]).toEqual([
-      ['A', { quantity: 1, at }],
+      ['A', { quantity: 4, at }],
+      ['D', { quantity: 5 }],
       ['C', { quantity: 3, at }],
     ]);
     const written = await db
-      .collection<{ _id: string; j?: string }>('layouts_chunks')
-      .findOne({ _id: { $ne: 's1|old' } });
-    expect(typeof written?.j).toBe('string');
+      .collection<{ _id: string; z?: Binary; j?: string }>('layouts_chunks')
+      .findOne({ _id: { $nin: ['s1|old', 's1|text'] } });
+    expect(written?.j).toBeUndefined();
+    expect(written?.z).toBeInstanceOf(Binary);
+    expect(unpackEntries(written!.z!)).toEqual([
+      ['B', null],
+      ['C', { quantity: 3, at }],
+    ]);
   });
 
   it('merges a key’s values with the merge given, as $set of their fields would', async () => {

@@ -1,4 +1,6 @@
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import {
+  Binary,
   MongoServerError,
   ObjectId,
   type Db,
@@ -40,7 +42,9 @@ interface Head<M> extends Document {
 }
 interface Chunk<V> {
   _id: string;
-  /** The entries as JSON text of `[key, value]` pairs (ADR 0136). */
+  /** The entries as JSON text of `[key, value]` pairs, deflated (ADR 0136, 0145). */
+  z?: Binary;
+  /** The entries as JSON text, as written before ADR 0145. */
   j?: string;
   /** The entries as objects, as written before ADR 0136 (FerretDB keeps no arrays in arrays). */
   e?: { k: string; v: V | null }[];
@@ -92,8 +96,23 @@ export function decodeEntries<V>(text: string): [string, V | null][] {
   return text.includes('"$date"') ? (revived(entries) as [string, V | null][]) : entries;
 }
 
-/** A chunk's entries in write order, in either of its layouts. */
+/**
+ * Entries as a chunk document keeps them (ADR 0145): their JSON text deflated, about a sixth to a
+ * tenth of it. FerretDB turns a string into JSON and back at every read, at a cost by its length;
+ * deflating and inflating costs the service a fraction of that.
+ */
+export function packEntries(entries: readonly MapEntry<unknown>[]): Binary {
+  return new Binary(deflateRawSync(encodeEntries(entries), { level: 1 }));
+}
+
+/** The entries {@link packEntries} packed. */
+export function unpackEntries<V>(packed: Binary): [string, V | null][] {
+  return decodeEntries<V>(inflateRawSync(packed.buffer).toString('utf8'));
+}
+
+/** A chunk's entries in write order, in any of its layouts. */
 function entriesOf<V>(chunk: Chunk<V>): Iterable<readonly [string, V | null]> {
+  if (chunk.z !== undefined) return unpackEntries<V>(chunk.z);
   if (chunk.j !== undefined) return decodeEntries<V>(chunk.j);
   return (chunk.e ?? []).map(({ k, v }) => [k, v] as const);
 }
@@ -343,7 +362,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
   const insertChunks = async (owner: string, entries: readonly MapEntry<V>[]) => {
     const docs = chunksOf(entries, ENTRIES_PER_CHUNK).map((part) => ({
       _id: `${owner}|${new ObjectId().toHexString()}`,
-      j: encodeEntries(part),
+      z: packEntries(part),
     }));
     if (docs.length > 0) await chunks.insertMany(docs, { ordered: true });
     return docs.map((d) => d._id);

@@ -1,5 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { decodeEntries, encodeEntries, type MapEntry } from './chunked-map.js';
+import {
+  decodeEntries,
+  encodeEntries,
+  packEntries,
+  unpackEntries,
+  type MapEntry,
+} from './chunked-map.js';
 
 describe('chunk entries as JSON text', () => {
   it('gives back keys, values, removals and dates as written', () => {
@@ -56,5 +62,18 @@ describe('chunk entries as JSON text', () => {
       ['a', { quantity: 4, at }],
       ['b', { quantity: 1, reason: null }],
     ]);
+  });
+
+  it('packs entries deflated, a fraction of their text, and unpacks them as written', () => {
+    const at = new Date('2026-12-04T22:00:00.000Z');
+    const written: MapEntry<unknown>[] = Array.from({ length: 500 }, (_, n) => [
+      `SKU-${n}`,
+      { fulfillable: (n * 7) % 500, exception: n % 3, offer: true, pushed: { quantity: n, at } },
+    ]);
+
+    const packed = packEntries(written);
+
+    expect(unpackEntries(packed)).toEqual(written);
+    expect(packed.length()).toBeLessThan(encodeEntries(written).length / 4);
   });
 });
