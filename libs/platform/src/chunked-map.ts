@@ -107,7 +107,7 @@ export function packEntries(entries: readonly MapEntry<unknown>[]): Binary {
 
 /** The entries {@link packEntries} packed. */
 export function unpackEntries<V>(packed: Binary): [string, V | null][] {
-  return decodeEntries<V>(inflateRawSync(packed.buffer).toString('utf8'));
+  return decodeEntries<V>(inflateRawSync(packed.value()).toString('utf8'));
 }
 
 /** A chunk's entries in write order, in any of its layouts. */
