@@ -589,6 +589,25 @@ function stock(
   }));
 }
 
+/** What an earlier run left of a reconciliation: its first chunk, and `fields` beside it. */
+async function leftBehind(
+  harness: ApplierHarness,
+  first: EventOf<'stockObserved'>,
+  fields: Record<string, unknown> = {},
+): Promise<void> {
+  const { storeId } = first.envelope;
+  await harness.mongo.db
+    .collection<Record<string, unknown> & { _id: string }>(RECONCILIATION_COLLECTIONS.runs)
+    .insertOne({
+      _id: `${storeId}|${first.reconciliationId}`,
+      storeId,
+      exportedAt: first.exportedAt,
+      chunkCount: first.chunkCount,
+      chunks: { [`c${first.chunk}`]: first.offers },
+      ...fields,
+    });
+}
+
 describe('stock reconciliation in the applier', () => {
   it('reports a drift once, the next import fixes it, and a drift again after the fix is flagged', async () => {
     const { harness, store, running } = await setUp();
@@ -715,22 +734,15 @@ describe('stock reconciliation in the applier', () => {
     const exportedAt = Date.now();
     const chunks = stock(store.storeId, exportedAt, { 'SKU-BOWL': 4, 'SKU-MUG': 3 });
     // What a run that stopped after saving its result and forgetting the mug left behind.
-    await harness.mongo.db
-      .collection<Record<string, unknown> & { _id: string }>(RECONCILIATION_COLLECTIONS.runs)
-      .insertOne({
-        _id: `${store.storeId}|${exportedAt}`,
-        storeId: store.storeId,
-        exportedAt,
-        chunkCount: 2,
-        chunks: { c0: chunks[0]!.offers },
-        got: { c0: 1 },
-        result: {
-          compared: 2,
-          pending: 0,
-          drifted: [{ sku: 'SKU-MUG', marketplace: 3, computed: 7, persistent: false }],
-          healed: [],
-        },
-      });
+    await leftBehind(harness, chunks[0]!, {
+      got: { c0: 1 },
+      result: {
+        compared: 2,
+        pending: 0,
+        drifted: [{ sku: 'SKU-MUG', marketplace: 3, computed: 7, persistent: false }],
+        healed: [],
+      },
+    });
     await createInventoryState(harness.mongo.db).forgetPushedSkus(store.storeId, ['SKU-MUG']);
 
     await harness.publish('stockObserved', chunks[1]!);
@@ -758,15 +770,7 @@ describe('stock reconciliation in the applier', () => {
     await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'import');
     const exportedAt = Date.now();
     const chunks = stock(store.storeId, exportedAt, { 'SKU-BOWL': 5, 'SKU-MUG': 3 });
-    await harness.mongo.db
-      .collection<Record<string, unknown> & { _id: string }>(RECONCILIATION_COLLECTIONS.runs)
-      .insertOne({
-        _id: `${store.storeId}|${exportedAt}`,
-        storeId: store.storeId,
-        exportedAt,
-        chunkCount: 2,
-        chunks: { c0: chunks[0]!.offers },
-      });
+    await leftBehind(harness, chunks[0]!);
 
     await harness.publish('stockObserved', chunks[1]!);
     await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 2, 'reconciled');
