@@ -377,6 +377,15 @@ export class SimWorld {
     this.reallocateExceptions(item.merchantId);
   }
 
+  /** The seller renames a variant's SKU in ShipBob's app: its inventory item is listed under it. */
+  renameSku(inventoryId: number, sku: string): void {
+    const item = this.inventoryItem(inventoryId);
+    for (const product of this.productsByMerchant.get(item.merchantId) ?? [])
+      for (const variant of product.variants)
+        if (variant.inventoryId === inventoryId) variant.sku = sku;
+    item.sku = sku;
+  }
+
   /** `POST /product` (dated versions): one product, variant SKUs unique per merchant. */
   createProduct(
     merchant: Merchant,
