@@ -6,6 +6,7 @@ import { encryptionKeysSetting } from '@msync/stores';
 import { DEFAULT_RESYNC_LOOKBACK_MS } from './domain/resync-facts.js';
 import { DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS } from './inventory-pass.js';
 import { DEFAULT_RETURNS_LOOKBACK_MS } from './returns-pass.js';
+import { DEFAULT_LEVEL_PRINTS_ENTRIES } from './adapters/level-prints-cache.js';
 
 export const SERVICE = 'shipbob-poller';
 
@@ -39,6 +40,12 @@ export const configSchema = eventBackboneEnv
      * reads the catalog at once, a resync always (ADR 0109). 0: every read reads the catalog.
      */
     INVENTORY_FLAGS_MAX_AGE_MS: env.durationMs(DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS),
+    /**
+     * SKUs whose levels, as the account's last save left them, are kept in memory in 29 bytes
+     * each (about 29 MB at the default): an account's next read tells what changed without
+     * reading its snapshot from the database (ADR 0146). 0: the snapshot is read every time.
+     */
+    LEVEL_PRINTS_ENTRIES: z.coerce.number().int().min(0).default(DEFAULT_LEVEL_PRINTS_ENTRIES),
     /** Seen orders not changed for this long are forgotten. */
     SEEN_RETENTION_MS: env.durationMs(45 * 24 * 3600_000),
     /**

@@ -7,6 +7,7 @@ import {
   decideAccountRead,
   decideInventoryFacts,
   decideUnchangedRead,
+  diffLevels,
   flagsYoung,
   knownFlagsOf,
   levelsDigestOf,
@@ -15,8 +16,10 @@ import {
   type AccountReadDecision,
   type AccountSnapshot,
   type AccountStore,
+  type LevelsDiff,
   type SkuLevel,
 } from './domain/inventory-facts.js';
+import { diffPrints, flagsOfPrints } from './domain/level-prints.js';
 
 export const INVENTORY = 'inventory';
 
@@ -90,22 +93,20 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
       // One store's facts at a time: with 100 stores on an account, 100 × 10,000 facts never
       // exist at once.
       const publish = async (
-        previous: readonly SkuLevel[],
+        changed: readonly SkuLevel[],
         current: readonly SkuLevel[],
         stores: readonly AccountStore[],
         observedAt: Date,
-      ): Promise<number> => {
-        let changed = 0;
+      ): Promise<void> => {
         for (const store of stores) {
-          const decided = decideInventoryFacts({
-            previous,
+          const perStore = decideInventoryFacts({
+            changed,
             current,
             stores: [store],
             cycleId,
             observedAt,
           });
-          changed = decided.changed;
-          for (const { storeId: target, facts } of decided.perStore) {
+          for (const { storeId: target, facts } of perStore) {
             await publishFacts(deps.publisher, ['inventoryObserved'], facts, {
               storeId: target,
               source: deps.source,
@@ -115,7 +116,6 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
             deps.metrics.factsEmitted.inc({ type: 'inventoryObserved' }, facts.length);
           }
         }
-        return changed;
       };
       const withStore = (stores: AccountStore[], baseline: boolean): AccountStore[] => [
         ...stores.filter((s) => s.storeId !== storeId),
@@ -129,7 +129,7 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
           const snapshot = await snapshotNow();
           await deps.largePasses.run(async () => {
             await publish(
-              snapshot.items,
+              [],
               snapshot.items,
               [{ storeId, baseline: false }],
               snapshot.readAt ?? startedAt,
@@ -138,7 +138,7 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
               deps,
               accountKey,
               { ...snapshot, stores: withStore(snapshot.stores, true) },
-              snapshot,
+              [],
             );
           }, snapshot.items.length);
           break;
@@ -147,7 +147,7 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
           const client = deps.clientFor(store);
           // A failed page is asked again by the client; a read that still fails fails the pass.
           const totals = await client.readInventoryTotals();
-          const digest = levelsDigestOf(totals);
+          const { digest, skus } = digestOf(totals);
           const stores = await sharingStores(
             deps,
             accountKey,
@@ -164,9 +164,8 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
           });
           if (same.unchanged) {
             // Nothing changed: each store's cycle closes, and the head alone is saved.
-            deps.metrics.itemsSeen.inc({ stream }, skuLevelsOf(totals).length);
-            const closing = same.closing ? [same.closing] : [];
-            await publish(closing, closing, stores, startedAt);
+            deps.metrics.itemsSeen.inc({ stream }, skus);
+            await publish([], same.closing ? [same.closing] : [], stores, startedAt);
             await saveHead(deps, accountKey, {
               ...head,
               readAt: startedAt,
@@ -184,39 +183,53 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
             });
             break;
           }
-          const snapshot = await snapshotNow();
-          // Saved by another process since the head was read: its read serves this request.
-          if (snapshot.revision !== head.revision) concurrentRead();
-          const knownFlags = knownFlagsOf(
-            snapshot,
-            startedAt.getTime(),
-            deps.flagsMaxAgeMs,
-            options.resync,
-          );
+          // What the read changed is told by the prints of the last save when this process
+          // kept them, without reading the snapshot (ADR 0146); by the snapshot otherwise.
+          const prints = deps.accounts.prints(accountKey, head.revision);
+          let snapshot: AccountSnapshot | null = null;
+          const snapshotOfHead = async (): Promise<AccountSnapshot> => {
+            const read = await snapshotNow();
+            // Saved by another process since the head was read: its read serves this request.
+            if (read.revision !== head.revision) concurrentRead();
+            return read;
+          };
+          if (!prints) snapshot = await snapshotOfHead();
+          const knownFlags = prints
+            ? young
+              ? flagsOfPrints(prints)
+              : undefined
+            : knownFlagsOf(snapshot!, startedAt.getTime(), deps.flagsMaxAgeMs, options.resync);
           const read = await client.withInventoryFlags(totals, knownFlags ? { knownFlags } : {});
           const current = skuLevelsOf(read.levels);
           deps.metrics.itemsSeen.inc({ stream }, current.length);
           const changed = await deps.largePasses.run(
             async () => {
-              const count = await publish(snapshot.items, current, stores, startedAt);
+              let diff: LevelsDiff | null = prints && diffPrints(prints, current);
+              if (!diff) {
+                // A SKU gone or renamed: its removal needs the snapshot's SKUs.
+                if (prints) deps.accounts.printsUnusable(accountKey);
+                snapshot ??= await snapshotOfHead();
+                diff = diffLevels(snapshot.items, current);
+              }
+              await publish(diff.changed, current, stores, startedAt);
               await save(
                 deps,
                 accountKey,
                 {
                   items: current,
                   readAt: startedAt,
-                  flagsReadAt: read.catalogRead ? startedAt : (snapshot.flagsReadAt ?? null),
+                  flagsReadAt: read.catalogRead ? startedAt : (head.flagsReadAt ?? null),
                   stores: stores.map((s) => ({ storeId: s.storeId, baseline: true })),
-                  revision: snapshot.revision,
+                  revision: head.revision,
                   levelsDigest: digest,
                   closing: current[0] ?? null,
                 },
-                snapshot,
+                diff.entries,
               );
-              return count;
+              return diff.changed.length;
             },
             // Its share of a slot: the larger of the two catalogs it holds (ADR 0114).
-            Math.max(snapshot.items.length, current.length),
+            Math.max(snapshot?.items.length ?? 0, current.length),
           );
           deps.logger.info('inventory read', {
             storeId,
@@ -237,6 +250,12 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
       return decision.type;
     }
   };
+}
+
+/** The read's digest (ADR 0137) and its number of SKUs; its items are not kept. */
+function digestOf(totals: Parameters<typeof skuLevelsOf>[0]): { digest: string; skus: number } {
+  const items = skuLevelsOf(totals);
+  return { digest: levelsDigestOf(items), skus: items.length };
 }
 
 const isBaselined = (snapshot: AccountHead, storeId: string) =>
@@ -274,9 +293,9 @@ async function save(
   deps: InventoryPassDeps,
   accountKey: string,
   snapshot: AccountSnapshot,
-  previous: AccountSnapshot,
+  entries: LevelsDiff['entries'],
 ) {
-  if (!(await deps.accounts.save(accountKey, snapshot, previous))) concurrentRead();
+  if (!(await deps.accounts.save(accountKey, snapshot, entries))) concurrentRead();
 }
 
 /** Another store's pass saved a read meanwhile: this request is retried and served by it. */

@@ -172,13 +172,14 @@ describe('shipbob-poller inventory stream', () => {
       nothingChanged: true,
     });
 
-    // The next change is found again, by comparing the items.
+    // The next change is found again, from the prints of the last save: the snapshot's items
+    // are not read either (ADR 0146).
     sim.control.world.setStock(inventoryId, 1, 35);
     await harness.requestPoll(STORE_A, { stream: INVENTORY, occurredAt: later + 2 * WINDOW_MS });
     await untilOutcome(poller.metrics, 'read', 4, 'the fourth read');
     await eventually(() => factsOf(STORE_B).length === 6, 'store B change');
     expect(factsOf(STORE_B).at(-1)).toMatchObject({ sku: 'SKU-1', fulfillable: 35 });
-    expect(await snapshotReads()).toBeGreaterThan(readsBefore);
+    expect(await snapshotReads()).toBe(readsBefore);
 
     // The snapshot is one head per account over its chunks (the first read's, then one per
     // read that changed something), and the PAT is nowhere in it.
@@ -187,6 +188,71 @@ describe('shipbob-poller inventory stream', () => {
     const chunks = await harness.db.collection(`${INVENTORY_SNAPSHOTS}_chunks`).find({}).toArray();
     expect(chunks).toHaveLength(3);
     expect(JSON.stringify([heads, chunks])).not.toContain(PAT);
+  });
+
+  it('tells what a read changed from the prints of its last save, and from the snapshot when another process saved since or a SKU was renamed (ADR 0146)', async () => {
+    const { sim, harness, poller, inventoryId } = await setUp();
+    const factsOf = (storeId: string) =>
+      inventoryValues(harness.facts).filter((f) => f.envelope.storeId === storeId);
+    const prints = (result: string) =>
+      counted(poller.metrics, 'inventory_level_prints_total', { result });
+    const snapshotReads = () =>
+      counted(poller.metrics, 'catalog_map_reads_total', { map: INVENTORY_SNAPSHOTS });
+    let at = Date.now();
+    const readAgain = async (reads: number) => {
+      at += 2 * WINDOW_MS;
+      await harness.requestPoll(STORE_A, { stream: INVENTORY, occurredAt: at });
+      await untilOutcome(poller.metrics, 'read', reads, `read ${reads}`);
+    };
+    const lastFact = async (facts: number) => {
+      await eventually(() => factsOf(STORE_A).length === facts, `${facts} facts`);
+      return factsOf(STORE_A).at(-1);
+    };
+    await readAgain(1);
+    await lastFact(3);
+
+    // A change, told by the prints the first read's save left.
+    sim.control.world.setStock(inventoryId, 1, 41);
+    const snapshotReadsBefore = await snapshotReads();
+    await readAgain(2);
+    expect(await lastFact(4)).toMatchObject({ sku: 'SKU-1', fulfillable: 41 });
+    expect(await snapshotReads()).toBe(snapshotReadsBefore);
+    expect(await prints('hit')).toBe(1);
+
+    // Another process reads SKU-1 at 42 and saves: the prints are not of that revision any more,
+    // so the snapshot tells that nothing changed (stale prints would report 42 as a change).
+    const other = createInventoryAccounts(harness.db);
+    const saved = (await other.get(ACCOUNT))!;
+    const at42 = { ...saved.items.find((i) => i.sku === 'SKU-1')!, fulfillable: 42, onHand: 42 };
+    const items = saved.items.map((i) => (i.sku === 'SKU-1' ? at42 : i));
+    expect(await other.save(ACCOUNT, { ...saved, items }, [['SKU-1', at42]])).toBe(true);
+    sim.control.world.setStock(inventoryId, 1, 42);
+    await readAgain(3);
+    expect(await lastFact(5)).toMatchObject({
+      sku: 'SKU-1',
+      fulfillable: 42,
+      nothingChanged: true,
+    });
+    expect(await snapshotReads()).toBeGreaterThan(snapshotReadsBefore);
+
+    // The seller renames SKU-1: the prints cannot tell (the old SKU's removal needs it), the
+    // snapshot is read, the new SKU reported and the old one removed from the snapshot.
+    sim.control.world.renameSku(inventoryId, 'SKU-1-NEW');
+    await readAgain(4);
+    expect(await lastFact(6)).toMatchObject({ sku: 'SKU-1-NEW', fulfillable: 42 });
+    expect((await other.get(ACCOUNT))!.items.map((i) => i.sku)).toEqual([
+      'SKU-1-NEW',
+      'SKU-DIGITAL',
+      'SKU-OFF',
+    ]);
+
+    // Its save left prints again: the next change is told by them.
+    sim.control.world.setStock(inventoryId, 1, 43);
+    await readAgain(5);
+    expect(await lastFact(7)).toMatchObject({ sku: 'SKU-1-NEW', fulfillable: 43 });
+    expect([await prints('hit'), await prints('miss'), await prints('unusable')]).toEqual([
+      3, 2, 1,
+    ]);
   });
 
   it('moves an account saved in the layout before chunks into its map at the next read (ADR 0110)', async () => {

@@ -17,6 +17,7 @@ await runPoller({
       seenRetentionMs: config.SEEN_RETENTION_MS,
       inventoryShareWindowMs: config.INVENTORY_SHARE_WINDOW_MS,
       inventoryFlagsMaxAgeMs: config.INVENTORY_FLAGS_MAX_AGE_MS,
+      levelPrintsEntries: config.LEVEL_PRINTS_ENTRIES,
       ...(config.WEBHOOK_PORT === undefined
         ? {}
         : {

@@ -13,6 +13,10 @@ import {
 } from '@msync/polling';
 import { shipbobClients } from './adapters/shipbob-clients.js';
 import { createInventoryAccounts } from './adapters/inventory-accounts.js';
+import {
+  createLevelPrintsCache,
+  DEFAULT_LEVEL_PRINTS_ENTRIES,
+} from './adapters/level-prints-cache.js';
 import { createWebhookReceipts } from './adapters/webhook-receipts.js';
 import { RETURNS, returnsPass } from './returns-pass.js';
 import { DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS, INVENTORY, inventoryPass } from './inventory-pass.js';
@@ -56,6 +60,11 @@ export interface ShipBobPollerOptions extends PollerOptions {
    * long (default 10 min, ADR 0109; 0: the catalog is read every time).
    */
   inventoryFlagsMaxAgeMs?: number;
+  /**
+   * SKUs whose levels as their account's last save left them are kept in memory (default
+   * 1,000,000, ADR 0146; 0: none, the snapshot is read on every read that changed something).
+   */
+  levelPrintsEntries?: number;
   /** Receive ShipBob's webhooks too; polling alone without it. */
   webhooks?: WebhookReceiverSettings;
 }
@@ -88,6 +97,11 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
   const state =
     options.state ?? createMongoPollState({ db: options.db, prefix: COLLECTIONS.prefix });
   const now = options.now ?? Date.now;
+  const printsEntries = options.levelPrintsEntries ?? DEFAULT_LEVEL_PRINTS_ENTRIES;
+  const levelPrints =
+    printsEntries > 0
+      ? createLevelPrintsCache({ maxEntries: printsEntries, registry: options.metrics })
+      : undefined;
   const poller = createPoller(
     { ...options, state },
     {
@@ -108,14 +122,15 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
           ...context,
           clientFor: deps.clientFor,
           // The process's budget of map entries kept in memory (ADR 0108): an account's next
-          // read finds its snapshot in memory and reads only what a read elsewhere appended.
-          accounts: createInventoryAccounts(
-            options.db,
-            createMeteredMapCache(
+          // read finds its snapshot in memory and reads only what a read elsewhere appended; and
+          // of the accounts' prints, which tell what a read changed without it (ADR 0146).
+          accounts: createInventoryAccounts(options.db, {
+            cache: createMeteredMapCache(
               options.metrics,
               options.mapCacheEntries ?? POLLER_DEFAULTS.mapCacheEntries,
             ),
-          ),
+            prints: levelPrints,
+          }),
           shareWindowMs: options.inventoryShareWindowMs,
           flagsMaxAgeMs: options.inventoryFlagsMaxAgeMs ?? DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS,
           // Shared by the ordinary and the resync pass: one pass of an account at a time.

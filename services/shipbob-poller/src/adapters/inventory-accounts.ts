@@ -6,8 +6,11 @@ import {
   changedItems,
   type AccountHead,
   type AccountSnapshot,
+  type LevelsDiff,
   type SkuLevel,
 } from '../domain/inventory-facts.js';
+import { printsOf, type LevelPrints } from '../domain/level-prints.js';
+import type { LevelPrintsCache } from './level-prints-cache.js';
 
 /** Account snapshots: heads by account key, SKUs in `<name>_chunks` (ADR 0110). */
 export const INVENTORY_SNAPSHOTS = 'shipbob_inventory_snapshots';
@@ -40,11 +43,18 @@ export interface InventoryAccounts {
   /** The snapshot without its items (its head alone); null when none was saved. */
   head(accountKey: string): Promise<AccountHead | null>;
   /**
-   * Saves `next` if nobody saved another since it was read (`revision`); false when someone did
-   * (the caller retries and finds the other read). `previous` is the snapshot `next` was made
-   * from: only the SKUs that changed since are written.
+   * The prints of the account's items at `revision` kept since this process saved them (ADR
+   * 0146); null when it has none of that revision (another process saved since, or none kept).
    */
-  save(accountKey: string, next: AccountSnapshot, previous: AccountSnapshot): Promise<boolean>;
+  prints(accountKey: string, revision: number): LevelPrints | null;
+  /** Prints of the account that could not tell what a read changed: dropped (ADR 0146). */
+  printsUnusable(accountKey: string): void;
+  /**
+   * Saves `next` if nobody saved another since it was read (`revision`); false when someone did
+   * (the caller retries and finds the other read). `entries` are what changed since the snapshot
+   * `next` was made from ({@link LevelsDiff}): only those are written (every SKU in a first save).
+   */
+  save(accountKey: string, next: AccountSnapshot, entries: LevelsDiff['entries']): Promise<boolean>;
   /**
    * Saves a read that changed no item (ADR 0137): the head alone, if nobody saved another since
    * `next.revision`; false when someone did.
@@ -59,7 +69,11 @@ export interface InventoryAccounts {
  * (about 4 s at 10,000 under load, two accounts at a time). An account still in the layout before
  * (`shipbob_inventory_accounts`) is read from there until its next save writes it into the map.
  */
-export function createInventoryAccounts(db: Db, cache?: MapCache): InventoryAccounts {
+export function createInventoryAccounts(
+  db: Db,
+  options: { cache?: MapCache; prints?: LevelPrintsCache } = {},
+): InventoryAccounts {
+  const { cache, prints } = options;
   const map = createChunkedMap<SkuLevel, AccountMeta>(db, {
     name: INVENTORY_SNAPSHOTS,
     ...(cache ? { cache } : {}),
@@ -107,7 +121,9 @@ export function createInventoryAccounts(db: Db, cache?: MapCache): InventoryAcco
       );
       return { items, ...headOf(meta, meta.revision) };
     },
-    async save(accountKey, next, previous) {
+    prints: (accountKey, revision) => prints?.get(accountKey, revision) ?? null,
+    printsUnusable: (accountKey) => prints?.unusable(accountKey),
+    async save(accountKey, next, entries) {
       const meta = metaOf(next);
       if (next.revision === 0) {
         // The account's first save (or its move from the layout before): every SKU. Two first
@@ -115,15 +131,24 @@ export function createInventoryAccounts(db: Db, cache?: MapCache): InventoryAcco
         // meta stands, and both reads were whole.
         await map.write(accountKey, changedItems([], next.items), { set: meta });
         await legacy.deleteOne({ _id: accountKey });
-        return true;
+      } else if (
+        !(await map.write(accountKey, entries, { set: meta, when: { revision: next.revision } }))
+      ) {
+        return false;
       }
-      return map.write(accountKey, changedItems(previous.items, next.items), {
+      prints?.put(accountKey, printsOf(next.items, meta.revision));
+      return true;
+    },
+    async saveHead(accountKey, next) {
+      const meta = metaOf(next);
+      const saved = await map.write(accountKey, [], {
         set: meta,
         when: { revision: next.revision },
       });
+      // The items stay: prints of the revision read stand for the one saved.
+      if (saved) prints?.moved(accountKey, next.revision, meta.revision);
+      return saved;
     },
-    saveHead: (accountKey, next) =>
-      map.write(accountKey, [], { set: metaOf(next), when: { revision: next.revision } }),
   };
   return accounts;
 }

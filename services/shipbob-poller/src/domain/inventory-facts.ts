@@ -137,18 +137,17 @@ export function skuLevelsOf(levels: readonly InventoryLevel[]): SkuLevel[] {
 }
 
 /**
- * A digest of what the levels say of each SKU but its flags (the items {@link skuLevelsOf} makes
+ * A digest of what the levels say of each SKU but its flags (the items {@link skuLevelsOf} made
  * of them, in SKU order): two reads with the same digest whose items take the same flags give the
  * same items (ADR 0137).
  */
-export function levelsDigestOf(levels: readonly InventoryLevel[]): string {
+export function levelsDigestOf(items: readonly SkuLevel[]): string {
   const hash = createHash('sha256');
-  for (const item of skuLevelsOf(levels)) {
-    hash.update(
+  const lines = items.map(
+    (item) =>
       `${item.sku}\u0000${item.inventoryId}\u0000${item.fulfillable}\u0000${item.onHand}\u0000${item.committed}\u0000${item.exception}\n`,
-    );
-  }
-  return hash.digest('base64');
+  );
+  return hash.update(lines.join('')).digest('base64');
 }
 
 /**
@@ -190,26 +189,47 @@ export interface StoreFacts {
 }
 
 /**
+ * What a read changed since the account's snapshot: the SKUs each store that has every SKU is
+ * told of (new, or changed in a quantity or flag that decides its marketplace quantity), and what
+ * the snapshot's save writes ({@link changedItems}).
+ */
+export interface LevelsDiff {
+  changed: SkuLevel[];
+  entries: (readonly [sku: string, level: SkuLevel | null])[];
+}
+
+/** {@link LevelsDiff} of a read's items against the snapshot's. */
+export function diffLevels(
+  previous: readonly SkuLevel[],
+  current: readonly SkuLevel[],
+): LevelsDiff {
+  const before = new Map(previous.map((l) => [l.sku, l]));
+  return {
+    changed: current.filter((l) => changed(before.get(l.sku), l)),
+    entries: changedItems(previous, current),
+  };
+}
+
+/**
  * The facts of one read of the account, per store: the SKUs that changed since the previous
- * read to a store that has every SKU already, every SKU to a store that has not (`fullCycle`).
+ * read (`changed`, of a {@link LevelsDiff}) to a store that has every SKU already, every SKU to a
+ * store that has not (`fullCycle`).
  * Each store's last fact carries `endOfCycle`; a store with nothing changed still gets one (the
  * first SKU, unchanged, marked `nothingChanged`: its level is the one the store was last given, ADR
  * 0142) so it closes its cycle: a buffer changed meanwhile is applied then.
  * Keys: `shipbob:<store>:inventory:<cycleId>:<sku>`.
  */
 export function decideInventoryFacts(input: {
-  previous: readonly SkuLevel[];
+  changed: readonly SkuLevel[];
   current: readonly SkuLevel[];
   stores: readonly AccountStore[];
   cycleId: string;
   observedAt: Date;
-}): { perStore: StoreFacts[]; changed: number } {
-  const before = new Map(input.previous.map((l) => [l.sku, l]));
-  const changedLevels = input.current.filter((l) => changed(before.get(l.sku), l));
+}): StoreFacts[] {
   const perStore: StoreFacts[] = [];
   for (const store of input.stores) {
     const full = !store.baseline;
-    let levels: readonly SkuLevel[] = full ? input.current : changedLevels;
+    let levels: readonly SkuLevel[] = full ? input.current : input.changed;
     const nothingChanged = levels.length === 0 && input.current.length > 0;
     if (nothingChanged) levels = [input.current[0]!];
     const facts = levels.map((level, i) =>
@@ -223,7 +243,7 @@ export function decideInventoryFacts(input: {
     );
     perStore.push({ storeId: store.storeId, facts });
   }
-  return { perStore, changed: changedLevels.length };
+  return perStore;
 }
 
 function inventoryFact(

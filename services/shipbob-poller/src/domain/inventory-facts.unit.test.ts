@@ -5,6 +5,7 @@ import {
   decideAccountRead,
   decideInventoryFacts,
   decideUnchangedRead,
+  diffLevels,
   knownFlagsOf,
   levelsDigestOf,
   skuLevelsOf,
@@ -12,18 +13,9 @@ import {
   type AccountSnapshot,
   type SkuLevel,
 } from './inventory-facts.js';
+import { skuLevel } from '../test-support/levels.js';
 
-const level = (sku: string, fulfillable: number, extra: Partial<SkuLevel> = {}): SkuLevel => ({
-  sku,
-  inventoryId: `inv-${sku}`,
-  fulfillable,
-  onHand: fulfillable,
-  committed: 0,
-  exception: 0,
-  active: true,
-  digital: false,
-  ...extra,
-});
+const level = skuLevel;
 const at = new Date('2026-03-02T10:00:00Z');
 const snapshot = (readAt: Date | null, stores: AccountSnapshot['stores']): AccountSnapshot => ({
   items: [level('A', 1)],
@@ -127,17 +119,19 @@ describe('skuLevelsOf', () => {
   });
 });
 
+const digestOf = (levels: InventoryLevel[]) => levelsDigestOf(skuLevelsOf(levels));
+
 describe('levelsDigestOf (ADR 0137)', () => {
   const read = [wire(1, 'A'), wire(2, 'B'), wire(3, null)];
 
   it('given the same levels in another order, or other flags, when digested, then the digest is the same', () => {
-    const digest = levelsDigestOf(read);
-    expect(levelsDigestOf([...read].reverse())).toBe(digest);
-    expect(levelsDigestOf([wire(1, 'A', { isActive: false }), wire(2, 'B')])).toBe(digest);
+    const digest = digestOf(read);
+    expect(digestOf([...read].reverse())).toBe(digest);
+    expect(digestOf([wire(1, 'A', { isActive: false }), wire(2, 'B')])).toBe(digest);
   });
 
   it('given any kept number, an inventory id, or a SKU changed, added or gone, when digested, then the digest differs', () => {
-    const digest = levelsDigestOf(read);
+    const digest = digestOf(read);
     const changes: InventoryLevel[][] = [
       [wire(1, 'A', { fulfillable: 4 }), wire(2, 'B')],
       [wire(1, 'A', { onHand: 7 }), wire(2, 'B')],
@@ -147,14 +141,14 @@ describe('levelsDigestOf (ADR 0137)', () => {
       [wire(1, 'A'), wire(2, 'B'), wire(4, 'C')],
       [wire(1, 'A')],
     ];
-    const digests = changes.map((levels) => levelsDigestOf(levels));
+    const digests = changes.map((levels) => digestOf(levels));
     for (const other of digests) expect(other).not.toBe(digest);
     expect(new Set(digests).size).toBe(changes.length);
   });
 });
 
 describe('decideUnchangedRead (ADR 0137)', () => {
-  const digest = levelsDigestOf([wire(1, 'A')]);
+  const digest = digestOf([wire(1, 'A')]);
   const closing = level('A', 5);
   const head: AccountHead = {
     readAt: at,
@@ -177,7 +171,7 @@ describe('decideUnchangedRead (ADR 0137)', () => {
 
   it('given another digest, old flags, a resync, a store new to the account, or a head that kept no digest, when read, then the items are compared', () => {
     const cases: [AccountHead, typeof read][] = [
-      [head, { ...read, digest: levelsDigestOf([wire(1, 'A', { fulfillable: 6 })]) }],
+      [head, { ...read, digest: digestOf([wire(1, 'A', { fulfillable: 6 })]) }],
       [head, { ...read, flagsYoung: false }],
       [head, { ...read, resync: true }],
       [head, { ...read, stores: [...read.stores, { storeId: 's2', baseline: false }] }],
@@ -199,8 +193,17 @@ describe('decideUnchangedRead (ADR 0137)', () => {
 
 describe('decideInventoryFacts', () => {
   const previous = [level('A', 1), level('B', 2), level('C', 3)];
-  const decide = (current: SkuLevel[], stores: AccountSnapshot['stores']) =>
-    decideInventoryFacts({ previous, current, stores, cycleId: 'c1', observedAt: at });
+  const decide = (current: SkuLevel[], stores: AccountSnapshot['stores']) => {
+    const { changed } = diffLevels(previous, current);
+    const perStore = decideInventoryFacts({
+      changed,
+      current,
+      stores,
+      cycleId: 'c1',
+      observedAt: at,
+    });
+    return { perStore, changed: changed.length };
+  };
 
   it('given changes, when stores that have every SKU share the read, then each gets only the changed SKUs, the last closing its cycle', () => {
     const current = [level('A', 1), level('B', 5), level('C', 3, { exception: 1 }), level('D', 0)];
@@ -245,12 +248,12 @@ describe('decideInventoryFacts', () => {
   it('given an empty account, when it is read, then nothing is emitted', () => {
     expect(
       decideInventoryFacts({
-        previous: [],
+        changed: [],
         current: [],
         stores: [{ storeId: 's1', baseline: false }],
         cycleId: 'c',
         observedAt: at,
-      }).perStore[0]!.facts,
+      })[0]!.facts,
     ).toEqual([]);
   });
 });

@@ -1,0 +1,149 @@
+import type { InventoryFlags } from '@msync/shipbob';
+import type { LevelsDiff, SkuLevel } from './inventory-facts.js';
+
+/**
+ * An account's SKUs as its last save left them, in 29 bytes each instead of their objects (ADR
+ * 0146): per SKU, in the saved order, its inventory id, a 64-bit hash of its SKU, its four
+ * quantities (int32 each) and its two flags. The poller keeps these between reads to tell what a
+ * read changed without reading the account's snapshot from the database; they stand for the
+ * snapshot of `revision` only.
+ */
+export interface LevelPrints {
+  /** The snapshot revision whose items these are. */
+  readonly revision: number;
+  readonly size: number;
+  /** `STRIDE` int32 per SKU: inventory id, SKU hash (2), fulfillable, on hand, committed, exception. */
+  readonly fields: Int32Array;
+  /** Per SKU: bit 0 active, bit 1 digital. */
+  readonly flags: Uint8Array;
+}
+
+const STRIDE = 7;
+const ACTIVE = 1;
+const DIGITAL = 2;
+
+const isInt32 = (n: number) => Number.isInteger(n) && n >= -0x80000000 && n <= 0x7fffffff;
+
+/**
+ * Two independent 32-bit hashes (FNV-1a and a multiply-xorshift) of a SKU's code units, into
+ * `HASH` (no allocation per SKU).
+ */
+const HASH = new Int32Array(2);
+function skuHash(sku: string): Int32Array {
+  let a = 0x811c9dc5;
+  let b = 0x9e3779b9 ^ sku.length;
+  for (let i = 0; i < sku.length; i++) {
+    const c = sku.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b ^= b >>> 15;
+  }
+  HASH[0] = a;
+  HASH[1] = b;
+  return HASH;
+}
+
+/**
+ * The prints of a snapshot's items at `revision`; null when an item does not fit them (an
+ * inventory id that is not a 32-bit integer, a quantity beyond 32 bits): the snapshot is then read
+ * whole, as before prints.
+ */
+export function printsOf(items: readonly SkuLevel[], revision: number): LevelPrints | null {
+  const fields = new Int32Array(items.length * STRIDE);
+  const flags = new Uint8Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
+    const id = Number(item.inventoryId);
+    if (
+      !isInt32(id) ||
+      String(id) !== item.inventoryId ||
+      !isInt32(item.fulfillable) ||
+      !isInt32(item.onHand) ||
+      !isInt32(item.committed) ||
+      !isInt32(item.exception)
+    )
+      return null;
+    const hash = skuHash(item.sku);
+    const o = i * STRIDE;
+    fields[o] = id;
+    fields[o + 1] = hash[0]!;
+    fields[o + 2] = hash[1]!;
+    fields[o + 3] = item.fulfillable;
+    fields[o + 4] = item.onHand;
+    fields[o + 5] = item.committed;
+    fields[o + 6] = item.exception;
+    flags[i] = (item.active ? ACTIVE : 0) | (item.digital ? DIGITAL : 0);
+  }
+  return { revision, size: items.length, fields, flags };
+}
+
+/** The same prints at another revision (a save that changed no item). */
+export const atRevision = (prints: LevelPrints, revision: number): LevelPrints => ({
+  ...prints,
+  revision,
+});
+
+/** The items' catalog flags by inventory id, as `knownFlags` of a read (ADR 0109). */
+export function flagsOfPrints(prints: LevelPrints): Map<number, InventoryFlags> {
+  const flags = new Map<number, InventoryFlags>();
+  for (let i = 0; i < prints.size; i++) {
+    const bits = prints.flags[i]!;
+    flags.set(prints.fields[i * STRIDE]!, {
+      isActive: (bits & ACTIVE) !== 0,
+      isDigital: (bits & DIGITAL) !== 0,
+    });
+  }
+  return flags;
+}
+
+/**
+ * What `current` changed since the items of `prints`, as {@link diffLevels} finds it on the items
+ * themselves; null when the prints cannot tell: a SKU of theirs is gone or renamed, whose removal
+ * needs its SKU (the snapshot is read then). Items are matched by inventory id, by position while
+ * the read lists the same items in the same order (the usual read), through an index otherwise.
+ */
+export function diffPrints(prints: LevelPrints, current: readonly SkuLevel[]): LevelsDiff | null {
+  const { fields, flags } = prints;
+  const idAt = (p: number) => fields[p * STRIDE]!;
+  let index: Map<number, number> | null = null;
+  const positionOf = (item: SkuLevel, i: number): number => {
+    const id = Number(item.inventoryId);
+    if (!index && i < prints.size && idAt(i) === id && String(id) === item.inventoryId) return i;
+    if (!index) {
+      index = new Map();
+      for (let p = 0; p < prints.size; p++) index.set(idAt(p), p);
+    }
+    const p = String(id) === item.inventoryId ? index.get(id) : undefined;
+    return p ?? -1;
+  };
+  const matched = new Uint8Array(prints.size);
+  let matchedCount = 0;
+  const diff: LevelsDiff = { changed: [], entries: [] };
+  for (let i = 0; i < current.length; i++) {
+    const item = current[i]!;
+    const p = positionOf(item, i);
+    if (p < 0) {
+      // New to the account (or an id the prints could not hold): written, and reported.
+      diff.changed.push(item);
+      diff.entries.push([item.sku, item]);
+      continue;
+    }
+    const o = p * STRIDE;
+    const hash = skuHash(item.sku);
+    // A renamed item leaves its old SKU to remove, which the prints do not hold.
+    if (fields[o + 1] !== hash[0] || fields[o + 2] !== hash[1] || matched[p]) return null;
+    matched[p] = 1;
+    matchedCount++;
+    const bits = flags[p]!;
+    const reported =
+      fields[o + 3] !== item.fulfillable ||
+      fields[o + 6] !== item.exception ||
+      ((bits & ACTIVE) !== 0) !== item.active ||
+      ((bits & DIGITAL) !== 0) !== item.digital;
+    if (reported) diff.changed.push(item);
+    if (reported || fields[o + 4] !== item.onHand || fields[o + 5] !== item.committed)
+      diff.entries.push([item.sku, item]);
+  }
+  // A SKU of the prints the read no longer has: its removal needs its SKU.
+  return matchedCount === prints.size ? diff : null;
+}
