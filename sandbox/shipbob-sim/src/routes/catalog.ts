@@ -8,21 +8,22 @@ import { asObject, bool, cursorPage, filterValues, list, numericId } from './que
 /** Channels, fulfillment centers, products and inventory. */
 export function catalogRoutes({ world, views, gate }: RouteDeps): Router {
   const router = simRouter();
-  const inventoryItems = (req: Request, caller: Caller): InventoryItem[] => {
+  const inventoryItems = (req: Request, caller: Caller): readonly InventoryItem[] => {
     const url = urlOf(req);
     const ids = list(url, 'InventoryIds')?.map(Number);
     if (ids && ids.length > 250)
       throw new InvalidParameter('InventoryIds', 'Too many InventoryIds');
     const active = bool(url, 'IsActive');
     const digital = bool(url, 'IsDigital');
-    return world
-      .inventoryOf(caller.merchant.id)
-      .filter(
-        (i) =>
-          (!ids || ids.includes(i.id)) &&
-          (active === undefined || i.isActive === active) &&
-          (digital === undefined || i.isDigital === digital),
-      );
+    const all = world.inventoryOf(caller.merchant.id);
+    // Every page of an unfiltered list (the usual read) pages the merchant's list itself.
+    if (!ids && active === undefined && digital === undefined) return all;
+    return all.filter(
+      (i) =>
+        (!ids || ids.includes(i.id)) &&
+        (active === undefined || i.isActive === active) &&
+        (digital === undefined || i.isDigital === digital),
+    );
   };
   const ownInventoryItem = (req: Request, caller: Caller): InventoryItem => {
     const id = numericId(param(req, 'inventoryId'), 'inventoryId');

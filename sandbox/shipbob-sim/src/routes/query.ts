@@ -91,7 +91,7 @@ export function asObject<T>(body: unknown): T {
 /** Cursor-paged envelope `{items, first, last, next, prev}` with absolute links. */
 export function cursorPage<T>(
   url: URL,
-  items: T[],
+  items: readonly T[],
   sizeParam: string,
   defaultSize: number,
   withEnds = true,
