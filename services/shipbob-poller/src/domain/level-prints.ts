@@ -22,6 +22,11 @@ const STRIDE = 7;
 const ACTIVE = 1;
 const DIGITAL = 2;
 
+/** The four combinations of the two flags, shared by every SKU that has them. */
+const FLAGS: readonly InventoryFlags[] = [0, 1, 2, 3].map((bits) =>
+  Object.freeze({ isActive: (bits & ACTIVE) !== 0, isDigital: (bits & DIGITAL) !== 0 }),
+);
+
 const isInt32 = (n: number) => Number.isInteger(n) && n >= -0x80000000 && n <= 0x7fffffff;
 
 /**
@@ -86,13 +91,8 @@ export const atRevision = (prints: LevelPrints, revision: number): LevelPrints =
 /** The items' catalog flags by inventory id, as `knownFlags` of a read (ADR 0109). */
 export function flagsOfPrints(prints: LevelPrints): Map<number, InventoryFlags> {
   const flags = new Map<number, InventoryFlags>();
-  for (let i = 0; i < prints.size; i++) {
-    const bits = prints.flags[i]!;
-    flags.set(prints.fields[i * STRIDE]!, {
-      isActive: (bits & ACTIVE) !== 0,
-      isDigital: (bits & DIGITAL) !== 0,
-    });
-  }
+  for (let i = 0; i < prints.size; i++)
+    flags.set(prints.fields[i * STRIDE]!, FLAGS[prints.flags[i]! & (ACTIVE | DIGITAL)]!);
   return flags;
 }
 
