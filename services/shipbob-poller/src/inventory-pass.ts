@@ -166,7 +166,7 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
             // Nothing changed: each store's cycle closes, and the head alone is saved.
             deps.metrics.itemsSeen.inc({ stream }, skus);
             await publish([], same.closing ? [same.closing] : [], stores, startedAt);
-            await saveHead(deps, accountKey, {
+            await saveHead(deps, accountKey, head, {
               ...head,
               readAt: startedAt,
               stores: stores.map((s) => ({ storeId: s.storeId, baseline: true })),
@@ -185,7 +185,7 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
           }
           // What the read changed is told by the prints of the last save when this process
           // kept them, without reading the snapshot (ADR 0146); by the snapshot otherwise.
-          const prints = deps.accounts.prints(accountKey, head.revision);
+          const prints = deps.accounts.prints(accountKey, head);
           let snapshot: AccountSnapshot | null = null;
           const snapshotOfHead = async (): Promise<AccountSnapshot> => {
             const read = await snapshotNow();
@@ -285,8 +285,13 @@ async function sharingStores(
 
 const EMPTY: AccountSnapshot = { items: [], readAt: null, stores: [], revision: 0 };
 
-async function saveHead(deps: InventoryPassDeps, accountKey: string, head: AccountHead) {
-  if (!(await deps.accounts.saveHead(accountKey, head))) concurrentRead();
+async function saveHead(
+  deps: InventoryPassDeps,
+  accountKey: string,
+  previous: AccountHead,
+  head: AccountHead,
+) {
+  if (!(await deps.accounts.saveHead(accountKey, head, previous))) concurrentRead();
 }
 
 async function save(

@@ -9,7 +9,7 @@ import {
   type LevelsDiff,
   type SkuLevel,
 } from '../domain/inventory-facts.js';
-import { printsOf, type LevelPrints } from '../domain/level-prints.js';
+import { headKeyOf, printsOf, type LevelPrints } from '../domain/level-prints.js';
 import type { LevelPrintsCache } from './level-prints-cache.js';
 
 /** Account snapshots: heads by account key, SKUs in `<name>_chunks` (ADR 0110). */
@@ -43,10 +43,11 @@ export interface InventoryAccounts {
   /** The snapshot without its items (its head alone); null when none was saved. */
   head(accountKey: string): Promise<AccountHead | null>;
   /**
-   * The prints of the account's items at `revision` kept since this process saved them (ADR
-   * 0146); null when it has none of that revision (another process saved since, or none kept).
+   * The prints of the items of the snapshot whose head is `head`, kept since this process saved
+   * them (ADR 0146); null when it has none of that head (another process saved since, or none
+   * kept).
    */
-  prints(accountKey: string, revision: number): LevelPrints | null;
+  prints(accountKey: string, head: AccountHead): LevelPrints | null;
   /** Prints of the account that could not tell what a read changed: dropped (ADR 0146). */
   printsUnusable(accountKey: string): void;
   /**
@@ -57,9 +58,9 @@ export interface InventoryAccounts {
   save(accountKey: string, next: AccountSnapshot, entries: LevelsDiff['entries']): Promise<boolean>;
   /**
    * Saves a read that changed no item (ADR 0137): the head alone, if nobody saved another since
-   * `next.revision`; false when someone did.
+   * `next.revision`; false when someone did. `previous` is the head `next` was made from.
    */
-  saveHead(accountKey: string, next: AccountHead): Promise<boolean>;
+  saveHead(accountKey: string, next: AccountHead, previous: AccountHead): Promise<boolean>;
 }
 
 /**
@@ -121,7 +122,7 @@ export function createInventoryAccounts(
       );
       return { items, ...headOf(meta, meta.revision) };
     },
-    prints: (accountKey, revision) => prints?.get(accountKey, revision) ?? null,
+    prints: (accountKey, head) => prints?.get(accountKey, headKeyOf(head)) ?? null,
     printsUnusable: (accountKey) => prints?.unusable(accountKey),
     async save(accountKey, next, entries) {
       const meta = metaOf(next);
@@ -136,17 +137,17 @@ export function createInventoryAccounts(
       ) {
         return false;
       }
-      prints?.put(accountKey, printsOf(next.items, meta.revision));
+      prints?.put(accountKey, printsOf(next.items, headKeyOf(meta)));
       return true;
     },
-    async saveHead(accountKey, next) {
+    async saveHead(accountKey, next, previous) {
       const meta = metaOf(next);
       const saved = await map.write(accountKey, [], {
         set: meta,
         when: { revision: next.revision },
       });
-      // The items stay: prints of the revision read stand for the one saved.
-      if (saved) prints?.moved(accountKey, next.revision, meta.revision);
+      // The items stay: prints of the head read stand for the one saved.
+      if (saved) prints?.moved(accountKey, headKeyOf(previous), headKeyOf(meta));
       return saved;
     },
   };

@@ -1,5 +1,5 @@
 import { Counter, Gauge, type Registry } from '@msync/platform';
-import { atRevision, type LevelPrints } from '../domain/level-prints.js';
+import { underHead, type LevelPrints } from '../domain/level-prints.js';
 
 /** SKUs whose prints a process keeps by default: about 29 MB (ADR 0146). */
 export const DEFAULT_LEVEL_PRINTS_ENTRIES = 1_000_000;
@@ -9,11 +9,11 @@ export const DEFAULT_LEVEL_PRINTS_ENTRIES = 1_000_000;
  * account read longest ago gives way first; an account larger than the budget is not kept.
  */
 export interface LevelPrintsCache {
-  /** The account's prints if they are those of `revision` (counted as a hit), else null (a miss). */
-  get(accountKey: string, revision: number): LevelPrints | null;
+  /** The account's prints if they are those of `head` (counted as a hit), else null (a miss). */
+  get(accountKey: string, head: string): LevelPrints | null;
   put(accountKey: string, prints: LevelPrints | null): void;
-  /** A save that changed no item: kept prints of revision `from` stand for `to`. */
-  moved(accountKey: string, from: number, to: number): void;
+  /** A save that changed no item: kept prints of the head `from` stand for `to`. */
+  moved(accountKey: string, from: string, to: string): void;
   /** Prints that could not tell what a read changed (a SKU gone or renamed): dropped, counted. */
   unusable(accountKey: string): void;
   size(): { entries: number; accounts: number };
@@ -28,7 +28,7 @@ export function createLevelPrintsCache(options: {
   const reads = options.registry
     ? new Counter({
         name: 'inventory_level_prints_total',
-        help: 'Account reads that changed something, by the prints found (ADR 0146): hit (those of the snapshot revision), miss (none: the snapshot is read), unusable (a hit that could not tell, a SKU being gone or renamed: the snapshot is read).',
+        help: 'Account reads that changed something, by the prints found (ADR 0146): hit (those of the snapshot head read), miss (none: the snapshot is read), unusable (a hit that could not tell, a SKU being gone or renamed: the snapshot is read).',
         labelNames: ['result'] as const,
         registers: [options.registry],
       })
@@ -49,9 +49,9 @@ export function createLevelPrintsCache(options: {
     kept.delete(accountKey);
   };
   return {
-    get(accountKey, revision) {
+    get(accountKey, head) {
       const prints = kept.get(accountKey);
-      if (!prints || prints.revision !== revision) {
+      if (!prints || prints.head !== head) {
         reads?.inc({ result: 'miss' });
         return null;
       }
@@ -74,7 +74,7 @@ export function createLevelPrintsCache(options: {
     },
     moved(accountKey, from, to) {
       const prints = kept.get(accountKey);
-      if (prints?.revision === from) kept.set(accountKey, atRevision(prints, to));
+      if (prints?.head === from) kept.set(accountKey, underHead(prints, to));
     },
     unusable(accountKey) {
       drop(accountKey);

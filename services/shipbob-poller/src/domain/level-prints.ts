@@ -1,16 +1,16 @@
 import type { InventoryFlags } from '@msync/shipbob';
-import type { LevelsDiff, SkuLevel } from './inventory-facts.js';
+import type { AccountHead, LevelsDiff, SkuLevel } from './inventory-facts.js';
 
 /**
  * An account's SKUs as its last save left them, in 29 bytes each instead of their objects (ADR
  * 0146): per SKU, in the saved order, its inventory id, a 64-bit hash of its SKU, its four
  * quantities (int32 each) and its two flags. The poller keeps these between reads to tell what a
  * read changed without reading the account's snapshot from the database; they stand for the
- * snapshot of `revision` only.
+ * snapshot whose head is `head` only.
  */
 export interface LevelPrints {
-  /** The snapshot revision whose items these are. */
-  readonly revision: number;
+  /** The head of the snapshot whose items these are ({@link headKeyOf}). */
+  readonly head: string;
   readonly size: number;
   /** `STRIDE` int32 per SKU: inventory id, SKU hash (2), fulfillable, on hand, committed, exception. */
   readonly fields: Int32Array;
@@ -49,11 +49,18 @@ function skuHash(sku: string): Int32Array {
 }
 
 /**
- * The prints of a snapshot's items at `revision`; null when an item does not fit them (an
+ * A snapshot head as prints name it: its revision and when its read began. A snapshot removed and
+ * made again restarts its revisions; the time of its read tells it from the one the prints are of.
+ */
+export const headKeyOf = (head: Pick<AccountHead, 'revision' | 'readAt'>): string =>
+  `${head.revision}@${head.readAt?.getTime() ?? '-'}`;
+
+/**
+ * The prints of the items of the snapshot whose head is `head` ({@link headKeyOf}); null when an item does not fit them (an
  * inventory id that is not a 32-bit integer, a quantity beyond 32 bits): the snapshot is then read
  * whole, as before prints.
  */
-export function printsOf(items: readonly SkuLevel[], revision: number): LevelPrints | null {
+export function printsOf(items: readonly SkuLevel[], head: string): LevelPrints | null {
   const fields = new Int32Array(items.length * STRIDE);
   const flags = new Uint8Array(items.length);
   for (let i = 0; i < items.length; i++) {
@@ -79,14 +86,11 @@ export function printsOf(items: readonly SkuLevel[], revision: number): LevelPri
     fields[o + 6] = item.exception;
     flags[i] = (item.active ? ACTIVE : 0) | (item.digital ? DIGITAL : 0);
   }
-  return { revision, size: items.length, fields, flags };
+  return { head, size: items.length, fields, flags };
 }
 
-/** The same prints at another revision (a save that changed no item). */
-export const atRevision = (prints: LevelPrints, revision: number): LevelPrints => ({
-  ...prints,
-  revision,
-});
+/** The same prints under another head (a save that changed no item). */
+export const underHead = (prints: LevelPrints, head: string): LevelPrints => ({ ...prints, head });
 
 /** The items' catalog flags by inventory id, as `knownFlags` of a read (ADR 0109). */
 export function flagsOfPrints(prints: LevelPrints): Map<number, InventoryFlags> {

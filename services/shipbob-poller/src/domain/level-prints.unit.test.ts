@@ -11,7 +11,7 @@ const level = (
 ): SkuLevel => skuLevel(sku, fulfillable, { inventoryId: String(id), ...extra });
 const bySku = (items: SkuLevel[]) => [...items].sort((a, b) => (a.sku < b.sku ? -1 : 1));
 const last = bySku([level(1, 'A', 1), level(2, 'B', 2), level(3, 'C', 3), level(4, 'D', 4)]);
-const printsOfLast = () => printsOf(last, 7)!;
+const printsOfLast = () => printsOf(last, '7@1')!;
 
 describe('diffPrints (ADR 0146)', () => {
   it('given a read like the last save, when diffed on its prints, then nothing changed and nothing is written', () => {
@@ -55,7 +55,7 @@ describe('diffPrints (ADR 0146)', () => {
     const previous = bySku(
       Array.from({ length: 200 }, (_, i) => level(1000 + i, `SKU-${i}`, random(5))),
     );
-    const prints = printsOf(previous, 1)!;
+    const prints = printsOf(previous, '1@1')!;
     let told = 0;
     for (let round = 0; round < 200; round++) {
       const current = previous
@@ -85,15 +85,15 @@ describe('diffPrints (ADR 0146)', () => {
 
 describe('printsOf (ADR 0146)', () => {
   it('given an inventory id or a quantity beyond 32 bits, when printed, then there are no prints', () => {
-    expect(printsOf([level(2 ** 31, 'A', 1)], 1)).toBe(null);
-    expect(printsOf([level(1, 'A', 2 ** 31)], 1)).toBe(null);
-    expect(printsOf([{ ...level(1, 'A', 1), inventoryId: 'inv-1' }], 1)).toBe(null);
-    expect(printsOf([level(2 ** 31 - 1, 'A', -(2 ** 31))], 1)?.size).toBe(1);
+    expect(printsOf([level(2 ** 31, 'A', 1)], '1@1')).toBe(null);
+    expect(printsOf([level(1, 'A', 2 ** 31)], '1@1')).toBe(null);
+    expect(printsOf([{ ...level(1, 'A', 1), inventoryId: 'inv-1' }], '1@1')).toBe(null);
+    expect(printsOf([level(2 ** 31 - 1, 'A', -(2 ** 31))], '1@1')?.size).toBe(1);
   });
 
   it('given items with flags, when their flags are asked, then each inventory id has its own', () => {
     const flags = flagsOfPrints(
-      printsOf([level(1, 'A', 1, { active: false }), level(2, 'B', 1, { digital: true })], 3)!,
+      printsOf([level(1, 'A', 1, { active: false }), level(2, 'B', 1, { digital: true })], '3@1')!,
     );
     expect([...flags]).toEqual([
       [1, { isActive: false, isDigital: false }],
