@@ -205,6 +205,27 @@ describe('ShipBob simulator over HTTP', () => {
     expect(after[0]).toMatchObject({ status: 'Processing', shipments: [{ location: { id: 2 } }] });
   });
 
+  it('lists an inventory item under the SKU the seller renamed it to, and refuses a SKU another variant holds', async () => {
+    const inventoryId = sim.control.world.inventory[0]!.id;
+    await control('PUT', `/inventory/${inventoryId}/sku`, { sku: 'SKU-1-NEW' });
+    const levels = (await (await api('/2025-07/inventory-level')).json()) as {
+      items: { inventory_id: number; sku: string }[];
+    };
+    expect(levels.items.map((l) => [l.inventory_id, l.sku])).toEqual([[inventoryId, 'SKU-1-NEW']]);
+    const products = (await (await api('/2025-07/product?SKU=SKU-1-NEW')).json()) as {
+      items: { variants: { sku: string }[] }[];
+    };
+    expect(products.items.map((p) => p.variants[0]!.sku)).toEqual(['SKU-1-NEW']);
+    const merchantId = sim.control.world.inventory[0]!.merchantId;
+    await control('POST', `/merchants/${merchantId}/products`, { sku: 'SKU-2' });
+    const refused = await fetch(`${sim.url}/_sim/inventory/${inventoryId}/sku`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ sku: 'SKU-2' }),
+    });
+    expect(refused.status).toBe(422);
+  });
+
   it('pages orders with Page/Limit and the Page-* headers', async () => {
     for (let i = 0; i < 5; i++)
       await api('/2025-07/order', {

@@ -377,9 +377,18 @@ export class SimWorld {
     this.reallocateExceptions(item.merchantId);
   }
 
-  /** The seller renames a variant's SKU in ShipBob's app: its inventory item is listed under it. */
+  /**
+   * The seller renames a variant's SKU in ShipBob's app: its inventory item is listed under it. A
+   * SKU another variant of the merchant holds is refused, as on creation.
+   */
   renameSku(inventoryId: number, sku: string): void {
     const item = this.inventoryItem(inventoryId);
+    if (typeof sku !== 'string' || sku.trim() === '')
+      throw vendorError(400, problem(400, 'sku is required'));
+    const taken = (this.productsByMerchant.get(item.merchantId) ?? []).some((p) =>
+      p.variants.some((v) => v.sku === sku && v.inventoryId !== inventoryId),
+    );
+    if (taken) throw vendorError(422, problem(422, `Variant sku ${sku} already exists`));
     for (const product of this.productsByMerchant.get(item.merchantId) ?? [])
       for (const variant of product.variants)
         if (variant.inventoryId === inventoryId) variant.sku = sku;

@@ -48,6 +48,11 @@ export function shipBobControlRoutes(control: ShipBobControl, views: Views): Rou
     world.setStock(inventoryId, input.fulfillmentCenterId, input.onHand);
     res.json(views.inventoryLevel(world.inventoryItem(inventoryId)));
   });
+  router.put('/inventory/:inventoryId/sku', (req, res) => {
+    const inventoryId = id(req, 'inventoryId');
+    world.renameSku(inventoryId, body<{ sku: string }>(req).sku);
+    res.json(views.inventoryLevel(world.inventoryItem(inventoryId)));
+  });
 
   const shipmentView = (shipmentId: number) => {
     const { order, shipment } = world.shipment(shipmentId);
