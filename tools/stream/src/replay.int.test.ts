@@ -59,6 +59,12 @@ describe('stream replay', () => {
     await harness.publish('orderAwaitingAcceptance', fact(orderIds[0]!));
     await eventually(() => harness.outcomesOf(store.storeId).length === 1, 'R1 decided');
     await store.configure({ toggles: { ...store.config.toggles, orders: false } });
+    // The configuration and the fact travel on different topics: R2 follows once the applier
+    // holds the configuration that switched the flow off.
+    await eventually(
+      () => running.applier.configs.get(store.storeId)?.version === store.config.version,
+      'the flow switched off in the applier',
+    );
     await harness.publish('orderAwaitingAcceptance', fact(orderIds[1]!));
     await eventually(() => harness.outcomesOf(store.storeId).length === 2, 'R2 decided');
     await running.stop();
