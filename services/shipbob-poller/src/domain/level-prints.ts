@@ -56,9 +56,9 @@ export const headKeyOf = (head: Pick<AccountHead, 'revision' | 'readAt'>): strin
   `${head.revision}@${head.readAt?.getTime() ?? '-'}`;
 
 /**
- * The prints of the items of the snapshot whose head is `head` ({@link headKeyOf}); null when an item does not fit them (an
- * inventory id that is not a 32-bit integer, a quantity beyond 32 bits): the snapshot is then read
- * whole, as before prints.
+ * The prints of the items of the snapshot whose head is `head` ({@link headKeyOf}); null when an
+ * item does not fit them (an inventory id that is not a 32-bit integer, a quantity beyond 32
+ * bits): the snapshot is then read whole, as before prints.
  */
 export function printsOf(items: readonly SkuLevel[], head: string): LevelPrints | null {
   const fields = new Int32Array(items.length * STRIDE);
