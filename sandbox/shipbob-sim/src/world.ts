@@ -385,14 +385,19 @@ export class SimWorld {
     const item = this.inventoryItem(inventoryId);
     if (typeof sku !== 'string' || sku.trim() === '')
       throw vendorError(400, problem(400, 'sku is required'));
-    const taken = (this.productsByMerchant.get(item.merchantId) ?? []).some((p) =>
-      p.variants.some((v) => v.sku === sku && v.inventoryId !== inventoryId),
-    );
-    if (taken) throw vendorError(422, problem(422, `Variant sku ${sku} already exists`));
+    this.refuseTakenSku(item.merchantId, sku, inventoryId);
     for (const product of this.productsByMerchant.get(item.merchantId) ?? [])
       for (const variant of product.variants)
         if (variant.inventoryId === inventoryId) variant.sku = sku;
     item.sku = sku;
+  }
+
+  /** ShipBob's 422 for a variant SKU the merchant already holds (on another item than `except`). */
+  private refuseTakenSku(merchantId: number, sku: string, except?: number): void {
+    const taken = (this.productsByMerchant.get(merchantId) ?? []).some((p) =>
+      p.variants.some((v) => v.sku === sku && v.inventoryId !== except),
+    );
+    if (taken) throw vendorError(422, problem(422, `Variant sku ${sku} already exists`));
   }
 
   /** `POST /product` (dated versions): one product, variant SKUs unique per merchant. */
@@ -414,10 +419,7 @@ export class SimWorld {
     if (!body.name || !first?.sku)
       throw vendorError(400, problem(400, 'name and one variant with a sku are required'));
     const sku = first.sku;
-    const duplicate = (this.productsByMerchant.get(merchant.id) ?? []).some((p) =>
-      p.variants.some((v) => v.sku === sku),
-    );
-    if (duplicate) throw vendorError(422, problem(422, `Variant sku ${sku} already exists`));
+    this.refuseTakenSku(merchant.id, sku);
     const metadata = (first.channel_metadata ?? []).map((m) => {
       const channel =
         merchant.channels.find((c) => c.id === m.channel_id) ??

@@ -198,16 +198,21 @@ export interface LevelsDiff {
   entries: (readonly [sku: string, level: SkuLevel | null])[];
 }
 
-/** {@link LevelsDiff} of a read's items against the snapshot's. */
+/** {@link LevelsDiff} of a read's items against the snapshot's, in one pass over each. */
 export function diffLevels(
   previous: readonly SkuLevel[],
   current: readonly SkuLevel[],
 ): LevelsDiff {
-  const before = new Map(previous.map((l) => [l.sku, l]));
-  return {
-    changed: current.filter((l) => changed(before.get(l.sku), l)),
-    entries: changedItems(previous, current),
-  };
+  const before = new Map(previous.map((item) => [item.sku, item]));
+  const diff: LevelsDiff = { changed: [], entries: [] };
+  for (const item of current) {
+    const was = before.get(item.sku);
+    before.delete(item.sku);
+    if (changed(was, item)) diff.changed.push(item);
+    if (!was || differs(was, item)) diff.entries.push([item.sku, item]);
+  }
+  for (const gone of before.keys()) diff.entries.push([gone, null]);
+  return diff;
 }
 
 /**
@@ -285,17 +290,7 @@ const differs = (a: SkuLevel, b: SkuLevel) =>
  * What a snapshot save writes (ADR 0110): the SKUs of `next` new or changed since `previous`, and
  * a removal (null) for each SKU gone.
  */
-export function changedItems(
+export const changedItems = (
   previous: readonly SkuLevel[],
   next: readonly SkuLevel[],
-): (readonly [sku: string, level: SkuLevel | null])[] {
-  const before = new Map(previous.map((item) => [item.sku, item]));
-  const entries: (readonly [string, SkuLevel | null])[] = [];
-  for (const item of next) {
-    const was = before.get(item.sku);
-    before.delete(item.sku);
-    if (!was || differs(was, item)) entries.push([item.sku, item]);
-  }
-  for (const gone of before.keys()) entries.push([gone, null]);
-  return entries;
-}
+): LevelsDiff['entries'] => diffLevels(previous, next).entries;
