@@ -17,3 +17,4 @@ export * from './polling/index.js';
 export * from './chunks.js';
 export * from './chunked-map.js';
 export * from './group-writes.js';
+export * from './text-hash.js';

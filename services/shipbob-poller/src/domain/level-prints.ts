@@ -1,4 +1,5 @@
 import type { InventoryFlags } from '@msync/shipbob';
+import { hash64 } from '@msync/platform';
 import type { AccountHead, LevelsDiff, SkuLevel } from './inventory-facts.js';
 
 /**
@@ -30,25 +31,6 @@ const FLAGS: readonly InventoryFlags[] = [0, 1, 2, 3].map((bits) =>
 const isInt32 = (n: number) => Number.isInteger(n) && n >= -0x80000000 && n <= 0x7fffffff;
 
 /**
- * Two independent 32-bit hashes (FNV-1a and a multiply-xorshift) of a SKU's code units, into
- * `HASH` (no allocation per SKU).
- */
-const HASH = new Int32Array(2);
-function skuHash(sku: string): Int32Array {
-  let a = 0x811c9dc5;
-  let b = 0x9e3779b9 ^ sku.length;
-  for (let i = 0; i < sku.length; i++) {
-    const c = sku.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x5bd1e995);
-    b ^= b >>> 15;
-  }
-  HASH[0] = a;
-  HASH[1] = b;
-  return HASH;
-}
-
-/**
  * A snapshot head as prints name it: its revision and when its read began. A snapshot removed and
  * made again restarts its revisions; the time of its read tells it from the one the prints are of.
  */
@@ -75,7 +57,7 @@ export function printsOf(items: readonly SkuLevel[], head: string): LevelPrints 
       !isInt32(item.exception)
     )
       return null;
-    const hash = skuHash(item.sku);
+    const hash = hash64(item.sku);
     const o = i * STRIDE;
     fields[o] = id;
     fields[o + 1] = hash[0]!;
@@ -133,7 +115,7 @@ export function diffPrints(prints: LevelPrints, current: readonly SkuLevel[]): L
       continue;
     }
     const o = p * STRIDE;
-    const hash = skuHash(item.sku);
+    const hash = hash64(item.sku);
     // A renamed item leaves its old SKU to remove, which the prints do not hold.
     if (fields[o + 1] !== hash[0] || fields[o + 2] !== hash[1] || matched[p]) return null;
     matched[p] = 1;
