@@ -252,6 +252,7 @@ describe('a per-owner map in chunks (real server)', () => {
       entries: new Map([['SKU-5', { quantity: 5 }]]),
       meta: { cycle: 'c2' },
       stamp: expect.any(String),
+      chunks: expect.any(Array),
     });
     await map.reset('s1', { cycle: 'c3' });
     expect((await map.read('s1')).entries.size).toBe(0);
@@ -333,6 +334,56 @@ describe('a per-owner map in chunks (real server)', () => {
     expect(await map.stamp('s3')).not.toBe(before);
   });
 
+  it('tells what was appended since a read, as written, until the chunks it read are replaced (ADR 0147)', async () => {
+    const db = await connect();
+    const map = createChunkedMap<Line, { buffer: number }>(db, { name: 'appended' });
+    expect(await map.appendedSince('s1', [], 8)).toBeNull();
+    await map.write(
+      's1',
+      entries(0, 3, () => 1),
+    );
+    const read = await map.read('s1');
+    expect(read.chunks).toHaveLength(1);
+    // Nothing since: nothing appended, the same chunks and stamp.
+    expect(await map.appendedSince('s1', read.chunks, 8)).toEqual({
+      appended: [],
+      meta: {},
+      stamp: read.stamp,
+      chunks: read.chunks,
+    });
+    // Writes since: their entries in write order, as written (a key twice, a removal), the meta.
+    await map.write('s1', [['SKU-1', { quantity: 2 }]]);
+    await map.write(
+      's1',
+      [
+        ['SKU-1', { quantity: 3, note: 'x' }],
+        ['SKU-2', null],
+      ],
+      {
+        set: { buffer: 4 },
+      },
+    );
+    const since = (await map.appendedSince('s1', read.chunks, 8))!;
+    expect(since.appended).toEqual([
+      ['SKU-1', { quantity: 2 }],
+      ['SKU-1', { quantity: 3, note: 'x' }],
+      ['SKU-2', null],
+    ]);
+    expect(since.meta).toEqual({ buffer: 4 });
+    expect(since.chunks).toHaveLength(3);
+    expect(since.chunks.slice(0, 1)).toEqual(read.chunks);
+    expect(since.stamp).toBe(await map.stamp('s1'));
+    // More chunks appended than asked for: null.
+    expect(await map.appendedSince('s1', read.chunks, 1)).toBeNull();
+    expect((await map.appendedSince('s1', since.chunks, 0))!.appended).toEqual([]);
+    // A rewrite (as a compaction) replaces the chunks: null for what was read before it.
+    await map.rewrite('s1', (kept, meta) => ({ entries: [...kept], meta }));
+    expect(await map.appendedSince('s1', since.chunks, 8)).toBeNull();
+    const after = await map.read('s1');
+    expect(asObject(after.entries)).toEqual({ 'SKU-0': 1, 'SKU-1': 3 });
+    expect((await map.appendedSince('s1', after.chunks, 8))!.appended).toEqual([]);
+  });
+
   it('rewrite replaces the map by what it makes of it, with no write lost in between', async () => {
     const db = await connect();
     const map = createChunkedMap<Line, { doubled: number }>(db, { name: 'rewritten' });
@@ -394,6 +445,7 @@ describe('a per-owner map in chunks (real server)', () => {
       ]),
       meta: { buffer: 3 },
       stamp: expect.any(String),
+      chunks: expect.any(Array),
     });
     await map.reset('s1', { buffer: null });
     const head = await db.collection('old').findOne({ _id: 's1' as never });
@@ -403,6 +455,7 @@ describe('a per-owner map in chunks (real server)', () => {
       entries: new Map(),
       meta: { buffer: null },
       stamp: expect.any(String),
+      chunks: expect.any(Array),
     });
   });
 
@@ -491,12 +544,14 @@ describe('a per-owner map in chunks (real server)', () => {
         entries: new Map([['X', { quantity: 9 }]]),
         meta: { cycle: 'c2' },
         stamp: expect.any(String),
+        chunks: expect.any(Array),
       });
       await other.reset('s1', { cycle: 'c3' });
       expect(await kept.read('s1')).toEqual({
         entries: new Map(),
         meta: { cycle: 'c3' },
         stamp: expect.any(String),
+        chunks: expect.any(Array),
       });
     });
 

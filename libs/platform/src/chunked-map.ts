@@ -162,9 +162,30 @@ export interface ChunkedMap<V, M> {
    * The owner's map and meta, and the stamp of the head they were read from. The map may be
    * shared with other readers (a cached read): never changed after it is returned.
    */
-  read(
+  read(owner: string): Promise<{
+    entries: ReadonlyMap<string, V>;
+    meta: Partial<M>;
+    stamp: string | null;
+    /** The head's chunks the map was read from, in order (for {@link ChunkedMap.appendedSince}). */
+    chunks: readonly string[];
+  }>;
+  /**
+   * What was written to the owner's map since it was read from `chunks` (ADR 0147): the entries
+   * of the chunks appended after them, in write order and as written (not merged), with the
+   * head's chunks, meta and stamp now. Null when the head's chunks no longer begin with `chunks`
+   * (a compaction, reset or rewrite replaced them), when more than `maxChunks` were appended, or
+   * when the owner has no map or one of the layout before chunks.
+   */
+  appendedSince(
     owner: string,
-  ): Promise<{ entries: ReadonlyMap<string, V>; meta: Partial<M>; stamp: string | null }>;
+    chunks: readonly string[],
+    maxChunks: number,
+  ): Promise<{
+    appended: [string, V | null][];
+    meta: Partial<M>;
+    stamp: string | null;
+    chunks: readonly string[];
+  } | null>;
   /**
    * The owner's head as a stamp that every change of the map or its meta moves (its version and
    * last chunk), read without any chunk (ADR 0142); null when the owner has none, or a head of
@@ -526,7 +547,23 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
       }),
     async read(owner) {
       const { head, entries, meta } = await read(owner);
-      return { entries, meta, stamp: stampOf(head) };
+      return { entries, meta, stamp: stampOf(head), chunks: head?.chunks ?? [] };
+    },
+    async appendedSince(owner, since, maxChunks) {
+      for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
+        const head = await heads.findOne({ _id: owner });
+        if (!head || hasLegacy(head)) return null;
+        const ids = head.chunks ?? [];
+        if (!startsWith(ids, since) || ids.length - since.length > maxChunks) return null;
+        const docs = await load(ids.slice(since.length));
+        // A chunk removed meanwhile: a compaction replaced them; the head tells on the next try.
+        if (!docs) continue;
+        const appended: [string, V | null][] = [];
+        for (const doc of docs)
+          for (const [key, value] of entriesOf(doc)) appended.push([key, value]);
+        return { appended, meta: head.meta ?? {}, stamp: stampOf(head), chunks: ids };
+      }
+      return null;
     },
     async stamp(owner) {
       return stampOf(

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { eventBackboneEnv } from '@msync/events';
 import { DEFAULT_MAP_CACHE_ENTRIES, env, mongoEnv } from '@msync/platform';
 import { DEFAULT_CYCLE_ENDS_AT_ONCE } from './inventory-flow.js';
+import { DEFAULT_STOCK_INDEX_ENTRIES } from './adapters/stock-indexes.js';
 import { encryptionKeysSetting } from '@msync/stores';
 
 export const SERVICE = 'sync-applier';
@@ -136,6 +137,17 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
    * takes its share of a slot (ADR 0140, 0143). Peak memory grows with this, not with the stores.
    */
   CYCLE_ENDS_AT_ONCE: z.coerce.number().int().min(1).max(64).default(DEFAULT_CYCLE_ENDS_AT_ONCE),
+  /**
+   * SKUs of the stores' stock indexes (17 bytes each) kept between cycle ends, so that a cycle end
+   * reads only what was written to the store's map since the last one (ADR 0147). 0: none (every
+   * cycle end that may send something reads the store's map).
+   */
+  STOCK_INDEX_ENTRIES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000_000)
+    .default(DEFAULT_STOCK_INDEX_ENTRIES),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -12,6 +12,7 @@ import {
 import { outcomeOf } from './domain/decision.js';
 import {
   decideInventoryCycle,
+  decideWithIndex,
   decideWithoutMap,
   importOutcomes,
   importProgress,
@@ -19,8 +20,12 @@ import {
   NO_IMPORT,
   quietMarkOf,
   type InventoryCycle,
+  type InventoryCycleDecision,
   type QuietMark,
 } from './domain/inventory.js';
+import { stockIndexOf } from './domain/stock-index.js';
+import type { LedgerEntry } from './domain/decision.js';
+import type { StockIndexes } from './adapters/stock-indexes.js';
 import { importedCycle, pushedResults } from './domain/catalog.js';
 import { createCatalogBatches } from './adapters/catalog-batches.js';
 import type { CatalogView } from './adapters/catalog-view.js';
@@ -51,8 +56,13 @@ export interface InventoryFlowDeps {
    * decision on a store's maps, and the recording of an import's results.
    */
   cycleEnds?: PassLimit;
+  /** The stores' stock indexes kept between cycle ends (ADR 0147; default: none kept). */
+  indexes?: StockIndexes;
   now?: () => Date;
 }
+
+/** Chunks written to a store's map since its index beyond which the map decides (ADR 0147). */
+export const INDEX_MAX_CHUNKS = 8;
 
 /**
  * Runs a phase that holds a store's whole catalog in one of the process's slots, or in its share
@@ -120,21 +130,59 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
    * to send: while both stay so, its cycle ends are decided without the map (ADR 0142).
    */
   const quiet = new Map<string, QuietMark>();
+  const remember = (
+    storeId: string,
+    decision: InventoryCycleDecision,
+    config: ReturnType<typeof configs.get>,
+    stamp: string | null,
+  ) => {
+    const mark = quietMarkOf(decision, config, stamp);
+    if (mark) quiet.set(storeId, mark);
+    else quiet.delete(storeId);
+  };
+  const indexes = deps.indexes;
   const decideCycle = async (
     cycle: InventoryCycle,
     effectKey: string,
     config: ReturnType<typeof configs.get>,
   ) => {
     const { storeId } = cycle;
-    const [effect, { levels, offers, pushed, stamp }] = await Promise.all([
+    const [effect, { levels, offers, pushed, stamp, chunks }] = await Promise.all([
       ledger.read(storeId, effectKey),
       state.snapshot(storeId),
     ]);
     const decision = decideInventoryCycle(cycle, config, { levels, offers, pushed, effect });
-    const mark = quietMarkOf(decision, config, stamp);
-    if (mark) quiet.set(storeId, mark);
-    else quiet.delete(storeId);
+    remember(storeId, decision, config, stamp);
+    // The next cycle end decides on the SKUs written since, from the index of this map (ADR 0147).
+    const index =
+      indexes && config
+        ? stockIndexOf(
+            { levels, offers, quantities: pushed.quantities },
+            config.inventoryBuffer,
+            chunks,
+          )
+        : null;
+    if (index) indexes!.put(storeId, index);
     return decision;
+  };
+  /**
+   * The decision on the store's stock index and the chunks written to its map since, when the
+   * index can stand for the map (ADR 0147); null: the map decides.
+   */
+  const decideOnIndex = async (
+    cycle: InventoryCycle,
+    config: ReturnType<typeof configs.get>,
+    effect: LedgerEntry | null,
+  ) => {
+    const index = indexes?.take(cycle.storeId);
+    if (!index || cycle.fullCycle) return null;
+    const since = await state.appendedSince(cycle.storeId, index.chunks, INDEX_MAX_CHUNKS);
+    if (!since) return null;
+    const decided = decideWithIndex(cycle, config, { effect, index, since });
+    if (!decided) return null;
+    if (decided.index) indexes!.put(cycle.storeId, decided.index);
+    remember(cycle.storeId, decided.decision, config, since.stamp);
+    return decided.decision;
   };
   /**
    * The gate, the ledger, or a store whose map and configuration did not change since a decision
@@ -154,6 +202,12 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
     if (early) {
       metrics.cycleEndDecisions.inc({ on: 'no-map' });
       return early;
+    }
+    // The ledger entry was just read: no slot is waited for on the index.
+    const onIndex = await decideOnIndex(cycle, config, effect);
+    if (onIndex) {
+      metrics.cycleEndDecisions.inc({ on: 'index' });
+      return onIndex;
     }
     metrics.cycleEndDecisions.inc({ on: 'map' });
     // The store's maps are read and decided on in a function of their own: nothing of them but

@@ -491,12 +491,14 @@ describe('Sync Inventory in the applier', () => {
     expect(quantities(store)['SKU-MUG']).toBe(19);
   });
 
-  it("a quiet cycle is decided without the store's map; a change, or a buffer changed, is imported (ADR 0142)", async () => {
+  it("a quiet cycle is decided without the store's map, a change on its stock index; a buffer changed, or a restart, reads the map (ADR 0142, 0147)", async () => {
     const { harness, store, running } = await setUp();
     const metric = (name: string, labels: Record<string, string>) =>
       counted(running.metrics, name, labels);
     const mapReads = () => metric('catalog_map_reads_total', { map: 'inventory_skus' });
     const withoutMap = () => metric('sync_applier_cycle_end_decisions_total', { on: 'no-map' });
+    const onIndex = () => metric('sync_applier_cycle_end_decisions_total', { on: 'index' });
+    const onMap = () => metric('sync_applier_cycle_end_decisions_total', { on: 'map' });
     const unchanged = () => metric('sync_applier_inventory_cycles_total', { result: 'unchanged' });
     const levelWrites = () => metric('sync_applier_catalog_state_writes_total', { kind: 'level' });
     const levels = [
@@ -505,13 +507,15 @@ describe('Sync Inventory in the applier', () => {
     ];
     await harness.publish('inventoryObserved', cycle(store.storeId, 'c1', levels));
     await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'c1');
-    // The first quiet cycle after an import reads the map (the import's results changed it).
+    // The first quiet cycle after an import is decided on the store's stock index and what was
+    // written since (the import's results changed the map; ADR 0147).
     const closing = (cycleId: string) =>
       cycle(store.storeId, cycleId, [levels[0]!], { nothingChanged: true });
     await harness.publish('inventoryObserved', closing('c2'));
     await eventually(async () => (await unchanged()) === 1, 'c2 without an import');
     const [reads, writes] = [await mapReads(), await levelWrites()];
     expect(reads).toBeGreaterThan(0);
+    expect([await onIndex(), await onMap()]).toEqual([1, 1]);
 
     // The next ones: neither read nor written, no import, remembered in the ledger.
     await harness.publish('inventoryObserved', [...closing('c3'), ...closing('c4')]);
@@ -526,13 +530,17 @@ describe('Sync Inventory in the applier', () => {
         .findOne({ _id: effectId(store.storeId, 'inventory:c4') }),
     ).toMatchObject({ status: 'done', externalIds: { [NO_IMPORT]: 'true' } });
 
-    // A level that changed is written: the map decides, and imports it.
+    // A level that changed is written: the store's stock index and the chunk written since
+    // decide, and it is imported; the map is not read (ADR 0147).
+    const mapDecisions = await onMap();
     await harness.publish(
       'inventoryObserved',
       cycle(store.storeId, 'c5', [{ sku: 'SKU-MUG', fulfillable: 20 }]),
     );
     await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 2, 'c5');
     expect(quantities(store)).toEqual({ 'SKU-MUG': 19, 'SKU-BOWL': 4 });
+    expect([await onIndex(), await onMap(), await mapReads()]).toEqual([2, mapDecisions, reads]);
+    expect(await metric('sync_applier_stock_index_entries', {})).toBe(2);
 
     // Quiet again, then the buffer changes: the next quiet cycle pushes every SKU again.
     await harness.publish('inventoryObserved', closing('c6'));
@@ -546,6 +554,28 @@ describe('Sync Inventory in the applier', () => {
     await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 3, 'c7');
     expect(quantities(store)).toEqual({ 'SKU-MUG': 17, 'SKU-BOWL': 2 });
     expect(imports(store)).toHaveLength(3);
+    expect(await onMap()).toBe(mapDecisions + 1);
+
+    // A restarted applier keeps no index: its first change reads the map, the next one not.
+    await running.stop();
+    const again = await harness.startApplier({
+      vendors: stockImportVendors(harness.shipbob.url),
+    });
+    const decisions = (on: string) =>
+      counted(again.metrics, 'sync_applier_cycle_end_decisions_total', { on });
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c8', [{ sku: 'SKU-MUG', fulfillable: 30 }]),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 4, 'c8');
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c9', [{ sku: 'SKU-BOWL', fulfillable: 30 }]),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 5, 'c9');
+    expect(quantities(store)).toEqual({ 'SKU-MUG': 27, 'SKU-BOWL': 27 });
+    expect(imports(store).at(-1)!.lines).toBe(1);
+    expect([await decisions('map'), await decisions('index')]).toEqual([1, 1]);
   });
 
   it("a poll pass's levels are written a fetched batch at a time, not a write per SKU", async () => {

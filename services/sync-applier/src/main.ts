@@ -55,6 +55,7 @@ await runService({
       effectsRetentionMs: config.EFFECTS_RETENTION_MS,
       mapCacheEntries: config.MAP_CACHE_ENTRIES,
       cycleEnds: createPassLimit(config.CYCLE_ENDS_AT_ONCE),
+      stockIndexEntries: config.STOCK_INDEX_ENTRIES,
     });
     // Registered after the producer and Mongo, so it stops before them.
     lifecycle.onShutdown('sync-applier', () => applier.stop());

@@ -17,8 +17,10 @@ export interface ApplierMetrics {
   catalogStateWrites: Counter<'kind'>;
   /** Catalog-sized phases of stores' cycle ends running in their slots, and waiting for one. */
   cycleEndPhases: Gauge<'state'>;
-  /** Cycle ends decided on the store's map, and without it (ADR 0142). */
+  /** Cycle ends decided on the store's map, on its stock index, and without either (ADR 0142, 0147). */
   cycleEndDecisions: Counter<'on'>;
+  /** SKUs of the stores' stock indexes kept in memory (ADR 0147). */
+  stockIndexEntries: Gauge;
 }
 
 /** The applier's metrics, registered once per registry. */
@@ -112,8 +114,13 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
     }),
     cycleEndDecisions: new Counter({
       name: 'sync_applier_cycle_end_decisions_total',
-      help: "Stores' inventory cycle ends decided on the store's map read in a slot (on=map), and without it (on=no-map: the gate was closed, the ledger had the cycle, or the map and configuration were still those of a decision that found no line to send), ADR 0142.",
+      help: "Stores' inventory cycle ends decided on the store's map read in a slot (on=map), on the store's stock index and the chunks written since (on=index, ADR 0147), and without either (on=no-map: the gate was closed, the ledger had the cycle, or the map and configuration were still those of a decision that found no line to send), ADR 0142.",
       labelNames: ['on'],
+      registers: [registry],
+    }),
+    stockIndexEntries: new Gauge({
+      name: 'sync_applier_stock_index_entries',
+      help: "SKUs of the stores' stock indexes kept in memory between cycle ends, 17 bytes each (at most STOCK_INDEX_ENTRIES), ADR 0147.",
       registers: [registry],
     }),
   };

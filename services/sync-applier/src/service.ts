@@ -49,6 +49,7 @@ import { createVendors, type VendorOptions } from './adapters/vendors.js';
 import { offerPrefetch } from './adapters/offer-prefetch.js';
 import { createWaitingRoom, waitingGroupOf } from './adapters/waiting-room.js';
 import { createInventoryFlow } from './inventory-flow.js';
+import { DEFAULT_STOCK_INDEX_ENTRIES, createStockIndexes } from './adapters/stock-indexes.js';
 import { applierMetrics } from './metrics.js';
 import { createRetrier, type Retrier } from './retrier.js';
 
@@ -108,6 +109,8 @@ export interface SyncApplierOptions {
   mapCacheEntries?: number;
   /** The slots of stores' cycle ends' catalog-sized phases (default 2 slots, ADR 0140). */
   cycleEnds?: PassLimit;
+  /** SKUs of stores' stock indexes kept between cycle ends (default 1,000,000, ADR 0147; 0: none). */
+  stockIndexEntries?: number;
 }
 
 export interface SyncApplier {
@@ -175,6 +178,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     logger,
   });
   const record = offerOutcomes.record;
+  const stockIndexEntries = options.stockIndexEntries ?? DEFAULT_STOCK_INDEX_ENTRIES;
   const inventory = createInventoryFlow({
     configs,
     ledger,
@@ -186,6 +190,13 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     logger,
     catalog,
     ...(options.cycleEnds ? { cycleEnds: options.cycleEnds } : {}),
+    ...(stockIndexEntries > 0
+      ? {
+          indexes: createStockIndexes(stockIndexEntries, (entries) =>
+            metrics.stockIndexEntries.set(entries),
+          ),
+        }
+      : {}),
   });
   // A batch's offers find their ledger entries read at once (one query per store and batch).
   const snapshots = createLedgerSnapshots(ledger);

@@ -8,6 +8,7 @@ import {
 } from '@msync/platform';
 import type { PushedLine } from '../domain/catalog.js';
 import type { PushedStock, SkuStock } from '../domain/inventory.js';
+import type { SkuChange } from '../domain/stock-index.js';
 
 export const INVENTORY_COLLECTIONS = {
   /** A map per store: each SKU's ShipBob levels, whether it is an offer, what was pushed. */
@@ -43,6 +44,18 @@ export interface InventorySnapshot {
   readonly pushedLines: () => PushedLine[];
   /** The stamp of the map this read found (null: the store has none yet; ADR 0142). */
   stamp: string | null;
+  /** The map's chunks it was read from, for {@link InventoryState.appendedSince} (ADR 0147). */
+  chunks: readonly string[];
+}
+
+/** What was written to a store's map since it was read from some chunks (ADR 0147). */
+export interface InventoryAppended {
+  /** Each write's change of a SKU's entry, in write order (null: the entry removed). */
+  appended: [string, SkuChange | null][];
+  /** The buffer the pushed quantities are of now (null: nothing may be taken as pushed). */
+  pushedBuffer: number | null;
+  stamp: string | null;
+  chunks: readonly string[];
 }
 
 /**
@@ -64,6 +77,15 @@ export interface InventoryState {
   observeOffers(storeId: string, changes: readonly OfferChange[]): Promise<number>;
   /** Levels, offers and what was pushed, as one read found them. */
   snapshot(storeId: string): Promise<InventorySnapshot>;
+  /**
+   * What was written to the store's map since a snapshot read it from `chunks`, when no more than
+   * `maxChunks` chunks were appended and none of them replaced; else null (ADR 0147).
+   */
+  appendedSince(
+    storeId: string,
+    chunks: readonly string[],
+    maxChunks: number,
+  ): Promise<InventoryAppended | null>;
   /** The SKUs the store's map had at its last `snapshot` in this process (unknown before one). */
   lastSize(storeId: string): number | undefined;
   /**
@@ -185,6 +207,15 @@ const kept = (entry: SkuEntry): SkuRow =>
 const merged = (earlier: SkuEntry, later: SkuEntry): SkuRow =>
   later instanceof SkuRow ? later : rowWith(kept(earlier), later);
 
+/** A written part as the stock index reads it. */
+function changeOf(part: SkuPart): SkuChange {
+  const change: SkuChange = {};
+  if (part.level !== undefined) change.level = part.level;
+  if (part.offer !== undefined) change.offer = part.offer;
+  if (part.pushed !== undefined) change.pushed = part.pushed?.quantity ?? null;
+  return change;
+}
+
 /** A row as a write records it (what a rewrite writes back). */
 function partOf(row: SkuRow): SkuPart {
   return {
@@ -300,7 +331,7 @@ export function createInventoryState(
   const sizes = new Map<string, number>();
   const snapshot = async (storeId: string): Promise<InventorySnapshot> => {
     await ready(storeId);
-    const { entries, meta, stamp } = await skus.read(storeId);
+    const { entries, meta, stamp, chunks } = await skus.read(storeId);
     sizes.set(storeId, entries.size);
     const levels: SkuStock[] = [];
     const offers = new Set<string>();
@@ -344,6 +375,7 @@ export function createInventoryState(
       pushed: { buffer: meta.buffer ?? null, quantities, at },
       pushedLines,
       stamp,
+      chunks,
     };
   };
   return {
@@ -356,6 +388,21 @@ export function createInventoryState(
       await observeOffers(storeId, [{ shopSku, present }]);
     },
     snapshot,
+    async appendedSince(storeId, chunks, maxChunks) {
+      await ready(storeId);
+      const since = await skus.appendedSince(storeId, chunks, maxChunks);
+      if (!since) return null;
+      return {
+        // Chunks hold parts as written (a row is written as its part, ADR 0125).
+        appended: since.appended.map(([sku, entry]) => [
+          sku,
+          entry === null ? null : changeOf(entry instanceof SkuRow ? partOf(entry) : entry),
+        ]),
+        pushedBuffer: since.meta.buffer ?? null,
+        stamp: since.stamp,
+        chunks: since.chunks,
+      };
+    },
     lastSize: (storeId) => sizes.get(storeId),
     async stamp(storeId) {
       // The earlier layout's maps are moved first: a move changes the map.

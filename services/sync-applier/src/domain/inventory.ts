@@ -9,6 +9,7 @@ import {
   type OutcomeBase,
 } from './decision.js';
 import type { StoreConfig } from './store-config.js';
+import { advanceStockIndex, type SkuChange, type StockIndex } from './stock-index.js';
 
 /** What decides one SKU's marketplace quantity, as the store's inventory projection holds it. */
 export interface SkuStock {
@@ -75,7 +76,10 @@ export type InventoryCycleDecision =
   | { type: 'follow'; started: StockImportStarted; lines: StockLine[]; base: OutcomeBase };
 
 /** The marketplace quantity of a SKU: `max(0, fulfillable − exception − buffer)`. */
-export function quantityOf(level: SkuStock, buffer: number): number {
+export function quantityOf(
+  level: Pick<SkuStock, 'fulfillable' | 'exception'>,
+  buffer: number,
+): number {
   return Math.max(0, level.fulfillable - level.exception - buffer);
 }
 
@@ -214,6 +218,38 @@ export function decideWithoutMap(
     mark.stamp === stamp &&
     mark.configVersion === before.config.version;
   return quiet ? decideOnLines(cycle, known.effect, []) : null;
+}
+
+/**
+ * What a cycle end decides from the store's stock index and what was written to its map since
+ * (ADR 0147), after the gate and the ledger: the lines are those of the SKUs pending or written
+ * since, exactly what the whole map would give. Null, for the map to decide: a full cycle, a
+ * buffer other than the index's, pushed quantities not of that buffer (nothing taken as pushed, a
+ * buffer change not pushed yet), or a value the index cannot hold. `index`: the index of the map
+ * now, to keep for the next cycle end (null: none).
+ */
+export function decideWithIndex(
+  cycle: InventoryCycle,
+  config: StoreConfig | undefined,
+  known: {
+    effect: LedgerEntry | null;
+    index: StockIndex;
+    /** What was appended to the map since the index's chunks, and the map's state now. */
+    since: {
+      appended: Iterable<readonly [string, SkuChange | null]>;
+      pushedBuffer: number | null;
+      chunks: readonly string[];
+    };
+  },
+): { decision: InventoryCycleDecision; index: StockIndex | null } | null {
+  const { effect, index, since } = known;
+  const before = beforeLines(cycle, config, effect);
+  if (before.type !== 'lines') return { decision: before, index };
+  const buffer = before.config.inventoryBuffer;
+  if (cycle.fullCycle || index.buffer !== buffer || since.pushedBuffer !== buffer) return null;
+  const advanced = advanceStockIndex(index, since.appended, since.chunks);
+  if (!advanced) return null;
+  return { decision: decideOnLines(cycle, effect, advanced.lines), index: advanced.index };
 }
 
 /** The gate and the ledger's word on the cycle; `lines` when the lines decide. */

@@ -1,0 +1,251 @@
+import { hash64 } from '@msync/platform';
+import { quantityOf, type SkuStock, type StockLine } from './inventory.js';
+
+/**
+ * What of a store's map decides its import lines, in 17 bytes per SKU instead of its entry (ADR
+ * 0147): per SKU, a 64-bit hash of it, its net stock (`fulfillable − exception`, or none when it
+ * has no levels or is digital or inactive), the quantity taken as pushed (or none), and whether it
+ * is an offer of the store; with the SKUs whose quantity differs from the pushed one (few, or no
+ * index is kept). It stands for the map read from `chunks`: a cycle end reads only the chunks
+ * appended since and decides on the SKUs they name.
+ */
+export interface StockIndex {
+  /** The map's chunks it stands for, in order. */
+  readonly chunks: readonly string[];
+  /** The buffer its pending quantities are computed with. */
+  readonly buffer: number;
+  /** SKUs indexed. */
+  readonly size: number;
+  /** Per SKU (a row): the two halves of its hash, net stock, pushed quantity, offer flag. */
+  readonly hi: Int32Array;
+  readonly lo: Int32Array;
+  readonly net: Int32Array;
+  readonly pushed: Int32Array;
+  readonly offer: Uint8Array;
+  /** Open addressing by hash: a row's number plus one, 0 for an empty slot. */
+  readonly table: Int32Array;
+  /** The SKUs whose quantity under `buffer` differs from what was pushed, with that quantity. */
+  readonly pending: ReadonlyMap<string, number>;
+}
+
+/** What decides a SKU's line: net stock (null: never a line), offer flag, quantity pushed. */
+export interface SkuFacts {
+  net: number | null;
+  offer: boolean;
+  pushed: number | undefined;
+}
+
+/**
+ * What a write of the store's map changed of a SKU's entry, as the index reads it: a field absent
+ * is unchanged; `level: null` removes the levels, `pushed: null` the pushed quantity. A change of
+ * null removes the whole entry.
+ */
+export interface SkuChange {
+  level?: Omit<SkuStock, 'sku'> | null;
+  offer?: boolean;
+  pushed?: number | null;
+}
+
+/**
+ * Pending SKUs beyond which no index is kept: a store's first push or a buffer change (every SKU
+ * pending) decides on its map again, so the index never holds a catalog of SKU strings.
+ */
+export const PENDING_MAX = 2_000;
+
+const NO_NET = -0x80000000;
+const NO_PUSHED = -1;
+const NO_FACTS: SkuFacts = { net: null, offer: false, pushed: undefined };
+const isInt32 = (n: number) => Number.isInteger(n) && n > NO_NET && n <= 0x7fffffff;
+
+/** The net stock of a SKU's levels: null when they give it no line (none, digital, inactive). */
+export function netOf(level: Omit<SkuStock, 'sku'> | null | undefined): number | null {
+  if (!level || level.digital || !level.active) return null;
+  return level.fulfillable - level.exception;
+}
+
+/** The quantity to send for a SKU of these facts, or null when it has no line. */
+function lineOf(facts: SkuFacts, buffer: number): number | null {
+  if (!facts.offer || facts.net === null) return null;
+  const quantity = quantityOf({ fulfillable: facts.net, exception: 0 }, buffer);
+  return quantity === facts.pushed ? null : quantity;
+}
+
+/** A table at most three quarters full: 4 to 8 bytes a SKU. */
+const tableFor = (rows: number) => new Int32Array(2 ** Math.ceil(Math.log2((4 * rows) / 3 + 2)));
+
+/** The slot of the table holding the hash's row, or the empty slot where it goes. */
+function slotOf(table: Int32Array, hi: Int32Array, lo: Int32Array, h: number, l: number): number {
+  const mask = table.length - 1;
+  let slot = (l ^ (h >>> 7)) & mask;
+  for (; table[slot] !== 0; slot = (slot + 1) & mask) {
+    const row = table[slot]! - 1;
+    if (hi[row] === h && lo[row] === l) break;
+  }
+  return slot;
+}
+
+/** The row of a SKU in the index, or -1. */
+function rowOf(index: Omit<StockIndex, 'pending'>, sku: string): number {
+  const hash = hash64(sku);
+  return index.table[slotOf(index.table, index.hi, index.lo, hash[0]!, hash[1]!)]! - 1;
+}
+
+/** Puts `row` in the table; false when its hash is another row's already. */
+function place(index: Omit<StockIndex, 'pending'>, row: number): boolean {
+  const slot = slotOf(index.table, index.hi, index.lo, index.hi[row]!, index.lo[row]!);
+  if (index.table[slot] !== 0) return false;
+  index.table[slot] = row + 1;
+  return true;
+}
+
+/** Gives `row` the hash of `sku` and puts it in the table; false as {@link place}. */
+function placeSku(index: Omit<StockIndex, 'pending'>, row: number, sku: string): boolean {
+  const hash = hash64(sku);
+  index.hi[row] = hash[0]!;
+  index.lo[row] = hash[1]!;
+  return place(index, row);
+}
+
+/** Writes `facts` into `row`; false when a value does not fit the index. */
+function setRow(index: Omit<StockIndex, 'pending'>, row: number, facts: SkuFacts): boolean {
+  const net = facts.net ?? NO_NET;
+  const pushed = facts.pushed ?? NO_PUSHED;
+  if (
+    (facts.net !== null && !isInt32(net)) ||
+    (pushed !== NO_PUSHED && !(isInt32(pushed) && pushed >= 0))
+  )
+    return false;
+  index.net[row] = net;
+  index.pushed[row] = pushed;
+  index.offer[row] = facts.offer ? 1 : 0;
+  return true;
+}
+
+function factsAt(index: StockIndex, row: number): SkuFacts {
+  const net = index.net[row]!;
+  const pushed = index.pushed[row]!;
+  return {
+    net: net === NO_NET ? null : net,
+    offer: index.offer[row] === 1,
+    pushed: pushed === NO_PUSHED ? undefined : pushed,
+  };
+}
+
+function rowsOf(size: number, chunks: readonly string[], buffer: number) {
+  return {
+    chunks,
+    buffer,
+    size,
+    hi: new Int32Array(size),
+    lo: new Int32Array(size),
+    net: new Int32Array(size),
+    pushed: new Int32Array(size),
+    offer: new Uint8Array(size),
+    table: tableFor(size),
+  };
+}
+
+/**
+ * The index of a store's map as a read found it (its levels, offers and pushed quantities, read
+ * from `chunks`), under `buffer`; null when it cannot stand for it: two SKUs of one hash, a
+ * value beyond 32 bits, or more than {@link PENDING_MAX} SKUs pending.
+ */
+export function stockIndexOf(
+  map: {
+    levels: readonly SkuStock[];
+    offers: ReadonlySet<string>;
+    quantities: ReadonlyMap<string, number>;
+  },
+  buffer: number,
+  chunks: readonly string[],
+): StockIndex | null {
+  // Counted first, without building anything: a store's first push has every SKU pending.
+  let pendingCount = 0;
+  for (const level of map.levels) {
+    const { sku } = level;
+    const facts = {
+      net: netOf(level),
+      offer: map.offers.has(sku),
+      pushed: map.quantities.get(sku),
+    };
+    if (lineOf(facts, buffer) !== null && ++pendingCount > PENDING_MAX) return null;
+  }
+  const facts = new Map<string, SkuFacts>();
+  const of = (sku: string) => {
+    let f = facts.get(sku);
+    if (!f) facts.set(sku, (f = { ...NO_FACTS }));
+    return f;
+  };
+  for (const level of map.levels) of(level.sku).net = netOf(level);
+  for (const sku of map.offers) of(sku).offer = true;
+  for (const [sku, quantity] of map.quantities) of(sku).pushed = quantity;
+  const index = rowsOf(facts.size, chunks, buffer);
+  const pending = new Map<string, number>();
+  let row = 0;
+  for (const [sku, f] of facts) {
+    if (!setRow(index, row, f) || !placeSku(index, row, sku)) return null;
+    const line = lineOf(f, buffer);
+    if (line !== null) pending.set(sku, line);
+    row++;
+  }
+  return { ...index, pending };
+}
+
+/**
+ * The lines of a store's import from its index and what was written to its map since (the
+ * entries of the chunks appended after the index's, in write order), and the index of the map
+ * now (`chunks`); the index is null when more than {@link PENDING_MAX} SKUs are pending (their
+ * lines are still given), and the whole result null when a value does not fit the index (the map
+ * decides). The lines are exactly what {@link stockLines} finds on the whole map under the
+ * index's buffer, when the map's pushed quantities are of that buffer.
+ */
+export function advanceStockIndex(
+  index: StockIndex,
+  appended: Iterable<readonly [string, SkuChange | null]>,
+  chunks: readonly string[],
+): { lines: StockLine[]; index: StockIndex | null } | null {
+  // Each SKU written since, as the writes leave it, and its row (-1: new to the index).
+  const touched = new Map<string, { facts: SkuFacts; row: number }>();
+  let added = 0;
+  for (const [sku, change] of appended) {
+    let known = touched.get(sku);
+    if (!known) {
+      const row = rowOf(index, sku);
+      if (row < 0) added++;
+      known = { facts: row < 0 ? NO_FACTS : factsAt(index, row), row };
+      touched.set(sku, known);
+    }
+    const before = known.facts;
+    known.facts =
+      change === null
+        ? NO_FACTS
+        : {
+            net: change.level === undefined ? before.net : netOf(change.level),
+            offer: change.offer ?? before.offer,
+            pushed: change.pushed === undefined ? before.pushed : (change.pushed ?? undefined),
+          };
+  }
+  const next = rowsOf(index.size + added, chunks, index.buffer);
+  next.hi.set(index.hi);
+  next.lo.set(index.lo);
+  next.net.set(index.net);
+  next.pushed.set(index.pushed);
+  next.offer.set(index.offer);
+  if (added === 0) next.table.set(index.table);
+  else for (let row = 0; row < index.size; row++) place(next, row);
+  const pending = new Map(index.pending);
+  let fresh = index.size;
+  for (const [sku, { facts, row: known }] of touched) {
+    let row = known;
+    // Two SKUs written since of one hash: the map decides.
+    if (row < 0 && !placeSku(next, (row = fresh++), sku)) return null;
+    if (!setRow(next, row, facts)) return null;
+    const line = lineOf(facts, index.buffer);
+    if (line === null) pending.delete(sku);
+    else pending.set(sku, line);
+  }
+  const lines = [...pending]
+    .map(([sku, quantity]) => ({ sku, quantity }))
+    .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+  return { lines, index: pending.size > PENDING_MAX ? null : { ...next, pending } };
+}
