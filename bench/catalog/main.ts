@@ -345,11 +345,21 @@ async function laterCycles(
   return { caughtUpMs, unchanged, changed: { ...changed, wrong } };
 }
 
-/** The applier's cycle ends so far, decided on the store's map and without it (ADR 0142). */
-async function cycleEndDecisions(run: OrdersRun): Promise<{ onMap: number; withoutMap: number }> {
+/** Stores' cycle ends decided on the map, on the stock index, and on neither. */
+export interface CycleEndDecisions {
+  onMap: number;
+  onIndex: number;
+  withoutMap: number;
+}
+
+/**
+ * The applier's cycle ends so far, decided on the store's map, on its stock index (ADR 0147) and
+ * without either (ADR 0142).
+ */
+async function cycleEndDecisions(run: OrdersRun): Promise<CycleEndDecisions> {
   const on = (value: string) =>
     run.metric('sync-applier', 'sync_applier_cycle_end_decisions_total', { on: value });
-  return { onMap: await on('map'), withoutMap: await on('no-map') };
+  return { onMap: await on('map'), onIndex: await on('index'), withoutMap: await on('no-map') };
 }
 
 /** The applier's facts set aside for its retrier so far, by reason. */
@@ -372,7 +382,7 @@ export interface CycleFigures {
   /** The store's cycle ended, with or without an import (applier metric). */
   cyclesEnded: number;
   /** Of those, decided on the store's map and without it (ADR 0142). */
-  cycleEnds: { onMap: number; withoutMap: number };
+  cycleEnds: CycleEndDecisions;
   factsEmitted: number;
   pollerSkusPerSecond: number;
   applierFactsPerSecond: number;
@@ -436,8 +446,9 @@ async function cycle(
     storesDone: progress.imported(run.stores),
     importsPerStore: counts.mirakl.get('STO01') ?? 0,
     cyclesEnded: ended,
-    cycleEnds: await cycleEndDecisions(run).then(({ onMap, withoutMap }) => ({
+    cycleEnds: await cycleEndDecisions(run).then(({ onMap, onIndex, withoutMap }) => ({
       onMap: onMap - decidedBefore.onMap,
+      onIndex: onIndex - decidedBefore.onIndex,
       withoutMap: withoutMap - decidedBefore.withoutMap,
     })),
     factsEmitted:

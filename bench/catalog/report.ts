@@ -1,6 +1,6 @@
 /** The catalog bench's tables: one per size, and how the cycle times grow across sizes. */
 import type { CallCounts } from './calls.js';
-import type { CycleFigures, DbUse, Options } from './main.js';
+import type { CycleEndDecisions, CycleFigures, DbUse, Options } from './main.js';
 
 /** The issue's targets. */
 export const TARGETS = {
@@ -26,7 +26,7 @@ export interface Figures {
     stateWrites: { level: number; offer: number };
     setAside: Map<string, number>;
     /** Cycle ends decided on the store's map and without it (ADR 0142). */
-    cycleEnds: { onMap: number; withoutMap: number };
+    cycleEnds: CycleEndDecisions;
     calls: CallCounts;
     cpu: Map<string, number>;
     db: Map<string, DbUse>;
@@ -75,10 +75,7 @@ export function table(f: Figures): string {
       'applier: facts set aside, by reason',
       [...first.setAside].map(([reason, n]) => `${reason} ${n}`).join(', '),
     ),
-    row(
-      'applier: cycle ends on the map / without it',
-      `${first.cycleEnds.onMap} / ${first.cycleEnds.withoutMap}`,
-    ),
+    row('applier: cycle ends on the map / index / neither', ends(first.cycleEnds)),
     ...callRows(first.calls, 'per store, whole first cycle'),
     ...cpuRows(first.cpu),
     ...dbRows(first.db, options.stores),
@@ -133,7 +130,7 @@ function cycleRows(title: string, c: CycleFigures, stores: number): string[] {
     `${title} (every store's inventory poll asked at once)`,
     row('SKUs changed per account', String(c.skusChanged)),
     row('stores whose cycle ended / imported', `${c.cyclesEnded} / ${c.storesDone} of ${stores}`),
-    row('cycle ends on the map / without it', `${c.cycleEnds.onMap} / ${c.cycleEnds.withoutMap}`),
+    row('cycle ends on the map / index / neither', ends(c.cycleEnds)),
     row('poll → last import COMPLETE (STO02)', seconds(c.cycleMs)),
     row('poll → last STO01 answered', seconds(c.lastImportSentMs)),
     row('inventory facts emitted', String(c.factsEmitted)),
@@ -231,6 +228,7 @@ export function growth(results: Figures[]): string {
 
 const verdict = (ok: boolean) => (ok ? 'ok' : 'MISS');
 const row = (label: string, value: string) => `${label.padEnd(48)}${value}`;
+const ends = (c: CycleEndDecisions) => `${c.onMap} / ${c.onIndex} / ${c.withoutMap}`;
 const seconds = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : '–');
 const rate = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
 

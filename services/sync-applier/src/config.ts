@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { eventBackboneEnv } from '@msync/events';
-import { DEFAULT_MAP_CACHE_ENTRIES, env, mongoEnv } from '@msync/platform';
+import { env, mongoEnv } from '@msync/platform';
 import { DEFAULT_CYCLE_ENDS_AT_ONCE } from './inventory-flow.js';
 import { DEFAULT_STOCK_INDEX_ENTRIES } from './adapters/stock-indexes.js';
+import { DEFAULT_INVENTORY_MAP_CACHE_ENTRIES } from './adapters/inventory-state.js';
 import { encryptionKeysSetting } from '@msync/stores';
 
 export const SERVICE = 'sync-applier';
@@ -130,7 +131,7 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
     .int()
     .min(0)
     .max(10_000_000)
-    .default(DEFAULT_MAP_CACHE_ENTRIES),
+    .default(DEFAULT_INVENTORY_MAP_CACHE_ENTRIES),
   /**
    * Stores' cycle ends whose catalog-sized phases (the decision on the store's maps, the recording
    * of an import's results, a stock reconciliation) run at once; a phase of fewer than 10,000 SKUs

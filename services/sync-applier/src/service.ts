@@ -11,7 +11,6 @@ import {
   type Publisher,
 } from '@msync/events';
 import {
-  DEFAULT_MAP_CACHE_ENTRIES,
   RetriableError,
   classifyError,
   createMeteredMapCache,
@@ -42,7 +41,10 @@ import { createOfferOutcomes } from './adapters/offer-outcomes.js';
 import { createEffectsLedger, type EffectsLedger } from './adapters/effects-ledger.js';
 import { createLedgerSnapshots } from './adapters/ledger-snapshots.js';
 import { createReconciliations } from './adapters/reconciliations.js';
-import { createInventoryState } from './adapters/inventory-state.js';
+import {
+  DEFAULT_INVENTORY_MAP_CACHE_ENTRIES,
+  createInventoryState,
+} from './adapters/inventory-state.js';
 import { SOURCE, createOutcomeRecorder } from './adapters/outcomes.js';
 import { createStoreConfigView, type StoreConfigView } from './adapters/store-configs.js';
 import { createVendors, type VendorOptions } from './adapters/vendors.js';
@@ -105,7 +107,7 @@ export interface SyncApplierOptions {
   liveDeadlineMs?: number;
   /** The live deadline of a store's cycle end, which sends its stock import (default 30 s, ADR 0101). */
   importLiveDeadlineMs?: number;
-  /** Store map entries kept in memory between reads (default 100,000, ADR 0108; 0: none). */
+  /** Store map entries kept in memory between reads (default 50,000, ADR 0108, 0147; 0: none). */
   mapCacheEntries?: number;
   /** The slots of stores' cycle ends' catalog-sized phases (default 2 slots, ADR 0140). */
   cycleEnds?: PassLimit;
@@ -168,7 +170,10 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
   const catalog = createCatalogView(db);
   const inventoryState = createInventoryState(
     db,
-    createMeteredMapCache(options.metrics, options.mapCacheEntries ?? DEFAULT_MAP_CACHE_ENTRIES),
+    createMeteredMapCache(
+      options.metrics,
+      options.mapCacheEntries ?? DEFAULT_INVENTORY_MAP_CACHE_ENTRIES,
+    ),
   );
   const offerOutcomes = createOfferOutcomes({
     record: createOutcomeRecorder({ publisher: options.publisher, metrics, logger }),

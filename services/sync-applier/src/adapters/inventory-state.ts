@@ -20,6 +20,12 @@ export const INVENTORY_COLLECTIONS = {
 } as const;
 
 /**
+ * Map entries the applier keeps in memory by default (ADR 0108: 100,000): half, as the stores'
+ * stock indexes decide most cycle ends that read a map before and need the memory (ADR 0147).
+ */
+export const DEFAULT_INVENTORY_MAP_CACHE_ENTRIES = 50_000;
+
+/**
  * A SKU as a field name: SKUs may hold `.` or start with `$`, which field paths cannot; base64url
  * behind a letter can be neither.
  */

@@ -22,8 +22,6 @@ export interface StockIndex {
   readonly net: Int32Array;
   readonly pushed: Int32Array;
   readonly offer: Uint8Array;
-  /** Open addressing by hash: a row's number plus one, 0 for an empty slot. */
-  readonly table: Int32Array;
   /** The SKUs whose quantity under `buffer` differs from what was pushed, with that quantity. */
   readonly pending: ReadonlyMap<string, number>;
 }
@@ -70,40 +68,10 @@ function lineOf(facts: SkuFacts, buffer: number): number | null {
   return quantity === facts.pushed ? null : quantity;
 }
 
-/** A table at most three quarters full: 4 to 8 bytes a SKU. */
-const tableFor = (rows: number) => new Int32Array(2 ** Math.ceil(Math.log2((4 * rows) / 3 + 2)));
-
-/** The slot of the table holding the hash's row, or the empty slot where it goes. */
-function slotOf(table: Int32Array, hi: Int32Array, lo: Int32Array, h: number, l: number): number {
-  const mask = table.length - 1;
-  let slot = (l ^ (h >>> 7)) & mask;
-  for (; table[slot] !== 0; slot = (slot + 1) & mask) {
-    const row = table[slot]! - 1;
-    if (hi[row] === h && lo[row] === l) break;
-  }
-  return slot;
-}
-
-/** The row of a SKU in the index, or -1. */
-function rowOf(index: Omit<StockIndex, 'pending'>, sku: string): number {
+/** A SKU's two hash halves. */
+function hashOf(sku: string): [number, number] {
   const hash = hash64(sku);
-  return index.table[slotOf(index.table, index.hi, index.lo, hash[0]!, hash[1]!)]! - 1;
-}
-
-/** Puts `row` in the table; false when its hash is another row's already. */
-function place(index: Omit<StockIndex, 'pending'>, row: number): boolean {
-  const slot = slotOf(index.table, index.hi, index.lo, index.hi[row]!, index.lo[row]!);
-  if (index.table[slot] !== 0) return false;
-  index.table[slot] = row + 1;
-  return true;
-}
-
-/** Gives `row` the hash of `sku` and puts it in the table; false as {@link place}. */
-function placeSku(index: Omit<StockIndex, 'pending'>, row: number, sku: string): boolean {
-  const hash = hash64(sku);
-  index.hi[row] = hash[0]!;
-  index.lo[row] = hash[1]!;
-  return place(index, row);
+  return [hash[0]!, hash[1]!];
 }
 
 /** Writes `facts` into `row`; false when a value does not fit the index. */
@@ -141,7 +109,6 @@ function rowsOf(size: number, chunks: readonly string[], buffer: number) {
     net: new Int32Array(size),
     pushed: new Int32Array(size),
     offer: new Uint8Array(size),
-    table: tableFor(size),
   };
 }
 
@@ -181,9 +148,16 @@ export function stockIndexOf(
   for (const [sku, quantity] of map.quantities) of(sku).pushed = quantity;
   const index = rowsOf(facts.size, chunks, buffer);
   const pending = new Map<string, number>();
+  // Rows by the low half of their hash, to tell two SKUs of one hash.
+  const byLow = new Map<number, number>();
   let row = 0;
   for (const [sku, f] of facts) {
-    if (!setRow(index, row, f) || !placeSku(index, row, sku)) return null;
+    const [hi, lo] = hashOf(sku);
+    const other = byLow.get(lo);
+    if ((other !== undefined && index.hi[other] === hi) || !setRow(index, row, f)) return null;
+    byLow.set(lo, row);
+    index.hi[row] = hi;
+    index.lo[row] = lo;
     const line = lineOf(f, buffer);
     if (line !== null) pending.set(sku, line);
     row++;
@@ -204,41 +178,63 @@ export function advanceStockIndex(
   appended: Iterable<readonly [string, SkuChange | null]>,
   chunks: readonly string[],
 ): { lines: StockLine[]; index: StockIndex | null } | null {
-  // Each SKU written since, as the writes leave it, and its row (-1: new to the index).
-  const touched = new Map<string, { facts: SkuFacts; row: number }>();
-  let added = 0;
-  for (const [sku, change] of appended) {
-    let known = touched.get(sku);
-    if (!known) {
-      const row = rowOf(index, sku);
-      if (row < 0) added++;
-      known = { facts: row < 0 ? NO_FACTS : factsAt(index, row), row };
-      touched.set(sku, known);
-    }
-    const before = known.facts;
-    known.facts =
-      change === null
-        ? NO_FACTS
-        : {
-            net: change.level === undefined ? before.net : netOf(change.level),
-            offer: change.offer ?? before.offer,
-            pushed: change.pushed === undefined ? before.pushed : (change.pushed ?? undefined),
-          };
+  // Each SKU written since: its hash, its row (-1: new to the index), its writes in order.
+  interface Touched {
+    hi: number;
+    lo: number;
+    row: number;
+    changes: (SkuChange | null)[];
   }
-  const next = rowsOf(index.size + added, chunks, index.buffer);
+  const touched = new Map<string, Touched>();
+  const byLow = new Map<number, Touched[]>();
+  for (const [sku, change] of appended) {
+    let t = touched.get(sku);
+    if (!t) {
+      const [hi, lo] = hashOf(sku);
+      t = { hi, lo, row: -1, changes: [] };
+      touched.set(sku, t);
+      const same = byLow.get(lo);
+      // Two SKUs written since of one hash: the map decides.
+      if (same?.some((other) => other.hi === hi)) return null;
+      if (same) same.push(t);
+      else byLow.set(lo, [t]);
+    }
+    t.changes.push(change);
+  }
+  // One pass over the rows finds those of the SKUs written (no table of the rows is kept).
+  let found = 0;
+  for (let row = 0; row < index.size && found < touched.size; row++) {
+    const same = byLow.get(index.lo[row]!);
+    if (!same) continue;
+    for (const t of same)
+      if (t.hi === index.hi[row]) {
+        t.row = row;
+        found++;
+      }
+  }
+  const next = rowsOf(index.size + touched.size - found, chunks, index.buffer);
   next.hi.set(index.hi);
   next.lo.set(index.lo);
   next.net.set(index.net);
   next.pushed.set(index.pushed);
   next.offer.set(index.offer);
-  if (added === 0) next.table.set(index.table);
-  else for (let row = 0; row < index.size; row++) place(next, row);
   const pending = new Map(index.pending);
   let fresh = index.size;
-  for (const [sku, { facts, row: known }] of touched) {
-    let row = known;
-    // Two SKUs written since of one hash: the map decides.
-    if (row < 0 && !placeSku(next, (row = fresh++), sku)) return null;
+  for (const [sku, t] of touched) {
+    // The SKU as the writes leave it, from what the index had of it.
+    let facts = t.row < 0 ? NO_FACTS : factsAt(index, t.row);
+    for (const change of t.changes)
+      facts =
+        change === null
+          ? NO_FACTS
+          : {
+              net: change.level === undefined ? facts.net : netOf(change.level),
+              offer: change.offer ?? facts.offer,
+              pushed: change.pushed === undefined ? facts.pushed : (change.pushed ?? undefined),
+            };
+    const row = t.row < 0 ? fresh++ : t.row;
+    next.hi[row] = t.hi;
+    next.lo[row] = t.lo;
     if (!setRow(next, row, facts)) return null;
     const line = lineOf(facts, index.buffer);
     if (line === null) pending.delete(sku);
