@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { inventoryOnConfig, stock } from '../test-support/facts.js';
+import { inventoryOnConfig, stock, storeConfig } from '../test-support/facts.js';
 import {
   decideWithIndex,
   inventoryBase,
@@ -269,6 +269,17 @@ describe('stock index: the cycle end decided on it', () => {
       decision: { type: 'unchanged', remember: true },
       index: expect.objectContaining({ chunks: ['c1', 'c2'] }),
     });
+  });
+
+  it('given the flow switched off, when the cycle ends, then it is skipped and the index kept as it was', () => {
+    const kept = index();
+    const decided = decideWithIndex(cycle, storeConfig(), {
+      effect: null,
+      index: kept,
+      since: since([['A', { level: level(4) }]]),
+    });
+    expect(decided!.decision).toMatchObject({ type: 'skip', outcome: { outcome: 'SKIPPED' } });
+    expect(decided!.index).toBe(kept);
   });
 
   it('given a full cycle, another buffer, or pushed quantities not of its buffer, when the cycle ends, then the map decides', () => {
