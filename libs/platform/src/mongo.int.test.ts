@@ -61,9 +61,16 @@ describe('connectMongo on the real MongoDB-compatible server', () => {
       metrics,
     });
     await handle.ping();
+    // What the driver measured of each command (whole milliseconds: a quick find may take 0).
+    const measured = new Map<string, number>();
+    handle.client.on('commandSucceeded', (event) => {
+      if (event.commandName === 'insert' || event.commandName === 'find')
+        measured.set(event.commandName, (measured.get(event.commandName) ?? 0) + event.duration);
+    });
     const seen = handle.db.collection<{ _id: string }>('seen');
-    await seen.insertOne({ _id: 'a' });
-    await seen.findOne({ _id: 'a' });
+    // One insert of many documents: long enough to take milliseconds on any server.
+    await seen.insertMany(Array.from({ length: 2_000 }, (_, i) => ({ _id: `${i}` })));
+    await seen.findOne({ _id: '1' });
     await seen.findOne({ _id: 'b' });
     const lines = async (name: string) =>
       (await metrics.getSingleMetricAsString(name))
@@ -81,7 +88,10 @@ describe('connectMongo on the real MongoDB-compatible server', () => {
       'mongodb_command_seconds_total{collection="seen",command="insert"}',
       'mongodb_command_seconds_total{collection="seen",command="find"}',
     ]);
-    for (const [, seconds] of waited) expect(seconds).toBeGreaterThan(0);
+    const [insert, find] = waited.map(([, seconds]) => seconds as number);
+    expect(insert).toBeGreaterThan(0);
+    expect(insert).toBeCloseTo(measured.get('insert')! / 1000, 6);
+    expect(find).toBeCloseTo(measured.get('find')! / 1000, 6);
   });
 
   it('fails with a retriable error naming the problem when the server cannot be reached', async () => {
