@@ -399,10 +399,10 @@ export function createInventoryState(
       const since = await skus.appendedSince(storeId, chunks, maxChunks);
       if (!since) return null;
       return {
-        // Chunks hold parts as written (a row is written as its part, ADR 0125).
+        // Chunks hold parts as written, decoded from their text: never a kept row (ADR 0125).
         appended: since.appended.map(([sku, entry]) => [
           sku,
-          entry === null ? null : changeOf(entry instanceof SkuRow ? partOf(entry) : entry),
+          entry === null ? null : changeOf(entry as SkuPart),
         ]),
         pushedBuffer: since.meta.buffer ?? null,
         stamp: since.stamp,

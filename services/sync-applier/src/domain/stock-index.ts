@@ -27,7 +27,7 @@ export interface StockIndex {
 }
 
 /** What decides a SKU's line: net stock (null: never a line), offer flag, quantity pushed. */
-export interface SkuFacts {
+interface SkuFacts {
   net: number | null;
   offer: boolean;
   pushed: number | undefined;
@@ -56,7 +56,7 @@ const NO_FACTS: SkuFacts = { net: null, offer: false, pushed: undefined };
 const isInt32 = (n: number) => Number.isInteger(n) && n > NO_NET && n <= 0x7fffffff;
 
 /** The net stock of a SKU's levels: null when they give it no line (none, digital, inactive). */
-export function netOf(level: Omit<SkuStock, 'sku'> | null | undefined): number | null {
+function netOf(level: Omit<SkuStock, 'sku'> | null | undefined): number | null {
   if (!level || level.digital || !level.active) return null;
   return level.fulfillable - level.exception;
 }
