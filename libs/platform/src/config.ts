@@ -51,6 +51,8 @@ export const baseServiceEnv = z.object({
   OPS_PORT: env.port(8080),
   OPS_HOST: z.string().default('0.0.0.0'),
   SHUTDOWN_TIMEOUT_MS: env.durationMs(20_000),
+  /** V8's allocation-site pretenuring (ADR 0148): off unless `on`. */
+  GC_PRETENURING: z.enum(['on', 'off']).default('off'),
 });
 
 /** Variables of services that own MongoDB collections. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { z } from 'zod';
-import { ConfigError, env, loadConfig } from './config.js';
+import { ConfigError, baseServiceEnv, env, loadConfig } from './config.js';
 
 const schema = z.object({
   KAFKA_BROKERS: env.csv(),
@@ -35,5 +35,11 @@ describe('loadConfig', () => {
     expect(error.message).toContain('MONGO_URL');
     expect(error.message).toContain('OPS_PORT');
     expect(error.message).not.toContain('secret-host');
+  });
+
+  it("turns V8's allocation-site pretenuring off unless a service is told GC_PRETENURING=on", () => {
+    expect(loadConfig(baseServiceEnv, {}).GC_PRETENURING).toBe('off');
+    expect(loadConfig(baseServiceEnv, { GC_PRETENURING: 'on' }).GC_PRETENURING).toBe('on');
+    expect(() => loadConfig(baseServiceEnv, { GC_PRETENURING: 'yes' })).toThrow(/GC_PRETENURING/);
   });
 });

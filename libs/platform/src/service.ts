@@ -6,6 +6,7 @@ import { createLifecycle, type Lifecycle } from './lifecycle.js';
 import { createMetricsRegistry, type Registry } from './metrics.js';
 import { startOpsServer, type ReadinessCheck } from './ops-server.js';
 import { errorMessage } from './errors.js';
+import { setAllocationSitePretenuring } from './gc-tuning.js';
 
 export interface ServiceContext<C> {
   config: C;
@@ -42,6 +43,7 @@ export async function runService<S extends z.ZodObject>(
     process.stderr.write(`${definition.name}: ${message}\n`);
     process.exit(1);
   }
+  setAllocationSitePretenuring(config.GC_PRETENURING);
 
   const logger = createLogger({ level: config.LOG_LEVEL, bindings: { service: definition.name } });
   const metrics = createMetricsRegistry(definition.name);
