@@ -37,7 +37,7 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain('secret-host');
   });
 
-  it("turns V8's allocation-site pretenuring off unless a service is told GC_PRETENURING=on", () => {
+  it('reads GC_PRETENURING as off by default, on when told, and refuses anything else by name', () => {
     expect(loadConfig(baseServiceEnv, {}).GC_PRETENURING).toBe('off');
     expect(loadConfig(baseServiceEnv, { GC_PRETENURING: 'on' }).GC_PRETENURING).toBe('on');
     expect(() => loadConfig(baseServiceEnv, { GC_PRETENURING: 'yes' })).toThrow(/GC_PRETENURING/);
