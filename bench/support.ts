@@ -32,6 +32,24 @@ export function parseOptions<T extends Record<string, number | string>>(
 }
 
 /**
+ * The V8 flags of `wanted` (`--name=value`) that neither the command line (`execArgv`) nor
+ * `NODE_OPTIONS` sets, by name: a flag given either way, whatever its value, is not overridden.
+ */
+export function missingNodeFlags(
+  wanted: readonly string[],
+  execArgv: readonly string[],
+  nodeOptions: string | undefined,
+): string[] {
+  const given = new Set(
+    [...execArgv, ...(nodeOptions ?? '').split(/\s+/)].map((arg) => nameOf(arg)),
+  );
+  return wanted.filter((flag) => !given.has(nameOf(flag)));
+}
+
+/** A flag's name, `--max_semi_space_size` and `--max-semi-space-size` alike. */
+const nameOf = (flag: string) => flag.split('=')[0]!.replaceAll('_', '-');
+
+/**
  * The servers `given` names (`eval "$(npm run -s infra -- env)"`), else started (cached) by
  * tools/infra.
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseOptions } from './support.js';
+import { missingNodeFlags, parseOptions } from './support.js';
 
 const defaults = { stores: 10, 'heap-mb': 0, 'map-cache-entries': -1, backend: 'shared' };
 const choices = { backend: ['shared', 'postgresql'] } as const;
@@ -28,5 +28,23 @@ describe('parseOptions', () => {
     expect(() => parseOptions(args, defaults, choices)).toThrow(
       /unknown or invalid option .*--stores N/,
     );
+  });
+});
+
+describe('missingNodeFlags', () => {
+  const wanted = ['--max-semi-space-size=64'];
+
+  it('gives the wanted flags neither the command line nor NODE_OPTIONS sets', () => {
+    expect(missingNodeFlags(wanted, ['--conditions=source'], '--max-old-space-size=12000')).toEqual(
+      wanted,
+    );
+    expect(missingNodeFlags(wanted, [], undefined)).toEqual(wanted);
+  });
+
+  it('leaves a flag given either way alone, whatever its value or spelling', () => {
+    expect(missingNodeFlags(wanted, ['--max-semi-space-size=16'], undefined)).toEqual([]);
+    expect(
+      missingNodeFlags(wanted, [], '--max-old-space-size=12000 --max_semi_space_size=8'),
+    ).toEqual([]);
   });
 });
