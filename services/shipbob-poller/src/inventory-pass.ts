@@ -155,7 +155,13 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
           );
           // The catalog's flags change seldom: read with the last ones while they are young
           // enough, the catalog only for a new item (ADR 0109).
-          const young = flagsYoung(head, startedAt.getTime(), deps.flagsMaxAgeMs, options.resync);
+          const flagsAge = {
+            accountKey,
+            now: startedAt.getTime(),
+            maxAgeMs: deps.flagsMaxAgeMs,
+            resync: options.resync,
+          };
+          const young = flagsYoung(head, flagsAge);
           const same = decideUnchangedRead(head, {
             digest,
             stores,
@@ -198,7 +204,7 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
             ? young
               ? flagsOfPrints(prints)
               : undefined
-            : knownFlagsOf(snapshot!, startedAt.getTime(), deps.flagsMaxAgeMs, options.resync);
+            : knownFlagsOf(snapshot!, flagsAge);
           const read = await client.withInventoryFlags(totals, knownFlags ? { knownFlags } : {});
           const current = skuLevelsOf(read.levels);
           deps.metrics.itemsSeen.inc({ stream }, current.length);

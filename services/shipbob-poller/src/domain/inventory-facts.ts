@@ -47,32 +47,57 @@ export interface AccountSnapshot {
 /** A snapshot without its items: what its head holds. */
 export type AccountHead = Omit<AccountSnapshot, 'items'>;
 
-/**
- * Whether the flags the last catalog read took still stand in for the catalog (ADR 0109): not for
- * a resync, when they are `maxAgeMs` old or older, or when `maxAgeMs` is 0.
- */
-export function flagsYoung(
-  head: AccountHead,
-  now: number,
-  maxAgeMs: number,
-  resync: boolean,
-): boolean {
-  const readAt = head.flagsReadAt?.getTime();
-  return !resync && maxAgeMs > 0 && readAt !== undefined && now - readAt < maxAgeMs;
+/** What decides whether an account's flags still stand in for its catalog (ADR 0109, 0150). */
+export interface FlagsAge {
+  /** The account whose flags they are (its snapshot's key). */
+  accountKey: string;
+  /** When the read asking began. */
+  now: number;
+  /** `INVENTORY_FLAGS_MAX_AGE_MS`; 0: never. */
+  maxAgeMs: number;
+  resync: boolean;
 }
 
 /**
- * The items' flags the last read took from the catalog, by inventory id, while they are younger
- * than `maxAgeMs` (ADR 0109): a read with them skips the catalog unless an item is new. Undefined
- * (read the catalog) for a resync, when they are older, or when `maxAgeMs` is 0.
+ * How old flags the catalog gave at `readAt` may get before a read takes them from the catalog
+ * again: between half of `maxAgeMs` and all of it, drawn from the account and `readAt` (the same
+ * for every read of those flags). Accounts whose catalogs were read at once (a first cycle, stores
+ * connected together, a resync of all) then read them again spread over the cycles that follow,
+ * not all in one cycle every `maxAgeMs` (ADR 0150).
+ */
+export function flagsAgeLimitMs(accountKey: string, readAt: number, maxAgeMs: number): number {
+  const drawn = createHash('sha256')
+    .update(`${accountKey}\u0000${readAt}`)
+    .digest()
+    .readUInt32BE(0);
+  return Math.round(maxAgeMs * (0.5 + drawn / 2 ** 33));
+}
+
+/**
+ * Whether the flags the last catalog read took still stand in for the catalog (ADR 0109): not for
+ * a resync, when they are as old as their limit ({@link flagsAgeLimitMs}) or older, or when
+ * `maxAgeMs` is 0.
+ */
+export function flagsYoung(head: AccountHead, age: FlagsAge): boolean {
+  const readAt = head.flagsReadAt?.getTime();
+  return (
+    !age.resync &&
+    age.maxAgeMs > 0 &&
+    readAt !== undefined &&
+    age.now - readAt < flagsAgeLimitMs(age.accountKey, readAt, age.maxAgeMs)
+  );
+}
+
+/**
+ * The items' flags the last read took from the catalog, by inventory id, while they are young
+ * ({@link flagsYoung}): a read with them skips the catalog unless an item is new. Undefined (read
+ * the catalog) otherwise.
  */
 export function knownFlagsOf(
   snapshot: AccountSnapshot,
-  now: number,
-  maxAgeMs: number,
-  resync: boolean,
+  age: FlagsAge,
 ): Map<number, InventoryFlags> | undefined {
-  if (!flagsYoung(snapshot, now, maxAgeMs, resync)) return undefined;
+  if (!flagsYoung(snapshot, age)) return undefined;
   return new Map(
     snapshot.items.map((item) => [
       Number(item.inventoryId),

@@ -6,7 +6,9 @@ import {
   decideInventoryFacts,
   decideUnchangedRead,
   diffLevels,
+  flagsAgeLimitMs,
   knownFlagsOf,
+  type FlagsAge,
   levelsDigestOf,
   skuLevelsOf,
   type AccountHead,
@@ -64,8 +66,17 @@ describe('knownFlagsOf', () => {
   });
   const minutes = (n: number) => n * 60_000;
 
-  it('given flags read 9 minutes ago and a 10-minute age, when reading, then they stand in for the catalog', () => {
-    const flags = knownFlagsOf(withFlags(at), at.getTime() + minutes(9), minutes(10), false);
+  const age = (now: number, overrides: Partial<FlagsAge> = {}): FlagsAge => ({
+    accountKey: 'account-1',
+    now,
+    maxAgeMs: minutes(10),
+    resync: false,
+    ...overrides,
+  });
+  const limit = flagsAgeLimitMs('account-1', at.getTime(), minutes(10));
+
+  it('given flags younger than their limit, when reading, then they stand in for the catalog', () => {
+    const flags = knownFlagsOf(withFlags(at), age(at.getTime() + limit - 1));
     expect(flags).toEqual(
       new Map([
         [11, { isActive: true, isDigital: false }],
@@ -74,17 +85,45 @@ describe('knownFlagsOf', () => {
     );
   });
 
-  it('given flags 10 minutes old, when reading, then the catalog is read', () => {
-    expect(knownFlagsOf(withFlags(at), at.getTime() + minutes(10), minutes(10), false)).toBe(
-      undefined,
-    );
+  it('given flags as old as their limit, when reading, then the catalog is read', () => {
+    expect(knownFlagsOf(withFlags(at), age(at.getTime() + limit))).toBe(undefined);
+    expect(knownFlagsOf(withFlags(at), age(at.getTime() + minutes(10)))).toBe(undefined);
   });
 
   it('given a resync, an age of 0, or a snapshot that never read the catalog, then the catalog is read', () => {
-    expect(knownFlagsOf(withFlags(at), at.getTime(), minutes(10), true)).toBe(undefined);
-    expect(knownFlagsOf(withFlags(at), at.getTime(), 0, false)).toBe(undefined);
-    expect(knownFlagsOf(withFlags(null), at.getTime(), minutes(10), false)).toBe(undefined);
-    expect(knownFlagsOf(withFlags(undefined), at.getTime(), minutes(10), false)).toBe(undefined);
+    expect(knownFlagsOf(withFlags(at), age(at.getTime(), { resync: true }))).toBe(undefined);
+    expect(knownFlagsOf(withFlags(at), age(at.getTime(), { maxAgeMs: 0 }))).toBe(undefined);
+    expect(knownFlagsOf(withFlags(null), age(at.getTime()))).toBe(undefined);
+    expect(knownFlagsOf(withFlags(undefined), age(at.getTime()))).toBe(undefined);
+  });
+});
+
+describe('flagsAgeLimitMs (ADR 0150)', () => {
+  const maxAgeMs = 10 * 60_000;
+  const readAt = at.getTime();
+
+  it('gives flags read at once, by many accounts, limits spread between half the age and all of it', () => {
+    const limits = Array.from({ length: 200 }, (_, n) =>
+      flagsAgeLimitMs(`account-${n}`, readAt, maxAgeMs),
+    );
+    for (const limit of limits) {
+      expect(limit).toBeGreaterThanOrEqual(maxAgeMs / 2);
+      expect(limit).toBeLessThanOrEqual(maxAgeMs);
+    }
+    expect(new Set(limits).size).toBeGreaterThan(190);
+    // Spread over the whole range: a fifth of it at each end is reached.
+    expect(Math.min(...limits)).toBeLessThan(maxAgeMs * 0.6);
+    expect(Math.max(...limits)).toBeGreaterThan(maxAgeMs * 0.9);
+  });
+
+  it('gives one account’s flags the same limit at every read of them, and a new one when read again', () => {
+    expect(flagsAgeLimitMs('account-1', readAt, maxAgeMs)).toBe(
+      flagsAgeLimitMs('account-1', readAt, maxAgeMs),
+    );
+    const later = Array.from({ length: 20 }, (_, n) =>
+      flagsAgeLimitMs('account-1', readAt + (n + 1) * maxAgeMs, maxAgeMs),
+    );
+    expect(new Set(later).size).toBeGreaterThan(15);
   });
 });
 
