@@ -154,7 +154,7 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
             withStore(head.stores, !options.resync && isBaselined(head, storeId)),
           );
           // The catalog's flags change seldom: read with the last ones while they are young
-          // enough, the catalog only for a new item (ADR 0109).
+          // enough, the catalog only for a new item (ADR 0109); how young, per account (ADR 0150).
           const flagsAge = {
             accountKey,
             now: startedAt.getTime(),
