@@ -67,7 +67,7 @@ export type Options = typeof DEFAULTS;
  * dying within the request: with V8's default young generation they were collected under that
  * heap several times a second (ADR 0149).
  */
-export const nodeFlags = ['--max-old-space-size=12000', '--max-semi-space-size=64'];
+export const nodeFlags = nodeOptionsOf({ oldSpaceMb: 12_000, semiSpaceMb: 64 }).split(' ');
 
 /**
  * A read of the account serves the requests of this window (ADR 0075; production 5 min): below
