@@ -198,18 +198,81 @@ describe('a per-owner map in chunks (real server)', () => {
       entries(0, many, (i) => i),
     );
     const first = await heads.findOne({ _id: 's1' });
-    expect(first!.chunks).toHaveLength(SLACK_CHUNKS + 4);
+    // The write's chunks are one value of the head (ADR 0152).
+    expect(first!.chunks).toHaveLength(1);
+    expect(first!.chunks[0]!.split('\n')).toHaveLength(SLACK_CHUNKS + 4);
     expect(first!.base).toBe(SLACK_CHUNKS + 4);
     expect(chunkCommands).toEqual(['insert']);
 
     // A later write appends to it, the first chunks untouched.
     await map.write('s1', [['SKU-0', { quantity: -1 }]]);
     const later = await heads.findOne({ _id: 's1' });
-    expect(later!.chunks.slice(0, SLACK_CHUNKS + 4)).toEqual(first!.chunks);
-    expect(later!.chunks).toHaveLength(SLACK_CHUNKS + 5);
-    const read = (await map.read('s1')).entries;
-    expect(read.size).toBe(many);
-    expect(read.get('SKU-0')).toEqual({ quantity: -1 });
+    expect(later!.chunks).toEqual([first!.chunks[0], expect.stringMatching(/^s1\|[0-9a-f]{24}$/)]);
+    const read = await map.read('s1');
+    expect(read.chunks).toEqual([...first!.chunks[0]!.split('\n'), later!.chunks[1]]);
+    expect(read.entries.size).toBe(many);
+    expect(read.entries.get('SKU-0')).toEqual({ quantity: -1 });
+    // Every chunk the head names is a document, and no other.
+    expect(
+      (await db.collection('first_chunks').find({}).toArray()).map((d) => d._id).sort(),
+    ).toEqual([...read.chunks].sort());
+  });
+
+  it('reads a head of one chunk per value (before ADR 0152), appends a run to it, and compacts it into one value', async () => {
+    const db = await connect();
+    const map = createChunkedMap<Line>(db, { name: 'runs' });
+    const heads = db.collection<{ _id: string; chunks: string[]; base?: number; version: number }>(
+      'runs',
+    );
+    // As written before ADR 0152: two writes of one chunk each, one id per value.
+    await map.write(
+      's1',
+      entries(0, 10, (i) => i),
+    );
+    await map.write(
+      's1',
+      entries(5, 15, (i) => i + 100),
+    );
+    const runs = (await heads.findOne({ _id: 's1' }))!.chunks;
+    expect(runs).toHaveLength(2);
+    await heads.updateOne({ _id: 's1' }, { $set: { chunks: runs } });
+    const stampBefore = (await map.read('s1')).stamp;
+
+    await map.write(
+      's1',
+      entries(0, ENTRIES_PER_CHUNK + 1, (i) => i + 1000),
+    );
+    const head = (await heads.findOne({ _id: 's1' }))!;
+    // Two values as they were, then the write's two chunks in one.
+    expect(head.chunks.slice(0, 2)).toEqual(runs);
+    expect(head.chunks).toHaveLength(3);
+    expect(head.chunks[2]!.split('\n')).toHaveLength(2);
+    const read = await map.read('s1');
+    expect(read.chunks).toHaveLength(4);
+    expect(read.stamp).not.toBe(stampBefore);
+    expect(read.stamp).toBe(`${head.version}|${head.chunks[2]!.split('\n')[1]}`);
+    expect(read.entries.get('SKU-0')).toEqual({ quantity: 1000 });
+    expect(read.entries.get(`SKU-${ENTRIES_PER_CHUNK}`)).toEqual({
+      quantity: 1000 + ENTRIES_PER_CHUNK,
+    });
+    // What was appended since the first read of the two values is the write's entries.
+    const since = (await map.appendedSince('s1', read.chunks.slice(0, 2), 8))!;
+    expect(since.appended).toHaveLength(ENTRIES_PER_CHUNK + 1);
+    expect(since.chunks).toEqual(read.chunks);
+
+    // A rewrite (as a compaction) leaves one value, the old chunks removed.
+    expect(await map.rewrite('s1', (entries, meta) => ({ entries: [...entries], meta }))).toBe(
+      true,
+    );
+    const compacted = (await heads.findOne({ _id: 's1' }))!;
+    expect(compacted.chunks).toHaveLength(1);
+    const after = await map.read('s1');
+    expect(after.chunks).toEqual(compacted.chunks[0]!.split('\n'));
+    expect(compacted.base).toBe(after.chunks.length);
+    expect(
+      (await db.collection('runs_chunks').find({}).toArray()).map((d) => d._id).sort(),
+    ).toEqual([...after.chunks].sort());
+    expect(asObject(after.entries)).toEqual(asObject(read.entries));
   });
 
   it('a write `when` the meta holds a value changes nothing otherwise; reset replaces map and meta', async () => {

@@ -34,6 +34,10 @@ export type MapEntry<V> = readonly [key: string, value: V | null];
  */
 interface Head<M> extends Document {
   _id: string;
+  /**
+   * The chunks' ids in write order, those written together (by one write, or left by a compaction)
+   * in one string, separated by {@link RUN_SEPARATOR} (ADR 0152); one id per element before.
+   */
   chunks?: string[];
   /** Chunks the last compaction or reset left. */
   base?: number;
@@ -349,7 +353,28 @@ export function createMeteredMapCache(
  * write, tells a head made again (after its owner's was removed) from the one it replaced.
  */
 const stampOf = (head: Pick<Head<object>, 'version' | 'chunks'> | null): string | null =>
-  head?.version === undefined ? null : `${head.version}|${head.chunks?.at(-1) ?? ''}`;
+  head?.version === undefined ? null : `${head.version}|${idsOf(head).at(-1) ?? ''}`;
+
+/**
+ * Between the ids of chunks written together, in one element of a head's `chunks` (ADR 0152):
+ * FerretDB 1.24 decodes a document's array value by value, each at the cost of a document, and
+ * reads or rewrites the whole head on every read and write of the map.
+ */
+const RUN_SEPARATOR = '\n';
+
+/** The head's chunk ids, in order, one per chunk. */
+function idsOf(head: Pick<Head<object>, 'chunks'> | null): string[] {
+  const runs = head?.chunks ?? [];
+  return runs.some((run) => run.includes(RUN_SEPARATOR))
+    ? runs.flatMap((run) => run.split(RUN_SEPARATOR))
+    : runs;
+}
+
+/** Ids written together as the head keeps them: one element (each its own if one holds the separator). */
+function runOf(ids: readonly string[]): string[] {
+  if (ids.length === 0 || ids.some((id) => id.includes(RUN_SEPARATOR))) return [...ids];
+  return [ids.join(RUN_SEPARATOR)];
+}
 
 const startsWith = (ids: readonly string[], prefix: readonly string[]) =>
   prefix.length <= ids.length && prefix.every((id, i) => ids[i] === id);
@@ -433,7 +458,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
   const read = async (owner: string) => {
     for (let attempt = 1; ; attempt++) {
       const head = await heads.findOne({ _id: owner });
-      const ids = head?.chunks ?? [];
+      const ids = idsOf(head);
       const legacy = hasLegacy(head);
       const kept = legacy ? undefined : cache?.get(cacheKey(owner));
       // Chunks are never changed once written: a kept map whose chunks begin the head's list
@@ -475,7 +500,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
   ): Promise<boolean> => {
     const ids = await insertChunks(owner, entries);
     const update: UpdateFilter<Head<M>> = {
-      $set: { chunks: ids, base: ids.length, meta } as Partial<Head<M>>,
+      $set: { chunks: runOf(ids), base: ids.length, meta } as Partial<Head<M>>,
       $inc: { version: 1 },
       ...(Object.keys(legacyUnset).length > 0 ? { $unset: legacyUnset } : {}),
     };
@@ -491,13 +516,13 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
       await removeChunks(ids);
       return false;
     }
-    await removeChunks(head?.chunks ?? []);
+    await removeChunks(idsOf(head));
     cache?.put(cacheKey(owner), ids, apply(new Map(), entries));
     return true;
   };
 
   const crowded = (head: Pick<Head<M>, 'chunks' | 'base'> | null) =>
-    (head?.chunks?.length ?? 0) > 2 * (head?.base ?? 0) + SLACK_CHUNKS;
+    idsOf(head).length > 2 * (head?.base ?? 0) + SLACK_CHUNKS;
   const compact = async (owner: string) => {
     const { head, entries, meta } = await read(owner);
     if (!crowded(head)) return;
@@ -511,7 +536,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
       serially(owner, async () => {
         const ids = await insertChunks(owner, entries);
         const update: UpdateFilter<Head<M>> = {
-          $push: { chunks: { $each: ids } } as unknown as UpdateFilter<Head<M>>['$push'],
+          $push: { chunks: { $each: runOf(ids) } } as unknown as UpdateFilter<Head<M>>['$push'],
           $inc: { version: 1 },
           ...(set && Object.keys(set).length > 0 ? { $set: prefixed('meta.', set) } : {}),
         };
@@ -531,7 +556,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
           await removeChunks(ids);
           return false;
         }
-        if (ids.length > 0 && head.chunks?.length === ids.length && !head.base) {
+        if (ids.length > 0 && idsOf(head).length === ids.length && !head.base) {
           // The map's first chunks (a store's first catalog pass): as compact as compaction would
           // leave them, so counted as its base instead of being read and written again.
           await heads.updateOne(
@@ -547,13 +572,13 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
       }),
     async read(owner) {
       const { head, entries, meta } = await read(owner);
-      return { entries, meta, stamp: stampOf(head), chunks: head?.chunks ?? [] };
+      return { entries, meta, stamp: stampOf(head), chunks: idsOf(head) };
     },
     async appendedSince(owner, since, maxChunks) {
       for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
         const head = await heads.findOne({ _id: owner });
         if (!head || hasLegacy(head)) return null;
-        const ids = head.chunks ?? [];
+        const ids = idsOf(head);
         if (!startsWith(ids, since) || ids.length - since.length > maxChunks) return null;
         const docs = await load(ids.slice(since.length));
         // A chunk removed meanwhile: a compaction replaced them; the head tells on the next try.
