@@ -224,16 +224,12 @@ describe('a per-owner map in chunks (real server)', () => {
     const heads = db.collection<{ _id: string; chunks: string[]; base?: number; version: number }>(
       'runs',
     );
-    // As written before ADR 0152: two writes of one chunk each, one id per value.
+    // A write of two chunks, then its head as written before ADR 0152: one id per value.
     await map.write(
       's1',
-      entries(0, 10, (i) => i),
+      entries(0, ENTRIES_PER_CHUNK + 1, (i) => i),
     );
-    await map.write(
-      's1',
-      entries(5, 15, (i) => i + 100),
-    );
-    const runs = (await heads.findOne({ _id: 's1' }))!.chunks;
+    const runs = (await heads.findOne({ _id: 's1' }))!.chunks[0]!.split('\n');
     expect(runs).toHaveLength(2);
     await heads.updateOne({ _id: 's1' }, { $set: { chunks: runs } });
     const stampBefore = (await map.read('s1')).stamp;
@@ -243,7 +239,7 @@ describe('a per-owner map in chunks (real server)', () => {
       entries(0, ENTRIES_PER_CHUNK + 1, (i) => i + 1000),
     );
     const head = (await heads.findOne({ _id: 's1' }))!;
-    // Two values as they were, then the write's two chunks in one.
+    // The two values as they were, then the write's two chunks in one.
     expect(head.chunks.slice(0, 2)).toEqual(runs);
     expect(head.chunks).toHaveLength(3);
     expect(head.chunks[2]!.split('\n')).toHaveLength(2);

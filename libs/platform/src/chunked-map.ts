@@ -370,7 +370,7 @@ function idsOf(head: Pick<Head<object>, 'chunks'> | null): string[] {
     : runs;
 }
 
-/** Ids written together as the head keeps them: one element (each its own if one holds the separator). */
+/** Ids written together as a head keeps them: one value (one each if an id holds the separator). */
 function runOf(ids: readonly string[]): string[] {
   if (ids.length === 0 || ids.some((id) => id.includes(RUN_SEPARATOR))) return [...ids];
   return [ids.join(RUN_SEPARATOR)];
