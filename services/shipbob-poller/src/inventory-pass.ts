@@ -11,7 +11,8 @@ import {
   flagsYoung,
   knownFlagsOf,
   levelsDigestOf,
-  skuLevelsOf,
+  skuLevelOf,
+  skuSourcesOf,
   type AccountHead,
   type AccountReadDecision,
   type AccountSnapshot,
@@ -147,7 +148,10 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
           const client = deps.clientFor(store);
           // A failed page is asked again by the client; a read that still fails fails the pass.
           const totals = await client.readInventoryTotals();
-          const { digest, skus } = digestOf(totals);
+          // The levels each SKU is read from, chosen and sorted once: the digest takes them now,
+          // the compared items once the flags are set on them.
+          const sources = skuSourcesOf(totals);
+          const digest = levelsDigestOf(sources.map(skuLevelOf));
           const stores = await sharingStores(
             deps,
             accountKey,
@@ -170,7 +174,7 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
           });
           if (same.unchanged) {
             // Nothing changed: each store's cycle closes, and the head alone is saved.
-            deps.metrics.itemsSeen.inc({ stream }, skus);
+            deps.metrics.itemsSeen.inc({ stream }, sources.length);
             await publish([], same.closing ? [same.closing] : [], stores, startedAt);
             await saveHead(deps, accountKey, head, {
               ...head,
@@ -205,8 +209,9 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
               ? flagsOfPrints(prints)
               : undefined
             : knownFlagsOf(snapshot!, flagsAge);
+          // Sets the flags on the levels themselves, `sources` among them.
           const read = await client.withInventoryFlags(totals, knownFlags ? { knownFlags } : {});
-          const current = skuLevelsOf(read.levels);
+          const current = sources.map(skuLevelOf);
           deps.metrics.itemsSeen.inc({ stream }, current.length);
           const changed = await deps.largePasses.run(
             async () => {
@@ -256,12 +261,6 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
       return decision.type;
     }
   };
-}
-
-/** The read's digest (ADR 0137) and its number of SKUs; its items are not kept. */
-function digestOf(totals: Parameters<typeof skuLevelsOf>[0]): { digest: string; skus: number } {
-  const items = skuLevelsOf(totals);
-  return { digest: levelsDigestOf(items), skus: items.length };
 }
 
 const isBaselined = (snapshot: AccountHead, storeId: string) =>

@@ -141,25 +141,34 @@ export function decideAccountRead(
  * SKU. Flags ShipBob did not report count as active and not digital, its catalog defaults.
  */
 export function skuLevelsOf(levels: readonly InventoryLevel[]): SkuLevel[] {
+  return skuSourcesOf(levels).map(skuLevelOf);
+}
+
+/**
+ * The levels {@link skuLevelsOf} makes its items of, in its order: a read maps them again once
+ * their flags are known ({@link skuLevelOf}) instead of choosing and sorting a second time.
+ */
+export function skuSourcesOf(levels: readonly InventoryLevel[]): InventoryLevel[] {
   const bySku = new Map<string, InventoryLevel>();
   for (const level of levels) {
     if (!level.sku) continue;
     const held = bySku.get(level.sku);
     if (!held || level.inventoryId < held.inventoryId) bySku.set(level.sku, level);
   }
-  return [...bySku.values()]
-    .map((l) => ({
-      sku: l.sku!,
-      inventoryId: String(l.inventoryId),
-      fulfillable: l.fulfillable,
-      onHand: l.onHand,
-      committed: l.committed,
-      exception: l.exception,
-      active: l.isActive ?? true,
-      digital: l.isDigital ?? false,
-    }))
-    .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
+  return [...bySku.values()].sort((a, b) => (a.sku! < b.sku! ? -1 : a.sku! > b.sku! ? 1 : 0));
 }
+
+/** One level (with a SKU) as the poller keeps it, its flags as they are on the level now. */
+export const skuLevelOf = (l: InventoryLevel): SkuLevel => ({
+  sku: l.sku!,
+  inventoryId: String(l.inventoryId),
+  fulfillable: l.fulfillable,
+  onHand: l.onHand,
+  committed: l.committed,
+  exception: l.exception,
+  active: l.isActive ?? true,
+  digital: l.isDigital ?? false,
+});
 
 /**
  * A digest of what the levels say of each SKU but its flags (the items {@link skuLevelsOf} made

@@ -10,7 +10,9 @@ import {
   knownFlagsOf,
   type FlagsAge,
   levelsDigestOf,
+  skuLevelOf,
   skuLevelsOf,
+  skuSourcesOf,
   type AccountHead,
   type AccountSnapshot,
   type SkuLevel,
@@ -154,6 +156,25 @@ describe('skuLevelsOf', () => {
     expect(levels.map((l) => [l.sku, l.inventoryId, l.active, l.digital])).toEqual([
       ['A', '5', false, false],
       ['B', '3', true, true],
+    ]);
+  });
+});
+
+describe('skuSourcesOf and skuLevelOf', () => {
+  it('given levels, when their sources are mapped, then the items are those of skuLevelsOf', () => {
+    const levels = [wire(9, 'B'), wire(3, 'B', { isDigital: true }), wire(4, null), wire(5, 'A')];
+    expect(skuSourcesOf(levels).map(skuLevelOf)).toEqual(skuLevelsOf(levels));
+  });
+
+  it('given flags set on the levels after their sources were chosen, when mapped again, then the items carry them', () => {
+    const levels = [wire(2, 'B'), wire(1, 'A')];
+    const sources = skuSourcesOf(levels);
+    expect(sources.map(skuLevelOf).map((l) => l.active)).toEqual([true, true]);
+    levels[0]!.isActive = false;
+    levels[1]!.isDigital = true;
+    expect(sources.map(skuLevelOf).map((l) => [l.sku, l.active, l.digital])).toEqual([
+      ['A', true, true],
+      ['B', false, false],
     ]);
   });
 });
