@@ -224,6 +224,65 @@ describe('setting events aside without blocking the partition', () => {
     expect(left[0]!.nextAttemptAt.getTime()).toBeGreaterThan(later.getTime());
   });
 
+  it('prepares a lane 200 events at a time before handling them, releasing each chunk after it, and nothing past a failure (ADR 0153)', async () => {
+    const { h, store } = await setup();
+    const groupId = uniqueName('group');
+    const topic = physicalTopic('orderReadyToShip', h.namespace);
+    const events = Array.from({ length: 450 }, (_, i) => order('store-1', `O-${i}`));
+    const values = await h.codec.encodeAll('orderReadyToShip', events);
+    for (const [i, value] of values.entries())
+      await store.park({
+        groupId,
+        key: 'store-1',
+        topic,
+        partition: 0,
+        offset: String(i),
+        value,
+        headers: {},
+        reason: i === 0 ? 'shipbob-unavailable' : BEHIND_SET_ASIDE,
+        attempts: 0,
+        nextAttemptAt: new Date(),
+      });
+    // What happened, in order: a chunk prepared (its first and last ids), an event handled, a
+    // chunk released.
+    const steps: string[] = [];
+    const result = await drainParked({
+      store,
+      codec: h.codec,
+      groupId,
+      key: 'store-1',
+      topics: ['orderReadyToShip'],
+      namespace: h.namespace,
+      prepare: (chunk) => {
+        const ids = chunk.map((e) => e.value.orderId);
+        steps.push(`prepare ${ids[0]}..${ids.at(-1)} (${ids.length})`);
+        return Promise.resolve(() => void steps.push(`release ${ids[0]}`));
+      },
+      handle: (event) => {
+        const id = event.value.orderId;
+        if (id === 'O-250')
+          throw new RetriableError('ShipBob 503', { reason: 'shipbob-unavailable' });
+        steps.push(id);
+        return Promise.resolve();
+      },
+      deadLetter: recordingDeadLetter(),
+    });
+    expect(result).toMatchObject({ outcome: 'failed', replayed: 250 });
+    const handled = (from: number, to: number) =>
+      Array.from({ length: to - from }, (_, i) => `O-${from + i}`);
+    expect(steps).toEqual([
+      'prepare O-0..O-199 (200)',
+      ...handled(0, 200),
+      'release O-0',
+      'prepare O-200..O-399 (200)',
+      ...handled(200, 250),
+      'release O-200',
+    ]);
+    expect((await store.list(groupId, 'store-1')).map((p) => p.offset)).toEqual(
+      handled(250, 450).map((id) => id.slice(2)),
+    );
+  });
+
   it("sets a store's later events aside behind its failure a run at a time, in order, and a redelivered run once", async () => {
     const { h, store } = await setup();
     const groupId = uniqueName('group');

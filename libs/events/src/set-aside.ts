@@ -101,6 +101,13 @@ export interface DrainOptions<K extends TopicKey> {
   handle: (event: ConsumedEventOf<K>) => Promise<void>;
   /** Where an event goes whose replay fails permanently. */
   deadLetter: DeadLetterWriter;
+  /**
+   * Called with up to {@link DRAIN_PREPARE_EVENTS} of the lane's next events before they are
+   * handled, as the consumer prepares a fetched batch (the applier looks their products up at
+   * once); what it returns is called once they are handled or the drain stops among them. A
+   * preparation that fails is logged by the caller's hook, not here: it must not throw.
+   */
+  prepare?: (events: ConsumedEventOf<K>[]) => Promise<() => void>;
   retry?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Checked before each event: once aborted (e.g. the lane's lease was lost), no event is started. */
   signal?: AbortSignal;
@@ -170,13 +177,43 @@ export async function drainParked<K extends TopicKey>(
     if (head.attempts > 0 && head.nextAttemptAt > now() && result.replayed === 0) {
       return { ...result, outcome: 'not-due' };
     }
-    for (const parked of lane) {
+    for (let from = 0; from < lane.length; from += DRAIN_PREPARE_EVENTS) {
       if (options.signal?.aborted) return { ...result, outcome: 'stopped' };
-      const raw = parkedToRaw(parked);
-      const decoded = await decodeMessage(options.codec, byPhysical, raw).then(
-        (event) => ({ event }),
-        (error: unknown) => ({ error }),
+      // The chunk's events are decoded first, so that they can be prepared together.
+      const chunk = await Promise.all(
+        lane.slice(from, from + DRAIN_PREPARE_EVENTS).map(async (parked) => {
+          const raw = parkedToRaw(parked);
+          const decoded = await decodeMessage(options.codec, byPhysical, raw).then(
+            (event) => ({ event }),
+            (error: unknown) => ({ error }),
+          );
+          return { parked, raw, decoded };
+        }),
       );
+      const release = options.prepare
+        ? await options.prepare(
+            chunk.flatMap(({ decoded }) => ('event' in decoded ? [decoded.event] : [])),
+          )
+        : undefined;
+      try {
+        const stop = await replayChunk(chunk);
+        if (stop) return stop;
+      } finally {
+        release?.();
+      }
+    }
+  }
+
+  /** Replays a chunk of the lane in order; what the drain returns when it stops within it. */
+  async function replayChunk(
+    chunk: {
+      parked: ParkedEvent;
+      raw: RawMessage;
+      decoded: { event: ConsumedEventOf<K> } | { error: unknown };
+    }[],
+  ): Promise<DrainResult | undefined> {
+    for (const { parked, raw, decoded } of chunk) {
+      if (options.signal?.aborted) return { ...result, outcome: 'stopped' };
       // The replay logs under the event's store and ids, as the consumer's first attempt did
       // (a lane's key is not always the store: the applier's waiting lanes are per effect).
       const context = 'event' in decoded ? eventLogContext(decoded.event) : messageLogContext(raw);
@@ -203,5 +240,9 @@ export async function drainParked<K extends TopicKey>(
       });
       if (failure) return { ...result, outcome: 'failed', error: failure.error };
     }
+    return undefined;
   }
 }
+
+/** Events of a lane prepared together at most (`DrainOptions.prepare`). */
+export const DRAIN_PREPARE_EVENTS = 200;

@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import { createMongoParkedEventStore, physicalTopic } from '@msync/events';
 import { capturingLogger, counted, withContext } from '@msync/test-support';
 import { applierHarness, eventually, type ApplierHarness } from './test-support/harness.js';
 import { offerObserved, storeConfig } from './test-support/facts.js';
 import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
+import { factLane } from './applier.js';
 
 let h: ApplierHarness | undefined;
 afterEach(async () => {
@@ -123,6 +125,60 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
     },
     TEST_MS,
   );
+
+  it("a parked lane's offers are looked up together when replayed, not one call each (ADR 0153)", async () => {
+    h = await applierHarness();
+    const harness = h;
+    const skus = Array.from({ length: 120 }, (_, i) => `SKU-PARKED-${i}`);
+    const store = await harness.addStore({
+      config: { toggles: { ...storeConfig().toggles, offers: true } },
+      skus,
+    });
+    // The store's offers lane parked behind its first fact, as a budget wait leaves it.
+    const parked = await createMongoParkedEventStore(harness.mongo.db);
+    const groupId = `${harness.namespace}sync-applier`;
+    const lane = factLane('offerObserved', store.storeId);
+    for (const [i, sku] of skus.entries()) {
+      await parked.park({
+        groupId,
+        key: lane,
+        topic: physicalTopic('offerObserved', harness.namespace),
+        partition: 0,
+        offset: String(i),
+        value: await harness.codec.encode(
+          'offerObserved',
+          offerObserved({ storeId: store.storeId, sku }),
+        ),
+        headers: {},
+        reason: i === 0 ? 'budget-wait' : 'behind-set-aside',
+        attempts: 0,
+        nextAttemptAt: new Date(),
+      });
+    }
+    await harness.startApplier({ groupId });
+    await eventually(
+      () => harness.outcomesOf(store.storeId, 'DUPLICATE').length === skus.length,
+      'every parked offer replayed and matched to its product',
+      60_000,
+    );
+    await eventually(async () => !(await parked.hasParked(groupId, lane)), 'the lane drained');
+    const lookups = harness.shipbob.control
+      .exchanges()
+      .filter((e) => e.operation === 'GET /product').length;
+    // Replayed one at a time, 120 offers take at least 120 lookups.
+    withContext(`${lookups} product lookups for ${skus.length} replayed offers`, () =>
+      expect(lookups).toBeLessThanOrEqual(24),
+    );
+    expect(
+      harness
+        .outcomesOf(store.storeId)
+        .map((o) => o.subjectId)
+        .sort(),
+    ).toEqual([...skus].sort());
+    expect(
+      harness.shipbob.control.exchanges().filter((e) => e.operation === 'POST /product'),
+    ).toEqual([]);
+  });
 
   it("a batch's prefetched lookups answer its facts however long they take to handle", async () => {
     h = await applierHarness();

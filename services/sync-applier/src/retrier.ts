@@ -16,7 +16,7 @@ import {
   type Logger,
   type Registry,
 } from '@msync/platform';
-import { FACT_TOPICS, type Delivery, type Fact } from './applier.js';
+import { FACT_TOPICS, type Delivery, type Fact, type FactTopic } from './applier.js';
 import type { EffectsLedger } from './adapters/effects-ledger.js';
 import { storeOfLane } from './domain/lanes.js';
 import type { ApplierMetrics } from './metrics.js';
@@ -32,6 +32,12 @@ export interface RetrierOptions {
   /** The facts consumer's group (store lanes) and the waiting room's group. */
   groups: { store: string; waiting: string };
   handle: (fact: Fact, delivery: Delivery) => Promise<void>;
+  /**
+   * Prepares up to 200 of a lane's facts before they are replayed, as a fetched batch is (their
+   * offers' products looked up at once, ADR 0153); resolves with what to call once they are
+   * handled. Must not throw.
+   */
+  prepare?: (facts: Fact[]) => Promise<() => void>;
   dlqProducer: Producer;
   logger: Logger;
   metrics: ApplierMetrics;
@@ -112,7 +118,7 @@ export function createRetrier(options: RetrierOptions): Retrier {
     const renewal = keepRenewing(lease, lost);
     const draining = linkSignals([lost.signal, stopping.signal]);
     try {
-      const result = await drainParked({
+      const result = await drainParked<FactTopic>({
         store: options.store,
         codec: options.codec,
         groupId,
@@ -120,6 +126,7 @@ export function createRetrier(options: RetrierOptions): Retrier {
         topics: FACT_TOPICS,
         namespace: options.namespace,
         handle: (fact) => options.handle(fact, { via: 'parked', lane: kind }),
+        ...(options.prepare ? { prepare: options.prepare } : {}),
         deadLetter: deadLetterFor(groupId),
         ...(options.backoff ? { retry: options.backoff } : {}),
         signal: draining.signal,

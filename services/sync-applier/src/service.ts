@@ -259,6 +259,9 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     namespace: options.namespace,
     groups: { store: groupId, waiting: waitingGroupOf(groupId) },
     handle,
+    // A parked lane's offers are looked up as a fetched batch's are, not one call each: a store
+    // parked behind one fact in a first cycle replays thousands (ADR 0153).
+    prepare: (facts) => prefetchOffers(facts),
     dlqProducer: options.publisher.producer,
     logger,
     metrics,
