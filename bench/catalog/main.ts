@@ -17,6 +17,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import type { SyncOutcomeRecorded } from '@msync/events';
 import {
   MONGO_BACKENDS,
@@ -67,7 +68,11 @@ export type Options = typeof DEFAULTS;
  * dying within the request: with V8's default young generation they were collected under that
  * heap several times a second (ADR 0149).
  */
-export const nodeFlags = nodeOptionsOf({ oldSpaceMb: 12_000, semiSpaceMb: 64 }).split(' ');
+export const nodeFlags = [
+  ...nodeOptionsOf({ oldSpaceMb: 12_000, semiSpaceMb: 64 }).split(' '),
+  // Its garbage from what came before is collected before each measured later cycle.
+  '--expose-gc',
+];
 
 /**
  * A read of the account serves the requests of this window (ADR 0075; production 5 min): below
@@ -366,9 +371,16 @@ export interface CycleEndDecisions {
  * without either (ADR 0142).
  */
 async function cycleEndDecisions(run: OrdersRun): Promise<CycleEndDecisions> {
-  const on = (value: string) =>
-    run.metric('sync-applier', 'sync_applier_cycle_end_decisions_total', { on: value });
-  return { onMap: await on('map'), onIndex: await on('index'), withoutMap: await on('no-map') };
+  const on = (value: string) => ({
+    name: 'sync_applier_cycle_end_decisions_total',
+    labels: { on: value },
+  });
+  const [onMap, onIndex, withoutMap] = await run.metrics('sync-applier', [
+    on('map'),
+    on('index'),
+    on('no-map'),
+  ]);
+  return { onMap: onMap!, onIndex: onIndex!, withoutMap: withoutMap! };
 }
 
 /** The applier's facts set aside for its retrier so far, by reason. */
@@ -378,6 +390,13 @@ async function setAsideByReason(run: OrdersRun): Promise<Map<string, number>> {
     reasons.map((reason) => run.metric('sync-applier', 'events_set_aside_total', { reason })),
   );
   return new Map(reasons.map((r, i) => [r, counts[i]!]));
+}
+
+/** Collections of the bench's process: full ones (count, pause ms) and all of them (pause ms). */
+export interface BenchGc {
+  full: number;
+  fullMs: number;
+  allMs: number;
 }
 
 export interface CycleFigures {
@@ -397,6 +416,8 @@ export interface CycleFigures {
   applierFactsPerSecond: number;
   calls: CallCounts;
   cpu: Map<string, number>;
+  /** This process's collections during the cycle (the simulators live in it). */
+  benchGc: BenchGc;
   db: Map<string, DbUse>;
 }
 
@@ -412,6 +433,11 @@ async function cycle(
   maxMinutes: number,
 ): Promise<CycleFigures> {
   const skusChanged = change();
+  // The simulators' heap (4 GB at 1 M SKUs) holds the garbage of everything since the first
+  // cycle: collected now, a full collection of it does not fall into the measured cycle; those
+  // that do are counted.
+  await ownGc.collect();
+  const gcBefore = ownGc.taken();
   const phase = calls.phase();
   const cpuBefore = run.processes.cpuSeconds();
   const dbBefore = await dbUse(run);
@@ -431,9 +457,9 @@ async function cycle(
   let ended = 0;
   const deadline = start + maxMinutes * 60_000;
   await progress.until(
-    async () => {
-      ended =
-        (await run.metric('sync-applier', 'sync_applier_inventory_cycles_total')) - endedBefore;
+    () => {
+      // The sampler's last scrape of the applier: the wait adds none of its own to the cycle's.
+      ended = (sampler.cyclesEnded() ?? endedBefore) - endedBefore;
       return (
         ended >= run.stores.length &&
         (skusChanged === 0 || progress.imported(run.stores) === run.stores.length)
@@ -469,9 +495,57 @@ async function cycle(
     applierFactsPerSecond: sampler.rate('inventory', start),
     calls: counts,
     cpu: cpuDelta(cpuBefore, run.processes.cpuSeconds()),
+    benchGc: ownGc.since(gcBefore),
     db: dbDelta(dbBefore, await dbUse(run)),
   };
 }
+
+/** This process's collections: the simulators' and the bench's (main-thread pauses). */
+class GcWatch {
+  private full = 0;
+  private fullMs = 0;
+  private allMs = 0;
+
+  constructor() {
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) {
+        const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+        this.allMs += entry.duration;
+        if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+          this.full += 1;
+          this.fullMs += entry.duration;
+        }
+      }
+    }).observe({ entryTypes: ['gc'] });
+  }
+
+  /**
+   * A full collection of this process's heap (`--expose-gc`; nothing without it), resolved once
+   * the observer has seen it (entries reach it on a later turn of the event loop).
+   */
+  async collect(): Promise<void> {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    if (!gc) return;
+    const seen = this.full;
+    gc();
+    for (let turn = 0; turn < 100 && this.full === seen; turn++) await sleep(10);
+  }
+
+  taken(): BenchGc {
+    return { full: this.full, fullMs: this.fullMs, allMs: this.allMs };
+  }
+
+  since(before: BenchGc): BenchGc {
+    const now = this.taken();
+    return {
+      full: now.full - before.full,
+      fullMs: now.fullMs - before.fullMs,
+      allMs: now.allMs - before.allMs,
+    };
+  }
+}
+
+const ownGc = new GcWatch();
 
 /**
  * Waits until no running service's consumer lags behind its topics (`events_consumer_lag`), at
@@ -647,10 +721,14 @@ class CycleProgress {
 
 /**
  * Samples, once a second, the facts the applier has handled per topic, so that its rate is taken
- * over the seconds it was busy; and reads shipbob-poller's inventory items and pass seconds.
+ * over the seconds it was busy, and the inventory cycles it ended, which a measured cycle's wait
+ * reads from here; and reads shipbob-poller's inventory items and pass seconds. One scrape of the
+ * applier a second: each one also runs its readiness checks (a broker, registry and database
+ * round trip), work the measured cycles should not carry three times a second.
  */
 class MetricSampler {
-  private readonly samples: { at: number; offers: number; inventory: number }[] = [];
+  private readonly samples: { at: number; offers: number; inventory: number; cycles: number }[] =
+    [];
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly run: OrdersRun) {}
@@ -664,20 +742,30 @@ class MetricSampler {
   }
 
   private async sample(): Promise<void> {
-    const handled = (topic: string) =>
-      this.run.metric('sync-applier', 'events_consumed_total', {
-        topic: `${this.run.namespace}${topic}`,
-        outcome: 'handled',
-      });
+    const handled = (topic: string) => ({
+      name: 'events_consumed_total',
+      labels: { topic: `${this.run.namespace}${topic}`, outcome: 'handled' },
+    });
     try {
-      const [offers, inventory] = await Promise.all([
+      const [offers, inventory, cycles] = await this.run.metrics('sync-applier', [
         handled('mirakl.offer.observed.v1'),
         handled('shipbob.inventory.observed.v1'),
+        { name: 'sync_applier_inventory_cycles_total' },
       ]);
-      this.samples.push({ at: Date.now(), offers, inventory });
+      this.samples.push({
+        at: Date.now(),
+        offers: offers!,
+        inventory: inventory!,
+        cycles: cycles!,
+      });
     } catch {
       // the applier is busy or restarting: the next sample counts
     }
+  }
+
+  /** The applier's inventory cycles ended as of the last sample (undefined before the first). */
+  cyclesEnded(): number | undefined {
+    return this.samples.at(-1)?.cycles;
   }
 
   /** Facts handled per second between the first and the last sample that moved, since `from`. */
@@ -692,11 +780,11 @@ class MetricSampler {
 
   async poller(): Promise<{ items: number; seconds: number }> {
     const labels = { stream: 'inventory' };
-    const [items, seconds] = await Promise.all([
-      this.run.metric('shipbob-poller', 'poll_items_seen_total', labels),
-      this.run.metric('shipbob-poller', 'poll_duration_seconds_sum', labels),
+    const [items, seconds] = await this.run.metrics('shipbob-poller', [
+      { name: 'poll_items_seen_total', labels },
+      { name: 'poll_duration_seconds_sum', labels },
     ]);
-    return { items, seconds };
+    return { items: items!, seconds: seconds! };
   }
 }
 

@@ -138,6 +138,10 @@ function cycleRows(title: string, c: CycleFigures, stores: number): string[] {
     row('applier: inventory facts / s', rate(c.applierFactsPerSecond)),
     ...callRows(c.calls, 'per store'),
     ...cpuRows(c.cpu),
+    row(
+      'simulators + bench: collections (pause s)',
+      `full ${c.benchGc.full} (${seconds(c.benchGc.fullMs)}), all ${seconds(c.benchGc.allMs)}`,
+    ),
     ...dbRows(c.db, stores),
   ];
 }

@@ -43,7 +43,11 @@ import {
   type FlowSystem,
 } from '../../tests/e2e/support/flow-services.js';
 import { pollRequest } from '../../tests/e2e/support/backbone.js';
-import type { MetricSample, ServiceProcess } from '../../tests/e2e/support/services.js';
+import type {
+  MetricQuery,
+  MetricSample,
+  ServiceProcess,
+} from '../../tests/e2e/support/services.js';
 import { ProcessSampler } from './process-sampler.js';
 import { Timeline } from './timeline.js';
 
@@ -204,8 +208,9 @@ export class OrdersRun {
       paymentDelayMs: settings.paymentDelayMs,
       // Mirakl's contract: OR11 once a minute per shop; faster calls get 429.
       callFrequencyMs: DOCUMENTED_CALL_FREQUENCY,
-      // The timeline keeps what it needs from each exchange; the journals stay small.
-      journalLimit: 1_000,
+      // The timeline keeps what it needs from each exchange; the journals keep none: an entry
+      // holds its answer's body, which at catalog scale would live on into the old generation.
+      journalLimit: 0,
     });
     const webhooks = settings.webhookPort !== undefined;
     this.shipbob = await startShipBobSimulator({
@@ -223,7 +228,7 @@ export class OrdersRun {
           }),
       // ShipBob's own retry schedule (5 s, 5 min, …) and 15 s timeout.
       webhooks: { deliver: webhooks },
-      journalLimit: 1_000,
+      journalLimit: 0,
     });
     this.mirakl.control.onExchange((e) => this.timeline.onMirakl(e));
     this.shipbob.control.onExchange((e) => this.timeline.onShipBob(e));
@@ -459,6 +464,11 @@ export class OrdersRun {
   /** The sum of a metric's samples of one service (0 when it has none). */
   metric(name: FlowService, metric: string, labels?: Record<string, string>): Promise<number> {
     return this.services.get(name)!.metric(metric, labels);
+  }
+
+  /** {@link OrdersRun.metric} of each query, from one scrape of the service. */
+  metrics(name: FlowService, queries: readonly MetricQuery[]): Promise<number[]> {
+    return this.services.get(name)!.metrics(queries);
   }
 
   /** Each sample of a metric of one service, with its labels. */

@@ -17,12 +17,19 @@ export interface ServiceProcess {
   announcedPort(message: string): Promise<number>;
   /** The sum of a metric's samples on the ops port that carry these labels (0 when none). */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
+  /** {@link ServiceProcess.metric} of each query, from one scrape of the ops port. */
+  metrics(queries: readonly MetricQuery[]): Promise<number[]>;
   /** Each sample of a metric on the ops port: its labels and its value. */
   samples(name: string): Promise<MetricSample[]>;
   /** SIGTERM, then SIGKILL after 15 s: the graceful shutdown a deployment asks for. */
   stop(): Promise<void>;
   /** SIGKILL, no warning: a crash. Resolves once the process is gone. */
   kill(): Promise<void>;
+}
+
+export interface MetricQuery {
+  name: string;
+  labels?: Record<string, string>;
 }
 
 export interface MetricSample {
@@ -48,6 +55,14 @@ export function samplesOf(text: string, metricName: string): MetricSample[] {
       );
       return { labels, value: Number(l.slice(l.lastIndexOf(' ') + 1)) };
     });
+}
+
+/** The sum of a metric's samples in an exposition that carry these labels (0 when none). */
+export function sumOf(text: string, query: MetricQuery): number {
+  const wanted = Object.entries(query.labels ?? {});
+  return samplesOf(text, query.name)
+    .filter((sample) => wanted.every(([k, v]) => sample.labels[k] === v))
+    .reduce((sum, sample) => sum + sample.value, 0);
 }
 
 export async function startService(
@@ -82,8 +97,8 @@ export async function startService(
   };
   const opsPort = await announcedPort('ops endpoint listening');
   await waitReady(name, opsPort, () => out);
-  const samples = async (metricName: string) =>
-    samplesOf(await fetch(`http://127.0.0.1:${opsPort}/metrics`).then((r) => r.text()), metricName);
+  const scrape = () => fetch(`http://127.0.0.1:${opsPort}/metrics`).then((r) => r.text());
+  const samples = async (metricName: string) => samplesOf(await scrape(), metricName);
 
   return {
     name,
@@ -91,11 +106,10 @@ export async function startService(
     output: () => out,
     exited,
     announcedPort,
-    metric: async (metricName, labels = {}) => {
-      const wanted = Object.entries(labels);
-      return (await samples(metricName))
-        .filter((sample) => wanted.every(([k, v]) => sample.labels[k] === v))
-        .reduce((sum, sample) => sum + sample.value, 0);
+    metric: async (metricName, labels = {}) => sumOf(await scrape(), { name: metricName, labels }),
+    metrics: async (queries) => {
+      const text = await scrape();
+      return queries.map((query) => sumOf(text, query));
     },
     samples,
     stop: async () => {
