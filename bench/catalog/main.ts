@@ -386,8 +386,9 @@ async function cycleEndDecisions(run: OrdersRun): Promise<CycleEndDecisions> {
 /** The applier's facts set aside for its retrier so far, by reason. */
 async function setAsideByReason(run: OrdersRun): Promise<Map<string, number>> {
   const reasons = ['live-deadline', 'budget-wait', 'behind-set-aside', 'rate-limited'];
-  const counts = await Promise.all(
-    reasons.map((reason) => run.metric('sync-applier', 'events_set_aside_total', { reason })),
+  const counts = await run.metrics(
+    'sync-applier',
+    reasons.map((reason) => ({ name: 'events_set_aside_total', labels: { reason } })),
   );
   return new Map(reasons.map((r, i) => [r, counts[i]!]));
 }
@@ -790,10 +791,12 @@ class MetricSampler {
 
 /** The applier's writes of levels and offers so far (ADR 0093: about one per store and batch). */
 async function stateWrites(run: OrdersRun): Promise<{ level: number; offer: number }> {
-  const [level, offer] = await Promise.all(
-    (['level', 'offer'] as const).map((kind) =>
-      run.metric('sync-applier', 'sync_applier_catalog_state_writes_total', { kind }),
-    ),
+  const [level, offer] = await run.metrics(
+    'sync-applier',
+    (['level', 'offer'] as const).map((kind) => ({
+      name: 'sync_applier_catalog_state_writes_total',
+      labels: { kind },
+    })),
   );
   return { level: level!, offer: offer! };
 }
