@@ -6,6 +6,7 @@ import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test
 import { bootstrapTopics } from './bootstrap.js';
 import { dlqTopicName, physicalTopic, subjectName, topicKeys, type TopicKey } from './catalog.js';
 import { createEventConsumer, type ConsumedEventOf, type EventConsumer } from './consumer.js';
+import { createGroupProgress } from './group-progress.js';
 import { eventsHarness, eventually, type EventsHarness } from './test-support/harness.js';
 import { sampleEvents } from './test-support/samples.js';
 
@@ -132,14 +133,26 @@ describe('events on real Kafka and a real schema registry', () => {
       sku: skuOf(n),
     }));
     const received: string[] = [];
+    let lastAt = '';
     await consumer(h, ['inventoryObserved'], async (event) => {
       received.push(event.value.sku);
+      lastAt = `${event.partition}@${event.offset}`;
     }).start();
 
-    await h.publisher.publish('inventoryObserved', events);
+    const position = await h.publisher.publish('inventoryObserved', events);
 
     await eventually(() => received.length >= count, 'every event of the pass', 60_000);
     expect(received).toEqual(events.map((e) => e.sku));
+    // The position of the last event, told across the several requests the pass took.
+    expect(position).toEqual({
+      topic: physicalTopic('inventoryObserved', h.namespace),
+      partition: expect.any(Number),
+      offset: String(count - 1),
+    });
+    expect(`${position!.partition}@${position!.offset}`).toBe(lastAt);
+    // Events of two stores: no one position.
+    const other = sampleEvents('store-other').inventoryObserved;
+    expect(await h.publisher.publish('inventoryObserved', [sample, other])).toBeNull();
   });
 
   it('hands each fetched batch to prefetch first and lets it go once the batch is handled', async () => {
@@ -248,7 +261,9 @@ describe('events on real Kafka and a real schema registry', () => {
     const topic = physicalTopic('orderReadyToShip', h.namespace);
     const groupId = uniqueName('group');
     const sample = sampleEvents('store-retry').orderReadyToShip;
-    await h.publisher.publish('orderReadyToShip', sample);
+    const position = (await h.publisher.publish('orderReadyToShip', sample))!;
+    const progress = createGroupProgress({ kafka: h.kafka, groupId, maxAgeMs: 0 });
+    cleanups.push(() => progress.stop());
 
     // Phase 1: the downstream system is down; the consumer keeps retrying and never commits.
     let attempts = 0;
@@ -266,6 +281,8 @@ describe('events on real Kafka and a real schema registry', () => {
     expect(await committedOffset(h, groupId, topic)).toBe('-1');
     await failing.stop();
     expect(await committedOffset(h, groupId, topic)).toBe('-1');
+    // Another process asking how far the group is: the message is still its to take.
+    expect(await progress.behind(position)).toBe(1);
 
     // Phase 2: after a restart the same message is delivered again; a transient failure is
     // retried in place, then the effect succeeds and only then is the offset committed.
@@ -291,5 +308,6 @@ describe('events on real Kafka and a real schema registry', () => {
       'the commit',
       10_000,
     );
+    expect(await progress.behind(position)).toBe(0);
   });
 });

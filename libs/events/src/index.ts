@@ -14,6 +14,7 @@ export * from './backbone.js';
 export * from './delivery.js';
 export * from './dead-letter.js';
 export * from './offsets.js';
+export * from './group-progress.js';
 export * from './committer.js';
 export * from './set-aside.js';
 export * from './parked-store.js';

@@ -1,13 +1,27 @@
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type Kafka, type Producer, type RecordMetadata } from 'kafkajs';
 import { RetriableError, errorMessage, type Logger, type Registry } from '@msync/platform';
 import { physicalTopic, type EventOf, type TopicKey } from './catalog.js';
 import type { EventCodec } from './codec.js';
 import { eventMetrics } from './metrics.js';
 import type { EventEnvelope } from './generated/types.js';
 
+/** Where a published event landed: its physical topic, partition and offset. */
+export interface EventPosition {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
 export interface Publisher {
-  /** Publishes events to a topic, keyed by storeId; resolves once the broker acknowledged all. */
-  publish<K extends TopicKey>(key: K, events: EventOf<K> | EventOf<K>[]): Promise<void>;
+  /**
+   * Publishes events to a topic, keyed by storeId; resolves once the broker acknowledged all,
+   * with the position of the last one when they all belong to one store (one key, so one
+   * partition), else null.
+   */
+  publish<K extends TopicKey>(
+    key: K,
+    events: EventOf<K> | EventOf<K>[],
+  ): Promise<EventPosition | null>;
   /** The underlying producer (for DLQ routing and raw tooling). */
   readonly producer: Producer;
   connect(): Promise<void>;
@@ -41,7 +55,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     disconnect: () => producer.disconnect(),
     async publish(key, events) {
       const list = Array.isArray(events) ? events : [events];
-      if (list.length === 0) return;
+      if (list.length === 0) return null;
       const topic = physicalTopic(key, options.namespace);
       // One schema lookup and no await per event: encoding is the publisher's only work.
       const values = await options.codec.encodeAll(key, list);
@@ -57,11 +71,16 @@ export function createPublisher(options: PublisherOptions): Publisher {
           },
         };
       });
+      // One key: every message on one partition, the last one's offset told by the last send.
+      const oneKey = messages.every((m) => m.key === messages[0]!.key);
+      let last: EventPosition | null = null;
       try {
         // In slices, one after the other (order kept): a single request of a large pass's facts
         // would exceed the broker's message.max.bytes and be refused every time.
-        for (const slice of slicesOf(messages))
-          await producer.send({ topic, acks: -1, messages: slice });
+        for (const slice of slicesOf(messages)) {
+          const sent = await producer.send({ topic, acks: -1, messages: slice });
+          last = oneKey ? lastPositionOf(topic, sent, slice.length) : null;
+        }
       } catch (error) {
         throw new RetriableError(`publishing to ${topic} failed: ${errorMessage(error)}`, {
           cause: error,
@@ -70,7 +89,23 @@ export function createPublisher(options: PublisherOptions): Publisher {
       }
       metrics?.published.inc({ topic }, list.length);
       options.logger.debug('published', { topic, count: list.length });
+      return last;
     },
+  };
+}
+
+/** The last of `count` messages a send put on one partition, from the broker's answer. */
+function lastPositionOf(
+  topic: string,
+  sent: readonly RecordMetadata[],
+  count: number,
+): EventPosition | null {
+  const [only] = sent;
+  if (sent.length !== 1 || only?.baseOffset === undefined) return null;
+  return {
+    topic,
+    partition: only.partition,
+    offset: String(BigInt(only.baseOffset) + BigInt(count - 1)),
   };
 }
 

@@ -1,4 +1,10 @@
-import { envelope, type EventOf, type Publisher, type TopicKey } from '@msync/events';
+import {
+  envelope,
+  type EventOf,
+  type EventPosition,
+  type Publisher,
+  type TopicKey,
+} from '@msync/events';
 
 /** A fact to emit: its topic, deterministic idempotency key, when it happened and its body. */
 export type PollFact<T extends TopicKey> = {
@@ -23,22 +29,32 @@ export const FACTS_PER_PUBLISH = 1_000;
 
 /**
  * Publishes a pass's facts, one topic after the other in `topics` order, each wrapped in an
- * envelope; resolves once the broker acknowledged every one of them (acks=all). A topic's facts
- * go out in order, {@link FACTS_PER_PUBLISH} at a time, so that 10,000 facts are never wrapped and
- * encoded all at once.
+ * envelope; resolves once the broker acknowledged every one of them (acks=all), with the position
+ * of each topic's last fact (the facts are the context's store's: one partition per topic). A
+ * topic's facts go out in order, {@link FACTS_PER_PUBLISH} at a time, so that 10,000 facts are
+ * never wrapped and encoded all at once.
  */
 export async function publishFacts<T extends TopicKey>(
   publisher: Publisher,
   topics: readonly T[],
   facts: readonly PollFact<T>[],
   context: FactContext,
-): Promise<void> {
+): Promise<EventPosition[]> {
+  const last: EventPosition[] = [];
   for (const topic of topics) {
     const ofTopic = facts.filter((fact) => fact.topic === topic);
+    let position: EventPosition | null = null;
     for (let at = 0; at < ofTopic.length; at += FACTS_PER_PUBLISH) {
-      await publishChunk(publisher, topic, ofTopic.slice(at, at + FACTS_PER_PUBLISH), context);
+      position = await publishChunk(
+        publisher,
+        topic,
+        ofTopic.slice(at, at + FACTS_PER_PUBLISH),
+        context,
+      );
     }
+    if (position) last.push(position);
   }
+  return last;
 }
 
 async function publishChunk<T extends TopicKey>(
@@ -46,7 +62,7 @@ async function publishChunk<T extends TopicKey>(
   topic: T,
   facts: readonly PollFact<T>[],
   context: FactContext,
-): Promise<void> {
+): Promise<EventPosition | null> {
   const batch = facts.map((fact) => ({
     ...fact.body,
     envelope: envelope({
@@ -60,5 +76,5 @@ async function publishChunk<T extends TopicKey>(
   }));
   // The caller keeps only `topic`'s facts, so body + envelope is that topic's event; the
   // compiler cannot follow a filter over a union, hence the assertion.
-  await publisher.publish(topic, batch as EventOf<T>[]);
+  return publisher.publish(topic, batch as EventOf<T>[]);
 }

@@ -50,6 +50,7 @@ export type OutcomePublisher = (
 ) => Promise<void>;
 
 export function createOutcomePublisher(publisher: Publisher, now = Date.now): OutcomePublisher {
-  return (report, command) =>
-    publisher.publish('syncOutcome', reportOutcomeEvent(report, command, now()));
+  return async (report, command) => {
+    await publisher.publish('syncOutcome', reportOutcomeEvent(report, command, now()));
+  };
 }

@@ -204,7 +204,9 @@ export async function schedulerHarness(logger: Logger): Promise<SchedulerHarness
       await publisher.publish('storeConfigChanged', event);
       return event;
     },
-    publishConfig: (event) => publisher.publish('storeConfigChanged', event),
+    publishConfig: async (event) => {
+      await publisher.publish('storeConfigChanged', event);
+    },
     async close() {
       for (const instance of running) await instance.stop();
       await collector.stop();

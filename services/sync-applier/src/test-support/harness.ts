@@ -232,7 +232,9 @@ export async function applierHarness(
         await publisher.publish('storeConfigChanged', storeConfigChanged(config, mirakl.url));
       return store;
     },
-    publish: (key, events) => publisher.publish(key, events),
+    publish: async (key, events) => {
+      await publisher.publish(key, events);
+    },
     async startApplier(overrides = {}) {
       const metrics = createMetricsRegistry('sync-applier-test');
       const applier = await createSyncApplier({
