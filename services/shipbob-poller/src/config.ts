@@ -4,7 +4,7 @@ import { pollerFrameEnv } from '@msync/polling';
 import { env, mongoEnv } from '@msync/platform';
 import { encryptionKeysSetting } from '@msync/stores';
 import { DEFAULT_RESYNC_LOOKBACK_MS } from './domain/resync-facts.js';
-import { DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS } from './inventory-pass.js';
+import { DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS, DEFAULT_READ_DEFERRAL } from './inventory-pass.js';
 import { DEFAULT_RETURNS_LOOKBACK_MS } from './returns-pass.js';
 import { DEFAULT_LEVEL_PRINTS_ENTRIES } from './adapters/level-prints-cache.js';
 
@@ -40,6 +40,21 @@ export const configSchema = eventBackboneEnv
      * reads the catalog at once, a resync always (ADR 0109). 0: every read reads the catalog.
      */
     INVENTORY_FLAGS_MAX_AGE_MS: env.durationMs(DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS),
+    /**
+     * A store's inventory read waits while the sync-applier has more than this many of the facts
+     * up to the store's last ones still to apply (its group's committed offsets): reading again
+     * would spend the account's ShipBob budget on levels that queue behind them (ADR 0154). 0:
+     * never waits.
+     */
+    INVENTORY_DEFER_BEHIND: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(DEFAULT_READ_DEFERRAL.behindLimit),
+    /** A read waits no longer than this after the store's last facts were published (ADR 0154). */
+    INVENTORY_DEFER_MAX_MS: env.durationMs(DEFAULT_READ_DEFERRAL.maxDeferMs),
+    /** The sync-applier's consumer group (default `<namespace>sync-applier`). */
+    APPLIER_GROUP_ID: z.string().min(1).optional(),
     /**
      * SKUs whose levels, as the account's last save left them, are kept in memory in 29 bytes
      * each (about 29 MB at the default): an account's next read tells what changed without

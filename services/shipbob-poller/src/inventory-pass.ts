@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { EventPosition, GroupProgress } from '@msync/events';
 import { RetriableError, type PollPassInput } from '@msync/platform';
 import { publishFacts, type PollPassContext } from '@msync/polling';
 import type { ShipBobClientFor } from './adapters/shipbob-clients.js';
@@ -6,6 +7,7 @@ import { accountKeyOf, type InventoryAccounts } from './adapters/inventory-accou
 import {
   decideAccountRead,
   decideInventoryFacts,
+  decideReadDeferral,
   decideUnchangedRead,
   diffLevels,
   flagsYoung,
@@ -18,6 +20,7 @@ import {
   type AccountSnapshot,
   type AccountStore,
   type LevelsDiff,
+  type ReadDeferral,
   type SkuLevel,
 } from './domain/inventory-facts.js';
 import { diffPrints, flagsOfPrints } from './domain/level-prints.js';
@@ -26,6 +29,9 @@ export const INVENTORY = 'inventory';
 
 /** How long an account read's catalog flags stand in for the catalog (ADR 0109). */
 export const DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS = 10 * 60_000;
+
+/** A read waits while the applier is this many facts behind the store's last ones (ADR 0154). */
+export const DEFAULT_READ_DEFERRAL: ReadDeferral = { behindLimit: 1_000, maxDeferMs: 30 * 60_000 };
 
 export interface InventoryPassDeps extends PollPassContext {
   clientFor: ShipBobClientFor;
@@ -39,6 +45,16 @@ export interface InventoryPassDeps extends PollPassContext {
    * or resync) asks: a pass that waited finds the read the other one saved (ADR 0094).
    */
   oneAtATime: <T>(accountKey: string, pass: () => Promise<T>) => Promise<T>;
+  /** A read waits while the applier is behind the store's last facts (ADR 0154); never without. */
+  applier?: AppliedFacts;
+}
+
+/** What a read asks before it reads: how far the applier is behind the store's last facts. */
+export interface AppliedFacts {
+  progress: Pick<GroupProgress, 'behind'>;
+  deferral: ReadDeferral;
+  /** Per store, where its last inventory fact landed and when (this process's publishes). */
+  lastFacts: Map<string, { position: EventPosition; publishedAt: number }>;
 }
 
 /**
@@ -75,11 +91,43 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
       channelId: credentials.shipbobChannelId,
     };
     const outcome = await deps.oneAtATime(accountKey, () => accountPass(accountKey));
-    await deps.state.saveCursor(storeId, stream, { cursor: null, startedAt });
+    // A deferred read was no pass: a request older than this one still asks for one.
+    if (outcome !== 'deferred') {
+      await deps.state.saveCursor(storeId, stream, { cursor: null, startedAt });
+    }
     timer();
     deps.metrics.polls.inc({ stream, outcome });
 
-    async function accountPass(accountKey: string): Promise<AccountReadDecision['type']> {
+    /** Whether the read waits for the applier to take the store's last facts (ADR 0154). */
+    async function deferred(): Promise<boolean> {
+      const last = deps.applier?.lastFacts.get(storeId);
+      if (!deps.applier || !last || options.resync) return false;
+      const behind = await deps.applier.progress.behind(last.position);
+      const decision = decideReadDeferral(
+        { behind, publishedAt: last.publishedAt },
+        { now: deps.now(), resync: options.resync },
+        deps.applier.deferral,
+      );
+      const context = { storeId, behind, publishedAt: new Date(last.publishedAt) };
+      if (decision.type === 'defer') {
+        deps.logger.info('inventory read deferred: the applier has not taken the last facts', {
+          ...context,
+          behindLimit: deps.applier.deferral.behindLimit,
+        });
+        return true;
+      }
+      if (decision.overdue) {
+        deps.logger.warn('inventory read although the applier has not taken the last facts', {
+          ...context,
+          maxDeferMs: deps.applier.deferral.maxDeferMs,
+        });
+      }
+      return false;
+    }
+
+    async function accountPass(
+      accountKey: string,
+    ): Promise<AccountReadDecision['type'] | 'deferred'> {
       // The head decides; the items are read only when they are compared or given (ADR 0137).
       const head: AccountHead = (await deps.accounts.head(accountKey)) ?? EMPTY;
       const snapshotNow = async (): Promise<AccountSnapshot> =>
@@ -108,12 +156,14 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
             observedAt,
           });
           for (const { storeId: target, facts } of perStore) {
-            await publishFacts(deps.publisher, ['inventoryObserved'], facts, {
+            const [last] = await publishFacts(deps.publisher, ['inventoryObserved'], facts, {
               storeId: target,
               source: deps.source,
               correlationId,
               causationId: demand.requestId ?? null,
             });
+            if (last)
+              deps.applier?.lastFacts.set(target, { position: last, publishedAt: deps.now() });
             deps.metrics.factsEmitted.inc({ type: 'inventoryObserved' }, facts.length);
           }
         }
@@ -145,6 +195,7 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
           break;
         }
         case 'read': {
+          if (await deferred()) return 'deferred';
           const client = deps.clientFor(store);
           // A failed page is asked again by the client; a read that still fails fails the pass.
           const totals = await client.readInventoryTotals();

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { Partitioners } from 'kafkajs';
+import { createKafka, physicalTopic } from '@msync/events';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { closeAfterEach, counted, untilOutcome } from '@msync/polling/test-support';
-import { capturingLogger, eventually, withContext } from '@msync/test-support';
+import { capturingLogger, eventually, infra, withContext } from '@msync/test-support';
 import type { ShipBobInventoryObserved } from '@msync/events';
 import { Secret } from '@msync/stores';
 import {
@@ -13,7 +15,7 @@ import {
 } from './adapters/inventory-accounts.js';
 import { INVENTORY } from './inventory-pass.js';
 import { COLLECTIONS } from './service.js';
-import { pollerHarness } from './test-support/harness.js';
+import { pollerHarness, type PollerHarness } from './test-support/harness.js';
 
 const PAT = 'test-shipbob-pat-inventory-0001';
 const STORE_A = 'store-inventory-a';
@@ -68,10 +70,13 @@ async function setUp(
   stores: readonly [string, string] = [STORE_A, STORE_B],
   /** Asked before the poller starts, so that it finds them in one fetch. */
   before: (harness: Awaited<ReturnType<typeof pollerHarness>>) => Promise<void> = async () => {},
-  /** Stores of a partition handled at once (default: the service's). */
-  keysAtOnce?: number,
+  /** The poller's settings beside the test's (default: the service's, a share window of 60 s). */
+  settings: Pick<
+    Parameters<PollerHarness['startPoller']>[0],
+    'keysAtOnce' | 'inventoryShareWindowMs' | 'inventoryReadDeferral'
+  > = {},
 ) {
-  const { logger } = capturingLogger('warn');
+  const { logger, lines } = capturingLogger('info');
   const sim = opened.add(await startShipBobSimulator({ port: 0 }));
   const merchant = sim.control.world.seedMerchant({ pats: [PAT] });
   const stocked = sim.control.world.seedProduct(merchant.id, { sku: 'SKU-1', stock: { 1: 50 } });
@@ -85,9 +90,9 @@ async function setUp(
   const poller = await harness.startPoller({
     shipbobBaseUrl: sim.url,
     inventoryShareWindowMs: WINDOW_MS,
-    ...(keysAtOnce === undefined ? {} : { keysAtOnce }),
+    ...settings,
   });
-  return { sim, harness, poller, merchant, inventoryId: stocked.variants[0]!.inventoryId };
+  return { sim, harness, poller, merchant, lines, inventoryId: stocked.variants[0]!.inventoryId };
 }
 
 const inventoryValues = (facts: readonly { topic: string; value: unknown }[]) =>
@@ -424,7 +429,7 @@ describe('shipbob-poller inventory stream', () => {
         await bed.requestPoll(held, { stream: INVENTORY });
         await bed.requestPoll(next, { stream: INVENTORY });
       },
-      4,
+      { keysAtOnce: 4 },
     );
 
     // The next store is read while the first one's request waits for the lease.
@@ -437,6 +442,82 @@ describe('shipbob-poller inventory stream', () => {
     // The other instance lets go: the first store's request is served then.
     await harness.db.collection<{ _id: string }>(COLLECTIONS.leases).deleteOne({ _id: leaseKey });
     await eventually(() => storesWithFacts().has(held), "the first store's facts");
+  });
+
+  it('waits to read a store again while the applier has not taken its last facts, then reads (ADR 0154)', async () => {
+    const applierGroupId = `applier-${randomUUID()}`;
+    const { sim, harness, poller, lines } = await setUp([STORE_A, STORE_B], undefined, {
+      inventoryShareWindowMs: 0,
+      inventoryReadDeferral: { behindLimit: 1, maxDeferMs: 600_000, applierGroupId },
+    });
+    await harness.requestPoll(STORE_A, { stream: INVENTORY });
+    await untilOutcome(poller.metrics, 'read', 1, 'the first read');
+    expect(inventoryReads(sim)).toBe(1);
+
+    // Nothing of the applier's group committed: store A's 3 facts are all still to be applied.
+    await harness.requestPoll(STORE_A, { stream: INVENTORY });
+    await untilOutcome(poller.metrics, 'deferred', 1, 'the read deferred');
+    expect(inventoryReads(sim)).toBe(1);
+    const deferredLine = lines.find((l) => l.includes('inventory read deferred'));
+    const deferredLog = JSON.parse(deferredLine ?? '{}') as { storeId?: string; behind?: number };
+    expect(deferredLog.storeId).toBe(STORE_A);
+    expect(deferredLog.behind).toBeGreaterThanOrEqual(3);
+
+    // The applier commits past every fact: the next request reads.
+    const kafka = createKafka({
+      brokers: infra().KAFKA_BROKERS.split(','),
+      clientId: 'applier',
+      logger: capturingLogger('warn').logger,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const topic = physicalTopic('inventoryObserved', harness.namespace);
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({
+        groupId: applierGroupId,
+        topic,
+        partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+      });
+    } finally {
+      await admin.disconnect();
+    }
+    // The group's offsets are read again half a second after the last read of them: a request
+    // answered from the read before the commit is deferred again, and the next one asked.
+    const outcomes = async () => ({
+      read: await counted(poller.metrics, 'poll_requests_total', { outcome: 'read' }),
+      deferred: await counted(poller.metrics, 'poll_requests_total', { outcome: 'deferred' }),
+    });
+    for (let deferred = 1; (await outcomes()).read < 2; deferred++) {
+      await harness.requestPoll(STORE_A, { stream: INVENTORY });
+      await eventually(async () => {
+        const now = await outcomes();
+        return now.read === 2 || now.deferred > deferred;
+      }, 'the request after the commit answered');
+    }
+    expect(inventoryReads(sim)).toBe(2);
+  });
+
+  it('reads anyway once the store’s facts have waited for the applier the longest it may (ADR 0154)', async () => {
+    const { sim, harness, poller, lines } = await setUp([STORE_A, STORE_B], undefined, {
+      inventoryShareWindowMs: 0,
+      inventoryReadDeferral: {
+        behindLimit: 1,
+        maxDeferMs: 0,
+        applierGroupId: `applier-${randomUUID()}`,
+      },
+    });
+    await harness.requestPoll(STORE_A, { stream: INVENTORY });
+    await untilOutcome(poller.metrics, 'read', 1, 'the first read');
+    await harness.requestPoll(STORE_A, { stream: INVENTORY });
+    await untilOutcome(poller.metrics, 'read', 2, 'the second read');
+    expect(inventoryReads(sim)).toBe(2);
+    expect(await counted(poller.metrics, 'poll_requests_total', { outcome: 'deferred' })).toBe(0);
+    expect(
+      lines.some((l) =>
+        l.includes('inventory read although the applier has not taken the last facts'),
+      ),
+    ).toBe(true);
   });
 
   it('reads 10,000 SKUs page by page and publishes each of them once', async () => {

@@ -18,6 +18,11 @@ await runPoller({
       inventoryShareWindowMs: config.INVENTORY_SHARE_WINDOW_MS,
       inventoryFlagsMaxAgeMs: config.INVENTORY_FLAGS_MAX_AGE_MS,
       levelPrintsEntries: config.LEVEL_PRINTS_ENTRIES,
+      inventoryReadDeferral: {
+        behindLimit: config.INVENTORY_DEFER_BEHIND,
+        maxDeferMs: config.INVENTORY_DEFER_MAX_MS,
+        ...(config.APPLIER_GROUP_ID ? { applierGroupId: config.APPLIER_GROUP_ID } : {}),
+      },
       ...(config.WEBHOOK_PORT === undefined
         ? {}
         : {

@@ -1,3 +1,4 @@
+import { createGroupProgress } from '@msync/events';
 import {
   createKeyedMutex,
   createMeteredMapCache,
@@ -19,7 +20,14 @@ import {
 } from './adapters/level-prints-cache.js';
 import { createWebhookReceipts } from './adapters/webhook-receipts.js';
 import { RETURNS, returnsPass } from './returns-pass.js';
-import { DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS, INVENTORY, inventoryPass } from './inventory-pass.js';
+import {
+  DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS,
+  DEFAULT_READ_DEFERRAL,
+  INVENTORY,
+  inventoryPass,
+  type AppliedFacts,
+} from './inventory-pass.js';
+import type { ReadDeferral } from './domain/inventory-facts.js';
 import {
   SHIPMENTS,
   shipmentsPass,
@@ -65,9 +73,19 @@ export interface ShipBobPollerOptions extends PollerOptions {
    * 1,000,000, ADR 0146; 0: none, the snapshot is read on every read that changed something).
    */
   levelPrintsEntries?: number;
+  /**
+   * A read waits while the applier's group has more than `behindLimit` of the facts up to the
+   * store's last ones to commit, at most `maxDeferMs` after they were published (ADR 0154;
+   * default 1,000 and 30 min; `behindLimit` 0: never). `applierGroupId`: default
+   * `<namespace>sync-applier`.
+   */
+  inventoryReadDeferral?: Partial<ReadDeferral> & { applierGroupId?: string };
   /** Receive ShipBob's webhooks too; polling alone without it. */
   webhooks?: WebhookReceiverSettings;
 }
+
+/** The sync-applier's consumer group, under the namespace. */
+export const APPLIER_GROUP = 'sync-applier';
 
 export interface ShipBobPoller extends Poller {
   /** The webhook receiver's port once started; null without a receiver. */
@@ -102,7 +120,20 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
     printsEntries > 0
       ? createLevelPrintsCache({ maxEntries: printsEntries, registry: options.metrics })
       : undefined;
-  const poller = createPoller(
+  const deferral = { ...DEFAULT_READ_DEFERRAL, ...options.inventoryReadDeferral };
+  const applierProgress =
+    deferral.behindLimit > 0
+      ? createGroupProgress({
+          kafka: options.kafka,
+          groupId: deferral.applierGroupId ?? `${options.namespace}${APPLIER_GROUP}`,
+        })
+      : undefined;
+  const applier: AppliedFacts | undefined = applierProgress && {
+    progress: applierProgress,
+    deferral,
+    lastFacts: new Map(),
+  };
+  const created = createPoller(
     { ...options, state },
     {
       source: SOURCE,
@@ -135,6 +166,7 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
           flagsMaxAgeMs: options.inventoryFlagsMaxAgeMs ?? DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS,
           // Shared by the ordinary and the resync pass: one pass of an account at a time.
           oneAtATime: createKeyedMutex(),
+          ...(applier ? { applier } : {}),
         };
         return {
           [SHIPMENTS]: shipmentsPass(deps),
@@ -146,6 +178,13 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
       },
     },
   );
+  const poller: Poller = {
+    ...created,
+    async stop() {
+      await created.stop();
+      await applierProgress?.stop();
+    },
+  };
   const settings = options.webhooks;
   if (!settings) return { ...poller, webhookPort: null };
 

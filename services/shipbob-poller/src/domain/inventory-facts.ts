@@ -135,6 +135,45 @@ export function decideAccountRead(
   return known?.baseline ? { type: 'shared' } : { type: 'baseline' };
 }
 
+/** How long and how far a read waits for the applier to take the store's last facts (ADR 0154). */
+export interface ReadDeferral {
+  /** A read waits while more of the facts up to the store's last one are unapplied (0: never). */
+  behindLimit: number;
+  /** It waits no longer than this after those facts were published. */
+  maxDeferMs: number;
+}
+
+/** The store's last inventory facts: how many up to them the applier has not applied, and when. */
+export interface StoreFactsBehind {
+  behind: number;
+  publishedAt: number;
+}
+
+export type ReadDeferralDecision =
+  /** Read: nothing known unapplied, a resync, or waited long enough (`overdue`). */
+  | { type: 'read'; overdue: boolean }
+  /** Not now: the applier has not applied the store's last facts; the next request reads. */
+  | { type: 'defer'; behind: number };
+
+/**
+ * Whether a store's read waits for the applier (ADR 0154): while more than `behindLimit` of the
+ * facts published on its partition up to the store's last one are not applied, a read would only
+ * spend ShipBob's budget (shared with the orders flow) on levels that wait behind them, and end a
+ * cycle the applier decides on long after. A resync always reads; so does a request made
+ * `maxDeferMs` or more after those facts were published (an applier stopped for that long gets
+ * the levels of now when it is back).
+ */
+export function decideReadDeferral(
+  last: StoreFactsBehind | null,
+  request: { now: number; resync: boolean },
+  settings: ReadDeferral,
+): ReadDeferralDecision {
+  if (request.resync || !last || settings.behindLimit <= 0 || last.behind <= settings.behindLimit)
+    return { type: 'read', overdue: false };
+  if (request.now - last.publishedAt >= settings.maxDeferMs) return { type: 'read', overdue: true };
+  return { type: 'defer', behind: last.behind };
+}
+
 /**
  * ShipBob's levels reduced to what is compared and emitted: one entry per SKU (items without a
  * SKU are not sellable anywhere; two items with one SKU keep the lower inventory id), sorted by

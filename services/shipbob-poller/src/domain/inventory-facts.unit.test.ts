@@ -3,6 +3,7 @@ import type { InventoryLevel } from '@msync/shipbob';
 import {
   changedItems,
   decideAccountRead,
+  decideReadDeferral,
   decideInventoryFacts,
   decideUnchangedRead,
   diffLevels,
@@ -51,6 +52,53 @@ describe('decideAccountRead', () => {
     const recent = snapshot(at, [{ storeId: 's1', baseline: true }]);
     expect(decideAccountRead(recent, { ...request, resync: true }, 60_000)).toEqual({
       type: 'read',
+    });
+  });
+});
+
+describe('decideReadDeferral (ADR 0154)', () => {
+  const settings = { behindLimit: 1_000, maxDeferMs: 30 * 60_000 };
+  const now = at.getTime();
+  const ask = { now, resync: false };
+  const published = (behind: number, agoMs: number) => ({ behind, publishedAt: now - agoMs });
+
+  it('given the applier more than the limit behind the store’s last facts, when a read is asked, then it waits', () => {
+    expect(decideReadDeferral(published(10_001, 60_000), ask, settings)).toEqual({
+      type: 'defer',
+      behind: 10_001,
+    });
+  });
+
+  it('given the store’s last facts applied or nearly (up to the limit), when a read is asked, then it reads', () => {
+    expect(decideReadDeferral(published(0, 60_000), ask, settings)).toEqual({
+      type: 'read',
+      overdue: false,
+    });
+    expect(decideReadDeferral(published(1_000, 60_000), ask, settings)).toEqual({
+      type: 'read',
+      overdue: false,
+    });
+  });
+
+  it('given no facts known for the store, a resync, or a limit of 0, when a read is asked, then it reads', () => {
+    expect(decideReadDeferral(null, ask, settings)).toEqual({ type: 'read', overdue: false });
+    expect(decideReadDeferral(published(50_000, 60_000), { now, resync: true }, settings)).toEqual({
+      type: 'read',
+      overdue: false,
+    });
+    expect(
+      decideReadDeferral(published(50_000, 60_000), ask, { ...settings, behindLimit: 0 }),
+    ).toEqual({ type: 'read', overdue: false });
+  });
+
+  it('given facts unapplied since the longest wait, when a read is asked, then it reads, overdue', () => {
+    expect(decideReadDeferral(published(50_000, 30 * 60_000), ask, settings)).toEqual({
+      type: 'read',
+      overdue: true,
+    });
+    expect(decideReadDeferral(published(50_000, 30 * 60_000 - 1), ask, settings)).toEqual({
+      type: 'defer',
+      behind: 50_000,
     });
   });
 });

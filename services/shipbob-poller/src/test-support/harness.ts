@@ -2,7 +2,13 @@ import type { Logger, PollStateStore, Registry } from '@msync/platform';
 import { pollerBed, type PollerBed, type TestStore } from '@msync/polling/test-support';
 import { FACT_TOPICS } from '../fact-topics.js';
 import { SHIPMENTS } from '../shipments-pass.js';
-import { COLLECTIONS, SOURCE, createShipBobPoller, type ShipBobPoller } from '../service.js';
+import {
+  COLLECTIONS,
+  SOURCE,
+  createShipBobPoller,
+  type ShipBobPoller,
+  type ShipBobPollerOptions,
+} from '../service.js';
 
 /** Every topic the poller emits on: the shipments pass's, and the inventory pass's. */
 const EMITTED_TOPICS = [...FACT_TOPICS, 'inventoryObserved'] as const;
@@ -31,6 +37,8 @@ export interface PollerHarness extends Omit<PollerBed<FactTopic>, 'addStore' | '
     inventoryFlagsMaxAgeMs?: number;
     /** Stores of one poll-request partition handled at once; default the service's (ADR 0117). */
     keysAtOnce?: number;
+    /** When a read waits for the applier (ADR 0154); default the service's. */
+    inventoryReadDeferral?: ShipBobPollerOptions['inventoryReadDeferral'];
   }): Promise<{ metrics: Registry; stop(): Promise<void>; webhookUrl(storeId: string): string }>;
 }
 
@@ -66,6 +74,9 @@ export async function pollerHarness(logger: Logger): Promise<PollerHarness> {
           seenRetentionMs: 24 * 3600_000,
           inventoryShareWindowMs: options.inventoryShareWindowMs ?? 0,
           ...(options.keysAtOnce === undefined ? {} : { keysAtOnce: options.keysAtOnce }),
+          ...(options.inventoryReadDeferral
+            ? { inventoryReadDeferral: options.inventoryReadDeferral }
+            : {}),
           ...(options.inventoryFlagsMaxAgeMs === undefined
             ? {}
             : { inventoryFlagsMaxAgeMs: options.inventoryFlagsMaxAgeMs }),
