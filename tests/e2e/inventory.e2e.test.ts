@@ -153,6 +153,9 @@ beforeAll(async () => {
         RETRIER_MAX_BACKOFF_MS: '2000',
         MIRAKL_IMPORT_POLL_INTERVAL_MS: '200',
         MIRAKL_STOCK_IMPORT_MIN_INTERVAL_MS: '1',
+        // New offers' stock asked for at once, however recently asked before (ADR 0155).
+        OFFERS_STOCK_QUIET_MS: '200',
+        OFFERS_STOCK_MIN_INTERVAL_MS: '1000',
         OPS_PORT: String(applierOps),
       },
     },
@@ -291,5 +294,25 @@ describe('the inventory flow across the services', () => {
       'the daily stock reconciliation',
       30_000,
     );
+  });
+
+  it('pushes a new offer’s stock once its offer is written, the applier asking for the cycle to end (ADR 0155)', async () => {
+    // A SKU ShipBob held all along becomes an offer of the store.
+    mirakl.control.upsertOffers(shopId, [{ sku: NOT_OFFERED, quantity: UNTOUCHED_QUANTITY }]);
+    const poller = services.get('shipbob-poller')!;
+    const asked = () =>
+      poller.metric('poll_requests_total', { stream: 'inventory:offers-changed' });
+    const before = await asked();
+    await publisher.publish('offerObserved', [
+      offerObserved(storeId, {
+        shopSku: NOT_OFFERED,
+        offerId: '2000',
+        quantity: UNTOUCHED_QUANTITY,
+      }),
+    ]);
+    // On hand 5, no exception, buffer 5.
+    await eventually(() => quantityOf(NOT_OFFERED) === 0, 'the new offer’s stock pushed', 60_000);
+    await eventually(async () => (await asked()) > before, 'the applier’s request served');
+    expect(await applier().metric('sync_applier_offers_stock_requests_total')).toBeGreaterThan(0);
   });
 });

@@ -18,6 +18,13 @@ export interface TopicSpec {
 const DAY = 24 * 60 * 60 * 1000;
 const FACT_RETENTION = 30 * DAY;
 
+/**
+ * `PollRequested.reason` of the sync-applier's request, once a store's offers were written, that
+ * the store's inventory cycle end again (ADR 0155): the shipbob-poller closes it with the last
+ * read when that read is recent, reads otherwise.
+ */
+export const OFFERS_CHANGED_REASON = 'offers-changed';
+
 /** Every topic of the product. DLQ topics are `<name>.dlq` (see {@link dlqTopicName}). */
 export const topics = {
   pollRequested: {

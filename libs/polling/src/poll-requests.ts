@@ -16,19 +16,21 @@ export type StreamPasses = Readonly<
 /** The `PollRequested.reason` of a catch-up after a reconnection or a flow switched on (ADR 0055). */
 export const RESYNC_REASON = 'resync';
 
-const RESYNC_SUFFIX = ':resync';
-
 /**
- * The name under which a stream's resync pass is listed and coordinated (`orders:resync`): its
- * own passes one at a time, its own record of the last pass, never the stream's cursor.
+ * The name under which a stream's pass for requests of one reason is listed and coordinated
+ * (`orders:resync`, `inventory:offers-changed`): its own passes one at a time, its own record of
+ * the last pass, never the stream's cursor.
  */
-export const resyncOf = (stream: string): string => `${stream}${RESYNC_SUFFIX}`;
+export const passOf = (stream: string, reason: string): string => `${stream}:${reason}`;
+
+/** The name of a stream's resync pass (ADR 0055). */
+export const resyncOf = (stream: string): string => passOf(stream, RESYNC_REASON);
 
 /**
  * Handles one `PollRequested`: requests for another system, for streams without a pass here,
  * or for stores that are not connected finish at once; the others go through the coordinator
- * (coalesced, one pass at a time). A `resync` request goes to the stream's resync pass, or to its
- * ordinary pass when it has none. A request made under a store configuration this poller has not
+ * (coalesced, one pass at a time). A request goes to the stream's pass for its reason when there
+ * is one (a `resync` to the resync pass, ADR 0055), else to the stream's ordinary pass. A request made under a store configuration this poller has not
  * read yet waits for it (retried), so a store connected a moment ago is not taken for
  * disconnected. Failures are rethrown so the consumer retries the request (a rate-limited one
  * after the wait it carries): a poll is deferred, never dropped.
@@ -87,11 +89,11 @@ export function pollRequestHandler(deps: {
 }
 
 /**
- * Which pass a request runs: a resync's own pass when the stream has one, else the stream's;
- * undefined when there is none (a resync pass's name is not a stream one can ask for).
+ * Which pass a request runs: its reason's own pass when the stream has one, else the stream's;
+ * undefined when there is none (a reason's pass name is not a stream one can ask for).
  */
 function passStream(passes: StreamPasses, stream: string, reason: string): string | undefined {
-  if (stream.endsWith(RESYNC_SUFFIX)) return undefined;
-  if (reason === RESYNC_REASON && passes[resyncOf(stream)]) return resyncOf(stream);
+  if (stream.includes(':')) return undefined;
+  if (passes[passOf(stream, reason)]) return passOf(stream, reason);
   return passes[stream] ? stream : undefined;
 }

@@ -10,7 +10,7 @@ import {
   type PollOutcome,
 } from '@msync/platform';
 import { capturingLogger } from '@msync/test-support';
-import { pollRequestHandler, resyncOf } from './poll-requests.js';
+import { passOf, pollRequestHandler, resyncOf } from './poll-requests.js';
 
 const request = (
   system: 'MIRAKL' | 'SHIPBOB',
@@ -50,7 +50,12 @@ function handlerWith(answer: () => Promise<PollOutcome>, connected = true) {
   const pass = async () => undefined;
   const handle = pollRequestHandler({
     system: 'MIRAKL',
-    streams: { orders: pass, [resyncOf('orders')]: pass, shipments: pass },
+    streams: {
+      orders: pass,
+      [resyncOf('orders')]: pass,
+      shipments: pass,
+      [passOf('shipments', 'offers-changed')]: pass,
+    },
     isConnected: () => connected,
     configVersion: () => 3,
     coordinator: {
@@ -136,6 +141,14 @@ describe('pollRequestHandler', () => {
       'orders:resync:completed=1',
       'shipments:completed=1',
     ]);
+  });
+
+  it("sends a request to its stream's pass for its reason when there is one (ADR 0155)", async () => {
+    const { handle, asked } = handlerWith(async () => 'completed');
+    await handle(request('MIRAKL', 'shipments', { reason: 'offers-changed' }));
+    await handle(request('MIRAKL', 'orders', { reason: 'offers-changed' }));
+    await handle(request('MIRAKL', 'shipments:offers-changed'));
+    expect(asked).toEqual(['store-1/shipments:offers-changed', 'store-1/orders']);
   });
 
   it("refuses a resync pass's own name as a stream", async () => {

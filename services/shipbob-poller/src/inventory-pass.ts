@@ -45,6 +45,11 @@ export interface InventoryPassDeps extends PollPassContext {
    * or resync) asks: a pass that waited finds the read the other one saved (ADR 0094).
    */
   oneAtATime: <T>(accountKey: string, pass: () => Promise<T>) => Promise<T>;
+  /**
+   * Per store, where its last inventory fact landed, and when its publish began (this process's
+   * publishes; ADR 0154, 0155).
+   */
+  lastFacts: Map<string, { position: EventPosition; publishedAt: number }>;
   /** A read waits while the applier is behind the store's last facts (ADR 0154); never without. */
   applier?: AppliedFacts;
 }
@@ -53,8 +58,6 @@ export interface InventoryPassDeps extends PollPassContext {
 export interface AppliedFacts {
   progress: Pick<GroupProgress, 'behind'>;
   deferral: ReadDeferral;
-  /** Per store, where its last inventory fact landed and when (this process's publishes). */
-  lastFacts: Map<string, { position: EventPosition; publishedAt: number }>;
 }
 
 /**
@@ -67,9 +70,19 @@ export interface AppliedFacts {
  * compared (ADR 0137). A resync (`resync: true`) always reads and gives the store every SKU.
  * Passes of one account run one at a time in the process; the diff and the facts, which hold the
  * whole account, take one of the process's large-pass slots, and a store's facts are built and
- * published one store at a time (ADR 0094).
+ * published one store at a time (ADR 0094). A read waits while the applier is far behind the
+ * store's last facts (ADR 0154). A `close` pass (the applier's request once the store's offers
+ * were written, ADR 0155) ends the store's cycle with the last read's closing item instead of
+ * reading, unless a cycle end published since the request already follows them.
  */
-export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolean }) {
+export function inventoryPass(
+  deps: InventoryPassDeps,
+  options: {
+    resync: boolean;
+    /** Requests to end the store's cycle again, its offers changed (ADR 0155). */
+    close?: boolean;
+  },
+) {
   return async (input: PollPassInput): Promise<void> => {
     const { storeId, demand, startedAt } = input;
     const stream = input.stream;
@@ -92,7 +105,7 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
     };
     const outcome = await deps.oneAtATime(accountKey, () => accountPass(accountKey));
     // A deferred read was no pass: a request older than this one still asks for one.
-    if (outcome !== 'deferred') {
+    if (outcome !== 'applier-behind') {
       await deps.state.saveCursor(storeId, stream, { cursor: null, startedAt });
     }
     timer();
@@ -100,7 +113,7 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
 
     /** Whether the read waits for the applier to take the store's last facts (ADR 0154). */
     async function deferred(): Promise<boolean> {
-      const last = deps.applier?.lastFacts.get(storeId);
+      const last = deps.lastFacts.get(storeId);
       if (!deps.applier || !last || options.resync) return false;
       const behind = await deps.applier.progress.behind(last.position);
       const decision = decideReadDeferral(
@@ -127,14 +140,19 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
 
     async function accountPass(
       accountKey: string,
-    ): Promise<AccountReadDecision['type'] | 'deferred'> {
+    ): Promise<AccountReadDecision['type'] | 'applier-behind' | 'covered'> {
       // The head decides; the items are read only when they are compared or given (ADR 0137).
       const head: AccountHead = (await deps.accounts.head(accountKey)) ?? EMPTY;
       const snapshotNow = async (): Promise<AccountSnapshot> =>
         (await deps.accounts.get(accountKey)) ?? EMPTY;
       const decision = decideAccountRead(
         head,
-        { storeId, requestedAt: demand.requestedAt, resync: options.resync },
+        {
+          storeId,
+          requestedAt: demand.requestedAt,
+          resync: options.resync,
+          close: options.close ?? false,
+        },
         deps.shareWindowMs,
       );
       const correlationId = randomUUID();
@@ -156,14 +174,15 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
             observedAt,
           });
           for (const { storeId: target, facts } of perStore) {
+            // Taken before the facts go out: each of them is on the partition after this instant.
+            const publishedAt = deps.now();
             const [last] = await publishFacts(deps.publisher, ['inventoryObserved'], facts, {
               storeId: target,
               source: deps.source,
               correlationId,
               causationId: demand.requestId ?? null,
             });
-            if (last)
-              deps.applier?.lastFacts.set(target, { position: last, publishedAt: deps.now() });
+            if (last) deps.lastFacts.set(target, { position: last, publishedAt });
             deps.metrics.factsEmitted.inc({ type: 'inventoryObserved' }, facts.length);
           }
         }
@@ -176,6 +195,26 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
       switch (decision.type) {
         case 'shared':
           break;
+        case 'close': {
+          // A cycle end published since the request was made comes after the offers it follows
+          // were written (the applier asks once they are): it ends the cycle they need.
+          const last = deps.lastFacts.get(storeId);
+          if (last && last.publishedAt >= demand.requestedAt) return 'covered';
+          if (await deferred()) return 'applier-behind';
+          await publish(
+            [],
+            [decision.closing],
+            [{ storeId, baseline: true }],
+            head.readAt ?? startedAt,
+          );
+          deps.logger.info('inventory cycle closed with the last read', {
+            storeId,
+            correlationId,
+            cycleId,
+            readAt: head.readAt,
+          });
+          break;
+        }
         case 'baseline': {
           const snapshot = await snapshotNow();
           await deps.largePasses.run(async () => {
@@ -195,7 +234,7 @@ export function inventoryPass(deps: InventoryPassDeps, options: { resync: boolea
           break;
         }
         case 'read': {
-          if (await deferred()) return 'deferred';
+          if (await deferred()) return 'applier-behind';
           const client = deps.clientFor(store);
           // A failed page is asked again by the client; a read that still fails fails the pass.
           const totals = await client.readInventoryTotals();

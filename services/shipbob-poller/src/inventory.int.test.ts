@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { Partitioners } from 'kafkajs';
-import { createKafka, physicalTopic } from '@msync/events';
+import { OFFERS_CHANGED_REASON, createKafka, physicalTopic } from '@msync/events';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { closeAfterEach, counted, untilOutcome } from '@msync/polling/test-support';
 import { capturingLogger, eventually, infra, withContext } from '@msync/test-support';
@@ -456,7 +456,7 @@ describe('shipbob-poller inventory stream', () => {
 
     // Nothing of the applier's group committed: store A's 3 facts are all still to be applied.
     await harness.requestPoll(STORE_A, { stream: INVENTORY });
-    await untilOutcome(poller.metrics, 'deferred', 1, 'the read deferred');
+    await untilOutcome(poller.metrics, 'applier-behind', 1, 'the read deferred');
     expect(inventoryReads(sim)).toBe(1);
     const deferredLine = lines.find((l) => l.includes('inventory read deferred'));
     const deferredLog = JSON.parse(deferredLine ?? '{}') as { storeId?: string; behind?: number };
@@ -486,7 +486,7 @@ describe('shipbob-poller inventory stream', () => {
     // answered from the read before the commit is deferred again, and the next one asked.
     const outcomes = async () => ({
       read: await counted(poller.metrics, 'poll_requests_total', { outcome: 'read' }),
-      deferred: await counted(poller.metrics, 'poll_requests_total', { outcome: 'deferred' }),
+      deferred: await counted(poller.metrics, 'poll_requests_total', { outcome: 'applier-behind' }),
     });
     for (let deferred = 1; (await outcomes()).read < 2; deferred++) {
       await harness.requestPoll(STORE_A, { stream: INVENTORY });
@@ -512,12 +512,51 @@ describe('shipbob-poller inventory stream', () => {
     await harness.requestPoll(STORE_A, { stream: INVENTORY });
     await untilOutcome(poller.metrics, 'read', 2, 'the second read');
     expect(inventoryReads(sim)).toBe(2);
-    expect(await counted(poller.metrics, 'poll_requests_total', { outcome: 'deferred' })).toBe(0);
+    expect(
+      await counted(poller.metrics, 'poll_requests_total', { outcome: 'applier-behind' }),
+    ).toBe(0);
     expect(
       lines.some((l) =>
         l.includes('inventory read although the applier has not taken the last facts'),
       ),
     ).toBe(true);
+  });
+
+  it('closes a store’s cycle with the last read when the applier says its offers changed, unless a later fact already did (ADR 0155)', async () => {
+    const { sim, harness, poller } = await setUp();
+    const factsOf = (storeId: string) =>
+      inventoryValues(harness.facts).filter((f) => f.envelope.storeId === storeId);
+    await harness.requestPoll(STORE_A, { stream: INVENTORY });
+    await untilOutcome(poller.metrics, 'read', 1, 'the first read');
+    await eventually(() => factsOf(STORE_A).length === 3, 'store A facts');
+
+    // Offers written in the applier since: the cycle ends again with the read of a moment ago.
+    await harness.requestPoll(STORE_A, { stream: INVENTORY, reason: OFFERS_CHANGED_REASON });
+    await untilOutcome(poller.metrics, 'close', 1, 'the cycle closed');
+    await eventually(() => factsOf(STORE_A).length === 4, 'the closing fact');
+    const [first, closing] = [factsOf(STORE_A)[0]!, factsOf(STORE_A)[3]!];
+    expect(closing).toMatchObject({
+      sku: 'SKU-1',
+      fulfillable: 50,
+      endOfCycle: true,
+      nothingChanged: true,
+      fullCycle: false,
+    });
+    expect(closing.cycleId).not.toBe(first.cycleId);
+    expect(inventoryReads(sim)).toBe(1);
+
+    // A request made before store B got its facts: those facts end B's cycle after it already.
+    const askedAt = Date.now();
+    await harness.requestPoll(STORE_B, { stream: INVENTORY });
+    await untilOutcome(poller.metrics, 'baseline', 1, "store B's facts from the snapshot");
+    await harness.requestPoll(STORE_B, {
+      stream: INVENTORY,
+      reason: OFFERS_CHANGED_REASON,
+      occurredAt: askedAt,
+    });
+    await untilOutcome(poller.metrics, 'covered', 1, "store B's request covered");
+    expect(factsOf(STORE_B)).toHaveLength(3);
+    expect(inventoryReads(sim)).toBe(1);
   });
 
   it('reads 10,000 SKUs page by page and publishes each of them once', async () => {

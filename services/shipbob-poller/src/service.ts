@@ -5,8 +5,10 @@ import {
   createMongoPollState,
   errorMessage,
 } from '@msync/platform';
+import { OFFERS_CHANGED_REASON } from '@msync/events';
 import {
   createPoller,
+  passOf,
   POLLER_DEFAULTS,
   resyncOf,
   type Poller,
@@ -131,7 +133,6 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
   const applier: AppliedFacts | undefined = applierProgress && {
     progress: applierProgress,
     deferral,
-    lastFacts: new Map(),
   };
   const created = createPoller(
     { ...options, state },
@@ -166,6 +167,7 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
           flagsMaxAgeMs: options.inventoryFlagsMaxAgeMs ?? DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS,
           // Shared by the ordinary and the resync pass: one pass of an account at a time.
           oneAtATime: createKeyedMutex(),
+          lastFacts: new Map(),
           ...(applier ? { applier } : {}),
         };
         return {
@@ -174,6 +176,11 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
           [RETURNS]: returnsPass({ ...deps, returnsLookbackMs: options.returnsLookbackMs }),
           [INVENTORY]: inventoryPass(inventory, { resync: false }),
           [resyncOf(INVENTORY)]: inventoryPass(inventory, { resync: true }),
+          // The applier asks a store's cycle to end again once new offers are written (ADR 0155).
+          [passOf(INVENTORY, OFFERS_CHANGED_REASON)]: inventoryPass(inventory, {
+            resync: false,
+            close: true,
+          }),
         };
       },
     },

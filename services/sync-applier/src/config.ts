@@ -3,6 +3,7 @@ import { eventBackboneEnv } from '@msync/events';
 import { env, mongoEnv } from '@msync/platform';
 import { DEFAULT_CYCLE_ENDS_AT_ONCE } from './inventory-flow.js';
 import { DEFAULT_STOCK_INDEX_ENTRIES } from './adapters/stock-indexes.js';
+import { DEFAULT_CLOSE_REQUEST_TIMING } from './domain/stock-after-offers.js';
 import { DEFAULT_INVENTORY_MAP_CACHE_ENTRIES } from './adapters/inventory-state.js';
 import { encryptionKeysSetting } from '@msync/stores';
 
@@ -149,6 +150,14 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
     .min(0)
     .max(100_000_000)
     .default(DEFAULT_STOCK_INDEX_ENTRIES),
+  /**
+   * Once a store's offers were written and then quiet for this long, the applier asks for its
+   * inventory cycle to end again with the last ShipBob read, so that new offers' stock reaches
+   * Mirakl without waiting for the next scheduled read (ADR 0155).
+   */
+  OFFERS_STOCK_QUIET_MS: env.durationMs(DEFAULT_CLOSE_REQUEST_TIMING.quietMs),
+  /** Such requests of one store at least this far apart (ADR 0155). */
+  OFFERS_STOCK_MIN_INTERVAL_MS: env.durationMs(DEFAULT_CLOSE_REQUEST_TIMING.minIntervalMs),
 });
 
 export type Config = z.infer<typeof configSchema>;

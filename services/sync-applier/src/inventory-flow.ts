@@ -58,6 +58,8 @@ export interface InventoryFlowDeps {
   cycleEnds?: PassLimit;
   /** The stores' stock indexes kept between cycle ends (ADR 0147; default: none kept). */
   indexes?: StockIndexes;
+  /** Told once a store's offer fact was written into its map (ADR 0155). */
+  offersWritten?: (storeId: string) => void;
   now?: () => Date;
 }
 
@@ -370,6 +372,7 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
     stockObserved: createReconcileFlow(deps, inSlot),
     async offerObserved(fact: ConsumedEventOf<'offerObserved'>, delivery: Delivery): Promise<void> {
       await batches.observe(fact, delivery.via === 'consumer');
+      deps.offersWritten?.(fact.value.envelope.storeId);
     },
     /**
      * Learns a fetched batch so that its levels and offers are written a store and segment at a

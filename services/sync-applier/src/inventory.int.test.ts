@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { envelope, type EventOf } from '@msync/events';
-import { counted, withContext } from '@msync/test-support';
+import { OFFERS_CHANGED_REASON, envelope, type EventOf } from '@msync/events';
+import { collectEvents } from '@msync/events/test-support';
+import { capturingLogger, counted, withContext } from '@msync/test-support';
 import {
   applierHarness,
   eventually,
@@ -128,6 +129,45 @@ const quantities = (store: TestStore) =>
   );
 
 describe('Sync Inventory in the applier', () => {
+  it('asks for the store’s inventory cycle to end again once its offers were written and quiet, at most once an interval (ADR 0155)', async () => {
+    const { harness, store, running } = await setUp({
+      stockAfterOffers: { quietMs: 300, minIntervalMs: 1_500 },
+    });
+    const requests = await collectEvents({
+      kafka: harness.kafka,
+      codec: harness.codec,
+      logger: capturingLogger('warn').logger,
+      publisher: harness.publisher,
+      namespace: harness.namespace,
+      topic: 'pollRequested',
+    });
+    try {
+      // The two offers setUp wrote: one request, once they were quiet.
+      await eventually(() => requests.events.length === 1, 'the request after the offers');
+      const [first] = requests.events;
+      expect(first).toMatchObject({
+        system: 'SHIPBOB',
+        stream: 'inventory',
+        reason: OFFERS_CHANGED_REASON,
+        since: null,
+        configVersion: expect.any(Number),
+      });
+      expect(first!.envelope.storeId).toBe(store.storeId);
+
+      // Another offer at once: asked again, but not sooner than the interval after the first.
+      await harness.publish('offerObserved', [offer(store.storeId, 'SKU-PLATE')]);
+      await eventually(() => requests.events.length === 2, 'the request after the next offer');
+      const second = requests.events[1]!;
+      expect(second.envelope.occurredAt - first!.envelope.occurredAt).toBeGreaterThanOrEqual(1_500);
+      expect(second.envelope.idempotencyKey).not.toBe(first!.envelope.idempotencyKey);
+      expect(await counted(running.metrics, 'sync_applier_offers_stock_requests_total', {})).toBe(
+        2,
+      );
+    } finally {
+      await requests.stop();
+    }
+  });
+
   it('one import per cycle; the cycle end delivered again is a DUPLICATE and imports nothing', async () => {
     const { harness, store, running } = await setUp();
     const first = cycle(store.storeId, 'c1', [

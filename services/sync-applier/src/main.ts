@@ -56,6 +56,10 @@ await runService({
       mapCacheEntries: config.MAP_CACHE_ENTRIES,
       cycleEnds: createPassLimit(config.CYCLE_ENDS_AT_ONCE),
       stockIndexEntries: config.STOCK_INDEX_ENTRIES,
+      stockAfterOffers: {
+        quietMs: config.OFFERS_STOCK_QUIET_MS,
+        minIntervalMs: config.OFFERS_STOCK_MIN_INTERVAL_MS,
+      },
     });
     // Registered after the producer and Mongo, so it stops before them.
     lifecycle.onShutdown('sync-applier', () => applier.stop());

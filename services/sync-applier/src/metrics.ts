@@ -21,6 +21,8 @@ export interface ApplierMetrics {
   cycleEndDecisions: Counter<'on'>;
   /** SKUs of the stores' stock indexes kept in memory (ADR 0147). */
   stockIndexEntries: Gauge;
+  /** Requests that a store's inventory cycle end again, its offers written (ADR 0155). */
+  offersStockRequests: Counter;
 }
 
 /** The applier's metrics, registered once per registry. */
@@ -110,6 +112,11 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
       name: 'sync_applier_cycle_end_phases',
       help: "Catalog-sized phases of stores' inventory cycle ends (the decision on the store's maps, the recording of an import's results) and stock reconciliations running in one of the process's slots (running) and waiting for one (waiting), ADR 0140, 0143.",
       labelNames: ['state'],
+      registers: [registry],
+    }),
+    offersStockRequests: new Counter({
+      name: 'sync_applier_offers_stock_requests_total',
+      help: "Requests that a store's inventory cycle end again with the last ShipBob read, made once its offers were written and quiet (ADR 0155).",
       registers: [registry],
     }),
     cycleEndDecisions: new Counter({

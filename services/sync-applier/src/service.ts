@@ -52,6 +52,11 @@ import { offerPrefetch } from './adapters/offer-prefetch.js';
 import { createWaitingRoom, waitingGroupOf } from './adapters/waiting-room.js';
 import { createInventoryFlow } from './inventory-flow.js';
 import { DEFAULT_STOCK_INDEX_ENTRIES, createStockIndexes } from './adapters/stock-indexes.js';
+import { createStockAfterOffers } from './adapters/stock-after-offers.js';
+import {
+  DEFAULT_CLOSE_REQUEST_TIMING,
+  type CloseRequestTiming,
+} from './domain/stock-after-offers.js';
 import { applierMetrics } from './metrics.js';
 import { createRetrier, type Retrier } from './retrier.js';
 
@@ -113,6 +118,11 @@ export interface SyncApplierOptions {
   cycleEnds?: PassLimit;
   /** SKUs of stores' stock indexes kept between cycle ends (default 1,000,000, ADR 0147; 0: none). */
   stockIndexEntries?: number;
+  /**
+   * When a store whose offers were written asks for its inventory cycle to end again (default 5 s
+   * quiet, 60 s apart; ADR 0155).
+   */
+  stockAfterOffers?: CloseRequestTiming;
 }
 
 export interface SyncApplier {
@@ -184,6 +194,15 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
   });
   const record = offerOutcomes.record;
   const stockIndexEntries = options.stockIndexEntries ?? DEFAULT_STOCK_INDEX_ENTRIES;
+  // New offers' stock goes out with the last ShipBob read, not at the next one (ADR 0155).
+  const stockAfterOffers = createStockAfterOffers({
+    publisher: options.publisher,
+    configs,
+    source: SOURCE,
+    timing: options.stockAfterOffers ?? DEFAULT_CLOSE_REQUEST_TIMING,
+    logger,
+    onAsked: () => metrics.offersStockRequests.inc(),
+  });
   const inventory = createInventoryFlow({
     configs,
     ledger,
@@ -194,6 +213,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     metrics,
     logger,
     catalog,
+    offersWritten: (storeId) => stockAfterOffers.offersWritten(storeId),
     ...(options.cycleEnds ? { cycleEnds: options.cycleEnds } : {}),
     ...(stockIndexEntries > 0
       ? {
@@ -312,7 +332,8 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
         kafka: options.kafka,
         logger,
         namespace: options.namespace,
-        only: ['storeConfigChanged', ...FACT_TOPICS, 'syncOutcome'],
+        // Poll requests: a store's inventory cycle asked to end again after its offers (ADR 0155).
+        only: ['storeConfigChanged', ...FACT_TOPICS, 'syncOutcome', 'pollRequested'],
         ...(options.topicPartitions ? { partitions: options.topicPartitions } : {}),
       });
       await configs.start();
@@ -349,6 +370,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     async stop() {
       await consumer?.stop();
       await retrier.stop();
+      stockAfterOffers.stop();
       await configs.stop();
     },
   };

@@ -115,23 +115,34 @@ export type AccountReadDecision =
   /** A read of the account served this request already (its facts reached every store). */
   | { type: 'shared' }
   /** A recent read serves the request, but the store never got every SKU: give them from the snapshot. */
-  | { type: 'baseline' };
+  | { type: 'baseline' }
+  /**
+   * The request asks for the store's cycle to end again (its offers changed, ADR 0155), and the
+   * last read reached the store: the store gets that read's closing item, nothing read.
+   */
+  | { type: 'close'; closing: SkuLevel };
 
 /**
  * Whether a store's request needs a read of its account: not when a read started within the
  * share window before the request (that read emitted to every store of the account), unless it
- * is a resync, which always reads.
+ * is a resync, which always reads. A request to close the store's cycle (`close`, ADR 0155) ends
+ * it with the last read's closing item whenever that read reached the store, however old: its
+ * levels are those the store's other SKUs were last pushed from, and the next scheduled read
+ * brings newer ones.
  */
 export function decideAccountRead(
   snapshot: AccountHead | null,
-  request: { storeId: string; requestedAt: number; resync: boolean },
+  request: { storeId: string; requestedAt: number; resync: boolean; close?: boolean },
   shareWindowMs: number,
 ): AccountReadDecision {
   if (request.resync || !snapshot?.readAt) return { type: 'read' };
+  const known = snapshot.stores.find((s) => s.storeId === request.storeId);
+  if (request.close && known?.baseline && snapshot.closing) {
+    return { type: 'close', closing: snapshot.closing };
+  }
   if (snapshot.readAt.getTime() < request.requestedAt - shareWindowMs) {
     return { type: 'read' };
   }
-  const known = snapshot.stores.find((s) => s.storeId === request.storeId);
   return known?.baseline ? { type: 'shared' } : { type: 'baseline' };
 }
 

@@ -54,6 +54,33 @@ describe('decideAccountRead', () => {
       type: 'read',
     });
   });
+
+  it('given a read that reached the store, when its offers changed (ADR 0155), then its cycle closes with the read’s closing item', () => {
+    const read = {
+      ...snapshot(new Date(at.getTime() - 30_000), [{ storeId: 's1', baseline: true }]),
+      closing: level('A', 1),
+    };
+    const close = { ...request, close: true };
+    expect(decideAccountRead(read, close, 60_000)).toEqual({
+      type: 'close',
+      closing: level('A', 1),
+    });
+    // However old the read: its levels are those the store's other SKUs were pushed from.
+    const old = { ...read, readAt: new Date(at.getTime() - 3_600_000) };
+    expect(decideAccountRead(old, close, 60_000)).toEqual({
+      type: 'close',
+      closing: level('A', 1),
+    });
+    // A store that never got the read gets it all; an account never read is read.
+    expect(decideAccountRead(null, close, 60_000)).toEqual({ type: 'read' });
+    const other = { ...read, stores: [{ storeId: 's2', baseline: true }] };
+    expect(decideAccountRead(other, close, 60_000)).toEqual({ type: 'baseline' });
+    // A head saved before it kept a closing item: nothing to close with.
+    expect(decideAccountRead({ ...read, closing: null }, close, 60_000)).toEqual({
+      type: 'shared',
+    });
+    expect(decideAccountRead({ ...old, closing: null }, close, 60_000)).toEqual({ type: 'read' });
+  });
 });
 
 describe('decideReadDeferral (ADR 0154)', () => {

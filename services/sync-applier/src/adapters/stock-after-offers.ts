@@ -1,0 +1,105 @@
+import { envelope, idempotencyKey, OFFERS_CHANGED_REASON, type Publisher } from '@msync/events';
+import { errorMessage, type Logger } from '@msync/platform';
+import { closedGate } from '../domain/store-config.js';
+import { closeRequestAt, type CloseRequestTiming } from '../domain/stock-after-offers.js';
+import type { StoreConfigs } from './store-configs.js';
+
+/** Asks for a store's inventory cycle to end again once its offers were written (ADR 0155). */
+export interface StockAfterOffers {
+  /** Offers of the store were written into its map (new, changed or gone). */
+  offersWritten(storeId: string): void;
+  /** Drops the requests not made yet: the stores' next inventory cycles push their offers. */
+  stop(): void;
+}
+
+interface StoreTimer {
+  writtenAt: number;
+  askedAt: number | null;
+  timer?: NodeJS.Timeout;
+}
+
+/**
+ * Per store with Sync Inventory on, a `PollRequested` (ShipBob, `inventory`, reason
+ * `offers-changed`) once its offers were quiet for a moment ({@link closeRequestAt}): the
+ * shipbob-poller ends the store's cycle with its last read, so the stock of offers matched since
+ * that read's cycle end reaches Mirakl now, not at the next scheduled read. Kept in memory: a
+ * request lost with the process leaves it to that next read.
+ */
+export function createStockAfterOffers(deps: {
+  publisher: Publisher;
+  configs: StoreConfigs;
+  source: string;
+  timing: CloseRequestTiming;
+  logger: Logger;
+  /** Told of each request published. */
+  onAsked?: () => void;
+  now?: () => number;
+}): StockAfterOffers {
+  const now = deps.now ?? Date.now;
+  const stores = new Map<string, StoreTimer>();
+  let stopped = false;
+  const inventoryOn = (storeId: string) => {
+    const config = deps.configs.get(storeId);
+    return config !== undefined && !closedGate(config, 'inventory', { shipbob: true });
+  };
+
+  const schedule = (storeId: string, state: StoreTimer): void => {
+    const wait = closeRequestAt(state.writtenAt, state.askedAt, deps.timing) - now();
+    state.timer = setTimeout(() => void ask(storeId, state), Math.max(0, wait));
+    state.timer.unref();
+  };
+
+  const ask = async (storeId: string, state: StoreTimer): Promise<void> => {
+    state.timer = undefined;
+    if (stopped) return;
+    const at = now();
+    // Written again since the timer was set: wait for the quiet after those.
+    if (at < closeRequestAt(state.writtenAt, state.askedAt, deps.timing)) {
+      schedule(storeId, state);
+      return;
+    }
+    state.askedAt = at;
+    const config = deps.configs.get(storeId);
+    if (!config || !inventoryOn(storeId)) return;
+    try {
+      await deps.publisher.publish('pollRequested', {
+        envelope: envelope({
+          storeId,
+          idempotencyKey: idempotencyKey(deps.source, storeId, 'poll', 'inventory', 'offers', at),
+          source: deps.source,
+          occurredAt: at,
+        }),
+        system: 'SHIPBOB',
+        stream: 'inventory',
+        reason: OFFERS_CHANGED_REASON,
+        since: null,
+        configVersion: config.version,
+      });
+      deps.onAsked?.();
+      deps.logger.debug('asked for the inventory cycle to end again: offers written', { storeId });
+    } catch (error) {
+      deps.logger.warn(
+        'asking for the stock of new offers failed; the next inventory cycle pushes it',
+        {
+          storeId,
+          error: errorMessage(error),
+        },
+      );
+    }
+  };
+
+  return {
+    offersWritten(storeId) {
+      if (stopped || !inventoryOn(storeId)) return;
+      const state = stores.get(storeId) ?? { writtenAt: 0, askedAt: null };
+      state.writtenAt = now();
+      stores.set(storeId, state);
+      if (!state.timer) schedule(storeId, state);
+    },
+    stop() {
+      stopped = true;
+      for (const state of stores.values()) clearTimeout(state.timer);
+      stores.clear();
+    },
+  };
+}
