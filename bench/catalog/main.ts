@@ -259,6 +259,7 @@ async function measure(options: Options): Promise<Figures> {
       inventoryRate: sampler.rate('inventory', firstStart),
       stateWrites: await stateWrites(run),
       setAside: await setAsideByReason(run),
+      inventoryPasses: await inventoryPasses(run),
       cycleEnds: await cycleEndDecisions(run),
       calls: first.counts(run.stores),
       cpu: cpuDelta(cpuFirst, run.processes.cpuSeconds()),
@@ -391,6 +392,32 @@ async function setAsideByReason(run: OrdersRun): Promise<Map<string, number>> {
     reasons.map((reason) => ({ name: 'events_set_aside_total', labels: { reason } })),
   );
   return new Map(reasons.map((r, i) => [r, counts[i]!]));
+}
+
+/** The shipbob-poller's inventory passes by what they did (ADR 0154, 0155). */
+export interface InventoryPasses {
+  read: number;
+  deferred: number;
+  closed: number;
+  covered: number;
+}
+
+/**
+ * The shipbob-poller's inventory passes so far, scheduled and asked by the applier after offers
+ * (ADR 0155): those that read ShipBob, waited for the applier (ADR 0154), closed a store's cycle
+ * with the last read, or found it closed since.
+ */
+async function inventoryPasses(run: OrdersRun): Promise<InventoryPasses> {
+  const outcomes = ['read', 'applier-behind', 'close', 'covered'] as const;
+  const streams = ['inventory', 'inventory:offers-changed'];
+  const counts = await run.metrics(
+    'shipbob-poller',
+    outcomes.flatMap((outcome) =>
+      streams.map((stream) => ({ name: 'poll_requests_total', labels: { stream, outcome } })),
+    ),
+  );
+  const sum = (i: number) => counts[2 * i]! + counts[2 * i + 1]!;
+  return { read: sum(0), deferred: sum(1), closed: sum(2), covered: sum(3) };
 }
 
 /** Collections of the bench's process: full ones (count, pause ms) and all of them (pause ms). */

@@ -1,6 +1,6 @@
 /** The catalog bench's tables: one per size, and how the cycle times grow across sizes. */
 import type { CallCounts } from './calls.js';
-import type { CycleEndDecisions, CycleFigures, DbUse, Options } from './main.js';
+import type { CycleEndDecisions, CycleFigures, DbUse, InventoryPasses, Options } from './main.js';
 
 /** The issue's targets. */
 export const TARGETS = {
@@ -25,6 +25,8 @@ export interface Figures {
     /** The applier's writes recording levels and offers. */
     stateWrites: { level: number; offer: number };
     setAside: Map<string, number>;
+    /** The shipbob-poller's inventory passes, by what they did. */
+    inventoryPasses: InventoryPasses;
     /** Cycle ends decided on the store's map and without it (ADR 0142). */
     cycleEnds: CycleEndDecisions;
     calls: CallCounts;
@@ -76,6 +78,17 @@ export function table(f: Figures): string {
       [...first.setAside].map(([reason, n]) => `${reason} ${n}`).join(', '),
     ),
     row('applier: cycle ends on the map / index / neither', ends(first.cycleEnds)),
+    row(
+      'inventory passes per store: read / waited / closed / covered',
+      [
+        first.inventoryPasses.read,
+        first.inventoryPasses.deferred,
+        first.inventoryPasses.closed,
+        first.inventoryPasses.covered,
+      ]
+        .map((n) => (n / options.stores).toFixed(2))
+        .join(' / '),
+    ),
     ...callRows(first.calls, 'per store, whole first cycle'),
     ...cpuRows(first.cpu),
     ...dbRows(first.db, options.stores),
