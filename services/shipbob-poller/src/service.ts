@@ -1,11 +1,10 @@
-import { createGroupProgress } from '@msync/events';
+import { OFFERS_CHANGED_REASON, createGroupProgress } from '@msync/events';
 import {
   createKeyedMutex,
   createMeteredMapCache,
   createMongoPollState,
   errorMessage,
 } from '@msync/platform';
-import { OFFERS_CHANGED_REASON } from '@msync/events';
 import {
   createPoller,
   passOf,

@@ -38,9 +38,10 @@ export function createStockAfterOffers(deps: {
   const now = deps.now ?? Date.now;
   const stores = new Map<string, StoreTimer>();
   let stopped = false;
+  /** The store's configuration while its Sync Inventory runs, else undefined. */
   const inventoryOn = (storeId: string) => {
     const config = deps.configs.get(storeId);
-    return config !== undefined && !closedGate(config, 'inventory', { shipbob: true });
+    return config && !closedGate(config, 'inventory', { shipbob: true }) ? config : undefined;
   };
 
   const schedule = (storeId: string, state: StoreTimer): void => {
@@ -59,8 +60,8 @@ export function createStockAfterOffers(deps: {
       return;
     }
     state.askedAt = at;
-    const config = deps.configs.get(storeId);
-    if (!config || !inventoryOn(storeId)) return;
+    const config = inventoryOn(storeId);
+    if (!config) return;
     try {
       await deps.publisher.publish('pollRequested', {
         envelope: envelope({
@@ -80,10 +81,7 @@ export function createStockAfterOffers(deps: {
     } catch (error) {
       deps.logger.warn(
         'asking for the stock of new offers failed; the next inventory cycle pushes it',
-        {
-          storeId,
-          error: errorMessage(error),
-        },
+        { storeId, error: errorMessage(error) },
       );
     }
   };
