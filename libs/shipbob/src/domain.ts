@@ -87,7 +87,7 @@ export interface InventoryLevel {
   /** Null when ShipBob did not report the item's catalog flags. */
   isActive: boolean | null;
   isDigital: boolean | null;
-  byFulfillmentCenter: InventoryAtCenter[];
+  byFulfillmentCenter: readonly InventoryAtCenter[];
 }
 
 export interface Address {

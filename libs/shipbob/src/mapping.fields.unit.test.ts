@@ -321,6 +321,26 @@ describe('inventory levels', () => {
     ).toBe(7);
   });
 
+  it('reads a total ShipBob leaves out or sends as null as 0', () => {
+    const read = toInventoryLevel(
+      inventoryLevelSchema.parse({
+        inventory_id: 501,
+        sku: 'MUG-2',
+        total_fulfillable_quantity: 5,
+        total_on_hand_quantity: null,
+        total_exception_quantity: null,
+      }),
+      undefined,
+      undefined,
+    );
+    expect(read).toMatchObject({ fulfillable: 5, onHand: 0, committed: 0, exception: 0 });
+    expect(read.sellable).toBe(5);
+  });
+
+  it('refuses a total that is not a number', () => {
+    expect(() => level({ total_committed_quantity: '4' })).toThrow();
+  });
+
   it('takes the reported sellable quantity as is, even 0', () => {
     expect(
       toInventoryLevel(level({ total_sellable_quantity: 9 }), undefined, undefined).sellable,

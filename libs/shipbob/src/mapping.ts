@@ -1,4 +1,5 @@
 import type {
+  InventoryAtCenter,
   InventoryFlags,
   InventoryLevel,
   ProductVariant,
@@ -123,31 +124,36 @@ export function catalogFlagsOf(item: z.infer<typeof inventoryCatalogSchema>): In
   return { isActive: item.variant?.is_active ?? null, isDigital: item.variant?.is_digital ?? null };
 }
 
+/** The centers of a level read without them: one list for all (an account's read holds 10,000 levels). */
+const NO_CENTERS: readonly InventoryAtCenter[] = Object.freeze([]);
+
 export function toInventoryLevel(
   level: z.infer<typeof inventoryLevelSchema>,
   locations: z.infer<typeof inventoryLocationsSchema> | undefined,
   flags: InventoryFlags | undefined,
 ): InventoryLevel {
+  const fulfillable = level.total_fulfillable_quantity ?? 0;
+  const exception = level.total_exception_quantity ?? 0;
   return {
     inventoryId: level.inventory_id,
     sku: level.sku ?? null,
     name: level.name ?? null,
-    fulfillable: level.total_fulfillable_quantity,
-    onHand: level.total_on_hand_quantity,
-    committed: level.total_committed_quantity,
-    exception: level.total_exception_quantity,
-    sellable:
-      level.total_sellable_quantity ??
-      level.total_fulfillable_quantity - level.total_exception_quantity,
+    fulfillable,
+    onHand: level.total_on_hand_quantity ?? 0,
+    committed: level.total_committed_quantity ?? 0,
+    exception,
+    sellable: level.total_sellable_quantity ?? fulfillable - exception,
     isActive: flags?.isActive ?? null,
     isDigital: flags?.isDigital ?? null,
-    byFulfillmentCenter: (locations?.locations ?? []).map((l) => ({
-      fulfillmentCenterId: l.location_id,
-      name: l.name ?? null,
-      fulfillable: l.fulfillable_quantity,
-      onHand: l.on_hand_quantity,
-      committed: l.committed_quantity,
-    })),
+    byFulfillmentCenter: !locations?.locations?.length
+      ? NO_CENTERS
+      : locations.locations.map((l) => ({
+          fulfillmentCenterId: l.location_id,
+          name: l.name ?? null,
+          fulfillable: l.fulfillable_quantity,
+          onHand: l.on_hand_quantity,
+          committed: l.committed_quantity,
+        })),
   };
 }
 
