@@ -32,8 +32,9 @@ export const resyncOf = (stream: string): string => passOf(stream, RESYNC_REASON
  * (coalesced, one pass at a time). A request goes to the stream's pass for its reason when there
  * is one (a `resync` to the resync pass, ADR 0055), else to the stream's ordinary pass. A
  * request made under a store configuration this poller has not read yet waits for it (retried),
- * so a store connected a moment ago is not taken for disconnected. Failures are rethrown so the consumer retries the request (a rate-limited one
- * after the wait it carries): a poll is deferred, never dropped.
+ * so a store connected a moment ago is not taken for disconnected. Failures are rethrown so the
+ * consumer retries the request (a rate-limited one after the wait it carries): a poll is
+ * deferred, never dropped.
  */
 export function pollRequestHandler(deps: {
   system: ExternalSystem;

@@ -39,7 +39,7 @@ export function createStockAfterOffers(deps: {
   const stores = new Map<string, StoreTimer>();
   let stopped = false;
   /** The store's configuration while its Sync Inventory runs, else undefined. */
-  const inventoryOn = (storeId: string) => {
+  const inventoryConfig = (storeId: string) => {
     const config = deps.configs.get(storeId);
     return config && !closedGate(config, 'inventory', { shipbob: true }) ? config : undefined;
   };
@@ -60,7 +60,7 @@ export function createStockAfterOffers(deps: {
       return;
     }
     state.askedAt = at;
-    const config = inventoryOn(storeId);
+    const config = inventoryConfig(storeId);
     if (!config) return;
     try {
       await deps.publisher.publish('pollRequested', {
@@ -88,7 +88,7 @@ export function createStockAfterOffers(deps: {
 
   return {
     offersWritten(storeId) {
-      if (stopped || !inventoryOn(storeId)) return;
+      if (stopped || !inventoryConfig(storeId)) return;
       const state = stores.get(storeId) ?? { writtenAt: 0, askedAt: null };
       state.writtenAt = now();
       stores.set(storeId, state);
