@@ -94,6 +94,11 @@ class ShipBobHttpClient implements ShipBobPort {
   private channel: Promise<number> | undefined;
   private readonly log: Logger;
   private readonly pageSize: number;
+  /**
+   * Pages the last complete read of each whole-account list took (by path): the next read
+   * tells the budget how many calls it expects (ADR 0157).
+   */
+  private readonly listPages = new Map<string, number>();
 
   constructor(options: ShipBobClientOptions) {
     this.log = options.logger.child({ component: 'shipbob-client', storeId: options.storeId });
@@ -148,13 +153,21 @@ class ShipBobHttpClient implements ShipBobPort {
     query: Query,
     item: T,
     onPage: (items: z.infer<T>[]) => void,
-    options: { channelId?: number; pageRetries?: number; maxPages?: number } = {},
+    options: {
+      channelId?: number;
+      pageRetries?: number;
+      maxPages?: number;
+      /** A whole-account list: its page count is kept for the next read's budget claims. */
+      rememberPages?: boolean;
+    } = {},
   ): Promise<boolean> {
     const schema = cursorPage(item);
     let next: string | null | undefined = `${this.v}${path}`;
     let first = true;
     const maxPages = Math.min(MAX_PAGES, options.maxPages ?? MAX_PAGES);
-    for (let page = 0; next && page < maxPages; page++) {
+    const lastPages = options.rememberPages ? this.listPages.get(path) : undefined;
+    let page = 0;
+    for (; next && page < maxPages; page++) {
       const url: string = next;
       const pageQuery = first ? query : undefined;
       const response = await retry(
@@ -162,6 +175,7 @@ class ShipBobHttpClient implements ShipBobPort {
           this.transport.json('GET', url, schema, {
             query: pageQuery,
             channelId: options.channelId,
+            ...(lastPages !== undefined ? { expectedCalls: lastPages - page } : {}),
           }),
         { retries: options.pageRetries ?? 0, initialDelayMs: 500, maxDelayMs: 5_000 },
       );
@@ -170,6 +184,7 @@ class ShipBobHttpClient implements ShipBobPort {
       onPage(data.items ?? []);
       next = data.next;
     }
+    if (options.rememberPages && !next) this.listPages.set(path, page);
     return !next;
   }
 
@@ -365,7 +380,7 @@ class ShipBobHttpClient implements ShipBobPort {
       (page) => {
         for (const level of page) levels.push(toInventoryLevel(level, undefined, undefined));
       },
-      { pageRetries: INVENTORY_PAGE_RETRIES },
+      { pageRetries: INVENTORY_PAGE_RETRIES, rememberPages: true },
     );
     return levels;
   }
@@ -393,7 +408,7 @@ class ShipBobHttpClient implements ShipBobPort {
         (page) => {
           for (const c of page) read.set(c.inventory_id, catalogFlagsOf(c));
         },
-        { pageRetries: INVENTORY_PAGE_RETRIES },
+        { pageRetries: INVENTORY_PAGE_RETRIES, rememberPages: true },
       );
       flags = read;
     }

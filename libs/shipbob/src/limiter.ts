@@ -6,9 +6,11 @@ import { RateLimitedError, type SharedBudget } from '@msync/platform';
 export interface RateLimiter {
   /**
    * Waits for a slot for `storeId` and returns `release`, to call when the response (or
-   * failure) arrives. Stores waiting at the same time are served in turn.
+   * failure) arrives. Stores waiting at the same time are served in turn. `expectedCalls`: how
+   * many calls the caller's work still makes, this one included, as far as it knows (a list
+   * read page by page): the shared budget is then claimed for them at once, not a slice each.
    */
-  acquire(storeId: string, signal?: AbortSignal): Promise<() => void>;
+  acquire(storeId: string, signal?: AbortSignal, expectedCalls?: number): Promise<() => void>;
   /** Stops granting slots for `ms` (the server answered 429 with a retry-after). */
   pause(ms: number): void;
 }
@@ -19,6 +21,11 @@ export interface SharedTokenBudget {
   key: string;
   /** Calls claimed at a time (default 10): one claim, not one round trip, per call. */
   sliceSize?: number;
+  /**
+   * At most this many calls claimed at a time (default 50) for a caller that expects more than
+   * `sliceSize` (ADR 0157); the budget's own answer may give fewer.
+   */
+  maxSliceSize?: number;
   /** Told when a claim fails (the database is down); the claim is tried again a second later. */
   onError?: (error: unknown) => void;
 }
@@ -69,6 +76,8 @@ export function withBudgetPatience<T>(maxWaitMs: number, work: () => Promise<T>)
 }
 
 interface Waiter {
+  /** The calls the waiter's work still expects to make, this one included (1 when unknown). */
+  expected: number;
   resolve: (release: () => void) => void;
   reject: (reason: unknown) => void;
   signal: AbortSignal | undefined;
@@ -106,13 +115,25 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
   const hasClaimed = (at: number): boolean => !shared || (claimed > 0 && at < claimedUntil);
   const localRoom = (): boolean => inFlight + finished.length < limit;
 
+  /**
+   * The calls the next slice is claimed for: the usual slice, or what the next caller to be
+   * served still expects to make, up to the largest slice. Served in turn, a store's read of many
+   * pages takes the slice's calls while they live (`sliceTtlMs`) unless other stores wait too.
+   */
+  const sliceWant = (): number => {
+    const slice = shared?.sliceSize ?? 10;
+    const next = turn.length > 0 ? queues.get(turn[0]!)?.[0] : undefined;
+    const expected = next?.expected ?? 1;
+    return expected <= slice ? slice : Math.min(expected, shared?.maxSliceSize ?? 50);
+  };
+
   /** Claims the next slice of the shared budget; pumps again when the answer is in. */
   const claimSlice = (at: number): void => {
     if (!shared || claiming || at < claimAgainAt) return;
     claiming = true;
     const askedAt = at;
     shared.budget
-      .claim(shared.key, shared.sliceSize ?? 10)
+      .claim(shared.key, sliceWant())
       .then(
         (grant) => {
           if (grant.granted) {
@@ -199,13 +220,17 @@ export function createRateLimiter(options: RateLimiterOptions = {}): RateLimiter
   };
 
   return {
-    acquire(storeId, signal) {
+    acquire(storeId, signal, expectedCalls) {
       return new Promise((resolve, reject) => {
         if (signal?.aborted) {
           reject(signal.reason as Error);
           return;
         }
         const waiter: Waiter = {
+          expected:
+            expectedCalls !== undefined && Number.isFinite(expectedCalls)
+              ? Math.max(1, Math.floor(expectedCalls))
+              : 1,
           resolve,
           reject,
           signal,

@@ -99,3 +99,61 @@ describe('one ShipBob budget shared by several processes', () => {
     expect(slices).toBeGreaterThan(0);
   });
 });
+
+describe('a whole-account read claims the shared budget for the pages it expects', () => {
+  it('claims slices on the first read, then the last read’s page count at once, never more than the largest slice', async () => {
+    sim = await startShipBobSimulator({ port: 0 });
+    mongo = await connectMongo(infra().MONGO_URL, {
+      dbName: uniqueName('shipbob-budget').replaceAll('-', '_'),
+      appName: 'shipbob-budget-test',
+    });
+    const account = seedAccount(sim);
+    for (let i = 0; i < 24; i++)
+      sim.control.world.seedProduct(account.merchantId, { sku: `PAGED-${i}`, stock: { 1: i } });
+    const budget = createShipBobSharedBudget(mongo.db);
+    const wants: number[] = [];
+    const registry = createRateLimiterRegistry({
+      shared: {
+        budget: {
+          shape: budget.shape,
+          claim: (key, want) => {
+            wants.push(want);
+            return budget.claim(key, want);
+          },
+        },
+        sliceSize: 5,
+        maxSliceSize: 20,
+      },
+    });
+    const pagesOfLevels = () =>
+      sim!.control.exchanges().filter((e) => e.operation === 'GET /inventory-level').length;
+    const reader = (pageSize: number) =>
+      clientFor(sim!, account, {
+        limiter: registry.forToken(account.pat),
+        channelId: account.channelId,
+        pageSize,
+      }).client;
+
+    // 24 items, 2 a page: 12 pages. Nothing known before the first read: slices of 5.
+    const client = reader(2);
+    expect(await client.readInventoryTotals()).toHaveLength(24);
+    expect(pagesOfLevels()).toBe(12);
+    expect(wants).toEqual([5, 5, 5]);
+
+    // The second read expects 12 pages: one claim for the ones the first read's last slice
+    // (3 calls left, for 5 s) does not cover.
+    wants.length = 0;
+    expect(await client.readInventoryTotals()).toHaveLength(24);
+    expect(pagesOfLevels()).toBe(24);
+    expect(wants).toHaveLength(1);
+    expect(wants[0]).toBeGreaterThanOrEqual(12 - 3);
+    expect(wants[0]).toBeLessThanOrEqual(12);
+
+    // 24 pages expected: the largest slice, then the usual slice for the few pages left.
+    const onePerPage = reader(1);
+    await onePerPage.readInventoryTotals();
+    wants.length = 0;
+    await onePerPage.readInventoryTotals();
+    expect(wants).toEqual([20, 5]);
+  });
+});

@@ -56,6 +56,8 @@ export interface CallOptions {
   /** Statuses returned to the caller instead of thrown (e.g. 404, 422). */
   expect?: number[];
   signal?: AbortSignal;
+  /** The calls the caller's work still makes, this one included, if it knows (see `acquire`). */
+  expectedCalls?: number;
 }
 
 export interface RawResponse {
@@ -142,7 +144,11 @@ export class Transport {
     // and a total deadline of the request's own: axios' `timeout` is a socket idle timeout, which
     // a slow trickle of body bytes never trips.
     const response = await withDeadline(options.signal, async (signal) => {
-      const release = await this.options.limiter.acquire(this.options.storeId, signal);
+      const release = await this.options.limiter.acquire(
+        this.options.storeId,
+        signal,
+        options.expectedCalls,
+      );
       started = Date.now();
       const call = linkSignals([signal], this.options.timeoutMs);
       try {
