@@ -116,10 +116,12 @@ export async function createMongoParkedEventStore(
       mongoCall('list parked lanes', async () =>
         (await collection.distinct('key', { groupId })).map(String),
       ),
-    list: (groupId, key) =>
-      mongoCall('list a lane', async () =>
-        (await collection.find({ groupId, key }).sort({ seq: 1 }).toArray()).map(toParkedEvent),
-      ),
+    list: (groupId, key, limit) =>
+      mongoCall('list a lane', async () => {
+        const cursor = collection.find({ groupId, key }).sort({ seq: 1 });
+        if (limit !== undefined) cursor.limit(Math.max(1, Math.floor(limit)));
+        return (await cursor.toArray()).map(toParkedEvent);
+      }),
     remove: (id) =>
       mongoCall('remove a replayed event', async () => {
         await collection.deleteOne({ _id: id });

@@ -12,7 +12,12 @@ import { createEventConsumer, type ConsumedEventOf } from './consumer.js';
 import type { DeadLetterWriter } from './dead-letter.js';
 import type { RawMessage } from './delivery.js';
 import { createMongoParkedEventStore } from './parked-store.js';
-import { BEHIND_SET_ASIDE, drainParked, type ParkedEventStore } from './set-aside.js';
+import {
+  BEHIND_SET_ASIDE,
+  drainParked,
+  type DrainOptions,
+  type ParkedEventStore,
+} from './set-aside.js';
 import {
   committedOffsets,
   eventually,
@@ -64,6 +69,58 @@ async function setAsideCount(metrics: ReturnType<typeof createMetricsRegistry>, 
   return (metric?.values ?? [])
     .filter((v) => v.labels['reason'] === reason)
     .reduce((sum, v) => sum + v.value, 0);
+}
+
+/**
+ * Parks `length` orders of store-1 in one lane, in order: the first failed (its attempts and
+ * when it is due as given; tried never and due now otherwise), the others behind it.
+ */
+async function parkOrderLane(
+  h: EventsHarness,
+  store: ParkedEventStore,
+  groupId: string,
+  length: number,
+  head: { attempts: number; nextAttemptAt: Date } = { attempts: 0, nextAttemptAt: new Date() },
+) {
+  const topic = physicalTopic('orderReadyToShip', h.namespace);
+  const events = Array.from({ length }, (_, i) => order('store-1', `O-${i}`));
+  const values = await h.codec.encodeAll('orderReadyToShip', events);
+  await store.parkMany!(
+    values.map((value, i) => ({
+      groupId,
+      key: 'store-1',
+      topic,
+      partition: 0,
+      offset: String(i),
+      value,
+      headers: {},
+      ...(i === 0
+        ? { reason: 'shipbob-unavailable', ...head }
+        : { reason: BEHIND_SET_ASIDE, attempts: 0, nextAttemptAt: new Date() }),
+    })),
+  );
+  return events;
+}
+
+/** Drains store-1's lane of orders with `handle` (dead letters recorded unless given). */
+function drainOrderLane(
+  h: EventsHarness,
+  store: ParkedEventStore,
+  groupId: string,
+  handle: (event: ConsumedEventOf<'orderReadyToShip'>) => Promise<void>,
+  options: Partial<DrainOptions<'orderReadyToShip'>> = {},
+) {
+  return drainParked({
+    store,
+    codec: h.codec,
+    groupId,
+    key: 'store-1',
+    topics: ['orderReadyToShip'],
+    namespace: h.namespace,
+    handle,
+    deadLetter: recordingDeadLetter(),
+    ...options,
+  });
 }
 
 describe('setting events aside without blocking the partition', () => {
@@ -183,17 +240,7 @@ describe('setting events aside without blocking the partition', () => {
     expect(await store.parkedKeys('other-group')).toEqual(['store-1']);
 
     const drain = (handle: (e: ConsumedEventOf<'orderReadyToShip'>) => Promise<void>, now: Date) =>
-      drainParked({
-        store,
-        codec: h.codec,
-        groupId,
-        key: 'store-1',
-        topics: ['orderReadyToShip'],
-        namespace: h.namespace,
-        handle,
-        deadLetter,
-        now: () => now,
-      });
+      drainOrderLane(h, store, groupId, handle, { deadLetter, now: () => now });
     const deadLetter = recordingDeadLetter();
 
     // The head is not due before its next attempt time.
@@ -227,46 +274,29 @@ describe('setting events aside without blocking the partition', () => {
   it('prepares a lane 200 events at a time before handling them, releasing each chunk after it, and nothing past a failure (ADR 0153)', async () => {
     const { h, store } = await setup();
     const groupId = uniqueName('group');
-    const topic = physicalTopic('orderReadyToShip', h.namespace);
-    const events = Array.from({ length: 450 }, (_, i) => order('store-1', `O-${i}`));
-    const values = await h.codec.encodeAll('orderReadyToShip', events);
-    for (const [i, value] of values.entries())
-      await store.park({
-        groupId,
-        key: 'store-1',
-        topic,
-        partition: 0,
-        offset: String(i),
-        value,
-        headers: {},
-        reason: i === 0 ? 'shipbob-unavailable' : BEHIND_SET_ASIDE,
-        attempts: 0,
-        nextAttemptAt: new Date(),
-      });
+    await parkOrderLane(h, store, groupId, 450);
     // What happened, in order: a chunk prepared (its first and last ids), an event handled, a
     // chunk released.
     const steps: string[] = [];
-    const result = await drainParked({
+    const result = await drainOrderLane(
+      h,
       store,
-      codec: h.codec,
       groupId,
-      key: 'store-1',
-      topics: ['orderReadyToShip'],
-      namespace: h.namespace,
-      prepare: (chunk) => {
-        const ids = chunk.map((e) => e.value.orderId);
-        steps.push(`prepare ${ids[0]}..${ids.at(-1)} (${ids.length})`);
-        return Promise.resolve(() => void steps.push(`release ${ids[0]}`));
-      },
-      handle: (event) => {
+      (event) => {
         const id = event.value.orderId;
         if (id === 'O-250')
           throw new RetriableError('ShipBob 503', { reason: 'shipbob-unavailable' });
         steps.push(id);
         return Promise.resolve();
       },
-      deadLetter: recordingDeadLetter(),
-    });
+      {
+        prepare: (chunk) => {
+          const ids = chunk.map((e) => e.value.orderId);
+          steps.push(`prepare ${ids[0]}..${ids.at(-1)} (${ids.length})`);
+          return Promise.resolve(() => void steps.push(`release ${ids[0]}`));
+        },
+      },
+    );
     expect(result).toMatchObject({ outcome: 'failed', replayed: 250 });
     const handled = (from: number, to: number) =>
       Array.from({ length: to - from }, (_, i) => `O-${from + i}`);
@@ -281,6 +311,51 @@ describe('setting events aside without blocking the partition', () => {
     expect((await store.list(groupId, 'store-1')).map((p) => p.offset)).toEqual(
       handled(250, 450).map((id) => id.slice(2)),
     );
+  });
+
+  it('reads a long lane a chunk at a time from its head: a head not due costs one chunk, a drain every event in order (ADR 0158)', async () => {
+    const { h, store: real } = await setup();
+    const groupId = uniqueName('group');
+    const later = new Date(Date.now() + 60_000);
+    const events = await parkOrderLane(h, real, groupId, 450, {
+      attempts: 1,
+      nextAttemptAt: later,
+    });
+    // The real store, with what each of its reads gave.
+    const reads: number[] = [];
+    const store: ParkedEventStore = {
+      ...real,
+      list: async (...args) => {
+        const lane = await real.list(...args);
+        reads.push(lane.length);
+        return lane;
+      },
+    };
+    const handled: string[] = [];
+    const drain = (now: Date) =>
+      drainOrderLane(
+        h,
+        store,
+        groupId,
+        (event) => {
+          handled.push(event.value.orderId);
+          return Promise.resolve();
+        },
+        { now: () => now },
+      );
+
+    expect(await drain(new Date())).toMatchObject({ outcome: 'not-due', replayed: 0 });
+    expect(reads).toEqual([200]);
+    expect(handled).toEqual([]);
+
+    reads.length = 0;
+    expect(await drain(new Date(later.getTime() + 1))).toMatchObject({
+      outcome: 'drained',
+      replayed: 450,
+    });
+    expect(reads).toEqual([200, 200, 50, 0]);
+    expect(handled).toEqual(events.map((e) => e.orderId));
+    expect(await real.list(groupId, 'store-1')).toEqual([]);
   });
 
   it("sets a store's later events aside behind its failure a run at a time, in order, and a redelivered run once", async () => {

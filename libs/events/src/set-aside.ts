@@ -67,8 +67,8 @@ export interface ParkedEvent extends SetAsideEvent {
 
 /** What a retrier needs on top of the consumer's port. */
 export interface ParkedEventStore extends SetAsidePort {
-  /** The lane's events, oldest first. */
-  list(groupId: string, key: string): Promise<ParkedEvent[]>;
+  /** The lane's events, oldest first: its first `limit` only when given. */
+  list(groupId: string, key: string, limit?: number): Promise<ParkedEvent[]>;
   /** Removes an event once replayed (or dead-lettered). */
   remove(id: string): Promise<void>;
   /** Records a failed replay of the lane's head. */
@@ -84,6 +84,11 @@ export interface DrainResult {
    * failed again; `stopped`: the signal aborted (the rest of the lane waits, in order).
    */
   outcome: 'drained' | 'not-due' | 'failed' | 'stopped';
+  /**
+   * With `not-due`: when the head may be replayed. Only a drain after then changes a lane's head
+   * (parking appends behind it), so a retrier need not read the lane before.
+   */
+  dueAt?: Date;
   replayed: number;
   deadLettered: number;
   error?: unknown;
@@ -170,37 +175,38 @@ export async function drainParked<K extends TopicKey>(
     options.topics.map((key) => [physicalTopic(key, options.namespace), key]),
   );
   const result: DrainResult = { outcome: 'drained', replayed: 0, deadLettered: 0 };
+  // A lane is read a chunk at a time from its head: every event replayed or dead-lettered leaves
+  // it, so the next read starts after the chunk, and a lane of many events whose head is not due
+  // costs one short read, not the whole lane in memory (ADR 0158).
   for (;;) {
-    const lane = await options.store.list(options.groupId, options.key);
+    const lane = await options.store.list(options.groupId, options.key, DRAIN_PREPARE_EVENTS);
     const head = lane[0];
     if (!head) return result;
     if (head.attempts > 0 && head.nextAttemptAt > now() && result.replayed === 0) {
-      return { ...result, outcome: 'not-due' };
+      return { ...result, outcome: 'not-due', dueAt: head.nextAttemptAt };
     }
-    for (let from = 0; from < lane.length; from += DRAIN_PREPARE_EVENTS) {
-      if (options.signal?.aborted) return { ...result, outcome: 'stopped' };
-      // The chunk's events are decoded first, so that they can be prepared together.
-      const chunk = await Promise.all(
-        lane.slice(from, from + DRAIN_PREPARE_EVENTS).map(async (parked) => {
-          const raw = parkedToRaw(parked);
-          const decoded = await decodeMessage(options.codec, byPhysical, raw).then(
-            (event) => ({ event }),
-            (error: unknown) => ({ error }),
-          );
-          return { parked, raw, decoded };
-        }),
-      );
-      const release = options.prepare
-        ? await options.prepare(
-            chunk.flatMap(({ decoded }) => ('event' in decoded ? [decoded.event] : [])),
-          )
-        : undefined;
-      try {
-        const stop = await replayChunk(chunk);
-        if (stop) return stop;
-      } finally {
-        release?.();
-      }
+    if (options.signal?.aborted) return { ...result, outcome: 'stopped' };
+    // The chunk's events are decoded first, so that they can be prepared together.
+    const chunk = await Promise.all(
+      lane.map(async (parked) => {
+        const raw = parkedToRaw(parked);
+        const decoded = await decodeMessage(options.codec, byPhysical, raw).then(
+          (event) => ({ event }),
+          (error: unknown) => ({ error }),
+        );
+        return { parked, raw, decoded };
+      }),
+    );
+    const release = options.prepare
+      ? await options.prepare(
+          chunk.flatMap(({ decoded }) => ('event' in decoded ? [decoded.event] : [])),
+        )
+      : undefined;
+    try {
+      const stop = await replayChunk(chunk);
+      if (stop) return stop;
+    } finally {
+      release?.();
     }
   }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { createMongoParkedEventStore, physicalTopic, type ParkedEventStore } from '@msync/events';
-import { createMetricsRegistry, createMongoLeases, sleep } from '@msync/platform';
+import { RetriableError, createMetricsRegistry, createMongoLeases, sleep } from '@msync/platform';
 import { capturingLogger, counted } from '@msync/test-support';
 import type { Fact } from './applier.js';
 import { applierMetrics } from './metrics.js';
@@ -70,6 +70,7 @@ function startRetrier(
   name: string,
   replays: Replay[],
   handle?: (fact: Fact) => Promise<void>,
+  backoff?: { initialDelayMs: number; maxDelayMs: number },
 ) {
   const registry = createMetricsRegistry('retrier-test');
   const retrier = createRetrier({
@@ -98,6 +99,7 @@ function startRetrier(
     metrics: applierMetrics(registry),
     registry,
     intervalMs: 50,
+    ...(backoff ? { backoff } : {}),
   });
   retriers.push(retrier);
   retrier.start();
@@ -199,5 +201,57 @@ describe('the retrier drains parked stores side by side', () => {
     await eventually(() => replayed.includes(slow), "the slow store's lane replayed");
     await eventually(async () => !(await store.hasParked(GROUP, slow)), 'the slow lane is empty');
     expect(await store.hasParked(GROUP, quick)).toBe(false);
+  });
+});
+
+describe('the retrier leaves a lane alone while its head waits out its backoff', () => {
+  it('reads a lane whose head is not due once, not every pass, and replays it in order once due (ADR 0158)', async () => {
+    h = await applierHarness();
+    const real = await createMongoParkedEventStore(h.mongo.db);
+    const orderIds = await parkLane(h, real);
+    // The real store, counting the reads of the lane and keeping when its head is due.
+    let reads = 0;
+    let dueAt = 0;
+    const store: ParkedEventStore = {
+      ...real,
+      list: (...args) => {
+        reads++;
+        return real.list(...args);
+      },
+      recordFailedAttempt: (id, failure) => {
+        dueAt = failure.nextAttemptAt.getTime();
+        return real.recordFailedAttempt(id, failure);
+      },
+    };
+    const BACKOFF_MS = 2_000;
+    let failedAt = 0;
+    const replays: Replay[] = [];
+    startRetrier(
+      h,
+      store,
+      'instance-a',
+      replays,
+      async (fact: Fact) => {
+        if (fact.topicKey !== 'orderAwaitingAcceptance') throw new Error('unexpected fact');
+        if (failedAt === 0) {
+          failedAt = Date.now();
+          throw new RetriableError('ShipBob 503', { reason: 'http-503' });
+        }
+        const startedAt = Date.now();
+        replays.push({ by: 'a', orderId: fact.value.orderId, startedAt, endedAt: startedAt });
+        await Promise.resolve();
+      },
+      { initialDelayMs: BACKOFF_MS, maxDelayMs: BACKOFF_MS },
+    );
+
+    await eventually(() => replays.length === FACTS, 'every parked fact replayed');
+    expect(replays.map((r) => r.orderId)).toEqual(orderIds);
+    // The backoff (2 s, half of it jittered) was waited out.
+    expect(dueAt - failedAt).toBeGreaterThanOrEqual(BACKOFF_MS / 2);
+    expect(replays[0]!.startedAt).toBeGreaterThanOrEqual(dueAt);
+    // Passes every 50 ms over a wait of 1–2 s would have read the lane 20–40 times: it was read
+    // for the failed attempt, once to find its head not due, then to replay it (and to find it
+    // empty).
+    expect(reads).toBeLessThanOrEqual(5);
   });
 });

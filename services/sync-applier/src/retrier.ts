@@ -21,6 +21,12 @@ import type { EffectsLedger } from './adapters/effects-ledger.js';
 import { storeOfLane } from './domain/lanes.js';
 import type { ApplierMetrics } from './metrics.js';
 
+/**
+ * The longest a lane whose head is not due goes unread: its head changes only when drained, but
+ * an operator may clear a lane by hand.
+ */
+const NOT_DUE_RECHECK_MS = 60_000;
+
 export interface RetrierOptions {
   store: ParkedEventStore;
   /** One lease per lane: two instances never drain one lane at once. */
@@ -76,6 +82,13 @@ export function createRetrier(options: RetrierOptions): Retrier {
   const stopping = new AbortController();
   let loop: Promise<void> | undefined;
   let lastPrune = 0;
+  /** Per group, the lanes whose head is not due, and until when. */
+  const notDueUntil = new Map<string, Map<string, number>>();
+  const notDueIn = (groupId: string): Map<string, number> => {
+    let lanes = notDueUntil.get(groupId);
+    if (!lanes) notDueUntil.set(groupId, (lanes = new Map<string, number>()));
+    return lanes;
+  };
   const deadLetters = new Map<string, DeadLetterWriter>();
   const deadLetterFor = (groupId: string): DeadLetterWriter => {
     let writer = deadLetters.get(groupId);
@@ -92,8 +105,16 @@ export function createRetrier(options: RetrierOptions): Retrier {
   };
 
   const drainGroup = async (kind: 'store' | 'waiting', groupId: string): Promise<void> => {
-    const keys = await options.store.parkedKeys(groupId);
-    options.metrics.parkedLanes.set({ lane: kind }, keys.length);
+    const parked = await options.store.parkedKeys(groupId);
+    options.metrics.parkedLanes.set({ lane: kind }, parked.length);
+    // A lane whose head is not due is not read again before it is, for at most a minute (ADR
+    // 0158): a long lane waiting out a backoff is not read every pass.
+    const now = Date.now();
+    const waiting = notDueIn(groupId);
+    const stillParked = new Set(parked);
+    for (const [key, until] of waiting)
+      if (until <= now || !stillParked.has(key)) waiting.delete(key);
+    const keys = parked.filter((key) => !waiting.has(key));
     const workers = Math.max(1, Math.min(lanesConcurrently, keys.length));
     const settled = await Promise.allSettled(
       Array.from({ length: workers }, async () => {
@@ -131,6 +152,10 @@ export function createRetrier(options: RetrierOptions): Retrier {
         ...(options.backoff ? { retry: options.backoff } : {}),
         signal: draining.signal,
       });
+      if (result.outcome === 'not-due' && result.dueAt) {
+        const until = Math.min(result.dueAt.getTime(), Date.now() + NOT_DUE_RECHECK_MS);
+        notDueIn(groupId).set(key, until);
+      }
       const outcome =
         result.outcome === 'stopped' && lost.signal.aborted ? 'lease-lost' : result.outcome;
       options.metrics.retrierAttempts.inc({ lane: kind, result: outcome });
