@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
+import type { Db } from 'mongodb';
 import { Registry } from 'prom-client';
 import { infra, uniqueName } from '@msync/test-support';
 import { RateLimitedError } from '../errors.js';
@@ -41,6 +42,20 @@ const refusal = (claim: Promise<void>) =>
       throw error;
     },
   );
+
+/** Inserts claim 2 on KEY, made at `now`, as a process does, its head left as it was. */
+async function insertSecondClaim(db: Db, now: number) {
+  const gate = db.collection<{ _id: string }>('call_gate');
+  await gate.insertOne({
+    _id: `${KEY}#2`,
+    key: KEY,
+    seq: 2,
+    nextAt: now + INTERVAL,
+    claimedAt: new Date(now),
+    kind: 'call',
+  } as { _id: string });
+  return gate;
+}
 
 describe('the call gate on the real MongoDB-compatible server', () => {
   it("given a claim in one process, the other's claim waits out the interval, then is granted", async () => {
@@ -135,22 +150,28 @@ describe('the call gate on the real MongoDB-compatible server', () => {
     await a.claim(KEY, INTERVAL);
     clock.now += INTERVAL;
     // A process of the version before ADR 0115 claims: its claim, and `head` alone on the head.
-    const gate = db.collection<{ _id: string }>('call_gate');
-    await gate.insertOne({
-      _id: `${KEY}#2`,
-      key: KEY,
-      seq: 2,
-      nextAt: clock.now + INTERVAL,
-      claimedAt: new Date(clock.now),
-      kind: 'call',
-    } as { _id: string });
+    const gate = await insertSecondClaim(db, clock.now);
     await gate.updateOne({ _id: KEY }, { $max: { head: 2 } });
 
     clock.now += 1_000;
     expect(await refusal(a.claim(KEY, INTERVAL))).toBe(INTERVAL - 1_000);
   });
 
-  it('a claim and the push-back after its answer cost six database commands together, not twelve', async () => {
+  it("given another process's claim whose head update was lost, a claim collides with it and waits for it", async () => {
+    const { db, clock, a, b } = await twoProcesses();
+    await a.claim(KEY, INTERVAL);
+    clock.now += INTERVAL;
+    // Process a's next claim, inserted; its head update never made it.
+    const gate = await insertSecondClaim(db, clock.now);
+
+    clock.now += 1_000;
+    expect(await refusal(b.claim(KEY, INTERVAL))).toBe(INTERVAL - 1_000);
+    clock.now += INTERVAL;
+    expect(await refusal(b.claim(KEY, INTERVAL))).toBeNull();
+    expect(await gate.countDocuments({ _id: `${KEY}#3` })).toBe(1);
+  });
+
+  it('a claim and the push-back after its answer cost five database commands together, not twelve', async () => {
     const metrics = new Registry();
     const { clock, a } = await twoProcesses(metrics);
     await a.claim(KEY, INTERVAL);
@@ -165,7 +186,8 @@ describe('the call gate on the real MongoDB-compatible server', () => {
     await a.claim(KEY, INTERVAL);
     await a.pushBack(KEY, INTERVAL);
 
-    // Claim: the head, one try past it, the insert, the head's update, an old claim's delete.
-    expect((await commands()) - before).toBe(6);
+    // Claim: the head, the insert, the head's update, an old claim's delete (ADR 0159: no try
+    // past the head before an insert collides). Push-back: the head's update.
+    expect((await commands()) - before).toBe(5);
   });
 });

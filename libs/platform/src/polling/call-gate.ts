@@ -80,7 +80,8 @@ const MAX_RACES = 25;
  * The newest claim is found by `_id` alone, which FerretDB 1.24 on SQLite looks up without
  * reading the whole collection (ADR 0059): a head document per key (`_id` = the key) says which
  * sequence number was newest when last written and the latest next-call instant written with it,
- * and the claims after it, inserted since, are found by trying the next numbers. A push-back
+ * and the claims after it, inserted since, are found by trying the next numbers once an insert
+ * collided with one of them (ADR 0159). A push-back
  * raises the head's instant in one write (ADR 0115). A key without a head (claims made before
  * heads existed) is read the old way once.
  */
@@ -97,7 +98,13 @@ export function createMongoCallGate(options: MongoCallGateOptions): CallGate {
     return doc ? { seq: doc.seq, nextAt: doc.nextAt } : null;
   };
 
-  const latest = async (key: string): Promise<LatestClaim | null> => {
+  /**
+   * The newest claim on `key`. With `probe` false, as the head says, without trying the numbers
+   * after it: a claim inserted past the head (its process's head update lagging or lost) then
+   * makes the next insert collide, and the claim reads again with them; a refusal is decided
+   * with them too (ADR 0159).
+   */
+  const latest = async (key: string, probe = true): Promise<LatestClaim | null> => {
     const head = await heads.findOne({ _id: key });
     const pushed = head?.nextAt ?? 0;
     let newest: LatestClaim | null;
@@ -119,6 +126,7 @@ export function createMongoCallGate(options: MongoCallGateOptions): CallGate {
           ? { seq: 0, nextAt: pushed }
           : null;
     }
+    if (!probe) return newest;
     for (let seq = (newest?.seq ?? 0) + 1; ; seq++) {
       const next = await claimAt(key, seq);
       if (!next) return newest;
@@ -158,7 +166,10 @@ export function createMongoCallGate(options: MongoCallGateOptions): CallGate {
   return {
     async claim(key, intervalMs) {
       for (let race = 0; race < MAX_RACES; race++) {
-        const decision = decideClaim(await latest(key), now(), intervalMs);
+        // A grant is proved by its insert; a refusal names the wait of every claim there is.
+        let decision = decideClaim(await latest(key, race > 0), now(), intervalMs);
+        if (!decision.granted && race === 0)
+          decision = decideClaim(await latest(key), now(), intervalMs);
         if (!decision.granted) {
           throw new RateLimitedError(
             `${key}: the previous call was less than ${intervalMs} ms ago`,
