@@ -81,9 +81,8 @@ const MAX_RACES = 25;
  * reading the whole collection (ADR 0059): a head document per key (`_id` = the key) says which
  * sequence number was newest when last written and the latest next-call instant written with it,
  * and the claims after it, inserted since, are found by trying the next numbers once an insert
- * collided with one of them (ADR 0159). A push-back
- * raises the head's instant in one write (ADR 0115). A key without a head (claims made before
- * heads existed) is read the old way once.
+ * collided with one of them (ADR 0159). A push-back raises the head's instant in one write (ADR
+ * 0115). A key without a head (claims made before heads existed) is read the old way once.
  */
 export function createMongoCallGate(options: MongoCallGateOptions): CallGate {
   const collection = options.collection ?? 'call_gate';
