@@ -98,12 +98,12 @@ export function createMongoCallGate(options: MongoCallGateOptions): CallGate {
   };
 
   /**
-   * The newest claim on `key`. With `probe` false, as the head says, without trying the numbers
-   * after it: a claim inserted past the head (its process's head update lagging or lost) then
-   * makes the next insert collide, and the claim reads again with them; a refusal is decided
-   * with them too (ADR 0159).
+   * The newest claim on `key` as its head says, without trying the numbers after it: a claim
+   * inserted past the head (its process's head update lagging or lost) makes the next insert
+   * collide, and the claim reads past the head then; a refusal is decided with them too (ADR
+   * 0159).
    */
-  const latest = async (key: string, probe = true): Promise<LatestClaim | null> => {
+  const fromHead = async (key: string): Promise<LatestClaim | null> => {
     const head = await heads.findOne({ _id: key });
     const pushed = head?.nextAt ?? 0;
     let newest: LatestClaim | null;
@@ -125,13 +125,20 @@ export function createMongoCallGate(options: MongoCallGateOptions): CallGate {
           ? { seq: 0, nextAt: pushed }
           : null;
     }
-    if (!probe) return newest;
+    return newest;
+  };
+
+  /** The newest claim, given the head's: the numbers after it tried until one is free. */
+  const pastHead = async (key: string, headClaim: LatestClaim | null) => {
+    let newest = headClaim;
     for (let seq = (newest?.seq ?? 0) + 1; ; seq++) {
       const next = await claimAt(key, seq);
       if (!next) return newest;
       newest = { seq: next.seq, nextAt: Math.max(next.nextAt, newest?.nextAt ?? 0) };
     }
   };
+
+  const latest = async (key: string) => pastHead(key, await fromHead(key));
 
   /** Inserts the next claim; false when another process took that sequence number first. */
   const insert = async (key: string, claim: LatestClaim) => {
@@ -165,10 +172,12 @@ export function createMongoCallGate(options: MongoCallGateOptions): CallGate {
   return {
     async claim(key, intervalMs) {
       for (let race = 0; race < MAX_RACES; race++) {
-        // A grant is proved by its insert; a refusal names the wait of every claim there is.
-        let decision = decideClaim(await latest(key, race > 0), now(), intervalMs);
-        if (!decision.granted && race === 0)
-          decision = decideClaim(await latest(key), now(), intervalMs);
+        // A grant on the head alone is proved by its insert; after a collision, and before a
+        // refusal, the claims past the head count too (a refusal names the wait of all of them).
+        const head = await fromHead(key);
+        let decision = decideClaim(head, now(), intervalMs);
+        if (race > 0 || !decision.granted)
+          decision = decideClaim(await pastHead(key, head), now(), intervalMs);
         if (!decision.granted) {
           throw new RateLimitedError(
             `${key}: the previous call was less than ${intervalMs} ms ago`,
