@@ -288,6 +288,40 @@ describe.each<ApiVersion>(['2025-07', '2026-01'])(
       expect(third.levels.find((l) => l.sku === 'KNOWN-3')).toMatchObject({ isDigital: true });
     });
 
+    it('takes the flags from the catalog’s lists of inactive and digital items, not from its every page (ADR 0160)', async () => {
+      const kinds = [
+        { isActive: false, isDigital: false },
+        { isActive: false, isDigital: false },
+        { isActive: false, isDigital: false },
+        { isActive: true, isDigital: true },
+        { isActive: false, isDigital: true },
+        ...Array.from({ length: 20 }, () => ({ isActive: true, isDigital: false })),
+      ];
+      kinds.forEach((kind, i) =>
+        sim.control.world.seedProduct(account.merchantId, {
+          sku: `FLAG-${i}`,
+          stock: { 1: i + 1 },
+          ...kind,
+        }),
+      );
+      const before = sim.control.exchanges().length;
+      const { levels, catalogRead } = await make({ pageSize: 2 }).client.readInventoryLevels();
+      expect(catalogRead).toBe(true);
+      for (const [i, kind] of kinds.entries())
+        expect(levels.find((l) => l.sku === `FLAG-${i}`)).toMatchObject(kind);
+      // Four inactive items (two pages of two) and two digital ones (one page), not the catalog's
+      // 13 pages.
+      const catalog = sim.control
+        .exchanges()
+        .slice(before)
+        .filter((e) => e.operation === 'GET /inventory');
+      expect(catalog.map((e) => [e.query['IsActive']?.[0], e.query['IsDigital']?.[0]])).toEqual([
+        ['false', undefined],
+        ['false', undefined],
+        [undefined, 'true'],
+      ]);
+    });
+
     it('reads more inventory items than one batch holds', async () => {
       const ids = Array.from(
         { length: 160 },

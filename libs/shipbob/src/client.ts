@@ -386,10 +386,11 @@ class ShipBobHttpClient implements ShipBobPort {
   }
 
   /**
-   * Sets the levels' active and digital flags (in place) from the catalog (`GET /inventory`, as
-   * many pages again as the levels, of which only the two flags are kept); with `knownFlags` (by
-   * inventory id, from an earlier read) the catalog is read only when a level with a SKU has an
-   * item not among them (ADR 0109), and `catalogRead` says whether it was.
+   * Sets the levels' active and digital flags (in place) from the catalog (`GET /inventory`): the
+   * catalog's inactive items (`IsActive=false`) and its digital ones (`IsDigital=true`), every
+   * other item active and not digital (ADR 0160); with `knownFlags` (by inventory id, from an
+   * earlier read) the catalog is read only when a level with a SKU has an item not among them
+   * (ADR 0109), and `catalogRead` says whether it was.
    */
   async withInventoryFlags(
     levels: InventoryLevel[],
@@ -398,26 +399,56 @@ class ShipBobHttpClient implements ShipBobPort {
     const known = options.knownFlags;
     // An item without a SKU is never sold on a marketplace: its flags are not needed.
     const catalogRead = !known || levels.some((l) => l.sku && !known.has(l.inventoryId));
-    let flags = known;
-    if (catalogRead) {
-      const read = new Map<number, InventoryFlags>();
-      await this.cursorEach(
-        '/inventory',
-        { PageSize: this.pageSize },
-        inventoryCatalogSchema,
-        (page) => {
-          for (const c of page) read.set(c.inventory_id, catalogFlagsOf(c));
-        },
-        { pageRetries: INVENTORY_PAGE_RETRIES, rememberPages: true },
-      );
-      flags = read;
+    if (!catalogRead) {
+      for (const level of levels) {
+        const found = known.get(level.inventoryId);
+        level.isActive = found?.isActive ?? null;
+        level.isDigital = found?.isDigital ?? null;
+      }
+      return { levels, catalogRead };
     }
+    const read = await this.catalogExceptions();
     for (const level of levels) {
-      const found = flags?.get(level.inventoryId);
-      level.isActive = found?.isActive ?? null;
-      level.isDigital = found?.isDigital ?? null;
+      const found = read.get(level.inventoryId);
+      // Neither list holds it: active, and not digital.
+      level.isActive = found?.isActive ?? true;
+      level.isDigital = found?.isDigital ?? false;
     }
     return { levels, catalogRead };
+  }
+
+  /**
+   * The flags of the catalog's items that are inactive or digital, by inventory id: two filtered
+   * lists of `GET /inventory`, a page each for most accounts, instead of every page of the
+   * catalog (ADR 0160). An item keeps the flags its own variant shows; one its variant leaves
+   * unsaid takes what the filter that listed it says (a filter ShipBob ignored only makes the
+   * list longer: its items still carry their own flags).
+   */
+  private async catalogExceptions(): Promise<Map<number, InventoryFlags>> {
+    const flags = new Map<number, InventoryFlags>();
+    const lists: [Query, Partial<InventoryFlags>][] = [
+      [{ IsActive: false }, { isActive: false }],
+      [{ IsDigital: true }, { isDigital: true }],
+    ];
+    for (const [filter, implied] of lists) {
+      await this.cursorEach(
+        '/inventory',
+        { PageSize: this.pageSize, ...filter },
+        inventoryCatalogSchema,
+        (page) => {
+          for (const c of page) {
+            const own = catalogFlagsOf(c);
+            const before = flags.get(c.inventory_id);
+            flags.set(c.inventory_id, {
+              isActive: own.isActive ?? implied.isActive ?? before?.isActive ?? null,
+              isDigital: own.isDigital ?? implied.isDigital ?? before?.isDigital ?? null,
+            });
+          }
+        },
+        { pageRetries: INVENTORY_PAGE_RETRIES },
+      );
+    }
+    return flags;
   }
 
   async createOrder(order: NewOrder): Promise<CreatedOrder> {

@@ -276,7 +276,8 @@ export interface ShipBobPort {
   getInventoryLevels(inventoryIds: number[]): Promise<InventoryLevel[]>;
   /**
    * Every inventory item of the account, all pages: totals and flags (no per-center split), in
-   * two paged reads (`GET /inventory-level`, `GET /inventory`) whatever the number of items.
+   * paged reads whatever the number of items: `GET /inventory-level`, then the catalog's lists of
+   * inactive and of digital items (`GET /inventory?IsActive=false`, `?IsDigital=true`, ADR 0160).
    */
   listInventoryLevels(): Promise<InventoryLevel[]>;
   /**

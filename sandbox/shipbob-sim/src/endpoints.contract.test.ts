@@ -218,6 +218,38 @@ describe('ShipBob simulator endpoints for the sync pipeline', () => {
     ).toBe(404);
   });
 
+  it.each(['2025-07', '2026-01'])(
+    '%s filters the catalog and the levels by IsActive and IsDigital',
+    async (version) => {
+      const seed = async (sku: string, flags: { isActive: boolean; isDigital: boolean }) =>
+        (
+          (await t.control('POST', `/merchants/${t.merchantId}/products`, {
+            sku,
+            stock: { 1: 1 },
+            ...flags,
+          })) as { inventoryId: number }
+        ).inventoryId;
+      const off = await seed('SKU-OFF', { isActive: false, isDigital: false });
+      const digital = await seed('SKU-DIGITAL', { isActive: true, isDigital: true });
+      const both = await seed('SKU-BOTH', { isActive: false, isDigital: true });
+      const ids = async (path: string) =>
+        (await t.json<{ items: { inventory_id: number }[] }>(`/${version}/${path}`)).body.items
+          .map((i) => i.inventory_id)
+          .sort((a, b) => a - b);
+      expect(await ids('inventory?IsActive=false')).toEqual([off, both]);
+      expect(await ids('inventory?IsDigital=true')).toEqual([digital, both]);
+      expect(await ids('inventory?IsActive=true&IsDigital=false')).toEqual([t.inventoryId]);
+      expect(await ids('inventory-level?IsActive=false')).toEqual([off, both]);
+      expect(await ids('inventory')).toEqual([t.inventoryId, off, digital, both]);
+      const listed = await t.json<{ items: { variant: unknown }[] }>(
+        `/${version}/inventory?IsActive=false&IsDigital=true`,
+      );
+      expect(listed.body.items.map((i) => i.variant)).toEqual([
+        { is_active: false, is_bundle: false, is_digital: true },
+      ]);
+    },
+  );
+
   it('every answer above validates against ShipBob’s OpenAPI documents', () => {
     expect(t.exchanges.length).toBeGreaterThan(40);
     expect(openApiProblems(t.exchanges)).toEqual([]);

@@ -102,6 +102,10 @@ const inventoryValues = (facts: readonly { topic: string; value: unknown }[]) =>
 
 const inventoryReads = (sim: RunningShipBobSimulator) =>
   sim.control.exchanges().filter((e) => e.operation === 'GET /inventory-level').length;
+const catalogCalls = (sim: RunningShipBobSimulator) =>
+  sim.control.exchanges().filter((e) => e.operation === 'GET /inventory');
+const inactiveLists = (sim: RunningShipBobSimulator) =>
+  catalogCalls(sim).filter((e) => e.query['IsActive']?.[0] === 'false');
 
 describe('shipbob-poller inventory stream', () => {
   it('reads an account once for the stores sharing it and emits only what changed, each store closing its cycle', async () => {
@@ -330,8 +334,8 @@ describe('shipbob-poller inventory stream', () => {
   });
   it('reads the catalog’s flags again only for a new item or a resync (ADR 0109)', async () => {
     const { sim, harness, poller, merchant, inventoryId } = await setUp();
-    const catalogReads = () =>
-      sim.control.exchanges().filter((e) => e.operation === 'GET /inventory').length;
+    // A catalog read is two filtered lists (ADR 0160): counted by its list of inactive items.
+    const catalogReads = () => inactiveLists(sim).length;
     const later = (n: number) => Date.now() + n * 2 * WINDOW_MS;
     await harness.requestPoll(STORE_A, { stream: INVENTORY });
     await untilOutcome(poller.metrics, 'read', 1, 'the first read');
@@ -390,7 +394,8 @@ describe('shipbob-poller inventory stream', () => {
       await harness.requestPoll(STORE_A, { stream: INVENTORY });
       await untilOutcome(poller.metrics, 'read', n, `read ${n}`);
     }
-    expect(sim.control.exchanges().filter((e) => e.operation === 'GET /inventory').length).toBe(2);
+    expect(inactiveLists(sim)).toHaveLength(2);
+    expect(catalogCalls(sim)).toHaveLength(4);
   });
 
   it('two stores of one account asking at once, on two partitions, are served by one read', async () => {
@@ -578,10 +583,12 @@ describe('shipbob-poller inventory stream', () => {
     const facts = inventoryValues(harness.facts);
     expect(new Set(facts.map((f) => f.envelope.idempotencyKey)).size).toBe(10_000);
     expect(facts.filter((f) => f.endOfCycle).map((f) => f.sku)).toEqual([facts.at(-1)!.sku]);
-    // 250 items a page: 40 pages of levels and 40 of the catalog, each asked once.
+    // 250 items a page: 40 pages of levels, each asked once; the catalog's flags are its two
+    // short lists of inactive and digital items, a page each (ADR 0160), not its 40 pages.
     expect(inventoryReads(sim)).toBe(40);
-    expect(sim.control.exchanges().filter((e) => e.operation === 'GET /inventory')).toHaveLength(
-      40,
-    );
+    expect(catalogCalls(sim).map((e) => e.query)).toEqual([
+      { IsActive: ['false'], PageSize: ['250'] },
+      { IsDigital: ['true'], PageSize: ['250'] },
+    ]);
   });
 });
