@@ -82,6 +82,9 @@ const MAX_PAGE = 250;
 const MAX_PAGES = 10_000;
 /** A failed page of an inventory read is asked again once before the read gives up. */
 const INVENTORY_PAGE_RETRIES = 1;
+/** The flags of an item in neither of the catalog's lists of inactive and digital items (ADR 0160). */
+const CATALOG_UNLISTED: InventoryFlags = { isActive: true, isDigital: false };
+const UNKNOWN_FLAGS: InventoryFlags = { isActive: null, isDigital: null };
 
 /** Creates the HTTP adapter of the ShipBob port (dated API version 2025-07 by default). */
 export function createShipBobClient(options: ShipBobClientOptions): ShipBobPort {
@@ -399,20 +402,14 @@ class ShipBobHttpClient implements ShipBobPort {
     const known = options.knownFlags;
     // An item without a SKU is never sold on a marketplace: its flags are not needed.
     const catalogRead = !known || levels.some((l) => l.sku && !known.has(l.inventoryId));
-    if (!catalogRead) {
-      for (const level of levels) {
-        const found = known.get(level.inventoryId);
-        level.isActive = found?.isActive ?? null;
-        level.isDigital = found?.isDigital ?? null;
-      }
-      return { levels, catalogRead };
-    }
-    const read = await this.catalogExceptions();
+    const flags = catalogRead ? await this.catalogExceptions() : known;
+    // An item the catalog's lists leave out is active and not digital; one the given flags leave
+    // out is unknown.
+    const unlisted = catalogRead ? CATALOG_UNLISTED : UNKNOWN_FLAGS;
     for (const level of levels) {
-      const found = read.get(level.inventoryId);
-      // Neither list holds it: active, and not digital.
-      level.isActive = found?.isActive ?? true;
-      level.isDigital = found?.isDigital ?? false;
+      const found = flags.get(level.inventoryId);
+      level.isActive = found?.isActive ?? unlisted.isActive;
+      level.isDigital = found?.isDigital ?? unlisted.isDigital;
     }
     return { levels, catalogRead };
   }
