@@ -18,7 +18,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-import type { SyncOutcomeRecorded } from '@msync/events';
+import { subjectsOfOutcome, type SyncOutcomeRecorded } from '@msync/events';
 import {
   MONGO_BACKENDS,
   SERVICE_HEAP,
@@ -681,7 +681,8 @@ class CycleProgress {
   outcome(store: BenchStore, outcome: SyncOutcomeRecorded, at: number): void {
     if (outcome.outcome === 'FAILED') this.failed += 1;
     if (outcome.flow === 'offers') {
-      const n = (this.products.get(store.index) ?? 0) + 1;
+      // An outcome may stand for many offers (ADR 0161).
+      const n = (this.products.get(store.index) ?? 0) + subjectsOfOutcome(outcome).length;
       this.products.set(store.index, n);
       if (n >= this.skus && !this.productsDoneAt.has(store.index))
         this.productsDoneAt.set(store.index, at);

@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { physicalTopic, type TopicKey } from '@msync/events';
+import {
+  physicalTopic,
+  subjectsOfOutcome,
+  type SyncOutcomeRecorded,
+  type TopicKey,
+} from '@msync/events';
 import { errorMessage } from '@msync/platform';
 import { eventually, withContext } from '@msync/test-support';
 import {
@@ -60,8 +65,13 @@ let stock: Shop;
 /** The replay needs the crash runs to have finished. */
 const finished = { offers: false, completed: false, redone: false };
 
+/** Outcomes one per subject: an outcome of many offers (ADR 0161) once for each of them. */
+const perSubject = (outcomes: readonly SyncOutcomeRecorded[]) =>
+  outcomes.flatMap((o) => subjectsOfOutcome(o).map((subjectId) => ({ ...o, subjectId })));
 const outcomesOf = (shop: Shop, flowName: string) =>
-  flow.outcomes.filter((o) => o.envelope.storeId === shop.storeId && o.flow === flowName);
+  perSubject(
+    flow.outcomes.filter((o) => o.envelope.storeId === shop.storeId && o.flow === flowName),
+  );
 /** ShipBob products of the shop's merchant per variant SKU. */
 function productsPerSku(shop: Shop): Map<string, number> {
   const counts = new Map<string, number>();
@@ -404,11 +414,14 @@ describe('the catalog flows under crashes', () => {
         mirakl: miraklCalls(stock, ['STO01', 'OF01', 'OF24']).length,
       };
       const replayedOf = (shops: readonly Shop[], flowName: string) =>
-        flow.outcomes
-          .slice(before)
-          .filter(
-            (o) => shops.some((shop) => shop.storeId === o.envelope.storeId) && o.flow === flowName,
-          );
+        perSubject(
+          flow.outcomes
+            .slice(before)
+            .filter(
+              (o) =>
+                shops.some((shop) => shop.storeId === o.envelope.storeId) && o.flow === flowName,
+            ),
+        );
       await flow.start('sync-applier');
       await eventuallyProgressing(
         async () =>

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createKafka, envelope, type SyncOutcomeRecorded } from '@msync/events';
+import { createKafka, envelope, subjectsOfOutcome, type SyncOutcomeRecorded } from '@msync/events';
 import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { createLogger } from '@msync/platform';
@@ -74,13 +74,19 @@ async function connectStore(shop: Shop, offers: boolean): Promise<void> {
 const requestOffersPoll = (shop: Shop) =>
   backbone.publisher.publish('pollRequested', pollRequest(shop.storeId, 'MIRAKL', 'offers'));
 
+/** The shop's offers outcomes, one per offer (an outcome of many offers, ADR 0161, once each). */
 const outcomesOf = (shop: Shop, outcome?: string) =>
-  outcomes.filter(
-    (o) =>
-      o.envelope.storeId === shop.storeId &&
-      o.flow === 'offers' &&
-      (outcome === undefined || o.outcome === outcome),
-  );
+  outcomes
+    .filter(
+      (o) =>
+        o.envelope.storeId === shop.storeId &&
+        o.flow === 'offers' &&
+        (outcome === undefined || o.outcome === outcome),
+    )
+    .flatMap((o) => subjectsOfOutcome(o).map((subjectId) => ({ ...o, subjectId })));
+/** The ShipBob product an offer's outcome names, whether it stands for that offer alone or many. */
+const productNamed = (o: SyncOutcomeRecorded) =>
+  o.externalIds[o.subjectId] ?? o.externalIds['shipbobProductId'];
 const subjects = (shop: Shop, outcome: string) =>
   outcomesOf(shop, outcome)
     .map((o) => o.subjectId)
@@ -190,8 +196,14 @@ describe('Sync Offers across the services', () => {
     expect(productsOf(shopA).length - productsBefore).toBe(NEW_SKUS.length);
     for (const sku of [...NEW_SKUS, 'OF-EXIST', 'OF-MAPPED'])
       withContext(`products carrying ${sku}`, () => expect(carrying(shopA, sku)).toHaveLength(1));
-    const mapped = outcomesOf(shopA, 'DUPLICATE').find((o) => o.subjectId === 'OF-MAPPED');
-    expect(mapped?.detail).toContain('seller SKU');
+    // Each reused offer's outcome names the product that carries it: OF-MAPPED the Shopify one.
+    for (const sku of ['OF-EXIST', 'OF-MAPPED']) {
+      const reused = outcomesOf(shopA, 'DUPLICATE').find((o) => o.subjectId === sku)!;
+      withContext(`the product of ${sku}`, () =>
+        expect(productNamed(reused)).toBe(String(carrying(shopA, sku)[0]?.id)),
+      );
+    }
+    expect(carrying(shopA, 'OF-MAPPED')[0]?.variants[0]?.sku).toBe('SHOPIFY-BLUE-MUG');
 
     // Cycle 2: one new offer, one deactivated; everything else unchanged and quiet.
     mirakl.control.upsertOffers(shopA.shopId, [
@@ -226,8 +238,10 @@ describe('Sync Offers across the services', () => {
     await eventually(
       async () => {
         const page = await api('GET', `/v1/stores/${shopA.storeId}/activity?flow=offers`);
+        const items = (page.body['items'] ?? []) as SyncOutcomeRecorded[];
         return (
-          page.status === 200 && (page.body['items'] as unknown[]).length >= NEW_SKUS.length + 4
+          page.status === 200 &&
+          items.flatMap((item) => subjectsOfOutcome(item)).length >= NEW_SKUS.length + 4
         );
       },
       'the offers outcomes in the activity',

@@ -20,3 +20,4 @@ export * from './set-aside.js';
 export * from './parked-store.js';
 export * from './lane-leases.js';
 export * from './store-config-view.js';
+export * from './outcomes.js';

@@ -84,7 +84,7 @@ describe("the seller's catalog view", () => {
     });
     await harness.publish('offerObserved', offers);
     await eventually(
-      () => harness.outcomesOf(store.storeId).length === 3,
+      () => harness.offerOutcomesOf(store.storeId).length === 3,
       'an offers outcome per SKU',
       30_000,
     );

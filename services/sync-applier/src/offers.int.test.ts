@@ -31,9 +31,9 @@ async function outcomesReach(
   logged: string[],
 ): Promise<void> {
   try {
-    await eventually(() => harness.outcomesOf(storeId).length >= count, what, WAIT_MS);
+    await eventually(() => harness.offerOutcomesOf(storeId).length >= count, what, WAIT_MS);
   } catch (error) {
-    const seen = harness.outcomesOf(storeId).map((o) => `${o.subjectId} ${o.outcome}`);
+    const seen = harness.offerOutcomesOf(storeId).map((o) => `${o.subjectId} ${o.outcome}`);
     const message = error instanceof Error ? error.message : String(error);
     throw new Error(
       [message, `outcomes so far: ${seen.join(', ') || 'none'}`, ...logged.slice(-20)].join('\n'),
@@ -79,7 +79,7 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
           .sort();
       expect(bySku('APPLIED')).toEqual(NEW_SKUS);
       expect(bySku('DUPLICATE')).toEqual(['SKU-MAPPED', 'SKU-MUG']);
-      const [failed] = harness.outcomesOf(store.storeId, 'FAILED');
+      const [failed] = harness.offerOutcomesOf(store.storeId, 'FAILED');
       expect(failed).toMatchObject({ flow: 'offers', subjectId: 'SKU-BAD', miraklOrderId: null });
       withContext('the FAILED outcome names the SKU and why', () =>
         expect(failed?.detail).toMatch(/SKU-BAD.*400/),
@@ -113,7 +113,7 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
         'an outcome per offer of the second cycle',
         log.lines,
       );
-      expect(harness.outcomesOf(store.storeId, 'APPLIED').map((o) => o.subjectId)).toContain(
+      expect(harness.offerOutcomesOf(store.storeId, 'APPLIED').map((o) => o.subjectId)).toContain(
         'SKU-BAD',
       );
       expect(world.products.length - productsBefore).toBe(NEW_SKUS.length + 1);
@@ -157,7 +157,7 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
     }
     await harness.startApplier({ groupId });
     await eventually(
-      () => harness.outcomesOf(store.storeId, 'DUPLICATE').length === skus.length,
+      () => harness.offerOutcomesOf(store.storeId, 'DUPLICATE').length === skus.length,
       'every parked offer replayed and matched to its product',
       60_000,
     );
@@ -202,7 +202,7 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
       skus.map((sku) => offerObserved({ storeId: store.storeId, sku })),
     );
     await eventually(
-      () => harness.outcomesOf(store.storeId, 'DUPLICATE').length === skus.length,
+      () => harness.offerOutcomesOf(store.storeId, 'DUPLICATE').length === skus.length,
       'every offer matched to its product',
       60_000,
     );
@@ -244,9 +244,9 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
           );
 
       // Offers matched to their product. A fact handled again (a redelivery after a rebalance
-      // under load) publishes its outcome again under the same key: count the offers, not events.
+      // under load) publishes its outcome again: count the offers, not events.
       const matched = () =>
-        new Set(harness.outcomesOf(store.storeId, 'DUPLICATE').map((o) => o.subjectId)).size;
+        new Set(harness.offerOutcomesOf(store.storeId, 'DUPLICATE').map((o) => o.subjectId)).size;
       // When half the offers come, then, once handled, the other half
       const publishHalf = async (half: string[], total: number) => {
         await harness.publish(
@@ -258,7 +258,7 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
           `${total} offers matched to their products`,
           WAIT_MS,
         ).catch(async (error: unknown) => {
-          const outcomes = harness.outcomesOf(store.storeId);
+          const outcomes = harness.offerOutcomesOf(store.storeId);
           throw new Error(
             [
               `${error instanceof Error ? error.message : String(error)}: ${matched()} matched, ` +
@@ -305,10 +305,10 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
       ['SKU-NEW-1', 'SKU-NEW-2'].map((sku) => offerObserved({ storeId: store.storeId, sku })),
     );
     await eventually(
-      () => harness.outcomesOf(store.storeId, 'SKIPPED').length === 2,
+      () => harness.offerOutcomesOf(store.storeId, 'SKIPPED').length === 2,
       'both offers SKIPPED',
     );
-    expect(harness.outcomesOf(store.storeId).map((o) => o.reason)).toEqual([
+    expect(harness.offerOutcomesOf(store.storeId).map((o) => o.reason)).toEqual([
       'flow-disabled',
       'flow-disabled',
     ]);
@@ -344,7 +344,7 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
       ),
     );
     await eventually(
-      () => harness.outcomesOf(store.storeId, 'APPLIED').length === 2,
+      () => harness.offerOutcomesOf(store.storeId, 'APPLIED').length === 2,
       'both resumed effects APPLIED',
     );
     const creates = harness.shipbob.control

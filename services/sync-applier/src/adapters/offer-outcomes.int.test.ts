@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { MongoClient, type Db } from 'mongodb';
-import type { Publisher } from '@msync/events';
+import {
+  isOffersSummary,
+  subjectsOfOutcome,
+  type Publisher,
+  type SyncOutcomeRecorded,
+} from '@msync/events';
 import { collectEvents, eventsHarness, type EventsHarness } from '@msync/events/test-support';
 import { createMetricsRegistry } from '@msync/platform';
 import {
@@ -62,9 +67,17 @@ async function setUp() {
       productWrites++;
   });
   let publishes = 0;
+  let publishFailures = 0;
+  /** The events of every publish asked for, failed ones included. */
+  const attempts: SyncOutcomeRecorded[][] = [];
   const publisher: Publisher = {
     ...harness.publisher,
     publish: (key, batch) => {
+      attempts.push((Array.isArray(batch) ? batch : [batch]) as SyncOutcomeRecorded[]);
+      if (publishFailures > 0) {
+        publishFailures--;
+        return Promise.reject(new Error('Kafka unavailable'));
+      }
       publishes++;
       return harness.publisher.publish(key, batch);
     },
@@ -111,6 +124,8 @@ async function setUp() {
     counts: () => ({ publishes, productWrites }),
     cycleCommands: () => cycleCommands,
     failViewWrites: (times: number) => (viewFailures = times),
+    failPublishes: (times: number) => (publishFailures = times),
+    attempts,
     /** Holds view writes until the returned function is called. */
     holdViewWrites: () => {
       let release: () => void = () => undefined;
@@ -141,9 +156,9 @@ const withPoll = <F extends { envelope: { correlationId: string } }>(fact: F, po
 });
 
 describe('offer outcomes kept and written many at once (real Kafka and database)', () => {
-  it('a flush publishes every kept outcome in one publish and writes the view a write per store', async () => {
+  it('a flush publishes every kept outcome in one publish, an event per store and poll of up to 250 offers, and writes the view a write per store', async () => {
     // Given 300 reused offers of one store and 100 of another, kept for later
-    const { outcomes, view, published, counts } = await setUp();
+    const { outcomes, view, published, counts, metrics } = await setUp();
     const kept = [
       ...Array.from({ length: 300 }, (_, i) => reused('s1', `SKU-${i}`)),
       ...Array.from({ length: 100 }, (_, i) => reused('s2', `SKU-${i}`)),
@@ -167,9 +182,102 @@ describe('offer outcomes kept and written many at once (real Kafka and database)
     });
     const cycle = (await view.cycles('s2')).offers;
     expect(Object.keys(cycle?.skus ?? {})).toHaveLength(100);
-    await eventually(() => published.length >= 400, 'the 400 outcomes on the topic', 20_000);
-    expect(new Set(published.map((e) => `${e.envelope.storeId}|${e.subjectId}`)).size).toBe(400);
+    // And the topic holds three events, not 400: 250 + 50 offers of s1, 100 of s2 (ADR 0161)
+    await eventually(() => published.length >= 3, 'the outcomes on the topic', 20_000);
+    expect(published.map((e) => `${e.envelope.storeId} ${e.subjectId}`).sort()).toEqual([
+      's1 250 offers',
+      's1 50 offers',
+      's2 100 offers',
+    ]);
+    expect(
+      new Set(
+        published.flatMap((e) => subjectsOfOutcome(e).map((sku) => `${e.envelope.storeId}|${sku}`)),
+      ).size,
+    ).toBe(400);
     expect(published.every((e) => e.outcome === 'DUPLICATE' && e.flow === 'offers')).toBe(true);
+    // Each names the product each SKU was matched to, the poll, the reason, and what it is
+    const s2 = published.find((e) => e.envelope.storeId === 's2')!;
+    expect(s2).toMatchObject({
+      reason: 'product-exists',
+      miraklOrderId: null,
+      envelope: { correlationId: 'poll-of-s2' },
+    });
+    expect(s2.externalIds['SKU-42']).toBe('P-SKU-42');
+    expect(s2.detail).toMatch(/^100 offers, their SKUs are already carried by ShipBob products/);
+    expect(isOffersSummary(s2)).toBe(true);
+    // The offers are still counted one by one
+    const counted = (await metrics.outcomes.get()).values.find(
+      (v) => v.labels['flow'] === 'offers' && v.labels['outcome'] === 'DUPLICATE',
+    );
+    expect(counted?.value).toBe(400);
+  });
+
+  it('a kept outcome alone is published as itself; other polls, outcomes and reasons are not mixed in', async () => {
+    const { outcomes, published } = await setUp();
+    // Given two reused offers of poll A, one of poll B, and two deleted offers of poll A
+    const deleted = (sku: string) => ({
+      fact: withPoll(offerObserved({ storeId: 's1', sku }), 'poll-A'),
+      outcome: outcomeOf(productBase(sku), 'SKIPPED', { reason: 'offer-deleted' }),
+    });
+    const kept = [
+      { ...reused('s1', 'SKU-1'), poll: 'poll-A' },
+      { ...reused('s1', 'SKU-2'), poll: 'poll-A' },
+      { ...reused('s1', 'SKU-3'), poll: 'poll-B' },
+    ].map(({ fact, outcome, poll }) => ({ fact: withPoll(fact, poll), outcome }));
+    for (const { outcome, fact } of [...kept, deleted('SKU-8'), deleted('SKU-9')])
+      await outcomes.recordLater(outcome, fact);
+
+    // When they are flushed
+    await outcomes.flush();
+
+    // Then poll A's reused offers are one event, poll B's one its own, the deleted ones another
+    await eventually(() => published.length >= 3, 'the outcomes on the topic', 20_000);
+    expect(
+      published
+        .map(
+          (e) =>
+            `${e.envelope.correlationId} ${e.outcome} ${e.subjectId} [${subjectsOfOutcome(e).join(',')}]`,
+        )
+        .sort(),
+    ).toEqual([
+      'poll-A DUPLICATE 2 offers [SKU-1,SKU-2]',
+      'poll-A SKIPPED 2 offers [SKU-8,SKU-9]',
+      'poll-B DUPLICATE SKU-3 [SKU-3]',
+    ]);
+    const alone = published.find((e) => e.subjectId === 'SKU-3')!;
+    expect(alone).toMatchObject({ effectKey: productBase('SKU-3').effectKey });
+    expect(isOffersSummary(alone)).toBe(false);
+    expect(published.find((e) => e.outcome === 'SKIPPED')?.externalIds).toEqual({
+      'SKU-8': '',
+      'SKU-9': '',
+    });
+  });
+
+  it('a failed publish sends the same events again at the next flush, then what was kept since', async () => {
+    const { outcomes, published, failPublishes, attempts } = await setUp();
+    // Given three reused offers of a poll, and Kafka refusing the next publish
+    for (const sku of ['SKU-1', 'SKU-2', 'SKU-3']) {
+      const { outcome, fact } = reused('s1', sku);
+      await outcomes.recordLater(outcome, fact);
+    }
+    failPublishes(1);
+    await expect(outcomes.flush()).rejects.toThrow('Kafka unavailable');
+    expect(outcomes.pending).toBe(3);
+    const [failed] = attempts[0]!;
+
+    // When a fourth is kept and the next flush publishes
+    const fourth = reused('s1', 'SKU-4');
+    await outcomes.recordLater(fourth.outcome, fourth.fact);
+    await outcomes.flush();
+
+    // Then the failed event goes as it was (same event id), the fourth in an event of its own
+    expect(outcomes.pending).toBe(0);
+    await eventually(() => published.length >= 2, 'the outcomes on the topic', 20_000);
+    expect(published.map((e) => `${e.subjectId} [${subjectsOfOutcome(e).join(',')}]`)).toEqual([
+      '3 offers [SKU-1,SKU-2,SKU-3]',
+      'SKU-4 [SKU-4]',
+    ]);
+    expect(published[0]?.envelope.eventId).toBe(failed?.envelope.eventId);
   });
 
   it("a flush of many polls' outcomes writes the store's offers cycle once: the last poll's", async () => {
@@ -223,10 +331,9 @@ describe('offer outcomes kept and written many at once (real Kafka and database)
       offer: { outcome: 'DUPLICATE' },
     });
     expect(counts().publishes).toBe(2);
-    await eventually(() => published.length >= 3, 'the three outcomes on the topic', 20_000);
+    await eventually(() => published.length >= 2, 'the outcomes on the topic', 20_000);
     expect(published.map((e) => `${e.subjectId} ${e.outcome}`)).toEqual([
-      'SKU-A DUPLICATE',
-      'SKU-B DUPLICATE',
+      '2 offers DUPLICATE',
       'SKU-A APPLIED',
     ]);
   });

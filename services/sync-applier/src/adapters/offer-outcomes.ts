@@ -1,9 +1,17 @@
-import type { Publisher, SyncOutcomeRecorded } from '@msync/events';
+import { createHash } from 'node:crypto';
+import {
+  envelope,
+  MAX_OFFERS_PER_OUTCOME,
+  OFFERS_OUTCOME_KEY_PREFIX,
+  type EventEnvelope,
+  type Publisher,
+  type SyncOutcomeRecorded,
+} from '@msync/events';
 import { errorMessage, type Logger } from '@msync/platform';
 import type { Outcome } from '../domain/decision.js';
 import type { ApplierMetrics } from '../metrics.js';
 import type { CatalogView, OfferViewEntry } from './catalog-view.js';
-import { countOutcome, outcomeEvent, type OutcomeRecorder } from './outcomes.js';
+import { countOutcome, outcomeEvent, SOURCE, type OutcomeRecorder } from './outcomes.js';
 
 /** Deferred outcomes kept before a flush is started in the background. */
 export const DEFAULT_MAX_PENDING = 2_000;
@@ -11,7 +19,95 @@ export const DEFAULT_MAX_PENDING = 2_000;
 interface Pending {
   storeId: string;
   outcome: Outcome;
+  envelope: EventEnvelope;
+  at: number;
+}
+
+/** An event to publish and the kept outcomes it stands for. */
+interface Recorded {
   event: SyncOutcomeRecorded;
+  kept: Pending[];
+}
+
+/**
+ * The events of kept outcomes (ADR 0161): those of one store, poll (correlation id), outcome and
+ * reason are one event of up to {@link MAX_OFFERS_PER_OUTCOME} offers; one alone is its own
+ * event, as an outcome recorded now is.
+ */
+export function keptOutcomeEvents(kept: readonly Pending[], now: number): Recorded[] {
+  const groups = new Map<string, Pending[]>();
+  for (const pending of kept) {
+    const { outcome } = pending;
+    const key = [
+      pending.storeId,
+      pending.envelope.correlationId,
+      outcome.outcome,
+      outcome.reason ?? '',
+      outcome.action,
+    ].join('\u0000');
+    const group = groups.get(key);
+    if (group) group.push(pending);
+    else groups.set(key, [pending]);
+  }
+  const recorded: Recorded[] = [];
+  for (const group of groups.values()) {
+    for (let i = 0; i < group.length; i += MAX_OFFERS_PER_OUTCOME) {
+      const chunk = group.slice(i, i + MAX_OFFERS_PER_OUTCOME);
+      const [one] = chunk;
+      if (chunk.length === 1 && one)
+        recorded.push({ event: outcomeEvent(one.outcome, one, one.at), kept: chunk });
+      else recorded.push({ event: offersOutcomeEvent(chunk, now), kept: chunk });
+    }
+  }
+  return recorded;
+}
+
+/** One event for many kept offers outcomes alike (same store, poll, outcome and reason). */
+function offersOutcomeEvent(chunk: readonly Pending[], now: number): SyncOutcomeRecorded {
+  const first = chunk[0]!;
+  const products = new Map<string, string>();
+  for (const { outcome } of chunk)
+    products.set(outcome.subjectId ?? '', outcome.externalIds['shipbobProductId'] ?? '');
+  const skus = [...products.keys()].sort();
+  const effectKey = `${OFFERS_OUTCOME_KEY_PREFIX}${skus[0]}..${skus[skus.length - 1]}`;
+  const facts = createHash('sha256');
+  for (const pending of chunk) facts.update(pending.envelope.idempotencyKey).update('\u0000');
+  const { storeId, correlationId } = first.envelope;
+  const { outcome, reason, target } = first.outcome;
+  return {
+    envelope: envelope({
+      storeId,
+      idempotencyKey: `applier:${storeId}:${effectKey}:${outcome}:${facts.digest('hex').slice(0, 32)}`,
+      source: SOURCE,
+      occurredAt: Math.max(...chunk.map((pending) => pending.at)),
+      observedAt: now,
+      correlationId,
+      causationId: null,
+    }),
+    flow: 'offers',
+    effectKey,
+    target,
+    outcome,
+    subjectId: `${skus.length} offers`,
+    detail: offersDetail(outcome, reason, skus),
+    dryRun: false,
+    miraklOrderId: null,
+    reason,
+    externalIds: Object.fromEntries(skus.map((sku) => [sku, products.get(sku) ?? ''])),
+    latencyMs: Math.max(0, ...chunk.map((pending) => pending.at - pending.envelope.observedAt)),
+  };
+}
+
+const SKUS_NAMED = 5;
+
+function offersDetail(outcome: string, reason: string | null, skus: readonly string[]): string {
+  const what =
+    reason === 'product-exists'
+      ? 'their SKUs are already carried by ShipBob products: reused, no new product'
+      : `${outcome}${reason ? ` (${reason})` : ''}`;
+  const named = skus.slice(0, SKUS_NAMED).join(', ');
+  const more = skus.length > SKUS_NAMED ? ` and ${skus.length - SKUS_NAMED} more` : '';
+  return `${skus.length} offers, ${what}: ${named}${more}; each SKU's product and result are in the catalog view`;
 }
 
 /**
@@ -40,6 +136,8 @@ export function createOfferOutcomes(options: {
   const now = options.now ?? Date.now;
   const maxPending = options.maxPending ?? DEFAULT_MAX_PENDING;
   let unpublished: Pending[] = [];
+  /** Events of kept outcomes whose publish failed, for the next flush. */
+  let unsent: Recorded[] = [];
   let unviewed: (OfferViewEntry & { storeId: string })[] = [];
   let chain: Promise<void> = Promise.resolve();
 
@@ -51,27 +149,33 @@ export function createOfferOutcomes(options: {
   });
 
   const write = async (): Promise<void> => {
-    const events = unpublished;
+    const kept = unpublished;
     unpublished = [];
-    if (events.length > 0) {
+    let sent: Recorded[] = [];
+    if (kept.length > 0 || unsent.length > 0) {
+      // Events a failed publish left are sent again as they were (same event ids): a publish
+      // that failed part-way adds no second activity entry for what it sent.
+      const recorded = [...unsent, ...keptOutcomeEvents(kept, now())];
+      unsent = [];
       try {
         await options.publisher.publish(
           'syncOutcome',
-          events.map((pending) => pending.event),
+          recorded.map(({ event }) => event),
         );
       } catch (error) {
-        unpublished = [...events, ...unpublished];
+        unsent = recorded;
         throw error;
       }
-      for (const { storeId, outcome, event } of events) {
-        countOutcome(options.metrics, outcome, event);
+      sent = recorded;
+      for (const { event, kept: those } of recorded) {
+        for (const { outcome } of those) countOutcome(options.metrics, outcome, event);
         options.logger.debug('outcome recorded', {
-          storeId,
-          flow: outcome.flow,
-          action: outcome.action,
-          outcome: outcome.outcome,
-          effectKey: outcome.effectKey,
-          reason: outcome.reason,
+          storeId: event.envelope.storeId,
+          flow: event.flow,
+          outcome: event.outcome,
+          effectKey: event.effectKey,
+          reason: event.reason,
+          offers: those.length,
         });
       }
     }
@@ -93,10 +197,11 @@ export function createOfferOutcomes(options: {
       unviewed = [...entries.filter((entry) => left.has(entry.storeId)), ...unviewed];
       throw error;
     }
-    if (events.length > 0) {
+    if (sent.length > 0) {
       options.logger.info('offer outcomes recorded', {
-        outcomes: events.length,
-        stores: new Set(events.map((pending) => pending.storeId)).size,
+        outcomes: sent.reduce((sum, { kept: those }) => sum + those.length, 0),
+        events: sent.length,
+        stores: new Set(sent.map(({ event }) => event.envelope.storeId)).size,
       });
     }
   };
@@ -133,11 +238,7 @@ export function createOfferOutcomes(options: {
     recordLater: async (outcome: Outcome, fact: Parameters<OutcomeRecorder>[1]): Promise<void> => {
       if (outcome.flow !== 'offers') return record(outcome, fact);
       const at = now();
-      unpublished.push({
-        storeId: fact.envelope.storeId,
-        outcome,
-        event: outcomeEvent(outcome, fact, at),
-      });
+      unpublished.push({ storeId: fact.envelope.storeId, outcome, envelope: fact.envelope, at });
       unviewed.push(viewEntry(outcome, fact, at));
       if (unpublished.length >= maxPending && !queued)
         flush().catch((error: unknown) =>
@@ -156,7 +257,7 @@ export function createOfferOutcomes(options: {
     flush,
     /** Outcomes kept and not yet published. */
     get pending(): number {
-      return unpublished.length;
+      return unpublished.length + unsent.reduce((sum, { kept }) => sum + kept.length, 0);
     },
   };
 }

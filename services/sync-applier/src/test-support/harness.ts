@@ -6,6 +6,7 @@ import {
   bootstrapTopics,
   createKafka,
   createPublisher,
+  subjectsOfOutcome,
   type EventOf,
   type MiraklOrderAwaitingAcceptance,
   type Publisher,
@@ -82,6 +83,11 @@ export interface ApplierHarness {
   /** Every outcome on the outcome topic, in arrival order. */
   outcomes: SyncOutcomeRecorded[];
   outcomesOf(storeId: string, outcome?: string): SyncOutcomeRecorded[];
+  /**
+   * The store's offers outcomes, one per offer: an outcome that stands for many offers (ADR 0161)
+   * is counted once for each, under its SKU as `subjectId`.
+   */
+  offerOutcomesOf(storeId: string, outcome?: string): SyncOutcomeRecorded[];
   addStore(options?: {
     config?: Partial<StoreConfig>;
     publishConfig?: boolean;
@@ -161,6 +167,15 @@ export async function applierHarness(
       outcomes.filter(
         (o) => o.envelope.storeId === storeId && (outcome === undefined || o.outcome === outcome),
       ),
+    offerOutcomesOf: (storeId, outcome) =>
+      outcomes
+        .filter(
+          (o) =>
+            o.envelope.storeId === storeId &&
+            o.flow === 'offers' &&
+            (outcome === undefined || o.outcome === outcome),
+        )
+        .flatMap((o) => subjectsOfOutcome(o).map((subjectId) => ({ ...o, subjectId }))),
     async addStore(options = {}) {
       const n = ++stores;
       const storeId = uniqueName(`store-${n}`);
