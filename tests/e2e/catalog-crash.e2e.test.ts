@@ -1,10 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  physicalTopic,
-  subjectsOfOutcome,
-  type SyncOutcomeRecorded,
-  type TopicKey,
-} from '@msync/events';
+import { physicalTopic, type TopicKey } from '@msync/events';
+import { outcomesPerSubject } from '@msync/events/test-support';
 import { errorMessage } from '@msync/platform';
 import { eventually, withContext } from '@msync/test-support';
 import {
@@ -65,11 +61,8 @@ let stock: Shop;
 /** The replay needs the crash runs to have finished. */
 const finished = { offers: false, completed: false, redone: false };
 
-/** Outcomes one per subject: an outcome of many offers (ADR 0161) once for each of them. */
-const perSubject = (outcomes: readonly SyncOutcomeRecorded[]) =>
-  outcomes.flatMap((o) => subjectsOfOutcome(o).map((subjectId) => ({ ...o, subjectId })));
 const outcomesOf = (shop: Shop, flowName: string) =>
-  perSubject(
+  outcomesPerSubject(
     flow.outcomes.filter((o) => o.envelope.storeId === shop.storeId && o.flow === flowName),
   );
 /** ShipBob products of the shop's merchant per variant SKU. */
@@ -414,7 +407,7 @@ describe('the catalog flows under crashes', () => {
         mirakl: miraklCalls(stock, ['STO01', 'OF01', 'OF24']).length,
       };
       const replayedOf = (shops: readonly Shop[], flowName: string) =>
-        perSubject(
+        outcomesPerSubject(
           flow.outcomes
             .slice(before)
             .filter(

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createKafka, envelope, subjectsOfOutcome, type SyncOutcomeRecorded } from '@msync/events';
+import { outcomesPerSubject } from '@msync/events/test-support';
 import { startMiraklSimulator, type RunningMiraklSimulator } from '@msync/mirakl-sim';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { createLogger } from '@msync/platform';
@@ -76,14 +77,14 @@ const requestOffersPoll = (shop: Shop) =>
 
 /** The shop's offers outcomes, one per offer (an outcome of many offers, ADR 0161, once each). */
 const outcomesOf = (shop: Shop, outcome?: string) =>
-  outcomes
-    .filter(
+  outcomesPerSubject(
+    outcomes.filter(
       (o) =>
         o.envelope.storeId === shop.storeId &&
         o.flow === 'offers' &&
         (outcome === undefined || o.outcome === outcome),
-    )
-    .flatMap((o) => subjectsOfOutcome(o).map((subjectId) => ({ ...o, subjectId })));
+    ),
+  );
 /** The ShipBob product an offer's outcome names, whether it stands for that offer alone or many. */
 const productNamed = (o: SyncOutcomeRecorded) =>
   o.externalIds[o.subjectId] ?? o.externalIds['shipbobProductId'];

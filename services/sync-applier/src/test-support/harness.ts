@@ -6,7 +6,6 @@ import {
   bootstrapTopics,
   createKafka,
   createPublisher,
-  subjectsOfOutcome,
   type EventOf,
   type MiraklOrderAwaitingAcceptance,
   type Publisher,
@@ -28,7 +27,7 @@ import {
   type EncryptionKey,
   type StoreCredentialFields,
 } from '@msync/stores';
-import { collectEvents } from '@msync/events/test-support';
+import { collectEvents, outcomesPerSubject } from '@msync/events/test-support';
 import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
 import type { StoreConfig } from '../domain/store-config.js';
 import { FACT_TOPICS } from '../applier.js';
@@ -168,14 +167,14 @@ export async function applierHarness(
         (o) => o.envelope.storeId === storeId && (outcome === undefined || o.outcome === outcome),
       ),
     offerOutcomesOf: (storeId, outcome) =>
-      outcomes
-        .filter(
+      outcomesPerSubject(
+        outcomes.filter(
           (o) =>
             o.envelope.storeId === storeId &&
             o.flow === 'offers' &&
             (outcome === undefined || o.outcome === outcome),
-        )
-        .flatMap((o) => subjectsOfOutcome(o).map((subjectId) => ({ ...o, subjectId }))),
+        ),
+      ),
     async addStore(options = {}) {
       const n = ++stores;
       const storeId = uniqueName(`store-${n}`);
