@@ -17,7 +17,6 @@ import { countOutcome, outcomeEvent, SOURCE, type OutcomeRecorder } from './outc
 export const DEFAULT_MAX_PENDING = 2_000;
 
 interface Pending {
-  storeId: string;
   outcome: Outcome;
   envelope: EventEnvelope;
   at: number;
@@ -39,7 +38,7 @@ export function keptOutcomeEvents(kept: readonly Pending[], now: number): Record
   for (const pending of kept) {
     const { outcome } = pending;
     const key = [
-      pending.storeId,
+      pending.envelope.storeId,
       pending.envelope.correlationId,
       outcome.outcome,
       outcome.reason ?? '',
@@ -61,6 +60,10 @@ export function keptOutcomeEvents(kept: readonly Pending[], now: number): Record
   }
   return recorded;
 }
+
+/** How many kept outcomes these events stand for. */
+const outcomesIn = (recorded: readonly Recorded[]): number =>
+  recorded.reduce((sum, { kept }) => sum + kept.length, 0);
 
 /** One event for many kept offers outcomes alike (same store, poll, outcome and reason). */
 function offersOutcomeEvent(chunk: readonly Pending[], now: number): SyncOutcomeRecorded {
@@ -199,7 +202,7 @@ export function createOfferOutcomes(options: {
     }
     if (sent.length > 0) {
       options.logger.info('offer outcomes recorded', {
-        outcomes: sent.reduce((sum, { kept: those }) => sum + those.length, 0),
+        outcomes: outcomesIn(sent),
         events: sent.length,
         stores: new Set(sent.map(({ event }) => event.envelope.storeId)).size,
       });
@@ -238,7 +241,7 @@ export function createOfferOutcomes(options: {
     recordLater: async (outcome: Outcome, fact: Parameters<OutcomeRecorder>[1]): Promise<void> => {
       if (outcome.flow !== 'offers') return record(outcome, fact);
       const at = now();
-      unpublished.push({ storeId: fact.envelope.storeId, outcome, envelope: fact.envelope, at });
+      unpublished.push({ outcome, envelope: fact.envelope, at });
       unviewed.push(viewEntry(outcome, fact, at));
       if (unpublished.length >= maxPending && !queued)
         flush().catch((error: unknown) =>
@@ -257,7 +260,7 @@ export function createOfferOutcomes(options: {
     flush,
     /** Outcomes kept and not yet published. */
     get pending(): number {
-      return unpublished.length + unsent.reduce((sum, { kept }) => sum + kept.length, 0);
+      return unpublished.length + outcomesIn(unsent);
     },
   };
 }
