@@ -13,6 +13,7 @@ import type {
   CreatedReturn,
   EnsuredProduct,
   FulfillmentCenter,
+  FlagsById,
   InventoryFlags,
   InventoryLevel,
   NewOrder,
@@ -365,7 +366,7 @@ class ShipBobHttpClient implements ShipBobPort {
    * ({@link readInventoryTotals}), then their flags ({@link withInventoryFlags}).
    */
   async readInventoryLevels(
-    options: { knownFlags?: ReadonlyMap<number, InventoryFlags> } = {},
+    options: { knownFlags?: FlagsById } = {},
   ): Promise<{ levels: InventoryLevel[]; catalogRead: boolean }> {
     return this.withInventoryFlags(await this.readInventoryTotals(), options);
   }
@@ -397,7 +398,7 @@ class ShipBobHttpClient implements ShipBobPort {
    */
   async withInventoryFlags(
     levels: InventoryLevel[],
-    options: { knownFlags?: ReadonlyMap<number, InventoryFlags> } = {},
+    options: { knownFlags?: FlagsById } = {},
   ): Promise<{ levels: InventoryLevel[]; catalogRead: boolean }> {
     const known = options.knownFlags;
     // An item without a SKU is never sold on a marketplace: its flags are not needed.

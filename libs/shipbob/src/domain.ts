@@ -74,6 +74,9 @@ export interface InventoryFlags {
   isDigital: boolean | null;
 }
 
+/** Items' catalog flags by inventory id, as a read is given them (a `Map` is one). */
+export type FlagsById = Pick<ReadonlyMap<number, InventoryFlags>, 'get' | 'has'>;
+
 export interface InventoryLevel {
   inventoryId: number;
   sku: string | null;
@@ -286,7 +289,7 @@ export interface ShipBobPort {
    * `catalogRead` says whether it was (ADR 0109).
    */
   readInventoryLevels(options?: {
-    knownFlags?: ReadonlyMap<number, InventoryFlags>;
+    knownFlags?: FlagsById;
   }): Promise<{ levels: InventoryLevel[]; catalogRead: boolean }>;
   /** Every item's totals (`GET /inventory-level`, all pages), flags unknown (null). */
   readInventoryTotals(): Promise<InventoryLevel[]>;
@@ -296,7 +299,7 @@ export interface ShipBobPort {
    */
   withInventoryFlags(
     levels: InventoryLevel[],
-    options?: { knownFlags?: ReadonlyMap<number, InventoryFlags> },
+    options?: { knownFlags?: FlagsById },
   ): Promise<{ levels: InventoryLevel[]; catalogRead: boolean }>;
   /** Creates the order once; a duplicate `reference_id` resolves to the existing order. */
   createOrder(order: NewOrder): Promise<CreatedOrder>;

@@ -241,7 +241,7 @@ export function inventoryPass(
           // The levels each SKU is read from, chosen and sorted once: the digest takes them now,
           // the compared items once the flags are set on them.
           const sources = skuSourcesOf(totals);
-          const digest = levelsDigestOf(sources.map(skuLevelOf));
+          const digest = levelsDigestOf(sources);
           const stores = await sharingStores(
             deps,
             accountKey,

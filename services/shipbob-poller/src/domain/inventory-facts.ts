@@ -199,13 +199,18 @@ export function skuLevelsOf(levels: readonly InventoryLevel[]): SkuLevel[] {
  * their flags are known ({@link skuLevelOf}) instead of choosing and sorting a second time.
  */
 export function skuSourcesOf(levels: readonly InventoryLevel[]): InventoryLevel[] {
-  const bySku = new Map<string, InventoryLevel>();
-  for (const level of levels) {
-    if (!level.sku) continue;
-    const held = bySku.get(level.sku);
-    if (!held || level.inventoryId < held.inventoryId) bySku.set(level.sku, level);
+  // Sorted by SKU, then inventory id, the first of each SKU kept: no index of SKUs is built (a
+  // read lists most accounts in SKU order already, which the sort takes in one pass).
+  const sources = levels.filter((level) => level.sku);
+  sources.sort((a, b) =>
+    a.sku! < b.sku! ? -1 : a.sku! > b.sku! ? 1 : a.inventoryId - b.inventoryId,
+  );
+  let kept = 0;
+  for (const level of sources) {
+    if (kept === 0 || sources[kept - 1]!.sku !== level.sku) sources[kept++] = level;
   }
-  return [...bySku.values()].sort((a, b) => (a.sku! < b.sku! ? -1 : a.sku! > b.sku! ? 1 : 0));
+  sources.length = kept;
+  return sources;
 }
 
 /** One level (with a SKU) as the poller keeps it, its flags as they are on the level now. */
@@ -220,18 +225,27 @@ export const skuLevelOf = (l: InventoryLevel): SkuLevel => ({
   digital: l.isDigital ?? false,
 });
 
+/** Characters of a digest's text hashed at once: the text is never held whole. */
+const DIGEST_CHUNK = 16_384;
+
 /**
  * A digest of what the levels say of each SKU but its flags (the items {@link skuLevelsOf} made
- * of them, in SKU order): two reads with the same digest whose items take the same flags give the
- * same items (ADR 0137).
+ * of them, or the levels they are made of, {@link skuSourcesOf}, in SKU order): two reads with
+ * the same digest whose items take the same flags give the same items (ADR 0137). The SHA-256
+ * of one line per item, `sku NUL inventoryId NUL fulfillable NUL onHand NUL committed NUL
+ * exception LF`, hashed a few thousand lines at a time (ADR 0163).
  */
-export function levelsDigestOf(items: readonly SkuLevel[]): string {
+export function levelsDigestOf(items: readonly (SkuLevel | InventoryLevel)[]): string {
   const hash = createHash('sha256');
-  const lines = items.map(
-    (item) =>
-      `${item.sku}\u0000${item.inventoryId}\u0000${item.fulfillable}\u0000${item.onHand}\u0000${item.committed}\u0000${item.exception}\n`,
-  );
-  return hash.update(lines.join('')).digest('base64');
+  let text = '';
+  for (const item of items) {
+    text += `${item.sku}\u0000${item.inventoryId}\u0000${item.fulfillable}\u0000${item.onHand}\u0000${item.committed}\u0000${item.exception}\n`;
+    if (text.length >= DIGEST_CHUNK) {
+      hash.update(text);
+      text = '';
+    }
+  }
+  return hash.update(text).digest('base64');
 }
 
 /**

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import type { InventoryLevel } from '@msync/shipbob';
 import {
@@ -252,6 +253,26 @@ describe('skuSourcesOf and skuLevelOf', () => {
       ['B', false, false],
     ]);
   });
+  it('given a SKU listed three times, empty or missing SKUs, in any order, when chosen, then the lowest inventory id of each SKU is kept and the read is left as it was', () => {
+    const levels = [
+      wire(9, 'B'),
+      wire(2, ''),
+      wire(3, 'B'),
+      wire(8, 'C'),
+      wire(4, null),
+      wire(7, 'B'),
+      wire(5, 'A'),
+    ];
+    const listed = [...levels];
+    for (const order of [levels, [...levels].reverse()]) {
+      expect(skuSourcesOf(order).map((l) => [l.sku, l.inventoryId])).toEqual([
+        ['A', 5],
+        ['B', 3],
+        ['C', 8],
+      ]);
+    }
+    expect(levels).toEqual(listed);
+  });
 });
 
 const digestOf = (levels: InventoryLevel[]) => levelsDigestOf(skuLevelsOf(levels));
@@ -279,6 +300,25 @@ describe('levelsDigestOf (ADR 0137)', () => {
     const digests = changes.map((levels) => digestOf(levels));
     for (const other of digests) expect(other).not.toBe(digest);
     expect(new Set(digests).size).toBe(changes.length);
+  });
+
+  it('given levels whose lines fill several hashed chunks, when digested as levels or as items, then the digest is the SHA-256 of their lines, as heads saved before ADR 0163 hold it', () => {
+    const levels = Array.from({ length: 2_000 }, (_, i) =>
+      wire(1_000 + i, `SKU-${String(i).padStart(5, '0')}`, { fulfillable: i % 7 }),
+    );
+    const items = skuLevelsOf(levels);
+    const lines = items
+      .map(
+        (l) =>
+          `${l.sku}\0${l.inventoryId}\0${l.fulfillable}\0${l.onHand}\0${l.committed}\0${l.exception}\n`,
+      )
+      .join('');
+    expect(lines.length).toBeGreaterThan(2 * 16_384);
+    const digest = createHash('sha256').update(lines).digest('base64');
+    expect(levelsDigestOf(items)).toBe(digest);
+    expect(levelsDigestOf(skuSourcesOf(levels))).toBe(digest);
+    levels[1_999]!.exception = 0;
+    expect(levelsDigestOf(skuSourcesOf(levels))).not.toBe(digest);
   });
 });
 

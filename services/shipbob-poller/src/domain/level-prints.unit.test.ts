@@ -95,9 +95,35 @@ describe('printsOf (ADR 0146)', () => {
     const flags = flagsOfPrints(
       printsOf([level(1, 'A', 1, { active: false }), level(2, 'B', 1, { digital: true })], '3@1')!,
     );
-    expect([...flags]).toEqual([
-      [1, { isActive: false, isDigital: false }],
-      [2, { isActive: true, isDigital: true }],
+    expect([1, 2].map((id) => flags.get(id))).toEqual([
+      { isActive: false, isDigital: false },
+      { isActive: true, isDigital: true },
     ]);
+  });
+
+  it('given many items listed by SKU, when their flags are asked in id order, in reverse or at random (ADR 0163), then each id has its own and ids of no item none', () => {
+    // Ids not in SKU order, negative ones among them, every combination of the flags.
+    const items = Array.from({ length: 300 }, (_, i) =>
+      level(((i * 37) % 300) * 3 - 200, `S${String(i).padStart(3, '0')}`, 1, {
+        active: i % 2 === 0,
+        digital: i % 3 === 0,
+      }),
+    );
+    const flags = flagsOfPrints(printsOf(items, '3@1')!);
+    const expected = new Map(
+      items.map((l) => [Number(l.inventoryId), { isActive: l.active, isDigital: l.digital }]),
+    );
+    const ids = [...expected.keys()].sort((a, b) => a - b);
+    const shuffled = [...ids].sort((a, b) => ((a * 7919) % 301) - ((b * 7919) % 301));
+    for (const order of [ids, [...ids].reverse(), shuffled, ids]) {
+      for (const id of order) {
+        expect(flags.has(id)).toBe(true);
+        expect(flags.get(id)).toEqual(expected.get(id));
+      }
+    }
+    for (const absent of [-202, -199, -1, 0, 2, 898, 900, 2 ** 31, 1.5]) {
+      expect(flags.has(absent)).toBe(false);
+      expect(flags.get(absent)).toBe(undefined);
+    }
   });
 });
