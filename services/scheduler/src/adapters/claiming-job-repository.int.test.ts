@@ -135,6 +135,52 @@ describe('run locking on FerretDB, where findOneAndUpdate is not atomic', () => 
     }
   });
 
+  it('locks the runs of a fill from one read of the jobs, and reads again to find the fill over (ADR 0164)', async () => {
+    const [a] = await replicas();
+    const registry = new Registry();
+    const counted = await connectMongo(infra().MONGO_URL, {
+      dbName: mongo.db.databaseName,
+      appName: 'scheduler-test-counted',
+      metrics: registry,
+    });
+    try {
+      const repository = new ClaimingJobRepository(counted.db, collection);
+      await repository.connect();
+      const ids = [];
+      for (let i = 0; i < 12; i++) ids.push(await insertDueJob(a));
+      // agenda's fill: one lookup after another until one finds nothing to lock.
+      const locked = [];
+      for (let job = await lookup(repository); job; job = await lookup(repository))
+        locked.push(job._id!.toString());
+      expect([...locked].sort()).toEqual([...ids].sort());
+      const { values } = await registry.getSingleMetric('mongodb_commands_total')!.get();
+      const jobFinds = values
+        .filter((v) => v.labels['collection'] === collection && v.labels['command'] === 'find')
+        .reduce((sum, v) => sum + v.value, 0);
+      // Two reads of due runs (the fill's, the one finding nothing more); a job read once per lock.
+      expect(jobFinds).toBe(2 + ids.length);
+    } finally {
+      await counted.close();
+    }
+  });
+
+  it('never locks twice a run its last read found that another replica locked since (ADR 0164)', async () => {
+    const [a, b] = await replicas();
+    const ids = [];
+    for (let i = 0; i < 6; i++) ids.push(await insertDueJob(a));
+    // a's read finds all six and locks the first; b then locks the others before a looks again.
+    const first = await lookup(a);
+    const byB = [];
+    for (let job = await lookup(b); job; job = await lookup(b)) byB.push(job._id!.toString());
+    expect(byB).toHaveLength(5);
+    expect(await lookup(a)).toBeUndefined();
+    expect([first!._id!.toString(), ...byB].sort()).toEqual([...ids].sort());
+    // b runs one and frees another (agenda's unlock of a run it did not start): a locks only that.
+    await b.unlockJob((await b.getJobById(byB[0]!))!);
+    expect((await lookup(a))?._id?.toString()).toBe(byB[0]);
+    expect(await lookup(a)).toBeUndefined();
+  });
+
   it('frees a run that was locked but not run, for any replica', async () => {
     const [a, b] = await replicas();
     const id = await insertDueJob(a);

@@ -21,7 +21,23 @@ export interface ClaimedRun {
   scheduledFor?: string;
 }
 
-const CANDIDATES_PER_LOOKUP = 10;
+/**
+ * Due runs one read of the jobs returns: the lookups that follow lock from them before the jobs
+ * are read again (ADR 0164). FerretDB filters a job name's jobs itself (only the name's equality
+ * reaches PostgreSQL), so every read decodes every job of the name, however few it returns.
+ */
+const CANDIDATES_PER_READ = 50;
+/** How long the runs a read found are locked from before the jobs are read again. */
+const CANDIDATES_MAX_AGE_MS = 10_000;
+
+/** A job as a read of due runs returns it. */
+type Candidate = Document & { _id: ObjectId; nextRunAt?: Date | null; lockedAt?: Date | null };
+
+/** Whether a run read as due still is by the lookup's bounds (as the read's filter has it). */
+const stillDue = (candidate: Candidate, nextScanAt: Date, lockDeadline: Date): boolean =>
+  candidate.lockedAt
+    ? candidate.lockedAt <= lockDeadline
+    : !!candidate.nextRunAt && candidate.nextRunAt <= nextScanAt;
 const DUPLICATE_KEY = 11000;
 
 const isDuplicateKey = (error: unknown): boolean =>
@@ -59,6 +75,8 @@ export class ClaimingJobRepository extends MongoJobRepository {
   private readonly lookups = new Set<Promise<unknown>>();
   /** One lookup per job name at a time in this process (see {@link getNextJobToRun}). */
   private readonly oneLookupAtATime = createKeyedMutex();
+  /** Per job name, the due runs the last read found that no lookup has tried yet (ADR 0164). */
+  private readonly unclaimed = new Map<string, { candidates: Candidate[]; readAt: number }>();
 
   constructor(mongoDb: Db, jobsCollection: string) {
     super({ mongo: mongoDb, db: { collection: jobsCollection }, ensureIndex: false });
@@ -113,6 +131,13 @@ export class ClaimingJobRepository extends MongoJobRepository {
     await Promise.allSettled([...this.lookups]);
   }
 
+  /**
+   * Locks the first due run it can: of those the last read found and no lookup tried yet while
+   * they are young, else of a new read (ADR 0164). A fill of agenda's queue locks one run per
+   * lookup, so its runs take one read instead of one each, and the fill ends with a read that
+   * found nothing to lock. A run read earlier may have been locked, run or moved since by another
+   * replica: its claim or the lock's filter on the run's time refuses it, as for a fresh read.
+   */
   private async lockNextDue(
     jobName: string,
     nextScanAt: Date,
@@ -120,21 +145,54 @@ export class ClaimingJobRepository extends MongoJobRepository {
     lockTime: Date,
     options: JobRepositoryOptions | undefined,
   ): Promise<JobParameters | undefined> {
-    const candidates = await this.collection
-      .find({
-        name: jobName,
-        disabled: { $ne: true },
-        $or: [
-          { lockedAt: { $eq: null }, nextRunAt: { $lte: nextScanAt } },
-          { lockedAt: { $lte: lockDeadline } },
-        ],
-      })
-      .sort({ nextRunAt: 1, priority: -1 })
-      .limit(CANDIDATES_PER_LOOKUP)
-      .toArray();
-    for (const candidate of candidates) {
-      const locked = await this.claimAndLock(candidate, lockDeadline, lockTime, options);
+    const kept = this.unclaimed.get(jobName);
+    this.unclaimed.delete(jobName);
+    if (kept && Date.now() - kept.readAt < CANDIDATES_MAX_AGE_MS) {
+      const locked = await this.lockFirst(
+        jobName,
+        kept,
+        nextScanAt,
+        lockDeadline,
+        lockTime,
+        options,
+      );
       if (locked) return locked;
+    }
+    const read = {
+      candidates: await this.collection
+        .find<Candidate>({
+          name: jobName,
+          disabled: { $ne: true },
+          $or: [
+            { lockedAt: { $eq: null }, nextRunAt: { $lte: nextScanAt } },
+            { lockedAt: { $lte: lockDeadline } },
+          ],
+        })
+        .sort({ nextRunAt: 1, priority: -1 })
+        .limit(CANDIDATES_PER_READ)
+        .toArray(),
+      readAt: Date.now(),
+    };
+    return this.lockFirst(jobName, read, nextScanAt, lockDeadline, lockTime, options);
+  }
+
+  /** Tries the read's runs in order until one locks; those not tried yet are kept for the next. */
+  private async lockFirst(
+    jobName: string,
+    read: { candidates: Candidate[]; readAt: number },
+    nextScanAt: Date,
+    lockDeadline: Date,
+    lockTime: Date,
+    options: JobRepositoryOptions | undefined,
+  ): Promise<JobParameters | undefined> {
+    for (let i = 0; i < read.candidates.length; i++) {
+      const candidate = read.candidates[i]!;
+      if (!stillDue(candidate, nextScanAt, lockDeadline)) continue;
+      const locked = await this.claimAndLock(candidate, lockDeadline, lockTime, options);
+      if (!locked) continue;
+      const rest = read.candidates.slice(i + 1);
+      if (rest.length > 0) this.unclaimed.set(jobName, { candidates: rest, readAt: read.readAt });
+      return locked;
     }
     return undefined;
   }
@@ -235,7 +293,7 @@ export class ClaimingJobRepository extends MongoJobRepository {
   }
 
   private async claimAndLock(
-    candidate: Document & { _id: ObjectId; nextRunAt?: Date | null },
+    candidate: Candidate,
     lockDeadline: Date,
     lockTime: Date,
     options: JobRepositoryOptions | undefined,
