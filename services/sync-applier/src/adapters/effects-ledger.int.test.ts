@@ -137,6 +137,30 @@ describe('the effects ledger on the real MongoDB-compatible server', () => {
     expect((await ledger.readMany('s1', [])).size).toBe(0);
   });
 
+  it('given entries of several actions, when many are read for one action (ADR 0165), then only its entries are found, legacy ones included', async () => {
+    const { db } = await connect();
+    await createEffectsLedger(db);
+    await db.collection(EFFECTS_COLLECTION).insertOne({
+      storeId: 's1',
+      effectKey: 'product:OLD',
+      action: 'product',
+      factKey: 'old-fact',
+      status: 'done',
+      claimedAt: new Date(),
+      externalIds: { shipbobProductId: '1' },
+    });
+    const ledger = await createEffectsLedger(db);
+    await ledger.claim('s1', 'product:A', { action: 'product', factKey: 'f-a' });
+    await ledger.claim('s1', 'push-stock:7', { action: 'push-stock', factKey: 'f-7' });
+    await ledger.claim('s2', 'product:A', { action: 'product', factKey: 'f-a2' });
+    const keys = ['product:A', 'product:OLD', 'push-stock:7', 'product:NONE'];
+
+    const products = await ledger.readMany('s1', keys, 'product');
+    expect([...products.keys()].sort()).toEqual(['product:A', 'product:OLD']);
+    const all = await ledger.readMany('s1', keys);
+    expect([...all.keys()].sort()).toEqual(['product:A', 'product:OLD', 'push-stock:7']);
+  });
+
   it("answers a batch's first read of an effect from the snapshot, every later read from the database", async () => {
     const { db } = await connect();
     const ledger = await createEffectsLedger(db);

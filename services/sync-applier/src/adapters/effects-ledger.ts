@@ -24,7 +24,16 @@ interface EffectDocument {
 export interface EffectsLedger {
   read(storeId: string, effectKey: string): Promise<LedgerEntry | null>;
   /** The entries of many effects of one store in one query; an effect without one is absent. */
-  readMany(storeId: string, effectKeys: readonly string[]): Promise<Map<string, LedgerEntry>>;
+  /**
+   * The entries of many effects of the store, in one query: those of `action` only when given
+   * (ADR 0165: FerretDB reads every entry of the collection for an `$in` on `_id`, but only the
+   * store's entries of that action when the query names both).
+   */
+  readMany(
+    storeId: string,
+    effectKeys: readonly string[],
+    action?: Action,
+  ): Promise<Map<string, LedgerEntry>>;
   /** Claims the effect; false when it was claimed already (by an earlier run or another instance). */
   claim(
     storeId: string,
@@ -138,17 +147,20 @@ export async function createEffectsLedger(db: Db): Promise<EffectsLedger> {
       if (!doc && legacy) doc = await effects.findOne({ storeId, effectKey });
       return doc ? entryOf(doc) : null;
     });
-  const readMany = (storeId: string, effectKeys: readonly string[]) =>
+  const readMany = (storeId: string, effectKeys: readonly string[], action?: Action) =>
     mongoCall('read effects', async (): Promise<Map<string, LedgerEntry>> => {
       const out = new Map<string, LedgerEntry>();
       if (effectKeys.length === 0) return out;
       const ids = [...new Set(effectKeys)].map((key) => effectId(storeId, key));
-      for (const doc of await effects.find({ _id: { $in: ids } }).toArray())
+      // FerretDB evaluates `$in` itself on every entry it reads; the store's and the action's
+      // equality reach PostgreSQL, so it reads only those entries (ADR 0165).
+      const scope = action === undefined ? { storeId } : { storeId, action };
+      for (const doc of await effects.find({ ...scope, _id: { $in: ids } }).toArray())
         out.set(doc.effectKey, entryOf(doc));
       if (legacy) {
         const missing = effectKeys.filter((key) => !out.has(key));
         if (missing.length > 0)
-          for (const doc of await effects.find({ storeId, effectKey: { $in: missing } }).toArray())
+          for (const doc of await effects.find({ ...scope, effectKey: { $in: missing } }).toArray())
             out.set(doc.effectKey, entryOf(doc));
       }
       return out;

@@ -1,4 +1,4 @@
-import type { LedgerEntry } from '../domain/decision.js';
+import type { Action, LedgerEntry } from '../domain/decision.js';
 import { effectId, type EffectsLedger } from './effects-ledger.js';
 
 interface Held {
@@ -28,9 +28,16 @@ export function createLedgerSnapshots(ledger: EffectsLedger) {
         return snapshot.entry;
       },
     } satisfies EffectsLedger,
-    /** Reads the effects' entries at once; the returned function lets go of those not taken. */
-    async hold(storeId: string, effectKeys: readonly string[]): Promise<() => void> {
-      const found = await ledger.readMany(storeId, effectKeys);
+    /**
+     * Reads the effects' entries at once (those of `action`: the effects' own, ADR 0165); the
+     * returned function lets go of those not taken.
+     */
+    async hold(
+      storeId: string,
+      effectKeys: readonly string[],
+      action?: Action,
+    ): Promise<() => void> {
+      const found = await ledger.readMany(storeId, effectKeys, action);
       const hold = Symbol('ledger snapshot');
       const ids = effectKeys.map((key) => {
         const id = effectId(storeId, key);

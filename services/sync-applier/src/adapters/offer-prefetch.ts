@@ -35,7 +35,7 @@ export function offerPrefetch(deps: {
     for (const [storeId, { version, skus }] of byStore) {
       const wanted = [...skus];
       const prefetched = await Promise.allSettled([
-        deps.ledger.hold(storeId, wanted.map(productEffectKey)),
+        deps.ledger.hold(storeId, wanted.map(productEffectKey), 'product'),
         deps.vendors.prefetchProducts({ storeId, version }, wanted),
       ]);
       const fallbacks = [
