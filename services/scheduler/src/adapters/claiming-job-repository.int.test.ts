@@ -59,6 +59,28 @@ const lookup = (repository: ClaimingJobRepository, now = new Date()) =>
     { lastModifiedBy: 'test' },
   );
 
+/**
+ * A repository on the current job collection through a connection whose commands are counted:
+ * `commands(collection, command)` is how many it sent so far.
+ */
+async function countedRepository() {
+  const registry = new Registry();
+  const counted = await connectMongo(infra().MONGO_URL, {
+    dbName: mongo.db.databaseName,
+    appName: 'scheduler-test-counted',
+    metrics: registry,
+  });
+  const repository = new ClaimingJobRepository(counted.db, collection);
+  await repository.connect();
+  const commands = async (on: string, command: string) => {
+    const { values } = await registry.getSingleMetric('mongodb_commands_total')!.get();
+    return values
+      .filter((v) => v.labels['collection'] === on && v.labels['command'] === command)
+      .reduce((sum, v) => sum + v.value, 0);
+  };
+  return { repository, commands, close: () => counted.close() };
+}
+
 describe('run locking on FerretDB, where findOneAndUpdate is not atomic', () => {
   it('lets exactly one of many concurrent lookups from two replicas lock a due run', async () => {
     const [a, b] = await replicas();
@@ -107,45 +129,24 @@ describe('run locking on FerretDB, where findOneAndUpdate is not atomic', () => 
 
   it('locks overlapping lookups of one process one after the other, reading no run claim', async () => {
     const [a] = await replicas();
-    // The same collection through a connection whose commands are counted.
-    const registry = new Registry();
-    const counted = await connectMongo(infra().MONGO_URL, {
-      dbName: mongo.db.databaseName,
-      appName: 'scheduler-test-counted',
-      metrics: registry,
-    });
+    const { repository, commands, close } = await countedRepository();
     try {
-      const repository = new ClaimingJobRepository(counted.db, collection);
-      await repository.connect();
       const ids = [];
       for (let i = 0; i < 4; i++) ids.push(await insertDueJob(a));
       // agenda starts a fill every processEvery even while the last one is still locking.
       const locked = await Promise.all(ids.map(() => lookup(repository)));
       expect(locked.map((job) => job?._id?.toString()).sort()).toEqual([...ids].sort());
-      const { values } = await registry.getSingleMetric('mongodb_commands_total')!.get();
-      const onClaims = (command: string) =>
-        values
-          .filter((v) => v.labels['collection'] === `${collection}_claims`)
-          .filter((v) => v.labels['command'] === command)
-          .reduce((sum, v) => sum + v.value, 0);
-      expect(onClaims('insert')).toBe(4);
-      expect(onClaims('find')).toBe(0);
+      expect(await commands(`${collection}_claims`, 'insert')).toBe(4);
+      expect(await commands(`${collection}_claims`, 'find')).toBe(0);
     } finally {
-      await counted.close();
+      await close();
     }
   });
 
   it('locks the runs of a fill from one read of the jobs, and reads again to find the fill over (ADR 0164)', async () => {
     const [a] = await replicas();
-    const registry = new Registry();
-    const counted = await connectMongo(infra().MONGO_URL, {
-      dbName: mongo.db.databaseName,
-      appName: 'scheduler-test-counted',
-      metrics: registry,
-    });
+    const { repository, commands, close } = await countedRepository();
     try {
-      const repository = new ClaimingJobRepository(counted.db, collection);
-      await repository.connect();
       const ids = [];
       for (let i = 0; i < 12; i++) ids.push(await insertDueJob(a));
       // agenda's fill: one lookup after another until one finds nothing to lock.
@@ -153,14 +154,10 @@ describe('run locking on FerretDB, where findOneAndUpdate is not atomic', () => 
       for (let job = await lookup(repository); job; job = await lookup(repository))
         locked.push(job._id!.toString());
       expect([...locked].sort()).toEqual([...ids].sort());
-      const { values } = await registry.getSingleMetric('mongodb_commands_total')!.get();
-      const jobFinds = values
-        .filter((v) => v.labels['collection'] === collection && v.labels['command'] === 'find')
-        .reduce((sum, v) => sum + v.value, 0);
       // Two reads of due runs (the fill's, the one finding nothing more); a job read once per lock.
-      expect(jobFinds).toBe(2 + ids.length);
+      expect(await commands(collection, 'find')).toBe(2 + ids.length);
     } finally {
-      await counted.close();
+      await close();
     }
   });
 

@@ -38,6 +38,7 @@ const stillDue = (candidate: Candidate, nextScanAt: Date, lockDeadline: Date): b
   candidate.lockedAt
     ? candidate.lockedAt <= lockDeadline
     : !!candidate.nextRunAt && candidate.nextRunAt <= nextScanAt;
+
 const DUPLICATE_KEY = 11000;
 
 const isDuplicateKey = (error: unknown): boolean =>

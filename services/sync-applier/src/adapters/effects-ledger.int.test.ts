@@ -17,6 +17,25 @@ const connect = async () =>
     appName: 'ledger-test',
   }));
 
+/**
+ * A ledger whose collection holds `s1`'s `product:OLD`, done, in the layout before keyed ids (an
+ * ObjectId `_id`, found by store and effect key).
+ */
+async function withLegacyProduct() {
+  const { db } = await connect();
+  await createEffectsLedger(db);
+  await db.collection(EFFECTS_COLLECTION).insertOne({
+    storeId: 's1',
+    effectKey: 'product:OLD',
+    action: 'product',
+    factKey: 'old-fact',
+    status: 'done',
+    claimedAt: new Date(),
+    externalIds: { shipbobProductId: '1' },
+  });
+  return createEffectsLedger(db);
+}
+
 describe('the effects ledger on the real MongoDB-compatible server', () => {
   it('claims an effect once, under its key id, and records it done then recorded', async () => {
     const { db } = await connect();
@@ -102,18 +121,7 @@ describe('the effects ledger on the real MongoDB-compatible server', () => {
   });
 
   it('reads many entries of a store in one query, legacy ones included, and none of another store', async () => {
-    const { db } = await connect();
-    await createEffectsLedger(db);
-    await db.collection(EFFECTS_COLLECTION).insertOne({
-      storeId: 's1',
-      effectKey: 'product:OLD',
-      action: 'product',
-      factKey: 'old-fact',
-      status: 'done',
-      claimedAt: new Date(),
-      externalIds: { shipbobProductId: '1' },
-    });
-    const ledger = await createEffectsLedger(db);
+    const ledger = await withLegacyProduct();
     await ledger.claim('s1', 'product:A', { action: 'product', factKey: 'f-a' });
     await ledger.recordDone('s1', 'product:B', { action: 'product', factKey: 'f-b' }, { id: '2' });
     await ledger.claim('s2', 'product:C', { action: 'product', factKey: 'f-c' });
@@ -138,18 +146,7 @@ describe('the effects ledger on the real MongoDB-compatible server', () => {
   });
 
   it('given entries of several actions, when many are read for one action (ADR 0165), then only its entries are found, legacy ones included', async () => {
-    const { db } = await connect();
-    await createEffectsLedger(db);
-    await db.collection(EFFECTS_COLLECTION).insertOne({
-      storeId: 's1',
-      effectKey: 'product:OLD',
-      action: 'product',
-      factKey: 'old-fact',
-      status: 'done',
-      claimedAt: new Date(),
-      externalIds: { shipbobProductId: '1' },
-    });
-    const ledger = await createEffectsLedger(db);
+    const ledger = await withLegacyProduct();
     await ledger.claim('s1', 'product:A', { action: 'product', factKey: 'f-a' });
     await ledger.claim('s1', 'push-stock:7', { action: 'push-stock', factKey: 'f-7' });
     await ledger.claim('s2', 'product:A', { action: 'product', factKey: 'f-a2' });
