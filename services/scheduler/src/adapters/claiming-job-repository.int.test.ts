@@ -59,6 +59,20 @@ const lookup = (repository: ClaimingJobRepository, now = new Date()) =>
     { lastModifiedBy: 'test' },
   );
 
+async function insertDueJobs(repository: ClaimingJobRepository, count: number) {
+  const ids = [];
+  for (let i = 0; i < count; i++) ids.push(await insertDueJob(repository));
+  return ids;
+}
+
+/** agenda's fill of its queue: one lookup after another until one finds nothing to lock. */
+async function fill(repository: ClaimingJobRepository): Promise<string[]> {
+  const locked = [];
+  for (let job = await lookup(repository); job; job = await lookup(repository))
+    locked.push(job._id!.toString());
+  return locked;
+}
+
 /**
  * A repository on the current job collection through a connection whose commands are counted:
  * `commands(collection, command)` is how many it sent so far.
@@ -131,8 +145,7 @@ describe('run locking on FerretDB, where findOneAndUpdate is not atomic', () => 
     const [a] = await replicas();
     const { repository, commands, close } = await countedRepository();
     try {
-      const ids = [];
-      for (let i = 0; i < 4; i++) ids.push(await insertDueJob(a));
+      const ids = await insertDueJobs(a, 4);
       // agenda starts a fill every processEvery even while the last one is still locking.
       const locked = await Promise.all(ids.map(() => lookup(repository)));
       expect(locked.map((job) => job?._id?.toString()).sort()).toEqual([...ids].sort());
@@ -147,12 +160,8 @@ describe('run locking on FerretDB, where findOneAndUpdate is not atomic', () => 
     const [a] = await replicas();
     const { repository, commands, close } = await countedRepository();
     try {
-      const ids = [];
-      for (let i = 0; i < 12; i++) ids.push(await insertDueJob(a));
-      // agenda's fill: one lookup after another until one finds nothing to lock.
-      const locked = [];
-      for (let job = await lookup(repository); job; job = await lookup(repository))
-        locked.push(job._id!.toString());
+      const ids = await insertDueJobs(a, 12);
+      const locked = await fill(repository);
       expect([...locked].sort()).toEqual([...ids].sort());
       // Two reads of due runs (the fill's, the one finding nothing more); a job read once per lock.
       expect(await commands(collection, 'find')).toBe(2 + ids.length);
@@ -163,16 +172,14 @@ describe('run locking on FerretDB, where findOneAndUpdate is not atomic', () => 
 
   it('never locks twice a run its last read found that another replica locked since (ADR 0164)', async () => {
     const [a, b] = await replicas();
-    const ids = [];
-    for (let i = 0; i < 6; i++) ids.push(await insertDueJob(a));
+    const ids = await insertDueJobs(a, 6);
     // a's read finds all six and locks the first; b then locks the others before a looks again.
     const first = await lookup(a);
-    const byB = [];
-    for (let job = await lookup(b); job; job = await lookup(b)) byB.push(job._id!.toString());
+    const byB = await fill(b);
     expect(byB).toHaveLength(5);
     expect(await lookup(a)).toBeUndefined();
     expect([first!._id!.toString(), ...byB].sort()).toEqual([...ids].sort());
-    // b runs one and frees another (agenda's unlock of a run it did not start): a locks only that.
+    // b frees one it locked but did not start (agenda's unlock): a locks only that one.
     await b.unlockJob((await b.getJobById(byB[0]!))!);
     expect((await lookup(a))?._id?.toString()).toBe(byB[0]);
     expect(await lookup(a)).toBeUndefined();
