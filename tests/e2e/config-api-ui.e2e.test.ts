@@ -474,6 +474,7 @@ describe('config-api UI', () => {
       endOfCycle: i === 1,
       fullCycle: true,
       nothingChanged: false,
+      more: [],
     }));
     const seller = client(withApplier.url, tenantToken);
     await eventually(

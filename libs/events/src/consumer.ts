@@ -28,6 +28,7 @@ import {
   headersAsText,
   heldMessage,
   messageLogContext,
+  itemsOf,
   type HeldMessage,
   type ConsumedEventOf,
   type RawMessage,
@@ -102,7 +103,9 @@ export interface EventConsumerOptions<K extends TopicKey> {
   laneOf?: (topic: K, key: string) => string;
   /**
    * Messages of one partition fetched and not finished at which the partition's fetching pauses
-   * until half of them finished (default 5,000): bounds the memory a slow partition holds.
+   * until half of them finished (default 5,000): bounds the memory a slow partition holds. A
+   * message carrying several items (its `items` header, ADR 0166) counts as that many, here and
+   * in `maxUnfinished`.
    */
   maxUnfinishedPerPartition?: number;
   /**
@@ -713,7 +716,7 @@ export function createEventConsumer<K extends TopicKey>(
     }
     for (const message of messages) {
       tracker.started(generation, topic, partition, message.offset);
-      enqueue(work, { message, batch: ref });
+      enqueue(work, { message, batch: ref, items: itemsOf(message.headers) });
     }
     payload.resolveOffset(last);
     const overTotal = totalUnfinished() >= maxTotal;
@@ -727,7 +730,7 @@ export function createEventConsumer<K extends TopicKey>(
 
   const enqueue = (work: PartitionWork, item: LaneItem): void => {
     work.lanes.add(laneIn(work.topic, item.message.key), item);
-    work.unfinished++;
+    work.unfinished += item.items;
   };
 
   /** Starts waiting lanes of the partition, up to `keysConsumedConcurrently` at once. */
@@ -770,7 +773,7 @@ export function createEventConsumer<K extends TopicKey>(
       if (point !== undefined) lag.finished(work.topic, work.partition, String(point - 1n));
     }
     committer.noteFinished();
-    work.unfinished--;
+    work.unfinished -= item.items;
     if (--batch.pending === 0 && work.batches.delete(batch)) batch.finish();
     if (pausedWorks === 0 || totalUnfinished() > maxTotal / 2) return;
     // Under a consumer-wide limit a partition may be paused for the others' messages: each is
@@ -966,6 +969,8 @@ interface BatchRef {
 interface LaneItem {
   message: HeldMessage;
   batch: BatchRef;
+  /** The items the message carries (ADR 0166), what the unfinished limits count. */
+  items: number;
 }
 
 /** A partition's messages taken over from the client and not finished yet, by lane. */

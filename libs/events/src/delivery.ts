@@ -28,6 +28,19 @@ export interface RawMessage {
 }
 
 /** A fetched message kept until it is handled: its own copy of the bytes it needs. */
+/**
+ * The header of a message whose event carries items beyond its own (`more`): how many in all. A
+ * message without it is one item.
+ */
+export const ITEMS_HEADER = 'items';
+
+/** The items a message stands for: its {@link ITEMS_HEADER}, 1 without one (or a bad one). */
+export function itemsOf(headers: Readonly<Record<string, string>>): number {
+  const text = headers[ITEMS_HEADER];
+  const items = text === undefined ? 1 : Number(text);
+  return Number.isInteger(items) && items >= 1 ? items : 1;
+}
+
 export interface HeldMessage {
   offset: string;
   timestamp: string;

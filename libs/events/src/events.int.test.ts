@@ -99,7 +99,11 @@ describe('events on real Kafka and a real schema registry', () => {
       expect(event.key).toBe('store-roundtrip');
       expect(event.headers['idempotency-key']).toBe(samples[key].envelope.idempotencyKey);
       expect(event.headers['event-id']).toBe(samples[key].envelope.eventId);
+      // An event carrying more items than its own tells how many (ADR 0166); others say nothing.
+      const more = (samples[key] as { more?: unknown[] }).more;
+      expect(event.headers['items']).toBe(more?.length ? String(1 + more.length) : undefined);
     }
+    expect(received.get('inventoryObserved')!.headers['items']).toBe('2');
 
     // Bootstrapping again changes nothing: every topic and DLQ already exists.
     const again = await bootstrapTopics({

@@ -3,6 +3,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Consumer, ConsumerConfig, ConsumerRunConfig, EachBatchPayload, Kafka } from 'kafkajs';
 import { createMetricsRegistry } from '@msync/platform';
+import { physicalTopic } from './catalog.js';
+import { sampleEvents } from './test-support/samples.js';
 import {
   eventually,
   orderConsumer,
@@ -88,5 +90,50 @@ describe('what an unfinished batch holds (ADR 0128, 0138)', () => {
       return batches.every((batch) => batch.deref() === undefined);
     }, 'every fetched batch collected');
     expect(started).toBe(1);
+  });
+});
+
+describe('unfinished items (ADR 0166)', () => {
+  it('counts a message carrying items as that many toward the partition’s limit', async () => {
+    const h = await orderTopicHarness(1);
+    cleanups.push(() => h.close());
+    // Two messages of one key, the first standing for eight items: over a limit of five.
+    const value = (i: number) =>
+      h.codec.encode('orderReadyToShip', {
+        ...sampleEvents('store-a').orderReadyToShip,
+        orderId: `store-a-${i}`,
+      });
+    await h.publisher.producer.send({
+      topic: physicalTopic('orderReadyToShip', h.namespace),
+      acks: -1,
+      messages: [
+        { partition: 0, key: 'store-a', value: await value(0), headers: { items: '8' } },
+        { partition: 0, key: 'store-a', value: await value(1) },
+      ],
+    });
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    const consumer = orderConsumer(h, {
+      groupId: `unfinished-items-${Date.now()}`,
+      handle: async () => {
+        started++;
+        await held;
+      },
+      metrics: createMetricsRegistry('test'),
+      maxUnfinishedPerPartition: 5,
+    });
+    cleanups.push(() => consumer.stop());
+    cleanups.push(() => release());
+    await consumer.start();
+    await eventually(() => started === 1, 'the first message under way');
+    await eventually(
+      () => consumer.consumer.paused().length === 1,
+      'the partition paused for the items of two messages',
+    );
+    // Once the eight items are finished, the partition resumes and the second message runs.
+    release();
+    await eventually(() => started === 2, 'the second message handled');
+    await eventually(() => consumer.consumer.paused().length === 0, 'the partition resumed');
   });
 });

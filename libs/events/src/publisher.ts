@@ -2,6 +2,7 @@ import { Partitioners, type Kafka, type Producer, type RecordMetadata } from 'ka
 import { RetriableError, errorMessage, type Logger, type Registry } from '@msync/platform';
 import { physicalTopic, type EventOf, type TopicKey } from './catalog.js';
 import type { EventCodec } from './codec.js';
+import { ITEMS_HEADER } from './delivery.js';
 import { eventMetrics } from './metrics.js';
 import type { EventEnvelope } from './generated/types.js';
 
@@ -61,15 +62,16 @@ export function createPublisher(options: PublisherOptions): Publisher {
       const values = await options.codec.encodeAll(key, list);
       const messages = list.map((event, i) => {
         const env = (event as { envelope: EventEnvelope }).envelope;
-        return {
-          key: env.storeId,
-          value: values[i]!,
-          headers: {
-            'event-id': env.eventId,
-            'idempotency-key': env.idempotencyKey,
-            'correlation-id': env.correlationId,
-          },
+        const headers: Record<string, string> = {
+          'event-id': env.eventId,
+          'idempotency-key': env.idempotencyKey,
+          'correlation-id': env.correlationId,
         };
+        // An event carrying more items than its own tells how many (ADR 0166): a consumer bounds
+        // what it holds by items, not messages.
+        const more = (event as { more?: unknown }).more;
+        if (Array.isArray(more) && more.length > 0) headers[ITEMS_HEADER] = String(1 + more.length);
+        return { key: env.storeId, value: values[i]!, headers };
       });
       // One key: every message on one partition, the last one's offset told by the last send.
       const oneKey = messages.every((m) => m.key === messages[0]!.key);

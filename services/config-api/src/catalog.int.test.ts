@@ -58,6 +58,7 @@ const facts = (id: string) => {
     endOfCycle: true,
     fullCycle: true,
     nothingChanged: false,
+    more: [],
   };
   return { offer, level };
 };

@@ -4,6 +4,7 @@ import { pollerFrameEnv } from '@msync/polling';
 import { env, mongoEnv } from '@msync/platform';
 import { encryptionKeysSetting } from '@msync/stores';
 import { DEFAULT_RESYNC_LOOKBACK_MS } from './domain/resync-facts.js';
+import { DEFAULT_LEVELS_PER_FACT } from './domain/inventory-facts.js';
 import { DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS, DEFAULT_READ_DEFERRAL } from './inventory-pass.js';
 import { DEFAULT_RETURNS_LOOKBACK_MS } from './returns-pass.js';
 import { DEFAULT_LEVEL_PRINTS_ENTRIES } from './adapters/level-prints-cache.js';
@@ -53,6 +54,16 @@ export const configSchema = eventBackboneEnv
       .default(DEFAULT_READ_DEFERRAL.behindLimit),
     /** A read waits no longer than this after the store's last facts were published (ADR 0154). */
     INVENTORY_DEFER_MAX_MS: env.durationMs(DEFAULT_READ_DEFERRAL.maxDeferMs),
+    /**
+     * SKUs one `ShipBobInventoryObserved` carries at most (ADR 0166). 1 gives one fact per SKU,
+     * for a sync-applier older than the fact's revision 4 during an upgrade.
+     */
+    INVENTORY_LEVELS_PER_FACT: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1_000)
+      .default(DEFAULT_LEVELS_PER_FACT),
     /** The sync-applier's consumer group (default `<namespace>sync-applier`). */
     APPLIER_GROUP_ID: z.string().min(1).optional(),
     /**

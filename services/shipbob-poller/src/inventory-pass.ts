@@ -30,8 +30,11 @@ export const INVENTORY = 'inventory';
 /** How long an account read's catalog flags stand in for the catalog (ADR 0109). */
 export const DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS = 10 * 60_000;
 
-/** A read waits while the applier is this many facts behind the store's last ones (ADR 0154). */
-export const DEFAULT_READ_DEFERRAL: ReadDeferral = { behindLimit: 1_000, maxDeferMs: 30 * 60_000 };
+/**
+ * A read waits while the applier is this many facts behind the store's last ones (ADR 0154): 40
+ * facts of up to 250 SKUs (ADR 0166), a 10,000-SKU store's whole first read.
+ */
+export const DEFAULT_READ_DEFERRAL: ReadDeferral = { behindLimit: 40, maxDeferMs: 30 * 60_000 };
 
 export interface InventoryPassDeps extends PollPassContext {
   clientFor: ShipBobClientFor;
@@ -40,6 +43,8 @@ export interface InventoryPassDeps extends PollPassContext {
   shareWindowMs: number;
   /** The catalog's flags a read takes are used instead of reading it for this long (ADR 0109). */
   flagsMaxAgeMs: number;
+  /** SKUs one fact carries at most (ADR 0166). */
+  levelsPerFact: number;
   /**
    * Runs one pass of an account at a time in this process, whichever store or stream (ordinary
    * or resync) asks: a pass that waited finds the read the other one saved (ADR 0094).
@@ -172,6 +177,7 @@ export function inventoryPass(
             stores: [store],
             cycleId,
             observedAt,
+            levelsPerFact: deps.levelsPerFact,
           });
           for (const { storeId: target, facts } of perStore) {
             // Taken before the facts go out: each of them is on the partition after this instant.

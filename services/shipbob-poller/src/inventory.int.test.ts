@@ -6,6 +6,7 @@ import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/ship
 import { closeAfterEach, counted, untilOutcome } from '@msync/polling/test-support';
 import { capturingLogger, eventually, infra, withContext } from '@msync/test-support';
 import type { ShipBobInventoryObserved } from '@msync/events';
+import { inventoryPerSku } from '@msync/events/test-support';
 import { Secret } from '@msync/stores';
 import {
   INVENTORY_ACCOUNTS,
@@ -73,7 +74,7 @@ async function setUp(
   /** The poller's settings beside the test's (default: the service's, a share window of 60 s). */
   settings: Pick<
     Parameters<PollerHarness['startPoller']>[0],
-    'keysAtOnce' | 'inventoryShareWindowMs' | 'inventoryReadDeferral'
+    'keysAtOnce' | 'inventoryShareWindowMs' | 'inventoryReadDeferral' | 'inventoryLevelsPerFact'
   > = {},
 ) {
   const { logger, lines } = capturingLogger('info');
@@ -95,10 +96,15 @@ async function setUp(
   return { sim, harness, poller, merchant, lines, inventoryId: stocked.variants[0]!.inventoryId };
 }
 
-const inventoryValues = (facts: readonly { topic: string; value: unknown }[]) =>
+/** The inventory facts published, as they are (up to 250 SKUs each, ADR 0166). */
+const inventoryFacts = (facts: readonly { topic: string; value: unknown }[]) =>
   facts
     .filter((f) => f.topic === 'inventoryObserved')
     .map((f) => f.value as ShipBobInventoryObserved);
+
+/** The inventory facts' SKUs, one value each. */
+const inventoryValues = (facts: readonly { topic: string; value: unknown }[]) =>
+  inventoryPerSku(inventoryFacts(facts));
 
 const inventoryReads = (sim: RunningShipBobSimulator) =>
   sim.control.exchanges().filter((e) => e.operation === 'GET /inventory-level').length;
@@ -112,13 +118,12 @@ describe('shipbob-poller inventory stream', () => {
     const { sim, harness, poller, inventoryId } = await setUp();
     const factsOf = (storeId: string) =>
       inventoryValues(harness.facts).filter((f) => f.envelope.storeId === storeId);
-    const inventoryFacts = factsOf;
 
     // First store: the account is read, the store gets every SKU as a full cycle.
     await harness.requestPoll(STORE_A, { stream: INVENTORY });
     await untilOutcome(poller.metrics, 'read', 1, 'the first read');
     await eventually(() => factsOf(STORE_A).length === 3, 'store A facts');
-    const first = inventoryFacts(STORE_A);
+    const first = factsOf(STORE_A);
     expect(first.map((f) => [f.sku, f.fulfillable, f.active, f.digital])).toEqual([
       ['SKU-1', 50, true, false],
       ['SKU-DIGITAL', 0, true, true],
@@ -145,7 +150,7 @@ describe('shipbob-poller inventory stream', () => {
       'both stores given the change',
     );
     for (const storeId of [STORE_A, STORE_B]) {
-      const last = inventoryFacts(storeId).at(-1)!;
+      const last = factsOf(storeId).at(-1)!;
       withContext(storeId, () =>
         expect(last).toMatchObject({
           sku: 'SKU-1',
@@ -162,7 +167,8 @@ describe('shipbob-poller inventory stream', () => {
     await harness.requestPoll(STORE_B, { stream: INVENTORY });
     await untilOutcome(poller.metrics, 'shared', 1, 'store B served by the shared read');
     expect(inventoryReads(sim)).toBe(2);
-    expect(await harness.messagesOn('inventoryObserved')).toBe(3 + 3 + 2);
+    // A fact per store and read: its three SKUs, then the one change (ADR 0166).
+    expect(await harness.messagesOn('inventoryObserved')).toBe(1 + 1 + 2);
 
     // A read with nothing changed still closes each store's cycle with one unchanged SKU, and
     // the snapshot's items are not read to find that out (ADR 0137).
@@ -172,7 +178,7 @@ describe('shipbob-poller inventory stream', () => {
     expect(readsBefore).toBeGreaterThan(0);
     await harness.requestPoll(STORE_B, { stream: INVENTORY, occurredAt: later });
     await untilOutcome(poller.metrics, 'read', 3, 'the third read');
-    expect(await harness.messagesOn('inventoryObserved')).toBe(8 + 2);
+    expect(await harness.messagesOn('inventoryObserved')).toBe(4 + 2);
     expect(await snapshotReads()).toBe(readsBefore);
     await eventually(() => factsOf(STORE_A).length === 5, 'store A closing fact');
     expect(factsOf(STORE_A).at(-1)).toMatchObject({
@@ -326,7 +332,7 @@ describe('shipbob-poller inventory stream', () => {
     await harness.requestPoll(STORE_A, { stream: INVENTORY, reason: 'resync' });
     await untilOutcome(poller.metrics, 'read', 2, 'the resync read');
     await eventually(() => inventoryValues(harness.facts).length === 6, 'a full cycle again');
-    expect(await harness.messagesOn('inventoryObserved')).toBe(6);
+    expect(await harness.messagesOn('inventoryObserved')).toBe(2);
     const resync = inventoryValues(harness.facts)
       .slice(-3)
       .map((f) => f.fullCycle);
@@ -407,8 +413,9 @@ describe('shipbob-poller inventory stream', () => {
     });
     await untilOutcome(poller.metrics, 'read', 1, 'the read');
     await untilOutcome(poller.metrics, 'baseline', 1, 'the other store given the snapshot');
+    // Each store's three SKUs are one fact (ADR 0166).
     await eventually(
-      async () => (await harness.messagesOn('inventoryObserved')) === 6,
+      async () => (await harness.messagesOn('inventoryObserved')) === 2,
       'every SKU to each store',
     );
     expect(inventoryReads(sim)).toBe(1);
@@ -417,8 +424,8 @@ describe('shipbob-poller inventory stream', () => {
       async () => inventoryValues(harness.facts).length === 6,
       'every fact collected',
     );
-    const keys = inventoryValues(harness.facts).map((f) => f.envelope.idempotencyKey);
-    expect(new Set(keys).size).toBe(6);
+    const keys = inventoryFacts(harness.facts).map((f) => f.envelope.idempotencyKey);
+    expect(new Set(keys).size).toBe(2);
   });
 
   it("with POLL_KEYS_AT_ONCE above 1, a store whose pass another process holds does not hold the next store's request on its partition (ADR 0117)", async () => {
@@ -454,6 +461,8 @@ describe('shipbob-poller inventory stream', () => {
     const { sim, harness, poller, lines } = await setUp([STORE_A, STORE_B], undefined, {
       inventoryShareWindowMs: 0,
       inventoryReadDeferral: { behindLimit: 1, maxDeferMs: 600_000, applierGroupId },
+      // One SKU a fact: a store's read is three facts for the applier to take.
+      inventoryLevelsPerFact: 1,
     });
     await harness.requestPoll(STORE_A, { stream: INVENTORY });
     await untilOutcome(poller.metrics, 'read', 1, 'the first read');
@@ -511,6 +520,7 @@ describe('shipbob-poller inventory stream', () => {
         maxDeferMs: 0,
         applierGroupId: `applier-${randomUUID()}`,
       },
+      inventoryLevelsPerFact: 1,
     });
     await harness.requestPoll(STORE_A, { stream: INVENTORY });
     await untilOutcome(poller.metrics, 'read', 1, 'the first read');
@@ -575,14 +585,23 @@ describe('shipbob-poller inventory stream', () => {
     }
     await harness.requestPoll(STORE_A, { stream: INVENTORY });
     await untilOutcome(poller.metrics, 'read', 1, 'the read', 120_000);
+    // 250 SKUs a fact (ADR 0166): 40 facts.
     await eventually(
-      async () => (await harness.messagesOn('inventoryObserved')) === 10_000,
-      '10,000 facts',
+      async () => (await harness.messagesOn('inventoryObserved')) === 40,
+      '40 facts',
       120_000,
     );
-    const facts = inventoryValues(harness.facts);
-    expect(new Set(facts.map((f) => f.envelope.idempotencyKey)).size).toBe(10_000);
-    expect(facts.filter((f) => f.endOfCycle).map((f) => f.sku)).toEqual([facts.at(-1)!.sku]);
+    await eventually(
+      () => inventoryFacts(harness.facts).length === 40,
+      'every fact collected',
+      60_000,
+    );
+    const facts = inventoryFacts(harness.facts);
+    expect(new Set(facts.map((f) => f.envelope.idempotencyKey)).size).toBe(40);
+    expect(facts.every((f) => f.more.length === 249)).toBe(true);
+    const values = inventoryValues(harness.facts);
+    expect(new Set(values.map((f) => f.sku)).size).toBe(10_000);
+    expect(values.filter((f) => f.endOfCycle).map((f) => f.sku)).toEqual([values.at(-1)!.sku]);
     // 250 items a page: 40 pages of levels, each asked once; the catalog's flags are its two
     // short lists of inactive and digital items, a page each (ADR 0160), not its 40 pages.
     expect(inventoryReads(sim)).toBe(40);

@@ -18,6 +18,7 @@ await runPoller({
       inventoryShareWindowMs: config.INVENTORY_SHARE_WINDOW_MS,
       inventoryFlagsMaxAgeMs: config.INVENTORY_FLAGS_MAX_AGE_MS,
       levelPrintsEntries: config.LEVEL_PRINTS_ENTRIES,
+      inventoryLevelsPerFact: config.INVENTORY_LEVELS_PER_FACT,
       inventoryReadDeferral: {
         behindLimit: config.INVENTORY_DEFER_BEHIND,
         maxDeferMs: config.INVENTORY_DEFER_MAX_MS,

@@ -28,7 +28,7 @@ import {
   inventoryPass,
   type AppliedFacts,
 } from './inventory-pass.js';
-import type { ReadDeferral } from './domain/inventory-facts.js';
+import { DEFAULT_LEVELS_PER_FACT, type ReadDeferral } from './domain/inventory-facts.js';
 import {
   SHIPMENTS,
   shipmentsPass,
@@ -74,10 +74,12 @@ export interface ShipBobPollerOptions extends PollerOptions {
    * 1,000,000, ADR 0146; 0: none, the snapshot is read on every read that changed something).
    */
   levelPrintsEntries?: number;
+  /** SKUs one inventory fact carries at most (ADR 0166; default 250). */
+  inventoryLevelsPerFact?: number;
   /**
    * A read waits while the applier's group has more than `behindLimit` of the facts up to the
    * store's last ones to commit, at most `maxDeferMs` after they were published (ADR 0154;
-   * default 1,000 and 30 min; `behindLimit` 0: never). `applierGroupId`: default
+   * default 40 and 30 min; `behindLimit` 0: never). `applierGroupId`: default
    * `<namespace>sync-applier`.
    */
   inventoryReadDeferral?: Partial<ReadDeferral> & { applierGroupId?: string };
@@ -164,6 +166,7 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
           }),
           shareWindowMs: options.inventoryShareWindowMs,
           flagsMaxAgeMs: options.inventoryFlagsMaxAgeMs ?? DEFAULT_INVENTORY_FLAGS_MAX_AGE_MS,
+          levelsPerFact: options.inventoryLevelsPerFact ?? DEFAULT_LEVELS_PER_FACT,
           // Shared by the ordinary and the resync pass: one pass of an account at a time.
           oneAtATime: createKeyedMutex(),
           lastFacts: new Map(),

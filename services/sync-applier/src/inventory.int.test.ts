@@ -48,20 +48,17 @@ function offer(storeId: string, shopSku: string): EventOf<'offerObserved'> {
   };
 }
 
-/** One store's facts of a cycle, the last closing it. */
+/**
+ * One store's facts of a cycle, the last closing it: one SKU a fact, or up to `perFact` (the
+ * first its own, the others in `more`, as the shipbob-poller sends them, ADR 0166).
+ */
 function cycle(
   storeId: string,
   cycleId: string,
   levels: { sku: string; fulfillable: number; exception?: number }[],
-  { nothingChanged = false } = {},
+  { nothingChanged = false, perFact = 1 } = {},
 ): EventOf<'inventoryObserved'>[] {
-  return levels.map((level, i) => ({
-    envelope: envelope({
-      storeId,
-      idempotencyKey: `shipbob:${storeId}:inventory:${cycleId}:${level.sku}`,
-      source: 'test',
-      occurredAt: Date.now(),
-    }),
+  const skuLevel = (level: (typeof levels)[number]) => ({
     sku: level.sku,
     inventoryId: `inv-${level.sku}`,
     fulfillable: level.fulfillable,
@@ -70,11 +67,26 @@ function cycle(
     exception: level.exception ?? 0,
     active: true,
     digital: false,
-    cycleId,
-    endOfCycle: i === levels.length - 1,
-    fullCycle: false,
-    nothingChanged,
-  }));
+  });
+  const facts: EventOf<'inventoryObserved'>[] = [];
+  for (let at = 0; at < levels.length; at += perFact) {
+    const [own, ...more] = levels.slice(at, at + perFact);
+    facts.push({
+      envelope: envelope({
+        storeId,
+        idempotencyKey: `shipbob:${storeId}:inventory:${cycleId}:${own!.sku}`,
+        source: 'test',
+        occurredAt: Date.now(),
+      }),
+      ...skuLevel(own!),
+      cycleId,
+      endOfCycle: at + perFact >= levels.length,
+      fullCycle: false,
+      nothingChanged,
+      more: more.map(skuLevel),
+    });
+  }
+  return facts;
 }
 
 async function setUp(
@@ -634,6 +646,28 @@ describe('Sync Inventory in the applier', () => {
     // One fetch usually holds the whole pass; a fetch cut short adds a write per extra batch.
     withContext(`${writes} writes for 200 levels`, () => expect(writes).toBeLessThanOrEqual(5));
     expect(await createInventoryState(harness.mongo.db).levels(store.storeId)).toHaveLength(200);
+  });
+
+  it('facts carrying a page of levels each (ADR 0166) give every SKU its quantity in one import', async () => {
+    const { harness, store, running } = await setUp();
+    const levels = [
+      ...Array.from({ length: 198 }, (_, i) => ({ sku: `SKU-OTHER-${i}`, fulfillable: i })),
+      { sku: 'SKU-BOWL', fulfillable: 5 },
+      { sku: 'SKU-MUG', fulfillable: 10, exception: 2 },
+    ];
+    const facts = cycle(store.storeId, 'c1', levels, { perFact: 64 });
+    expect(facts.map((f) => 1 + f.more.length)).toEqual([64, 64, 64, 8]);
+    await harness.publish('inventoryObserved', facts);
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'APPLIED');
+    // The store's offers are the two SKUs; each has its own quantity, from the last fact's `more`.
+    expect(quantities(store)).toEqual({ 'SKU-MUG': 7, 'SKU-BOWL': 4 });
+    expect(imports(store)).toHaveLength(1);
+    expect(
+      await counted(running.metrics, 'sync_applier_catalog_facts_total', { kind: 'level' }),
+    ).toBe(200);
+    const state = await createInventoryState(harness.mongo.db).levels(store.storeId);
+    expect(state).toHaveLength(200);
+    expect(state.find((l) => l.sku === 'SKU-OTHER-100')).toMatchObject({ fulfillable: 100 });
   });
 });
 

@@ -92,7 +92,7 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
     }),
     catalogFacts: new Counter({
       name: 'sync_applier_catalog_facts_total',
-      help: 'Catalog facts handled, by kind (level: ShipBobInventoryObserved, offer: MiraklOfferObserved).',
+      help: 'SKUs of catalog facts handled, by kind (level: a SKU of a ShipBobInventoryObserved, which carries up to 250; offer: a MiraklOfferObserved).',
       labelNames: ['kind'],
       registers: [registry],
     }),

@@ -148,7 +148,7 @@ export interface ReportRequested {
   timeZone: string;
 }
 
-/** Inventory of one SKU in ShipBob, emitted when any quantity changed. */
+/** Inventory of SKUs of one ShipBob read and store (the fact's own and those in `more`), emitted when any quantity changed. */
 export interface ShipBobInventoryObserved {
   envelope: EventEnvelope;
   sku: string;
@@ -167,6 +167,20 @@ export interface ShipBobInventoryObserved {
   fullCycle: boolean;
   /** Revision 3: nothing of the store changed in this read: the fact only closes its cycle, and its level is the one the store was last given. */
   nothingChanged: boolean;
+  /** Revision 4: further SKUs of the same read and store, after the fact's own in SKU order: one fact carries up to a page of levels (ADR 0166). A reader older than revision 4 sees only the first SKU, so the applier is upgraded before the poller. */
+  more: Array<ShipBobSkuLevel>;
+}
+
+/** One more SKU of the fact's read and store, with the same fields as the fact's own. */
+export interface ShipBobSkuLevel {
+  sku: string;
+  inventoryId: string;
+  fulfillable: number;
+  onHand: number;
+  committed: number;
+  exception: number;
+  active: boolean;
+  digital: boolean;
 }
 
 /** A ShipBob order was canceled in ShipBob: the whole order, or (partial) one of its shipments while others still ship. */

@@ -3,3 +3,4 @@ export * from './topics.js';
 export * from './collect.js';
 export { eventsHarness, type EventsHarness } from './harness.js';
 export * from './outcomes.js';
+export * from './inventory.js';

@@ -181,6 +181,18 @@ export function sampleEvents(storeId = 'store-1'): { [K in TopicKey]: EventOf<K>
       endOfCycle: false,
       fullCycle: false,
       nothingChanged: false,
+      more: [
+        {
+          sku: 'ACME-MUG-02',
+          inventoryId: '55502',
+          fulfillable: 12,
+          onHand: 12,
+          committed: 0,
+          exception: 0,
+          active: true,
+          digital: false,
+        },
+      ],
     },
     returnUpdated: {
       envelope: env(storeId, `shipbob:${storeId}:return:7001:Completed`),

@@ -313,14 +313,18 @@ export function diffLevels(
   return diff;
 }
 
+/** SKUs one inventory fact carries at most, its own and those in `more` (ADR 0166). */
+export const DEFAULT_LEVELS_PER_FACT = 250;
+
 /**
  * The facts of one read of the account, per store: the SKUs that changed since the previous
  * read (`changed`, of a {@link LevelsDiff}) to a store that has every SKU already, every SKU to a
- * store that has not (`fullCycle`).
+ * store that has not (`fullCycle`), in SKU order, up to `levelsPerFact` SKUs a fact (the first
+ * its own, the others in `more`; ADR 0166).
  * Each store's last fact carries `endOfCycle`; a store with nothing changed still gets one (the
  * first SKU, unchanged, marked `nothingChanged`: its level is the one the store was last given, ADR
  * 0142) so it closes its cycle: a buffer changed meanwhile is applied then.
- * Keys: `shipbob:<store>:inventory:<cycleId>:<sku>`.
+ * Keys: `shipbob:<store>:inventory:<cycleId>:<sku>`, the fact's own SKU.
  */
 export function decideInventoryFacts(input: {
   changed: readonly SkuLevel[];
@@ -328,22 +332,28 @@ export function decideInventoryFacts(input: {
   stores: readonly AccountStore[];
   cycleId: string;
   observedAt: Date;
+  levelsPerFact?: number;
 }): StoreFacts[] {
+  const perFact = Math.max(1, input.levelsPerFact ?? DEFAULT_LEVELS_PER_FACT);
   const perStore: StoreFacts[] = [];
   for (const store of input.stores) {
     const full = !store.baseline;
     let levels: readonly SkuLevel[] = full ? input.current : input.changed;
     const nothingChanged = levels.length === 0 && input.current.length > 0;
     if (nothingChanged) levels = [input.current[0]!];
-    const facts = levels.map((level, i) =>
-      inventoryFact(store.storeId, level, {
-        cycleId: input.cycleId,
-        endOfCycle: i === levels.length - 1,
-        fullCycle: full,
-        nothingChanged,
-        observedAt: input.observedAt,
-      }),
-    );
+    const facts: InventoryFact[] = [];
+    for (let at = 0; at < levels.length; at += perFact) {
+      const end = Math.min(levels.length, at + perFact);
+      facts.push(
+        inventoryFact(store.storeId, levels[at]!, levels.slice(at + 1, end), {
+          cycleId: input.cycleId,
+          endOfCycle: end === levels.length,
+          fullCycle: full,
+          nothingChanged,
+          observedAt: input.observedAt,
+        }),
+      );
+    }
     perStore.push({ storeId: store.storeId, facts });
   }
   return perStore;
@@ -352,6 +362,7 @@ export function decideInventoryFacts(input: {
 function inventoryFact(
   storeId: string,
   level: SkuLevel,
+  more: SkuLevel[],
   cycle: {
     cycleId: string;
     endOfCycle: boolean;
@@ -370,6 +381,7 @@ function inventoryFact(
       endOfCycle: cycle.endOfCycle,
       fullCycle: cycle.fullCycle,
       nothingChanged: cycle.nothingChanged,
+      more,
     },
   };
 }

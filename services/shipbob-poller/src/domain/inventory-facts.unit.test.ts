@@ -17,7 +17,9 @@ import {
   skuSourcesOf,
   type AccountHead,
   type AccountSnapshot,
+  type InventoryFact,
   type SkuLevel,
+  type StoreFacts,
 } from './inventory-facts.js';
 import { skuLevel } from '../test-support/levels.js';
 
@@ -368,7 +370,7 @@ describe('decideUnchangedRead (ADR 0137)', () => {
 
 describe('decideInventoryFacts', () => {
   const previous = [level('A', 1), level('B', 2), level('C', 3)];
-  const decide = (current: SkuLevel[], stores: AccountSnapshot['stores']) => {
+  const decide = (current: SkuLevel[], stores: AccountSnapshot['stores'], levelsPerFact = 2) => {
     const { changed } = diffLevels(previous, current);
     const perStore = decideInventoryFacts({
       changed,
@@ -376,9 +378,13 @@ describe('decideInventoryFacts', () => {
       stores,
       cycleId: 'c1',
       observedAt: at,
+      levelsPerFact,
     });
     return { perStore, changed: changed.length };
   };
+  /** The SKUs of facts, each fact's own then those of its `more`. */
+  const skusOf = (facts: InventoryFact[]) =>
+    facts.flatMap((f) => [f.body.sku, ...f.body.more.map((m) => m.sku)]);
 
   it('given changes, when stores that have every SKU share the read, then each gets only the changed SKUs, the last closing its cycle', () => {
     const current = [level('A', 1), level('B', 5), level('C', 3, { exception: 1 }), level('D', 0)];
@@ -388,17 +394,37 @@ describe('decideInventoryFacts', () => {
     ]);
     expect(changed).toBe(3);
     for (const { storeId, facts } of perStore) {
-      expect(facts.map((f) => f.body.sku)).toEqual(['B', 'C', 'D']);
-      expect(facts.map((f) => f.body.endOfCycle)).toEqual([false, false, true]);
+      // Two SKUs a fact at most: B with C in its `more`, then D alone, closing the cycle.
+      expect(facts.map((f) => f.body.sku)).toEqual(['B', 'D']);
+      expect(skusOf(facts)).toEqual(['B', 'C', 'D']);
+      expect(facts[0]!.body.more[0]).toEqual(level('C', 3, { exception: 1 }));
+      expect(facts.map((f) => f.body.endOfCycle)).toEqual([false, true]);
       expect(facts.every((f) => !f.body.fullCycle && f.body.cycleId === 'c1')).toBe(true);
       expect(facts.some((f) => f.body.nothingChanged)).toBe(false);
-      expect(facts[0]!.idempotencyKey).toBe(`shipbob:${storeId}:inventory:c1:B`);
+      expect(facts.map((f) => f.idempotencyKey)).toEqual([
+        `shipbob:${storeId}:inventory:c1:B`,
+        `shipbob:${storeId}:inventory:c1:D`,
+      ]);
     }
+  });
+
+  it('given a read of more SKUs than a fact carries, when decided with the default, then 250 SKUs a fact, in SKU order (ADR 0166)', () => {
+    const many = Array.from({ length: 600 }, (_, i) => level(`S${String(i).padStart(4, '0')}`, i));
+    const [{ facts }] = decideInventoryFacts({
+      changed: many,
+      current: many,
+      stores: [{ storeId: 's1', baseline: false }],
+      cycleId: 'c1',
+      observedAt: at,
+    }) as [StoreFacts];
+    expect(facts.map((f) => 1 + f.body.more.length)).toEqual([250, 250, 100]);
+    expect(skusOf(facts)).toEqual(many.map((l) => l.sku));
+    expect(facts.map((f) => f.body.endOfCycle)).toEqual([false, false, true]);
   });
 
   it('given a store new to the account, when the account is read, then it gets every SKU as a full cycle', () => {
     const { perStore } = decide(previous, [{ storeId: 'new', baseline: false }]);
-    expect(perStore[0]!.facts.map((f) => f.body.sku)).toEqual(['A', 'B', 'C']);
+    expect(skusOf(perStore[0]!.facts)).toEqual(['A', 'B', 'C']);
     expect(perStore[0]!.facts.every((f) => f.body.fullCycle && !f.body.nothingChanged)).toBe(true);
   });
 
@@ -417,7 +443,7 @@ describe('decideInventoryFacts', () => {
       level('C', 3),
     ];
     const { perStore } = decide(current, [{ storeId: 's1', baseline: true }]);
-    expect(perStore[0]!.facts.map((f) => f.body.sku)).toEqual(['A', 'B']);
+    expect(skusOf(perStore[0]!.facts)).toEqual(['A', 'B']);
   });
 
   it('given an empty account, when it is read, then nothing is emitted', () => {

@@ -39,6 +39,8 @@ export interface PollerHarness extends Omit<PollerBed<FactTopic>, 'addStore' | '
     keysAtOnce?: number;
     /** When a read waits for the applier (ADR 0154); default the service's. */
     inventoryReadDeferral?: ShipBobPollerOptions['inventoryReadDeferral'];
+    /** SKUs an inventory fact carries at most (ADR 0166); default the service's (250). */
+    inventoryLevelsPerFact?: number;
   }): Promise<{ metrics: Registry; stop(): Promise<void>; webhookUrl(storeId: string): string }>;
 }
 
@@ -80,6 +82,9 @@ export async function pollerHarness(logger: Logger): Promise<PollerHarness> {
           ...(options.inventoryFlagsMaxAgeMs === undefined
             ? {}
             : { inventoryFlagsMaxAgeMs: options.inventoryFlagsMaxAgeMs }),
+          ...(options.inventoryLevelsPerFact === undefined
+            ? {}
+            : { inventoryLevelsPerFact: options.inventoryLevelsPerFact }),
           ...(options.webhooks
             ? {
                 webhooks: {

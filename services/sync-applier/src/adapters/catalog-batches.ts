@@ -46,13 +46,21 @@ export function catalogSegments(facts: readonly Fact[]): CatalogFact[][] {
   return segments;
 }
 
-const levelOf = (fact: LevelFact): SkuStock => ({
-  sku: fact.value.sku,
-  fulfillable: fact.value.fulfillable,
-  exception: fact.value.exception,
-  active: fact.value.active,
-  digital: fact.value.digital,
+const stockOf = (level: SkuStock): SkuStock => ({
+  sku: level.sku,
+  fulfillable: level.fulfillable,
+  exception: level.exception,
+  active: level.active,
+  digital: level.digital,
 });
+/** A level fact's SKUs: its own, then those it carries in `more` (ADR 0166). */
+const levelsOf = (fact: LevelFact): SkuStock[] => [
+  stockOf(fact.value),
+  ...fact.value.more.map(stockOf),
+];
+/** The SKUs a fact stands for: a level fact's levels, one offer. */
+const skusOf = (fact: CatalogFact): number =>
+  fact.topicKey === 'inventoryObserved' ? 1 + fact.value.more.length : 1;
 const offerOf = (fact: OfferFact): OfferChange => ({
   shopSku: fact.value.shopSku,
   present: !fact.value.deleted,
@@ -80,7 +88,7 @@ export function createCatalogBatches(
     if (first) {
       const writes =
         first.topicKey === 'inventoryObserved'
-          ? await state.observeLevels(segment.storeId, (facts as LevelFact[]).map(levelOf))
+          ? await state.observeLevels(segment.storeId, (facts as LevelFact[]).flatMap(levelsOf))
           : await state.observeOffers(segment.storeId, (facts as OfferFact[]).map(offerOf));
       metrics.catalogStateWrites.inc({ kind: kindOf(first) }, writes);
     }
@@ -108,7 +116,7 @@ export function createCatalogBatches(
     },
     /** Records the fact's level or offer (or finds it recorded by its segment's write). */
     async observe(fact: CatalogFact, viaConsumer: boolean): Promise<void> {
-      metrics.catalogFacts.inc({ kind: kindOf(fact) });
+      metrics.catalogFacts.inc({ kind: kindOf(fact) }, skusOf(fact));
       const entry = viaConsumer ? planned.get(keyOf(fact)) : undefined;
       if (!entry) {
         const segment: Segment = { storeId: fact.value.envelope.storeId, facts: [fact], next: 0 };

@@ -322,5 +322,6 @@ export function inventoryObserved(input: {
     endOfCycle: input.endOfCycle ?? false,
     fullCycle: false,
     nothingChanged: input.nothingChanged ?? false,
+    more: [],
   };
 }
