@@ -46,6 +46,31 @@ function watchingBatches(kafka: Kafka, batches: WeakRef<object>[]): Kafka {
   return watched;
 }
 
+/**
+ * A consumer of the harness's topic whose handler holds every message until `release`, with at
+ * most five unfinished messages (or items) a partition; started, its first message under way.
+ */
+async function heldConsumer(h: Parameters<typeof orderConsumer>[0], group: string) {
+  let release: () => void = () => undefined;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let started = 0;
+  const consumer = orderConsumer(h, {
+    groupId: `${group}-${Date.now()}`,
+    handle: async () => {
+      started++;
+      await held;
+    },
+    metrics: createMetricsRegistry('test'),
+    maxUnfinishedPerPartition: 5,
+  });
+  cleanups.push(() => consumer.stop());
+  // Let go first, so that the stop does not wait for the held message.
+  cleanups.push(() => release());
+  await consumer.start();
+  await eventually(() => started === 1, 'the first message under way');
+  return { consumer, started: () => started, release: () => release() };
+}
+
 describe('what an unfinished batch holds (ADR 0128, 0138)', () => {
   it('lets go of the fetched batch, and so of its response, while its messages wait in a paused partition', async () => {
     const h = await orderTopicHarness(1);
@@ -56,27 +81,11 @@ describe('what an unfinished batch holds (ADR 0128, 0138)', () => {
       Array.from({ length: 20 }, (_, i): [string, number] => ['store-a', i]),
     );
     const batches: WeakRef<object>[] = [];
-    let release: () => void = () => undefined;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let started = 0;
-    const consumer = orderConsumer(
+    // Twenty messages of one key wait behind the first: the partition pauses.
+    const { consumer, started } = await heldConsumer(
       { ...h, kafka: watchingBatches(h.kafka, batches) },
-      {
-        groupId: `fetch-response-${Date.now()}`,
-        handle: async () => {
-          started++;
-          await held;
-        },
-        metrics: createMetricsRegistry('test'),
-        // Twenty messages of one key wait behind the first: the partition pauses.
-        maxUnfinishedPerPartition: 5,
-      },
+      'fetch-response',
     );
-    cleanups.push(() => consumer.stop());
-    // Let go first, so that the stop does not wait for the held message.
-    cleanups.push(() => release());
-    await consumer.start();
-    await eventually(() => started === 1, 'the first message under way');
     await eventually(
       () => consumer.consumer.paused().length === 1,
       'the partition paused for its unfinished messages',
@@ -89,7 +98,7 @@ describe('what an unfinished batch holds (ADR 0128, 0138)', () => {
       await new Promise((resolve) => setImmediate(resolve));
       return batches.every((batch) => batch.deref() === undefined);
     }, 'every fetched batch collected');
-    expect(started).toBe(1);
+    expect(started()).toBe(1);
   });
 });
 
@@ -111,29 +120,14 @@ describe('unfinished items (ADR 0166)', () => {
         { partition: 0, key: 'store-a', value: await value(1) },
       ],
     });
-    let release: () => void = () => undefined;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    let started = 0;
-    const consumer = orderConsumer(h, {
-      groupId: `unfinished-items-${Date.now()}`,
-      handle: async () => {
-        started++;
-        await held;
-      },
-      metrics: createMetricsRegistry('test'),
-      maxUnfinishedPerPartition: 5,
-    });
-    cleanups.push(() => consumer.stop());
-    cleanups.push(() => release());
-    await consumer.start();
-    await eventually(() => started === 1, 'the first message under way');
+    const { consumer, started, release } = await heldConsumer(h, 'unfinished-items');
     await eventually(
       () => consumer.consumer.paused().length === 1,
       'the partition paused for the items of two messages',
     );
     // Once the eight items are finished, the partition resumes and the second message runs.
     release();
-    await eventually(() => started === 2, 'the second message handled');
+    await eventually(() => started() === 2, 'the second message handled');
     await eventually(() => consumer.consumer.paused().length === 0, 'the partition resumed');
   });
 });
