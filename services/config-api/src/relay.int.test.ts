@@ -107,6 +107,24 @@ describe('publication survives a crash between save and publish', () => {
     expect(h.events.configs(storeId)).toHaveLength(before);
     expect(h.events.polls(storeId)).toHaveLength(1);
   });
+
+  it('requests a first poll left pending after its version was published (a crash between the two marks)', async () => {
+    await h.db
+      .collection<{ _id: string }>('stores')
+      .updateOne({ _id: storeId }, { $set: { offersPollPending: true } });
+    const configs = h.events.configs(storeId).length;
+    const again = await h.start();
+    await again.api.relay.runOnce();
+    await eventually(() => h.events.polls(storeId).length === 2, 'the pending first poll');
+    await eventually(
+      async () =>
+        (await h.stores()).find((d) => d['_id'] === storeId)?.['offersPollPending'] === false,
+      'its mark',
+    );
+    // Its version was published already: not again.
+    await h.events.caughtUp();
+    expect(h.events.configs(storeId)).toHaveLength(configs);
+  });
 });
 
 describe('key rotation', () => {

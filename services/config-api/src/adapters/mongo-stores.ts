@@ -266,12 +266,20 @@ export class MongoStores {
     });
   }
 
-  /** Stores with a version or a first poll not yet on Kafka. */
+  /**
+   * Stores with a version or a first poll not yet on Kafka, up to `limit`: those with a version
+   * first. Two reads of equalities rather than one `$or`: FerretDB hands an equality to
+   * PostgreSQL, which reads only the stores pending, and evaluates an `$or` itself over every
+   * store, at every pass of the relay.
+   */
   async pendingPublication(limit: number): Promise<StoreDocument[]> {
-    return this.stores
-      .find({ $or: [{ pendingPublish: true }, { offersPollPending: true }] })
-      .limit(limit)
+    const versions = await this.stores.find({ pendingPublish: true }).limit(limit).toArray();
+    if (versions.length >= limit) return versions;
+    const polls = await this.stores
+      .find({ offersPollPending: true, pendingPublish: { $ne: true } })
+      .limit(limit - versions.length)
       .toArray();
+    return [...versions, ...polls];
   }
 
   /** Records that `version` was published; a newer version written meanwhile stays pending. */
