@@ -749,7 +749,7 @@ class CycleProgress {
 }
 
 /**
- * Samples, once a second, the facts the applier has handled per topic, so that its rate is taken
+ * Samples, once a second, the SKUs of the facts the applier has handled per kind, so that its rate is taken
  * over the seconds it was busy, and the inventory cycles it ended, which a measured cycle's wait
  * reads from here; and reads shipbob-poller's inventory items and pass seconds. One scrape of the
  * applier a second: each one also runs its readiness checks (a broker, registry and database
@@ -771,14 +771,15 @@ class MetricSampler {
   }
 
   private async sample(): Promise<void> {
-    const handled = (topic: string) => ({
-      name: 'events_consumed_total',
-      labels: { topic: `${this.run.namespace}${topic}`, outcome: 'handled' },
+    // SKUs, not messages: an inventory fact carries up to 250 (ADR 0166).
+    const handled = (kind: 'offer' | 'level') => ({
+      name: 'sync_applier_catalog_facts_total',
+      labels: { kind },
     });
     try {
       const [offers, inventory, cycles] = await this.run.metrics('sync-applier', [
-        handled('mirakl.offer.observed.v1'),
-        handled('shipbob.inventory.observed.v1'),
+        handled('offer'),
+        handled('level'),
         { name: 'sync_applier_inventory_cycles_total' },
       ]);
       this.samples.push({

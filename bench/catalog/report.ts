@@ -68,7 +68,7 @@ export function table(f: Figures): string {
       verdict(firstComplete && firstMs < TARGETS.firstCycleMs),
     ),
     row('applier: offer facts / s', rate(first.offersRate)),
-    row('applier: inventory facts / s', rate(first.inventoryRate)),
+    row('applier: inventory SKUs / s', rate(first.inventoryRate)),
     row(
       'applier: level / offer state writes',
       `${first.stateWrites.level} / ${first.stateWrites.offer}`,
@@ -148,7 +148,7 @@ function cycleRows(title: string, c: CycleFigures, stores: number): string[] {
     row('poll → last STO01 answered', seconds(c.lastImportSentMs)),
     row('inventory facts emitted', String(c.factsEmitted)),
     row('shipbob-poller: SKUs / s through the read + diff', rate(c.pollerSkusPerSecond)),
-    row('applier: inventory facts / s', rate(c.applierFactsPerSecond)),
+    row('applier: inventory SKUs / s', rate(c.applierFactsPerSecond)),
     ...callRows(c.calls, 'per store'),
     ...cpuRows(c.cpu),
     row(
