@@ -43,6 +43,8 @@ const DEFAULTS = {
   'commit-interval-ms': 1_000,
   /** The applier's FACT_MAX_UNFINISHED_PER_PARTITION (0: its default). */
   'max-unfinished': 0,
+  /** The applier's FACT_FETCH_MAX_BYTES (0: its default, 2 MiB). */
+  'fetch-max-bytes': 0,
   /**
    * Every service's V8 old-space limit (`--max-old-space-size`, MB) instead of its own
    * (`SERVICE_HEAP`, ADR 0122; 0: each service's own).
@@ -177,6 +179,9 @@ async function measure(options: Options): Promise<Figures> {
         FACT_COMMIT_INTERVAL_MS: String(options['commit-interval-ms']),
         ...(options['max-unfinished'] > 0
           ? { FACT_MAX_UNFINISHED_PER_PARTITION: String(options['max-unfinished']) }
+          : {}),
+        ...(options['fetch-max-bytes'] > 0
+          ? { FACT_FETCH_MAX_BYTES: String(options['fetch-max-bytes']) }
           : {}),
       },
     },
