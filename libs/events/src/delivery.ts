@@ -27,7 +27,6 @@ export interface RawMessage {
   headers: IHeaders;
 }
 
-/** A fetched message kept until it is handled: its own copy of the bytes it needs. */
 /**
  * The header of a message whose event carries items beyond its own (`more`): how many in all. A
  * message without it is one item.
@@ -41,6 +40,7 @@ export function itemsOf(headers: Readonly<Record<string, string>>): number {
   return Number.isInteger(items) && items >= 1 ? items : 1;
 }
 
+/** A fetched message kept until it is handled: its own copy of the bytes it needs. */
 export interface HeldMessage {
   offset: string;
   timestamp: string;

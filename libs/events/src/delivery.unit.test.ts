@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { KafkaMessage } from 'kafkajs';
-import { heldMessage } from './delivery.js';
+import { heldMessage, itemsOf } from './delivery.js';
 
 describe('heldMessage', () => {
   // Given a message whose bytes are views of one fetch response, as the client reads them (a
@@ -36,5 +36,22 @@ describe('heldMessage', () => {
   it('keeps an empty key and value empty', () => {
     const held = heldMessage({ ...fetched, key: null, value: null, headers: {} });
     expect(held).toMatchObject({ key: null, value: null, headers: {} });
+  });
+});
+
+describe('itemsOf (ADR 0166)', () => {
+  it('given a message with an items header, then it stands for that many items', () => {
+    expect(itemsOf({ items: '250' })).toBe(250);
+  });
+
+  it('given no items header, or one that is not a whole count of at least one, then one item', () => {
+    const headers: Record<string, string>[] = [
+      {},
+      { items: '0' },
+      { items: '-3' },
+      { items: '2.5' },
+      { items: 'x' },
+    ];
+    for (const each of headers) expect(itemsOf(each)).toBe(1);
   });
 });
