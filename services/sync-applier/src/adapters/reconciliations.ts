@@ -1,9 +1,11 @@
-import type { Db } from 'mongodb';
+import type { Binary, Db } from 'mongodb';
+import { chunksOf, packEntries, unpackEntries } from '@msync/platform';
 import type { DriftEntry, ReconciliationResult } from '../domain/reconcile.js';
 import { fieldOf } from './inventory-state.js';
 
 export const RECONCILIATION_COLLECTIONS = {
   runs: 'inventory_reconciliations',
+  chunks: 'inventory_reconciliation_chunks',
   drift: 'inventory_drift',
 } as const;
 
@@ -15,7 +17,10 @@ interface RunDoc {
   storeId: string;
   exportedAt: number;
   chunkCount: number;
-  /** `c<index>` → that chunk's offers; dropped once the outcomes are recorded. */
+  /**
+   * `c<index>` → that chunk's offers, as runs begun before ADR 0167 kept them; dropped once the
+   * outcomes are recorded. The chunks are {@link ChunkDoc}s now.
+   */
   chunks?: Record<string, { shopSku: string; quantity: number }[]>;
   /**
    * `c<index>` → that chunk's number of offers, for every chunk in: whether the reconciliation is
@@ -25,6 +30,21 @@ interface RunDoc {
   result?: ReconciliationResult;
   outcomesRecorded?: boolean;
 }
+
+/**
+ * One chunk of a reconciliation (ADR 0167), `_id` = `<storeId>|<reconciliationId>|c<index>`:
+ * its offers as `[shop_sku, quantity]` pairs, packed as a map's chunk is. Removed once the
+ * reconciliation's outcomes are recorded.
+ */
+interface ChunkDoc {
+  _id: string;
+  storeId: string;
+  exportedAt: number;
+  z: Binary;
+}
+
+/** Chunk documents read or removed at once. */
+const CHUNK_CONCURRENCY = 8;
 
 interface DriftDoc {
   _id: string;
@@ -41,9 +61,10 @@ export interface ReconciliationRun {
 }
 
 /**
- * The applier's reconciliation state (ADR 0088): each reconciliation's chunks and result, one
- * document per reconciliation (`_id` = `<storeId>|<reconciliationId>`), and each store's drifting
- * SKUs (`_id` = store id), both read and written by `_id`.
+ * The applier's reconciliation state (ADR 0088): each reconciliation's chunk counts and result, one
+ * document per reconciliation (`_id` = `<storeId>|<reconciliationId>`), its chunks one document
+ * each (ADR 0167), and each store's drifting SKUs (`_id` = store id), all read and written by
+ * `_id`.
  */
 export interface Reconciliations {
   /**
@@ -79,10 +100,20 @@ export interface Reconciliations {
 export type ReconciliationChunk = readonly { shopSku: string; quantity: number }[];
 
 const runId = (storeId: string, reconciliationId: string) => `${storeId}|${reconciliationId}`;
+const chunkId = (run: string, chunk: number) => `${run}|c${chunk}`;
 
 export function createReconciliations(db: Db): Reconciliations {
   const runs = db.collection<RunDoc>(RECONCILIATION_COLLECTIONS.runs);
+  const chunkDocs = db.collection<ChunkDoc>(RECONCILIATION_COLLECTIONS.chunks);
   const drift = db.collection<DriftDoc>(RECONCILIATION_COLLECTIONS.drift);
+  /**
+   * Runs `task` for each of a run's chunk ids, a few at once: each a command by `_id`, which
+   * FerretDB answers from the one document (an `$in` would have it read every chunk kept).
+   */
+  const eachChunk = async (run: string, count: number, task: (id: string) => Promise<unknown>) => {
+    const ids = Array.from({ length: count }, (_, i) => chunkId(run, i));
+    for (const group of chunksOf(ids, CHUNK_CONCURRENCY)) await Promise.all(group.map(task));
+  };
   /** Everything of a run but its chunks. */
   const withoutChunks = { projection: { chunks: 0 } } as const;
   const runOf = (doc: RunDoc | null): ReconciliationRun => {
@@ -117,14 +148,20 @@ export function createReconciliations(db: Db): Reconciliations {
               ]),
             )
           : {};
+      // The chunk first, then its count: the run is complete only once its chunks are all kept.
+      await chunkDocs.replaceOne(
+        { _id: chunkId(_id, chunk.chunk) },
+        {
+          storeId,
+          exportedAt: chunk.exportedAt,
+          z: packEntries(chunk.offers.map((o) => [o.shopSku, o.quantity] as const)),
+        },
+        { upsert: true },
+      );
       await runs.updateOne(
         { _id },
         {
-          $set: {
-            ...earlier,
-            [`chunks.c${chunk.chunk}`]: [...chunk.offers],
-            [`got.c${chunk.chunk}`]: chunk.offers.length,
-          },
+          $set: { ...earlier, [`got.c${chunk.chunk}`]: chunk.offers.length },
           $setOnInsert: { storeId, exportedAt: chunk.exportedAt, chunkCount: chunk.chunkCount },
         },
         { upsert: true },
@@ -132,13 +169,18 @@ export function createReconciliations(db: Db): Reconciliations {
       return runOf(await runs.findOne({ _id }, withoutChunks));
     },
     async marketplace(storeId, reconciliationId) {
-      const doc = await runs.findOne(
-        { _id: runId(storeId, reconciliationId) },
-        { projection: { chunks: 1 } },
-      );
+      const _id = runId(storeId, reconciliationId);
+      const doc = await runs.findOne({ _id }, { projection: { chunks: 1, chunkCount: 1 } });
       const marketplace = new Map<string, number>();
+      // Chunks a run begun before ADR 0167 kept in its document, then those kept on their own.
       for (const offers of Object.values(doc?.chunks ?? {}))
         for (const o of offers) marketplace.set(o.shopSku, o.quantity);
+      await eachChunk(_id, doc?.chunkCount ?? 0, async (id) => {
+        const chunk = await chunkDocs.findOne({ _id: id });
+        if (chunk)
+          for (const [shopSku, quantity] of unpackEntries<number>(chunk.z))
+            marketplace.set(shopSku, quantity ?? 0);
+      });
       return marketplace;
     },
     async saveResult(storeId, reconciliationId, result) {
@@ -148,10 +190,14 @@ export function createReconciliations(db: Db): Reconciliations {
       return doc?.result ?? result;
     },
     async markOutcomesRecorded(storeId, reconciliationId) {
-      await runs.updateOne(
-        { _id: runId(storeId, reconciliationId) },
+      const _id = runId(storeId, reconciliationId);
+      // No projection: FerretDB's findAndModify takes none (the document is small since ADR 0167).
+      const doc = await runs.findOneAndUpdate(
+        { _id },
         { $set: { outcomesRecorded: true }, $unset: { chunks: '' } },
       );
+      // Once marked: a run that stops between the two leaves chunks that `prune` removes.
+      await eachChunk(_id, doc?.chunkCount ?? 0, (id) => chunkDocs.deleteOne({ _id: id }));
     },
     async drifting(storeId) {
       const doc = await drift.findOne({ _id: storeId });
@@ -176,6 +222,9 @@ export function createReconciliations(db: Db): Reconciliations {
         exportedAt: { $lt: before },
         outcomesRecorded: true,
       });
+      // Chunks a run left when it stopped between being marked and removing them, and those of
+      // a reconciliation that never completed: neither is read again after the retention.
+      await chunkDocs.deleteMany({ storeId, exportedAt: { $lt: before } });
       return removed.deletedCount;
     },
   };
