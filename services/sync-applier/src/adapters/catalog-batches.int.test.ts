@@ -1,40 +1,31 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
+import { describe, expect, it } from '@jest/globals';
+import type { Db } from 'mongodb';
 import type { ConsumedEventOf } from '@msync/events';
 import { createMetricsRegistry } from '@msync/platform';
-import { infra, uniqueName, withContext } from '@msync/test-support';
+import { withContext } from '@msync/test-support';
 import { applierMetrics } from '../metrics.js';
 import { inventoryObserved, offerObserved } from '../test-support/facts.js';
+import { scratchDatabases } from '../test-support/scratch-db.js';
 import { createCatalogBatches, catalogSegments } from './catalog-batches.js';
 import { INVENTORY_COLLECTIONS, createInventoryState } from './inventory-state.js';
 
 type LevelFact = ConsumedEventOf<'inventoryObserved'>;
 type OfferFact = ConsumedEventOf<'offerObserved'>;
 
-let client: MongoClient | undefined;
-let dbName: string | undefined;
-afterEach(async () => {
-  if (client && dbName) await client.db(dbName).dropDatabase();
-  await client?.close();
-  client = undefined;
-});
+const scratch = scratchDatabases('catbatch');
 
 /**
  * A database on the real server and the writes of a per-store map sent to it, per map: each write
  * is one update of the map's head (ADR 0103).
  */
 async function connect(): Promise<{ db: Db; updates: (collection: string) => number }> {
-  client = new MongoClient(infra().MONGO_URL, { monitorCommands: true, retryWrites: false });
-  await client.connect();
-  dbName = uniqueName('catbatch').replaceAll('-', '_');
-  const db = client.db(dbName);
-  const seen: CommandStartedEvent[] = [];
-  client.on('commandStarted', (event) => {
-    if (event.databaseName === dbName && event.commandName === 'findAndModify') seen.push(event);
-  });
+  const { db, commands } = await scratch();
   return {
     db,
-    updates: (collection) => seen.filter((e) => e.command['findAndModify'] === collection).length,
+    updates: (collection) =>
+      commands.filter(
+        (e) => e.commandName === 'findAndModify' && e.command['findAndModify'] === collection,
+      ).length,
   };
 }
 

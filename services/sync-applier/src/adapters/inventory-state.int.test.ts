@@ -1,31 +1,13 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
+import { describe, expect, it } from '@jest/globals';
 import { SLACK_CHUNKS, createChunkedMap, createMapCache } from '@msync/platform';
-import { infra, uniqueName } from '@msync/test-support';
 import type { PushedLine } from '../domain/catalog.js';
 import type { SkuStock } from '../domain/inventory.js';
 import { stock } from '../test-support/facts.js';
+import { scratchDatabases } from '../test-support/scratch-db.js';
 import { INVENTORY_COLLECTIONS, createInventoryState } from './inventory-state.js';
 
-let client: MongoClient | undefined;
-let dbName: string | undefined;
-afterEach(async () => {
-  if (client && dbName) await client.db(dbName).dropDatabase();
-  await client?.close();
-  client = undefined;
-});
-
-/** A database on the real server, and the commands sent to it since `commands.clear()`. */
-async function connect(): Promise<{ db: Db; commands: CommandStartedEvent[] }> {
-  client = new MongoClient(infra().MONGO_URL, { monitorCommands: true, retryWrites: false });
-  await client.connect();
-  dbName = uniqueName('invstate').replaceAll('-', '_');
-  const commands: CommandStartedEvent[] = [];
-  client.on('commandStarted', (event) => {
-    if (event.databaseName === dbName) commands.push(event);
-  });
-  return { db: client.db(dbName), commands };
-}
+/** A database on the real server, and the commands sent to it since `commands.length = 0`. */
+const connect = scratchDatabases('invstate');
 
 describe('a store’s inventory state, one map per store (real server)', () => {
   it('moves a store written in the earlier layout (three maps) at its first use, then empties them', async () => {

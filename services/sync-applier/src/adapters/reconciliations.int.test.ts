@@ -1,27 +1,9 @@
-import { afterEach, describe, expect, it } from '@jest/globals';
-import { MongoClient, type CommandStartedEvent, type Db } from 'mongodb';
-import { infra, uniqueName } from '@msync/test-support';
+import { describe, expect, it } from '@jest/globals';
+import { scratchDatabases } from '../test-support/scratch-db.js';
 import { RECONCILIATION_COLLECTIONS, createReconciliations } from './reconciliations.js';
 
-let client: MongoClient | undefined;
-let dbName: string | undefined;
-afterEach(async () => {
-  if (client && dbName) await client.db(dbName).dropDatabase();
-  await client?.close();
-  client = undefined;
-});
-
 /** A database on the real server, and the commands sent to it since `commands.length = 0`. */
-async function connect(): Promise<{ db: Db; commands: CommandStartedEvent[] }> {
-  client = new MongoClient(infra().MONGO_URL, { monitorCommands: true, retryWrites: false });
-  await client.connect();
-  dbName = uniqueName('reconcile').replaceAll('-', '_');
-  const commands: CommandStartedEvent[] = [];
-  client.on('commandStarted', (event) => {
-    if (event.databaseName === dbName) commands.push(event);
-  });
-  return { db: client.db(dbName), commands };
-}
+const connect = scratchDatabases('reconcile');
 
 const offers = (from: number, count: number) =>
   Array.from({ length: count }, (_, i) => ({
@@ -50,7 +32,9 @@ describe('a reconciliation’s chunks, one document each (ADR 0167; real server)
     expect(last).toMatchObject({ exportedAt, chunkCount: 2, offers: 1500, saved: null });
 
     // The run holds its counts, not the offers: adding a chunk no longer reads them all again.
-    const run = await db.collection(RECONCILIATION_COLLECTIONS.runs).findOne({ _id: 's1|r1' });
+    const run = await db
+      .collection<{ _id: string }>(RECONCILIATION_COLLECTIONS.runs)
+      .findOne({ _id: 's1|r1' });
     expect(run).toMatchObject({ got: { c0: 1000, c1: 500 } });
     expect(run).not.toHaveProperty('chunks');
     const chunkDocs = db.collection(RECONCILIATION_COLLECTIONS.chunks);
