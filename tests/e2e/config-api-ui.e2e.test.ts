@@ -455,6 +455,7 @@ describe('config-api UI', () => {
       active: true,
       deleted: false,
       lastUpdated: Date.now(),
+      more: [],
     }));
     await h.publisher.publish('offerObserved', offers);
     const levels = [

@@ -285,6 +285,7 @@ describe('Sync Offers across the services', () => {
         active: true,
         deleted: false,
         lastUpdated: now,
+        more: [],
       });
     }
     await eventually(

@@ -21,3 +21,4 @@ export * from './parked-store.js';
 export * from './lane-leases.js';
 export * from './store-config-view.js';
 export * from './outcomes.js';
+export * from './offers.js';

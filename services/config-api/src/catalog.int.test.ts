@@ -43,6 +43,7 @@ const facts = (id: string) => {
     active: true,
     deleted: false,
     lastUpdated: Date.now(),
+    more: [],
   };
   const level: EventOf<'inventoryObserved'> = {
     envelope: common(`shipbob:${id}:inventory:c1:SKU-MUG`),

@@ -45,6 +45,7 @@ function offer(storeId: string, shopSku: string): EventOf<'offerObserved'> {
     active: true,
     deleted: false,
     lastUpdated: Date.now(),
+    more: [],
   };
 }
 

@@ -122,5 +122,6 @@ export function offerObserved(
     active: true,
     deleted: false,
     lastUpdated: at,
+    more: [],
   };
 }

@@ -30,9 +30,25 @@ export interface EventEnvelope {
   source: string;
 }
 
-/** An offer of the store as seen in OF21/OF52, emitted when new or changed. */
+/** Offers of the store as seen in OF21/OF52 (the fact's own and those in `more`), emitted when new or changed. */
 export interface MiraklOfferObserved {
   envelope: EventEnvelope;
+  offerId: string;
+  shopSku: string;
+  productSku: null | string;
+  productTitle: null | string;
+  quantity: number;
+  active: boolean;
+  deleted: boolean;
+  lastUpdated: number; // epoch milliseconds
+  /** Revision 2: further offers of the same read and store, after the fact's own: one fact carries up to a hundred offers (ADR 0168). Each is decided and applied as a fact of its own would be. A reader older than revision 2 sees only the first offer, so the applier is upgraded before the poller. */
+  more: Array<MiraklOfferItem>;
+}
+
+/** One more offer of the fact's read and store: its own idempotency key, then the same fields as the fact's own offer. */
+export interface MiraklOfferItem {
+  /** The key the offer has as a fact of its own: mirakl:<storeId>:offer:<sku>:<lastUpdated>:<fingerprint>. */
+  idempotencyKey: string;
   offerId: string;
   shopSku: string;
   productSku: null | string;

@@ -72,6 +72,19 @@ export function sampleEvents(storeId = 'store-1'): { [K in TopicKey]: EventOf<K>
       active: true,
       deleted: false,
       lastUpdated: T0,
+      more: [
+        {
+          idempotencyKey: `mirakl:${storeId}:offer:ACME-BOWL-02:${T0}:5d41402abc4b2a76b9719d911017c592`,
+          offerId: '2959',
+          shopSku: 'ACME-BOWL-02',
+          productSku: null,
+          productTitle: null,
+          quantity: 0,
+          active: false,
+          deleted: true,
+          lastUpdated: T0,
+        },
+      ],
     },
     stockObserved: {
       envelope: env(storeId, `mirakl:${storeId}:stock:${T0}:0`),

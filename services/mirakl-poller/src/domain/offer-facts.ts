@@ -90,6 +90,7 @@ export function decideOfferFacts(
           active: offer.active,
           deleted: offer.deleted,
           lastUpdated: changedAt.getTime(),
+          more: [],
         },
       },
     ],

@@ -40,6 +40,7 @@ describe('offers: which offer snapshots become MiraklOfferObserved', () => {
           active: true,
           deleted: false,
           lastUpdated: T0.getTime(),
+          more: [],
         },
       },
     ]);

@@ -224,6 +224,23 @@ export function offerObserved(
     active: true,
     deleted: input.deleted ?? false,
     lastUpdated: T0,
+    more: [],
+  };
+}
+
+/**
+ * Offer facts as the mirakl-poller cuts them (ADR 0168): the first offer the fact's own, the
+ * others in `more` with their own keys.
+ */
+export function offersFact(offers: readonly MiraklOfferObserved[]): MiraklOfferObserved {
+  const [first, ...rest] = offers;
+  if (!first) throw new Error('a fact has at least one offer');
+  return {
+    ...first,
+    more: rest.map(({ envelope, more: _more, ...offer }) => ({
+      idempotencyKey: envelope.idempotencyKey,
+      ...offer,
+    })),
   };
 }
 
