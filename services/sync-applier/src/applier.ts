@@ -1,4 +1,4 @@
-import type { ConsumedEventOf, EventEnvelope } from '@msync/events';
+import { ITEMS_HEADER, offersOf, type ConsumedEventOf, type EventEnvelope } from '@msync/events';
 import { isWrongState, type MiraklWrongStateError } from '@msync/mirakl';
 import {
   PermanentError,
@@ -100,6 +100,30 @@ export const factLane = (topic: FactTopic, storeId: string): string =>
 export const mayImport = (fact: Fact): boolean =>
   fact.topicKey === 'inventoryObserved' && fact.value.endOfCycle;
 
+type OfferFact = Extract<Fact, { topicKey: 'offerObserved' }>;
+
+/**
+ * A fact's offers as facts of one offer each (ADR 0168), as the poller would have published them
+ * one by one: their own keys and event ids in value and headers, no `items` header. An offer of
+ * `more` is at `<offset>/<n>` of the fact's message, so that two offers of one message set aside
+ * or dead-lettered are two entries. A fact of one offer is itself.
+ */
+export function offerFactsOf(fact: OfferFact): OfferFact[] {
+  const offers = offersOf(fact.value);
+  if (offers.length === 1) return [fact];
+  const { [ITEMS_HEADER]: _items, ...headers } = fact.headers;
+  return offers.map((value, i) => ({
+    ...fact,
+    offset: i === 0 ? fact.offset : `${fact.offset}/${i}`,
+    value,
+    headers: {
+      ...headers,
+      'event-id': value.envelope.eventId,
+      'idempotency-key': value.envelope.idempotencyKey,
+    },
+  }));
+}
+
 /** How a fact reached the handler: live from Kafka, or replayed from a parked lane. */
 export type Delivery = { via: 'consumer' } | { via: 'parked'; lane: 'store' | 'waiting' };
 
@@ -125,6 +149,11 @@ export interface ApplierDeps {
   logger: Logger;
   /** How long a fact waiting for a person waits between tries (default 15 min). */
   waitingRetryMs?: number;
+  /**
+   * Writes one offer of a fact of several to the dead-letter topic, alone (ADR 0168). Without it,
+   * an offer refused for good fails its whole fact, which goes there whole.
+   */
+  deadLetter?: (fact: Fact, error: unknown) => Promise<void>;
 }
 
 /** What running a command gave: the effect made, or the target's refusal to decide on again. */
@@ -294,7 +323,7 @@ export function createApplier(
     });
   };
 
-  const product = (fact: Extract<Fact, { topicKey: 'offerObserved' }>, delivery: Delivery) => {
+  const product = (fact: OfferFact, delivery: Delivery) => {
     const value = fact.value;
     const { store } = storeOf(value.envelope);
     return run<OfferState, ProductQuery, ProductCommand>(
@@ -321,6 +350,23 @@ export function createApplier(
       // ShipBob never answers with a Mirakl wrong-state error.
       (error) => Promise.reject(error),
     );
+  };
+
+  /**
+   * A fact of several offers (ADR 0168): each decided and applied as a fact of its own, in order.
+   * One refused for good (its FAILED outcome recorded) is dead-lettered alone and the others carry
+   * on; any other failure fails the fact, and the offers done before it find their effects done
+   * (or their products) when it is handled again.
+   */
+  const products = async (fact: OfferFact, delivery: Delivery): Promise<void> => {
+    for (const offer of offerFactsOf(fact)) {
+      try {
+        await product(offer, delivery);
+      } catch (error) {
+        if (classifyError(error) !== 'permanent' || !deps.deadLetter) throw error;
+        await deps.deadLetter(offer, error);
+      }
+    }
   };
 
   const accept = (
@@ -539,7 +585,7 @@ export function createApplier(
       case 'offerObserved':
         // The store's offers decide which SKUs get quantities (state, whatever the toggles).
         await deps.inventory.offerObserved(fact, delivery);
-        return product(fact, delivery);
+        return fact.value.more.length === 0 ? product(fact, delivery) : products(fact, delivery);
       case 'orderAwaitingAcceptance':
         return accept(fact, delivery);
       case 'orderReadyToShip':

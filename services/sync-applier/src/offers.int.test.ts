@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { createMongoParkedEventStore, physicalTopic } from '@msync/events';
+import type { KafkaMessage } from 'kafkajs';
+import { createMongoParkedEventStore, dlqTopicName, physicalTopic } from '@msync/events';
 import { capturingLogger, counted, withContext } from '@msync/test-support';
 import { applierHarness, eventually, type ApplierHarness } from './test-support/harness.js';
-import { offerObserved, storeConfig } from './test-support/facts.js';
+import { offerObserved, offersFact, storeConfig } from './test-support/facts.js';
 import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
 import { factLane } from './applier.js';
 
@@ -122,6 +123,79 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
         .filter((e) => e.operation === 'POST /product' && e.status === 201).length;
       expect(creates).toBe(NEW_SKUS.length + 1);
       await running.stop();
+    },
+    TEST_MS,
+  );
+
+  it(
+    'a fact of several offers: each decided as a fact of its own, one refused for good dead-lettered alone (ADR 0168)',
+    async () => {
+      const log = capturingLogger('warn');
+      h = await applierHarness(log.logger);
+      const harness = h;
+      const store = await harness.addStore({
+        config: { toggles: { ...storeConfig().toggles, offers: true } },
+        skus: ['SKU-MUG'],
+      });
+      const world = harness.shipbob.control.world;
+      const productsBefore = world.products.length;
+      const running = await harness.startApplier();
+      // The first create ShipBob sees (SKU-REFUSED's) is refused, as for a product the seller must fix.
+      harness.shipbob.control.addFault({
+        operation: 'POST /product',
+        kind: 'status',
+        status: 400,
+        times: 1,
+      });
+      const skus = ['SKU-MUG', 'SKU-REFUSED', 'SKU-NEW-1', 'SKU-NEW-2'];
+      const offers = skus.map((sku) => offerObserved({ storeId: store.storeId, sku }));
+      const fact = offersFact(offers);
+      await harness.publish('offerObserved', fact);
+      await outcomesReach(harness, store.storeId, skus.length, 'an outcome per offer', log.lines);
+
+      const bySku = (outcome: string) =>
+        harness
+          .offerOutcomesOf(store.storeId, outcome)
+          .map((o) => o.subjectId)
+          .sort();
+      expect(bySku('DUPLICATE')).toEqual(['SKU-MUG']);
+      expect(bySku('FAILED')).toEqual(['SKU-REFUSED']);
+      expect(bySku('APPLIED')).toEqual(['SKU-NEW-1', 'SKU-NEW-2']);
+      expect(world.products.length - productsBefore).toBe(2);
+
+      // The dead-letter topic holds the refused offer alone, as a fact of its own.
+      await eventually(
+        async () => (await counted(running.metrics, 'events_dead_lettered_total', {})) === 1,
+        'the refused offer dead-lettered',
+      );
+      const dlq = harness.kafka.consumer({ groupId: `dlq-${store.storeId}` });
+      const messages: KafkaMessage[] = [];
+      await dlq.connect();
+      await dlq.subscribe({
+        topics: [dlqTopicName(physicalTopic('offerObserved', harness.namespace))],
+        fromBeginning: true,
+      });
+      await dlq.run({ eachMessage: async ({ message }) => void messages.push(message) });
+      try {
+        await eventually(() => messages.length >= 1, 'the dead-lettered offer');
+      } finally {
+        await dlq.disconnect();
+      }
+      expect(messages).toHaveLength(1);
+      const [entry] = messages;
+      const refused = await harness.codec.decode('offerObserved', entry!.value);
+      expect(refused).toMatchObject({ shopSku: 'SKU-REFUSED', more: [] });
+      expect(refused.envelope.idempotencyKey).toBe(offers[1]!.envelope.idempotencyKey);
+      expect(entry!.headers!['idempotency-key']!.toString()).toBe(
+        offers[1]!.envelope.idempotencyKey,
+      );
+      expect(entry!.headers!['items']).toBeUndefined();
+      expect(entry!.headers!['dlq-source-offset']!.toString()).toMatch(/^\d+\/1$/);
+
+      // The fact again (a redelivery): nothing is created twice.
+      await harness.publish('offerObserved', fact);
+      await outcomesReach(harness, store.storeId, 2 * skus.length, 'the fact again', log.lines);
+      expect(world.products.length - productsBefore).toBe(3);
     },
     TEST_MS,
   );

@@ -13,4 +13,5 @@ export {
   type LedgerRecord,
   type Preview,
 } from './domain/preview.js';
+export { offersOf } from '@msync/events';
 export { newestConfig, storeConfigOf, type StoreConfig } from './domain/store-config.js';

@@ -3,8 +3,10 @@ import type { Kafka } from 'kafkajs';
 import type { Db } from 'mongodb';
 import {
   bootstrapTopics,
+  createDeadLetterWriter,
   createEventConsumer,
   createMongoParkedEventStore,
+  eventMetrics,
   type EventCodec,
   type EventConsumer,
   type PrefetchResult,
@@ -250,6 +252,13 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
       throw error;
     }
   };
+  // One offer of a fact of several refused for good goes to the dead-letter topic alone (ADR 0168).
+  const deadLetters = createDeadLetterWriter({
+    producer: options.publisher.producer,
+    groupId,
+    logger,
+    metrics: eventMetrics(options.metrics),
+  });
   const handle = createApplier({
     configs,
     ledger: snapshots.ledger,
@@ -260,6 +269,18 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     waiting: createWaitingRoom({ store: parked, codec: options.codec, groupId }),
     logger,
     ...(options.waitingRetryMs ? { waitingRetryMs: options.waitingRetryMs } : {}),
+    deadLetter: async (fact, error) =>
+      deadLetters(
+        {
+          topic: fact.topic,
+          partition: fact.partition,
+          offset: fact.offset,
+          key: fact.key === null ? null : Buffer.from(fact.key),
+          value: await options.codec.encode(fact.topicKey, fact.value),
+          headers: fact.headers,
+        },
+        error,
+      ),
   });
   const retryBackoff = {
     initialDelayMs: options.retrier?.initialDelayMs ?? 1_000,

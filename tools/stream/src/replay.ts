@@ -4,6 +4,7 @@ import { errorMessage } from '@msync/platform';
 import {
   effectKeyOf,
   newestConfig,
+  offersOf,
   previewFact,
   storeConfigOf,
   type EffectsLedgerReader,
@@ -161,30 +162,39 @@ export async function previewReplay(
       offset: message.offset,
       timestamp: new Date(Number(message.timestamp)).toISOString(),
     };
-    let line: PreviewLine;
+    const lines: PreviewLine[] = [];
     if (!fact) {
-      line = {
+      lines.push({
         ...place,
         eventId: null,
         effectKey: null,
         verdict: 'undecodable',
         text: `undecodable: ${error ?? ''}`,
-      };
+      });
     } else {
-      const effectKey = effectKeyOf(fact);
-      const record = await selection.ledger.read(selection.storeId, effectKey);
-      const preview = previewFact(fact, config, record);
-      line = {
-        ...place,
-        eventId: fact.value.envelope.eventId,
-        effectKey,
-        verdict: preview.verdict,
-        text: preview.text,
-      };
+      // A fact of several offers is previewed an offer at a time, as the applier decides it.
+      const facts: FactOf[] =
+        fact.topicKey === 'offerObserved'
+          ? offersOf(fact.value).map((value) => ({ topicKey: 'offerObserved', value }))
+          : [fact];
+      for (const one of facts) {
+        const effectKey = effectKeyOf(one);
+        const record = await selection.ledger.read(selection.storeId, effectKey);
+        const preview = previewFact(one, config, record);
+        lines.push({
+          ...place,
+          eventId: one.value.envelope.eventId,
+          effectKey,
+          verdict: preview.verdict,
+          text: preview.text,
+        });
+      }
     }
-    summary.events++;
-    summary[line.verdict]++;
-    print(line);
+    for (const line of lines) {
+      summary.events++;
+      summary[line.verdict]++;
+      print(line);
+    }
   });
   return summary;
 }

@@ -58,13 +58,14 @@ const levelsOf = (fact: LevelFact): SkuStock[] => [
   stockOf(fact.value),
   ...fact.value.more.map(stockOf),
 ];
-/** The SKUs a fact stands for: a level fact's levels, one offer. */
-const skusOf = (fact: CatalogFact): number =>
-  fact.topicKey === 'inventoryObserved' ? 1 + fact.value.more.length : 1;
-const offerOf = (fact: OfferFact): OfferChange => ({
-  shopSku: fact.value.shopSku,
-  present: !fact.value.deleted,
-});
+/** The SKUs a fact stands for: its own and those in `more` (ADR 0166, 0168). */
+const skusOf = (fact: CatalogFact): number => 1 + fact.value.more.length;
+/** An offer fact's offers: its own, then those it carries in `more` (ADR 0168). */
+const offersOfFact = (fact: OfferFact): OfferChange[] =>
+  [fact.value, ...fact.value.more].map((offer) => ({
+    shopSku: offer.shopSku,
+    present: !offer.deleted,
+  }));
 
 /**
  * Records ShipBob levels and Mirakl offers a fetched batch at a time (ADR 0093): `plan` learns a
@@ -89,7 +90,10 @@ export function createCatalogBatches(
       const writes =
         first.topicKey === 'inventoryObserved'
           ? await state.observeLevels(segment.storeId, (facts as LevelFact[]).flatMap(levelsOf))
-          : await state.observeOffers(segment.storeId, (facts as OfferFact[]).map(offerOf));
+          : await state.observeOffers(
+              segment.storeId,
+              (facts as OfferFact[]).flatMap(offersOfFact),
+            );
       metrics.catalogStateWrites.inc({ kind: kindOf(first) }, writes);
     }
     segment.writtenFrom = from;

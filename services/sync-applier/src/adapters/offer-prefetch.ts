@@ -22,14 +22,16 @@ export function offerPrefetch(deps: {
   return async (facts: readonly Fact[]): Promise<() => void> => {
     const byStore = new Map<string, { version: number; skus: Set<string> }>();
     for (const fact of facts) {
-      if (fact.topicKey !== 'offerObserved' || fact.value.deleted) continue;
+      if (fact.topicKey !== 'offerObserved') continue;
       const { storeId } = fact.value.envelope;
       const config = deps.configs.get(storeId);
       if (!config || closedGate(config, 'offers')) continue;
       const entry = byStore.get(storeId) ?? { version: config.version, skus: new Set<string>() };
       byStore.set(storeId, entry);
-      const sku = fact.value.shopSku.trim();
-      if (sku) entry.skus.add(sku);
+      for (const offer of [fact.value, ...fact.value.more]) {
+        const sku = offer.shopSku.trim();
+        if (sku && !offer.deleted) entry.skus.add(sku);
+      }
     }
     const releases: (() => void)[] = [];
     for (const [storeId, { version, skus }] of byStore) {
