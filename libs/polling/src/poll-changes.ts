@@ -41,6 +41,11 @@ export interface PollChangesSpec<Item, T extends TopicKey> {
    * cursor of the stream it re-reads stay as they are.
    */
   resync?: boolean;
+  /**
+   * The pass's facts as published, from those its items decided: e.g. several items' facts as
+   * one (ADR 0168). The seen entries are remembered per item whatever it does.
+   */
+  group?: (facts: PollFact<T>[]) => PollFact<T>[];
 }
 
 /**
@@ -101,13 +106,14 @@ export async function pollChanges<Item, T extends TopicKey>(
   // The facts carry the request's correlation id, so a scheduled poll and all it set off (the
   // applier's effects and outcomes) are found by one id.
   const correlationId = demand.correlationId ?? randomUUID();
-  await publishFacts(deps.publisher, spec.factTopics, facts, {
+  const published = spec.group ? spec.group(facts) : facts;
+  await publishFacts(deps.publisher, spec.factTopics, published, {
     storeId,
     source: deps.source,
     correlationId,
     causationId: demand.requestId ?? null,
   });
-  for (const fact of facts) deps.metrics.factsEmitted.inc({ type: fact.topic });
+  for (const fact of published) deps.metrics.factsEmitted.inc({ type: fact.topic });
 
   const now = new Date(deps.now());
   if (resync) {

@@ -3,6 +3,7 @@ import { eventBackboneEnv } from '@msync/events';
 import { pollerFrameEnv } from '@msync/polling';
 import { env, mongoEnv } from '@msync/platform';
 import { encryptionKeysSetting } from '@msync/stores';
+import { DEFAULT_OFFERS_PER_FACT } from './domain/offer-facts.js';
 
 export const SERVICE = 'mirakl-poller';
 
@@ -19,6 +20,11 @@ export const configSchema = eventBackboneEnv
     OF52_MIN_INTERVAL_MS: env.durationMs(60_000),
     /** A full offer export at most this often per store (Mirakl: once a day); differentials between. */
     OFFERS_FULL_EVERY_MS: env.durationMs(24 * 3600_000),
+    /**
+     * Offers one `MiraklOfferObserved` carries at most (ADR 0168). 1 gives one fact per offer, for
+     * a sync-applier older than the fact's revision 2 during an upgrade.
+     */
+    OFFERS_PER_FACT: z.coerce.number().int().min(1).max(1_000).default(DEFAULT_OFFERS_PER_FACT),
     /** Wait between two OF53 status reads of an offer export (Mirakl: at most every 10 s). */
     OF53_POLL_INTERVAL_MS: env.durationMs(10_000),
     /** How far back the first orders pass of a store reads. */

@@ -2,8 +2,10 @@ import { OFFER_EXPORTS_UNAVAILABLE, type OfferChanges } from '@msync/mirakl';
 import { errorReason, type PollPassInput } from '@msync/platform';
 import { pollChanges } from '@msync/polling';
 import {
+  DEFAULT_OFFERS_PER_FACT,
   decideOfferFacts,
   needsFullExport,
+  offerFactsOf,
   observedOffers,
   offersFlowOpen,
   type ObservedOffer,
@@ -25,6 +27,8 @@ export interface OffersPassDeps extends MiraklPassDeps {
   /** A full export at most this often per store (Mirakl: once a day); differentials between. */
   fullEveryMs: number;
   seenRetentionMs: number;
+  /** Offers one fact carries at most (default 100, ADR 0168; 1: a fact per offer). */
+  offersPerFact?: number;
 }
 
 export const OFFERS = 'offers';
@@ -92,6 +96,7 @@ export function offersPass(deps: OffersPassDeps, exportsRefusedAt = new Map<stri
         },
         itemId: (offer) => offer.shopSku,
         decide: (offer, seen) => decideOfferFacts(storeId, offer, seen, observedAt),
+        group: (facts) => offerFactsOf(facts, deps.offersPerFact ?? DEFAULT_OFFERS_PER_FACT),
       });
       if (full && exportedAt !== null) {
         // The day's full export is also the store's daily stock reconciliation (ADR 0088): its

@@ -9,6 +9,8 @@ export interface MiraklPollerOptions extends PollerOptions {
   or11IntervalMs: number;
   of52IntervalMs: number;
   offersFullEveryMs: number;
+  /** Offers one `MiraklOfferObserved` carries at most (default 100, ADR 0168). */
+  offersPerFact?: number;
   /** Wait between two OF53 status reads of an offer export (Mirakl: at most every 10 s). */
   exportPollIntervalMs: number;
   initialLookbackMs: number;
@@ -55,6 +57,7 @@ export function createMiraklPoller(options: MiraklPollerOptions): Poller {
         ...deps,
         of52IntervalMs: options.of52IntervalMs,
         fullEveryMs: options.offersFullEveryMs,
+        ...(options.offersPerFact ? { offersPerFact: options.offersPerFact } : {}),
       };
       // Stores whose OF52 was refused, shared by the offers and reconciliation passes.
       const exportsRefusedAt = new Map<string, number>();

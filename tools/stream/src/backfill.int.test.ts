@@ -194,7 +194,8 @@ describe('stream backfill', () => {
       last_request_date: since.toISOString(),
     });
     expect(await requests()).toBe(requestsBefore);
-    expect(await harness.messagesOn('offerObserved')).toBe(3);
+    // The full export's one fact of three offers (ADR 0168), nothing more.
+    expect(await harness.messagesOn('offerObserved')).toBe(1);
 
     await new Promise((r) => setTimeout(r, 1_000));
     const { reason } = await requestBackfill({

@@ -98,6 +98,38 @@ export function decideOfferFacts(
   };
 }
 
+/** Offers one `MiraklOfferObserved` carries at most, its own and those in `more` (ADR 0168). */
+export const DEFAULT_OFFERS_PER_FACT = 100;
+
+type OfferFact = OfferDecision['facts'][number];
+
+/**
+ * A pass's offer facts as facts of up to `perFact` offers each, in the pass's order (ADR 0168):
+ * the first offer is the fact's own (its key, its change time), the others go in `more` with
+ * their own keys. An offer without a shop SKU stays a fact of its own: the applier refuses it,
+ * and the dead-letter topic then holds that offer alone. A pass cut the same way twice (a crash
+ * before its cursor moved) gives the same facts.
+ */
+export function offerFactsOf(facts: readonly OfferFact[], perFact: number): OfferFact[] {
+  const size = Math.max(1, Math.floor(perFact));
+  const out: OfferFact[] = [];
+  let open: OfferFact | undefined;
+  for (const fact of facts) {
+    if (!fact.body.shopSku.trim()) {
+      out.push(fact);
+      continue;
+    }
+    if (open && open.body.more.length + 1 < size) {
+      const { more: _more, ...offer } = fact.body;
+      open.body.more.push({ idempotencyKey: fact.idempotencyKey, ...offer });
+      continue;
+    }
+    open = { ...fact, body: { ...fact.body, more: [] } };
+    out.push(open);
+  }
+  return out;
+}
+
 /** Whether this offer pass must read the whole catalog: first pass, or the daily full is due. */
 export function needsFullExport(
   lastFullAt: Date | null,

@@ -4,6 +4,7 @@ import type { MiraklOffer } from '@msync/mirakl';
 import {
   decideOfferFacts,
   needsFullExport,
+  offerFactsOf,
   observedOffers,
   offersFlowOpen,
   offerFingerprint,
@@ -90,6 +91,44 @@ describe('offers: which offer snapshots become MiraklOfferObserved', () => {
   it('given an offer without a change time (OF21), then the observation time stands for it', () => {
     const decision = decideOfferFacts('store-1', offer({ lastUpdated: undefined }), undefined, T0);
     expect(decision.facts[0]?.body.lastUpdated).toBe(T0.getTime());
+  });
+});
+
+describe("offers: a pass's facts cut into facts of several offers (ADR 0168)", () => {
+  const factOf = (sku: string, minute = 0) => {
+    const at = new Date(T0.getTime() + minute * 60_000);
+    return decideOfferFacts('store-1', offer({ shopSku: sku, lastUpdated: at }), undefined, at)
+      .facts[0]!;
+  };
+  const skusOf = (fact: ReturnType<typeof factOf>) => [
+    fact.body.shopSku,
+    ...fact.body.more.map((o) => o.shopSku),
+  ];
+
+  it('given five offers and three a fact, then two facts in order: the first offer their own, the others in `more` with their own keys and times', () => {
+    const facts = ['A', 'B', 'C', 'D', 'E'].map((sku, i) => factOf(sku, i));
+    const cut = offerFactsOf(facts, 3);
+    expect(cut.map(skusOf)).toEqual([
+      ['A', 'B', 'C'],
+      ['D', 'E'],
+    ]);
+    expect(cut[1]!.idempotencyKey).toBe(facts[3]!.idempotencyKey);
+    expect(cut[1]!.occurredAt).toEqual(facts[3]!.occurredAt);
+    const { more: _more, ...offerE } = facts[4]!.body;
+    expect(cut[1]!.body.more).toEqual([{ idempotencyKey: facts[4]!.idempotencyKey, ...offerE }]);
+    // The facts decided are left as they were (a pass cut again gives the same facts).
+    expect(facts.every((fact) => fact.body.more.length === 0)).toBe(true);
+    expect(offerFactsOf(facts, 3)).toEqual(cut);
+  });
+
+  it('given an offer without a shop SKU among others, then it is a fact of its own and the others go on together', () => {
+    const facts = [factOf('A'), factOf(' '), factOf('B'), factOf('C')];
+    expect(offerFactsOf(facts, 10).map(skusOf)).toEqual([['A', 'B', 'C'], [' ']]);
+  });
+
+  it('given one offer a fact, then the facts as decided', () => {
+    const facts = [factOf('A'), factOf('B')];
+    expect(offerFactsOf(facts, 1)).toEqual(facts);
   });
 });
 

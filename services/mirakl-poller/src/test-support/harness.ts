@@ -1,3 +1,4 @@
+import { offersOf, type EventOf } from '@msync/events';
 import type { Logger, PollStateStore, Registry } from '@msync/platform';
 import {
   pollerBed,
@@ -78,6 +79,18 @@ async function harnessFor<T extends FactTopic | OfferFactTopic | StockFactTopic>
   });
   return {
     ...bed,
+    /** One per offer: a fact of several offers (ADR 0168) stands for each of them. */
+    get facts() {
+      return bed.facts.flatMap((f) =>
+        f.topic === 'offerObserved'
+          ? offersOf(f.value as EventOf<'offerObserved'>).map((value) => ({
+              ...f,
+              idempotencyKey: value.envelope.idempotencyKey,
+              value: value as EventOf<T>,
+            }))
+          : [f],
+      );
+    },
     addStore: ({ withShipBob, ...input }) =>
       bed.addStore({
         ...input,
