@@ -2,7 +2,13 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { KafkaMessage } from 'kafkajs';
 import { createMongoParkedEventStore, dlqTopicName, physicalTopic } from '@msync/events';
 import { capturingLogger, counted, withContext } from '@msync/test-support';
-import { applierHarness, eventually, type ApplierHarness } from './test-support/harness.js';
+import type { Logger } from '@msync/platform';
+import {
+  applierHarness,
+  eventually,
+  type ApplierHarness,
+  type TestStore,
+} from './test-support/harness.js';
 import { offerObserved, offersFact, storeConfig } from './test-support/facts.js';
 import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
 import { factLane } from './applier.js';
@@ -42,42 +48,57 @@ async function outcomesReach(
   }
 }
 
+/**
+ * A store with Sync Offers on whose ShipBob account has SKU-MUG (and what `seed` adds), the applier
+ * running, and the first product create ShipBob sees refused, as for a product the seller must fix.
+ */
+async function offersStoreRefusingACreate(
+  logger: Logger,
+  seed?: (store: TestStore, world: ApplierHarness['shipbob']['control']['world']) => void,
+) {
+  h = await applierHarness(logger);
+  const harness = h;
+  const store = await harness.addStore({
+    config: { toggles: { ...storeConfig().toggles, offers: true } },
+    skus: ['SKU-MUG'],
+  });
+  const world = harness.shipbob.control.world;
+  seed?.(store, world);
+  const productsBefore = world.products.length;
+  const running = await harness.startApplier();
+  harness.shipbob.control.addFault({
+    operation: 'POST /product',
+    kind: 'status',
+    status: 400,
+    times: 1,
+  });
+  /** The store's SKUs with this outcome, an outcome per offer (ADR 0161). */
+  const bySku = (outcome: string) =>
+    harness
+      .offerOutcomesOf(store.storeId, outcome)
+      .map((o) => o.subjectId)
+      .sort();
+  return { harness, store, world, productsBefore, running, bySku };
+}
+
 describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
   it(
     'creates the missing products once, reuses products carrying the SKU, fails a refused create by SKU, and batches lookups',
     async () => {
       const log = capturingLogger('warn');
-      h = await applierHarness(log.logger);
-      const harness = h;
-      const store = await harness.addStore({
-        config: { toggles: { ...storeConfig().toggles, offers: true } },
-        skus: ['SKU-MUG'],
-      });
-      const world = harness.shipbob.control.world;
-      // Sold elsewhere already: another sales channel maps SKU-MAPPED to this product.
-      world.seedProduct(store.merchantId, {
-        sku: 'LEGACY-MAPPED',
-        sellerSkus: [{ channelId: 999, sellerSku: 'SKU-MAPPED' }],
-      });
-      const productsBefore = world.products.length;
-      const running = await harness.startApplier();
-      // The first create ShipBob sees is refused, as for a product the seller must fix.
-      harness.shipbob.control.addFault({
-        operation: 'POST /product',
-        kind: 'status',
-        status: 400,
-        times: 1,
-      });
+      const { harness, store, world, productsBefore, running, bySku } =
+        await offersStoreRefusingACreate(log.logger, (store, world) =>
+          // Sold elsewhere already: another sales channel maps SKU-MAPPED to this product.
+          world.seedProduct(store.merchantId, {
+            sku: 'LEGACY-MAPPED',
+            sellerSkus: [{ channelId: 999, sellerSku: 'SKU-MAPPED' }],
+          }),
+        );
       const skus = ['SKU-BAD', 'SKU-MUG', 'SKU-MAPPED', ...NEW_SKUS];
       const facts = skus.map((sku) => offerObserved({ storeId: store.storeId, sku }));
       await harness.publish('offerObserved', facts);
       await outcomesReach(harness, store.storeId, skus.length, 'an outcome per offer', log.lines);
 
-      const bySku = (outcome: string) =>
-        harness
-          .outcomesOf(store.storeId, outcome)
-          .map((o) => o.subjectId)
-          .sort();
       expect(bySku('APPLIED')).toEqual(NEW_SKUS);
       expect(bySku('DUPLICATE')).toEqual(['SKU-MAPPED', 'SKU-MUG']);
       const [failed] = harness.offerOutcomesOf(store.storeId, 'FAILED');
@@ -131,33 +152,15 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
     'a fact of several offers: each decided as a fact of its own, one refused for good dead-lettered alone (ADR 0168)',
     async () => {
       const log = capturingLogger('warn');
-      h = await applierHarness(log.logger);
-      const harness = h;
-      const store = await harness.addStore({
-        config: { toggles: { ...storeConfig().toggles, offers: true } },
-        skus: ['SKU-MUG'],
-      });
-      const world = harness.shipbob.control.world;
-      const productsBefore = world.products.length;
-      const running = await harness.startApplier();
-      // The first create ShipBob sees (SKU-REFUSED's) is refused, as for a product the seller must fix.
-      harness.shipbob.control.addFault({
-        operation: 'POST /product',
-        kind: 'status',
-        status: 400,
-        times: 1,
-      });
+      const { harness, store, world, productsBefore, running, bySku } =
+        await offersStoreRefusingACreate(log.logger);
+      // The first create ShipBob sees is SKU-REFUSED's.
       const skus = ['SKU-MUG', 'SKU-REFUSED', 'SKU-NEW-1', 'SKU-NEW-2'];
       const offers = skus.map((sku) => offerObserved({ storeId: store.storeId, sku }));
       const fact = offersFact(offers);
       await harness.publish('offerObserved', fact);
       await outcomesReach(harness, store.storeId, skus.length, 'an outcome per offer', log.lines);
 
-      const bySku = (outcome: string) =>
-        harness
-          .offerOutcomesOf(store.storeId, outcome)
-          .map((o) => o.subjectId)
-          .sort();
       expect(bySku('DUPLICATE')).toEqual(['SKU-MUG']);
       expect(bySku('FAILED')).toEqual(['SKU-REFUSED']);
       expect(bySku('APPLIED')).toEqual(['SKU-NEW-1', 'SKU-NEW-2']);
