@@ -162,38 +162,37 @@ export async function previewReplay(
       offset: message.offset,
       timestamp: new Date(Number(message.timestamp)).toISOString(),
     };
-    const lines: PreviewLine[] = [];
+    const emit = (line: PreviewLine) => {
+      summary.events++;
+      summary[line.verdict]++;
+      print(line);
+    };
     if (!fact) {
-      lines.push({
+      emit({
         ...place,
         eventId: null,
         effectKey: null,
         verdict: 'undecodable',
         text: `undecodable: ${error ?? ''}`,
       });
-    } else {
-      // A fact of several offers is previewed an offer at a time, as the applier decides it.
-      const facts: FactOf[] =
-        fact.topicKey === 'offerObserved'
-          ? offersOf(fact.value).map((value) => ({ topicKey: 'offerObserved', value }))
-          : [fact];
-      for (const one of facts) {
-        const effectKey = effectKeyOf(one);
-        const record = await selection.ledger.read(selection.storeId, effectKey);
-        const preview = previewFact(one, config, record);
-        lines.push({
-          ...place,
-          eventId: one.value.envelope.eventId,
-          effectKey,
-          verdict: preview.verdict,
-          text: preview.text,
-        });
-      }
+      return;
     }
-    for (const line of lines) {
-      summary.events++;
-      summary[line.verdict]++;
-      print(line);
+    // A fact of several offers is previewed an offer at a time, as the applier decides it.
+    const facts: FactOf[] =
+      fact.topicKey === 'offerObserved'
+        ? offersOf(fact.value).map((value) => ({ topicKey: 'offerObserved', value }))
+        : [fact];
+    for (const one of facts) {
+      const effectKey = effectKeyOf(one);
+      const record = await selection.ledger.read(selection.storeId, effectKey);
+      const preview = previewFact(one, config, record);
+      emit({
+        ...place,
+        eventId: one.value.envelope.eventId,
+        effectKey,
+        verdict: preview.verdict,
+        text: preview.text,
+      });
     }
   });
   return summary;
