@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Publisher, TopicKey } from '@msync/events';
+import type { EventPosition, Publisher, TopicKey } from '@msync/events';
 import type { Logger, PollMetrics, PollPassInput, PollStateStore, SeenItem } from '@msync/platform';
 import { publishFacts, type PollFact } from './facts.js';
 
@@ -71,13 +71,14 @@ export function stillSeen(
 /**
  * The steps every pass shares once the vendor may be called: read, decide each item against
  * what was seen, publish the facts, and only after Kafka acknowledged them save the seen entries
- * and the cursor (ADR 0043), then prune and report.
+ * and the cursor (ADR 0043), then prune and report. Resolves with the position of each topic's
+ * last fact (none when the pass published nothing).
  */
 export async function pollChanges<Item, T extends TopicKey>(
   deps: PollChangesDeps,
   { storeId, demand, cursor, startedAt }: PollPassInput,
   spec: PollChangesSpec<Item, T>,
-): Promise<void> {
+): Promise<EventPosition[]> {
   const { stream, from } = spec;
   const resync = spec.resync === true;
   const timer = deps.metrics.pollDuration.startTimer({ stream });
@@ -107,7 +108,7 @@ export async function pollChanges<Item, T extends TopicKey>(
   // applier's effects and outcomes) are found by one id.
   const correlationId = demand.correlationId ?? randomUUID();
   const published = spec.group ? spec.group(facts) : facts;
-  await publishFacts(deps.publisher, spec.factTopics, published, {
+  const positions = await publishFacts(deps.publisher, spec.factTopics, published, {
     storeId,
     source: deps.source,
     correlationId,
@@ -139,4 +140,5 @@ export async function pollChanges<Item, T extends TopicKey>(
     backfill: demand.since !== null,
     resync,
   });
+  return positions;
 }

@@ -1,6 +1,6 @@
 import { OFFER_EXPORTS_UNAVAILABLE, type OfferChanges } from '@msync/mirakl';
 import { errorReason, type PollPassInput } from '@msync/platform';
-import { pollChanges } from '@msync/polling';
+import { pollChanges, type PublishedPositions } from '@msync/polling';
 import {
   DEFAULT_OFFERS_PER_FACT,
   decideOfferFacts,
@@ -29,6 +29,11 @@ export interface OffersPassDeps extends MiraklPassDeps {
   seenRetentionMs: number;
   /** Offers one fact carries at most (default 100, ADR 0168; 1: a fact per offer). */
   offersPerFact?: number;
+  /**
+   * Where each store's last offer facts landed is kept here, for the shipbob-poller's inventory
+   * read to wait while the applier has not taken them (ADR 0169).
+   */
+  positions?: Pick<PublishedPositions, 'record'>;
 }
 
 export const OFFERS = 'offers';
@@ -74,7 +79,7 @@ export function offersPass(deps: OffersPassDeps, exportsRefusedAt = new Map<stri
       const observedAt = new Date(deps.now());
       let exportedAt: Date | null = null;
       let stock: ObservedOffer[] = [];
-      await pollChanges(deps, input, {
+      const [published] = await pollChanges(deps, input, {
         stream: OFFERS,
         itemName: 'offers',
         factTopics: OFFER_FACT_TOPICS,
@@ -98,6 +103,12 @@ export function offersPass(deps: OffersPassDeps, exportsRefusedAt = new Map<stri
         decide: (offer, seen) => decideOfferFacts(storeId, offer, seen, observedAt),
         group: (facts) => offerFactsOf(facts, deps.offersPerFact ?? DEFAULT_OFFERS_PER_FACT),
       });
+      // Recorded once Kafka has them; lost with a crash before, it only lets a read not wait.
+      if (published && deps.positions)
+        await deps.positions.record(
+          { storeId, system: 'MIRAKL', stream: OFFERS },
+          { position: published, publishedAt: deps.now() },
+        );
       if (full && exportedAt !== null) {
         // The day's full export is also the store's daily stock reconciliation (ADR 0088): its
         // quantities cost no further call. Published before the cursor moves: a crash repeats both.

@@ -1,5 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { physicalTopic } from '@msync/events';
 import type { RunningMiraklSimulator } from '@msync/mirakl-sim';
+import { createPublishedPositions } from '@msync/polling';
 import { closeAfterEach, failingOnce, untilOutcome } from '@msync/polling/test-support';
 import { capturingLogger, eventually, withContext } from '@msync/test-support';
 import { CATALOG_SHOP, catalogStore } from './test-support/catalog.js';
@@ -53,11 +55,26 @@ describe('mirakl-poller offers stream', () => {
       expect(typeof body?.['last_request_date']).toBe('string'),
     );
 
+    // Where the store's last offers landed (ADR 0169): the second pass's one fact, the topic's
+    // second message.
+    const positions = createPublishedPositions(harness.db);
+    const offersOfStore = { storeId: STORE, system: 'MIRAKL', stream: 'offers' } as const;
+    const afterSecond = await positions.last(offersOfStore);
+    expect(await harness.messagesOn('offerObserved')).toBe(2);
+    expect(afterSecond?.position).toMatchObject({
+      topic: physicalTopic('offerObserved', harness.namespace),
+      offset: '1',
+    });
+
     // Nothing changed: a third pass emits nothing, and still asks only for the differential.
     await harness.requestPoll(STORE);
     await untilOutcome(poller.metrics, 'completed', 3, 'the third pass to complete');
     expect(harness.facts).toHaveLength(5);
     expect(exportBodies(sim).filter((b) => b['last_request_date'] === undefined)).toHaveLength(1);
+    const afterThird = await positions.last(offersOfStore);
+    withContext('a pass that published nothing leaves the last position', () =>
+      expect(afterThird).toEqual(afterSecond),
+    );
   });
 
   it('a product title only OF21 carries: titled offers stay quiet once seen, and a renamed one comes back', async () => {

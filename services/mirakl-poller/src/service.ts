@@ -1,5 +1,11 @@
 import { createMongoCallGate } from '@msync/platform';
-import { createPoller, resyncOf, type Poller, type PollerOptions } from '@msync/polling';
+import {
+  createPoller,
+  createPublishedPositions,
+  resyncOf,
+  type Poller,
+  type PollerOptions,
+} from '@msync/polling';
 import { miraklClients } from './adapters/mirakl-clients.js';
 import { OFFERS, offersPass } from './offers-pass.js';
 import { ORDERS, ordersPass, ordersResyncPass, type OrdersPassDeps } from './orders-pass.js';
@@ -58,6 +64,7 @@ export function createMiraklPoller(options: MiraklPollerOptions): Poller {
         of52IntervalMs: options.of52IntervalMs,
         fullEveryMs: options.offersFullEveryMs,
         ...(options.offersPerFact ? { offersPerFact: options.offersPerFact } : {}),
+        positions: createPublishedPositions(options.db),
       };
       // Stores whose OF52 was refused, shared by the offers and reconciliation passes.
       const exportsRefusedAt = new Map<string, number>();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventPosition, GroupProgress } from '@msync/events';
 import { RetriableError, type PollPassInput } from '@msync/platform';
-import { publishFacts, type PollPassContext } from '@msync/polling';
+import { publishFacts, type PollPassContext, type PublishedPositions } from '@msync/polling';
 import type { ShipBobClientFor } from './adapters/shipbob-clients.js';
 import { accountKeyOf, type InventoryAccounts } from './adapters/inventory-accounts.js';
 import {
@@ -22,6 +22,7 @@ import {
   type LevelsDiff,
   type ReadDeferral,
   type SkuLevel,
+  type StoreFactsBehind,
 } from './domain/inventory-facts.js';
 import { diffPrints, flagsOfPrints } from './domain/level-prints.js';
 
@@ -63,6 +64,8 @@ export interface InventoryPassDeps extends PollPassContext {
 export interface AppliedFacts {
   progress: Pick<GroupProgress, 'behind'>;
   deferral: ReadDeferral;
+  /** Where the mirakl-poller published the store's last offers (ADR 0169); none: not asked. */
+  offers?: Pick<PublishedPositions, 'last'>;
 }
 
 /**
@@ -116,28 +119,47 @@ export function inventoryPass(
     timer();
     deps.metrics.polls.inc({ stream, outcome });
 
-    /** Whether the read waits for the applier to take the store's last facts (ADR 0154). */
-    async function deferred(): Promise<boolean> {
-      const last = deps.lastFacts.get(storeId);
-      if (!deps.applier || !last || options.resync) return false;
-      const behind = await deps.applier.progress.behind(last.position);
+    /**
+     * Whether the read waits for the applier to take the store's last facts (ADR 0154) and, for
+     * a read (`offersToo`), its last offers (ADR 0169).
+     */
+    async function deferred(offersToo: boolean): Promise<boolean> {
+      const applier = deps.applier;
+      if (!applier || options.resync) return false;
+      const lasts: StoreFactsBehind[] = [];
+      const inventory = deps.lastFacts.get(storeId);
+      if (inventory) {
+        const behind = await applier.progress.behind(inventory.position);
+        lasts.push({ facts: 'inventory', behind, publishedAt: inventory.publishedAt });
+      }
+      const offers = offersToo
+        ? await applier.offers?.last({ storeId, system: 'MIRAKL', stream: 'offers' })
+        : null;
+      if (offers) {
+        const behind = await applier.progress.behind(offers.position);
+        lasts.push({ facts: 'offers', behind, publishedAt: offers.publishedAt });
+      }
       const decision = decideReadDeferral(
-        { behind, publishedAt: last.publishedAt },
+        lasts,
         { now: deps.now(), resync: options.resync },
-        deps.applier.deferral,
+        applier.deferral,
       );
-      const context = { storeId, behind, publishedAt: new Date(last.publishedAt) };
       if (decision.type === 'defer') {
+        const waited = lasts.find((last) => last.facts === decision.facts);
         deps.logger.info('inventory read deferred: the applier has not taken the last facts', {
-          ...context,
-          behindLimit: deps.applier.deferral.behindLimit,
+          storeId,
+          waitsFor: decision.facts,
+          behind: decision.behind,
+          publishedAt: waited && new Date(waited.publishedAt),
+          behindLimit: applier.deferral.behindLimit,
         });
         return true;
       }
       if (decision.overdue) {
         deps.logger.warn('inventory read although the applier has not taken the last facts', {
-          ...context,
-          maxDeferMs: deps.applier.deferral.maxDeferMs,
+          storeId,
+          behind: Object.fromEntries(lasts.map((last) => [last.facts, last.behind])),
+          maxDeferMs: applier.deferral.maxDeferMs,
         });
       }
       return false;
@@ -206,7 +228,8 @@ export function inventoryPass(
           // were written (the applier asks once they are): it ends the cycle they need.
           const last = deps.lastFacts.get(storeId);
           if (last && last.publishedAt >= demand.requestedAt) return 'covered';
-          if (await deferred()) return 'applier-behind';
+          // The offers this close follows are written: only the levels are waited for.
+          if (await deferred(false)) return 'applier-behind';
           await publish(
             [],
             [decision.closing],
@@ -240,7 +263,7 @@ export function inventoryPass(
           break;
         }
         case 'read': {
-          if (await deferred()) return 'applier-behind';
+          if (await deferred(true)) return 'applier-behind';
           const client = deps.clientFor(store);
           // A failed page is asked again by the client; a read that still fails fails the pass.
           const totals = await client.readInventoryTotals();

@@ -3,6 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Partitioners } from 'kafkajs';
 import { OFFERS_CHANGED_REASON, createKafka, physicalTopic } from '@msync/events';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
+import { createPublishedPositions } from '@msync/polling';
 import { closeAfterEach, counted, untilOutcome } from '@msync/polling/test-support';
 import { capturingLogger, eventually, infra, withContext } from '@msync/test-support';
 import type { ShipBobInventoryObserved } from '@msync/events';
@@ -535,6 +536,92 @@ describe('shipbob-poller inventory stream', () => {
         l.includes('inventory read although the applier has not taken the last facts'),
       ),
     ).toBe(true);
+  });
+
+  it('waits to read a store while the applier has not taken its last offers, closes its cycle meanwhile, then reads (ADR 0169)', async () => {
+    const applierGroupId = `applier-${randomUUID()}`;
+    const { sim, harness, poller, lines } = await setUp([STORE_A, STORE_B], undefined, {
+      inventoryShareWindowMs: 0,
+      inventoryReadDeferral: { behindLimit: 1, maxDeferMs: 600_000, applierGroupId },
+    });
+    await harness.requestPoll(STORE_A, { stream: INVENTORY });
+    await untilOutcome(poller.metrics, 'read', 1, 'the first read');
+
+    const kafka = createKafka({
+      brokers: infra().KAFKA_BROKERS.split(','),
+      clientId: 'mirakl-poller-and-applier',
+      logger: capturingLogger('warn').logger,
+    });
+    const admin = kafka.admin();
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+    await Promise.all([admin.connect(), producer.connect()]);
+    const commitToEnd = async (topic: string) => {
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({
+        groupId: applierGroupId,
+        topic,
+        partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+      });
+    };
+    try {
+      // The applier took the store's levels; the mirakl-poller then published five offer facts
+      // of the store, which the applier has not taken.
+      await commitToEnd(physicalTopic('inventoryObserved', harness.namespace));
+      const offersTopic = physicalTopic('offerObserved', harness.namespace);
+      await admin.createTopics({ topics: [{ topic: offersTopic, numPartitions: 2 }] });
+      const [sent] = await producer.send({
+        topic: offersTopic,
+        acks: -1,
+        messages: Array.from({ length: 5 }, (_, i) => ({ key: STORE_A, value: `offer-${i}` })),
+      });
+      await createPublishedPositions(harness.db).record(
+        { storeId: STORE_A, system: 'MIRAKL', stream: 'offers' },
+        {
+          position: {
+            topic: offersTopic,
+            partition: sent!.partition,
+            offset: String(Number(sent!.baseOffset) + 4),
+          },
+          publishedAt: Date.now(),
+        },
+      );
+
+      await harness.requestPoll(STORE_A, { stream: INVENTORY });
+      await untilOutcome(poller.metrics, 'applier-behind', 1, 'the read deferred');
+      expect(inventoryReads(sim)).toBe(1);
+      const deferredLine = lines.find((l) => l.includes('inventory read deferred'));
+      expect(JSON.parse(deferredLine ?? '{}')).toMatchObject({
+        storeId: STORE_A,
+        waitsFor: 'offers',
+        behind: 5,
+      });
+
+      // Once the applier has written the offers it asks for their stock: that close does not
+      // wait for the offers it follows.
+      await harness.requestPoll(STORE_A, { stream: INVENTORY, reason: OFFERS_CHANGED_REASON });
+      await untilOutcome(poller.metrics, 'close', 1, 'the cycle closed with the last read');
+      expect(inventoryReads(sim)).toBe(1);
+
+      // The applier commits past the offers: a read is made again.
+      await commitToEnd(offersTopic);
+      const outcomes = async () => ({
+        read: await counted(poller.metrics, 'poll_requests_total', { outcome: 'read' }),
+        deferred: await counted(poller.metrics, 'poll_requests_total', {
+          outcome: 'applier-behind',
+        }),
+      });
+      // The group's offsets are read again half a second after the last read of them.
+      for (let deferred = 1; (await outcomes()).read < 2; deferred++) {
+        await harness.requestPoll(STORE_A, { stream: INVENTORY });
+        await eventually(async () => {
+          const now = await outcomes();
+          return now.read === 2 || now.deferred > deferred;
+        }, 'the request after the commit answered');
+      }
+      expect(inventoryReads(sim)).toBe(2);
+    } finally {
+      await Promise.all([admin.disconnect(), producer.disconnect()]);
+    }
   });
 
   it('closes a store’s cycle with the last read when the applier says its offers changed, unless a later fact already did (ADR 0155)', async () => {

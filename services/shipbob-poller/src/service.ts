@@ -10,6 +10,7 @@ import {
   passOf,
   POLLER_DEFAULTS,
   resyncOf,
+  createPublishedPositions,
   type Poller,
   type PollerOptions,
 } from '@msync/polling';
@@ -78,8 +79,8 @@ export interface ShipBobPollerOptions extends PollerOptions {
   inventoryLevelsPerFact?: number;
   /**
    * A read waits while the applier's group has more than `behindLimit` of the facts up to the
-   * store's last ones to commit, at most `maxDeferMs` after they were published (ADR 0154;
-   * default 40 and 30 min; `behindLimit` 0: never). `applierGroupId`: default
+   * store's last ones (its levels, and its offers: ADR 0169) to commit, at most `maxDeferMs`
+   * after they were published (ADR 0154; default 40 and 30 min; `behindLimit` 0: never). `applierGroupId`: default
    * `<namespace>sync-applier`.
    */
   inventoryReadDeferral?: Partial<ReadDeferral> & { applierGroupId?: string };
@@ -134,6 +135,8 @@ export function createShipBobPoller(options: ShipBobPollerOptions): ShipBobPolle
   const applier: AppliedFacts | undefined = applierProgress && {
     progress: applierProgress,
     deferral,
+    // A read also waits while the store's offers are not applied (ADR 0169).
+    offers: createPublishedPositions(options.db),
   };
   const created = createPoller(
     { ...options, state },

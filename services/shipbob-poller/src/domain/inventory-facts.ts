@@ -154,8 +154,13 @@ export interface ReadDeferral {
   maxDeferMs: number;
 }
 
-/** The store's last inventory facts: how many up to them the applier has not applied, and when. */
+/**
+ * A store's last facts of one kind: how many up to them the applier has not applied, and when
+ * they were published. `inventory`: this process's last levels for the store (ADR 0154);
+ * `offers`: the mirakl-poller's last offer facts of the store (ADR 0169).
+ */
 export interface StoreFactsBehind {
+  facts: 'inventory' | 'offers';
   behind: number;
   publishedAt: number;
 }
@@ -163,26 +168,28 @@ export interface StoreFactsBehind {
 export type ReadDeferralDecision =
   /** Read: nothing known unapplied, a resync, or waited long enough (`overdue`). */
   | { type: 'read'; overdue: boolean }
-  /** Not now: the applier has not applied the store's last facts; the next request reads. */
-  | { type: 'defer'; behind: number };
+  /** Not now: the applier has not applied the store's last facts of a kind; the next request reads. */
+  | { type: 'defer'; facts: StoreFactsBehind['facts']; behind: number };
 
 /**
- * Whether a store's read waits for the applier (ADR 0154): while more than `behindLimit` of the
- * facts published on its partition up to the store's last one are not applied, a read would only
- * spend ShipBob's budget (shared with the orders flow) on levels that wait behind them, and end a
- * cycle the applier decides on long after. A resync always reads; so does a request made
- * `maxDeferMs` or more after those facts were published (an applier stopped for that long gets
- * the levels of now when it is back).
+ * Whether a store's read waits for the applier (ADR 0154, 0169): while more than `behindLimit`
+ * of the facts published on a partition up to the store's last one of a kind are not applied —
+ * its last levels, or its last offers — a read would only spend ShipBob's budget (shared with the
+ * orders flow) on levels that wait behind them, or end a cycle on a map its offers are still
+ * being written into (their stock goes out once they are, ADR 0155). A resync always reads; so
+ * does a request made `maxDeferMs` or more after the facts it would wait for were published (an
+ * applier stopped for that long gets the levels of now when it is back).
  */
 export function decideReadDeferral(
-  last: StoreFactsBehind | null,
+  lasts: readonly StoreFactsBehind[],
   request: { now: number; resync: boolean },
   settings: ReadDeferral,
 ): ReadDeferralDecision {
-  if (request.resync || !last || settings.behindLimit <= 0 || last.behind <= settings.behindLimit)
-    return { type: 'read', overdue: false };
-  if (request.now - last.publishedAt >= settings.maxDeferMs) return { type: 'read', overdue: true };
-  return { type: 'defer', behind: last.behind };
+  if (request.resync || settings.behindLimit <= 0) return { type: 'read', overdue: false };
+  const behind = lasts.filter((last) => last.behind > settings.behindLimit);
+  const waiting = behind.find((last) => request.now - last.publishedAt < settings.maxDeferMs);
+  if (waiting) return { type: 'defer', facts: waiting.facts, behind: waiting.behind };
+  return { type: 'read', overdue: behind.length > 0 };
 }
 
 /**

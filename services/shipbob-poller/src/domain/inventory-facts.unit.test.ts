@@ -86,16 +86,40 @@ describe('decideAccountRead', () => {
   });
 });
 
-describe('decideReadDeferral (ADR 0154)', () => {
+describe('decideReadDeferral (ADR 0154, 0169)', () => {
   const settings = { behindLimit: 1_000, maxDeferMs: 30 * 60_000 };
   const now = at.getTime();
   const ask = { now, resync: false };
-  const published = (behind: number, agoMs: number) => ({ behind, publishedAt: now - agoMs });
+  const last = (facts: 'inventory' | 'offers', behind: number, agoMs: number) => ({
+    facts,
+    behind,
+    publishedAt: now - agoMs,
+  });
+  const published = (behind: number, agoMs: number) => [last('inventory', behind, agoMs)];
 
   it('given the applier more than the limit behind the store’s last facts, when a read is asked, then it waits', () => {
     expect(decideReadDeferral(published(10_001, 60_000), ask, settings)).toEqual({
       type: 'defer',
+      facts: 'inventory',
       behind: 10_001,
+    });
+  });
+
+  it('given the store’s levels applied but the applier more than the limit behind its last offers, when a read is asked, then it waits for the offers', () => {
+    const lasts = [last('inventory', 0, 60_000), last('offers', 1_001, 5_000)];
+    expect(decideReadDeferral(lasts, ask, settings)).toEqual({
+      type: 'defer',
+      facts: 'offers',
+      behind: 1_001,
+    });
+  });
+
+  it('given the offers waited for since the longest wait and the levels behind more recently, when a read is asked, then it waits for the levels', () => {
+    const lasts = [last('offers', 5_000, 30 * 60_000), last('inventory', 2_000, 60_000)];
+    expect(decideReadDeferral(lasts, ask, settings)).toEqual({
+      type: 'defer',
+      facts: 'inventory',
+      behind: 2_000,
     });
   });
 
@@ -111,7 +135,7 @@ describe('decideReadDeferral (ADR 0154)', () => {
   });
 
   it('given no facts known for the store, a resync, or a limit of 0, when a read is asked, then it reads', () => {
-    expect(decideReadDeferral(null, ask, settings)).toEqual({ type: 'read', overdue: false });
+    expect(decideReadDeferral([], ask, settings)).toEqual({ type: 'read', overdue: false });
     expect(decideReadDeferral(published(50_000, 60_000), { now, resync: true }, settings)).toEqual({
       type: 'read',
       overdue: false,
@@ -128,8 +152,11 @@ describe('decideReadDeferral (ADR 0154)', () => {
     });
     expect(decideReadDeferral(published(50_000, 30 * 60_000 - 1), ask, settings)).toEqual({
       type: 'defer',
+      facts: 'inventory',
       behind: 50_000,
     });
+    const both = [last('inventory', 50_000, 30 * 60_000), last('offers', 2_000, 31 * 60_000)];
+    expect(decideReadDeferral(both, ask, settings)).toEqual({ type: 'read', overdue: true });
   });
 });
 
