@@ -17,18 +17,23 @@ const config = loadConfig(
     MIRAKL_SIM_NEW_ORDER_EVERY_MS: z.string().default('off'),
     /** The SKUs of the fed orders, comma-separated (the ShipBob simulator's demo product). */
     MIRAKL_SIM_NEW_ORDER_SKUS: z.string().default('DEMO-SKU-1'),
+    /** Offers every shop of MIRAKL_SIM_SHOPS has at start: shop SKUs, comma-separated, quantity 0. */
+    MIRAKL_SIM_OFFERS: z.string().default(''),
   }),
   process.env,
 );
 const logger = createLogger({ bindings: { service: 'mirakl-sim' } });
 
-const shops = config.MIRAKL_SIM_SHOPS.split(',')
-  .map((s) => s.trim())
-  .filter(Boolean)
-  .map((pair) => {
-    const [id, ...key] = pair.split(':');
-    return { shopId: Number(id), apiKey: key.join(':') };
-  });
+const listOf = (value: string): string[] =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+const offers = listOf(config.MIRAKL_SIM_OFFERS).map((sku) => ({ sku, quantity: 0 }));
+const shops = listOf(config.MIRAKL_SIM_SHOPS).map((pair) => {
+  const [id, ...key] = pair.split(':');
+  return { shopId: Number(id), apiKey: key.join(':'), offers };
+});
 for (const shop of shops) logger.addSecret(shop.apiKey);
 
 const callFrequencyMs = callFrequencyOrExit(
@@ -46,9 +51,7 @@ const sim = await startMiraklSimulator({
     ? {
         orderFeed: {
           everyMs: newOrderEveryMs,
-          skus: config.MIRAKL_SIM_NEW_ORDER_SKUS.split(',')
-            .map((s) => s.trim())
-            .filter(Boolean),
+          skus: listOf(config.MIRAKL_SIM_NEW_ORDER_SKUS),
           shopIds: shops.map((s) => s.shopId),
         },
       }
@@ -57,6 +60,7 @@ const sim = await startMiraklSimulator({
 logger.info('mirakl simulator listening', {
   url: sim.url,
   shops: shops.map((s) => s.shopId),
+  offers: offers.map((o) => o.sku),
   callFrequencyMs,
   newOrderEveryMs,
 });

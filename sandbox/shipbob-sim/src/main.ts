@@ -2,7 +2,8 @@ import { createLogger } from '@msync/platform';
 import { startShipBobSimulator } from './server.js';
 
 // Standalone entry for the local run and demos. Seeds one merchant whose PAT is
-// SHIPBOB_SIM_PAT (default "sim-pat"), so a store can be configured against it at once.
+// SHIPBOB_SIM_PAT (default "sim-pat"), so a store can be configured against it at once, with two
+// products in stock: the demo orders' DEMO-SKU-1, and DEMO-SKU-2 for the catalog flows.
 const logger = createLogger({ bindings: { service: 'shipbob-sim' } });
 const port = Number(process.env['SHIPBOB_SIM_PORT'] ?? 18091);
 const host = process.env['SHIPBOB_SIM_HOST'] ?? '127.0.0.1';
@@ -42,6 +43,11 @@ sim.control.world.seedProduct(merchant.id, {
   sku: 'DEMO-SKU-1',
   name: 'Demo product',
   stock: { 1: 25, 2: 10 },
+});
+sim.control.world.seedProduct(merchant.id, {
+  sku: 'DEMO-SKU-2',
+  name: 'Demo mug',
+  stock: { 1: 40 },
 });
 logger.info('shipbob simulator listening', {
   url: sim.url,

@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 describe('the demo store of the local run', () => {
-  it('is connected with Order Sync and Tracking on, and the same store is reconnected on later starts', async () => {
+  it('is connected with Order Sync, Tracking, Sync Offers and Sync Inventory on, and the same store is reconnected on later starts', async () => {
     const tenant = await ensureDemoTenant({ apiUrl: instance.url, adminToken: ADMIN_TOKEN });
     const options = {
       apiUrl: instance.url,
@@ -42,6 +42,7 @@ describe('the demo store of the local run', () => {
       miraklApiKey: MIRAKL_KEY,
       shipbobPat: PAT,
       pollIntervalMinutes: 1,
+      inventoryBuffer: 2,
     };
     const first = await ensureDemoStore(options);
     const api = client(instance.url, tenant.token);
@@ -49,16 +50,20 @@ describe('the demo store of the local run', () => {
     expect(stored.body).toMatchObject({
       status: 'CONNECTED',
       miraklShopId: '2001',
-      toggles: { orders: true, tracking: true },
+      toggles: { orders: true, tracking: true, offers: true, inventory: true },
+      inventoryBuffer: 2,
       pollIntervalMinutes: 1,
     });
     expect(stored.body.shipbob).not.toBeNull();
     expect(first.name).toBe('Demo shop');
+    // The first polls are asked under the version that turned the flows on.
+    expect(stored.headers.get('etag')).toBe(`"${first.configVersion}"`);
 
     // Disconnected meanwhile (e.g. in the UI): the next start connects the same store again.
     expect((await api('POST', `/v1/stores/${first.storeId}/disconnect`)).status).toBe(200);
     const again = await ensureDemoStore(options);
-    expect(again).toEqual(first);
+    expect(again).toMatchObject({ storeId: first.storeId, name: first.name });
+    expect(again.configVersion).toBeGreaterThan(first.configVersion!);
     expect((await api('GET', `/v1/stores/${first.storeId}`)).body['status']).toBe('CONNECTED');
     expect((await api('GET', '/v1/stores')).body.items).toHaveLength(1);
   });

@@ -1,7 +1,7 @@
 /**
  * The local run's demo store: the demo tenant's store on the Mirakl simulator's demo shop,
  * connected and configured through config-api's API on every start (the same store afterwards),
- * so orders flow without anyone filling in a form.
+ * so orders, tracking, offers and stock flow without anyone filling in a form.
  */
 import { apiCaller, expectStatus } from './demo-tenant.js';
 
@@ -13,14 +13,21 @@ export interface DemoStoreOptions {
   miraklApiKey: string;
   shipbobPat: string;
   pollIntervalMinutes: number;
+  /** Units of ShipBob's stock kept back from Mirakl. */
+  inventoryBuffer: number;
 }
 
 export interface DemoStore {
   storeId: string;
   name: string;
+  /** The store's configuration version once set up (its ETag): first polls wait for it. */
+  configVersion: number | null;
 }
 
-/** Connects (or reconnects) the demo shop and turns Order Sync and Tracking on. */
+/**
+ * Connects (or reconnects) the demo shop and turns every flow the simulators show on: Order Sync,
+ * Tracking, Sync Offers and Sync Inventory (with its buffer).
+ */
 export async function ensureDemoStore(options: DemoStoreOptions): Promise<DemoStore> {
   const call = apiCaller(options.apiUrl);
   const connected = await call('POST', '/v1/stores', options.token, {
@@ -51,11 +58,17 @@ export async function ensureDemoStore(options: DemoStoreOptions): Promise<DemoSt
     options.token,
     {
       shipbobPat: options.shipbobPat,
-      toggles: { orders: true, tracking: true },
+      toggles: { orders: true, tracking: true, offers: true, inventory: true },
+      inventoryBuffer: options.inventoryBuffer,
       pollIntervalMinutes: options.pollIntervalMinutes,
     },
     { 'if-match': current.etag ?? '' },
   );
   expectStatus(configured, 200, 'configure the demo store');
-  return { storeId, name: String(configured.body['miraklShopName']) };
+  const version = Number(configured.etag?.replaceAll('"', ''));
+  return {
+    storeId,
+    name: String(configured.body['miraklShopName']),
+    configVersion: Number.isInteger(version) ? version : null,
+  };
 }

@@ -25,6 +25,13 @@ export const DEMO = {
 } as const;
 /** The demo shop gets a new order this often; the ShipBob simulator labels and ships by itself. */
 export const NEW_ORDER_EVERY_MS = 20_000;
+/**
+ * The demo shop's offers: the first two are the ShipBob simulator's demo products (reused, their
+ * stock less the buffer pushed to Mirakl), the third is new to ShipBob (created as a product).
+ */
+export const DEMO_OFFERS = ['DEMO-SKU-1', 'DEMO-SKU-2', 'DEMO-SKU-3'] as const;
+/** Units of ShipBob's stock the demo store keeps back from Mirakl. */
+export const DEMO_INVENTORY_BUFFER = 2;
 /** Partitions of the local runs' topics (one broker; production uses the catalog's counts). */
 export const LOCAL_PARTITIONS = 3;
 export const MIRAKL_SIM_PORT = 18090;
@@ -39,6 +46,7 @@ export function demoSimulatorEnv(host: string) {
       MIRAKL_SIM_SHOPS: `${DEMO.miraklShopId}:${DEMO.miraklApiKey}`,
       MIRAKL_SIM_NEW_ORDER_EVERY_MS: String(NEW_ORDER_EVERY_MS),
       MIRAKL_SIM_NEW_ORDER_SKUS: 'DEMO-SKU-1',
+      MIRAKL_SIM_OFFERS: DEMO_OFFERS.join(','),
       MIRAKL_SIM_PAYMENT_DELAY_MS: '3000',
     },
     'shipbob-sim': {
@@ -109,8 +117,8 @@ export interface DemoSetup {
 
 /**
  * The demo tenant and its store on the simulators' demo accounts, set up through config-api's
- * API (the same ones on every start), then one poll of orders and shipments at once so a restart
- * shows progress without waiting for the scheduler's minute.
+ * API (the same ones on every start), then one poll of orders, shipments, offers and inventory
+ * at once so a restart shows progress without waiting for the scheduler's minute.
  */
 export async function setUpDemo(options: {
   apiUrl: string;
@@ -137,10 +145,11 @@ export async function setUpDemo(options: {
       miraklApiKey: DEMO.miraklApiKey,
       shipbobPat: DEMO.shipbobPat,
       pollIntervalMinutes: 1,
+      inventoryBuffer: DEMO_INVENTORY_BUFFER,
     }),
   );
   if (typeof store === 'string') return { tenant, store };
-  await requestFirstPolls(options.publisher, store.storeId);
+  await requestFirstPolls(options.publisher, store);
   return { tenant, store };
 }
 
@@ -153,10 +162,15 @@ async function orWhyNot<T>(work: () => Promise<T>): Promise<T | string> {
   }
 }
 
-async function requestFirstPolls(publisher: Publisher, storeId: string): Promise<void> {
+async function requestFirstPolls(
+  publisher: Publisher,
+  { storeId, configVersion }: DemoStore,
+): Promise<void> {
   for (const [system, stream] of [
     ['MIRAKL', 'orders'],
     ['SHIPBOB', 'shipments'],
+    ['MIRAKL', 'offers'],
+    ['SHIPBOB', 'inventory'],
   ] as const) {
     const now = new Date();
     await publisher.publish('pollRequested', {
@@ -172,7 +186,8 @@ async function requestFirstPolls(publisher: Publisher, storeId: string): Promise
       stream,
       reason: 'manual',
       since: null,
-      configVersion: null,
+      // Polled once the pollers have seen the flows turned on.
+      configVersion,
     });
   }
 }
@@ -192,7 +207,8 @@ export function demoRows(setup: DemoSetup, adminToken: string, miraklSimUrl: str
       '  demo store',
       typeof store === 'string'
         ? `none: ${store}`
-        : `${store.name} (${store.storeId}): Order Sync and Tracking on, polled every minute`,
+        : `${store.name} (${store.storeId}): Order Sync, Tracking, Sync Offers and Sync ` +
+          `Inventory on (buffer ${DEMO_INVENTORY_BUFFER}), polled every minute`,
     ],
     ['  demo Mirakl shop', `URL ${miraklSimUrl}, API key ${DEMO.miraklApiKey}`],
     ['  demo ShipBob PAT', DEMO.shipbobPat],
@@ -201,6 +217,15 @@ export function demoRows(setup: DemoSetup, adminToken: string, miraklSimUrl: str
       `a new one every ${NEW_ORDER_EVERY_MS / 1000} s in the Mirakl simulator; ` +
         `http://127.0.0.1:${MIRAKL_SIM_PORT}/_sim/shops/${DEMO.miraklShopId} shows their states`,
     ],
-    ['  outcomes', '`npm run -s stream -- tail syncOutcome` (accepted, created, shipped)'],
+    [
+      '  catalog',
+      `offers ${DEMO_OFFERS.join(', ')}: ${DEMO_OFFERS[2]} becomes a ShipBob product, ` +
+        `ShipBob's stock less ${DEMO_INVENTORY_BUFFER} their Mirakl quantity (the store page's ` +
+        `SKU table; the simulator's shop page above shows the offers)`,
+    ],
+    [
+      '  outcomes',
+      '`npm run -s stream -- tail syncOutcome` (accepted, created, shipped, products, stock)',
+    ],
   ];
 }
