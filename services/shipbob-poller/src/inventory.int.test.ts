@@ -114,6 +114,52 @@ const catalogCalls = (sim: RunningShipBobSimulator) =>
 const inactiveLists = (sim: RunningShipBobSimulator) =>
   catalogCalls(sim).filter((e) => e.query['IsActive']?.[0] === 'false');
 
+/** Moves the applier group's committed offsets on `topic` to its end, as if it took every fact. */
+async function commitToEnd(groupId: string, topic: string): Promise<void> {
+  const kafka = createKafka({
+    brokers: infra().KAFKA_BROKERS.split(','),
+    clientId: 'applier',
+    logger: capturingLogger('warn').logger,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = await admin.fetchTopicOffsets(topic);
+    await admin.setOffsets({
+      groupId,
+      topic,
+      partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
+    });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Asks for the store's inventory until a request reads (`reads` reads in all): the group's
+ * offsets are read again half a second after the last read of them, so a request answered from
+ * the read before a commit is deferred again, and the next one asked.
+ */
+async function requestUntilRead(
+  harness: PollerHarness,
+  poller: { metrics: Parameters<typeof counted>[0] },
+  storeId: string,
+  reads: number,
+): Promise<void> {
+  const outcomes = async () => ({
+    read: await counted(poller.metrics, 'poll_requests_total', { outcome: 'read' }),
+    deferred: await counted(poller.metrics, 'poll_requests_total', { outcome: 'applier-behind' }),
+  });
+  for (let before = await outcomes(); before.read < reads; before = await outcomes()) {
+    await harness.requestPoll(storeId, { stream: INVENTORY });
+    const deferredBefore = before.deferred;
+    await eventually(async () => {
+      const now = await outcomes();
+      return now.read >= reads || now.deferred > deferredBefore;
+    }, 'the request answered');
+  }
+}
+
 describe('shipbob-poller inventory stream', () => {
   it('reads an account once for the stores sharing it and emits only what changed, each store closing its cycle', async () => {
     const { sim, harness, poller, inventoryId } = await setUp();
@@ -479,37 +525,8 @@ describe('shipbob-poller inventory stream', () => {
     expect(deferredLog.behind).toBeGreaterThanOrEqual(3);
 
     // The applier commits past every fact: the next request reads.
-    const kafka = createKafka({
-      brokers: infra().KAFKA_BROKERS.split(','),
-      clientId: 'applier',
-      logger: capturingLogger('warn').logger,
-    });
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const topic = physicalTopic('inventoryObserved', harness.namespace);
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({
-        groupId: applierGroupId,
-        topic,
-        partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
-      });
-    } finally {
-      await admin.disconnect();
-    }
-    // The group's offsets are read again half a second after the last read of them: a request
-    // answered from the read before the commit is deferred again, and the next one asked.
-    const outcomes = async () => ({
-      read: await counted(poller.metrics, 'poll_requests_total', { outcome: 'read' }),
-      deferred: await counted(poller.metrics, 'poll_requests_total', { outcome: 'applier-behind' }),
-    });
-    for (let deferred = 1; (await outcomes()).read < 2; deferred++) {
-      await harness.requestPoll(STORE_A, { stream: INVENTORY });
-      await eventually(async () => {
-        const now = await outcomes();
-        return now.read === 2 || now.deferred > deferred;
-      }, 'the request after the commit answered');
-    }
+    await commitToEnd(applierGroupId, physicalTopic('inventoryObserved', harness.namespace));
+    await requestUntilRead(harness, poller, STORE_A, 2);
     expect(inventoryReads(sim)).toBe(2);
   });
 
@@ -549,24 +566,16 @@ describe('shipbob-poller inventory stream', () => {
 
     const kafka = createKafka({
       brokers: infra().KAFKA_BROKERS.split(','),
-      clientId: 'mirakl-poller-and-applier',
+      clientId: 'mirakl-poller',
       logger: capturingLogger('warn').logger,
     });
     const admin = kafka.admin();
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
     await Promise.all([admin.connect(), producer.connect()]);
-    const commitToEnd = async (topic: string) => {
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({
-        groupId: applierGroupId,
-        topic,
-        partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })),
-      });
-    };
     try {
       // The applier took the store's levels; the mirakl-poller then published five offer facts
       // of the store, which the applier has not taken.
-      await commitToEnd(physicalTopic('inventoryObserved', harness.namespace));
+      await commitToEnd(applierGroupId, physicalTopic('inventoryObserved', harness.namespace));
       const offersTopic = physicalTopic('offerObserved', harness.namespace);
       await admin.createTopics({ topics: [{ topic: offersTopic, numPartitions: 2 }] });
       const [sent] = await producer.send({
@@ -603,21 +612,8 @@ describe('shipbob-poller inventory stream', () => {
       expect(inventoryReads(sim)).toBe(1);
 
       // The applier commits past the offers: a read is made again.
-      await commitToEnd(offersTopic);
-      const outcomes = async () => ({
-        read: await counted(poller.metrics, 'poll_requests_total', { outcome: 'read' }),
-        deferred: await counted(poller.metrics, 'poll_requests_total', {
-          outcome: 'applier-behind',
-        }),
-      });
-      // The group's offsets are read again half a second after the last read of them.
-      for (let deferred = 1; (await outcomes()).read < 2; deferred++) {
-        await harness.requestPoll(STORE_A, { stream: INVENTORY });
-        await eventually(async () => {
-          const now = await outcomes();
-          return now.read === 2 || now.deferred > deferred;
-        }, 'the request after the commit answered');
-      }
+      await commitToEnd(applierGroupId, offersTopic);
+      await requestUntilRead(harness, poller, STORE_A, 2);
       expect(inventoryReads(sim)).toBe(2);
     } finally {
       await Promise.all([admin.disconnect(), producer.disconnect()]);
