@@ -10,7 +10,7 @@ import {
   offersFlowOpen,
   type ObservedOffer,
 } from './domain/offer-facts.js';
-import { inventoryFlowOpen, stockFacts } from './domain/stock-facts.js';
+import { fullExportReconciles, stockFacts } from './domain/stock-facts.js';
 import { OFFER_FACT_TOPICS } from './fact-topics.js';
 import { publishStock } from './stock-pass.js';
 import {
@@ -111,9 +111,9 @@ export function offersPass(deps: OffersPassDeps, exportsRefusedAt = new Map<stri
         );
       if (full && exportedAt !== null) {
         // The day's full export is also the store's daily stock reconciliation (ADR 0088): its
-        // quantities cost no further call. Published before the cursor moves: a crash repeats both.
-        const now = deps.configs.get(storeId);
-        if (now && inventoryFlowOpen(now))
+        // quantities cost no further call; a store's first is not (ADR 0170). Published before
+        // the cursor moves: a crash repeats both.
+        if (fullExportReconciles(lastFull, deps.configs.get(storeId)))
           await publishStock(deps, input, stockFacts(storeId, stock, observedAt));
         await deps.state.saveCursor(storeId, OFFERS_FULL, { cursor: exportedAt, startedAt });
       }

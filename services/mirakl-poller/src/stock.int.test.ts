@@ -81,24 +81,39 @@ describe('mirakl-poller stock reconciliation', () => {
     expect((await state.cursor(STORE, OFFERS)).cursor).toBeNull();
   });
 
-  it("the offers stream's full export is also the day's reconciliation; its differentials are not", async () => {
+  it("the offers stream's day's full export is also the reconciliation; a store's first and its differentials are not (ADR 0170)", async () => {
     const { sim, harness } = await setUp();
-    const poller = await harness.startPoller();
+    const first = await harness.startPoller();
 
     await harness.requestPoll(STORE, { stream: OFFERS });
-    await untilOutcome(poller.metrics, 'completed', 1, 'the full offers pass');
-    await eventually(() => stockFacts(harness).length === 1, 'the stock of the full export');
-    expect(harness.facts.filter((f) => f.topic === 'offerObserved')).toHaveLength(2);
+    await untilOutcome(first.metrics, 'completed', 1, 'the first full offers pass');
+    // Acknowledged before the pass completes: the topic holds everything the pass published.
+    expect(await harness.messagesOn('offerObserved')).toBe(1);
+    expect(await harness.messagesOn('stockObserved')).toBe(0);
 
     await new Promise((r) => setTimeout(r, 20));
     sim.control.upsertOffers(SHOP, [{ sku: 'SKU-C', quantity: 3 }]);
     await harness.requestPoll(STORE, { stream: OFFERS });
-    await untilOutcome(poller.metrics, 'completed', 2, 'the differential offers pass');
-    await eventually(
-      () => harness.facts.filter((f) => f.topic === 'offerObserved').length === 3,
-      'the new offer',
-    );
+    await untilOutcome(first.metrics, 'completed', 2, 'the differential offers pass');
     expect(typeof exportBodies(sim)[1]?.['last_request_date']).toBe('string');
-    expect(stockFacts(harness)).toHaveLength(1);
+    expect(await harness.messagesOn('offerObserved')).toBe(2);
+    expect(await harness.messagesOn('stockObserved')).toBe(0);
+
+    // A day later (here: a poller whose full exports are due at once) the full export reconciles.
+    await first.stop();
+    const later = await harness.startPoller({ offersFullEveryMs: 1 });
+    await harness.requestPoll(STORE, { stream: OFFERS });
+    await untilOutcome(later.metrics, 'completed', 1, "the day's full offers pass");
+    expect(exportBodies(sim)[2]).toEqual({ export_type: 'application/json' });
+    await eventually(() => stockFacts(harness).length === 1, 'the stock of the full export');
+    expect(stockFacts(harness)[0]).toMatchObject({
+      chunk: 0,
+      chunkCount: 1,
+      offers: [
+        { shopSku: 'SKU-A', quantity: 1 },
+        { shopSku: 'SKU-B', quantity: 2 },
+        { shopSku: 'SKU-C', quantity: 3 },
+      ],
+    });
   });
 });

@@ -50,3 +50,16 @@ export function inventoryFlowOpen(config: {
 }): boolean {
   return config.toggles.inventory && config.shipbobConfigured;
 }
+
+/**
+ * Whether a full export of the offers stream is also the store's stock reconciliation (ADR 0088,
+ * 0170): the day's full exports are, while Sync Inventory is open; a store's first is not. Before
+ * it the store's offers were not known, so no quantity of theirs was pushed: every SKU would be
+ * pending and nothing compared, for a whole catalog's chunks read, kept and compared.
+ */
+export function fullExportReconciles(
+  lastFullAt: Date | null,
+  config: { toggles: { inventory: boolean }; shipbobConfigured: boolean } | undefined,
+): boolean {
+  return lastFullAt !== null && config !== undefined && inventoryFlowOpen(config);
+}

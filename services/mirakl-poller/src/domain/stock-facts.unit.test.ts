@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { inventoryFlowOpen, stockFacts } from './stock-facts.js';
+import { fullExportReconciles, inventoryFlowOpen, stockFacts } from './stock-facts.js';
 
 const T0 = new Date(Date.UTC(2026, 10, 30, 3, 0, 0));
 
@@ -55,5 +55,26 @@ describe('stock reconciliation: a full export as MiraklStockObserved chunks', ()
     expect(inventoryFlowOpen({ toggles: { inventory: true }, shipbobConfigured: false })).toBe(
       false,
     );
+  });
+
+  describe('fullExportReconciles (ADR 0170)', () => {
+    const open = { toggles: { inventory: true }, shipbobConfigured: true };
+    const lastFull = new Date(T0.getTime() - 24 * 3600_000);
+
+    it("given a store's day's full export with Sync Inventory open, then it is the reconciliation", () => {
+      expect(fullExportReconciles(lastFull, open)).toBe(true);
+    });
+
+    it("given a store's first full export, then no reconciliation: nothing of it was pushed", () => {
+      expect(fullExportReconciles(null, open)).toBe(false);
+    });
+
+    it('given Sync Inventory off, no ShipBob, or no configuration read, then none', () => {
+      expect(fullExportReconciles(lastFull, { ...open, toggles: { inventory: false } })).toBe(
+        false,
+      );
+      expect(fullExportReconciles(lastFull, { ...open, shipbobConfigured: false })).toBe(false);
+      expect(fullExportReconciles(lastFull, undefined)).toBe(false);
+    });
   });
 });
