@@ -26,7 +26,10 @@ export interface PublishedPositions {
   last(of: PublishedStream): Promise<PublishedPosition | null>;
 }
 
-/** Shared by the pollers: the mirakl-poller writes its offers' positions, the shipbob-poller reads them. */
+/**
+ * Shared by the pollers: the mirakl-poller writes its offers' positions, the shipbob-poller reads
+ * them.
+ */
 export const PUBLISHED_POSITIONS_COLLECTION = 'poll_published_positions';
 
 interface PositionDoc {

@@ -17,7 +17,7 @@ const config = loadConfig(
     MIRAKL_SIM_NEW_ORDER_EVERY_MS: z.string().default('off'),
     /** The SKUs of the fed orders, comma-separated (the ShipBob simulator's demo product). */
     MIRAKL_SIM_NEW_ORDER_SKUS: z.string().default('DEMO-SKU-1'),
-    /** Offers every shop of MIRAKL_SIM_SHOPS has at start: shop SKUs, comma-separated, quantity 0. */
+    /** Offers every shop of MIRAKL_SIM_SHOPS has at start: shop SKUs, comma-separated, at 0. */
     MIRAKL_SIM_OFFERS: z.string().default(''),
   }),
   process.env,

@@ -7,10 +7,10 @@ import {
 } from '@msync/platform';
 import {
   createPoller,
+  createPublishedPositions,
   passOf,
   POLLER_DEFAULTS,
   resyncOf,
-  createPublishedPositions,
   type Poller,
   type PollerOptions,
 } from '@msync/polling';
@@ -80,8 +80,8 @@ export interface ShipBobPollerOptions extends PollerOptions {
   /**
    * A read waits while the applier's group has more than `behindLimit` of the facts up to the
    * store's last ones (its levels, and its offers: ADR 0169) to commit, at most `maxDeferMs`
-   * after they were published (ADR 0154; default 40 and 30 min; `behindLimit` 0: never). `applierGroupId`: default
-   * `<namespace>sync-applier`.
+   * after they were published (ADR 0154; default 40 and 30 min; `behindLimit` 0: never).
+   * `applierGroupId`: default `<namespace>sync-applier`.
    */
   inventoryReadDeferral?: Partial<ReadDeferral> & { applierGroupId?: string };
   /** Receive ShipBob's webhooks too; polling alone without it. */

@@ -168,7 +168,10 @@ export interface StoreFactsBehind {
 export type ReadDeferralDecision =
   /** Read: nothing known unapplied, a resync, or waited long enough (`overdue`). */
   | { type: 'read'; overdue: boolean }
-  /** Not now: the applier has not applied the store's last facts of a kind; the next request reads. */
+  /**
+   * Not now: the applier has not applied the store's last facts of a kind; the next request
+   * reads.
+   */
   | { type: 'defer'; facts: StoreFactsBehind['facts']; behind: number };
 
 /**
