@@ -57,6 +57,13 @@ const DEFAULTS = {
   'semi-space-mb': 0,
   /** Both pollers' POLL_KEYS_AT_ONCE (0: their default). */
   'poll-keys': 0,
+  /** The mirakl-poller's LARGE_PASSES_AT_ONCE: full exports at once (0: its default, 2). */
+  'export-passes': 0,
+  /**
+   * Every store's `pollIntervalMinutes` (ADR 0091: 1, the shortest; the product's default is 15):
+   * how often the scheduler asks for each stream between the cycles the bench asks for itself.
+   */
+  'poll-interval-minutes': 1,
   /** The pollers' and the applier's MAP_CACHE_ENTRIES (-1: their default, 100,000; 0: none). */
   'map-cache-entries': -1,
   backend: 'shared' as 'shared' | MongoBackend,
@@ -154,7 +161,7 @@ async function measure(options: Options): Promise<Figures> {
     paymentDelayMs: 0,
     labelAfterMs: null,
     shipAfterMs: 0,
-    pollIntervalMinutes: 1,
+    pollIntervalMinutes: options['poll-interval-minutes'],
     backend: options.backend,
     runName: 'bench-catalog',
     path: process.env['PATH'] ?? '',
@@ -163,7 +170,14 @@ async function measure(options: Options): Promise<Figures> {
     accounts: options.accounts,
     tuning: {
       ...heap,
-      'mirakl-poller': { ...heap['mirakl-poller'], ...pollKeys, ...mapCache },
+      'mirakl-poller': {
+        ...heap['mirakl-poller'],
+        ...pollKeys,
+        ...mapCache,
+        ...(options['export-passes'] > 0
+          ? { LARGE_PASSES_AT_ONCE: String(options['export-passes']) }
+          : {}),
+      },
       'shipbob-poller': {
         ...heap['shipbob-poller'],
         ...pollKeys,
