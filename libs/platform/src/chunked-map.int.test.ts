@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { Binary, MongoClient, type Db } from 'mongodb';
+import { Binary, MongoClient, type Db, type Document } from 'mongodb';
 import { infra, uniqueName } from '@msync/test-support';
 import {
   ENTRIES_PER_CHUNK,
@@ -256,9 +256,19 @@ describe('a per-owner map in chunks (real server)', () => {
     expect(since.appended).toHaveLength(ENTRIES_PER_CHUNK + 1);
     expect(since.chunks).toEqual(read.chunks);
 
-    // A rewrite (as a compaction) leaves one value, the old chunks removed.
+    // A rewrite (as a compaction) leaves one value, the old chunks removed: the four in one
+    // command of a statement each.
+    const deletes: Document[] = [];
+    client!.on('commandStarted', (event) => {
+      if (event.commandName === 'delete' && event.command['delete'] === 'runs_chunks')
+        deletes.push(event.command);
+    });
     expect(await map.rewrite('s1', (entries, meta) => ({ entries: [...entries], meta }))).toBe(
       true,
+    );
+    expect(deletes).toHaveLength(1);
+    expect((deletes[0]!['deletes'] as { q: unknown }[]).map(({ q }) => q)).toEqual(
+      read.chunks.map((_id) => ({ _id })),
     );
     const compacted = (await heads.findOne({ _id: 's1' }))!;
     expect(compacted.chunks).toHaveLength(1);

@@ -64,6 +64,26 @@ describe('chunk entries as JSON text', () => {
     ]);
   });
 
+  it('writes undefined in arrays and nested fields as null, and a value with toJSON as that returns', () => {
+    const at = new Date(7);
+    const id = { toJSON: () => 'id-1', at };
+    const shared = { quantity: 2 };
+
+    const text = encodeEntries([
+      ['list', [undefined, { reason: undefined, at }, shared]],
+      ['id', id],
+      ['again', shared],
+    ]);
+
+    expect(JSON.parse(text)).toEqual([
+      ['list', [null, { reason: null, at: { $date: 7 } }, { quantity: 2 }]],
+      ['id', 'id-1'],
+      ['again', { quantity: 2 }],
+    ]);
+    // What was written is left as it was: nothing is replaced in the caller's values.
+    expect(shared).toEqual({ quantity: 2 });
+  });
+
   it('packs entries deflated, a fraction of their text, and unpacks them as written', () => {
     const at = new Date('2026-12-04T22:00:00.000Z');
     const written: MapEntry<unknown>[] = Array.from({ length: 500 }, (_, n) => [
