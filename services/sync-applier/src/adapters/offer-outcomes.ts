@@ -171,7 +171,8 @@ export function createOfferOutcomes(options: {
       }
       sent = recorded;
       for (const { event, kept: those } of recorded) {
-        for (const { outcome } of those) countOutcome(options.metrics, outcome, event);
+        // The outcomes of one event share their flow, action and outcome (`keptOutcomeEvents`).
+        countOutcome(options.metrics, those[0]!.outcome, event, those.length);
         options.logger.debug('outcome recorded', {
           storeId: event.envelope.storeId,
           flow: event.flow,

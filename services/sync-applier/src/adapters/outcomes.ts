@@ -83,15 +83,20 @@ export function createOutcomeRecorder(options: {
   };
 }
 
-/** The outcome metrics of a published outcome. */
+/**
+ * The outcome metrics of a published outcome, or of `count` alike (same flow, action and outcome)
+ * that one event stands for (ADR 0161).
+ */
 export function countOutcome(
   metrics: ApplierMetrics,
   outcome: Outcome,
   event: SyncOutcomeRecorded,
+  count = 1,
 ): void {
   const labels = { flow: outcome.flow, action: outcome.action };
-  metrics.outcomes.inc({ ...labels, outcome: outcome.outcome });
+  metrics.outcomes.inc({ ...labels, outcome: outcome.outcome }, count);
   if (outcome.outcome === 'APPLIED') {
-    metrics.effectLatency.observe(labels, (event.latencyMs ?? 0) / 1000);
+    for (let n = 0; n < count; n++)
+      metrics.effectLatency.observe(labels, (event.latencyMs ?? 0) / 1000);
   }
 }
