@@ -71,4 +71,41 @@ describe('ShipBob simulator autopilot', () => {
       tracking: null,
     });
   });
+
+  it('receives stock by itself when asked: a center below the line back up, exception orders released', async () => {
+    const level = async () =>
+      (
+        await t.json<{ total_on_hand_quantity: number; total_fulfillable_quantity: number }>(
+          `/2025-07/inventory-level/${t.inventoryId}`,
+        )
+      ).body;
+    // Given SKU-1's 3 units and an order of 5 waiting in exception, restock off
+    const waiting = (
+      await t.json<{ id: number; shipments: ShipmentView[] }>('/2025-07/order', {
+        method: 'POST',
+        channel: t.channelId,
+        body: JSON.stringify(validOrder('WAITS', 'SKU-1', 5)),
+      })
+    ).body;
+    const id = waiting.shipments[0]!.id;
+    expect((await shipment(id)).status).toBe('Exception');
+    await t.control('PUT', '/autopilot', { enabled: true, labelAfterMs: 60_000 });
+    expect((await t.control('GET', '/autopilot')) as object).toMatchObject({ restock: null });
+    expect(await level()).toMatchObject({ total_on_hand_quantity: 3 });
+
+    // When the warehouse receives whatever falls below 4, back up to 10
+    await t.control('PUT', '/autopilot', {
+      enabled: true,
+      labelAfterMs: 60_000,
+      restock: { below: 4, upTo: 10 },
+    });
+
+    // Then 7 units are received (3 → 10) and the waiting order takes 5 of them; the 5 left are
+    // not below the line, so nothing more comes
+    await eventually(async () => (await shipment(id)).status === 'Processing', 'allocated', 5_000);
+    expect(await level()).toMatchObject({
+      total_on_hand_quantity: 10,
+      total_fulfillable_quantity: 5,
+    });
+  });
 });

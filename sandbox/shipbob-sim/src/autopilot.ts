@@ -13,6 +13,12 @@ export interface AutopilotSettings {
   deliverAfterMs: number | null;
   /** Carrier of the labels it buys: `UPS`, `USPS`, `FedEx` or any name. */
   carrier: string;
+  /**
+   * The warehouse receiving stock by itself: once an item's fulfillable units at a center it
+   * stocks fall below `below`, a receiving brings them back to `upTo` (and releases orders waiting
+   * in exception). Null: stock only changes through orders and the control API.
+   */
+  restock: { below: number; upTo: number } | null;
 }
 
 export const DEFAULT_AUTOPILOT: AutopilotSettings = {
@@ -20,6 +26,7 @@ export const DEFAULT_AUTOPILOT: AutopilotSettings = {
   shipAfterMs: 20_000,
   deliverAfterMs: null,
   carrier: 'UPS',
+  restock: null,
 };
 
 export type AutopilotStep = 'label' | 'ship' | 'deliver';

@@ -23,6 +23,24 @@ const msOrNever = (name: string, fallback: number | null): number | null => {
   return ms;
 };
 
+/** `SHIPBOB_SIM_RESTOCK_BELOW` / `_TO`: the warehouse's receivings (off unless both are set). */
+const restock = (): { below: number; upTo: number } | null => {
+  const below = env('SHIPBOB_SIM_RESTOCK_BELOW');
+  const upTo = env('SHIPBOB_SIM_RESTOCK_TO');
+  if (below === undefined || below === 'off') return null;
+  const settings = { below: Number(below), upTo: Number(upTo) };
+  if (
+    !Number.isInteger(settings.below) ||
+    !Number.isInteger(settings.upTo) ||
+    settings.below < 1 ||
+    settings.upTo < settings.below
+  )
+    throw new Error(
+      `SHIPBOB_SIM_RESTOCK_BELOW must be "off" or a whole number ≥ 1 and SHIPBOB_SIM_RESTOCK_TO a whole number at least as large, got "${below}" and "${upTo ?? ''}"`,
+    );
+  return settings;
+};
+
 const sim = await startShipBobSimulator({
   port,
   host,
@@ -34,6 +52,7 @@ const sim = await startShipBobSimulator({
           shipAfterMs: msOrNever('SHIPBOB_SIM_SHIP_AFTER_MS', 20_000),
           deliverAfterMs: msOrNever('SHIPBOB_SIM_DELIVER_AFTER_MS', null),
           carrier: env('SHIPBOB_SIM_CARRIER') ?? 'UPS',
+          restock: restock(),
         },
       }
     : {}),

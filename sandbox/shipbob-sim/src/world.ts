@@ -802,7 +802,27 @@ export class SimWorld {
         if (step) moved += 1;
       }
     }
+    if (settings.restock) moved += this.restock(settings.restock);
     return moved;
+  }
+
+  /**
+   * A receiving at every center an item is stocked at whose fulfillable units fell below `below`:
+   * back up to `upTo`, then orders waiting in exception are allocated again. Returns how many
+   * centers received.
+   */
+  private restock({ below, upTo }: { below: number; upTo: number }): number {
+    let received = 0;
+    for (const item of this.itemsById.values()) {
+      if (item.isDigital || !item.isActive) continue;
+      for (const [centerId, stock] of item.stock) {
+        const fulfillable = stock.onHand - stock.committed;
+        if (fulfillable >= below) continue;
+        this.setStock(item.id, centerId, stock.onHand + upTo - fulfillable);
+        received += 1;
+      }
+    }
+    return received;
   }
 }
 

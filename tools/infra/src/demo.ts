@@ -32,6 +32,12 @@ export const NEW_ORDER_EVERY_MS = 20_000;
 export const DEMO_OFFERS = ['DEMO-SKU-1', 'DEMO-SKU-2', 'DEMO-SKU-3'] as const;
 /** Units of ShipBob's stock the demo store keeps back from Mirakl. */
 export const DEMO_INVENTORY_BUFFER = 2;
+/**
+ * The ShipBob simulator's warehouse receives stock of an item whose fulfillable units at a center
+ * fall below `below`, back up to `upTo`: the demo orders never run it out, and its Mirakl quantity
+ * is seen going down with the orders and up with each receiving.
+ */
+export const DEMO_RESTOCK = { below: 5, upTo: 25 } as const;
 /** Partitions of the local runs' topics (one broker; production uses the catalog's counts). */
 export const LOCAL_PARTITIONS = 3;
 export const MIRAKL_SIM_PORT = 18090;
@@ -55,6 +61,9 @@ export function demoSimulatorEnv(host: string) {
       SHIPBOB_SIM_PAT: DEMO.shipbobPat,
       SHIPBOB_SIM_LABEL_AFTER_MS: '5000',
       SHIPBOB_SIM_SHIP_AFTER_MS: '10000',
+      // The demo orders' SKU would run out in about ten minutes: the warehouse receives more.
+      SHIPBOB_SIM_RESTOCK_BELOW: String(DEMO_RESTOCK.below),
+      SHIPBOB_SIM_RESTOCK_TO: String(DEMO_RESTOCK.upTo),
     },
   };
 }
