@@ -463,7 +463,7 @@ export function createEventConsumer<K extends TopicKey>(
         onRetry: ({ attempt, delayMs, error }) => {
           const reason = errorReason(error);
           metrics?.retries.inc({ topic: raw.topic, reason });
-          logger.warn('handler failed; will retry without committing', {
+          const fields = {
             topic: raw.topic,
             partition: raw.partition,
             offset: raw.offset,
@@ -471,7 +471,11 @@ export function createEventConsumer<K extends TopicKey>(
             delayMs,
             reason,
             error: errorMessage(error),
-          });
+          };
+          // A vendor's rate limit or call frequency is pacing, not a fault: the wait it asks for.
+          if (classifyError(error) === 'rate-limited')
+            logger.info('handler waits for a rate limit; will retry without committing', fields);
+          else logger.warn('handler failed; will retry without committing', fields);
         },
       },
     );

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import {
   PermanentError,
+  RateLimitedError,
   RetriableError,
   connectMongo,
   createMetricsRegistry,
@@ -79,6 +80,10 @@ describe('log context of consumed events', () => {
     const handle = loggingHandler(logger, (orderId, attempt) => {
       if (orderId === 'RETRIED' && attempt === 1)
         throw new RetriableError('ShipBob answered 503', { reason: 'shipbob-unavailable' });
+      if (orderId === 'PACED' && attempt === 1)
+        throw new RateLimitedError('OR21 may be called once a minute', 30, {
+          reason: 'call-frequency',
+        });
       if (orderId === 'REFUSED') throw new PermanentError('unknown SKU', { reason: 'unknown-sku' });
       // What a handler publishes inherits the correlation id unless it names one.
       published.push(
@@ -103,15 +108,16 @@ describe('log context of consumed events', () => {
 
     const retried = order('store-a', 'RETRIED');
     const refused = order('store-b', 'REFUSED');
-    await h.publisher.publish('orderReadyToShip', [retried, refused]);
+    const paced = order('store-c', 'PACED');
+    await h.publisher.publish('orderReadyToShip', [retried, refused, paced]);
     await eventually(async () => {
       const metric = await metrics.getSingleMetric('events_consumed_total')?.get();
       const total = (metric?.values ?? [])
         .filter((v) => v.labels['outcome'] === 'handled')
         .reduce((sum, v) => sum + v.value, 0);
       const dead = await metrics.getSingleMetric('events_dead_lettered_total')?.get();
-      return total >= 1 && (dead?.values ?? []).some((v) => v.value === 1);
-    }, 'one event handled after a retry, one dead-lettered');
+      return total >= 2 && (dead?.values ?? []).some((v) => v.value === 1);
+    }, 'two events handled after a retry, one dead-lettered');
 
     const all = parsed(lines);
     const about = (msg: string, orderId?: string) =>
@@ -119,6 +125,11 @@ describe('log context of consumed events', () => {
     const expectations: [string, Line[], ReturnType<typeof order>][] = [
       ['handler of RETRIED', about('applying', 'RETRIED'), retried],
       ['retry of RETRIED', about('handler failed; will retry without committing'), retried],
+      [
+        'wait of PACED',
+        about('handler waits for a rate limit; will retry without committing'),
+        paced,
+      ],
       ['handler of REFUSED', about('applying', 'REFUSED'), refused],
       ['DLQ of REFUSED', about('message dead-lettered'), refused],
     ];
@@ -133,7 +144,17 @@ describe('log context of consumed events', () => {
           });
       });
     expect(about('applying', 'RETRIED')).toHaveLength(2);
-    expect(published).toEqual([retried.envelope.correlationId]);
+    expect(about('applying', 'PACED')).toHaveLength(2);
+    // A failure warns; a rate limit's wait is told at info, no warning (it is pacing).
+    expect(about('handler failed; will retry without committing')).toEqual([
+      expect.objectContaining({ level: 'warn', reason: 'shipbob-unavailable' }),
+    ]);
+    expect(about('handler waits for a rate limit; will retry without committing')).toEqual([
+      expect.objectContaining({ level: 'info', reason: 'call-frequency' }),
+    ]);
+    expect(published.sort()).toEqual(
+      [retried.envelope.correlationId, paced.envelope.correlationId].sort(),
+    );
     // Lines about no event carry no event's ids.
     expect(about('consuming')[0]).not.toHaveProperty('correlationId');
   });
