@@ -10,12 +10,12 @@ interface ShipmentView {
 
 describe('ShipBob simulator autopilot', () => {
   const t = useSimulator();
-  const createOrder = async (ref: string) =>
+  const createOrder = async (ref: string, sku?: string, quantity?: number) =>
     (
       await t.json<{ id: number; shipments: ShipmentView[] }>('/2025-07/order', {
         method: 'POST',
         channel: t.channelId,
-        body: JSON.stringify(validOrder(ref)),
+        body: JSON.stringify(validOrder(ref, sku, quantity)),
       })
     ).body;
   const shipment = async (id: number) =>
@@ -53,13 +53,7 @@ describe('ShipBob simulator autopilot', () => {
 
   it('leaves orders in exception alone until stock arrives', async () => {
     await t.control('PUT', '/autopilot', { enabled: true, labelAfterMs: 50 });
-    const waiting = (
-      await t.json<{ id: number; shipments: ShipmentView[] }>('/2025-07/order', {
-        method: 'POST',
-        channel: t.channelId,
-        body: JSON.stringify(validOrder('OOS', 'SKU-1', 10)),
-      })
-    ).body;
+    const waiting = await createOrder('OOS', 'SKU-1', 10);
     const labeledMeanwhile = await createOrder('IN-STOCK');
     await eventually(
       async () => (await shipment(labeledMeanwhile.shipments[0]!.id)).tracking !== null,
@@ -80,13 +74,7 @@ describe('ShipBob simulator autopilot', () => {
         )
       ).body;
     // Given SKU-1's 3 units and an order of 5 waiting in exception, restock off
-    const waiting = (
-      await t.json<{ id: number; shipments: ShipmentView[] }>('/2025-07/order', {
-        method: 'POST',
-        channel: t.channelId,
-        body: JSON.stringify(validOrder('WAITS', 'SKU-1', 5)),
-      })
-    ).body;
+    const waiting = await createOrder('WAITS', 'SKU-1', 5);
     const id = waiting.shipments[0]!.id;
     expect((await shipment(id)).status).toBe('Exception');
     await t.control('PUT', '/autopilot', { enabled: true, labelAfterMs: 60_000 });
