@@ -23,7 +23,7 @@ const msOrNever = (name: string, fallback: number | null): number | null => {
   return ms;
 };
 
-/** `SHIPBOB_SIM_RESTOCK_BELOW` / `_TO`: the warehouse's receivings (off unless both are set). */
+/** `SHIPBOB_SIM_RESTOCK_BELOW` / `_TO`: the warehouse's receivings (off unless the first is set). */
 const restock = (): { below: number; upTo: number } | null => {
   const below = env('SHIPBOB_SIM_RESTOCK_BELOW');
   const upTo = env('SHIPBOB_SIM_RESTOCK_TO');
