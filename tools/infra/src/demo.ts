@@ -180,6 +180,11 @@ async function requestFirstPolls(
     ['SHIPBOB', 'shipments'],
     ['MIRAKL', 'offers'],
     ['SHIPBOB', 'inventory'],
+    // The simulators start afresh with every run while the database keeps what was pushed to
+    // the earlier ones (Mirakl's quantities back at 0): a reconciliation compares Mirakl's
+    // quantities with the computed ones and a later cycle puts the drift right. At a first run
+    // it compares nothing (no quantity pushed yet).
+    ['MIRAKL', 'reconcile'],
   ] as const) {
     const now = new Date();
     await publisher.publish('pollRequested', {
