@@ -40,14 +40,14 @@ export function stockFacts(
   }));
 }
 
+/** What of a store's configuration opens its Sync Inventory. */
+type InventoryGate = { toggles: { inventory: boolean }; shipbobConfigured: boolean };
+
 /**
  * Whether the store's stock is worth reconciling: Sync Inventory on and ShipBob configured (the
  * applier's own gate for stock pushes); otherwise there is nothing the product computes to compare.
  */
-export function inventoryFlowOpen(config: {
-  toggles: { inventory: boolean };
-  shipbobConfigured: boolean;
-}): boolean {
+export function inventoryFlowOpen(config: InventoryGate): boolean {
   return config.toggles.inventory && config.shipbobConfigured;
 }
 
@@ -59,7 +59,7 @@ export function inventoryFlowOpen(config: {
  */
 export function fullExportReconciles(
   lastFullAt: Date | null,
-  config: { toggles: { inventory: boolean }; shipbobConfigured: boolean } | undefined,
+  config: InventoryGate | undefined,
 ): boolean {
   return lastFullAt !== null && config !== undefined && inventoryFlowOpen(config);
 }
