@@ -4,6 +4,7 @@ import { infra, uniqueName } from '@msync/test-support';
 import {
   ENTRIES_PER_CHUNK,
   SLACK_CHUNKS,
+  WRITE_SLACK_CHUNKS,
   createChunkedMap,
   createMapCache,
   encodeEntries,
@@ -25,6 +26,16 @@ async function connect(): Promise<Db> {
   await client.connect();
   dbName = uniqueName('chunkmap').replaceAll('-', '_');
   return client.db(dbName);
+}
+
+/** The names of the commands sent to `collection` from now on, in order. */
+function chunkCommandsOf(collection: string): string[] {
+  const names: string[] = [];
+  client!.on('commandStarted', (event) => {
+    if ((event.command as Record<string, unknown>)[event.commandName] === collection)
+      names.push(event.commandName);
+  });
+  return names;
 }
 
 interface Line {
@@ -160,36 +171,101 @@ describe('a per-owner map in chunks (real server)', () => {
     expect((await map.read('s1')).entries.get('A')).toEqual({ quantity: 2, note: 'kept' });
   });
 
-  it('compacts once the chunks pile up, and keeps the same map', async () => {
+  it('leaves a crowded map to its next read, which compacts it from what it read (ADR 0172)', async () => {
     const db = await connect();
+    const commands = chunkCommandsOf('piled_chunks');
     const map = createChunkedMap<Line>(db, { name: 'piled' });
+    const heads = db.collection<{ _id: string; chunks: string[]; base?: number }>('piled');
     const writes = SLACK_CHUNKS + 5;
     for (let w = 0; w < writes; w++)
       await map.write(
         's1',
         entries(0, 10, (i) => i * 100 + w),
       );
-    const head = await db
-      .collection<{ _id: string; chunks: string[] }>('piled')
-      .findOne({ _id: 's1' });
-    // Compacted once past the slack, then appended to.
-    expect(head!.chunks.length).toBeLessThan(writes);
-    expect(await db.collection('piled_chunks').countDocuments()).toBe(head!.chunks.length);
+    // Past twice the base plus the slack, the writes compacted nothing: no chunk was read.
+    const piled = (await heads.findOne({ _id: 's1' }))!;
+    expect(piled.chunks).toHaveLength(writes);
+    expect(commands.splice(0)).toEqual(Array.from({ length: writes }, () => 'insert'));
+
+    const read = await map.read('s1');
+    const last = Object.fromEntries(
+      entries(0, 10, (i) => i * 100 + writes - 1).map(([k, v]) => [k, v!.quantity]),
+    );
+    expect(asObject(read.entries)).toEqual(last);
+    // Each chunk read once, then the ten entries written as one chunk and the old ones removed.
+    expect(commands.filter((c) => c === 'find')).toHaveLength(writes);
+    expect(commands.filter((c) => c !== 'find')).toEqual(['insert', 'delete']);
+    const compacted = (await heads.findOne({ _id: 's1' }))!;
+    expect(compacted.chunks).toHaveLength(1);
+    expect(compacted.base).toBe(1);
+    expect(await db.collection('piled_chunks').countDocuments()).toBe(1);
+    // The read names the chunks and stamp the compaction left: appended to from there.
+    expect(read.chunks).toEqual(compacted.chunks);
+    expect(read.stamp).toBe(await map.stamp('s1'));
+    await map.write('s1', [['SKU-0', { quantity: -1 }]]);
+    const since = (await map.appendedSince('s1', read.chunks, 8))!;
+    expect(since.appended).toEqual([['SKU-0', { quantity: -1 }]]);
+    expect(asObject((await map.read('s1')).entries)).toEqual({ ...last, 'SKU-0': -1 });
+  });
+
+  it('takes the chunks of a crowded map of new keys as its base instead of writing them again', async () => {
+    const db = await connect();
+    const commands = chunkCommandsOf('filled_chunks');
+    const map = createChunkedMap<Line>(db, { name: 'filled' });
+    const heads = db.collection<{ _id: string; chunks: string[]; base?: number }>('filled');
+    // A first catalog written a chunk at a time: every chunk of new keys.
+    const writes = SLACK_CHUNKS + 5;
+    for (let w = 0; w < writes; w++)
+      await map.write(
+        's1',
+        entries(w * ENTRIES_PER_CHUNK, (w + 1) * ENTRIES_PER_CHUNK, (i) => i),
+      );
+    const before = await map.stamp('s1');
+    commands.splice(0);
+    const read = await map.read('s1');
+    expect(read.entries.size).toBe(writes * ENTRIES_PER_CHUNK);
+    // Compacted, they would be as many chunks: none written, the head's base moved.
+    expect(commands).toEqual(Array.from({ length: writes }, () => 'find'));
+    const head = (await heads.findOne({ _id: 's1' }))!;
+    expect(head.chunks).toHaveLength(writes);
+    expect(head.base).toBe(writes);
+    expect(read.stamp).toBe(before);
+    expect(await map.stamp('s1')).toBe(before);
+    // No longer crowded: the next read reads and writes nothing more.
+    commands.splice(0);
+    await map.read('s1');
+    expect(commands).toEqual(Array.from({ length: writes }, () => 'find'));
+  });
+
+  it('compacts a map written and never read once it holds four times its base plus the write slack', async () => {
+    const db = await connect();
+    const map = createChunkedMap<Line>(db, { name: 'unread' });
+    const heads = db.collection<{ _id: string; chunks: string[]; base?: number }>('unread');
+    // The first write's chunk is the base: compacted by a write past 4 × 1 + WRITE_SLACK_CHUNKS.
+    const writes = 4 + WRITE_SLACK_CHUNKS;
+    for (let w = 0; w < writes; w++)
+      await map.write(
+        's1',
+        entries(0, 10, (i) => i * 100 + w),
+      );
+    expect((await heads.findOne({ _id: 's1' }))!.chunks).toHaveLength(writes);
+    await map.write(
+      's1',
+      entries(0, 10, (i) => i * 100 + writes),
+    );
+    const compacted = (await heads.findOne({ _id: 's1' }))!;
+    expect(compacted.chunks).toHaveLength(1);
+    expect(compacted.base).toBe(1);
+    expect(await db.collection('unread_chunks').countDocuments()).toBe(1);
     expect(asObject((await map.read('s1')).entries)).toEqual(
-      Object.fromEntries(
-        entries(0, 10, (i) => i * 100 + writes - 1).map(([k, v]) => [k, v!.quantity]),
-      ),
+      Object.fromEntries(entries(0, 10, (i) => i * 100 + writes).map(([k, v]) => [k, v!.quantity])),
     );
   });
 
   it('takes a first write of many chunks as its base: not read and written again at once', async () => {
     const db = await connect();
     // The commands the map sends to its chunks: a compaction would read and insert them again.
-    const chunkCommands: string[] = [];
-    client!.on('commandStarted', (event) => {
-      if ((event.command as Record<string, unknown>)[event.commandName] === 'first_chunks')
-        chunkCommands.push(event.commandName);
-    });
+    const chunkCommands = chunkCommandsOf('first_chunks');
     const map = createChunkedMap<Line>(db, { name: 'first' });
     const heads = db.collection<{ _id: string; chunks: string[]; base?: number }>('first');
     const many = ENTRIES_PER_CHUNK * (SLACK_CHUNKS + 4);
@@ -600,9 +676,11 @@ describe('a per-owner map in chunks (real server)', () => {
         entries(0, 10, () => 1),
       );
       await kept.read('s1');
-      // Enough writes elsewhere for a compaction: the chunks kept are gone.
+      // Enough writes elsewhere for a compaction, and a read there that makes it: the chunks
+      // kept are gone.
       for (let w = 0; w < SLACK_CHUNKS + 2; w++)
         await other.write('s1', [['SKU-0', { quantity: w }]]);
+      await other.read('s1');
       const heads = db.collection<{ _id: string; chunks: string[] }>('moved');
       expect((await heads.findOne({ _id: 's1' }))!.chunks.length).toBeLessThan(SLACK_CHUNKS + 3);
       expect((await kept.read('s1')).entries).toEqual((await other.read('s1')).entries);

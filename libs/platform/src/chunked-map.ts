@@ -15,11 +15,16 @@ import { Counter, Gauge, type Registry } from './metrics.js';
 /** Entries per chunk document: small enough that the database handles one quickly. */
 export const ENTRIES_PER_CHUNK = 500;
 /**
- * Chunks appended since the last compaction, beyond twice the chunks it left, after which a write
- * compacts the map into as few as its entries need: a write appends at most about its own size
- * again in compactions, and a read reads a few chunks more than the map needs.
+ * Chunks appended since the last compaction, beyond twice the chunks it left, after which the next
+ * read of the whole map compacts it into as few as its entries need (ADR 0172): a read reads a few
+ * chunks more than the map needs, and the compaction costs no read of its own.
  */
 export const SLACK_CHUNKS = 16;
+/**
+ * Chunks beyond four times those the last compaction left, plus this, after which a write
+ * compacts the map itself, reading it first: a map written and never read whole stays bounded.
+ */
+export const WRITE_SLACK_CHUNKS = 4 * SLACK_CHUNKS;
 /** Times a read starts again when a compaction removed a chunk it was about to read. */
 const READ_ATTEMPTS = 5;
 /** Chunks read at once. */
@@ -190,14 +195,18 @@ export interface ChunkedMap<V, M> {
   /** Chunk documents `write` makes for that many entries. */
   chunksFor(entries: number): number;
   /**
-   * The owner's map and meta, and the stamp of the head they were read from. The map may be
-   * shared with other readers (a cached read): never changed after it is returned.
+   * The owner's map and meta, and the stamp of the head they were read from, or of the one its
+   * compaction left: a read that finds the map crowded compacts it before it resolves (ADR 0172).
+   * The map may be shared with other readers (a cached read): never changed after it is returned.
    */
   read(owner: string): Promise<{
     entries: ReadonlyMap<string, V>;
     meta: Partial<M>;
     stamp: string | null;
-    /** The head's chunks the map was read from, in order (for {@link ChunkedMap.appendedSince}). */
+    /**
+     * The head's chunks the map was read from, or those its compaction left, in order (for
+     * {@link ChunkedMap.appendedSince}).
+     */
     chunks: readonly string[];
   }>;
   /**
@@ -411,8 +420,9 @@ const startsWith = (ids: readonly string[], prefix: readonly string[]) =>
  * list of chunk documents under a small head (ADR 0103). A write inserts its entries and pushes
  * their chunk ids to the head, so it costs what it writes, not the size of the whole map (FerretDB
  * rewrites a whole document on any update, about 1 s at 10,000 keys); a read merges the chunks in
- * order; a write that leaves more than twice the chunks of the last compaction, plus
- * `SLACK_CHUNKS`, compacts them. Every head change moves
+ * order. A read of the whole map that finds more than twice the chunks of the last compaction,
+ * plus `SLACK_CHUNKS`, compacts them from what it read; a write compacts only past four times,
+ * plus `WRITE_SLACK_CHUNKS`, reading the map first (ADR 0172). Every head change moves
  * its version: a compaction or reset only replaces the chunks it read, and a read that finds a
  * chunk gone (removed by a compaction meanwhile) starts again. FerretDB loses one of two concurrent
  * updates of a document, so one process changes an owner's map one change at a time; two
@@ -521,15 +531,15 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
   };
 
   /**
-   * Rewrites the owner's map as `entries` under `meta`, if its head is still `head`; false when
-   * it changed meanwhile (the new chunks are removed again).
+   * Rewrites the owner's map as `entries` under `meta`, if its head is still `head`: resolves with
+   * the chunks written, or null when the head changed meanwhile (they are removed again).
    */
   const replace = async (
     owner: string,
     head: Head<M> | null,
     meta: Partial<M>,
     entries: readonly MapEntry<V>[],
-  ): Promise<boolean> => {
+  ): Promise<string[] | null> => {
     const ids = await insertChunks(owner, entries);
     const update: UpdateFilter<Head<M>> = {
       $set: { chunks: runOf(ids), base: ids.length, meta } as Partial<Head<M>>,
@@ -540,26 +550,48 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
       const result = await heads.updateOne(versioned(head, owner), update, { upsert: !head });
       if (result.matchedCount + result.upsertedCount === 0) {
         await removeChunks(ids);
-        return false;
+        return null;
       }
     } catch (error) {
       // A head made meanwhile by another writer: the upsert collides on `_id`.
       if (!isDuplicateKey(error)) throw error;
       await removeChunks(ids);
-      return false;
+      return null;
     }
     await removeChunks(idsOf(head));
     cache?.put(cacheKey(owner), ids, apply(new Map(), entries));
-    return true;
+    return ids;
   };
 
   const crowded = (head: Pick<Head<M>, 'chunks' | 'base'> | null) =>
     idsOf(head).length > 2 * (head?.base ?? 0) + SLACK_CHUNKS;
+  const overcrowded = (head: Pick<Head<M>, 'chunks' | 'base'> | null) =>
+    idsOf(head).length > 4 * (head?.base ?? 0) + WRITE_SLACK_CHUNKS;
+  /**
+   * Compacts the map `head` lists, read as `entries` (the owner's changes from this process held
+   * off by the caller); resolves with the head it leaves. A compaction that would not halve the
+   * chunks (a map filled with new keys, as a store's first catalog) only takes them as its base:
+   * rewriting them would read as many again. A head moved meanwhile is left as it is (its writer
+   * or the next read compacts it), and the head as read is returned.
+   */
+  const compactRead = async (
+    owner: string,
+    head: Head<M>,
+    meta: Partial<M>,
+    entries: ReadonlyMap<string, V>,
+  ): Promise<Pick<Head<M>, 'chunks' | 'version'>> => {
+    const ids = idsOf(head);
+    if (!hasLegacy(head) && 2 * Math.ceil(entries.size / ENTRIES_PER_CHUNK) > ids.length) {
+      await heads.updateOne(versioned(head, owner), { $set: { base: ids.length } });
+      return head;
+    }
+    const left = await replace(owner, head, meta, [...entries]);
+    return left ? { chunks: runOf(left), version: (head.version ?? 0) + 1 } : head;
+  };
   const compact = async (owner: string) => {
     const { head, entries, meta } = await read(owner);
-    if (!crowded(head)) return;
-    // Another writer moving the head meanwhile compacts again later if it needs to.
-    await replace(owner, head, meta, [...entries]);
+    if (!head || !overcrowded(head)) return;
+    await compactRead(owner, head, meta, entries);
   };
 
   return {
@@ -599,12 +631,17 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
           );
           return true;
         }
-        if (crowded(head)) await compact(owner);
+        if (overcrowded(head)) await compact(owner);
         return true;
       }),
     async read(owner) {
       const { head, entries, meta } = await read(owner);
-      return { entries, meta, stamp: stampOf(head), chunks: idsOf(head) };
+      if (!head || !crowded(head))
+        return { entries, meta, stamp: stampOf(head), chunks: idsOf(head) };
+      // The map was just read: compacted from what the read found, with no read of its own. What
+      // is returned names the chunks left, so that a later `appendedSince` can start from them.
+      const left = await serially(owner, () => compactRead(owner, head, meta, entries));
+      return { entries, meta, stamp: stampOf(left), chunks: idsOf(left) };
     },
     async appendedSince(owner, since, maxChunks) {
       for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
@@ -643,7 +680,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
             { _id: owner },
             { projection: { chunks: 1, version: 1 } },
           );
-          if (await replace(owner, head, meta, entries)) return;
+          if ((await replace(owner, head, meta, entries)) !== null) return;
           if (attempt >= READ_ATTEMPTS)
             throw new Error(`map ${options.name} of ${owner} kept changing while reset`);
         }
@@ -654,7 +691,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
           const { head, entries, meta } = await read(owner);
           const next = change(entries, meta);
           if (!next) return false;
-          if (await replace(owner, head, next.meta, next.entries)) return true;
+          if ((await replace(owner, head, next.meta, next.entries)) !== null) return true;
           if (attempt >= READ_ATTEMPTS)
             throw new Error(`map ${options.name} of ${owner} kept changing while rewritten`);
         }
