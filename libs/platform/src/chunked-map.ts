@@ -571,8 +571,8 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
    * Compacts the map `head` lists, read as `entries` (the owner's changes from this process held
    * off by the caller); resolves with the head it leaves. A compaction that would not halve the
    * chunks (a map filled with new keys, as a store's first catalog) only takes them as its base:
-   * rewriting them would read as many again. A head moved meanwhile is left as it is (its writer
-   * or the next read compacts it), and the head as read is returned.
+   * it would write about as many chunks again for nothing. A head moved meanwhile is left as it
+   * is (its writer or the next read compacts it), and the head as read is returned.
    */
   const compactRead = async (
     owner: string,
