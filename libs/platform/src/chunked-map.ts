@@ -563,6 +563,8 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
     return ids;
   };
 
+  /** Chunk documents that many entries take. */
+  const chunksFor = (entries: number) => Math.ceil(entries / ENTRIES_PER_CHUNK);
   const crowded = (head: Pick<Head<M>, 'chunks' | 'base'> | null) =>
     idsOf(head).length > 2 * (head?.base ?? 0) + SLACK_CHUNKS;
   const overcrowded = (head: Pick<Head<M>, 'chunks' | 'base'> | null) =>
@@ -581,7 +583,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
     entries: ReadonlyMap<string, V>,
   ): Promise<Pick<Head<M>, 'chunks' | 'version'>> => {
     const ids = idsOf(head);
-    if (!hasLegacy(head) && 2 * Math.ceil(entries.size / ENTRIES_PER_CHUNK) > ids.length) {
+    if (!hasLegacy(head) && 2 * chunksFor(entries.size) > ids.length) {
       await heads.updateOne(versioned(head, owner), { $set: { base: ids.length } });
       return head;
     }
@@ -595,7 +597,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
   };
 
   return {
-    chunksFor: (entries) => Math.ceil(entries / ENTRIES_PER_CHUNK),
+    chunksFor,
     write: (owner, entries, { set, when } = {}) =>
       serially(owner, async () => {
         const ids = await insertChunks(owner, entries);
