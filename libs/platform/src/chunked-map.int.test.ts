@@ -80,19 +80,19 @@ describe('a per-owner map in chunks (real server)', () => {
   it('reads what the writes left, in order: last value wins, null removes, owners apart', async () => {
     const db = await connect();
     const map = createChunkedMap<Line, { buffer: number }>(db, { name: 'lines' });
-    expect(
-      await map.write(
-        's1',
-        entries(0, 1_200, (i) => i),
-        { set: { buffer: 2 } },
-      ),
-    ).toBe(true);
-    expect(
-      await map.write('s1', [
-        ['SKU-7', { quantity: -7 }],
-        ['SKU-8', null],
-      ]),
-    ).toBe(true);
+    // A write resolves with the head's chunks after it, its own last (ADR 0173).
+    const first = await map.write(
+      's1',
+      entries(0, 1_200, (i) => i),
+      { set: { buffer: 2 } },
+    );
+    expect(first).toHaveLength(3);
+    const second = await map.write('s1', [
+      ['SKU-7', { quantity: -7 }],
+      ['SKU-8', null],
+    ]);
+    expect(second).toEqual([...(first as string[]), expect.any(String)]);
+    expect((await map.read('s1')).chunks).toEqual(second);
     await map.write(
       's2',
       entries(0, 3, () => 1),
@@ -249,12 +249,14 @@ describe('a per-owner map in chunks (real server)', () => {
         entries(0, 10, (i) => i * 100 + w),
       );
     expect((await heads.findOne({ _id: 's1' }))!.chunks).toHaveLength(writes);
-    await map.write(
+    const left = await map.write(
       's1',
       entries(0, 10, (i) => i * 100 + writes),
     );
     const compacted = (await heads.findOne({ _id: 's1' }))!;
     expect(compacted.chunks).toHaveLength(1);
+    // The write resolves with the chunks its compaction left.
+    expect(left).toEqual(compacted.chunks);
     expect(compacted.base).toBe(1);
     expect(await db.collection('unread_chunks').countDocuments()).toBe(1);
     expect(asObject((await map.read('s1')).entries)).toEqual(
@@ -371,7 +373,7 @@ describe('a per-owner map in chunks (real server)', () => {
         entries(2, 3, () => 1),
         { when: { cycle: 'c1' } },
       ),
-    ).toBe(true);
+    ).toHaveLength(2);
     expect(
       await map.write(
         's1',
@@ -418,7 +420,9 @@ describe('a per-owner map in chunks (real server)', () => {
     expect(await map.meta('s1')).toEqual({ cycle: 'c1', at });
 
     expect(await map.write('s1', [], { set: { cycle: 'c2' }, when: { cycle: 'c0' } })).toBe(false);
-    expect(await map.write('s1', [], { set: { cycle: 'c2' }, when: { cycle: 'c1' } })).toBe(true);
+    expect(await map.write('s1', [], { set: { cycle: 'c2' }, when: { cycle: 'c1' } })).toHaveLength(
+      1,
+    );
     expect(await map.meta('s1')).toEqual({ cycle: 'c2', at });
     expect((await map.read('s1')).entries.size).toBe(3);
     expect(await db.collection('heads_chunks').countDocuments()).toBe(1);

@@ -184,14 +184,15 @@ export interface ChunkedMap<V, M> {
   /**
    * Appends entries in order (a key's last one wins) and sets `set` in the meta: the entries go
    * to new chunk documents, then the head lists them. With `when`, only while the meta holds
-   * those values; resolves with false (nothing changed) otherwise. Resolves with true once
-   * written.
+   * those values; resolves with false (nothing changed) otherwise. Resolves, once written, with
+   * the head's chunks after the write, its own last (those a compaction left, when the write made
+   * one): the map it leaves, for {@link ChunkedMap.appendedSince} (ADR 0173).
    */
   write(
     owner: string,
     entries: readonly MapEntry<V>[],
     options?: { set?: Partial<M>; when?: Partial<M> },
-  ): Promise<boolean>;
+  ): Promise<readonly string[] | false>;
   /** Chunk documents `write` makes for that many entries. */
   chunksFor(entries: number): number;
   /**
@@ -590,10 +591,11 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
     const left = await replace(owner, head, meta, [...entries]);
     return left ? { chunks: runOf(left), version: (head.version ?? 0) + 1 } : head;
   };
+  /** Compacts the owner's map if it is overcrowded; resolves with the chunks it leaves. */
   const compact = async (owner: string) => {
     const { head, entries, meta } = await read(owner);
-    if (!head || !overcrowded(head)) return;
-    await compactRead(owner, head, meta, entries);
+    if (!head || !overcrowded(head)) return idsOf(head);
+    return idsOf(await compactRead(owner, head, meta, entries));
   };
 
   return {
@@ -631,10 +633,9 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
               $set: { base: ids.length },
             },
           );
-          return true;
+          return idsOf(head);
         }
-        if (overcrowded(head)) await compact(owner);
-        return true;
+        return overcrowded(head) ? compact(owner) : idsOf(head);
       }),
     async read(owner) {
       const { head, entries, meta } = await read(owner);

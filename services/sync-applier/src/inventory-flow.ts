@@ -23,7 +23,13 @@ import {
   type InventoryCycleDecision,
   type QuietMark,
 } from './domain/inventory.js';
-import { stockIndexOf } from './domain/stock-index.js';
+import {
+  indexAfterPush,
+  indexAfterWrite,
+  quantitiesAfterPush,
+  stockIndexOf,
+  type StockIndex,
+} from './domain/stock-index.js';
 import type { LedgerEntry } from './domain/decision.js';
 import type { StockIndexes } from './adapters/stock-indexes.js';
 import { importedCycle, pushedResults } from './domain/catalog.js';
@@ -62,6 +68,19 @@ export interface InventoryFlowDeps {
   offersWritten?: (storeId: string) => void;
   now?: () => Date;
 }
+
+/**
+ * A cycle end's decision, and for one that sends lines, the index of the store's map once they
+ * are recorded as pushed (ADR 0173; null: none kept after it).
+ */
+interface Decided {
+  decision: InventoryCycleDecision;
+  afterPush: StockIndex | null;
+}
+
+/** The lines a decision sends (an import to push or to follow), or null. */
+const linesOf = (decision: InventoryCycleDecision) =>
+  decision.type === 'push' || decision.type === 'follow' ? decision.lines : null;
 
 /** Chunks written to a store's map since its index beyond which the map decides (ADR 0147). */
 export const INDEX_MAX_CHUNKS = 8;
@@ -143,11 +162,16 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
     else quiet.delete(storeId);
   };
   const indexes = deps.indexes;
+  /**
+   * The decision on the store's whole map. The next cycle end decides on the SKUs written since,
+   * from the index of this map (ADR 0147); for a decision that sends lines, from the index of the
+   * map once they are recorded as pushed, kept only when they are (ADR 0173).
+   */
   const decideCycle = async (
     cycle: InventoryCycle,
     effectKey: string,
     config: ReturnType<typeof configs.get>,
-  ) => {
+  ): Promise<Decided> => {
     const { storeId } = cycle;
     const [effect, { levels, offers, pushed, stamp, chunks }] = await Promise.all([
       ledger.read(storeId, effectKey),
@@ -155,17 +179,13 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
     ]);
     const decision = decideInventoryCycle(cycle, config, { levels, offers, pushed, effect });
     remember(storeId, decision, config, stamp);
-    // The next cycle end decides on the SKUs written since, from the index of this map (ADR 0147).
-    const index =
-      indexes && config
-        ? stockIndexOf(
-            { levels, offers, quantities: pushed.quantities },
-            config.inventoryBuffer,
-            chunks,
-          )
-        : null;
-    if (index) indexes!.put(storeId, index);
-    return decision;
+    if (!indexes || !config) return { decision, afterPush: null };
+    const lines = linesOf(decision);
+    const quantities = lines ? quantitiesAfterPush(pushed.quantities, lines) : pushed.quantities;
+    const index = stockIndexOf({ levels, offers, quantities }, config.inventoryBuffer, chunks);
+    if (lines) return { decision, afterPush: index };
+    if (index) indexes.put(storeId, index);
+    return { decision, afterPush: null };
   };
   /**
    * The decision on the store's stock index and the chunks written to its map since, when the
@@ -175,16 +195,22 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
     cycle: InventoryCycle,
     config: ReturnType<typeof configs.get>,
     effect: LedgerEntry | null,
-  ) => {
+  ): Promise<Decided | null> => {
     const index = indexes?.take(cycle.storeId);
     if (!index || cycle.fullCycle) return null;
     const since = await state.appendedSince(cycle.storeId, index.chunks, INDEX_MAX_CHUNKS);
     if (!since) return null;
     const decided = decideWithIndex(cycle, config, { effect, index, since });
     if (!decided) return null;
-    if (decided.index) indexes!.put(cycle.storeId, decided.index);
     remember(cycle.storeId, decided.decision, config, since.stamp);
-    return decided.decision;
+    const lines = linesOf(decided.decision);
+    if (lines)
+      return {
+        decision: decided.decision,
+        afterPush: decided.index && indexAfterPush(decided.index, lines),
+      };
+    if (decided.index) indexes!.put(cycle.storeId, decided.index);
+    return { decision: decided.decision, afterPush: null };
   };
   /**
    * The gate, the ledger, or a store whose map and configuration did not change since a decision
@@ -194,7 +220,7 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
     cycle: InventoryCycle,
     effectKey: string,
     config: ReturnType<typeof configs.get>,
-  ) => {
+  ): Promise<Decided> => {
     const mark = quiet.get(cycle.storeId);
     const [effect, stamp] = await Promise.all([
       ledger.read(cycle.storeId, effectKey),
@@ -203,7 +229,7 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
     const early = decideWithoutMap(cycle, config, { effect, stamp, mark });
     if (early) {
       metrics.cycleEndDecisions.inc({ on: 'no-map' });
-      return early;
+      return { decision: early, afterPush: null };
     }
     // The ledger entry was just read: no slot is waited for on the index.
     const onIndex = await decideOnIndex(cycle, config, effect);
@@ -228,7 +254,7 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
     const { storeId } = value.envelope;
     const base = inventoryBase(cycleId);
     const config = configs.get(storeId);
-    const decision = await decide(
+    const { decision, afterPush } = await decide(
       { storeId, cycleId, fullCycle: value.fullCycle },
       base.effectKey,
       config,
@@ -328,7 +354,18 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
         await inSlot(async () => {
           const { outcomes, pushed } = importOutcomes(base, decision.lines, result);
           const at = now();
-          await state.recordPushed(storeId, buffer, pushedResults(pushed, result, at));
+          const written = await state.recordPushed(
+            storeId,
+            buffer,
+            pushedResults(pushed, result, at),
+          );
+          // Every line recorded as pushed, straight after the map the decision read: the next
+          // cycle end decides on the index of the map now, with nothing to read (ADR 0173).
+          const index =
+            afterPush && pushed.length === decision.lines.length
+              ? indexAfterWrite(afterPush, written)
+              : null;
+          if (index) indexes!.put(storeId, index);
           // The outcomes are published before the entry is marked done, in the same write as
           // "recorded": a run that ends between the two finds the claim again, computes no line
           // (the quantities are recorded as pushed) and completes it, publishing the APPLIED outcome

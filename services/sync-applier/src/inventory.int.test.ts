@@ -560,8 +560,8 @@ describe('Sync Inventory in the applier', () => {
     ];
     await harness.publish('inventoryObserved', cycle(store.storeId, 'c1', levels));
     await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'c1');
-    // The first quiet cycle after an import is decided on the store's stock index and what was
-    // written since (the import's results changed the map; ADR 0147).
+    // The first quiet cycle after an import is decided on the store's stock index: the index of
+    // the map once the import's results were recorded (ADR 0147, 0173).
     const closing = (cycleId: string) =>
       cycle(store.storeId, cycleId, [levels[0]!], { nothingChanged: true });
     await harness.publish('inventoryObserved', closing('c2'));
@@ -629,6 +629,75 @@ describe('Sync Inventory in the applier', () => {
     expect(quantities(store)).toEqual({ 'SKU-MUG': 27, 'SKU-BOWL': 27 });
     expect(imports(store).at(-1)!.lines).toBe(1);
     expect([await decisions('map'), await decisions('index')]).toEqual([1, 1]);
+  });
+
+  it("a store's first import of more SKUs than an index holds pending leaves an index: the next cycle end reads no map (ADR 0173)", async () => {
+    const { harness, store, running } = await setUp();
+    const metric = (name: string, labels: Record<string, string>) =>
+      counted(running.metrics, name, labels);
+    const mapReads = () => metric('catalog_map_reads_total', { map: 'inventory_skus' });
+    const decisions = async () =>
+      Promise.all(
+        ['map', 'index'].map((on) => metric('sync_applier_cycle_end_decisions_total', { on })),
+      );
+    const unchanged = () => metric('sync_applier_inventory_cycles_total', { result: 'unchanged' });
+    // The two offers of setUp and 2,100 more, a hundred a fact as the mirakl-poller sends them.
+    const skus = Array.from({ length: 2_100 }, (_, i) => `SKU-CAT-${String(i).padStart(4, '0')}`);
+    store.mirakl.control.upsertOffers(
+      store.shopId,
+      skus.map((sku) => ({ sku, quantity: 0 })),
+    );
+    const facts: EventOf<'offerObserved'>[] = [];
+    for (let at = 0; at < skus.length; at += 100) {
+      const [own, ...more] = skus.slice(at, at + 100).map((sku) => offer(store.storeId, sku));
+      facts.push({
+        ...own!,
+        more: more.map(({ envelope: { idempotencyKey }, more: _more, ...item }) => ({
+          idempotencyKey,
+          ...item,
+        })),
+      });
+    }
+    await harness.publish('offerObserved', facts);
+    await eventually(
+      async () => (await projectedOffers(harness, store)).size === 2_102,
+      'the offers projected',
+    );
+    const levels = [
+      ...skus.map((sku, i) => ({ sku, fulfillable: 3 + (i % 5) })),
+      { sku: 'SKU-BOWL', fulfillable: 5 },
+      { sku: 'SKU-MUG', fulfillable: 10 },
+    ];
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c1', levels, { perFact: 250 }),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'c1');
+    expect(imports(store).map((i) => i.lines)).toEqual([2_102]);
+    expect(await decisions()).toEqual([1, 0]);
+    const reads = await mapReads();
+
+    // Every line recorded as pushed: the index of the map they left decides, with no chunk
+    // appended since and no map read.
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c2', [levels[0]!], { nothingChanged: true }),
+    );
+    await eventually(async () => (await unchanged()) === 1, 'c2 without an import');
+    expect(await decisions()).toEqual([1, 1]);
+    expect(await mapReads()).toBe(reads);
+    expect(await metric('sync_applier_stock_index_entries', {})).toBe(2_102);
+
+    // A change is then one line, decided on the index as well.
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c3', [{ sku: 'SKU-CAT-0007', fulfillable: 40 }]),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 2, 'c3');
+    expect(imports(store).map((i) => i.lines)).toEqual([2_102, 1]);
+    expect(quantities(store)['SKU-CAT-0007']).toBe(39);
+    expect(await decisions()).toEqual([1, 2]);
+    expect(await mapReads()).toBe(reads);
   });
 
   it("a poll pass's levels are written a fetched batch at a time, not a write per SKU", async () => {

@@ -148,7 +148,7 @@ export function createInventoryAccounts(
       });
       // The items stay: prints of the head read stand for the one saved.
       if (saved) prints?.moved(accountKey, headKeyOf(previous), headKeyOf(meta));
-      return saved;
+      return saved !== false;
     },
   };
   return accounts;

@@ -64,6 +64,12 @@ export interface InventoryAppended {
   chunks: readonly string[];
 }
 
+/** The chunks a write of a store's map left it in, the write's own the last `appended` of them. */
+export interface WrittenChunks {
+  chunks: readonly string[];
+  appended: number;
+}
+
 /**
  * The applier's per-store inventory projection (ADR 0076): the store's ShipBob levels, its Mirakl
  * offers, and what was last pushed, one entry per SKU in one map per store in chunks (ADR 0103,
@@ -103,8 +109,15 @@ export interface InventoryState {
   offers(storeId: string): Promise<Set<string>>;
   pushed(storeId: string): Promise<PushedStock>;
   pushedLines(storeId: string): Promise<PushedLine[]>;
-  /** Records quantities sent to the marketplace, computed with `buffer`. */
-  recordPushed(storeId: string, buffer: number, lines: readonly PushedLine[]): Promise<void>;
+  /**
+   * Records quantities sent to the marketplace, computed with `buffer`; resolves with the chunks
+   * the map is left in (ADR 0173).
+   */
+  recordPushed(
+    storeId: string,
+    buffer: number,
+    lines: readonly PushedLine[],
+  ): Promise<WrittenChunks>;
   /** Nothing may be taken as pushed any more: the next cycle pushes every SKU. */
   forgetPushed(storeId: string): Promise<void>;
   /** These SKUs' quantities may not be taken as pushed: the next cycle pushes them (ADR 0088). */
@@ -321,7 +334,9 @@ export function createInventoryState(
     meta?: Partial<Meta>,
   ) => {
     await ready(storeId);
-    await skus.write(storeId, entries, meta ? { set: meta } : {});
+    // Never false: no condition on the meta.
+    const chunks = await skus.write(storeId, entries, meta ? { set: meta } : {});
+    return { chunks: chunks || [], appended: skus.chunksFor(entries.length) };
   };
   const observeLevels = async (storeId: string, observed: readonly SkuStock[]) => {
     // The last level of a SKU wins, as when the facts are handled one after the other.
@@ -421,7 +436,7 @@ export function createInventoryState(
     pushedLines: async (storeId) => (await snapshot(storeId)).pushedLines(),
     async recordPushed(storeId, buffer, lines) {
       const at = new Date(now());
-      await write(
+      return write(
         storeId,
         lines.map((line) => [line.sku, { pushed: storedLine({ at, ...line }) }]),
         { buffer },

@@ -245,3 +245,44 @@ export function advanceStockIndex(
     .sort((a, b) => (a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : 0));
   return { lines, index: pending.size > PENDING_MAX ? null : { ...next, pending } };
 }
+
+/**
+ * A store's pushed quantities once `lines` are recorded as pushed (ADR 0173): what the index a
+ * decision on the whole map keeps for after its import is made of.
+ */
+export function quantitiesAfterPush(
+  quantities: ReadonlyMap<string, number>,
+  lines: readonly StockLine[],
+): Map<string, number> {
+  const after = new Map(quantities);
+  for (const { sku, quantity } of lines) after.set(sku, quantity);
+  return after;
+}
+
+/**
+ * The index of the map `index` stands for once `lines` are recorded as pushed (ADR 0173), still
+ * naming the chunks before that write; null when a value does not fit it, or more than
+ * {@link PENDING_MAX} SKUs stay pending.
+ */
+export function indexAfterPush(index: StockIndex, lines: readonly StockLine[]): StockIndex | null {
+  const recorded = lines.map(({ sku, quantity }): [string, SkuChange] => [
+    sku,
+    { pushed: quantity },
+  ]);
+  return advanceStockIndex(index, recorded, index.chunks)?.index ?? null;
+}
+
+/**
+ * The index of the map a write left, from the index of the map it was appended to and what that
+ * map became by it (ADR 0173): the same rows, naming the chunks after the write. Null when the
+ * write's chunks do not directly follow the index's (another write between, or a compaction).
+ */
+export function indexAfterWrite(
+  index: StockIndex,
+  written: { chunks: readonly string[]; appended: number },
+): StockIndex | null {
+  const { chunks, appended } = written;
+  if (chunks.length !== index.chunks.length + appended) return null;
+  for (let i = 0; i < index.chunks.length; i++) if (chunks[i] !== index.chunks[i]) return null;
+  return { ...index, chunks };
+}

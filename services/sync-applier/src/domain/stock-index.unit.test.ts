@@ -10,6 +10,9 @@ import {
 import {
   PENDING_MAX,
   advanceStockIndex,
+  indexAfterPush,
+  indexAfterWrite,
+  quantitiesAfterPush,
   stockIndexOf,
   type SkuChange,
   type StockIndex,
@@ -287,5 +290,56 @@ describe('stock index: the cycle end decided on it', () => {
     expect(decideWithIndex({ ...cycle, fullCycle: true }, on, known)).toBeNull();
     expect(decideWithIndex(cycle, { ...on, inventoryBuffer: 3 }, known)).toBeNull();
     expect(decideWithIndex(cycle, on, { ...known, since: since([], null) })).toBeNull();
+  });
+});
+
+describe('stock index: after an import (ADR 0173)', () => {
+  const catalog = (n: number) => Array.from({ length: n }, (_, i) => stock(`S${i}`, 5 + (i % 7)));
+
+  it("given a store's first push of more SKUs than an index keeps pending, when its lines are taken as pushed, then the index has none pending", () => {
+    const levels = catalog(PENDING_MAX + 500);
+    const map = { levels, offers: new Set(levels.map((l) => l.sku)), quantities: new Map() };
+    const lines = stockLines({
+      ...map,
+      pushed: { buffer: BUFFER, quantities: new Map() },
+      buffer: BUFFER,
+      full: false,
+    });
+    expect(lines).toHaveLength(PENDING_MAX + 500);
+    expect(stockIndexOf(map, BUFFER, ['c1'])).toBeNull();
+
+    const after = stockIndexOf(
+      { ...map, quantities: quantitiesAfterPush(map.quantities, lines) },
+      BUFFER,
+      ['c1'],
+    )!;
+    expect(after.size).toBe(levels.length);
+    expect([...after.pending]).toEqual([]);
+    // The same lines as the map whose pushed quantities were written, from here on.
+    const changed = advanceStockIndex(after, [['S3', { level: level(40) }]], ['c1', 'c2'])!;
+    expect(changed.lines).toEqual([{ sku: 'S3', quantity: 38 }]);
+  });
+
+  it("given an index with lines pending, when they are taken as pushed, then it is pending no more and still names the map's chunks before the write", () => {
+    const index = indexOf([stock('A', 10), stock('B', 4)], ['A', 'B'], [['A', 8]]);
+    expect([...index.pending]).toEqual([['B', 2]]);
+    const after = indexAfterPush(index, [{ sku: 'B', quantity: 2 }])!;
+    expect([...after.pending]).toEqual([]);
+    expect(after.chunks).toEqual(['c1']);
+    expect(advanceStockIndex(after, [], ['c1'])!.lines).toEqual([]);
+  });
+
+  it('given the write of the pushed quantities, when its chunks directly follow the index’s, then the index names them; otherwise there is none', () => {
+    const index = indexOf([stock('A', 10)], ['A'], [['A', 8]]);
+    expect(indexAfterWrite(index, { chunks: ['c1', 'w1', 'w2'], appended: 2 })!.chunks).toEqual([
+      'c1',
+      'w1',
+      'w2',
+    ]);
+    // Another write between the decision's read and this one: the map decides next.
+    expect(indexAfterWrite(index, { chunks: ['c1', 'x', 'w1', 'w2'], appended: 2 })).toBeNull();
+    // A compaction by the write: other chunks.
+    expect(indexAfterWrite(index, { chunks: ['k1'], appended: 2 })).toBeNull();
+    expect(indexAfterWrite(index, { chunks: ['c0', 'w1'], appended: 1 })).toBeNull();
   });
 });
