@@ -189,61 +189,72 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
   };
   /**
    * The decision on the store's stock index and the chunks written to its map since, when the
-   * index can stand for the map (ADR 0147); null: the map decides.
+   * index can stand for the map and no more than `maxChunks` were written (ADR 0147); null: the
+   * map decides.
    */
   const decideOnIndex = async (
     cycle: InventoryCycle,
     config: ReturnType<typeof configs.get>,
     effect: LedgerEntry | null,
+    index: StockIndex,
+    maxChunks: number,
   ): Promise<Decided | null> => {
-    const index = indexes?.take(cycle.storeId);
-    if (!index || cycle.fullCycle) return null;
-    const since = await state.appendedSince(cycle.storeId, index.chunks, INDEX_MAX_CHUNKS);
+    const since = await state.appendedSince(cycle.storeId, index.chunks, maxChunks);
     if (!since) return null;
     const decided = decideWithIndex(cycle, config, { effect, index, since });
     if (!decided) return null;
+    metrics.cycleEndDecisions.inc({ on: 'index' });
     remember(cycle.storeId, decided.decision, config, since.stamp);
     const lines = linesOf(decided.decision);
     if (lines)
-      return {
-        decision: decided.decision,
-        afterPush: decided.index && indexAfterPush(decided.index, lines),
-      };
+      return { decision: decided.decision, afterPush: indexAfterPush(index, lines, since) };
     if (decided.index) indexes!.put(cycle.storeId, decided.index);
     return { decision: decided.decision, afterPush: null };
   };
   /**
    * The gate, the ledger, or a store whose map and configuration did not change since a decision
-   * found no line decide without the map; the map is read in a slot otherwise.
+   * found no line decide without the map; its stock index and a few chunks written since without
+   * a slot; in a slot, the index and any number of chunks written since (ADR 0174), or the map.
    */
   const decide = async (
     cycle: InventoryCycle,
     effectKey: string,
     config: ReturnType<typeof configs.get>,
   ): Promise<Decided> => {
-    const mark = quiet.get(cycle.storeId);
+    const { storeId } = cycle;
+    const mark = quiet.get(storeId);
     const [effect, stamp] = await Promise.all([
-      ledger.read(cycle.storeId, effectKey),
-      mark ? state.stamp(cycle.storeId) : null,
+      ledger.read(storeId, effectKey),
+      mark ? state.stamp(storeId) : null,
     ]);
     const early = decideWithoutMap(cycle, config, { effect, stamp, mark });
     if (early) {
       metrics.cycleEndDecisions.inc({ on: 'no-map' });
       return { decision: early, afterPush: null };
     }
+    // Taken out for the decision: put back with the one the decision leaves, if any.
+    const taken = indexes?.take(storeId);
+    const index = taken && !cycle.fullCycle ? taken : null;
     // The ledger entry was just read: no slot is waited for on the index.
-    const onIndex = await decideOnIndex(cycle, config, effect);
-    if (onIndex) {
-      metrics.cycleEndDecisions.inc({ on: 'index' });
-      return onIndex;
-    }
-    metrics.cycleEndDecisions.inc({ on: 'map' });
-    // The store's maps are read and decided on in a function of their own: nothing of them but
-    // the decision's lines stays reachable while the import is sent and followed, which takes
-    // minutes when Mirakl's gates are busy (ADR 0139); in a slot, as they hold the whole catalog.
+    const onIndex = index && (await decideOnIndex(cycle, config, effect, index, INDEX_MAX_CHUNKS));
+    if (onIndex) return onIndex;
     // Its share of a slot by the store's size at its last read; a whole slot before one. The
     // ledger is read again there: the slot may be long in coming.
-    return inSlot(() => decideCycle(cycle, effectKey, config), state.lastSize(cycle.storeId));
+    return inSlot(async () => {
+      // Many chunks written since the index (a store's catalog of offers after its levels): read
+      // in the slot, they are still fewer than the map, which holds them (ADR 0174).
+      if (index) {
+        const now = await ledger.read(storeId, effectKey);
+        const onMore = await decideOnIndex(cycle, config, now, index, Number.POSITIVE_INFINITY);
+        if (onMore) return onMore;
+      }
+      metrics.cycleEndDecisions.inc({ on: 'map' });
+      // The store's maps are read and decided on in a function of their own: nothing of them but
+      // the decision's lines stays reachable while the import is sent and followed, which takes
+      // minutes when Mirakl's gates are busy (ADR 0139); in a slot, as they hold the whole
+      // catalog.
+      return decideCycle(cycle, effectKey, config);
+    }, state.lastSize(storeId));
   };
 
   const endOfCycle = async (

@@ -12,11 +12,12 @@ import {
 import { EFFECTS_COLLECTION, effectId } from './adapters/effects-ledger.js';
 import { createInventoryState } from './adapters/inventory-state.js';
 import { NO_IMPORT } from './domain/inventory.js';
+import { INDEX_MAX_CHUNKS } from './inventory-flow.js';
 import { RECONCILIATION_COLLECTIONS } from './adapters/reconciliations.js';
 import { storeConfig } from './test-support/facts.js';
 import { createMongoParkedEventStore } from '@msync/events';
 import type { SyncApplierOptions } from './service.js';
-import { createPassLimit, type PassLimit } from '@msync/platform';
+import { ENTRIES_PER_CHUNK, createPassLimit, type PassLimit } from '@msync/platform';
 
 let h: ApplierHarness | undefined;
 afterEach(async () => {
@@ -696,6 +697,85 @@ describe('Sync Inventory in the applier', () => {
     await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 2, 'c3');
     expect(imports(store).map((i) => i.lines)).toEqual([2_102, 1]);
     expect(quantities(store)['SKU-CAT-0007']).toBe(39);
+    expect(await decisions()).toEqual([1, 2]);
+    expect(await mapReads()).toBe(reads);
+  });
+
+  it("a store's offers written after its levels, more chunks than a decision outside a slot reads, are decided on its index in a slot: no map read (ADR 0174)", async () => {
+    const { harness, store, running } = await setUp();
+    const metric = (name: string, labels: Record<string, string>) =>
+      counted(running.metrics, name, labels);
+    const mapReads = () => metric('catalog_map_reads_total', { map: 'inventory_skus' });
+    const decisions = async () =>
+      Promise.all(
+        ['map', 'index'].map((on) => metric('sync_applier_cycle_end_decisions_total', { on })),
+      );
+    // The store's levels first: 9,000 SKUs of which only the two of setUp are offers yet. So many
+    // that the first decision's read finds the map crowded and takes its chunks as its base (ADR
+    // 0172): the writes that follow stay under the bound past which a write compacts.
+    const all = Array.from({ length: 9_000 }, (_, i) => `SKU-CAT-${String(i).padStart(4, '0')}`);
+    const skus = all.slice(0, 5_000);
+    const levels = [
+      ...all.map((sku, i) => ({ sku, fulfillable: 3 + (i % 5) })),
+      { sku: 'SKU-BOWL', fulfillable: 5 },
+      { sku: 'SKU-MUG', fulfillable: 10 },
+    ];
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c1', levels, { perFact: 250 }),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'c1');
+    expect(imports(store).map((i) => i.lines)).toEqual([2]);
+    expect(await decisions()).toEqual([1, 0]);
+    const reads = await mapReads();
+
+    // Then its catalog of offers, a hundred a fact: more than INDEX_MAX_CHUNKS chunks appended.
+    store.mirakl.control.upsertOffers(
+      store.shopId,
+      skus.map((sku) => ({ sku, quantity: 0 })),
+    );
+    const facts: EventOf<'offerObserved'>[] = [];
+    for (let at = 0; at < skus.length; at += 100) {
+      const [own, ...more] = skus.slice(at, at + 100).map((sku) => offer(store.storeId, sku));
+      facts.push({
+        ...own!,
+        more: more.map(({ envelope: { idempotencyKey }, more: _more, ...item }) => ({
+          idempotencyKey,
+          ...item,
+        })),
+      });
+    }
+    await harness.publish('offerObserved', facts);
+    // Waited for on the chunks as written: a read of the whole map would compact it (ADR 0172),
+    // and the index would stand for chunks replaced.
+    const offersWritten = async () => {
+      const all = await createInventoryState(harness.mongo.db).appendedSince(
+        store.storeId,
+        [],
+        Number.POSITIVE_INFINITY,
+      );
+      return new Set(all?.appended.filter(([, change]) => change?.offer).map(([sku]) => sku)).size;
+    };
+    await eventually(async () => (await offersWritten()) === 5_002, 'the offers written');
+    // 5,000 offers take more chunks than a decision outside a slot reads.
+    expect(Math.ceil(skus.length / ENTRIES_PER_CHUNK)).toBeGreaterThan(INDEX_MAX_CHUNKS);
+
+    // Every new offer's quantity goes out in one import, decided on the index and the offers'
+    // chunks; the map is not read, and the index after the import decides the next cycle end.
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c2', [levels.at(-1)!], { nothingChanged: true }),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 2, 'c2');
+    expect(imports(store).map((i) => i.lines)).toEqual([2, 5_000]);
+    expect(quantities(store)['SKU-CAT-0012']).toBe(3 + (12 % 5) - 1);
+    expect(await decisions()).toEqual([1, 1]);
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c3', [{ sku: 'SKU-CAT-0007', fulfillable: 40 }]),
+    );
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 3, 'c3');
+    expect(imports(store).map((i) => i.lines)).toEqual([2, 5_000, 1]);
     expect(await decisions()).toEqual([1, 2]);
     expect(await mapReads()).toBe(reads);
   });

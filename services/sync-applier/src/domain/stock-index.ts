@@ -260,16 +260,23 @@ export function quantitiesAfterPush(
 }
 
 /**
- * The index of the map `index` stands for once `lines` are recorded as pushed (ADR 0173), still
- * naming the chunks before that write; null when a value does not fit it, or more than
- * {@link PENDING_MAX} SKUs stay pending.
+ * The index of the map `index` stands for, with what was appended to it `since` (none by default)
+ * and then `lines` recorded as pushed (ADR 0173), still naming the chunks before that write; null
+ * when a value does not fit it, or more than {@link PENDING_MAX} SKUs stay pending.
  */
-export function indexAfterPush(index: StockIndex, lines: readonly StockLine[]): StockIndex | null {
+export function indexAfterPush(
+  index: StockIndex,
+  lines: readonly StockLine[],
+  since: {
+    appended: readonly (readonly [string, SkuChange | null])[];
+    chunks: readonly string[];
+  } = { appended: [], chunks: index.chunks },
+): StockIndex | null {
   const recorded = lines.map(({ sku, quantity }): [string, SkuChange] => [
     sku,
     { pushed: quantity },
   ]);
-  return advanceStockIndex(index, recorded, index.chunks)?.index ?? null;
+  return advanceStockIndex(index, [...since.appended, ...recorded], since.chunks)?.index ?? null;
 }
 
 /**

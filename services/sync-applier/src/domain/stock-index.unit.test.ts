@@ -329,6 +329,23 @@ describe('stock index: after an import (ADR 0173)', () => {
     expect(advanceStockIndex(after, [], ['c1'])!.lines).toEqual([]);
   });
 
+  it('given a catalog of offers written since the index (more SKUs pending than an index keeps), when the lines they make are taken as pushed, then the index names the chunks read and has none pending (ADR 0174)', () => {
+    const levels = catalog(PENDING_MAX + 500);
+    const index = indexOf(levels, []);
+    const appended = levels.map(({ sku }): [string, SkuChange] => [sku, { offer: true }]);
+    const since = { appended, chunks: ['c1', 'c2', 'c3'] };
+    const advanced = advanceStockIndex(index, appended, since.chunks)!;
+    expect(advanced.lines).toHaveLength(PENDING_MAX + 500);
+    expect(advanced.index).toBeNull();
+
+    const after = indexAfterPush(index, advanced.lines, since)!;
+    expect(after.chunks).toEqual(['c1', 'c2', 'c3']);
+    expect([...after.pending]).toEqual([]);
+    expect(
+      advanceStockIndex(after, [['S1', { level: level(30) }]], ['c1', 'c2', 'c3', 'c4'])!.lines,
+    ).toEqual([{ sku: 'S1', quantity: 28 }]);
+  });
+
   it('given the write of the pushed quantities, when its chunks directly follow the index’s, then the index names them; otherwise there is none', () => {
     const index = indexOf([stock('A', 10)], ['A'], [['A', 8]]);
     expect(indexAfterWrite(index, { chunks: ['c1', 'w1', 'w2'], appended: 2 })!.chunks).toEqual([
