@@ -9,7 +9,7 @@ import {
   type OutcomeBase,
 } from './decision.js';
 import type { StoreConfig } from './store-config.js';
-import { advanceStockIndex, type SkuChange, type StockIndex } from './stock-index.js';
+import { advanceStockIndex, neverPushed, type SkuChange, type StockIndex } from './stock-index.js';
 
 /** What decides one SKU's marketplace quantity, as the store's inventory projection holds it. */
 export interface SkuStock {
@@ -224,8 +224,9 @@ export function decideWithoutMap(
  * What a cycle end decides from the store's stock index and what was written to its map since
  * (ADR 0147), after the gate and the ledger: the lines are those of the SKUs pending or written
  * since, exactly what the whole map would give. Null, for the map to decide: a full cycle, a
- * buffer other than the index's, pushed quantities not of that buffer (nothing taken as pushed, a
- * buffer change not pushed yet), or a value the index cannot hold. `index`: the index of the map
+ * buffer other than the index's, pushed quantities not of that buffer (a buffer change not
+ * pushed yet, or quantities forgotten while the index holds some; a map nothing was ever pushed
+ * in is decided on an index with no pushed quantity, ADR 0174), or a value the index cannot hold. `index`: the index of the map
  * now, to keep for the next cycle end (null: none).
  */
 export function decideWithIndex(
@@ -246,7 +247,11 @@ export function decideWithIndex(
   const before = beforeLines(cycle, config, effect);
   if (before.type !== 'lines') return { decision: before, index };
   const buffer = before.config.inventoryBuffer;
-  if (cycle.fullCycle || index.buffer !== buffer || since.pushedBuffer !== buffer) return null;
+  // A map with no pushed buffer sends every offer: so does an index with no pushed quantity (the
+  // write that records one sets the buffer, and only a rewrite, which ends the index, unsets it).
+  const pushedOf =
+    since.pushedBuffer === buffer || (since.pushedBuffer === null && neverPushed(index));
+  if (cycle.fullCycle || index.buffer !== buffer || !pushedOf) return null;
   const advanced = advanceStockIndex(index, since.appended, since.chunks);
   if (!advanced) return null;
   return { decision: decideOnLines(cycle, effect, advanced.lines), index: advanced.index };

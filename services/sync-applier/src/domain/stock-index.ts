@@ -247,6 +247,16 @@ export function advanceStockIndex(
 }
 
 /**
+ * Whether the index holds no pushed quantity: it stands for a map nothing was ever taken as
+ * pushed in, whose lines are every offer's quantity, as the whole map gives them while it has no
+ * pushed buffer (ADR 0174).
+ */
+export function neverPushed(index: StockIndex): boolean {
+  for (let row = 0; row < index.size; row++) if (index.pushed[row] !== NO_PUSHED) return false;
+  return true;
+}
+
+/**
  * A store's pushed quantities once `lines` are recorded as pushed (ADR 0173): what the index a
  * decision on the whole map keeps for after its import is made of.
  */

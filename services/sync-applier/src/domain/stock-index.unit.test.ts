@@ -285,6 +285,32 @@ describe('stock index: the cycle end decided on it', () => {
     expect(decided!.index).toBe(kept);
   });
 
+  it('given a store nothing was ever pushed for, when its offers are written since its index, then the index decides: every offer is a line (ADR 0174)', () => {
+    const unpushed = indexOf([stock('A', 10), stock('B', 4), stock('C', 1)], []);
+    const decided = decideWithIndex(cycle, on, {
+      effect: null,
+      index: unpushed,
+      since: since(
+        [
+          ['A', { offer: true }],
+          ['B', { offer: true }],
+        ],
+        null,
+      ),
+    });
+    expect(decided!.decision).toMatchObject({
+      type: 'push',
+      lines: [
+        { sku: 'A', quantity: 8 },
+        { sku: 'B', quantity: 2 },
+      ],
+    });
+    // An index holding pushed quantities of a map with no pushed buffer: the map decides.
+    expect(
+      decideWithIndex(cycle, on, { effect: null, index: index(), since: since([], null) }),
+    ).toBeNull();
+  });
+
   it('given a full cycle, another buffer, or pushed quantities not of its buffer, when the cycle ends, then the map decides', () => {
     const known = { effect: null, index: index(), since: since([]) };
     expect(decideWithIndex({ ...cycle, fullCycle: true }, on, known)).toBeNull();
