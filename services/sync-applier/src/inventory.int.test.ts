@@ -117,6 +117,44 @@ async function setUp(
   return { harness, store, running };
 }
 
+/**
+ * A catalog of new offers: in the Mirakl simulator, and published a hundred to a fact as the
+ * mirakl-poller sends them (ADR 0168).
+ */
+async function publishCatalog(harness: ApplierHarness, store: TestStore, skus: readonly string[]) {
+  store.mirakl.control.upsertOffers(
+    store.shopId,
+    skus.map((sku) => ({ sku, quantity: 0 })),
+  );
+  const facts: EventOf<'offerObserved'>[] = [];
+  for (let at = 0; at < skus.length; at += 100) {
+    const [own, ...more] = skus.slice(at, at + 100).map((sku) => offer(store.storeId, sku));
+    facts.push({
+      ...own!,
+      more: more.map(({ envelope: { idempotencyKey }, more: _more, ...item }) => ({
+        idempotencyKey,
+        ...item,
+      })),
+    });
+  }
+  await harness.publish('offerObserved', facts);
+}
+
+/** What the applier counted of its cycle ends: decisions on the map and on the index, reads. */
+function cycleEndCounters(running: { metrics: Parameters<typeof counted>[0] }) {
+  const metric = (name: string, labels: Record<string, string>) =>
+    counted(running.metrics, name, labels);
+  return {
+    metric,
+    mapReads: () => metric('catalog_map_reads_total', { map: 'inventory_skus' }),
+    decisions: async () =>
+      Promise.all(
+        ['map', 'index'].map((on) => metric('sync_applier_cycle_end_decisions_total', { on })),
+      ),
+    unchanged: () => metric('sync_applier_inventory_cycles_total', { result: 'unchanged' }),
+  };
+}
+
 /** The store's offers as the applier projected them. */
 const projectedOffers = (harness: ApplierHarness, store: TestStore) =>
   createInventoryState(harness.mongo.db).offers(store.storeId);
@@ -634,32 +672,10 @@ describe('Sync Inventory in the applier', () => {
 
   it("a store's first import of more SKUs than an index holds pending leaves an index: the next cycle end reads no map (ADR 0173)", async () => {
     const { harness, store, running } = await setUp();
-    const metric = (name: string, labels: Record<string, string>) =>
-      counted(running.metrics, name, labels);
-    const mapReads = () => metric('catalog_map_reads_total', { map: 'inventory_skus' });
-    const decisions = async () =>
-      Promise.all(
-        ['map', 'index'].map((on) => metric('sync_applier_cycle_end_decisions_total', { on })),
-      );
-    const unchanged = () => metric('sync_applier_inventory_cycles_total', { result: 'unchanged' });
+    const { metric, mapReads, decisions, unchanged } = cycleEndCounters(running);
     // The two offers of setUp and 2,100 more, a hundred a fact as the mirakl-poller sends them.
     const skus = Array.from({ length: 2_100 }, (_, i) => `SKU-CAT-${String(i).padStart(4, '0')}`);
-    store.mirakl.control.upsertOffers(
-      store.shopId,
-      skus.map((sku) => ({ sku, quantity: 0 })),
-    );
-    const facts: EventOf<'offerObserved'>[] = [];
-    for (let at = 0; at < skus.length; at += 100) {
-      const [own, ...more] = skus.slice(at, at + 100).map((sku) => offer(store.storeId, sku));
-      facts.push({
-        ...own!,
-        more: more.map(({ envelope: { idempotencyKey }, more: _more, ...item }) => ({
-          idempotencyKey,
-          ...item,
-        })),
-      });
-    }
-    await harness.publish('offerObserved', facts);
+    await publishCatalog(harness, store, skus);
     await eventually(
       async () => (await projectedOffers(harness, store)).size === 2_102,
       'the offers projected',
@@ -703,14 +719,7 @@ describe('Sync Inventory in the applier', () => {
 
   it("a store's offers written after its levels, more chunks than a decision outside a slot reads and nothing pushed yet, are decided on its index in a slot: no map read (ADR 0174)", async () => {
     const { harness, store, running } = await setUp();
-    const metric = (name: string, labels: Record<string, string>) =>
-      counted(running.metrics, name, labels);
-    const mapReads = () => metric('catalog_map_reads_total', { map: 'inventory_skus' });
-    const decisions = async () =>
-      Promise.all(
-        ['map', 'index'].map((on) => metric('sync_applier_cycle_end_decisions_total', { on })),
-      );
-    const unchanged = () => metric('sync_applier_inventory_cycles_total', { result: 'unchanged' });
+    const { mapReads, decisions, unchanged } = cycleEndCounters(running);
     // The store's levels first, as when its full export waits in the mirakl-poller's queue: 9,500
     // SKUs none of which is an offer yet, so nothing is sent or taken as pushed. So many that the
     // first decision's read finds the map crowded and takes its chunks as its base (ADR 0172):
@@ -728,22 +737,7 @@ describe('Sync Inventory in the applier', () => {
     const reads = await mapReads();
 
     // Then its catalog of offers, a hundred a fact: more than INDEX_MAX_CHUNKS chunks appended.
-    store.mirakl.control.upsertOffers(
-      store.shopId,
-      skus.map((sku) => ({ sku, quantity: 0 })),
-    );
-    const facts: EventOf<'offerObserved'>[] = [];
-    for (let at = 0; at < skus.length; at += 100) {
-      const [own, ...more] = skus.slice(at, at + 100).map((sku) => offer(store.storeId, sku));
-      facts.push({
-        ...own!,
-        more: more.map(({ envelope: { idempotencyKey }, more: _more, ...item }) => ({
-          idempotencyKey,
-          ...item,
-        })),
-      });
-    }
-    await harness.publish('offerObserved', facts);
+    await publishCatalog(harness, store, skus);
     // Waited for on the chunks as written: a read of the whole map would compact it (ADR 0172),
     // and the index would stand for chunks replaced.
     const offersWritten = async () => {
