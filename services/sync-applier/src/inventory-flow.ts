@@ -244,8 +244,8 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
       // Many chunks written since the index (a store's catalog of offers after its levels): read
       // in the slot, they are still fewer than the map, which holds them (ADR 0174).
       if (index) {
-        const now = await ledger.read(storeId, effectKey);
-        const onMore = await decideOnIndex(cycle, config, now, index, Number.POSITIVE_INFINITY);
+        const latest = await ledger.read(storeId, effectKey);
+        const onMore = await decideOnIndex(cycle, config, latest, index, Number.POSITIVE_INFINITY);
         if (onMore) return onMore;
       }
       metrics.cycleEndDecisions.inc({ on: 'map' });

@@ -226,8 +226,8 @@ export function decideWithoutMap(
  * since, exactly what the whole map would give. Null, for the map to decide: a full cycle, a
  * buffer other than the index's, pushed quantities not of that buffer (a buffer change not
  * pushed yet, or quantities forgotten while the index holds some; a map nothing was ever pushed
- * in is decided on an index with no pushed quantity, ADR 0174), or a value the index cannot hold. `index`: the index of the map
- * now, to keep for the next cycle end (null: none).
+ * in is decided on an index with no pushed quantity, ADR 0174), or a value the index cannot
+ * hold. `index`: the index of the map now, to keep for the next cycle end (null: none).
  */
 export function decideWithIndex(
   cycle: InventoryCycle,
