@@ -171,10 +171,12 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
     cycle: InventoryCycle,
     effectKey: string,
     config: ReturnType<typeof configs.get>,
+    /** The cycle's ledger entry when the slot already read it; read with the map otherwise. */
+    read?: { effect: LedgerEntry | null },
   ): Promise<Decided> => {
     const { storeId } = cycle;
     const [effect, { levels, offers, pushed, stamp, chunks }] = await Promise.all([
-      ledger.read(storeId, effectKey),
+      read ? read.effect : ledger.read(storeId, effectKey),
       state.snapshot(storeId),
     ]);
     const decision = decideInventoryCycle(cycle, config, { levels, offers, pushed, effect });
@@ -242,10 +244,13 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
     // ledger is read again there: the slot may be long in coming.
     return inSlot(async () => {
       // Many chunks written since the index (a store's catalog of offers after its levels): read
-      // in the slot, they are still fewer than the map, which holds them (ADR 0174).
+      // in the slot, they are still fewer than the map, which holds them (ADR 0174). The ledger
+      // entry read for it serves the map's decision too.
+      let latest: { effect: LedgerEntry | null } | undefined;
       if (index) {
-        const latest = await ledger.read(storeId, effectKey);
-        const onMore = await decideOnIndex(cycle, config, latest, index, Number.POSITIVE_INFINITY);
+        latest = { effect: await ledger.read(storeId, effectKey) };
+        const all = Number.POSITIVE_INFINITY;
+        const onMore = await decideOnIndex(cycle, config, latest.effect, index, all);
         if (onMore) return onMore;
       }
       metrics.cycleEndDecisions.inc({ on: 'map' });
@@ -253,7 +258,7 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
       // the decision's lines stays reachable while the import is sent and followed, which takes
       // minutes when Mirakl's gates are busy (ADR 0139); in a slot, as they hold the whole
       // catalog.
-      return decideCycle(cycle, effectKey, config);
+      return decideCycle(cycle, effectKey, config, latest);
     }, state.lastSize(storeId));
   };
 

@@ -341,13 +341,11 @@ export function createInventoryState(
   const observeLevels = async (storeId: string, observed: readonly SkuStock[]) => {
     // The last level of a SKU wins, as when the facts are handled one after the other.
     const last = new Map(observed.map(({ sku, ...level }) => [sku, { level }]));
-    await write(storeId, [...last]);
-    return skus.chunksFor(last.size);
+    return (await write(storeId, [...last])).appended;
   };
   const observeOffers = async (storeId: string, changes: readonly OfferChange[]) => {
     const last = new Map(changes.map(({ shopSku, present }) => [shopSku, { offer: present }]));
-    await write(storeId, [...last]);
-    return skus.chunksFor(last.size);
+    return (await write(storeId, [...last])).appended;
   };
   const sizes = new Map<string, number>();
   const snapshot = async (storeId: string): Promise<InventorySnapshot> => {
