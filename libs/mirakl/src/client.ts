@@ -305,10 +305,12 @@ class MiraklHttpClient implements MiraklStore {
     const offers: MiraklOffer[] = [];
     const deleted: MiraklOffer[] = [];
     for (const url of urls) {
+      // Each item is mapped field by field (`exportItemToOffer`): taken as it came when it passes.
       const chunk = parseDto(
         'OF54',
         exportChunkDto,
         await this.getJson({ operation: 'OF54', method: 'GET', path: url, signal: options.signal }),
+        true,
       );
       for (const item of chunk) {
         if (item.deleted) deleted.push(exportItemToOffer(item));

@@ -33,6 +33,10 @@ export const offerDto = z.object({
 
 export const offerPageDto = z.object({ offers: z.array(offerDto), total_count: z.number().int() });
 
+/**
+ * An item of an OF54 export file. No transform (ADR 0175): a file's items are taken as they came
+ * when they pass, and `exportItemToOffer` reads a missing or null field as absent.
+ */
 export const exportItemDto = z.object({
   offer_id: z.number().int(),
   shop_sku: z.string(),
@@ -40,8 +44,8 @@ export const exportItemDto = z.object({
   quantity: z.number().int().nullish(),
   active: z.boolean().nullish(),
   deleted: z.boolean().nullish(),
-  state_code: optionalString,
-  last_updated: optionalString,
+  state_code: z.string().nullish(),
+  last_updated: z.string().nullish(),
 });
 export const exportChunkDto = z.array(exportItemDto);
 
@@ -164,13 +168,13 @@ export function exportItemToOffer(dto: z.infer<typeof exportItemDto>): MiraklOff
     productSku: dto.product_sku,
     quantity: dto.quantity ?? 0,
     active: dto.active ?? true,
-    stateCode: dto.state_code,
+    stateCode: dto.state_code ?? undefined,
     lastUpdated: dateOrUndefined(dto.last_updated),
   };
 }
 
 /** A vendor date, or undefined when absent or unreadable (an offer's change time is a hint). */
-function dateOrUndefined(raw: string | undefined): Date | undefined {
+function dateOrUndefined(raw: string | null | undefined): Date | undefined {
   if (!raw) return undefined;
   const date = new Date(raw);
   return Number.isNaN(date.getTime()) ? undefined : date;

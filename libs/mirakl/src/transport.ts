@@ -7,6 +7,7 @@ import {
   linkSignals,
   networkErrorCode,
   parseRetryAfter as parseRetryAfterHeader,
+  safeParseAsIs,
   scrubString,
   vendorRequests,
   type Logger,
@@ -232,8 +233,10 @@ export function parseDto<S extends z.ZodType>(
   operation: string,
   schema: S,
   value: unknown,
+  /** A value the schema's guard passes is taken as it came, its unnamed keys kept (ADR 0175). */
+  asIs = false,
 ): z.output<S> {
-  const result = schema.safeParse(value);
+  const result = asIs ? safeParseAsIs(schema, value) : schema.safeParse(value);
   if (result.success) return result.data;
   const problems = result.error.issues
     .slice(0, 5)

@@ -18,3 +18,4 @@ export * from './chunks.js';
 export * from './chunked-map.js';
 export * from './group-writes.js';
 export * from './text-hash.js';
+export * from './zod-as-is.js';

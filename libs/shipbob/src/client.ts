@@ -177,6 +177,8 @@ class ShipBobHttpClient implements ShipBobPort {
       const response = await retry(
         () =>
           this.transport.json('GET', url, schema, {
+            // Every page's items are mapped field by field (`toProduct`, `toInventoryLevel`, ...).
+            asIs: true,
             query: pageQuery,
             channelId: options.channelId,
             ...(lastPages !== undefined ? { expectedCalls: lastPages - page } : {}),

@@ -14,6 +14,7 @@ import {
   vendorRequests,
   linkSignals,
   withDeadline,
+  safeParseAsIs,
   type Logger,
 } from '@msync/platform';
 import type { z } from 'zod';
@@ -226,19 +227,30 @@ export class Transport {
     method: string,
     path: string,
     schema: T,
-    options: CallOptions = {},
+    options: CallOptions & {
+      /**
+       * A body the schema's guard passes is taken as it came, its unnamed keys kept (ADR 0175):
+       * for list pages whose items are mapped field by field.
+       */
+      asIs?: boolean;
+    } = {},
   ): Promise<{ data: z.infer<T>; headers: Headers; status: number }> {
     const response = await this.call(method, path, options);
     return {
-      data: parse(schema, response.body, `${method} ${toPath(path).split('?')[0]}`),
+      data: parse(schema, response.body, `${method} ${toPath(path).split('?')[0]}`, options.asIs),
       headers: response.headers,
       status: response.status,
     };
   }
 }
 
-export function parse<T extends z.ZodType>(schema: T, body: unknown, what: string): z.infer<T> {
-  const result = schema.safeParse(body);
+export function parse<T extends z.ZodType>(
+  schema: T,
+  body: unknown,
+  what: string,
+  asIs = false,
+): z.infer<T> {
+  const result = asIs ? safeParseAsIs(schema, body) : schema.safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new PermanentError(

@@ -54,9 +54,20 @@ export const productSchema = z.object({
   variants: z.array(variantSchema).nullish(),
 });
 
-/** `{items, next}` envelope of the dated versions' cursor-paged lists. */
+const cursorPages = new WeakMap<z.ZodType, z.ZodType>();
+
+/**
+ * `{items, next}` envelope of the dated versions' cursor-paged lists, one per item schema: zod
+ * compiles an object's parser the first time it parses, and a list read page by page made its
+ * envelope anew at every read.
+ */
 export function cursorPage<T extends z.ZodType>(item: T) {
-  return z.object({ items: z.array(item).nullish(), next: str });
+  const page = () => z.object({ items: z.array(item).nullish(), next: str });
+  const known = cursorPages.get(item) as ReturnType<typeof page> | undefined;
+  if (known) return known;
+  const made = page();
+  cursorPages.set(item, made);
+  return made;
 }
 
 export const inventoryLevelSchema = z.object({
