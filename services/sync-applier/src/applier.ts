@@ -1,4 +1,10 @@
-import { ITEMS_HEADER, offersOf, type ConsumedEventOf, type EventEnvelope } from '@msync/events';
+import {
+  ITEMS_HEADER,
+  offersOf,
+  type ConsumedEventOf,
+  type EventEnvelope,
+  type MiraklOfferObserved,
+} from '@msync/events';
 import { isWrongState, type MiraklWrongStateError } from '@msync/mirakl';
 import {
   PermanentError,
@@ -36,7 +42,9 @@ import type { MiraklOrderQuery, MiraklStateKnown } from './domain/mirakl-resume.
 import {
   decideOffer,
   productBase,
+  productEffectKey,
   type OfferState,
+  type ProductMatch,
   type ProductCommand,
   type ProductQuery,
 } from './domain/offers.js';
@@ -108,8 +116,7 @@ type OfferFact = Extract<Fact, { topicKey: 'offerObserved' }>;
  * `more` is at `<offset>/<n>` of the fact's message, so that two offers of one message set aside
  * or dead-lettered are two entries. A fact of one offer is itself.
  */
-export function offerFactsOf(fact: OfferFact): OfferFact[] {
-  const offers = offersOf(fact.value);
+export function offerFactsOf(fact: OfferFact, offers = offersOf(fact.value)): OfferFact[] {
   if (offers.length === 1) return [fact];
   const { [ITEMS_HEADER]: _items, ...headers } = fact.headers;
   return offers.map((value, i) => ({
@@ -154,11 +161,29 @@ export interface ApplierDeps {
    * an offer refused for good fails its whole fact, which goes there whole.
    */
   deadLetter?: (fact: Fact, error: unknown) => Promise<void>;
+  /** The answers of a batch's prefetch, for offers it settles at once (ADR 0176). */
+  prefetched?: PrefetchedOffers;
+  /** Counts an offer settled on its batch's prefetch. */
+  onSettled?: () => void;
 }
 
 /** What running a command gave: the effect made, or the target's refusal to decide on again. */
 type Executed<S> =
   { externalIds: Record<string, string>; alreadyThere: boolean } | { refused: Partial<S> };
+
+/**
+ * What the prefetch of a fetched batch holds for its offers (ADR 0176), read without a call:
+ * each effect's ledger entry and each SKU's product, taken once used, as a read and a look-up
+ * take them.
+ */
+export interface PrefetchedOffers {
+  /** The effect's entry as the batch's read found it (`undefined`: not read ahead). */
+  effect(storeId: string, effectKey: string): LedgerEntry | null | undefined;
+  /** The SKU's product as looked up ahead (`null`: none; `undefined`: not looked up). */
+  product(storeId: string, sku: string): ProductMatch | null | undefined;
+  /** Both were used: the entry is taken, and the product's answer when given a SKU. */
+  take(storeId: string, effectKey: string, sku: string | null): void;
+}
 
 /** Decide → ask → decide … → apply: one flow's pure decision and its I/O. */
 interface FlowRun<S extends { effect: LedgerEntry | null }, Q, C> {
@@ -359,7 +384,17 @@ export function createApplier(
    * (or their products) when it is handled again.
    */
   const products = async (fact: OfferFact, delivery: Delivery): Promise<void> => {
-    for (const offer of offerFactsOf(fact)) {
+    const offers = offersOf(fact.value);
+    let facts: OfferFact[] | undefined;
+    for (let i = 0; i < offers.length; i++) {
+      const quick = settled(offers[i]!, delivery);
+      if (quick) {
+        await quick;
+        continue;
+      }
+      // A fact of its own only for an offer that goes the whole way (its own place and headers).
+      facts ??= offerFactsOf(fact, offers);
+      const offer = facts[i]!;
       try {
         await product(offer, delivery);
       } catch (error) {
@@ -367,6 +402,34 @@ export function createApplier(
         await deps.deadLetter(offer, error);
       }
     }
+  };
+
+  /**
+   * An offer from the consumer settled on what its batch's prefetch holds (ADR 0176): when its
+   * decision, on the effect's entry read ahead and the SKU's product looked up ahead, is an
+   * outcome that changes nothing (a product reused, an effect already applied, the flow off), the
+   * outcome is kept for the next flush, as `run` keeps it, with no read, call or fact of its own.
+   * Anything else (a product to create, an entry or a product not read ahead) goes the whole way:
+   * `null`, and nothing is taken.
+   */
+  const settled = (value: MiraklOfferObserved, delivery: Delivery): Promise<void> | null => {
+    const { prefetched, recordLater } = deps;
+    if (!prefetched || !recordLater || delivery.via !== 'consumer') return null;
+    const { storeId } = value.envelope;
+    const sku = value.shopSku.trim();
+    const effectKey = productEffectKey(sku || value.shopSku);
+    const effect = prefetched.effect(storeId, effectKey);
+    if (effect === undefined) return null;
+    const product = sku ? prefetched.product(storeId, sku) : undefined;
+    const decision = decideOffer(
+      value,
+      storeOf(value.envelope).config,
+      product === undefined ? { effect } : { effect, product },
+    );
+    if (decision.type !== 'record' || decision.markRecorded) return null;
+    prefetched.take(storeId, effectKey, product === undefined ? null : sku);
+    deps.onSettled?.();
+    return recordLater(decision.outcome, value);
   };
 
   const accept = (
@@ -585,7 +648,9 @@ export function createApplier(
       case 'offerObserved':
         // The store's offers decide which SKUs get quantities (state, whatever the toggles).
         await deps.inventory.offerObserved(fact, delivery);
-        return fact.value.more.length === 0 ? product(fact, delivery) : products(fact, delivery);
+        return fact.value.more.length === 0
+          ? (settled(fact.value, delivery) ?? product(fact, delivery))
+          : products(fact, delivery);
       case 'orderAwaitingAcceptance':
         return accept(fact, delivery);
       case 'orderReadyToShip':

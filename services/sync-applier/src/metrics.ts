@@ -7,6 +7,8 @@ export interface ApplierMetrics {
   retrierAttempts: Counter<'lane' | 'result'>;
   /** Offer facts that waited for kept outcomes to be written (backpressure). */
   offerOutcomeWaits: Counter;
+  /** Offers decided on their batch's prefetch, without a read or a call (ADR 0176). */
+  offersSettled: Counter;
   vendorCalls: Counter<'system' | 'operation' | 'status'>;
   inventoryCycles: Counter<'result'>;
   inventoryReconciliations: Counter<'result'>;
@@ -52,6 +54,11 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
     offerOutcomeWaits: new Counter({
       name: 'sync_applier_offer_outcome_waits_total',
       help: 'Offer facts that waited for kept outcomes to be written (the view and the publish behind the flow: backpressure)',
+      registers: [registry],
+    }),
+    offersSettled: new Counter({
+      name: 'sync_applier_offers_settled_total',
+      help: "Offers decided on what their batch's prefetch read ahead (entry and product), with no read or call of their own",
       registers: [registry],
     }),
     retrierAttempts: new Counter({

@@ -295,6 +295,76 @@ describe('Sync Offers: one ShipBob product per shop SKU that has none', () => {
     ).toEqual([]);
   });
 
+  it('offers their batch read ahead are settled on it: reused and applied ones with no read or call of their own (ADR 0176)', async () => {
+    h = await applierHarness();
+    const harness = h;
+    // Given a store whose 40 offers have their ShipBob product, and 2 new offers that have none
+    const reused = Array.from({ length: 40 }, (_, i) => `SKU-SETTLED-${i}`);
+    const created = ['SKU-SETTLED-NEW-1', 'SKU-SETTLED-NEW-2'];
+    const store = await harness.addStore({
+      config: { toggles: { ...storeConfig().toggles, offers: true } },
+      skus: reused,
+    });
+    const running = await harness.startApplier();
+    const settled = () => counted(running.metrics, 'sync_applier_offers_settled_total', {});
+    const creates = () =>
+      harness.shipbob.control.exchanges().filter((e) => e.operation === 'POST /product').length;
+    const skusWith = (reason: string | null, outcome: string) =>
+      new Set(
+        harness
+          .offerOutcomesOf(store.storeId, outcome)
+          .filter((o) => o.reason === reason)
+          .map((o) => o.subjectId),
+      ).size;
+    const poll = (n: number) =>
+      offersFact(
+        [...reused, ...created].map((sku) => {
+          const offer = offerObserved({ storeId: store.storeId, sku });
+          const { envelope } = offer;
+          return {
+            ...offer,
+            envelope: {
+              ...envelope,
+              idempotencyKey: `${envelope.idempotencyKey}:poll-${n}`,
+              correlationId: `poll-${n}`,
+            },
+          };
+        }),
+      );
+
+    // When one fact carries the 42 offers
+    await harness.publish('offerObserved', poll(1));
+    await eventually(
+      () =>
+        skusWith('product-exists', 'DUPLICATE') === reused.length &&
+        skusWith(null, 'APPLIED') === created.length,
+      '40 products reused and 2 created',
+      WAIT_MS,
+    );
+    // Then the 40 reused were settled on the batch's prefetch; the 2 new went the whole way
+    const first = await settled();
+    withContext(`${first} settled`, () => expect(first).toBeGreaterThanOrEqual(reused.length));
+    expect(creates()).toBe(created.length);
+
+    // When the next poll brings the same offers again
+    await harness.publish('offerObserved', poll(2));
+    await eventually(
+      () => skusWith('already-applied', 'DUPLICATE') === created.length,
+      'the 2 created products found applied',
+      WAIT_MS,
+    );
+    // Then all 42 were settled, the created ones on their done entries, and nothing was created again
+    const both = await settled();
+    withContext(`${both} settled`, () =>
+      expect(both).toBeGreaterThanOrEqual(2 * reused.length + created.length),
+    );
+    expect(creates()).toBe(created.length);
+    const { world } = harness.shipbob.control;
+    expect(world.products.filter((p) => created.includes(p.variants[0]!.sku))).toHaveLength(
+      created.length,
+    );
+  });
+
   it(
     "a large catalog is looked up through the account's product list once, for the store's next batches too",
     async () => {

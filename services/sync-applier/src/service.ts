@@ -269,6 +269,15 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     waiting: createWaitingRoom({ store: parked, codec: options.codec, groupId }),
     logger,
     ...(options.waitingRetryMs ? { waitingRetryMs: options.waitingRetryMs } : {}),
+    prefetched: {
+      effect: (storeId, effectKey) => snapshots.peek(storeId, effectKey),
+      product: (storeId, sku) => vendors.prefetchedProduct(storeId, sku),
+      take: (storeId, effectKey, sku) => {
+        snapshots.take(storeId, effectKey);
+        if (sku !== null) vendors.takePrefetchedProduct(storeId, sku);
+      },
+    },
+    onSettled: () => metrics.offersSettled.inc(),
     deadLetter: async (fact, error) =>
       deadLetters(
         {

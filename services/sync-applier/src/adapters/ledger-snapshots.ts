@@ -48,6 +48,14 @@ export function createLedgerSnapshots(ledger: EffectsLedger) {
         for (const id of ids) if (held.get(id)?.hold === hold) held.delete(id);
       };
     },
+    /** The held entry of an effect, left held (`undefined`: none is). */
+    peek(storeId: string, effectKey: string): LedgerEntry | null | undefined {
+      return held.get(effectId(storeId, effectKey))?.entry;
+    },
+    /** Takes the held entry of an effect, as a read of it does. */
+    take(storeId: string, effectKey: string): void {
+      held.delete(effectId(storeId, effectKey));
+    },
     /** Snapshots held and not yet taken (a gauge of what a batch keeps). */
     get size(): number {
       return held.size;

@@ -72,6 +72,11 @@ export function createProductLookups(ttlMs: number, now: () => number) {
         entry.at = now();
       }
     },
+    /** The fresh answer of a SKU, left for `take` (`undefined`: none). */
+    peek(storeId: string, sku: string): ProductMatch | null | undefined {
+      const hit = byStore.get(storeId)?.get(sku);
+      return hit && fresh(hit) ? hit.match : undefined;
+    },
     /** The fresh answers among `skus` (taken: each serves once), and the SKUs still to look up. */
     take(storeId: string, skus: readonly string[]) {
       const store = byStore.get(storeId);

@@ -94,6 +94,13 @@ export interface Vendors {
    * `productLookupTtlMs` more.
    */
   prefetchProducts(store: StoreRef, skus: readonly string[]): Promise<() => void>;
+  /**
+   * The product of a SKU as a prefetch (or an earlier look-up) answered, left for `findProducts`
+   * (`null`: none carries it; `undefined`: no answer).
+   */
+  prefetchedProduct(storeId: string, sku: string): ProductMatch | null | undefined;
+  /** Takes the answer of a SKU, as `findProducts` would have. */
+  takePrefetchedProduct(storeId: string, sku: string): void;
   /** Creates the product of a SKU found missing; `created: false` when ShipBob had it meanwhile. */
   createShipBobProduct(
     store: StoreRef,
@@ -440,6 +447,8 @@ export function createVendors(options: VendorOptions): Vendors {
       }
       return known;
     },
+    prefetchedProduct: (storeId, sku) => lookups.peek(storeId, sku),
+    takePrefetchedProduct: (storeId, sku) => void lookups.take(storeId, [sku]),
     async prefetchProducts(store, skus) {
       const wanted = [...new Set(skus)].filter((sku) => sku.length > 0);
       if (wanted.length === 0) return () => {};
