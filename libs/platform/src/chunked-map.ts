@@ -95,7 +95,10 @@ function jsonable(value: unknown): unknown {
   }
   const record = value as Record<string, unknown>;
   let copy: Record<string, unknown> | undefined;
-  for (const key of Object.keys(record)) {
+  // `for...in` walks the keys V8 caches for the object's shape; `Object.keys` made an array of
+  // them for every value of every chunk written. An entry's value is a plain object (JSON's, or
+  // the service's own literals): nothing enumerable is inherited.
+  for (const key in record) {
     const field = record[key];
     // Numbers, strings and booleans are written as they are: only objects and undefined change.
     if (field !== undefined && (field === null || typeof field !== 'object')) continue;

@@ -175,15 +175,19 @@ export function pushedResults(
   at: Date,
 ): PushedLine[] {
   const refused = new Map(result.failures.map((f) => [f.sku, f.message]));
-  return lines.map((line) => {
+  // One literal of one shape per line: a spread of the two results made a copy of each line's
+  // object and a dictionary of its own, 1.5 KB a line (10,000 lines an import).
+  return lines.map((line): PushedLine => {
     const message = refused.get(line.sku);
+    const failed = message !== undefined;
     return {
-      ...line,
+      sku: line.sku,
+      quantity: line.quantity,
       at,
       importId: result.importId,
-      ...(message === undefined
-        ? { result: 'APPLIED' as const, reason: null, detail: null }
-        : { result: 'FAILED' as const, reason: 'stock-rejected', detail: message }),
+      result: failed ? 'FAILED' : 'APPLIED',
+      reason: failed ? 'stock-rejected' : null,
+      detail: failed ? message : null,
     };
   });
 }
