@@ -92,28 +92,27 @@ function guardOf(schema: Schema): AsIsGuard | null {
       case 'array': {
         const element = checks.length === 0 && def.element ? check(def.element, 'e') : null;
         if (!element) return null;
-        const name = `g${functions.length}`;
-        functions.push('');
-        functions[Number(name.slice(1))] =
-          `function ${name}(v) { if (!Array.isArray(v)) return false; ` +
+        const at = functions.push('') - 1;
+        functions[at] =
+          `function g${at}(v) { if (!Array.isArray(v)) return false; ` +
           `for (let i = 0; i < v.length; i++) { const e = v[i]; if (!(${element})) return false; } ` +
           `return true; }`;
-        return `${name}(${x})`;
+        return `g${at}(${x})`;
       }
       case 'object': {
         if (checks.length > 0 || !def.shape) return null;
-        const name = `g${functions.length}`;
-        functions.push('');
+        // Its place taken before its fields' functions: the name is known to them in any order.
+        const at = functions.push('') - 1;
         const lines: string[] = [];
         for (const [key, field] of Object.entries(def.shape)) {
           const fieldCheck = check(field, 'f');
           if (!fieldCheck) return null;
           lines.push(`f = v[${JSON.stringify(key)}]; if (!(${fieldCheck})) return false;`);
         }
-        functions[Number(name.slice(1))] =
-          `function ${name}(v) { if (typeof v !== 'object' || v === null || Array.isArray(v)) ` +
+        functions[at] =
+          `function g${at}(v) { if (typeof v !== 'object' || v === null || Array.isArray(v)) ` +
           `return false; let f; ${lines.join(' ')} return true; }`;
-        return `${name}(${x})`;
+        return `g${at}(${x})`;
       }
       default:
         return null;

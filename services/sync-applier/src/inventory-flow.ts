@@ -208,8 +208,15 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
     metrics.cycleEndDecisions.inc({ on: 'index' });
     remember(cycle.storeId, decided.decision, config, since.stamp);
     const lines = linesOf(decided.decision);
+    // The index after the import: from the one the decision left, else (more SKUs pending than it
+    // holds) from the one before, with what was written since (ADR 0173, 0174).
     if (lines)
-      return { decision: decided.decision, afterPush: indexAfterPush(index, lines, since) };
+      return {
+        decision: decided.decision,
+        afterPush: decided.index
+          ? indexAfterPush(decided.index, lines)
+          : indexAfterPush(index, lines, since),
+      };
     if (decided.index) indexes!.put(cycle.storeId, decided.index);
     return { decision: decided.decision, afterPush: null };
   };
