@@ -45,7 +45,7 @@ import {
 } from './dto.js';
 import { systemResolver, type HostResolver } from './address-guard.js';
 import { CallLimiter, type CallLimiterOptions, type LimitedOperation } from './limiter.js';
-import { Transport, parseDto, type RequestSpec } from './transport.js';
+import { Transport, parseDto, type RawResponse, type RequestSpec } from './transport.js';
 import { normaliseApiBase } from './url.js';
 
 export interface MiraklClientOptions {
@@ -85,8 +85,15 @@ export interface MiraklClientOptions {
   /**
    * Subtracted from the time a differential offer export is requested before it becomes the next
    * `since`, so a clock ahead of Mirakl's cannot skip changes. Repeats are harmless. Default 5 min.
+   * Used only when Mirakl's answer to OF52 carries no `Date` (ADR 0177).
    */
   clockSkewMarginMs?: number;
+  /**
+   * Subtracted from the time Mirakl answered OF52, by its own clock (the answer's `Date`), before
+   * it becomes the next `since` (ADR 0177): changes saved at Mirakl just before it and seen by a
+   * later export still come. Default 30 s.
+   */
+  exportCursorMarginMs?: number;
   /** How long SH21 carriers are cached. Default 24 h (SH21 is a once-a-day call). */
   carrierCacheMs?: number;
   logger?: Logger;
@@ -157,18 +164,14 @@ class MiraklHttpClient implements MiraklStore {
    * One call with the limiter and retries for retriable failures; within the deadline of the
    * work it is part of (`runWithDeadline`), if any.
    */
-  private async call(
-    given: RequestSpec,
-  ): Promise<{ status: number; text: string; contentType: string }> {
+  private async call(given: RequestSpec): Promise<RawResponse> {
     return withDeadline(given.signal, (signal) =>
       this.callWithin(signal ? { ...given, signal } : given),
     );
   }
 
   /** {@link call} with the deadline already in `spec.signal`. */
-  private callWithin(
-    spec: RequestSpec,
-  ): Promise<{ status: number; text: string; contentType: string }> {
+  private callWithin(spec: RequestSpec): Promise<RawResponse> {
     return retry(
       async () => {
         const shared = this.sharedSpacingOf(spec.operation);
@@ -250,7 +253,7 @@ class MiraklHttpClient implements MiraklStore {
       beforeDownload?: () => Promise<void>;
     } = {},
   ): Promise<OfferChanges> {
-    const exportedAt = new Date(Date.now() - (this.options.clockSkewMarginMs ?? 5 * 60_000));
+    const requestedAt = Date.now();
     const response = await this.call({
       operation: 'OF52',
       method: 'POST',
@@ -269,6 +272,12 @@ class MiraklHttpClient implements MiraklStore {
       );
     }
     const started = parseDto('OF52', exportStartedDto, this.transport.json('OF52', response));
+    // The next differential starts from Mirakl's clock when it tells it: no margin for a clock of
+    // ours that runs ahead of it, only for changes saved as the export began (ADR 0177).
+    const answeredAt = response.date === undefined ? Number.NaN : Date.parse(response.date);
+    const exportedAt = Number.isFinite(answeredAt)
+      ? new Date(answeredAt - (this.options.exportCursorMarginMs ?? 30_000))
+      : new Date(requestedAt - (this.options.clockSkewMarginMs ?? 5 * 60_000));
     const deadline = Date.now() + (this.options.exportTimeoutMs ?? 30 * 60_000);
     let urls: string[] = [];
     for (;;) {

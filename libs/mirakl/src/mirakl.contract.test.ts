@@ -138,8 +138,10 @@ describe('Mirakl client against the simulator: offers', () => {
         { sku: 'C', quantity: 3 },
       ],
     });
-    const client = fastClient(sim.url, apiKey, { clockSkewMarginMs: 0 });
-    await new Promise((r) => setTimeout(r, 5));
+    const client = fastClient(sim.url, apiKey, { exportCursorMarginMs: 0 });
+    // The next differential starts from the second of Mirakl's answer (its `Date`): the offers
+    // were made in an earlier one.
+    await new Promise((r) => setTimeout(r, 1_001 - (Date.now() % 1_000)));
     const full = await client.exportOffers();
     expect(full.offers.map((o) => o.shopSku).sort()).toEqual(['A', 'B', 'C']);
     expect(full.deletedSkus).toEqual([]);
@@ -159,6 +161,20 @@ describe('Mirakl client against the simulator: offers', () => {
     expect(
       diff.deleted.map((o) => [o.shopSku, o.offerId > 0, o.lastUpdated instanceof Date]),
     ).toEqual([['C', true, true]]);
+  });
+
+  it("starts the next differential from Mirakl's clock, less the cursor margin (ADR 0177)", async () => {
+    const { apiKey } = newShop({ offers: [{ sku: 'A', quantity: 1 }] });
+    // A clock margin of an hour would be taken without Mirakl's `Date`.
+    const client = fastClient(sim.url, apiKey, {
+      clockSkewMarginMs: 3_600_000,
+      exportCursorMarginMs: 2_000,
+    });
+    const before = Date.now();
+    const { exportedAt } = await client.exportOffers();
+    // `Date` has whole seconds: Mirakl answered in the second of `before` or a later one.
+    expect(exportedAt.getTime()).toBeGreaterThanOrEqual(before - 1_000 - 2_000);
+    expect(exportedAt.getTime()).toBeLessThanOrEqual(Date.now() - 2_000);
   });
 
   it('awaits beforeDownload once the export is ready and before its files are read', async () => {

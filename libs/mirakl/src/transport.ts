@@ -55,6 +55,8 @@ export interface RawResponse {
   status: number;
   text: string;
   contentType: string;
+  /** The answer's `Date` header: when Mirakl answered, by its clock (absent when not sent). */
+  date?: string;
 }
 
 const WRONG_STATE_CODES = new Set(['ORDER_INVALID_STATE']);
@@ -125,6 +127,7 @@ export class Transport {
     let text: string;
     let contentType: string;
     let retryAfter: string | null;
+    let date: string | undefined;
     try {
       const res = await this.http.request<string>({
         method: spec.method,
@@ -136,6 +139,7 @@ export class Transport {
       status = res.status;
       contentType = headerValue(res.headers['content-type']) ?? '';
       retryAfter = headerValue(res.headers['retry-after']) ?? null;
+      date = headerValue(res.headers['date']);
       text = typeof res.data === 'string' ? res.data : '';
     } catch (error) {
       if (spec.signal?.aborted) throw spec.signal.reason;
@@ -164,7 +168,7 @@ export class Transport {
       ms: Date.now() - started,
     });
     if ((status >= 200 && status < 300) || spec.passStatuses?.includes(status))
-      return { status, text, contentType };
+      return { status, text, contentType, ...(date ? { date } : {}) };
     throw this.toError(spec, label, status, text, retryAfter);
   }
 
