@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_MAP_CACHE_ENTRIES, env } from '@msync/platform';
+import { DEFAULT_MAP_CACHE_ENTRIES, DEFAULT_SEEN_DIGEST_ENTRIES, env } from '@msync/platform';
 
 /** Kafka's default bounds for a member's session (`group.{min,max}.session.timeout.ms`). */
 const SESSION_TIMEOUT_MS = z.coerce.number().int().min(6_000).max(1_800_000);
@@ -20,6 +20,8 @@ export const POLLER_DEFAULTS = {
   keysAtOnce: 1,
   /** Seen-set entries of catalog streams kept in memory between passes (ADR 0108). */
   mapCacheEntries: DEFAULT_MAP_CACHE_ENTRIES,
+  /** Catalog seen-set entries whose digest a process keeps (ADR 0178). */
+  seenDigestEntries: DEFAULT_SEEN_DIGEST_ENTRIES,
 } as const;
 
 /** Environment variables every poller reads for its frame (both have defaults). */
@@ -58,4 +60,14 @@ export const pollerFrameEnv = z.object({
     .min(0)
     .max(10_000_000)
     .default(POLLER_DEFAULTS.mapCacheEntries),
+  /**
+   * Catalog seen-set entries whose digest (16 bytes each) a process keeps, so that a pass tells
+   * offers that did not change without reading the store's seen-set (ADR 0178). 0: none.
+   */
+  SEEN_DIGEST_ENTRIES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000_000)
+    .default(POLLER_DEFAULTS.seenDigestEntries),
 });

@@ -33,6 +33,13 @@ export interface PollChangesSpec<Item, T extends TopicKey> {
   /** Calls the vendor: the items to decide, and where the cursor moves to (null: it stays). */
   read: () => Promise<{ items: readonly Item[]; next: Date | null }>;
   itemId: (item: Item) => string;
+  /**
+   * The marks an item's decision remembers when its seen entry carries exactly these: such an
+   * item, its entry remembered recently enough, decides no fact and is not remembered again. The
+   * pass leaves it out when the state tells so without reading the seen-set (ADR 0178: a catalog
+   * read again, of which nothing changed but quantities).
+   */
+  settledMarks?: (item: Item) => readonly string[];
   /** Decides one item against what was seen of it (logs what it must about the item). */
   decide: (item: Item, seen: SeenItem | undefined) => ItemDecision<T>;
   /**
@@ -85,17 +92,20 @@ export async function pollChanges<Item, T extends TopicKey>(
   const { items, next } = await spec.read();
   deps.metrics.itemsSeen.inc({ stream }, items.length);
 
-  const seen = resync
-    ? new Map<string, SeenItem>()
-    : await deps.state.seen(
-        storeId,
-        stream,
-        items.map((item) => spec.itemId(item)),
-      );
+  const refreshBefore = deps.now() - deps.seenRetentionMs / SEEN_REFRESH_SHARE;
+  const open = resync ? items : await unsettled(deps.state, storeId, spec, items, refreshBefore);
+  deps.metrics.itemsUnchanged.inc({ stream }, items.length - open.length);
+  const seen =
+    resync || open.length === 0
+      ? new Map<string, SeenItem>()
+      : await deps.state.seen(
+          storeId,
+          stream,
+          open.map((item) => spec.itemId(item)),
+        );
   const facts: PollFact<T>[] = [];
   const remember = new Map<string, SeenItem>();
-  const refreshBefore = deps.now() - deps.seenRetentionMs / SEEN_REFRESH_SHARE;
-  for (const item of items) {
+  for (const item of open) {
     const id = spec.itemId(item);
     const was = seen.get(id);
     const decision = spec.decide(item, was);
@@ -136,9 +146,32 @@ export async function pollChanges<Item, T extends TopicKey>(
     correlationId,
     from: from?.toISOString() ?? null,
     [spec.itemName]: items.length,
+    unchanged: items.length - open.length,
     facts: facts.length,
     backfill: demand.since !== null,
     resync,
   });
   return positions;
+}
+
+/**
+ * The items a pass must decide: all of them, but those the state tells settled (their entry holds
+ * the marks they would be remembered with, recently enough) when the spec names such marks.
+ */
+async function unsettled<Item, T extends TopicKey>(
+  state: PollStateStore,
+  storeId: string,
+  spec: PollChangesSpec<Item, T>,
+  items: readonly Item[],
+  freshSince: number,
+): Promise<readonly Item[]> {
+  const marksOf = spec.settledMarks;
+  if (!marksOf || !state.unchanged || items.length === 0) return items;
+  const settled = await state.unchanged(
+    storeId,
+    spec.stream,
+    items.map((item) => [spec.itemId(item), marksOf(item)] as const),
+    freshSince,
+  );
+  return settled ? items.filter((_, i) => !settled[i]) : items;
 }

@@ -49,7 +49,10 @@ function recordingPorts(seenBefore: ReadonlyMap<string, SeenItem>, publishFails 
   return { steps, published, publisher, state };
 }
 
-async function pass(ports: ReturnType<typeof recordingPorts>, options: { resync?: boolean } = {}) {
+async function pass(
+  ports: ReturnType<typeof recordingPorts>,
+  options: { resync?: boolean; settledMarks?: boolean } = {},
+) {
   const registry = createMetricsRegistry('polling-test');
   const decided: [string, SeenItem | undefined][] = [];
   await pollChanges(
@@ -86,6 +89,7 @@ async function pass(ports: ReturnType<typeof recordingPorts>, options: { resync?
           : { facts: [], remember: null };
       },
       ...(options.resync ? { resync: true } : {}),
+      ...(options.settledMarks ? { settledMarks: (item: string) => [`mark:${item}`] } : {}),
     },
   );
   return { registry, decided };
@@ -163,6 +167,63 @@ describe('pollChanges', () => {
       expect(ports.steps).toContain(remembered);
     },
   );
+});
+
+describe('pollChanges with items the state tells settled (ADR 0178)', () => {
+  /** The ports, with a state telling `settled` of the items it is asked about (null: no digest). */
+  const telling = (settled: boolean[] | null) => {
+    const ports = recordingPorts(new Map());
+    ports.state.unchanged = async (_store, stream, items, freshSince) => {
+      ports.steps.push(
+        `unchanged ${stream} ${items.map(([id, marks]) => `${id}=${marks.join('+')}`).join(',')} ${new Date(freshSince).toISOString()}`,
+      );
+      return settled;
+    };
+    return ports;
+  };
+
+  it('leaves the settled items out of the seen read and the decisions', async () => {
+    const ports = telling([false, true]);
+
+    const { decided, registry } = await pass(ports, { settledMarks: true });
+
+    expect(decided).toEqual([['A', undefined]]);
+    const unchanged = await registry.getSingleMetric('poll_items_unchanged_total')!.get();
+    expect(unchanged.values.map((v) => [v.labels['stream'], v.value])).toEqual([['orders', 1]]);
+    // Fresh since a quarter of the 60 s retention before the pass.
+    expect(ports.steps.slice(0, 2)).toEqual([
+      'unchanged orders A=mark:A,B=mark:B 2025-01-01T23:59:45.000Z',
+      'seen A',
+    ]);
+    expect(ports.steps).toContain('remember A');
+  });
+
+  it('reads nothing seen when every item is settled, and still saves the cursor', async () => {
+    const ports = telling([true, true]);
+
+    const { decided } = await pass(ports, { settledMarks: true });
+
+    expect(decided).toEqual([]);
+    expect(ports.steps.filter((s) => s.startsWith('seen'))).toEqual([]);
+    expect(ports.steps).toContain('saveCursor orders 2025-01-01T12:00:00.000Z');
+  });
+
+  it('decides every item when the state cannot tell (no digest)', async () => {
+    const ports = telling(null);
+
+    const { decided } = await pass(ports, { settledMarks: true });
+
+    expect(decided.map(([item]) => item)).toEqual(['A', 'B']);
+    expect(ports.steps).toContain('seen A,B');
+  });
+
+  it('asks nothing of the state without the marks, nor for a resync', async () => {
+    for (const options of [{}, { resync: true, settledMarks: true }]) {
+      const ports = telling([true, true]);
+      await pass(ports, options);
+      expect(ports.steps.filter((s) => s.startsWith('unchanged'))).toEqual([]);
+    }
+  });
 });
 
 describe('stillSeen', () => {

@@ -43,6 +43,8 @@ export interface PollerWiring {
   largePassesAtOnce?: number;
   /** Catalog seen-set entries kept in memory (default 100,000, `MAP_CACHE_ENTRIES`; 0: none). */
   mapCacheEntries?: number;
+  /** Catalog seen-set entries whose digest is kept (default 1,000,000, `SEEN_DIGEST_ENTRIES`). */
+  seenDigestEntries?: number;
   /** Stores of one poll-request partition handled at once (default 1, `POLL_KEYS_AT_ONCE`). */
   keysAtOnce?: number;
 }
@@ -133,6 +135,7 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
             ),
           }
         : {}),
+      digestEntries: options.seenDigestEntries ?? POLLER_DEFAULTS.seenDigestEntries,
     });
 
   const streams = definition.streams({

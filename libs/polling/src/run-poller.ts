@@ -52,6 +52,7 @@ export async function runPoller<S extends z.ZodObject & z.ZodType<PollerEnv>>(
           leaseMs: config.POLL_LEASE_MS,
           largePassesAtOnce: config.LARGE_PASSES_AT_ONCE,
           mapCacheEntries: config.MAP_CACHE_ENTRIES,
+          seenDigestEntries: config.SEEN_DIGEST_ENTRIES,
           keysAtOnce: config.POLL_KEYS_AT_ONCE,
         },
         config,

@@ -6,6 +6,7 @@ import {
   decideOfferFacts,
   needsFullExport,
   offerFactsOf,
+  offerMark,
   observedOffers,
   offersFlowOpen,
   type ObservedOffer,
@@ -100,6 +101,8 @@ export function offersPass(deps: OffersPassDeps, exportsRefusedAt = new Map<stri
           return { items, next: changes.exportedAt };
         },
         itemId: (offer) => offer.shopSku,
+        // An offer whose entry holds its fingerprint decides nothing (`decideOfferFacts`).
+        settledMarks: (offer) => [offerMark(offer)],
         decide: (offer, seen) => decideOfferFacts(storeId, offer, seen, observedAt),
         group: (facts) => offerFactsOf(facts, deps.offersPerFact ?? DEFAULT_OFFERS_PER_FACT),
       });

@@ -4,6 +4,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 export interface PollMetrics {
   polls: Counter<'stream' | 'outcome'>;
   itemsSeen: Counter<'stream'>;
+  /** Items read that the seen-set's digest told unchanged: neither read from it nor decided. */
+  itemsUnchanged: Counter<'stream'>;
   factsEmitted: Counter<'type'>;
   pollDuration: Histogram<'stream'>;
   cursorLag: Gauge<'store' | 'stream'>;
@@ -23,6 +25,12 @@ export function createPollMetrics(registry: Registry): PollMetrics {
     itemsSeen: new Counter({
       name: 'poll_items_seen_total',
       help: 'Items (orders) read from the vendor, overlap included',
+      labelNames: ['stream'],
+      registers,
+    }),
+    itemsUnchanged: new Counter({
+      name: 'poll_items_unchanged_total',
+      help: "Items read that the seen-set's digest told unchanged, so neither read from the seen-set nor decided (ADR 0178)",
       labelNames: ['stream'],
       registers,
     }),

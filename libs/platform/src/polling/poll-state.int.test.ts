@@ -152,6 +152,79 @@ describe('poll state seen entries on the real MongoDB-compatible server', () => 
     },
   );
 
+  it("tells unchanged items from its digest of a store's seen-set, with what any process wrote since (ADR 0178)", async () => {
+    handle = await connectMongo(infra().MONGO_URL, {
+      dbName: uniqueName('pollstate').replace(/-/g, '_'),
+      appName: 'test',
+    });
+    const open = () =>
+      createMongoPollState({ db: handle!.db, prefix: 'test_poll', catalogStreams: { offers: 0 } });
+    const state = open();
+    const other = open();
+    const at = new Date('2026-03-01T00:00:00Z');
+    const fresh = at.getTime();
+    const items = new Map(
+      Array.from({ length: 1_200 }, (_, i) => [`sku-${i}`, { version: i, marks: [`fp:${i}`] }]),
+    );
+    const ask = (s: typeof state, wanted: [string, string][], freshSince = fresh) =>
+      s.unchanged!(
+        's1',
+        'offers',
+        wanted.map(([id, mark]) => [id, [mark]] as const),
+        freshSince,
+      ).then((told) => told && told.map(Number).join(''));
+    await state.remember('s1', 'offers', items, at);
+
+    // No digest before the process read the store's seen-set, nor for a stream of one document
+    // per item.
+    expect(await ask(state, [['sku-0', 'fp:0']])).toBeNull();
+    expect(await state.unchanged!('s1', 'orders', [['o1', ['a']]], fresh)).toBeNull();
+    await state.seen('s1', 'offers', ['sku-0']);
+    expect(
+      await ask(state, [
+        ['sku-0', 'fp:0'],
+        ['sku-1', 'fp:changed'],
+        ['sku-2', 'fp:2'],
+        ['sku-new', 'fp:new'],
+      ]),
+    ).toBe('1010');
+    // Remembered before the instant asked: not told unchanged (its entry is due a refresh).
+    expect(await ask(state, [['sku-0', 'fp:0']], fresh + 1_000)).toBe('0');
+
+    // This process's own writes, however many chunks, are taken in as they are written: a store's
+    // first pass (an empty map read, then 9,000 entries: 18 chunks, more than a digest reads back).
+    await state.seen('s2', 'offers', ['sku-0']);
+    const first = new Map(
+      Array.from({ length: 9_000 }, (_, i) => [`sku-${i}`, { version: i, marks: [`fp:${i}`] }]),
+    );
+    await state.remember('s2', 'offers', first, at);
+    const told = await state.unchanged!(
+      's2',
+      'offers',
+      [...first].map(([id, item]) => [id, item.marks] as const),
+      fresh,
+    );
+    expect(told?.filter(Boolean).length).toBe(9_000);
+
+    // Another process changes one entry and adds marks to another (a merge): the digest takes
+    // them in, and no longer tells the merged one.
+    await other.remember(
+      's1',
+      'offers',
+      new Map([['sku-2', { version: 9, marks: ['fp:2b'] }]]),
+      at,
+    );
+    await other.merge('s1', 'offers', new Map([['sku-3', { version: 9, marks: ['x'] }]]), at);
+    expect(
+      await ask(state, [
+        ['sku-2', 'fp:2'],
+        ['sku-2', 'fp:2b'],
+        ['sku-3', 'fp:3'],
+        ['sku-4', 'fp:4'],
+      ]),
+    ).toBe('0101');
+  });
+
   it('moves the seen entries of a store from ADR 0096 buckets into its map at first use', async () => {
     handle = await connectMongo(infra().MONGO_URL, {
       dbName: uniqueName('pollstate').replace(/-/g, '_'),

@@ -1,5 +1,6 @@
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import { createChunkedMap, type MapCache, type MapEntry } from '../chunked-map.js';
+import { marksHash, SeenDigest, SeenDigests } from './seen-digest.js';
 
 /** Where a store's stream was read up to, and when the last successful pass began. */
 export interface PollCursor {
@@ -49,6 +50,19 @@ export interface PollStateStore {
     pass: { cursor: Date | null; startedAt: Date },
   ): Promise<void>;
   /**
+   * For each item, whether its seen entry carries exactly these marks and was remembered at or
+   * after `freshSince` (epoch ms), told without reading the seen-set, from a digest of it the
+   * process keeps (ADR 0178); null when it has none for the store's stream. Such an item's pass
+   * need not read its entry: its decision is known to be the one it made before. Catalog streams
+   * only; a store without one answers null.
+   */
+  unchanged?(
+    storeId: string,
+    stream: string,
+    items: readonly (readonly [id: string, marks: readonly string[]])[],
+    freshSince: number,
+  ): Promise<boolean[] | null>;
+  /**
    * Deletes seen entries not refreshed since `before` (FerretDB has no TTL indexes); a store's
    * stream is pruned at most once per the adapter's prune interval, other calls return 0.
    */
@@ -74,6 +88,11 @@ interface SeenDocument {
   seenAt: Date;
 }
 
+/** Catalog seen-set entries whose digest a process keeps by default (ADR 0178): 16 MB. */
+export const DEFAULT_SEEN_DIGEST_ENTRIES = 1_000_000;
+/** Chunks written since a digest was made that it takes in; beyond, the next pass reads the map. */
+const DIGEST_APPENDED_CHUNKS = 16;
+
 /** How often one store's stream is pruned by default: retention is counted in days. */
 export const DEFAULT_PRUNE_EVERY_MS = 3_600_000;
 
@@ -98,6 +117,8 @@ export function createMongoPollState(options: {
   catalogStreams?: Readonly<Record<string, number>>;
   /** Keeps catalog seen-sets in memory between passes (ADR 0108). */
   cache?: MapCache | undefined;
+  /** Entries of catalog seen-set digests kept (ADR 0178; default 1,000,000, 16 bytes each; 0: none). */
+  digestEntries?: number;
 }): PollStateStore {
   const perItem = createPerItemPollState(options);
   const catalog = options.catalogStreams ?? {};
@@ -111,6 +132,8 @@ export function createMongoPollState(options: {
     remember: (storeId, stream, items, seenAt) =>
       of(stream).remember(storeId, stream, items, seenAt),
     merge: (storeId, stream, items, seenAt) => of(stream).merge(storeId, stream, items, seenAt),
+    unchanged: async (storeId, stream, items, freshSince) =>
+      stream in catalog ? chunked.unchanged(storeId, stream, items, freshSince) : null,
     async prune(storeId, stream, before) {
       if (!(stream in catalog)) return perItem.prune(storeId, stream, before);
       // Entries written per item before the stream was a catalog stream are pruned as before.
@@ -277,7 +300,9 @@ function createChunkedSeenSet(options: {
   now?: () => number;
   legacyBuckets: Readonly<Record<string, number>>;
   cache?: MapCache | undefined;
-}): Pick<PollStateStore, 'seen' | 'remember' | 'merge' | 'prune'> {
+  digestEntries?: number | undefined;
+}): Pick<PollStateStore, 'seen' | 'remember' | 'merge' | 'prune'> &
+  Required<Pick<PollStateStore, 'unchanged'>> {
   const map = createChunkedMap<SeenEntry>(options.db, {
     name: `${options.prefix}_seen_maps`,
     merge: combineSeen,
@@ -292,6 +317,7 @@ function createChunkedSeenSet(options: {
   /** Whether ADR 0096's collection exists at all: asked once, not 64 reads per store. */
   let hasBuckets: Promise<boolean> | undefined;
   const ownerOf = (storeId: string, stream: string) => [storeId, stream].join('|');
+  const digests = new SeenDigests(options.digestEntries ?? DEFAULT_SEEN_DIGEST_ENTRIES);
 
   /** Moves the store's ADR 0096 buckets into its map, once per process. */
   const moveBuckets = (storeId: string, stream: string) => {
@@ -338,19 +364,49 @@ function createChunkedSeenSet(options: {
   ) => {
     if (items.size === 0) return;
     await moveBuckets(storeId, stream);
-    await map.write(
-      ownerOf(storeId, stream),
-      [...items].map(([id, item]) => [
-        id,
-        { version: item.version, marks: [...item.marks], seenAt, ...(merged ? { merged } : {}) },
-      ]),
-    );
+    const owner = ownerOf(storeId, stream);
+    const entries: MapEntry<SeenEntry>[] = [...items].map(([id, item]) => [
+      id,
+      { version: item.version, marks: [...item.marks], seenAt, ...(merged ? { merged } : {}) },
+    ]);
+    const digest = digests.get(owner);
+    const before = digest?.chunks;
+    const after = await map.write(owner, entries);
+    // The digest takes in this write when nothing else came between it and the write: the head's
+    // chunks are the digest's and this write's own (another process's write, or a compaction,
+    // is found by the next `unchanged` through `appendedSince`).
+    if (
+      digest &&
+      before &&
+      after &&
+      digest.chunks === before &&
+      after.length === before.length + map.chunksFor(entries.length) &&
+      before.every((id, i) => after[i] === id)
+    ) {
+      const size = digest.size;
+      digest.add(
+        entries.map(([id, entry]) => [
+          id,
+          entry && {
+            marks: entry.marks,
+            seenAt: seenAt.getTime(),
+            ...(merged ? { unknown: true } : {}),
+          },
+        ]),
+      );
+      digest.chunks = after;
+      digests.grew(owner, size);
+    }
   };
 
   return {
     async seen(storeId, stream, itemIds) {
       await moveBuckets(storeId, stream);
-      const { entries } = await map.read(ownerOf(storeId, stream));
+      const owner = ownerOf(storeId, stream);
+      const { entries, chunks } = await map.read(owner);
+      const digest = digests.get(owner);
+      if (!digest || !sameChunks(digest.chunks, chunks))
+        digests.put(owner, digestOf(entries, chunks));
       const out = new Map<string, SeenItem>();
       for (const id of itemIds) {
         const entry = entries.get(id);
@@ -362,6 +418,31 @@ function createChunkedSeenSet(options: {
           });
       }
       return out;
+    },
+    async unchanged(storeId, stream, items, freshSince) {
+      const owner = ownerOf(storeId, stream);
+      const digest = digests.get(owner);
+      if (!digest) return null;
+      // What was written since the digest was made: this process's passes and any other's.
+      const since = await map.appendedSince(owner, digest.chunks, DIGEST_APPENDED_CHUNKS);
+      if (!since) {
+        digests.drop(owner);
+        return null;
+      }
+      const before = digest.size;
+      digest.add(
+        since.appended.map(([id, entry]) => [
+          id,
+          entry && {
+            marks: entry.marks,
+            seenAt: instantOf(entry.seenAt),
+            ...(entry.merged ? { unknown: true } : {}),
+          },
+        ]),
+      );
+      digest.chunks = since.chunks;
+      digests.grew(owner, before);
+      return items.map(([id, marks]) => digest.holds(id, marksHash(marks), freshSince));
     },
     remember: (storeId, stream, items, seenAt) => write(storeId, stream, items, seenAt, false),
     merge: (storeId, stream, items, seenAt) => write(storeId, stream, items, seenAt, true),
@@ -381,3 +462,15 @@ function createChunkedSeenSet(options: {
     },
   };
 }
+
+/** A digest of a read seen map: the read's entries as the digest takes them. */
+function digestOf(entries: ReadonlyMap<string, SeenEntry>, chunks: readonly string[]): SeenDigest {
+  function* rows(): Iterable<[string, { marks: readonly string[]; seenAt: number }]> {
+    for (const [id, entry] of entries)
+      yield [id, { marks: entry.marks, seenAt: instantOf(entry.seenAt) }];
+  }
+  return new SeenDigest(rows(), chunks);
+}
+
+const sameChunks = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((id, i) => id === b[i]);

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { idempotencyKey } from '@msync/events';
 import type { MiraklOffer } from '@msync/mirakl';
 import type { SeenItem } from '@msync/platform';
@@ -42,7 +42,7 @@ export function offerFingerprint(offer: ObservedOffer): string {
     offer.active ? '1' : '0',
     offer.deleted ? '1' : '0',
   ];
-  return createHash('sha256').update(identity.join('\u0000')).digest('hex').slice(0, 32);
+  return hash('sha256', identity.join('\u0000'), 'hex').slice(0, 32);
 }
 
 /**
@@ -53,6 +53,10 @@ export function offerFingerprint(offer: ObservedOffer): string {
  * the snapshot: reading the same export again after a crash yields the same keys. The remembered
  * version is the change time of the snapshot whose fingerprint was last emitted.
  */
+/** The mark an offer's seen entry carries: its fingerprint (the only one). */
+export const offerMark = (offer: ObservedOffer): string =>
+  `${FINGERPRINT_MARK}${offerFingerprint(offer)}`;
+
 export function decideOfferFacts(
   storeId: string,
   offer: ObservedOffer,
