@@ -1,6 +1,6 @@
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
 import { createChunkedMap, type MapCache, type MapEntry } from '../chunked-map.js';
-import { marksHash, SeenDigest, SeenDigests } from './seen-digest.js';
+import { marksHash, SeenDigest, SeenDigests, type DigestEntry } from './seen-digest.js';
 
 /** Where a store's stream was read up to, and when the last successful pass began. */
 export interface PollCursor {
@@ -381,19 +381,10 @@ function createChunkedSeenSet(options: {
       after &&
       digest.chunks === before &&
       after.length === before.length + map.chunksFor(entries.length) &&
-      before.every((id, i) => after[i] === id)
+      startsWith(after, before)
     ) {
       const size = digest.size;
-      digest.add(
-        entries.map(([id, entry]) => [
-          id,
-          entry && {
-            marks: entry.marks,
-            seenAt: seenAt.getTime(),
-            ...(merged ? { unknown: true } : {}),
-          },
-        ]),
-      );
+      digest.add(entries.map(digestEntry));
       digest.chunks = after;
       digests.grew(owner, size);
     }
@@ -405,7 +396,7 @@ function createChunkedSeenSet(options: {
       const owner = ownerOf(storeId, stream);
       const { entries, chunks } = await map.read(owner);
       const digest = digests.get(owner);
-      if (!digest || !sameChunks(digest.chunks, chunks))
+      if (digests.enabled && !(digest && sameChunks(digest.chunks, chunks)))
         digests.put(owner, digestOf(entries, chunks));
       const out = new Map<string, SeenItem>();
       for (const id of itemIds) {
@@ -430,16 +421,7 @@ function createChunkedSeenSet(options: {
         return null;
       }
       const before = digest.size;
-      digest.add(
-        since.appended.map(([id, entry]) => [
-          id,
-          entry && {
-            marks: entry.marks,
-            seenAt: instantOf(entry.seenAt),
-            ...(entry.merged ? { unknown: true } : {}),
-          },
-        ]),
-      );
+      digest.add(since.appended.map(digestEntry));
       digest.chunks = since.chunks;
       digests.grew(owner, before);
       return items.map(([id, marks]) => digest.holds(id, marksHash(marks), freshSince));
@@ -465,12 +447,25 @@ function createChunkedSeenSet(options: {
 
 /** A digest of a read seen map: the read's entries as the digest takes them. */
 function digestOf(entries: ReadonlyMap<string, SeenEntry>, chunks: readonly string[]): SeenDigest {
-  function* rows(): Iterable<[string, { marks: readonly string[]; seenAt: number }]> {
+  function* rows(): Iterable<[string, DigestEntry]> {
     for (const [id, entry] of entries)
       yield [id, { marks: entry.marks, seenAt: instantOf(entry.seenAt) }];
   }
   return new SeenDigest(rows(), chunks);
 }
 
+/** A written seen entry as a digest takes it in: a merged one's marks are not known whole. */
+const digestEntry = ([id, entry]: MapEntry<SeenEntry>) =>
+  [
+    id,
+    entry && {
+      marks: entry.marks,
+      seenAt: instantOf(entry.seenAt),
+      ...(entry.merged ? { unknown: true } : {}),
+    },
+  ] as const;
+
+const startsWith = (ids: readonly string[], prefix: readonly string[]) =>
+  prefix.length <= ids.length && prefix.every((id, i) => ids[i] === id);
 const sameChunks = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && a.every((id, i) => id === b[i]);
+  a.length === b.length && startsWith(a, b);

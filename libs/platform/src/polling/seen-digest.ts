@@ -170,6 +170,11 @@ export class SeenDigests {
 
   constructor(private readonly maxEntries: number) {}
 
+  /** Whether it keeps any digest at all (a budget of 0 keeps none: none need be made). */
+  get enabled(): boolean {
+    return this.maxEntries > 0;
+  }
+
   get(owner: string): SeenDigest | undefined {
     const digest = this.kept.get(owner);
     if (digest) {

@@ -45,6 +45,11 @@ export function offerFingerprint(offer: ObservedOffer): string {
   return hash('sha256', identity.join('\u0000'), 'hex').slice(0, 32);
 }
 
+/** The mark an offer's seen entry carries: its fingerprint (the only one). */
+export const offerMark = (offer: ObservedOffer): string => markOf(offerFingerprint(offer));
+
+const markOf = (fingerprint: string): string => `${FINGERPRINT_MARK}${fingerprint}`;
+
 /**
  * Whether an offer snapshot is a fact: `MiraklOfferObserved` when the store never showed this SKU
  * or its fingerprint differs from the one last emitted; nothing otherwise. The entry is
@@ -53,10 +58,6 @@ export function offerFingerprint(offer: ObservedOffer): string {
  * the snapshot: reading the same export again after a crash yields the same keys. The remembered
  * version is the change time of the snapshot whose fingerprint was last emitted.
  */
-/** The mark an offer's seen entry carries: its fingerprint (the only one). */
-export const offerMark = (offer: ObservedOffer): string =>
-  `${FINGERPRINT_MARK}${offerFingerprint(offer)}`;
-
 export function decideOfferFacts(
   storeId: string,
   offer: ObservedOffer,
@@ -64,7 +65,7 @@ export function decideOfferFacts(
   observedAt: Date,
 ): OfferDecision {
   const fingerprint = offerFingerprint(offer);
-  const mark = `${FINGERPRINT_MARK}${fingerprint}`;
+  const mark = markOf(fingerprint);
   const changedAt = offer.lastUpdated ?? observedAt;
   const version = Math.max(changedAt.getTime(), seen?.version ?? 0);
   const remember: SeenItem = { version, marks: [mark] };

@@ -5,6 +5,7 @@ import {
   decideOfferFacts,
   needsFullExport,
   offerFactsOf,
+  offerMark,
   observedOffers,
   offersFlowOpen,
   offerFingerprint,
@@ -68,6 +69,17 @@ describe('offers: which offer snapshots become MiraklOfferObserved', () => {
   it('given only the quantity changed, then no fact: stock is not what products are made of', () => {
     const seen = decideOfferFacts('store-1', offer(), undefined, T0).remember;
     expect(decideOfferFacts('store-1', offer({ quantity: 99 }), seen, T0).facts).toEqual([]);
+  });
+
+  it('given an offer whose entry holds its mark (ADR 0178), then that is what the decision remembers, with no fact', () => {
+    const seen = decideOfferFacts('store-1', offer(), undefined, T0).remember;
+    expect(seen.marks).toEqual([offerMark(offer())]);
+    const again = decideOfferFacts('store-1', offer({ quantity: 99 }), seen, T0);
+    expect(again).toEqual({
+      facts: [],
+      remember: { version: seen.version, marks: [offerMark(offer())] },
+    });
+    expect(offerMark(offer({ title: 'Renamed' }))).not.toBe(offerMark(offer()));
   });
 
   it.each([
