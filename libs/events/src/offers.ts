@@ -6,19 +6,35 @@ import type { MiraklOfferObserved } from './generated/types.js';
  * id of its own (the fact's, `/<n>`). A fact of one offer is itself.
  */
 export function offersOf(fact: MiraklOfferObserved): MiraklOfferObserved[] {
-  if (fact.more.length === 0) return [fact];
+  const { more } = fact;
+  if (more.length === 0) return [fact];
   const { envelope } = fact;
-  return [
-    { ...fact, more: [] },
-    ...fact.more.map(({ idempotencyKey, ...offer }, i) => ({
-      ...offer,
+  const offers: MiraklOfferObserved[] = [{ ...fact, more: [] }];
+  // Each written field by field: a rest pattern and two spreads per offer (a copy of the item
+  // without its key, then of that copy) were a fifth of what the applier's offers path allocates.
+  for (let i = 0; i < more.length; i++) {
+    const offer = more[i]!;
+    offers.push({
       envelope: {
-        ...envelope,
         eventId: `${envelope.eventId}/${i + 1}`,
-        idempotencyKey,
+        idempotencyKey: offer.idempotencyKey,
+        storeId: envelope.storeId,
         occurredAt: offer.lastUpdated,
+        observedAt: envelope.observedAt,
+        correlationId: envelope.correlationId,
+        causationId: envelope.causationId,
+        source: envelope.source,
       },
+      offerId: offer.offerId,
+      shopSku: offer.shopSku,
+      productSku: offer.productSku,
+      productTitle: offer.productTitle,
+      quantity: offer.quantity,
+      active: offer.active,
+      deleted: offer.deleted,
+      lastUpdated: offer.lastUpdated,
       more: [],
-    })),
-  ];
+    });
+  }
+  return offers;
 }

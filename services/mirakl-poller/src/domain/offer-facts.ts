@@ -125,8 +125,19 @@ export function offerFactsOf(facts: readonly OfferFact[], perFact: number): Offe
       continue;
     }
     if (open && open.body.more.length + 1 < size) {
-      const { more: _more, ...offer } = fact.body;
-      open.body.more.push({ idempotencyKey: fact.idempotencyKey, ...offer });
+      // Field by field: a rest pattern and a spread made two objects an offer.
+      const { body } = fact;
+      open.body.more.push({
+        idempotencyKey: fact.idempotencyKey,
+        offerId: body.offerId,
+        shopSku: body.shopSku,
+        productSku: body.productSku,
+        productTitle: body.productTitle,
+        quantity: body.quantity,
+        active: body.active,
+        deleted: body.deleted,
+        lastUpdated: body.lastUpdated,
+      });
       continue;
     }
     open = { ...fact, body: { ...fact.body, more: [] } };

@@ -35,7 +35,15 @@ interface Recorded {
  */
 export function keptOutcomeEvents(kept: readonly Pending[], now: number): Recorded[] {
   const groups = new Map<string, Pending[]>();
+  let last: Pending | undefined;
+  let lastGroup: Pending[] = [];
   for (const pending of kept) {
+    // Kept outcomes come a fact's offers at a time: most join the group of the one before,
+    // without a key of their own.
+    if (last && alike(last, pending)) {
+      lastGroup.push(pending);
+      continue;
+    }
     const { outcome } = pending;
     const key = [
       pending.envelope.storeId,
@@ -44,9 +52,11 @@ export function keptOutcomeEvents(kept: readonly Pending[], now: number): Record
       outcome.reason ?? '',
       outcome.action,
     ].join('\u0000');
-    const group = groups.get(key);
-    if (group) group.push(pending);
-    else groups.set(key, [pending]);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(pending);
+    last = pending;
+    lastGroup = group;
   }
   const recorded: Recorded[] = [];
   for (const group of groups.values()) {
@@ -60,6 +70,14 @@ export function keptOutcomeEvents(kept: readonly Pending[], now: number): Record
   }
   return recorded;
 }
+
+/** Whether two kept outcomes go in one event: same store, poll, outcome, reason and action. */
+const alike = (a: Pending, b: Pending): boolean =>
+  a.envelope.storeId === b.envelope.storeId &&
+  a.envelope.correlationId === b.envelope.correlationId &&
+  a.outcome.outcome === b.outcome.outcome &&
+  a.outcome.reason === b.outcome.reason &&
+  a.outcome.action === b.outcome.action;
 
 /** How many kept outcomes these events stand for. */
 const outcomesIn = (recorded: readonly Recorded[]): number =>
