@@ -11,7 +11,8 @@ export function offersOf(fact: MiraklOfferObserved): MiraklOfferObserved[] {
   const { envelope } = fact;
   const offers: MiraklOfferObserved[] = [{ ...fact, more: [] }];
   // Each written field by field: a rest pattern and two spreads per offer (a copy of the item
-  // without its key, then of that copy) were a fifth of what the applier's offers path allocates.
+  // without its key, then of that copy) were a quarter of what the applier's offers path
+  // allocated.
   for (let i = 0; i < more.length; i++) {
     const offer = more[i]!;
     offers.push({
