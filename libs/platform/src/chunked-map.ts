@@ -332,7 +332,8 @@ export function createMapCache(options: {
       const was = kept.get(key);
       // A slower read of an older head does not replace what a newer one kept. (Either is right
       // for its chunks: a read only uses a kept map whose chunks begin the head's list.)
-      if (was && ids.length > 0 && was.ids.length > ids.length && startsWith(was.ids, ids)) return;
+      if (was && ids.length > 0 && was.ids.length > ids.length && chunksStartWith(was.ids, ids))
+        return;
       drop(key);
       if (entries.size > options.maxEntries) return;
       if (total + entries.size > options.maxEntries) {
@@ -416,7 +417,8 @@ function runOf(ids: readonly string[]): string[] {
   return [ids.join(RUN_SEPARATOR)];
 }
 
-const startsWith = (ids: readonly string[], prefix: readonly string[]) =>
+/** Whether a map's chunk ids begin with `prefix` (the chunks an earlier read or write left). */
+export const chunksStartWith = (ids: readonly string[], prefix: readonly string[]) =>
   prefix.length <= ids.length && prefix.every((id, i) => ids[i] === id);
 
 /**
@@ -509,7 +511,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
       const kept = legacy ? undefined : cache?.get(cacheKey(owner));
       // Chunks are never changed once written: a kept map whose chunks begin the head's list
       // only lacks the ones after them.
-      const from = kept && startsWith(ids, kept.ids) ? kept.ids.length : 0;
+      const from = kept && chunksStartWith(ids, kept.ids) ? kept.ids.length : 0;
       const docs = await load(ids.slice(from));
       if (!docs) {
         if (attempt >= READ_ATTEMPTS)
@@ -654,7 +656,7 @@ export function createChunkedMap<V, M extends object = Record<string, never>>(
         const head = await heads.findOne({ _id: owner });
         if (!head || hasLegacy(head)) return null;
         const ids = idsOf(head);
-        if (!startsWith(ids, since) || ids.length - since.length > maxChunks) return null;
+        if (!chunksStartWith(ids, since) || ids.length - since.length > maxChunks) return null;
         const docs = await load(ids.slice(since.length));
         // A chunk removed meanwhile: a compaction replaced them; the head tells on the next try.
         if (!docs) continue;

@@ -1,5 +1,5 @@
 import type { AnyBulkWriteOperation, Db } from 'mongodb';
-import { createChunkedMap, type MapCache, type MapEntry } from '../chunked-map.js';
+import { chunksStartWith, createChunkedMap, type MapCache, type MapEntry } from '../chunked-map.js';
 import { marksHash, SeenDigest, SeenDigests, type DigestEntry } from './seen-digest.js';
 
 /** Where a store's stream was read up to, and when the last successful pass began. */
@@ -381,13 +381,9 @@ function createChunkedSeenSet(options: {
       after &&
       digest.chunks === before &&
       after.length === before.length + map.chunksFor(entries.length) &&
-      startsWith(after, before)
-    ) {
-      const size = digest.size;
-      digest.add(entries.map(digestEntry));
-      digest.chunks = after;
-      digests.grew(owner, size);
-    }
+      chunksStartWith(after, before)
+    )
+      digests.extend(owner, digest, entries.map(digestEntry), after);
   };
 
   return {
@@ -420,10 +416,7 @@ function createChunkedSeenSet(options: {
         digests.drop(owner);
         return null;
       }
-      const before = digest.size;
-      digest.add(since.appended.map(digestEntry));
-      digest.chunks = since.chunks;
-      digests.grew(owner, before);
+      digests.extend(owner, digest, since.appended.map(digestEntry), since.chunks);
       return items.map(([id, marks]) => digest.holds(id, marksHash(marks), freshSince));
     },
     remember: (storeId, stream, items, seenAt) => write(storeId, stream, items, seenAt, false),
@@ -465,7 +458,5 @@ const digestEntry = ([id, entry]: MapEntry<SeenEntry>) =>
     },
   ] as const;
 
-const startsWith = (ids: readonly string[], prefix: readonly string[]) =>
-  prefix.length <= ids.length && prefix.every((id, i) => ids[i] === id);
 const sameChunks = (a: readonly string[], b: readonly string[]) =>
-  a.length === b.length && startsWith(a, b);
+  a.length === b.length && chunksStartWith(a, b);

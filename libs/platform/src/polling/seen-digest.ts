@@ -100,10 +100,10 @@ export class SeenDigest {
 
   /** Whether the item's entry carries exactly marks of this hash, remembered at or after `freshSince`. */
   holds(id: string, marks: readonly [number, number], freshSince: number): boolean {
-    if (this.since.has(id)) {
-      const later = this.since.get(id);
+    const later = this.since.get(id);
+    if (later !== undefined) {
       return (
-        !!later &&
+        later !== null &&
         later.marks[0] === marks[0] &&
         later.marks[1] === marks[1] &&
         later.seenAt >= freshSince
@@ -191,6 +191,22 @@ export class SeenDigests {
     this.kept.set(owner, digest);
     this.total += digest.size;
     this.trim(owner);
+  }
+
+  /**
+   * The owner's digest takes in entries written since (`add`) and stands for `chunks` now; its
+   * budget is counted again.
+   */
+  extend(
+    owner: string,
+    digest: SeenDigest,
+    entries: Parameters<SeenDigest['add']>[0],
+    chunks: readonly string[],
+  ): void {
+    const before = digest.size;
+    digest.add(entries);
+    digest.chunks = chunks;
+    this.grew(owner, before);
   }
 
   /** After a digest took entries in (`add`): its budget counted again, others dropped if need be. */
