@@ -158,6 +158,11 @@ export const configSchema = eventBackboneEnv.extend(mongoEnv.shape).extend({
   OFFERS_STOCK_QUIET_MS: env.durationMs(DEFAULT_CLOSE_REQUEST_TIMING.quietMs),
   /** Such requests of one store at least this far apart (ADR 0155). */
   OFFERS_STOCK_MIN_INTERVAL_MS: env.durationMs(DEFAULT_CLOSE_REQUEST_TIMING.minIntervalMs),
+  /**
+   * While offers of a store published are not all applied, its cycle ends and the request after
+   * its offers wait for them, at most this long after their publish; 0: never (ADR 0180).
+   */
+  OFFERS_STOCK_HOLD_MS: z.coerce.number().int().min(0).default(DEFAULT_CLOSE_REQUEST_TIMING.holdMs),
 });
 
 export type Config = z.infer<typeof configSchema>;

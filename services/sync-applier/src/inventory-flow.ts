@@ -66,6 +66,11 @@ export interface InventoryFlowDeps {
   indexes?: StockIndexes;
   /** Told once a store's offer fact was written into its map (ADR 0155). */
   offersWritten?: (storeId: string) => void;
+  /**
+   * Whether offers of the store published are still to be applied: a cycle end meanwhile is left
+   * to the one asked for once they are written (ADR 0180; default: never).
+   */
+  offersPending?: (storeId: string) => Promise<boolean>;
   now?: () => Date;
 }
 
@@ -232,13 +237,16 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
   ): Promise<Decided> => {
     const { storeId } = cycle;
     const mark = quiet.get(storeId);
-    const [effect, stamp] = await Promise.all([
+    const [effect, stamp, offersPending] = await Promise.all([
       ledger.read(storeId, effectKey),
       mark ? state.stamp(storeId) : null,
+      cycle.fullCycle ? false : (deps.offersPending?.(storeId) ?? false),
     ]);
-    const early = decideWithoutMap(cycle, config, { effect, stamp, mark });
+    const early = decideWithoutMap(cycle, config, { effect, stamp, mark, offersPending });
     if (early) {
-      metrics.cycleEndDecisions.inc({ on: 'no-map' });
+      metrics.cycleEndDecisions.inc({
+        on: early.type === 'after-offers' ? 'after-offers' : 'no-map',
+      });
       return { decision: early, afterPush: null };
     }
     // Taken out for the decision: put back with the one the decision leaves, if any.
@@ -307,6 +315,13 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
         logger.debug('inventory unchanged; no import', { storeId, cycleId });
         await noImport(storeId, cycleId, 'unchanged', null);
         counted('unchanged');
+        return;
+      case 'after-offers':
+        // Nothing recorded: the cycle end that follows the offers records its own (ADR 0180).
+        logger.info('inventory cycle end left to the one after the offers still to apply', {
+          storeId,
+          cycleId,
+        });
         return;
       case 'complete':
         // Published before the entry is done, as below.

@@ -16,6 +16,7 @@ import { INDEX_MAX_CHUNKS } from './inventory-flow.js';
 import { RECONCILIATION_COLLECTIONS } from './adapters/reconciliations.js';
 import { storeConfig } from './test-support/facts.js';
 import { createMongoParkedEventStore } from '@msync/events';
+import { createPublishedPositions } from '@msync/polling';
 import type { SyncApplierOptions } from './service.js';
 import { ENTRIES_PER_CHUNK, createPassLimit, type PassLimit } from '@msync/platform';
 
@@ -117,15 +118,8 @@ async function setUp(
   return { harness, store, running };
 }
 
-/**
- * A catalog of new offers: in the Mirakl simulator, and published a hundred to a fact as the
- * mirakl-poller sends them (ADR 0168).
- */
-async function publishCatalog(harness: ApplierHarness, store: TestStore, skus: readonly string[]) {
-  store.mirakl.control.upsertOffers(
-    store.shopId,
-    skus.map((sku) => ({ sku, quantity: 0 })),
-  );
+/** A catalog of offers a hundred to a fact, as the mirakl-poller sends them (ADR 0168). */
+function catalogFacts(store: TestStore, skus: readonly string[]): EventOf<'offerObserved'>[] {
   const facts: EventOf<'offerObserved'>[] = [];
   for (let at = 0; at < skus.length; at += 100) {
     const [own, ...more] = skus.slice(at, at + 100).map((sku) => offer(store.storeId, sku));
@@ -137,8 +131,28 @@ async function publishCatalog(harness: ApplierHarness, store: TestStore, skus: r
       })),
     });
   }
-  await harness.publish('offerObserved', facts);
+  return facts;
 }
+
+/** A catalog of new offers: in the Mirakl simulator, and published as the mirakl-poller does. */
+async function publishCatalog(harness: ApplierHarness, store: TestStore, skus: readonly string[]) {
+  store.mirakl.control.upsertOffers(
+    store.shopId,
+    skus.map((sku) => ({ sku, quantity: 0 })),
+  );
+  await harness.publish('offerObserved', catalogFacts(store, skus));
+}
+
+/** Every poll request published in the test's namespace, from the beginning. */
+const pollRequests = (harness: ApplierHarness) =>
+  collectEvents({
+    kafka: harness.kafka,
+    codec: harness.codec,
+    logger: capturingLogger('warn').logger,
+    publisher: harness.publisher,
+    namespace: harness.namespace,
+    topic: 'pollRequested',
+  });
 
 /** What the applier counted of its cycle ends: decisions on the map and on the index, reads. */
 function cycleEndCounters(running: { metrics: Parameters<typeof counted>[0] }) {
@@ -183,16 +197,9 @@ const quantities = (store: TestStore) =>
 describe('Sync Inventory in the applier', () => {
   it('asks for the store’s inventory cycle to end again once its offers were written and quiet, at most once an interval (ADR 0155)', async () => {
     const { harness, store, running } = await setUp({
-      stockAfterOffers: { quietMs: 300, minIntervalMs: 1_500 },
+      stockAfterOffers: { quietMs: 300, minIntervalMs: 1_500, holdMs: 300_000 },
     });
-    const requests = await collectEvents({
-      kafka: harness.kafka,
-      codec: harness.codec,
-      logger: capturingLogger('warn').logger,
-      publisher: harness.publisher,
-      namespace: harness.namespace,
-      topic: 'pollRequested',
-    });
+    const requests = await pollRequests(harness);
     try {
       // The two offers setUp wrote: one request, once they were quiet.
       await eventually(() => requests.events.length === 1, 'the request after the offers');
@@ -215,6 +222,72 @@ describe('Sync Inventory in the applier', () => {
       expect(await counted(running.metrics, 'sync_applier_offers_stock_requests_total', {})).toBe(
         2,
       );
+    } finally {
+      await requests.stop();
+    }
+  });
+
+  it('offers of the store published and not applied yet hold its cycle end and the request after them: the cycle end after them sends every offer in one import (ADR 0180)', async () => {
+    const { harness, store, running } = await setUp({
+      stockAfterOffers: { quietMs: 300, minIntervalMs: 60_000, holdMs: 300_000 },
+    });
+    const { metric } = cycleEndCounters(running);
+    const requests = await pollRequests(harness);
+    try {
+      const skus = Array.from({ length: 300 }, (_, i) => `SKU-NEW-${String(i).padStart(3, '0')}`);
+      store.mirakl.control.upsertOffers(
+        store.shopId,
+        skus.map((sku) => ({ sku, quantity: 0 })),
+      );
+      const facts = catalogFacts(store, skus);
+      // The applier behind the mirakl-poller: the catalog's first facts applied, its last not yet
+      // (published below); the poller's record names the position it lands on.
+      const first = await harness.publisher.publish('offerObserved', facts.slice(0, 2));
+      const lastAt = { ...first!, offset: String(BigInt(first!.offset) + 1n) };
+      await createPublishedPositions(harness.mongo.db).record(
+        { storeId: store.storeId, system: 'MIRAKL', stream: 'offers' },
+        { position: lastAt, publishedAt: Date.now() },
+      );
+      await eventually(
+        async () => (await projectedOffers(harness, store)).size === 202,
+        'the first offers projected',
+      );
+      const levels = [
+        ...skus.map((sku) => ({ sku, fulfillable: 4 })),
+        { sku: 'SKU-BOWL', fulfillable: 5 },
+        { sku: 'SKU-MUG', fulfillable: 10 },
+      ];
+      // A scheduled read's cycle end meanwhile: no import of the 202 offers written so far.
+      await harness.publish(
+        'inventoryObserved',
+        cycle(store.storeId, 'c1', levels, { perFact: 100 }),
+      );
+      await eventually(
+        async () =>
+          (await metric('sync_applier_cycle_end_decisions_total', { on: 'after-offers' })) === 1,
+        'c1 left to the cycle end after the offers',
+      );
+      expect(imports(store)).toHaveLength(0);
+
+      const restAt = Date.now();
+      expect(await harness.publisher.publish('offerObserved', facts[2]!)).toEqual(lastAt);
+      // The request comes once the last offers are written, not at the quiet after the first.
+      await eventually(
+        () => requests.events.some((r) => r.envelope.storeId === store.storeId),
+        'the request after the offers',
+      );
+      const [request] = requests.events.filter((r) => r.envelope.storeId === store.storeId);
+      expect(request).toMatchObject({ reason: OFFERS_CHANGED_REASON });
+      expect(request!.envelope.occurredAt).toBeGreaterThanOrEqual(restAt);
+      // The shipbob-poller ends the cycle again with the last read's closing item, as it does.
+      await harness.publish(
+        'inventoryObserved',
+        cycle(store.storeId, 'c2', [levels.at(-1)!], { nothingChanged: true }),
+      );
+      await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'c2');
+      expect(imports(store).map((i) => i.lines)).toEqual([302]);
+      expect(quantities(store)).toMatchObject({ 'SKU-NEW-000': 3, 'SKU-NEW-299': 3, 'SKU-MUG': 9 });
+      expect(harness.outcomesOf(store.storeId, 'APPLIED')[0]).toMatchObject({ subjectId: 'c2' });
     } finally {
       await requests.stop();
     }

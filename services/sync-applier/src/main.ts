@@ -59,6 +59,7 @@ await runService({
       stockAfterOffers: {
         quietMs: config.OFFERS_STOCK_QUIET_MS,
         minIntervalMs: config.OFFERS_STOCK_MIN_INTERVAL_MS,
+        holdMs: config.OFFERS_STOCK_HOLD_MS,
       },
     });
     // Registered after the producer and Mongo, so it stops before them.

@@ -128,7 +128,7 @@ export function applierMetrics(registry: Registry): ApplierMetrics {
     }),
     cycleEndDecisions: new Counter({
       name: 'sync_applier_cycle_end_decisions_total',
-      help: "Stores' inventory cycle ends decided on the store's map read in a slot (on=map), on the store's stock index and the chunks written since (on=index, ADR 0147), and without either (on=no-map: the gate was closed, the ledger had the cycle, or the map and configuration were still those of a decision that found no line to send), ADR 0142.",
+      help: "Stores' inventory cycle ends decided on the store's map read in a slot (on=map), on the store's stock index and the chunks written since (on=index, ADR 0147), and without either (on=no-map: the gate was closed, the ledger had the cycle, or the map and configuration were still those of a decision that found no line to send), ADR 0142; left to the cycle end after the store's offers still to be applied (on=after-offers, ADR 0180).",
       labelNames: ['on'],
       registers: [registry],
     }),

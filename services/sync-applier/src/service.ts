@@ -5,6 +5,7 @@ import {
   bootstrapTopics,
   createDeadLetterWriter,
   createEventConsumer,
+  createGroupProgress,
   createMongoParkedEventStore,
   eventMetrics,
   type EventCodec,
@@ -25,6 +26,7 @@ import {
   type PassLimit,
   type Registry,
 } from '@msync/platform';
+import { createPublishedPositions } from '@msync/polling';
 import { createShipBobSharedBudget } from '@msync/shipbob';
 import { createSecretBox, createStoreCredentials, type EncryptionKey } from '@msync/stores';
 import type { Router } from 'express';
@@ -55,6 +57,7 @@ import { createWaitingRoom, waitingGroupOf } from './adapters/waiting-room.js';
 import { createInventoryFlow } from './inventory-flow.js';
 import { DEFAULT_STOCK_INDEX_ENTRIES, createStockIndexes } from './adapters/stock-indexes.js';
 import { createStockAfterOffers } from './adapters/stock-after-offers.js';
+import { createOffersPending } from './adapters/offers-pending.js';
 import {
   DEFAULT_CLOSE_REQUEST_TIMING,
   type CloseRequestTiming,
@@ -196,14 +199,25 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
   });
   const record = offerOutcomes.record;
   const stockIndexEntries = options.stockIndexEntries ?? DEFAULT_STOCK_INDEX_ENTRIES;
+  // Offers published and not applied yet hold a store's cycle ends and the request after them
+  // (ADR 0180): the mirakl-poller's record of them against this group's commits.
+  const timing = options.stockAfterOffers ?? DEFAULT_CLOSE_REQUEST_TIMING;
+  const groupProgress = createGroupProgress({ kafka: options.kafka, groupId });
+  const offersPending = createOffersPending({
+    positions: createPublishedPositions(db),
+    progress: groupProgress,
+    timing,
+    logger,
+  });
   // New offers' stock goes out with the last ShipBob read, not at the next one (ADR 0155).
   const stockAfterOffers = createStockAfterOffers({
     publisher: options.publisher,
     configs,
     source: SOURCE,
-    timing: options.stockAfterOffers ?? DEFAULT_CLOSE_REQUEST_TIMING,
+    timing,
     logger,
     onAsked: () => metrics.offersStockRequests.inc(),
+    offersPending,
   });
   const inventory = createInventoryFlow({
     configs,
@@ -216,6 +230,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     logger,
     catalog,
     offersWritten: (storeId) => stockAfterOffers.offersWritten(storeId),
+    offersPending,
     ...(options.cycleEnds ? { cycleEnds: options.cycleEnds } : {}),
     ...(stockIndexEntries > 0
       ? {
@@ -401,6 +416,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
       await consumer?.stop();
       await retrier.stop();
       stockAfterOffers.stop();
+      await groupProgress.stop();
       await configs.stop();
     },
   };

@@ -4,7 +4,10 @@ import { closedGate } from '../domain/store-config.js';
 import { closeRequestAt, type CloseRequestTiming } from '../domain/stock-after-offers.js';
 import type { StoreConfigs } from './store-configs.js';
 
-/** Asks for a store's inventory cycle to end again once its offers were written (ADR 0155). */
+/**
+ * Asks for a store's inventory cycle to end again once its offers were written (ADR 0155), and not
+ * while offers of it published are still to be applied (ADR 0180).
+ */
 export interface StockAfterOffers {
   /** Offers of the store were written into its map (new, changed or gone). */
   offersWritten(storeId: string): void;
@@ -33,6 +36,11 @@ export function createStockAfterOffers(deps: {
   logger: Logger;
   /** Told of each request published. */
   onAsked?: () => void;
+  /**
+   * Whether offers of the store published are still to be applied (ADR 0180): their writes come,
+   * and the quiet after them is waited for. Default: never.
+   */
+  offersPending?: (storeId: string) => Promise<boolean>;
   now?: () => number;
 }): StockAfterOffers {
   const now = deps.now ?? Date.now;
@@ -50,15 +58,31 @@ export function createStockAfterOffers(deps: {
     state.timer.unref();
   };
 
+  /** Written since the timer was set: the quiet after those is waited for. */
+  const early = (state: StoreTimer) =>
+    now() < closeRequestAt(state.writtenAt, state.askedAt, deps.timing);
+
   const ask = async (storeId: string, state: StoreTimer): Promise<void> => {
-    state.timer = undefined;
     if (stopped) return;
-    const at = now();
-    // Written again since the timer was set: wait for the quiet after those.
-    if (at < closeRequestAt(state.writtenAt, state.askedAt, deps.timing)) {
+    if (early(state)) {
       schedule(storeId, state);
       return;
     }
+    // The store's offers published and not applied yet (an applier behind the mirakl-poller
+    // writes a catalog with pauses longer than the quiet): asked after them, a quiet later. The
+    // fired timer stays set meanwhile, so that offers written now set no second one.
+    if (await deps.offersPending?.(storeId)) {
+      state.writtenAt = now();
+      schedule(storeId, state);
+      return;
+    }
+    if (stopped) return;
+    if (early(state)) {
+      schedule(storeId, state);
+      return;
+    }
+    state.timer = undefined;
+    const at = now();
     state.askedAt = at;
     const config = inventoryConfig(storeId);
     if (!config) return;

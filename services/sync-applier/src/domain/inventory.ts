@@ -73,7 +73,13 @@ export type InventoryCycleDecision =
    * Resuming a claimed import Mirakl had accepted for these very lines: follow it to its end,
    * send nothing again (ADR 0090).
    */
-  | { type: 'follow'; started: StockImportStarted; lines: StockLine[]; base: OutcomeBase };
+  | { type: 'follow'; started: StockImportStarted; lines: StockLine[]; base: OutcomeBase }
+  /**
+   * Offers of the store published are still to be applied: this cycle end decides nothing and
+   * leaves its levels to the one the applier asks for once they are written (ADR 0155), which
+   * decides on the map with the offers in it (ADR 0180).
+   */
+  | { type: 'after-offers' };
 
 /** The marketplace quantity of a SKU: `max(0, fulfillable − exception − buffer)`. */
 export function quantityOf(
@@ -199,17 +205,29 @@ export function quietMarkOf(
 
 /**
  * What a cycle end decides before, or instead of, reading the store's map (ADR 0142): the gate,
- * the ledger's word on this cycle, and, when the map's stamp and the configuration are still
- * those of `mark` in a cycle that is not full, the decision on no line (no import, or a claimed
- * one complete). Null: the map decides.
+ * the ledger's word on this cycle; a cycle that is not full, never claimed, while offers of the
+ * store published are still to be applied (`offersPending`), is left to the cycle end that follows
+ * them (ADR 0180); and, when the map's stamp and the configuration are still those of `mark` in a cycle
+ * that is not full, the decision on no line (no import, or a claimed one complete). Null: the map
+ * decides.
  */
 export function decideWithoutMap(
   cycle: InventoryCycle,
   config: StoreConfig | undefined,
-  known: { effect: LedgerEntry | null; stamp: string | null; mark: QuietMark | undefined },
+  known: {
+    effect: LedgerEntry | null;
+    stamp: string | null;
+    mark: QuietMark | undefined;
+    offersPending?: boolean;
+  },
 ): InventoryCycleDecision | null {
   const before = beforeLines(cycle, config, known.effect);
   if (before.type !== 'lines') return before;
+  // An import sent now would carry the offers written so far, and the rest would wait for the
+  // store's next STO01, a minute later (ADR 0180). A claimed import is followed or completed.
+  if (known.offersPending && !cycle.fullCycle && known.effect === null) {
+    return { type: 'after-offers' };
+  }
   const { mark, stamp } = known;
   const quiet =
     !cycle.fullCycle &&

@@ -256,6 +256,38 @@ describe('inventory: a cycle end without the store map (ADR 0142)', () => {
   });
 });
 
+describe('inventory: a cycle end while offers of the store are still to be applied (ADR 0180)', () => {
+  const pending = { effect: null, stamp: '7|chunk-3', mark: undefined, offersPending: true };
+
+  it('given offers of the store published and not applied yet, when a cycle ends, then it decides nothing: the cycle end after them does', () => {
+    expect(decideWithoutMap(cycle, on, pending)).toEqual({ type: 'after-offers' });
+    // Even with the map and configuration of a decision that found no line: the offers change it.
+    const mark = { stamp: '7|chunk-3', configVersion: on.version };
+    expect(decideWithoutMap(cycle, on, { ...pending, mark })).toEqual({ type: 'after-offers' });
+  });
+
+  it('given every offer applied, then the map decides as before', () => {
+    expect(decideWithoutMap(cycle, on, { ...pending, offersPending: false })).toBeNull();
+  });
+
+  it('given a full cycle, or an import this cycle claimed, then it is decided now: a resync sends every SKU, a claim is followed', () => {
+    expect(decideWithoutMap({ ...cycle, fullCycle: true }, on, pending)).toBeNull();
+    expect(decideWithoutMap(cycle, on, { ...pending, effect: { status: 'claimed' } })).toBeNull();
+  });
+
+  it('given the flow off, no configuration yet, or a cycle the ledger has done, then those decide first', () => {
+    expect(decideWithoutMap(cycle, storeConfig(), pending)).toMatchObject({
+      type: 'skip',
+      outcome: { outcome: 'SKIPPED', reason: 'flow-disabled' },
+    });
+    expect(decideWithoutMap(cycle, undefined, pending)).toMatchObject({ type: 'retry' });
+    const done = { status: 'done' as const, externalIds: { importId: '7' }, outcomeRecorded: true };
+    expect(decideWithoutMap(cycle, on, { ...pending, effect: done })).toEqual(
+      decideInventoryCycle(cycle, on, state({ effect: done })),
+    );
+  });
+});
+
 describe('inventory: resuming an import Mirakl accepted', () => {
   const lines = [
     { sku: 'A', quantity: 5 },
