@@ -379,28 +379,33 @@ async function laterCycles(
   return { caughtUpMs, unchanged, changed: { ...changed, wrong } };
 }
 
-/** Stores' cycle ends decided on the map, on the stock index, and on neither. */
+/**
+ * Stores' cycle ends decided on the map, on the stock index, on neither, and left to the one after
+ * the store's offers still to be applied (ADR 0180).
+ */
 export interface CycleEndDecisions {
   onMap: number;
   onIndex: number;
   withoutMap: number;
+  afterOffers: number;
 }
 
 /**
- * The applier's cycle ends so far, decided on the store's map, on its stock index (ADR 0147) and
- * without either (ADR 0142).
+ * The applier's cycle ends so far, decided on the store's map, on its stock index (ADR 0147),
+ * without either (ADR 0142), and left to the one after the offers still to be applied (ADR 0180).
  */
 async function cycleEndDecisions(run: OrdersRun): Promise<CycleEndDecisions> {
   const on = (value: string) => ({
     name: 'sync_applier_cycle_end_decisions_total',
     labels: { on: value },
   });
-  const [onMap, onIndex, withoutMap] = await run.metrics('sync-applier', [
+  const [onMap, onIndex, withoutMap, afterOffers] = await run.metrics('sync-applier', [
     on('map'),
     on('index'),
     on('no-map'),
+    on('after-offers'),
   ]);
-  return { onMap: onMap!, onIndex: onIndex!, withoutMap: withoutMap! };
+  return { onMap: onMap!, onIndex: onIndex!, withoutMap: withoutMap!, afterOffers: afterOffers! };
 }
 
 /** The applier's facts set aside for its retrier so far, by reason. */
@@ -528,10 +533,11 @@ async function cycle(
     storesDone: progress.imported(run.stores),
     importsPerStore: counts.mirakl.get('STO01') ?? 0,
     cyclesEnded: ended,
-    cycleEnds: await cycleEndDecisions(run).then(({ onMap, onIndex, withoutMap }) => ({
+    cycleEnds: await cycleEndDecisions(run).then(({ onMap, onIndex, withoutMap, afterOffers }) => ({
       onMap: onMap - decidedBefore.onMap,
       onIndex: onIndex - decidedBefore.onIndex,
       withoutMap: withoutMap - decidedBefore.withoutMap,
+      afterOffers: afterOffers - decidedBefore.afterOffers,
     })),
     factsEmitted:
       (await run.metric('shipbob-poller', 'poll_facts_emitted_total', {

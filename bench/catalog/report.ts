@@ -77,7 +77,7 @@ export function table(f: Figures): string {
       'applier: facts set aside, by reason',
       [...first.setAside].map(([reason, n]) => `${reason} ${n}`).join(', '),
     ),
-    row('applier: cycle ends on the map / index / neither', ends(first.cycleEnds)),
+    row('applier: cycle ends on the map / index / neither / after offers', ends(first.cycleEnds)),
     row(
       'inventory passes per store: read / waited / closed / covered',
       [
@@ -143,7 +143,7 @@ function cycleRows(title: string, c: CycleFigures, stores: number): string[] {
     `${title} (every store's inventory poll asked at once)`,
     row('SKUs changed per account', String(c.skusChanged)),
     row('stores whose cycle ended / imported', `${c.cyclesEnded} / ${c.storesDone} of ${stores}`),
-    row('cycle ends on the map / index / neither', ends(c.cycleEnds)),
+    row('cycle ends on the map / index / neither / after offers', ends(c.cycleEnds)),
     row('poll → last import COMPLETE (STO02)', seconds(c.cycleMs)),
     row('poll → last STO01 answered', seconds(c.lastImportSentMs)),
     row('inventory facts emitted', String(c.factsEmitted)),
@@ -245,7 +245,8 @@ export function growth(results: Figures[]): string {
 
 const verdict = (ok: boolean) => (ok ? 'ok' : 'MISS');
 const row = (label: string, value: string) => `${label.padEnd(48)}${value}`;
-const ends = (c: CycleEndDecisions) => `${c.onMap} / ${c.onIndex} / ${c.withoutMap}`;
+const ends = (c: CycleEndDecisions) =>
+  `${c.onMap} / ${c.onIndex} / ${c.withoutMap} / ${c.afterOffers}`;
 const seconds = (ms: number) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(1)} s` : '–');
 const rate = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '–');
 
