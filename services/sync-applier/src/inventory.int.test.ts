@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { OFFERS_CHANGED_REASON, createGroupProgress, envelope, type EventOf } from '@msync/events';
+import { OFFERS_CHANGED_REASON, envelope, type EventOf } from '@msync/events';
 import { collectEvents } from '@msync/events/test-support';
 import { capturingLogger, counted, withContext } from '@msync/test-support';
 import {
@@ -143,31 +143,6 @@ async function publishCatalog(harness: ApplierHarness, store: TestStore, skus: r
   await harness.publish('offerObserved', catalogFacts(store, skus));
 }
 
-/** ShipBob's levels of a catalog's new SKUs and of setUp's two offers. */
-const catalogLevels = (skus: readonly string[]) => [
-  ...skus.map((sku) => ({ sku, fulfillable: 4 })),
-  { sku: 'SKU-BOWL', fulfillable: 5 },
-  { sku: 'SKU-MUG', fulfillable: 10 },
-];
-
-/** A read's cycle end `c1` with these levels, held for the store's offers (ADR 0180): no import. */
-async function cycleEndHeld(
-  harness: ApplierHarness,
-  store: TestStore,
-  running: { metrics: Parameters<typeof counted>[0] },
-  levels: { sku: string; fulfillable: number }[],
-) {
-  await harness.publish('inventoryObserved', cycle(store.storeId, 'c1', levels, { perFact: 100 }));
-  await eventually(
-    async () =>
-      (await counted(running.metrics, 'sync_applier_cycle_end_decisions_total', {
-        on: 'after-offers',
-      })) === 1,
-    'c1 held for the offers',
-  );
-  expect(imports(store)).toHaveLength(0);
-}
-
 /** Every poll request published in the test's namespace, from the beginning. */
 const pollRequests = (harness: ApplierHarness) =>
   collectEvents({
@@ -256,6 +231,7 @@ describe('Sync Inventory in the applier', () => {
     const { harness, store, running } = await setUp({
       stockAfterOffers: { quietMs: 300, minIntervalMs: 60_000, holdMs: 300_000 },
     });
+    const { metric } = cycleEndCounters(running);
     const requests = await pollRequests(harness);
     try {
       const skus = Array.from({ length: 300 }, (_, i) => `SKU-NEW-${String(i).padStart(3, '0')}`);
@@ -276,9 +252,22 @@ describe('Sync Inventory in the applier', () => {
         async () => (await projectedOffers(harness, store)).size === 202,
         'the first offers projected',
       );
+      const levels = [
+        ...skus.map((sku) => ({ sku, fulfillable: 4 })),
+        { sku: 'SKU-BOWL', fulfillable: 5 },
+        { sku: 'SKU-MUG', fulfillable: 10 },
+      ];
       // A scheduled read's cycle end meanwhile: no import of the 202 offers written so far.
-      const levels = catalogLevels(skus);
-      await cycleEndHeld(harness, store, running, levels);
+      await harness.publish(
+        'inventoryObserved',
+        cycle(store.storeId, 'c1', levels, { perFact: 100 }),
+      );
+      await eventually(
+        async () =>
+          (await metric('sync_applier_cycle_end_decisions_total', { on: 'after-offers' })) === 1,
+        'c1 left to the cycle end after the offers',
+      );
+      expect(imports(store)).toHaveLength(0);
 
       const restAt = Date.now();
       expect(await harness.publisher.publish('offerObserved', facts[2]!)).toEqual(lastAt);
@@ -302,48 +291,6 @@ describe('Sync Inventory in the applier', () => {
     } finally {
       await requests.stop();
     }
-  });
-
-  it("a store's first offers being written, not recorded yet, hold its cycle end until the mirakl-poller records them applied (ADR 0180)", async () => {
-    // A quiet longer than the test: the request after the offers stays to come throughout.
-    const { harness, store, running } = await setUp({
-      stockAfterOffers: { quietMs: 60_000, minIntervalMs: 60_000, holdMs: 300_000 },
-    });
-    const skus = Array.from({ length: 300 }, (_, i) => `SKU-NEW-${String(i).padStart(3, '0')}`);
-    store.mirakl.control.upsertOffers(
-      store.shopId,
-      skus.map((sku) => ({ sku, quantity: 0 })),
-    );
-    // The export's offers applied while the poller is still publishing it: no record yet.
-    const last = await harness.publisher.publish('offerObserved', catalogFacts(store, skus));
-    await eventually(
-      async () => (await projectedOffers(harness, store)).size === 302,
-      'the offers projected',
-    );
-    const levels = catalogLevels(skus);
-    await cycleEndHeld(harness, store, running, levels);
-
-    // Recorded once published whole; once the applier's group has committed them, the next cycle
-    // end (the one the applier asks for after them) is decided at once.
-    await createPublishedPositions(harness.mongo.db).record(
-      { storeId: store.storeId, system: 'MIRAKL', stream: 'offers' },
-      { position: last!, publishedAt: Date.now() },
-    );
-    const group = createGroupProgress({
-      kafka: harness.kafka,
-      groupId: `${harness.namespace}sync-applier`,
-    });
-    try {
-      await eventually(async () => (await group.behind(last!)) === 0, 'the offers committed');
-    } finally {
-      await group.stop();
-    }
-    await harness.publish(
-      'inventoryObserved',
-      cycle(store.storeId, 'c2', [levels.at(-1)!], { nothingChanged: true }),
-    );
-    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'c2');
-    expect(imports(store).map((i) => i.lines)).toEqual([302]);
   });
 
   it('one import per cycle; the cycle end delivered again is a DUPLICATE and imports nothing', async () => {

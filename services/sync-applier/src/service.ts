@@ -203,7 +203,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
   // (ADR 0180): the mirakl-poller's record of them against this group's commits.
   const timing = options.stockAfterOffers ?? DEFAULT_CLOSE_REQUEST_TIMING;
   const groupProgress = createGroupProgress({ kafka: options.kafka, groupId });
-  const offersRecorded = createOffersPending({
+  const offersPending = createOffersPending({
     positions: createPublishedPositions(db),
     progress: groupProgress,
     timing,
@@ -217,12 +217,8 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     timing,
     logger,
     onAsked: () => metrics.offersStockRequests.inc(),
-    offersPending: async (storeId) => (await offersRecorded(storeId)) === true,
+    offersPending,
   });
-  // Not recorded yet (a first export still being published): offers written and the request
-  // after them still to come hold the cycle end as well.
-  const offersPending = async (storeId: string) =>
-    (await offersRecorded(storeId)) ?? stockAfterOffers.writing(storeId);
   const inventory = createInventoryFlow({
     configs,
     ledger,

@@ -6,9 +6,8 @@ import { offersHold, type CloseRequestTiming } from '../domain/stock-after-offer
 /**
  * Whether offers of a store published by the mirakl-poller are still to be applied (ADR 0180):
  * where it recorded the store's last offers (ADR 0169) against what the applier's group has
- * committed of their partition (one admin request for the questions of half a second). Null: no
- * record (a store's first export is recorded once it is published whole). A question that fails
- * (logged) holds nothing: cycle ends are decided as they come.
+ * committed of their partition (one admin request for the questions of half a second). A record
+ * missing, or a question that fails (logged), holds nothing: cycle ends are decided as they come.
  */
 export function createOffersPending(deps: {
   positions: Pick<PublishedPositions, 'last'>;
@@ -16,15 +15,14 @@ export function createOffersPending(deps: {
   timing: Pick<CloseRequestTiming, 'holdMs'>;
   logger: Logger;
   now?: () => number;
-}): (storeId: string) => Promise<boolean | null> {
+}): (storeId: string) => Promise<boolean> {
   const now = deps.now ?? Date.now;
   return async (storeId) => {
     if (deps.timing.holdMs <= 0) return false;
     try {
       const last = await deps.positions.last({ storeId, system: 'MIRAKL', stream: 'offers' });
       // Published longer ago than the hold: the group's offsets are not asked.
-      if (!last) return null;
-      if (!offersHold({ behind: 1, publishedAt: last.publishedAt }, now(), deps.timing))
+      if (!last || !offersHold({ behind: 1, publishedAt: last.publishedAt }, now(), deps.timing))
         return false;
       const behind = await deps.progress.behind(last.position);
       return offersHold({ behind, publishedAt: last.publishedAt }, now(), deps.timing);

@@ -1,11 +1,7 @@
 import { envelope, idempotencyKey, OFFERS_CHANGED_REASON, type Publisher } from '@msync/events';
 import { errorMessage, type Logger } from '@msync/platform';
 import { closedGate } from '../domain/store-config.js';
-import {
-  closeRequestAt,
-  offersHold,
-  type CloseRequestTiming,
-} from '../domain/stock-after-offers.js';
+import { closeRequestAt, type CloseRequestTiming } from '../domain/stock-after-offers.js';
 import type { StoreConfigs } from './store-configs.js';
 
 /**
@@ -15,20 +11,12 @@ import type { StoreConfigs } from './store-configs.js';
 export interface StockAfterOffers {
   /** Offers of the store were written into its map (new, changed or gone). */
   offersWritten(storeId: string): void;
-  /**
-   * Whether offers of the store were written and the request after them is still to come, within
-   * the hold from the first of them (ADR 0180): what tells a store's offers are being applied
-   * while the mirakl-poller has not recorded them yet (its first export, still being published).
-   */
-  writing(storeId: string): boolean;
   /** Drops the requests not made yet: the stores' next inventory cycles push their offers. */
   stop(): void;
 }
 
 interface StoreTimer {
   writtenAt: number;
-  /** The first offer written since the last request (null: none since). */
-  firstWrittenAt: number | null;
   askedAt: number | null;
   timer?: NodeJS.Timeout;
 }
@@ -96,7 +84,6 @@ export function createStockAfterOffers(deps: {
     state.timer = undefined;
     const at = now();
     state.askedAt = at;
-    state.firstWrittenAt = null;
     const config = inventoryConfig(storeId);
     if (!config) return;
     try {
@@ -126,17 +113,10 @@ export function createStockAfterOffers(deps: {
   return {
     offersWritten(storeId) {
       if (stopped || !inventoryConfig(storeId)) return;
-      const state = stores.get(storeId) ?? { writtenAt: 0, firstWrittenAt: null, askedAt: null };
+      const state = stores.get(storeId) ?? { writtenAt: 0, askedAt: null };
       state.writtenAt = now();
-      state.firstWrittenAt ??= state.writtenAt;
       stores.set(storeId, state);
       if (!state.timer) schedule(storeId, state);
-    },
-    writing(storeId) {
-      const state = stores.get(storeId);
-      if (stopped || !state?.timer || state.firstWrittenAt === null || !inventoryConfig(storeId))
-        return false;
-      return offersHold({ behind: 1, publishedAt: state.firstWrittenAt }, now(), deps.timing);
     },
     stop() {
       stopped = true;

@@ -30,7 +30,6 @@ import {
 import { collectEvents, outcomesPerSubject } from '@msync/events/test-support';
 import { capturingLogger, infra, uniqueName, uniqueNamespace } from '@msync/test-support';
 import type { StoreConfig } from '../domain/store-config.js';
-import { DEFAULT_CLOSE_REQUEST_TIMING } from '../domain/stock-after-offers.js';
 import { FACT_TOPICS } from '../applier.js';
 import { createSyncApplier, type SyncApplier, type SyncApplierOptions } from '../service.js';
 import { EFFECTS_COLLECTION, effectId } from '../adapters/effects-ledger.js';
@@ -274,10 +273,6 @@ export async function applierHarness(
         waitingRetryMs: 500,
         commit: { intervalMs: 100 },
         topicPartitions: partitions,
-        // No shipbob-poller serves the requests after offers here: a store's offers written hold
-        // none of its cycle ends unless a test says so (ADR 0180; the end-to-end tests run the
-        // default).
-        stockAfterOffers: { ...DEFAULT_CLOSE_REQUEST_TIMING, holdMs: 0 },
         ...overrides,
       });
       await applier.start();
