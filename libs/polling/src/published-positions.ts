@@ -27,8 +27,8 @@ export interface PublishedPositions {
 }
 
 /**
- * Shared by the pollers: the mirakl-poller writes its offers' positions, the shipbob-poller reads
- * them.
+ * Shared by the pollers and the applier: the mirakl-poller writes its offers' positions, the
+ * shipbob-poller (ADR 0169) and the applier (ADR 0180) read them.
  */
 export const PUBLISHED_POSITIONS_COLLECTION = 'poll_published_positions';
 

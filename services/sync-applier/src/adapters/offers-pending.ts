@@ -21,7 +21,7 @@ export function createOffersPending(deps: {
     if (deps.timing.holdMs <= 0) return false;
     try {
       const last = await deps.positions.last({ storeId, system: 'MIRAKL', stream: 'offers' });
-      // Published longer ago than the hold: the group's offsets are not asked.
+      // None recorded, or published longer ago than the hold: the group's offsets are not asked.
       if (!last || !offersHold({ behind: 1, publishedAt: last.publishedAt }, now(), deps.timing))
         return false;
       const behind = await deps.progress.behind(last.position);

@@ -206,10 +206,10 @@ export function quietMarkOf(
 /**
  * What a cycle end decides before, or instead of, reading the store's map (ADR 0142): the gate,
  * the ledger's word on this cycle; a cycle that is not full, never claimed, while offers of the
- * store published are still to be applied (`offersPending`), is left to the cycle end that follows
- * them (ADR 0180); and, when the map's stamp and the configuration are still those of `mark` in a cycle
- * that is not full, the decision on no line (no import, or a claimed one complete). Null: the map
- * decides.
+ * store published are still to be applied (`offersPending`), is left to the cycle end that
+ * follows them (ADR 0180); and, when the map's stamp and the configuration are still those of
+ * `mark` in a cycle that is not full, the decision on no line (no import, or a claimed one
+ * complete). Null: the map decides.
  */
 export function decideWithoutMap(
   cycle: InventoryCycle,
