@@ -134,12 +134,16 @@ function catalogFacts(store: TestStore, skus: readonly string[]): EventOf<'offer
   return facts;
 }
 
-/** A catalog of new offers: in the Mirakl simulator, and published as the mirakl-poller does. */
-async function publishCatalog(harness: ApplierHarness, store: TestStore, skus: readonly string[]) {
+/** New offers in the Mirakl simulator, at quantity 0. */
+const offersInMirakl = (store: TestStore, skus: readonly string[]) =>
   store.mirakl.control.upsertOffers(
     store.shopId,
     skus.map((sku) => ({ sku, quantity: 0 })),
   );
+
+/** A catalog of new offers: in the Mirakl simulator, and published as the mirakl-poller does. */
+async function publishCatalog(harness: ApplierHarness, store: TestStore, skus: readonly string[]) {
+  offersInMirakl(store, skus);
   await harness.publish('offerObserved', catalogFacts(store, skus));
 }
 
@@ -235,10 +239,7 @@ describe('Sync Inventory in the applier', () => {
     const requests = await pollRequests(harness);
     try {
       const skus = Array.from({ length: 300 }, (_, i) => `SKU-NEW-${String(i).padStart(3, '0')}`);
-      store.mirakl.control.upsertOffers(
-        store.shopId,
-        skus.map((sku) => ({ sku, quantity: 0 })),
-      );
+      offersInMirakl(store, skus);
       const facts = catalogFacts(store, skus);
       // The applier behind the mirakl-poller: the catalog's first facts applied, its last not yet
       // (published below); the poller's record names the position it lands on.

@@ -64,18 +64,11 @@ export function createStockAfterOffers(deps: {
 
   const ask = async (storeId: string, state: StoreTimer): Promise<void> => {
     if (stopped) return;
-    if (early(state)) {
-      schedule(storeId, state);
-      return;
-    }
     // The store's offers published and not applied yet (an applier behind the mirakl-poller
-    // writes a catalog with pauses longer than the quiet): asked after them, a quiet later. The
-    // fired timer stays set meanwhile, so that offers written now set no second one.
-    if (await deps.offersPending?.(storeId)) {
-      state.writtenAt = now();
-      schedule(storeId, state);
-      return;
-    }
+    // writes a catalog with pauses longer than the quiet): taken as written now, so the request
+    // waits a quiet more. The fired timer stays set meanwhile, so that offers written while this
+    // is asked set no second one.
+    if (!early(state) && (await deps.offersPending?.(storeId))) state.writtenAt = now();
     if (stopped) return;
     if (early(state)) {
       schedule(storeId, state);
