@@ -240,9 +240,19 @@ export function createInventoryFlow(deps: InventoryFlowDeps) {
     const [effect, stamp, offersPending] = await Promise.all([
       ledger.read(storeId, effectKey),
       mark ? state.stamp(storeId) : null,
-      cycle.fullCycle ? false : (deps.offersPending?.(storeId) ?? false),
+      deps.offersPending?.(storeId) ?? false,
     ]);
-    const early = decideWithoutMap(cycle, config, { effect, stamp, mark, offersPending });
+    // A full cycle waits for the offers only when the cycle end after them sends every offer too
+    // (ADR 0181): the map's meta tells what the pushed quantities are of.
+    const pushedBuffer =
+      cycle.fullCycle && offersPending ? await state.pushedBuffer(storeId) : undefined;
+    const early = decideWithoutMap(cycle, config, {
+      effect,
+      stamp,
+      mark,
+      offersPending,
+      pushedBuffer,
+    });
     if (early) {
       metrics.cycleEndDecisions.inc({
         on: early.type === 'after-offers' ? 'after-offers' : 'no-map',

@@ -59,7 +59,7 @@ function cycle(
   storeId: string,
   cycleId: string,
   levels: { sku: string; fulfillable: number; exception?: number }[],
-  { nothingChanged = false, perFact = 1 } = {},
+  { nothingChanged = false, perFact = 1, fullCycle = false } = {},
 ): EventOf<'inventoryObserved'>[] {
   const skuLevel = (level: (typeof levels)[number]) => ({
     sku: level.sku,
@@ -84,7 +84,7 @@ function cycle(
       ...skuLevel(own!),
       cycleId,
       endOfCycle: at + perFact >= levels.length,
-      fullCycle: false,
+      fullCycle,
       nothingChanged,
       more: more.map(skuLevel),
     });
@@ -231,7 +231,7 @@ describe('Sync Inventory in the applier', () => {
     }
   });
 
-  it('offers of the store published and not applied yet hold its cycle end and the request after them: the cycle end after them sends every offer in one import (ADR 0180)', async () => {
+  it('offers of the store published and not applied yet hold its cycle end (a first read’s full one too) and the request after them: the cycle end after them sends every offer in one import (ADR 0180, 0181)', async () => {
     const { harness, store, running } = await setUp({
       stockAfterOffers: { quietMs: 300, minIntervalMs: 500, holdMs: 300_000 },
     });
@@ -260,10 +260,11 @@ describe('Sync Inventory in the applier', () => {
         { sku: 'SKU-BOWL', fulfillable: 5 },
         { sku: 'SKU-MUG', fulfillable: 10 },
       ];
-      // A scheduled read's cycle end meanwhile: no import of the 202 offers written so far.
+      // The store's first read (every SKU: a full cycle) ends meanwhile, nothing pushed for it
+      // yet: no import of the 202 offers written so far.
       await harness.publish(
         'inventoryObserved',
-        cycle(store.storeId, 'c1', levels, { perFact: 100 }),
+        cycle(store.storeId, 'c1', levels, { perFact: 100, fullCycle: true }),
       );
       await eventually(
         async () =>

@@ -118,6 +118,11 @@ export interface InventoryState {
     buffer: number,
     lines: readonly PushedLine[],
   ): Promise<WrittenChunks>;
+  /**
+   * The buffer the store's pushed quantities are of, from its map's head alone (null: nothing may
+   * be taken as pushed, or no map yet).
+   */
+  pushedBuffer(storeId: string): Promise<number | null>;
   /** Nothing may be taken as pushed any more: the next cycle pushes every SKU. */
   forgetPushed(storeId: string): Promise<void>;
   /** These SKUs' quantities may not be taken as pushed: the next cycle pushes them (ADR 0088). */
@@ -439,6 +444,10 @@ export function createInventoryState(
         lines.map((line) => [line.sku, { pushed: storedLine({ at, ...line }) }]),
         { buffer },
       );
+    },
+    async pushedBuffer(storeId) {
+      await ready(storeId);
+      return (await skus.meta(storeId))?.buffer ?? null;
     },
     async forgetPushed(storeId) {
       await ready(storeId);

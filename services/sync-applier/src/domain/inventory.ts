@@ -205,11 +205,13 @@ export function quietMarkOf(
 
 /**
  * What a cycle end decides before, or instead of, reading the store's map (ADR 0142): the gate,
- * the ledger's word on this cycle; a cycle that is not full, never claimed, while offers of the
- * store published are still to be applied (`offersPending`), is left to the cycle end that
- * follows them (ADR 0180); and, when the map's stamp and the configuration are still those of
- * `mark` in a cycle that is not full, the decision on no line (no import, or a claimed one
- * complete). Null: the map decides.
+ * the ledger's word on this cycle; a cycle never claimed, while offers of the store published
+ * are still to be applied (`offersPending`), is left to the cycle end that follows them (ADR
+ * 0180) — a full one only when that cycle end sends every offer too, nothing being taken as
+ * pushed with the buffer now (`pushedBuffer`, the buffer the pushed quantities are of; a first
+ * read, ADR 0181); and, when the map's stamp and the configuration are still those of `mark` in
+ * a cycle that is not full, the decision on no line (no import, or a claimed one complete).
+ * Null: the map decides.
  */
 export function decideWithoutMap(
   cycle: InventoryCycle,
@@ -219,13 +221,18 @@ export function decideWithoutMap(
     stamp: string | null;
     mark: QuietMark | undefined;
     offersPending?: boolean;
+    /** Read for a full cycle while offers are pending (null: nothing taken as pushed). */
+    pushedBuffer?: number | null;
   },
 ): InventoryCycleDecision | null {
   const before = beforeLines(cycle, config, known.effect);
   if (before.type !== 'lines') return before;
   // An import sent now would carry the offers written so far, and the rest would wait for the
-  // store's next STO01, a minute later (ADR 0180). A claimed import is followed or completed.
-  if (known.offersPending && !cycle.fullCycle && known.effect === null) {
+  // store's next STO01, a minute later (ADR 0180). A claimed import is followed or completed; a
+  // resync whose every SKU the next cycle end would not send again is decided now.
+  const everyOfferLater =
+    known.pushedBuffer !== undefined && known.pushedBuffer !== before.config.inventoryBuffer;
+  if (known.offersPending && known.effect === null && (!cycle.fullCycle || everyOfferLater)) {
     return { type: 'after-offers' };
   }
   const { mark, stamp } = known;

@@ -270,9 +270,28 @@ describe('inventory: a cycle end while offers of the store are still to be appli
     expect(decideWithoutMap(cycle, on, { ...pending, offersPending: false })).toBeNull();
   });
 
-  it('given a full cycle, or an import this cycle claimed, then it is decided now: a resync sends every SKU, a claim is followed', () => {
-    expect(decideWithoutMap({ ...cycle, fullCycle: true }, on, pending)).toBeNull();
+  it('given a full cycle (a resync) of a store whose pushed quantities are of its buffer, or an import this cycle claimed, then it is decided now: the resync sends every SKU, the claim is followed', () => {
+    const full = { ...cycle, fullCycle: true };
+    expect(decideWithoutMap(full, on, { ...pending, pushedBuffer: on.inventoryBuffer })).toBeNull();
+    // Not read: not known to be owed every offer later.
+    expect(decideWithoutMap(full, on, pending)).toBeNull();
     expect(decideWithoutMap(cycle, on, { ...pending, effect: { status: 'claimed' } })).toBeNull();
+  });
+
+  it('given a full cycle of a store nothing was pushed for (its first read), or pushed with another buffer, then it waits too: the cycle end after the offers sends every offer (ADR 0181)', () => {
+    const full = { ...cycle, fullCycle: true };
+    expect(decideWithoutMap(full, on, { ...pending, pushedBuffer: null })).toEqual({
+      type: 'after-offers',
+    });
+    expect(
+      decideWithoutMap(full, on, { ...pending, pushedBuffer: on.inventoryBuffer + 1 }),
+    ).toEqual({ type: 'after-offers' });
+    // What that cycle end's map decides: every offer, as the full cycle would have, even one
+    // whose quantity was pushed before with the buffer forgotten.
+    const pushed = { buffer: null, quantities: new Map([['A', 5]]) };
+    const later = decideInventoryCycle(cycle, on, state({ pushed }));
+    expect(later).toEqual(decideInventoryCycle(full, on, state({ pushed })));
+    expect(later).toMatchObject({ type: 'push', lines: [{ sku: 'A' }, { sku: 'B' }] });
   });
 
   it('given the flow off, no configuration yet, or a cycle the ledger has done, then those decide first', () => {
