@@ -413,11 +413,16 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
       logger.info('applying', { groupId, topics: FACT_TOPICS });
     },
     async stop() {
-      await consumer?.stop();
-      await retrier.stop();
-      stockAfterOffers.stop();
-      await groupProgress.stop();
-      await configs.stop();
+      // The configuration view stops beside the consumer, as the pollers' does: each waits out
+      // its idle fetch (up to a second), and the view's configurations stay readable by the work
+      // still finishing.
+      const applying = async () => {
+        await consumer?.stop();
+        await retrier.stop();
+        stockAfterOffers.stop();
+        await groupProgress.stop();
+      };
+      await Promise.all([applying(), configs.stop()]);
     },
   };
 }
