@@ -46,8 +46,11 @@ import {
   type SetAsidePort,
 } from './set-aside.js';
 
-/** The longest an idle fetch waits on the broker, and so the longest a stop waits for one. */
-export const FETCH_MAX_WAIT_MS = 1_000;
+/**
+ * The longest an idle fetch waits on the broker, and so the longest a stop waits for one: 500 ms,
+ * the Java clients' `fetch.max.wait.ms` (ADR 0182).
+ */
+export const FETCH_MAX_WAIT_MS = 500;
 
 export type { ConsumedEvent, ConsumedEventOf } from './delivery.js';
 
