@@ -1,10 +1,10 @@
-import type { Kafka } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import { eventually } from '@msync/test-support';
 
 // Consumer groups as an operator sees them through Kafka's admin API: which exist, where they
 // stand, moving them back to the start.
 
-async function withAdmin<T>(kafka: Kafka, work: (admin: ReturnType<Kafka['admin']>) => Promise<T>) {
+async function withAdmin<T>(kafka: Kafka, work: (admin: Admin) => Promise<T>) {
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -72,10 +72,12 @@ export async function caughtUp(
 
 /**
  * Moves every group to the start of every topic it has committed offsets on, as an operator
- * would with `kafka-consumer-groups --reset-offsets --to-earliest`. Kafka only allows it on a
- * group without members, so each group is first awaited empty (a killed member leaves when its
- * session times out). Groups are reset side by side; a group's topics one after the other (each
- * reset joins the group). Returns the groups and the topics reset.
+ * would with `kafka-consumer-groups --reset-offsets --to-earliest`: each partition's committed
+ * offset becomes its low watermark. Kafka only allows it on a group without members, so each
+ * group is first awaited empty (a killed member leaves when its session times out). Groups are
+ * reset side by side, all topics of a group in one commit (kafkajs' `admin.resetOffsets` joins
+ * the group once per topic and waits out an idle fetch of five seconds each time). Returns the
+ * groups and the topics reset.
  */
 export async function resetGroupsToEarliest(
   kafka: Kafka,
@@ -96,11 +98,66 @@ export async function resetGroupsToEarliest(
         const topics = (await admin.fetchOffsets({ groupId }))
           .filter((t) => t.partitions.some((p) => Number(p.offset) >= 0))
           .map((t) => t.topic);
-        for (const topic of topics) await admin.resetOffsets({ groupId, topic, earliest: true });
+        if (topics.length === 0) return { groupId, topics };
+        const earliest = (
+          await Promise.all(
+            topics.map(async (topic) =>
+              (await admin.fetchTopicOffsets(topic)).map((p) => ({
+                topic,
+                partition: p.partition,
+                offset: p.low,
+              })),
+            ),
+          )
+        ).flat();
+        await commitAsMember(kafka, admin, groupId, topics, earliest);
         return { groupId, topics };
       }),
     ),
   );
+}
+
+/**
+ * Joins the (empty) group with a consumer of `topics` that reads nothing, commits `offsets` as
+ * the group's member (Kafka takes a group's commits from its members only) until the group's
+ * committed offsets are those, and leaves.
+ */
+async function commitAsMember(
+  kafka: Kafka,
+  admin: Admin,
+  groupId: string,
+  topics: readonly string[],
+  offsets: { topic: string; partition: number; offset: string }[],
+): Promise<void> {
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [...topics], fromBeginning: true });
+    const joined = new Promise<void>((resolve) => {
+      const off = consumer.on(consumer.events.GROUP_JOIN, () => {
+        off();
+        resolve();
+      });
+    });
+    const running = consumer.run({ autoCommit: false, eachBatch: () => Promise.resolve() });
+    consumer.pause(topics.map((topic) => ({ topic })));
+    await Promise.race([joined, running.then(() => joined)]);
+    // kafkajs drops a commit made before its consumer counts as running, which it does a moment
+    // after the join: committed again until the group's offsets read back as these.
+    const wanted = new Map(offsets.map((o) => [`${o.topic}:${o.partition}`, o.offset]));
+    await eventually(
+      async () => {
+        await consumer.commitOffsets(offsets);
+        const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+        return committed.every((t) =>
+          t.partitions.every((p) => wanted.get(`${t.topic}:${p.partition}`) === p.offset),
+        );
+      },
+      `group ${groupId} committed at the start of ${topics.join(', ')}`,
+    );
+  } finally {
+    await consumer.disconnect();
+  }
 }
 
 /** Deletes the groups whose id starts with `prefix`; groups that still have a member stay. */
