@@ -414,8 +414,8 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     },
     async stop() {
       // The configuration view stops beside the consumer, as the pollers' does: each waits out
-      // its idle fetch (up to a second), and the view's configurations stay readable by the work
-      // still finishing.
+      // its idle fetch (up to half a second, ADR 0182), and the view's configurations stay
+      // readable by the work still finishing.
       const applying = async () => {
         await consumer?.stop();
         await retrier.stop();
