@@ -219,7 +219,17 @@ export const kafka: Component = {
       while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
       await run(
         java,
-        ['-cp', classpath, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties],
+        [
+          '-XX:TieredStopAtLevel=1',
+          '-cp',
+          classpath,
+          'kafka.tools.StorageTool',
+          'format',
+          '-t',
+          clusterId,
+          '-c',
+          properties,
+        ],
         {
           label: 'formatting Kafka storage',
         },
@@ -310,6 +320,9 @@ export const registry: Component = {
       [
         '-Xms128m',
         '-Xmx512m',
+        // The client-side compiler only (ADR 0183): half the CPU to start (10 s against 21 on
+        // two cores), and a registry answers a few schema lookups per process.
+        '-XX:TieredStopAtLevel=1',
         `-Dquarkus.http.host=127.0.0.1`,
         `-Dquarkus.http.port=${ctx.ports.registry}`,
         '-Dquarkus.management.host=127.0.0.1',
