@@ -119,8 +119,8 @@ export async function resetGroupsToEarliest(
 
 /**
  * Joins the (empty) group with a consumer of `topics` that reads nothing, commits `offsets` as
- * the group's member (Kafka takes a group's commits from its members only) until the group's
- * committed offsets are those, and leaves.
+ * the group's member (Kafka takes a group's commits from its members only), checks that the
+ * group's committed offsets read back as those, and leaves.
  */
 async function commitAsMember(
   kafka: Kafka,
@@ -133,28 +133,20 @@ async function commitAsMember(
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [...topics], fromBeginning: true });
-    const joined = new Promise<void>((resolve) => {
-      const off = consumer.on(consumer.events.GROUP_JOIN, () => {
-        off();
-        resolve();
-      });
-    });
     const running = consumer.run({ autoCommit: false, eachBatch: () => Promise.resolve() });
     consumer.pause(topics.map((topic) => ({ topic })));
-    await Promise.race([joined, running.then(() => joined)]);
-    // kafkajs drops a commit made before its consumer counts as running, which it does a moment
-    // after the join: committed again until the group's offsets read back as these.
+    // Resolves once the consumer joined the group and counts as running: kafkajs drops a commit
+    // made before that without a word, hence the read-back.
+    await running;
+    await consumer.commitOffsets(offsets);
     const wanted = new Map(offsets.map((o) => [`${o.topic}:${o.partition}`, o.offset]));
-    await eventually(
-      async () => {
-        await consumer.commitOffsets(offsets);
-        const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
-        return committed.every((t) =>
-          t.partitions.every((p) => wanted.get(`${t.topic}:${p.partition}`) === p.offset),
-        );
-      },
-      `group ${groupId} committed at the start of ${topics.join(', ')}`,
+    const differing = (await admin.fetchOffsets({ groupId, topics: [...topics] })).flatMap((t) =>
+      t.partitions
+        .filter((p) => wanted.get(`${t.topic}:${p.partition}`) !== p.offset)
+        .map((p) => `${t.topic}:${p.partition} at ${p.offset}`),
     );
+    if (differing.length > 0)
+      throw new Error(`group ${groupId} not reset to the start: ${differing.join(', ')}`);
   } finally {
     await consumer.disconnect();
   }
