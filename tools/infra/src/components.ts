@@ -24,6 +24,7 @@ import {
   startDetached,
   type UserIds,
 } from './exec.js';
+import { applySourcePatches, FERRETDB_PATCHES, patchSetId } from './ferretdb-patches.js';
 import { VERSIONS, type MongoBackend, type Ports } from './paths.js';
 
 export interface Context {
@@ -624,6 +625,10 @@ function runAs(
   return `${result.stdout}${result.stderr}`;
 }
 
+/** The FerretDB binary built from its module source with the project's patches (ADR 0184). */
+const ferretdbBinary = (ctx: Pick<Context, 'cache'>): string =>
+  join(ctx.cache, 'bin', `ferretdb-${VERSIONS.ferretdb}-${patchSetId()}`);
+
 export const mongo: Component = {
   name: 'mongo',
   requires: 'postgresql',
@@ -631,7 +636,7 @@ export const mongo: Component = {
   envVar: 'MONGO_URL',
   url: (ctx) => `mongodb://127.0.0.1:${ctx.ports.mongo}/`,
   async install(ctx) {
-    const bin = join(ctx.cache, 'bin', `ferretdb-${VERSIONS.ferretdb}`);
+    const bin = ferretdbBinary(ctx);
     if (existsSync(bin)) return;
     requireGo();
     ctx.log(`building FerretDB ${VERSIONS.ferretdb} from the Go module proxy…`);
@@ -650,6 +655,7 @@ export const mongo: Component = {
     // `go install` of the module leaves the embedded version file empty and the binary refuses
     // to start; a build from the module source with the version written in works.
     writeFileSync(join(src, 'build', 'version', 'version.txt'), `${VERSIONS.ferretdb}\n`);
+    applySourcePatches(src, FERRETDB_PATCHES);
     await run('go', ['build', '-o', bin, './cmd/ferretdb'], {
       cwd: src,
       env: goEnv,
@@ -667,7 +673,7 @@ export const mongo: Component = {
           ]
         : ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`];
     return startDetached(
-      join(ctx.cache, 'bin', `ferretdb-${VERSIONS.ferretdb}`),
+      ferretdbBinary(ctx),
       [
         ...storage,
         `--state-dir=${dataDir}`,

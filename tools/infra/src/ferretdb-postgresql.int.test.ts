@@ -1,47 +1,26 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { MongoClient, MongoServerError } from 'mongodb';
+import { MongoServerError, type MongoClient } from 'mongodb';
 import pg from 'pg';
 import { uniqueName, withContext } from '@msync/test-support';
 import { postgresql, type Context } from './components.js';
-import { down, status, up, type UpResult } from './infra.js';
-import { cacheDir, freePort, ports } from './paths.js';
+import { down, status, type UpResult } from './infra.js';
+import { startFerretdbAlone, type FerretdbAlone } from './test-support/ferretdb-alone.js';
 
+let ferretdb: FerretdbAlone;
 let state: string;
 let ctx: Context;
 let result: UpResult;
 let client: MongoClient;
 
 beforeAll(async () => {
-  state = mkdtempSync(join(tmpdir(), 'msync-ferretdb-pg-'));
-  // As root, PostgreSQL runs as the postgres user, who must be able to reach the state folder.
-  chmodSync(state, 0o755);
-  ctx = {
-    cache: cacheDir(),
-    state,
-    ports: { ...ports({}), mongo: await freePort(), postgresql: await freePort() },
-    log: () => undefined,
-    mongoBackend: 'postgresql',
-  };
-  // The other servers are "given", so only PostgreSQL and FerretDB start here.
-  result = await up({
-    ctx,
-    env: {
-      KAFKA_BROKERS: 'unused:1',
-      SCHEMA_REGISTRY_URL: 'http://unused',
-      SMTP_URL: 'smtp://unused',
-    },
-  });
-  client = new MongoClient(result.env.MONGO_URL, { serverSelectionTimeoutMS: 10_000 });
-  await client.connect();
+  ferretdb = await startFerretdbAlone('postgresql');
+  ({ state, ctx, result, client } = ferretdb);
 });
 
 afterAll(async () => {
-  await client?.close();
-  if (ctx) await down({ ctx });
-  rmSync(state, { recursive: true, force: true });
+  await ferretdb?.close();
 });
 
 describe('FerretDB on its PostgreSQL backend', () => {
