@@ -9,14 +9,13 @@ import { down, status, type UpResult } from './infra.js';
 import { startFerretdbAlone, type FerretdbAlone } from './test-support/ferretdb-alone.js';
 
 let ferretdb: FerretdbAlone;
-let state: string;
 let ctx: Context;
 let result: UpResult;
 let client: MongoClient;
 
 beforeAll(async () => {
   ferretdb = await startFerretdbAlone('postgresql');
-  ({ state, ctx, result, client } = ferretdb);
+  ({ ctx, result, client } = ferretdb);
 });
 
 afterAll(async () => {
@@ -27,7 +26,7 @@ describe('FerretDB on its PostgreSQL backend', () => {
   it('starts PostgreSQL, then FerretDB on it, in the state folder and on the given ports', async () => {
     expect(result.started).toEqual(['postgresql', 'mongo']);
     expect(result.env.MONGO_URL).toBe(`mongodb://127.0.0.1:${ctx.ports.mongo}/`);
-    expect(existsSync(join(state, 'postgresql', 'data', 'PG_VERSION'))).toBe(true);
+    expect(existsSync(join(ctx.state, 'postgresql', 'data', 'PG_VERSION'))).toBe(true);
     const rows = await status(ctx);
     expect(rows.map((r) => [r.name, r.healthy])).toEqual(
       expect.arrayContaining([
@@ -126,9 +125,9 @@ describe('FerretDB on its PostgreSQL backend', () => {
       expect.objectContaining({ name: 'mongo', healthy: false }),
     ]);
     // A clean shutdown (SIGINT: fast), not a crash: PostgreSQL says so and removes its pid file.
-    expect(readFileSync(join(state, 'logs', 'postgresql.log'), 'utf8')).toMatch(
+    expect(readFileSync(join(ctx.state, 'logs', 'postgresql.log'), 'utf8')).toMatch(
       /database system is shut down/,
     );
-    expect(existsSync(join(state, 'postgresql', 'data', 'postmaster.pid'))).toBe(false);
+    expect(existsSync(join(ctx.state, 'postgresql', 'data', 'postmaster.pid'))).toBe(false);
   });
 });

@@ -7,10 +7,10 @@ import { down, up, type UpResult } from '../infra.js';
 import { cacheDir, freePort, ports, type MongoBackend } from '../paths.js';
 
 export interface FerretdbAlone {
+  /** Its state folder is `ctx.state`. */
   ctx: Context;
   /** What `up` started and the variables it gives. */
   result: UpResult;
-  state: string;
   client: MongoClient;
   /** Stops what `up` started and removes the folder. */
   close(): Promise<void>;
@@ -49,7 +49,6 @@ export async function startFerretdbAlone(backend: MongoBackend): Promise<Ferretd
     return {
       ctx,
       result,
-      state,
       client,
       close: async () => {
         await client.close();
