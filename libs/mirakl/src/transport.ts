@@ -10,6 +10,7 @@ import {
   safeParseAsIs,
   scrubString,
   vendorRequests,
+  withTextBody,
   type Logger,
 } from '@msync/platform';
 import type { z } from 'zod';
@@ -79,9 +80,12 @@ export class Transport {
       validateStatus: () => true,
       maxRedirects: 0,
       proxy: false,
-      responseType: 'text',
+      // Bodies are read as they arrive (ADR 0185): an export file's pieces are not kept, each
+      // with the socket's whole read buffer, until it ends.
+      responseType: 'stream',
       transformResponse: [(data: unknown) => data],
     });
+    this.http.interceptors.response.use(withTextBody);
   }
 
   private scrub(text: string): string {

@@ -19,3 +19,4 @@ export * from './chunked-map.js';
 export * from './group-writes.js';
 export * from './text-hash.js';
 export * from './zod-as-is.js';
+export * from './http-body.js';
