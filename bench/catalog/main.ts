@@ -299,6 +299,7 @@ async function measure(options: Options): Promise<Figures> {
       first: firstFigures,
       ...later,
       rss: run.processes.peakRssMb(),
+      meanRss: run.processes.meanRssMb(),
       outcomesFailed: progress.failed,
     };
   } finally {

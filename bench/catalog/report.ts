@@ -39,6 +39,8 @@ export interface Figures {
   unchanged?: CycleFigures;
   changed?: CycleFigures & { wrong: number };
   rss: Map<string, number>;
+  /** Each process's mean RSS over the run's samples (every 2 s). */
+  meanRss: Map<string, number>;
   outcomesFailed: number;
 }
 
@@ -99,11 +101,11 @@ export function table(f: Figures): string {
     ...(unchanged && changed
       ? laterRows(unchanged, changed, options.stores, options['change-percent'])
       : ['unchanged and changed cycles: not run (the first cycle did not complete)', '']),
-    `peak RSS MB (target < ${TARGETS.rssMb} per service)`,
+    `peak RSS MB (target < ${TARGETS.rssMb} per service; the run's mean after it)`,
     ...[...f.rss].map(([name, mb]) =>
       row(
         `  ${name}`,
-        `${mb.toFixed(0)}${SERVICES.includes(name) ? ` ${verdict(mb < TARGETS.rssMb)}` : ''}`,
+        `${mb.toFixed(0)}${SERVICES.includes(name) ? ` ${verdict(mb < TARGETS.rssMb)}` : ''} (${(f.meanRss.get(name) ?? 0).toFixed(0)})`,
       ),
     ),
     row('FAILED outcomes', String(f.outcomesFailed)),

@@ -4,13 +4,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 const TICKS_PER_SECOND = 100;
 
 /**
- * Samples named processes from /proc: resident memory (VmRSS, keeping each name's maximum) and
- * CPU time (user + system). A restarted process keeps its name and gets its new pid; the CPU
+ * Samples named processes from /proc: resident memory (VmRSS, keeping each name's maximum and
+ * mean) and CPU time (user + system). A restarted process keeps its name and gets its new pid; the CPU
  * time of the pids it had before is kept.
  */
 export class ProcessSampler {
   private readonly pids = new Map<string, number>();
   private readonly maxKb = new Map<string, number>();
+  /** Each name's RSS samples: their sum (kB) and count. */
+  private readonly sumKb = new Map<string, { kb: number; samples: number }>();
   /** CPU seconds of a name's earlier pids, and of its current one at the last sample. */
   private readonly cpuBefore = new Map<string, number>();
   private readonly cpuNow = new Map<string, number>();
@@ -56,6 +58,19 @@ export class ProcessSampler {
     return new Map([...this.pids.keys()].map((name) => [name, (this.maxKb.get(name) ?? 0) / 1024]));
   }
 
+  /**
+   * Name → mean RSS in MB over the samples taken, in the order the names were first watched: a
+   * peak is one instant of a process whose memory moves with its work, the mean all of them.
+   */
+  meanRssMb(): Map<string, number> {
+    return new Map(
+      [...this.pids.keys()].map((name) => {
+        const sum = this.sumKb.get(name);
+        return [name, sum && sum.samples > 0 ? sum.kb / sum.samples / 1024 : 0];
+      }),
+    );
+  }
+
   /** Name → CPU seconds used so far (sampled now). */
   cpuSeconds(): Map<string, number> {
     this.sample();
@@ -72,7 +87,12 @@ export class ProcessSampler {
     for (const [name, pid] of this.pids) {
       const status = read(`/proc/${pid}/status`);
       const rss = status && /^VmRSS:\s+(\d+) kB/m.exec(status);
-      if (rss) this.maxKb.set(name, Math.max(Number(rss[1]), this.maxKb.get(name) ?? 0));
+      if (rss) {
+        const kb = Number(rss[1]);
+        this.maxKb.set(name, Math.max(kb, this.maxKb.get(name) ?? 0));
+        const sum = this.sumKb.get(name) ?? { kb: 0, samples: 0 };
+        this.sumKb.set(name, { kb: sum.kb + kb, samples: sum.samples + 1 });
+      }
       const own = cpuTicks(pid, this.trees.has(name));
       if (own === undefined) continue;
       // Live children's time; that of children gone is in the parent's cutime and cstime.
