@@ -5,8 +5,8 @@ const TICKS_PER_SECOND = 100;
 
 /**
  * Samples named processes from /proc: resident memory (VmRSS, keeping each name's maximum and
- * mean) and CPU time (user + system). A restarted process keeps its name and gets its new pid; the CPU
- * time of the pids it had before is kept.
+ * mean) and CPU time (user + system). A restarted process keeps its name and gets its new pid;
+ * the CPU time of the pids it had before is kept.
  */
 export class ProcessSampler {
   private readonly pids = new Map<string, number>();
