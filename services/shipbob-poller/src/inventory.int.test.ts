@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
 import { Partitioners } from 'kafkajs';
-import { OFFERS_CHANGED_REASON, createKafka, physicalTopic } from '@msync/events';
+import { OFFERS_CHANGED_REASON, bootstrapTopics, createKafka, physicalTopic } from '@msync/events';
 import { startShipBobSimulator, type RunningShipBobSimulator } from '@msync/shipbob-sim';
 import { createPublishedPositions } from '@msync/polling';
 import { closeAfterEach, counted, untilOutcome } from '@msync/polling/test-support';
@@ -569,15 +569,21 @@ describe('shipbob-poller inventory stream', () => {
       clientId: 'mirakl-poller',
       logger: capturingLogger('warn').logger,
     });
-    const admin = kafka.admin();
     const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await Promise.all([admin.connect(), producer.connect()]);
+    await producer.connect();
     try {
       // The applier took the store's levels; the mirakl-poller then published five offer facts
       // of the store, which the applier has not taken.
       await commitToEnd(applierGroupId, physicalTopic('inventoryObserved', harness.namespace));
       const offersTopic = physicalTopic('offerObserved', harness.namespace);
-      await admin.createTopics({ topics: [{ topic: offersTopic, numPartitions: 2 }] });
+      // The product's own topic creation, which waits out a broker still creating them.
+      await bootstrapTopics({
+        kafka,
+        logger: capturingLogger('warn').logger,
+        namespace: harness.namespace,
+        partitions: 2,
+        only: ['offerObserved'],
+      });
       const [sent] = await producer.send({
         topic: offersTopic,
         acks: -1,
@@ -616,7 +622,7 @@ describe('shipbob-poller inventory stream', () => {
       await requestUntilRead(harness, poller, STORE_A, 2);
       expect(inventoryReads(sim)).toBe(2);
     } finally {
-      await Promise.all([admin.disconnect(), producer.disconnect()]);
+      await producer.disconnect();
     }
   });
 
