@@ -302,7 +302,8 @@ describe('Sync Inventory in the applier', () => {
   });
 
   it('one import per cycle; the cycle end delivered again is a DUPLICATE and imports nothing', async () => {
-    const { harness, store, running } = await setUp();
+    const log = capturingLogger('info');
+    const { harness, store, running } = await setUp({ logger: log.logger });
     const first = cycle(store.storeId, 'c1', [
       { sku: 'SKU-BOWL', fulfillable: 5 },
       { sku: 'SKU-MUG', fulfillable: 10, exception: 2 },
@@ -317,6 +318,12 @@ describe('Sync Inventory in the applier', () => {
       miraklOrderId: null,
       externalIds: { via: 'STO01', skus: '2' },
     });
+    // Its log line says so too: an operator grepping for an order finds no cycle there.
+    expect(
+      log.lines
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line['msg'] === 'outcome recorded' && line['flow'] === 'inventory'),
+    ).toEqual([expect.objectContaining({ outcome: 'APPLIED', miraklOrderId: null })]);
     expect(imports(store)).toHaveLength(1);
 
     await harness.publish('inventoryObserved', first.at(-1)!);

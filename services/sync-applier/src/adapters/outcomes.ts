@@ -75,7 +75,8 @@ export function createOutcomeRecorder(options: {
       action: outcome.action,
       outcome: outcome.outcome,
       effectKey: outcome.effectKey,
-      miraklOrderId: outcome.miraklOrderId,
+      // What the event says: an inventory outcome names no order (its cycle is its subject).
+      miraklOrderId: event.miraklOrderId,
       reason: outcome.reason,
     };
     if (outcome.outcome === 'FAILED') options.logger?.warn('outcome recorded', fields);
