@@ -170,6 +170,16 @@ export class Control {
     shop.importsHeld = held;
   }
 
+  /**
+   * Holds the shop's offer exports (OF52) PENDING until `held` is false again; then each
+   * completes once its delay has passed.
+   */
+  holdExports(shopId: number, held: boolean): void {
+    const shop = this.world.shop(shopId);
+    this.world.advance(shop);
+    shop.exportsHeld = held;
+  }
+
   addFault(input: FaultInput): Fault {
     return this.faultBook.add(input);
   }

@@ -176,6 +176,11 @@ export interface SimShop {
    * released, then run as usual. How an import looks while a client crashes or gives up on it.
    */
   importsHeld: boolean;
+  /**
+   * The platform is slow to prepare this shop's offer exports: they stay PENDING until released,
+   * then complete as usual. How an export looks while a client stops or gives up on it.
+   */
+  exportsHeld: boolean;
   partialAcceptance: boolean;
   trackingRequiredToShip: boolean;
   offers: Map<string, SimOffer>;

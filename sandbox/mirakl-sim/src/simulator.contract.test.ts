@@ -303,6 +303,29 @@ describe('Mirakl simulator', () => {
     expect(await quantityOfA()).toBe(42);
   });
 
+  it('holds a shop’s offer exports PENDING until released, then completes them', async () => {
+    expect((await control('POST', '/shops/1/exports-held', { held: true })).status).toBe(204);
+    const started = await api('/api/offers/export/async', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ export_type: 'application/json' }),
+    });
+    expect(started.status).toBe(200);
+    const trackingId = (started.body as { tracking_id: string }).tracking_id;
+    const status = async () =>
+      (await api(`/api/offers/export/async/status/${trackingId}`)).body as {
+        status: string;
+        urls?: string[];
+      };
+    tick(3_600_000);
+    expect((await status()).status).toBe('PENDING');
+
+    expect((await control('POST', '/shops/1/exports-held', { held: false })).status).toBe(204);
+    const done = await status();
+    expect(done.status).toBe('COMPLETED');
+    expect(done.urls?.length).toBeGreaterThan(0);
+  });
+
   it('switches faults on per operation over the control API', async () => {
     await control('POST', '/faults', {
       operation: 'V01',

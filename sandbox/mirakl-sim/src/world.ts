@@ -102,6 +102,7 @@ export class SimWorld {
       currency: seed.currency ?? 'USD',
       stockImportsEnabled: seed.stockImportsEnabled ?? true,
       importsHeld: false,
+      exportsHeld: false,
       partialAcceptance: seed.partialAcceptance ?? false,
       trackingRequiredToShip: seed.trackingRequiredToShip ?? true,
       offers: new Map(),
@@ -571,7 +572,11 @@ export class SimWorld {
       }
     }
     for (const exp of shop.exports.values()) {
-      if (exp.status === 'PENDING' && now - exp.createdAt.getTime() >= this.options.exportDelayMs) {
+      if (
+        exp.status === 'PENDING' &&
+        !shop.exportsHeld &&
+        now - exp.createdAt.getTime() >= this.options.exportDelayMs
+      ) {
         this.completeExport(shop, exp);
       }
     }

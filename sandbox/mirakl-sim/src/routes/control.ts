@@ -43,6 +43,10 @@ export function miraklControlRoutes(control: Control): Router {
     control.holdImports(shopId(req), body(req)['held'] === true);
     res.status(204).end();
   });
+  router.post('/shops/:shopId/exports-held', (req, res) => {
+    control.holdExports(shopId(req), body(req)['held'] === true);
+    res.status(204).end();
+  });
   router.post('/shops/:shopId/access', (req, res) => {
     const apiKey = body(req)['apiKey'];
     if (typeof apiKey !== 'string' || apiKey === '')
