@@ -8,7 +8,7 @@ import { createLogger } from '@msync/platform';
 import { eventually, infra, uniqueName, uniqueNamespace, withContext } from '@msync/test-support';
 import { pollRequest, startBackbone, type TestBackbone } from './support/backbone.js';
 import { callConfigApi, connectStore as connect, createTenant } from './support/config-api.js';
-import { startFlowServices } from './support/flow-services.js';
+import { startFlowService, startFlowServices, type FlowSystem } from './support/flow-services.js';
 import type { ServiceProcess } from './support/services.js';
 
 // Sync Offers as a seller lives it: a store's Mirakl catalog becomes ShipBob products through
@@ -44,6 +44,7 @@ let outcomes: SyncOutcomeRecorded[] = [];
 let mirakl: RunningMiraklSimulator;
 let shipbob: RunningShipBobSimulator;
 const services = new Map<string, ServiceProcess>();
+let system: FlowSystem;
 let apiUrl = '';
 let tenantToken = '';
 
@@ -57,6 +58,7 @@ const newShop = (name: string): Shop => ({
 });
 const shopA = newShop('A');
 const shopB = newShop('B');
+const shopC = newShop('C');
 
 const api = (method: string, path: string) =>
   callConfigApi(apiUrl, method, path, { token: tenantToken });
@@ -127,7 +129,7 @@ beforeAll(async () => {
 
   mirakl = await startMiraklSimulator({ port: 0, host: '127.0.0.1', paymentDelayMs: null });
   shipbob = await startShipBobSimulator({ port: 0, host: '127.0.0.1' });
-  for (const shop of [shopA, shopB]) {
+  for (const shop of [shopA, shopB, shopC]) {
     shop.shopId = mirakl.control.addShop({ apiKey: shop.apiKey, name: `Shop ${shop.name}` }).shopId;
     const merchant = shipbob.control.world.seedMerchant({
       pats: [shop.pat],
@@ -151,8 +153,12 @@ beforeAll(async () => {
     shopB.shopId,
     ['OFB-1', 'OFB-2'].map((sku) => ({ sku, quantity: 3 })),
   );
+  mirakl.control.upsertOffers(
+    shopC.shopId,
+    ['OFC-1', 'OFC-2'].map((sku) => ({ sku, quantity: 3 })),
+  );
 
-  const started = await startFlowServices({
+  system = {
     path: process.env['PATH'] ?? '',
     infra: env,
     namespace,
@@ -168,7 +174,8 @@ beforeAll(async () => {
       'mirakl-poller': { OF52_MIN_INTERVAL_MS: '300', OF53_POLL_INTERVAL_MS: '200' },
       'sync-applier': { RETRIER_INTERVAL_MS: '500', RETRIER_MAX_BACKOFF_MS: '2000' },
     },
-  });
+  };
+  const started = await startFlowServices(system);
   for (const [name, s] of started) services.set(name, s);
   apiUrl = `http://127.0.0.1:${await services.get('config-api')!.announcedPort('http listening')}`;
   tenantToken = (await createTenant(apiUrl, ADMIN_TOKEN, 'E2E offers')).token;
@@ -302,5 +309,30 @@ describe('Sync Offers across the services', () => {
         .exchanges()
         .filter((e) => e.caller === String(shopB.merchantId) && e.operation.includes('/product')),
     ).toEqual([]);
+  });
+  it('a rollout while Mirakl prepares the export: the poller stops at once with exit code 0, and the next one syncs the catalog (ADR 0186)', async () => {
+    // Mirakl is slow to prepare the store's export: it stays PENDING until released.
+    mirakl.control.holdExports(shopC.shopId, true);
+    await connectStore(shopC, true);
+    await eventually(() => miraklCalls(shopC, 'OF53') >= 2, 'the export being prepared', 60_000);
+    const stopping = services.get('mirakl-poller')!;
+    await stopping.stop();
+    withContext('stopped by itself, not killed by the harness nor by its shutdown timeout', () => {
+      expect(stopping.child.signalCode).toBeNull();
+      expect(stopping.child.exitCode).toBe(0);
+      expect(stopping.output()).not.toContain('shutdown timed out');
+    });
+    expect(miraklCalls(shopC, 'OF54')).toBe(0);
+
+    // The next process (a rollout's new pod) takes the request again.
+    mirakl.control.holdExports(shopC.shopId, false);
+    services.set('mirakl-poller', await startFlowService('mirakl-poller', system));
+    await eventually(
+      () => outcomesOf(shopC).length >= 2,
+      'an offers outcome for every offer of C',
+      90_000,
+    );
+    expect(subjects(shopC, 'APPLIED')).toEqual(['OFC-1', 'OFC-2']);
+    expect(productCreates(shopC)).toBe(2);
   });
 });

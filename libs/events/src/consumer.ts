@@ -588,6 +588,9 @@ export function createEventConsumer<K extends TopicKey>(
     checkpoint: Checkpoint,
   ): Promise<void> => {
     let error = firstError;
+    // A handler that failed while the consumer stops (its vendor calls given up for the stop,
+    // ADR 0186) is neither retried nor set aside: the message stays for redelivery.
+    if (stopSignal.aborted && classifyError(error) !== 'permanent') throw new ConsumerStopping();
     if (classifyError(error) !== 'permanent' && !setAside) {
       try {
         await handleBlocking(raw, firstError, checkpoint);

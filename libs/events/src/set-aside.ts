@@ -114,7 +114,11 @@ export interface DrainOptions<K extends TopicKey> {
    */
   prepare?: (events: ConsumedEventOf<K>[]) => Promise<() => void>;
   retry?: { initialDelayMs?: number; maxDelayMs?: number };
-  /** Checked before each event: once aborted (e.g. the lane's lease was lost), no event is started. */
+  /**
+   * Checked before each event: once aborted (e.g. the lane's lease was lost), no event is started;
+   * an event whose handling fails once it is aborted counts no failed attempt (ADR 0186). The
+   * caller links it to the handler's work (`runWithDeadline`) for that work to give way.
+   */
   signal?: AbortSignal;
   now?: () => Date;
 }
@@ -229,6 +233,9 @@ export async function drainParked<K extends TopicKey>(
           await options.handle(decoded.event);
           result.replayed++;
         } catch (error) {
+          // Given up because the drain stops (ADR 0186): no failed attempt; the event stays first.
+          if (options.signal?.aborted && classifyError(error) !== 'permanent')
+            return { stopped: true };
           if (classifyError(error) !== 'permanent') {
             const attempts = parked.attempts + 1;
             await options.store.recordFailedAttempt(parked.id, {
@@ -244,6 +251,7 @@ export async function drainParked<K extends TopicKey>(
         await options.store.remove(parked.id);
         return undefined;
       });
+      if (failure && 'stopped' in failure) return { ...result, outcome: 'stopped' };
       if (failure) return { ...result, outcome: 'failed', error: failure.error };
     }
     return undefined;

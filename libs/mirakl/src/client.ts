@@ -308,7 +308,10 @@ class MiraklHttpClient implements MiraklStore {
           reason: 'export-timeout',
         });
       }
-      await this.sleep(this.options.exportPollIntervalMs ?? 10_000, options.signal);
+      // The wait ends with the surrounding deadline too (a poller that stops, ADR 0186).
+      await withDeadline(options.signal, (within) =>
+        this.sleep(this.options.exportPollIntervalMs ?? 10_000, within),
+      );
     }
     await options.beforeDownload?.();
     const offers: MiraklOffer[] = [];

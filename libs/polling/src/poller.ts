@@ -15,6 +15,8 @@ import {
   createPollCoordinator,
   createPassLimit,
   createPollMetrics,
+  RetriableError,
+  runWithDeadline,
   type Logger,
   type PassLimit,
   type PollMetrics,
@@ -149,6 +151,7 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
     now,
     largePasses: createPassLimit(options.largePassesAtOnce ?? POLLER_DEFAULTS.largePassesAtOnce),
   });
+  const stopping = new AbortController();
   const leaseMs = options.leaseMs ?? POLLER_DEFAULTS.leaseMs;
   const coordinator = createPollCoordinator({
     state,
@@ -160,9 +163,11 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
     }),
     // Renewed well inside the lease, so a short one never lapses during a pass.
     renewEveryMs: Math.min(20_000, Math.floor(leaseMs / 3)),
+    // A pass's vendor calls, their retries and waits (an export Mirakl still prepares) give way
+    // when the poller stops: the request stays for redelivery (ADR 0186).
     pass: async (input) => {
       const pass = streams[input.stream];
-      if (pass) await pass(input);
+      if (pass) await runWithDeadline(stopping.signal, () => pass(input));
     },
     // Every pass begins with the store's credentials: read beside its cursor (ADR 0123).
     prepare: (storeId) =>
@@ -199,7 +204,14 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
       await consumer.start();
     },
     async stop() {
-      await Promise.all([consumer.stop(), configs.stop()]);
+      // The consumer stops first, so that the pass given up here is left for redelivery.
+      const stopped = Promise.all([consumer.stop(), configs.stop()]);
+      stopping.abort(
+        new RetriableError('the poller is stopping; the pass is left for redelivery', {
+          reason: 'stopping',
+        }),
+      );
+      await stopped;
       // The last passes' leases, so that another process polls these stores at once.
       await coordinator.settle();
     },

@@ -10,7 +10,7 @@ const STORE = 'store-offers';
 
 const opened = closeAfterEach();
 
-async function setUp(options: { withShipBob?: boolean } = {}) {
+async function setUp(options: { withShipBob?: boolean; exportDelayMs?: number } = {}) {
   const { logger } = capturingLogger('warn');
   return catalogStore(opened, logger, { storeId: STORE, ...options });
 }
@@ -113,6 +113,27 @@ describe('mirakl-poller offers stream', () => {
     const keys = harness.facts.map((f) => f.idempotencyKey);
     expect(new Set(keys).size).toBe(3);
     // Both passes were full exports: the failed one saved no cursor.
+    expect(exportBodies(sim)).toEqual([
+      { export_type: 'application/json' },
+      { export_type: 'application/json' },
+    ]);
+  });
+
+  it('a stop while Mirakl prepares the export gives the pass up: the next process takes the request again and reads the catalog (ADR 0186)', async () => {
+    const { sim, harness } = await setUp({ exportDelayMs: 3_000 });
+    const first = await harness.startPoller({ of52IntervalMs: 100 });
+    await harness.requestPoll(STORE);
+    await eventually(() => calls(sim, 'OF53').length >= 2, 'the export being prepared');
+    await first.stop();
+    withContext('the stop did not wait for the export: nothing downloaded', () =>
+      expect(calls(sim, 'OF54')).toEqual([]),
+    );
+    expect(await harness.messagesOn('offerObserved')).toBe(0);
+
+    const second = await harness.startPoller({ of52IntervalMs: 100 });
+    await untilOutcome(second.metrics, 'completed', 1, 'the request taken again', 60_000);
+    await eventually(() => harness.facts.length >= 3, 'the three offers of the full export');
+    expect(harness.facts.map((f) => f.value.shopSku).sort()).toEqual(['SKU-A', 'SKU-B', 'SKU-C']);
     expect(exportBodies(sim)).toEqual([
       { export_type: 'application/json' },
       { export_type: 'application/json' },

@@ -177,13 +177,14 @@ function cycleEndCounters(running: { metrics: Parameters<typeof counted>[0] }) {
 const projectedOffers = (harness: ApplierHarness, store: TestStore) =>
   createInventoryState(harness.mongo.db).offers(store.storeId);
 const imports = (store: TestStore) => store.mirakl.control.snapshot(store.shopId).imports;
+/** Status reads of the store's imports Mirakl answered or is answering. */
+const statusReads = (store: TestStore) =>
+  store.mirakl.control.exchanges().filter((e) => e.operation === 'STO02').length;
 /** The held import followed for 2.5 s (twice past a 1 s deadline), by more than one status read. */
 const followedPastOneSecond = async (store: TestStore) => {
   const from = Date.now();
   await eventually(
-    () =>
-      Date.now() - from >= 2_500 &&
-      store.mirakl.control.exchanges().filter((e) => e.operation === 'STO02').length >= 2,
+    () => Date.now() - from >= 2_500 && statusReads(store) >= 2,
     'the import followed past 1 s',
   );
 };
@@ -422,6 +423,70 @@ describe('Sync Inventory in the applier', () => {
     });
   });
 
+  it('a stop while an import is followed live leaves its cycle end to the next process, which follows the same import on: nothing parked, nothing sent again (ADR 0186)', async () => {
+    const { harness, store, running } = await setUp();
+    store.mirakl.control.holdImports(store.shopId, true);
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c31', [{ sku: 'SKU-MUG', fulfillable: 6 }]),
+    );
+    await eventually(() => statusReads(store) >= 2, 'the held import followed');
+    const readsAtStop = statusReads(store);
+    await running.stop();
+    withContext('the stop gave the import up: no status read but the one under way', () =>
+      expect(statusReads(store) - readsAtStop).toBeLessThanOrEqual(1),
+    );
+    expect(await counted(running.metrics, 'events_set_aside_total', {})).toBe(0);
+    expect(harness.outcomesOf(store.storeId, 'APPLIED')).toEqual([]);
+
+    store.mirakl.control.holdImports(store.shopId, false);
+    await harness.startApplier({ vendors: stockImportVendors(harness.shipbob.url) });
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'APPLIED');
+    expect(imports(store)).toHaveLength(1);
+    expect(quantities(store)['SKU-MUG']).toBe(5);
+  });
+
+  it('a stop while the retrier follows a parked import leaves the fact parked as it was; the next process follows the import on (ADR 0186)', async () => {
+    const { harness, store, running } = await setUp({ importLiveDeadlineMs: 1_000 });
+    const parked = await createMongoParkedEventStore(harness.mongo.db);
+    const lane = () => parked.list(running.applier.groupId, `${store.storeId}|inventory`);
+    store.mirakl.control.holdImports(store.shopId, true);
+    await harness.publish(
+      'inventoryObserved',
+      cycle(store.storeId, 'c32', [{ sku: 'SKU-MUG', fulfillable: 7 }]),
+    );
+    await eventually(
+      async () => (await counted(running.metrics, 'events_set_aside_total', {})) === 1,
+      'the cycle end set aside past the live deadline',
+    );
+    const readsWhenParked = statusReads(store);
+    await eventually(
+      () => statusReads(store) >= readsWhenParked + 2,
+      'the retrier following the held import',
+    );
+    const [before] = await lane();
+    const readsAtStop = statusReads(store);
+    await running.stop();
+    withContext('the stop gave the import up: no status read but the one under way', () =>
+      expect(statusReads(store) - readsAtStop).toBeLessThanOrEqual(1),
+    );
+    const [after] = await lane();
+    withContext('the stop counted no failed attempt', () =>
+      expect(after && { id: after.id, attempts: after.attempts }).toEqual(
+        before && { id: before.id, attempts: before.attempts },
+      ),
+    );
+
+    store.mirakl.control.holdImports(store.shopId, false);
+    await harness.startApplier({
+      importLiveDeadlineMs: 1_000,
+      vendors: stockImportVendors(harness.shipbob.url),
+    });
+    await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'APPLIED');
+    expect(imports(store)).toHaveLength(1);
+    expect(quantities(store)['SKU-MUG']).toBe(6);
+  });
+
   it('a cycle end has a live deadline of its own: an import a few seconds long ends live, nothing parked (ADR 0101)', async () => {
     const { harness, store, running } = await setUp({ liveDeadlineMs: 1_000 });
     store.mirakl.control.holdImports(store.shopId, true);
@@ -507,7 +572,7 @@ describe('Sync Inventory in the applier', () => {
         await counted(running.metrics, 'events_set_aside_total', { reason: 'behind-set-aside' }),
       ).toBe(0);
     } finally {
-      // Released however the test ends, so that the retrier's drain can stop.
+      // Released however the test ends: the APPLIED below needs the import to end.
       store.mirakl.control.holdImports(store.shopId, false);
     }
     await eventually(() => harness.outcomesOf(store.storeId, 'APPLIED').length === 1, 'APPLIED');

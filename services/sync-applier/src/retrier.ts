@@ -10,6 +10,7 @@ import type { Producer } from 'kafkajs';
 import {
   errorMessage,
   linkSignals,
+  runWithDeadline,
   sleep,
   type Lease,
   type Leases,
@@ -146,7 +147,12 @@ export function createRetrier(options: RetrierOptions): Retrier {
         key,
         topics: FACT_TOPICS,
         namespace: options.namespace,
-        handle: (fact) => options.handle(fact, { via: 'parked', lane: kind }),
+        // Its vendor calls give way when the drain stops (the lease lost, the retrier stopped):
+        // the fact stays parked where it was (ADR 0186).
+        handle: (fact) =>
+          runWithDeadline(draining.signal, () =>
+            options.handle(fact, { via: 'parked', lane: kind }),
+          ),
         ...(options.prepare ? { prepare: options.prepare } : {}),
         deadLetter: deadLetterFor(groupId),
         ...(options.backoff ? { retry: options.backoff } : {}),

@@ -7,14 +7,19 @@ export const CATALOG_SHOP = 2101;
 export const CATALOG_KEY = 'test-mirakl-key-2101';
 
 /**
- * A Mirakl simulator whose shop sells SKU-A, SKU-B and SKU-C (exports ready after 20 ms), and the
+ * A Mirakl simulator whose shop sells SKU-A, SKU-B and SKU-C (exports ready after 20 ms unless told otherwise), and the
  * offers poller's bed with the store on it (a ShipBob token too unless told otherwise: Sync
  * Offers reads a catalog only then). Both closed after the test.
  */
 export async function catalogStore(
   opened: ReturnType<typeof closeAfterEach>,
   logger: Logger,
-  options: { storeId: string; withShipBob?: boolean },
+  options: {
+    storeId: string;
+    withShipBob?: boolean;
+    /** How long Mirakl prepares an export (default 20 ms). */
+    exportDelayMs?: number;
+  },
 ) {
   const sim = opened.add(
     await startMiraklSimulator({
@@ -31,7 +36,7 @@ export async function catalogStore(
         },
       ],
       paymentDelayMs: null,
-      exportDelayMs: 20,
+      exportDelayMs: options.exportDelayMs ?? 20,
     }),
   );
   const harness = opened.add(await offersHarness(logger));
