@@ -9,6 +9,7 @@ import type {
 } from 'kafkajs';
 import {
   classifyError,
+  createStopController,
   errorMessage,
   errorReason,
   retry,
@@ -238,7 +239,7 @@ export function createEventConsumer<K extends TopicKey>(
       : {}),
     ...(options.partitionAssigners ? { partitionAssigners: options.partitionAssigners } : {}),
   });
-  const stopController = new AbortController();
+  const stopController = createStopController();
   const stopSignal = stopController.signal;
   const retryBackoff = {
     initialDelayMs: options.retry?.initialDelayMs ?? 500,

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { setMaxListeners } from 'node:events';
 
 /** The deadline of the work under way, and how to stop its clock while the work waits in-process. */
 interface Deadline {
@@ -7,6 +8,17 @@ interface Deadline {
 }
 
 const deadlines = new AsyncLocalStorage<Deadline>();
+
+/**
+ * The controller of a long-lived signal (a service's or a consumer's stop) that any number of
+ * pieces of work under way follow at once ({@link linkSignals}, `sleep`): Node warns of a leak
+ * past 10 listeners on one signal, and each of them is removed when its work ends.
+ */
+export function createStopController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
 
 /** A signal that follows others (and a timer), until it is disposed. */
 export interface LinkedSignal {

@@ -17,6 +17,7 @@ import {
   createPollMetrics,
   RetriableError,
   runWithDeadline,
+  createStopController,
   type Logger,
   type PassLimit,
   type PollMetrics,
@@ -151,7 +152,7 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
     now,
     largePasses: createPassLimit(options.largePassesAtOnce ?? POLLER_DEFAULTS.largePassesAtOnce),
   });
-  const stopping = new AbortController();
+  const stopping = createStopController();
   const leaseMs = options.leaseMs ?? POLLER_DEFAULTS.leaseMs;
   const coordinator = createPollCoordinator({
     state,

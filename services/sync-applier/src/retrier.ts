@@ -8,6 +8,7 @@ import {
 } from '@msync/events';
 import type { Producer } from 'kafkajs';
 import {
+  createStopController,
   errorMessage,
   linkSignals,
   runWithDeadline,
@@ -80,7 +81,7 @@ export function createRetrier(options: RetrierOptions): Retrier {
   const logger = options.logger.child({ component: 'retrier' });
   const intervalMs = options.intervalMs ?? 1_000;
   const lanesConcurrently = options.lanesConcurrently ?? 16;
-  const stopping = new AbortController();
+  const stopping = createStopController();
   let loop: Promise<void> | undefined;
   let lastPrune = 0;
   /** Per group, the lanes whose head is not due, and until when. */

@@ -15,6 +15,7 @@ import {
 } from '@msync/events';
 import {
   RetriableError,
+  createStopController,
   classifyError,
   createMeteredMapCache,
   createMongoCallGate,
@@ -339,7 +340,7 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     ledger: { ledger, retentionMs: options.effectsRetentionMs ?? 90 * 24 * 3600_000 },
   });
   let consumer: EventConsumer | undefined;
-  const stopping = new AbortController();
+  const stopping = createStopController();
   const liveDeadlineMs = options.liveDeadlineMs ?? 4_000;
   const importLiveDeadlineMs = options.importLiveDeadlineMs ?? 30_000;
 
