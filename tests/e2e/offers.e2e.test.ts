@@ -15,7 +15,8 @@ import type { ServiceProcess } from './support/services.js';
 // config-api, the scheduler, mirakl-poller's OF52 exports and the applier, on real Kafka, registry
 // and FerretDB with both simulators. A SKU ShipBob already has (as a SKU, or mapped by another
 // sales channel) is reused; a second cycle creates only what is new; a store with the flow off
-// gets nothing.
+// gets nothing; a mirakl-poller stopped while Mirakl prepares an export leaves the catalog to the
+// next one.
 
 const ADMIN_TOKEN = `e2e-admin-${randomBytes(24).toString('hex')}`;
 const ENCRYPTION_KEYS = `k1:${randomBytes(32).toString('base64')}`;
@@ -310,6 +311,7 @@ describe('Sync Offers across the services', () => {
         .filter((e) => e.caller === String(shopB.merchantId) && e.operation.includes('/product')),
     ).toEqual([]);
   });
+
   it('a rollout while Mirakl prepares the export: the poller stops at once with exit code 0, and the next one syncs the catalog (ADR 0186)', async () => {
     // Mirakl is slow to prepare the store's export: it stays PENDING until released.
     mirakl.control.holdExports(shopC.shopId, true);
