@@ -12,6 +12,7 @@ import {
   createStopController,
   errorMessage,
   errorReason,
+  deadlineScope,
   retry,
   sleep,
   withLogContext,
@@ -431,17 +432,23 @@ export function createEventConsumer<K extends TopicKey>(
     }
   };
 
+  /**
+   * The handler under the consumer's stop: its vendor calls, their retries and waits give way
+   * when the consumer stops, and the message stays for redelivery (ADR 0186).
+   */
+  const underStop = deadlineScope(stopSignal);
+  const handleEvent = (event: ConsumedEventOf<K>): Promise<void> =>
+    underStop(() => handleInLogContext(options.handle, event));
+
   /** One attempt; synchronous up to the handler once the writer schema is known. */
   const handleOnce = (raw: RawMessage): Promise<void> => {
     try {
       const event = decodeKnownMessage(codec, byPhysical, raw);
-      if (event) return handleInLogContext(options.handle, event);
+      if (event) return handleEvent(event);
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    return decodeMessage(codec, byPhysical, raw).then((event) =>
-      handleInLogContext(options.handle, event),
-    );
+    return decodeMessage(codec, byPhysical, raw).then(handleEvent);
   };
 
   /**
@@ -590,7 +597,7 @@ export function createEventConsumer<K extends TopicKey>(
   ): Promise<void> => {
     let error = firstError;
     // A handler that failed while the consumer stops (its vendor calls given up for the stop,
-    // ADR 0186) is neither retried nor set aside: the message stays for redelivery.
+    // `handleEvent`) is neither retried nor set aside: the message stays for redelivery.
     if (stopSignal.aborted && classifyError(error) !== 'permanent') throw new ConsumerStopping();
     if (classifyError(error) !== 'permanent' && !setAside) {
       try {

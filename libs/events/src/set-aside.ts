@@ -4,6 +4,7 @@ import {
   classifyError,
   errorMessage,
   errorReason,
+  runWithDeadline,
   scrubString,
   withLogContext,
 } from '@msync/platform';
@@ -115,9 +116,9 @@ export interface DrainOptions<K extends TopicKey> {
   prepare?: (events: ConsumedEventOf<K>[]) => Promise<() => void>;
   retry?: { initialDelayMs?: number; maxDelayMs?: number };
   /**
-   * Checked before each event: once aborted (e.g. the lane's lease was lost), no event is started;
-   * an event whose handling fails once it is aborted counts no failed attempt (ADR 0186). The
-   * caller links it to the handler's work (`runWithDeadline`) for that work to give way.
+   * Checked before each event: once aborted (e.g. the lane's lease was lost), no event is started,
+   * the handler's vendor calls under way give way (`runWithDeadline`), and an event whose handling
+   * fails once it is aborted counts no failed attempt (ADR 0186).
    */
   signal?: AbortSignal;
   now?: () => Date;
@@ -230,7 +231,11 @@ export async function drainParked<K extends TopicKey>(
       const failure = await withLogContext(context, async () => {
         try {
           if (!('event' in decoded)) throw decoded.error;
-          await options.handle(decoded.event);
+          const event = decoded.event;
+          // Its vendor calls give way once the signal aborts (ADR 0186).
+          await (options.signal
+            ? runWithDeadline(options.signal, () => options.handle(event))
+            : options.handle(event));
           result.replayed++;
         } catch (error) {
           // Given up because the drain stops (ADR 0186): no failed attempt; the event stays first.

@@ -132,6 +132,17 @@ export async function runWithDeadline<T>(
 }
 
 /**
+ * {@link runWithDeadline} for a signal that many pieces of work run under one after another (a
+ * consumer's stop, each message's handler): the deadline is made once, and a run outside any
+ * other deadline only enters it, on the consumer's hot path.
+ */
+export function deadlineScope(signal: AbortSignal): <T>(work: () => Promise<T>) => Promise<T> {
+  const deadline: Deadline = { signal };
+  return (work) =>
+    deadlines.getStore() ? runWithDeadline(signal, work) : deadlines.run(deadline, work);
+}
+
+/**
  * Runs `work`, a wait for something of this process (a slot, a lock), with the clock of the
  * surrounding deadline stopped: the deadline bounds vendor calls, and a wait in the process is
  * none. A deadline run without a `hold` (a plain signal) keeps running.

@@ -2,7 +2,13 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from '@jest/globals';
-import { linkSignals, outsideDeadline, runWithDeadline, withDeadline } from './deadline.js';
+import {
+  deadlineScope,
+  linkSignals,
+  outsideDeadline,
+  runWithDeadline,
+  withDeadline,
+} from './deadline.js';
 import { sleep } from './retry.js';
 
 const run = promisify(execFile);
@@ -137,6 +143,26 @@ describe('a wait outside the deadline', () => {
     await expect(outsideDeadline(() => Promise.resolve('no deadline'))).resolves.toBe(
       'no deadline',
     );
+  });
+});
+
+describe('a deadline scope', () => {
+  it('runs each piece of work under its signal, and under an outer deadline too when there is one', async () => {
+    const stop = new AbortController();
+    const underStop = deadlineScope(stop.signal);
+    expect(await underStop(() => current())).toBe(stop.signal);
+
+    const outer = new AbortController();
+    const seen = await runWithDeadline(outer.signal, () =>
+      underStop(async () => {
+        const signal = await current();
+        const before = signal?.aborted;
+        outer.abort(new Error('outer'));
+        return { before, after: signal?.aborted };
+      }),
+    );
+    expect(seen).toEqual({ before: false, after: true });
+    expect(await current()).toBeUndefined();
   });
 });
 

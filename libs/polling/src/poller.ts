@@ -15,9 +15,6 @@ import {
   createPollCoordinator,
   createPassLimit,
   createPollMetrics,
-  RetriableError,
-  runWithDeadline,
-  createStopController,
   type Logger,
   type PassLimit,
   type PollMetrics,
@@ -152,7 +149,6 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
     now,
     largePasses: createPassLimit(options.largePassesAtOnce ?? POLLER_DEFAULTS.largePassesAtOnce),
   });
-  const stopping = createStopController();
   const leaseMs = options.leaseMs ?? POLLER_DEFAULTS.leaseMs;
   const coordinator = createPollCoordinator({
     state,
@@ -164,11 +160,11 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
     }),
     // Renewed well inside the lease, so a short one never lapses during a pass.
     renewEveryMs: Math.min(20_000, Math.floor(leaseMs / 3)),
-    // A pass's vendor calls, their retries and waits (an export Mirakl still prepares) give way
-    // when the poller stops: the request stays for redelivery (ADR 0186).
+    // A pass runs in the consumer's handler: its vendor calls, their retries and waits (an
+    // export Mirakl still prepares) give way when the consumer stops (ADR 0186).
     pass: async (input) => {
       const pass = streams[input.stream];
-      if (pass) await runWithDeadline(stopping.signal, () => pass(input));
+      if (pass) await pass(input);
     },
     // Every pass begins with the store's credentials: read beside its cursor (ADR 0123).
     prepare: (storeId) =>
@@ -205,14 +201,7 @@ export function createPoller(options: PollerOptions, definition: PollerDefinitio
       await consumer.start();
     },
     async stop() {
-      // The consumer stops first, so that the pass given up here is left for redelivery.
-      const stopped = Promise.all([consumer.stop(), configs.stop()]);
-      stopping.abort(
-        new RetriableError('the poller is stopping; the pass is left for redelivery', {
-          reason: 'stopping',
-        }),
-      );
-      await stopped;
+      await Promise.all([consumer.stop(), configs.stop()]);
       // The last passes' leases, so that another process polls these stores at once.
       await coordinator.settle();
     },

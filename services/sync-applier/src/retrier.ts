@@ -11,7 +11,6 @@ import {
   createStopController,
   errorMessage,
   linkSignals,
-  runWithDeadline,
   sleep,
   type Lease,
   type Leases,
@@ -148,12 +147,7 @@ export function createRetrier(options: RetrierOptions): Retrier {
         key,
         topics: FACT_TOPICS,
         namespace: options.namespace,
-        // Its vendor calls give way when the drain stops (the lease lost, the retrier stopped):
-        // the fact stays parked where it was (ADR 0186).
-        handle: (fact) =>
-          runWithDeadline(draining.signal, () =>
-            options.handle(fact, { via: 'parked', lane: kind }),
-          ),
+        handle: (fact) => options.handle(fact, { via: 'parked', lane: kind }),
         ...(options.prepare ? { prepare: options.prepare } : {}),
         deadLetter: deadLetterFor(groupId),
         ...(options.backoff ? { retry: options.backoff } : {}),

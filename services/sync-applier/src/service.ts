@@ -15,7 +15,6 @@ import {
 } from '@msync/events';
 import {
   RetriableError,
-  createStopController,
   classifyError,
   createMeteredMapCache,
   createMongoCallGate,
@@ -340,16 +339,16 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
     ledger: { ledger, retentionMs: options.effectsRetentionMs ?? 90 * 24 * 3600_000 },
   });
   let consumer: EventConsumer | undefined;
-  const stopping = createStopController();
   const liveDeadlineMs = options.liveDeadlineMs ?? 4_000;
   const importLiveDeadlineMs = options.importLiveDeadlineMs ?? 30_000;
 
   /** A fact from Kafka: its vendor calls within the live deadline, else parked (design §4). */
   const handleLive = async (fact: Fact): Promise<void> => {
     const ms = mayImport(fact) ? importLiveDeadlineMs : liveDeadlineMs;
-    // Cleared as soon as the fact is handled: no timer or signal outlives it. A stop ends it too:
-    // the fact stays for redelivery, an import started is followed on by its id (ADR 0186).
-    const deadline = linkSignals([stopping.signal], ms);
+    // Cleared as soon as the fact is handled: no timer or signal outlives it. The consumer's stop
+    // ends the work too (the deadline within it): an import started is followed on by its id by
+    // the next process (ADR 0186).
+    const deadline = linkSignals([], ms);
     try {
       // A wait inside the process (a cycle end's slot, ADR 0141) stops the clock: the deadline
       // bounds how long a vendor holds the partition, not how long the process's slots are busy.
@@ -420,15 +419,8 @@ export async function createSyncApplier(options: SyncApplierOptions): Promise<Sy
       // its idle fetch (up to half a second, ADR 0182), and the view's configurations stay
       // readable by the work still finishing.
       const applying = async () => {
-        // The consumer stops first, so that a fact given up here is left for redelivery.
-        const consumed = consumer?.stop();
-        stopping.abort(
-          new RetriableError('the applier is stopping; the fact is left for redelivery', {
-            reason: 'stopping',
-          }),
-        );
-        // The retrier stops beside it: its replay under way gives way too (ADR 0186).
-        await Promise.all([consumed, retrier.stop()]);
+        // The retrier stops beside the consumer: its replay under way gives way too (ADR 0186).
+        await Promise.all([consumer?.stop(), retrier.stop()]);
         stockAfterOffers.stop();
         await groupProgress.stop();
       };
